@@ -1,0 +1,3 @@
+from shopperlens.cli import main
+
+main()

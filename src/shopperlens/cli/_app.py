@@ -1,0 +1,79 @@
+"""The Typer application, the global options and the store a command works on."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from shopperlens.config import Settings
+from shopperlens.errors import ShopperlensError
+
+
+class _Group(TyperGroup):
+    """Turns errors into one line on stderr and a non-zero exit, for every (sub)command.
+
+    A :class:`ShopperlensError` exits 1; anything unexpected exits 2, still without a traceback
+    unless ``SHOPPERLENS_DEBUG`` is set.
+    """
+
+    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+        from shopperlens.cli import _render
+
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except ShopperlensError as exc:
+            _render.error(str(exc))
+            raise typer.Exit(1) from None
+        except Exception as exc:
+            if os.environ.get("SHOPPERLENS_DEBUG"):
+                raise
+            _render.error(
+                f"unexpected {type(exc).__name__}: {exc} (set SHOPPERLENS_DEBUG=1 for details)"
+            )
+            raise typer.Exit(2) from None
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="shopperlens",
+    help="Who your shop's customers are and what to do about each kind.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def _global(
+    ctx: typer.Context,
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", help="DuckDB file with the shop's data (env SHOPPERLENS_DB)."),
+    ] = None,
+) -> None:
+    """Who your shop's customers are and what to do about each kind."""
+    overrides = {"db": db} if db is not None else {}
+    ctx.obj = Settings(**overrides)
+
+
+def settings(ctx: typer.Context) -> Settings:
+    obj = ctx.find_root().obj
+    return obj if isinstance(obj, Settings) else Settings()
+
+
+def open_shop(ctx: typer.Context):  # type: ignore[no-untyped-def]
+    """The :class:`~shopperlens.api.Shop` the command works on (closed when the command ends)."""
+    from shopperlens.api import Shop
+    from shopperlens.store import connect
+
+    cfg = settings(ctx)
+    shop = Shop(connect(cfg.db), cfg)
+    ctx.call_on_close(shop.close)
+    return shop

@@ -1,0 +1,23 @@
+"""`shopperlens serve`: the HTTP API and dashboard under uvicorn."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from shopperlens.cli._app import app, settings
+
+
+@app.command("serve")
+def serve_cmd(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the HTTP API and dashboard (token from SHOPPERLENS_TOKEN)."""
+    import uvicorn
+
+    from shopperlens.web.app import create_app
+
+    uvicorn.run(create_app(settings(ctx)), host=host, port=port, log_level="info")

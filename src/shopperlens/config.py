@@ -1,0 +1,59 @@
+"""One ``Settings`` object for the whole program.
+
+It is built once at the edge (``cli.py`` or ``web/app.py``) from ``SHOPPERLENS_*`` environment
+variables and an optional ``.env`` file, then passed down; the core never reads the environment.
+Every field has a description, and a test checks each one is documented in the README.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DB = Path("shopperlens.duckdb")
+
+
+class Settings(BaseSettings):
+    """shopperlens configuration (environment prefix ``SHOPPERLENS_``)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SHOPPERLENS_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    db: Path = Field(DEFAULT_DB, description="DuckDB file holding the shop's data.")
+    token: str | None = Field(
+        None,
+        description="Bearer token the HTTP API requires (all but the public survey endpoints).",
+    )
+    engine: str = Field(
+        "duckdb", description="Query engine for features: `duckdb` (default) or `spark`."
+    )
+    types_config: Path | None = Field(
+        None, description="YAML file overriding the customer-type thresholds."
+    )
+    public_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Address visitors reach shopperlens at (survey links, pop-up snippet).",
+    )
+    secret_key: str | None = Field(
+        None, description="Key that signs per-recipient survey links (required for sending)."
+    )
+    allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="Shop origins allowed to call the public survey endpoints (CORS).",
+    )
+    smtp_host: str = Field("127.0.0.1", description="SMTP server for invitation e-mails.")
+    smtp_port: int = Field(25, description="SMTP port.")
+    smtp_user: str | None = Field(None, description="SMTP user name, if the server needs one.")
+    smtp_password: str | None = Field(None, description="SMTP password.")
+    smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_sender: str = Field("shop@example.com", description="From address of invitation e-mails.")
+    min_group_size: int = Field(
+        5, description="Smallest group a persona figure is shown for (privacy threshold)."
+    )
+    income_adjustment: float = Field(
+        0.9,
+        description="Factor applied to stated incomes, which people overstate (1.0 = no change).",
+    )

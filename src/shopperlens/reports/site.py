@@ -1,0 +1,122 @@
+"""The report site: a registry of pages, each a service call rendered by one template.
+
+A concern adds its page with :func:`register` (for example ``reports/pages_types.py``); the
+report writer renders every registered page whose data exists and links them from the index.
+Each page is written as HTML next to a JSON file of the same data (Datasette's rule: one
+object, two renderings).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from shopperlens.store import Store
+
+
+@dataclass(frozen=True)
+class Page:
+    """One report page: ``build(store)`` returns the template context (or None to skip)."""
+
+    slug: str
+    title: str
+    template: str
+    build: Callable[[Store], dict[str, Any] | None]
+    order: int = 50
+    extra_files: Callable[[dict[str, Any], Path], None] | None = field(default=None)
+
+
+_PAGES: dict[str, Page] = {}
+
+
+def register(page: Page) -> Page:
+    _PAGES[page.slug] = page
+    return page
+
+
+def pages() -> list[Page]:
+    _load_builtin_pages()
+    return sorted(_PAGES.values(), key=lambda p: (p.order, p.slug))
+
+
+def environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("shopperlens.reports", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = _num
+    env.filters["pct"] = _pct
+    return env
+
+
+def write_report(store: Store, out_dir: str | Path, *, title: str = "shopperlens report") -> Path:
+    """Render every page with data into ``out_dir``; returns the path of ``index.html``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    env = environment()
+    built: list[tuple[Page, dict[str, Any]]] = []
+    for page in pages():
+        ctx = page.build(store)
+        if ctx is None:
+            continue
+        built.append((page, ctx))
+    nav = [{"slug": p.slug, "title": p.title} for p, _ in built]
+    generated = datetime.now().strftime("%Y-%m-%d %H:%M")
+    for page, ctx in built:
+        html = env.get_template(page.template).render(
+            **ctx, page=page, nav=nav, report_title=title, generated=generated
+        )
+        (out / f"{page.slug}.html").write_text(html, encoding="utf-8")
+        (out / f"{page.slug}.json").write_text(
+            json.dumps(_jsonable(ctx), indent=2, default=str), encoding="utf-8"
+        )
+        if page.extra_files:
+            page.extra_files(ctx, out)
+    return out / "index.html"
+
+
+def _load_builtin_pages() -> None:
+    """Import the modules that register pages (each concern adds its own module here)."""
+    import importlib
+    import pkgutil
+
+    import shopperlens.reports as pkg
+
+    for mod in pkgutil.iter_modules(pkg.__path__):
+        if mod.name.startswith("pages_"):
+            importlib.import_module(f"shopperlens.reports.{mod.name}")
+
+
+def _jsonable(obj: Any) -> Any:
+    if hasattr(obj, "model_dump"):
+        return obj.model_dump(mode="json")
+    if hasattr(obj, "to_dict") and hasattr(obj, "columns"):
+        return obj.to_dict(orient="records")
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items() if not k.startswith("_")}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    return obj
+
+
+def _num(v: Any, digits: int = 0) -> str:
+    if v is None:
+        return "–"
+    try:
+        return f"{float(v):,.{digits}f}"
+    except (TypeError, ValueError):
+        return str(v)
+
+
+def _pct(v: Any, digits: int = 0) -> str:
+    if v is None:
+        return "–"
+    return f"{100 * float(v):.{digits}f} %"

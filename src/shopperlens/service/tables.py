@@ -1,0 +1,37 @@
+"""What is in the store: row counts per table and the import ledger."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from shopperlens.store import CANONICAL_TABLES, Store
+
+
+class TableSummary(BaseModel):
+    name: str
+    rows: int
+
+
+class ImportRecord(BaseModel):
+    import_id: int
+    kind: str
+    format: str
+    file: str
+    checksum: str
+    rows_read: int
+    rows_accepted: int
+    rows_rejected: int
+    imported_at: datetime
+
+
+def table_summaries(*, store: Store) -> list[TableSummary]:
+    """Row count of every canonical table."""
+    return [TableSummary(name=t, rows=store.count(t)) for t in CANONICAL_TABLES]
+
+
+def import_history(*, store: Store, limit: int = 100) -> list[ImportRecord]:
+    """The import ledger, newest first."""
+    df = store.df("SELECT * FROM imports ORDER BY import_id DESC LIMIT ?", [limit])
+    return [ImportRecord(**row) for row in df.to_dict(orient="records")]

@@ -1,0 +1,135 @@
+"""The embedded DuckDB store: one file per shop, schema kept current by migrations."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+from shopperlens.errors import ShopperlensError
+from shopperlens.store import migrations
+
+if TYPE_CHECKING:
+    import ibis.backends.duckdb
+    import pandas as pd
+
+#: the tables every source format maps onto (see ``migrations/001_core.sql``)
+CANONICAL_TABLES: tuple[str, ...] = (
+    "customers",
+    "products",
+    "orders",
+    "order_lines",
+    "events",
+    "sessions",
+    "identities",
+    "tickets",
+    "returns",
+    "consents",
+    "imports",
+)
+
+
+class Store:
+    """A shop's data: a DuckDB file (or ``:memory:``) with the canonical schema.
+
+    Open it with :func:`shopperlens.store.connect`. The store is the only object that talks
+    to DuckDB; analyses receive Ibis tables or pandas frames from it.
+    """
+
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con = duckdb.connect(self.path, read_only=read_only)
+        except duckdb.Error as exc:  # locked by another process, not a DuckDB file …
+            raise ShopperlensError(f"cannot open the store {self.path}: {exc}") from exc
+        self._lock = threading.RLock()
+        self._ibis: Any = None
+        if not read_only:
+            migrations.upgrade(self.con)
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        return f"Store({self.path!r})"
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        return migrations.current_version(self.con)
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """All-or-nothing: every statement inside commits together or not at all."""
+        with self._lock:
+            self.con.execute("BEGIN TRANSACTION")
+            try:
+                yield self.con
+            except BaseException:
+                self.con.execute("ROLLBACK")
+                raise
+            self.con.execute("COMMIT")
+
+    @contextmanager
+    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection for one thread (the web server's request handlers run in a pool)."""
+        cur = self.con.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    # -- reading ----------------------------------------------------------------------------
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> duckdb.DuckDBPyConnection:
+        with self._lock:
+            return self.con.execute(sql, params or [])
+
+    def df(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+        """Run a query and return a pandas DataFrame."""
+        with self.cursor() as cur:
+            return cur.execute(sql, params or []).df()
+
+    def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        with self.cursor() as cur:
+            row = cur.execute(sql, params or []).fetchone()
+        return None if row is None else row[0]
+
+    def count(self, table: str) -> int:
+        return int(self.scalar(f'SELECT count(*) FROM "{table}"'))
+
+    def tables(self) -> list[str]:
+        rows = self.con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+            "ORDER BY table_name"
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    @property
+    def ibis(self) -> ibis.backends.duckdb.Backend:
+        """An Ibis backend over this store's DuckDB connection (shared, created lazily)."""
+        if self._ibis is None:
+            import ibis
+
+            self._ibis = ibis.duckdb.from_connection(self.con)
+        return self._ibis
+
+    def table(self, name: str) -> Any:
+        """An Ibis table expression for a canonical (or derived) table."""
+        return self.ibis.table(name)
+
+
+def connect(path: str | Path = ":memory:", *, read_only: bool = False) -> Store:
+    """Open (creating and migrating when needed) the store at ``path``."""
+    return Store(path, read_only=read_only)

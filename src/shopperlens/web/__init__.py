@@ -1,0 +1,1 @@
+"""The HTTP face: a FastAPI app (``create_app``) served by uvicorn."""

@@ -1,0 +1,46 @@
+"""``create_app(settings)``: the FastAPI application.
+
+Routers live in ``web/routes/``; each is included with token auth unless it is one of the
+public survey routers. Errors a user can act on (``ShopperlensError``) become 400 responses.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from shopperlens.api import Shop
+from shopperlens.config import Settings
+from shopperlens.errors import ShopperlensError
+from shopperlens.store import connect
+from shopperlens.web.deps import Authorized
+from shopperlens.web.routes import PRIVATE_ROUTERS, PUBLIC_ROUTERS
+
+
+def create_app(settings: Settings | None = None, *, shop: Shop | None = None) -> FastAPI:
+    """Build the app for ``settings`` (or an already open ``shop``, as tests do)."""
+    settings = settings or Settings()
+    own_shop = shop is None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> Any:
+        yield
+        if own_shop:
+            app.state.shop.close()
+
+    app = FastAPI(title="shopperlens", version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.shop = shop or Shop(connect(settings.db), settings)
+
+    @app.exception_handler(ShopperlensError)
+    async def _user_error(request: Request, exc: ShopperlensError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=400)
+
+    for router in PRIVATE_ROUTERS:
+        app.include_router(router, dependencies=Authorized)
+    for router in PUBLIC_ROUTERS:
+        app.include_router(router)
+    return app

@@ -1,0 +1,77 @@
+"""Shared fixtures: real stores (in-memory DuckDB), the CLI runner, the HTTP client, Spark."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import shopperlens
+from shopperlens.store import Store, connect
+
+DATA = Path(__file__).parent / "data"
+TOKEN = "test-token"
+
+
+@pytest.fixture
+def store() -> Iterator[Store]:
+    s = connect(":memory:")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def shop() -> Iterator[shopperlens.Shop]:
+    s = shopperlens.open(":memory:")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "shop.duckdb"
+
+
+@pytest.fixture
+def cli(db_path: Path):  # type: ignore[no-untyped-def]
+    """Run the CLI in-process against a temporary store: ``cli("tables")`` returns the result."""
+    from typer.testing import CliRunner
+
+    from shopperlens.cli import app
+
+    runner = CliRunner()
+
+    def run(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
+        return runner.invoke(app, ["--db", str(db_path), *args], input=input)
+
+    return run
+
+
+@pytest.fixture
+def client(shop: shopperlens.Shop):  # type: ignore[no-untyped-def]
+    """A TestClient on the API over the ``shop`` fixture, sending the token."""
+    from fastapi.testclient import TestClient
+
+    from shopperlens.config import Settings
+    from shopperlens.web.app import create_app
+
+    app = create_app(Settings(token=TOKEN), shop=shop)
+    with TestClient(app, headers={"Authorization": f"Bearer {TOKEN}"}) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def spark():  # type: ignore[no-untyped-def]
+    """One local Spark session for the whole test run (it takes ~17 s to start)."""
+    pyspark = pytest.importorskip("pyspark.sql")
+    session = (
+        pyspark.SparkSession.builder.master("local[2]")
+        .appName("shopperlens-tests")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+    yield session
+    session.stop()

@@ -1,0 +1,48 @@
+"""The three faces exist, agree and guard what they must."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from shopperlens.config import Settings
+from shopperlens.web.app import create_app
+
+
+def test_cli_tables_lists_canonical_tables(cli):
+    res = cli("tables", "--json")
+    assert res.exit_code == 0, res.output
+    assert '"order_lines"' in res.output
+
+
+def test_api_tables_needs_token(shop):
+    app = create_app(Settings(token="s3cret"), shop=shop)
+    with TestClient(app) as c:
+        assert c.get("/api/tables").status_code == 401
+        assert c.get("/api/tables", headers={"Authorization": "Bearer wrong"}).status_code == 401
+        ok = c.get("/api/tables", headers={"Authorization": "Bearer s3cret"})
+        assert ok.status_code == 200
+        assert {t["name"] for t in ok.json()} >= {"orders", "events"}
+
+
+def test_api_without_configured_token_refuses(shop):
+    app = create_app(Settings(token=None), shop=shop)
+    with TestClient(app) as c:
+        assert c.get("/api/tables").status_code == 503
+
+
+def test_python_api_matches_http(shop, client):
+    assert [t.model_dump() for t in shop.tables()] == client.get("/api/tables").json()
+
+
+def test_cli_user_error_is_one_line_without_traceback(tmp_path):
+    """A store that cannot be opened gives one clear message and exit 1."""
+    from typer.testing import CliRunner
+
+    from shopperlens.cli import app
+
+    not_a_db = tmp_path / "x.duckdb"
+    not_a_db.write_text("this is not a database")
+    res = CliRunner().invoke(app, ["--db", str(not_a_db), "tables"])
+    assert res.exit_code == 1
+    assert "cannot open the store" in res.output
+    assert "Traceback" not in res.output
