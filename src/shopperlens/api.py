@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from shopperlens.config import Settings
+from shopperlens.service import privacy as _privacy
 from shopperlens.service import tables as _tables
 from shopperlens.store import Store, connect
 
@@ -46,6 +47,13 @@ class Shop:
     def sql(self, query: str, params: Any = None) -> Any:
         """Run SQL against the store and return a pandas DataFrame."""
         return self.store.df(query, params)
+
+    # -- privacy ---------------------------------------------------------------------------
+    def erase_customer(
+        self, customer_id: str | None = None, *, email: str | None = None
+    ) -> _privacy.ErasureReport:
+        """Delete every row about one customer from every table."""
+        return _privacy.erase_customer(store=self.store, customer_id=customer_id, email=email)
 
 
 def open(path: str | Path = ":memory:", *, settings: Settings | None = None) -> Shop:  # noqa: A001

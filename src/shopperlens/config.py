@@ -57,3 +57,31 @@ class Settings(BaseSettings):
         0.9,
         description="Factor applied to stated incomes, which people overstate (1.0 = no change).",
     )
+
+
+def settings_markdown() -> str:
+    """The README's settings table, generated from the fields (so it cannot drift)."""
+    lines = ["| variable | meaning | default |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = field.default if field.default_factory is None else field.default_factory()
+        shown = "–" if default in (None, []) else f"`{default}`"
+        lines.append(f"| `SHOPPERLENS_{name.upper()}` | {field.description} | {shown} |")
+    return "\n".join(lines)
+
+
+def sync_readme(path: Path) -> bool:
+    """Rewrite the settings section of the README; returns True when it changed."""
+    text = path.read_text(encoding="utf-8")
+    start, end = "<!-- section:settings -->", "<!-- /section:settings -->"
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    new = f"{head}{start}\n{settings_markdown()}\n{end}{tail}"
+    if new != text:
+        path.write_text(new, encoding="utf-8")
+    return new != text
+
+
+if __name__ == "__main__":  # python -m shopperlens.config README.md
+    import sys
+
+    sync_readme(Path(sys.argv[1] if len(sys.argv) > 1 else "README.md"))

@@ -1,0 +1,119 @@
+"""Long jobs run in the background with a status the HTTP API reports.
+
+The CLI shows a Rich progress bar for the same work; both pass a ``progress`` callback with the
+signature ``progress(n=1, total=None, description=None)`` to the service function. Jobs run one
+at a time on a single worker thread: DuckDB has one writer, and a queue keeps that simple.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from shopperlens.errors import ShopperlensError
+
+JobFn = Callable[..., Any]
+
+
+class JobStatus(BaseModel):
+    job_id: str
+    name: str
+    status: Literal["queued", "running", "done", "failed"]
+    done: float = 0
+    total: float | None = None
+    step: str | None = None
+    message: str | None = None
+    result: Any = None
+    created_at: datetime
+    finished_at: datetime | None = None
+
+    @property
+    def fraction(self) -> float | None:
+        return None if not self.total else min(1.0, self.done / self.total)
+
+
+class JobRunner:
+    """Queue of background jobs with their live status."""
+
+    def __init__(self) -> None:
+        self._jobs: dict[str, JobStatus] = {}
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shopperlens-job")
+
+    def submit(self, name: str, fn: JobFn, **kwargs: Any) -> JobStatus:
+        job = JobStatus(
+            job_id=uuid.uuid4().hex[:12], name=name, status="queued", created_at=datetime.now()
+        )
+        with self._lock:
+            self._jobs[job.job_id] = job
+        self._pool.submit(self._run, job.job_id, fn, kwargs)
+        return job.model_copy()
+
+    def get(self, job_id: str) -> JobStatus:
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None:
+                raise ShopperlensError(f"no job {job_id}")
+            return job.model_copy()
+
+    def all(self) -> list[JobStatus]:
+        with self._lock:
+            return [j.model_copy() for j in self._jobs.values()]
+
+    def wait(self, job_id: str, timeout: float = 60) -> JobStatus:
+        """Block until the job ends (tests and scripts)."""
+        import time
+
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            job = self.get(job_id)
+            if job.status in ("done", "failed"):
+                return job
+            time.sleep(0.02)
+        raise TimeoutError(f"job {job_id} still running after {timeout} s")
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _update(self, job_id: str, **changes: Any) -> None:
+        with self._lock:
+            job = self._jobs[job_id]
+            self._jobs[job_id] = job.model_copy(update=changes)
+
+    def _run(self, job_id: str, fn: JobFn, kwargs: dict[str, Any]) -> None:
+        self._update(job_id, status="running")
+
+        def progress(n: float = 1, total: float | None = None, description: str | None = None) -> None:
+            with self._lock:
+                job = self._jobs[job_id]
+                upd: dict[str, Any] = {"done": job.done + n}
+                if total is not None:
+                    upd["total"] = total
+                if description is not None:
+                    upd["step"] = description
+                self._jobs[job_id] = job.model_copy(update=upd)
+
+        try:
+            result = fn(progress=progress, **kwargs)
+            if hasattr(result, "model_dump"):
+                result = result.model_dump(mode="json")
+            elif hasattr(result, "to_dict") and hasattr(result, "columns"):
+                result = {"rows": len(result)}
+            self._update(job_id, status="done", result=result, finished_at=datetime.now())
+        except ShopperlensError as exc:
+            self._update(job_id, status="failed", message=str(exc), finished_at=datetime.now())
+        except Exception as exc:  # reported in the status, never lost
+            self._update(
+                job_id,
+                status="failed",
+                message=f"unexpected {type(exc).__name__}: {exc}",
+                result={"trace": traceback.format_exc(limit=3)},
+                finished_at=datetime.now(),
+            )

@@ -1,0 +1,75 @@
+"""Erasure removes a customer everywhere and nobody else."""
+
+from __future__ import annotations
+
+import pytest
+
+from shopperlens.errors import ShopperlensError
+
+
+def _two_customers(store):
+    store.execute(
+        "INSERT INTO customers (customer_id, email, name) VALUES "
+        "('c1', 'ann@example.com', 'Ann'), ('c2', 'bob@example.com', 'Bob')"
+    )
+    store.execute(
+        "INSERT INTO orders (order_id, customer_id, ordered_at) VALUES "
+        "('o1', 'c1', '2025-01-01'), ('o2', 'c2', '2025-01-02')"
+    )
+    store.execute(
+        "INSERT INTO order_lines VALUES ('o1', 1, 'p1', 'Tent', 'camping', 1, 100, NULL),"
+        " ('o2', 1, 'p1', 'Tent', 'camping', 1, 100, NULL)"
+    )
+    # an anonymous event of c1's visitor, linked only through identities
+    store.execute("INSERT INTO identities VALUES ('v1', 'c1'), ('v2', 'c2')")
+    store.execute(
+        "INSERT INTO events (event_id, visitor_id, timestamp, event_name) VALUES "
+        "('e1', 'v1', '2025-01-01', 'page_view'), ('e2', 'v2', '2025-01-01', 'page_view')"
+    )
+    store.execute(
+        "INSERT INTO consents VALUES ('c1', 'marketing', true, '2025-01-01', 'test')"
+    )
+
+
+def test_erase_removes_every_trace_and_keeps_others(shop):
+    _two_customers(shop.store)
+    report = shop.erase_customer("c1")
+    assert report.rows_deleted == {
+        "customers": 1,
+        "orders": 1,
+        "order_lines": 1,
+        "identities": 1,
+        "events": 1,
+        "consents": 1,
+    }
+    assert "c1" not in report.subject  # the ledger holds a hash, not the id
+    for table in ("customers", "orders", "order_lines", "identities", "events"):
+        assert shop.store.count(table) == 1, table
+    assert shop.store.scalar("SELECT customer_id FROM customers") == "c2"
+
+
+def test_erase_by_email_is_case_insensitive(shop):
+    _two_customers(shop.store)
+    shop.erase_customer(email="  BOB@example.com ")
+    assert shop.store.scalar("SELECT count(*) FROM customers WHERE customer_id = 'c2'") == 0
+
+
+def test_erase_unknown_customer_changes_nothing(shop):
+    _two_customers(shop.store)
+    with pytest.raises(ShopperlensError, match="no customer"):
+        shop.erase_customer("nobody")
+    assert shop.store.count("orders") == 2
+
+
+def test_erase_through_cli_and_http(cli, db_path, client):
+    import shopperlens
+
+    with shopperlens.open(db_path) as s:
+        _two_customers(s.store)
+    res = cli("erase", "c1", "--yes")
+    assert res.exit_code == 0, res.output
+    assert "erased 6 rows" in res.output
+    res = cli("erase", "c1", "--yes")
+    assert res.exit_code == 1 and "no customer" in res.output
+    _two_customers(client.app.state.shop.store)
+    assert client.delete("/api/customers/c2").json()["rows_deleted"]["orders"] == 1
