@@ -73,3 +73,14 @@ def test_erase_through_cli_and_http(cli, db_path, client):
     assert res.exit_code == 1 and "no customer" in res.output
     _two_customers(client.app.state.shop.store)
     assert client.delete("/api/customers/c2").json()["rows_deleted"]["orders"] == 1
+
+
+def test_erase_asks_first_and_no_means_nothing_changes(cli, db_path):
+    import shopperlens
+
+    with shopperlens.open(db_path) as s:
+        _two_customers(s.store)
+    res = cli("erase", "c1", input="n\n")
+    assert res.exit_code == 1 and "Aborted" in res.output
+    with shopperlens.open(db_path) as s:
+        assert s.store.count("customers") == 2

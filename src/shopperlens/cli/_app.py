@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -21,18 +20,18 @@ class _Group(TyperGroup):
     unless ``SHOPPERLENS_DEBUG`` is set.
     """
 
-    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+    def invoke(self, ctx):  # type: ignore[no-untyped-def]
         from shopperlens.cli import _render
 
         try:
             return super().invoke(ctx)
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
-            raise
         except ShopperlensError as exc:
             _render.error(str(exc))
             raise typer.Exit(1) from None
         except Exception as exc:
-            if os.environ.get("SHOPPERLENS_DEBUG"):
+            # the CLI framework's own exits, aborts and usage errors pass through untouched
+            framework = type(exc).__module__.split(".")[0] in ("click", "typer")
+            if framework or os.environ.get("SHOPPERLENS_DEBUG"):
                 raise
             _render.error(
                 f"unexpected {type(exc).__name__}: {exc} (set SHOPPERLENS_DEBUG=1 for details)"

@@ -90,7 +90,9 @@ class JobRunner:
     def _run(self, job_id: str, fn: JobFn, kwargs: dict[str, Any]) -> None:
         self._update(job_id, status="running")
 
-        def progress(n: float = 1, total: float | None = None, description: str | None = None) -> None:
+        def progress(
+            n: float = 1, total: float | None = None, description: str | None = None
+        ) -> None:
             with self._lock:
                 job = self._jobs[job_id]
                 upd: dict[str, Any] = {"done": job.done + n}

@@ -44,8 +44,7 @@ class ErasureReport(BaseModel):
 
 def _columns(store: Store) -> dict[str, set[str]]:
     rows = store.execute(
-        "SELECT table_name, column_name FROM information_schema.columns "
-        "WHERE table_schema = 'main'"
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main'"
     ).fetchall()
     cols: dict[str, set[str]] = {}
     for table, column in rows:
