@@ -46,3 +46,17 @@ def test_cli_user_error_is_one_line_without_traceback(tmp_path):
     assert res.exit_code == 1
     assert "cannot open the store" in res.output
     assert "Traceback" not in res.output
+
+
+def test_dashboard_page_and_its_json_share_one_object(shop):
+    shop.store.execute("INSERT INTO customers (customer_id) VALUES ('c1')")
+    app = create_app(Settings(token="t"), shop=shop)
+    with TestClient(app) as c:
+        assert c.get("/dashboard/index.html").status_code == 401
+        page = c.get("/dashboard/index.html?token=t")
+        assert page.status_code == 200 and "customers" in page.text
+        # the cookie set by the first visit authorises the page's relative links
+        data = c.get("/dashboard/index.json").json()
+        rows = {t["name"]: t["rows"] for t in data["tables"]}
+        assert rows["customers"] == 1
+        assert c.get("/dashboard/nope.html").status_code == 404

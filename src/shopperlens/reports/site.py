@@ -61,26 +61,35 @@ def write_report(store: Store, out_dir: str | Path, *, title: str = "shopperlens
     """Render every page with data into ``out_dir``; returns the path of ``index.html``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    env = environment()
-    built: list[tuple[Page, dict[str, Any]]] = []
-    for page in pages():
-        ctx = page.build(store)
-        if ctx is None:
-            continue
-        built.append((page, ctx))
+    built = [(p, ctx) for p in pages() if (ctx := p.build(store)) is not None]
     nav = [{"slug": p.slug, "title": p.title} for p, _ in built]
-    generated = datetime.now().strftime("%Y-%m-%d %H:%M")
     for page, ctx in built:
-        html = env.get_template(page.template).render(
-            **ctx, page=page, nav=nav, report_title=title, generated=generated
-        )
-        (out / f"{page.slug}.html").write_text(html, encoding="utf-8")
-        (out / f"{page.slug}.json").write_text(
-            json.dumps(_jsonable(ctx), indent=2, default=str), encoding="utf-8"
-        )
+        (out / f"{page.slug}.html").write_text(render(page, ctx, nav, title=title), "utf-8")
+        (out / f"{page.slug}.json").write_text(to_json(ctx), encoding="utf-8")
         if page.extra_files:
             page.extra_files(ctx, out)
     return out / "index.html"
+
+
+def find(slug: str) -> Page | None:
+    return next((p for p in pages() if p.slug == slug), None)
+
+
+def render(
+    page: Page, ctx: dict[str, Any], nav: list[dict[str, str]], *, title: str = "shopperlens"
+) -> str:
+    """One page as HTML: the page's template over the context ``page.build`` returned."""
+    generated = datetime.now().strftime("%Y-%m-%d %H:%M")
+    return (
+        environment()
+        .get_template(page.template)
+        .render(**ctx, page=page, nav=nav, report_title=title, generated=generated)
+    )
+
+
+def to_json(ctx: dict[str, Any]) -> str:
+    """The same context as JSON (keys starting with ``_`` are presentation-only and left out)."""
+    return json.dumps(_jsonable(ctx), indent=2, default=str)
 
 
 def _load_builtin_pages() -> None:

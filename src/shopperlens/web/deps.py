@@ -29,10 +29,15 @@ def require_token(
     """Every endpoint except the public survey ones needs ``Authorization: Bearer <token>``.
 
     With no token configured the API refuses everything: an open API would expose customer data.
-    A ``?token=`` query parameter is accepted too so dashboard pages open in a browser.
+    A ``?token=`` query parameter (or the dashboard's cookie) is accepted too so dashboard
+    pages open in a browser.
     """
     expected = request.app.state.settings.token
-    given = creds.credentials if creds else request.query_params.get("token")
+    given = (
+        creds.credentials
+        if creds
+        else request.query_params.get("token") or request.cookies.get("shopperlens_token")
+    )
     if not expected:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE, "set SHOPPERLENS_TOKEN to use the API"
