@@ -16,6 +16,7 @@ install: $(STAMP)
 
 ## demo: build the demo shop, run every analysis, write report/index.html
 demo: $(STAMP)
+	rm -f demo.duckdb demo.duckdb.wal
 	$(BIN)/shopperlens --db demo.duckdb demo --out report
 
 ## test: the whole suite (DuckDB, Spark, browser, SMTP) — what CI runs

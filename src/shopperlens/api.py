@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from shopperlens.config import Settings
+from shopperlens.service import imports as _imports
 from shopperlens.service import privacy as _privacy
 from shopperlens.service import tables as _tables
 from shopperlens.store import Store, connect
@@ -48,12 +49,387 @@ class Shop:
         """Run SQL against the store and return a pandas DataFrame."""
         return self.store.df(query, params)
 
+    # -- demo ------------------------------------------------------------------------------
+    def demo(
+        self,
+        out_dir: str | Path = "report",
+        *,
+        seed: int = 7,
+        n_customers: int = 1500,
+        progress: Any = None,
+    ) -> Any:
+        """Build the Summitside demo shop into this (empty) store, run every analysis and
+        write the report to ``out_dir``; returns a ``DemoResult`` (steps and their outcome)."""
+        from shopperlens.service import demo as _demo
+
+        return _demo.run_demo(
+            store=self.store,
+            out_dir=out_dir,
+            seed=seed,
+            n_customers=n_customers,
+            progress=progress,
+        )
+
+    # -- imports ---------------------------------------------------------------------------
+    def import_files(
+        self,
+        kind: str,
+        *paths: str | Path,
+        fmt: str = "auto",
+        mapping: Any = None,
+        on_error: str = "abort",
+        progress: Any = None,
+    ) -> _imports.ImportResult:
+        """Import files of one kind in one transaction (see ``service.imports.import_files``).
+
+        ``fmt``: auto, generic, shopify, ga4 or uci; ``mapping``: ``{their: canonical}`` or a
+        YAML/JSON file; ``on_error``: ``"abort"`` (nothing written) or ``"skip"``.
+        """
+        return _imports.import_files(
+            store=self.store,
+            kind=kind,
+            paths=builtins.list(paths),
+            fmt=fmt,
+            mapping=mapping,
+            on_error=on_error,  # type: ignore[arg-type]
+            progress=progress,
+        )
+
+    def import_orders(self, *paths: str | Path, **options: Any) -> _imports.ImportResult:
+        """Orders, one row per line item: generic files or a Shopify orders export."""
+        return self.import_files("orders", *paths, **options)
+
+    def import_customers(self, *paths: str | Path, **options: Any) -> _imports.ImportResult:
+        """Customers (generic format)."""
+        return self.import_files("customers", *paths, **options)
+
+    def import_events(self, *paths: str | Path, **options: Any) -> _imports.ImportResult:
+        """Web events: generic files or GA4 BigQuery export rows; sessions are derived."""
+        return self.import_files("events", *paths, **options)
+
+    def import_sessions(self, *paths: str | Path, **options: Any) -> _imports.ImportResult:
+        """Session aggregates: generic files or the UCI Online Shoppers file."""
+        return self.import_files("sessions", *paths, **options)
+
+    def import_tickets(self, *paths: str | Path, **options: Any) -> _imports.ImportResult:
+        """Support tickets (generic format)."""
+        return self.import_files("tickets", *paths, **options)
+
+    def import_returns(self, *paths: str | Path, **options: Any) -> _imports.ImportResult:
+        """Returns (generic format)."""
+        return self.import_files("returns", *paths, **options)
+
+    def import_products(self, *paths: str | Path, **options: Any) -> _imports.ImportResult:
+        """Products (generic format)."""
+        return self.import_files("products", *paths, **options)
+
+    # -- types -----------------------------------------------------------------------------
+    def types(self, as_of: Any = None, *, save: bool = True) -> Any:
+        """Every customer and visitor typed as of ``as_of`` (default: after the last data).
+
+        A DataFrame ``customer_id, visitor_id, type, score_<type>…, evidence``; the run is
+        stored unless ``save=False``.
+        """
+        from shopperlens.service import types as _types
+
+        return _types.customer_types(
+            store=self.store,
+            as_of=as_of,
+            save=save,
+            config=self.settings.types_config,
+            engine=self.settings.engine,
+        )
+
+    def latest_types(self) -> Any:
+        """The last stored types run (computed when there is none)."""
+        from shopperlens.service import types as _types
+
+        return _types.latest_types(store=self.store, config=self.settings.types_config)
+
+    def explain_type(self, id: str, as_of: Any = None) -> Any:  # noqa: A002
+        """Why a customer or visitor has its type: scores, signals, evidence, history."""
+        from shopperlens.service import types as _types
+
+        return _types.explain(
+            store=self.store, id=id, as_of=as_of, config=self.settings.types_config
+        )
+
+    def type_moves(self, date_from: Any, date_to: Any) -> Any:
+        """Transition matrix between the types as of two dates (looker → new → loyal …)."""
+        from shopperlens.service import types as _types
+
+        return _types.moves(
+            store=self.store,
+            date_from=date_from,
+            date_to=date_to,
+            config=self.settings.types_config,
+        )
+
+    def type_history(self, id: str) -> Any:  # noqa: A002
+        """One customer's or visitor's type in every stored run, oldest first."""
+        from shopperlens.service import types as _types
+
+        return _types.history(store=self.store, id=id)
+
+    def session_types(self) -> Any:
+        """Each imported session aggregate (UCI format) typed need-based, looker or impulse."""
+        from shopperlens.service import types as _types
+
+        return _types.session_types(store=self.store, config=self.settings.types_config)
+
     # -- privacy ---------------------------------------------------------------------------
     def erase_customer(
         self, customer_id: str | None = None, *, email: str | None = None
     ) -> _privacy.ErasureReport:
         """Delete every row about one customer from every table."""
         return _privacy.erase_customer(store=self.store, customer_id=customer_id, email=email)
+
+    # -- playbooks -------------------------------------------------------------------------
+    def playbook(self, type: str | None = None, *, types: Any = None) -> Any:  # noqa: A002
+        """Each type's actions with this shop's evidence, revenue at stake and audience."""
+        from shopperlens.service import playbooks as _pb
+
+        return _pb.playbook(store=self.store, type=type, types=types)
+
+    def rules(
+        self, *, min_support: float | None = None, min_confidence: float = 0.1, max_len: int = 3
+    ) -> Any:
+        """Association rules over the orders (mlxtend's columns), highest lift first."""
+        from shopperlens.service import playbooks as _pb
+
+        return _pb.basket_rules(
+            store=self.store,
+            min_support=min_support,
+            min_confidence=min_confidence,
+            max_len=max_len,
+        )
+
+    def frequently_bought_together(self, *, product_id: str | None = None, top: int = 4) -> Any:
+        """Per product, the products most often in the same order (pairs counted in SQL)."""
+        from shopperlens.service import playbooks as _pb
+
+        return _pb.frequently_bought_together(store=self.store, product_id=product_id, top=top)
+
+    def related_products(self, *, top: int = 4) -> Any:
+        """Per product, the products viewed in the same sessions."""
+        from shopperlens.service import playbooks as _pb
+
+        return _pb.related_products(store=self.store, top=top)
+
+    def upsell_picks(self, *, customer_id: str | None = None, top: int = 3) -> Any:
+        """Per customer, products to propose next (never one already bought)."""
+        from shopperlens.service import playbooks as _pb
+
+        return _pb.upsell_picks(store=self.store, customer_id=customer_id, top=top)
+
+    def shipping_threshold(self, *, band: float = 0.25, topup_rate: float = 0.3) -> Any:
+        """The free-shipping threshold that most raises expected order value."""
+        from shopperlens.service import playbooks as _pb
+
+        return _pb.shipping_threshold(store=self.store, band=band, topup_rate=topup_rate)
+
+    def funnels(self, *, by: str | None = "type", types: Any = None) -> Any:
+        """view → cart → checkout → purchase per type, per source or overall."""
+        from shopperlens.service import playbooks as _pb
+
+        return _pb.funnels(store=self.store, by=by, types=types)
+
+    def audience(
+        self,
+        *,
+        type: str | None = None,  # noqa: A002
+        segment: str | None = None,
+        to: str = "csv",
+        out: str | Path | None = None,
+        types: Any = None,
+    ) -> Any:
+        """Export the customers of a type or segment for ``to`` (csv, meta, google, …).
+
+        With ``out`` the file is written and a summary returned; without it, the rows.
+        """
+        from shopperlens.service import playbooks as _pb
+
+        summary, rows = _pb.export_audience(
+            store=self.store, destination=to, type=type, segment=segment, out=out, types=types
+        )
+        return summary if out is not None else rows
+
+    # -- surveys ---------------------------------------------------------------------------
+    def survey_create(
+        self,
+        survey: Any = None,
+        *,
+        path: str | Path | None = None,
+        from_bank: Any = None,
+        name: str | None = None,
+        title: str | None = None,
+    ) -> Any:
+        """Save a survey (a ``Survey``, a YAML/JSON file, or bank question ids) as a new version."""
+        from shopperlens.service import surveys as _sv
+        from shopperlens.surveys import definition as _def
+
+        if path is not None:
+            survey = _def.load_definition(path)
+        elif from_bank is not None:
+            survey = _def.survey_from_dict(
+                {"name": name, "title": title or name, "from_bank": builtins.list(from_bank)}
+            )
+        elif isinstance(survey, str):
+            survey = _def.builtin(survey)
+        return _sv.save_survey(store=self.store, survey=survey)
+
+    def survey_list(self) -> Any:
+        """Every stored survey with its version, size, responses and warnings."""
+        from shopperlens.service import surveys as _sv
+
+        return _sv.list_surveys(store=self.store)
+
+    def survey_responses(self, name: str) -> Any:
+        """One row per respondent, one column per question (``responses_frame``)."""
+        from shopperlens.service import surveys as _sv
+
+        return _sv.responses_frame(store=self.store, survey=name)
+
+    def survey_submit(self, name: str, answers: dict[str, Any], *, token: str | None = None) -> str:
+        """Store one answer set (validated like the public endpoint does)."""
+        from shopperlens.service import surveys as _sv
+
+        return _sv.submit_response(
+            store=self.store,
+            survey=name,
+            answers=answers,
+            token=token,
+            secret_key=self.settings.secret_key,
+        )
+
+    def survey_import(self, path: str | Path, *, survey: str, on_error: str = "abort") -> Any:
+        """Import a survey tool's CSV export (one row per respondent, ``;`` multi-selects)."""
+        from shopperlens.service import surveys as _sv
+
+        return _sv.import_survey_csv(store=self.store, survey=survey, path=path, on_error=on_error)
+
+    def survey_send(self, name: str, *, audience: Any = None, **options: Any) -> Any:
+        """E-mail invitations (consent, fatigue, quotas respected) over SMTP."""
+        from shopperlens.service import survey_delivery as _dl
+
+        return _dl.send_invitations(
+            store=self.store, settings=self.settings, survey=name, audience=audience, **options
+        )
+
+    def survey_remind(self, name: str, **options: Any) -> Any:
+        """Reminders to invitees who have not answered (max count, minimum gap)."""
+        from shopperlens.service import survey_delivery as _dl
+
+        return _dl.send_reminders(store=self.store, settings=self.settings, survey=name, **options)
+
+    def survey_results(self, name: str, **options: Any) -> Any:
+        """Distributions, cross-tabs by type, themes, stated vs adjusted income."""
+        from shopperlens.service import survey_results as _sr
+
+        options.setdefault("income_adjustment", self.settings.income_adjustment)
+        return _sr.survey_results(store=self.store, survey=name, **options)
+
+    def survey_popup_snippet(self, name: str, **options: Any) -> str:
+        """The ``<script>`` tag that shows the survey as a pop-up or welcome bar."""
+        from shopperlens.surveys.snippet import script_tag
+
+        return script_tag(self.settings.public_url, name, **options)
+
+    def interviews_recruit(self, n: int = 10) -> Any:
+        """The n best and n worst customers to interview, with reasons."""
+        from shopperlens.service import interviews as _iv
+
+        return _iv.recruit(store=self.store, n=n)
+
+    def interviews_invite(self, customer_ids: Any, **options: Any) -> Any:
+        """E-mail interview invitations (once per person, only with consent)."""
+        from shopperlens.service import interviews as _iv
+
+        return _iv.invite_interviewees(
+            store=self.store,
+            settings=self.settings,
+            customer_ids=builtins.list(customer_ids),
+            **options,
+        )
+
+    def interviews_import(self, *paths: str | Path) -> Any:
+        """Import Markdown/text interview notes and tag themes and quotes."""
+        from shopperlens.service import interviews as _iv
+
+        return _iv.import_notes(store=self.store, paths=builtins.list(paths))
+
+    def interview_themes(self) -> Any:
+        """Themes across interviews with a quote each."""
+        from shopperlens.service import interviews as _iv
+
+        return _iv.interview_themes(store=self.store)
+
+    def analytics_import(
+        self, path: str | Path, *, source: str = "ga4", name: str | None = None
+    ) -> Any:
+        """Import a GA4 audience export or a competitor audience CSV."""
+        from shopperlens.service import audience as _au
+
+        return _au.import_analytics(store=self.store, path=path, source=source, name=name)
+
+    def analytics_check(self, survey: str = "demo-profile") -> Any:
+        """Where analytics confirm or contradict the survey, in plain words."""
+        from shopperlens.service import audience as _au
+
+        return _au.analytics_check(store=self.store, survey=survey)
+
+    # -- personas --------------------------------------------------------------------------
+    def personas_build(
+        self,
+        survey: str | None = None,
+        *,
+        frame: Any = None,
+        k: int | str = "auto",
+        seed: int = 0,
+        save: bool = True,
+    ) -> Any:
+        """Cluster survey respondents into 3–4 named personas, describe and store them.
+
+        ``survey`` names the survey whose answers are used (the only one, or ``demo-profile``,
+        by default); ``frame`` is a respondents DataFrame instead. Returns a ``PersonaRun``.
+        """
+        from shopperlens.service import personas as _personas
+
+        return _personas.build(
+            store=self.store,
+            survey=survey,
+            frame=frame,
+            k=k,  # type: ignore[arg-type]
+            seed=seed,
+            min_group_size=self.settings.min_group_size,
+            income_adjustment=self.settings.income_adjustment,
+            save=save,
+        )
+
+    def personas(self, run_id: int | None = None) -> Any:
+        """A stored persona run (the latest by default)."""
+        from shopperlens.service import personas as _personas
+
+        return _personas.show(store=self.store, run_id=run_id)
+
+    def personas_diff(self, run_id: int | None = None, against: int | None = None) -> Any:
+        """What grew, shrank, vanished or appeared since the previous run."""
+        from shopperlens.service import personas as _personas
+
+        return _personas.diff(store=self.store, run_id=run_id, against=against)
+
+    def personas_members(self, run_id: int | None = None) -> Any:
+        """DataFrame ``respondent, persona, persona_id, customer_id, distance``."""
+        from shopperlens.service import personas as _personas
+
+        return _personas.members(store=self.store, run_id=run_id)
+
+    def personas_cards(self, out_dir: str | Path, run_id: int | None = None) -> Any:
+        """Write the printable HTML card per persona, Markdown and JSON; returns the paths."""
+        from shopperlens.reports.persona_cards import write_cards
+        from shopperlens.service import personas as _personas
+
+        return write_cards(_personas.show(store=self.store, run_id=run_id), out_dir)
 
 
 def open(path: str | Path = ":memory:", *, settings: Settings | None = None) -> Shop:  # noqa: A001

@@ -57,6 +57,15 @@ class Settings(BaseSettings):
         0.9,
         description="Factor applied to stated incomes, which people overstate (1.0 = no change).",
     )
+    survey_rate_limit: int = Field(
+        60, description="Survey submissions one IP address may send per minute (public endpoints)."
+    )
+    survey_max_body: int = Field(
+        16_384, description="Largest survey submission accepted, in bytes (bigger gets 413)."
+    )
+    survey_fatigue_days: int = Field(
+        90, description="Days a person is left alone after being sent any survey."
+    )
 
 
 def settings_markdown() -> str:

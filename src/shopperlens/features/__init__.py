@@ -1,1 +1,10 @@
-"""features"""
+"""Per-customer and per-visitor behavioural features, written once as Ibis expressions."""
+
+from shopperlens.features.behaviour import (
+    FEATURE_COLUMNS,
+    FeatureSpec,
+    behaviour_features,
+    default_as_of,
+)
+
+__all__ = ["FEATURE_COLUMNS", "FeatureSpec", "behaviour_features", "default_as_of"]

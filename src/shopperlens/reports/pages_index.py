@@ -1,16 +1,65 @@
-"""The report's front page: what data the shop has."""
+"""The report's front page: what the shop's data holds, the demo's steps, the other pages."""
 
 from __future__ import annotations
 
+import base64
+import io
 from typing import Any
 
 from shopperlens.reports.site import Page, register
-from shopperlens.service import tables
+from shopperlens.service import overview, tables
 from shopperlens.store import Store
+
+#: one line per known page, shown on the front page's cards (unknown pages get their title)
+BLURBS = {
+    "types": "Every visitor and customer in one of five types, with the evidence and the "
+    "movements between types.",
+    "playbooks": "Each type's conversion playbook: the actions and the people to target.",
+    "models": "Customer value and churn risk (BG/NBD, Gamma-Gamma) and purchase intent.",
+    "clv": "Customer lifetime value and who is at risk of leaving.",
+    "surveys": "The survey answers: who answered, what they said, cross-checked with analytics.",
+    "personas": "The 3–4 named personas synthesised from surveys, interviews and analytics.",
+    "privacy": "Consents and what may be used for what.",
+    "playbook-need-based": "Need-based: frictionless checkout, the keywords that bring them, "
+    "upsell.",
+    "playbook-looker": "Lookers: lead magnets, the pages that lose them, campaigns.",
+    "playbook-new": "New customers: onboarding, feedback, follow-ups after the first order.",
+    "playbook-loyal": "Loyal customers: case studies (with consent), rewards, referrals.",
+    "playbook-impulse": "Impulse buyers: limited-time offers, support macros and live chat.",
+}
+
+
+def _monthly_chart(months: list[overview.MonthFigures]) -> str | None:
+    """Orders per month as an inline SVG bar chart (None without orders)."""
+    if not months:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7.5, 2.2), dpi=100)
+    ax.bar([m.month[2:] for m in months], [m.orders for m in months], color="#2d6cdf")
+    ax.set_ylabel("orders")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.tick_params(axis="x", labelsize=8, rotation=0 if len(months) <= 13 else 90)
+    fig.tight_layout()
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg")
+    plt.close(fig)
+    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue().encode()).decode()
 
 
 def _build(store: Store) -> dict[str, Any]:
+    from shopperlens.service import demo
+
+    shop = overview.overview(store=store)
+    run = demo.last_result(store=store)
     return {
+        "shop": shop,
+        "chart": _monthly_chart(shop.months),
+        "demo": run,
+        "blurbs": BLURBS,
         "tables": tables.table_summaries(store=store),
         "imports": tables.import_history(store=store, limit=50),
     }

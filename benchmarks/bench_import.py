@@ -1,0 +1,180 @@
+"""Import speed: 10M events and 1M order lines from CSV (``--quick``: 1M and 100k).
+
+Three ways to load the same file, each in a fresh process (its peak RSS is its own) writing a
+fresh DuckDB file:
+
+- **shopperlens**: ``Shop.import_files`` — validation, rejects, idempotent keyed inserts into
+  the canonical tables (primary keys), sessions and identities derived (events), orders split
+  into orders/order_lines with missing customers/products created;
+- **pandas**: the usual way, ``pandas.read_csv`` then ``CREATE TABLE … AS SELECT * FROM df``
+  in DuckDB (no validation, no keys, nothing derived);
+- **duckdb floor**: ``CREATE TABLE … AS SELECT * FROM read_csv(file)`` — DuckDB's bare reader.
+
+Files are generated once into ``benchmarks/_data/`` (gitignored).
+``python -m benchmarks.bench_import [--quick]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+DATA = Path(__file__).parent / "_data"
+EVENT_NAMES = (
+    "page_view",
+    "page_view",
+    "page_view",
+    "view_item",
+    "view_item",
+    "view_search_results",
+    "add_to_cart",
+    "begin_checkout",
+    "purchase",
+    "session_start",
+)
+
+
+def make_events(path: Path, n: int) -> None:
+    """``n`` generic events: 20 per visitor, ~8 per session, a third of visitors identified."""
+    import duckdb
+
+    names = "[" + ", ".join(f"'{e}'" for e in EVENT_NAMES) + "]"
+    duckdb.sql(
+        f"""COPY (
+        SELECT 'e' || i AS event_id,
+               'v' || (i // 20) || '-' || (i % 20 // 8) AS session_id,
+               'v' || (i // 20) AS visitor_id,
+               CASE WHEN (i // 20) % 3 = 0 AND i % 20 = 19 THEN 'c' || (i // 20) END AS customer_id,
+               TIMESTAMP '2024-01-01' + to_seconds(i * 3 + (i % 20 // 8) * 3600) AS "timestamp",
+               {names}[1 + (hash(i) % 10)::INT] AS event_name,
+               '/p/' || (hash(i * 7) % 500) AS page,
+               'p' || (hash(i * 7) % 500) AS product_id,
+               ['google', 'instagram', 'newsletter', NULL][1 + (i // 8 % 4)::INT] AS utm_source,
+               ['cpc', 'social', 'email', NULL][1 + (i // 8 % 4)::INT] AS utm_medium,
+               'spring' AS utm_campaign,
+               NULL::VARCHAR AS utm_term,
+               ['mobile', 'desktop'][1 + (i // 20 % 2)::INT] AS device
+        FROM range({n}) t(i)) TO '{path}' (HEADER)"""
+    )
+
+
+def make_orders(path: Path, n: int) -> None:
+    """``n`` order lines in the generic orders format, ~2.5 lines per order."""
+    import duckdb
+
+    duckdb.sql(
+        f"""COPY (
+        SELECT 'o' || (i * 2 // 5) AS order_id,
+               'c' || (i * 2 // 5 % 40000) AS customer_id,
+               TIMESTAMP '2023-01-01' + to_seconds((i * 2 // 5) * 30) AS ordered_at,
+               'p' || (hash(i) % 2000) AS product_id,
+               'Product ' || (hash(i) % 2000) AS product_name,
+               'cat' || (hash(i) % 2000 % 25) AS category,
+               1 + (hash(i * 3) % 4)::INT AS quantity,
+               round(2 + (hash(i) % 2000) / 20.0, 2) AS unit_price,
+               CASE WHEN i % 17 = 0 THEN 'WELCOME10' END AS discount_code
+        FROM range({n}) t(i)) TO '{path}' (HEADER)"""
+    )
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def worker(method: str, kind: str, path: str) -> dict[str, float]:
+    """Run one load in this process; returns seconds, rows, peak RSS (MiB)."""
+    with tempfile.TemporaryDirectory(dir=DATA) as tmp:
+        db = Path(tmp) / "bench.duckdb"
+        if method == "shopperlens":
+            import shopperlens
+
+            with shopperlens.open(db) as shop:
+                t0 = time.perf_counter()
+                res = shop.import_files(kind, path)
+                secs = time.perf_counter() - t0
+            rows = res.rows_accepted
+        elif method == "pandas":
+            import duckdb
+            import pandas as pd
+
+            con = duckdb.connect(str(db))
+            t0 = time.perf_counter()
+            ts = "timestamp" if kind == "events" else "ordered_at"
+            df = pd.read_csv(path, parse_dates=[ts])
+            con.register("df", df)
+            con.execute("CREATE TABLE t AS SELECT * FROM df")
+            secs = time.perf_counter() - t0
+            rows = len(df)
+            con.close()
+        else:
+            import duckdb
+
+            con = duckdb.connect(str(db))
+            t0 = time.perf_counter()
+            con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{path}')")
+            secs = time.perf_counter() - t0
+            rows = con.execute("SELECT count(*) FROM t").fetchone()[0]  # type: ignore[index]
+            con.close()
+    return {"seconds": secs, "rows": rows, "peak_mb": _peak_mb()}
+
+
+def _run(method: str, kind: str, path: Path) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_import", "--worker", method, kind, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parent.parent,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="import speed vs pandas and bare DuckDB")
+    parser.add_argument("--quick", action="store_true", help="1M events / 100k order lines")
+    parser.add_argument("--worker", nargs=3, metavar=("METHOD", "KIND", "PATH"), help=argparse.SUPPRESS)
+    parser.add_argument("--skip-pandas", action="store_true", help="leave out the pandas way")
+    args = parser.parse_args(argv)
+    if args.worker:
+        print(json.dumps(worker(*args.worker)))
+        return
+    n_events, n_lines = (1_000_000, 100_000) if args.quick else (10_000_000, 1_000_000)
+    DATA.mkdir(exist_ok=True)
+    files = {
+        "events": (DATA / f"events_{n_events}.csv", make_events, n_events),
+        "orders": (DATA / f"order_lines_{n_lines}.csv", make_orders, n_lines),
+    }
+    for path, make, n in files.values():
+        if not path.exists():
+            make(path, n)
+    methods = ["shopperlens", "duckdb_floor"] + ([] if args.skip_pandas else ["pandas"])
+    print(
+        f"{'what':<26}{'method':<14}{'rows':>11}{'seconds':>9}{'rows/s':>12}"
+        f"{'x pandas':>10}{'x floor':>9}{'peak RSS':>10}"
+    )
+    for kind, (path, _, _) in files.items():
+        got = {m: _run(m, kind, path) for m in methods}
+        size = path.stat().st_size / 2**20
+        for m in methods:
+            r = got[m]
+            vs_pandas = got["pandas"]["seconds"] / r["seconds"] if "pandas" in got else float("nan")
+            vs_floor = r["seconds"] / got["duckdb_floor"]["seconds"]
+            print(
+                f"{kind + f' ({size:,.0f} MiB csv)':<26}{m:<14}{int(r['rows']):>11,}"
+                f"{r['seconds']:>9.2f}{r['rows'] / r['seconds']:>12,.0f}"
+                f"{vs_pandas:>9.1f}x{vs_floor:>8.2f}x{r['peak_mb']:>8,.0f} MiB"
+            )
+    print(
+        "x pandas = pandas time / this time (higher is faster); "
+        "x floor = this time / DuckDB bare read_csv time (lower is better)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+"""`shopperlens demo`: build the demo shop, run every analysis, write the report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from shopperlens.cli import _render
+from shopperlens.cli._app import app, open_shop
+
+
+@app.command("demo")
+def demo_cmd(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option("--out", help="Folder the report is written to.")] = Path(
+        "report"
+    ),
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same shop.")] = 7,
+    customers: Annotated[
+        int, typer.Option(help="People in the demo shop (customers and anonymous visitors).")
+    ] = 1500,
+    json_: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Generate the Summitside demo shop into an empty --db, analyse it, write OUT/index.html."""
+    shop = open_shop(ctx)
+    with _render.progress("demo") as advance:
+        result = shop.demo(out_dir=out, seed=seed, n_customers=customers, progress=advance)
+    if json_:
+        _render.as_json(result)
+        return
+    _render.table(
+        result.steps, columns=["name", "status", "seconds", "message"], title="demo steps"
+    )
+    g = result.generated
+    _render.message(
+        f"{result.shop_name}: {g['customers']:,} customers, {g['orders']:,} orders, "
+        f"{g['events']:,} events, {g['survey_responses']} survey answers "
+        f"(files in {result.data_dir})"
+    )
+    failed = len(result.failed_steps)
+    note = f", [red]{failed} step(s) failed[/]" if failed else ""
+    _render.message(f"report: [bold]{result.index}[/] ({result.seconds:.1f} s{note})")

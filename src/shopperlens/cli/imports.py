@@ -1,0 +1,133 @@
+"""`shopperlens import KIND FILE...`: load shop exports into the store.
+
+``import_app`` is a Typer sub-app; other concerns add their own kinds to it from their own CLI
+module (``@import_app.command("survey")``).
+"""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from shopperlens.cli import _render
+from shopperlens.cli._app import app, open_shop
+from shopperlens.ingest.generic import parse_map_options
+from shopperlens.ingest.kinds import KINDS
+from shopperlens.service.imports import ImportResult
+
+import_app = typer.Typer(
+    help="Import shop data files (CSV, TSV, Parquet, JSON Lines; .gz too) of one kind.",
+    no_args_is_help=True,
+)
+app.add_typer(import_app, name="import")
+
+#: above this many bytes in total, a progress bar is shown
+PROGRESS_BYTES = 20 << 20
+
+_HELP = {
+    "customers": "Customers: customer_id, email, created_at, country (+ name, city, …).",
+    "orders": "Orders, one row per line item (generic) or a Shopify 'Export orders' CSV.",
+    "events": "Web events (generic, GA4 event names) or GA4 BigQuery export rows.",
+    "sessions": "Session aggregates (generic) or the UCI Online Shoppers Intention file.",
+    "tickets": "Support tickets: ticket_id, customer_id, created_at, subject (+ body, channel).",
+    "returns": "Returns: return_id, order_id, customer_id, product_id, returned_at, quantity.",
+    "products": "Products: product_id, product_name, category, price.",
+}
+
+FilesArg = Annotated[
+    list[Path], typer.Argument(help="Files to import (one transaction for all of them).")
+]
+FormatOpt = Annotated[
+    str,
+    typer.Option(
+        "--format", "-f", help="auto (detect), generic, shopify (orders), ga4 (events), uci."
+    ),
+]
+MapOpt = Annotated[
+    list[str] | None,
+    typer.Option("--map", "-m", help="Rename a column: their_name=canonical_name (repeatable)."),
+]
+MappingFileOpt = Annotated[
+    Path | None,
+    typer.Option("--mapping-file", help="YAML/JSON file mapping their names to canonical ones."),
+]
+OnErrorOpt = Annotated[
+    str,
+    typer.Option(
+        "--on-error",
+        help="abort: any bad row cancels the import; skip: import the good rows and write "
+        "the rejects to <db>.rejects.csv.",
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+
+
+def run_import(
+    ctx: typer.Context,
+    kind: str,
+    files: list[Path],
+    fmt: str,
+    maps: list[str] | None,
+    mapping_file: Path | None,
+    on_error: str,
+    json_: bool,
+) -> None:
+    """Shared body of every ``import`` command: call the service, render the result."""
+    mapping: dict[str, str] | Path | None = parse_map_options(maps) or None
+    if mapping_file is not None:
+        if mapping:
+            raise typer.BadParameter("use --map or --mapping-file, not both")
+        mapping = mapping_file
+    shop = open_shop(ctx)
+    size = sum(f.stat().st_size for f in files if f.is_file())
+    bar = _render.progress(f"importing {kind}") if size > PROGRESS_BYTES else nullcontext(None)
+    with bar as advance:
+        result = shop.import_files(
+            kind, *files, fmt=fmt, mapping=mapping, on_error=on_error, progress=advance
+        )
+    _render.as_json(result) if json_ else _show(result)
+
+
+def _show(result: ImportResult) -> None:
+    rows = [
+        {
+            "file": Path(f.file).name,
+            "format": f.format,
+            "read": f.rows_read,
+            "accepted": f.rows_accepted,
+            "rejected": f.rows_rejected,
+            "note": "already imported, skipped" if f.skipped else "",
+        }
+        for f in result.files
+    ]
+    _render.table(rows, title=f"import {result.kind}")
+    added = ", ".join(f"{t} +{n}" for t, n in result.added.items()) or "nothing new"
+    _render.message(f"added: {added} ({result.seconds:.1f} s)")
+    if result.rows_rejected:
+        where = f", all in {result.rejects_file}" if result.rejects_file else ""
+        _render.message(f"{result.rows_rejected} row(s) rejected{where}; first:")
+        for r in result.rejects[:5]:
+            _render.message(f"  {Path(r.file).name}:{r.line} {r.column}: {r.reason}")
+
+
+def _register(kind: str) -> None:
+    def command(
+        ctx: typer.Context,
+        files: FilesArg,
+        fmt: FormatOpt = "auto",
+        maps: MapOpt = None,
+        mapping_file: MappingFileOpt = None,
+        on_error: OnErrorOpt = "abort",
+        json_: JsonOpt = False,
+    ) -> None:
+        run_import(ctx, kind, files, fmt, maps, mapping_file, on_error, json_)
+
+    command.__doc__ = _HELP[kind]
+    import_app.command(kind, help=_HELP[kind])(command)
+
+
+for _kind in KINDS:
+    _register(_kind)

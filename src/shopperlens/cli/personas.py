@@ -1,0 +1,180 @@
+"""`shopperlens personas`: build, show, compare and export the shop's named personas."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from shopperlens.cli import _render
+from shopperlens.cli._app import app, open_shop
+from shopperlens.errors import ShopperlensError
+
+personas_app = typer.Typer(
+    help="Personas: 3–4 named customer profiles from survey answers, interviews and behaviour.",
+    no_args_is_help=True,
+)
+app.add_typer(personas_app, name="personas")
+
+RunOpt = Annotated[
+    int | None, typer.Option("--run", help="Persona run id (default: the latest run).")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _summary(run) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+    return [
+        {
+            "persona": p.name,
+            "trait": p.trait,
+            "size": p.size,
+            "share": f"{p.share:.0%}",
+            "revenue": "" if p.revenue_share is None else f"{p.revenue_share:.0%}",
+            "income≈": "" if p.income_adjusted is None else f"{p.income_adjusted:,.0f}",
+            "stability": "" if p.stability is None else f"{p.stability:.2f}",
+        }
+        for p in run.personas
+    ]
+
+
+@personas_app.command("build")
+def build_cmd(
+    ctx: typer.Context,
+    survey: Annotated[
+        str | None,
+        typer.Option("--survey", help="Survey whose answers to use (default: the only one)."),
+    ] = None,
+    k: Annotated[
+        int | None,
+        typer.Option("--k", help="Number of personas (default: chosen from the data, 2–6)."),
+    ] = None,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Random seed (same data + seed = same personas).")
+    ] = 0,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Also write the printable cards, Markdown and JSON here."),
+    ] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Cluster the survey respondents into personas, name and describe them, store the run."""
+    shop = open_shop(ctx)
+    run = shop.personas_build(survey, k="auto" if k is None else k, seed=seed)
+    if json_:
+        _render.as_json(run)
+        return
+    _render.table(
+        _summary(run), title=f"persona run {run.run_id}: {run.n_respondents:,} respondents"
+    )
+    if run.evolution and run.evolution.previous_run is not None:
+        _render.message(f"since run {run.evolution.previous_run}: {run.evolution.summary()}")
+    if out is not None:
+        paths = shop.personas_cards(out, run.run_id)
+        _render.message(f"wrote {len(paths)} files to {out}")
+
+
+@personas_app.command("show")
+def show_cmd(
+    ctx: typer.Context,
+    name: Annotated[
+        str | None, typer.Argument(help="A persona's name, first name or number (default: all).")
+    ] = None,
+    run: RunOpt = None,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the Markdown document.")
+    ] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """The personas of a run, or one persona's statements with their evidence."""
+    result = open_shop(ctx).personas(run)
+    if markdown:
+        from shopperlens.reports.persona_cards import render_markdown
+
+        _render.message(render_markdown(result))
+        return
+    if name is None:
+        _render.as_json(result) if json_ else _render.table(_summary(result), title="personas")
+        return
+    p = result.persona(name)
+    if json_:
+        _render.as_json(p)
+        return
+    rows = [
+        {
+            "section": s.section,
+            "statement": s.text,
+            "question": s.evidence.question,
+            "people": "" if s.evidence.n is None else s.evidence.n,
+        }
+        for s in p.statements
+    ]
+    _render.table(rows, title=f"{p.name}: {p.trait}")
+    if p.spend_shift:
+        _render.message(p.spend_shift)
+
+
+@personas_app.command("diff")
+def diff_cmd(
+    ctx: typer.Context,
+    run: RunOpt = None,
+    against: Annotated[
+        int | None,
+        typer.Option("--against", help="Earlier run to compare with (default: the one before)."),
+    ] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """What grew, shrank, vanished or newly appeared since the previous run."""
+    evo = open_shop(ctx).personas_diff(run, against)
+    if json_:
+        _render.as_json(evo)
+        return
+    rows = [
+        {
+            "status": c.status,
+            "then": c.previous_name or "",
+            "share then": "" if c.previous_share is None else f"{c.previous_share:.0%}",
+            "now": c.current_name or "",
+            "share now": "" if c.current_share is None else f"{c.current_share:.0%}",
+        }
+        for c in evo.changes
+    ]
+    _render.table(rows, title=f"run {evo.current_run} vs {evo.previous_run} ({evo.basis})")
+
+
+@personas_app.command("members")
+def members_cmd(
+    ctx: typer.Context,
+    out: Annotated[
+        Path, typer.Option("--out", help="CSV file to write (columns respondent, persona).")
+    ],
+    run: RunOpt = None,
+) -> None:
+    """Write who belongs to which persona as CSV: `respondent`, `persona`."""
+    if out.suffix.lower() != ".csv":
+        raise ShopperlensError("--out must be a .csv file")
+    df = open_shop(ctx).personas_members(run)
+    df[["respondent", "persona"]].to_csv(out, index=False)
+    _render.message(f"wrote {len(df):,} members to {out}")
+
+
+@personas_app.command("cards")
+def cards_cmd(
+    ctx: typer.Context,
+    out: Annotated[
+        Path, typer.Option("--out", help="Directory for the cards (created if needed).")
+    ],
+    run: RunOpt = None,
+) -> None:
+    """Write a printable HTML card per persona, plus personas.md and personas-run.json."""
+    paths = open_shop(ctx).personas_cards(out, run)
+    _render.message(f"wrote {len(paths)} files to {out}")
+
+
+@personas_app.command("runs")
+def runs_cmd(ctx: typer.Context, json_: JsonOpt = False) -> None:
+    """Every stored persona run, newest first."""
+    from shopperlens.service import personas as svc
+
+    rows = svc.runs(store=open_shop(ctx).store)
+    _render.as_json(rows) if json_ else _render.table(rows, title="persona runs")

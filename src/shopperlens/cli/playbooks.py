@@ -1,0 +1,140 @@
+"""`shopperlens playbook`, `shopperlens audience export`, `shopperlens rules` and the analyses."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from shopperlens.cli import _render
+from shopperlens.cli._app import app, open_shop
+
+
+class PlaybookFormat(StrEnum):
+    md = "md"
+    html = "html"
+    json = "json"
+    table = "table"
+
+
+class Destination(StrEnum):
+    csv = "csv"
+    meta = "meta"
+    google = "google"
+    mailchimp = "mailchimp"
+    klaviyo = "klaviyo"
+
+
+TypeOpt = Annotated[
+    str | None,
+    typer.Option("--type", "-t", help="need_based, looker, new, loyal or impulse (default: all)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+@app.command("playbook")
+def playbook_cmd(
+    ctx: typer.Context,
+    type_: TypeOpt = None,
+    fmt: Annotated[
+        PlaybookFormat, typer.Option("--format", "-f", help="md, html, json or table.")
+    ] = PlaybookFormat.md,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file.")] = None,
+) -> None:
+    """Each type's actions with this shop's evidence, revenue at stake and audience."""
+    pb = open_shop(ctx).playbook(type=type_)
+    if fmt is PlaybookFormat.table:
+        _render.table(pb.actions, ["type", "number", "title", "priority", "audience_size"])
+        return
+    if fmt is PlaybookFormat.json:
+        text = json.dumps(pb.model_dump(mode="json"), indent=2)
+    elif fmt is PlaybookFormat.html:
+        import markdown_it  # rich depends on markdown-it-py, so it is always installed
+
+        text = markdown_it.MarkdownIt().render(pb.markdown())
+    else:
+        text = pb.markdown()
+    if out:
+        out.write_text(text, encoding="utf-8")
+        _render.message(f"wrote {out}")
+    else:
+        print(text)
+
+
+audience_app = typer.Typer(help="Export the people to target, for ad platforms and e-mail tools.")
+app.add_typer(audience_app, name="audience")
+
+
+@audience_app.command("export")
+def audience_export_cmd(
+    ctx: typer.Context,
+    type_: TypeOpt = None,
+    segment: Annotated[
+        str | None,
+        typer.Option(
+            "--segment",
+            "-s",
+            help="Expression over type, orders, revenue, days_since_last_order, country, "
+            "e.g. \"type == 'loyal' and orders >= 3\".",
+        ),
+    ] = None,
+    to: Annotated[
+        Destination, typer.Option("--to", help="csv, meta, google, mailchimp or klaviyo.")
+    ] = Destination.csv,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="File to write (default audience-<to>.csv).")
+    ] = None,
+) -> None:
+    """Write an audience file; marketing destinations get consenting customers only."""
+    path = out or Path(f"audience-{to.value}.csv")
+    summary = open_shop(ctx).audience(type=type_, segment=segment, to=to.value, out=path)
+    _render.message(
+        f"wrote {summary.written:,} rows to {path} ({summary.selected:,} selected, "
+        f"{summary.without_consent:,} without marketing consent)"
+    )
+
+
+@app.command("rules")
+def rules_cmd(
+    ctx: typer.Context,
+    min_support: Annotated[
+        float | None, typer.Option(help="Smallest share of orders (default: 3 orders, ≥0.1 %).")
+    ] = None,
+    min_confidence: Annotated[float, typer.Option(help="Smallest confidence.")] = 0.1,
+    limit: Annotated[int, typer.Option(help="Rules shown, highest lift first.")] = 20,
+    json_: JsonOpt = False,
+) -> None:
+    """Association rules over the orders (frequently bought together)."""
+    rules = open_shop(ctx).rules(min_support=min_support, min_confidence=min_confidence)
+    rules = rules.head(limit).assign(
+        antecedents=lambda d: d.antecedents.map(sorted),
+        consequents=lambda d: d.consequents.map(sorted),
+    )
+    cols = ["antecedents", "consequents", "support", "confidence", "lift"]
+    _render.as_json(rules[cols]) if json_ else _render.table(rules[cols], title="rules")
+
+
+@app.command("threshold")
+def threshold_cmd(ctx: typer.Context, json_: JsonOpt = False) -> None:
+    """The free-shipping threshold that most raises expected order value."""
+    t = open_shop(ctx).shipping_threshold()
+    if t is None:
+        _render.message("no orders with a value yet")
+        return
+    keys = ("threshold", "uplift_per_order", "share_near", "share_above", "median_basket")
+    row = {k: getattr(t, k) for k in (*keys, "band", "topup_rate")}
+    _render.as_json(row) if json_ else _render.table([row], title="free-shipping threshold")
+
+
+@app.command("funnel")
+def funnel_cmd(
+    ctx: typer.Context,
+    by: Annotated[str, typer.Option(help="Split by 'type', 'source' or 'none'.")] = "type",
+    json_: JsonOpt = False,
+) -> None:
+    """view → cart → checkout → purchase with drop-off per step."""
+    f = open_shop(ctx).funnels(by=None if by == "none" else by)
+    _render.as_json(f) if json_ else _render.table(f, title="funnel")

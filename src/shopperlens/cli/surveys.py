@@ -1,0 +1,292 @@
+"""`shopperlens survey …`, `shopperlens interviews …`, `shopperlens analytics …` and
+`shopperlens import survey`: thin commands over the surveys services."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from shopperlens.cli import _render
+from shopperlens.cli._app import app, open_shop
+from shopperlens.cli.imports import import_app
+from shopperlens.errors import ShopperlensError
+
+survey_app = typer.Typer(
+    help="Build surveys, send them, collect and analyse the answers.", no_args_is_help=True
+)
+interviews_app = typer.Typer(
+    help="Recruit interviewees, invite them, import and tag notes.", no_args_is_help=True
+)
+analytics_app = typer.Typer(
+    help="Import analytics audiences and cross-check the survey.", no_args_is_help=True
+)
+app.add_typer(survey_app, name="survey")
+app.add_typer(interviews_app, name="interviews")
+app.add_typer(analytics_app, name="analytics")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+ShopNameOpt = Annotated[str, typer.Option("--shop-name", help="Shop name used in e-mails.")]
+
+
+@survey_app.command("create")
+def create_cmd(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Survey name (or 'demo-profile' for the built-in).")],
+    definition: Annotated[
+        Path | None, typer.Option("--from", help="YAML/JSON definition file.")
+    ] = None,
+    bank: Annotated[
+        str | None, typer.Option("--from-bank", help="Comma-separated question ids from the bank.")
+    ] = None,
+    title: Annotated[str | None, typer.Option(help="Title shown to respondents.")] = None,
+) -> None:
+    """Save a survey definition (a changed definition becomes a new version)."""
+    shop = open_shop(ctx)
+    if definition is None and bank is None and name != "demo-profile":
+        raise ShopperlensError(
+            "give --from FILE or --from-bank id,id,… (see `shopperlens survey bank`)"
+        )
+    info = shop.survey_create(
+        name if definition is None and bank is None else None,
+        path=definition,
+        from_bank=bank.split(",") if bank else None,
+        name=name,
+        title=title,
+    )
+    _render.message(f"survey {info.name} version {info.version}: {info.questions} questions")
+    for w in info.warnings:
+        _render.message(f"[yellow]warning:[/] {w}")
+
+
+@survey_app.command("bank")
+def bank_cmd() -> None:
+    """List the question bank, grouped as the profile method asks."""
+    from shopperlens.surveys.definition import question_bank
+
+    rows = [
+        {"id": q.id, "group": q.group, "kind": q.kind, "text": q.text}
+        for q in question_bank().values()
+    ]
+    _render.table(rows)
+
+
+@survey_app.command("list")
+def list_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Stored surveys with version, questions, responses and warnings."""
+    rows = open_shop(ctx).survey_list()
+    _render.as_json(rows) if as_json else _render.table(rows)
+
+
+@survey_app.command("send")
+def send_cmd(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Survey to send.")],
+    type_: Annotated[
+        list[str] | None, typer.Option("--type", help="Only this customer type (repeatable).")
+    ] = None,
+    min_orders: Annotated[
+        int | None, typer.Option(help="Only customers with at least this many orders.")
+    ] = None,
+    new_category_days: Annotated[
+        int | None, typer.Option(help="Only customers who bought in a new category within N days.")
+    ] = None,
+    abandoned_checkout_days: Annotated[
+        int | None, typer.Option(help="Only customers with an abandoned checkout within N days.")
+    ] = None,
+    quota: Annotated[
+        int | None, typer.Option(help="At most this many invitations for this audience.")
+    ] = None,
+    response_quota: Annotated[
+        int | None, typer.Option(help="Send nothing once the survey has this many responses.")
+    ] = None,
+    template: Annotated[
+        str, typer.Option(help="E-mail template: a file or a built-in name.")
+    ] = "invitation",
+    shop_name: ShopNameOpt = "our shop",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count who would be invited; send nothing.")
+    ] = False,
+    remind: Annotated[
+        bool, typer.Option("--remind", help="Send reminders to invitees who have not answered.")
+    ] = False,
+    max_reminders: Annotated[
+        int, typer.Option(help="With --remind: reminders per person at most.")
+    ] = 1,
+    gap_days: Annotated[float, typer.Option(help="With --remind: days since the last e-mail.")] = 7,
+) -> None:
+    """E-mail a survey to consenting customers (resumable; nobody twice)."""
+    from shopperlens.service.survey_delivery import Audience
+
+    shop = open_shop(ctx)
+    if remind:
+        rep = shop.survey_remind(
+            name, max_reminders=max_reminders, min_gap_days=gap_days, shop_name=shop_name
+        )
+    else:
+        aud = Audience(
+            types=type_ or None,
+            min_orders=min_orders,
+            new_category_days=new_category_days,
+            abandoned_checkout_days=abandoned_checkout_days,
+        )
+        rep = shop.survey_send(
+            name,
+            audience=aud,
+            quota=quota,
+            response_quota=response_quota,
+            template=template,
+            shop_name=shop_name,
+            dry_run=dry_run,
+        )
+    _render.table([rep])
+
+
+@survey_app.command("results")
+def results_cmd(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Survey to analyse.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Distributions, cross-tabs by customer type, themes and stated vs adjusted income."""
+    res = open_shop(ctx).survey_results(name)
+    if as_json:
+        _render.as_json(res)
+        return
+    _render.message(
+        f"{res.title} (v{res.version}): {res.respondents} respondents, {res.customers} customers"
+    )
+    _render.table(res.distributions, ["question", "value", "count", "share"], title="answers")
+    if res.income:
+        _render.table([res.income], title="income (stated vs adjusted)")
+    _render.table(
+        [t.model_dump() for t in res.themes],
+        ["question", "theme", "share", "top_terms"],
+        title="themes",
+    )
+    for n in res.notes:
+        _render.message(f"note: {n}")
+
+
+@survey_app.command("popup-snippet")
+def popup_cmd(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Survey to show.")],
+    question: Annotated[str | None, typer.Option(help="The one question the pop-up asks.")] = None,
+    trigger: Annotated[str, typer.Option(help="delay, exit, cart or checkout_abandon.")] = "delay",
+    delay: Annotated[
+        float | None, typer.Option(help="Seconds before showing (delay/cart).")
+    ] = None,
+    bar: Annotated[
+        bool, typer.Option("--bar", help="A welcome bar linking to the survey instead.")
+    ] = False,
+    text: Annotated[str | None, typer.Option(help="Welcome-bar text.")] = None,
+    days: Annotated[int, typer.Option(help="Show no survey again for this many days.")] = 30,
+) -> None:
+    """Print the <script> tag to paste into the shop's pages."""
+    shop = open_shop(ctx)
+    tag = shop.survey_popup_snippet(
+        name,
+        question=question,
+        trigger=trigger,
+        delay=delay,
+        mode="bar" if bar else "popup",
+        text=text,
+        days=days,
+    )
+    typer.echo(tag)
+
+
+@survey_app.command("link")
+def link_cmd(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Survey.")]) -> None:
+    """Print the public survey link (for prospects and lookalike-audience ads)."""
+    from shopperlens.surveys.links import survey_url
+
+    typer.echo(survey_url(open_shop(ctx).settings.public_url, name))
+
+
+@import_app.command("survey")
+def import_survey_cmd(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="Survey-tool CSV export: a row per respondent.")],
+    survey: Annotated[str, typer.Option("--survey", help="Survey the answers belong to.")],
+    on_error: Annotated[
+        str, typer.Option("--on-error", help="abort (nothing stored) or skip bad rows.")
+    ] = "abort",
+) -> None:
+    """Survey answers from a survey tool's CSV export (multi-selects joined by ';')."""
+    res = open_shop(ctx).survey_import(file, survey=survey, on_error=on_error)
+    if res.already_imported:
+        _render.message(f"{file.name} was imported before: nothing to do")
+        return
+    _render.message(
+        f"{res.rows_accepted} of {res.rows_read} responses imported into {survey}"
+        + (f"; rejects in {res.rejects_file}" if res.rejects_file else "")
+    )
+
+
+@interviews_app.command("recruit")
+def recruit_cmd(
+    ctx: typer.Context,
+    n: Annotated[int, typer.Option("--n", help="How many best and how many worst customers.")] = 10,
+    invite: Annotated[
+        bool, typer.Option("--invite", help="E-mail them an interview invitation.")
+    ] = False,
+    booking_url: Annotated[
+        str | None, typer.Option(help="Where invitees pick a time (optional).")
+    ] = None,
+    reward: Annotated[
+        str | None, typer.Option(help="Thank-you offered, e.g. 'a 20 EUR voucher'.")
+    ] = None,
+    shop_name: ShopNameOpt = "our shop",
+    as_json: JsonOpt = False,
+) -> None:
+    """The 10 best and 10 worst customers to interview (and invite them)."""
+    shop = open_shop(ctx)
+    picked = shop.interviews_recruit(n)
+    _render.as_json(picked) if as_json else _render.table(picked)
+    if invite:
+        rep = shop.interviews_invite(
+            picked["customer_id"], booking_url=booking_url, reward=reward, shop_name=shop_name
+        )
+        _render.table([rep])
+
+
+@interviews_app.command("import")
+def interviews_import_cmd(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Markdown/text notes or folders of them.")],
+) -> None:
+    """Import interview notes and tag psychographic themes and quotes."""
+    shop = open_shop(ctx)
+    res = shop.interviews_import(*paths)
+    _render.table([res])
+    _render.table(shop.interview_themes(), title="themes")
+
+
+@analytics_app.command("import")
+def analytics_import_cmd(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="GA4 audience export or competitor CSV.")],
+    source: Annotated[str, typer.Option(help="ga4 or competitor.")] = "ga4",
+    name: Annotated[str | None, typer.Option(help="Competitor name (source competitor).")] = None,
+) -> None:
+    """Import a web-analytics (GA4) or competitor audience report."""
+    _render.table([open_shop(ctx).analytics_import(file, source=source, name=name)])
+
+
+@analytics_app.command("check")
+def analytics_check_cmd(
+    ctx: typer.Context,
+    survey: Annotated[str, typer.Option(help="Survey to check.")] = "demo-profile",
+    as_json: JsonOpt = False,
+) -> None:
+    """Where analytics confirm or contradict the survey, in plain words."""
+    found = open_shop(ctx).analytics_check(survey)
+    if as_json:
+        _render.as_json(found)
+        return
+    for f in found:
+        mark = "[red]✗[/]" if f.kind == "contradiction" else "[green]✓[/]"
+        _render.message(f"{mark} {f.message}")

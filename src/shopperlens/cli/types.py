@@ -1,0 +1,150 @@
+"""`shopperlens types`: the five customer types, why, and who moved between them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from shopperlens.cli import _render
+from shopperlens.cli._app import open_shop, settings
+from shopperlens.cli._app import app as root
+from shopperlens.errors import ShopperlensError
+
+types_app = typer.Typer(
+    help="The five customer types (need-based, looker, new, loyal, impulse) with evidence.",
+    no_args_is_help=False,
+)
+root.add_typer(types_app, name="types")
+
+AsOf = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Classify with the data before this date (YYYY-MM-DD)."),
+]
+Config = Annotated[
+    Path | None,
+    typer.Option("--config", help="YAML file overriding the thresholds (see `types config`)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _shop(ctx: typer.Context, config: Path | None):  # type: ignore[no-untyped-def]
+    shop = open_shop(ctx)
+    if config is not None:
+        shop.settings = settings(ctx).model_copy(update={"types_config": config})
+    return shop
+
+
+@types_app.callback(invoke_without_command=True)
+def types_cmd(
+    ctx: typer.Context,
+    as_of: AsOf = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write every row to FILE.csv or FILE.parquet."),
+    ] = None,
+    config: Config = None,
+    engine: Annotated[
+        str | None, typer.Option("--engine", help="duckdb (default) or spark (needs Java 17).")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Rows to print (0: none).")] = 20,
+) -> None:
+    """Type every customer and visitor, store the run and print the distribution."""
+    if ctx.invoked_subcommand:
+        return
+    shop = _shop(ctx, config)
+    if engine:
+        shop.settings = shop.settings.model_copy(update={"engine": engine})
+    df = shop.types(as_of)
+    if out is not None:
+        _write(df, out)
+        _render.message(f"wrote {len(df)} rows to {out}")
+    counts = df["type"].value_counts().rename_axis("type").reset_index(name="subjects")
+    _render.table(counts, title=f"customer types as of {df.attrs['as_of']:%Y-%m-%d}")
+    if limit:
+        _render.table(df.head(limit), ["customer_id", "visitor_id", "type", "evidence"])
+
+
+def _write(df, out: Path) -> None:  # type: ignore[no-untyped-def]
+    suffix = out.suffix.lower()
+    if suffix == ".csv":
+        df.to_csv(out, index=False)
+    elif suffix == ".parquet":
+        df.to_parquet(out, index=False)
+    else:
+        raise ShopperlensError(f"--out must end in .csv or .parquet, not {out.name!r}")
+
+
+@types_app.command("explain")
+def explain_cmd(
+    ctx: typer.Context,
+    id: Annotated[str, typer.Argument(help="A customer id or visitor id.")],  # noqa: A002
+    as_of: AsOf = None,
+    config: Config = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Why one customer or visitor has its type: scores, evidence, signals and history."""
+    ex = _shop(ctx, config).explain_type(id, as_of)
+    if json_:
+        _render.as_json(ex)
+        return
+    _render.message(f"[bold]{ex.id}[/] is [bold]{ex.type}[/] as of {ex.as_of:%Y-%m-%d}")
+    _render.message(ex.evidence)
+    _render.table([{"type": t, "score": s} for t, s in ex.scores.items()], title="scores")
+    _render.table(ex.history, ["as_of", "type", "evidence"], title="history")
+
+
+@types_app.command("moves")
+def moves_cmd(
+    ctx: typer.Context,
+    date_from: Annotated[str, typer.Option("--from", help="Earlier date (YYYY-MM-DD).")],
+    date_to: Annotated[str, typer.Option("--to", help="Later date (YYYY-MM-DD).")],
+    config: Config = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Transition matrix between the types as of two dates (rows: from, columns: to)."""
+    mv = _shop(ctx, config).type_moves(date_from, date_to)
+    if json_:
+        _render.as_json(mv)
+        return
+    rows = [{"from \\ to": a, **mv.matrix[a]} for a in mv.matrix]
+    _render.table(rows, title=f"{mv.date_from:%Y-%m-%d} → {mv.date_to:%Y-%m-%d}")
+    _render.message(f"{mv.moved} moved, {mv.stayed} stayed")
+
+
+@types_app.command("history")
+def history_cmd(
+    ctx: typer.Context,
+    id: Annotated[str, typer.Argument(help="A customer id or visitor id.")],  # noqa: A002
+    json_: JsonOpt = False,
+) -> None:
+    """One customer's or visitor's type in every stored run, oldest first."""
+    df = open_shop(ctx).type_history(id)
+    _render.as_json(df) if json_ else _render.table(df, ["as_of", "type", "evidence"])
+
+
+@types_app.command("sessions")
+def sessions_cmd(
+    ctx: typer.Context,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write every typed session to CSV/Parquet.")
+    ] = None,
+    config: Config = None,
+) -> None:
+    """Type imported session aggregates (UCI format): need-based, looker or impulse-like."""
+    df = _shop(ctx, config).session_types()
+    if df.empty:
+        raise ShopperlensError("no imported sessions: import a session-aggregate file first")
+    if out is not None:
+        _write(df, out)
+    counts = df["type"].value_counts().rename_axis("type").reset_index(name="sessions")
+    _render.table(counts, title="session types")
+
+
+@types_app.command("config")
+def config_cmd() -> None:
+    """Print the default thresholds (a commented YAML file to copy and edit)."""
+    from shopperlens.types import defaults_text
+
+    typer.echo(defaults_text())

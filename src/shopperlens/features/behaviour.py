@@ -1,0 +1,447 @@
+"""Behavioural features per customer and per anonymous visitor, as Ibis expressions.
+
+Everything here maps Ibis tables to Ibis expressions and never names an engine: the same
+:func:`behaviour_features` runs on the DuckDB store (``store.table``) and on a PySpark backend
+built by :mod:`shopperlens.store.spark`. Only rows strictly before ``as_of`` count, so a run
+"as of" a past date sees exactly what the shop knew then.
+
+A *subject* is a customer (``customer_id``) or, when a visitor was never linked to a customer,
+that visitor (``subject_id = "visitor:<visitor_id>"``). Events are linked to customers through
+their own ``customer_id`` or the ``identities`` table, so a visitor who later signs up carries
+their earlier browsing into the customer's history: "looker → new → loyal" stays one subject.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+import ibis
+import ibis.expr.types as ir
+
+#: event names (lower case) that mean each action; sources use different vocabularies
+#: a page is one page-view event; product views and search results are counted on their own
+PAGE_EVENTS = ("page_view", "pageview", "screen_view", "page")
+PRODUCT_VIEW_EVENTS = ("view_item", "product_view", "product_viewed", "view_product")
+SEARCH_EVENTS = ("search", "view_search_results", "site_search")
+CART_EVENTS = ("add_to_cart", "cart_add", "added_to_cart")
+PURCHASE_EVENTS = ("purchase", "order", "order_completed", "checkout_completed")
+
+
+class TableSource(Protocol):
+    """Anything that hands out Ibis tables by canonical name (a Store, a Spark source)."""
+
+    def table(self, name: str) -> Any: ...
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """The vocabularies features depend on (filled from the types config).
+
+    ``search_media`` are ``utm_medium`` values meaning "came from a search engine" (organic or
+    paid); ``campaign_media`` the paid social / display / e-mail campaign media.
+    ``informational_words`` mark search terms asking a question rather than naming a product;
+    ``brand_words`` the shop's own brand names. ``focused_products`` is how many distinct
+    products a buying visit may view and still count as "went straight to the product".
+    A search term names a product when it holds a word found in at most
+    ``distinctive_products`` product names (and not in a category name).
+    """
+
+    search_media: tuple[str, ...] = ("organic", "cpc", "ppc", "paid_search", "search", "sem")
+    campaign_media: tuple[str, ...] = (
+        "paid_social", "social_paid", "display", "cpm", "banner", "email", "e-mail",
+        "newsletter", "affiliate",
+    )  # fmt: skip
+    informational_words: tuple[str, ...] = (
+        "how", "what", "why", "which", "best", "review", "reviews", "vs", "versus", "guide",
+        "ideas", "tips", "compare", "comparison", "cheap", "cheapest", "top",
+    )  # fmt: skip
+    brand_words: tuple[str, ...] = ()
+    focused_products: int = 2
+    distinctive_products: int = 2
+    events: dict[str, tuple[str, ...]] = field(
+        default_factory=lambda: {
+            "page": PAGE_EVENTS,
+            "product_view": PRODUCT_VIEW_EVENTS,
+            "search": SEARCH_EVENTS,
+            "cart": CART_EVENTS,
+            "purchase": PURCHASE_EVENTS,
+        }
+    )
+
+
+#: columns of the features frame, in order (counts first, then ratios, then dates)
+FEATURE_COLUMNS: tuple[str, ...] = (
+    "visits", "pages", "product_views", "pages_per_visit", "product_views_per_visit",
+    "avg_visit_minutes", "search_visits", "search_visit_share", "campaign_visits",
+    "campaign_visit_share", "search_terms", "product_terms", "product_term_share",
+    "brand_terms", "brand_term_share",
+    "cart_visits", "abandoned_carts", "purchase_visits", "focused_purchases",
+    "focused_purchase_share", "campaign_purchases", "campaign_purchase_share",
+    "minutes_to_purchase", "searched_purchases", "search_matched_purchases",
+    "search_match_share", "orders", "items", "monetary", "avg_order_value",
+    "items_per_order", "categories_per_order", "categories", "discount_orders",
+    "discount_order_share", "mean_gap_days", "gap_cv", "recency_days", "tenure_days",
+    "days_since_new_category", "new_category", "tickets", "tickets_per_order", "returns",
+    "returns_per_order", "days_since_last_visit",
+)  # fmt: skip
+
+
+def _lower_in(col: ir.StringValue, values: tuple[str, ...]) -> ir.BooleanValue:
+    return col.lower().isin(list(values)) if values else ibis.literal(False)
+
+
+def _ratio(num: ir.NumericValue, den: ir.NumericValue) -> ir.FloatingValue:
+    return num.cast("float64") / den.cast("float64").nullif(0.0)
+
+
+def _days(as_of: ir.TimestampScalar, ts: ir.TimestampValue) -> ir.FloatingValue:
+    return (as_of.epoch_seconds() - ts.epoch_seconds()).cast("float64") / 86400.0
+
+
+def _words(col: ir.StringValue) -> ir.StringValue:
+    """Lower-cased words of a text column, one row each (for term ↔ product matching)."""
+    return col.lower().re_replace(r"[^a-z0-9]+", " ").strip().split(" ").unnest()
+
+
+def _subject_events(src: TableSource, as_of: ir.TimestampScalar) -> ir.Table:
+    e = src.table("events")
+    e = e.filter(e.timestamp < as_of)
+    ids = src.table("identities").select(
+        id_visitor=lambda t: t.visitor_id, id_customer=lambda t: t.customer_id
+    )
+    j = e.left_join(ids, e.visitor_id == ids.id_visitor)
+    cust = ibis.coalesce(j.customer_id, j.id_customer)
+    subject = ibis.coalesce(cust, ibis.literal("visitor:") + j.visitor_id)
+    return j.select(
+        subject_id=subject,
+        customer_id=cust,
+        visitor_id=j.visitor_id,
+        session_id=j.session_id,
+        ts=j.timestamp,
+        name=j.event_name.lower(),
+        product_id=j.product_id,
+        medium=j.utm_medium.lower(),
+        campaign=j.utm_campaign,
+        term=j.utm_term.lower().strip(),
+        search_term=j.search_term.lower().strip(),
+    ).filter(lambda t: t.subject_id.notnull())
+
+
+def _session_table(ev: ir.Table, spec: FeatureSpec) -> ir.Table:
+    ev_names = spec.events
+    s = ev.filter(ev.session_id.notnull())
+    is_purchase = s.name.isin(list(ev_names["purchase"]))
+    return s.group_by(["subject_id", "session_id"]).aggregate(
+        start=s.ts.min(),
+        end=s.ts.max(),
+        pages=s.name.isin(list(ev_names["page"])).cast("int64").sum(),
+        product_views=s.name.isin(list(ev_names["product_view"])).cast("int64").sum(),
+        viewed_products=s.product_id.nunique(where=s.name.isin(list(ev_names["product_view"]))),
+        medium=s.medium.max(),
+        campaign=s.campaign.max(),
+        carted=s.name.isin(list(ev_names["cart"])).any(),
+        bought=is_purchase.any(),
+        bought_at=s.ts.min(where=is_purchase),
+    )
+
+
+def _session_features(sess: ir.Table, spec: FeatureSpec) -> ir.Table:
+    from_search = _lower_in(sess.medium, spec.search_media).fill_null(False)
+    from_campaign = _lower_in(sess.medium, spec.campaign_media).fill_null(False)
+    bought = sess.bought
+    minutes = (sess.end.epoch_seconds() - sess.start.epoch_seconds()).cast("float64") / 60.0
+    to_buy = (sess.bought_at.epoch_seconds() - sess.start.epoch_seconds()).cast("float64") / 60.0
+    focused = bought & (sess.viewed_products <= spec.focused_products)
+    campaign_buy = bought & (from_campaign | sess.campaign.notnull())
+    return sess.group_by("subject_id").aggregate(
+        visits=sess.session_id.count(),
+        pages=sess.pages.sum(),
+        product_views=sess.product_views.sum(),
+        avg_visit_minutes=minutes.mean(),
+        search_visits=from_search.cast("int64").sum(),
+        campaign_visits=from_campaign.cast("int64").sum(),
+        cart_visits=sess.carted.cast("int64").sum(),
+        abandoned_carts=(sess.carted & ~bought).cast("int64").sum(),
+        purchase_visits=bought.cast("int64").sum(),
+        focused_purchases=focused.cast("int64").sum(),
+        campaign_purchases=campaign_buy.cast("int64").sum(),
+        minutes_to_purchase=to_buy.mean(where=bought),
+        last_visit=sess.end.max(),
+    )
+
+
+def _term_features(src: TableSource, ev: ir.Table, sess: ir.Table, spec: FeatureSpec) -> ir.Table:
+    """Search terms per subject, how many name a product, and searched-then-bought matches.
+
+    A term names a product when one of its words appears in a product name or category and
+    none of its words is informational ("how", "best", "vs" …). Brand-only terms do not count.
+    """
+    search_names = list(spec.events["search"])
+    from_search = _lower_in(ev.medium, spec.search_media).fill_null(False)
+    t1 = ev.filter(from_search & ev.term.notnull() & (ev.term != "")).select(
+        "subject_id", "session_id", term=ev.term
+    )
+    t2 = ev.filter(
+        ev.name.isin(search_names) & ev.search_term.notnull() & (ev.search_term != "")
+    ).select("subject_id", "session_id", term=ev.search_term)
+    terms = t1.union(t2).distinct()
+
+    products = src.table("products")
+    # words that pick out a product: in at most ``distinctive_products`` product names, not a
+    # category word ("tent", "jacket" name a kind of thing, "stormproof" or "45l" a product)
+    pwords = products.select("product_id", w=_words(products.product_name.fill_null("")))
+    pwords = pwords.filter(pwords.w.length() >= 3).distinct()
+    cat_words = products.select(w=_words(products.category.fill_null(""))).distinct()
+    vocab = pwords.group_by("w").aggregate(n=pwords.product_id.nunique())
+    vocab = vocab.filter(vocab.n <= spec.distinctive_products).select("w")
+    vocab = vocab.anti_join(cat_words, vocab.w == cat_words.w)
+    blocked = set(spec.informational_words) | set(spec.brand_words)
+    vocab = vocab.filter(~vocab.w.isin(sorted(blocked))) if blocked else vocab
+    info = list(spec.informational_words) or ["\u0000"]
+    tw = terms.select("term").distinct().select("term", w=_words(ibis._.term))
+    tw = tw.left_join(vocab, tw.w == vocab.w).select("term", w=tw.w, in_vocab=vocab.w.notnull())
+    brand = list(spec.brand_words) or ["\u0000"]
+    term_kind = tw.group_by("term").aggregate(
+        has_product=tw.in_vocab.any(),
+        has_info=tw.w.isin(info).any(),
+        is_brand=tw.w.isin(brand).any(),
+    )
+    term_kind = term_kind.select(
+        "term", "is_brand", is_product=term_kind.has_product & ~term_kind.has_info
+    )
+    tk = terms.left_join(term_kind, terms.term == term_kind.term).select(
+        terms.subject_id, terms.session_id, terms.term, term_kind.is_product, term_kind.is_brand
+    )
+    per_subject = tk.group_by("subject_id").aggregate(
+        search_terms=tk.term.count(),
+        product_terms=tk.is_product.fill_null(False).cast("int64").sum(),
+        brand_terms=tk.is_brand.fill_null(False).cast("int64").sum(),
+    )
+
+    # buying visits with a search term, and those where a bought/carted product's name shares
+    # a word with the term ("bought exactly the product searched for")
+    buy_names = list(spec.events["purchase"]) + list(spec.events["cart"])
+    bought = (
+        ev.filter(ev.name.isin(buy_names) & ev.product_id.notnull())
+        .select("session_id", "product_id")
+        .distinct()
+    )
+    pw = bought.join(products, bought.product_id == products.product_id).select(
+        session_id=bought.session_id, w=_words(products.product_name.fill_null(""))
+    )
+    pw = pw.filter(pw.w.length() >= 3).distinct()
+    twords = (
+        tk.filter(tk.is_product.fill_null(False))
+        .select("subject_id", "session_id", w=_words(ibis._.term))
+        .distinct()
+    )
+    matched = (
+        twords.join(pw, [twords.session_id == pw.session_id, twords.w == pw.w])
+        .select(twords.subject_id, twords.session_id)
+        .distinct()
+        .select("session_id", match=ibis.literal(1))
+    )
+    searched = tk.select("subject_id", "session_id").distinct()
+    buying = sess.filter(sess.bought).select(b_session="session_id")
+    searched = searched.join(buying, searched.session_id == buying.b_session).select(
+        "subject_id", "session_id"
+    )
+    searched = searched.left_join(matched, searched.session_id == matched.session_id).select(
+        searched.subject_id, m=matched.match.fill_null(0)
+    )
+    per_match = searched.group_by("subject_id").aggregate(
+        searched_purchases=searched.subject_id.count(), search_matched_purchases=searched.m.sum()
+    )
+    out = per_subject.outer_join(per_match, per_subject.subject_id == per_match.subject_id)
+    return out.select(
+        subject_id=ibis.coalesce(per_subject.subject_id, per_match.subject_id),
+        search_terms=per_subject.search_terms,
+        product_terms=per_subject.product_terms,
+        brand_terms=per_subject.brand_terms,
+        searched_purchases=per_match.searched_purchases,
+        search_matched_purchases=per_match.search_matched_purchases,
+    )
+
+
+def _order_features(src: TableSource, as_of: ir.TimestampScalar) -> tuple[ir.Table, ir.Table]:
+    """Per-customer order features, and per-customer first purchase in each category."""
+    o = src.table("orders")
+    o = o.filter((o.ordered_at < as_of) & o.customer_id.notnull())
+    lines = src.table("order_lines")
+    prod = src.table("products").select(p_id=ibis._.product_id, p_cat=ibis._.category)
+    lj = lines.left_join(prod, lines.product_id == prod.p_id)
+    lv = lj.select(
+        order_id=lj.order_id,
+        qty=lj.quantity.cast("int64"),
+        value=lj.quantity.cast("float64") * lj.unit_price,
+        category=ibis.coalesce(lj.category.nullif(""), lj.p_cat.nullif("")),
+        line_disc=lj.discount_code.nullif("").notnull(),
+    )
+    per_order = lv.group_by("order_id").aggregate(
+        items=lv.qty.sum(),
+        value=lv.value.sum(),
+        n_cat=lv.category.nunique(),
+        line_disc=lv.line_disc.any(),
+    )
+    oj = o.left_join(per_order, o.order_id == per_order.order_id)
+    oo = oj.select(
+        customer_id=oj.customer_id,
+        order_id=oj.order_id,
+        ordered_at=oj.ordered_at,
+        items=oj.items.fill_null(0),
+        value=oj.value.fill_null(0.0),
+        n_cat=oj.n_cat.fill_null(0),
+        discounted=oj.discount_code.nullif("").notnull() | oj.line_disc.fill_null(False),
+    )
+    w = ibis.window(group_by="customer_id", order_by=["ordered_at", "order_id"])
+    oo = oo.mutate(gap=_days(oo.ordered_at, oo.ordered_at.lag().over(w)))
+    per_customer = oo.group_by("customer_id").aggregate(
+        orders=oo.order_id.count(),
+        first_order=oo.ordered_at.min(),
+        last_order=oo.ordered_at.max(),
+        items=oo.items.sum(),
+        monetary=oo.value.sum(),
+        items_per_order=oo.items.mean(),
+        categories_per_order=oo.n_cat.mean(),
+        discount_orders=oo.discounted.cast("int64").sum(),
+        mean_gap_days=oo.gap.mean(),
+        gap_sd=oo.gap.std(),
+    )
+    cl = lv.select("order_id", "category").filter(lambda t: t.category.notnull())
+    oc = o.select(c_order="order_id", c_customer="customer_id", c_at="ordered_at")
+    cl = cl.join(oc, cl.order_id == oc.c_order)
+    cat_first = cl.group_by([cl.c_customer.name("customer_id"), cl.category]).aggregate(
+        cat_first=cl.c_at.min()
+    )
+    return per_customer, cat_first
+
+
+def _new_category(per_customer: ir.Table, cat_first: ir.Table) -> ir.Table:
+    """The latest first purchase in a category the customer had never bought before."""
+    firsts = per_customer.select(f_customer="customer_id", f_first="first_order")
+    j = cat_first.join(firsts, cat_first.customer_id == firsts.f_customer)
+    later = j.filter(j.cat_first > j.f_first)
+    last = later.group_by("customer_id").aggregate(new_category_at=later.cat_first.max())
+    lastn = last.select(n_customer="customer_id", n_at="new_category_at")
+    named = later.join(
+        lastn, [later.customer_id == lastn.n_customer, later.cat_first == lastn.n_at]
+    )
+    named = named.group_by("customer_id").aggregate(new_category=named.category.min())
+    n_cat = cat_first.group_by("customer_id").aggregate(categories=cat_first.category.count())
+    out = n_cat.left_join(last, n_cat.customer_id == last.customer_id).select(
+        n_cat.customer_id, n_cat.categories, last.new_category_at
+    )
+    return out.left_join(named, out.customer_id == named.customer_id).select(
+        out.customer_id, out.categories, out.new_category_at, named.new_category
+    )
+
+
+def _count_before(src: TableSource, name: str, ts: str, as_of: Any, alias: str) -> ir.Table:
+    t = src.table(name)
+    t = t.filter((t[ts] < as_of) & t.customer_id.notnull())
+    return t.group_by("customer_id").aggregate(**{alias: t.customer_id.count()})
+
+
+def behaviour_features(
+    src: TableSource, *, as_of: datetime, spec: FeatureSpec | None = None
+) -> ir.Table:
+    """One row per subject (customer or anonymous visitor) with every behavioural feature.
+
+    Parameters
+    ----------
+    src
+        Where the canonical tables come from: a :class:`~shopperlens.store.Store` (DuckDB) or
+        a Spark source from :func:`shopperlens.store.spark.spark_source`.
+    as_of
+        Only events, orders, tickets and returns strictly before this moment count; recency
+        and tenure are measured to it.
+    spec
+        Channel and event vocabularies (:class:`FeatureSpec`).
+
+    Returns an Ibis table with ``subject_id, customer_id, visitor_id`` and
+    :data:`FEATURE_COLUMNS`; execute it on whichever backend ``src`` belongs to.
+    """
+    spec = spec or FeatureSpec()
+    at = ibis.literal(as_of, type="timestamp")
+    ev = _subject_events(src, at)
+    sess = _session_table(ev, spec)
+    sf = _session_features(sess, spec)
+    tf = _term_features(src, ev, sess, spec)
+    of, cat_first = _order_features(src, at)
+    nc = _new_category(of, cat_first)
+    tickets = _count_before(src, "tickets", "created_at", at, "tickets")
+    returns = _count_before(src, "returns", "returned_at", at, "returns")
+    visitor = ev.group_by("subject_id").aggregate(first_visitor=ev.visitor_id.min())
+
+    cust = src.table("customers")
+    cust = cust.filter(cust.created_at.isnull() | (cust.created_at < at))
+    spine = (
+        sf.select(subject_id=sf.subject_id.cast("string"))
+        .union(of.select(subject_id=of.customer_id.cast("string")))
+        .union(cust.select(subject_id=cust.customer_id.cast("string")))
+        .distinct()
+    )
+    is_visitor = spine.subject_id.startswith("visitor:")
+    t = spine.select(
+        "subject_id",
+        customer_id=ibis.ifelse(is_visitor, ibis.null("string"), spine.subject_id),
+    )
+    for part, key in (
+        (visitor, "subject_id"),
+        (sf, "subject_id"),
+        (tf, "subject_id"),
+        (of, "customer_id"),
+        (nc, "customer_id"),
+        (tickets, "customer_id"),
+        (returns, "customer_id"),
+    ):
+        right = part.rename({f"r_{key}": key})
+        t = t.left_join(right, t.subject_id == right[f"r_{key}"]).drop(f"r_{key}")
+
+    zero = ("visits", "pages", "product_views", "search_visits", "campaign_visits",
+            "cart_visits", "abandoned_carts", "purchase_visits", "focused_purchases",
+            "campaign_purchases", "search_terms", "product_terms", "brand_terms",
+            "searched_purchases", "search_matched_purchases", "orders", "items",
+            "discount_orders", "categories", "tickets", "returns")  # fmt: skip
+    t = t.mutate(**{c: t[c].fill_null(0).cast("int64") for c in zero})
+    t = t.mutate(monetary=t.monetary.fill_null(0.0))
+    t = t.mutate(
+        visitor_id=t.first_visitor,
+        pages_per_visit=_ratio(t.pages, t.visits),
+        product_views_per_visit=_ratio(t.product_views, t.visits),
+        search_visit_share=_ratio(t.search_visits, t.visits),
+        campaign_visit_share=_ratio(t.campaign_visits, t.visits),
+        product_term_share=_ratio(t.product_terms, t.search_terms),
+        brand_term_share=_ratio(t.brand_terms, t.search_terms),
+        focused_purchase_share=_ratio(t.focused_purchases, t.purchase_visits),
+        campaign_purchase_share=_ratio(t.campaign_purchases, t.purchase_visits),
+        search_match_share=_ratio(t.search_matched_purchases, t.searched_purchases),
+        avg_order_value=_ratio(t.monetary, t.orders),
+        discount_order_share=_ratio(t.discount_orders, t.orders),
+        gap_cv=t.gap_sd / t.mean_gap_days.nullif(0.0),
+        recency_days=_days(at, t.last_order),
+        tenure_days=_days(at, t.first_order),
+        days_since_new_category=_days(at, t.new_category_at),
+        tickets_per_order=_ratio(t.tickets, t.orders),
+        returns_per_order=_ratio(t.returns, t.orders),
+        days_since_last_visit=_days(at, t.last_visit),
+    )
+    return t.select("subject_id", "customer_id", "visitor_id", *FEATURE_COLUMNS).order_by(
+        "subject_id"
+    )
+
+
+def default_as_of(src: TableSource) -> datetime:
+    """The day after the newest order or event: "now" for a shop's exported history."""
+    o = src.table("orders").ordered_at.max().execute()
+    e = src.table("events").timestamp.max().execute()
+    latest = max((x for x in (o, e) if x is not None and x == x), default=None)
+    if latest is None:
+        return datetime.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    latest = latest.to_pydatetime() if hasattr(latest, "to_pydatetime") else latest
+    day = latest.replace(hour=0, minute=0, second=0, microsecond=0)
+    from datetime import timedelta
+
+    return day + timedelta(days=1)

@@ -1,0 +1,108 @@
+"""GA4's BigQuery export (``events_YYYYMMDD`` rows) -> the events kind.
+
+Rows come as JSON Lines (``bq extract --destination_format NEWLINE_DELIMITED_JSON``) or
+Parquet. Both are read with one fixed schema (:data:`GA4_TYPES`; struct casts are by name, so
+fields a file lacks become NULL). Mapping:
+
+- ``user_pseudo_id`` -> visitor_id, ``user_id`` -> customer_id (identity stitching),
+- ``event_timestamp`` (µs since the epoch, UTC) -> timestamp,
+- ``event_params``: ``page_location`` -> page (its path), ``ga_session_id`` -> session_id
+  (``<user_pseudo_id>:<ga_session_id>``, unique per user as GA4 defines it), ``search_term``,
+  ``source``/``medium``/``campaign``/``term`` -> utm_* (falling back on ``traffic_source``),
+  ``value`` -> value (``ecommerce.purchase_revenue`` first),
+- ``items[1].item_id`` -> product_id, ``device.category`` -> device.
+
+GA4 has no event id; a hash of the event's identity (visitor, µs timestamp, name, bundle,
+page, item) makes one, so re-importing an overlapping export adds only the new events.
+"""
+
+from __future__ import annotations
+
+from shopperlens.errors import ShopperlensError
+from shopperlens.ingest.generic import line_sql
+from shopperlens.ingest.kinds import KINDS
+from shopperlens.ingest.reading import Source
+from shopperlens.ingest.rejects import ident
+
+_VALUE = "STRUCT(string_value VARCHAR, int_value BIGINT, float_value DOUBLE, double_value DOUBLE)"
+GA4_TYPES: dict[str, str] = {
+    "event_date": "VARCHAR",
+    "event_timestamp": "BIGINT",
+    "event_name": "VARCHAR",
+    "event_params": f"STRUCT(key VARCHAR, value {_VALUE})[]",
+    "event_bundle_sequence_id": "BIGINT",
+    "user_pseudo_id": "VARCHAR",
+    "user_id": "VARCHAR",
+    "device": "STRUCT(category VARCHAR, operating_system VARCHAR)",
+    "traffic_source": "STRUCT(name VARCHAR, medium VARCHAR, source VARCHAR)",
+    "ecommerce": "STRUCT(purchase_revenue DOUBLE, transaction_id VARCHAR)",
+    "items": "STRUCT(item_id VARCHAR, item_name VARCHAR, price DOUBLE, quantity BIGINT)[]",
+}
+SIGNATURE: tuple[str, ...] = ("event_name", "user_pseudo_id")
+REQUIRED: tuple[str, ...] = ("event_timestamp", "event_name", "user_pseudo_id")
+
+
+def json_columns() -> str:
+    """The ``columns=`` argument of ``read_json`` fixing the GA4 schema."""
+    inner = ", ".join(f"'{k}': '{v}'" for k, v in GA4_TYPES.items())
+    return "{" + inner + "}"
+
+
+def looks_like(columns: tuple[str, ...]) -> bool:
+    return set(SIGNATURE) <= set(columns)
+
+
+def _param(key: str) -> str:
+    v = f"list_filter(event_params, lambda p: p.key = '{key}')[1].value"
+    return (
+        f"coalesce({v}.string_value, CAST({v}.int_value AS VARCHAR), "
+        f"CAST({v}.double_value AS VARCHAR), CAST({v}.float_value AS VARCHAR))"
+    )
+
+
+def raw_select(source: Source) -> str:
+    """``_line`` + ``_r_<events column>`` text columns from GA4 export rows."""
+    missing = [c for c in REQUIRED if c not in source.columns]
+    if missing:
+        raise ShopperlensError(
+            f"{source.name}: not a GA4 BigQuery export, missing {', '.join(missing)}"
+        )
+    typed = ", ".join(
+        f"CAST({ident(k)} AS {t}) AS {ident(k)}"
+        if k in source.columns
+        else f"NULL::{t} AS {ident(k)}"
+        for k, t in GA4_TYPES.items()
+    )
+    location = _param("page_location")
+    session = _param("ga_session_id")
+    fields = {
+        "event_id": (
+            "'ga4-' || left(md5(concat_ws('|', user_pseudo_id, event_timestamp, event_name, "
+            f"event_bundle_sequence_id, {session}, {location}, items[1].item_id)), 20)"
+        ),
+        "session_id": f"user_pseudo_id || ':' || {session}",
+        "visitor_id": "user_pseudo_id",
+        "customer_id": "user_id",
+        "timestamp": "make_timestamp(event_timestamp)",
+        "event_name": "event_name",
+        "page": (
+            f"coalesce(NULLIF(regexp_extract({location}, '^[a-z]+://[^/]+(/[^?#]*)', 1), ''), "
+            f"CASE WHEN {location} LIKE '%://%' THEN '/' ELSE {location} END)"
+        ),
+        "product_id": "items[1].item_id",
+        "utm_source": f"coalesce({_param('source')}, traffic_source.source)",
+        "utm_medium": f"coalesce({_param('medium')}, traffic_source.medium)",
+        "utm_campaign": f"coalesce({_param('campaign')}, traffic_source.name)",
+        "utm_term": _param("term"),
+        "device": "device.category",
+        "search_term": _param("search_term"),
+        "value": f"coalesce(ecommerce.purchase_revenue, TRY_CAST({_param('value')} AS DOUBLE))",
+    }
+    cols = ", ".join(
+        f"CAST({fields.get(c.name, 'NULL')} AS VARCHAR) AS {ident('_r_' + c.name)}"
+        for c in KINDS["events"].columns
+    )
+    return (
+        f"SELECT _line, {cols} FROM (SELECT {line_sql(source)} AS _line, {typed} "
+        f"FROM {source.relation})"
+    )

@@ -1,0 +1,136 @@
+"""The generic format: CSV, TSV, Parquet or JSON Lines (optionally gzip) with canonical columns.
+
+Column names are matched case-insensitively (``Customer ID`` = ``customer_id``); other names
+are mapped with ``--map their=canonical`` or a mapping file (YAML or JSON, either a flat
+``{their: canonical}`` object or ``{"columns": {their: canonical}}``). Unknown columns are
+ignored, missing optional ones are NULL, missing required ones stop the import.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from shopperlens.errors import ShopperlensError
+from shopperlens.ingest.kinds import KINDS, KindSpec
+from shopperlens.ingest.reading import Source
+from shopperlens.ingest.rejects import ident
+
+MappingArg = Mapping[str, str] | str | Path | None
+
+
+def normalise_header(name: str) -> str:
+    """``" Customer ID "`` -> ``customer_id``: how headers are compared with canonical names."""
+    return re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
+
+
+def load_mapping(mapping: MappingArg) -> dict[str, str]:
+    """A ``{their_column: canonical_column}`` dict from a dict or a YAML/JSON file."""
+    if mapping is None:
+        return {}
+    if isinstance(mapping, Mapping):
+        return {str(k): str(v) for k, v in mapping.items()}
+    path = Path(mapping)
+    if not path.is_file():
+        raise ShopperlensError(f"mapping file {path} does not exist")
+    text = path.read_text("utf-8")
+    try:
+        if path.suffix.lower() == ".json":
+            data = json.loads(text)
+        else:
+            import yaml
+
+            data = yaml.safe_load(text)
+    except (ValueError, Exception) as exc:  # yaml.YAMLError is not a ValueError
+        raise ShopperlensError(f"mapping file {path.name} is not valid YAML/JSON: {exc}") from None
+    if isinstance(data, dict) and isinstance(data.get("columns"), dict):
+        data = data["columns"]
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise ShopperlensError(
+            f"mapping file {path.name} must map column names to canonical names "
+            "(their_name: canonical_name)"
+        )
+    return {str(k): v for k, v in data.items()}
+
+
+def parse_map_options(items: list[str] | None) -> dict[str, str]:
+    """``["Their Name=customer_id", …]`` (the CLI's ``--map``) -> a mapping dict."""
+    out: dict[str, str] = {}
+    for item in items or []:
+        their, sep, canonical = item.partition("=")
+        if not sep or not their.strip() or not canonical.strip():
+            raise ShopperlensError(f"--map expects their_name=canonical_name, got {item!r}")
+        out[their.strip()] = canonical.strip()
+    return out
+
+
+def line_sql(source: Source) -> str:
+    """The row's line in the file: CSV counts the header line; JSON Lines/Parquet count rows."""
+    offset = 1 if source.layout in ("csv", "tsv") else 0
+    return f"(row_number() OVER () + {offset})"
+
+
+def match_columns(
+    source: Source, spec: KindSpec, mapping: Mapping[str, str]
+) -> dict[str, str]:
+    """``{canonical: file column}`` for the spec's columns found in the file."""
+    unknown = sorted(set(mapping.values()) - set(spec.names))
+    if unknown:
+        raise ShopperlensError(
+            f"--map targets {', '.join(unknown)} are not {spec.kind} columns; "
+            f"canonical columns are: {', '.join(spec.names)}"
+        )
+    found: dict[str, str] = {}
+    by_norm = {normalise_header(c): c for c in source.columns}
+    for their, canonical in mapping.items():
+        col = their if their in source.columns else by_norm.get(normalise_header(their))
+        if col is None:
+            raise ShopperlensError(f"{source.name}: --map names column {their!r}, not in the file")
+        found[canonical] = col
+    for name in spec.names:
+        if name not in found and name in by_norm and by_norm[name] not in mapping:
+            found[name] = by_norm[name]
+    return found
+
+
+def raw_select(source: Source, spec: KindSpec, mapping: Mapping[str, str]) -> str:
+    """The generic format's raw select: ``_line`` and ``_r_<canonical>`` text columns."""
+    found = match_columns(source, spec, mapping)
+    missing = [c for c in spec.header_required if c not in found]
+    if missing:
+        raise ShopperlensError(missing_columns_message(source, spec, missing))
+    cols = [
+        f"CAST({ident(found[c.name])} AS VARCHAR) AS {ident('_r_' + c.name)}"
+        if c.name in found
+        else f"NULL::VARCHAR AS {ident('_r_' + c.name)}"
+        for c in spec.columns
+    ]
+    return f"SELECT {line_sql(source)} AS _line, {', '.join(cols)} FROM {source.relation}"
+
+
+def missing_columns_message(source: Source, spec: KindSpec, missing: list[str]) -> str:
+    """Missing required columns, with a hint when the file looks like another kind."""
+    msg = (
+        f"{source.name}: missing required {spec.kind} column(s) {', '.join(missing)} "
+        f"(the file has: {', '.join(source.columns[:20])}"
+        f"{' …' if len(source.columns) > 20 else ''})"
+    )
+    # another kind is suggested only when even this kind's key is absent
+    others = guess_kinds(source.columns, exclude=spec.kind) if spec.key[0] in missing else []
+    if others:
+        msg += f"; it looks like a {others[0]} file: use `shopperlens import {others[0]}`"
+    else:
+        msg += "; rename columns with --map their_name=canonical_name"
+    return msg
+
+
+def guess_kinds(columns: tuple[str, ...], exclude: str = "") -> list[str]:
+    """Kinds whose required columns the file has (wrong-kind hints)."""
+    norm = {normalise_header(c) for c in columns}
+    return [
+        k
+        for k, spec in KINDS.items()
+        if k != exclude and spec.header_required and set(spec.header_required) <= norm
+    ]

@@ -1,0 +1,247 @@
+"""From a staged file to the canonical tables: conflicts, rejects, idempotent inserts.
+
+A file is staged once into the temporary table ``_sl_stage`` (typed columns, ``_line``,
+``_reject``) by one streaming DuckDB query; everything after is set-based SQL on that table:
+
+1. duplicate keys whose rows differ (within the file, or against what the store already
+   holds) are rejected — identical duplicates are simply the same row again;
+2. rejects are appended to ``_sl_rejects`` (file, line, column, value, reason);
+3. good rows are inserted with an anti-join on the primary key, so re-importing a file or an
+   overlapping one adds only the rows that are new.
+
+The caller (``service.imports``) wraps a whole import call in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import duckdb
+
+from shopperlens.ingest.kinds import KindSpec, stage_sql
+from shopperlens.ingest.rejects import Reject, ident, sql_str
+
+STAGE = "_sl_stage"
+REJECTS = "_sl_rejects"
+TOUCHED = "_sl_touched_visitors"
+
+_ORDER_LEVEL = ("customer_id", "ordered_at", "currency", "shipping", "status", "discount_code")
+_LINE_LEVEL = ("product_id", "product_name", "category", "quantity", "unit_price", "discount_code")
+
+
+def begin(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the per-call scratch tables (temporary: they vanish with the connection)."""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {REJECTS} (file VARCHAR, line BIGINT, "
+        '"column" VARCHAR, value VARCHAR, reason VARCHAR)'
+    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {TOUCHED} (visitor_id VARCHAR)")
+
+
+def finish(con: duckdb.DuckDBPyConnection) -> None:
+    for t in (STAGE, REJECTS, TOUCHED):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+
+
+def stage(con: duckdb.DuckDBPyConnection, spec: KindSpec, raw_select: str, file: str) -> int:
+    """Read, convert and check one file into ``_sl_stage``; returns the rows read."""
+    sql = stage_sql(spec, raw_select, file)
+    if spec.kind == "orders":  # a line's position within its order, over the whole file
+        sql = (
+            "SELECT *, row_number() OVER (PARTITION BY order_id ORDER BY _line) AS line_no "
+            f"FROM ({sql})"
+        )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS {sql}")
+    return int(con.execute(f"SELECT count(*) FROM {STAGE}").fetchone()[0])  # type: ignore[index]
+
+
+def _reject(column: str, value: str, reason: str) -> str:
+    return f"{{'column': {sql_str(column)}, 'value': CAST({value} AS VARCHAR), 'reason': {sql_str(reason)}}}"
+
+
+def _differs(cols: tuple[str, ...], new: str = "s", old: str = "t") -> str:
+    """TRUE when a value present in the new row differs from the stored one (NULL = no news)."""
+    return " OR ".join(
+        f"({new}.{ident(c)} IS NOT NULL AND {new}.{ident(c)} IS DISTINCT FROM {old}.{ident(c)})"
+        for c in cols
+    )
+
+
+def flag_conflicts(con: duckdb.DuckDBPyConnection, spec: KindSpec) -> bool:
+    """Reject rows whose key repeats with other content; True when the file repeats keys."""
+    if spec.kind == "orders":
+        return _flag_order_conflicts(con)
+    key = spec.key
+    keys = ", ".join(ident(k) for k in key)
+    target_cols = _columns(con, spec.table)
+    content = tuple(c for c in spec.names if c not in key and c in target_cols)
+    on = " AND ".join(f"s.{ident(k)} = d.{ident(k)}" for k in key)
+    repeated = int(
+        con.execute(  # type: ignore[index]
+            f"SELECT count(*) FROM (SELECT {keys} FROM {STAGE} WHERE _reject IS NULL "
+            f"GROUP BY {keys} HAVING count(*) > 1)"
+        ).fetchone()[0]
+    )
+    if repeated:
+        hashed = ", ".join(ident(c) for c in content)
+        con.execute(
+            f"UPDATE {STAGE} s SET _reject = "
+            f"{_reject(key[0], 's.' + ident(key[0]), 'duplicate key with different content in the file')} "
+            f"FROM (SELECT {keys} FROM {STAGE} WHERE _reject IS NULL GROUP BY {keys} "
+            f"HAVING count(DISTINCT hash({hashed})) > 1) d WHERE s._reject IS NULL AND {on}"
+        )
+    on_t = " AND ".join(f"s.{ident(k)} = t.{ident(k)}" for k in key)
+    con.execute(
+        f"UPDATE {STAGE} s SET _reject = "
+        f"{_reject(key[0], 's.' + ident(key[0]), 'key already imported with different content')} "
+        f"FROM {spec.table} t WHERE s._reject IS NULL AND {on_t} AND ({_differs(content)})"
+    )
+    return bool(repeated)
+
+
+def _flag_order_conflicts(con: duckdb.DuckDBPyConnection) -> bool:
+    """Orders: order-level fields must agree across an order's lines and with the store."""
+    con.execute(
+        f"UPDATE {STAGE} s SET _reject = "
+        f"{_reject('order_id', 's.order_id', 'lines of one order disagree on customer or date')} "
+        f"FROM (SELECT order_id FROM {STAGE} WHERE _reject IS NULL GROUP BY order_id "
+        "HAVING count(DISTINCT customer_id) > 1 OR count(DISTINCT ordered_at) > 1) d "
+        "WHERE s._reject IS NULL AND s.order_id = d.order_id"
+    )
+    con.execute(
+        f"UPDATE {STAGE} s SET _reject = "
+        f"{_reject('order_id', 's.order_id', 'order already imported with different content')} "
+        f"FROM orders t WHERE s._reject IS NULL AND s.order_id = t.order_id "
+        f"AND ({_differs(('customer_id', 'ordered_at'))})"
+    )
+    con.execute(
+        f"UPDATE {STAGE} s SET _reject = "
+        f"{_reject('order_id', 's.order_id', 'order line already imported with different content')} "
+        f"FROM order_lines t WHERE s._reject IS NULL AND s.order_id = t.order_id "
+        f"AND s.line_no = t.line_no AND ({_differs(('product_id', 'quantity', 'unit_price'))})"
+    )
+    return False
+
+
+def collect_rejects(con: duckdb.DuckDBPyConnection) -> int:
+    """Append this file's rejects to ``_sl_rejects``; returns how many there are."""
+    n = con.execute(
+        f"INSERT INTO {REJECTS} SELECT _file, _line, _reject['column'], _reject['value'], "
+        f"_reject['reason'] FROM {STAGE} WHERE _reject IS NOT NULL ORDER BY _line"
+    ).fetchone()[0]  # type: ignore[index]
+    return int(n)
+
+
+def first_rejects(con: duckdb.DuckDBPyConnection, limit: int = 10) -> list[Reject]:
+    rows = con.execute(
+        f'SELECT file, line, "column", value, reason FROM {REJECTS} ORDER BY file, line LIMIT ?',
+        [limit],
+    ).fetchall()
+    return [Reject(*row) for row in rows]
+
+
+def write_rejects_csv(con: duckdb.DuckDBPyConnection, path: str) -> None:
+    """All rejects of the call as CSV (file, line, column, value, reason), by DuckDB's COPY."""
+    con.execute(
+        f"COPY (SELECT * FROM {REJECTS} ORDER BY file, line) TO {sql_str(path)} "
+        "(HEADER, DELIMITER ',')"
+    )
+
+
+def insert(con: duckdb.DuckDBPyConnection, spec: KindSpec, repeated: bool) -> dict[str, int]:
+    """Insert the good staged rows that are new; returns rows added per table."""
+    if spec.kind == "orders":
+        return _insert_orders(con)
+    target_cols = _columns(con, spec.table)
+    cols = [c for c in spec.names if c in target_cols]
+    keys = ", ".join(ident(k) for k in spec.key)
+    distinct = f"DISTINCT ON ({keys}) " if repeated else ""
+    select_cols = ", ".join(ident(c) for c in cols)
+    insert_cols = select_cols
+    if spec.kind == "sessions":
+        insert_cols += ", origin"
+        select_cols += ", 'import'"
+    on = " AND ".join(f"t.{ident(k)} = s.{ident(k)}" for k in spec.key)
+    new_only = f"AND NOT EXISTS (SELECT 1 FROM {spec.table} t WHERE {on})" if _has_rows(con, spec.table) else ""
+    with _unordered(con):
+        n = con.execute(
+            f"INSERT INTO {spec.table} ({insert_cols}) SELECT {distinct}{select_cols} "
+            f"FROM {STAGE} s WHERE _reject IS NULL {new_only}"
+        ).fetchone()[0]  # type: ignore[index]
+    if spec.kind == "events":
+        con.execute(
+            f"INSERT INTO {TOUCHED} SELECT DISTINCT visitor_id FROM {STAGE} WHERE _reject IS NULL"
+        )
+    return {spec.table: int(n)}
+
+
+def _insert_orders(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Orders file -> orders, order_lines, and the products/customers it names but we lack."""
+    good = f"(SELECT * FROM {STAGE} WHERE _reject IS NULL)"
+    order_cols = ", ".join(_ORDER_LEVEL)
+    agg = ", ".join(f"min({c})" for c in _ORDER_LEVEL)
+    out = {}
+    out["orders"] = con.execute(
+        f"INSERT INTO orders (order_id, {order_cols}) SELECT order_id, {agg} FROM {good} s "
+        "WHERE NOT EXISTS (SELECT 1 FROM orders t WHERE t.order_id = s.order_id) "
+        "GROUP BY order_id"
+    ).fetchone()[0]  # type: ignore[index]
+    line_cols = ", ".join(_LINE_LEVEL)
+    out["order_lines"] = con.execute(
+        f"INSERT INTO order_lines (order_id, line_no, {line_cols}) "
+        f"SELECT order_id, line_no, {line_cols} FROM {good} s WHERE NOT EXISTS "
+        "(SELECT 1 FROM order_lines t WHERE t.order_id = s.order_id AND t.line_no = s.line_no)"
+    ).fetchone()[0]  # type: ignore[index]
+    out["products"] = con.execute(
+        "INSERT INTO products (product_id, product_name, category, price) "
+        "SELECT product_id, arg_min(product_name, _line), arg_min(category, _line), "
+        f"arg_min(unit_price, _line) FROM {good} s WHERE product_id IS NOT NULL AND NOT EXISTS "
+        "(SELECT 1 FROM products t WHERE t.product_id = s.product_id) GROUP BY product_id"
+    ).fetchone()[0]  # type: ignore[index]
+    # customers named by orders but not imported (Shopify: keyed by the normalised e-mail)
+    out["customers"] = con.execute(
+        "INSERT INTO customers (customer_id, email, created_at, country, accepts_marketing) "
+        "SELECT customer_id, min(email), min(ordered_at), min(country), bool_or(accepts_marketing) "
+        f"FROM {good} s WHERE customer_id IS NOT NULL AND NOT EXISTS "
+        "(SELECT 1 FROM customers t WHERE t.customer_id = s.customer_id) GROUP BY customer_id"
+    ).fetchone()[0]  # type: ignore[index]
+    return {k: int(v) for k, v in out.items()}
+
+
+def _has_rows(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return con.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0]  # type: ignore[index]
+
+
+@contextmanager
+def _unordered(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Let DuckDB insert in parallel without keeping row order (the keys make order moot)."""
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        yield
+    finally:
+        con.execute("RESET preserve_insertion_order")
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    rows = con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+        "AND table_schema = 'main'",
+        [table],
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+__all__ = [
+    "REJECTS",
+    "STAGE",
+    "TOUCHED",
+    "begin",
+    "collect_rejects",
+    "finish",
+    "first_rejects",
+    "flag_conflicts",
+    "insert",
+    "stage",
+    "write_rejects_csv",
+]

@@ -1,0 +1,144 @@
+"""Opening an input file as a DuckDB relation, without ever loading it whole.
+
+DuckDB's own readers (``read_csv``, ``read_parquet``, ``read_json``) stream the file in
+parallel chunks; this module only decides which reader and options to use, checks the cheap
+things first (the file exists, is not empty, is UTF-8) so each gets one clear message, and
+computes the checksum the imports ledger keys idempotency on.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from shopperlens.errors import ShopperlensError
+from shopperlens.ingest.rejects import sql_str
+
+#: file layouts recognised from the file name (``.gz`` may follow any text layout)
+LAYOUTS: dict[str, str] = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+}
+
+_PROBE_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input file and the SQL that reads it."""
+
+    path: Path
+    layout: str  # csv | tsv | parquet | jsonl
+    gzipped: bool
+    columns: tuple[str, ...]
+    relation: str  # a table function call, e.g. read_csv('…', …)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+def layout_of(path: Path) -> tuple[str, bool]:
+    """The layout of ``path`` from its suffixes (``orders.csv.gz`` -> ``("csv", True)``)."""
+    suffixes = [s.lower() for s in path.suffixes]
+    gz = bool(suffixes) and suffixes[-1] in (".gz", ".gzip")
+    if gz:
+        suffixes = suffixes[:-1]
+    ext = suffixes[-1] if suffixes else ""
+    if ext not in LAYOUTS:
+        raise ShopperlensError(
+            f"{path.name}: unknown file type {ext or '(no extension)'!r}; expected one of "
+            ".csv, .tsv, .parquet, .jsonl (optionally .gz)"
+        )
+    return LAYOUTS[ext], gz
+
+
+def checksum(path: Path) -> str:
+    """sha256 of the file's bytes, read in 4 MiB blocks (the ledger's identity of a file)."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(4 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+def check_file(path: Path) -> None:
+    """Fail with one clear message for a missing, empty or non-UTF-8 text file."""
+    if not path.exists():
+        raise ShopperlensError(f"{path}: no such file")
+    if path.is_dir():
+        raise ShopperlensError(f"{path}: is a directory, not a file")
+    if path.stat().st_size == 0:
+        raise ShopperlensError(f"{path.name}: the file is empty")
+    layout, gz = layout_of(path)
+    if layout == "parquet":
+        return
+    try:
+        with gzip.open(path, "rb") if gz else path.open("rb") as fh:
+            head = fh.read(_PROBE_BYTES)
+    except (OSError, EOFError) as exc:
+        raise ShopperlensError(f"{path.name}: cannot read it as gzip ({exc})") from None
+    if not head.strip():
+        raise ShopperlensError(f"{path.name}: the file is empty")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ShopperlensError(f"{path.name}: the file is UTF-16 encoded; save it as UTF-8")
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not merely a character cut at the probe's end
+            raise ShopperlensError(_not_utf8(path, head, exc.start)) from None
+
+
+def _not_utf8(path: Path, head: bytes, pos: int) -> str:
+    line = head.count(b"\n", 0, pos) + 1
+    return (
+        f"{path.name}: the file is not UTF-8 encoded (byte 0x{head[pos]:02x} on line {line}); "
+        "save it as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)"
+    )
+
+
+def open_source(con: duckdb.DuckDBPyConnection, path: Path, *, json_columns: str = "") -> Source:
+    """Check ``path`` and return how to read it; ``json_columns`` fixes a JSON schema."""
+    check_file(path)
+    layout, gz = layout_of(path)
+    p = sql_str(str(path))
+    if layout in ("csv", "tsv"):
+        delim = ", delim='\\t'" if layout == "tsv" else ""
+        relation = (
+            f"read_csv({p}, header=true, all_varchar=true, auto_detect=true, "
+            f"sample_size=20480{delim})"
+        )
+    elif layout == "parquet":
+        relation = f"read_parquet({p})"
+    else:
+        cols = f", columns={json_columns}" if json_columns else ""
+        relation = f"read_json({p}, format='newline_delimited'{cols})"
+    try:
+        described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+    except duckdb.Error as exc:
+        raise ShopperlensError(explain(path, exc)) from None
+    columns = tuple(str(r[0]) for r in described)
+    return Source(path=path, layout=layout, gzipped=gz, columns=columns, relation=relation)
+
+
+def explain(path: Path, exc: Exception) -> str:
+    """A DuckDB reader error as one line a shop owner can act on."""
+    text = str(exc)
+    if "unicode" in text.lower() or "utf-8" in text.lower():
+        return f"{path.name}: the file is not UTF-8 encoded; save it as UTF-8"
+    first = text.split("\n", 1)[0]
+    for prefix in ("Invalid Input Error: ", "IO Error: ", "Conversion Error: "):
+        first = first.removeprefix(prefix)
+    detail = " ".join(line.strip() for line in text.split("\n")[1:3] if line.strip())
+    return f"{path.name}: cannot read the file: {first}" + (f" ({detail})" if detail else "")

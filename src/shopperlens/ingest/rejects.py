@@ -1,0 +1,111 @@
+"""Rejected rows: what a check is, how checks become SQL, and how rejects are reported.
+
+Validation runs inside DuckDB, never row by row in Python: a staged file gets one ``_reject``
+column, a ``STRUCT(column, value, reason)`` that is NULL for a good row and names the *first*
+failed check otherwise. That keeps validation a single streaming pass however large the file.
+Every other concern that validates input (surveys, for one) reuses :class:`Check`,
+:func:`reject_struct_sql`, :class:`Reject` and :func:`write_rejects`.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+#: how many rejects an error message lists before "… and N more"
+SHOWN_REJECTS = 10
+
+REJECT_COLUMNS: tuple[str, ...] = ("file", "line", "column", "value", "reason")
+
+
+@dataclass(frozen=True)
+class Reject:
+    """One rejected row: where it is (file, line), what is wrong (column, value, reason)."""
+
+    file: str
+    line: int
+    column: str
+    value: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        shown = "" if self.value is None else f"={_clip(self.value)!r}"
+        return f"{Path(self.file).name}:{self.line} {self.column}{shown}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Check:
+    """A row check evaluated in SQL.
+
+    ``bad`` is a SQL boolean expression that is TRUE when the row must be rejected; ``value``
+    is the SQL expression reported as the offending value (usually the raw text of ``column``).
+    """
+
+    column: str
+    bad: str
+    reason: str
+    value: str | None = None
+
+
+def sql_str(text: str) -> str:
+    """A SQL string literal (single quotes doubled)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def ident(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def reject_struct_sql(checks: Sequence[Check]) -> str:
+    """``CASE`` producing ``{column, value, reason}`` for the first failed check, else NULL."""
+    if not checks:
+        return "NULL::STRUCT(column VARCHAR, value VARCHAR, reason VARCHAR)"
+    arms = []
+    for c in checks:
+        value = c.value if c.value is not None else "NULL"
+        arms.append(
+            f"WHEN ({c.bad}) THEN {{'column': {sql_str(c.column)}, "
+            f"'value': CAST({value} AS VARCHAR), 'reason': {sql_str(c.reason)}}}"
+        )
+    return "CASE " + " ".join(arms) + " END"
+
+
+def required_check(column: str, raw: str) -> Check:
+    """The value must be present (not NULL, not blank)."""
+    return Check(column, f"{raw} IS NULL OR trim(CAST({raw} AS VARCHAR)) = ''", "missing value")
+
+
+def cast_check(column: str, raw: str, typed: str, what: str) -> Check:
+    """A present value that did not convert (``typed`` is NULL) is rejected as not ``what``."""
+    return Check(
+        column,
+        f"{raw} IS NOT NULL AND trim(CAST({raw} AS VARCHAR)) <> '' AND {typed} IS NULL",
+        f"not {what}",
+        raw,
+    )
+
+
+def write_rejects(rejects: Iterable[Reject], path: Path) -> Path:
+    """Write rejects as CSV (file, line, column, value, reason), replacing an older file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(REJECT_COLUMNS)
+        for r in rejects:
+            w.writerow([r.file, r.line, r.column, "" if r.value is None else r.value, r.reason])
+    return path
+
+
+def describe(rejects: Sequence[Reject], total: int) -> str:
+    """The first rejects, one per line, then how many more there are."""
+    lines = [f"  {r}" for r in rejects[:SHOWN_REJECTS]]
+    if total > len(lines):
+        lines.append(f"  … and {total - len(lines)} more")
+    return "\n".join(lines)
+
+
+def _clip(value: str, width: int = 60) -> str:
+    return value if len(value) <= width else value[: width - 1] + "…"

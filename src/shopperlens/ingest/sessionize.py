@@ -1,0 +1,123 @@
+"""Sessions derived from events, and identity stitching.
+
+Runs after the events of an import call are inserted, for the visitors that call touched:
+
+1. **Identities**: a visitor is linked to a customer the first time any of its events carries
+   a ``customer_id`` (the earliest one wins); the link back-fills ``customer_id`` on that
+   visitor's anonymous events and sessions.
+2. **Sessions**: events with a ``session_id`` keep it. The others are cut per visitor at
+   :data:`SESSION_GAP_MINUTES` of inactivity (Google Analytics' default) and get
+   ``auto:<visitor>:<start epoch ms>``, stable while the session's first event stays first.
+   Cuts are recomputed for the touched visitors, so a later file that fills a gap merges
+   sessions correctly.
+3. One ``sessions`` row (origin ``events``) per affected session: start, end, duration, event
+   counts per funnel step, and the landing page, UTM fields and device of its first event
+   that has them.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from shopperlens.ingest.loading import TOUCHED
+
+SESSION_GAP_MINUTES = 30
+
+_T = f"(SELECT visitor_id FROM {TOUCHED})"
+
+
+def stitch_identities(con: duckdb.DuckDBPyConnection) -> int:
+    """Learn visitor -> customer links and back-fill them; returns the new links."""
+    new = con.execute(
+        "INSERT INTO identities (visitor_id, customer_id) "
+        'SELECT visitor_id, arg_min(customer_id, "timestamp") FROM events e '
+        f"WHERE customer_id IS NOT NULL AND visitor_id IN {_T} AND NOT EXISTS "
+        "(SELECT 1 FROM identities i WHERE i.visitor_id = e.visitor_id) GROUP BY visitor_id"
+    ).fetchone()[0]  # type: ignore[index]
+    con.execute(
+        "UPDATE events SET customer_id = i.customer_id FROM identities i "
+        "WHERE events.visitor_id = i.visitor_id AND events.customer_id IS NULL "
+        f"AND events.visitor_id IN {_T}"
+    )
+    return int(new)
+
+
+def cut_sessions(con: duckdb.DuckDBPyConnection, gap_minutes: int = SESSION_GAP_MINUTES) -> None:
+    """Assign ``auto:`` session ids to touched visitors' events that came without one."""
+    pending = con.execute(
+        f"SELECT count(*) FROM events WHERE visitor_id IN {_T} "
+        "AND (session_id IS NULL OR session_id LIKE 'auto:%')"
+    ).fetchone()[0]  # type: ignore[index]
+    if not pending:
+        return
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _sl_cut AS "
+        'WITH ev AS (SELECT event_id, visitor_id, "timestamp" AS ts, session_id AS old FROM events '
+        f"WHERE visitor_id IN {_T} AND (session_id IS NULL OR session_id LIKE 'auto:%')), "
+        "g AS (SELECT *, CASE WHEN lag(ts) OVER w IS NULL "
+        f"OR ts - lag(ts) OVER w > INTERVAL {int(gap_minutes)} MINUTE THEN 1 ELSE 0 END AS brk "
+        "FROM ev WINDOW w AS (PARTITION BY visitor_id ORDER BY ts, event_id)), "
+        "n AS (SELECT *, sum(brk) OVER (PARTITION BY visitor_id ORDER BY ts, event_id "
+        "ROWS UNBOUNDED PRECEDING) AS sn FROM g) "
+        "SELECT event_id, old, 'auto:' || visitor_id || ':' || "
+        "CAST(epoch_ms(min(ts) OVER (PARTITION BY visitor_id, sn)) AS VARCHAR) AS session_id "
+        "FROM n"
+    )
+    # sessions cut earlier that may now be merged or re-started are rebuilt from scratch
+    con.execute(
+        "DELETE FROM sessions WHERE origin = 'events' AND session_id IN "
+        "(SELECT old FROM _sl_cut WHERE old IS NOT NULL)"
+    )
+    con.execute(
+        "UPDATE events SET session_id = c.session_id FROM _sl_cut c "
+        "WHERE events.event_id = c.event_id AND events.session_id IS DISTINCT FROM c.session_id"
+    )
+    con.execute("DROP TABLE _sl_cut")
+
+
+def rebuild_sessions(con: duckdb.DuckDBPyConnection) -> int:
+    """Recompute the ``sessions`` rows of every session a touched visitor has events in."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _sl_affected AS SELECT DISTINCT session_id FROM events "
+        f"WHERE visitor_id IN {_T} AND session_id IS NOT NULL"
+    )
+    con.execute(
+        "DELETE FROM sessions WHERE origin = 'events' AND session_id IN "
+        "(SELECT session_id FROM _sl_affected)"
+    )
+
+    def first(col: str) -> str:
+        return f'arg_min({col}, "timestamp") FILTER (WHERE {col} IS NOT NULL)'
+
+    def n(*names: str) -> str:
+        listed = ", ".join(f"'{x}'" for x in names)
+        return f"count(*) FILTER (WHERE event_name IN ({listed}))"
+
+    inserted = con.execute(
+        "INSERT INTO sessions (session_id, origin, visitor_id, customer_id, started_at, "
+        "ended_at, duration_s, n_events, page_views, product_views, searches, add_to_carts, "
+        "checkouts, purchases, landing_page, utm_source, utm_medium, utm_campaign, utm_term, "
+        "device) "
+        f"SELECT session_id, 'events', {first('visitor_id')}, {first('customer_id')}, "
+        'min("timestamp"), max("timestamp"), '
+        "date_diff('millisecond', min(\"timestamp\"), max(\"timestamp\")) / 1000.0, count(*), "
+        f"{n('page_view')}, {n('view_item')}, {n('view_search_results', 'search')}, "
+        f"{n('add_to_cart')}, {n('begin_checkout')}, {n('purchase')}, {first('page')}, "
+        f"{first('utm_source')}, {first('utm_medium')}, {first('utm_campaign')}, "
+        f"{first('utm_term')}, {first('device')} "
+        "FROM events e WHERE session_id IN (SELECT session_id FROM _sl_affected) "
+        "AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.session_id = e.session_id) "
+        "GROUP BY session_id"
+    ).fetchone()[0]  # type: ignore[index]
+    con.execute("DROP TABLE _sl_affected")
+    return int(inserted)
+
+
+def derive(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Identities, session cuts and session rows for the visitors of this import call."""
+    if not con.execute(f"SELECT count(*) FROM {TOUCHED}").fetchone()[0]:  # type: ignore[index]
+        return {}
+    links = stitch_identities(con)
+    cut_sessions(con)
+    sessions = rebuild_sessions(con)
+    return {"identities": links, "sessions": sessions}

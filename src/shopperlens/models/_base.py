@@ -1,0 +1,378 @@
+"""What every buy-till-you-die estimator shares: input validation, compression, fitting.
+
+The models only need each customer's *sufficient statistics* (frequency ``x``, recency ``t_x``,
+age ``T``), so a million customers usually reduce to far fewer distinct triples. :func:`compress`
+finds them, and the log-likelihood is evaluated once per triple and weighted by its count: the
+fit cost grows with the number of distinct triples, not with the number of customers.
+
+Parameters are optimised on the log scale (they are all positive) with L-BFGS-B. Standard
+errors come from the numerically differentiated Hessian of the log-likelihood at the optimum
+(the observed information), mapped back with the delta method; confidence intervals are
+computed on the log scale and exponentiated so they never cross zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Self
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+from shopperlens.errors import InsufficientDataError, NotFittedError, ShopperlensError
+
+ArrayLike = Any
+
+#: documented minimum-data gate (see :func:`check_minimum_data`)
+MIN_CUSTOMERS = 100
+MIN_REPEAT_BUYERS = 20
+MIN_REPEAT_SHARE = 0.02
+MIN_HISTORY_FACTOR = 3.0
+
+
+@dataclass(frozen=True)
+class RFM:
+    """Validated customer statistics: frequency ``x``, recency ``t_x`` and age ``T``."""
+
+    x: np.ndarray
+    t_x: np.ndarray
+    T: np.ndarray
+
+
+@dataclass(frozen=True)
+class Compressed:
+    """Distinct ``(x, t_x, T)`` triples with how many customers share each (``w``)."""
+
+    x: np.ndarray
+    t_x: np.ndarray
+    T: np.ndarray
+    w: np.ndarray
+
+
+def wdot(a: np.ndarray, b: np.ndarray) -> float:
+    """Weighted sum ``a · b`` without BLAS: OpenBLAS threads spin badly on a busy machine."""
+    return float(np.einsum("i,i->", a, b))
+
+
+def _column(obj: Any, name: str) -> np.ndarray:
+    try:
+        return np.asarray(obj[name], dtype=float)
+    except KeyError as exc:
+        raise ShopperlensError(f"the data has no column {name!r}") from exc
+
+
+def as_rfm(frequency: ArrayLike, recency: ArrayLike | None, T: ArrayLike | None) -> RFM:
+    """Turn array-likes (or one frame with ``frequency, recency, T`` columns) into an :class:`RFM`.
+
+    Raises domain errors: negative values, non-integer frequencies, ``recency > T``, a recency
+    for a customer without repeat purchases.
+    """
+    if recency is None and T is None:
+        frame = frequency
+        frequency, recency, T = (_column(frame, c) for c in ("frequency", "recency", "T"))
+    if recency is None or T is None:
+        raise ShopperlensError("pass frequency, recency and T (or one frame with those columns)")
+    x = np.atleast_1d(np.asarray(frequency, dtype=float))
+    t_x = np.atleast_1d(np.asarray(recency, dtype=float))
+    big_t = np.atleast_1d(np.asarray(T, dtype=float))
+    if not (x.shape == t_x.shape == big_t.shape) or x.ndim != 1:
+        raise ShopperlensError("frequency, recency and T must be 1-d and of the same length")
+    for name, arr in (("frequency", x), ("recency", t_x), ("T", big_t)):
+        if not np.all(np.isfinite(arr)):
+            raise ShopperlensError(f"{name} has missing or infinite values")
+        if np.any(arr < 0):
+            raise ShopperlensError(f"{name} cannot be negative")
+    if np.any(x != np.round(x)):
+        raise ShopperlensError("frequency must be a whole number of repeat purchases")
+    if np.any(t_x > big_t + 1e-9):
+        raise ShopperlensError("recency cannot be greater than T")
+    if np.any((x == 0) & (t_x > 0)):
+        raise ShopperlensError("recency must be 0 for customers with no repeat purchases")
+    return RFM(x, t_x, big_t)
+
+
+def compress(rfm: RFM, weights: ArrayLike | None = None) -> Compressed:
+    """Group identical ``(x, t_x, T)`` triples; each keeps the summed weight of its customers."""
+    w = np.ones_like(rfm.x) if weights is None else np.asarray(weights, dtype=float)
+    codes = [pd.factorize(a)[0].astype(np.int64) for a in (rfm.x, rfm.t_x, rfm.T)]
+    sizes = [int(c.max()) + 1 for c in codes]
+    key = (codes[0] * sizes[1] + codes[1]) * sizes[2] + codes[2]
+    uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    counts = np.bincount(inverse, weights=w, minlength=len(uniq))
+    return Compressed(rfm.x[first], rfm.t_x[first], rfm.T[first], counts)
+
+
+def check_minimum_data(
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    T: ArrayLike,
+    *,
+    min_customers: int = MIN_CUSTOMERS,
+    min_repeat_buyers: int = MIN_REPEAT_BUYERS,
+    min_repeat_share: float = MIN_REPEAT_SHARE,
+    min_history_factor: float = MIN_HISTORY_FACTOR,
+) -> None:
+    """The minimum-data gate: refuse to fit a model the data cannot support.
+
+    Below these thresholds the maximum-likelihood estimates are dominated by noise (the
+    dropout parameters in particular are identified only by repeat buyers who then went
+    quiet). The gate asks for
+
+    * at least ``min_customers`` buyers (default 100),
+    * at least ``min_repeat_buyers`` of them with a repeat purchase (default 20) and at least
+      ``min_repeat_share`` of all buyers (default 2 %),
+    * a history long enough to see repeat behaviour: the oldest customer's age ``T`` is at
+      least ``min_history_factor`` (default 3) times the median time between purchases of
+      the repeat buyers (``recency / frequency``).
+
+    Raises :class:`~shopperlens.errors.InsufficientDataError` naming what is missing.
+    """
+    rfm = as_rfm(frequency, recency, T)
+    n, repeat = len(rfm.x), int(np.sum(rfm.x > 0))
+    problems = []
+    if n < min_customers:
+        problems.append(f"{n} buyers (need {min_customers})")
+    if repeat < min_repeat_buyers or repeat < min_repeat_share * n:
+        need = max(min_repeat_buyers, int(np.ceil(min_repeat_share * n)))
+        problems.append(f"{repeat} repeat buyers (need {need})")
+    if repeat:
+        gap = float(np.median(rfm.t_x[rfm.x > 0] / rfm.x[rfm.x > 0]))
+        if float(rfm.T.max()) < min_history_factor * gap:
+            problems.append(
+                f"history of {rfm.T.max():.0f} time units (need {min_history_factor:g} x the "
+                f"median gap between purchases, {min_history_factor * gap:.0f})"
+            )
+    if problems:
+        raise InsufficientDataError(
+            "not enough purchase history for lifetime-value models: " + "; ".join(problems)
+        )
+
+
+def numerical_hessian(f: Callable[[np.ndarray], float], x0: np.ndarray) -> np.ndarray:
+    """Central-difference Hessian of ``f`` at ``x0`` (step scaled to each coordinate)."""
+    k = len(x0)
+    h = 1e-4 * np.maximum(np.abs(x0), 1.0)
+    hess = np.empty((k, k))
+    f0 = f(x0)
+    for i in range(k):
+        ei = np.zeros(k)
+        ei[i] = h[i]
+        hess[i, i] = (f(x0 + ei) - 2 * f0 + f(x0 - ei)) / h[i] ** 2
+        for j in range(i):
+            ej = np.zeros(k)
+            ej[j] = h[j]
+            val = (f(x0 + ei + ej) - f(x0 + ei - ej) - f(x0 - ei + ej) + f(x0 - ei - ej)) / (
+                4 * h[i] * h[j]
+            )
+            hess[i, j] = hess[j, i] = val
+    return hess
+
+
+class BaseModel:
+    """Shared estimator machinery; subclasses define ``_param_names`` and ``_loglik``.
+
+    Hyper-parameters only in ``__init__`` (scikit-learn's contract); fitted state ends in ``_``.
+    """
+
+    _param_names: tuple[str, ...] = ()
+    _start: tuple[float, ...] = ()
+
+    def __init__(self, penalizer: float = 0.0) -> None:
+        self.penalizer = penalizer
+
+    # -- to implement -------------------------------------------------------------------------
+    def _loglik(self, params: np.ndarray, data: Any) -> np.ndarray:
+        """Per-row log-likelihood (one value per distinct row of ``data``)."""
+        raise NotImplementedError
+
+    # -- fitting ------------------------------------------------------------------------------
+    def _transform(self, theta: np.ndarray) -> np.ndarray:
+        """Unconstrained optimiser vector -> model parameters (the first ``_n_log`` are logs)."""
+        out = theta.copy()
+        out[: self._n_log(theta)] = np.exp(theta[: self._n_log(theta)])
+        return out
+
+    def _n_log(self, theta: np.ndarray) -> int:
+        return len(theta)
+
+    def _objective(self, data: Any, weights: np.ndarray) -> Callable[[np.ndarray], float]:
+        """Mean negative log-likelihood (plus penalty) of the optimiser vector."""
+        total = float(weights.sum())
+
+        def negll(theta: np.ndarray) -> float:
+            params = self._transform(theta)
+            with np.errstate(all="ignore"):
+                ll = wdot(weights, self._loglik(params, data)) / total
+            if not np.isfinite(ll):
+                return 1e10
+            n_log = self._n_log(theta)
+            return -ll + self.penalizer * float(np.sum(params[:n_log] ** 2))
+
+        return negll
+
+    def _prepare(self, data: Any, weights: np.ndarray) -> Any:
+        """Precompute what an analytic gradient needs (None: use numerical gradients)."""
+        return None
+
+    def _value_and_grad(self, params: np.ndarray, prepared: Any) -> tuple[float, np.ndarray]:
+        """Weighted total log-likelihood and its gradient in the natural parameters."""
+        raise NotImplementedError
+
+    def _objective_with_grad(
+        self, prepared: Any, total: float
+    ) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
+        def fun(theta: np.ndarray) -> tuple[float, np.ndarray]:
+            params = np.exp(theta)
+            with np.errstate(all="ignore"):
+                ll, grad = self._value_and_grad(params, prepared)
+            if not np.isfinite(ll) or not np.all(np.isfinite(grad)):
+                return 1e10, np.zeros_like(theta)
+            value = -ll / total + self.penalizer * float(np.sum(params**2))
+            dtheta = (-grad / total + 2 * self.penalizer * params) * params
+            return value, dtheta
+
+        return fun
+
+    def _maximise(
+        self,
+        data: Any,
+        weights: np.ndarray,
+        start: np.ndarray | None = None,
+        names: list[str] | None = None,
+    ) -> None:
+        negll = self._objective(data, weights)
+        theta0 = np.log(np.asarray(self._start, dtype=float)) if start is None else start
+        prepared = self._prepare(data, weights)
+        options = {"maxiter": 5000, "gtol": 1e-9, "ftol": 1e-15}
+        if prepared is not None:
+            fun = self._objective_with_grad(prepared, float(weights.sum()))
+            res = optimize.minimize(fun, theta0, jac=True, method="L-BFGS-B", options=options)
+        else:
+            res = optimize.minimize(negll, theta0, method="L-BFGS-B", options=options)
+        if not res.success or res.fun >= 1e10:
+            # the likelihood surface can be flat far from the optimum: a simplex is slower but
+            # does not need gradients there
+            nm = optimize.minimize(
+                negll, res.x, method="Nelder-Mead", options={"maxiter": 20000, "fatol": 1e-14}
+            )
+            res = nm if nm.fun <= res.fun else res
+            res = optimize.minimize(negll, res.x, method="L-BFGS-B", options={"gtol": 1e-9})
+        if not np.isfinite(res.fun) or res.fun >= 1e10:
+            raise ShopperlensError(f"{type(self).__name__} did not converge on this data")
+        self._theta = res.x
+        self._negll = negll
+        self._n_obs = float(weights.sum())
+        values = self._transform(res.x)
+        keys = names or list(self._param_names)
+        self.params_ = dict(zip(keys, values.tolist(), strict=True))
+        self.log_likelihood_ = -res.fun * self._n_obs
+
+    # -- explaining ---------------------------------------------------------------------------
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "params_"):
+            raise NotFittedError(type(self).__name__)
+
+    def summary(self, level: float = 0.95) -> pd.DataFrame:
+        """Parameters with standard errors and ``level`` confidence intervals.
+
+        Standard errors are the square roots of the inverse observed information (the
+        Hessian of the negative log-likelihood), taken on the log scale and mapped back with
+        the delta method; the interval is ``exp(log θ ± z · se_log)``.
+        """
+        self._check_fitted()
+        names = list(self.params_)
+        est = np.array(list(self.params_.values()))
+        theta = self._theta
+        hess = numerical_hessian(lambda p: self._negll(p) * self._n_obs, theta)
+        try:
+            se_t = np.sqrt(np.clip(np.diag(np.linalg.inv(hess)), 0, None))
+        except np.linalg.LinAlgError:
+            se_t = np.full(len(names), np.nan)
+        z = stats.norm.ppf(0.5 + level / 2)
+        is_log = np.arange(len(theta)) < self._n_log(theta)
+        return pd.DataFrame(
+            {
+                "coef": est,
+                "se": np.where(is_log, est * se_t, se_t),
+                "lower": np.where(is_log, np.exp(theta - z * se_t), theta - z * se_t),
+                "upper": np.where(is_log, np.exp(theta + z * se_t), theta + z * se_t),
+            },
+            index=pd.Index(names, name="param"),
+        )
+
+    def _get_params(self) -> list[float]:
+        self._check_fitted()
+        return [self.params_[k] for k in self._param_names]
+
+    def __repr__(self) -> str:
+        name = type(self).__name__
+        if not hasattr(self, "params_"):
+            return f"{name}(penalizer={self.penalizer})"
+        shown = ", ".join(f"{k}={v:.3f}" for k, v in self.params_.items())
+        return f"{name}({shown}, fitted on {self._n_obs:,.0f} customers)"
+
+    def fit(self, *args: Any, **kwargs: Any) -> Self:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+def no_repeat_buyers_check(rfm: RFM) -> None:
+    """Transaction models learn the purchase rate from repeat purchases: they need some."""
+    if not np.any(rfm.x > 0):
+        raise InsufficientDataError(
+            "no repeat buyers: every customer bought once, so the purchase and dropout rates "
+            "cannot be estimated"
+        )
+
+
+class TransactionModel(BaseModel):
+    """A model of *when* customers buy and *whether they are still customers*.
+
+    Input, in the time unit of your choice (days, weeks): frequency (``x`` in Fader, Hardie &
+    Lee 2005: the number of repeat purchases), recency (``t_x``: age at the last purchase,
+    measured from the first) and ``T`` (age at the end of the observation period).
+    """
+
+    def fit(
+        self,
+        frequency: ArrayLike,
+        recency: ArrayLike | None = None,
+        T: ArrayLike | None = None,
+        *,
+        weights: ArrayLike | None = None,
+    ) -> Self:
+        """Maximum-likelihood fit; returns ``self``.
+
+        ``frequency`` may be a frame with ``frequency, recency, T`` columns instead.
+        ``weights`` counts how many customers each row stands for (default 1).
+        """
+        rfm = as_rfm(frequency, recency, T)
+        no_repeat_buyers_check(rfm)
+        data = compress(rfm, weights)
+        self._maximise(data, data.w)
+        self.n_customers_ = int(round(data.w.sum()))
+        return self
+
+    # -- predictions shared by every transaction model -----------------------------------------
+    def _rfm(self, frequency: ArrayLike, recency: ArrayLike | None, T: ArrayLike | None) -> RFM:
+        self._check_fitted()
+        return as_rfm(frequency, recency, T)
+
+    def predict_next_order_days(
+        self, frequency: ArrayLike, recency: ArrayLike | None = None, T: ArrayLike | None = None
+    ) -> np.ndarray:
+        """Median time from ``T`` to the next purchase, *if the customer is still alive*.
+
+        Given that a customer is alive at ``T``, the posterior of the purchase rate λ is
+        Gamma(r + x, α + T) in both BG/NBD and Pareto/NBD, so the waiting time has survival
+        ``((α+T)/(α+T+t))^(r+x)`` and median ``(α+T)(2^(1/(r+x)) − 1)``. Weigh it with
+        :meth:`predict_alive`: a customer unlikely to be alive will probably never order again.
+        Returned in the model's time unit (days when fitted on days).
+        """
+        rfm = self._rfm(frequency, recency, T)
+        r, alpha = self.params_["r"], self._alpha(rfm)
+        return (alpha + rfm.T) * (2.0 ** (1.0 / (r + rfm.x)) - 1.0)
+
+    def _alpha(self, rfm: RFM) -> np.ndarray | float:
+        return self.params_["alpha"]

@@ -1,0 +1,409 @@
+"""Market-basket analysis: frequent itemsets and association rules, mlxtend-compatible.
+
+``frequent_itemsets`` and ``association_rules`` return DataFrames with exactly the columns of
+mlxtend 0.25's ``fpgrowth`` and ``association_rules`` (``support``/``itemsets``; ``antecedents``,
+``consequents``, ``antecedent support`` … ``kulczynski``), so code written for mlxtend keeps
+working. The miner is different, because mlxtend's needs a dense one-hot frame (baskets × items)
+and a pointer-based FP-tree in Python objects, both of which grow badly with a million baskets:
+
+* baskets are encoded once into a sparse CSR matrix (one row per basket, one column per item);
+* pair counts come from one sparse product ``XᵀX`` over the frequent items;
+* longer itemsets are mined depth-first (Eclat, Zaki 2000) on *vertical bitsets*: one row of
+  ``uint64`` words per item, a bit per basket. Extending a prefix is a vectorised AND of the
+  prefix's bitset with all its siblings' and a popcount (``numpy.bitwise_count``). At every
+  node the words are projected onto those where the prefix has any bit, so deeper levels work
+  on ever smaller arrays, and only baskets holding at least three frequent items take part.
+
+Memory is bounded by ``items × baskets / 8`` bytes for the bitsets plus one sibling matrix per
+depth level; a few baskets with 50+ items cost nothing extra unless their itemsets are
+frequent (which no algorithm can avoid: the output itself is then exponential, and
+``max_itemsets`` stops the run with a clear error instead of exhausting memory).
+
+References
+----------
+Zaki, M. J. (2000). Scalable algorithms for association mining. IEEE TKDE 12(3), 372–390.
+Han, J., Pei, J., Yin, Y. (2000). Mining frequent patterns without candidate generation. SIGMOD.
+Raschka, S. (2018). MLxtend. JOSS 3(24), 638 (the column names and metric formulas).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from itertools import chain, combinations
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+__all__ = ["RULE_METRICS", "association_rules", "frequent_itemsets"]
+
+#: the metric columns of mlxtend 0.25's ``association_rules``, in its order
+RULE_METRICS: tuple[str, ...] = (
+    "antecedent support",
+    "consequent support",
+    "support",
+    "confidence",
+    "lift",
+    "representativity",
+    "leverage",
+    "conviction",
+    "zhangs_metric",
+    "jaccard",
+    "certainty",
+    "kulczynski",
+)
+
+#: stop instead of exhausting memory when the output itself explodes
+DEFAULT_MAX_ITEMSETS = 5_000_000
+
+
+# -- encoding --------------------------------------------------------------------------------
+def _encode(
+    baskets: Any, basket_col: str | None, item_col: str | None
+) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Baskets as a boolean CSR matrix (baskets × items) and the item labels of its columns.
+
+    Accepts a list of item lists, a one-hot boolean DataFrame (mlxtend's input), or a long
+    DataFrame with one row per (basket, item) such as ``order_lines[[order_id, product_id]]``.
+    """
+    if isinstance(baskets, pd.DataFrame):
+        if len(baskets.columns) and all(
+            pd.api.types.is_bool_dtype(t) for t in baskets.dtypes
+        ):  # mlxtend's one-hot input
+            values = baskets.to_numpy(dtype=bool)
+            return sparse.csr_matrix(values), np.asarray(baskets.columns, dtype=object)
+        bcol = basket_col or ("order_id" if "order_id" in baskets.columns else baskets.columns[0])
+        icol = item_col or ("product_id" if "product_id" in baskets.columns else baskets.columns[1])
+        long = baskets[[bcol, icol]].dropna()
+        rows, _ = pd.factorize(long[bcol])
+        cols, labels = pd.factorize(long[icol], sort=True)
+        n_rows = int(rows.max()) + 1 if len(rows) else 0
+        labels = np.asarray(labels, dtype=object)
+    else:
+        baskets = baskets if isinstance(baskets, list) else list(baskets)
+        try:
+            lengths = np.fromiter(map(len, baskets), dtype=np.int64, count=len(baskets))
+        except TypeError:  # baskets given as iterators
+            baskets = [list(b) for b in baskets]
+            lengths = np.fromiter(map(len, baskets), dtype=np.int64, count=len(baskets))
+        flat = np.fromiter(chain.from_iterable(baskets), dtype=object, count=int(lengths.sum()))
+        cols, labels = pd.factorize(flat, sort=True)
+        rows = np.repeat(np.arange(len(baskets), dtype=np.int32), lengths)
+        n_rows = len(baskets)
+        labels = np.asarray(labels, dtype=object)
+    data = np.ones(len(rows), dtype=bool)
+    matrix = sparse.csr_matrix(
+        (data, (np.asarray(rows), np.asarray(cols))), shape=(n_rows, len(labels))
+    )
+    matrix.sum_duplicates()  # an item twice in one basket counts once
+    matrix.data[:] = True
+    return matrix, labels
+
+
+def _bitsets(matrix: sparse.csr_matrix) -> np.ndarray:
+    """Vertical bitsets: row ``j`` holds bit ``r`` set when basket ``r`` contains item ``j``."""
+    n_rows, n_items = matrix.shape
+    n_words = max(1, (n_rows + 63) // 64)
+    csc = matrix.tocsc()
+    csc.sort_indices()  # rows ascending within each column: the keys below come out sorted
+    col = np.repeat(np.arange(n_items, dtype=np.int64), np.diff(csc.indptr))
+    row = csc.indices.astype(np.int64)
+    key = col * n_words + (row >> 6)
+    val = np.left_shift(np.uint64(1), (row & 63).astype(np.uint64))
+    out = np.zeros(n_items * n_words, dtype=np.uint64)
+    if len(key):
+        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        out[key[starts]] = np.bitwise_or.reduceat(val, starts)
+    return out.reshape(n_items, n_words)
+
+
+# -- mining ----------------------------------------------------------------------------------
+def frequent_itemsets(
+    baskets: Any,
+    min_support: float = 0.5,
+    max_len: int | None = None,
+    use_colnames: bool = True,
+    *,
+    basket_col: str | None = None,
+    item_col: str | None = None,
+    max_itemsets: int | None = DEFAULT_MAX_ITEMSETS,
+) -> pd.DataFrame:
+    """Every itemset contained in at least ``min_support`` of the baskets.
+
+    Parameters
+    ----------
+    baskets
+        A list of item lists, a long DataFrame of (basket, item) rows — by default the columns
+        ``order_id`` and ``product_id``, else the first two, or ``basket_col``/``item_col`` —
+        or mlxtend's one-hot boolean DataFrame.
+    min_support
+        Smallest share of baskets, in (0, 1]; an itemset is kept when its count ``c`` meets
+        ``c >= ceil(min_support * n)`` and ``c / n >= min_support`` (mlxtend's two tests).
+    max_len
+        Longest itemset returned (None: no limit).
+    use_colnames
+        Items as their labels (True) or as integer positions in the sorted item list (False).
+    max_itemsets
+        Raise ``ValueError`` when more itemsets than this would be produced (None: no limit).
+
+    Returns
+    -------
+    DataFrame with columns ``support`` (float) and ``itemsets`` (frozenset), ordered by
+    itemset length and then by falling support — the same rows ``mlxtend.fpgrowth`` returns.
+    """
+    if not 0.0 < min_support <= 1.0:
+        raise ValueError(f"min_support must be within (0, 1], got {min_support}")
+    if max_len is not None and max_len < 1:
+        raise ValueError(f"max_len must be at least 1, got {max_len}")
+    matrix, labels = _encode(baskets, basket_col, item_col)
+    n = matrix.shape[0]
+    if n == 0:
+        return pd.DataFrame(
+            {"support": pd.Series(dtype=float), "itemsets": pd.Series(dtype=object)}
+        )
+    min_count = max(1, math.ceil(min_support * n))
+
+    def frequent(counts: np.ndarray) -> np.ndarray:
+        return (counts >= min_count) & (counts / float(n) >= min_support)
+
+    item_counts = np.asarray(matrix.sum(axis=0)).ravel()
+    # ascending support order keeps Eclat's sibling lists short near the root
+    freq = np.flatnonzero(frequent(item_counts))
+    freq = freq[np.argsort(item_counts[freq], kind="stable")]
+    found_sets: list[tuple[int, ...]] = [(int(i),) for i in freq]
+    found_counts: list[int] = [int(item_counts[i]) for i in freq]
+    limit = max_itemsets if max_itemsets is not None else math.inf
+
+    def check_limit() -> None:
+        if len(found_sets) > limit:
+            raise ValueError(
+                f"more than {max_itemsets:,} frequent itemsets: raise min_support or set "
+                "max_len (a few large, repeated baskets make the output grow exponentially)"
+            )
+
+    check_limit()
+    if (max_len is None or max_len >= 2) and len(freq) >= 2:
+        sub = matrix[:, freq].tocsr()  # columns in ascending-support order
+        sub.eliminate_zeros()
+        x = sub.astype(np.int32)
+        pair_counts = (x.T @ x).tocoo()
+        mask = (pair_counts.row < pair_counts.col) & frequent(pair_counts.data)
+        pi, pj, pc = pair_counts.row[mask], pair_counts.col[mask], pair_counts.data[mask]
+        order = np.lexsort((pj, pi))
+        pi, pj, pc = pi[order], pj[order], pc[order]
+        for a, b, c in zip(pi.tolist(), pj.tolist(), pc.tolist(), strict=True):
+            found_sets.append((int(freq[a]), int(freq[b])))
+            found_counts.append(int(c))
+        check_limit()
+        if (max_len is None or max_len >= 3) and len(pi):
+            # only baskets with >= 3 frequent items can hold a frequent triple
+            row_len = np.diff(sub.indptr)
+            rows = np.flatnonzero(row_len >= 3)
+            bits = _bitsets(sub[rows])
+            starts = np.searchsorted(pi, np.arange(len(freq) + 1))
+            for a in range(len(freq)):
+                ext = pj[starts[a] : starts[a + 1]]
+                if len(ext) < 2:
+                    continue
+                words = np.flatnonzero(bits[a])
+                ext_bits = bits[ext][:, words] & bits[a, words]
+                _eclat(
+                    prefix=(int(freq[a]),),
+                    items=freq[ext],
+                    bits=ext_bits,
+                    depth=2,
+                    frequent=frequent,
+                    max_len=max_len,
+                    out_sets=found_sets,
+                    out_counts=found_counts,
+                    check_limit=check_limit,
+                )
+    support = np.asarray(found_counts, dtype=float) / float(n)
+    names = labels if use_colnames else np.arange(len(labels))
+    itemsets = [frozenset(names[list(s)].tolist()) for s in found_sets]
+    result = pd.DataFrame({"support": support, "itemsets": itemsets})
+    result["_len"] = [len(s) for s in found_sets]
+    result = result.sort_values(["_len", "support"], ascending=[True, False], kind="stable")
+    return result.drop(columns="_len").reset_index(drop=True)
+
+
+def _eclat(
+    *,
+    prefix: tuple[int, ...],
+    items: np.ndarray,
+    bits: np.ndarray,
+    depth: int,
+    frequent: Any,
+    max_len: int | None,
+    out_sets: list[tuple[int, ...]],
+    out_counts: list[int],
+    check_limit: Any,
+) -> None:
+    """Extend ``prefix`` (of length ``depth - 1``) by each of ``items``.
+
+    ``bits[k]`` is the bitset of ``prefix + (items[k],)``, already known to be frequent. For
+    each ``k`` the candidates ``prefix + (items[k], items[m])`` with ``m > k`` are counted at once.
+    """
+    if max_len is not None and depth >= max_len:
+        return
+    for k in range(len(items) - 1):
+        base = bits[k]
+        words = np.flatnonzero(base)
+        if not len(words):
+            continue
+        cand = bits[k + 1 :][:, words] & base[words]
+        counts = np.bitwise_count(cand).sum(axis=1, dtype=np.int64)
+        keep = np.flatnonzero(frequent(counts))
+        if not len(keep):
+            continue
+        head = (*prefix, int(items[k]))
+        for m in keep.tolist():
+            out_sets.append((*head, int(items[k + 1 + m])))
+            out_counts.append(int(counts[m]))
+        check_limit()
+        if len(keep) >= 2:
+            _eclat(
+                prefix=head,
+                items=items[k + 1 :][keep],
+                bits=cand[keep],
+                depth=depth + 1,
+                frequent=frequent,
+                max_len=max_len,
+                out_sets=out_sets,
+                out_counts=out_counts,
+                check_limit=check_limit,
+            )
+
+
+# -- rules -----------------------------------------------------------------------------------
+def association_rules(
+    frequent_itemsets: pd.DataFrame,
+    metric: str = "confidence",
+    min_threshold: float = 0.8,
+    support_only: bool = False,
+    return_metrics: Sequence[str] = RULE_METRICS,
+    num_itemsets: int | None = None,
+) -> pd.DataFrame:
+    """Every rule ``A → C`` from a frequent itemset ``A ∪ C`` whose ``metric`` ≥ ``min_threshold``.
+
+    Takes the output of :func:`frequent_itemsets` (or of ``mlxtend.fpgrowth``) and returns
+    mlxtend's columns: ``antecedents``, ``consequents`` (frozensets) and ``return_metrics``.
+    With sA, sC, sAC the supports of A, C and A ∪ C (mlxtend's symbols):
+    confidence = sAC/sA; lift = confidence/sC; leverage = sAC − sA·sC;
+    conviction = (1 − sC)/(1 − confidence) (∞ when confidence is 1);
+    zhangs_metric = leverage / max(sAC(1 − sA), sA(sC − sAC)); jaccard = sAC/(sA + sC − sAC);
+    certainty = (confidence − sC)/(1 − sC); kulczynski = (sAC/sA + sAC/sC)/2;
+    representativity is 1 (no missing values). ``num_itemsets`` (default 1, as in mlxtend)
+    enters the ratios as mlxtend writes them, ``(sAC·n)/(sA·n)``, so thresholds decided on
+    the last bit of a float come out the same as mlxtend's for the same argument.
+    """
+    scale = float(num_itemsets) if num_itemsets else 1.0
+    if frequent_itemsets is None or not len(frequent_itemsets):
+        raise ValueError("the frequent itemsets are empty: lower min_support")
+    if not {"support", "itemsets"} <= set(frequent_itemsets.columns):
+        raise ValueError("the frequent itemsets need the columns 'support' and 'itemsets'")
+    if support_only:
+        metric = "support"
+    elif metric not in RULE_METRICS:
+        raise ValueError(f"unknown metric {metric!r}; choose one of {', '.join(RULE_METRICS)}")
+    unknown = set(return_metrics) - set(RULE_METRICS)
+    if unknown:
+        raise ValueError(f"unknown metrics {sorted(unknown)}")
+
+    # itemsets as sorted tuples of integer codes: hashing tuples of ints is cheap
+    sets = frequent_itemsets["itemsets"].tolist()
+    vocab = sorted({item for s in sets for item in s}, key=lambda v: (type(v).__name__, v))
+    code = {item: i for i, item in enumerate(vocab)}
+    keys = [tuple(sorted(code[i] for i in s)) for s in sets]
+    sup = dict(zip(keys, frequent_itemsets["support"].to_numpy(dtype=float).tolist(), strict=True))
+
+    ante: list[tuple[int, ...]] = []
+    cons: list[tuple[int, ...]] = []
+    s_ac: list[float] = []
+    s_a: list[float] = []
+    s_c: list[float] = []
+    for key, s in sup.items():
+        if len(key) < 2:
+            continue
+        for size in range(len(key) - 1, 0, -1):
+            for a in combinations(key, size):
+                c = tuple(i for i in key if i not in a)
+                ante.append(a)
+                cons.append(c)
+                s_ac.append(s)
+                if support_only:
+                    continue
+                try:
+                    s_a.append(sup[a])
+                    s_c.append(sup[c])
+                except KeyError as exc:
+                    raise KeyError(
+                        "an antecedent or consequent is missing from the frequent itemsets; "
+                        "pass support_only=True for incomplete input"
+                    ) from exc
+    sac = np.asarray(s_ac, dtype=float)
+    if support_only:
+        values = {m: np.full(len(sac), np.nan) for m in return_metrics}
+        values["support"] = sac
+        score = sac
+    else:
+        values = _metrics(sac, np.asarray(s_a, dtype=float), np.asarray(s_c, dtype=float), scale)
+        score = values[metric]
+    keep = np.flatnonzero(score >= min_threshold)
+    vocab_arr = np.asarray(vocab, dtype=object)
+    result = pd.DataFrame(
+        {
+            "antecedents": [frozenset(vocab_arr[list(ante[i])].tolist()) for i in keep],
+            "consequents": [frozenset(vocab_arr[list(cons[i])].tolist()) for i in keep],
+        }
+    )
+    for m in return_metrics:
+        result[m] = values[m][keep] if m in values else np.full(len(keep), np.nan)
+    return result
+
+
+def _metrics(
+    sac: np.ndarray, sa: np.ndarray, sc: np.ndarray, n: float = 1.0
+) -> dict[str, np.ndarray]:
+    """mlxtend 0.25's formulas, term for term, so the floats agree to the last bit."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        confidence = (sac * n) / (sa * n)
+        lift = confidence / sc
+        leverage = sac - sa * sc
+        conviction = np.full(len(sac), np.inf)
+        below = confidence < 1.0
+        conviction[below] = (1.0 - sc[below]) / (1.0 - confidence[below])
+        denominator = np.maximum(sac * (1 - sa), sa * (sc - sac))
+        zhang = np.where(denominator == 0, 0, leverage / denominator)
+        jaccard = sac / (sa + sc - sac)
+        cert_denom = 1 - sc
+        certainty = np.where(cert_denom == 0, 0, (confidence - sc) / cert_denom)
+        kulczynski = ((sac * n) / (sa * n) + (sac * n) / (sc * n)) / 2
+    return {
+        "antecedent support": sa,
+        "consequent support": sc,
+        "support": sac,
+        "confidence": confidence,
+        "lift": lift,
+        "representativity": np.ones(len(sac)),
+        "leverage": leverage,
+        "conviction": conviction,
+        "zhangs_metric": zhang,
+        "jaccard": jaccard,
+        "certainty": certainty,
+        "kulczynski": kulczynski,
+    }
+
+
+def read_basket_file(path: Any, sep: str = ",") -> list[list[str]]:
+    """Baskets from a file with one basket per line and items separated by ``sep``."""
+    with open(path, encoding="utf-8") as fh:
+        return [line.rstrip("\r\n").split(sep) for line in fh if line.strip()]
+
+
+def one_hot(baskets: Iterable[Iterable[Any]]) -> pd.DataFrame:
+    """mlxtend's input format (a dense boolean frame) — for comparisons on small data only."""
+    matrix, labels = _encode(list(baskets), None, None)
+    return pd.DataFrame(matrix.toarray(), columns=list(labels))

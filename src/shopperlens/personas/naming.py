@@ -1,0 +1,154 @@
+"""Memorable alliterative persona names ("Frugal Fred", "Eco Emma") from distinctive attributes.
+
+A persona's adjective comes from the attribute that sets it most apart from everyone else (an
+answer chosen far more often than overall, or a number far above or below the average), looked
+up in a small lexicon of shop-owner words; the first name starts with the same letter and
+follows the persona's majority gender when the survey asks it. Assignment is a greedy global
+matching (strongest attribute first), so names are deterministic and unique across personas.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+#: (question, answer) or (question, "+"/"-" for a number above/below average) -> adjective
+LEXICON: dict[tuple[str, str], str] = {
+    ("values", "price"): "Frugal",
+    ("motivation", "save_money"): "Frugal",
+    ("barrier", "price"): "Frugal",
+    ("spending_habit", "compare_prices"): "Thrifty",
+    ("barrier", "shipping_cost"): "Thrifty",
+    ("price_sensitivity", "+"): "Frugal",
+    ("price_sensitivity", "-"): "Carefree",
+    ("values", "sustainability"): "Eco",
+    ("motivation", "eco_friendly"): "Eco",
+    ("values", "quality"): "Discerning",
+    ("motivation", "best_quality"): "Discerning",
+    ("values", "convenience"): "Busy",
+    ("spending_habit", "subscribe"): "Busy",
+    ("spending_habit", "plan_ahead"): "Prepared",
+    ("motivation", "solve_problem"): "Practical",
+    ("values", "innovation"): "Trendy",
+    ("values", "brand"): "Stylish",
+    ("motivation", "treat_myself"): "Trendy",
+    ("spending_habit", "spontaneous"): "Spontaneous",
+    ("novelty", "+"): "Curious",
+    ("novelty", "-"): "Cautious",
+    ("barrier", "trust"): "Wary",
+    ("barrier", "delivery_time"): "Impatient",
+    ("barrier", "product_info"): "Meticulous",
+    ("income", "+"): "Affluent",
+    ("income", "-"): "Budget",
+    ("children", "+"): "Family",
+    ("children", "-"): "Independent",
+    ("age", "-"): "Young",
+    ("age", "+"): "Seasoned",
+    ("deals", "+"): "Savvy",
+    ("web_visits", "+"): "Browsing",
+    ("channel_web", "+"): "Digital",
+    ("channel_store", "+"): "Local",
+    ("channel_catalogue", "+"): "Classic",
+    ("spend_wine", "+"): "Wine-loving",
+    ("spend_meat", "+"): "Hearty",
+    ("spend_fish", "+"): "Gourmet",
+    ("spend_gold", "+"): "Glamorous",
+    ("spend_sweets", "+"): "Sweet-toothed",
+    ("hobbies", "outdoors"): "Outdoorsy",
+    ("hobbies", "fitness"): "Fit",
+    ("hobbies", "cooking"): "Foodie",
+    ("hobbies", "gaming"): "Gaming",
+    ("hobbies", "reading"): "Bookish",
+    ("hobbies", "travel"): "Wandering",
+    ("hobbies", "diy"): "Handy",
+    ("hobbies", "fashion"): "Fashionable",
+    ("occupation", "student"): "Studious",
+    ("occupation", "manager"): "Busy",
+    ("occupation", "self_employed"): "Enterprising",
+    ("occupation", "retired"): "Relaxed",
+    ("education", "phd"): "Scholarly",
+    ("marital_status", "single"): "Solo",
+}
+
+_FEMALE = {
+    "A": "Anna", "B": "Bella", "C": "Clara", "D": "Diana", "E": "Emma", "F": "Fiona",
+    "G": "Grace", "H": "Hannah", "I": "Iris", "J": "Julia", "K": "Kate", "L": "Lisa",
+    "M": "Mia", "N": "Nina", "O": "Olivia", "P": "Paula", "Q": "Quinn", "R": "Rosa",
+    "S": "Sophie", "T": "Tina", "U": "Uma", "V": "Vera", "W": "Wendy", "X": "Xena",
+    "Y": "Yara", "Z": "Zoe",
+}  # fmt: skip
+_MALE = {
+    "A": "Adam", "B": "Ben", "C": "Carl", "D": "Dave", "E": "Eric", "F": "Fred", "G": "Gary",
+    "H": "Henry", "I": "Ivan", "J": "Jack", "K": "Kevin", "L": "Leo", "M": "Max", "N": "Nick",
+    "O": "Oscar", "P": "Paul", "Q": "Quentin", "R": "Rob", "S": "Sam", "T": "Tom", "U": "Umar",
+    "V": "Victor", "W": "Walter", "X": "Xavier", "Y": "Yusuf", "Z": "Zack",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Distinctive:
+    """An attribute that sets a persona apart: ``answer`` is an option or ``+``/``-``."""
+
+    question: str
+    answer: str
+    score: float
+
+
+def adjective_for(d: Distinctive) -> str:
+    """The lexicon word for an attribute, or one made from the answer itself."""
+    word = LEXICON.get((d.question, d.answer))
+    if word:
+        return word
+    if d.answer in {"+", "-"}:
+        base = re.sub(r"^(spend|channel|category)_", "", d.question).replace("_", " ")
+        return f"{'High' if d.answer == '+' else 'Low'}-{base.split()[0]}".title()
+    text = re.sub(r"[^A-Za-z0-9 ]+", " ", d.answer).strip() or d.question
+    return text.split()[0].capitalize()
+
+
+def assign_names(
+    distinctive: Sequence[Sequence[Distinctive]], genders: Sequence[str | None]
+) -> list[tuple[str, str]]:
+    """``(adjective, first name)`` per persona, alliterative and unique.
+
+    ``distinctive[i]`` lists persona *i*'s attributes, strongest first; ``genders[i]`` is its
+    majority gender (``female``/``male``) or None (then names alternate by persona number).
+    """
+    k = len(distinctive)
+    # words from the lexicon first (they read well), then the strongest attribute
+    candidates = sorted(
+        (
+            ((d.question, d.answer) not in LEXICON, -d.score, rank, i, adjective_for(d))
+            for i, attrs in enumerate(distinctive)
+            for rank, d in enumerate(attrs)
+        ),
+    )
+    adjectives: dict[int, str] = {}
+    used: set[str] = set()
+    for _, _, _, i, adj in candidates:
+        if i in adjectives or adj in used:
+            continue
+        adjectives[i] = adj
+        used.add(adj)
+    fallback = iter(["Steady", "Average", "Everyday", "Mainstream", "Regular", "Typical", "Core"])
+    for i in range(k):
+        while i not in adjectives:
+            adj = next(fallback, None) or f"Group-{i + 1}"
+            if adj not in used:
+                adjectives[i] = adj
+                used.add(adj)
+    names: list[tuple[str, str]] = []
+    taken: set[str] = set()
+    for i in range(k):
+        adj = adjectives[i]
+        letter = adj[0].upper()
+        gender = genders[i] if i < len(genders) else None
+        first = [_FEMALE, _MALE] if (gender == "female" or (gender is None and i % 2)) else None
+        order = first or [_MALE, _FEMALE]
+        name = next((t[letter] for t in order if t.get(letter) and t[letter] not in taken), None)
+        if name is None:  # both names of this letter taken: keep alliteration, add a number
+            name = f"{order[0].get(letter, 'Alex')} {i + 1}"
+        taken.add(name)
+        names.append((adj, name))
+    return names

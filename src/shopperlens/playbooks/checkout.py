@@ -1,0 +1,205 @@
+"""Checkout: free-shipping threshold, view → cart → checkout → purchase funnel, abandoned carts.
+
+Free-shipping threshold (documented method)
+-------------------------------------------
+For a candidate threshold ``T`` the baskets worth ``v`` with ``(1 − band)·T ≤ v < T`` are the
+*near misses*: close enough that a free-shipping offer tempts them to add something. We assume
+a share ``topup_rate`` of them top up exactly to ``T`` (conservative: real top-ups overshoot),
+so the expected order-value uplift per order is
+
+    uplift(T) = topup_rate · Σ_{near misses} (T − v) / N
+
+The recommended threshold maximises ``uplift``. Reported with it: the share of orders that are
+near misses (the orders the offer changes), the share already above ``T`` (who get free
+shipping without changing anything) and, when a shipping cost is known, the shipping given
+away per order: ``cost · (#orders ≥ T + topup_rate · #near) / N``. Candidates are round
+amounts between the median basket (the threshold should sit above the usual basket) and the
+95th percentile. Defaults: ``band = 0.25``, ``topup_rate = 0.3`` — assumptions to tune with
+an A/B test, stated in the report next to the number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "FUNNEL_STEPS",
+    "ShippingThreshold",
+    "abandoned_carts",
+    "free_shipping_threshold",
+    "funnel",
+    "session_steps",
+]
+
+#: event names (lower case) meaning each funnel step; sources use different vocabularies
+FUNNEL_STEPS: dict[str, tuple[str, ...]] = {
+    "view": ("view_item", "product_view", "product_viewed", "view_product"),
+    "cart": ("add_to_cart", "cart_add", "added_to_cart"),
+    "checkout": ("begin_checkout", "checkout", "checkout_started", "add_payment_info",
+                 "add_shipping_info"),
+    "purchase": ("purchase", "order", "order_completed", "checkout_completed"),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ShippingThreshold:
+    """The recommended threshold and the table of every candidate."""
+
+    threshold: float
+    uplift_per_order: float
+    share_near: float
+    share_above: float
+    shipping_cost_per_order: float | None
+    median_basket: float
+    candidates: pd.DataFrame
+    band: float
+    topup_rate: float
+
+
+def _round_candidates(values: np.ndarray) -> list[float]:
+    lo, hi = np.quantile(values, [0.5, 0.95])
+    step = 10 ** max(0, int(np.floor(np.log10(max(hi, 1.0)))) - 1)  # 10 for €100s, 1 for €10s
+    step = step * 5 if (hi - lo) / step > 40 else step
+    start = np.ceil(lo / step) * step
+    return [float(x) for x in np.arange(start, hi + step, step) if x > 0]
+
+
+def free_shipping_threshold(
+    basket_values: Sequence[float] | np.ndarray | pd.Series,
+    *,
+    band: float = 0.25,
+    topup_rate: float = 0.3,
+    shipping_cost: float | None = None,
+    candidates: Sequence[float] | None = None,
+) -> ShippingThreshold:
+    """The free-shipping threshold that most raises expected order value (module docstring)."""
+    v = np.asarray(pd.Series(basket_values).dropna(), dtype=float)
+    v = v[v > 0]
+    if len(v) == 0:
+        raise ValueError("no basket values: a threshold needs orders with a positive value")
+    if not 0 < band < 1 or not 0 < topup_rate <= 1:
+        raise ValueError("band must be in (0, 1) and topup_rate in (0, 1]")
+    grid = sorted(set(candidates)) if candidates is not None else _round_candidates(v)
+    n = len(v)
+    rows = []
+    for t in grid:
+        near = (v >= (1 - band) * t) & (v < t)
+        above = v >= t
+        uplift = topup_rate * float((t - v[near]).sum()) / n
+        cost = (
+            shipping_cost * (above.sum() + topup_rate * near.sum()) / n
+            if shipping_cost is not None
+            else np.nan
+        )
+        rows.append((t, uplift, near.mean(), above.mean(), cost))
+    table = pd.DataFrame(
+        rows,
+        columns=["threshold", "uplift_per_order", "share_near", "share_above", "shipping_cost"],
+    )
+    best = table.sort_values(["uplift_per_order", "threshold"], ascending=[False, True]).iloc[0]
+    return ShippingThreshold(
+        threshold=float(best.threshold),
+        uplift_per_order=float(best.uplift_per_order),
+        share_near=float(best.share_near),
+        share_above=float(best.share_above),
+        shipping_cost_per_order=None if shipping_cost is None else float(best.shipping_cost),
+        median_basket=float(np.median(v)),
+        candidates=table,
+        band=band,
+        topup_rate=topup_rate,
+    )
+
+
+def session_steps(events: pd.DataFrame) -> pd.DataFrame:
+    """One row per session: the furthest funnel step reached (flags are cumulative).
+
+    A session that purchased counts as having viewed, carted and checked out even when the
+    source did not record those events, so every step's count includes the later steps.
+    Columns: ``session_id, visitor_id, customer_id, started_at`` + one bool per step.
+    """
+    ev = events.copy()
+    ev["name"] = ev.event_name.str.lower()
+    level = pd.Series(0, index=ev.index)
+    for k, (_, names) in enumerate(FUNNEL_STEPS.items(), start=1):
+        level = level.where(~ev["name"].isin(names), k)
+    ev["level"] = level
+    g = ev.groupby("session_id", sort=False)
+    out = pd.DataFrame(
+        {
+            "visitor_id": g.visitor_id.first(),
+            "customer_id": g.customer_id.first() if "customer_id" in ev else None,
+            "started_at": g.timestamp.min(),
+            "max_level": g["level"].max(),
+        }
+    )
+    for k, step in enumerate(FUNNEL_STEPS, start=1):
+        out[step] = out.max_level >= k
+    return out.drop(columns="max_level").reset_index()
+
+
+def funnel(steps: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """Sessions reaching each step, conversion from the previous step and drop-off.
+
+    ``steps`` comes from :func:`session_steps` (optionally with a grouping column ``by``, e.g.
+    ``type`` or ``source``). Returns one row per (group, step): ``sessions``, ``rate_from_prev``
+    (share of the previous step's sessions that got here; the first step is relative to all
+    sessions), ``drop_off`` (1 − rate_from_prev) and ``rate_from_start``.
+    """
+    groups = [(None, steps)] if by is None else list(steps.groupby(by, dropna=False))
+    rows = []
+    for key, part in groups:
+        prev = len(part)
+        total = len(part)
+        for step in FUNNEL_STEPS:
+            count = int(part[step].sum())
+            rate = count / prev if prev else 0.0
+            rows.append(
+                {
+                    **({by: key} if by else {}),
+                    "step": step,
+                    "sessions": count,
+                    "rate_from_prev": rate,
+                    "drop_off": 1 - rate if prev else 0.0,
+                    "rate_from_start": count / total if total else 0.0,
+                }
+            )
+            prev = count
+    return pd.DataFrame(rows)
+
+
+def abandoned_carts(events: pd.DataFrame, *, since: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Shoppers whose last add-to-cart came after their last purchase: the recovery list.
+
+    Grouped by customer when known, else by visitor. Returns ``customer_id, visitor_id,
+    last_cart_at, products`` (list of product ids added since the last purchase) and
+    ``cart_value`` (sum of the cart events' ``value``, 0 when not recorded).
+    """
+    cols = ["customer_id", "visitor_id", "last_cart_at", "products", "cart_value"]
+    ev = events.copy()
+    if ev.empty:
+        return pd.DataFrame(columns=cols)
+    ev["name"] = ev.event_name.str.lower()
+    ev["who"] = ev.customer_id.fillna("visitor:" + ev.visitor_id.fillna(""))
+    last_purchase = ev[ev["name"].isin(FUNNEL_STEPS["purchase"])].groupby("who").timestamp.max()
+    carts = ev[ev["name"].isin(FUNNEL_STEPS["cart"])].copy()
+    carts["last_purchase"] = carts.who.map(last_purchase)
+    carts = carts[carts.last_purchase.isna() | (carts.timestamp > carts.last_purchase)]
+    if since is not None:
+        carts = carts[carts.timestamp >= since]
+    if carts.empty:
+        return pd.DataFrame(columns=cols)
+    g = carts.groupby("who")
+    out = pd.DataFrame(
+        {
+            "customer_id": g.customer_id.first(),
+            "visitor_id": g.visitor_id.first(),
+            "last_cart_at": g.timestamp.max(),
+            "products": g.product_id.agg(lambda s: sorted(set(s.dropna()))),
+            "cart_value": g.value.sum(min_count=1).fillna(0.0) if "value" in carts else 0.0,
+        }
+    )
+    return out.sort_values("last_cart_at", ascending=False).reset_index(drop=True)[cols]

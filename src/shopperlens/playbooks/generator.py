@@ -1,0 +1,304 @@
+"""The playbook generator: each action from the mission, with this shop's evidence and priority.
+
+For every customer type the mission lists what a shop should do. :func:`build_playbook` turns
+each of those actions into an :class:`Action` holding the numbers from this shop that justify
+it (``evidence``), the people to act on (``audience`` — a segment expression that
+``shopperlens audience export --segment`` accepts, and its size) and a *priority*: the
+revenue at stake, a deliberately simple estimate whose formula is written in ``basis`` so the
+owner can judge it. Constants behind the estimates are in :data:`ASSUMPTIONS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["ASSUMPTIONS", "TYPES", "Action", "Evidence", "build_playbook", "render_markdown"]
+
+TYPES: tuple[str, ...] = ("need_based", "looker", "new", "loyal", "impulse")
+TYPE_TITLES: dict[str, str] = {
+    "need_based": "Need-based customers",
+    "looker": "Lookers (browsers)",
+    "new": "New customers",
+    "loyal": "Loyal customers",
+    "impulse": "Impulse buyers",
+}
+
+#: the constants behind the revenue-at-stake estimates (stated in each action's ``basis``)
+ASSUMPTIONS: dict[str, float] = {
+    "cart_recovery_rate": 0.10,  # share of abandoned carts a recovery e-mail wins back
+    "lead_conversion_rate": 0.05,  # share of captured leads that place a first order
+    "loyalty_program_lift": 0.05,  # extra revenue from a rewards programme on loyal revenue
+    "bad_service_churn": 0.61,  # the mission: 61 % leave after one bad service incident
+    "referral_orders": 1.0,  # orders one referral brings
+}
+
+
+@dataclass
+class Evidence:
+    """Everything the generator reads, computed by the service from the shop's data.
+
+    ``customers`` has ``customer_id, type, orders, revenue``; ``visitors`` ``visitor_id, type``
+    (every subject, buying or not); ``funnel`` the per-type funnel; ``abandoned`` the cart
+    recovery list with ``type``; ``keywords`` the keyword table; ``sources`` the source table;
+    the rest are scalars or small frames from the other analyses.
+    """
+
+    customers: pd.DataFrame
+    visitors: pd.DataFrame
+    aov: float
+    funnel: pd.DataFrame
+    abandoned: pd.DataFrame
+    keywords: pd.DataFrame
+    sources: pd.DataFrame
+    threshold: Any = None  # checkout.ShippingThreshold or None
+    n_carousels: int = 0
+    n_upsell_customers: int = 0
+    repeat_rate: float = 0.0
+    case_study: pd.DataFrame = field(default_factory=pd.DataFrame)
+    referral: pd.DataFrame = field(default_factory=pd.DataFrame)
+    tickets: pd.DataFrame = field(default_factory=pd.DataFrame)  # tickets_per_order
+    topics: pd.DataFrame = field(default_factory=pd.DataFrame)
+    offers: pd.DataFrame = field(default_factory=pd.DataFrame)
+    currency: str = "EUR"
+
+
+@dataclass
+class Action:
+    """One action of one type's playbook."""
+
+    type: str
+    number: int
+    title: str
+    evidence: list[str]
+    priority: float
+    basis: str
+    audience: str
+    audience_size: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _n(df: pd.DataFrame, type_: str, col: str = "type") -> int:
+    return int((df[col] == type_).sum()) if len(df) and col in df else 0
+
+
+def _row(df: pd.DataFrame, type_: str) -> dict[str, Any]:
+    if not len(df) or "type" not in df:
+        return {}
+    hit = df[df.type == type_]
+    return hit.iloc[0].to_dict() if len(hit) else {}
+
+
+def _money(v: float, cur: str) -> str:
+    return f"{cur} {v:,.0f}"
+
+
+def _funnel_text(funnel: pd.DataFrame, type_: str) -> tuple[str, float, str]:
+    """A one-line funnel, the worst step's drop-off and its name."""
+    f = funnel[funnel.type == type_] if len(funnel) and "type" in funnel else funnel.iloc[0:0]
+    if f.empty:
+        return "no browsing events recorded", 0.0, ""
+    line = " → ".join(f"{r.step} {int(r.sessions):,}" for r in f.itertuples())
+    later = f.iloc[1:]
+    worst = later.loc[later.drop_off.idxmax()] if len(later) else f.iloc[0]
+    return line, float(worst.drop_off), str(worst.step)
+
+
+def _abandoned(ev: Evidence, type_: str) -> tuple[int, float]:
+    a = ev.abandoned
+    if not len(a) or "type" not in a:
+        return 0, 0.0
+    a = a[a.type == type_]
+    value = float(a.cart_value.sum()) if "cart_value" in a else 0.0
+    return len(a), value if value > 0 else len(a) * ev.aov
+
+
+def build_playbook(ev: Evidence, types: tuple[str, ...] = TYPES) -> list[Action]:
+    """Every action for the requested types, ordered as the mission lists them."""
+    out: list[Action] = []
+    builders = {
+        "need_based": _need_based,
+        "looker": _looker,
+        "new": _new,
+        "loyal": _loyal,
+        "impulse": _impulse,
+    }
+    for t in types:
+        out.extend(builders[t](ev))
+    return out
+
+
+def _need_based(ev: Evidence) -> list[Action]:
+    t, cur, a = "need_based", ev.currency, ASSUMPTIONS
+    size = _n(ev.visitors, t)
+    line, drop, step = _funnel_text(ev.funnel, t)
+    n_ab, v_ab = _abandoned(ev, t)
+    kw = ev.keywords
+    product_kw = kw[kw.intent == "product"] if len(kw) else kw
+    top = ", ".join(f"“{k}”" for k in product_kw.keyword.head(3)) if len(product_kw) else "none"
+    lost_visits = int((product_kw.visits - product_kw.purchases).sum()) if len(product_kw) else 0
+    conv = float(product_kw.conversion_rate.mean()) if len(product_kw) else 0.0
+    thr = ev.threshold
+    buyers = ev.customers[ev.customers.type == t] if len(ev.customers) else ev.customers
+    n_orders = int(buyers.orders.sum()) if len(buyers) else 0
+    uplift = thr.uplift_per_order * n_orders if thr is not None else 0.0
+    thr_text = (
+        f"free shipping from {_money(thr.threshold, cur)} (median basket "
+        f"{_money(thr.median_basket, cur)}); {thr.share_near:.0%} of orders sit just below it; "
+        f"+{_money(thr.uplift_per_order, cur)} per order expected"
+        if thr is not None
+        else "no basket values to set a free-shipping threshold"
+    )
+    return [
+        Action(t, 1, "Frictionless purchase: remove checkout friction",
+               [f"funnel: {line}", f"largest drop-off: {drop:.0%} before {step or '–'}",
+                f"{n_ab:,} need-based shoppers left a cart"],
+               a["cart_recovery_rate"] * v_ab,
+               f"abandoned cart value {_money(v_ab, cur)} × recovery rate "
+               f"{a['cart_recovery_rate']:.0%}",
+               "type == 'need_based'", size),
+        Action(t, 2, "Know where they come from: sources and product keywords",
+               [f"top product-intent keywords: {top}",
+                f"{lost_visits:,} product-intent visits did not buy "
+                f"(their conversion rate {conv:.1%})"],
+               lost_visits * conv * ev.aov,
+               "non-buying product-intent visits × their conversion rate × average order",
+               "type == 'need_based'", size),
+        Action(t, 3, "Personalised upsell: carousels, bundles and a free-shipping threshold",
+               [thr_text, f"{ev.n_carousels:,} products have a “frequently bought together” list",
+                f"{ev.n_upsell_customers:,} customers have personal upsell picks"],
+               uplift,
+               "expected uplift per order × need-based orders", "type == 'need_based'", size),
+    ]  # fmt: skip
+
+
+def _looker(ev: Evidence) -> list[Action]:
+    t, cur, a = "looker", ev.currency, ASSUMPTIONS
+    size = _n(ev.visitors, t)
+    line, drop, step = _funnel_text(ev.funnel, t)
+    n_ab, v_ab = _abandoned(ev, t)
+    return [
+        Action(t, 1, "Capture interest: lead magnets and a first-order discount",
+               [f"{size:,} lookers browse without buying",
+                "offer a free guide or 10 % off the first order for an e-mail address"],
+               size * a["lead_conversion_rate"] * ev.aov,
+               f"lookers × lead conversion {a['lead_conversion_rate']:.0%} × average order "
+               f"{_money(ev.aov, cur)}", "type == 'looker'", size),
+        Action(t, 2, "Improve the experience where they drop out",
+               [f"funnel: {line}", f"largest drop-off: {drop:.0%} before {step or '–'}"],
+               n_ab * ev.aov * drop * a["cart_recovery_rate"],
+               "lookers with carts × average order × worst drop-off × recovery rate",
+               "type == 'looker'", size),
+        Action(t, 3, "Run campaigns: retargeting ads, e-mail, SEO content",
+               [f"{n_ab:,} lookers left a cart worth {_money(v_ab, cur)}",
+                "export them: shopperlens audience export --type looker --to meta"],
+               a["cart_recovery_rate"] * v_ab,
+               "abandoned cart value × recovery rate", "type == 'looker'", size),
+    ]  # fmt: skip
+
+
+def _new(ev: Evidence) -> list[Action]:
+    t, a = "new", ASSUMPTIONS
+    size = _n(ev.visitors, t)
+    _, drop, step = _funnel_text(ev.funnel, t)
+    n_ab, v_ab = _abandoned(ev, t)
+    tick = _row(ev.tickets, t)
+    second = size * ev.aov * ev.repeat_rate
+    return [
+        Action(t, 1, "Streamlined onboarding (one-click sign-up, QR codes)",
+               [f"{n_ab:,} new customers left a cart; worst drop-off {drop:.0%} before "
+                f"{step or '–'}"],
+               a["cart_recovery_rate"] * v_ab, "abandoned cart value × recovery rate",
+               "type == 'new'", size),
+        Action(t, 2, "Ask for feedback and act on it",
+               [f"{size:,} first-time buyers to survey (shopperlens surveys)"],
+               0.0, "no direct revenue: feeds the personas", "type == 'new'", size),
+        Action(t, 3, "Be part of their success: answer questions fast",
+               [f"{int(tick.get('tickets', 0)):,} tickets from new customers "
+                f"({tick.get('tickets_per_order') or 0:.2f} per order)"],
+               int(tick.get("tickets", 0)) * ev.aov * a["bad_service_churn"],
+               "tickets × average order × 61 % who leave after bad service",
+               "type == 'new'", size),
+        Action(t, 4, "Continue the relationship: thank-you follow-ups, relevant offers",
+               [f"repeat-purchase rate today: {ev.repeat_rate:.0%}"],
+               second, "new customers × average order × repeat-purchase rate",
+               "type == 'new'", size),
+    ]  # fmt: skip
+
+
+def _loyal(ev: Evidence) -> list[Action]:
+    t, cur, a = "loyal", ev.currency, ASSUMPTIONS
+    size = _n(ev.visitors, t)
+    loyal = ev.customers[ev.customers.type == t] if len(ev.customers) else ev.customers
+    revenue = float(loyal.revenue.sum()) if len(loyal) else 0.0
+    tick = _row(ev.tickets, t)
+    n_case, n_ref = len(ev.case_study), len(ev.referral)
+    per_customer = revenue / len(loyal) if len(loyal) else 0.0
+    return [
+        Action(t, 1, "Case studies (only with permission); learn what made them loyal",
+               [f"{n_case:,} loyal customers gave case-study consent",
+                f"loyal customers bring {_money(revenue, cur)}"],
+               n_case * ev.aov, "consenting candidates × average order (one new sale each)",
+               "type == 'loyal'", n_case),
+        Action(t, 2, "A rewards system: points for purchases, interactions and referrals",
+               [f"{len(loyal):,} loyal buyers, {_money(per_customer, cur)} each"],
+               revenue * a["loyalty_program_lift"],
+               f"loyal revenue × {a['loyalty_program_lift']:.0%} programme lift",
+               "type == 'loyal'", size),
+        Action(t, 3, "Keep improving service (61 % leave after one bad incident)",
+               [f"{int(tick.get('tickets', 0)):,} tickets from loyal customers"],
+               int(tick.get("tickets", 0)) * per_customer * a["bad_service_churn"],
+               "loyal tickets × revenue per loyal customer × 61 %", "type == 'loyal'", size),
+        Action(t, 4, "Encourage referrals, with compensation",
+               [f"{n_ref:,} loyal customers may be e-mailed a referral offer"],
+               n_ref * a["referral_orders"] * ev.aov,
+               "referral candidates × one order each × average order", "type == 'loyal'", n_ref),
+    ]  # fmt: skip
+
+
+def _impulse(ev: Evidence) -> list[Action]:
+    t, cur, a = "impulse", ev.currency, ASSUMPTIONS
+    size = _n(ev.visitors, t)
+    offer = _row(ev.offers, t)
+    tick = _row(ev.tickets, t)
+    others = ev.tickets[ev.tickets.type != t] if len(ev.tickets) else ev.tickets
+    base = (
+        float(others.tickets.sum()) / max(1.0, float(others.orders.sum())) if len(others) else 0.0
+    )
+    topics = ", ".join(ev.topics.topic.head(3)) if len(ev.topics) else "no tickets"
+    share = float(offer.get("discount_share", 0.0) or 0.0)
+    return [
+        Action(t, 1, "Create urgency: limited-time offers, exclusive promotions",
+               [f"{share:.0%} of impulse orders used a discount code",
+                f"impulse revenue {_money(float(offer.get('revenue', 0.0) or 0.0), cur)}"],
+               size * ev.aov * share,
+               "impulse buyers × average order × share of their orders on a code",
+               "type == 'impulse'", size),
+        Action(t, 2, "Easy access to support: macros for common questions, live chat",
+               [f"{(tick.get('tickets_per_order') or 0):.2f} tickets per order "
+                f"(other types {base:.2f})", f"top topics (candidate macros): {topics}"],
+               int(tick.get("tickets", 0)) * ev.aov * a["bad_service_churn"],
+               "impulse tickets × average order × 61 % who leave after bad service",
+               "type == 'impulse'", size),
+    ]  # fmt: skip
+
+
+def render_markdown(actions: list[Action], currency: str = "EUR") -> str:
+    """The playbook as Markdown: a section per type, actions by the mission's order."""
+    lines = ["# Playbook", ""]
+    for t in TYPES:
+        acts = [x for x in actions if x.type == t]
+        if not acts:
+            continue
+        lines += [f"## {TYPE_TITLES[t]}", ""]
+        for x in acts:
+            lines.append(f"### {x.number}. {x.title} — {currency} {x.priority:,.0f} at stake")
+            lines += [f"- {e}" for e in x.evidence]
+            lines.append(f"- priority: {x.basis}")
+            lines.append(f"- audience: `{x.audience}` ({x.audience_size:,} people)")
+            lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,139 @@
+"""Recommendations behind the need-based upsell: carousels, related products, upsell picks.
+
+* "Frequently bought together" per product comes from association rules over orders
+  (:func:`shopperlens.models.association_rules`), ranked by confidence then lift.
+* "Related products" come from co-views: two products viewed in the same session, scored by
+  the cosine of their session sets (co-views / √(views_a · views_b)), which does not let a
+  best-seller crowd every list the way raw co-view counts would.
+* Upsell picks per customer rank products by the best rule whose antecedents the customer
+  already bought or viewed, never proposing what the customer already owns.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+__all__ = ["carousels", "related_products", "upsell_picks"]
+
+
+def carousels(rules: pd.DataFrame, *, top: int = 4, min_lift: float = 1.0) -> pd.DataFrame:
+    """The "frequently bought together" list of every product, from single-item rules.
+
+    Returns columns ``product_id, rank, recommended_id, confidence, lift, support`` — only
+    rules with lift above ``min_lift`` (items bought together more often than by chance).
+    """
+    cols = ["product_id", "rank", "recommended_id", "confidence", "lift", "support"]
+    if rules is None or not len(rules):
+        return pd.DataFrame(columns=cols)
+    single = rules[(rules.antecedents.map(len) == 1) & (rules.consequents.map(len) == 1)]
+    single = single[single.lift > min_lift]
+    out = pd.DataFrame(
+        {
+            "product_id": single.antecedents.map(lambda s: next(iter(s))),
+            "recommended_id": single.consequents.map(lambda s: next(iter(s))),
+            "confidence": single.confidence.to_numpy(),
+            "lift": single.lift.to_numpy(),
+            "support": single.support.to_numpy(),
+        }
+    )
+    out = out.sort_values(
+        ["product_id", "confidence", "lift", "recommended_id"], ascending=[True, False, False, True]
+    )
+    out["rank"] = out.groupby("product_id").cumcount() + 1
+    return out[out["rank"] <= top][cols].reset_index(drop=True)
+
+
+def related_products(views: pd.DataFrame, *, top: int = 4, min_sessions: int = 2) -> pd.DataFrame:
+    """Products viewed in the same sessions as each product (co-views).
+
+    ``views`` has one row per product view with ``session_id`` and ``product_id``. Returns
+    ``product_id, rank, related_id, sessions, score`` where ``sessions`` is the number of
+    sessions that viewed both and ``score`` the cosine similarity of their session sets.
+    """
+    cols = ["product_id", "rank", "related_id", "sessions", "score"]
+    v = views[["session_id", "product_id"]].dropna().drop_duplicates()
+    if v.empty:
+        return pd.DataFrame(columns=cols)
+    rows, _ = pd.factorize(v.session_id)
+    cols_idx, products = pd.factorize(v.product_id, sort=True)
+    x = sparse.csr_matrix(
+        (np.ones(len(v), dtype=np.int32), (rows, cols_idx)),
+        shape=(int(rows.max()) + 1, len(products)),
+    )
+    co = (x.T @ x).tocoo()
+    n = np.asarray(x.sum(axis=0)).ravel().astype(float)
+    keep = (co.row != co.col) & (co.data >= min_sessions)
+    a, b, c = co.row[keep], co.col[keep], co.data[keep]
+    out = pd.DataFrame(
+        {
+            "product_id": np.asarray(products, dtype=object)[a],
+            "related_id": np.asarray(products, dtype=object)[b],
+            "sessions": c.astype(int),
+            "score": c / np.sqrt(n[a] * n[b]),
+        }
+    )
+    out = out.sort_values(
+        ["product_id", "score", "sessions", "related_id"], ascending=[True, False, False, True]
+    )
+    out["rank"] = out.groupby("product_id").cumcount() + 1
+    return out[out["rank"] <= top][cols].reset_index(drop=True)
+
+
+def upsell_picks(
+    owned: pd.DataFrame,
+    rules: pd.DataFrame,
+    *,
+    viewed: pd.DataFrame | None = None,
+    top: int = 3,
+) -> pd.DataFrame:
+    """Per customer, the products most likely wanted next, excluding everything owned.
+
+    ``owned`` and ``viewed`` have ``customer_id, product_id`` rows (purchases and product
+    views). A candidate's score is the highest confidence of a rule ``A → {candidate}`` whose
+    antecedents ``A`` are all among the customer's bought or viewed products; ``because`` names
+    that antecedent. Returns ``customer_id, rank, product_id, score, because``.
+    """
+    cols = ["customer_id", "rank", "product_id", "score", "because"]
+    if rules is None or not len(rules) or owned.empty:
+        return pd.DataFrame(columns=cols)
+    single = rules[rules.consequents.map(len) == 1]
+    if single.empty:
+        return pd.DataFrame(columns=cols)
+    history = owned[["customer_id", "product_id"]]
+    if viewed is not None and len(viewed):
+        history = pd.concat([history, viewed[["customer_id", "product_id"]]])
+    history = history.dropna().drop_duplicates()
+    known = history.groupby("customer_id").product_id.agg(frozenset)
+    owns = owned.dropna(subset=["product_id"]).groupby("customer_id").product_id.agg(frozenset)
+    # index rules by one antecedent item so each customer only tests rules that can fire
+    rule_rows = list(
+        zip(
+            single.antecedents,
+            single.consequents.map(lambda s: next(iter(s))),
+            single.confidence.astype(float),
+            strict=True,
+        )
+    )
+    by_item: dict[object, list[tuple[frozenset, object, float]]] = {}
+    for ante, cons, conf in rule_rows:
+        by_item.setdefault(min(ante, key=str), []).append((ante, cons, conf))
+    records: list[tuple[object, object, float, str]] = []
+    for customer, items in known.items():
+        have = owns.get(customer, frozenset())
+        best: dict[object, tuple[float, str]] = {}
+        for item in items:
+            for ante, cons, conf in by_item.get(item, ()):
+                if cons in have or not ante <= items:
+                    continue
+                if cons not in best or conf > best[cons][0]:
+                    best[cons] = (conf, ", ".join(sorted(map(str, ante))))
+        for cons, (conf, why) in best.items():
+            records.append((customer, cons, conf, why))
+    out = pd.DataFrame(records, columns=["customer_id", "product_id", "score", "because"])
+    if out.empty:
+        return pd.DataFrame(columns=cols)
+    out = out.sort_values(["customer_id", "score", "product_id"], ascending=[True, False, True])
+    out["rank"] = out.groupby("customer_id").cumcount() + 1
+    return out[out["rank"] <= top][cols].reset_index(drop=True)

@@ -1,0 +1,109 @@
+"""Impulse buyers and support: response to offers, tickets per order, candidate macros.
+
+Ticket topics come from a small lexicon of the questions shops get most (shipping, returns,
+sizing, payment, order changes, discount codes, product use); a ticket whose subject and body
+match none falls into ``other``. The most frequent topics are the candidate *macros*
+(automatic answers) the mission asks for, each with an example subject to write the answer from.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+__all__ = ["TOPICS", "offer_response", "ticket_topic", "ticket_topics", "tickets_per_order"]
+
+#: topic -> words that signal it (matched on whole words, lower case)
+TOPICS: dict[str, tuple[str, ...]] = {
+    "delivery status": ("where", "delivery", "shipping", "shipped", "tracking", "arrive",
+                        "arrived", "late", "delayed", "courier", "parcel", "package"),
+    "return / refund": ("return", "returns", "refund", "refunded", "exchange", "send back"),
+    "size / fit": ("size", "sizing", "fit", "fits", "small", "large", "too big", "too tight"),
+    "how to use": ("how", "use", "setup", "set up", "assemble", "instructions", "manual",
+                   "works", "clean", "wash"),
+    "payment / invoice": ("payment", "pay", "paid", "invoice", "charged", "card", "receipt"),
+    "change / cancel order": ("cancel", "change", "modify", "address", "wrong"),
+    "discount code": ("discount", "code", "coupon", "voucher", "promo", "sale"),
+    "damaged / faulty": ("broken", "damaged", "faulty", "defect", "defective", "missing"),
+}  # fmt: skip
+
+
+def ticket_topic(subject: str | None, body: str | None = None) -> str:
+    """The first lexicon topic whose words appear in the subject, else in the body."""
+    for text in (subject, body):
+        if not text:
+            continue
+        low = f" {re.sub(r'[^a-z0-9 ]+', ' ', str(text).lower())} "
+        for topic, words in TOPICS.items():
+            if any(f" {w} " in low for w in words):
+                return topic
+    return "other"
+
+
+def ticket_topics(tickets: pd.DataFrame, *, top: int = 8) -> pd.DataFrame:
+    """Most frequent topics: ``topic, tickets, share, example`` (an example subject)."""
+    if tickets.empty:
+        return pd.DataFrame(columns=["topic", "tickets", "share", "example"])
+    t = tickets.assign(
+        topic=[ticket_topic(s, b) for s, b in zip(tickets.subject, tickets.body, strict=True)]
+    )
+    g = t.groupby("topic")
+    out = pd.DataFrame({"tickets": g.size(), "example": g.subject.first()}).reset_index()
+    out["share"] = out.tickets / len(t)
+    out = out.sort_values(["tickets", "topic"], ascending=[False, True]).head(top)
+    return out[["topic", "tickets", "share", "example"]].reset_index(drop=True)
+
+
+def tickets_per_order(
+    tickets: pd.DataFrame, orders: pd.DataFrame, types: pd.DataFrame
+) -> pd.DataFrame:
+    """Support tickets per order for each type (impulse buyers should stand out).
+
+    Counts every ticket and order of the customers of each type: ``type, customers, orders,
+    tickets, tickets_per_order``.
+    """
+    t = types.dropna(subset=["customer_id"])[["customer_id", "type"]].drop_duplicates("customer_id")
+    per_orders = orders.dropna(subset=["customer_id"]).groupby("customer_id").order_id.nunique()
+    per_tickets = tickets.dropna(subset=["customer_id"]).groupby("customer_id").size()
+    t = t.assign(
+        orders=t.customer_id.map(per_orders).fillna(0).astype(int),
+        tickets=t.customer_id.map(per_tickets).fillna(0).astype(int),
+    )
+    g = t.groupby("type")
+    out = pd.DataFrame(
+        {"customers": g.size(), "orders": g.orders.sum(), "tickets": g.tickets.sum()}
+    ).reset_index()
+    out["tickets_per_order"] = out.tickets / out.orders.where(out.orders > 0)
+    return out
+
+
+def offer_response(orders: pd.DataFrame, types: pd.DataFrame) -> pd.DataFrame:
+    """How each type responds to discount codes and campaigns.
+
+    ``orders`` has ``order_id, customer_id, value, discount_code`` and optionally ``campaign``
+    (the utm campaign of the buying session). Returns per type: ``orders``, ``discount_share``
+    (share of orders using a code), ``campaign_share``, ``revenue`` and ``discount_revenue``.
+    """
+    t = types.dropna(subset=["customer_id"])[["customer_id", "type"]].drop_duplicates("customer_id")
+    o = orders.merge(t, on="customer_id", how="inner")
+    if o.empty:
+        return pd.DataFrame(
+            columns=["type", "orders", "discount_share", "campaign_share", "revenue",
+                     "discount_revenue"]
+        )  # fmt: skip
+    o["discounted"] = o.discount_code.notna() & (o.discount_code.astype(str).str.strip() != "")
+    o["campaigned"] = (
+        o.campaign.notna() & (o.campaign.astype(str) != "") if "campaign" in o else False
+    )
+    o["discount_value"] = o.value.where(o.discounted, 0.0)
+    g = o.groupby("type")
+    return pd.DataFrame(
+        {
+            "orders": g.order_id.nunique(),
+            "discount_share": g.discounted.mean(),
+            "campaign_share": g.campaigned.mean(),
+            "revenue": g.value.sum(),
+            "discount_revenue": g.discount_value.sum(),
+        }
+    ).reset_index()

@@ -1,0 +1,63 @@
+"""The report's personas page: every persona side by side, a card per persona, Markdown, JSON.
+
+The page shows the latest stored run (built by the demo step or ``shopperlens personas build``);
+``extra_files`` writes each persona's printable card next to it (``persona-<name>.html``), the
+Markdown document (``personas.md``) and the full run as JSON (``personas-run.json``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from shopperlens.errors import ShopperlensError
+from shopperlens.reports import persona_cards as cards
+from shopperlens.reports.site import Page, register
+from shopperlens.service import personas as svc
+from shopperlens.store import Store
+
+
+def _build(store: Store) -> dict[str, Any] | None:
+    if "persona_runs" not in store.tables():
+        return None
+    try:
+        run = svc.show(store=store)
+    except ShopperlensError:
+        return None
+    table = run.overview()
+    rows = [
+        {**r, "cells": [r["values"].get(str(p.persona_id)) for p in run.personas]}
+        for r in table["rows"]
+        if r["question"] not in {"income"}
+    ]
+    return {
+        "run": run,
+        "personas": [
+            {
+                "p": p,
+                "colour": cards.colour(p.persona_id),
+                "initials": p.adjective[:1] + p.first_name[:1],
+                "href": f"persona-{cards.slug(p.name)}.html",
+            }
+            for p in run.personas
+        ],
+        "rows": rows,
+        "evolution": run.evolution,
+        "_run": run,
+    }
+
+
+def _extra(ctx: dict[str, Any], out: Path) -> None:
+    cards.write_cards(ctx["_run"], out)
+
+
+register(
+    Page(
+        slug="personas",
+        title="Personas",
+        template="personas.html",
+        build=_build,
+        order=60,
+        extra_files=_extra,
+    )
+)

@@ -1,0 +1,119 @@
+"""Report pages: one playbook page per customer type, plus the shared evidence page.
+
+Each type page lists the mission's actions for that type with the shop's evidence, revenue at
+stake and audience, followed by the analyses that type's actions rest on (funnel, keywords,
+threshold, carousels, cohorts, tickets …).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from shopperlens.playbooks.generator import TYPE_TITLES, TYPES
+from shopperlens.reports.site import Page, register
+from shopperlens.store import Store
+
+
+def _records(df: pd.DataFrame | None, limit: int = 15) -> list[dict[str, Any]]:
+    if df is None or not len(df):
+        return []
+    df = df.head(limit).copy()
+    for col in df.columns:
+        if df[col].map(lambda v: isinstance(v, frozenset | list | set)).any():
+            df[col] = df[col].map(lambda v: ", ".join(sorted(map(str, v))))
+    return df.astype(object).where(df.notna(), None).to_dict(orient="records")
+
+
+_CACHE: dict[tuple[Any, ...], dict[str, Any] | None] = {}
+_TABLES = ("orders", "order_lines", "events", "customers", "tickets", "consents")
+
+
+def _context(store: Store) -> dict[str, Any] | None:
+    """Everything the five pages show, computed once per store and data state."""
+    key = (id(store), *(store.count(t) for t in _TABLES))
+    if key not in _CACHE:
+        _CACHE.clear()
+        _CACHE[key] = _compute(store)
+    return _CACHE[key]
+
+
+def _compute(store: Store) -> dict[str, Any] | None:
+    from shopperlens.service import playbooks as svc
+
+    if store.count("orders") == 0:
+        return None
+    types = svc.resolve_types(store=store)
+    pb = svc.playbook(store=store, types=types)
+    traffic = svc.traffic_report(store=store, types=types)
+    ret = svc.retention_report(store=store, types=types)
+    sup = svc.support_report(store=store, types=types)
+    has_events = store.count("events") > 0
+    threshold = svc.shipping_threshold(store=store)
+    return {
+        "playbook": pb,
+        "funnel": svc.funnels(store=store, types=types) if has_events else pd.DataFrame(),
+        "funnel_source": svc.funnels(store=store, by="source") if has_events else pd.DataFrame(),
+        "carts": svc.abandoned_carts(store=store, types=types) if has_events else pd.DataFrame(),
+        "traffic": traffic,
+        "retention": ret,
+        "support": sup,
+        "threshold": threshold,
+        "together": svc.frequently_bought_together(store=store),
+        "related": svc.related_products(store=store) if has_events else pd.DataFrame(),
+    }
+
+
+def _builder(type_: str):  # type: ignore[no-untyped-def]
+    def build(store: Store) -> dict[str, Any] | None:
+        ctx = _context(store)
+        if ctx is None:
+            return None
+        pb = ctx["playbook"]
+        actions = [a for a in pb.actions if a.type == type_]
+        funnel = ctx["funnel"]
+        t = ctx["threshold"]
+        carts = ctx["carts"]
+        return {
+            "type": type_,
+            "type_title": TYPE_TITLES[type_],
+            "currency": pb.currency,
+            "actions": [a.model_dump() for a in actions],
+            "at_stake": sum(a.priority for a in actions),
+            "funnel": _records(funnel[funnel.type == type_] if len(funnel) else funnel),
+            "funnel_source": _records(ctx["funnel_source"], 40),
+            "carts": _records(
+                carts[carts.type == type_].drop(columns=["visitor_id"], errors="ignore")
+                if len(carts) else carts
+            ),
+            "sources": _records(ctx["traffic"]["sources"]),
+            "keywords": _records(ctx["traffic"]["keywords"], 20),
+            "threshold": None if t is None else {
+                k: getattr(t, k) for k in ("threshold", "uplift_per_order", "share_near",
+                                           "share_above", "median_basket", "band", "topup_rate")
+            },
+            "together": _records(ctx["together"], 20),
+            "related": _records(ctx["related"], 20),
+            "cohorts": _records(ctx["retention"]["cohorts"], 24),
+            "repeat_rate": ctx["retention"]["repeat_rate"],
+            "case_study": len(ctx["retention"]["case_study"]),
+            "referral": len(ctx["retention"]["referral"]),
+            "tickets": _records(ctx["support"]["tickets"]),
+            "topics": _records(ctx["support"]["topics"]),
+            "offers": _records(ctx["support"]["offers"]),
+        }  # fmt: skip
+
+    return build
+
+
+for _order, _type in enumerate(TYPES):
+    register(
+        Page(
+            slug=f"playbook-{_type.replace('_', '-')}",
+            title=f"Playbook: {TYPE_TITLES[_type]}",
+            template="playbooks.html",
+            build=_builder(_type),
+            order=60 + _order,
+        )
+    )

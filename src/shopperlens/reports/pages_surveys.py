@@ -1,0 +1,94 @@
+"""Report page "Surveys": who answered, what they said, themes in their words, stated vs
+adjusted income, interview themes with quotes, and the analytics cross-check."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pandas as pd
+
+from shopperlens.errors import ShopperlensError
+from shopperlens.reports.site import Page, register
+from shopperlens.service import audience as au_svc
+from shopperlens.service import interviews as iv_svc
+from shopperlens.service import survey_results as sr_svc
+from shopperlens.store import Store
+
+#: questions drawn as charts (the rest are tables)
+CHARTED = ("values", "channels", "barrier", "motivation", "spending_habit", "age_bracket")
+CROSSTABS = ("values", "channels", "barrier", "motivation")
+
+
+def _charts_svg(dist: pd.DataFrame) -> str | None:
+    """Small multiples of answer shares for the key psychographic questions (matplotlib)."""
+    qs = [q for q in CHARTED if q in set(dist["question"])]
+    if not qs:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cols = 2
+    rows = (len(qs) + 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(9, 2.4 * rows), squeeze=False)
+    for ax, q in zip(axes.flat, qs, strict=False):
+        d = dist[dist["question"] == q].sort_values("share")
+        ax.barh(d["value"].str.replace("_", " "), d["share"].fillna(0) * 100, color="#2d6cdf")
+        ax.set_title(q.replace("_", " "), fontsize=10, loc="left")
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.tick_params(labelsize=8)
+        ax.set_xlabel("% of respondents", fontsize=8)
+    for ax in list(axes.flat)[len(qs) :]:
+        ax.axis("off")
+    fig.tight_layout()
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg")
+    plt.close(fig)
+    text = buf.getvalue()
+    return text[text.index("<svg") :]
+
+
+def _pick(store: Store) -> str | None:
+    rows = store.df(
+        "SELECT survey, count(*) AS n FROM survey_responses GROUP BY 1 ORDER BY n DESC, survey"
+    )
+    return None if rows.empty else str(rows["survey"].iloc[0])
+
+
+def build(store: Store) -> dict[str, Any] | None:
+    survey = _pick(store)
+    if survey is None:
+        return None
+    from shopperlens.config import Settings
+
+    factor = Settings.model_fields["income_adjustment"].default
+    res = sr_svc.survey_results(store=store, survey=survey, income_adjustment=factor)
+    dist = pd.DataFrame(res.distributions)
+    tables = []
+    for q, grp in dist.groupby("question", sort=False):
+        if q not in CHARTED:
+            tables.append({"question": q, "rows": grp.to_dict(orient="records")})
+    crosstabs = []
+    for q in CROSSTABS:
+        rows = res.crosstabs.get(q)
+        if rows:
+            cols = [c for c in rows[0] if c not in ("group", "n")]
+            crosstabs.append({"question": q, "columns": cols, "rows": rows})
+    try:
+        findings = [f.model_dump() for f in au_svc.analytics_check(store=store, survey=survey)]
+    except ShopperlensError:
+        findings = []
+    themes = iv_svc.interview_themes(store=store).to_dict(orient="records")
+    return {
+        "results": res.model_dump(),
+        "_charts": _charts_svg(dist),
+        "tables": tables,
+        "crosstabs": crosstabs,
+        "findings": findings,
+        "interview_themes": themes,
+    }
+
+
+register(Page(slug="surveys", title="Surveys", template="surveys.html", build=build, order=40))

@@ -1,0 +1,89 @@
+"""Report page "Customer types": distribution, transitions between dates, examples with evidence."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pandas as pd
+
+from shopperlens.reports.site import Page, register
+from shopperlens.service import types as svc
+from shopperlens.store import Store
+from shopperlens.types import TYPES, UNTYPED
+from shopperlens.types import movements as mv
+
+LABELS = {"need_based": "Need-based", "looker": "Looker", "new": "New", "loyal": "Loyal",
+          "impulse": "Impulse", UNTYPED: "Not typed yet", mv.LAPSED: "Lapsed (loyal)",
+          mv.UNSEEN: "Not seen yet"}  # fmt: skip
+COLORS = {"need_based": "#2d6cdf", "looker": "#9aa5b8", "new": "#36a269", "loyal": "#7b4fd0",
+          "impulse": "#e0822d", UNTYPED: "#d6dae2"}  # fmt: skip
+
+
+def _bar_svg(dist: pd.DataFrame) -> str:
+    """A horizontal bar chart of subjects per type, as inline SVG (matplotlib, Agg)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 2.8))
+    d = dist.iloc[::-1]
+    ax.barh([LABELS[t] for t in d["type"]], d["subjects"], color=[COLORS[t] for t in d["type"]])
+    for y, (n, share) in enumerate(zip(d["subjects"], d["share"], strict=True)):
+        ax.text(n, y, f" {n:,} ({100 * share:.0f} %)", va="center", fontsize=9)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_xlabel("customers and visitors")
+    ax.set_xlim(0, max(1, int(d["subjects"].max())) * 1.25)
+    fig.tight_layout()
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg")
+    plt.close(fig)
+    text = buf.getvalue()
+    return text[text.index("<svg") :]
+
+
+def _examples(run: pd.DataFrame, per_type: int = 3) -> list[dict[str, Any]]:
+    out = []
+    for t in [*TYPES, UNTYPED]:
+        rows = run[run["type"] == t]
+        if t != UNTYPED:
+            rows = rows.sort_values(f"score_{t}", ascending=False)
+        for r in rows.head(per_type).itertuples():
+            out.append({
+                "type": t, "label": LABELS[t],
+                "id": r.customer_id if isinstance(r.customer_id, str) else f"visitor {r.visitor_id}",
+                "score": None if t == UNTYPED else float(getattr(r, f"score_{t}")),
+                "evidence": r.evidence,
+            })  # fmt: skip
+    return out
+
+
+def _build(store: Store) -> dict[str, Any] | None:
+    has_people = store.count("orders") or store.count("events")
+    sessions = svc.session_summary(store=store)
+    if not has_people and sessions.empty:
+        return None
+    ctx: dict[str, Any] = {"labels": LABELS, "sessions": sessions.to_dict("records")}
+    if not has_people:
+        return ctx | {"as_of": None, "distribution": [], "chart": None, "examples": [],
+                      "moves": None, "runs": []}  # fmt: skip
+    run = svc.latest_types(store=store)
+    dist = mv.distribution(run)
+    runs = store.df("SELECT DISTINCT as_of FROM type_runs ORDER BY as_of")["as_of"].tolist()
+    moves = None
+    if len(runs) >= 2:
+        moves = svc.moves(store=store, date_from=runs[0], date_to=runs[-1])
+    return ctx | {
+        "as_of": run.attrs.get("as_of"),
+        "distribution": dist.to_dict("records"),
+        "chart": _bar_svg(dist),
+        "examples": _examples(run),
+        "moves": moves,
+        "runs": [f"{r:%Y-%m-%d}" for r in runs],
+    }
+
+
+register(
+    Page(slug="types", title="Customer types", template="types.html", build=_build, order=10)
+)

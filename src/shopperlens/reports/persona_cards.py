@@ -1,0 +1,207 @@
+"""Persona documents: a printable HTML card per persona (with inline SVG charts), Markdown and
+JSON of a whole run, written by ``write_cards`` and by the report's personas page.
+
+The card is one self-contained HTML file (styles and charts inline) sized for A4: open it in a
+browser and print to PDF, or pin the printout on the wall. Every statement on it carries a
+footnote number; the evidence block at the bottom lists, per footnote, the question, the answer
+and how many people it rests on.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from shopperlens.personas.synthesis import Persona
+    from shopperlens.service.personas import PersonaRun
+
+#: one colour per persona (by persona number), readable on white and in greyscale print
+PALETTE = ["#2d6cdf", "#1a9c74", "#d9822b", "#b8407a", "#6b5bd6", "#3b8ea5"]
+SECTIONS = [
+    ("who", "Who they are"),
+    ("why", "Why they buy"),
+    ("what", "What they buy"),
+    ("behaviour", "How they behave"),
+]
+
+
+def colour(persona_id: int) -> str:
+    return PALETTE[persona_id % len(PALETTE)]
+
+
+def _svg(fig: Any) -> str:
+    import matplotlib.pyplot as plt
+
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight", transparent=True)
+    plt.close(fig)
+    text = buf.getvalue()
+    return text[text.index("<svg") :]
+
+
+def _bars(labels: list[str], mine: list[float], everyone: list[float], hue: str, title: str) -> str:
+    """Horizontal bars: the persona against all respondents (grey), as percentages."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams["svg.fonttype"] = "none"  # text stays text: sharp when printed
+    h = 0.42 * len(labels) + 0.6
+    fig, ax = plt.subplots(figsize=(4.2, h))
+    y = list(range(len(labels)))[::-1]
+    ax.barh([v + 0.2 for v in y], [100 * v for v in mine], height=0.38, color=hue, label="persona")
+    ax.barh([v - 0.2 for v in y], [100 * v for v in everyone], height=0.38, color="#c9ced6",
+            label="everyone")  # fmt: skip
+    ax.set_yticks(y, labels, fontsize=9)
+    ax.tick_params(axis="x", labelsize=8)
+    ax.set_xlabel("%", fontsize=8)
+    ax.set_title(title, fontsize=10, loc="left")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.legend(fontsize=7, frameon=False, loc="lower right")
+    return _svg(fig)
+
+
+def channel_chart(persona: Persona) -> str | None:
+    rows = [c for c in persona.channels if c.suggested_budget_share is not None]
+    if not rows:
+        return None
+    tot = sum(c.overall or 0 for c in persona.channels) or 1.0
+    return _bars(
+        [c.channel for c in rows],
+        [c.suggested_budget_share or 0 for c in rows],
+        [(c.overall or 0) / tot for c in rows],
+        colour(persona.persona_id),
+        "Share of channel use",
+    )
+
+
+def motive_chart(persona: Persona) -> str | None:
+    """The persona's most distinctive answers (shares) against everyone."""
+    rows = [
+        s
+        for s in persona.statements
+        if s.distinctive and s.evidence.measure == "share" and s.evidence.value is not None
+    ][:6]
+    if not rows:
+        return None
+    return _bars(
+        [_short(s.evidence.question, s.evidence.answer) for s in rows],
+        [s.evidence.value or 0 for s in rows],
+        [s.evidence.overall or 0 for s in rows],
+        colour(persona.persona_id),
+        "What sets them apart",
+    )
+
+
+def _short(question: str, answer: str | None) -> str:
+    return f"{question.replace('_', ' ')}: {(answer or '').replace('_', ' ')}"
+
+
+def _footnotes(persona: Persona) -> list[dict[str, Any]]:
+    notes = []
+    for s in persona.statements:
+        e = s.evidence
+        if e.suppressed:
+            detail = "fewer than the minimum group size answered; figure withheld"
+        elif e.measure == "share" and e.count is not None:
+            share, everyone = e.value or 0, e.overall or 0
+            detail = f"{e.count:,} of {e.n:,} answered this ({share:.0%}); everyone {everyone:.0%}"
+        else:
+            detail = f"mean over {e.n or 0:,} people" + (
+                f"; everyone {e.overall:,.1f}" if e.overall is not None else ""
+            )
+        notes.append({"question": e.question, "answer": e.answer, "detail": detail})
+    return notes
+
+
+def card_context(run: PersonaRun, persona: Persona) -> dict[str, Any]:
+    numbered = list(enumerate(persona.statements, start=1))
+    return {
+        "run": run,
+        "p": persona,
+        "colour": colour(persona.persona_id),
+        "initials": persona.adjective[:1] + persona.first_name[:1],
+        "sections": [
+            (title, [(i, s) for i, s in numbered if s.section == key]) for key, title in SECTIONS
+        ],
+        "notes": _footnotes(persona),
+        "channel_svg": channel_chart(persona),
+        "motive_svg": motive_chart(persona),
+        "types": sorted((persona.types_mix or {}).items(), key=lambda kv: -kv[1]),
+    }
+
+
+def render_card(run: PersonaRun, persona: Persona) -> str:
+    """The printable HTML card of one persona."""
+    from shopperlens.reports.site import environment
+
+    return environment().get_template("persona_card.html").render(**card_context(run, persona))
+
+
+def render_markdown(run: PersonaRun) -> str:
+    """All personas of a run as one Markdown document, evidence in brackets after each line."""
+    out = [f"# Personas (run {run.run_id}, {run.n_respondents:,} respondents)", ""]
+    for p in run.personas:
+        out += [f"## {p.name}", "", f"*{p.trait}*", ""]
+        facts = [f"{p.size:,} respondents ({p.share:.0%})"]
+        if p.revenue_share is not None:
+            facts.append(f"{p.revenue_share:.0%} of revenue")
+        if p.stability is not None:
+            facts.append(f"stability {p.stability:.2f}")
+        out += ["- " + " · ".join(facts), ""]
+        for key, title in SECTIONS:
+            rows = p.section(key)
+            if rows:
+                out += [f"### {title}", ""]
+                out += [f"- {s.text} [{_trace(s.evidence)}]" for s in rows]
+                out.append("")
+        if p.channels:
+            out += ["### Where to reach them", ""]
+            out += [
+                f"- {c.channel}: {c.advice}"
+                + (f" (index {c.index:.2f})" if c.index is not None else "")
+                for c in p.channels
+            ]
+            if p.spend_shift:
+                out += ["", p.spend_shift]
+            out.append("")
+        if p.quotes:
+            out += ["### In their words", ""]
+            out += [f'> "{q.text}" — {q.source.replace("_", " ")}' for q in p.quotes]
+            out.append("")
+    return "\n".join(out)
+
+
+def _trace(e: Any) -> str:
+    what = e.question + (f"={e.answer}" if e.answer else "")
+    if e.suppressed:
+        return f"{what}; withheld: group too small"
+    if e.count is not None:
+        return f"{what}; {e.count} of {e.n}"
+    return f"{what}; n={e.n}"
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def write_cards(run: PersonaRun, out_dir: str | Path) -> list[Path]:
+    """Write ``persona-<name>.html`` per persona, ``personas.md`` and ``personas-run.json``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for p in run.personas:
+        path = out / f"persona-{slug(p.name)}.html"
+        path.write_text(render_card(run, p), encoding="utf-8")
+        written.append(path)
+    md = out / "personas.md"
+    md.write_text(render_markdown(run), encoding="utf-8")
+    js = out / "personas-run.json"
+    js.write_text(json.dumps(run.model_dump(mode="json"), indent=2), encoding="utf-8")
+    return [*written, md, js]

@@ -1,0 +1,173 @@
+"""Web-analytics and competitor audience reports, and the cross-check against the survey."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+from pydantic import BaseModel
+
+from shopperlens.errors import ShopperlensError
+from shopperlens.service.surveys import responses_frame
+from shopperlens.store import Store
+from shopperlens.surveys import crosscheck
+
+
+class AudienceImport(BaseModel):
+    source: str
+    file: str
+    dimensions: list[str]
+    rows: int
+
+
+class CheckFinding(BaseModel):
+    kind: str
+    dimension: str
+    source: str
+    message: str
+    survey_share: float | None = None
+    analytics_share: float | None = None
+
+
+def import_analytics(
+    *, store: Store, path: str | Path, source: str = "ga4", name: str | None = None
+) -> AudienceImport:
+    """Import a GA4 audience export (``source="ga4"``) or a competitor audience CSV
+    (``source="competitor"``, ``name`` = the competitor). Re-importing a dimension replaces it."""
+    p = Path(path)
+    try:
+        text = p.read_text("utf-8-sig")
+    except OSError as exc:
+        raise ShopperlensError(f"cannot read {p}: {exc.strerror}") from None
+    if source == "ga4":
+        rows, label = crosscheck.read_ga4(text, file=p.name), "ga4"
+    elif source == "competitor":
+        rows, label = crosscheck.read_competitor(text, file=p.name), f"competitor:{name or p.stem}"
+    else:
+        raise ShopperlensError("source must be 'ga4' or 'competitor'")
+    rows = rows.assign(source=label, file=p.name, imported_at=datetime.now())
+    dims = sorted(rows["dimension"].unique())
+    with store.transaction() as con:
+        con.execute(
+            "DELETE FROM analytics_audience WHERE source = ? AND dimension IN (SELECT unnest(?))",
+            [label, dims],
+        )
+        con.register("_sl_aud", rows)
+        con.execute("INSERT INTO analytics_audience BY NAME SELECT * FROM _sl_aud")
+        con.unregister("_sl_aud")
+    return AudienceImport(source=label, file=p.name, dimensions=dims, rows=len(rows))
+
+
+def audience(*, store: Store) -> pd.DataFrame:
+    """Every imported audience share: ``source, dimension, value, users, share``."""
+    return store.df(
+        "SELECT source, dimension, value, users, share FROM analytics_audience "
+        "ORDER BY source, dimension, share DESC"
+    )
+
+
+def analytics_check(
+    *, store: Store, survey: str = "demo-profile", threshold: float = 0.15
+) -> list[CheckFinding]:
+    """Where analytics confirm or contradict the survey, in plain words.
+
+    Survey dimensions come from the survey's own questions (age_bracket, gender,
+    marital_status, occupation, country, language); when the survey has no country question,
+    the countries of respondents who are customers are used.
+    """
+    aud = audience(store=store)
+    if aud.empty:
+        raise ShopperlensError(
+            "no analytics imported yet: `shopperlens analytics import FILE --source ga4`"
+        )
+    frame = responses_frame(store=store, survey=survey)
+    if frame.empty:
+        raise ShopperlensError(f"survey {survey!r} has no responses yet")
+    answers = {
+        c: frame[c]
+        for c in ("age_bracket", "gender", "marital_status", "occupation", "country", "language")
+        if c in frame
+    }
+    if "country" not in answers and frame["customer_id"].notna().any():
+        countries = store.df("SELECT customer_id, country FROM customers WHERE country IS NOT NULL")
+        by = dict(zip(countries["customer_id"], countries["country"], strict=True))
+        answers["country"] = frame["customer_id"].map(by)
+    found = crosscheck.compare(answers, aud, threshold=threshold)
+    order = {"contradiction": 0, "note": 1, "agreement": 2}
+    found.sort(key=lambda f: (order.get(f.kind, 3), f.source, f.dimension))
+    return [CheckFinding(**f.__dict__) for f in found]
+
+
+# -- the demo's analytics exports ------------------------------------------------------------
+_GA4_HEAD = """# ----------------------------------------
+# {title}
+# Account: {shop}
+# Property: {shop} - GA4
+# ----------------------------------------
+#
+# Start date: {start}
+# End date: {end}
+"""
+
+
+def write_demo_exports(
+    *, store: Store, directory: str | Path, year: int | None = None
+) -> list[Path]:
+    """GA4-shaped exports (age, gender, country, device) built from the demo's customers and
+    events, plus a competitor audience that skews younger; returns the files written."""
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    cust = store.df("SELECT customer_id, birth_year, gender, country FROM customers")
+    ev = store.df("SELECT device, count(DISTINCT visitor_id) AS users FROM events GROUP BY 1")
+    span = store.df("SELECT min(timestamp) AS a, max(timestamp) AS b FROM events")
+    end = (
+        pd.Timestamp(span["b"].iloc[0])
+        if len(span) and pd.notna(span["b"].iloc[0])
+        else pd.Timestamp.now()
+    )
+    start = pd.Timestamp(span["a"].iloc[0]) if len(span) and pd.notna(span["a"].iloc[0]) else end
+    year = year or end.year
+    head = {"shop": "Demo shop", "start": start.strftime("%Y%m%d"), "end": end.strftime("%Y%m%d")}
+    age = (year - pd.to_numeric(cust["birth_year"], errors="coerce")).dropna()
+    brackets = pd.cut(
+        age,
+        [17, 24, 34, 44, 54, 64, 200],
+        labels=["18-24", "25-34", "35-44", "45-54", "55-64", "65+"],
+    )
+    tables = {
+        "ga4_age.csv": ("Demographic details: Age", "Age", brackets.value_counts()),
+        "ga4_gender.csv": (
+            "Demographic details: Gender",
+            "Gender",
+            cust["gender"].fillna("unknown").value_counts(),
+        ),
+        "ga4_country.csv": (
+            "Demographic details: Country",
+            "Country",
+            cust["country"].fillna("(not set)").value_counts(),
+        ),
+        "ga4_device.csv": (
+            "Tech details: Device category",
+            "Device category",
+            ev.set_index("device")["users"] if len(ev) else pd.Series(dtype=float),
+        ),
+    }
+    files = []
+    for name, (title, dim, counts) in tables.items():
+        # visitors outnumber customers: scale counts like GA4's "Active users"
+        body = [f"{dim},Active users,New users,Engaged sessions"]
+        for value, n in counts.items():
+            users = int(n) * 7
+            body.append(f"{value},{users},{int(users * 0.8)},{int(users * 1.3)}")
+        path = out / name
+        path.write_text(_GA4_HEAD.format(title=title, **head) + "\n".join(body) + "\n", "utf-8")
+        files.append(path)
+    comp = out / "competitor_trendshop.csv"
+    comp.write_text(
+        "dimension,value,share\nage,18-24,38%\nage,25-34,34%\nage,35-44,14%\nage,45-54,8%\n"
+        "age,55-64,4%\nage,65+,2%\ngender,female,61%\ngender,male,39%\n",
+        "utf-8",
+    )
+    files.append(comp)
+    return files

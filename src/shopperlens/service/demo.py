@@ -1,0 +1,251 @@
+"""``shopperlens demo``: generate the demo shop, load it, run every analysis, write the report.
+
+Loading goes through the same import service a shop owner uses
+(:func:`shopperlens.service.imports.import_files`), so the demo also exercises the real
+import path. Afterwards every concern's ``demo_step(*, store)`` found in a
+``shopperlens.service.<module>`` runs, ordered by the module's optional ``DEMO_ORDER`` (default
+50). A step that fails is recorded, not fatal: the demo goes on and the report's front page
+lists every step's outcome. A step may also declare keyword parameters ``demo`` (the
+:class:`~shopperlens.demo.DemoShop`, e.g. for its interview notes) and ``data_dir`` (the
+folder of generated files); they are passed when declared.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import time
+import traceback
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from shopperlens import demo as demo_shop
+from shopperlens.errors import ShopperlensError
+from shopperlens.store import Store
+
+#: import kinds loaded from the generated files, in dependency order
+IMPORT_KINDS = ("products", "customers", "orders", "events", "tickets", "returns")
+DEFAULT_ORDER = 50
+Progress = Callable[..., Any]
+
+
+class LoadOutcome(BaseModel):
+    """How one generated file got into the store."""
+
+    kind: str
+    file: str
+    rows: int
+    method: Literal["import", "direct"] = Field(
+        description="`import`: the import service; `direct`: inserted by the demo itself."
+    )
+
+
+class StepOutcome(BaseModel):
+    """One concern's ``demo_step``: did it run, how long, and why not."""
+
+    name: str
+    module: str
+    status: Literal["ok", "failed"]
+    seconds: float
+    message: str = ""
+
+
+class DemoResult(BaseModel):
+    """Everything ``run_demo`` did; the report's front page shows it."""
+
+    shop_name: str
+    seed: int
+    n_customers: int
+    start: str
+    end: str = Field(description="The as-of date of the planted truth (the day after the data).")
+    last_day: str
+    out_dir: str
+    data_dir: str
+    index: str
+    generated: dict[str, int]
+    planted_types: dict[str, int]
+    loaded: list[LoadOutcome]
+    steps: list[StepOutcome]
+    seconds: float
+
+    @property
+    def failed_steps(self) -> list[StepOutcome]:
+        return [s for s in self.steps if s.status == "failed"]
+
+
+_LAST: dict[str, DemoResult] = {}
+
+
+def last_result(*, store: Store) -> DemoResult | None:
+    """The result of the last demo run on this store in this process (None if none ran)."""
+    return _LAST.get(store.path if store.path != ":memory:" else f"mem:{id(store)}")
+
+
+def discover_steps() -> list[tuple[str, Callable[..., Any] | None, str]]:
+    """Every ``shopperlens.service.<module>.demo_step``: (module, function, import error).
+
+    Sorted by ``DEMO_ORDER`` then name; a module that cannot be imported is returned with
+    function None and the error, so a broken concern shows up as a failed step.
+    """
+    import shopperlens.service as pkg
+
+    found: list[tuple[int, str, Callable[..., Any] | None, str]] = []
+    for info in pkgutil.iter_modules(pkg.__path__):
+        if info.name.startswith("_") or info.name == "demo":
+            continue
+        name = f"{pkg.__name__}.{info.name}"
+        try:
+            mod = importlib.import_module(name)
+        except Exception as exc:  # a concern in progress must not stop the demo
+            found.append((DEFAULT_ORDER, info.name, None, f"import failed: {exc}"))
+            continue
+        step = getattr(mod, "demo_step", None)
+        if callable(step):
+            found.append((int(getattr(mod, "DEMO_ORDER", DEFAULT_ORDER)), info.name, step, ""))
+    found.sort(key=lambda f: (f[0], f[1]))
+    return [(name, step, err) for _, name, step, err in found]
+
+
+def run_demo(
+    *,
+    store: Store,
+    out_dir: str | Path,
+    seed: int = 7,
+    n_customers: int = 1500,
+    progress: Progress | None = None,
+) -> DemoResult:
+    """Generate the demo shop, import it, run every ``demo_step``, write the report."""
+    started = time.perf_counter()
+    if store.count("orders") or store.count("events"):
+        raise ShopperlensError(
+            f"{store.path} already holds shop data; run the demo on a new database "
+            "(e.g. --db demo.duckdb after deleting it)"
+        )
+    out = Path(out_dir)
+    data_dir = out / "data"
+    steps = discover_steps()
+    tick = progress or (lambda *a, **k: None)
+    tick(0, total=3 + len(IMPORT_KINDS) + 2 + len(steps) + 1, description="generating the shop")
+    shop = demo_shop.generate(seed=seed, n_customers=n_customers)
+    tick(1, description="writing the files")
+    paths = demo_shop.write_files(shop, data_dir)
+    tick(1)
+    loaded = _import(store, shop, paths, tick)
+    outcomes = []
+    for name, fn, error in steps:
+        tick(0, description=f"running {name}")
+        outcomes.append(_run_step(store, name, fn, error, shop, data_dir))
+        tick(1)
+    result = DemoResult(
+        shop_name=shop.shop_name,
+        seed=seed,
+        n_customers=n_customers,
+        start=shop.start.isoformat(),
+        end=shop.end.isoformat(),
+        last_day=(shop.end - timedelta(days=1)).isoformat(),
+        out_dir=str(out),
+        data_dir=str(data_dir),
+        index=str(out / "index.html"),
+        generated=shop.summary(),
+        planted_types=shop.truth_types["type"].value_counts().sort_index().to_dict(),
+        loaded=loaded,
+        steps=outcomes,
+        seconds=0.0,
+    )
+    key = store.path if store.path != ":memory:" else f"mem:{id(store)}"
+    _LAST[key] = result
+    tick(0, description="writing the report")
+    from shopperlens.reports import write_report
+
+    write_report(store, out, title=f"{shop.shop_name} · shopperlens demo report")
+    result.seconds = round(time.perf_counter() - started, 2)
+    (data_dir / "demo_result.json").write_text(result.model_dump_json(indent=2), "utf-8")
+    tick(1)
+    return result
+
+
+def _import(
+    store: Store, shop: demo_shop.DemoShop, paths: dict[str, Path], tick: Progress
+) -> list[LoadOutcome]:
+    """The generated files through the import service; what it has no kind for, directly."""
+    from shopperlens.service.imports import import_files
+
+    loaded = []
+    for kind in IMPORT_KINDS:
+        tick(0, description=f"importing {kind}")
+        res = import_files(store=store, kind=kind, paths=[paths[kind]])
+        loaded.append(
+            LoadOutcome(kind=kind, file=paths[kind].name, rows=res.rows_accepted, method="import")
+        )
+        tick(1)
+    tick(0, description="importing consents")
+    loaded.append(_load_consents(store, shop, paths["consents"]))
+    tick(1, description="importing the survey")
+    survey = _import_survey(store, paths["survey"])
+    if survey is not None:
+        loaded.append(survey)
+    tick(1)
+    return loaded
+
+
+def _load_consents(store: Store, shop: demo_shop.DemoShop, path: Path) -> LoadOutcome:
+    """Consents have no import kind (yet), so the demo inserts them itself."""
+    with store.transaction() as con:
+        con.register("demo_consents", shop.consents)
+        con.execute(
+            "INSERT INTO consents SELECT customer_id, purpose, granted, recorded_at, "
+            "source FROM demo_consents"
+        )
+        con.unregister("demo_consents")
+    return LoadOutcome(kind="consents", file=path.name, rows=len(shop.consents), method="direct")
+
+
+def _import_survey(store: Store, path: Path) -> LoadOutcome | None:
+    """The survey export through the surveys service, when that concern is installed."""
+    try:
+        from shopperlens.service import surveys
+    except Exception:  # the surveys concern is optional for the demo
+        return None
+    surveys.ensure_builtin(store=store, name=demo_shop.SURVEY_NAME)
+    res = surveys.import_survey_csv(store=store, survey=demo_shop.SURVEY_NAME, path=path)
+    return LoadOutcome(kind="survey", file=path.name, rows=res.rows_accepted, method="import")
+
+
+def _run_step(
+    store: Store,
+    name: str,
+    fn: Callable[..., Any] | None,
+    error: str,
+    shop: demo_shop.DemoShop,
+    data_dir: Path,
+) -> StepOutcome:
+    module = f"shopperlens.service.{name}"
+    if fn is None:
+        return StepOutcome(name=name, module=module, status="failed", seconds=0.0, message=error)
+    params = inspect.signature(fn).parameters
+    extra: dict[str, Any] = {}
+    if "demo" in params:
+        extra["demo"] = shop
+    if "data_dir" in params:
+        extra["data_dir"] = data_dir
+    t = time.perf_counter()
+    try:
+        fn(store=store, **extra)
+    except Exception as exc:  # one concern's failure must not hide the others' results
+        last = traceback.extract_tb(exc.__traceback__)[-1]
+        where = f" ({Path(last.filename).name}:{last.lineno})"
+        return StepOutcome(
+            name=name,
+            module=module,
+            status="failed",
+            seconds=round(time.perf_counter() - t, 2),
+            message=f"{type(exc).__name__}: {exc}{where}"[:500],
+        )
+    return StepOutcome(
+        name=name, module=module, status="ok", seconds=round(time.perf_counter() - t, 2)
+    )

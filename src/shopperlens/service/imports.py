@@ -1,0 +1,256 @@
+"""Importing files into the store: the one service behind ``Shop.import_*``, the CLI and HTTP.
+
+``import_files`` runs a whole call (one or many files of one kind) in one transaction:
+
+- a file whose checksum the ``imports`` ledger already holds for this kind is skipped;
+- each file is staged, checked and inserted by DuckDB itself (see ``shopperlens.ingest``);
+- ``on_error="abort"`` (default): any reject rolls everything back and raises
+  :class:`ImportRejected` listing the first rejects and their count;
+  ``on_error="skip"``: good rows land, rejects are written to ``<db stem>.rejects.csv``;
+- events are then stitched to customers and cut into sessions.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+from pydantic import BaseModel, Field
+
+from shopperlens.errors import ShopperlensError
+from shopperlens.ingest import ga4, generic, loading, shopify, uci_sessions
+from shopperlens.ingest.kinds import KINDS
+from shopperlens.ingest.reading import Source, checksum, explain, open_source
+from shopperlens.ingest.rejects import Reject, describe
+from shopperlens.ingest.sessionize import derive
+from shopperlens.store import Store
+
+FORMATS: tuple[str, ...] = ("auto", "generic", "shopify", "ga4", "uci")
+#: which kind each source-specific format feeds
+FORMAT_KIND: dict[str, str] = {"shopify": "orders", "ga4": "events", "uci": "sessions"}
+_FORMAT_LABEL = {
+    "shopify": "a Shopify orders export",
+    "ga4": "a GA4 BigQuery export",
+    "uci": "the UCI Online Shoppers sessions file",
+}
+
+OnError = Literal["abort", "skip"]
+Progress = Callable[..., Any]
+
+
+class RejectPublic(BaseModel):
+    file: str
+    line: int
+    column: str
+    value: str | None
+    reason: str
+
+
+class FileResult(BaseModel):
+    """What happened to one file."""
+
+    file: str
+    format: str
+    checksum: str
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    skipped: bool = Field(False, description="Already imported (same checksum): nothing done.")
+
+
+class ImportResult(BaseModel):
+    """What an import call did: per file, rows added per table, where the rejects are."""
+
+    kind: str
+    files: list[FileResult]
+    rows_read: int
+    rows_accepted: int
+    rows_rejected: int
+    added: dict[str, int] = Field(description="New rows per table (derived tables included).")
+    rejects: list[RejectPublic] = Field(description="The first rejects (all are in the file).")
+    rejects_file: str | None
+    seconds: float
+
+
+class ImportRejected(ShopperlensError):
+    """``on_error="abort"`` and some rows were rejected: nothing was written."""
+
+    def __init__(self, rejects: list[Reject], total: int, rejects_file: str | None) -> None:
+        self.rejects, self.total, self.rejects_file = rejects, total, rejects_file
+        where = f" (all of them in {rejects_file})" if rejects_file else ""
+        super().__init__(
+            f"{total} row(s) rejected, nothing imported{where}:\n{describe(rejects, total)}\n"
+            "fix the file, or use --on-error skip to import the good rows"
+        )
+
+
+def rejects_path(store: Store) -> Path | None:
+    """``<db stem>.rejects.csv`` beside the store's file (None for an in-memory store)."""
+    if store.path == ":memory:":
+        return None
+    db = Path(store.path)
+    return db.with_name(f"{db.stem}.rejects.csv")
+
+
+def import_files(
+    *,
+    store: Store,
+    kind: str,
+    paths: Sequence[str | Path],
+    fmt: str = "auto",
+    mapping: generic.MappingArg = None,
+    on_error: OnError = "abort",
+    progress: Progress | None = None,
+    names: Sequence[str] | None = None,
+) -> ImportResult:
+    """Import ``paths`` as ``kind`` (customers, orders, events, sessions, tickets, returns,
+    products) in one transaction. ``names`` overrides the file names recorded (uploads)."""
+    if kind not in KINDS:
+        raise ShopperlensError(f"unknown import kind {kind!r}; choose from {', '.join(KINDS)}")
+    if fmt not in FORMATS:
+        raise ShopperlensError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+    if fmt in FORMAT_KIND and FORMAT_KIND[fmt] != kind:
+        raise ShopperlensError(f"format {fmt} imports {FORMAT_KIND[fmt]}, not {kind}")
+    if on_error not in ("abort", "skip"):
+        raise ShopperlensError("--on-error must be abort or skip")
+    if not paths:
+        raise ShopperlensError("no files given")
+    columns_map = generic.load_mapping(mapping)
+    files = [Path(p) for p in paths]
+    labels = list(names) if names else [str(p) for p in files]
+    tick = progress or (lambda *a, **k: None)
+    tick(0, total=len(files) * 3 + 1)
+    started = time.perf_counter()
+    results: list[FileResult] = []
+    added: dict[str, int] = {}
+    out_path = rejects_path(store)
+    with store.transaction() as con:
+        loading.begin(con)
+        try:
+            for path, label in zip(files, labels, strict=True):
+                tick(0, description=f"{kind}: {Path(label).name}")
+                res = _import_one(con, kind, path, label, fmt, columns_map, tick, added)
+                results.append(res)
+                if res.rows_rejected and on_error == "abort":
+                    total = int(con.execute(f"SELECT count(*) FROM {loading.REJECTS}").fetchone()[0])  # type: ignore[index]
+                    if out_path:
+                        loading.write_rejects_csv(con, str(out_path))
+                    raise ImportRejected(
+                        loading.first_rejects(con), total, str(out_path) if out_path else None
+                    )
+            tick(0, description=f"{kind}: sessions and identities")
+            for table, n in derive(con).items():
+                added[table] = added.get(table, 0) + n
+            tick(1)
+            first = loading.first_rejects(con)
+            n_rej = sum(r.rows_rejected for r in results)
+            written = None
+            if n_rej and out_path:
+                loading.write_rejects_csv(con, str(out_path))
+                written = str(out_path)
+        finally:
+            loading.finish(con)
+    return ImportResult(
+        kind=kind,
+        files=results,
+        rows_read=sum(r.rows_read for r in results),
+        rows_accepted=sum(r.rows_accepted for r in results),
+        rows_rejected=n_rej,
+        added=added,
+        rejects=[RejectPublic(**r.__dict__) for r in first],
+        rejects_file=written,
+        seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+def _import_one(
+    con: duckdb.DuckDBPyConnection,
+    kind: str,
+    path: Path,
+    label: str,
+    fmt: str,
+    mapping: dict[str, str],
+    tick: Progress,
+    added: dict[str, int],
+) -> FileResult:
+    """Stage, check and insert one file; records it in the ledger."""
+    spec = KINDS[kind]
+    source = open_source(con, path)
+    used = _choose_format(source, kind, fmt)
+    if used == "ga4" and source.layout == "jsonl":
+        source = open_source(con, path, json_columns=ga4.json_columns())
+    digest = checksum(path)
+    tick(1)
+    seen = con.execute(
+        "SELECT imported_at FROM imports WHERE checksum = ? AND kind = ? LIMIT 1", [digest, kind]
+    ).fetchone()
+    if seen:
+        tick(2)
+        return FileResult(file=label, format=used, checksum=digest, skipped=True)
+    raw = {
+        "generic": lambda: generic.raw_select(source, spec, mapping),
+        "shopify": lambda: shopify.raw_select(source),
+        "ga4": lambda: ga4.raw_select(source),
+        "uci": lambda: uci_sessions.raw_select(source),
+    }[used]()
+    try:
+        n_read = loading.stage(con, spec, raw, label)
+        if n_read == 0:
+            raise ShopperlensError(f"{path.name}: the file has a header but no rows")
+        repeated = loading.flag_conflicts(con, spec)
+        n_rej = loading.collect_rejects(con)
+        tick(1)
+        for table, n in loading.insert(con, spec, repeated).items():
+            added[table] = added.get(table, 0) + n
+    except duckdb.Error as exc:
+        raise ShopperlensError(explain(path, exc)) from None
+    con.execute(
+        "INSERT INTO imports (kind, format, file, checksum, rows_read, rows_accepted, "
+        "rows_rejected, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [kind, used, label, digest, n_read, n_read - n_rej, n_rej, _now()],
+    )
+    tick(1)
+    return FileResult(
+        file=label,
+        format=used,
+        checksum=digest,
+        rows_read=n_read,
+        rows_accepted=n_read - n_rej,
+        rows_rejected=n_rej,
+    )
+
+
+def _choose_format(source: Source, kind: str, fmt: str) -> str:
+    """The format to read ``source`` with; refuses a file that belongs to another kind."""
+    detected = next(
+        (
+            name
+            for name, mod in (("shopify", shopify), ("ga4", ga4), ("uci", uci_sessions))
+            if mod.looks_like(source.columns)
+        ),
+        "generic",
+    )
+    if fmt != "auto":
+        return fmt
+    if detected != "generic" and FORMAT_KIND[detected] != kind:
+        wanted = FORMAT_KIND[detected]
+        raise ShopperlensError(
+            f"{source.name} looks like {_FORMAT_LABEL[detected]}, not a {kind} file: "
+            f"import it with `shopperlens import {wanted}`"
+        )
+    return detected
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def imports_ledger(*, store: Store, limit: int = 100) -> list[Any]:
+    """The ledger (newest first): the same records as ``service.tables.import_history``."""
+    from shopperlens.service.tables import import_history
+
+    return import_history(store=store, limit=limit)

@@ -1,0 +1,91 @@
+"""What the shop's data holds at a glance: period, customers, orders, revenue, traffic.
+
+The report's front page and ``Shop.overview()`` show it; every figure is one SQL aggregate over
+the canonical tables, so it stays fast on large stores.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from shopperlens.store import Store
+
+
+class MonthFigures(BaseModel):
+    month: str
+    orders: int
+    revenue: float
+
+
+class ShopOverview(BaseModel):
+    """Headline figures of a shop's data (None where the tables are empty)."""
+
+    first: datetime | None = Field(description="Earliest order or event.")
+    last: datetime | None = Field(description="Latest order or event.")
+    customers: int
+    buyers: int = Field(description="Customers with at least one order.")
+    orders: int
+    revenue: float = Field(description="Sum of quantity × unit price over all order lines.")
+    avg_order_value: float | None
+    products: int
+    categories: int
+    visitors: int
+    sessions: int
+    events: int
+    tickets: int
+    returns: int
+    repeat_share: float | None = Field(description="Share of buyers with two or more orders.")
+    top_categories: list[tuple[str, float]] = Field(description="(category, revenue), top 5.")
+    top_sources: list[tuple[str, int]] = Field(description="(source / medium, sessions), top 6.")
+    months: list[MonthFigures]
+
+
+def overview(*, store: Store) -> ShopOverview:
+    """Headline figures of the store's canonical tables."""
+    first, last = store.execute(
+        "SELECT min(t), max(t) FROM (SELECT min(ordered_at) t FROM orders UNION ALL "
+        "SELECT max(ordered_at) FROM orders UNION ALL SELECT min(timestamp) FROM events "
+        "UNION ALL SELECT max(timestamp) FROM events)"
+    ).fetchone() or (None, None)
+    orders, revenue = store.execute(
+        "SELECT count(DISTINCT order_id), coalesce(sum(quantity * unit_price), 0) FROM order_lines"
+    ).fetchone() or (0, 0.0)
+    buyers, repeat = store.execute(
+        "SELECT count(*), count(*) FILTER (n >= 2) FROM "
+        "(SELECT customer_id, count(*) n FROM orders WHERE customer_id IS NOT NULL GROUP BY 1)"
+    ).fetchone() or (0, 0)
+    cats = store.execute(
+        "SELECT coalesce(category, '(none)'), sum(quantity * unit_price) r FROM order_lines "
+        "GROUP BY 1 ORDER BY r DESC"
+    ).fetchall()
+    sources = store.execute(
+        "SELECT coalesce(utm_source, '(direct)') || ' / ' || coalesce(utm_medium, '(none)'), "
+        "count(*) n FROM sessions GROUP BY 1 ORDER BY n DESC, 1 LIMIT 6"
+    ).fetchall()
+    months = store.execute(
+        "SELECT strftime(o.ordered_at, '%Y-%m') m, count(DISTINCT o.order_id), "
+        "coalesce(sum(l.quantity * l.unit_price), 0) FROM orders o "
+        "LEFT JOIN order_lines l USING (order_id) GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    return ShopOverview(
+        first=first,
+        last=last,
+        customers=store.count("customers"),
+        buyers=int(buyers),
+        orders=int(orders),
+        revenue=round(float(revenue), 2),
+        avg_order_value=round(float(revenue) / orders, 2) if orders else None,
+        products=store.count("products"),
+        categories=len(cats),
+        visitors=int(store.scalar("SELECT count(DISTINCT visitor_id) FROM events") or 0),
+        sessions=store.count("sessions"),
+        events=store.count("events"),
+        tickets=store.count("tickets"),
+        returns=store.count("returns"),
+        repeat_share=round(repeat / buyers, 4) if buyers else None,
+        top_categories=[(c, round(float(r), 2)) for c, r in cats[:5]],
+        top_sources=[(s, int(n)) for s, n in sources],
+        months=[MonthFigures(month=m, orders=int(n), revenue=float(r)) for m, n, r in months],
+    )

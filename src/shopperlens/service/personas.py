@@ -1,0 +1,429 @@
+"""Personas as a service: build from survey answers, store each run, show, diff, list members.
+
+``build`` reads the answers of one survey (``service.surveys.responses_frame``) or takes a
+respondents frame, clusters them (:class:`~shopperlens.models.PersonaClustering`, on the
+answers only: prospects have no behaviour to cluster on), describes each persona
+(:func:`~shopperlens.personas.synthesise`) with the shop's own data for respondents who are
+known customers (revenue, categories and products bought, customer type, CLV) and the interview
+notes, matches it to the previous run, and stores it (tables of ``006_personas.sql``).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel
+
+from shopperlens.errors import InsufficientDataError, ShopperlensError
+from shopperlens.models.clustering import PersonaClustering
+from shopperlens.personas.evolution import Evolution, PersonaRef, compare_runs
+from shopperlens.personas.frame import clustering_columns, column_roles, normalise_answers
+from shopperlens.personas.synthesis import Persona, overview, synthesise
+from shopperlens.store import Store
+
+#: run after the surveys, types and CLV demo steps (it uses all three)
+DEMO_ORDER = 60
+DEMO_SURVEY = "demo-profile"
+
+
+class PersonaRun(BaseModel):
+    """One build: its settings, quality figures, personas and the change since the last run."""
+
+    run_id: int | None
+    created_at: datetime
+    survey: str | None
+    source: Literal["survey", "frame"]
+    n_respondents: int
+    n_personas: int
+    k_requested: str
+    seed: int
+    silhouette: float | None
+    stability_ari: float | None
+    scores: dict[int, float]
+    min_group_size: int
+    income_adjustment: float
+    personas: list[Persona]
+    evolution: Evolution | None = None
+
+    def persona(self, name_or_id: str | int) -> Persona:
+        for p in self.personas:
+            if str(p.persona_id) == str(name_or_id) or p.name.lower() == str(name_or_id).lower():
+                return p
+            if p.first_name.lower() == str(name_or_id).lower():
+                return p
+        names = ", ".join(p.name for p in self.personas)
+        raise ShopperlensError(f"no persona {name_or_id!r} in run {self.run_id} (have: {names})")
+
+    def overview(self) -> dict[str, Any]:
+        return overview(self.personas)
+
+
+# -- gathering the data -----------------------------------------------------------------------
+def _pick_survey(store: Store) -> str:
+    if "survey_responses" not in store.tables():
+        raise ShopperlensError(
+            "no survey answers yet: import them with `shopperlens import survey`"
+        )
+    rows = store.df(
+        "SELECT survey, count(*) AS n FROM survey_responses GROUP BY survey ORDER BY n DESC"
+    )
+    if rows.empty:
+        raise InsufficientDataError(
+            "no survey answers yet: import them with `shopperlens import survey FILE --survey NAME`"
+        )
+    names = list(rows["survey"])
+    if DEMO_SURVEY in names or len(names) == 1:
+        return DEMO_SURVEY if DEMO_SURVEY in names else names[0]
+    raise ShopperlensError(f"several surveys have answers ({', '.join(names)}): name one")
+
+
+def _answers(store: Store, survey: str) -> pd.DataFrame:
+    from shopperlens.service import surveys
+
+    return surveys.responses_frame(store=store, survey=survey)
+
+
+def _enrich(store: Store, df: pd.DataFrame) -> pd.DataFrame:
+    """Add what the shop knows about respondents who are customers (never used to cluster)."""
+    if "customer_id" not in df.columns or df["customer_id"].isna().all():
+        return df
+    ids = pd.DataFrame({"customer_id": df["customer_id"].dropna().unique()})
+    with store.cursor() as cur:
+        cur.register("_persona_ids", ids)
+        lines = cur.execute(
+            "SELECT o.customer_id, l.category, coalesce(l.product_name, l.product_id) AS product,"
+            " l.quantity * l.unit_price AS amount FROM order_lines l JOIN orders o USING (order_id)"
+            " JOIN _persona_ids i ON i.customer_id = o.customer_id"
+        ).df()
+        cur.unregister("_persona_ids")
+    out = df.copy()
+    if not lines.empty:
+        if "revenue" not in out.columns:
+            rev = lines.groupby("customer_id")["amount"].sum()
+            out["revenue"] = out["customer_id"].map(rev).astype("float64")
+        for col, key in (("categories_bought", "category"), ("products_bought", "product")):
+            top = (
+                lines.dropna(subset=[key])
+                .groupby(["customer_id", key])["amount"]
+                .sum()
+                .reset_index()
+                .sort_values(["customer_id", "amount", key], ascending=[True, False, True])
+                .groupby("customer_id")[key]
+                .apply(lambda s: [str(v) for v in s.head(3)])
+            )
+            out[col] = [top.get(c) if c is not None else None for c in out["customer_id"]]
+    types = _optional(store, "types", "latest_types")
+    if types is not None and "type" in types.columns:
+        t = types.dropna(subset=["customer_id"]).drop_duplicates("customer_id")
+        out["customer_type"] = out["customer_id"].map(t.set_index("customer_id")["type"])
+    clv = _optional(store, "clv", "customer_value")
+    if clv is not None and "clv" in clv.columns:
+        c = clv.drop_duplicates("customer_id").set_index("customer_id")["clv"]
+        out["clv"] = out["customer_id"].map(c).astype("float64")
+    return out
+
+
+def _optional(store: Store, module: str, func: str) -> pd.DataFrame | None:
+    """Another concern's result when that concern is installed and has the data for it."""
+    import importlib
+
+    try:
+        mod = importlib.import_module(f"shopperlens.service.{module}")
+        return getattr(mod, func)(store=store)
+    except (ImportError, AttributeError, ShopperlensError):
+        return None
+
+
+def _interviews(store: Store) -> pd.DataFrame | None:
+    if "interview_notes" not in store.tables():
+        return None
+    notes = store.df(
+        "SELECT customer_id, quote AS text FROM interview_tags WHERE customer_id IS NOT NULL "
+        "UNION ALL SELECT customer_id, body AS text FROM interview_notes "
+        "WHERE customer_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM interview_tags t "
+        "WHERE t.note_id = interview_notes.note_id)"
+    )
+    return notes if len(notes) else None
+
+
+def _themes(store: Store) -> pd.DataFrame | None:
+    if "interview_tags" not in store.tables():
+        return None
+    tags = store.df(
+        "SELECT DISTINCT customer_id, theme FROM interview_tags WHERE customer_id IS NOT NULL"
+    )
+    return tags if len(tags) else None
+
+
+# -- building ---------------------------------------------------------------------------------
+def build(
+    *,
+    store: Store,
+    survey: str | None = None,
+    frame: pd.DataFrame | None = None,
+    k: int | Literal["auto"] = "auto",
+    seed: int = 0,
+    min_group_size: int = 5,
+    income_adjustment: float = 0.9,
+    n_resamples: int = 20,
+    save: bool = True,
+) -> PersonaRun:
+    """Cluster respondents into personas, describe them, compare with the last run, store."""
+    if frame is None:
+        survey = survey or _pick_survey(store)
+        raw = _answers(store, survey)
+        source: Literal["survey", "frame"] = "survey"
+    else:
+        raw, source = frame, "frame"
+    df = normalise_answers(raw)
+    if df["respondent"].duplicated().any():
+        df = df.drop_duplicates("respondent", keep="last").reset_index(drop=True)
+    features = df[clustering_columns(column_roles(df))]
+    model = PersonaClustering(
+        n_personas=k,
+        random_state=seed,
+        min_cluster_size=min_group_size,
+        n_resamples=n_resamples,
+    ).fit(features)
+    enriched = _enrich(store, df)
+    themes = _themes(store)
+    if themes is not None and "customer_id" in enriched.columns:
+        per = themes.groupby("customer_id")["theme"].apply(list)
+        enriched["interview_themes"] = [
+            per.get(c) if c is not None else None for c in enriched["customer_id"]
+        ]
+    personas = synthesise(
+        enriched,
+        model.labels_,
+        distances=model.distances_,
+        stability=model.stability_["jaccard"],
+        min_group_size=min_group_size,
+        income_adjustment=income_adjustment,
+        interviews=_interviews(store),
+    )
+    members = pd.DataFrame(
+        {
+            "respondent": df["respondent"],
+            "customer_id": df["customer_id"] if "customer_id" in df.columns else None,
+            "persona_id": model.labels_.astype(int),
+            "distance": model.distances_,
+        }
+    )
+    run = PersonaRun(
+        run_id=None,
+        created_at=datetime.now(),
+        survey=survey,
+        source=source,
+        n_respondents=len(df),
+        n_personas=model.n_personas_,
+        k_requested=str(k),
+        seed=seed,
+        silhouette=_num(model.silhouette_),
+        stability_ari=_num(model.stability_["ari"]),
+        scores={int(kk): float(v) for kk, v in model.scores_.items() if not np.isnan(v)},
+        min_group_size=min_group_size,
+        income_adjustment=income_adjustment,
+        personas=personas,
+    )
+    previous = _latest_run_id(store)
+    if previous is not None:
+        old = show(store=store, run_id=previous)
+        run.evolution = compare_runs(
+            _refs(old.personas),
+            _refs(personas),
+            _members_frame(store, previous),
+            members,
+            previous_run=previous,
+        )
+        _keep_names(run)
+    if save:
+        _save(store, run, members)
+    return run
+
+
+def _num(v: float) -> float | None:
+    return None if v is None or np.isnan(v) else float(v)
+
+
+def _refs(personas: list[Persona]) -> list[PersonaRef]:
+    return [
+        PersonaRef(
+            persona_id=p.persona_id, name=p.name, size=p.size, share=p.share, profile=p.profile
+        )
+        for p in personas
+    ]
+
+
+def _keep_names(run: PersonaRun) -> None:
+    """A persona matched to one of the previous run keeps its name ("Eco Emma" stays Emma)."""
+    assert run.evolution is not None
+    by_id = {p.persona_id: p for p in run.personas}
+    for ch in run.evolution.changes:
+        if ch.current_id is None or ch.previous_name is None or ch.previous_name == ch.current_name:
+            continue
+        if any(p.name == ch.previous_name for p in run.personas):
+            continue  # another persona already carries it
+        p = by_id[ch.current_id]
+        p.adjective, _, p.first_name = ch.previous_name.partition(" ")
+        p.name = ch.previous_name
+        ch.current_name = p.name
+
+
+def _save(store: Store, run: PersonaRun, members: pd.DataFrame) -> None:
+    with store.transaction() as con:
+        run_id = int(con.execute("SELECT nextval('persona_run_seq')").fetchone()[0])
+        run.run_id = run_id
+        if run.evolution is not None:
+            run.evolution.current_run = run_id
+        con.execute(
+            "INSERT INTO persona_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                run_id,
+                run.created_at,
+                run.survey,
+                run.source,
+                run.n_respondents,
+                run.n_personas,
+                run.k_requested,
+                run.seed,
+                run.silhouette,
+                run.stability_ari,
+                json.dumps(run.scores),
+                run.min_group_size,
+                run.income_adjustment,
+                run.evolution.model_dump_json() if run.evolution else None,
+            ],
+        )
+        con.executemany(
+            "INSERT INTO personas VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                [
+                    run_id,
+                    p.persona_id,
+                    p.name,
+                    p.trait,
+                    p.size,
+                    p.share,
+                    p.revenue_share,
+                    p.stability,
+                    p.model_dump_json(),
+                ]
+                for p in run.personas
+            ],
+        )
+        rows = members.assign(run_id=run_id)[
+            ["run_id", "respondent", "customer_id", "persona_id", "distance"]
+        ]
+        con.register("_persona_members", rows)
+        con.execute("INSERT INTO persona_members SELECT * FROM _persona_members")
+        con.unregister("_persona_members")
+
+
+# -- reading ----------------------------------------------------------------------------------
+def _latest_run_id(store: Store) -> int | None:
+    v = store.scalar("SELECT max(run_id) FROM persona_runs")
+    return None if v is None else int(v)
+
+
+def _members_frame(store: Store, run_id: int) -> pd.DataFrame:
+    return store.df(
+        "SELECT respondent, customer_id, persona_id, distance FROM persona_members "
+        "WHERE run_id = ? ORDER BY persona_id, distance, respondent",
+        [run_id],
+    )
+
+
+def _resolve(store: Store, run_id: int | None) -> int:
+    rid = _latest_run_id(store) if run_id is None else run_id
+    if rid is None:
+        raise ShopperlensError("no personas yet: run `shopperlens personas build` first")
+    if store.scalar("SELECT count(*) FROM persona_runs WHERE run_id = ?", [rid]) == 0:
+        raise ShopperlensError(f"no persona run {rid}")
+    return int(rid)
+
+
+def show(*, store: Store, run_id: int | None = None) -> PersonaRun:
+    """A stored run (the latest by default) with its personas."""
+    rid = _resolve(store, run_id)
+    row = store.df("SELECT * FROM persona_runs WHERE run_id = ?", [rid]).iloc[0]
+    cards = store.df("SELECT card FROM personas WHERE run_id = ? ORDER BY persona_id", [rid])
+    evo = row["evolution"]
+    return PersonaRun(
+        run_id=rid,
+        created_at=row["created_at"],
+        survey=None if pd.isna(row["survey"]) else row["survey"],
+        source=row["source"],
+        n_respondents=int(row["n_respondents"]),
+        n_personas=int(row["n_personas"]),
+        k_requested=row["k_requested"],
+        seed=int(row["seed"]),
+        silhouette=None if pd.isna(row["silhouette"]) else float(row["silhouette"]),
+        stability_ari=None if pd.isna(row["stability_ari"]) else float(row["stability_ari"]),
+        scores={int(k): v for k, v in json.loads(row["scores"] or "{}").items()},
+        min_group_size=int(row["min_group_size"]),
+        income_adjustment=float(row["income_adjustment"]),
+        personas=[Persona.model_validate_json(c) for c in cards["card"]],
+        evolution=None if evo is None or pd.isna(evo) else Evolution.model_validate_json(evo),
+    )
+
+
+class RunInfo(BaseModel):
+    run_id: int
+    created_at: datetime
+    survey: str | None
+    n_respondents: int
+    n_personas: int
+    names: str
+
+
+def runs(*, store: Store) -> list[RunInfo]:
+    """Every stored run, newest first."""
+    df = store.df(
+        "SELECT r.run_id, r.created_at, r.survey, r.n_respondents, r.n_personas,"
+        " string_agg(p.name, ', ' ORDER BY p.persona_id) AS names FROM persona_runs r"
+        " JOIN personas p USING (run_id) GROUP BY ALL ORDER BY r.run_id DESC"
+    )
+    df["survey"] = df["survey"].astype(object).where(df["survey"].notna(), None)
+    return [RunInfo(**r) for r in df.to_dict(orient="records")]
+
+
+def diff(*, store: Store, run_id: int | None = None, against: int | None = None) -> Evolution:
+    """How ``run_id`` (latest) changed from ``against`` (the run before it)."""
+    rid = _resolve(store, run_id)
+    prev = against
+    if prev is None:
+        v = store.scalar("SELECT max(run_id) FROM persona_runs WHERE run_id < ?", [rid])
+        prev = None if v is None else int(v)
+    cur = show(store=store, run_id=rid)
+    if prev is None:
+        return compare_runs([], _refs(cur.personas), current_run=rid)
+    old = show(store=store, run_id=_resolve(store, prev))
+    return compare_runs(
+        _refs(old.personas),
+        _refs(cur.personas),
+        _members_frame(store, prev),
+        _members_frame(store, rid),
+        previous_run=prev,
+        current_run=rid,
+    )
+
+
+def members(*, store: Store, run_id: int | None = None) -> pd.DataFrame:
+    """Who belongs to which persona: ``respondent, persona`` (name), plus ids and distance."""
+    rid = _resolve(store, run_id)
+    df = store.df(
+        "SELECT m.respondent, p.name AS persona, m.persona_id, m.customer_id, m.distance "
+        "FROM persona_members m JOIN personas p ON p.run_id = m.run_id "
+        "AND p.persona_id = m.persona_id WHERE m.run_id = ? ORDER BY m.persona_id, m.distance",
+        [rid],
+    )
+    return df
+
+
+def demo_step(*, store: Store) -> None:
+    """The demo: personas from the ``demo-profile`` survey answers."""
+    build(store=store, survey=DEMO_SURVEY)

@@ -1,0 +1,443 @@
+"""Playbooks service: the analyses behind each type's strategy, the playbook, the audiences.
+
+Every function is keyword-only and reads the store; the computation lives in
+:mod:`shopperlens.playbooks` (pure pandas) and :mod:`shopperlens.models.basket`. Item *pairs*
+("frequently bought together") are counted in SQL through Ibis, so they scale with the engine
+(DuckDB here, Spark for big shops); longer itemsets use the in-memory miner.
+
+Type labels come from :func:`shopperlens.service.types.latest_types`; every function also
+accepts a ``types`` frame (``customer_id, visitor_id, type``) so it can run without them.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel
+
+from shopperlens.errors import ShopperlensError
+from shopperlens.models.basket import association_rules, frequent_itemsets
+from shopperlens.playbooks import audience as _aud
+from shopperlens.playbooks import checkout, recommend, retention, support, traffic
+from shopperlens.playbooks.generator import TYPES, Action, Evidence, build_playbook
+from shopperlens.store import Store
+
+DEMO_ORDER = 40
+EMPTY_TYPES = pd.DataFrame({"customer_id": [], "visitor_id": [], "type": []}, dtype=object)
+
+
+# -- data ------------------------------------------------------------------------------------
+def _orders(store: Store) -> pd.DataFrame:
+    """Orders with their merchandise value (sum of quantity × unit price)."""
+    return store.df(
+        """SELECT o.order_id, o.customer_id, o.ordered_at, o.shipping, o.status,
+                  coalesce(o.discount_code, l.discount_code) AS discount_code,
+                  coalesce(l.value, 0) AS value
+           FROM orders o
+           LEFT JOIN (SELECT order_id, max(discount_code) AS discount_code,
+                             sum(quantity * unit_price) AS value
+                      FROM order_lines GROUP BY order_id) l USING (order_id)
+           WHERE coalesce(lower(o.status), '') NOT IN ('cancelled', 'canceled')"""
+    )
+
+
+def _events(store: Store) -> pd.DataFrame:
+    """Events with ``customer_id`` resolved through ``identities`` for anonymous visitors."""
+    return store.df(
+        """SELECT e.event_id, e.session_id, e.visitor_id,
+                  coalesce(e.customer_id, i.customer_id) AS customer_id,
+                  e."timestamp", e.event_name, e.product_id, e.utm_source, e.utm_medium,
+                  e.utm_campaign, e.utm_term, e.search_term, e.value
+           FROM events e LEFT JOIN identities i USING (visitor_id)"""
+    )
+
+
+def resolve_types(*, store: Store, types: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The type of every subject: ``types`` when given, else the latest stored run."""
+    if types is not None:
+        return types
+    try:
+        from shopperlens.service.types import latest_types
+    except ImportError:  # the types concern is not installed yet
+        return EMPTY_TYPES
+    return latest_types(store=store)
+
+
+def _attach_type(df: pd.DataFrame, types: pd.DataFrame) -> pd.DataFrame:
+    """Add ``type`` to rows with ``customer_id``/``visitor_id`` (customer wins; else untyped)."""
+    by_customer = types.dropna(subset=["customer_id"]).drop_duplicates("customer_id")
+    by_customer = by_customer.set_index("customer_id").type
+    by_visitor = types.dropna(subset=["visitor_id"]).drop_duplicates("visitor_id")
+    by_visitor = by_visitor.set_index("visitor_id").type
+    t = df.customer_id.map(by_customer) if "customer_id" in df else pd.Series(index=df.index)
+    if "visitor_id" in df:
+        t = t.fillna(df.visitor_id.map(by_visitor))
+    return df.assign(type=t.fillna("untyped"))
+
+
+# -- baskets ---------------------------------------------------------------------------------
+def basket_rules(
+    *,
+    store: Store,
+    min_support: float | None = None,
+    min_confidence: float = 0.1,
+    max_len: int = 3,
+) -> pd.DataFrame:
+    """Association rules over all orders (mlxtend's columns).
+
+    ``min_support`` defaults to "in at least 3 orders and 0.1 % of them".
+    """
+    lines = store.df(
+        "SELECT DISTINCT order_id, product_id FROM order_lines WHERE product_id IS NOT NULL"
+    )
+    n = lines.order_id.nunique()
+    if n == 0:
+        return pd.DataFrame(columns=["antecedents", "consequents", "support", "confidence"])
+    support_ = min_support or max(3 / n, 0.001)
+    items = frequent_itemsets(lines, min_support=support_, max_len=max_len)
+    if not len(items) or items.itemsets.map(len).max() < 2:
+        return pd.DataFrame(columns=["antecedents", "consequents", "support", "confidence", "lift"])
+    rules = association_rules(items, metric="confidence", min_threshold=min_confidence)
+    return rules.sort_values(["lift", "confidence"], ascending=False).reset_index(drop=True)
+
+
+def frequently_bought_together(
+    *, store: Store, min_orders: int = 3, top: int = 4, product_id: str | None = None
+) -> pd.DataFrame:
+    """Per product, the products most often in the same order — counted in SQL through Ibis.
+
+    Returns ``product_id, rank, recommended_id, orders_together, support, confidence, lift``
+    (confidence = P(recommended | product); lift against the recommended product's share).
+    """
+    import ibis
+
+    lines = store.table("order_lines")
+    base = lines.filter(lines.product_id.notnull()).select("order_id", "product_id").distinct()
+    n = base.order_id.nunique().name("n")
+    counts = base.group_by("product_id").aggregate(orders=base.order_id.nunique())
+    a, b = base.view(), base.view()
+    pairs = (
+        a.join(b, (a.order_id == b.order_id) & (a.product_id != b.product_id))
+        .group_by([a.product_id.name("product_id"), b.product_id.name("recommended_id")])
+        .aggregate(orders_together=a.order_id.nunique())
+        .filter(lambda t: t.orders_together >= min_orders)
+    )
+    ca = counts.view().rename(orders_a="orders")
+    cb = counts.view().rename(recommended_id="product_id", orders_b="orders")
+    joined = pairs.join(ca, "product_id").join(cb, "recommended_id").cross_join(n.as_table())
+    res = joined.mutate(
+        support=joined.orders_together / joined.n,
+        confidence=joined.orders_together / joined.orders_a,
+        lift=(joined.orders_together * joined.n) / (joined.orders_a * joined.orders_b),
+    )
+    if product_id is not None:
+        res = res.filter(res.product_id == product_id)
+    w = ibis.window(
+        group_by=res.product_id, order_by=[ibis.desc(res.confidence), res.recommended_id]
+    )
+    res = res.mutate(rank=ibis.row_number().over(w) + 1).filter(lambda t: t["rank"] <= top)
+    out = res.select(
+        "product_id", "rank", "recommended_id", "orders_together", "support", "confidence", "lift"
+    ).order_by(["product_id", "rank"])
+    return store.ibis.to_pandas(out)
+
+
+def carousels(*, store: Store, top: int = 4) -> pd.DataFrame:
+    """ "Frequently bought together" lists from association rules (single-item rules)."""
+    return recommend.carousels(basket_rules(store=store, max_len=2), top=top)
+
+
+def related_products(*, store: Store, top: int = 4, min_sessions: int = 2) -> pd.DataFrame:
+    """Products viewed in the same sessions (co-views)."""
+    views = store.df(
+        "SELECT session_id, product_id FROM events WHERE product_id IS NOT NULL AND "
+        "lower(event_name) IN ('view_item','product_view','product_viewed','view_product')"
+    )
+    return recommend.related_products(views, top=top, min_sessions=min_sessions)
+
+
+def upsell_picks(*, store: Store, customer_id: str | None = None, top: int = 3) -> pd.DataFrame:
+    """Per customer, products to propose next (never one they already bought)."""
+    where = "AND o.customer_id = ?" if customer_id else ""
+    params = [customer_id] if customer_id else []
+    owned = store.df(
+        "SELECT DISTINCT o.customer_id, l.product_id FROM orders o JOIN order_lines l "
+        f"USING (order_id) WHERE o.customer_id IS NOT NULL {where}",
+        params,
+    )
+    viewed = _events(store)
+    viewed = viewed[viewed.product_id.notna() & viewed.customer_id.notna()]
+    if customer_id:
+        viewed = viewed[viewed.customer_id == customer_id]
+    rules = basket_rules(store=store, max_len=3)
+    return recommend.upsell_picks(owned, rules, viewed=viewed, top=top)
+
+
+# -- checkout --------------------------------------------------------------------------------
+def shipping_threshold(
+    *, store: Store, band: float = 0.25, topup_rate: float = 0.3
+) -> checkout.ShippingThreshold | None:
+    """The free-shipping threshold that most raises expected order value (None: no orders)."""
+    orders = _orders(store)
+    values = orders.value[orders.value > 0]
+    if values.empty:
+        return None
+    paid = orders.shipping.dropna()
+    cost = float(paid[paid > 0].median()) if (paid > 0).any() else None
+    return checkout.free_shipping_threshold(
+        values, band=band, topup_rate=topup_rate, shipping_cost=cost
+    )
+
+
+def funnels(
+    *, store: Store, by: str | None = "type", types: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """view → cart → checkout → purchase per ``type``, per ``source`` or overall (``by=None``)."""
+    if by not in (None, "type", "source"):
+        raise ShopperlensError("funnels can be split by 'type', 'source' or nothing")
+    events = _events(store)
+    if events.empty:
+        return pd.DataFrame(columns=["step", "sessions", "rate_from_prev", "drop_off"])
+    steps = checkout.session_steps(events)
+    if by == "type":
+        steps = _attach_type(steps, resolve_types(store=store, types=types))
+    elif by == "source":
+        src = traffic.sessions_from_events(events).set_index("session_id").source
+        steps = steps.assign(source=steps.session_id.map(src))
+    return checkout.funnel(steps, by=by)
+
+
+def abandoned_carts(*, store: Store, types: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The cart-recovery list (with each shopper's type); never includes e-mail addresses."""
+    carts = checkout.abandoned_carts(_events(store))
+    return _attach_type(carts, resolve_types(store=store, types=types))
+
+
+# -- traffic ---------------------------------------------------------------------------------
+def keyword_classifier(
+    *, store: Store, brand_words: tuple[str, ...] = ()
+) -> traffic.KeywordClassifier:
+    """Intent rules from this shop's catalogue; the brand defaults to the most common utm_source
+    that is not a search engine or social network is *not* guessed — pass ``brand_words``."""
+    products = store.df("SELECT product_name, category FROM products")
+    if products.empty:
+        products = store.df("SELECT DISTINCT product_name, category FROM order_lines")
+    return traffic.KeywordClassifier(
+        products.product_name.dropna(), products.category.dropna(), brand_words
+    )
+
+
+def traffic_report(
+    *, store: Store, types: pd.DataFrame | None = None, brand_words: tuple[str, ...] = ()
+) -> dict[str, pd.DataFrame]:
+    """Sources (overall and by type) and keywords with intent, conversion and revenue."""
+    events = _events(store)
+    if events.empty:
+        empty = pd.DataFrame()
+        return {"sources": empty, "sources_by_type": empty, "keywords": empty}
+    sessions = _attach_type(
+        traffic.sessions_from_events(events), resolve_types(store=store, types=types)
+    )
+    classify = keyword_classifier(store=store, brand_words=brand_words)
+    return {
+        "sources": traffic.source_table(sessions),
+        "sources_by_type": traffic.source_table(sessions, by_type=True),
+        "keywords": traffic.keyword_table(sessions, classify),
+    }
+
+
+# -- retention and support -------------------------------------------------------------------
+def retention_report(*, store: Store, types: pd.DataFrame | None = None) -> dict[str, Any]:
+    """Cohort matrix, repeat-purchase rate, case-study and referral candidates (consented only)."""
+    orders = _orders(store)
+    per = retention.customer_orders(orders)
+    consents = store.df("SELECT * FROM consents")
+    t = resolve_types(store=store, types=types)
+    marketing = set(
+        store.df("SELECT customer_id FROM customers WHERE accepts_marketing").customer_id
+    )
+    return {
+        "cohorts": retention.cohort_retention(orders),
+        "repeat_rate": retention.repeat_purchase_rate(orders),
+        "case_study": retention.case_study_candidates(per, consents, t if len(t) else None),
+        "referral": retention.referral_candidates(
+            per, consents, t if len(t) else None, accepts_marketing=marketing
+        ),
+    }
+
+
+def support_report(*, store: Store, types: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """Tickets per order by type, top ticket topics (candidate macros), offer response by type."""
+    tickets = store.df("SELECT * FROM tickets")
+    orders = _orders(store)
+    t = resolve_types(store=store, types=types)
+    return {
+        "tickets": support.tickets_per_order(tickets, orders, t),
+        "topics": support.ticket_topics(tickets),
+        "offers": support.offer_response(orders, t),
+    }
+
+
+# -- the playbook ----------------------------------------------------------------------------
+class ActionPublic(BaseModel):
+    type: str
+    number: int
+    title: str
+    evidence: list[str]
+    priority: float
+    basis: str
+    audience: str
+    audience_size: int
+
+
+class Playbook(BaseModel):
+    """Every action per type with evidence, revenue at stake and audience."""
+
+    currency: str
+    actions: list[ActionPublic]
+
+    def markdown(self) -> str:
+        from shopperlens.playbooks.generator import render_markdown
+
+        acts = [Action(**a.model_dump()) for a in self.actions]
+        return render_markdown(acts, self.currency)
+
+
+def playbook(
+    *,
+    store: Store,
+    type: str | None = None,
+    types: pd.DataFrame | None = None,  # noqa: A002
+) -> Playbook:
+    """The playbook for one type or all five, built from this shop's data."""
+    if type is not None and type not in TYPES:
+        raise ShopperlensError(f"unknown type {type!r}; choose one of {', '.join(TYPES)}")
+    t = resolve_types(store=store, types=types)
+    orders = _orders(store)
+    per = _attach_type(retention.customer_orders(orders), t)
+    events = _events(store)
+    steps = checkout.session_steps(events) if len(events) else pd.DataFrame()
+    fun = checkout.funnel(_attach_type(steps, t), by="type") if len(steps) else pd.DataFrame()
+    tr = traffic_report(store=store, types=t)
+    ret = retention_report(store=store, types=t)
+    sup = support_report(store=store, types=t)
+    carts = abandoned_carts(store=store, types=t) if len(events) else pd.DataFrame()
+    rules = basket_rules(store=store, max_len=2)
+    currency = store.scalar("SELECT coalesce(mode(currency), 'EUR') FROM orders") or "EUR"
+    ev = Evidence(
+        customers=per,
+        visitors=t if len(t) else per[["customer_id", "type"]],
+        aov=float(orders.value.mean()) if len(orders) else 0.0,
+        funnel=fun,
+        abandoned=carts,
+        keywords=tr["keywords"]
+        if len(tr["keywords"])
+        else pd.DataFrame(columns=["keyword", "intent", "visits", "purchases", "conversion_rate"]),
+        sources=tr["sources"],
+        threshold=shipping_threshold(store=store),
+        n_carousels=int(recommend.carousels(rules).product_id.nunique()) if len(rules) else 0,
+        n_upsell_customers=int(per.customer_id.nunique()) if len(rules) else 0,
+        repeat_rate=ret["repeat_rate"],
+        case_study=ret["case_study"],
+        referral=ret["referral"],
+        tickets=sup["tickets"],
+        topics=sup["topics"],
+        offers=sup["offers"],
+        currency=currency,
+    )
+    actions = build_playbook(ev, (type,) if type else TYPES)
+    return Playbook(currency=currency, actions=[ActionPublic(**a.as_dict()) for a in actions])
+
+
+# -- audiences -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AudienceExport:
+    """What an export wrote: never the addresses themselves."""
+
+    destination: str
+    selected: int
+    written: int
+    without_consent: int
+    path: str | None
+
+
+def audience_customers(
+    *,
+    store: Store,
+    type: str | None = None,  # noqa: A002
+    segment: str | None = None,
+    types: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Customers selected by type or by a segment expression, with their marketing consent.
+
+    ``segment`` is a pandas query over the columns ``customer_id, type, orders, revenue,
+    days_since_last_order, country, accepts_marketing`` (e.g. ``"type == 'loyal' and
+    orders >= 3"``). Marketing consent: the latest ``consents`` record for purpose
+    ``marketing`` when one exists, else the customer's ``accepts_marketing`` flag.
+    """
+    customers = store.df(
+        "SELECT customer_id, email, country, coalesce(accepts_marketing, false) AS "
+        "accepts_marketing FROM customers"
+    )
+    per = retention.customer_orders(_orders(store))
+    c = customers.merge(per, on="customer_id", how="left")
+    c["orders"] = c.orders.fillna(0).astype(int)
+    c["revenue"] = c.revenue.fillna(0.0)
+    last = pd.to_datetime(c.last_order_at)
+    c["days_since_last_order"] = (last.max() - last).dt.days if last.notna().any() else None
+    c = _attach_type(c, resolve_types(store=store, types=types))
+    consents = store.df("SELECT * FROM consents WHERE lower(purpose) = 'marketing'")
+    recorded = set(consents.customer_id)
+    granted = retention.consented(consents, "marketing")
+    c["marketing_consent"] = [
+        (cid in granted) if cid in recorded else bool(flag)
+        for cid, flag in zip(c.customer_id, c.accepts_marketing, strict=True)
+    ]
+    if type:
+        c = c[c.type == type]
+    if segment:
+        try:
+            c = c.query(segment, engine="python")
+        except Exception as exc:  # pandas raises many kinds for a bad expression
+            raise ShopperlensError(f"cannot apply segment {segment!r}: {exc}") from None
+    return c.reset_index(drop=True)
+
+
+def export_audience(
+    *,
+    store: Store,
+    destination: str = "csv",
+    type: str | None = None,  # noqa: A002
+    segment: str | None = None,
+    out: str | Path | None = None,
+    types: pd.DataFrame | None = None,
+) -> tuple[AudienceExport, pd.DataFrame]:
+    """Build (and with ``out`` write) an audience file; returns a summary and the rows."""
+    if destination not in _aud.DESTINATIONS:
+        raise ShopperlensError(
+            f"unknown destination {destination!r}; choose {', '.join(_aud.DESTINATIONS)}"
+        )
+    if type is None and segment is None:
+        raise ShopperlensError("choose the audience with a type or a segment expression")
+    c = audience_customers(store=store, type=type, segment=segment, types=types)
+    rows = _aud.audience_frame(c, destination)
+    if out is not None:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        rows.to_csv(out, index=False, quoting=csv.QUOTE_MINIMAL)
+    summary = AudienceExport(
+        destination=destination,
+        selected=len(c),
+        written=len(rows),
+        without_consent=int((~c.marketing_consent.astype(bool)).sum()),
+        path=str(out) if out is not None else None,
+    )
+    return summary, rows
+
+
+def demo_step(*, store: Store) -> None:
+    """Check the playbook builds on the demo shop (the report page renders it again)."""
+    playbook(store=store)

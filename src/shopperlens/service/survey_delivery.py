@@ -1,0 +1,380 @@
+"""Reaching existing customers by e-mail: targeting, consent, fatigue, quotas, reminders.
+
+Sending is two-phase and resumable. First the chosen people get an invitation row
+(``pending``); then each pending invitation is marked ``sending``, handed to SMTP and marked
+``sent`` with a row in ``survey_deliveries``. A run that dies half-way is simply run again: it
+continues with the pending rows, and a row left in ``sending`` is never retried, so nobody is
+e-mailed twice (at most once, by design). Nobody without marketing consent is e-mailed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+from pydantic import BaseModel, Field
+
+from shopperlens.config import Settings
+from shopperlens.errors import ShopperlensError
+from shopperlens.service.surveys import get_survey
+from shopperlens.store import Store
+from shopperlens.surveys import links, mail
+
+#: consent purposes that allow a marketing e-mail (the latest record per customer wins)
+CONSENT_PURPOSES = ("marketing", "email", "marketing_email", "surveys", "survey")
+
+
+class Audience(BaseModel):
+    """Who to invite, by behaviour (every rule given must hold)."""
+
+    types: list[str] | None = Field(None, description="customer types (latest types run)")
+    min_orders: int | None = Field(None, description="at least this many orders")
+    new_category_days: int | None = Field(
+        None, description="bought in a category new to them within the last N days"
+    )
+    abandoned_checkout_days: int | None = Field(
+        None, description="started a checkout without buying within the last N days"
+    )
+    customers: list[str] | None = Field(None, description="exactly these customer ids")
+
+    def label(self) -> str:
+        parts = []
+        if self.types:
+            parts.append("type=" + "+".join(self.types))
+        if self.min_orders:
+            parts.append(f"orders>={self.min_orders}")
+        if self.new_category_days:
+            parts.append(f"new_category<={self.new_category_days}d")
+        if self.abandoned_checkout_days:
+            parts.append(f"abandoned_checkout<={self.abandoned_checkout_days}d")
+        if self.customers:
+            parts.append(f"list({len(self.customers)})")
+        return ",".join(parts) or "all"
+
+
+class SendReport(BaseModel):
+    survey: str
+    audience: str
+    matched: int = 0
+    no_consent: int = 0
+    fatigued: int = 0
+    over_quota: int = 0
+    invited: int = 0
+    sent: int = 0
+    failed: int = 0
+    reminded: int = 0
+
+
+def target(*, store: Store, audience: Audience, now: datetime | None = None) -> pd.DataFrame:
+    """Customers matching the audience rules: ``customer_id, email``."""
+    now = now or datetime.now()
+    people = store.df("SELECT customer_id, email FROM customers WHERE email IS NOT NULL")
+    keep = pd.Series(True, index=people.index)
+    ids = people["customer_id"]
+    if audience.customers is not None:
+        keep &= ids.isin(audience.customers)
+    if audience.min_orders:
+        counts = store.df(
+            "SELECT customer_id, count(*) AS n FROM orders WHERE customer_id IS NOT NULL "
+            "GROUP BY customer_id HAVING count(*) >= ?",
+            [audience.min_orders],
+        )
+        keep &= ids.isin(counts["customer_id"])
+    if audience.new_category_days:
+        fresh = store.df(
+            "WITH firsts AS (SELECT o.customer_id, l.category, min(o.ordered_at) AS first_at "
+            " FROM orders o JOIN order_lines l USING (order_id) "
+            " WHERE o.customer_id IS NOT NULL AND l.category IS NOT NULL GROUP BY ALL), "
+            "starts AS (SELECT customer_id, min(ordered_at) AS first_order FROM orders GROUP BY 1) "
+            "SELECT DISTINCT f.customer_id FROM firsts f JOIN starts s USING (customer_id) "
+            "WHERE f.first_at >= ? AND f.first_at > s.first_order",
+            [now - timedelta(days=audience.new_category_days)],
+        )
+        keep &= ids.isin(fresh["customer_id"])
+    if audience.abandoned_checkout_days:
+        since = now - timedelta(days=audience.abandoned_checkout_days)
+        abandoned = store.df(
+            "WITH ev AS (SELECT coalesce(e.customer_id, i.customer_id) AS customer_id, "
+            " e.timestamp FROM events e LEFT JOIN identities i USING (visitor_id) "
+            " WHERE e.event_name ILIKE '%checkout%' AND e.timestamp >= ?) "
+            "SELECT DISTINCT ev.customer_id FROM ev WHERE ev.customer_id IS NOT NULL AND NOT "
+            "EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = ev.customer_id "
+            " AND o.ordered_at >= ev.timestamp)",
+            [since],
+        )
+        keep &= ids.isin(abandoned["customer_id"])
+    if audience.types:
+        try:
+            from shopperlens.service.types import latest_types
+        except ImportError:
+            raise ShopperlensError(
+                "customer types are not available in this installation"
+            ) from None
+        typed = latest_types(store=store)
+        keep &= ids.isin(typed.loc[typed["type"].isin(audience.types), "customer_id"])
+    return people[keep].reset_index(drop=True)
+
+
+def consenting(*, store: Store) -> set[str]:
+    """Customers who allow marketing e-mail: their latest consent record says so, or (with no
+    record at all) the shop's own ``accepts_marketing`` flag does."""
+    rows = store.df(
+        "WITH latest AS (SELECT customer_id, arg_max(granted, recorded_at) AS granted "
+        " FROM consents WHERE purpose IN (SELECT unnest(?)) GROUP BY 1) "
+        "SELECT c.customer_id FROM customers c LEFT JOIN latest l USING (customer_id) "
+        "WHERE coalesce(l.granted, c.accepts_marketing, false)",
+        [list(CONSENT_PURPOSES)],
+    )
+    return set(rows["customer_id"])
+
+
+def send_invitations(
+    *,
+    store: Store,
+    settings: Settings,
+    survey: str,
+    audience: Audience | None = None,
+    quota: int | None = None,
+    response_quota: int | None = None,
+    fatigue_days: int | None = None,
+    template: str | Path = "invitation",
+    shop_name: str = "our shop",
+    dry_run: bool = False,
+    now: datetime | None = None,
+) -> SendReport:
+    """Invite the audience to a survey by e-mail, respecting consent, fatigue and quotas.
+
+    Never the same survey twice to a person; nobody who got any survey in the last
+    ``fatigue_days`` (default ``Settings.survey_fatigue_days``); at most ``quota`` invitations
+    for this audience; nothing once the survey has ``response_quota`` responses.
+    """
+    get_survey(store=store, name=survey)
+    links.sign("x", survey, settings.secret_key)  # fail early without a signing key
+    audience = audience or Audience()
+    now = now or datetime.now()
+    days = settings.survey_fatigue_days if fatigue_days is None else fatigue_days
+    report = SendReport(survey=survey, audience=audience.label())
+    people = target(store=store, audience=audience, now=now)
+    report.matched = len(people)
+    allowed = consenting(store=store)
+    report.no_consent = int((~people["customer_id"].isin(allowed)).sum())
+    people = people[people["customer_id"].isin(allowed)]
+    tired = set(
+        store.df(
+            "SELECT customer_id FROM survey_invitations WHERE purpose = 'survey' AND "
+            "(survey = ? OR coalesce(sent_at, created_at) >= ?) "
+            "UNION SELECT customer_id FROM survey_responses "
+            "WHERE survey = ? AND customer_id IS NOT NULL",
+            [survey, now - timedelta(days=days), survey],
+        )["customer_id"]
+    )
+    report.fatigued = int(people["customer_id"].isin(tired).sum())
+    people = people[~people["customer_id"].isin(tired)]
+    if quota is not None:
+        used = store.scalar(
+            "SELECT count(*) FROM survey_invitations WHERE survey = ? AND audience = ?",
+            [survey, report.audience],
+        )
+        room = max(0, quota - int(used))
+        report.over_quota = max(0, len(people) - room)
+        people = people.head(room)
+    if response_quota is not None:
+        got = int(store.scalar("SELECT count(*) FROM survey_responses WHERE survey = ?", [survey]))
+        if got >= response_quota:
+            report.over_quota += len(people)
+            people = people.head(0)
+    report.invited = len(people)
+    if dry_run:
+        return report
+    invite(
+        store=store,
+        survey=survey,
+        customer_ids=list(people["customer_id"]),
+        audience=report.audience,
+        now=now,
+    )
+    sent, failed = deliver_pending(
+        store=store, settings=settings, survey=survey, template=template, shop_name=shop_name
+    )
+    report.sent, report.failed = sent, failed
+    return report
+
+
+def invite(
+    *,
+    store: Store,
+    survey: str,
+    customer_ids: list[str],
+    purpose: str = "survey",
+    audience: str = "manual",
+    now: datetime | None = None,
+) -> list[str]:
+    """Create pending invitations (no e-mail yet); returns their ids, in order.
+
+    The ids are what personal links sign (``links.sign(id, survey, key)``).
+    """
+    ids = [uuid.uuid4().hex for _ in customer_ids]
+    rows = pd.DataFrame(
+        {
+            "invitation_id": ids,
+            "survey": survey,
+            "purpose": purpose,
+            "customer_id": list(customer_ids),
+            "audience": audience,
+            "created_at": pd.Timestamp(now or datetime.now()),
+            "status": "pending",
+        }
+    )
+    if ids:
+        with store.transaction() as con:
+            con.register("_sl_inv", rows)
+            try:
+                con.execute("INSERT INTO survey_invitations BY NAME SELECT * FROM _sl_inv")
+            finally:
+                con.unregister("_sl_inv")
+    return ids
+
+
+def deliver_pending(
+    *,
+    store: Store,
+    settings: Settings,
+    survey: str,
+    purpose: str = "survey",
+    template: str | Path = "invitation",
+    shop_name: str = "our shop",
+    link: bool | str = True,
+    **context: object,
+) -> tuple[int, int]:
+    """Send every pending invitation of a survey (the resumable half); ``(sent, failed)``.
+
+    ``link`` is True for a signed personal survey link, a URL to use as is (an interview
+    booking page), or False for none.
+    """
+    pending = store.df(
+        "SELECT i.invitation_id, i.customer_id, c.email, c.name FROM survey_invitations i "
+        "JOIN customers c USING (customer_id) WHERE i.survey = ? AND i.purpose = ? "
+        "AND i.status = 'pending' ORDER BY i.created_at, i.invitation_id",
+        [survey, purpose],
+    )
+    if pending.empty:
+        return 0, 0
+    allowed = consenting(store=store)
+    text = mail.load_template(template)
+    sent = failed = 0
+    with mail.Mailer(settings) as mailer:
+        for row in pending.itertuples(index=False):
+            if row.customer_id not in allowed or not row.email:
+                store.execute(
+                    "UPDATE survey_invitations SET status = 'skipped', error = 'no consent' "
+                    "WHERE invitation_id = ?",
+                    [row.invitation_id],
+                )
+                continue
+            url = link if isinstance(link, str) else None
+            if link is True:
+                token = links.sign(row.invitation_id, survey, settings.secret_key)
+                url = links.survey_url(settings.public_url, survey, token)
+            subject, body = mail.render(
+                text, link=url, shop_name=shop_name, first_name=_first(row.name), **context
+            )
+            store.execute(
+                "UPDATE survey_invitations SET status = 'sending' WHERE invitation_id = ?",
+                [row.invitation_id],
+            )
+            try:
+                mailer.send(row.email, subject, body)
+            except Exception as exc:  # noqa: BLE001 - any SMTP/socket failure: record, go on
+                failed += 1
+                store.execute(
+                    "UPDATE survey_invitations SET status = 'failed', error = ? "
+                    "WHERE invitation_id = ?",
+                    [type(exc).__name__, row.invitation_id],
+                )
+                continue
+            stamp = datetime.now()
+            with store.transaction() as con:
+                con.execute(
+                    "UPDATE survey_invitations SET status = 'sent', sent_at = ?, last_sent_at = ? "
+                    "WHERE invitation_id = ?",
+                    [stamp, stamp, row.invitation_id],
+                )
+                con.execute(
+                    "INSERT INTO survey_deliveries VALUES (?, 'invitation', ?)",
+                    [row.invitation_id, stamp],
+                )
+            sent += 1
+    return sent, failed
+
+
+def send_reminders(
+    *,
+    store: Store,
+    settings: Settings,
+    survey: str,
+    max_reminders: int = 1,
+    min_gap_days: float = 7,
+    template: str | Path = "reminder",
+    shop_name: str = "our shop",
+    now: datetime | None = None,
+) -> SendReport:
+    """Remind invitees who have not answered: at most ``max_reminders`` each, and only
+    ``min_gap_days`` after the last e-mail they got from us."""
+    now = now or datetime.now()
+    due = store.df(
+        "SELECT i.invitation_id, i.customer_id, c.email, c.name FROM survey_invitations i "
+        "JOIN customers c USING (customer_id) WHERE i.survey = ? AND i.purpose = 'survey' "
+        "AND i.status = 'sent' AND i.reminders < ? AND i.last_sent_at <= ? AND NOT EXISTS "
+        "(SELECT 1 FROM survey_responses r WHERE r.link_id = i.invitation_id)",
+        [survey, max_reminders, now - timedelta(days=min_gap_days)],
+    )
+    report = SendReport(survey=survey, audience="reminder", matched=len(due))
+    allowed = consenting(store=store)
+    due = due[due["customer_id"].isin(allowed)]
+    if due.empty:
+        return report
+    text = mail.load_template(template)
+    with mail.Mailer(settings) as mailer:
+        for row in due.itertuples(index=False):
+            token = links.sign(row.invitation_id, survey, settings.secret_key)
+            subject, body = mail.render(
+                text,
+                link=links.survey_url(settings.public_url, survey, token),
+                shop_name=shop_name,
+                first_name=_first(row.name),
+            )
+            try:
+                mailer.send(row.email, subject, body)
+            except Exception:  # noqa: BLE001
+                report.failed += 1
+                continue
+            stamp = datetime.now()
+            with store.transaction() as con:
+                con.execute(
+                    "UPDATE survey_invitations SET reminders = reminders + 1, last_sent_at = ? "
+                    "WHERE invitation_id = ?",
+                    [stamp, row.invitation_id],
+                )
+                con.execute(
+                    "INSERT INTO survey_deliveries VALUES (?, 'reminder', ?)",
+                    [row.invitation_id, stamp],
+                )
+            report.reminded += 1
+    return report
+
+
+def invitations(*, store: Store, survey: str) -> pd.DataFrame:
+    """Invitation status counts of a survey (no personal data)."""
+    return store.df(
+        "SELECT i.status, count(*) AS invitations, sum(i.reminders) AS reminders, "
+        "count(r.response_id) AS responses FROM survey_invitations i "
+        "LEFT JOIN survey_responses r ON r.link_id = i.invitation_id "
+        "WHERE i.survey = ? GROUP BY 1 ORDER BY 1",
+        [survey],
+    )
+
+
+def _first(name: object) -> str | None:
+    return name.split()[0] if isinstance(name, str) and name.strip() else None

@@ -1,0 +1,540 @@
+"""Surveys in the store: definitions and versions, collecting and importing responses.
+
+Writes of responses go through :func:`record_submissions`, which stores a batch of validated
+submissions in one transaction and refuses a second answer on the same signed link. The web
+server funnels every request through one :class:`ResponseWriter` thread, so concurrent
+requests never race on DuckDB and many answers commit together under load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import queue
+import threading
+import uuid
+import weakref
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+from pydantic import BaseModel
+
+from shopperlens.errors import ShopperlensError
+from shopperlens.ingest.rejects import Reject, describe, write_rejects
+from shopperlens.store import Store
+from shopperlens.surveys import links
+from shopperlens.surveys.definition import Survey, builtin, validate_answers
+from shopperlens.surveys.responses import parse_export
+
+DEMO_ORDER = 60
+CHANNELS = ("email", "popup", "link", "import", "api")
+
+
+class SurveyInfo(BaseModel):
+    name: str
+    title: str
+    version: int
+    questions: int
+    responses: int
+    warnings: list[str]
+
+
+class SurveyImportResult(BaseModel):
+    survey: str
+    file: str
+    rows_read: int
+    rows_accepted: int
+    rows_rejected: int
+    already_imported: bool = False
+    rejects_file: str | None = None
+
+
+class ReplayedLinkError(ShopperlensError):
+    """The signed link was already used to answer."""
+
+
+# -- definitions ------------------------------------------------------------------------------
+_CACHE: weakref.WeakKeyDictionary[Store, dict[str, Survey]] = weakref.WeakKeyDictionary()
+
+
+def shop_categories(*, store: Store) -> list[str]:
+    """The product categories the shop sells (for the relevance check)."""
+    rows = store.df(
+        "SELECT DISTINCT category FROM products WHERE category IS NOT NULL "
+        "UNION SELECT DISTINCT category FROM order_lines WHERE category IS NOT NULL"
+    )
+    return sorted(rows["category"].astype(str))
+
+
+def save_survey(*, store: Store, survey: Survey) -> SurveyInfo:
+    """Store a definition; a changed definition becomes a new version (old answers keep theirs)."""
+    now = datetime.now()
+    current = store.df("SELECT current_version FROM surveys WHERE name = ?", [survey.name])
+    with store.transaction() as con:
+        if current.empty:
+            version = 1
+            survey = survey.model_copy(update={"version": version})
+            con.execute(
+                "INSERT INTO surveys VALUES (?, ?, ?, ?)", [survey.name, survey.title, 1, now]
+            )
+        else:
+            last = int(current.iloc[0, 0])
+            old = con.execute(
+                "SELECT definition FROM survey_versions WHERE name = ? AND version = ?",
+                [survey.name, last],
+            ).fetchone()
+            same = (
+                old
+                and json.loads(old[0]) == survey.model_copy(update={"version": last}).model_dump()
+            )
+            version = last if same else last + 1
+            survey = survey.model_copy(update={"version": version})
+            con.execute(
+                "UPDATE surveys SET title = ?, current_version = ? WHERE name = ?",
+                [survey.title, version, survey.name],
+            )
+            if same:
+                version = -1
+        if version > 0:
+            con.execute(
+                "INSERT INTO survey_versions VALUES (?, ?, ?, ?)",
+                [survey.name, survey.version, survey.model_dump_json(), now],
+            )
+    _CACHE.pop(store, None)
+    return _info(store, survey)
+
+
+def get_survey(*, store: Store, name: str, version: int | None = None) -> Survey:
+    """The current (or a given) version of a stored survey."""
+    cache = _CACHE.setdefault(store, {})
+    if version is None and name in cache:
+        return cache[name]
+    sql = "SELECT definition FROM survey_versions WHERE name = ? AND version = " + (
+        "?" if version else "(SELECT current_version FROM surveys WHERE name = ?)"
+    )
+    with store.cursor() as cur:
+        row = cur.execute(sql, [name, version or name]).fetchone()
+    if row is None:
+        raise ShopperlensError(
+            f"no survey named {name!r} (create it with `shopperlens survey create`)"
+        )
+    survey = Survey.model_validate_json(row[0])
+    if version is None:
+        cache[name] = survey
+    return survey
+
+
+def ensure_builtin(*, store: Store, name: str = "demo-profile") -> Survey:
+    """The stored survey ``name``, saved from the built-in definition when missing."""
+    try:
+        return get_survey(store=store, name=name)
+    except ShopperlensError:
+        save_survey(store=store, survey=builtin(name))
+        return get_survey(store=store, name=name)
+
+
+def list_surveys(*, store: Store) -> list[SurveyInfo]:
+    names = store.df("SELECT name FROM surveys ORDER BY name")["name"]
+    return [_info(store, get_survey(store=store, name=n)) for n in names]
+
+
+def _info(store: Store, survey: Survey) -> SurveyInfo:
+    n = store.scalar("SELECT count(*) FROM survey_responses WHERE survey = ?", [survey.name])
+    return SurveyInfo(
+        name=survey.name,
+        title=survey.title,
+        version=survey.version,
+        questions=len(survey.questions),
+        responses=int(n or 0),
+        warnings=survey.warnings(shop_categories(store=store)),
+    )
+
+
+# -- collecting -------------------------------------------------------------------------------
+@dataclass
+class Submission:
+    """A validated answer set, ready to store."""
+
+    survey: str
+    version: int
+    answers: dict[str, Any]
+    respondent: str
+    channel: str
+    customer_id: str | None = None
+    visitor_id: str | None = None
+    link_id: str | None = None
+    import_id: int | None = None
+    submitted_at: datetime = field(default_factory=datetime.now)
+    response_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+def prepare_submission(
+    *,
+    store: Store,
+    survey: str,
+    answers: Any,
+    token: str | None = None,
+    visitor_id: str | None = None,
+    channel: str = "link",
+    secret_key: str | None = None,
+) -> Submission:
+    """Validate one submission; a signed ``token`` ties it to its invitation and customer."""
+    definition = get_survey(store=store, name=survey)
+    clean = validate_answers(definition, answers)
+    if channel not in CHANNELS:
+        raise ShopperlensError(f"unknown channel {channel!r}")
+    customer_id = link_id = None
+    if token:
+        link_id = links.verify(token, survey, secret_key)
+        if link_id is None:
+            raise ShopperlensError("the survey link is not valid (it was changed or not ours)")
+        with store.cursor() as cur:
+            row = cur.execute(
+                "SELECT customer_id FROM survey_invitations WHERE invitation_id = ?", [link_id]
+            ).fetchone()
+        if row is None:
+            raise ShopperlensError("the survey link is not valid (no such invitation)")
+        customer_id, channel = row[0], "email"
+    visitor = (visitor_id or "")[:64] or None
+    respondent = link_id or (f"v:{visitor}" if visitor else uuid.uuid4().hex)
+    return Submission(
+        survey=survey,
+        version=definition.version,
+        answers=clean,
+        respondent=respondent,
+        channel=channel,
+        customer_id=customer_id,
+        visitor_id=visitor,
+        link_id=link_id,
+    )
+
+
+def record_submissions(*, store: Store, items: list[Submission]) -> list[str | ShopperlensError]:
+    """Store many submissions in one transaction; per item its response id or its error.
+
+    A signed link answers once: a second submission on the same link (in the store or earlier
+    in the batch) is refused with :class:`ReplayedLinkError`.
+    """
+    results: list[str | ShopperlensError] = [s.response_id for s in items]
+    if not items:
+        return results
+    with store.transaction() as con:
+        wanted = [s.link_id for s in items if s.link_id]
+        used: set[str] = set()
+        if wanted:
+            used = {
+                r[0]
+                for r in con.execute(
+                    "SELECT link_id FROM survey_responses WHERE link_id IN (SELECT unnest(?))",
+                    [wanted],
+                ).fetchall()
+            }
+        keep: list[Submission] = []
+        for i, s in enumerate(items):
+            if s.link_id and s.link_id in used:
+                results[i] = ReplayedLinkError("this survey link was already used to answer")
+                continue
+            if s.link_id:
+                used.add(s.link_id)
+            keep.append(s)
+        if keep:
+            _insert(con, keep)
+    return results
+
+
+_RESP_SCHEMA = pa.schema(
+    [
+        ("response_id", pa.string()),
+        ("survey", pa.string()),
+        ("version", pa.int32()),
+        ("respondent", pa.string()),
+        ("customer_id", pa.string()),
+        ("visitor_id", pa.string()),
+        ("channel", pa.string()),
+        ("link_id", pa.string()),
+        ("import_id", pa.int32()),
+        ("submitted_at", pa.timestamp("us")),
+    ]
+)
+_ANS_SCHEMA = pa.schema(
+    [
+        ("response_id", pa.string()),
+        ("question", pa.string()),
+        ("position", pa.int32()),
+        ("value_text", pa.string()),
+        ("value_num", pa.float64()),
+    ]
+)
+
+
+def _insert(con: Any, subs: list[Submission]) -> None:
+    """Append responses and their answers (Arrow tables: cheap for one row or thousands)."""
+    cols = [f.name for f in _RESP_SCHEMA]
+    resp = pa.Table.from_pydict({c: [getattr(s, c) for s in subs] for c in cols}, _RESP_SCHEMA)
+    rows: dict[str, list[Any]] = {f.name: [] for f in _ANS_SCHEMA}
+    for s in subs:
+        for q, v in s.answers.items():
+            for pos, item in enumerate(v if isinstance(v, list) else [v]):
+                is_num = isinstance(item, float)
+                rows["response_id"].append(s.response_id)
+                rows["question"].append(q)
+                rows["position"].append(pos)
+                rows["value_text"].append(None if is_num else item)
+                rows["value_num"].append(item if is_num else None)
+    ans = pa.Table.from_pydict(rows, _ANS_SCHEMA)
+    con.register("_sl_resp", resp)
+    con.register("_sl_ans", ans)
+    try:
+        con.execute("INSERT INTO survey_responses BY NAME SELECT * FROM _sl_resp")
+        con.execute("INSERT INTO survey_answers BY NAME SELECT * FROM _sl_ans")
+    finally:
+        con.unregister("_sl_resp")
+        con.unregister("_sl_ans")
+
+
+def submit_response(
+    *,
+    store: Store,
+    survey: str,
+    answers: Any,
+    token: str | None = None,
+    visitor_id: str | None = None,
+    channel: str = "api",
+    secret_key: str | None = None,
+) -> str:
+    """Validate and store one response; returns its id."""
+    sub = prepare_submission(
+        store=store,
+        survey=survey,
+        answers=answers,
+        token=token,
+        visitor_id=visitor_id,
+        channel=channel,
+        secret_key=secret_key,
+    )
+    result = record_submissions(store=store, items=[sub])[0]
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
+class ResponseWriter:
+    """One thread that owns response writes; callers get a future per submission.
+
+    DuckDB allows one writer at a time; funnelling the web server's requests through a queue
+    keeps that true and lets a burst commit as one transaction (group commit).
+    """
+
+    def __init__(self, store: Store, *, max_batch: int = 512) -> None:
+        self.store = store
+        self.max_batch = max_batch
+        self._q: queue.Queue[tuple[Submission, Future[str]] | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="survey-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, sub: Submission) -> Future[str]:
+        fut: Future[str] = Future()
+        self._q.put((sub, fut))
+        return fut
+
+    def close(self) -> None:
+        self._q.put(None)
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while True:
+            first = self._q.get()
+            if first is None:
+                return
+            batch = [first]
+            stop = False
+            while len(batch) < self.max_batch:
+                try:
+                    item = self._q.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    stop = True
+                    break
+                batch.append(item)
+            try:
+                results = record_submissions(store=self.store, items=[s for s, _ in batch])
+            except Exception as exc:  # the whole batch failed: every caller hears it
+                for _, fut in batch:
+                    fut.set_exception(exc)
+            else:
+                for (_, fut), res in zip(batch, results, strict=True):
+                    if isinstance(res, Exception):
+                        fut.set_exception(res)
+                    else:
+                        fut.set_result(res)
+            if stop:
+                return
+
+
+# -- reading ----------------------------------------------------------------------------------
+def responses_frame(*, store: Store, survey: str) -> pd.DataFrame:
+    """One row per respondent: ``respondent, customer_id, submitted_at`` then one column per
+    question of the current version (multi-select as lists of str, numbers as floats)."""
+    definition = get_survey(store=store, name=survey)
+    resp = store.df(
+        "SELECT response_id, respondent, customer_id, submitted_at FROM survey_responses "
+        "WHERE survey = ? ORDER BY submitted_at, respondent",
+        [survey],
+    )
+    ans = store.df(
+        "SELECT a.response_id, a.question, a.position, a.value_text, a.value_num "
+        "FROM survey_answers a JOIN survey_responses r USING (response_id) "
+        "WHERE r.survey = ? ORDER BY a.response_id, a.question, a.position",
+        [survey],
+    )
+    out = resp[["respondent", "customer_id", "submitted_at"]].copy()
+    out["customer_id"] = out["customer_id"].astype(object).where(out["customer_id"].notna(), None)
+    index = {r: i for i, r in enumerate(resp["response_id"])}
+    for q in definition.questions:
+        col: list[Any] = [None] * len(resp)
+        sub = ans[ans["question"] == q.id]
+        if q.kind == "multi":
+            for rid, grp in sub.groupby("response_id", sort=False):
+                col[index[rid]] = [str(v) for v in grp["value_text"]]
+        elif q.kind in ("scale", "number"):
+            for rid, v in zip(sub["response_id"], sub["value_num"], strict=True):
+                col[index[rid]] = float(v)
+        else:
+            for rid, v in zip(sub["response_id"], sub["value_text"], strict=True):
+                col[index[rid]] = str(v)
+        if q.kind in ("scale", "number"):
+            out[q.id] = pd.Series(col, dtype="float64")
+        else:
+            out[q.id] = pd.Series(col, dtype=object)
+    return out.reset_index(drop=True)
+
+
+# -- importing ----------------------------------------------------------------------------------
+def import_survey_csv(
+    *, store: Store, survey: str, path: str | Path, on_error: str = "abort"
+) -> SurveyImportResult:
+    """Import a survey tool's CSV export (one row per respondent, ``;``-joined multi-selects).
+
+    Atomic: with ``on_error="abort"`` one bad cell refuses the file and nothing is stored;
+    ``"skip"`` stores the good rows. Either way the rejects go to ``FILE.rejects.csv``.
+    Idempotent: the same file twice is recognised by its checksum; a corrected file replaces
+    the answers of the respondents it names.
+    """
+    if on_error not in ("abort", "skip"):
+        raise ShopperlensError("on_error must be 'abort' or 'skip'")
+    p = Path(path)
+    definition = get_survey(store=store, name=survey)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise ShopperlensError(f"cannot read {p}: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    checksum = hashlib.sha256(raw).hexdigest()
+    kind = f"survey:{survey}"
+    if store.scalar(
+        "SELECT count(*) FROM imports WHERE kind = ? AND checksum = ?", [kind, checksum]
+    ):
+        return SurveyImportResult(
+            survey=survey,
+            file=str(p),
+            rows_read=0,
+            rows_accepted=0,
+            rows_rejected=0,
+            already_imported=True,
+        )
+    rows, rejects = parse_export(text, definition, file=p.name)
+    rejects_file = _write_rejects(p, rejects)
+    n_read = len(rows) + len({r.line for r in rejects})
+    if rejects and on_error == "abort":
+        raise ShopperlensError(
+            f"{p.name}: {len(rejects)} problems, nothing imported (all in {rejects_file}):\n"
+            + describe(rejects, len(rejects))
+        )
+    with store.transaction() as con:
+        import_id = con.execute(
+            "INSERT INTO imports (kind, format, file, checksum, rows_read, rows_accepted,"
+            " rows_rejected, imported_at) VALUES (?, 'csv', ?, ?, ?, ?, ?, ?) RETURNING import_id",
+            [kind, str(p), checksum, n_read, len(rows), n_read - len(rows), datetime.now()],
+        ).fetchone()[0]
+        names = [r.respondent for r in rows]
+        if names:
+            con.execute(
+                "DELETE FROM survey_answers WHERE response_id IN (SELECT response_id FROM "
+                "survey_responses WHERE survey = ? AND respondent IN (SELECT unnest(?)))",
+                [survey, names],
+            )
+            con.execute(
+                "DELETE FROM survey_responses WHERE survey = ? "
+                "AND respondent IN (SELECT unnest(?))",
+                [survey, names],
+            )
+            subs = [
+                Submission(
+                    survey=survey,
+                    version=definition.version,
+                    answers=r.answers,
+                    respondent=r.respondent,
+                    channel="import",
+                    customer_id=r.customer_id,
+                    import_id=import_id,
+                    submitted_at=r.submitted_at or datetime.now(),
+                )
+                for r in rows
+                if r.answers
+            ]
+            _insert(con, subs)
+    return SurveyImportResult(
+        survey=survey,
+        file=str(p),
+        rows_read=n_read,
+        rows_accepted=len(rows),
+        rows_rejected=n_read - len(rows),
+        rejects_file=rejects_file,
+    )
+
+
+def _write_rejects(path: Path, rejects: list[Reject]) -> str | None:
+    if not rejects:
+        return None
+    try:
+        return str(write_rejects(rejects, path.with_name(path.name + ".rejects.csv")))
+    except OSError:
+        return None
+
+
+# -- the demo -------------------------------------------------------------------------------
+def demo_step(*, store: Store, demo: Any = None, data_dir: Path | None = None) -> None:
+    """The demo's survey data: the answers (if the demo did not import them yet), the
+    interview notes, and GA4/competitor audience exports generated from the demo customers."""
+    import tempfile
+
+    from shopperlens.service import audience, interviews
+
+    ensure_builtin(store=store)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(data_dir) if data_dir is not None else Path(tmp)
+        answers = folder / "survey_demo-profile.csv"
+        if not answers.exists() and demo is not None:
+            demo.survey_answers.to_csv(answers, index=False)
+        if answers.exists():
+            import_survey_csv(store=store, survey="demo-profile", path=answers, on_error="skip")
+        notes = folder / "interviews"
+        if not notes.exists() and demo is not None and demo.interview_notes:
+            notes.mkdir()
+            for name, text in demo.interview_notes.items():
+                (notes / f"{name}.md").write_text(text, encoding="utf-8")
+        if notes.is_dir():
+            interviews.import_notes(store=store, paths=[notes])
+        for f in audience.write_demo_exports(store=store, directory=folder / "analytics"):
+            source = "competitor" if f.name.startswith("competitor") else "ga4"
+            name = f.stem.removeprefix("competitor_") if source == "competitor" else None
+            audience.import_analytics(store=store, path=f, source=source, name=name)

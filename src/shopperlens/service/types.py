@@ -1,0 +1,326 @@
+"""Customer types: classify as of a date, store runs, explain one subject, show movements.
+
+Every face (CLI ``shopperlens types``, ``Shop.types()``, ``/api/types``, the report page) calls
+these keyword-only functions. Features are Ibis expressions run on the store's DuckDB (or on
+Spark with ``engine="spark"``); the rules are pure pandas (:mod:`shopperlens.types`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel
+
+from shopperlens.errors import ShopperlensError
+from shopperlens.features import behaviour_features, default_as_of
+from shopperlens.store import Store
+from shopperlens.types import RESULT_COLUMNS, TYPES, TypesConfig, classify, load_config
+from shopperlens.types import movements as mv
+from shopperlens.types import sessions as st
+
+#: run after the import in ``shopperlens demo`` (other concerns read the stored types)
+DEMO_ORDER = 20
+_RUN_COLUMNS = [*RESULT_COLUMNS, "subject_id", "orders", "recency_days"]
+
+ConfigArg = TypesConfig | str | Path | None
+
+
+class SignalPart(BaseModel):
+    feature: str
+    value: float | None
+    strength: float
+    weight: float
+
+
+class TypeExplanation(BaseModel):
+    """One subject's type as of a run: scores, evidence, the signals and its history."""
+
+    id: str
+    customer_id: str | None
+    visitor_id: str | None
+    as_of: datetime
+    type: str
+    scores: dict[str, float]
+    evidence: str
+    signals: dict[str, list[SignalPart]]
+    features: dict[str, Any]
+    history: list[dict[str, Any]]
+
+
+class Movements(BaseModel):
+    """Who moved between types from one date to another (``matrix[from][to]`` = subjects)."""
+
+    date_from: datetime
+    date_to: datetime
+    states: list[str]
+    matrix: dict[str, dict[str, int]]
+    moved: int
+    stayed: int
+    top: list[dict[str, Any]]
+
+
+def as_config(config: ConfigArg) -> TypesConfig:
+    return config if isinstance(config, TypesConfig) else load_config(config)
+
+
+def parse_as_of(value: date | datetime | str | None) -> datetime | None:
+    """A cut-off moment: a date means its midnight (that day's data is not yet seen)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    try:
+        return parse_as_of(datetime.fromisoformat(str(value)))
+    except ValueError as exc:
+        raise ShopperlensError(f"not a date: {value!r} (use YYYY-MM-DD)") from exc
+
+
+def features(
+    *,
+    store: Store,
+    as_of: date | datetime | str | None = None,
+    config: ConfigArg = None,
+    engine: str = "duckdb",
+    spark_session: Any = None,
+) -> pd.DataFrame:
+    """The behavioural features frame (one row per customer or anonymous visitor)."""
+    cfg = as_config(config)
+    cut = parse_as_of(as_of) or default_as_of(store)
+    if engine == "duckdb":
+        return behaviour_features(store, as_of=cut, spec=cfg.feature_spec()).execute()
+    if engine == "spark":
+        from shopperlens.store.spark import spark_source
+
+        with spark_source(store, spark_session) as src:
+            return behaviour_features(src, as_of=cut, spec=cfg.feature_spec()).execute()
+    raise ShopperlensError(f"unknown engine {engine!r}: use duckdb or spark")
+
+
+def customer_types(
+    *,
+    store: Store,
+    as_of: date | datetime | str | None = None,
+    save: bool = True,
+    config: ConfigArg = None,
+    engine: str = "duckdb",
+    spark_session: Any = None,
+) -> pd.DataFrame:
+    """Type every customer and visitor as of ``as_of`` (default: the day after the last data).
+
+    Returns ``customer_id, visitor_id, type, score_<type>…, evidence``; ``df.attrs`` holds
+    ``as_of`` and (when saved) ``run_id``.
+    """
+    cfg = as_config(config)
+    cut = parse_as_of(as_of) or default_as_of(store)
+    feats = features(store=store, as_of=cut, config=cfg, engine=engine, spark_session=spark_session)
+    typed = classify(feats, cfg)
+    run_id = _save(store, typed, cut, engine, cfg) if save else None
+    out = typed[list(RESULT_COLUMNS)].copy()
+    out.attrs.update(as_of=cut, run_id=run_id)
+    return out
+
+
+def _save(store: Store, typed: pd.DataFrame, as_of: datetime, engine: str, cfg: TypesConfig) -> int:
+    with store.transaction() as con:
+        run_id = con.execute(
+            "INSERT INTO type_runs (as_of, computed_at, engine, config_digest, n_subjects) "
+            "VALUES (?, ?, ?, ?, ?) RETURNING run_id",
+            [as_of, datetime.now(), engine, cfg.digest, len(typed)],
+        ).fetchone()[0]
+        frame = typed[_RUN_COLUMNS].assign(run_id=run_id)
+        con.register("_typed_frame", frame)
+        cols = ", ".join(["run_id", *_RUN_COLUMNS])
+        con.execute(f"INSERT INTO customer_types ({cols}) SELECT {cols} FROM _typed_frame")
+        con.unregister("_typed_frame")
+    return int(run_id)
+
+
+def _run(store: Store, run_id: int) -> pd.DataFrame:
+    df = store.df(
+        "SELECT * EXCLUDE (run_id) FROM customer_types WHERE run_id = ? ORDER BY subject_id",
+        [run_id],
+    )
+    df.attrs["run_id"] = run_id
+    df.attrs["as_of"] = store.scalar("SELECT as_of FROM type_runs WHERE run_id = ?", [run_id])
+    return df
+
+
+
+def latest_types(*, store: Store, config: ConfigArg = None) -> pd.DataFrame:
+    """The last stored run (computing and storing one when there is none)."""
+    run_id = store.scalar("SELECT run_id FROM type_runs ORDER BY as_of DESC, run_id DESC LIMIT 1")
+    if run_id is None:
+        return customer_types(store=store, config=config)
+    df = _run(store, int(run_id))
+    out = df[list(RESULT_COLUMNS)].copy()
+    out.attrs.update(df.attrs)
+    return out
+
+
+def run_at(*, store: Store, as_of: date | datetime | str, config: ConfigArg = None) -> pd.DataFrame:
+    """The stored run as of ``as_of`` with the current thresholds; computed when missing."""
+    cfg = as_config(config)
+    cut = parse_as_of(as_of)
+    run_id = store.scalar(
+        "SELECT max(run_id) FROM type_runs WHERE as_of = ? AND config_digest = ?",
+        [cut, cfg.digest],
+    )
+    if run_id is None:
+        run_id = customer_types(store=store, as_of=cut, config=cfg).attrs["run_id"]
+    return _run(store, int(run_id))
+
+
+def _subject(store: Store, id: str) -> str:
+    """The subject an id names: a customer id, a visitor id (linked or anonymous)."""
+    if store.scalar("SELECT count(*) FROM customer_types WHERE subject_id = ?", [id]):
+        return id
+    linked = store.scalar("SELECT customer_id FROM identities WHERE visitor_id = ?", [id])
+    if linked:
+        return str(linked)
+    hit = store.scalar(
+        "SELECT subject_id FROM customer_types WHERE customer_id = ? OR visitor_id = ? LIMIT 1",
+        [id, id],
+    )
+    return str(hit) if hit else id
+
+
+def history(*, store: Store, id: str) -> pd.DataFrame:
+    """Every stored run's type for one customer or visitor, oldest first."""
+    subject = _subject(store, id)
+    return store.df(
+        "SELECT r.as_of, r.run_id, t.type, t.score_need_based, t.score_looker, t.score_new, "
+        "t.score_loyal, t.score_impulse, t.evidence FROM customer_types t "
+        "JOIN type_runs r USING (run_id) WHERE t.subject_id = ? ORDER BY r.as_of, r.run_id",
+        [subject],
+    )
+
+
+def explain(
+    *, store: Store, id: str, as_of: date | datetime | str | None = None, config: ConfigArg = None
+) -> TypeExplanation:
+    """Why ``id`` (customer or visitor id) has its type: scores, signals, features, history."""
+    cfg = as_config(config)
+    if as_of is None:
+        latest = latest_types(store=store, config=cfg)
+        cut = latest.attrs["as_of"]
+    else:
+        cut = parse_as_of(as_of)
+        run_at(store=store, as_of=cut, config=cfg)
+    subject = _subject(store, id)
+    feats = behaviour_features(store, as_of=cut, spec=cfg.feature_spec())
+    row = feats.filter(feats.subject_id == subject).execute()
+    if row.empty:
+        raise ShopperlensError(f"no customer or visitor {id!r} in the data before {cut:%Y-%m-%d}")
+    typed = classify(row, cfg).iloc[0]
+    from shopperlens.types.rules import ramp
+
+    rec = row.iloc[0].to_dict()
+    signals = {
+        name: [
+            SignalPart(
+                feature=s.feature,
+                value=_num(rec.get(s.feature)),
+                strength=float(ramp([rec.get(s.feature, float("nan"))], s.lo, s.hi)[0]),
+                weight=s.weight,
+            )
+            for s in rule.signals
+        ]
+        for name, rule in cfg.rules.items()
+    }
+    return TypeExplanation(
+        id=id,
+        customer_id=_str(typed["customer_id"]),
+        visitor_id=_str(typed["visitor_id"]),
+        as_of=cut,
+        type=str(typed["type"]),
+        scores={t: float(typed[f"score_{t}"]) for t in TYPES},
+        evidence=str(typed["evidence"]),
+        signals=signals,
+        features={k: _plain(v) for k, v in rec.items()},
+        history=history(store=store, id=subject).to_dict("records"),
+    )
+
+
+def moves(
+    *,
+    store: Store,
+    date_from: date | datetime | str,
+    date_to: date | datetime | str,
+    config: ConfigArg = None,
+) -> Movements:
+    """The transition matrix between the runs as of two dates (computed when missing)."""
+    cfg = as_config(config)
+    d1, d2 = parse_as_of(date_from), parse_as_of(date_to)
+    if d1 is None or d2 is None or d1 >= d2:
+        raise ShopperlensError("--from must be a date before --to")
+    lapsed = float(cfg.section("windows")["lapsed_days"])
+    matrix, pairs = mv.transition_matrix(
+        run_at(store=store, as_of=d1, config=cfg),
+        run_at(store=store, as_of=d2, config=cfg),
+        lapsed_days=lapsed,
+    )
+    changed = pairs[pairs["from"] != pairs["to"]]
+    top = (
+        changed.groupby(["from", "to"]).size().sort_values(ascending=False).head(10).reset_index()
+    )
+    return Movements(
+        date_from=d1,
+        date_to=d2,
+        states=sorted(set(matrix.index) | set(matrix.columns), key=_state_order),
+        matrix={str(a): {str(b): int(n) for b, n in row.items()} for a, row in matrix.iterrows()},
+        moved=len(changed),
+        stayed=len(pairs) - len(changed),
+        top=[{"from": r["from"], "to": r["to"], "subjects": int(r[0])} for _, r in top.iterrows()],
+    )
+
+
+def session_types(*, store: Store, config: ConfigArg = None) -> pd.DataFrame:
+    """Type every imported session aggregate (``sessions.origin = 'import'``)."""
+    sessions = store.df("SELECT * FROM sessions WHERE origin = 'import' ORDER BY session_id")
+    return st.type_sessions(sessions, as_config(config))
+
+
+def session_summary(*, store: Store, config: ConfigArg = None) -> pd.DataFrame:
+    """Per session type: how many, share, conversion, median product pages and minutes."""
+    sessions = store.df("SELECT * FROM sessions WHERE origin = 'import' ORDER BY session_id")
+    if sessions.empty:
+        return pd.DataFrame(columns=["type", "sessions", "share", "conversion"])
+    return st.summary(st.type_sessions(sessions, as_config(config)), sessions)
+
+
+def demo_step(*, store: Store) -> None:
+    """Store runs at the demo's end and every 90 days before, so the report shows movements."""
+    end = default_as_of(store)
+    for days in (270, 180, 90, 0):
+        run_at(store=store, as_of=end - timedelta(days=days))
+
+
+def _state_order(s: str) -> int:
+    return mv.STATES.index(s) if s in mv.STATES else len(mv.STATES)
+
+
+def _str(v: Any) -> str | None:
+    return None if v is None or (isinstance(v, float) and v != v) or pd.isna(v) else str(v)
+
+
+def _num(v: Any) -> float | None:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if f != f else f
+
+
+def _plain(v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, float | int | str | bool):
+        return None if isinstance(v, float) and v != v else v
+    if pd.isna(v):
+        return None
+    if hasattr(v, "item"):
+        return v.item()
+    return str(v)

@@ -1,0 +1,248 @@
+"""Analytics audience reports and the cross-check against what survey respondents said.
+
+Formats read (both CSV):
+
+* **GA4 exports** (Reports → User → Demographic details / Tech details → Share → Download
+  CSV): ``#`` comment lines with the property and dates, then a table whose first column is
+  the dimension (``Age``, ``Gender``, ``Country``, ``Language``, ``Interests``,
+  ``Device category``) and whose other columns are metrics (``Active users``, ``New users``,
+  ``Engaged sessions`` …). Users are read from ``Active users``, ``Total users`` or ``Users``.
+* **Competitor audience CSV** (the shape SimilarWeb/Semrush audience pages are copied into):
+  columns ``dimension,value,share``; share as a fraction (0.42) or percent (42 or 42 %).
+
+Dimensions are normalised to the survey's names: ``age_bracket``, ``gender``, ``country``,
+``language``, ``device``, ``interests``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+import pandas as pd
+
+from shopperlens.errors import ShopperlensError
+
+DIMENSIONS = {
+    "age": "age_bracket",
+    "age bracket": "age_bracket",
+    "age_bracket": "age_bracket",
+    "gender": "gender",
+    "country": "country",
+    "language": "language",
+    "interests": "interests",
+    "affinity category": "interests",
+    "device category": "device",
+    "device": "device",
+}
+_USERS = ("active users", "total users", "users", "new users")
+#: rough share married per age bracket (EU, Eurostat-like orders of magnitude) used to judge
+#: whether a stated marriage rate fits the visitors' ages
+MARRIED_BY_AGE = {
+    "18-24": 0.05,
+    "25-34": 0.35,
+    "35-44": 0.55,
+    "45-54": 0.6,
+    "55-64": 0.62,
+    "65+": 0.55,
+}
+
+
+def read_ga4(text: str, *, file: str = "<ga4>") -> pd.DataFrame:
+    """One GA4 export as rows ``dimension, value, users, share``."""
+    lines = [
+        ln for ln in text.lstrip("\ufeff").splitlines() if ln.strip() and not ln.startswith("#")
+    ]
+    if not lines:
+        raise ShopperlensError(f"{file}: no table found (is this a GA4 CSV export?)")
+    rows = list(csv.reader(io.StringIO("\n".join(lines))))
+    header = [h.strip() for h in rows[0]]
+    dim = DIMENSIONS.get(header[0].lower())
+    if dim is None:
+        raise ShopperlensError(
+            f"{file}: first column {header[0]!r} is not a known dimension "
+            f"({', '.join(sorted(set(DIMENSIONS)))})"
+        )
+    lower = [h.lower() for h in header]
+    col = next((lower.index(u) for u in _USERS if u in lower), None)
+    if col is None:
+        raise ShopperlensError(f"{file}: no users column ({', '.join(_USERS)})")
+    data = []
+    for r in rows[1:]:
+        if len(r) <= col or not r[0].strip() or r[0].strip().lower() in ("total", "grand total"):
+            continue
+        try:
+            users = float(r[col].replace(",", ""))
+        except ValueError:
+            raise ShopperlensError(
+                f"{file}: users {r[col]!r} for {r[0]!r} is not a number"
+            ) from None
+        data.append({"dimension": dim, "value": _norm(dim, r[0]), "users": users})
+    out = pd.DataFrame(data, columns=["dimension", "value", "users"])
+    out = out.groupby(["dimension", "value"], as_index=False)["users"].sum()
+    known = out[out["value"] != "unknown"]
+    total = known["users"].sum()
+    out["share"] = out["users"] / total if total else 0.0
+    out.loc[out["value"] == "unknown", "share"] = 0.0  # shares are of visitors with a known value
+    return out
+
+
+def read_competitor(text: str, *, file: str = "<competitor>") -> pd.DataFrame:
+    """A competitor audience CSV as rows ``dimension, value, users, share``."""
+    df = pd.read_csv(io.StringIO(text.lstrip("\ufeff")), dtype=str)
+    df.columns = [c.strip().lower() for c in df.columns]
+    if not {"dimension", "value", "share"} <= set(df.columns):
+        raise ShopperlensError(f"{file}: needs columns dimension, value, share")
+    out = []
+    for r in df.itertuples(index=False):
+        dim = DIMENSIONS.get(str(r.dimension).strip().lower())
+        if dim is None:
+            raise ShopperlensError(f"{file}: unknown dimension {r.dimension!r}")
+        raw = str(r.share).strip()
+        try:
+            share = float(raw.rstrip("% ").replace(",", "."))
+        except ValueError:
+            raise ShopperlensError(f"{file}: share {raw!r} is not a number") from None
+        if raw.endswith("%") or share > 1:
+            share /= 100
+        out.append(
+            {"dimension": dim, "value": _norm(dim, str(r.value)), "users": None, "share": share}
+        )
+    return pd.DataFrame(out, columns=["dimension", "value", "users", "share"])
+
+
+def _norm(dim: str, value: str) -> str:
+    v = value.strip()
+    if v.lower() in ("(not set)", "unknown", "", "n/a"):
+        return "unknown"
+    if dim in ("gender", "device", "age_bracket"):
+        return v.lower().replace(" ", "").replace("–", "-") if dim == "age_bracket" else v.lower()
+    return v
+
+
+@dataclass
+class Finding:
+    """One confirmation or contradiction, in plain words."""
+
+    kind: str  # contradiction | agreement | note
+    dimension: str
+    source: str
+    message: str
+    survey_share: float | None = None
+    analytics_share: float | None = None
+
+
+def _pct(x: float) -> str:
+    return f"{round(100 * x)} %"
+
+
+def compare(
+    survey: dict[str, pd.Series], audience: pd.DataFrame, *, threshold: float = 0.15
+) -> list[Finding]:
+    """Compare survey answer shares with each analytics source's audience shares.
+
+    ``survey`` maps a dimension (``age_bracket``, ``gender``, ``marital_status``,
+    ``occupation``, ``country`` …) to the respondents' answers. A share that differs by more
+    than ``threshold`` is a contradiction; the marriage, student and retirement rules compare
+    stated family/career status with the visitors' ages, as the profile method suggests.
+    """
+    found: list[Finding] = []
+    for source, aud in audience.groupby("source"):
+        for dim in ("age_bracket", "gender", "country", "language"):
+            answers = survey.get(dim)
+            a = aud[(aud["dimension"] == dim) & (aud["value"] != "unknown")]
+            if answers is None or answers.dropna().empty or a.empty:
+                continue
+            s = answers.dropna().astype(str).value_counts(normalize=True)
+            worst = None
+            for value, share in zip(a["value"], a["share"], strict=True):
+                gap = s.get(value, 0.0) - share
+                if worst is None or abs(gap) > abs(worst[2]):
+                    worst = (value, share, gap)
+            assert worst is not None
+            value, share, gap = worst
+            label = dim.replace("_", " ")
+            if abs(gap) >= threshold:
+                found.append(
+                    Finding(
+                        "contradiction",
+                        dim,
+                        source,
+                        f"survey: {_pct(s.get(value, 0.0))} {_phrase(dim, value)}; {source}: "
+                        f"{_pct(share)} of visitors {_phrase(dim, value)}. The survey may not "
+                        f"reach the same people as the site, or answers are off.",
+                        float(s.get(value, 0.0)),
+                        float(share),
+                    )
+                )
+            else:
+                found.append(
+                    Finding(
+                        "agreement",
+                        dim,
+                        source,
+                        f"{label}: survey and {source} agree within {_pct(threshold)} "
+                        f"(largest gap {_phrase(dim, value)}: {_pct(abs(gap))}).",
+                        float(s.get(value, 0.0)),
+                        float(share),
+                    )
+                )
+        ages = aud[(aud["dimension"] == "age_bracket") & (aud["value"] != "unknown")]
+        if ages.empty:
+            continue
+        age_share = dict(zip(ages["value"], ages["share"], strict=True))
+        young, old = age_share.get("18-24", 0.0), age_share.get("65+", 0.0)
+        marital = survey.get("marital_status")
+        if marital is not None and not marital.dropna().empty:
+            married = float((marital.dropna() == "married").mean())
+            expected = sum(MARRIED_BY_AGE.get(k, 0.4) * v for k, v in age_share.items())
+            if married - expected >= 0.25 or expected - married >= 0.25:
+                found.append(
+                    Finding(
+                        "contradiction",
+                        "marital_status",
+                        source,
+                        f"survey: {_pct(married)} married; {source}: {_pct(young)} of visitors "
+                        f"aged 18–24, an age mix where about {_pct(expected)} would be married.",
+                        married,
+                        expected,
+                    )
+                )
+        occupation = survey.get("occupation")
+        if occupation is not None and not occupation.dropna().empty:
+            occ = occupation.dropna()
+            students, retired = float((occ == "student").mean()), float((occ == "retired").mean())
+            if students - young >= 0.2:
+                found.append(
+                    Finding(
+                        "contradiction",
+                        "occupation",
+                        source,
+                        f"survey: {_pct(students)} students; {source}: only {_pct(young)} of "
+                        "visitors aged 18–24.",
+                        students,
+                        young,
+                    )
+                )
+            if retired - old >= 0.2:
+                found.append(
+                    Finding(
+                        "contradiction",
+                        "occupation",
+                        source,
+                        f"survey: {_pct(retired)} retired; {source}: only {_pct(old)} of visitors "
+                        "aged 65+.",
+                        retired,
+                        old,
+                    )
+                )
+    return found
+
+
+def _phrase(dim: str, value: str) -> str:
+    if dim == "age_bracket":
+        return f"aged {value.replace('-', '–')}"
+    if dim == "gender":
+        return value
+    return f"{dim.replace('_', ' ')} {value}"

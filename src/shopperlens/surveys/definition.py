@@ -1,0 +1,305 @@
+"""Survey definitions: questions, the question bank, YAML/JSON files and answer validation.
+
+A survey is a versioned list of questions. Each question belongs to one of the groups the
+profile method asks for (demographic, education, career, financial, psychographic,
+behaviour drivers, purchase barriers, mindset) so the answers reveal who the customers are
+and why they buy. Everything here is pure: no store, no network.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+
+from shopperlens.errors import ShopperlensError
+
+Kind = Literal["single", "multi", "scale", "number", "text"]
+GROUPS: tuple[str, ...] = (
+    "demographic",
+    "education",
+    "career",
+    "financial",
+    "psychographic",
+    "behaviour_driver",
+    "purchase_barrier",
+    "mindset",
+)
+#: the method's advice: fewer questions lose insight, more lose respondents
+MIN_QUESTIONS, MAX_QUESTIONS = 7, 20
+_ID = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+#: free text that looks like markup is refused: answers are data, never HTML
+_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!?]")
+
+
+class Question(BaseModel):
+    """One question; ``choices`` for single/multi, ``min``/``max`` for scale and number."""
+
+    id: str
+    kind: Kind
+    text: str
+    group: str = "psychographic"
+    choices: list[str] | None = None
+    min: float | None = None
+    max: float | None = None
+    max_length: int = 2000
+    required: bool = False
+    relevant_to: list[str] = Field(default_factory=list)
+
+    @field_validator("id")
+    @classmethod
+    def _id_ok(cls, v: str) -> str:
+        if not _ID.match(v):
+            raise ValueError(f"question id {v!r} must be lower-case letters, digits and _")
+        return v
+
+    @field_validator("group")
+    @classmethod
+    def _group_ok(cls, v: str) -> str:
+        if v not in GROUPS:
+            raise ValueError(f"group {v!r} is not one of {', '.join(GROUPS)}")
+        return v
+
+    @model_validator(mode="after")
+    def _shape(self) -> Question:
+        if self.kind in ("single", "multi"):
+            if not self.choices or len(set(self.choices)) != len(self.choices):
+                raise ValueError(f"{self.id}: a {self.kind} question needs distinct choices")
+        elif self.choices:
+            raise ValueError(f"{self.id}: only single/multi questions have choices")
+        if self.kind == "scale":
+            self.min = 1 if self.min is None else self.min
+            self.max = 5 if self.max is None else self.max
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"{self.id}: min is greater than max")
+        return self
+
+    def validate_answer(self, value: Any) -> str | float | list[str]:
+        """The answer in its stored form, or ``ValueError`` with a reason a person can read."""
+        if self.kind == "single":
+            if not isinstance(value, str) or value not in (self.choices or []):
+                raise ValueError(f"must be one of {', '.join(self.choices or [])}")
+            return value
+        if self.kind == "multi":
+            items = value.split(";") if isinstance(value, str) else value
+            if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+                raise ValueError("must be a list of choices")
+            items = [i.strip() for i in items if i.strip()]
+            bad = [i for i in items if i not in (self.choices or [])]
+            if bad:
+                raise ValueError(f"unknown choice {bad[0]!r}")
+            return list(dict.fromkeys(items))
+        if self.kind in ("scale", "number"):
+            if isinstance(value, bool):
+                raise ValueError("must be a number")
+            try:
+                num = float(value)
+            except (TypeError, ValueError):
+                raise ValueError("must be a number") from None
+            if num != num or num in (float("inf"), float("-inf")):
+                raise ValueError("must be a finite number")
+            if self.kind == "scale" and num != int(num):
+                raise ValueError("must be a whole number")
+            if (self.min is not None and num < self.min) or (
+                self.max is not None and num > self.max
+            ):
+                raise ValueError(f"must be between {self.min:g} and {self.max:g}")
+            return num
+        if not isinstance(value, str):
+            raise ValueError("must be text")
+        text = value.strip()
+        if len(text) > self.max_length:
+            raise ValueError(f"is longer than {self.max_length} characters")
+        if _TAG.search(text):
+            raise ValueError("must be plain text (HTML tags are not accepted)")
+        return text
+
+
+class Survey(BaseModel):
+    """A named, versioned survey."""
+
+    name: str
+    title: str
+    version: int = 1
+    intro: str = ""
+    questions: list[Question]
+
+    @field_validator("name")
+    @classmethod
+    def _name_ok(cls, v: str) -> str:
+        if not re.match(r"^[a-z0-9][a-z0-9_-]{0,62}$", v):
+            raise ValueError(f"survey name {v!r} must be lower-case letters, digits, - and _")
+        return v
+
+    @model_validator(mode="after")
+    def _unique(self) -> Survey:
+        ids = [q.id for q in self.questions]
+        if not ids:
+            raise ValueError("a survey needs at least one question")
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"question ids used twice: {', '.join(dupes)}")
+        return self
+
+    def question(self, qid: str) -> Question:
+        for q in self.questions:
+            if q.id == qid:
+                return q
+        raise KeyError(qid)
+
+    @property
+    def ids(self) -> list[str]:
+        return [q.id for q in self.questions]
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.model_dump(exclude_defaults=True), sort_keys=False)
+
+    def warnings(self, categories: list[str] | None = None) -> list[str]:
+        """Advice on length and relevance; empty when the survey looks fine."""
+        out = []
+        n = len(self.questions)
+        if n < MIN_QUESTIONS:
+            out.append(f"{n} questions: fewer than {MIN_QUESTIONS} gives too little to profile")
+        if n > MAX_QUESTIONS:
+            out.append(f"{n} questions: more than {MAX_QUESTIONS} and people stop answering")
+        missing = [
+            g
+            for g in ("demographic", "psychographic")
+            if g not in {q.group for q in self.questions}
+        ]
+        if missing:
+            out.append(f"no {' or '.join(missing)} questions: a profile needs both who and why")
+        out.extend(relevance(self, categories or []))
+        return out
+
+
+def relevance(survey: Survey, categories: list[str]) -> list[str]:
+    """Questions unrelated to what the shop sells (collect only what is relevant).
+
+    A question with ``relevant_to`` keywords is flagged when none of them appears in any of
+    the shop's product categories; questions without keywords apply to every shop.
+    """
+    if not categories:
+        return []
+    cats = " ".join(c.lower() for c in categories if isinstance(c, str))
+    return [
+        f"question {q.id!r} looks unrelated to what the shop sells "
+        f"(it is about {', '.join(q.relevant_to)})"
+        for q in survey.questions
+        if q.relevant_to and not any(k.lower() in cats for k in q.relevant_to)
+    ]
+
+
+class AnswerError(ShopperlensError):
+    """A submission that does not fit its survey; ``problems`` maps question -> reason."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))
+
+
+def validate_answers(survey: Survey, answers: Any) -> dict[str, str | float | list[str]]:
+    """Check a submission against the survey: unknown questions, types, choices, ranges.
+
+    Empty answers (None, "", []) are dropped; a missing required question is an error.
+    """
+    if not isinstance(answers, dict):
+        raise AnswerError({"answers": "must be an object of question: answer"})
+    known = {q.id: q for q in survey.questions}
+    problems: dict[str, str] = {}
+    clean: dict[str, str | float | list[str]] = {}
+    for key, value in answers.items():
+        q = known.get(key)
+        if q is None:
+            problems[str(key)[:64]] = "unknown question"
+            continue
+        if value is None or value == "" or value == []:
+            continue
+        try:
+            clean[key] = q.validate_answer(value)
+        except ValueError as exc:
+            problems[key] = str(exc)
+    for q in survey.questions:
+        if q.required and q.id not in clean and q.id not in problems:
+            problems[q.id] = "is required"
+    if problems:
+        raise AnswerError(problems)
+    if not clean:
+        raise AnswerError({"answers": "no question was answered"})
+    return clean
+
+
+# -- the bank and files ----------------------------------------------------------------------
+@cache
+def question_bank() -> dict[str, Question]:
+    """Every ready-made question by id (``surveys/data/bank.yaml``), group filled in."""
+    raw = yaml.safe_load(
+        resources.files("shopperlens.surveys").joinpath("data/bank.yaml").read_text("utf-8")
+    )
+    bank = {}
+    for group, items in raw.items():
+        for item in items:
+            q = Question(group=group, **item)
+            bank[q.id] = q
+    return bank
+
+
+def from_bank(ids: list[str]) -> list[Question]:
+    bank = question_bank()
+    unknown = [i for i in ids if i not in bank]
+    if unknown:
+        raise ShopperlensError(
+            f"not in the question bank: {', '.join(unknown)} (see `shopperlens survey bank`)"
+        )
+    return [bank[i].model_copy() for i in ids]
+
+
+def survey_from_dict(data: dict[str, Any]) -> Survey:
+    """Build a survey from a mapping; ``from_bank: [ids]`` pulls questions from the bank."""
+    data = dict(data)
+    questions = from_bank(list(data.pop("from_bank", []) or []))
+    for item in data.pop("questions", []) or []:
+        if isinstance(item, str):
+            questions.extend(from_bank([item]))
+        else:
+            questions.append(Question(**item))
+    try:
+        return Survey(questions=questions, **data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ShopperlensError(f"invalid survey definition: {first['msg']}") from None
+
+
+def load_definition(path: str | Path) -> Survey:
+    """Read a survey from a ``.yaml``/``.yml`` or ``.json`` file."""
+    p = Path(path)
+    try:
+        text = p.read_text("utf-8")
+    except OSError as exc:
+        raise ShopperlensError(f"cannot read {p}: {exc.strerror}") from None
+    try:
+        data = json.loads(text) if p.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise ShopperlensError(f"{p} is not valid {p.suffix.lstrip('.')}: {exc}") from None
+    if not isinstance(data, dict):
+        raise ShopperlensError(f"{p} must hold a mapping with name, title and questions")
+    return survey_from_dict(data)
+
+
+def builtin(name: str) -> Survey:
+    """A survey shipped with shopperlens (``demo-profile``)."""
+    res = resources.files("shopperlens.surveys").joinpath(f"data/{name}.yaml")
+    if not res.is_file():
+        raise ShopperlensError(f"no built-in survey {name!r}")
+    return survey_from_dict(yaml.safe_load(res.read_text("utf-8")))
+
+
+def demo_profile() -> Survey:
+    """The demo survey shared with the demo and persona engineers."""
+    return builtin("demo-profile")

@@ -1,0 +1,47 @@
+"""Signed per-recipient survey links.
+
+A personal link carries ``<invitation_id>.<signature>`` where the signature is an HMAC-SHA256
+of the survey name and invitation id under ``Settings.secret_key``. The server can then trust
+who answers (and link the response to the customer) without a login, and a link can be used
+once: the response table keeps the invitation id unique.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from urllib.parse import quote
+
+from shopperlens.errors import ShopperlensError
+
+
+def _key(secret_key: str | None) -> bytes:
+    if not secret_key:
+        raise ShopperlensError("set SHOPPERLENS_SECRET_KEY to sign personal survey links")
+    return secret_key.encode("utf-8")
+
+
+def sign(invitation_id: str, survey: str, secret_key: str | None) -> str:
+    """The link token for one invitation."""
+    mac = hmac.new(_key(secret_key), f"{survey}\x00{invitation_id}".encode(), hashlib.sha256)
+    sig = base64.urlsafe_b64encode(mac.digest()[:18]).decode().rstrip("=")
+    return f"{invitation_id}.{sig}"
+
+
+def verify(token: str, survey: str, secret_key: str | None) -> str | None:
+    """The invitation id if ``token`` was signed by us for ``survey``, else None."""
+    if not token or "." not in token or len(token) > 200:
+        return None
+    invitation_id = token.split(".", 1)[0]
+    try:
+        expected = sign(invitation_id, survey, secret_key)
+    except ShopperlensError:
+        return None
+    return invitation_id if hmac.compare_digest(expected, token) else None
+
+
+def survey_url(public_url: str, survey: str, token: str | None = None) -> str:
+    """Address of the survey's public page, personal when ``token`` is given."""
+    base = f"{public_url.rstrip('/')}/s/{quote(survey)}"
+    return f"{base}?t={quote(token)}" if token else base

@@ -1,0 +1,96 @@
+"""Survey-tool CSV exports: one row per respondent, one column per question.
+
+Multi-select answers are joined by ``;`` (the convention of Google Forms, Typeform and
+SurveyMonkey exports once choices are coded). Parsing is pure: it returns the clean rows and
+a list of ingest's :class:`~shopperlens.ingest.rejects.Reject` (file, line, column, value,
+reason) for everything that does not
+fit the survey definition, so the import can be refused or partly applied with a full account.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from shopperlens.errors import ShopperlensError
+from shopperlens.ingest.rejects import Reject
+from shopperlens.surveys.definition import Survey
+
+#: columns an export may carry besides the questions
+META_COLUMNS = ("respondent", "customer_id", "submitted_at")
+#: the widest text an export cell may hold (longer cells are refused, not cut)
+MAX_CELL = 10_000
+
+
+@dataclass(frozen=True)
+class ParsedRow:
+    line: int
+    respondent: str
+    customer_id: str | None
+    submitted_at: datetime | None
+    answers: dict[str, Any]
+
+
+def parse_export(
+    text: str, survey: Survey, *, file: str = "<text>"
+) -> tuple[list[ParsedRow], list[Reject]]:
+    """Validate every cell of an export against ``survey``.
+
+    A row with any bad cell is rejected as a whole (a half-imported answer set would skew the
+    analysis); unknown columns refuse the whole file because they mean the wrong survey.
+    """
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    if "respondent" not in header:
+        raise ShopperlensError(f"{file}: no 'respondent' column (found: {', '.join(header)})")
+    unknown = [h for h in header if h not in META_COLUMNS and h not in survey.ids]
+    if unknown:
+        raise ShopperlensError(
+            f"{file}: columns not in survey {survey.name!r}: {', '.join(unknown)}"
+        )
+    reader.fieldnames = header
+    rows: list[ParsedRow] = []
+    rejects: list[Reject] = []
+    seen: dict[str, int] = {}
+    for idx, raw in enumerate(reader):
+        line = idx + 2  # header is line 1
+        bad: list[Reject] = []
+        if None in raw:
+            bad.append(Reject(file, line, "", "", "more cells than header columns"))
+        respondent = (raw.get("respondent") or "").strip()
+        if not respondent:
+            bad.append(Reject(file, line, "respondent", "", "is empty"))
+        elif respondent in seen:
+            bad.append(
+                Reject(file, line, "respondent", respondent, f"repeats line {seen[respondent]}")
+            )
+        else:
+            seen[respondent] = line
+        submitted = None
+        stamp = (raw.get("submitted_at") or "").strip()
+        if stamp:
+            try:
+                submitted = datetime.fromisoformat(stamp)
+            except ValueError:
+                bad.append(Reject(file, line, "submitted_at", stamp, "is not an ISO date/time"))
+        answers: dict[str, Any] = {}
+        for q in survey.questions:
+            cell = raw.get(q.id)
+            if cell is None or not cell.strip():
+                continue
+            if len(cell) > MAX_CELL:
+                bad.append(Reject(file, line, q.id, cell[:40] + "…", "is too long"))
+                continue
+            try:
+                answers[q.id] = q.validate_answer(cell.strip())
+            except ValueError as exc:
+                bad.append(Reject(file, line, q.id, cell[:200], str(exc)))
+        if bad:
+            rejects.extend(bad)
+            continue
+        customer = (raw.get("customer_id") or "").strip() or None
+        rows.append(ParsedRow(line, respondent, customer, submitted, answers))
+    return rows, rejects

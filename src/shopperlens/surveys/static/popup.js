@@ -1,0 +1,164 @@
+/* shopperlens survey pop-up: one question at a set moment, or a welcome-bar link.
+ * Vanilla JS, no dependencies, no third-party requests. Configure with data- attributes:
+ *   data-survey="demo-profile"  data-question="what_stopped"
+ *   data-trigger="delay|exit|cart|checkout_abandon"  data-delay="10" (seconds)
+ *   data-cart-path="/cart"  data-checkout-path="/checkout"  data-complete-path="/thank"
+ *   data-mode="popup|bar"  data-text="Help us improve: 2-minute survey"  data-days="30"
+ * Every answer is shown and sent as text only (textContent, JSON): nothing is injected as HTML.
+ */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  if (!script || !script.dataset.survey) { return; }
+  var cfg = script.dataset;
+  var base = (cfg.base || script.src.replace(/\/s\/popup\.js.*$/, "")).replace(/\/$/, "");
+  var survey = cfg.survey;
+  var mode = cfg.mode || "popup";
+  var trigger = cfg.trigger || "delay";
+  var delay = parseFloat(cfg.delay || (trigger === "delay" ? "10" : "1")) * 1000;
+  var days = parseFloat(cfg.days || "30");
+  var KEY = "shopperlens:" + survey;
+  var shown = false;
+
+  function store(key, value) {
+    try { if (value === undefined) { return window.localStorage.getItem(key); }
+          window.localStorage.setItem(key, value); } catch (e) { return null; }
+    return null;
+  }
+  function forget(key) { try { window.localStorage.removeItem(key); } catch (e) { /* private mode */ } }
+  function visitorId() {
+    var v = cfg.visitorId || store("shopperlens:vid");
+    if (!v) { v = "v" + Math.random().toString(36).slice(2) + Date.now().toString(36); store("shopperlens:vid", v); }
+    return v;
+  }
+  function tired() {
+    if (store(KEY + ":done")) { return true; }            /* never the same survey twice */
+    var last = parseFloat(store("shopperlens:last") || "0");
+    return last && (Date.now() - last) < days * 86400000; /* at most one survey per N days */
+  }
+  function el(tag, css, text) {
+    var e = document.createElement(tag);
+    if (css) { e.style.cssText = css; }
+    if (text !== undefined) { e.textContent = text; }
+    return e;
+  }
+  function path(p) { return window.location.pathname.indexOf(p) === 0; }
+
+  function bar() {
+    var b = el("div", "position:fixed;top:0;left:0;right:0;z-index:2147483000;background:#1d2330;" +
+      "color:#fff;font:15px system-ui,sans-serif;padding:.6rem 1rem;text-align:center");
+    b.setAttribute("data-shopperlens", "bar");
+    var a = el("a", "color:#fff;font-weight:600", cfg.text || "Help us improve: answer a short survey");
+    a.href = base + "/s/" + encodeURIComponent(survey);
+    a.addEventListener("click", function () { store("shopperlens:last", String(Date.now())); });
+    var x = el("button", "margin-left:1rem;background:none;border:0;color:#fff;cursor:pointer", "\u00d7");
+    x.setAttribute("aria-label", "close");
+    x.addEventListener("click", function () { b.remove(); store(KEY + ":done", "closed"); });
+    b.appendChild(a); b.appendChild(x);
+    document.body.appendChild(b);
+  }
+
+  function popup(q) {
+    var box = el("div", "position:fixed;right:1.5rem;bottom:1.5rem;z-index:2147483000;max-width:22rem;" +
+      "background:#fff;color:#1d2330;border:1px solid #d0d5dd;border-radius:10px;padding:1rem;" +
+      "box-shadow:0 8px 30px rgba(0,0,0,.18);font:15px/1.4 system-ui,sans-serif");
+    box.setAttribute("data-shopperlens", "popup");
+    box.setAttribute("role", "dialog");
+    var form = el("form");
+    form.appendChild(el("p", "margin:0 0 .6rem;font-weight:600", q.text));
+    var trap = el("input", "position:absolute;left:-9999px");       /* honeypot: bots fill it */
+    trap.name = "website"; trap.tabIndex = -1; trap.autocomplete = "off";
+    form.appendChild(trap);
+    var field;
+    if (q.kind === "single" || q.kind === "multi") {
+      field = el("div");
+      q.choices.forEach(function (c) {
+        var lab = el("label", "display:block;margin:.15rem 0");
+        var i = el("input"); i.type = q.kind === "single" ? "radio" : "checkbox"; i.name = "a"; i.value = c;
+        lab.appendChild(i); lab.appendChild(document.createTextNode(" " + c.replace(/_/g, " ")));
+        field.appendChild(lab);
+      });
+    } else if (q.kind === "text") {
+      field = el("textarea", "width:100%;min-height:4rem;box-sizing:border-box");
+      field.name = "a"; field.maxLength = q.max_length || 2000;
+    } else {
+      field = el("input", "width:6rem"); field.type = "number"; field.name = "a";
+      if (q.min != null) { field.min = q.min; } if (q.max != null) { field.max = q.max; }
+    }
+    form.appendChild(field);
+    var row = el("div", "margin-top:.7rem;display:flex;gap:.5rem;justify-content:flex-end");
+    var skip = el("button", "background:none;border:0;color:#5b6475;cursor:pointer", "No thanks");
+    skip.type = "button";
+    var send = el("button", "background:#2d6cdf;color:#fff;border:0;border-radius:6px;padding:.35rem .9rem;cursor:pointer", "Send");
+    send.type = "submit";
+    row.appendChild(skip); row.appendChild(send); form.appendChild(row);
+    var msg = el("p", "margin:.5rem 0 0;color:#5b6475;font-size:.9rem");
+    form.appendChild(msg);
+    box.appendChild(form);
+    skip.addEventListener("click", function () { box.remove(); store(KEY + ":done", "skipped"); });
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var value;
+      if (q.kind === "multi") {
+        value = Array.prototype.filter.call(form.querySelectorAll("input[name=a]"), function (i) { return i.checked; })
+          .map(function (i) { return i.value; });
+      } else if (q.kind === "single") {
+        var c = form.querySelector("input[name=a]:checked"); value = c ? c.value : "";
+      } else if (q.kind === "text") { value = field.value; } else { value = field.value === "" ? "" : Number(field.value); }
+      var answers = {}; answers[q.id] = value;
+      send.disabled = true;
+      fetch(base + "/s/" + encodeURIComponent(survey) + "/responses", {
+        method: "POST", headers: {"Content-Type": "application/json"},
+        body: JSON.stringify({answers: answers, channel: "popup", visitor_id: visitorId(), website: trap.value})
+      }).then(function (r) {
+        return r.json().then(function (body) { return {ok: r.ok, body: body}; });
+      }).then(function (res) {
+        if (res.ok) {
+          store(KEY + ":done", "answered");
+          form.textContent = ""; form.appendChild(el("p", "margin:0", "Thank you! That helps us a lot."));
+          box.setAttribute("data-state", "sent");
+          setTimeout(function () { box.remove(); }, 2500);
+        } else {
+          send.disabled = false;
+          msg.textContent = typeof res.body.detail === "string" ? res.body.detail : "Please check your answer.";
+        }
+      }).catch(function () { send.disabled = false; msg.textContent = "Could not send; please try again."; });
+    });
+    document.body.appendChild(box);
+  }
+
+  function show() {
+    if (shown) { return; }
+    shown = true;
+    store("shopperlens:last", String(Date.now()));
+    if (mode === "bar") { bar(); return; }
+    fetch(base + "/s/" + encodeURIComponent(survey) + "/definition.json")
+      .then(function (r) { return r.json(); })
+      .then(function (def) {
+        var q = def.questions.filter(function (x) { return x.id === cfg.question; })[0] || def.questions[0];
+        popup(q);
+      });
+  }
+
+  function arm() {
+    if (tired()) { return; }
+    if (mode === "bar") { show(); return; }
+    var checkout = cfg.checkoutPath || "/checkout";
+    if (trigger === "delay") { setTimeout(show, delay); }
+    else if (trigger === "exit") {
+      document.addEventListener("mouseout", function (e) { if (!e.relatedTarget && e.clientY <= 0) { show(); } });
+    } else if (trigger === "cart") {
+      if (path(cfg.cartPath || "/cart")) { setTimeout(show, delay); }
+    } else if (trigger === "checkout_abandon") {
+      if (path(checkout)) {
+        store(KEY + ":checkout", String(Date.now()));
+        document.addEventListener("mouseout", function (e) { if (!e.relatedTarget && e.clientY <= 0) { show(); } });
+      } else if (path(cfg.completePath || "/thank")) { forget(KEY + ":checkout"); }
+      else if (store(KEY + ":checkout")) { forget(KEY + ":checkout"); setTimeout(show, delay); }
+    }
+  }
+
+  window.shopperlens = window.shopperlens || {};
+  window.shopperlens[survey] = {show: show};
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", arm); } else { arm(); }
+})();

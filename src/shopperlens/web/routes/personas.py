@@ -1,0 +1,84 @@
+"""Personas over HTTP: build a run, read it (JSON, Markdown, a printable card), diff, members."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse, PlainTextResponse
+from pydantic import BaseModel
+
+from shopperlens.personas.evolution import Evolution
+from shopperlens.personas.synthesis import Persona
+from shopperlens.reports.persona_cards import render_card, render_markdown
+from shopperlens.service.personas import PersonaRun, RunInfo, runs
+from shopperlens.web.deps import ShopDep
+
+router = APIRouter(prefix="/api/personas", tags=["personas"])
+
+
+class BuildRequest(BaseModel):
+    survey: str | None = None
+    k: int | None = None
+    seed: int = 0
+
+
+class Member(BaseModel):
+    respondent: str
+    persona: str
+
+
+@router.post("/build", response_model=PersonaRun)
+def build(shop: ShopDep, body: BuildRequest) -> PersonaRun:
+    """Cluster the survey's respondents into personas and store the run."""
+    return shop.personas_build(body.survey, k="auto" if body.k is None else body.k, seed=body.seed)
+
+
+@router.get("", response_model=PersonaRun)
+def latest(shop: ShopDep, run: int | None = Query(None, description="Run id (default latest).")):
+    """The personas of a run, each with its statements and their evidence."""
+    return shop.personas(run)
+
+
+@router.get("/runs", response_model=list[RunInfo])
+def list_runs(shop: ShopDep) -> list[RunInfo]:
+    return runs(store=shop.store)
+
+
+@router.get("/diff", response_model=Evolution)
+def diff(
+    shop: ShopDep,
+    run: int | None = Query(None, description="Run id (default latest)."),
+    against: int | None = Query(None, description="Earlier run (default the one before)."),
+) -> Evolution:
+    """What grew, shrank, vanished or appeared since the previous run."""
+    return shop.personas_diff(run, against)
+
+
+@router.get("/members", response_model=list[Member])
+def members(
+    shop: ShopDep,
+    run: int | None = Query(None, description="Run id (default latest)."),
+    limit: int = Query(10_000, ge=0, le=1_000_000),
+    offset: int = Query(0, ge=0),
+) -> list[dict[str, Any]]:
+    df = shop.personas_members(run)[["respondent", "persona"]]
+    return df.iloc[offset : offset + limit].to_dict(orient="records")
+
+
+@router.get("/markdown", response_class=PlainTextResponse)
+def markdown(shop: ShopDep, run: int | None = Query(None)) -> str:
+    return render_markdown(shop.personas(run))
+
+
+@router.get("/{name}", response_model=Persona)
+def one(shop: ShopDep, name: str, run: int | None = Query(None)) -> Persona:
+    """One persona by name, first name or number."""
+    return shop.personas(run).persona(name)
+
+
+@router.get("/{name}/card", response_class=HTMLResponse)
+def card(shop: ShopDep, name: str, run: int | None = Query(None)) -> str:
+    """The printable HTML card of one persona."""
+    result = shop.personas(run)
+    return render_card(result, result.persona(name))

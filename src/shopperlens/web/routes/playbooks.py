@@ -1,0 +1,80 @@
+"""Playbooks over HTTP: the playbook, analyses, recommendations and audience files."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import PlainTextResponse
+
+from shopperlens.service import playbooks as svc
+from shopperlens.web.deps import ShopDep
+
+router = APIRouter(prefix="/api/playbooks", tags=["playbooks"])
+
+
+def _records(df: Any) -> list[dict[str, Any]]:
+    df = df.copy()
+    for col in ("antecedents", "consequents"):
+        if col in df:
+            df[col] = df[col].map(sorted)
+    return df.astype(object).where(df.notna(), None).to_dict(orient="records")
+
+
+@router.get("", response_model=svc.Playbook)
+def playbook(shop: ShopDep, type: str | None = None) -> svc.Playbook:  # noqa: A002
+    """Every action per type with evidence, revenue at stake and audience."""
+    return shop.playbook(type=type)
+
+
+@router.get("/playbook.md", response_class=PlainTextResponse)
+def playbook_markdown(shop: ShopDep, type: str | None = None) -> str:  # noqa: A002
+    return shop.playbook(type=type).markdown()
+
+
+@router.get("/rules")
+def rules(shop: ShopDep, min_confidence: float = 0.1, limit: int = 100) -> list[dict[str, Any]]:
+    return _records(shop.rules(min_confidence=min_confidence).head(limit))
+
+
+@router.get("/together")
+def together(shop: ShopDep, product_id: str | None = None, top: int = 4) -> list[dict[str, Any]]:
+    """Frequently bought together (pairs counted in SQL), optionally for one product."""
+    return _records(shop.frequently_bought_together(product_id=product_id, top=top))
+
+
+@router.get("/related")
+def related(shop: ShopDep, top: int = 4) -> list[dict[str, Any]]:
+    return _records(shop.related_products(top=top))
+
+
+@router.get("/upsell")
+def upsell(shop: ShopDep, customer_id: str | None = None, top: int = 3) -> list[dict[str, Any]]:
+    return _records(shop.upsell_picks(customer_id=customer_id, top=top))
+
+
+@router.get("/threshold")
+def threshold(shop: ShopDep) -> dict[str, Any] | None:
+    t = shop.shipping_threshold()
+    if t is None:
+        return None
+    return {k: v for k, v in t.__dict__.items() if k != "candidates"} | {
+        "candidates": _records(t.candidates)
+    }
+
+
+@router.get("/funnel")
+def funnel(shop: ShopDep, by: Literal["type", "source", "none"] = "type") -> list[dict[str, Any]]:
+    return _records(shop.funnels(by=None if by == "none" else by))
+
+
+@router.get("/audience", response_class=PlainTextResponse)
+def audience(
+    shop: ShopDep,
+    to: Literal["csv", "meta", "google", "mailchimp", "klaviyo"] = "csv",
+    type: str | None = None,  # noqa: A002
+    segment: str | None = Query(None, description="pandas query over the customer columns"),
+) -> str:
+    """The audience file as CSV text (marketing destinations: consenting customers only)."""
+    _, rows = svc.export_audience(store=shop.store, destination=to, type=type, segment=segment)
+    return rows.to_csv(index=False)

@@ -1,0 +1,239 @@
+"""The public survey endpoints: the only routes served without the API token.
+
+Visitors, prospects and invited customers answer here, so everything is distrusted: bodies
+are size-limited while they stream in, each IP has a rate limit, a honeypot field catches
+form-filling bots, cross-origin calls are accepted only from ``Settings.allowed_origins``,
+every answer is validated against the survey definition, and a signed link answers once.
+Free text is stored as text and only ever rendered through autoescaping templates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections import deque
+from importlib import resources
+from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from shopperlens.errors import ShopperlensError
+from shopperlens.service import surveys as svc
+from shopperlens.surveys.definition import AnswerError
+
+PUBLIC = True
+router = APIRouter(prefix="/s", tags=["survey (public)"])
+
+_env = Environment(
+    loader=PackageLoader("shopperlens.web", "templates"), autoescape=select_autoescape(["html"])
+)
+_JS = resources.files("shopperlens.surveys").joinpath("static/popup.js").read_text("utf-8")
+
+
+class _RateLimit:
+    """A sliding one-minute window of submissions per client address."""
+
+    def __init__(self) -> None:
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, ip: str, per_minute: int) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            hits = self._hits.setdefault(ip, deque())
+            while hits and now - hits[0] > 60:
+                hits.popleft()
+            if len(hits) >= per_minute:
+                return False
+            hits.append(now)
+            if len(self._hits) > 100_000:  # forget idle addresses rather than grow forever
+                self._hits = {k: v for k, v in self._hits.items() if v and now - v[-1] < 60}
+            return True
+
+
+def _state(request: Request) -> tuple[svc.ResponseWriter, _RateLimit]:
+    """The app's writer thread and rate limiter, created on first use."""
+    app = request.app
+    writer = getattr(app.state, "survey_writer", None)
+    if writer is None:
+        with _INIT:
+            writer = getattr(app.state, "survey_writer", None)
+            if writer is None:
+                app.state.survey_limit = _RateLimit()
+                writer = app.state.survey_writer = svc.ResponseWriter(app.state.shop.store)
+    return writer, app.state.survey_limit
+
+
+_INIT = threading.Lock()
+
+
+def _cors(request: Request) -> dict[str, str]:
+    """CORS headers when the caller's origin is the shop's (configured) or our own."""
+    origin = request.headers.get("origin")
+    if origin and _origin_ok(request, origin):
+        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+    return {}
+
+
+def _origin_ok(request: Request, origin: str) -> bool:
+    own = f"{request.url.scheme}://{request.url.netloc}"
+    allowed = {o.rstrip("/") for o in request.app.state.settings.allowed_origins}
+    return origin.rstrip("/") in allowed or origin == own
+
+
+def _error(request: Request, status: int, detail: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"detail": detail, **extra}, status_code=status, headers=_cors(request))
+
+
+@router.get("/popup.js", include_in_schema=False)
+def popup_js() -> Response:
+    """The embeddable pop-up / welcome-bar script (configured by its data- attributes)."""
+    return Response(
+        _JS,
+        media_type="application/javascript",
+        headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+@router.get("/{name}/definition.json")
+def definition(name: str, request: Request) -> JSONResponse:
+    """The questions of a survey, for the pop-up and for other front ends."""
+    try:
+        survey = svc.get_survey(store=request.app.state.shop.store, name=name)
+    except ShopperlensError:
+        return _error(request, 404, "no such survey")
+    body = survey.model_dump(exclude={"questions": {"__all__": {"relevant_to", "group"}}})
+    return JSONResponse(body, headers=_cors(request))
+
+
+@router.options("/{name}/{rest:path}", include_in_schema=False)
+def preflight(name: str, rest: str, request: Request) -> Response:
+    origin = request.headers.get("origin", "")
+    if not _origin_ok(request, origin):
+        return Response(status_code=403)
+    return Response(
+        status_code=204,
+        headers={
+            **_cors(request),
+            "Access-Control-Allow-Methods": "GET, POST",
+            "Access-Control-Allow-Headers": "Content-Type",
+            "Access-Control-Max-Age": "600",
+        },
+    )
+
+
+@router.get("/{name}", response_class=HTMLResponse)
+def form_page(name: str, request: Request, t: str | None = None) -> HTMLResponse:
+    """The public survey page: prospects' link, the welcome bar's target, e-mail links."""
+    try:
+        survey = svc.get_survey(store=request.app.state.shop.store, name=name)
+    except ShopperlensError:
+        return HTMLResponse("<h1>Survey not found</h1>", status_code=404)
+    return HTMLResponse(_page(survey, token=t, action=f"/s/{name}/responses"))
+
+
+def _page(survey: Any, **ctx: Any) -> str:
+    return _env.get_template("survey_form.html").render(survey=survey, **ctx)
+
+
+@router.post("/{name}/responses", status_code=201)
+async def submit(name: str, request: Request) -> Response:
+    """Store one answer set: JSON ``{"answers": {...}, "token"?, "visitor_id"?, "channel"?}``
+    or an HTML form post (then the browser is redirected to a thank-you page)."""
+    settings = request.app.state.settings
+    writer, limit = _state(request)
+    origin = request.headers.get("origin")
+    if origin and not _origin_ok(request, origin):
+        return _error(request, 403, "this origin may not submit survey answers")
+    ip = request.client.host if request.client else "?"
+    if not limit.allow(ip, settings.survey_rate_limit):
+        return _error(request, 429, "too many submissions from this address; try again later")
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > settings.survey_max_body:
+        return _error(request, 413, f"submission larger than {settings.survey_max_body} bytes")
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw.extend(chunk)
+        if len(raw) > settings.survey_max_body:
+            return _error(request, 413, f"submission larger than {settings.survey_max_body} bytes")
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    is_form = ctype == "application/x-www-form-urlencoded"
+    try:
+        payload = _form_payload(bytes(raw)) if is_form else _json_payload(bytes(raw), ctype)
+    except ValueError as exc:
+        return _error(request, 415 if "content type" in str(exc) else 400, str(exc))
+    if payload.get("website"):
+        return _error(request, 400, "submission refused")
+    store = request.app.state.shop.store
+    try:
+        sub = svc.prepare_submission(
+            store=store,
+            survey=name,
+            answers=payload.get("answers"),
+            token=payload.get("token") or None,
+            visitor_id=_str(payload.get("visitor_id")),
+            channel=_str(payload.get("channel")) or "link",
+            secret_key=settings.secret_key,
+        )
+    except AnswerError as exc:
+        if is_form:
+            survey = svc.get_survey(store=store, name=name)
+            html = _page(
+                survey, token=payload.get("token"), action=request.url.path, problems=exc.problems
+            )
+            return HTMLResponse(html, status_code=422)
+        return _error(request, 422, "answers do not fit the survey", problems=exc.problems)
+    except ShopperlensError as exc:
+        status = 404 if str(exc).startswith("no survey") else 400
+        return _error(request, status, str(exc))
+    try:
+        response_id = await asyncio.wrap_future(writer.submit(sub))
+    except svc.ReplayedLinkError as exc:
+        return _error(request, 409, str(exc))
+    if is_form:
+        return RedirectResponse(f"/s/{name}/thanks", status_code=303)
+    return JSONResponse({"response_id": response_id}, status_code=201, headers=_cors(request))
+
+
+@router.get("/{name}/thanks", response_class=HTMLResponse, include_in_schema=False)
+def thanks(name: str, request: Request) -> HTMLResponse:
+    try:
+        survey = svc.get_survey(store=request.app.state.shop.store, name=name)
+    except ShopperlensError:
+        return HTMLResponse("<h1>Thank you!</h1>")
+    return HTMLResponse(_page(survey, done=True))
+
+
+def _str(v: Any) -> str | None:
+    return v if isinstance(v, str) and v else None
+
+
+def _json_payload(raw: bytes, ctype: str) -> dict[str, Any]:
+    if ctype not in ("application/json", "text/plain", ""):
+        raise ValueError(f"unsupported content type {ctype!r}: send JSON or a form")
+    try:
+        data = json.loads(raw or b"null")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ValueError("the body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ValueError('send an object: {"answers": {"question": "answer"}}')
+    return data
+
+
+def _form_payload(raw: bytes) -> dict[str, Any]:
+    """An HTML form post: repeated fields (checkboxes) become lists."""
+    fields = parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=200)
+    meta = {
+        k: fields.pop(k)[0] for k in ("token", "channel", "website", "visitor_id") if k in fields
+    }
+    answers: dict[str, Any] = {}
+    for key, values in fields.items():
+        vals = [v for v in values if v.strip()]
+        if vals:
+            answers[key] = vals if len(vals) > 1 else vals[0]
+    return {**meta, "answers": answers}

@@ -1,0 +1,131 @@
+"""The private survey API (token required): definitions, sending, results, interviews,
+analytics cross-checks. Respondents use the public routes in ``survey_public``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel
+
+from shopperlens.service import audience as au_svc
+from shopperlens.service import interviews as iv_svc
+from shopperlens.service import survey_delivery as dl_svc
+from shopperlens.service import survey_results as sr_svc
+from shopperlens.service import surveys as sv_svc
+from shopperlens.web.deps import ShopDep
+
+router = APIRouter(prefix="/api", tags=["surveys"])
+
+
+class SurveyCreate(BaseModel):
+    """A definition: ``{"name", "title", "questions": [...]}`` and/or ``"from_bank": [ids]``."""
+
+    definition: dict[str, Any]
+
+
+class SendRequest(BaseModel):
+    audience: dl_svc.Audience = dl_svc.Audience()
+    quota: int | None = None
+    response_quota: int | None = None
+    shop_name: str = "our shop"
+    dry_run: bool = False
+
+
+class InviteRequest(BaseModel):
+    customer_ids: list[str]
+    booking_url: str | None = None
+    reward: str | None = None
+    shop_name: str = "our shop"
+
+
+@router.get("/surveys", response_model=list[sv_svc.SurveyInfo])
+def list_surveys(shop: ShopDep) -> list[sv_svc.SurveyInfo]:
+    return shop.survey_list()
+
+
+@router.post("/surveys", response_model=sv_svc.SurveyInfo, status_code=201)
+def create_survey(body: SurveyCreate, shop: ShopDep) -> sv_svc.SurveyInfo:
+    from shopperlens.surveys.definition import survey_from_dict
+
+    return shop.survey_create(survey_from_dict(body.definition))
+
+
+@router.get("/surveys/{name}")
+def get_survey(name: str, shop: ShopDep) -> dict[str, Any]:
+    return sv_svc.get_survey(store=shop.store, name=name).model_dump()
+
+
+@router.get("/surveys/{name}/results", response_model=sr_svc.SurveyResults)
+def results(name: str, shop: ShopDep) -> sr_svc.SurveyResults:
+    return shop.survey_results(name)
+
+
+@router.get("/surveys/{name}/responses")
+def responses(name: str, shop: ShopDep) -> list[dict[str, Any]]:
+    frame = shop.survey_responses(name)
+    frame["submitted_at"] = frame["submitted_at"].astype(str)
+    return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+
+
+@router.post("/surveys/{name}/send", response_model=dl_svc.SendReport)
+def send(name: str, body: SendRequest, shop: ShopDep) -> dl_svc.SendReport:
+    return shop.survey_send(
+        name,
+        audience=body.audience,
+        quota=body.quota,
+        response_quota=body.response_quota,
+        shop_name=body.shop_name,
+        dry_run=body.dry_run,
+    )
+
+
+@router.post("/surveys/{name}/remind", response_model=dl_svc.SendReport)
+def remind(
+    name: str, shop: ShopDep, max_reminders: int = 1, gap_days: float = 7
+) -> dl_svc.SendReport:
+    return shop.survey_remind(name, max_reminders=max_reminders, min_gap_days=gap_days)
+
+
+@router.get("/surveys/{name}/popup-snippet", response_class=PlainTextResponse)
+def popup_snippet(
+    name: str,
+    shop: ShopDep,
+    question: str | None = None,
+    trigger: str = "delay",
+    delay: float | None = None,
+    mode: str = "popup",
+) -> str:
+    return shop.survey_popup_snippet(
+        name, question=question, trigger=trigger, delay=delay, mode=mode
+    )
+
+
+@router.get("/interviews/recruit")
+def recruit(shop: ShopDep, n: int = 10) -> list[dict[str, Any]]:
+    return shop.interviews_recruit(n).to_dict(orient="records")
+
+
+@router.post("/interviews/invite", response_model=dl_svc.SendReport)
+def invite(body: InviteRequest, shop: ShopDep) -> dl_svc.SendReport:
+    return shop.interviews_invite(
+        body.customer_ids, booking_url=body.booking_url, reward=body.reward,
+        shop_name=body.shop_name,
+    )
+
+
+@router.get("/interviews/themes")
+def themes(shop: ShopDep) -> list[dict[str, Any]]:
+    return iv_svc.interview_themes(store=shop.store).to_dict(orient="records")
+
+
+@router.get("/analytics/audience")
+def audience(shop: ShopDep) -> list[dict[str, Any]]:
+    frame = au_svc.audience(store=shop.store)
+    return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+
+
+@router.get("/analytics/check", response_model=list[au_svc.CheckFinding])
+def check(shop: ShopDep, survey: str = "demo-profile") -> list[au_svc.CheckFinding]:
+    return shop.analytics_check(survey)

@@ -1,0 +1,108 @@
+"""Customer types over HTTP: the typed subjects, one subject's explanation, movements."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from shopperlens.service import types as svc
+from shopperlens.web.deps import ShopDep
+
+router = APIRouter(prefix="/api/types", tags=["types"])
+
+
+class TypesPage(BaseModel):
+    """One page of a types run: ``rows`` hold the CLI's columns."""
+
+    as_of: Any
+    run_id: int | None
+    total: int
+    counts: dict[str, int]
+    rows: list[dict[str, Any]]
+
+
+def _records(df: Any) -> list[dict[str, Any]]:
+    return df.astype(object).where(df.notna(), None).to_dict(orient="records")
+
+
+def _page(df: Any, type_: str | None, limit: int, offset: int) -> TypesPage:
+    counts = {str(k): int(v) for k, v in df["type"].value_counts().items()}
+    if type_:
+        df = df[df["type"] == type_]
+    return TypesPage(
+        as_of=df.attrs.get("as_of"),
+        run_id=df.attrs.get("run_id"),
+        total=len(df),
+        counts=counts,
+        rows=_records(df.iloc[offset : offset + limit]),
+    )
+
+
+@router.get("", response_model=TypesPage)
+def types(
+    shop: ShopDep,
+    as_of: str | None = Query(None, description="Data before this date (YYYY-MM-DD)."),
+    type: str | None = Query(None, description="Only this type."),  # noqa: A002
+    limit: int = Query(100, ge=0, le=10_000),
+    offset: int = Query(0, ge=0),
+) -> TypesPage:
+    """The latest stored run, or the run as of ``as_of`` (computed and stored when missing)."""
+    if as_of is None:
+        df = shop.latest_types()
+    else:
+        run = svc.run_at(store=shop.store, as_of=as_of, config=shop.settings.types_config)
+        df = run[list(svc.RESULT_COLUMNS)]
+        df.attrs.update(run.attrs)
+    return _page(df, type, limit, offset)
+
+
+@router.post("/runs", response_model=TypesPage)
+def new_run(
+    shop: ShopDep,
+    as_of: str | None = Query(None, description="Data before this date (YYYY-MM-DD)."),
+    limit: int = Query(0, ge=0, le=10_000),
+) -> TypesPage:
+    """Classify now (as of ``as_of``) and store the run."""
+    return _page(shop.types(as_of), None, limit, 0)
+
+
+@router.get("/moves", response_model=svc.Movements)
+def moves(
+    shop: ShopDep,
+    date_from: str = Query(..., alias="from", description="Earlier date (YYYY-MM-DD)."),
+    date_to: str = Query(..., alias="to", description="Later date (YYYY-MM-DD)."),
+) -> svc.Movements:
+    """Transition matrix between the types as of two dates."""
+    return shop.type_moves(date_from, date_to)
+
+
+@router.get("/sessions")
+def sessions(
+    shop: ShopDep, limit: int = Query(100, ge=0, le=100_000), offset: int = Query(0, ge=0)
+) -> dict[str, Any]:
+    """Imported session aggregates typed need-based, looker or impulse-like, with a summary."""
+    typed = shop.session_types()
+    summary = svc.session_summary(store=shop.store, config=shop.settings.types_config)
+    return {
+        "total": len(typed),
+        "summary": _records(summary),
+        "rows": _records(typed.iloc[offset : offset + limit]),
+    }
+
+
+@router.get("/{id}/explain", response_model=svc.TypeExplanation)
+def explain(
+    shop: ShopDep,
+    id: str,  # noqa: A002
+    as_of: str | None = Query(None, description="Data before this date (YYYY-MM-DD)."),
+) -> svc.TypeExplanation:
+    """Why a customer or visitor has its type: scores, evidence, signals and history."""
+    return shop.explain_type(id, as_of)
+
+
+@router.get("/{id}/history")
+def history(shop: ShopDep, id: str) -> list[dict[str, Any]]:  # noqa: A002
+    """The subject's type in every stored run, oldest first."""
+    return _records(shop.type_history(id))

@@ -1,0 +1,165 @@
+"""Bad input: every case of the issue gives one clear message, no traceback, an unchanged DB
+(through the CLI and the Python API); ``--on-error skip`` lands good rows and writes rejects."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from _ingest_data import CUSTOMERS, EVENTS, ORDERS, SHOPIFY, counts, write
+
+import shopperlens
+from shopperlens.errors import ShopperlensError
+
+BAD_DATE = ORDERS.replace("2024-02-01 08:00:00", "2024-02-31 08:00:00")
+NEGATIVE = ORDERS.replace("o3,c9,2024-02-03 18:00:00,p3,Towel,textile,3", "o3,c9,2024-02-03 18:00:00,p3,Towel,textile,-3")
+UNKNOWN_EVENT = EVENTS.replace("view_item", "looked_at_thing")
+DUP_KEY = ORDERS + "o2,c3,2024-02-01 08:00:00,p1,Mug,kitchen,1,9.50,\n"
+DUP_EVENT = EVENTS + "e5,v2,,2024-01-05 10:25:00,page_view,/other,,,,,,desktop\n"
+MISSING_COL = ORDERS.replace("quantity,", "qty,")
+
+# name -> (kind, file name, content, encoding, words the one-line message must contain)
+CASES = {
+    "wrong kind (customers file as orders)": (
+        "orders",
+        "c.csv",
+        CUSTOMERS,
+        "utf-8",
+        ["missing required orders column", "import customers"],
+    ),
+    "missing required column": ("orders", "o.csv", MISSING_COL, "utf-8", ["quantity", "--map"]),
+    "bad date": ("orders", "o.csv", BAD_DATE, "utf-8", ["o.csv:4", "ordered_at", "not a date"]),
+    "negative quantity": ("orders", "o.csv", NEGATIVE, "utf-8", ["o.csv:5", "negative quantity"]),
+    "unknown event name": ("events", "e.csv", UNKNOWN_EVENT, "utf-8", ["unknown event name"]),
+    "duplicate key, other content": (
+        "orders",
+        "o.csv",
+        DUP_KEY,
+        "utf-8",
+        ["lines of one order disagree"],
+    ),
+    "duplicate event id, other content": (
+        "events",
+        "e.csv",
+        DUP_EVENT,
+        "utf-8",
+        ["duplicate key with different content"],
+    ),
+    "empty file": ("orders", "o.csv", "", "utf-8", ["empty"]),
+    "header only": ("orders", "o.csv", ORDERS.splitlines()[0] + "\n", "utf-8", ["no rows"]),
+    "wrong encoding": (
+        "customers",
+        "c.csv",
+        CUSTOMERS.replace("Utrecht", "Utréçht"),
+        "latin-1",
+        ["not UTF-8"],
+    ),
+}
+
+
+def _seed(db) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """A store that already holds something, so 'unchanged' means something."""
+    with shopperlens.open(db) as shop:
+        shop.import_orders(write(db.parent, "seed.csv", ORDERS.replace("\no", "\nx")))
+        return {**counts(shop), "ledger": len(shop.imports())}
+
+
+def _state(db) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    with shopperlens.open(db) as shop:
+        return {**counts(shop), "ledger": len(shop.imports())}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_cli_bad_input_one_message_db_unchanged(cli, db_path, tmp_path, case):
+    kind, name, text, enc, words = CASES[case]
+    before = _seed(db_path)
+    path = write(tmp_path, name, text, encoding=enc)
+    res = cli("import", kind, str(path))
+    assert res.exit_code == 1, res.output
+    assert "Traceback" not in res.output
+    assert res.output.lower().startswith("error:")
+    for w in words:
+        assert w.lower() in res.output.lower(), res.output
+    assert _state(db_path) == before
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_python_bad_input_raises_and_leaves_store(shop, tmp_path, case):
+    kind, name, text, enc, words = CASES[case]
+    shop.import_customers(write(tmp_path, "seed.csv", CUSTOMERS))
+    before = counts(shop)
+    with pytest.raises(ShopperlensError) as info:
+        shop.import_files(kind, write(tmp_path, name, text, encoding=enc))
+    for w in words:
+        assert w.lower() in str(info.value).lower()
+    assert counts(shop) == before
+
+
+def test_shopify_file_as_customers_is_refused(shop):
+    with pytest.raises(ShopperlensError, match="Shopify orders export.*import orders"):
+        shop.import_customers(SHOPIFY)
+
+
+def test_missing_file_and_unknown_extension(shop, tmp_path):
+    with pytest.raises(ShopperlensError, match="no such file"):
+        shop.import_orders(tmp_path / "nope.csv")
+    with pytest.raises(ShopperlensError, match="unknown file type"):
+        shop.import_orders(write(tmp_path, "orders.xlsx", ORDERS))
+
+
+def test_abort_lists_first_rejects_and_count_and_writes_nothing(tmp_path):
+    db = tmp_path / "shop.duckdb"
+    bad = BAD_DATE.replace("c9,2024-02-03", "c9,yesterday")
+    with shopperlens.open(db) as shop:
+        with pytest.raises(ShopperlensError) as info:
+            shop.import_orders(write(tmp_path, "o.csv", bad))
+        assert counts(shop, "orders", "order_lines", "imports") == dict.fromkeys(
+            ("orders", "order_lines", "imports"), 0
+        )
+    msg = str(info.value)
+    assert msg.startswith("2 row(s) rejected, nothing imported")
+    assert "o.csv:4 ordered_at='2024-02-31 08:00:00': not a date/time" in msg
+    assert "o.csv:5 ordered_at='yesterday 18:00:00': not a date/time" in msg
+    assert (tmp_path / "shop.rejects.csv").exists()
+
+
+def test_skip_lands_good_rows_and_writes_rejects_beside_db(tmp_path):
+    db = tmp_path / "shop.duckdb"
+    both = NEGATIVE.replace("2024-02-01 08:00:00", "01/02/2024 noon")
+    with shopperlens.open(db) as shop:
+        res = shop.import_orders(write(tmp_path, "o.csv", both), on_error="skip")
+        assert (res.rows_read, res.rows_accepted, res.rows_rejected) == (4, 2, 2)
+        assert shop.store.count("order_lines") == 2
+        assert shop.imports()[0].rows_rejected == 2
+    assert res.rejects_file == str(tmp_path / "shop.rejects.csv")
+    with open(res.rejects_file, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["line"], r["column"], r["value"], r["reason"]) for r in rows] == [
+        ("4", "ordered_at", "01/02/2024 noon", "not a date/time"),
+        ("5", "quantity", "-3", "negative quantity"),
+    ]
+    assert rows[0]["file"].endswith("o.csv")
+
+
+def test_cli_skip_reports_rejects(cli, db_path, tmp_path):
+    res = cli("import", "events", str(write(tmp_path, "e.csv", UNKNOWN_EVENT)), "--on-error", "skip")
+    assert res.exit_code == 0, res.output
+    assert "1 row(s) rejected" in res.output
+    assert (db_path.parent / "shop.rejects.csv").exists()
+
+
+def test_key_already_imported_with_other_content_is_rejected(shop, tmp_path):
+    shop.import_events(write(tmp_path, "e1.csv", EVENTS))
+    changed = EVENTS.replace("e5,v2,,2024-01-05 10:20:00,page_view,/blog", "e5,v2,,2024-01-05 10:20:00,page_view,/shop")
+    with pytest.raises(ShopperlensError, match="e5.*already imported with different content"):
+        shop.import_events(write(tmp_path, "e2.csv", changed))
+
+
+def test_bad_mapping_is_one_message(shop, tmp_path):
+    path = write(tmp_path, "o.csv", ORDERS)
+    with pytest.raises(ShopperlensError, match="not orders columns"):
+        shop.import_orders(path, mapping={"order_id": "order_number"})
+    bad = tmp_path / "m.yaml"
+    bad.write_text("- just\n- a list\n")
+    with pytest.raises(ShopperlensError, match="must map column names"):
+        shop.import_orders(path, mapping=bad)

@@ -1,0 +1,72 @@
+"""The playbook through every face: Python, CLI, HTTP and the report pages."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+import shopperlens
+from shopperlens.reports.site import write_report
+from test_playbooks_shop import TYPES, shop_store  # noqa: F401  (fixture)
+
+
+def test_python_face(shop_store) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+    shop = shopperlens.Shop(shop_store)
+    assert len(shop.playbook(types=TYPES).actions) == 16
+    rules = shop.rules(min_support=3 / 7)
+    assert {"antecedents", "consequents", "lift", "conviction"} <= set(rules.columns)
+    rows = shop.audience(type="loyal", to="meta", types=TYPES)
+    assert list(rows.columns) == ["email"] and len(rows) == 1
+
+
+def test_cli_playbook_and_audience(cli, db_path, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from shopperlens.store import connect
+    from test_playbooks_shop import ORDERS, PRICES, _insert
+
+    with connect(db_path) as store:
+        _insert(store, "customers", [{"customer_id": "c1", "email": "A@b.com",
+                                      "accepts_marketing": True}])  # fmt: skip
+        _insert(store, "orders", [
+            {"order_id": o, "customer_id": "c1", "ordered_at": pd.Timestamp(d)}
+            for o, _, d, _ in ORDERS
+        ])  # fmt: skip
+        _insert(store, "order_lines", [
+            {"order_id": o, "line_no": i, "product_id": p, "quantity": 1, "unit_price": PRICES[p]}
+            for o, _, _, items in ORDERS for i, p in enumerate(items)
+        ])  # fmt: skip
+    res = cli("playbook", "--format", "json")
+    assert res.exit_code == 0, res.output
+    assert {a["type"] for a in json.loads(res.output)["actions"]} >= {"need_based", "loyal"}
+    res = cli("playbook", "--type", "impulse", "--format", "md")
+    assert res.exit_code == 0 and "Impulse buyers" in res.output
+    res = cli("playbook", "--type", "nobody")
+    assert res.exit_code == 1 and "unknown type" in res.output
+    out = tmp_path / "aud.csv"
+    res = cli("audience", "export", "--segment", "orders >= 1", "--to", "google", "--out", str(out))
+    assert res.exit_code == 0, res.output
+    assert "a@b.com" not in res.output and out.read_text().startswith("Email\n")
+    assert cli("rules", "--min-support", "0.4").exit_code == 0
+    assert cli("threshold", "--json").exit_code == 0
+    assert cli("audience", "export", "--help").exit_code == 0
+
+
+def test_http_face(client) -> None:  # type: ignore[no-untyped-def]
+    r = client.get("/api/playbooks")
+    assert r.status_code == 200 and "actions" in r.json()
+    assert client.get("/api/playbooks", params={"type": "bogus"}).status_code == 400
+    assert client.get("/api/playbooks/together").json() == []
+    r = client.get("/api/playbooks/audience", params={"to": "meta", "type": "loyal"})
+    assert r.status_code == 200 and r.text.startswith("email")
+
+
+def test_report_has_a_page_per_type(shop_store, tmp_path, monkeypatch) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+    from shopperlens.service import playbooks as svc
+
+    monkeypatch.setattr(svc, "resolve_types", lambda *, store, types=None: TYPES)
+    write_report(shop_store, tmp_path)
+    for slug in ("need-based", "looker", "new", "loyal", "impulse"):
+        html = (tmp_path / f"playbook-{slug}.html").read_text()
+        assert "at stake" in html
+    assert "Free-shipping threshold" in (tmp_path / "playbook-need-based.html").read_text()
+    assert "Candidate macros" in (tmp_path / "playbook-impulse.html").read_text()

@@ -1,0 +1,174 @@
+"""Survey definitions and analysis, tested against planted truth."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from shopperlens.errors import ShopperlensError
+from shopperlens.service import survey_results, surveys
+from shopperlens.surveys import analysis
+from shopperlens.surveys.definition import (
+    AnswerError,
+    demo_profile,
+    from_bank,
+    load_definition,
+    question_bank,
+    survey_from_dict,
+    validate_answers,
+)
+
+DEMO_COLUMNS = [
+    "age_bracket",
+    "gender",
+    "marital_status",
+    "children",
+    "education",
+    "occupation",
+    "income",
+    "values",
+    "hobbies",
+    "channels",
+    "spending_habit",
+    "barrier",
+    "motivation",
+    "novelty",
+    "price_sensitivity",
+    "why_buy",
+    "what_stopped",
+]
+
+
+def test_demo_profile_has_the_shared_columns_and_every_group():
+    s = demo_profile()
+    assert s.ids == DEMO_COLUMNS
+    assert s.question("values").kind == "multi" and s.question("novelty").kind == "scale"
+    assert {q.group for q in s.questions} == {
+        "demographic",
+        "education",
+        "career",
+        "financial",
+        "psychographic",
+        "behaviour_driver",
+        "purchase_barrier",
+        "mindset",
+    }
+    assert s.warnings(["shoes", "bags"]) == []
+
+
+def test_length_and_relevance_warnings(tmp_path):
+    short = survey_from_dict({"name": "tiny", "title": "t", "from_bank": ["age_bracket", "values"]})
+    assert any("fewer than 7" in w for w in short.warnings())
+    long = survey_from_dict({"name": "long", "title": "t", "from_bank": list(question_bank())})
+    assert any("more than 20" in w for w in long.warnings())
+    dog = survey_from_dict(
+        {"name": "dog", "title": "t", "from_bank": ["age_bracket", "pet_food_brand"]}
+    )
+    flagged = dog.warnings(["boxing gloves", "sportswear"])
+    assert any("pet_food_brand" in w and "unrelated" in w for w in flagged)
+    assert not any("pet_food_brand" in w for w in dog.warnings(["dog food", "cat toys"]))
+    # YAML and JSON files give the same survey
+    (tmp_path / "s.yaml").write_text(dog.to_yaml())
+    (tmp_path / "s.json").write_text(dog.model_dump_json())
+    assert load_definition(tmp_path / "s.yaml") == load_definition(tmp_path / "s.json") == dog
+    with pytest.raises(ShopperlensError, match="question bank"):
+        from_bank(["no_such_question"])
+
+
+def test_answer_validation_reasons():
+    s = demo_profile()
+    ok = validate_answers(s, {"values": "price;quality", "novelty": "4", "income": 1e5})
+    assert ok == {"values": ["price", "quality"], "novelty": 4.0, "income": 100000.0}
+    with pytest.raises(AnswerError) as err:
+        validate_answers(
+            s, {"novelty": 7, "gender": "robot", "x": 1, "why_buy": "<b>hi</b>", "income": True}
+        )
+    assert set(err.value.problems) == {"novelty", "gender", "x", "why_buy", "income"}
+    assert err.value.problems["x"] == "unknown question"
+
+
+def test_versions_bump_only_when_the_definition_changes(store):
+    s = demo_profile()
+    assert surveys.save_survey(store=store, survey=s).version == 1
+    assert surveys.save_survey(store=store, survey=s).version == 1
+    changed = s.model_copy(update={"title": "New title"})
+    assert surveys.save_survey(store=store, survey=changed).version == 2
+    assert surveys.get_survey(store=store, name="demo-profile", version=1).title == s.title
+
+
+def test_nmf_themes_recover_planted_topics():
+    rng = np.random.default_rng(3)
+    topics = {
+        "shipping": [
+            "shipping cost too high",
+            "delivery took too long",
+            "shipping fee at checkout",
+            "slow delivery and shipping costs",
+        ],
+        "eco": [
+            "love the sustainable packaging",
+            "eco friendly materials matter",
+            "sustainable brand with recycled packaging",
+            "recycled materials and eco values",
+        ],
+        "price": [
+            "cheapest price online",
+            "good discount and low price",
+            "price was lower here",
+            "discount code made the price right",
+        ],
+    }
+    texts, truth = [], []
+    for name, pool in topics.items():
+        for _ in range(40):
+            texts.append(str(rng.choice(pool)))
+            truth.append(name)
+    found = analysis.themes(texts, n_themes=3)
+    assert len(found) == 3
+    keywords = {
+        "shipping": {"shipping", "delivery"},
+        "eco": {"sustainable", "recycled", "eco"},
+        "price": {"price", "discount"},
+    }
+    matched = {n for n, kw in keywords.items() for th in found if kw & set(th.top_terms[:3])}
+    assert matched == set(keywords)
+    assert all(abs(th.share - 1 / 3) < 0.1 for th in found)
+
+
+def test_distribution_crosstab_and_income_against_planted_numbers():
+    frame = pd.DataFrame(
+        {
+            "respondent": list("abcdef"),
+            "customer_id": ["c1", "c2", "c3", None, None, None],
+            "values": [["price"], ["price", "quality"], ["quality"], ["price"], None, ["brand"]],
+            "novelty": [5.0, 5.0, 1.0, 3.0, None, 5.0],
+            "income": [50000.0, 70000.0, None, 30000.0, 100000.0, None],
+        }
+    )
+    s = survey_from_dict({"name": "x", "title": "x", "from_bank": ["values", "novelty", "income"]})
+    d = analysis.distributions(frame, s).set_index(["question", "value"])
+    assert d.loc[("values", "price"), "count"] == 3 and d.loc[("values", "price"), "share"] == 0.6
+    assert d.loc[("novelty", "5"), "share"] == 0.6
+    ct = analysis.crosstab(frame, pd.Series(["a", "a", "b", "b", "b", "b"]), "values")
+    ct = ct.set_index("group")
+    assert ct.loc["a", "price"] == 1.0 and ct.loc["a", "quality"] == 0.5 and ct.loc["b", "n"] == 3
+    inc = analysis.income_summary(frame["income"], 0.9)
+    assert inc["stated_mean"] == 62500 and inc["adjusted_mean"] == pytest.approx(56250)
+    assert inc["stated_median"] == 60000 and inc["adjusted_median"] == pytest.approx(54000)
+
+
+def test_results_service_on_imported_answers(store, tmp_path):
+    surveys.ensure_builtin(store=store)
+    rows = ["respondent,customer_id,values,novelty,income,why_buy"]
+    for i in range(12):
+        why = ["cheap price and discount", "fast shipping and delivery"][i % 2]
+        rows.append(f"r{i},,price;quality,{1 + i % 5},{40000 + 1000 * i},{why}")
+    f = tmp_path / "export.csv"
+    f.write_text("\n".join(rows) + "\n")
+    surveys.import_survey_csv(store=store, survey="demo-profile", path=f)
+    res = survey_results.survey_results(store=store, survey="demo-profile", income_adjustment=0.8)
+    assert res.respondents == 12 and res.channels == {"import": 12}
+    assert res.income["stated_mean"] == pytest.approx(45500)
+    assert res.income["adjusted_mean"] == pytest.approx(45500 * 0.8)
+    assert any(t.question == "why_buy" for t in res.themes)

@@ -1,0 +1,179 @@
+"""E-mail invitations over real SMTP (aiosmtpd on 127.0.0.1): consent, fatigue, quotas,
+reminders, resumable sending, signed links that answer once."""
+
+from __future__ import annotations
+
+import email
+import re
+from datetime import datetime, timedelta
+
+import pytest
+
+from shopperlens.config import Settings
+from shopperlens.errors import ShopperlensError
+from shopperlens.service import survey_delivery as dlv
+from shopperlens.service import surveys
+from shopperlens.web.server import free_port
+
+aiosmtpd = pytest.importorskip("aiosmtpd.controller")
+
+
+class _Inbox:
+    def __init__(self) -> None:
+        self.messages: list[email.message.Message] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook name
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp():
+    inbox = _Inbox()
+    port = free_port()
+    ctl = aiosmtpd.Controller(inbox, hostname="127.0.0.1", port=port)
+    ctl.start()
+    yield (
+        inbox,
+        Settings(
+            smtp_host="127.0.0.1", smtp_port=port, secret_key="k3y", public_url="http://shop.test"
+        ),
+    )
+    ctl.stop()
+
+
+def _people(store) -> None:
+    """c1..c4 consent; c5 never did; c6 said yes on the shop but later revoked."""
+    for i in range(1, 7):
+        store.execute(
+            "INSERT INTO customers (customer_id, email, name, accepts_marketing) VALUES (?,?,?,?)",
+            [f"c{i}", f"c{i}@example.com", f"Person{i} Test", i != 5],
+        )
+    store.execute("INSERT INTO consents VALUES ('c6', 'marketing', false, now(), 'unsubscribe')")
+    # c1, c2 have two orders; c1 bought a new category recently
+    old, recent = datetime.now() - timedelta(days=200), datetime.now() - timedelta(days=5)
+    for oid, cid, when, cat in [
+        ("o1", "c1", old, "shoes"),
+        ("o2", "c1", recent, "bags"),
+        ("o3", "c2", old, "shoes"),
+        ("o4", "c2", recent, "shoes"),
+        ("o5", "c3", old, "shoes"),
+    ]:
+        store.execute(
+            "INSERT INTO orders (order_id, customer_id, ordered_at) VALUES (?,?,?)",
+            [oid, cid, when],
+        )
+        store.execute(
+            "INSERT INTO order_lines VALUES (?, 1, 'p', 'P', ?, 1, 10.0, NULL)", [oid, cat]
+        )
+
+
+def test_invitations_reach_only_consenting_people_once(store, smtp):
+    inbox, settings = smtp
+    _people(store)
+    surveys.ensure_builtin(store=store)
+    rep = dlv.send_invitations(
+        store=store, settings=settings, survey="demo-profile", shop_name="Boot Corner"
+    )
+    assert (rep.matched, rep.no_consent, rep.sent) == (6, 2, 4)
+    to = sorted(m["To"] for m in inbox.messages)
+    assert to == [f"c{i}@example.com" for i in range(1, 5)]
+    msg = inbox.messages[0]
+    body = msg.get_payload(decode=True).decode()
+    assert "Boot Corner" in msg["Subject"] + body and "works once" in body
+    assert "Person" in body  # first name, nothing more
+    # never the same survey twice
+    again = dlv.send_invitations(store=store, settings=settings, survey="demo-profile")
+    assert again.sent == 0 and again.fatigued == 4 and len(inbox.messages) == 4
+    # the signed link answers once, linked to the customer
+    link = re.search(r"http://shop\.test/s/demo-profile\?t=(\S+)", body)
+    assert link
+    token = link.group(1)
+    rid = surveys.submit_response(
+        store=store, survey="demo-profile", answers={"novelty": 4}, token=token, secret_key="k3y"
+    )
+    assert store.scalar("SELECT customer_id FROM survey_responses WHERE response_id = ?", [rid])
+    with pytest.raises(surveys.ReplayedLinkError):
+        surveys.submit_response(
+            store=store,
+            survey="demo-profile",
+            answers={"novelty": 2},
+            token=token,
+            secret_key="k3y",
+        )
+    with pytest.raises(ShopperlensError, match="not valid"):
+        surveys.submit_response(
+            store=store,
+            survey="demo-profile",
+            answers={"novelty": 2},
+            token=token,
+            secret_key="other-key",
+        )
+
+
+def test_fatigue_window_covers_other_surveys_and_targeting_by_behaviour(store, smtp):
+    inbox, settings = smtp
+    _people(store)
+    surveys.ensure_builtin(store=store)
+    second = surveys.builtin("demo-profile").model_copy(update={"name": "second"})
+    surveys.save_survey(store=store, survey=second)
+    rep = dlv.send_invitations(
+        store=store, settings=settings, survey="demo-profile", audience=dlv.Audience(min_orders=2)
+    )
+    assert rep.sent == 2 and sorted(m["To"] for m in inbox.messages) == [
+        "c1@example.com",
+        "c2@example.com",
+    ]
+    rep = dlv.send_invitations(
+        store=store, settings=settings, survey="second", audience=dlv.Audience(new_category_days=30)
+    )
+    assert rep.matched == 1 and rep.fatigued == 1 and rep.sent == 0  # c1 got a survey lately
+    later = datetime.now() + timedelta(days=settings.survey_fatigue_days + 1)
+    rep = dlv.send_invitations(
+        store=store,
+        settings=settings,
+        survey="second",
+        audience=dlv.Audience(new_category_days=200),
+        now=later,
+    )
+    assert rep.sent == 1 and inbox.messages[-1]["To"] == "c1@example.com"
+
+
+def test_quota_and_reminders_with_max_count_and_gap(store, smtp):
+    inbox, settings = smtp
+    _people(store)
+    surveys.ensure_builtin(store=store)
+    rep = dlv.send_invitations(store=store, settings=settings, survey="demo-profile", quota=3)
+    assert rep.sent == 3 and rep.over_quota == 1
+    assert dlv.send_reminders(store=store, settings=settings, survey="demo-profile").reminded == 0
+    later = datetime.now() + timedelta(days=8)
+    r1 = dlv.send_reminders(store=store, settings=settings, survey="demo-profile", now=later)
+    assert r1.reminded == 3 and "reminder" in inbox.messages[-1]["Subject"]
+    r2 = dlv.send_reminders(
+        store=store, settings=settings, survey="demo-profile", now=later + timedelta(days=30)
+    )
+    assert r2.reminded == 0  # max one reminder
+    assert len(inbox.messages) == 6
+
+
+def test_sending_resumes_and_never_repeats(store, smtp):
+    inbox, settings = smtp
+    _people(store)
+    surveys.ensure_builtin(store=store)
+    ids = dlv.invite(store=store, survey="demo-profile", customer_ids=["c1", "c2", "c5"])
+    # a crash after c1 was handed to SMTP but before it was marked sent
+    store.execute(
+        "UPDATE survey_invitations SET status = 'sending' WHERE invitation_id = ?", [ids[0]]
+    )
+    sent, failed = dlv.deliver_pending(store=store, settings=settings, survey="demo-profile")
+    assert (sent, failed) == (1, 0)  # c2 only: c1 may have gone out, c5 has no consent
+    assert [m["To"] for m in inbox.messages] == ["c2@example.com"]
+    assert dlv.deliver_pending(store=store, settings=settings, survey="demo-profile") == (0, 0)
+
+
+def test_unreachable_smtp_is_a_clear_error(store):
+    _people(store)
+    surveys.ensure_builtin(store=store)
+    bad = Settings(smtp_host="127.0.0.1", smtp_port=free_port(), secret_key="k")
+    with pytest.raises(ShopperlensError, match="cannot reach the SMTP server"):
+        dlv.send_invitations(store=store, settings=bad, survey="demo-profile")
