@@ -1,4 +1,5 @@
 """Small generic-format files shared by the ingest tests (real shapes, few rows)."""
+# ruff: noqa: E501  (CSV rows are kept one per line, as in the files they stand for)
 
 from __future__ import annotations
 

@@ -391,3 +391,10 @@ def test_cli_demo_writes_the_report(cli, tmp_path: Path) -> None:  # type: ignor
     assert (out / "index.html").exists() and (out / "data" / "events.csv.gz").exists()
     assert "report:" in result.output
     assert "Summitside" in (out / "index.html").read_text()
+
+
+def test_front_page_of_an_empty_store_says_what_to_do(store: Store, tmp_path: Path) -> None:
+    from shopperlens.reports import write_report
+
+    html = write_report(store, tmp_path).read_text()
+    assert "shopperlens demo" in html and "Demo run" not in html

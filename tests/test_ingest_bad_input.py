@@ -6,13 +6,15 @@ from __future__ import annotations
 import csv
 
 import pytest
-from _ingest_data import CUSTOMERS, EVENTS, ORDERS, SHOPIFY, counts, write
 
 import shopperlens
+from _ingest_data import CUSTOMERS, EVENTS, ORDERS, SHOPIFY, counts, write
 from shopperlens.errors import ShopperlensError
 
 BAD_DATE = ORDERS.replace("2024-02-01 08:00:00", "2024-02-31 08:00:00")
-NEGATIVE = ORDERS.replace("o3,c9,2024-02-03 18:00:00,p3,Towel,textile,3", "o3,c9,2024-02-03 18:00:00,p3,Towel,textile,-3")
+NEGATIVE = ORDERS.replace(
+    "o3,c9,2024-02-03 18:00:00,p3,Towel,textile,3", "o3,c9,2024-02-03 18:00:00,p3,Towel,textile,-3"
+)
 UNKNOWN_EVENT = EVENTS.replace("view_item", "looked_at_thing")
 DUP_KEY = ORDERS + "o2,c3,2024-02-01 08:00:00,p1,Mug,kitchen,1,9.50,\n"
 DUP_EVENT = EVENTS + "e5,v2,,2024-01-05 10:25:00,page_view,/other,,,,,,desktop\n"
@@ -44,6 +46,20 @@ CASES = {
         DUP_EVENT,
         "utf-8",
         ["duplicate key with different content"],
+    ),
+    "malformed csv row": (
+        "customers",
+        "c.csv",
+        CUSTOMERS.replace("c2,bob@example.org,", "c2,bob@example.org,,,"),
+        "utf-8",
+        ["malformed row on line 3", "expected number of columns"],
+    ),
+    "malformed json line": (
+        "customers",
+        "c.jsonl",
+        '{"customer_id": "c1"}\n{"customer_id": \n',
+        "utf-8",
+        ["malformed json"],
     ),
     "empty file": ("orders", "o.csv", "", "utf-8", ["empty"]),
     "header only": ("orders", "o.csv", ORDERS.splitlines()[0] + "\n", "utf-8", ["no rows"]),
@@ -142,7 +158,9 @@ def test_skip_lands_good_rows_and_writes_rejects_beside_db(tmp_path):
 
 
 def test_cli_skip_reports_rejects(cli, db_path, tmp_path):
-    res = cli("import", "events", str(write(tmp_path, "e.csv", UNKNOWN_EVENT)), "--on-error", "skip")
+    res = cli(
+        "import", "events", str(write(tmp_path, "e.csv", UNKNOWN_EVENT)), "--on-error", "skip"
+    )
     assert res.exit_code == 0, res.output
     assert "1 row(s) rejected" in res.output
     assert (db_path.parent / "shop.rejects.csv").exists()
@@ -150,7 +168,9 @@ def test_cli_skip_reports_rejects(cli, db_path, tmp_path):
 
 def test_key_already_imported_with_other_content_is_rejected(shop, tmp_path):
     shop.import_events(write(tmp_path, "e1.csv", EVENTS))
-    changed = EVENTS.replace("e5,v2,,2024-01-05 10:20:00,page_view,/blog", "e5,v2,,2024-01-05 10:20:00,page_view,/shop")
+    changed = EVENTS.replace(
+        "e5,v2,,2024-01-05 10:20:00,page_view,/blog", "e5,v2,,2024-01-05 10:20:00,page_view,/shop"
+    )
     with pytest.raises(ShopperlensError, match="e5.*already imported with different content"):
         shop.import_events(write(tmp_path, "e2.csv", changed))
 

@@ -8,6 +8,7 @@ import json
 
 import duckdb
 import pytest
+
 from _ingest_data import GA4, KIND_TEXT, ORDERS, SHOPIFY, UCI, counts, write
 
 TARGET = {
@@ -41,14 +42,21 @@ def test_generic_layouts_give_the_same_rows(shop, tmp_path, layout):
     elif layout == "parquet":
         rel.write_parquet(str(target))
     elif layout.startswith("jsonl"):
-        lines = "".join(json.dumps(dict(zip(rel.columns, r, strict=True))) + "\n" for r in rel.fetchall())
+        lines = "".join(
+            json.dumps(dict(zip(rel.columns, r, strict=True))) + "\n" for r in rel.fetchall()
+        )
         write(tmp_path, target.name, lines)
     else:
         write(tmp_path, target.name, ORDERS)
     res = shop.import_orders(target)
     assert (res.rows_read, res.rows_rejected) == (4, 0)
     got = shop.sql("SELECT order_id, line_no, quantity, unit_price FROM order_lines ORDER BY 1, 2")
-    assert got.values.tolist() == [["o1", 1, 2, 9.5], ["o1", 2, 1, 4.0], ["o2", 1, 1, 9.5], ["o3", 1, 3, 12.0]]
+    assert got.values.tolist() == [
+        ["o1", 1, 2, 9.5],
+        ["o1", 2, 1, 4.0],
+        ["o2", 1, 1, 9.5],
+        ["o3", 1, 3, 12.0],
+    ]
 
 
 def test_orders_create_missing_customers_and_products(shop, tmp_path):
@@ -64,7 +72,9 @@ def test_orders_create_missing_customers_and_products(shop, tmp_path):
 
 def test_customers_emails_are_normalised(shop, tmp_path):
     shop.import_customers(write(tmp_path, "customers.csv", KIND_TEXT["customers"]))
-    row = shop.sql("SELECT email, accepts_marketing, birth_year FROM customers WHERE customer_id='c1'")
+    row = shop.sql(
+        "SELECT email, accepts_marketing, birth_year FROM customers WHERE customer_id='c1'"
+    )
     assert row.values.tolist() == [["anna@example.com", True, 1985]]
     # a trailing Z is UTC
     ts = shop.sql("SELECT created_at FROM customers WHERE customer_id='c3'").iloc[0, 0]
@@ -104,12 +114,22 @@ def test_shopify_orders_export(shop):
     # the same person (e-mail in another case, with spaces) is one customer, keyed by e-mail hash
     anna = "e-" + hashlib.sha256(b"anna.jansen@example.com").hexdigest()[:16]
     assert orders.loc["#1001", "customer_id"] == orders.loc["#1003", "customer_id"] == anna
-    cust = shop.sql("SELECT email, country, accepts_marketing FROM customers WHERE customer_id=?", [anna])
+    cust = shop.sql(
+        "SELECT email, country, accepts_marketing FROM customers WHERE customer_id=?", [anna]
+    )
     assert cust.values.tolist() == [["anna.jansen@example.com", "NL", True]]
-    lines = shop.sql("SELECT product_id, quantity, unit_price FROM order_lines WHERE order_id='#1004'")
-    assert lines.values.tolist() == [["AP-RUST", 1, 39.0], ["TT-SAGE", 2, 12.5], ["MUG-BLUE", 1, 18.0]]
+    lines = shop.sql(
+        "SELECT product_id, quantity, unit_price FROM order_lines WHERE order_id='#1004'"
+    )
+    assert lines.values.tolist() == [
+        ["AP-RUST", 1, 39.0],
+        ["TT-SAGE", 2, 12.5],
+        ["MUG-BLUE", 1, 18.0],
+    ]
     # no SKU: a stable id from the line-item name
-    assert shop.sql("SELECT count(*) FROM products WHERE product_id LIKE 'shopify-%'").iloc[0, 0] == 2
+    assert (
+        shop.sql("SELECT count(*) FROM products WHERE product_id LIKE 'shopify-%'").iloc[0, 0] == 2
+    )
 
 
 @pytest.mark.parametrize("layout", ["jsonl", "parquet"])

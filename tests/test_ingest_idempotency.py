@@ -32,7 +32,10 @@ def test_same_content_under_another_name_is_recognised(shop, tmp_path):
 def test_overlapping_file_adds_only_new_rows(shop, tmp_path):
     shop.import_orders(write(tmp_path, "jan.csv", ORDERS))
     lines = ORDERS.splitlines()
-    overlap = "\n".join([lines[0], lines[3], lines[4], "o4,c1,2024-03-01 09:00:00,p2,Tea,food,5,4.00,"]) + "\n"
+    overlap = (
+        "\n".join([lines[0], lines[3], lines[4], "o4,c1,2024-03-01 09:00:00,p2,Tea,food,5,4.00,"])
+        + "\n"
+    )
     res = shop.import_orders(write(tmp_path, "feb.csv", overlap))
     assert res.rows_rejected == 0
     assert res.added == {"orders": 1, "order_lines": 1, "products": 0, "customers": 0}
@@ -57,12 +60,50 @@ def test_sessions_cut_at_30_minutes_of_inactivity(shop, tmp_path):
         "SELECT visitor_id, started_at, ended_at, n_events, page_views, purchases, landing_page, "
         "utm_source, utm_campaign, utm_term, duration_s FROM sessions ORDER BY started_at"
     )
-    assert [tuple("-" if v is None or v != v else str(v) for v in r) for r in got.values.tolist()] == [
+    assert [
+        tuple("-" if v is None or v != v else str(v) for v in r) for r in got.values.tolist()
+    ] == [
         # 09:00 -> 09:29: gaps of 10 and 19 min stay one session
-        ("v1", "2024-01-05 09:00:00", "2024-01-05 09:29:00", "3", "1", "1", "/", "google", "mugs", "blue mug", "1740.0"),
+        (
+            "v1",
+            "2024-01-05 09:00:00",
+            "2024-01-05 09:29:00",
+            "3",
+            "1",
+            "1",
+            "/",
+            "google",
+            "mugs",
+            "blue mug",
+            "1740.0",
+        ),
         # 45 minutes later: a new session with its own source
-        ("v1", "2024-01-05 10:14:00", "2024-01-05 10:14:00", "1", "1", "0", "/", "newsletter", "jan", "-", "0.0"),
-        ("v2", "2024-01-05 10:20:00", "2024-01-05 10:20:00", "1", "1", "0", "/blog", "-", "-", "-", "0.0"),
+        (
+            "v1",
+            "2024-01-05 10:14:00",
+            "2024-01-05 10:14:00",
+            "1",
+            "1",
+            "0",
+            "/",
+            "newsletter",
+            "jan",
+            "-",
+            "0.0",
+        ),
+        (
+            "v2",
+            "2024-01-05 10:20:00",
+            "2024-01-05 10:20:00",
+            "1",
+            "1",
+            "0",
+            "/blog",
+            "-",
+            "-",
+            "-",
+            "0.0",
+        ),
     ]
     # every event carries its session id
     assert shop.sql("SELECT count(*) FROM events WHERE session_id IS NULL").iloc[0, 0] == 0
@@ -83,11 +124,16 @@ def test_a_later_file_that_fills_a_gap_merges_sessions(shop, tmp_path):
         write(
             tmp_path,
             "a.csv",
-            _events("g1,v7,,2024-01-05 09:00:00,page_view,/,,,,,,", "g3,v7,,2024-01-05 09:50:00,page_view,/c,,,,,,"),
+            _events(
+                "g1,v7,,2024-01-05 09:00:00,page_view,/,,,,,,",
+                "g3,v7,,2024-01-05 09:50:00,page_view,/c,,,,,,",
+            ),
         )
     )
     assert shop.store.count("sessions") == 2
-    shop.import_events(write(tmp_path, "b.csv", _events("g2,v7,,2024-01-05 09:25:00,view_item,/p,p1,,,,,")))
+    shop.import_events(
+        write(tmp_path, "b.csv", _events("g2,v7,,2024-01-05 09:25:00,view_item,/p,p1,,,,,"))
+    )
     got = shop.sql("SELECT n_events, product_views FROM sessions").values.tolist()
     assert got == [[3, 1]]
     assert shop.sql("SELECT count(DISTINCT session_id) FROM events").iloc[0, 0] == 1
@@ -104,15 +150,28 @@ def test_given_session_ids_are_kept(shop, tmp_path):
 def test_identity_stitching_back_fills_events_and_sessions(shop, tmp_path):
     shop.import_events(write(tmp_path, "e.csv", EVENTS))
     assert shop.sql("SELECT * FROM identities").values.tolist() == [["v1", "c1"]]
-    assert set(shop.sql("SELECT customer_id FROM events WHERE visitor_id='v1'").customer_id) == {"c1"}
-    assert shop.sql("SELECT customer_id FROM sessions WHERE visitor_id='v1'").customer_id.tolist() == [
+    assert set(shop.sql("SELECT customer_id FROM events WHERE visitor_id='v1'").customer_id) == {
+        "c1"
+    }
+    assert shop.sql(
+        "SELECT customer_id FROM sessions WHERE visitor_id='v1'"
+    ).customer_id.tolist() == [
         "c1",
         "c1",
     ]
     # a later file reveals v2: its earlier anonymous events are back-filled
-    shop.import_events(write(tmp_path, "f.csv", _events("e9,v2,c2,2024-02-01 10:00:00,sign_up,/join,,,,,,")))
-    assert set(shop.sql("SELECT customer_id FROM events WHERE visitor_id='v2'").customer_id) == {"c2"}
-    assert shop.sql("SELECT count(*) FROM sessions WHERE visitor_id='v2' AND customer_id='c2'").iloc[0, 0] == 2
+    shop.import_events(
+        write(tmp_path, "f.csv", _events("e9,v2,c2,2024-02-01 10:00:00,sign_up,/join,,,,,,"))
+    )
+    assert set(shop.sql("SELECT customer_id FROM events WHERE visitor_id='v2'").customer_id) == {
+        "c2"
+    }
+    assert (
+        shop.sql("SELECT count(*) FROM sessions WHERE visitor_id='v2' AND customer_id='c2'").iloc[
+            0, 0
+        ]
+        == 2
+    )
 
 
 def test_cli_import_and_reimport(cli, tmp_path):
@@ -157,7 +216,13 @@ def test_http_bad_file_is_400_with_message_and_needs_token(client, shop):
     assert client.post("/api/imports/nonsense", json={"path": "x.csv"}).status_code == 400
     skip = client.post(
         "/api/imports/orders?on_error=skip",
-        files={"file": ("o.csv", ORDERS.replace("p3,Towel,textile,3", "p3,Towel,textile,-3").encode(), "text/csv")},
+        files={
+            "file": (
+                "o.csv",
+                ORDERS.replace("p3,Towel,textile,3", "p3,Towel,textile,-3").encode(),
+                "text/csv",
+            )
+        },
     )
     assert skip.status_code == 200 and skip.json()["rejects"][0]["reason"] == "negative quantity"
     from fastapi.testclient import TestClient

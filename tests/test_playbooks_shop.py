@@ -73,7 +73,8 @@ def shop_store(store):  # type: ignore[no-untyped-def]
                 "timestamp": T0 + pd.Timedelta(minutes=minutes), "event_name": name,
                 "product_id": product, "value": value, **utm}  # fmt: skip
 
-    g = {"utm_source": "google", "utm_medium": "cpc", "utm_term": "alpine dome tent"}
+    g = {"utm_source": "google", "utm_medium": "cpc", "utm_term": "alpine dome tent",
+         "utm_campaign": "tents-search"}  # fmt: skip
     o = {"utm_source": "google", "utm_medium": "organic", "utm_term": "how to pitch a tent"}
     f = {"utm_source": "facebook", "utm_medium": "paid_social"}
     _insert(store, "events", [
@@ -207,6 +208,8 @@ def test_support_and_offers(shop_store) -> None:  # type: ignore[no-untyped-def]
     assert set(rep["topics"].topic) == {"delivery status", "discount code", "how to use"}
     offers = rep["offers"].set_index("type")
     assert offers.loc["impulse"].discount_share == 1.0 and offers.loc["loyal"].discount_share == 0
+    # o1 was bought in session s1 of campaign "tents-search"; c1's later orders were not
+    assert offers.loc["loyal"].campaign_share == pytest.approx(1 / 3)
     assert support.ticket_topic("I want to return these boots") == "return / refund"
 
 
@@ -293,3 +296,48 @@ def test_playbook_has_every_mission_action(shop_store) -> None:  # type: ignore[
     assert "## Impulse buyers" in md and "at stake" in md
     only = svc.playbook(store=shop_store, types=TYPES, type="looker")
     assert {a.type for a in only.actions} == {"looker"}
+
+
+@pytest.mark.spark
+def test_frequently_bought_together_same_on_spark(shop_store, spark) -> None:  # type: ignore[no-untyped-def]
+    """One Ibis expression: DuckDB and Spark give the same pairs."""
+    duck = svc.frequently_bought_together(store=shop_store, min_orders=1)
+    sp = svc.frequently_bought_together(
+        store=shop_store, min_orders=1, engine="spark", spark_session=spark
+    )
+    pd.testing.assert_frame_equal(duck, sp, check_dtype=False)
+    assert len(duck) > 0
+
+
+def test_revenue_by_acquisition_source(shop_store) -> None:  # type: ignore[no-untyped-def]
+    """First touch: c1 came from google cpc (3 orders: 110 + 15 + 40), c2 direct (110)."""
+    report = svc.traffic_report(store=shop_store, types=TYPES)
+    acq = report["acquisition"].set_index(["source", "medium"])
+    assert acq.loc[("google", "cpc")].revenue == 165.0
+    assert acq.loc[("(direct)", "(none)")].revenue == 110.0
+    kw = report["acquisition_keywords"].set_index("keyword")
+    assert (
+        kw.loc["alpine dome tent"].intent == "product" and kw.loc["alpine dome tent"].customers == 1
+    )
+    clv = pd.DataFrame({"customer_id": ["c1", "c2"], "clv": [500.0, 100.0]})
+    sessions = traffic.sessions_from_events(shop_store.df("SELECT * FROM events"))
+    per = retention.customer_orders(svc._orders(shop_store))
+    with_clv = traffic.acquisition_table(sessions, per, clv).set_index("source")
+    assert with_clv.loc["google"].clv_per_customer == 500.0
+
+
+def test_loyal_at_risk_and_clv_by_source_from_stored_clv(shop_store) -> None:  # type: ignore[no-untyped-def]
+    """A stored CLV run (as ``shopperlens clv`` leaves it) flags c1, the loyal customer."""
+    common = {"as_of": T0, "horizon_days": 365, "frequency": 2.0, "recency": 60.0, "T": 90.0,
+              "monetary_value": 50.0, "expected_purchases": 1.0, "expected_spend": 50.0,
+              "computed_at": T0}  # fmt: skip
+    _insert(shop_store, "customer_value", [
+        {**common, "customer_id": "c1", "p_alive": 0.2, "clv": 300.0, "at_risk": True},
+        {**common, "customer_id": "c2", "p_alive": 0.9, "clv": 100.0, "at_risk": False},
+    ])  # fmt: skip
+    rep = svc.retention_report(store=shop_store, types=TYPES)
+    assert rep["loyal_at_risk"].customer_id.tolist() == ["c1"]
+    acq = svc.traffic_report(store=shop_store, types=TYPES)["acquisition"].set_index("source")
+    assert acq.loc["google"].clv_per_customer == 300.0
+    pb = svc.playbook(store=shop_store, types=TYPES, type="loyal")
+    assert any("1 loyal customers are at risk" in e for a in pb.actions for e in a.evidence)

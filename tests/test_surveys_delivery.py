@@ -177,3 +177,43 @@ def test_unreachable_smtp_is_a_clear_error(store):
     bad = Settings(smtp_host="127.0.0.1", smtp_port=free_port(), secret_key="k")
     with pytest.raises(ShopperlensError, match="cannot reach the SMTP server"):
         dlv.send_invitations(store=store, settings=bad, survey="demo-profile")
+
+
+def test_interview_invitations_once_with_consent(store, smtp):
+    from shopperlens.service import interviews
+
+    inbox, settings = smtp
+    _people(store)
+    rep = interviews.invite_interviewees(
+        store=store, settings=settings, customer_ids=["c1", "c5", "c2"],
+        booking_url="https://cal.example/boot-corner", reward="a 20 EUR voucher",
+        shop_name="Boot Corner",
+    )
+    assert (rep.sent, rep.no_consent) == (2, 1)
+    body = inbox.messages[0].get_payload(decode=True).decode()
+    assert "20 minutes" in inbox.messages[0]["Subject"]
+    assert "https://cal.example/boot-corner" in body and "20 EUR voucher" in body
+    again = interviews.invite_interviewees(store=store, settings=settings, customer_ids=["c1"])
+    assert again.sent == 0 and len(inbox.messages) == 2
+
+
+def test_erasure_removes_survey_traces(store, smtp, tmp_path):
+    from shopperlens.service import interviews
+    from shopperlens.service.privacy import erase_customer
+
+    inbox, settings = smtp
+    _people(store)
+    surveys.ensure_builtin(store=store)
+    dlv.send_invitations(store=store, settings=settings, survey="demo-profile")
+    inv = store.scalar("SELECT invitation_id FROM survey_invitations WHERE customer_id = 'c1'")
+    from shopperlens.surveys import links
+
+    surveys.submit_response(store=store, survey="demo-profile", answers={"novelty": 3},
+                            token=links.sign(inv, "demo-profile", "k3y"), secret_key="k3y")
+    note = tmp_path / "n.md"
+    note.write_text('# Interview: customer c1\n\n> "Shipping was slow but the price was fair."\n')
+    interviews.import_notes(store=store, paths=[note])
+    erase_customer(store=store, customer_id="c1")
+    for table in ("survey_invitations", "survey_responses", "interview_notes", "interview_tags"):
+        assert store.scalar(f"SELECT count(*) FROM {table} WHERE customer_id = 'c1'") == 0
+    assert store.count("survey_answers") == 0 and store.count("survey_deliveries") == 3

@@ -6,12 +6,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from types_shopkit import T0, ShopKit
 
 from shopperlens.errors import ShopperlensError
 from shopperlens.service import types as svc
 from shopperlens.store import Store
 from shopperlens.types import load_config, ramp
+from types_shopkit import T0, ShopKit
 
 
 def at(day: float) -> datetime:

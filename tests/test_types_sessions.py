@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import DATA
 
+from conftest import DATA
 from shopperlens.service import types as svc
 from shopperlens.store import Store, connect
 

@@ -185,11 +185,23 @@ class Shop:
         return _privacy.erase_customer(store=self.store, customer_id=customer_id, email=email)
 
     # -- playbooks -------------------------------------------------------------------------
-    def playbook(self, type: str | None = None, *, types: Any = None) -> Any:  # noqa: A002
+    def playbook(
+        self,
+        type: str | None = None,  # noqa: A002
+        *,
+        types: Any = None,
+        brand_words: tuple[str, ...] | None = None,
+    ) -> Any:
         """Each type's actions with this shop's evidence, revenue at stake and audience."""
         from shopperlens.service import playbooks as _pb
 
-        return _pb.playbook(store=self.store, type=type, types=types)
+        return _pb.playbook(
+            store=self.store,
+            type=type,
+            types=types,
+            brand_words=brand_words,
+            config=self.settings.types_config,
+        )
 
     def rules(
         self, *, min_support: float | None = None, min_confidence: float = 0.1, max_len: int = 3
@@ -430,6 +442,37 @@ class Shop:
         from shopperlens.service import personas as _personas
 
         return write_cards(_personas.show(store=self.store, run_id=run_id), out_dir)
+
+    # -- models (clv, intent) ---------------------------------------------------------------
+    def clv(self, horizon_days: int = 365, *, as_of: Any = None, save: bool = False) -> Any:
+        """Per-customer P(alive), expected purchases and CLV over ``horizon_days`` (DataFrame).
+
+        Columns ``customer_id, frequency, recency, T, monetary_value, p_alive,
+        expected_purchases, clv, at_risk, next_order_days, expected_spend``.
+        """
+        from shopperlens.service import clv as _clv
+
+        return _clv.customer_value(
+            store=self.store, horizon_days=horizon_days, as_of=as_of, save=save
+        )
+
+    def clv_summary(self, horizon_days: int = 365) -> Any:
+        """Fitted BG/NBD and Gamma-Gamma parameters with 95 % intervals, and the base's totals."""
+        from shopperlens.service import clv as _clv
+
+        return _clv.value_summary(store=self.store, horizon_days=horizon_days)
+
+    def clv_forecast_check(self) -> Any:
+        """Calibration/holdout check: forecast vs actual repeat purchases (dict of frames)."""
+        from shopperlens.service import clv as _clv
+
+        return _clv.forecast_check(store=self.store)
+
+    def intent(self, *, save: bool = False) -> Any:
+        """Calibrated purchase intent of every looker with its top drivers (DataFrame)."""
+        from shopperlens.service import intent as _intent
+
+        return _intent.visitor_intent(store=self.store, save=save)
 
 
 def open(path: str | Path = ":memory:", *, settings: Settings | None = None) -> Shop:  # noqa: A001

@@ -43,9 +43,13 @@ def playbook_cmd(
         PlaybookFormat, typer.Option("--format", "-f", help="md, html, json or table.")
     ] = PlaybookFormat.md,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file.")] = None,
+    brand: Annotated[
+        list[str] | None,
+        typer.Option(help="The shop's brand name(s), for keyword intent (default: types config)."),
+    ] = None,
 ) -> None:
     """Each type's actions with this shop's evidence, revenue at stake and audience."""
-    pb = open_shop(ctx).playbook(type=type_)
+    pb = open_shop(ctx).playbook(type=type_, brand_words=tuple(brand) if brand else None)
     if fmt is PlaybookFormat.table:
         _render.table(pb.actions, ["type", "number", "title", "priority", "audience_size"])
         return

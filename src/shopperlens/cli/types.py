@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from shopperlens.cli import _render
-from shopperlens.cli._app import open_shop, settings
 from shopperlens.cli._app import app as root
+from shopperlens.cli._app import open_shop, settings
 from shopperlens.errors import ShopperlensError
 
 types_app = typer.Typer(
@@ -68,6 +68,8 @@ def types_cmd(
 
 def _write(df, out: Path) -> None:  # type: ignore[no-untyped-def]
     suffix = out.suffix.lower()
+    df = df.copy()
+    df.attrs = {}  # run metadata (as_of, run_id) is not part of the file
     if suffix == ".csv":
         df.to_csv(out, index=False)
     elif suffix == ".parquet":

@@ -167,7 +167,7 @@ def _people(
         people.append(Person(pid, group, type_, persona, visitors, device, customer_id=cid))
         birth_year, gender = persona_demographics(w.rng, persona, start.year)
         country, cities = catalog.COUNTRIES[min(5, bisect.bisect(country_cum, w.u()))]
-        first, last = w.pick(catalog.FIRST_NAMES), w.pick(catalog.LAST_NAMES)
+        first, last = w.pick(catalog.FIRST_NAMES[gender]), w.pick(catalog.LAST_NAMES)
         email = f"{first}.{last.replace(' ', '')}{w.ri(1, 999)}@example.com"
         info.append(
             {

@@ -7,6 +7,7 @@ random parts (who buys what, when) live in :mod:`shopperlens.demo.shoppers`.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import lru_cache
 
 SHOP_NAME = "Summitside"
 BRAND = "summitside"
@@ -242,38 +243,40 @@ COUNTRIES = [
 ]
 COUNTRY_WEIGHTS = [0.42, 0.22, 0.12, 0.12, 0.07, 0.05]
 
-FIRST_NAMES = [
-    "Anna",
-    "Sanne",
-    "Eva",
-    "Liis",
-    "Kadri",
-    "Julia",
-    "Maria",
-    "Emma",
-    "Sofie",
-    "Lotte",
-    "Mari",
-    "Laura",
-    "Jan",
-    "Pieter",
-    "Tom",
-    "Mart",
-    "Karl",
-    "Lukas",
-    "Jonas",
-    "Sven",
-    "Rasmus",
-    "Daan",
-    "Bram",
-    "Oskar",
-    "Noah",
-    "Finn",
-    "Alex",
-    "Robin",
-    "Sam",
-    "Kim",
-]
+#: first names by gender (``other`` draws from all of them)
+FIRST_NAMES = {
+    "female": [
+        "Anna",
+        "Sanne",
+        "Eva",
+        "Liis",
+        "Kadri",
+        "Julia",
+        "Maria",
+        "Emma",
+        "Sofie",
+        "Lotte",
+        "Mari",
+        "Laura",
+    ],
+    "male": [
+        "Jan",
+        "Pieter",
+        "Tom",
+        "Mart",
+        "Karl",
+        "Lukas",
+        "Jonas",
+        "Sven",
+        "Rasmus",
+        "Daan",
+        "Bram",
+        "Oskar",
+        "Noah",
+        "Finn",
+    ],
+    "other": ["Alex", "Robin", "Sam", "Kim", "Anna", "Jan", "Mari", "Finn"],
+}
 LAST_NAMES = [
     "de Vries",
     "Jansen",
@@ -298,6 +301,7 @@ LAST_NAMES = [
 ]
 
 
+@lru_cache(maxsize=512)
 def slug(text: str) -> str:
     """URL-friendly form of a product or category name."""
     keep = "".join(c.lower() if c.isalnum() else "-" for c in text)

@@ -332,6 +332,7 @@ def ad_bounce(w: World, p: Person, camp: tuple[str, int, int, str]) -> None:
 
 # -- groups -----------------------------------------------------------------------------------
 def need_based(w: World, p: Person) -> None:
+    """1–3 orders spread out (the first >75 days before the end), all in one category."""
     category = w.pick(w.cats)
     n = 1 if w.u() < 0.5 else (2 if w.u() < 0.7 else 3)
     for i, day in enumerate(w.spread(n, 5, w.days - 80)):
@@ -350,6 +351,7 @@ def looker(
     hi: float | None = None,
     n: int | None = None,
 ) -> None:
+    """No orders: 4–12 long visits; registered ones sign up in one of the first visits."""
     hi = hi if hi is not None else w.days - 1
     n = n or w.ri(4, 12)
     sign_up_at = w.ri(0, min(2, n - 1)) if registered else -1
@@ -370,6 +372,7 @@ def looker(
 
 
 def new_first(w: World, p: Person, *, browses: int | None = None) -> None:
+    """A first purchase ever in the last 3–35 days, after at most a few short looks."""
     day = w.days - w.ri(*NEW_WINDOW) + w.u() * 0.5
     for _ in range(w.ri(0, 2) if browses is None else browses):
         browse(
@@ -389,7 +392,7 @@ def new_first(w: World, p: Person, *, browses: int | None = None) -> None:
 def new_category(w: World, p: Person) -> None:
     """An existing customer whose latest order is the first in a category it never bought."""
     old, new = (list(x) for x in _two_disjoint(w))
-    p.created = -w.ri(30, 900) * DAY
+    p.created = -w.ri(30, 900) * DAY + w.at_day(0)
     w.consent(p, "marketing", w.u() < 0.7, p.created, "checkout")
     for day in w.spread(w.ri(1, 3), 10, w.days - 90):
         returning_buy(w, p, day, old, visitor=p.visitors[0], logged_p=0.6, n_items=(1, 2))
@@ -414,6 +417,7 @@ def new_category(w: World, p: Person) -> None:
 
 
 def _two_disjoint(w: World) -> tuple[list[str], list[str]]:
+    """Two different categories: the one bought so far and the new one."""
     shuffled = [w.cats[i] for i in w.rng.permutation(len(w.cats))]
     return shuffled[:1], shuffled[1:2]
 
@@ -466,7 +470,8 @@ def loyal(
 
 
 def long_tenure_loyal(w: World, p: Person) -> None:
-    p.created = -w.ri(200, 1600) * DAY
+    """A loyal customer registered 200–1600 days before the window starts."""
+    p.created = -w.ri(200, 1600) * DAY + w.at_day(0)
     w.consent(p, "marketing", w.u() < 0.92, p.created, "sign_up")
     loyal(w, p)
 
@@ -490,6 +495,7 @@ def impulse(w: World, p: Person) -> None:
 
 
 def looker_to_loyal(w: World, p: Person) -> None:
+    """Anonymous browsing until mid-year, a first order, then regular repeats: ends loyal."""
     first = 150 + 40 * w.u()
     looker(w, p, registered=False, lo=5, hi=first - 12, n=w.ri(4, 7))
     last = w.days - 10 - 25 * w.u()
@@ -498,6 +504,7 @@ def looker_to_loyal(w: World, p: Person) -> None:
 
 
 def looker_to_new(w: World, p: Person) -> None:
+    """Browsing most of the year, a first order in the last weeks: ends new."""
     looker(w, p, registered=False, lo=20, hi=w.days - 60, n=w.ri(4, 8))
     new_first(w, p, browses=0)
     p.moves = [(float(w.days - 60), "looker"), (float(w.days), "new")]

@@ -129,7 +129,9 @@ SINGLE: dict[str, dict[str, dict[str, float]]] = {
         "trendy": {"treat_myself": 0.78, "best_quality": 0.12, "save_money": 0.1},
     },
 }
-_FLOOR = 0.015
+_FLOOR = 0.02
+#: chance that one answer comes from another persona's distribution (people are not types)
+_CROSS = 0.12
 _OPTIONS = {
     "age_bracket": AGE_BRACKETS,
     "gender": ["female", "male", "other"],
@@ -313,6 +315,16 @@ INTERVIEW_QUOTES = {
 }
 
 
+_WORK = {
+    "student": "studies",
+    "employee": "works as an employee",
+    "self_employed": "is self-employed",
+    "manager": "works as a manager",
+    "retired": "is retired",
+    "other": "works in another field",
+}
+
+
 def _choose(rng: np.random.Generator, question: str, persona: str) -> str:
     opts = _OPTIONS[question]
     w = np.array([SINGLE[question][persona].get(o, 0.0) + _FLOOR for o in opts])
@@ -374,6 +386,10 @@ def survey_answers(
     for i, who in enumerate(people, start=1):
         persona = who["persona"]
         rid = f"resp-{i:04d}"
+
+        def voice(persona: str = persona) -> str:
+            return persona if rng.random() >= _CROSS else PERSONAS[int(rng.integers(4))]
+
         if who.get("birth_year") is not None:
             bracket, gender = age_bracket(year - int(who["birth_year"])), who["gender"]
         else:
@@ -384,19 +400,19 @@ def survey_answers(
             "customer_id": who.get("customer_id") or "",
             "age_bracket": bracket,
             "gender": gender,
-            "marital_status": _choose(rng, "marital_status", persona),
-            "children": _choose(rng, "children", persona),
-            "education": _choose(rng, "education", persona),
-            "occupation": _choose(rng, "occupation", persona),
-            "income": float(max(6000.0, round(stated / 500.0) * 500.0)),
-            "values": _ticks(rng, "values", persona),
-            "hobbies": _ticks(rng, "hobbies", persona),
-            "channels": _ticks(rng, "channels", persona),
-            "spending_habit": _choose(rng, "spending_habit", persona),
-            "barrier": _choose(rng, "barrier", persona),
-            "motivation": _choose(rng, "motivation", persona),
-            "novelty": _scale(rng, "novelty", persona),
-            "price_sensitivity": _scale(rng, "price_sensitivity", persona),
+            "marital_status": _choose(rng, "marital_status", voice()),
+            "children": _choose(rng, "children", voice()),
+            "education": _choose(rng, "education", voice()),
+            "occupation": _choose(rng, "occupation", voice()),
+            "income": int(max(6000, round(stated / 500.0) * 500)),
+            "values": _ticks(rng, "values", voice()),
+            "hobbies": _ticks(rng, "hobbies", voice()),
+            "channels": _ticks(rng, "channels", voice()),
+            "spending_habit": _choose(rng, "spending_habit", voice()),
+            "barrier": _choose(rng, "barrier", voice()),
+            "motivation": _choose(rng, "motivation", voice()),
+            "novelty": _scale(rng, "novelty", voice()),
+            "price_sensitivity": _scale(rng, "price_sensitivity", voice()),
             "why_buy": _text(rng, WHY_BUY, persona),
             "what_stopped": "" if rng.random() < 0.1 else _text(rng, WHAT_STOPPED, persona),
         }
@@ -418,7 +434,7 @@ def interview_notes(
         persona = who["persona"]
         name = f"interview-{i:02d}"
         age = year - int(who["birth_year"])
-        occupation = _choose(rng, "occupation", persona).replace("_", "-")
+        occupation = _WORK[_choose(rng, "occupation", persona)]
         marital = _choose(rng, "marital_status", persona)
         kids = _choose(rng, "children", persona)
         quotes = [INTERVIEW_QUOTES[persona][j] for j in rng.choice(6, size=3, replace=False)]
@@ -433,7 +449,7 @@ def interview_notes(
                 f"*Orders so far:* {who['orders']}",
                 "",
                 "## Background",
-                f"- {age} years old, {marital}, {kids} children, works as {occupation}.",
+                f"- {age} years old, {marital}, {kids} children, {occupation}.",
                 "",
                 "## What they said",
                 *[f'> "{q}"\n' for q in quotes],

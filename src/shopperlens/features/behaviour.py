@@ -243,7 +243,8 @@ def _term_features(src: TableSource, ev: ir.Table, sess: ir.Table, spec: Feature
         .distinct()
         .select("session_id", match=ibis.literal(1))
     )
-    searched = tk.select("subject_id", "session_id").distinct()
+    searched = tk.filter(tk.is_product.fill_null(False)).select("subject_id", "session_id")
+    searched = searched.distinct()
     buying = sess.filter(sess.bought).select(b_session="session_id")
     searched = searched.join(buying, searched.session_id == buying.b_session).select(
         "subject_id", "session_id"

@@ -72,9 +72,7 @@ def line_sql(source: Source) -> str:
     return f"(row_number() OVER () + {offset})"
 
 
-def match_columns(
-    source: Source, spec: KindSpec, mapping: Mapping[str, str]
-) -> dict[str, str]:
+def match_columns(source: Source, spec: KindSpec, mapping: Mapping[str, str]) -> dict[str, str]:
     """``{canonical: file column}`` for the spec's columns found in the file."""
     unknown = sorted(set(mapping.values()) - set(spec.names))
     if unknown:

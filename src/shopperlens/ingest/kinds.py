@@ -75,13 +75,13 @@ def ts_sql(raw: str) -> str:
     r = f"trim({raw})"
     return (
         f"CASE WHEN length({r}) > 19 AND regexp_matches({r}, '(Z|[+-]\\d\\d:?\\d\\d)$') "
-        f"THEN TRY_CAST(regexp_replace({r}, '\\s*([+-]\\d\\d):?(\\d\\d)$', '\\1:\\2') AS TIMESTAMPTZ)"
-        f" AT TIME ZONE 'UTC' ELSE TRY_CAST({r} AS TIMESTAMP) END"
+        f"THEN TRY_CAST(regexp_replace({r}, '\\s*([+-]\\d\\d):?(\\d\\d)$', '\\1:\\2') "
+        f"AS TIMESTAMPTZ) AT TIME ZONE 'UTC' ELSE TRY_CAST({r} AS TIMESTAMP) END"
     )
 
 
 def email_key_sql(email: str) -> str:
-    """A stable customer id from a normalised e-mail (sha256 prefix; the e-mail is not kept in it)."""
+    """A stable customer id from a normalised e-mail (a sha256 prefix: the e-mail is not in it)."""
     return f"('e-' || left(sha256({email}), 16))"
 
 
@@ -144,7 +144,10 @@ KINDS: dict[str, KindSpec] = {
         derived={"customer_id": f"coalesce(customer_id, {email_key_sql('email')})"},
     ),
     "products": KindSpec(
-        "products", "products", ("product_id",), _c("!*product_id product_name category price:money")
+        "products",
+        "products",
+        ("product_id",),
+        _c("!*product_id product_name category price:money"),
     ),
     "orders": KindSpec(
         "orders",
@@ -170,7 +173,7 @@ KINDS: dict[str, KindSpec] = {
             "visitor_id": "coalesce(visitor_id, customer_id)",
             # events without an id get a content hash, so re-imports still match
             "event_id": "coalesce(event_id, 'h-' || left(md5(concat_ws('|', visitor_id, "
-            "CAST(\"timestamp\" AS VARCHAR), event_name, page, product_id, session_id)), 20))",
+            'CAST("timestamp" AS VARCHAR), event_name, page, product_id, session_id)), 20))',
         },
         checks=(
             Check(
@@ -212,7 +215,7 @@ KINDS: dict[str, KindSpec] = {
 }
 
 
-def stage_sql(spec: KindSpec, raw_select: str, file: str) -> str:
+def stage_sql(spec: KindSpec, raw_select: str) -> str:
     """``SELECT`` of typed canonical columns + ``_line`` + ``_reject`` over a raw select.
 
     ``raw_select`` must yield ``_line`` and a text column ``_r_<name>`` per canonical column.
@@ -242,8 +245,7 @@ def stage_sql(spec: KindSpec, raw_select: str, file: str) -> str:
     checks.extend(spec.checks)
     typed_cols = ", ".join(ident(c.name) for c in spec.columns)
     return (
-        f"SELECT _line, {typed_cols}, {reject_struct_sql(checks)} AS _reject, "
-        f"{sql_str(file)} AS _file FROM ("
+        f"SELECT _line, {typed_cols}, {reject_struct_sql(checks)} AS _reject FROM ("
         f"SELECT _line, {raws}, {', '.join(derived)} FROM ("
         f"SELECT _line, {raws}, {', '.join(converted)} FROM ({raw_select})))"
     )

@@ -26,6 +26,8 @@ STAGE = "_sl_stage"
 REJECTS = "_sl_rejects"
 TOUCHED = "_sl_touched_visitors"
 
+_DUP_IN_FILE = "duplicate key with different content in the file"
+_DUP_LINE = "order line already imported with different content"
 _ORDER_LEVEL = ("customer_id", "ordered_at", "currency", "shipping", "status", "discount_code")
 _LINE_LEVEL = ("product_id", "product_name", "category", "quantity", "unit_price", "discount_code")
 
@@ -40,13 +42,17 @@ def begin(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def finish(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the scratch tables (after a failed statement the rollback drops them instead)."""
     for t in (STAGE, REJECTS, TOUCHED):
-        con.execute(f"DROP TABLE IF EXISTS {t}")
+        try:
+            con.execute(f"DROP TABLE IF EXISTS {t}")
+        except duckdb.Error:  # transaction already aborted: the caller rolls back
+            return
 
 
-def stage(con: duckdb.DuckDBPyConnection, spec: KindSpec, raw_select: str, file: str) -> int:
+def stage(con: duckdb.DuckDBPyConnection, spec: KindSpec, raw_select: str) -> int:
     """Read, convert and check one file into ``_sl_stage``; returns the rows read."""
-    sql = stage_sql(spec, raw_select, file)
+    sql = stage_sql(spec, raw_select)
     if spec.kind == "orders":  # a line's position within its order, over the whole file
         sql = (
             "SELECT *, row_number() OVER (PARTITION BY order_id ORDER BY _line) AS line_no "
@@ -57,7 +63,10 @@ def stage(con: duckdb.DuckDBPyConnection, spec: KindSpec, raw_select: str, file:
 
 
 def _reject(column: str, value: str, reason: str) -> str:
-    return f"{{'column': {sql_str(column)}, 'value': CAST({value} AS VARCHAR), 'reason': {sql_str(reason)}}}"
+    return (
+        f"{{'column': {sql_str(column)}, 'value': CAST({value} AS VARCHAR), "
+        f"'reason': {sql_str(reason)}}}"
+    )
 
 
 def _differs(cols: tuple[str, ...], new: str = "s", old: str = "t") -> str:
@@ -87,7 +96,7 @@ def flag_conflicts(con: duckdb.DuckDBPyConnection, spec: KindSpec) -> bool:
         hashed = ", ".join(ident(c) for c in content)
         con.execute(
             f"UPDATE {STAGE} s SET _reject = "
-            f"{_reject(key[0], 's.' + ident(key[0]), 'duplicate key with different content in the file')} "
+            f"{_reject(key[0], 's.' + ident(key[0]), _DUP_IN_FILE)} "
             f"FROM (SELECT {keys} FROM {STAGE} WHERE _reject IS NULL GROUP BY {keys} "
             f"HAVING count(DISTINCT hash({hashed})) > 1) d WHERE s._reject IS NULL AND {on}"
         )
@@ -117,18 +126,19 @@ def _flag_order_conflicts(con: duckdb.DuckDBPyConnection) -> bool:
     )
     con.execute(
         f"UPDATE {STAGE} s SET _reject = "
-        f"{_reject('order_id', 's.order_id', 'order line already imported with different content')} "
+        f"{_reject('order_id', 's.order_id', _DUP_LINE)} "
         f"FROM order_lines t WHERE s._reject IS NULL AND s.order_id = t.order_id "
         f"AND s.line_no = t.line_no AND ({_differs(('product_id', 'quantity', 'unit_price'))})"
     )
     return False
 
 
-def collect_rejects(con: duckdb.DuckDBPyConnection) -> int:
+def collect_rejects(con: duckdb.DuckDBPyConnection, file: str) -> int:
     """Append this file's rejects to ``_sl_rejects``; returns how many there are."""
     n = con.execute(
-        f"INSERT INTO {REJECTS} SELECT _file, _line, _reject['column'], _reject['value'], "
-        f"_reject['reason'] FROM {STAGE} WHERE _reject IS NOT NULL ORDER BY _line"
+        f"INSERT INTO {REJECTS} SELECT ?, _line, _reject['column'], _reject['value'], "
+        f"_reject['reason'] FROM {STAGE} WHERE _reject IS NOT NULL ORDER BY _line",
+        [file],
     ).fetchone()[0]  # type: ignore[index]
     return int(n)
 
@@ -163,7 +173,11 @@ def insert(con: duckdb.DuckDBPyConnection, spec: KindSpec, repeated: bool) -> di
         insert_cols += ", origin"
         select_cols += ", 'import'"
     on = " AND ".join(f"t.{ident(k)} = s.{ident(k)}" for k in spec.key)
-    new_only = f"AND NOT EXISTS (SELECT 1 FROM {spec.table} t WHERE {on})" if _has_rows(con, spec.table) else ""
+    new_only = (
+        f"AND NOT EXISTS (SELECT 1 FROM {spec.table} t WHERE {on})"
+        if _has_rows(con, spec.table)
+        else ""
+    )
     with _unordered(con):
         n = con.execute(
             f"INSERT INTO {spec.table} ({insert_cols}) SELECT {distinct}{select_cols} "

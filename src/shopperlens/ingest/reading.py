@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,30 +116,72 @@ def open_source(con: duckdb.DuckDBPyConnection, path: Path, *, json_columns: str
     p = sql_str(str(path))
     if layout in ("csv", "tsv"):
         delim = ", delim='\\t'" if layout == "tsv" else ""
-        relation = (
-            f"read_csv({p}, header=true, all_varchar=true, auto_detect=true, "
-            f"sample_size=20480{delim})"
-        )
+        relation = f"read_csv({p}, header=true, all_varchar=true, sample_size=20480{delim})"
     elif layout == "parquet":
         relation = f"read_parquet({p})"
     else:
         cols = f", columns={json_columns}" if json_columns else ""
         relation = f"read_json({p}, format='newline_delimited'{cols})"
     try:
-        described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+        columns = _describe(con, relation)
+    except duckdb.Error as exc:
+        if layout == "parquet" or layout == "jsonl":
+            raise ShopperlensError(explain(path, exc)) from None
+        columns = ()
+    if layout in ("csv", "tsv") and (len(columns) <= 1):
+        # the sniffer gave up (usually a malformed row in its sample): read with the header's
+        # own dialect so the bad row is named by the error instead of the file looking odd
+        relation, columns = _plain_csv(con, path, gz, layout) or (relation, columns)
+    return Source(path=path, layout=layout, gzipped=gz, columns=columns, relation=relation)
+
+
+def _describe(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[str, ...]:
+    described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+    return tuple(str(r[0]) for r in described)
+
+
+def _plain_csv(
+    con: duckdb.DuckDBPyConnection, path: Path, gz: bool, layout: str
+) -> tuple[str, tuple[str, ...]] | None:
+    """A ``read_csv`` without sniffing: delimiter and column names from the header line."""
+    import csv
+
+    with (
+        gzip.open(path, "rt", encoding="utf-8-sig") if gz else path.open(encoding="utf-8-sig") as fh
+    ):
+        header = fh.readline()
+    if layout == "tsv":
+        sep = "\t"
+    else:
+        counts = {d: header.count(d) for d in (",", ";", "|", "\t")}
+        sep = max(counts, key=lambda d: counts[d])
+        if not counts[sep]:
+            return None
+    names = next(csv.reader([header], delimiter=sep))
+    cols = "{" + ", ".join(f"{sql_str(n)}: 'VARCHAR'" for n in names) + "}"
+    relation = (
+        f"read_csv({sql_str(str(path))}, header=true, auto_detect=false, delim={sql_str(sep)}, "
+        f"quote='\"', escape='\"', columns={cols})"
+    )
+    try:
+        return relation, _describe(con, relation)
     except duckdb.Error as exc:
         raise ShopperlensError(explain(path, exc)) from None
-    columns = tuple(str(r[0]) for r in described)
-    return Source(path=path, layout=layout, gzipped=gz, columns=columns, relation=relation)
 
 
 def explain(path: Path, exc: Exception) -> str:
     """A DuckDB reader error as one line a shop owner can act on."""
     text = str(exc)
-    if "unicode" in text.lower() or "utf-8" in text.lower():
+    if "invalid unicode" in text.lower():
         return f"{path.name}: the file is not UTF-8 encoded; save it as UTF-8"
-    first = text.split("\n", 1)[0]
-    for prefix in ("Invalid Input Error: ", "IO Error: ", "Conversion Error: "):
-        first = first.removeprefix(prefix)
-    detail = " ".join(line.strip() for line in text.split("\n")[1:3] if line.strip())
-    return f"{path.name}: cannot read the file: {first}" + (f" ({detail})" if detail else "")
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
+    csv_line = re.search(r"CSV Error on Line: (\d+)", text)
+    if csv_line:
+        why = next(
+            (ln for ln in lines[1:] if not ln.startswith(("Original Line", "Possible", "*"))),
+            "",
+        )
+        return f"{path.name}: malformed row on line {csv_line.group(1)}: {why}".rstrip(": ")
+    first = re.sub(r"^[A-Za-z ]+ Error: ", "", lines[0] if lines else text)
+    first = re.sub(r"\s*LINE \d+:.*$", "", first)
+    return f"{path.name}: cannot read the file: {first}"

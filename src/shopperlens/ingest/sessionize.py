@@ -100,7 +100,7 @@ def rebuild_sessions(con: duckdb.DuckDBPyConnection) -> int:
         "device) "
         f"SELECT session_id, 'events', {first('visitor_id')}, {first('customer_id')}, "
         'min("timestamp"), max("timestamp"), '
-        "date_diff('millisecond', min(\"timestamp\"), max(\"timestamp\")) / 1000.0, count(*), "
+        'date_diff(\'millisecond\', min("timestamp"), max("timestamp")) / 1000.0, count(*), '
         f"{n('page_view')}, {n('view_item')}, {n('view_search_results', 'search')}, "
         f"{n('add_to_cart')}, {n('begin_checkout')}, {n('purchase')}, {first('page')}, "
         f"{first('utm_source')}, {first('utm_medium')}, {first('utm_campaign')}, "

@@ -68,6 +68,5 @@ def raw_select(source: Source) -> str:
         for c in KINDS["sessions"].columns
     )
     return (
-        f"SELECT _line, {cols} FROM (SELECT {line_sql(source)} AS _line, * "
-        f"FROM {source.relation})"
+        f"SELECT _line, {cols} FROM (SELECT {line_sql(source)} AS _line, * FROM {source.relation})"
     )

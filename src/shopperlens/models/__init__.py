@@ -1,12 +1,10 @@
 """models: pure numpy/pandas/scipy computations (no store, no SQL, no UI)."""
 
-# -- basket (playbooks engineer) --
-from shopperlens.models.basket import association_rules, frequent_itemsets
-
-
-# -- clv (models engineer) --
+# one import block for every concern (ruff keeps it sorted); ``__all__`` is grouped by concern
 from shopperlens.models._base import check_minimum_data
+from shopperlens.models.basket import association_rules, frequent_itemsets
 from shopperlens.models.bgnbd import BetaGeo, BetaGeoCovariates, ModifiedBetaGeo
+from shopperlens.models.clustering import MixedEncoder, PersonaClustering, encode_mixed
 from shopperlens.models.clv import (
     calibration_holdout,
     cumulative_forecast,
@@ -18,7 +16,11 @@ from shopperlens.models.intent import PurchaseIntent
 from shopperlens.models.paretonbd import ParetoNBD
 from shopperlens.models.simulate import simulate_bgnbd, simulate_paretonbd, simulate_spend
 
-_CLV_ALL = [
+__all__ = [
+    # -- basket (playbooks engineer) --
+    "association_rules",
+    "frequent_itemsets",
+    # -- clv and intent (models engineer) --
     "BetaGeo",
     "BetaGeoCovariates",
     "GammaGamma",
@@ -27,20 +29,15 @@ _CLV_ALL = [
     "PurchaseIntent",
     "calibration_holdout",
     "check_minimum_data",
-    "customer_lifetime_value",
     "cumulative_forecast",
+    "customer_lifetime_value",
     "forecast_by_frequency",
     "rfm_summary",
     "simulate_bgnbd",
     "simulate_paretonbd",
     "simulate_spend",
+    # -- personas (personas engineer) --
+    "MixedEncoder",
+    "PersonaClustering",
+    "encode_mixed",
 ]
-# -- /clv --
-
-# -- personas (personas engineer) --
-from shopperlens.models.clustering import MixedEncoder, PersonaClustering, encode_mixed
-
-_PERSONAS_ALL = ["MixedEncoder", "PersonaClustering", "encode_mixed"]
-# -- /personas --
-
-__all__ = sorted(["association_rules", "frequent_itemsets", *_CLV_ALL, *_PERSONAS_ALL])

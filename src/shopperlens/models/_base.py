@@ -106,8 +106,8 @@ def compress(rfm: RFM, weights: ArrayLike | None = None) -> Compressed:
 
 def check_minimum_data(
     frequency: ArrayLike,
-    recency: ArrayLike,
-    T: ArrayLike,
+    recency: ArrayLike | None = None,
+    T: ArrayLike | None = None,
     *,
     min_customers: int = MIN_CUSTOMERS,
     min_repeat_buyers: int = MIN_REPEAT_BUYERS,

@@ -60,6 +60,11 @@ DEFAULT_MAX_ITEMSETS = 5_000_000
 
 
 # -- encoding --------------------------------------------------------------------------------
+def _sort_key(item: Any) -> tuple[str, Any]:
+    """Items sort by value within their type, so mixed ids (1, "a") still have an order."""
+    return (type(item).__name__, item)
+
+
 def _encode(
     baskets: Any, basket_col: str | None, item_col: str | None
 ) -> tuple[sparse.csr_matrix, np.ndarray]:
@@ -79,8 +84,9 @@ def _encode(
         long = baskets[[bcol, icol]].dropna()
         rows, _ = pd.factorize(long[bcol])
         cols, labels = pd.factorize(long[icol], sort=True)
-        n_rows = int(rows.max()) + 1 if len(rows) else 0
-        labels = np.asarray(labels, dtype=object)
+        order = np.argsort(rows, kind="stable")
+        cols = cols[order]
+        lengths = np.bincount(rows, minlength=int(rows.max()) + 1 if len(rows) else 0)
     else:
         baskets = baskets if isinstance(baskets, list) else list(baskets)
         try:
@@ -88,14 +94,22 @@ def _encode(
         except TypeError:  # baskets given as iterators
             baskets = [list(b) for b in baskets]
             lengths = np.fromiter(map(len, baskets), dtype=np.int64, count=len(baskets))
-        flat = np.fromiter(chain.from_iterable(baskets), dtype=object, count=int(lengths.sum()))
-        cols, labels = pd.factorize(flat, sort=True)
-        rows = np.repeat(np.arange(len(baskets), dtype=np.int32), lengths)
-        n_rows = len(baskets)
-        labels = np.asarray(labels, dtype=object)
-    data = np.ones(len(rows), dtype=bool)
+        # a dict over the distinct items, not pandas.factorize: its hash table is sized by the
+        # number of occurrences (~170 MB for a million baskets) where this one is ~1 MB
+        labels = sorted(dict.fromkeys(chain.from_iterable(baskets)), key=_sort_key)
+        vocab = {item: i for i, item in enumerate(labels)}
+        cols = np.fromiter(
+            map(vocab.__getitem__, chain.from_iterable(baskets)),
+            dtype=np.int32,
+            count=int(lengths.sum()),
+        )
+    # CSR straight from the basket lengths: no COO intermediate, int32 indices
+    indptr = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    labels = np.asarray(labels, dtype=object)
     matrix = sparse.csr_matrix(
-        (data, (np.asarray(rows), np.asarray(cols))), shape=(n_rows, len(labels))
+        (np.ones(len(cols), dtype=bool), cols.astype(np.int32), indptr),
+        shape=(len(lengths), len(labels)),
     )
     matrix.sum_duplicates()  # an item twice in one basket counts once
     matrix.data[:] = True
@@ -107,16 +121,20 @@ def _bitsets(matrix: sparse.csr_matrix) -> np.ndarray:
     n_rows, n_items = matrix.shape
     n_words = max(1, (n_rows + 63) // 64)
     csc = matrix.tocsc()
-    csc.sort_indices()  # rows ascending within each column: the keys below come out sorted
-    col = np.repeat(np.arange(n_items, dtype=np.int64), np.diff(csc.indptr))
-    row = csc.indices.astype(np.int64)
-    key = col * n_words + (row >> 6)
-    val = np.left_shift(np.uint64(1), (row & 63).astype(np.uint64))
-    out = np.zeros(n_items * n_words, dtype=np.uint64)
-    if len(key):
-        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-        out[key[starts]] = np.bitwise_or.reduceat(val, starts)
-    return out.reshape(n_items, n_words)
+    csc.sort_indices()  # rows ascending within each column, so words come out grouped
+    out = np.zeros((n_items, n_words), dtype=np.uint64)
+    one = np.uint64(1)
+    # column by column: temporaries stay the size of one item's baskets, not of the matrix
+    for j in range(n_items):
+        rows = csc.indices[csc.indptr[j] : csc.indptr[j + 1]].astype(np.int64)
+        if not len(rows):
+            continue
+        words = rows >> 6
+        starts = np.flatnonzero(np.r_[True, words[1:] != words[:-1]])
+        out[j, words[starts]] = np.bitwise_or.reduceat(
+            np.left_shift(one, (rows & 63).astype(np.uint64)), starts
+        )
+    return out
 
 
 # -- mining ----------------------------------------------------------------------------------
@@ -314,7 +332,7 @@ def association_rules(
 
     # itemsets as sorted tuples of integer codes: hashing tuples of ints is cheap
     sets = frequent_itemsets["itemsets"].tolist()
-    vocab = sorted({item for s in sets for item in s}, key=lambda v: (type(v).__name__, v))
+    vocab = sorted({item for s in sets for item in s}, key=_sort_key)
     code = {item: i for i, item in enumerate(vocab)}
     keys = [tuple(sorted(code[i] for i in s)) for s in sets]
     sup = dict(zip(keys, frequent_itemsets["support"].to_numpy(dtype=float).tolist(), strict=True))

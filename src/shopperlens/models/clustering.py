@@ -52,6 +52,7 @@ import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
 from sklearn.metrics import adjusted_rand_score, silhouette_score
+from threadpoolctl import threadpool_limits
 
 from shopperlens.errors import InsufficientDataError, NotFittedError
 
@@ -84,8 +85,9 @@ def infer_kinds(frame: pd.DataFrame, *, max_categories: int = MAX_CATEGORIES) ->
     """How each column enters the clustering.
 
     Numbers (and booleans) are ``numeric``; columns holding lists, or ``;``-joined text over a
-    small vocabulary, are ``multi``; text with at most ``max_categories`` distinct values is
-    ``categorical``; identifiers, dates and free text are ``ignore``.
+    small vocabulary, are ``multi``; short text (median under 25 characters) with at most
+    ``max_categories`` distinct values is ``categorical``; identifiers, dates and free text
+    (sentences: never clustered, never shown as a figure) are ``ignore``.
     """
     kinds: dict[str, Kind] = {}
     for col in frame.columns:
@@ -106,7 +108,7 @@ def infer_kinds(frame: pd.DataFrame, *, max_categories: int = MAX_CATEGORIES) ->
                 vocab = {t for v in text[:2000] for t in split_multi(v)} if has_sep else set()
                 if has_sep and len(vocab) <= max_categories:
                     kinds[col] = "multi"
-                elif text.nunique() <= max_categories:
+                elif text.nunique() <= max_categories and text.str.len().median() < 25:
                     kinds[col] = "categorical"
                 else:
                     kinds[col] = "ignore"
@@ -245,6 +247,9 @@ class PersonaClustering:
         Cluster on the principal components of the encoding whose eigenvalue is above the mean
         (Kaiser's rule; FAMD proper) instead of the full encoding. Survey questions on which no
         group differs are then dropped as noise instead of blurring the personas.
+    n_threads : int or None
+        OpenMP/BLAS threads for k-means (None: all cores). One by default: on a shared or
+        busy machine k-means' spinning worker threads made a fit twenty times slower.
     min_samples : int
         Fewer respondents than this raise :class:`~shopperlens.errors.InsufficientDataError`.
 
@@ -278,6 +283,7 @@ class PersonaClustering:
         silhouette_sample: int = 3000,
         stability_sample: int = 4000,
         reduce: bool = True,
+        n_threads: int | None = 1,
     ) -> None:
         self.n_personas = n_personas
         self.random_state = random_state
@@ -291,6 +297,7 @@ class PersonaClustering:
         self.silhouette_sample = silhouette_sample
         self.stability_sample = stability_sample
         self.reduce = reduce
+        self.n_threads = n_threads
 
     def __repr__(self) -> str:
         fitted = f", n_personas_={self.n_personas_}" if hasattr(self, "n_personas_") else ""
@@ -301,6 +308,11 @@ class PersonaClustering:
 
     # -- fitting ----------------------------------------------------------------------------
     def fit(self, frame: pd.DataFrame, y: Any = None) -> PersonaClustering:
+        """Encode ``frame``, choose the number of personas, label every row; returns self."""
+        with threadpool_limits(self.n_threads):
+            return self._fit(frame)
+
+    def _fit(self, frame: pd.DataFrame) -> PersonaClustering:
         n = len(frame)
         if n < self.min_samples:
             raise InsufficientDataError(

@@ -129,7 +129,10 @@ def forecast_by_frequency(
     """
     cal = calibration
     predicted = model.predict_purchases(
-        cal["frequency_cal"], cal["recency_cal"], cal["T_cal"], t=float(cal["duration_holdout"].iloc[0])
+        cal["frequency_cal"],
+        cal["recency_cal"],
+        cal["T_cal"],
+        t=float(cal["duration_holdout"].iloc[0]),
     )
     bucket = np.minimum(cal["frequency_cal"].to_numpy(), max_frequency).astype(int)
     frame = pd.DataFrame(

@@ -25,6 +25,7 @@ import pandas as pd
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import StratifiedKFold
+from threadpoolctl import threadpool_limits
 
 from shopperlens.errors import InsufficientDataError, NotFittedError, ShopperlensError
 
@@ -44,6 +45,9 @@ class PurchaseIntent:
     cv : int
         Folds used to calibrate.
     random_state : int
+    n_threads : int or None
+        OpenMP threads for the trees (None = all cores). Default 1: the data are small, and
+        OpenMP threads spin-waiting on a busy machine can make a fit 50x slower.
 
     Attributes
     ----------
@@ -65,6 +69,7 @@ class PurchaseIntent:
         calibration: str = "isotonic",
         cv: int = 3,
         random_state: int = 0,
+        n_threads: int | None = 1,
     ) -> None:
         self.max_iter = max_iter
         self.learning_rate = learning_rate
@@ -72,6 +77,10 @@ class PurchaseIntent:
         self.calibration = calibration
         self.cv = cv
         self.random_state = random_state
+        self.n_threads = n_threads
+
+    def _threads(self) -> Any:
+        return threadpool_limits(limits=self.n_threads, user_api="openmp")
 
     def __repr__(self) -> str:
         state = f", {len(self.feature_names_)} features" if hasattr(self, "model_") else ""
@@ -121,9 +130,10 @@ class PurchaseIntent:
         # shuffled folds: session logs are usually sorted by date, and unshuffled folds would
         # calibrate on months the trees never saw
         folds = StratifiedKFold(self.cv, shuffle=True, random_state=self.random_state)
-        self.model_ = CalibratedClassifierCV(base, method=self.calibration, cv=folds).fit(
-            frame, target
-        )
+        with self._threads():
+            self.model_ = CalibratedClassifierCV(base, method=self.calibration, cv=folds).fit(
+                frame, target
+            )
         self.baseline_ = {
             col: (frame[col].mode().iloc[0] if col in self.categories_ else frame[col].median())
             for col in self.feature_names_
@@ -138,12 +148,17 @@ class PurchaseIntent:
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Calibrated probability that each row ends in a purchase."""
         self._check_fitted()
-        return self.model_.predict_proba(self._frame(X))[:, 1]
+        with self._threads():
+            return self.model_.predict_proba(self._frame(X))[:, 1]
 
     def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
         """Per-row, per-feature change in P(purchase) versus the feature at its typical value."""
         self._check_fitted()
         frame = self._frame(X)
+        with self._threads():
+            return self._contributions(frame, X.index)
+
+    def _contributions(self, frame: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
         score = self.model_.predict_proba(frame)[:, 1]
         out = {}
         for col in self.feature_names_:
@@ -155,7 +170,7 @@ class PurchaseIntent:
             else:
                 occluded[col] = self.baseline_[col]
             out[col] = score - self.model_.predict_proba(occluded)[:, 1]
-        return pd.DataFrame(out, index=X.index)
+        return pd.DataFrame(out, index=index)
 
     def top_drivers(self, X: pd.DataFrame, top: int = 3) -> list[list[str]]:
         """The ``top`` features moving each score most, as ``"feature +0.12"`` strings."""

@@ -2,8 +2,9 @@
 
 A persona's adjective comes from the attribute that sets it most apart from everyone else (an
 answer chosen far more often than overall, or a number far above or below the average), looked
-up in a small lexicon of shop-owner words; the first name starts with the same letter and
-follows the persona's majority gender when the survey asks it. Assignment is a greedy global
+up in a small lexicon of shop-owner words (answers about values, motives, habits and barriers
+weigh more than hobbies or demographics: they say why someone buys); the first name starts
+with the same letter and follows the persona's majority gender when the survey asks it. Assignment is a greedy global
 matching (strongest attribute first), so names are deterministic and unique across personas.
 """
 
@@ -71,6 +72,9 @@ LEXICON: dict[tuple[str, str], str] = {
     ("marital_status", "single"): "Solo",
 }
 
+#: why someone buys names a persona better than a hobby or a demographic does
+NAME_WEIGHT = {"values": 1.5, "motivation": 1.5, "spending_habit": 1.3, "barrier": 1.2}
+
 _FEMALE = {
     "A": "Anna", "B": "Bella", "C": "Clara", "D": "Diana", "E": "Emma", "F": "Fiona",
     "G": "Grace", "H": "Hannah", "I": "Iris", "J": "Julia", "K": "Kate", "L": "Lisa",
@@ -119,7 +123,13 @@ def assign_names(
     # words from the lexicon first (they read well), then the strongest attribute
     candidates = sorted(
         (
-            ((d.question, d.answer) not in LEXICON, -d.score, rank, i, adjective_for(d))
+            (
+                (d.question, d.answer) not in LEXICON,
+                -d.score * NAME_WEIGHT.get(d.question, 1.0),
+                rank,
+                i,
+                adjective_for(d),
+            )
             for i, attrs in enumerate(distinctive)
             for rank, d in enumerate(attrs)
         ),

@@ -114,16 +114,27 @@ def _label(question: str, answer: str | None = None) -> str:
         "values": f"value {a}",
         "hobbies": f"enjoy {a}",
         "channels": f"use {a}",
-        "barrier": f"held back by {a}",
-        "motivation": f"buy to {a}",
-        "spending_habit": f"{a}",
+        "barrier": "say nothing holds them back" if a == "none" else f"held back by {a}",
+        "motivation": {
+            "save money": "buy to save money",
+            "best quality": "want the best quality",
+            "eco friendly": "want eco-friendly products",
+            "treat myself": "buy to treat themselves",
+            "solve problem": "buy to solve a problem",
+        }.get(a, f"buy for {a}"),
+        "spending_habit": {
+            "plan ahead": "plan purchases ahead",
+            "compare prices": "compare prices",
+            "spontaneous": "buy on the spur of the moment",
+            "subscribe": "buy by subscription",
+        }.get(a, a),
         "categories_bought": f"buy {a}",
         "products_bought": f"buy {a}",
         "customer_type": f"are {a} customers",
         "age_bracket": f"are aged {a}",
         "gender": f"are {a}",
         "marital_status": f"are {a}",
-        "children": f"have {a} children",
+        "children": {"0": "have no children", "1": "have one child"}.get(a, f"have {a} children"),
         "education": f"have {a} education",
         "occupation": {
             "student": "are students",
@@ -285,7 +296,8 @@ def _statements(
         if n == 0:
             continue
         ranked = sorted(counts, key=lambda a: (-counts[a], a))
-        show = ranked[:1] if c.kind == "categorical" else list(ranked[:3])
+        # the most common answer, plus every answer the persona gives clearly more than everyone
+        show = ranked[:1]
         for a in ranked:
             p_in, p_all = counts[a] / n, all_counts.get(a, 0) / max(all_n, 1)
             sd = np.sqrt(p_all * (1 - p_all)) or 1.0
@@ -294,7 +306,17 @@ def _statements(
                 distinct.append(Distinctive(c.name, a, float(score)))
                 if a not in show and p_in >= 0.2:
                     show.append(a)
-        for a in show:
+        if not hidden and counts[show[0]] < min_n:
+            # not even the most common answer rests on enough people: one withheld line
+            show_ok: list[str | None] = [None]
+        else:
+            show_ok = [a for a in show if counts[a] >= min_n or hidden]
+        for a in show_ok:
+            if a is None:
+                ev = Evidence(question=c.name, suppressed=True)
+                text = f"{_label(c.name)}: fewer than {min_n} people per answer, not shown"
+                statements.append(Statement(section=section, text=text, evidence=ev))
+                continue
             cnt = counts[a]
             ok = cnt >= min_n and not hidden
             p_in, p_all = cnt / n, all_counts.get(a, 0) / max(all_n, 1)
@@ -450,7 +472,8 @@ def _quotes(
     interviews: pd.DataFrame | None,
     n_quotes: int,
 ) -> list[Quote]:
-    """Free-text answers (and interview notes) of the members nearest the persona centre."""
+    """Free-text answers of the ``n_quotes`` members nearest the persona centre, then up to two
+    interview notes of the nearest interviewed members (scrubbed of e-mails and numbers)."""
     order = np.argsort(dist, kind="stable")
     texts = [c.name for c in columns if c.role == "text"]
     notes: dict[str, list[str]] = {}
@@ -460,23 +483,31 @@ def _quotes(
             notes.setdefault(k, []).append(str(t))
     found: list[Quote] = []
     seen: set[str] = set()
-    for rank, i in enumerate(order, start=1):
+
+    def take(src: str, text: Any, rank: int) -> bool:
+        if not isinstance(text, str) or len(text.strip()) < 12:
+            return False
+        clean = scrub(text)
+        if clean.lower() in seen:
+            return False
+        seen.add(clean.lower())
+        found.append(Quote(text=clean, source=src, rank=rank))
+        return True
+
+    for rank, i in enumerate(order[: 50 * n_quotes], start=1):
         row = sub.iloc[i]
-        cands = [(q, row[q]) for q in texts]
-        for key in ("respondent", "customer_id"):
-            if key in sub.columns and row[key] is not None:
-                cands += [("interview", t) for t in notes.get(str(row[key]), [])]
-        for src, t in cands:
-            if not isinstance(t, str) or len(t.strip()) < 12:
-                continue
-            clean = scrub(t)
-            if clean.lower() in seen:
-                continue
-            seen.add(clean.lower())
-            found.append(Quote(text=clean, source=src, rank=rank))
+        if any(take(q, row[q], rank) for q in texts) and len(found) >= n_quotes:
             break
-        if len(found) >= n_quotes:
+    heard = 0
+    for rank, i in enumerate(order, start=1):
+        if heard >= 2 or not notes:
             break
+        row = sub.iloc[i]
+        ids = {str(row[k]) for k in ("respondent", "customer_id") if k in sub.columns}
+        for k in sorted(ids):
+            if any(take("interview", t, rank) for t in notes.get(k, [])):
+                heard += 1
+                break
     return found
 
 

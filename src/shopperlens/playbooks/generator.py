@@ -32,6 +32,8 @@ ASSUMPTIONS: dict[str, float] = {
     "lead_conversion_rate": 0.05,  # share of captured leads that place a first order
     "loyalty_program_lift": 0.05,  # extra revenue from a rewards programme on loyal revenue
     "bad_service_churn": 0.61,  # the mission: 61 % leave after one bad service incident
+    "bad_ticket_share": 0.10,  # share of tickets that end as a bad service experience
+    "search_visit_win_rate": 0.05,  # share of non-buying product searches a better page wins
     "referral_orders": 1.0,  # orders one referral brings
 }
 
@@ -58,6 +60,7 @@ class Evidence:
     n_upsell_customers: int = 0
     repeat_rate: float = 0.0
     case_study: pd.DataFrame = field(default_factory=pd.DataFrame)
+    loyal_at_risk: pd.DataFrame = field(default_factory=pd.DataFrame)
     referral: pd.DataFrame = field(default_factory=pd.DataFrame)
     tickets: pd.DataFrame = field(default_factory=pd.DataFrame)  # tickets_per_order
     topics: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -165,8 +168,9 @@ def _need_based(ev: Evidence) -> list[Action]:
                [f"top product-intent keywords: {top}",
                 f"{lost_visits:,} product-intent visits did not buy "
                 f"(their conversion rate {conv:.1%})"],
-               lost_visits * conv * ev.aov,
-               "non-buying product-intent visits × their conversion rate × average order",
+               lost_visits * a["search_visit_win_rate"] * ev.aov,
+               f"non-buying product-intent visits × {a['search_visit_win_rate']:.0%} won × "
+               "average order",
                "type == 'need_based'", size),
         Action(t, 3, "Personalised upsell: carousels, bundles and a free-shipping threshold",
                [thr_text, f"{ev.n_carousels:,} products have a “frequently bought together” list",
@@ -220,8 +224,9 @@ def _new(ev: Evidence) -> list[Action]:
         Action(t, 3, "Be part of their success: answer questions fast",
                [f"{int(tick.get('tickets', 0)):,} tickets from new customers "
                 f"({tick.get('tickets_per_order') or 0:.2f} per order)"],
-               int(tick.get("tickets", 0)) * ev.aov * a["bad_service_churn"],
-               "tickets × average order × 61 % who leave after bad service",
+               int(tick.get("tickets", 0)) * a["bad_ticket_share"] * ev.aov
+               * a["bad_service_churn"],
+               "tickets × 10 % that go badly × average order × 61 % who then leave",
                "type == 'new'", size),
         Action(t, 4, "Continue the relationship: thank-you follow-ups, relevant offers",
                [f"repeat-purchase rate today: {ev.repeat_rate:.0%}"],
@@ -250,9 +255,13 @@ def _loyal(ev: Evidence) -> list[Action]:
                f"loyal revenue × {a['loyalty_program_lift']:.0%} programme lift",
                "type == 'loyal'", size),
         Action(t, 3, "Keep improving service (61 % leave after one bad incident)",
-               [f"{int(tick.get('tickets', 0)):,} tickets from loyal customers"],
-               int(tick.get("tickets", 0)) * per_customer * a["bad_service_churn"],
-               "loyal tickets × revenue per loyal customer × 61 %", "type == 'loyal'", size),
+               [f"{int(tick.get('tickets', 0)):,} tickets from loyal customers",
+                f"{len(ev.loyal_at_risk):,} loyal customers are at risk (P(alive) has fallen)"
+                if len(ev.loyal_at_risk) else "no loyal customer flagged at risk (or no CLV run)"],
+               int(tick.get("tickets", 0)) * a["bad_ticket_share"] * per_customer
+               * a["bad_service_churn"],
+               "loyal tickets × 10 % that go badly × revenue per loyal customer × 61 % who "
+               "then leave", "type == 'loyal'", size),
         Action(t, 4, "Encourage referrals, with compensation",
                [f"{n_ref:,} loyal customers may be e-mailed a referral offer"],
                n_ref * a["referral_orders"] * ev.aov,
@@ -281,8 +290,9 @@ def _impulse(ev: Evidence) -> list[Action]:
         Action(t, 2, "Easy access to support: macros for common questions, live chat",
                [f"{(tick.get('tickets_per_order') or 0):.2f} tickets per order "
                 f"(other types {base:.2f})", f"top topics (candidate macros): {topics}"],
-               int(tick.get("tickets", 0)) * ev.aov * a["bad_service_churn"],
-               "impulse tickets × average order × 61 % who leave after bad service",
+               int(tick.get("tickets", 0)) * a["bad_ticket_share"] * ev.aov
+               * a["bad_service_churn"],
+               "impulse tickets × 10 % that go badly × average order × 61 % who then leave",
                "type == 'impulse'", size),
     ]  # fmt: skip
 

@@ -16,6 +16,7 @@ __all__ = ["TOPICS", "offer_response", "ticket_topic", "ticket_topics", "tickets
 
 #: topic -> words that signal it (matched on whole words, lower case)
 TOPICS: dict[str, tuple[str, ...]] = {
+    "change / cancel order": ("cancel", "change", "modify", "address", "wrong"),
     "delivery status": ("where", "delivery", "shipping", "shipped", "tracking", "arrive",
                         "arrived", "late", "delayed", "courier", "parcel", "package"),
     "return / refund": ("return", "returns", "refund", "refunded", "exchange", "send back"),
@@ -23,7 +24,6 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "how to use": ("how", "use", "setup", "set up", "assemble", "instructions", "manual",
                    "works", "clean", "wash"),
     "payment / invoice": ("payment", "pay", "paid", "invoice", "charged", "card", "receipt"),
-    "change / cancel order": ("cancel", "change", "modify", "address", "wrong"),
     "discount code": ("discount", "code", "coupon", "voucher", "promo", "sale"),
     "damaged / faulty": ("broken", "damaged", "faulty", "defect", "defective", "missing"),
 }  # fmt: skip

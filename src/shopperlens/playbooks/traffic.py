@@ -20,6 +20,7 @@ import pandas as pd
 
 __all__ = [
     "INFORMATIONAL_WORDS",
+    "acquisition_table",
     "KeywordClassifier",
     "classify_keyword",
     "keyword_table",
@@ -205,3 +206,40 @@ def keyword_table(sessions: pd.DataFrame, classify: KeywordClassifier) -> pd.Dat
     out = _summary(kw, ["keyword"])
     out.insert(1, "intent", out.keyword.map(classify))
     return out.reset_index(drop=True)
+
+
+def acquisition_table(
+    sessions: pd.DataFrame,
+    customers: pd.DataFrame,
+    clv: pd.DataFrame | None = None,
+    *,
+    by: str = "source",
+    classify: KeywordClassifier | None = None,
+) -> pd.DataFrame:
+    """Revenue (and CLV when given) of customers by the source or keyword that first brought them.
+
+    Each customer is credited to their first recorded session (first-touch attribution).
+    ``customers`` has ``customer_id, revenue``; ``clv`` ``customer_id, clv``. ``by`` is
+    ``"source"`` (source and medium) or ``"keyword"`` (with its intent when ``classify`` given).
+    Returns ``customers, revenue, revenue_per_customer`` [``, clv_per_customer``] per group.
+    """
+    s = sessions.dropna(subset=["customer_id"]).sort_values("started_at")
+    if by == "keyword":
+        s = s[s.keyword.notna() & (s.keyword.astype(str).str.strip() != "")]
+        s = s.assign(keyword=s.keyword.str.lower().str.strip())
+    first = s.drop_duplicates("customer_id")
+    keys = ["source", "medium"] if by == "source" else ["keyword"]
+    c = first[["customer_id", *keys]].merge(customers[["customer_id", "revenue"]], how="left")
+    if clv is not None and len(clv):
+        c = c.merge(clv[["customer_id", "clv"]], on="customer_id", how="left")
+    if c.empty:
+        return pd.DataFrame(columns=[*keys, "customers", "revenue", "revenue_per_customer"])
+    g = c.groupby(keys, dropna=False)
+    out = pd.DataFrame({"customers": g.size(), "revenue": g.revenue.sum()})
+    out["revenue_per_customer"] = out.revenue / out.customers
+    if "clv" in c:
+        out["clv_per_customer"] = g.clv.mean()
+    out = out.reset_index().sort_values("revenue", ascending=False).reset_index(drop=True)
+    if by == "keyword" and classify is not None:
+        out.insert(1, "intent", out.keyword.map(classify))
+    return out

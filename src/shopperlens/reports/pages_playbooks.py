@@ -51,6 +51,15 @@ def _compute(store: Store) -> dict[str, Any] | None:
     sup = svc.support_report(store=store, types=types)
     has_events = store.count("events") > 0
     threshold = svc.shipping_threshold(store=store)
+    names = store.df("SELECT product_id, product_name FROM products")
+    name = dict(zip(names.product_id, names.product_name, strict=True))
+
+    def named(df: pd.DataFrame, *cols: str) -> pd.DataFrame:
+        for col in cols:
+            if col in df:
+                df = df.assign(**{col: df[col].map(lambda v: name.get(v, v))})
+        return df
+
     return {
         "playbook": pb,
         "funnel": svc.funnels(store=store, types=types) if has_events else pd.DataFrame(),
@@ -60,8 +69,14 @@ def _compute(store: Store) -> dict[str, Any] | None:
         "retention": ret,
         "support": sup,
         "threshold": threshold,
-        "together": svc.frequently_bought_together(store=store),
-        "related": svc.related_products(store=store) if has_events else pd.DataFrame(),
+        "together": named(
+            svc.frequently_bought_together(store=store), "product_id", "recommended_id"
+        ),
+        "related": named(
+            svc.related_products(store=store) if has_events else pd.DataFrame(),
+            "product_id",
+            "related_id",
+        ),
     }
 
 
@@ -89,6 +104,7 @@ def _builder(type_: str):  # type: ignore[no-untyped-def]
             ),
             "sources": _records(ctx["traffic"]["sources"]),
             "keywords": _records(ctx["traffic"]["keywords"], 20),
+            "acquisition": _records(ctx["traffic"]["acquisition"]),
             "threshold": None if t is None else {
                 k: getattr(t, k) for k in ("threshold", "uplift_per_order", "share_near",
                                            "share_above", "median_basket", "band", "topup_rate")
@@ -98,6 +114,7 @@ def _builder(type_: str):  # type: ignore[no-untyped-def]
             "cohorts": _records(ctx["retention"]["cohorts"], 24),
             "repeat_rate": ctx["retention"]["repeat_rate"],
             "case_study": len(ctx["retention"]["case_study"]),
+            "at_risk": _records(ctx["retention"]["loyal_at_risk"], 20),
             "referral": len(ctx["retention"]["referral"]),
             "tickets": _records(ctx["support"]["tickets"]),
             "topics": _records(ctx["support"]["topics"]),

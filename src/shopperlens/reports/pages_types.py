@@ -52,7 +52,8 @@ def _examples(run: pd.DataFrame, per_type: int = 3) -> list[dict[str, Any]]:
         for r in rows.head(per_type).itertuples():
             out.append({
                 "type": t, "label": LABELS[t],
-                "id": r.customer_id if isinstance(r.customer_id, str) else f"visitor {r.visitor_id}",
+                "id": r.customer_id if isinstance(r.customer_id, str)
+                else f"visitor {r.visitor_id}",
                 "score": None if t == UNTYPED else float(getattr(r, f"score_{t}")),
                 "evidence": r.evidence,
             })  # fmt: skip
@@ -84,6 +85,4 @@ def _build(store: Store) -> dict[str, Any] | None:
     }
 
 
-register(
-    Page(slug="types", title="Customer types", template="types.html", build=_build, order=10)
-)
+register(Page(slug="types", title="Customer types", template="types.html", build=_build, order=10))

@@ -82,20 +82,29 @@ def channel_chart(persona: Persona) -> str | None:
 
 
 def motive_chart(persona: Persona) -> str | None:
-    """The persona's most distinctive answers (shares) against everyone."""
-    rows = [
-        s
-        for s in persona.statements
-        if s.distinctive and s.evidence.measure == "share" and s.evidence.value is not None
-    ][:6]
-    if not rows:
+    """The persona's most distinctive answers against everyone: shares of people for answers,
+    or (when only numbers stand out, as on purchase data) the persona's mean as a share of
+    twice the overall mean, so "everyone" sits at 50 %."""
+    top = [s for s in persona.statements if s.distinctive and s.evidence.value is not None]
+    shares = [s for s in top if s.evidence.measure == "share"][:6]
+    hue = colour(persona.persona_id)
+    if shares:
+        return _bars(
+            [_short(s.evidence.question, s.evidence.answer) for s in shares],
+            [s.evidence.value or 0 for s in shares],
+            [s.evidence.overall or 0 for s in shares],
+            hue,
+            "What sets them apart",
+        )
+    means = [s for s in top if s.evidence.overall][:6]
+    if not means:
         return None
     return _bars(
-        [_short(s.evidence.question, s.evidence.answer) for s in rows],
-        [s.evidence.value or 0 for s in rows],
-        [s.evidence.overall or 0 for s in rows],
-        colour(persona.persona_id),
-        "What sets them apart",
+        [s.evidence.question.replace("_", " ") for s in means],
+        [min(1.0, (s.evidence.value or 0) / (2 * (s.evidence.overall or 1))) for s in means],
+        [0.5] * len(means),
+        hue,
+        "What sets them apart (everyone = 50)",
     )
 
 
@@ -109,7 +118,9 @@ def _footnotes(persona: Persona) -> list[dict[str, Any]]:
         e = s.evidence
         if e.suppressed:
             detail = "fewer than the minimum group size answered; figure withheld"
-        elif e.measure == "share" and e.count is not None:
+        elif e.measure == "share" and e.count is None:
+            detail = f"share of the total, over {e.n or 0:,} known customers"
+        elif e.measure == "share":
             share, everyone = e.value or 0, e.overall or 0
             detail = f"{e.count:,} of {e.n:,} answered this ({share:.0%}); everyone {everyone:.0%}"
         else:

@@ -55,6 +55,15 @@ class StepOutcome(BaseModel):
     message: str = ""
 
 
+class TruthCheck(BaseModel):
+    """How well an analysis recovered what the demo planted."""
+
+    what: str
+    metric: str
+    value: float | None = Field(description="None when the check could not run.")
+    detail: str = ""
+
+
 class DemoResult(BaseModel):
     """Everything ``run_demo`` did; the report's front page shows it."""
 
@@ -71,6 +80,7 @@ class DemoResult(BaseModel):
     planted_types: dict[str, int]
     loaded: list[LoadOutcome]
     steps: list[StepOutcome]
+    checks: list[TruthCheck] = Field(default_factory=list)
     seconds: float
 
     @property
@@ -83,7 +93,11 @@ _LAST: dict[str, DemoResult] = {}
 
 def last_result(*, store: Store) -> DemoResult | None:
     """The result of the last demo run on this store in this process (None if none ran)."""
-    return _LAST.get(store.path if store.path != ":memory:" else f"mem:{id(store)}")
+    return _LAST.get(_key(store))
+
+
+def _key(store: Store) -> str:
+    return store.path if store.path != ":memory:" else f"mem:{id(store)}"
 
 
 def discover_steps() -> list[tuple[str, Callable[..., Any] | None, str]]:
@@ -130,7 +144,7 @@ def run_demo(
     data_dir = out / "data"
     steps = discover_steps()
     tick = progress or (lambda *a, **k: None)
-    tick(0, total=3 + len(IMPORT_KINDS) + 2 + len(steps) + 1, description="generating the shop")
+    tick(0, total=3 + len(IMPORT_KINDS) + 2 + len(steps) + 2, description="generating the shop")
     shop = demo_shop.generate(seed=seed, n_customers=n_customers)
     tick(1, description="writing the files")
     paths = demo_shop.write_files(shop, data_dir)
@@ -141,6 +155,8 @@ def run_demo(
         tick(0, description=f"running {name}")
         outcomes.append(_run_step(store, name, fn, error, shop, data_dir))
         tick(1)
+    tick(0, description="checking against the planted truth")
+    checks = truth_checks(store=store, demo=shop)
     result = DemoResult(
         shop_name=shop.shop_name,
         seed=seed,
@@ -155,11 +171,11 @@ def run_demo(
         planted_types=shop.truth_types["type"].value_counts().sort_index().to_dict(),
         loaded=loaded,
         steps=outcomes,
+        checks=checks,
         seconds=0.0,
     )
-    key = store.path if store.path != ":memory:" else f"mem:{id(store)}"
-    _LAST[key] = result
-    tick(0, description="writing the report")
+    _LAST[_key(store)] = result
+    tick(1, description="writing the report")
     from shopperlens.reports import write_report
 
     write_report(store, out, title=f"{shop.shop_name} · shopperlens demo report")
@@ -249,3 +265,70 @@ def _run_step(
     return StepOutcome(
         name=name, module=module, status="ok", seconds=round(time.perf_counter() - t, 2)
     )
+
+
+def truth_checks(*, store: Store, demo: demo_shop.DemoShop) -> list[TruthCheck]:
+    """Compare the analyses' results with what the demo planted (types, personas).
+
+    A check whose analysis is missing or failed is reported with ``value=None``.
+    """
+    from sklearn.metrics import adjusted_rand_score, f1_score
+
+    checks = []
+    try:
+        from shopperlens.service import types
+
+        found = types.latest_types(store=store)
+        key = lambda df: df["customer_id"].fillna(df["visitor_id"])  # noqa: E731
+        pred = dict(zip(key(found), found["type"], strict=True))
+        truth = demo.truth_types
+        guess = [pred.get(k, "untyped") for k in key(truth)]
+        labels = sorted(set(truth["type"]))
+        f1 = float(f1_score(truth["type"], guess, labels=labels, average="macro"))
+        hits = sum(a == b for a, b in zip(truth["type"], guess, strict=True))
+        checks.append(
+            TruthCheck(
+                what="customer types",
+                metric="macro-F1",
+                value=round(f1, 3),
+                detail=f"{hits:,} of {len(truth):,} people typed as planted",
+            )
+        )
+    except Exception as exc:  # the types concern may be missing or have failed
+        checks.append(
+            TruthCheck(
+                what="customer types",
+                metric="macro-F1",
+                value=None,
+                detail=f"not checked: {type(exc).__name__}: {exc}"[:300],
+            )
+        )
+    try:
+        from shopperlens.service import personas
+
+        m = personas.members(store=store).merge(
+            demo.truth_personas, on="respondent", suffixes=("", "_planted")
+        )
+        if m.empty:
+            raise ShopperlensError("no persona members")
+        ari = float(adjusted_rand_score(m["persona_planted"], m["persona"]))
+        purity = m.groupby("persona")["persona_planted"].agg(lambda s: s.value_counts().iloc[0])
+        checks.append(
+            TruthCheck(
+                what="personas",
+                metric="adjusted Rand",
+                value=round(ari, 3),
+                detail=f"{m['persona'].nunique()} personas found for 4 planted; purity "
+                f"{purity.sum() / len(m):.0%} over {len(m)} respondents",
+            )
+        )
+    except Exception as exc:  # the personas concern may be missing or have failed
+        checks.append(
+            TruthCheck(
+                what="personas",
+                metric="adjusted Rand",
+                value=None,
+                detail=f"not checked: {type(exc).__name__}: {exc}"[:300],
+            )
+        )
+    return checks

@@ -136,7 +136,9 @@ def import_files(
                 res = _import_one(con, kind, path, label, fmt, columns_map, tick, added)
                 results.append(res)
                 if res.rows_rejected and on_error == "abort":
-                    total = int(con.execute(f"SELECT count(*) FROM {loading.REJECTS}").fetchone()[0])  # type: ignore[index]
+                    total = int(
+                        con.execute(f"SELECT count(*) FROM {loading.REJECTS}").fetchone()[0]
+                    )  # type: ignore[index]
                     if out_path:
                         loading.write_rejects_csv(con, str(out_path))
                     raise ImportRejected(
@@ -198,11 +200,11 @@ def _import_one(
         "uci": lambda: uci_sessions.raw_select(source),
     }[used]()
     try:
-        n_read = loading.stage(con, spec, raw, label)
+        n_read = loading.stage(con, spec, raw)
         if n_read == 0:
             raise ShopperlensError(f"{path.name}: the file has a header but no rows")
         repeated = loading.flag_conflicts(con, spec)
-        n_rej = loading.collect_rejects(con)
+        n_rej = loading.collect_rejects(con, label)
         tick(1)
         for table, n in loading.insert(con, spec, repeated).items():
             added[table] = added.get(table, 0) + n

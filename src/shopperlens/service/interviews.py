@@ -33,11 +33,12 @@ class NotesImport(BaseModel):
     tags: int
 
 
-def recruit(*, store: Store, n: int = 10) -> pd.DataFrame:
+def recruit(*, store: Store, n: int = 10, best_by: str = "auto") -> pd.DataFrame:
     """The ``n`` best and ``n`` worst customers to interview, with the reason for each.
 
     Best: highest customer lifetime value (``service.clv`` when installed), else most revenue
     and orders. Worst: most complaints (support tickets) and returns relative to their orders.
+    ``best_by`` is ``"clv"``, ``"revenue"`` or ``"auto"`` (CLV when available).
     Columns: ``customer_id, segment, score, reason``.
     """
     stats = store.df(
@@ -52,7 +53,9 @@ def recruit(*, store: Store, n: int = 10) -> pd.DataFrame:
     )
     if stats.empty:
         raise ShopperlensError("no customers with orders yet: import orders first")
-    clv = optional(store, "clv", "customer_value")
+    clv = optional(store, "clv", "customer_value") if best_by in ("auto", "clv") else None
+    if best_by == "clv" and (clv is None or "clv" not in clv):
+        raise ShopperlensError("customer lifetime values are not available")
     if clv is not None and "clv" in clv:
         stats = stats.merge(clv[["customer_id", "clv"]], on="customer_id", how="left")
         stats["best_score"] = stats["clv"].fillna(0)

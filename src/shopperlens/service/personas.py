@@ -25,8 +25,8 @@ from shopperlens.personas.frame import clustering_columns, column_roles, normali
 from shopperlens.personas.synthesis import Persona, overview, synthesise
 from shopperlens.store import Store
 
-#: run after the surveys, types and CLV demo steps (it uses all three)
-DEMO_ORDER = 60
+#: run after the surveys (60: they import the answers), types (20) and CLV (30) steps
+DEMO_ORDER = 70
 DEMO_SURVEY = "demo-profile"
 
 

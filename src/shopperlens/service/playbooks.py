@@ -105,17 +105,16 @@ def basket_rules(
     return rules.sort_values(["lift", "confidence"], ascending=False).reset_index(drop=True)
 
 
-def frequently_bought_together(
-    *, store: Store, min_orders: int = 3, top: int = 4, product_id: str | None = None
-) -> pd.DataFrame:
-    """Per product, the products most often in the same order — counted in SQL through Ibis.
+def together_expr(source: Any, *, min_orders: int = 3, top: int = 4) -> Any:
+    """The "frequently bought together" pairs as one Ibis expression over ``order_lines``.
 
-    Returns ``product_id, rank, recommended_id, orders_together, support, confidence, lift``
-    (confidence = P(recommended | product); lift against the recommended product's share).
+    ``source`` is anything with ``.table(name)`` (the store, or a Spark source): the same
+    expression runs on DuckDB and on Spark. Confidence = P(recommended | product); lift is
+    confidence over the recommended product's share of orders.
     """
     import ibis
 
-    lines = store.table("order_lines")
+    lines = source.table("order_lines")
     base = lines.filter(lines.product_id.notnull()).select("order_id", "product_id").distinct()
     n = base.order_id.nunique().name("n")
     counts = base.group_by("product_id").aggregate(orders=base.order_id.nunique())
@@ -134,16 +133,41 @@ def frequently_bought_together(
         confidence=joined.orders_together / joined.orders_a,
         lift=(joined.orders_together * joined.n) / (joined.orders_a * joined.orders_b),
     )
-    if product_id is not None:
-        res = res.filter(res.product_id == product_id)
     w = ibis.window(
         group_by=res.product_id, order_by=[ibis.desc(res.confidence), res.recommended_id]
     )
     res = res.mutate(rank=ibis.row_number().over(w) + 1).filter(lambda t: t["rank"] <= top)
-    out = res.select(
+    return res.select(
         "product_id", "rank", "recommended_id", "orders_together", "support", "confidence", "lift"
-    ).order_by(["product_id", "rank"])
-    return store.ibis.to_pandas(out)
+    )
+
+
+def frequently_bought_together(
+    *,
+    store: Store,
+    min_orders: int = 3,
+    top: int = 4,
+    product_id: str | None = None,
+    engine: str = "duckdb",
+    spark_session: Any = None,
+) -> pd.DataFrame:
+    """Per product, the products most often in the same order — counted in SQL through Ibis.
+
+    Returns ``product_id, rank, recommended_id, orders_together, support, confidence, lift``.
+    ``engine="spark"`` runs the same expression on a (local or given) Spark session.
+    """
+    if engine == "duckdb":
+        out = together_expr(store, min_orders=min_orders, top=top).execute()
+    elif engine == "spark":
+        from shopperlens.store.spark import spark_source
+
+        with spark_source(store, spark_session, tables=("order_lines",)) as src:
+            out = together_expr(src, min_orders=min_orders, top=top).execute()
+    else:
+        raise ShopperlensError(f"unknown engine {engine!r}: use duckdb or spark")
+    if product_id is not None:
+        out = out[out.product_id == product_id]
+    return out.sort_values(["product_id", "rank"]).reset_index(drop=True)
 
 
 def carousels(*, store: Store, top: int = 4) -> pd.DataFrame:
@@ -219,40 +243,80 @@ def abandoned_carts(*, store: Store, types: pd.DataFrame | None = None) -> pd.Da
 
 # -- traffic ---------------------------------------------------------------------------------
 def keyword_classifier(
-    *, store: Store, brand_words: tuple[str, ...] = ()
+    *, store: Store, brand_words: tuple[str, ...] | None = None, config: Any = None
 ) -> traffic.KeywordClassifier:
-    """Intent rules from this shop's catalogue; the brand defaults to the most common utm_source
-    that is not a search engine or social network is *not* guessed — pass ``brand_words``."""
+    """Intent rules from this shop's catalogue and vocabulary.
+
+    The brand and question words come from the types configuration (``vocabulary.brand_words``
+    and ``informational_words``, the same words the type rules use) unless ``brand_words``
+    is given; the brand is never guessed.
+    """
+    info = set(traffic.INFORMATIONAL_WORDS)
+    try:
+        from shopperlens.types.config import load_config
+
+        spec = load_config(config).feature_spec()
+        info |= set(spec.informational_words)
+        brand_words = spec.brand_words if brand_words is None else brand_words
+    except ImportError:  # the types concern is not installed
+        pass
     products = store.df("SELECT product_name, category FROM products")
     if products.empty:
         products = store.df("SELECT DISTINCT product_name, category FROM order_lines")
     return traffic.KeywordClassifier(
-        products.product_name.dropna(), products.category.dropna(), brand_words
+        products.product_name.dropna(), products.category.dropna(), brand_words or (), info
     )
 
 
 def traffic_report(
-    *, store: Store, types: pd.DataFrame | None = None, brand_words: tuple[str, ...] = ()
+    *,
+    store: Store,
+    types: pd.DataFrame | None = None,
+    brand_words: tuple[str, ...] | None = None,
+    config: Any = None,
+    with_clv: bool = True,
 ) -> dict[str, pd.DataFrame]:
-    """Sources (overall and by type) and keywords with intent, conversion and revenue."""
+    """Sources (overall and by type), keywords with intent, conversion and revenue, and the
+    revenue (and the CLV, when a CLV run is stored) of customers by the source and keyword
+    that first brought them."""
     events = _events(store)
     if events.empty:
         empty = pd.DataFrame()
-        return {"sources": empty, "sources_by_type": empty, "keywords": empty}
+        keys = ("sources", "sources_by_type", "keywords", "acquisition", "acquisition_keywords")
+        return dict.fromkeys(keys, empty)
     sessions = _attach_type(
         traffic.sessions_from_events(events), resolve_types(store=store, types=types)
     )
-    classify = keyword_classifier(store=store, brand_words=brand_words)
+    classify = keyword_classifier(store=store, brand_words=brand_words, config=config)
+    per = retention.customer_orders(_orders(store))
+    clv = _clv(store) if with_clv else None
     return {
         "sources": traffic.source_table(sessions),
         "sources_by_type": traffic.source_table(sessions, by_type=True),
         "keywords": traffic.keyword_table(sessions, classify),
+        "acquisition": traffic.acquisition_table(sessions, per, clv),
+        "acquisition_keywords": traffic.acquisition_table(
+            sessions, per, clv, by="keyword", classify=classify
+        ),
     }
+
+
+def _clv(store: Store) -> pd.DataFrame | None:
+    """The stored CLV run (``shopperlens clv``; the demo stores one), or None.
+
+    Only a stored run is read: fitting the models is the CLV concern's job, and a playbook
+    should not silently take the seconds a fit needs.
+    """
+    if "customer_value" not in store.tables():
+        return None
+    df = store.df("SELECT customer_id, clv, p_alive, at_risk FROM customer_value")
+    return df if len(df) else None
 
 
 # -- retention and support -------------------------------------------------------------------
 def retention_report(*, store: Store, types: pd.DataFrame | None = None) -> dict[str, Any]:
-    """Cohort matrix, repeat-purchase rate, case-study and referral candidates (consented only)."""
+    """Cohort matrix, repeat-purchase rate, case-study and referral candidates (consented
+    only), and loyal customers at risk (P(alive) fallen, from the stored CLV run)."""
     orders = _orders(store)
     per = retention.customer_orders(orders)
     consents = store.df("SELECT * FROM consents")
@@ -260,7 +324,15 @@ def retention_report(*, store: Store, types: pd.DataFrame | None = None) -> dict
     marketing = set(
         store.df("SELECT customer_id FROM customers WHERE accepts_marketing").customer_id
     )
+    clv = _clv(store)
+    at_risk = pd.DataFrame(columns=["customer_id", "orders", "revenue", "clv", "p_alive"])
+    if clv is not None and len(t):
+        loyal = set(t.loc[t.type == "loyal", "customer_id"].dropna())
+        risky = clv[clv.at_risk.astype(bool) & clv.customer_id.isin(loyal)]
+        at_risk = per.merge(risky[["customer_id", "clv", "p_alive"]], on="customer_id")
+        at_risk = at_risk.sort_values("revenue", ascending=False).reset_index(drop=True)
     return {
+        "loyal_at_risk": at_risk,
         "cohorts": retention.cohort_retention(orders),
         "repeat_rate": retention.repeat_purchase_rate(orders),
         "case_study": retention.case_study_candidates(per, consents, t if len(t) else None),
@@ -270,10 +342,37 @@ def retention_report(*, store: Store, types: pd.DataFrame | None = None) -> dict
     }
 
 
+def _orders_with_campaign(store: Store) -> pd.DataFrame:
+    """Orders with the ``campaign`` of the buying session: the customer's purchase event
+    nearest in time (within a day) to the order, when the events carry one."""
+    orders = _orders(store)
+    events = _events(store)
+    if events.empty:
+        return orders.assign(campaign=None)
+    sessions = traffic.sessions_from_events(events)
+    buys = sessions[sessions.purchased & sessions.customer_id.notna()]
+    buys = buys[["customer_id", "started_at", "campaign"]].dropna(subset=["started_at"])
+    o = orders.dropna(subset=["customer_id"]).sort_values("ordered_at")
+    if buys.empty or o.empty:
+        return orders.assign(campaign=None)
+    o = o.assign(ordered_at=pd.to_datetime(o.ordered_at).astype("datetime64[us]"))
+    buys = buys.assign(started_at=pd.to_datetime(buys.started_at).astype("datetime64[us]"))
+    matched = pd.merge_asof(
+        o,
+        buys.sort_values("started_at"),
+        left_on="ordered_at",
+        right_on="started_at",
+        by="customer_id",
+        direction="nearest",
+        tolerance=pd.Timedelta(days=1),
+    )
+    return orders.merge(matched[["order_id", "campaign"]], on="order_id", how="left")
+
+
 def support_report(*, store: Store, types: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """Tickets per order by type, top ticket topics (candidate macros), offer response by type."""
     tickets = store.df("SELECT * FROM tickets")
-    orders = _orders(store)
+    orders = _orders_with_campaign(store)
     t = resolve_types(store=store, types=types)
     return {
         "tickets": support.tickets_per_order(tickets, orders, t),
@@ -310,10 +409,15 @@ class Playbook(BaseModel):
 def playbook(
     *,
     store: Store,
-    type: str | None = None,
-    types: pd.DataFrame | None = None,  # noqa: A002
+    type: str | None = None,  # noqa: A002
+    types: pd.DataFrame | None = None,
+    brand_words: tuple[str, ...] | None = None,
+    config: Any = None,
 ) -> Playbook:
-    """The playbook for one type or all five, built from this shop's data."""
+    """The playbook for one type or all five, built from this shop's data.
+
+    ``brand_words`` and ``config`` (a types-config file) set the keyword vocabulary.
+    """
     if type is not None and type not in TYPES:
         raise ShopperlensError(f"unknown type {type!r}; choose one of {', '.join(TYPES)}")
     t = resolve_types(store=store, types=types)
@@ -322,7 +426,7 @@ def playbook(
     events = _events(store)
     steps = checkout.session_steps(events) if len(events) else pd.DataFrame()
     fun = checkout.funnel(_attach_type(steps, t), by="type") if len(steps) else pd.DataFrame()
-    tr = traffic_report(store=store, types=t)
+    tr = traffic_report(store=store, types=t, brand_words=brand_words, config=config)
     ret = retention_report(store=store, types=t)
     sup = support_report(store=store, types=t)
     carts = abandoned_carts(store=store, types=t) if len(events) else pd.DataFrame()
@@ -343,6 +447,7 @@ def playbook(
         n_upsell_customers=int(per.customer_id.nunique()) if len(rules) else 0,
         repeat_rate=ret["repeat_rate"],
         case_study=ret["case_study"],
+        loyal_at_risk=ret["loyal_at_risk"],
         referral=ret["referral"],
         tickets=sup["tickets"],
         topics=sup["topics"],

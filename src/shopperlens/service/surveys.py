@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import queue
+import random
 import threading
 import uuid
 import weakref
@@ -156,6 +157,11 @@ def _info(store: Store, survey: Survey) -> SurveyInfo:
 
 
 # -- collecting -------------------------------------------------------------------------------
+def _new_id() -> str:
+    """A random 128-bit id (``random`` is seeded from the OS once; no system call per id)."""
+    return f"{random.getrandbits(128):032x}"
+
+
 @dataclass
 class Submission:
     """A validated answer set, ready to store."""
@@ -170,7 +176,7 @@ class Submission:
     link_id: str | None = None
     import_id: int | None = None
     submitted_at: datetime = field(default_factory=datetime.now)
-    response_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    response_id: str = field(default_factory=lambda: _new_id())
 
 
 def prepare_submission(
@@ -272,29 +278,43 @@ _ANS_SCHEMA = pa.schema(
 )
 
 
+#: up to this many rows a multi-row ``VALUES`` insert is cheaper than registering Arrow
+_VALUES_MAX_ROWS = 40
+
+
 def _insert(con: Any, subs: list[Submission]) -> None:
-    """Append responses and their answers (Arrow tables: cheap for one row or thousands)."""
-    cols = [f.name for f in _RESP_SCHEMA]
-    resp = pa.Table.from_pydict({c: [getattr(s, c) for s in subs] for c in cols}, _RESP_SCHEMA)
-    rows: dict[str, list[Any]] = {f.name: [] for f in _ANS_SCHEMA}
-    for s in subs:
-        for q, v in s.answers.items():
-            for pos, item in enumerate(v if isinstance(v, list) else [v]):
-                is_num = isinstance(item, float)
-                rows["response_id"].append(s.response_id)
-                rows["question"].append(q)
-                rows["position"].append(pos)
-                rows["value_text"].append(None if is_num else item)
-                rows["value_num"].append(item if is_num else None)
-    ans = pa.Table.from_pydict(rows, _ANS_SCHEMA)
-    con.register("_sl_resp", resp)
-    con.register("_sl_ans", ans)
+    """Append responses and their answers in the current transaction."""
+    resp_cols = [f.name for f in _RESP_SCHEMA]
+    resp = [[getattr(s, c) for c in resp_cols] for s in subs]
+    ans = [
+        [s.response_id, q, pos, None if isinstance(item, float) else item,
+         item if isinstance(item, float) else None]
+        for s in subs
+        for q, v in s.answers.items()
+        for pos, item in enumerate(v if isinstance(v, list) else [v])
+    ]  # fmt: skip
+    _append(con, "survey_responses", _RESP_SCHEMA, resp)
+    _append(con, "survey_answers", _ANS_SCHEMA, ans)
+
+
+def _append(con: Any, table: str, schema: pa.Schema, rows: list[list[Any]]) -> None:
+    """Insert rows: small batches as one ``VALUES`` statement, big ones through Arrow."""
+    if not rows:
+        return
+    cols = ", ".join(schema.names)
+    if len(rows) <= _VALUES_MAX_ROWS:
+        one = "(" + ", ".join("?" * len(schema.names)) + ")"
+        con.execute(
+            f"INSERT INTO {table} ({cols}) VALUES " + ", ".join([one] * len(rows)),
+            [v for r in rows for v in r],
+        )
+        return
+    arrow = pa.Table.from_pylist([dict(zip(schema.names, r, strict=True)) for r in rows], schema)
+    con.register("_sl_rows", arrow)
     try:
-        con.execute("INSERT INTO survey_responses BY NAME SELECT * FROM _sl_resp")
-        con.execute("INSERT INTO survey_answers BY NAME SELECT * FROM _sl_ans")
+        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _sl_rows")
     finally:
-        con.unregister("_sl_resp")
-        con.unregister("_sl_ans")
+        con.unregister("_sl_rows")
 
 
 def submit_response(

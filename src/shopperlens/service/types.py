@@ -148,7 +148,6 @@ def _run(store: Store, run_id: int) -> pd.DataFrame:
     return df
 
 
-
 def latest_types(*, store: Store, config: ConfigArg = None) -> pd.DataFrame:
     """The last stored run (computing and storing one when there is none)."""
     run_id = store.scalar("SELECT run_id FROM type_runs ORDER BY as_of DESC, run_id DESC LIMIT 1")
@@ -201,14 +200,13 @@ def history(*, store: Store, id: str) -> pd.DataFrame:
 def explain(
     *, store: Store, id: str, as_of: date | datetime | str | None = None, config: ConfigArg = None
 ) -> TypeExplanation:
-    """Why ``id`` (customer or visitor id) has its type: scores, signals, features, history."""
+    """Why ``id`` (customer or visitor id) has its type: scores, signals, features, history.
+
+    ``as_of`` defaults to the day after the last data, like :func:`customer_types`.
+    """
     cfg = as_config(config)
-    if as_of is None:
-        latest = latest_types(store=store, config=cfg)
-        cut = latest.attrs["as_of"]
-    else:
-        cut = parse_as_of(as_of)
-        run_at(store=store, as_of=cut, config=cfg)
+    cut = parse_as_of(as_of) or default_as_of(store)
+    run_at(store=store, as_of=cut, config=cfg)  # so the history includes this date
     subject = _subject(store, id)
     feats = behaviour_features(store, as_of=cut, spec=cfg.feature_spec())
     row = feats.filter(feats.subject_id == subject).execute()
@@ -263,9 +261,7 @@ def moves(
         lapsed_days=lapsed,
     )
     changed = pairs[pairs["from"] != pairs["to"]]
-    top = (
-        changed.groupby(["from", "to"]).size().sort_values(ascending=False).head(10).reset_index()
-    )
+    top = changed.groupby(["from", "to"]).size().sort_values(ascending=False).head(10).reset_index()
     return Movements(
         date_from=d1,
         date_to=d2,

@@ -61,10 +61,10 @@ TEMPLATES: dict[str, Callable[[Row], str]] = {
         f"{_plural(_n(r['purchase_visits']), 'buying visit')}"
     ),
     "pages_per_visit": lambda r: f"{_x(r['pages_per_visit']):.1f} pages per visit",
-    "avg_visit_minutes": lambda r: f"visits last {_x(r['avg_visit_minutes']):.0f} minutes on average",
-    "categories_per_order": lambda r: (
-        f"{_x(r['categories_per_order']):.1f} categories per order"
+    "avg_visit_minutes": lambda r: (
+        f"visits last {_x(r['avg_visit_minutes']):.0f} minutes on average"
     ),
+    "categories_per_order": lambda r: f"{_x(r['categories_per_order']):.1f} categories per order",
     "visits": lambda r: _plural(_n(r["visits"]), "visit"),
     "product_views_per_visit": lambda r: (
         f"{_x(r['product_views_per_visit']):.1f} product views per visit"
@@ -120,8 +120,10 @@ def lead(row: Row, typ: str, config: TypesConfig) -> str:
     if typ == "new":
         tenure = _x(row["tenure_days"])
         if tenure <= float(windows["new_days"]):
-            return f"first order {tenure:.0f} days ago" if orders == 1 else (
-                f"first order {tenure:.0f} days ago ({_plural(orders, 'order')} in all)"
+            return (
+                f"first order {tenure:.0f} days ago"
+                if orders == 1
+                else (f"first order {tenure:.0f} days ago ({_plural(orders, 'order')} in all)")
             )
         cat = row.get("new_category") or "a new category"
         return (

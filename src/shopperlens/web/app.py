@@ -39,8 +39,9 @@ def create_app(settings: Settings | None = None, *, shop: Shop | None = None) ->
     async def _user_error(request: Request, exc: ShopperlensError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=400)
 
-    for router in PRIVATE_ROUTERS:
-        app.include_router(router, dependencies=Authorized)
+    # public survey routes first: they take the traffic, and routes are matched in order
     for router in PUBLIC_ROUTERS:
         app.include_router(router)
+    for router in PRIVATE_ROUTERS:
+        app.include_router(router, dependencies=Authorized)
     return app

@@ -1,0 +1,96 @@
+"""`shopperlens clv`, `shopperlens clv-report` and `shopperlens intent`: the predictive models."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from shopperlens.cli import _render
+from shopperlens.cli._app import app, open_shop
+from shopperlens.errors import ShopperlensError
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+OutOpt = Annotated[
+    Path | None, typer.Option("--out", "-o", help="Write every row to this CSV (or .json) file.")
+]
+TopOpt = Annotated[int, typer.Option("--top", help="Rows to print (the file gets all).")]
+
+
+def parse_days(text: str) -> int:
+    """``365``, ``365d``, ``52w``, ``12m`` (30-day months) or ``1y`` as a number of days."""
+    m = re.fullmatch(r"\s*(\d+)\s*([dwmy]?)\s*", text.lower())
+    if not m or int(m.group(1)) <= 0:
+        raise ShopperlensError(f"cannot read the horizon {text!r}: use e.g. 365d, 52w, 12m, 1y")
+    return int(m.group(1)) * {"": 1, "d": 1, "w": 7, "m": 30, "y": 365}[m.group(2)]
+
+
+def _write(frame, out: Path) -> None:  # type: ignore[no-untyped-def]
+    if out.suffix.lower() == ".json":
+        frame.to_json(out, orient="records", indent=2, date_format="iso")
+    else:
+        frame.to_csv(out, index=False)
+    _render.message(f"wrote {len(frame):,} rows to {out}")
+
+
+@app.command("clv")
+def clv_cmd(
+    ctx: typer.Context,
+    horizon: Annotated[
+        str, typer.Option("--horizon", help="Forecast horizon: 365d, 52w, 12m or 1y.")
+    ] = "365d",
+    out: OutOpt = None,
+    top: TopOpt = 20,
+    at_risk: Annotated[
+        bool, typer.Option("--at-risk", help="Only loyal customers whose P(alive) fell.")
+    ] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """Customer lifetime value: P(alive), expected purchases and CLV per customer (BG/NBD)."""
+    frame = open_shop(ctx).clv(horizon_days=parse_days(horizon))
+    if at_risk:
+        frame = frame[frame["at_risk"]]
+    if out:
+        _write(frame, out)
+    shown = frame.head(top).round(3)
+    _render.as_json(shown) if json_ else _render.table(shown, title=f"CLV over {horizon}")
+
+
+@app.command("clv-report")
+def clv_report_cmd(
+    ctx: typer.Context,
+    horizon: Annotated[
+        str, typer.Option("--horizon", help="Forecast horizon, e.g. 365d.")
+    ] = "365d",
+    json_: JsonOpt = False,
+) -> None:
+    """Fitted model parameters with 95 % intervals and forecast-vs-actual on a holdout."""
+    shop = open_shop(ctx)
+    summary = shop.clv_summary(horizon_days=parse_days(horizon))
+    check = shop.clv_forecast_check()
+    if json_:
+        _render.as_json({"summary": summary, "by_frequency": check["by_frequency"]})
+        return
+    _render.table(summary.params, title=f"models as of {summary.as_of:%Y-%m-%d}")
+    _render.message(
+        f"{summary.customers:,} customers, {summary.repeat_buyers:,} repeat buyers, "
+        f"{summary.at_risk:,} at risk, total CLV {summary.total_clv:,.0f}"
+    )
+    _render.table(
+        check["by_frequency"].round(3),
+        title=f"holdout after {check['calibration_end']:%Y-%m-%d}: actual vs forecast",
+    )
+
+
+@app.command("intent")
+def intent_cmd(
+    ctx: typer.Context, out: OutOpt = None, top: TopOpt = 20, json_: JsonOpt = False
+) -> None:
+    """Purchase intent of every looker (calibrated probability) and what drives it."""
+    frame = open_shop(ctx).intent()
+    if out:
+        _write(frame, out)
+    shown = frame.head(top).round(3)
+    _render.as_json(shown) if json_ else _render.table(shown, title="purchase intent")

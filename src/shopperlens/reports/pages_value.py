@@ -1,0 +1,99 @@
+"""The report's "Value" page: CLV, P(alive), loyal customers at risk, lookers' purchase intent,
+and the forecast-vs-actual check that says how far to trust the numbers."""
+
+from __future__ import annotations
+
+import base64
+import io
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from shopperlens.errors import InsufficientDataError
+from shopperlens.reports.site import Page, register
+from shopperlens.service import clv as clv_svc
+from shopperlens.service import intent as intent_svc
+from shopperlens.store import Store
+
+
+def _svg(fig: Any) -> str:
+    import matplotlib.pyplot as plt
+
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg")
+    plt.close(fig)
+    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue().encode()).decode()
+
+
+def forecast_chart(check: dict[str, Any]) -> str:
+    """Cumulative repeat purchases (actual vs BG/NBD forecast) and holdout purchases by frequency."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cum, by_f = check["cumulative"], check["by_frequency"]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.2), dpi=100)
+    left.plot(cum["date"], cum["actual"], color="#1d2330", label="actual")
+    left.plot(cum["date"], cum["predicted"], color="#2d6cdf", linestyle="--", label="BG/NBD")
+    left.axvline(check["calibration_end"], color="#999", linewidth=1)
+    left.set_title("cumulative repeat purchases", fontsize=10)
+    left.legend(frameon=False, fontsize=8)
+    left.tick_params(axis="x", labelsize=7, rotation=30)
+    x = np.arange(len(by_f))
+    right.bar(x - 0.2, by_f["actual"], 0.4, color="#1d2330", label="actual")
+    right.bar(x + 0.2, by_f["predicted"], 0.4, color="#2d6cdf", label="BG/NBD")
+    right.set_xticks(x, by_f["frequency"])
+    right.set_xlabel("repeat purchases in the calibration period", fontsize=8)
+    right.set_title("mean purchases in the holdout period", fontsize=10)
+    right.legend(frameon=False, fontsize=8)
+    for ax in (left, right):
+        ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return _svg(fig)
+
+
+def _records(frame: pd.DataFrame, n: int) -> list[dict[str, Any]]:
+    return frame.head(n).replace({np.nan: None}).to_dict(orient="records")
+
+
+def _build(store: Store) -> dict[str, Any] | None:
+    if not store.scalar("SELECT count(*) FROM orders WHERE customer_id IS NOT NULL"):
+        return None
+    ctx: dict[str, Any] = {"at_risk_p_alive": clv_svc.AT_RISK_P_ALIVE}
+    try:
+        values = clv_svc.latest_customer_value(store=store)
+        ctx["summary"] = clv_svc.value_summary(store=store)
+    except InsufficientDataError as exc:
+        ctx["gate"] = str(exc)
+        return ctx
+    ctx["top"] = _records(values.sort_values("clv", ascending=False), 15)
+    risk = values[values["at_risk"]].sort_values("clv", ascending=False)
+    ctx["at_risk"] = _records(risk, 30)
+    hist, edges = np.histogram(values["p_alive"], bins=np.linspace(0, 1, 11))
+    ctx["p_alive_bins"] = [
+        {"lower": float(lo), "upper": float(hi), "customers": int(n)}
+        for lo, hi, n in zip(edges[:-1], edges[1:], hist, strict=True)
+    ]
+    try:
+        check = clv_svc.forecast_check(store=store)
+        ctx["check"] = {
+            "calibration_end": check["calibration_end"],
+            "holdout_actual": check["holdout_actual"],
+            "holdout_predicted": check["holdout_predicted"],
+            "by_frequency": _records(check["by_frequency"], 20),
+        }
+        ctx["_chart"] = forecast_chart(check)
+    except InsufficientDataError as exc:
+        ctx["check_gate"] = str(exc)
+    try:
+        intent = intent_svc.latest_intent(store=store)
+        ctx["intent"] = _records(intent, 20)
+        ctx["intent_count"] = len(intent)
+    except InsufficientDataError as exc:
+        ctx["intent_gate"] = str(exc)
+    return ctx
+
+
+register(Page(slug="value", title="Value", template="value.html", build=_build, order=30))

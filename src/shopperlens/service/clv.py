@@ -1,0 +1,248 @@
+"""Customer lifetime value: who is still a customer, what each is worth, who is slipping away.
+
+Fits a BG/NBD (purchases and silent dropout) and a Gamma-Gamma (order value) model on every
+customer's order history in days, then scores each customer: P(alive), expected purchases and
+value over a horizon, median days to the next order. Loyal-ish customers whose P(alive) has
+fallen are flagged ``at_risk`` (see :data:`AT_RISK_P_ALIVE`).
+
+Every face calls these functions: ``shopperlens clv``, ``Shop.clv()``, ``GET /api/clv`` and the
+report's "Value" page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel
+
+from shopperlens.errors import InsufficientDataError, ShopperlensError
+from shopperlens.models import (
+    BetaGeo,
+    GammaGamma,
+    calibration_holdout,
+    check_minimum_data,
+    cumulative_forecast,
+    forecast_by_frequency,
+    rfm_summary,
+)
+from shopperlens.store import Store
+
+#: run after the types (DEMO_ORDER 20), before the playbooks that use at-risk customers
+DEMO_ORDER = 30
+#: a repeat buyer with at least this many repeat purchase days counts as loyal-ish …
+AT_RISK_MIN_REPEAT = 2
+#: … and is "at risk" once the BG/NBD P(alive) falls below this
+AT_RISK_P_ALIVE = 0.5
+#: yearly discount rate for CLV (applied per 30-day period as (1 + 10 %)^(1/12) − 1)
+DISCOUNT_RATE_YEARLY = 0.10
+#: order statuses that are not purchases
+EXCLUDED_STATUSES = ("cancelled", "canceled", "refunded", "failed")
+
+COLUMNS = [
+    "customer_id",
+    "frequency",
+    "recency",
+    "T",
+    "monetary_value",
+    "p_alive",
+    "expected_purchases",
+    "clv",
+    "at_risk",
+]
+
+
+def transactions(*, store: Store, as_of: Any = None) -> pd.DataFrame:
+    """One row per order of a known customer: ``customer_id, ordered_at, value`` (lines' sum)."""
+    excluded = ", ".join(f"'{s}'" for s in EXCLUDED_STATUSES)
+    sql = (
+        "SELECT o.customer_id, o.ordered_at, "
+        "coalesce(sum(l.quantity * l.unit_price), 0) AS value "
+        "FROM orders o LEFT JOIN order_lines l USING (order_id) "
+        "WHERE o.customer_id IS NOT NULL "
+        f"AND coalesce(lower(o.status), '') NOT IN ({excluded}) "
+        + ("AND o.ordered_at <= ? " if as_of is not None else "")
+        + "GROUP BY o.order_id, o.customer_id, o.ordered_at"
+    )
+    return store.df(sql, [pd.Timestamp(as_of).to_pydatetime()] if as_of is not None else None)
+
+
+@dataclass(frozen=True)
+class FittedValue:
+    """The fitted models and the per-customer statistics they were fitted on."""
+
+    as_of: pd.Timestamp
+    rfm: pd.DataFrame
+    transactions: BetaGeo
+    spend: GammaGamma
+
+
+def fit_models(*, store: Store, as_of: Any = None) -> FittedValue:
+    """Fit BG/NBD and Gamma-Gamma on all orders up to ``as_of`` (default: the last order day).
+
+    Raises :class:`~shopperlens.errors.InsufficientDataError` below the minimum-data gate
+    (:func:`shopperlens.models.check_minimum_data`: 100 buyers, 20 repeat buyers, a history
+    three times the typical gap between purchases).
+    """
+    tx = transactions(store=store, as_of=as_of)
+    if tx.empty:
+        raise InsufficientDataError("no orders with a customer: import orders first")
+    end = pd.Timestamp(as_of).floor("D") if as_of is not None else tx["ordered_at"].max().floor("D")
+    rfm = rfm_summary(tx, value_col="value", observation_end=end)
+    check_minimum_data(rfm)
+    bg = BetaGeo(penalizer=0.0).fit(rfm)
+    gg = GammaGamma().fit(rfm)
+    return FittedValue(end, rfm, bg, gg)
+
+
+def customer_value(
+    *, store: Store, horizon_days: int = 365, as_of: Any = None, save: bool = False
+) -> pd.DataFrame:
+    """Per customer: RFM, P(alive), expected purchases and CLV over ``horizon_days``, at risk.
+
+    Columns: ``customer_id, frequency, recency, T, monetary_value, p_alive,
+    expected_purchases, clv, at_risk`` then ``next_order_days, expected_spend``.
+    Times are in days. With ``save=True`` the result replaces the stored run (table
+    ``customer_value``) that other concerns read.
+    """
+    if horizon_days <= 0:
+        raise ShopperlensError("the horizon must be a positive number of days")
+    fitted = fit_models(store=store, as_of=as_of)
+    rfm, bg, gg = fitted.rfm, fitted.transactions, fitted.spend
+    monthly = (1 + DISCOUNT_RATE_YEARLY) ** (1 / 12) - 1
+    step = min(30.0, float(horizon_days))
+    out = pd.DataFrame(
+        {
+            "customer_id": rfm.index.astype(str),
+            "frequency": rfm["frequency"].to_numpy(),
+            "recency": rfm["recency"].to_numpy(),
+            "T": rfm["T"].to_numpy(),
+            "monetary_value": rfm["monetary_value"].to_numpy(),
+            "p_alive": bg.predict_alive(rfm),
+            "expected_purchases": bg.predict_purchases(rfm, t=float(horizon_days)),
+            "clv": gg.clv(
+                bg, rfm["frequency"], rfm["recency"], rfm["T"], rfm["monetary_value"],
+                horizon=float(horizon_days), step=step, discount_rate=monthly,
+            ),
+            "next_order_days": bg.predict_next_order_days(rfm),
+            "expected_spend": gg.predict_spend(rfm),
+        }
+    )  # fmt: skip
+    out["at_risk"] = (out["frequency"] >= AT_RISK_MIN_REPEAT) & (out["p_alive"] < AT_RISK_P_ALIVE)
+    out = out[[*COLUMNS, "next_order_days", "expected_spend"]]
+    if save:
+        _save(store, out, fitted.as_of, horizon_days)
+    return out.sort_values("clv", ascending=False, ignore_index=True)
+
+
+def _save(store: Store, frame: pd.DataFrame, as_of: pd.Timestamp, horizon_days: int) -> None:
+    rows = frame.assign(as_of=as_of, horizon_days=int(horizon_days), computed_at=datetime.now())
+    with store.transaction() as con:
+        con.execute("DELETE FROM customer_value")
+        con.register("_sl_cv", rows)
+        con.execute(
+            "INSERT INTO customer_value (customer_id, as_of, horizon_days, frequency, recency, "
+            '"T", monetary_value, p_alive, expected_purchases, next_order_days, expected_spend, '
+            "clv, at_risk, computed_at) SELECT customer_id, as_of, horizon_days, frequency, "
+            'recency, "T", monetary_value, p_alive, expected_purchases, next_order_days, '
+            "expected_spend, clv, at_risk, computed_at FROM _sl_cv"
+        )
+        con.unregister("_sl_cv")
+
+
+def latest_customer_value(*, store: Store) -> pd.DataFrame:
+    """The stored run (see ``customer_value(save=True)``); computes and stores one if none."""
+    stored = store.df("SELECT * FROM customer_value ORDER BY clv DESC")
+    if stored.empty:
+        return customer_value(store=store, save=True)
+    return stored
+
+
+class ParamEstimate(BaseModel):
+    model: str
+    param: str
+    coef: float
+    se: float
+    lower: float
+    upper: float
+
+
+class ValueSummary(BaseModel):
+    """The fitted models and the customer base's value, for reports and ``clv fit-report``."""
+
+    as_of: datetime
+    horizon_days: int
+    customers: int
+    repeat_buyers: int
+    total_clv: float
+    mean_p_alive: float
+    at_risk: int
+    params: list[ParamEstimate]
+    log_likelihood: float
+
+
+def value_summary(*, store: Store, horizon_days: int = 365) -> ValueSummary:
+    """Parameter estimates with 95 % intervals and the customer base's totals."""
+    fitted = fit_models(store=store)
+    values = customer_value(store=store, horizon_days=horizon_days)
+    params = [
+        ParamEstimate(model=name, param=str(p), **row)
+        for name, model in (("BG/NBD", fitted.transactions), ("Gamma-Gamma", fitted.spend))
+        for p, row in model.summary().to_dict(orient="index").items()
+    ]
+    return ValueSummary(
+        as_of=fitted.as_of.to_pydatetime(),
+        horizon_days=horizon_days,
+        customers=len(values),
+        repeat_buyers=int((values["frequency"] > 0).sum()),
+        total_clv=float(values["clv"].sum()),
+        mean_p_alive=float(values["p_alive"].mean()),
+        at_risk=int(values["at_risk"].sum()),
+        params=params,
+        log_likelihood=float(fitted.transactions.log_likelihood_),
+    )
+
+
+def forecast_check(*, store: Store, calibration_share: float = 2 / 3) -> dict[str, Any]:
+    """Fit on the first ``calibration_share`` of the order history, forecast the rest.
+
+    Returns ``by_frequency`` (mean holdout purchases per calibration frequency, actual vs
+    forecast), ``cumulative`` (weekly cumulative repeat purchases) and the split dates.
+    """
+    tx = transactions(store=store)
+    if tx.empty:
+        raise InsufficientDataError("no orders with a customer: import orders first")
+    start, end = tx["ordered_at"].min().floor("D"), tx["ordered_at"].max().floor("D")
+    split = start + (end - start) * calibration_share
+    split = split.floor("D")
+    cal = calibration_holdout(tx, calibration_end=split, observation_end=end)
+    check_minimum_data(cal["frequency_cal"], cal["recency_cal"], cal["T_cal"])
+    model = BetaGeo().fit(cal["frequency_cal"], cal["recency_cal"], cal["T_cal"])
+    by_freq = forecast_by_frequency(model, cal)
+    cumulative = cumulative_forecast(model, tx, calibration_end=split, observation_end=end)
+    return {
+        "calibration_end": split.to_pydatetime(),
+        "observation_end": end.to_pydatetime(),
+        "by_frequency": by_freq,
+        "cumulative": cumulative,
+        "holdout_actual": float(cal["frequency_holdout"].sum()),
+        "holdout_predicted": float(
+            np.sum(
+                model.predict_purchases(
+                    cal["frequency_cal"], cal["recency_cal"], cal["T_cal"],
+                    t=float(cal["duration_holdout"].iloc[0]),
+                )
+            )
+        ),
+    }  # fmt: skip
+
+
+def demo_step(*, store: Store) -> None:
+    """Score the demo shop's customers and store the run (skipped when the gate says no)."""
+    try:
+        customer_value(store=store, save=True)
+    except InsufficientDataError:
+        return

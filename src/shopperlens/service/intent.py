@@ -1,0 +1,173 @@
+"""Purchase intent: which visitors who have not bought are closest to buying, and why.
+
+A :class:`~shopperlens.models.PurchaseIntent` classifier learns what separates buyers from
+non-buyers and scores each looker out of fold (by a model that never saw her). Two kinds of
+sessions are handled, each with its own features: sessions cut from events (``origin =
+'events'``: one row per visitor, aggregates of her non-purchase sessions — sessions, days,
+funnel counts, duration, first traffic source, device) and imported session aggregates such
+as the UCI Online Shoppers file (one row per session: page counts and durations, bounce/exit
+rates, page value, month, visitor type …).
+
+Faces: ``shopperlens intent``, ``Shop.intent()``, ``GET /api/intent``, the report's Value page.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import StratifiedKFold
+
+from shopperlens.errors import InsufficientDataError
+from shopperlens.models import PurchaseIntent
+from shopperlens.store import Store
+
+#: after customer value (30): both are read by the playbooks
+DEMO_ORDER = 35
+#: sessions of one origin needed to train (and at least 10 purchases among them)
+MIN_SESSIONS = 200
+MIN_PURCHASES = 10
+
+EVENT_FEATURES = [
+    "sessions", "active_days", "page_views", "product_views", "searches", "add_to_carts",
+    "checkouts", "duration_s", "mean_events", "days_since_first", "device", "utm_source",
+    "utm_medium", "landing",
+]  # fmt: skip
+IMPORT_FEATURES = [
+    "administrative", "administrative_duration", "informational", "informational_duration",
+    "product_related", "product_related_duration", "bounce_rate", "exit_rate", "page_value",
+    "special_day", "month", "operating_system", "browser", "region", "traffic_type",
+    "visitor_type", "weekend",
+]  # fmt: skip
+COLUMNS = ["visitor_id", "customer_id", "session_id", "intent", "top_drivers"]
+_CATEGORICAL = {"device", "utm_source", "utm_medium", "landing", "month", "visitor_type", "weekend"}
+#: out-of-fold scoring: a looker is scored by a model that did not see her
+SCORING_FOLDS = 3
+
+
+def visitor_frame(*, store: Store) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """Per visitor, aggregates of her sessions that did *not* end in a purchase.
+
+    The outcome is whether the visitor ever bought. Purchase sessions are left out of the
+    features (their checkout steps would give the answer away), so the model learns what
+    browsing *before and between* purchases looks like, and scores lookers by how much theirs
+    resembles it. Visitors with no such session are left out.
+    """
+    df = store.df(
+        "WITH s AS (SELECT *, max(CASE WHEN coalesce(purchases, 0) > 0 THEN 1 ELSE 0 END) "
+        "OVER (PARTITION BY visitor_id) AS bought FROM sessions "
+        "WHERE origin = 'events' AND visitor_id IS NOT NULL) "
+        "SELECT visitor_id, any_value(customer_id) AS customer_id, max(bought) AS bought, "
+        "arg_max(session_id, started_at) AS session_id, count(*) AS sessions, "
+        "count(DISTINCT CAST(started_at AS DATE)) AS active_days, "
+        "sum(page_views) AS page_views, sum(product_views) AS product_views, "
+        "sum(searches) AS searches, sum(add_to_carts) AS add_to_carts, "
+        "sum(checkouts) AS checkouts, sum(duration_s) AS duration_s, "
+        "avg(n_events) AS mean_events, "
+        "date_diff('day', min(started_at), max(started_at)) AS days_since_first, "
+        "arg_max(device, started_at) AS device, arg_min(utm_source, started_at) AS utm_source, "
+        "arg_min(utm_medium, started_at) AS utm_medium, "
+        "arg_min(landing_page, started_at) AS landing "
+        "FROM s WHERE coalesce(purchases, 0) = 0 GROUP BY visitor_id ORDER BY visitor_id"
+    )
+    df["landing"] = df["landing"].fillna("").astype(str).str.strip("/").str.split("/").str[0]
+    for col in ("device", "utm_source", "utm_medium"):
+        df[col] = df[col].fillna("(none)").astype(str)
+    return _split(df, EVENT_FEATURES, df["bought"].to_numpy())
+
+
+def session_frame(*, store: Store, origin: str) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """Features, ids and outcomes of imported session aggregates (e.g. UCI Online Shoppers)."""
+    df = store.df(
+        "SELECT * FROM sessions WHERE origin = ? AND revenue IS NOT NULL "
+        "ORDER BY started_at, session_id",
+        [origin],
+    )
+    for col in ("month", "visitor_type", "weekend"):
+        df[col] = df[col].astype(str)
+    return _split(df, IMPORT_FEATURES, df["revenue"].astype(bool).to_numpy())
+
+
+def _split(
+    df: pd.DataFrame, columns: list[str], y: np.ndarray
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    features = df[columns].copy()
+    num = [c for c in columns if c not in _CATEGORICAL]
+    features[num] = features[num].apply(pd.to_numeric, errors="coerce").astype(float)
+    ids = df[["visitor_id", "customer_id", "session_id"]].astype(object)
+    return features, ids.where(ids.notna(), None), y.astype(int)
+
+
+def _score_origin(store: Store, origin: str) -> pd.DataFrame:
+    if origin == "events":
+        features, ids, y = visitor_frame(store=store)
+    else:
+        features, ids, y = session_frame(store=store, origin=origin)
+    if len(y) < MIN_SESSIONS or y.sum() < MIN_PURCHASES or (len(y) - y.sum()) < MIN_PURCHASES:
+        raise InsufficientDataError(
+            f"purchase intent needs {MIN_SESSIONS} visitors or sessions with {MIN_PURCHASES} "
+            f"buyers and {MIN_PURCHASES} non-buyers (origin {origin}: {len(y)} rows, "
+            f"{int(y.sum())} buyers)"
+        )
+    out = ids[y == 0].copy()
+    out["intent"] = np.nan
+    out["top_drivers"] = None
+    folds = StratifiedKFold(SCORING_FOLDS, shuffle=True, random_state=0)
+    for train, test in folds.split(features, y):
+        model = PurchaseIntent().fit(features.iloc[train], y[train])
+        rows = features.index[test][y[test] == 0]
+        out.loc[rows, "intent"] = model.predict_proba(features.loc[rows])
+        out.loc[rows, "top_drivers"] = pd.Series(model.top_drivers(features.loc[rows]), index=rows)
+    return out
+
+
+def visitor_intent(*, store: Store, save: bool = False) -> pd.DataFrame:
+    """Calibrated P(purchase) for every looker (never bought), with what drives each score.
+
+    Columns ``visitor_id, customer_id, session_id, intent, top_drivers`` (a list of
+    ``"feature +0.12"`` strings), highest intent first. Session-level for imported session
+    files without visitor ids. ``save=True`` replaces the stored run (table
+    ``visitor_intent``).
+    """
+    origins = store.df("SELECT DISTINCT origin FROM sessions ORDER BY origin")["origin"].tolist()
+    if not origins:
+        raise InsufficientDataError("no sessions: import events or a sessions file first")
+    frames, errors = [], []
+    for origin in origins:
+        try:
+            frames.append(_score_origin(store, origin))
+        except InsufficientDataError as exc:
+            errors.append(str(exc))
+    if not frames:
+        raise InsufficientDataError("; ".join(errors))
+    out = pd.concat(frames, ignore_index=True)[COLUMNS]
+    out = out.sort_values("intent", ascending=False, ignore_index=True)
+    if save:
+        rows = out.assign(top_drivers=out["top_drivers"].map("; ".join), computed_at=datetime.now())
+        with store.transaction() as con:
+            con.execute("DELETE FROM visitor_intent")
+            con.register("_sl_vi", rows)
+            con.execute(
+                "INSERT INTO visitor_intent SELECT visitor_id, customer_id, session_id, intent, "
+                "top_drivers, computed_at FROM _sl_vi"
+            )
+            con.unregister("_sl_vi")
+    return out
+
+
+def latest_intent(*, store: Store) -> pd.DataFrame:
+    """The stored run (drivers back as lists); computes and stores one when none is stored."""
+    stored = store.df("SELECT * FROM visitor_intent ORDER BY intent DESC")
+    if stored.empty:
+        return visitor_intent(store=store, save=True)
+    stored["top_drivers"] = stored["top_drivers"].map(lambda s: s.split("; ") if s else [])
+    return stored[COLUMNS]
+
+
+def demo_step(*, store: Store) -> None:
+    """Score the demo shop's lookers and store the run (skipped without enough sessions)."""
+    try:
+        visitor_intent(store=store, save=True)
+    except InsufficientDataError:
+        return

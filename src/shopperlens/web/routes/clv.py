@@ -1,0 +1,52 @@
+"""Customer value and purchase intent: ``GET /api/clv``, ``/api/clv/summary``, ``/api/intent``."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from fastapi import APIRouter, Query
+
+from shopperlens.service import clv as svc
+from shopperlens.web.deps import ShopDep
+
+router = APIRouter(prefix="/api", tags=["models"])
+
+
+def _records(frame: Any) -> list[dict[str, Any]]:
+    rows = frame.to_dict(orient="records")
+    return [
+        {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()}
+        for r in rows
+    ]
+
+
+@router.get("/clv")
+def clv(
+    shop: ShopDep,
+    horizon_days: int = Query(365, gt=0, le=3650, description="Forecast horizon in days."),
+    at_risk: bool = Query(False, description="Only loyal customers whose P(alive) fell."),
+    limit: int = Query(1000, gt=0, le=100_000, description="Most valuable rows returned."),
+) -> list[dict[str, Any]]:
+    """Per customer: frequency, recency, T, P(alive), expected purchases, CLV, at risk."""
+    frame = shop.clv(horizon_days=horizon_days)
+    if at_risk:
+        frame = frame[frame["at_risk"]]
+    return _records(frame.head(limit))
+
+
+@router.get("/clv/summary", response_model=svc.ValueSummary)
+def clv_summary(
+    shop: ShopDep, horizon_days: int = Query(365, gt=0, le=3650, description="Horizon in days.")
+) -> svc.ValueSummary:
+    """Model parameters with 95 % intervals and the customer base's totals."""
+    return shop.clv_summary(horizon_days=horizon_days)
+
+
+@router.get("/intent")
+def intent(
+    shop: ShopDep,
+    limit: int = Query(1000, gt=0, le=100_000, description="Highest-intent rows returned."),
+) -> list[dict[str, Any]]:
+    """Every looker's calibrated purchase intent and the features that drive it."""
+    return _records(shop.intent().head(limit))

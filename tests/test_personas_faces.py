@@ -1,0 +1,110 @@
+"""Personas through every face: CLI (on imported survey answers alone), HTTP, Python, report."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+import shopperlens
+from shopperlens.reports import write_report
+
+
+@pytest.fixture(scope="module")
+def answers():  # type: ignore[no-untyped-def]
+    from shopperlens import demo
+
+    return demo.generate(seed=7).survey_answers
+
+
+def test_cli_builds_personas_from_imported_survey_answers_alone(cli, db_path, tmp_path, answers):  # type: ignore[no-untyped-def]
+    from shopperlens.service.surveys import ensure_builtin
+
+    with shopperlens.open(db_path) as shop:
+        ensure_builtin(store=shop.store, name="demo-profile")
+    export = tmp_path / "answers.csv"
+    answers.to_csv(export, index=False)
+    res = cli("import", "survey", str(export), "--survey", "demo-profile")
+    assert res.exit_code == 0, res.output
+
+    res = cli("personas", "build", "--survey", "demo-profile", "--out", str(tmp_path / "cards"))
+    assert res.exit_code == 0, res.output
+    assert "Frugal" in res.output and "Eco" in res.output
+    assert len(list((tmp_path / "cards").glob("persona-*.html"))) == 4
+
+    out = tmp_path / "members.csv"
+    res = cli("personas", "members", "--out", str(out))
+    assert res.exit_code == 0, res.output
+    with out.open() as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == ["respondent", "persona"]
+    assert len(rows) == 1 + len(answers)
+    assert {r[0] for r in rows[1:]} == set(answers["respondent"])
+
+    res = cli("personas", "show", "0")
+    assert res.exit_code == 0 and "evidence" not in res.output and "%" in res.output
+    res = cli("personas", "build", "--survey", "demo-profile", "--k", "3")
+    assert res.exit_code == 0, res.output
+    assert "since run 1" in res.output
+    res = cli("personas", "diff", "--json")
+    assert res.exit_code == 0
+    assert {c["status"] for c in json.loads(res.output)["changes"]} & {"vanished", "grew"}
+
+
+def test_cli_errors_are_one_line(cli):  # type: ignore[no-untyped-def]
+    res = cli("personas", "show")
+    assert res.exit_code == 1
+    assert "personas build" in res.output and "Traceback" not in res.output
+    res = cli("personas", "build")
+    assert res.exit_code == 1 and "survey" in res.output
+
+
+def test_every_personas_command_has_help(cli):  # type: ignore[no-untyped-def]
+    for cmd in ("build", "show", "diff", "members", "cards", "runs"):
+        res = cli("personas", cmd, "--help")
+        assert res.exit_code == 0 and len(res.output) > 100
+
+
+def test_http_api(client, shop, answers):  # type: ignore[no-untyped-def]
+    run = shop.personas_build(frame=answers)
+    body = client.get("/api/personas").json()
+    assert [p["name"] for p in body["personas"]] == [p.name for p in run.personas]
+    first = client.get(f"/api/personas/{run.personas[0].name}").json()
+    assert first["statements"][0]["evidence"]["question"]
+    card = client.get("/api/personas/0/card")
+    assert card.status_code == 200 and run.personas[0].name in card.text
+    members = client.get("/api/personas/members", params={"limit": 5}).json()
+    assert len(members) == 5 and set(members[0]) == {"respondent", "persona"}
+    assert client.get("/api/personas/diff").json()["changes"]
+    assert "## " in client.get("/api/personas/markdown").text
+    assert client.get("/api/personas/nobody").status_code == 400
+    assert client.get("/api/personas", headers={"Authorization": "Bearer x"}).status_code == 401
+
+
+def test_report_writes_cards_markdown_and_json(shop, answers, tmp_path):  # type: ignore[no-untyped-def]
+    run = shop.personas_build(frame=answers)
+    write_report(shop.store, tmp_path)
+    page = (tmp_path / "personas.html").read_text()
+    for p in run.personas:
+        assert p.name in page
+    card = next(tmp_path.glob("persona-frugal-*.html")).read_text()
+    assert "@media print" in card and "<svg" in card and "Evidence" in card
+    md = (tmp_path / "personas.md").read_text()
+    assert md.count("\n## ") == run.n_personas
+    data = json.loads((tmp_path / "personas-run.json").read_text())
+    assert len(data["personas"]) == run.n_personas
+
+
+def test_python_face(shop, answers):  # type: ignore[no-untyped-def]
+    run = shop.personas_build(frame=answers, k=4)
+    assert shop.personas().run_id == run.run_id
+    assert list(shop.personas_members().columns[:2]) == ["respondent", "persona"]
+    assert shop.personas_diff().basis == "none"
+
+
+def test_models_stay_pure():
+    text = (Path(shopperlens.__file__).parent / "models" / "clustering.py").read_text()
+    for banned in ("duckdb", "ibis", "fastapi", "typer", "rich"):
+        assert f"import {banned}" not in text and f"from {banned}" not in text

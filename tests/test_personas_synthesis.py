@@ -1,0 +1,131 @@
+"""Persona synthesis rules: minimum group size, names, quotes, and evolution across runs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from shopperlens.personas import assign_names, normalise_answers, synthesise
+from shopperlens.personas.naming import Distinctive
+from shopperlens.personas.synthesis import scrub
+from shopperlens.service import personas as svc
+
+
+def _frame(n_big: int, n_small: int) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(3)
+    n = n_big + n_small
+    df = pd.DataFrame(
+        {
+            "respondent": [f"r{i}" for i in range(n)],
+            "customer_id": [None] * n,
+            "gender": rng.choice(["female", "male"], n),
+            "values": ["price;quality"] * n_big + ["sustainability"] * n_small,
+            "barrier": ["price"] * (n_big - 3) + ["trust"] * 3 + ["none"] * n_small,
+            "income": rng.normal(40_000, 5_000, n),
+            "why_buy": ["cheap and cheerful, mail me at ann@example.com"] * n,
+        }
+    )
+    return normalise_answers(df), np.array([0] * n_big + [1] * n_small)
+
+
+def test_a_persona_smaller_than_the_minimum_shows_no_figures():
+    df, labels = _frame(40, 3)
+    big, small = synthesise(df, labels, min_group_size=5)
+    assert small.suppressed and small.size == 3
+    assert small.income_stated is None and small.income_adjusted is None
+    assert small.profile == {}
+    for s in small.statements:
+        assert s.evidence.suppressed
+        assert s.evidence.count is None and s.evidence.value is None and s.evidence.n is None
+    assert not big.suppressed and big.income_adjusted is not None
+
+
+def test_an_answer_given_by_fewer_than_the_minimum_is_withheld():
+    df, labels = _frame(40, 3)
+    big = synthesise(df, labels, min_group_size=5)[0]
+    # three of the big persona answered barrier=trust: never shown as a figure
+    assert "barrier=trust" not in big.profile
+    trust = [s for s in big.statements if s.evidence.answer == "trust"]
+    assert all(s.evidence.suppressed and s.evidence.count is None for s in trust)
+    assert big.profile["barrier=price"] == pytest.approx(37 / 40)
+
+
+def test_a_higher_minimum_withholds_more():
+    df, labels = _frame(40, 3)
+    big = synthesise(df, labels, min_group_size=50)[0]
+    assert big.suppressed and big.profile == {}
+
+
+def test_quotes_never_carry_e_mail_addresses_or_phone_numbers():
+    df, labels = _frame(40, 6)
+    p = synthesise(df, labels)[0]
+    assert p.quotes and all("@" not in q.text for q in p.quotes)
+    assert scrub("call +31 6 1234 5678 now") == "call [number] now"
+
+
+def test_names_stay_unique_when_personas_share_their_top_attribute():
+    price = Distinctive("values", "price", 2.0)
+    names = assign_names(
+        [[price, Distinctive("hobbies", "diy", 1.0)], [price, Distinctive("income", "+", 0.5)]],
+        ["male", "female"],
+    )
+    assert names == [("Frugal", "Fred"), ("Handy", "Hannah")] or len(set(names)) == 2
+    assert all(adj[0] == first[0] for adj, first in names)
+
+
+def test_names_fall_back_when_nothing_stands_out():
+    names = assign_names([[], []], [None, None])
+    assert len(set(names)) == 2
+
+
+@pytest.fixture(scope="module")
+def demo_answers():  # type: ignore[no-untyped-def]
+    from shopperlens import demo
+
+    shop = demo.generate(seed=7)
+    return shop.survey_answers, shop.truth_personas
+
+
+def test_a_new_persona_appears_and_old_ones_grow_or_stay(store, demo_answers):  # type: ignore[no-untyped-def]
+    """Evolution: first the shop has no trendy respondents; when they arrive, the next run
+    reports a persona that appeared, and the others matched by their members."""
+    answers, truth = demo_answers
+    without = answers[truth["persona"].to_numpy() != "trendy"]
+    first = svc.build(store=store, frame=without, n_resamples=3)
+    second = svc.build(store=store, frame=answers, n_resamples=3)
+    assert first.n_personas == 3 and second.n_personas == 4
+    evo = svc.diff(store=store)
+    assert evo.basis == "members" and evo.previous_run == first.run_id
+    statuses = [c.status for c in evo.changes]
+    assert statuses.count("appeared") == 1
+    assert "vanished" not in statuses
+    appeared = next(c for c in evo.changes if c.status == "appeared")
+    assert appeared.current_name is not None and "Trendy" in appeared.current_name
+    # matched personas keep their names and lose share to the newcomer
+    for c in evo.changes:
+        if c.status != "appeared":
+            assert c.previous_name == c.current_name
+            assert c.status in {"shrank", "stable"}
+    assert second.evolution is not None and second.evolution.summary()
+
+
+def test_a_persona_vanishes(store, demo_answers):  # type: ignore[no-untyped-def]
+    answers, truth = demo_answers
+    svc.build(store=store, frame=answers, n_resamples=3)
+    svc.build(store=store, frame=answers[truth["persona"].to_numpy() != "eco"], n_resamples=3)
+    evo = svc.diff(store=store)
+    gone = [c for c in evo.changes if c.status == "vanished"]
+    assert len(gone) == 1 and gone[0].previous_name is not None
+    assert "Eco" in gone[0].previous_name
+
+
+def test_runs_are_deterministic_and_stored(store, demo_answers):  # type: ignore[no-untyped-def]
+    answers, _ = demo_answers
+    a = svc.build(store=store, frame=answers, n_resamples=3)
+    b = svc.build(store=store, frame=answers, n_resamples=3)
+    assert [(p.name, p.size) for p in a.personas] == [(p.name, p.size) for p in b.personas]
+    assert all(c.status == "stable" for c in svc.diff(store=store).changes)
+    stored = svc.show(store=store, run_id=a.run_id)
+    assert stored.personas == a.personas
+    assert [r.run_id for r in svc.runs(store=store)] == [b.run_id, a.run_id]

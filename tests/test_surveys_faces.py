@@ -1,0 +1,205 @@
+"""The surveys concern through its faces: CLI, HTTP (public and private), Python, report;
+plus the CSV import contract, interviews and the analytics cross-check."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from shopperlens.errors import ShopperlensError
+from shopperlens.service import audience, interviews, surveys
+
+GA4 = Path(__file__).parent / "data" / "ga4_audience"
+
+
+def _export(tmp_path: Path, rows: list[str], name: str = "export.csv") -> Path:
+    f = tmp_path / name
+    f.write_text("respondent,customer_id,age_bracket,marital_status,values,novelty,why_buy\n"
+                 + "\n".join(rows) + "\n")
+    return f
+
+
+def test_cli_create_import_results_snippet(cli, tmp_path):
+    res = cli("survey", "create", "demo-profile")
+    assert res.exit_code == 0, res.output
+    assert "17 questions" in res.output
+    res = cli("survey", "create", "tiny", "--from-bank", "age_bracket,values")
+    assert res.exit_code == 0 and "fewer than 7" in res.output
+    f = _export(tmp_path, [f"r{i},,25-34,single,price;quality,{1 + i % 5},cheap" for i in range(8)])
+    res = cli("import", "survey", str(f), "--survey", "demo-profile")
+    assert res.exit_code == 0, res.output
+    assert "8 of 8 responses" in res.output
+    assert "imported before" in cli("import", "survey", str(f), "--survey", "demo-profile").output
+    res = cli("survey", "results", "demo-profile", "--json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["respondents"] == 8
+    res = cli("survey", "popup-snippet", "demo-profile", "--question", "what_stopped",
+              "--trigger", "exit")
+    assert res.exit_code == 0
+    assert '<script src="http://127.0.0.1:8000/s/popup.js" data-survey="demo-profile"' in res.output
+    assert 'data-trigger="exit"' in res.output
+    assert cli("survey", "popup-snippet", "demo-profile", "--trigger", "never").exit_code == 1
+
+
+def test_csv_import_rejects_are_located_and_atomic(store, tmp_path):
+    surveys.ensure_builtin(store=store)
+    f = _export(tmp_path, ["r1,,25-34,single,price,3,ok", "r2,,99-99,single,price,3,ok",
+                           "r3,,25-34,single,price;caviar,9,ok", "r1,,25-34,single,price,3,dup"])
+    with pytest.raises(ShopperlensError, match="nothing imported") as err:
+        surveys.import_survey_csv(store=store, survey="demo-profile", path=f)
+    assert "export.csv:3 age_bracket='99-99'" in str(err.value)
+    assert store.count("survey_responses") == 0
+    rejects = (tmp_path / "export.csv.rejects.csv").read_text().splitlines()
+    assert rejects[0] == "file,line,column,value,reason"
+    assert {r.split(",")[2] for r in rejects[1:]} == {"age_bracket", "values", "novelty",
+                                                     "respondent"}
+    res = surveys.import_survey_csv(store=store, survey="demo-profile", path=f, on_error="skip")
+    assert (res.rows_read, res.rows_accepted, res.rows_rejected) == (4, 1, 3)
+    # a corrected export replaces the same respondents instead of duplicating them
+    g = _export(tmp_path, ["r1,,35-44,married,brand,5,fixed", "r2,,25-34,single,price,3,ok"],
+                "fixed.csv")
+    surveys.import_survey_csv(store=store, survey="demo-profile", path=g)
+    frame = surveys.responses_frame(store=store, survey="demo-profile")
+    assert sorted(frame["respondent"]) == ["r1", "r2"]
+    r1 = frame.set_index("respondent").loc["r1"]
+    assert r1["values"] == ["brand"] and r1["novelty"] == 5.0 and r1["age_bracket"] == "35-44"
+    with pytest.raises(ShopperlensError, match="columns not in survey"):
+        bad = tmp_path / "bad.csv"
+        bad.write_text("respondent,shoe_size\nr1,44\n")
+        surveys.import_survey_csv(store=store, survey="demo-profile", path=bad)
+
+
+def test_public_endpoints_cors_rate_limit_and_escaping(shop):
+    from fastapi.testclient import TestClient
+
+    from shopperlens.config import Settings
+    from shopperlens.web.app import create_app
+
+    surveys.ensure_builtin(store=shop.store)
+    settings = Settings(token="t", secret_key="k", allowed_origins=["https://shop.example"],
+                        survey_rate_limit=5)
+    with TestClient(create_app(settings, shop=shop)) as c:
+        ok = c.post("/s/demo-profile/responses", json={"answers": {"novelty": 3}},
+                    headers={"Origin": "https://shop.example"})
+        assert ok.status_code == 201
+        assert ok.headers["access-control-allow-origin"] == "https://shop.example"
+        evil = c.post("/s/demo-profile/responses", json={"answers": {"novelty": 3}},
+                      headers={"Origin": "https://evil.example"})
+        assert evil.status_code == 403
+        pre = c.options("/s/demo-profile/responses", headers={
+            "Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+        assert pre.status_code == 403
+        assert c.get("/s/nope/definition.json").status_code == 404
+        codes = [c.post("/s/demo-profile/responses", json={"answers": {"novelty": 3}}).status_code
+                 for _ in range(6)]
+        assert codes.count(429) >= 2 and "429" not in str(codes[:3])
+        # the private API needs the token; the public one does not
+        assert c.get("/api/surveys").status_code == 401
+        assert c.get("/api/surveys", headers={"Authorization": "Bearer t"}).json()[0]["name"] == (
+            "demo-profile")
+    # text that merely mentions a comparison is fine; markup is refused, and the form page
+    # renders whatever is stored escaped
+    shop.survey_submit("demo-profile", {"why_buy": "price < 20 & quality > brand"})
+    with pytest.raises(ShopperlensError):
+        shop.survey_submit("demo-profile", {"why_buy": "<script>alert(1)</script>"})
+    from shopperlens.reports import write_report
+
+    assert write_report  # the report escapes answers (Jinja autoescape), checked below
+
+
+def test_report_page_escapes_answers(shop, tmp_path):
+    from shopperlens.reports.pages_surveys import build
+    from shopperlens.reports.site import environment
+
+    surveys.ensure_builtin(store=shop.store)
+    texts = ["cheap & fast delivery < 3 days", "bargain price < 20 euro, cheap"]
+    for i in range(6):
+        shop.survey_submit("demo-profile", {"why_buy": f"{texts[i % 2]} (answer {i})",
+                                            "values": ["price"], "income": 50000 + i})
+    ctx = build(shop.store)
+    assert ctx is not None and ctx["results"]["income"]["adjusted_mean"] == pytest.approx(
+        0.9 * 50002.5)
+    from shopperlens.reports.site import Page
+
+    page = Page(slug="surveys", title="Surveys", template="surveys.html", build=build)
+    html = environment().get_template("surveys.html").render(
+        **ctx, page=page, nav=[], report_title="t", generated="now")
+    assert "&lt; 3 days" in html and "< 3 days" not in html
+
+
+def test_interviews_recruit_invite_and_tag(store, tmp_path):
+    for i in range(30):
+        store.execute("INSERT INTO customers (customer_id, email, accepts_marketing) "
+                      "VALUES (?, ?, true)", [f"c{i:02d}", f"c{i:02d}@example.com"])
+        for k in range(1 + i % 4):
+            store.execute("INSERT INTO orders (order_id, customer_id, ordered_at) "
+                          "VALUES (?, ?, now())", [f"o{i}-{k}", f"c{i:02d}"])
+            store.execute("INSERT INTO order_lines VALUES (?, 1, 'p', 'P', 'x', 1, ?, NULL)",
+                          [f"o{i}-{k}", 10.0 * (i + 1)])
+    for i in range(5):  # c00..c04 complain; c00 most
+        for j in range(5 - i):
+            store.execute("INSERT INTO tickets (ticket_id, customer_id, created_at) "
+                          "VALUES (?, ?, now())", [f"t{i}-{j}", f"c{i:02d}"])
+    picked = interviews.recruit(store=store, n=3, best_by="revenue")
+    best = picked[picked["segment"] == "best"]["customer_id"].tolist()
+    worst = picked[picked["segment"] == "worst"]["customer_id"].tolist()
+    assert best == ["c27", "c23", "c19"]  # 4 orders of 10 x (i + 1) each: the planted top
+    assert worst[0] == "c00" and len(worst) == 3
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "interview-01.md").write_text(
+        "# Interview 01: customer c00 (bad customer)\n\n*Date:* 2026-03-02\n\n"
+        '> "Shipping took two weeks and nobody answered my support ticket."\n\n'
+        '> "The price was fine, I just want to trust the delivery date."\n')
+    (notes / "interview-02.txt").write_text(
+        "Interview with customer c27 (good customer)\n"
+        'She said "I love that the packaging is recycled and plastic free" and '
+        '"reordering takes me one click, that saves time".\n')
+    res = interviews.import_notes(store=store, paths=[notes])
+    assert (res.files, res.imported, res.quotes) == (2, 2, 4)
+    assert interviews.import_notes(store=store, paths=[notes]).unchanged == 2
+    tags = store.df("SELECT * FROM interview_tags")
+    by = tags.groupby("customer_id")["theme"].apply(set)
+    assert {"delivery", "service", "price", "trust"} <= by["c00"]
+    assert {"sustainability", "convenience"} <= by["c27"]
+    themes = interviews.interview_themes(store=store).set_index("theme")
+    assert themes.loc["delivery", "worst"] == 1
+    assert store.scalar("SELECT segment FROM interview_notes WHERE customer_id = 'c27'") == "best"
+
+
+def test_analytics_import_and_cross_check_flags_contradictions(store, tmp_path):
+    surveys.ensure_builtin(store=store)
+    for f in ("ga4_age.csv", "ga4_gender.csv", "ga4_device.csv"):
+        audience.import_analytics(store=store, path=GA4 / f)
+    audience.import_analytics(store=store, path=GA4 / "competitor_audience.csv",
+                              source="competitor", name="rival")
+    aud = audience.audience(store=store)
+    ga4_age = aud[(aud["source"] == "ga4") & (aud["dimension"] == "age_bracket")]
+    assert ga4_age.set_index("value").loc["18-24", "share"] == pytest.approx(1200 / 2000)
+    assert aud[(aud["dimension"] == "device") & (aud["value"] == "mobile")]["users"].iloc[0] == 2100
+    # 20 respondents: 90 % married, mostly 45+
+    rows = [f"r{i},,{'45-54' if i % 2 else '55-64'},{'married' if i < 18 else 'single'},price,3,x"
+            for i in range(20)]
+    surveys.import_survey_csv(store=store, survey="demo-profile", path=_export(tmp_path, rows))
+    found = audience.analytics_check(store=store, survey="demo-profile")
+    text = [f.message for f in found if f.kind == "contradiction"]
+    assert any("90 % married" in m and "60 % of visitors aged 18–24" in m for m in text), text
+    assert any(f.dimension == "age_bracket" and f.source == "competitor:rival" for f in found)
+    with pytest.raises(ShopperlensError, match="not a known dimension"):
+        bad = tmp_path / "weird.csv"
+        bad.write_text("# x\nShoe size,Active users\n44,3\n")
+        audience.import_analytics(store=store, path=bad)
+
+
+def test_python_and_http_agree(shop, client):
+    surveys.ensure_builtin(store=shop.store)
+    shop.survey_submit("demo-profile", {"novelty": 4, "values": ["price"]})
+    shop.survey_submit("demo-profile", {"novelty": 2, "values": ["brand", "price"]})
+    py = shop.survey_results("demo-profile")
+    http = client.get("/api/surveys/demo-profile/results").json()
+    assert http["respondents"] == py.respondents == 2
+    assert http["distributions"] == json.loads(py.model_dump_json())["distributions"]
+    assert client.get("/api/surveys/demo-profile/popup-snippet").text.startswith("<script")
+    assert len(client.get("/api/surveys/demo-profile/responses").json()) == 2

@@ -1,0 +1,120 @@
+"""The types faces: CLI, Python API, HTTP API and the report page, on one small shop."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import shopperlens
+from shopperlens.reports.site import write_report
+from shopperlens.store import Store, connect
+from shopperlens.types import RESULT_COLUMNS
+from types_shopkit import ShopKit
+
+
+def story(kit: ShopKit) -> ShopKit:
+    """c1 browses (looker), buys (new), keeps buying (loyal); v5 only browses."""
+    kit.customer("c1", "v1")
+    for day in (1, 5):
+        kit.visit("v1", day, pages=4, views=("p1", "p3", "p4"), cart=("p1",), minutes=15)
+    for i in range(6):
+        day = 30 + 45 * i
+        kit.visit("v1", day, pages=2, views=("p1",), cart=("p1",), buy=("p1",))
+        kit.order("c1", day, ("p1",))
+    for day in (3, 9, 40):
+        kit.visit("v5", day, pages=3, views=("p2", "p3"), minutes=10)
+    return kit
+
+
+@pytest.fixture
+def filled(db_path: Path) -> Path:
+    with connect(db_path) as s:
+        story(ShopKit()).write(s)
+    return db_path
+
+
+def test_cli_types_writes_csv_and_parquet(cli, filled: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "types.csv"
+    r = cli("types", "--out", str(out))
+    assert r.exit_code == 0, r.output
+    df = pd.read_csv(out)
+    assert list(df.columns) == list(RESULT_COLUMNS)
+    assert dict(zip(df["visitor_id"], df["type"], strict=True)) == {"v1": "loyal", "v5": "looker"}
+    r = cli("types", "--as-of", "2025-01-20", "--out", str(tmp_path / "t.parquet"), "--limit", "0")
+    assert r.exit_code == 0, r.output
+    early = pd.read_parquet(tmp_path / "t.parquet")
+    assert early.loc[early["customer_id"] == "c1", "type"].item() == "looker"
+
+
+def test_cli_explain_moves_history_and_errors(cli, filled: Path) -> None:  # type: ignore[no-untyped-def]
+    assert cli("types", "--as-of", "2025-01-20", "--limit", "0").exit_code == 0
+    r = cli("types", "explain", "v1", "--json")
+    assert r.exit_code == 0, r.output
+    ex = json.loads(r.output)
+    assert ex["customer_id"] == "c1" and ex["type"] == "loyal"
+    r = cli("types", "moves", "--from", "2025-01-20", "--to", "2025-03-01", "--json")
+    assert json.loads(r.output)["matrix"]["looker"] == {"looker": 1, "new": 1}
+    r = cli("types", "history", "c1", "--json")
+    assert [h["type"] for h in json.loads(r.output)] == ["looker", "new", "loyal"]
+    r = cli("types", "--out", "types.xlsx")
+    assert r.exit_code == 1 and "must end in .csv or .parquet" in r.output
+    r = cli("types", "explain", "nobody")
+    assert r.exit_code == 1 and "no customer or visitor 'nobody'" in r.output
+    r = cli("types", "moves", "--from", "2025-03-01", "--to", "2025-01-01")
+    assert r.exit_code == 1
+
+
+def test_cli_config_prints_documented_defaults(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("types", "config")
+    assert r.exit_code == 0
+    assert "new_days:" in r.output and "need_based:" in r.output
+    for cmd in ("explain", "moves", "history", "sessions", "config"):
+        assert cli("types", cmd, "--help").exit_code == 0
+
+
+def test_python_api(shop: shopperlens.Shop) -> None:
+    story(ShopKit()).write(shop.store)
+    df = shop.types("2025-03-01")
+    assert df.loc[df["customer_id"] == "c1", "type"].item() == "new"
+    assert shop.latest_types().attrs["run_id"] == df.attrs["run_id"]
+    assert shop.explain_type("c1", "2025-03-01").type == "new"
+    assert shop.type_moves("2025-01-20", "2025-03-01").moved == 1
+    assert shop.type_history("v1")["type"].tolist() == ["looker", "new"]
+    assert shop.explain_type("c1").type == "loyal"  # default: after the last data
+    assert shop.session_types().empty
+
+
+def test_http_api(client, shop: shopperlens.Shop) -> None:  # type: ignore[no-untyped-def]
+    story(ShopKit()).write(shop.store)
+    r = client.get("/api/types", params={"as_of": "2025-01-20"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["counts"] == {"looker": 2} and body["total"] == 2
+    assert client.post("/api/types/runs").json()["counts"] == {"loyal": 1, "looker": 1}
+    assert (
+        client.get("/api/types", params={"type": "loyal"}).json()["rows"][0]["visitor_id"] == "v1"
+    )
+    mv = client.get("/api/types/moves", params={"from": "2025-01-20", "to": "2025-03-01"})
+    assert mv.json()["matrix"]["looker"]["new"] == 1
+    ex = client.get("/api/types/v1/explain").json()
+    assert ex["type"] == "loyal" and ex["scores"]["loyal"] > 0.5
+    assert [h["type"] for h in client.get("/api/types/c1/history").json()][-1] == "loyal"
+    assert client.get("/api/types/sessions").json()["total"] == 0
+    assert client.get("/api/types/nobody/explain").status_code == 400
+
+
+def test_report_page_shows_distribution_moves_and_examples(store: Store, tmp_path: Path) -> None:
+    from shopperlens.service import types as svc
+
+    story(ShopKit()).write(store)
+    svc.customer_types(store=store, as_of="2025-01-20")
+    svc.customer_types(store=store)
+    write_report(store, tmp_path)
+    html = (tmp_path / "types.html").read_text()
+    assert "<svg" in html and "Movements 2025-01-20" in html
+    assert "has not bought yet" in html
+    data = json.loads((tmp_path / "types.json").read_text())
+    assert {d["type"]: d["subjects"] for d in data["distribution"]}["loyal"] == 1

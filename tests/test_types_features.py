@@ -1,0 +1,92 @@
+"""Behavioural features on a hand-built shop: each value checked against the story told."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pandas as pd
+import pytest
+
+from shopperlens.features import FEATURE_COLUMNS, behaviour_features
+from shopperlens.store import Store
+from types_shopkit import T0, ShopKit
+
+
+def small_shop() -> ShopKit:
+    """c1: two search-led purchases 30 days apart (one discounted) and a ticket; v9 browses."""
+    kit = ShopKit().customer("c1", "v1")
+    kit.visit("v1", 0, medium="organic", term="trail running shoe", views=("p1",), cart=("p1",),
+              buy=("p1",), minutes=6)  # fmt: skip
+    kit.order("c1", 0, ("p1", "p2"))
+    kit.visit("v1", 30, medium="cpc", term="how to choose socks", pages=3, views=("p2", "p5", "p4"),
+              cart=("p2",), buy=("p2",), minutes=12)  # fmt: skip
+    o2 = kit.order("c1", 30, ("p3",), discount="X10")
+    kit.visit("v1", 45, medium="email", campaign="spring", pages=2, cart=("p4",))
+    kit.ticket("c1", 31).give_back("c1", o2, 40)
+    kit.visit("v9", 3, pages=4, views=("p1", "p3", "p4"), minutes=30)
+    return kit
+
+
+@pytest.fixture
+def feats(store: Store) -> pd.DataFrame:
+    small_shop().write(store)
+    return (
+        behaviour_features(store, as_of=T0 + timedelta(days=60)).execute().set_index("subject_id")
+    )
+
+
+def test_one_row_per_subject_with_every_column(feats: pd.DataFrame) -> None:
+    assert list(feats.index) == ["c1", "visitor:v9"]
+    assert set(FEATURE_COLUMNS) <= set(feats.columns)
+    assert feats.at["c1", "visitor_id"] == "v1"
+    assert pd.isna(feats.at["visitor:v9", "customer_id"])
+
+
+def test_visit_features(feats: pd.DataFrame) -> None:
+    c = feats.loc["c1"]
+    assert c["visits"] == 3
+    assert c["pages"] == 1 + 3 + 2
+    assert c["product_views_per_visit"] == pytest.approx(4 / 3)
+    assert c["search_visit_share"] == pytest.approx(2 / 3)
+    assert c["campaign_visit_share"] == pytest.approx(1 / 3)
+    assert (c["cart_visits"], c["abandoned_carts"], c["purchase_visits"]) == (3, 1, 2)
+    assert c["focused_purchases"] == 1  # the second buying visit viewed 3 products
+    assert c["avg_visit_minutes"] == pytest.approx((6 + 12 + 5) / 3)
+    assert feats.at["visitor:v9", "avg_visit_minutes"] == pytest.approx(30)
+
+
+def test_search_term_features(feats: pd.DataFrame) -> None:
+    c = feats.loc["c1"]
+    assert c["search_terms"] == 2
+    assert c["product_terms"] == 1  # "how to choose socks" is informational
+    assert (c["searched_purchases"], c["search_matched_purchases"]) == (1, 1)
+
+
+def test_order_features(feats: pd.DataFrame) -> None:
+    c = feats.loc["c1"]
+    assert c["orders"] == 2
+    assert c["monetary"] == pytest.approx(120 + 15 + 180)
+    assert c["items_per_order"] == pytest.approx(1.5)
+    assert c["categories_per_order"] == pytest.approx(1.5)
+    assert c["categories"] == 3
+    assert c["discount_order_share"] == pytest.approx(0.5)
+    assert c["mean_gap_days"] == pytest.approx(30)
+    assert pd.isna(c["gap_cv"])  # one gap has no spread
+    assert c["recency_days"] == pytest.approx(30 - 1 / 24)
+    assert c["tenure_days"] == pytest.approx(60 - 1 / 24)
+    assert c["new_category"] == "jackets"
+    assert c["days_since_new_category"] == pytest.approx(30 - 1 / 24)
+    assert (c["tickets_per_order"], c["returns_per_order"]) == (0.5, 0.5)
+
+
+def test_minutes_to_purchase_is_landing_to_purchase(feats: pd.DataFrame) -> None:
+    assert feats.at["c1", "minutes_to_purchase"] == pytest.approx((6 + 12) / 2)
+
+
+def test_identities_link_an_anonymous_visitor_to_its_customer(store: Store) -> None:
+    kit = ShopKit().customer("c1", "v2")  # v2's visits happened before it signed up
+    kit.visit("v2", 1, pages=4, views=("p1",))
+    kit.write(store)
+    f = behaviour_features(store, as_of=datetime(2026, 1, 1)).execute()
+    assert f["subject_id"].tolist() == ["c1"]
+    assert f.loc[0, "visits"] == 1

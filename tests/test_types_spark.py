@@ -1,0 +1,48 @@
+"""The same features and types on DuckDB and on a local Spark session (Ibis, one expression)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
+import pytest
+
+from shopperlens.features import behaviour_features
+from shopperlens.store import Store
+from shopperlens.types import classify, load_config
+from test_types_features import small_shop
+from types_shopkit import T0, ShopKit
+
+pytestmark = pytest.mark.spark
+
+
+def test_features_and_types_match_duckdb(store: Store, spark) -> None:  # type: ignore[no-untyped-def]
+    from shopperlens.store.spark import spark_source
+
+    kit = small_shop()
+    kit.customer("c2", "v2")
+    for day in (2, 50, 100):
+        kit.visit("v2", day, medium="paid_social", campaign="flash", views=("p3",),
+                  cart=("p3",), buy=("p3",), minutes=3)  # fmt: skip
+        kit.order("c2", day, ("p3",), discount="FLASH20")
+        kit.ticket("c2", day + 1)
+    kit.write(store)
+    cfg = load_config()
+    as_of = T0 + timedelta(days=200)
+    duck = behaviour_features(store, as_of=as_of, spec=cfg.feature_spec()).execute()
+    with spark_source(store, spark) as src:
+        sp = behaviour_features(src, as_of=as_of, spec=cfg.feature_spec()).execute()
+    pd.testing.assert_frame_equal(
+        duck.reset_index(drop=True), sp.reset_index(drop=True), check_dtype=False, rtol=1e-9
+    )
+    assert len(duck) == 3
+    pd.testing.assert_frame_equal(classify(duck, cfg), classify(sp, cfg), check_dtype=False)
+
+
+def test_service_runs_on_spark(store: Store, spark) -> None:  # type: ignore[no-untyped-def]
+    from shopperlens.service import types as svc
+
+    ShopKit().customer("c1").visit("v3", 1, pages=6).write(store)
+    df = svc.customer_types(store=store, engine="spark", spark_session=spark)
+    assert df["type"].tolist() == ["untyped", "looker"]
+    assert store.scalar("SELECT engine FROM type_runs") == "spark"
