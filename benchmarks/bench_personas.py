@@ -35,9 +35,7 @@ def make_answers(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     rng = np.random.default_rng(seed)
     who = rng.choice(len(PERSONAS), size=n, p=[0.3, 0.25, 0.25, 0.2])
-    people = [
-        {"persona": PERSONAS[w], "income": survey.true_income(rng, PERSONAS[w])} for w in who
-    ]
+    people = [{"persona": PERSONAS[w], "income": survey.true_income(rng, PERSONAS[w])} for w in who]
     return survey.survey_answers(rng, people, 2025)
 
 
@@ -66,8 +64,9 @@ def worker(engine: str, n: int) -> dict[str, float]:
 
         num = answers[["income", "novelty", "price_sensitivity"]].astype(float)
         num = (num - num.mean()) / num.std()
-        cats = answers[["age_bracket", "gender", "marital_status", "children", "education",
-                        "occupation", "spending_habit", "barrier", "motivation"]].astype(str)  # fmt: skip
+        single = ["age_bracket", "gender", "marital_status", "children", "education",
+                  "occupation", "spending_habit", "barrier", "motivation"]  # fmt: skip
+        cats = answers[single].astype(str)
         for col in ("values", "hobbies", "channels"):
             ticked = answers[col].map(split_multi)
             for opt in sorted({o for t in ticked for o in t}):

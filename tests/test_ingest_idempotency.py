@@ -232,3 +232,10 @@ def test_http_bad_file_is_400_with_message_and_needs_token(client, shop):
 
     with TestClient(create_app(Settings(token=TOKEN), shop=shop)) as anon:
         assert anon.post("/api/imports/orders", json={"path": "x.csv"}).status_code == 401
+
+
+def test_identical_duplicate_rows_in_a_file_are_one_row(shop, tmp_path):
+    """The optimistic insert meets the repeated key; the call is redone on the exact path."""
+    res = shop.import_events(write(tmp_path, "e.csv", EVENTS + EVENTS.splitlines()[-1] + "\n"))
+    assert (res.rows_read, res.rows_rejected, res.added["events"]) == (6, 0, 5)
+    assert counts(shop, "events", "imports") == {"events": 5, "imports": 1}

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
+from _personas_data import demo_shop
 from shopperlens.errors import InsufficientDataError, NotFittedError
 from shopperlens.models import PersonaClustering
 from shopperlens.personas import clustering_columns, column_roles, normalise_answers, synthesise
@@ -15,9 +16,7 @@ from shopperlens.personas import clustering_columns, column_roles, normalise_ans
 
 @pytest.fixture(scope="module")
 def demo_survey() -> tuple[pd.DataFrame, pd.DataFrame]:
-    from shopperlens import demo
-
-    shop = demo.generate(seed=7)
+    shop = demo_shop()
     return shop.survey_answers, shop.truth_personas
 
 

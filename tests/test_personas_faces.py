@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 import shopperlens
+from _personas_data import demo_shop
 from shopperlens.reports import write_report
 
 
 @pytest.fixture(scope="module")
 def answers():  # type: ignore[no-untyped-def]
-    from shopperlens import demo
-
-    return demo.generate(seed=7).survey_answers
+    return demo_shop().survey_answers
 
 
 def test_cli_builds_personas_from_imported_survey_answers_alone(cli, db_path, tmp_path, answers):  # type: ignore[no-untyped-def]
@@ -108,3 +108,22 @@ def test_models_stay_pure():
     text = (Path(shopperlens.__file__).parent / "models" / "clustering.py").read_text()
     for banned in ("duckdb", "ibis", "fastapi", "typer", "rich"):
         assert f"import {banned}" not in text and f"from {banned}" not in text
+
+
+@pytest.mark.browser
+def test_card_prints_as_a_front_and_an_evidence_back(shop, answers, tmp_path):  # type: ignore[no-untyped-def]
+    """Printed to A4, a card is two pages: the persona on the front, its evidence on the back."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    run = shop.personas_build(frame=answers, k=4)
+    card = shop.personas_cards(tmp_path)[0]
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--headless", "--disable-gpu"],
+        )
+        page = browser.new_page()
+        page.goto(card.as_uri())
+        assert run.personas[0].name in page.inner_text("h1")
+        pdf = page.pdf(format="A4")
+        browser.close()
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 2

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from _personas_data import demo_shop
 from shopperlens.personas import assign_names, normalise_answers, synthesise
 from shopperlens.personas.naming import Distinctive
 from shopperlens.personas.synthesis import scrub
@@ -81,9 +82,7 @@ def test_names_fall_back_when_nothing_stands_out():
 
 @pytest.fixture(scope="module")
 def demo_answers():  # type: ignore[no-untyped-def]
-    from shopperlens import demo
-
-    shop = demo.generate(seed=7)
+    shop = demo_shop()
     return shop.survey_answers, shop.truth_personas
 
 
@@ -129,3 +128,31 @@ def test_runs_are_deterministic_and_stored(store, demo_answers):  # type: ignore
     stored = svc.show(store=store, run_id=a.run_id)
     assert stored.personas == a.personas
     assert [r.run_id for r in svc.runs(store=store)] == [b.run_id, a.run_id]
+
+
+def test_known_customers_bring_revenue_and_favourite_categories(store):  # type: ignore[no-untyped-def]
+    """Respondents who are customers are described with the shop's own orders."""
+    shop = demo_shop()
+    o = shop.orders
+    with store.cursor() as cur:
+        cur.register("o", o)
+        cur.execute(
+            "INSERT INTO orders (order_id, customer_id, ordered_at) "
+            "SELECT DISTINCT order_id, customer_id, ordered_at FROM o"
+        )
+        cur.execute(
+            "INSERT INTO order_lines (order_id, line_no, product_id, product_name, category, "
+            "quantity, unit_price) SELECT order_id, row_number() OVER (PARTITION BY order_id), "
+            "product_id, product_name, category, quantity, unit_price FROM o"
+        )
+    run = svc.build(store=store, frame=shop.survey_answers, n_resamples=3)
+    assert sum(p.revenue_share or 0 for p in run.personas) == pytest.approx(1.0)
+    buyers = set(o["customer_id"])
+    answered = shop.survey_answers["customer_id"].isin(buyers).sum()
+    revenue_n = [
+        s.evidence.n for p in run.personas for s in p.statements if s.evidence.question == "revenue"
+    ]
+    assert sum(revenue_n) == answered
+    assert any(
+        s.evidence.question == "categories_bought" for p in run.personas for s in p.statements
+    )

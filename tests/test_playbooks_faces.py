@@ -8,7 +8,7 @@ import pandas as pd
 
 import shopperlens
 from shopperlens.reports.site import write_report
-from test_playbooks_shop import TYPES, shop_store  # noqa: F401  (fixture)
+from test_playbooks_shop import TYPES, fill, shop_store  # noqa: F401  (fixture)
 
 
 def test_python_face(shop_store) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
@@ -48,14 +48,30 @@ def test_cli_playbook_and_audience(cli, db_path, tmp_path) -> None:  # type: ign
     assert "a@b.com" not in res.output and out.read_text().startswith("Email\n")
     assert cli("rules", "--min-support", "0.4").exit_code == 0
     assert cli("threshold", "--json").exit_code == 0
+    res = cli("recommend", "together", "--product", "P1", "--json")
+    assert res.exit_code == 0 and json.loads(res.output)[0]["recommended_id"] == "P2"
+    assert cli("recommend", "upsell", "--customer", "c1").exit_code == 0
+    assert cli("recommend", "related").exit_code == 0
     assert cli("audience", "export", "--help").exit_code == 0
 
 
-def test_http_face(client) -> None:  # type: ignore[no-untyped-def]
+def test_http_face(client, shop) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/api/playbooks/threshold").json() is None  # no orders yet
+    fill(shop.store)
+    t = client.get("/api/playbooks/threshold").json()
+    assert t["threshold"] > 0 and len(t["candidates"]) >= 1
+    funnel = client.get("/api/playbooks/funnel", params={"by": "none"}).json()
+    assert [r["sessions"] for r in funnel] == [4, 3, 2, 1]
+    together = client.get("/api/playbooks/together", params={"product_id": "P1"}).json()
+    assert together[0]["recommended_id"] == "P2"
+    rules = client.get("/api/playbooks/rules").json()
+    assert {"antecedents", "lift"} <= set(rules[0])
+    assert client.get("/api/playbooks/related").status_code == 200
+    assert client.get("/api/playbooks/upsell").status_code == 200
+    assert "# Playbook" in client.get("/api/playbooks/playbook.md").text
     r = client.get("/api/playbooks")
     assert r.status_code == 200 and "actions" in r.json()
     assert client.get("/api/playbooks", params={"type": "bogus"}).status_code == 400
-    assert client.get("/api/playbooks/together").json() == []
     r = client.get("/api/playbooks/audience", params={"to": "meta", "type": "loyal"})
     assert r.status_code == 200 and r.text.startswith("email")
 

@@ -42,6 +42,11 @@ TYPES = pd.DataFrame(
 
 @pytest.fixture
 def shop_store(store):  # type: ignore[no-untyped-def]
+    return fill(store)
+
+
+def fill(store):  # type: ignore[no-untyped-def]
+    """Write the hand-built shop into ``store``."""
     catalogue = [
         ("P1", "Alpine Dome 2 Tent", "tents"),
         ("P2", "Steel Tent Pegs", "accessories"),
@@ -84,12 +89,12 @@ def shop_store(store):  # type: ignore[no-untyped-def]
         ev(3, "s1", "v1", "c1", "begin_checkout", 2, **g),
         ev(4, "s1", "v1", "c1", "purchase", 3, value=110.0, **g),
         # s2: anonymous looker fills a cart and leaves
-        ev(5, "s2", "v2", None, "view_item", 10, "P1", **f),
-        ev(6, "s2", "v2", None, "view_item", 11, "P2", **f),
-        ev(7, "s2", "v2", None, "add_to_cart", 12, "P2", 10.0, **f),
+        ev(5, "s2", "v2", None, "view_item", 10, "P1", page="/tent", **f),
+        ev(6, "s2", "v2", None, "view_item", 11, "P2", page="/pegs", **f),
+        ev(7, "s2", "v2", None, "add_to_cart", 12, "P2", 10.0, page="/cart", **f),
         # s3: another looker only views
-        ev(8, "s3", "v3", None, "view_item", 20, "P1", **o),
-        ev(9, "s3", "v3", None, "view_item", 21, "P2", **o),
+        ev(8, "s3", "v3", None, "view_item", 20, "P1", page="/tent", **o),
+        ev(9, "s3", "v3", None, "view_item", 21, "P2", page="/pegs", **o),
         # s4: c2 (need-based) reaches checkout and does not pay
         ev(10, "s4", "v4", "c2", "view_item", 30, "P3"),
         ev(11, "s4", "v4", "c2", "add_to_cart", 31, "P3", 15.0),
@@ -341,3 +346,41 @@ def test_loyal_at_risk_and_clv_by_source_from_stored_clv(shop_store) -> None:  #
     assert acq.loc["google"].clv_per_customer == 300.0
     pb = svc.playbook(store=shop_store, types=TYPES, type="loyal")
     assert any("1 loyal customers are at risk" in e for a in pb.actions for e in a.evidence)
+
+
+@pytest.mark.parametrize(
+    "segment", ["@store", "__import__('os').system('true')", "nonexistent > 1", "orders >"]
+)
+def test_segment_expressions_are_confined(shop_store, segment: str) -> None:  # type: ignore[no-untyped-def]
+    from shopperlens.errors import ShopperlensError
+
+    with pytest.raises(ShopperlensError):
+        svc.audience_customers(store=shop_store, segment=segment, types=TYPES)
+
+
+def test_brand_guessed_from_keywords_when_not_configured() -> None:
+    classify = traffic.KeywordClassifier(["Alpine Dome 2 Tent"], ["tents"])
+    kws = pd.Series(["summitside shop", "summitside", "alpine dome tent", "how to pitch a tent",
+                     "cheap stuff"])  # fmt: skip
+    visits = pd.Series([50, 40, 30, 20, 5])
+    assert traffic.guess_brand_words(kws, visits, classify) == ("summitside",)
+    assert traffic.guess_brand_words(kws[2:], visits[2:], classify) == ()  # "cheap" 5/55 < 10 %
+
+
+def test_exit_pages_and_visits_before_buying(shop_store) -> None:  # type: ignore[no-untyped-def]
+    """The lookers' sessions s2 and s3 end on /cart and /pegs; c1 bought on its second visit."""
+    events = shop_store.df("SELECT * FROM events")
+    exits = checkout.exit_pages(events).set_index("page")
+    assert exits.exits.to_dict() == {"/cart": 1, "/pegs": 1}
+    assert exits.share.to_dict() == {"/cart": 0.5, "/pegs": 0.5}
+    steps = pd.DataFrame(
+        {
+            "session_id": ["a", "b", "c", "d"],
+            "customer_id": ["c1", "c1", "c1", "c2"],
+            "started_at": pd.to_datetime(["2024-01-01", "2024-01-03", "2024-01-05", "2024-01-02"]),
+            "purchase": [False, True, True, True],
+        }
+    )
+    assert checkout.visits_to_first_purchase(steps).to_dict() == {"c1": 2, "c2": 1}
+    pb = svc.playbook(store=shop_store, types=TYPES, type="looker")
+    assert any("/cart (50%)" in e for a in pb.actions for e in a.evidence)

@@ -27,12 +27,15 @@ def site(shop):
     base = f"http://127.0.0.1:{port}"
     app = create_app(Settings(token="t", secret_key="k", public_url=base), shop=shop)
     tags = {
-        "/cart": script_tag(base, "demo-profile", question="what_stopped", trigger="cart",
-                            delay=0.2),
-        "/product": script_tag(base, "demo-profile", question="barrier",
-                               trigger="checkout_abandon", delay=0.2),
-        "/checkout": script_tag(base, "demo-profile", question="barrier",
-                                trigger="checkout_abandon"),
+        "/cart": script_tag(
+            base, "demo-profile", question="what_stopped", trigger="cart", delay=0.2
+        ),
+        "/product": script_tag(
+            base, "demo-profile", question="barrier", trigger="checkout_abandon", delay=0.2
+        ),
+        "/checkout": script_tag(
+            base, "demo-profile", question="barrier", trigger="checkout_abandon"
+        ),
         "/blog": script_tag(base, "demo-profile", question="novelty", trigger="exit"),
         "/": script_tag(base, "demo-profile", mode="bar", text="Two minutes to help us?"),
     }
@@ -43,11 +46,13 @@ def site(shop):
         yield url, shop
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser():
     with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium",
-                              args=["--no-sandbox", "--headless", "--disable-gpu"])
+        b = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--headless", "--disable-gpu"],
+        )
         yield b
         b.close()
 
@@ -55,7 +60,9 @@ def browser():
 def _answers(shop, question: str):
     return shop.store.df(
         "SELECT r.channel, r.visitor_id, a.value_text, a.value_num FROM survey_answers a "
-        "JOIN survey_responses r USING (response_id) WHERE a.question = ?", [question])
+        "JOIN survey_responses r USING (response_id) WHERE a.question = ?",
+        [question],
+    )
 
 
 def test_cart_popup_answer_lands_in_duckdb_and_is_not_shown_again(site, browser):
@@ -68,8 +75,9 @@ def test_cart_popup_answer_lands_in_duckdb_and_is_not_shown_again(site, browser)
     popup.locator("textarea").fill("Shipping was 7 euro <b>too much</b>")
     popup.get_by_role("button", name="Send").click()
     # markup is refused with a readable message; plain words go through
-    page.wait_for_function("document.querySelector('[data-shopperlens=popup] p:last-child')"
-                           ".textContent.length > 0")
+    page.wait_for_function(
+        "document.querySelector('[data-shopperlens=popup] p:last-child').textContent.length > 0"
+    )
     popup.locator("textarea").fill("Shipping was 7 euro, too much for one pair of socks")
     popup.get_by_role("button", name="Send").click()
     page.locator("[data-shopperlens=popup][data-state=sent]").wait_for(timeout=10_000)

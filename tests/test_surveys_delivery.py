@@ -185,8 +185,11 @@ def test_interview_invitations_once_with_consent(store, smtp):
     inbox, settings = smtp
     _people(store)
     rep = interviews.invite_interviewees(
-        store=store, settings=settings, customer_ids=["c1", "c5", "c2"],
-        booking_url="https://cal.example/boot-corner", reward="a 20 EUR voucher",
+        store=store,
+        settings=settings,
+        customer_ids=["c1", "c5", "c2"],
+        booking_url="https://cal.example/boot-corner",
+        reward="a 20 EUR voucher",
         shop_name="Boot Corner",
     )
     assert (rep.sent, rep.no_consent) == (2, 1)
@@ -208,8 +211,13 @@ def test_erasure_removes_survey_traces(store, smtp, tmp_path):
     inv = store.scalar("SELECT invitation_id FROM survey_invitations WHERE customer_id = 'c1'")
     from shopperlens.surveys import links
 
-    surveys.submit_response(store=store, survey="demo-profile", answers={"novelty": 3},
-                            token=links.sign(inv, "demo-profile", "k3y"), secret_key="k3y")
+    surveys.submit_response(
+        store=store,
+        survey="demo-profile",
+        answers={"novelty": 3},
+        token=links.sign(inv, "demo-profile", "k3y"),
+        secret_key="k3y",
+    )
     note = tmp_path / "n.md"
     note.write_text('# Interview: customer c1\n\n> "Shipping was slow but the price was fair."\n')
     interviews.import_notes(store=store, paths=[note])

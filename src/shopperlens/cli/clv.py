@@ -17,6 +17,10 @@ OutOpt = Annotated[
     Path | None, typer.Option("--out", "-o", help="Write every row to this CSV (or .json) file.")
 ]
 TopOpt = Annotated[int, typer.Option("--top", help="Rows to print (the file gets all).")]
+SaveOpt = Annotated[
+    bool,
+    typer.Option("--save/--no-save", help="Store the run for the report and the playbooks."),
+]
 
 
 def parse_days(text: str) -> int:
@@ -47,9 +51,10 @@ def clv_cmd(
         bool, typer.Option("--at-risk", help="Only loyal customers whose P(alive) fell.")
     ] = False,
     json_: JsonOpt = False,
+    save: SaveOpt = True,
 ) -> None:
     """Customer lifetime value: P(alive), expected purchases and CLV per customer (BG/NBD)."""
-    frame = open_shop(ctx).clv(horizon_days=parse_days(horizon))
+    frame = open_shop(ctx).clv(horizon_days=parse_days(horizon), save=save)
     if at_risk:
         frame = frame[frame["at_risk"]]
     if out:
@@ -86,10 +91,14 @@ def clv_report_cmd(
 
 @app.command("intent")
 def intent_cmd(
-    ctx: typer.Context, out: OutOpt = None, top: TopOpt = 20, json_: JsonOpt = False
+    ctx: typer.Context,
+    out: OutOpt = None,
+    top: TopOpt = 20,
+    json_: JsonOpt = False,
+    save: SaveOpt = True,
 ) -> None:
     """Purchase intent of every looker (calibrated probability) and what drives it."""
-    frame = open_shop(ctx).intent()
+    frame = open_shop(ctx).intent(save=save)
     if out:
         _write(frame, out)
     shown = frame.head(top).round(3)

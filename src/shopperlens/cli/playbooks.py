@@ -142,3 +142,39 @@ def funnel_cmd(
     """view → cart → checkout → purchase with drop-off per step."""
     f = open_shop(ctx).funnels(by=None if by == "none" else by)
     _render.as_json(f) if json_ else _render.table(f, title="funnel")
+
+
+recommend_app = typer.Typer(help="Product recommendations: bought together, related, upsell.")
+app.add_typer(recommend_app, name="recommend")
+TopOpt = Annotated[int, typer.Option(help="Recommendations per product or customer.")]
+
+
+@recommend_app.command("together")
+def together_cmd(
+    ctx: typer.Context,
+    product: Annotated[str | None, typer.Option(help="Only this product id.")] = None,
+    top: TopOpt = 4,
+    json_: JsonOpt = False,
+) -> None:
+    """Frequently bought together, per product (pairs counted in SQL)."""
+    rows = open_shop(ctx).frequently_bought_together(product_id=product, top=top)
+    _render.as_json(rows) if json_ else _render.table(rows, title="bought together")
+
+
+@recommend_app.command("related")
+def related_cmd(ctx: typer.Context, top: TopOpt = 4, json_: JsonOpt = False) -> None:
+    """Related products: viewed in the same sessions."""
+    rows = open_shop(ctx).related_products(top=top)
+    _render.as_json(rows) if json_ else _render.table(rows, title="related products")
+
+
+@recommend_app.command("upsell")
+def upsell_cmd(
+    ctx: typer.Context,
+    customer: Annotated[str | None, typer.Option(help="Only this customer id.")] = None,
+    top: TopOpt = 3,
+    json_: JsonOpt = False,
+) -> None:
+    """Per customer, products to propose next (never one already bought)."""
+    rows = open_shop(ctx).upsell_picks(customer_id=customer, top=top)
+    _render.as_json(rows) if json_ else _render.table(rows, title="upsell picks")

@@ -183,6 +183,9 @@ def popup_cmd(
     ] = False,
     text: Annotated[str | None, typer.Option(help="Welcome-bar text.")] = None,
     days: Annotated[int, typer.Option(help="Show no survey again for this many days.")] = 30,
+    type_: Annotated[
+        list[str] | None, typer.Option("--type", help="Only visitors of this customer type.")
+    ] = None,
 ) -> None:
     """Print the <script> tag to paste into the shop's pages."""
     shop = open_shop(ctx)
@@ -194,6 +197,7 @@ def popup_cmd(
         mode="bar" if bar else "popup",
         text=text,
         days=days,
+        types=type_ or None,
     )
     typer.echo(tag)
 

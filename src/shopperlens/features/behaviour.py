@@ -105,45 +105,49 @@ def _words(col: ir.StringValue) -> ir.StringValue:
     return col.lower().re_replace(r"[^a-z0-9]+", " ").strip().split(" ").unnest()
 
 
-def _subject_events(src: TableSource, as_of: ir.TimestampScalar) -> ir.Table:
+def _events(src: TableSource, as_of: ir.TimestampScalar, extra: Any = None) -> ir.Table:
+    """Events before ``as_of`` in a session (one filter, so each use is its own scan)."""
     e = src.table("events")
-    e = e.filter(e.timestamp < as_of)
+    cond = (e.timestamp < as_of) & e.session_id.notnull()
+    return e.filter(cond if extra is None else cond & extra(e))
+
+
+def _session_table(src: TableSource, as_of: ir.TimestampScalar, spec: FeatureSpec) -> ir.Table:
+    """One row per visit, its subject resolved once per session (not once per event).
+
+    A session belongs to the customer any of its events names, else to the customer the
+    ``identities`` table links its visitor to, else to the anonymous visitor.
+    """
+    ev_names = spec.events
+    e = _events(src, as_of)
+    name = e.event_name.lower()
+    is_purchase = name.isin(list(ev_names["purchase"]))
+    is_view = name.isin(list(ev_names["product_view"]))
+    s = e.group_by("session_id").aggregate(
+        visitor_id=e.visitor_id.min(),
+        event_customer=e.customer_id.max(),
+        start=e.timestamp.min(),
+        end=e.timestamp.max(),
+        pages=name.isin(list(ev_names["page"])).cast("int64").sum(),
+        product_views=is_view.cast("int64").sum(),
+        viewed_products=e.product_id.nunique(where=is_view),
+        medium=e.utm_medium.lower().max(),
+        campaign=e.utm_campaign.max(),
+        term=e.utm_term.lower().strip().max(),
+        carted=name.isin(list(ev_names["cart"])).any(),
+        bought=is_purchase.any(),
+        bought_at=e.timestamp.min(where=is_purchase),
+    )
     ids = src.table("identities").select(
         id_visitor=lambda t: t.visitor_id, id_customer=lambda t: t.customer_id
     )
-    j = e.left_join(ids, e.visitor_id == ids.id_visitor)
-    cust = ibis.coalesce(j.customer_id, j.id_customer)
+    j = s.left_join(ids, s.visitor_id == ids.id_visitor)
+    cust = ibis.coalesce(j.event_customer, j.id_customer)
     subject = ibis.coalesce(cust, ibis.literal("visitor:") + j.visitor_id)
-    return j.select(
-        subject_id=subject,
-        customer_id=cust,
-        visitor_id=j.visitor_id,
-        session_id=j.session_id,
-        ts=j.timestamp,
-        name=j.event_name.lower(),
-        product_id=j.product_id,
-        medium=j.utm_medium.lower(),
-        campaign=j.utm_campaign,
-        term=j.utm_term.lower().strip(),
-        search_term=j.search_term.lower().strip(),
-    ).filter(lambda t: t.subject_id.notnull())
-
-
-def _session_table(ev: ir.Table, spec: FeatureSpec) -> ir.Table:
-    ev_names = spec.events
-    s = ev.filter(ev.session_id.notnull())
-    is_purchase = s.name.isin(list(ev_names["purchase"]))
-    return s.group_by(["subject_id", "session_id"]).aggregate(
-        start=s.ts.min(),
-        end=s.ts.max(),
-        pages=s.name.isin(list(ev_names["page"])).cast("int64").sum(),
-        product_views=s.name.isin(list(ev_names["product_view"])).cast("int64").sum(),
-        viewed_products=s.product_id.nunique(where=s.name.isin(list(ev_names["product_view"]))),
-        medium=s.medium.max(),
-        campaign=s.campaign.max(),
-        carted=s.name.isin(list(ev_names["cart"])).any(),
-        bought=is_purchase.any(),
-        bought_at=s.ts.min(where=is_purchase),
+    return (
+        j.mutate(subject_id=subject)
+        .drop("id_visitor", "id_customer", "event_customer")
+        .filter(lambda t: t.subject_id.notnull())
     )
 
 
@@ -172,20 +176,28 @@ def _session_features(sess: ir.Table, spec: FeatureSpec) -> ir.Table:
     )
 
 
-def _term_features(src: TableSource, ev: ir.Table, sess: ir.Table, spec: FeatureSpec) -> ir.Table:
+def _term_features(
+    src: TableSource, at: ir.TimestampScalar, sess: ir.Table, spec: FeatureSpec
+) -> ir.Table:
     """Search terms per subject, how many name a product, and searched-then-bought matches.
 
     A term names a product when one of its words appears in a product name or category and
     none of its words is informational ("how", "best", "vs" …). Brand-only terms do not count.
     """
     search_names = list(spec.events["search"])
-    from_search = _lower_in(ev.medium, spec.search_media).fill_null(False)
-    t1 = ev.filter(from_search & ev.term.notnull() & (ev.term != "")).select(
-        "subject_id", "session_id", term=ev.term
+    from_search = _lower_in(sess.medium, spec.search_media).fill_null(False)
+    t1 = sess.filter(from_search & sess.term.notnull() & (sess.term != "")).select(
+        "subject_id", "session_id", "term"
     )
-    t2 = ev.filter(
-        ev.name.isin(search_names) & ev.search_term.notnull() & (ev.search_term != "")
-    ).select("subject_id", "session_id", term=ev.search_term)
+    st = _events(
+        src, at, lambda e: e.event_name.lower().isin(search_names) & e.search_term.notnull()
+    ).select("session_id", term=lambda e: e.search_term.lower().strip())
+    who = sess.select(w_session="session_id", w_subject="subject_id")
+    t2 = (
+        st.filter(st.term != "")
+        .join(who, st.session_id == who.w_session)
+        .select(subject_id=who.w_subject, session_id=st.session_id, term=st.term)
+    )
     terms = t1.union(t2).distinct()
 
     products = src.table("products")
@@ -224,7 +236,7 @@ def _term_features(src: TableSource, ev: ir.Table, sess: ir.Table, spec: Feature
     # a word with the term ("bought exactly the product searched for")
     buy_names = list(spec.events["purchase"]) + list(spec.events["cart"])
     bought = (
-        ev.filter(ev.name.isin(buy_names) & ev.product_id.notnull())
+        _events(src, at, lambda e: e.event_name.lower().isin(buy_names) & e.product_id.notnull())
         .select("session_id", "product_id")
         .distinct()
     )
@@ -366,15 +378,14 @@ def behaviour_features(
     """
     spec = spec or FeatureSpec()
     at = ibis.literal(as_of, type="timestamp")
-    ev = _subject_events(src, at)
-    sess = _session_table(ev, spec)
+    sess = _session_table(src, at, spec)
     sf = _session_features(sess, spec)
-    tf = _term_features(src, ev, sess, spec)
+    tf = _term_features(src, at, sess, spec)
     of, cat_first = _order_features(src, at)
     nc = _new_category(of, cat_first)
     tickets = _count_before(src, "tickets", "created_at", at, "tickets")
     returns = _count_before(src, "returns", "returned_at", at, "returns")
-    visitor = ev.group_by("subject_id").aggregate(first_visitor=ev.visitor_id.min())
+    visitor = sess.group_by("subject_id").aggregate(first_visitor=sess.visitor_id.min())
 
     cust = src.table("customers")
     cust = cust.filter(cust.created_at.isnull() | (cust.created_at < at))

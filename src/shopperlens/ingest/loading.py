@@ -15,7 +15,7 @@ The caller (``service.imports``) wraps a whole import call in one transaction.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 import duckdb
 
@@ -34,6 +34,7 @@ _LINE_LEVEL = ("product_id", "product_name", "category", "quantity", "unit_price
 
 def begin(con: duckdb.DuckDBPyConnection) -> None:
     """Create the per-call scratch tables (temporary: they vanish with the connection)."""
+    con.execute("RESET preserve_insertion_order")  # line numbers need the file's row order
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {REJECTS} (file VARCHAR, line BIGINT, "
         '"column" VARCHAR, value VARCHAR, reason VARCHAR)'
@@ -43,7 +44,7 @@ def begin(con: duckdb.DuckDBPyConnection) -> None:
 
 def finish(con: duckdb.DuckDBPyConnection) -> None:
     """Drop the scratch tables (after a failed statement the rollback drops them instead)."""
-    for t in (STAGE, REJECTS, TOUCHED):
+    for t in (STAGE, REJECTS, TOUCHED, "_sl_pass"):
         try:
             con.execute(f"DROP TABLE IF EXISTS {t}")
         except duckdb.Error:  # transaction already aborted: the caller rolls back
@@ -60,6 +61,63 @@ def stage(con: duckdb.DuckDBPyConnection, spec: KindSpec, raw_select: str) -> in
         )
     con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS {sql}")
     return int(con.execute(f"SELECT count(*) FROM {STAGE}").fetchone()[0])  # type: ignore[index]
+
+
+class NeedExactPath(Exception):
+    """The optimistic path met repeated keys in a file; the call is redone on the exact path."""
+
+
+def fast_load(
+    con: duckdb.DuckDBPyConnection, spec: KindSpec, raw_select: str
+) -> tuple[int, dict[str, int]] | None:
+    """The optimistic path for a clean file of a single-key kind: no staging table.
+
+    One streaming pass counts rows and rejects (events: per visitor, which also yields the
+    visitors touched); a second inserts, in parallel and unordered, straight from the file.
+    Returns None when the file has rejects or conflicts with the store (use :func:`stage`);
+    raises :class:`NeedExactPath` when the insert finds a key twice in the file.
+    ``raw_select`` has no line numbers: they are only needed to report rejects.
+    """
+    sql = stage_sql(spec, raw_select)
+    if spec.kind == "events":
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _sl_pass AS SELECT visitor_id, count(*) AS n, "
+            f"count(_reject) AS bad FROM ({sql}) GROUP BY visitor_id"
+        )
+        n, bad = con.execute("SELECT sum(n), sum(bad) FROM _sl_pass").fetchone()  # type: ignore[misc]
+    else:
+        n, bad = con.execute(f"SELECT count(*), count(_reject) FROM ({sql})").fetchone()  # type: ignore[misc]
+    if bad or not n:
+        return None
+    target_cols = _columns(con, spec.table)
+    cols = [c for c in spec.names if c in target_cols]
+    on = " AND ".join(f"t.{ident(k)} = s.{ident(k)}" for k in spec.key)
+    new_only = ""
+    if _has_rows(con, spec.table):
+        content = tuple(c for c in cols if c not in spec.key)
+        clash = con.execute(
+            f"SELECT count(*) FROM ({sql}) s JOIN {spec.table} t ON {on} "
+            f"WHERE ({_differs(content)})"
+        ).fetchone()[0]  # type: ignore[index]
+        if clash:
+            return None
+        new_only = f"AND NOT EXISTS (SELECT 1 FROM {spec.table} t WHERE {on})"
+    select_cols = ", ".join(ident(c) for c in cols)
+    insert_cols = select_cols
+    if spec.kind == "sessions":
+        insert_cols, select_cols = insert_cols + ", origin", select_cols + ", 'import'"
+    with _unordered(con):
+        try:
+            added = con.execute(
+                f"INSERT INTO {spec.table} ({insert_cols}) SELECT {select_cols} FROM ({sql}) s "
+                f"WHERE _reject IS NULL {new_only}"
+            ).fetchone()[0]  # type: ignore[index]
+        except duckdb.ConstraintException:
+            raise NeedExactPath from None
+    if spec.kind == "events":
+        con.execute(f"INSERT INTO {TOUCHED} SELECT visitor_id FROM _sl_pass")
+        con.execute("DROP TABLE _sl_pass")
+    return int(n), {spec.table: int(added)}
 
 
 def _reject(column: str, value: str, reason: str) -> str:
@@ -234,7 +292,8 @@ def _unordered(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     try:
         yield
     finally:
-        con.execute("RESET preserve_insertion_order")
+        with suppress(duckdb.Error):  # an aborted transaction: begin() resets it on retry
+            con.execute("RESET preserve_insertion_order")
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:

@@ -182,6 +182,8 @@ def explain(path: Path, exc: Exception) -> str:
             "",
         )
         return f"{path.name}: malformed row on line {csv_line.group(1)}: {why}".rstrip(": ")
-    first = re.sub(r"^[A-Za-z ]+ Error: ", "", lines[0] if lines else text)
-    first = re.sub(r"\s*LINE \d+:.*$", "", first)
-    return f"{path.name}: cannot read the file: {first}"
+    head = lines[0] if lines else text
+    first = re.sub(r"\s*LINE \d+:.*$", "", re.sub(r"^[A-Za-z ]+ Error: ", "", head))
+    if head.startswith(("Invalid Input", "IO Error", "Conversion", "Binder")):
+        return f"{path.name}: cannot read the file: {first}"
+    return f"{path.name}: import failed: {first}"

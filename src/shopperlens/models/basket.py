@@ -29,6 +29,7 @@ Raschka, S. (2018). MLxtend. JOSS 3(24), 638 (the column names and metric formul
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from itertools import chain, combinations
 from typing import Any
@@ -94,15 +95,21 @@ def _encode(
         except TypeError:  # baskets given as iterators
             baskets = [list(b) for b in baskets]
             lengths = np.fromiter(map(len, baskets), dtype=np.int64, count=len(baskets))
-        # a dict over the distinct items, not pandas.factorize: its hash table is sized by the
-        # number of occurrences (~170 MB for a million baskets) where this one is ~1 MB
-        labels = sorted(dict.fromkeys(chain.from_iterable(baskets)), key=_sort_key)
-        vocab = {item: i for i, item in enumerate(labels)}
-        cols = np.fromiter(
+        # one C-level pass with a dict that numbers items on first sight (not pandas.factorize,
+        # whose hash table is sized by the occurrences: ~170 MB for a million baskets)
+        vocab: defaultdict[Any, int] = defaultdict()
+        vocab.default_factory = vocab.__len__
+        seen = np.fromiter(
             map(vocab.__getitem__, chain.from_iterable(baskets)),
             dtype=np.int32,
             count=int(lengths.sum()),
         )
+        first_seen = list(vocab)
+        order = sorted(range(len(first_seen)), key=lambda i: _sort_key(first_seen[i]))
+        rank = np.empty(len(order), dtype=np.int32)
+        rank[order] = np.arange(len(order), dtype=np.int32)
+        cols = rank[seen]
+        labels = [first_seen[i] for i in order]
     # CSR straight from the basket lengths: no COO intermediate, int32 indices
     indptr = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=indptr[1:])
@@ -334,7 +341,7 @@ def association_rules(
     sets = frequent_itemsets["itemsets"].tolist()
     vocab = sorted({item for s in sets for item in s}, key=_sort_key)
     code = {item: i for i, item in enumerate(vocab)}
-    keys = [tuple(sorted(code[i] for i in s)) for s in sets]
+    keys = [tuple(sorted(map(code.__getitem__, s))) for s in sets]
     sup = dict(zip(keys, frequent_itemsets["support"].to_numpy(dtype=float).tolist(), strict=True))
 
     ante: list[tuple[int, ...]] = []
@@ -345,22 +352,28 @@ def association_rules(
     for key, s in sup.items():
         if len(key) < 2:
             continue
-        for size in range(len(key) - 1, 0, -1):
-            for a in combinations(key, size):
-                c = tuple(i for i in key if i not in a)
-                ante.append(a)
-                cons.append(c)
-                s_ac.append(s)
-                if support_only:
-                    continue
-                try:
-                    s_a.append(sup[a])
-                    s_c.append(sup[c])
-                except KeyError as exc:
-                    raise KeyError(
-                        "an antecedent or consequent is missing from the frequent itemsets; "
-                        "pass support_only=True for incomplete input"
-                    ) from exc
+        if len(key) == 2:  # most itemsets are pairs: both rules directly
+            splits: Any = (((key[0],), (key[1],)), ((key[1],), (key[0],)))
+        else:
+            splits = (
+                (a, tuple(i for i in key if i not in a))
+                for size in range(len(key) - 1, 0, -1)
+                for a in combinations(key, size)
+            )
+        for a, c in splits:
+            ante.append(a)
+            cons.append(c)
+            s_ac.append(s)
+            if support_only:
+                continue
+            try:
+                s_a.append(sup[a])
+                s_c.append(sup[c])
+            except KeyError as exc:
+                raise KeyError(
+                    "an antecedent or consequent is missing from the frequent itemsets; "
+                    "pass support_only=True for incomplete input"
+                ) from exc
     sac = np.asarray(s_ac, dtype=float)
     if support_only:
         values = {m: np.full(len(sac), np.nan) for m in return_metrics}
@@ -370,11 +383,18 @@ def association_rules(
         values = _metrics(sac, np.asarray(s_a, dtype=float), np.asarray(s_c, dtype=float), scale)
         score = values[metric]
     keep = np.flatnonzero(score >= min_threshold)
-    vocab_arr = np.asarray(vocab, dtype=object)
+    made: dict[tuple[int, ...], frozenset[Any]] = {}  # the same side recurs in many rules
+
+    def as_set(t: tuple[int, ...]) -> frozenset[Any]:
+        found = made.get(t)
+        if found is None:
+            found = made[t] = frozenset(map(vocab.__getitem__, t))
+        return found
+
     result = pd.DataFrame(
         {
-            "antecedents": [frozenset(vocab_arr[list(ante[i])].tolist()) for i in keep],
-            "consequents": [frozenset(vocab_arr[list(cons[i])].tolist()) for i in keep],
+            "antecedents": [as_set(ante[i]) for i in keep.tolist()],
+            "consequents": [as_set(cons[i]) for i in keep.tolist()],
         }
     )
     for m in return_metrics:

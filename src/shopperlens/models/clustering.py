@@ -81,6 +81,25 @@ def _is_listy(v: Any) -> bool:
     return isinstance(v, list | tuple | set | frozenset | np.ndarray)
 
 
+def token_pairs(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Every ticked option of a multi-select column as (row position, option) pairs."""
+    lists = [v if isinstance(v, list) else split_multi(v) for v in s.to_numpy(dtype=object)]
+    ex = pd.Series(lists, dtype=object).explode().dropna()
+    tokens = ex.astype(str).str.strip()
+    keep = (tokens != "").to_numpy()
+    return ex.index.to_numpy()[keep], tokens.to_numpy(dtype=object)[keep]
+
+
+def multi_matrix(s: pd.Series, levels: Sequence[str]) -> np.ndarray:
+    """0/1 matrix: one row per answer, one column per option of ``levels``."""
+    rows, tokens = token_pairs(s)
+    codes = np.asarray(pd.Categorical(tokens, categories=list(levels)).codes)
+    mat = np.zeros((len(s), len(levels)))
+    ok = codes >= 0
+    mat[rows[ok], codes[ok]] = 1.0
+    return mat
+
+
 def infer_kinds(frame: pd.DataFrame, *, max_categories: int = MAX_CATEGORIES) -> dict[str, Kind]:
     """How each column enters the clustering.
 
@@ -100,7 +119,7 @@ def infer_kinds(frame: pd.DataFrame, *, max_categories: int = MAX_CATEGORIES) ->
             present = s.dropna()
             if present.empty:
                 kinds[col] = "ignore"
-            elif present.map(_is_listy).any():
+            elif present.iloc[:1000].map(_is_listy).any():
                 kinds[col] = "multi"
             else:
                 text = present.astype(str)
@@ -178,7 +197,7 @@ class MixedEncoder:
             return pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
         if kind == "categorical":
             return {str(v) for v in s.dropna().unique()}
-        return {t for v in s.dropna() for t in split_multi(v)}
+        return set(token_pairs(s)[1].tolist())
 
     @staticmethod
     def _indicator_matrix(s: pd.Series, kind: Kind, levels: Sequence[str]) -> np.ndarray:
@@ -190,14 +209,7 @@ class MixedEncoder:
             ok = codes >= 0
             mat[np.flatnonzero(ok), codes[ok]] = 1.0
             return mat
-        index = {lv: i for i, lv in enumerate(levels)}
-        mat = np.zeros((len(s), len(levels)))
-        for row, v in enumerate(s.to_numpy(dtype=object)):
-            for t in split_multi(v):
-                j = index.get(t)
-                if j is not None:
-                    mat[row, j] = 1.0
-        return mat
+        return multi_matrix(s, levels)
 
 
 def _by_size(labels: np.ndarray, k: int) -> np.ndarray:

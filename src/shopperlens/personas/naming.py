@@ -4,8 +4,9 @@ A persona's adjective comes from the attribute that sets it most apart from ever
 answer chosen far more often than overall, or a number far above or below the average), looked
 up in a small lexicon of shop-owner words (answers about values, motives, habits and barriers
 weigh more than hobbies or demographics: they say why someone buys); the first name starts
-with the same letter and follows the persona's majority gender when the survey asks it. Assignment is a greedy global
-matching (strongest attribute first), so names are deterministic and unique across personas.
+with the same letter and follows the persona's majority gender when the survey asks it.
+Assignment is a greedy global matching (strongest attribute first), so names are deterministic
+and unique across personas.
 """
 
 from __future__ import annotations

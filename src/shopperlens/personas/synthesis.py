@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from shopperlens.models.clustering import split_multi
+from shopperlens.models.clustering import multi_matrix, token_pairs
 from shopperlens.personas.frame import Column, column_roles
 from shopperlens.personas.naming import Distinctive, assign_names
 
@@ -147,31 +147,49 @@ def _label(question: str, answer: str | None = None) -> str:
     return phrases.get(question, f"{q}: {a}")
 
 
-class _Stats:
-    """Per-column answer shares (options) and means (numbers) for a group of rows."""
+class _Prepared:
+    """Each described column once as arrays, so a group's figures are sums over a mask."""
 
     def __init__(self, df: pd.DataFrame, columns: list[Column]) -> None:
-        self.options: dict[str, tuple[dict[str, int], int]] = {}
-        self.means: dict[str, tuple[float, int, float]] = {}
+        self.numeric: dict[str, np.ndarray] = {}
+        self.options: dict[str, tuple[np.ndarray, list[str], np.ndarray]] = {}
         for c in columns:
             s = df[c.name]
             if c.kind == "numeric":
-                v = pd.to_numeric(s, errors="coerce").dropna()
-                self.means[c.name] = (
-                    float(v.mean()) if len(v) else float("nan"),
-                    len(v),
-                    float(v.std(ddof=0)) if len(v) else float("nan"),
+                self.numeric[c.name] = pd.to_numeric(s, errors="coerce").to_numpy(
+                    dtype=np.float64, na_value=np.nan
                 )
-            elif c.kind in {"categorical", "multi"}:
-                present = s.dropna()
-                if c.kind == "multi":
-                    lists = [split_multi(v) for v in present]
-                    n = sum(1 for x in lists if x) or len(lists)
-                    counts = pd.Series([t for x in lists for t in x], dtype=object).value_counts()
-                else:
-                    n = len(present)
-                    counts = present.astype(str).value_counts()
-                self.options[c.name] = ({str(k): int(v) for k, v in counts.items()}, n)
+            elif c.kind == "categorical":
+                cat = pd.Categorical(s.astype(object).where(s.notna(), None))
+                levels = [str(v) for v in cat.categories]
+                codes = np.asarray(cat.codes)
+                mat = np.zeros((len(s), len(levels)), dtype=bool)
+                mat[np.flatnonzero(codes >= 0), codes[codes >= 0]] = True
+                self.options[c.name] = (mat, levels, codes >= 0)
+            elif c.kind == "multi":
+                levels = sorted(set(token_pairs(s)[1].tolist()))
+                mat = multi_matrix(s, levels).astype(bool)
+                self.options[c.name] = (mat, levels, mat.any(axis=1))
+
+
+class _Stats:
+    """Per-column answer counts (options) and means (numbers) for the rows in ``mask``."""
+
+    def __init__(self, prep: _Prepared, mask: np.ndarray) -> None:
+        self.options: dict[str, tuple[dict[str, int], int]] = {}
+        self.means: dict[str, tuple[float, int, float]] = {}
+        for name, values in prep.numeric.items():
+            v = values[mask]
+            v = v[~np.isnan(v)]
+            self.means[name] = (
+                float(v.mean()) if len(v) else float("nan"),
+                len(v),
+                float(v.std()) if len(v) else float("nan"),
+            )
+        for name, (mat, levels, answered) in prep.options.items():
+            sums = mat[mask].sum(axis=0)
+            counts = {lv: int(c) for lv, c in zip(levels, sums, strict=True) if c > 0}
+            self.options[name] = (counts, int(answered[mask].sum()))
 
 
 def synthesise(
@@ -199,7 +217,8 @@ def synthesise(
         Column(c.name, c.kind, behaviour.get(c.name, c.role))  # type: ignore[arg-type]
         for c in columns
     ]
-    overall = _Stats(frame, columns)
+    prep = _Prepared(frame, columns)
+    overall = _Stats(prep, np.ones(len(frame), dtype=bool))
     k = int(labels.max()) + 1 if len(labels) else 0
     dist = distances if distances is not None else np.zeros(len(frame))
     out: list[Persona] = []
@@ -207,7 +226,7 @@ def synthesise(
     for p in range(k):
         mask = labels == p
         sub = frame.loc[mask]
-        stats = _Stats(sub, columns)
+        stats = _Stats(prep, mask)
         size = int(mask.sum())
         hidden = size < min_group_size
         statements, distinct = _statements(columns, stats, overall, min_group_size, hidden)

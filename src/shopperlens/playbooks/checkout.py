@@ -30,9 +30,11 @@ __all__ = [
     "FUNNEL_STEPS",
     "ShippingThreshold",
     "abandoned_carts",
+    "exit_pages",
     "free_shipping_threshold",
     "funnel",
     "session_steps",
+    "visits_to_first_purchase",
 ]
 
 #: event names (lower case) meaning each funnel step; sources use different vocabularies
@@ -203,3 +205,37 @@ def abandoned_carts(events: pd.DataFrame, *, since: pd.Timestamp | None = None) 
         }
     )
     return out.sort_values("last_cart_at", ascending=False).reset_index(drop=True)[cols]
+
+
+def exit_pages(events: pd.DataFrame, *, top: int = 10) -> pd.DataFrame:
+    """Where sessions that did not buy end: ``page, exits, share`` (the pages that lose them).
+
+    The exit page is the ``page`` of the session's last event that has one.
+    """
+    cols = ["page", "exits", "share"]
+    ev = events.dropna(subset=["page"])
+    if ev.empty:
+        return pd.DataFrame(columns=cols)
+    bought = events.loc[
+        events.event_name.str.lower().isin(FUNNEL_STEPS["purchase"]), "session_id"
+    ].unique()
+    ev = ev[~ev.session_id.isin(bought)].sort_values("timestamp")
+    last = ev.groupby("session_id").page.last()
+    if last.empty:
+        return pd.DataFrame(columns=cols)
+    out = last.value_counts().rename("exits").reset_index()
+    out.columns = ["page", "exits"]
+    out["share"] = out.exits / len(last)
+    return out.head(top)[cols]
+
+
+def visits_to_first_purchase(steps: pd.DataFrame) -> pd.Series:
+    """Per buying customer, the sessions up to and including the first one that purchased.
+
+    ``steps`` from :func:`session_steps` (with ``customer_id`` resolved). Lookers "come back
+    several times before buying": this measures how many times.
+    """
+    s = steps.dropna(subset=["customer_id"]).sort_values("started_at")
+    s = s.assign(n=s.groupby("customer_id").cumcount() + 1)
+    first = s[s.purchase].groupby("customer_id").n.min()
+    return first.astype(int)

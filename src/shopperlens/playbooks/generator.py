@@ -61,6 +61,8 @@ class Evidence:
     repeat_rate: float = 0.0
     case_study: pd.DataFrame = field(default_factory=pd.DataFrame)
     loyal_at_risk: pd.DataFrame = field(default_factory=pd.DataFrame)
+    exit_pages: pd.DataFrame = field(default_factory=pd.DataFrame)  # of lookers' sessions
+    visits_to_purchase: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
     referral: pd.DataFrame = field(default_factory=pd.DataFrame)
     tickets: pd.DataFrame = field(default_factory=pd.DataFrame)  # tickets_per_order
     topics: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -101,12 +103,17 @@ def _money(v: float, cur: str) -> str:
 
 
 def _funnel_text(funnel: pd.DataFrame, type_: str) -> tuple[str, float, str]:
-    """A one-line funnel, the worst step's drop-off and its name."""
+    """A one-line funnel, the worst step's drop-off and its name.
+
+    Lookers never purchase by definition, so their worst step is looked for before purchase.
+    """
     f = funnel[funnel.type == type_] if len(funnel) and "type" in funnel else funnel.iloc[0:0]
     if f.empty:
         return "no browsing events recorded", 0.0, ""
     line = " → ".join(f"{r.step} {int(r.sessions):,}" for r in f.itertuples())
     later = f.iloc[1:]
+    if type_ == "looker":
+        later = later[later.step != "purchase"]
     worst = later.loc[later.drop_off.idxmax()] if len(later) else f.iloc[0]
     return line, float(worst.drop_off), str(worst.step)
 
@@ -118,6 +125,15 @@ def _abandoned(ev: Evidence, type_: str) -> tuple[int, float]:
     a = a[a.type == type_]
     value = float(a.cart_value.sum()) if "cart_value" in a else 0.0
     return len(a), value if value > 0 else len(a) * ev.aov
+
+
+def _visits_text(visits: pd.Series) -> str:
+    if not len(visits):
+        return "no buyer with recorded visits"
+    return (
+        f"buyers' first purchase came on visit {visits.median():.0f} (median); "
+        f"{(visits >= 2).mean():.0%} came back at least once first"
+    )
 
 
 def build_playbook(ev: Evidence, types: tuple[str, ...] = TYPES) -> list[Action]:
@@ -193,7 +209,11 @@ def _looker(ev: Evidence) -> list[Action]:
                f"lookers × lead conversion {a['lead_conversion_rate']:.0%} × average order "
                f"{_money(ev.aov, cur)}", "type == 'looker'", size),
         Action(t, 2, "Improve the experience where they drop out",
-               [f"funnel: {line}", f"largest drop-off: {drop:.0%} before {step or '–'}"],
+               [f"funnel: {line}", f"largest drop-off: {drop:.0%} before {step or '–'}",
+                "pages that lose them: " + (", ".join(
+                    f"{r.page} ({r.share:.0%})" for r in ev.exit_pages.head(3).itertuples()
+                ) or "no page data"),
+                _visits_text(ev.visits_to_purchase)],
                n_ab * ev.aov * drop * a["cart_recovery_rate"],
                "lookers with carts × average order × worst drop-off × recovery rate",
                "type == 'looker'", size),

@@ -21,6 +21,7 @@ import pandas as pd
 __all__ = [
     "INFORMATIONAL_WORDS",
     "acquisition_table",
+    "guess_brand_words",
     "KeywordClassifier",
     "classify_keyword",
     "keyword_table",
@@ -121,6 +122,30 @@ class KeywordClassifier:
         if words & self.brand:
             return "brand"
         return "generic"
+
+
+def guess_brand_words(
+    keywords: pd.Series, visits: pd.Series, classify: KeywordClassifier, min_share: float = 0.1
+) -> tuple[str, ...]:
+    """The shop's brand when none is configured: the word that names no product or category,
+    appears in at least two different non-question keywords and in at least ``min_share`` of
+    keyword visits (brand searches are the top query of almost every shop); else nothing."""
+    known = set().union(*classify.products, classify.categories, classify.info, _STOP)
+    counts: dict[str, float] = {}
+    variants: dict[str, int] = {}
+    for kw, n in zip(keywords, visits, strict=True):
+        if classify(kw) == "informational":
+            continue
+        for w in set(_words(kw)) - known:
+            if len(w) >= 4 and not w.isdigit():
+                counts[w] = counts.get(w, 0.0) + float(n)
+                variants[w] = variants.get(w, 0) + 1
+    total = float(visits.sum())
+    counts = {w: n for w, n in counts.items() if variants[w] >= 2}
+    if not counts or total <= 0:
+        return ()
+    word, n = max(counts.items(), key=lambda kv: kv[1])
+    return (word,) if n / total >= min_share else ()
 
 
 def classify_keyword(

@@ -43,8 +43,21 @@ def _build(store: Store) -> dict[str, Any] | None:
         ],
         "rows": rows,
         "evolution": run.evolution,
+        "analytics": _analytics(store, run.survey),
         "_run": run,
     }
+
+
+def _analytics(store: Store, survey: str | None) -> list[Any]:
+    """Step 3 of the method: do web analytics confirm who the survey says the audience is?"""
+    if survey is None:
+        return []
+    try:
+        from shopperlens.service.audience import analytics_check
+
+        return [f.model_dump() for f in analytics_check(store=store, survey=survey)]
+    except (ImportError, ShopperlensError):
+        return []
 
 
 def _extra(ctx: dict[str, Any], out: Path) -> None:

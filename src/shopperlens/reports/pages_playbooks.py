@@ -60,8 +60,10 @@ def _compute(store: Store) -> dict[str, Any] | None:
                 df = df.assign(**{col: df[col].map(lambda v: name.get(v, v))})
         return df
 
+    exits = svc.exit_pages(store=store, types=types)
     return {
         "playbook": pb,
+        "exits": exits,
         "funnel": svc.funnels(store=store, types=types) if has_events else pd.DataFrame(),
         "funnel_source": svc.funnels(store=store, by="source") if has_events else pd.DataFrame(),
         "carts": svc.abandoned_carts(store=store, types=types) if has_events else pd.DataFrame(),
@@ -78,6 +80,16 @@ def _compute(store: Store) -> dict[str, Any] | None:
             "related_id",
         ),
     }
+
+
+def _wide(funnel: pd.DataFrame) -> pd.DataFrame:
+    """The per-source funnel as one row per source: sessions per step and view→purchase rate."""
+    if not len(funnel):
+        return funnel
+    wide = funnel.pivot_table(index="source", columns="step", values="sessions", aggfunc="sum")
+    wide = wide.reindex(columns=["view", "cart", "checkout", "purchase"]).fillna(0)
+    wide["conversion"] = wide.purchase / wide.view.where(wide.view > 0)
+    return wide.sort_values("view", ascending=False).reset_index()
 
 
 def _builder(type_: str):  # type: ignore[no-untyped-def]
@@ -97,7 +109,7 @@ def _builder(type_: str):  # type: ignore[no-untyped-def]
             "actions": [a.model_dump() for a in actions],
             "at_stake": sum(a.priority for a in actions),
             "funnel": _records(funnel[funnel.type == type_] if len(funnel) else funnel),
-            "funnel_source": _records(ctx["funnel_source"], 40),
+            "funnel_source": _records(_wide(ctx["funnel_source"]), 25),
             "carts": _records(
                 carts[carts.type == type_].drop(columns=["visitor_id"], errors="ignore")
                 if len(carts) else carts
@@ -115,6 +127,7 @@ def _builder(type_: str):  # type: ignore[no-untyped-def]
             "repeat_rate": ctx["retention"]["repeat_rate"],
             "case_study": len(ctx["retention"]["case_study"]),
             "at_risk": _records(ctx["retention"]["loyal_at_risk"], 20),
+            "exits": _records(ctx["exits"]),
             "referral": len(ctx["retention"]["referral"]),
             "tickets": _records(ctx["support"]["tickets"]),
             "topics": _records(ctx["support"]["topics"]),

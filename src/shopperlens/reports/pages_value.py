@@ -27,7 +27,7 @@ def _svg(fig: Any) -> str:
 
 
 def forecast_chart(check: dict[str, Any]) -> str:
-    """Cumulative repeat purchases (actual vs BG/NBD forecast) and holdout purchases by frequency."""
+    """Cumulative repeat purchases (actual vs BG/NBD) and holdout purchases per frequency."""
     import matplotlib
 
     matplotlib.use("Agg")

@@ -111,6 +111,13 @@ def customer_value(
     if horizon_days <= 0:
         raise ShopperlensError("the horizon must be a positive number of days")
     fitted = fit_models(store=store, as_of=as_of)
+    out = _score(fitted, horizon_days)
+    if save:
+        _save(store, out, fitted.as_of, horizon_days)
+    return out
+
+
+def _score(fitted: FittedValue, horizon_days: int) -> pd.DataFrame:
     rfm, bg, gg = fitted.rfm, fitted.transactions, fitted.spend
     monthly = (1 + DISCOUNT_RATE_YEARLY) ** (1 / 12) - 1
     step = min(30.0, float(horizon_days))
@@ -133,8 +140,6 @@ def customer_value(
     )  # fmt: skip
     out["at_risk"] = (out["frequency"] >= AT_RISK_MIN_REPEAT) & (out["p_alive"] < AT_RISK_P_ALIVE)
     out = out[[*COLUMNS, "next_order_days", "expected_spend"]]
-    if save:
-        _save(store, out, fitted.as_of, horizon_days)
     return out.sort_values("clv", ascending=False, ignore_index=True)
 
 
@@ -187,7 +192,7 @@ class ValueSummary(BaseModel):
 def value_summary(*, store: Store, horizon_days: int = 365) -> ValueSummary:
     """Parameter estimates with 95 % intervals and the customer base's totals."""
     fitted = fit_models(store=store)
-    values = customer_value(store=store, horizon_days=horizon_days)
+    values = _score(fitted, horizon_days)
     params = [
         ParamEstimate(model=name, param=str(p), **row)
         for name, model in (("BG/NBD", fitted.transactions), ("Gamma-Gamma", fitted.spend))

@@ -13,7 +13,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -29,6 +30,9 @@ from shopperlens.ingest.rejects import Reject, describe
 from shopperlens.ingest.sessionize import derive
 from shopperlens.store import Store
 
+#: DuckDB memory cap while importing into a file store: big files then spill to disk instead of
+#: growing the process (the issue's target is a peak RSS under 2 GiB for 10M events)
+IMPORT_MEMORY_LIMIT = "1.5GiB"
 FORMATS: tuple[str, ...] = ("auto", "generic", "shopify", "ga4", "uci")
 #: which kind each source-specific format feeds
 FORMAT_KIND: dict[str, str] = {"shopify": "orders", "ga4": "events", "uci": "sessions"}
@@ -125,29 +129,64 @@ def import_files(
     tick = progress or (lambda *a, **k: None)
     tick(0, total=len(files) * 3 + 1)
     started = time.perf_counter()
-    results: list[FileResult] = []
-    added: dict[str, int] = {}
-    out_path = rejects_path(store)
-    with store.transaction() as con:
+    call = _Call(kind, files, labels, fmt, columns_map, on_error, tick, rejects_path(store))
+    try:
+        with _memory_capped(store), store.transaction() as con:
+            result = call.run(con, exact=False)
+    except loading.NeedExactPath:  # a file repeats keys: redo the call on the exact path
+        with _memory_capped(store), store.transaction() as con:
+            result = call.run(con, exact=True)
+    result.seconds = round(time.perf_counter() - started, 3)
+    return result
+
+
+class _Call:
+    """One import call's parameters; ``run`` does it inside the caller's transaction."""
+
+    def __init__(
+        self,
+        kind: str,
+        files: list[Path],
+        labels: list[str],
+        fmt: str,
+        mapping: dict[str, str],
+        on_error: str,
+        tick: Progress,
+        out_path: Path | None,
+    ) -> None:
+        self.kind, self.files, self.labels, self.fmt = kind, files, labels, fmt
+        self.mapping, self.on_error, self.tick, self.out_path = mapping, on_error, tick, out_path
+
+    def run(self, con: duckdb.DuckDBPyConnection, *, exact: bool) -> ImportResult:
+        kind, out_path = self.kind, self.out_path
+        results: list[FileResult] = []
+        added: dict[str, int] = {}
         loading.begin(con)
         try:
-            for path, label in zip(files, labels, strict=True):
-                tick(0, description=f"{kind}: {Path(label).name}")
-                res = _import_one(con, kind, path, label, fmt, columns_map, tick, added)
+            for path, label in zip(self.files, self.labels, strict=True):
+                self.tick(0, description=f"{kind}: {Path(label).name}")
+                res = _import_one(
+                    con, kind, path, label, self.fmt, self.mapping, self.tick, added, exact
+                )
                 results.append(res)
-                if res.rows_rejected and on_error == "abort":
+                if res.rows_rejected and self.on_error == "abort":
                     total = int(
-                        con.execute(f"SELECT count(*) FROM {loading.REJECTS}").fetchone()[0]
-                    )  # type: ignore[index]
+                        con.execute(f"SELECT count(*) FROM {loading.REJECTS}").fetchone()[0]  # type: ignore[index]
+                    )
                     if out_path:
                         loading.write_rejects_csv(con, str(out_path))
                     raise ImportRejected(
                         loading.first_rejects(con), total, str(out_path) if out_path else None
                     )
-            tick(0, description=f"{kind}: sessions and identities")
-            for table, n in derive(con).items():
+            self.tick(0, description=f"{kind}: sessions and identities")
+            try:
+                derived = derive(con)
+            except duckdb.Error as exc:
+                first_line = str(exc).split("\n", 1)[0]
+                raise ShopperlensError(f"deriving sessions failed: {first_line}") from None
+            for table, n in derived.items():
                 added[table] = added.get(table, 0) + n
-            tick(1)
+            self.tick(1)
             first = loading.first_rejects(con)
             n_rej = sum(r.rows_rejected for r in results)
             written = None
@@ -156,17 +195,17 @@ def import_files(
                 written = str(out_path)
         finally:
             loading.finish(con)
-    return ImportResult(
-        kind=kind,
-        files=results,
-        rows_read=sum(r.rows_read for r in results),
-        rows_accepted=sum(r.rows_accepted for r in results),
-        rows_rejected=n_rej,
-        added=added,
-        rejects=[RejectPublic(**r.__dict__) for r in first],
-        rejects_file=written,
-        seconds=round(time.perf_counter() - started, 3),
-    )
+        return ImportResult(
+            kind=kind,
+            files=results,
+            rows_read=sum(r.rows_read for r in results),
+            rows_accepted=sum(r.rows_accepted for r in results),
+            rows_rejected=n_rej,
+            added=added,
+            rejects=[RejectPublic(**r.__dict__) for r in first],
+            rejects_file=written,
+            seconds=0.0,
+        )
 
 
 def _import_one(
@@ -178,8 +217,9 @@ def _import_one(
     mapping: dict[str, str],
     tick: Progress,
     added: dict[str, int],
+    exact: bool,
 ) -> FileResult:
-    """Stage, check and insert one file; records it in the ledger."""
+    """Check and insert one file (optimistic path unless ``exact``); records it in the ledger."""
     spec = KINDS[kind]
     source = open_source(con, path)
     used = _choose_format(source, kind, fmt)
@@ -200,6 +240,14 @@ def _import_one(
         "uci": lambda: uci_sessions.raw_select(source),
     }[used]()
     try:
+        fast = None
+        if exact is False and kind != "orders":
+            fast = loading.fast_load(con, spec, raw.replace(generic.line_sql(source), "NULL", 1))
+        if fast is not None:
+            n_read, now = fast
+            for table, n in now.items():
+                added[table] = added.get(table, 0) + n
+            return _record(con, kind, used, label, digest, n_read, 0, tick)
         n_read = loading.stage(con, spec, raw)
         if n_read == 0:
             raise ShopperlensError(f"{path.name}: the file has a header but no rows")
@@ -210,6 +258,20 @@ def _import_one(
             added[table] = added.get(table, 0) + n
     except duckdb.Error as exc:
         raise ShopperlensError(explain(path, exc)) from None
+    return _record(con, kind, used, label, digest, n_read, n_rej, tick)
+
+
+def _record(
+    con: duckdb.DuckDBPyConnection,
+    kind: str,
+    used: str,
+    label: str,
+    digest: str,
+    n_read: int,
+    n_rej: int,
+    tick: Progress,
+) -> FileResult:
+    """Write the file's ledger entry."""
     con.execute(
         "INSERT INTO imports (kind, format, file, checksum, rows_read, rows_accepted, "
         "rows_rejected, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -245,6 +307,21 @@ def _choose_format(source: Source, kind: str, fmt: str) -> str:
             f"import it with `shopperlens import {wanted}`"
         )
     return detected
+
+
+@contextmanager
+def _memory_capped(store: Store) -> Iterator[None]:
+    """Cap DuckDB's memory at :data:`IMPORT_MEMORY_LIMIT` for the import (a file-backed store
+    spills to ``<db>.tmp`` beyond it), restoring the previous limit afterwards."""
+    if store.path == ":memory:" or not IMPORT_MEMORY_LIMIT:
+        yield
+        return
+    before = store.scalar("SELECT current_setting('memory_limit')")
+    store.execute(f"SET memory_limit = '{IMPORT_MEMORY_LIMIT}'")
+    try:
+        yield
+    finally:
+        store.execute(f"SET memory_limit = '{before}'")
 
 
 def _now() -> datetime:

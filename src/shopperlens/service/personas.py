@@ -101,21 +101,22 @@ def _enrich(store: Store, df: pd.DataFrame) -> pd.DataFrame:
         ).df()
         cur.unregister("_persona_ids")
     out = df.copy()
-    if not lines.empty:
-        if "revenue" not in out.columns:
-            rev = lines.groupby("customer_id")["amount"].sum()
-            out["revenue"] = out["customer_id"].map(rev).astype("float64")
-        for col, key in (("categories_bought", "category"), ("products_bought", "product")):
-            top = (
-                lines.dropna(subset=[key])
-                .groupby(["customer_id", key])["amount"]
-                .sum()
-                .reset_index()
-                .sort_values(["customer_id", "amount", key], ascending=[True, False, True])
-                .groupby("customer_id")[key]
-                .apply(lambda s: [str(v) for v in s.head(3)])
-            )
-            out[col] = [top.get(c) if c is not None else None for c in out["customer_id"]]
+    if lines.empty:  # respondents never bought: no revenue, types or CLV to describe
+        return out
+    if "revenue" not in out.columns:
+        rev = lines.groupby("customer_id")["amount"].sum()
+        out["revenue"] = out["customer_id"].map(rev).astype("float64")
+    for col, key in (("categories_bought", "category"), ("products_bought", "product")):
+        top = (
+            lines.dropna(subset=[key])
+            .groupby(["customer_id", key])["amount"]
+            .sum()
+            .reset_index()
+            .sort_values(["customer_id", "amount", key], ascending=[True, False, True])
+            .groupby("customer_id")[key]
+            .apply(lambda s: [str(v) for v in s.head(3)])
+        )
+        out[col] = [top.get(c) if c is not None else None for c in out["customer_id"]]
     types = _optional(store, "types", "latest_types")
     if types is not None and "type" in types.columns:
         t = types.dropna(subset=["customer_id"]).drop_duplicates("customer_id")

@@ -50,7 +50,7 @@ def _events(store: Store) -> pd.DataFrame:
     return store.df(
         """SELECT e.event_id, e.session_id, e.visitor_id,
                   coalesce(e.customer_id, i.customer_id) AS customer_id,
-                  e."timestamp", e.event_name, e.product_id, e.utm_source, e.utm_medium,
+                  e."timestamp", e.event_name, e.page, e.product_id, e.utm_source, e.utm_medium,
                   e.utm_campaign, e.utm_term, e.search_term, e.value
            FROM events e LEFT JOIN identities i USING (visitor_id)"""
     )
@@ -235,6 +235,24 @@ def funnels(
     return checkout.funnel(steps, by=by)
 
 
+def exit_pages(
+    *,
+    store: Store,
+    type: str | None = "looker",
+    types: pd.DataFrame | None = None,  # noqa: A002
+) -> pd.DataFrame:
+    """The pages where non-buying sessions of ``type`` (all sessions when None) end."""
+    events = _events(store)
+    if events.empty:
+        return pd.DataFrame(columns=["page", "exits", "share"])
+    if type is not None:
+        typed = _attach_type(
+            checkout.session_steps(events), resolve_types(store=store, types=types)
+        )
+        events = events[events.session_id.isin(set(typed.session_id[typed.type == type]))]
+    return checkout.exit_pages(events)
+
+
 def abandoned_carts(*, store: Store, types: pd.DataFrame | None = None) -> pd.DataFrame:
     """The cart-recovery list (with each shopper's type); never includes e-mail addresses."""
     carts = checkout.abandoned_carts(_events(store))
@@ -249,7 +267,7 @@ def keyword_classifier(
 
     The brand and question words come from the types configuration (``vocabulary.brand_words``
     and ``informational_words``, the same words the type rules use) unless ``brand_words``
-    is given; the brand is never guessed.
+    is given; with neither, :func:`traffic_report` guesses the brand from the keywords.
     """
     info = set(traffic.INFORMATIONAL_WORDS)
     try:
@@ -288,6 +306,10 @@ def traffic_report(
         traffic.sessions_from_events(events), resolve_types(store=store, types=types)
     )
     classify = keyword_classifier(store=store, brand_words=brand_words, config=config)
+    if not classify.brand:  # no brand configured: take the dominant non-catalogue search word
+        kw = traffic.keyword_table(sessions, classify)
+        guessed = traffic.guess_brand_words(kw.keyword, kw.visits, classify) if len(kw) else ()
+        classify.brand = set(guessed)
     per = retention.customer_orders(_orders(store))
     clv = _clv(store) if with_clv else None
     return {
@@ -425,6 +447,8 @@ def playbook(
     per = _attach_type(retention.customer_orders(orders), t)
     events = _events(store)
     steps = checkout.session_steps(events) if len(events) else pd.DataFrame()
+    exits = exit_pages(store=store, types=t)
+    to_purchase = checkout.visits_to_first_purchase(steps) if len(steps) else pd.Series(dtype=float)
     fun = checkout.funnel(_attach_type(steps, t), by="type") if len(steps) else pd.DataFrame()
     tr = traffic_report(store=store, types=t, brand_words=brand_words, config=config)
     ret = retention_report(store=store, types=t)
@@ -448,6 +472,8 @@ def playbook(
         repeat_rate=ret["repeat_rate"],
         case_study=ret["case_study"],
         loyal_at_risk=ret["loyal_at_risk"],
+        exit_pages=exits,
+        visits_to_purchase=to_purchase,
         referral=ret["referral"],
         tickets=sup["tickets"],
         topics=sup["topics"],
@@ -505,8 +531,11 @@ def audience_customers(
     if type:
         c = c[c.type == type]
     if segment:
+        if "@" in segment or "__" in segment:
+            raise ShopperlensError("a segment may only name the customer columns")
         try:
-            c = c.query(segment, engine="python")
+            # no caller variables in scope: the expression sees the columns and nothing else
+            c = c.query(segment, engine="python", local_dict={}, global_dict={})
         except Exception as exc:  # pandas raises many kinds for a bad expression
             raise ShopperlensError(f"cannot apply segment {segment!r}: {exc}") from None
     return c.reset_index(drop=True)

@@ -378,3 +378,33 @@ def invitations(*, store: Store, survey: str) -> pd.DataFrame:
 
 def _first(name: object) -> str | None:
     return name.split()[0] if isinstance(name, str) and name.strip() else None
+
+
+def visitor_types(*, store: Store) -> dict[str, str]:
+    """Visitor id -> customer type from the last stored types run (empty when none is stored;
+    this never computes a run, so the public pop-up endpoint stays cheap)."""
+    if "type_runs" not in store.tables() or not store.scalar("SELECT count(*) FROM type_runs"):
+        return {}
+    from shopperlens.service.types import latest_types
+
+    typed = latest_types(store=store)
+    out: dict[str, str] = {}
+    by_customer = dict(
+        zip(
+            typed["customer_id"].dropna(),
+            typed.loc[typed["customer_id"].notna(), "type"],
+            strict=True,
+        )
+    )
+    for vid, cid, kind in zip(
+        typed["visitor_id"], typed["customer_id"], typed["type"], strict=True
+    ):
+        if isinstance(vid, str):
+            out[vid] = kind
+        if isinstance(cid, str):
+            out[f"customer:{cid}"] = kind
+    ids = store.df("SELECT visitor_id, customer_id FROM identities")
+    for vid, cid in zip(ids["visitor_id"], ids["customer_id"], strict=True):
+        if cid in by_customer and vid not in out:
+            out[vid] = by_customer[cid]
+    return out

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
 from pydantic import BaseModel
 
 from shopperlens.errors import ShopperlensError
@@ -253,68 +252,55 @@ def record_submissions(*, store: Store, items: list[Submission]) -> list[str | S
     return results
 
 
-_RESP_SCHEMA = pa.schema(
-    [
-        ("response_id", pa.string()),
-        ("survey", pa.string()),
-        ("version", pa.int32()),
-        ("respondent", pa.string()),
-        ("customer_id", pa.string()),
-        ("visitor_id", pa.string()),
-        ("channel", pa.string()),
-        ("link_id", pa.string()),
-        ("import_id", pa.int32()),
-        ("submitted_at", pa.timestamp("us")),
-    ]
-)
-_ANS_SCHEMA = pa.schema(
-    [
-        ("response_id", pa.string()),
-        ("question", pa.string()),
-        ("position", pa.int32()),
-        ("value_text", pa.string()),
-        ("value_num", pa.float64()),
-    ]
-)
-
-
-#: up to this many rows a multi-row ``VALUES`` insert is cheaper than registering Arrow
-_VALUES_MAX_ROWS = 40
+#: column -> DuckDB type of the two tables a submission writes
+_RESP_COLUMNS = {
+    "response_id": "VARCHAR",
+    "survey": "VARCHAR",
+    "version": "INTEGER",
+    "respondent": "VARCHAR",
+    "customer_id": "VARCHAR",
+    "visitor_id": "VARCHAR",
+    "channel": "VARCHAR",
+    "link_id": "VARCHAR",
+    "import_id": "INTEGER",
+    "submitted_at": "TIMESTAMP",
+}
+_ANS_COLUMNS = {
+    "response_id": "VARCHAR",
+    "question": "VARCHAR",
+    "position": "INTEGER",
+    "value_text": "VARCHAR",
+    "value_num": "DOUBLE",
+}
 
 
 def _insert(con: Any, subs: list[Submission]) -> None:
     """Append responses and their answers in the current transaction."""
-    resp_cols = [f.name for f in _RESP_SCHEMA]
-    resp = [[getattr(s, c) for c in resp_cols] for s in subs]
-    ans = [
-        [s.response_id, q, pos, None if isinstance(item, float) else item,
-         item if isinstance(item, float) else None]
-        for s in subs
-        for q, v in s.answers.items()
-        for pos, item in enumerate(v if isinstance(v, list) else [v])
-    ]  # fmt: skip
-    _append(con, "survey_responses", _RESP_SCHEMA, resp)
-    _append(con, "survey_answers", _ANS_SCHEMA, ans)
+    resp = {c: [getattr(s, c) for s in subs] for c in _RESP_COLUMNS}
+    ans: dict[str, list[Any]] = {c: [] for c in _ANS_COLUMNS}
+    for s in subs:
+        for q, v in s.answers.items():
+            for pos, item in enumerate(v if isinstance(v, list) else [v]):
+                is_num = isinstance(item, float)
+                ans["response_id"].append(s.response_id)
+                ans["question"].append(q)
+                ans["position"].append(pos)
+                ans["value_text"].append(None if is_num else item)
+                ans["value_num"].append(item if is_num else None)
+    _append(con, "survey_responses", _RESP_COLUMNS, resp)
+    _append(con, "survey_answers", _ANS_COLUMNS, ans)
 
 
-def _append(con: Any, table: str, schema: pa.Schema, rows: list[list[Any]]) -> None:
-    """Insert rows: small batches as one ``VALUES`` statement, big ones through Arrow."""
-    if not rows:
+def _append(con: Any, table: str, types: dict[str, str], columns: dict[str, list[Any]]) -> None:
+    """One ``INSERT … SELECT unnest(list), …`` per table: a handful of list parameters binds
+    much faster than a ``VALUES`` row per answer, and needs no Arrow round trip."""
+    if not columns or not next(iter(columns.values())):
         return
-    cols = ", ".join(schema.names)
-    if len(rows) <= _VALUES_MAX_ROWS:
-        one = "(" + ", ".join("?" * len(schema.names)) + ")"
-        con.execute(
-            f"INSERT INTO {table} ({cols}) VALUES " + ", ".join([one] * len(rows)),
-            [v for r in rows for v in r],
-        )
-        return
-    arrow = pa.Table.from_pylist([dict(zip(schema.names, r, strict=True)) for r in rows], schema)
-    con.register("_sl_rows", arrow)
-    try:
-        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _sl_rows")
-    finally:
-        con.unregister("_sl_rows")
+    names = list(types)
+    select = ", ".join(f"unnest(${i + 1}::{types[c]}[])" for i, c in enumerate(names))
+    con.execute(
+        f"INSERT INTO {table} ({', '.join(names)}) SELECT {select}", [columns[c] for c in names]
+    )
 
 
 def submit_response(

@@ -149,7 +149,12 @@ def themes(
     for t in range(k):
         top = [str(s) for s in terms[np.argsort(model.components_[t])[::-1][:n_terms]]]
         order = np.argsort(w[:, t])[::-1]
-        examples = [docs[i] for i in order[:n_examples] if w[i, t] > 0]
+        examples: list[str] = []
+        for i in order:  # the best-fitting answers, each wording once
+            if w[i, t] <= 0 or len(examples) == n_examples:
+                break
+            if docs[i] not in examples:
+                examples.append(docs[i])
         share = float(((strongest == t) & has_topic).mean())
         out.append(Theme(theme=" / ".join(top[:3]), top_terms=top, share=share, examples=examples))
     out.sort(key=lambda th: th.share, reverse=True)

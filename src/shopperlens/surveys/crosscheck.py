@@ -149,6 +149,7 @@ def compare(
     """
     found: list[Finding] = []
     for source, aud in audience.groupby("source"):
+        who = "of their audience" if str(source).startswith("competitor") else "of visitors"
         for dim in ("age_bracket", "gender", "country", "language"):
             answers = survey.get(dim)
             a = aud[(aud["dimension"] == dim) & (aud["value"] != "unknown")]
@@ -170,8 +171,8 @@ def compare(
                         dim,
                         source,
                         f"survey: {_pct(s.get(value, 0.0))} {_phrase(dim, value)}; {source}: "
-                        f"{_pct(share)} of visitors {_phrase(dim, value)}. The survey may not "
-                        f"reach the same people as the site, or answers are off.",
+                        f"{_pct(share)} {who} {_phrase(dim, value)}. The survey may not "
+                        f"reach the same people, or answers are off.",
                         float(s.get(value, 0.0)),
                         float(share),
                     )
@@ -203,7 +204,7 @@ def compare(
                         "contradiction",
                         "marital_status",
                         source,
-                        f"survey: {_pct(married)} married; {source}: {_pct(young)} of visitors "
+                        f"survey: {_pct(married)} married; {source}: {_pct(young)} {who} "
                         f"aged 18–24, an age mix where about {_pct(expected)} would be married.",
                         married,
                         expected,
@@ -219,8 +220,8 @@ def compare(
                         "contradiction",
                         "occupation",
                         source,
-                        f"survey: {_pct(students)} students; {source}: only {_pct(young)} of "
-                        "visitors aged 18–24.",
+                        f"survey: {_pct(students)} students; {source}: only {_pct(young)} "
+                        f"{who} aged 18–24.",
                         students,
                         young,
                     )
@@ -231,7 +232,7 @@ def compare(
                         "contradiction",
                         "occupation",
                         source,
-                        f"survey: {_pct(retired)} retired; {source}: only {_pct(old)} of visitors "
+                        f"survey: {_pct(retired)} retired; {source}: only {_pct(old)} {who} "
                         "aged 65+.",
                         retired,
                         old,

@@ -21,7 +21,7 @@ import pandas as pd
 
 from shopperlens.errors import ShopperlensError
 from shopperlens.types.config import TIE_ORDER, TYPES, UNTYPED, Signal, TypesConfig
-from shopperlens.types.evidence import explain_row
+from shopperlens.types.evidence import explain_row, strongest
 
 #: the columns every classification frame starts with (the service contract)
 RESULT_COLUMNS: tuple[str, ...] = (
@@ -114,9 +114,16 @@ def classify(features: pd.DataFrame, config: TypesConfig) -> pd.DataFrame:
             **{f"score_{t}": scores[t] for t in TYPES},
         }
     )
+    tops = {
+        name: strongest(parts[name], {s.feature: s.weight for s in rules[name].signals})
+        for name in parts
+    }
+    cols = [c for c in f.columns if c not in ("subject_id", "customer_id", "visitor_id")]
+    lists = [f[c].astype(object).where(f[c].notna(), None).tolist() for c in cols]
+    records = [dict(zip(cols, vals, strict=True)) for vals in zip(*lists, strict=True)]
     out["evidence"] = [
-        explain_row(row, typ, parts, i, config)
-        for i, (row, typ) in enumerate(zip(f.to_dict("records"), out["type"], strict=True))
+        explain_row(records[i], typ, tops[typ][i] if typ in tops else [], config)
+        for i, typ in enumerate(out["type"].tolist())
     ]
     out["subject_id"] = f["subject_id"]
     out["orders"] = orders.astype("int64")

@@ -4,6 +4,7 @@
  *   data-trigger="delay|exit|cart|checkout_abandon"  data-delay="10" (seconds)
  *   data-cart-path="/cart"  data-checkout-path="/checkout"  data-complete-path="/thank"
  *   data-mode="popup|bar"  data-text="Help us improve: 2-minute survey"  data-days="30"
+ *   data-types="looker,impulse"  data-visitor-id="<the shop's visitor id>" (behaviour targeting)
  * Every answer is shown and sent as text only (textContent, JSON): nothing is injected as HTML.
  */
 (function () {
@@ -127,17 +128,29 @@
     document.body.appendChild(box);
   }
 
+  function eligible() {
+    /* behaviour targeting: ask the server whether this visitor is of a targeted type */
+    if (!cfg.types) { return Promise.resolve(true); }
+    var url = base + "/s/" + encodeURIComponent(survey) + "/eligible?types=" +
+      encodeURIComponent(cfg.types) + "&visitor_id=" + encodeURIComponent(visitorId());
+    return fetch(url).then(function (r) { return r.json(); })
+      .then(function (b) { return b.show === true; }, function () { return false; });
+  }
+
   function show() {
     if (shown) { return; }
     shown = true;
-    store("shopperlens:last", String(Date.now()));
-    if (mode === "bar") { bar(); return; }
-    fetch(base + "/s/" + encodeURIComponent(survey) + "/definition.json")
-      .then(function (r) { return r.json(); })
-      .then(function (def) {
-        var q = def.questions.filter(function (x) { return x.id === cfg.question; })[0] || def.questions[0];
-        popup(q);
-      });
+    eligible().then(function (ok) {
+      if (!ok) { return; }
+      store("shopperlens:last", String(Date.now()));
+      if (mode === "bar") { bar(); return; }
+      fetch(base + "/s/" + encodeURIComponent(survey) + "/definition.json")
+        .then(function (r) { return r.json(); })
+        .then(function (def) {
+          var q = def.questions.filter(function (x) { return x.id === cfg.question; })[0] || def.questions[0];
+          popup(q);
+        });
+    });
   }
 
   function arm() {

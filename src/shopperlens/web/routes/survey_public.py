@@ -111,6 +111,39 @@ def definition(name: str, request: Request) -> JSONResponse:
     return JSONResponse(body, headers=_cors(request))
 
 
+@router.get("/{name}/eligible")
+def eligible(name: str, request: Request, visitor_id: str = "", types: str = "") -> JSONResponse:
+    """Should the pop-up show to this visitor? Behaviour targeting for site visitors: only
+    visitors of the given customer types (comma-separated, from the last stored types run),
+    and never someone who already answered this survey."""
+    store = request.app.state.shop.store
+    vid = visitor_id[:64]
+    show = True
+    reason = "ok"
+    if vid and store.scalar(
+        "SELECT count(*) FROM survey_responses WHERE survey = ? AND visitor_id = ?", [name, vid]
+    ):
+        show, reason = False, "already answered"
+    wanted = {t for t in types.split(",") if t}
+    if show and wanted:
+        index = _types_index(request)
+        kind = index.get(vid)
+        show = kind in wanted
+        reason = "ok" if show else "not in the targeted types"
+    return JSONResponse({"show": show, "reason": reason}, headers=_cors(request))
+
+
+def _types_index(request: Request) -> dict[str, str]:
+    """Visitor -> type, refreshed at most every 10 minutes."""
+    cached = getattr(request.app.state, "survey_types_index", None)
+    if cached is None or time.monotonic() - cached[0] > 600:
+        from shopperlens.service.survey_delivery import visitor_types
+
+        cached = (time.monotonic(), visitor_types(store=request.app.state.shop.store))
+        request.app.state.survey_types_index = cached
+    return cached[1]
+
+
 @router.options("/{name}/{rest:path}", include_in_schema=False)
 def preflight(name: str, rest: str, request: Request) -> Response:
     origin = request.headers.get("origin", "")

@@ -110,7 +110,9 @@ def recruit(shop: ShopDep, n: int = 10) -> list[dict[str, Any]]:
 @router.post("/interviews/invite", response_model=dl_svc.SendReport)
 def invite(body: InviteRequest, shop: ShopDep) -> dl_svc.SendReport:
     return shop.interviews_invite(
-        body.customer_ids, booking_url=body.booking_url, reward=body.reward,
+        body.customer_ids,
+        booking_url=body.booking_url,
+        reward=body.reward,
         shop_name=body.shop_name,
     )
 

@@ -1,0 +1,162 @@
+"""Customer value and purchase intent through the service, Python, CLI, HTTP and report faces,
+on the demo shop (planted truth: the generator's loyal customers buy most often)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import shopperlens
+from shopperlens.demo import generate, load
+from shopperlens.errors import InsufficientDataError
+from shopperlens.service import clv, intent
+from shopperlens.store import Store, connect
+
+
+@pytest.fixture(scope="module")
+def demo():  # type: ignore[no-untyped-def]
+    return generate(seed=7, n_customers=600)
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory, demo) -> Path:  # type: ignore[no-untyped-def]
+    path = tmp_path_factory.mktemp("clv") / "demo.duckdb"
+    with connect(path) as store:
+        load(store, demo)
+    return path
+
+
+@pytest.fixture
+def demo_store(demo_db: Path) -> Iterator[Store]:
+    s = connect(demo_db)
+    yield s
+    s.close()
+
+
+def test_customer_value_contract_and_planted_loyalty(demo_store: Store, demo) -> None:  # type: ignore[no-untyped-def]
+    values = clv.customer_value(store=demo_store, horizon_days=365)
+    assert list(values.columns[:9]) == clv.COLUMNS
+    assert values["customer_id"].is_unique
+    assert values["p_alive"].between(0, 1).all()
+    assert (values["recency"] <= values["T"]).all()
+    assert values["clv"].is_monotonic_decreasing
+    typed = values.merge(demo.truth_types, on="customer_id")
+    mean_clv = typed.groupby("type")["clv"].mean()
+    assert mean_clv.idxmax() == "loyal"  # planted: loyal customers buy again and again
+    flagged = values[values["at_risk"]]
+    assert (flagged["frequency"] >= clv.AT_RISK_MIN_REPEAT).all()
+    assert (flagged["p_alive"] < clv.AT_RISK_P_ALIVE).all()
+    longer = clv.customer_value(store=demo_store, horizon_days=730)
+    assert longer["clv"].sum() > values["clv"].sum()
+
+
+def test_saved_run_is_what_latest_returns(demo_store: Store) -> None:
+    clv.customer_value(store=demo_store, save=True)
+    stored = clv.latest_customer_value(store=demo_store)
+    assert demo_store.count("customer_value") == len(stored) > 100
+    assert {"p_alive", "clv", "at_risk", "as_of"} <= set(stored.columns)
+
+
+def test_minimum_data_gate_speaks_the_shops_language(store: Store) -> None:
+    store.execute(
+        "INSERT INTO orders (order_id, customer_id, ordered_at) VALUES "
+        "('o1', 'c1', '2025-01-01'), ('o2', 'c1', '2025-02-01'), ('o3', 'c2', '2025-01-05')"
+    )
+    with pytest.raises(InsufficientDataError, match=r"2 buyers \(need 100\)"):
+        clv.customer_value(store=store)
+
+
+def test_intent_scores_lookers_with_drivers(demo_store: Store, demo) -> None:  # type: ignore[no-untyped-def]
+    scores = intent.visitor_intent(store=demo_store, save=True)
+    assert list(scores.columns) == intent.COLUMNS
+    assert scores["intent"].between(0, 1).all()
+    assert scores["intent"].is_monotonic_decreasing
+    buyers = set(demo_store.df("SELECT visitor_id FROM sessions WHERE purchases > 0")["visitor_id"])
+    assert not set(scores["visitor_id"]) & buyers  # only people who have not bought
+    planted = scores.merge(demo.truth_types, on="visitor_id")["type"]
+    assert (planted == "looker").mean() > 0.9
+    assert all(isinstance(d, list) for d in scores["top_drivers"])
+    stored = intent.latest_intent(store=demo_store)
+    assert len(stored) == len(scores)
+
+
+def test_python_face(demo_db: Path) -> None:
+    with shopperlens.open(demo_db) as shop:
+        assert len(shop.clv(horizon_days=90)) > 100
+        summary = shop.clv_summary()
+        assert {p.param for p in summary.params} == {"r", "alpha", "a", "b", "p", "q", "v"}
+        check = shop.clv_forecast_check()
+        assert check["by_frequency"]["customers"].sum() > 0
+
+
+def test_cli_faces(demo_db: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from shopperlens.cli import app
+
+    run = CliRunner()
+    out = tmp_path / "clv.csv"
+    res = run.invoke(app, ["--db", str(demo_db), "clv", "--horizon", "52w", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "CLV over 52w" in res.output
+    frame = pd.read_csv(out)
+    assert list(frame.columns[:9]) == clv.COLUMNS
+    res = run.invoke(app, ["--db", str(demo_db), "clv", "--horizon", "soon"])
+    assert res.exit_code == 1 and "cannot read the horizon" in res.output
+    res = run.invoke(app, ["--db", str(demo_db), "clv-report"])
+    assert res.exit_code == 0 and "alpha" in res.output, res.output
+    res = run.invoke(app, ["--db", str(demo_db), "intent", "--json", "--top", "3"])
+    assert res.exit_code == 0, res.output
+    assert len(json.loads(res.output)) == 3
+
+
+def test_cli_gate_is_one_line(cli) -> None:  # type: ignore[no-untyped-def]
+    res = cli("clv")
+    assert res.exit_code == 1
+    assert "no orders" in res.output and "Traceback" not in res.output
+
+
+def test_http_faces(demo_db: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from shopperlens.config import Settings
+    from shopperlens.web.app import create_app
+
+    with shopperlens.open(demo_db) as shop:
+        app = create_app(Settings(token="t"), shop=shop)
+        with TestClient(app, headers={"Authorization": "Bearer t"}) as c:
+            rows = c.get("/api/clv", params={"horizon_days": 180, "limit": 5}).json()
+            assert len(rows) == 5 and {"p_alive", "clv", "at_risk"} <= set(rows[0])
+            assert c.get("/api/clv/summary").json()["customers"] > 100
+            intents = c.get("/api/intent", params={"limit": 3}).json()
+            assert len(intents) == 3 and 0 <= intents[0]["intent"] <= 1
+            assert c.get("/api/clv", params={"horizon_days": 0}).status_code == 422
+        with TestClient(app) as anonymous:
+            assert anonymous.get("/api/clv").status_code == 401
+
+
+def test_report_page(demo_db: Path, tmp_path: Path) -> None:
+    from shopperlens.reports import site
+
+    with connect(demo_db) as store:
+        page = next(p for p in site.pages() if p.slug == "value")
+        ctx = page.build(store)
+        assert ctx is not None and ctx["_chart"].startswith("data:image/svg+xml;base64,")
+        html = (
+            site.environment()
+            .get_template(page.template)
+            .render(**ctx, page=page, nav=[], report_title="t", generated="now")
+        )
+    assert "Loyal customers at risk" in html and "How far to trust the forecast" in html
+    assert "Lookers closest to buying" in html
+
+
+def test_report_page_skips_a_shop_without_orders(store: Store) -> None:
+    from shopperlens.reports import site
+
+    page = next(p for p in site.pages() if p.slug == "value")
+    assert page.build(store) is None
