@@ -57,7 +57,7 @@ def _current_rss_mb() -> float:
         return int(fh.read().split()[1]) * resource.getpagesize() / 2**20
 
 
-def worker(engine: str, n: int) -> dict[str, float]:
+def worker(engine: str, n: int, n_items: int = 1000) -> dict[str, float]:
     import pandas as pd  # noqa: F401  (imported before the baseline, as the miners need it)
 
     if engine == "mlxtend":
@@ -65,7 +65,7 @@ def worker(engine: str, n: int) -> dict[str, float]:
         from mlxtend.preprocessing import TransactionEncoder
     else:
         from shopperlens.models import association_rules, frequent_itemsets
-    baskets = make_baskets(n)
+    baskets = make_baskets(n, n_items=n_items)
     base = _current_rss_mb()
     t0 = time.perf_counter()
     if engine == "mlxtend":
@@ -85,8 +85,9 @@ def worker(engine: str, n: int) -> dict[str, float]:
             "itemsets": len(items), "rules": len(rules)}  # fmt: skip
 
 
-def _run(engine: str, n: int, timeout: float) -> dict[str, float] | None:
-    cmd = [sys.executable, "-m", "benchmarks.bench_basket", "--worker", engine, "--n", str(n)]
+def _run(engine: str, n: int, timeout: float, n_items: int = 1000) -> dict[str, float] | None:
+    cmd = [sys.executable, "-m", "benchmarks.bench_basket", "--worker", engine, "--n", str(n),
+           "--items", str(n_items)]  # fmt: skip
     try:
         res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=True)
     except subprocess.TimeoutExpired:
@@ -99,9 +100,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="10k–100k baskets only")
     parser.add_argument("--worker", choices=["ours", "mlxtend"], help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--items", type=int, default=1000, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        print(json.dumps(worker(args.worker, args.n)))
+        print(json.dumps(worker(args.worker, args.n, args.items)))
         return
     sizes = [10_000, 100_000] if args.quick else [10_000, 100_000, 300_000, 1_000_000]
     peer_limit = 100_000 if args.quick else 1_000_000
@@ -128,6 +130,18 @@ def main(argv: list[str] | None = None) -> None:
               f"{ours['extra']:>8.0f} {peer_m:>8} {mem:>9} {ours['itemsets']:>9,} "
               f"{ours['rules']:>7,}   [peak {ours['peak']:.0f} / "
               f"{peer['peak'] if peer else float('nan'):.0f} MB]", flush=True)  # fmt: skip
+    # growth with the catalogue: same baskets count, more distinct items
+    n = 30_000 if args.quick else 100_000
+    print(f"\ncatalogue size, {n:,} baskets")
+    cols = ("ours s", 8), ("mlxtend s", 10), ("speed-up", 9), ("ours MB", 8), ("mlx MB", 8)
+    print(f"{'items':>10} " + " ".join(f"{c:>{w}}" for c, w in cols))
+    for n_items in (1_000, 5_000, 20_000):
+        ours = _run("ours", n, timeout=900, n_items=n_items)
+        peer = _run("mlxtend", n, timeout=900, n_items=n_items)
+        assert ours is not None and peer is not None
+        print(f"{n_items:>10,} {ours['time']:>8.2f} {peer['time']:>10.2f} "
+              f"{peer['time'] / ours['time']:>8.1f}x {ours['extra']:>8.0f} {peer['extra']:>8.0f}",
+              flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":

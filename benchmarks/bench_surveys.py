@@ -194,7 +194,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="a short smoke run")
     parser.add_argument("--serve", nargs=3, metavar=("MODE", "PORT", "DB"), help=argparse.SUPPRESS)
     parser.add_argument("--seconds", type=float, default=None, help="load duration per run")
-    parser.add_argument("--conns", type=int, default=8, help="connections per client process")
+    parser.add_argument("--conns", type=int, default=16, help="connections per client process")
     parser.add_argument("--procs", type=int, default=2, help="client processes")
     args = parser.parse_args(argv)
     if args.serve:

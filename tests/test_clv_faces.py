@@ -12,7 +12,7 @@ import pytest
 
 import shopperlens
 from shopperlens.demo import generate, load
-from shopperlens.errors import InsufficientDataError
+from shopperlens.errors import InsufficientDataError, ShopperlensError
 from shopperlens.service import clv, intent
 from shopperlens.store import Store, connect
 
@@ -52,6 +52,33 @@ def test_customer_value_contract_and_planted_loyalty(demo_store: Store, demo) ->
     assert (flagged["p_alive"] < clv.AT_RISK_P_ALIVE).all()
     longer = clv.customer_value(store=demo_store, horizon_days=730)
     assert longer["clv"].sum() > values["clv"].sum()
+
+
+def test_as_of_scores_the_shop_as_it_was(demo_store: Store) -> None:
+    """Orders after ``as_of`` do not exist for the model; orders on that day do."""
+    now = clv.customer_value(store=demo_store)
+    then = clv.customer_value(store=demo_store, as_of="2025-09-30")
+    assert len(then) < len(now)
+    first = demo_store.df(
+        "SELECT customer_id, min(ordered_at)::DATE AS first FROM orders GROUP BY 1"
+    ).set_index("customer_id")["first"]
+    age = (pd.Timestamp("2025-09-30") - pd.to_datetime(first.loc[then["customer_id"]])).dt.days
+    assert (then["T"].to_numpy() == age.to_numpy()).all()
+
+
+def test_channel_effects_find_the_planted_loyal_sources(demo_store: Store) -> None:
+    """Planted: loyal customers come from direct visits, the newsletter and brand searches and
+    buy 5–11 times a year; impulse and need-based buyers come from ads and Google. The
+    covariate BG/NBD must rank direct/newsletter above the baseline source."""
+    effects = clv.channel_effects(store=demo_store, by="source")
+    assert effects["customers"].sum() == len(clv.customer_value(store=demo_store))
+    by_source = effects.set_index("source")
+    loyal_sources = [s for s in ("(direct)", "newsletter") if s in by_source.index]
+    assert loyal_sources
+    for source in loyal_sources:
+        assert by_source.loc[source, "rate_ratio_lower"] > 1.2, effects
+    with pytest.raises(ShopperlensError, match="by must be one of"):
+        clv.channel_effects(store=demo_store, by="zodiac")
 
 
 def test_saved_run_is_what_latest_returns(demo_store: Store) -> None:
@@ -132,6 +159,8 @@ def test_http_faces(demo_db: Path) -> None:
             rows = c.get("/api/clv", params={"horizon_days": 180, "limit": 5}).json()
             assert len(rows) == 5 and {"p_alive", "clv", "at_risk"} <= set(rows[0])
             assert c.get("/api/clv/summary").json()["customers"] > 100
+            effects = c.get("/api/clv/effects", params={"by": "device"}).json()
+            assert {"device", "rate_ratio", "dropout"} <= set(effects[0])
             intents = c.get("/api/intent", params={"limit": 3}).json()
             assert len(intents) == 3 and 0 <= intents[0]["intent"] <= 1
             assert c.get("/api/clv", params={"horizon_days": 0}).status_code == 422

@@ -8,7 +8,7 @@ import csv
 import pytest
 
 import shopperlens
-from _ingest_data import CUSTOMERS, EVENTS, ORDERS, SHOPIFY, counts, write
+from _ingest_data import CUSTOMERS, EVENTS, GA4, ORDERS, SHOPIFY, UCI, counts, write
 from shopperlens.errors import ShopperlensError
 
 BAD_DATE = ORDERS.replace("2024-02-01 08:00:00", "2024-02-31 08:00:00")
@@ -111,9 +111,15 @@ def test_python_bad_input_raises_and_leaves_store(shop, tmp_path, case):
     assert counts(shop) == before
 
 
-def test_shopify_file_as_customers_is_refused(shop):
+def test_source_formats_given_as_another_kind_are_refused(shop):
     with pytest.raises(ShopperlensError, match="Shopify orders export.*import orders"):
         shop.import_customers(SHOPIFY)
+    with pytest.raises(ShopperlensError, match="GA4 BigQuery export.*import events"):
+        shop.import_orders(GA4)
+    with pytest.raises(ShopperlensError, match="UCI Online Shoppers.*import sessions"):
+        shop.import_events(UCI)
+    with pytest.raises(ShopperlensError, match="format shopify imports orders"):
+        shop.import_events(SHOPIFY, fmt="shopify")
 
 
 def test_missing_file_and_unknown_extension(shop, tmp_path):
@@ -183,3 +189,14 @@ def test_bad_mapping_is_one_message(shop, tmp_path):
     bad.write_text("- just\n- a list\n")
     with pytest.raises(ShopperlensError, match="must map column names"):
         shop.import_orders(path, mapping=bad)
+
+
+def test_ga4_unknown_event_name_names_its_line(shop, tmp_path):
+    lines = GA4.read_text("utf-8").splitlines()
+    lines[2] = lines[2].replace('"event_name": "view_search_results"', '"event_name": "my_event"')
+    path = write(tmp_path, "events_20240105.jsonl", "\n".join(lines) + "\n")
+    with pytest.raises(ShopperlensError, match=r"events_20240105.jsonl:3 event_name='my_event'"):
+        shop.import_events(path)
+    assert shop.store.count("events") == 0
+    res = shop.import_events(path, on_error="skip")
+    assert (res.rows_accepted, res.rows_rejected) == (11, 1)

@@ -239,3 +239,12 @@ def test_identical_duplicate_rows_in_a_file_are_one_row(shop, tmp_path):
     res = shop.import_events(write(tmp_path, "e.csv", EVENTS + EVENTS.splitlines()[-1] + "\n"))
     assert (res.rows_read, res.rows_rejected, res.added["events"]) == (6, 0, 5)
     assert counts(shop, "events", "imports") == {"events": 5, "imports": 1}
+
+
+def test_cli_shows_progress_for_big_imports(cli, tmp_path, monkeypatch):
+    import shopperlens.cli.imports as cli_imports
+
+    monkeypatch.setattr(cli_imports, "PROGRESS_BYTES", 0)  # every file counts as big
+    res = cli("import", "events", str(write(tmp_path, "e.csv", EVENTS)))
+    assert res.exit_code == 0, res.output
+    assert "events +5" in res.output

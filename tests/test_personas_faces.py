@@ -67,8 +67,16 @@ def test_every_personas_command_has_help(cli):  # type: ignore[no-untyped-def]
         assert res.exit_code == 0 and len(res.output) > 100
 
 
-def test_http_api(client, shop, answers):  # type: ignore[no-untyped-def]
-    run = shop.personas_build(frame=answers)
+def test_http_api(client, shop, answers, tmp_path):  # type: ignore[no-untyped-def]
+    from shopperlens.service.surveys import ensure_builtin
+
+    assert client.post("/api/personas/build", json={}).status_code == 400  # no answers yet
+    ensure_builtin(store=shop.store, name="demo-profile")
+    answers.to_csv(tmp_path / "a.csv", index=False)
+    shop.survey_import(tmp_path / "a.csv", survey="demo-profile")
+    built = client.post("/api/personas/build", json={"survey": "demo-profile", "k": 4})
+    assert built.status_code == 200 and built.json()["n_personas"] == 4
+    run = shop.personas()
     body = client.get("/api/personas").json()
     assert [p["name"] for p in body["personas"]] == [p.name for p in run.personas]
     first = client.get(f"/api/personas/{run.personas[0].name}").json()
@@ -80,6 +88,8 @@ def test_http_api(client, shop, answers):  # type: ignore[no-untyped-def]
     assert client.get("/api/personas/diff").json()["changes"]
     assert "## " in client.get("/api/personas/markdown").text
     assert client.get("/api/personas/nobody").status_code == 400
+    live = client.get("/dashboard/personas.html")
+    assert live.status_code == 200 and 'data-live="/api/personas/0/card"' in live.text
     assert client.get("/api/personas", headers={"Authorization": "Bearer x"}).status_code == 401
 
 

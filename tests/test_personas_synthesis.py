@@ -126,7 +126,7 @@ def test_runs_are_deterministic_and_stored(store, demo_answers):  # type: ignore
     assert [(p.name, p.size) for p in a.personas] == [(p.name, p.size) for p in b.personas]
     assert all(c.status == "stable" for c in svc.diff(store=store).changes)
     stored = svc.show(store=store, run_id=a.run_id)
-    assert stored.personas == a.personas
+    assert [p.model_dump() for p in stored.personas] == [p.model_dump() for p in a.personas]
     assert [r.run_id for r in svc.runs(store=store)] == [b.run_id, a.run_id]
 
 
@@ -156,3 +156,71 @@ def test_known_customers_bring_revenue_and_favourite_categories(store):  # type:
     assert any(
         s.evidence.question == "categories_bought" for p in run.personas for s in p.statements
     )
+
+
+def test_runs_without_common_respondents_are_matched_by_answer_profile():
+    from shopperlens.personas import PersonaRef, compare_runs
+
+    frugal = {"values=price": 0.9, "values=quality": 0.2, "income": 30_000.0}
+    eco = {"values=price": 0.1, "values=quality": 0.7, "income": 55_000.0}
+    old = [
+        PersonaRef(persona_id=0, name="Frugal Fred", size=50, share=0.5, profile=frugal),
+        PersonaRef(persona_id=1, name="Eco Emma", size=50, share=0.5, profile=eco),
+    ]
+    trendy = {"values=price": 0.3, "values=quality": 0.1, "income": 90_000.0}
+    new = [
+        PersonaRef(persona_id=0, name="Eco Emma", size=80, share=0.8, profile=eco),
+        PersonaRef(persona_id=1, name="Trendy Tina", size=20, share=0.2, profile=trendy),
+    ]
+    evo = compare_runs(old, new)
+    assert evo.basis == "profile"
+    status = {(c.previous_name, c.current_name): c.status for c in evo.changes}
+    assert status == {
+        ("Eco Emma", "Eco Emma"): "grew",
+        ("Frugal Fred", None): "vanished",
+        (None, "Trendy Tina"): "appeared",
+    }
+
+
+def test_names_are_always_unique_and_alliterative():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from shopperlens.personas.naming import LEXICON
+
+    keys = sorted(LEXICON) + [("hobby", "kite surfing"), ("spend_toys", "+"), ("x", "-")]
+    attr = st.builds(
+        lambda k, score: Distinctive(k[0], k[1], score),
+        st.sampled_from(keys),
+        st.floats(0.3, 5.0),
+    )
+
+    @settings(max_examples=60, deadline=None)
+    @given(
+        st.lists(st.lists(attr, max_size=6), min_size=1, max_size=8),
+        st.lists(st.sampled_from(["female", "male", None]), min_size=8, max_size=8),
+    )
+    def check(distinctive, genders):  # type: ignore[no-untyped-def]
+        names = assign_names(distinctive, genders)
+        full = [f"{adj} {first}" for adj, first in names]
+        assert len(set(full)) == len(full) == len(distinctive)
+        assert all(adj[0].upper() == first[0].upper() for adj, first in names)
+
+    check()
+
+
+def test_erasing_a_customer_removes_their_membership_and_quotes(store):  # type: ignore[no-untyped-def]
+    from shopperlens.service.privacy import erase_customer
+
+    answers = demo_shop().survey_answers
+    run = svc.build(store=store, frame=answers, n_resamples=3)
+    quoted = [q.customer_id for p in run.personas for q in p.quotes if q.customer_id]
+    assert quoted, "the demo has customers among the quoted respondents"
+    victim = quoted[0]
+    before = sum(len(p.quotes) for p in run.personas)
+    erase_customer(store=store, customer_id=victim)
+    after = svc.show(store=store)
+    assert victim not in set(svc.members(store=store)["customer_id"].dropna())
+    assert store.scalar("SELECT count(*) FROM persona_quotes WHERE customer_id = ?", [victim]) == 0
+    assert sum(len(p.quotes) for p in after.personas) == before - quoted.count(victim)
+    assert "customer_id" not in after.personas[0].model_dump()["quotes"][0]

@@ -40,6 +40,10 @@ def test_cli_playbook_and_audience(cli, db_path, tmp_path) -> None:  # type: ign
     assert {a["type"] for a in json.loads(res.output)["actions"]} >= {"need_based", "loyal"}
     res = cli("playbook", "--type", "impulse", "--format", "md")
     assert res.exit_code == 0 and "Impulse buyers" in res.output
+    res = cli("playbook", "--type", "loyal", "--format", "html")
+    assert res.exit_code == 0 and "<h2>Loyal customers</h2>" in res.output
+    res = cli("audience", "export", "--type", "nobody", "--to", "meta")
+    assert res.exit_code == 1 and "unknown type" in res.output
     res = cli("playbook", "--type", "nobody")
     assert res.exit_code == 1 and "unknown type" in res.output
     out = tmp_path / "aud.csv"
@@ -57,6 +61,8 @@ def test_cli_playbook_and_audience(cli, db_path, tmp_path) -> None:  # type: ign
 
 def test_http_face(client, shop) -> None:  # type: ignore[no-untyped-def]
     assert client.get("/api/playbooks/threshold").json() is None  # no orders yet
+    assert client.get("/api/playbooks").status_code == 400  # nothing to base a playbook on
+    assert client.get("/api/playbooks/rules").json() == []
     fill(shop.store)
     t = client.get("/api/playbooks/threshold").json()
     assert t["threshold"] > 0 and len(t["candidates"]) >= 1

@@ -249,15 +249,21 @@ def test_related_and_upsell(shop_store) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_email_normalisation_platform_examples() -> None:
-    """Meta's documented example (Conversions API, customer information parameters):
-    "John_Smith@gmail.com" normalises to "john_smith@gmail.com" and hashes to 62a14e44…0f62f.
-    Google (Customer Match / enhanced conversions, "Normalize and hash"): trim, lower-case and
-    for gmail.com and googlemail.com remove every '.' before the domain.
+    """Meta's documented example (developers.facebook.com/docs/marketing-api/conversions-api/
+    parameters/customer-information-parameters, "em"): "John_Smith@gmail.com" normalises to
+    "john_smith@gmail.com" and hashes to 62a14e44…0f62f.
+    Google ("Normalization and hashing", developers.google.com/doubleclick-advertisers/guides/
+    conversions_ec and google-ads/api/docs/conversions/upload-online): remove leading/trailing
+    whitespace, lower-case, and "remove all periods (.) that precede the domain name in
+    gmail.com and googlemail.com email addresses"; Google's own samples
+    (normalizeAndHashEmailAddress) strip no "+suffix", so neither do we. Google publishes no
+    hash value, so the Google case checks the normalised text and SHA-256 of it.
     """
     meta = "62a14e44f765419d10fea99367361a727c12365e2520f32218d505ed9aa0f62f"
     assert sha256_hex(normalise_email("  John_Smith@gmail.com ")) == meta
     assert google_email(" Jane.Doe@GoogleMail.com") == "janedoe@googlemail.com"
     assert google_email("jane.doe@example.com") == "jane.doe@example.com"
+    assert google_email("Jane.Doe+shop@gmail.com") == "janedoe+shop@gmail.com"
     assert normalise_email("not-an-email") is None
 
 

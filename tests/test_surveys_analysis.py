@@ -172,3 +172,25 @@ def test_results_service_on_imported_answers(store, tmp_path):
     assert res.income["stated_mean"] == pytest.approx(45500)
     assert res.income["adjusted_mean"] == pytest.approx(45500 * 0.8)
     assert any(t.question == "why_buy" for t in res.themes)
+
+
+def test_income_adjustment_moves_stated_income_towards_planted_truth(store, tmp_path):
+    """The demo plants stated incomes 10-30 % above the true ones (truth_personas)."""
+    from shopperlens.demo import generate
+
+    demo = generate(seed=7, n_customers=300)
+    path = tmp_path / "survey_demo-profile.csv"
+    demo.survey_answers.to_csv(path, index=False)
+    surveys.ensure_builtin(store=store)
+    surveys.import_survey_csv(store=store, survey="demo-profile", path=path)
+    res = survey_results.survey_results(store=store, survey="demo-profile", income_adjustment=0.85)
+    true_mean = float(demo.truth_personas["true_income"].mean())
+    assert res.income["stated_mean"] > true_mean * 1.05  # people overstate
+    assert abs(res.income["adjusted_mean"] - true_mean) < abs(res.income["stated_mean"] - true_mean)
+    # free-text themes reflect the planted personas: price talk dominates the frugal answers
+    frame = surveys.responses_frame(store=store, survey="demo-profile")
+    persona = frame["respondent"].map(demo.truth_personas.set_index("respondent")["persona"])
+    price_theme = [t for t in res.themes if t.question == "why_buy" and "price" in t.top_terms[:3]]
+    assert price_theme
+    frugal_share = (persona[frame["why_buy"].fillna("").str.contains("price")] == "frugal").mean()
+    assert frugal_share > 0.5

@@ -284,3 +284,111 @@ def test_popup_targeting_by_customer_type(shop):
         assert c.get(url, params={"visitor_id": v_looker}).json()["reason"] == "already answered"
     tag = script_tag("https://s.example", "demo-profile", types=["looker", "impulse"])
     assert 'data-types="looker,impulse"' in tag
+
+
+def test_definition_file_through_cli_and_http(cli, client, tmp_path):
+    spec = tmp_path / "boots.yaml"
+    spec.write_text(
+        "name: boots\ntitle: Boots survey\n"
+        "from_bank: [age_bracket, gender, education, occupation, income, values, barrier]\n"
+        "questions:\n"
+        '  - {id: boot_use, kind: multi, text: "What for?", choices: [hiking, city]}\n'
+    )
+    res = cli("survey", "create", "boots", "--from", str(spec))
+    assert res.exit_code == 0 and "8 questions" in res.output, res.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\ntitle: x\nquestions:\n  - {id: q, kind: single, text: t}\n")
+    res = cli("survey", "create", "bad", "--from", str(bad))
+    assert res.exit_code == 1 and "distinct choices" in res.output
+    made = client.post(
+        "/api/surveys",
+        json={
+            "definition": {"name": "web", "title": "Web", "from_bank": ["age_bracket", "values"]}
+        },
+    )
+    assert made.status_code == 201 and made.json()["version"] == 1
+    assert any("fewer than 7" in w for w in made.json()["warnings"])
+    assert client.get("/api/surveys/web").json()["questions"][1]["id"] == "values"
+
+
+def test_response_quotas_per_survey_and_channel(shop):
+    from fastapi.testclient import TestClient
+
+    from shopperlens.config import Settings
+    from shopperlens.surveys.definition import demo_profile
+    from shopperlens.web.app import create_app
+
+    survey = demo_profile().model_copy(update={"name": "q", "quotas": {"total": 3, "popup": 1}})
+    surveys.save_survey(store=shop.store, survey=survey)
+    with TestClient(create_app(Settings(token="t"), shop=shop)) as c:
+        post = lambda ch: c.post("/s/q/responses", json={"answers": {"novelty": 1}, "channel": ch})  # noqa: E731
+        assert [post("popup").status_code, post("popup").status_code] == [201, 410]
+        assert post("popup").json()["detail"].endswith("(popup quota reached)")
+        assert [post("link").status_code, post("link").status_code] == [201, 201]
+        assert post("link").status_code == 410
+    assert shop.store.scalar("SELECT count(*) FROM survey_responses WHERE survey = 'q'") == 3
+
+
+def test_personal_link_form_answers_once(shop):
+    from fastapi.testclient import TestClient
+
+    from shopperlens.config import Settings
+    from shopperlens.service import survey_delivery
+    from shopperlens.surveys import links
+    from shopperlens.web.app import create_app
+
+    surveys.ensure_builtin(store=shop.store)
+    shop.store.execute("INSERT INTO customers (customer_id, email) VALUES ('c1', 'a@b.c')")
+    inv = survey_delivery.invite(store=shop.store, survey="demo-profile", customer_ids=["c1"])[0]
+    token = links.sign(inv, "demo-profile", "k")
+    with TestClient(create_app(Settings(token="t", secret_key="k"), shop=shop)) as c:
+        page = c.get("/s/demo-profile", params={"t": token}).text
+        assert f'name="token" value="{token}"' in page
+        form = {"token": token, "novelty": "4", "values": ["price", "brand"], "website": ""}
+        first = c.post("/s/demo-profile/responses", data=form, follow_redirects=False)
+        assert first.status_code == 303 and first.headers["location"] == "/s/demo-profile/thanks"
+        again = c.post("/s/demo-profile/responses", data=form, follow_redirects=False)
+        assert again.status_code == 409 and "already used" in again.text
+        assert again.headers["content-type"].startswith("text/html")
+        bad = c.post("/s/demo-profile/responses", data={"novelty": "9"}, follow_redirects=False)
+        assert bad.status_code == 422 and "Please check" in bad.text
+    frame = surveys.responses_frame(store=shop.store, survey="demo-profile")
+    assert list(frame["customer_id"]) == ["c1"] and frame["values"][0] == ["price", "brand"]
+
+
+def test_uploads_over_http(shop, client, tmp_path):
+    surveys.ensure_builtin(store=shop.store)
+    csv_text = "respondent,age_bracket,values\nr1,25-34,price;brand\nr2,65+,quality\n"
+    res = client.post(
+        "/api/surveys/demo-profile/import", files={"file": ("export.csv", csv_text, "text/csv")}
+    )
+    assert res.status_code == 200 and res.json()["rows_accepted"] == 2
+    bad = client.post(
+        "/api/surveys/demo-profile/import",
+        files={"file": ("bad.csv", "respondent,age_bracket\nr9,7\n", "text/csv")},
+    )
+    assert bad.status_code == 400 and "age_bracket" in bad.json()["detail"]
+    note = '# Interview: customer c1 (good customer)\n\n> "Fast delivery, fair price."\n'
+    res = client.post("/api/interviews/notes", files=[("files", ("n1.md", note, "text/markdown"))])
+    assert res.json()["imported"] == 1 and res.json()["quotes"] == 1
+    ga4 = (GA4 / "ga4_age.csv").read_text()
+    res = client.post("/api/analytics/import", files={"file": ("ga4_age.csv", ga4, "text/csv")})
+    assert res.json()["dimensions"] == ["age_bracket"]
+    assert client.get("/api/analytics/check").status_code == 200
+
+
+def test_interests_cross_check_by_rank(store, tmp_path):
+    surveys.ensure_builtin(store=store)
+    audience.import_analytics(store=store, path=GA4 / "ga4_interests.csv")
+    f = tmp_path / "h.csv"
+    f.write_text(
+        "respondent,hobbies\n"
+        + "".join(f"r{i},outdoors;travel\n" for i in range(9))
+        + "r9,gaming\n"
+    )
+    surveys.import_survey_csv(store=store, survey="demo-profile", path=f)
+    found = [x for x in audience.analytics_check(store=store) if x.dimension == "interests"]
+    assert len(found) == 1 and found[0].kind == "contradiction"
+    assert (
+        "90 % name outdoors" in found[0].message and "gaming, fitness, travel" in found[0].message
+    )

@@ -398,6 +398,7 @@ class Shop:
         frame: Any = None,
         k: int | str = "auto",
         seed: int = 0,
+        max_personas: int = 6,
         save: bool = True,
     ) -> Any:
         """Cluster survey respondents into 3–4 named personas, describe and store them.
@@ -415,6 +416,7 @@ class Shop:
             seed=seed,
             min_group_size=self.settings.min_group_size,
             income_adjustment=self.settings.income_adjustment,
+            max_personas=max_personas,
             save=save,
         )
 
@@ -467,6 +469,13 @@ class Shop:
         from shopperlens.service import clv as _clv
 
         return _clv.forecast_check(store=self.store)
+
+    def clv_effects(self, by: str = "source") -> Any:
+        """Which acquisition sources (``by="category"``, ``"device"``) bring customers who buy
+        more often and stay: BG/NBD with time-invariant covariates (DataFrame per level)."""
+        from shopperlens.service import clv as _clv
+
+        return _clv.channel_effects(store=self.store, by=by)
 
     def intent(self, *, save: bool = False) -> Any:
         """Calibrated purchase intent of every looker with its top drivers (DataFrame)."""

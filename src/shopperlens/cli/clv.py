@@ -69,14 +69,21 @@ def clv_report_cmd(
     horizon: Annotated[
         str, typer.Option("--horizon", help="Forecast horizon, e.g. 365d.")
     ] = "365d",
+    by: Annotated[
+        str, typer.Option("--by", help="Compare customers by source, category or device.")
+    ] = "source",
     json_: JsonOpt = False,
 ) -> None:
-    """Fitted model parameters with 95 % intervals and forecast-vs-actual on a holdout."""
+    """Model parameters with 95 % intervals, forecast vs actual on a holdout, and which
+    sources (categories, devices) bring customers who buy more and stay."""
     shop = open_shop(ctx)
     summary = shop.clv_summary(horizon_days=parse_days(horizon))
     check = shop.clv_forecast_check()
+    effects = shop.clv_effects(by=by)
     if json_:
-        _render.as_json({"summary": summary, "by_frequency": check["by_frequency"]})
+        _render.as_json(
+            {"summary": summary, "by_frequency": check["by_frequency"], "effects": effects}
+        )
         return
     _render.table(summary.params, title=f"models as of {summary.as_of:%Y-%m-%d}")
     _render.message(
@@ -87,6 +94,7 @@ def clv_report_cmd(
         check["by_frequency"].round(3),
         title=f"holdout after {check['calibration_end']:%Y-%m-%d}: actual vs forecast",
     )
+    _render.table(effects.round(3), title=f"customers by {by} (BG/NBD with covariates)")
 
 
 @app.command("intent")

@@ -49,6 +49,12 @@ def build_cmd(
         int | None,
         typer.Option("--k", help="Number of personas (default: chosen from the data, 2–6)."),
     ] = None,
+    max_k: Annotated[
+        int,
+        typer.Option(
+            "--max-k", help="Most personas --k auto may choose (raise for big catalogues)."
+        ),
+    ] = 6,
     seed: Annotated[
         int, typer.Option("--seed", help="Random seed (same data + seed = same personas).")
     ] = 0,
@@ -60,7 +66,7 @@ def build_cmd(
 ) -> None:
     """Cluster the survey respondents into personas, name and describe them, store the run."""
     shop = open_shop(ctx)
-    run = shop.personas_build(survey, k="auto" if k is None else k, seed=seed)
+    run = shop.personas_build(survey, k="auto" if k is None else k, seed=seed, max_personas=max_k)
     if json_:
         _render.as_json(run)
         return

@@ -26,6 +26,13 @@ app.add_typer(survey_app, name="survey")
 app.add_typer(interviews_app, name="interviews")
 app.add_typer(analytics_app, name="analytics")
 
+
+def _report(rep: object) -> None:
+    """A send report as two columns (it is one row of many counts)."""
+    data = rep.model_dump()  # type: ignore[attr-defined]
+    _render.table([{"": k.replace("_", " "), "value": v} for k, v in data.items()])
+
+
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 ShopNameOpt = Annotated[str, typer.Option("--shop-name", help="Shop name used in e-mails.")]
 
@@ -140,7 +147,7 @@ def send_cmd(
             shop_name=shop_name,
             dry_run=dry_run,
         )
-    _render.table([rep])
+    _report(rep)
 
 
 @survey_app.command("results")
@@ -254,7 +261,7 @@ def recruit_cmd(
         rep = shop.interviews_invite(
             picked["customer_id"], booking_url=booking_url, reward=reward, shop_name=shop_name
         )
-        _render.table([rep])
+        _report(rep)
 
 
 @interviews_app.command("import")

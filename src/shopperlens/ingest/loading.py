@@ -176,6 +176,8 @@ def _flag_order_conflicts(con: duckdb.DuckDBPyConnection) -> bool:
         "HAVING count(DISTINCT customer_id) > 1 OR count(DISTINCT ordered_at) > 1) d "
         "WHERE s._reject IS NULL AND s.order_id = d.order_id"
     )
+    if not _has_rows(con, "orders"):  # a first import has nothing to clash with
+        return False
     con.execute(
         f"UPDATE {STAGE} s SET _reject = "
         f"{_reject('order_id', 's.order_id', 'order already imported with different content')} "
@@ -251,9 +253,15 @@ def insert(con: duckdb.DuckDBPyConnection, spec: KindSpec, repeated: bool) -> di
 def _insert_orders(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Orders file -> orders, order_lines, and the products/customers it names but we lack."""
     good = f"(SELECT * FROM {STAGE} WHERE _reject IS NULL)"
+    out: dict[str, int] = {}
+    with _unordered(con):
+        _insert_order_tables(con, good, out)
+    return {k: int(v) for k, v in out.items()}
+
+
+def _insert_order_tables(con: duckdb.DuckDBPyConnection, good: str, out: dict[str, int]) -> None:
     order_cols = ", ".join(_ORDER_LEVEL)
     agg = ", ".join(f"min({c})" for c in _ORDER_LEVEL)
-    out = {}
     out["orders"] = con.execute(
         f"INSERT INTO orders (order_id, {order_cols}) SELECT order_id, {agg} FROM {good} s "
         "WHERE NOT EXISTS (SELECT 1 FROM orders t WHERE t.order_id = s.order_id) "
@@ -278,7 +286,6 @@ def _insert_orders(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         f"FROM {good} s WHERE customer_id IS NOT NULL AND NOT EXISTS "
         "(SELECT 1 FROM customers t WHERE t.customer_id = s.customer_id) GROUP BY customer_id"
     ).fetchone()[0]  # type: ignore[index]
-    return {k: int(v) for k, v in out.items()}
 
 
 def _has_rows(con: duckdb.DuckDBPyConnection, table: str) -> bool:

@@ -96,14 +96,26 @@ def as_rfm(frequency: ArrayLike, recency: ArrayLike | None, T: ArrayLike | None)
 
 
 def compress(rfm: RFM, weights: ArrayLike | None = None) -> Compressed:
-    """Group identical ``(x, t_x, T)`` triples; each keeps the summed weight of its customers."""
+    """Group identical ``(x, t_x, T)`` triples; each keeps the summed weight of its customers.
+
+    Hash-based (``pandas.factorize``), so it is linear in the number of customers: each column
+    is coded, the three codes are packed into one integer key, and the distinct keys are
+    unpacked back into values.
+    """
     w = np.ones_like(rfm.x) if weights is None else np.asarray(weights, dtype=float)
-    codes = [pd.factorize(a)[0].astype(np.int64) for a in (rfm.x, rfm.t_x, rfm.T)]
-    sizes = [int(c.max()) + 1 for c in codes]
-    key = (codes[0] * sizes[1] + codes[1]) * sizes[2] + codes[2]
-    uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    counts = np.bincount(inverse, weights=w, minlength=len(uniq))
-    return Compressed(rfm.x[first], rfm.t_x[first], rfm.T[first], counts)
+    coded = [pd.factorize(a) for a in (rfm.x, rfm.t_x, rfm.T)]
+    s1, s2 = len(coded[1][1]), len(coded[2][1])
+    key = (coded[0][0].astype(np.int64) * s1 + coded[1][0]) * s2 + coded[2][0]
+    inverse, keys = pd.factorize(key)
+    counts = np.bincount(inverse, weights=w, minlength=len(keys))
+    c2, rest = keys % s2, keys // s2
+    c1, c0 = rest % s1, rest // s1
+    return Compressed(
+        np.asarray(coded[0][1])[c0],
+        np.asarray(coded[1][1])[c1],
+        np.asarray(coded[2][1])[c2],
+        counts,
+    )
 
 
 def check_minimum_data(
@@ -226,14 +238,19 @@ class BaseModel:
         self, prepared: Any, total: float
     ) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
         def fun(theta: np.ndarray) -> tuple[float, np.ndarray]:
-            params = np.exp(theta)
+            params = self._transform(theta)
+            n_log = self._n_log(theta)
             with np.errstate(all="ignore"):
                 ll, grad = self._value_and_grad(params, prepared)
             if not np.isfinite(ll) or not np.all(np.isfinite(grad)):
                 return 1e10, np.zeros_like(theta)
-            value = -ll / total + self.penalizer * float(np.sum(params**2))
-            dtheta = (-grad / total + 2 * self.penalizer * params) * params
-            return value, dtheta
+            penalty = np.zeros_like(params)
+            penalty[:n_log] = params[:n_log]
+            value = -ll / total + self.penalizer * float(np.sum(penalty**2))
+            # chain rule: d param / d theta is the param itself on the log scale, 1 otherwise
+            jac = np.ones_like(params)
+            jac[:n_log] = params[:n_log]
+            return value, (-grad / total + 2 * self.penalizer * penalty) * jac
 
         return fun
 
@@ -324,10 +341,6 @@ class BaseModel:
             },
             index=pd.Index(names, name="param"),
         )
-
-    def _get_params(self) -> list[float]:
-        self._check_fitted()
-        return [self.params_[k] for k in self._param_names]
 
     def __repr__(self) -> str:
         name = type(self).__name__

@@ -79,10 +79,11 @@ class _Prepared:
 
     @classmethod
     def build(cls, data: Compressed, w: np.ndarray) -> _Prepared:
-        ux, ix = np.unique(data.x, return_inverse=True)
-        uT, iT = np.unique(data.T, return_inverse=True)
+        ix, ux = pd.factorize(data.x)  # hash-based: no sort of the (many) distinct rows
+        iT, uT = pd.factorize(data.T)
+        itx, utx = pd.factorize(data.t_x)
+        ux, uT, utx = np.asarray(ux), np.asarray(uT), np.asarray(utx)
         rep = data.x > 0
-        utx, itx = np.unique(data.t_x, return_inverse=True)
         return cls(
             n=float(w.sum()),
             ux=ux,
@@ -323,8 +324,6 @@ class BetaGeoCovariates(BetaGeo):
     Pareto/NBD and BG/NBD models. http://brucehardie.com/notes/019/
     """
 
-    _analytic = False
-
     def _n_log(self, theta: np.ndarray) -> int:
         return 4
 
@@ -332,6 +331,44 @@ class BetaGeoCovariates(BetaGeo):
         r, alpha0, a0, b0 = params[:4]
         gammas = params[4:].reshape(3, -1)
         return r, alpha0, a0, b0, gammas
+
+    def _prepare(self, data: Any, weights: np.ndarray) -> tuple[_CovData, np.ndarray]:
+        return data, weights
+
+    def _value_and_grad(
+        self, params: np.ndarray, prep: tuple[_CovData, np.ndarray]
+    ) -> tuple[float, np.ndarray]:
+        """FHL 2005 eq. 6 with per-customer α_i, a_i, b_i, and its gradient (chain rule)."""
+        data, w = prep
+        r, alpha0, a0, b0, g = self._split(params)
+        z, x, t_x, big_t = data.X, data.x, data.t_x, data.T
+        alpha = alpha0 * np.exp(-z @ g[0])
+        a = a0 * np.exp(z @ g[1])
+        b = b0 * np.exp(z @ g[2])
+        ll = bgnbd_loglik(r, alpha, a, b, x, t_x, big_t)
+        log_ratio = np.log(alpha + big_t) - np.log(alpha + t_x)
+        d = np.log(a) - np.log(b + np.maximum(x, 1) - 1) + (r + x) * log_ratio
+        s = np.where(x > 0, expit(d), 0.0)
+        d_r = digamma(r + x) - digamma(r) + np.log(alpha) - np.log(alpha + big_t) + s * log_ratio
+        d_alpha = (
+            r / alpha
+            - (r + x) / (alpha + big_t)
+            + s * (r + x) * (1 / (alpha + big_t) - 1 / (alpha + t_x))
+        )
+        psi_ab, psi_abx = digamma(a + b), digamma(a + b + x)
+        d_a = psi_ab - psi_abx + s / a
+        d_b = psi_ab + digamma(b + x) - digamma(b) - psi_abx - s / (b + np.maximum(x, 1) - 1)
+        wa, wa_, wb = w * d_alpha * alpha, w * d_a * a, w * d_b * b
+        grad = np.concatenate(
+            [
+                [wdot(w, d_r), wa.sum() / alpha0],
+                [wa_.sum() / a0, wb.sum() / b0],
+                -(wa @ z),
+                wa_ @ z,
+                wb @ z,
+            ]
+        )
+        return wdot(w, ll), grad
 
     def _loglik(self, params: np.ndarray, data: _CovData) -> np.ndarray:
         r, alpha0, a0, b0, g = self._split(params)

@@ -68,6 +68,9 @@ class Quote(BaseModel):
     text: str
     source: str = Field(description="the question, or 'interview'")
     rank: int = Field(description="closeness to the persona centre (1 = closest answer)")
+    #: whose words these are: kept so erasing the person removes the quote, never published
+    respondent: str | None = Field(None, exclude=True)
+    customer_id: str | None = Field(None, exclude=True)
 
 
 class Persona(BaseModel):
@@ -133,7 +136,7 @@ def _label(question: str, answer: str | None = None) -> str:
         "customer_type": f"are {a} customers",
         "age_bracket": f"are aged {a}",
         "gender": f"are {a}",
-        "marital_status": f"are {a}",
+        "marital_status": "live with a partner" if a == "partner" else f"are {a}",
         "children": {"0": "have no children", "1": "have one child"}.get(a, f"have {a} children"),
         "education": f"have {a} education",
         "occupation": {
@@ -510,7 +513,17 @@ def _quotes(
         if clean.lower() in seen:
             return False
         seen.add(clean.lower())
-        found.append(Quote(text=clean, source=src, rank=rank))
+        row = sub.iloc[order[rank - 1]]
+        who = {k: row[k] if k in sub.columns else None for k in ("respondent", "customer_id")}
+        found.append(
+            Quote(
+                text=clean,
+                source=src,
+                rank=rank,
+                respondent=None if who["respondent"] is None else str(who["respondent"]),
+                customer_id=None if who["customer_id"] is None else str(who["customer_id"]),
+            )
+        )
         return True
 
     for rank, i in enumerate(order[: 50 * n_quotes], start=1):

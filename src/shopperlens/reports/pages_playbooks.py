@@ -28,12 +28,22 @@ def _records(df: pd.DataFrame | None, limit: int = 15) -> list[dict[str, Any]]:
 
 _CACHE: dict[tuple[Any, ...], dict[str, Any] | None] = {}
 _TABLES = ("orders", "order_lines", "events", "customers", "tickets", "consents")
+_DERIVED = ("type_runs", "customer_value")
 
 
-def _context(store: Store) -> dict[str, Any] | None:
-    """Everything the five pages show, computed once per store and data state."""
-    key = (id(store), *(store.count(t) for t in _TABLES))
-    if key not in _CACHE:
+def _context(store: Store, *, fresh: bool = False) -> dict[str, Any] | None:
+    """Everything the five pages show, computed once per store and data state.
+
+    The report builds the need-based page first with ``fresh=True``, so a report never reuses
+    another store's numbers; the live dashboard reuses them while the data are unchanged.
+    """
+    present = set(store.tables())
+    key = (
+        id(store),
+        *(store.count(t) for t in _TABLES),
+        *(store.count(t) if t in present else -1 for t in _DERIVED),
+    )
+    if fresh or key not in _CACHE:
         _CACHE.clear()
         _CACHE[key] = _compute(store)
     return _CACHE[key]
@@ -94,7 +104,7 @@ def _wide(funnel: pd.DataFrame) -> pd.DataFrame:
 
 def _builder(type_: str):  # type: ignore[no-untyped-def]
     def build(store: Store) -> dict[str, Any] | None:
-        ctx = _context(store)
+        ctx = _context(store, fresh=type_ == TYPES[0])
         if ctx is None:
             return None
         pb = ctx["playbook"]

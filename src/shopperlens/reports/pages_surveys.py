@@ -63,7 +63,7 @@ def build(store: Store) -> dict[str, Any] | None:
         return None
     from shopperlens.config import Settings
 
-    factor = Settings.model_fields["income_adjustment"].default
+    factor = Settings().income_adjustment  # the report is built at the edge (CLI, web)
     res = sr_svc.survey_results(store=store, survey=survey, income_adjustment=factor)
     dist = pd.DataFrame(res.distributions)
     tables = []

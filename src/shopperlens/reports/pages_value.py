@@ -88,6 +88,10 @@ def _build(store: Store) -> dict[str, Any] | None:
     except InsufficientDataError as exc:
         ctx["check_gate"] = str(exc)
     try:
+        ctx["effects"] = _records(clv_svc.channel_effects(store=store, by="source"), 10)
+    except InsufficientDataError as exc:
+        ctx["effects_gate"] = str(exc)
+    try:
         intent = intent_svc.latest_intent(store=store)
         ctx["intent"] = _records(intent, 20)
         ctx["intent_count"] = len(intent)

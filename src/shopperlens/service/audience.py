@@ -86,7 +86,15 @@ def analytics_check(
         raise ShopperlensError(f"survey {survey!r} has no responses yet")
     answers = {
         c: frame[c]
-        for c in ("age_bracket", "gender", "marital_status", "occupation", "country", "language")
+        for c in (
+            "age_bracket",
+            "gender",
+            "marital_status",
+            "occupation",
+            "country",
+            "language",
+            "hobbies",
+        )
         if c in frame
     }
     if "country" not in answers and frame["customer_id"].notna().any():

@@ -12,9 +12,10 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -126,16 +127,17 @@ def import_files(
     columns_map = generic.load_mapping(mapping)
     files = [Path(p) for p in paths]
     labels = list(names) if names else [str(p) for p in files]
-    tick = progress or (lambda *a, **k: None)
+    tick = _Ticker(progress)
     tick(0, total=len(files) * 3 + 1)
     started = time.perf_counter()
     call = _Call(kind, files, labels, fmt, columns_map, on_error, tick, rejects_path(store))
-    try:
-        with _memory_capped(store), store.transaction() as con:
-            result = call.run(con, exact=False)
-    except loading.NeedExactPath:  # a file repeats keys: redo the call on the exact path
-        with _memory_capped(store), store.transaction() as con:
-            result = call.run(con, exact=True)
+    with _watching(store, tick):
+        try:
+            with _memory_capped(store), store.transaction() as con:
+                result = call.run(con, exact=False)
+        except loading.NeedExactPath:  # a file repeats keys: redo the call on the exact path
+            with _memory_capped(store), store.transaction() as con:
+                result = call.run(con, exact=True)
     result.seconds = round(time.perf_counter() - started, 3)
     return result
 
@@ -241,9 +243,11 @@ def _import_one(
     }[used]()
     try:
         fast = None
-        if exact is False and kind != "orders":
+        # the optimistic path; orders need line order (line_no), UCI ids are line numbers
+        if not exact and kind != "orders" and used != "uci":
             fast = loading.fast_load(con, spec, raw.replace(generic.line_sql(source), "NULL", 1))
         if fast is not None:
+            tick(1)
             n_read, now = fast
             for table, n in now.items():
                 added[table] = added.get(table, 0) + n
@@ -307,6 +311,47 @@ def _choose_format(source: Source, kind: str, fmt: str) -> str:
             f"import it with `shopperlens import {wanted}`"
         )
     return detected
+
+
+class _Ticker:
+    """The caller's progress callback, remembering the step so a watcher can annotate it."""
+
+    def __init__(self, progress: Progress | None) -> None:
+        self.progress, self.step = progress, ""
+
+    def __call__(self, n: float = 1, **kwargs: Any) -> None:
+        if "description" in kwargs:
+            self.step = kwargs["description"]
+        if self.progress is not None:
+            self.progress(n, **kwargs)
+
+
+@contextmanager
+def _watching(store: Store, tick: _Ticker) -> Iterator[None]:
+    """While a progress callback listens, report DuckDB's own progress on the running query
+    (``query_progress``, polled from a thread) in the step's description."""
+    if tick.progress is None:
+        yield
+        return
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.wait(0.5):
+            with suppress(Exception):
+                pct = store.con.query_progress()
+                if pct >= 0 and tick.step:
+                    tick.progress(0, description=f"{tick.step} ({pct:.0f} %)")  # type: ignore[misc]
+
+    store.execute("SET enable_progress_bar = true")
+    store.execute("SET enable_progress_bar_print = false")
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+        store.execute("RESET enable_progress_bar")
 
 
 @contextmanager

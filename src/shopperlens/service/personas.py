@@ -22,7 +22,7 @@ from shopperlens.errors import InsufficientDataError, ShopperlensError
 from shopperlens.models.clustering import PersonaClustering
 from shopperlens.personas.evolution import Evolution, PersonaRef, compare_runs
 from shopperlens.personas.frame import clustering_columns, column_roles, normalise_answers
-from shopperlens.personas.synthesis import Persona, overview, synthesise
+from shopperlens.personas.synthesis import Persona, Quote, overview, synthesise
 from shopperlens.store import Store
 
 #: run after the surveys (60: they import the answers), types (20) and CLV (30) steps
@@ -171,9 +171,14 @@ def build(
     min_group_size: int = 5,
     income_adjustment: float = 0.9,
     n_resamples: int = 20,
+    max_personas: int = 6,
     save: bool = True,
 ) -> PersonaRun:
-    """Cluster respondents into personas, describe them, compare with the last run, store."""
+    """Cluster respondents into personas, describe them, compare with the last run, store.
+
+    ``k="auto"`` chooses 2…``max_personas`` (3–4 preferred); raise ``max_personas`` for a big
+    catalogue with many kinds of customer.
+    """
     if frame is None:
         survey = survey or _pick_survey(store)
         raw = _answers(store, survey)
@@ -189,6 +194,7 @@ def build(
         random_state=seed,
         min_cluster_size=min_group_size,
         n_resamples=n_resamples,
+        k_range=(2, max(2, max_personas)),
     ).fit(features)
     enriched = _enrich(store, df)
     themes = _themes(store)
@@ -311,11 +317,18 @@ def _save(store: Store, run: PersonaRun, members: pd.DataFrame) -> None:
                     p.share,
                     p.revenue_share,
                     p.stability,
-                    p.model_dump_json(),
+                    p.model_dump_json(exclude={"quotes"}),
                 ]
                 for p in run.personas
             ],
         )
+        quotes = [
+            [run_id, p.persona_id, q.rank, q.source, q.text, q.respondent, q.customer_id]
+            for p in run.personas
+            for q in p.quotes
+        ]
+        if quotes:
+            con.executemany("INSERT INTO persona_quotes VALUES (?, ?, ?, ?, ?, ?, ?)", quotes)
         rows = members.assign(run_id=run_id)[
             ["run_id", "respondent", "customer_id", "persona_id", "distance"]
         ]
@@ -353,6 +366,18 @@ def show(*, store: Store, run_id: int | None = None) -> PersonaRun:
     row = store.df("SELECT * FROM persona_runs WHERE run_id = ?", [rid]).iloc[0]
     cards = store.df("SELECT card FROM personas WHERE run_id = ? ORDER BY persona_id", [rid])
     evo = row["evolution"]
+    personas = [Persona.model_validate_json(c) for c in cards["card"]]
+    quotes = store.df(
+        "SELECT persona_id, rank, source, text FROM persona_quotes WHERE run_id = ? "
+        "ORDER BY persona_id, source = 'interview', rank",
+        [rid],
+    )
+    for p in personas:
+        mine = quotes[quotes["persona_id"] == p.persona_id]
+        p.quotes = [
+            Quote(text=t, source=src, rank=int(r))
+            for r, src, t in zip(mine["rank"], mine["source"], mine["text"], strict=True)
+        ]
     return PersonaRun(
         run_id=rid,
         created_at=row["created_at"],
@@ -367,7 +392,7 @@ def show(*, store: Store, run_id: int | None = None) -> PersonaRun:
         scores={int(k): v for k, v in json.loads(row["scores"] or "{}").items()},
         min_group_size=int(row["min_group_size"]),
         income_adjustment=float(row["income_adjustment"]),
-        personas=[Persona.model_validate_json(c) for c in cards["card"]],
+        personas=personas,
         evolution=None if evo is None or pd.isna(evo) else Evolution.model_validate_json(evo),
     )
 

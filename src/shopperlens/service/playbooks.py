@@ -20,13 +20,15 @@ import pandas as pd
 from pydantic import BaseModel
 
 from shopperlens.errors import ShopperlensError
-from shopperlens.models.basket import association_rules, frequent_itemsets
+from shopperlens.models.basket import RULE_METRICS, association_rules, frequent_itemsets
 from shopperlens.playbooks import audience as _aud
 from shopperlens.playbooks import checkout, recommend, retention, support, traffic
 from shopperlens.playbooks.generator import TYPES, Action, Evidence, build_playbook
 from shopperlens.store import Store
 
 DEMO_ORDER = 40
+#: the columns of an empty rule table (mlxtend's, in its order)
+RULE_COLUMNS = ["antecedents", "consequents", *RULE_METRICS]
 EMPTY_TYPES = pd.DataFrame({"customer_id": [], "visitor_id": [], "type": []}, dtype=object)
 
 
@@ -96,11 +98,11 @@ def basket_rules(
     )
     n = lines.order_id.nunique()
     if n == 0:
-        return pd.DataFrame(columns=["antecedents", "consequents", "support", "confidence"])
+        return pd.DataFrame(columns=RULE_COLUMNS)
     support_ = min_support or max(3 / n, 0.001)
     items = frequent_itemsets(lines, min_support=support_, max_len=max_len)
     if not len(items) or items.itemsets.map(len).max() < 2:
-        return pd.DataFrame(columns=["antecedents", "consequents", "support", "confidence", "lift"])
+        return pd.DataFrame(columns=RULE_COLUMNS)
     rules = association_rules(items, metric="confidence", min_threshold=min_confidence)
     return rules.sort_values(["lift", "confidence"], ascending=False).reset_index(drop=True)
 
@@ -442,6 +444,11 @@ def playbook(
     """
     if type is not None and type not in TYPES:
         raise ShopperlensError(f"unknown type {type!r}; choose one of {', '.join(TYPES)}")
+    if store.count("orders") == 0 and store.count("events") == 0:
+        raise ShopperlensError(
+            "the shop has no orders or events yet: import them first "
+            "(shopperlens import orders FILE, shopperlens import events FILE)"
+        )
     t = resolve_types(store=store, types=types)
     orders = _orders(store)
     per = _attach_type(retention.customer_orders(orders), t)
@@ -557,6 +564,8 @@ def export_audience(
         )
     if type is None and segment is None:
         raise ShopperlensError("choose the audience with a type or a segment expression")
+    if type is not None and type not in (*TYPES, "untyped"):
+        raise ShopperlensError(f"unknown type {type!r}; choose one of {', '.join(TYPES)}")
     c = audience_customers(store=store, type=type, segment=segment, types=types)
     rows = _aud.audience_frame(c, destination)
     if out is not None:

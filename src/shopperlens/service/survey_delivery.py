@@ -151,7 +151,8 @@ def send_invitations(
     for this audience; nothing once the survey has ``response_quota`` responses.
     """
     get_survey(store=store, name=survey)
-    links.sign("x", survey, settings.secret_key)  # fail early without a signing key
+    if not dry_run:
+        links.sign("x", survey, settings.secret_key)  # fail early without a signing key
     audience = audience or Audience()
     now = now or datetime.now()
     days = settings.survey_fatigue_days if fatigue_days is None else fatigue_days

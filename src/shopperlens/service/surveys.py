@@ -58,6 +58,10 @@ class ReplayedLinkError(ShopperlensError):
     """The signed link was already used to answer."""
 
 
+class QuotaReachedError(ShopperlensError):
+    """The survey (or this channel of it) has all the answers it asked for."""
+
+
 # -- definitions ------------------------------------------------------------------------------
 _CACHE: weakref.WeakKeyDictionary[Store, dict[str, Survey]] = weakref.WeakKeyDictionary()
 
@@ -239,17 +243,48 @@ def record_submissions(*, store: Store, items: list[Submission]) -> list[str | S
                     [wanted],
                 ).fetchall()
             }
+        room = _quota_room(con, store, items)
         keep: list[Submission] = []
         for i, s in enumerate(items):
             if s.link_id and s.link_id in used:
                 results[i] = ReplayedLinkError("this survey link was already used to answer")
                 continue
+            left = room.get(s.survey, {})
+            full = [k for k in ("total", s.channel) if k in left and left[k] <= 0]
+            if full:
+                results[i] = QuotaReachedError(
+                    f"this survey has all the answers it needs ({full[0]} quota reached)"
+                )
+                continue
+            for k in ("total", s.channel):
+                if k in left:
+                    left[k] -= 1
             if s.link_id:
                 used.add(s.link_id)
             keep.append(s)
         if keep:
             _insert(con, keep)
     return results
+
+
+def _quota_room(con: Any, store: Store, items: list[Submission]) -> dict[str, dict[str, int]]:
+    """Answers still wanted per survey and quota key (only for surveys with quotas)."""
+    room: dict[str, dict[str, int]] = {}
+    for name in {s.survey for s in items if s.channel != "import"}:
+        quotas = get_survey(store=store, name=name).quotas
+        if not quotas:
+            continue
+        counts = dict(
+            con.execute(
+                "SELECT channel, count(*) FROM survey_responses WHERE survey = ? GROUP BY 1",
+                [name],
+            ).fetchall()
+        )
+        room[name] = {
+            k: v - (sum(counts.values()) if k == "total" else counts.get(k, 0))
+            for k, v in quotas.items()
+        }
+    return room
 
 
 #: column -> DuckDB type of the two tables a submission writes

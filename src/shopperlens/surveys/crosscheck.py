@@ -189,6 +189,7 @@ def compare(
                         float(share),
                     )
                 )
+        found.extend(_interests(survey.get("hobbies"), aud, str(source)))
         ages = aud[(aud["dimension"] == "age_bracket") & (aud["value"] != "unknown")]
         if ages.empty:
             continue
@@ -239,6 +240,66 @@ def compare(
                     )
                 )
     return found
+
+
+#: survey hobby -> words of GA4 affinity/in-market interest categories that mean it
+HOBBY_INTERESTS = {
+    "outdoors": ("outdoor", "hiking", "camping", "nature"),
+    "cooking": ("cooking", "food & dining", "foodies"),
+    "gaming": ("gamer", "games", "gaming"),
+    "fitness": ("fitness", "sports", "health"),
+    "reading": ("book", "reading", "literature"),
+    "travel": ("travel",),
+    "diy": ("do-it-yourself", "diy", "home & garden", "home improvement"),
+    "fashion": ("fashion", "apparel", "beauty"),
+}
+
+
+def _interests(hobbies: pd.Series | None, aud: pd.DataFrame, source: str) -> list[Finding]:
+    """Do the hobbies respondents name match the interests analytics sees?
+
+    GA4 counts a user under many interests, so shares are not comparable; the check is by
+    rank: the survey's top hobby should be among the visitors' top three mapped interests.
+    """
+    ints = aud[aud["dimension"] == "interests"]
+    if hobbies is None or ints.empty:
+        return []
+    picked = hobbies.dropna()
+    picked = picked.explode().dropna() if len(picked) else picked
+    if picked.empty:
+        return []
+    weight: dict[str, float] = {}
+    for value, users in zip(ints["value"], ints["users"].fillna(ints["share"]), strict=True):
+        low = str(value).lower()
+        for hobby, words in HOBBY_INTERESTS.items():
+            if any(w in low for w in words):
+                weight[hobby] = weight.get(hobby, 0.0) + float(users)
+    if not weight:
+        return []
+    top_visitors = sorted(weight, key=weight.__getitem__, reverse=True)[:3]
+    shares = picked.astype(str).value_counts(normalize=True) * (len(picked) / hobbies.notna().sum())
+    top = str(shares.index[0])
+    if top in top_visitors:
+        return [
+            Finding(
+                "agreement",
+                "interests",
+                source,
+                f"interests: the hobby respondents name most ({top}, "
+                f"{_pct(float(shares.iloc[0]))}) is among the top interests in {source}.",
+            )
+        ]
+    return [
+        Finding(
+            "contradiction",
+            "interests",
+            source,
+            f"survey: {_pct(float(shares.iloc[0]))} name {top} as a hobby; {source}: the "
+            f"visitors' top interests are {', '.join(top_visitors)}.",
+            float(shares.iloc[0]),
+            None,
+        )
+    ]
 
 
 def _phrase(dim: str, value: str) -> str:

@@ -129,6 +129,9 @@ class Survey(BaseModel):
     version: int = 1
     intro: str = ""
     questions: list[Question]
+    #: response quotas: ``total`` and/or per channel (``email``, ``popup``, ``link``, ``api``);
+    #: once reached, further answers are refused (HTTP 410) so a survey stops on its own
+    quotas: dict[str, int] = Field(default_factory=dict)
 
     @field_validator("name")
     @classmethod
@@ -264,16 +267,22 @@ def survey_from_dict(data: dict[str, Any]) -> Survey:
     """Build a survey from a mapping; ``from_bank: [ids]`` pulls questions from the bank."""
     data = dict(data)
     questions = from_bank(list(data.pop("from_bank", []) or []))
-    for item in data.pop("questions", []) or []:
-        if isinstance(item, str):
-            questions.extend(from_bank([item]))
-        else:
-            questions.append(Question(**item))
     try:
+        for item in data.pop("questions", []) or []:
+            if isinstance(item, str):
+                questions.extend(from_bank([item]))
+            else:
+                questions.append(Question(**item))
         return Survey(questions=questions, **data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise ShopperlensError(f"invalid survey definition: {first['msg']}") from None
+        where = ".".join(str(x) for x in first.get("loc", ()))
+        msg = first["msg"].removeprefix("Value error, ")
+        raise ShopperlensError(
+            f"invalid survey definition: {msg}" + (f" (at {where})" if where else "")
+        ) from None
+    except TypeError as exc:
+        raise ShopperlensError(f"invalid survey definition: {exc}") from None
 
 
 def load_definition(path: str | Path) -> Survey:

@@ -21,7 +21,7 @@ import pandas as pd
 
 from shopperlens.errors import ShopperlensError
 from shopperlens.types.config import TIE_ORDER, TYPES, UNTYPED, Signal, TypesConfig
-from shopperlens.types.evidence import explain_row, strongest
+from shopperlens.types.evidence import evidence, strongest
 
 #: the columns every classification frame starts with (the service contract)
 RESULT_COLUMNS: tuple[str, ...] = (
@@ -118,13 +118,7 @@ def classify(features: pd.DataFrame, config: TypesConfig) -> pd.DataFrame:
         name: strongest(parts[name], {s.feature: s.weight for s in rules[name].signals})
         for name in parts
     }
-    cols = [c for c in f.columns if c not in ("subject_id", "customer_id", "visitor_id")]
-    lists = [f[c].astype(object).where(f[c].notna(), None).tolist() for c in cols]
-    records = [dict(zip(cols, vals, strict=True)) for vals in zip(*lists, strict=True)]
-    out["evidence"] = [
-        explain_row(records[i], typ, tops[typ][i] if typ in tops else [], config)
-        for i, typ in enumerate(out["type"].tolist())
-    ]
+    out["evidence"] = evidence(f, out["type"].to_numpy(dtype=object), tops, config)
     out["subject_id"] = f["subject_id"]
     out["orders"] = orders.astype("int64")
     out["recency_days"] = f["recency_days"].astype("float64")

@@ -28,8 +28,19 @@ CREATE TABLE personas (
     share         DOUBLE NOT NULL,
     revenue_share DOUBLE,
     stability     DOUBLE,
-    card          VARCHAR NOT NULL,     -- JSON of the whole persona (statements, evidence …)
+    card          VARCHAR NOT NULL,     -- JSON of the persona (statements, evidence; no quotes)
     PRIMARY KEY (run_id, persona_id)
+);
+
+-- the quotes on each card, kept apart from the card so erasing a customer removes their words
+CREATE TABLE persona_quotes (
+    run_id      INTEGER NOT NULL,
+    persona_id  INTEGER NOT NULL,
+    rank        INTEGER NOT NULL,
+    source      VARCHAR NOT NULL,
+    text        VARCHAR NOT NULL,
+    respondent  VARCHAR,
+    customer_id VARCHAR
 );
 
 -- who belongs to which persona; customer_id lets erasure find a person's membership

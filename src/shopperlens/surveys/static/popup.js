@@ -54,9 +54,12 @@
     a.addEventListener("click", function () { store("shopperlens:last", String(Date.now())); });
     var x = el("button", "margin-left:1rem;background:none;border:0;color:#fff;cursor:pointer", "\u00d7");
     x.setAttribute("aria-label", "close");
-    x.addEventListener("click", function () { b.remove(); store(KEY + ":done", "closed"); });
+    x.addEventListener("click", function () {
+      b.remove(); document.body.style.paddingTop = ""; store(KEY + ":done", "closed");
+    });
     b.appendChild(a); b.appendChild(x);
     document.body.appendChild(b);
+    document.body.style.paddingTop = b.offsetHeight + "px";   /* do not hide the page's top */
   }
 
   function popup(q) {
@@ -142,8 +145,8 @@
     shown = true;
     eligible().then(function (ok) {
       if (!ok) { return; }
+      if (mode === "bar") { bar(); return; }    /* a bar counts once clicked, not when shown */
       store("shopperlens:last", String(Date.now()));
-      if (mode === "bar") { bar(); return; }
       fetch(base + "/s/" + encodeURIComponent(survey) + "/definition.json")
         .then(function (r) { return r.json(); })
         .then(function (def) {

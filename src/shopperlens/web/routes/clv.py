@@ -43,6 +43,15 @@ def clv_summary(
     return shop.clv_summary(horizon_days=horizon_days)
 
 
+@router.get("/clv/effects")
+def clv_effects(
+    shop: ShopDep,
+    by: str = Query("source", description="source, category or device."),
+) -> list[dict[str, Any]]:
+    """Purchase rate, dropout, P(alive) and CLV per acquisition source (or category, device)."""
+    return _records(shop.clv_effects(by=by))
+
+
 @router.get("/intent")
 def intent(
     shop: ShopDep,

@@ -3,9 +3,13 @@ analytics cross-checks. Respondents use the public routes in ``survey_public``."
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, UploadFile
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
@@ -17,6 +21,26 @@ from shopperlens.service import surveys as sv_svc
 from shopperlens.web.deps import ShopDep
 
 router = APIRouter(prefix="/api", tags=["surveys"])
+#: the largest uploaded file (survey export, notes, analytics report) accepted
+MAX_UPLOAD = 50 << 20
+
+
+@contextmanager
+def _saved(files: list[UploadFile]) -> Iterator[list[Path]]:
+    """Uploaded files written to a temporary folder under their own (sanitised) names."""
+    from shopperlens.errors import ShopperlensError
+
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = []
+        for i, f in enumerate(files):
+            name = Path(f.filename or f"upload-{i}").name or f"upload-{i}"
+            data = f.file.read(MAX_UPLOAD + 1)
+            if len(data) > MAX_UPLOAD:
+                raise ShopperlensError(f"{name} is larger than {MAX_UPLOAD >> 20} MB")
+            path = Path(tmp) / name
+            path.write_bytes(data)
+            paths.append(path)
+        yield paths
 
 
 class SurveyCreate(BaseModel):
@@ -131,3 +155,28 @@ def audience(shop: ShopDep) -> list[dict[str, Any]]:
 @router.get("/analytics/check", response_model=list[au_svc.CheckFinding])
 def check(shop: ShopDep, survey: str = "demo-profile") -> list[au_svc.CheckFinding]:
     return shop.analytics_check(survey)
+
+
+@router.post("/surveys/{name}/import", response_model=sv_svc.SurveyImportResult)
+def import_answers(
+    name: str, file: UploadFile, shop: ShopDep, on_error: str = "abort"
+) -> sv_svc.SurveyImportResult:
+    """Upload a survey tool's CSV export (multipart field ``file``)."""
+    with _saved([file]) as (path,):
+        return shop.survey_import(path, survey=name, on_error=on_error)
+
+
+@router.post("/interviews/notes", response_model=iv_svc.NotesImport)
+def import_notes(files: list[UploadFile], shop: ShopDep) -> iv_svc.NotesImport:
+    """Upload interview notes (Markdown/text files, multipart field ``files``)."""
+    with _saved(files) as paths:
+        return shop.interviews_import(*paths)
+
+
+@router.post("/analytics/import", response_model=au_svc.AudienceImport)
+def import_analytics(
+    file: UploadFile, shop: ShopDep, source: str = "ga4", name: str | None = None
+) -> au_svc.AudienceImport:
+    """Upload a GA4 audience export or a competitor audience CSV (multipart field ``file``)."""
+    with _saved([file]) as (path,):
+        return shop.analytics_import(path, source=source, name=name)
