@@ -120,6 +120,7 @@ def run_ours(db: Path, memory_limit: str) -> dict[str, Any]:
     with connect(db) as store:
         store.execute(f"SET memory_limit = '{memory_limit}'")
         store.execute("SET threads = 2")
+        store.execute("SET preserve_insertion_order = false")
         t0 = time.perf_counter()
         feats = svc.features(store=store, as_of=AS_OF, config=cfg)
         t1 = time.perf_counter()

@@ -132,12 +132,14 @@ def test_shopify_orders_export(shop):
     )
 
 
-@pytest.mark.parametrize("layout", ["jsonl", "parquet"])
+@pytest.mark.parametrize("layout", ["jsonl", "jsonl.gz", "parquet"])
 def test_ga4_export(shop, tmp_path, layout):
     path = GA4
     if layout == "parquet":
         path = tmp_path / "events_20240105.parquet"
         duckdb.sql(f"COPY (SELECT * FROM read_json('{GA4}')) TO '{path}'")
+    elif layout == "jsonl.gz":
+        path = write(tmp_path, "events_20240105.jsonl.gz", GA4.read_text("utf-8"))
     res = shop.import_events(path)
     assert res.files[0].format == "ga4"
     assert res.added == {"events": 12, "identities": 1, "sessions": 3}

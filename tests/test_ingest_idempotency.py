@@ -248,3 +248,23 @@ def test_cli_shows_progress_for_big_imports(cli, tmp_path, monkeypatch):
     res = cli("import", "events", str(write(tmp_path, "e.csv", EVENTS)))
     assert res.exit_code == 0, res.output
     assert "events +5" in res.output
+
+
+def test_customers_and_products_after_orders_complete_the_placeholders(shop, tmp_path):
+    """Orders first create bare customers/products; the real files then fill them in."""
+    from _ingest_data import CUSTOMERS, PRODUCTS
+
+    shop.import_orders(write(tmp_path, "orders.csv", ORDERS))
+    catalogue = PRODUCTS.replace("p1,Mug,kitchen,9.50", "p1,Stoneware Mug,kitchen,11.00")
+    res = shop.import_products(write(tmp_path, "products.csv", catalogue))
+    assert res.rows_rejected == 0
+    res = shop.import_customers(write(tmp_path, "customers.csv", CUSTOMERS))
+    assert res.rows_rejected == 0 and res.added == {"customers": 1}  # c3 is new
+    c1 = shop.sql("SELECT email, country, created_at FROM customers WHERE customer_id = 'c1'")
+    assert [str(v) for v in c1.values[0]] == ["anna@example.com", "NL", "2023-01-02 00:00:00"]
+    p1 = shop.sql("SELECT product_name, price FROM products WHERE product_id = 'p1'")
+    assert p1.values.tolist() == [["Stoneware Mug", 11.0]]
+    assert shop.sql("SELECT kind, key FROM ingest_placeholders ORDER BY 1, 2").values.tolist() == [
+        ["customers", "c9"],
+        ["products", "p3"],
+    ]

@@ -1,7 +1,8 @@
 """Purchase intent on the UCI Online Shoppers Purchasing Intention data (tests/data, SOURCE.md).
 
-Sakar et al. (2019, Neural Comput & Applic 31:6893) report accuracy ≈ 0.87–0.88 and F1 ≈ 0.58
-with an MLP on this data; the issue asks for a 5-fold cross-validated ROC AUC ≥ 0.93.
+Sakar et al. (2019, Neural Comput & Applic 31:6893) report accuracy ≈ 0.88 with MLP/LSTM
+models on this data; the issue asks for a 5-fold cross-validated ROC AUC ≥ 0.93, reported with
+F1 and a calibration check.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def test_uci_five_fold_roc_auc_is_at_least_0_93(cv_result: dict) -> None:
     f1 = f1_score(cv_result["y"], cv_result["oof"] >= 0.5)
     print(f"ROC AUC {auc:.4f} (folds {np.round(cv_result['aucs'], 4)}), F1@0.5 {f1:.3f}")
     assert auc >= 0.93
-    assert f1 > 0.58  # above the published MLP's F1
+    assert f1 > 0.6  # measured 0.661 at the 0.5 threshold
 
 
 def test_uci_probabilities_are_calibrated(cv_result: dict) -> None:

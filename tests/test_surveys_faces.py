@@ -392,3 +392,40 @@ def test_interests_cross_check_by_rank(store, tmp_path):
     assert (
         "90 % name outdoors" in found[0].message and "gaming, fitness, travel" in found[0].message
     )
+
+
+def test_cli_interviews_and_analytics(cli, tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "i1.md").write_text(
+        '# Interview: customer c1 (bad customer)\n\n> "Delivery was late."\n'
+    )
+    res = cli("interviews", "import", str(notes))
+    assert res.exit_code == 0 and "delivery" in res.output, res.output
+    assert cli("interviews", "recruit").exit_code == 1  # no orders yet: a clear error
+    res = cli("analytics", "import", str(GA4 / "ga4_gender.csv"))
+    assert res.exit_code == 0 and "gender" in res.output, res.output
+    cli("survey", "create", "demo-profile")
+    f = _export(tmp_path, ["r1,,25-34,married,price,3,ok", "r2,,25-34,single,price,3,ok"])
+    cli("import", "survey", str(f), "--survey", "demo-profile")
+    assert cli("analytics", "import", str(GA4 / "ga4_age.csv")).exit_code == 0
+    res = cli("analytics", "check", "--json")
+    assert res.exit_code == 0, res.output
+    assert {f["dimension"] for f in json.loads(res.output)} == {"age_bracket", "marital_status"}
+    assert "survey: 100 % aged 25–34" in cli("analytics", "check").output
+
+
+def test_server_side_fatigue_for_visitors(shop):
+    from fastapi.testclient import TestClient
+
+    from shopperlens.config import Settings
+    from shopperlens.surveys.definition import demo_profile
+    from shopperlens.web.app import create_app
+
+    surveys.ensure_builtin(store=shop.store)
+    surveys.save_survey(store=shop.store, survey=demo_profile().model_copy(update={"name": "b"}))
+    with TestClient(create_app(Settings(token="t", survey_fatigue_days=30), shop=shop)) as c:
+        assert c.get("/s/b/eligible", params={"visitor_id": "v9"}).json()["show"] is True
+        c.post("/s/demo-profile/responses", json={"answers": {"novelty": 3}, "visitor_id": "v9"})
+        got = c.get("/s/b/eligible", params={"visitor_id": "v9"}).json()
+        assert got == {"show": False, "reason": "answered a survey in the last 30 days"}

@@ -60,7 +60,11 @@ def clv_cmd(
     if out:
         _write(frame, out)
     shown = frame.head(top).round(3)
-    _render.as_json(shown) if json_ else _render.table(shown, title=f"CLV over {horizon}")
+    if json_:
+        _render.as_json(shown)
+        return
+    columns = ["customer_id", "frequency", "p_alive", "expected_purchases", "clv", "at_risk"]
+    _render.table(shown, columns, title=f"CLV over {horizon} (all columns: --out or --json)")
 
 
 @app.command("clv-report")
@@ -94,7 +98,11 @@ def clv_report_cmd(
         check["by_frequency"].round(3),
         title=f"holdout after {check['calibration_end']:%Y-%m-%d}: actual vs forecast",
     )
-    _render.table(effects.round(3), title=f"customers by {by} (BG/NBD with covariates)")
+    _render.table(
+        effects.round(3),
+        [by, "customers", "purchase_rate", "rate_ratio", "dropout", "clv"],
+        title=f"customers by {by}: orders per 30 days, vs the first row (BG/NBD + covariates)",
+    )
 
 
 @app.command("intent")

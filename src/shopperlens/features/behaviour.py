@@ -130,7 +130,6 @@ def _session_table(src: TableSource, as_of: ir.TimestampScalar, spec: FeatureSpe
         end=e.timestamp.max(),
         pages=name.isin(list(ev_names["page"])).cast("int64").sum(),
         product_views=is_view.cast("int64").sum(),
-        viewed_products=e.product_id.nunique(where=is_view),
         medium=e.utm_medium.lower().max(),
         campaign=e.utm_campaign.max(),
         term=e.utm_term.lower().strip().max(),
@@ -138,6 +137,17 @@ def _session_table(src: TableSource, as_of: ir.TimestampScalar, spec: FeatureSpe
         bought=is_purchase.any(),
         bought_at=e.timestamp.min(where=is_purchase),
     )
+    # distinct products viewed per visit: distinct pairs, then a count (a per-group distinct
+    # aggregate over millions of visits is far slower)
+    views = (
+        _events(src, as_of, lambda e: e.event_name.lower().isin(list(ev_names["product_view"])))
+        .select(v_session="session_id", v_product="product_id")
+        .filter(lambda t: t.v_product.notnull())
+        .distinct()
+    )
+    views = views.group_by("v_session").aggregate(viewed_products=views.v_product.count())
+    s = s.left_join(views, s.session_id == views.v_session).drop("v_session")
+    s = s.mutate(viewed_products=s.viewed_products.fill_null(0))
     ids = src.table("identities").select(
         id_visitor=lambda t: t.visitor_id, id_customer=lambda t: t.customer_id
     )
@@ -232,36 +242,38 @@ def _term_features(
         brand_terms=tk.is_brand.fill_null(False).cast("int64").sum(),
     )
 
-    # buying visits with a search term, and those where a bought/carted product's name shares
-    # a word with the term ("bought exactly the product searched for")
-    buy_names = list(spec.events["purchase"]) + list(spec.events["cart"])
-    bought = (
-        _events(src, at, lambda e: e.event_name.lower().isin(buy_names) & e.product_id.notnull())
-        .select("session_id", "product_id")
-        .distinct()
-    )
-    pw = bought.join(products, bought.product_id == products.product_id).select(
-        session_id=bought.session_id, w=_words(products.product_name.fill_null(""))
-    )
-    pw = pw.filter(pw.w.length() >= 3).distinct()
-    twords = (
-        tk.filter(tk.is_product.fill_null(False))
-        .select("subject_id", "session_id", w=_words(ibis._.term))
-        .distinct()
-    )
-    matched = (
-        twords.join(pw, [twords.session_id == pw.session_id, twords.w == pw.w])
-        .select(twords.subject_id, twords.session_id)
-        .distinct()
-        .select("session_id", match=ibis.literal(1))
-    )
+    # buying visits with a product search term, and those where a bought/carted product's name
+    # shares a word with the term ("bought exactly the product searched for"). Only those
+    # visits are expanded into words, so the cost follows searched purchases, not all carts.
     searched = tk.filter(tk.is_product.fill_null(False)).select("subject_id", "session_id")
     searched = searched.distinct()
     buying = sess.filter(sess.bought).select(b_session="session_id")
     searched = searched.join(buying, searched.session_id == buying.b_session).select(
         "subject_id", "session_id"
     )
-    searched = searched.left_join(matched, searched.session_id == matched.session_id).select(
+    buy_names = list(spec.events["purchase"]) + list(spec.events["cart"])
+    bought = (
+        _events(src, at, lambda e: e.event_name.lower().isin(buy_names) & e.product_id.notnull())
+        .select(b_session="session_id", b_product="product_id")
+        .distinct()
+    )
+    bought = bought.semi_join(searched, bought.b_session == searched.session_id)
+    twords = (
+        tk.filter(tk.is_product.fill_null(False))
+        .semi_join(searched, "session_id")
+        .select("session_id", w=_words(ibis._.term))
+        .distinct()
+    )
+    tb = twords.join(bought, twords.session_id == bought.b_session).select(
+        "session_id", "w", "b_product"
+    )
+    matched = (
+        tb.semi_join(pwords, [tb.b_product == pwords.product_id, tb.w == pwords.w])
+        .select("session_id")
+        .distinct()
+        .select(mt_session="session_id", match=ibis.literal(1))
+    )
+    searched = searched.left_join(matched, searched.session_id == matched.mt_session).select(
         searched.subject_id, m=matched.match.fill_null(0)
     )
     per_match = searched.group_by("subject_id").aggregate(

@@ -44,7 +44,7 @@ def begin(con: duckdb.DuckDBPyConnection) -> None:
 
 def finish(con: duckdb.DuckDBPyConnection) -> None:
     """Drop the scratch tables (after a failed statement the rollback drops them instead)."""
-    for t in (STAGE, REJECTS, TOUCHED, "_sl_pass"):
+    for t in (STAGE, REJECTS, TOUCHED, "_sl_pass", "_sl_ref"):
         try:
             con.execute(f"DROP TABLE IF EXISTS {t}")
         except duckdb.Error:  # transaction already aborted: the caller rolls back
@@ -89,6 +89,7 @@ def fast_load(
         n, bad = con.execute(f"SELECT count(*), count(_reject) FROM ({sql})").fetchone()  # type: ignore[misc]
     if bad or not n:
         return None
+    complete_placeholders(con, spec, f"({sql})")
     target_cols = _columns(con, spec.table)
     cols = [c for c in spec.names if c in target_cols]
     on = " AND ".join(f"t.{ident(k)} = s.{ident(k)}" for k in spec.key)
@@ -139,6 +140,7 @@ def flag_conflicts(con: duckdb.DuckDBPyConnection, spec: KindSpec) -> bool:
     """Reject rows whose key repeats with other content; True when the file repeats keys."""
     if spec.kind == "orders":
         return _flag_order_conflicts(con)
+    complete_placeholders(con, spec, STAGE)
     key = spec.key
     keys = ", ".join(ident(k) for k in key)
     target_cols = _columns(con, spec.table)
@@ -273,19 +275,69 @@ def _insert_order_tables(con: duckdb.DuckDBPyConnection, good: str, out: dict[st
         f"SELECT order_id, line_no, {line_cols} FROM {good} s WHERE NOT EXISTS "
         "(SELECT 1 FROM order_lines t WHERE t.order_id = s.order_id AND t.line_no = s.line_no)"
     ).fetchone()[0]  # type: ignore[index]
-    out["products"] = con.execute(
-        "INSERT INTO products (product_id, product_name, category, price) "
-        "SELECT product_id, arg_min(product_name, _line), arg_min(category, _line), "
-        f"arg_min(unit_price, _line) FROM {good} s WHERE product_id IS NOT NULL AND NOT EXISTS "
-        "(SELECT 1 FROM products t WHERE t.product_id = s.product_id) GROUP BY product_id"
-    ).fetchone()[0]  # type: ignore[index]
+    out["products"] = _create_referenced(
+        con,
+        "products",
+        "product_id",
+        "SELECT product_id, arg_min(product_name, _line) AS product_name, "
+        "arg_min(category, _line) AS category, arg_min(unit_price, _line) AS price "
+        f"FROM {good} s WHERE product_id IS NOT NULL GROUP BY product_id",
+    )
     # customers named by orders but not imported (Shopify: keyed by the normalised e-mail)
-    out["customers"] = con.execute(
-        "INSERT INTO customers (customer_id, email, created_at, country, accepts_marketing) "
-        "SELECT customer_id, min(email), min(ordered_at), min(country), bool_or(accepts_marketing) "
-        f"FROM {good} s WHERE customer_id IS NOT NULL AND NOT EXISTS "
-        "(SELECT 1 FROM customers t WHERE t.customer_id = s.customer_id) GROUP BY customer_id"
+    out["customers"] = _create_referenced(
+        con,
+        "customers",
+        "customer_id",
+        "SELECT customer_id, min(email) AS email, min(ordered_at) AS created_at, "
+        "min(country) AS country, bool_or(accepts_marketing) AS accepts_marketing "
+        f"FROM {good} s WHERE customer_id IS NOT NULL GROUP BY customer_id",
+    )
+
+
+def _create_referenced(con: duckdb.DuckDBPyConnection, table: str, key: str, select: str) -> int:
+    """Insert the rows ``select`` yields that ``table`` lacks, and remember them as
+    placeholders a later import of ``table`` may complete."""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _sl_ref AS SELECT * FROM ({select}) s "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.{key} = s.{key})"
+    )
+    n = con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _sl_ref").fetchone()[0]  # type: ignore[index]
+    con.execute(
+        f"INSERT INTO ingest_placeholders (kind, key, customer_id) SELECT {sql_str(table)}, "
+        f"{key}, {'customer_id' if table == 'customers' else 'NULL'} FROM _sl_ref "
+        "ON CONFLICT DO NOTHING"
+    )
+    con.execute("DROP TABLE _sl_ref")
+    return int(n)
+
+
+def complete_placeholders(con: duckdb.DuckDBPyConnection, spec: KindSpec, rows: str) -> int:
+    """Fill rows created from references (see :func:`_create_referenced`) with the values of
+    the real file: ``rows`` is a SQL relation of typed, checked rows (``_reject`` column)."""
+    if spec.kind not in ("customers", "products"):
+        return 0
+    kind_lit = sql_str(spec.kind)
+    waiting = con.execute(
+        "SELECT EXISTS (SELECT 1 FROM ingest_placeholders WHERE kind = ?)", [spec.kind]
     ).fetchone()[0]  # type: ignore[index]
+    if not waiting:
+        return 0
+    key = spec.key[0]
+    target_cols = _columns(con, spec.table)
+    content = [c for c in spec.names if c != key and c in target_cols]
+    sets = ", ".join(
+        f"{ident(c)} = coalesce(s.{ident(c)}, {spec.table}.{ident(c)})" for c in content
+    )
+    con.execute(
+        f"UPDATE {spec.table} SET {sets} FROM (SELECT DISTINCT ON ({ident(key)}) * FROM {rows} "
+        f"WHERE _reject IS NULL AND {ident(key)} IN (SELECT key FROM ingest_placeholders "
+        f"WHERE kind = {kind_lit})) s WHERE {spec.table}.{ident(key)} = s.{ident(key)}"
+    )
+    n = con.execute(
+        f"DELETE FROM ingest_placeholders WHERE kind = {kind_lit} AND key IN "
+        f"(SELECT {ident(key)} FROM {rows} WHERE _reject IS NULL)"
+    ).fetchone()[0]  # type: ignore[index]
+    return int(n)
 
 
 def _has_rows(con: duckdb.DuckDBPyConnection, table: str) -> bool:

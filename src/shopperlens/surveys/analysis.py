@@ -156,9 +156,17 @@ def themes(
             if docs[i] not in examples:
                 examples.append(docs[i])
         share = float(((strongest == t) & has_topic).mean())
-        out.append(Theme(theme=" / ".join(top[:3]), top_terms=top, share=share, examples=examples))
+        out.append(Theme(theme=_name(top), top_terms=top, share=share, examples=examples))
     out.sort(key=lambda th: th.share, reverse=True)
     return out
+
+
+def _name(terms: list[str]) -> str:
+    """A theme's name: its top terms, leaving out words a kept word pair already says
+    (``took long`` rather than ``long / took long / took``)."""
+    pairs = [t for t in terms if " " in t]
+    kept = [t for t in terms if not any(t in p.split() for p in pairs if p != t)]
+    return " / ".join(kept[:3])
 
 
 def income_summary(stated: pd.Series, factor: float) -> dict[str, float | int | None]:

@@ -132,10 +132,10 @@
   }
 
   function eligible() {
-    /* behaviour targeting: ask the server whether this visitor is of a targeted type */
-    if (!cfg.types) { return Promise.resolve(true); }
+    /* the server knows what this browser cannot: answers given on another device or by
+       e-mail link, and (behaviour targeting) whether the visitor is of a targeted type */
     var url = base + "/s/" + encodeURIComponent(survey) + "/eligible?types=" +
-      encodeURIComponent(cfg.types) + "&visitor_id=" + encodeURIComponent(visitorId());
+      encodeURIComponent(cfg.types || "") + "&visitor_id=" + encodeURIComponent(visitorId());
     return fetch(url).then(function (r) { return r.json(); })
       .then(function (b) { return b.show === true; }, function () { return false; });
   }

@@ -15,6 +15,7 @@ import json
 import threading
 import time
 from collections import deque
+from datetime import datetime
 from importlib import resources
 from typing import Any
 from urllib.parse import parse_qs
@@ -119,17 +120,24 @@ def definition(name: str, request: Request) -> JSONResponse:
 
 @router.get("/{name}/eligible")
 def eligible(name: str, request: Request, visitor_id: str = "", types: str = "") -> JSONResponse:
-    """Should the pop-up show to this visitor? Behaviour targeting for site visitors: only
-    visitors of the given customer types (comma-separated, from the last stored types run),
-    and never someone who already answered this survey."""
+    """Should the pop-up show to this visitor? Never twice the same survey, no survey within
+    ``Settings.survey_fatigue_days`` of the last one answered, and (behaviour targeting) only
+    visitors of the given customer types (comma-separated, from the last stored types run)."""
     store = request.app.state.shop.store
     vid = visitor_id[:64]
-    show = True
-    reason = "ok"
-    if vid and store.scalar(
-        "SELECT count(*) FROM survey_responses WHERE survey = ? AND visitor_id = ?", [name, vid]
-    ):
-        show, reason = False, "already answered"
+    show, reason = True, "ok"
+    if vid:
+        with store.cursor() as cur:
+            this, last = cur.execute(
+                "SELECT count(*) FILTER (survey = ?), max(submitted_at) FROM survey_responses "
+                "WHERE visitor_id = ?",
+                [name, vid],
+            ).fetchone()
+        days = request.app.state.settings.survey_fatigue_days
+        if this:
+            show, reason = False, "already answered"
+        elif last is not None and (datetime.now() - last).days < days:
+            show, reason = False, f"answered a survey in the last {days} days"
     wanted = {t for t in types.split(",") if t}
     if show and wanted:
         index = _types_index(request)
