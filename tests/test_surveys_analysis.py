@@ -194,3 +194,52 @@ def test_income_adjustment_moves_stated_income_towards_planted_truth(store, tmp_
     assert price_theme
     frugal_share = (persona[frame["why_buy"].fillna("").str.contains("price")] == "frugal").mean()
     assert frugal_share > 0.5
+
+
+def _answer_strategy():
+    from hypothesis import strategies as st
+
+    s = demo_profile()
+    fields = {}
+    for q in s.questions:
+        if q.kind == "single":
+            fields[q.id] = st.sampled_from(q.choices)
+        elif q.kind == "multi":
+            fields[q.id] = st.lists(st.sampled_from(q.choices), min_size=1, unique=True)
+        elif q.kind == "scale":
+            fields[q.id] = st.integers(int(q.min), int(q.max)).map(float)
+        elif q.kind == "number":
+            fields[q.id] = st.floats(0, 1e6, allow_nan=False).map(lambda x: round(x, 2))
+        else:
+            fields[q.id] = st.text(
+                st.characters(blacklist_characters="<", blacklist_categories=("Cs", "Cc")),
+                min_size=1,
+                max_size=40,
+            ).filter(lambda x: x.strip() == x and x)
+    return st.fixed_dictionaries({}, optional=fields).filter(bool)
+
+
+def test_answers_round_trip_through_the_store():
+    """Invariant (Hypothesis): whatever valid answer set goes in comes back unchanged from
+    ``responses_frame`` (lists as lists in order, numbers as floats, text as text)."""
+    from hypothesis import HealthCheck, given, settings
+
+    import shopperlens
+
+    shop = shopperlens.open()
+    surveys.ensure_builtin(store=shop.store)
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(_answer_strategy())
+    def check(answers):
+        rid = shop.survey_submit("demo-profile", answers)
+        respondent = shop.store.scalar(
+            "SELECT respondent FROM survey_responses WHERE response_id = ?", [rid]
+        )
+        frame = surveys.responses_frame(store=shop.store, survey="demo-profile")
+        row = frame.set_index("respondent").loc[respondent]
+        for q, v in answers.items():
+            assert row[q] == v, q
+
+    check()
+    shop.close()

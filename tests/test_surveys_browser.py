@@ -3,6 +3,8 @@ its trigger, the answer is sent and lands in DuckDB; the welcome bar leads to th
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from fastapi.responses import HTMLResponse
 
@@ -14,6 +16,9 @@ from shopperlens.web.server import free_port, serve_in_thread
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip("needs Debian's chromium (apt-get install chromium)", allow_module_level=True)
 
 PAGE = """<!doctype html><html><head><title>{title}</title></head>
 <body><h1>{title}</h1><p>Boots, bags and more.</p>{tag}</body></html>"""
@@ -50,7 +55,7 @@ def site(shop):
 def browser():
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
+            executable_path=str(CHROMIUM),
             args=["--no-sandbox", "--headless", "--disable-gpu"],
         )
         yield b

@@ -45,6 +45,8 @@ def test_cli_create_import_results_snippet(cli, tmp_path):
     assert '<script src="http://127.0.0.1:8000/s/popup.js" data-survey="demo-profile"' in res.output
     assert 'data-trigger="exit"' in res.output
     assert cli("survey", "popup-snippet", "demo-profile", "--trigger", "never").exit_code == 1
+    assert "name: demo-profile" in cli("survey", "show", "demo-profile").output
+    assert cli("survey", "show", "nope").exit_code == 1
 
 
 def test_csv_import_rejects_are_located_and_atomic(store, tmp_path):
@@ -132,9 +134,6 @@ def test_public_endpoints_cors_rate_limit_and_escaping(shop):
     shop.survey_submit("demo-profile", {"why_buy": "price < 20 & quality > brand"})
     with pytest.raises(ShopperlensError):
         shop.survey_submit("demo-profile", {"why_buy": "<script>alert(1)</script>"})
-    from shopperlens.reports import write_report
-
-    assert write_report  # the report escapes answers (Jinja autoescape), checked below
 
 
 def test_report_page_escapes_answers(shop, tmp_path):
@@ -429,3 +428,20 @@ def test_server_side_fatigue_for_visitors(shop):
         c.post("/s/demo-profile/responses", json={"answers": {"novelty": 3}, "visitor_id": "v9"})
         got = c.get("/s/b/eligible", params={"visitor_id": "v9"}).json()
         assert got == {"show": False, "reason": "answered a survey in the last 30 days"}
+
+
+def test_import_accepts_question_texts_and_choice_labels(store, tmp_path):
+    """Survey tools print question texts as headers and choice labels, not ids and codes."""
+    surveys.ensure_builtin(store=store)
+    f = tmp_path / "forms.csv"
+    f.write_text(
+        "Timestamp,Respondent ID,How old are you?,What almost stopped you from buying?,"
+        "What matters most to you when you buy?\n"
+        "2026-03-01 10:00:00,a1,25-34,Shipping cost,Price;Sustainability\n"
+    )
+    res = surveys.import_survey_csv(store=store, survey="demo-profile", path=f)
+    assert res.rows_accepted == 1
+    row = surveys.responses_frame(store=store, survey="demo-profile").iloc[0]
+    assert (row["respondent"], row["barrier"]) == ("a1", "shipping_cost")
+    assert row["values"] == ["price", "sustainability"]
+    assert str(row["submitted_at"]) == "2026-03-01 10:00:00"

@@ -67,6 +67,18 @@ def create_cmd(
         _render.message(f"[yellow]warning:[/] {w}")
 
 
+@survey_app.command("show")
+def show_cmd(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Survey to print.")],
+    version: Annotated[int | None, typer.Option(help="A past version (default: current).")] = None,
+) -> None:
+    """Print a stored survey definition as YAML (edit it and `survey create NAME --from`)."""
+    from shopperlens.service.surveys import get_survey
+
+    typer.echo(get_survey(store=open_shop(ctx).store, name=name, version=version).to_yaml())
+
+
 @survey_app.command("bank")
 def bank_cmd() -> None:
     """List the question bank, grouped as the profile method asks."""

@@ -53,6 +53,8 @@ def types_cmd(
     """Type every customer and visitor, store the run and print the distribution."""
     if ctx.invoked_subcommand:
         return
+    if out is not None and out.suffix.lower() not in (".csv", ".parquet"):
+        raise ShopperlensError(f"--out must end in .csv or .parquet, not {out.name!r}")
     shop = _shop(ctx, config)
     if engine:
         shop.settings = shop.settings.model_copy(update={"engine": engine})

@@ -9,7 +9,9 @@ A file is staged once into the temporary table ``_sl_stage`` (typed columns, ``_
 3. good rows are inserted with an anti-join on the primary key, so re-importing a file or an
    overlapping one adds only the rows that are new.
 
-The caller (``service.imports``) wraps a whole import call in one transaction.
+Clean files of single-key kinds skip the staging table: :func:`fast_load` validates in one
+streaming pass and inserts in a second. The caller (``service.imports``) wraps a whole import
+call in one transaction.
 """
 
 from __future__ import annotations

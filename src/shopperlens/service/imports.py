@@ -3,7 +3,9 @@
 ``import_files`` runs a whole call (one or many files of one kind) in one transaction:
 
 - a file whose checksum the ``imports`` ledger already holds for this kind is skipped;
-- each file is staged, checked and inserted by DuckDB itself (see ``shopperlens.ingest``);
+- each file is checked and inserted by DuckDB itself (see ``shopperlens.ingest``): a clean
+  file straight from the file, one with rejects through a staging table; when the optimistic
+  insert finds a key twice in a file, the whole call is rolled back and redone staged;
 - ``on_error="abort"`` (default): any reject rolls everything back and raises
   :class:`ImportRejected` listing the first rejects and their count;
   ``on_error="skip"``: good rows land, rejects are written to ``<db stem>.rejects.csv``;

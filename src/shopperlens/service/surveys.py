@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import queue
 import random
 import threading
@@ -160,9 +161,15 @@ def _info(store: Store, survey: Survey) -> SurveyInfo:
 
 
 # -- collecting -------------------------------------------------------------------------------
+#: a private generator seeded from the OS (and again in a forked child): ids stay unique even
+#: when other code seeds the global ``random`` (tests, demos), without a system call per id
+_RNG = random.Random(os.urandom(32))
+os.register_at_fork(after_in_child=lambda: _RNG.seed(os.urandom(32)))
+
+
 def _new_id() -> str:
-    """A random 128-bit id (``random`` is seeded from the OS once; no system call per id)."""
-    return f"{random.getrandbits(128):032x}"
+    """A random 128-bit id."""
+    return f"{_RNG.getrandbits(128):032x}"
 
 
 @dataclass

