@@ -124,11 +124,14 @@ def run_ours(db: Path, memory_limit: str) -> dict[str, Any]:
         t0 = time.perf_counter()
         feats = svc.features(store=store, as_of=AS_OF, config=cfg)
         t1 = time.perf_counter()
+        peak_features = _peak_mb()
         df = classify(feats, cfg)
         t2 = time.perf_counter()
+        peak_rules = _peak_mb()
         svc._save(store, df, AS_OF, "duckdb", cfg)
         t3 = time.perf_counter()
     return {"seconds": t3 - t0, "features_s": t1 - t0, "rules_s": t2 - t1, "save_s": t3 - t2,
+            "peak_features_mb": peak_features, "peak_rules_mb": peak_rules,
             "subjects": len(df), "peak_mb": _peak_mb(),
             "types": df["type"].value_counts().to_dict()}  # fmt: skip
 
@@ -374,6 +377,9 @@ def main(argv: list[str] | None = None) -> int:
     peer = args.peer_scale if args.peer_scale is not None else min(scale, 0.1)
     if args.quick:
         scales, peer = [0.002, 0.01], 0.01
+    if peer > 0.25:  # pandas holds every event in memory: ~25 GB at scale 1
+        print(f"--peer-scale {peer} would need far more memory than pandas can get; using 0.1")
+        peer = 0.1
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-types-") as tmp:
         for s in sorted(set(scales) | {peer}):
@@ -417,7 +423,8 @@ def _print_table(results: list[dict[str, Any]]) -> None:
             peer_s = pd_.get(key)
             ratio = f"{peer_s / ours_s:.1f}x" if ours_s and peer_s else "-"
             peer = f"{peer_s:.1f}" if peer_s else "-"
-            rss = f"{o['peak_mb']:.0f} / {pd_.get('peak_mb', 0):.0f}" if key == "seconds" else ""
+            peer_mb = f"{pd_['peak_mb']:.0f}" if "peak_mb" in pd_ else "-"
+            rss = f"{o['peak_mb']:.0f} / {peer_mb}" if key == "seconds" else ""
             print(f"{what:<44} {ours_s or 0:>7.1f} {peer:>9} {ratio:>6} {rss:>12}")
         print(f"  {label}")
         if base is None:

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 import shopperlens
+from _types_shopkit import ShopKit
 from shopperlens.reports.site import write_report
 from shopperlens.store import Store, connect
 from shopperlens.types import RESULT_COLUMNS
-from types_shopkit import ShopKit
 
 
 def story(kit: ShopKit) -> ShopKit:

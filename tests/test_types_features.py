@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 import pandas as pd
 import pytest
 
+from _types_shopkit import T0, ShopKit
 from shopperlens.features import FEATURE_COLUMNS, behaviour_features
 from shopperlens.store import Store
-from types_shopkit import T0, ShopKit
 
 
 def small_shop() -> ShopKit:

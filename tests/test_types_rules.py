@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from _types_shopkit import T0, ShopKit
 from shopperlens.errors import ShopperlensError
 from shopperlens.service import types as svc
 from shopperlens.store import Store
 from shopperlens.types import load_config, ramp
-from types_shopkit import T0, ShopKit
 
 
 def at(day: float) -> datetime:

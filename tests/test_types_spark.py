@@ -7,11 +7,11 @@ from datetime import timedelta
 import pandas as pd
 import pytest
 
+from _types_shopkit import T0, ShopKit
 from shopperlens.features import behaviour_features
 from shopperlens.store import Store
 from shopperlens.types import classify, load_config
 from test_types_features import small_shop
-from types_shopkit import T0, ShopKit
 
 pytestmark = pytest.mark.spark
 
