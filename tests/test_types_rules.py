@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from _types_shopkit import T0, ShopKit
 from shopperlens.errors import ShopperlensError
@@ -218,3 +220,34 @@ def test_unknown_feature_in_config_is_an_error(store: Store) -> None:
     cfg = load_config(types={"loyal": {"signals": {"shoe_size": {"from": 1, "to": 2}}}})
     with pytest.raises(ShopperlensError, match="unknown features \\['shoe_size'\\]"):
         svc.customer_types(store=store, as_of=at(1), config=cfg, save=False)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 40))
+def test_scores_are_in_0_1_and_types_follow_the_gates(seed: int, n: int) -> None:
+    """Invariants on random feature frames: scores in 0..1, lookers never bought, buyers never
+    lookers, every row has evidence."""
+    import numpy as np
+    import pandas as pd
+
+    from shopperlens.features import FEATURE_COLUMNS
+    from shopperlens.types import TYPES, classify
+
+    rng = np.random.default_rng(seed)
+    f = pd.DataFrame(
+        {c: np.where(rng.random(n) < 0.2, np.nan, rng.gamma(1.0, 3.0, n)) for c in FEATURE_COLUMNS}
+    )
+    counts = ["visits", "pages", "orders", "cart_visits", "search_visits", "product_terms"]
+    for c in counts:
+        f[c] = rng.integers(0, 4, n)
+    f["new_category"] = None
+    f.insert(0, "subject_id", [f"s{i}" for i in range(n)])
+    f.insert(1, "customer_id", f["subject_id"])
+    f.insert(2, "visitor_id", None)
+    out = classify(f, load_config())
+    scores = out[[f"score_{t}" for t in TYPES]].to_numpy()
+    assert ((scores >= 0) & (scores <= 1)).all()
+    assert set(out["type"]) <= {*TYPES, "untyped"}
+    assert (out.loc[out["type"] == "looker", "orders"] == 0).all()
+    assert (out.loc[f["orders"] > 0, "score_looker"] == 0).all()
+    assert out["evidence"].str.len().gt(0).all()

@@ -429,7 +429,8 @@ def behaviour_features(
             "campaign_purchases", "search_terms", "product_terms", "brand_terms",
             "searched_purchases", "search_matched_purchases", "orders", "items",
             "discount_orders", "categories", "tickets", "returns")  # fmt: skip
-    t = t.mutate(**{c: t[c].fill_null(0).cast("int64") for c in zero})
+    # "!int64": an explicit CAST, so DuckDB returns BIGINT rather than HUGEINT sums
+    t = t.mutate(**{c: t[c].fill_null(0).cast("!int64") for c in zero})
     t = t.mutate(monetary=t.monetary.fill_null(0.0))
     t = t.mutate(
         visitor_id=t.first_visitor,

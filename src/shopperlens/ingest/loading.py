@@ -70,41 +70,97 @@ class NeedExactPath(Exception):
 
 
 def fast_load(
-    con: duckdb.DuckDBPyConnection, spec: KindSpec, raw_select: str
+    con: duckdb.DuckDBPyConnection, spec: KindSpec, raw_select: str, lines: int | None = None
 ) -> tuple[int, dict[str, int]] | None:
     """The optimistic path for a clean file of a single-key kind: no staging table.
 
-    One streaming pass counts rows and rejects (events: per visitor, which also yields the
-    visitors touched); a second inserts, in parallel and unordered, straight from the file.
+    Into an empty table, with ``lines`` known (see ``reading.FileScan``), the file is read
+    once: the good rows are inserted and their count proves there was no reject (see
+    :func:`_direct_load`). Otherwise one streaming pass counts rows, rejects and rows that
+    clash with the store (events: per visitor, which also yields the visitors touched); a
+    second inserts, in parallel and unordered, straight from the file.
     Returns None when the file has rejects or conflicts with the store (use :func:`stage`);
     raises :class:`NeedExactPath` when the insert finds a key twice in the file.
     ``raw_select`` has no line numbers: they are only needed to report rejects.
     """
     sql = stage_sql(spec, raw_select)
-    if spec.kind == "events":
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _sl_pass AS SELECT visitor_id, count(*) AS n, "
-            f"count(_reject) AS bad FROM ({sql}) GROUP BY visitor_id"
-        )
-        n, bad = con.execute("SELECT sum(n), sum(bad) FROM _sl_pass").fetchone()  # type: ignore[misc]
-    else:
-        n, bad = con.execute(f"SELECT count(*), count(_reject) FROM ({sql})").fetchone()  # type: ignore[misc]
-    if bad or not n:
-        return None
-    complete_placeholders(con, spec, f"({sql})")
     target_cols = _columns(con, spec.table)
     cols = [c for c in spec.names if c in target_cols]
     on = " AND ".join(f"t.{ident(k)} = s.{ident(k)}" for k in spec.key)
+    has_rows = _has_rows(con, spec.table)
+    if lines and not has_rows:
+        return _direct_load(con, spec, sql, cols, lines)
+    content = tuple(c for c in cols if c not in spec.key)
+    # the clash check rides along the counting pass, except where placeholders are completed
+    # first (customers/products named by orders): their check must see the completed rows
+    early_clash = has_rows and spec.kind not in ("customers", "products")
+    clash = (
+        f"EXISTS (SELECT 1 FROM {spec.table} t WHERE {on} AND ({_differs(content)}))"
+        if early_clash
+        else "FALSE"
+    )
+    counted = f"SELECT *, {clash} AS _clash FROM ({sql}) s"
+    if spec.kind == "events":
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _sl_pass AS SELECT visitor_id, count(*) AS n, "
+            f"count(_reject) AS bad, count(*) FILTER (WHERE _clash) AS clash FROM ({counted}) "
+            "GROUP BY visitor_id"
+        )
+        n, bad, clashes = con.execute(
+            "SELECT sum(n), sum(bad), sum(clash) FROM _sl_pass"
+        ).fetchone()  # type: ignore[misc]
+    else:
+        n, bad, clashes = con.execute(
+            f"SELECT count(*), count(_reject), count(*) FILTER (WHERE _clash) FROM ({counted})"
+        ).fetchone()  # type: ignore[misc]
+    if bad or clashes or not n:
+        return None
+    complete_placeholders(con, spec, f"({sql})")
     new_only = ""
-    if _has_rows(con, spec.table):
-        content = tuple(c for c in cols if c not in spec.key)
-        clash = con.execute(
-            f"SELECT count(*) FROM ({sql}) s JOIN {spec.table} t ON {on} "
-            f"WHERE ({_differs(content)})"
-        ).fetchone()[0]  # type: ignore[index]
-        if clash:
-            return None
+    if has_rows:
+        if not early_clash:
+            late = con.execute(
+                f"SELECT count(*) FROM ({sql}) s JOIN {spec.table} t ON {on} "
+                f"WHERE ({_differs(content)})"
+            ).fetchone()[0]  # type: ignore[index]
+            if late:
+                return None
         new_only = f"AND NOT EXISTS (SELECT 1 FROM {spec.table} t WHERE {on})"
+    added = _insert_from(con, spec, sql, cols, new_only)
+    if not _has_primary_key(con, spec.table) and _repeats_keys(con, spec):
+        raise NeedExactPath
+    if spec.kind == "events":
+        con.execute(f"INSERT INTO {TOUCHED} SELECT visitor_id FROM _sl_pass")
+        con.execute("DROP TABLE _sl_pass")
+    return int(n), {spec.table: added}
+
+
+def _direct_load(
+    con: duckdb.DuckDBPyConnection, spec: KindSpec, sql: str, cols: list[str], lines: int
+) -> tuple[int, dict[str, int]] | None:
+    """One read of the file into an empty table: insert the good rows, then check.
+
+    The file has at most ``lines - 1`` rows after its header, so ``lines - 1`` good rows
+    inserted means every row was read and none rejected. Fewer (a reject, a blank line, a
+    value spanning lines) undoes the insert (the table held only this file's rows) and returns
+    None: the exact path then names each reject. A repeated key raises :class:`NeedExactPath`.
+    """
+    added = _insert_from(con, spec, sql, cols, "")
+    if added != lines - 1:
+        con.execute(f"DELETE FROM {spec.table}")
+        return None
+    if not _has_primary_key(con, spec.table) and _repeats_keys(con, spec):
+        raise NeedExactPath
+    if spec.kind == "events":  # every visitor in the table came with this file
+        con.execute(f"INSERT INTO {TOUCHED} SELECT DISTINCT visitor_id FROM events")
+    return added, {spec.table: added}
+
+
+def _insert_from(
+    con: duckdb.DuckDBPyConnection, spec: KindSpec, sql: str, cols: list[str], new_only: str
+) -> int:
+    """INSERT the good rows of ``sql`` (parallel, unordered); a key repeated against a
+    primary key raises :class:`NeedExactPath`."""
     select_cols = ", ".join(ident(c) for c in cols)
     insert_cols = select_cols
     if spec.kind == "sessions":
@@ -117,10 +173,7 @@ def fast_load(
             ).fetchone()[0]  # type: ignore[index]
         except duckdb.ConstraintException:
             raise NeedExactPath from None
-    if spec.kind == "events":
-        con.execute(f"INSERT INTO {TOUCHED} SELECT visitor_id FROM _sl_pass")
-        con.execute("DROP TABLE _sl_pass")
-    return int(n), {spec.table: int(added)}
+    return int(added)
 
 
 def _reject(column: str, value: str, reason: str) -> str:
@@ -340,6 +393,26 @@ def complete_placeholders(con: duckdb.DuckDBPyConnection, spec: KindSpec, rows: 
         f"(SELECT {ident(key)} FROM {rows} WHERE _reject IS NULL)"
     ).fetchone()[0]  # type: ignore[index]
     return int(n)
+
+
+def _has_primary_key(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return con.execute(  # type: ignore[index]
+        "SELECT EXISTS (SELECT 1 FROM duckdb_constraints() WHERE table_name = ? "
+        "AND schema_name = 'main' AND constraint_type = 'PRIMARY KEY')",
+        [table],
+    ).fetchone()[0]
+
+
+def _repeats_keys(con: duckdb.DuckDBPyConnection, spec: KindSpec) -> bool:
+    """A table without a primary key (``events``, see migration 008) after an optimistic insert:
+    TRUE unless every key is distinct. The anti-join kept new rows off stored keys, so a repeat
+    can only come from the file. Distinct 64-bit hashes prove distinct keys; a collision merely
+    sends the call to the exact path, which is right either way."""
+    keys = ", ".join(ident(k) for k in spec.key)
+    n, distinct = con.execute(
+        f"SELECT count(*), count(DISTINCT hash({keys})) FROM {spec.table}"
+    ).fetchone()  # type: ignore[misc]
+    return bool(n != distinct)
 
 
 def _has_rows(con: duckdb.DuckDBPyConnection, table: str) -> bool:

@@ -74,6 +74,39 @@ def checksum(path: Path) -> str:
     return h.hexdigest()
 
 
+@dataclass(frozen=True)
+class FileScan:
+    """What one read of a file's bytes tells: its checksum and, for a plain (not gzipped) text
+    file whose line ends are all LF or CRLF, how many physical lines it has.
+
+    A CSV row ends at a line end, so such a file holds at most ``lines - 1`` rows after its
+    header. The optimistic import compares the rows it inserted with that bound: equal means
+    no row was rejected (see ``loading.fast_load``); anything else sends the call to the exact
+    path. ``lines`` is None when the bound does not hold (a lone CR may end a row)."""
+
+    digest: str
+    lines: int | None
+
+
+def scan_file(path: Path) -> FileScan:
+    """sha256 and line count in one pass over the bytes (4 MiB blocks, C-speed counts)."""
+    h = hashlib.sha256()
+    nl = cr = crlf = 0
+    last = b""
+    with path.open("rb") as fh:
+        while block := fh.read(4 << 20):
+            h.update(block)
+            nl += block.count(b"\n")
+            if b"\r" in block:
+                cr += block.count(b"\r")
+                crlf += block.count(b"\r\n")
+            if last == b"\r" and block[:1] == b"\n":  # a CRLF split between two blocks
+                crlf += 1
+            last = block[-1:]
+    lines = nl + (1 if last not in (b"", b"\n") else 0)
+    return FileScan(h.hexdigest(), lines if cr == crlf else None)
+
+
 def check_file(path: Path) -> None:
     """Fail with one clear message for a missing, empty or non-UTF-8 text file."""
     if not path.exists():

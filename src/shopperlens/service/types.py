@@ -90,7 +90,9 @@ def features(
     cfg = as_config(config)
     cut = parse_as_of(as_of) or default_as_of(store)
     if engine == "duckdb":
-        return behaviour_features(store, as_of=cut, spec=cfg.feature_spec()).execute()
+        from shopperlens.store.execute import to_pandas
+
+        return to_pandas(store, behaviour_features(store, as_of=cut, spec=cfg.feature_spec()))
     if engine == "spark":
         from shopperlens.store.spark import spark_source
 

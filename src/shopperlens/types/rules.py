@@ -61,7 +61,12 @@ def classify(features: pd.DataFrame, config: TypesConfig) -> pd.DataFrame:
     The extra columns (``subject_id``, ``orders``, ``recency_days``) let runs be stored and
     compared (a loyal customer past ``lapsed_days`` shows as lapsed in movements).
     """
-    f = features.reset_index(drop=True)
+    # no copy of a million-row frame when its index is already 0..n-1
+    f = (
+        features
+        if features.index.equals(pd.RangeIndex(len(features)))
+        else features.reset_index(drop=True)
+    )
     rules = config.rules
     minimum = config.section("minimum_data")
     windows = config.section("windows")
