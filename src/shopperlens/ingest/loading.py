@@ -6,12 +6,16 @@ A file is staged once into the temporary table ``_sl_stage`` (typed columns, ``_
 1. duplicate keys whose rows differ (within the file, or against what the store already
    holds) are rejected — identical duplicates are simply the same row again;
 2. rejects are appended to ``_sl_rejects`` (file, line, column, value, reason);
-3. good rows are inserted with an anti-join on the primary key, so re-importing a file or an
+3. good rows are inserted with an anti-join on the key, so re-importing a file or an
    overlapping one adds only the rows that are new.
 
-Clean files of single-key kinds skip the staging table: :func:`fast_load` validates in one
-streaming pass and inserts in a second. The caller (``service.imports``) wraps a whole import
-call in one transaction.
+Clean files of single-key kinds skip the staging table (:func:`fast_load`): the first plain
+CSV into an empty table is read once, its good rows inserted and their count checked against
+the file's line count; otherwise one streaming pass counts rows, rejects and clashes and a
+second inserts. ``events``, ``sessions`` and ``order_lines`` have no primary key (migration
+008: DuckDB's single-core index build was the largest cost of a big import), so the key's
+uniqueness is this module's job: anti-joins, and a hash check after an optimistic insert.
+The caller (``service.imports``) wraps a whole import call in one transaction.
 """
 
 from __future__ import annotations
@@ -319,16 +323,26 @@ def _insert_orders(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 def _insert_order_tables(con: duckdb.DuckDBPyConnection, good: str, out: dict[str, int]) -> None:
     order_cols = ", ".join(_ORDER_LEVEL)
     agg = ", ".join(f"min({c})" for c in _ORDER_LEVEL)
+    # the anti-joins only run against tables that have rows (a first import skips them)
+    new_order = (
+        "WHERE NOT EXISTS (SELECT 1 FROM orders t WHERE t.order_id = s.order_id) "
+        if _has_rows(con, "orders")
+        else ""
+    )
     out["orders"] = con.execute(
         f"INSERT INTO orders (order_id, {order_cols}) SELECT order_id, {agg} FROM {good} s "
-        "WHERE NOT EXISTS (SELECT 1 FROM orders t WHERE t.order_id = s.order_id) "
-        "GROUP BY order_id"
+        f"{new_order}GROUP BY order_id"
     ).fetchone()[0]  # type: ignore[index]
     line_cols = ", ".join(_LINE_LEVEL)
+    new_line = (
+        "WHERE NOT EXISTS (SELECT 1 FROM order_lines t "
+        "WHERE t.order_id = s.order_id AND t.line_no = s.line_no)"
+        if _has_rows(con, "order_lines")
+        else ""
+    )
     out["order_lines"] = con.execute(
         f"INSERT INTO order_lines (order_id, line_no, {line_cols}) "
-        f"SELECT order_id, line_no, {line_cols} FROM {good} s WHERE NOT EXISTS "
-        "(SELECT 1 FROM order_lines t WHERE t.order_id = s.order_id AND t.line_no = s.line_no)"
+        f"SELECT order_id, line_no, {line_cols} FROM {good} s {new_line}"
     ).fetchone()[0]  # type: ignore[index]
     out["products"] = _create_referenced(
         con,

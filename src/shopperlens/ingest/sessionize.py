@@ -25,26 +25,34 @@ SESSION_GAP_MINUTES = 30
 _T = f"(SELECT visitor_id FROM {TOUCHED})"
 
 
-def stitch_identities(con: duckdb.DuckDBPyConnection) -> int:
+def _touched(everyone: bool, col: str = "visitor_id") -> str:
+    """The SQL condition "this row's visitor was touched": TRUE when every visitor was (the
+    call started on an empty ``events`` table), which spares a semi-join over every event."""
+    return "TRUE" if everyone else f"{col} IN {_T}"
+
+
+def stitch_identities(con: duckdb.DuckDBPyConnection, everyone: bool = False) -> int:
     """Learn visitor -> customer links and back-fill them; returns the new links."""
     new = con.execute(
         "INSERT INTO identities (visitor_id, customer_id) "
         'SELECT visitor_id, arg_min(customer_id, "timestamp") FROM events e '
-        f"WHERE customer_id IS NOT NULL AND visitor_id IN {_T} AND NOT EXISTS "
+        f"WHERE customer_id IS NOT NULL AND {_touched(everyone)} AND NOT EXISTS "
         "(SELECT 1 FROM identities i WHERE i.visitor_id = e.visitor_id) GROUP BY visitor_id"
     ).fetchone()[0]  # type: ignore[index]
     con.execute(
         "UPDATE events SET customer_id = i.customer_id FROM identities i "
         "WHERE events.visitor_id = i.visitor_id AND events.customer_id IS NULL "
-        f"AND events.visitor_id IN {_T}"
+        f"AND {_touched(everyone, 'events.visitor_id')}"
     )
     return int(new)
 
 
-def cut_sessions(con: duckdb.DuckDBPyConnection, gap_minutes: int = SESSION_GAP_MINUTES) -> None:
+def cut_sessions(
+    con: duckdb.DuckDBPyConnection, gap_minutes: int = SESSION_GAP_MINUTES, everyone: bool = False
+) -> None:
     """Assign ``auto:`` session ids to touched visitors' events that came without one."""
     pending = con.execute(
-        f"SELECT count(*) FROM events WHERE visitor_id IN {_T} "
+        f"SELECT count(*) FROM events WHERE {_touched(everyone)} "
         "AND (session_id IS NULL OR session_id LIKE 'auto:%')"
     ).fetchone()[0]  # type: ignore[index]
     if not pending:
@@ -52,7 +60,7 @@ def cut_sessions(con: duckdb.DuckDBPyConnection, gap_minutes: int = SESSION_GAP_
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _sl_cut AS "
         'WITH ev AS (SELECT event_id, visitor_id, "timestamp" AS ts, session_id AS old FROM events '
-        f"WHERE visitor_id IN {_T} AND (session_id IS NULL OR session_id LIKE 'auto:%')), "
+        f"WHERE {_touched(everyone)} AND (session_id IS NULL OR session_id LIKE 'auto:%')), "
         "g AS (SELECT *, CASE WHEN lag(ts) OVER w IS NULL "
         f"OR ts - lag(ts) OVER w > INTERVAL {int(gap_minutes)} MINUTE THEN 1 ELSE 0 END AS brk "
         "FROM ev WINDOW w AS (PARTITION BY visitor_id ORDER BY ts, event_id)), "
@@ -74,16 +82,25 @@ def cut_sessions(con: duckdb.DuckDBPyConnection, gap_minutes: int = SESSION_GAP_
     con.execute("DROP TABLE _sl_cut")
 
 
-def rebuild_sessions(con: duckdb.DuckDBPyConnection) -> int:
-    """Recompute the ``sessions`` rows of every session a touched visitor has events in."""
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _sl_affected AS SELECT DISTINCT session_id FROM events "
-        f"WHERE visitor_id IN {_T} AND session_id IS NOT NULL"
-    )
-    con.execute(
-        "DELETE FROM sessions WHERE origin = 'events' AND session_id IN "
-        "(SELECT session_id FROM _sl_affected)"
-    )
+def rebuild_sessions(con: duckdb.DuckDBPyConnection, everyone: bool = False) -> int:
+    """Recompute the ``sessions`` rows of every session a touched visitor has events in.
+
+    Imported sessions (origin ``import``) with the same id are kept: the anti-join runs on the
+    aggregated sessions, not on every event, and only when ``sessions`` has rows at all."""
+    if everyone:
+        affected = "session_id IS NOT NULL"
+    else:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _sl_affected AS SELECT DISTINCT session_id FROM events "
+            f"WHERE visitor_id IN {_T} AND session_id IS NOT NULL"
+        )
+        affected = "session_id IN (SELECT session_id FROM _sl_affected)"
+    has_sessions = con.execute("SELECT EXISTS (SELECT 1 FROM sessions)").fetchone()[0]  # type: ignore[index]
+    if has_sessions:
+        con.execute(
+            "DELETE FROM sessions WHERE origin = 'events' AND session_id IN "
+            f"(SELECT session_id FROM events WHERE {affected})"
+        )
 
     def n(*names: str) -> str:
         listed = ", ".join(f"'{x}'" for x in names)
@@ -94,34 +111,43 @@ def rebuild_sessions(con: duckdb.DuckDBPyConnection) -> int:
         "arg_min({'p': page, 's': utm_source, 'm': utm_medium, 'c': utm_campaign, "
         "'t': utm_term, 'd': device}, \"timestamp\")"
     )
-    inserted = con.execute(
-        "INSERT INTO sessions (session_id, origin, visitor_id, customer_id, started_at, "
-        "ended_at, duration_s, n_events, page_views, product_views, searches, add_to_carts, "
-        "checkouts, purchases, landing_page, utm_source, utm_medium, utm_campaign, utm_term, "
-        "device) "
-        "SELECT session_id, 'events', visitor_id, customer_id, started_at, ended_at, "
-        "date_diff('millisecond', started_at, ended_at) / 1000.0, n_events, page_views, "
-        "product_views, searches, add_to_carts, checkouts, purchases, f.p, f.s, f.m, f.c, f.t, "
-        "f.d FROM ("
-        "SELECT session_id, any_value(visitor_id) AS visitor_id, "
-        'any_value(customer_id) AS customer_id, min("timestamp") AS started_at, '
-        'max("timestamp") AS ended_at, count(*) AS n_events, '
-        f"{n('page_view')} AS page_views, {n('view_item')} AS product_views, "
-        f"{n('view_search_results', 'search')} AS searches, {n('add_to_cart')} AS add_to_carts, "
-        f"{n('begin_checkout')} AS checkouts, {n('purchase')} AS purchases, {first} AS f "
-        "FROM events e WHERE session_id IN (SELECT session_id FROM _sl_affected) "
-        "AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.session_id = e.session_id) "
-        "GROUP BY session_id)"
-    ).fetchone()[0]  # type: ignore[index]
-    con.execute("DROP TABLE _sl_affected")
+    kept = (
+        "WHERE NOT EXISTS (SELECT 1 FROM sessions s WHERE s.session_id = a.session_id)"
+        if has_sessions
+        else ""
+    )
+    con.execute("SET preserve_insertion_order = false")  # sessions are keyed, not ordered
+    try:
+        inserted = con.execute(
+            "INSERT INTO sessions (session_id, origin, visitor_id, customer_id, started_at, "
+            "ended_at, duration_s, n_events, page_views, product_views, searches, add_to_carts, "
+            "checkouts, purchases, landing_page, utm_source, utm_medium, utm_campaign, utm_term, "
+            "device) "
+            "SELECT session_id, 'events', visitor_id, customer_id, started_at, ended_at, "
+            "date_diff('millisecond', started_at, ended_at) / 1000.0, n_events, page_views, "
+            "product_views, searches, add_to_carts, checkouts, purchases, f.p, f.s, f.m, f.c, "
+            "f.t, f.d FROM ("
+            "SELECT session_id, any_value(visitor_id) AS visitor_id, "
+            'any_value(customer_id) AS customer_id, min("timestamp") AS started_at, '
+            'max("timestamp") AS ended_at, count(*) AS n_events, '
+            f"{n('page_view')} AS page_views, {n('view_item')} AS product_views, "
+            f"{n('view_search_results', 'search')} AS searches, "
+            f"{n('add_to_cart')} AS add_to_carts, {n('begin_checkout')} AS checkouts, "
+            f"{n('purchase')} AS purchases, {first} AS f "
+            f"FROM events WHERE {affected} GROUP BY session_id) a {kept}"
+        ).fetchone()[0]  # type: ignore[index]
+    finally:
+        con.execute("RESET preserve_insertion_order")
+    con.execute("DROP TABLE IF EXISTS _sl_affected")
     return int(inserted)
 
 
-def derive(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Identities, session cuts and session rows for the visitors of this import call."""
+def derive(con: duckdb.DuckDBPyConnection, everyone: bool = False) -> dict[str, int]:
+    """Identities, session cuts and session rows for the visitors of this import call;
+    ``everyone``: the call began on an empty ``events`` table, so every visitor is touched."""
     if not con.execute(f"SELECT count(*) FROM {TOUCHED}").fetchone()[0]:  # type: ignore[index]
         return {}
-    links = stitch_identities(con)
-    cut_sessions(con)
-    sessions = rebuild_sessions(con)
+    links = stitch_identities(con, everyone)
+    cut_sessions(con, everyone=everyone)
+    sessions = rebuild_sessions(con, everyone)
     return {"identities": links, "sessions": sessions}

@@ -4,7 +4,8 @@
 
 - a file whose checksum the ``imports`` ledger already holds for this kind is skipped;
 - each file is checked and inserted by DuckDB itself (see ``shopperlens.ingest``): a clean
-  file straight from the file, one with rejects through a staging table; when the optimistic
+  file straight from the file (read once when it is the first plain CSV into an empty table),
+  one with rejects through a staging table; when the optimistic
   insert finds a key twice in a file, the whole call is rolled back and redone staged;
 - ``on_error="abort"`` (default): any reject rolls everything back and raises
   :class:`ImportRejected` listing the first rejects and their count;
@@ -166,6 +167,11 @@ class _Call:
         results: list[FileResult] = []
         added: dict[str, int] = {}
         loading.begin(con)
+        # every visitor is new when the call starts on an empty events table (the bulk case)
+        first_events = (
+            kind == "events"
+            and not con.execute("SELECT EXISTS (SELECT 1 FROM events)").fetchone()[0]
+        )  # type: ignore[index]
         try:
             for path, label in zip(self.files, self.labels, strict=True):
                 self.tick(0, description=f"{kind}: {Path(label).name}")
@@ -184,7 +190,7 @@ class _Call:
                     )
             self.tick(0, description=f"{kind}: sessions and identities")
             try:
-                derived = derive(con)
+                derived = derive(con, everyone=first_events)
             except duckdb.Error as exc:
                 first_line = str(exc).split("\n", 1)[0]
                 raise ShopperlensError(f"deriving sessions failed: {first_line}") from None
