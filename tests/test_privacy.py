@@ -26,9 +26,7 @@ def _two_customers(store):
         "INSERT INTO events (event_id, visitor_id, timestamp, event_name) VALUES "
         "('e1', 'v1', '2025-01-01', 'page_view'), ('e2', 'v2', '2025-01-01', 'page_view')"
     )
-    store.execute(
-        "INSERT INTO consents VALUES ('c1', 'marketing', true, '2025-01-01', 'test')"
-    )
+    store.execute("INSERT INTO consents VALUES ('c1', 'marketing', true, '2025-01-01', 'test')")
 
 
 def test_erase_removes_every_trace_and_keeps_others(shop):

@@ -476,6 +476,17 @@ def long_tenure_loyal(w: World, p: Person) -> None:
     loyal(w, p)
 
 
+def lapsing_loyal(w: World, p: Person) -> None:
+    """A long-tenure loyal customer who buys regularly, then stops 125–175 days before the end.
+
+    Still loyal by the type rules (lapsed shows only after 180 days without an order), but
+    silently dropping out: the planted "loyal at risk" that P(alive) should find.
+    """
+    p.created = -w.ri(200, 1600) * DAY + w.at_day(0)
+    w.consent(p, "marketing", w.u() < 0.92, p.created, "sign_up")
+    loyal(w, p, first_day=3 + 20 * w.u(), last_day=w.days - w.ri(150, 175), n=w.ri(9, 13))
+
+
 def impulse(w: World, p: Person) -> None:
     """1–4 campaign orders; the first well before the end, so it is not a new customer."""
     early = [c for c in w.campaigns if c[1] < w.days - 75]
@@ -518,6 +529,7 @@ PLANS = {
     "new_category": new_category,
     "looker_to_new": looker_to_new,
     "loyal": long_tenure_loyal,
+    "loyal_lapsing": lapsing_loyal,
     "looker_to_loyal": looker_to_loyal,
     "impulse": impulse,
 }

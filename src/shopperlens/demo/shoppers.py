@@ -11,6 +11,9 @@ year of behaviour written to match MISSION.md part 1:
   ever or in a category never bought before;
 - ``loyal`` / ``looker_to_loyal``: 5+ orders at regular gaps from direct, e-mail and brand
   searches (the movers browse anonymously first, then buy from mid-year on);
+- ``loyal_lapsing``: loyal customers who buy regularly for most of the year, then stop 125–175
+  days before the end: still typed loyal (not yet "lapsed" at 180 days) but slipping away, the
+  planted truth for CLV's P(alive) and "loyal at risk";
 - ``impulse``: paid-social/display/e-mail campaign landings during limited-time offers,
   purchase minutes after landing with the campaign's code, more tickets and returns.
 
@@ -39,7 +42,8 @@ GROUPS = [
     ("new_first", "new", 0.07),
     ("new_category", "new", 0.05),
     ("looker_to_new", "new", 0.02),
-    ("loyal", "loyal", 0.145),
+    ("loyal", "loyal", 0.115),
+    ("loyal_lapsing", "loyal", 0.03),
     ("looker_to_loyal", "loyal", 0.035),
     ("impulse", "impulse", 0.16),
 ]

@@ -15,7 +15,7 @@ import pandas as pd
 
 PERSONAS = ("frugal", "eco", "busy", "trendy")
 
-#: the demo survey's columns, in order (the layout every engineer shares; see the brief)
+#: the demo survey's columns, in order (the packaged demo-profile survey has the same layout)
 SURVEY_COLUMNS = [
     "respondent",
     "customer_id",

@@ -17,10 +17,10 @@ from shopperlens.models.paretonbd import ParetoNBD
 from shopperlens.models.simulate import simulate_bgnbd, simulate_paretonbd, simulate_spend
 
 __all__ = [
-    # -- basket (playbooks engineer) --
+    # -- basket --
     "association_rules",
     "frequent_itemsets",
-    # -- clv and intent (models engineer) --
+    # -- clv and intent --
     "BetaGeo",
     "BetaGeoCovariates",
     "GammaGamma",
@@ -36,7 +36,7 @@ __all__ = [
     "simulate_bgnbd",
     "simulate_paretonbd",
     "simulate_spend",
-    # -- personas (personas engineer) --
+    # -- personas --
     "MixedEncoder",
     "PersonaClustering",
     "encode_mixed",

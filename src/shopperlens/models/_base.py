@@ -13,6 +13,7 @@ computed on the log scale and exponentiated so they never cross zero.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Self
@@ -20,7 +21,7 @@ from typing import Any, Self
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from shopperlens.errors import InsufficientDataError, NotFittedError, ShopperlensError
 
@@ -53,9 +54,33 @@ class Compressed:
 
 
 def wdot(a: np.ndarray, b: np.ndarray) -> float:
-    """Weighted sum ``a · b``. Fits run under a one-thread BLAS limit (see ``_maximise``):
-    OpenBLAS threads spin-waiting on a busy machine made a 350k-element dot take 16 ms."""
+    """Weighted sum ``a · b``. Large fits run under a one-thread BLAS limit (see
+    :func:`one_blas_thread`): OpenBLAS threads spin-waiting on a busy machine made a
+    350k-element dot take 16 ms."""
     return float(np.dot(a, b))
+
+
+#: OpenBLAS runs a dot product on one thread up to 10,000 elements (and a matrix-vector
+#: product up to a few thousand cells), so a fit on fewer distinct rows never wakes a BLAS
+#: thread and needs no limit
+BLAS_THREAD_MIN_ROWS = 10_000
+_controller: ThreadpoolController | None = None
+
+
+def one_blas_thread(n_rows: int) -> contextlib.AbstractContextManager[Any]:
+    """Limit BLAS to one thread while a fit on ``n_rows`` distinct rows runs, when it matters.
+
+    Finding the loaded BLAS libraries costs ~10 ms (threadpoolctl resolves the path of every
+    shared library in the process): more than a whole CDNOW fit. So small fits skip the limit
+    (their BLAS calls are single-threaded anyway) and large ones reuse one controller, built
+    on first use.
+    """
+    global _controller
+    if n_rows < BLAS_THREAD_MIN_ROWS:
+        return contextlib.nullcontext()
+    if _controller is None:
+        _controller = ThreadpoolController()
+    return _controller.limit(limits=1, user_api="blas")
 
 
 def _column(obj: Any, name: str) -> np.ndarray:
@@ -262,8 +287,8 @@ class BaseModel:
         names: list[str] | None = None,
     ) -> None:
         # a handful of parameters: BLAS threads only add overhead, and OpenBLAS threads
-        # spin-waiting on a busy machine make L-BFGS-B's small matrix steps 100x slower
-        with threadpool_limits(limits=1, user_api="blas"):
+        # spin-waiting on a busy machine make the long weighted sums 100x slower
+        with one_blas_thread(len(weights)):
             self._maximise_single_thread(data, weights, start, names)
 
     def _maximise_single_thread(
@@ -303,6 +328,7 @@ class BaseModel:
         self._theta = res.x
         self._negll = negll
         self._n_obs = float(weights.sum())
+        self._n_rows = len(weights)
         values = self._transform(res.x)
         keys = names or list(self._param_names)
         self.params_ = dict(zip(keys, values.tolist(), strict=True))
@@ -324,7 +350,7 @@ class BaseModel:
         names = list(self.params_)
         est = np.array(list(self.params_.values()))
         theta = self._theta
-        with threadpool_limits(limits=1, user_api="blas"):
+        with one_blas_thread(self._n_rows):
             hess = numerical_hessian(lambda p: self._negll(p) * self._n_obs, theta)
             try:
                 se_t = np.sqrt(np.clip(np.diag(np.linalg.inv(hess)), 0, None))

@@ -15,8 +15,8 @@ BLURBS = {
     "types": "Every visitor and customer in one of five types, with the evidence and the "
     "movements between types.",
     "playbooks": "Each type's conversion playbook: the actions and the people to target.",
-    "models": "Customer value and churn risk (BG/NBD, Gamma-Gamma) and purchase intent.",
-    "clv": "Customer lifetime value and who is at risk of leaving.",
+    "value": "Lifetime value, P(alive) and loyal customers at risk (BG/NBD, Gamma-Gamma); "
+    "lookers closest to buying.",
     "surveys": "The survey answers: who answered, what they said, cross-checked with analytics.",
     "personas": "The 3–4 named personas synthesised from surveys, interviews and analytics.",
     "privacy": "Consents and what may be used for what.",

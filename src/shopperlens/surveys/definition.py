@@ -323,5 +323,5 @@ def builtin(name: str) -> Survey:
 
 
 def demo_profile() -> Survey:
-    """The demo survey shared with the demo and persona engineers."""
+    """The demo survey, whose answers the demo shop generates and the personas are built from."""
     return builtin("demo-profile")
