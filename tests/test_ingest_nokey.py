@@ -101,3 +101,38 @@ def test_second_file_with_a_bad_row_and_a_clash_names_both(shop, tmp_path):
     )
     assert {(r.line, r.column) for r in res.rejects} == {(2, "event_id"), (3, "timestamp")}
     assert sorted(_ids(shop)) == ["e1", "e2", "e3", "e5"]
+
+
+def test_migration_008_keeps_the_rows_of_an_older_store():
+    import duckdb
+
+    from shopperlens.store import migrations
+
+    con = duckdb.connect()
+    migrations.applied(con)
+    for mig in migrations.available():
+        if mig.version < 8:
+            con.execute(mig.sql)
+            con.execute(
+                "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+                [mig.version, mig.name],
+            )
+    con.execute(
+        'INSERT INTO events (event_id, visitor_id, "timestamp", event_name) '
+        "VALUES ('e1', 'v1', TIMESTAMP '2024-01-05 09:00:00', 'page_view')"
+    )
+    con.execute("INSERT INTO sessions (session_id, origin, n_events) VALUES ('s1', 'events', 1)")
+    con.execute("INSERT INTO order_lines VALUES ('o1', 1, 'p1', 'Mug', 'kitchen', 2, 9.5, NULL)")
+    assert 8 in migrations.upgrade(con)
+    assert con.execute("SELECT event_id, event_name FROM events").fetchall() == [
+        ("e1", "page_view")
+    ]
+    assert con.execute("SELECT session_id, n_events FROM sessions").fetchall() == [("s1", 1)]
+    assert con.execute("SELECT order_id, quantity FROM order_lines").fetchall() == [("o1", 2)]
+    with pytest.raises(duckdb.ConstraintException):  # NOT NULLs survive the rebuild
+        con.execute("INSERT INTO events (event_id, event_name) VALUES ('e2', NULL)")
+
+
+def test_a_header_only_first_file_is_refused(shop, tmp_path):
+    with pytest.raises(ShopperlensError, match="header but no rows"):
+        shop.import_events(write(tmp_path, "ev.csv", HEADER + "\n"))

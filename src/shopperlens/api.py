@@ -347,11 +347,11 @@ class Shop:
 
         return script_tag(self.settings.public_url, name, **options)
 
-    def interviews_recruit(self, n: int = 10) -> Any:
-        """The n best and n worst customers to interview, with reasons."""
+    def interviews_recruit(self, n: int = 10, *, prospects: int = 10) -> Any:
+        """The n best and n worst customers and the best prospects to interview, with reasons."""
         from shopperlens.service import interviews as _iv
 
-        return _iv.recruit(store=self.store, n=n)
+        return _iv.recruit(store=self.store, n=n, prospects=prospects)
 
     def interviews_invite(self, customer_ids: Any, **options: Any) -> Any:
         """E-mail interview invitations (once per person, only with consent)."""

@@ -253,6 +253,12 @@ def import_survey_cmd(
 def recruit_cmd(
     ctx: typer.Context,
     n: Annotated[int, typer.Option("--n", help="How many best and how many worst customers.")] = 10,
+    prospects: Annotated[
+        int,
+        typer.Option(
+            "--prospects", min=0, help="How many prospects (interested, never bought; 0: none)."
+        ),
+    ] = 10,
     invite: Annotated[
         bool, typer.Option("--invite", help="E-mail them an interview invitation.")
     ] = False,
@@ -265,9 +271,9 @@ def recruit_cmd(
     shop_name: ShopNameOpt = "our shop",
     as_json: JsonOpt = False,
 ) -> None:
-    """The 10 best and 10 worst customers to interview (and invite them)."""
+    """The 10 best and 10 worst customers and 10 prospects to interview (and invite them)."""
     shop = open_shop(ctx)
-    picked = shop.interviews_recruit(n)
+    picked = shop.interviews_recruit(n, prospects=prospects)
     _render.as_json(picked) if as_json else _render.table(picked)
     if invite:
         rep = shop.interviews_invite(
@@ -311,5 +317,5 @@ def analytics_check_cmd(
         _render.as_json(found)
         return
     for f in found:
-        mark = "[red]✗[/]" if f.kind == "contradiction" else "[green]✓[/]"
+        mark = {"contradiction": "[red]✗[/]", "note": "[yellow]•[/]"}.get(f.kind, "[green]✓[/]")
         _render.message(f"{mark} {f.message}")

@@ -11,6 +11,7 @@ from shopperlens.cli import _render
 from shopperlens.cli._app import app as root
 from shopperlens.cli._app import open_shop, settings
 from shopperlens.errors import ShopperlensError
+from shopperlens.service.types_value import LOYAL_AT_RISK, value_by_type
 
 types_app = typer.Typer(
     help="The five customer types (need-based, looker, new, loyal, impulse) with evidence.",
@@ -62,10 +63,28 @@ def types_cmd(
     if out is not None:
         _write(df, out)
         _render.message(f"wrote {len(df)} rows to {out}")
-    counts = df["type"].value_counts().rename_axis("type").reset_index(name="subjects")
-    _render.table(counts, title=f"customer types as of {df.attrs['as_of']:%Y-%m-%d}")
+    title = f"customer types as of {df.attrs['as_of']:%Y-%m-%d}"
+    value = value_by_type(df)
+    if value.empty:  # no CLV / intent run stored: counts only
+        counts = df["type"].value_counts().rename_axis("type").reset_index(name="subjects")
+        _render.table(counts, title=title)
+    else:
+        shown = value.round({"mean_clv": 0, "mean_p_alive": 2, "mean_intent": 2}).rename(
+            columns={"mean_clv": "CLV", "mean_p_alive": "P(alive)", "at_risk": "at risk",
+                     "loyal_at_risk": "loyal at risk", "mean_intent": "intent"}
+        )  # fmt: skip
+        _render.table(shown.astype(object).where(shown.notna(), ""), title=title)
+        _render.message(
+            f"{int(df['loyal_at_risk'].sum())} {LOYAL_AT_RISK} (loyal, P(alive) fallen: "
+            "see `shopperlens clv`)"
+        )
     if limit:
-        _render.table(df.head(limit), ["customer_id", "visitor_id", "type", "evidence"])
+        cols = ["customer_id", "visitor_id", "type"]
+        if "clv" in df.columns:
+            cols += ["clv", "p_alive", "intent"]
+            df = df.round({"clv": 0, "p_alive": 2, "intent": 2})
+            df = df.astype(object).where(df.notna(), "")
+        _render.table(df.head(limit), [*cols, "evidence"])
 
 
 def _write(df, out: Path) -> None:  # type: ignore[no-untyped-def]
@@ -95,6 +114,15 @@ def explain_cmd(
         return
     _render.message(f"[bold]{ex.id}[/] is [bold]{ex.type}[/] as of {ex.as_of:%Y-%m-%d}")
     _render.message(ex.evidence)
+    if ex.clv is not None or ex.intent is not None:
+        _render.message(
+            ", ".join(
+                f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}"
+                for k, v in (("CLV", ex.clv), ("P(alive)", ex.p_alive), ("intent", ex.intent))
+                if v is not None
+            )
+            + (f" — {LOYAL_AT_RISK}" if ex.loyal_at_risk else "")
+        )
     _render.table([{"type": t, "score": s} for t, s in ex.scores.items()], title="scores")
     _render.table(ex.history, ["as_of", "type", "evidence"], title="history")
 

@@ -150,7 +150,7 @@ def _direct_load(
     None: the exact path then names each reject. A repeated key raises :class:`NeedExactPath`.
     """
     added = _insert_from(con, spec, sql, cols, "")
-    if added != lines - 1:
+    if not added or added != lines - 1:  # (no row at all: the exact path says so)
         con.execute(f"DELETE FROM {spec.table}")
         return None
     if not _has_primary_key(con, spec.table) and _repeats_keys(con, spec):

@@ -9,6 +9,7 @@ import pandas as pd
 
 from shopperlens.reports.site import Page, register
 from shopperlens.service import types as svc
+from shopperlens.service.types_value import value_by_type
 from shopperlens.store import Store
 from shopperlens.types import TYPES, UNTYPED
 from shopperlens.types import movements as mv
@@ -68,10 +69,14 @@ def _build(store: Store) -> dict[str, Any] | None:
     ctx: dict[str, Any] = {"labels": LABELS, "sessions": sessions.to_dict("records")}
     if not has_people:
         return ctx | {"as_of": None, "distribution": [], "chart": None, "examples": [],
-                      "moves": None, "runs": []}  # fmt: skip
+                      "moves": None, "runs": [], "value": [], "loyal_at_risk": [],
+                      "loyal_at_risk_total": 0}  # fmt: skip
     run = svc.latest_types(store=store)
     dist = mv.distribution(run)
     runs = store.df("SELECT DISTINCT as_of FROM type_runs ORDER BY as_of")["as_of"].tolist()
+    value = value_by_type(run)
+    at_risk = run[run["loyal_at_risk"]] if "loyal_at_risk" in run.columns else run.iloc[0:0]
+    at_risk = at_risk.sort_values("clv", ascending=False)
     moves = None
     if len(runs) >= 2:
         moves = svc.moves(store=store, date_from=runs[0], date_to=runs[-1])
@@ -82,6 +87,12 @@ def _build(store: Store) -> dict[str, Any] | None:
         "examples": _examples(run),
         "moves": moves,
         "runs": [f"{r:%Y-%m-%d}" for r in runs],
+        "value": value.to_dict("records"),
+        "loyal_at_risk": [
+            {"id": r.customer_id, "clv": r.clv, "p_alive": r.p_alive, "evidence": r.evidence}
+            for r in at_risk.head(25).itertuples()
+        ],
+        "loyal_at_risk_total": len(at_risk),
     }
 
 

@@ -81,8 +81,18 @@ def analytics_check(
         raise ShopperlensError(
             "no analytics imported yet: `shopperlens analytics import FILE --source ga4`"
         )
+    shop_found = [CheckFinding(**f.__dict__) for f in shop_checks(store=store, audience=aud)]
     frame = responses_frame(store=store, survey=survey)
     if frame.empty:
+        if shop_found:
+            note = CheckFinding(
+                kind="note",
+                dimension="survey",
+                source="survey",
+                message=f"survey {survey!r} has no responses yet: only analytics and the "
+                "shop's own data were compared.",
+            )
+            return _sorted([*shop_found, note])
         raise ShopperlensError(f"survey {survey!r} has no responses yet")
     answers = {
         c: frame[c]
@@ -102,9 +112,52 @@ def analytics_check(
         by = dict(zip(countries["customer_id"], countries["country"], strict=True))
         answers["country"] = frame["customer_id"].map(by)
     found = crosscheck.compare(answers, aud, threshold=threshold)
+    return _sorted([*shop_found, *(CheckFinding(**f.__dict__) for f in found)])
+
+
+def _sorted(found: list[CheckFinding]) -> list[CheckFinding]:
     order = {"contradiction": 0, "note": 1, "agreement": 2}
-    found.sort(key=lambda f: (order.get(f.kind, 3), f.source, f.dimension))
-    return [CheckFinding(**f.__dict__) for f in found]
+    return sorted(found, key=lambda f: (order.get(f.kind, 3), f.source, f.dimension))
+
+
+def shop_devices(*, store: Store) -> pd.Series:
+    """Visitors per device category from the shop's own data: distinct visitors (else
+    sessions) in ``events.device``, or in ``sessions.device`` when events carry no device."""
+    for table in ("events", "sessions"):
+        rows = store.df(
+            f"SELECT device, count(DISTINCT coalesce(visitor_id, session_id)) AS n "
+            f"FROM {table} WHERE device IS NOT NULL GROUP BY 1"
+        )
+        if not rows.empty:
+            names = rows["device"].map(crosscheck.device_name)
+            return rows.groupby(names)["n"].sum().astype(float)
+    return pd.Series(dtype=float)
+
+
+def shop_checks(
+    *, store: Store, audience: pd.DataFrame, tolerance: float = crosscheck.DEVICE_TOLERANCE
+) -> list[crosscheck.Finding]:
+    """Does the analytics audience look like the shop's own visitors?
+
+    Device only: the canonical shop data has a device per event/session but no language, so
+    a GA4 language report is compared with the survey's ``language`` question only (when the
+    survey has one). When analytics has devices but the shop data has none, a note says so.
+    """
+    if not (audience["dimension"] == "device").any():
+        return []
+    devices = shop_devices(store=store)
+    found = crosscheck.compare_with_shop("device", devices, audience, tolerance=tolerance)
+    if not found and devices.empty:
+        found.append(
+            crosscheck.Finding(
+                "note",
+                "device",
+                "shop",
+                "device: analytics reports devices, but the shop's events carry none, so the "
+                "two cannot be compared yet.",
+            )
+        )
+    return found
 
 
 # -- the demo's analytics exports ------------------------------------------------------------

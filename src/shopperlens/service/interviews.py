@@ -1,5 +1,5 @@
-"""Interviews: recruit the 10 best and 10 worst customers, invite them, import the notes and
-tag them with psychographic themes and quotes (which personas cite).
+"""Interviews: recruit the 10 best and 10 worst customers and 10 prospects, invite them,
+import the notes and tag them with psychographic themes and quotes (which personas cite).
 
 Bad customers are recruited on purpose: they often tell more about a shop's problems.
 """
@@ -7,6 +7,7 @@ Bad customers are recruited on purpose: they often tell more about a shop's prob
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from shopperlens.config import Settings
 from shopperlens.errors import ShopperlensError
 from shopperlens.service import survey_delivery as dlv
 from shopperlens.service.survey_results import optional
+from shopperlens.service.surveys import get_survey
 from shopperlens.store import Store
 from shopperlens.surveys import interviews as notes_mod
 
@@ -33,14 +35,150 @@ class NotesImport(BaseModel):
     tags: int
 
 
-def recruit(*, store: Store, n: int = 10, best_by: str = "auto") -> pd.DataFrame:
-    """The ``n`` best and ``n`` worst customers to interview, with the reason for each.
+def recruit(
+    *, store: Store, n: int = 10, best_by: str = "auto", prospects: int = 10
+) -> pd.DataFrame:
+    """The ``n`` best and ``n`` worst customers and ``prospects`` prospects to interview, with
+    the reason for each.
 
     Best: highest customer lifetime value (``service.clv`` when installed), else most revenue
-    and orders. Worst: most complaints (support tickets) and returns relative to their orders.
+    and orders. Worst: most complaints (support tickets), returns and low satisfaction answers
+    (:func:`low_ratings`) relative to their orders. Prospects: see :func:`recruit_prospects`.
     ``best_by`` is ``"clv"``, ``"revenue"`` or ``"auto"`` (CLV when available).
     Columns: ``customer_id, segment, score, reason``.
     """
+    buyers = _recruit_customers(store, n, best_by)
+    pros = recruit_prospects(store=store, n=prospects) if prospects > 0 else _empty()
+    if buyers is None and pros.empty:
+        raise ShopperlensError(
+            "no customers with orders and no prospects yet: import orders (or customers and "
+            "events) first"
+        )
+    return pd.concat([b for b in (buyers, pros) if b is not None and not b.empty] or [_empty()])[
+        RECRUIT_COLUMNS
+    ].reset_index(drop=True)
+
+
+RECRUIT_COLUMNS = ["customer_id", "segment", "score", "reason"]
+#: a scale question whose id matches this asks for satisfaction: its low answers are ratings
+RATING_QUESTION = re.compile(r"satisf|rating|rate_us|recommend|nps", re.IGNORECASE)
+#: an answer in the lowest quarter of the scale counts as a low rating
+LOW_RATING_QUANTILE = 0.25
+#: events that show interest without a purchase: signing up, leaving contact details
+SIGN_UP_EVENTS = ("sign_up", "generate_lead")
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame(columns=RECRUIT_COLUMNS)
+
+
+def low_ratings(*, store: Store) -> pd.Series:
+    """Low satisfaction answers per customer (index ``customer_id``).
+
+    The shop data has no product ratings or reviews yet, so the only ratings are survey
+    answers: scale questions whose id says satisfaction (``satisfaction``, ``nps``,
+    ``recommend``, ``rating`` …) answered in the lowest quarter of their scale by a known
+    customer. Empty when no survey asks such a question.
+    """
+    counts: dict[str, int] = {}
+    for name in store.df("SELECT name FROM surveys")["name"]:
+        survey = get_survey(store=store, name=name)
+        for q in survey.questions:
+            if q.kind != "scale" or not RATING_QUESTION.search(q.id):
+                continue
+            lo, hi = float(q.min or 1), float(q.max or 5)
+            cut = lo + LOW_RATING_QUANTILE * (hi - lo)
+            rows = store.df(
+                "SELECT r.customer_id, count(*) AS n FROM survey_responses r "
+                "JOIN survey_answers a USING (response_id) WHERE r.survey = ? "
+                "AND a.question = ? AND r.customer_id IS NOT NULL AND a.value_num <= ? "
+                "GROUP BY 1",
+                [name, q.id, cut],
+            )
+            for cid, k in zip(rows["customer_id"], rows["n"], strict=True):
+                counts[cid] = counts.get(cid, 0) + int(k)
+    return pd.Series(counts, dtype=float, name="low_ratings")
+
+
+def recruit_prospects(*, store: Store, n: int = 10) -> pd.DataFrame:
+    """People who showed interest but never bought and can be e-mailed: customer rows with an
+    e-mail and no order who gave marketing consent or signed up (a ``sign_up`` /
+    ``generate_lead`` event of theirs, linked through ``identities``).
+
+    Ranked by purchase intent (``service.intent.latest_intent``) when the shop has enough
+    sessions to score it, else by engagement: visits + product views / 2 + 3 × carts +
+    2 × checkouts. Anonymous survey respondents are not candidates: responses store no
+    e-mail address, so they cannot be invited (the public survey link reaches them instead).
+    Columns: ``customer_id, segment, score, reason``.
+    """
+    people = store.df(
+        "WITH ev AS (SELECT coalesce(e.customer_id, i.customer_id) AS customer_id, "
+        " e.session_id, e.event_name FROM events e LEFT JOIN identities i USING (visitor_id)), "
+        "eng AS (SELECT customer_id, count(DISTINCT session_id) AS visits, "
+        " count(*) FILTER (event_name IN ('view_item', 'product_view')) AS views, "
+        " count(*) FILTER (event_name = 'add_to_cart') AS carts, "
+        " count(*) FILTER (event_name ILIKE '%checkout%') AS checkouts, "
+        " count(*) FILTER (event_name IN (SELECT unnest(?))) AS signups "
+        " FROM ev WHERE customer_id IS NOT NULL GROUP BY 1) "
+        "SELECT c.customer_id, coalesce(visits, 0) AS visits, coalesce(views, 0) AS views, "
+        "coalesce(carts, 0) AS carts, coalesce(checkouts, 0) AS checkouts, "
+        "coalesce(signups, 0) AS signups FROM customers c LEFT JOIN eng USING (customer_id) "
+        "WHERE c.email IS NOT NULL AND NOT EXISTS "
+        "(SELECT 1 FROM orders o WHERE o.customer_id = c.customer_id) ORDER BY c.customer_id",
+        [list(SIGN_UP_EVENTS)],
+    )
+    allowed = dlv.consenting(store=store)
+    people = people[people["customer_id"].isin(allowed) | (people["signups"] > 0)]
+    if people.empty or n <= 0:
+        return _empty()
+    people = people.assign(
+        engagement=people["visits"]
+        + people["views"] / 2
+        + 3 * people["carts"]
+        + 2 * people["checkouts"]
+    )
+    intent = _intent_by_customer(store)
+    people["intent"] = people["customer_id"].map(intent)
+    use_intent = people["intent"].notna().any()
+    people["score"] = people["intent"].fillna(-1.0) if use_intent else people["engagement"]
+    people = people.sort_values(
+        ["score", "engagement", "customer_id"], ascending=[False, False, True], kind="stable"
+    ).head(n)
+    rows = []
+    for r in people.itertuples(index=False):
+        why = f"{r.visits} visits, {r.views} product views, {r.carts} carts, no order"
+        if use_intent and pd.notna(r.intent):
+            why = f"purchase intent {r.intent:.2f}; " + why
+        if r.signups:
+            why += "; signed up"
+        if r.customer_id not in allowed:
+            why += "; no marketing consent (will not be e-mailed)"
+        rows.append(
+            {
+                "customer_id": r.customer_id,
+                "segment": "prospect",
+                "score": float(r.score),
+                "reason": why,
+            }
+        )
+    return pd.DataFrame(rows, columns=RECRUIT_COLUMNS)
+
+
+def _intent_by_customer(store: Store) -> dict[str, float]:
+    """Highest purchase intent per customer id (directly or through identities)."""
+    scored = optional(store, "intent", "latest_intent")
+    if scored is None or scored.empty:
+        return {}
+    ids = store.df("SELECT visitor_id, customer_id FROM identities")
+    via = dict(zip(ids["visitor_id"], ids["customer_id"], strict=True))
+    cid = scored["customer_id"].where(scored["customer_id"].notna(), scored["visitor_id"].map(via))
+    best = pd.Series(scored["intent"].to_numpy(), index=cid).dropna()
+    best = best[best.index.notna()]
+    return best.groupby(level=0).max().to_dict()
+
+
+def _recruit_customers(store: Store, n: int, best_by: str) -> pd.DataFrame | None:
+    """Best and worst buyers; None when nobody has ordered."""
     stats = store.df(
         "WITH o AS (SELECT o.customer_id, count(DISTINCT o.order_id) AS orders, "
         " sum(l.quantity * l.unit_price) AS revenue FROM orders o JOIN order_lines l "
@@ -52,7 +190,7 @@ def recruit(*, store: Store, n: int = 10, best_by: str = "auto") -> pd.DataFrame
         "LEFT JOIN r USING (customer_id)"
     )
     if stats.empty:
-        raise ShopperlensError("no customers with orders yet: import orders first")
+        return None
     clv = optional(store, "clv", "customer_value") if best_by in ("auto", "clv") else None
     if best_by == "clv" and (clv is None or "clv" not in clv):
         raise ShopperlensError("customer lifetime values are not available")
@@ -63,7 +201,10 @@ def recruit(*, store: Store, n: int = 10, best_by: str = "auto") -> pd.DataFrame
     else:
         stats["best_score"] = stats["revenue"] * (1 + 0.1 * stats["orders"])
         best_reason = "revenue {:,.0f} over {} orders"
-    stats["worst_score"] = (stats["tickets"] + 2 * stats["returns"]) / stats["orders"].clip(lower=1)
+    stats["ratings"] = stats["customer_id"].map(low_ratings(store=store)).fillna(0).astype(int)
+    stats["worst_score"] = (stats["tickets"] + 2 * stats["returns"] + 2 * stats["ratings"]) / stats[
+        "orders"
+    ].clip(lower=1)
     stats = stats.sort_values("customer_id")
     best = stats.sort_values("best_score", ascending=False, kind="stable").head(n)
     rest = stats[~stats["customer_id"].isin(best["customer_id"])]
@@ -90,10 +231,11 @@ def recruit(*, store: Store, n: int = 10, best_by: str = "auto") -> pd.DataFrame
                 "customer_id": r.customer_id,
                 "segment": "worst",
                 "score": float(r.worst_score),
-                "reason": f"{r.tickets} complaints and {r.returns} returns in {r.orders} orders",
+                "reason": f"{r.tickets} complaints and {r.returns} returns in {r.orders} orders"
+                + (f", {r.ratings} low satisfaction answers" if r.ratings else ""),
             }
         )
-    return pd.DataFrame(rows, columns=["customer_id", "segment", "score", "reason"])
+    return pd.DataFrame(rows, columns=RECRUIT_COLUMNS)
 
 
 def invite_interviewees(

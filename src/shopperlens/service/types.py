@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from shopperlens.errors import ShopperlensError
 from shopperlens.features import behaviour_features, default_as_of
+from shopperlens.service.types_value import add_value, explain_value
 from shopperlens.store import Store
 from shopperlens.types import RESULT_COLUMNS, TYPES, TypesConfig, classify, load_config
 from shopperlens.types import movements as mv
@@ -48,6 +49,12 @@ class TypeExplanation(BaseModel):
     signals: dict[str, list[SignalPart]]
     features: dict[str, Any]
     history: list[dict[str, Any]]
+    # from the stored CLV / intent runs (None when none is stored for this date)
+    clv: float | None = None
+    p_alive: float | None = None
+    at_risk: bool | None = None
+    loyal_at_risk: bool = False
+    intent: float | None = None
 
 
 class Movements(BaseModel):
@@ -113,7 +120,8 @@ def customer_types(
     """Type every customer and visitor as of ``as_of`` (default: the day after the last data).
 
     Returns ``customer_id, visitor_id, type, score_<type>…, evidence``; ``df.attrs`` holds
-    ``as_of`` and (when saved) ``run_id``.
+    ``as_of`` and (when saved) ``run_id``. When a CLV or intent run is stored for this date,
+    ``clv, p_alive, at_risk, loyal_at_risk, intent`` follow (see :mod:`.types_value`).
     """
     cfg = as_config(config)
     cut = parse_as_of(as_of) or default_as_of(store)
@@ -122,7 +130,7 @@ def customer_types(
     run_id = _save(store, typed, cut, engine, cfg) if save else None
     out = typed[list(RESULT_COLUMNS)].copy()
     out.attrs.update(as_of=cut, run_id=run_id)
-    return out
+    return add_value(out, store=store, as_of=cut)
 
 
 def _save(store: Store, typed: pd.DataFrame, as_of: datetime, engine: str, cfg: TypesConfig) -> int:
@@ -151,14 +159,15 @@ def _run(store: Store, run_id: int) -> pd.DataFrame:
 
 
 def latest_types(*, store: Store, config: ConfigArg = None) -> pd.DataFrame:
-    """The last stored run (computing and storing one when there is none)."""
+    """The last stored run (computing and storing one when there is none), with the stored
+    value columns like :func:`customer_types`."""
     run_id = store.scalar("SELECT run_id FROM type_runs ORDER BY as_of DESC, run_id DESC LIMIT 1")
     if run_id is None:
         return customer_types(store=store, config=config)
     df = _run(store, int(run_id))
     out = df[list(RESULT_COLUMNS)].copy()
     out.attrs.update(df.attrs)
-    return out
+    return add_value(out, store=store, as_of=out.attrs.get("as_of"))
 
 
 def run_at(*, store: Store, as_of: date | datetime | str, config: ConfigArg = None) -> pd.DataFrame:
@@ -230,6 +239,16 @@ def explain(
         ]
         for name, rule in cfg.rules.items()
     }
+    value = explain_value(
+        store=store,
+        subject={
+            "customer_id": _str(typed["customer_id"]),
+            "visitor_id": _str(typed["visitor_id"]),
+            "type": str(typed["type"]),
+            "evidence": str(typed["evidence"]),
+        },
+        as_of=cut,
+    )
     return TypeExplanation(
         id=id,
         customer_id=_str(typed["customer_id"]),
@@ -237,7 +256,7 @@ def explain(
         as_of=cut,
         type=str(typed["type"]),
         scores={t: float(typed[f"score_{t}"]) for t in TYPES},
-        evidence=str(typed["evidence"]),
+        **value,
         signals=signals,
         features={k: _plain(v) for k, v in rec.items()},
         history=history(store=store, id=subject).to_dict("records"),

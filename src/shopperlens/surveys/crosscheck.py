@@ -308,3 +308,89 @@ def _phrase(dim: str, value: str) -> str:
     if dim == "gender":
         return value
     return f"{dim.replace('_', ' ')} {value}"
+
+
+#: analytics and the shop's own events may disagree on the device mix by this much (share
+#: points) before it is flagged: both are measurements, but consent banners, ad blockers and
+#: bots make them differ by a few points on any shop
+DEVICE_TOLERANCE = 0.10
+#: device names found in shop event data -> GA4's device categories
+DEVICE_ALIASES = {
+    "phone": "mobile",
+    "smartphone": "mobile",
+    "mobile phone": "mobile",
+    "android": "mobile",
+    "iphone": "mobile",
+    "pc": "desktop",
+    "computer": "desktop",
+    "laptop": "desktop",
+    "web": "desktop",
+    "ipad": "tablet",
+    "smarttv": "smart tv",
+    "tv": "smart tv",
+}
+
+
+def device_name(value: object) -> str:
+    """A device label as GA4 names it (``mobile``, ``desktop``, ``tablet``, ``smart tv``)."""
+    v = str(value).strip().lower() if value is not None else ""
+    if v in ("", "(not set)", "unknown", "n/a", "nan", "none"):
+        return "unknown"
+    return DEVICE_ALIASES.get(v, v)
+
+
+def compare_with_shop(
+    dimension: str,
+    shop: pd.Series,
+    audience: pd.DataFrame,
+    *,
+    tolerance: float = DEVICE_TOLERANCE,
+) -> list[Finding]:
+    """Do the shop's own visitors (``shop``: visitors per value) look like the analytics
+    audience on ``dimension``? One finding per analytics source (competitors are another
+    shop's audience and are skipped): a contradiction when any value's share differs by
+    ``tolerance`` or more, else an agreement naming the largest gap."""
+    known = shop[shop.index != "unknown"]
+    if known.sum() <= 0:
+        return []
+    ours = known / known.sum()
+    found: list[Finding] = []
+    for source, aud in audience.groupby("source"):
+        if str(source).startswith("competitor"):
+            continue
+        a = aud[(aud["dimension"] == dimension) & (aud["value"] != "unknown")]
+        if a.empty:
+            continue
+        theirs = pd.Series(a["share"].to_numpy(), index=a["value"]).groupby(level=0).sum()
+        values = sorted(set(theirs.index) | set(ours.index))
+        gaps = {v: float(ours.get(v, 0.0) - theirs.get(v, 0.0)) for v in values}
+        worst = max(values, key=lambda v: (abs(gaps[v]), v))
+        o, t = float(ours.get(worst, 0.0)), float(theirs.get(worst, 0.0))
+        label = dimension.replace("_", " ")
+        if abs(gaps[worst]) >= tolerance:
+            found.append(
+                Finding(
+                    "contradiction",
+                    dimension,
+                    str(source),
+                    f"{label}: {source} counts {_pct(t)} of visitors on {worst}; the shop's "
+                    f"own events count {_pct(o)}. They differ by more than "
+                    f"{_pct(tolerance)}: tracking may miss some visitors (consent banner, "
+                    f"ad blockers), or the {source} property covers other sites.",
+                    o,
+                    t,
+                )
+            )
+        else:
+            found.append(
+                Finding(
+                    "agreement",
+                    dimension,
+                    str(source),
+                    f"{label}: {source} and the shop's own events agree within "
+                    f"{_pct(tolerance)} (largest gap {worst}: {_pct(abs(gaps[worst]))}).",
+                    o,
+                    t,
+                )
+            )
+    return found

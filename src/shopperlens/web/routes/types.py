@@ -8,19 +8,24 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from shopperlens.service import types as svc
+from shopperlens.service.types_value import LOYAL_AT_RISK, add_value, value_by_type
 from shopperlens.web.deps import ShopDep
 
 router = APIRouter(prefix="/api/types", tags=["types"])
 
 
 class TypesPage(BaseModel):
-    """One page of a types run: ``rows`` hold the CLI's columns."""
+    """One page of a types run: ``rows`` hold the CLI's columns (with ``clv, p_alive,
+    at_risk, loyal_at_risk, intent`` once a CLV / intent run is stored)."""
 
     as_of: Any
     run_id: int | None
     total: int
     counts: dict[str, int]
     rows: list[dict[str, Any]]
+    # per type: subjects, mean_clv, mean_p_alive, at_risk, loyal_at_risk, mean_intent
+    value: list[dict[str, Any]] = []
+    loyal_at_risk: int | None = None
 
 
 def _records(df: Any) -> list[dict[str, Any]]:
@@ -29,9 +34,15 @@ def _records(df: Any) -> list[dict[str, Any]]:
 
 def _page(df: Any, type_: str | None, limit: int, offset: int) -> TypesPage:
     counts = {str(k): int(v) for k, v in df["type"].value_counts().items()}
-    if type_:
+    value = value_by_type(df)
+    at_risk = int(df["loyal_at_risk"].sum()) if "loyal_at_risk" in df.columns else None
+    if type_ == LOYAL_AT_RISK.replace(" ", "_"):
+        df = df[df["loyal_at_risk"]] if at_risk is not None else df.iloc[0:0]
+    elif type_:
         df = df[df["type"] == type_]
     return TypesPage(
+        value=_records(value) if not value.empty else [],
+        loyal_at_risk=at_risk,
         as_of=df.attrs.get("as_of"),
         run_id=df.attrs.get("run_id"),
         total=len(df),
@@ -44,7 +55,9 @@ def _page(df: Any, type_: str | None, limit: int, offset: int) -> TypesPage:
 def types(
     shop: ShopDep,
     as_of: str | None = Query(None, description="Data before this date (YYYY-MM-DD)."),
-    type: str | None = Query(None, description="Only this type."),  # noqa: A002
+    type: str | None = Query(  # noqa: A002
+        None, description="Only this type (or loyal_at_risk: loyal customers the CLV model flags)."
+    ),
     limit: int = Query(100, ge=0, le=10_000),
     offset: int = Query(0, ge=0),
 ) -> TypesPage:
@@ -55,6 +68,7 @@ def types(
         run = svc.run_at(store=shop.store, as_of=as_of, config=shop.settings.types_config)
         df = run[list(svc.RESULT_COLUMNS)]
         df.attrs.update(run.attrs)
+        df = add_value(df, store=shop.store, as_of=df.attrs.get("as_of"))
     return _page(df, type, limit, offset)
 
 

@@ -1,0 +1,151 @@
+"""Customer value next to customer types: CLV, P(alive), "loyal at risk" and looker intent.
+
+The types say *how* someone shops; the value models (:mod:`shopperlens.service.clv`,
+:mod:`shopperlens.service.intent`) say what a customer is worth, whether she is still a customer
+and how close a looker is to buying. This module left-joins the *stored* value runs onto a types
+frame, so every types face (CLI, Python, HTTP, report page) can show them without refitting
+anything: it never computes a run and never fails when none is stored.
+
+A stored run is joined only when it describes the same moment as the types: the CLV run's
+``as_of`` (and, for intent, which has no date, the shop's latest data) must lie within
+:data:`MATCH_DAYS` of the types' ``as_of`` — an old types run is not decorated with today's
+P(alive).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from shopperlens.features import default_as_of
+from shopperlens.store import Store
+
+#: value columns appended after the types contract columns (only when a value run is stored)
+VALUE_COLUMNS = ["clv", "p_alive", "at_risk", "loyal_at_risk", "intent"]
+#: a stored value run is joined when its date is this close to the types' as_of
+MATCH_DAYS = 31
+#: the label the report, the API and the evidence use for loyal customers slipping away
+LOYAL_AT_RISK = "loyal at risk"
+
+
+def _has(store: Store, table: str) -> bool:
+    return bool(
+        store.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table])
+    ) and bool(store.scalar(f"SELECT count(*) > 0 FROM {table}"))  # noqa: S608 (fixed names)
+
+
+def _close(a: Any, b: Any) -> bool:
+    if a is None or b is None or pd.isna(a) or pd.isna(b):
+        return False
+    return abs(pd.Timestamp(a) - pd.Timestamp(b)) <= pd.Timedelta(days=MATCH_DAYS)
+
+
+def stored_value(*, store: Store, as_of: datetime | None) -> pd.DataFrame | None:
+    """The stored CLV run as ``customer_id, clv, p_alive, at_risk`` if it matches ``as_of``."""
+    if not _has(store, "customer_value"):
+        return None
+    run_as_of = store.scalar("SELECT max(as_of) FROM customer_value")
+    if as_of is not None and not _close(run_as_of, as_of):
+        return None
+    return store.df("SELECT customer_id, clv, p_alive, at_risk FROM customer_value")
+
+
+def stored_intent(*, store: Store, as_of: datetime | None) -> pd.DataFrame | None:
+    """The stored intent run as ``visitor_id, intent`` (best score per visitor) if current."""
+    if not _has(store, "visitor_intent"):
+        return None
+    if as_of is not None and not _close(default_as_of(store), as_of):
+        return None
+    return store.df(
+        "SELECT visitor_id, max(intent) AS intent FROM visitor_intent "
+        "WHERE visitor_id IS NOT NULL GROUP BY visitor_id"
+    )
+
+
+def add_value(frame: pd.DataFrame, *, store: Store, as_of: datetime | None) -> pd.DataFrame:
+    """``frame`` (a types result) with :data:`VALUE_COLUMNS` appended when a run is stored.
+
+    The columns appear as soon as any value run is stored (so the schema does not change with
+    the date); they are filled only from runs that match ``as_of``. Left join: customers
+    without a CLV row (never bought, or the run is from another date) get NaN/NA; ``intent``
+    is filled for lookers only. Loyal customers the CLV model flags ``at_risk`` get
+    ``loyal_at_risk = True`` and their evidence starts with "loyal at risk". The contract
+    columns keep their order and values (apart from that evidence prefix).
+    """
+    if not (_has(store, "customer_value") or _has(store, "visitor_intent")):
+        return frame  # no value run at all: the plain types contract
+    value = stored_value(store=store, as_of=as_of)
+    intent = stored_intent(store=store, as_of=as_of)
+    attrs = dict(frame.attrs)
+    out = frame.copy()
+    cid = out["customer_id"].astype("string")
+    if value is not None:
+        v = value.assign(customer_id=value["customer_id"].astype(str)).set_index("customer_id")
+        out["clv"] = cid.map(v["clv"]).astype("float64").to_numpy()
+        out["p_alive"] = cid.map(v["p_alive"]).astype("float64").to_numpy()
+        out["at_risk"] = pd.array(cid.map(v["at_risk"]).to_numpy(), dtype="boolean")
+    else:
+        out["clv"] = np.nan
+        out["p_alive"] = np.nan
+        out["at_risk"] = pd.array([pd.NA] * len(out), dtype="boolean")
+    flagged = (out["type"] == "loyal") & out["at_risk"].fillna(False).astype(bool)
+    out["loyal_at_risk"] = flagged.to_numpy(dtype=bool)
+    if flagged.any():
+        prefix = (
+            LOYAL_AT_RISK + ": P(alive) " + out.loc[flagged, "p_alive"].map("{:.2f}".format)
+            + " (the CLV model thinks this customer may have stopped buying); "
+        )  # fmt: skip
+        out.loc[flagged, "evidence"] = prefix + out.loc[flagged, "evidence"].astype(str)
+    out["intent"] = np.nan
+    if intent is not None:
+        scores = intent.set_index("visitor_id")["intent"]
+        lookers = out["type"] == "looker"
+        mapped = out.loc[lookers, "visitor_id"].astype("string").map(scores)
+        out.loc[lookers, "intent"] = mapped.astype("float64").to_numpy()
+    out.attrs.update(attrs)
+    return out
+
+
+def explain_value(*, store: Store, subject: dict[str, Any], as_of: datetime) -> dict[str, Any]:
+    """One subject's value fields (and evidence) for ``service.types.explain``.
+
+    ``subject`` holds ``customer_id, visitor_id, type, evidence``.
+    """
+    one = pd.DataFrame([{k: subject.get(k) for k in ("customer_id", "visitor_id", "type",
+                                                     "evidence")}])  # fmt: skip
+    row = add_value(one, store=store, as_of=as_of).iloc[0]
+
+    def num(k: str) -> float | None:
+        v = row.get(k)
+        return None if v is None or pd.isna(v) else float(v)
+
+    at_risk = row.get("at_risk")
+    return {
+        "clv": num("clv"),
+        "p_alive": num("p_alive"),
+        "at_risk": None if at_risk is None or pd.isna(at_risk) else bool(at_risk),
+        "loyal_at_risk": bool(row.get("loyal_at_risk", False)),
+        "intent": num("intent"),
+        "evidence": str(row["evidence"]),
+    }
+
+
+def value_by_type(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per type: subjects, mean CLV, mean P(alive), at-risk and loyal-at-risk counts, intent."""
+    if "clv" not in frame.columns:
+        return pd.DataFrame()
+    g = frame.groupby("type", sort=False)
+    out = pd.DataFrame(
+        {
+            "subjects": g.size(),
+            "mean_clv": g["clv"].mean(),
+            "mean_p_alive": g["p_alive"].mean(),
+            "at_risk": g["at_risk"].sum().astype(int),
+            "loyal_at_risk": g["loyal_at_risk"].sum().astype(int),
+            "mean_intent": g["intent"].mean(),
+        }
+    )
+    return out.reset_index()
