@@ -225,3 +225,25 @@ def test_erasure_removes_survey_traces(store, smtp, tmp_path):
     for table in ("survey_invitations", "survey_responses", "interview_notes", "interview_tags"):
         assert store.scalar(f"SELECT count(*) FROM {table} WHERE customer_id = 'c1'") == 0
     assert store.count("survey_answers") == 0 and store.count("survey_deliveries") == 3
+
+
+def test_prospects_get_the_interview_invitation_once_with_consent(store, smtp):
+    from shopperlens.service import interviews
+
+    inbox, settings = smtp
+    _people(store)  # c4..c6 never ordered: c4 consents, c5 never did, c6 revoked
+    store.execute("INSERT INTO identities VALUES ('v5', 'c5')")
+    store.execute(
+        "INSERT INTO events (event_id, session_id, visitor_id, timestamp, event_name) "
+        "VALUES ('e1', 's1', 'v5', now(), 'sign_up')"
+    )
+    picked = interviews.recruit(store=store, n=1, best_by="revenue")
+    pros = picked[picked["segment"] == "prospect"]["customer_id"].tolist()
+    assert sorted(pros) == ["c4", "c5"]  # c5 signed up; c6 neither consents nor signed up
+    rep = interviews.invite_interviewees(
+        store=store, settings=settings, customer_ids=pros, shop_name="Boot Corner"
+    )
+    assert (rep.sent, rep.no_consent) == (1, 1)
+    assert [m["To"] for m in inbox.messages] == ["c4@example.com"]
+    again = interviews.invite_interviewees(store=store, settings=settings, customer_ids=pros)
+    assert again.sent == 0 and again.fatigued == 1 and len(inbox.messages) == 1

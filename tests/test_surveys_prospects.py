@@ -99,8 +99,10 @@ def test_prospects_ranked_by_stored_purchase_intent(store):
         "('v3', 'p3', 's5', 0.4, 'views +0.1', now())"
     )
     pros = interviews.recruit_prospects(store=store, n=10)
-    assert pros["customer_id"].tolist() == ["p2", "p3", "p1"]
-    assert pros["reason"].iloc[0].startswith("purchase intent 0.90")
+    # reachable first (p2 has no consent); among them intent beats p1's higher engagement
+    assert pros["customer_id"].tolist() == ["p3", "p1", "p2"]
+    assert pros["reason"].iloc[0].startswith("purchase intent 0.40")
+    assert pros["reason"].iloc[2].startswith("purchase intent 0.90")
 
 
 def test_prospects_alone_are_enough_and_nobody_is_a_clear_error(store):
@@ -215,6 +217,36 @@ def test_http_recruit_prospects_and_device_check(shop, client):
     surveys.ensure_builtin(store=shop.store)
     found = client.get("/api/analytics/check").json()
     device = [f for f in found if f["dimension"] == "device"]
-    assert device[0]["kind"] == "agreement" and device[0]["analytics_share"] == pytest.approx(
-        2100 / 2900
+    assert device[0]["kind"] == "agreement"  # 70 / 30 % against 72 / 24 / 3 %
+    assert device[0]["analytics_share"] == pytest.approx(700 / 2900)  # desktop: largest gap
+
+
+def test_respondents_device_mix_against_the_shops_visitors(store):
+    """80 visitors: 20 mobile (25 %), 60 desktop. Respondents: 16 mobile visitors and 4 desktop
+    ones (one linked only by customer id) -> 80 % mobile: mobile is over-represented."""
+    audience.import_analytics(store=store, path=GA4 / "ga4_device.csv")
+    _devices(store, {"mobile": 20, "desktop": 60})
+    store.execute("INSERT INTO identities VALUES ('dv23', 'cx')")
+    surveys.ensure_builtin(store=store)
+    respondents = [(f"dv{i}", None) for i in [*range(16), 20, 21, 22]] + [(None, "cx")]
+    for k, (visitor, customer) in enumerate(respondents):
+        store.execute(
+            "INSERT INTO survey_responses (response_id, survey, version, respondent, customer_id,"
+            " visitor_id, channel, submitted_at) VALUES (?, 'demo-profile', 1, ?, ?, ?, 'popup',"
+            " now())",
+            [f"r{k}", f"r{k}", customer, visitor],
+        )
+        store.execute("INSERT INTO survey_answers VALUES (?, 'novelty', 0, NULL, 3)", [f"r{k}"])
+    assert audience.respondent_devices(store=store, survey="demo-profile").to_dict() == {
+        "mobile": 16.0,
+        "desktop": 4.0,
+    }
+    found = audience.analytics_check(store=store, survey="demo-profile")
+    voice = [f for f in found if f.dimension == "device" and f.source == "survey"]
+    assert len(voice) == 1 and voice[0].kind == "contradiction"
+    assert voice[0].message.startswith(
+        "device: 80 % of respondents visited on mobile, against 25 % of the shop's visitors: "
+        "the survey over-represents mobile visitors"
     )
+    # analytics (72 % mobile) against the shop's events (25 %) is flagged too
+    assert any(f.dimension == "device" and f.source == "ga4" for f in found)

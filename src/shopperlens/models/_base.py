@@ -283,22 +283,30 @@ class BaseModel:
         raise NotImplementedError
 
     def _objective_with_grad(
-        self, prepared: Any, total: float
+        self, prepared: Any, total: float, n_log: int
     ) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
+        """Mean negative log-likelihood and its gradient in the optimiser vector.
+
+        Called ~20 times per fit, so it stays lean: the caller sets ``np.errstate`` once
+        around the whole optimisation instead of per call.
+        """
+        penalizer = self.penalizer
+
         def fun(theta: np.ndarray) -> tuple[float, np.ndarray]:
-            params = self._transform(theta)
-            n_log = self._n_log(theta)
-            with np.errstate(all="ignore"):
-                ll, grad = self._value_and_grad(params, prepared)
-            if not np.isfinite(ll) or not np.all(np.isfinite(grad)):
+            params = theta.copy()
+            params[:n_log] = np.exp(theta[:n_log])
+            ll, grad = self._value_and_grad(params, prepared)
+            if not (np.isfinite(ll) and np.isfinite(grad).all()):
                 return 1e10, np.zeros_like(theta)
-            penalty = np.zeros_like(params)
-            penalty[:n_log] = params[:n_log]
-            value = -ll / total + self.penalizer * float(np.sum(penalty**2))
             # chain rule: d param / d theta is the param itself on the log scale, 1 otherwise
             jac = np.ones_like(params)
             jac[:n_log] = params[:n_log]
-            return value, (-grad / total + 2 * self.penalizer * penalty) * jac
+            if not penalizer:
+                return -ll / total, -grad / total * jac
+            penalty = np.zeros_like(params)
+            penalty[:n_log] = params[:n_log]
+            value = -ll / total + penalizer * float(penalty @ penalty)
+            return value, (-grad / total + 2 * penalizer * penalty) * jac
 
         return fun
 
@@ -329,10 +337,11 @@ class BaseModel:
             len(theta0) - self._n_log(theta0)
         )
         if prepared is not None:
-            fun = self._objective_with_grad(prepared, float(weights.sum()))
-            res = optimize.minimize(
-                fun, theta0, jac=True, method="L-BFGS-B", bounds=bounds, options=options
-            )
+            fun = self._objective_with_grad(prepared, float(weights.sum()), self._n_log(theta0))
+            with np.errstate(all="ignore"):
+                res = optimize.minimize(
+                    fun, theta0, jac=True, method="L-BFGS-B", bounds=bounds, options=options
+                )
         else:
             res = optimize.minimize(
                 negll, theta0, method="L-BFGS-B", bounds=bounds, options=options

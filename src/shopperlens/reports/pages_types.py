@@ -75,8 +75,9 @@ def _build(store: Store) -> dict[str, Any] | None:
     dist = mv.distribution(run)
     runs = store.df("SELECT DISTINCT as_of FROM type_runs ORDER BY as_of")["as_of"].tolist()
     value = value_by_type(run)
-    at_risk = run[run["loyal_at_risk"]] if "loyal_at_risk" in run.columns else run.iloc[0:0]
-    at_risk = at_risk.sort_values("clv", ascending=False)
+    at_risk = run.iloc[0:0]
+    if "loyal_at_risk" in run.columns:  # a value run is stored
+        at_risk = run[run["loyal_at_risk"]].sort_values("clv", ascending=False)
     moves = None
     if len(runs) >= 2:
         moves = svc.moves(store=store, date_from=runs[0], date_to=runs[-1])

@@ -112,7 +112,34 @@ def analytics_check(
         by = dict(zip(countries["customer_id"], countries["country"], strict=True))
         answers["country"] = frame["customer_id"].map(by)
     found = crosscheck.compare(answers, aud, threshold=threshold)
+    voice = crosscheck.compare_respondents(
+        "device",
+        respondent_devices(store=store, survey=survey),
+        shop_devices(store=store),
+        tolerance=threshold,
+    )
+    found.extend([voice] if voice else [])
     return _sorted([*shop_found, *(CheckFinding(**f.__dict__) for f in found)])
+
+
+def respondent_devices(*, store: Store, survey: str) -> pd.Series:
+    """Respondents per device: the device of their latest event, found through the visitor id
+    their response carries, or their customer id (directly or through identities)."""
+    rows = store.df(
+        "WITH ev AS (SELECT e.visitor_id, coalesce(e.customer_id, i.customer_id) AS customer_id,"
+        " e.device, e.timestamp FROM events e LEFT JOIN identities i USING (visitor_id) "
+        " WHERE e.device IS NOT NULL), "
+        "r AS (SELECT response_id, visitor_id, customer_id FROM survey_responses "
+        " WHERE survey = ?) "
+        "SELECT response_id, arg_max(device, timestamp) AS device FROM ("
+        " SELECT r.response_id, ev.device, ev.timestamp FROM r JOIN ev USING (visitor_id) "
+        " UNION ALL SELECT r.response_id, ev.device, ev.timestamp FROM r "
+        " JOIN ev USING (customer_id)) GROUP BY 1",
+        [survey],
+    )
+    if rows.empty:
+        return pd.Series(dtype=float)
+    return rows["device"].map(crosscheck.device_name).value_counts().astype(float)
 
 
 def _sorted(found: list[CheckFinding]) -> list[CheckFinding]:

@@ -105,7 +105,8 @@ def recruit_prospects(*, store: Store, n: int = 10) -> pd.DataFrame:
     e-mail and no order who gave marketing consent or signed up (a ``sign_up`` /
     ``generate_lead`` event of theirs, linked through ``identities``).
 
-    Ranked by purchase intent (``service.intent.latest_intent``) when the shop has enough
+    Those who can be e-mailed (marketing consent) come first; within each group, ranked by
+    purchase intent (``service.intent.latest_intent``) when the shop has enough
     sessions to score it, else by engagement: visits + product views / 2 + 3 × carts +
     2 × checkouts. Anonymous survey respondents are not candidates: responses store no
     e-mail address, so they cannot be invited (the public survey link reaches them instead).
@@ -141,8 +142,11 @@ def recruit_prospects(*, store: Store, n: int = 10) -> pd.DataFrame:
     people["intent"] = people["customer_id"].map(intent)
     use_intent = people["intent"].notna().any()
     people["score"] = people["intent"].fillna(-1.0) if use_intent else people["engagement"]
+    people["reachable"] = people["customer_id"].isin(allowed)
     people = people.sort_values(
-        ["score", "engagement", "customer_id"], ascending=[False, False, True], kind="stable"
+        ["reachable", "score", "engagement", "customer_id"],
+        ascending=[False, False, False, True],
+        kind="stable",
     ).head(n)
     rows = []
     for r in people.itertuples(index=False):

@@ -394,3 +394,45 @@ def compare_with_shop(
                 )
             )
     return found
+
+
+#: respondents with a known device needed before their device mix is compared (fewer is noise)
+MIN_RESPONDENT_DEVICES = 20
+
+
+def compare_respondents(
+    dimension: str, respondents: pd.Series, shop: pd.Series, *, tolerance: float = 0.15
+) -> Finding | None:
+    """Whose voice does the survey carry? Respondents per value (``respondents``) against the
+    shop's visitors per value (``shop``); None with fewer than ``MIN_RESPONDENT_DEVICES``
+    respondents of known value. ``survey_share`` is the respondents', ``analytics_share`` the
+    shop's share of the value with the largest gap."""
+    r = respondents[respondents.index != "unknown"]
+    v = shop[shop.index != "unknown"]
+    if r.sum() < MIN_RESPONDENT_DEVICES or v.sum() <= 0:
+        return None
+    rs, vs = r / r.sum(), v / v.sum()
+    values = sorted(set(rs.index) | set(vs.index))
+    worst = max(values, key=lambda x: (abs(rs.get(x, 0.0) - vs.get(x, 0.0)), x))
+    a, b = float(rs.get(worst, 0.0)), float(vs.get(worst, 0.0))
+    label = dimension.replace("_", " ")
+    if abs(a - b) >= tolerance:
+        more = "over" if a > b else "under"
+        return Finding(
+            "contradiction",
+            dimension,
+            "survey",
+            f"{label}: {_pct(a)} of respondents visited on {worst}, against {_pct(b)} of the "
+            f"shop's visitors: the survey {more}-represents {worst} visitors.",
+            a,
+            b,
+        )
+    return Finding(
+        "agreement",
+        dimension,
+        "survey",
+        f"{label}: respondents and the shop's visitors agree within {_pct(tolerance)} "
+        f"(largest gap {worst}: {_pct(abs(a - b))}).",
+        a,
+        b,
+    )
