@@ -101,7 +101,7 @@ def low_ratings(*, store: Store) -> pd.Series:
 
 
 def recruit_prospects(*, store: Store, n: int = 10) -> pd.DataFrame:
-    """People who showed interest but never bought and can be e-mailed: customer rows with an
+    """People who showed interest but never bought and left an address: customer rows with an
     e-mail and no order who gave marketing consent or signed up (a ``sign_up`` /
     ``generate_lead`` event of theirs, linked through ``identities``).
 
@@ -110,7 +110,8 @@ def recruit_prospects(*, store: Store, n: int = 10) -> pd.DataFrame:
     sessions to score it, else by engagement: visits + product views / 2 + 3 × carts +
     2 × checkouts. Anonymous survey respondents are not candidates: responses store no
     e-mail address, so they cannot be invited (the public survey link reaches them instead).
-    Columns: ``customer_id, segment, score, reason``.
+    Columns: ``customer_id, segment, score, reason``; ``score`` is the intent (−1 for a
+    prospect the intent run did not score) or, without an intent run, the engagement.
     """
     people = store.df(
         "WITH ev AS (SELECT coalesce(e.customer_id, i.customer_id) AS customer_id, "
