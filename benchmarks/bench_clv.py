@@ -129,15 +129,15 @@ def main(argv: list[str] | None = None) -> None:
                     abs(ours["params"][k] - peer["params"][k]) / abs(peer["params"][k])  # type: ignore[index]
                     for k in keys
                 )
-                cells = f"{t_peer:>13.3f}{t_peer / t_ours:>8.0f}x{diff:>13.1e}"
+                cells = f"{t_peer:>13.4f}{t_peer / t_ours:>8.0f}x{diff:>13.1e}"
             else:
                 cells = f"{'-':>13}{'-':>9}{'-':>13}"
             peer_rss = f"{peer['peak_mb']:>6,.0f} MiB" if peer else f"{'-':>10}"
             print(
-                f"{label:<34}{model:<13}{t_ours:>9.3f}{cells}{ours['peak_mb']:>6,.0f} MiB{peer_rss}"
+                f"{label:<34}{model:<13}{t_ours:>9.4f}{cells}{ours['peak_mb']:>6,.0f} MiB{peer_rss}"
             )
         total = float(ours["bgnbd"]) + float(ours["gamma_gamma"])  # type: ignore[arg-type]
-        print(f"{label:<34}{'both':<13}{total:>9.3f}")
+        print(f"{label:<34}{'both':<13}{total:>9.4f}")
     print("ratio = lifetimes time / our time; same params = largest relative difference")
 
 

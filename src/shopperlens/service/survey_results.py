@@ -24,6 +24,8 @@ class ThemeOut(BaseModel):
     top_terms: list[str]
     share: float
     examples: list[str]
+    #: the respondents whose answer this theme describes best (traceability)
+    respondents: list[str] = []
 
 
 class SurveyResults(BaseModel):
@@ -98,8 +100,12 @@ def survey_results(
     themes: list[ThemeOut] = []
     for q in definition.questions:
         if q.kind == "text":
+            texts = frame[q.id].astype("string").str.strip()
+            who = frame.loc[texts.fillna("") != "", "respondent"].astype(str).tolist()
             for th in analysis.themes(frame[q.id], n_themes=n_themes):
-                themes.append(ThemeOut(question=q.id, **th.__dict__))
+                fields = {k: v for k, v in th.__dict__.items() if k != "members"}
+                members = [who[i] for i in th.members]
+                themes.append(ThemeOut(question=q.id, respondents=members, **fields))
     income = None
     money = [q.id for q in definition.questions if q.kind == "number" and q.group == "financial"]
     if money:

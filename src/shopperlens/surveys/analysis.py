@@ -104,6 +104,9 @@ class Theme:
     top_terms: list[str]
     share: float
     examples: list[str] = field(default_factory=list)
+    #: positions (among the non-empty answers, in input order) of the answers whose strongest
+    #: theme this is, so every theme traces back to the answers behind it
+    members: list[int] = field(default_factory=list)
 
 
 def themes(
@@ -155,8 +158,16 @@ def themes(
                 break
             if docs[i] not in examples:
                 examples.append(docs[i])
-        share = float(((strongest == t) & has_topic).mean())
-        out.append(Theme(theme=_name(top), top_terms=top, share=share, examples=examples))
+        mine = (strongest == t) & has_topic
+        out.append(
+            Theme(
+                theme=_name(top),
+                top_terms=top,
+                share=float(mine.mean()),
+                examples=examples,
+                members=np.flatnonzero(mine).tolist(),
+            )
+        )
     out.sort(key=lambda th: th.share, reverse=True)
     return out
 
