@@ -5,7 +5,8 @@ age ``T``), so a million customers usually reduce to far fewer distinct triples.
 finds them, and the log-likelihood is evaluated once per triple and weighted by its count: the
 fit cost grows with the number of distinct triples, not with the number of customers.
 
-Parameters are optimised on the log scale (they are all positive) with L-BFGS-B. Standard
+Parameters are optimised on the log scale (they are all positive): by Newton's method where a
+model supplies an analytic Hessian (BG/NBD, Gamma-Gamma), else or on failure by L-BFGS-B. Standard
 errors come from the numerically differentiated Hessian of the log-likelihood at the optimum
 (the observed information), mapped back with the delta method; confidence intervals are
 computed on the log scale and exponentiated so they never cross zero.
