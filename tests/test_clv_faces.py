@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 import shopperlens
-from shopperlens.demo import generate, load
+from _demo_data import demo_shop
+from shopperlens.demo import load
 from shopperlens.errors import InsufficientDataError, ShopperlensError
 from shopperlens.service import clv, intent
 from shopperlens.store import Store, connect
@@ -19,7 +20,7 @@ from shopperlens.store import Store, connect
 
 @pytest.fixture(scope="module")
 def demo():  # type: ignore[no-untyped-def]
-    return generate(seed=7, n_customers=600)
+    return demo_shop(600)
 
 
 @pytest.fixture(scope="module")

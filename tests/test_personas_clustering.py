@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from _personas_data import demo_shop
+from _demo_data import demo_shop
 from shopperlens.errors import InsufficientDataError, NotFittedError
 from shopperlens.models import PersonaClustering
 from shopperlens.personas import clustering_columns, column_roles, normalise_answers, synthesise

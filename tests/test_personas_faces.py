@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import shopperlens
-from _personas_data import demo_shop
+from _demo_data import demo_shop
 from shopperlens.reports import write_report
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from _personas_data import demo_shop
+from _demo_data import demo_shop
 from shopperlens.personas import assign_names, normalise_answers, synthesise
 from shopperlens.personas.naming import Distinctive
 from shopperlens.personas.synthesis import scrub

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from _demo_data import demo_shop
 from shopperlens.errors import ShopperlensError
 from shopperlens.service import survey_results, surveys
 from shopperlens.surveys import analysis
@@ -176,9 +177,8 @@ def test_results_service_on_imported_answers(store, tmp_path):
 
 def test_income_adjustment_moves_stated_income_towards_planted_truth(store, tmp_path):
     """The demo plants stated incomes 10-30 % above the true ones (truth_personas)."""
-    from shopperlens.demo import generate
 
-    demo = generate(seed=7)  # the default demo: 600 survey answers from 4 planted personas
+    demo = demo_shop()  # the default demo: 600 survey answers from 4 planted personas
     path = tmp_path / "survey_demo-profile.csv"
     demo.survey_answers.to_csv(path, index=False)
     surveys.ensure_builtin(store=store)

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import f1_score
 
+from _demo_data import demo_shop as cached_demo_shop
 from shopperlens import demo as demo_shop
 from shopperlens.service import types as svc
 from shopperlens.store import Store, connect
@@ -13,7 +14,7 @@ from shopperlens.store import Store, connect
 
 @pytest.fixture(scope="module")
 def demo():  # type: ignore[no-untyped-def]
-    return demo_shop.generate(seed=7, n_customers=1500)
+    return cached_demo_shop(1500)
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 import shopperlens
-from shopperlens.demo import generate, load
+from _demo_data import demo_shop
+from shopperlens.demo import load
 from shopperlens.service import clv, intent
 from shopperlens.service import types as svc
 from shopperlens.service.types_value import VALUE_COLUMNS
@@ -23,7 +24,7 @@ STEADY = ("loyal", "looker_to_loyal")
 
 @pytest.fixture(scope="module")
 def demo():  # type: ignore[no-untyped-def]
-    return generate(seed=7, n_customers=600)
+    return demo_shop(600)
 
 
 @pytest.fixture(scope="module")
