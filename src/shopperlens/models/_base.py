@@ -62,6 +62,10 @@ def wdot(a: np.ndarray, b: np.ndarray) -> float:
 
 
 _blas: list[LibController] | None = None
+# OpenBLAS splits a dot product across threads only from about 10,000 elements on, and the
+# fits' matrices are at most a few parameters wide: below this many distinct customers the
+# thread limit has nothing to limit and looking up the BLAS copies (~1 ms) is pure cost
+_BLAS_THREADING_MIN = 10_000
 
 
 def _bundled_blas() -> list[LibController]:
@@ -375,6 +379,9 @@ class BaseModel:
         start: np.ndarray | None = None,
         names: list[str] | None = None,
     ) -> None:
+        if len(weights) < _BLAS_THREADING_MIN:  # BLAS stays single-threaded on vectors this short
+            self._maximise_single_thread(data, weights, start, names)
+            return
         with one_blas_thread():
             self._maximise_single_thread(data, weights, start, names)
 
@@ -505,9 +512,13 @@ class TransactionModel(BaseModel):
         rfm = as_rfm(frequency, recency, T)
         no_repeat_buyers_check(rfm)
         data = compress(rfm, weights)
-        self._maximise(data, data.w)
+        self._maximise(data, data.w, start=self._data_start(data))
         self.n_customers_ = int(round(data.w.sum()))
         return self
+
+    def _data_start(self, data: Compressed) -> np.ndarray | None:
+        """Log-scale starting point fitted to the data's time unit, or None for ``_start``."""
+        return None
 
     # -- predictions shared by every transaction model -----------------------------------------
     def _rfm(self, frequency: ArrayLike, recency: ArrayLike | None, T: ArrayLike | None) -> RFM:
