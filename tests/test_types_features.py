@@ -90,3 +90,15 @@ def test_identities_link_an_anonymous_visitor_to_its_customer(store: Store) -> N
     f = behaviour_features(store, as_of=datetime(2026, 1, 1)).execute()
     assert f["subject_id"].tolist() == ["c1"]
     assert f.loc[0, "visits"] == 1
+
+
+def test_visit_table_computed_once_gives_the_same_features(store: Store) -> None:
+    """The service computes the visit table first (a temporary table of its cursor): the
+    features are the same as the one-query expression's."""
+    from shopperlens.service import types as svc
+
+    small_shop().write(store)
+    as_of = T0 + timedelta(days=60)
+    one_query = behaviour_features(store, as_of=as_of).execute()
+    staged = svc.features(store=store, as_of=as_of)
+    pd.testing.assert_frame_equal(staged, one_query, check_dtype=False)

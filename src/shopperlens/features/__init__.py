@@ -4,7 +4,16 @@ from shopperlens.features.behaviour import (
     FEATURE_COLUMNS,
     FeatureSpec,
     behaviour_features,
+    computed_features,
     default_as_of,
+    session_table,
 )
 
-__all__ = ["FEATURE_COLUMNS", "FeatureSpec", "behaviour_features", "default_as_of"]
+__all__ = [
+    "FEATURE_COLUMNS",
+    "FeatureSpec",
+    "behaviour_features",
+    "computed_features",
+    "default_as_of",
+    "session_table",
+]

@@ -13,6 +13,8 @@ their earlier browsing into the customer's history: "looker → new → loyal" s
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -369,8 +371,39 @@ def _count_before(src: TableSource, name: str, ts: str, as_of: Any, alias: str) 
     return t.group_by("customer_id").aggregate(**{alias: t.customer_id.count()})
 
 
-def behaviour_features(
+def session_table(
     src: TableSource, *, as_of: datetime, spec: FeatureSpec | None = None
+) -> ir.Table:
+    """One row per visit before ``as_of``, with its subject and what happened in it."""
+    return _session_table(src, ibis.literal(as_of, type="timestamp"), spec or FeatureSpec())
+
+
+@contextmanager
+def computed_features(
+    src: TableSource, *, as_of: datetime, spec: FeatureSpec | None = None
+) -> Iterator[ir.Table]:
+    """:func:`behaviour_features` over a visit table computed once, for the ``with`` block.
+
+    Five parts of the features read the visit table (visit counts, search terms, searched
+    purchases, the first visitor id); left to the engine, each recomputes it from the events,
+    the largest table. Computing it once first (Ibis ``cache``: a temporary table on DuckDB, a
+    persisted frame on Spark) takes a quarter off the features' time. The backend of ``src``
+    must be the connection that executes the result: DuckDB's temporary tables are
+    per-connection. The visit table is dropped when the block ends.
+    """
+    sessions = session_table(src, as_of=as_of, spec=spec).cache()
+    try:
+        yield behaviour_features(src, as_of=as_of, spec=spec, sessions=sessions)
+    finally:
+        sessions.release()
+
+
+def behaviour_features(
+    src: TableSource,
+    *,
+    as_of: datetime,
+    spec: FeatureSpec | None = None,
+    sessions: ir.Table | None = None,
 ) -> ir.Table:
     """One row per subject (customer or anonymous visitor) with every behavioural feature.
 
@@ -384,13 +417,16 @@ def behaviour_features(
         and tenure are measured to it.
     spec
         Channel and event vocabularies (:class:`FeatureSpec`).
+    sessions
+        The visit table (:func:`session_table`) when already computed; see
+        :func:`computed_features`.
 
     Returns an Ibis table with ``subject_id, customer_id, visitor_id`` and
     :data:`FEATURE_COLUMNS`; execute it on whichever backend ``src`` belongs to.
     """
     spec = spec or FeatureSpec()
     at = ibis.literal(as_of, type="timestamp")
-    sess = _session_table(src, at, spec)
+    sess = _session_table(src, at, spec) if sessions is None else sessions
     sf = _session_features(sess, spec)
     tf = _term_features(src, at, sess, spec)
     of, cat_first = _order_features(src, at)

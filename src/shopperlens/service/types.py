@@ -15,7 +15,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from shopperlens.errors import ShopperlensError
-from shopperlens.features import behaviour_features, default_as_of
+from shopperlens.features import behaviour_features, computed_features, default_as_of
 from shopperlens.service.types_value import add_value, explain_value
 from shopperlens.store import Store
 from shopperlens.types import RESULT_COLUMNS, TYPES, TypesConfig, classify, load_config
@@ -97,14 +97,22 @@ def features(
     cfg = as_config(config)
     cut = parse_as_of(as_of) or default_as_of(store)
     if engine == "duckdb":
+        import ibis
+
         from shopperlens.store.execute import to_pandas
 
-        return to_pandas(store, behaviour_features(store, as_of=cut, spec=cfg.feature_spec()))
+        with store.cursor() as cur:  # the visit table is a temporary table of this cursor
+            src = ibis.duckdb.from_connection(cur)
+            with computed_features(src, as_of=cut, spec=cfg.feature_spec()) as expr:
+                return to_pandas(store, expr, con=cur)
     if engine == "spark":
         from shopperlens.store.spark import spark_source
 
-        with spark_source(store, spark_session) as src:
-            return behaviour_features(src, as_of=cut, spec=cfg.feature_spec()).execute()
+        with (
+            spark_source(store, spark_session) as src,
+            computed_features(src, as_of=cut, spec=cfg.feature_spec()) as expr,
+        ):
+            return expr.execute()
     raise ShopperlensError(f"unknown engine {engine!r}: use duckdb or spark")
 
 

@@ -23,13 +23,22 @@ if TYPE_CHECKING:
 LARGE_RESULT = 200_000
 
 
-def to_pandas(store: Store, expr: Any) -> pd.DataFrame:
-    """Execute an Ibis table expression built on ``store.table(...)`` and return pandas."""
+def to_pandas(
+    store: Store, expr: Any, con: duckdb.DuckDBPyConnection | None = None
+) -> pd.DataFrame:
+    """Execute an Ibis table expression built on ``store.table(...)`` and return pandas.
+
+    ``con``: the connection to run it on (one whose temporary tables the expression reads);
+    default a fresh cursor of the store.
+    """
     import ibis
 
     sql = str(ibis.to_sql(expr, dialect="duckdb"))
-    with store.cursor() as cur:
-        table = cur.sql(sql).to_arrow_table()
+    if con is not None:
+        table = con.sql(sql).to_arrow_table()
+    else:
+        with store.cursor() as cur:
+            table = cur.sql(sql).to_arrow_table()
     if table.num_rows >= LARGE_RESULT:
         release_cached_memory(store)
     return table.to_pandas(self_destruct=True, split_blocks=True)
