@@ -6,9 +6,12 @@ fresh DuckDB file:
 - **shopperlens**: ``Shop.import_files`` — validation, rejects, idempotent keyed inserts into
   the canonical tables (primary keys), sessions and identities derived (events), orders split
   into orders/order_lines with missing customers/products created;
-- **pandas**: the usual way, ``pandas.read_csv(file)`` then ``INSERT INTO <table> BY NAME
-  SELECT * FROM df`` into the same canonical table (order lines get their ``line_no`` from a
-  ``groupby().cumcount()``): no checks, no rejects report, no idempotency, nothing derived;
+- **pandas**: ``pandas.read_csv(file)`` then ``INSERT INTO <table> BY NAME SELECT * FROM
+  df`` into the same canonical table (DuckDB reads the frame in place: the fastest way out of
+  pandas; order lines get their ``line_no`` from a ``groupby().cumcount()``): no checks, no
+  rejects report, no idempotency, nothing derived;
+- **pandas_to_sql**: the same frame written with ``DataFrame.to_sql(…, if_exists="append")``
+  over SQLAlchemy (``duckdb_engine``), the way pandas documents for writing to a database;
 - **floor**: ``CREATE TABLE … AS SELECT * FROM read_csv(file)`` — DuckDB's bare reader into an
   unkeyed table; **floor_keyed**: the same ``read_csv`` inserted into the canonical table
   (``events`` has no primary key since migration 008; ``order_lines`` has one).
@@ -116,7 +119,7 @@ def worker(method: str, kind: str, path: str) -> dict[str, float]:
         t0, c0 = time.perf_counter(), _cpu()
         if method == "shopperlens":
             rows = shop.import_files(kind, path).rows_accepted
-        elif method == "pandas":
+        elif method in ("pandas", "pandas_to_sql"):
             import pandas as pd
 
             # the usual way: read the whole file into a frame, insert it into the same table
@@ -124,8 +127,15 @@ def worker(method: str, kind: str, path: str) -> dict[str, float]:
             if kind == "orders":  # order_lines needs each line's position within its order
                 df["line_no"] = df.groupby("order_id").cumcount() + 1
                 df = df[[c for c in df.columns if c not in ("customer_id", "ordered_at")]]
-            con.register("df", df)
-            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM df")
+            if method == "pandas_to_sql":
+                from sqlalchemy import create_engine
+
+                engine = create_engine("duckdb://", creator=con.cursor)
+                df.to_sql(table, engine, if_exists="append", index=False, chunksize=100_000)
+                engine.dispose()
+            else:
+                con.register("df", df)
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM df")
             rows = len(df)
         elif method == "floor_keyed":
             src = f"read_csv('{path}')"
@@ -160,7 +170,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--worker", nargs=3, metavar=("METHOD", "KIND", "PATH"), help=argparse.SUPPRESS
     )
-    parser.add_argument("--skip-pandas", action="store_true", help="leave out the pandas way")
+    parser.add_argument("--skip-pandas", action="store_true", help="leave out the pandas ways")
+    parser.add_argument(
+        "--skip-to-sql", action="store_true", help="leave out pandas to_sql (minutes at 10M rows)"
+    )
     parser.add_argument("--kind", choices=("events", "orders"), help="only this load")
     parser.add_argument(
         "--repeat", type=int, default=0, help="runs per method, best kept (default 2 quick, 1 full)"
@@ -178,31 +191,41 @@ def main(argv: list[str] | None = None) -> None:
     for path, make, n in files.values():
         if not path.exists():
             make(path, n)
-    methods = ["shopperlens", "floor", "floor_keyed"] + ([] if args.skip_pandas else ["pandas"])
+    peers = [] if args.skip_pandas else ["pandas"] + ([] if args.skip_to_sql else ["pandas_to_sql"])
+    methods = ["shopperlens", "floor", "floor_keyed", *peers]
     print(
-        f"{'what':<24}{'method':<13}{'rows':>11}{'wall s':>8}{'cpu s':>7}{'rows/s':>10}"
-        f"{'x pandas':>9}{'x floor':>8}{'peak RSS':>10}"
+        f"{'what':<24}{'method':<15}{'rows':>11}{'wall s':>8}{'cpu s':>7}{'rows/s':>10}"
+        f"{'x pandas':>9}{'x to_sql':>9}{'x floor':>8}{'peak RSS':>10}"
     )
     for kind, (path, _, _) in files.items():
         if args.kind and kind != args.kind:
             continue
         repeat = args.repeat or (2 if args.quick else 1)
         got = {
-            m: min((_run(m, kind, path) for _ in range(repeat)), key=lambda r: r["seconds"])
+            m: min(
+                (_run(m, kind, path) for _ in range(1 if m == "pandas_to_sql" else repeat)),
+                key=lambda r: r["seconds"],
+            )
             for m in methods
         }
         size = path.stat().st_size / 2**20
         for m in methods:
             r = got[m]
             vs_pandas = got["pandas"]["seconds"] / r["seconds"] if "pandas" in got else float("nan")
+            vs_to_sql = (
+                got["pandas_to_sql"]["seconds"] / r["seconds"]
+                if "pandas_to_sql" in got
+                else float("nan")
+            )
             vs_floor = r["seconds"] / got["floor"]["seconds"]
             print(
-                f"{kind + f' ({size:,.0f} MiB)':<24}{m:<13}{int(r['rows']):>11,}"
+                f"{kind + f' ({size:,.0f} MiB)':<24}{m:<15}{int(r['rows']):>11,}"
                 f"{r['seconds']:>8.2f}{r['cpu']:>7.1f}{r['rows'] / r['seconds']:>10,.0f}"
-                f"{vs_pandas:>8.1f}x{vs_floor:>7.2f}x{r['peak_mb']:>6,.0f} MiB"
+                f"{vs_pandas:>8.1f}x{vs_to_sql:>8.1f}x{vs_floor:>7.2f}x{r['peak_mb']:>6,.0f} MiB"
             )
     print(
-        "x pandas = pandas wall time / this one (higher is faster); x floor = this wall time / "
+        "x pandas, x to_sql = that peer's wall time / this one (higher is faster); "
+        "x floor = this wall time / "
         "DuckDB's bare read_csv (lower is better); cpu s = the process's user+system seconds"
     )
 

@@ -121,10 +121,15 @@ def run_ours(db: Path, memory_limit: str) -> dict[str, Any]:
         store.execute(f"SET memory_limit = '{memory_limit}'")
         store.execute("SET threads = 2")
         store.execute("SET preserve_insertion_order = false")
+        # spilled intermediates stop with an error here instead of filling the disk (x10 spilled
+        # more than 53 GB within 8 minutes)
+        store.execute("SET max_temp_directory_size = '40GB'")
         t0 = time.perf_counter()
         feats = svc.features(store=store, as_of=AS_OF, config=cfg)
         t1 = time.perf_counter()
         peak_features = _peak_mb()
+        # on stderr, so a run that dies in the rules (out of memory) still reports its features
+        print(f"features: {t1 - t0:.1f} s, peak RSS {peak_features:.0f} MB", file=sys.stderr)
         df = classify(feats, cfg)
         t2 = time.perf_counter()
         peak_rules = _peak_mb()
@@ -346,7 +351,8 @@ def _child(*args: str) -> dict[str, Any]:
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     if out.returncode != 0:
-        return {"error": out.stderr.strip().splitlines()[-1] if out.stderr else "failed"}
+        last = out.stderr.strip().splitlines()[-1:] if out.stderr else []
+        return {"error": f"exit {out.returncode}: " + (last[0] if last else "no message")}
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

@@ -83,3 +83,19 @@ def test_non_concave_ridge_falls_back_to_lbfgsb() -> None:
 def _prep(model: BetaGeo, d: pd.DataFrame) -> object:
     data = compress(as_rfm(d, None, None))
     return model._prepare(data, data.w)
+
+
+def test_time_unit_changes_only_alpha(cdnow: pd.DataFrame) -> None:
+    """The same customers in days instead of weeks: the likelihood is the same up to a
+    constant, so r, a, b stay and alpha is 7 times larger. The start adapts to the unit (the
+    repeat buyers' purchase rate): only its log alpha moves, by log 7, so Newton's path on the
+    log scale is the same in both units."""
+    weeks = BetaGeo().fit(cdnow["x"], cdnow["t_x"], cdnow["T"])
+    days = BetaGeo().fit(cdnow["x"], 7 * cdnow["t_x"], 7 * cdnow["T"])
+    for k in ("r", "a", "b"):
+        assert days.params_[k] == pytest.approx(weeks.params_[k], rel=1e-6)
+    assert days.params_["alpha"] == pytest.approx(7 * weeks.params_["alpha"], rel=1e-6)
+    data = compress(as_rfm(cdnow["x"], cdnow["t_x"], cdnow["T"]))
+    data_days = compress(as_rfm(cdnow["x"], 7 * cdnow["t_x"], 7 * cdnow["T"]))
+    start, start_days = BetaGeo()._data_start(data), BetaGeo()._data_start(data_days)
+    assert np.allclose(start_days - start, [0, np.log(7), 0, 0])
