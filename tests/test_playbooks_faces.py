@@ -85,7 +85,7 @@ def test_http_face(client, shop) -> None:  # type: ignore[no-untyped-def]
 def test_report_has_a_page_per_type(shop_store, tmp_path, monkeypatch) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
     from shopperlens.service import playbooks as svc
 
-    monkeypatch.setattr(svc, "resolve_types", lambda *, store, types=None: TYPES)
+    monkeypatch.setattr(svc, "resolve_types", lambda *, store, types=None, config=None: TYPES)
     write_report(shop_store, tmp_path)
     for slug in ("need-based", "looker", "new", "loyal", "impulse"):
         html = (tmp_path / f"playbook-{slug}.html").read_text()

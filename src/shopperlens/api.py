@@ -70,6 +70,26 @@ class Shop:
             progress=progress,
         )
 
+    # -- report ----------------------------------------------------------------------------
+    def report(
+        self,
+        out_dir: str | Path = "report",
+        *,
+        title: str = "shopperlens report",
+        progress: Any = None,
+    ) -> Any:
+        """Write the report site for this shop's data into ``out_dir`` (HTML + JSON per page,
+        with this shop's settings); returns a ``ReportResult`` (index path, pages)."""
+        from shopperlens.service import report as _report
+
+        return _report.write(
+            store=self.store,
+            out_dir=out_dir,
+            settings=self.settings,
+            title=title,
+            progress=progress,
+        )
+
     # -- imports ---------------------------------------------------------------------------
     def import_files(
         self,

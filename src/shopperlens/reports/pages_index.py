@@ -6,6 +6,7 @@ import base64
 import io
 from typing import Any
 
+from shopperlens.config import Settings
 from shopperlens.reports.site import Page, register
 from shopperlens.service import overview, tables
 from shopperlens.store import Store
@@ -50,7 +51,7 @@ def _monthly_chart(months: list[overview.MonthFigures]) -> str | None:
     return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue().encode()).decode()
 
 
-def _build(store: Store) -> dict[str, Any]:
+def _build(store: Store, settings: Settings | None = None) -> dict[str, Any]:
     from shopperlens.service import demo
 
     shop = overview.overview(store=store)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from shopperlens.config import Settings
 from shopperlens.errors import ShopperlensError
 from shopperlens.reports import persona_cards as cards
 from shopperlens.reports.site import Page, register
@@ -17,7 +18,7 @@ from shopperlens.service import personas as svc
 from shopperlens.store import Store
 
 
-def _build(store: Store) -> dict[str, Any] | None:
+def _build(store: Store, settings: Settings | None = None) -> dict[str, Any] | None:
     if "persona_runs" not in store.tables():
         return None
     try:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from shopperlens.config import Settings
 from shopperlens.playbooks.generator import TYPE_TITLES, TYPES
 from shopperlens.reports.site import Page, register
 from shopperlens.store import Store
@@ -31,7 +32,9 @@ _TABLES = ("orders", "order_lines", "events", "customers", "tickets", "consents"
 _DERIVED = ("type_runs", "customer_value")
 
 
-def _context(store: Store, *, fresh: bool = False) -> dict[str, Any] | None:
+def _context(
+    store: Store, settings: Settings | None = None, *, fresh: bool = False
+) -> dict[str, Any] | None:
     """Everything the five pages show, computed once per store and data state.
 
     The report builds the need-based page first with ``fresh=True``, so a report never reuses
@@ -45,16 +48,16 @@ def _context(store: Store, *, fresh: bool = False) -> dict[str, Any] | None:
     )
     if fresh or key not in _CACHE:
         _CACHE.clear()
-        _CACHE[key] = _compute(store)
+        _CACHE[key] = _compute(store, settings)
     return _CACHE[key]
 
 
-def _compute(store: Store) -> dict[str, Any] | None:
+def _compute(store: Store, settings: Settings | None = None) -> dict[str, Any] | None:
     from shopperlens.service import playbooks as svc
 
     if store.count("orders") == 0:
         return None
-    types = svc.resolve_types(store=store)
+    types = svc.resolve_types(store=store, config=settings.types_config if settings else None)
     pb = svc.playbook(store=store, types=types)
     traffic = svc.traffic_report(store=store, types=types)
     ret = svc.retention_report(store=store, types=types)
@@ -103,8 +106,8 @@ def _wide(funnel: pd.DataFrame) -> pd.DataFrame:
 
 
 def _builder(type_: str):  # type: ignore[no-untyped-def]
-    def build(store: Store) -> dict[str, Any] | None:
-        ctx = _context(store, fresh=type_ == TYPES[0])
+    def build(store: Store, settings: Settings | None = None) -> dict[str, Any] | None:
+        ctx = _context(store, settings, fresh=type_ == TYPES[0])
         if ctx is None:
             return None
         pb = ctx["playbook"]

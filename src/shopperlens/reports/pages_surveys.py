@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from shopperlens.config import Settings
 from shopperlens.errors import ShopperlensError
 from shopperlens.reports.site import Page, register
 from shopperlens.service import audience as au_svc
@@ -57,13 +58,11 @@ def _pick(store: Store) -> str | None:
     return None if rows.empty else str(rows["survey"].iloc[0])
 
 
-def build(store: Store) -> dict[str, Any] | None:
+def build(store: Store, settings: Settings | None = None) -> dict[str, Any] | None:
     survey = _pick(store)
     if survey is None:
         return None
-    from shopperlens.config import Settings
-
-    factor = Settings().income_adjustment  # the report is built at the edge (CLI, web)
+    factor = (settings or Settings()).income_adjustment
     res = sr_svc.survey_results(store=store, survey=survey, income_adjustment=factor)
     dist = pd.DataFrame(res.distributions)
     tables = []

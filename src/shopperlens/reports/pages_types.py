@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from shopperlens.config import Settings
 from shopperlens.reports.site import Page, register
 from shopperlens.service import types as svc
 from shopperlens.service.types_value import value_by_type
@@ -61,9 +62,10 @@ def _examples(run: pd.DataFrame, per_type: int = 3) -> list[dict[str, Any]]:
     return out
 
 
-def _build(store: Store) -> dict[str, Any] | None:
+def _build(store: Store, settings: Settings | None = None) -> dict[str, Any] | None:
+    config = settings.types_config if settings else None
     has_people = store.count("orders") or store.count("events")
-    sessions = svc.session_summary(store=store)
+    sessions = svc.session_summary(store=store, config=config)
     if not has_people and sessions.empty:
         return None
     ctx: dict[str, Any] = {"labels": LABELS, "sessions": sessions.to_dict("records")}
@@ -71,7 +73,7 @@ def _build(store: Store) -> dict[str, Any] | None:
         return ctx | {"as_of": None, "distribution": [], "chart": None, "examples": [],
                       "moves": None, "runs": [], "value": [], "loyal_at_risk": [],
                       "loyal_at_risk_total": 0}  # fmt: skip
-    run = svc.latest_types(store=store)
+    run = svc.latest_types(store=store, config=config)
     dist = mv.distribution(run)
     runs = store.df("SELECT DISTINCT as_of FROM type_runs ORDER BY as_of")["as_of"].tolist()
     value = value_by_type(run)

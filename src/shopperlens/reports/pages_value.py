@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from shopperlens.config import Settings
 from shopperlens.errors import InsufficientDataError
 from shopperlens.reports.site import Page, register
 from shopperlens.service import clv as clv_svc
@@ -58,7 +59,7 @@ def _records(frame: pd.DataFrame, n: int) -> list[dict[str, Any]]:
     return frame.head(n).replace({np.nan: None}).to_dict(orient="records")
 
 
-def _build(store: Store) -> dict[str, Any] | None:
+def _build(store: Store, settings: Settings | None = None) -> dict[str, Any] | None:
     if not store.scalar("SELECT count(*) FROM orders WHERE customer_id IS NOT NULL"):
         return None
     ctx: dict[str, Any] = {"at_risk_p_alive": clv_svc.AT_RISK_P_ALIVE}

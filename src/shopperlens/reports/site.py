@@ -17,17 +17,20 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from shopperlens.config import Settings
 from shopperlens.store import Store
 
 
 @dataclass(frozen=True)
 class Page:
-    """One report page: ``build(store)`` returns the template context (or None to skip)."""
+    """One report page: ``build(store, settings)`` returns the template context (or None to
+    skip it). ``settings`` carries the shop's own choices (its types config, income adjustment);
+    pages fall back to the defaults without them."""
 
     slug: str
     title: str
     template: str
-    build: Callable[[Store], dict[str, Any] | None]
+    build: Callable[[Store, Settings | None], dict[str, Any] | None]
     order: int = 50
     extra_files: Callable[[dict[str, Any], Path], None] | None = field(default=None)
 
@@ -57,11 +60,30 @@ def environment() -> Environment:
     return env
 
 
-def write_report(store: Store, out_dir: str | Path, *, title: str = "shopperlens report") -> Path:
-    """Render every page with data into ``out_dir``; returns the path of ``index.html``."""
+def write_report(
+    store: Store,
+    out_dir: str | Path,
+    *,
+    title: str = "shopperlens report",
+    settings: Settings | None = None,
+    progress: Callable[..., None] | None = None,
+) -> Path:
+    """Render every page with data into ``out_dir``; returns the path of ``index.html``.
+
+    ``progress(n, total=…, description=…)`` is told about each page as it is built.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    built = [(p, ctx) for p in pages() if (ctx := p.build(store)) is not None]
+    todo = pages()
+    built = []
+    for page in todo:
+        if progress:
+            progress(0, total=len(todo), description=f"page: {page.title}")
+        ctx = page.build(store, settings)
+        if ctx is not None:
+            built.append((page, ctx))
+        if progress:
+            progress(1)
     nav = [{"slug": p.slug, "title": p.title} for p, _ in built]
     for page, ctx in built:
         (out / f"{page.slug}.html").write_text(render(page, ctx, nav, title=title), "utf-8")

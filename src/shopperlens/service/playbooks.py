@@ -58,15 +58,18 @@ def _events(store: Store) -> pd.DataFrame:
     )
 
 
-def resolve_types(*, store: Store, types: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The type of every subject: ``types`` when given, else the latest stored run."""
+def resolve_types(
+    *, store: Store, types: pd.DataFrame | None = None, config: Any = None
+) -> pd.DataFrame:
+    """The type of every subject: ``types`` when given, else the latest stored run (computed
+    with the types ``config`` when none is stored)."""
     if types is not None:
         return types
     try:
         from shopperlens.service.types import latest_types
     except ImportError:  # the types concern is not installed yet
         return EMPTY_TYPES
-    return latest_types(store=store)
+    return latest_types(store=store, config=config)
 
 
 def _attach_type(df: pd.DataFrame, types: pd.DataFrame) -> pd.DataFrame:

@@ -29,7 +29,7 @@ def page(name: str, request: Request, shop: ShopDep) -> Response:
     found = site.find(slug) if ext in ("html", "json") else None
     if found is None:
         raise HTTPException(404, f"no dashboard page {name}")
-    ctx = found.build(shop.store)
+    ctx = found.build(shop.store, shop.settings)
     if ctx is None:
         raise HTTPException(404, f"no data for {found.title} yet")
     if ext == "json":
