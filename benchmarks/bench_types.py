@@ -383,8 +383,10 @@ def main(argv: list[str] | None = None) -> int:
     peer = args.peer_scale if args.peer_scale is not None else min(scale, 0.1)
     if args.quick:
         scales, peer = [0.002, 0.01], 0.01
-    if peer > 0.25:  # pandas holds every event in memory: ~25 GB at scale 1
-        print(f"--peer-scale {peer} would need far more memory than pandas can get; using 0.1")
+    if peer > 0.5:  # pandas holds every event in memory: 11 GB at scale 0.5, ~22 GB at 1
+        print(
+            f"--peer-scale {peer}: pandas would need more memory than this machine has; using 0.1"
+        )
         peer = 0.1
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-types-") as tmp:
