@@ -22,7 +22,7 @@ class Rows:
     """Some rows of a features frame, each column taken only when a sentence reads it.
 
     Evidence reads a handful of the ~50 feature columns for each group of rows; copying whole
-    row subsets (``frame.loc[mask]``) was a third of the time typing a million subjects.
+    row subsets (``frame.loc[mask]``) took over a quarter of the rules' time.
     """
 
     def __init__(self, frame: pd.DataFrame, positions: np.ndarray) -> None:
