@@ -351,8 +351,10 @@ def _child(*args: str) -> dict[str, Any]:
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     if out.returncode != 0:
-        last = out.stderr.strip().splitlines()[-1:] if out.stderr else []
-        return {"error": f"exit {out.returncode}: " + (last[0] if last else "no message")}
+        lines = out.stderr.strip().splitlines() if out.stderr else []
+        # the exception line (DuckDB adds advice after it), else the last progress line
+        said = [ln for ln in lines if "Error" in ln or ln.startswith("features:")] or lines
+        return {"error": f"exit {out.returncode}: " + (said[-1] if said else "no message")}
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
