@@ -119,7 +119,7 @@ def _builder(type_: str):  # type: ignore[no-untyped-def]
             "type": type_,
             "type_title": TYPE_TITLES[type_],
             "currency": pb.currency,
-            "actions": [a.model_dump() for a in actions],
+            "actions": [a.as_dict() for a in actions],
             "at_stake": sum(a.priority for a in actions),
             "funnel": _records(funnel[funnel.type == type_] if len(funnel) else funnel),
             "funnel_source": _records(_wide(ctx["funnel_source"]), 25),

@@ -409,28 +409,16 @@ def support_report(*, store: Store, types: pd.DataFrame | None = None) -> dict[s
 
 
 # -- the playbook ----------------------------------------------------------------------------
-class ActionPublic(BaseModel):
-    type: str
-    number: int
-    title: str
-    evidence: list[str]
-    priority: float
-    basis: str
-    audience: str
-    audience_size: int
-
-
 class Playbook(BaseModel):
     """Every action per type with evidence, revenue at stake and audience."""
 
     currency: str
-    actions: list[ActionPublic]
+    actions: list[Action]  # the generator's dataclass: pydantic validates and serialises it
 
     def markdown(self) -> str:
         from shopperlens.playbooks.generator import render_markdown
 
-        acts = [Action(**a.model_dump()) for a in self.actions]
-        return render_markdown(acts, self.currency)
+        return render_markdown(self.actions, self.currency)
 
 
 def playbook(
@@ -491,7 +479,7 @@ def playbook(
         currency=currency,
     )
     actions = build_playbook(ev, (type,) if type else TYPES)
-    return Playbook(currency=currency, actions=[ActionPublic(**a.as_dict()) for a in actions])
+    return Playbook(currency=currency, actions=actions)
 
 
 # -- audiences -------------------------------------------------------------------------------
