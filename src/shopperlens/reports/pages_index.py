@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import base64
-import io
 from typing import Any
 
 from shopperlens.config import Settings
+from shopperlens.reports.charts import pyplot, svg_data_uri
 from shopperlens.reports.site import Page, register
 from shopperlens.service import overview, tables
 from shopperlens.store import Store
@@ -34,10 +33,7 @@ def _monthly_chart(months: list[overview.MonthFigures]) -> str | None:
     """Orders per month as an inline SVG bar chart (None without orders)."""
     if not months:
         return None
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, ax = plt.subplots(figsize=(7.5, 2.2), dpi=100)
     ax.bar([m.month[2:] for m in months], [m.orders for m in months], color="#2d6cdf")
@@ -45,10 +41,7 @@ def _monthly_chart(months: list[overview.MonthFigures]) -> str | None:
     ax.spines[["top", "right"]].set_visible(False)
     ax.tick_params(axis="x", labelsize=8, rotation=0 if len(months) <= 13 else 90)
     fig.tight_layout()
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg")
-    plt.close(fig)
-    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue().encode()).decode()
+    return svg_data_uri(fig)
 
 
 def _build(store: Store, settings: Settings | None = None) -> dict[str, Any]:

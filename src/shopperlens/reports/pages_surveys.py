@@ -3,13 +3,13 @@ adjusted income, interview themes with quotes, and the analytics cross-check."""
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import pandas as pd
 
 from shopperlens.config import Settings
 from shopperlens.errors import ShopperlensError
+from shopperlens.reports.charts import pyplot, svg_markup
 from shopperlens.reports.site import Page, register
 from shopperlens.service import audience as au_svc
 from shopperlens.service import interviews as iv_svc
@@ -26,10 +26,7 @@ def _charts_svg(dist: pd.DataFrame) -> str | None:
     qs = [q for q in CHARTED if q in set(dist["question"])]
     if not qs:
         return None
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     cols = 2
     rows = (len(qs) + 1) // cols
@@ -44,11 +41,7 @@ def _charts_svg(dist: pd.DataFrame) -> str | None:
     for ax in list(axes.flat)[len(qs) :]:
         ax.axis("off")
     fig.tight_layout()
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg")
-    plt.close(fig)
-    text = buf.getvalue()
-    return text[text.index("<svg") :]
+    return svg_markup(fig)
 
 
 def _pick(store: Store) -> str | None:

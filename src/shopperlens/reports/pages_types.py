@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import pandas as pd
 
 from shopperlens.config import Settings
+from shopperlens.reports.charts import pyplot, svg_markup
 from shopperlens.reports.site import Page, register
 from shopperlens.service import types as svc
 from shopperlens.service.types_value import value_by_type
@@ -24,10 +24,7 @@ COLORS = {"need_based": "#2d6cdf", "looker": "#9aa5b8", "new": "#36a269", "loyal
 
 def _bar_svg(dist: pd.DataFrame) -> str:
     """A horizontal bar chart of subjects per type, as inline SVG (matplotlib, Agg)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, ax = plt.subplots(figsize=(7, 2.8))
     d = dist.iloc[::-1]
@@ -38,11 +35,7 @@ def _bar_svg(dist: pd.DataFrame) -> str:
     ax.set_xlabel("customers and visitors")
     ax.set_xlim(0, max(1, int(d["subjects"].max())) * 1.25)
     fig.tight_layout()
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg")
-    plt.close(fig)
-    text = buf.getvalue()
-    return text[text.index("<svg") :]
+    return svg_markup(fig)
 
 
 def _examples(run: pd.DataFrame, per_type: int = 3) -> list[dict[str, Any]]:

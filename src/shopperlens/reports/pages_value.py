@@ -3,8 +3,6 @@ and the forecast-vs-actual check that says how far to trust the numbers."""
 
 from __future__ import annotations
 
-import base64
-import io
 from typing import Any
 
 import numpy as np
@@ -12,27 +10,16 @@ import pandas as pd
 
 from shopperlens.config import Settings
 from shopperlens.errors import InsufficientDataError
+from shopperlens.reports.charts import pyplot, svg_data_uri
 from shopperlens.reports.site import Page, register
 from shopperlens.service import clv as clv_svc
 from shopperlens.service import intent as intent_svc
 from shopperlens.store import Store
 
 
-def _svg(fig: Any) -> str:
-    import matplotlib.pyplot as plt
-
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg")
-    plt.close(fig)
-    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue().encode()).decode()
-
-
 def forecast_chart(check: dict[str, Any]) -> str:
     """Cumulative repeat purchases (actual vs BG/NBD) and holdout purchases per frequency."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     cum, by_f = check["cumulative"], check["by_frequency"]
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.2), dpi=100)
@@ -52,7 +39,7 @@ def forecast_chart(check: dict[str, Any]) -> str:
     for ax in (left, right):
         ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
-    return _svg(fig)
+    return svg_data_uri(fig)
 
 
 def _records(frame: pd.DataFrame, n: int) -> list[dict[str, Any]]:

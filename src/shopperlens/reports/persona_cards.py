@@ -9,11 +9,12 @@ and how many people it rests on.
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from shopperlens.reports.charts import pyplot, svg_markup
 
 if TYPE_CHECKING:
     from shopperlens.personas.synthesis import Persona
@@ -33,22 +34,9 @@ def colour(persona_id: int) -> str:
     return PALETTE[persona_id % len(PALETTE)]
 
 
-def _svg(fig: Any) -> str:
-    import matplotlib.pyplot as plt
-
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight", transparent=True)
-    plt.close(fig)
-    text = buf.getvalue()
-    return text[text.index("<svg") :]
-
-
 def _bars(labels: list[str], mine: list[float], everyone: list[float], hue: str, title: str) -> str:
     """Horizontal bars: the persona against all respondents (grey), as percentages."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     plt.rcParams["svg.fonttype"] = "none"  # text stays text: sharp when printed
     h = 0.42 * len(labels) + 0.6
@@ -64,7 +52,7 @@ def _bars(labels: list[str], mine: list[float], everyone: list[float], hue: str,
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.legend(fontsize=7, frameon=False, loc="lower right")
-    return _svg(fig)
+    return svg_markup(fig, bbox_inches="tight", transparent=True)
 
 
 def channel_chart(persona: Persona) -> str | None:
