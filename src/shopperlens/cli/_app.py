@@ -67,12 +67,17 @@ def settings(ctx: typer.Context) -> Settings:
     return obj if isinstance(obj, Settings) else Settings()
 
 
-def open_shop(ctx: typer.Context):  # type: ignore[no-untyped-def]
-    """The :class:`~shopperlens.api.Shop` the command works on (closed when the command ends)."""
+def open_shop(ctx: typer.Context, *, types_config: Path | None = None):  # type: ignore[no-untyped-def]
+    """The :class:`~shopperlens.api.Shop` the command works on (closed when the command ends).
+
+    ``types_config``: a command's ``--config``, overriding the setting for this command.
+    """
     from shopperlens.api import Shop
     from shopperlens.store import connect
 
     cfg = settings(ctx)
+    if types_config is not None:
+        cfg = cfg.model_copy(update={"types_config": types_config})
     shop = Shop(connect(cfg.db), cfg)
     ctx.call_on_close(shop.close)
     return shop

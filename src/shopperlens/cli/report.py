@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from shopperlens.cli import _render
-from shopperlens.cli._app import app, open_shop, settings
+from shopperlens.cli._app import app, open_shop
 
 
 @app.command("report")
@@ -26,9 +26,7 @@ def report_cmd(
     ] = None,
 ) -> None:
     """Write the report (types, value, playbooks, surveys, personas) for this shop's data."""
-    shop = open_shop(ctx)
-    if config is not None:
-        shop.settings = settings(ctx).model_copy(update={"types_config": config})
+    shop = open_shop(ctx, types_config=config)
     with _render.progress("report") as advance:
         result = shop.report(out, title=title, progress=advance)
     _render.message(f"report: [bold]{result.index}[/] ({len(result.pages)} pages)")

@@ -9,7 +9,7 @@ import typer
 
 from shopperlens.cli import _render
 from shopperlens.cli._app import app as root
-from shopperlens.cli._app import open_shop, settings
+from shopperlens.cli._app import open_shop
 from shopperlens.errors import ShopperlensError
 from shopperlens.service.types_value import LOYAL_AT_RISK, value_by_type
 
@@ -28,13 +28,6 @@ Config = Annotated[
     typer.Option("--config", help="YAML file overriding the thresholds (see `types config`)."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-
-
-def _shop(ctx: typer.Context, config: Path | None):  # type: ignore[no-untyped-def]
-    shop = open_shop(ctx)
-    if config is not None:
-        shop.settings = settings(ctx).model_copy(update={"types_config": config})
-    return shop
 
 
 @types_app.callback(invoke_without_command=True)
@@ -56,7 +49,7 @@ def types_cmd(
         return
     if out is not None and out.suffix.lower() not in (".csv", ".parquet"):
         raise ShopperlensError(f"--out must end in .csv or .parquet, not {out.name!r}")
-    shop = _shop(ctx, config)
+    shop = open_shop(ctx, types_config=config)
     if engine:
         shop.settings = shop.settings.model_copy(update={"engine": engine})
     df = shop.types(as_of)
@@ -108,7 +101,7 @@ def explain_cmd(
     json_: JsonOpt = False,
 ) -> None:
     """Why one customer or visitor has its type: scores, evidence, signals and history."""
-    ex = _shop(ctx, config).explain_type(id, as_of)
+    ex = open_shop(ctx, types_config=config).explain_type(id, as_of)
     if json_:
         _render.as_json(ex)
         return
@@ -136,7 +129,7 @@ def moves_cmd(
     json_: JsonOpt = False,
 ) -> None:
     """Transition matrix between the types as of two dates (rows: from, columns: to)."""
-    mv = _shop(ctx, config).type_moves(date_from, date_to)
+    mv = open_shop(ctx, types_config=config).type_moves(date_from, date_to)
     if json_:
         _render.as_json(mv)
         return
@@ -165,7 +158,7 @@ def sessions_cmd(
     config: Config = None,
 ) -> None:
     """Type imported session aggregates (UCI format): need-based, looker or impulse-like."""
-    df = _shop(ctx, config).session_types()
+    df = open_shop(ctx, types_config=config).session_types()
     if df.empty:
         raise ShopperlensError("no imported sessions: import a session-aggregate file first")
     if out is not None:

@@ -379,10 +379,9 @@ class BaseModel:
         start: np.ndarray | None = None,
         names: list[str] | None = None,
     ) -> None:
-        if len(weights) < _BLAS_THREADING_MIN:  # BLAS stays single-threaded on vectors this short
-            self._maximise_single_thread(data, weights, start, names)
-            return
-        with one_blas_thread():
+        # BLAS stays single-threaded on vectors shorter than this anyway
+        small = len(weights) < _BLAS_THREADING_MIN
+        with contextlib.nullcontext() if small else one_blas_thread():
             self._maximise_single_thread(data, weights, start, names)
 
     def _maximise_single_thread(

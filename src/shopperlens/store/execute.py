@@ -10,6 +10,7 @@ stack on top of the query's peak.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -34,11 +35,8 @@ def to_pandas(
     import ibis
 
     sql = str(ibis.to_sql(expr, dialect="duckdb"))
-    if con is not None:
-        table = con.sql(sql).to_arrow_table()
-    else:
-        with store.cursor() as cur:
-            table = cur.sql(sql).to_arrow_table()
+    with nullcontext(con) if con is not None else store.cursor() as cur:
+        table = cur.sql(sql).to_arrow_table()
     if table.num_rows >= LARGE_RESULT:
         release_cached_memory(store)
     return table.to_pandas(self_destruct=True, split_blocks=True)
