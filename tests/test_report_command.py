@@ -38,6 +38,9 @@ def test_cli_writes_every_page_the_data_supports(cli, filled: Path, tmp_path: Pa
 def test_the_shops_types_config_reaches_the_page(cli, filled: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     strict = tmp_path / "types.yaml"  # loyal only from 10 orders: c1 (6 orders) is not
     strict.write_text("types:\n  loyal:\n    requires: {min_orders: 10}\n")
+    # a run with the default thresholds is stored first: it must not stand in for the config
+    assert cli("report", "--out", str(tmp_path / "default")).exit_code == 0
+    assert _types(tmp_path / "default")["loyal"] == 1
     r = cli("report", "--out", str(tmp_path / "site"), "--config", str(strict))
     assert r.exit_code == 0, r.output
     got = _types(tmp_path / "site")

@@ -167,11 +167,20 @@ def _run(store: Store, run_id: int) -> pd.DataFrame:
 
 
 def latest_types(*, store: Store, config: ConfigArg = None) -> pd.DataFrame:
-    """The last stored run (computing and storing one when there is none), with the stored
-    value columns like :func:`customer_types`."""
-    run_id = store.scalar("SELECT run_id FROM type_runs ORDER BY as_of DESC, run_id DESC LIMIT 1")
+    """The last run stored with these thresholds (computing and storing one when there is
+    none), with the stored value columns like :func:`customer_types`.
+
+    Runs made with other thresholds are passed over, so a shop's ``--config`` (or
+    ``SHOPPERLENS_TYPES_CONFIG``) is what every page and playbook shows.
+    """
+    cfg = as_config(config)
+    run_id = store.scalar(
+        "SELECT run_id FROM type_runs WHERE config_digest = ? "
+        "ORDER BY as_of DESC, run_id DESC LIMIT 1",
+        [cfg.digest],
+    )
     if run_id is None:
-        return customer_types(store=store, config=config)
+        return customer_types(store=store, config=cfg)
     df = _run(store, int(run_id))
     out = df[list(RESULT_COLUMNS)].copy()
     out.attrs.update(df.attrs)
