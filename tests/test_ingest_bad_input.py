@@ -200,3 +200,37 @@ def test_ga4_unknown_event_name_names_its_line(shop, tmp_path):
     assert shop.store.count("events") == 0
     res = shop.import_events(path, on_error="skip")
     assert (res.rows_accepted, res.rows_rejected) == (11, 1)
+
+
+def test_large_file_names_each_reject_by_its_line_and_numbers_order_lines(tmp_path):
+    """A file big enough (~40 MB) for DuckDB to read it in parallel chunks (below ~20 MB it
+    reads one): rows are numbered by their position after the read (``loading.stage``), so
+    lines far apart must still be named exactly, and an order whose lines are scattered over
+    the file keeps them in file order. Read without keeping row order, this fails."""
+    n = 600_000
+    bad = {41_234: ("quantity", "-2"), 549_876: ("ordered_at", "2024-13-01")}
+    rows = ["order_id,customer_id,ordered_at,product_id,product_name,category,quantity,unit_price"]
+    for line in range(2, n + 2):
+        order = "o-scattered" if line in (3, 377_777, n + 1) else f"o{line // 3}"
+        when = "2024-03-01 10:00:00" if order == "o-scattered" else "2024-02-01 08:00:00"
+        qty = "1"
+        if line in bad:
+            col, value = bad[line]
+            qty = value if col == "quantity" else qty
+            when = value if col == "ordered_at" else when
+        rows.append(f"{order},c-{order},{when},p{line % 500},Thing {line % 500},cat,{qty},2.5")
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join(rows) + "\n")
+    shop = shopperlens.open(tmp_path / "big.duckdb")
+    res = shop.import_orders(path, on_error="skip")
+    assert res.rows_rejected == 2
+    assert [(r.line, r.column, r.value) for r in res.rejects] == [
+        (41_234, "quantity", "-2"),
+        (549_876, "ordered_at", "2024-13-01"),
+    ]
+    scattered = shop.store.execute(
+        "SELECT line_no, product_id FROM order_lines WHERE order_id = 'o-scattered' "
+        "ORDER BY line_no"
+    ).fetchall()
+    assert scattered == [(1, "p3"), (2, f"p{377_777 % 500}"), (3, f"p{(n + 1) % 500}")]
+    shop.close()

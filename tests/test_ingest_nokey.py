@@ -1,12 +1,13 @@
-"""``events`` and ``sessions`` carry no primary key (migration 008, for import speed): the
-importer itself keeps their keys unique and still names every rejected row, on its one-read
-path (first file into an empty table), its counting path and its exact path."""
+"""``events``, ``sessions``, ``orders`` and ``order_lines`` carry no primary key (migrations 008
+and 009, for import speed): the importer itself keeps their keys unique and still names every
+rejected row, on its one-read path (first file into an empty table), its counting path and its
+exact path."""
 
 from __future__ import annotations
 
 import pytest
 
-from _ingest_data import EVENTS, write
+from _ingest_data import EVENTS, ORDERS, write
 from shopperlens.errors import ShopperlensError
 
 HEADER = EVENTS.splitlines()[0]
@@ -24,7 +25,7 @@ def _ids(shop) -> list[str]:  # type: ignore[no-untyped-def]
 def test_events_and_sessions_keep_their_columns_without_a_primary_key(shop):
     keyed = shop.store.execute(
         "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' "
-        "AND table_name IN ('events', 'sessions')"
+        "AND table_name IN ('events', 'sessions', 'orders', 'order_lines')"
     ).fetchall()
     assert keyed == []
     cols = [r[0] for r in shop.store.execute("DESCRIBE events").fetchall()]
@@ -136,3 +137,18 @@ def test_migration_008_keeps_the_rows_of_an_older_store():
 def test_a_header_only_first_file_is_refused(shop, tmp_path):
     with pytest.raises(ShopperlensError, match="header but no rows"):
         shop.import_events(write(tmp_path, "ev.csv", HEADER + "\n"))
+
+
+def test_orders_stay_unique_across_overlapping_files_in_one_call(shop, tmp_path):
+    lines = ORDERS.splitlines()
+    first = write(tmp_path, "a.csv", "\n".join(lines[:4]) + "\n")  # o1 (2 lines), o2
+    second = write(tmp_path, "b.csv", "\n".join([lines[0], *lines[3:]]) + "\n")  # o2, o3
+    res = shop.import_orders(first, second)
+    assert res.added["orders"] == 3 and res.added["order_lines"] == 4
+    again = shop.import_orders(write(tmp_path, "c.csv", ORDERS))  # all of them, once more
+    assert again.added["orders"] == 0 and again.added["order_lines"] == 0
+    n, distinct = shop.store.execute(
+        "SELECT count(*), count(DISTINCT order_id) FROM orders"
+    ).fetchone()
+    assert n == distinct == 3
+    assert shop.store.execute("DESCRIBE orders").fetchall()[0][:2] == ("order_id", "VARCHAR")

@@ -66,10 +66,15 @@ def parse_map_options(items: list[str] | None) -> dict[str, str]:
     return out
 
 
+def first_line(source: Source) -> int:
+    """The line number of the file's first row: CSV counts the header line; JSON Lines and
+    Parquet count rows."""
+    return 2 if source.layout in ("csv", "tsv") else 1
+
+
 def line_sql(source: Source) -> str:
-    """The row's line in the file: CSV counts the header line; JSON Lines/Parquet count rows."""
-    offset = 1 if source.layout in ("csv", "tsv") else 0
-    return f"(row_number() OVER () + {offset})"
+    """The row's line in the file (see :func:`first_line`), numbered while reading."""
+    return f"(row_number() OVER () + {first_line(source) - 1})"
 
 
 def match_columns(source: Source, spec: KindSpec, mapping: Mapping[str, str]) -> dict[str, str]:

@@ -252,6 +252,7 @@ def _import_one(
     }[used]()
     try:
         fast = None
+        unnumbered = raw.replace(generic.line_sql(source), "CAST(NULL AS BIGINT)", 1)
         # the optimistic path; orders need line order (line_no), UCI ids are line numbers
         if not exact and kind != "orders" and used != "uci":
             # a plain generic CSV/TSV has one row per line at most: its line count can prove
@@ -260,7 +261,7 @@ def _import_one(
             fast = loading.fast_load(
                 con,
                 spec,
-                raw.replace(generic.line_sql(source), "NULL", 1),
+                unnumbered,
                 lines=scan.lines if plain else None,
             )
         if fast is not None:
@@ -269,7 +270,15 @@ def _import_one(
             for table, n in now.items():
                 added[table] = added.get(table, 0) + n
             return _record(con, kind, used, label, digest, n_read, 0, tick)
-        n_read = loading.stage(con, spec, raw)
+        # a generic file's select keeps the file's row order, so rows can be numbered by
+        # position after a parallel read (see loading.stage)
+        n_read = loading.stage(
+            con,
+            spec,
+            raw,
+            unnumbered=unnumbered if used == "generic" else None,
+            first_line=generic.first_line(source),
+        )
         if n_read == 0:
             raise ShopperlensError(f"{path.name}: the file has a header but no rows")
         repeated = loading.flag_conflicts(con, spec)
