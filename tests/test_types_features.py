@@ -102,3 +102,17 @@ def test_visit_table_computed_once_gives_the_same_features(store: Store) -> None
     one_query = behaviour_features(store, as_of=as_of).execute()
     staged = svc.features(store=store, as_of=as_of)
     pd.testing.assert_frame_equal(staged, one_query, check_dtype=False)
+
+
+def test_categories_per_order_counts_each_category_once_per_order(store: Store) -> None:
+    """Same product twice in one order is one category; an order counts its own categories
+    even when the customer bought them before (so 2 + 1 + 2 over three orders)."""
+    kit = ShopKit().customer("c2")
+    kit.order("c2", 0, ("p1", "p1", "p2"))  # shoes, socks
+    kit.order("c2", 10, ("p2",))  # socks again
+    kit.order("c2", 20, ("p2", "p4", "p2"))  # socks, lamps
+    kit.write(store)
+    c = behaviour_features(store, as_of=T0 + timedelta(days=30)).execute()
+    c = c.set_index("subject_id").loc["c2"]
+    assert c["categories_per_order"] == pytest.approx(5 / 3)
+    assert c["categories"] == 3 and c["new_category"] == "lamps"

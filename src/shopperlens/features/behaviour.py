@@ -185,6 +185,7 @@ def _session_features(sess: ir.Table, spec: FeatureSpec) -> ir.Table:
         campaign_purchases=campaign_buy.cast("int64").sum(),
         minutes_to_purchase=to_buy.mean(where=bought),
         last_visit=sess.end.max(),
+        first_visitor=sess.visitor_id.min(),
     )
 
 
@@ -309,7 +310,6 @@ def _order_features(src: TableSource, as_of: ir.TimestampScalar) -> tuple[ir.Tab
     per_order = lv.group_by("order_id").aggregate(
         items=lv.qty.sum(),
         value=lv.value.sum(),
-        n_cat=lv.category.nunique(),
         line_disc=lv.line_disc.any(),
     )
     oj = o.left_join(per_order, o.order_id == per_order.order_id)
@@ -319,7 +319,6 @@ def _order_features(src: TableSource, as_of: ir.TimestampScalar) -> tuple[ir.Tab
         ordered_at=oj.ordered_at,
         items=oj.items.fill_null(0),
         value=oj.value.fill_null(0.0),
-        n_cat=oj.n_cat.fill_null(0),
         discounted=oj.discount_code.nullif("").notnull() | oj.line_disc.fill_null(False),
     )
     w = ibis.window(group_by="customer_id", order_by=["ordered_at", "order_id"])
@@ -331,16 +330,17 @@ def _order_features(src: TableSource, as_of: ir.TimestampScalar) -> tuple[ir.Tab
         items=oo.items.sum(),
         monetary=oo.value.sum(),
         items_per_order=oo.items.mean(),
-        categories_per_order=oo.n_cat.mean(),
         discount_orders=oo.discounted.cast("int64").sum(),
         mean_gap_days=oo.gap.mean(),
         gap_sd=oo.gap.std(),
     )
-    cl = lv.select("order_id", "category").filter(lambda t: t.category.notnull())
+    # each (order, category) once: when the customer first bought in each category, and in
+    # how many orders (their sum over categories, per order, is categories per order)
+    cl = lv.select("order_id", "category").filter(lambda t: t.category.notnull()).distinct()
     oc = o.select(c_order="order_id", c_customer="customer_id", c_at="ordered_at")
     cl = cl.join(oc, cl.order_id == oc.c_order)
     cat_first = cl.group_by([cl.c_customer.name("customer_id"), cl.category]).aggregate(
-        cat_first=cl.c_at.min()
+        cat_first=cl.c_at.min(), cat_orders=cl.c_order.count()
     )
     return per_customer, cat_first
 
@@ -356,12 +356,18 @@ def _new_category(per_customer: ir.Table, cat_first: ir.Table) -> ir.Table:
         lastn, [later.customer_id == lastn.n_customer, later.cat_first == lastn.n_at]
     )
     named = named.group_by("customer_id").aggregate(new_category=named.category.min())
-    n_cat = cat_first.group_by("customer_id").aggregate(categories=cat_first.category.count())
+    n_cat = cat_first.group_by("customer_id").aggregate(
+        categories=cat_first.category.count(), order_categories=cat_first.cat_orders.sum()
+    )
     out = n_cat.left_join(last, n_cat.customer_id == last.customer_id).select(
-        n_cat.customer_id, n_cat.categories, last.new_category_at
+        n_cat.customer_id, n_cat.categories, n_cat.order_categories, last.new_category_at
     )
     return out.left_join(named, out.customer_id == named.customer_id).select(
-        out.customer_id, out.categories, out.new_category_at, named.new_category
+        out.customer_id,
+        out.categories,
+        out.order_categories,
+        out.new_category_at,
+        named.new_category,
     )
 
 
@@ -384,8 +390,8 @@ def computed_features(
 ) -> Iterator[ir.Table]:
     """:func:`behaviour_features` over a visit table computed once, for the ``with`` block.
 
-    Five parts of the features read the visit table (visit counts, search terms, searched
-    purchases, the first visitor id); left to the engine, each recomputes it from the events,
+    Several parts of the features read the visit table (visit counts and the first visitor id,
+    search terms, searched purchases); left to the engine, each recomputes it from the events,
     the largest table. Computing it once first (Ibis ``cache``: a temporary table on DuckDB, a
     persisted frame on Spark) takes a quarter off the features' time. The backend of ``src``
     must be the connection that executes the result: DuckDB's temporary tables are
@@ -433,7 +439,6 @@ def behaviour_features(
     nc = _new_category(of, cat_first)
     tickets = _count_before(src, "tickets", "created_at", at, "tickets")
     returns = _count_before(src, "returns", "returned_at", at, "returns")
-    visitor = sess.group_by("subject_id").aggregate(first_visitor=sess.visitor_id.min())
 
     cust = src.table("customers")
     cust = cust.filter(cust.created_at.isnull() | (cust.created_at < at))
@@ -449,7 +454,6 @@ def behaviour_features(
         customer_id=ibis.ifelse(is_visitor, ibis.null("string"), spine.subject_id),
     )
     for part, key in (
-        (visitor, "subject_id"),
         (sf, "subject_id"),
         (tf, "subject_id"),
         (of, "customer_id"),
@@ -480,6 +484,7 @@ def behaviour_features(
         campaign_purchase_share=_ratio(t.campaign_purchases, t.purchase_visits),
         search_match_share=_ratio(t.search_matched_purchases, t.searched_purchases),
         avg_order_value=_ratio(t.monetary, t.orders),
+        categories_per_order=_ratio(t.order_categories.fill_null(0), t.orders),
         discount_order_share=_ratio(t.discount_orders, t.orders),
         gap_cv=t.gap_sd / t.mean_gap_days.nullif(0.0),
         recency_days=_days(at, t.last_order),
