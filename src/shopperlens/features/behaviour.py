@@ -196,21 +196,20 @@ def _term_features(
 
     A term names a product when one of its words appears in a product name or category and
     none of its words is informational ("how", "best", "vs" …). Brand-only terms do not count.
+    Terms are kept per visit (a visit's subject is one lookup in the visit table) and counted
+    per visit before they are summed per subject, so the millions of (visit, term) rows carry
+    no subject id.
     """
     search_names = list(spec.events["search"])
     from_search = _lower_in(sess.medium, spec.search_media).fill_null(False)
     t1 = sess.filter(from_search & sess.term.notnull() & (sess.term != "")).select(
-        "subject_id", "session_id", "term"
+        "session_id", "term"
     )
     st = _events(
         src, at, lambda e: e.event_name.lower().isin(search_names) & e.search_term.notnull()
     ).select("session_id", term=lambda e: e.search_term.lower().strip())
     who = sess.select(w_session="session_id", w_subject="subject_id")
-    t2 = (
-        st.filter(st.term != "")
-        .join(who, st.session_id == who.w_session)
-        .select(subject_id=who.w_subject, session_id=st.session_id, term=st.term)
-    )
+    t2 = st.filter(st.term != "").semi_join(who, st.session_id == who.w_session)
     terms = t1.union(t2).distinct()
 
     products = src.table("products")
@@ -234,25 +233,34 @@ def _term_features(
         is_brand=tw.w.isin(brand).any(),
     )
     term_kind = term_kind.select(
-        "term", "is_brand", is_product=term_kind.has_product & ~term_kind.has_info
+        k_term="term", is_brand="is_brand", is_product=term_kind.has_product & ~term_kind.has_info
     )
-    tk = terms.left_join(term_kind, terms.term == term_kind.term).select(
-        terms.subject_id, terms.session_id, terms.term, term_kind.is_product, term_kind.is_brand
+    tk = terms.left_join(term_kind, terms.term == term_kind.k_term)
+    tk = tk.select(
+        "session_id",
+        "term",
+        is_product=tk.is_product.fill_null(False),
+        is_brand=tk.is_brand.fill_null(False),
     )
-    per_subject = tk.group_by("subject_id").aggregate(
+    per_visit = tk.group_by("session_id").aggregate(
         search_terms=tk.term.count(),
-        product_terms=tk.is_product.fill_null(False).cast("int64").sum(),
-        brand_terms=tk.is_brand.fill_null(False).cast("int64").sum(),
+        product_terms=tk.is_product.cast("int64").sum(),
+        brand_terms=tk.is_brand.cast("int64").sum(),
+    )
+    per_visit = per_visit.join(who, per_visit.session_id == who.w_session)
+    per_subject = per_visit.group_by(subject_id=per_visit.w_subject).aggregate(
+        search_terms=per_visit.search_terms.sum(),
+        product_terms=per_visit.product_terms.sum(),
+        brand_terms=per_visit.brand_terms.sum(),
     )
 
     # buying visits with a product search term, and those where a bought/carted product's name
     # shares a word with the term ("bought exactly the product searched for"). Only those
     # visits are expanded into words, so the cost follows searched purchases, not all carts.
-    searched = tk.filter(tk.is_product.fill_null(False)).select("subject_id", "session_id")
-    searched = searched.distinct()
     buying = sess.filter(sess.bought).select(b_session="session_id")
+    searched = per_visit.filter(per_visit.product_terms > 0)
     searched = searched.join(buying, searched.session_id == buying.b_session).select(
-        "subject_id", "session_id"
+        subject_id=searched.w_subject, session_id=searched.session_id
     )
     buy_names = list(spec.events["purchase"]) + list(spec.events["cart"])
     bought = (
@@ -262,7 +270,7 @@ def _term_features(
     )
     bought = bought.semi_join(searched, bought.b_session == searched.session_id)
     twords = (
-        tk.filter(tk.is_product.fill_null(False))
+        tk.filter(tk.is_product)
         .semi_join(searched, "session_id")
         .select("session_id", w=_words(ibis._.term))
         .distinct()
