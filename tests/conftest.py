@@ -61,6 +61,18 @@ def client(shop: shopperlens.Shop):  # type: ignore[no-untyped-def]
         yield c
 
 
+def finished_job(client, job_id: str) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    """Poll ``GET /api/jobs/{id}`` until the job is done or failed (at most 20 s)."""
+    import time
+
+    for _ in range(400):
+        job = client.get(f"/api/jobs/{job_id}").json()
+        if job["status"] in ("done", "failed"):
+            return job  # type: ignore[no-any-return]
+        time.sleep(0.05)
+    return job  # type: ignore[no-any-return]
+
+
 @pytest.fixture(scope="session")
 def spark():  # type: ignore[no-untyped-def]
     """One local Spark session for the whole test run (it takes ~17 s to start)."""

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import time
-
+from conftest import finished_job
 from shopperlens.service.jobs import JobRunner
 
 
@@ -40,12 +39,7 @@ def test_failed_job_keeps_its_message():
 def test_report_job_over_http(client, tmp_path):
     res = client.post("/api/jobs/report", json={"out_dir": str(tmp_path / "rep")})
     assert res.status_code == 202
-    job_id = res.json()["job_id"]
-    for _ in range(200):
-        job = client.get(f"/api/jobs/{job_id}").json()
-        if job["status"] in ("done", "failed"):
-            break
-        time.sleep(0.05)
+    job = finished_job(client, res.json()["job_id"])
     assert job["status"] == "done", job
     assert (tmp_path / "rep" / "index.html").exists()
     assert client.post("/api/jobs/nope").status_code == 404

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pandas as pd
 import pytest
 from sklearn.metrics import f1_score
@@ -71,3 +73,52 @@ def test_demo_step_stores_runs_that_show_movements(demo_store: Store) -> None:
     assert mv.matrix["looker"]["new"] > 0
     latest = svc.latest_types(store=demo_store)
     assert latest.attrs["as_of"] == runs.iloc[-1]
+
+
+def test_features_in_parts_are_the_features_in_one_part(demo_store: Store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A large shop's features are computed one hash part of the subjects at a time; on the
+    demo shop, forced into parts, the service gives the one-query expression's frame (each
+    subject exactly once, every value the same)."""
+    import shopperlens.store.execute as ex
+    from shopperlens.features import behaviour_features
+    from shopperlens.service import types as svc
+
+    as_of = datetime(2025, 6, 1)
+    whole = behaviour_features(demo_store, as_of=as_of).execute()
+    events = demo_store.count("events")
+    demo_store.execute("SET memory_limit = '2GiB'")
+    try:
+        assert ex.memory_limit_bytes(demo_store.con) == 2 * 2**30
+        # 2 GiB at events/5 + 1 per GiB: a part holds just over 2/5 of the events -> 3 parts
+        assert ex.feature_parts(demo_store.con, events_per_gib=events // 5 + 1) == 3
+        monkeypatch.setattr(ex, "EVENTS_PER_GIB", events // 5 + 1)
+        parted = svc.features(store=demo_store, as_of=as_of)
+    finally:
+        demo_store.execute("RESET memory_limit")
+    pd.testing.assert_frame_equal(parted, whole, check_dtype=False)
+
+
+def test_typing_reports_each_part_and_step(demo_store: Store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The progress callback (a Rich bar in the CLI, a job's status in the API) hears every
+    part of the visits and of the features, then the types and the storing, and ends full."""
+    import shopperlens.store.execute as ex
+
+    heard: list[tuple[float, float | None, str | None]] = []
+
+    def progress(n: float = 1, total: float | None = None, description: str | None = None):  # type: ignore[no-untyped-def]
+        heard.append((n, total, description))
+
+    monkeypatch.setattr(ex, "EVENTS_PER_GIB", demo_store.count("events") // 2 + 1)
+    demo_store.execute("SET memory_limit = '1GiB'")
+    try:
+        typed = svc.customer_types(store=demo_store, save=False, progress=progress)
+    finally:
+        demo_store.execute("RESET memory_limit")
+    steps = [d for _, _, d in heard if d]
+    assert steps == [
+        "visits: part 1 of 2", "visits: part 2 of 2",
+        "features: part 1 of 2", "features: part 2 of 2", "types and evidence",
+    ]  # fmt: skip
+    total = next(t for _, t, _ in heard if t is not None)
+    assert total == 5 and sum(n for n, _, _ in heard) == total
+    assert len(typed) == typed["customer_id"].fillna(typed["visitor_id"]).nunique()

@@ -118,3 +118,25 @@ def test_report_page_shows_distribution_moves_and_examples(store: Store, tmp_pat
     assert "has not bought yet" in html
     data = json.loads((tmp_path / "types.json").read_text())
     assert {d["type"]: d["subjects"] for d in data["distribution"]}["loyal"] == 1
+
+
+def test_cli_types_shows_a_progress_bar_for_big_shops(cli, filled: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import shopperlens.cli.types as cli_types
+
+    monkeypatch.setattr(cli_types, "PROGRESS_EVENTS", 0)  # every shop counts as big
+    r = cli("types", "--limit", "0")
+    assert r.exit_code == 0, r.output
+    assert "loyal" in r.output and "Traceback" not in r.output
+
+
+def test_http_types_job_status_names_each_step(client, shop: shopperlens.Shop) -> None:  # type: ignore[no-untyped-def]
+    """Over HTTP typing runs as a job whose status names its steps and ends full."""
+    from conftest import finished_job
+
+    story(ShopKit()).write(shop.store)
+    res = client.post("/api/jobs/types", json={})
+    assert res.status_code == 202, res.text
+    job = finished_job(client, res.json()["job_id"])
+    assert job["status"] == "done", job
+    # visits, features (one part for a small shop), types and evidence, storing the run
+    assert job["step"] == "storing the run" and job["done"] == job["total"] == 4

@@ -144,11 +144,12 @@ class Shop:
         return self.import_files("products", *paths, **options)
 
     # -- types -----------------------------------------------------------------------------
-    def types(self, as_of: Any = None, *, save: bool = True) -> Any:
+    def types(self, as_of: Any = None, *, save: bool = True, progress: Any = None) -> Any:
         """Every customer and visitor typed as of ``as_of`` (default: after the last data).
 
         A DataFrame ``customer_id, visitor_id, type, score_<type>…, evidence``; the run is
-        stored unless ``save=False``.
+        stored unless ``save=False``. ``progress(n=1, total=None, description=None)`` hears
+        each step (visits and features part by part, types, storing).
         """
         from shopperlens.service import types as _types
 
@@ -158,6 +159,7 @@ class Shop:
             save=save,
             config=self.settings.types_config,
             engine=self.settings.engine,
+            progress=progress,
         )
 
     def latest_types(self) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +13,9 @@ from shopperlens.cli._app import app as root
 from shopperlens.cli._app import open_shop
 from shopperlens.errors import ShopperlensError
 from shopperlens.service.types_value import LOYAL_AT_RISK, value_by_type
+
+#: from this many stored events on, `types` shows a progress bar (the features take seconds)
+PROGRESS_EVENTS = 1_000_000
 
 types_app = typer.Typer(
     help="The five customer types (need-based, looker, new, loyal, impulse) with evidence.",
@@ -52,7 +56,9 @@ def types_cmd(
     shop = open_shop(ctx, types_config=config)
     if engine:
         shop.settings = shop.settings.model_copy(update={"engine": engine})
-    df = shop.types(as_of)
+    big = shop.store.count("events") >= PROGRESS_EVENTS
+    with _render.progress("typing customers") if big else nullcontext(None) as advance:
+        df = shop.types(as_of, progress=advance)
     if out is not None:
         _write(df, out)
         _render.message(f"wrote {len(df)} rows to {out}")

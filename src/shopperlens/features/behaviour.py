@@ -13,7 +13,8 @@ their earlier browsing into the customer's history: "looker → new → loyal" s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -107,21 +108,47 @@ def _words(col: ir.StringValue) -> ir.StringValue:
     return col.lower().re_replace(r"[^a-z0-9]+", " ").strip().split(" ").unnest()
 
 
-def _events(src: TableSource, as_of: ir.TimestampScalar, extra: Any = None) -> ir.Table:
-    """Events before ``as_of`` in a session (one filter, so each use is its own scan)."""
+#: ``(k, n)``: the k-th of n disjoint parts of the keys, by hash (see :func:`_in_part`)
+Part = tuple[int, int]
+
+
+@ibis.udf.scalar.builtin(name="hash")
+def _engine_hash(value: str) -> int:  # type: ignore[empty-body]
+    """The engine's own hash function (DuckDB ``hash``, Spark ``hash``): Ibis's ``hash()``
+    casts DuckDB's through a bit string, which costs more than the hash on every event."""
+
+
+def _in_part(key: ir.StringValue, part: Part | None) -> ir.BooleanValue:
+    """TRUE for the keys of ``part``: each key falls in exactly one of the n parts."""
+    if part is None:
+        return ibis.literal(True)
+    k, n = part
+    return ((_engine_hash(key) % n) + n) % n == k
+
+
+def _events(
+    src: TableSource, as_of: ir.TimestampScalar, extra: Any = None, part: Part | None = None
+) -> ir.Table:
+    """Events before ``as_of`` in a session (one filter, so each use is its own scan), only
+    the sessions of ``part`` when given."""
     e = src.table("events")
     cond = (e.timestamp < as_of) & e.session_id.notnull()
+    if part is not None:
+        cond = cond & _in_part(e.session_id, part)
     return e.filter(cond if extra is None else cond & extra(e))
 
 
-def _session_table(src: TableSource, as_of: ir.TimestampScalar, spec: FeatureSpec) -> ir.Table:
+def _session_table(
+    src: TableSource, as_of: ir.TimestampScalar, spec: FeatureSpec, part: Part | None = None
+) -> ir.Table:
     """One row per visit, its subject resolved once per session (not once per event).
 
     A session belongs to the customer any of its events names, else to the customer the
-    ``identities`` table links its visitor to, else to the anonymous visitor.
+    ``identities`` table links its visitor to, else to the anonymous visitor. ``part``: only
+    the sessions of that part.
     """
     ev_names = spec.events
-    e = _events(src, as_of)
+    e = _events(src, as_of, part=part)
     name = e.event_name.lower()
     is_purchase = name.isin(list(ev_names["purchase"]))
     is_view = name.isin(list(ev_names["product_view"]))
@@ -142,7 +169,12 @@ def _session_table(src: TableSource, as_of: ir.TimestampScalar, spec: FeatureSpe
     # distinct products viewed per visit: distinct pairs, then a count (a per-group distinct
     # aggregate over millions of visits is far slower)
     views = (
-        _events(src, as_of, lambda e: e.event_name.lower().isin(list(ev_names["product_view"])))
+        _events(
+            src,
+            as_of,
+            lambda e: e.event_name.lower().isin(list(ev_names["product_view"])),
+            part,
+        )
         .select(v_session="session_id", v_product="product_id")
         .filter(lambda t: t.v_product.notnull())
         .distinct()
@@ -301,11 +333,17 @@ def _term_features(
     )
 
 
-def _order_features(src: TableSource, as_of: ir.TimestampScalar) -> tuple[ir.Table, ir.Table]:
-    """Per-customer order features, and per-customer first purchase in each category."""
+def _order_features(
+    src: TableSource, as_of: ir.TimestampScalar, part: Part | None = None
+) -> tuple[ir.Table, ir.Table]:
+    """Per-customer order features, and per-customer first purchase in each category (only
+    the customers of ``part`` when given)."""
     o = src.table("orders")
-    o = o.filter((o.ordered_at < as_of) & o.customer_id.notnull())
+    o = o.filter((o.ordered_at < as_of) & o.customer_id.notnull() & _in_part(o.customer_id, part))
     lines = src.table("order_lines")
+    if part is not None:
+        mine = o.select(p_order="order_id")
+        lines = lines.semi_join(mine, lines.order_id == mine.p_order)
     prod = src.table("products").select(p_id=ibis._.product_id, p_cat=ibis._.category)
     lj = lines.left_join(prod, lines.product_id == prod.p_id)
     lv = lj.select(
@@ -379,23 +417,36 @@ def _new_category(per_customer: ir.Table, cat_first: ir.Table) -> ir.Table:
     )
 
 
-def _count_before(src: TableSource, name: str, ts: str, as_of: Any, alias: str) -> ir.Table:
+def _count_before(
+    src: TableSource, name: str, ts: str, as_of: Any, alias: str, part: Part | None
+) -> ir.Table:
     t = src.table(name)
-    t = t.filter((t[ts] < as_of) & t.customer_id.notnull())
+    t = t.filter((t[ts] < as_of) & t.customer_id.notnull() & _in_part(t.customer_id, part))
     return t.group_by("customer_id").aggregate(**{alias: t.customer_id.count()})
 
 
 def session_table(
-    src: TableSource, *, as_of: datetime, spec: FeatureSpec | None = None
+    src: TableSource,
+    *,
+    as_of: datetime,
+    spec: FeatureSpec | None = None,
+    part: Part | None = None,
 ) -> ir.Table:
-    """One row per visit before ``as_of``, with its subject and what happened in it."""
-    return _session_table(src, ibis.literal(as_of, type="timestamp"), spec or FeatureSpec())
+    """One row per visit before ``as_of``, with its subject and what happened in it;
+    ``part=(k, n)``: only the k-th of n disjoint parts of the sessions."""
+    at = ibis.literal(as_of, type="timestamp")
+    return _session_table(src, at, spec or FeatureSpec(), part)
 
 
 @contextmanager
 def computed_features(
-    src: TableSource, *, as_of: datetime, spec: FeatureSpec | None = None
-) -> Iterator[ir.Table]:
+    src: TableSource,
+    *,
+    as_of: datetime,
+    spec: FeatureSpec | None = None,
+    parts: int = 1,
+    on_step: Callable[[str], Any] | None = None,
+) -> Iterator[list[ir.Table]]:
     """:func:`behaviour_features` over a visit table computed once, for the ``with`` block.
 
     Several parts of the features read the visit table (visit counts and the first visitor id,
@@ -404,12 +455,39 @@ def computed_features(
     persisted frame on Spark) takes a quarter off the features' time. The backend of ``src``
     must be the connection that executes the result: DuckDB's temporary tables are
     per-connection. The visit table is dropped when the block ends.
+
+    Yields one expression per part of the subjects: with ``parts`` above 1 (a DuckDB backend),
+    the visit table is built one part of the sessions at a time and the features one part of
+    the subjects at a time, so each grouping holds a fraction of the shop in memory instead of
+    spilling all of it to disk. Together the parts hold every subject once. ``on_step`` is
+    told before each part of the visit table is computed.
     """
-    sessions = session_table(src, as_of=as_of, spec=spec).cache()
+    step = on_step or (lambda _: None)
+    if parts <= 1:
+        step("visits")
+        sessions = session_table(src, as_of=as_of, spec=spec).cache()
+        try:
+            yield [behaviour_features(src, as_of=as_of, spec=spec, sessions=sessions)]
+        finally:
+            sessions.release()
+        return
+    backend: Any = src
+    name = f"_sl_visits_{uuid.uuid4().hex[:12]}"
+    step(f"visits: part 1 of {parts}")
+    backend.create_table(
+        name, obj=session_table(src, as_of=as_of, spec=spec, part=(0, parts)), temp=True
+    )
     try:
-        yield behaviour_features(src, as_of=as_of, spec=spec, sessions=sessions)
+        for k in range(1, parts):
+            step(f"visits: part {k + 1} of {parts}")
+            backend.insert(name, obj=session_table(src, as_of=as_of, spec=spec, part=(k, parts)))
+        sessions = backend.table(name)
+        yield [
+            behaviour_features(src, as_of=as_of, spec=spec, sessions=sessions, part=(k, parts))
+            for k in range(parts)
+        ]
     finally:
-        sessions.release()
+        backend.drop_table(name, force=True)
 
 
 def behaviour_features(
@@ -418,6 +496,7 @@ def behaviour_features(
     as_of: datetime,
     spec: FeatureSpec | None = None,
     sessions: ir.Table | None = None,
+    part: Part | None = None,
 ) -> ir.Table:
     """One row per subject (customer or anonymous visitor) with every behavioural feature.
 
@@ -434,6 +513,9 @@ def behaviour_features(
     sessions
         The visit table (:func:`session_table`) when already computed; see
         :func:`computed_features`.
+    part
+        ``(k, n)``: only the subjects in the k-th of n disjoint parts (by a hash of
+        ``subject_id``; a customer's subject id is their customer id).
 
     Returns an Ibis table with ``subject_id, customer_id, visitor_id`` and
     :data:`FEATURE_COLUMNS`; execute it on whichever backend ``src`` belongs to.
@@ -441,15 +523,19 @@ def behaviour_features(
     spec = spec or FeatureSpec()
     at = ibis.literal(as_of, type="timestamp")
     sess = _session_table(src, at, spec) if sessions is None else sessions
+    if part is not None:
+        sess = sess.filter(_in_part(sess.subject_id, part))
     sf = _session_features(sess, spec)
     tf = _term_features(src, at, sess, spec)
-    of, cat_first = _order_features(src, at)
+    of, cat_first = _order_features(src, at, part)
     nc = _new_category(of, cat_first)
-    tickets = _count_before(src, "tickets", "created_at", at, "tickets")
-    returns = _count_before(src, "returns", "returned_at", at, "returns")
+    tickets = _count_before(src, "tickets", "created_at", at, "tickets", part)
+    returns = _count_before(src, "returns", "returned_at", at, "returns", part)
 
     cust = src.table("customers")
-    cust = cust.filter(cust.created_at.isnull() | (cust.created_at < at))
+    cust = cust.filter(
+        (cust.created_at.isnull() | (cust.created_at < at)) & _in_part(cust.customer_id, part)
+    )
     spine = (
         sf.select(subject_id=sf.subject_id.cast("string"))
         .union(of.select(subject_id=of.customer_id.cast("string")))

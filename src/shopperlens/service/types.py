@@ -7,6 +7,7 @@ Spark with ``engine="spark"``); the rules are pure pandas (:mod:`shopperlens.typ
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,38 @@ def parse_as_of(value: date | datetime | str | None) -> datetime | None:
         raise ShopperlensError(f"not a date: {value!r} (use YYYY-MM-DD)") from exc
 
 
+Progress = Callable[..., Any]
+
+
+class _Steps:
+    """A progress callback ``progress(n=1, total=None, description=None)`` (a Rich bar in the
+    CLI, a job's status in the API) fed step by step: calling it names the step starting
+    now, and the step before counts as done."""
+
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self.progress, self.started = progress, False
+        if progress is not None:
+            progress(0, total=total)
+
+    def __call__(self, step: str) -> None:
+        if self.progress is not None:
+            self.progress(1 if self.started else 0, description=step)
+        self.started = True
+
+    def finish(self) -> None:
+        if self.progress is not None and self.started:
+            self.progress(1)
+
+
+def _parts(store: Store, engine: str) -> int:
+    """How many parts DuckDB computes the features in (see ``store.execute.feature_parts``)."""
+    if engine != "duckdb":
+        return 1
+    from shopperlens.store.execute import feature_parts
+
+    return feature_parts(store.con)
+
+
 def features(
     *,
     store: Store,
@@ -92,10 +125,31 @@ def features(
     config: ConfigArg = None,
     engine: str = "duckdb",
     spark_session: Any = None,
+    progress: Progress | None = None,
 ) -> pd.DataFrame:
-    """The behavioural features frame (one row per customer or anonymous visitor)."""
-    cfg = as_config(config)
-    cut = parse_as_of(as_of) or default_as_of(store)
+    """The behavioural features frame (one row per customer or anonymous visitor).
+
+    A large shop is computed in parts (``store.execute.feature_parts``); ``progress`` hears
+    each part of the visit table and of the features.
+    """
+    parts = _parts(store, engine)
+    steps = _Steps(progress, 2 * parts)
+    cfg, cut = as_config(config), parse_as_of(as_of)
+    out = _features(store, cut, cfg, engine, spark_session, parts, steps)
+    steps.finish()
+    return out
+
+
+def _features(
+    store: Store,
+    as_of: datetime | None,
+    cfg: TypesConfig,
+    engine: str,
+    spark_session: Any,
+    parts: int,
+    steps: _Steps,
+) -> pd.DataFrame:
+    cut = as_of or default_as_of(store)
     if engine == "duckdb":
         import ibis
 
@@ -103,16 +157,25 @@ def features(
 
         with store.cursor() as cur:  # the visit table is a temporary table of this cursor
             src = ibis.duckdb.from_connection(cur)
-            with computed_features(src, as_of=cut, spec=cfg.feature_spec()) as expr:
-                return to_pandas(store, expr, con=cur)
+            with computed_features(
+                src, as_of=cut, spec=cfg.feature_spec(), parts=parts, on_step=steps
+            ) as exprs:
+                return to_pandas(
+                    store,
+                    exprs,
+                    con=cur,
+                    sort_by="subject_id",
+                    on_part=lambda k: steps(f"features: part {k + 1} of {parts}"),
+                )
     if engine == "spark":
         from shopperlens.store.spark import spark_source
 
         with (
             spark_source(store, spark_session) as src,
-            computed_features(src, as_of=cut, spec=cfg.feature_spec()) as expr,
+            computed_features(src, as_of=cut, spec=cfg.feature_spec(), on_step=steps) as exprs,
         ):
-            return expr.execute()
+            steps("features")
+            return exprs[0].execute()
     raise ShopperlensError(f"unknown engine {engine!r}: use duckdb or spark")
 
 
@@ -124,18 +187,27 @@ def customer_types(
     config: ConfigArg = None,
     engine: str = "duckdb",
     spark_session: Any = None,
+    progress: Progress | None = None,
 ) -> pd.DataFrame:
     """Type every customer and visitor as of ``as_of`` (default: the day after the last data).
 
     Returns ``customer_id, visitor_id, type, score_<type>…, evidence``; ``df.attrs`` holds
     ``as_of`` and (when saved) ``run_id``. When a CLV or intent run is stored for this date,
     ``clv, p_alive, at_risk, loyal_at_risk, intent`` follow (see :mod:`.types_value`).
+    ``progress(n=1, total=None, description=None)`` hears each step.
     """
     cfg = as_config(config)
     cut = parse_as_of(as_of) or default_as_of(store)
-    feats = features(store=store, as_of=cut, config=cfg, engine=engine, spark_session=spark_session)
+    parts = _parts(store, engine)
+    steps = _Steps(progress, 2 * parts + (2 if save else 1))
+    feats = _features(store, cut, cfg, engine, spark_session, parts, steps)
+    steps("types and evidence")
     typed = classify(feats, cfg)
+    del feats
+    if save:
+        steps("storing the run")
     run_id = _save(store, typed, cut, engine, cfg) if save else None
+    steps.finish()
     out = typed[list(RESULT_COLUMNS)].copy()
     out.attrs.update(as_of=cut, run_id=run_id)
     return add_value(out, store=store, as_of=cut)

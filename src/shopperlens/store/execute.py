@@ -10,6 +10,8 @@ stack on top of the query's peak.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
@@ -25,21 +27,65 @@ LARGE_RESULT = 200_000
 
 
 def to_pandas(
-    store: Store, expr: Any, con: duckdb.DuckDBPyConnection | None = None
+    store: Store,
+    expr: Any,
+    con: duckdb.DuckDBPyConnection | None = None,
+    *,
+    sort_by: str | None = None,
+    on_part: Callable[[int], Any] | None = None,
 ) -> pd.DataFrame:
     """Execute an Ibis table expression built on ``store.table(...)`` and return pandas.
 
     ``con``: the connection to run it on (one whose temporary tables the expression reads);
-    default a fresh cursor of the store.
+    default a fresh cursor of the store. ``expr`` may be a list of expressions with the same
+    columns (the parts of one result, run one after another): their rows are concatenated,
+    ordered by ``sort_by`` when given; ``on_part(k)`` is called before part k runs.
     """
     import ibis
+    import pyarrow as pa
 
-    sql = str(ibis.to_sql(expr, dialect="duckdb"))
+    exprs = expr if isinstance(expr, list | tuple) else [expr]
+    tables = []
     with nullcontext(con) if con is not None else store.cursor() as cur:
-        table = cur.sql(sql).to_arrow_table()
+        for k, e in enumerate(exprs):
+            if on_part is not None:
+                on_part(k)
+            tables.append(cur.sql(str(ibis.to_sql(e, dialect="duckdb"))).to_arrow_table())
+    table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+    del tables
+    if len(exprs) > 1 and sort_by is not None:
+        table = table.sort_by(sort_by)
     if table.num_rows >= LARGE_RESULT:
         release_cached_memory(store)
     return table.to_pandas(self_destruct=True, split_blocks=True)
+
+
+#: events one part of the features may group per GiB of DuckDB's memory limit, see
+#: :func:`feature_parts`
+EVENTS_PER_GIB = 20_000_000
+
+_UNITS = {"B": 1, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40,
+          "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}  # fmt: skip
+
+
+def memory_limit_bytes(con: duckdb.DuckDBPyConnection) -> int:
+    """DuckDB's ``memory_limit`` in bytes (it reports e.g. ``'2.7 GiB'``)."""
+    text = str(con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+    number, _, unit = text.strip().partition(" ")
+    return int(float(number) * _UNITS.get(unit.strip().upper() or "B", 1))
+
+
+def feature_parts(con: duckdb.DuckDBPyConnection, events_per_gib: int | None = None) -> int:
+    """How many parts the features of this store are computed in (see
+    ``features.computed_features``): one per ``events_per_gib`` events per GiB of memory limit.
+
+    Grouping the events into visits holds every visit's running aggregates at once; beyond
+    the memory limit DuckDB spills them to disk, and a shop ten times the benchmark's size
+    filled more than 50 GB of scratch disk that way. In parts, each grouping fits.
+    """
+    events = int(con.execute("SELECT count(*) FROM events").fetchall()[0][0])
+    per_part = (events_per_gib or EVENTS_PER_GIB) * memory_limit_bytes(con) / 2**30
+    return max(1, math.ceil(events / per_part))
 
 
 def release_cached_memory(store: Store, floor: str = "256MB") -> None:
