@@ -279,8 +279,10 @@ def _term_features(
         product_terms=tk.is_product.cast("int64").sum(),
         brand_terms=tk.is_brand.cast("int64").sum(),
     )
-    per_visit = per_visit.join(who, per_visit.session_id == who.w_session)
-    per_subject = per_visit.group_by(subject_id=per_visit.w_subject).aggregate(
+    per_visit = per_visit.join(who, per_visit.session_id == who.w_session).select(
+        "session_id", "search_terms", "product_terms", "brand_terms", subject_id="w_subject"
+    )
+    per_subject = per_visit.group_by("subject_id").aggregate(
         search_terms=per_visit.search_terms.sum(),
         product_terms=per_visit.product_terms.sum(),
         brand_terms=per_visit.brand_terms.sum(),
@@ -292,7 +294,7 @@ def _term_features(
     buying = sess.filter(sess.bought).select(b_session="session_id")
     searched = per_visit.filter(per_visit.product_terms > 0)
     searched = searched.join(buying, searched.session_id == buying.b_session).select(
-        subject_id=searched.w_subject, session_id=searched.session_id
+        "subject_id", "session_id"
     )
     buy_names = list(spec.events["purchase"]) + list(spec.events["cart"])
     bought = (

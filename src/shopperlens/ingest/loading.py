@@ -382,10 +382,7 @@ def _insert_order_tables(con: duckdb.DuckDBPyConnection, good: str, out: dict[st
         f"{new_order}GROUP BY order_id"
     ).fetchone()[0]  # type: ignore[index]
     line_cols = ", ".join(_LINE_LEVEL)
-    lines = (
-        f"(SELECT s.*, n.line_no FROM {STAGE} s JOIN {LINE_NO} n ON n.n_line = s._line "
-        "WHERE s._reject IS NULL)"
-    )
+    lines = f"(SELECT s.*, n.line_no FROM {good} s JOIN {LINE_NO} n ON n.n_line = s._line)"
     new_line = (
         "WHERE NOT EXISTS (SELECT 1 FROM order_lines t "
         "WHERE t.order_id = s.order_id AND t.line_no = s.line_no)"
