@@ -166,8 +166,14 @@ def _session_table(
         bought=is_purchase.any(),
         bought_at=e.timestamp.min(where=is_purchase),
     )
-    # distinct products viewed per visit: distinct pairs, then a count (a per-group distinct
-    # aggregate over millions of visits is far slower)
+    # distinct products viewed in each buying visit ("went straight to the product" is asked
+    # of buying visits only, a few per cent of a shop's visits): distinct pairs, then a count
+    # (a per-group distinct aggregate over millions of visits is far slower)
+    buying = (
+        _events(src, as_of, lambda e: e.event_name.lower().isin(list(ev_names["purchase"])), part)
+        .select(b_session="session_id")
+        .distinct()
+    )
     views = (
         _events(
             src,
@@ -177,11 +183,11 @@ def _session_table(
         )
         .select(v_session="session_id", v_product="product_id")
         .filter(lambda t: t.v_product.notnull())
-        .distinct()
     )
+    views = views.semi_join(buying, views.v_session == buying.b_session).distinct()
     views = views.group_by("v_session").aggregate(viewed_products=views.v_product.count())
     s = s.left_join(views, s.session_id == views.v_session).drop("v_session")
-    s = s.mutate(viewed_products=s.viewed_products.fill_null(0))
+    s = s.mutate(viewed_products=ibis.ifelse(s.bought, s.viewed_products.fill_null(0), None))
     ids = src.table("identities").select(
         id_visitor=lambda t: t.visitor_id, id_customer=lambda t: t.customer_id
     )
@@ -195,7 +201,11 @@ def _session_table(
     )
 
 
-def _session_features(sess: ir.Table, spec: FeatureSpec) -> ir.Table:
+def _session_features(sess: ir.Table, spec: FeatureSpec, terms: ir.Table) -> ir.Table:
+    """Per subject: the visit counts and shares, with the per-visit search-term counts
+    (``terms``, from :func:`_visit_terms`) summed in the same grouping."""
+    vt = terms.rename(t_session="session_id")
+    sess = sess.left_join(vt, sess.session_id == vt.t_session).drop("t_session")
     from_search = _lower_in(sess.medium, spec.search_media).fill_null(False)
     from_campaign = _lower_in(sess.medium, spec.campaign_media).fill_null(False)
     bought = sess.bought
@@ -203,6 +213,7 @@ def _session_features(sess: ir.Table, spec: FeatureSpec) -> ir.Table:
     to_buy = (sess.bought_at.epoch_seconds() - sess.start.epoch_seconds()).cast("float64") / 60.0
     focused = bought & (sess.viewed_products <= spec.focused_products)
     campaign_buy = bought & (from_campaign | sess.campaign.notnull())
+    searched = bought & (sess.product_terms > 0)
     return sess.group_by("subject_id").aggregate(
         visits=sess.session_id.count(),
         pages=sess.pages.sum(),
@@ -218,19 +229,32 @@ def _session_features(sess: ir.Table, spec: FeatureSpec) -> ir.Table:
         minutes_to_purchase=to_buy.mean(where=bought),
         last_visit=sess.end.max(),
         first_visitor=sess.visitor_id.min(),
+        search_terms=sess.search_terms.sum(),
+        product_terms=sess.product_terms.sum(),
+        brand_terms=sess.brand_terms.sum(),
+        searched_purchases=searched.fill_null(False).cast("int64").sum(),
+        search_matched_purchases=(searched & sess.search_matched)
+        .fill_null(False)
+        .cast("int64")
+        .sum(),
     )
 
 
-def _term_features(
-    src: TableSource, at: ir.TimestampScalar, sess: ir.Table, spec: FeatureSpec
+def _visit_terms(
+    src: TableSource,
+    at: ir.TimestampScalar,
+    sess: ir.Table,
+    spec: FeatureSpec,
+    restrict: bool = False,
 ) -> ir.Table:
-    """Search terms per subject, how many name a product, and searched-then-bought matches.
+    """Per visit with search terms: how many, how many name a product or the brand, and
+    whether a product bought or carted in the visit matches a searched product term.
 
     A term names a product when one of its words appears in a product name or category and
     none of its words is informational ("how", "best", "vs" …). Brand-only terms do not count.
-    Terms are kept per visit (a visit's subject is one lookup in the visit table) and counted
-    per visit before they are summed per subject, so the millions of (visit, term) rows carry
-    no subject id.
+    The counts stay per visit and join the visit table, so the millions of (visit, term) rows
+    never carry a subject id and need no grouping of their own. ``restrict``: keep only the
+    search events of the visits in ``sess`` (when it holds one part of the visits).
     """
     search_names = list(spec.events["search"])
     from_search = _lower_in(sess.medium, spec.search_media).fill_null(False)
@@ -240,8 +264,10 @@ def _term_features(
     st = _events(
         src, at, lambda e: e.event_name.lower().isin(search_names) & e.search_term.notnull()
     ).select("session_id", term=lambda e: e.search_term.lower().strip())
-    who = sess.select(w_session="session_id", w_subject="subject_id")
-    t2 = st.filter(st.term != "").semi_join(who, st.session_id == who.w_session)
+    t2 = st.filter(st.term != "")
+    if restrict:
+        mine = sess.select(w_session="session_id")
+        t2 = t2.semi_join(mine, t2.session_id == mine.w_session)
     terms = t1.union(t2).distinct()
 
     products = src.table("products")
@@ -279,59 +305,37 @@ def _term_features(
         product_terms=tk.is_product.cast("int64").sum(),
         brand_terms=tk.is_brand.cast("int64").sum(),
     )
-    per_visit = per_visit.join(who, per_visit.session_id == who.w_session).select(
-        "session_id", "search_terms", "product_terms", "brand_terms", subject_id="w_subject"
-    )
-    per_subject = per_visit.group_by("subject_id").aggregate(
-        search_terms=per_visit.search_terms.sum(),
-        product_terms=per_visit.product_terms.sum(),
-        brand_terms=per_visit.brand_terms.sum(),
-    )
 
     # buying visits with a product search term, and those where a bought/carted product's name
     # shares a word with the term ("bought exactly the product searched for"). Only those
     # visits are expanded into words, so the cost follows searched purchases, not all carts.
     buying = sess.filter(sess.bought).select(b_session="session_id")
-    searched = per_visit.filter(per_visit.product_terms > 0)
-    searched = searched.join(buying, searched.session_id == buying.b_session).select(
-        "subject_id", "session_id"
-    )
+    searched = per_visit.filter(per_visit.product_terms > 0).select("session_id")
+    searched = searched.semi_join(buying, searched.session_id == buying.b_session)
     buy_names = list(spec.events["purchase"]) + list(spec.events["cart"])
-    bought = (
-        _events(src, at, lambda e: e.event_name.lower().isin(buy_names) & e.product_id.notnull())
-        .select(b_session="session_id", b_product="product_id")
-        .distinct()
-    )
-    bought = bought.semi_join(searched, bought.b_session == searched.session_id)
-    twords = (
-        tk.filter(tk.is_product)
-        .semi_join(searched, "session_id")
-        .select("session_id", w=_words(ibis._.term))
-        .distinct()
-    )
+    bought = _events(
+        src, at, lambda e: e.event_name.lower().isin(buy_names) & e.product_id.notnull()
+    ).select(b_session="session_id", b_product="product_id")
+    bought = bought.semi_join(searched, bought.b_session == searched.session_id).distinct()
+    # the words of each searched term come from ``tw`` (one row per distinct term and word)
+    st = tk.filter(tk.is_product).semi_join(searched, "session_id").select("session_id", "term")
+    tws = tw.select(s_term="term", w="w")
+    twords = st.join(tws, st.term == tws.s_term).select("session_id", "w").distinct()
     tb = twords.join(bought, twords.session_id == bought.b_session).select(
         "session_id", "w", "b_product"
     )
     matched = (
         tb.semi_join(pwords, [tb.b_product == pwords.product_id, tb.w == pwords.w])
-        .select("session_id")
+        .select(mt_session="session_id")
         .distinct()
-        .select(mt_session="session_id", match=ibis.literal(1))
     )
-    searched = searched.left_join(matched, searched.session_id == matched.mt_session).select(
-        searched.subject_id, m=matched.match.fill_null(0)
-    )
-    per_match = searched.group_by("subject_id").aggregate(
-        searched_purchases=searched.subject_id.count(), search_matched_purchases=searched.m.sum()
-    )
-    out = per_subject.outer_join(per_match, per_subject.subject_id == per_match.subject_id)
+    out = per_visit.left_join(matched, per_visit.session_id == matched.mt_session)
     return out.select(
-        subject_id=ibis.coalesce(per_subject.subject_id, per_match.subject_id),
-        search_terms=per_subject.search_terms,
-        product_terms=per_subject.product_terms,
-        brand_terms=per_subject.brand_terms,
-        searched_purchases=per_match.searched_purchases,
-        search_matched_purchases=per_match.search_matched_purchases,
+        "session_id",
+        "search_terms",
+        "product_terms",
+        "brand_terms",
+        search_matched=matched.mt_session.notnull(),
     )
 
 
@@ -346,19 +350,18 @@ def _order_features(
     if part is not None:
         mine = o.select(p_order="order_id")
         lines = lines.semi_join(mine, lines.order_id == mine.p_order)
+    # order totals straight from the lines; only the categories need the products table (a
+    # line's own category wins), so the joined lines are read once and never stored
+    per_order = lines.group_by("order_id").aggregate(
+        items=lines.quantity.cast("int64").sum(),
+        value=(lines.quantity.cast("float64") * lines.unit_price).sum(),
+        line_disc=lines.discount_code.nullif("").notnull().any(),
+    )
     prod = src.table("products").select(p_id=ibis._.product_id, p_cat=ibis._.category)
     lj = lines.left_join(prod, lines.product_id == prod.p_id)
-    lv = lj.select(
+    cl = lj.select(
         order_id=lj.order_id,
-        qty=lj.quantity.cast("int64"),
-        value=lj.quantity.cast("float64") * lj.unit_price,
         category=ibis.coalesce(lj.category.nullif(""), lj.p_cat.nullif("")),
-        line_disc=lj.discount_code.nullif("").notnull(),
-    )
-    per_order = lv.group_by("order_id").aggregate(
-        items=lv.qty.sum(),
-        value=lv.value.sum(),
-        line_disc=lv.line_disc.any(),
     )
     oj = o.left_join(per_order, o.order_id == per_order.order_id)
     oo = oj.select(
@@ -384,7 +387,7 @@ def _order_features(
     )
     # each (order, category) once: when the customer first bought in each category, and in
     # how many orders (their sum over categories, per order, is categories per order)
-    cl = lv.select("order_id", "category").filter(lambda t: t.category.notnull()).distinct()
+    cl = cl.filter(cl.category.notnull()).distinct()
     oc = o.select(c_order="order_id", c_customer="customer_id", c_at="ordered_at")
     cl = cl.join(oc, cl.order_id == oc.c_order)
     cat_first = cl.group_by([cl.c_customer.name("customer_id"), cl.category]).aggregate(
@@ -393,30 +396,26 @@ def _order_features(
     return per_customer, cat_first
 
 
-def _new_category(per_customer: ir.Table, cat_first: ir.Table) -> ir.Table:
-    """The latest first purchase in a category the customer had never bought before."""
-    firsts = per_customer.select(f_customer="customer_id", f_first="first_order")
-    j = cat_first.join(firsts, cat_first.customer_id == firsts.f_customer)
-    later = j.filter(j.cat_first > j.f_first)
-    last = later.group_by("customer_id").aggregate(new_category_at=later.cat_first.max())
-    lastn = last.select(n_customer="customer_id", n_at="new_category_at")
-    named = later.join(
-        lastn, [later.customer_id == lastn.n_customer, later.cat_first == lastn.n_at]
+def _new_category(cat_first: ir.Table) -> ir.Table:
+    """Per customer: categories bought, (order, category) pairs, and the latest date the
+    customer first bought in some category (with that category; the alphabetically first of
+    ties). That date is a *new* category when it falls after the customer's first order, which
+    the caller checks: the latest first purchase in any category is the latest in a category
+    never bought before whenever one exists, so no per-row comparison is needed here.
+    """
+    per = cat_first.group_by("customer_id").aggregate(
+        categories=cat_first.category.count(),
+        order_categories=cat_first.cat_orders.sum(),
+        latest_category_at=cat_first.cat_first.max(),
     )
-    named = named.group_by("customer_id").aggregate(new_category=named.category.min())
-    n_cat = cat_first.group_by("customer_id").aggregate(
-        categories=cat_first.category.count(), order_categories=cat_first.cat_orders.sum()
+    latest = per.select(n_customer="customer_id", n_at="latest_category_at")
+    named = cat_first.join(
+        latest, [cat_first.customer_id == latest.n_customer, cat_first.cat_first == latest.n_at]
     )
-    out = n_cat.left_join(last, n_cat.customer_id == last.customer_id).select(
-        n_cat.customer_id, n_cat.categories, n_cat.order_categories, last.new_category_at
+    named = named.group_by(n_customer=named.customer_id).aggregate(
+        latest_category=named.category.min()
     )
-    return out.left_join(named, out.customer_id == named.customer_id).select(
-        out.customer_id,
-        out.categories,
-        out.order_categories,
-        out.new_category_at,
-        named.new_category,
-    )
+    return per.left_join(named, per.customer_id == named.n_customer).drop("n_customer")
 
 
 def _count_before(
@@ -527,10 +526,10 @@ def behaviour_features(
     sess = _session_table(src, at, spec) if sessions is None else sessions
     if part is not None:
         sess = sess.filter(_in_part(sess.subject_id, part))
-    sf = _session_features(sess, spec)
-    tf = _term_features(src, at, sess, spec)
+    terms = _visit_terms(src, at, sess, spec, restrict=part is not None)
+    sf = _session_features(sess, spec, terms)
     of, cat_first = _order_features(src, at, part)
-    nc = _new_category(of, cat_first)
+    nc = _new_category(cat_first)
     tickets = _count_before(src, "tickets", "created_at", at, "tickets", part)
     returns = _count_before(src, "returns", "returned_at", at, "returns", part)
 
@@ -551,7 +550,6 @@ def behaviour_features(
     )
     for part, key in (
         (sf, "subject_id"),
-        (tf, "subject_id"),
         (of, "customer_id"),
         (nc, "customer_id"),
         (tickets, "customer_id"),
@@ -568,6 +566,11 @@ def behaviour_features(
     # "!int64": an explicit CAST, so DuckDB returns BIGINT rather than HUGEINT sums
     t = t.mutate(**{c: t[c].fill_null(0).cast("!int64") for c in zero})
     t = t.mutate(monetary=t.monetary.fill_null(0.0))
+    is_new = t.latest_category_at > t.first_order
+    t = t.mutate(
+        new_category_at=ibis.ifelse(is_new, t.latest_category_at, ibis.null("timestamp")),
+        new_category=ibis.ifelse(is_new, t.latest_category, ibis.null("string")),
+    )
     t = t.mutate(
         visitor_id=t.first_visitor,
         pages_per_visit=_ratio(t.pages, t.visits),
