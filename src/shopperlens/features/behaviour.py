@@ -258,17 +258,17 @@ def _visit_terms(
     """
     search_names = list(spec.events["search"])
     from_search = _lower_in(sess.medium, spec.search_media).fill_null(False)
-    t1 = sess.filter(from_search & sess.term.notnull() & (sess.term != "")).select(
-        "session_id", "term"
-    )
-    st = _events(
+    t1 = sess.filter(from_search & sess.term.notnull()).select("session_id", "term")
+    t2 = _events(
         src, at, lambda e: e.event_name.lower().isin(search_names) & e.search_term.notnull()
     ).select("session_id", term=lambda e: e.search_term.lower().strip())
-    t2 = st.filter(st.term != "")
     if restrict:
         mine = sess.select(w_session="session_id")
         t2 = t2.semi_join(mine, t2.session_id == mine.w_session)
+    # blank terms are dropped after the distinct: before it, DuckDB would normalise each term
+    # twice (once for the filter, once for the value)
     terms = t1.union(t2).distinct()
+    terms = terms.filter(terms.term != "")
 
     products = src.table("products")
     # words that pick out a product: in at most ``distinctive_products`` product names, not a
