@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from shopperlens.types.config import UNTYPED, TypesConfig
 
@@ -55,12 +57,42 @@ def _i(x: pd.Series) -> Text:
 
 
 def _f(x: pd.Series, digits: int = 0) -> Text:
-    fmt = "{:." + str(digits) + "f}"
-    return x.astype("float64").round(digits).map(fmt.format)
+    """Numbers rounded to ``digits`` decimals as text ("12", "3.5").
+
+    The same characters as ``f"{x.round(digits):.{digits}f}"`` ("nan" for a missing value),
+    built by Arrow from the rounded integer ``rint(x * 10**digits)`` (what ``round`` computes)
+    instead of one Python format call per row, which took a sixth of the rules' time.
+    """
+    v = x.to_numpy(dtype="float64", na_value=np.nan)
+    k = np.rint(v * 10.0**digits)
+    finite = np.isfinite(k)
+    a = np.abs(np.where(finite, k, 0.0)).astype(np.int64)
+    if digits:
+        scale = 10**digits
+        frac = pc.utf8_lpad(_text(a % scale), width=digits, padding="0")
+        body = pc.binary_join_element_wise(_text(a // scale), frac, _sep("."))
+    else:
+        body = _text(a)
+    sign = pa.array(np.where(np.signbit(k), "-", ""), pa.large_string())
+    out = pc.binary_join_element_wise(sign, body, _sep(""))
+    if not finite.all():
+        other = np.where(np.isnan(v), "nan", np.where(v > 0, "inf", "-inf"))
+        out = pc.if_else(pa.array(finite), out, pa.array(other, pa.large_string()))
+    return pd.Series(out, index=x.index, dtype="str")
+
+
+def _sep(text: str) -> pa.Scalar:
+    return pa.scalar(text, pa.large_string())
+
+
+def _text(ints: np.ndarray) -> pa.Array:
+    return pc.cast(pa.array(ints), pa.large_string())
 
 
 def _plural(n: pd.Series, word: str) -> Text:
-    return _i(n) + " " + word + np.where(n.fillna(0) == 1, "", "s")
+    one = pa.array(n.fillna(0).to_numpy() == 1)
+    suffix = pc.if_else(one, _sep(" " + word), _sep(" " + word + "s"))
+    return _i(n) + pd.Series(suffix, index=n.index, dtype="str")
 
 
 def _searched(d: Frame) -> Text:
@@ -212,27 +244,54 @@ def _untyped(d: Frame, config: TypesConfig) -> Text:
     return nothing.where((orders == 0) & (visits == 0), browsed.where(orders == 0, weak))
 
 
+def _arrow(text: pd.Series) -> pa.Array:
+    arr = pa.array(text, pa.large_string())
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def _scatter(n: int, pieces: list[tuple[np.ndarray, pa.Array]]) -> pa.Array:
+    """``n`` strings from ``(positions, values)`` pieces; null where no piece has a value."""
+    covered = np.zeros(n, dtype=bool)
+    for pos, _ in pieces:
+        covered[pos] = True
+    missing = np.flatnonzero(~covered)
+    pos = np.concatenate([p for p, _ in pieces] + [missing])
+    values = pa.concat_arrays([v for _, v in pieces] + [pa.nulls(len(missing), pa.large_string())])
+    where = np.empty(n, dtype=np.int64)
+    where[pos] = np.arange(n)
+    return values.take(pa.array(where))
+
+
 def evidence(
     f: Frame, types: np.ndarray, tops: dict[str, np.ndarray], config: TypesConfig
-) -> list[str]:
-    """The evidence string of every row of ``f``, typed ``types`` (``tops``: strongest)."""
-    out = pd.Series("", index=f.index, dtype=object)
+) -> pd.Series:
+    """The evidence string of every row of ``f``, typed ``types``; ``tops[t]``: the
+    :func:`strongest` signals of the rows typed ``t``, in row order.
+
+    Each type's rows get their lead sentence and one column per rank of signal (null where a
+    row has no signal of that rank), joined with "; " by Arrow: assigning sentences into a
+    string column row group by row group copied the column each time.
+    """
+    pieces: list[tuple[np.ndarray, pa.Array]] = []
     for typ in pd.unique(types):
-        mask = types == typ
-        d = Rows(f, np.flatnonzero(mask))
+        rows_of_type = np.flatnonzero(types == typ)
+        d = Rows(f, rows_of_type)
         if typ == UNTYPED:
-            out.loc[mask] = _untyped(d, config).to_numpy()
+            pieces.append((rows_of_type, _arrow(_untyped(d, config))))
             continue
-        text = lead(d, typ, config)
+        columns = [_arrow(lead(d, typ, config))]
         top = tops.get(typ)
         if top is not None:
-            top = top[mask]
             for k in range(top.shape[1]):
-                names = pd.Series(top[:, k], index=d.index)
+                names = pd.Series(top[:, k])
                 if typ == "loyal":  # orders and tenure are already in the lead sentence
                     names = names.where(~names.isin(["orders", "tenure_days"]), None)
+                ranked = []
                 for feature in names.dropna().unique():
                     rows = (names == feature).to_numpy()
-                    text.loc[rows] = text.loc[rows] + "; " + sentences(feature, d.subset(rows))
-        out.loc[mask] = text.to_numpy()
-    return out.tolist()
+                    text = sentences(feature, d.subset(rows))
+                    ranked.append((np.flatnonzero(rows), _arrow(text)))
+                columns.append(_scatter(len(rows_of_type), ranked))
+        joined = pc.binary_join_element_wise(*columns, _sep("; "), null_handling="skip")
+        pieces.append((rows_of_type, joined))
+    return pd.Series(_scatter(len(f), pieces), index=f.index, dtype="str")

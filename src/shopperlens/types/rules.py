@@ -119,11 +119,16 @@ def classify(features: pd.DataFrame, config: TypesConfig) -> pd.DataFrame:
             **{f"score_{t}": scores[t] for t in TYPES},
         }
     )
+    types = out["type"].to_numpy(dtype=object)
+    # each type's strongest signals, for the rows of that type only (the evidence reads no more)
     tops = {
-        name: strongest(parts[name], {s.feature: s.weight for s in rules[name].signals})
+        name: strongest(
+            parts[name].iloc[np.flatnonzero(types == name)],
+            {s.feature: s.weight for s in rules[name].signals},
+        )
         for name in parts
     }
-    out["evidence"] = evidence(f, out["type"].to_numpy(dtype=object), tops, config)
+    out["evidence"] = evidence(f, types, tops, config)
     out["subject_id"] = f["subject_id"]
     out["orders"] = orders.astype("int64")
     out["recency_days"] = f["recency_days"].astype("float64")
