@@ -107,17 +107,10 @@ def test_second_file_with_a_bad_row_and_a_clash_names_both(shop, tmp_path):
 def test_migration_008_keeps_the_rows_of_an_older_store():
     import duckdb
 
+    from _old_store import store_before
     from shopperlens.store import migrations
 
-    con = duckdb.connect()
-    migrations.applied(con)
-    for mig in migrations.available():
-        if mig.version < 8:
-            con.execute(mig.sql)
-            con.execute(
-                "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
-                [mig.version, mig.name],
-            )
+    con = store_before(8)
     con.execute(
         'INSERT INTO events (event_id, visitor_id, "timestamp", event_name) '
         "VALUES ('e1', 'v1', TIMESTAMP '2024-01-05 09:00:00', 'page_view')"

@@ -122,3 +122,40 @@ def test_typing_reports_each_part_and_step(demo_store: Store, monkeypatch) -> No
     total = next(t for _, t, _ in heard if t is not None)
     assert total == 5 and sum(n for n, _, _ in heard) == total
     assert len(typed) == typed["customer_id"].fillna(typed["visitor_id"]).nunique()
+
+
+def test_a_run_naming_a_subject_twice_is_refused_and_nothing_stored(demo_store: Store) -> None:
+    from shopperlens.errors import ShopperlensError
+    from shopperlens.types import classify, load_config
+
+    cfg = load_config()
+    typed = classify(svc.features(store=demo_store, config=cfg), cfg)
+    runs_before = demo_store.count("type_runs")
+    rows_before = demo_store.count("customer_types")
+    twice = pd.concat([typed, typed.head(2)], ignore_index=True)
+    with pytest.raises(ShopperlensError, match="2 subject"):
+        svc._save(demo_store, twice, datetime(2025, 1, 1), "duckdb", cfg)
+    assert demo_store.count("type_runs") == runs_before
+    assert demo_store.count("customer_types") == rows_before
+    run_id = svc._save(demo_store, typed, datetime(2025, 1, 1), "duckdb", cfg)
+    stored = demo_store.df("SELECT subject_id FROM customer_types WHERE run_id = ?", [run_id])
+    assert len(stored) == len(typed) and stored["subject_id"].is_unique
+
+
+def test_migration_010_keeps_the_stored_runs_of_an_older_store() -> None:
+    import duckdb
+
+    from _old_store import store_before
+    from shopperlens.store import migrations
+
+    con = store_before(10)
+    con.execute(
+        "INSERT INTO customer_types VALUES (1, 'c1', 'c1', 'v1', 'loyal', 0, 0, 0, 0.9, 0, "
+        "'5 orders over 300 days', 5, 12.5)"
+    )
+    assert 10 in migrations.upgrade(con)
+    assert con.execute("SELECT subject_id, type, orders FROM customer_types").fetchall() == [
+        ("c1", "loyal", 5)
+    ]
+    with pytest.raises(duckdb.ConstraintException):  # NOT NULLs survive the rebuild
+        con.execute("INSERT INTO customer_types (run_id, subject_id) VALUES (2, NULL)")

@@ -214,6 +214,10 @@ def customer_types(
 
 
 def _save(store: Store, typed: pd.DataFrame, as_of: datetime, engine: str, cfg: TypesConfig) -> int:
+    # the table has no key (migration 010): one row per subject is checked here
+    if not typed["subject_id"].is_unique:
+        n = int(typed["subject_id"].duplicated().sum())
+        raise ShopperlensError(f"a types run holds {n} subject(s) twice; nothing was stored")
     with store.transaction() as con:
         run_id = con.execute(
             "INSERT INTO type_runs (as_of, computed_at, engine, config_digest, n_subjects) "
