@@ -251,3 +251,27 @@ def test_scores_are_in_0_1_and_types_follow_the_gates(seed: int, n: int) -> None
     assert (out.loc[out["type"] == "looker", "orders"] == 0).all()
     assert (out.loc[f["orders"] > 0, "score_looker"] == 0).all()
     assert out["evidence"].str.len().gt(0).all()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.floats(allow_nan=True, allow_infinity=True, width=64, min_value=None, max_value=None)
+        | st.decimals(min_value=-1000, max_value=1000, places=3).map(float),
+        min_size=1,
+        max_size=20,
+    ),
+    st.sampled_from([0, 1, 2]),
+)
+def test_evidence_numbers_read_as_python_formats_them(values: list[float], digits: int) -> None:
+    """Evidence formats numbers with Arrow; Python's own formatting of the rounded value is the
+    oracle (halves, negative zero, missing and infinite values included)."""
+    import numpy as np
+    import pandas as pd
+
+    from shopperlens.types.evidence import _f
+
+    x = pd.Series(values, dtype="float64")
+    with np.errstate(over="ignore", invalid="ignore"):  # rounding 1e308 overflows to inf
+        expected = [f"{v:.{digits}f}" for v in x.round(digits)]
+    assert _f(x, digits).tolist() == expected

@@ -64,8 +64,9 @@ def _f(x: pd.Series, digits: int = 0) -> Text:
     instead of one Python format call per row, which took a sixth of the rules' time.
     """
     v = x.to_numpy(dtype="float64", na_value=np.nan)
-    k = np.rint(v * 10.0**digits)
-    finite = np.isfinite(k)
+    with np.errstate(over="ignore", invalid="ignore"):  # huge values go to Python below
+        k = np.rint(v * 10.0**digits)
+        finite = np.abs(k) < 2.0**53  # whole numbers a float holds exactly (not NaN or ±inf)
     a = np.abs(np.where(finite, k, 0.0)).astype(np.int64)
     if digits:
         scale = 10**digits
@@ -75,8 +76,11 @@ def _f(x: pd.Series, digits: int = 0) -> Text:
         body = _text(a)
     sign = pa.array(np.where(np.signbit(k), "-", ""), pa.large_string())
     out = pc.binary_join_element_wise(sign, body, _sep(""))
-    if not finite.all():
-        other = np.where(np.isnan(v), "nan", np.where(v > 0, "inf", "-inf"))
+    if not finite.all():  # missing, infinite or huge: Python formats those few
+        other = np.full(len(v), "", dtype=object)
+        fmt = "{:." + str(digits) + "f}"
+        with np.errstate(over="ignore", invalid="ignore"):
+            other[~finite] = [fmt.format(y) for y in np.round(v[~finite], digits)]
         out = pc.if_else(pa.array(finite), out, pa.array(other, pa.large_string()))
     return pd.Series(out, index=x.index, dtype="str")
 
