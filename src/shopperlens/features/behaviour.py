@@ -265,8 +265,7 @@ def _visit_terms(
     if restrict:
         mine = sess.select(w_session="session_id")
         t2 = t2.semi_join(mine, t2.session_id == mine.w_session)
-    # blank terms are dropped after the distinct: before it, DuckDB would normalise each term
-    # twice (once for the filter, once for the value)
+    # blank terms, from either source, are dropped once after the merge
     terms = t1.union(t2).distinct()
     terms = terms.filter(terms.term != "")
 
