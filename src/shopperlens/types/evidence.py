@@ -3,7 +3,7 @@
 Each signal has one sentence template filled from the features ("3 of 4 visits came from
 search"). The evidence for a type is a lead sentence (what the rule rests on, e.g. "first
 order 12 days ago") followed by its strongest signals, joined by "; ". Sentences are built
-column-wise with pandas string operations, so a million subjects take seconds, not minutes.
+column-wise with pandas and Arrow string operations, so a million subjects take seconds.
 """
 
 from __future__ import annotations
