@@ -26,12 +26,12 @@ from pydantic import BaseModel, Field
 
 from shopperlens import demo as demo_shop
 from shopperlens.errors import ShopperlensError
+from shopperlens.service.jobs import Progress
 from shopperlens.store import Store
 
 #: import kinds loaded from the generated files, in dependency order
 IMPORT_KINDS = ("products", "customers", "orders", "events", "tickets", "returns")
 DEFAULT_ORDER = 50
-Progress = Callable[..., Any]
 
 
 class LoadOutcome(BaseModel):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +32,7 @@ from shopperlens.ingest.kinds import KINDS
 from shopperlens.ingest.reading import Source, explain, open_source, scan_file
 from shopperlens.ingest.rejects import Reject, describe
 from shopperlens.ingest.sessionize import derive
+from shopperlens.service.jobs import Progress
 from shopperlens.store import Store
 
 #: DuckDB memory cap while importing into a file store: big files then spill to disk instead of
@@ -47,7 +48,6 @@ _FORMAT_LABEL = {
 }
 
 OnError = Literal["abort", "skip"]
-Progress = Callable[..., Any]
 
 
 class RejectPublic(BaseModel):

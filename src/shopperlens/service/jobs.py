@@ -20,6 +20,9 @@ from pydantic import BaseModel
 from shopperlens.errors import ShopperlensError
 
 JobFn = Callable[..., Any]
+#: the progress callback every long service function takes: ``progress(n=1, total=None,
+#: description=None)`` (a Rich bar in the CLI, a job's status in the API)
+Progress = Callable[..., Any]
 
 
 class JobStatus(BaseModel):

@@ -7,7 +7,6 @@ Spark with ``engine="spark"``); the rules are pure pandas (:mod:`shopperlens.typ
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from pydantic import BaseModel
 
 from shopperlens.errors import ShopperlensError
 from shopperlens.features import behaviour_features, computed_features, default_as_of
+from shopperlens.service.jobs import Progress
 from shopperlens.service.types_value import add_value, explain_value
 from shopperlens.store import Store
 from shopperlens.types import RESULT_COLUMNS, TYPES, TypesConfig, classify, load_config
@@ -84,9 +84,6 @@ def parse_as_of(value: date | datetime | str | None) -> datetime | None:
         return parse_as_of(datetime.fromisoformat(str(value)))
     except ValueError as exc:
         raise ShopperlensError(f"not a date: {value!r} (use YYYY-MM-DD)") from exc
-
-
-Progress = Callable[..., Any]
 
 
 class _Steps:
