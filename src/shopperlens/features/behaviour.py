@@ -169,11 +169,7 @@ def _session_table(
     # distinct products viewed in each buying visit ("went straight to the product" is asked
     # of buying visits only, a few per cent of a shop's visits): distinct pairs, then a count
     # (a per-group distinct aggregate over millions of visits is far slower)
-    buying = (
-        _events(src, as_of, lambda e: e.event_name.lower().isin(list(ev_names["purchase"])), part)
-        .select(b_session="session_id")
-        .distinct()
-    )
+    buying = s.filter(s.bought).select(b_session="session_id")
     views = (
         _events(
             src,
@@ -547,14 +543,14 @@ def behaviour_features(
         "subject_id",
         customer_id=ibis.ifelse(is_visitor, ibis.null("string"), spine.subject_id),
     )
-    for part, key in (
+    for side, key in (
         (sf, "subject_id"),
         (of, "customer_id"),
         (nc, "customer_id"),
         (tickets, "customer_id"),
         (returns, "customer_id"),
     ):
-        right = part.rename({f"r_{key}": key})
+        right = side.rename({f"r_{key}": key})
         t = t.left_join(right, t.subject_id == right[f"r_{key}"]).drop(f"r_{key}")
 
     zero = ("visits", "pages", "product_views", "search_visits", "campaign_visits",
