@@ -157,11 +157,15 @@ def test_ga4_export(shop, tmp_path, layout):
     assert ev.loc["view_item", "product_id"] == "MUG-BLUE"
     assert ev.loc["view_item", "page"] == "/products/stoneware-mug-blue"
     assert ev.loc["purchase", "value"] == 18.0
-    # user 1 signed in at its purchase: its earlier anonymous events are stitched
-    assert set(ev[ev.visitor_id == "1843229175.1704440000"].customer_id) == {"c-1002"}
+    # user 1 signed in at its purchase: the visitor is linked, its session names the customer
+    assert set(ev[ev.visitor_id == "1843229175.1704440000"].customer_id.dropna()) == {"c-1002"}
+    assert shop.sql("SELECT * FROM identities").values.tolist() == [
+        ["1843229175.1704440000", "c-1002"]
+    ]
     s = shop.sql("SELECT * FROM sessions ORDER BY started_at").iloc[0]
     assert (s.n_events, s.page_views, s.searches, s.add_to_carts, s.purchases) == (7, 1, 1, 1, 1)
     assert (s.duration_s, s.landing_page, s.device) == (300.0, "/", "mobile")
+    assert s.customer_id == "c-1002"  # through the identity link
 
 
 def test_uci_online_shoppers_sessions(shop):

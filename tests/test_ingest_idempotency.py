@@ -147,25 +147,35 @@ def test_given_session_ids_are_kept(shop, tmp_path):
     assert shop.sql("SELECT session_id, n_events FROM sessions").values.tolist() == [["S-1", 2]]
 
 
-def test_identity_stitching_back_fills_events_and_sessions(shop, tmp_path):
+def _resolved(shop, visitor):
+    """The customers a visitor's events resolve to (their own id, else the identity link)."""
+    return set(
+        shop.sql(
+            "SELECT coalesce(e.customer_id, i.customer_id) AS c FROM events e "
+            f"LEFT JOIN identities i USING (visitor_id) WHERE e.visitor_id = '{visitor}'"
+        ).c.dropna()
+    )
+
+
+def test_identity_stitching_links_visitors_and_fills_sessions(shop, tmp_path):
     shop.import_events(write(tmp_path, "e.csv", EVENTS))
     assert shop.sql("SELECT * FROM identities").values.tolist() == [["v1", "c1"]]
-    assert set(shop.sql("SELECT customer_id FROM events WHERE visitor_id='v1'").customer_id) == {
-        "c1"
-    }
+    assert _resolved(shop, "v1") == {"c1"}
+    # events keep what the file said: v1 browsed anonymously before buying as c1
+    anonymous = "SELECT count(*) FROM events WHERE visitor_id='v1' AND customer_id IS NULL"
+    assert shop.sql(anonymous).iloc[0, 0] == 3
     assert shop.sql(
         "SELECT customer_id FROM sessions WHERE visitor_id='v1'"
     ).customer_id.tolist() == [
         "c1",
         "c1",
     ]
-    # a later file reveals v2: its earlier anonymous events are back-filled
+    # a later file reveals v2: its earlier anonymous sessions now name c2
+    assert _resolved(shop, "v2") == set()
     shop.import_events(
         write(tmp_path, "f.csv", _events("e9,v2,c2,2024-02-01 10:00:00,sign_up,/join,,,,,,"))
     )
-    assert set(shop.sql("SELECT customer_id FROM events WHERE visitor_id='v2'").customer_id) == {
-        "c2"
-    }
+    assert _resolved(shop, "v2") == {"c2"}
     assert (
         shop.sql("SELECT count(*) FROM sessions WHERE visitor_id='v2' AND customer_id='c2'").iloc[
             0, 0

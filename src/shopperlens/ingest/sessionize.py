@@ -3,8 +3,8 @@
 Runs after the events of an import call are inserted, for the visitors that call touched:
 
 1. **Identities**: a visitor is linked to a customer the first time any of its events carries
-   a ``customer_id`` (the earliest one wins); the link back-fills ``customer_id`` on that
-   visitor's anonymous events and sessions.
+   a ``customer_id`` (the earliest one wins). Events keep the ``customer_id`` of their file;
+   the visitor's sessions carry the linked customer.
 2. **Sessions**: events with a ``session_id`` keep it. The others are cut per visitor at
    :data:`SESSION_GAP_MINUTES` of inactivity (Google Analytics' default) and get
    ``auto:<visitor>:<start epoch ms>``, stable while the session's first event stays first.
@@ -32,18 +32,20 @@ def _touched(everyone: bool, col: str = "visitor_id") -> str:
 
 
 def stitch_identities(con: duckdb.DuckDBPyConnection, everyone: bool = False) -> int:
-    """Learn visitor -> customer links and back-fill them; returns the new links."""
+    """Learn visitor -> customer links; returns the new links.
+
+    The link lives in ``identities`` only: events keep the ``customer_id`` their file gave
+    them, and every reader resolves a visitor's customer through the link (the sessions rows
+    carry it resolved). Writing it back into ``events`` rewrote that column of every touched
+    row group when the import committed: on a 10M-event file that cost more than the
+    sessions (2.2 s), and it grows with the table for a later file that reveals old visitors.
+    """
     new = con.execute(
         "INSERT INTO identities (visitor_id, customer_id) "
         'SELECT visitor_id, arg_min(customer_id, "timestamp") FROM events e '
         f"WHERE customer_id IS NOT NULL AND {_touched(everyone)} AND NOT EXISTS "
         "(SELECT 1 FROM identities i WHERE i.visitor_id = e.visitor_id) GROUP BY visitor_id"
     ).fetchone()[0]  # type: ignore[index]
-    con.execute(
-        "UPDATE events SET customer_id = i.customer_id FROM identities i "
-        "WHERE events.visitor_id = i.visitor_id AND events.customer_id IS NULL "
-        f"AND {_touched(everyone, 'events.visitor_id')}"
-    )
     return int(new)
 
 
@@ -123,7 +125,8 @@ def rebuild_sessions(con: duckdb.DuckDBPyConnection, everyone: bool = False) -> 
             "ended_at, duration_s, n_events, page_views, product_views, searches, add_to_carts, "
             "checkouts, purchases, landing_page, utm_source, utm_medium, utm_campaign, utm_term, "
             "device) "
-            "SELECT session_id, 'events', visitor_id, customer_id, started_at, ended_at, "
+            "SELECT session_id, 'events', a.visitor_id, coalesce(a.customer_id, i.customer_id), "
+            "started_at, ended_at, "
             "date_diff('millisecond', started_at, ended_at) / 1000.0, n_events, page_views, "
             "product_views, searches, add_to_carts, checkouts, purchases, f.p, f.s, f.m, f.c, "
             "f.t, f.d FROM ("
@@ -134,7 +137,8 @@ def rebuild_sessions(con: duckdb.DuckDBPyConnection, everyone: bool = False) -> 
             f"{n('view_search_results', 'search')} AS searches, "
             f"{n('add_to_cart')} AS add_to_carts, {n('begin_checkout')} AS checkouts, "
             f"{n('purchase')} AS purchases, {first} AS f "
-            f"FROM events WHERE {affected} GROUP BY session_id) a {kept}"
+            f"FROM events WHERE {affected} GROUP BY session_id) a "
+            f"LEFT JOIN identities i ON i.visitor_id = a.visitor_id {kept}"
         ).fetchone()[0]  # type: ignore[index]
     finally:
         con.execute("RESET preserve_insertion_order")
