@@ -234,3 +234,45 @@ def test_large_file_names_each_reject_by_its_line_and_numbers_order_lines(tmp_pa
     ).fetchall()
     assert scattered == [(1, "p3"), (2, f"p{377_777 % 500}"), (3, f"p{(n + 1) % 500}")]
     shop.close()
+
+
+def _events_as(tmp_path, text: str, layout: str):
+    """The events CSV ``text`` rewritten as JSON Lines or Parquet (one record per row)."""
+    import json
+
+    import duckdb
+
+    rel = duckdb.read_csv(str(write(tmp_path, "src.csv", text)), all_varchar=True)
+    path = tmp_path / f"events.{layout}"
+    if layout == "parquet":
+        rel.write_parquet(str(path))
+    else:
+        rows = rel.fetchall()
+        path.write_text(
+            "".join(json.dumps(dict(zip(rel.columns, r, strict=True))) + "\n" for r in rows)
+        )
+    return path
+
+
+@pytest.mark.parametrize("layout", ["jsonl", "parquet"])
+def test_one_read_into_an_empty_table_still_names_every_reject(shop, tmp_path, layout):
+    """A JSON Lines or Parquet file into an empty table is read once and its inserted rows
+    checked against the rows it can hold (lines, Parquet metadata): one reject among five
+    rows must still stop the import and be named by its record number."""
+    path = _events_as(tmp_path, UNKNOWN_EVENT, layout)
+    with pytest.raises(ShopperlensError, match=r"events\.\w+:2 event_name='looked_at_thing'"):
+        shop.import_events(path)
+    assert shop.store.count("events") == 0
+    res = shop.import_events(path, on_error="skip")
+    assert (res.rows_read, res.rows_accepted, res.rows_rejected) == (5, 4, 1)
+    assert shop.store.count("events") == 4
+
+
+def test_json_lines_with_blank_lines_lose_nothing(shop, tmp_path):
+    """Blank lines make the line count overstate the records: the one-read check misses and
+    the file is imported on the exact path, every record kept."""
+    path = _events_as(tmp_path, EVENTS, "jsonl")
+    path.write_text(path.read_text().replace("\n", "\n\n", 2))
+    res = shop.import_events(path)
+    assert (res.rows_read, res.rows_accepted, res.rows_rejected) == (5, 5, 0)
+    assert shop.store.count("events") == 5

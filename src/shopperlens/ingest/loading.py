@@ -9,9 +9,10 @@ A file is staged once into the temporary table ``_sl_stage`` (typed columns, ``_
 3. good rows are inserted with an anti-join on the key, so re-importing a file or an
    overlapping one adds only the rows that are new.
 
-Clean files of single-key kinds skip the staging table (:func:`fast_load`): the first plain
-CSV into an empty table is read once, its good rows inserted and their count checked against
-the file's line count; otherwise one streaming pass counts rows, rejects and clashes and a
+Clean files of single-key kinds skip the staging table (:func:`fast_load`): the first file
+into an empty table whose rows can be counted without reading them (plain CSV and JSON Lines
+by their lines, Parquet by its metadata) is read once, its good rows inserted and their count
+checked against that bound; otherwise one streaming pass counts rows, rejects and clashes and a
 second inserts. ``events``, ``sessions`` and ``order_lines`` have no primary key (migration
 008: DuckDB's single-core index build was the largest cost of a big import), so the key's
 uniqueness is this module's job: anti-joins, and a hash check after an optimistic insert.
@@ -119,11 +120,11 @@ class NeedExactPath(Exception):
 
 
 def fast_load(
-    con: duckdb.DuckDBPyConnection, spec: KindSpec, raw_select: str, lines: int | None = None
+    con: duckdb.DuckDBPyConnection, spec: KindSpec, raw_select: str, rows: int | None = None
 ) -> tuple[int, dict[str, int]] | None:
     """The optimistic path for a clean file of a single-key kind: no staging table.
 
-    Into an empty table, with ``lines`` known (see ``reading.FileScan``), the file is read
+    Into an empty table, with ``rows`` known (see ``reading.row_bound``), the file is read
     once: the good rows are inserted and their count proves there was no reject (see
     :func:`_direct_load`). Otherwise one streaming pass counts rows, rejects and rows that
     clash with the store (events: per visitor, which also yields the visitors touched); a
@@ -137,8 +138,8 @@ def fast_load(
     cols = [c for c in spec.names if c in target_cols]
     on = " AND ".join(f"t.{ident(k)} = s.{ident(k)}" for k in spec.key)
     has_rows = _has_rows(con, spec.table)
-    if lines and not has_rows:
-        return _direct_load(con, spec, sql, cols, lines)
+    if rows and not has_rows:
+        return _direct_load(con, spec, sql, cols, rows)
     content = tuple(c for c in cols if c not in spec.key)
     # the clash check rides along the counting pass, except where placeholders are completed
     # first (customers/products named by orders): their check must see the completed rows
@@ -185,17 +186,17 @@ def fast_load(
 
 
 def _direct_load(
-    con: duckdb.DuckDBPyConnection, spec: KindSpec, sql: str, cols: list[str], lines: int
+    con: duckdb.DuckDBPyConnection, spec: KindSpec, sql: str, cols: list[str], rows: int
 ) -> tuple[int, dict[str, int]] | None:
     """One read of the file into an empty table: insert the good rows, then check.
 
-    The file has at most ``lines - 1`` rows after its header, so ``lines - 1`` good rows
-    inserted means every row was read and none rejected. Fewer (a reject, a blank line, a
-    value spanning lines) undoes the insert (the table held only this file's rows) and returns
-    None: the exact path then names each reject. A repeated key raises :class:`NeedExactPath`.
+    The file holds at most ``rows`` rows, so ``rows`` good rows inserted means every row was
+    read and none rejected. Fewer (a reject, a blank line, a value spanning lines) undoes the
+    insert (the table held only this file's rows) and returns None: the exact path then names
+    each reject. A repeated key raises :class:`NeedExactPath`.
     """
     added = _insert_from(con, spec, sql, cols, "")
-    if not added or added != lines - 1:  # (no row at all: the exact path says so)
+    if not added or added != rows:  # (no row at all: the exact path says so)
         con.execute(f"DELETE FROM {spec.table}")
         return None
     if not _has_primary_key(con, spec.table) and _repeats_keys(con, spec):

@@ -29,7 +29,7 @@ from pydantic import BaseModel, Field
 from shopperlens.errors import ShopperlensError
 from shopperlens.ingest import ga4, generic, loading, shopify, uci_sessions
 from shopperlens.ingest.kinds import KINDS
-from shopperlens.ingest.reading import Source, explain, open_source, scan_file
+from shopperlens.ingest.reading import Source, explain, open_source, row_bound, scan_file
 from shopperlens.ingest.rejects import Reject, describe
 from shopperlens.ingest.sessionize import derive
 from shopperlens.service.jobs import Progress
@@ -255,15 +255,10 @@ def _import_one(
         unnumbered = raw.replace(generic.line_sql(source), "CAST(NULL AS BIGINT)", 1)
         # the optimistic path; orders need line order (line_no), UCI ids are line numbers
         if not exact and kind != "orders" and used != "uci":
-            # a plain generic CSV/TSV has one row per line at most: its line count can prove
-            # a single-read load clean (other layouts and formats count rows in a pass)
-            plain = used == "generic" and source.layout in ("csv", "tsv") and not source.gzipped
-            fast = loading.fast_load(
-                con,
-                spec,
-                unnumbered,
-                lines=scan.lines if plain else None,
-            )
+            # a bound on the file's rows lets one read prove a load clean (without one, the
+            # rows are counted in a pass first)
+            bound = row_bound(con, source, scan) if used in ("generic", "ga4") else None
+            fast = loading.fast_load(con, spec, unnumbered, rows=bound)
         if fast is not None:
             tick(1)
             n_read, now = fast
