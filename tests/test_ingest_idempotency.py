@@ -278,3 +278,16 @@ def test_customers_and_products_after_orders_complete_the_placeholders(shop, tmp
         ["customers", "c9"],
         ["products", "p3"],
     ]
+
+
+def test_a_file_the_ledger_holds_stays_out_of_an_emptied_table(shop, tmp_path):
+    """The first file into an empty table is loaded while its checksum is read; when the
+    ledger already holds that checksum (the rows were deleted since), the load is taken out
+    again: the file is skipped and nothing comes back."""
+    path = write(tmp_path, "e.csv", EVENTS)
+    shop.import_events(path)
+    shop.store.execute("DELETE FROM events")
+    again = shop.import_events(path)
+    assert again.files[0].skipped and again.added == {}
+    assert shop.store.count("events") == 0
+    assert len(shop.imports()) == 1

@@ -9,13 +9,14 @@ A file is staged once into the temporary table ``_sl_stage`` (typed columns, ``_
 3. good rows are inserted with an anti-join on the key, so re-importing a file or an
    overlapping one adds only the rows that are new.
 
-Clean files of single-key kinds skip the staging table (:func:`fast_load`): the first file
-into an empty table whose rows can be counted without reading them (plain CSV and JSON Lines
-by their lines, Parquet by its metadata) is read once, its good rows inserted and their count
-checked against that bound; otherwise one streaming pass counts rows, rejects and clashes and a
-second inserts. ``events``, ``sessions`` and ``order_lines`` have no primary key (migration
-008: DuckDB's single-core index build was the largest cost of a big import), so the key's
-uniqueness is this module's job: anti-joins, and a hash check after an optimistic insert.
+Clean files of single-key kinds skip the staging table: the first file into an empty table is
+read once (:func:`direct_insert`), its good rows inserted and their count checked against the
+most rows the file can hold (:func:`direct_check`; plain CSV and JSON Lines by their lines,
+Parquet by its metadata); otherwise (:func:`fast_load`) one streaming pass counts rows,
+rejects and clashes and a second inserts. ``events``, ``sessions`` and ``order_lines`` have
+no primary key (migration 008: DuckDB's single-core index build was the largest cost of a big
+import), so the key's uniqueness is this module's job: anti-joins, and a hash check after an
+optimistic insert.
 The caller (``service.imports``) wraps a whole import call in one transaction.
 """
 
@@ -120,26 +121,22 @@ class NeedExactPath(Exception):
 
 
 def fast_load(
-    con: duckdb.DuckDBPyConnection, spec: KindSpec, raw_select: str, rows: int | None = None
+    con: duckdb.DuckDBPyConnection, spec: KindSpec, raw_select: str
 ) -> tuple[int, dict[str, int]] | None:
     """The optimistic path for a clean file of a single-key kind: no staging table.
 
-    Into an empty table, with ``rows`` known (see ``reading.row_bound``), the file is read
-    once: the good rows are inserted and their count proves there was no reject (see
-    :func:`_direct_load`). Otherwise one streaming pass counts rows, rejects and rows that
-    clash with the store (events: per visitor, which also yields the visitors touched); a
-    second inserts, in parallel and unordered, straight from the file.
+    One streaming pass counts rows, rejects and rows that clash with the store (events: per
+    visitor, which also yields the visitors touched); a second inserts, in parallel and
+    unordered, straight from the file. (The first file into an empty table can skip the
+    counting pass: :func:`direct_insert`.)
     Returns None when the file has rejects or conflicts with the store (use :func:`stage`);
     raises :class:`NeedExactPath` when the insert finds a key twice in the file.
     ``raw_select`` has no line numbers: they are only needed to report rejects.
     """
     sql = stage_sql(spec, raw_select)
-    target_cols = _columns(con, spec.table)
-    cols = [c for c in spec.names if c in target_cols]
+    cols = _insert_columns(con, spec)
     on = " AND ".join(f"t.{ident(k)} = s.{ident(k)}" for k in spec.key)
     has_rows = _has_rows(con, spec.table)
-    if rows and not has_rows:
-        return _direct_load(con, spec, sql, cols, rows)
     content = tuple(c for c in cols if c not in spec.key)
     # the clash check rides along the counting pass, except where placeholders are completed
     # first (customers/products named by orders): their check must see the completed rows
@@ -185,25 +182,49 @@ def fast_load(
     return int(n), {spec.table: added}
 
 
-def _direct_load(
-    con: duckdb.DuckDBPyConnection, spec: KindSpec, sql: str, cols: list[str], rows: int
+def can_load_directly(con: duckdb.DuckDBPyConnection, spec: KindSpec) -> bool:
+    """True when ``spec``'s table is empty: a file may then be read once into it (see
+    :func:`direct_insert`) and the insert undone by emptying the table again."""
+    return not _has_rows(con, spec.table)
+
+
+def direct_insert(con: duckdb.DuckDBPyConnection, spec: KindSpec, raw_select: str) -> int:
+    """One read of the file into its empty table: insert the good rows; returns how many.
+
+    Nothing is proven yet: :func:`direct_check` compares the count with the most rows the file
+    can hold (``reading.row_bound``), which the caller may learn while this runs, and
+    :func:`undo_direct` empties the table again.
+    """
+    return _insert_from(con, spec, stage_sql(spec, raw_select), _insert_columns(con, spec), "")
+
+
+def direct_check(
+    con: duckdb.DuckDBPyConnection, spec: KindSpec, added: int, rows: int | None
 ) -> tuple[int, dict[str, int]] | None:
-    """One read of the file into an empty table: insert the good rows, then check.
+    """Keep a :func:`direct_insert` whose count proves the file clean, else undo it.
 
     The file holds at most ``rows`` rows, so ``rows`` good rows inserted means every row was
-    read and none rejected. Fewer (a reject, a blank line, a value spanning lines) undoes the
-    insert (the table held only this file's rows) and returns None: the exact path then names
-    each reject. A repeated key raises :class:`NeedExactPath`.
+    read and none rejected. Fewer (a reject, a blank line, a value spanning lines), or no bound
+    at all, undoes the insert and returns None. A repeated key raises :class:`NeedExactPath`.
     """
-    added = _insert_from(con, spec, sql, cols, "")
     if not added or added != rows:  # (no row at all: the exact path says so)
-        con.execute(f"DELETE FROM {spec.table}")
+        undo_direct(con, spec)
         return None
     if not _has_primary_key(con, spec.table) and _repeats_keys(con, spec):
         raise NeedExactPath
     if spec.kind == "events":  # every visitor in the table came with this file
         con.execute(f"INSERT INTO {TOUCHED} SELECT DISTINCT visitor_id FROM events")
     return added, {spec.table: added}
+
+
+def undo_direct(con: duckdb.DuckDBPyConnection, spec: KindSpec) -> None:
+    """Empty the table a :func:`direct_insert` filled (it held only that file's rows)."""
+    con.execute(f"DELETE FROM {spec.table}")
+
+
+def _insert_columns(con: duckdb.DuckDBPyConnection, spec: KindSpec) -> list[str]:
+    target_cols = _columns(con, spec.table)
+    return [c for c in spec.names if c in target_cols]
 
 
 def _insert_from(
