@@ -114,7 +114,7 @@ def row_bound(con: duckdb.DuckDBPyConnection, source: Source, scan: FileScan) ->
     ``lines - 1`` rows. A JSON Lines record is one line (a JSON string cannot hold a raw line
     break): at most ``lines``. Parquet states its row count in its metadata. An import that
     inserts exactly this many rows has read every row and rejected none (see
-    ``loading.fast_load``); blank lines only make the bound miss, which costs a second read.
+    ``loading.direct_check``); blank lines only make the bound miss, which costs a second read.
     """
     if source.layout == "parquet":
         return int(con.execute(f"SELECT count(*) FROM {source.relation}").fetchall()[0][0])

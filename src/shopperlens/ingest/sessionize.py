@@ -25,10 +25,10 @@ SESSION_GAP_MINUTES = 30
 _T = f"(SELECT visitor_id FROM {TOUCHED})"
 
 
-def _touched(everyone: bool, col: str = "visitor_id") -> str:
+def _touched(everyone: bool) -> str:
     """The SQL condition "this row's visitor was touched": TRUE when every visitor was (the
     call started on an empty ``events`` table), which spares a semi-join over every event."""
-    return "TRUE" if everyone else f"{col} IN {_T}"
+    return "TRUE" if everyone else f"visitor_id IN {_T}"
 
 
 def stitch_identities(con: duckdb.DuckDBPyConnection, everyone: bool = False) -> int:

@@ -253,8 +253,7 @@ def _import_one(
             and (source.layout == "parquet" or not source.gzipped)
             and loading.can_load_directly(con, spec)
         )
-        raw = _raw_select(source, used, spec, mapping) if direct else ""
-        unnumbered = raw.replace(generic.line_sql(source), "CAST(NULL AS BIGINT)", 1)
+        raw, unnumbered = _selects(source, used, spec, mapping) if direct else ("", "")
         inserted = (
             _guarded(path, lambda: loading.direct_insert(con, spec, unnumbered)) if direct else None
         )
@@ -272,17 +271,16 @@ def _import_one(
         tick(2)
         return FileResult(file=label, format=used, checksum=digest, skipped=True)
     if not raw:
-        raw = _raw_select(source, used, spec, mapping)
-        unnumbered = raw.replace(generic.line_sql(source), "CAST(NULL AS BIGINT)", 1)
+        raw, unnumbered = _selects(source, used, spec, mapping)
     try:
-        fast = None
+        fast, count_pass = None, optimistic
         if inserted is not None:
             # as many rows as the file can hold prove it clean; fewer send it to the exact
             # path, which names each reject (without a bound, the rows are counted in a pass)
             bound = row_bound(con, source, scan)
             fast = loading.direct_check(con, spec, inserted, bound)
-            optimistic = bound is None
-        if fast is None and optimistic:
+            count_pass = bound is None
+        if fast is None and count_pass:
             fast = loading.fast_load(con, spec, unnumbered)
         if fast is not None:
             tick(1)
@@ -311,14 +309,16 @@ def _import_one(
     return _record(con, kind, used, label, digest, n_read, n_rej, tick)
 
 
-def _raw_select(source: Source, used: str, spec: KindSpec, mapping: dict[str, str]) -> str:
-    """The format's select of ``_line`` and raw text columns (see ``ingest.generic``)."""
-    return {
+def _selects(source: Source, used: str, spec: KindSpec, mapping: dict[str, str]) -> tuple[str, str]:
+    """The format's select of ``_line`` and raw text columns (see ``ingest.generic``), and the
+    same with ``_line`` NULL (the optimistic paths report no line)."""
+    raw = {
         "generic": lambda: generic.raw_select(source, spec, mapping),
         "shopify": lambda: shopify.raw_select(source),
         "ga4": lambda: ga4.raw_select(source),
         "uci": lambda: uci_sessions.raw_select(source),
     }[used]()
+    return raw, raw.replace(generic.line_sql(source), "CAST(NULL AS BIGINT)", 1)
 
 
 def _guarded(path: Path, run: Callable[[], int]) -> int:
