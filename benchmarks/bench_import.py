@@ -1,4 +1,7 @@
-"""Import speed: 10M events and 1M order lines from CSV (``--quick``: 1M and 100k).
+"""Import speed: 10M events and 1M order lines from CSV (``--quick``: 1M and 100k), and a
+day's file of 100k events (1 %) into the store that already holds the 10M (``daily``: the
+base is loaded untimed the same way, then the day's file is timed; the floor appends it to its
+bare table).
 
 Three ways to load the same file, each in a fresh process (its peak RSS is its own) writing a
 fresh DuckDB file:
@@ -47,8 +50,9 @@ EVENT_NAMES = (
 )
 
 
-def make_events(path: Path, n: int) -> None:
-    """``n`` generic events: 20 per visitor, ~8 per session, a third of visitors identified."""
+def make_events(path: Path, n: int, start: int = 0) -> None:
+    """``n`` generic events: 20 per visitor, ~8 per session, a third of visitors identified;
+    ``start``: the shop's events from that one on (a later day's file of the same shop)."""
     import duckdb
 
     names = "[" + ", ".join(f"'{e}'" for e in EVENT_NAMES) + "]"
@@ -67,8 +71,28 @@ def make_events(path: Path, n: int) -> None:
                'spring' AS utm_campaign,
                NULL::VARCHAR AS utm_term,
                ['mobile', 'desktop'][1 + (i // 20 % 2)::INT] AS device
-        FROM range({n}) t(i)) TO '{path}' (HEADER)"""
+        FROM range({start}, {start + n}) t(i)) TO '{path}' (HEADER)"""
     )
+
+
+def _day_file(n_events: int) -> Path:
+    """A day's events after the ``n_events`` of the base file: 1 % of them."""
+    return DATA / f"day_events_{n_events // 100}_after_{n_events}.csv"
+
+
+def _make_day(path: Path, n: int) -> None:
+    make_events(path, n, start=int(path.stem.rsplit("_", 1)[1]))
+
+
+def _load_base(shop: Any, method: str, day: str) -> None:
+    """Untimed: the store as it was before the day's file (the events of the base file)."""
+    base = DATA / f"events_{day.rsplit('_', 1)[1].removesuffix('.csv')}.csv"
+    if method == "shopperlens":
+        shop.import_files("events", base)
+    elif method == "floor":
+        shop.store.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{base}')")
+    else:
+        shop.store.execute(f"INSERT INTO events BY NAME SELECT * FROM read_csv('{base}')")
 
 
 def make_orders(path: Path, n: int) -> None:
@@ -118,10 +142,14 @@ def worker(method: str, kind: str, path: str) -> dict[str, float]:
         shopperlens.open(Path(tmp) / "b.duckdb") as shop,
     ):
         con = shop.store.con
-        table = "events" if kind == "events" else "order_lines"
+        table = "order_lines" if kind == "orders" else "events"
+        n_base = 0
+        if kind == "daily":
+            _load_base(shop, method, path)
+            n_base = shop.store.count("t" if method == "floor" else "events")
         t0, c0 = time.perf_counter(), _cpu()
         if method == "shopperlens":
-            rows = shop.import_files(kind, path).rows_accepted
+            rows = shop.import_files(table if kind == "daily" else kind, path).rows_accepted
         elif method == "pandas":
             df = _read_frame(kind, path)
             con.register("df", df)
@@ -129,16 +157,19 @@ def worker(method: str, kind: str, path: str) -> dict[str, float]:
             rows = len(df)
         elif method == "floor_keyed":
             src = f"read_csv('{path}')"
-            if kind == "events":
-                con.execute(f"INSERT INTO events BY NAME SELECT * FROM {src}")
-            else:
+            if kind == "orders":
                 con.execute(LINES.format(src=src))
+            else:
+                con.execute(f"INSERT INTO events BY NAME SELECT * FROM {src}")
+        elif kind == "daily":  # the floor appends the day to its bare table
+            con.execute(f"INSERT INTO t SELECT * FROM read_csv('{path}')")
+            table = "t"
         else:
             con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{path}')")
             table = "t"
         secs, cpu = time.perf_counter() - t0, _cpu() - c0
         if method in ("floor", "floor_keyed"):
-            rows = shop.store.count(table)
+            rows = shop.store.count(table) - n_base
     return {"seconds": secs, "cpu": cpu, "rows": rows, "peak_mb": _peak_mb()}
 
 
@@ -200,7 +231,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--skip-to-sql", action="store_true", help="leave out pandas to_sql (minutes at 10M rows)"
     )
-    parser.add_argument("--kind", choices=("events", "orders"), help="only this load")
+    parser.add_argument("--kind", choices=("events", "orders", "daily"), help="only this load")
     parser.add_argument(
         "--repeat", type=int, default=0, help="runs per method, best kept (default 2 quick, 1 full)"
     )
@@ -213,6 +244,7 @@ def main(argv: list[str] | None = None) -> None:
     files = {
         "events": (DATA / f"events_{n_events}.csv", make_events, n_events),
         "orders": (DATA / f"order_lines_{n_lines}.csv", make_orders, n_lines),
+        "daily": (_day_file(n_events), _make_day, n_events // 100),
     }
     for path, make, n in files.values():
         if not path.exists():
@@ -227,15 +259,17 @@ def main(argv: list[str] | None = None) -> None:
         if args.kind and kind != args.kind:
             continue
         repeat = args.repeat or (2 if args.quick else 1)
+        # a day's file into the store: to_sql would only time appending 1 % of the rows
+        ways = [m for m in methods if not (kind == "daily" and m == "pandas_to_sql")]
         got = {
             m: min(
                 (_run(m, kind, path) for _ in range(1 if m == "pandas_to_sql" else repeat)),
                 key=lambda r: r["seconds"],
             )
-            for m in methods
+            for m in ways
         }
         size = path.stat().st_size / 2**20
-        for m in methods:
+        for m in ways:
             r = got[m]
             vs_pandas = got["pandas"]["seconds"] / r["seconds"] if "pandas" in got else float("nan")
             vs_to_sql = (

@@ -163,18 +163,16 @@ def fast_load(
     if bad or clashes or not n:
         return None
     complete_placeholders(con, spec, f"({sql})")
-    new_only = ""
-    if has_rows:
-        if not early_clash:
-            late = con.execute(
-                f"SELECT count(*) FROM ({sql}) s JOIN {spec.table} t ON {on} "
-                f"WHERE ({_differs(content)})"
-            ).fetchone()[0]  # type: ignore[index]
-            if late:
-                return None
-        new_only = f"AND NOT EXISTS (SELECT 1 FROM {spec.table} t WHERE {on})"
-    added = _insert_from(con, spec, sql, cols, new_only)
-    if not _has_primary_key(con, spec.table) and _repeats_keys(con, spec):
+    if has_rows and not early_clash:
+        late = con.execute(
+            f"SELECT count(*) FROM ({sql}) s JOIN {spec.table} t ON {on} "
+            f"WHERE ({_differs(content)})"
+        ).fetchone()[0]  # type: ignore[index]
+        if late:
+            return None
+    before = _max_rowid(con, spec.table)
+    added = _insert_from(con, spec, sql, cols, only_new=has_rows)
+    if not _has_primary_key(con, spec.table) and _repeats_keys(con, spec, before, added):
         raise NeedExactPath
     if spec.kind == "events":
         con.execute(f"INSERT INTO {TOUCHED} SELECT visitor_id FROM _sl_pass")
@@ -195,7 +193,8 @@ def direct_insert(con: duckdb.DuckDBPyConnection, spec: KindSpec, raw_select: st
     can hold (``reading.row_bound``), which the caller may learn while this runs, and
     :func:`undo_direct` empties the table again.
     """
-    return _insert_from(con, spec, stage_sql(spec, raw_select), _insert_columns(con, spec), "")
+    sql = stage_sql(spec, raw_select)
+    return _insert_from(con, spec, sql, _insert_columns(con, spec), only_new=False)
 
 
 def direct_check(
@@ -228,19 +227,32 @@ def _insert_columns(con: duckdb.DuckDBPyConnection, spec: KindSpec) -> list[str]
 
 
 def _insert_from(
-    con: duckdb.DuckDBPyConnection, spec: KindSpec, sql: str, cols: list[str], new_only: str
+    con: duckdb.DuckDBPyConnection, spec: KindSpec, sql: str, cols: list[str], only_new: bool
 ) -> int:
-    """INSERT the good rows of ``sql`` (parallel, unordered); a key repeated against a
-    primary key raises :class:`NeedExactPath`."""
+    """INSERT the good rows of ``sql`` (parallel, unordered), with ``only_new`` those whose key
+    the table lacks; a key repeated against a primary key raises :class:`NeedExactPath`.
+
+    The anti-join is a left join keeping the unmatched rows: DuckDB then builds its hash table
+    on the smaller side, the file's rows for a daily file, where ``NOT EXISTS`` built it on the
+    whole table (1,000 events into a store of 10M: 0.19 s instead of 0.5–0.7 s).
+    """
     select_cols = ", ".join(ident(c) for c in cols)
     insert_cols = select_cols
     if spec.kind == "sessions":
         insert_cols, select_cols = insert_cols + ", origin", select_cols + ", 'import'"
+    rows = f"({sql})"
+    if only_new:
+        stored = ", ".join(f"{ident(k)} AS _k{i}" for i, k in enumerate(spec.key))
+        on = " AND ".join(f"t._k{i} = s.{ident(k)}" for i, k in enumerate(spec.key))
+        rows = (
+            f"(SELECT s.* FROM ({sql}) s LEFT JOIN (SELECT {stored} FROM {spec.table}) t "
+            f"ON {on} WHERE t._k0 IS NULL)"
+        )
     with _unordered(con):
         try:
             added = con.execute(
-                f"INSERT INTO {spec.table} ({insert_cols}) SELECT {select_cols} FROM ({sql}) s "
-                f"WHERE _reject IS NULL {new_only}"
+                f"INSERT INTO {spec.table} ({insert_cols}) SELECT {select_cols} FROM {rows} s "
+                "WHERE _reject IS NULL"
             ).fetchone()[0]  # type: ignore[index]
         except duckdb.ConstraintException:
             raise NeedExactPath from None
@@ -488,16 +500,31 @@ def _has_primary_key(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     ).fetchone()[0]
 
 
-def _repeats_keys(con: duckdb.DuckDBPyConnection, spec: KindSpec) -> bool:
+def _repeats_keys(
+    con: duckdb.DuckDBPyConnection, spec: KindSpec, after: int | None = None, added: int = 0
+) -> bool:
     """A table without a primary key (``events``, see migration 008) after an optimistic insert:
     TRUE unless every key is distinct. The anti-join kept new rows off stored keys, so a repeat
     can only come from the file. Distinct 64-bit hashes prove distinct keys; a collision merely
-    sends the call to the exact path, which is right either way."""
+    sends the call to the exact path, which is right either way.
+
+    ``after``: the table's largest ``rowid`` before the insert of ``added`` rows. Rows appended
+    in the transaction come after it, so only they are checked — when exactly ``added`` rows
+    lie beyond it; otherwise the whole table is. A daily file into a store of 10M events took
+    1 s for this check over the whole table, 4 ms over its own rows.
+    """
     keys = ", ".join(ident(k) for k in spec.key)
-    n, distinct = con.execute(
-        f"SELECT count(*), count(DISTINCT hash({keys})) FROM {spec.table}"
-    ).fetchone()  # type: ignore[misc]
+    check = f"SELECT count(*), count(DISTINCT hash({keys})) FROM {spec.table}"
+    if after is not None:
+        n, distinct = con.execute(f"{check} WHERE rowid > {int(after)}").fetchone()  # type: ignore[misc]
+        if n == added:
+            return bool(n != distinct)
+    n, distinct = con.execute(check).fetchone()  # type: ignore[misc]
     return bool(n != distinct)
+
+
+def _max_rowid(con: duckdb.DuckDBPyConnection, table: str) -> int | None:
+    return con.execute(f"SELECT max(rowid) FROM {table}").fetchone()[0]  # type: ignore[index]
 
 
 def _has_rows(con: duckdb.DuckDBPyConnection, table: str) -> bool:
