@@ -271,17 +271,15 @@ def main(argv: list[str] | None = None) -> None:
         size = path.stat().st_size / 2**20
         for m in ways:
             r = got[m]
-            vs_pandas = got["pandas"]["seconds"] / r["seconds"] if "pandas" in got else float("nan")
-            vs_to_sql = (
-                got["pandas_to_sql"]["seconds"] / r["seconds"]
-                if "pandas_to_sql" in got
-                else float("nan")
+            vs_pandas, vs_to_sql = (
+                f"{got[peer]['seconds'] / r['seconds']:.1f}x" if peer in got else "-"
+                for peer in ("pandas", "pandas_to_sql")
             )
             vs_floor = r["seconds"] / got["floor"]["seconds"]
             print(
                 f"{kind + f' ({size:,.0f} MiB)':<24}{m:<15}{int(r['rows']):>11,}"
                 f"{r['seconds']:>8.2f}{r['cpu']:>7.1f}{r['rows'] / r['seconds']:>10,.0f}"
-                f"{vs_pandas:>8.1f}x{vs_to_sql:>8.1f}x{vs_floor:>7.2f}x{r['peak_mb']:>6,.0f} MiB"
+                f"{vs_pandas:>9}{vs_to_sql:>9}{vs_floor:>7.2f}x{r['peak_mb']:>6,.0f} MiB"
             )
     print(
         "x pandas, x to_sql = that peer's wall time / this one (higher is faster); "
