@@ -291,3 +291,6 @@ def test_a_file_the_ledger_holds_stays_out_of_an_emptied_table(shop, tmp_path):
     assert again.files[0].skipped and again.added == {}
     assert shop.store.count("events") == 0
     assert len(shop.imports()) == 1
+    # a mapping that no longer fits is not even read for a file the ledger holds
+    third = shop.import_events(path, mapping={"event_id": "no_such_column"})
+    assert third.files[0].skipped

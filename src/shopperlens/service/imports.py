@@ -253,7 +253,12 @@ def _import_one(
             and (source.layout == "parquet" or not source.gzipped)
             and loading.can_load_directly(con, spec)
         )
-        raw, unnumbered = _selects(source, used, spec, mapping) if direct else ("", "")
+        raw, unnumbered = "", ""
+        if direct:
+            try:
+                raw, unnumbered = _selects(source, used, spec, mapping)
+            except ShopperlensError:  # (a file the ledger holds is skipped before this is said)
+                direct = False
         inserted = (
             _guarded(path, lambda: loading.direct_insert(con, spec, unnumbered)) if direct else None
         )
