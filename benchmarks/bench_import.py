@@ -80,13 +80,18 @@ def _day_file(n_events: int) -> Path:
     return DATA / f"day_events_{n_events // 100}_after_{n_events}.csv"
 
 
+def _base_events(day: Path) -> int:
+    """How many events the base file holds that a day's file (:func:`_day_file`) follows."""
+    return int(day.stem.rsplit("_", 1)[1])
+
+
 def _make_day(path: Path, n: int) -> None:
-    make_events(path, n, start=int(path.stem.rsplit("_", 1)[1]))
+    make_events(path, n, start=_base_events(path))
 
 
 def _load_base(shop: Any, method: str, day: str) -> None:
     """Untimed: the store as it was before the day's file (the events of the base file)."""
-    base = DATA / f"events_{day.rsplit('_', 1)[1].removesuffix('.csv')}.csv"
+    base = DATA / f"events_{_base_events(Path(day))}.csv"
     if method == "shopperlens":
         shop.import_files("events", base)
     elif method == "floor":

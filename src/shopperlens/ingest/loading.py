@@ -366,8 +366,7 @@ def insert(con: duckdb.DuckDBPyConnection, spec: KindSpec, repeated: bool) -> di
     """Insert the good staged rows that are new; returns rows added per table."""
     if spec.kind == "orders":
         return _insert_orders(con)
-    target_cols = _columns(con, spec.table)
-    cols = [c for c in spec.names if c in target_cols]
+    cols = _insert_columns(con, spec)
     keys = ", ".join(ident(k) for k in spec.key)
     distinct = f"DISTINCT ON ({keys}) " if repeated else ""
     select_cols = ", ".join(ident(c) for c in cols)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
@@ -259,9 +259,10 @@ def _import_one(
                 raw, unnumbered = _selects(source, used, spec, mapping)
             except ShopperlensError:  # (a file the ledger holds is skipped before this is said)
                 direct = False
-        inserted = (
-            _guarded(path, lambda: loading.direct_insert(con, spec, unnumbered)) if direct else None
-        )
+        inserted = None
+        if direct:
+            with _explained(path):
+                inserted = loading.direct_insert(con, spec, unnumbered)
         scan = scanning.result()
     finally:
         scans.shutdown(wait=False)
@@ -277,7 +278,7 @@ def _import_one(
         return FileResult(file=label, format=used, checksum=digest, skipped=True)
     if not raw:
         raw, unnumbered = _selects(source, used, spec, mapping)
-    try:
+    with _explained(path):
         fast, count_pass = None, optimistic
         if inserted is not None:
             # as many rows as the file can hold prove it clean; fewer send it to the exact
@@ -309,8 +310,6 @@ def _import_one(
         tick(1)
         for table, n in loading.insert(con, spec, repeated).items():
             added[table] = added.get(table, 0) + n
-    except duckdb.Error as exc:
-        raise ShopperlensError(explain(path, exc)) from None
     return _record(con, kind, used, label, digest, n_read, n_rej, tick)
 
 
@@ -326,10 +325,11 @@ def _selects(source: Source, used: str, spec: KindSpec, mapping: dict[str, str])
     return raw, raw.replace(generic.line_sql(source), "CAST(NULL AS BIGINT)", 1)
 
 
-def _guarded(path: Path, run: Callable[[], int]) -> int:
-    """``run()``, a DuckDB error becoming the one-line message a shop owner reads."""
+@contextmanager
+def _explained(path: Path) -> Iterator[None]:
+    """A DuckDB error inside becomes the one-line message a shop owner reads."""
     try:
-        return run()
+        yield
     except duckdb.Error as exc:
         raise ShopperlensError(explain(path, exc)) from None
 
