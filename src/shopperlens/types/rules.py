@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from shopperlens.errors import ShopperlensError
+from shopperlens.memory import on_system_pool
 from shopperlens.types.config import TIE_ORDER, TYPES, UNTYPED, Signal, TypesConfig
 from shopperlens.types.evidence import evidence, strongest
 
@@ -55,11 +56,13 @@ def weighted(parts: pd.DataFrame, signals: tuple[Signal, ...]) -> np.ndarray:
     return parts[[s.feature for s in signals]].to_numpy() @ w / w.sum()
 
 
+@on_system_pool
 def classify(features: pd.DataFrame, config: TypesConfig) -> pd.DataFrame:
     """Type every subject of ``features``; returns :data:`RESULT_COLUMNS` plus helpers.
 
     The extra columns (``subject_id``, ``orders``, ``recency_days``) let runs be stored and
-    compared (a loyal customer past ``lapsed_days`` shows as lapsed in movements).
+    compared (a loyal customer past ``lapsed_days`` shows as lapsed in movements). Arrow
+    allocates the evidence text from the glibc pool meanwhile (:mod:`shopperlens.memory`).
     """
     # no copy of a million-row frame when its index is already 0..n-1
     f = (
