@@ -116,3 +116,29 @@ def test_categories_per_order_counts_each_category_once_per_order(store: Store) 
     c = c.set_index("subject_id").loc["c2"]
     assert c["categories_per_order"] == pytest.approx(5 / 3)
     assert c["categories"] == 3 and c["new_category"] == "lamps"
+
+
+#: strings whose ends Ibis' strip() trims or keeps (no-break space is not in its set)
+EDGES = ["plain", " lead", "trail ", "\ttab", "tab\t", "\nnl", "nl\n", "\rcr", "cr\r",
+         "\x0bvt", "vt\x0b", "\x0cff", "ff\x0c", "in side", "a\nb", "\u00a0nbsp\u00a0", "",
+         "   ", " \t both \n", None]  # fmt: skip
+
+
+def strip_pairs(con) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    """The fast strip and Ibis' own, side by side, on ``con`` (an Ibis backend)."""
+    import ibis
+
+    from shopperlens.features.behaviour import _strip
+
+    t = ibis.memtable(
+        {"i": list(range(len(EDGES))), "s": EDGES}, schema={"i": "int64", "s": "string"}
+    )
+    return con.execute(t.select("i", fast=_strip(t.s), ibis_=t.s.strip()).order_by("i"))
+
+
+def test_fast_strip_matches_ibis_strip_on_duckdb() -> None:
+    import ibis
+
+    out = strip_pairs(ibis.duckdb.connect())
+    assert out["fast"].tolist() == out["ibis_"].tolist()
+    assert out["fast"].tolist()[:3] == ["plain", "lead", "trail"]

@@ -11,7 +11,7 @@ from _types_shopkit import T0, ShopKit
 from shopperlens.features import behaviour_features
 from shopperlens.store import Store
 from shopperlens.types import classify, load_config
-from test_types_features import small_shop
+from test_types_features import EDGES, small_shop, strip_pairs
 
 pytestmark = pytest.mark.spark
 
@@ -46,3 +46,11 @@ def test_service_runs_on_spark(store: Store, spark) -> None:  # type: ignore[no-
     df = svc.customer_types(store=store, engine="spark", spark_session=spark)
     assert df["type"].tolist() == ["untyped", "looker"]
     assert store.scalar("SELECT engine FROM type_runs") == "spark"
+
+
+def test_fast_strip_matches_ibis_strip_on_spark(spark) -> None:  # type: ignore[no-untyped-def]
+    import ibis
+
+    out = strip_pairs(ibis.pyspark.connect(spark))
+    assert out["fast"].tolist() == out["ibis_"].tolist()
+    assert len(out) == len(EDGES)
