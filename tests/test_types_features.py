@@ -142,3 +142,15 @@ def test_fast_strip_matches_ibis_strip_on_duckdb() -> None:
     out = strip_pairs(ibis.duckdb.connect())
     assert out["fast"].tolist() == out["ibis_"].tolist()
     assert out["fast"].tolist()[:3] == ["plain", "lead", "trail"]
+
+
+def test_gaps_between_orders_placed_at_the_same_moment(store: Store) -> None:
+    """Two orders in the same second are one gap of 0 days, whichever of them comes first."""
+    kit = ShopKit().customer("c1")
+    for day in (0, 0, 10):
+        kit.order("c1", day, ("p1",))
+    kit.write(store)
+    f = behaviour_features(store, as_of=T0 + timedelta(days=20)).execute().set_index("subject_id")
+    gaps = [0.0, 10.0]  # mean 5, sample standard deviation 5·√2
+    assert f.loc["c1", "mean_gap_days"] == pytest.approx(sum(gaps) / 2)
+    assert f.loc["c1", "gap_cv"] == pytest.approx((5 * 2**0.5) / 5)

@@ -384,7 +384,7 @@ def _order_features(
         value=oj.value.fill_null(0.0),
         discounted=oj.discount_code.nullif("").notnull() | oj.line_disc.fill_null(False),
     )
-    w = ibis.window(group_by="customer_id", order_by=["ordered_at", "order_id"])
+    w = ibis.window(group_by="customer_id", order_by="ordered_at")
     oo = oo.mutate(gap=_days(oo.ordered_at, oo.ordered_at.lag().over(w)))
     per_customer = oo.group_by("customer_id").aggregate(
         orders=oo.order_id.count(),
