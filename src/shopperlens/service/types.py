@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 from pydantic import BaseModel
 
 from shopperlens.errors import ShopperlensError
@@ -221,7 +222,10 @@ def _save(store: Store, typed: pd.DataFrame, as_of: datetime, engine: str, cfg: 
             "VALUES (?, ?, ?, ?, ?) RETURNING run_id",
             [as_of, datetime.now(), engine, cfg.digest, len(typed)],
         ).fetchone()[0]
-        frame = typed[_RUN_COLUMNS].assign(run_id=run_id)
+        # handed over as Arrow: DuckDB reads pandas' text columns at half the speed
+        frame = pa.Table.from_pandas(
+            typed[_RUN_COLUMNS].assign(run_id=run_id), preserve_index=False
+        )
         con.register("_typed_frame", frame)
         cols = ", ".join(["run_id", *_RUN_COLUMNS])
         con.execute(f"INSERT INTO customer_types ({cols}) SELECT {cols} FROM _typed_frame")
