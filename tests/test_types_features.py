@@ -93,8 +93,9 @@ def test_identities_link_an_anonymous_visitor_to_its_customer(store: Store) -> N
 
 
 def test_visit_table_computed_once_gives_the_same_features(store: Store) -> None:
-    """The service computes the visit table first (a temporary table of its cursor): the
-    features are the same as the one-query expression's."""
+    """The service computes the visit table first (a temporary table of its cursor, built
+    while the features SQL is compiled): the features are the same as the one-query
+    expression's."""
     from shopperlens.service import types as svc
 
     small_shop().write(store)
@@ -102,6 +103,29 @@ def test_visit_table_computed_once_gives_the_same_features(store: Store) -> None
     one_query = behaviour_features(store, as_of=as_of).execute()
     staged = svc.features(store=store, as_of=as_of)
     pd.testing.assert_frame_equal(staged, one_query, check_dtype=False)
+
+
+def test_a_failed_first_table_is_reported_not_swallowed(store: Store) -> None:
+    """An error in the table built in the background reaches the caller, after the compile."""
+    import duckdb
+    import ibis
+
+    from shopperlens.store.execute import to_pandas_over
+
+    small_shop().write(store)
+    orders = store.table("orders")
+    broken = orders.select(n=orders.order_id.cast("int64"))  # "o1" is not a number
+    built: list[str] = []
+
+    def build(t):  # type: ignore[no-untyped-def]
+        built.append(t.get_name())
+        return t.aggregate(total=t.n.sum())
+
+    with pytest.raises(duckdb.ConversionException):
+        to_pandas_over(store, broken, build)
+    assert built and built[0].startswith("_sl_first_")
+    ok = orders.select(n=ibis.literal(1))
+    assert to_pandas_over(store, ok, build)["total"].tolist() == [len(orders.execute())]
 
 
 def test_categories_per_order_counts_each_category_once_per_order(store: Store) -> None:

@@ -16,7 +16,12 @@ import pyarrow as pa
 from pydantic import BaseModel
 
 from shopperlens.errors import ShopperlensError
-from shopperlens.features import behaviour_features, computed_features, default_as_of
+from shopperlens.features import (
+    behaviour_features,
+    computed_features,
+    default_as_of,
+    session_table,
+)
 from shopperlens.service.jobs import Progress
 from shopperlens.service.types_value import add_value, explain_value
 from shopperlens.store import Store
@@ -151,8 +156,17 @@ def _features(
     if engine == "duckdb":
         import ibis
 
-        from shopperlens.store.execute import to_pandas
+        from shopperlens.store.execute import to_pandas, to_pandas_over
 
+        if parts == 1:  # the features SQL is compiled while DuckDB builds the visit table
+            spec = cfg.feature_spec()
+            steps("visits")
+            return to_pandas_over(
+                store,
+                session_table(store, as_of=cut, spec=spec),
+                lambda visits: behaviour_features(store, as_of=cut, spec=spec, sessions=visits),
+                on_built=lambda: steps("features: part 1 of 1"),
+            )
         with store.cursor() as cur:  # the visit table is a temporary table of this cursor
             src = ibis.duckdb.from_connection(cur)
             with computed_features(

@@ -11,7 +11,9 @@ stack on top of the query's peak.
 from __future__ import annotations
 
 import math
+import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +57,44 @@ def to_pandas(
     del tables
     if len(exprs) > 1 and sort_by is not None:
         table = table.sort_by(sort_by)
+    return _frame(store, table)
+
+
+def to_pandas_over(
+    store: Store, first: Any, build: Callable[[Any], Any], on_built: Callable[[], Any] | None = None
+) -> pd.DataFrame:
+    """``build(t)`` as pandas, where ``t`` is the Ibis table ``first`` computed once into a
+    temporary table (the features over their visit table).
+
+    Ibis compiles a large expression in Python on one core (0.4 s for the features), while
+    DuckDB's build of the visit table keeps both cores busy for seconds. So the temporary table
+    is built on one cursor in a thread while ``build`` is given an unbound stand-in of the same
+    name and schema and compiled to SQL; DuckDB resolves the name when that SQL runs on the
+    cursor holding the table. ``on_built`` is called once the table exists. The table is
+    dropped at the end.
+    """
+    import ibis
+
+    name = f"_sl_first_{uuid.uuid4().hex[:12]}"
+    first_sql = str(ibis.to_sql(first, dialect="duckdb"))
+    stand_in = ibis.table(first.schema(), name=name)
+    with store.cursor() as cur, ThreadPoolExecutor(max_workers=1) as pool:
+        building = pool.submit(cur.execute, f"CREATE TEMP TABLE {name} AS {first_sql}")
+        try:
+            sql = str(ibis.to_sql(build(stand_in), dialect="duckdb"))
+        finally:
+            building.result()  # waits, and raises the build's error if it failed
+        try:
+            if on_built is not None:
+                on_built()
+            table = cur.sql(sql).to_arrow_table()
+        finally:
+            cur.execute(f"DROP TABLE IF EXISTS {name}")
+    return _frame(store, table)
+
+
+def _frame(store: Store, table: Any) -> pd.DataFrame:
+    """An Arrow result as pandas, freed while converted (see the module's docstring)."""
     if table.num_rows >= LARGE_RESULT:
         release_cached_memory(store)
     return table.to_pandas(self_destruct=True, split_blocks=True)
