@@ -159,3 +159,21 @@ def test_migration_010_keeps_the_stored_runs_of_an_older_store() -> None:
     ]
     with pytest.raises(duckdb.ConstraintException):  # NOT NULLs survive the rebuild
         con.execute("INSERT INTO customer_types (run_id, subject_id) VALUES (2, NULL)")
+
+
+def test_evidence_written_in_parallel_matches_one_thread(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each type's sentences are written in its own thread; the text lands on the same rows."""
+    from shopperlens.types import load_config
+    from shopperlens.types import rules as rl
+
+    cfg = load_config()
+    feats = svc.features(store=demo_store)
+    real = rl.evidence
+    out = {}
+    for n in (1, 4):
+        monkeypatch.setattr(rl, "evidence", lambda *a, n=n, **k: real(*a, **k, workers=n))
+        out[n] = rl.classify(feats, cfg)
+    assert out[1]["type"].nunique() >= 5
+    pd.testing.assert_frame_equal(out[1], out[4])

@@ -8,7 +8,9 @@ column-wise with pandas and Arrow string operations, so a million subjects take 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -267,22 +269,28 @@ def _scatter(n: int, pieces: list[tuple[np.ndarray, pa.Array]]) -> pa.Array:
 
 
 def evidence(
-    f: Frame, types: np.ndarray, tops: dict[str, np.ndarray], config: TypesConfig
+    f: Frame,
+    types: np.ndarray,
+    tops: dict[str, np.ndarray],
+    config: TypesConfig,
+    workers: int | None = None,
 ) -> pd.Series:
     """The evidence string of every row of ``f``, typed ``types``; ``tops[t]``: the
     :func:`strongest` signals of the rows typed ``t``, in row order.
 
     Each type's rows get their lead sentence and one column per rank of signal (null where a
     row has no signal of that rank), joined with "; " by Arrow: assigning sentences into a
-    string column row group by row group copied the column each time.
+    string column row group by row group copied the column each time. The types are written
+    in parallel threads, ``workers`` of them (default: one per core): most of the work is Arrow
+    string kernels, which release the GIL (447,593 subjects on 2 cores: rules 1.11 → 1.0 s in a
+    fresh process).
     """
-    pieces: list[tuple[np.ndarray, pa.Array]] = []
-    for typ in pd.unique(types):
+
+    def of_type(typ: str) -> tuple[np.ndarray, pa.Array]:
         rows_of_type = np.flatnonzero(types == typ)
         d = Rows(f, rows_of_type)
         if typ == UNTYPED:
-            pieces.append((rows_of_type, _arrow(_untyped(d, config))))
-            continue
+            return rows_of_type, _arrow(_untyped(d, config))
         columns = [_arrow(lead(d, typ, config))]
         top = tops.get(typ)
         if top is not None:
@@ -297,5 +305,10 @@ def evidence(
                     ranked.append((np.flatnonzero(rows), _arrow(text)))
                 columns.append(_scatter(len(rows_of_type), ranked))
         joined = pc.binary_join_element_wise(*columns, _sep("; "), null_handling="skip")
-        pieces.append((rows_of_type, joined))
+        return rows_of_type, joined
+
+    kinds = pd.unique(types)
+    n = workers if workers is not None else os.cpu_count() or 1
+    with ThreadPoolExecutor(max_workers=max(1, min(len(kinds), n))) as pool:
+        pieces = list(pool.map(of_type, kinds))
     return pd.Series(_scatter(len(f), pieces), index=f.index, dtype="str")
