@@ -467,7 +467,9 @@ def computed_features(
     the largest table. Computing it once first (Ibis ``cache``: a temporary table on DuckDB, a
     persisted frame on Spark) takes a quarter off the features' time. The backend of ``src``
     must be the connection that executes the result: DuckDB's temporary tables are
-    per-connection. The visit table is dropped when the block ends.
+    per-connection. The visit table is dropped when the block ends. (For a single part on
+    DuckDB the service uses ``store.execute.to_pandas_over`` instead, which compiles the
+    features while the visit table is built.)
 
     Yields one expression per part of the subjects: with ``parts`` above 1 (a DuckDB backend),
     the visit table is built one part of the sessions at a time and the features one part of

@@ -5,7 +5,8 @@ holds DuckDB's result, an Arrow copy and a converted pandas copy at once. :func:
 compiles the expression once, fetches Arrow and converts it while freeing it (pyarrow's
 ``self_destruct``). After a large result it also lets DuckDB hand back the buffers it keeps
 cached (by lowering ``memory_limit`` for a moment), so the pandas work that follows does not
-stack on top of the query's peak.
+stack on top of the query's peak. :func:`to_pandas_over` does the same for an expression over
+a table computed first, compiling the one while DuckDB computes the other.
 """
 
 from __future__ import annotations
