@@ -44,7 +44,7 @@ def test_cli_user_error_is_one_line_without_traceback(tmp_path):
     not_a_db.write_text("this is not a database")
     res = CliRunner().invoke(app, ["--db", str(not_a_db), "tables"])
     assert res.exit_code == 1
-    assert "cannot open the store" in res.output
+    assert "not a shopperlens store" in res.output
     assert "Traceback" not in res.output
 
 

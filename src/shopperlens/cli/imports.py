@@ -16,6 +16,7 @@ from shopperlens.cli import _render
 from shopperlens.cli._app import app, open_shop
 from shopperlens.ingest.generic import parse_map_options
 from shopperlens.ingest.kinds import KINDS
+from shopperlens.ingest.rejects import Reject
 from shopperlens.service.imports import ImportResult
 
 import_app = typer.Typer(
@@ -110,7 +111,7 @@ def _show(result: ImportResult) -> None:
         where = f", all in {result.rejects_file}" if result.rejects_file else ""
         _render.message(f"{result.rows_rejected} row(s) rejected{where}; first:")
         for r in result.rejects[:5]:
-            _render.message(f"  {Path(r.file).name}:{r.line} {r.column}: {r.reason}")
+            _render.message(f"  {Reject(**r.model_dump())}")
 
 
 def _register(kind: str) -> None:

@@ -8,6 +8,7 @@ ignored, missing optional ones are NULL, missing required ones stop the import.
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from collections.abc import Mapping
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from shopperlens.errors import ShopperlensError
 from shopperlens.ingest.kinds import KINDS, KindSpec
-from shopperlens.ingest.reading import Source
+from shopperlens.ingest.reading import Source, delimiter, header_line
 from shopperlens.ingest.rejects import ident
 
 MappingArg = Mapping[str, str] | str | Path | None
@@ -87,6 +88,7 @@ def match_columns(source: Source, spec: KindSpec, mapping: Mapping[str, str]) ->
         )
     found: dict[str, str] = {}
     by_norm = {normalise_header(c): c for c in source.columns}
+    _refuse_repeated(source, spec, set(mapping.values()))
     for their, canonical in mapping.items():
         col = their if their in source.columns else by_norm.get(normalise_header(their))
         if col is None:
@@ -98,12 +100,76 @@ def match_columns(source: Source, spec: KindSpec, mapping: Mapping[str, str]) ->
     return found
 
 
+def header_names(source: Source) -> tuple[str, ...]:
+    """The column names as the file's header writes them.
+
+    DuckDB renames a repeated name (a second ``quantity`` becomes ``quantity_1``); the header
+    line itself, split on the delimiter that gives DuckDB's number of columns, shows the
+    repeat. JSON Lines and Parquet name each column once.
+    """
+    if source.layout not in ("csv", "tsv"):
+        return source.columns
+    try:
+        line = header_line(source)
+    except (OSError, UnicodeDecodeError):
+        return source.columns
+    sep = delimiter(source, line)
+    return tuple(next(csv.reader([line], delimiter=sep))) if sep else source.columns
+
+
+def _refuse_repeated(source: Source, spec: KindSpec, mapped: set[str]) -> None:
+    """Two columns naming one canonical column (``customer_id`` and ``Customer ID``, or
+    ``quantity`` twice) stop the import: which one holds the data is the shop's call."""
+    named: dict[str, list[str]] = {}
+    for name in header_names(source):
+        named.setdefault(normalise_header(name), []).append(name)
+    for canonical in spec.names:
+        names = named.get(canonical, [])
+        if len(names) < 2 or canonical in mapped:
+            continue
+        if len(set(names)) == 1:
+            raise ShopperlensError(
+                f"{source.name}: the header names {names[0]!r} {len(names)} times; keep one "
+                "of those columns"
+            )
+        shown = " and ".join(repr(n) for n in names)
+        raise ShopperlensError(
+            f"{source.name}: columns {shown} both give {canonical}; remove one, or pick one "
+            f"with --map their_name={canonical}"
+        )
+
+
+def _refuse_other_kind(source: Source, spec: KindSpec) -> None:
+    """A file that is plainly another kind stops the import (an orders file imported as
+    customers would otherwise add customers from it).
+
+    Plainly: it has every column that other kind requires, and more of that kind's columns
+    than of this one's, so a customers file that carries a ``product_id`` still imports.
+    """
+    norm = {normalise_header(c) for c in source.columns}
+    mine = len(norm & set(spec.names))
+    likely = [
+        (len(norm & set(other.names)), kind)
+        for kind, other in KINDS.items()
+        if kind != spec.kind and other.header_required and set(other.header_required) <= norm
+    ]
+    best, kind = max(likely, default=(0, ""))
+    if best > mine:
+        raise ShopperlensError(
+            f"{source.name}: this looks like a file of {kind} (it has "
+            f"{', '.join(KINDS[kind].header_required)}), not of {spec.kind}; use "
+            f"`shopperlens import {kind}`, or --map to say which columns are {spec.kind} columns"
+        )
+
+
 def raw_select(source: Source, spec: KindSpec, mapping: Mapping[str, str]) -> str:
     """The generic format's raw select: ``_line`` and ``_r_<canonical>`` text columns."""
     found = match_columns(source, spec, mapping)
     missing = [c for c in spec.header_required if c not in found]
     if missing:
         raise ShopperlensError(missing_columns_message(source, spec, missing))
+    if not mapping:  # a --map says what the file is
+        _refuse_other_kind(source, spec)
     cols = [
         f"CAST({ident(found[c.name])} AS VARCHAR) AS {ident('_r_' + c.name)}"
         if c.name in found

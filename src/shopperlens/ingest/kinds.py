@@ -56,28 +56,62 @@ KNOWN_EVENTS: frozenset[str] = frozenset(
     )
 )
 
-#: value types: how raw text becomes a typed value and what "not convertible" is called
+#: value types: how raw text becomes a typed value and what "not convertible" is called.
+#: Whole numbers go through DOUBLE: DuckDB's cast to BIGINT rounds ``1.5`` to 2 and reads
+#: ``0x10`` as 16, where a quantity of 1.5 is an error to report. Numbers must be finite
+#: (DuckDB reads ``NaN`` and ``inf``).
 _TYPES: dict[str, tuple[str, str]] = {
     "text": ("NULLIF(trim({r}), '')", ""),
     "email": ("NULLIF(lower(trim({r})), '')", ""),
     "ts": ("", "a date/time"),  # see ts_sql
-    "int": ("TRY_CAST(trim({r}) AS BIGINT)", "a whole number"),
-    "count": ("TRY_CAST(trim({r}) AS BIGINT)", "a whole number"),
-    "float": ("TRY_CAST(trim({r}) AS DOUBLE)", "a number"),
-    "money": ("TRY_CAST(trim({r}) AS DOUBLE)", "a number"),
+    "int": ("", "a whole number"),  # see whole_sql
+    "count": ("", "a whole number"),
+    "float": ("", "a number"),  # see number_sql
+    "money": ("", "a number"),
     "bool": ("TRY_CAST(trim({r}) AS BOOLEAN)", "true/false"),
 }
 
 
+def number_sql(raw: str) -> str:
+    """Text -> finite DOUBLE, else NULL."""
+    d = f"TRY_CAST(trim({raw}) AS DOUBLE)"
+    return f"CASE WHEN isfinite({d}) THEN {d} END"
+
+
+def whole_sql(raw: str) -> str:
+    """Text -> BIGINT when it is a whole number (``3``, ``3.0``, ``1e2``), else NULL."""
+    d = f"TRY_CAST(trim({raw}) AS DOUBLE)"
+    return f"CASE WHEN {d} = trunc({d}) THEN TRY_CAST({d} AS BIGINT) END"
+
+
+#: a value that ends with a time-zone: a letter (``Z``, ``UTC``, ``Europe/Berlin``, ``CEST``)
+#: or an offset (``+01``, ``+0100``, ``+01:00``)
+_ZONED = r"([A-Za-z]|[+-]\d\d(:?\d\d)?)$"
+
+
 def ts_sql(raw: str) -> str:
-    """Text -> TIMESTAMP (UTC). Offsets (``Z``, ``+01:00``, Shopify's ``+0100``) are honoured;
-    plain values are taken as UTC. The regex only runs on values long enough to carry one."""
-    r = f"trim({raw})"
-    return (
-        f"CASE WHEN length({r}) > 19 AND regexp_matches({r}, '(Z|[+-]\\d\\d:?\\d\\d)$') "
-        f"THEN TRY_CAST(regexp_replace({r}, '\\s*([+-]\\d\\d):?(\\d\\d)$', '\\1:\\2') "
-        f"AS TIMESTAMPTZ) AT TIME ZONE 'UTC' ELSE TRY_CAST({r} AS TIMESTAMP) END"
+    """Text -> TIMESTAMP (UTC), the same on every machine.
+
+    A value carrying a zone is read as an instant (DuckDB's ``TIMESTAMPTZ``: offsets and IANA
+    names such as ``Europe/Berlin``; ambiguous abbreviations such as ``CEST`` do not convert
+    and are rejected) and turned into UTC; a plain value is taken as UTC. DuckDB's cast to
+    ``TIMESTAMP`` would accept a zone and drop it, so zoned values must not reach it. Only a
+    value longer than ``YYYY-MM-DD HH:MM`` that is not ``YYYY-MM-DD HH:MM:SS`` can carry a zone,
+    so the pattern runs on few values of most files.
+    """
+    v = f"trim({raw})"
+    zoned = (
+        f"length({v}) > 16 AND (length({v}) > 19 OR {v}[17] <> ':') "
+        f"AND regexp_matches({v}, '{_ZONED}')"
     )
+    return (
+        f"CASE WHEN {zoned} THEN TRY_CAST(regexp_replace({v}, '\\s+([+-]\\d\\d(:?\\d\\d)?)$', "
+        f"'\\1') AS TIMESTAMPTZ) AT TIME ZONE 'UTC' ELSE TRY_CAST({v} AS TIMESTAMP) END"
+    )
+
+
+_CONVERT = {"ts": ts_sql, "int": whole_sql, "count": whole_sql, "float": number_sql,
+            "money": number_sql}  # fmt: skip
 
 
 def email_key_sql(email: str) -> str:
@@ -224,7 +258,8 @@ def stage_sql(spec: KindSpec, raw_select: str) -> str:
     converted = []
     for c in spec.columns:
         raw = ident(f"_r_{c.name}")
-        expr = ts_sql(raw) if c.type == "ts" else _TYPES[c.type][0].format(r=raw)
+        convert = _CONVERT.get(c.type)
+        expr = convert(raw) if convert else _TYPES[c.type][0].format(r=raw)
         converted.append(f"{expr} AS {ident(c.name)}")
     derived = [
         f"{spec.derived[c.name]} AS {ident(c.name)}" if c.name in spec.derived else ident(c.name)

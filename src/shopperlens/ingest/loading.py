@@ -22,7 +22,7 @@ The caller (``service.imports``) wraps a whole import call in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 
 import duckdb
@@ -38,6 +38,8 @@ LINE_NO = "_sl_line_no"
 _DUP_IN_FILE = "duplicate key with different content in the file"
 _DUP_LINE = "order line already imported with different content"
 _ORDER_LEVEL = ("customer_id", "ordered_at", "currency", "shipping", "status", "discount_code")
+#: order-level fields every line of an order must agree on (blank lines agree with any value)
+_AGREE = ("customer_id", "ordered_at", "currency", "shipping", "status")
 _LINE_LEVEL = ("product_id", "product_name", "category", "quantity", "unit_price", "discount_code")
 
 
@@ -308,16 +310,13 @@ def flag_conflicts(con: duckdb.DuckDBPyConnection, spec: KindSpec) -> bool:
 
 
 def _flag_order_conflicts(con: duckdb.DuckDBPyConnection) -> bool:
-    """Orders: order-level fields must agree across an order's lines and with the store."""
-    con.execute(
-        f"UPDATE {STAGE} s SET _reject = "
-        f"{_reject('order_id', 's.order_id', 'lines of one order disagree on customer or date')} "
-        f"FROM (SELECT order_id FROM {STAGE} WHERE _reject IS NULL GROUP BY order_id "
-        # min <> max: the same test as count(DISTINCT …) > 1 (both skip NULLs), without the
-        # per-order sets of distinct values
-        "HAVING min(customer_id) <> max(customer_id) OR min(ordered_at) <> max(ordered_at)) d "
-        "WHERE s._reject IS NULL AND s.order_id = d.order_id"
-    )
+    """Orders: order-level fields must agree across an order's lines and with the store.
+
+    A field an order's lines leave blank after the first (Shopify's shipping) agrees; two
+    different values (EUR on one line, USD on another) reject every line of the order, naming
+    the first field that differs.
+    """
+    _flag_disagreeing_orders(con)
     if not _has_rows(con, "orders"):  # a first import has nothing to clash with
         return False
     con.execute(
@@ -334,6 +333,49 @@ def _flag_order_conflicts(con: duckdb.DuckDBPyConnection) -> bool:
         f"AND ({_differs(('product_id', 'quantity', 'unit_price'))})"
     )
     return False
+
+
+def relocate_rejects(
+    con: duckdb.DuckDBPyConnection, lines_of: Callable[[list[int]], dict[int, int]]
+) -> None:
+    """Give each rejected row the physical line it starts on: ``lines_of`` maps the rows'
+    numbers to lines (``reading.row_lines``) when blank lines or values spanning lines made
+    them differ. Only rejected rows are renumbered; the good rows' numbers keep their order."""
+    rows = con.execute(f"SELECT DISTINCT _line FROM {STAGE} WHERE _reject IS NOT NULL").fetchall()
+    moved = {k: v for k, v in lines_of([r[0] for r in rows]).items() if k != v} if rows else {}
+    if not moved:
+        return
+    import pyarrow as pa  # (only here: an import that rejects nothing never loads it)
+
+    con.register("_sl_relines", pa.table({"old": list(moved), "new": list(moved.values())}))
+    try:
+        con.execute(
+            f"UPDATE {STAGE} s SET _line = m.new FROM _sl_relines m "
+            "WHERE s._reject IS NOT NULL AND s._line = m.old"
+        )
+    finally:
+        con.unregister("_sl_relines")
+
+
+def _flag_disagreeing_orders(con: duckdb.DuckDBPyConnection) -> None:
+    """Reject every line of an order whose lines disagree on an order-level field."""
+    # only the fields the file fills (most files have no currency, shipping or status)
+    filled = con.execute(f"SELECT {', '.join(f'count({c})' for c in _AGREE)} FROM {STAGE}")
+    agree = [c for c, n in zip(_AGREE, filled.fetchone() or (), strict=True) if n]
+    if not agree:
+        return
+    # min <> max: the same test as count(DISTINCT …) > 1 (both skip NULLs), without the
+    # per-order sets of distinct values
+    differs = [f"min({c}) <> max({c})" for c in agree]
+    which = " ".join(f"WHEN {d} THEN {sql_str(c)}" for d, c in zip(differs, agree, strict=True))
+    value = " ".join(f"WHEN {sql_str(c)} THEN CAST(s.{c} AS VARCHAR)" for c in agree)
+    con.execute(
+        f"UPDATE {STAGE} s SET _reject = {{'column': d.col, 'value': CASE d.col {value} END, "
+        "'reason': 'lines of one order disagree on ' || d.col} "
+        f"FROM (SELECT order_id, CASE {which} END AS col FROM {STAGE} WHERE _reject IS NULL "
+        f"GROUP BY order_id HAVING {' OR '.join(differs)}) d "
+        "WHERE s._reject IS NULL AND s.order_id = d.order_id"
+    )
 
 
 def collect_rejects(con: duckdb.DuckDBPyConnection, file: str) -> int:

@@ -11,8 +11,10 @@ from __future__ import annotations
 import gzip
 import hashlib
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TextIO
 
 import duckdb
 
@@ -123,6 +125,87 @@ def row_bound(con: duckdb.DuckDBPyConnection, source: Source, scan: FileScan) ->
     return scan.lines - 1 if source.layout in ("csv", "tsv") else scan.lines
 
 
+def delimiter(source: Source, header: str) -> str | None:
+    """The delimiter that splits ``header`` into the number of columns DuckDB found."""
+    import csv
+
+    for sep in ("\t",) if source.layout == "tsv" else (",", ";", "\t", "|"):
+        if len(next(csv.reader([header], delimiter=sep), [])) == len(source.columns):
+            return sep
+    return None
+
+
+def _text(source: Source) -> TextIO:
+    opener: Any = gzip.open if source.gzipped else open
+    return opener(source.path, "rt", encoding="utf-8-sig", newline="")
+
+
+def header_line(source: Source) -> str:
+    """The first line of a CSV/TSV file that is not Excel's ``sep=;`` hint."""
+    with _text(source) as fh:
+        line = fh.readline()
+        return fh.readline() if _is_sep_hint(line) else line
+
+
+def _is_sep_hint(line: str) -> bool:
+    return line.rstrip("\r\n").lower().startswith("sep=") and len(line.strip()) == 5
+
+
+def lines_shifted(source: Source, scan: FileScan, rows: int) -> bool:
+    """True when a text file's rows are not one per line after the header (blank lines,
+    values spanning lines, Excel's ``sep=`` line), or when the bytes cannot tell (gzip): its
+    rows' numbers are then not their lines (see :func:`row_lines`)."""
+    if source.layout == "parquet":
+        return False
+    if source.gzipped or scan.lines is None:
+        return True
+    return scan.lines - (1 if source.layout in ("csv", "tsv") else 0) != rows
+
+
+def row_lines(source: Source, numbers: Iterable[int], first: int) -> dict[int, int]:
+    """The physical line each row starts on, for rows numbered ``first``, ``first + 1`` …
+    in reading order (DuckDB's readers skip blank lines; a quoted CSV value may span lines).
+
+    A pass over the text in Python: it runs only for the rows an import rejects, and only when
+    :func:`lines_shifted` says their numbers are off.
+    """
+    wanted = sorted(set(numbers))
+    out: dict[int, int] = {}
+    if not wanted:
+        return out
+    pending = iter(wanted)
+    target = next(pending)
+    for k, line in enumerate(_row_starts(source)):
+        while target == first + k:
+            out[target] = line
+            target = next(pending, None)  # type: ignore[arg-type]
+            if target is None:
+                return out
+    return out
+
+
+def _row_starts(source: Source) -> Iterator[int]:
+    """The physical line (1-based) each data row of a CSV/TSV/JSON Lines file starts on."""
+    import csv
+
+    with _text(source) as fh:
+        if source.layout not in ("csv", "tsv"):
+            for n, line in enumerate(fh, start=1):
+                if line.strip():
+                    yield n
+            return
+        header = fh.readline()
+        before = 1  # lines read before the rows: the header, and Excel's sep= hint
+        if _is_sep_hint(header):
+            header, before = fh.readline(), 2
+        reader = csv.reader(fh, delimiter=delimiter(source, header) or ",")
+        done = 0
+        for row in reader:
+            start, done = before + done + 1, reader.line_num
+            if row:  # a blank line is no row
+                yield start
+
+
 def check_file(path: Path) -> None:
     """Fail with one clear message for a missing, empty or non-UTF-8 text file."""
     if not path.exists():
@@ -177,11 +260,24 @@ def open_source(con: duckdb.DuckDBPyConnection, path: Path, *, json_columns: str
         if layout == "parquet" or layout == "jsonl":
             raise ShopperlensError(explain(path, exc)) from None
         columns = ()
+    if layout == "jsonl" and not json_columns and columns:
+        relation = _json_as_text(p, columns)
     if layout in ("csv", "tsv") and (len(columns) <= 1):
         # the sniffer gave up (usually a malformed row in its sample): read with the header's
         # own dialect so the bad row is named by the error instead of the file looking odd
         relation, columns = _plain_csv(con, path, gz, layout) or (relation, columns)
     return Source(path=path, layout=layout, gzipped=gz, columns=columns, relation=relation)
+
+
+def _json_as_text(p: str, columns: tuple[str, ...]) -> str:
+    """``read_json`` with every field read as text, exactly as the file writes it.
+
+    Left to detect types, DuckDB reads a field holding both strings and numbers as JSON (whose
+    text keeps the quotes: ``"abc"``) and offsets as ``TIMESTAMPTZ`` (whose text is in the
+    machine's time zone); the import's own conversions then see what the file said.
+    """
+    cols = "{" + ", ".join(f"{sql_str(c)}: 'VARCHAR'" for c in columns) + "}"
+    return f"read_json({p}, format='newline_delimited', columns={cols})"
 
 
 def _describe(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[str, ...]:
@@ -218,12 +314,31 @@ def _plain_csv(
         raise ShopperlensError(explain(path, exc)) from None
 
 
+def _json_line(path: Path, record: int) -> int:
+    """The physical line of a JSON Lines file's ``record``-th record (1-based).
+
+    DuckDB's "Malformed JSON … in line N" counts records, not lines, and one too many: N is the
+    bad record's number plus one, whatever blank lines come before it.
+    """
+    try:
+        layout, gz = layout_of(path)
+        source = Source(path=path, layout=layout, gzipped=gz, columns=(), relation="")
+        return row_lines(source, [record], 1).get(record, record)
+    except (OSError, UnicodeDecodeError, ShopperlensError):
+        return record
+
+
 def explain(path: Path, exc: Exception) -> str:
     """A DuckDB reader error as one line a shop owner can act on."""
     text = str(exc)
     if "invalid unicode" in text.lower():
         return f"{path.name}: the file is not UTF-8 encoded; save it as UTF-8"
     lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
+    bad_json = re.search(r"Malformed JSON in file .*?, at byte (\d+) in line (\d+): ([^\n]*)", text)
+    if bad_json:
+        byte, record, why = bad_json.group(1), int(bad_json.group(2)), bad_json.group(3)
+        line = _json_line(path, record - 1)
+        return f"{path.name}: malformed JSON on line {line} (character {byte}): {why.strip(' .')}"
     csv_line = re.search(r"CSV Error on Line: (\d+)", text)
     if csv_line:
         why = next(

@@ -30,7 +30,15 @@ from pydantic import BaseModel, Field
 from shopperlens.errors import ShopperlensError
 from shopperlens.ingest import ga4, generic, loading, shopify, uci_sessions
 from shopperlens.ingest.kinds import KINDS, KindSpec
-from shopperlens.ingest.reading import Source, explain, open_source, row_bound, scan_file
+from shopperlens.ingest.reading import (
+    Source,
+    explain,
+    lines_shifted,
+    open_source,
+    row_bound,
+    row_lines,
+    scan_file,
+)
 from shopperlens.ingest.rejects import Reject, describe
 from shopperlens.ingest.sessionize import derive
 from shopperlens.service.jobs import Progress
@@ -204,6 +212,10 @@ class _Call:
             if n_rej and out_path:
                 loading.write_rejects_csv(con, str(out_path))
                 written = str(out_path)
+            elif out_path and any(not r.skipped for r in results):
+                # the file lists the rejects of the last import that read rows: an older
+                # list left beside a clean import would read as this one's
+                out_path.unlink(missing_ok=True)
         finally:
             loading.finish(con)
         return ImportResult(
@@ -306,6 +318,9 @@ def _import_one(
         if n_read == 0:
             raise ShopperlensError(f"{path.name}: the file has a header but no rows")
         repeated = loading.flag_conflicts(con, spec)
+        if lines_shifted(source, scan, n_read):
+            first = generic.first_line(source)
+            loading.relocate_rejects(con, lambda rows: row_lines(source, rows, first))
         n_rej = loading.collect_rejects(con, label)
         tick(1)
         for table, n in loading.insert(con, spec, repeated).items():

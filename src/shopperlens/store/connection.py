@@ -33,6 +33,36 @@ CANONICAL_TABLES: tuple[str, ...] = (
 )
 
 
+#: suffixes of the files shops import: a store path ending so is an argument mix-up
+_DATA_SUFFIXES = frozenset(
+    (".csv", ".tsv", ".tab", ".txt", ".parquet", ".pq", ".json", ".jsonl", ".ndjson", ".gz",
+     ".xlsx", ".xls")
+)  # fmt: skip
+
+
+def _check_store_path(path: Path) -> None:
+    """Refuse a path that is not a store before DuckDB opens it.
+
+    DuckDB opens an existing CSV or Parquet file as a read-only view of that file, and every
+    write then lands in memory and is lost when the process ends; a store must be a DuckDB file
+    (``DUCK`` at byte 8) or a new path that does not name a data file.
+    """
+    if path.is_dir():
+        raise ShopperlensError(f"the store {path} is a directory; give a file such as shop.duckdb")
+    if path.is_file() and path.stat().st_size > 0:
+        with path.open("rb") as fh:
+            if fh.read(12)[8:12] != b"DUCK":
+                raise ShopperlensError(
+                    f"{path} is not a shopperlens store (not a DuckDB database file); the "
+                    "store (--db, SHOPPERLENS_DB) is a DuckDB file such as shop.duckdb"
+                )
+    elif path.suffix.lower() in _DATA_SUFFIXES:
+        raise ShopperlensError(
+            f"the store {path.name} looks like a data file; the store (--db, SHOPPERLENS_DB) is "
+            "a DuckDB file such as shop.duckdb, and the files to import follow the kind"
+        )
+
+
 class Store:
     """A shop's data: a DuckDB file (or ``:memory:``) with the canonical schema.
 
@@ -43,6 +73,7 @@ class Store:
     def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
         self.path = str(path)
         if self.path != ":memory:":
+            _check_store_path(Path(self.path))
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
             self.con = duckdb.connect(self.path, read_only=read_only)
