@@ -36,3 +36,48 @@ def test_every_private_endpoint_refuses_a_request_without_token(shop):
                 assert res.status_code == 401, (method, route.path, res.status_code)
                 checked += 1
     assert checked > 40  # the whole API, not a handful
+
+
+def test_the_api_documentation_needs_the_token(shop):
+    app = create_app(Settings(token="s3cret"), shop=shop)
+    with TestClient(app) as c:
+        for path in ("/openapi.json", "/docs", "/redoc"):
+            assert c.get(path).status_code == 401, path
+            assert c.get(path, headers={"Authorization": "Bearer wrong"}).status_code == 401
+        schema = c.get("/openapi.json", headers={"Authorization": "Bearer s3cret"})
+        assert schema.status_code == 200 and "/api/tables" in schema.json()["paths"]
+        page = c.get("/docs?token=s3cret")
+        assert page.status_code == 200 and "/openapi.json?token=s3cret" in page.text
+        assert c.get("/openapi.json?token=s3cret").status_code == 200
+
+
+def test_the_access_log_holds_no_token_and_no_email(shop):
+    """A real uvicorn server's access log: the path is kept, the query and e-mails are not."""
+    import logging
+
+    import httpx
+
+    from shopperlens.web.server import serve_in_thread
+
+    records: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record.getMessage())
+
+    app = create_app(Settings(token="s3cret"), shop=shop)
+    keep = Keep()
+    with serve_in_thread(app, access_log=True) as url:
+        logging.getLogger("uvicorn.access").addHandler(keep)  # after uvicorn's logging setup
+        try:
+            httpx.get(f"{url}/dashboard/index.html?token=s3cret")
+            httpx.delete(
+                f"{url}/api/customers/ann%40example.com", headers={"Authorization": "Bearer s3cret"}
+            )
+            httpx.get(f"{url}/s/profile/eligible?visitor_id=bob@example.com")
+        finally:
+            logging.getLogger("uvicorn.access").removeHandler(keep)
+    assert len(records) == 3, records
+    text = "\n".join(records)
+    assert "s3cret" not in text and "example.com" not in text, text
+    assert "/api/customers/<e-mail>" in text and "/dashboard/index.html?…" in text

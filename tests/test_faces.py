@@ -60,3 +60,19 @@ def test_dashboard_page_and_its_json_share_one_object(shop):
         rows = {t["name"]: t["rows"] for t in data["tables"]}
         assert rows["customers"] == 1
         assert c.get("/dashboard/nope.html").status_code == 404
+
+
+def test_cli_path_errors_are_one_line(cli, tmp_path):
+    """A path the user gave that cannot be written (a missing folder, a file where a folder
+    goes) is a user error: one line, exit 1."""
+    res = cli("types", "--out", str(tmp_path / "missing" / "dir" / "t.csv"))
+    assert res.exit_code == 1, res.output
+    assert "cannot use that path" in res.output and "Traceback" not in res.output
+    from _ingest_data import ORDERS, write
+
+    assert cli("import", "orders", str(write(tmp_path, "o.csv", ORDERS))).exit_code == 0
+    taken = tmp_path / "taken"
+    taken.write_text("x")
+    res = cli("report", "--out", str(taken))
+    assert res.exit_code == 1, res.output
+    assert "cannot use that path" in res.output and "File exists" in res.output

@@ -59,6 +59,19 @@ def test_erase_unknown_customer_changes_nothing(shop):
     assert shop.store.count("orders") == 2
 
 
+def test_erase_refuses_an_id_and_an_email_of_different_customers(shop):
+    _two_customers(shop.store)
+    with pytest.raises(ShopperlensError, match="not the e-mail of that customer"):
+        shop.erase_customer("c1", email="bob@example.com")
+    with pytest.raises(ShopperlensError, match="not the e-mail of that customer"):
+        shop.erase_customer("c1", email="x@y.z")
+    shop.store.execute("INSERT INTO customers (customer_id) VALUES ('c3')")  # no e-mail stored
+    with pytest.raises(ShopperlensError, match="belongs to another customer"):
+        shop.erase_customer("c3", email="bob@example.com")
+    assert shop.store.count("customers") == 3 and shop.store.count("orders") == 2
+    assert shop.erase_customer("c1", email=" ANN@example.com").total > 0
+
+
 def test_erase_through_cli_and_http(cli, db_path, client):
     import shopperlens
 

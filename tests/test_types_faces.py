@@ -79,10 +79,13 @@ def test_python_api(shop: shopperlens.Shop) -> None:
     story(ShopKit()).write(shop.store)
     df = shop.types("2025-03-01")
     assert df.loc[df["customer_id"] == "c1", "type"].item() == "new"
-    assert shop.latest_types().attrs["run_id"] == df.attrs["run_id"]
+    # a look back is history: the current types are as of the day after the last data
+    current = shop.latest_types()
+    assert current.attrs["run_id"] != df.attrs["run_id"]
+    assert current.loc[current["customer_id"] == "c1", "type"].item() == "loyal"
     assert shop.explain_type("c1", "2025-03-01").type == "new"
     assert shop.type_moves("2025-01-20", "2025-03-01").moved == 1
-    assert shop.type_history("v1")["type"].tolist() == ["looker", "new"]
+    assert shop.type_history("v1")["type"].tolist() == ["looker", "new", "loyal"]
     assert shop.explain_type("c1").type == "loyal"  # default: after the last data
     assert shop.session_types().empty
 

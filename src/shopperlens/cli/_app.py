@@ -16,7 +16,8 @@ from shopperlens.errors import ShopperlensError
 class _Group(TyperGroup):
     """Turns errors into one line on stderr and a non-zero exit, for every (sub)command.
 
-    A :class:`ShopperlensError` exits 1; anything unexpected exits 2, still without a traceback
+    A :class:`ShopperlensError` exits 1, and so does an error of the file system on a path
+    (``--out`` into a missing folder); anything unexpected exits 2, still without a traceback
     unless ``SHOPPERLENS_DEBUG`` is set.
     """
 
@@ -27,6 +28,13 @@ class _Group(TyperGroup):
             return super().invoke(ctx)
         except ShopperlensError as exc:
             _render.error(str(exc))
+            raise typer.Exit(1) from None
+        except OSError as exc:
+            if os.environ.get("SHOPPERLENS_DEBUG"):
+                raise
+            # a path the user gave: a missing folder, a directory where a file goes, no rights
+            said = f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else exc
+            _render.error(f"cannot use that path: {said}")
             raise typer.Exit(1) from None
         except Exception as exc:
             # the CLI framework's own exits, aborts and usage errors pass through untouched

@@ -68,7 +68,7 @@ def _build(store: Store, settings: Settings | None = None) -> dict[str, Any] | N
                       "loyal_at_risk_total": 0}  # fmt: skip
     run = svc.latest_types(store=store, config=config)
     dist = mv.distribution(run)
-    runs = store.df("SELECT DISTINCT as_of FROM type_runs ORDER BY as_of")["as_of"].tolist()
+    runs = svc.run_dates(store=store, config=config)
     value = value_by_type(run)
     at_risk = run.iloc[0:0]
     if "loyal_at_risk" in run.columns:  # a value run is stored

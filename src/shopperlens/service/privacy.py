@@ -66,10 +66,21 @@ def erase_customer(
         )
         if customer_id is None:
             raise ShopperlensError("no customer with that e-mail")
-    if email_norm is None:
-        email_norm = store.scalar(
-            "SELECT email FROM customers WHERE customer_id = ?", [customer_id]
+    stored = store.scalar("SELECT email FROM customers WHERE customer_id = ?", [customer_id])
+    if email_norm is not None and stored is not None and stored != email_norm:
+        # the two name different people: erasing by both would delete someone else's rows
+        raise ShopperlensError(
+            "that e-mail is not the e-mail of that customer id; give the id or the e-mail"
         )
+    if email_norm is not None and stored is None:
+        owner = store.scalar(
+            "SELECT customer_id FROM customers WHERE email = ? LIMIT 1", [email_norm]
+        )
+        if owner is not None and owner != customer_id:
+            raise ShopperlensError(
+                "that e-mail belongs to another customer; give the id or the e-mail"
+            )
+    email_norm = email_norm or stored
     cols = _columns(store)
     deleted: dict[str, int] = {}
     with store.transaction() as con:

@@ -7,7 +7,7 @@ Spark with ``engine="spark"``); the rules are pure pandas (:mod:`shopperlens.typ
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -234,7 +234,7 @@ def _save(store: Store, typed: pd.DataFrame, as_of: datetime, engine: str, cfg: 
         run_id = con.execute(
             "INSERT INTO type_runs (as_of, computed_at, engine, config_digest, n_subjects) "
             "VALUES (?, ?, ?, ?, ?) RETURNING run_id",
-            [as_of, datetime.now(), engine, cfg.digest, len(typed)],
+            [as_of, _utc_now(), engine, cfg.digest, len(typed)],
         ).fetchone()[0]
         # handed over as Arrow: DuckDB reads pandas' text columns at half the speed
         frame = pa.Table.from_pandas(
@@ -257,35 +257,66 @@ def _run(store: Store, run_id: int) -> pd.DataFrame:
     return df
 
 
-def latest_types(*, store: Store, config: ConfigArg = None) -> pd.DataFrame:
-    """The last run stored with these thresholds (computing and storing one when there is
-    none), with the stored value columns like :func:`customer_types`.
+def _utc_now() -> datetime:
+    """Naive UTC, as the imports ledger records ``imported_at``: runs and imports compare."""
+    return datetime.now(UTC).replace(tzinfo=None)
 
-    Runs made with other thresholds are passed over, so a shop's ``--config`` (or
+
+#: a run that saw the data as it is: computed after the last import. A run from before an
+#: import typed fewer orders and visits (or an empty store) and is not shown as the shop's.
+_FRESH = "computed_at >= (SELECT coalesce(max(imported_at), TIMESTAMP '1970-01-01') FROM imports)"
+
+
+def _fresh_run(store: Store, as_of: datetime, cfg: TypesConfig) -> int | None:
+    """The newest fresh run as of ``as_of`` with these thresholds."""
+    run_id = store.scalar(
+        f"SELECT max(run_id) FROM type_runs WHERE as_of = ? AND config_digest = ? AND {_FRESH}",
+        [as_of, cfg.digest],
+    )
+    return None if run_id is None else int(run_id)
+
+
+def run_dates(*, store: Store, config: ConfigArg = None) -> list[datetime]:
+    """The dates of the fresh runs with these thresholds up to the shop's current date (the
+    report's timeline): what-if runs as of future dates are left out."""
+    cfg = as_config(config)
+    rows = store.execute(
+        f"SELECT DISTINCT as_of FROM type_runs WHERE config_digest = ? AND as_of <= ? "
+        f"AND {_FRESH} ORDER BY as_of",
+        [cfg.digest, default_as_of(store)],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def latest_types(*, store: Store, config: ConfigArg = None) -> pd.DataFrame:
+    """The shop's current types: the run as of the day after its newest order or event
+    (:func:`~shopperlens.features.default_as_of`) with these thresholds, computed after the
+    last import — computed and stored when there is none — with the stored value columns like
+    :func:`customer_types`. Every page, playbook and audience shows this run.
+
+    Runs as of other dates (``types --as-of``, the two dates of ``types moves``, an API
+    read as of a date) are history and what-ifs: a run as of a future date, or one made before
+    the data it should type was imported, is never taken for the current one. Runs made with
+    other thresholds are passed over, so a shop's ``--config`` (or
     ``SHOPPERLENS_TYPES_CONFIG``) is what every page and playbook shows.
     """
     cfg = as_config(config)
-    run_id = store.scalar(
-        "SELECT run_id FROM type_runs WHERE config_digest = ? "
-        "ORDER BY as_of DESC, run_id DESC LIMIT 1",
-        [cfg.digest],
-    )
+    now = default_as_of(store)
+    run_id = _fresh_run(store, now, cfg)
     if run_id is None:
-        return customer_types(store=store, config=cfg)
-    df = _run(store, int(run_id))
+        return customer_types(store=store, as_of=now, config=cfg)
+    df = _run(store, run_id)
     out = df[list(RESULT_COLUMNS)].copy()
     out.attrs.update(df.attrs)
     return add_value(out, store=store, as_of=out.attrs.get("as_of"))
 
 
 def run_at(*, store: Store, as_of: date | datetime | str, config: ConfigArg = None) -> pd.DataFrame:
-    """The stored run as of ``as_of`` with the current thresholds; computed when missing."""
+    """The stored run as of ``as_of`` with the current thresholds, computed after the last
+    import; computed and stored when missing."""
     cfg = as_config(config)
     cut = parse_as_of(as_of)
-    run_id = store.scalar(
-        "SELECT max(run_id) FROM type_runs WHERE as_of = ? AND config_digest = ?",
-        [cut, cfg.digest],
-    )
+    run_id = _fresh_run(store, cut, cfg)
     if run_id is None:
         run_id = customer_types(store=store, as_of=cut, config=cfg).attrs["run_id"]
     return _run(store, int(run_id))
@@ -306,12 +337,14 @@ def _subject(store: Store, id: str) -> str:
 
 
 def history(*, store: Store, id: str) -> pd.DataFrame:
-    """Every stored run's type for one customer or visitor, oldest first."""
+    """Every fresh stored run's type for one customer or visitor, oldest first (runs made
+    before the last import typed other data and are left out)."""
     subject = _subject(store, id)
     return store.df(
         "SELECT r.as_of, r.run_id, t.type, t.score_need_based, t.score_looker, t.score_new, "
         "t.score_loyal, t.score_impulse, t.evidence FROM customer_types t "
-        "JOIN type_runs r USING (run_id) WHERE t.subject_id = ? ORDER BY r.as_of, r.run_id",
+        f"JOIN type_runs r USING (run_id) WHERE t.subject_id = ? AND r.{_FRESH} "
+        "ORDER BY r.as_of, r.run_id",
         [subject],
     )
 

@@ -1,7 +1,9 @@
 """``create_app(settings)``: the FastAPI application.
 
 Routers live in ``web/routes/``; each is included with token auth unless it is one of the
-public survey routers. Errors a user can act on (``ShopperlensError``) become 400 responses.
+public survey routers, and so is the API's documentation (``web.docs``). Errors a user can act
+on (``ShopperlensError``) become 400 responses. The access log names no token or e-mail
+(``web.logs``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from shopperlens.config import Settings
 from shopperlens.errors import ShopperlensError
 from shopperlens.store import connect
 from shopperlens.web.deps import Authorized
+from shopperlens.web.docs import add_docs
+from shopperlens.web.logs import redact_access_log
 from shopperlens.web.routes import PRIVATE_ROUTERS, PUBLIC_ROUTERS
 
 
@@ -31,7 +35,15 @@ def create_app(settings: Settings | None = None, *, shop: Shop | None = None) ->
         if own_shop:
             app.state.shop.close()
 
-    app = FastAPI(title="shopperlens", version="0.1.0", lifespan=lifespan)
+    redact_access_log()
+    app = FastAPI(
+        title="shopperlens",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,  # served behind the token by web.docs
+        redoc_url=None,
+        openapi_url=None,
+    )
     app.state.settings = settings
     app.state.shop = shop or Shop(connect(settings.db), settings)
 
@@ -44,4 +56,5 @@ def create_app(settings: Settings | None = None, *, shop: Shop | None = None) ->
         app.include_router(router)
     for router in PRIVATE_ROUTERS:
         app.include_router(router, dependencies=Authorized)
+    add_docs(app)
     return app

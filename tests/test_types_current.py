@@ -1,0 +1,54 @@
+"""Which stored run is the shop's current one: the run as of the day after its newest data,
+computed after the last import. What-if runs as of other dates and runs made before an import
+must never stand in for it (the report, playbooks and audiences all read it)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import shopperlens
+from _ingest_data import CUSTOMERS, EVENTS, ORDERS, write
+from _types_shopkit import ShopKit
+from shopperlens.features import default_as_of
+from shopperlens.reports.site import write_report
+from shopperlens.service import playbooks
+from shopperlens.service import types as svc
+from shopperlens.store import Store
+from test_types_faces import story
+
+
+def test_a_future_what_if_run_is_not_the_current_one(store: Store, tmp_path: Path) -> None:
+    story(ShopKit()).write(store)
+    current = svc.latest_types(store=store)
+    now = default_as_of(store)
+    assert current.attrs["as_of"] == now
+    what_if = svc.customer_types(store=store, as_of="2999-01-01")
+    assert list(what_if["evidence"]) != list(current["evidence"])  # "no order for 355491 days"
+    again = svc.latest_types(store=store)
+    assert again.attrs["as_of"] == now
+    assert again.attrs["run_id"] == current.attrs["run_id"]
+    assert svc.run_dates(store=store) == [now]
+    audience = playbooks.audience_customers(store=store, type="loyal")
+    assert list(audience["customer_id"]) == ["c1"]
+    assert svc.latest_types(store=store)["evidence"].tolist() == current["evidence"].tolist()
+    write_report(store, tmp_path)
+    data = json.loads((tmp_path / "types.json").read_text())
+    assert data["as_of"].startswith(f"{now:%Y-%m-%d}")
+    assert data["runs"] == [f"{now:%Y-%m-%d}"]
+
+
+def test_runs_made_before_an_import_are_not_shown(tmp_path: Path) -> None:
+    with shopperlens.open(":memory:") as shop:
+        empty = svc.customer_types(store=shop.store)  # an empty store, typed
+        early = svc.run_at(store=shop.store, as_of="2024-01-20")
+        assert len(empty) == 0 and len(early) == 0
+        shop.import_customers(write(tmp_path, "c.csv", CUSTOMERS))
+        shop.import_orders(write(tmp_path, "o.csv", ORDERS))
+        shop.import_events(write(tmp_path, "e.csv", EVENTS))
+        current = shop.latest_types()
+        assert current.attrs["as_of"] == default_as_of(shop.store) < datetime(2026, 1, 1)
+        assert len(current) > 0
+        assert len(svc.run_at(store=shop.store, as_of="2024-01-20")) > 0
+        assert svc.history(store=shop.store, id="c1")["as_of"].min() >= datetime(2024, 1, 20)
