@@ -190,3 +190,23 @@ def test_report_page_skips_a_shop_without_orders(store: Store) -> None:
 
     page = next(p for p in site.pages() if p.slug == "value")
     assert page.build(store) is None
+
+
+def test_horizon_is_bounded_on_every_face(store: Store, cli, client) -> None:  # type: ignore[no-untyped-def]
+    """An unbounded horizon once ran for hours (and blocked the job worker): the service
+    refuses anything beyond 10 years before fitting, whichever face asks."""
+    from conftest import finished_job
+
+    limit = r"1 to 3,650 \(10 years\)"
+    for days in (0, 3651, 3_650_000, 2.5):
+        with pytest.raises(ShopperlensError, match=limit):
+            clv.customer_value(store=store, horizon_days=days)  # type: ignore[arg-type]
+    with pytest.raises(ShopperlensError, match=limit):
+        clv.value_summary(store=store, horizon_days=36_500)
+    res = cli("clv", "--horizon", "99999999y")
+    assert res.exit_code == 1 and "3,650 (10 years)" in res.output, res.output
+    started = client.post("/api/jobs/clv", json={"horizon_days": 3_650_000, "save": False})
+    assert started.status_code == 202
+    job = finished_job(client, started.json()["job_id"])
+    assert job["status"] == "failed" and "3,650 (10 years)" in job["message"], job
+    assert client.get("/api/clv", params={"horizon_days": 3651}).status_code == 422

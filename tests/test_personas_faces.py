@@ -137,3 +137,32 @@ def test_card_prints_as_a_front_and_an_evidence_back(shop, answers, tmp_path):  
         pdf = page.pdf(format="A4")
         browser.close()
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 2
+
+
+def test_persona_counts_are_checked_on_every_face(cli, client, shop):  # type: ignore[no-untyped-def]
+    """``--max-k 1`` once built 2 personas and ``--k 100`` a hundred one-person "personas":
+    k must be 2…max_personas and max_personas 2…12, checked before the answers are read."""
+    from shopperlens.errors import ShopperlensError
+
+    def said(*args: str) -> str:
+        res = cli("personas", "build", *args)
+        assert res.exit_code == 1, res.output
+        return " ".join(res.output.split())  # Rich wraps long lines
+
+    text = said("--max-k", "1")
+    assert "(max_personas, --max-k) must be a whole number from 2 to 12; got 1" in text
+    assert "from 2 to 6 or 'auto'; got 100" in said("--k", "100")
+    assert "from 2 to 6 or 'auto'; got 1" in said("--k", "1")
+    assert "got 8 (raise max_personas, --max-k, to allow up to 12)" in said("--k", "8")
+    for k in (1, 7, True):
+        with pytest.raises(ShopperlensError, match="number of personas"):
+            shop.personas_build(k=k)
+    with pytest.raises(ShopperlensError, match="the seed"):
+        shop.personas_build(seed=-1)
+    res = client.post("/api/personas/build", json={"k": 100})
+    assert res.status_code == 400 and "got 100" in res.json()["detail"]
+    res = client.post("/api/personas/build", json={"max_personas": 13})
+    assert res.status_code == 400 and "from 2 to 12; got 13" in res.json()["detail"]
+    # a raised maximum lets k 8 through the check; the empty shop then has no answers
+    res = client.post("/api/personas/build", json={"k": 8, "max_personas": 12})
+    assert res.status_code == 400 and "no survey answers" in res.json()["detail"]

@@ -92,3 +92,34 @@ def test_report_has_a_page_per_type(shop_store, tmp_path, monkeypatch) -> None: 
         assert "at stake" in html
     assert "Free-shipping threshold" in (tmp_path / "playbook-need-based.html").read_text()
     assert "Candidate macros" in (tmp_path / "playbook-impulse.html").read_text()
+
+
+def test_rule_thresholds_are_shares_on_every_face(cli, client, shop) -> None:  # type: ignore[no-untyped-def]
+    """``--min-support -1``, ``2`` or ``nan`` once surfaced as "unexpected ValueError";
+    ``--min-confidence 5`` or ``-1`` were accepted. Checked before the store is read."""
+    import math
+
+    import pytest
+
+    from shopperlens.errors import ShopperlensError
+
+    for support in (-1, 0, 2, math.nan):
+        with pytest.raises(ShopperlensError, match="min_support"):
+            shop.rules(min_support=support)
+    for confidence in (5, -1, math.inf):
+        with pytest.raises(ShopperlensError, match="min_confidence"):
+            shop.rules(min_confidence=confidence)
+    for args, name in (
+        (("--min-support", "-1"), "min_support"),
+        (("--min-support", "2"), "min_support"),
+        (("--min-support", "nan"), "min_support"),
+        (("--min-confidence", "5"), "min_confidence"),
+        (("--min-confidence", "-1"), "min_confidence"),
+    ):
+        res = cli("rules", *args)
+        said = " ".join(res.output.split())  # Rich wraps long lines
+        assert res.exit_code == 1 and f"{name} " in said and "must be a share" in said, said
+        assert "unexpected" not in said
+    assert cli("rules", "--min-confidence", "0.5").exit_code == 0
+    res = client.get("/api/playbooks/rules", params={"min_confidence": 5})
+    assert res.status_code == 400 and "min_confidence" in res.json()["detail"]

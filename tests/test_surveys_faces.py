@@ -445,3 +445,115 @@ def test_import_accepts_question_texts_and_choice_labels(store, tmp_path):
     assert (row["respondent"], row["barrier"]) == ("a1", "shipping_cost")
     assert row["values"] == ["price", "sustainability"]
     assert str(row["submitted_at"]) == "2026-03-01 10:00:00"
+
+
+def _said(res) -> str:  # type: ignore[no-untyped-def]
+    """A CLI result's output on one line (Rich wraps long messages at the terminal width)."""
+    return " ".join(res.output.split())
+
+
+def _binary(tmp_path: Path, name: str = "rand.bin") -> Path:
+    """Random bytes (seeded): not UTF-8, as an upload of the wrong file would be."""
+    import random
+
+    f = tmp_path / name
+    f.write_bytes(random.Random(7).randbytes(4000))
+    return f
+
+
+def test_analytics_import_names_a_binary_or_empty_file(cli, client, tmp_path):
+    """Binary bytes once gave HTTP 500 (UnicodeDecodeError), an empty competitor CSV HTTP 500
+    (pandas' EmptyDataError), and the CLI "unexpected …" with exit 2."""
+    rand, empty = _binary(tmp_path), tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    for f, source, says in (
+        (rand, "ga4", "not a UTF-8 text file"),
+        (rand, "competitor", "not a UTF-8 text file"),
+        (empty, "competitor", "the file is empty"),
+        (empty, "ga4", "the file is empty"),
+    ):
+        res = client.post(
+            "/api/analytics/import",
+            params={"source": source},
+            files={"file": (f.name, f.read_bytes(), "text/csv")},
+        )
+        assert res.status_code == 400, res.text
+        assert res.json()["detail"].startswith(f"{f.name}: {says}")
+        res = cli("analytics", "import", str(f), "--source", source)
+        assert res.exit_code == 1 and f"{f.name}: {says}" in _said(res), res.output
+    broken = tmp_path / "broken.csv"
+    broken.write_text('dimension,value,share\nage,"18-24,3\n')
+    res = cli("analytics", "import", str(broken), "--source", "competitor")
+    assert res.exit_code == 1 and "broken.csv: not a readable CSV" in _said(res), res.output
+    assert client.get("/api/analytics/audience").json() == []
+
+
+def test_interview_notes_must_be_text(shop, cli, client, tmp_path):
+    """Binary bytes were once stored as a note with hundreds of junk "quotes" that fed the
+    personas; a binary or empty file is now refused by name and nothing is stored."""
+    rand, empty = _binary(tmp_path), tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    good = ("n1.md", '# Interview: customer c1\n\n> "Fast delivery, fair price."\n', "text/plain")
+    for f in (rand, empty):
+        files = [("files", good), ("files", (f.name, f.read_bytes(), "text/csv"))]
+        res = client.post("/api/interviews/notes", files=files)
+        assert res.status_code == 400, res.text
+        assert res.json()["detail"].startswith(f"{f.name}: ")
+        res = cli("interviews", "import", str(f))
+        assert res.exit_code == 1 and f.name in res.output, res.output
+    assert "not a UTF-8 text file" in _said(cli("interviews", "import", str(rand)))
+    assert "the file is empty" in _said(cli("interviews", "import", str(empty)))
+    nul = tmp_path / "nul.txt"
+    nul.write_bytes(b"customer c1\x00\x00\x00 said hello there, friend")
+    with pytest.raises(ShopperlensError, match="nul.txt: not a text file"):
+        interviews.import_notes(store=shop.store, paths=[nul])
+    assert shop.store.count("interview_notes") == 0  # the good note was not stored either
+    assert shop.store.count("interview_tags") == 0
+
+
+def test_recruit_refuses_negative_counts_on_every_face(shop, cli, client):
+    """``--n -1`` was used as a slice and returned every customer as "best"."""
+    for i in range(3):
+        shop.store.execute(
+            "INSERT INTO orders (order_id, customer_id, ordered_at) VALUES (?, ?, now())",
+            [f"o{i}", f"c{i}"],
+        )
+        shop.store.execute(
+            "INSERT INTO order_lines VALUES (?, 1, 'p', 'P', 'x', 1, 10.0, NULL)", [f"o{i}"]
+        )
+    assert len(shop.interviews_recruit(1, prospects=0)) == 1
+    with pytest.raises(ShopperlensError, match=r"n \(how many best and worst customers\)"):
+        shop.interviews_recruit(-1)
+    with pytest.raises(ShopperlensError, match="prospects must be a whole number of 0 or more"):
+        interviews.recruit(store=shop.store, prospects=-2)
+    with pytest.raises(ShopperlensError, match="best_by must be one of"):
+        interviews.recruit(store=shop.store, best_by="luck")
+    for params in ({"n": -1}, {"prospects": -1}):
+        res = client.get("/api/interviews/recruit", params=params)
+        assert res.status_code == 400 and "0 or more; got -1" in res.json()["detail"], res.text
+    for flag in ("--n", "--prospects"):
+        res = cli("interviews", "recruit", flag, "-1")
+        assert res.exit_code == 1 and "0 or more; got -1" in _said(res), res.output
+
+
+def test_missing_versions_questions_and_surveys_are_named(cli, client):
+    assert cli("survey", "create", "demo-profile").exit_code == 0
+    res = cli("survey", "show", "demo-profile", "--version", "99")
+    assert res.exit_code == 1, res.output
+    assert "survey 'demo-profile' has no version 99; its versions: 1" in _said(res)
+    assert "no survey named" not in _said(res)
+    assert cli("survey", "show", "demo-profile", "--version", "0").exit_code == 1
+    assert "name: demo-profile" in cli("survey", "show", "demo-profile", "--version", "1").output
+    res = cli("survey", "popup-snippet", "nope")
+    assert res.exit_code == 1 and "no survey named 'nope'" in res.output, res.output
+    res = cli("survey", "popup-snippet", "demo-profile", "--question", "shoe_size")
+    assert res.exit_code == 1, res.output
+    assert "survey 'demo-profile' has no question 'shoe_size'; its questions: " in _said(res)
+    res = cli("survey", "link", "nope")
+    assert res.exit_code == 1 and "no survey named 'nope'" in res.output, res.output
+    res = cli("survey", "link", "demo-profile")
+    assert res.exit_code == 0 and res.output.strip().endswith("/s/demo-profile")
+    assert client.get("/api/surveys/nope/popup-snippet").status_code == 400
+    surveys.ensure_builtin(store=client.app.state.shop.store)
+    res = client.get("/api/surveys/demo-profile/popup-snippet", params={"question": "x"})
+    assert res.status_code == 400 and "has no question 'x'" in res.json()["detail"]

@@ -365,9 +365,17 @@ class Shop:
 
     def survey_popup_snippet(self, name: str, **options: Any) -> str:
         """The ``<script>`` tag that shows the survey as a pop-up or welcome bar."""
-        from shopperlens.surveys.snippet import script_tag
+        from shopperlens.service import surveys as _sv
 
-        return script_tag(self.settings.public_url, name, **options)
+        return _sv.popup_snippet(
+            store=self.store, public_url=self.settings.public_url, survey=name, **options
+        )
+
+    def survey_link(self, name: str) -> str:
+        """The survey's public page address (for prospects and lookalike-audience ads)."""
+        from shopperlens.service import surveys as _sv
+
+        return _sv.public_link(store=self.store, public_url=self.settings.public_url, survey=name)
 
     def interviews_recruit(self, n: int = 10, *, prospects: int = 10) -> Any:
         """The n best and n worst customers and the best prospects to interview, with reasons."""

@@ -24,8 +24,12 @@ SaveOpt = Annotated[
 
 
 def parse_days(text: str) -> int:
-    """``365``, ``365d``, ``52w``, ``12m`` (30-day months) or ``1y`` as a number of days."""
-    m = re.fullmatch(r"\s*(\d+)\s*([dwmy]?)\s*", text.lower())
+    """``365``, ``365d``, ``52w``, ``12m`` (30-day months) or ``1y`` as a number of days.
+
+    The service checks the range (see ``service.clv.check_horizon``); the digits are capped
+    only so that a number too long for ``int`` reads as a bad horizon, not a crash.
+    """
+    m = re.fullmatch(r"\s*(\d{1,18})\s*([dwmy]?)\s*", text.lower())
     if not m or int(m.group(1)) <= 0:
         raise ShopperlensError(f"cannot read the horizon {text!r}: use e.g. 365d, 52w, 12m, 1y")
     return int(m.group(1)) * {"": 1, "d": 1, "w": 7, "m": 30, "y": 365}[m.group(2)]

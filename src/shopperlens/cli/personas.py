@@ -47,12 +47,16 @@ def build_cmd(
     ] = None,
     k: Annotated[
         int | None,
-        typer.Option("--k", help="Number of personas (default: chosen from the data, 2–6)."),
+        typer.Option(
+            "--k", help="Number of personas, 2 to --max-k (default: chosen from the data)."
+        ),
     ] = None,
     max_k: Annotated[
         int,
         typer.Option(
-            "--max-k", help="Most personas --k auto may choose (raise for big catalogues)."
+            "--max-k",
+            help="Most personas (2–12) the data may give or --k may ask for (raise for big "
+            "catalogues).",
         ),
     ] = 6,
     seed: Annotated[

@@ -224,9 +224,7 @@ def popup_cmd(
 @survey_app.command("link")
 def link_cmd(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Survey.")]) -> None:
     """Print the public survey link (for prospects and lookalike-audience ads)."""
-    from shopperlens.surveys.links import survey_url
-
-    typer.echo(survey_url(open_shop(ctx).settings.public_url, name))
+    typer.echo(open_shop(ctx).survey_link(name))
 
 
 @import_app.command("survey")
@@ -255,9 +253,7 @@ def recruit_cmd(
     n: Annotated[int, typer.Option("--n", help="How many best and how many worst customers.")] = 10,
     prospects: Annotated[
         int,
-        typer.Option(
-            "--prospects", min=0, help="How many prospects (interested, never bought; 0: none)."
-        ),
+        typer.Option("--prospects", help="How many prospects (interested, never bought; 0: none)."),
     ] = 10,
     invite: Annotated[
         bool, typer.Option("--invite", help="E-mail them an interview invitation.")

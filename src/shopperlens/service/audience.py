@@ -9,6 +9,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from shopperlens.errors import ShopperlensError
+from shopperlens.service._files import read_text_file
 from shopperlens.service.surveys import responses_frame
 from shopperlens.store import Store
 from shopperlens.surveys import crosscheck
@@ -36,16 +37,16 @@ def import_analytics(
     """Import a GA4 audience export (``source="ga4"``) or a competitor audience CSV
     (``source="competitor"``, ``name`` = the competitor). Re-importing a dimension replaces it."""
     p = Path(path)
+    if source not in ("ga4", "competitor"):
+        raise ShopperlensError("source must be 'ga4' or 'competitor'")
     try:
-        text = p.read_text("utf-8-sig")
+        text = read_text_file(p, what="a GA4 or competitor audience CSV")
     except OSError as exc:
         raise ShopperlensError(f"cannot read {p}: {exc.strerror}") from None
     if source == "ga4":
         rows, label = crosscheck.read_ga4(text, file=p.name), "ga4"
-    elif source == "competitor":
-        rows, label = crosscheck.read_competitor(text, file=p.name), f"competitor:{name or p.stem}"
     else:
-        raise ShopperlensError("source must be 'ga4' or 'competitor'")
+        rows, label = crosscheck.read_competitor(text, file=p.name), f"competitor:{name or p.stem}"
     rows = rows.assign(source=label, file=p.name, imported_at=datetime.now())
     dims = sorted(rows["dimension"].unique())
     with store.transaction() as con:

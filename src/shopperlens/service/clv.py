@@ -30,6 +30,7 @@ from shopperlens.models import (
     forecast_by_frequency,
     rfm_summary,
 )
+from shopperlens.service._checks import whole
 from shopperlens.store import Store
 
 #: run after the types (DEMO_ORDER 20), before the playbooks that use at-risk customers
@@ -42,6 +43,10 @@ AT_RISK_P_ALIVE = 0.5
 DISCOUNT_RATE_YEARLY = 0.10
 #: order statuses that are not purchases
 EXCLUDED_STATUSES = ("cancelled", "canceled", "refunded", "failed")
+#: the longest forecast horizon in days (10 years). The CLV sum takes one step per 30 days, so
+#: an unbounded horizon ran for hours and, as a background job, blocked the single job worker;
+#: beyond a decade the BG/NBD forecast means nothing anyway. Every face shares this limit.
+MAX_HORIZON_DAYS = 3650
 
 COLUMNS = [
     "customer_id",
@@ -112,13 +117,22 @@ def customer_value(
     Times are in days. With ``save=True`` the result replaces the stored run (table
     ``customer_value``) that other concerns read.
     """
-    if horizon_days <= 0:
-        raise ShopperlensError("the horizon must be a positive number of days")
+    check_horizon(horizon_days)
     fitted = fit_models(store=store, as_of=as_of)
     out = _score(fitted, horizon_days)
     if save:
         _save(store, out, fitted.as_of, horizon_days)
     return out
+
+
+def check_horizon(horizon_days: object) -> int:
+    """Refuse a horizon that is not a whole number of days from 1 to :data:`MAX_HORIZON_DAYS`.
+
+    Checked here, not in each face, so the CLI, Python, HTTP and job faces give one message.
+    """
+    return whole(
+        horizon_days, "the horizon", low=1, high=MAX_HORIZON_DAYS, unit="days", hint=" (10 years)"
+    )
 
 
 def _score(fitted: FittedValue, horizon_days: int) -> pd.DataFrame:
@@ -195,6 +209,7 @@ class ValueSummary(BaseModel):
 
 def value_summary(*, store: Store, horizon_days: int = 365) -> ValueSummary:
     """Parameter estimates with 95 % intervals and the customer base's totals."""
+    check_horizon(horizon_days)
     fitted = fit_models(store=store)
     values = _score(fitted, horizon_days)
     params = [

@@ -18,6 +18,8 @@ from pydantic import BaseModel
 from shopperlens.config import Settings
 from shopperlens.errors import ShopperlensError
 from shopperlens.service import survey_delivery as dlv
+from shopperlens.service._checks import whole
+from shopperlens.service._files import decode_text
 from shopperlens.service.survey_results import optional
 from shopperlens.service.surveys import get_survey
 from shopperlens.store import Store
@@ -47,6 +49,12 @@ def recruit(
     ``best_by`` is ``"clv"``, ``"revenue"`` or ``"auto"`` (CLV when available).
     Columns: ``customer_id, segment, score, reason``.
     """
+    # checked here so every face refuses alike: a negative n was once used as a slice and
+    # returned every customer as "best"
+    n = whole(n, "n (how many best and worst customers)", low=0)
+    prospects = whole(prospects, "prospects", low=0)
+    if best_by not in BEST_BY:
+        raise ShopperlensError(f"best_by must be one of {', '.join(BEST_BY)}; got {best_by!r}")
     buyers = _recruit_customers(store, n, best_by)
     pros = recruit_prospects(store=store, n=prospects) if prospects > 0 else _empty()
     if buyers is None and pros.empty:
@@ -60,6 +68,8 @@ def recruit(
 
 
 RECRUIT_COLUMNS = ["customer_id", "segment", "score", "reason"]
+#: how the best customers can be ranked (see :func:`recruit`)
+BEST_BY = ("auto", "clv", "revenue")
 #: a scale question whose id matches this asks for satisfaction: its low answers are ratings
 RATING_QUESTION = re.compile(r"satisf|rating|rate_us|recommend|nps", re.IGNORECASE)
 #: an answer in the lowest quarter of the scale counts as a low rating
@@ -286,7 +296,9 @@ def import_notes(*, store: Store, paths: list[str | Path]) -> NotesImport:
     """Import interview notes (``.md``/``.txt`` files or folders of them) and tag them.
 
     Idempotent: an unchanged file is skipped; a changed one replaces its earlier version
-    (matched by file name).
+    (matched by file name). Every file is read before anything is stored: one that is not
+    UTF-8 text, or holds no text, stops the call with its name and nothing is stored (binary
+    bytes decoded leniently once became hundreds of junk "quotes" that fed the personas).
     """
     files: list[Path] = []
     for p in map(Path, paths):
@@ -296,18 +308,24 @@ def import_notes(*, store: Store, paths: list[str | Path]) -> NotesImport:
             files.append(p)
         else:
             raise ShopperlensError(f"no such file or folder: {p}")
+    texts = []
+    for f in files:
+        try:
+            raw = f.read_bytes()
+        except OSError as exc:
+            raise ShopperlensError(f"cannot read {f}: {exc.strerror}") from None
+        text = decode_text(raw, f.name, what="interview notes in Markdown or plain text")
+        texts.append((text, hashlib.sha256(raw).hexdigest()))
     result = NotesImport(files=len(files), imported=0, unchanged=0, quotes=0, tags=0)
     now = datetime.now()
     with store.transaction() as con:
-        for f in files:
-            raw = f.read_bytes()
-            checksum = hashlib.sha256(raw).hexdigest()
+        for f, (text, checksum) in zip(files, texts, strict=True):
             if con.execute(
                 "SELECT 1 FROM interview_notes WHERE checksum = ?", [checksum]
             ).fetchone():
                 result.unchanged += 1
                 continue
-            note = notes_mod.parse_note(f.stem, raw.decode("utf-8", "replace"))
+            note = notes_mod.parse_note(f.stem, text)
             old = [
                 r[0]
                 for r in con.execute(

@@ -7,6 +7,7 @@ at a time on a single worker thread: DuckDB has one writer, and a queue keeps th
 
 from __future__ import annotations
 
+import logging
 import threading
 import traceback
 import uuid
@@ -23,6 +24,9 @@ JobFn = Callable[..., Any]
 #: the progress callback every long service function takes: ``progress(n=1, total=None,
 #: description=None)`` (a Rich bar in the CLI, a job's status in the API)
 Progress = Callable[..., Any]
+
+#: where an unexpected job failure is logged (by the server, never in the job's status)
+log = logging.getLogger("shopperlens.jobs")
 
 
 class JobStatus(BaseModel):
@@ -115,10 +119,29 @@ class JobRunner:
         except ShopperlensError as exc:
             self._update(job_id, status="failed", message=str(exc), finished_at=datetime.now())
         except Exception as exc:  # reported in the status, never lost
+            _log_failure(job_id, self.get(job_id).name, exc)
             self._update(
                 job_id,
                 status="failed",
-                message=f"unexpected {type(exc).__name__}: {exc}",
-                result={"trace": traceback.format_exc(limit=3)},
+                message=f"unexpected {type(exc).__name__}: {_first_line(exc)} "
+                f"(where: in the server log, job {job_id})",
                 finished_at=datetime.now(),
             )
+
+
+def _first_line(exc: BaseException, limit: int = 300) -> str:
+    """The error's own message, first line only and cut short: the status must not carry a
+    multi-line dump (a traceback, a data excerpt) to the API's caller."""
+    text = str(exc).strip().splitlines()
+    return text[0][:limit] if text else "no message"
+
+
+def _log_failure(job_id: str, name: str, exc: BaseException) -> None:
+    """Log where an unexpected failure happened, for whoever runs the server.
+
+    Only the exception's type and the code locations go to the log, not its message: a message
+    can quote customer data (an e-mail address, a row), and logs are kept and shipped
+    elsewhere. The status the caller sees keeps the message's first line, never a traceback.
+    """
+    frames = "".join(traceback.format_list(traceback.extract_tb(exc.__traceback__)))
+    log.error("job %s (%s) failed with %s at:\n%s", job_id, name, type(exc).__name__, frames)

@@ -23,11 +23,16 @@ from shopperlens.models.clustering import PersonaClustering
 from shopperlens.personas.evolution import Evolution, PersonaRef, compare_runs
 from shopperlens.personas.frame import clustering_columns, column_roles, normalise_answers
 from shopperlens.personas.synthesis import Persona, Quote, overview, synthesise
+from shopperlens.service._checks import whole
 from shopperlens.store import Store
 
 #: run after the surveys (60: they import the answers), types (20) and CLV (30) steps
 DEMO_ORDER = 70
 DEMO_SURVEY = "demo-profile"
+#: the most personas a build may make (``max_personas``, and so a forced ``k``). Personas are
+#: a handful of memorable profiles (3–4 preferred, 2–6 tried by default); a dozen is already
+#: more than a team can keep in mind, and each extra k costs a k-means fit and its bootstrap.
+MAX_PERSONAS_LIMIT = 12
 
 
 class PersonaRun(BaseModel):
@@ -176,9 +181,30 @@ def build(
 ) -> PersonaRun:
     """Cluster respondents into personas, describe them, compare with the last run, store.
 
-    ``k="auto"`` chooses 2…``max_personas`` (3–4 preferred); raise ``max_personas`` for a big
-    catalogue with many kinds of customer.
+    ``k="auto"`` chooses 2…``max_personas`` (3–4 preferred); raise ``max_personas`` (at most
+    :data:`MAX_PERSONAS_LIMIT`) for a big catalogue with many kinds of customer. A forced ``k``
+    must lie in the same 2…``max_personas`` range: one persona describes nobody, and k close
+    to the number of respondents makes one-person "personas". Checked before any work, so the
+    CLI, Python, HTTP and job faces all refuse alike.
     """
+    max_personas = whole(
+        max_personas, "the most personas (max_personas, --max-k)", low=2, high=MAX_PERSONAS_LIMIT
+    )
+    if k != "auto":
+        more = (
+            isinstance(k, int)
+            and max_personas < k <= MAX_PERSONAS_LIMIT
+            and f" (raise max_personas, --max-k, to allow up to {MAX_PERSONAS_LIMIT})"
+        )
+        k = whole(
+            k,
+            "the number of personas (k)",
+            low=2,
+            high=max_personas,
+            hint=" or 'auto'",
+            advice=more or "",
+        )
+    seed = whole(seed, "the seed", low=0, high=2**32 - 1)
     if frame is None:
         survey = survey or _pick_survey(store)
         raw = _answers(store, survey)

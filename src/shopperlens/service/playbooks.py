@@ -24,6 +24,7 @@ from shopperlens.models.basket import RULE_METRICS, association_rules, frequent_
 from shopperlens.playbooks import audience as _aud
 from shopperlens.playbooks import checkout, recommend, retention, support, traffic
 from shopperlens.playbooks.generator import TYPES, Action, Evidence, build_playbook
+from shopperlens.service._checks import share, whole
 from shopperlens.store import Store
 
 DEMO_ORDER = 40
@@ -94,8 +95,14 @@ def basket_rules(
 ) -> pd.DataFrame:
     """Association rules over all orders (mlxtend's columns).
 
-    ``min_support`` defaults to "in at least 3 orders and 0.1 % of them".
+    ``min_support`` defaults to "in at least 3 orders and 0.1 % of them". Both thresholds
+    are shares of 0–1 and are checked before any work, so every face gets the same message
+    (out-of-range values used to surface as mlxtend's errors or be accepted silently).
     """
+    if min_support is not None:
+        min_support = share(min_support, "min_support (share of orders)", allow_zero=False)
+    min_confidence = share(min_confidence, "min_confidence")
+    max_len = whole(max_len, "max_len (products in a rule)", low=1)
     lines = store.df(
         "SELECT DISTINCT order_id, product_id FROM order_lines WHERE product_id IS NOT NULL"
     )

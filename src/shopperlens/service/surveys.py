@@ -115,15 +115,29 @@ def save_survey(*, store: Store, survey: Survey) -> SurveyInfo:
 
 
 def get_survey(*, store: Store, name: str, version: int | None = None) -> Survey:
-    """The current (or a given) version of a stored survey."""
+    """The current (or a given) version of a stored survey.
+
+    A missing version of an existing survey is named as such, with the versions there are
+    (it once read as "no survey named …", sending people to recreate a survey they had).
+    """
     cache = _CACHE.setdefault(store, {})
     if version is None and name in cache:
         return cache[name]
     sql = "SELECT definition FROM survey_versions WHERE name = ? AND version = " + (
-        "?" if version else "(SELECT current_version FROM surveys WHERE name = ?)"
+        "?" if version is not None else "(SELECT current_version FROM surveys WHERE name = ?)"
     )
     with store.cursor() as cur:
-        row = cur.execute(sql, [name, version or name]).fetchone()
+        row = None
+        # a version DuckDB cannot even hold as an INTEGER is simply not there
+        if version is None or (isinstance(version, int) and 0 <= version < 2**31):
+            row = cur.execute(sql, [name, name if version is None else version]).fetchone()
+        known = "SELECT version FROM survey_versions WHERE name = ? ORDER BY version"
+        versions = [v for (v,) in cur.execute(known, [name]).fetchall()] if row is None else []
+    if row is None and versions:
+        raise ShopperlensError(
+            f"survey {name!r} has no version {version}; its versions: "
+            + ", ".join(map(str, versions))
+        )
     if row is None:
         raise ShopperlensError(
             f"no survey named {name!r} (create it with `shopperlens survey create`)"
@@ -132,6 +146,33 @@ def get_survey(*, store: Store, name: str, version: int | None = None) -> Survey
     if version is None:
         cache[name] = survey
     return survey
+
+
+def popup_snippet(
+    *, store: Store, public_url: str, survey: str, question: str | None = None, **options: Any
+) -> str:
+    """The ``<script>`` tag that shows ``survey`` as a pop-up or welcome bar (options: see
+    :func:`shopperlens.surveys.snippet.script_tag`).
+
+    The survey and the question must exist: a tag naming an unknown survey breaks silently on
+    the shop's pages, and the pop-up shows the first question instead of a missing one.
+    """
+    from shopperlens.surveys.snippet import script_tag
+
+    stored = get_survey(store=store, name=survey)
+    ids = [q.id for q in stored.questions]
+    if question is not None and question not in ids:
+        raise ShopperlensError(
+            f"survey {survey!r} has no question {question!r}; its questions: {', '.join(ids)}"
+        )
+    return script_tag(public_url, survey, question=question, **options)
+
+
+def public_link(*, store: Store, public_url: str, survey: str) -> str:
+    """The survey's public page address; refused for a survey that is not stored (the link
+    would answer "not found" to every prospect who clicks it)."""
+    get_survey(store=store, name=survey)
+    return links.survey_url(public_url, survey)
 
 
 def ensure_builtin(*, store: Store, name: str = "demo-profile") -> Survey:

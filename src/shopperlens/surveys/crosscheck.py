@@ -56,7 +56,10 @@ def read_ga4(text: str, *, file: str = "<ga4>") -> pd.DataFrame:
     ]
     if not lines:
         raise ShopperlensError(f"{file}: no table found (is this a GA4 CSV export?)")
-    rows = list(csv.reader(io.StringIO("\n".join(lines))))
+    try:
+        rows = list(csv.reader(io.StringIO("\n".join(lines))))
+    except csv.Error as exc:
+        raise ShopperlensError(f"{file}: not a readable CSV ({exc})") from None
     header = [h.strip() for h in rows[0]]
     dim = DIMENSIONS.get(header[0].lower())
     if dim is None:
@@ -90,7 +93,15 @@ def read_ga4(text: str, *, file: str = "<ga4>") -> pd.DataFrame:
 
 def read_competitor(text: str, *, file: str = "<competitor>") -> pd.DataFrame:
     """A competitor audience CSV as rows ``dimension, value, users, share``."""
-    df = pd.read_csv(io.StringIO(text.lstrip("\ufeff")), dtype=str)
+    try:
+        df = pd.read_csv(io.StringIO(text.lstrip("\ufeff")), dtype=str)
+    except pd.errors.EmptyDataError:
+        raise ShopperlensError(
+            f"{file}: the file is empty; needs columns dimension, value, share"
+        ) from None
+    except (pd.errors.ParserError, csv.Error) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "malformed"
+        raise ShopperlensError(f"{file}: not a readable CSV ({reason})") from None
     df.columns = [c.strip().lower() for c in df.columns]
     if not {"dimension", "value", "share"} <= set(df.columns):
         raise ShopperlensError(f"{file}: needs columns dimension, value, share")

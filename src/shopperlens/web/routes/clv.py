@@ -24,7 +24,9 @@ def _records(frame: Any) -> list[dict[str, Any]]:
 @router.get("/clv")
 def clv(
     shop: ShopDep,
-    horizon_days: int = Query(365, gt=0, le=3650, description="Forecast horizon in days."),
+    horizon_days: int = Query(
+        365, gt=0, le=svc.MAX_HORIZON_DAYS, description="Forecast horizon in days."
+    ),
     at_risk: bool = Query(False, description="Only loyal customers whose P(alive) fell."),
     limit: int = Query(1000, gt=0, le=100_000, description="Most valuable rows returned."),
 ) -> list[dict[str, Any]]:
@@ -37,7 +39,8 @@ def clv(
 
 @router.get("/clv/summary", response_model=svc.ValueSummary)
 def clv_summary(
-    shop: ShopDep, horizon_days: int = Query(365, gt=0, le=3650, description="Horizon in days.")
+    shop: ShopDep,
+    horizon_days: int = Query(365, gt=0, le=svc.MAX_HORIZON_DAYS, description="Horizon in days."),
 ) -> svc.ValueSummary:
     """Model parameters with 95 % intervals and the customer base's totals."""
     return shop.clv_summary(horizon_days=horizon_days)

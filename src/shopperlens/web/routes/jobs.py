@@ -2,15 +2,20 @@
 
 ``POST /api/jobs/{name}`` with the job's parameters as JSON returns 202 and a job id;
 ``GET /api/jobs/{id}`` reports status, progress and, when done, the result summary.
+Parameters are checked against the service function before the job is queued: an unknown,
+missing or mistyped one is answered 422 naming it, instead of a job that fails later.
 """
 
 from __future__ import annotations
 
 import importlib
 import inspect
+import typing
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Body, HTTPException, Request, status
+from pydantic import ConfigDict, ValidationError, create_model
 
 from shopperlens.api import Shop
 from shopperlens.service.jobs import JobRunner, JobStatus
@@ -27,6 +32,56 @@ JOBS: dict[str, tuple[str, str]] = {
     "report": ("shopperlens.reports", "write_report"),
     "demo": ("shopperlens.service.demo", "run_demo"),
 }
+
+
+#: parameters the server supplies, never the request: the shop's store, the job's progress
+#: callback, and objects JSON cannot carry (settings, a Spark session, a DataFrame)
+SERVER_PARAMS = frozenset({"store", "progress", "settings", "spark_session", "frame"})
+
+
+def _request_params(fn: Callable[..., Any]) -> list[inspect.Parameter]:
+    """The parameters a request may give: the function's own, less those the server supplies
+    (and, as ``_call`` passes it, the store of a function taking it first under another name)."""
+    params = list(inspect.signature(fn).parameters.values())
+    if params and "store" not in {p.name for p in params}:
+        params = params[1:]
+    skip = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    return [p for p in params if p.name not in SERVER_PARAMS and p.kind not in skip]
+
+
+def _checked(name: str, fn: Callable[..., Any], params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` validated against ``fn``'s signature and type hints, or HTTP 422 naming each
+    unknown, missing or mistyped parameter (and the parameters the job takes)."""
+    accepted = _request_params(fn)
+    try:
+        hints = typing.get_type_hints(fn)
+    except Exception:  # a hint that cannot be resolved: check names only
+        hints = {}
+    fields: dict[str, Any] = {
+        p.name: (hints.get(p.name, Any), ... if p.default is p.empty else p.default)
+        for p in accepted
+    }
+    model = create_model(  # type: ignore[call-overload]
+        f"{name}_job_parameters",
+        __config__=ConfigDict(extra="forbid", arbitrary_types_allowed=True),
+        **fields,
+    )
+    try:
+        given = model.model_validate(params)
+    except ValidationError as exc:
+        takes = ", ".join(p.name for p in accepted) or "no parameters"
+        problems = []
+        for err in exc.errors():
+            param = str(err["loc"][0]) if err["loc"] else "(body)"
+            if err["type"] == "extra_forbidden":
+                msg = f"job {name} has no parameter {param!r}; it takes: {takes}"
+            elif err["type"] == "missing":
+                msg = f"job {name} needs the parameter {param!r}"
+            else:
+                msg = f"parameter {param!r} of job {name}: {err['msg']}"
+            problems.append({"loc": ["body", *err["loc"]], "msg": msg, "type": err["type"]})
+        raise HTTPException(422, problems) from None
+    return {key: getattr(given, key) for key in given.model_fields_set}
 
 
 def _runner(request: Request) -> JobRunner:
@@ -56,12 +111,13 @@ def start(
         raise HTTPException(404, f"no job named {name}; jobs: {', '.join(sorted(JOBS))}")
     module, func = JOBS[name]
     try:
-        importlib.import_module(module)
-    except ImportError as exc:
+        fn = getattr(importlib.import_module(module), func)
+    except (ImportError, AttributeError) as exc:
         raise HTTPException(404, f"job {name} is not available: {exc}") from exc
+    kwargs = _checked(name, fn, params)
 
     def work(progress: Any) -> Any:
-        return _call(shop, module, func, params, progress)
+        return _call(shop, module, func, kwargs, progress)
 
     return _runner(request).submit(name, work)
 

@@ -18,8 +18,12 @@ router = APIRouter(prefix="/api/personas", tags=["personas"])
 
 
 class BuildRequest(BaseModel):
+    """``k`` forces the number of personas (2…``max_personas``; null: chosen from the data);
+    the service checks both, so HTTP refuses what the CLI and Python refuse."""
+
     survey: str | None = None
     k: int | None = None
+    max_personas: int = 6
     seed: int = 0
 
 
@@ -31,7 +35,12 @@ class Member(BaseModel):
 @router.post("/build", response_model=PersonaRun)
 def build(shop: ShopDep, body: BuildRequest) -> PersonaRun:
     """Cluster the survey's respondents into personas and store the run."""
-    return shop.personas_build(body.survey, k="auto" if body.k is None else body.k, seed=body.seed)
+    return shop.personas_build(
+        body.survey,
+        k="auto" if body.k is None else body.k,
+        seed=body.seed,
+        max_personas=body.max_personas,
+    )
 
 
 @router.get("", response_model=PersonaRun)

@@ -129,7 +129,7 @@ def popup_snippet(
 @router.get("/interviews/recruit")
 def recruit(shop: ShopDep, n: int = 10, prospects: int = 10) -> list[dict[str, Any]]:
     """The n best and n worst customers and ``prospects`` prospects to interview."""
-    return shop.interviews_recruit(n, prospects=max(0, prospects)).to_dict(orient="records")
+    return shop.interviews_recruit(n, prospects=prospects).to_dict(orient="records")
 
 
 @router.post("/interviews/invite", response_model=dl_svc.SendReport)
