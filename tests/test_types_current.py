@@ -52,3 +52,21 @@ def test_runs_made_before_an_import_are_not_shown(tmp_path: Path) -> None:
         assert len(current) > 0
         assert len(svc.run_at(store=shop.store, as_of="2024-01-20")) > 0
         assert svc.history(store=shop.store, id="c1")["as_of"].min() >= datetime(2024, 1, 20)
+
+
+def test_history_is_one_row_per_date_with_the_shops_thresholds(store: Store) -> None:
+    """What-if runs with other thresholds and repeated runs of one date stay out of a
+    customer's history: c1 is 'new' on 2025-03-01 whatever was tried after."""
+    from shopperlens.types import load_config
+
+    story(ShopKit()).write(store)
+    svc.customer_types(store=store, as_of="2025-03-01")
+    svc.customer_types(store=store, as_of="2025-03-01")  # the same date again
+    strict = load_config(windows={"new_days": 1})  # nobody is new under these thresholds
+    what_if = svc.customer_types(store=store, as_of="2025-03-01", config=strict)
+    assert what_if.loc[what_if["customer_id"] == "c1", "type"].item() != "new"
+    svc.customer_types(store=store, as_of="2025-03-01")
+    got = svc.history(store=store, id="c1")
+    assert got["as_of"].tolist() == [datetime(2025, 3, 1)]
+    assert got["type"].tolist() == ["new"]
+    assert svc.history(store=store, id="c1", config=strict)["type"].tolist() != ["new"]

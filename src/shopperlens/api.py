@@ -188,10 +188,11 @@ class Shop:
         )
 
     def type_history(self, id: str) -> Any:  # noqa: A002
-        """One customer's or visitor's type in every stored run, oldest first."""
+        """One customer's or visitor's type per stored date, oldest first (the shop's
+        thresholds; the newest run of each date)."""
         from shopperlens.service import types as _types
 
-        return _types.history(store=self.store, id=id)
+        return _types.history(store=self.store, id=id, config=self.settings.types_config)
 
     def session_types(self) -> Any:
         """Each imported session aggregate (UCI format) typed need-based, looker or impulse."""

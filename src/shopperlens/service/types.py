@@ -336,16 +336,21 @@ def _subject(store: Store, id: str) -> str:
     return str(hit) if hit else id
 
 
-def history(*, store: Store, id: str) -> pd.DataFrame:
-    """Every fresh stored run's type for one customer or visitor, oldest first (runs made
-    before the last import typed other data and are left out)."""
+def history(*, store: Store, id: str, config: ConfigArg = None) -> pd.DataFrame:
+    """One customer's or visitor's type per date, oldest first: for each date the newest fresh
+    run with these thresholds. Runs with other thresholds (what-ifs with ``--config``), runs
+    made before the last import and repeated runs of one date would otherwise read as the
+    customer switching type on a single day."""
+    cfg = as_config(config)
     subject = _subject(store, id)
     return store.df(
         "SELECT r.as_of, r.run_id, t.type, t.score_need_based, t.score_looker, t.score_new, "
         "t.score_loyal, t.score_impulse, t.evidence FROM customer_types t "
-        f"JOIN type_runs r USING (run_id) WHERE t.subject_id = ? AND r.{_FRESH} "
-        "ORDER BY r.as_of, r.run_id",
-        [subject],
+        f"JOIN type_runs r USING (run_id) WHERE t.subject_id = ? AND r.config_digest = ? "
+        f"AND r.{_FRESH} "
+        "QUALIFY row_number() OVER (PARTITION BY r.as_of ORDER BY r.run_id DESC) = 1 "
+        "ORDER BY r.as_of",
+        [subject, cfg.digest],
     )
 
 
@@ -400,7 +405,7 @@ def explain(
         **value,
         signals=signals,
         features={k: _plain(v) for k, v in rec.items()},
-        history=history(store=store, id=subject).to_dict("records"),
+        history=history(store=store, id=subject, config=cfg).to_dict("records"),
     )
 
 
