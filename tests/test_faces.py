@@ -76,3 +76,12 @@ def test_cli_path_errors_are_one_line(cli, tmp_path):
     res = cli("report", "--out", str(taken))
     assert res.exit_code == 1, res.output
     assert "cannot use that path" in res.output and "File exists" in res.output
+
+
+def test_cli_rows_to_print_cannot_be_negative(cli):
+    """``--limit``/``--top`` only say how many rows to print; a negative one is a usage error
+    (``head(-1)`` printed every row but the last)."""
+    for args in (("types", "--limit", "-1"), ("clv", "--top", "-1"), ("rules", "--limit", "-1")):
+        res = cli(*args)
+        assert res.exit_code == 2, (args, res.output)
+        assert "greater than or equal to 0" in res.output and "Traceback" not in res.output

@@ -16,7 +16,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a t
 OutOpt = Annotated[
     Path | None, typer.Option("--out", "-o", help="Write every row to this CSV (or .json) file.")
 ]
-TopOpt = Annotated[int, typer.Option("--top", help="Rows to print (the file gets all).")]
+TopOpt = Annotated[int, typer.Option("--top", min=0, help="Rows to print (the file gets all).")]
 SaveOpt = Annotated[
     bool,
     typer.Option("--save/--no-save", help="Store the run for the report and the playbooks."),

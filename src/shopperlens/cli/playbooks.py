@@ -108,7 +108,7 @@ def rules_cmd(
         float | None, typer.Option(help="Smallest share of orders (default: 3 orders, ≥0.1 %).")
     ] = None,
     min_confidence: Annotated[float, typer.Option(help="Smallest confidence.")] = 0.1,
-    limit: Annotated[int, typer.Option(help="Rules shown, highest lift first.")] = 20,
+    limit: Annotated[int, typer.Option(min=0, help="Rules shown, highest lift first.")] = 20,
     json_: JsonOpt = False,
 ) -> None:
     """Association rules over the orders (frequently bought together)."""

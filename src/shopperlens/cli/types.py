@@ -46,7 +46,7 @@ def types_cmd(
     engine: Annotated[
         str | None, typer.Option("--engine", help="duckdb (default) or spark (needs Java 17).")
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", help="Rows to print (0: none).")] = 20,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="Rows to print (0: none).")] = 20,
 ) -> None:
     """Type every customer and visitor, store the run and print the distribution."""
     if ctx.invoked_subcommand:
