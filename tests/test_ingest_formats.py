@@ -117,7 +117,8 @@ def test_shopify_orders_export(shop):
     cust = shop.sql(
         "SELECT email, country, accepts_marketing FROM customers WHERE customer_id=?", [anna]
     )
-    assert cust.values.tolist() == [["anna.jansen@example.com", "NL", True]]
+    # #1001 (1 March) says "yes" to marketing, her later #1003 (9 March) "no": the later wins
+    assert cust.values.tolist() == [["anna.jansen@example.com", "NL", False]]
     lines = shop.sql(
         "SELECT product_id, quantity, unit_price FROM order_lines WHERE order_id='#1004'"
     )

@@ -285,3 +285,64 @@ def test_rejects_file_belongs_to_the_last_import(cli, db_path, tmp_path):
     good = write(tmp_path, "good.csv", f"{HEAD}\no3,c1,2024-03-03,p1,1,1\n")
     assert cli("import", "orders", str(good)).exit_code == 0
     assert not rejects.exists()
+
+
+# -- real exports: two-digit years, Shopify's first row, GA4's traffic sources -----------
+def test_two_digit_years_are_rejected_not_stored_as_year_one(shop, tmp_path):
+    """The UCI Online Retail file writes ``01-12-10 8:26`` (1 December 2010); DuckDB read it
+    as the year 1."""
+    with pytest.raises(ShopperlensError) as info:
+        _orders(shop, tmp_path, ["o1,c1,01-12-10 8:26,p1,1,2.0", "o2,c1,24-03-01,p1,1,2.0"])
+    said = _rejects(info)
+    assert "o.csv:2 ordered_at='01-12-10 8:26': not a date/time" in said
+    assert "o.csv:3 ordered_at='24-03-01': not a date/time" in said
+
+
+def test_shopify_order_fields_come_from_the_orders_first_row(shop, tmp_path):
+    from _ingest_data import SHOPIFY
+
+    rows = SHOPIFY.read_text().splitlines()
+    head = rows[0].split(",")
+    second = rows[2].split(",")  # #1001's second row: order-level fields blank
+    assert second[0] == "#1001" and second[head.index("Currency")] == ""
+    second[head.index("Currency")] = "USD"  # an edited export that disagrees
+    rows[2] = ",".join(second)
+    shop.import_orders(write(tmp_path, "orders_export.csv", "\n".join(rows) + "\n"))
+    got = shop.store.execute("SELECT currency FROM orders WHERE order_id = '#1001'").fetchall()
+    assert got == [("EUR",)]
+
+
+def _ga4_row(ts: int, name: str, session: int, **extra: object) -> str:
+    params = [
+        {"key": "ga_session_id", "value": {"int_value": str(session)}},
+        {"key": "page_location", "value": {"string_value": "https://shop.example/"}},
+    ]
+    row = {
+        "event_timestamp": str(ts),
+        "event_name": name,
+        "event_params": params,
+        "user_pseudo_id": "u1",
+        "traffic_source": {"name": "mugs", "medium": "cpc", "source": "google"},
+        **extra,
+    }
+    return json.dumps(row)
+
+
+def test_ga4_sessions_are_not_credited_to_the_users_first_source(shop, tmp_path):
+    """``traffic_source`` is what first brought the user; a later direct visit is direct, and
+    an event's own ``collected_traffic_source`` names its campaign."""
+    day = 1_704_445_200_000_000
+    rows = [
+        _ga4_row(day, "session_start", 1),
+        _ga4_row(
+            day + 86_400_000_000,
+            "session_start",
+            2,
+            collected_traffic_source={"manual_source": "newsletter", "manual_medium": "email"},
+        ),
+    ]
+    shop.import_events(write(tmp_path, "events_20240105.jsonl", "\n".join(rows) + "\n"))
+    got = shop.store.execute(
+        'SELECT utm_source, utm_medium FROM events ORDER BY "timestamp"'
+    ).fetchall()
+    assert got == [(None, None), ("newsletter", "email")]

@@ -8,7 +8,10 @@ fields a file lacks become NULL). Mapping:
 - ``event_timestamp`` (µs since the epoch, UTC) -> timestamp,
 - ``event_params``: ``page_location`` -> page (its path), ``ga_session_id`` -> session_id
   (``<user_pseudo_id>:<ga_session_id>``, unique per user as GA4 defines it), ``search_term``,
-  ``source``/``medium``/``campaign``/``term`` -> utm_* (falling back on ``traffic_source``),
+  ``source``/``medium``/``campaign``/``term`` -> utm_* (falling back on the event's
+  ``collected_traffic_source``). ``traffic_source`` is left alone: it is the source that first
+  brought the *user*, the same on every later visit, so it would credit a direct visit months
+  later to the first ad,
   ``value`` -> value (``ecommerce.purchase_revenue`` first),
 - ``items[1].item_id`` -> product_id, ``device.category`` -> device.
 
@@ -34,7 +37,10 @@ GA4_TYPES: dict[str, str] = {
     "user_pseudo_id": "VARCHAR",
     "user_id": "VARCHAR",
     "device": "STRUCT(category VARCHAR, operating_system VARCHAR)",
-    "traffic_source": "STRUCT(name VARCHAR, medium VARCHAR, source VARCHAR)",
+    "collected_traffic_source": (
+        "STRUCT(manual_source VARCHAR, manual_medium VARCHAR, manual_campaign_name VARCHAR, "
+        "manual_term VARCHAR)"
+    ),
     "ecommerce": "STRUCT(purchase_revenue DOUBLE, transaction_id VARCHAR)",
     "items": "STRUCT(item_id VARCHAR, item_name VARCHAR, price DOUBLE, quantity BIGINT)[]",
 }
@@ -90,10 +96,12 @@ def raw_select(source: Source) -> str:
             f"CASE WHEN {location} LIKE '%://%' THEN '/' ELSE {location} END)"
         ),
         "product_id": "items[1].item_id",
-        "utm_source": f"coalesce({_param('source')}, traffic_source.source)",
-        "utm_medium": f"coalesce({_param('medium')}, traffic_source.medium)",
-        "utm_campaign": f"coalesce({_param('campaign')}, traffic_source.name)",
-        "utm_term": _param("term"),
+        "utm_source": f"coalesce({_param('source')}, collected_traffic_source.manual_source)",
+        "utm_medium": f"coalesce({_param('medium')}, collected_traffic_source.manual_medium)",
+        "utm_campaign": (
+            f"coalesce({_param('campaign')}, collected_traffic_source.manual_campaign_name)"
+        ),
+        "utm_term": f"coalesce({_param('term')}, collected_traffic_source.manual_term)",
         "device": "device.category",
         "search_term": _param("search_term"),
         "value": f"coalesce(ecommerce.purchase_revenue, TRY_CAST({_param('value')} AS DOUBLE))",

@@ -97,17 +97,21 @@ def ts_sql(raw: str) -> str:
     and are rejected) and turned into UTC; a plain value is taken as UTC. DuckDB's cast to
     ``TIMESTAMP`` would accept a zone and drop it, so zoned values must not reach it. Only a
     value longer than ``YYYY-MM-DD HH:MM`` that is not ``YYYY-MM-DD HH:MM:SS`` can carry a zone,
-    so the pattern runs on few values of most files.
+    so the pattern runs on few values of most files. A date before the year 1000 is rejected:
+    it is a two-digit year (``24-03-01``), not a date DuckDB should keep as written.
     """
     v = f"trim({raw})"
     zoned = (
         f"length({v}) > 16 AND (length({v}) > 19 OR {v}[17] <> ':') "
         f"AND regexp_matches({v}, '{_ZONED}')"
     )
-    return (
+    ts = (
         f"CASE WHEN {zoned} THEN TRY_CAST(regexp_replace({v}, '\\s+([+-]\\d\\d(:?\\d\\d)?)$', "
         f"'\\1') AS TIMESTAMPTZ) AT TIME ZONE 'UTC' ELSE TRY_CAST({v} AS TIMESTAMP) END"
     )
+    # DuckDB reads a year of one or two digits as written: ``01-12-10`` (a day-month-year
+    # export) would be the year 1; no shop has orders before the year 1000
+    return f"CASE WHEN {ts} >= TIMESTAMP '1000-01-01' THEN {ts} END"
 
 
 _CONVERT = {"ts": ts_sql, "int": whole_sql, "count": whole_sql, "float": number_sql,

@@ -476,13 +476,19 @@ def _insert_order_tables(con: duckdb.DuckDBPyConnection, good: str, out: dict[st
         "arg_min(category, _line) AS category, arg_min(unit_price, _line) AS price "
         f"FROM {good} s WHERE product_id IS NOT NULL GROUP BY product_id",
     )
-    # customers named by orders but not imported (Shopify: keyed by the normalised e-mail)
+    # customers named by orders but not imported (Shopify: keyed by the normalised e-mail):
+    # e-mail, country and marketing consent as their latest order in the file says (a later
+    # "no" withdraws an earlier "yes"), the first order's time as when they became customers
+    latest = {
+        c: f"arg_max({c}, {{'t': ordered_at, 'l': _line}}) FILTER (WHERE {c} IS NOT NULL) AS {c}"
+        for c in ("email", "country", "accepts_marketing")
+    }
     out["customers"] = _create_referenced(
         con,
         "customers",
         "customer_id",
-        "SELECT customer_id, min(email) AS email, min(ordered_at) AS created_at, "
-        "min(country) AS country, bool_or(accepts_marketing) AS accepts_marketing "
+        f"SELECT customer_id, {latest['email']}, min(ordered_at) AS created_at, "
+        f"{latest['country']}, {latest['accepts_marketing']} "
         f"FROM {good} s WHERE customer_id IS NOT NULL GROUP BY customer_id",
     )
 

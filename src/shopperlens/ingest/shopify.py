@@ -2,10 +2,11 @@
 
 The admin export has one row per line item. ``Name`` (``#1001``) identifies the order;
 order-level fields (Financial Status, Currency, Shipping, Discount Code, Billing Country …)
-are filled on the first row of each order only, so they are spread over the order's rows with
-a window. The export has no customer id: customers are keyed by their normalised e-mail
-(``e-`` + a sha256 prefix, see :func:`~shopperlens.ingest.kinds.email_key_sql`), and line
-items without a SKU get a product id hashed from the line-item name.
+are filled on the first row of each order only, so the first row that fills one gives it to
+all the order's rows (a window in file order; an edited export whose later rows disagree keeps
+the first row's value). The export has no customer id: customers are keyed by their normalised
+e-mail (``e-`` + a sha256 prefix, see :func:`~shopperlens.ingest.kinds.email_key_sql`), and
+line items without a SKU get a product id hashed from the line-item name.
 """
 
 from __future__ import annotations
@@ -54,8 +55,8 @@ def raw_select(source: Source) -> str:
     def col(name: str) -> str:
         if name not in source.columns:
             return "NULL::VARCHAR"
-        if name in ORDER_LEVEL:
-            return f"max(NULLIF(trim({ident(name)}), '')) OVER w"
+        if name in ORDER_LEVEL:  # the first row of the order that fills it
+            return f"first_value(NULLIF(trim({ident(name)}), '') IGNORE NULLS) OVER w"
         return ident(name)
 
     status = (
@@ -90,5 +91,6 @@ def raw_select(source: Source) -> str:
     )
     return (
         f"SELECT _line, {cols} FROM (SELECT {line_sql(source)} AS _line, * "
-        f"FROM {source.relation}) WINDOW w AS (PARTITION BY {ident('Name')})"
+        f"FROM {source.relation}) WINDOW w AS (PARTITION BY {ident('Name')} ORDER BY _line "
+        "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)"
     )
