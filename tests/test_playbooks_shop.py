@@ -390,3 +390,43 @@ def test_exit_pages_and_visits_before_buying(shop_store) -> None:  # type: ignor
     assert checkout.visits_to_first_purchase(steps).to_dict() == {"c1": 2, "c2": 1}
     pb = svc.playbook(store=shop_store, types=TYPES, type="looker")
     assert any("/cart (50%)" in e for a in pb.actions for e in a.evidence)
+
+
+def test_abandoned_cart_is_what_is_still_in_it() -> None:
+    """v1 adds the tent on three visits (30 each), adds a stove (20) and removes it, adds a
+    lamp (5); v2 adds a mug (8), buys, then adds a pan (12); v3 adds and removes a rope. The
+    carts left: v1 tent + lamp = 35 (not 30·3 + 20 + 5 = 115), v2 pan = 12, v3 nothing."""
+    t = pd.Timestamp("2025-03-01")
+    rows = [
+        ("v1", 0, "add_to_cart", "tent", 30.0), ("v1", 1, "add_to_cart", "tent", 30.0),
+        ("v1", 2, "add_to_cart", "stove", 20.0), ("v1", 3, "remove_from_cart", "stove", 20.0),
+        ("v1", 4, "add_to_cart", "tent", 30.0), ("v1", 5, "add_to_cart", "lamp", 5.0),
+        ("v2", 0, "add_to_cart", "mug", 8.0), ("v2", 1, "purchase", None, 8.0),
+        ("v2", 2, "add_to_cart", "pan", 12.0),
+        ("v3", 0, "add_to_cart", "rope", 9.0), ("v3", 1, "remove_from_cart", "rope", 9.0),
+    ]  # fmt: skip
+    events = pd.DataFrame(
+        [
+            {
+                "customer_id": None,
+                "visitor_id": v,
+                "timestamp": t + pd.Timedelta(days=d),
+                "event_name": name,
+                "product_id": prod,
+                "value": value,
+            }
+            for v, d, name, prod, value in rows
+        ]  # fmt: skip
+    )
+    carts = checkout.abandoned_carts(events).set_index("visitor_id")
+    assert sorted(carts.index) == ["v1", "v2"]
+    assert carts.loc["v1", "products"] == ["lamp", "tent"] and carts.loc["v1", "cart_value"] == 35
+    assert carts.loc["v2", "products"] == ["pan"] and carts.loc["v2", "cart_value"] == 12
+    # a cart keeps what was added within 30 days of the last add: v1's tent (last added on
+    # day 4) left the cart when the lamp came 36 days later
+    late = events.copy()
+    late.loc[(late.visitor_id == "v1") & (late.product_id == "lamp"), "timestamp"] += pd.Timedelta(
+        days=35
+    )
+    carts = checkout.abandoned_carts(late).set_index("visitor_id")
+    assert carts.loc["v1", "products"] == ["lamp"] and carts.loc["v1", "cart_value"] == 5

@@ -173,12 +173,29 @@ def funnel(steps: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def abandoned_carts(events: pd.DataFrame, *, since: pd.Timestamp | None = None) -> pd.DataFrame:
-    """Shoppers whose last add-to-cart came after their last purchase: the recovery list.
+#: event names (lower case) taking a product out of the cart
+CART_REMOVALS: tuple[str, ...] = ("remove_from_cart", "cart_remove", "removed_from_cart")
+
+
+#: a cart keeps what was added this many days before the shopper's last add (shops expire
+#: carts; a product put in the cart a year ago is not waiting to be bought)
+CART_DAYS = 30
+
+
+def abandoned_carts(
+    events: pd.DataFrame, *, since: pd.Timestamp | None = None, cart_days: int = CART_DAYS
+) -> pd.DataFrame:
+    """Shoppers who left products in their cart after their last purchase: the recovery list.
+
+    The cart is what is still in it: each product added since the last purchase, within
+    ``cart_days`` of the shopper's last add, whose latest cart event is an add, not a removal,
+    counted once at the value of that add. Summing every add instead counts a product added on
+    five visits five times, and one removed again as well — for shoppers who never buy, a year
+    of adds. Adds without a product id cannot be removed and each counts.
 
     Grouped by customer when known, else by visitor. Returns ``customer_id, visitor_id,
-    last_cart_at, products`` (list of product ids added since the last purchase) and
-    ``cart_value`` (sum of the cart events' ``value``, 0 when not recorded).
+    last_cart_at, products`` (the product ids in the cart) and ``cart_value`` (0 when the
+    events carry no value).
     """
     cols = ["customer_id", "visitor_id", "last_cart_at", "products", "cart_value"]
     ev = events.copy()
@@ -187,21 +204,31 @@ def abandoned_carts(events: pd.DataFrame, *, since: pd.Timestamp | None = None) 
     ev["name"] = ev.event_name.str.lower()
     ev["who"] = ev.customer_id.fillna("visitor:" + ev.visitor_id.fillna(""))
     last_purchase = ev[ev["name"].isin(FUNNEL_STEPS["purchase"])].groupby("who").timestamp.max()
-    carts = ev[ev["name"].isin(FUNNEL_STEPS["cart"])].copy()
+    carts = ev[ev["name"].isin(FUNNEL_STEPS["cart"] + CART_REMOVALS)].copy()
+    if "value" not in carts:
+        carts["value"] = float("nan")
+    carts["added"] = carts["name"].isin(FUNNEL_STEPS["cart"])
     carts["last_purchase"] = carts.who.map(last_purchase)
     carts = carts[carts.last_purchase.isna() | (carts.timestamp > carts.last_purchase)]
     if since is not None:
         carts = carts[carts.timestamp >= since]
-    if carts.empty:
+    # the latest cart event of each (shopper, product); adds without a product stay as they are
+    carts = carts.sort_values("timestamp", kind="stable")
+    known = carts[carts.product_id.notna()].drop_duplicates(["who", "product_id"], keep="last")
+    inside = pd.concat([known, carts[carts.product_id.isna()]])
+    inside = inside[inside["added"]]
+    fresh = inside.groupby("who").timestamp.transform("max") - pd.Timedelta(days=cart_days)
+    inside = inside[inside.timestamp >= fresh]
+    if inside.empty:
         return pd.DataFrame(columns=cols)
-    g = carts.groupby("who")
+    g = inside.groupby("who")
     out = pd.DataFrame(
         {
             "customer_id": g.customer_id.first(),
             "visitor_id": g.visitor_id.first(),
             "last_cart_at": g.timestamp.max(),
             "products": g.product_id.agg(lambda s: sorted(set(s.dropna()))),
-            "cart_value": g.value.sum(min_count=1).fillna(0.0) if "value" in carts else 0.0,
+            "cart_value": g.value.sum(min_count=1).fillna(0.0),
         }
     )
     return out.sort_values("last_cart_at", ascending=False).reset_index(drop=True)[cols]
