@@ -51,7 +51,11 @@ def test_cli_playbook_and_audience(cli, db_path, tmp_path) -> None:  # type: ign
     assert res.exit_code == 0, res.output
     assert "a@b.com" not in res.output and out.read_text().startswith("Email\n")
     assert cli("rules", "--min-support", "0.4").exit_code == 0
-    assert cli("threshold", "--json").exit_code == 0
+    res = cli("threshold", "--json")
+    assert res.exit_code == 0
+    # the shipping the shop gives away is shown beside the uplift it buys (None: no shipping
+    # data in this shop)
+    assert "shipping_cost_per_order" in json.loads(res.output)
     res = cli("recommend", "together", "--product", "P1", "--json")
     assert res.exit_code == 0 and json.loads(res.output)[0]["recommended_id"] == "P2"
     assert cli("recommend", "upsell", "--customer", "c1").exit_code == 0

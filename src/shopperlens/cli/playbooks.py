@@ -128,7 +128,14 @@ def threshold_cmd(ctx: typer.Context, json_: JsonOpt = False) -> None:
     if t is None:
         _render.message("no orders with a value yet")
         return
-    keys = ("threshold", "uplift_per_order", "share_near", "share_above", "median_basket")
+    keys = (
+        "threshold",
+        "uplift_per_order",
+        "shipping_cost_per_order",  # what the shop gives away per order, against the uplift
+        "share_near",
+        "share_above",
+        "median_basket",
+    )
     row = {k: getattr(t, k) for k in (*keys, "band", "topup_rate")}
     _render.as_json(row) if json_ else _render.table([row], title="free-shipping threshold")
 
