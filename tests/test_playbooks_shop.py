@@ -430,3 +430,28 @@ def test_abandoned_cart_is_what_is_still_in_it() -> None:
     )
     carts = checkout.abandoned_carts(late).set_index("visitor_id")
     assert carts.loc["v1", "products"] == ["lamp"] and carts.loc["v1", "cart_value"] == 5
+
+
+def test_orders_not_bought_stay_out_of_rules_and_thresholds(shop_store) -> None:  # type: ignore[no-untyped-def]
+    """Cancelled and refunded orders are no purchases, as CLV already held: once every order
+    holding P1 with P2 is cancelled or refunded, no rule or 'bought together' pair joins them,
+    and the threshold counts only the orders that were bought."""
+    together = svc.frequently_bought_together(store=shop_store, min_orders=1)
+    pairs = set(zip(together.product_id, together.recommended_id, strict=True))
+    assert ("P1", "P2") in pairs
+    both = shop_store.df(
+        "SELECT order_id FROM order_lines GROUP BY order_id "
+        "HAVING count(*) FILTER (WHERE product_id = 'P1') > 0 "
+        "AND count(*) FILTER (WHERE product_id = 'P2') > 0"
+    ).order_id.tolist()
+    before = svc.shipping_threshold(store=shop_store)
+    for i, order in enumerate(both):
+        status = "cancelled" if i % 2 else "refunded"
+        shop_store.execute("UPDATE orders SET status = ? WHERE order_id = ?", [status, order])
+    together = svc.frequently_bought_together(store=shop_store, min_orders=1)
+    assert ("P1", "P2") not in set(zip(together.product_id, together.recommended_id, strict=True))
+    rules = svc.basket_rules(store=shop_store, min_support=0.01)
+    joined = [set(a) | set(c) for a, c in zip(rules.antecedents, rules.consequents, strict=True)]
+    assert not any({"P1", "P2"} <= items for items in joined)
+    after = svc.shipping_threshold(store=shop_store)
+    assert after is None or after.median_basket != before.median_basket

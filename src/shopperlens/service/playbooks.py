@@ -25,6 +25,7 @@ from shopperlens.playbooks import audience as _aud
 from shopperlens.playbooks import checkout, recommend, retention, support, traffic
 from shopperlens.playbooks.generator import TYPES, Action, Evidence, build_playbook
 from shopperlens.service._checks import share, whole
+from shopperlens.service.clv import EXCLUDED_STATUSES
 from shopperlens.store import Store
 
 DEMO_ORDER = 40
@@ -34,17 +35,22 @@ EMPTY_TYPES = pd.DataFrame({"customer_id": [], "visitor_id": [], "type": []}, dt
 
 
 # -- data ------------------------------------------------------------------------------------
+#: the order statuses that are not purchases, as a SQL list
+_NOT_BOUGHT = ", ".join(f"'{s}'" for s in EXCLUDED_STATUSES)
+
+
 def _orders(store: Store) -> pd.DataFrame:
-    """Orders with their merchandise value (sum of quantity × unit price)."""
+    """Orders with their merchandise value (sum of quantity × unit price); cancelled, refunded
+    and failed orders are not purchases (the same statuses CLV leaves out)."""
     return store.df(
-        """SELECT o.order_id, o.customer_id, o.ordered_at, o.shipping, o.status,
+        f"""SELECT o.order_id, o.customer_id, o.ordered_at, o.shipping, o.status,
                   coalesce(o.discount_code, l.discount_code) AS discount_code,
                   coalesce(l.value, 0) AS value
            FROM orders o
            LEFT JOIN (SELECT order_id, max(discount_code) AS discount_code,
                              sum(quantity * unit_price) AS value
                       FROM order_lines GROUP BY order_id) l USING (order_id)
-           WHERE coalesce(lower(o.status), '') NOT IN ('cancelled', 'canceled')"""
+           WHERE coalesce(lower(o.status), '') NOT IN ({_NOT_BOUGHT})"""
     )
 
 
@@ -93,7 +99,8 @@ def basket_rules(
     min_confidence: float = 0.1,
     max_len: int = 3,
 ) -> pd.DataFrame:
-    """Association rules over all orders (mlxtend's columns).
+    """Association rules over the orders that were bought (mlxtend's columns; cancelled,
+    refunded and failed orders are left out, as CLV leaves them out).
 
     ``min_support`` defaults to "in at least 3 orders and 0.1 % of them". Both thresholds
     are shares of 0–1 and are checked before any work, so every face gets the same message
@@ -104,7 +111,9 @@ def basket_rules(
     min_confidence = share(min_confidence, "min_confidence")
     max_len = whole(max_len, "max_len (products in a rule)", low=1)
     lines = store.df(
-        "SELECT DISTINCT order_id, product_id FROM order_lines WHERE product_id IS NOT NULL"
+        "SELECT DISTINCT l.order_id, l.product_id FROM order_lines l JOIN orders o "
+        "USING (order_id) WHERE l.product_id IS NOT NULL "
+        f"AND coalesce(lower(o.status), '') NOT IN ({_NOT_BOUGHT})"
     )
     n = lines.order_id.nunique()
     if n == 0:
@@ -122,12 +131,21 @@ def together_expr(source: Any, *, min_orders: int = 3, top: int = 4) -> Any:
 
     ``source`` is anything with ``.table(name)`` (the store, or a Spark source): the same
     expression runs on DuckDB and on Spark. Confidence = P(recommended | product); lift is
-    confidence over the recommended product's share of orders.
+    confidence over the recommended product's share of orders. Orders that were not bought
+    (cancelled, refunded, failed) are left out, as in :func:`basket_rules`.
     """
     import ibis
 
     lines = source.table("order_lines")
-    base = lines.filter(lines.product_id.notnull()).select("order_id", "product_id").distinct()
+    orders = source.table("orders")
+    status = orders.status.lower().fill_null("")
+    bought = orders.filter(~status.isin(list(EXCLUDED_STATUSES))).select(b_order="order_id")
+    base = (
+        lines.filter(lines.product_id.notnull())
+        .semi_join(bought, lines.order_id == bought.b_order)
+        .select("order_id", "product_id")
+        .distinct()
+    )
     n = base.order_id.nunique().name("n")
     counts = base.group_by("product_id").aggregate(orders=base.order_id.nunique())
     a, b = base.view(), base.view()
@@ -173,7 +191,7 @@ def frequently_bought_together(
     elif engine == "spark":
         from shopperlens.store.spark import spark_source
 
-        with spark_source(store, spark_session, tables=("order_lines",)) as src:
+        with spark_source(store, spark_session, tables=("order_lines", "orders")) as src:
             out = together_expr(src, min_orders=min_orders, top=top).execute()
     else:
         raise ShopperlensError(f"unknown engine {engine!r}: use duckdb or spark")
