@@ -7,6 +7,7 @@ SQL pass. The column lists here are the contract documented in the README.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from shopperlens.ingest.rejects import Check, cast_check, ident, reject_struct_sql, sql_str
@@ -56,20 +57,10 @@ KNOWN_EVENTS: frozenset[str] = frozenset(
     )
 )
 
-#: value types: how raw text becomes a typed value and what "not convertible" is called.
-#: Whole numbers go through DOUBLE: DuckDB's cast to BIGINT rounds ``1.5`` to 2 and reads
-#: ``0x10`` as 16, where a quantity of 1.5 is an error to report. Numbers must be finite
-#: (DuckDB reads ``NaN`` and ``inf``).
-_TYPES: dict[str, tuple[str, str]] = {
-    "text": ("NULLIF(trim({r}), '')", ""),
-    "email": ("NULLIF(lower(trim({r})), '')", ""),
-    "ts": ("", "a date/time"),  # see ts_sql
-    "int": ("", "a whole number"),  # see whole_sql
-    "count": ("", "a whole number"),
-    "float": ("", "a number"),  # see number_sql
-    "money": ("", "a number"),
-    "bool": ("TRY_CAST(trim({r}) AS BOOLEAN)", "true/false"),
-}
+#: value types: what "not convertible" is called (see :data:`_TYPES` for the conversions)
+_WHAT: dict[str, str] = {"text": "", "email": "", "ts": "a date/time", "int": "a whole number",
+                         "count": "a whole number", "float": "a number", "money": "a number",
+                         "bool": "true/false"}  # fmt: skip
 
 
 def number_sql(raw: str) -> str:
@@ -114,8 +105,19 @@ def ts_sql(raw: str) -> str:
     return f"CASE WHEN {ts} >= TIMESTAMP '1000-01-01' THEN {ts} END"
 
 
-_CONVERT = {"ts": ts_sql, "int": whole_sql, "count": whole_sql, "float": number_sql,
-            "money": number_sql}  # fmt: skip
+#: value types: how raw text becomes a typed value. Whole numbers go through DOUBLE: DuckDB's
+#: cast to BIGINT rounds ``1.5`` to 2 and reads ``0x10`` as 16, where a quantity of 1.5 is an
+#: error to report. Numbers must be finite (DuckDB reads ``NaN`` and ``inf``).
+_TYPES: dict[str, Callable[[str], str]] = {
+    "text": lambda r: f"NULLIF(trim({r}), '')",
+    "email": lambda r: f"NULLIF(lower(trim({r})), '')",
+    "ts": ts_sql,
+    "int": whole_sql,
+    "count": whole_sql,
+    "float": number_sql,
+    "money": number_sql,
+    "bool": lambda r: f"TRY_CAST(trim({r}) AS BOOLEAN)",
+}
 
 
 def email_key_sql(email: str) -> str:
@@ -262,8 +264,7 @@ def stage_sql(spec: KindSpec, raw_select: str) -> str:
     converted = []
     for c in spec.columns:
         raw = ident(f"_r_{c.name}")
-        convert = _CONVERT.get(c.type)
-        expr = convert(raw) if convert else _TYPES[c.type][0].format(r=raw)
+        expr = _TYPES[c.type](raw)
         converted.append(f"{expr} AS {ident(c.name)}")
     derived = [
         f"{spec.derived[c.name]} AS {ident(c.name)}" if c.name in spec.derived else ident(c.name)
@@ -276,7 +277,7 @@ def stage_sql(spec: KindSpec, raw_select: str) -> str:
         if c.required:
             blank = f"({raw} IS NULL OR trim({raw}) = '')"
             checks.append(Check(c.name, f"{typed} IS NULL AND {blank}", "missing value"))
-        what = _TYPES[c.type][1]
+        what = _WHAT[c.type]
         if what:
             checks.append(cast_check(c.name, raw, typed, what))
         if c.type in ("count", "money"):

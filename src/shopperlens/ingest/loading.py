@@ -38,9 +38,10 @@ LINE_NO = "_sl_line_no"
 _DUP_IN_FILE = "duplicate key with different content in the file"
 _DUP_LINE = "order line already imported with different content"
 _ORDER_LEVEL = ("customer_id", "ordered_at", "currency", "shipping", "status", "discount_code")
-#: order-level fields every line of an order must agree on (blank lines agree with any value)
-_AGREE = ("customer_id", "ordered_at", "currency", "shipping", "status")
 _LINE_LEVEL = ("product_id", "product_name", "category", "quantity", "unit_price", "discount_code")
+#: order-level fields every line of an order must agree on (blank lines agree with any value);
+#: a discount code may also be a line's own
+_AGREE = tuple(c for c in _ORDER_LEVEL if c not in _LINE_LEVEL)
 
 
 def begin(con: duckdb.DuckDBPyConnection) -> None:

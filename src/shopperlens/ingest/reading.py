@@ -8,6 +8,7 @@ computes the checksum the imports ledger keys idempotency on.
 
 from __future__ import annotations
 
+import csv
 import gzip
 import hashlib
 import re
@@ -127,22 +128,21 @@ def row_bound(con: duckdb.DuckDBPyConnection, source: Source, scan: FileScan) ->
 
 def delimiter(source: Source, header: str) -> str | None:
     """The delimiter that splits ``header`` into the number of columns DuckDB found."""
-    import csv
-
     for sep in ("\t",) if source.layout == "tsv" else (",", ";", "\t", "|"):
         if len(next(csv.reader([header], delimiter=sep), [])) == len(source.columns):
             return sep
     return None
 
 
-def _text(source: Source) -> TextIO:
-    opener: Any = gzip.open if source.gzipped else open
-    return opener(source.path, "rt", encoding="utf-8-sig", newline="")
+def _text(path: Path, gzipped: bool) -> TextIO:
+    """A text file (or its gzip) as UTF-8, a leading BOM dropped, line ends as written."""
+    opener: Any = gzip.open if gzipped else open
+    return opener(path, "rt", encoding="utf-8-sig", newline="")
 
 
 def header_line(source: Source) -> str:
     """The first line of a CSV/TSV file that is not Excel's ``sep=;`` hint."""
-    with _text(source) as fh:
+    with _text(source.path, source.gzipped) as fh:
         line = fh.readline()
         return fh.readline() if _is_sep_hint(line) else line
 
@@ -186,9 +186,7 @@ def row_lines(source: Source, numbers: Iterable[int], first: int) -> dict[int, i
 
 def _row_starts(source: Source) -> Iterator[int]:
     """The physical line (1-based) each data row of a CSV/TSV/JSON Lines file starts on."""
-    import csv
-
-    with _text(source) as fh:
+    with _text(source.path, source.gzipped) as fh:
         if source.layout not in ("csv", "tsv"):
             for n, line in enumerate(fh, start=1):
                 if line.strip():
@@ -289,11 +287,7 @@ def _plain_csv(
     con: duckdb.DuckDBPyConnection, path: Path, gz: bool, layout: str
 ) -> tuple[str, tuple[str, ...]] | None:
     """A ``read_csv`` without sniffing: delimiter and column names from the header line."""
-    import csv
-
-    with (
-        gzip.open(path, "rt", encoding="utf-8-sig") if gz else path.open(encoding="utf-8-sig") as fh
-    ):
+    with _text(path, gz) as fh:
         header = fh.readline()
     if layout == "tsv":
         sep = "\t"

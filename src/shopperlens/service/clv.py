@@ -43,6 +43,8 @@ AT_RISK_P_ALIVE = 0.5
 DISCOUNT_RATE_YEARLY = 0.10
 #: order statuses that are not purchases
 EXCLUDED_STATUSES = ("cancelled", "canceled", "refunded", "failed")
+#: the same as a SQL list, for ``lower(status) NOT IN (…)`` (CLV, basket rules, playbooks)
+EXCLUDED_STATUSES_SQL = ", ".join(f"'{s}'" for s in EXCLUDED_STATUSES)
 #: the longest forecast horizon in days (10 years). The CLV sum takes one step per 30 days, so
 #: an unbounded horizon ran for hours and, as a background job, blocked the single job worker;
 #: beyond a decade the BG/NBD forecast means nothing anyway. Every face shares this limit.
@@ -64,13 +66,12 @@ COLUMNS = [
 def transactions(*, store: Store, as_of: Any = None) -> pd.DataFrame:
     """One row per order of a known customer up to the day ``as_of``: ``customer_id,
     ordered_at, value`` (the sum of its lines)."""
-    excluded = ", ".join(f"'{s}'" for s in EXCLUDED_STATUSES)
     sql = (
         "SELECT o.customer_id, o.ordered_at, "
         "coalesce(sum(l.quantity * l.unit_price), 0) AS value "
         "FROM orders o LEFT JOIN order_lines l USING (order_id) "
         "WHERE o.customer_id IS NOT NULL "
-        f"AND coalesce(lower(o.status), '') NOT IN ({excluded}) "
+        f"AND coalesce(lower(o.status), '') NOT IN ({EXCLUDED_STATUSES_SQL}) "
         + ("AND o.ordered_at < ? " if as_of is not None else "")
         + "GROUP BY o.order_id, o.customer_id, o.ordered_at"
     )

@@ -25,7 +25,7 @@ from shopperlens.playbooks import audience as _aud
 from shopperlens.playbooks import checkout, recommend, retention, support, traffic
 from shopperlens.playbooks.generator import TYPES, Action, Evidence, build_playbook
 from shopperlens.service._checks import share, whole
-from shopperlens.service.clv import EXCLUDED_STATUSES
+from shopperlens.service.clv import EXCLUDED_STATUSES, EXCLUDED_STATUSES_SQL
 from shopperlens.store import Store
 
 DEMO_ORDER = 40
@@ -35,10 +35,6 @@ EMPTY_TYPES = pd.DataFrame({"customer_id": [], "visitor_id": [], "type": []}, dt
 
 
 # -- data ------------------------------------------------------------------------------------
-#: the order statuses that are not purchases, as a SQL list
-_NOT_BOUGHT = ", ".join(f"'{s}'" for s in EXCLUDED_STATUSES)
-
-
 def _orders(store: Store) -> pd.DataFrame:
     """Orders with their merchandise value (sum of quantity × unit price); cancelled, refunded
     and failed orders are not purchases (the same statuses CLV leaves out)."""
@@ -50,7 +46,7 @@ def _orders(store: Store) -> pd.DataFrame:
            LEFT JOIN (SELECT order_id, max(discount_code) AS discount_code,
                              sum(quantity * unit_price) AS value
                       FROM order_lines GROUP BY order_id) l USING (order_id)
-           WHERE coalesce(lower(o.status), '') NOT IN ({_NOT_BOUGHT})"""
+           WHERE coalesce(lower(o.status), '') NOT IN ({EXCLUDED_STATUSES_SQL})"""
     )
 
 
@@ -113,7 +109,7 @@ def basket_rules(
     lines = store.df(
         "SELECT DISTINCT l.order_id, l.product_id FROM order_lines l JOIN orders o "
         "USING (order_id) WHERE l.product_id IS NOT NULL "
-        f"AND coalesce(lower(o.status), '') NOT IN ({_NOT_BOUGHT})"
+        f"AND coalesce(lower(o.status), '') NOT IN ({EXCLUDED_STATUSES_SQL})"
     )
     n = lines.order_id.nunique()
     if n == 0:
