@@ -52,7 +52,7 @@ CASES = {
         "c.csv",
         CUSTOMERS.replace("c2,bob@example.org,", "c2,bob@example.org,,,"),
         "utf-8",
-        ["malformed row on line 3", "expected number of columns"],
+        ["c.csv:3", "malformed row: more values than the header's 9 columns"],
     ),
     "malformed json line": (
         "customers",

@@ -24,10 +24,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from pathlib import Path
 
 import duckdb
 
+from shopperlens.errors import ShopperlensError
 from shopperlens.ingest.kinds import KindSpec, stage_sql
+from shopperlens.ingest.reading import CSV_ERRORS, CSV_SCANS
 from shopperlens.ingest.rejects import Reject, ident, sql_str
 
 STAGE = "_sl_stage"
@@ -56,7 +59,7 @@ def begin(con: duckdb.DuckDBPyConnection) -> None:
 
 def finish(con: duckdb.DuckDBPyConnection) -> None:
     """Drop the scratch tables (after a failed statement the rollback drops them instead)."""
-    for t in (STAGE, REJECTS, TOUCHED, LINE_NO, "_sl_pass", "_sl_ref"):
+    for t in (STAGE, REJECTS, TOUCHED, LINE_NO, "_sl_pass", "_sl_ref", CSV_ERRORS, CSV_SCANS):
         try:
             con.execute(f"DROP TABLE IF EXISTS {t}")
         except duckdb.Error:  # transaction already aborted: the caller rolls back
@@ -356,6 +359,81 @@ def relocate_rejects(
         )
     finally:
         con.unregister("_sl_relines")
+
+
+def forget_malformed(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop what an earlier lenient read recorded (DuckDB appends each scan's errors)."""
+    for t in (CSV_ERRORS, CSV_SCANS):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+
+
+def collect_malformed(
+    con: duckdb.DuckDBPyConnection, file: str, lines_of: Callable[[list[int]], dict[int, int]]
+) -> set[int]:
+    """Append the rows a lenient read skipped (``reading.lenient``) to ``_sl_rejects``, one
+    per row: its physical line (``lines_of`` maps DuckDB's record numbers, see
+    ``reading.record_lines``), the first column DuckDB names, the row's text and why it does
+    not split into the header's columns. Returns those lines.
+
+    A row DuckDB could not decode as UTF-8 stops the import instead: the file's encoding, not
+    one row, is wrong.
+    """
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [CSV_ERRORS]
+    ).fetchone()[0]  # type: ignore[index]
+    if not exists:
+        return set()
+    counts = r"regexp_extract(error_message, 'Columns: (\d+) Found: (\d+)', ['want', 'got'])"
+    rows = con.execute(
+        "SELECT line, arg_min(column_name, column_idx), arg_min(error_type, column_idx), "
+        "max(TRY_CAST(c.want AS INT)), min(TRY_CAST(c.got AS INT)), "
+        f"arg_min(error_message, column_idx), any_value(csv_line) FROM (SELECT *, {counts} AS c "
+        f"FROM {CSV_ERRORS}) GROUP BY line ORDER BY line"
+    ).fetchall()
+    forget_malformed(con)
+    lines = lines_of([r[0] for r in rows])
+    out = []
+    for record, column, kind, want, got, message, text in rows:
+        line = lines.get(record, record)
+        if kind in ("INVALID ENCODING", "INVALID UNICODE") or "unicode" in message.lower():
+            raise ShopperlensError(
+                f"{Path(file).name}: the file is not UTF-8 encoded (line {line}); save it as UTF-8"
+            )
+        out.append(
+            (
+                file,
+                line,
+                column or "(row)",
+                _first_line(text),
+                _malformed_reason(kind, want, got, message),
+            )
+        )
+    if out:
+        con.executemany(f"INSERT INTO {REJECTS} VALUES (?, ?, ?, ?, ?)", out)
+    return {r[1] for r in out}
+
+
+def _malformed_reason(kind: str, want: int | None, got: int | None, message: str) -> str:
+    if kind == "TOO MANY COLUMNS" and want is not None:  # (DuckDB stops counting at one more)
+        return f"malformed row: more values than the header's {want} columns"
+    if kind == "MISSING COLUMNS" and want is not None and got is not None:
+        return f"malformed row: {got} values where the header has {want} columns"
+    if kind == "UNQUOTED VALUE":
+        return (
+            'malformed row: a quoted value is not closed by a " followed by the delimiter '
+            "(an unclosed quote runs to the end of the file)"
+        )
+    return f"malformed row: {message.strip().rstrip('.')}"
+
+
+def _first_line(text: str | None, width: int = 500) -> str | None:
+    """A skipped row's text as the rejects list shows it: its first line, at most ``width``
+    characters (an unclosed quote makes the rest of the file one row)."""
+    if text is None:
+        return None
+    whole = text.strip("\r\n")
+    shown = whole.split("\n", 1)[0].rstrip("\r")[:width]
+    return shown if shown == whole else shown + "…"
 
 
 def _flag_disagreeing_orders(con: duckdb.DuckDBPyConnection) -> None:

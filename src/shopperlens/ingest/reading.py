@@ -12,7 +12,8 @@ import csv
 import gzip
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -47,6 +48,7 @@ class Source:
     gzipped: bool
     columns: tuple[str, ...]
     relation: str  # a table function call, e.g. read_csv('…', …)
+    lenient: bool = False  # malformed CSV rows are skipped and recorded (see lenient())
 
     @property
     def name(self) -> str:
@@ -135,16 +137,27 @@ def delimiter(source: Source, header: str) -> str | None:
 
 
 def _text(path: Path, gzipped: bool) -> TextIO:
-    """A text file (or its gzip) as UTF-8, a leading BOM dropped, line ends as written."""
+    """A text file (or its gzip) as UTF-8, a leading BOM dropped, line ends as written; a
+    byte that is not UTF-8 reads as U+FFFD (these passes count lines: DuckDB's reader says
+    which rows are not UTF-8)."""
     opener: Any = gzip.open if gzipped else open
-    return opener(path, "rt", encoding="utf-8-sig", newline="")
+    return opener(path, "rt", encoding="utf-8-sig", newline="", errors="replace")
 
 
 def header_line(source: Source) -> str:
     """The first line of a CSV/TSV file that is not Excel's ``sep=;`` hint."""
-    with _text(source.path, source.gzipped) as fh:
+    return _header(source)[0]
+
+
+def _header(source: Source) -> tuple[str, int]:
+    """The header line, and how many lines come before it (1 after Excel's ``sep=;``)."""
+    return _header_at(source.path, source.gzipped)
+
+
+def _header_at(path: Path, gzipped: bool) -> tuple[str, int]:
+    with _text(path, gzipped) as fh:
         line = fh.readline()
-        return fh.readline() if _is_sep_hint(line) else line
+        return (fh.readline(), 1) if _is_sep_hint(line) else (line, 0)
 
 
 def _is_sep_hint(line: str) -> bool:
@@ -162,20 +175,38 @@ def lines_shifted(source: Source, scan: FileScan, rows: int) -> bool:
     return scan.lines - (1 if source.layout in ("csv", "tsv") else 0) != rows
 
 
-def row_lines(source: Source, numbers: Iterable[int], first: int) -> dict[int, int]:
+def row_lines(
+    source: Source, numbers: Iterable[int], first: int, skipped: Collection[int] = ()
+) -> dict[int, int]:
     """The physical line each row starts on, for rows numbered ``first``, ``first + 1`` …
-    in reading order (DuckDB's readers skip blank lines; a quoted CSV value may span lines).
+    in reading order (DuckDB's readers skip blank lines; a quoted CSV value may span lines;
+    ``skipped``: the lines of malformed rows a lenient read left out, see :func:`lenient`).
 
     A pass over the text in Python: it runs only for the rows an import rejects, and only when
     :func:`lines_shifted` says their numbers are off.
     """
+    starts = (line for line, blank in _record_starts(source) if not blank)
+    if skipped:
+        starts = (line for line in starts if line not in skipped)
+    return _pick(starts, numbers, first)
+
+
+def record_lines(source: Source, records: Iterable[int]) -> dict[int, int]:
+    """The physical line each CSV record starts on, by DuckDB's record number: the rejects
+    of a lenient read count every record from the top of the file, the header, Excel's
+    ``sep=`` line and blank lines included, where a value spanning lines is one record."""
+    return _pick((line for line, _ in _record_starts(source, rows_only=False)), records, 1)
+
+
+def _pick(starts: Iterable[int], numbers: Iterable[int], first: int) -> dict[int, int]:
+    """``{number: starts[number - first]}`` for the wanted numbers, in one pass."""
     wanted = sorted(set(numbers))
     out: dict[int, int] = {}
     if not wanted:
         return out
     pending = iter(wanted)
     target = next(pending)
-    for k, line in enumerate(_row_starts(source)):
+    for k, line in enumerate(starts):
         while target == first + k:
             out[target] = line
             target = next(pending, None)  # type: ignore[arg-type]
@@ -184,24 +215,26 @@ def row_lines(source: Source, numbers: Iterable[int], first: int) -> dict[int, i
     return out
 
 
-def _row_starts(source: Source) -> Iterator[int]:
-    """The physical line (1-based) each data row of a CSV/TSV/JSON Lines file starts on."""
+def _record_starts(source: Source, *, rows_only: bool = True) -> Iterator[tuple[int, bool]]:
+    """(physical line, is blank) of each record of a CSV/TSV/JSON Lines file, in order:
+    the data rows only, or (``rows_only=False``, CSV) every record from the first line."""
     with _text(source.path, source.gzipped) as fh:
         if source.layout not in ("csv", "tsv"):
             for n, line in enumerate(fh, start=1):
-                if line.strip():
-                    yield n
+                yield n, not line.strip()
             return
-        header = fh.readline()
-        before = 1  # lines read before the rows: the header, and Excel's sep= hint
-        if _is_sep_hint(header):
-            header, before = fh.readline(), 2
+        header, before = _header(source)
+        for _ in range(before + 1):  # the header, and Excel's sep= hint
+            fh.readline()
+        if not rows_only:
+            yield from ((n, False) for n in range(1, before + 2))
+        before += 1
         reader = csv.reader(fh, delimiter=delimiter(source, header) or ",")
         done = 0
-        for row in reader:
-            start, done = before + done + 1, reader.line_num
-            if row:  # a blank line is no row
-                yield start
+        with suppress(csv.Error):  # (an unterminated quote runs to the end: nothing follows)
+            for row in reader:
+                start, done = before + done + 1, reader.line_num
+                yield start, not row  # a blank line is no row
 
 
 def check_file(path: Path) -> None:
@@ -267,6 +300,38 @@ def open_source(con: duckdb.DuckDBPyConnection, path: Path, *, json_columns: str
     return Source(path=path, layout=layout, gzipped=gz, columns=columns, relation=relation)
 
 
+#: DuckDB's temporary tables of the rows a lenient read skipped (see :func:`lenient`)
+CSV_ERRORS, CSV_SCANS = "_sl_csv_errors", "_sl_csv_scans"
+
+
+def is_malformed_csv(source: Source, exc: Exception) -> bool:
+    """True for DuckDB's error on a CSV row it cannot split into the header's columns (too
+    many or too few values, a quote left open): a lenient read can reject that row alone."""
+    text = str(exc)
+    return (
+        source.layout in ("csv", "tsv")
+        and "CSV Error on Line" in text
+        and "invalid unicode" not in text.lower()
+    )
+
+
+def lenient(source: Source) -> Source:
+    """``source`` read with malformed rows skipped and recorded in :data:`CSV_ERRORS`
+    (DuckDB's ``ignore_errors`` with ``store_rejects``), so they become rejects like any other.
+
+    The dialect is spelled out (the header's delimiter, RFC 4180 quotes), not sniffed: a
+    sniffer that reads past malformed rows may settle on a dialect the file does not use.
+    """
+    header, before = _header(source)
+    sep = "\t" if source.layout == "tsv" else (delimiter(source, header) or ",")
+    options = (
+        f", ignore_errors=true, store_rejects=true, rejects_table='{CSV_ERRORS}', "
+        f"rejects_scan='{CSV_SCANS}'"
+    )
+    relation = _explicit_csv(source.path, sep, before, source.columns, options)
+    return Source(source.path, source.layout, source.gzipped, source.columns, relation, True)
+
+
 def _json_as_text(p: str, columns: tuple[str, ...]) -> str:
     """``read_json`` with every field read as text, exactly as the file writes it.
 
@@ -279,7 +344,10 @@ def _json_as_text(p: str, columns: tuple[str, ...]) -> str:
 
 
 def _describe(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[str, ...]:
-    described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+    """The column names ``relation`` reads, asked on a cursor of its own: a sniffer that
+    fails must not abort the import's transaction (a TSV with a malformed row did)."""
+    with con.cursor() as cur:
+        described = cur.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
     return tuple(str(r[0]) for r in described)
 
 
@@ -287,8 +355,7 @@ def _plain_csv(
     con: duckdb.DuckDBPyConnection, path: Path, gz: bool, layout: str
 ) -> tuple[str, tuple[str, ...]] | None:
     """A ``read_csv`` without sniffing: delimiter and column names from the header line."""
-    with _text(path, gz) as fh:
-        header = fh.readline()
+    header, before = _header_at(path, gz)
     if layout == "tsv":
         sep = "\t"
     else:
@@ -296,16 +363,22 @@ def _plain_csv(
         sep = max(counts, key=lambda d: counts[d])
         if not counts[sep]:
             return None
-    names = next(csv.reader([header], delimiter=sep))
-    cols = "{" + ", ".join(f"{sql_str(n)}: 'VARCHAR'" for n in names) + "}"
-    relation = (
-        f"read_csv({sql_str(str(path))}, header=true, auto_detect=false, delim={sql_str(sep)}, "
-        f"quote='\"', escape='\"', columns={cols})"
-    )
+    names = [n or f"column{i}" for i, n in enumerate(next(csv.reader([header], delimiter=sep)))]
+    relation = _explicit_csv(path, sep, before, names)
     try:
         return relation, _describe(con, relation)
     except duckdb.Error as exc:
         raise ShopperlensError(explain(path, exc)) from None
+
+
+def _explicit_csv(path: Path, sep: str, skip: int, names: Iterable[str], options: str = "") -> str:
+    """``read_csv`` with the dialect spelled out: a header after ``skip`` lines, ``sep``
+    between values, RFC 4180 quotes, every column text."""
+    cols = "{" + ", ".join(f"{sql_str(n)}: 'VARCHAR'" for n in names) + "}"
+    return (
+        f"read_csv({sql_str(str(path))}, header=true, skip={skip}, auto_detect=false, "
+        f"delim={sql_str(sep)}, quote='\"', escape='\"', columns={cols}{options})"
+    )
 
 
 def _json_line(path: Path, record: int) -> int:

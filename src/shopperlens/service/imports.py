@@ -28,7 +28,7 @@ import duckdb
 from pydantic import BaseModel, Field
 
 from shopperlens.errors import ShopperlensError
-from shopperlens.ingest import ga4, generic, loading, shopify, uci_sessions
+from shopperlens.ingest import ga4, generic, loading, reading, shopify, uci_sessions
 from shopperlens.ingest.kinds import KINDS, KindSpec
 from shopperlens.ingest.reading import (
     Source,
@@ -144,18 +144,36 @@ def import_files(
     started = time.perf_counter()
     call = _Call(kind, files, labels, fmt, columns_map, on_error, tick, rejects_path(store))
     with _watching(store, tick):
-        try:
-            with _memory_capped(store), store.transaction() as con:
-                result = call.run(con, exact=False)
-        except loading.NeedExactPath:  # a file repeats keys: redo the call on the exact path
-            with _memory_capped(store), store.transaction() as con:
-                result = call.run(con, exact=True)
+        exact = False
+        while True:
+            try:
+                with _memory_capped(store), store.transaction() as con:
+                    result = call.run(con, exact=exact)
+                break
+            except loading.NeedExactPath:  # a file repeats keys: redo the call on the exact path
+                exact = True
+            except _NeedLenientRead as redo:  # a malformed CSV row: redo, rejecting such rows
+                call.lenient.add(redo.path)
+                exact = True
     result.seconds = round(time.perf_counter() - started, 3)
     return result
 
 
+class _NeedLenientRead(Exception):
+    """A CSV file has a row DuckDB cannot split into the header's columns: the call is redone
+    (the failed statement aborted its transaction) reading that file leniently."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(str(path))
+        self.path = path
+
+
 class _Call:
-    """One import call's parameters; ``run`` does it inside the caller's transaction."""
+    """One import call's parameters; ``run`` does it inside the caller's transaction.
+
+    ``lenient``: the files found to hold malformed CSV rows, read with those rows skipped and
+    reported as rejects (``reading.lenient``).
+    """
 
     def __init__(
         self,
@@ -170,6 +188,7 @@ class _Call:
     ) -> None:
         self.kind, self.files, self.labels, self.fmt = kind, files, labels, fmt
         self.mapping, self.on_error, self.tick, self.out_path = mapping, on_error, tick, out_path
+        self.lenient: set[Path] = set()
 
     def run(self, con: duckdb.DuckDBPyConnection, *, exact: bool) -> ImportResult:
         kind, out_path = self.kind, self.out_path
@@ -185,7 +204,16 @@ class _Call:
             for path, label in zip(self.files, self.labels, strict=True):
                 self.tick(0, description=f"{kind}: {Path(label).name}")
                 res = _import_one(
-                    con, kind, path, label, self.fmt, self.mapping, self.tick, added, exact
+                    con,
+                    kind,
+                    path,
+                    label,
+                    self.fmt,
+                    self.mapping,
+                    self.tick,
+                    added,
+                    exact,
+                    lenient=path in self.lenient,
                 )
                 results.append(res)
                 if res.rows_rejected and self.on_error == "abort":
@@ -241,6 +269,8 @@ def _import_one(
     tick: Progress,
     added: dict[str, int],
     exact: bool,
+    *,
+    lenient: bool = False,
 ) -> FileResult:
     """Check and insert one file (optimistic path unless ``exact``); records it in the ledger.
 
@@ -257,6 +287,8 @@ def _import_one(
         used = _choose_format(source, kind, fmt)
         if used == "ga4" and source.layout == "jsonl":
             source = open_source(con, path, json_columns=ga4.json_columns())
+        if lenient:
+            source, exact = reading.lenient(source), True
         # the optimistic path; orders need line order (line_no), UCI ids are line numbers
         optimistic = not exact and kind != "orders" and used != "uci"
         direct = (
@@ -273,7 +305,7 @@ def _import_one(
                 direct = False
         inserted = None
         if direct:
-            with _explained(path):
+            with _explained(source):
                 inserted = loading.direct_insert(con, spec, unnumbered)
         scan = scanning.result()
     finally:
@@ -290,7 +322,7 @@ def _import_one(
         return FileResult(file=label, format=used, checksum=digest, skipped=True)
     if not raw:
         raw, unnumbered = _selects(source, used, spec, mapping)
-    with _explained(path):
+    with _explained(source):
         fast, count_pass = None, optimistic
         if inserted is not None:
             # as many rows as the file can hold prove it clean; fewer send it to the exact
@@ -308,6 +340,8 @@ def _import_one(
             return _record(con, kind, used, label, digest, n_read, 0, tick)
         # a generic file's select keeps the file's row order, so rows can be numbered by
         # position after a parallel read (see loading.stage)
+        if source.lenient:
+            loading.forget_malformed(con)
         n_read = loading.stage(
             con,
             spec,
@@ -315,13 +349,17 @@ def _import_one(
             unnumbered=unnumbered if used == "generic" else None,
             first_line=generic.first_line(source),
         )
-        if n_read == 0:
+        malformed = loading.collect_malformed(
+            con, label, lambda records: reading.record_lines(source, records)
+        )
+        if n_read == 0 and not malformed:
             raise ShopperlensError(f"{path.name}: the file has a header but no rows")
         repeated = loading.flag_conflicts(con, spec)
-        if lines_shifted(source, scan, n_read):
+        if malformed or lines_shifted(source, scan, n_read):
             first = generic.first_line(source)
-            loading.relocate_rejects(con, lambda rows: row_lines(source, rows, first))
-        n_rej = loading.collect_rejects(con, label)
+            loading.relocate_rejects(con, lambda rows: row_lines(source, rows, first, malformed))
+        n_rej = loading.collect_rejects(con, label) + len(malformed)
+        n_read += len(malformed)
         tick(1)
         for table, n in loading.insert(con, spec, repeated).items():
             added[table] = added.get(table, 0) + n
@@ -341,12 +379,15 @@ def _selects(source: Source, used: str, spec: KindSpec, mapping: dict[str, str])
 
 
 @contextmanager
-def _explained(path: Path) -> Iterator[None]:
-    """A DuckDB error inside becomes the one-line message a shop owner reads."""
+def _explained(source: Source) -> Iterator[None]:
+    """A DuckDB error inside becomes the one-line message a shop owner reads, or, for a
+    malformed CSV row, a redo that reads the file leniently (see :class:`_NeedLenientRead`)."""
     try:
         yield
     except duckdb.Error as exc:
-        raise ShopperlensError(explain(path, exc)) from None
+        if not source.lenient and reading.is_malformed_csv(source, exc):
+            raise _NeedLenientRead(source.path) from None
+        raise ShopperlensError(explain(source.path, exc)) from None
 
 
 def _record(
