@@ -346,3 +346,30 @@ def test_ga4_sessions_are_not_credited_to_the_users_first_source(shop, tmp_path)
         'SELECT utm_source, utm_medium FROM events ORDER BY "timestamp"'
     ).fetchall()
     assert got == [(None, None), ("newsletter", "email")]
+
+
+def test_words_that_stand_for_no_id_are_missing_ids(shop, tmp_path):
+    """R's NA, SQL's NULL, pandas' nan as a customer id would make one customer of every guest
+    order; as an order id they are a missing key. A country NA (Namibia) stays."""
+    res = _orders(
+        shop,
+        tmp_path,
+        [
+            "o1,NA,2024-01-05,p1,1,2",
+            "o2,NULL,2024-01-05,p1,1,2",
+            "o3,nan,2024-01-05,p1,1,2",
+            "o4,c1,2024-01-05,p1,1,2",
+            "NA,c2,2024-01-05,p1,1,2",
+        ],
+        on_error="skip",
+    )
+    assert _said(res) == ["o.csv:6 order_id='NA': missing value"]
+    rows = shop.store.execute("SELECT order_id, customer_id FROM orders ORDER BY 1").fetchall()
+    assert rows == [("o1", None), ("o2", None), ("o3", None), ("o4", "c1")]
+    assert counts(shop, "customers") == {"customers": 1}
+    shop.import_customers(
+        write(tmp_path, "c.csv", "customer_id,email,country\nc7,x@example.org,NA\n")
+    )
+    assert shop.store.execute(
+        "SELECT country FROM customers WHERE customer_id = 'c7'"
+    ).fetchall() == [("NA",)]

@@ -58,9 +58,9 @@ KNOWN_EVENTS: frozenset[str] = frozenset(
 )
 
 #: value types: what "not convertible" is called (see :data:`_TYPES` for the conversions)
-_WHAT: dict[str, str] = {"text": "", "email": "", "ts": "a date/time", "int": "a whole number",
-                         "count": "a whole number", "float": "a number", "money": "a number",
-                         "bool": "true/false"}  # fmt: skip
+_WHAT: dict[str, str] = {"text": "", "id": "", "email": "", "ts": "a date/time",
+                         "int": "a whole number", "count": "a whole number", "float": "a number",
+                         "money": "a number", "bool": "true/false"}  # fmt: skip
 
 
 def number_sql(raw: str) -> str:
@@ -110,6 +110,11 @@ def ts_sql(raw: str) -> str:
 #: error to report. Numbers must be finite (DuckDB reads ``NaN`` and ``inf``).
 _TYPES: dict[str, Callable[[str], str]] = {
     "text": lambda r: f"NULLIF(trim({r}), '')",
+    # (the length test first: DuckDB then compares with the set at a third of the cost)
+    "id": lambda r: (
+        f"CASE WHEN length(trim({r})) <= {_NO_ID_LONGEST} AND trim({r}) IN ({_NO_ID}) THEN NULL "
+        f"ELSE trim({r}) END"
+    ),
     "email": lambda r: f"NULLIF(lower(trim({r})), '')",
     "ts": ts_sql,
     "int": whole_sql,
@@ -118,6 +123,21 @@ _TYPES: dict[str, Callable[[str], str]] = {
     "money": number_sql,
     "bool": lambda r: f"TRY_CAST(trim({r}) AS BOOLEAN)",
 }
+
+
+#: what exports write for a missing id: R's ``NA``, SQL dumps' ``NULL``, pandas' ``nan``,
+#: Excel's ``#N/A``, GA's ``(not set)`` … Kept as an id, each would make one customer (or
+#: visit, order, product) of every row that lacks one. Matched as written, case and all: one
+#: comparison with a constant set per value.
+NO_ID_WORDS: tuple[str, ...] = (
+    "", "NA", "N/A", "n/a", "na", "NULL", "null", "Null", "None", "none", "NONE", "nan", "NaN",
+    "NAN", "#N/A", "nil", "undefined", "(not set)", "(none)",
+)  # fmt: skip
+_NO_ID = ", ".join(sql_str(w) for w in NO_ID_WORDS)
+_NO_ID_LONGEST = max(map(len, NO_ID_WORDS))
+#: the ids other rows point to, where such a word would merge rows silently (a row's own key
+#: repeated with other content is rejected anyway)
+_REFERENCES = ("customer_id", "visitor_id", "session_id", "order_id", "product_id")
 
 
 def email_key_sql(email: str) -> str:
@@ -161,12 +181,15 @@ class KindSpec:
 
 
 def _c(spec: str) -> tuple[Col, ...]:
-    """Columns from ``name:type`` words; ``!`` = value required, ``*`` = header required."""
+    """Columns from ``name:type`` words; ``!`` = value required, ``*`` = header required.
+    The ids rows refer to by are typed ``id`` (see :data:`NO_ID_WORDS`)."""
     out = []
     for word in spec.split():
         name, _, typ = word.partition(":")
         flags = set(name) & {"!", "*"}
-        out.append(Col(name.strip("!*"), typ or "text", "!" in flags, "*" in flags))
+        name = name.strip("!*")
+        typ = typ or ("id" if name in _REFERENCES else "text")
+        out.append(Col(name, typ, "!" in flags, "*" in flags))
     return tuple(out)
 
 
@@ -274,7 +297,9 @@ def stage_sql(spec: KindSpec, raw_select: str) -> str:
     checks: list[Check] = []
     for c in spec.columns:
         raw, typed = ident(f"_r_{c.name}"), ident(c.name)
-        if c.required:
+        if c.required and c.type == "id":  # blank, or a word that stands for no id
+            checks.append(Check(c.name, f"{typed} IS NULL", "missing value", raw))
+        elif c.required:
             blank = f"({raw} IS NULL OR trim({raw}) = '')"
             checks.append(Check(c.name, f"{typed} IS NULL AND {blank}", "missing value"))
         what = _WHAT[c.type]
