@@ -13,6 +13,7 @@ from shopperlens.service._files import read_text_file
 from shopperlens.service.surveys import responses_frame
 from shopperlens.store import Store
 from shopperlens.surveys import crosscheck
+from shopperlens.surveys.isocodes import country_name
 
 
 class AudienceImport(BaseModel):
@@ -234,7 +235,8 @@ def write_demo_exports(
         "ga4_country.csv": (
             "Demographic details: Country",
             "Country",
-            cust["country"].fillna("(not set)").value_counts(),
+            # GA4 names countries ("Netherlands"); the shop data holds ISO codes ("NL")
+            cust["country"].fillna("(not set)").map(country_name).value_counts(),
         ),
         "ga4_device.csv": (
             "Tech details: Device category",

@@ -9,14 +9,17 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 from pydantic import BaseModel
 
 from shopperlens.config import Settings
 from shopperlens.errors import ShopperlensError
+from shopperlens.personas.synthesis import scrub
 from shopperlens.service import survey_delivery as dlv
 from shopperlens.service._checks import whole
 from shopperlens.service._files import decode_text
@@ -24,6 +27,7 @@ from shopperlens.service.survey_results import optional
 from shopperlens.service.surveys import get_survey
 from shopperlens.store import Store
 from shopperlens.surveys import interviews as notes_mod
+from shopperlens.surveys.definition import Question
 
 #: the "survey" name interview invitations are filed under
 INTERVIEWS = "interviews"
@@ -96,8 +100,7 @@ def low_ratings(*, store: Store) -> pd.Series:
         for q in survey.questions:
             if q.kind != "scale" or not RATING_QUESTION.search(q.id):
                 continue
-            lo, hi = float(q.min or 1), float(q.max or 5)
-            cut = lo + LOW_RATING_QUANTILE * (hi - lo)
+            cut = low_rating_cut(q)
             rows = store.df(
                 "SELECT r.customer_id, count(*) AS n FROM survey_responses r "
                 "JOIN survey_answers a USING (response_id) WHERE r.survey = ? "
@@ -108,6 +111,15 @@ def low_ratings(*, store: Store) -> pd.Series:
             for cid, k in zip(rows["customer_id"], rows["n"], strict=True):
                 counts[cid] = counts.get(cid, 0) + int(k)
     return pd.Series(counts, dtype=float, name="low_ratings")
+
+
+def low_rating_cut(question: Question) -> float:
+    """The highest answer that is still a low rating: the top of the lowest quarter of the
+    question's scale. A scale may start at 0 (NPS runs 0–10), so a missing bound, not a falsy
+    one, falls back to the default 1–5 (``min or 1`` once moved the 0–10 cut to 3.25)."""
+    lo = 1.0 if question.min is None else float(question.min)
+    hi = 5.0 if question.max is None else float(question.max)
+    return lo + LOW_RATING_QUANTILE * (hi - lo)
 
 
 def recruit_prospects(*, store: Store, n: int = 10) -> pd.DataFrame:
@@ -325,7 +337,7 @@ def import_notes(*, store: Store, paths: list[str | Path]) -> NotesImport:
             ).fetchone():
                 result.unchanged += 1
                 continue
-            note = notes_mod.parse_note(f.stem, text)
+            note = notes_mod.parse_note(f.stem, text, is_customer=_known_customer(con))
             old = [
                 r[0]
                 for r in con.execute(
@@ -362,12 +374,24 @@ def import_notes(*, store: Store, paths: list[str | Path]) -> NotesImport:
     return result
 
 
+def _known_customer(con: duckdb.DuckDBPyConnection) -> Callable[[str], bool]:
+    """Is a word from a note's title a customer id of this shop? (Ids without a digit, such
+    as ``anna``, are only taken when the customers table has them.)"""
+
+    def known(customer_id: str) -> bool:
+        row = con.execute("SELECT 1 FROM customers WHERE customer_id = ?", [customer_id])
+        return row.fetchone() is not None
+
+    return known
+
+
 def interview_themes(*, store: Store) -> pd.DataFrame:
     """Themes across all interviews: how many notes touch each, and a quote to cite.
 
-    Columns: ``theme, notes, best, worst, quote``.
+    Columns: ``theme, notes, best, worst, quote``. Quotes are masked again here, because
+    notes imported before quotes were masked at import still hold them as written.
     """
-    return store.df(
+    themes = store.df(
         "SELECT t.theme, count(DISTINCT t.note_id) AS notes, "
         "count(DISTINCT t.note_id) FILTER (n.segment = 'best') AS best, "
         "count(DISTINCT t.note_id) FILTER (n.segment = 'worst') AS worst, "
@@ -375,3 +399,5 @@ def interview_themes(*, store: Store) -> pd.DataFrame:
         "FROM interview_tags t JOIN interview_notes n USING (note_id) "
         "GROUP BY 1 ORDER BY notes DESC, theme"
     )
+    themes["quote"] = themes["quote"].map(scrub)
+    return themes

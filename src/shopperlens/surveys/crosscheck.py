@@ -11,18 +11,22 @@ Formats read (both CSV):
   columns ``dimension,value,share``; share as a fraction (0.42) or percent (42 or 42 %).
 
 Dimensions are normalised to the survey's names: ``age_bracket``, ``gender``, ``country``,
-``language``, ``device``, ``interests``.
+``language``, ``device``, ``interests``. Values are compared in one spelling per value
+(:func:`canonical`): GA4 writes countries and languages as English names ("Netherlands",
+"Dutch") where shop data and survey answers often hold ISO codes ("NL", "nl").
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 
 import pandas as pd
 
 from shopperlens.errors import ShopperlensError
+from shopperlens.surveys.isocodes import country_code, country_name, language_code, language_name
 
 DIMENSIONS = {
     "age": "age_bracket",
@@ -123,13 +127,74 @@ def read_competitor(text: str, *, file: str = "<competitor>") -> pd.DataFrame:
     return pd.DataFrame(out, columns=["dimension", "value", "users", "share"])
 
 
+#: how sources write "no value"
+UNKNOWN_VALUES = ("(not set)", "unknown", "", "n/a", "nan", "none")
+#: other ways a survey, a competitor tool or shop data writes GA4's genders
+GENDER_ALIASES = {
+    "f": "female",
+    "woman": "female",
+    "women": "female",
+    "m": "male",
+    "man": "male",
+    "men": "male",
+}
+
+
 def _norm(dim: str, value: str) -> str:
-    v = value.strip()
-    if v.lower() in ("(not set)", "unknown", "", "n/a"):
+    """A value as stored at import: countries, languages and interests as the source wrote
+    them (readable in the audience listing), other dimensions in :func:`canonical` form."""
+    if dim in ("country", "language", "interests"):
+        v = value.strip()
+        return "unknown" if v.lower() in UNKNOWN_VALUES else v
+    return canonical(dim, value)
+
+
+def canonical(dim: str, value: object) -> str:
+    """One spelling per value, so survey answers, shop data and every source compare equal.
+
+    Countries become ISO 3166-1 alpha-2 codes and languages ISO 639-1 codes whether written as
+    codes or names (GA4 says "Netherlands", ``customers.country`` "NL"); genders, devices and
+    age brackets are lower-cased (``Female``, ``Mobile``, ``18 – 24``), with common aliases
+    (``woman``, ``smartphone``). Text that is none of these stays as written; no value is
+    ``unknown``.
+    """
+    v = "" if value is None else str(value).strip()
+    if v.lower() in UNKNOWN_VALUES:
         return "unknown"
-    if dim in ("gender", "device", "age_bracket"):
-        return v.lower().replace(" ", "").replace("–", "-") if dim == "age_bracket" else v.lower()
+    if dim == "country":
+        return country_code(v) or v
+    if dim == "language":
+        return language_code(v) or v
+    if dim == "gender":
+        return GENDER_ALIASES.get(v.lower(), v.lower())
+    if dim == "device":
+        return device_name(v)
+    if dim == "age_bracket":
+        return _age_bracket(v)
     return v
+
+
+def _age_bracket(value: str) -> str:
+    """``18 – 24`` / ``18 to 24`` -> ``18-24``; ``65 plus`` / ``65 and over`` -> ``65+``."""
+    a = re.sub(r"\s+", "", value.lower()).replace("–", "-").replace("—", "-")
+    a = re.sub(r"^(\d+)to(\d+)$", r"\1-\2", a)
+    return re.sub(r"^(\d+)(?:\+|plus|andover|andolder|orolder|andup)$", r"\1+", a)
+
+
+def survey_shares(dimension: str, answers: pd.Series) -> pd.Series:
+    """Share of respondents per :func:`canonical` value, of those with a known value."""
+    values = answers.dropna().map(lambda v: canonical(dimension, v))
+    return values[values != "unknown"].value_counts(normalize=True)
+
+
+def audience_shares(audience: pd.DataFrame, dimension: str) -> pd.Series:
+    """One source's share per :func:`canonical` value of ``dimension`` (known values only;
+    values one spelling apart, such as ``Netherlands`` and ``NL``, are added up)."""
+    rows = audience[audience["dimension"] == dimension]
+    values = rows["value"].map(lambda v: canonical(dimension, v))
+    known = values != "unknown"
+    shares = pd.Series(rows["share"].to_numpy(dtype=float)[known.to_numpy()], index=values[known])
+    return shares.groupby(level=0, sort=False).sum()
 
 
 @dataclass
@@ -163,12 +228,12 @@ def compare(
         who = "of their audience" if str(source).startswith("competitor") else "of visitors"
         for dim in ("age_bracket", "gender", "country", "language"):
             answers = survey.get(dim)
-            a = aud[(aud["dimension"] == dim) & (aud["value"] != "unknown")]
-            if answers is None or answers.dropna().empty or a.empty:
+            a = audience_shares(aud, dim)
+            s = survey_shares(dim, answers) if answers is not None else pd.Series(dtype=float)
+            if s.empty or a.empty:
                 continue
-            s = answers.dropna().astype(str).value_counts(normalize=True)
             worst = None
-            for value, share in zip(a["value"], a["share"], strict=True):
+            for value, share in a.items():
                 gap = s.get(value, 0.0) - share
                 if worst is None or abs(gap) > abs(worst[2]):
                     worst = (value, share, gap)
@@ -201,10 +266,9 @@ def compare(
                     )
                 )
         found.extend(_interests(survey.get("hobbies"), aud, str(source)))
-        ages = aud[(aud["dimension"] == "age_bracket") & (aud["value"] != "unknown")]
-        if ages.empty:
+        age_share = audience_shares(aud, "age_bracket").to_dict()
+        if not age_share:
             continue
-        age_share = dict(zip(ages["value"], ages["share"], strict=True))
         young, old = age_share.get("18-24", 0.0), age_share.get("65+", 0.0)
         marital = survey.get("marital_status")
         if marital is not None and not marital.dropna().empty:
@@ -318,6 +382,10 @@ def _phrase(dim: str, value: str) -> str:
         return f"aged {value.replace('-', '–')}"
     if dim == "gender":
         return value
+    if dim == "country":
+        return f"country {country_name(value)}"
+    if dim == "language":
+        return f"language {language_name(value)}"
     return f"{dim.replace('_', ' ')} {value}"
 
 
@@ -369,10 +437,9 @@ def compare_with_shop(
     for source, aud in audience.groupby("source"):
         if str(source).startswith("competitor"):
             continue
-        a = aud[(aud["dimension"] == dimension) & (aud["value"] != "unknown")]
-        if a.empty:
+        theirs = audience_shares(aud, dimension)
+        if theirs.empty:
             continue
-        theirs = pd.Series(a["share"].to_numpy(), index=a["value"]).groupby(level=0).sum()
         values = sorted(set(theirs.index) | set(ours.index))
         gaps = {v: float(ours.get(v, 0.0) - theirs.get(v, 0.0)) for v in values}
         worst = max(values, key=lambda v: (abs(gaps[v]), v))

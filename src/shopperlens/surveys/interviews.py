@@ -3,73 +3,163 @@
 Notes are conversations written down, so the tagging is deliberately simple and auditable: a
 sentence or quote belongs to a theme when it uses one of the theme's words (a lexicon a shop
 can read and change). Quotes are what the interviewee said (``> "…"`` lines or text in
-quotation marks); personas cite them.
+quotation marks); personas cite them, so e-mail addresses and phone numbers are masked.
+
+Who was interviewed is read from the note's title (its first line, e.g. ``# Interview 03:
+customer C0042 (bad customer)``) or from ``customer_id:`` / ``segment:`` lines near the top,
+never from the prose: "What she liked best" once made a bad customer a best one, and "The
+customer said" gave a prospect the customer id ``said``.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-#: theme -> word stems; a quote mentioning any stem is tagged with the theme
+from shopperlens.personas.synthesis import scrub
+
+#: theme -> words; a quote using any of them is tagged with the theme. Words match whole words
+#: only ("late" does not match "later", "new" not "news"); a trailing ``*`` marks a stem
+#: ("deliver*": deliver, delivery, delivered); a phrase's words must follow each other
+#: (space or hyphen: "one click" matches "one-click").
 THEMES: dict[str, tuple[str, ...]] = {
     "price": (
-        "price",
+        "price*",
         "cheap",
+        "cheaper",
+        "cheapest",
         "expensive",
-        "discount",
+        "discount*",
         "deal",
+        "deals",
         "sale",
-        "save",
-        "budget",
+        "sales",
+        "save money",
+        "saves money",
+        "saving money",
+        "budget*",
         "cost",
-        "afford",
+        "costs",
+        "costly",
+        "afford*",
         "money",
+        "free shipping",
     ),
-    "quality": ("quality", "durable", "last", "well made", "sturdy", "craft", "material"),
+    "quality": (
+        "quality",
+        "durab*",
+        "lasts",
+        "lasted",
+        "lasting",
+        "last longer",
+        "well made",
+        "sturdy",
+        "craft*",
+        "material*",
+        "fell apart",
+        "falls apart",
+    ),
     "sustainability": (
-        "sustainab",
+        "sustainab*",
         "eco",
-        "recycl",
+        "recycl*",
         "planet",
         "green",
         "organic",
         "plastic",
         "packaging",
-        "ethical",
-        "environment",
+        "ethical*",
+        "environment*",
     ),
     "convenience": (
-        "quick",
+        "quick*",
         "fast",
+        "faster",
+        "fastest",
         "easy",
-        "convenien",
-        "time",
+        "easier",
+        "easily",
+        "convenien*",
+        "save time",
+        "saves time",
+        "saved time",
+        "saving time",
+        "time saving",
+        "no time",
         "busy",
-        "subscri",
-        "hassle",
+        "subscri*",
+        "hassle*",
         "one click",
-        "reorder",
+        "reorder*",
     ),
-    "trust": ("trust", "review", "scam", "secure", "reliab", "honest", "safe"),
-    "delivery": ("shipping", "delivery", "deliver", "arrive", "courier", "parcel", "late"),
-    "service": ("support", "service", "help", "answer", "return", "refund", "complain", "chat"),
+    "trust": ("trust*", "review*", "scam*", "secure*", "security", "reliab*", "honest*", "safe"),
+    "delivery": (
+        "shipping",
+        "shipped",
+        "ship",
+        "deliver*",
+        "arriv*",
+        "courier*",
+        "parcel*",
+        "late",
+        "delay*",
+    ),
+    "service": (
+        "support",
+        "service",
+        "help",
+        "helped",
+        "helpful",
+        "answer*",
+        "return*",
+        "refund*",
+        "complain*",
+        "chat",
+    ),
     "novelty": (
         "new",
-        "trend",
+        "newest",
+        "trend*",
         "latest",
-        "discover",
+        "discover*",
         "unique",
-        "fashion",
-        "style",
+        "fashion*",
+        "style*",
+        "stylish",
         "drop",
+        "drops",
         "limited",
     ),
-    "brand": ("brand", "logo", "label", "influencer", "instagram", "tiktok"),
+    "brand": ("brand*", "logo*", "label*", "influencer*", "instagram", "tiktok"),
 }
+#: how a title marker or a ``segment:`` line names a segment -> the segment stored
+SEGMENTS: dict[str, str] = {
+    "best": "best",
+    "best customer": "best",
+    "good": "best",
+    "good customer": "best",
+    "worst": "worst",
+    "worst customer": "worst",
+    "bad": "worst",
+    "bad customer": "worst",
+    "prospect": "prospect",
+    "referral": "referral",
+}
+#: how many lines at the top of a note may hold ``customer_id:`` / ``segment:`` lines
+HEAD_LINES = 10
 _QUOTE_LINE = re.compile(r"^\s*>\s*(.+?)\s*$")
 _QUOTED = re.compile(r"[\"“]([^\"”]{12,400})[\"”]")
-_CUSTOMER = re.compile(r"\bcustomer[\s:#]+([A-Za-z0-9][A-Za-z0-9_.-]*)", re.IGNORECASE)
+_TITLE_CUSTOMER = re.compile(r"\bcustomer[\s:#]+([A-Za-z0-9][A-Za-z0-9_.-]*)", re.IGNORECASE)
+_SEGMENT_PHRASE = re.compile(
+    r"\b(?:(?:best|good|worst|bad) customers?|prospects?|referrals?)\b", re.IGNORECASE
+)
+_PARENTHESES = re.compile(r"\(([^()]*)\)")
+_FIELD = re.compile(
+    r"^[\s>*_-]*(?P<key>segment|customer[ _-]?id)[\s*_]*:[\s*_]*(?P<value>.*?)[\s*_]*$",
+    re.IGNORECASE,
+)
 _DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 
 
@@ -85,35 +175,81 @@ class Note:
     quotes: list[str] = field(default_factory=list)
 
 
-def parse_note(name: str, text: str) -> Note:
-    """Who was interviewed (from the title, e.g. ``# Interview 03: customer C0042 (bad
-    customer)``), when, and the quotes in the note."""
-    head = "\n".join(text.splitlines()[:5])
-    m = _CUSTOMER.search(head)
-    customer = m.group(1).rstrip(".") if m else None
-    low = head.lower()
-    segment = None
-    if "good customer" in low or "best" in low:
-        segment = "best"
-    elif "bad customer" in low or "worst" in low:
-        segment = "worst"
-    elif "prospect" in low:
-        segment = "prospect"
-    elif "referral" in low:
-        segment = "referral"
+def parse_note(name: str, text: str, *, is_customer: Callable[[str], bool] | None = None) -> Note:
+    """Who was interviewed, when, and the quotes in the note.
+
+    The customer and segment come from ``customer_id:`` / ``segment:`` lines among the first
+    :data:`HEAD_LINES` lines, else from the title (``# Interview 03: customer C0042 (bad
+    customer)``). A customer id must look like one (it has a digit) or be a known customer
+    (``is_customer``), so "customer said" in a title names nobody.
+    """
+    lines = text.splitlines()
+    title = next((ln for ln in lines if ln.strip()), "")
+    fields = _fields(lines[:HEAD_LINES])
     d = _DATE.search(text)
     return Note(
         interviewee=name,
         body=text,
-        customer_id=customer,
-        segment=segment,
+        customer_id=_customer_id(title, fields.get("customer_id"), is_customer),
+        segment=_segment_word(fields.get("segment", "")) or _title_segment(title),
         interviewed_at=d.group(1) if d else None,
         quotes=quotes(text),
     )
 
 
+def _fields(lines: list[str]) -> dict[str, str]:
+    """``customer_id:`` and ``segment:`` lines (``*Segment:* worst`` too; several fields may
+    share a line, separated by ``·`` or ``|``), first one of each kind wins."""
+    found: dict[str, str] = {}
+    for line in lines:
+        for part in re.split(r"[·|]", line):
+            m = _FIELD.match(part)
+            if m and m.group("value"):
+                key = "segment" if m.group("key").lower() == "segment" else "customer_id"
+                found.setdefault(key, m.group("value"))
+    return found
+
+
+def _customer_id(
+    title: str, stated: str | None, is_customer: Callable[[str], bool] | None
+) -> str | None:
+    """The stated ``customer_id:``, else the first ``customer X`` of the title, when it
+    looks like an id."""
+    candidates = [stated.strip().rstrip(".")] if stated else []
+    candidates += [m.group(1).rstrip(".") for m in _TITLE_CUSTOMER.finditer(title)]
+    return next((c for c in candidates if _looks_like_id(c, is_customer)), None)
+
+
+def _looks_like_id(value: str, is_customer: Callable[[str], bool] | None) -> bool:
+    """A single token with a digit (``C0042``), or a known customer: plain words are prose."""
+    if not re.fullmatch(r"[A-Za-z0-9][\w.@+-]*", value):
+        return False
+    return any(ch.isdigit() for ch in value) or (is_customer is not None and is_customer(value))
+
+
+def _title_segment(title: str) -> str | None:
+    """The segment a title names: a parenthesised marker (``(bad customer)``, ``(prospect)``)
+    first, else the first segment phrase in it (``best customer``, ``prospect`` …)."""
+    for marker in _PARENTHESES.findall(title):
+        segment = _segment_word(marker)
+        if segment:
+            return segment
+    m = _SEGMENT_PHRASE.search(title)
+    return _segment_word(m.group(0)) if m else None
+
+
+def _segment_word(value: str) -> str | None:
+    """``bad customers`` / ``Worst`` / ``prospect`` -> the stored segment, else None."""
+    key = " ".join(value.strip(" *_.:").lower().split())
+    if key not in SEGMENTS and key.endswith("s"):
+        key = key[:-1]
+    return SEGMENTS.get(key)
+
+
 def quotes(text: str) -> list[str]:
-    """What the interviewee said: block-quote lines, else sentences in quotation marks."""
+    """What the interviewee said: block-quote lines, else sentences in quotation marks; with
+    e-mail addresses and phone numbers masked, as persona quotes are (a theme's quote is shown
+    on the report and the API, and must not identify anyone)."""
     found: list[str] = []
     for line in text.splitlines():
         m = _QUOTE_LINE.match(line)
@@ -121,7 +257,7 @@ def quotes(text: str) -> list[str]:
             found.append(m.group(1).strip().strip('"“”').strip())
     if not found:
         found = [m.group(1).strip() for m in _QUOTED.finditer(text)]
-    return [q for q in dict.fromkeys(found) if q]
+    return [q for q in dict.fromkeys(scrub(q) for q in found) if q]
 
 
 def tag(text: str, lexicon: dict[str, tuple[str, ...]] | None = None) -> list[str]:
@@ -129,15 +265,30 @@ def tag(text: str, lexicon: dict[str, tuple[str, ...]] | None = None) -> list[st
     low = text.lower()
     return [
         theme
-        for theme, stems in (lexicon or THEMES).items()
-        if any(re.search(r"\b" + re.escape(s), low) for s in stems)
+        for theme, words in (lexicon or THEMES).items()
+        if _theme_pattern(tuple(words)).search(low)
     ]
 
 
+@lru_cache(maxsize=64)
+def _theme_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    """One regex for a theme's words: whole words, ``*`` stems, phrases (see :data:`THEMES`)."""
+    return re.compile("|".join(_word_pattern(w) for w in words))
+
+
+def _word_pattern(entry: str) -> str:
+    parts = [
+        re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w)
+        for w in entry.lower().split()
+    ]
+    return r"\b" + r"[\s-]+".join(parts) + r"\b"
+
+
 def tag_note(note: Note) -> list[tuple[str, str]]:
-    """``(theme, quote)`` pairs; without quotes, each bullet/sentence of the note is used."""
+    """``(theme, quote)`` pairs; without quotes, each bullet/sentence of the note is used
+    (masked like quotes)."""
     pieces = note.quotes or [
-        s.strip(" -*")
+        scrub(s.strip(" -*"))
         for s in re.split(r"(?<=[.!?])\s+|\n", note.body)
         if len(s.strip(" -*")) > 15 and not s.lstrip().startswith("#")
     ]
