@@ -22,19 +22,26 @@ import tempfile
 import time
 from pathlib import Path
 
-BODY = json.dumps(
-    {
-        "answers": {
-            "age_bracket": "25-34",
-            "values": ["price", "quality"],
-            "novelty": 4,
-            "income": 52000,
-            "why_buy": "Good boots at a fair price, delivered fast",
-        },
-        "channel": "popup",
-        "visitor_id": "bench",
-    }
-).encode()
+ANSWERS = {
+    "age_bracket": "25-34",
+    "values": ["price", "quality"],
+    "novelty": 4,
+    "income": 52000,
+    "why_buy": "Good boots at a fair price, delivered fast",
+}
+
+
+def _request(visitor: str) -> bytes:
+    """One pop-up answer of ``visitor`` (a visitor answers a survey once: each request is a
+    new visitor, as on a live shop)."""
+    body = json.dumps({"answers": ANSWERS, "channel": "popup", "visitor_id": visitor}).encode()
+    return (
+        b"POST /s/demo-profile/responses HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/json\r\nContent-Length: "
+        + str(len(body)).encode()
+        + b"\r\n\r\n"
+        + body
+    )
 
 
 def _serve(mode: str, port: int, db: str) -> None:
@@ -68,21 +75,17 @@ def _serve(mode: str, port: int, db: str) -> None:
 
 async def _client(port: int, conns: int, seconds: float, out: mp.Queue) -> None:
     """Keep ``conns`` keep-alive connections busy; report latencies and non-201 count."""
-    req = (
-        b"POST /s/demo-profile/responses HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-        b"Content-Type: application/json\r\nContent-Length: "
-        + str(len(BODY)).encode()
-        + b"\r\n\r\n"
-        + BODY
-    )
     lat: list[float] = []
     errors = 0
     stop = time.perf_counter() + seconds
 
-    async def one() -> None:
+    async def one(conn: int) -> None:
         nonlocal errors
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        sent = 0
         while time.perf_counter() < stop:
+            req = _request(f"bench-{os.getpid()}-{conn}-{sent}")
+            sent += 1
             t = time.perf_counter()
             writer.write(req)
             head = await reader.readuntil(b"\r\n\r\n")
@@ -96,7 +99,7 @@ async def _client(port: int, conns: int, seconds: float, out: mp.Queue) -> None:
                 errors += 1
         writer.close()
 
-    await asyncio.gather(*(one() for _ in range(conns)))
+    await asyncio.gather(*(one(k) for k in range(conns)))
     out.put((lat, errors))
 
 

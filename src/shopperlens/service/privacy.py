@@ -3,7 +3,9 @@
 The store grows tables as concerns are added (survey responses, persona members, type runs …),
 so erasure does not keep a list: it finds every table with a ``customer_id`` or ``email``
 column, collects the keys that hang off the customer's rows there (orders, visitors, sessions,
-survey responses …) and deletes every row in any table that carries one of those keys.
+survey responses …), then the keys on the rows those keys reach, and so on (a visitor id
+linked to the customer finds a pop-up response, whose id finds its answers), and deletes every
+row in any table that carries one of those keys, and persona rows naming an erased respondent.
 The report names the subject only by a SHA-256 of its id.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -30,6 +33,8 @@ _DEPENDENT_KEYS = (
 )
 #: tables that record history about the store itself, not about people
 _SKIP = {"schema_migrations", "imports", "erasures"}
+#: rounds of following keys (visitor -> response -> answers needs two); a safety bound
+_MAX_ROUNDS = 10
 
 
 class ErasureReport(BaseModel):
@@ -82,39 +87,12 @@ def erase_customer(
             )
     email_norm = email_norm or stored
     cols = _columns(store)
-    deleted: dict[str, int] = {}
     with store.transaction() as con:
         con.execute("CREATE TEMP TABLE IF NOT EXISTS _erase_keys (k VARCHAR, v VARCHAR)")
         con.execute("DELETE FROM _erase_keys")
-        # 1. keys hanging off the customer's own rows
-        for table, columns in cols.items():
-            where, params = _subject_filter(columns, customer_id, email_norm)
-            if not where:
-                continue
-            for key in _DEPENDENT_KEYS:
-                if key in columns:
-                    con.execute(
-                        f"INSERT INTO _erase_keys SELECT '{key}', CAST(\"{key}\" AS VARCHAR) "
-                        f'FROM "{table}" WHERE ({where}) AND "{key}" IS NOT NULL',
-                        params,
-                    )
-        # 2. delete the customer's rows and every row carrying a collected key
-        for table, columns in cols.items():
-            where, params = _subject_filter(columns, customer_id, email_norm)
-            clauses = [f"({where})"] if where else []
-            for key in _DEPENDENT_KEYS:
-                if key in columns:
-                    clauses.append(
-                        f'CAST("{key}" AS VARCHAR) IN '
-                        f"(SELECT v FROM _erase_keys WHERE k = '{key}')"
-                    )
-            if not clauses:
-                continue
-            n = con.execute(
-                f'DELETE FROM "{table}" WHERE {" OR ".join(clauses)}', params
-            ).fetchone()
-            if n and n[0]:
-                deleted[table] = int(n[0])
+        _collect_keys(con, cols, customer_id, email_norm)
+        _collect_respondents(con, cols)
+        deleted = _delete_rows(con, cols, customer_id, email_norm)
         con.execute("DROP TABLE _erase_keys")
     if not deleted:
         raise ShopperlensError("no customer with that id")
@@ -123,6 +101,90 @@ def erase_customer(
         rows_deleted=deleted,
         erased_at=datetime.now(),
     )
+
+
+def _collect_keys(con: Any, cols: dict[str, set[str]], customer_id: str, email: str | None) -> None:
+    """Every key hanging off a row that will be deleted, transitively, into ``_erase_keys``.
+
+    A pop-up response is found through the customer's visitor id (``identities``), and its
+    answers through the response's id: keys are collected round after round from every row a
+    key already reaches, until a round finds nothing new.
+    """
+    for _ in range(_MAX_ROUNDS):
+        found = 0
+        for table, columns in cols.items():
+            where, params = _match(columns, customer_id, email)
+            if not where:
+                continue
+            for key in _DEPENDENT_KEYS:
+                if key in columns:
+                    value = f'CAST("{key}" AS VARCHAR)'
+                    n = con.execute(
+                        f"INSERT INTO _erase_keys SELECT DISTINCT '{key}', {value} "
+                        f"FROM \"{table}\" WHERE ({where}) AND {value} <> '' AND {value} "
+                        f"NOT IN (SELECT v FROM _erase_keys WHERE k = '{key}')",
+                        params,
+                    ).fetchone()
+                    found += int(n[0]) if n else 0
+        if not found:
+            return
+
+
+def _collect_respondents(con: Any, cols: dict[str, set[str]]) -> None:
+    """``survey/respondent`` of every response to be erased: persona members and quotes name
+    respondents, not responses, and a respondent id is only unique within its survey."""
+    if {"response_id", "survey", "respondent"} <= cols.get("survey_responses", set()):
+        con.execute(
+            "INSERT INTO _erase_keys SELECT DISTINCT 'respondent', survey || '/' || respondent "
+            "FROM survey_responses WHERE response_id IN "
+            "(SELECT v FROM _erase_keys WHERE k = 'response_id')"
+        )
+
+
+def _delete_rows(
+    con: Any, cols: dict[str, set[str]], customer_id: str, email: str | None
+) -> dict[str, int]:
+    """Delete the customer's rows and every row a collected key reaches; rows per table."""
+    deleted: dict[str, int] = {}
+    for table, columns in cols.items():
+        where, params = _match(columns, customer_id, email)
+        respondent = _respondent_clause(table, columns, cols)
+        clauses = [c for c in (where, respondent) if c]
+        if not clauses:
+            continue
+        n = con.execute(
+            f'DELETE FROM "{table}" WHERE {" OR ".join(f"({c})" for c in clauses)}', params
+        ).fetchone()
+        if n and n[0]:
+            deleted[table] = int(n[0])
+    return deleted
+
+
+def _match(columns: set[str], customer_id: str, email: str | None) -> tuple[str, list[str]]:
+    """SQL that picks a table's rows about the customer: their id or e-mail, or a key
+    collected so far."""
+    where, params = _subject_filter(columns, customer_id, email)
+    clauses = [f"({where})"] if where else []
+    for key in _DEPENDENT_KEYS:
+        if key in columns:
+            clauses.append(
+                f"CAST(\"{key}\" AS VARCHAR) IN (SELECT v FROM _erase_keys WHERE k = '{key}')"
+            )
+    return " OR ".join(clauses), params
+
+
+def _respondent_clause(table: str, columns: set[str], cols: dict[str, set[str]]) -> str | None:
+    """SQL that picks rows naming an erased respondent of the same survey (directly, or
+    through a persona run's survey); None for tables without respondents."""
+    if "respondent" not in columns:
+        return None
+    if "survey" in columns:
+        survey = "survey"
+    elif "run_id" in columns and "survey" in cols.get("persona_runs", set()):
+        survey = f'(SELECT p.survey FROM persona_runs p WHERE p.run_id = "{table}".run_id)'
+    else:
+        return None
+    return f"{survey} || '/' || respondent IN (SELECT v FROM _erase_keys WHERE k = 'respondent')"
 
 
 def _subject_filter(

@@ -5,6 +5,12 @@ Sending is two-phase and resumable. First the chosen people get an invitation ro
 ``sent`` with a row in ``survey_deliveries``. A run that dies half-way is simply run again: it
 continues with the pending rows, and a row left in ``sending`` is never retried, so nobody is
 e-mailed twice (at most once, by design). Nobody without marketing consent is e-mailed.
+
+What the SMTP server answers decides the rest: a temporary refusal (``4xx``) certainly did not
+go out, so the invitation goes back to ``pending`` and the next send retries it; a permanent
+one (``5xx``) is ``failed`` and not retried; a connection that broke half-way leaves the row
+in ``sending`` (it may have gone out). Only what went out, or may have, counts as a survey the
+person got (fatigue) and uses up an invitation of a quota.
 """
 
 from __future__ import annotations
@@ -64,6 +70,10 @@ class SendReport(BaseModel):
     invited: int = 0
     sent: int = 0
     failed: int = 0
+    #: refused for now by the SMTP server (4xx): still pending, retried on the next send
+    deferred: int = 0
+    #: an earlier invitation to this survey was refused for good (5xx): not retried
+    undeliverable: int = 0
     reminded: int = 0
 
 
@@ -162,20 +172,18 @@ def send_invitations(
     allowed = consenting(store=store)
     report.no_consent = int((~people["customer_id"].isin(allowed)).sum())
     people = people[people["customer_id"].isin(allowed)]
-    tired = set(
-        store.df(
-            "SELECT customer_id FROM survey_invitations WHERE purpose = 'survey' AND "
-            "(survey = ? OR coalesce(sent_at, created_at) >= ?) "
-            "UNION SELECT customer_id FROM survey_responses "
-            "WHERE survey = ? AND customer_id IS NOT NULL",
-            [survey, now - timedelta(days=days), survey],
-        )["customer_id"]
-    )
+    tired = _fatigued(store=store, survey=survey, since=now - timedelta(days=days))
     report.fatigued = int(people["customer_id"].isin(tired).sum())
     people = people[~people["customer_id"].isin(tired)]
+    status = _invitation_status(store=store, survey=survey)
+    refused = {c for c, st in status.items() if st == "failed"}
+    report.undeliverable = int(people["customer_id"].isin(refused).sum())
+    # anyone with an invitation to this survey already has one: a pending one is sent below
+    people = people[~people["customer_id"].isin(list(status))]
     if quota is not None:
         used = store.scalar(
-            "SELECT count(*) FROM survey_invitations WHERE survey = ? AND audience = ?",
+            "SELECT count(*) FROM survey_invitations WHERE survey = ? AND audience = ? "
+            "AND status IN ('pending', 'sending', 'sent')",
             [survey, report.audience],
         )
         room = max(0, quota - int(used))
@@ -196,11 +204,38 @@ def send_invitations(
         audience=report.audience,
         now=now,
     )
-    sent, failed = deliver_pending(
+    report.sent, report.failed, report.deferred = _deliver(
         store=store, settings=settings, survey=survey, template=template, shop_name=shop_name
     )
-    report.sent, report.failed = sent, failed
     return report
+
+
+def _fatigued(*, store: Store, survey: str, since: datetime) -> set[str]:
+    """Customers who must not get ``survey`` now: they got (or may have got) it or any survey
+    since ``since``, or they answered it (by link, import, or a pop-up on a visitor id linked
+    to them). Invitations refused by the server or still pending reached nobody: not counted."""
+    return set(
+        store.df(
+            "SELECT customer_id FROM survey_invitations WHERE purpose = 'survey' "
+            "AND status IN ('sending', 'sent') "
+            "AND (survey = ? OR coalesce(sent_at, created_at) >= ?) "
+            "UNION SELECT customer_id FROM survey_responses "
+            "WHERE survey = ? AND customer_id IS NOT NULL "
+            "UNION SELECT i.customer_id FROM survey_responses r JOIN identities i "
+            "USING (visitor_id) WHERE r.survey = ?",
+            [survey, since, survey, survey],
+        )["customer_id"]
+    )
+
+
+def _invitation_status(*, store: Store, survey: str) -> dict[str, str]:
+    """Customer -> status of their invitation to ``survey`` (one invitation per person)."""
+    rows = store.df(
+        "SELECT customer_id, status FROM survey_invitations "
+        "WHERE survey = ? AND purpose = 'survey'",
+        [survey],
+    )
+    return dict(zip(rows["customer_id"], rows["status"], strict=True))
 
 
 def invite(
@@ -252,8 +287,34 @@ def deliver_pending(
     """Send every pending invitation of a survey (the resumable half); ``(sent, failed)``.
 
     ``link`` is True for a signed personal survey link, a URL to use as is (an interview
-    booking page), or False for none.
+    booking page), or False for none. A message the server refused for now (``4xx``) stays
+    pending for the next run and is in neither count.
     """
+    sent, failed, _ = _deliver(
+        store=store,
+        settings=settings,
+        survey=survey,
+        purpose=purpose,
+        template=template,
+        shop_name=shop_name,
+        link=link,
+        **context,
+    )
+    return sent, failed
+
+
+def _deliver(
+    *,
+    store: Store,
+    settings: Settings,
+    survey: str,
+    purpose: str = "survey",
+    template: str | Path = "invitation",
+    shop_name: str = "our shop",
+    link: bool | str = True,
+    **context: object,
+) -> tuple[int, int, int]:
+    """:func:`deliver_pending`, also counting the deferred: ``(sent, failed, deferred)``."""
     pending = store.df(
         "SELECT i.invitation_id, i.customer_id, c.email, c.name FROM survey_invitations i "
         "JOIN customers c USING (customer_id) WHERE i.survey = ? AND i.purpose = ? "
@@ -261,10 +322,10 @@ def deliver_pending(
         [survey, purpose],
     )
     if pending.empty:
-        return 0, 0
+        return 0, 0, 0
     allowed = consenting(store=store)
     text = mail.load_template(template)
-    sent = failed = 0
+    sent = failed = deferred = 0
     with mail.Mailer(settings) as mailer:
         for row in pending.itertuples(index=False):
             if row.customer_id not in allowed or not row.email:
@@ -288,11 +349,12 @@ def deliver_pending(
             try:
                 mailer.send(row.email, subject, body)
             except Exception as exc:  # noqa: BLE001 - any SMTP/socket failure: record, go on
-                failed += 1
+                status, error = _after_failure(exc)
+                deferred += status == "pending"
+                failed += status != "pending"
                 store.execute(
-                    "UPDATE survey_invitations SET status = 'failed', error = ? "
-                    "WHERE invitation_id = ?",
-                    [type(exc).__name__, row.invitation_id],
+                    "UPDATE survey_invitations SET status = ?, error = ? WHERE invitation_id = ?",
+                    [status, error, row.invitation_id],
                 )
                 continue
             stamp = datetime.now()
@@ -307,7 +369,20 @@ def deliver_pending(
                     [row.invitation_id, stamp],
                 )
             sent += 1
-    return sent, failed
+    return sent, failed, deferred
+
+
+def _after_failure(exc: BaseException) -> tuple[str, str]:
+    """The invitation's status and error once sending raised ``exc``: a temporary refusal
+    (``4xx``) did not go out, so it is ``pending`` again (retried); a permanent one (``5xx``)
+    did not either but will not go better, so ``failed``; anything else (a connection that
+    broke half-way) may have gone out, so it stays ``sending`` and is never retried."""
+    code = mail.refusal_code(exc)
+    if code is not None and code < 500:
+        return "pending", f"SMTP {code}: refused for now, retried on the next send"
+    if code is not None:
+        return "failed", f"SMTP {code}: refused"
+    return "sending", f"{type(exc).__name__}: may have gone out, not retried"
 
 
 def send_reminders(
@@ -322,10 +397,13 @@ def send_reminders(
     now: datetime | None = None,
 ) -> SendReport:
     """Remind invitees who have not answered: at most ``max_reminders`` each, and only
-    ``min_gap_days`` after the last e-mail they got from us."""
+    ``min_gap_days`` after the last e-mail they got from us. The template learns which
+    reminder it is (``reminder``, ``max_reminders``, ``last_reminder``) so that only the last
+    one says it is the last."""
     now = now or datetime.now()
     due = store.df(
-        "SELECT i.invitation_id, i.customer_id, c.email, c.name FROM survey_invitations i "
+        "SELECT i.invitation_id, i.customer_id, c.email, c.name, i.reminders "
+        "FROM survey_invitations i "
         "JOIN customers c USING (customer_id) WHERE i.survey = ? AND i.purpose = 'survey' "
         "AND i.status = 'sent' AND i.reminders < ? AND i.last_sent_at <= ? AND NOT EXISTS "
         "(SELECT 1 FROM survey_responses r WHERE r.link_id = i.invitation_id)",
@@ -340,16 +418,24 @@ def send_reminders(
     with mail.Mailer(settings) as mailer:
         for row in due.itertuples(index=False):
             token = links.sign(row.invitation_id, survey, settings.secret_key)
+            number = int(row.reminders) + 1
             subject, body = mail.render(
                 text,
                 link=links.survey_url(settings.public_url, survey, token),
                 shop_name=shop_name,
                 first_name=_first(row.name),
+                reminder=number,
+                max_reminders=max_reminders,
+                last_reminder=number >= max_reminders,
             )
             try:
                 mailer.send(row.email, subject, body)
-            except Exception:  # noqa: BLE001
-                report.failed += 1
+            except Exception as exc:  # noqa: BLE001 - not recorded, so the next run retries
+                code = mail.refusal_code(exc)
+                if code is not None and code < 500:
+                    report.deferred += 1
+                else:
+                    report.failed += 1
                 continue
             stamp = datetime.now()
             with store.transaction() as con:

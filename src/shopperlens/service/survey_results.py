@@ -10,7 +10,8 @@ import pandas as pd
 from pydantic import BaseModel
 
 from shopperlens.errors import ShopperlensError
-from shopperlens.service.surveys import get_survey, responses_frame
+from shopperlens.personas.synthesis import scrub
+from shopperlens.service.surveys import get_survey, responses_for_analysis
 from shopperlens.store import Store
 from shopperlens.surveys import analysis
 
@@ -42,6 +43,9 @@ class SurveyResults(BaseModel):
     income: dict[str, Any] | None
     representativeness: list[dict[str, Any]]
     notes: list[str]
+    #: per question, answers left out because they answered an older version whose question
+    #: has another kind, other choices or another scale (they answered another question)
+    other_version_answers: dict[str, int] = {}
 
 
 def respondent_types(*, store: Store, frame: pd.DataFrame) -> pd.Series:
@@ -80,10 +84,10 @@ def survey_results(
 ) -> SurveyResults:
     """The full analysis of a survey's responses."""
     definition = get_survey(store=store, name=survey)
-    frame = responses_frame(store=store, survey=survey)
+    frame, left_out = responses_for_analysis(store=store, survey=survey)
     if frame.empty:
         raise ShopperlensError(f"survey {survey!r} has no responses yet")
-    notes: list[str] = []
+    notes: list[str] = _version_notes(definition.version, left_out)
     channels = store.df(
         "SELECT channel, count(*) AS n FROM survey_responses WHERE survey = ? GROUP BY 1",
         [survey],
@@ -97,15 +101,12 @@ def survey_results(
         for q in definition.questions:
             if q.kind in analysis.CHOICE_KINDS:
                 crosstabs[q.id] = analysis.crosstab(frame, by, q.id).to_dict(orient="records")
-    themes: list[ThemeOut] = []
-    for q in definition.questions:
-        if q.kind == "text":
-            texts = frame[q.id].astype("string").str.strip()
-            who = frame.loc[texts.fillna("") != "", "respondent"].astype(str).tolist()
-            for th in analysis.themes(frame[q.id], n_themes=n_themes):
-                fields = {k: v for k, v in th.__dict__.items() if k != "members"}
-                members = [who[i] for i in th.members]
-                themes.append(ThemeOut(question=q.id, respondents=members, **fields))
+    themes = [
+        theme
+        for q in definition.questions
+        if q.kind == "text"
+        for theme in _text_themes(frame, q.id, n_themes)
+    ]
     income = None
     money = [q.id for q in definition.questions if q.kind == "number" and q.group == "financial"]
     if money:
@@ -131,7 +132,32 @@ def survey_results(
         income=income,
         representativeness=representativeness(store=store, frame=frame).to_dict(orient="records"),
         notes=notes,
+        other_version_answers=left_out,
     )
+
+
+def _text_themes(frame: pd.DataFrame, qid: str, n_themes: int) -> list[ThemeOut]:
+    """Themes of one free-text question. Answers are scrubbed of e-mail addresses and phone
+    numbers first (as persona quotes are), so no example or top term identifies anyone."""
+    texts = frame[qid].map(lambda t: scrub(t) if isinstance(t, str) else t)
+    filled = texts.astype("string").str.strip().fillna("") != ""
+    who = frame.loc[filled, "respondent"].astype(str).tolist()
+    out = []
+    for th in analysis.themes(texts, n_themes=n_themes):
+        fields = {k: v for k, v in th.__dict__.items() if k != "members"}
+        out.append(ThemeOut(question=qid, respondents=[who[i] for i in th.members], **fields))
+    return out
+
+
+def _version_notes(version: int, left_out: dict[str, int]) -> list[str]:
+    """Say which answers the analysis of the current version leaves out, and why."""
+    if not left_out:
+        return []
+    parts = ", ".join(f"{qid} {n}" for qid, n in left_out.items())
+    return [
+        f"answers to an older version whose question changed kind, choices or scale are left "
+        f"out of version {version}'s results ({parts})"
+    ]
 
 
 def representativeness(*, store: Store, frame: pd.DataFrame, min_gap: float = 0.0) -> pd.DataFrame:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from shopperlens.errors import ShopperlensError
 from shopperlens.ingest.rejects import Reject, describe, write_rejects
@@ -55,8 +55,16 @@ class SurveyImportResult(BaseModel):
     rejects_file: str | None = None
 
 
-class ReplayedLinkError(ShopperlensError):
+class AlreadyAnsweredError(ShopperlensError):
+    """This respondent already answered this survey (responses are one per respondent)."""
+
+
+class ReplayedLinkError(AlreadyAnsweredError):
     """The signed link was already used to answer."""
+
+
+class RepeatedVisitorError(AlreadyAnsweredError):
+    """The visitor already answered this survey (the pop-up or the public link)."""
 
 
 class QuotaReachedError(ShopperlensError):
@@ -142,7 +150,14 @@ def get_survey(*, store: Store, name: str, version: int | None = None) -> Survey
         raise ShopperlensError(
             f"no survey named {name!r} (create it with `shopperlens survey create`)"
         )
-    survey = Survey.model_validate_json(row[0])
+    try:
+        survey = Survey.model_validate_json(row[0])
+    except ValidationError as exc:  # saved before a rule it breaks (e.g. a 1.5–4.5 scale)
+        first = exc.errors()[0]["msg"].removeprefix("Value error, ")
+        raise ShopperlensError(
+            f"the stored definition of survey {name!r} is no longer valid ({first}); "
+            "save a corrected version with `shopperlens survey create`"
+        ) from None
     if version is None:
         cache[name] = survey
     return survey
@@ -243,8 +258,12 @@ def prepare_submission(
     """Validate one submission; a signed ``token`` ties it to its invitation and customer."""
     definition = get_survey(store=store, name=survey)
     clean = validate_answers(definition, answers)
-    if channel not in CHANNELS:
-        raise ShopperlensError(f"unknown channel {channel!r}")
+    if not isinstance(channel, str) or channel not in CHANNELS:
+        raise ShopperlensError(f"unknown channel {str(channel)[:40]!r}")
+    if visitor_id is not None and not isinstance(visitor_id, str):
+        raise ShopperlensError("visitor_id must be text")
+    if token is not None and not isinstance(token, str):
+        raise ShopperlensError("the survey link is not valid (it was changed or not ours)")
     customer_id = link_id = None
     if token:
         link_id = links.verify(token, survey, secret_key)
@@ -275,7 +294,10 @@ def record_submissions(*, store: Store, items: list[Submission]) -> list[str | S
     """Store many submissions in one transaction; per item its response id or its error.
 
     A signed link answers once: a second submission on the same link (in the store or earlier
-    in the batch) is refused with :class:`ReplayedLinkError`.
+    in the batch) is refused with :class:`ReplayedLinkError`. So does a visitor: a second
+    submission to the same survey with the same ``visitor_id`` is refused with
+    :class:`RepeatedVisitorError` (responses are one row per respondent; counting repeats would
+    let one person speak for many).
     """
     results: list[str | ShopperlensError] = [s.response_id for s in items]
     if not items:
@@ -291,11 +313,17 @@ def record_submissions(*, store: Store, items: list[Submission]) -> list[str | S
                     [wanted],
                 ).fetchall()
             }
+        answered = _answered_visitors(con, items)
         room = _quota_room(con, store, items)
         keep: list[Submission] = []
         for i, s in enumerate(items):
             if s.link_id and s.link_id in used:
                 results[i] = ReplayedLinkError("this survey link was already used to answer")
+                continue
+            if s.visitor_id and (s.survey, s.visitor_id) in answered:
+                results[i] = RepeatedVisitorError(
+                    "this visitor has already answered this survey (one answer per person)"
+                )
                 continue
             left = room.get(s.survey, {})
             full = [k for k in ("total", s.channel) if k in left and left[k] <= 0]
@@ -309,10 +337,25 @@ def record_submissions(*, store: Store, items: list[Submission]) -> list[str | S
                     left[k] -= 1
             if s.link_id:
                 used.add(s.link_id)
+            if s.visitor_id:
+                answered.add((s.survey, s.visitor_id))
             keep.append(s)
         if keep:
             _insert(con, keep)
     return results
+
+
+def _answered_visitors(con: Any, items: list[Submission]) -> set[tuple[str, str]]:
+    """``(survey, visitor_id)`` pairs of the batch's visitors who already answered."""
+    visitors = list({s.visitor_id for s in items if s.visitor_id})
+    if not visitors:
+        return set()
+    rows = con.execute(
+        "SELECT DISTINCT survey, visitor_id FROM survey_responses "
+        "WHERE visitor_id IN (SELECT unnest(?)) AND survey IN (SELECT unnest(?))",
+        [visitors, list({s.survey for s in items})],
+    ).fetchall()
+    return {(survey, visitor) for survey, visitor in rows}
 
 
 def _quota_room(con: Any, store: Store, items: list[Submission]) -> dict[str, dict[str, int]]:
@@ -469,11 +512,26 @@ class ResponseWriter:
 # -- reading ----------------------------------------------------------------------------------
 def responses_frame(*, store: Store, survey: str) -> pd.DataFrame:
     """One row per respondent: ``respondent, customer_id, submitted_at`` then one column per
-    question of the current version (multi-select as lists of str, numbers as floats)."""
+    question of the current version (multi-select as lists of str, numbers as floats).
+
+    ``customer_id`` is the respondent's customer: the one a signed link or an import names,
+    else the one ``identities`` links the respondent's visitor id to (a pop-up answer from a
+    known customer's browser is that customer's). An answer given to an older version whose
+    question has since changed kind, choices or scale is left out (None): it answered another
+    question; :func:`responses_for_analysis` also says how many were left out.
+    """
+    return responses_for_analysis(store=store, survey=survey)[0]
+
+
+def responses_for_analysis(*, store: Store, survey: str) -> tuple[pd.DataFrame, dict[str, int]]:
+    """:func:`responses_frame` and, per question, how many answers it left out because they
+    answered an older version whose question is not compatible with the current one."""
     definition = get_survey(store=store, name=survey)
     resp = store.df(
-        "SELECT response_id, respondent, customer_id, submitted_at FROM survey_responses "
-        "WHERE survey = ? ORDER BY submitted_at, respondent",
+        "SELECT r.response_id, r.respondent, coalesce(r.customer_id, i.customer_id) AS "
+        "customer_id, r.submitted_at, r.version FROM survey_responses r "
+        "LEFT JOIN identities i ON i.visitor_id = r.visitor_id "
+        "WHERE r.survey = ? ORDER BY r.submitted_at, r.respondent",
         [survey],
     )
     ans = store.df(
@@ -482,26 +540,53 @@ def responses_frame(*, store: Store, survey: str) -> pd.DataFrame:
         "WHERE r.survey = ? ORDER BY a.response_id, a.question, a.position",
         [survey],
     )
+    ans["version"] = ans["response_id"].map(resp.set_index("response_id")["version"])
+    fits = _compatible_versions(store, definition, set(resp["version"].astype(int)))
     out = resp[["respondent", "customer_id", "submitted_at"]].copy()
     out["customer_id"] = out["customer_id"].astype(object).where(out["customer_id"].notna(), None)
     index = {r: i for i, r in enumerate(resp["response_id"])}
+    left_out: dict[str, int] = {}
     for q in definition.questions:
-        col: list[Any] = [None] * len(resp)
-        sub = ans[ans["question"] == q.id]
-        if q.kind == "multi":
-            for rid, grp in sub.groupby("response_id", sort=False):
-                col[index[rid]] = [str(v) for v in grp["value_text"]]
-        elif q.kind in ("scale", "number"):
-            for rid, v in zip(sub["response_id"], sub["value_num"], strict=True):
-                col[index[rid]] = float(v)
-        else:
-            for rid, v in zip(sub["response_id"], sub["value_text"], strict=True):
-                col[index[rid]] = str(v)
-        if q.kind in ("scale", "number"):
-            out[q.id] = pd.Series(col, dtype="float64")
-        else:
-            out[q.id] = pd.Series(col, dtype=object)
-    return out.reset_index(drop=True)
+        asked = ans[ans["question"] == q.id]
+        sub = asked[asked["version"].isin(fits[q.id])]
+        skipped = asked["response_id"].nunique() - sub["response_id"].nunique()
+        if skipped:
+            left_out[q.id] = int(skipped)
+        out[q.id] = _column(q.kind, sub, index, len(resp))
+    return out.reset_index(drop=True), left_out
+
+
+def _compatible_versions(store: Store, current: Survey, versions: set[int]) -> dict[str, set[int]]:
+    """Per question of ``current``, the stored versions whose answers to it mean the same
+    (same kind, choices and scale; see ``Question.answers_compatible_with``)."""
+    fits: dict[str, set[int]] = {q.id: {current.version} for q in current.questions}
+    for version in versions - {current.version}:
+        try:
+            old = get_survey(store=store, name=current.name, version=version)
+        except ShopperlensError:  # a version that cannot be read: its answers cannot be trusted
+            continue
+        for q in current.questions:
+            if q.id in old.ids and q.answers_compatible_with(old.question(q.id)):
+                fits[q.id].add(version)
+    return fits
+
+
+def _column(kind: str, sub: pd.DataFrame, index: dict[str, int], n: int) -> pd.Series:
+    """One question's answers in respondent order: lists for multi-selects, floats for
+    numbers and scales, text otherwise; None where the respondent gave no (usable) answer."""
+    col: list[Any] = [None] * n
+    if kind == "multi":
+        for rid, grp in sub.groupby("response_id", sort=False):
+            col[index[rid]] = [str(v) for v in grp["value_text"]]
+    elif kind in ("scale", "number"):
+        for rid, v in zip(sub["response_id"], sub["value_num"], strict=True):
+            col[index[rid]] = float(v)
+    else:
+        for rid, v in zip(sub["response_id"], sub["value_text"], strict=True):
+            col[index[rid]] = str(v)
+    if kind in ("scale", "number"):
+        return pd.Series(col, dtype="float64")
+    return pd.Series(col, dtype=object)
 
 
 # -- importing ----------------------------------------------------------------------------------

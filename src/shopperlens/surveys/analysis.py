@@ -34,10 +34,7 @@ def distributions(frame: pd.DataFrame, survey: Survey) -> pd.DataFrame:
             continue
         answered = int(frame[q.id].notna().sum())
         values = _long(frame, q.id)
-        if q.kind == "scale":
-            levels = [float(v) for v in range(int(q.min or 1), int(q.max or 5) + 1)]
-        else:
-            levels = list(q.choices or [])
+        levels = _scale_levels(q.min, q.max) if q.kind == "scale" else list(q.choices or [])
         counts = values.value_counts()
         for level in levels:
             n = int(counts.get(level, 0))
@@ -55,6 +52,14 @@ def distributions(frame: pd.DataFrame, survey: Survey) -> pd.DataFrame:
     return pd.DataFrame(
         rows, columns=["question", "group", "kind", "value", "count", "share", "answered"]
     )
+
+
+def _scale_levels(low: float | None, high: float | None) -> list[float]:
+    """Every point of a scale. A bound of 0 is a bound (0–10 NPS scales): only a missing one
+    falls back to the 1–5 default, never a falsy one."""
+    low = 1 if low is None else low
+    high = 5 if high is None else high
+    return [float(v) for v in range(int(low), int(high) + 1)]
 
 
 def numbers(frame: pd.DataFrame, survey: Survey) -> pd.DataFrame:

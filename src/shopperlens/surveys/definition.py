@@ -9,6 +9,7 @@ and why they buy. Everything here is pure: no store, no network.
 from __future__ import annotations
 
 import json
+import math
 import re
 from functools import cache
 from importlib import resources
@@ -34,8 +35,11 @@ GROUPS: tuple[str, ...] = (
 #: the method's advice: fewer questions lose insight, more lose respondents
 MIN_QUESTIONS, MAX_QUESTIONS = 7, 20
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
-#: free text that looks like markup is refused: answers are data, never HTML
-_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!?]")
+#: free text that holds markup is refused: answers are data, never HTML. Only what a browser
+#: would read as markup counts (``<p``, ``</p``, ``<!--``, ``<?``): "a < b and c > d" is text
+_TAG = re.compile(r"<(?:/?[a-zA-Z]|[!?])")
+#: the most points a scale may have (0–100); wider ranges are number questions
+MAX_SCALE_POINTS = 101
 
 
 class Question(BaseModel):
@@ -73,12 +77,28 @@ class Question(BaseModel):
                 raise ValueError(f"{self.id}: a {self.kind} question needs distinct choices")
         elif self.choices:
             raise ValueError(f"{self.id}: only single/multi questions have choices")
+        for bound in (self.min, self.max):
+            if bound is not None and not math.isfinite(bound):
+                raise ValueError(f"{self.id}: min and max must be finite numbers")
         if self.kind == "scale":
             self.min = 1 if self.min is None else self.min
             self.max = 5 if self.max is None else self.max
+            _check_scale(self.id, self.min, self.max)
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"{self.id}: min is greater than max")
         return self
+
+    def answers_compatible_with(self, other: Question) -> bool:
+        """Whether answers given to ``other`` (the same question in another survey version)
+        mean the same here: same kind, same choices, and for a scale the same range. A
+        reworded text keeps its answers; a question that changed kind or choices does not."""
+        if self.kind != other.kind:
+            return False
+        if self.kind in ("single", "multi"):
+            return set(self.choices or []) == set(other.choices or [])
+        if self.kind == "scale":
+            return (self.min, self.max) == (other.min, other.max)
+        return True
 
     def _choice(self, value: str) -> str | None:
         """The choice ``value`` names: exactly, or ignoring case, spaces and underscores."""
@@ -108,7 +128,7 @@ class Question(BaseModel):
                 raise ValueError("must be a number")
             try:
                 num = float(value)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 raise ValueError("must be a number") from None
             if num != num or num in (float("inf"), float("-inf")):
                 raise ValueError("must be a finite number")
@@ -127,6 +147,30 @@ class Question(BaseModel):
         if _TAG.search(text):
             raise ValueError("must be plain text (HTML tags are not accepted)")
         return text
+
+
+def _check_scale(qid: str, low: float, high: float) -> None:
+    """A scale's answers are the whole numbers between its bounds, so the bounds themselves
+    must be whole numbers (a 1.5–4.5 scale has no answers anyone could give on its ends)."""
+    if low != int(low) or high != int(high):
+        raise ValueError(f"{qid}: a scale runs between whole numbers (min {low:g}, max {high:g})")
+    if high - low + 1 > MAX_SCALE_POINTS:
+        raise ValueError(
+            f"{qid}: a scale has at most {MAX_SCALE_POINTS} points; use a number question"
+        )
+
+
+def is_blank(value: Any) -> bool:
+    """An answer that says nothing: None, whitespace-only text, or a list of such items (a
+    multi-select sent as ``" ; "`` validates to ``[]``). Blank answers are not answers, wherever
+    they come from: counted, they would make empty responses look like respondents."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, list):
+        return all(is_blank(v) for v in value)
+    return False
 
 
 def _norm(text: str) -> str:
@@ -223,7 +267,8 @@ class AnswerError(ShopperlensError):
 def validate_answers(survey: Survey, answers: Any) -> dict[str, str | float | list[str]]:
     """Check a submission against the survey: unknown questions, types, choices, ranges.
 
-    Empty answers (None, "", []) are dropped; a missing required question is an error.
+    Blank answers (None, whitespace, [], a multi-select of blanks; see :func:`is_blank`) are
+    dropped; a missing required question is an error.
     """
     if not isinstance(answers, dict):
         raise AnswerError({"answers": "must be an object of question: answer"})
@@ -235,12 +280,15 @@ def validate_answers(survey: Survey, answers: Any) -> dict[str, str | float | li
         if q is None:
             problems[str(key)[:64]] = "unknown question"
             continue
-        if value is None or value == "" or value == []:
+        if is_blank(value):
             continue
         try:
-            clean[key] = q.validate_answer(value)
+            answer = q.validate_answer(value)
         except ValueError as exc:
             problems[key] = str(exc)
+            continue
+        if not is_blank(answer):
+            clean[key] = answer
     for q in survey.questions:
         if q.required and q.id not in clean and q.id not in problems:
             problems[q.id] = "is required"

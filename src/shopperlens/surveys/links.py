@@ -29,9 +29,13 @@ def sign(invitation_id: str, survey: str, secret_key: str | None) -> str:
     return f"{invitation_id}.{sig}"
 
 
-def verify(token: str, survey: str, secret_key: str | None) -> str | None:
-    """The invitation id if ``token`` was signed by us for ``survey``, else None."""
-    if not token or "." not in token or len(token) > 200:
+def verify(token: object, survey: str, secret_key: str | None) -> str | None:
+    """The invitation id if ``token`` was signed by us for ``survey``, else None.
+
+    ``token`` comes from the outside world (a JSON body may carry a number or a list), so
+    anything but text is simply not a valid token.
+    """
+    if not isinstance(token, str) or not token or "." not in token or len(token) > 200:
         return None
     invitation_id = token.split(".", 1)[0]
     try:

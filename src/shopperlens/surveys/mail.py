@@ -27,7 +27,16 @@ _DEFAULTS = {
     "first_name": None,
     "reward": None,
     "link": None,
+    # reminders: which one this is, of how many at most; only the last one may say so
+    "reminder": None,
+    "max_reminders": None,
+    "last_reminder": False,
 }
+
+
+class ConnectionClosed(smtplib.SMTPServerDisconnected):
+    """The server had closed the connection (after a ``421``) before this message was sent,
+    so it certainly did not go out."""
 
 
 def load_template(name_or_path: str | Path) -> str:
@@ -79,6 +88,8 @@ class Mailer:
     def send(self, to: str, subject: str, body: str) -> None:
         """Hand one message to the server; raises ``smtplib.SMTPException``/``OSError``."""
         assert self._smtp is not None, "use Mailer as a context manager"
+        if self._smtp.sock is None:  # smtplib closes the connection on a 421 reply
+            raise ConnectionClosed("the SMTP server closed the connection")
         msg = EmailMessage()
         msg["From"] = self.settings.smtp_sender
         msg["To"] = to
@@ -86,3 +97,16 @@ class Mailer:
         msg["Message-ID"] = make_msgid(domain=self.settings.smtp_sender.rpartition("@")[2] or None)
         msg.set_content(body)
         self._smtp.send_message(msg)
+
+
+def refusal_code(exc: BaseException) -> int | None:
+    """The SMTP reply code with which the server refused a message, when it certainly did not
+    take it (``4xx``: try again later, ``5xx``: never); None when the outcome is unknown (the
+    connection broke or timed out half-way, so the message may have gone out)."""
+    if isinstance(exc, ConnectionClosed):
+        return 421
+    if isinstance(exc, smtplib.SMTPRecipientsRefused) and exc.recipients:
+        return max(int(code) for code, _ in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException) and 400 <= exc.smtp_code < 600:
+        return int(exc.smtp_code)
+    return None

@@ -18,7 +18,7 @@ from typing import Any
 
 from shopperlens.errors import ShopperlensError
 from shopperlens.ingest.rejects import Reject
-from shopperlens.surveys.definition import Survey
+from shopperlens.surveys.definition import Survey, is_blank
 
 #: columns an export may carry besides the questions
 META_COLUMNS = ("respondent", "customer_id", "submitted_at")
@@ -109,9 +109,12 @@ def parse_export(
                 bad.append(Reject(file, line, q.id, cell[:40] + "…", "is too long"))
                 continue
             try:
-                answers[q.id] = q.validate_answer(cell.strip())
+                answer = q.validate_answer(cell.strip())
             except ValueError as exc:
                 bad.append(Reject(file, line, q.id, cell[:200], str(exc)))
+                continue
+            if not is_blank(answer):  # a multi-select cell of only ";" says nothing
+                answers[q.id] = answer
         if bad:
             rejects.extend(bad)
             continue

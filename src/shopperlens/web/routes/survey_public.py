@@ -127,17 +127,20 @@ def definition(name: str, request: Request) -> JSONResponse:
 def eligible(name: str, request: Request, visitor_id: str = "", types: str = "") -> JSONResponse:
     """Should the pop-up show to this visitor? Never twice the same survey, no survey within
     ``Settings.survey_fatigue_days`` of the last one answered, and (behaviour targeting) only
-    visitors of the given customer types (comma-separated, from the last stored types run)."""
+    visitors of the given customer types (comma-separated, from the last stored types run).
+
+    "This visitor" includes the customer ``identities`` links the visitor id to: a customer who
+    answered by e-mail link, or from another of their browsers, has answered.
+    """
     store = request.app.state.shop.store
+    try:
+        svc.get_survey(store=store, name=name)
+    except ShopperlensError:
+        return _error(request, 404, "no such survey")
     vid = visitor_id[:64]
     show, reason = True, "ok"
     if vid:
-        with store.cursor() as cur:
-            this, last = cur.execute(
-                "SELECT count(*) FILTER (survey = ?), max(submitted_at) FROM survey_responses "
-                "WHERE visitor_id = ?",
-                [name, vid],
-            ).fetchone()
+        this, last = _answered(store, name, vid)
         days = request.app.state.settings.survey_fatigue_days
         if this:
             show, reason = False, "already answered"
@@ -150,6 +153,22 @@ def eligible(name: str, request: Request, visitor_id: str = "", types: str = "")
         show = kind in wanted
         reason = "ok" if show else "not in the targeted types"
     return JSONResponse({"show": show, "reason": reason}, headers=_cors(request))
+
+
+def _answered(store: Any, survey: str, visitor_id: str) -> tuple[int, datetime | None]:
+    """Responses to ``survey`` and the latest response to any survey by this visitor or by
+    the customer it is linked to (their own responses and their other visitor ids')."""
+    with store.cursor() as cur:
+        row = cur.execute(
+            "WITH me AS (SELECT customer_id FROM identities WHERE visitor_id = $2), "
+            "mine AS (SELECT visitor_id FROM identities "
+            " WHERE customer_id IN (SELECT customer_id FROM me)) "
+            "SELECT count(*) FILTER (survey = $1), max(submitted_at) FROM survey_responses "
+            "WHERE visitor_id = $2 OR visitor_id IN (SELECT visitor_id FROM mine) "
+            "OR customer_id IN (SELECT customer_id FROM me)",
+            [survey, visitor_id],
+        ).fetchone()
+    return int(row[0]), row[1]
 
 
 def _types_index(request: Request) -> dict[str, str]:
@@ -224,12 +243,18 @@ async def submit(name: str, request: Request) -> Response:
     def fail(status: int, detail: str) -> Response:
         """JSON for scripts; for a browser's form post, the message on a page."""
         if is_form and status != 404:
-            survey = svc.get_survey(store=store, name=name)
+            try:
+                survey = svc.get_survey(store=store, name=name)
+            except ShopperlensError:  # a form posted to a survey that is not there
+                return _error(request, 404, "no such survey")
             return HTMLResponse(_page(survey, message=detail), status_code=status)
         return _error(request, status, detail)
 
     if payload.get("website"):
         return fail(400, "submission refused")
+    wrong = _not_text(payload, ("token", "visitor_id", "channel"))
+    if wrong:
+        return fail(400, f"{wrong} must be text")
     try:
         sub = svc.prepare_submission(
             store=store,
@@ -253,7 +278,7 @@ async def submit(name: str, request: Request) -> Response:
         return fail(404 if str(exc).startswith("no survey") else 400, str(exc))
     try:
         response_id = await asyncio.wrap_future(writer.submit(sub))
-    except svc.ReplayedLinkError as exc:
+    except svc.AlreadyAnsweredError as exc:  # a used link, or a visitor who answered
         return fail(409, str(exc))
     except svc.QuotaReachedError as exc:
         return fail(410, str(exc))
@@ -275,12 +300,21 @@ def _str(v: Any) -> str | None:
     return v if isinstance(v, str) and v else None
 
 
+def _not_text(payload: dict[str, Any], fields: tuple[str, ...]) -> str | None:
+    """The first of ``fields`` present with a value that is not text (a number, a list …):
+    such a body is malformed, and must be refused as such rather than crash deeper down."""
+    return next(
+        (f for f in fields if payload.get(f) is not None and not isinstance(payload[f], str)),
+        None,
+    )
+
+
 def _json_payload(raw: bytes, ctype: str) -> dict[str, Any]:
     if ctype not in ("application/json", "text/plain", ""):
         raise ValueError(f"unsupported content type {ctype!r}: send JSON or a form")
     try:
         data = json.loads(raw or b"null")
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # bad JSON or text, a 5,000-digit number, deep nesting
         raise ValueError("the body is not valid JSON") from None
     if not isinstance(data, dict):
         raise ValueError('send an object: {"answers": {"question": "answer"}}')
