@@ -189,8 +189,23 @@ def test_excel_separator_hint_line_is_counted(shop, tmp_path):
 def test_malformed_json_names_its_own_line(shop, tmp_path):
     good = '{"visitor_id": "v1", "timestamp": "2024-03-01T10:00:00Z", "event_name": "page_view"}'
     text = f'{good}\n\n{good}\n{{"visitor_id": broken\n{good}\n'  # the bad record is line 4
-    with pytest.raises(ShopperlensError, match=r"e\.jsonl: malformed JSON on line 4\b"):
+    with pytest.raises(ShopperlensError, match=r"e\.jsonl:4 \(row\)='\{\"visitor_id\": broken'"):
         shop.import_events(write(tmp_path, "e.jsonl", text))
+    res = shop.import_events(write(tmp_path, "e.jsonl", text), on_error="skip")
+    assert [(r.line, r.reason) for r in res.rejects] == [(4, "malformed JSON: expecting value")]
+    assert res.rows_accepted == 3
+
+
+def test_json_records_that_are_not_objects_are_rejected_alone(shop, tmp_path):
+    good = '{"customer_id": "c1", "email": "a@example.org"}'
+    text = f'[1, 2]\n{good}\n"text"\n{good.replace("c1", "c2")}\n{{"customer_id": "c3", "em'
+    res = shop.import_customers(write(tmp_path, "c.jsonl", text), on_error="skip")
+    assert [(r.line, r.reason) for r in res.rejects] == [
+        (1, "malformed JSON: an array, not an object"),
+        (3, "malformed JSON: a string, not an object"),
+        (5, "malformed JSON: unterminated string starting at"),
+    ]
+    assert counts(shop, "customers") == {"customers": 2}
 
 
 # -- a file of another kind, repeated headers ----------------------------------------------

@@ -413,6 +413,19 @@ def collect_malformed(
     return {r[1] for r in out}
 
 
+def reject_rows(con: duckdb.DuckDBPyConnection, rows: list[tuple[int, str, str]]) -> None:
+    """Reject staged rows by their row number: ``(row, value, reason)``, the whole row at fault
+    (column ``(row)``), whatever a later check would have said."""
+    if not rows:
+        return
+    con.execute(
+        f"UPDATE {STAGE} s SET _reject = {{'column': '(row)', 'value': b.value, "
+        "'reason': b.reason} FROM (SELECT unnest(?) AS n, unnest(?) AS value, "
+        "unnest(?) AS reason) b WHERE s._line = b.n",
+        [[r[0] for r in rows], [_first_line(r[1]) for r in rows], [r[2] for r in rows]],
+    )
+
+
 def _malformed_reason(kind: str, want: int | None, got: int | None, message: str) -> str:
     if kind == "TOO MANY COLUMNS" and want is not None:  # (DuckDB stops counting at one more)
         return f"malformed row: more values than the header's {want} columns"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
+import json
 import re
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import suppress
@@ -289,8 +290,11 @@ def open_source(con: duckdb.DuckDBPyConnection, path: Path, *, json_columns: str
         columns = _describe(con, relation)
     except duckdb.Error as exc:
         if layout == "parquet" or layout == "jsonl":
-            raise ShopperlensError(explain(path, exc)) from None
-        columns = ()
+            columns = _json_fields_past_errors(path, gz) if layout == "jsonl" else ()
+            if not columns:
+                raise ShopperlensError(explain(path, exc)) from None
+        else:
+            columns = ()
     if layout == "jsonl" and not json_columns and columns:
         relation = _json_as_text(p, columns)
     if layout in ("csv", "tsv") and (len(columns) <= 1):
@@ -304,10 +308,13 @@ def open_source(con: duckdb.DuckDBPyConnection, path: Path, *, json_columns: str
 CSV_ERRORS, CSV_SCANS = "_sl_csv_errors", "_sl_csv_scans"
 
 
-def is_malformed_csv(source: Source, exc: Exception) -> bool:
+def is_malformed(source: Source, exc: Exception) -> bool:
     """True for DuckDB's error on a CSV row it cannot split into the header's columns (too
-    many or too few values, a quote left open): a lenient read can reject that row alone."""
+    many or too few values, a quote left open) or a JSON Lines record that is not JSON: a
+    lenient read can reject that row alone."""
     text = str(exc)
+    if source.layout == "jsonl":
+        return "Malformed JSON" in text
     return (
         source.layout in ("csv", "tsv")
         and "CSV Error on Line" in text
@@ -316,12 +323,17 @@ def is_malformed_csv(source: Source, exc: Exception) -> bool:
 
 
 def lenient(source: Source) -> Source:
-    """``source`` read with malformed rows skipped and recorded in :data:`CSV_ERRORS`
-    (DuckDB's ``ignore_errors`` with ``store_rejects``), so they become rejects like any other.
+    """``source`` read so that malformed rows do not stop it.
 
-    The dialect is spelled out (the header's delimiter, RFC 4180 quotes), not sniffed: a
-    sniffer that reads past malformed rows may settle on a dialect the file does not use.
+    CSV/TSV: malformed rows are skipped and recorded in :data:`CSV_ERRORS` (DuckDB's
+    ``ignore_errors`` with ``store_rejects``), so they become rejects like any other. The dialect
+    is spelled out (the header's delimiter, RFC 4180 quotes), not sniffed: a sniffer that reads
+    past malformed rows may settle on a dialect the file does not use. JSON Lines: a record that
+    is not JSON is read as a row of NULLs in its place (see :func:`malformed_json`).
     """
+    if source.layout == "jsonl":
+        relation = source.relation[:-1] + ", ignore_errors=true)"
+        return Source(source.path, source.layout, source.gzipped, source.columns, relation, True)
     header, before = _header(source)
     sep = "\t" if source.layout == "tsv" else (delimiter(source, header) or ",")
     options = (
@@ -330,6 +342,64 @@ def lenient(source: Source) -> Source:
     )
     relation = _explicit_csv(source.path, sep, before, source.columns, options)
     return Source(source.path, source.layout, source.gzipped, source.columns, relation, True)
+
+
+@dataclass(frozen=True)
+class BadRecord:
+    """A JSON Lines record that is not a JSON object: its row number among the file's records
+    (blank lines are no records), physical line, text and what is wrong."""
+
+    row: int
+    line: int
+    text: str
+    why: str
+
+
+def malformed_json(source: Source) -> tuple[int, list[BadRecord]]:
+    """How many records a JSON Lines file has, and those that are not JSON objects.
+
+    A pass in Python, run only after DuckDB met a malformed record: DuckDB's lenient reader
+    gives such a record a row of NULLs in its place, which this pass tells from ``{}``.
+    """
+    bad: list[BadRecord] = []
+    rows = 0
+    with _text(source.path, source.gzipped) as fh:
+        for n, text in enumerate(fh, start=1):
+            if not text.strip():
+                continue
+            rows += 1
+            try:
+                value = json.loads(text)
+                why = "" if isinstance(value, dict) else f"{_json_kind(value)}, not an object"
+            except ValueError as exc:
+                why = str(exc).split(":", 1)[0].lower()
+            if why:
+                bad.append(BadRecord(rows, n, text.strip(), f"malformed JSON: {why}"))
+    return rows, bad
+
+
+def _json_fields_past_errors(path: Path, gzipped: bool, sample: int = 20_480) -> tuple[str, ...]:
+    """The fields of a JSON Lines file whose first records hold a malformed one (DuckDB's
+    schema detection then fails): the keys of the objects among the first ``sample`` records,
+    in order of appearance. The read itself then meets the bad record (see :func:`lenient`)."""
+    keys: dict[str, None] = {}
+    with _text(path, gzipped) as fh:
+        for n, text in enumerate(fh):
+            if n >= sample:
+                break
+            try:
+                value = json.loads(text) if text.strip() else None
+            except ValueError:
+                continue
+            if isinstance(value, dict):
+                keys.update(dict.fromkeys(map(str, value)))
+    return tuple(keys)
+
+
+def _json_kind(value: object) -> str:
+    """What a JSON value is, in JSON's words ("an array", not Python's "list")."""
+    kinds = {list: "an array", str: "a string", bool: "true/false", type(None): "null"}
+    return kinds.get(type(value), "a number")
 
 
 def _json_as_text(p: str, columns: tuple[str, ...]) -> str:

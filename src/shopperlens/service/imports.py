@@ -152,7 +152,7 @@ def import_files(
                 break
             except loading.NeedExactPath:  # a file repeats keys: redo the call on the exact path
                 exact = True
-            except _NeedLenientRead as redo:  # a malformed CSV row: redo, rejecting such rows
+            except _NeedLenientRead as redo:  # a malformed row: redo, rejecting such rows
                 call.lenient.add(redo.path)
                 exact = True
     result.seconds = round(time.perf_counter() - started, 3)
@@ -160,8 +160,9 @@ def import_files(
 
 
 class _NeedLenientRead(Exception):
-    """A CSV file has a row DuckDB cannot split into the header's columns: the call is redone
-    (the failed statement aborted its transaction) reading that file leniently."""
+    """A CSV file has a row DuckDB cannot split into the header's columns, or a JSON Lines
+    file a record that is not JSON: the call is redone (the failed statement aborted its
+    transaction) reading that file leniently."""
 
     def __init__(self, path: Path) -> None:
         super().__init__(str(path))
@@ -352,6 +353,8 @@ def _import_one(
         malformed = loading.collect_malformed(
             con, label, lambda records: reading.record_lines(source, records)
         )
+        if source.lenient and source.layout == "jsonl":
+            _reject_malformed_json(con, source, n_read, first_line=generic.first_line(source))
         if n_read == 0 and not malformed:
             raise ShopperlensError(f"{path.name}: the file has a header but no rows")
         repeated = loading.flag_conflicts(con, spec)
@@ -364,6 +367,19 @@ def _import_one(
         for table, n in loading.insert(con, spec, repeated).items():
             added[table] = added.get(table, 0) + n
     return _record(con, kind, used, label, digest, n_read, n_rej, tick)
+
+
+def _reject_malformed_json(
+    con: duckdb.DuckDBPyConnection, source: Source, n_read: int, first_line: int
+) -> None:
+    """Reject the records of a leniently read JSON Lines file that are not JSON objects (each
+    stands in the staged rows as a row of NULLs, see ``reading.lenient``). Should the rows not
+    be one per record (a format that unnests records), the file is refused as before."""
+    records, bad = reading.malformed_json(source)
+    if records != n_read or not bad:
+        where = f"line {bad[0].line}: {bad[0].why}" if bad else "a record"
+        raise ShopperlensError(f"{source.name}: malformed JSON on {where}")
+    loading.reject_rows(con, [(b.row + first_line - 1, b.text, b.why) for b in bad])
 
 
 def _selects(source: Source, used: str, spec: KindSpec, mapping: dict[str, str]) -> tuple[str, str]:
@@ -385,7 +401,7 @@ def _explained(source: Source) -> Iterator[None]:
     try:
         yield
     except duckdb.Error as exc:
-        if not source.lenient and reading.is_malformed_csv(source, exc):
+        if not source.lenient and reading.is_malformed(source, exc):
             raise _NeedLenientRead(source.path) from None
         raise ShopperlensError(explain(source.path, exc)) from None
 
