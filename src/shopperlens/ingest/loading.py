@@ -496,10 +496,13 @@ def write_rejects_csv(con: duckdb.DuckDBPyConnection, path: str) -> None:
     )
 
 
-def insert(con: duckdb.DuckDBPyConnection, spec: KindSpec, repeated: bool) -> dict[str, int]:
-    """Insert the good staged rows that are new; returns rows added per table."""
+def insert(
+    con: duckdb.DuckDBPyConnection, spec: KindSpec, repeated: bool, file: str = ""
+) -> dict[str, int]:
+    """Insert the good staged rows that are new; returns rows added per table. ``file`` names
+    the source of the consents an orders file records."""
     if spec.kind == "orders":
-        return _insert_orders(con)
+        return _insert_orders(con, file)
     cols = _insert_columns(con, spec)
     keys = ", ".join(ident(k) for k in spec.key)
     distinct = f"DISTINCT ON ({keys}) " if repeated else ""
@@ -526,12 +529,16 @@ def insert(con: duckdb.DuckDBPyConnection, spec: KindSpec, repeated: bool) -> di
     return {spec.table: int(n)}
 
 
-def _insert_orders(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Orders file -> orders, order_lines, and the products/customers it names but we lack."""
+def _insert_orders(con: duckdb.DuckDBPyConnection, file: str) -> dict[str, int]:
+    """Orders file -> orders, order_lines, the products/customers it names but we lack, and
+    the marketing consent it changes."""
     good = f"(SELECT * FROM {STAGE} WHERE _reject IS NULL)"
     out: dict[str, int] = {}
     with _unordered(con):
+        consents = _record_order_consents(con, good, file)
         _insert_order_tables(con, good, out)
+    if consents:
+        out["consents"] = consents
     return {k: int(v) for k, v in out.items()}
 
 
@@ -583,6 +590,37 @@ def _insert_order_tables(con: duckdb.DuckDBPyConnection, good: str, out: dict[st
         f"{latest['country']}, {latest['accepts_marketing']} "
         f"FROM {good} s WHERE customer_id IS NOT NULL GROUP BY customer_id",
     )
+
+
+def _record_order_consents(con: duckdb.DuckDBPyConnection, good: str, file: str) -> int:
+    """Marketing consent an orders file changes for customers the store already had.
+
+    A customer's consent is their latest ``consents`` record for ``marketing``, else their
+    ``accepts_marketing`` flag (see ``service.consent``). An order that says otherwise, placed
+    after that record, is the customer's newer word: it is recorded (``source`` names the file,
+    ``recorded_at`` is the order's time), so a "no" at checkout withdraws an earlier "yes" in
+    every audience and survey mailing. Customers this file created already carry the latest
+    order's answer (see :func:`_insert_order_tables`); an answer equal to the current one adds
+    nothing, so importing an overlapping file again records nothing new.
+    """
+    n = con.execute(f"SELECT count(accepts_marketing) FROM {good}").fetchone()[0]  # type: ignore[index]
+    if not n:
+        return 0
+    added = con.execute(
+        "INSERT INTO consents (customer_id, purpose, granted, recorded_at, source) "
+        "SELECT o.customer_id, 'marketing', o.said, o.at, ? FROM ("
+        "  SELECT customer_id, arg_max(accepts_marketing, {'t': ordered_at, 'l': _line}) AS said,"
+        f"  max(ordered_at) AS at FROM {good} "
+        "  WHERE customer_id IS NOT NULL AND accepts_marketing IS NOT NULL GROUP BY customer_id"
+        ") o JOIN customers c USING (customer_id) LEFT JOIN ("
+        "  SELECT customer_id, arg_max(granted, recorded_at) AS granted, max(recorded_at) AS at "
+        "  FROM consents WHERE lower(purpose) = 'marketing' GROUP BY customer_id"
+        ") k USING (customer_id) "
+        "WHERE o.said IS DISTINCT FROM coalesce(k.granted, c.accepts_marketing) "
+        "AND (k.at IS NULL OR o.at > k.at) ON CONFLICT DO NOTHING",
+        [f"orders: {Path(file).name}"],
+    ).fetchone()[0]  # type: ignore[index]
+    return int(added)
 
 
 def _create_referenced(con: duckdb.DuckDBPyConnection, table: str, key: str, select: str) -> int:

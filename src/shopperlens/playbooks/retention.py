@@ -102,7 +102,9 @@ def referral_candidates(
     *,
     accepts_marketing: set[str] | None = None,
 ) -> pd.DataFrame:
-    """Loyal customers who may be e-mailed a referral offer (marketing or referral consent)."""
+    """Loyal customers who may be e-mailed a referral offer: referral consent, or marketing
+    consent (``accepts_marketing``: the customers ``service.consent.allowed`` lets through,
+    whose latest marketing record, else flag, says yes)."""
     allowed = consented(consents, "marketing") | consented(consents, "referral")
     allowed |= accepts_marketing or set()
     return _ranked(customers, allowed, types)

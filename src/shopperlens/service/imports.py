@@ -172,8 +172,8 @@ class _NeedLenientRead(Exception):
 class _Call:
     """One import call's parameters; ``run`` does it inside the caller's transaction.
 
-    ``lenient``: the files found to hold malformed CSV rows, read with those rows skipped and
-    reported as rejects (``reading.lenient``).
+    ``lenient``: the files found to hold malformed CSV rows or JSON records, read so that
+    those rows are reported as rejects (``reading.lenient``).
     """
 
     def __init__(
@@ -364,7 +364,7 @@ def _import_one(
         n_rej = loading.collect_rejects(con, label) + len(malformed)
         n_read += len(malformed)
         tick(1)
-        for table, n in loading.insert(con, spec, repeated).items():
+        for table, n in loading.insert(con, spec, repeated, label).items():
             added[table] = added.get(table, 0) + n
     return _record(con, kind, used, label, digest, n_read, n_rej, tick)
 

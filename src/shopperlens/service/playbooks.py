@@ -24,6 +24,7 @@ from shopperlens.models.basket import RULE_METRICS, association_rules, frequent_
 from shopperlens.playbooks import audience as _aud
 from shopperlens.playbooks import checkout, recommend, retention, support, traffic
 from shopperlens.playbooks.generator import TYPES, Action, Evidence, build_playbook
+from shopperlens.service import consent
 from shopperlens.service._checks import share, whole
 from shopperlens.service.clv import EXCLUDED_STATUSES, EXCLUDED_STATUSES_SQL
 from shopperlens.store import Store
@@ -369,9 +370,7 @@ def retention_report(*, store: Store, types: pd.DataFrame | None = None) -> dict
     per = retention.customer_orders(orders)
     consents = store.df("SELECT * FROM consents")
     t = resolve_types(store=store, types=types)
-    marketing = set(
-        store.df("SELECT customer_id FROM customers WHERE accepts_marketing").customer_id
-    )
+    marketing = consent.allowed(store=store)
     clv = _clv(store)
     at_risk = pd.DataFrame(columns=["customer_id", "orders", "revenue", "clv", "p_alive"])
     if clv is not None and len(t):
@@ -540,13 +539,7 @@ def audience_customers(
     last = pd.to_datetime(c.last_order_at)
     c["days_since_last_order"] = (last.max() - last).dt.days if last.notna().any() else None
     c = _attach_type(c, resolve_types(store=store, types=types))
-    consents = store.df("SELECT * FROM consents WHERE lower(purpose) = 'marketing'")
-    recorded = set(consents.customer_id)
-    granted = retention.consented(consents, "marketing")
-    c["marketing_consent"] = [
-        (cid in granted) if cid in recorded else bool(flag)
-        for cid, flag in zip(c.customer_id, c.accepts_marketing, strict=True)
-    ]
+    c["marketing_consent"] = c.customer_id.isin(consent.allowed(store=store))
     if type:
         c = c[c.type == type]
     if segment:

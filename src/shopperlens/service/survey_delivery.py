@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field
 
 from shopperlens.config import Settings
 from shopperlens.errors import ShopperlensError
+from shopperlens.service import consent
 from shopperlens.service.surveys import get_survey
 from shopperlens.store import Store
 from shopperlens.surveys import links, mail
@@ -130,14 +131,7 @@ def target(*, store: Store, audience: Audience, now: datetime | None = None) -> 
 def consenting(*, store: Store) -> set[str]:
     """Customers who allow marketing e-mail: their latest consent record says so, or (with no
     record at all) the shop's own ``accepts_marketing`` flag does."""
-    rows = store.df(
-        "WITH latest AS (SELECT customer_id, arg_max(granted, recorded_at) AS granted "
-        " FROM consents WHERE purpose IN (SELECT unnest(?)) GROUP BY 1) "
-        "SELECT c.customer_id FROM customers c LEFT JOIN latest l USING (customer_id) "
-        "WHERE coalesce(l.granted, c.accepts_marketing, false)",
-        [list(CONSENT_PURPOSES)],
-    )
-    return set(rows["customer_id"])
+    return consent.allowed(store=store, purposes=CONSENT_PURPOSES)
 
 
 def send_invitations(
