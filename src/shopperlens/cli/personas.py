@@ -28,8 +28,8 @@ def _summary(run) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
         {
             "persona": p.name,
             "trait": p.trait,
-            "size": p.size,
-            "share": f"{p.share:.0%}",
+            "size": "" if p.size is None else p.size,
+            "share": "" if p.share is None else f"{p.share:.0%}",
             "revenue": "" if p.revenue_share is None else f"{p.revenue_share:.0%}",
             "income≈": "" if p.income_adjusted is None else f"{p.income_adjusted:,.0f}",
             "stability": "" if p.stability is None else f"{p.stability:.2f}",
@@ -69,6 +69,10 @@ def build_cmd(
     json_: JsonOpt = False,
 ) -> None:
     """Cluster the survey respondents into personas, name and describe them, store the run."""
+    if out is not None:  # a missing folder is refused before the work, not after it
+        from shopperlens.service._files import output_folder
+
+        output_folder(out)
     shop = open_shop(ctx)
     run = shop.personas_build(survey, k="auto" if k is None else k, seed=seed, max_personas=max_k)
     if json_:
@@ -161,8 +165,11 @@ def members_cmd(
     run: RunOpt = None,
 ) -> None:
     """Write who belongs to which persona as CSV: `respondent`, `persona`."""
+    from shopperlens.service._files import output_file
+
     if out.suffix.lower() != ".csv":
         raise ShopperlensError("--out must be a .csv file")
+    output_file(out)
     df = open_shop(ctx).personas_members(run)
     df[["respondent", "persona"]].to_csv(out, index=False)
     _render.message(f"wrote {len(df):,} members to {out}")
@@ -172,7 +179,8 @@ def members_cmd(
 def cards_cmd(
     ctx: typer.Context,
     out: Annotated[
-        Path, typer.Option("--out", help="Directory for the cards (created if needed).")
+        Path,
+        typer.Option("--out", help="Folder for the cards (created inside an existing folder)."),
     ],
     run: RunOpt = None,
 ) -> None:

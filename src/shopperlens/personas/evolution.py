@@ -12,7 +12,8 @@ similarity between every old and every new persona:
 
 A pair below ``min_similarity`` is no match: the old persona vanished and the new one appeared.
 A matched persona grew or shrank when its share of respondents moved by at least
-``share_tolerance`` (2 percentage points by default), else it is stable.
+``share_tolerance`` (2 percentage points by default), else it is stable. The size and share of a
+persona too small to show (``suppressed``) are used for matching but never reported.
 """
 
 from __future__ import annotations
@@ -36,6 +37,12 @@ class PersonaRef(BaseModel):
     size: int
     share: float
     profile: dict[str, float] = {}
+    #: too small to show: its size and share are left out of the changes reported
+    suppressed: bool = False
+
+    def shown(self) -> tuple[int | None, float | None]:
+        """Size and share as they may be reported (None for a suppressed persona)."""
+        return (None, None) if self.suppressed else (self.size, self.share)
 
 
 class PersonaChange(BaseModel):
@@ -145,29 +152,31 @@ def compare_runs(
             if delta <= -share_tolerance
             else "stable"
         )
+        (p_size, p_share), (c_size, c_share) = p.shown(), c.shown()
         changes.append(
             PersonaChange(
                 status=status,
                 previous_id=p.persona_id,
                 previous_name=p.name,
-                previous_size=p.size,
-                previous_share=p.share,
+                previous_size=p_size,
+                previous_share=p_share,
                 current_id=c.persona_id,
                 current_name=c.name,
-                current_size=c.size,
-                current_share=c.share,
+                current_size=c_size,
+                current_share=c_share,
                 similarity=float(sim[i, j]),
             )
         )
     for i, p in enumerate(previous):
         if i not in matched_prev:
+            p_size, p_share = p.shown()
             changes.append(
                 PersonaChange(
                     status="vanished",
                     previous_id=p.persona_id,
                     previous_name=p.name,
-                    previous_size=p.size,
-                    previous_share=p.share,
+                    previous_size=p_size,
+                    previous_share=p_share,
                     similarity=float(sim[i].max()) if sim.shape[1] else None,
                 )
             )
@@ -179,10 +188,11 @@ def compare_runs(
 
 
 def _appeared(c: PersonaRef) -> PersonaChange:
+    size, share = c.shown()
     return PersonaChange(
         status="appeared",
         current_id=c.persona_id,
         current_name=c.name,
-        current_size=c.size,
-        current_share=c.share,
+        current_size=size,
+        current_share=share,
     )

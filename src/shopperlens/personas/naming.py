@@ -71,6 +71,7 @@ LEXICON: dict[tuple[str, str], str] = {
     ("occupation", "retired"): "Relaxed",
     ("education", "phd"): "Scholarly",
     ("marital_status", "single"): "Solo",
+    ("group_size", "small"): "Small",  # a persona too small to describe (SMALL_GROUP)
 }
 
 #: why someone buys names a persona better than a hobby or a demographic does
@@ -100,16 +101,29 @@ class Distinctive:
     score: float
 
 
-def adjective_for(d: Distinctive) -> str:
-    """The lexicon word for an attribute, or one made from the answer itself."""
+#: the only "attribute" of a persona too small to describe: its name says just that
+SMALL_GROUP = Distinctive("group_size", "small", 0.0)
+
+
+def adjective_for(d: Distinctive) -> str | None:
+    """The lexicon word for an attribute, or one made from the answer itself when that is a
+    word; None when it is not (an age bracket "35-44" or a number makes no adjective: it gave
+    names like "35 Alex 4"), so the persona is named by another attribute or a fallback."""
     word = LEXICON.get((d.question, d.answer))
     if word:
         return word
     if d.answer in {"+", "-"}:
-        base = re.sub(r"^(spend|channel|category)_", "", d.question).replace("_", " ")
-        return f"{'High' if d.answer == '+' else 'Low'}-{base.split()[0]}".title()
-    text = re.sub(r"[^A-Za-z0-9 ]+", " ", d.answer).strip() or d.question
-    return text.split()[0].capitalize()
+        base = re.sub(r"^(spend|channel|category)_", "", d.question).replace("_", " ").split()
+        if not base or not _is_word(base[0]):
+            return None
+        return f"{'High' if d.answer == '+' else 'Low'}-{base[0]}".title()
+    words = re.sub(r"[^A-Za-z0-9 ]+", " ", d.answer).split()
+    return words[0].capitalize() if words and _is_word(words[0]) else None
+
+
+def _is_word(text: str) -> bool:
+    """Letters only (ASCII, so the first name can alliterate with it), at least two of them."""
+    return len(text) >= 2 and text.isascii() and text.isalpha()
 
 
 def assign_names(
@@ -129,7 +143,7 @@ def assign_names(
                 -d.score * NAME_WEIGHT.get(d.question, 1.0),
                 rank,
                 i,
-                adjective_for(d),
+                adjective_for(d) or "",
             )
             for i, attrs in enumerate(distinctive)
             for rank, d in enumerate(attrs)
@@ -138,7 +152,7 @@ def assign_names(
     adjectives: dict[int, str] = {}
     used: set[str] = set()
     for _, _, _, i, adj in candidates:
-        if i in adjectives or adj in used:
+        if not adj or i in adjectives or adj in used:
             continue
         adjectives[i] = adj
         used.add(adj)

@@ -3,13 +3,17 @@
 Every statement on a persona carries its :class:`Evidence`: the question, the answer, how many
 people in the persona gave it out of how many who answered, and the share among all
 respondents. A figure resting on fewer than ``min_group_size`` people is suppressed (shown as
-"fewer than N") so no individual can be singled out; a persona smaller than that shows no
-figures at all.
+"fewer than N") so no individual can be singled out; a persona smaller than that shows
+nothing at all: no size or share, no answers, no channels, no quotes (its name and trait say
+only that it is too small to describe). Quotes never come from a respondent who refused
+consent to be quoted (``unquotable``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -18,7 +22,7 @@ from pydantic import BaseModel, Field
 
 from shopperlens.models.clustering import multi_matrix, token_pairs
 from shopperlens.personas.frame import Column, column_roles
-from shopperlens.personas.naming import Distinctive, assign_names
+from shopperlens.personas.naming import SMALL_GROUP, Distinctive, assign_names
 
 Section = Literal["who", "why", "where", "what", "behaviour"]
 _SECTION: dict[str, Section] = {
@@ -61,7 +65,10 @@ class ChannelUse(BaseModel):
     index: float | None = Field(None, description="persona mix / overall mix (1 = average)")
     suggested_budget_share: float | None = None
     advice: Literal["more", "keep", "less", "hidden"] = "keep"
-    n: int | None = None
+    n: int | None = Field(None, description="people in the persona who answered")
+    users: int | None = Field(
+        None, description="people in the persona using the channel: the figures rest on them"
+    )
 
 
 class Quote(BaseModel):
@@ -79,8 +86,8 @@ class Persona(BaseModel):
     adjective: str
     first_name: str
     trait: str
-    size: int
-    share: float
+    size: int | None = Field(description="members; None when the persona is too small to show")
+    share: float | None = Field(description="share of respondents; None when too small")
     revenue_share: float | None = None
     stability: float | None = None
     income_stated: float | None = None
@@ -90,7 +97,7 @@ class Persona(BaseModel):
     spend_shift: str | None = None
     types_mix: dict[str, float] | None = None
     clv_mean: float | None = None
-    known_customers: int = 0
+    known_customers: int | None = None
     quotes: list[Quote] = []
     profile: dict[str, float] = Field(default_factory=dict, description="for run matching")
     suppressed: bool = False
@@ -181,9 +188,12 @@ class _Stats:
     def __init__(self, prep: _Prepared, mask: np.ndarray) -> None:
         self.options: dict[str, tuple[dict[str, int], int]] = {}
         self.means: dict[str, tuple[float, int, float]] = {}
+        #: people with a number above zero (e.g. who bought through a channel at all)
+        self.positive: dict[str, int] = {}
         for name, values in prep.numeric.items():
             v = values[mask]
             v = v[~np.isnan(v)]
+            self.positive[name] = int((v > 0).sum())
             self.means[name] = (
                 float(v.mean()) if len(v) else float("nan"),
                 len(v),
@@ -205,6 +215,7 @@ def synthesise(
     income_adjustment: float = 0.9,
     interviews: pd.DataFrame | None = None,
     n_quotes: int = 3,
+    unquotable: Collection[str] = (),
 ) -> list[Persona]:
     """Describe each persona of ``labels`` over the respondents ``frame``.
 
@@ -212,6 +223,7 @@ def synthesise(
     optionally with behaviour columns for known customers (``customer_type``, ``clv``,
     ``revenue``, ``categories_bought``, ``products_bought``). ``interviews`` has columns
     ``respondent`` (or ``customer_id``) and ``text``; its notes join the free-text quotes.
+    ``unquotable`` are customer ids whose words must not be quoted (they refused consent).
     """
     columns = [c for c in column_roles(frame) if c.role != "id"]
     behaviour = dict.fromkeys(BEHAVIOUR_COLUMNS, "behaviour")
@@ -224,52 +236,67 @@ def synthesise(
     overall = _Stats(prep, np.ones(len(frame), dtype=bool))
     k = int(labels.max()) + 1 if len(labels) else 0
     dist = distances if distances is not None else np.zeros(len(frame))
+    refused = {str(c) for c in unquotable}
     out: list[Persona] = []
     distinct_all, genders = [], []
     for p in range(k):
         mask = labels == p
-        sub = frame.loc[mask]
-        stats = _Stats(prep, mask)
         size = int(mask.sum())
-        hidden = size < min_group_size
-        statements, distinct = _statements(columns, stats, overall, min_group_size, hidden)
+        persona = Persona(
+            persona_id=p, name="", adjective="", first_name="", trait="", size=None, share=None
+        )
+        if size < min_group_size:
+            # too few people to say anything about them without singling someone out
+            persona.suppressed = True
+            distinct_all.append([SMALL_GROUP])
+            genders.append(None)
+            out.append(persona)
+            continue
+        stats = _Stats(prep, mask)
+        sub = frame.loc[mask]
+        persona.size, persona.share = size, size / max(len(frame), 1)
+        persona.stability = None if stability is None else float(stability[p])
+        persona.statements, distinct = _statements(columns, stats, overall, min_group_size)
         distinct_all.append(distinct)
         genders.append(_majority(stats, "gender"))
-        persona = Persona(
-            persona_id=p,
-            name="",
-            adjective="",
-            first_name="",
-            trait="",
-            size=size,
-            share=size / max(len(frame), 1),
-            stability=None if stability is None else float(stability[p]),
-            statements=statements,
-            suppressed=hidden,
-        )
         _income(persona, sub, income_adjustment, min_group_size)
         _behaviour(persona, frame, sub, min_group_size)
         _channels(persona, columns, stats, overall, min_group_size)
-        persona.quotes = _quotes(sub, dist[mask], columns, interviews, n_quotes)
-        persona.profile = _profile(stats, min_group_size, hidden)
+        persona.quotes = _quotes(sub, dist[mask], columns, interviews, n_quotes, refused)
+        persona.profile = _profile(stats, min_group_size)
         out.append(persona)
     for persona, (adj, first), distinct in zip(
         out, assign_names(distinct_all, genders), distinct_all, strict=True
     ):
         persona.adjective, persona.first_name = adj, first
         persona.name = f"{adj} {first}"
-        tops = [_label(d.question, None if d.answer in "+-" else d.answer) for d in distinct[:3]]
-        tops = [
-            (("higher " if d.answer == "+" else "lower ") + t) if d.answer in "+-" else t
-            for d, t in zip(distinct[:3], tops, strict=True)
-        ]
-        persona.trait = ", ".join(tops) if tops else "close to the average respondent"
-        ids = {(d.question, d.answer) for d in distinct[:5]}
-        for s in persona.statements:
-            q, a = s.evidence.question, s.evidence.answer
-            keys = {(q, a)} if a is not None else {(q, "+"), (q, "-")}
-            s.distinctive = bool(keys & ids)
+        persona.trait = (
+            f"fewer than {min_group_size} people: not described, to keep them anonymous"
+            if persona.suppressed
+            else _trait(distinct)
+        )
+        _mark_distinctive(persona, distinct)
     return out
+
+
+def _trait(distinct: list[Distinctive]) -> str:
+    """The persona's three strongest distinctive attributes in words."""
+    words = []
+    for d in distinct[:3]:
+        if d.answer in {"+", "-"}:
+            words.append(("higher " if d.answer == "+" else "lower ") + _label(d.question))
+        else:
+            words.append(_label(d.question, d.answer))
+    return ", ".join(words) if words else "close to the average respondent"
+
+
+def _mark_distinctive(persona: Persona, distinct: list[Distinctive]) -> None:
+    """Flag the statements about the five strongest attributes (printed bold on the card)."""
+    ids = {(d.question, d.answer) for d in distinct[:5]}
+    for s in persona.statements:
+        q, a = s.evidence.question, s.evidence.answer
+        keys = {(q, a)} if a is not None else {(q, "+"), (q, "-")}
+        s.distinctive = bool(keys & ids)
 
 
 def _majority(stats: _Stats, question: str) -> str | None:
@@ -277,8 +304,21 @@ def _majority(stats: _Stats, question: str) -> str | None:
     return max(counts, key=lambda a: (counts[a], a)) if counts else None
 
 
+#: how far (in standard deviations of the overall share) an answer must be above everyone's
+#: share to count as setting a persona apart
+CLEARLY_MORE = 0.3
+
+
+def _lift(p_in: float, p_all: float) -> float:
+    """The persona's share of an answer above everyone's, in standard deviations of a yes/no
+    answer with everyone's share (so a rare answer that doubles counts as much as a common
+    one that rises by many points)."""
+    sd = float(np.sqrt(p_all * (1 - p_all))) or 1.0
+    return (p_in - p_all) / sd
+
+
 def _statements(
-    columns: list[Column], stats: _Stats, overall: _Stats, min_n: int, hidden: bool
+    columns: list[Column], stats: _Stats, overall: _Stats, min_n: int
 ) -> tuple[list[Statement], list[Distinctive]]:
     statements: list[Statement] = []
     distinct: list[Distinctive] = []
@@ -287,77 +327,80 @@ def _statements(
         if section is None or c.role == "channel" or c.name in {"revenue", "clv"}:
             continue
         if c.kind == "numeric":
-            mean, n, _ = stats.means[c.name]
-            all_mean, _, all_sd = overall.means[c.name]
-            if n == 0:
-                continue
-            z = (mean - all_mean) / all_sd if all_sd and all_sd > 0 else 0.0
-            if abs(z) >= 0.3 and n >= min_n and not hidden:
-                distinct.append(Distinctive(c.name, "+" if z > 0 else "-", abs(z)))
-            if c.name == "income":  # its own statement: stated vs adjusted (see _income)
-                continue
-            ok = n >= min_n and not hidden
-            word = "higher" if z > 0.3 else "lower" if z < -0.3 else "about average"
-            text = (
-                f"{_label(c.name)}: {_fmt(mean)} on average, {word} (vs {_fmt(all_mean)} overall)"
-                if ok
-                else f"{_label(c.name)}: fewer than {min_n} answers, not shown"
-            )
-            ev = Evidence(
-                question=c.name,
-                measure="mean",
-                n=n if ok else None,
-                value=mean if ok else None,
-                overall=all_mean,
-                suppressed=not ok,
-            )
-            statements.append(Statement(section=section, text=text, evidence=ev))
-            continue
-        counts, n = stats.options.get(c.name, ({}, 0))
-        all_counts, all_n = overall.options.get(c.name, ({}, 0))
-        if n == 0:
-            continue
-        ranked = sorted(counts, key=lambda a: (-counts[a], a))
-        # the most common answer, plus every answer the persona gives clearly more than everyone
-        show = ranked[:1]
-        for a in ranked:
-            p_in, p_all = counts[a] / n, all_counts.get(a, 0) / max(all_n, 1)
-            sd = np.sqrt(p_all * (1 - p_all)) or 1.0
-            score = (p_in - p_all) / sd
-            if score >= 0.3 and counts[a] >= min_n and not hidden:
-                distinct.append(Distinctive(c.name, a, float(score)))
-                if a not in show and p_in >= 0.2:
-                    show.append(a)
-        if not hidden and counts[show[0]] < min_n:
-            # not even the most common answer rests on enough people: one withheld line
-            show_ok: list[str | None] = [None]
+            found = _numeric_statement(c.name, section, stats, overall, min_n)
         else:
-            show_ok = [a for a in show if counts[a] >= min_n or hidden]
-        for a in show_ok:
-            if a is None:
-                ev = Evidence(question=c.name, suppressed=True)
-                text = f"{_label(c.name)}: fewer than {min_n} people per answer, not shown"
-                statements.append(Statement(section=section, text=text, evidence=ev))
-                continue
-            cnt = counts[a]
-            ok = cnt >= min_n and not hidden
-            p_in, p_all = cnt / n, all_counts.get(a, 0) / max(all_n, 1)
-            text = (
-                f"{p_in:.0%} {_label(c.name, a)} (vs {p_all:.0%} overall)"
-                if ok
-                else f"{_label(c.name, a)}: fewer than {min_n} people, not shown"
-            )
-            ev = Evidence(
-                question=c.name,
-                answer=a,
-                count=cnt if ok else None,
-                n=n if ok else None,
-                value=p_in if ok else None,
-                overall=p_all,
-                suppressed=not ok,
-            )
-            statements.append(Statement(section=section, text=text, evidence=ev))
+            found = _answer_statements(c.name, section, stats, overall, min_n)
+        statements += found[0]
+        distinct += found[1]
     distinct.sort(key=lambda d: (-d.score, d.question, d.answer))
+    return statements, distinct
+
+
+def _numeric_statement(
+    name: str, section: Section, stats: _Stats, overall: _Stats, min_n: int
+) -> tuple[list[Statement], list[Distinctive]]:
+    """The persona's mean against everyone's; a mean 0.3 standard deviations off stands out."""
+    mean, n, _ = stats.means[name]
+    all_mean, _, all_sd = overall.means[name]
+    if n == 0:
+        return [], []
+    z = (mean - all_mean) / all_sd if all_sd and all_sd > 0 else 0.0
+    ok = n >= min_n
+    distinct = [Distinctive(name, "+" if z > 0 else "-", abs(z))] if abs(z) >= 0.3 and ok else []
+    if name == "income":  # its own statement: stated vs adjusted (see _income)
+        return [], distinct
+    word = "higher" if z > 0.3 else "lower" if z < -0.3 else "about average"
+    text = (
+        f"{_label(name)}: {_fmt(mean)} on average, {word} (vs {_fmt(all_mean)} overall)"
+        if ok
+        else f"{_label(name)}: fewer than {min_n} answers, not shown"
+    )
+    ev = Evidence(
+        question=name,
+        measure="mean",
+        n=n if ok else None,
+        value=mean if ok else None,
+        overall=all_mean,
+        suppressed=not ok,
+    )
+    return [Statement(section=section, text=text, evidence=ev)], distinct
+
+
+def _answer_statements(
+    name: str, section: Section, stats: _Stats, overall: _Stats, min_n: int
+) -> tuple[list[Statement], list[Distinctive]]:
+    """The answers that set the persona apart on one question.
+
+    An answer is shown when the persona gives it more often than everyone: every answer given
+    clearly more often (:data:`CLEARLY_MORE`), and the persona's most common answer when it is
+    above everyone's share at all. A most common answer the persona gives *less* often than
+    everyone says nothing about it ("22 % are aged 25-34, vs 26 % overall") and is left out.
+    Answers given by fewer than ``min_n`` people are withheld (one line says so).
+    """
+    counts, n = stats.options.get(name, ({}, 0))
+    all_counts, all_n = overall.options.get(name, ({}, 0))
+    if n == 0:
+        return [], []
+    ranked = sorted(counts, key=lambda a: (-counts[a], a))
+    share = {a: (counts[a] / n, all_counts.get(a, 0) / max(all_n, 1)) for a in ranked}
+    lift = {a: _lift(*share[a]) for a in ranked}
+    apart = [
+        a
+        for a in ranked
+        if lift[a] >= CLEARLY_MORE or (a == ranked[0] and share[a][0] > share[a][1])
+    ]
+    shown = [a for a in apart if counts[a] >= min_n]
+    distinct = [Distinctive(name, a, lift[a]) for a in shown if lift[a] >= CLEARLY_MORE]
+    if apart and not shown:
+        ev = Evidence(question=name, suppressed=True)
+        text = f"{_label(name)}: fewer than {min_n} people per answer, not shown"
+        return [Statement(section=section, text=text, evidence=ev)], distinct
+    statements = []
+    for a in shown:
+        p_in, p_all = share[a]
+        ev = Evidence(question=name, answer=a, count=counts[a], n=n, value=p_in, overall=p_all)
+        text = f"{p_in:.0%} {_label(name, a)} (vs {p_all:.0%} overall)"
+        statements.append(Statement(section=section, text=text, evidence=ev))
     return statements, distinct
 
 
@@ -409,7 +452,11 @@ def _behaviour(persona: Persona, frame: pd.DataFrame, sub: pd.DataFrame, min_n: 
     if "customer_type" in sub.columns:
         t = sub["customer_type"].dropna().astype(str)
         if len(t) >= min_n and not persona.suppressed:
-            persona.types_mix = {k: float(v) for k, v in t.value_counts(normalize=True).items()}
+            # a type held by fewer than min_n members is no figure to show either
+            counts = t.value_counts()
+            persona.types_mix = {
+                str(k): float(v) / len(t) for k, v in counts.items() if v >= min_n
+            } or None
     if "clv" in sub.columns:
         c = pd.to_numeric(sub["clv"], errors="coerce").dropna()
         if len(c) >= min_n and not persona.suppressed:
@@ -423,42 +470,78 @@ def _behaviour(persona: Persona, frame: pd.DataFrame, sub: pd.DataFrame, min_n: 
             )
 
 
-def _channels(
-    persona: Persona, columns: list[Column], stats: _Stats, overall: _Stats, min_n: int
-) -> None:
-    """Channel use against the overall mix, and the budget shift that follows from it.
+@dataclass(frozen=True)
+class _ChannelFigures:
+    """One channel's use in the persona and overall, and how many people use it in each."""
 
-    Multi-select ``channels`` give the share of the persona using each channel; numeric
-    ``channel_*`` columns give the persona's purchases per channel. Each is turned into a mix
-    (shares summing to 1); the index is persona mix / overall mix. Spend should follow the
-    persona: more where the index is ≥ 1.2, less where it is ≤ 0.8.
-    """
-    uses: dict[str, tuple[float, float, int]] = {}
+    mine: float
+    everyone: float
+    answered: int
+    users: int
+    all_users: int
+
+
+def _channel_figures(
+    columns: list[Column], stats: _Stats, overall: _Stats
+) -> dict[str, _ChannelFigures]:
+    """Per channel: the persona's use (share choosing it, or mean purchases) against everyone's,
+    with the number of people using it: the people a channel figure rests on."""
+    uses: dict[str, _ChannelFigures] = {}
     for c in columns:
         if c.role != "channel":
             continue
         if c.kind == "numeric":
             mean, n, _ = stats.means[c.name]
             all_mean, _, _ = overall.means[c.name]
-            uses[c.name.removeprefix("channel_")] = (mean, all_mean, n)
+            uses[c.name.removeprefix("channel_")] = _ChannelFigures(
+                mean, all_mean, n, stats.positive[c.name], overall.positive[c.name]
+            )
         elif c.name in stats.options:
             counts, n = stats.options[c.name]
             all_counts, all_n = overall.options[c.name]
             for a in all_counts:
-                uses[a] = (counts.get(a, 0) / max(n, 1), all_counts[a] / max(all_n, 1), n)
+                uses[a] = _ChannelFigures(
+                    counts.get(a, 0) / max(n, 1),
+                    all_counts[a] / max(all_n, 1),
+                    n,
+                    counts.get(a, 0),
+                    all_counts[a],
+                )
+    return uses
+
+
+def _channels(
+    persona: Persona, columns: list[Column], stats: _Stats, overall: _Stats, min_n: int
+) -> None:
+    """Channel use against the overall mix, and the budget shift that follows from it.
+
+    Multi-select ``channels`` give the share of the persona using each channel; numeric
+    ``channel_*`` columns give the persona's purchases per channel. A channel used by fewer
+    than ``min_n`` of the persona's members is withheld (advice ``hidden``): its figure would
+    rest on a handful of people, one person's answer could turn it into "spend more"; one
+    fewer than ``min_n`` respondents use at all is left out altogether. The channels shown are
+    turned into a mix (shares summing to 1, over the shown channels only, so the withheld ones
+    cannot be worked out from the rest); the index is persona mix / overall mix. Spend should
+    follow the persona: more where the index is ≥ 1.2, less where it is ≤ 0.8.
+    """
+    # a channel fewer than min_n respondents use at all is named for nobody
+    uses = {
+        ch: u for ch, u in _channel_figures(columns, stats, overall).items() if u.all_users >= min_n
+    }
     if not uses:
         return
-    tot = sum(u[0] for u in uses.values()) or 1.0
-    all_tot = sum(u[1] for u in uses.values()) or 1.0
+    shown = {ch: u for ch, u in uses.items() if u.users >= min_n}
+    tot = sum(u.mine for u in shown.values()) or 1.0
+    all_tot = sum(u.everyone for u in shown.values()) or 1.0
     rows = []
-    for ch, (mine, everyone, n) in uses.items():
-        mix, all_mix = mine / tot, everyone / all_tot
-        ok = n >= min_n and not persona.suppressed
+    for ch, u in uses.items():
+        if ch not in shown:
+            rows.append(ChannelUse(channel=ch, share=None, overall=u.everyone, advice="hidden"))
+            continue
+        mix, all_mix = u.mine / tot, u.everyone / all_tot
         idx = mix / all_mix if all_mix > 0 else None
-        advice = (
-            "hidden"
-            if not ok
-            else "more"
+        advice: Literal["more", "keep", "less"] = (
+            "more"
             if idx is not None and idx >= 1.2
             else "less"
             if idx is not None and idx <= 0.8
@@ -467,24 +550,39 @@ def _channels(
         rows.append(
             ChannelUse(
                 channel=ch,
-                share=mine if ok else None,
-                overall=everyone,
-                index=idx if ok else None,
-                suggested_budget_share=mix if ok else None,
+                share=u.mine,
+                overall=u.everyone,
+                index=idx,
+                suggested_budget_share=mix,
                 advice=advice,
-                n=n if ok else None,
+                n=u.answered,
+                users=u.users,
             )
         )
     rows.sort(key=lambda r: (-(r.index or 0), r.channel))
     persona.channels = rows
+    persona.spend_shift = _spend_shift(rows)
+
+
+def _spend_shift(rows: list[ChannelUse]) -> str | None:
+    """One sentence: the budget moves the channel indexes call for (None: keep as it is)."""
     more = [r.channel for r in rows if r.advice == "more"]
     less = [r.channel for r in reversed(rows) if r.advice == "less"]
-    if more or less:
-        persona.spend_shift = (
-            "Shift spend "
-            + (f"away from {', '.join(less[:3])} " if less else "")
-            + (f"towards {', '.join(more[:3])}" if more else "")
-        ).strip() + "."
+    if not (more or less):
+        return None
+    return (
+        "Shift spend "
+        + (f"away from {', '.join(less[:3])} " if less else "")
+        + (f"towards {', '.join(more[:3])}" if more else "")
+    ).strip() + "."
+
+
+def _id_text(value: Any) -> str | None:
+    """An id as text, or None when it is missing: a row taken out of a frame holds NaN for a
+    missing id, and ``str(NaN)`` would store the word 'nan' as if it were somebody's id."""
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
+        return None
+    return str(value)
 
 
 def _quotes(
@@ -493,18 +591,25 @@ def _quotes(
     columns: list[Column],
     interviews: pd.DataFrame | None,
     n_quotes: int,
+    refused: Collection[str] = (),
 ) -> list[Quote]:
     """Free-text answers of the ``n_quotes`` members nearest the persona centre, then up to two
-    interview notes of the nearest interviewed members (scrubbed of e-mails and numbers)."""
+    interview notes of the nearest interviewed members (scrubbed of e-mails and numbers).
+    Members whose customer id is in ``refused`` are never quoted: they said no."""
     order = np.argsort(dist, kind="stable")
     texts = [c.name for c in columns if c.role == "text"]
     notes: dict[str, list[str]] = {}
     if interviews is not None and len(interviews) and "text" in interviews.columns:
         key = "respondent" if "respondent" in interviews.columns else "customer_id"
-        for k, t in zip(interviews[key].astype(str), interviews["text"], strict=True):
-            notes.setdefault(k, []).append(str(t))
+        for k, t in zip(interviews[key], interviews["text"], strict=True):
+            if _id_text(k) is not None:
+                notes.setdefault(str(k), []).append(str(t))
     found: list[Quote] = []
     seen: set[str] = set()
+
+    def who(rank: int) -> dict[str, str | None]:
+        row = sub.iloc[order[rank - 1]]
+        return {k: _id_text(row[k]) if k in sub.columns else None for k in _WHO}
 
     def take(src: str, text: Any, rank: int) -> bool:
         if not isinstance(text, str) or len(text.strip()) < 12:
@@ -513,29 +618,25 @@ def _quotes(
         if clean.lower() in seen:
             return False
         seen.add(clean.lower())
-        row = sub.iloc[order[rank - 1]]
-        who = {k: row[k] if k in sub.columns else None for k in ("respondent", "customer_id")}
-        found.append(
-            Quote(
-                text=clean,
-                source=src,
-                rank=rank,
-                respondent=None if who["respondent"] is None else str(who["respondent"]),
-                customer_id=None if who["customer_id"] is None else str(who["customer_id"]),
-            )
-        )
+        found.append(Quote(text=clean, source=src, rank=rank, **who(rank)))
         return True
+
+    def quotable(rank: int) -> bool:
+        return who(rank)["customer_id"] not in refused
 
     for rank, i in enumerate(order[: 50 * n_quotes], start=1):
         row = sub.iloc[i]
+        if not quotable(rank):
+            continue
         if any(take(q, row[q], rank) for q in texts) and len(found) >= n_quotes:
             break
     heard = 0
-    for rank, i in enumerate(order, start=1):
+    for rank, _ in enumerate(order, start=1):
         if heard >= 2 or not notes:
             break
-        row = sub.iloc[i]
-        ids = {str(row[k]) for k in ("respondent", "customer_id") if k in sub.columns}
+        if not quotable(rank):
+            continue
+        ids = {v for v in who(rank).values() if v is not None}
         for k in sorted(ids):
             if any(take("interview", t, rank) for t in notes.get(k, [])):
                 heard += 1
@@ -543,12 +644,13 @@ def _quotes(
     return found
 
 
-def _profile(stats: _Stats, min_n: int, hidden: bool) -> dict[str, float]:
+_WHO = ("respondent", "customer_id")
+
+
+def _profile(stats: _Stats, min_n: int) -> dict[str, float]:
     """Every answer's share (``question=answer``) and every mean, for matching runs and the
     side-by-side overview; figures resting on fewer than ``min_n`` people are left out."""
     prof: dict[str, float] = {}
-    if hidden:
-        return prof
     for name, (counts, n) in stats.options.items():
         for a, cnt in counts.items():
             if cnt >= min_n:

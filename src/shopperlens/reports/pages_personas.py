@@ -1,13 +1,14 @@
 """The report's personas page: every persona side by side, a card per persona, Markdown, JSON.
 
 The page shows the latest stored run (built by the demo step or ``shopperlens personas build``);
-``extra_files`` writes each persona's printable card next to it (``persona-<name>.html``), the
-Markdown document (``personas.md``) and the full run as JSON (``personas-run.json``).
+its ``extra_pages`` are each persona's printable card (``persona-<name>.html``), the Markdown
+document (``personas.md``) and the full run as JSON (``personas-run.json``): written next to the
+page by the report, served live beside it by the dashboard.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from shopperlens.config import Settings
@@ -61,8 +62,8 @@ def _analytics(store: Store, survey: str | None) -> list[Any]:
         return []
 
 
-def _extra(ctx: dict[str, Any], out: Path) -> None:
-    cards.write_cards(ctx["_run"], out)
+def _extra(ctx: dict[str, Any]) -> dict[str, Callable[[], str]]:
+    return cards.card_files(ctx["_run"])
 
 
 register(
@@ -72,6 +73,6 @@ register(
         template="personas.html",
         build=_build,
         order=60,
-        extra_files=_extra,
+        extra_pages=_extra,
     )
 )

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +22,11 @@ if TYPE_CHECKING:
     from shopperlens.personas.synthesis import Persona
     from shopperlens.service.personas import PersonaRun
 
+#: where quotes come from, said wherever they are shown
+QUOTES_NOTE = (
+    "Quotes: free-text answers and interview notes of members near the persona's centre, "
+    "never of anyone who refused consent to case studies or testimonials."
+)
 #: one colour per persona (by persona number), readable on white and in greyscale print
 PALETTE = ["#2d6cdf", "#1a9c74", "#d9822b", "#b8407a", "#6b5bd6", "#3b8ea5"]
 SECTIONS = [
@@ -56,10 +63,12 @@ def _bars(labels: list[str], mine: list[float], everyone: list[float], hue: str,
 
 
 def channel_chart(persona: Persona) -> str | None:
+    """The persona's mix over the channels shown against everyone's mix over the same ones
+    (withheld channels are in neither, as in the index)."""
     rows = [c for c in persona.channels if c.suggested_budget_share is not None]
     if not rows:
         return None
-    tot = sum(c.overall or 0 for c in persona.channels) or 1.0
+    tot = sum(c.overall or 0 for c in rows) or 1.0
     return _bars(
         [c.channel for c in rows],
         [c.suggested_budget_share or 0 for c in rows],
@@ -133,6 +142,7 @@ def card_context(run: PersonaRun, persona: Persona) -> dict[str, Any]:
         "channel_svg": channel_chart(persona),
         "motive_svg": motive_chart(persona),
         "types": sorted((persona.types_mix or {}).items(), key=lambda kv: -kv[1]),
+        "quotes_note": QUOTES_NOTE,
     }
 
 
@@ -148,12 +158,7 @@ def render_markdown(run: PersonaRun) -> str:
     out = [f"# Personas (run {run.run_id}, {run.n_respondents:,} respondents)", ""]
     for p in run.personas:
         out += [f"## {p.name}", "", f"*{p.trait}*", ""]
-        facts = [f"{p.size:,} respondents ({p.share:.0%})"]
-        if p.revenue_share is not None:
-            facts.append(f"{p.revenue_share:.0%} of revenue")
-        if p.stability is not None:
-            facts.append(f"stability {p.stability:.2f}")
-        out += ["- " + " · ".join(facts), ""]
+        out += ["- " + " · ".join(_facts(p, run.min_group_size)), ""]
         for key, title in SECTIONS:
             rows = p.section(key)
             if rows:
@@ -171,10 +176,22 @@ def render_markdown(run: PersonaRun) -> str:
                 out += ["", p.spend_shift]
             out.append("")
         if p.quotes:
-            out += ["### In their words", ""]
+            out += ["### In their words", "", f"*{QUOTES_NOTE}*", ""]
             out += [f'> "{q.text}" — {q.source.replace("_", " ")}' for q in p.quotes]
             out.append("")
     return "\n".join(out)
+
+
+def _facts(p: Persona, min_group_size: int) -> list[str]:
+    """The headline figures of a persona; none for one too small to show."""
+    if p.size is None or p.share is None:
+        return [f"group under {min_group_size} people: figures withheld"]
+    facts = [f"{p.size:,} respondents ({p.share:.0%})"]
+    if p.revenue_share is not None:
+        facts.append(f"{p.revenue_share:.0%} of revenue")
+    if p.stability is not None:
+        facts.append(f"stability {p.stability:.2f}")
+    return facts
 
 
 def _trace(e: Any) -> str:
@@ -190,17 +207,32 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
+def render_json(run: PersonaRun) -> str:
+    """The whole run as JSON (quotes without whose words they are)."""
+    return json.dumps(run.model_dump(mode="json"), indent=2)
+
+
+def card_files(run: PersonaRun) -> dict[str, Callable[[], str]]:
+    """A run's files by name — ``persona-<name>.html`` per persona, ``personas.md`` and
+    ``personas-run.json`` — each rendered when called (the dashboard renders only the one
+    asked for)."""
+    files: dict[str, Callable[[], str]] = {
+        f"persona-{slug(p.name)}.html": partial(render_card, run, p) for p in run.personas
+    }
+    files["personas.md"] = partial(render_markdown, run)
+    files["personas-run.json"] = partial(render_json, run)
+    return files
+
+
 def write_cards(run: PersonaRun, out_dir: str | Path) -> list[Path]:
-    """Write ``persona-<name>.html`` per persona, ``personas.md`` and ``personas-run.json``."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    """Write ``persona-<name>.html`` per persona, ``personas.md`` and ``personas-run.json``
+    into ``out_dir`` (created when its parent folder exists)."""
+    from shopperlens.service._files import output_folder
+
+    out = output_folder(out_dir)
     written = []
-    for p in run.personas:
-        path = out / f"persona-{slug(p.name)}.html"
-        path.write_text(render_card(run, p), encoding="utf-8")
+    for name, text in card_files(run).items():
+        path = out / name
+        path.write_text(text(), encoding="utf-8")
         written.append(path)
-    md = out / "personas.md"
-    md.write_text(render_markdown(run), encoding="utf-8")
-    js = out / "personas-run.json"
-    js.write_text(json.dumps(run.model_dump(mode="json"), indent=2), encoding="utf-8")
-    return [*written, md, js]
+    return written

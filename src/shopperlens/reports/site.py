@@ -3,7 +3,9 @@
 A concern adds its page with :func:`register` (for example ``reports/pages_types.py``); the
 report writer renders every registered page whose data exists and links them from the index.
 Each page is written as HTML next to a JSON file of the same data (Datasette's rule: one
-object, two renderings).
+object, two renderings). A page may bring files of its own (the personas page its printable
+cards, Markdown and JSON): they are written beside it, and the dashboard serves them live under
+the same names, so the page's links work in both.
 """
 
 from __future__ import annotations
@@ -25,14 +27,17 @@ from shopperlens.store import Store
 class Page:
     """One report page: ``build(store, settings)`` returns the template context (or None to
     skip it). ``settings`` carries the shop's own choices (its types config, income adjustment);
-    pages fall back to the defaults without them."""
+    pages fall back to the defaults without them. ``extra_pages(ctx)`` names the page's own
+    files (``persona-…html``, ``personas.md`` …), each rendered to text only when asked for."""
 
     slug: str
     title: str
     template: str
     build: Callable[[Store, Settings | None], dict[str, Any] | None]
     order: int = 50
-    extra_files: Callable[[dict[str, Any], Path], None] | None = field(default=None)
+    extra_pages: Callable[[dict[str, Any]], dict[str, Callable[[], str]]] | None = field(
+        default=None
+    )
 
 
 _PAGES: dict[str, Page] = {}
@@ -70,10 +75,13 @@ def write_report(
 ) -> Path:
     """Render every page with data into ``out_dir``; returns the path of ``index.html``.
 
+    ``out_dir`` is created when missing, inside a folder that exists (never its parents).
+
     ``progress(n, total=…, description=…)`` is told about each page as it is built.
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    from shopperlens.service._files import output_folder
+
+    out = output_folder(out_dir)
     todo = pages()
     built = []
     for page in todo:
@@ -88,13 +96,28 @@ def write_report(
     for page, ctx in built:
         (out / f"{page.slug}.html").write_text(render(page, ctx, nav, title=title), "utf-8")
         (out / f"{page.slug}.json").write_text(to_json(ctx), encoding="utf-8")
-        if page.extra_files:
-            page.extra_files(ctx, out)
+        for name, text in extra_pages(page, ctx).items():
+            (out / name).write_text(text(), encoding="utf-8")
     return out / "index.html"
 
 
 def find(slug: str) -> Page | None:
     return next((p for p in pages() if p.slug == slug), None)
+
+
+def extra_pages(page: Page, ctx: dict[str, Any]) -> dict[str, Callable[[], str]]:
+    """The page's own files by name (none for most pages)."""
+    return page.extra_pages(ctx) if page.extra_pages else {}
+
+
+def media_type(name: str) -> str:
+    """The media type a file of the report is served as, from its name."""
+    suffix = Path(name).suffix.lower()
+    return {
+        ".html": "text/html; charset=utf-8",
+        ".json": "application/json",
+        ".md": "text/markdown; charset=utf-8",
+    }.get(suffix, "text/plain; charset=utf-8")
 
 
 def render(

@@ -1,8 +1,10 @@
-"""Reading the small text files users hand over (analytics reports, interview notes).
+"""Reading the small text files users hand over (analytics reports, interview notes), and
+checking the paths results are written to (``--out``).
 
 Uploads arrive as whatever bytes the browser sent; a binary or empty file must be refused with
 a message naming it, not surface as a ``UnicodeDecodeError`` or be stored as garbage.
-(Imports of shop data have their own reader in ``shopperlens.ingest``.)
+(Imports of shop data have their own reader in ``shopperlens.ingest``.) An output path whose
+folder is missing is refused with one message rather than created.
 """
 
 from __future__ import annotations
@@ -33,3 +35,44 @@ def read_text_file(path: Path, *, what: str) -> str:
     """The text of ``path`` checked as :func:`decode_text` does; ``OSError`` (missing,
     unreadable) is left to the caller, which knows how to word it."""
     return decode_text(path.read_bytes(), path.name, what=what)
+
+
+def output_file(path: str | Path) -> Path:
+    """``path`` as a file to write, refused in one line when its folder does not exist.
+
+    The folder is never created: a typo in ``--out`` must not quietly make a tree of folders
+    somewhere (as root, anywhere on the disk). When a parent on the way is a file, the message
+    says so, since "does not exist" would send the user looking for the wrong thing.
+    """
+    out = Path(path)
+    if out.is_dir():
+        raise ShopperlensError(f"cannot use that path: {out} is a folder, not a file")
+    parent = out.parent
+    if parent.is_dir():
+        return out
+    blocker = _file_on_the_way(parent)
+    if blocker is not None:
+        raise ShopperlensError(f"cannot use that path: {out}: {blocker} is a file, not a folder")
+    raise ShopperlensError(f"cannot use that path: {out}: the folder {parent} does not exist")
+
+
+def output_folder(path: str | Path) -> Path:
+    """``path`` as a folder to write files into: made when missing, but only inside a folder
+    that exists (its missing parents are refused as :func:`output_file` refuses them). A file
+    of that name is left to ``mkdir`` to refuse (``FileExistsError``, an ``OSError`` every
+    face reports as a path it cannot use)."""
+    out = Path(path)
+    if out.is_dir():
+        return out
+    if not out.exists():
+        output_file(out)
+    out.mkdir()
+    return out
+
+
+def _file_on_the_way(folder: Path) -> Path | None:
+    """The first existing path on the way down to ``folder`` that is not a folder, if any."""
+    for step in reversed([folder, *folder.parents]):
+        if step.exists() and not step.is_dir():
+            return step
+    return None

@@ -1,7 +1,9 @@
 """What the shop's data holds at a glance: period, customers, orders, revenue, traffic.
 
 The report's front page and ``Shop.overview()`` show it; every figure is one SQL aggregate over
-the canonical tables, so it stays fast on large stores.
+the canonical tables, so it stays fast on large stores. Orders, revenue, buyers and repeat
+buying count real purchases only: cancelled, refunded and failed orders are left out, as CLV
+and the playbooks leave them out (``clv.EXCLUDED_STATUSES``).
 """
 
 from __future__ import annotations
@@ -10,7 +12,15 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from shopperlens.service.clv import EXCLUDED_STATUSES_SQL
 from shopperlens.store import Store
+
+#: the orders that are purchases (a cancelled, refunded or failed order is none)
+_PURCHASES = (
+    f"(SELECT * FROM orders WHERE coalesce(lower(status), '') NOT IN ({EXCLUDED_STATUSES_SQL}))"
+)
+#: the lines of those orders
+_PURCHASED_LINES = f"(SELECT l.* FROM order_lines l JOIN {_PURCHASES} o USING (order_id))"
 
 
 class MonthFigures(BaseModel):
@@ -25,9 +35,11 @@ class ShopOverview(BaseModel):
     first: datetime | None = Field(description="Earliest order or event.")
     last: datetime | None = Field(description="Latest order or event.")
     customers: int
-    buyers: int = Field(description="Customers with at least one order.")
-    orders: int
-    revenue: float = Field(description="Sum of quantity × unit price over all order lines.")
+    buyers: int = Field(description="Customers with at least one purchase.")
+    orders: int = Field(description="Orders, less cancelled, refunded and failed ones.")
+    revenue: float = Field(
+        description="Sum of quantity × unit price over the lines of those orders."
+    )
     avg_order_value: float | None
     products: int
     categories: int
@@ -36,7 +48,7 @@ class ShopOverview(BaseModel):
     events: int
     tickets: int
     returns: int
-    repeat_share: float | None = Field(description="Share of buyers with two or more orders.")
+    repeat_share: float | None = Field(description="Share of buyers with two or more purchases.")
     top_categories: list[tuple[str, float]] = Field(description="(category, revenue), top 5.")
     top_sources: list[tuple[str, int]] = Field(description="(source / medium, sessions), top 6.")
     months: list[MonthFigures]
@@ -50,15 +62,16 @@ def overview(*, store: Store) -> ShopOverview:
         "UNION ALL SELECT max(timestamp) FROM events)"
     ).fetchone() or (None, None)
     orders, revenue = store.execute(
-        "SELECT count(DISTINCT order_id), coalesce(sum(quantity * unit_price), 0) FROM order_lines"
+        "SELECT count(DISTINCT order_id), coalesce(sum(quantity * unit_price), 0) "
+        f"FROM {_PURCHASED_LINES}"
     ).fetchone() or (0, 0.0)
     buyers, repeat = store.execute(
-        "SELECT count(*), count(*) FILTER (n >= 2) FROM "
-        "(SELECT customer_id, count(*) n FROM orders WHERE customer_id IS NOT NULL GROUP BY 1)"
+        "SELECT count(*), count(*) FILTER (n >= 2) FROM (SELECT customer_id, count(*) n "
+        f"FROM {_PURCHASES} WHERE customer_id IS NOT NULL GROUP BY 1)"
     ).fetchone() or (0, 0)
     cats = store.execute(
-        "SELECT coalesce(category, '(none)'), sum(quantity * unit_price) r FROM order_lines "
-        "GROUP BY 1 ORDER BY r DESC"
+        "SELECT coalesce(category, '(none)'), sum(quantity * unit_price) r "
+        f"FROM {_PURCHASED_LINES} GROUP BY 1 ORDER BY r DESC"
     ).fetchall()
     sources = store.execute(
         "SELECT coalesce(utm_source, '(direct)') || ' / ' || coalesce(utm_medium, '(none)'), "
@@ -66,7 +79,7 @@ def overview(*, store: Store) -> ShopOverview:
     ).fetchall()
     months = store.execute(
         "SELECT strftime(o.ordered_at, '%Y-%m') m, count(DISTINCT o.order_id), "
-        "coalesce(sum(l.quantity * l.unit_price), 0) FROM orders o "
+        f"coalesce(sum(l.quantity * l.unit_price), 0) FROM {_PURCHASES} o "
         "LEFT JOIN order_lines l USING (order_id) GROUP BY 1 ORDER BY 1"
     ).fetchall()
     return ShopOverview(

@@ -24,6 +24,7 @@ from shopperlens.personas.evolution import Evolution, PersonaRef, compare_runs
 from shopperlens.personas.frame import clustering_columns, column_roles, normalise_answers
 from shopperlens.personas.synthesis import Persona, Quote, overview, synthesise
 from shopperlens.service._checks import whole
+from shopperlens.service.clv import EXCLUDED_STATUSES_SQL
 from shopperlens.store import Store
 
 #: run after the surveys (60: they import the answers), types (20) and CLV (30) steps
@@ -33,6 +34,9 @@ DEMO_SURVEY = "demo-profile"
 #: a handful of memorable profiles (3–4 preferred, 2–6 tried by default); a dozen is already
 #: more than a team can keep in mind, and each extra k costs a k-means fit and its bootstrap.
 MAX_PERSONAS_LIMIT = 12
+#: consent purposes whose refusal keeps a person's words off the persona cards: a quote on a
+#: card is a testimonial in all but name
+QUOTE_PURPOSES = ("case_study", "testimonial")
 
 
 class PersonaRun(BaseModel):
@@ -93,7 +97,11 @@ def _answers(store: Store, survey: str) -> pd.DataFrame:
 
 
 def _enrich(store: Store, df: pd.DataFrame) -> pd.DataFrame:
-    """Add what the shop knows about respondents who are customers (never used to cluster)."""
+    """Add what the shop knows about respondents who are customers (never used to cluster).
+
+    Only real purchases count: cancelled, refunded and failed orders bring no revenue and are
+    nothing the customer "buys" (the same rule as CLV and the playbooks).
+    """
     if "customer_id" not in df.columns or df["customer_id"].isna().all():
         return df
     ids = pd.DataFrame({"customer_id": df["customer_id"].dropna().unique()})
@@ -103,6 +111,7 @@ def _enrich(store: Store, df: pd.DataFrame) -> pd.DataFrame:
             "SELECT o.customer_id, l.category, coalesce(l.product_name, l.product_id) AS product,"
             " l.quantity * l.unit_price AS amount FROM order_lines l JOIN orders o USING (order_id)"
             " JOIN _persona_ids i ON i.customer_id = o.customer_id"
+            f" WHERE coalesce(lower(o.status), '') NOT IN ({EXCLUDED_STATUSES_SQL})"
         ).df()
         cur.unregister("_persona_ids")
     out = df.copy()
@@ -112,16 +121,8 @@ def _enrich(store: Store, df: pd.DataFrame) -> pd.DataFrame:
         rev = lines.groupby("customer_id")["amount"].sum()
         out["revenue"] = out["customer_id"].map(rev).astype("float64")
     for col, key in (("categories_bought", "category"), ("products_bought", "product")):
-        top = (
-            lines.dropna(subset=[key])
-            .groupby(["customer_id", key])["amount"]
-            .sum()
-            .reset_index()
-            .sort_values(["customer_id", "amount", key], ascending=[True, False, True])
-            .groupby("customer_id")[key]
-            .apply(lambda s: [str(v) for v in s.head(3)])
-        )
-        out[col] = [top.get(c) if c is not None else None for c in out["customer_id"]]
+        bought = _everything_bought(lines, key)
+        out[col] = [bought.get(c) if c is not None else None for c in out["customer_id"]]
     types = _optional(store, "types", "latest_types")
     if types is not None and "type" in types.columns:
         t = types.dropna(subset=["customer_id"]).drop_duplicates("customer_id")
@@ -131,6 +132,37 @@ def _enrich(store: Store, df: pd.DataFrame) -> pd.DataFrame:
         c = clv.drop_duplicates("customer_id").set_index("customer_id")["clv"]
         out["clv"] = out["customer_id"].map(c).astype("float64")
     return out
+
+
+def _everything_bought(lines: pd.DataFrame, key: str) -> pd.Series:
+    """Per customer, every ``key`` (category or product) they bought, biggest spend first.
+
+    Every one, not a top few: "12 % buy GPS Watch Trail" must count everyone who bought it,
+    not only those for whom it is among their three biggest purchases.
+    """
+    return (
+        lines.dropna(subset=[key])
+        .groupby(["customer_id", key])["amount"]
+        .sum()
+        .reset_index()
+        .sort_values(["customer_id", "amount", key], ascending=[True, False, True])
+        .groupby("customer_id")[key]
+        .apply(lambda s: [str(v) for v in s])
+    )
+
+
+def _refused_quotes(store: Store) -> set[str]:
+    """Customers whose latest consent record for a :data:`QUOTE_PURPOSES` purpose says no:
+    their free-text answers and interview words are never quoted on a persona card."""
+    if "consents" not in store.tables():
+        return set()
+    purposes = ", ".join(f"'{p}'" for p in QUOTE_PURPOSES)
+    rows = store.df(
+        "SELECT customer_id FROM consents WHERE customer_id IS NOT NULL"
+        f" AND lower(purpose) IN ({purposes}) GROUP BY customer_id, lower(purpose)"
+        " HAVING NOT arg_max(granted, recorded_at)"
+    )
+    return set(rows["customer_id"].astype(str))
 
 
 def _optional(store: Store, module: str, func: str) -> pd.DataFrame | None:
@@ -237,6 +269,7 @@ def build(
         min_group_size=min_group_size,
         income_adjustment=income_adjustment,
         interviews=_interviews(store),
+        unquotable=_refused_quotes(store),
     )
     members = pd.DataFrame(
         {
@@ -265,10 +298,11 @@ def build(
     previous = _latest_run_id(store)
     if previous is not None:
         old = show(store=store, run_id=previous)
+        old_members = _members_frame(store, previous)
         run.evolution = compare_runs(
-            _refs(old.personas),
-            _refs(personas),
-            _members_frame(store, previous),
+            _refs(old, old_members),
+            _refs(run, members),
+            old_members,
             members,
             previous_run=previous,
         )
@@ -282,13 +316,25 @@ def _num(v: float) -> float | None:
     return None if v is None or np.isnan(v) else float(v)
 
 
-def _refs(personas: list[Persona]) -> list[PersonaRef]:
-    return [
-        PersonaRef(
-            persona_id=p.persona_id, name=p.name, size=p.size, share=p.share, profile=p.profile
+def _refs(run: PersonaRun, members: pd.DataFrame) -> list[PersonaRef]:
+    """What evolution compares. A suppressed persona shows no size, so its size is counted
+    from the membership (used for matching, never reported)."""
+    counts = members["persona_id"].value_counts()
+    refs = []
+    for p in run.personas:
+        size = p.size if p.size is not None else int(counts.get(p.persona_id, 0))
+        share = p.share if p.share is not None else size / max(run.n_respondents, 1)
+        refs.append(
+            PersonaRef(
+                persona_id=p.persona_id,
+                name=p.name,
+                size=size,
+                share=share,
+                profile=p.profile,
+                suppressed=p.suppressed,
+            )
         )
-        for p in personas
-    ]
+    return refs
 
 
 def _keep_names(run: PersonaRun) -> None:
@@ -307,6 +353,8 @@ def _keep_names(run: PersonaRun) -> None:
 
 
 def _save(store: Store, run: PersonaRun, members: pd.DataFrame) -> None:
+    # the table keeps every persona's size (its members are stored anyway); the card does not
+    sizes = {r.persona_id: (r.size, r.share) for r in _refs(run, members)}
     with store.transaction() as con:
         run_id = int(con.execute("SELECT nextval('persona_run_seq')").fetchone()[0])
         run.run_id = run_id
@@ -339,8 +387,7 @@ def _save(store: Store, run: PersonaRun, members: pd.DataFrame) -> None:
                     p.persona_id,
                     p.name,
                     p.trait,
-                    p.size,
-                    p.share,
+                    *sizes[p.persona_id],
                     p.revenue_share,
                     p.stability,
                     p.model_dump_json(exclude={"quotes"}),
@@ -450,15 +497,15 @@ def diff(*, store: Store, run_id: int | None = None, against: int | None = None)
     if prev is None:
         v = store.scalar("SELECT max(run_id) FROM persona_runs WHERE run_id < ?", [rid])
         prev = None if v is None else int(v)
-    cur = show(store=store, run_id=rid)
+    cur, cur_members = show(store=store, run_id=rid), _members_frame(store, rid)
     if prev is None:
-        return compare_runs([], _refs(cur.personas), current_run=rid)
-    old = show(store=store, run_id=_resolve(store, prev))
+        return compare_runs([], _refs(cur, cur_members), current_run=rid)
+    old, old_members = show(store=store, run_id=_resolve(store, prev)), _members_frame(store, prev)
     return compare_runs(
-        _refs(old.personas),
-        _refs(cur.personas),
-        _members_frame(store, prev),
-        _members_frame(store, rid),
+        _refs(old, old_members),
+        _refs(cur, cur_members),
+        old_members,
+        cur_members,
         previous_run=prev,
         current_run=rid,
     )

@@ -26,6 +26,7 @@ from shopperlens.playbooks import checkout, recommend, retention, support, traff
 from shopperlens.playbooks.generator import TYPES, Action, Evidence, build_playbook
 from shopperlens.service import consent
 from shopperlens.service._checks import share, whole
+from shopperlens.service._files import output_file
 from shopperlens.service.clv import EXCLUDED_STATUSES, EXCLUDED_STATUSES_SQL
 from shopperlens.store import Store
 
@@ -574,8 +575,7 @@ def export_audience(
     c = audience_customers(store=store, type=type, segment=segment, types=types)
     rows = _aud.audience_frame(c, destination)
     if out is not None:
-        Path(out).parent.mkdir(parents=True, exist_ok=True)
-        rows.to_csv(out, index=False, quoting=csv.QUOTE_MINIMAL)
+        rows.to_csv(output_file(out), index=False, quoting=csv.QUOTE_MINIMAL)
     summary = AudienceExport(
         destination=destination,
         selected=len(c),

@@ -1,15 +1,43 @@
-"""Erasure of a customer (the right to be forgotten)."""
+"""Erasure of a customer (the right to be forgotten), by id or e-mail as on the CLI.
+
+``DELETE /api/customers/{id}`` erases by id, ``DELETE /api/customers/{e-mail}`` (a path with
+an ``@``) by e-mail, and ``DELETE /api/customers/{id}?email=…`` names both: the service then
+refuses when they belong to different customers, rather than delete someone else's rows.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
+from shopperlens.errors import ShopperlensError
 from shopperlens.service.privacy import ErasureReport
 from shopperlens.web.deps import ShopDep
 
 router = APIRouter(prefix="/api/customers", tags=["privacy"])
 
 
-@router.delete("/{customer_id}", response_model=ErasureReport)
-def erase(customer_id: str, shop: ShopDep) -> ErasureReport:
-    return shop.erase_customer(customer_id=customer_id)
+@router.delete("/{customer}", response_model=ErasureReport)
+def erase(
+    customer: str,
+    shop: ShopDep,
+    email: str | None = Query(
+        None, description="The customer's e-mail: checked against the id (or erase by it)."
+    ),
+) -> ErasureReport:
+    """Delete every row about one customer; ``customer`` is an id or (with an ``@``) an
+    e-mail."""
+    customer_id, email = _subject(customer, email)
+    return shop.erase_customer(customer_id=customer_id, email=email)
+
+
+def _subject(customer: str, email: str | None) -> tuple[str | None, str | None]:
+    """(customer id, e-mail) from the path and ``?email=``: a path with an ``@`` is an e-mail.
+
+    The service takes one e-mail; a path e-mail and a different ``?email=`` would name two
+    people, so they are refused rather than one of them silently dropped.
+    """
+    if "@" not in customer:
+        return customer, email
+    if email is not None and email.strip().lower() != customer.strip().lower():
+        raise ShopperlensError("the path and ?email= name two different e-mails; give one")
+    return None, customer
