@@ -43,8 +43,14 @@ AT_RISK_P_ALIVE = 0.5
 DISCOUNT_RATE_YEARLY = 0.10
 #: order statuses that are not purchases
 EXCLUDED_STATUSES = ("cancelled", "canceled", "refunded", "failed")
-#: the same as a SQL list, for ``lower(status) NOT IN (…)`` (CLV, basket rules, playbooks)
+#: the same as a SQL list, for ``lower(status) NOT IN (…)``
 EXCLUDED_STATUSES_SQL = ", ".join(f"'{s}'" for s in EXCLUDED_STATUSES)
+#: the orders that are purchases, as a SQL relation (``FROM {PURCHASES} o``): every figure of
+#: buying — CLV, basket rules, playbooks, overview, personas, interview and survey targeting —
+#: reads orders through it, so a cancelled order counts nowhere
+PURCHASES = (
+    f"(SELECT * FROM orders WHERE coalesce(lower(status), '') NOT IN ({EXCLUDED_STATUSES_SQL}))"
+)
 #: the longest forecast horizon in days (10 years). The CLV sum takes one step per 30 days, so
 #: an unbounded horizon ran for hours and, as a background job, blocked the single job worker;
 #: beyond a decade the BG/NBD forecast means nothing anyway. Every face shares this limit.
@@ -69,9 +75,8 @@ def transactions(*, store: Store, as_of: Any = None) -> pd.DataFrame:
     sql = (
         "SELECT o.customer_id, o.ordered_at, "
         "coalesce(sum(l.quantity * l.unit_price), 0) AS value "
-        "FROM orders o LEFT JOIN order_lines l USING (order_id) "
+        f"FROM {PURCHASES} o LEFT JOIN order_lines l USING (order_id) "
         "WHERE o.customer_id IS NOT NULL "
-        f"AND coalesce(lower(o.status), '') NOT IN ({EXCLUDED_STATUSES_SQL}) "
         + ("AND o.ordered_at < ? " if as_of is not None else "")
         + "GROUP BY o.order_id, o.customer_id, o.ordered_at"
     )

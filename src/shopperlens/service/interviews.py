@@ -23,6 +23,7 @@ from shopperlens.personas.synthesis import scrub
 from shopperlens.service import survey_delivery as dlv
 from shopperlens.service._checks import whole
 from shopperlens.service._files import decode_text
+from shopperlens.service.clv import PURCHASES
 from shopperlens.service.survey_results import optional
 from shopperlens.service.surveys import get_survey
 from shopperlens.store import Store
@@ -208,7 +209,7 @@ def _recruit_customers(store: Store, n: int, best_by: str) -> pd.DataFrame | Non
     """Best and worst buyers; None when nobody has ordered."""
     stats = store.df(
         "WITH o AS (SELECT o.customer_id, count(DISTINCT o.order_id) AS orders, "
-        " sum(l.quantity * l.unit_price) AS revenue FROM orders o JOIN order_lines l "
+        f" sum(l.quantity * l.unit_price) AS revenue FROM {PURCHASES} o JOIN order_lines l "
         " USING (order_id) WHERE o.customer_id IS NOT NULL GROUP BY 1), "
         "t AS (SELECT customer_id, count(*) AS tickets FROM tickets GROUP BY 1), "
         "r AS (SELECT customer_id, count(*) AS returns FROM returns GROUP BY 1) "

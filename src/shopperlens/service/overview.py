@@ -12,15 +12,11 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from shopperlens.service.clv import EXCLUDED_STATUSES_SQL
+from shopperlens.service.clv import PURCHASES
 from shopperlens.store import Store
 
-#: the orders that are purchases (a cancelled, refunded or failed order is none)
-_PURCHASES = (
-    f"(SELECT * FROM orders WHERE coalesce(lower(status), '') NOT IN ({EXCLUDED_STATUSES_SQL}))"
-)
-#: the lines of those orders
-_PURCHASED_LINES = f"(SELECT l.* FROM order_lines l JOIN {_PURCHASES} o USING (order_id))"
+#: the lines of the orders that are purchases
+_PURCHASED_LINES = f"(SELECT l.* FROM order_lines l JOIN {PURCHASES} o USING (order_id))"
 
 
 class MonthFigures(BaseModel):
@@ -67,7 +63,7 @@ def overview(*, store: Store) -> ShopOverview:
     ).fetchone() or (0, 0.0)
     buyers, repeat = store.execute(
         "SELECT count(*), count(*) FILTER (n >= 2) FROM (SELECT customer_id, count(*) n "
-        f"FROM {_PURCHASES} WHERE customer_id IS NOT NULL GROUP BY 1)"
+        f"FROM {PURCHASES} WHERE customer_id IS NOT NULL GROUP BY 1)"
     ).fetchone() or (0, 0)
     cats = store.execute(
         "SELECT coalesce(category, '(none)'), sum(quantity * unit_price) r "
@@ -79,7 +75,7 @@ def overview(*, store: Store) -> ShopOverview:
     ).fetchall()
     months = store.execute(
         "SELECT strftime(o.ordered_at, '%Y-%m') m, count(DISTINCT o.order_id), "
-        f"coalesce(sum(l.quantity * l.unit_price), 0) FROM {_PURCHASES} o "
+        f"coalesce(sum(l.quantity * l.unit_price), 0) FROM {PURCHASES} o "
         "LEFT JOIN order_lines l USING (order_id) GROUP BY 1 ORDER BY 1"
     ).fetchall()
     return ShopOverview(

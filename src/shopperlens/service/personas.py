@@ -24,7 +24,7 @@ from shopperlens.personas.evolution import Evolution, PersonaRef, compare_runs
 from shopperlens.personas.frame import clustering_columns, column_roles, normalise_answers
 from shopperlens.personas.synthesis import Persona, Quote, overview, synthesise
 from shopperlens.service._checks import whole
-from shopperlens.service.clv import EXCLUDED_STATUSES_SQL
+from shopperlens.service.clv import PURCHASES
 from shopperlens.store import Store
 
 #: run after the surveys (60: they import the answers), types (20) and CLV (30) steps
@@ -109,9 +109,8 @@ def _enrich(store: Store, df: pd.DataFrame) -> pd.DataFrame:
         cur.register("_persona_ids", ids)
         lines = cur.execute(
             "SELECT o.customer_id, l.category, coalesce(l.product_name, l.product_id) AS product,"
-            " l.quantity * l.unit_price AS amount FROM order_lines l JOIN orders o USING (order_id)"
-            " JOIN _persona_ids i ON i.customer_id = o.customer_id"
-            f" WHERE coalesce(lower(o.status), '') NOT IN ({EXCLUDED_STATUSES_SQL})"
+            f" l.quantity * l.unit_price AS amount FROM order_lines l JOIN {PURCHASES} o"
+            " USING (order_id) JOIN _persona_ids i ON i.customer_id = o.customer_id"
         ).df()
         cur.unregister("_persona_ids")
     out = df.copy()

@@ -27,7 +27,7 @@ from shopperlens.playbooks.generator import TYPES, Action, Evidence, build_playb
 from shopperlens.service import consent
 from shopperlens.service._checks import share, whole
 from shopperlens.service._files import output_file
-from shopperlens.service.clv import EXCLUDED_STATUSES, EXCLUDED_STATUSES_SQL
+from shopperlens.service.clv import EXCLUDED_STATUSES, PURCHASES
 from shopperlens.store import Store
 
 DEMO_ORDER = 40
@@ -44,11 +44,10 @@ def _orders(store: Store) -> pd.DataFrame:
         f"""SELECT o.order_id, o.customer_id, o.ordered_at, o.shipping, o.status,
                   coalesce(o.discount_code, l.discount_code) AS discount_code,
                   coalesce(l.value, 0) AS value
-           FROM orders o
+           FROM {PURCHASES} o
            LEFT JOIN (SELECT order_id, max(discount_code) AS discount_code,
                              sum(quantity * unit_price) AS value
-                      FROM order_lines GROUP BY order_id) l USING (order_id)
-           WHERE coalesce(lower(o.status), '') NOT IN ({EXCLUDED_STATUSES_SQL})"""
+                      FROM order_lines GROUP BY order_id) l USING (order_id)"""
     )
 
 
@@ -109,9 +108,8 @@ def basket_rules(
     min_confidence = share(min_confidence, "min_confidence")
     max_len = whole(max_len, "max_len (products in a rule)", low=1)
     lines = store.df(
-        "SELECT DISTINCT l.order_id, l.product_id FROM order_lines l JOIN orders o "
-        "USING (order_id) WHERE l.product_id IS NOT NULL "
-        f"AND coalesce(lower(o.status), '') NOT IN ({EXCLUDED_STATUSES_SQL})"
+        f"SELECT DISTINCT l.order_id, l.product_id FROM order_lines l JOIN {PURCHASES} o "
+        "USING (order_id) WHERE l.product_id IS NOT NULL"
     )
     n = lines.order_id.nunique()
     if n == 0:

@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field
 from shopperlens.config import Settings
 from shopperlens.errors import ShopperlensError
 from shopperlens.service import consent
+from shopperlens.service.clv import PURCHASES
 from shopperlens.service.surveys import get_survey
 from shopperlens.store import Store
 from shopperlens.surveys import links, mail
@@ -88,7 +89,7 @@ def target(*, store: Store, audience: Audience, now: datetime | None = None) -> 
         keep &= ids.isin(audience.customers)
     if audience.min_orders:
         counts = store.df(
-            "SELECT customer_id, count(*) AS n FROM orders WHERE customer_id IS NOT NULL "
+            f"SELECT customer_id, count(*) AS n FROM {PURCHASES} o WHERE customer_id IS NOT NULL "
             "GROUP BY customer_id HAVING count(*) >= ?",
             [audience.min_orders],
         )
@@ -96,9 +97,10 @@ def target(*, store: Store, audience: Audience, now: datetime | None = None) -> 
     if audience.new_category_days:
         fresh = store.df(
             "WITH firsts AS (SELECT o.customer_id, l.category, min(o.ordered_at) AS first_at "
-            " FROM orders o JOIN order_lines l USING (order_id) "
+            f" FROM {PURCHASES} o JOIN order_lines l USING (order_id) "
             " WHERE o.customer_id IS NOT NULL AND l.category IS NOT NULL GROUP BY ALL), "
-            "starts AS (SELECT customer_id, min(ordered_at) AS first_order FROM orders GROUP BY 1) "
+            f"starts AS (SELECT customer_id, min(ordered_at) AS first_order FROM {PURCHASES} o "
+            "GROUP BY 1) "
             "SELECT DISTINCT f.customer_id FROM firsts f JOIN starts s USING (customer_id) "
             "WHERE f.first_at >= ? AND f.first_at > s.first_order",
             [now - timedelta(days=audience.new_category_days)],

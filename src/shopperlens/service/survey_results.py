@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from shopperlens.errors import ShopperlensError
 from shopperlens.personas.synthesis import scrub
+from shopperlens.service.clv import PURCHASES
 from shopperlens.service.surveys import get_survey, responses_for_analysis
 from shopperlens.store import Store
 from shopperlens.surveys import analysis
@@ -169,7 +170,8 @@ def representativeness(*, store: Store, frame: pd.DataFrame, min_gap: float = 0.
     base = store.df(
         "SELECT c.customer_id, c.country, avg(t.value) AS order_value FROM customers c JOIN ("
         " SELECT o.order_id, o.customer_id, sum(l.quantity * l.unit_price) AS value"
-        " FROM orders o JOIN order_lines l USING (order_id) GROUP BY ALL) t USING (customer_id)"
+        f" FROM {PURCHASES} o JOIN order_lines l USING (order_id) GROUP BY ALL) t"
+        " USING (customer_id)"
         " GROUP BY ALL"
     )
     ids = set(frame["customer_id"].dropna())
