@@ -68,3 +68,15 @@ def test_referral_candidates_follow_the_same_rule(shop, tmp_path):
     loyal = pd.DataFrame({"customer_id": ["c1", "c2", "c3", "c4"], "type": ["loyal"] * 4})
     report = playbooks.retention_report(store=shop.store, types=loyal)
     assert set(report["referral"].customer_id) == {"c2", "c4"}
+
+
+def test_an_older_orders_file_imported_late_is_no_newer_word(shop, tmp_path):
+    head = "order_id,customer_id,ordered_at,product_id,quantity,unit_price,accepts_marketing\n"
+    shop.import_orders(write(tmp_path, "new.csv", head + "n1,k1,2024-05-01,p1,1,10,true\n"))
+    shop.import_orders(write(tmp_path, "old.csv", head + "m1,k1,2024-01-01,p1,1,10,false\n"))
+    shop.import_customers(
+        write(tmp_path, "c.csv", "customer_id,created_at,accepts_marketing\nk2,2024-06-01,true\n")
+    )
+    shop.import_orders(write(tmp_path, "guest.csv", head + "g1,k2,2024-01-15,p1,1,10,false\n"))
+    assert shop.store.execute("SELECT count(*) FROM consents").fetchone()[0] == 0
+    assert consent.allowed(store=shop.store) == {"k1", "k2"}

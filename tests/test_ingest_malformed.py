@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from _ingest_data import EVENTS, counts, write
+from _ingest_data import EVENTS, SHOPIFY, counts, write
 from shopperlens.errors import ShopperlensError
 
 HEAD = "order_id,customer_id,ordered_at,product_id,quantity,unit_price"
@@ -67,7 +67,7 @@ def test_a_quote_left_open_is_one_reject_and_the_rows_before_it_land(shop, tmp_p
     text = _file(quoted, '2,c2,"2024-01-05,p1,1,9.50', GOOD.format(n=3))
     res = shop.import_orders(write(tmp_path, "o.csv", text), on_error="skip")
     assert [(r.line, r.value) for r in res.rejects] == [(3, '2,c2,"2024-01-05,p1,1,9.50…')]
-    assert "quoted value is not closed" in res.rejects[0].reason
+    assert "a quote left open takes in the rest of the file" in res.rejects[0].reason
     assert res.rows_accepted == 1  # line 4 is inside the open quote: the reject says so
 
 
@@ -123,3 +123,28 @@ def test_cli_exit_and_message(cli, tmp_path):
     assert "malformed row: more values than the header's 6 columns" in " ".join(res.output.split())
     ok = cli("import", "orders", str(write(tmp_path, "o.csv", MIXED)), "--on-error", "skip")
     assert ok.exit_code == 0 and "3 row(s) rejected" in ok.output, ok.output
+
+
+def test_rows_starting_with_a_hash_are_rows_not_comments(shop, tmp_path):
+    """DuckDB's sniffer took '#' for a comment mark and dropped such rows without a word."""
+    rows = [f"{'#' if n % 2 else ''}o{n},c{n},2024-01-05 10:00:00,p1,1,9.50" for n in range(10)]
+    rows.insert(5, "#o99,c1")  # line 7, malformed
+    res = shop.import_orders(write(tmp_path, "o.csv", _file(*rows)), on_error="skip")
+    assert [(r.line, r.value) for r in res.rejects] == [(7, "#o99,c1")]
+    assert counts(shop, "orders") == {"orders": 10}
+
+
+def test_a_malformed_row_in_a_shopify_export(shop, tmp_path):
+    lines = SHOPIFY.read_text(encoding="utf-8").splitlines()
+    lines.insert(2, "#1002,x@y.z,paid")
+    res = shop.import_orders(write(tmp_path, "s.csv", "\n".join(lines) + "\n"), on_error="skip")
+    assert [(r.line, r.value) for r in res.rejects] == [(3, "#1002,x@y.z,paid")]
+    clean = SHOPIFY.read_text(encoding="utf-8").count("\n") - 1
+    assert res.rows_accepted == clean
+
+
+def test_a_row_wider_than_the_header_at_the_end_is_no_header(shop, tmp_path):
+    text = _file(GOOD.format(n=1), GOOD.format(n=2), GOOD.format(n=3) + ",x,y")
+    res = shop.import_orders(write(tmp_path, "o.csv", text), on_error="skip")
+    assert [(r.line, r.column) for r in res.rejects] == [(4, "(row)")]
+    assert counts(shop, "orders") == {"orders": 2}

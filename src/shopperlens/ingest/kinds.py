@@ -110,12 +110,11 @@ def ts_sql(raw: str) -> str:
 #: error to report. Numbers must be finite (DuckDB reads ``NaN`` and ``inf``).
 _TYPES: dict[str, Callable[[str], str]] = {
     "text": lambda r: f"NULLIF(trim({r}), '')",
-    # (the length test first: DuckDB then compares with the set at a third of the cost)
-    "id": lambda r: (
-        f"CASE WHEN length(trim({r})) <= {_NO_ID_LONGEST} AND trim({r}) IN ({_NO_ID}) THEN NULL "
-        f"ELSE trim({r}) END"
+    "id": lambda r: f"CASE WHEN {no_value_sql(f'trim({r})')} THEN NULL ELSE trim({r}) END",
+    # an e-mail of "N/A" would key one customer for every such row (see email_key_sql)
+    "email": lambda r: (
+        f"CASE WHEN {no_value_sql(f'trim({r})')} THEN NULL ELSE lower(trim({r})) END"
     ),
-    "email": lambda r: f"NULLIF(lower(trim({r})), '')",
     "ts": ts_sql,
     "int": whole_sql,
     "count": whole_sql,
@@ -125,16 +124,26 @@ _TYPES: dict[str, Callable[[str], str]] = {
 }
 
 
-#: what exports write for a missing id: R's ``NA``, SQL dumps' ``NULL``, pandas' ``nan``,
-#: Excel's ``#N/A``, GA's ``(not set)`` … Kept as an id, each would make one customer (or
-#: visit, order, product) of every row that lacks one. Matched as written, case and all: one
-#: comparison with a constant set per value.
+#: what exports write for a missing id: R's ``NA``, SQL dumps' ``NULL``, pandas' missing-value
+#: strings (``nan``, ``<NA>``, ``#N/A`` …), GA's ``(not set)`` … Kept as an id, each would make
+#: one customer (or visit, order, product) of every row that lacks one. Matched as written, in
+#: the spellings exports use: one comparison with a constant set per value.
 NO_ID_WORDS: tuple[str, ...] = (
-    "", "NA", "N/A", "n/a", "na", "NULL", "null", "Null", "None", "none", "NONE", "nan", "NaN",
-    "NAN", "#N/A", "nil", "undefined", "(not set)", "(none)",
+    "", "-", "NA", "Na", "na", "N/A", "n/a", "N/a", "#N/A", "#n/a", "#N/A N/A", "#NA", "<NA>",
+    "NULL", "Null", "null", "nULL", "#NULL!", "None", "none", "NONE", "nan", "NaN", "NAN", "Nan",
+    "-nan", "-NaN", "nil", "Nil", "NIL", "undefined", "Undefined", "UNDEFINED", "(not set)",
+    "(Not Set)", "(none)", "(None)",
 )  # fmt: skip
 _NO_ID = ", ".join(sql_str(w) for w in NO_ID_WORDS)
 _NO_ID_LONGEST = max(map(len, NO_ID_WORDS))
+
+
+def no_value_sql(value: str) -> str:
+    """SQL: TRUE when ``value`` (already trimmed) is blank or a word for "no value" (the length
+    test first: DuckDB then compares with the set at a third of the cost)."""
+    return f"(length({value}) <= {_NO_ID_LONGEST} AND {value} IN ({_NO_ID}))"
+
+
 #: the ids other rows point to, where such a word would merge rows silently (a row's own key
 #: repeated with other content is rejected anyway)
 _REFERENCES = ("customer_id", "visitor_id", "session_id", "order_id", "product_id")

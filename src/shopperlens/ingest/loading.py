@@ -433,8 +433,8 @@ def _malformed_reason(kind: str, want: int | None, got: int | None, message: str
         return f"malformed row: {got} values where the header has {want} columns"
     if kind == "UNQUOTED VALUE":
         return (
-            'malformed row: a quoted value is not closed by a " followed by the delimiter '
-            "(an unclosed quote runs to the end of the file)"
+            "malformed row: a quote where CSV does not allow one (a quoted value must end with "
+            '" and the delimiter; a quote left open takes in the rest of the file)'
         )
     return f"malformed row: {message.strip().rstrip('.')}"
 
@@ -597,9 +597,11 @@ def _record_order_consents(con: duckdb.DuckDBPyConnection, good: str, file: str)
 
     A customer's consent is their latest ``consents`` record for ``marketing``, else their
     ``accepts_marketing`` flag (see ``service.consent``). An order that says otherwise, placed
-    after that record, is the customer's newer word: it is recorded (``source`` names the file,
-    ``recorded_at`` is the order's time), so a "no" at checkout withdraws an earlier "yes" in
-    every audience and survey mailing. Customers this file created already carry the latest
+    after that record, after the customer's orders already stored (an older file imported
+    late is no newer word) and not before the customer was created (a sign-up's "yes" is newer
+    than a guest order's "no"), is the customer's newer word: it is recorded (``source`` names
+    the file, ``recorded_at`` is the order's time), so a "no" at checkout withdraws an earlier
+    "yes" in every audience and survey mailing. Customers this file created already carry the latest
     order's answer (see :func:`_insert_order_tables`); an answer equal to the current one adds
     nothing, so importing an overlapping file again records nothing new.
     """
@@ -608,16 +610,20 @@ def _record_order_consents(con: duckdb.DuckDBPyConnection, good: str, file: str)
         return 0
     added = con.execute(
         "INSERT INTO consents (customer_id, purpose, granted, recorded_at, source) "
-        "SELECT o.customer_id, 'marketing', o.said, o.at, ? FROM ("
+        "WITH o AS ("
         "  SELECT customer_id, arg_max(accepts_marketing, {'t': ordered_at, 'l': _line}) AS said,"
         f"  max(ordered_at) AS at FROM {good} "
         "  WHERE customer_id IS NOT NULL AND accepts_marketing IS NOT NULL GROUP BY customer_id"
-        ") o JOIN customers c USING (customer_id) LEFT JOIN ("
+        "), stored AS (SELECT customer_id, max(ordered_at) AS at FROM orders "
+        "  WHERE customer_id IN (SELECT customer_id FROM o) GROUP BY customer_id) "
+        "SELECT o.customer_id, 'marketing', o.said, o.at, ? FROM o "
+        "JOIN customers c USING (customer_id) LEFT JOIN stored s USING (customer_id) LEFT JOIN ("
         "  SELECT customer_id, arg_max(granted, recorded_at) AS granted, max(recorded_at) AS at "
         "  FROM consents WHERE lower(purpose) = 'marketing' GROUP BY customer_id"
         ") k USING (customer_id) "
         "WHERE o.said IS DISTINCT FROM coalesce(k.granted, c.accepts_marketing) "
-        "AND (k.at IS NULL OR o.at > k.at) ON CONFLICT DO NOTHING",
+        "AND (k.at IS NULL OR o.at > k.at) AND (s.at IS NULL OR o.at > s.at) "
+        "AND (c.created_at IS NULL OR o.at >= c.created_at) ON CONFLICT DO NOTHING",
         [f"orders: {Path(file).name}"],
     ).fetchone()[0]  # type: ignore[index]
     return int(added)

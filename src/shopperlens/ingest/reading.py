@@ -280,7 +280,11 @@ def open_source(con: duckdb.DuckDBPyConnection, path: Path, *, json_columns: str
     p = sql_str(str(path))
     if layout in ("csv", "tsv"):
         delim = ", delim='\\t'" if layout == "tsv" else ""
-        relation = f"read_csv({p}, header=true, all_varchar=true, sample_size=20480{delim})"
+        # comment='': DuckDB's sniffer may take '#' for a comment mark (Shopify order names
+        # start with it) and silently drop every row that starts with one
+        relation = (
+            f"read_csv({p}, header=true, all_varchar=true, sample_size=20480, comment=''{delim})"
+        )
     elif layout == "parquet":
         relation = f"read_parquet({p})"
     else:
@@ -295,11 +299,16 @@ def open_source(con: duckdb.DuckDBPyConnection, path: Path, *, json_columns: str
                 raise ShopperlensError(explain(path, exc)) from None
         else:
             columns = ()
+    if layout == "jsonl" and not json_columns and columns == ("json",):
+        # records that are not all objects (an array among them) make DuckDB read each line
+        # as one JSON value: the fields are the objects' keys, the odd records rejects
+        columns = _json_fields_past_errors(path, gz) or columns
     if layout == "jsonl" and not json_columns and columns:
         relation = _json_as_text(p, columns)
-    if layout in ("csv", "tsv") and (len(columns) <= 1):
-        # the sniffer gave up (usually a malformed row in its sample): read with the header's
-        # own dialect so the bad row is named by the error instead of the file looking odd
+    if layout in ("csv", "tsv") and not _sniffed_header(path, gz, layout, columns):
+        # the sniffer gave up or took a data row for the header (a malformed row in its
+        # sample, one wider than the header): read with the header's own dialect so the bad
+        # row is named by the error instead of the file looking odd
         relation, columns = _plain_csv(con, path, gz, layout) or (relation, columns)
     return Source(path=path, layout=layout, gzipped=gz, columns=columns, relation=relation)
 
@@ -314,7 +323,9 @@ def is_malformed(source: Source, exc: Exception) -> bool:
     lenient read can reject that row alone."""
     text = str(exc)
     if source.layout == "jsonl":
-        return "Malformed JSON" in text
+        return "Malformed JSON" in text or (
+            "JSON transform error" in text and "Expected OBJECT" in text
+        )
     return (
         source.layout in ("csv", "tsv")
         and "CSV Error on Line" in text
@@ -371,8 +382,8 @@ def malformed_json(source: Source) -> tuple[int, list[BadRecord]]:
             try:
                 value = json.loads(text)
                 why = "" if isinstance(value, dict) else f"{_json_kind(value)}, not an object"
-            except ValueError as exc:
-                why = str(exc).split(":", 1)[0].lower()
+            except ValueError as exc:  # "Expecting value: line 1 column 9 (char 8)"
+                why = re.sub(r"( starting)? at$", "", str(exc).split(": line", 1)[0]).lower()
             if why:
                 bad.append(BadRecord(rows, n, text.strip(), f"malformed JSON: {why}"))
     return rows, bad
@@ -410,7 +421,25 @@ def _json_as_text(p: str, columns: tuple[str, ...]) -> str:
     machine's time zone); the import's own conversions then see what the file said.
     """
     cols = "{" + ", ".join(f"{sql_str(c)}: 'VARCHAR'" for c in columns) + "}"
-    return f"read_json({p}, format='newline_delimited', columns={cols})"
+    return f"read_json({p}, format='newline_delimited', records=true, columns={cols})"
+
+
+def _sniffed_header(path: Path, gz: bool, layout: str, columns: tuple[str, ...]) -> bool:
+    """True when DuckDB's columns are the file's header line: as many fields, the first named
+    alike. (The sniffer reads past a malformed row in its sample by other means: one column,
+    a data row as the header, or the widest row's width.)"""
+    if len(columns) <= 1:
+        return False
+    try:
+        header, _ = _header_at(path, gz)
+    except OSError:
+        return True
+    source = Source(path=path, layout=layout, gzipped=gz, columns=columns, relation="")
+    sep = delimiter(source, header)
+    if sep is None:
+        return False
+    first = next(csv.reader([header], delimiter=sep), [""])[0]
+    return first.strip() == columns[0].strip()
 
 
 def _describe(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[str, ...]:
@@ -433,12 +462,26 @@ def _plain_csv(
         sep = max(counts, key=lambda d: counts[d])
         if not counts[sep]:
             return None
-    names = [n or f"column{i}" for i, n in enumerate(next(csv.reader([header], delimiter=sep)))]
+    names = _unique(
+        [n or f"column{i}" for i, n in enumerate(next(csv.reader([header], delimiter=sep)))]
+    )
     relation = _explicit_csv(path, sep, before, names)
     try:
         return relation, _describe(con, relation)
     except duckdb.Error as exc:
         raise ShopperlensError(explain(path, exc)) from None
+
+
+def _unique(names: list[str]) -> list[str]:
+    """Column names made unique as DuckDB makes them (a second ``quantity`` is
+    ``quantity_1``), so a header naming a column twice reaches the check that says so."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        n = seen.get(name, 0)
+        seen[name] = n + 1
+        out.append(name if n == 0 else f"{name}_{n}")
+    return out
 
 
 def _explicit_csv(path: Path, sep: str, skip: int, names: Iterable[str], options: str = "") -> str:
@@ -447,7 +490,7 @@ def _explicit_csv(path: Path, sep: str, skip: int, names: Iterable[str], options
     cols = "{" + ", ".join(f"{sql_str(n)}: 'VARCHAR'" for n in names) + "}"
     return (
         f"read_csv({sql_str(str(path))}, header=true, skip={skip}, auto_detect=false, "
-        f"delim={sql_str(sep)}, quote='\"', escape='\"', columns={cols}{options})"
+        f"delim={sql_str(sep)}, quote='\"', escape='\"', comment='', columns={cols}{options})"
     )
 
 

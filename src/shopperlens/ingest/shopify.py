@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from shopperlens.errors import ShopperlensError
 from shopperlens.ingest.generic import line_sql
-from shopperlens.ingest.kinds import KINDS
+from shopperlens.ingest.kinds import KINDS, no_value_sql
 from shopperlens.ingest.reading import Source
 from shopperlens.ingest.rejects import ident
 
@@ -63,9 +63,10 @@ def raw_select(source: Source) -> str:
         f"CASE WHEN {col('Cancelled at')} IS NOT NULL THEN 'cancelled' "
         f"ELSE lower({col('Financial Status')}) END"
     )
-    product = (
-        f"coalesce(NULLIF(trim({col('Lineitem sku')}), ''), "
-        f"'shopify-' || left(md5(lower(trim({col('Lineitem name')}))), 12))"
+    sku = f"trim({col('Lineitem sku')})"
+    product = (  # a SKU of "N/A" is no SKU either: the line item's name keys the product
+        f"CASE WHEN {sku} IS NULL OR {no_value_sql(sku)} "
+        f"THEN 'shopify-' || left(md5(lower(trim({col('Lineitem name')}))), 12) ELSE {sku} END"
     )
     fields = {
         "order_id": col("Name"),
