@@ -55,6 +55,8 @@ def test_cli_explain_moves_history_and_errors(cli, filled: Path) -> None:  # typ
     assert r.exit_code == 0, r.output
     ex = json.loads(r.output)
     assert ex["customer_id"] == "c1" and ex["type"] == "loyal"
+    table = cli("types", "explain", "v1").output  # the signals behind the scores, as promised
+    assert "signals" in table and "strength" in table and "weight" in table
     r = cli("types", "moves", "--from", "2025-01-20", "--to", "2025-03-01", "--json")
     assert json.loads(r.output)["matrix"]["looker"] == {"looker": 1, "new": 1}
     r = cli("types", "history", "c1", "--json")

@@ -123,6 +123,13 @@ def explain_cmd(
             + (f" — {LOYAL_AT_RISK}" if ex.loyal_at_risk else "")
         )
     _render.table([{"type": t, "score": s} for t, s in ex.scores.items()], title="scores")
+    signals = [
+        {"type": t, "signal": part.feature, "value": part.value, "strength": part.strength,
+         "weight": part.weight}
+        for t, parts in ex.signals.items()
+        for part in parts
+    ]  # fmt: skip
+    _render.table(signals, ["type", "signal", "value", "strength", "weight"], title="signals")
     _render.table(ex.history, ["as_of", "type", "evidence"], title="history")
 
 
