@@ -423,3 +423,13 @@ def test_an_email_or_sku_written_as_no_value(shop, tmp_path):
         "SELECT product_id FROM order_lines WHERE product_id IS NULL OR product_id = 'N/A'"
     ).fetchall()
     assert names == []
+
+
+def test_events_already_stored_add_no_sessions(shop, tmp_path):
+    first = shop.import_events(write(tmp_path, "e.csv", EVENTS))
+    sessions = counts(shop, "sessions")["sessions"]
+    assert first.added["sessions"] == sessions
+    part = "\n".join(EVENTS.splitlines()[:3]) + "\n"  # the first two events again, another file
+    again = shop.import_events(write(tmp_path, "e2.csv", part))
+    assert again.added.get("sessions", 0) == 0
+    assert counts(shop, "sessions")["sessions"] == sessions

@@ -155,6 +155,13 @@ def derive(con: duckdb.DuckDBPyConnection, everyone: bool = False) -> dict[str, 
     if not con.execute(f"SELECT count(*) FROM {TOUCHED}").fetchone()[0]:  # type: ignore[index]
         return {}
     links = stitch_identities(con, everyone)
+    # sessions of touched visitors are rebuilt, not only added: the net change is what is new
+    # (a file of events already stored rebuilds their sessions and adds none)
+    before = _count(con, "sessions")
     cut_sessions(con, everyone=everyone)
-    sessions = rebuild_sessions(con, everyone)
-    return {"identities": links, "sessions": sessions}
+    rebuild_sessions(con, everyone)
+    return {"identities": links, "sessions": max(_count(con, "sessions") - before, 0)}
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # type: ignore[index]
