@@ -31,3 +31,19 @@ def test_interview_recruits_rank_by_real_revenue(shop, tmp_path):
     picked = interviews.recruit(store=shop.store, n=1, best_by="revenue", prospects=0)
     best = picked[picked.segment == "best"]
     assert list(best.customer_id) == ["c2"]
+
+
+def test_behaviour_windows_count_back_from_the_end_of_the_data(shop, tmp_path):
+    """A store filled a while ago still finds the checkouts abandoned in its last days."""
+    shop.import_customers(write(tmp_path, "c.csv", "customer_id,email\nc7,g@example.org\n"))
+    events = (
+        "event_id,visitor_id,customer_id,timestamp,event_name\n"
+        "e1,v7,c7,2024-03-05 10:00:00,begin_checkout\n"
+        "e2,v8,,2024-03-09 10:00:00,page_view\n"
+    )
+    shop.import_events(write(tmp_path, "e.csv", events))
+    audience = survey_delivery.Audience(abandoned_checkout_days=14)
+    from datetime import datetime
+
+    people = survey_delivery.target(store=shop.store, audience=audience, now=datetime(2026, 1, 1))
+    assert set(people.customer_id) == {"c7"}

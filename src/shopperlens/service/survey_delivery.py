@@ -80,8 +80,13 @@ class SendReport(BaseModel):
 
 
 def target(*, store: Store, audience: Audience, now: datetime | None = None) -> pd.DataFrame:
-    """Customers matching the audience rules: ``customer_id, email``."""
-    now = now or datetime.now()
+    """Customers matching the audience rules: ``customer_id, email``.
+
+    The behaviour windows (``--new-category-days``, ``--abandoned-checkout-days``) count back
+    from ``now`` or from the end of the shop's data, whichever is earlier: a store last filled a
+    month ago still finds the checkouts abandoned in its last 14 days of data.
+    """
+    now = min(now or datetime.now(), _data_end(store))
     people = store.df("SELECT customer_id, email FROM customers WHERE email IS NOT NULL")
     keep = pd.Series(True, index=people.index)
     ids = people["customer_id"]
@@ -128,6 +133,18 @@ def target(*, store: Store, audience: Audience, now: datetime | None = None) -> 
         typed = latest_types(store=store)
         keep &= ids.isin(typed.loc[typed["type"].isin(audience.types), "customer_id"])
     return people[keep].reset_index(drop=True)
+
+
+def _data_end(store: Store) -> datetime:
+    """The day after the newest order or event (today for a store without either), as the
+    customer types take it (``features.default_as_of``), in one query."""
+    latest = store.scalar(
+        "SELECT max(t) FROM (SELECT max(ordered_at) AS t FROM orders "
+        "UNION ALL SELECT max(timestamp) FROM events)"
+    )
+    if latest is None:
+        return datetime.now()
+    return latest.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
 
 
 def consenting(*, store: Store) -> set[str]:
