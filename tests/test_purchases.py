@@ -47,3 +47,23 @@ def test_behaviour_windows_count_back_from_the_end_of_the_data(shop, tmp_path):
 
     people = survey_delivery.target(store=shop.store, audience=audience, now=datetime(2026, 1, 1))
     assert set(people.customer_id) == {"c7"}
+
+
+def test_customer_types_are_read_as_people_write_them(shop):
+    """--type need-based once matched nobody without a word (types are need_based)."""
+    import pytest
+
+    from shopperlens.errors import ShopperlensError
+    from shopperlens.service import surveys
+    from shopperlens.types.config import type_name
+
+    written = ("need-based", "Need based", "lookers", " LOYAL ")
+    assert [type_name(t) for t in written] == ["need_based", "need_based", "looker", "loyal"]
+    with pytest.raises(ShopperlensError, match="unknown customer type 'needy'"):
+        type_name("needy")
+    assert survey_delivery.Audience(types=["need-based"]).types == ["need_based"]
+    surveys.ensure_builtin(store=shop.store)
+    tag = surveys.popup_snippet(
+        store=shop.store, public_url="https://x", survey="demo-profile", types=["Need-based"]
+    )
+    assert 'data-types="need_based"' in tag

@@ -137,6 +137,7 @@ def send_cmd(
 ) -> None:
     """E-mail a survey to consenting customers (resumable; nobody twice)."""
     from shopperlens.service.survey_delivery import Audience
+    from shopperlens.types.config import type_name
 
     shop = open_shop(ctx)
     if remind:
@@ -145,7 +146,7 @@ def send_cmd(
         )
     else:
         aud = Audience(
-            types=type_ or None,
+            types=[type_name(t) for t in type_] if type_ else None,
             min_orders=min_orders,
             new_category_days=new_category_days,
             abandoned_checkout_days=abandoned_checkout_days,

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from shopperlens.config import Settings
 from shopperlens.errors import ShopperlensError
@@ -29,6 +29,7 @@ from shopperlens.service.clv import PURCHASES
 from shopperlens.service.surveys import get_survey
 from shopperlens.store import Store
 from shopperlens.surveys import links, mail
+from shopperlens.types.config import type_name
 
 #: consent purposes that allow a marketing e-mail (the latest record per customer wins)
 CONSENT_PURPOSES = ("marketing", "email", "marketing_email", "surveys", "survey")
@@ -46,6 +47,16 @@ class Audience(BaseModel):
         None, description="started a checkout without buying within the last N days"
     )
     customers: list[str] | None = Field(None, description="exactly these customer ids")
+
+    @field_validator("types")
+    @classmethod
+    def _type_names(cls, value: list[str] | None) -> list[str] | None:
+        """``need-based`` is ``need_based``; an unknown type is refused (it would match no
+        one without a word)."""
+        try:
+            return None if value is None else [type_name(t) for t in value]
+        except ShopperlensError as exc:
+            raise ValueError(str(exc)) from None
 
     def label(self) -> str:
         parts = []

@@ -180,6 +180,10 @@ def popup_snippet(
         raise ShopperlensError(
             f"survey {survey!r} has no question {question!r}; its questions: {', '.join(ids)}"
         )
+    if options.get("types"):  # "need-based" would match no visitor's type on the shop's pages
+        from shopperlens.types.config import type_name
+
+        options["types"] = [type_name(t) for t in options["types"]]
     return script_tag(public_url, survey, question=question, **options)
 
 

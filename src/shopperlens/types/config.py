@@ -26,6 +26,21 @@ UNTYPED = "untyped"
 SESSION_TYPES: tuple[str, ...] = ("need_based", "looker", "impulse")
 
 
+def type_name(text: str) -> str:
+    """A customer type as people write it (``need-based``, ``Need based``, ``lookers``) ->
+    its name (``need_based``, ``looker``); anything else is refused with the names to use.
+
+    Every face that takes a type goes through this: a filter naming no type would otherwise
+    select nobody without a word.
+    """
+    key = "_".join(str(text).strip().lower().replace("-", " ").split())
+    if key not in TYPES and key.endswith("s") and key[:-1] in TYPES:
+        key = key[:-1]
+    if key not in TYPES:
+        raise ShopperlensError(f"unknown customer type {text!r}; use one of {', '.join(TYPES)}")
+    return key
+
+
 @dataclass(frozen=True)
 class Signal:
     """``feature`` ramps from 0 at ``lo`` to 1 at ``hi`` (reversed when ``hi < lo``)."""
