@@ -51,7 +51,10 @@ def playbook_cmd(
     """Each type's actions with this shop's evidence, revenue at stake and audience."""
     pb = open_shop(ctx).playbook(type=type_, brand_words=tuple(brand) if brand else None)
     if fmt is PlaybookFormat.table:
-        _render.table(pb.actions, ["type", "number", "title", "priority", "audience_size"])
+        from shopperlens.playbooks.generator import stake_text
+
+        rows = [a.as_dict() | {"at_stake": stake_text(a, pb.currency)} for a in pb.actions]
+        _render.table(rows, ["type", "number", "title", "at_stake", "audience_size", "exportable"])
         return
     if fmt is PlaybookFormat.json:
         text = json.dumps(pb.model_dump(mode="json"), indent=2)
@@ -135,6 +138,11 @@ def threshold_cmd(ctx: typer.Context, json_: JsonOpt = False) -> None:
         "share_near",
         "share_above",
         "median_basket",
+        "current",  # the shop's threshold today, read from its orders' shipping (None: none)
+        "current_uplift_per_order",
+        "current_shipping_cost_per_order",
+        "keep_current",
+        "share_losing_free",  # orders between today's threshold and the new one
     )
     row = {k: getattr(t, k) for k in (*keys, "band", "topup_rate")}
     _render.as_json(row) if json_ else _render.table([row], title="free-shipping threshold")

@@ -9,7 +9,11 @@ Parameters are optimised on the log scale (they are all positive): by Newton's m
 model supplies an analytic Hessian (BG/NBD, Gamma-Gamma), else or on failure by L-BFGS-B. Standard
 errors come from the numerically differentiated Hessian of the log-likelihood at the optimum
 (the observed information), mapped back with the delta method; confidence intervals are
-computed on the log scale and exponentiated so they never cross zero.
+computed on the log scale and exponentiated so they never cross zero. A parameter the data do
+not pin down — stopped at the optimiser's bound, or on a ridge where the likelihood has no
+curvature (BG/NBD's ``a`` and ``b`` growing together when nobody seems to drop out) — gets no
+standard error and no interval, and a ``note`` saying why: a zero-width interval around such
+an estimate would claim a precision the fit does not have.
 """
 
 from __future__ import annotations
@@ -29,6 +33,17 @@ from threadpoolctl import LibController, OpenBLASController, ThreadpoolControlle
 from shopperlens.errors import InsufficientDataError, NotFittedError, ShopperlensError
 
 ArrayLike = Any
+
+#: log-parameters are kept within ±LOG_BOUND by the optimiser (see ``_maximise``) …
+LOG_BOUND = 25.0
+#: … and one within this distance of it counts as stopped at the bound
+NEAR_BOUND = 0.5
+#: a log-parameter whose standard error (log scale) exceeds this is not pinned down either:
+#: its 95 % interval would span more than a factor of 10^5
+MAX_LOG_SE = 3.0
+#: why a parameter has no interval (``summary()``'s ``note`` column)
+NOTE_AT_BOUND = "at the optimiser's bound: not identified by this data, no interval"
+NOTE_FLAT = "no curvature in the likelihood here (a ridge or the edge of the fit): no interval"
 
 #: documented minimum-data gate (see :func:`check_minimum_data`)
 MIN_CUSTOMERS = 100
@@ -360,7 +375,7 @@ class BaseModel:
             t = 1.0
             while True:
                 new = theta + t * step
-                if np.all(np.abs(new) <= 25.0):
+                if np.all(np.abs(new) <= LOG_BOUND):
                     new_params = np.exp(new)
                     new_ll, new_grad = self._value_and_grad(new_params, prepared)
                     # Armijo, with room for rounding once the gains reach machine precision
@@ -397,7 +412,7 @@ class BaseModel:
         options = {"maxiter": 5000, "gtol": 1e-9, "ftol": 1e-15}
         # log-parameters stay within e^±25: data without dropout push a → 0, b → ∞, and the
         # likelihood is flat out there; the bound stops the search instead of wandering off
-        bounds = [(-25.0, 25.0)] * self._n_log(theta0) + [(None, None)] * (
+        bounds = [(-LOG_BOUND, LOG_BOUND)] * self._n_log(theta0) + [(None, None)] * (
             len(theta0) - self._n_log(theta0)
         )
         res = None
@@ -443,26 +458,27 @@ class BaseModel:
 
         Standard errors are the square roots of the inverse observed information (the
         Hessian of the negative log-likelihood), taken on the log scale and mapped back with
-        the delta method; the interval is ``exp(log θ ± z · se_log)``.
+        the delta method; the interval is ``exp(log θ ± z · se_log)``. A parameter at the
+        optimiser's bound or without curvature gets NaN ``se``/``lower``/``upper`` and a
+        ``note`` (empty for the others, whose errors treat the flagged ones as fixed).
         """
         self._check_fitted()
         names = list(self.params_)
         est = np.array(list(self.params_.values()))
         theta = self._theta
+        is_log = np.arange(len(theta)) < self._n_log(theta)
+        at_bound = is_log & (np.abs(theta) >= LOG_BOUND - NEAR_BOUND)
         with one_blas_thread():
             hess = numerical_hessian(lambda p: self._negll(p) * self._n_obs, theta)
-            try:
-                se_t = np.sqrt(np.clip(np.diag(np.linalg.inv(hess)), 0, None))
-            except np.linalg.LinAlgError:
-                se_t = np.full(len(names), np.nan)
+            se_t, flat = _standard_errors(hess, at_bound, is_log)
         z = stats.norm.ppf(0.5 + level / 2)
-        is_log = np.arange(len(theta)) < self._n_log(theta)
         return pd.DataFrame(
             {
                 "coef": est,
                 "se": np.where(is_log, est * se_t, se_t),
                 "lower": np.where(is_log, np.exp(theta - z * se_t), theta - z * se_t),
                 "upper": np.where(is_log, np.exp(theta + z * se_t), theta + z * se_t),
+                "note": np.where(at_bound, NOTE_AT_BOUND, np.where(flat, NOTE_FLAT, "")),
             },
             index=pd.Index(names, name="param"),
         )
@@ -476,6 +492,38 @@ class BaseModel:
 
     def fit(self, *args: Any, **kwargs: Any) -> Self:  # pragma: no cover - overridden
         raise NotImplementedError
+
+
+def _standard_errors(
+    hess: np.ndarray, fixed: np.ndarray, is_log: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Standard errors from the observed information, and which parameters have none.
+
+    ``fixed`` parameters (at the optimiser's bound) are left out. A parameter whose variance
+    comes out zero, negative or not finite has no curvature to measure (the old code clipped
+    that to a standard error of 0: a zero-width interval), and a log-parameter whose standard
+    error exceeds :data:`MAX_LOG_SE` almost none; they are left out too, and the rest
+    are recomputed from their own block of the Hessian (their errors given the others). Returns
+    ``(se, flat)``: NaN for every parameter left out, and which were left out for flatness.
+    """
+    k = len(hess)
+    out = np.zeros(k, dtype=bool)
+    out[:] = fixed
+    se = np.full(k, np.nan)
+    for _ in range(k + 1):  # each round either ends or leaves out at least one more
+        free = np.flatnonzero(~out)
+        if not len(free):
+            break
+        try:
+            var = np.diag(np.linalg.inv(hess[np.ix_(free, free)]))
+        except np.linalg.LinAlgError:
+            var = np.full(len(free), np.nan)
+        bad = ~np.isfinite(var) | (var <= 0) | (is_log[free] & (var > MAX_LOG_SE**2))
+        if not bad.any():
+            se[free] = np.sqrt(var)
+            break
+        out[free[bad]] = True
+    return se, out & ~fixed
 
 
 def no_repeat_buyers_check(rfm: RFM) -> None:

@@ -663,7 +663,11 @@ def _profile(stats: _Stats, min_n: int) -> dict[str, float]:
 
 def overview(personas: list[Persona]) -> dict[str, Any]:
     """Side-by-side rows for the overview page: every answer some persona stands out on, with
-    each persona's share (or mean); None where a figure rests on too few people."""
+    each persona's share (or mean); None where a figure rests on too few people.
+
+    A row with no figure for any persona (a statement from the interviews, say, which have no
+    survey share or mean) is left out: a row of dashes compares nothing.
+    """
     keys: dict[tuple[str, str | None], str] = {}
     for p in personas:
         for s in p.statements:
@@ -672,6 +676,8 @@ def overview(personas: list[Persona]) -> dict[str, Any]:
     for (q, a), section in keys.items():
         key = q if a is None else f"{q}={a}"
         values = {str(p.persona_id): p.profile.get(key) for p in personas}
+        if all(v is None for v in values.values()):
+            continue
         rows.append({"section": section, "question": q, "answer": a, "values": values})
     order = {"who": 0, "why": 1, "what": 2, "behaviour": 3}
     rows.sort(key=lambda r: (order.get(r["section"], 9), r["question"], r["answer"] or ""))

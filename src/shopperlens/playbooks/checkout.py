@@ -14,8 +14,14 @@ near misses (the orders the offer changes), the share already above ``T`` (who g
 shipping without changing anything) and, when a shipping cost is known, the shipping given
 away per order: ``cost · (#orders ≥ T + topup_rate · #near) / N``. Candidates are round
 amounts between the median basket (the threshold should sit above the usual basket) and the
-95th percentile. Defaults: ``band = 0.25``, ``topup_rate = 0.3`` — assumptions to tune with
-an A/B test, stated in the report next to the number.
+95th percentile, and at most :data:`MAX_OVER_MEDIAN` times the median: a threshold far above
+the usual basket takes free shipping away from most orders to nudge a few. Defaults:
+``band = 0.25``, ``topup_rate = 0.3`` — assumptions to tune with an A/B test, stated in the
+report next to the number.
+
+Most shops already have a threshold. :func:`current_free_shipping_threshold` reads it from the
+orders (the smallest basket value from which every order shipped free); a new threshold must
+then lie above it and raise order value more than it does, or the advice is to keep it.
 """
 
 from __future__ import annotations
@@ -28,8 +34,10 @@ import pandas as pd
 
 __all__ = [
     "FUNNEL_STEPS",
+    "MAX_OVER_MEDIAN",
     "ShippingThreshold",
     "abandoned_carts",
+    "current_free_shipping_threshold",
     "exit_pages",
     "free_shipping_threshold",
     "funnel",
@@ -47,9 +55,21 @@ FUNNEL_STEPS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
+#: a recommended threshold stays at or below this multiple of the median basket
+MAX_OVER_MEDIAN = 1.5
+#: a threshold is only read from the orders when at least this many orders shipped free above it
+MIN_FREE_ORDERS = 5
+
+
 @dataclass(frozen=True)
 class ShippingThreshold:
-    """The recommended threshold and the table of every candidate."""
+    """The recommended threshold and the table of every candidate.
+
+    ``current`` is the threshold the shop applies today (None when its orders show none);
+    ``keep_current`` says no candidate beats it, and then ``threshold`` is ``current`` with
+    its own figures. ``share_losing_free`` is the share of orders between today's threshold
+    and the recommended one: they would pay shipping again.
+    """
 
     threshold: float
     uplift_per_order: float
@@ -60,14 +80,84 @@ class ShippingThreshold:
     candidates: pd.DataFrame
     band: float
     topup_rate: float
+    current: float | None = None
+    current_uplift_per_order: float | None = None
+    current_shipping_cost_per_order: float | None = None
+    keep_current: bool = False
+    share_losing_free: float | None = None
+
+    @property
+    def extra_uplift_per_order(self) -> float:
+        """Order value gained per order over today's threshold (all of it when there is none)."""
+        return self.uplift_per_order - (self.current_uplift_per_order or 0.0)
+
+
+def _roundest_between(low: float, high: float) -> float:
+    """The roundest amount in ``(low, high]``: shops set thresholds like 50, not 49.80."""
+    for step in (1000, 500, 100, 50, 10, 5, 1, 0.5, 0.1, 0.05, 0.01):
+        amount = np.floor(high / step) * step
+        if amount > low:
+            return float(amount)
+    return float(high)
+
+
+def current_free_shipping_threshold(
+    basket_values: Sequence[float] | np.ndarray | pd.Series,
+    shipping: Sequence[float | None] | np.ndarray | pd.Series,
+) -> float | None:
+    """The free-shipping threshold the shop applies today, read from its orders.
+
+    It is the smallest basket value from which every order shipped free: above the largest
+    basket that paid shipping, at or below the smallest free one after it (the roundest amount
+    between the two). None when no order paid shipping (free on everything, or shipping not
+    recorded) or fewer than :data:`MIN_FREE_ORDERS` orders above the paid ones shipped free.
+    Without this the advice proposed a "new" threshold to a shop that already had a lower one.
+    """
+    frame = pd.DataFrame(
+        {
+            "value": np.asarray(basket_values, dtype=float),
+            "shipping": pd.to_numeric(pd.Series(shipping), errors="coerce").to_numpy(),
+        }
+    )
+    frame = frame.dropna()
+    frame = frame[frame.value > 0]
+    paid = frame[frame.shipping > 0]
+    if paid.empty:
+        return None
+    highest_paid = float(paid.value.max())
+    free_above = frame[(frame.shipping == 0) & (frame.value > highest_paid)]
+    if len(free_above) < MIN_FREE_ORDERS:
+        return None
+    return _roundest_between(highest_paid, float(free_above.value.min()))
 
 
 def _round_candidates(values: np.ndarray) -> list[float]:
+    """Round amounts from the median basket to the 95th percentile, capped at
+    :data:`MAX_OVER_MEDIAN` × the median (the first one above the median at least)."""
     lo, hi = np.quantile(values, [0.5, 0.95])
+    hi = min(hi, MAX_OVER_MEDIAN * lo)
     step = 10 ** max(0, int(np.floor(np.log10(max(hi, 1.0)))) - 1)  # 10 for €100s, 1 for €10s
     step = step * 5 if (hi - lo) / step > 40 else step
     start = np.ceil(lo / step) * step
-    return [float(x) for x in np.arange(start, hi + step, step) if x > 0]
+    grid = [float(x) for x in np.arange(start, hi + step, step) if x > 0]
+    return [x for x in grid if x <= hi] or grid[:1]
+
+
+def _evaluate(
+    v: np.ndarray, t: float, band: float, topup_rate: float, shipping_cost: float | None
+) -> tuple[float, float, float, float, float]:
+    """One candidate's row: ``threshold, uplift_per_order, share_near, share_above,
+    shipping_cost`` (the module docstring's formulas)."""
+    n = len(v)
+    near = (v >= (1 - band) * t) & (v < t)
+    above = v >= t
+    uplift = topup_rate * float((t - v[near]).sum()) / n
+    cost = (
+        shipping_cost * (above.sum() + topup_rate * near.sum()) / n
+        if shipping_cost is not None
+        else np.nan
+    )
+    return t, uplift, float(near.mean()), float(above.mean()), cost
 
 
 def free_shipping_threshold(
@@ -77,8 +167,13 @@ def free_shipping_threshold(
     topup_rate: float = 0.3,
     shipping_cost: float | None = None,
     candidates: Sequence[float] | None = None,
+    current: float | None = None,
 ) -> ShippingThreshold:
-    """The free-shipping threshold that most raises expected order value (module docstring)."""
+    """The free-shipping threshold that most raises expected order value (module docstring).
+
+    With ``current`` (today's threshold) only candidates above it count, and when none raises
+    order value more than ``current`` does, the result keeps ``current``.
+    """
     v = np.asarray(pd.Series(basket_values).dropna(), dtype=float)
     v = v[v > 0]
     if len(v) == 0:
@@ -86,23 +181,22 @@ def free_shipping_threshold(
     if not 0 < band < 1 or not 0 < topup_rate <= 1:
         raise ValueError("band must be in (0, 1) and topup_rate in (0, 1]")
     grid = sorted(set(candidates)) if candidates is not None else _round_candidates(v)
-    n = len(v)
-    rows = []
-    for t in grid:
-        near = (v >= (1 - band) * t) & (v < t)
-        above = v >= t
-        uplift = topup_rate * float((t - v[near]).sum()) / n
-        cost = (
-            shipping_cost * (above.sum() + topup_rate * near.sum()) / n
-            if shipping_cost is not None
-            else np.nan
-        )
-        rows.append((t, uplift, near.mean(), above.mean(), cost))
+    if current is not None:
+        grid = [t for t in grid if t > current]
+    columns = ["threshold", "uplift_per_order", "share_near", "share_above", "shipping_cost"]
     table = pd.DataFrame(
-        rows,
-        columns=["threshold", "uplift_per_order", "share_near", "share_above", "shipping_cost"],
+        [_evaluate(v, t, band, topup_rate, shipping_cost) for t in grid], columns=columns
     )
-    best = table.sort_values(["uplift_per_order", "threshold"], ascending=[False, True]).iloc[0]
+    today = (
+        pd.Series(_evaluate(v, current, band, topup_rate, shipping_cost), index=columns)
+        if current is not None
+        else None
+    )
+    ranked = table.sort_values(["uplift_per_order", "threshold"], ascending=[False, True])
+    beats = today is None or bool(
+        len(ranked) and ranked.uplift_per_order.iloc[0] > today.uplift_per_order
+    )
+    best = ranked.iloc[0] if beats else today
     return ShippingThreshold(
         threshold=float(best.threshold),
         uplift_per_order=float(best.uplift_per_order),
@@ -113,6 +207,15 @@ def free_shipping_threshold(
         candidates=table,
         band=band,
         topup_rate=topup_rate,
+        current=current,
+        current_uplift_per_order=None if today is None else float(today.uplift_per_order),
+        current_shipping_cost_per_order=(
+            None if today is None or shipping_cost is None else float(today.shipping_cost)
+        ),
+        keep_current=not beats,
+        share_losing_free=(
+            None if current is None else float(((v >= current) & (v < best.threshold)).mean())
+        ),
     )
 
 

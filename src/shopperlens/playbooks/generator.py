@@ -5,7 +5,12 @@ each of those actions into an :class:`Action` holding the numbers from this shop
 it (``evidence``), the people to act on (``audience`` — a segment expression that
 ``shopperlens audience export --segment`` accepts, and its size) and a *priority*: the
 revenue at stake, a deliberately simple estimate whose formula is written in ``basis`` so the
-owner can judge it. Constants behind the estimates are in :data:`ASSUMPTIONS`.
+owner can judge it (None when this shop's data give no estimate: "EUR 0 at stake" would rank
+an action as worthless when it is only unmeasured). Constants behind the estimates are in
+:data:`ASSUMPTIONS`.
+
+How many of an audience an export reaches (``known``, ``without_consent``, ``exportable``) is
+filled in by the service, which runs the printed export command's own selection.
 """
 
 from __future__ import annotations
@@ -13,9 +18,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["ASSUMPTIONS", "TYPES", "Action", "Evidence", "build_playbook", "render_markdown"]
+from shopperlens.playbooks.checkout import MAX_OVER_MEDIAN
+
+__all__ = [
+    "ASSUMPTIONS",
+    "TYPES",
+    "Action",
+    "Evidence",
+    "at_stake",
+    "build_playbook",
+    "export_command",
+    "reach_text",
+    "render_markdown",
+    "stake_text",
+]
 
 TYPES: tuple[str, ...] = ("need_based", "looker", "new", "loyal", "impulse")
 TYPE_TITLES: dict[str, str] = {
@@ -72,16 +91,25 @@ class Evidence:
 
 @dataclass
 class Action:
-    """One action of one type's playbook."""
+    """One action of one type's playbook.
+
+    ``priority`` is the revenue at stake, None when there is no estimate. ``audience_size``
+    counts the people the action is about (anonymous visitors included); ``known`` is how
+    many of them :func:`export_command` selects (customers on record), ``without_consent``
+    how many of those lack marketing consent and ``exportable`` how many rows it writes.
+    """
 
     type: str
     number: int
     title: str
     evidence: list[str]
-    priority: float
+    priority: float | None
     basis: str
     audience: str
     audience_size: int
+    known: int | None = None
+    without_consent: int | None = None
+    exportable: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -127,6 +155,49 @@ def _abandoned(ev: Evidence, type_: str) -> tuple[int, float]:
     return len(a), value if value > 0 else len(a) * ev.aov
 
 
+def _dropoff_text(drop: float, step: str) -> str:
+    """The worst funnel step, or plainly that there is no funnel (not "0% before –")."""
+    if not step:
+        return "largest drop-off: unknown (no browsing events recorded)"
+    return f"largest drop-off: {drop:.0%} before {step}"
+
+
+def _threshold_text(thr: Any, cur: str) -> str:
+    """The free-shipping advice, starting from the threshold the shop has today."""
+    if thr is None:
+        return "no basket values to set a free-shipping threshold"
+    given = (
+        f"; {_money2(thr.shipping_cost_per_order, cur)} shipping given away per order"
+        if thr.shipping_cost_per_order is not None
+        else ""
+    )
+    median = f"median basket {_money(thr.median_basket, cur)}"
+    if thr.current is None:
+        return (
+            f"free shipping from {_money(thr.threshold, cur)} ({median}); "
+            f"{thr.share_near:.0%} of orders sit just below it; "
+            f"+{_money2(thr.uplift_per_order, cur)} per order expected{given}"
+        )
+    today = f"the shop ships free from {_money(thr.current, cur)} today ({median})"
+    if thr.keep_current:
+        return (
+            f"{today}: keep it — no threshold above it and within "
+            f"{MAX_OVER_MEDIAN}× the median basket raises order value more{given}"
+        )
+    if thr.current_shipping_cost_per_order is not None:
+        given += f" (today {_money2(thr.current_shipping_cost_per_order, cur)})"
+    return (
+        f"{today}: raising it to {_money(thr.threshold, cur)} puts {thr.share_near:.0%} of "
+        f"orders just below it, +{_money2(thr.extra_uplift_per_order, cur)} per order "
+        f"expected{given}; {thr.share_losing_free:.0%} of orders (between the two) would pay "
+        "shipping again"
+    )
+
+
+def _money2(v: float, cur: str) -> str:
+    return f"{cur} {v:,.2f}"
+
+
 def _visits_text(visits: pd.Series) -> str:
     if not len(visits):
         return "no buyer with recorded visits"
@@ -148,7 +219,57 @@ def build_playbook(ev: Evidence, types: tuple[str, ...] = TYPES) -> list[Action]
     }
     for t in types:
         out.extend(builders[t](ev))
+    for action in out:
+        action.priority = _estimate(action.priority)
     return out
+
+
+def _estimate(value: float | None) -> float | None:
+    """A money figure worth showing, else None: 0 means the data gave nothing to estimate
+    from (no carts, no tickets …), and showing "EUR 0 at stake" ranks the action last."""
+    if value is None or not np.isfinite(value) or value <= 0:
+        return None
+    return float(value)
+
+
+def at_stake(actions: list[Action]) -> float:
+    """The total of the actions that have an estimate."""
+    return float(sum(a.priority for a in actions if a.priority is not None))
+
+
+def stake_text(action: Action, currency: str = "EUR") -> str:
+    """ "EUR 1,234 at stake", or "no money estimate" when there is none."""
+    if action.priority is None:
+        return "no money estimate"
+    digits = 0 if action.priority >= 10 else 2  # a small estimate is not "EUR 0"
+    return f"{currency} {action.priority:,.{digits}f} at stake"
+
+
+def export_command(action: Action, destination: str = "meta") -> str:
+    """The command that exports the action's audience (its segment, to an ad platform)."""
+    return f'shopperlens audience export --segment "{action.audience}" --to {destination}'
+
+
+def reach_text(action: Action) -> str:
+    """How many of the audience the export writes, and why the others cannot be exported.
+
+    The audience may count anonymous visitors (no customer record: nothing to export) and
+    customers without marketing consent (a marketing destination never receives them).
+    """
+    if action.known is None or action.exportable is None:
+        return ""
+    anonymous = max(0, action.audience_size - action.known)
+    no_consent = action.without_consent or 0
+    no_address = max(0, action.known - no_consent - action.exportable)
+    why = [
+        f"{anonymous:,} are anonymous visitors (no customer record)" if anonymous else "",
+        f"{no_consent:,} customers gave no marketing consent" if no_consent else "",
+        f"{no_address:,} have no usable e-mail address" if no_address else "",
+    ]
+    why = [w for w in why if w]
+    total = max(action.audience_size, action.known)
+    head = f"writes {action.exportable:,} of the {total:,}"
+    return head + (": " + "; ".join(why) if why else "")
 
 
 def _need_based(ev: Evidence) -> list[Action]:
@@ -164,17 +285,11 @@ def _need_based(ev: Evidence) -> list[Action]:
     thr = ev.threshold
     buyers = ev.customers[ev.customers.type == t] if len(ev.customers) else ev.customers
     n_orders = int(buyers.orders.sum()) if len(buyers) else 0
-    uplift = thr.uplift_per_order * n_orders if thr is not None else 0.0
-    thr_text = (
-        f"free shipping from {_money(thr.threshold, cur)} (median basket "
-        f"{_money(thr.median_basket, cur)}); {thr.share_near:.0%} of orders sit just below it; "
-        f"+{_money(thr.uplift_per_order, cur)} per order expected"
-        if thr is not None
-        else "no basket values to set a free-shipping threshold"
-    )
+    uplift = thr.extra_uplift_per_order * n_orders if thr is not None else 0.0
+    thr_text = _threshold_text(thr, cur)
     return [
         Action(t, 1, "Frictionless purchase: remove checkout friction",
-               [f"funnel: {line}", f"largest drop-off: {drop:.0%} before {step or '–'}",
+               [f"funnel: {line}", _dropoff_text(drop, step),
                 f"{n_ab:,} need-based shoppers left a cart"],
                a["cart_recovery_rate"] * v_ab,
                f"abandoned cart value {_money(v_ab, cur)} × recovery rate "
@@ -192,7 +307,8 @@ def _need_based(ev: Evidence) -> list[Action]:
                [thr_text, f"{ev.n_carousels:,} products have a “frequently bought together” list",
                 f"{ev.n_upsell_customers:,} customers have personal upsell picks"],
                uplift,
-               "expected uplift per order × need-based orders", "type == 'need_based'", size),
+               "expected order-value uplift per order (over today's threshold) × need-based "
+               "orders", "type == 'need_based'", size),
     ]  # fmt: skip
 
 
@@ -209,7 +325,7 @@ def _looker(ev: Evidence) -> list[Action]:
                f"lookers × lead conversion {a['lead_conversion_rate']:.0%} × average order "
                f"{_money(ev.aov, cur)}", "type == 'looker'", size),
         Action(t, 2, "Improve the experience where they drop out",
-               [f"funnel: {line}", f"largest drop-off: {drop:.0%} before {step or '–'}",
+               [f"funnel: {line}", _dropoff_text(drop, step),
                 "pages that lose them: " + (", ".join(
                     f"{r.page} ({r.share:.0%})" for r in ev.exit_pages.head(3).itertuples()
                 ) or "no page data"),
@@ -218,8 +334,7 @@ def _looker(ev: Evidence) -> list[Action]:
                "lookers with carts × average order × worst drop-off × recovery rate",
                "type == 'looker'", size),
         Action(t, 3, "Run campaigns: retargeting ads, e-mail, SEO content",
-               [f"{n_ab:,} lookers left a cart worth {_money(v_ab, cur)}",
-                "export them: shopperlens audience export --type looker --to meta"],
+               [f"{n_ab:,} lookers left a cart worth {_money(v_ab, cur)}"],
                a["cart_recovery_rate"] * v_ab,
                "abandoned cart value × recovery rate", "type == 'looker'", size),
     ]  # fmt: skip
@@ -234,8 +349,7 @@ def _new(ev: Evidence) -> list[Action]:
     second = size * ev.aov * ev.repeat_rate
     return [
         Action(t, 1, "Streamlined onboarding (one-click sign-up, QR codes)",
-               [f"{n_ab:,} new customers left a cart; worst drop-off {drop:.0%} before "
-                f"{step or '–'}"],
+               [f"{n_ab:,} new customers left a cart", _dropoff_text(drop, step)],
                a["cart_recovery_rate"] * v_ab, "abandoned cart value × recovery rate",
                "type == 'new'", size),
         Action(t, 2, "Ask for feedback and act on it",
@@ -268,7 +382,7 @@ def _loyal(ev: Evidence) -> list[Action]:
                [f"{n_case:,} loyal customers gave case-study consent",
                 f"loyal customers bring {_money(revenue, cur)}"],
                n_case * ev.aov, "consenting candidates × average order (one new sale each)",
-               "type == 'loyal'", n_case),
+               "type == 'loyal' and case_study_consent", n_case),
         Action(t, 2, "A rewards system: points for purchases, interactions and referrals",
                [f"{len(loyal):,} loyal buyers, {_money(per_customer, cur)} each"],
                revenue * a["loyalty_program_lift"],
@@ -285,7 +399,8 @@ def _loyal(ev: Evidence) -> list[Action]:
         Action(t, 4, "Encourage referrals, with compensation",
                [f"{n_ref:,} loyal customers may be e-mailed a referral offer"],
                n_ref * a["referral_orders"] * ev.aov,
-               "referral candidates × one order each × average order", "type == 'loyal'", n_ref),
+               "referral candidates × one order each × average order",
+               "type == 'loyal' and (marketing_consent or referral_consent)", n_ref),
     ]  # fmt: skip
 
 
@@ -326,9 +441,12 @@ def render_markdown(actions: list[Action], currency: str = "EUR") -> str:
             continue
         lines += [f"## {TYPE_TITLES[t]}", ""]
         for x in acts:
-            lines.append(f"### {x.number}. {x.title} — {currency} {x.priority:,.0f} at stake")
+            lines.append(f"### {x.number}. {x.title} — {stake_text(x, currency)}")
             lines += [f"- {e}" for e in x.evidence]
             lines.append(f"- priority: {x.basis}")
             lines.append(f"- audience: `{x.audience}` ({x.audience_size:,} people)")
+            reach = reach_text(x)
+            if reach:
+                lines.append(f"- export: `{export_command(x)}` {reach}")
             lines.append("")
     return "\n".join(lines)

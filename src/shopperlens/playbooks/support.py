@@ -1,9 +1,11 @@
 """Impulse buyers and support: response to offers, tickets per order, candidate macros.
 
 Ticket topics come from a small lexicon of the questions shops get most (shipping, returns,
-sizing, payment, order changes, discount codes, product use); a ticket whose subject and body
-match none falls into ``other``. The most frequent topics are the candidate *macros*
-(automatic answers) the mission asks for, each with an example subject to write the answer from.
+stock, sizing, payment, order changes, discount codes, product use); a ticket whose subject and
+body match none falls into ``other``. The most frequent topics are the candidate *macros*
+(automatic answers) the mission asks for, each with an example to write the answer from: the
+most common subject that itself names the topic (a ticket can land in a topic through a word
+in its body, and its subject may be about something else).
 """
 
 from __future__ import annotations
@@ -12,7 +14,14 @@ import re
 
 import pandas as pd
 
-__all__ = ["TOPICS", "offer_response", "ticket_topic", "ticket_topics", "tickets_per_order"]
+__all__ = [
+    "TOPICS",
+    "offer_response",
+    "ticket_topic",
+    "ticket_topics",
+    "tickets_per_order",
+    "topic_example",
+]
 
 #: topic -> words that signal it (matched on whole words, lower case)
 TOPICS: dict[str, tuple[str, ...]] = {
@@ -20,6 +29,8 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "delivery status": ("where", "delivery", "shipping", "shipped", "tracking", "arrive",
                         "arrived", "late", "delayed", "courier", "parcel", "package"),
     "return / refund": ("return", "returns", "refund", "refunded", "exchange", "send back"),
+    "availability / stock": ("stock", "restock", "available", "availability", "sold out",
+                             "out of stock", "back in stock"),
     "size / fit": ("size", "sizing", "fit", "fits", "small", "large", "too big", "too tight"),
     "how to use": ("how", "use", "setup", "set up", "assemble", "instructions", "manual",
                    "works", "clean", "wash"),
@@ -42,17 +53,36 @@ def ticket_topic(subject: str | None, body: str | None = None) -> str:
 
 
 def ticket_topics(tickets: pd.DataFrame, *, top: int = 8) -> pd.DataFrame:
-    """Most frequent topics: ``topic, tickets, share, example`` (an example subject)."""
+    """Most frequent topics: ``topic, tickets, share, example`` (see :func:`topic_example`)."""
     if tickets.empty:
         return pd.DataFrame(columns=["topic", "tickets", "share", "example"])
+    body = tickets.body if "body" in tickets else pd.Series(None, index=tickets.index)
     t = tickets.assign(
-        topic=[ticket_topic(s, b) for s, b in zip(tickets.subject, tickets.body, strict=True)]
+        topic=[ticket_topic(s, b) for s, b in zip(tickets.subject, body, strict=True)], body=body
     )
     g = t.groupby("topic")
-    out = pd.DataFrame({"tickets": g.size(), "example": g.subject.first()}).reset_index()
+    examples = {topic: topic_example(part, topic) for topic, part in g}
+    out = pd.DataFrame({"tickets": g.size()}).reset_index()
+    out["example"] = out.topic.map(examples)
     out["share"] = out.tickets / len(t)
     out = out.sort_values(["tickets", "topic"], ascending=[False, True]).head(top)
     return out[["topic", "tickets", "share", "example"]].reset_index(drop=True)
+
+
+def topic_example(tickets: pd.DataFrame, topic: str) -> str | None:
+    """An example for ``topic`` that shows it: the most common subject that names the topic
+    by itself, else the most common body that does (the words that put the ticket here).
+
+    The first subject of the topic's tickets was taken before, and a "product availability"
+    ticket whose body asked about a size became the example of "size / fit".
+    """
+    for col in ("subject", "body"):
+        texts = tickets[col].dropna().astype(str)
+        texts = texts[[ticket_topic(x) == topic for x in texts]]
+        if len(texts):
+            return str(texts.value_counts().index[0])
+    subjects = tickets.subject.dropna()
+    return str(subjects.iloc[0]) if len(subjects) else None
 
 
 def tickets_per_order(

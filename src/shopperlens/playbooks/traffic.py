@@ -241,9 +241,12 @@ def acquisition_table(
     by: str = "source",
     classify: KeywordClassifier | None = None,
 ) -> pd.DataFrame:
-    """Revenue (and CLV when given) of customers by the source or keyword that first brought them.
+    """Revenue (and CLV when given) of buyers by the source or keyword that first brought them.
 
-    Each customer is credited to their first recorded session (first-touch attribution).
+    Each buyer is credited to their first recorded session (first-touch attribution). Only
+    customers in ``customers`` (those who bought) count: a visitor who logged in but never
+    bought brought no revenue, and counting them made the table disagree with the Value
+    page's first sources, which are the buyers'.
     ``customers`` has ``customer_id, revenue``; ``clv`` ``customer_id, clv``. ``by`` is
     ``"source"`` (source and medium) or ``"keyword"`` (with its intent when ``classify`` given).
     Returns ``customers, revenue, revenue_per_customer`` [``, clv_per_customer``] per group.
@@ -254,7 +257,7 @@ def acquisition_table(
         s = s.assign(keyword=s.keyword.str.lower().str.strip())
     first = s.drop_duplicates("customer_id")
     keys = ["source", "medium"] if by == "source" else ["keyword"]
-    c = first[["customer_id", *keys]].merge(customers[["customer_id", "revenue"]], how="left")
+    c = first[["customer_id", *keys]].merge(customers[["customer_id", "revenue"]], how="inner")
     if clv is not None and len(clv):
         c = c.merge(clv[["customer_id", "clv"]], on="customer_id", how="left")
     if c.empty:

@@ -12,7 +12,16 @@ from typing import Any
 import pandas as pd
 
 from shopperlens.config import Settings
-from shopperlens.playbooks.generator import TYPE_TITLES, TYPES
+from shopperlens.playbooks.checkout import MAX_OVER_MEDIAN
+from shopperlens.playbooks.generator import (
+    TYPE_TITLES,
+    TYPES,
+    Action,
+    at_stake,
+    export_command,
+    reach_text,
+    stake_text,
+)
 from shopperlens.reports.site import Page, register
 from shopperlens.store import Store
 
@@ -105,10 +114,38 @@ def _wide(funnel: pd.DataFrame) -> pd.DataFrame:
     return wide.sort_values("view", ascending=False).reset_index()
 
 
+def _action(action: Action, currency: str) -> dict[str, Any]:
+    """An action as the page shows it: its money figure (or none) and what its export writes."""
+    return action.as_dict() | {
+        "stake": stake_text(action, currency),
+        "export": export_command(action),
+        "reach": reach_text(action),
+    }
+
+
+def _threshold(t: Any) -> dict[str, Any] | None:
+    """The threshold figures the page shows, today's threshold and the shipping given away
+    per order included (the advice is judged against both)."""
+    if t is None:
+        return None
+    keys = (
+        "threshold", "uplift_per_order", "extra_uplift_per_order", "share_near", "share_above",
+        "shipping_cost_per_order", "median_basket", "band", "topup_rate", "current",
+        "current_uplift_per_order", "current_shipping_cost_per_order", "keep_current",
+        "share_losing_free",
+    )  # fmt: skip
+    return {k: getattr(t, k) for k in keys} | {"max_over_median": MAX_OVER_MEDIAN}
+
+
+#: pages that only exist with visit data (lookers are visitors who never bought: without
+#: events there is no one to see, and the page would be "0 lookers" throughout)
+NEEDS_EVENTS = frozenset({"looker"})
+
+
 def _builder(type_: str):  # type: ignore[no-untyped-def]
     def build(store: Store, settings: Settings | None = None) -> dict[str, Any] | None:
         ctx = _context(store, settings, fresh=type_ == TYPES[0])
-        if ctx is None:
+        if ctx is None or (type_ in NEEDS_EVENTS and store.count("events") == 0):
             return None
         pb = ctx["playbook"]
         actions = [a for a in pb.actions if a.type == type_]
@@ -119,8 +156,8 @@ def _builder(type_: str):  # type: ignore[no-untyped-def]
             "type": type_,
             "type_title": TYPE_TITLES[type_],
             "currency": pb.currency,
-            "actions": [a.as_dict() for a in actions],
-            "at_stake": sum(a.priority for a in actions),
+            "actions": [_action(a, pb.currency) for a in actions],
+            "at_stake": at_stake(actions),
             "funnel": _records(funnel[funnel.type == type_] if len(funnel) else funnel),
             "funnel_source": _records(_wide(ctx["funnel_source"]), 25),
             "carts": _records(
@@ -130,10 +167,7 @@ def _builder(type_: str):  # type: ignore[no-untyped-def]
             "sources": _records(ctx["traffic"]["sources"]),
             "keywords": _records(ctx["traffic"]["keywords"], 20),
             "acquisition": _records(ctx["traffic"]["acquisition"]),
-            "threshold": None if t is None else {
-                k: getattr(t, k) for k in ("threshold", "uplift_per_order", "share_near",
-                                           "share_above", "median_basket", "band", "topup_rate")
-            },
+            "threshold": _threshold(t),
             "together": _records(ctx["together"], 20),
             "related": _records(ctx["related"], 20),
             "cohorts": _records(ctx["retention"]["cohorts"], 24),

@@ -191,12 +191,35 @@ def latest_customer_value(*, store: Store) -> pd.DataFrame:
 
 
 class ParamEstimate(BaseModel):
+    """One parameter: its estimate, and its standard error and interval when the data pin it
+    down (None otherwise, with ``note`` saying why)."""
+
     model: str
     param: str
     coef: float
-    se: float
-    lower: float
-    upper: float
+    se: float | None
+    lower: float | None
+    upper: float | None
+    note: str = ""
+
+
+def _estimates(name: str, table: pd.DataFrame) -> list[ParamEstimate]:
+    """A model's summary as estimates: NaN becomes None (JSON has no NaN), and BG/NBD's
+    dropout parameters, when the fit runs off along their ridge, get a note in the shop's
+    terms instead of the optimiser's."""
+    rows = table.astype(object).where(table.notna(), None).to_dict(orient="index")
+    out = [ParamEstimate(model=name, param=str(p), **row) for p, row in rows.items()]
+    by = {e.param: e for e in out}
+    if name == "BG/NBD" and {"a", "b"} <= set(by) and by["a"].note and by["b"].note:
+        dropout = by["a"].coef / (by["a"].coef + by["b"].coef)
+        near_zero = "dropout is near zero; " if dropout < 0.01 else ""
+        text = (
+            f"at the edge of the fit — no interval: {near_zero}a and b grow together without "
+            f"limit, so every customer has about the same chance of leaving after an order, "
+            f"a/(a+b) = {dropout:.1%}, and only that ratio is estimated"
+        )
+        by["a"].note = by["b"].note = text
+    return out
 
 
 class ValueSummary(BaseModel):
@@ -219,9 +242,9 @@ def value_summary(*, store: Store, horizon_days: int = 365) -> ValueSummary:
     fitted = fit_models(store=store)
     values = _score(fitted, horizon_days)
     params = [
-        ParamEstimate(model=name, param=str(p), **row)
+        estimate
         for name, model in (("BG/NBD", fitted.transactions), ("Gamma-Gamma", fitted.spend))
-        for p, row in model.summary().to_dict(orient="index").items()
+        for estimate in _estimates(name, model.summary())
     ]
     return ValueSummary(
         as_of=fitted.as_of.to_pydatetime(),
@@ -295,6 +318,14 @@ _DIMENSION_SQL = {
 }
 
 
+#: why there is nothing to compare when no customer has a level at all
+_NO_LEVELS = {
+    "source": "no visit data: no buyer's first traffic source is known (import events)",
+    "category": "no order lines with a category: no buyer's first category is known",
+    "device": "no visit data with a device: no buyer's device is known (import events)",
+}
+
+
 def channel_effects(
     *, store: Store, by: str = "source", max_levels: int = 5, as_of: Any = None
 ) -> pd.DataFrame:
@@ -311,7 +342,10 @@ def channel_effects(
     fitted = fit_models(store=store, as_of=as_of)
     rfm = fitted.rfm
     levels = store.df(_DIMENSION_SQL[by]).astype({"customer_id": str}).set_index("customer_id")
-    level = levels["level"].reindex(rfm.index.astype(str)).fillna("(unknown)").astype(str)
+    level = levels["level"].reindex(rfm.index.astype(str))
+    if level.isna().all():  # not "every customer has the same source": there is none at all
+        raise InsufficientDataError(_NO_LEVELS[by])
+    level = level.fillna("(unknown)").astype(str)
     top = level.value_counts().index[:max_levels]
     level = level.where(level.isin(top), "other")
     order = level.value_counts().index.tolist()

@@ -231,15 +231,20 @@ def upsell_picks(*, store: Store, customer_id: str | None = None, top: int = 3) 
 def shipping_threshold(
     *, store: Store, band: float = 0.25, topup_rate: float = 0.3
 ) -> checkout.ShippingThreshold | None:
-    """The free-shipping threshold that most raises expected order value (None: no orders)."""
+    """The free-shipping threshold that most raises expected order value (None: no orders).
+
+    The shop's own threshold is read from its orders' shipping first: advice to "introduce"
+    a threshold the shop already has (or one below it) is no advice.
+    """
     orders = _orders(store)
-    values = orders.value[orders.value > 0]
-    if values.empty:
+    bought = orders[orders.value > 0]
+    if bought.empty:
         return None
     paid = orders.shipping.dropna()
     cost = float(paid[paid > 0].median()) if (paid > 0).any() else None
+    current = checkout.current_free_shipping_threshold(bought.value, bought.shipping)
     return checkout.free_shipping_threshold(
-        values, band=band, topup_rate=topup_rate, shipping_cost=cost
+        bought.value, band=band, topup_rate=topup_rate, shipping_cost=cost, current=current
     )
 
 
@@ -498,7 +503,27 @@ def playbook(
         currency=currency,
     )
     actions = build_playbook(ev, (type,) if type else TYPES)
+    _fill_reach(actions, store=store, types=t)
     return Playbook(currency=currency, actions=actions)
+
+
+def _fill_reach(actions: list[Action], *, store: Store, types: pd.DataFrame) -> None:
+    """How many of each action's audience its printed export command writes.
+
+    Runs the command's own selection (:func:`export_audience` to ``meta``), once per distinct
+    segment, so the counts on the page are what the command then writes — the page used to
+    print the type's size (anonymous visitors included) next to a command writing far fewer.
+    """
+    seen: dict[str, AudienceExport] = {}
+    for action in actions:
+        if action.audience not in seen:
+            seen[action.audience], _ = export_audience(
+                store=store, destination="meta", segment=action.audience, types=types
+            )
+        summary = seen[action.audience]
+        action.known = summary.selected
+        action.without_consent = summary.without_consent
+        action.exportable = summary.written
 
 
 # -- audiences -------------------------------------------------------------------------------
@@ -523,9 +548,12 @@ def audience_customers(
     """Customers selected by type or by a segment expression, with their marketing consent.
 
     ``segment`` is a pandas query over the columns ``customer_id, type, orders, revenue,
-    days_since_last_order, country, accepts_marketing`` (e.g. ``"type == 'loyal' and
-    orders >= 3"``). Marketing consent: the latest ``consents`` record for purpose
-    ``marketing`` when one exists, else the customer's ``accepts_marketing`` flag.
+    days_since_last_order, country, accepts_marketing, marketing_consent,
+    case_study_consent, referral_consent`` (e.g. ``"type == 'loyal' and orders >= 3"``).
+    Marketing consent: the latest ``consents`` record for purpose ``marketing`` when one
+    exists, else the customer's ``accepts_marketing`` flag; case-study and referral consent:
+    the latest record for that purpose grants it (so a playbook action aimed at consenting
+    customers can print a command that selects exactly them).
     """
     customers = store.df(
         "SELECT customer_id, email, country, coalesce(accepts_marketing, false) AS "
@@ -539,6 +567,9 @@ def audience_customers(
     c["days_since_last_order"] = (last.max() - last).dt.days if last.notna().any() else None
     c = _attach_type(c, resolve_types(store=store, types=types))
     c["marketing_consent"] = c.customer_id.isin(consent.allowed(store=store))
+    consents = store.df("SELECT * FROM consents")
+    for purpose in ("case_study", "referral"):
+        c[f"{purpose}_consent"] = c.customer_id.isin(retention.consented(consents, purpose))
     if type:
         c = c[c.type == type]
     if segment:
