@@ -43,9 +43,9 @@ def test_cli_playbook_and_audience(cli, db_path, tmp_path) -> None:  # type: ign
     res = cli("playbook", "--type", "loyal", "--format", "html")
     assert res.exit_code == 0 and "<h2>Loyal customers</h2>" in res.output
     res = cli("audience", "export", "--type", "nobody", "--to", "meta")
-    assert res.exit_code == 1 and "unknown type" in res.output
+    assert res.exit_code == 1 and "unknown customer type" in res.output
     res = cli("playbook", "--type", "nobody")
-    assert res.exit_code == 1 and "unknown type" in res.output
+    assert res.exit_code == 1 and "unknown customer type" in res.output
     out = tmp_path / "aud.csv"
     res = cli("audience", "export", "--segment", "orders >= 1", "--to", "google", "--out", str(out))
     assert res.exit_code == 0, res.output

@@ -67,3 +67,7 @@ def test_customer_types_are_read_as_people_write_them(shop):
         store=shop.store, public_url="https://x", survey="demo-profile", types=["Need-based"]
     )
     assert 'data-types="need_based"' in tag
+    from shopperlens.service import playbooks
+
+    with pytest.raises(ShopperlensError, match="unknown customer type 'needy'"):
+        playbooks.export_audience(store=shop.store, type="needy", destination="csv")

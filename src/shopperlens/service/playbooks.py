@@ -29,6 +29,7 @@ from shopperlens.service._checks import share, whole
 from shopperlens.service._files import output_file
 from shopperlens.service.clv import EXCLUDED_STATUSES, PURCHASES
 from shopperlens.store import Store
+from shopperlens.types.config import type_name
 
 DEMO_ORDER = 40
 #: the columns of an empty rule table (mlxtend's, in its order)
@@ -457,8 +458,8 @@ def playbook(
 
     ``brand_words`` and ``config`` (a types-config file) set the keyword vocabulary.
     """
-    if type is not None and type not in TYPES:
-        raise ShopperlensError(f"unknown type {type!r}; choose one of {', '.join(TYPES)}")
+    if type is not None:
+        type = type_name(type)  # noqa: A001  (need-based is need_based)
     if store.count("orders") == 0 and store.count("events") == 0:
         raise ShopperlensError(
             "the shop has no orders or events yet: import them first "
@@ -599,8 +600,8 @@ def export_audience(
         )
     if type is None and segment is None:
         raise ShopperlensError("choose the audience with a type or a segment expression")
-    if type is not None and type not in (*TYPES, "untyped"):
-        raise ShopperlensError(f"unknown type {type!r}; choose one of {', '.join(TYPES)}")
+    if type is not None and type != "untyped":
+        type = type_name(type)  # noqa: A001  (need-based is need_based)
     c = audience_customers(store=store, type=type, segment=segment, types=types)
     rows = _aud.audience_frame(c, destination)
     if out is not None:
