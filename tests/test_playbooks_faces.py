@@ -58,6 +58,8 @@ def test_cli_playbook_and_audience(cli, db_path, tmp_path) -> None:  # type: ign
     assert "shipping_cost_per_order" in json.loads(res.output)
     res = cli("recommend", "together", "--product", "P1", "--json")
     assert res.exit_code == 0 and json.loads(res.output)[0]["recommended_id"] == "P2"
+    res = cli("recommend", "together", "--product", "P001")  # a product this shop lacks
+    assert res.exit_code == 1 and "no product 'P001' in the store" in res.output
     assert cli("recommend", "upsell", "--customer", "c1").exit_code == 0
     assert cli("recommend", "related").exit_code == 0
     assert cli("audience", "export", "--help").exit_code == 0

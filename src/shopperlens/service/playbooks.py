@@ -193,6 +193,13 @@ def frequently_bought_together(
     else:
         raise ShopperlensError(f"unknown engine {engine!r}: use duckdb or spark")
     if product_id is not None:
+        known = store.scalar(
+            "SELECT count(*) FROM (SELECT product_id FROM products WHERE product_id = $1 "
+            "UNION ALL SELECT product_id FROM order_lines WHERE product_id = $1 LIMIT 1)",
+            [product_id],
+        )
+        if not known:  # an id typed wrong would read as "never bought with anything"
+            raise ShopperlensError(f"no product {product_id!r} in the store")
         out = out[out.product_id == product_id]
     return out.sort_values(["product_id", "rank"]).reset_index(drop=True)
 
