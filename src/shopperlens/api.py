@@ -473,8 +473,10 @@ class Shop:
         """Write the printable HTML card per persona, Markdown and JSON; returns the paths."""
         from shopperlens.reports.persona_cards import write_cards
         from shopperlens.service import personas as _personas
+        from shopperlens.service.overview import shop_currency
 
-        return write_cards(_personas.show(store=self.store, run_id=run_id), out_dir)
+        run = _personas.show(store=self.store, run_id=run_id)
+        return write_cards(run, out_dir, shop_currency(store=self.store))
 
     # -- models (clv, intent) ---------------------------------------------------------------
     def clv(self, horizon_days: int = 365, *, as_of: Any = None, save: bool = False) -> Any:

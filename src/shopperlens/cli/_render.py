@@ -85,16 +85,22 @@ def _records(rows: Any) -> list[dict[str, Any]]:
 
 
 def _jsonable(obj: Any) -> Any:
+    """JSON-ready data, all the way down: a dict of models and frames (``clv-report``) must
+    not print as their ``repr`` strings."""
     if hasattr(obj, "model_dump"):
         return obj.model_dump(mode="json")
     if hasattr(obj, "__dataclass_fields__"):
         import dataclasses
 
-        return dataclasses.asdict(obj)
+        return _jsonable(dataclasses.asdict(obj))
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
         return [_jsonable(o) for o in obj]
-    if hasattr(obj, "to_dict") and hasattr(obj, "columns"):
-        return obj.to_dict(orient="records")
+    if hasattr(obj, "to_json") and hasattr(obj, "columns"):  # NaN as null, times as ISO text
+        return json.loads(obj.to_json(orient="records", date_format="iso"))
+    if isinstance(obj, float) and obj != obj:
+        return None
     return obj
 
 

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
+from shopperlens.labels import money, type_label
 from shopperlens.models.clustering import multi_matrix, token_pairs
 from shopperlens.personas.frame import Column, column_roles
 from shopperlens.personas.naming import SMALL_GROUP, Distinctive, assign_names
@@ -140,7 +141,7 @@ def _label(question: str, answer: str | None = None) -> str:
         }.get(a, a),
         "categories_bought": f"buy {a}",
         "products_bought": f"buy {a}",
-        "customer_type": f"are {a} customers",
+        "customer_type": f"are {type_label(answer)} customers",
         "age_bracket": f"are aged {a}",
         "gender": f"are {a}",
         "marital_status": "live with a partner" if a == "partner" else f"are {a}",
@@ -216,6 +217,7 @@ def synthesise(
     interviews: pd.DataFrame | None = None,
     n_quotes: int = 3,
     unquotable: Collection[str] = (),
+    currency: str | None = None,
 ) -> list[Persona]:
     """Describe each persona of ``labels`` over the respondents ``frame``.
 
@@ -224,6 +226,7 @@ def synthesise(
     ``revenue``, ``categories_bought``, ``products_bought``). ``interviews`` has columns
     ``respondent`` (or ``customer_id``) and ``text``; its notes join the free-text quotes.
     ``unquotable`` are customer ids whose words must not be quoted (they refused consent).
+    ``currency`` (the shop's, e.g. ``EUR``) marks the money in the statements' text.
     """
     columns = [c for c in column_roles(frame) if c.role != "id"]
     behaviour = dict.fromkeys(BEHAVIOUR_COLUMNS, "behaviour")
@@ -259,8 +262,8 @@ def synthesise(
         persona.statements, distinct = _statements(columns, stats, overall, min_group_size)
         distinct_all.append(distinct)
         genders.append(_majority(stats, "gender"))
-        _income(persona, sub, income_adjustment, min_group_size)
-        _behaviour(persona, frame, sub, min_group_size)
+        _income(persona, sub, income_adjustment, min_group_size, currency)
+        _behaviour(persona, frame, sub, min_group_size, currency)
         _channels(persona, columns, stats, overall, min_group_size)
         persona.quotes = _quotes(sub, dist[mask], columns, interviews, n_quotes, refused)
         persona.profile = _profile(stats, min_group_size)
@@ -408,7 +411,9 @@ def _fmt(v: float) -> str:
     return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.1f}"
 
 
-def _income(persona: Persona, sub: pd.DataFrame, factor: float, min_n: int) -> None:
+def _income(
+    persona: Persona, sub: pd.DataFrame, factor: float, min_n: int, currency: str | None
+) -> None:
     if "income" not in sub.columns:
         return
     v = pd.to_numeric(sub["income"], errors="coerce").dropna()
@@ -420,8 +425,8 @@ def _income(persona: Persona, sub: pd.DataFrame, factor: float, min_n: int) -> N
         Statement(
             section="who",
             text=(
-                f"earn about {persona.income_adjusted:,.0f} a year (stated "
-                f"{persona.income_stated:,.0f}; stated incomes adjusted ×{factor:g})"
+                f"earn about {money(persona.income_adjusted, currency)} a year (stated "
+                f"{money(persona.income_stated, currency)}; stated incomes adjusted ×{factor:g})"
             ),
             evidence=Evidence(
                 question="income", measure="mean", n=len(v), value=persona.income_adjusted
@@ -430,7 +435,9 @@ def _income(persona: Persona, sub: pd.DataFrame, factor: float, min_n: int) -> N
     )
 
 
-def _behaviour(persona: Persona, frame: pd.DataFrame, sub: pd.DataFrame, min_n: int) -> None:
+def _behaviour(
+    persona: Persona, frame: pd.DataFrame, sub: pd.DataFrame, min_n: int, currency: str | None
+) -> None:
     if "revenue" in frame.columns:
         total = float(pd.to_numeric(frame["revenue"], errors="coerce").fillna(0).sum())
         mine = pd.to_numeric(sub["revenue"], errors="coerce")
@@ -464,7 +471,8 @@ def _behaviour(persona: Persona, frame: pd.DataFrame, sub: pd.DataFrame, min_n: 
             persona.statements.append(
                 Statement(
                     section="behaviour",
-                    text=f"expected customer value {persona.clv_mean:,.0f} over the next year",
+                    text=f"expected customer value {money(persona.clv_mean, currency)} over "
+                    "the next year",
                     evidence=Evidence(question="clv", measure="mean", n=len(c), value=c.mean()),
                 )
             )

@@ -21,7 +21,9 @@ report next to the number.
 
 Most shops already have a threshold. :func:`current_free_shipping_threshold` reads it from the
 orders (the smallest basket value from which every order shipped free); a new threshold must
-then lie above it and raise order value more than it does, or the advice is to keep it.
+then lie above it, make at most :data:`MAX_SHARE_LOSING_FREE` of orders pay shipping again (the
+orders a new charge loses are not in any history, so a raise that charges many is not advised)
+and raise order value more than today's does, or the advice is to keep it.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ import pandas as pd
 __all__ = [
     "FUNNEL_STEPS",
     "MAX_OVER_MEDIAN",
+    "MAX_SHARE_LOSING_FREE",
     "ShippingThreshold",
     "abandoned_carts",
     "current_free_shipping_threshold",
@@ -57,6 +60,10 @@ FUNNEL_STEPS: dict[str, tuple[str, ...]] = {
 
 #: a recommended threshold stays at or below this multiple of the median basket
 MAX_OVER_MEDIAN = 1.5
+#: a raise of today's threshold is only advised when it makes at most this share of orders
+#: pay shipping again: the uplift counts the baskets that top up, not the orders lost to a
+#: charge the customer did not pay before, which no order history can measure
+MAX_SHARE_LOSING_FREE = 0.10
 #: a threshold is only read from the orders when at least this many orders shipped free above it
 MIN_FREE_ORDERS = 5
 
@@ -182,7 +189,12 @@ def free_shipping_threshold(
         raise ValueError("band must be in (0, 1) and topup_rate in (0, 1]")
     grid = sorted(set(candidates)) if candidates is not None else _round_candidates(v)
     if current is not None:
-        grid = [t for t in grid if t > current]
+        # above today's threshold, and not charging shipping again on too many orders
+        grid = [
+            t
+            for t in grid
+            if t > current and _share_between(v, current, t) <= MAX_SHARE_LOSING_FREE
+        ]
     columns = ["threshold", "uplift_per_order", "share_near", "share_above", "shipping_cost"]
     table = pd.DataFrame(
         [_evaluate(v, t, band, topup_rate, shipping_cost) for t in grid], columns=columns
@@ -214,9 +226,15 @@ def free_shipping_threshold(
         ),
         keep_current=not beats,
         share_losing_free=(
-            None if current is None else float(((v >= current) & (v < best.threshold)).mean())
+            None if current is None else _share_between(v, current, float(best.threshold))
         ),
     )
+
+
+def _share_between(v: np.ndarray, low: float, high: float) -> float:
+    """The share of baskets from ``low`` up to (not including) ``high``: the orders that ship
+    free today and would pay shipping under a threshold raised from ``low`` to ``high``."""
+    return float(((v >= low) & (v < high)).mean())
 
 
 def session_steps(events: pd.DataFrame) -> pd.DataFrame:

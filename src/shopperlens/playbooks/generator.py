@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from shopperlens.playbooks.checkout import MAX_OVER_MEDIAN
+from shopperlens.playbooks.checkout import MAX_OVER_MEDIAN, MAX_SHARE_LOSING_FREE
 
 __all__ = [
     "ASSUMPTIONS",
@@ -181,8 +181,9 @@ def _threshold_text(thr: Any, cur: str) -> str:
     today = f"the shop ships free from {_money(thr.current, cur)} today ({median})"
     if thr.keep_current:
         return (
-            f"{today}: keep it — no threshold above it and within "
-            f"{MAX_OVER_MEDIAN}× the median basket raises order value more{given}"
+            f"{today}: keep it — no higher threshold within {MAX_OVER_MEDIAN}× the median "
+            f"basket raises order value more while charging shipping again on at most "
+            f"{MAX_SHARE_LOSING_FREE:.0%} of orders{given}"
         )
     if thr.current_shipping_cost_per_order is not None:
         given += f" (today {_money2(thr.current_shipping_cost_per_order, cur)})"
@@ -190,7 +191,7 @@ def _threshold_text(thr: Any, cur: str) -> str:
         f"{today}: raising it to {_money(thr.threshold, cur)} puts {thr.share_near:.0%} of "
         f"orders just below it, +{_money2(thr.extra_uplift_per_order, cur)} per order "
         f"expected{given}; {thr.share_losing_free:.0%} of orders (between the two) would pay "
-        "shipping again"
+        "shipping again, and the orders such a charge loses are not estimated: test it first"
     )
 
 
@@ -281,7 +282,9 @@ def _need_based(ev: Evidence) -> list[Action]:
     product_kw = kw[kw.intent == "product"] if len(kw) else kw
     top = ", ".join(f"“{k}”" for k in product_kw.keyword.head(3)) if len(product_kw) else "none"
     lost_visits = int((product_kw.visits - product_kw.purchases).sum()) if len(product_kw) else 0
-    conv = float(product_kw.conversion_rate.mean()) if len(product_kw) else 0.0
+    # the share of product-intent visits that bought (by visits, not a mean of keywords' rates)
+    kw_visits = int(product_kw.visits.sum()) if len(product_kw) else 0
+    conv = float(product_kw.purchases.sum()) / kw_visits if kw_visits else 0.0
     thr = ev.threshold
     buyers = ev.customers[ev.customers.type == t] if len(ev.customers) else ev.customers
     n_orders = int(buyers.orders.sum()) if len(buyers) else 0

@@ -15,8 +15,8 @@ BLURBS = {
     "types": "Every visitor and customer in one of five types, with the evidence and the "
     "movements between types.",
     "playbooks": "Each type's conversion playbook: the actions and the people to target.",
-    "value": "Lifetime value, P(alive) and loyal customers at risk (BG/NBD, Gamma-Gamma); "
-    "lookers closest to buying.",
+    "value": "What each customer is likely to be worth, who may have stopped buying, and the "
+    "visitors closest to a first purchase.",
     "surveys": "The survey answers: who answered, what they said, cross-checked with analytics.",
     "personas": "The 3–4 named personas synthesised from surveys, interviews and analytics.",
     "privacy": "Consents and what may be used for what.",
@@ -26,7 +26,10 @@ BLURBS = {
     "playbook-new": "New customers: onboarding, feedback, follow-ups after the first order.",
     "playbook-loyal": "Loyal customers: case studies (with consent), rewards, referrals.",
     "playbook-impulse": "Impulse buyers: limited-time offers, support macros and live chat.",
+    "glossary": "What the report's technical terms mean, in plain words.",
 }
+#: the demo's truth-check metrics and their glossary entries
+METRIC_TERMS = {"macro-F1": "macro_f1", "adjusted Rand": "adjusted_rand"}
 
 
 def _monthly_chart(months: list[overview.MonthFigures]) -> str | None:
@@ -56,6 +59,7 @@ def _build(store: Store, settings: Settings | None = None) -> dict[str, Any]:
         "blurbs": BLURBS,
         "tables": tables.table_summaries(store=store),
         "imports": tables.import_history(store=store, limit=50),
+        "_metric_terms": METRIC_TERMS,
     }
 
 

@@ -16,7 +16,11 @@ from shopperlens.errors import ShopperlensError
 from shopperlens.reports import persona_cards as cards
 from shopperlens.reports.site import Page, register
 from shopperlens.service import personas as svc
+from shopperlens.service.overview import shop_currency
 from shopperlens.store import Store
+
+#: side-by-side rows whose means are amounts of money (shown with the shop's currency)
+MONEY_QUESTIONS = ("clv", "revenue")
 
 
 def _build(store: Store, settings: Settings | None = None) -> dict[str, Any] | None:
@@ -46,6 +50,8 @@ def _build(store: Store, settings: Settings | None = None) -> dict[str, Any] | N
         "rows": rows,
         "evolution": run.evolution,
         "analytics": _analytics(store, run.survey),
+        "currency": shop_currency(store=store),
+        "money_questions": MONEY_QUESTIONS,
         "_run": run,
     }
 
@@ -63,7 +69,7 @@ def _analytics(store: Store, survey: str | None) -> list[Any]:
 
 
 def _extra(ctx: dict[str, Any]) -> dict[str, Callable[[], str]]:
-    return cards.card_files(ctx["_run"])
+    return cards.card_files(ctx["_run"], ctx.get("currency"))
 
 
 register(

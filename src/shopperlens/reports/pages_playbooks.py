@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from shopperlens.config import Settings
-from shopperlens.playbooks.checkout import MAX_OVER_MEDIAN
+from shopperlens.playbooks.checkout import MAX_OVER_MEDIAN, MAX_SHARE_LOSING_FREE
 from shopperlens.playbooks.generator import (
     TYPE_TITLES,
     TYPES,
@@ -134,7 +134,10 @@ def _threshold(t: Any) -> dict[str, Any] | None:
         "current_uplift_per_order", "current_shipping_cost_per_order", "keep_current",
         "share_losing_free",
     )  # fmt: skip
-    return {k: getattr(t, k) for k in keys} | {"max_over_median": MAX_OVER_MEDIAN}
+    return {k: getattr(t, k) for k in keys} | {
+        "max_over_median": MAX_OVER_MEDIAN,
+        "max_share_losing_free": MAX_SHARE_LOSING_FREE,
+    }
 
 
 #: pages that only exist with visit data (lookers are visitors who never bought: without

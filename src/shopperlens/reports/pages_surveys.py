@@ -14,6 +14,7 @@ from shopperlens.reports.site import Page, register
 from shopperlens.service import audience as au_svc
 from shopperlens.service import interviews as iv_svc
 from shopperlens.service import survey_results as sr_svc
+from shopperlens.service.overview import shop_currency
 from shopperlens.store import Store
 
 #: questions drawn as charts (the rest are tables)
@@ -80,6 +81,9 @@ def build(store: Store, settings: Settings | None = None) -> dict[str, Any] | No
         "crosstabs": crosstabs,
         "findings": findings,
         "interview_themes": themes,
+        "currency": shop_currency(store=store),
+        # the survey's financial question (income) is money: shown with the currency
+        "money_questions": [res.income["question"]] if res.income else [],
     }
 
 

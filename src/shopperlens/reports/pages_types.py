@@ -7,17 +7,18 @@ from typing import Any
 import pandas as pd
 
 from shopperlens.config import Settings
+from shopperlens.labels import TYPE_LABELS
 from shopperlens.reports.charts import pyplot, svg_markup
 from shopperlens.reports.site import Page, register
 from shopperlens.service import types as svc
+from shopperlens.service.overview import shop_currency
 from shopperlens.service.types_value import value_by_type
 from shopperlens.store import Store
 from shopperlens.types import TYPES, UNTYPED
 from shopperlens.types import movements as mv
 
-LABELS = {"need_based": "Need-based", "looker": "Looker", "new": "New", "loyal": "Loyal",
-          "impulse": "Impulse", UNTYPED: "Not typed yet", mv.LAPSED: "Lapsed (loyal)",
-          mv.UNSEEN: "Not seen yet"}  # fmt: skip
+#: the report's one display name per type (``shopperlens/labels.py``), under this page's old name
+LABELS = TYPE_LABELS
 COLORS = {"need_based": "#2d6cdf", "looker": "#9aa5b8", "new": "#36a269", "loyal": "#7b4fd0",
           "impulse": "#e0822d", UNTYPED: "#d6dae2"}  # fmt: skip
 
@@ -61,7 +62,12 @@ def _build(store: Store, settings: Settings | None = None) -> dict[str, Any] | N
     sessions = svc.session_summary(store=store, config=config)
     if not has_people and sessions.empty:
         return None
-    ctx: dict[str, Any] = {"labels": LABELS, "sessions": sessions.to_dict("records")}
+    ctx: dict[str, Any] = {
+        "labels": LABELS,
+        "type_ids": list(TYPES),
+        "currency": shop_currency(store=store),
+        "sessions": sessions.to_dict("records"),
+    }
     if not has_people:
         return ctx | {"as_of": None, "distribution": [], "chart": None, "examples": [],
                       "moves": None, "runs": [], "value": [], "loyal_at_risk": [],

@@ -14,6 +14,7 @@ from shopperlens.reports.charts import pyplot, svg_data_uri
 from shopperlens.reports.site import Page, register
 from shopperlens.service import clv as clv_svc
 from shopperlens.service import intent as intent_svc
+from shopperlens.service.overview import shop_currency
 from shopperlens.store import Store
 
 
@@ -46,10 +47,22 @@ def _records(frame: pd.DataFrame, n: int) -> list[dict[str, Any]]:
     return frame.head(n).replace({np.nan: None}).to_dict(orient="records")
 
 
+def _with_readable_drivers(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each looker's drivers as labels and percentage points for the page (``drivers``);
+    ``top_drivers`` keeps the column names for the JSON, where they are data."""
+    return [
+        {**r, "drivers": [intent_svc.readable_driver(d) for d in r.get("top_drivers") or []]}
+        for r in rows
+    ]
+
+
 def _build(store: Store, settings: Settings | None = None) -> dict[str, Any] | None:
     if not store.scalar("SELECT count(*) FROM orders WHERE customer_id IS NOT NULL"):
         return None
-    ctx: dict[str, Any] = {"at_risk_p_alive": clv_svc.AT_RISK_P_ALIVE}
+    ctx: dict[str, Any] = {
+        "at_risk_p_alive": clv_svc.AT_RISK_P_ALIVE,
+        "currency": shop_currency(store=store),
+    }
     try:
         values = clv_svc.latest_customer_value(store=store)
         ctx["summary"] = clv_svc.value_summary(store=store)
@@ -81,7 +94,7 @@ def _build(store: Store, settings: Settings | None = None) -> dict[str, Any] | N
         ctx["effects_gate"] = str(exc)
     try:
         intent = intent_svc.latest_intent(store=store)
-        ctx["intent"] = _records(intent, 20)
+        ctx["intent"] = _with_readable_drivers(_records(intent, 20))
         ctx["intent_count"] = len(intent)
     except InsufficientDataError as exc:
         ctx["intent_gate"] = str(exc)

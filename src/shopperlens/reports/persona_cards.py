@@ -16,6 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from shopperlens.labels import type_label
 from shopperlens.reports.charts import pyplot, svg_markup
 
 if TYPE_CHECKING:
@@ -110,6 +111,7 @@ def _short(question: str, answer: str | None) -> str:
 
 
 def _footnotes(persona: Persona) -> list[dict[str, Any]]:
+    """Per statement, what it rests on; a customer type is shown by its display name."""
     notes = []
     for s in persona.statements:
         e = s.evidence
@@ -124,11 +126,13 @@ def _footnotes(persona: Persona) -> list[dict[str, Any]]:
             detail = f"mean over {e.n or 0:,} people" + (
                 f"; everyone {e.overall:,.1f}" if e.overall is not None else ""
             )
-        notes.append({"question": e.question, "answer": e.answer, "detail": detail})
+        answer = type_label(e.answer) if e.question == "customer_type" and e.answer else e.answer
+        notes.append({"question": e.question, "answer": answer, "detail": detail})
     return notes
 
 
-def card_context(run: PersonaRun, persona: Persona) -> dict[str, Any]:
+def card_context(run: PersonaRun, persona: Persona, currency: str | None = None) -> dict[str, Any]:
+    """What the card template shows; ``currency`` (the shop's) marks income and value."""
     numbered = list(enumerate(persona.statements, start=1))
     return {
         "run": run,
@@ -143,14 +147,22 @@ def card_context(run: PersonaRun, persona: Persona) -> dict[str, Any]:
         "motive_svg": motive_chart(persona),
         "types": sorted((persona.types_mix or {}).items(), key=lambda kv: -kv[1]),
         "quotes_note": QUOTES_NOTE,
+        "currency": currency,
+        # the card's terms, defined on its evidence side: a printout has no tooltips
+        "explained": [
+            key
+            for key, shown in (("stability", persona.stability), ("clv", persona.clv_mean))
+            if shown is not None
+        ],
     }
 
 
-def render_card(run: PersonaRun, persona: Persona) -> str:
-    """The printable HTML card of one persona."""
+def render_card(run: PersonaRun, persona: Persona, currency: str | None = None) -> str:
+    """The printable HTML card of one persona (amounts in ``currency``, the shop's)."""
     from shopperlens.reports.site import environment
 
-    return environment().get_template("persona_card.html").render(**card_context(run, persona))
+    ctx = card_context(run, persona, currency)
+    return environment().get_template("persona_card.html").render(**ctx)
 
 
 def render_markdown(run: PersonaRun) -> str:
@@ -212,26 +224,26 @@ def render_json(run: PersonaRun) -> str:
     return json.dumps(run.model_dump(mode="json"), indent=2)
 
 
-def card_files(run: PersonaRun) -> dict[str, Callable[[], str]]:
+def card_files(run: PersonaRun, currency: str | None = None) -> dict[str, Callable[[], str]]:
     """A run's files by name — ``persona-<name>.html`` per persona, ``personas.md`` and
     ``personas-run.json`` — each rendered when called (the dashboard renders only the one
     asked for)."""
     files: dict[str, Callable[[], str]] = {
-        f"persona-{slug(p.name)}.html": partial(render_card, run, p) for p in run.personas
+        f"persona-{slug(p.name)}.html": partial(render_card, run, p, currency) for p in run.personas
     }
     files["personas.md"] = partial(render_markdown, run)
     files["personas-run.json"] = partial(render_json, run)
     return files
 
 
-def write_cards(run: PersonaRun, out_dir: str | Path) -> list[Path]:
+def write_cards(run: PersonaRun, out_dir: str | Path, currency: str | None = None) -> list[Path]:
     """Write ``persona-<name>.html`` per persona, ``personas.md`` and ``personas-run.json``
     into ``out_dir`` (created when its parent folder exists)."""
     from shopperlens.service._files import output_folder
 
     out = output_folder(out_dir)
     written = []
-    for name, text in card_files(run).items():
+    for name, text in card_files(run, currency).items():
         path = out / name
         path.write_text(text(), encoding="utf-8")
         written.append(path)

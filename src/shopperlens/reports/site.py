@@ -19,7 +19,9 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from shopperlens import labels
 from shopperlens.config import Settings
+from shopperlens.reports import glossary
 from shopperlens.store import Store
 
 
@@ -62,6 +64,10 @@ def environment() -> Environment:
     )
     env.filters["num"] = _num
     env.filters["pct"] = _pct
+    env.filters["money"] = labels.money
+    env.filters["type_label"] = labels.type_label
+    env.globals["term"] = glossary.term
+    env.globals["terms_note"] = glossary.terms_note
     return env
 
 

@@ -40,6 +40,26 @@ IMPORT_FEATURES = [
     "special_day", "month", "operating_system", "browser", "region", "traffic_type",
     "visitor_type", "weekend",
 ]  # fmt: skip
+#: how a report names each feature when it drives a score (``top_drivers`` keep the column
+#: names: they are data); every feature above has one
+FEATURE_LABELS: dict[str, str] = {
+    "sessions": "visits", "active_days": "days with a visit", "page_views": "pages viewed",
+    "product_views": "product pages viewed", "searches": "searches on the site",
+    "add_to_carts": "items put in the cart", "checkouts": "checkouts started",
+    "duration_s": "time on the site", "mean_events": "actions per visit",
+    "days_since_first": "days from first to last visit", "device": "device",
+    "utm_source": "first traffic source", "utm_medium": "first traffic channel",
+    "landing": "first landing page",
+    "administrative": "account pages viewed", "administrative_duration": "time on account pages",
+    "informational": "information pages viewed",
+    "informational_duration": "time on information pages",
+    "product_related": "product pages viewed", "product_related_duration": "time on product pages",
+    "bounce_rate": "bounce rate of the pages seen", "exit_rate": "exit rate of the pages seen",
+    "page_value": "value of the pages seen", "special_day": "closeness to a special day",
+    "month": "month", "operating_system": "operating system", "browser": "browser",
+    "region": "region", "traffic_type": "traffic type", "visitor_type": "new or returning visitor",
+    "weekend": "weekend visit",
+}  # fmt: skip
 COLUMNS = ["visitor_id", "customer_id", "session_id", "intent", "top_drivers"]
 _CATEGORICAL = {"device", "utm_source", "utm_medium", "landing", "month", "visitor_type", "weekend"}
 #: out-of-fold scoring: a looker is scored by a model that did not see her
@@ -171,3 +191,18 @@ def demo_step(*, store: Store) -> None:
         visitor_intent(store=store, save=True)
     except InsufficientDataError:
         return
+
+
+def readable_driver(driver: str) -> dict[str, object]:
+    """A stored driver (``"mean_events -0.08"``) as a reader sees it: the feature's label and
+    the change in the chance of buying, in percentage points (``actions per visit -8 pt``).
+
+    A negative change means this visitor's value of the feature makes buying less likely than
+    the typical value would; an unknown feature keeps its column name.
+    """
+    feature, _, value = driver.rpartition(" ")
+    change = float(value)
+    points = 100 * change
+    shown = f"{points:+.0f}" if abs(points) >= 1 else f"{points:+.1f}"
+    label = FEATURE_LABELS.get(feature, feature)
+    return {"feature": feature, "label": label, "change": change, "text": f"{label} {shown} pt"}

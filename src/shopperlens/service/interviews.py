@@ -19,11 +19,13 @@ from pydantic import BaseModel
 
 from shopperlens.config import Settings
 from shopperlens.errors import ShopperlensError
+from shopperlens.labels import money
 from shopperlens.personas.synthesis import scrub
 from shopperlens.service import survey_delivery as dlv
 from shopperlens.service._checks import whole
 from shopperlens.service._files import decode_text
 from shopperlens.service.clv import PURCHASES
+from shopperlens.service.overview import shop_currency
 from shopperlens.service.survey_results import optional
 from shopperlens.service.surveys import get_survey
 from shopperlens.store import Store
@@ -49,7 +51,7 @@ def recruit(
     the reason for each.
 
     Best: highest customer lifetime value (``service.clv`` when installed), else most revenue
-    and orders. Worst: most complaints (support tickets), returns and low satisfaction answers
+    and orders. Worst: most support tickets, returns and low satisfaction answers
     (:func:`low_ratings`) relative to their orders. Prospects: see :func:`recruit_prospects`.
     ``best_by`` is ``"clv"``, ``"revenue"`` or ``"auto"`` (CLV when available).
     Columns: ``customer_id, segment, score, reason``.
@@ -225,10 +227,10 @@ def _recruit_customers(store: Store, n: int, best_by: str) -> pd.DataFrame | Non
     if clv is not None and "clv" in clv:
         stats = stats.merge(clv[["customer_id", "clv"]], on="customer_id", how="left")
         stats["best_score"] = stats["clv"].fillna(0)
-        best_reason = "expected lifetime value {:,.0f}"
+        best_reason = "expected lifetime value {}"
     else:
         stats["best_score"] = stats["revenue"] * (1 + 0.1 * stats["orders"])
-        best_reason = "revenue {:,.0f} over {} orders"
+        best_reason = "revenue {} over {}"
     stats["ratings"] = stats["customer_id"].map(low_ratings(store=store)).fillna(0).astype(int)
     stats["worst_score"] = (stats["tickets"] + 2 * stats["returns"] + 2 * stats["ratings"]) / stats[
         "orders"
@@ -239,11 +241,12 @@ def _recruit_customers(store: Store, n: int, best_by: str) -> pd.DataFrame | Non
     worst = rest[rest["worst_score"] > 0].sort_values("worst_score", ascending=False, kind="stable")
     worst = worst.head(n)
     rows = []
+    currency = shop_currency(store=store)
     for r in best.itertuples(index=False):
         reason = (
-            best_reason.format(r.best_score)
+            best_reason.format(money(r.best_score, currency))
             if "clv" in stats
-            else best_reason.format(r.revenue, r.orders)
+            else best_reason.format(money(r.revenue, currency), _count(int(r.orders), "order"))
         )
         rows.append(
             {
@@ -259,11 +262,30 @@ def _recruit_customers(store: Store, n: int, best_by: str) -> pd.DataFrame | Non
                 "customer_id": r.customer_id,
                 "segment": "worst",
                 "score": float(r.worst_score),
-                "reason": f"{r.tickets} complaints and {r.returns} returns in {r.orders} orders"
-                + (f", {r.ratings} low satisfaction answers" if r.ratings else ""),
+                "reason": _worst_reason(r.tickets, r.returns, r.orders, r.ratings),
             }
         )
     return pd.DataFrame(rows, columns=RECRUIT_COLUMNS)
+
+
+def _count(n: int, word: str) -> str:
+    """``1 return``, ``3 returns``: a count with its noun in the right number."""
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+
+
+def _worst_reason(tickets: int, returns: int, orders: int, ratings: int = 0) -> str:
+    """Why a customer is among the "worst" to interview, in the shop's words.
+
+    A ticket is any support contact (a question about sizes as much as a complaint), so it
+    is called a support ticket, not a complaint.
+    """
+    reason = (
+        f"{_count(tickets, 'support ticket')} and {_count(returns, 'return')} "
+        f"in {_count(orders, 'order')}"
+    )
+    if ratings:
+        reason += f", {_count(ratings, 'low satisfaction answer')}"
+    return reason
 
 
 def invite_interviewees(

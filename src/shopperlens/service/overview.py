@@ -37,6 +37,7 @@ class ShopOverview(BaseModel):
         description="Sum of quantity × unit price over the lines of those orders."
     )
     avg_order_value: float | None
+    currency: str = Field(description="The shop's currency: the most common on its orders.")
     products: int
     categories: int
     visitors: int
@@ -48,6 +49,20 @@ class ShopOverview(BaseModel):
     top_categories: list[tuple[str, float]] = Field(description="(category, revenue), top 5.")
     top_sources: list[tuple[str, int]] = Field(description="(source / medium, sessions), top 6.")
     months: list[MonthFigures]
+
+
+#: the currency assumed when no order names one
+DEFAULT_CURRENCY = "EUR"
+
+
+def shop_currency(*, store: Store) -> str:
+    """The currency of the shop's amounts: the one most of its orders name.
+
+    Every page that shows money (and the playbooks' evidence) reads it here, so the report
+    marks all its amounts with one currency rather than a symbol typed into a template.
+    """
+    found = store.scalar("SELECT mode(currency) FROM orders WHERE currency IS NOT NULL")
+    return str(found) if found else DEFAULT_CURRENCY
 
 
 def overview(*, store: Store) -> ShopOverview:
@@ -86,6 +101,7 @@ def overview(*, store: Store) -> ShopOverview:
         orders=int(orders),
         revenue=round(float(revenue), 2),
         avg_order_value=round(float(revenue) / orders, 2) if orders else None,
+        currency=shop_currency(store=store),
         products=store.count("products"),
         categories=len(cats),
         visitors=int(store.scalar("SELECT count(DISTINCT visitor_id) FROM events") or 0),

@@ -25,6 +25,7 @@ from shopperlens.personas.frame import clustering_columns, column_roles, normali
 from shopperlens.personas.synthesis import Persona, Quote, overview, synthesise
 from shopperlens.service._checks import whole
 from shopperlens.service.clv import PURCHASES
+from shopperlens.service.overview import shop_currency
 from shopperlens.store import Store
 
 #: run after the surveys (60: they import the answers), types (20) and CLV (30) steps
@@ -269,6 +270,7 @@ def build(
         income_adjustment=income_adjustment,
         interviews=_interviews(store),
         unquotable=_refused_quotes(store),
+        currency=shop_currency(store=store),
     )
     members = pd.DataFrame(
         {

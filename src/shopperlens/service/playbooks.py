@@ -28,6 +28,7 @@ from shopperlens.service import consent
 from shopperlens.service._checks import share, whole
 from shopperlens.service._files import output_file
 from shopperlens.service.clv import EXCLUDED_STATUSES, PURCHASES
+from shopperlens.service.overview import shop_currency
 from shopperlens.store import Store
 from shopperlens.types.config import type_name
 
@@ -485,7 +486,7 @@ def playbook(
     sup = support_report(store=store, types=t)
     carts = abandoned_carts(store=store, types=t) if len(events) else pd.DataFrame()
     rules = basket_rules(store=store, max_len=2)
-    currency = store.scalar("SELECT coalesce(mode(currency), 'EUR') FROM orders") or "EUR"
+    currency = shop_currency(store=store)
     ev = Evidence(
         customers=per,
         visitors=t if len(t) else per[["customer_id", "type"]],

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from shopperlens.personas.evolution import Evolution
 from shopperlens.personas.synthesis import Persona
 from shopperlens.reports.persona_cards import render_card, render_markdown
+from shopperlens.service.overview import shop_currency
 from shopperlens.service.personas import PersonaRun, RunInfo, runs
 from shopperlens.web.deps import ShopDep
 
@@ -90,4 +91,4 @@ def one(shop: ShopDep, name: str, run: int | None = Query(None)) -> Persona:
 def card(shop: ShopDep, name: str, run: int | None = Query(None)) -> str:
     """The printable HTML card of one persona."""
     result = shop.personas(run)
-    return render_card(result, result.persona(name))
+    return render_card(result, result.persona(name), shop_currency(store=shop.store))
