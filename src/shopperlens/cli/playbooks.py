@@ -78,7 +78,12 @@ app.add_typer(audience_app, name="audience")
 @audience_app.command("export")
 def audience_export_cmd(
     ctx: typer.Context,
-    type_: TypeOpt = None,
+    type_: Annotated[
+        str | None,
+        typer.Option(
+            "--type", "-t", help="need_based, looker, new, loyal or impulse (this or --segment)."
+        ),
+    ] = None,
     segment: Annotated[
         str | None,
         typer.Option(
