@@ -51,6 +51,8 @@ def test_cli_playbook_and_audience(cli, db_path, tmp_path) -> None:  # type: ign
     assert res.exit_code == 0, res.output
     assert "a@b.com" not in res.output and out.read_text().startswith("Email\n")
     assert cli("rules", "--min-support", "0.4").exit_code == 0
+    table = cli("threshold").output  # one figure per line, readable in a terminal
+    assert "extra_uplift_per_order" in table and "keep_current" in table
     res = cli("threshold", "--json")
     assert res.exit_code == 0
     # the shipping the shop gives away is shown beside the uplift it buys (None: no shipping

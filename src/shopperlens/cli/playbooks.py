@@ -148,9 +148,15 @@ def threshold_cmd(ctx: typer.Context, json_: JsonOpt = False) -> None:
         "current_shipping_cost_per_order",
         "keep_current",
         "share_losing_free",  # orders between today's threshold and the new one
+        "extra_uplift_per_order",  # over today's threshold: the playbook's figure
     )
     row = {k: getattr(t, k) for k in (*keys, "band", "topup_rate")}
-    _render.as_json(row) if json_ else _render.table([row], title="free-shipping threshold")
+    if json_:
+        _render.as_json(row)
+        return
+    # one figure per line: thirteen columns do not fit a terminal
+    figures = [{"figure": k, "value": v} for k, v in row.items()]
+    _render.table(figures, ["figure", "value"], title="free-shipping threshold")
 
 
 @app.command("funnel")
