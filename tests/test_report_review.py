@@ -303,3 +303,13 @@ def test_product_intent_conversion_is_by_visits() -> None:
     action = next(a for a in generator.build_playbook(ev, ("need_based",)) if a.number == 2)
     assert any("86 product-intent visits did not buy (their conversion rate 14.0%)" in e
                for e in action.evidence), action.evidence  # fmt: skip
+
+
+def test_demo_out_into_a_missing_folder_creates_nothing(tmp_path: Path) -> None:
+    from shopperlens.errors import ShopperlensError
+    from shopperlens.service.demo import run_demo
+    from shopperlens.store import connect
+
+    with connect(":memory:") as store, pytest.raises(ShopperlensError, match="does not exist"):
+        run_demo(store=store, out_dir=tmp_path / "missing" / "report")
+    assert not (tmp_path / "missing").exists()

@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field
 
 from shopperlens import demo as demo_shop
 from shopperlens.errors import ShopperlensError
+from shopperlens.service._files import output_folder
 from shopperlens.service.jobs import Progress
 from shopperlens.store import Store
 
@@ -140,7 +141,7 @@ def run_demo(
             f"{store.path} already holds shop data; run the demo on a new database "
             "(e.g. --db demo.duckdb after deleting it)"
         )
-    out = Path(out_dir)
+    out = output_folder(out_dir)  # made when missing, but never its missing parents
     data_dir = out / "data"
     steps = discover_steps()
     tick = progress or (lambda *a, **k: None)
