@@ -71,6 +71,8 @@ def test_http_face(client, shop) -> None:  # type: ignore[no-untyped-def]
     assert client.get("/api/playbooks/threshold").json() is None  # no orders yet
     assert client.get("/api/playbooks").status_code == 400  # nothing to base a playbook on
     assert client.get("/api/playbooks/rules").json() == []
+    assert client.get("/api/playbooks/rules", params={"limit": -1}).status_code == 422
+    assert client.get("/api/playbooks/related", params={"top": 0}).status_code == 422
     fill(shop.store)
     t = client.get("/api/playbooks/threshold").json()
     assert t["threshold"] > 0 and len(t["candidates"]) >= 1

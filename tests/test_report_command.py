@@ -21,8 +21,17 @@ def filled(db_path: Path) -> Path:
     return db_path
 
 
+def _strict(text: str) -> dict:  # type: ignore[type-arg]
+    """JSON as browsers parse it: a bare NaN or Infinity is an error."""
+
+    def refuse(name: str) -> None:
+        raise ValueError(f"{name} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
 def _types(out: Path) -> dict[str, int]:
-    page = json.loads((out / "types.json").read_text())
+    page = _strict((out / "types.json").read_text())
     return {row["type"]: row["subjects"] for row in page["distribution"] if row["subjects"]}
 
 
@@ -60,3 +69,25 @@ def test_empty_store_is_one_clear_message(cli, tmp_path: Path) -> None:  # type:
     said = " ".join(r.output.split())  # the console wraps long lines
     assert "holds no orders, events" in said and "Traceback" not in said
     assert not (tmp_path / "site").exists()
+
+
+def test_report_json_has_no_nan() -> None:
+    """A type without CLV (lookers) gave ``"mean_clv": NaN`` in types.json, which JSON.parse
+    rejects: every missing number is null."""
+    import numpy as np
+    import pandas as pd
+
+    from shopperlens.reports.site import to_json
+
+    ctx = {
+        "value": pd.DataFrame({"type": ["looker", "loyal"], "mean_clv": [np.nan, 812.5]}),
+        "share": float("nan"),
+        "scores": [np.float64("nan"), np.float64(0.5), float("inf")],
+        "_chart": "presentation only",
+    }
+    page = _strict(to_json(ctx))
+    assert page == {
+        "value": [{"type": "looker", "mean_clv": None}, {"type": "loyal", "mean_clv": 812.5}],
+        "share": None,
+        "scores": [None, 0.5, None],
+    }

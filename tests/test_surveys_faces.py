@@ -276,6 +276,10 @@ def test_popup_targeting_by_customer_type(shop):
             "reason": "ok",
         }
         assert c.get(url, params={"visitor_id": v_loyal, "types": "looker"}).json()["show"] is False
+        # types as people write them; an unknown one is refused, not silently never shown
+        said = c.get(url, params={"visitor_id": v_looker, "types": "Lookers,impulse"}).json()
+        assert said == {"show": True, "reason": "ok"}
+        assert c.get(url, params={"visitor_id": v_looker, "types": "bogus"}).status_code == 400
         c.post(
             "/s/demo-profile/responses",
             json={"answers": {"novelty": 2}, "visitor_id": v_looker, "channel": "popup"},

@@ -102,6 +102,8 @@ def test_http_api(client, shop: shopperlens.Shop) -> None:  # type: ignore[no-un
     assert (
         client.get("/api/types", params={"type": "loyal"}).json()["rows"][0]["visitor_id"] == "v1"
     )
+    assert client.get("/api/types", params={"type": "Loyal"}).json()["total"] == 1
+    assert client.get("/api/types", params={"type": "bogus"}).status_code == 400
     mv = client.get("/api/types/moves", params={"from": "2025-01-20", "to": "2025-03-01"})
     assert mv.json()["matrix"]["looker"]["new"] == 1
     ex = client.get("/api/types/v1/explain").json()

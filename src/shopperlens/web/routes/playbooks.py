@@ -33,23 +33,29 @@ def playbook_markdown(shop: ShopDep, type: str | None = None) -> str:  # noqa: A
 
 
 @router.get("/rules")
-def rules(shop: ShopDep, min_confidence: float = 0.1, limit: int = 100) -> list[dict[str, Any]]:
+def rules(
+    shop: ShopDep, min_confidence: float = 0.1, limit: int = Query(100, ge=0, le=100_000)
+) -> list[dict[str, Any]]:
     return _records(shop.rules(min_confidence=min_confidence).head(limit))
 
 
 @router.get("/together")
-def together(shop: ShopDep, product_id: str | None = None, top: int = 4) -> list[dict[str, Any]]:
+def together(
+    shop: ShopDep, product_id: str | None = None, top: int = Query(4, ge=1, le=100)
+) -> list[dict[str, Any]]:
     """Frequently bought together (pairs counted in SQL), optionally for one product."""
     return _records(shop.frequently_bought_together(product_id=product_id, top=top))
 
 
 @router.get("/related")
-def related(shop: ShopDep, top: int = 4) -> list[dict[str, Any]]:
+def related(shop: ShopDep, top: int = Query(4, ge=1, le=100)) -> list[dict[str, Any]]:
     return _records(shop.related_products(top=top))
 
 
 @router.get("/upsell")
-def upsell(shop: ShopDep, customer_id: str | None = None, top: int = 3) -> list[dict[str, Any]]:
+def upsell(
+    shop: ShopDep, customer_id: str | None = None, top: int = Query(3, ge=1, le=100)
+) -> list[dict[str, Any]]:
     return _records(shop.upsell_picks(customer_id=customer_id, top=top))
 
 

@@ -27,6 +27,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from shopperlens.errors import ShopperlensError
 from shopperlens.service import surveys as svc
 from shopperlens.surveys.definition import AnswerError
+from shopperlens.types.config import type_name
 
 PUBLIC = True
 router = APIRouter(prefix="/s", tags=["survey (public)"])
@@ -146,7 +147,10 @@ def eligible(name: str, request: Request, visitor_id: str = "", types: str = "")
             show, reason = False, "already answered"
         elif last is not None and (datetime.now() - last).days < days:
             show, reason = False, f"answered a survey in the last {days} days"
-    wanted = {t for t in types.split(",") if t}
+    try:  # need-based is need_based; an unknown type would silently never show the pop-up
+        wanted = {type_name(t) for t in types.split(",") if t.strip()}
+    except ShopperlensError as exc:
+        return _error(request, 400, str(exc))
     if show and wanted:
         index = _types_index(request)
         kind = index.get(vid)

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from shopperlens.service import types as svc
 from shopperlens.service.types_value import LOYAL_AT_RISK, add_value, value_by_type
+from shopperlens.types.config import UNTYPED, type_name
 from shopperlens.web.deps import ShopDep
 
 router = APIRouter(prefix="/api/types", tags=["types"])
@@ -38,8 +39,10 @@ def _page(df: Any, type_: str | None, limit: int, offset: int) -> TypesPage:
     at_risk = int(df["loyal_at_risk"].sum()) if "loyal_at_risk" in df.columns else None
     if type_ == LOYAL_AT_RISK.replace(" ", "_"):
         df = df[df["loyal_at_risk"]] if at_risk is not None else df.iloc[0:0]
-    elif type_:
-        df = df[df["type"] == type_]
+    elif type_ == UNTYPED:
+        df = df[df["type"] == UNTYPED]
+    elif type_:  # need-based is need_based; an unknown type is refused, not an empty page
+        df = df[df["type"] == type_name(type_)]
     return TypesPage(
         value=_records(value) if not value.empty else [],
         loyal_at_risk=at_risk,
