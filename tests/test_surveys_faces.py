@@ -248,6 +248,10 @@ def test_python_and_http_agree(shop, client):
     assert http["respondents"] == py.respondents == 2
     assert http["distributions"] == json.loads(py.model_dump_json())["distributions"]
     assert client.get("/api/surveys/demo-profile/popup-snippet").text.startswith("<script")
+    targeted = client.get(
+        "/api/surveys/demo-profile/popup-snippet", params={"types": "need-based,lookers", "days": 7}
+    ).text  # the options the CLI has, over HTTP too
+    assert 'data-types="need_based,looker"' in targeted and 'data-days="7"' in targeted
     assert len(client.get("/api/surveys/demo-profile/responses").json()) == 2
 
 

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, UploadFile
+from fastapi import APIRouter, Query, UploadFile
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
@@ -120,10 +120,16 @@ def popup_snippet(
     trigger: str = "delay",
     delay: float | None = None,
     mode: str = "popup",
+    text: str | None = None,
+    days: int = Query(30, ge=0, le=3650),
+    types: str | None = Query(None, description="Comma-separated customer types to target."),
 ) -> str:
+    """The tag the CLI's ``survey popup-snippet`` prints, with the same options."""
+    wanted = [t for t in (types or "").split(",") if t.strip()] or None
     return shop.survey_popup_snippet(
-        name, question=question, trigger=trigger, delay=delay, mode=mode
-    )
+        name, question=question, trigger=trigger, delay=delay, mode=mode, text=text, days=days,
+        types=wanted,
+    )  # fmt: skip
 
 
 @router.get("/interviews/recruit")
