@@ -80,6 +80,8 @@ def test_http_api(client, shop, answers, tmp_path):  # type: ignore[no-untyped-d
     body = client.get("/api/personas").json()
     assert [p["name"] for p in body["personas"]] == [p.name for p in run.personas]
     first = client.get(f"/api/personas/{run.personas[0].name}").json()
+    as_filed = run.personas[0].name.lower().replace(" ", "-")  # as the card's file names it
+    assert client.get(f"/api/personas/{as_filed}").json()["name"] == run.personas[0].name
     assert first["statements"][0]["evidence"]["question"]
     card = client.get("/api/personas/0/card")
     assert card.status_code == 200 and run.personas[0].name in card.text

@@ -11,6 +11,7 @@ notes, matches it to the previous run, and stores it (tables of ``006_personas.s
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any, Literal
 
@@ -60,16 +61,24 @@ class PersonaRun(BaseModel):
     evolution: Evolution | None = None
 
     def persona(self, name_or_id: str | int) -> Persona:
+        """A persona by id, name, first name or the name as the report's card files write it
+        (``busy-ben`` is Busy Ben)."""
+        wanted = _name_key(str(name_or_id))
         for p in self.personas:
-            if str(p.persona_id) == str(name_or_id) or p.name.lower() == str(name_or_id).lower():
+            if str(p.persona_id) == str(name_or_id) or _name_key(p.name) == wanted:
                 return p
-            if p.first_name.lower() == str(name_or_id).lower():
+            if _name_key(p.first_name) == wanted:
                 return p
         names = ", ".join(p.name for p in self.personas)
         raise ShopperlensError(f"no persona {name_or_id!r} in run {self.run_id} (have: {names})")
 
     def overview(self) -> dict[str, Any]:
         return overview(self.personas)
+
+
+def _name_key(name: str) -> str:
+    """A name with case, spaces and punctuation left out: "Busy Ben" = "busy-ben"."""
+    return re.sub(r"[^a-z0-9]+", "", name.lower())
 
 
 # -- gathering the data -----------------------------------------------------------------------
