@@ -185,6 +185,9 @@ def test_report_page(demo_db: Path, tmp_path: Path) -> None:
     text = re.sub(r"<[^>]+>", "", html)  # (terms link to the glossary)
     assert "Loyal customers at risk" in text and "How far to trust the forecast" in text
     assert "Lookers closest to buying" in html
+    # a cut table says it is cut: "the 30 with the highest CLV of 45"
+    total, shown = ctx["at_risk_total"], len(ctx["at_risk"])
+    assert (f"The {shown} with the highest CLV of {total}" in text) == (total > shown)
 
 
 def test_report_page_skips_a_shop_without_orders(store: Store) -> None:

@@ -72,6 +72,7 @@ def _build(store: Store, settings: Settings | None = None) -> dict[str, Any] | N
     ctx["top"] = _records(values.sort_values("clv", ascending=False), 15)
     risk = values[values["at_risk"]].sort_values("clv", ascending=False)
     ctx["at_risk"] = _records(risk, 30)
+    ctx["at_risk_total"] = len(risk)  # the table shows the 30 worth most
     hist, edges = np.histogram(values["p_alive"], bins=np.linspace(0, 1, 11))
     ctx["p_alive_bins"] = [
         {"lower": float(lo), "upper": float(hi), "customers": int(n)}
