@@ -420,7 +420,10 @@ def test_json_too_deep_or_too_long_a_number_is_bad_json(shop, raw):
 def test_a_form_posted_to_a_missing_survey_is_not_found(shop, form):
     with _app(shop) as c:
         res = c.post("/s/no-such-survey/responses", data=form)
-    assert res.status_code == 404
+        assert res.status_code == 404
+        posted = c.post("/s/no-such-survey/responses", json={"answers": {"novelty": 2}})
+    # the public is told the survey is not there, not how the shop's admin creates one
+    assert posted.status_code == 404 and posted.json()["detail"] == "no such survey"
 
 
 # -- 10. blank answers are no answers --------------------------------------------------------

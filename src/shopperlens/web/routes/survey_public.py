@@ -278,8 +278,10 @@ async def submit(name: str, request: Request) -> Response:
             )
             return HTMLResponse(html, status_code=422)
         return _error(request, 422, "answers do not fit the survey", problems=exc.problems)
-    except ShopperlensError as exc:
-        return fail(404 if str(exc).startswith("no survey") else 400, str(exc))
+    except ShopperlensError as exc:  # (the public is not told how the shop creates surveys)
+        if str(exc).startswith("no survey"):
+            return fail(404, "no such survey")
+        return fail(400, str(exc))
     try:
         response_id = await asyncio.wrap_future(writer.submit(sub))
     except svc.AlreadyAnsweredError as exc:  # a used link, or a visitor who answered
