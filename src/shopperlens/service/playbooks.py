@@ -12,6 +12,7 @@ accepts a ``types`` frame (``customer_id, visitor_id, type``) so it can run with
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -584,12 +585,29 @@ def audience_customers(
     if segment:
         if "@" in segment or "__" in segment:
             raise ShopperlensError("a segment may only name the customer columns")
+        segment = _segment_type_names(segment)
         try:
             # no caller variables in scope: the expression sees the columns and nothing else
             c = c.query(segment, engine="python", local_dict={}, global_dict={})
         except Exception as exc:  # pandas raises many kinds for a bad expression
             raise ShopperlensError(f"cannot apply segment {segment!r}: {exc}") from None
     return c.reset_index(drop=True)
+
+
+#: ``type == 'need-based'`` / ``type != "Lookers"`` in a segment expression
+_TYPE_COMPARED = re.compile(r"""\btype\s*(==|!=)\s*(['"])(.*?)\2""")
+
+
+def _segment_type_names(segment: str) -> str:
+    """The segment with each type it compares ``type`` to written as the type's id: a segment
+    of ``type == 'need-based'`` selected nobody without a word (types are ``need_based``); an
+    unknown type is refused. ``untyped`` stays as it is."""
+
+    def named(m: re.Match[str]) -> str:
+        value = m.group(3) if m.group(3) == "untyped" else type_name(m.group(3))
+        return f"type {m.group(1)} {m.group(2)}{value}{m.group(2)}"
+
+    return _TYPE_COMPARED.sub(named, segment)
 
 
 def export_audience(
