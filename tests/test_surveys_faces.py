@@ -455,6 +455,39 @@ def test_import_accepts_question_texts_and_choice_labels(store, tmp_path):
     assert str(row["submitted_at"]) == "2026-03-01 10:00:00"
 
 
+def test_import_refuses_two_columns_for_one_question_and_empty_rows(store, tmp_path):
+    """Two headers naming one question made the last one win silently; a row answering
+    nothing replaced a respondent's earlier answers with none; a repeat of a rejected row was
+    refused as a repeat, so the respondent's good row was lost too."""
+    surveys.ensure_builtin(store=store)
+    twice = tmp_path / "twice.csv"
+    twice.write_text("respondent,gender,What is your gender?\na1,female,male\n")
+    with pytest.raises(ShopperlensError, match="'gender' and 'What is your gender\\?'"):
+        surveys.import_survey_csv(store=store, survey="demo-profile", path=twice)
+    surveys.import_survey_csv(
+        store=store, survey="demo-profile", path=_csv(tmp_path, "first.csv", "a2,18-24,2")
+    )
+    f = tmp_path / "answers.csv"
+    f.write_text(
+        "respondent,age_bracket,novelty\n"
+        "a1,25-34,4\n"
+        "a2,,\n"  # answers nothing: a2's earlier answers stay
+        "a3,25-34,99\n"  # out of range: rejected
+        "a3,25-34,3\n"  # its corrected repeat
+    )
+    res = surveys.import_survey_csv(store=store, survey="demo-profile", path=f, on_error="skip")
+    assert (res.rows_accepted, res.rows_rejected) == (2, 1)
+    frame = surveys.responses_frame(store=store, survey="demo-profile").set_index("respondent")
+    assert sorted(frame.index) == ["a1", "a2", "a3"] and frame.loc["a3", "novelty"] == 3
+    assert frame.loc["a2", "age_bracket"] == "18-24"
+
+
+def _csv(directory: Path, name: str, *rows: str) -> Path:
+    path = directory / name
+    path.write_text("respondent,age_bracket,novelty\n" + "\n".join(rows) + "\n")
+    return path
+
+
 def _said(res) -> str:  # type: ignore[no-untyped-def]
     """A CLI result's output on one line (Rich wraps long messages at the terminal width)."""
     return " ".join(res.output.split())

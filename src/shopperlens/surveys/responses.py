@@ -75,6 +75,14 @@ def parse_export(
         raise ShopperlensError(
             f"{file}: columns not in survey {survey.name!r}: {', '.join(unknown)}"
         )
+    twice = sorted({h for h in header if header.count(h) > 1})
+    if twice:  # ("gender" and "What is your gender?"): which one holds the answer is unclear
+        named = "; ".join(
+            " and ".join(repr(o) for o, h in zip(reader.fieldnames or [], header, strict=True)
+                         if h == t)
+            for t in twice
+        )  # fmt: skip
+        raise ShopperlensError(f"{file}: columns {named} name the same question; keep one")
     reader.fieldnames = header
     rows: list[ParsedRow] = []
     rejects: list[Reject] = []
@@ -87,12 +95,10 @@ def parse_export(
         respondent = (raw.get("respondent") or "").strip()
         if not respondent:
             bad.append(Reject(file, line, "respondent", "", "is empty"))
-        elif respondent in seen:
+        elif respondent in seen:  # (a rejected row does not count: its repeat may be good)
             bad.append(
                 Reject(file, line, "respondent", respondent, f"repeats line {seen[respondent]}")
             )
-        else:
-            seen[respondent] = line
         submitted = None
         stamp = (raw.get("submitted_at") or "").strip()
         if stamp:
@@ -117,6 +123,9 @@ def parse_export(
                 answers[q.id] = answer
         if bad:
             rejects.extend(bad)
+            continue
+        seen[respondent] = line
+        if not answers:  # a started, unanswered form: nothing to store, and nothing to replace
             continue
         customer = (raw.get("customer_id") or "").strip() or None
         rows.append(ParsedRow(line, respondent, customer, submitted, answers))
