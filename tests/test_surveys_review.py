@@ -500,3 +500,20 @@ def test_theme_examples_are_scrubbed_like_persona_quotes(shop, client):
     page = client.get("/dashboard/surveys.html").text
     for shown in (" ".join(examples), api, page):
         assert not re.search(r"@example\.|1234 5678|555 1234", shown), shown
+
+
+@pytest.mark.parametrize(
+    ("options", "reason"),
+    [
+        ({"kind": "single", "choices": ["Yes", "yes"]}, "needs distinct choices"),
+        ({"kind": "multi", "choices": ["hiking;camping", "city"]}, "may not contain ';'"),
+        ({"kind": "text", "max_length": 0}, "max_length must be at least 1"),
+    ],
+)
+def test_definitions_that_cannot_work_are_refused(options, reason):
+    """ "Yes"/"yes" are one answer as answers are matched; a ';' in a multi choice breaks the
+    CSV exports that join answers with ';'; a text of at most 0 characters takes no answer."""
+    from shopperlens.surveys.definition import Question
+
+    with pytest.raises(ValueError, match=reason):
+        Question(id="q", text="A question?", **options)

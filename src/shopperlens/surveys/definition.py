@@ -73,8 +73,13 @@ class Question(BaseModel):
     @model_validator(mode="after")
     def _shape(self) -> Question:
         if self.kind in ("single", "multi"):
-            if not self.choices or len(set(self.choices)) != len(self.choices):
+            # distinct as answers are matched: "Yes" and "yes" are one choice (see _choice)
+            if not self.choices or len({_norm(c) for c in self.choices}) != len(self.choices):
                 raise ValueError(f"{self.id}: a {self.kind} question needs distinct choices")
+            if self.kind == "multi" and any(";" in c for c in self.choices):
+                raise ValueError(  # a CSV export joins a multi-select's answers with ";"
+                    f"{self.id}: a multi question's choices may not contain ';'"
+                )
         elif self.choices:
             raise ValueError(f"{self.id}: only single/multi questions have choices")
         for bound in (self.min, self.max):
@@ -86,6 +91,8 @@ class Question(BaseModel):
             _check_scale(self.id, self.min, self.max)
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"{self.id}: min is greater than max")
+        if self.max_length < 1:
+            raise ValueError(f"{self.id}: max_length must be at least 1")
         return self
 
     def answers_compatible_with(self, other: Question) -> bool:
