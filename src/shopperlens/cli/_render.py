@@ -18,6 +18,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from shopperlens.plain import plain
+
 console = Console()
 err_console = Console(stderr=True)
 
@@ -40,7 +42,7 @@ def table(
 
 
 def as_json(obj: Any) -> None:
-    console.print_json(json.dumps(_jsonable(obj), default=str))
+    console.print_json(json.dumps(plain(obj), default=str))
 
 
 def message(text: str) -> None:
@@ -81,27 +83,7 @@ def progress(description: str, total: float | None = None) -> Iterator[Any]:
 def _records(rows: Any) -> list[dict[str, Any]]:
     if hasattr(rows, "to_dict") and hasattr(rows, "columns"):
         return list(rows.to_dict(orient="records"))
-    return [_jsonable(r) for r in rows]
-
-
-def _jsonable(obj: Any) -> Any:
-    """JSON-ready data, all the way down: a dict of models and frames (``clv-report``) must
-    not print as their ``repr`` strings."""
-    if hasattr(obj, "model_dump"):
-        return obj.model_dump(mode="json")
-    if hasattr(obj, "__dataclass_fields__"):
-        import dataclasses
-
-        return _jsonable(dataclasses.asdict(obj))
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(o) for o in obj]
-    if hasattr(obj, "to_json") and hasattr(obj, "columns"):  # NaN as null, times as ISO text
-        return json.loads(obj.to_json(orient="records", date_format="iso"))
-    if isinstance(obj, float) and obj != obj:
-        return None
-    return obj
+    return [plain(r) for r in rows]
 
 
 def _fmt(v: Any) -> str:

@@ -11,7 +11,6 @@ the same names, so the page's links work in both.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,6 +21,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from shopperlens import labels
 from shopperlens.config import Settings
+from shopperlens.plain import plain
 from shopperlens.reports import glossary
 from shopperlens.store import Store
 
@@ -141,7 +141,7 @@ def render(
 
 def to_json(ctx: dict[str, Any]) -> str:
     """The same context as JSON (keys starting with ``_`` are presentation-only and left out)."""
-    return json.dumps(_jsonable(ctx), indent=2, default=str, allow_nan=False)
+    return json.dumps(plain(ctx, drop_private=True), indent=2, default=str, allow_nan=False)
 
 
 def _load_builtin_pages() -> None:
@@ -154,24 +154,6 @@ def _load_builtin_pages() -> None:
     for mod in pkgutil.iter_modules(pkg.__path__):
         if mod.name.startswith("pages_"):
             importlib.import_module(f"shopperlens.reports.{mod.name}")
-
-
-def _jsonable(obj: Any) -> Any:
-    """JSON-ready data: a missing number is ``null`` (JSON has no NaN; ``json.dumps`` would
-    write a bare ``NaN`` that strict parsers and browsers' ``JSON.parse`` reject)."""
-    if hasattr(obj, "model_dump"):
-        return _jsonable(obj.model_dump(mode="json"))
-    if hasattr(obj, "to_dict") and hasattr(obj, "columns"):
-        return _jsonable(obj.to_dict(orient="records"))
-    if isinstance(obj, dict):
-        return {k: _jsonable(v) for k, v in obj.items() if not str(k).startswith("_")}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if hasattr(obj, "item") and hasattr(obj, "dtype"):  # a NumPy scalar
-        return _jsonable(obj.item())
-    return obj
 
 
 def _num(v: Any, digits: int = 0) -> str:

@@ -1,0 +1,43 @@
+"""Results as plain JSON-ready data, for every face that writes JSON (CLI ``--json``, the
+report's ``*.json`` files).
+
+Models, dataclasses and frames become dicts and lists all the way down: a dict holding models
+or frames (``clv-report``) must not print as their ``repr`` strings. A missing number is
+``None``: JSON has no NaN, and a bare ``NaN`` from ``json.dumps`` is rejected by strict parsers
+and by browsers' ``JSON.parse``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+
+def plain(obj: Any, *, drop_private: bool = False) -> Any:
+    """``obj`` as dicts, lists, strings, numbers, booleans and ``None``; other values (dates)
+    are left for ``json.dumps(default=str)``. ``drop_private`` leaves out dict keys starting
+    with ``_`` (a report page's presentation-only context)."""
+
+    def go(o: Any) -> Any:
+        if hasattr(o, "model_dump"):
+            return go(o.model_dump(mode="json"))
+        if dataclasses.is_dataclass(o) and not isinstance(o, type):
+            return go(dataclasses.asdict(o))
+        if hasattr(o, "to_dict") and hasattr(o, "columns"):
+            return go(o.to_dict(orient="records"))
+        if isinstance(o, dict):
+            return {
+                str(k): go(v) for k, v in o.items() if not (drop_private and str(k).startswith("_"))
+            }
+        if isinstance(o, list | tuple):
+            return [go(v) for v in o]
+        if hasattr(o, "item") and hasattr(o, "dtype"):  # a NumPy scalar
+            return go(o.item())
+        if isinstance(o, float) and not math.isfinite(o):
+            return None
+        if type(o).__name__ == "NaTType":  # pandas' missing time
+            return None
+        return o
+
+    return go(obj)
