@@ -97,7 +97,9 @@ def target(*, store: Store, audience: Audience, now: datetime | None = None) -> 
     from ``now`` or from the end of the shop's data, whichever is earlier: a store last filled a
     month ago still finds the checkouts abandoned in its last 14 days of data.
     """
-    now = min(now or datetime.now(), _data_end(store))
+    from shopperlens.features import default_as_of  # (Ibis: loaded only to send)
+
+    now = min(now or datetime.now(), default_as_of(store))
     people = store.df("SELECT customer_id, email FROM customers WHERE email IS NOT NULL")
     keep = pd.Series(True, index=people.index)
     ids = people["customer_id"]
@@ -144,18 +146,6 @@ def target(*, store: Store, audience: Audience, now: datetime | None = None) -> 
         typed = latest_types(store=store)
         keep &= ids.isin(typed.loc[typed["type"].isin(audience.types), "customer_id"])
     return people[keep].reset_index(drop=True)
-
-
-def _data_end(store: Store) -> datetime:
-    """The day after the newest order or event (today for a store without either), as the
-    customer types take it (``features.default_as_of``), in one query."""
-    latest = store.scalar(
-        "SELECT max(t) FROM (SELECT max(ordered_at) AS t FROM orders "
-        "UNION ALL SELECT max(timestamp) FROM events)"
-    )
-    if latest is None:
-        return datetime.now()
-    return latest.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
 
 
 def consenting(*, store: Store) -> set[str]:
