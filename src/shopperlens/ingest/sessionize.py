@@ -87,7 +87,7 @@ def cut_sessions(
     con.execute("DROP TABLE _sl_cut")
 
 
-def rebuild_sessions(con: duckdb.DuckDBPyConnection, everyone: bool = False) -> int:
+def rebuild_sessions(con: duckdb.DuckDBPyConnection, everyone: bool = False) -> None:
     """Recompute the ``sessions`` rows of every session a touched visitor has events in.
 
     Imported sessions (origin ``import``) with the same id are kept: the anti-join runs on the
@@ -123,7 +123,7 @@ def rebuild_sessions(con: duckdb.DuckDBPyConnection, everyone: bool = False) -> 
     )
     con.execute("SET preserve_insertion_order = false")  # sessions are keyed, not ordered
     try:
-        inserted = con.execute(
+        con.execute(
             "INSERT INTO sessions (session_id, origin, visitor_id, customer_id, started_at, "
             "ended_at, duration_s, n_events, page_views, product_views, searches, add_to_carts, "
             "checkouts, purchases, landing_page, utm_source, utm_medium, utm_campaign, utm_term, "
@@ -142,11 +142,10 @@ def rebuild_sessions(con: duckdb.DuckDBPyConnection, everyone: bool = False) -> 
             f"{n('purchase')} AS purchases, {first} AS f "
             f"FROM events WHERE {affected} GROUP BY session_id) a "
             f"LEFT JOIN identities i ON i.visitor_id = a.visitor_id {kept}"
-        ).fetchone()[0]  # type: ignore[index]
+        ).fetchall()
     finally:
         con.execute("RESET preserve_insertion_order")
     con.execute("DROP TABLE IF EXISTS _sl_affected")
-    return int(inserted)
 
 
 def derive(con: duckdb.DuckDBPyConnection, everyone: bool = False) -> dict[str, int]:

@@ -350,8 +350,12 @@ def _import_one(
             unnumbered=unnumbered if used == "generic" else None,
             first_line=generic.first_line(source),
         )
-        malformed = loading.collect_malformed(
-            con, label, lambda records: reading.record_lines(source, records)
+        malformed = (  # (only a lenient CSV read records skipped rows)
+            loading.collect_malformed(
+                con, label, lambda records: reading.record_lines(source, records)
+            )
+            if source.lenient
+            else set()
         )
         if source.lenient and source.layout == "jsonl":
             _reject_malformed_json(con, source, n_read, first_line=generic.first_line(source))
