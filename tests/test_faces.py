@@ -86,3 +86,18 @@ def test_cli_rows_to_print_cannot_be_negative(cli):
         res = cli(*args)
         assert res.exit_code == 2, (args, res.output)
         assert "greater than or equal to 0" in res.output and "Traceback" not in res.output
+
+
+def test_http_answers_404_for_what_is_not_there_and_400_for_a_bad_request(client):
+    """A missing customer, survey or job is a 404 (it was a 400, like a malformed request)."""
+    for method, url in [
+        ("delete", "/api/customers/nobody"),
+        ("delete", "/api/customers/nobody@example.com"),
+        ("get", "/api/surveys/nope/results"),
+        ("get", "/api/jobs/no-such-job"),
+        ("get", "/api/types/nobody/explain"),
+    ]:
+        res = getattr(client, method)(url)
+        assert res.status_code == 404, (url, res.status_code, res.text)
+        assert res.json()["detail"].startswith("no "), res.text
+    assert client.get("/api/types", params={"type": "bogus"}).status_code == 400

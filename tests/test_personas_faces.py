@@ -89,7 +89,7 @@ def test_http_api(client, shop, answers, tmp_path):  # type: ignore[no-untyped-d
     assert len(members) == 5 and set(members[0]) == {"respondent", "persona"}
     assert client.get("/api/personas/diff").json()["changes"]
     assert "## " in client.get("/api/personas/markdown").text
-    assert client.get("/api/personas/nobody").status_code == 400
+    assert client.get("/api/personas/nobody").status_code == 404
     live = client.get("/dashboard/personas.html")
     assert live.status_code == 200 and 'data-live="/api/personas/0/card"' in live.text
     assert client.get("/api/personas", headers={"Authorization": "Bearer x"}).status_code == 401

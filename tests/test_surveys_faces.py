@@ -594,7 +594,7 @@ def test_missing_versions_questions_and_surveys_are_named(cli, client):
     assert res.exit_code == 1 and "no survey named 'nope'" in res.output, res.output
     res = cli("survey", "link", "demo-profile")
     assert res.exit_code == 0 and res.output.strip().endswith("/s/demo-profile")
-    assert client.get("/api/surveys/nope/popup-snippet").status_code == 400
+    assert client.get("/api/surveys/nope/popup-snippet").status_code == 404
     surveys.ensure_builtin(store=client.app.state.shop.store)
     res = client.get("/api/surveys/demo-profile/popup-snippet", params={"question": "x"})
     assert res.status_code == 400 and "has no question 'x'" in res.json()["detail"]

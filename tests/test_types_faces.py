@@ -110,7 +110,7 @@ def test_http_api(client, shop: shopperlens.Shop) -> None:  # type: ignore[no-un
     assert ex["type"] == "loyal" and ex["scores"]["loyal"] > 0.5
     assert [h["type"] for h in client.get("/api/types/c1/history").json()][-1] == "loyal"
     assert client.get("/api/types/sessions").json()["total"] == 0
-    assert client.get("/api/types/nobody/explain").status_code == 400
+    assert client.get("/api/types/nobody/explain").status_code == 404
 
 
 def test_report_page_shows_distribution_moves_and_examples(store: Store, tmp_path: Path) -> None:

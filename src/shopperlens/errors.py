@@ -16,3 +16,9 @@ class NotFittedError(ShopperlensError, ValueError):
 
 class InsufficientDataError(ShopperlensError, ValueError):
     """The data cannot support the analysis (too few buyers, responses …)."""
+
+
+class NotFoundError(ShopperlensError, LookupError):
+    """A customer, survey, persona, product or job asked for by name or id is not there.
+
+    Its own class so the HTTP API can answer 404 (every other user error is a 400)."""

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from shopperlens.errors import ShopperlensError
+from shopperlens.errors import NotFoundError, ShopperlensError
 
 JobFn = Callable[..., Any]
 #: the progress callback every long service function takes: ``progress(n=1, total=None,
@@ -67,7 +67,7 @@ class JobRunner:
         with self._lock:
             job = self._jobs.get(job_id)
             if job is None:
-                raise ShopperlensError(f"no job {job_id}")
+                raise NotFoundError(f"no job {job_id}")
             return job.model_copy()
 
     def all(self) -> list[JobStatus]:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
-from shopperlens.errors import InsufficientDataError, ShopperlensError
+from shopperlens.errors import InsufficientDataError, NotFoundError, ShopperlensError
 from shopperlens.models.clustering import PersonaClustering
 from shopperlens.personas.evolution import Evolution, PersonaRef, compare_runs
 from shopperlens.personas.frame import clustering_columns, column_roles, normalise_answers
@@ -70,7 +70,7 @@ class PersonaRun(BaseModel):
             if _name_key(p.first_name) == wanted:
                 return p
         names = ", ".join(p.name for p in self.personas)
-        raise ShopperlensError(f"no persona {name_or_id!r} in run {self.run_id} (have: {names})")
+        raise NotFoundError(f"no persona {name_or_id!r} in run {self.run_id} (have: {names})")
 
     def overview(self) -> dict[str, Any]:
         return overview(self.personas)
@@ -439,7 +439,7 @@ def _resolve(store: Store, run_id: int | None) -> int:
     if rid is None:
         raise ShopperlensError("no personas yet: run `shopperlens personas build` first")
     if store.scalar("SELECT count(*) FROM persona_runs WHERE run_id = ?", [rid]) == 0:
-        raise ShopperlensError(f"no persona run {rid}")
+        raise NotFoundError(f"no persona run {rid}")
     return int(rid)
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel
 
-from shopperlens.errors import ShopperlensError
+from shopperlens.errors import NotFoundError, ShopperlensError
 from shopperlens.models.basket import RULE_METRICS, association_rules, frequent_itemsets
 from shopperlens.playbooks import audience as _aud
 from shopperlens.playbooks import checkout, recommend, retention, support, traffic
@@ -201,7 +201,7 @@ def frequently_bought_together(
             [product_id],
         )
         if not known:  # an id typed wrong would read as "never bought with anything"
-            raise ShopperlensError(f"no product {product_id!r} in the store")
+            raise NotFoundError(f"no product {product_id!r} in the store")
         out = out[out.product_id == product_id]
     return out.sort_values(["product_id", "rank"]).reset_index(drop=True)
 

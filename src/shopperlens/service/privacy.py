@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from shopperlens.errors import ShopperlensError
+from shopperlens.errors import NotFoundError, ShopperlensError
 from shopperlens.store import Store
 
 #: key columns that, found on a customer's row, identify dependent rows elsewhere
@@ -70,7 +70,7 @@ def erase_customer(
             "SELECT customer_id FROM customers WHERE email = ? LIMIT 1", [email_norm]
         )
         if customer_id is None:
-            raise ShopperlensError("no customer with that e-mail")
+            raise NotFoundError("no customer with that e-mail")
     stored = store.scalar("SELECT email FROM customers WHERE customer_id = ?", [customer_id])
     if email_norm is not None and stored is not None and stored != email_norm:
         # the two name different people: erasing by both would delete someone else's rows
@@ -95,7 +95,7 @@ def erase_customer(
         deleted = _delete_rows(con, cols, customer_id, email_norm)
         con.execute("DROP TABLE _erase_keys")
     if not deleted:
-        raise ShopperlensError("no customer with that id")
+        raise NotFoundError("no customer with that id")
     return ErasureReport(
         subject=hashlib.sha256(customer_id.encode()).hexdigest(),
         rows_deleted=deleted,

@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, ValidationError
 
-from shopperlens.errors import ShopperlensError
+from shopperlens.errors import NotFoundError, ShopperlensError
 from shopperlens.ingest.rejects import Reject, describe, write_rejects
 from shopperlens.store import Store
 from shopperlens.surveys import links
@@ -142,12 +142,12 @@ def get_survey(*, store: Store, name: str, version: int | None = None) -> Survey
         known = "SELECT version FROM survey_versions WHERE name = ? ORDER BY version"
         versions = [v for (v,) in cur.execute(known, [name]).fetchall()] if row is None else []
     if row is None and versions:
-        raise ShopperlensError(
+        raise NotFoundError(
             f"survey {name!r} has no version {version}; its versions: "
             + ", ".join(map(str, versions))
         )
     if row is None:
-        raise ShopperlensError(
+        raise NotFoundError(
             f"no survey named {name!r} (create it with `shopperlens survey create`)"
         )
     try:

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 from pydantic import BaseModel
 
-from shopperlens.errors import ShopperlensError
+from shopperlens.errors import NotFoundError, ShopperlensError
 from shopperlens.features import (
     behaviour_features,
     computed_features,
@@ -368,7 +368,7 @@ def explain(
     feats = behaviour_features(store, as_of=cut, spec=cfg.feature_spec())
     row = feats.filter(feats.subject_id == subject).execute()
     if row.empty:
-        raise ShopperlensError(f"no customer or visitor {id!r} in the data before {cut:%Y-%m-%d}")
+        raise NotFoundError(f"no customer or visitor {id!r} in the data before {cut:%Y-%m-%d}")
     typed = classify(row, cfg).iloc[0]
     from shopperlens.types.rules import ramp
 

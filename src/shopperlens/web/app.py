@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 
 from shopperlens.api import Shop
 from shopperlens.config import Settings
-from shopperlens.errors import ShopperlensError
+from shopperlens.errors import NotFoundError, ShopperlensError
 from shopperlens.store import connect
 from shopperlens.web.deps import Authorized
 from shopperlens.web.docs import add_docs
@@ -49,7 +49,8 @@ def create_app(settings: Settings | None = None, *, shop: Shop | None = None) ->
 
     @app.exception_handler(ShopperlensError)
     async def _user_error(request: Request, exc: ShopperlensError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=400)
+        status = 404 if isinstance(exc, NotFoundError) else 400
+        return JSONResponse({"detail": str(exc)}, status_code=status)
 
     # public survey routes first: they take the traffic, and routes are matched in order
     for router in PUBLIC_ROUTERS:
