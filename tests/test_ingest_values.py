@@ -193,10 +193,11 @@ def test_excel_separator_hint_line_is_counted(shop, tmp_path):
 def test_malformed_json_names_its_own_line(shop, tmp_path):
     good = '{"visitor_id": "v1", "timestamp": "2024-03-01T10:00:00Z", "event_name": "page_view"}'
     text = f'{good}\n\n{good}\n{{"visitor_id": broken\n{good}\n'  # the bad record is line 4
-    with pytest.raises(ShopperlensError, match=r"e\.jsonl:4 \(row\)='\{\"visitor_id\": broken'"):
+    with pytest.raises(ShopperlensError, match=r"e\.jsonl:4 \(row\) \(value in the rejects file\)"):
         shop.import_events(write(tmp_path, "e.jsonl", text))
     res = shop.import_events(write(tmp_path, "e.jsonl", text), on_error="skip")
     assert [(r.line, r.reason) for r in res.rejects] == [(4, "malformed JSON: expecting value")]
+    assert res.rejects[0].value == '{"visitor_id": broken'  # the record, for the rejects file
     assert res.rows_accepted == 3
 
 

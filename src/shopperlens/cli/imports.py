@@ -17,7 +17,7 @@ from shopperlens.cli._app import app, open_shop
 from shopperlens.ingest.generic import parse_map_options
 from shopperlens.ingest.kinds import KINDS
 from shopperlens.ingest.rejects import Reject
-from shopperlens.service.imports import ImportResult
+from shopperlens.service.imports import ImportRejected, ImportResult
 
 import_app = typer.Typer(
     help="Import shop data files (CSV, TSV, Parquet, JSON Lines; .gz too) of one kind.",
@@ -86,9 +86,12 @@ def run_import(
     size = sum(f.stat().st_size for f in files if f.is_file())
     bar = _render.progress(f"importing {kind}") if size > PROGRESS_BYTES else nullcontext(None)
     with bar as advance:
-        result = shop.import_files(
-            kind, *files, fmt=fmt, mapping=mapping, on_error=on_error, progress=advance
-        )
+        try:
+            result = shop.import_files(
+                kind, *files, fmt=fmt, mapping=mapping, on_error=on_error, progress=advance
+            )
+        except ImportRejected as exc:  # the option in this face's words
+            raise exc.worded("--on-error skip") from None
     _render.as_json(result) if json_ else _show(result)
 
 

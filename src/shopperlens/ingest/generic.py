@@ -22,9 +22,15 @@ from shopperlens.ingest.rejects import ident
 MappingArg = Mapping[str, str] | str | Path | None
 
 
+#: spellings of a canonical column common enough in exports to be read as it (``E-mail``)
+HEADER_ALIASES: dict[str, str] = {"e_mail": "email"}
+
+
 def normalise_header(name: str) -> str:
-    """``" Customer ID "`` -> ``customer_id``: how headers are compared with canonical names."""
-    return re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
+    """``" Customer ID "`` -> ``customer_id``: how headers are compared with canonical names
+    (``E-mail``, see :data:`HEADER_ALIASES`, is ``email``)."""
+    norm = re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
+    return HEADER_ALIASES.get(norm, norm)
 
 
 def load_mapping(mapping: MappingArg) -> dict[str, str]:
@@ -38,12 +44,7 @@ def load_mapping(mapping: MappingArg) -> dict[str, str]:
         raise ShopperlensError(f"mapping file {path} does not exist")
     text = path.read_text("utf-8")
     try:
-        if path.suffix.lower() == ".json":
-            data = json.loads(text)
-        else:
-            import yaml
-
-            data = yaml.safe_load(text)
+        data = json.loads(text) if path.suffix.lower() == ".json" else _yaml_as_text(text)
     except (ValueError, Exception) as exc:  # yaml.YAMLError is not a ValueError
         raise ShopperlensError(f"mapping file {path.name} is not valid YAML/JSON: {exc}") from None
     if isinstance(data, dict) and isinstance(data.get("columns"), dict):
@@ -56,6 +57,17 @@ def load_mapping(mapping: MappingArg) -> dict[str, str]:
     return {str(k): v for k, v in data.items()}
 
 
+def _yaml_as_text(text: str) -> object:
+    """YAML with every scalar read as text: a mapping file's keys are column names, and YAML
+    1.1 would read ``yes:``, ``no:``, ``on:`` as booleans and ``2024:`` as a number."""
+    import yaml
+
+    class TextLoader(yaml.SafeLoader):
+        yaml_implicit_resolvers: dict = {}  # type: ignore[type-arg]  # (plain scalars: str)
+
+    return yaml.load(text, Loader=TextLoader)  # (a SafeLoader without implicit types)
+
+
 def parse_map_options(items: list[str] | None) -> dict[str, str]:
     """``["Their Name=customer_id", …]`` (the CLI's ``--map``) -> a mapping dict."""
     out: dict[str, str] = {}
@@ -63,7 +75,12 @@ def parse_map_options(items: list[str] | None) -> dict[str, str]:
         their, sep, canonical = item.partition("=")
         if not sep or not their.strip() or not canonical.strip():
             raise ShopperlensError(f"--map expects their_name=canonical_name, got {item!r}")
-        out[their.strip()] = canonical.strip()
+        their, canonical = their.strip(), canonical.strip()
+        if their in out and out[their] != canonical:
+            raise ShopperlensError(
+                f"--map gives {their!r} twice ({out[their]} and {canonical}); map it once"
+            )
+        out[their] = canonical
     return out
 
 
@@ -86,6 +103,7 @@ def match_columns(source: Source, spec: KindSpec, mapping: Mapping[str, str]) ->
             f"--map targets {', '.join(unknown)} are not {spec.kind} columns; "
             f"canonical columns are: {', '.join(spec.names)}"
         )
+    _refuse_mapped_twice(source, mapping)
     found: dict[str, str] = {}
     by_norm = {normalise_header(c): c for c in source.columns}
     _refuse_repeated(source, spec, set(mapping.values()))
@@ -98,6 +116,20 @@ def match_columns(source: Source, spec: KindSpec, mapping: Mapping[str, str]) ->
         if name not in found and name in by_norm and by_norm[name] not in mapping:
             found[name] = by_norm[name]
     return found
+
+
+def _refuse_mapped_twice(source: Source, mapping: Mapping[str, str]) -> None:
+    """Two columns mapped to one canonical column stop the import (the last would win)."""
+    sources: dict[str, list[str]] = {}
+    for their, canonical in mapping.items():
+        sources.setdefault(canonical, []).append(their)
+    for canonical, theirs in sources.items():
+        if len(theirs) > 1:
+            shown = " and ".join(repr(t) for t in theirs)
+            raise ShopperlensError(
+                f"{source.name}: the mapping gives {canonical} from {len(theirs)} columns "
+                f"({shown}); map one"
+            )
 
 
 def header_names(source: Source) -> tuple[str, ...]:

@@ -10,7 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from shopperlens.ingest.rejects import Check, cast_check, ident, reject_struct_sql, sql_str
+from shopperlens.ingest.rejects import (
+    Check,
+    cast_check,
+    ident,
+    reject_struct_sql,
+    sql_str,
+)
 
 #: GA4 event names accepted (the issue's core list plus GA4's automatic and recommended events)
 CORE_EVENTS: tuple[str, ...] = (
@@ -70,39 +76,61 @@ def number_sql(raw: str) -> str:
 
 
 def whole_sql(raw: str) -> str:
-    """Text -> BIGINT when it is a whole number (``3``, ``3.0``, ``1e2``), else NULL."""
+    """Text -> INTEGER (the tables' type for counts) when it is a whole number (``3``, ``3.0``,
+    ``1e2``) that fits, else NULL (see :func:`out_of_range_sql`)."""
     d = f"TRY_CAST(trim({raw}) AS DOUBLE)"
-    return f"CASE WHEN {d} = trunc({d}) THEN TRY_CAST({d} AS BIGINT) END"
+    return f"CASE WHEN {d} = trunc({d}) THEN TRY_CAST({d} AS INTEGER) END"
 
 
-#: a value that ends with a time-zone: a letter (``Z``, ``UTC``, ``Europe/Berlin``, ``CEST``)
-#: or an offset (``+01``, ``+0100``, ``+01:00``)
-_ZONED = r"([A-Za-z]|[+-]\d\d(:?\d\d)?)$"
+def out_of_range_sql(raw: str) -> str:
+    """SQL: TRUE when ``raw`` is a whole number too large for INTEGER (``1e20``, ``3000000000``).
+    Checked only on values that did not convert."""
+    d = f"TRY_CAST(trim({raw}) AS DOUBLE)"
+    return f"isfinite({d}) AND {d} = trunc({d})"
+
+
+#: the end of a value that carries a zone, or a word DuckDB's ``TIMESTAMP`` cast would read
+#: past and drop: a letter (``Z``, `` UTC``, `` Europe/Berlin``; also ``epoch``, ``infinity``),
+#: a space and text without a colon (`` +1``, `` UTC+2``, `` 123``), or an offset after the
+#: time or a zone name (``+01:00``, ``-0100``, ``+1``, `` -01:00``, ``GMT+1``, ``Etc/GMT-2``).
+#: Anchored at the end, so RE2 reads it from there; a date alone never matches.
+_ZONED = r"([A-Za-z]|\s[^:]*|(:\d+(\.\d*)?\s*|[A-Za-z])[+-]\d+(:\d+)*)$"
 
 
 def ts_sql(raw: str) -> str:
     """Text -> TIMESTAMP (UTC), the same on every machine.
 
     A value carrying a zone is read as an instant (DuckDB's ``TIMESTAMPTZ``: offsets and IANA
-    names such as ``Europe/Berlin``; ambiguous abbreviations such as ``CEST`` do not convert
-    and are rejected) and turned into UTC; a plain value is taken as UTC. DuckDB's cast to
-    ``TIMESTAMP`` would accept a zone and drop it, so zoned values must not reach it. Only a
-    value longer than ``YYYY-MM-DD HH:MM`` that is not ``YYYY-MM-DD HH:MM:SS`` can carry a zone,
-    so the pattern runs on few values of most files. A date before the year 1000 is rejected:
-    it is a two-digit year (``24-03-01``), not a date DuckDB should keep as written.
+    or POSIX names such as ``Europe/Berlin``, ``UTC+2`` or ``Etc/GMT+5``; ambiguous
+    abbreviations such as ``CEST``, a one-digit offset such as ``+1`` and any other suffix do
+    not convert and are rejected) and turned into UTC; a plain value is taken as UTC. DuckDB's
+    cast to ``TIMESTAMP`` would accept a zone (or any word after the time) and drop it, so
+    such values must not reach it. The shapes of most files cannot carry one and skip the
+    pattern: ``YYYY-MM-DD HH:MM:SS`` and ``YYYY-MM-DD HH:MM`` (matched whole by ``LIKE``) and
+    dates alone (ten characters or fewer, not ending in a letter). A value carrying a zone
+    must start with a digit: DuckDB reads the words ``epoch`` and ``infinity`` as dates. A
+    year must have four digits: DuckDB reads one or two as written (``01-12-10``, a
+    day-month-year export, would be the year 1) and five as a year after 9999, which Python
+    cannot hold.
     """
     v = f"trim({raw})"
-    zoned = (
-        f"length({v}) > 16 AND (length({v}) > 19 OR {v}[17] <> ':') "
-        f"AND regexp_matches({v}, '{_ZONED}')"
+    n = f"length({v})"
+    plain = (
+        f"CASE {n} WHEN 19 THEN {v} LIKE '____-__-_____:__:__' WHEN 10 THEN true "
+        f"WHEN 16 THEN {v} LIKE '____-__-_____:__' ELSE {n} < 10 AND {v}[-1] < 'A' END"
+    )
+    instant = (
+        f"TRY_CAST(regexp_replace({v}, '\\s+([+-]\\d\\d(:?\\d\\d)?)$', '\\1') AS TIMESTAMPTZ) "
+        "AT TIME ZONE 'UTC'"
     )
     ts = (
-        f"CASE WHEN {zoned} THEN TRY_CAST(regexp_replace({v}, '\\s+([+-]\\d\\d(:?\\d\\d)?)$', "
-        f"'\\1') AS TIMESTAMPTZ) AT TIME ZONE 'UTC' ELSE TRY_CAST({v} AS TIMESTAMP) END"
+        f"CASE WHEN NOT ({plain}) AND regexp_matches({v}, '{_ZONED}') THEN "
+        f"CASE WHEN {v}[1] BETWEEN '0' AND '9' THEN {instant} END "
+        f"ELSE TRY_CAST({v} AS TIMESTAMP) END"
     )
-    # DuckDB reads a year of one or two digits as written: ``01-12-10`` (a day-month-year
-    # export) would be the year 1; no shop has orders before the year 1000
-    return f"CASE WHEN {ts} >= TIMESTAMP '1000-01-01' THEN {ts} END"
+    return (
+        f"CASE WHEN {ts} >= TIMESTAMP '1000-01-01' AND {ts} < TIMESTAMP '10000-01-01' THEN {ts} END"
+    )
 
 
 #: value types: how raw text becomes a typed value. Whole numbers go through DOUBLE: DuckDB's
@@ -282,7 +310,11 @@ KINDS: dict[str, KindSpec] = {
         "returns",
         "returns",
         ("return_id",),
-        _c("!*return_id order_id customer_id product_id !*returned_at:ts quantity:count reason"),
+        _c(
+            "!*return_id order_id customer_id product_id !*returned_at:ts quantity:count reason "
+            "email:email"
+        ),
+        derived={"customer_id": f"coalesce(customer_id, {email_key_sql('email')})"},
     ),
 }
 
@@ -311,6 +343,9 @@ def stage_sql(spec: KindSpec, raw_select: str) -> str:
         elif c.required:
             blank = f"({raw} IS NULL OR trim({raw}) = '')"
             checks.append(Check(c.name, f"{typed} IS NULL AND {blank}", "missing value"))
+        if c.type in ("int", "count"):  # whole, but too large for the table
+            too_large = f"{typed} IS NULL AND {raw} IS NOT NULL AND {out_of_range_sql(raw)}"
+            checks.append(Check(c.name, too_large, "out of range", raw))
         what = _WHAT[c.type]
         if what:
             checks.append(cast_check(c.name, raw, typed, what))

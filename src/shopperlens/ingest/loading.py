@@ -29,17 +29,22 @@ from pathlib import Path
 import duckdb
 
 from shopperlens.errors import ShopperlensError
-from shopperlens.ingest.kinds import KindSpec, stage_sql
+from shopperlens.ingest.kinds import KindSpec, email_key_sql, stage_sql
 from shopperlens.ingest.reading import CSV_ERRORS, CSV_SCANS
-from shopperlens.ingest.rejects import Reject, ident, sql_str
+from shopperlens.ingest.rejects import PERSONAL, ROW, Reject, ident, sql_str
 
 STAGE = "_sl_stage"
 REJECTS = "_sl_rejects"
 TOUCHED = "_sl_touched_visitors"
 LINE_NO = "_sl_line_no"
+FILL = "_sl_fill"
 
 _DUP_IN_FILE = "duplicate key with different content in the file"
+_CLASH = "key already imported with different content"
+_ORDER_CLASH = "order already imported with different content"
 _DUP_LINE = "order line already imported with different content"
+#: kinds whose rows given only an e-mail join the one customer who has it (see _link_emails)
+EMAIL_LINKED = ("tickets", "returns")
 _ORDER_LEVEL = ("customer_id", "ordered_at", "currency", "shipping", "status", "discount_code")
 _LINE_LEVEL = ("product_id", "product_name", "category", "quantity", "unit_price", "discount_code")
 #: order-level fields every line of an order must agree on (blank lines agree with any value);
@@ -59,7 +64,7 @@ def begin(con: duckdb.DuckDBPyConnection) -> None:
 
 def finish(con: duckdb.DuckDBPyConnection) -> None:
     """Drop the scratch tables (after a failed statement the rollback drops them instead)."""
-    for t in (STAGE, REJECTS, TOUCHED, LINE_NO, "_sl_pass", "_sl_ref", CSV_ERRORS, CSV_SCANS):
+    for t in (STAGE, REJECTS, TOUCHED, LINE_NO, FILL, "_sl_pass", "_sl_ref", CSV_ERRORS, CSV_SCANS):
         try:
             con.execute(f"DROP TABLE IF EXISTS {t}")
         except duckdb.Error:  # transaction already aborted: the caller rolls back
@@ -88,6 +93,8 @@ def stage(
         con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS {stage_sql(spec, raw_select)}")
     if spec.kind == "orders":
         _number_order_lines(con)
+    if spec.kind in EMAIL_LINKED:
+        _link_emails(con)
     return int(con.execute(f"SELECT count(*) FROM {STAGE}").fetchone()[0])  # type: ignore[index]
 
 
@@ -144,14 +151,15 @@ def fast_load(
     on = " AND ".join(f"t.{ident(k)} = s.{ident(k)}" for k in spec.key)
     has_rows = _has_rows(con, spec.table)
     content = tuple(c for c in cols if c not in spec.key)
-    # the clash check rides along the counting pass, except where placeholders are completed
-    # first (customers/products named by orders): their check must see the completed rows
-    early_clash = has_rows and spec.kind not in ("customers", "products")
+    # the clash check rides along the counting pass; a row naming a placeholder (a customer or
+    # product created from orders) counts as one: completing it is the exact path's job
     clash = (
-        f"EXISTS (SELECT 1 FROM {spec.table} t WHERE {on} AND ({_differs(content)}))"
-        if early_clash
+        f"EXISTS (SELECT 1 FROM {spec.table} t WHERE {on} AND ({_differs(spec, content)}))"
+        if has_rows
         else "FALSE"
     )
+    if has_rows and _placeholders_waiting(con, spec):
+        clash += f" OR s.{ident(spec.key[0])} IN ({_placeholder_keys(spec)})"
     counted = f"SELECT *, {clash} AS _clash FROM ({sql}) s"
     if spec.kind == "events":
         con.execute(
@@ -168,14 +176,6 @@ def fast_load(
         ).fetchone()  # type: ignore[misc]
     if bad or clashes or not n:
         return None
-    complete_placeholders(con, spec, f"({sql})")
-    if has_rows and not early_clash:
-        late = con.execute(
-            f"SELECT count(*) FROM ({sql}) s JOIN {spec.table} t ON {on} "
-            f"WHERE ({_differs(content)})"
-        ).fetchone()[0]  # type: ignore[index]
-        if late:
-            return None
     before = _max_rowid(con, spec.table)
     added = _insert_from(con, spec, sql, cols, only_new=has_rows)
     if not _has_primary_key(con, spec.table) and _repeats_keys(con, spec, before, added):
@@ -265,26 +265,63 @@ def _insert_from(
     return int(added)
 
 
-def _reject(column: str, value: str, reason: str) -> str:
-    return (
-        f"{{'column': {sql_str(column)}, 'value': CAST({value} AS VARCHAR), "
-        f"'reason': {sql_str(reason)}}}"
-    )
+def _reject_because(column: str, value: str, reason: str) -> str:
+    """A ``_reject`` struct whose reason is the SQL expression ``reason``."""
+    return f"{{'column': {sql_str(column)}, 'value': CAST({value} AS VARCHAR), 'reason': {reason}}}"
 
 
-def _differs(cols: tuple[str, ...], new: str = "s", old: str = "t") -> str:
-    """TRUE when a value present in the new row differs from the stored one (NULL = no news)."""
-    return " OR ".join(
-        f"({new}.{ident(c)} IS NOT NULL AND {new}.{ident(c)} IS DISTINCT FROM {old}.{ident(c)})"
-        for c in cols
-    )
+def _differ(spec: KindSpec | None, col: str, new: str = "s", old: str = "t") -> str:
+    """TRUE when ``col`` holds a value in the new row that differs from the stored one (NULL =
+    no news). A ticket or return stored under its e-mail's own key (``e-<hash>``, before a
+    customer had that e-mail) belongs to the customer an e-mail-only row now resolves to (see
+    :func:`_link_emails`): no difference."""
+    n, o = f"{new}.{ident(col)}", f"{old}.{ident(col)}"
+    differs = f"{n} IS NOT NULL AND {n} IS DISTINCT FROM {o}"
+    if spec is not None and spec.kind in EMAIL_LINKED and col == "customer_id":
+        own_key = email_key_sql(f"{new}.email")
+        differs += f" AND ({new}.email IS NULL OR {o} IS DISTINCT FROM {own_key})"
+    return f"({differs})"
+
+
+def _differs(spec: KindSpec | None, cols: tuple[str, ...], new: str = "s", old: str = "t") -> str:
+    """TRUE when any of ``cols`` differs (see :func:`_differ`)."""
+    return " OR ".join(_differ(spec, c, new, old) for c in cols)
+
+
+def _quoted(value: str) -> str:
+    """SQL: ``value`` as text in single quotes, or ``nothing`` for NULL."""
+    return f"coalesce('''' || CAST({value} AS VARCHAR) || '''', 'nothing')"
+
+
+def _differences(
+    spec: KindSpec | None, cols: tuple[str, ...], new: str = "s", old: str = "t"
+) -> str:
+    """SQL text naming the columns that differ: ``email, country (stored 'DE', file 'NL')``.
+    Personal data (``kinds.PERSONAL``) is named by its column only: its values stay out of the
+    rejects."""
+    parts = []
+    for c in cols:
+        label = sql_str(c)
+        if c not in PERSONAL:
+            stored, given = _quoted(f"{old}.{ident(c)}"), _quoted(f"{new}.{ident(c)}")
+            label = f"{sql_str(c + ' (stored ')} || {stored} || ', file ' || {given} || ')'"
+        parts.append(f"CASE WHEN {_differ(spec, c, new, old)} THEN {label} END")
+    return f"concat_ws(', ', {', '.join(parts)})"
+
+
+def _because(reason: str, details: str) -> str:
+    """SQL: ``reason: <details>`` (``details`` an expression)."""
+    return f"{sql_str(reason + ': ')} || {details}"
 
 
 def flag_conflicts(con: duckdb.DuckDBPyConnection, spec: KindSpec) -> bool:
-    """Reject rows whose key repeats with other content; True when the file repeats keys."""
+    """Reject rows whose key repeats with other content; True when the file repeats keys.
+
+    Each reject names the columns that differ. A row that completes a placeholder (a customer
+    or product an orders file created) is no conflict: :func:`insert` fills the row in.
+    """
     if spec.kind == "orders":
         return _flag_order_conflicts(con)
-    complete_placeholders(con, spec, STAGE)
     key = spec.key
     keys = ", ".join(ident(k) for k in key)
     target_cols = _columns(con, spec.table)
@@ -298,17 +335,31 @@ def flag_conflicts(con: duckdb.DuckDBPyConnection, spec: KindSpec) -> bool:
     )
     if repeated:
         hashed = ", ".join(ident(c) for c in content)
+        # a column differs when its values do, or when some of the rows leave it blank
+        which = ", ".join(
+            f"CASE WHEN count(DISTINCT {ident(c)}) > 1 OR count({ident(c)}) "
+            f"NOT IN (0, count(*)) THEN {sql_str(c)} END"
+            for c in content
+        )
+        reason = _because(_DUP_IN_FILE, "d._cols")
         con.execute(
             f"UPDATE {STAGE} s SET _reject = "
-            f"{_reject(key[0], 's.' + ident(key[0]), _DUP_IN_FILE)} "
-            f"FROM (SELECT {keys} FROM {STAGE} WHERE _reject IS NULL GROUP BY {keys} "
+            f"{_reject_because(key[0], 's.' + ident(key[0]), reason)} "
+            f"FROM (SELECT {keys}, concat_ws(', ', {which}) AS _cols FROM {STAGE} "
+            f"WHERE _reject IS NULL GROUP BY {keys} "
             f"HAVING count(DISTINCT hash({hashed})) > 1) d WHERE s._reject IS NULL AND {on}"
         )
     on_t = " AND ".join(f"s.{ident(k)} = t.{ident(k)}" for k in key)
+    waiting = (
+        f" AND s.{ident(key[0])} NOT IN ({_placeholder_keys(spec)})"
+        if _placeholders_waiting(con, spec)
+        else ""
+    )
+    reason = _because(_CLASH, _differences(spec, content))
     con.execute(
-        f"UPDATE {STAGE} s SET _reject = "
-        f"{_reject(key[0], 's.' + ident(key[0]), 'key already imported with different content')} "
-        f"FROM {spec.table} t WHERE s._reject IS NULL AND {on_t} AND ({_differs(content)})"
+        f"UPDATE {STAGE} s SET _reject = {_reject_because(key[0], 's.' + ident(key[0]), reason)} "
+        f"FROM {spec.table} t WHERE s._reject IS NULL AND {on_t} "
+        f"AND ({_differs(spec, content)}){waiting}"
     )
     return bool(repeated)
 
@@ -318,23 +369,25 @@ def _flag_order_conflicts(con: duckdb.DuckDBPyConnection) -> bool:
 
     A field an order's lines leave blank after the first (Shopify's shipping) agrees; two
     different values (EUR on one line, USD on another) reject every line of the order, naming
-    the first field that differs.
+    the first field that differs. A clash with the store names the fields that differ.
     """
     _flag_disagreeing_orders(con)
     if not _has_rows(con, "orders"):  # a first import has nothing to clash with
         return False
+    order = ("customer_id", "ordered_at")
+    reason = _because(_ORDER_CLASH, _differences(None, order))
     con.execute(
-        f"UPDATE {STAGE} s SET _reject = "
-        f"{_reject('order_id', 's.order_id', 'order already imported with different content')} "
+        f"UPDATE {STAGE} s SET _reject = {_reject_because('order_id', 's.order_id', reason)} "
         f"FROM orders t WHERE s._reject IS NULL AND s.order_id = t.order_id "
-        f"AND ({_differs(('customer_id', 'ordered_at'))})"
+        f"AND ({_differs(None, order)})"
     )
+    line = ("product_id", "quantity", "unit_price")
+    reason = _because(_DUP_LINE, _differences(None, line))
     con.execute(
-        f"UPDATE {STAGE} s SET _reject = "
-        f"{_reject('order_id', 's.order_id', _DUP_LINE)} "
+        f"UPDATE {STAGE} s SET _reject = {_reject_because('order_id', 's.order_id', reason)} "
         f"FROM order_lines t, {LINE_NO} n WHERE s._reject IS NULL AND n.n_line = s._line "
         f"AND s.order_id = t.order_id AND n.line_no = t.line_no "
-        f"AND ({_differs(('product_id', 'quantity', 'unit_price'))})"
+        f"AND ({_differs(None, line)})"
     )
     return False
 
@@ -403,7 +456,7 @@ def collect_malformed(
             (
                 file,
                 line,
-                column or "(row)",
+                column or ROW,
                 _first_line(text),
                 _malformed_reason(kind, want, got, message),
             )
@@ -419,7 +472,7 @@ def reject_rows(con: duckdb.DuckDBPyConnection, rows: list[tuple[int, str, str]]
     if not rows:
         return
     con.execute(
-        f"UPDATE {STAGE} s SET _reject = {{'column': '(row)', 'value': b.value, "
+        f"UPDATE {STAGE} s SET _reject = {{'column': {sql_str(ROW)}, 'value': b.value, "
         "'reason': b.reason} FROM (SELECT unnest(?) AS n, unnest(?) AS value, "
         "unnest(?) AS reason) b WHERE s._line = b.n",
         [[r[0] for r in rows], [_first_line(r[1]) for r in rows], [r[2] for r in rows]],
@@ -499,10 +552,12 @@ def write_rejects_csv(con: duckdb.DuckDBPyConnection, path: str) -> None:
 def insert(
     con: duckdb.DuckDBPyConnection, spec: KindSpec, repeated: bool, file: str = ""
 ) -> dict[str, int]:
-    """Insert the good staged rows that are new; returns rows added per table. ``file`` names
-    the source of the consents an orders file records."""
+    """Insert the good staged rows that are new, after filling in the placeholders the file
+    completes; returns rows added per table. ``file`` names the source of the consents an
+    orders file (or a customers file completing customers orders created) records."""
     if spec.kind == "orders":
         return _insert_orders(con, file)
+    consents = complete_placeholders(con, spec, file)
     cols = _insert_columns(con, spec)
     keys = ", ".join(ident(k) for k in spec.key)
     distinct = f"DISTINCT ON ({keys}) " if repeated else ""
@@ -526,7 +581,7 @@ def insert(
         con.execute(
             f"INSERT INTO {TOUCHED} SELECT DISTINCT visitor_id FROM {STAGE} WHERE _reject IS NULL"
         )
-    return {spec.table: int(n)}
+    return {spec.table: int(n), **({"consents": consents} if consents else {})}
 
 
 def _insert_orders(con: duckdb.DuckDBPyConnection, file: str) -> dict[str, int]:
@@ -646,33 +701,95 @@ def _create_referenced(con: duckdb.DuckDBPyConnection, table: str, key: str, sel
     return int(n)
 
 
-def complete_placeholders(con: duckdb.DuckDBPyConnection, spec: KindSpec, rows: str) -> int:
-    """Fill rows created from references (see :func:`_create_referenced`) with the values of
-    the real file: ``rows`` is a SQL relation of typed, checked rows (``_reject`` column)."""
+def _placeholders_waiting(con: duckdb.DuckDBPyConnection, spec: KindSpec) -> bool:
+    """True when rows an orders file created wait to be filled in by a file of ``spec``."""
     if spec.kind not in ("customers", "products"):
+        return False
+    return bool(
+        con.execute(  # type: ignore[index]
+            "SELECT EXISTS (SELECT 1 FROM ingest_placeholders WHERE kind = ?)", [spec.kind]
+        ).fetchone()[0]
+    )
+
+
+def _placeholder_keys(spec: KindSpec) -> str:
+    return f"SELECT key FROM ingest_placeholders WHERE kind = {sql_str(spec.kind)}"
+
+
+def complete_placeholders(con: duckdb.DuckDBPyConnection, spec: KindSpec, file: str) -> int:
+    """Fill rows created from references (see :func:`_create_referenced`) with the good staged
+    rows of the real file; returns the consents recorded.
+
+    The result is the row the file would have made had it come before the orders: its values
+    where it gives one, the orders' where it leaves a column blank. A customer's marketing
+    answer at checkout is kept as the orders would have kept it (see
+    :func:`_keep_checkout_consent`).
+    """
+    if not _placeholders_waiting(con, spec):
         return 0
-    kind_lit = sql_str(spec.kind)
-    waiting = con.execute(
-        "SELECT EXISTS (SELECT 1 FROM ingest_placeholders WHERE kind = ?)", [spec.kind]
-    ).fetchone()[0]  # type: ignore[index]
-    if not waiting:
-        return 0
-    key = spec.key[0]
+    key = ident(spec.key[0])
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {FILL} AS SELECT DISTINCT ON ({key}) * FROM {STAGE} "
+        f"WHERE _reject IS NULL AND {key} IN ({_placeholder_keys(spec)})"
+    )
+    consents = _keep_checkout_consent(con, file) if spec.kind == "customers" else 0
     target_cols = _columns(con, spec.table)
-    content = [c for c in spec.names if c != key and c in target_cols]
+    content = [c for c in spec.names if c != spec.key[0] and c in target_cols]
     sets = ", ".join(
         f"{ident(c)} = coalesce(s.{ident(c)}, {spec.table}.{ident(c)})" for c in content
     )
+    con.execute(f"UPDATE {spec.table} SET {sets} FROM {FILL} s WHERE {spec.table}.{key} = s.{key}")
     con.execute(
-        f"UPDATE {spec.table} SET {sets} FROM (SELECT DISTINCT ON ({ident(key)}) * FROM {rows} "
-        f"WHERE _reject IS NULL AND {ident(key)} IN (SELECT key FROM ingest_placeholders "
-        f"WHERE kind = {kind_lit})) s WHERE {spec.table}.{ident(key)} = s.{ident(key)}"
+        f"DELETE FROM ingest_placeholders WHERE kind = {sql_str(spec.kind)} "
+        f"AND key IN (SELECT {key} FROM {FILL})"
     )
-    n = con.execute(
-        f"DELETE FROM ingest_placeholders WHERE kind = {kind_lit} AND key IN "
-        f"(SELECT {ident(key)} FROM {rows} WHERE _reject IS NULL)"
+    con.execute(f"DROP TABLE {FILL}")
+    return consents
+
+
+def _keep_checkout_consent(con: duckdb.DuckDBPyConnection, file: str) -> int:
+    """Customers an orders file created, now filled in by a customers file (``_sl_fill``):
+    record their checkout answer where the orders would have recorded it had the customers
+    file come first (see :func:`_record_order_consents`, the one rule).
+
+    The customer's row then takes the file's ``accepts_marketing`` (as it would have), and the
+    checkout answer becomes a ``consents`` record when it differs from that, was given not
+    before the customer was created (``created_at``: a sign-up's "yes" is newer than a guest
+    order's "no") and no word was recorded since the customer's first order (later orders
+    files record theirs). The answer's time is the customer's latest stored order: the store
+    keeps no answer per order, so an answer given earlier than a later order that gave none
+    is dated at that later order.
+    """
+    added = con.execute(
+        "INSERT INTO consents (customer_id, purpose, granted, recorded_at, source) "
+        "SELECT c.customer_id, 'marketing', c.accepts_marketing, o.at, ? "
+        f"FROM {FILL} s JOIN customers c USING (customer_id) JOIN ("
+        "  SELECT customer_id, max(ordered_at) AS at FROM orders "
+        f"  WHERE customer_id IN (SELECT customer_id FROM {FILL}) GROUP BY customer_id"
+        ") o USING (customer_id) LEFT JOIN ("
+        "  SELECT customer_id, arg_max(granted, recorded_at) AS granted, max(recorded_at) AS at "
+        "  FROM consents WHERE lower(purpose) = 'marketing' GROUP BY customer_id"
+        ") k USING (customer_id) "
+        "WHERE c.accepts_marketing IS NOT NULL AND s.accepts_marketing IS NOT NULL "
+        "AND c.accepts_marketing IS DISTINCT FROM coalesce(k.granted, s.accepts_marketing) "
+        "AND (k.at IS NULL OR k.at < c.created_at) "
+        "AND (s.created_at IS NULL OR o.at >= s.created_at) ON CONFLICT DO NOTHING",
+        [f"orders, before customers: {Path(file).name}"],
     ).fetchone()[0]  # type: ignore[index]
-    return int(n)
+    return int(added)
+
+
+def _link_emails(con: duckdb.DuckDBPyConnection) -> None:
+    """Staged tickets or returns that give an e-mail but no customer_id (their customer_id is
+    the e-mail's own key, see ``kinds.email_key_sql``) join the customer who has that e-mail,
+    when exactly one customer has it; otherwise they keep the e-mail's key."""
+    con.execute(
+        f"UPDATE {STAGE} s SET customer_id = m.customer_id FROM ("
+        "  SELECT email, any_value(customer_id) AS customer_id FROM customers "
+        f"  WHERE email IN (SELECT email FROM {STAGE} WHERE email IS NOT NULL) "
+        "  GROUP BY email HAVING count(*) = 1"
+        f") m WHERE s.email = m.email AND s.customer_id = {email_key_sql('s.email')}"
+    )
 
 
 def _has_primary_key(con: duckdb.DuckDBPyConnection, table: str) -> bool:

@@ -10,6 +10,7 @@ Every other concern that validates input (surveys, for one) reuses :class:`Check
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,17 @@ from pathlib import Path
 SHOWN_REJECTS = 10
 
 REJECT_COLUMNS: tuple[str, ...] = ("file", "line", "column", "value", "reason")
+
+#: columns holding personal data (or free text that may): messages name them without their
+#: value (a conflict with the store shows neither the stored nor the new one). The rejects
+#: file beside the store keeps every value, so the shop can correct the row.
+PERSONAL: frozenset[str] = frozenset(
+    ("email", "name", "city", "birth_year", "gender", "subject", "body", "search_term", "reason")
+)
+#: the column of a row that could not be split into columns: its value is the whole line
+ROW = "(row)"
+#: an e-mail address anywhere in a value shown in a message (a customer id, a respondent …)
+_EMAIL = re.compile(r"[^\s@,;:<>()\"']+@[^\s@,;:<>()\"']+")
 
 
 @dataclass(frozen=True)
@@ -31,7 +43,14 @@ class Reject:
     reason: str
 
     def __str__(self) -> str:
-        shown = "" if self.value is None else f"={_clip(self.value)!r}"
+        """The reject as messages show it (CLI, HTTP, job status): personal values, a whole
+        line and e-mail addresses are left out; the rejects file has them."""
+        if self.value is None:
+            shown = ""
+        elif self.column in PERSONAL or self.column == ROW:
+            shown = " (value in the rejects file)"
+        else:
+            shown = f"={_clip(_EMAIL.sub('<e-mail>', self.value))!r}"
         return f"{Path(self.file).name}:{self.line} {self.column}{shown}: {self.reason}"
 
 

@@ -94,15 +94,28 @@ class ImportResult(BaseModel):
 
 
 class ImportRejected(ShopperlensError):
-    """``on_error="abort"`` and some rows were rejected: nothing was written."""
+    """``on_error="abort"`` and some rows were rejected: nothing was written.
 
-    def __init__(self, rejects: list[Reject], total: int, rejects_file: str | None) -> None:
+    ``skip`` is how the caller's face says "import the good rows" (the Python API's words by
+    default; the CLI and HTTP API reword it with :meth:`worded`)."""
+
+    def __init__(
+        self,
+        rejects: list[Reject],
+        total: int,
+        rejects_file: str | None,
+        skip: str = "on_error='skip'",
+    ) -> None:
         self.rejects, self.total, self.rejects_file = rejects, total, rejects_file
         where = f" (all of them in {rejects_file})" if rejects_file else ""
         super().__init__(
             f"{total} row(s) rejected, nothing imported{where}:\n{describe(rejects, total)}\n"
-            "fix the file, or use --on-error skip to import the good rows"
+            f"fix the file, or import the good rows with {skip}"
         )
+
+    def worded(self, skip: str) -> ImportRejected:
+        """The same rejection, naming the skip option as ``skip``."""
+        return ImportRejected(self.rejects, self.total, self.rejects_file, skip)
 
 
 def rejects_path(store: Store) -> Path | None:
@@ -133,7 +146,7 @@ def import_files(
     if fmt in FORMAT_KIND and FORMAT_KIND[fmt] != kind:
         raise ShopperlensError(f"format {fmt} imports {FORMAT_KIND[fmt]}, not {kind}")
     if on_error not in ("abort", "skip"):
-        raise ShopperlensError("--on-error must be abort or skip")
+        raise ShopperlensError(f"on_error must be abort or skip, not {on_error!r}")
     if not paths:
         raise ShopperlensError("no files given")
     columns_map = generic.load_mapping(mapping)
@@ -288,10 +301,13 @@ def _import_one(
         used = _choose_format(source, kind, fmt)
         if used == "ga4" and source.layout == "jsonl":
             source = open_source(con, path, json_columns=ga4.json_columns())
+        elif used == "generic":  # a JSON Lines field first seen after DuckDB's sample
+            source = reading.with_all_json_fields(con, source)
         if lenient:
             source, exact = reading.lenient(source), True
-        # the optimistic path; orders need line order (line_no), UCI ids are line numbers
-        optimistic = not exact and kind != "orders" and used != "uci"
+        # the optimistic path; orders need line order (line_no), UCI ids are line numbers,
+        # tickets and returns given only an e-mail look their customer up in the staged rows
+        optimistic = not exact and kind not in ("orders", *loading.EMAIL_LINKED) and used != "uci"
         direct = (
             optimistic
             and used in ("generic", "ga4")

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -48,21 +50,24 @@ async def import_kind(
             paths, names = [], []
             for i, up in enumerate(uploads):
                 name = Path(up.filename or f"upload-{i}.csv").name
-                target = Path(tmp) / f"{i}-{name}"
+                # a folder per upload keeps its own name, which messages about it then use
+                target = Path(tmp) / str(i) / name
+                target.parent.mkdir()
                 with target.open("wb") as fh:
                     shutil.copyfileobj(up.file, fh, 1 << 20)
                 paths.append(target)
                 names.append(name)
-            return await run_in_threadpool(
-                svc.import_files,
-                store=shop.store,
-                kind=kind,
-                paths=paths,
-                fmt=format,
-                mapping=mapping,
-                on_error=on_error,  # type: ignore[arg-type]
-                names=names,
-            )
+            with _in_http_words():
+                return await run_in_threadpool(
+                    svc.import_files,
+                    store=shop.store,
+                    kind=kind,
+                    paths=paths,
+                    fmt=format,
+                    mapping=mapping,
+                    on_error=on_error,  # type: ignore[arg-type]
+                    names=names,
+                )
     try:
         body = await request.json()
     except ValueError:
@@ -74,12 +79,22 @@ async def import_kind(
     given = body.get("paths") or ([body["path"]] if body.get("path") else [])
     if not isinstance(given, list) or not given:
         raise ShopperlensError('JSON body needs "path" (or "paths": [...])')
-    return await run_in_threadpool(
-        svc.import_files,
-        store=shop.store,
-        kind=kind,
-        paths=[str(p) for p in given],
-        fmt=format,
-        mapping=mapping,
-        on_error=on_error,  # type: ignore[arg-type]
-    )
+    with _in_http_words():
+        return await run_in_threadpool(
+            svc.import_files,
+            store=shop.store,
+            kind=kind,
+            paths=[str(p) for p in given],
+            fmt=format,
+            mapping=mapping,
+            on_error=on_error,  # type: ignore[arg-type]
+        )
+
+
+@contextmanager
+def _in_http_words() -> Iterator[None]:
+    """Rejected rows: the message names the query parameter that imports the good rows."""
+    try:
+        yield
+    except svc.ImportRejected as exc:
+        raise exc.worded("?on_error=skip") from None
