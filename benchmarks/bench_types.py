@@ -41,7 +41,7 @@ INSERT INTO products SELECT 'p' || i,
   'cat' || (i % 40), 5 + (i * 37) % 300 FROM range(5000) t(i);
 INSERT INTO customers (customer_id, created_at)
   SELECT 'c' || i, TIMESTAMP '2024-01-01' + to_seconds(hash(i) % 63072000) FROM range({n}) t(i);
-INSERT INTO identities SELECT 'v' || i, 'c' || i FROM range({n}) t(i);
+INSERT INTO identities (visitor_id, customer_id) SELECT 'v' || i, 'c' || i FROM range({n}) t(i);
 INSERT INTO orders (order_id, customer_id, ordered_at, currency, discount_code)
   SELECT 'o' || i, 'c' || (hash(i * 7) % {n}),
          TIMESTAMP '2024-01-01' + to_seconds(hash(i) % 63072000), 'EUR',

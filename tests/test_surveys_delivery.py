@@ -232,7 +232,7 @@ def test_prospects_get_the_interview_invitation_once_with_consent(store, smtp):
 
     inbox, settings = smtp
     _people(store)  # c4..c6 never ordered: c4 consents, c5 never did, c6 revoked
-    store.execute("INSERT INTO identities VALUES ('v5', 'c5')")
+    store.execute("INSERT INTO identities (visitor_id, customer_id) VALUES ('v5', 'c5')")
     store.execute(
         "INSERT INTO events (event_id, session_id, visitor_id, timestamp, event_name) "
         "VALUES ('e1', 's1', 'v5', now(), 'sign_up')"

@@ -69,7 +69,7 @@ def prospect_shop(store) -> None:
         _event(store, f"e{next(n)}", "s2", "add_to_cart", customer="p1")
     _event(store, f"e{next(n)}", "s4", "page_view", visitor="v2")
     _event(store, f"e{next(n)}", "s4", "sign_up", visitor="v2")
-    store.execute("INSERT INTO identities VALUES ('v2', 'p2')")
+    store.execute("INSERT INTO identities (visitor_id, customer_id) VALUES ('v2', 'p2')")
     for _ in range(2):
         _event(store, f"e{next(n)}", "s5", "view_item", customer="p3")
     _event(store, f"e{next(n)}", "s6", "view_item", customer="p4")
@@ -227,7 +227,7 @@ def test_respondents_device_mix_against_the_shops_visitors(store):
     ones (one linked only by customer id) -> 80 % mobile: mobile is over-represented."""
     audience.import_analytics(store=store, path=GA4 / "ga4_device.csv")
     _devices(store, {"mobile": 20, "desktop": 60})
-    store.execute("INSERT INTO identities VALUES ('dv23', 'cx')")
+    store.execute("INSERT INTO identities (visitor_id, customer_id) VALUES ('dv23', 'cx')")
     surveys.ensure_builtin(store=store)
     respondents = [(f"dv{i}", None) for i in [*range(16), 20, 21, 22]] + [(None, "cx")]
     for k, (visitor, customer) in enumerate(respondents):

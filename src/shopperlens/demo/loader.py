@@ -47,9 +47,10 @@ FROM events WHERE session_id IS NOT NULL AND session_id NOT IN (SELECT session_i
 GROUP BY session_id
 """
 IDENTITIES_SQL = """
-INSERT OR REPLACE INTO identities
-SELECT visitor_id, max(customer_id) FROM events
-WHERE visitor_id IS NOT NULL AND customer_id IS NOT NULL GROUP BY visitor_id
+INSERT OR REPLACE INTO identities (visitor_id, customer_id, linked_at)
+SELECT visitor_id, customer_id, min("timestamp") FROM events
+WHERE visitor_id IS NOT NULL AND customer_id IS NOT NULL GROUP BY visitor_id, customer_id
+QUALIFY customer_id = max(customer_id) OVER (PARTITION BY visitor_id)
 """
 
 

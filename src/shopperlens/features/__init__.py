@@ -1,6 +1,7 @@
 """Per-customer and per-visitor behavioural features, written once as Ibis expressions."""
 
 from shopperlens.features.behaviour import (
+    EXCLUDED_STATUSES,
     FEATURE_COLUMNS,
     FeatureSpec,
     behaviour_features,
@@ -10,6 +11,7 @@ from shopperlens.features.behaviour import (
 )
 
 __all__ = [
+    "EXCLUDED_STATUSES",
     "FEATURE_COLUMNS",
     "FeatureSpec",
     "behaviour_features",

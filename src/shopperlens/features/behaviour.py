@@ -31,6 +31,10 @@ PRODUCT_VIEW_EVENTS = ("view_item", "product_view", "product_viewed", "view_prod
 SEARCH_EVENTS = ("search", "view_search_results", "site_search")
 CART_EVENTS = ("add_to_cart", "cart_add", "added_to_cart")
 PURCHASE_EVENTS = ("purchase", "order", "order_completed", "checkout_completed")
+#: order statuses (compared in lower case) that are not purchases: such an order counts nowhere
+#: — not in the features, CLV, basket rules, playbooks or overview (``service.clv.PURCHASES``).
+#: An order without a status is a purchase.
+EXCLUDED_STATUSES = ("cancelled", "canceled", "refunded", "failed")
 
 
 class TableSource(Protocol):
@@ -159,8 +163,8 @@ def _session_table(
     """One row per visit, its subject resolved once per session (not once per event).
 
     A session belongs to the customer any of its events names, else to the customer the
-    ``identities`` table links its visitor to, else to the anonymous visitor. ``part``: only
-    the sessions of that part.
+    ``identities`` table links its visitor to when that link was known before ``as_of``, else
+    to the anonymous visitor. ``part``: only the sessions of that part.
     """
     ev_names = spec.events
     e = _events(src, as_of, part=part)
@@ -199,8 +203,10 @@ def _session_table(
     views = views.group_by("v_session").aggregate(viewed_products=views.v_product.count())
     s = s.left_join(views, s.session_id == views.v_session).drop("v_session")
     s = s.mutate(viewed_products=ibis.ifelse(s.bought, s.viewed_products.fill_null(0), None))
-    ids = src.table("identities").select(
-        id_visitor=lambda t: t.visitor_id, id_customer=lambda t: t.customer_id
+    # a link counts from when it became known (``linked_at``; NULL: unknown, always)
+    ids = src.table("identities")
+    ids = ids.filter(ids.linked_at.isnull() | (ids.linked_at < as_of)).select(
+        id_visitor=ids.visitor_id, id_customer=ids.customer_id
     )
     j = s.left_join(ids, s.visitor_id == ids.id_visitor)
     cust = ibis.coalesce(j.event_customer, j.id_customer)
@@ -351,13 +357,22 @@ def _visit_terms(
     )
 
 
+def _purchases(src: TableSource, as_of: ir.TimestampScalar, part: Part | None) -> ir.Table:
+    """Orders before ``as_of`` that are purchases (status not in :data:`EXCLUDED_STATUSES`,
+    any case; no status is a purchase), of a known customer (of ``part`` when given)."""
+    o = src.table("orders")
+    bought = ~o.status.lower().fill_null("").isin(list(EXCLUDED_STATUSES))
+    return o.filter(
+        (o.ordered_at < as_of) & o.customer_id.notnull() & bought & _in_part(o.customer_id, part)
+    )
+
+
 def _order_features(
     src: TableSource, as_of: ir.TimestampScalar, part: Part | None = None
 ) -> tuple[ir.Table, ir.Table]:
     """Per-customer order features, and per-customer first purchase in each category (only
-    the customers of ``part`` when given)."""
-    o = src.table("orders")
-    o = o.filter((o.ordered_at < as_of) & o.customer_id.notnull() & _in_part(o.customer_id, part))
+    the customers of ``part`` when given). Only purchases count (see :func:`_purchases`)."""
+    o = _purchases(src, as_of, part)
     lines = src.table("order_lines")
     if part is not None:
         mine = o.select(p_order="order_id")
@@ -430,12 +445,28 @@ def _new_category(cat_first: ir.Table) -> ir.Table:
     return per.left_join(named, per.customer_id == named.n_customer).drop("n_customer")
 
 
-def _count_before(
-    src: TableSource, name: str, ts: str, as_of: Any, alias: str, part: Part | None
-) -> ir.Table:
-    t = src.table(name)
+def _count_before(t: ir.Table, ts: str, as_of: Any, alias: str, part: Part | None) -> ir.Table:
     t = t.filter((t[ts] < as_of) & t.customer_id.notnull() & _in_part(t.customer_id, part))
     return t.group_by("customer_id").aggregate(**{alias: t.customer_id.count()})
+
+
+def _returns(src: TableSource) -> ir.Table:
+    """Returns with their customer: their own ``customer_id``, else their order's customer.
+
+    A returns file needs only ``return_id`` and ``returned_at``; a return naming its order but
+    no customer belongs to the customer of that order. Only those returns meet the orders
+    table, so a file that names its customers costs no join.
+    """
+    r = src.table("returns")
+    # one column type on both sides of the union (a join may change a column's nullability)
+    r = r.select(customer_id=r.customer_id.nullif(""), returned_at=r.returned_at.cast("timestamp"))
+    named = r.filter(r.customer_id.notnull())
+    o = src.table("orders").select(o_order="order_id", o_customer="customer_id")
+    unnamed = src.table("returns")
+    unnamed = unnamed.filter(unnamed.customer_id.nullif("").isnull() & unnamed.order_id.notnull())
+    j = unnamed.join(o, unnamed.order_id == o.o_order)
+    by_order = j.select(customer_id=j.o_customer, returned_at=j.returned_at.cast("timestamp"))
+    return named.union(by_order)
 
 
 def session_table(
@@ -544,8 +575,8 @@ def behaviour_features(
     sf = _session_features(sess, spec, terms)
     of, cat_first = _order_features(src, at, part)
     nc = _new_category(cat_first)
-    tickets = _count_before(src, "tickets", "created_at", at, "tickets", part)
-    returns = _count_before(src, "returns", "returned_at", at, "returns", part)
+    tickets = _count_before(src.table("tickets"), "created_at", at, "tickets", part)
+    returns = _count_before(_returns(src), "returned_at", at, "returns", part)
 
     cust = src.table("customers")
     cust = cust.filter(

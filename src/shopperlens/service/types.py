@@ -322,13 +322,18 @@ def run_at(*, store: Store, as_of: date | datetime | str, config: ConfigArg = No
     return _run(store, int(run_id))
 
 
-def _subject(store: Store, id: str) -> str:
-    """The subject an id names: a customer id, a visitor id (linked or anonymous)."""
+def _subject(store: Store, id: str, as_of: datetime | None = None) -> str:
+    """The subject an id names: a customer id, a visitor id (linked or anonymous); ``as_of``:
+    a visitor whose link to a customer was not known yet then is its own subject."""
     if store.scalar("SELECT count(*) FROM customer_types WHERE subject_id = ?", [id]):
         return id
-    linked = store.scalar("SELECT customer_id FROM identities WHERE visitor_id = ?", [id])
-    if linked:
-        return str(linked)
+    links = store.execute(
+        "SELECT customer_id, linked_at FROM identities WHERE visitor_id = ?", [id]
+    ).fetchall()
+    if links:
+        customer, linked_at = links[0]
+        known = as_of is None or linked_at is None or linked_at < as_of
+        return str(customer) if known else f"visitor:{id}"
     hit = store.scalar(
         "SELECT subject_id FROM customer_types WHERE customer_id = ? OR visitor_id = ? LIMIT 1",
         [id, id],
@@ -343,14 +348,18 @@ def history(*, store: Store, id: str, config: ConfigArg = None) -> pd.DataFrame:
     customer switching type on a single day."""
     cfg = as_config(config)
     subject = _subject(store, id)
+    # a customer's history includes its visitors' anonymous rows from before each link was
+    # known; on a date with both, a typed row wins over an untyped one, then its own row
     return store.df(
         "SELECT r.as_of, r.run_id, t.type, t.score_need_based, t.score_looker, t.score_new, "
         "t.score_loyal, t.score_impulse, t.evidence FROM customer_types t "
-        f"JOIN type_runs r USING (run_id) WHERE t.subject_id = ? AND r.config_digest = ? "
-        f"AND r.{_FRESH} "
-        "QUALIFY row_number() OVER (PARTITION BY r.as_of ORDER BY r.run_id DESC) = 1 "
+        "JOIN type_runs r USING (run_id) WHERE (t.subject_id = ? OR t.subject_id IN "
+        "(SELECT 'visitor:' || visitor_id FROM identities WHERE customer_id = ?)) "
+        f"AND r.config_digest = ? AND r.{_FRESH} "
+        "QUALIFY row_number() OVER (PARTITION BY r.as_of ORDER BY r.run_id DESC, "
+        "t.type = 'untyped', t.subject_id <> ?) = 1 "
         "ORDER BY r.as_of",
-        [subject, cfg.digest],
+        [subject, subject, cfg.digest, subject],
     )
 
 
@@ -363,12 +372,16 @@ def explain(
     """
     cfg = as_config(config)
     cut = parse_as_of(as_of) or default_as_of(store)
-    run_at(store=store, as_of=cut, config=cfg)  # so the history includes this date
-    subject = _subject(store, id)
+    subject = _subject(store, id, cut)
     feats = behaviour_features(store, as_of=cut, spec=cfg.feature_spec())
-    row = feats.filter(feats.subject_id == subject).execute()
-    if row.empty:
+    # an anonymous visitor's subject is "visitor:<id>" (found by id in stored runs only)
+    rows = feats.filter(feats.subject_id.isin([subject, f"visitor:{id}"])).execute()
+    row = rows[rows["subject_id"] == subject]
+    row = (rows if row.empty else row).head(1).reset_index(drop=True)
+    if row.empty:  # nothing is stored for an unknown subject
         raise NotFoundError(f"no customer or visitor {id!r} in the data before {cut:%Y-%m-%d}")
+    subject = str(row.at[0, "subject_id"])
+    run_at(store=store, as_of=cut, config=cfg)  # so the history includes this date
     typed = classify(row, cfg).iloc[0]
     from shopperlens.types.rules import ramp
 
@@ -422,10 +435,17 @@ def moves(
     if d1 is None or d2 is None or d1 >= d2:
         raise ShopperlensError("--from must be a date before --to")
     lapsed = float(cfg.section("windows")["lapsed_days"])
+    # a visitor anonymous at the first date and linked to a customer by the second is one person
+    links = store.df(
+        "SELECT 'visitor:' || visitor_id AS v, customer_id FROM identities "
+        "WHERE linked_at IS NOT NULL AND linked_at >= ? AND linked_at < ?",
+        [d1, d2],
+    )
     matrix, pairs = mv.transition_matrix(
         run_at(store=store, as_of=d1, config=cfg),
         run_at(store=store, as_of=d2, config=cfg),
         lapsed_days=lapsed,
+        same_as=dict(zip(links["v"], links["customer_id"], strict=True)),
     )
     changed = pairs[pairs["from"] != pairs["to"]]
     top = changed.groupby(["from", "to"]).size().sort_values(ascending=False).head(10).reset_index()

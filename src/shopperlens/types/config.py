@@ -2,7 +2,9 @@
 
 Thresholds are data, not code: a shop changes them in a YAML file (``SHOPPERLENS_TYPES_CONFIG``
 or ``--config``) and only the keys it names change. Loading validates the file and reports
-mistakes in the file's own terms ("types.loyal.signals.orders: weight must be > 0").
+mistakes in the file's own terms, each with its key and value, before anything is computed:
+unknown keys and types, values of the wrong kind ("windows.new_days: 'abc' is not a number")
+and bad ramps ("types.loyal.signals.orders: weight must be > 0").
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ import json
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shopperlens.errors import ShopperlensError
 
@@ -97,6 +100,112 @@ class TypesConfig:
         )
 
 
+class _Section(BaseModel):
+    """A mapping of the config: every key known, every value of its type (YAML's own types:
+    ``60`` is a number, ``"60"`` and ``abc`` are not)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class _Ramp(_Section):
+    lo: float = Field(alias="from")
+    to: float
+    weight: float = 1.0
+
+
+class _Requires(_Section):
+    min_orders: int | None = None
+    max_orders: int | None = None
+
+
+class _Type(_Section):
+    requires: _Requires | None = None
+    signals: dict[str, _Ramp] | None = None
+
+
+class _Types(_Section):
+    need_based: _Type
+    looker: _Type
+    new: _Type
+    loyal: _Type
+    impulse: _Type
+
+
+class _MinimumData(_Section):
+    looker_visits: int
+    looker_pages: int
+    min_score: float
+
+
+class _Windows(_Section):
+    new_days: float
+    new_category_score: float
+    lapsed_days: float
+
+
+class _Vocabulary(_Section):
+    search_media: list[str]
+    campaign_media: list[str]
+    informational_words: list[str]
+    # a brand may be a number in YAML (``[1906]``): read as its text
+    brand_words: list[Annotated[str, Field(strict=False, coerce_numbers_to_str=True)]]
+    focused_products: int
+    distinctive_products: int
+
+
+class _SessionSignals(_Section):
+    need_based: dict[str, _Ramp] | None = None
+    looker: dict[str, _Ramp] | None = None
+    impulse: dict[str, _Ramp] | None = None
+
+
+class _Sessions(_Section):
+    min_pages: int
+    special_day_impulse: float
+    min_score: float
+    signals: _SessionSignals
+
+
+class _Schema(_Section):
+    minimum_data: _MinimumData
+    windows: _Windows
+    vocabulary: _Vocabulary
+    types: _Types
+    sessions: _Sessions
+
+
+#: what a value of each kind should have been, in the file's terms
+_KINDS = {"float": "a number", "int": "a whole number", "list": "a list", "dict": "a mapping",
+          "model": "a mapping", "string": "text"}  # fmt: skip
+
+
+def _problem(error: Any) -> str:
+    """One pydantic error as the config's key, the value found and what it should be."""
+    loc = [str(k) for k in error["loc"]]
+    where, kind = ".".join(loc), error["type"]
+    if kind == "extra_forbidden":
+        if len(loc) == 2 and loc[0] == "types":
+            return f"unknown type {loc[1]!r} ({where}); the types are {', '.join(TYPES)}"
+        return f"unknown key {where!r}"
+    if kind == "missing" and loc[-1] in ("from", "to"):
+        return f"{'.'.join(loc[:-1])}: needs `from` and `to`"
+    if kind == "missing":
+        return f"{where}: missing"
+    want = _KINDS.get(kind.split("_")[0])
+    if want is None:  # pragma: no cover - every type the schema uses is named above
+        return f"{where} = {error['input']!r}: {error['msg']}"
+    return f"{where}: {error['input']!r} is not {want}"
+
+
+def _validate(raw: dict[str, Any], source: str) -> None:
+    """Every key known and every value of its type, or one error naming each bad one."""
+    try:
+        _Schema.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(_problem(e) for e in exc.errors())
+        raise ShopperlensError(f"types config{source}: {problems}") from None
+
+
 def defaults_text() -> str:
     """The shipped, commented defaults (a starting point for a shop's own file)."""
     return resources.files("shopperlens.types").joinpath("defaults.yaml").read_text("utf-8")
@@ -105,6 +214,7 @@ def defaults_text() -> str:
 def load_config(path: str | Path | None = None, **overrides: Any) -> TypesConfig:
     """The defaults, updated by the YAML file at ``path`` and by keyword ``overrides``."""
     raw = yaml.safe_load(defaults_text())
+    source = ""
     if path is not None:
         p = Path(path)
         if not p.exists():
@@ -115,23 +225,22 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> TypesConfig
             raise ShopperlensError(f"types config {p} is not valid YAML: {exc}") from exc
         if not isinstance(user, dict):
             raise ShopperlensError(f"types config {p} must be a mapping of sections")
-        raw = _merge(raw, user, where="")
+        raw, source = _merge(raw, user), f" {p}"
     if overrides:
-        raw = _merge(raw, overrides, where="")
+        raw = _merge(raw, overrides)
+    _validate(raw, source)
     cfg = TypesConfig(raw)
     cfg.rules  # noqa: B018 - validates every rule now rather than mid-run
     cfg.session_rules  # noqa: B018
     return cfg
 
 
-def _merge(base: dict[str, Any], new: dict[str, Any], *, where: str) -> dict[str, Any]:
+def _merge(base: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with the keys of ``new`` (mappings merged key by key); checked afterwards."""
     out = copy.deepcopy(base)
     for key, value in new.items():
-        here = f"{where}{key}"
-        if key not in out and where.count(".") < 2 and not here.startswith("types."):
-            raise ShopperlensError(f"types config: unknown key {here!r}")
         if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value, where=f"{here}.")
+            out[key] = _merge(out[key], value)
         else:
             out[key] = value
     return out

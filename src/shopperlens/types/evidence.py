@@ -215,7 +215,10 @@ def lead(d: Frame, typ: str, config: TypesConfig) -> Text:
     windows = config.section("windows")
     orders = d["orders"]
     if typ == "looker":
-        return pd.Series("has not bought yet", index=d.index)
+        return (
+            "has not bought yet in " + _plural(d["visits"], "visit") + " with "
+            + _plural(d["pages"], "page")
+        )  # fmt: skip
     if typ == "new":
         first = "first order " + _f(d["tenure_days"]) + " days ago"
         first = first.where(orders == 1, first + " (" + _plural(orders, "order") + " in all)")
@@ -235,6 +238,10 @@ def lead(d: Frame, typ: str, config: TypesConfig) -> Text:
     return _plural(orders, "order")
 
 
+#: per type, the signals its lead sentence already states (left out of the ranked ones)
+_IN_LEAD = {"loyal": ["orders", "tenure_days"], "looker": ["visits"]}
+
+
 def _untyped(d: Frame, config: TypesConfig) -> Text:
     orders, visits = d["orders"].fillna(0), d["visits"].fillna(0)
     nothing = pd.Series("no visits or orders yet: too little data to type", index=d.index)
@@ -247,6 +254,13 @@ def _untyped(d: Frame, config: TypesConfig) -> Text:
         _plural(orders, "order") + ", but no type's signals are strong enough "
         f"(best score below {min_score}): not guessed"
     )
+    bought = d["purchase_visits"].fillna(0)
+    no_orders = (
+        "bought in " + _plural(bought, "visit") + " per its purchase events, but no order of "
+        "its is imported (or only cancelled, refunded or failed ones): import the orders to "
+        "type it (not guessed)"
+    )  # fmt: skip
+    browsed = no_orders.where(bought > 0, browsed)
     return nothing.where((orders == 0) & (visits == 0), browsed.where(orders == 0, weak))
 
 
@@ -296,8 +310,8 @@ def evidence(
         if top is not None:
             for k in range(top.shape[1]):
                 names = pd.Series(top[:, k])
-                if typ == "loyal":  # orders and tenure are already in the lead sentence
-                    names = names.where(~names.isin(["orders", "tenure_days"]), None)
+                if typ in _IN_LEAD:  # already said by the lead sentence
+                    names = names.where(~names.isin(_IN_LEAD[typ]), None)
                 ranked = []
                 for feature in names.dropna().unique():
                     rows = (names == feature).to_numpy()

@@ -27,15 +27,36 @@ def states(run: pd.DataFrame, *, lapsed_days: float) -> pd.Series:
     return pd.Series(s.to_numpy(dtype=object), index=run["subject_id"].to_numpy(), name="state")
 
 
+def _as_later(a: pd.Series, same_as: dict[str, str]) -> pd.Series:
+    """Earlier states under the later subject ids: an anonymous visitor whose link to a
+    customer became known between the runs is that customer. Where several earlier subjects
+    are one later (the customer itself, its visitors), a typed state wins over untyped, then
+    the customer's own row."""
+    if not same_as:
+        return a
+    later = a.index.map(lambda s: same_as.get(s, s))
+    df = pd.DataFrame({"state": a.to_numpy(), "own": a.index == later}, index=later)
+    df = df.assign(rank=(df["state"] == UNTYPED).astype(int) * 2 + (~df["own"]).astype(int))
+    df = df.sort_values("rank", kind="stable")
+    df = df[~df.index.duplicated(keep="first")]
+    return df["state"].rename("state")
+
+
 def transition_matrix(
-    before: pd.DataFrame, after: pd.DataFrame, *, lapsed_days: float
+    before: pd.DataFrame,
+    after: pd.DataFrame,
+    *,
+    lapsed_days: float,
+    same_as: dict[str, str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Counts of subjects moving from each state at the earlier run to each at the later.
 
-    Returns ``(matrix, moves)``: ``matrix`` is indexed by the earlier state with one column per
-    later state (only states that occur); ``moves`` lists every subject with both states.
+    ``same_as`` maps an earlier subject id to the later one of the same person (an anonymous
+    ``visitor:<id>`` to the customer it turned out to be). Returns ``(matrix, moves)``:
+    ``matrix`` is indexed by the earlier state with one column per later state (only states
+    that occur); ``moves`` lists every subject with both states.
     """
-    a = states(before, lapsed_days=lapsed_days)
+    a = _as_later(states(before, lapsed_days=lapsed_days), same_as or {})
     b = states(after, lapsed_days=lapsed_days)
     joined = pd.DataFrame({"to": b}).join(pd.DataFrame({"from": a}), how="outer")
     joined["from"] = joined["from"].fillna(UNSEEN)

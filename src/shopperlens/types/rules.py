@@ -5,7 +5,9 @@ the rules are tested on small hand-built shops and run the same whatever engine 
 features. The rules follow the mission's definitions (``README``: "Customer types"):
 
 * **looker** — has not bought (yet); typed once there is enough browsing to tell
-  (``minimum_data``), otherwise *untyped*, and the evidence says so;
+  (``minimum_data``), otherwise *untyped*, and the evidence says so. A visitor whose events
+  show a purchase but who has no order (guest checkout, orders not imported) bought: it is
+  *untyped*, and the evidence asks for the orders;
 * **new** — first purchase ever within ``windows.new_days`` (score 1), or an existing
   customer's first purchase in a category never bought before (``new_category_score``);
 * **need-based, loyal, impulse** — weighted ramps over their signals (``defaults.yaml``).
@@ -111,7 +113,11 @@ def classify(features: pd.DataFrame, config: TypesConfig) -> pd.DataFrame:
         | (f["pages"].fillna(0).to_numpy() >= minimum["looker_pages"])
         | (f["cart_visits"].fillna(0).to_numpy() > 0)
     )
-    primary = np.where(~buyer, np.where(enough, "looker", UNTYPED), primary)
+    # purchase events but no order (guest checkout, a shop without its orders imported): it
+    # bought, so it is no looker, and without orders no buyer's type can be told
+    unrecorded = ~buyer & (f["purchase_visits"].fillna(0).to_numpy() > 0)
+    scores["looker"] = np.where(unrecorded, 0.0, scores["looker"])
+    primary = np.where(~buyer, np.where(enough & ~unrecorded, "looker", UNTYPED), primary)
     primary = np.where(buyer & (best_score < float(minimum["min_score"])), UNTYPED, primary)
 
     out = pd.DataFrame(

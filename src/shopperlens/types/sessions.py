@@ -8,7 +8,9 @@ to a holiday such as Valentine's or Mother's Day). Each session gets one of thre
 * **impulse-like** — bought close to a special day (``sessions.special_day_impulse``): the
   occasion, not a plan, drove the purchase;
 * **looker** — browsed at least ``sessions.min_pages`` pages and did not buy;
-* *untyped* — a bounce (fewer pages): too little to tell.
+* *untyped* — a bounce (fewer pages): too little to tell; or a purchase whose need-based and
+  impulse scores both stay below ``sessions.min_score`` (bought after a long browse, far from
+  a special day): neither type fits, so none is guessed.
 
 Buying means ``Revenue`` is true (``PageValues > 0`` when the file has no revenue column).
 Scores are the configured ramps (``defaults.yaml`` → ``sessions``), gated like the customer
@@ -46,22 +48,40 @@ def type_sessions(sessions: pd.DataFrame, config: TypesConfig) -> pd.DataFrame:
     scores["need_based"] = np.where(bought, scores["need_based"], 0.0)
     scores["impulse"] = np.where(bought & near_day, scores["impulse"], 0.0)
 
+    best = np.maximum(scores["need_based"], scores["impulse"])
     typ = np.where(
         bought,
-        np.where(near_day & (scores["impulse"] >= scores["need_based"]), "impulse", "need_based"),
+        np.where(
+            best < float(cfg["min_score"]),
+            UNTYPED,
+            np.where(
+                near_day & (scores["impulse"] >= scores["need_based"]), "impulse", "need_based"
+            ),
+        ),
         np.where(pages >= float(cfg["min_pages"]), "looker", UNTYPED),
     )
     out = pd.DataFrame({"session_id": s["session_id"], "type": typ})
     for t in SESSION_TYPES:
         out[f"score_{t}"] = np.round(scores[t], 4)
-    out["evidence"] = [_evidence(r, t) for r, t in zip(s.to_dict("records"), typ, strict=True)]
+    records = s.to_dict("records")
+    floor = float(cfg["min_score"])
+    out["evidence"] = [
+        _evidence(r, t, bool(b), float(sc), floor)
+        for r, t, b, sc in zip(records, typ, bought, best, strict=True)
+    ]
     return out
 
 
-def _evidence(r: dict[str, float], typ: str) -> str:
+def _evidence(r: dict[str, float], typ: str, bought: bool, best: float, floor: float) -> str:
     pp = int(r["product_related"])
     minutes = r["product_related_duration"] / 60.0
     browse = f"{pp} product page{'s' if pp != 1 else ''} in {minutes:.0f} minutes"
+    if typ == UNTYPED and bought:
+        return (
+            f"bought after {browse}; page value {r['page_value']:.1f}: neither a short, direct "
+            f"visit nor close to a special day (best score {best:.2f}, below {floor:.2f}: "
+            "not guessed)"
+        )
     if typ == UNTYPED:
         n = int(r["administrative"] + r["informational"] + r["product_related"])
         return f"left after {n} page{'s' if n != 1 else ''}: too little to tell (not guessed)"
