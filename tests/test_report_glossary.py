@@ -2,8 +2,9 @@
 glossary), one name per customer type, the shop's currency on every amount, intent drivers in
 words, and interview recruitment that calls a ticket a support ticket.
 
-The page checks share one small demo shop (300 people) whose orders are then switched to GBP:
-a currency the templates never name, so an amount that shows it was marked from the data.
+The page checks share one small demo shop (400 people: with fewer, purchase intent has too few
+visitors to train on) whose orders are then switched to GBP: a currency the templates never
+name, so an amount that shows it was marked from the data.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def report(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
     """A small demo shop whose orders are in GBP, and its report written from that."""
     out = tmp_path_factory.mktemp("report")
     store = connect(":memory:")
-    demo_svc.run_demo(store=store, out_dir=out / "demo", n_customers=300)
+    demo_svc.run_demo(store=store, out_dir=out / "demo", n_customers=400)
     store.execute(f"UPDATE orders SET currency = '{CURRENCY}'")
     personas_svc.demo_step(store=store)  # persona statements are text: built in GBP now
     site.write_report(store, out / "site")

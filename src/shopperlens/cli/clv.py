@@ -10,7 +10,7 @@ import typer
 
 from shopperlens.cli import _render
 from shopperlens.cli._app import app, open_shop
-from shopperlens.errors import ShopperlensError
+from shopperlens.errors import InsufficientDataError, ShopperlensError
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 OutOpt = Annotated[
@@ -83,14 +83,32 @@ def clv_report_cmd(
     json_: JsonOpt = False,
 ) -> None:
     """Model parameters with 95 % intervals, forecast vs actual on a holdout, and which
-    sources (categories, devices) bring customers who buy more and stay."""
+    sources (categories, devices) bring customers who buy more and stay.
+
+    The parameters need only orders; the holdout check and the comparison by source, category
+    or device are left out, each with one line saying what is missing, when the data cannot
+    support them (no visit data, no categories, a history too short to split)."""
     shop = open_shop(ctx)
     summary = shop.clv_summary(horizon_days=parse_days(horizon))
-    check = shop.clv_forecast_check()
-    effects = shop.clv_effects(by=by)
+    missing: list[str] = []
+    try:
+        check = shop.clv_forecast_check()
+    except InsufficientDataError as exc:
+        check = None
+        missing.append(f"holdout check not shown: {exc}")
+    try:
+        effects = shop.clv_effects(by=by)
+    except InsufficientDataError as exc:
+        effects = None
+        missing.append(f"customers by {by} not shown: {exc}")
     if json_:
         _render.as_json(
-            {"summary": summary, "by_frequency": check["by_frequency"], "effects": effects}
+            {
+                "summary": summary,
+                "by_frequency": None if check is None else check["by_frequency"],
+                "effects": effects,
+                "missing": missing,
+            }
         )
         return
     _render.table(summary.params, title=f"models as of {summary.as_of:%Y-%m-%d}")
@@ -98,15 +116,19 @@ def clv_report_cmd(
         f"{summary.customers:,} customers, {summary.repeat_buyers:,} repeat buyers, "
         f"{summary.at_risk:,} at risk, total CLV {summary.total_clv:,.0f}"
     )
-    _render.table(
-        check["by_frequency"].round(3),
-        title=f"holdout after {check['calibration_end']:%Y-%m-%d}: actual vs forecast",
-    )
-    _render.table(
-        effects.round(3),
-        [by, "customers", "purchase_rate", "rate_ratio", "dropout", "clv"],
-        title=f"customers by {by}: orders per 30 days, vs the first row (BG/NBD + covariates)",
-    )
+    if check is not None:
+        _render.table(
+            check["by_frequency"].round(3),
+            title=f"holdout after {check['calibration_end']:%Y-%m-%d}: actual vs forecast",
+        )
+    if effects is not None:
+        _render.table(
+            effects.round(3),
+            [by, "customers", "purchase_rate", "rate_ratio", "dropout", "clv"],
+            title=f"customers by {by}: orders per 30 days, vs the first row (BG/NBD + covariates)",
+        )
+    for line in missing:
+        _render.message(line)
 
 
 @app.command("intent")

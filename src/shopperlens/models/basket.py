@@ -29,6 +29,7 @@ Raschka, S. (2018). MLxtend. JOSS 3(24), 638 (the column names and metric formul
 from __future__ import annotations
 
 import math
+import numbers
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from itertools import chain, combinations
@@ -38,7 +39,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-__all__ = ["RULE_METRICS", "association_rules", "frequent_itemsets"]
+__all__ = ["RULE_METRICS", "association_rules", "frequent_itemsets", "support_count"]
 
 #: the metric columns of mlxtend 0.25's ``association_rules``, in its order
 RULE_METRICS: tuple[str, ...] = (
@@ -71,15 +72,19 @@ def _encode(
 ) -> tuple[sparse.csr_matrix, np.ndarray]:
     """Baskets as a boolean CSR matrix (baskets × items) and the item labels of its columns.
 
-    Accepts a list of item lists, a one-hot boolean DataFrame (mlxtend's input), or a long
-    DataFrame with one row per (basket, item) such as ``order_lines[[order_id, product_id]]``.
+    Accepts a list of item lists, a one-hot DataFrame (mlxtend's input: True/False or 0/1),
+    or a long DataFrame with one row per (basket, item) such as
+    ``order_lines[[order_id, product_id]]``.
     """
     if isinstance(baskets, pd.DataFrame):
-        if len(baskets.columns) and all(
-            pd.api.types.is_bool_dtype(t) for t in baskets.dtypes
-        ):  # mlxtend's one-hot input
+        if _is_one_hot(baskets, named=bool(basket_col or item_col)):  # mlxtend's input
             values = baskets.to_numpy(dtype=bool)
             return sparse.csr_matrix(values), np.asarray(baskets.columns, dtype=object)
+        if len(baskets.columns) < 2:
+            raise ValueError(
+                "a DataFrame of baskets is either one-hot (every column True/False or 0/1) or "
+                "long, with a basket column and an item column"
+            )
         bcol = basket_col or ("order_id" if "order_id" in baskets.columns else baskets.columns[0])
         icol = item_col or ("product_id" if "product_id" in baskets.columns else baskets.columns[1])
         long = baskets[[bcol, icol]].dropna()
@@ -123,6 +128,23 @@ def _encode(
     return matrix, labels
 
 
+def _is_one_hot(frame: pd.DataFrame, *, named: bool) -> bool:
+    """mlxtend's one-hot input: every column boolean, or numeric holding only 0 and 1 (as
+    mlxtend accepts). A numeric 0/1 frame counts as long when the caller named its columns
+    (``basket_col``/``item_col``) or it has both ``order_id`` and ``product_id`` columns."""
+    dtypes = list(frame.dtypes)
+    if not dtypes:
+        return False
+    if all(pd.api.types.is_bool_dtype(t) for t in dtypes):
+        return True
+    if named or {"order_id", "product_id"} <= set(frame.columns):
+        return False
+    if not all(pd.api.types.is_numeric_dtype(t) for t in dtypes) or frame.isna().any().any():
+        return False
+    values = frame.to_numpy()
+    return bool(((values == 0) | (values == 1)).all())
+
+
 def _bitsets(matrix: sparse.csr_matrix) -> np.ndarray:
     """Vertical bitsets: row ``j`` holds bit ``r`` set when basket ``r`` contains item ``j``."""
     n_rows, n_items = matrix.shape
@@ -145,15 +167,31 @@ def _bitsets(matrix: sparse.csr_matrix) -> np.ndarray:
 
 
 # -- mining ----------------------------------------------------------------------------------
+def support_count(min_support: float, n: int) -> int:
+    """The fewest of ``n`` baskets that make a share ``min_support``: ``ceil(min_support · n)``
+    in whole numbers.
+
+    The ceiling forgives a relative 1e-9 (far above floating-point error, far below one
+    basket): in floating point ``(3 / 187) * 187`` is 3.0000000000000004 and ``0.07 * 100`` is
+    7.000000000000001, which a plain ``ceil`` turns into 4 and 8 baskets (as mlxtend's
+    ``fpgrowth`` does, outside its single-path shortcut).
+    """
+    if not 0.0 < min_support <= 1.0:
+        raise ValueError(f"min_support must be within (0, 1], got {min_support}")
+    product = min_support * n
+    return max(1, math.ceil(product - 1e-9 * max(product, 1.0)))
+
+
 def frequent_itemsets(
     baskets: Any,
-    min_support: float = 0.5,
+    min_support: float | None = 0.5,
     max_len: int | None = None,
     use_colnames: bool = True,
     *,
     basket_col: str | None = None,
     item_col: str | None = None,
     max_itemsets: int | None = DEFAULT_MAX_ITEMSETS,
+    min_count: int | None = None,
 ) -> pd.DataFrame:
     """Every itemset contained in at least ``min_support`` of the baskets.
 
@@ -162,24 +200,43 @@ def frequent_itemsets(
     baskets
         A list of item lists, a long DataFrame of (basket, item) rows — by default the columns
         ``order_id`` and ``product_id``, else the first two, or ``basket_col``/``item_col`` —
-        or mlxtend's one-hot boolean DataFrame.
+        or mlxtend's one-hot DataFrame (every column True/False, or numbers that are all 0 or
+        1; name the columns with ``basket_col``/``item_col`` for a long frame of 0/1 ids).
     min_support
         Smallest share of baskets, in (0, 1]; an itemset is kept when its count ``c`` meets
-        ``c >= ceil(min_support * n)`` and ``c / n >= min_support`` (mlxtend's two tests).
+        ``c >= ceil(min_support * n)`` and ``c / n >= min_support`` (mlxtend's two tests). The
+        ceiling forgives floating-point error (:func:`support_count`): ``(3 / 187) * 187`` is
+        3.0000000000000004, and a share meaning 3 baskets used to ask for 4.
+        None: ``min_count`` alone decides.
     max_len
-        Longest itemset returned (None: no limit).
+        Longest itemset returned (None: no limit). Unlike mlxtend's ``fpgrowth``, whose third
+        argument is ``use_colnames``, this is the third argument: a bool here is refused.
     use_colnames
         Items as their labels (True) or as integer positions in the sorted item list (False).
     max_itemsets
         Raise ``ValueError`` when more itemsets than this would be produced (None: no limit).
+    min_count
+        Smallest number of baskets, an exact integer test (``c >= min_count``); with
+        ``min_support`` also given, an itemset must pass both.
 
     Returns
     -------
     DataFrame with columns ``support`` (float) and ``itemsets`` (frozenset), ordered by
     itemset length and then by falling support — the same rows ``mlxtend.fpgrowth`` returns.
     """
-    if not 0.0 < min_support <= 1.0:
+    if min_support is None and min_count is None:
+        raise ValueError("give min_support (a share of baskets) or min_count (a number)")
+    if min_support is not None and not 0.0 < min_support <= 1.0:
         raise ValueError(f"min_support must be within (0, 1], got {min_support}")
+    if min_count is not None and (
+        isinstance(min_count, bool) or not isinstance(min_count, numbers.Integral) or min_count < 1
+    ):
+        raise ValueError(f"min_count must be a whole number of baskets ≥ 1, got {min_count!r}")
+    if isinstance(max_len, bool):
+        raise ValueError(
+            f"max_len must be a number of items, got {max_len!r}: the third argument here is "
+            "max_len (mlxtend's fpgrowth takes use_colnames third); pass use_colnames=… by name"
+        )
     if max_len is not None and max_len < 1:
         raise ValueError(f"max_len must be at least 1, got {max_len}")
     matrix, labels = _encode(baskets, basket_col, item_col)
@@ -188,10 +245,16 @@ def frequent_itemsets(
         return pd.DataFrame(
             {"support": pd.Series(dtype=float), "itemsets": pd.Series(dtype=object)}
         )
-    min_count = max(1, math.ceil(min_support * n))
+    share = min_support
+    least = max(
+        support_count(share, n) if share is not None else 1,
+        int(min_count) if min_count is not None else 1,
+    )
 
     def frequent(counts: np.ndarray) -> np.ndarray:
-        return (counts >= min_count) & (counts / float(n) >= min_support)
+        if share is None:
+            return counts >= least
+        return (counts >= least) & (counts / float(n) >= share)
 
     item_counts = np.asarray(matrix.sum(axis=0)).ravel()
     # ascending support order keeps Eclat's sibling lists short near the root
@@ -324,6 +387,14 @@ def association_rules(
     enters the ratios as mlxtend writes them, ``(sAC·n)/(sA·n)``, so thresholds decided on
     the last bit of a float come out the same as mlxtend's for the same argument.
     """
+    if not isinstance(metric, str):
+        raise ValueError(
+            f"metric must be the name of a metric such as 'confidence' or 'lift', got "
+            f"{metric!r}: the second argument here is metric (mlxtend 0.25 takes num_itemsets "
+            "second); pass num_itemsets=… by name"
+        )
+    if isinstance(min_threshold, bool) or not isinstance(min_threshold, numbers.Real):
+        raise ValueError(f"min_threshold must be a number, got {min_threshold!r}")
     scale = float(num_itemsets) if num_itemsets else 1.0
     if frequent_itemsets is None or not len(frequent_itemsets):
         raise ValueError("the frequent itemsets are empty: lower min_support")

@@ -19,10 +19,17 @@ from dataclasses import dataclass
 from typing import Any, Self
 
 import numpy as np
+import pandas as pd
 from scipy.special import digamma, gammaln, polygamma
 
 from shopperlens.errors import InsufficientDataError, ShopperlensError
 from shopperlens.models._base import ArrayLike, BaseModel, TransactionModel, _column, wdot
+
+#: ``summary()``'s note on ``q`` when the fit has no mean spend (see ``GammaGamma.mean_exists``)
+NOTE_NO_MEAN = (
+    "q ≤ 1: the mean order value p·v/(q−1) does not exist (it is infinite); predict_spend "
+    "is NaN where p·x + q ≤ 1, e.g. for every customer without a repeat order"
+)
 
 
 @dataclass(frozen=True)
@@ -151,18 +158,45 @@ class GammaGamma(BaseModel):
         self.n_customers_ = int(keep.sum())
         return self
 
+    @property
+    def mean_exists(self) -> bool:
+        """Whether the population mean spend ``pv/(q−1)`` exists: only when ``q > 1``.
+
+        With ``q ≤ 1`` the customers' spend rates ν have so much mass near zero that E[1/ν],
+        and with it the mean order value of a customer drawn at random, is infinite. The
+        formula then gives a negative (or infinite) number, which is no spend at all: such a
+        fit says the model does not describe this shop's order values.
+        """
+        self._check_fitted()
+        return bool(self.params_["q"] > 1.0)
+
     def predict_spend(
         self, frequency: ArrayLike, monetary_value: ArrayLike | None = None
     ) -> np.ndarray:
         """E[M | x, m̄]: expected mean order value (Fader & Hardie 2013, eq. 5).
 
         A weighted average of the population mean ``pv/(q−1)`` and the customer's own mean,
-        so one-time buyers (x = 0) get the population mean.
+        so one-time buyers (x = 0) get the population mean. The posterior mean exists only
+        where ``p·x + q > 1``; elsewhere — every one-time buyer when the fitted ``q ≤ 1``, see
+        :attr:`mean_exists` — the result is NaN, never the formula's negative value.
         """
         self._check_fitted()
         data = _as_spend(frequency, monetary_value)
         p, q, v = (self.params_[k] for k in self._param_names)
-        return p * (v + data.x * data.m) / (p * data.x + q - 1)
+        # E[1/ν | x, m̄] = (v + x·m̄)/(px + q − 1): ν's posterior is Gamma(px + q, v + x·m̄),
+        # and the mean of 1/ν is finite only when that shape exceeds 1
+        denominator = p * data.x + q - 1
+        with np.errstate(divide="ignore", invalid="ignore"):
+            spend = p * (v + data.x * data.m) / denominator
+        return np.where(denominator > 0, spend, np.nan)
+
+    def summary(self, level: float = 0.95) -> pd.DataFrame:
+        """Parameters with standard errors and intervals (see ``BaseModel.summary``); with
+        ``q ≤ 1`` the ``q`` row's note says that the mean spend does not exist."""
+        table = super().summary(level)
+        if not self.mean_exists and not table.loc["q", "note"]:
+            table.loc["q", "note"] = NOTE_NO_MEAN
+        return table
 
     def clv(
         self,
@@ -182,6 +216,8 @@ class GammaGamma(BaseModel):
         The horizon is cut into periods of length ``step`` (model time units); period *k*
         contributes ``(E[Y(k·step)] − E[Y((k−1)·step)]) · E[M] · margin / (1 + d)^k``, with
         ``d = discount_rate`` per period (the discrete form used by Fader, Hardie & Lee 2005).
+        Customers whose expected spend does not exist (NaN from :meth:`predict_spend`, see
+        :attr:`mean_exists`) get NaN.
         """
         self._check_fitted()
         spend = self.predict_spend(frequency, monetary_value) * margin

@@ -20,6 +20,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from shopperlens.errors import InsufficientDataError, ShopperlensError
+from shopperlens.features import EXCLUDED_STATUSES
 from shopperlens.models import (
     BetaGeo,
     BetaGeoCovariates,
@@ -27,9 +28,11 @@ from shopperlens.models import (
     calibration_holdout,
     check_minimum_data,
     cumulative_forecast,
+    customer_lifetime_value,
     forecast_by_frequency,
     rfm_summary,
 )
+from shopperlens.models.gammagamma import NOTE_NO_MEAN
 from shopperlens.service._checks import whole
 from shopperlens.store import Store
 
@@ -41,15 +44,20 @@ AT_RISK_MIN_REPEAT = 2
 AT_RISK_P_ALIVE = 0.5
 #: yearly discount rate for CLV (applied per 30-day period as (1 + 10 %)^(1/12) − 1)
 DISCOUNT_RATE_YEARLY = 0.10
-#: order statuses that are not purchases
-EXCLUDED_STATUSES = ("cancelled", "canceled", "refunded", "failed")
-#: the same as a SQL list, for ``lower(status) NOT IN (…)``
+#: the order statuses that are not purchases (``features.EXCLUDED_STATUSES``, which the
+#: behavioural features apply too) as a SQL list, for ``lower(status) NOT IN (…)``
 EXCLUDED_STATUSES_SQL = ", ".join(f"'{s}'" for s in EXCLUDED_STATUSES)
 #: the orders that are purchases, as a SQL relation (``FROM {PURCHASES} o``): every figure of
 #: buying — CLV, basket rules, playbooks, overview, personas, interview and survey targeting —
 #: reads orders through it, so a cancelled order counts nowhere
 PURCHASES = (
     f"(SELECT * FROM orders WHERE coalesce(lower(status), '') NOT IN ({EXCLUDED_STATUSES_SQL}))"
+)
+#: the note on Gamma-Gamma's q when it is ≤ 1: the model then has no mean order value (the
+#: formula p·v/(q−1) turns negative), so expected spend and CLV use each customer's own mean
+SPEND_FALLBACK_NOTE = (
+    "q ≤ 1: the Gamma-Gamma model has no mean order value here (order values differ too much "
+    "between customers), so expected spend and CLV use each customer's own mean order value"
 )
 #: the longest forecast horizon in days (10 years). The CLV sum takes one step per 30 days, so
 #: an unbounded horizon ran for hours and, as a background job, blocked the single job worker;
@@ -93,6 +101,9 @@ class FittedValue:
     rfm: pd.DataFrame
     transactions: BetaGeo
     spend: GammaGamma
+    #: each customer's own mean value per purchase day (first purchase included): the
+    #: expected spend when the Gamma-Gamma fit has no mean (``spend.mean_exists`` is False)
+    observed_spend: pd.Series
 
 
 def fit_models(*, store: Store, as_of: Any = None) -> FittedValue:
@@ -110,7 +121,11 @@ def fit_models(*, store: Store, as_of: Any = None) -> FittedValue:
     check_minimum_data(rfm)
     bg = BetaGeo(penalizer=0.0).fit(rfm)
     gg = GammaGamma().fit(rfm)
-    return FittedValue(end, rfm, bg, gg)
+    # same-day orders are one purchase, as in rfm_summary: the mean of the daily sums
+    days = tx.assign(day=pd.to_datetime(tx["ordered_at"]).dt.floor("D"))
+    daily = days.groupby(["customer_id", "day"])["value"].sum()
+    observed = daily.groupby(level="customer_id").mean().reindex(rfm.index)
+    return FittedValue(end, rfm, bg, gg, observed.clip(lower=0.0).fillna(0.0))
 
 
 def customer_value(
@@ -141,10 +156,20 @@ def check_horizon(horizon_days: object) -> int:
     )
 
 
+def expected_spend(fitted: FittedValue) -> np.ndarray:
+    """Each customer's expected value per purchase: the Gamma-Gamma's E[M | x, m̄] when its
+    population mean exists (q > 1), else each customer's own observed mean (see
+    :data:`SPEND_FALLBACK_NOTE`) — never the negative or infinite value of the formula."""
+    if fitted.spend.mean_exists:
+        return fitted.spend.predict_spend(fitted.rfm)
+    return fitted.observed_spend.to_numpy(dtype=float)
+
+
 def _score(fitted: FittedValue, horizon_days: int) -> pd.DataFrame:
-    rfm, bg, gg = fitted.rfm, fitted.transactions, fitted.spend
+    rfm, bg = fitted.rfm, fitted.transactions
     monthly = (1 + DISCOUNT_RATE_YEARLY) ** (1 / 12) - 1
     step = min(30.0, float(horizon_days))
+    spend = expected_spend(fitted)
     out = pd.DataFrame(
         {
             "customer_id": rfm.index.astype(str),
@@ -154,12 +179,12 @@ def _score(fitted: FittedValue, horizon_days: int) -> pd.DataFrame:
             "monetary_value": rfm["monetary_value"].to_numpy(),
             "p_alive": bg.predict_alive(rfm),
             "expected_purchases": bg.predict_purchases(rfm, t=float(horizon_days)),
-            "clv": gg.clv(
-                bg, rfm["frequency"], rfm["recency"], rfm["T"], rfm["monetary_value"],
+            "clv": customer_lifetime_value(
+                bg, rfm["frequency"], rfm["recency"], rfm["T"], spend,
                 horizon=float(horizon_days), step=step, discount_rate=monthly,
             ),
             "next_order_days": bg.predict_next_order_days(rfm),
-            "expected_spend": gg.predict_spend(rfm),
+            "expected_spend": spend,
         }
     )  # fmt: skip
     out["at_risk"] = (out["frequency"] >= AT_RISK_MIN_REPEAT) & (out["p_alive"] < AT_RISK_P_ALIVE)
@@ -206,10 +231,13 @@ class ParamEstimate(BaseModel):
 def _estimates(name: str, table: pd.DataFrame) -> list[ParamEstimate]:
     """A model's summary as estimates: NaN becomes None (JSON has no NaN), and BG/NBD's
     dropout parameters, when the fit runs off along their ridge, get a note in the shop's
-    terms instead of the optimiser's."""
+    terms instead of the optimiser's, as does Gamma-Gamma's q when it leaves no mean spend."""
     rows = table.astype(object).where(table.notna(), None).to_dict(orient="index")
     out = [ParamEstimate(model=name, param=str(p), **row) for p, row in rows.items()]
     by = {e.param: e for e in out}
+    if name == "Gamma-Gamma" and "q" in by and by["q"].coef <= 1.0:
+        kept = "" if by["q"].note in ("", NOTE_NO_MEAN) else f"{by['q'].note}; "
+        by["q"].note = kept + SPEND_FALLBACK_NOTE
     if name == "BG/NBD" and {"a", "b"} <= set(by) and by["a"].note and by["b"].note:
         dropout = by["a"].coef / (by["a"].coef + by["b"].coef)
         near_zero = "dropout is near zero; " if dropout < 0.01 else ""

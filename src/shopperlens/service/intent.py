@@ -3,10 +3,10 @@
 A :class:`~shopperlens.models.PurchaseIntent` classifier learns what separates buyers from
 non-buyers and scores each looker out of fold (by a model that never saw her). Two kinds of
 sessions are handled, each with its own features: sessions cut from events (``origin =
-'events'``: one row per visitor, aggregates of her non-purchase sessions — sessions, days,
-funnel counts, duration, first traffic source, device) and imported session aggregates such
-as the UCI Online Shoppers file (one row per session: page counts and durations, bounce/exit
-rates, page value, month, visitor type …).
+'events'``: one row per visitor, aggregates of her sessions before her first purchase, all of
+a looker's — sessions, days, funnel counts, duration, first traffic source, device) and
+imported session aggregates such as the UCI Online Shoppers file (one row per session: page
+counts and durations, bounce/exit rates, page value, month, visitor type …).
 
 Faces: ``shopperlens intent``, ``Shop.intent()``, ``GET /api/intent``, the report's Value page.
 """
@@ -67,18 +67,22 @@ SCORING_FOLDS = 3
 
 
 def visitor_frame(*, store: Store) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
-    """Per visitor, aggregates of her sessions that did *not* end in a purchase.
+    """Per visitor, aggregates of her sessions *before* she first bought (all of a looker's).
 
-    The outcome is whether the visitor ever bought. Purchase sessions are left out of the
-    features (their checkout steps would give the answer away), so the model learns what
-    browsing *before and between* purchases looks like, and scores lookers by how much theirs
-    resembles it. Visitors with no such session are left out.
+    The outcome is whether the visitor ever bought. A buyer's features are the sessions that
+    started before her first purchase session: what she did once she had bought (and the
+    purchase sessions themselves, whose checkout steps give the answer away) is not there for
+    a looker, who is scored on what came so far. Buyers whose first visit is the one they bought
+    in have no such session and are left out of training — the pre-purchase part of that visit
+    always holds the cart and checkout steps, which lookers rarely reach, and would teach the
+    model that, not what earlier browsing looks like. Lookers without a session are not here.
     """
     df = store.df(
-        "WITH s AS (SELECT *, max(CASE WHEN coalesce(purchases, 0) > 0 THEN 1 ELSE 0 END) "
-        "OVER (PARTITION BY visitor_id) AS bought FROM sessions "
-        "WHERE origin = 'events' AND visitor_id IS NOT NULL) "
-        "SELECT visitor_id, any_value(customer_id) AS customer_id, max(bought) AS bought, "
+        "WITH s AS (SELECT * FROM sessions WHERE origin = 'events' AND visitor_id IS NOT NULL), "
+        "first_buy AS (SELECT visitor_id, min(started_at) AS first_purchase FROM s "
+        "WHERE coalesce(purchases, 0) > 0 GROUP BY visitor_id) "
+        "SELECT visitor_id, any_value(customer_id) AS customer_id, "
+        "CAST(any_value(first_purchase) IS NOT NULL AS INTEGER) AS bought, "
         "arg_max(session_id, started_at) AS session_id, count(*) AS sessions, "
         "count(DISTINCT CAST(started_at AS DATE)) AS active_days, "
         "sum(page_views) AS page_views, sum(product_views) AS product_views, "
@@ -89,7 +93,9 @@ def visitor_frame(*, store: Store) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarr
         "arg_max(device, started_at) AS device, arg_min(utm_source, started_at) AS utm_source, "
         "arg_min(utm_medium, started_at) AS utm_medium, "
         "arg_min(landing_page, started_at) AS landing "
-        "FROM s WHERE coalesce(purchases, 0) = 0 GROUP BY visitor_id ORDER BY visitor_id"
+        "FROM s LEFT JOIN first_buy USING (visitor_id) WHERE coalesce(purchases, 0) = 0 "
+        "AND (first_purchase IS NULL OR started_at < first_purchase) "
+        "GROUP BY visitor_id ORDER BY visitor_id"
     )
     df["landing"] = df["landing"].fillna("").astype(str).str.strip("/").str.split("/").str[0]
     for col in ("device", "utm_source", "utm_medium"):
