@@ -21,7 +21,9 @@ def _two_customers(store):
         " ('o2', 1, 'p1', 'Tent', 'camping', 1, 100, NULL)"
     )
     # an anonymous event of c1's visitor, linked only through identities
-    store.execute("INSERT INTO identities VALUES ('v1', 'c1'), ('v2', 'c2')")
+    store.execute(
+        "INSERT INTO identities (visitor_id, customer_id) VALUES ('v1', 'c1'), ('v2', 'c2')"
+    )
     store.execute(
         "INSERT INTO events (event_id, visitor_id, timestamp, event_name) VALUES "
         "('e1', 'v1', '2025-01-01', 'page_view'), ('e2', 'v2', '2025-01-01', 'page_view')"
@@ -95,3 +97,29 @@ def test_erase_asks_first_and_no_means_nothing_changes(cli, db_path):
     assert res.exit_code == 1 and "Aborted" in res.output
     with shopperlens.open(db_path) as s:
         assert s.store.count("customers") == 2
+
+
+def test_reject_messages_leave_out_personal_values_which_the_rejects_file_keeps(
+    cli, client, tmp_path
+):
+    """A malformed row, a bad e-mail-shaped id and a personal column: the CLI and the HTTP
+    answer name line, column and reason, never the address or the name."""
+    bad = tmp_path / "c.csv"
+    bad.write_text(
+        "customer_id,email,name,created_at,country,birth_year\n"
+        "c7,carol.secret@example.com,Carol Hidden,2024-01-01,DE,1980,extra\n"  # malformed
+        "dave.secret@example.com,dave@example.com,Dave,not-a-date,DE,1970\n"  # bad date
+        "c9,ed@example.com,Ed Hidden,2024-01-01,DE,nineteen\n"  # bad birth year
+    )
+    res = cli("import", "customers", str(bad))
+    said = res.output
+    assert res.exit_code == 1 and "c.csv:2 (row)" in said and "c.csv:4 birth_year" in said
+    assert "c.csv:3 created_at" in said
+    for secret in ("carol.secret", "Carol Hidden", "dave.secret", "Ed Hidden", "nineteen"):
+        assert secret not in said, secret
+    http = client.post("/api/imports/customers", json={"path": str(bad)})
+    assert http.status_code == 400 and "c.csv:4 birth_year" in http.json()["detail"]
+    assert "carol.secret" not in http.text and "dave.secret" not in http.text
+    cli("import", "customers", str(bad), "--on-error", "skip")
+    kept = next(tmp_path.glob("*.rejects.csv")).read_text()
+    assert "carol.secret@example.com" in kept and "nineteen" in kept  # for the shop to correct

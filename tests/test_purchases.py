@@ -64,9 +64,13 @@ def test_customer_types_are_read_as_people_write_them(shop):
     assert survey_delivery.Audience(types=["need-based"]).types == ["need_based"]
     surveys.ensure_builtin(store=shop.store)
     tag = surveys.popup_snippet(
-        store=shop.store, public_url="https://x", survey="demo-profile", types=["Need-based"]
+        store=shop.store,
+        public_url="https://x",
+        survey="demo-profile",
+        types=["Need-based"],
+        secret_key="k",  # the targeting is signed (the public check takes the types from it)
     )
-    assert 'data-types="need_based"' in tag
+    assert 'data-target="need_based.' in tag
     from shopperlens.service import playbooks
 
     with pytest.raises(ShopperlensError, match="unknown customer type 'needy'"):

@@ -248,15 +248,23 @@ def test_python_and_http_agree(shop, client):
     assert http["respondents"] == py.respondents == 2
     assert http["distributions"] == json.loads(py.model_dump_json())["distributions"]
     assert client.get("/api/surveys/demo-profile/popup-snippet").text.startswith("<script")
+    params = {"types": "need-based,lookers", "days": 7}
+    # targeting is signed with the server's key (the public check verifies it): none, refused
+    refused = client.get("/api/surveys/demo-profile/popup-snippet", params=params)
+    assert refused.status_code == 400 and "SHOPPERLENS_SECRET_KEY" in refused.json()["detail"]
+    settings = client.app.state.settings
+    client.app.state.settings = settings.model_copy(update={"secret_key": "k"})
     targeted = client.get(
-        "/api/surveys/demo-profile/popup-snippet", params={"types": "need-based,lookers", "days": 7}
+        "/api/surveys/demo-profile/popup-snippet", params=params
     ).text  # the options the CLI has, over HTTP too
-    assert 'data-types="need_based,looker"' in targeted and 'data-days="7"' in targeted
+    client.app.state.settings = settings
+    assert 'data-target="need_based,looker.' in targeted and 'data-days="7"' in targeted
     assert len(client.get("/api/surveys/demo-profile/responses").json()) == 2
 
 
 def test_popup_targeting_by_customer_type(shop):
-    """The pop-up asks /eligible first: only visitors of the targeted types, never twice."""
+    """The pop-up asks /eligible first: only visitors of the targeted types (signed into the
+    snippet, never named by the caller), never twice; the answer is only yes or no."""
     from fastapi.testclient import TestClient
 
     from shopperlens.config import Settings
@@ -265,32 +273,45 @@ def test_popup_targeting_by_customer_type(shop):
     from shopperlens.surveys.snippet import script_tag
     from shopperlens.web.app import create_app
 
+    def target(*kinds: str) -> str:
+        tag = surveys.popup_snippet(
+            store=shop.store, public_url="x", survey="demo-profile", types=list(kinds),
+            secret_key="k",
+        )  # fmt: skip
+        return tag.split('data-target="')[1].split('"')[0]
+
     load(shop.store, generate(seed=7, n_customers=150))
     surveys.ensure_builtin(store=shop.store)
-    with TestClient(create_app(Settings(token="t"), shop=shop)) as c:
+    with TestClient(create_app(Settings(token="t", secret_key="k"), shop=shop)) as c:
         url = "/s/demo-profile/eligible"
-        assert c.get(url, params={"visitor_id": "v1", "types": "looker"}).json()["show"] is False
+        looker = target("looker")
+        assert c.get(url, params={"visitor_id": "v1", "target": looker}).json()["show"] is False
         typed = types.customer_types(store=shop.store)
         lookers = typed[(typed["type"] == "looker") & typed["visitor_id"].notna()]
         loyal = typed[(typed["type"] == "loyal") & typed["visitor_id"].notna()]
         c.app.state.survey_types_index = None  # a new types run: refresh
         v_looker, v_loyal = lookers["visitor_id"].iloc[0], loyal["visitor_id"].iloc[0]
-        assert c.get(url, params={"visitor_id": v_looker, "types": "looker,impulse"}).json() == {
-            "show": True,
-            "reason": "ok",
+        both = target("looker", "impulse")
+        assert c.get(url, params={"visitor_id": v_looker, "target": both}).json() == {"show": True}
+        assert c.get(url, params={"visitor_id": v_loyal, "target": looker}).json() == {
+            "show": False
         }
-        assert c.get(url, params={"visitor_id": v_loyal, "types": "looker"}).json()["show"] is False
         # types as people write them; an unknown one is refused, not silently never shown
-        said = c.get(url, params={"visitor_id": v_looker, "types": "Lookers,impulse"}).json()
-        assert said == {"show": True, "reason": "ok"}
-        assert c.get(url, params={"visitor_id": v_looker, "types": "bogus"}).status_code == 400
+        said = c.get(url, params={"visitor_id": v_looker, "target": target("Lookers", "impulse")})
+        assert said.json() == {"show": True}
+        with pytest.raises(ShopperlensError, match="unknown customer type"):
+            target("bogus")
+        # the caller cannot pick the types
+        assert c.get(url, params={"visitor_id": v_loyal, "types": "loyal"}).json() == {
+            "show": False
+        }
         c.post(
             "/s/demo-profile/responses",
             json={"answers": {"novelty": 2}, "visitor_id": v_looker, "channel": "popup"},
         )
-        assert c.get(url, params={"visitor_id": v_looker}).json()["reason"] == "already answered"
-    tag = script_tag("https://s.example", "demo-profile", types=["looker", "impulse"])
-    assert 'data-types="looker,impulse"' in tag
+        assert c.get(url, params={"visitor_id": v_looker}).json() == {"show": False}
+    tag = script_tag("https://s.example", "demo-profile", target="looker,impulse.sig")
+    assert 'data-target="looker,impulse.sig"' in tag
 
 
 def test_definition_file_through_cli_and_http(cli, client, tmp_path):
@@ -435,7 +456,11 @@ def test_server_side_fatigue_for_visitors(shop):
         assert c.get("/s/b/eligible", params={"visitor_id": "v9"}).json()["show"] is True
         c.post("/s/demo-profile/responses", json={"answers": {"novelty": 3}, "visitor_id": "v9"})
         got = c.get("/s/b/eligible", params={"visitor_id": "v9"}).json()
-        assert got == {"show": False, "reason": "answered a survey in the last 30 days"}
+        assert got == {"show": False}  # the reason stays on the server
+    why = surveys.popup_eligibility(
+        store=shop.store, survey="b", visitor_id="v9", types=None, fatigue_days=30
+    )
+    assert why == (False, "answered a survey in the last 30 days")
 
 
 def test_import_accepts_question_texts_and_choice_labels(store, tmp_path):
@@ -562,7 +587,8 @@ def test_recruit_refuses_negative_counts_on_every_face(shop, cli, client):
         shop.store.execute(
             "INSERT INTO order_lines VALUES (?, 1, 'p', 'P', 'x', 1, 10.0, NULL)", [f"o{i}"]
         )
-    assert len(shop.interviews_recruit(1, prospects=0)) == 1
+    # 1 best and 1 worst: without tickets or returns the worst is the least valuable buyer
+    assert len(shop.interviews_recruit(1, prospects=0)) == 2
     with pytest.raises(ShopperlensError, match=r"n \(how many best and worst customers\)"):
         shop.interviews_recruit(-1)
     with pytest.raises(ShopperlensError, match="prospects must be a whole number of 0 or more"):

@@ -45,7 +45,9 @@ def _customer(store, cid: str, visitor: str | None = None, *, order: float | Non
         [cid, f"{cid}@example.com", f"Name{cid} Test"],
     )
     if visitor:
-        store.execute("INSERT INTO identities VALUES (?, ?)", [visitor, cid])
+        store.execute(
+            "INSERT INTO identities (visitor_id, customer_id) VALUES (?, ?)", [visitor, cid]
+        )
     if order is not None:
         store.execute(
             "INSERT INTO orders (order_id, customer_id, ordered_at) VALUES (?, ?, '2025-01-01')",
@@ -259,7 +261,7 @@ def test_eligible_counts_answers_of_the_linked_customer(shop):
     surveys.ensure_builtin(store=store)
     surveys.save_survey(store=store, survey=demo_profile().model_copy(update={"name": "b"}))
     _customer(store, "c1", "v1")
-    store.execute("INSERT INTO identities VALUES ('v1-phone', 'c1')")
+    store.execute("INSERT INTO identities (visitor_id, customer_id) VALUES ('v1-phone', 'c1')")
     inv = dlv.invite(store=store, survey=DEMO, customer_ids=["c1"])[0]
     from shopperlens.surveys import links
 
@@ -271,12 +273,18 @@ def test_eligible_counts_answers_of_the_linked_customer(shop):
         secret_key="k",
     )
     _popup(store, "v1-phone", {"novelty": 2}, survey="b")
+
+    def why() -> str:  # the reason stays on the server: the public answer is yes or no
+        return surveys.popup_eligibility(
+            store=store, survey=DEMO, visitor_id="v1", types=None, fatigue_days=30
+        )[1]
+
     with _app(shop, survey_fatigue_days=30) as c:
         got = c.get(f"/s/{DEMO}/eligible", params={"visitor_id": "v1"}).json()
-        assert got == {"show": False, "reason": "already answered"}
+        assert got == {"show": False} and why() == "already answered"
         store.execute("DELETE FROM survey_responses WHERE survey = ?", [DEMO])
         got = c.get(f"/s/{DEMO}/eligible", params={"visitor_id": "v1"}).json()
-        assert got == {"show": False, "reason": "answered a survey in the last 30 days"}
+        assert got == {"show": False} and why() == "answered a survey in the last 30 days"
         assert c.get(f"/s/{DEMO}/eligible", params={"visitor_id": "v2"}).json()["show"] is True
         missing = c.get("/s/no-such-survey/eligible", params={"visitor_id": "v1"})
         assert missing.status_code == 404

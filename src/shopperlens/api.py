@@ -204,8 +204,43 @@ class Shop:
     def erase_customer(
         self, customer_id: str | None = None, *, email: str | None = None
     ) -> _privacy.ErasureReport:
-        """Delete every row about one customer from every table."""
+        """Delete every row about one person from every table (every customer id their
+        e-mail gives them); the report counts the rows per table and per id."""
         return _privacy.erase_customer(store=self.store, customer_id=customer_id, email=email)
+
+    def consent_set(
+        self,
+        customer_id: str,
+        *,
+        purpose: str,
+        granted: bool,
+        source: str | None = "python",
+        recorded_at: Any = None,
+    ) -> Any:
+        """Record a customer's consent or refusal for ``purpose`` (``case_study``,
+        ``testimonial``, ``marketing``, ``survey``, ``referral``): their latest word counts."""
+        from shopperlens.service import consent as _consent
+
+        return _consent.record_consent(
+            store=self.store,
+            customer_id=customer_id,
+            purpose=purpose,
+            granted=granted,
+            source=source,
+            recorded_at=recorded_at,
+        )
+
+    def consents(self, customer_id: str | None = None, *, purpose: str | None = None) -> Any:
+        """Consent records (one customer's, or everyone's), newest first per customer."""
+        from shopperlens.service import consent as _consent
+
+        return _consent.list_consents(store=self.store, customer_id=customer_id, purpose=purpose)
+
+    def consent_import(self, path: str | Path) -> Any:
+        """Import consent records from a CSV (``customer_id, purpose, granted`` …)."""
+        from shopperlens.service import consent as _consent
+
+        return _consent.import_consents(store=self.store, path=path)
 
     # -- playbooks -------------------------------------------------------------------------
     def playbook(
@@ -368,6 +403,7 @@ class Shop:
         """The ``<script>`` tag that shows the survey as a pop-up or welcome bar."""
         from shopperlens.service import surveys as _sv
 
+        options.setdefault("secret_key", self.settings.secret_key)  # signs --type targeting
         return _sv.popup_snippet(
             store=self.store, public_url=self.settings.public_url, survey=name, **options
         )

@@ -1,13 +1,23 @@
-"""`shopperlens erase`: remove a customer everywhere."""
+"""`shopperlens erase`: remove a customer everywhere; `shopperlens consent …`: record and list
+what customers allowed (case studies, testimonials, marketing …)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from shopperlens.cli import _render
 from shopperlens.cli._app import app, open_shop
+from shopperlens.errors import ShopperlensError
+
+consent_app = typer.Typer(
+    help="Record and list customers' consent (case_study, testimonial, marketing …).",
+    no_args_is_help=True,
+)
+app.add_typer(consent_app, name="consent")
 
 
 @app.command("erase")
@@ -19,9 +29,93 @@ def erase_cmd(
     email: Annotated[str | None, typer.Option(help="Find the customer by e-mail.")] = None,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
-    """Erase one customer from every table (orders, events, surveys, personas …)."""
+    """Erase one person from every table (orders, events, surveys, personas …), under every
+    customer id their e-mail gives them."""
     if not yes:
         typer.confirm("Erase this customer everywhere? This cannot be undone", abort=True)
     report = open_shop(ctx).erase_customer(customer_id=customer_id, email=email)
-    _render.message(f"erased {report.total} rows in {len(report.rows_deleted)} tables")
-    _render.table([{"table": t, "rows": n} for t, n in sorted(report.rows_deleted.items())])
+    ids = len(report.customers)
+    _render.message(
+        f"erased {report.total} rows in {len(report.rows_deleted)} tables"
+        + (f" under {ids} customer ids (the same e-mail)" if ids > 1 else "")
+    )
+    _render.table(
+        [
+            {"customer (sha256)": c.subject[:12] + "…", "table": t, "rows": n}
+            for c in report.customers
+            for t, n in sorted(c.rows_deleted.items())
+        ]
+    )
+    if report.kept:
+        kept = ", ".join(f"{n} in {t}" for t, n in sorted(report.kept.items()))
+        _render.message(
+            f"kept {sum(report.kept.values())} anonymous rows ({kept}) of browsers shared with "
+            "other customers: they name nobody and cannot be told apart (they go with the last "
+            "customer of that browser)"
+        )
+
+
+@consent_app.command("set")
+def consent_set_cmd(
+    ctx: typer.Context,
+    customer_id: Annotated[str, typer.Argument(help="The customer's id.")],
+    purpose: Annotated[
+        str,
+        typer.Option(help="case_study, testimonial, marketing, survey or referral."),
+    ],
+    granted: Annotated[
+        bool | None,
+        typer.Option("--granted/--refused", help="What the customer said (one is required)."),
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option(help="Where it was given: a form, a call, a ticket number.")
+    ] = None,
+    at: Annotated[
+        datetime | None, typer.Option("--at", help="When it was given (default: now).")
+    ] = None,
+) -> None:
+    """Record a customer's consent or refusal for one purpose (their latest word counts)."""
+    if granted is None:
+        raise ShopperlensError("say what the customer said: --granted or --refused")
+    rec = open_shop(ctx).consent_set(
+        customer_id, purpose=purpose, granted=granted, source=source or "cli", recorded_at=at
+    )
+    said = "granted" if rec.granted else "refused"
+    _render.message(f"recorded: {rec.purpose} {said} ({rec.recorded_at:%Y-%m-%d %H:%M})")
+
+
+@consent_app.command("list")
+def consent_list_cmd(
+    ctx: typer.Context,
+    customer_id: Annotated[
+        str | None, typer.Argument(help="One customer's records (default: everyone's).")
+    ] = None,
+    purpose: Annotated[str | None, typer.Option(help="Only records for this purpose.")] = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print JSON instead of a table.")
+    ] = False,
+) -> None:
+    """Consent records, newest first per customer."""
+    rows = open_shop(ctx).consents(customer_id, purpose=purpose)
+    if json_out:
+        _render.as_json(rows)
+    else:
+        _render.table(rows)
+
+
+@consent_app.command("import")
+def consent_import_cmd(
+    ctx: typer.Context,
+    path: Annotated[
+        Path,
+        typer.Argument(help="CSV: customer_id, purpose, granted[, recorded_at, source]."),
+    ],
+) -> None:
+    """Import consent records from a CSV file (all or nothing)."""
+    res = open_shop(ctx).consent_import(path)
+    if res.already_imported:
+        _render.message(f"{path.name}: already imported (same file)")
+        return
+    _render.message(
+        f"{path.name}: {res.added} consent records added, {res.unchanged} already there"
+    )

@@ -204,7 +204,11 @@ def popup_cmd(
     text: Annotated[str | None, typer.Option(help="Welcome-bar text.")] = None,
     days: Annotated[int, typer.Option(help="Show no survey again for this many days.")] = 30,
     type_: Annotated[
-        list[str] | None, typer.Option("--type", help="Only visitors of this customer type.")
+        list[str] | None,
+        typer.Option(
+            "--type",
+            help="Only visitors of this customer type (signed: needs SHOPPERLENS_SECRET_KEY).",
+        ),
     ] = None,
 ) -> None:
     """Print the <script> tag to paste into the shop's pages."""

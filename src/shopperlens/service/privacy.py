@@ -1,50 +1,111 @@
-"""Erasure: remove one customer from every table, in one transaction.
+"""Erasure: remove one person from every table, in one transaction, and nobody else.
 
-The store grows tables as concerns are added (survey responses, persona members, type runs …),
-so erasure does not keep a list: it finds every table with a ``customer_id`` or ``email``
-column, collects the keys that hang off the customer's rows there (orders, visitors, sessions,
-survey responses …), then the keys on the rows those keys reach, and so on (a visitor id
-linked to the customer finds a pop-up response, whose id finds its answers), and deletes every
-row in any table that carries one of those keys, and persona rows naming an erased respondent.
-The report names the subject only by a SHA-256 of its id.
+**Who.** A person is every customer id their e-mail gives them: the ids of ``customers`` rows
+with that (normalised) e-mail — a CRM file's ``CRM1`` and the ``e-<hash>`` a Shopify export
+keyed the same address by — and ``e-`` + the first 16 hex digits of the e-mail's SHA-256, the
+id ingest derives from an e-mail alone (a ticket or order file that gave no customer id), and
+survey answers keyed by that e-mail. Erasing by id erases the other ids sharing that
+customer's stored e-mail too: they are the same person to the shop (a customers file with two
+ids on one address is two records of one person, or one inbox two people read; either way
+the e-mail is what the request is about). The report lists what was erased per id.
+
+**What.** The store grows tables as concerns are added (survey responses, persona members,
+type runs …), so erasure does not keep a list: it finds every table with a ``customer_id`` or
+``email`` column, collects the keys that hang off the person's rows there (orders, visitors,
+sessions, survey responses …), then the keys on the rows those keys reach, and so on (a
+visitor id linked to the customer finds a pop-up response, whose id finds its answers), and
+deletes every row in any table that carries one of those keys, and persona rows naming an
+erased respondent.
+
+**Nobody else.** A row that names another customer is never deleted. A browser (visitor id)
+or visit (session id) can be shared: a family computer used by A, then by B. A visitor id is
+followed — all its rows deleted, anonymous ones included — only when no row anywhere links it
+to another customer; a shared browser loses only the rows naming the person, plus every event
+of a visit in which the person's own events appear and no one else's (a visit is one person's
+by its events; browsing before signing in is theirs). Anonymous rows of a shared browser
+outside such visits (an anonymous pop-up answer, a later anonymous visit) cannot be told apart
+and are kept; the report counts them under ``kept`` (never naming them). Once the other
+customer is erased too, the browser is nobody else's and they go with them.
+
+The report names the subject only by a SHA-256 of its id (or of the e-mail erased by).
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from shopperlens.errors import NotFoundError, ShopperlensError
 from shopperlens.store import Store
 
-#: key columns that, found on a customer's row, identify dependent rows elsewhere
-_DEPENDENT_KEYS = (
+#: keys that belong to one person's row: the rows carrying them are that person's
+_OWNED_KEYS = (
     "order_id",
-    "visitor_id",
-    "session_id",
     "response_id",
     "ticket_id",
     "return_id",
     "invitation_id",
     "delivery_id",
 )
+#: keys of a browser and a visit, which people share: followed only when no one else's
+_BROWSER_KEYS = ("visitor_id", "session_id")
+#: key columns that, found on a customer's row, identify dependent rows elsewhere
+_DEPENDENT_KEYS = _OWNED_KEYS + _BROWSER_KEYS
 #: tables that record history about the store itself, not about people
 _SKIP = {"schema_migrations", "imports", "erasures"}
 #: rounds of following keys (visitor -> response -> answers needs two); a safety bound
 _MAX_ROUNDS = 10
+#: survey respondents imported by e-mail are stored under this key of it (see email_key)
+_RESPONSES = "survey_responses"
+
+
+class ErasedCustomer(BaseModel):
+    """What was erased under one of the person's customer ids."""
+
+    subject: str = Field(description="SHA-256 of the customer id")
+    rows_deleted: dict[str, int]
 
 
 class ErasureReport(BaseModel):
-    subject: str  # SHA-256 of the customer id, so the ledger holds no personal data
+    subject: str  # SHA-256 of the id (or e-mail) erased, so the ledger holds no personal data
     rows_deleted: dict[str, int]
+    customers: list[ErasedCustomer] = Field(
+        default_factory=list, description="rows deleted per customer id of the person"
+    )
+    kept: dict[str, int] = Field(
+        default_factory=dict,
+        description="anonymous rows of a browser shared with another customer, kept because "
+        "nobody can tell whose they are (per table)",
+    )
     erased_at: datetime
 
     @property
     def total(self) -> int:
         return sum(self.rows_deleted.values())
+
+
+def normalise_email(email: str) -> str:
+    """An e-mail as the store keeps it: trimmed and lower-cased."""
+    return email.strip().lower()
+
+
+def email_key(email: str) -> str:
+    """The customer id ingest derives from an e-mail (``e-`` + the first 16 hex digits of the
+    SHA-256 of the normalised address): the e-mail itself is not in it."""
+    return "e-" + hashlib.sha256(normalise_email(email).encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class _Subject:
+    """One customer id of the person; ``email`` for the id derived from the e-mail, which
+    also takes the rows found by the e-mail alone (a survey answer keyed by it)."""
+
+    customer_id: str
+    email: str | None = None
 
 
 def _columns(store: Store) -> dict[str, set[str]]:
@@ -53,87 +114,196 @@ def _columns(store: Store) -> dict[str, set[str]]:
     ).fetchall()
     cols: dict[str, set[str]] = {}
     for table, column in rows:
-        if table not in _SKIP:
+        if table not in _SKIP and not table.startswith("_erase"):
             cols.setdefault(table, set()).add(column)
     return cols
 
 
-def erase_customer(
-    *, store: Store, customer_id: str | None = None, email: str | None = None
-) -> ErasureReport:
-    """Delete every row about one customer (by id or e-mail) from every table."""
-    if not customer_id and not email:
-        raise ShopperlensError("name the customer to erase: a customer id or an e-mail")
-    email_norm = email.strip().lower() if email else None
+def _ids_of_email(store: Store, email: str) -> list[str]:
+    """Every customer id of an e-mail: the customers stored with it, then the id derived
+    from it (whether or not a row names it yet)."""
+    ids = [
+        r[0]
+        for r in store.execute(
+            "SELECT customer_id FROM customers WHERE lower(trim(email)) = ? ORDER BY customer_id",
+            [email],
+        ).fetchall()
+    ]
+    key = email_key(email)
+    return ids if key in ids else [*ids, key]
+
+
+def _resolve(
+    store: Store, customer_id: str | None, email: str | None
+) -> tuple[list[str], str | None]:
+    """The person's customer ids (the named one first) and e-mail; refuses an id and an
+    e-mail that name two different people."""
     if customer_id is None:
-        customer_id = store.scalar(
-            "SELECT customer_id FROM customers WHERE email = ? LIMIT 1", [email_norm]
-        )
-        if customer_id is None:
-            raise NotFoundError("no customer with that e-mail")
-    stored = store.scalar("SELECT email FROM customers WHERE customer_id = ?", [customer_id])
-    if email_norm is not None and stored is not None and stored != email_norm:
+        assert email is not None
+        return _ids_of_email(store, email), email
+    stored = store.scalar(
+        "SELECT lower(trim(email)) FROM customers WHERE customer_id = ?", [customer_id]
+    )
+    if email is not None and stored is not None and stored != email:
         # the two name different people: erasing by both would delete someone else's rows
         raise ShopperlensError(
             "that e-mail is not the e-mail of that customer id; give the id or the e-mail"
         )
-    if email_norm is not None and stored is None:
+    if email is not None and stored is None and customer_id != email_key(email):
         owner = store.scalar(
-            "SELECT customer_id FROM customers WHERE email = ? LIMIT 1", [email_norm]
+            "SELECT customer_id FROM customers WHERE lower(trim(email)) = ? LIMIT 1", [email]
         )
         if owner is not None and owner != customer_id:
             raise ShopperlensError(
                 "that e-mail belongs to another customer; give the id or the e-mail"
             )
-    email_norm = email_norm or stored
+    email = email or stored or None
+    if email is None:
+        return [customer_id], None
+    return [customer_id, *(i for i in _ids_of_email(store, email) if i != customer_id)], email
+
+
+def erase_customer(
+    *, store: Store, customer_id: str | None = None, email: str | None = None
+) -> ErasureReport:
+    """Delete every row about one person (by id or e-mail) from every table; see the module
+    doc for who the person is and what of a shared browser stays."""
+    email_norm = normalise_email(email) if email and email.strip() else None
+    customer_id = customer_id.strip() if customer_id and customer_id.strip() else None
+    if customer_id is None and email_norm is None:
+        raise ShopperlensError("name the customer to erase: a customer id or an e-mail")
+    ids, email_norm = _resolve(store, customer_id, email_norm)
+    derived = email_key(email_norm) if email_norm else None
     cols = _columns(store)
+    per_id: list[ErasedCustomer] = []
+    totals: dict[str, int] = {}
     with store.transaction() as con:
-        con.execute("CREATE TEMP TABLE IF NOT EXISTS _erase_keys (k VARCHAR, v VARCHAR)")
-        con.execute("DELETE FROM _erase_keys")
-        _collect_keys(con, cols, customer_id, email_norm)
-        _collect_respondents(con, cols)
-        deleted = _delete_rows(con, cols, customer_id, email_norm)
-        con.execute("DROP TABLE _erase_keys")
-    if not deleted:
-        raise NotFoundError("no customer with that id")
+        for ddl in (
+            "CREATE OR REPLACE TEMP TABLE _erase_ids (id VARCHAR)",
+            "CREATE OR REPLACE TEMP TABLE _erase_keys (k VARCHAR, v VARCHAR)",
+            "CREATE OR REPLACE TEMP TABLE _erase_cand (k VARCHAR, v VARCHAR)",
+            "CREATE OR REPLACE TEMP TABLE _erase_shared (k VARCHAR, v VARCHAR)",
+        ):
+            con.execute(ddl)
+        con.execute("INSERT INTO _erase_ids SELECT unnest(?::VARCHAR[])", [ids])
+        # the id derived from the e-mail last: it also takes what only the e-mail finds
+        for cid in sorted(ids, key=lambda i: i == derived):
+            subject = _Subject(cid, email_norm if cid == derived else None)
+            con.execute("DELETE FROM _erase_keys")
+            con.execute("DELETE FROM _erase_cand")
+            _collect_keys(con, cols, subject)
+            _collect_respondents(con, cols)
+            deleted = _delete_rows(con, cols, subject)
+            # browsers and visits reached but shared with someone else: their anonymous rows stay
+            con.execute(
+                "INSERT INTO _erase_shared SELECT k, v FROM _erase_cand c WHERE k IN "
+                f"({_sql_list(_BROWSER_KEYS)}) AND NOT EXISTS (SELECT 1 FROM _erase_keys e "
+                "WHERE e.k = c.k AND e.v = c.v)"
+            )
+            if deleted:
+                per_id.append(ErasedCustomer(subject=_sha256(cid), rows_deleted=deleted))
+                for table, n in deleted.items():
+                    totals[table] = totals.get(table, 0) + n
+        kept = _count_kept(con, cols)
+        for t in ("_erase_ids", "_erase_keys", "_erase_cand", "_erase_shared"):
+            con.execute(f"DROP TABLE {t}")
+        if not totals:
+            raise NotFoundError(
+                "no customer with that id" if customer_id else "no customer with that e-mail"
+            )
     return ErasureReport(
-        subject=hashlib.sha256(customer_id.encode()).hexdigest(),
-        rows_deleted=deleted,
+        subject=_sha256(customer_id or email_norm or ""),
+        rows_deleted=totals,
+        customers=per_id,
+        kept=kept,
         erased_at=datetime.now(),
     )
 
 
-def _collect_keys(con: Any, cols: dict[str, set[str]], customer_id: str, email: str | None) -> None:
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _sql_list(words: tuple[str, ...]) -> str:
+    return ", ".join(f"'{w}'" for w in words)
+
+
+def _collect_keys(con: Any, cols: dict[str, set[str]], subject: _Subject) -> None:
     """Every key hanging off a row that will be deleted, transitively, into ``_erase_keys``.
 
     A pop-up response is found through the customer's visitor id (``identities``), and its
     answers through the response's id: keys are collected round after round from every row a
-    key already reaches, until a round finds nothing new.
+    key already reaches (into ``_erase_cand``) and followed (``_erase_keys``) when they are the
+    person's alone, until a round follows nothing new.
     """
     for _ in range(_MAX_ROUNDS):
-        found = 0
         for table, columns in cols.items():
-            where, params = _match(columns, customer_id, email)
+            where, params = _match(columns, table, subject)
             if not where:
                 continue
             for key in _DEPENDENT_KEYS:
                 if key in columns:
                     value = f'CAST("{key}" AS VARCHAR)'
-                    n = con.execute(
-                        f"INSERT INTO _erase_keys SELECT DISTINCT '{key}', {value} "
+                    con.execute(
+                        f"INSERT INTO _erase_cand SELECT DISTINCT '{key}', {value} "
                         f"FROM \"{table}\" WHERE ({where}) AND {value} <> '' AND {value} "
-                        f"NOT IN (SELECT v FROM _erase_keys WHERE k = '{key}')",
+                        f"NOT IN (SELECT v FROM _erase_cand WHERE k = '{key}')",
                         params,
-                    ).fetchone()
-                    found += int(n[0]) if n else 0
-        if not found:
+                    )
+        if not _follow(con, cols):
             return
+
+
+def _follow(con: Any, cols: dict[str, set[str]]) -> int:
+    """Move the candidates that are the person's into ``_erase_keys``; how many moved.
+
+    An owned key (an order, a response …) is always followed. A visitor id is followed when
+    no row links it to a customer outside the person's ids; a session id when, besides, its
+    events include the person's own (or a followed visitor's) or it has no events at all.
+    """
+    new = "NOT EXISTS (SELECT 1 FROM _erase_keys e WHERE e.k = c.k AND e.v = c.v)"
+    moved = _count(
+        con.execute(
+            "INSERT INTO _erase_keys SELECT k, v FROM _erase_cand c "
+            f"WHERE k IN ({_sql_list(_OWNED_KEYS)}) AND {new}"
+        )
+    )
+    for key in _BROWSER_KEYS:
+        others = [
+            f'EXISTS (SELECT 1 FROM "{t}" x WHERE CAST(x."{key}" AS VARCHAR) = c.v '
+            "AND coalesce(CAST(x.customer_id AS VARCHAR), '') <> '' "
+            "AND CAST(x.customer_id AS VARCHAR) NOT IN (SELECT id FROM _erase_ids))"
+            for t, columns in cols.items()
+            if {key, "customer_id"} <= columns
+        ]
+        cond = f"NOT ({' OR '.join(others)})" if others else "TRUE"
+        if key == "session_id" and {"session_id", "visitor_id", "customer_id"} <= cols.get(
+            "events", set()
+        ):
+            cond += (
+                " AND (EXISTS (SELECT 1 FROM events x WHERE x.session_id = c.v AND "
+                "(x.customer_id IN (SELECT id FROM _erase_ids) OR x.visitor_id IN "
+                "(SELECT v FROM _erase_keys WHERE k = 'visitor_id'))) "
+                "OR NOT EXISTS (SELECT 1 FROM events x WHERE x.session_id = c.v))"
+            )
+        moved += _count(
+            con.execute(
+                "INSERT INTO _erase_keys SELECT k, v FROM _erase_cand c "
+                f"WHERE k = '{key}' AND {new} AND {cond}"
+            )
+        )
+    return moved
+
+
+def _count(result: Any) -> int:
+    row = result.fetchone()
+    return int(row[0]) if row and row[0] else 0
 
 
 def _collect_respondents(con: Any, cols: dict[str, set[str]]) -> None:
     """``survey/respondent`` of every response to be erased: persona members and quotes name
     respondents, not responses, and a respondent id is only unique within its survey."""
-    if {"response_id", "survey", "respondent"} <= cols.get("survey_responses", set()):
+    if {"response_id", "survey", "respondent"} <= cols.get(_RESPONSES, set()):
         con.execute(
             "INSERT INTO _erase_keys SELECT DISTINCT 'respondent', survey || '/' || respondent "
             "FROM survey_responses WHERE response_id IN "
@@ -141,14 +311,15 @@ def _collect_respondents(con: Any, cols: dict[str, set[str]]) -> None:
         )
 
 
-def _delete_rows(
-    con: Any, cols: dict[str, set[str]], customer_id: str, email: str | None
-) -> dict[str, int]:
-    """Delete the customer's rows and every row a collected key reaches; rows per table."""
+def _delete_rows(con: Any, cols: dict[str, set[str]], subject: _Subject) -> dict[str, int]:
+    """Delete the subject's rows and every row a followed key reaches; rows per table."""
     deleted: dict[str, int] = {}
     for table, columns in cols.items():
-        where, params = _match(columns, customer_id, email)
+        where, params = _match(columns, table, subject)
         respondent = _respondent_clause(table, columns, cols)
+        if respondent:
+            guard = _not_someone_elses(columns)
+            respondent = f"({respondent}) AND {guard}" if guard else respondent
         clauses = [c for c in (where, respondent) if c]
         if not clauses:
             continue
@@ -160,17 +331,55 @@ def _delete_rows(
     return deleted
 
 
-def _match(columns: set[str], customer_id: str, email: str | None) -> tuple[str, list[str]]:
-    """SQL that picks a table's rows about the customer: their id or e-mail, or a key
-    collected so far."""
-    where, params = _subject_filter(columns, customer_id, email)
+def _count_kept(con: Any, cols: dict[str, set[str]]) -> dict[str, int]:
+    """Rows left on a shared browser or visit that name nobody: counted, never named."""
+    kept: dict[str, int] = {}
+    for table, columns in cols.items():
+        keys = [
+            f"CAST(\"{k}\" AS VARCHAR) IN (SELECT v FROM _erase_shared WHERE k = '{k}')"
+            for k in _BROWSER_KEYS
+            if k in columns
+        ]
+        if not keys:
+            continue
+        anonymous = (
+            " AND coalesce(CAST(customer_id AS VARCHAR), '') = ''"
+            if "customer_id" in columns
+            else ""
+        )
+        n = con.execute(
+            f'SELECT count(*) FROM "{table}" WHERE ({" OR ".join(keys)}){anonymous}'
+        ).fetchone()
+        if n and n[0]:
+            kept[table] = int(n[0])
+    return kept
+
+
+def _match(columns: set[str], table: str, subject: _Subject) -> tuple[str, list[str]]:
+    """SQL that picks a table's rows about the subject — their id or e-mail, or a key
+    followed so far — and never a row naming a customer outside the person's ids."""
+    where, params = _subject_filter(columns, table, subject)
     clauses = [f"({where})"] if where else []
     for key in _DEPENDENT_KEYS:
         if key in columns:
             clauses.append(
                 f"CAST(\"{key}\" AS VARCHAR) IN (SELECT v FROM _erase_keys WHERE k = '{key}')"
             )
-    return " OR ".join(clauses), params
+    if not clauses:
+        return "", params
+    guard = _not_someone_elses(columns)
+    picked = " OR ".join(clauses)
+    return (f"({picked}) AND {guard}" if guard else picked), params
+
+
+def _not_someone_elses(columns: set[str]) -> str:
+    """SQL: the row names no customer, or one of the person's ids."""
+    if "customer_id" not in columns:
+        return ""
+    return (
+        "(coalesce(CAST(customer_id AS VARCHAR), '') = '' OR "
+        "CAST(customer_id AS VARCHAR) IN (SELECT id FROM _erase_ids))"
+    )
 
 
 def _respondent_clause(table: str, columns: set[str], cols: dict[str, set[str]]) -> str | None:
@@ -187,14 +396,16 @@ def _respondent_clause(table: str, columns: set[str], cols: dict[str, set[str]])
     return f"{survey} || '/' || respondent IN (SELECT v FROM _erase_keys WHERE k = 'respondent')"
 
 
-def _subject_filter(
-    columns: set[str], customer_id: str, email: str | None
-) -> tuple[str, list[str]]:
+def _subject_filter(columns: set[str], table: str, subject: _Subject) -> tuple[str, list[str]]:
     parts, params = [], []
     if "customer_id" in columns:
         parts.append("CAST(customer_id AS VARCHAR) = ?")
-        params.append(customer_id)
-    if "email" in columns and email:
+        params.append(subject.customer_id)
+    if subject.email and "email" in columns:
         parts.append("lower(trim(email)) = ?")
-        params.append(email)
+        params.append(subject.email)
+    if subject.email and table == _RESPONSES and "respondent" in columns:
+        # answers imported by e-mail are keyed by email_key; older stores hold the address
+        parts.append("(respondent = ? OR lower(trim(respondent)) = ?)")
+        params.extend([email_key(subject.email), subject.email])
     return " OR ".join(parts), params

@@ -164,13 +164,22 @@ def get_survey(*, store: Store, name: str, version: int | None = None) -> Survey
 
 
 def popup_snippet(
-    *, store: Store, public_url: str, survey: str, question: str | None = None, **options: Any
+    *,
+    store: Store,
+    public_url: str,
+    survey: str,
+    question: str | None = None,
+    types: list[str] | None = None,
+    secret_key: str | None = None,
+    **options: Any,
 ) -> str:
     """The ``<script>`` tag that shows ``survey`` as a pop-up or welcome bar (options: see
     :func:`shopperlens.surveys.snippet.script_tag`).
 
     The survey and the question must exist: a tag naming an unknown survey breaks silently on
     the shop's pages, and the pop-up shows the first question instead of a missing one.
+    ``types`` aims it at visitors of those customer types: the tag carries them signed under
+    ``secret_key`` (required then), and the public eligibility check takes them from there.
     """
     from shopperlens.surveys.snippet import script_tag
 
@@ -180,11 +189,58 @@ def popup_snippet(
         raise ShopperlensError(
             f"survey {survey!r} has no question {question!r}; its questions: {', '.join(ids)}"
         )
-    if options.get("types"):  # "need-based" would match no visitor's type on the shop's pages
+    if types:  # "need-based" would match no visitor's type on the shop's pages
         from shopperlens.types.config import type_name
 
-        options["types"] = [type_name(t) for t in options["types"]]
+        named = list(dict.fromkeys(type_name(t) for t in types))
+        options["target"] = links.sign_target(named, survey, secret_key)
     return script_tag(public_url, survey, question=question, **options)
+
+
+def popup_eligibility(
+    *,
+    store: Store,
+    survey: str,
+    visitor_id: str,
+    types: list[str] | None,
+    fatigue_days: int,
+    visitor_types: dict[str, str] | None = None,
+) -> tuple[bool, str]:
+    """Should the pop-up show to this visitor, and why (the reason stays on the server: the
+    public answer is only yes or no). Never twice the same survey, no survey within
+    ``fatigue_days`` of the last one answered, and with ``types`` (from the snippet's signed
+    target, never from the caller) only visitors of those types (``visitor_types``: visitor
+    id -> type of the last stored types run).
+
+    "This visitor" includes the customer ``identities`` links the visitor id to: a customer who
+    answered by e-mail link, or from another of their browsers, has answered.
+    """
+    vid = visitor_id[:64]
+    if vid:
+        this, last = _answered(store, survey, vid)
+        if this:
+            return False, "already answered"
+        if last is not None and (datetime.now() - last).days < fatigue_days:
+            return False, f"answered a survey in the last {fatigue_days} days"
+    if types and (visitor_types or {}).get(vid) not in set(types):
+        return False, "not in the targeted types"
+    return True, "ok"
+
+
+def _answered(store: Store, survey: str, visitor_id: str) -> tuple[int, datetime | None]:
+    """Responses to ``survey`` and the latest response to any survey by this visitor or by
+    the customer it is linked to (their own responses and their other visitor ids')."""
+    with store.cursor() as cur:
+        row = cur.execute(
+            "WITH me AS (SELECT customer_id FROM identities WHERE visitor_id = $2), "
+            "mine AS (SELECT visitor_id FROM identities "
+            " WHERE customer_id IN (SELECT customer_id FROM me)) "
+            "SELECT count(*) FILTER (survey = $1), max(submitted_at) FROM survey_responses "
+            "WHERE visitor_id = $2 OR visitor_id IN (SELECT visitor_id FROM mine) "
+            "OR customer_id IN (SELECT customer_id FROM me)",
+            [survey, visitor_id],
+        ).fetchone()
+    return int(row[0]), row[1]
 
 
 def public_link(*, store: Store, public_url: str, survey: str) -> str:
@@ -604,7 +660,9 @@ def import_survey_csv(
     Atomic: with ``on_error="abort"`` one bad cell refuses the file and nothing is stored;
     ``"skip"`` stores the good rows. Either way the rejects go to ``FILE.rejects.csv``.
     Idempotent: the same file twice is recognised by its checksum; a corrected file replaces
-    the answers of the respondents it names.
+    the answers of the respondents it names. A respondent that is an e-mail address is never
+    stored as such: it is kept under the id ingest derives from the e-mail and linked to the
+    customer with that e-mail when the shop has one (so erasing the e-mail erases the answer).
     """
     if on_error not in ("abort", "skip"):
         raise ShopperlensError("on_error must be 'abort' or 'skip'")
@@ -645,7 +703,10 @@ def import_survey_csv(
             " rows_rejected, imported_at) VALUES (?, 'csv', ?, ?, ?, ?, ?, ?) RETURNING import_id",
             [kind, str(p), checksum, n_read, len(rows), n_read - len(rows), datetime.now()],
         ).fetchone()[0]
-        names = [r.respondent for r in rows]
+        keyed, customers = _email_respondents(con, rows)
+        # a corrected file replaces its respondents' answers, stored before this import keyed
+        # or (older stores) with the e-mail in clear
+        names = [keyed.get(r.respondent, r.respondent) for r in rows] + list(keyed)
         if names:
             con.execute(
                 "DELETE FROM survey_answers WHERE response_id IN (SELECT response_id FROM "
@@ -662,9 +723,9 @@ def import_survey_csv(
                     survey=survey,
                     version=definition.version,
                     answers=r.answers,
-                    respondent=r.respondent,
+                    respondent=keyed.get(r.respondent, r.respondent),
                     channel="import",
-                    customer_id=r.customer_id,
+                    customer_id=r.customer_id or customers.get(r.respondent),
                     import_id=import_id,
                     submitted_at=r.submitted_at or datetime.now(),
                 )
@@ -680,6 +741,24 @@ def import_survey_csv(
         rows_rejected=n_read - len(rows),
         rejects_file=rejects_file,
     )
+
+
+def _email_respondents(con: Any, rows: list[Any]) -> tuple[dict[str, str], dict[str, str]]:
+    """For respondents that are e-mail addresses: the key each is stored under instead
+    (:func:`~shopperlens.service.privacy.email_key`, the customer id ingest would derive from
+    it: erasing the e-mail finds it) and the customer with that e-mail, when the shop has one
+    (the first id of several: they are one person to erasure)."""
+    from shopperlens.service.privacy import email_key
+
+    emails = sorted({r.respondent for r in rows if r.is_email})
+    if not emails:
+        return {}, {}
+    found = con.execute(
+        "SELECT lower(trim(email)), min(customer_id) FROM customers "
+        "WHERE lower(trim(email)) IN (SELECT unnest(?::VARCHAR[])) GROUP BY 1",
+        [emails],
+    ).fetchall()
+    return {e: email_key(e) for e in emails}, dict(found)
 
 
 def _write_rejects(path: Path, rejects: list[Reject]) -> str | None:

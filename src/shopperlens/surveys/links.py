@@ -1,9 +1,14 @@
-"""Signed per-recipient survey links.
+"""Signed per-recipient survey links, and signed pop-up targeting.
 
 A personal link carries ``<invitation_id>.<signature>`` where the signature is an HMAC-SHA256
 of the survey name and invitation id under ``Settings.secret_key``. The server can then trust
 who answers (and link the response to the customer) without a login, and a link can be used
 once: the response table keeps the invitation id unique.
+
+A pop-up aimed at customer types carries ``<type,type>.<signature>`` (:func:`sign_target`):
+the public eligibility check takes the types from it, so nobody can ask it about other types
+(a visitor id is readable by any script on the shop's pages; answering "is visitor X of type
+Y?" for any Y would hand out every visitor's type).
 """
 
 from __future__ import annotations
@@ -43,6 +48,31 @@ def verify(token: object, survey: str, secret_key: str | None) -> str | None:
     except ShopperlensError:
         return None
     return invitation_id if hmac.compare_digest(expected, token) else None
+
+
+def sign_target(types: list[str], survey: str, secret_key: str | None) -> str:
+    """The pop-up's targeting token: the types (``,``-joined, as written) and an HMAC."""
+    if not secret_key:
+        raise ShopperlensError(
+            "set SHOPPERLENS_SECRET_KEY to aim a pop-up at customer types: the server signs "
+            "the targeting, so nobody can ask it about a visitor's type"
+        )
+    joined = ",".join(types)
+    mac = hmac.new(_key(secret_key), f"target\x00{survey}\x00{joined}".encode(), hashlib.sha256)
+    sig = base64.urlsafe_b64encode(mac.digest()[:18]).decode().rstrip("=")
+    return f"{joined}.{sig}"
+
+
+def verify_target(token: object, survey: str, secret_key: str | None) -> list[str] | None:
+    """The types of a targeting token we signed for ``survey``, else None."""
+    if not isinstance(token, str) or "." not in token or len(token) > 400 or not secret_key:
+        return None
+    joined = token.rsplit(".", 1)[0]
+    types = [t for t in joined.split(",") if t]
+    if not types:
+        return None
+    expected = sign_target(types, survey, secret_key)
+    return types if hmac.compare_digest(expected, token) else None
 
 
 def survey_url(public_url: str, survey: str, token: str | None = None) -> str:

@@ -29,10 +29,28 @@ MAX_CELL = 10_000
 @dataclass(frozen=True)
 class ParsedRow:
     line: int
-    respondent: str
+    respondent: str  # an e-mail respondent trimmed and lower-cased (see is_email)
     customer_id: str | None
     submitted_at: datetime | None
     answers: dict[str, Any]
+
+    @property
+    def is_email(self) -> bool:
+        """The respondent is an e-mail address: never stored as such (the import keys it)."""
+        return is_email(self.respondent)
+
+
+#: what makes a respondent an e-mail address (anything with an @ between two words)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+
+
+def is_email(text: str) -> bool:
+    return bool(_EMAIL.match(text.strip()))
+
+
+def _shown(respondent: str) -> str:
+    """A respondent as a reject may show it: an e-mail address is personal data."""
+    return "(an e-mail address)" if is_email(respondent) else respondent
 
 
 #: how survey tools name the meta columns
@@ -93,11 +111,15 @@ def parse_export(
         if None in raw:
             bad.append(Reject(file, line, "", "", "more cells than header columns"))
         respondent = (raw.get("respondent") or "").strip()
+        if is_email(respondent):  # Ann@X.com and ann@x.com are one person
+            respondent = respondent.lower()
         if not respondent:
             bad.append(Reject(file, line, "respondent", "", "is empty"))
         elif respondent in seen:  # (a rejected row does not count: its repeat may be good)
             bad.append(
-                Reject(file, line, "respondent", respondent, f"repeats line {seen[respondent]}")
+                Reject(
+                    file, line, "respondent", _shown(respondent), f"repeats line {seen[respondent]}"
+                )
             )
         submitted = None
         stamp = (raw.get("submitted_at") or "").strip()

@@ -22,13 +22,14 @@ def script_tag(
     days: int = 30,
     cart_path: str | None = None,
     checkout_path: str | None = None,
-    types: list[str] | None = None,
+    target: str | None = None,
 ) -> str:
     """The tag: ``trigger`` is when the pop-up shows (after ``delay`` seconds, on exit intent,
     on the cart page, or on the next page after an abandoned checkout); ``mode="bar"`` shows a
     welcome bar linking to the survey page instead; ``days`` is the client-side fatigue window;
-    ``types`` shows it only to visitors of those customer types (the page should then set
-    ``data-visitor-id`` to the visitor id its events carry)."""
+    ``target`` — a token signed by the server (:func:`shopperlens.surveys.links.sign_target`;
+    ``popup_snippet(types=…)`` makes it) — shows it only to visitors of the customer types it
+    names (the page should then set ``data-visitor-id`` to the visitor id its events carry)."""
     if trigger not in TRIGGERS:
         raise ShopperlensError(f"trigger must be one of {', '.join(TRIGGERS)}")
     if mode not in MODES:
@@ -44,7 +45,7 @@ def script_tag(
         "data-days": str(days),
         "data-cart-path": cart_path,
         "data-checkout-path": checkout_path,
-        "data-types": ",".join(types) if types else None,
+        "data-target": target,
     }
     parts = " ".join(f'{k}="{escape(v, quote=True)}"' for k, v in attrs.items() if v)
     return f"<script {parts} async></script>"

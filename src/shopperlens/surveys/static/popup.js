@@ -4,7 +4,8 @@
  *   data-trigger="delay|exit|cart|checkout_abandon"  data-delay="10" (seconds)
  *   data-cart-path="/cart"  data-checkout-path="/checkout"  data-complete-path="/thank"
  *   data-mode="popup|bar"  data-text="Help us improve: 2-minute survey"  data-days="30"
- *   data-types="looker,impulse"  data-visitor-id="<the shop's visitor id>" (behaviour targeting)
+ *   data-target="looker,impulse.<signature>" (behaviour targeting: made and signed by
+ *   `shopperlens survey popup-snippet --type …`)  data-visitor-id="<the shop's visitor id>"
  * Every answer is shown and sent as text only (textContent, JSON): nothing is injected as HTML.
  */
 (function () {
@@ -134,8 +135,8 @@
   function eligible() {
     /* the server knows what this browser cannot: answers given on another device or by
        e-mail link, and (behaviour targeting) whether the visitor is of a targeted type */
-    var url = base + "/s/" + encodeURIComponent(survey) + "/eligible?types=" +
-      encodeURIComponent(cfg.types || "") + "&visitor_id=" + encodeURIComponent(visitorId());
+    var url = base + "/s/" + encodeURIComponent(survey) + "/eligible?visitor_id=" +
+      encodeURIComponent(visitorId()) + (cfg.target ? "&target=" + encodeURIComponent(cfg.target) : "");
     return fetch(url).then(function (r) { return r.json(); })
       .then(function (b) { return b.show === true; }, function () { return false; });
   }

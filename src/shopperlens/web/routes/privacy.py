@@ -1,8 +1,11 @@
-"""Erasure of a customer (the right to be forgotten), by id or e-mail as on the CLI.
+"""Erasure of a person (the right to be forgotten), by id or e-mail as on the CLI.
 
 ``DELETE /api/customers/{id}`` erases by id, ``DELETE /api/customers/{e-mail}`` (a path with
 an ``@``) by e-mail, and ``DELETE /api/customers/{id}?email=…`` names both: the service then
 refuses when they belong to different customers, rather than delete someone else's rows.
+Either way every customer id the person's e-mail gives them is erased, and the answer counts
+the rows per table and per id (``customers``) and the anonymous rows of a browser shared with
+another customer that were kept (``kept``); see :mod:`shopperlens.service.privacy`.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ def erase(
         None, description="The customer's e-mail: checked against the id (or erase by it)."
     ),
 ) -> ErasureReport:
-    """Delete every row about one customer; ``customer`` is an id or (with an ``@``) an
+    """Delete every row about one person; ``customer`` is an id or (with an ``@``) an
     e-mail."""
     customer_id, email = _subject(customer, email)
     return shop.erase_customer(customer_id=customer_id, email=email)

@@ -15,7 +15,6 @@ import json
 import threading
 import time
 from collections import deque
-from datetime import datetime
 from importlib import resources
 from typing import Any
 from urllib.parse import parse_qs
@@ -26,8 +25,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from shopperlens.errors import ShopperlensError
 from shopperlens.service import surveys as svc
+from shopperlens.surveys import links
 from shopperlens.surveys.definition import AnswerError
-from shopperlens.types.config import type_name
 
 PUBLIC = True
 router = APIRouter(prefix="/s", tags=["survey (public)"])
@@ -125,54 +124,43 @@ def definition(name: str, request: Request) -> JSONResponse:
 
 
 @router.get("/{name}/eligible")
-def eligible(name: str, request: Request, visitor_id: str = "", types: str = "") -> JSONResponse:
-    """Should the pop-up show to this visitor? Never twice the same survey, no survey within
-    ``Settings.survey_fatigue_days`` of the last one answered, and (behaviour targeting) only
-    visitors of the given customer types (comma-separated, from the last stored types run).
+def eligible(name: str, request: Request, visitor_id: str = "", target: str = "") -> JSONResponse:
+    """Should the pop-up show to this visitor? Only ``{"show": true|false}``: never why.
 
-    "This visitor" includes the customer ``identities`` links the visitor id to: a customer who
-    answered by e-mail link, or from another of their browsers, has answered.
+    Never twice the same survey, no survey within ``Settings.survey_fatigue_days`` of the last
+    one answered (counting the customer ``identities`` links the visitor to), and with the
+    snippet's ``target`` (customer types signed by the server when the snippet was made) only
+    visitors of those types. The caller cannot name the types: a visitor id is readable by any
+    script on the shop's pages, and "is visitor X of type Y?" must not be answerable for any Y.
+    A ``types`` parameter (a snippet made before targets were signed) or a target we did not
+    sign gets ``false``: the pop-up stays hidden rather than show to everyone.
     """
     store = request.app.state.shop.store
     try:
         svc.get_survey(store=store, name=name)
     except ShopperlensError:
         return _error(request, 404, "no such survey")
-    vid = visitor_id[:64]
-    show, reason = True, "ok"
-    if vid:
-        this, last = _answered(store, name, vid)
-        days = request.app.state.settings.survey_fatigue_days
-        if this:
-            show, reason = False, "already answered"
-        elif last is not None and (datetime.now() - last).days < days:
-            show, reason = False, f"answered a survey in the last {days} days"
-    try:  # need-based is need_based; an unknown type would silently never show the pop-up
-        wanted = {type_name(t) for t in types.split(",") if t.strip()}
-    except ShopperlensError as exc:
-        return _error(request, 400, str(exc))
-    if show and wanted:
-        index = _types_index(request)
-        kind = index.get(vid)
-        show = kind in wanted
-        reason = "ok" if show else "not in the targeted types"
-    return JSONResponse({"show": show, "reason": reason}, headers=_cors(request))
+    settings = request.app.state.settings
+    types = None
+    if target:
+        types = links.verify_target(target, name, settings.secret_key)
+        if types is None:
+            return _answer(request, False)
+    elif request.query_params.get("types"):
+        return _answer(request, False)
+    show, _why = svc.popup_eligibility(
+        store=store,
+        survey=name,
+        visitor_id=visitor_id,
+        types=types,
+        fatigue_days=settings.survey_fatigue_days,
+        visitor_types=_types_index(request) if types else None,
+    )
+    return _answer(request, show)
 
 
-def _answered(store: Any, survey: str, visitor_id: str) -> tuple[int, datetime | None]:
-    """Responses to ``survey`` and the latest response to any survey by this visitor or by
-    the customer it is linked to (their own responses and their other visitor ids')."""
-    with store.cursor() as cur:
-        row = cur.execute(
-            "WITH me AS (SELECT customer_id FROM identities WHERE visitor_id = $2), "
-            "mine AS (SELECT visitor_id FROM identities "
-            " WHERE customer_id IN (SELECT customer_id FROM me)) "
-            "SELECT count(*) FILTER (survey = $1), max(submitted_at) FROM survey_responses "
-            "WHERE visitor_id = $2 OR visitor_id IN (SELECT visitor_id FROM mine) "
-            "OR customer_id IN (SELECT customer_id FROM me)",
-            [survey, visitor_id],
-        ).fetchone()
-    return int(row[0]), row[1]
+def _answer(request: Request, show: bool) -> JSONResponse:
+    return JSONResponse({"show": show}, headers=_cors(request))
 
 
 def _types_index(request: Request) -> dict[str, str]:

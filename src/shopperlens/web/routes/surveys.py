@@ -18,7 +18,7 @@ from shopperlens.service import interviews as iv_svc
 from shopperlens.service import survey_delivery as dl_svc
 from shopperlens.service import survey_results as sr_svc
 from shopperlens.service import surveys as sv_svc
-from shopperlens.web.deps import ShopDep
+from shopperlens.web.deps import SettingsDep, ShopDep
 
 router = APIRouter(prefix="/api", tags=["surveys"])
 #: the largest uploaded file (survey export, notes, analytics report) accepted
@@ -116,6 +116,7 @@ def remind(
 def popup_snippet(
     name: str,
     shop: ShopDep,
+    settings: SettingsDep,
     question: str | None = None,
     trigger: str = "delay",
     delay: float | None = None,
@@ -124,11 +125,13 @@ def popup_snippet(
     days: int = Query(30, ge=0, le=3650),
     types: str | None = Query(None, description="Comma-separated customer types to target."),
 ) -> str:
-    """The tag the CLI's ``survey popup-snippet`` prints, with the same options."""
+    """The tag the CLI's ``survey popup-snippet`` prints, with the same options; ``types``
+    are signed with this server's ``SHOPPERLENS_SECRET_KEY`` (which the public eligibility
+    check verifies)."""
     wanted = [t for t in (types or "").split(",") if t.strip()] or None
     return shop.survey_popup_snippet(
         name, question=question, trigger=trigger, delay=delay, mode=mode, text=text, days=days,
-        types=wanted,
+        types=wanted, secret_key=settings.secret_key,
     )  # fmt: skip
 
 

@@ -1,0 +1,65 @@
+"""Consent records over HTTP (token required, like every route but the public survey ones).
+
+``GET /api/consents`` lists records (``?customer_id=``, ``?purpose=``), ``POST /api/consents``
+records one (``{"customer_id", "purpose", "granted", "source"?, "recorded_at"?}``), ``POST
+/api/consents/import`` imports an uploaded CSV (multipart part ``file``).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+from fastapi import APIRouter, UploadFile
+from pydantic import BaseModel, Field
+
+from shopperlens.errors import ShopperlensError
+from shopperlens.service import consent as svc
+from shopperlens.web.deps import ShopDep
+
+router = APIRouter(prefix="/api/consents", tags=["privacy"])
+#: the largest consents file accepted
+MAX_UPLOAD = 20 << 20
+
+
+class ConsentIn(BaseModel):
+    customer_id: str
+    purpose: str = Field(description=", ".join(svc.PURPOSES))
+    granted: bool
+    source: str | None = Field("api", description="Where it was given: a form, a call …")
+    recorded_at: datetime | None = Field(None, description="When it was given (default: now).")
+
+
+@router.get("", response_model=list[svc.ConsentRecord])
+def list_consents(
+    shop: ShopDep, customer_id: str | None = None, purpose: str | None = None
+) -> list[svc.ConsentRecord]:
+    """Consent records, newest first per customer."""
+    return shop.consents(customer_id, purpose=purpose)  # type: ignore[no-any-return]
+
+
+@router.post("", response_model=svc.ConsentRecord, status_code=201)
+def record(body: ConsentIn, shop: ShopDep) -> svc.ConsentRecord:
+    """Record a customer's consent or refusal for one purpose (their latest word counts)."""
+    return shop.consent_set(  # type: ignore[no-any-return]
+        body.customer_id,
+        purpose=body.purpose,
+        granted=body.granted,
+        source=body.source,
+        recorded_at=body.recorded_at,
+    )
+
+
+@router.post("/import", response_model=svc.ConsentImportResult)
+def import_file(file: UploadFile, shop: ShopDep) -> svc.ConsentImportResult:
+    """Import consent records from an uploaded CSV (all or nothing)."""
+    name = Path(file.filename or "consents.csv").name or "consents.csv"
+    data = file.file.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        raise ShopperlensError(f"{name} is larger than {MAX_UPLOAD >> 20} MB")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(data)
+        res = shop.consent_import(path)
+    return res.model_copy(update={"file": name})  # type: ignore[no-any-return]
