@@ -11,6 +11,7 @@ import typer
 
 from shopperlens.cli import _render
 from shopperlens.cli._app import app, open_shop
+from shopperlens.playbooks.generator import MIN_TOGETHER, threshold_text
 
 
 class PlaybookFormat(StrEnum):
@@ -120,7 +121,20 @@ def rules_cmd(
     json_: JsonOpt = False,
 ) -> None:
     """Association rules over the orders (frequently bought together)."""
-    rules = open_shop(ctx).rules(min_support=min_support, min_confidence=min_confidence)
+    shop = open_shop(ctx)
+    rules = shop.rules(min_support=min_support, min_confidence=min_confidence)
+    if rules.empty and not json_:
+        least = (
+            f"{min_support:.1%} of the orders"
+            if min_support is not None
+            else f"{MIN_TOGETHER} orders (and 0.1 % of them; --min-support sets a share)"
+        )
+        _render.message(
+            _no_orders(shop)
+            or f"no rules: no products were bought together in at least {least} "
+            f"with confidence ≥ {min_confidence:g}"
+        )
+        return
     rules = rules.head(limit).assign(
         antecedents=lambda d: d.antecedents.map(sorted),
         consequents=lambda d: d.consequents.map(sorted),
@@ -150,10 +164,13 @@ def threshold_cmd(ctx: typer.Context, json_: JsonOpt = False) -> None:
         "share_losing_free",  # orders between today's threshold and the new one
         "extra_uplift_per_order",  # over today's threshold: the playbook's figure
     )
-    row = {k: getattr(t, k) for k in (*keys, "band", "topup_rate")}
+    row = {k: getattr(t, k) for k in (*keys, "band", "topup_rate", "orders")}
+    row["advised"] = t.advised
     if json_:
         _render.as_json(row)
         return
+    if not t.advised:  # the playbook's own words: no advice from so few baskets
+        _render.message(threshold_text(t, ""))
     # one figure per line: thirteen columns do not fit a terminal
     figures = [{"figure": k, "value": v} for k, v in row.items()]
     _render.table(figures, ["figure", "value"], title="free-shipping threshold")
@@ -183,14 +200,45 @@ def together_cmd(
     json_: JsonOpt = False,
 ) -> None:
     """Frequently bought together, per product (pairs counted in SQL)."""
-    rows = open_shop(ctx).frequently_bought_together(product_id=product, top=top)
+    shop = open_shop(ctx)
+    rows = shop.frequently_bought_together(product_id=product, top=top)
+    if rows.empty and not json_:
+        which = (
+            f"{product} was not bought together with another product"
+            if product
+            else "no two products were bought together"
+        )
+        _render.message(
+            _no_orders(shop)
+            or f"nothing to recommend: {which} in {MIN_TOGETHER} or more orders (the least a "
+            "recommendation needs)"
+        )
+        return
     _render.as_json(rows) if json_ else _render.table(rows, title="bought together")
+
+
+def _no_orders(shop) -> str:  # type: ignore[no-untyped-def]
+    """Why a recommendation built from orders is empty when the shop has none."""
+    if shop.store.count("orders"):
+        return ""
+    return "no orders imported yet: import them first (shopperlens import orders FILE)"
 
 
 @recommend_app.command("related")
 def related_cmd(ctx: typer.Context, top: TopOpt = 4, json_: JsonOpt = False) -> None:
     """Related products: viewed in the same sessions."""
-    rows = open_shop(ctx).related_products(top=top)
+    shop = open_shop(ctx)
+    rows = shop.related_products(top=top)
+    if rows.empty and not json_:
+        _render.message(
+            "nothing to recommend: "
+            + (
+                "no visit data imported (shopperlens import events FILE)"
+                if not shop.store.count("events")
+                else "no two products were viewed together in 2 or more visits"
+            )
+        )
+        return
     _render.as_json(rows) if json_ else _render.table(rows, title="related products")
 
 
@@ -202,5 +250,13 @@ def upsell_cmd(
     json_: JsonOpt = False,
 ) -> None:
     """Per customer, products to propose next (never one already bought)."""
-    rows = open_shop(ctx).upsell_picks(customer_id=customer, top=top)
+    shop = open_shop(ctx)
+    rows = shop.upsell_picks(customer_id=customer, top=top)
+    if rows.empty and not json_:
+        _render.message(
+            _no_orders(shop)
+            or "nothing to recommend: picks come from products bought together in "
+            f"{MIN_TOGETHER} or more orders, and none proposes a product a customer lacks"
+        )
+        return
     _render.as_json(rows) if json_ else _render.table(rows, title="upsell picks")

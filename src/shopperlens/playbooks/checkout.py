@@ -24,6 +24,10 @@ orders (the smallest basket value from which every order shipped free); a new th
 then lie above it, make at most :data:`MAX_SHARE_LOSING_FREE` of orders pay shipping again (the
 orders a new charge loses are not in any history, so a raise that charges many is not advised)
 and raise order value more than today's does, or the advice is to keep it.
+
+Small shops get no threshold advice: below :data:`MIN_SAMPLE` orders the spread of basket
+values is a handful of points (3 orders make "33 % of orders sit just below it" one order), so
+the playbook and the report say how many orders there are and how many the advice needs.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ __all__ = [
     "FUNNEL_STEPS",
     "MAX_OVER_MEDIAN",
     "MAX_SHARE_LOSING_FREE",
+    "MIN_SAMPLE",
     "ShippingThreshold",
     "abandoned_carts",
     "current_free_shipping_threshold",
@@ -66,6 +71,9 @@ MAX_OVER_MEDIAN = 1.5
 MAX_SHARE_LOSING_FREE = 0.10
 #: a threshold is only read from the orders when at least this many orders shipped free above it
 MIN_FREE_ORDERS = 5
+#: the fewest orders a free-shipping threshold is advised from; the playbook also gives any
+#: share resting on fewer orders (or buyers, visits, sessions) as counts, "2 of 3", not "67%"
+MIN_SAMPLE = 30
 
 
 @dataclass(frozen=True)
@@ -75,7 +83,8 @@ class ShippingThreshold:
     ``current`` is the threshold the shop applies today (None when its orders show none);
     ``keep_current`` says no candidate beats it, and then ``threshold`` is ``current`` with
     its own figures. ``share_losing_free`` is the share of orders between today's threshold
-    and the recommended one: they would pay shipping again.
+    and the recommended one: they would pay shipping again. ``orders`` is how many baskets
+    the figures rest on (advice needs :data:`MIN_SAMPLE`; see :attr:`advised`).
     """
 
     threshold: float
@@ -92,6 +101,12 @@ class ShippingThreshold:
     current_shipping_cost_per_order: float | None = None
     keep_current: bool = False
     share_losing_free: float | None = None
+    orders: int | None = None
+
+    @property
+    def advised(self) -> bool:
+        """Enough orders to advise a threshold (:data:`MIN_SAMPLE`; unknown counts as enough)."""
+        return self.orders is None or self.orders >= MIN_SAMPLE
 
     @property
     def extra_uplift_per_order(self) -> float:
@@ -228,6 +243,7 @@ def free_shipping_threshold(
         share_losing_free=(
             None if current is None else _share_between(v, current, float(best.threshold))
         ),
+        orders=len(v),
     )
 
 
@@ -329,7 +345,10 @@ def abandoned_carts(
     if "value" not in carts:
         carts["value"] = float("nan")
     carts["added"] = carts["name"].isin(FUNNEL_STEPS["cart"])
-    carts["last_purchase"] = carts.who.map(last_purchase)
+    # no purchase at all (events of lookers only): mapping an empty datetime series raises
+    carts["last_purchase"] = (
+        carts.who.map(last_purchase) if len(last_purchase) else pd.Series(pd.NaT, index=carts.index)
+    )
     carts = carts[carts.last_purchase.isna() | (carts.timestamp > carts.last_purchase)]
     if since is not None:
         carts = carts[carts.timestamp >= since]

@@ -11,6 +11,17 @@ an action as worthless when it is only unmeasured). Constants behind the estimat
 
 How many of an audience an export reaches (``known``, ``without_consent``, ``exportable``) is
 filled in by the service, which runs the printed export command's own selection.
+
+Data a shop has not imported is never shown as a measured zero. Each evidence line names the
+imports it rests on (:data:`SOURCES`: orders, visit data, support tickets); a line whose data
+is missing is left out and the action says instead "no support tickets imported (`shopperlens
+import tickets FILE` adds them)", with the missing imports in ``needs``. A type the imported
+data cannot reveal at all (lookers without visit data, new customers without orders:
+:data:`TYPE_NEEDS`) gets one sentence saying why (:func:`type_note`), and its audience reads
+"none can be found without visit data" rather than "0 people". Shares resting on fewer than
+:data:`~shopperlens.playbooks.checkout.MIN_SAMPLE` orders, buyers, visits or sessions are given
+as counts ("2 of 3 impulse orders"), and the free-shipping threshold is not advised on so few
+orders.
 """
 
 from __future__ import annotations
@@ -21,19 +32,28 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from shopperlens.playbooks.checkout import MAX_OVER_MEDIAN, MAX_SHARE_LOSING_FREE
+from shopperlens.playbooks.checkout import MAX_OVER_MEDIAN, MAX_SHARE_LOSING_FREE, MIN_SAMPLE
 
 __all__ = [
     "ASSUMPTIONS",
+    "MIN_SAMPLE",
+    "NOT_IMPORTED",
+    "SOURCES",
     "TYPES",
+    "TYPE_NEEDS",
     "Action",
     "Evidence",
     "at_stake",
+    "audience_text",
     "build_playbook",
     "export_command",
+    "missing_sources",
     "reach_text",
     "render_markdown",
     "stake_text",
+    "type_note",
+    "type_notes",
+    "unfound_text",
 ]
 
 TYPES: tuple[str, ...] = ("need_based", "looker", "new", "loyal", "impulse")
@@ -44,6 +64,66 @@ TYPE_TITLES: dict[str, str] = {
     "loyal": "Loyal customers",
     "impulse": "Impulse buyers",
 }
+
+#: the imports the evidence rests on (the service reads which of them hold rows)
+SOURCES: tuple[str, ...] = ("orders", "events", "tickets")
+#: the command that adds each source
+IMPORT_COMMAND: dict[str, str] = {
+    "orders": "shopperlens import orders FILE",
+    "events": "shopperlens import events FILE",
+    "tickets": "shopperlens import tickets FILE",
+}
+#: the evidence line that stands in for the lines a missing source would have given
+NOT_IMPORTED: dict[str, str] = {
+    "orders": f"no orders imported (`{IMPORT_COMMAND['orders']}` adds them)",
+    "events": f"no visit data imported (`{IMPORT_COMMAND['events']}` adds it)",
+    "tickets": f"no support tickets imported (`{IMPORT_COMMAND['tickets']}` adds them)",
+}
+#: each source as the sentences about a missing one name it
+SOURCE_NAME: dict[str, str] = {
+    "orders": "orders",
+    "events": "visit data (events)",
+    "tickets": "support tickets",
+}
+#: the imports each type is recognised from (README "Customer types": need-based shoppers
+#: by how they search and browse before buying, lookers by visits without an order, the
+#: others by their orders); without them nobody can be of that type
+TYPE_NEEDS: dict[str, tuple[str, ...]] = {
+    "need_based": ("orders", "events"),
+    "looker": ("events",),
+    "new": ("orders",),
+    "loyal": ("orders",),
+    "impulse": ("orders",),
+}
+#: how each type is recognised, for the sentence saying why it cannot be
+TYPE_RECOGNISED: dict[str, str] = {
+    "need_based": "need-based shoppers are recognised by how they search and browse before "
+    "they buy",
+    "looker": "lookers are visitors who browse without buying",
+    "new": "new customers are recognised by their first order",
+    "loyal": "loyal customers are recognised by their repeat orders",
+    "impulse": "impulse buyers are recognised by their orders (discount codes, campaign purchases)",
+}
+#: the people of each type, in running text
+TYPE_PEOPLE: dict[str, str] = {
+    "need_based": "need-based shoppers",
+    "looker": "lookers",
+    "new": "new customers",
+    "loyal": "loyal customers",
+    "impulse": "impulse buyers",
+}
+#: one person of each type, in running text
+TYPE_ONE: dict[str, str] = {
+    "need_based": "a need-based shopper",
+    "looker": "a looker",
+    "new": "a new customer",
+    "loyal": "a loyal customer",
+    "impulse": "an impulse buyer",
+}
+
+#: the fewest orders two products share before they make a "frequently bought together" list
+#: (the default of ``rules`` and ``recommend together``)
+MIN_TOGETHER = 3
 
 #: the constants behind the revenue-at-stake estimates (stated in each action's ``basis``)
 ASSUMPTIONS: dict[str, float] = {
@@ -87,6 +167,12 @@ class Evidence:
     topics: pd.DataFrame = field(default_factory=pd.DataFrame)
     offers: pd.DataFrame = field(default_factory=pd.DataFrame)
     currency: str = "EUR"
+    #: the :data:`SOURCES` the shop has imported (rows in the table); the rest are missing
+    imported: frozenset[str] = frozenset(SOURCES)
+
+    def has(self, *sources: str) -> bool:
+        """Whether every one of ``sources`` is imported."""
+        return all(s in self.imported for s in sources)
 
 
 @dataclass
@@ -97,6 +183,9 @@ class Action:
     counts the people the action is about (anonymous visitors included); ``known`` is how
     many of them :func:`export_command` selects (customers on record), ``without_consent``
     how many of those lack marketing consent and ``exportable`` how many rows it writes.
+    ``needs`` are the imports (:data:`SOURCES`) whose evidence is missing, each said in
+    ``evidence`` as "no … imported"; ``detectable`` is False when the imported data cannot
+    reveal anyone of the action's type (:data:`TYPE_NEEDS`).
     """
 
     type: str
@@ -110,6 +199,8 @@ class Action:
     known: int | None = None
     without_consent: int | None = None
     exportable: int | None = None
+    needs: list[str] = field(default_factory=list)
+    detectable: bool = True
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -130,20 +221,42 @@ def _money(v: float, cur: str) -> str:
     return f"{cur} {v:,.0f}"
 
 
-def _funnel_text(funnel: pd.DataFrame, type_: str) -> tuple[str, float, str]:
-    """A one-line funnel, the worst step's drop-off and its name.
+def _of(k: float, n: float) -> str:
+    """ "45% of" from :data:`MIN_SAMPLE` on, else "2 of 3": a share of a handful is a count."""
+    k, n = round(k), round(n)
+    return f"{k / n:.0%} of" if n >= MIN_SAMPLE else f"{k:,} of {n:,}"
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+
+
+def _funnel_text(funnel: pd.DataFrame, type_: str) -> tuple[str, str | None]:
+    """A one-line funnel and its worst step ("largest drop-off: 36% before cart"; None when
+    this type made no visit). The line says "no visits by …" when the shop has visit data but
+    none of this type's: "no browsing events recorded" was wrong there.
 
     Lookers never purchase by definition, so their worst step is looked for before purchase.
+    A drop-off from fewer than :data:`MIN_SAMPLE` sessions is given as counts.
     """
     f = funnel[funnel.type == type_] if len(funnel) and "type" in funnel else funnel.iloc[0:0]
     if f.empty:
-        return "no browsing events recorded", 0.0, ""
+        return f"no visits by {TYPE_PEOPLE[type_]}", None
     line = " → ".join(f"{r.step} {int(r.sessions):,}" for r in f.itertuples())
+    f = f.reset_index(drop=True)
     later = f.iloc[1:]
     if type_ == "looker":
         later = later[later.step != "purchase"]
-    worst = later.loc[later.drop_off.idxmax()] if len(later) else f.iloc[0]
-    return line, float(worst.drop_off), str(worst.step)
+    if not len(later):
+        return line, None
+    at = int(later.drop_off.idxmax())
+    step, before = str(f.step[at]), int(f.sessions[at - 1])
+    lost = before - int(f.sessions[at])
+    if not before:
+        return line, None
+    if before >= MIN_SAMPLE:
+        return line, f"largest drop-off: {float(f.drop_off[at]):.0%} before {step}"
+    return line, f"largest drop-off: {lost:,} of {before:,} sessions lost before {step}"
 
 
 def _abandoned(ev: Evidence, type_: str) -> tuple[int, float]:
@@ -155,17 +268,17 @@ def _abandoned(ev: Evidence, type_: str) -> tuple[int, float]:
     return len(a), value if value > 0 else len(a) * ev.aov
 
 
-def _dropoff_text(drop: float, step: str) -> str:
-    """The worst funnel step, or plainly that there is no funnel (not "0% before –")."""
-    if not step:
-        return "largest drop-off: unknown (no browsing events recorded)"
-    return f"largest drop-off: {drop:.0%} before {step}"
-
-
-def _threshold_text(thr: Any, cur: str) -> str:
-    """The free-shipping advice, starting from the threshold the shop has today."""
+def threshold_text(thr: Any, cur: str) -> str:
+    """The free-shipping advice, starting from the threshold the shop has today; none on
+    fewer than :data:`MIN_SAMPLE` orders."""
     if thr is None:
         return "no basket values to set a free-shipping threshold"
+    if not thr.advised:
+        return (
+            f"free-shipping threshold: not advised from {_count(thr.orders, 'order')}: it "
+            f"needs at least {MIN_SAMPLE} before the spread of basket values can show where "
+            "one should sit"
+        )
     given = (
         f"; {_money2(thr.shipping_cost_per_order, cur)} shipping given away per order"
         if thr.shipping_cost_per_order is not None
@@ -202,10 +315,116 @@ def _money2(v: float, cur: str) -> str:
 def _visits_text(visits: pd.Series) -> str:
     if not len(visits):
         return "no buyer with recorded visits"
+    back = int((visits >= 2).sum())
+    share = (
+        f"{back / len(visits):.0%}" if len(visits) >= MIN_SAMPLE else f"{back:,} of {len(visits):,}"
+    )
     return (
         f"buyers' first purchase came on visit {visits.median():.0f} (median); "
-        f"{(visits >= 2).mean():.0%} came back at least once first"
+        f"{share} came back at least once first"
     )
+
+
+def _exits_text(exits: pd.DataFrame) -> str:
+    """The pages that lose lookers, with their share of the non-buying sessions (as counts
+    when there are fewer than :data:`MIN_SAMPLE` sessions)."""
+    if not len(exits):
+        return "pages that lose them: no page data"
+    first = exits.iloc[0]
+    total = round(float(first.exits) / float(first.share)) if first.share else 0
+    if total >= MIN_SAMPLE:
+        shown = [f"{r.page} ({r.share:.0%})" for r in exits.head(3).itertuples()]
+    else:
+        shown = [f"{r.page} ({int(r.exits):,} of {total:,} sessions)" for r in
+                 exits.head(3).itertuples()]  # fmt: skip
+    return "pages that lose them: " + ", ".join(shown)
+
+
+def _tickets_text(tick: dict[str, Any], who: str) -> str:
+    """ "3 tickets from new customers (0.40 per order)", or the counts on few orders."""
+    n, orders = int(tick.get("tickets", 0) or 0), int(tick.get("orders", 0) or 0)
+    if orders >= MIN_SAMPLE:
+        return f"{n:,} tickets from {who} ({tick.get('tickets_per_order') or 0:.2f} per order)"
+    return f"{n:,} tickets from {who} (in {_count(orders, 'order')})"
+
+
+def missing_sources(type_: str, imported: frozenset[str] | set[str]) -> list[str]:
+    """The imports a type is recognised from that the shop lacks (none: it can be found)."""
+    return [s for s in TYPE_NEEDS[type_] if s not in imported]
+
+
+def type_note(type_: str, size: int, imported: frozenset[str] | set[str]) -> str:
+    """One sentence on a type nobody is of: which data is missing and which import adds it,
+    or that the data hold no one of the type yet; empty when the type has people."""
+    lack = missing_sources(type_, imported)
+    if lack:
+        what = " and no ".join(SOURCE_NAME[s] for s in lack)
+        verb = "is" if lack == ["events"] else "are"
+        cmds = " and ".join(f"`{IMPORT_COMMAND[s]}`" for s in lack)
+        it = "it" if lack == ["events"] else "them"
+        first = TYPE_RECOGNISED[type_]
+        return (
+            f"{first[0].upper()}{first[1:]}, and no {what} {verb} imported, so this shop's "
+            f"data cannot show any: {cmds} adds {it}."
+        )
+    if size == 0:
+        return f"No one in this shop's data is {TYPE_ONE[type_]} yet: these actions reach nobody."
+    return ""
+
+
+def type_notes(ev: Evidence, types: tuple[str, ...] = TYPES) -> dict[str, str]:
+    """:func:`type_note` for each type that has one."""
+    notes = {t: type_note(t, _n(ev.visitors, t), ev.imported) for t in types}
+    return {t: n for t, n in notes.items() if n}
+
+
+def unfound_text(action: Action) -> str:
+    """Why an audience of a type the data cannot show is empty ("" when it can be shown)."""
+    if action.detectable:
+        return ""
+    lack = [s for s in TYPE_NEEDS[action.type] if s in action.needs]
+    return "none can be found without " + " or ".join(SOURCE_NAME[s] for s in lack)
+
+
+def audience_text(action: Action) -> str:
+    """The audience and its size, or why the data cannot find anyone for it."""
+    if not action.detectable:
+        return f"`{action.audience}` — {unfound_text(action)}"
+    return f"`{action.audience}` ({action.audience_size:,} people)"
+
+
+Line = tuple[str | None, tuple[str, ...]] | None
+
+
+def _action(
+    ev: Evidence,
+    type_: str,
+    number: int,
+    title: str,
+    lines: list[Line],
+    priority: float | None,
+    basis: str,
+    audience: str,
+    size: int,
+) -> Action:
+    """An action whose evidence keeps the lines whose data are imported; each missing import
+    is said once instead ("no visit data imported …"). A type the data cannot show has no
+    estimate; elsewhere an estimate over missing data comes out 0, which is none either."""
+    kept: list[str] = []
+    missing: list[str] = []
+    for text, needs in (line for line in lines if line is not None):
+        lack = [s for s in needs if s not in ev.imported]
+        if lack:
+            missing += [s for s in lack if s not in missing]
+        elif text:
+            kept.append(text)
+    lost_type = missing_sources(type_, ev.imported)
+    needs = [s for s in SOURCES if s in missing or s in lost_type]
+    evidence = kept + [NOT_IMPORTED[s] for s in SOURCES if s in missing]
+    return Action(
+        type_, number, title, evidence, None if lost_type else priority, basis, audience,
+        size, needs=needs, detectable=not lost_type,
+    )  # fmt: skip
 
 
 def build_playbook(ev: Evidence, types: tuple[str, ...] = TYPES) -> list[Action]:
@@ -273,10 +492,15 @@ def reach_text(action: Action) -> str:
     return head + (": " + "; ".join(why) if why else "")
 
 
+#: shorthands for the sources an evidence line rests on
+_O, _E, _T = ("orders",), ("events",), ("tickets",)
+
+
 def _need_based(ev: Evidence) -> list[Action]:
     t, cur, a = "need_based", ev.currency, ASSUMPTIONS
+    who = TYPE_NEEDS[t]  # a line about need-based people needs what finds them
     size = _n(ev.visitors, t)
-    line, drop, step = _funnel_text(ev.funnel, t)
+    line, drop = _funnel_text(ev.funnel, t)
     n_ab, v_ab = _abandoned(ev, t)
     kw = ev.keywords
     product_kw = kw[kw.intent == "product"] if len(kw) else kw
@@ -284,171 +508,226 @@ def _need_based(ev: Evidence) -> list[Action]:
     lost_visits = int((product_kw.visits - product_kw.purchases).sum()) if len(product_kw) else 0
     # the share of product-intent visits that bought (by visits, not a mean of keywords' rates)
     kw_visits = int(product_kw.visits.sum()) if len(product_kw) else 0
-    conv = float(product_kw.purchases.sum()) / kw_visits if kw_visits else 0.0
+    kw_bought = int(product_kw.purchases.sum()) if len(product_kw) else 0
+    conv = kw_bought / kw_visits if kw_visits else 0.0
+    conv_text = (
+        f"their conversion rate {conv:.1%}" if kw_visits >= MIN_SAMPLE
+        else f"{kw_bought:,} of {kw_visits:,} bought"
+    )  # fmt: skip
     thr = ev.threshold
     buyers = ev.customers[ev.customers.type == t] if len(ev.customers) else ev.customers
     n_orders = int(buyers.orders.sum()) if len(buyers) else 0
-    uplift = thr.extra_uplift_per_order * n_orders if thr is not None else 0.0
-    thr_text = _threshold_text(thr, cur)
+    advised = thr is not None and thr.advised
+    uplift = thr.extra_uplift_per_order * n_orders if advised else 0.0
+    thr_text = threshold_text(thr, cur)
+    cart_basis = (
+        f"abandoned cart value {_money(v_ab, cur)}" if ev.has(*who) else "abandoned cart value"
+    )
     return [
-        Action(t, 1, "Frictionless purchase: remove checkout friction",
-               [f"funnel: {line}", _dropoff_text(drop, step),
-                f"{n_ab:,} need-based shoppers left a cart"],
-               a["cart_recovery_rate"] * v_ab,
-               f"abandoned cart value {_money(v_ab, cur)} × recovery rate "
-               f"{a['cart_recovery_rate']:.0%}",
-               "type == 'need_based'", size),
-        Action(t, 2, "Know where they come from: sources and product keywords",
-               [f"top product-intent keywords: {top}",
-                f"{lost_visits:,} product-intent visits did not buy "
-                f"(their conversion rate {conv:.1%})"],
-               lost_visits * a["search_visit_win_rate"] * ev.aov,
-               f"non-buying product-intent visits × {a['search_visit_win_rate']:.0%} won × "
-               "average order",
-               "type == 'need_based'", size),
-        Action(t, 3, "Personalised upsell: carousels, bundles and a free-shipping threshold",
-               [thr_text, f"{ev.n_carousels:,} products have a “frequently bought together” list",
-                f"{ev.n_upsell_customers:,} customers have personal upsell picks"],
-               uplift,
-               "expected order-value uplift per order (over today's threshold) × need-based "
-               "orders", "type == 'need_based'", size),
+        _action(ev, t, 1, "Frictionless purchase: remove checkout friction",
+                [(f"funnel: {line}", who), (drop, who),
+                 (f"{n_ab:,} need-based shoppers left a cart", who)],
+                a["cart_recovery_rate"] * v_ab,
+                f"{cart_basis} × recovery rate {a['cart_recovery_rate']:.0%}",
+                "type == 'need_based'", size),
+        _action(ev, t, 2, "Know where they come from: sources and product keywords",
+                # a keyword names a product of the catalogue the orders bring
+                [(f"top product-intent keywords: {top}", who),
+                 (f"{lost_visits:,} product-intent visits did not buy ({conv_text})", who)
+                 if kw_visits else ("no search keyword named a product", who)],
+                lost_visits * a["search_visit_win_rate"] * ev.aov,
+                f"non-buying product-intent visits × {a['search_visit_win_rate']:.0%} won × "
+                "average order",
+                "type == 'need_based'", size),
+        _action(ev, t, 3,
+                "Personalised upsell: carousels, bundles and a free-shipping threshold",
+                [(thr_text, _O),
+                 (f"{ev.n_carousels:,} products have a “frequently bought together” list", _O)
+                 if ev.n_carousels else
+                 ("no “frequently bought together” list yet: no two products were bought "
+                  f"together in {MIN_TOGETHER} or more orders", _O),
+                 (f"{ev.n_upsell_customers:,} customers have personal upsell picks", _O)
+                 if ev.n_upsell_customers else None],
+                uplift,
+                "expected order-value uplift per order (over today's threshold) × need-based "
+                "orders", "type == 'need_based'", size),
     ]  # fmt: skip
 
 
 def _looker(ev: Evidence) -> list[Action]:
     t, cur, a = "looker", ev.currency, ASSUMPTIONS
+    who = TYPE_NEEDS[t]
     size = _n(ev.visitors, t)
-    line, drop, step = _funnel_text(ev.funnel, t)
+    line, drop = _funnel_text(ev.funnel, t)
     n_ab, v_ab = _abandoned(ev, t)
+    aov = (
+        f"average order {_money(ev.aov, cur)}" if ev.has("orders")
+        else "average order (none known: no orders imported)"
+    )  # fmt: skip
     return [
-        Action(t, 1, "Capture interest: lead magnets and a first-order discount",
-               [f"{size:,} lookers browse without buying",
-                "offer a free guide or 10 % off the first order for an e-mail address"],
-               size * a["lead_conversion_rate"] * ev.aov,
-               f"lookers × lead conversion {a['lead_conversion_rate']:.0%} × average order "
-               f"{_money(ev.aov, cur)}", "type == 'looker'", size),
-        Action(t, 2, "Improve the experience where they drop out",
-               [f"funnel: {line}", _dropoff_text(drop, step),
-                "pages that lose them: " + (", ".join(
-                    f"{r.page} ({r.share:.0%})" for r in ev.exit_pages.head(3).itertuples()
-                ) or "no page data"),
-                _visits_text(ev.visits_to_purchase)],
-               n_ab * ev.aov * drop * a["cart_recovery_rate"],
-               "lookers with carts × average order × worst drop-off × recovery rate",
-               "type == 'looker'", size),
-        Action(t, 3, "Run campaigns: retargeting ads, e-mail, SEO content",
-               [f"{n_ab:,} lookers left a cart worth {_money(v_ab, cur)}"],
-               a["cart_recovery_rate"] * v_ab,
-               "abandoned cart value × recovery rate", "type == 'looker'", size),
+        _action(ev, t, 1, "Capture interest: lead magnets and a first-order discount",
+                [(f"{size:,} lookers browse without buying", who),
+                 ("offer a free guide or 10 % off the first order for an e-mail address", ())],
+                size * a["lead_conversion_rate"] * ev.aov,
+                f"lookers × lead conversion {a['lead_conversion_rate']:.0%} × {aov}",
+                "type == 'looker'", size),
+        _action(ev, t, 2, "Improve the experience where they drop out",
+                [(f"funnel: {line}", who), (drop, who), (_exits_text(ev.exit_pages), who),
+                 (_visits_text(ev.visits_to_purchase), _E)],
+                n_ab * ev.aov * _worst(ev.funnel, t) * a["cart_recovery_rate"],
+                "lookers with carts × average order × worst drop-off × recovery rate",
+                "type == 'looker'", size),
+        _action(ev, t, 3, "Run campaigns: retargeting ads, e-mail, SEO content",
+                [(f"{n_ab:,} lookers left a cart worth {_money(v_ab, cur)}", who)],
+                a["cart_recovery_rate"] * v_ab,
+                "abandoned cart value × recovery rate", "type == 'looker'", size),
     ]  # fmt: skip
+
+
+def _worst(funnel: pd.DataFrame, type_: str) -> float:
+    """The worst step's drop-off of a type's funnel (lookers: before purchase), 0 without one."""
+    f = funnel[funnel.type == type_] if len(funnel) and "type" in funnel else funnel.iloc[0:0]
+    later = f.iloc[1:]
+    if type_ == "looker" and len(later):
+        later = later[later.step != "purchase"]
+    return float(later.drop_off.max()) if len(later) else 0.0
 
 
 def _new(ev: Evidence) -> list[Action]:
     t, a = "new", ASSUMPTIONS
+    who = TYPE_NEEDS[t]
     size = _n(ev.visitors, t)
-    _, drop, step = _funnel_text(ev.funnel, t)
+    _, drop = _funnel_text(ev.funnel, t)
     n_ab, v_ab = _abandoned(ev, t)
     tick = _row(ev.tickets, t)
     second = size * ev.aov * ev.repeat_rate
+    per = ev.customers
+    buyers = int(per.customer_id.nunique()) if len(per) and "customer_id" in per else 0
+    again = int((per.orders >= 2).sum()) if buyers and "orders" in per else 0
+    rate = (
+        f"{ev.repeat_rate:.0%}" if buyers >= MIN_SAMPLE or not buyers
+        else f"{again:,} of {buyers:,} buyers ordered again"
+    )  # fmt: skip
     return [
-        Action(t, 1, "Streamlined onboarding (one-click sign-up, QR codes)",
-               [f"{n_ab:,} new customers left a cart", _dropoff_text(drop, step)],
-               a["cart_recovery_rate"] * v_ab, "abandoned cart value × recovery rate",
-               "type == 'new'", size),
-        Action(t, 2, "Ask for feedback and act on it",
-               [f"{size:,} first-time buyers to survey (shopperlens surveys)"],
-               0.0, "no direct revenue: feeds the personas", "type == 'new'", size),
-        Action(t, 3, "Be part of their success: answer questions fast",
-               [f"{int(tick.get('tickets', 0)):,} tickets from new customers "
-                f"({tick.get('tickets_per_order') or 0:.2f} per order)"],
-               int(tick.get("tickets", 0)) * a["bad_ticket_share"] * ev.aov
-               * a["bad_service_churn"],
-               "tickets × 10 % that go badly × average order × 61 % who then leave",
-               "type == 'new'", size),
-        Action(t, 4, "Continue the relationship: thank-you follow-ups, relevant offers",
-               [f"repeat-purchase rate today: {ev.repeat_rate:.0%}"],
-               second, "new customers × average order × repeat-purchase rate",
-               "type == 'new'", size),
+        _action(ev, t, 1, "Streamlined onboarding (one-click sign-up, QR codes)",
+                [(f"{n_ab:,} new customers left a cart", (*who, "events")),
+                 (drop, (*who, "events"))],
+                a["cart_recovery_rate"] * v_ab, "abandoned cart value × recovery rate",
+                "type == 'new'", size),
+        _action(ev, t, 2, "Ask for feedback and act on it",
+                [(f"{size:,} first-time buyers to survey (shopperlens surveys)", who)],
+                0.0, "no direct revenue: feeds the personas", "type == 'new'", size),
+        _action(ev, t, 3, "Be part of their success: answer questions fast",
+                [(_tickets_text(tick, "new customers"), (*who, "tickets"))],
+                int(tick.get("tickets", 0)) * a["bad_ticket_share"] * ev.aov
+                * a["bad_service_churn"],
+                "tickets × 10 % that go badly × average order × 61 % who then leave",
+                "type == 'new'", size),
+        _action(ev, t, 4, "Continue the relationship: thank-you follow-ups, relevant offers",
+                [(f"repeat-purchase rate today: {rate}", who)],
+                second, "new customers × average order × repeat-purchase rate",
+                "type == 'new'", size),
     ]  # fmt: skip
 
 
 def _loyal(ev: Evidence) -> list[Action]:
     t, cur, a = "loyal", ev.currency, ASSUMPTIONS
+    who = TYPE_NEEDS[t]
     size = _n(ev.visitors, t)
     loyal = ev.customers[ev.customers.type == t] if len(ev.customers) else ev.customers
     revenue = float(loyal.revenue.sum()) if len(loyal) else 0.0
     tick = _row(ev.tickets, t)
     n_case, n_ref = len(ev.case_study), len(ev.referral)
     per_customer = revenue / len(loyal) if len(loyal) else 0.0
+    n_tickets = int(tick.get("tickets", 0) or 0)
     return [
-        Action(t, 1, "Case studies (only with permission); learn what made them loyal",
-               [f"{n_case:,} loyal customers gave case-study consent",
-                f"loyal customers bring {_money(revenue, cur)}"],
-               n_case * ev.aov, "consenting candidates × average order (one new sale each)",
-               "type == 'loyal' and case_study_consent", n_case),
-        Action(t, 2, "A rewards system: points for purchases, interactions and referrals",
-               [f"{len(loyal):,} loyal buyers, {_money(per_customer, cur)} each"],
-               revenue * a["loyalty_program_lift"],
-               f"loyal revenue × {a['loyalty_program_lift']:.0%} programme lift",
-               "type == 'loyal'", size),
-        Action(t, 3, "Keep improving service (61 % leave after one bad incident)",
-               [f"{int(tick.get('tickets', 0)):,} tickets from loyal customers",
-                f"{len(ev.loyal_at_risk):,} loyal customers are at risk (P(alive) has fallen)"
-                if len(ev.loyal_at_risk) else "no loyal customer flagged at risk (or no CLV run)"],
-               int(tick.get("tickets", 0)) * a["bad_ticket_share"] * per_customer
-               * a["bad_service_churn"],
-               "loyal tickets × 10 % that go badly × revenue per loyal customer × 61 % who "
-               "then leave", "type == 'loyal'", size),
-        Action(t, 4, "Encourage referrals, with compensation",
-               [f"{n_ref:,} loyal customers may be e-mailed a referral offer"],
-               n_ref * a["referral_orders"] * ev.aov,
-               "referral candidates × one order each × average order",
-               "type == 'loyal' and (marketing_consent or referral_consent)", n_ref),
+        _action(ev, t, 1, "Case studies (only with permission); learn what made them loyal",
+                [(f"{n_case:,} loyal customers gave case-study consent", who),
+                 (f"loyal customers bring {_money(revenue, cur)}", who)],
+                n_case * ev.aov, "consenting candidates × average order (one new sale each)",
+                "type == 'loyal' and case_study_consent", n_case),
+        _action(ev, t, 2, "A rewards system: points for purchases, interactions and referrals",
+                [(f"{len(loyal):,} loyal buyers, {_money(per_customer, cur)} each", who)],
+                revenue * a["loyalty_program_lift"],
+                f"loyal revenue × {a['loyalty_program_lift']:.0%} programme lift",
+                "type == 'loyal'", size),
+        _action(ev, t, 3, "Keep improving service (61 % leave after one bad incident)",
+                [(f"{n_tickets:,} tickets from loyal customers", (*who, "tickets")),
+                 (f"{len(ev.loyal_at_risk):,} loyal customers are at risk (P(alive) has fallen)"
+                  if len(ev.loyal_at_risk)
+                  else "no loyal customer flagged at risk (or no CLV run)", who)],
+                n_tickets * a["bad_ticket_share"] * per_customer * a["bad_service_churn"],
+                "loyal tickets × 10 % that go badly × revenue per loyal customer × 61 % who "
+                "then leave", "type == 'loyal'", size),
+        _action(ev, t, 4, "Encourage referrals, with compensation",
+                [(f"{n_ref:,} loyal customers may be e-mailed a referral offer", who)],
+                n_ref * a["referral_orders"] * ev.aov,
+                "referral candidates × one order each × average order",
+                "type == 'loyal' and (marketing_consent or referral_consent)", n_ref),
     ]  # fmt: skip
 
 
 def _impulse(ev: Evidence) -> list[Action]:
     t, cur, a = "impulse", ev.currency, ASSUMPTIONS
+    who = TYPE_NEEDS[t]
     size = _n(ev.visitors, t)
     offer = _row(ev.offers, t)
     tick = _row(ev.tickets, t)
     others = ev.tickets[ev.tickets.type != t] if len(ev.tickets) else ev.tickets
-    base = (
-        float(others.tickets.sum()) / max(1.0, float(others.orders.sum())) if len(others) else 0.0
-    )
-    topics = ", ".join(ev.topics.topic.head(3)) if len(ev.topics) else "no tickets"
+    other_tickets = int(others.tickets.sum()) if len(others) else 0
+    other_orders = int(others.orders.sum()) if len(others) else 0
+    topics = ", ".join(ev.topics.topic.head(3)) if len(ev.topics) else "none"
     share = float(offer.get("discount_share", 0.0) or 0.0)
+    n_offer = int(offer.get("orders", 0) or 0)
+    n_tickets, n_orders = int(tick.get("tickets", 0) or 0), int(tick.get("orders", 0) or 0)
+    if n_orders >= MIN_SAMPLE and other_orders >= MIN_SAMPLE:
+        per_order = (
+            f"{(tick.get('tickets_per_order') or 0):.2f} tickets per order "
+            f"(other types {other_tickets / other_orders:.2f})"
+        )
+    else:
+        per_order = (
+            f"{n_tickets:,} tickets in {_count(n_orders, 'order')} "
+            f"(other types: {other_tickets:,} in {_count(other_orders, 'order')})"
+        )
     return [
-        Action(t, 1, "Create urgency: limited-time offers, exclusive promotions",
-               [f"{share:.0%} of impulse orders used a discount code",
-                f"impulse revenue {_money(float(offer.get('revenue', 0.0) or 0.0), cur)}"],
-               size * ev.aov * share,
-               "impulse buyers × average order × share of their orders on a code",
-               "type == 'impulse'", size),
-        Action(t, 2, "Easy access to support: macros for common questions, live chat",
-               [f"{(tick.get('tickets_per_order') or 0):.2f} tickets per order "
-                f"(other types {base:.2f})", f"top topics (candidate macros): {topics}"],
-               int(tick.get("tickets", 0)) * a["bad_ticket_share"] * ev.aov
-               * a["bad_service_churn"],
-               "impulse tickets × 10 % that go badly × average order × 61 % who then leave",
-               "type == 'impulse'", size),
+        _action(ev, t, 1, "Create urgency: limited-time offers, exclusive promotions",
+                [(f"{_of(share * n_offer, n_offer)} impulse orders used a discount code"
+                  if n_offer else "no impulse orders yet", who),
+                 (f"impulse revenue {_money(float(offer.get('revenue', 0.0) or 0.0), cur)}",
+                  who)],
+                size * ev.aov * share,
+                "impulse buyers × average order × share of their orders on a code",
+                "type == 'impulse'", size),
+        _action(ev, t, 2, "Easy access to support: macros for common questions, live chat",
+                [(per_order, (*who, "tickets")),
+                 (f"top topics (candidate macros): {topics}", _T)],
+                n_tickets * a["bad_ticket_share"] * ev.aov * a["bad_service_churn"],
+                "impulse tickets × 10 % that go badly × average order × 61 % who then leave",
+                "type == 'impulse'", size),
     ]  # fmt: skip
 
 
-def render_markdown(actions: list[Action], currency: str = "EUR") -> str:
-    """The playbook as Markdown: a section per type, actions by the mission's order."""
+def render_markdown(
+    actions: list[Action], currency: str = "EUR", notes: dict[str, str] | None = None
+) -> str:
+    """The playbook as Markdown: a section per type (with its note: why nobody can be of the
+    type, or that nobody is yet), actions by the mission's order."""
+    notes = notes or {}
     lines = ["# Playbook", ""]
     for t in TYPES:
         acts = [x for x in actions if x.type == t]
         if not acts:
             continue
         lines += [f"## {TYPE_TITLES[t]}", ""]
+        if notes.get(t):
+            lines += [f"*{notes[t]}*", ""]
         for x in acts:
             lines.append(f"### {x.number}. {x.title} — {stake_text(x, currency)}")
             lines += [f"- {e}" for e in x.evidence]
             lines.append(f"- priority: {x.basis}")
-            lines.append(f"- audience: `{x.audience}` ({x.audience_size:,} people)")
-            reach = reach_text(x)
+            lines.append(f"- audience: {audience_text(x)}")
+            reach = reach_text(x) if x.detectable else ""
             if reach:
                 lines.append(f"- export: `{export_command(x)}` {reach}")
             lines.append("")

@@ -3,6 +3,11 @@
 Each type page lists the mission's actions for that type with the shop's evidence, revenue at
 stake and audience, followed by the analyses that type's actions rest on (funnel, keywords,
 threshold, carousels, cohorts, tickets …).
+
+A page exists whenever ``shopperlens playbook`` has its section: the shop has orders or visit
+data. A type the imported data cannot show (lookers without visit data) says why in one
+sentence, with the import that adds it, and the analyses whose data are missing are replaced
+by a line saying so, never by a table of zeros.
 """
 
 from __future__ import annotations
@@ -12,8 +17,10 @@ from typing import Any
 import pandas as pd
 
 from shopperlens.config import Settings
-from shopperlens.playbooks.checkout import MAX_OVER_MEDIAN, MAX_SHARE_LOSING_FREE
+from shopperlens.playbooks.checkout import MAX_OVER_MEDIAN, MAX_SHARE_LOSING_FREE, MIN_SAMPLE
 from shopperlens.playbooks.generator import (
+    MIN_TOGETHER,
+    NOT_IMPORTED,
     TYPE_TITLES,
     TYPES,
     Action,
@@ -21,6 +28,7 @@ from shopperlens.playbooks.generator import (
     export_command,
     reach_text,
     stake_text,
+    unfound_text,
 )
 from shopperlens.reports.site import Page, register
 from shopperlens.store import Store
@@ -64,8 +72,8 @@ def _context(
 def _compute(store: Store, settings: Settings | None = None) -> dict[str, Any] | None:
     from shopperlens.service import playbooks as svc
 
-    if store.count("orders") == 0:
-        return None
+    if store.count("orders") == 0 and store.count("events") == 0:
+        return None  # the playbook itself refuses: nothing to show
     types = svc.resolve_types(store=store, config=settings.types_config if settings else None)
     pb = svc.playbook(store=store, types=types)
     traffic = svc.traffic_report(store=store, types=types)
@@ -85,6 +93,7 @@ def _compute(store: Store, settings: Settings | None = None) -> dict[str, Any] |
     exits = svc.exit_pages(store=store, types=types)
     return {
         "playbook": pb,
+        "imported": svc.imported_sources(store=store),
         "exits": exits,
         "funnel": svc.funnels(store=store, types=types) if has_events else pd.DataFrame(),
         "funnel_source": svc.funnels(store=store, by="source") if has_events else pd.DataFrame(),
@@ -119,7 +128,9 @@ def _action(action: Action, currency: str) -> dict[str, Any]:
     return action.as_dict() | {
         "stake": stake_text(action, currency),
         "export": export_command(action),
-        "reach": reach_text(action),
+        "reach": reach_text(action) if action.detectable else "",
+        # "none can be found without visit data (events)" for a type the data cannot show
+        "unfound": unfound_text(action),
     }
 
 
@@ -137,28 +148,32 @@ def _threshold(t: Any) -> dict[str, Any] | None:
     return {k: getattr(t, k) for k in keys} | {
         "max_over_median": MAX_OVER_MEDIAN,
         "max_share_losing_free": MAX_SHARE_LOSING_FREE,
+        "orders": t.orders,
+        "advised": t.advised,
+        "min_sample": MIN_SAMPLE,
     }
-
-
-#: pages that only exist with visit data (lookers are visitors who never bought: without
-#: events there is no one to see, and the page would be "0 lookers" throughout)
-NEEDS_EVENTS = frozenset({"looker"})
 
 
 def _builder(type_: str):  # type: ignore[no-untyped-def]
     def build(store: Store, settings: Settings | None = None) -> dict[str, Any] | None:
         ctx = _context(store, settings, fresh=type_ == TYPES[0])
-        if ctx is None or (type_ in NEEDS_EVENTS and store.count("events") == 0):
+        if ctx is None:
             return None
         pb = ctx["playbook"]
         actions = [a for a in pb.actions if a.type == type_]
         funnel = ctx["funnel"]
         t = ctx["threshold"]
         carts = ctx["carts"]
+        imported = ctx["imported"]
         return {
             "type": type_,
             "type_title": TYPE_TITLES[type_],
             "currency": pb.currency,
+            "note": pb.notes.get(type_, ""),
+            "imported": sorted(imported),
+            # what stands in for an analysis whose data are missing
+            "missing": {s: text for s, text in NOT_IMPORTED.items() if s not in imported},
+            "min_together": MIN_TOGETHER,
             "actions": [_action(a, pb.currency) for a in actions],
             "at_stake": at_stake(actions),
             "funnel": _records(funnel[funnel.type == type_] if len(funnel) else funnel),

@@ -8,6 +8,7 @@ import pandas as pd
 
 from shopperlens.config import Settings
 from shopperlens.labels import TYPE_LABELS
+from shopperlens.playbooks.generator import missing_sources, type_note
 from shopperlens.reports.charts import pyplot, svg_markup
 from shopperlens.reports.site import Page, register
 from shopperlens.service import types as svc
@@ -56,6 +57,33 @@ def _examples(run: pd.DataFrame, per_type: int = 3) -> list[dict[str, Any]]:
     return out
 
 
+#: the data the types are built from, as the page names them (only those the shop has)
+SOURCES = {"orders": "orders", "events": "visits", "tickets": "support tickets",
+           "returns": "returns"}  # fmt: skip
+
+
+def _built_from(store: Store) -> str:
+    """ "orders and visits": the sources present, so an orders-only shop is not told its
+    types came from visits and tickets too."""
+    have = [name for table, name in SOURCES.items() if store.count(table) > 0]
+    if len(have) <= 1:
+        return "".join(have)
+    return ", ".join(have[:-1]) + " and " + have[-1]
+
+
+def _unfindable(store: Store, dist: pd.DataFrame) -> dict[str, str]:
+    """Per type the imported data cannot show (lookers without visits …), the sentence why."""
+    from shopperlens.service.playbooks import imported_sources
+
+    have = imported_sources(store=store)
+    size = dict(zip(dist["type"], dist["subjects"], strict=True)) if len(dist) else {}
+    return {
+        t: type_note(t, int(size.get(t, 0)), have)
+        for t in TYPES
+        if missing_sources(t, have) and not size.get(t)
+    }
+
+
 def _build(store: Store, settings: Settings | None = None) -> dict[str, Any] | None:
     config = settings.types_config if settings else None
     has_people = store.count("orders") or store.count("events")
@@ -67,13 +95,17 @@ def _build(store: Store, settings: Settings | None = None) -> dict[str, Any] | N
         "type_ids": list(TYPES),
         "currency": shop_currency(store=store),
         "sessions": sessions.to_dict("records"),
+        "built_from": _built_from(store),
     }
     if not has_people:
-        return ctx | {"as_of": None, "distribution": [], "chart": None, "examples": [],
-                      "moves": None, "runs": [], "value": [], "loyal_at_risk": [],
-                      "loyal_at_risk_total": 0}  # fmt: skip
+        return ctx | {"as_of": None, "distribution": [], "unfindable": {}, "chart": None,
+                      "examples": [], "moves": None, "runs": [], "value": [],
+                      "loyal_at_risk": [], "loyal_at_risk_total": 0}  # fmt: skip
     run = svc.latest_types(store=store, config=config)
     dist = mv.distribution(run)
+    unfindable = _unfindable(store, dist)
+    # a type the data cannot show is said so below the table, not listed as "0 %"
+    dist = dist[~dist["type"].isin(list(unfindable))].reset_index(drop=True)
     runs = svc.run_dates(store=store, config=config)
     value = value_by_type(run)
     at_risk = run.iloc[0:0]
@@ -85,6 +117,7 @@ def _build(store: Store, settings: Settings | None = None) -> dict[str, Any] | N
     return ctx | {
         "as_of": run.attrs.get("as_of"),
         "distribution": dist.to_dict("records"),
+        "unfindable": unfindable,
         "chart": _bar_svg(dist),
         "examples": _examples(run),
         "moves": moves,

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from shopperlens import labels
 from shopperlens.config import Settings
@@ -67,6 +68,7 @@ def environment() -> Environment:
     env.filters["pct"] = _pct
     env.filters["money"] = labels.money
     env.filters["type_label"] = labels.type_label
+    env.filters["ticks"] = _ticks
     env.globals["term"] = glossary.term
     env.globals["terms_note"] = glossary.terms_note
     return env
@@ -154,6 +156,16 @@ def _load_builtin_pages() -> None:
     for mod in pkgutil.iter_modules(pkg.__path__):
         if mod.name.startswith("pages_"):
             importlib.import_module(f"shopperlens.reports.{mod.name}")
+
+
+def _ticks(text: Any) -> Markup:
+    """Text with its `backticked` commands set as code (the rest escaped): the playbook's
+    evidence is written once, as Markdown, for the CLI and the page."""
+    parts = str(text).split("`")
+    return Markup("").join(
+        Markup("<code>{}</code>").format(p) if i % 2 else Markup.escape(p)
+        for i, p in enumerate(parts)
+    )
 
 
 def _num(v: Any, digits: int = 0) -> str:

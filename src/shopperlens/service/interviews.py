@@ -52,7 +52,12 @@ def recruit(
 
     Best: highest customer lifetime value (``service.clv`` when installed), else most revenue
     and orders. Worst: most support tickets, returns and low satisfaction answers
-    (:func:`low_ratings`) relative to their orders. Prospects: see :func:`recruit_prospects`.
+    (:func:`low_ratings`) relative to their orders; when fewer than ``n`` customers have any of
+    these (a shop without tickets has none), the list is filled with the customers of lowest
+    value and longest since their last order, each reason saying so (:func:`_lapsed_reason`).
+    Nobody is in both lists, and with fewer than ``2 n`` buyers the weaker half is the worst
+    list: 3 buyers give 2 best and 1 worst, never the weakest as "best".
+    Prospects: see :func:`recruit_prospects`.
     ``best_by`` is ``"clv"``, ``"revenue"`` or ``"auto"`` (CLV when available).
     Columns: ``customer_id, segment, score, reason``.
     """
@@ -211,11 +216,13 @@ def _recruit_customers(store: Store, n: int, best_by: str) -> pd.DataFrame | Non
     """Best and worst buyers; None when nobody has ordered."""
     stats = store.df(
         "WITH o AS (SELECT o.customer_id, count(DISTINCT o.order_id) AS orders, "
+        " max(o.ordered_at) AS last_order_at, "
         f" sum(l.quantity * l.unit_price) AS revenue FROM {PURCHASES} o JOIN order_lines l "
         " USING (order_id) WHERE o.customer_id IS NOT NULL GROUP BY 1), "
         "t AS (SELECT customer_id, count(*) AS tickets FROM tickets GROUP BY 1), "
         "r AS (SELECT customer_id, count(*) AS returns FROM returns GROUP BY 1) "
-        "SELECT o.customer_id, o.orders, o.revenue, coalesce(t.tickets, 0) AS tickets, "
+        "SELECT o.customer_id, o.orders, o.last_order_at, o.revenue, "
+        "coalesce(t.tickets, 0) AS tickets, "
         "coalesce(r.returns, 0) AS returns FROM o LEFT JOIN t USING (customer_id) "
         "LEFT JOIN r USING (customer_id)"
     )
@@ -236,10 +243,16 @@ def _recruit_customers(store: Store, n: int, best_by: str) -> pd.DataFrame | Non
         "orders"
     ].clip(lower=1)
     stats = stats.sort_values("customer_id")
-    best = stats.sort_values("best_score", ascending=False, kind="stable").head(n)
+    # few buyers: split them, the weaker half worst (3 buyers were once all three "best")
+    n_worst = min(n, len(stats) // 2)
+    best = stats.sort_values("best_score", ascending=False, kind="stable")
+    best = best.head(min(n, len(stats) - n_worst))
     rest = stats[~stats["customer_id"].isin(best["customer_id"])]
     worst = rest[rest["worst_score"] > 0].sort_values("worst_score", ascending=False, kind="stable")
-    worst = worst.head(n)
+    worst = worst.head(n_worst)
+    lapsed = _lapsed(rest[~rest["customer_id"].isin(worst["customer_id"])], stats)
+    lapsed = lapsed.head(n_worst - len(worst))
+    any_signal = bool((stats["worst_score"] > 0).any())
     rows = []
     currency = shop_currency(store=store)
     for r in best.itertuples(index=False):
@@ -265,7 +278,44 @@ def _recruit_customers(store: Store, n: int, best_by: str) -> pd.DataFrame | Non
                 "reason": _worst_reason(r.tickets, r.returns, r.orders, r.ratings),
             }
         )
+    for r in lapsed.itertuples(index=False):
+        rows.append(
+            {
+                "customer_id": r.customer_id,
+                "segment": "worst",
+                "score": 0.0,
+                "reason": _lapsed_reason(r, currency, any_signal, with_clv="clv" in stats),
+            }
+        )
     return pd.DataFrame(rows, columns=RECRUIT_COLUMNS)
+
+
+def _lapsed(candidates: pd.DataFrame, stats: pd.DataFrame) -> pd.DataFrame:
+    """The candidates ranked lowest value and longest since the last order first: the sum of
+    their rank by value (``best_score``, lowest first) and by days since their last order
+    before the shop's newest order (most first); ties by lower value, then id."""
+    newest = pd.to_datetime(stats["last_order_at"]).max()
+    days = (newest - pd.to_datetime(candidates["last_order_at"])).dt.days
+    c = candidates.assign(days=days.fillna(0).astype(int))
+    c = c.assign(
+        rank=c["best_score"].rank(method="min") + c["days"].rank(method="min", ascending=False)
+    )
+    return c.sort_values(["rank", "best_score", "customer_id"], kind="stable")
+
+
+def _lapsed_reason(r, currency: str, any_signal: bool, *, with_clv: bool = False) -> str:  # type: ignore[no-untyped-def]
+    """Why a customer without tickets, returns or low ratings is among the "worst": low value
+    (the expected lifetime value when the best are ranked by it) and long lapsed, and whether
+    the shop records no such signal at all or only not theirs."""
+    clv = f"expected lifetime value {money(r.best_score, currency)}, " if with_clv else ""
+    why = (
+        f"low value and long since the last order: {clv}{money(r.revenue, currency)} over "
+        f"{_count(int(r.orders), 'order')}, last order {_count(int(r.days), 'day')} before "
+        "the newest"
+    )
+    if any_signal:
+        return why + " (no support ticket, return or low rating of theirs)"
+    return why + " (the shop records no support tickets, returns or low ratings)"
 
 
 def _count(n: int, word: str) -> str:

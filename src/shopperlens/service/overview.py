@@ -15,6 +15,9 @@ from pydantic import BaseModel, Field
 from shopperlens.service.clv import PURCHASES
 from shopperlens.store import Store
 
+#: imported sessions without a source: the source is not known (sessions derived from events
+#: without a utm source are direct visits, as analytics tools count them)
+UNKNOWN_SOURCE = "(unknown source)"
 #: the lines of the orders that are purchases
 _PURCHASED_LINES = f"(SELECT l.* FROM order_lines l JOIN {PURCHASES} o USING (order_id))"
 
@@ -39,15 +42,23 @@ class ShopOverview(BaseModel):
     avg_order_value: float | None
     currency: str = Field(description="The shop's currency: the most common on its orders.")
     products: int
-    categories: int
+    categories: int = Field(description="Distinct categories named on the purchased lines.")
     visitors: int
     sessions: int
     events: int
     tickets: int
     returns: int
     repeat_share: float | None = Field(description="Share of buyers with two or more purchases.")
-    top_categories: list[tuple[str, float]] = Field(description="(category, revenue), top 5.")
-    top_sources: list[tuple[str, int]] = Field(description="(source / medium, sessions), top 6.")
+    top_categories: list[tuple[str, float]] = Field(
+        description="(category, revenue), top 5; lines without one are '(no category)'."
+    )
+    top_sources: list[tuple[str, int]] = Field(
+        description="(source / medium, sessions), top 6; imported sessions that name no "
+        f"source (the UCI file has only traffic-type codes) are {UNKNOWN_SOURCE!r}."
+    )
+    sources_unknown: int = Field(
+        0, description="Imported sessions that name no source (counted as unknown, not direct)."
+    )
     months: list[MonthFigures]
 
 
@@ -81,11 +92,15 @@ def overview(*, store: Store) -> ShopOverview:
         f"FROM {PURCHASES} WHERE customer_id IS NOT NULL GROUP BY 1)"
     ).fetchone() or (0, 0)
     cats = store.execute(
-        "SELECT coalesce(category, '(none)'), sum(quantity * unit_price) r "
-        f"FROM {_PURCHASED_LINES} GROUP BY 1 ORDER BY r DESC"
+        "SELECT coalesce(category, '(no category)'), sum(quantity * unit_price) r, "
+        f"category IS NULL FROM {_PURCHASED_LINES} GROUP BY 1, 3 ORDER BY r DESC"
     ).fetchall()
+    # an imported session without a source (the UCI file has none) is of unknown source,
+    # not a direct visit
+    unknown = "origin = 'import' AND utm_source IS NULL"
     sources = store.execute(
-        "SELECT coalesce(utm_source, '(direct)') || ' / ' || coalesce(utm_medium, '(none)'), "
+        f"SELECT CASE WHEN {unknown} THEN '{UNKNOWN_SOURCE}' ELSE "
+        "coalesce(utm_source, '(direct)') || ' / ' || coalesce(utm_medium, '(none)') END, "
         "count(*) n FROM sessions GROUP BY 1 ORDER BY n DESC, 1 LIMIT 6"
     ).fetchall()
     months = store.execute(
@@ -103,14 +118,15 @@ def overview(*, store: Store) -> ShopOverview:
         avg_order_value=round(float(revenue) / orders, 2) if orders else None,
         currency=shop_currency(store=store),
         products=store.count("products"),
-        categories=len(cats),
+        categories=sum(1 for _, _, none in cats if not none),
         visitors=int(store.scalar("SELECT count(DISTINCT visitor_id) FROM events") or 0),
         sessions=store.count("sessions"),
         events=store.count("events"),
         tickets=store.count("tickets"),
         returns=store.count("returns"),
         repeat_share=round(repeat / buyers, 4) if buyers else None,
-        top_categories=[(c, round(float(r), 2)) for c, r in cats[:5]],
+        top_categories=[(c, round(float(r), 2)) for c, r, _ in cats[:5]],
         top_sources=[(s, int(n)) for s, n in sources],
+        sources_unknown=int(store.scalar(f"SELECT count(*) FROM sessions WHERE {unknown}") or 0),
         months=[MonthFigures(month=m, orders=int(n), revenue=float(r)) for m, n, r in months],
     )

@@ -21,10 +21,22 @@ import pandas as pd
 from pydantic import BaseModel
 
 from shopperlens.errors import NotFoundError, ShopperlensError
-from shopperlens.models.basket import RULE_METRICS, association_rules, frequent_itemsets
+from shopperlens.models.basket import (
+    RULE_METRICS,
+    association_rules,
+    frequent_itemsets,
+    support_count,
+)
 from shopperlens.playbooks import audience as _aud
 from shopperlens.playbooks import checkout, recommend, retention, support, traffic
-from shopperlens.playbooks.generator import TYPES, Action, Evidence, build_playbook
+from shopperlens.playbooks.generator import (
+    SOURCES,
+    TYPES,
+    Action,
+    Evidence,
+    build_playbook,
+    type_notes,
+)
 from shopperlens.service import consent
 from shopperlens.service._checks import share, whole
 from shopperlens.service._files import output_file
@@ -105,6 +117,8 @@ def basket_rules(
     ``min_support`` defaults to "in at least 3 orders and 0.1 % of them". Both thresholds
     are shares of 0–1 and are checked before any work, so every face gets the same message
     (out-of-range values used to surface as mlxtend's errors or be accepted silently).
+    The thresholds are numbers of orders, counted in whole numbers (``support_count``): as a
+    float, ``(3 / 187) * 187`` is 3.0000000000000004, and "3 orders" used to ask for 4.
     """
     if min_support is not None:
         min_support = share(min_support, "min_support (share of orders)", allow_zero=False)
@@ -117,8 +131,11 @@ def basket_rules(
     n = lines.order_id.nunique()
     if n == 0:
         return pd.DataFrame(columns=RULE_COLUMNS)
-    support_ = min_support or max(3 / n, 0.001)
-    items = frequent_itemsets(lines, min_support=support_, max_len=max_len)
+    if min_support is None:  # at least 3 orders and 0.1 % of them
+        least = max(3, support_count(0.001, n))
+    else:
+        least = support_count(min_support, n)
+    items = frequent_itemsets(lines, min_support=None, min_count=least, max_len=max_len)
     if not len(items) or items.itemsets.map(len).max() < 2:
         return pd.DataFrame(columns=RULE_COLUMNS)
     rules = association_rules(items, metric="confidence", min_threshold=min_confidence)
@@ -448,11 +465,23 @@ class Playbook(BaseModel):
 
     currency: str
     actions: list[Action]  # the generator's dataclass: pydantic validates and serialises it
+    #: per type, one sentence when nobody is of it: the data that would show them is not
+    #: imported (which import adds it), or the data hold no one of the type yet
+    notes: dict[str, str] = {}
 
     def markdown(self) -> str:
         from shopperlens.playbooks.generator import render_markdown
 
-        return render_markdown(self.actions, self.currency)
+        return render_markdown(self.actions, self.currency, self.notes)
+
+
+def imported_sources(*, store: Store) -> frozenset[str]:
+    """The evidence sources (orders, events, tickets) the shop has imported: tables with rows.
+
+    What is missing is said as missing ("no support tickets imported") instead of counted as
+    zero, and a type whose data are missing is said to be unfindable (playbook and types page).
+    """
+    return frozenset(s for s in SOURCES if store.count(s) > 0)
 
 
 def playbook(
@@ -511,10 +540,12 @@ def playbook(
         topics=sup["topics"],
         offers=sup["offers"],
         currency=currency,
+        imported=imported_sources(store=store),
     )
-    actions = build_playbook(ev, (type,) if type else TYPES)
+    wanted = (type,) if type else TYPES
+    actions = build_playbook(ev, wanted)
     _fill_reach(actions, store=store, types=t)
-    return Playbook(currency=currency, actions=actions)
+    return Playbook(currency=currency, actions=actions, notes=type_notes(ev, wanted))
 
 
 def _fill_reach(actions: list[Action], *, store: Store, types: pd.DataFrame) -> None:
@@ -557,9 +588,12 @@ def audience_customers(
 ) -> pd.DataFrame:
     """Customers selected by type or by a segment expression, with their marketing consent.
 
-    ``segment`` is a pandas query over the columns ``customer_id, type, orders, revenue,
+    ``segment`` is an expression over the columns ``customer_id, type, orders, revenue,
     days_since_last_order, country, accepts_marketing, marketing_consent,
-    case_study_consent, referral_consent`` (e.g. ``"type == 'loyal' and orders >= 3"``).
+    case_study_consent, referral_consent`` (e.g. ``"type == 'loyal' and orders >= 3"``):
+    column names, numbers and quoted text, comparisons (``in``/``not in`` too), ``and``/``or``/
+    ``not`` (``&``, ``|``, ``~``), ``+ - * / // %`` and lists; anything else (a method call,
+    an attribute, a subscript …) is refused before pandas evaluates it (:func:`check_segment`).
     Marketing consent: the latest ``consents`` record for purpose ``marketing`` when one
     exists, else the customer's ``accepts_marketing`` flag; case-study and referral consent:
     the latest record for that purpose grants it (so a playbook action aimed at consenting
@@ -586,6 +620,7 @@ def audience_customers(
         if "@" in segment or "__" in segment:
             raise ShopperlensError("a segment may only name the customer columns")
         segment = _segment_type_names(segment)
+        check_segment(segment, c.columns)
         try:
             # no caller variables in scope: the expression sees the columns and nothing else
             c = c.query(segment, engine="python", local_dict={}, global_dict={})
@@ -608,6 +643,73 @@ def _segment_type_names(segment: str) -> str:
         return f"type {m.group(1)} {m.group(2)}{value}{m.group(2)}"
 
     return _TYPE_COMPARED.sub(named, segment)
+
+
+def check_segment(segment: str, columns: Any) -> None:
+    """Refuse a segment that is more than columns, constants and operators, naming what.
+
+    pandas' ``query`` evaluates method calls and attributes of the columns
+    (``customer_id.to_csv('/tmp/x.csv')`` writes a file), so the expression is parsed with
+    ``ast`` first and only these pass: column names, numbers, quoted text, ``True``/``False``/
+    ``None``, comparisons (``== != < <= > >= in``, ``not in``), ``and``/``or``/``not`` (and
+    ``&``, ``|``, ``~``), ``+ - * / // %`` (not on text, and no ``**``: both can make a
+    number or a text too large to hold) and lists or tuples.
+    """
+    import ast
+
+    try:
+        tree = ast.parse(segment.strip(), mode="eval")
+    except SyntaxError:
+        raise ShopperlensError(
+            f"cannot read segment {segment!r}: write an expression over the customer columns, "
+            "e.g. \"type == 'loyal' and orders >= 3\""
+        ) from None
+    known = {str(c) for c in columns}
+    for node in ast.walk(tree):
+        what = _not_allowed(node, known)
+        if what:
+            raise ShopperlensError(
+                f"segment refused: {what} is not allowed. A segment may use the columns "
+                f"({', '.join(sorted(known - {'email'}))}), numbers and quoted text, "
+                "comparisons (== != < <= > >= in, not in), and/or/not, + - * / // % and lists"
+            )
+
+
+#: the syntax a segment is made of (the names of Python's ``ast`` node classes)
+_SEGMENT_NODES = frozenset({
+    "Expression", "BoolOp", "And", "Or", "UnaryOp", "Not", "USub", "UAdd", "Invert", "BinOp",
+    "Add", "Sub", "Mult", "Div", "FloorDiv", "Mod", "BitAnd", "BitOr", "Compare", "Eq",
+    "NotEq", "Lt", "LtE", "Gt", "GtE", "In", "NotIn", "Name", "Constant", "List", "Tuple",
+    "Load",
+})  # fmt: skip
+
+
+def _not_allowed(node: Any, columns: set[str]) -> str | None:
+    """What in a segment's syntax tree ``node`` is that a segment may not use, or None."""
+    import ast
+
+    kind = type(node).__name__
+    if isinstance(node, ast.Call):
+        f = node.func
+        return f"a method call (.{f.attr})" if isinstance(f, ast.Attribute) else "a function call"
+    if isinstance(node, ast.Attribute):
+        return f"an attribute (.{node.attr})"
+    if isinstance(node, ast.Subscript):
+        return "a subscript ([…])"
+    if isinstance(node, ast.Lambda):
+        return "a lambda"
+    if isinstance(node, ast.Name) and node.id not in columns:
+        return f"an unknown column {node.id[:40]!r}"
+    if isinstance(node, ast.Constant) and not isinstance(node.value, str | int | float | None):
+        return f"a constant of type {type(node.value).__name__}"
+    if isinstance(node, ast.BinOp) and any(
+        isinstance(x, ast.Constant) and isinstance(x.value, str) for x in (node.left, node.right)
+    ):
+        return "arithmetic on text"
+    if kind not in _SEGMENT_NODES:
+        word = {"Is": "is", "IsNot": "is not", "Pow": "**"}.get(kind)
+        return f"the operator '{word}'" if word else f"a {kind} expression"
+    return None
 
 
 def export_audience(
