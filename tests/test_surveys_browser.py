@@ -43,6 +43,11 @@ def site(shop):
         ),
         "/blog": script_tag(base, "demo-profile", question="novelty", trigger="exit"),
         "/": script_tag(base, "demo-profile", mode="bar", text="Two minutes to help us?"),
+        # a tag from before targets were signed: its types are in data-types
+        "/old-tag": script_tag(base, "demo-profile", question="novelty", delay=0.1).replace(
+            "<script ", '<script data-types="looker" '
+        ),
+        "/untargeted": script_tag(base, "demo-profile", question="novelty", delay=0.1),
     }
     for path, tag in tags.items():
         html = PAGE.format(title=path, tag=tag)
@@ -139,4 +144,22 @@ def test_welcome_bar_leads_to_the_public_form(site, browser):
     row = frame.iloc[-1]
     assert row["age_bracket"] == "25-34" and sorted(row["values"]) == ["quality", "sustainability"]
     assert row["why_buy"] == "Good boots & honest prices"
+    page.close()
+
+
+def test_a_tag_naming_types_the_old_way_stays_hidden(site, browser):
+    """Shown untargeted, an old ``data-types`` tag would reach every visitor; the same tag
+    without it shows (the control)."""
+    base, _ = site
+    page = browser.new_page()
+    page.goto(f"{base}/untargeted")
+    page.locator("[data-shopperlens=popup]").wait_for(timeout=10_000)
+    page.close()
+    page = browser.new_context().new_page()
+    warned: list[str] = []
+    page.on("console", lambda m: warned.append(m.text))
+    page.goto(f"{base}/old-tag")
+    page.wait_for_timeout(1200)
+    assert page.locator("[data-shopperlens=popup]").count() == 0
+    assert any("regenerate this survey tag" in w for w in warned)
     page.close()

@@ -624,3 +624,33 @@ def test_missing_versions_questions_and_surveys_are_named(cli, client):
     surveys.ensure_builtin(store=client.app.state.shop.store)
     res = client.get("/api/surveys/demo-profile/popup-snippet", params={"question": "x"})
     assert res.status_code == 400 and "has no question 'x'" in res.json()["detail"]
+
+
+def test_a_target_signed_under_another_key_is_logged_once(shop, caplog):
+    """The visitor gets only ``false``; the shop's log says why a targeted pop-up shows to
+    nobody (a server without the key the snippet was made with), once per survey."""
+    import logging
+
+    from fastapi.testclient import TestClient
+
+    from shopperlens.config import Settings
+    from shopperlens.web.app import create_app
+    from shopperlens.web.routes import survey_public
+
+    surveys.ensure_builtin(store=shop.store)
+    tag = surveys.popup_snippet(
+        store=shop.store, public_url="x", survey="demo-profile", types=["looker"],
+        secret_key="k1",
+    )  # fmt: skip
+    target = tag.split('data-target="')[1].split('"')[0]
+    survey_public._WARNED.discard("demo-profile")
+    url = "/s/demo-profile/eligible"
+    with (
+        caplog.at_level(logging.WARNING, logger="shopperlens.web"),
+        TestClient(create_app(Settings(token="t", secret_key="k2"), shop=shop)) as c,
+    ):
+        for _ in range(3):
+            res = c.get(url, params={"visitor_id": "v1", "target": target})
+            assert res.json() == {"show": False}
+    said = [r.getMessage() for r in caplog.records if "not signed by this server" in r.getMessage()]
+    assert len(said) == 1 and "another SHOPPERLENS_SECRET_KEY" in said[0]

@@ -366,3 +366,39 @@ def test_statuses_and_returns_give_the_same_features_on_spark(store: Store, spar
         duck.reset_index(drop=True), sp.reset_index(drop=True), check_dtype=False, rtol=1e-9
     )
     assert duck.set_index("subject_id").at["c_loyal", "returns"] == 2
+
+
+def test_runs_stored_before_a_rule_was_added_keep_their_history() -> None:
+    """``sessions.min_score`` (session aggregates only) came after stores held runs: at its
+    default the digest is the one the earlier rules had (c3b08c7d5b9c, as stored by them), so
+    history and movements still compare those runs; another value is another set of rules."""
+    from shopperlens.types import load_config
+    from shopperlens.types.config import TypesConfig
+
+    cfg = load_config()
+    assert cfg.digest == "c3b08c7d5b9c"
+    raw = {**cfg.raw, "sessions": {**cfg.raw["sessions"], "min_score": 0.3}}
+    assert TypesConfig(raw).digest != cfg.digest
+
+
+def test_config_reads_numbers_and_words_as_people_write_them(tmp_path) -> None:
+    """Accepted by the earlier loader and still accepted: a whole count written 3.0, a number
+    with an exponent and no dot (YAML 1.1 reads 6e1 as text), and a brand called On (YAML 1.1
+    reads on as a boolean). A count of 3.5 and a quoted number stay refused."""
+    from shopperlens.types import load_config
+
+    ok = tmp_path / "ok.yaml"
+    ok.write_text(
+        "minimum_data: {looker_visits: 3.0}\nwindows: {new_days: 6e1}\n"
+        "types: {loyal: {requires: {min_orders: 2.0}}}\nvocabulary: {brand_words: [on, 1906]}\n"
+    )
+    cfg = load_config(ok)
+    assert cfg.raw["minimum_data"]["looker_visits"] == 3
+    assert cfg.raw["windows"]["new_days"] == 60.0
+    assert cfg.feature_spec().brand_words == ("on", "1906")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text('minimum_data: {looker_visits: 3.5}\nwindows: {new_days: "60"}\n')
+    with pytest.raises(ShopperlensError) as info:
+        load_config(bad)
+    assert "looker_visits: 3.5 is not a whole number" in str(info.value)
+    assert "new_days: '60' is not a number" in str(info.value)

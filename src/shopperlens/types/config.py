@@ -12,13 +12,14 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from shopperlens.errors import ShopperlensError
 
@@ -42,6 +43,11 @@ def type_name(text: str) -> str:
     if key not in TYPES:
         raise ShopperlensError(f"unknown customer type {text!r}; use one of {', '.join(TYPES)}")
     return key
+
+
+#: keys added to the rules after stores held runs, with their defaults (see
+#: :meth:`TypesConfig.digest`): ``sessions.min_score`` types imported session aggregates only
+_LATER_KEYS: dict[tuple[str, ...], Any] = {("sessions", "min_score"): 0.25}
 
 
 @dataclass(frozen=True)
@@ -82,8 +88,19 @@ class TypesConfig:
 
     @property
     def digest(self) -> str:
-        """A short hash of the effective rules, stored with every run."""
-        text = json.dumps(self.raw, sort_keys=True, default=str)
+        """A short hash of the effective rules, stored with every run: history and movements
+        compare runs of one digest. A key added after runs were first stored is left out while
+        it keeps its default (:data:`_LATER_KEYS`), so a store's earlier runs keep counting as
+        the same rules; set to another value, it is a change of rules like any other."""
+        raw = copy.deepcopy(self.raw)
+        for path, default in _LATER_KEYS.items():
+            *parents, key = path
+            section = raw
+            for p in parents:
+                section = section.get(p, {})
+            if key in section and section[key] == default:
+                del section[key]
+        text = json.dumps(raw, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
     def feature_spec(self) -> Any:
@@ -100,6 +117,36 @@ class TypesConfig:
         )
 
 
+class _Yaml12Loader(yaml.SafeLoader):
+    """YAML 1.2's plain scalars, which people write: only ``true``/``false`` are booleans (a
+    brand called On stays the word ``on``, where YAML 1.1 reads on/off/yes/no as booleans), and
+    ``1e-3`` or ``6e1`` are numbers (YAML 1.1 wants a dot and reads them as text)."""
+
+
+_Yaml12Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
+
+
+def _whole(value: Any) -> Any:
+    """``3.0`` is the whole number 3 (a computed value is often written so); 3.5 stays a
+    float and is refused as not whole."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+#: a count in the config: a whole number, ``3.0`` included
+_Whole = Annotated[int, BeforeValidator(_whole)]
+
+
 class _Section(BaseModel):
     """A mapping of the config: every key known, every value of its type (YAML's own types:
     ``60`` is a number, ``"60"`` and ``abc`` are not)."""
@@ -114,8 +161,8 @@ class _Ramp(_Section):
 
 
 class _Requires(_Section):
-    min_orders: int | None = None
-    max_orders: int | None = None
+    min_orders: _Whole | None = None
+    max_orders: _Whole | None = None
 
 
 class _Type(_Section):
@@ -132,8 +179,8 @@ class _Types(_Section):
 
 
 class _MinimumData(_Section):
-    looker_visits: int
-    looker_pages: int
+    looker_visits: _Whole
+    looker_pages: _Whole
     min_score: float
 
 
@@ -149,8 +196,8 @@ class _Vocabulary(_Section):
     informational_words: list[str]
     # a brand may be a number in YAML (``[1906]``): read as its text
     brand_words: list[Annotated[str, Field(strict=False, coerce_numbers_to_str=True)]]
-    focused_products: int
-    distinctive_products: int
+    focused_products: _Whole
+    distinctive_products: _Whole
 
 
 class _SessionSignals(_Section):
@@ -160,7 +207,7 @@ class _SessionSignals(_Section):
 
 
 class _Sessions(_Section):
-    min_pages: int
+    min_pages: _Whole
     special_day_impulse: float
     min_score: float
     signals: _SessionSignals
@@ -213,14 +260,14 @@ def defaults_text() -> str:
 
 def load_config(path: str | Path | None = None, **overrides: Any) -> TypesConfig:
     """The defaults, updated by the YAML file at ``path`` and by keyword ``overrides``."""
-    raw = yaml.safe_load(defaults_text())
+    raw = yaml.load(defaults_text(), Loader=_Yaml12Loader)
     source = ""
     if path is not None:
         p = Path(path)
         if not p.exists():
             raise ShopperlensError(f"types config {p} does not exist")
         try:
-            user = yaml.safe_load(p.read_text("utf-8")) or {}
+            user = yaml.load(p.read_text("utf-8"), Loader=_Yaml12Loader) or {}
         except yaml.YAMLError as exc:
             raise ShopperlensError(f"types config {p} is not valid YAML: {exc}") from exc
         if not isinstance(user, dict):

@@ -13,6 +13,13 @@
   var script = document.currentScript;
   if (!script || !script.dataset.survey) { return; }
   var cfg = script.dataset;
+  /* a tag made before targets were signed names its types in data-types, which the server no
+     longer takes from the page: shown untargeted it would reach every visitor, so it stays
+     hidden until it is made again with `shopperlens survey popup-snippet --type …` */
+  if (cfg.types && !cfg.target) {
+    if (window.console) { console.warn("shopperlens: regenerate this survey tag (data-types is no longer read)"); }
+    return;
+  }
   var base = (cfg.base || script.src.replace(/\/s\/popup\.js.*$/, "")).replace(/\/$/, "");
   var survey = cfg.survey;
   var mode = cfg.mode || "popup";

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import logging
 import threading
 import time
 from collections import deque
@@ -123,6 +124,27 @@ def definition(name: str, request: Request) -> JSONResponse:
     return JSONResponse(body, headers=_cors(request))
 
 
+_log = logging.getLogger("shopperlens.web")
+#: surveys whose pop-up target this server could not verify, warned about once each
+_WARNED: set[str] = set()
+
+
+def _warn_unsigned(survey: str, has_key: bool) -> None:
+    """Say once in the server log why a targeted pop-up shows to nobody (the visitor is told
+    nothing): the snippet was signed under a key this server does not have."""
+    if survey in _WARNED:
+        return
+    _WARNED.add(survey)
+    why = "another SHOPPERLENS_SECRET_KEY" if has_key else "no SHOPPERLENS_SECRET_KEY"
+    _log.warning(
+        "survey %s: its pop-up target was not signed by this server (it runs with %s), so the "
+        "pop-up shows to nobody; serve with the key the snippet was made with, or make the "
+        "snippet again",
+        survey[:80],
+        why,
+    )
+
+
 @router.get("/{name}/eligible")
 def eligible(name: str, request: Request, visitor_id: str = "", target: str = "") -> JSONResponse:
     """Should the pop-up show to this visitor? Only ``{"show": true|false}``: never why.
@@ -145,6 +167,7 @@ def eligible(name: str, request: Request, visitor_id: str = "", target: str = ""
     if target:
         types = links.verify_target(target, name, settings.secret_key)
         if types is None:
+            _warn_unsigned(name, settings.secret_key is not None)
             return _answer(request, False)
     elif request.query_params.get("types"):
         return _answer(request, False)
