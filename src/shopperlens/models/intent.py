@@ -29,6 +29,8 @@ from threadpoolctl import threadpool_limits
 
 from shopperlens.errors import InsufficientDataError, NotFittedError, ShopperlensError
 
+#: training rows from which "auto" calibration is isotonic (below: sigmoid)
+ISOTONIC_MIN_ROWS = 1000
 #: categories kept per categorical column (the rest become "other"): keeps the trees small
 MAX_CATEGORIES = 30
 
@@ -40,8 +42,11 @@ class PurchaseIntent:
     ----------
     max_iter, learning_rate, max_leaf_nodes :
         Passed to ``HistGradientBoostingClassifier``.
-    calibration : {"isotonic", "sigmoid"}
-        Calibration method of ``CalibratedClassifierCV``.
+    calibration : {"auto", "isotonic", "sigmoid"}
+        Calibration method of ``CalibratedClassifierCV``. ``"auto"`` (the default) is
+        isotonic from :data:`ISOTONIC_MIN_ROWS` training rows and sigmoid (Platt) below: with
+        few rows isotonic regression overfits its steps (scikit-learn's user guide says so),
+        and on a few hundred visitors it gave lookers exactly 0 % and 100 %.
     cv : int
         Folds used to calibrate.
     random_state : int
@@ -57,6 +62,8 @@ class PurchaseIntent:
     baseline_ : dict
         Column -> the "typical" value used to explain scores.
     model_ : CalibratedClassifierCV
+    calibration_ : str
+        The method used ("isotonic" or "sigmoid").
     base_rate_ : float
         Share of positive rows in the training data.
     """
@@ -66,7 +73,7 @@ class PurchaseIntent:
         max_iter: int = 200,
         learning_rate: float = 0.06,
         max_leaf_nodes: int = 15,
-        calibration: str = "isotonic",
+        calibration: str = "auto",
         cv: int = 3,
         random_state: int = 0,
         n_threads: int | None = 1,
@@ -131,7 +138,12 @@ class PurchaseIntent:
         # calibrate on months the trees never saw
         folds = StratifiedKFold(self.cv, shuffle=True, random_state=self.random_state)
         with self._threads():
-            self.model_ = CalibratedClassifierCV(base, method=self.calibration, cv=folds).fit(
+            self.calibration_ = (
+                ("isotonic" if len(frame) >= ISOTONIC_MIN_ROWS else "sigmoid")
+                if self.calibration == "auto"
+                else self.calibration
+            )
+            self.model_ = CalibratedClassifierCV(base, method=self.calibration_, cv=folds).fit(
                 frame, target
             )
         self.baseline_ = {
