@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
+
 from _ingest_data import write
+from shopperlens.errors import ShopperlensError
 from shopperlens.service import consent, playbooks, survey_delivery
 
 CUSTOMERS = """customer_id,email,created_at,accepts_marketing
@@ -80,3 +83,179 @@ def test_an_older_orders_file_imported_late_is_no_newer_word(shop, tmp_path):
     shop.import_orders(write(tmp_path, "guest.csv", head + "g1,k2,2024-01-15,p1,1,10,false\n"))
     assert shop.store.execute("SELECT count(*) FROM consents").fetchone()[0] == 0
     assert consent.allowed(store=shop.store) == {"k1", "k2"}
+
+
+# -- consent records by hand and from files: review findings -----------------------------------
+def _people(shop, *ids: str):  # type: ignore[no-untyped-def]
+    shop.store.execute("INSERT INTO customers (customer_id) SELECT unnest(?)", [list(ids)])
+
+
+def _case_study(shop) -> set[str]:  # type: ignore[no-untyped-def]
+    return consent.allowed(store=shop.store, purposes=["case_study"])
+
+
+HEAD = "customer_id,purpose,granted,source\n"
+
+
+def test_a_reimported_undated_row_does_not_bring_back_a_withdrawn_consent(shop, tmp_path):
+    _people(shop, "C10030", "C10031")
+    row = "C10030,case_study,yes,signed form\n"
+    shop.consent_import(write(tmp_path, "m1.csv", HEAD + row))
+    shop.consent_set("C10030", purpose="case_study", granted=False, source="cli")
+    res = shop.consent_import(write(tmp_path, "m2.csv", HEAD + row + "C10031,case_study,yes,x\n"))
+    assert (res.added, res.unchanged, res.superseded) == (1, 1, 1)
+    assert _case_study(shop) == {"C10031"}
+    assert [r.granted for r in shop.consents("C10030")] == [False, True]
+
+
+def test_an_undated_row_without_a_source_restates_the_same_answer(shop, tmp_path):
+    _people(shop, "C1")
+    head = "customer_id,purpose,granted"
+    shop.consent_import(
+        write(tmp_path, "a.csv", f"{head},recorded_at\nC1,case_study,yes,2025-01-01\n")
+    )
+    shop.consent_set("C1", purpose="case_study", granted=False, recorded_at=datetime(2025, 6, 1))
+    res = shop.consent_import(write(tmp_path, "b.csv", f"{head}\nC1,case_study,yes\n"))
+    assert (res.added, res.unchanged, res.superseded) == (0, 1, 1)
+    assert _case_study(shop) == set()
+    # a withdrawal the store does not hold yet is new, and so is an answer with its time
+    res = shop.consent_import(write(tmp_path, "c.csv", f"{head}\nC1,marketing,no\n"))
+    assert (res.added, res.superseded) == (1, 0)
+    res = shop.consent_import(
+        write(tmp_path, "d.csv", f"{head},recorded_at\nC1,case_study,yes,2025-07-01\n")
+    )
+    assert res.added == 1 and _case_study(shop) == {"C1"}
+
+
+def test_an_undated_row_with_another_source_is_a_new_record(shop, tmp_path):
+    _people(shop, "C1")
+    shop.consent_import(write(tmp_path, "a.csv", HEAD + "C1,case_study,yes,form 1\n"))
+    shop.consent_set("C1", purpose="case_study", granted=False)
+    res = shop.consent_import(write(tmp_path, "b.csv", HEAD + "C1,case_study,yes,form 2\n"))
+    assert (res.added, res.superseded) == (1, 0)
+    assert _case_study(shop) == {"C1"}
+
+
+def test_the_cli_says_when_an_undated_row_repeats_an_older_answer(cli, db_path, tmp_path):
+    import shopperlens
+
+    with shopperlens.open(db_path) as s:
+        _people(s, "C1")
+    row = "C1,case_study,yes,signed form\n"
+    assert cli("consent", "import", str(write(tmp_path, "a.csv", HEAD + row))).exit_code == 0
+    assert cli("consent", "set", "C1", "--purpose", "case_study", "--refused").exit_code == 0
+    res = cli("consent", "import", str(write(tmp_path, "b.csv", HEAD + row + "\n")))
+    assert res.exit_code == 0, res.output
+    assert "0 consent records added, 1 already there" in res.output
+    assert "1 undated row repeats an answer a later record contradicts" in res.output
+
+
+@pytest.mark.parametrize("at", ["2999-01-01", "2999-01-01T00:00:00+00:00"])
+def test_a_consent_in_the_future_is_refused(shop, at):
+    _people(shop, "C1")
+    with pytest.raises(ShopperlensError, match="in the future"):
+        shop.consent_set(
+            "C1", purpose="marketing", granted=True, recorded_at=datetime.fromisoformat(at)
+        )
+    assert shop.store.count("consents") == 0
+
+
+def test_a_consent_in_the_future_is_refused_in_every_face(shop, client, cli, db_path, tmp_path):
+    import shopperlens
+
+    _people(shop, "C1")
+    body = {"customer_id": "C1", "purpose": "marketing", "granted": True}
+    res = client.post("/api/consents", json={**body, "recorded_at": "2999-01-01"})
+    assert res.status_code == 400 and "in the future" in res.json()["detail"]
+    assert (
+        client.post("/api/consents", json={**body, "recorded_at": "2024-01-01"}).status_code == 201
+    )
+    with shopperlens.open(db_path) as s:
+        _people(s, "C1")
+    res = cli("consent", "set", "C1", "--purpose", "marketing", "--granted", "--at", "2999-01-01")
+    assert res.exit_code == 1 and "in the future" in res.output
+    f = write(
+        tmp_path,
+        "f.csv",
+        "customer_id,purpose,granted,recorded_at\nC1,marketing,yes,2024-01-01\n"
+        "C1,marketing,yes,2999-01-01\n",
+    )
+    with pytest.raises(ShopperlensError) as err:
+        shop.consent_import(f)
+    assert "line 3: recorded_at: 2999-01-01 is in the future" in str(err.value)
+    assert shop.store.count("consents") == 1  # the API's 2024 record only
+
+
+def test_consent_headers_are_matched_like_other_imports(shop, tmp_path):
+    _people(shop, "C1")
+    res = shop.consent_import(
+        write(
+            tmp_path,
+            "h.csv",
+            "Customer ID,Purpose,Granted,Recorded At,Source\n C1 ,testimonial,no,2025-01-01,x\n",
+        )
+    )
+    assert res.added == 1
+    [rec] = shop.consents("C1")
+    assert (rec.customer_id, rec.granted, rec.recorded_at) == ("C1", False, datetime(2025, 1, 1))
+    with pytest.raises(ShopperlensError, match="customer_id appears twice"):
+        shop.consent_import(
+            write(tmp_path, "d.csv", "customer_id,Customer ID,purpose,granted\nC1,C1,x,yes\n")
+        )
+
+
+def test_an_id_differing_only_in_case_is_named_as_such(shop, tmp_path):
+    _people(shop, "C10023")
+    f = write(tmp_path, "ws.csv", "customer_id,purpose,granted\n c10023 ,marketing,yes\n")
+    with pytest.raises(ShopperlensError, match="line 2: customer_id: no customer with that id "
+                       r"\(one differs only in upper/lower case"):  # fmt: skip
+        shop.consent_import(f)
+
+
+def test_a_yes_and_a_no_at_one_time_are_named_by_line(shop, tmp_path):
+    _people(shop, "C1", "C2")
+    shop.consent_set("C2", purpose="marketing", granted=True, recorded_at=datetime(2025, 1, 1))
+    f = write(
+        tmp_path,
+        "c.csv",
+        "customer_id,purpose,granted,recorded_at\nC1,case_study,yes,\nC1,marketing,yes,\n"
+        "C1,case_study,no,\nC2,marketing,no,2025-01-01\n",
+    )
+    with pytest.raises(ShopperlensError) as err:
+        shop.consent_import(f)
+    said = str(err.value)
+    assert "line 2: granted: yes on line 2 and no on line 4" in said, said
+    assert "line 5: granted: says the opposite of a record already held" in said, said
+    assert "records say" not in said and shop.store.count("consents") == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "said"),
+    [
+        ("bin.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not UTF-8"),
+        (
+            "latin1.csv",
+            "customer_id,purpose,granted,source\nC1,marketing,yes,café\n".encode("latin-1"),
+            "not UTF-8",
+        ),  # fmt: skip
+        ("nul.csv", b"customer_id,purpose,granted\x00\x00\n", "binary"),
+        ("tabs.tsv", b"customer_id\tpurpose\tgranted\nC1\tmarketing\tyes\n", "separated by ','"),
+        ("semi.csv", b"customer_id;purpose;granted\nC1;marketing;yes\n", "separated by ','"),
+        ("empty.csv", b"", "empty"),
+    ],
+)
+def test_a_file_that_is_no_comma_separated_text_says_so(shop, tmp_path, name, data, said):
+    _people(shop, "C1")
+    (tmp_path / name).write_bytes(data)
+    with pytest.raises(ShopperlensError) as err:
+        shop.consent_import(tmp_path / name)
+    assert said in str(err.value) and "missing:" not in str(err.value)
+    assert shop.store.count("consents") == 0
+
+
+def test_listing_the_consents_of_an_unknown_customer_is_not_found(shop, client):
+    _people(shop, "C1")
+    assert client.get("/api/consents", params={"customer_id": "C1"}).json() == []
+    res = client.get("/api/consents", params={"customer_id": "NOPE"})
+    assert res.status_code == 404 and "no customer with that id" in res.json()["detail"]
+    assert client.get("/api/consents").json() == []

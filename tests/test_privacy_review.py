@@ -85,7 +85,7 @@ def _crm_and_shopify(shop, tmp_path):  # type: ignore[no-untyped-def]
     return _col(store, f"SELECT order_id FROM orders WHERE customer_id <> '{ANNA_KEY}'")
 
 
-@pytest.mark.parametrize("how", ["email", "crm_id", "shopify_id"])
+@pytest.mark.parametrize("how", ["email", "crm_id"])
 def test_erase_covers_every_id_of_the_persons_email(shop, tmp_path, how):
     others = _crm_and_shopify(shop, tmp_path)
     lines = shop.store.scalar(
@@ -139,10 +139,22 @@ def _left(store) -> dict[str, list]:  # type: ignore[no-untyped-def, type-arg]
     }
 
 
-@pytest.mark.parametrize("subject", [{"email": " a@X.com"}, {"customer_id": "c1"}])
-def test_two_ids_sharing_an_email_are_erased_together(shop, subject):
+def test_erasing_the_derived_id_by_id_keeps_another_id_of_the_email(shop, tmp_path):
+    """The Shopify id of Anna's e-mail named by id: the CRM's customer with the same e-mail is
+    another stored customer (it could be another person reading that inbox), so it stays."""
+    _crm_and_shopify(shop, tmp_path)
+    report = shop.erase_customer(ANNA_KEY)
+    assert _traces(shop.store, ANNA_KEY) == {}
+    assert _col(shop.store, "SELECT customer_id FROM customers WHERE customer_id = 'CRM1'") == [
+        "CRM1"
+    ]
+    assert [c.subject for c in report.customers] == [_sha(ANNA_KEY)]
+    assert report.ids_kept == 0 and report.note is None
+
+
+def test_two_ids_sharing_an_email_are_erased_together_by_email(shop):
     _shared_email(shop.store)
-    report = shop.erase_customer(**subject)
+    report = shop.erase_customer(email=" a@X.com")
     assert _left(shop.store) == {
         "customers": ["c3"],
         "orders": ["o3"],
@@ -153,6 +165,83 @@ def test_two_ids_sharing_an_email_are_erased_together(shop, subject):
         _sha("c1"): {"customers": 1, "orders": 1, "order_lines": 1},
         _sha("c2"): {"customers": 1, "orders": 1, "order_lines": 1, "tickets": 1},
     }
+
+
+def test_erasing_one_id_of_a_shared_email_keeps_the_other(shop):
+    _shared_email(shop.store)
+    report = shop.erase_customer("c1")
+    assert _left(shop.store) == {
+        "customers": ["c2", "c3"],
+        "orders": ["o2", "o3"],
+        "order_lines": ["o2", "o3"],
+        "tickets": ["t2", "t3"],
+    }
+    assert {c.subject: c.rows_deleted for c in report.customers} == {
+        _sha("c1"): {"customers": 1, "orders": 1, "order_lines": 1},
+    }
+    assert report.ids_kept == 0  # no row is keyed by the shared e-mail alone
+
+
+FAMILY = {
+    "customers.csv": "customer_id,email,first_name,country\nA,family@example.com,Anna,DE\n"
+    "B,family@example.com,Bert,DE\nC,carl@example.com,Carl,NL\n",
+    "orders.csv": "order_id,customer_id,ordered_at,product_id,quantity,unit_price\n"
+    "o1,A,2025-01-01,p1,1,10\no2,B,2025-01-02,p2,1,20\no3,C,2025-01-03,p1,1,10\n",
+    "events.csv": "visitor_id,timestamp,event_name,customer_id,session_id\n"
+    "V1,2025-01-01 10:00,page_view,A,s1\nV1,2025-01-02 10:00,page_view,B,s2\n"
+    "V1,2025-01-03 10:00,page_view,,s3\n",
+    "tickets.csv": "ticket_id,customer_id,created_at,subject,email\n"
+    "t1,,2025-01-05,help,family@example.com\nt2,,2025-01-06,help,carl@example.com\n",
+}
+FAMILY_KEY = email_key("family@example.com")
+
+
+def _family(shop, tmp_path):  # type: ignore[no-untyped-def]
+    """A and B read one family inbox; a browser with A's visit, B's and an anonymous one;
+    a ticket filed from the inbox (keyed by the e-mail's own id: it could be A's or B's)."""
+    shop.import_customers(write(tmp_path, "customers.csv", FAMILY["customers.csv"]))
+    shop.import_orders(write(tmp_path, "orders.csv", FAMILY["orders.csv"]))
+    shop.import_events(write(tmp_path, "events.csv", FAMILY["events.csv"]))
+    shop.import_tickets(write(tmp_path, "tickets.csv", FAMILY["tickets.csv"]))
+    assert _col(shop.store, "SELECT customer_id FROM tickets") == ["C", FAMILY_KEY]
+
+
+def test_erasing_by_id_never_erases_another_customer_sharing_the_email(shop, tmp_path):
+    _family(shop, tmp_path)
+    store = shop.store
+    report = shop.erase_customer("A")
+    assert _col(store, "SELECT customer_id FROM customers") == ["B", "C"]
+    assert _col(store, "SELECT order_id FROM orders") == ["o2", "o3"]
+    assert _col(store, "SELECT customer_id FROM events WHERE customer_id IS NOT NULL") == ["B"]
+    assert _col(store, "SELECT session_id FROM sessions WHERE customer_id = 'B'") == ["s2"]
+    assert _col(store, "SELECT ticket_id FROM tickets") == ["t1", "t2"]  # A's or B's: kept
+    assert _holding(store, "A") == {}
+    assert [c.subject for c in report.customers] == [_sha("A")]
+    assert report.ids_kept == 1 and "erasing by e-mail" in (report.note or "")
+    assert "family" not in report.model_dump_json() and FAMILY_KEY not in report.model_dump_json()
+    # the request that names the address takes every id of it
+    report = shop.erase_customer(email="family@example.com")
+    assert _col(store, "SELECT customer_id FROM customers") == ["C"]
+    assert _col(store, "SELECT ticket_id FROM tickets") == ["t2"]
+    assert {c.subject for c in report.customers} == {_sha("B"), _sha(FAMILY_KEY)}
+    assert report.ids_kept == 0
+
+
+def test_erasing_one_of_a_shared_inbox_in_the_cli_and_over_http(cli, db_path, client, tmp_path):
+    with shopperlens.open(db_path) as s:
+        _family(s, tmp_path)
+    res = cli("erase", "A", "--yes")
+    assert res.exit_code == 0, res.output
+    said = " ".join(res.output.split())
+    assert "kept 1 customer id derived from the e-mail" in said, said
+    assert "erasing by e-mail (--email) takes every id of that address" in said
+    assert "family" not in said and FAMILY_KEY not in said and "Bert" not in said
+    with shopperlens.open(db_path) as s:
+        assert _col(s.store, "SELECT customer_id FROM customers") == ["B", "C"]
+    _family(client.app.state.shop, tmp_path)
+    got = client.delete("/api/customers/A").json()
+    assert got["ids_kept"] == 1 and "erasing by e-mail" in got["note"]
+    assert got["rows_deleted"]["customers"] == 1
 
 
 def test_a_ticket_keyed_by_email_only_is_erased(shop, tmp_path):

@@ -204,8 +204,9 @@ class Shop:
     def erase_customer(
         self, customer_id: str | None = None, *, email: str | None = None
     ) -> _privacy.ErasureReport:
-        """Delete every row about one person from every table (every customer id their
-        e-mail gives them); the report counts the rows per table and per id."""
+        """Delete every row about one person from every table: by e-mail every customer id
+        of that address, by id that id (and its e-mail's derived id when no other customer has
+        the address); the report counts the rows per table and per id."""
         return _privacy.erase_customer(store=self.store, customer_id=customer_id, email=email)
 
     def consent_set(

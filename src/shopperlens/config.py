@@ -38,7 +38,10 @@ class Settings(BaseSettings):
         description="Address visitors reach shopperlens at (survey links, pop-up snippet).",
     )
     secret_key: str | None = Field(
-        None, description="Key that signs per-recipient survey links (required for sending)."
+        None,
+        description="Key that signs per-recipient survey links (required for sending) and the "
+        "types of a targeted pop-up (`popup-snippet --type`); `serve` needs the same key, or "
+        "targeted pop-ups show to nobody.",
     )
     allowed_origins: list[str] = Field(
         default_factory=list,

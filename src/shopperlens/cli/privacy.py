@@ -29,8 +29,9 @@ def erase_cmd(
     email: Annotated[str | None, typer.Option(help="Find the customer by e-mail.")] = None,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
-    """Erase one person from every table (orders, events, surveys, personas …), under every
-    customer id their e-mail gives them."""
+    """Erase one person from every table (orders, events, surveys, personas …). By e-mail:
+    every customer id of that address. By id: that id, and the id derived from its e-mail
+    unless another customer has the same e-mail (a shared inbox: those are kept)."""
     if not yes:
         typer.confirm("Erase this customer everywhere? This cannot be undone", abort=True)
     report = open_shop(ctx).erase_customer(customer_id=customer_id, email=email)
@@ -53,6 +54,12 @@ def erase_cmd(
             "other customers: they name nobody and cannot be told apart (they go with the last "
             "customer of that browser)"
         )
+    if report.ids_kept:
+        _render.message(
+            f"kept {report.ids_kept} customer id derived from the e-mail: another customer has "
+            "the same e-mail, so its rows could be either person's; erasing by e-mail "
+            "(--email) takes every id of that address"
+        )
 
 
 @consent_app.command("set")
@@ -71,7 +78,8 @@ def consent_set_cmd(
         str | None, typer.Option(help="Where it was given: a form, a call, a ticket number.")
     ] = None,
     at: Annotated[
-        datetime | None, typer.Option("--at", help="When it was given (default: now).")
+        datetime | None,
+        typer.Option("--at", help="When it was given (default: now; not in the future)."),
     ] = None,
 ) -> None:
     """Record a customer's consent or refusal for one purpose (their latest word counts)."""
@@ -108,7 +116,10 @@ def consent_import_cmd(
     ctx: typer.Context,
     path: Annotated[
         Path,
-        typer.Argument(help="CSV: customer_id, purpose, granted[, recorded_at, source]."),
+        typer.Argument(
+            help="CSV: customer_id, purpose, granted[, recorded_at, source]; a row without "
+            "recorded_at that repeats a record held is not added again."
+        ),
     ],
 ) -> None:
     """Import consent records from a CSV file (all or nothing)."""
@@ -119,3 +130,9 @@ def consent_import_cmd(
     _render.message(
         f"{path.name}: {res.added} consent records added, {res.unchanged} already there"
     )
+    if res.superseded:
+        rows = "row repeats" if res.superseded == 1 else "rows repeat"
+        _render.message(
+            f"{res.superseded} undated {rows} an answer a later record contradicts: not added, "
+            "the later record still counts (give recorded_at to record it as new)"
+        )

@@ -9,22 +9,34 @@ wherever the list of people is drawn up.
 Records are added by hand (:func:`record_consent`: the CLI's ``consent set``, ``POST
 /api/consents``, ``shop.consent_set``) or from a CSV file (:func:`import_consents`), only for
 the purposes something in shopperlens reads (:data:`PURPOSES`) and for customers the store
-has. Records are never changed: a new one supersedes the old.
+has. Records are never changed: a new one supersedes the old. A record is dated when the
+customer gave their answer, never later than now (a "yes" dated in the future would outrank
+every withdrawal until then).
+
+**A file row without ``recorded_at``** says an answer but not when it was given. When the
+store already holds a record for that customer and purpose with the same answer and source
+(any source, when the row gives none), the row restates that record and is not added again —
+even when a later record says otherwise: a file exported before a withdrawal and imported
+again must not bring the old "yes" back. Only a row that matches no record held is new, and is
+dated at the import. Give ``recorded_at`` to record a repeated answer as new.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from shopperlens.errors import NotFoundError, ShopperlensError
+from shopperlens.ingest.generic import normalise_header
 from shopperlens.store import Store
 
 #: purposes that mean "may be sent marketing e-mail"
@@ -61,6 +73,11 @@ class ConsentImportResult(BaseModel):
     rows_read: int
     added: int
     unchanged: int
+    superseded: int = Field(
+        0,
+        description="undated rows (among the unchanged) restating an answer that a later "
+        "record contradicts: the later record still counts",
+    )
     already_imported: bool = False
 
 
@@ -108,8 +125,13 @@ def record_consent(
     source: str | None = None,
     recorded_at: datetime | None = None,
 ) -> ConsentRecord:
-    """Add one record (now, unless ``recorded_at``): the customer's latest word for
-    ``purpose``. The customer must be in the store."""
+    """Add one record (now, unless ``recorded_at``, which may not be in the future): the
+    customer's latest word for ``purpose``. The customer must be in the store."""
+    if recorded_at is not None and _in_future(recorded_at):
+        raise ShopperlensError(
+            f"recorded_at {recorded_at:%Y-%m-%d %H:%M} is in the future: a consent is dated "
+            "when it was given (now or earlier)"
+        )
     rec = _record(customer_id, purpose, granted, source, recorded_at or datetime.now())
     with store.transaction() as con:
         _check_customers(con, [rec.customer_id])
@@ -120,7 +142,8 @@ def record_consent(
 def list_consents(
     *, store: Store, customer_id: str | None = None, purpose: str | None = None
 ) -> list[ConsentRecord]:
-    """Consent records, newest first per customer (one customer's, or one purpose's)."""
+    """Consent records, newest first per customer (one customer's, or one purpose's); a
+    customer the store does not have (and holds no record of) is not found."""
     where, params = [], []
     if customer_id is not None:
         where.append("customer_id = ?")
@@ -132,19 +155,29 @@ def list_consents(
     if where:
         sql += " WHERE " + " AND ".join(where)
     rows = store.execute(sql + " ORDER BY customer_id, recorded_at DESC, purpose", params)
-    return [
+    found = [
         ConsentRecord(customer_id=c, purpose=p, granted=g, recorded_at=t, source=s)
         for c, p, g, t, s in rows.fetchall()
     ]
+    if (
+        customer_id is not None
+        and not found
+        and not store.scalar("SELECT count(*) FROM customers WHERE customer_id = ?", [customer_id])
+    ):
+        raise NotFoundError("no customer with that id")
+    return found
 
 
 def import_consents(*, store: Store, path: str | Path) -> ConsentImportResult:
     """Import a CSV of consent records: ``customer_id, purpose, granted`` and optionally
-    ``recorded_at`` (ISO date/time; default: now) and ``source`` (default: the file's name).
+    ``recorded_at`` (ISO date/time, not in the future; default: now) and ``source`` (default:
+    the file's name). Headers are matched as other imports match them (``Customer ID``).
 
     All or nothing: one bad row refuses the file, each problem named by line and column (the
-    values themselves are not repeated). The same file twice is recognised by its checksum;
-    a row the store already holds (same customer, purpose, time and answer) is not added again.
+    values themselves are not repeated, but for a date in the future). The same file twice is
+    recognised by its checksum; a row the store already holds (same customer, purpose, time and
+    answer) is not added again, and neither is an undated row restating a record held (see
+    the module doc).
     """
     p = Path(path)
     try:
@@ -158,44 +191,95 @@ def import_consents(*, store: Store, path: str | Path) -> ConsentImportResult:
         return ConsentImportResult(
             file=str(p), rows_read=0, added=0, unchanged=0, already_imported=True
         )
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")
-    records, problems = _parse(text, p.name)
+    rows, problems = _parse(_text(raw, p.name), p.name)
+    problems += _clashes_in_file(rows)
     with store.transaction() as con:
-        missing = _missing_customers(con, [r.customer_id for _, r in records])
+        missing = _missing_customers(con, [r.record.customer_id for r in rows])
+        case_only = _differ_in_case(con, missing)
         problems += [
-            f"line {line}: customer_id: no customer with that id"
-            for line, r in records
-            if r.customer_id in missing
+            f"line {r.line}: customer_id: no customer with that id"
+            + (_CASE_HINT if r.record.customer_id in case_only else "")
+            for r in rows
+            if r.record.customer_id in missing
+        ]
+        problems += [
+            f"line {line}: granted: says the opposite of a record already held for the same "
+            "customer, purpose and time"
+            for line in _clashes_with_store(con, rows)
         ]
         if problems:
             shown = "\n".join(sorted(problems, key=_line_no)[:20])
             raise ShopperlensError(
                 f"{p.name}: {len(problems)} problems, nothing imported:\n{shown}"
             )
+        restated = _restated(con, [r for r in rows if r.undated])
         before = _count(con)
-        _insert(con, [r for _, r in records])
+        _insert(con, [r.record for r in rows if r.line not in restated])
         added = _count(con) - before
         con.execute(
             "INSERT INTO imports (kind, format, file, checksum, rows_read, rows_accepted,"
             " rows_rejected, imported_at) VALUES ('consents', 'csv', ?, ?, ?, ?, 0, ?)",
-            [str(p), checksum, len(records), len(records), datetime.now()],
+            [str(p), checksum, len(rows), len(rows), datetime.now()],
         )
     return ConsentImportResult(
-        file=str(p), rows_read=len(records), added=added, unchanged=len(records) - added
+        file=str(p),
+        rows_read=len(rows),
+        added=added,
+        unchanged=len(rows) - added,
+        superseded=sum(restated.values()),
     )
+
+
+#: said of a customer id that is in the store in other upper/lower case
+_CASE_HINT = " (one differs only in upper/lower case: ids are case-sensitive)"
+
+
+def _text(raw: bytes, name: str) -> str:
+    """The file as text, or one clear message for what it is instead."""
+    if not raw.removeprefix(codecs.BOM_UTF8).strip():
+        raise ShopperlensError(f"{name}: the file is empty")
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise ShopperlensError(f"{name}: the file is UTF-16 encoded; save it as UTF-8")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ShopperlensError(
+            f"{name}: the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} on line {line}); "
+            "save it as UTF-8 CSV"
+        ) from None
+    if "\x00" in text:
+        raise ShopperlensError(f"{name}: the file holds binary data (NUL bytes), not CSV text")
+    return text
 
 
 def _line_no(problem: str) -> int:
     return int(problem.split(":", 1)[0].removeprefix("line ") or 0)
 
 
-def _parse(text: str, name: str) -> tuple[list[tuple[int, ConsentRecord]], list[str]]:
-    """(line, record) per good row and a problem per bad one (line and column, no value)."""
+class _Row(NamedTuple):
+    """A good row of a consents file."""
+
+    line: int
+    record: ConsentRecord
+    undated: bool  # no recorded_at: dated at the import, unless it restates a record held
+    sourced: bool  # a source given (else the file's name)
+
+
+def _parse(text: str, name: str) -> tuple[list[_Row], list[str]]:
+    """A row per good line and a problem per bad one (line and column, no value but a date in
+    the future)."""
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    if "," not in first and ("\t" in first or ";" in first):
+        used = "tabs" if "\t" in first else "';'"
+        raise ShopperlensError(
+            f"{name}: the columns must be separated by ',' (the header line uses {used})"
+        )
     reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip().lower() for h in reader.fieldnames or []]
+    header = [normalise_header(h or "") for h in reader.fieldnames or []]
+    twice = sorted({h for h in header if h and header.count(h) > 1})
+    if twice:
+        raise ShopperlensError(f"{name}: column {', '.join(twice)} appears twice")
     need = [c for c in ("customer_id", "purpose", "granted") if c not in header]
     if need:
         raise ShopperlensError(
@@ -209,6 +293,7 @@ def _parse(text: str, name: str) -> tuple[list[tuple[int, ConsentRecord]], list[
         problem = None
         cid = (row.get("customer_id") or "").strip()
         source = (row.get("source") or "").strip() or f"file: {name}"
+        when = (row.get("recorded_at") or "").strip()
         if None in row:
             problem = "(row): more cells than header columns"
         elif not cid:
@@ -219,16 +304,20 @@ def _parse(text: str, name: str) -> tuple[list[tuple[int, ConsentRecord]], list[
             problem = "granted: must be yes or no (true/false, granted/refused)"
         elif len(source) > MAX_SOURCE:
             problem = f"source: longer than {MAX_SOURCE} characters"
-        else:
+        elif when:
             try:
-                at = _timestamp(row.get("recorded_at")) or now
+                given = datetime.fromisoformat(when)
             except ValueError:
                 problem = "recorded_at: not an ISO date/time"
+            else:
+                if _in_future(given):
+                    problem = f"recorded_at: {when[:40]} is in the future (after the import)"
         if problem:
             problems.append(f"line {line}: {problem}")
             continue
+        at = _naive(datetime.fromisoformat(when)) if when else now
         rec = _record(cid, row["purpose"], granted_value(row["granted"]), source, at)
-        records.append((line, rec))
+        records.append(_Row(line, rec, not when, bool((row.get("source") or "").strip())))
     return records, problems
 
 
@@ -240,11 +329,93 @@ def _known_purpose(word: str) -> bool:
     return True
 
 
-def _timestamp(text: str | None) -> datetime | None:
-    if text is None or not text.strip():
-        return None
-    at = datetime.fromisoformat(text.strip())
+def _in_future(at: datetime) -> bool:
+    """Later than now (an aware time compared in UTC, a naive one as local time)."""
+    return at > (datetime.now(UTC) if at.tzinfo else datetime.now())
+
+
+def _naive(at: datetime) -> datetime:
+    """An aware time in UTC without its zone, as the store keeps times."""
     return at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at
+
+
+def _clashes_in_file(rows: list[_Row]) -> list[str]:
+    """A problem per customer, purpose and time a file says both yes and no for (undated rows
+    are all dated at the import), naming the lines."""
+    said: dict[tuple[str, str, datetime], dict[bool, list[int]]] = {}
+    for r in rows:
+        key = (r.record.customer_id, r.record.purpose, r.record.recorded_at)
+        said.setdefault(key, {}).setdefault(r.record.granted, []).append(r.line)
+    problems = []
+    for answers in said.values():
+        if len(answers) > 1:
+            yes, no = answers[True], answers[False]
+            problems.append(
+                f"line {min(yes + no)}: granted: yes on {_lines(yes)} and no on {_lines(no)} "
+                "for the same customer, purpose and time (rows without recorded_at are all "
+                "dated at the import); give them different recorded_at"
+            )
+    return problems
+
+
+def _lines(lines: list[int]) -> str:
+    return ("line " if len(lines) == 1 else "lines ") + ", ".join(map(str, lines))
+
+
+def _rows_table(con: duckdb.DuckDBPyConnection, rows: list[_Row]) -> None:
+    """The rows as the temporary table ``_consent_rows``."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _consent_rows AS SELECT unnest($1::INTEGER[]) AS line, "
+        "unnest($2::VARCHAR[]) AS customer_id, unnest($3::VARCHAR[]) AS purpose, "
+        "unnest($4::BOOLEAN[]) AS granted, unnest($5::TIMESTAMP[]) AS recorded_at, "
+        "unnest($6::VARCHAR[]) AS source",
+        [
+            [r.line for r in rows],
+            [r.record.customer_id for r in rows],
+            [r.record.purpose for r in rows],
+            [r.record.granted for r in rows],
+            [r.record.recorded_at for r in rows],
+            [r.record.source if r.sourced else None for r in rows],
+        ],
+    )
+
+
+def _clashes_with_store(con: duckdb.DuckDBPyConnection, rows: list[_Row]) -> list[int]:
+    """Lines whose answer is the opposite of a record held at the same time."""
+    if not rows:
+        return []
+    _rows_table(con, rows)
+    try:
+        found = con.execute(
+            "SELECT DISTINCT n.line FROM _consent_rows n JOIN consents c ON "
+            "c.customer_id = n.customer_id AND lower(c.purpose) = n.purpose AND "
+            "c.recorded_at = n.recorded_at WHERE c.granted <> n.granted ORDER BY 1"
+        ).fetchall()
+    finally:
+        con.execute("DROP TABLE IF EXISTS _consent_rows")
+    return [r[0] for r in found]
+
+
+def _restated(con: duckdb.DuckDBPyConnection, rows: list[_Row]) -> dict[int, bool]:
+    """line -> superseded, for each undated row restating a record held: same customer,
+    purpose and answer, and the same source (any, when the row gives none). Superseded: the
+    customer's latest record for the purpose says otherwise (it still counts)."""
+    if not rows:
+        return {}
+    _rows_table(con, rows)
+    try:
+        found = con.execute(
+            "WITH latest AS (SELECT customer_id, lower(purpose) AS purpose, "
+            " arg_max(granted, recorded_at) AS granted FROM consents GROUP BY ALL) "
+            "SELECT n.line, coalesce(l.granted <> n.granted, false) FROM _consent_rows n "
+            "LEFT JOIN latest l ON l.customer_id = n.customer_id AND l.purpose = n.purpose "
+            "WHERE EXISTS (SELECT 1 FROM consents c WHERE c.customer_id = n.customer_id AND "
+            "lower(c.purpose) = n.purpose AND c.granted = n.granted AND "
+            "(n.source IS NULL OR c.source = n.source))"
+        ).fetchall()
+    finally:
+        con.execute("DROP TABLE IF EXISTS _consent_rows")
+    return {line: bool(superseded) for line, superseded in found}
 
 
 def _record(
@@ -275,9 +446,23 @@ def _missing_customers(con: duckdb.DuckDBPyConnection, ids: list[str]) -> set[st
     return {r[0] for r in rows}
 
 
+def _differ_in_case(con: duckdb.DuckDBPyConnection, ids: set[str]) -> set[str]:
+    """Those of ``ids`` (not in the store) that a customer id matches but for upper/lower case."""
+    if not ids:
+        return set()
+    rows = con.execute(
+        "SELECT DISTINCT i FROM unnest(?::VARCHAR[]) t(i) "
+        "WHERE lower(i) IN (SELECT lower(customer_id) FROM customers)",
+        [sorted(ids)],
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
 def _check_customers(con: duckdb.DuckDBPyConnection, ids: list[str]) -> None:
-    if _missing_customers(con, ids):
-        raise NotFoundError("no customer with that id (import the customer first)")
+    missing = _missing_customers(con, ids)
+    if missing:
+        hint = _CASE_HINT if _differ_in_case(con, missing) else " (import the customer first)"
+        raise NotFoundError("no customer with that id" + hint)
 
 
 def _count(con: duckdb.DuckDBPyConnection) -> int:
@@ -311,8 +496,8 @@ def _insert(con: duckdb.DuckDBPyConnection, records: list[ConsentRecord]) -> Non
         ).fetchone()[0]  # type: ignore[index]
         if clash:
             raise ShopperlensError(
-                f"{clash} records say yes and no for the same customer, purpose and time; "
-                "give them different times"
+                "a record for the same customer, purpose and time says the opposite; "
+                "give another time"
             )
         con.execute(
             "INSERT INTO consents SELECT DISTINCT ON (customer_id, purpose, recorded_at) "

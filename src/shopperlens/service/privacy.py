@@ -1,13 +1,20 @@
 """Erasure: remove one person from every table, in one transaction, and nobody else.
 
-**Who.** A person is every customer id their e-mail gives them: the ids of ``customers`` rows
-with that (normalised) e-mail — a CRM file's ``CRM1`` and the ``e-<hash>`` a Shopify export
-keyed the same address by — and ``e-`` + the first 16 hex digits of the e-mail's SHA-256, the
-id ingest derives from an e-mail alone (a ticket or order file that gave no customer id), and
-survey answers keyed by that e-mail. Erasing by id erases the other ids sharing that
-customer's stored e-mail too: they are the same person to the shop (a customers file with two
-ids on one address is two records of one person, or one inbox two people read; either way
-the e-mail is what the request is about). The report lists what was erased per id.
+**Who.** Erasing by e-mail erases every customer id of that address — the request names
+the address: the ids of ``customers`` rows with that (normalised) e-mail (a CRM file's
+``CRM1`` and the ``e-<hash>`` a Shopify export keyed the same address by, or two ids a
+customers file gave one address), the id ingest derives from the e-mail alone (``e-`` + the
+first 16 hex digits of its SHA-256, see :func:`email_key`: a ticket or order file that gave no
+customer id), and survey answers keyed by that e-mail.
+
+Erasing by id erases that id, and the id derived from its stored e-mail (with the rows found
+by the e-mail alone) only when no *other* stored customer has that e-mail. Two customer rows
+may share an address that two people read (a family inbox): the other customers' ids are
+never erased, and the derived id's rows could be either person's (a ticket filed from the
+shared inbox), so they are kept and the report counts them under ``ids_kept`` (never naming
+the id or the e-mail); erasing by e-mail takes every id of that address. An id and an e-mail
+given together are an erasure by id, the e-mail checked against it. The report lists what was
+erased per id.
 
 **What.** The store grows tables as concerns are added (survey responses, persona members,
 type runs …), so erasure does not keep a list: it finds every table with a ``customer_id`` or
@@ -61,6 +68,11 @@ _SKIP = {"schema_migrations", "imports", "erasures"}
 _MAX_ROUNDS = 10
 #: survey respondents imported by e-mail are stored under this key of it (see email_key)
 _RESPONSES = "survey_responses"
+#: why an erasure by id kept the id derived from a shared e-mail (no id or e-mail in it)
+_KEPT_IDS_NOTE = (
+    "another customer has the same e-mail, so the rows keyed by that e-mail alone could be "
+    "either person's and were kept; erasing by e-mail takes every id of that address"
+)
 
 
 class ErasedCustomer(BaseModel):
@@ -81,6 +93,13 @@ class ErasureReport(BaseModel):
         description="anonymous rows of a browser shared with another customer, kept because "
         "nobody can tell whose they are (per table)",
     )
+    ids_kept: int = Field(
+        0,
+        description="customer ids that may be the person's but were kept (erasing by id): the "
+        "id derived from the e-mail when another stored customer has the same e-mail, so its "
+        "rows could be either person's; erasing by e-mail takes every id of that address",
+    )
+    note: str | None = Field(None, description="why ids were kept, when they were")
     erased_at: datetime
 
     @property
@@ -135,12 +154,16 @@ def _ids_of_email(store: Store, email: str) -> list[str]:
 
 def _resolve(
     store: Store, customer_id: str | None, email: str | None
-) -> tuple[list[str], str | None]:
-    """The person's customer ids (the named one first) and e-mail; refuses an id and an
-    e-mail that name two different people."""
+) -> tuple[list[str], str | None, int]:
+    """The customer ids to erase (the named one first), the e-mail and how many ids that may
+    be the person's are kept; refuses an id and an e-mail that name two different people.
+
+    By e-mail: every id of the address. By id: the id, plus the id derived from its e-mail
+    when no other stored customer has that e-mail (else that id is kept when it holds rows).
+    """
     if customer_id is None:
         assert email is not None
-        return _ids_of_email(store, email), email
+        return _ids_of_email(store, email), email, 0
     stored = store.scalar(
         "SELECT lower(trim(email)) FROM customers WHERE customer_id = ?", [customer_id]
     )
@@ -159,20 +182,51 @@ def _resolve(
             )
     email = email or stored or None
     if email is None:
-        return [customer_id], None
-    return [customer_id, *(i for i in _ids_of_email(store, email) if i != customer_id)], email
+        return [customer_id], None, 0
+    derived = email_key(email)
+    if customer_id == derived:
+        return [customer_id], email, 0
+    others = [i for i in _ids_of_email(store, email) if i not in (customer_id, derived)]
+    if not others:
+        return [customer_id, derived], email, 0
+    # a shared inbox: the derived id's rows could be the other customer's
+    return [customer_id], email, int(_holds_rows(store, derived, email))
+
+
+def _holds_rows(store: Store, customer_id: str, email: str) -> bool:
+    """Whether a row names ``customer_id`` (or is a survey answer keyed by it), or carries
+    ``email`` and names no customer."""
+    for table, columns in _columns(store).items():
+        where, params = [], []
+        if "customer_id" in columns:
+            where.append("CAST(customer_id AS VARCHAR) = ?")
+            params.append(customer_id)
+            if "email" in columns:
+                where.append(
+                    "(coalesce(CAST(customer_id AS VARCHAR), '') = '' AND lower(trim(email)) = ?)"
+                )
+                params.append(email)
+        if table == _RESPONSES and "respondent" in columns:
+            where.append("respondent = ?")
+            params.append(customer_id)
+        if where and store.scalar(
+            f'SELECT EXISTS (SELECT 1 FROM "{table}" WHERE {" OR ".join(where)})', params
+        ):
+            return True
+    return False
 
 
 def erase_customer(
     *, store: Store, customer_id: str | None = None, email: str | None = None
 ) -> ErasureReport:
     """Delete every row about one person (by id or e-mail) from every table; see the module
-    doc for who the person is and what of a shared browser stays."""
+    doc for which ids are the person's (by id: not those of another customer sharing the
+    e-mail) and what of a shared browser stays."""
     email_norm = normalise_email(email) if email and email.strip() else None
     customer_id = customer_id.strip() if customer_id and customer_id.strip() else None
     if customer_id is None and email_norm is None:
         raise ShopperlensError("name the customer to erase: a customer id or an e-mail")
-    ids, email_norm = _resolve(store, customer_id, email_norm)
+    ids, email_norm, ids_kept = _resolve(store, customer_id, email_norm)
     derived = email_key(email_norm) if email_norm else None
     cols = _columns(store)
     per_id: list[ErasedCustomer] = []
@@ -216,6 +270,8 @@ def erase_customer(
         rows_deleted=totals,
         customers=per_id,
         kept=kept,
+        ids_kept=ids_kept,
+        note=_KEPT_IDS_NOTE if ids_kept else None,
         erased_at=datetime.now(),
     )
 

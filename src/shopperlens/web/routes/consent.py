@@ -1,7 +1,8 @@
 """Consent records over HTTP (token required, like every route but the public survey ones).
 
-``GET /api/consents`` lists records (``?customer_id=``, ``?purpose=``), ``POST /api/consents``
-records one (``{"customer_id", "purpose", "granted", "source"?, "recorded_at"?}``), ``POST
+``GET /api/consents`` lists records (``?customer_id=``: 404 for a customer the store does not
+have, ``?purpose=``), ``POST /api/consents`` records one (``{"customer_id", "purpose",
+"granted", "source"?, "recorded_at"?}``; ``recorded_at`` not in the future), ``POST
 /api/consents/import`` imports an uploaded CSV (multipart part ``file``).
 """
 
@@ -28,14 +29,16 @@ class ConsentIn(BaseModel):
     purpose: str = Field(description=", ".join(svc.PURPOSES))
     granted: bool
     source: str | None = Field("api", description="Where it was given: a form, a call …")
-    recorded_at: datetime | None = Field(None, description="When it was given (default: now).")
+    recorded_at: datetime | None = Field(
+        None, description="When it was given (default: now; not in the future)."
+    )
 
 
 @router.get("", response_model=list[svc.ConsentRecord])
 def list_consents(
     shop: ShopDep, customer_id: str | None = None, purpose: str | None = None
 ) -> list[svc.ConsentRecord]:
-    """Consent records, newest first per customer."""
+    """Consent records, newest first per customer (404: no customer with that id)."""
     return shop.consents(customer_id, purpose=purpose)  # type: ignore[no-any-return]
 
 

@@ -3,9 +3,11 @@
 ``DELETE /api/customers/{id}`` erases by id, ``DELETE /api/customers/{e-mail}`` (a path with
 an ``@``) by e-mail, and ``DELETE /api/customers/{id}?email=…`` names both: the service then
 refuses when they belong to different customers, rather than delete someone else's rows.
-Either way every customer id the person's e-mail gives them is erased, and the answer counts
-the rows per table and per id (``customers``) and the anonymous rows of a browser shared with
-another customer that were kept (``kept``); see :mod:`shopperlens.service.privacy`.
+By e-mail every customer id of that address is erased; by id that id, and the id derived
+from its e-mail only when no other customer has that address (``ids_kept`` counts what was
+left, ``note`` says to erase by e-mail to take it). The answer counts the rows per table and
+per id (``customers``) and the anonymous rows of a browser shared with another customer that
+were kept (``kept``); see :mod:`shopperlens.service.privacy`.
 """
 
 from __future__ import annotations
