@@ -426,3 +426,44 @@ def test_a_whole_number_too_large_is_out_of_range(shop, tmp_path):
     res = shop.import_orders(write(tmp_path, "o.csv", orders), on_error="skip")
     assert _said(res) == ["o.csv:2 quantity='3000000000': out of range"]
     assert _rows(shop, "SELECT order_id FROM orders") == [("o2",)]
+
+
+# -- one person, one id: a Shopify export after the shop's customers file ----------------------
+CRM = "customer_id,email,name,created_at,country\nCRM1,anna.jansen@example.com,Anna,2024-01-01,NL\n"
+
+
+def _order_owners(shop) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    rows = shop.sql("SELECT order_id, customer_id FROM orders").itertuples(index=False)
+    return {r.order_id: r.customer_id for r in rows}
+
+
+def test_a_shopify_export_after_the_customers_file_lands_on_the_customer(shop, tmp_path):
+    """Anna is CRM1 in the customers file; the Shopify export knows her by e-mail only. Her
+    orders (#1001, #1003 in the fixture) are CRM1's, not a second customer's; the other
+    buyers, whom the customers file does not have, keep their e-mail keys."""
+    from _ingest_data import SHOPIFY
+
+    shop.import_customers(write(tmp_path, "crm.csv", CRM))
+    first = shop.import_orders(SHOPIFY)
+    owners = _order_owners(shop)
+    assert owners["#1001"] == owners["#1003"] == "CRM1"
+    anna_key = shop.sql(f"SELECT {email_key_sql(repr('anna.jansen@example.com'))}").iloc[0, 0]
+    assert anna_key not in set(owners.values()) and anna_key not in set(
+        shop.sql("SELECT customer_id FROM customers")["customer_id"]
+    )
+    assert first.added["customers"] == 3  # the three buyers the customers file lacks
+    assert shop.import_orders(SHOPIFY).added == {}  # the same file again changes nothing
+
+
+def test_a_shopify_export_before_the_customers_file_keeps_its_keys_on_reimport(shop, tmp_path):
+    """The other order: the export came first, so Anna's orders carry her e-mail key; the
+    customers file then adds CRM1 with the same address. Re-importing the export is no
+    conflict and moves nothing (the two ids stay: erase by e-mail takes both)."""
+    from _ingest_data import SHOPIFY
+
+    shop.import_orders(SHOPIFY)
+    before = _order_owners(shop)
+    shop.import_customers(write(tmp_path, "crm.csv", CRM))
+    again = shop.import_orders(SHOPIFY)
+    assert again.added == {} and not again.rejects
+    assert _order_owners(shop) == before

@@ -78,8 +78,10 @@ def test_email_key_is_the_id_ingest_derives():
 
 
 def _crm_and_shopify(shop, tmp_path):  # type: ignore[no-untyped-def]
-    shop.import_customers(write(tmp_path, "crm.csv", CRM))
+    """Anna under two ids: the Shopify export (keyed by e-mail) came before the customers file
+    (the other way round her orders land on CRM1)."""
     shop.import_orders(SHOPIFY)
+    shop.import_customers(write(tmp_path, "crm.csv", CRM))
     store = shop.store
     assert store.scalar("SELECT count(*) FROM orders WHERE customer_id = ?", [ANNA_KEY]) == 2
     return _col(store, f"SELECT order_id FROM orders WHERE customer_id <> '{ANNA_KEY}'")

@@ -43,8 +43,9 @@ _DUP_IN_FILE = "duplicate key with different content in the file"
 _CLASH = "key already imported with different content"
 _ORDER_CLASH = "order already imported with different content"
 _DUP_LINE = "order line already imported with different content"
-#: kinds whose rows given only an e-mail join the one customer who has it (see _link_emails)
-EMAIL_LINKED = ("tickets", "returns")
+#: kinds whose rows given only an e-mail join the one customer who has it (see _link_emails):
+#: a Shopify orders export (keyed by e-mail) after the shop's customers file
+EMAIL_LINKED = ("tickets", "returns", "orders")
 _ORDER_LEVEL = ("customer_id", "ordered_at", "currency", "shipping", "status", "discount_code")
 _LINE_LEVEL = ("product_id", "product_name", "category", "quantity", "unit_price", "discount_code")
 #: order-level fields every line of an order must agree on (blank lines agree with any value);
@@ -93,7 +94,7 @@ def stage(
         con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS {stage_sql(spec, raw_select)}")
     if spec.kind == "orders":
         _number_order_lines(con)
-    if spec.kind in EMAIL_LINKED:
+    if spec.kind in EMAIL_LINKED and _has_rows(con, "customers"):
         _link_emails(con)
     return int(con.execute(f"SELECT count(*) FROM {STAGE}").fetchone()[0])  # type: ignore[index]
 
@@ -272,7 +273,7 @@ def _reject_because(column: str, value: str, reason: str) -> str:
 
 def _differ(spec: KindSpec | None, col: str, new: str = "s", old: str = "t") -> str:
     """TRUE when ``col`` holds a value in the new row that differs from the stored one (NULL =
-    no news). A ticket or return stored under its e-mail's own key (``e-<hash>``, before a
+    no news). A ticket, return or order stored under its e-mail's own key (``e-<hash>``, before a
     customer had that e-mail) belongs to the customer an e-mail-only row now resolves to (see
     :func:`_link_emails`): no difference."""
     n, o = f"{new}.{ident(col)}", f"{old}.{ident(col)}"
@@ -321,7 +322,7 @@ def flag_conflicts(con: duckdb.DuckDBPyConnection, spec: KindSpec) -> bool:
     or product an orders file created) is no conflict: :func:`insert` fills the row in.
     """
     if spec.kind == "orders":
-        return _flag_order_conflicts(con)
+        return _flag_order_conflicts(con, spec)
     key = spec.key
     keys = ", ".join(ident(k) for k in key)
     target_cols = _columns(con, spec.table)
@@ -364,7 +365,7 @@ def flag_conflicts(con: duckdb.DuckDBPyConnection, spec: KindSpec) -> bool:
     return bool(repeated)
 
 
-def _flag_order_conflicts(con: duckdb.DuckDBPyConnection) -> bool:
+def _flag_order_conflicts(con: duckdb.DuckDBPyConnection, spec: KindSpec) -> bool:
     """Orders: order-level fields must agree across an order's lines and with the store.
 
     A field an order's lines leave blank after the first (Shopify's shipping) agrees; two
@@ -375,11 +376,11 @@ def _flag_order_conflicts(con: duckdb.DuckDBPyConnection) -> bool:
     if not _has_rows(con, "orders"):  # a first import has nothing to clash with
         return False
     order = ("customer_id", "ordered_at")
-    reason = _because(_ORDER_CLASH, _differences(None, order))
+    reason = _because(_ORDER_CLASH, _differences(spec, order))
     con.execute(
         f"UPDATE {STAGE} s SET _reject = {_reject_because('order_id', 's.order_id', reason)} "
         f"FROM orders t WHERE s._reject IS NULL AND s.order_id = t.order_id "
-        f"AND ({_differs(None, order)})"
+        f"AND ({_differs(spec, order)})"
     )
     line = ("product_id", "quantity", "unit_price")
     reason = _because(_DUP_LINE, _differences(None, line))
@@ -780,9 +781,14 @@ def _keep_checkout_consent(con: duckdb.DuckDBPyConnection, file: str) -> int:
 
 
 def _link_emails(con: duckdb.DuckDBPyConnection) -> None:
-    """Staged tickets or returns that give an e-mail but no customer_id (their customer_id is
-    the e-mail's own key, see ``kinds.email_key_sql``) join the customer who has that e-mail,
-    when exactly one customer has it; otherwise they keep the e-mail's key."""
+    """Staged tickets, returns or order lines that give an e-mail but no customer_id (their
+    customer_id is the e-mail's own key, see ``kinds.email_key_sql``) join the customer who has
+    that e-mail, when exactly one customer has it; otherwise they keep the e-mail's key.
+
+    Orders: a Shopify export imported after the shop's customers file lands on the customer
+    (``CRM1``) instead of a second id for the same person. The other order — Shopify first —
+    keeps the e-mail's key: the customers file then adds a second customer with that e-mail,
+    and a re-import of the Shopify file, seeing two, keeps the key it stored (no conflict)."""
     con.execute(
         f"UPDATE {STAGE} s SET customer_id = m.customer_id FROM ("
         "  SELECT email, any_value(customer_id) AS customer_id FROM customers "
