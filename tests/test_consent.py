@@ -259,3 +259,29 @@ def test_listing_the_consents_of_an_unknown_customer_is_not_found(shop, client):
     res = client.get("/api/consents", params={"customer_id": "NOPE"})
     assert res.status_code == 404 and "no customer with that id" in res.json()["detail"]
     assert client.get("/api/consents").json() == []
+
+
+def test_an_undated_withdrawal_after_a_regrant_is_recorded(shop, tmp_path):
+    """A checkout "no", then a re-subscription, then an export saying "no" again without a
+    date: the "no" is a new withdrawal (only a "yes" can be an old export's leftover)."""
+    _people(shop, "C1")
+    shop.consent_set("C1", purpose="marketing", granted=False, recorded_at=datetime(2025, 1, 1))
+    shop.consent_set("C1", purpose="marketing", granted=True, recorded_at=datetime(2025, 2, 1))
+    res = shop.consent_import(
+        write(tmp_path, "esp.csv", "customer_id,purpose,granted\nC1,marketing,no\n")
+    )
+    assert (res.added, res.superseded) == (1, 0)
+    assert "C1" not in consent.allowed(store=shop.store)
+
+
+def test_consent_problems_name_the_physical_line(shop, tmp_path):
+    """A blank line and a source spanning two lines come before the bad rows."""
+    _people(shop, "C1")
+    text = (
+        'customer_id,purpose,granted,source\n\nC1,marketing,yes,"signed\nform"\n'
+        ",marketing,yes,x\nC1,nonsense,yes,x\n"
+    )
+    with pytest.raises(ShopperlensError) as err:
+        shop.consent_import(write(tmp_path, "c.csv", text))
+    said = str(err.value)
+    assert "line 5: customer_id" in said and "line 6: purpose" in said, said

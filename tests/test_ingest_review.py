@@ -467,3 +467,26 @@ def test_a_shopify_export_before_the_customers_file_keeps_its_keys_on_reimport(s
     again = shop.import_orders(SHOPIFY)
     assert again.added == {} and not again.rejects
     assert _order_owners(shop) == before
+
+
+def test_a_later_export_is_no_conflict_once_a_second_customer_shares_the_address(shop, tmp_path):
+    """Anna's orders went to CRM1; then CRM2 arrives with her address (a shared inbox). The
+    next, overlapping export cannot tell whose they are and keeps them on the e-mail's key —
+    which is no conflict with the orders stored under CRM1, and moves nothing."""
+    from _ingest_data import SHOPIFY
+
+    shop.import_customers(write(tmp_path, "crm.csv", CRM))
+    shop.import_orders(SHOPIFY)
+    before = _order_owners(shop)
+    assert before["#1001"] == "CRM1"
+    shop.import_customers(
+        write(tmp_path, "crm2.csv", CRM.replace("CRM1", "CRM2").replace("Anna", "Bert"))
+    )
+    overlapping = tmp_path / "export_2.csv"  # this export plus a new order of Lars's
+    data = SHOPIFY.read_bytes()
+    last = data.rstrip(b"\r\n").rsplit(b"\r\n", 1)[1]
+    overlapping.write_bytes(data + last.replace(b"#1005", b"#1006") + b"\r\n")
+    again = shop.import_orders(overlapping)
+    assert (again.added["orders"], again.added["order_lines"]) == (1, 1) and not again.rejects
+    before["#1006"] = before["#1005"]
+    assert _order_owners(shop) == before

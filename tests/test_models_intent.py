@@ -85,5 +85,6 @@ def test_few_rows_are_calibrated_by_sigmoid_and_never_say_0_or_100_percent() -> 
     assert np.corrcoef(p, truth)[0, 1] > 0.8
     iso = PurchaseIntent(calibration="isotonic").fit(frame, y)
     assert iso.calibration_ == "isotonic"
-    big = pd.concat([frame] * 3, ignore_index=True)
-    assert PurchaseIntent().fit(big, np.tile(y, 3)).calibration_ == "isotonic"
+    big = pd.concat([frame] * 8, ignore_index=True)  # 3,200 rows: 1,066 per calibration fold
+    assert PurchaseIntent().fit(big, np.tile(y, 8)).calibration_ == "isotonic"
+    assert PurchaseIntent().fit(big.head(2999), np.tile(y, 8)[:2999]).calibration_ == "sigmoid"

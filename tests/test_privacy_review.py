@@ -410,6 +410,25 @@ def test_survey_import_stores_no_email_and_links_the_customer(shop, tmp_path):
     assert store.scalar("SELECT count(*) FROM survey_answers WHERE value_text = 'I love it'") == 0
 
 
+def test_survey_answers_of_a_shared_address_belong_to_neither_customer(shop, tmp_path):
+    """G1 and G2 share Greta's address (a family inbox): her answers are linked to neither,
+    erasing G1 keeps them (either could have answered), erasing the address takes them."""
+    shop.import_customers(
+        write(tmp_path, "g2.csv", "customer_id,email\nG2,greta.private@example.com\n")
+    )
+    _survey_by_email(shop, tmp_path)
+    store = shop.store
+    greta = email_key("greta.private@example.com")
+    assert store.execute(
+        "SELECT customer_id FROM survey_responses WHERE respondent = ?", [greta]
+    ).fetchall() == [(None,)]
+    report = shop.erase_customer("G1")
+    assert "survey_responses" not in report.rows_deleted and report.ids_kept == 1
+    assert store.scalar("SELECT count(*) FROM survey_responses WHERE respondent = ?", [greta]) == 1
+    shop.erase_customer(email="greta.private@example.com")
+    assert store.scalar("SELECT count(*) FROM survey_responses WHERE respondent = ?", [greta]) == 0
+
+
 def test_erase_removes_survey_answers_keyed_by_email(shop, tmp_path):
     _survey_by_email(shop, tmp_path)
     store = shop.store

@@ -279,8 +279,13 @@ def _differ(spec: KindSpec | None, col: str, new: str = "s", old: str = "t") -> 
     n, o = f"{new}.{ident(col)}", f"{old}.{ident(col)}"
     differs = f"{n} IS NOT NULL AND {n} IS DISTINCT FROM {o}"
     if spec is not None and spec.kind in EMAIL_LINKED and col == "customer_id":
+        # stored under the e-mail's own key, or under the customer it was linked to then (who
+        # has that e-mail, though a second customer with it now keeps this row on the key)
         own_key = email_key_sql(f"{new}.email")
-        differs += f" AND ({new}.email IS NULL OR {o} IS DISTINCT FROM {own_key})"
+        differs += (
+            f" AND ({new}.email IS NULL OR ({o} IS DISTINCT FROM {own_key} AND NOT EXISTS ("
+            f"SELECT 1 FROM customers c WHERE c.customer_id = {o} AND c.email = {new}.email)))"
+        )
     return f"({differs})"
 
 

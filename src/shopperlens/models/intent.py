@@ -29,8 +29,18 @@ from threadpoolctl import threadpool_limits
 
 from shopperlens.errors import InsufficientDataError, NotFittedError, ShopperlensError
 
-#: training rows from which "auto" calibration is isotonic (below: sigmoid)
+#: calibration rows per fold (training rows / ``cv``) from which "auto" calibration is
+#: isotonic (below: sigmoid)
 ISOTONIC_MIN_ROWS = 1000
+
+
+def auto_calibration(n_rows: int, cv: int) -> str:
+    """The calibration "auto" picks for ``n_rows`` training rows in ``cv`` folds: isotonic
+    when each fold calibrates on at least :data:`ISOTONIC_MIN_ROWS` rows, else sigmoid. A
+    caller fitting several models of one ranking (out-of-fold scoring) picks once for all."""
+    return "isotonic" if n_rows // max(cv, 1) >= ISOTONIC_MIN_ROWS else "sigmoid"
+
+
 #: categories kept per categorical column (the rest become "other"): keeps the trees small
 MAX_CATEGORIES = 30
 
@@ -44,9 +54,10 @@ class PurchaseIntent:
         Passed to ``HistGradientBoostingClassifier``.
     calibration : {"auto", "isotonic", "sigmoid"}
         Calibration method of ``CalibratedClassifierCV``. ``"auto"`` (the default) is
-        isotonic from :data:`ISOTONIC_MIN_ROWS` training rows and sigmoid (Platt) below: with
-        few rows isotonic regression overfits its steps (scikit-learn's user guide says so),
-        and on a few hundred visitors it gave lookers exactly 0 % and 100 %.
+        isotonic when each of the ``cv`` folds calibrates on at least
+        :data:`ISOTONIC_MIN_ROWS` rows and sigmoid (Platt) below (:func:`auto_calibration`):
+        with few rows isotonic regression overfits its steps (scikit-learn's user guide says
+        so), and on a few hundred visitors it gave lookers exactly 0 % and 100 %.
     cv : int
         Folds used to calibrate.
     random_state : int
@@ -139,7 +150,7 @@ class PurchaseIntent:
         folds = StratifiedKFold(self.cv, shuffle=True, random_state=self.random_state)
         with self._threads():
             self.calibration_ = (
-                ("isotonic" if len(frame) >= ISOTONIC_MIN_ROWS else "sigmoid")
+                auto_calibration(len(frame), self.cv)
                 if self.calibration == "auto"
                 else self.calibration
             )

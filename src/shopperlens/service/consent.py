@@ -288,8 +288,11 @@ def _parse(text: str, name: str) -> tuple[list[_Row], list[str]]:
     reader.fieldnames = header
     now = datetime.now()
     records, problems = [], []
-    for i, row in enumerate(reader):
-        line = i + 2
+    for row in reader:
+        # the record's first physical line: the reader counts blank lines and ends on the
+        # record's last line, after any line breaks inside its quoted values
+        inside = sum(v.count("\n") for v in row.values() if isinstance(v, str))
+        line = reader.line_num - inside
         problem = None
         cid = (row.get("customer_id") or "").strip()
         source = (row.get("source") or "").strip() or f"file: {name}"
@@ -399,7 +402,11 @@ def _clashes_with_store(con: duckdb.DuckDBPyConnection, rows: list[_Row]) -> lis
 def _restated(con: duckdb.DuckDBPyConnection, rows: list[_Row]) -> dict[int, bool]:
     """line -> superseded, for each undated row restating a record held: same customer,
     purpose and answer, and the same source (any, when the row gives none). Superseded: the
-    customer's latest record for the purpose says otherwise (it still counts)."""
+    customer's latest record for the purpose says otherwise (it still counts).
+
+    Only a grant can be superseded: an undated "no" while the latest record says "yes" is a
+    withdrawal (a re-subscribed customer who opted out again) and is recorded — an old export
+    can bring a "yes" back, but recording a "no" never markets to anyone."""
     if not rows:
         return {}
     _rows_table(con, rows)
@@ -411,7 +418,8 @@ def _restated(con: duckdb.DuckDBPyConnection, rows: list[_Row]) -> dict[int, boo
             "LEFT JOIN latest l ON l.customer_id = n.customer_id AND l.purpose = n.purpose "
             "WHERE EXISTS (SELECT 1 FROM consents c WHERE c.customer_id = n.customer_id AND "
             "lower(c.purpose) = n.purpose AND c.granted = n.granted AND "
-            "(n.source IS NULL OR c.source = n.source))"
+            "(n.source IS NULL OR c.source = n.source)) "
+            "AND NOT (NOT n.granted AND coalesce(l.granted, false))"
         ).fetchall()
     finally:
         con.execute("DROP TABLE IF EXISTS _consent_rows")

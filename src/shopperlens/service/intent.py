@@ -21,6 +21,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from shopperlens.errors import InsufficientDataError
 from shopperlens.models import PurchaseIntent
+from shopperlens.models.intent import auto_calibration
 from shopperlens.store import Store
 
 #: after customer value (30): both are read by the playbooks
@@ -139,9 +140,11 @@ def _score_origin(store: Store, origin: str) -> pd.DataFrame:
     out = ids[y == 0].copy()
     out["intent"] = np.nan
     out["top_drivers"] = None
-    folds = StratifiedKFold(SCORING_FOLDS, shuffle=True, random_state=0)
-    for train, test in folds.split(features, y):
-        model = PurchaseIntent().fit(features.iloc[train], y[train])
+    folds = list(StratifiedKFold(SCORING_FOLDS, shuffle=True, random_state=0).split(features, y))
+    # one calibration for the whole ranking (a fold of a row fewer must not switch method)
+    method = auto_calibration(min(len(train) for train, _ in folds), PurchaseIntent().cv)
+    for train, test in folds:
+        model = PurchaseIntent(calibration=method).fit(features.iloc[train], y[train])
         rows = features.index[test][y[test] == 0]
         out.loc[rows, "intent"] = model.predict_proba(features.loc[rows])
         out.loc[rows, "top_drivers"] = pd.Series(model.top_drivers(features.loc[rows]), index=rows)

@@ -746,16 +746,18 @@ def import_survey_csv(
 def _email_respondents(con: Any, rows: list[Any]) -> tuple[dict[str, str], dict[str, str]]:
     """For respondents that are e-mail addresses: the key each is stored under instead
     (:func:`~shopperlens.service.privacy.email_key`, the customer id ingest would derive from
-    it: erasing the e-mail finds it) and the customer with that e-mail, when the shop has one
-    (the first id of several: they are one person to erasure)."""
+    it: erasing the e-mail finds it) and the customer with that e-mail, when exactly one
+    customer has it (two customers on one address — a family inbox — could each have answered:
+    the answers stay under the e-mail's key, as orders and tickets do)."""
     from shopperlens.service.privacy import email_key
 
     emails = sorted({r.respondent for r in rows if r.is_email})
     if not emails:
         return {}, {}
     found = con.execute(
-        "SELECT lower(trim(email)), min(customer_id) FROM customers "
-        "WHERE lower(trim(email)) IN (SELECT unnest(?::VARCHAR[])) GROUP BY 1",
+        "SELECT lower(trim(email)), any_value(customer_id) FROM customers "
+        "WHERE lower(trim(email)) IN (SELECT unnest(?::VARCHAR[])) GROUP BY 1 "
+        "HAVING count(*) = 1",
         [emails],
     ).fetchall()
     return {e: email_key(e) for e in emails}, dict(found)
