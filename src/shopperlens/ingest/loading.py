@@ -653,6 +653,14 @@ def _insert_order_tables(con: duckdb.DuckDBPyConnection, good: str, out: dict[st
     )
 
 
+#: each customer's latest marketing word on record (``granted``) and when (``at``): the one
+#: consent rule of ``service.consent``, read by both places an import records consent
+_LATEST_MARKETING = (
+    "SELECT customer_id, arg_max(granted, recorded_at) AS granted, max(recorded_at) AS at "
+    "FROM consents WHERE lower(purpose) = 'marketing' GROUP BY customer_id"
+)
+
+
 def _record_order_consents(con: duckdb.DuckDBPyConnection, good: str, file: str) -> int:
     """Marketing consent an orders file changes for customers the store already had.
 
@@ -679,8 +687,7 @@ def _record_order_consents(con: duckdb.DuckDBPyConnection, good: str, file: str)
         "  WHERE customer_id IN (SELECT customer_id FROM o) GROUP BY customer_id) "
         "SELECT o.customer_id, 'marketing', o.said, o.at, ? FROM o "
         "JOIN customers c USING (customer_id) LEFT JOIN stored s USING (customer_id) LEFT JOIN ("
-        "  SELECT customer_id, arg_max(granted, recorded_at) AS granted, max(recorded_at) AS at "
-        "  FROM consents WHERE lower(purpose) = 'marketing' GROUP BY customer_id"
+        f"{_LATEST_MARKETING}"
         ") k USING (customer_id) "
         "WHERE o.said IS DISTINCT FROM coalesce(k.granted, c.accepts_marketing) "
         "AND (k.at IS NULL OR o.at > k.at) AND (s.at IS NULL OR o.at > s.at) "
@@ -773,8 +780,7 @@ def _keep_checkout_consent(con: duckdb.DuckDBPyConnection, file: str) -> int:
         "  SELECT customer_id, max(ordered_at) AS at FROM orders "
         f"  WHERE customer_id IN (SELECT customer_id FROM {FILL}) GROUP BY customer_id"
         ") o USING (customer_id) LEFT JOIN ("
-        "  SELECT customer_id, arg_max(granted, recorded_at) AS granted, max(recorded_at) AS at "
-        "  FROM consents WHERE lower(purpose) = 'marketing' GROUP BY customer_id"
+        f"{_LATEST_MARKETING}"
         ") k USING (customer_id) "
         "WHERE c.accepts_marketing IS NOT NULL AND s.accepts_marketing IS NOT NULL "
         "AND c.accepts_marketing IS DISTINCT FROM coalesce(k.granted, s.accepts_marketing) "

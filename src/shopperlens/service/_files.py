@@ -9,6 +9,7 @@ folder is missing is refused with one message rather than created.
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 from shopperlens.errors import ShopperlensError
@@ -16,13 +17,20 @@ from shopperlens.errors import ShopperlensError
 
 def decode_text(raw: bytes, name: str, *, what: str) -> str:
     """``raw`` as UTF-8 text (a leading BOM dropped), or a :class:`ShopperlensError` naming
-    the file ``name`` when it is not UTF-8 text or holds no text. ``what`` says what the file
-    should have been, for the message."""
+    the file ``name`` when it is not UTF-8 text or holds no text: UTF-16 is named as such, and
+    another encoding by its first byte that is not UTF-8 and that byte's line. ``what`` says
+    what the file should have been, for the message."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise ShopperlensError(
+            f"{name}: the file is UTF-16 encoded; save it as UTF-8 (expected {what})"
+        )
     try:
         text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
         raise ShopperlensError(
-            f"{name}: not a UTF-8 text file (binary data?); expected {what}"
+            f"{name}: not a UTF-8 text file (byte 0x{raw[exc.start]:02x} on line {line} is not "
+            f"UTF-8: another encoding, or binary data?); expected {what}"
         ) from None
     if "\x00" in text:  # decodes as UTF-8, but no text file holds NUL bytes
         raise ShopperlensError(f"{name}: not a text file (it holds binary data); expected {what}")

@@ -16,14 +16,14 @@ every withdrawal until then).
 **A file row without ``recorded_at``** says an answer but not when it was given. When the
 store already holds a record for that customer and purpose with the same answer and source
 (any source, when the row gives none), the row restates that record and is not added again —
-even when a later record says otherwise: a file exported before a withdrawal and imported
-again must not bring the old "yes" back. Only a row that matches no record held is new, and is
-dated at the import. Give ``recorded_at`` to record a repeated answer as new.
+for a "yes" even when a later record says "no": a file exported before a withdrawal and
+imported again must not bring the old "yes" back. An undated "no" against a later "yes" is a
+new withdrawal and is recorded (see :func:`_restated`). A row that matches no record held is
+new, and is dated at the import. Give ``recorded_at`` to record a repeated grant as new.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import hashlib
 import io
@@ -37,6 +37,7 @@ from pydantic import BaseModel, Field
 
 from shopperlens.errors import NotFoundError, ShopperlensError
 from shopperlens.ingest.generic import normalise_header
+from shopperlens.service._files import decode_text
 from shopperlens.store import Store
 
 #: purposes that mean "may be sent marketing e-mail"
@@ -191,16 +192,16 @@ def import_consents(*, store: Store, path: str | Path) -> ConsentImportResult:
         return ConsentImportResult(
             file=str(p), rows_read=0, added=0, unchanged=0, already_imported=True
         )
-    rows, problems = _parse(_text(raw, p.name), p.name)
+    text = decode_text(raw, p.name, what="a consents CSV (UTF-8, separated by ',')")
+    rows, problems = _parse(text, p.name)
     problems += _clashes_in_file(rows)
     with store.transaction() as con:
-        missing = _missing_customers(con, [r.record.customer_id for r in rows])
-        case_only = _differ_in_case(con, missing)
+        unknown = _unknown_customers(con, (r.record.customer_id for r in rows))
         problems += [
             f"line {r.line}: customer_id: no customer with that id"
-            + (_CASE_HINT if r.record.customer_id in case_only else "")
+            + (_CASE_HINT if unknown[r.record.customer_id] else "")
             for r in rows
-            if r.record.customer_id in missing
+            if r.record.customer_id in unknown
         ]
         problems += [
             f"line {line}: granted: says the opposite of a record already held for the same "
@@ -232,25 +233,6 @@ def import_consents(*, store: Store, path: str | Path) -> ConsentImportResult:
 
 #: said of a customer id that is in the store in other upper/lower case
 _CASE_HINT = " (one differs only in upper/lower case: ids are case-sensitive)"
-
-
-def _text(raw: bytes, name: str) -> str:
-    """The file as text, or one clear message for what it is instead."""
-    if not raw.removeprefix(codecs.BOM_UTF8).strip():
-        raise ShopperlensError(f"{name}: the file is empty")
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise ShopperlensError(f"{name}: the file is UTF-16 encoded; save it as UTF-8")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise ShopperlensError(
-            f"{name}: the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} on line {line}); "
-            "save it as UTF-8 CSV"
-        ) from None
-    if "\x00" in text:
-        raise ShopperlensError(f"{name}: the file holds binary data (NUL bytes), not CSV text")
-    return text
 
 
 def _line_no(problem: str) -> int:
@@ -443,33 +425,24 @@ def _record(
     )  # fmt: skip
 
 
-def _missing_customers(con: duckdb.DuckDBPyConnection, ids: list[str]) -> set[str]:
-    if not ids:
-        return set()
+def _unknown_customers(con: duckdb.DuckDBPyConnection, ids: Iterable[str]) -> dict[str, bool]:
+    """Those of ``ids`` the store has no customer for, each with whether a customer id matches
+    it but for upper/lower case (ids are case-sensitive: said, not guessed)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
     rows = con.execute(
-        "SELECT DISTINCT i FROM unnest(?::VARCHAR[]) t(i) "
-        "WHERE i NOT IN (SELECT customer_id FROM customers)",
-        [ids],
+        "SELECT i, lower(i) IN (SELECT lower(customer_id) FROM customers) "
+        "FROM unnest(?::VARCHAR[]) t(i) WHERE i NOT IN (SELECT customer_id FROM customers)",
+        [wanted],
     ).fetchall()
-    return {r[0] for r in rows}
-
-
-def _differ_in_case(con: duckdb.DuckDBPyConnection, ids: set[str]) -> set[str]:
-    """Those of ``ids`` (not in the store) that a customer id matches but for upper/lower case."""
-    if not ids:
-        return set()
-    rows = con.execute(
-        "SELECT DISTINCT i FROM unnest(?::VARCHAR[]) t(i) "
-        "WHERE lower(i) IN (SELECT lower(customer_id) FROM customers)",
-        [sorted(ids)],
-    ).fetchall()
-    return {r[0] for r in rows}
+    return {i: bool(case_only) for i, case_only in rows}
 
 
 def _check_customers(con: duckdb.DuckDBPyConnection, ids: list[str]) -> None:
-    missing = _missing_customers(con, ids)
-    if missing:
-        hint = _CASE_HINT if _differ_in_case(con, missing) else " (import the customer first)"
+    unknown = _unknown_customers(con, ids)
+    if unknown:
+        hint = _CASE_HINT if any(unknown.values()) else " (import the customer first)"
         raise NotFoundError("no customer with that id" + hint)
 
 
