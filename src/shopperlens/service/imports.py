@@ -495,11 +495,12 @@ def _watching(store: Store, tick: _Ticker) -> Iterator[None]:
         yield
         return
     stop = threading.Event()
+    con = store.con  # the importing thread's connection (another thread has its own)
 
     def watch() -> None:
         while not stop.wait(0.5):
             with suppress(Exception):
-                pct = store.con.query_progress()
+                pct = con.query_progress()
                 if pct >= 0 and tick.step:
                     tick.progress(0, description=f"{tick.step} ({pct:.0f} %)")  # type: ignore[misc]
 

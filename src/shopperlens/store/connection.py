@@ -41,7 +41,7 @@ _DATA_SUFFIXES = frozenset(
 
 
 def _check_store_path(path: Path) -> None:
-    """Refuse a path that is not a store before DuckDB opens it.
+    """Refuse a path that is not a store, or whose folder is missing, before DuckDB opens it.
 
     DuckDB opens an existing CSV or Parquet file as a read-only view of that file, and every
     write then lands in memory and is lost when the process ends; a store must be a DuckDB file
@@ -49,6 +49,11 @@ def _check_store_path(path: Path) -> None:
     """
     if path.is_dir():
         raise ShopperlensError(f"the store {path} is a directory; give a file such as shop.duckdb")
+    if not path.parent.is_dir():  # a typo must not quietly start an empty shop elsewhere
+        raise ShopperlensError(
+            f"cannot open the store {path}: the folder {path.parent} does not exist (check --db "
+            "or SHOPPERLENS_DB; a new store is made only in a folder that exists)"
+        )
     if path.is_file() and path.stat().st_size > 0:
         with path.open("rb") as fh:
             if fh.read(12)[8:12] != b"DUCK":
@@ -68,28 +73,59 @@ class Store:
 
     Open it with :func:`shopperlens.store.connect`. The store is the only object that talks
     to DuckDB; analyses receive Ibis tables or pandas frames from it.
+
+    One store may serve several threads at once (the web server's request handlers and its
+    background jobs): DuckDB refuses a second call on a connection that is busy, so each
+    thread other than the one that opened the store works on a cursor of its own (a
+    connection to the same database: it sees every committed row, and its temporary tables
+    are its own). Write transactions still take turns (:meth:`transaction`).
     """
 
     def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
         self.path = str(path)
         if self.path != ":memory:":
             _check_store_path(Path(self.path))
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.con = duckdb.connect(self.path, read_only=read_only)
+            self._main = duckdb.connect(self.path, read_only=read_only)
         except duckdb.Error as exc:  # locked by another process, not a DuckDB file …
             raise ShopperlensError(f"cannot open the store {self.path}: {exc}") from exc
+        self._owner = threading.get_ident()
         self._lock = threading.RLock()
+        self._local = threading.local()
+        self._cursors: list[tuple[threading.Thread, duckdb.DuckDBPyConnection]] = []
+        self._cursors_lock = threading.Lock()
         self._ibis: Any = None
         if not read_only:
-            migrations.upgrade(self.con)
+            migrations.upgrade(self._main)
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """This thread's connection: the store's own in the thread that opened it, else a
+        cursor made for the thread on first use (closed when the thread has ended and another
+        thread makes one, or when the store closes)."""
+        if threading.get_ident() == self._owner:
+            return self._main
+        cur = getattr(self._local, "con", None)
+        if cur is None:
+            cur = self._main.cursor()
+            with self._cursors_lock:
+                for thread, old in [c for c in self._cursors if not c[0].is_alive()]:
+                    old.close()
+                    self._cursors.remove((thread, old))
+                self._cursors.append((threading.current_thread(), cur))
+            self._local.con = cur
+        return cur
 
     # -- plumbing ---------------------------------------------------------------------------
     def __repr__(self) -> str:
         return f"Store({self.path!r})"
 
     def close(self) -> None:
-        self.con.close()
+        with self._cursors_lock:
+            for _, cur in self._cursors:
+                cur.close()
+            self._cursors.clear()
+        self._main.close()
 
     def __enter__(self) -> Store:
         return self
@@ -124,8 +160,7 @@ class Store:
 
     # -- reading ----------------------------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> duckdb.DuckDBPyConnection:
-        with self._lock:
-            return self.con.execute(sql, params or [])
+        return self.con.execute(sql, params or [])
 
     def df(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
         """Run a query and return a pandas DataFrame."""
@@ -149,12 +184,16 @@ class Store:
 
     @property
     def ibis(self) -> ibis.backends.duckdb.Backend:
-        """An Ibis backend over this store's DuckDB connection (shared, created lazily)."""
-        if self._ibis is None:
+        """An Ibis backend over this thread's connection (see :attr:`con`; created lazily)."""
+        con = self.con
+        holder = self if con is self._main else self._local
+        backend = getattr(holder, "_ibis", None)
+        if backend is None:
             import ibis
 
-            self._ibis = ibis.duckdb.from_connection(self.con)
-        return self._ibis
+            backend = ibis.duckdb.from_connection(con)
+            holder._ibis = backend
+        return backend
 
     def table(self, name: str) -> Any:
         """An Ibis table expression for a canonical (or derived) table."""
