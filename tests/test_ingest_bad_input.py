@@ -224,10 +224,14 @@ def test_large_file_names_each_reject_by_its_line_and_numbers_order_lines(tmp_pa
     path.write_text("\n".join(rows) + "\n")
     shop = shopperlens.open(tmp_path / "big.duckdb")
     res = shop.import_orders(path, on_error="skip")
-    assert res.rows_rejected == 2
+    assert res.rows_rejected == 6  # each bad row's order is kept out whole
     assert [(r.line, r.column, r.value) for r in res.rejects] == [
+        (41_232, "order_id", "o13744"),
+        (41_233, "order_id", "o13744"),
         (41_234, "quantity", "-2"),
         (549_876, "ordered_at", "2024-13-01"),
+        (549_877, "order_id", "o183292"),
+        (549_878, "order_id", "o183292"),
     ]
     scattered = shop.store.execute(
         "SELECT line_no, product_id FROM order_lines WHERE order_id = 'o-scattered' "

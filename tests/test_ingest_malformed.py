@@ -140,9 +140,10 @@ def test_a_malformed_row_in_a_shopify_export(shop, tmp_path):
     lines = SHOPIFY.read_text(encoding="utf-8").splitlines()
     lines.insert(2, "#1002,x@y.z,paid")
     res = shop.import_orders(write(tmp_path, "s.csv", "\n".join(lines) + "\n"), on_error="skip")
-    assert [(r.line, r.value) for r in res.rejects] == [(3, "#1002,x@y.z,paid")]
+    # the malformed row names order #1002: its real line (5) is kept out with it
+    assert [(r.line, r.value) for r in res.rejects] == [(3, "#1002,x@y.z,paid"), (5, "#1002")]
     clean = SHOPIFY.read_text(encoding="utf-8").count("\n") - 1
-    assert res.rows_accepted == clean
+    assert res.rows_accepted == clean - 1
 
 
 def test_a_row_wider_than_the_header_at_the_end_is_no_header(shop, tmp_path):

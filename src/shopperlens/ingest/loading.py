@@ -22,7 +22,7 @@ The caller (``service.imports``) wraps a whole import call in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -38,11 +38,15 @@ REJECTS = "_sl_rejects"
 TOUCHED = "_sl_touched_visitors"
 LINE_NO = "_sl_line_no"
 FILL = "_sl_fill"
+WHOLE, WHOLE_ROWS = "_sl_whole", "_sl_whole_rows"
 
 _DUP_IN_FILE = "duplicate key with different content in the file"
 _CLASH = "key already imported with different content"
 _ORDER_CLASH = "order already imported with different content"
 _DUP_LINE = "order line already imported with different content"
+_WHOLE_ORDER = "an order is imported whole or not at all"
+#: how many rejected lines of an order the reason its other lines are rejected names
+_SHOWN_LINES = 5
 #: kinds whose rows given only an e-mail join the one customer who has it (see _link_emails):
 #: a Shopify orders export (keyed by e-mail) after the shop's customers file
 EMAIL_LINKED = ("tickets", "returns", "orders")
@@ -65,7 +69,19 @@ def begin(con: duckdb.DuckDBPyConnection) -> None:
 
 def finish(con: duckdb.DuckDBPyConnection) -> None:
     """Drop the scratch tables (after a failed statement the rollback drops them instead)."""
-    for t in (STAGE, REJECTS, TOUCHED, LINE_NO, FILL, "_sl_pass", "_sl_ref", CSV_ERRORS, CSV_SCANS):
+    for t in (
+        STAGE,
+        REJECTS,
+        TOUCHED,
+        LINE_NO,
+        FILL,
+        WHOLE,
+        WHOLE_ROWS,
+        "_sl_pass",
+        "_sl_ref",
+        CSV_ERRORS,
+        CSV_SCANS,
+    ):
         try:
             con.execute(f"DROP TABLE IF EXISTS {t}")
         except duckdb.Error:  # transaction already aborted: the caller rolls back
@@ -404,7 +420,17 @@ def relocate_rejects(
     """Give each rejected row the physical line it starts on: ``lines_of`` maps the rows'
     numbers to lines (``reading.row_lines``) when blank lines or values spanning lines made
     them differ. Only rejected rows are renumbered; the good rows' numbers keep their order."""
-    rows = con.execute(f"SELECT DISTINCT _line FROM {STAGE} WHERE _reject IS NOT NULL").fetchall()
+    _move_lines(con, STAGE, lines_of, "s._reject IS NOT NULL")
+
+
+def _move_lines(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    lines_of: Callable[[list[int]], dict[int, int]],
+    where: str = "TRUE",
+) -> None:
+    """Set ``_line`` of ``table``'s rows matching ``where`` from row number to physical line."""
+    rows = con.execute(f"SELECT DISTINCT _line FROM {table} s WHERE {where}").fetchall()
     moved = {k: v for k, v in lines_of([r[0] for r in rows]).items() if k != v} if rows else {}
     if not moved:
         return
@@ -413,8 +439,8 @@ def relocate_rejects(
     con.register("_sl_relines", pa.table({"old": list(moved), "new": list(moved.values())}))
     try:
         con.execute(
-            f"UPDATE {STAGE} s SET _line = m.new FROM _sl_relines m "
-            "WHERE s._reject IS NOT NULL AND s._line = m.old"
+            f"UPDATE {table} s SET _line = m.new FROM _sl_relines m "
+            f"WHERE {where} AND s._line = m.old"
         )
     finally:
         con.unregister("_sl_relines")
@@ -428,11 +454,12 @@ def forget_malformed(con: duckdb.DuckDBPyConnection) -> None:
 
 def collect_malformed(
     con: duckdb.DuckDBPyConnection, file: str, lines_of: Callable[[list[int]], dict[int, int]]
-) -> set[int]:
+) -> dict[int, str]:
     """Append the rows a lenient read skipped (``reading.lenient``) to ``_sl_rejects``, one
     per row: its physical line (``lines_of`` maps DuckDB's record numbers, see
     ``reading.record_lines``), the first column DuckDB names, the row's text and why it does
-    not split into the header's columns. Returns those lines.
+    not split into the header's columns. Returns those lines and each row's whole text (an
+    orders file finds the row's order in it, see :func:`reject_whole_orders`).
 
     A row DuckDB could not decode as UTF-8 stops the import instead: the file's encoding, not
     one row, is wrong.
@@ -441,7 +468,7 @@ def collect_malformed(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [CSV_ERRORS]
     ).fetchone()[0]  # type: ignore[index]
     if not exists:
-        return set()
+        return {}
     counts = r"regexp_extract(error_message, 'Columns: (\d+) Found: (\d+)', ['want', 'got'])"
     rows = con.execute(
         "SELECT line, arg_min(column_name, column_idx), arg_min(error_type, column_idx), "
@@ -451,7 +478,7 @@ def collect_malformed(
     ).fetchall()
     forget_malformed(con)
     lines = lines_of([r[0] for r in rows])
-    out = []
+    out, texts = [], {}
     for record, column, kind, want, got, message, text in rows:
         line = lines.get(record, record)
         if kind in ("INVALID ENCODING", "INVALID UNICODE") or "unicode" in message.lower():
@@ -467,9 +494,10 @@ def collect_malformed(
                 _malformed_reason(kind, want, got, message),
             )
         )
+        texts[line] = text or ""
     if out:
         con.executemany(f"INSERT INTO {REJECTS} VALUES (?, ?, ?, ?, ?)", out)
-    return {r[1] for r in out}
+    return texts
 
 
 def reject_rows(con: duckdb.DuckDBPyConnection, rows: list[tuple[int, str, str]]) -> None:
@@ -526,6 +554,71 @@ def _flag_disagreeing_orders(con: duckdb.DuckDBPyConnection) -> None:
         f"FROM (SELECT order_id, CASE {which} END AS col FROM {STAGE} WHERE _reject IS NULL "
         f"GROUP BY order_id HAVING {' OR '.join(differs)}) d "
         "WHERE s._reject IS NULL AND s.order_id = d.order_id"
+    )
+
+
+def reject_whole_orders(
+    con: duckdb.DuckDBPyConnection,
+    file: str,
+    malformed: Mapping[int, str | None],
+    lines_of: Callable[[list[int]], dict[int, int]] | None,
+) -> int:
+    """Reject the other lines of each order that has a rejected row (``on_error='skip'``);
+    returns how many rows that adds to ``_sl_rejects``.
+
+    An order line's ``line_no`` is its place among its order's lines in the file. Stored
+    without a rejected line, an order could never take the corrected line later: alone in a
+    file, that line is the order's first again and clashes with the first line stored. Kept
+    out whole, the order imports cleanly from its corrected rows (every one of them is in the
+    rejects file), or from the whole corrected file.
+
+    ``malformed``: the lines of the rows a lenient read skipped and the order id their text
+    gives (None: none can be told). Runs after :func:`collect_rejects`, and only when the file
+    has rejects: a rejected row's ``_line`` is then its physical line, another row's is its
+    row number, which ``lines_of`` (when given) maps to the physical line.
+    """
+    _orders_with_rejects(con, malformed)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {WHOLE_ROWS} AS SELECT s._line, s.order_id, w.why "
+        f"FROM {STAGE} s JOIN {WHOLE} w ON s.order_id = w.order_id WHERE s._reject IS NULL"
+    )
+    con.execute(
+        f"UPDATE {STAGE} s SET _reject = {_reject_because('order_id', 's.order_id', 'w.why')} "
+        f"FROM {WHOLE} w WHERE s._reject IS NULL AND s.order_id = w.order_id"
+    )
+    if lines_of is not None:
+        _move_lines(con, WHOLE_ROWS, lines_of)
+    n = con.execute(
+        f"INSERT INTO {REJECTS} SELECT ?, _line, 'order_id', order_id, why FROM {WHOLE_ROWS} "
+        "ORDER BY _line",
+        [file],
+    ).fetchone()[0]  # type: ignore[index]
+    for t in (WHOLE, WHOLE_ROWS):
+        con.execute(f"DROP TABLE {t}")
+    return int(n)
+
+
+def _orders_with_rejects(
+    con: duckdb.DuckDBPyConnection, malformed: Mapping[int, str | None]
+) -> None:
+    """``_sl_whole``: each staged order with a rejected row (one the stage rejected, or a
+    malformed one naming it), and the reason its other rows are rejected: those lines."""
+    skipped = [(line, oid) for line, oid in malformed.items() if oid is not None]
+    rows = f"SELECT order_id, _line AS line FROM {STAGE} WHERE _reject IS NOT NULL"
+    if skipped:
+        rows += " UNION ALL SELECT trim(o), l FROM (SELECT unnest(?) AS l, unnest(?) AS o)"
+    shown = f"array_to_string(list(line ORDER BY line)[1:{_SHOWN_LINES}], ', ')"
+    why = (
+        f"CASE WHEN count(*) = 1 THEN 'this order''s row on line ' || min(line) "
+        f"|| ' was rejected' ELSE 'this order''s rows on lines ' || {shown} "
+        f"|| CASE WHEN count(*) > {_SHOWN_LINES} THEN ' …' ELSE '' END || ' were rejected' END "
+        f"|| {sql_str('; ' + _WHOLE_ORDER)}"
+    )
+    params = [[r[0] for r in skipped], [r[1] for r in skipped]] if skipped else []
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {WHOLE} AS SELECT order_id, {why} AS why FROM ({rows}) "
+        "WHERE order_id IS NOT NULL GROUP BY order_id",
+        params,
     )
 
 
@@ -878,6 +971,7 @@ __all__ = [
     "first_rejects",
     "flag_conflicts",
     "insert",
+    "reject_whole_orders",
     "stage",
     "write_rejects_csv",
 ]

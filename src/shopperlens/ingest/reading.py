@@ -12,6 +12,7 @@ import codecs
 import csv
 import gzip
 import hashlib
+import io
 import json
 import re
 from collections.abc import Collection, Iterable, Iterator
@@ -351,13 +352,35 @@ def lenient(source: Source) -> Source:
         relation = source.relation[:-1] + ", ignore_errors=true)"
         return Source(source.path, source.layout, source.gzipped, source.columns, relation, True)
     header, before = _header(source)
-    sep = "\t" if source.layout == "tsv" else (delimiter(source, header) or ",")
+    sep = _separator(source, header)
     options = (
         f", ignore_errors=true, store_rejects=true, rejects_table='{CSV_ERRORS}', "
         f"rejects_scan='{CSV_SCANS}'"
     )
     relation = _explicit_csv(source.path, sep, before, source.columns, options)
     return Source(source.path, source.layout, source.gzipped, source.columns, relation, True)
+
+
+def _separator(source: Source, header: str) -> str:
+    """The delimiter a lenient read splits rows with: the header's, else a comma."""
+    return "\t" if source.layout == "tsv" else (delimiter(source, header) or ",")
+
+
+def values_in(source: Source, texts: Iterable[str], column: str) -> list[str | None]:
+    """``column``'s value in each text of a CSV/TSV row a lenient read skipped (None where the
+    row stops short of it).
+
+    DuckDB could not split such a row into the header's columns, but the values before the
+    fault are still where the header puts them: split as the lenient read splits (the
+    header's delimiter, RFC 4180 quotes), a row's order id can be told even when a later
+    value is missing (see ``loading.reject_whole_orders``).
+    """
+    texts = list(texts)
+    if not texts or source.layout not in ("csv", "tsv") or column not in source.columns:
+        return [None] * len(texts)
+    index, sep = source.columns.index(column), _separator(source, header_line(source))
+    rows = (next(csv.reader(io.StringIO(t), delimiter=sep), []) for t in texts)
+    return [row[index] if index < len(row) else None for row in rows]
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,11 @@
   file straight from the file (read once when it is the first plain CSV into an empty table),
   one with rejects through a staging table; when the optimistic
   insert finds a key twice in a file, the whole call is rolled back and redone staged;
-- ``on_error="abort"`` (default): any reject rolls everything back and raises
-  :class:`ImportRejected` listing the first rejects and their count;
-  ``on_error="skip"``: good rows land, rejects are written to ``<db stem>.rejects.csv``;
+- ``on_error="abort"`` (default): every file of the call is checked, then any reject or
+  file refused whole rolls everything back and raises :class:`ImportRejected` listing them
+  (the first rejects and their count);
+  ``on_error="skip"``: good rows land (an order only whole: an order with a rejected row is
+  rejected entire), rejects are written to ``<db stem>.rejects.csv``;
 - events are then stitched to customers and cut into sessions.
 """
 
@@ -22,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 import duckdb
 from pydantic import BaseModel, Field
@@ -94,10 +96,12 @@ class ImportResult(BaseModel):
 
 
 class ImportRejected(ShopperlensError):
-    """``on_error="abort"`` and some rows were rejected: nothing was written.
+    """``on_error="abort"`` and some rows were rejected, or files refused: nothing was written.
 
     ``skip`` is how the caller's face says "import the good rows" (the Python API's words by
-    default; the CLI and HTTP API reword it with :meth:`worded`)."""
+    default; the CLI and HTTP API reword it with :meth:`worded`). ``refused``: the messages of
+    the files refused whole (missing columns, not UTF-8 …); ``unchecked``: which files were not
+    checked because a refused one stopped the call."""
 
     def __init__(
         self,
@@ -105,17 +109,47 @@ class ImportRejected(ShopperlensError):
         total: int,
         rejects_file: str | None,
         skip: str = "on_error='skip'",
+        *,
+        refused: Sequence[str] = (),
+        unchecked: str = "",
     ) -> None:
         self.rejects, self.total, self.rejects_file = rejects, total, rejects_file
-        where = f" (all of them in {rejects_file})" if rejects_file else ""
-        super().__init__(
-            f"{total} row(s) rejected, nothing imported{where}:\n{describe(rejects, total)}\n"
-            f"fix the file, or import the good rows with {skip}"
-        )
+        self.refused, self.unchecked = list(refused), unchecked
+        super().__init__(_rejected_message(self, skip))
 
     def worded(self, skip: str) -> ImportRejected:
         """The same rejection, naming the skip option as ``skip``."""
-        return ImportRejected(self.rejects, self.total, self.rejects_file, skip)
+        return ImportRejected(
+            self.rejects,
+            self.total,
+            self.rejects_file,
+            skip,
+            refused=self.refused,
+            unchecked=self.unchecked,
+        )
+
+
+def _rejected_message(err: ImportRejected, skip: str) -> str:
+    """What was wrong, the files refused before the rows rejected; then what to do."""
+    where = f" (all of them in {err.rejects_file})" if err.rejects_file else ""
+    if not err.refused and not err.unchecked:
+        return (
+            f"{err.total} row(s) rejected, nothing imported{where}:\n"
+            f"{describe(err.rejects, err.total)}\nfix the file, or import the good rows with {skip}"
+        )
+    counts = [f"{err.total} row(s) rejected{where}"] if err.total else []
+    counts.append(f"{len(err.refused)} file(s) refused")
+    lines = [f"  {m}" for m in err.refused]
+    if err.unchecked:
+        lines.append(f"  {err.unchecked}")
+    if err.total:
+        lines.append(describe(err.rejects, err.total))
+    rows = f"; then fix the rejected rows, or import the good rows with {skip}" if err.total else ""
+    return (
+        f"{' and '.join(counts)}, nothing imported:\n"
+        + "\n".join(lines)
+        + f"\nfix the refused file(s){rows}"
+    )
 
 
 def rejects_path(store: Store) -> Path | None:
@@ -203,10 +237,12 @@ class _Call:
         self.kind, self.files, self.labels, self.fmt = kind, files, labels, fmt
         self.mapping, self.on_error, self.tick, self.out_path = mapping, on_error, tick, out_path
         self.lenient: set[Path] = set()
+        #: ``abort``: the call's rejects so far, their count and the first (see _note_rejects)
+        self.rejected: int = 0
+        self.first: list[Reject] = []
 
     def run(self, con: duckdb.DuckDBPyConnection, *, exact: bool) -> ImportResult:
         kind, out_path = self.kind, self.out_path
-        results: list[FileResult] = []
         added: dict[str, int] = {}
         loading.begin(con)
         # every visitor is new when the call starts on an empty events table (the bulk case)
@@ -215,30 +251,7 @@ class _Call:
             and not con.execute("SELECT EXISTS (SELECT 1 FROM events)").fetchone()[0]
         )  # type: ignore[index]
         try:
-            for path, label in zip(self.files, self.labels, strict=True):
-                self.tick(0, description=f"{kind}: {Path(label).name}")
-                res = _import_one(
-                    con,
-                    kind,
-                    path,
-                    label,
-                    self.fmt,
-                    self.mapping,
-                    self.tick,
-                    added,
-                    exact,
-                    lenient=path in self.lenient,
-                )
-                results.append(res)
-                if res.rows_rejected and self.on_error == "abort":
-                    total = int(
-                        con.execute(f"SELECT count(*) FROM {loading.REJECTS}").fetchone()[0]  # type: ignore[index]
-                    )
-                    if out_path:
-                        loading.write_rejects_csv(con, str(out_path))
-                    raise ImportRejected(
-                        loading.first_rejects(con), total, str(out_path) if out_path else None
-                    )
+            results = self._import_each(con, exact, added)
             self.tick(0, description=f"{kind}: sessions and identities")
             try:
                 derived = derive(con, everyone=first_events)
@@ -272,6 +285,91 @@ class _Call:
             seconds=0.0,
         )
 
+    def _import_each(
+        self, con: duckdb.DuckDBPyConnection, exact: bool, added: dict[str, int]
+    ) -> list[FileResult]:
+        """Import every file of the call in turn.
+
+        ``abort``: a file with rejects, or one refused whole (missing columns, not UTF-8 …),
+        does not stop the next files being checked, so the one error raised after the last
+        file (the caller rolls back) names every bad row and file of the call. Only a failure
+        that aborted DuckDB's transaction ends the checking early.
+        """
+        self.rejected, self.first = 0, []
+        results: list[FileResult] = []
+        refused: list[ShopperlensError] = []
+        for i, (path, label) in enumerate(zip(self.files, self.labels, strict=True)):
+            self.tick(0, description=f"{self.kind}: {Path(label).name}")
+            try:
+                res = _import_one(
+                    con,
+                    self.kind,
+                    path,
+                    label,
+                    self.fmt,
+                    self.mapping,
+                    self.tick,
+                    added,
+                    exact,
+                    lenient=path in self.lenient,
+                    whole_orders=self.on_error == "skip",
+                )
+            except ShopperlensError as exc:
+                if self.on_error != "abort":
+                    raise
+                refused.append(exc)
+                if not _usable(con):
+                    self._refuse(refused, _unchecked(self.labels[i + 1 :], label))
+                continue
+            results.append(res)
+            if res.rows_rejected and self.on_error == "abort":
+                self._note_rejects(con)
+        if refused or self.rejected:
+            self._refuse(refused)
+        return results
+
+    def _note_rejects(self, con: duckdb.DuckDBPyConnection) -> None:
+        """``abort``: keep the rejects so far (their count, the first ones, the rejects file),
+        which a later failure that aborts the transaction would take with it."""
+        self.rejected = int(
+            con.execute(f"SELECT count(*) FROM {loading.REJECTS}").fetchone()[0]  # type: ignore[index]
+        )
+        self.first = loading.first_rejects(con)
+        if self.out_path:
+            loading.write_rejects_csv(con, str(self.out_path))
+
+    def _refuse(self, refused: list[ShopperlensError], unchecked: str = "") -> NoReturn:
+        """``abort``: the one error of the call. A file refused and nothing else wrong raises
+        that file's own error, as importing it alone would."""
+        if len(refused) == 1 and not self.rejected and not unchecked:
+            raise refused[0]
+        written = str(self.out_path) if self.out_path and self.rejected else None
+        raise ImportRejected(
+            self.first,
+            self.rejected,
+            written,
+            refused=[str(e) for e in refused],
+            unchecked=unchecked,
+        )
+
+
+def _unchecked(labels: Sequence[str], stopped_at: str) -> str:
+    """The files a refused file left unchecked (it aborted the transaction), as said."""
+    if not labels:
+        return ""
+    names = ", ".join(Path(u).name for u in labels)
+    return f"{names}: not checked (the import stopped at {Path(stopped_at).name})"
+
+
+def _usable(con: duckdb.DuckDBPyConnection) -> bool:
+    """False once a failed statement aborted the transaction: DuckDB then refuses every
+    statement until the rollback."""
+    try:
+        con.execute("SELECT 1")
+    except duckdb.Error:
+        return False
+    return True
+
 
 def _import_one(
     con: duckdb.DuckDBPyConnection,
@@ -285,8 +383,11 @@ def _import_one(
     exact: bool,
     *,
     lenient: bool = False,
+    whole_orders: bool = False,
 ) -> FileResult:
     """Check and insert one file (optimistic path unless ``exact``); records it in the ledger.
+    ``whole_orders`` (``on_error="skip"``): an order with a rejected row is kept out whole
+    (see ``loading.reject_whole_orders``).
 
     The file's checksum (the ledger's key) and line count take a read of its bytes: 1.2 s for
     a 1 GB CSV, 2.3 s for a 1.8 GB GA4 export. A thread does that read while DuckDB describes
@@ -371,22 +472,48 @@ def _import_one(
                 con, label, lambda records: reading.record_lines(source, records)
             )
             if source.lenient
-            else set()
+            else {}
         )
         if source.lenient and source.layout == "jsonl":
             _reject_malformed_json(con, source, n_read, first_line=generic.first_line(source))
         if n_read == 0 and not malformed:
             raise ShopperlensError(f"{path.name}: the file has a header but no rows")
         repeated = loading.flag_conflicts(con, spec)
-        if malformed or lines_shifted(source, scan, n_read):
-            first = generic.first_line(source)
-            loading.relocate_rejects(con, lambda rows: row_lines(source, rows, first, malformed))
+        first = generic.first_line(source)
+        lines_of = (
+            (lambda rows: row_lines(source, rows, first, malformed))
+            if malformed or lines_shifted(source, scan, n_read)
+            else None
+        )
+        if lines_of is not None:
+            loading.relocate_rejects(con, lines_of)
         n_rej = loading.collect_rejects(con, label) + len(malformed)
+        if n_rej and whole_orders and kind == "orders":
+            orders = _malformed_orders(source, used, mapping, malformed)
+            n_rej += loading.reject_whole_orders(con, label, orders, lines_of)
         n_read += len(malformed)
         tick(1)
         for table, n in loading.insert(con, spec, repeated, label).items():
             added[table] = added.get(table, 0) + n
     return _record(con, kind, used, label, digest, n_read, n_rej, tick)
+
+
+def _malformed_orders(
+    source: Source, used: str, mapping: dict[str, str], malformed: dict[int, str]
+) -> dict[int, str | None]:
+    """The order id each malformed row's text gives, by line (None where it gives none), so
+    the order's other lines can be kept out with it."""
+    if not malformed:
+        return {}
+    column = (
+        "Name"  # (shopify.raw_select: the order's name is its id)
+        if used == "shopify"
+        else generic.match_columns(source, KINDS["orders"], mapping).get("order_id")
+    )
+    ids = (
+        reading.values_in(source, malformed.values(), column) if column else [None] * len(malformed)
+    )
+    return dict(zip(malformed, ids, strict=True))
 
 
 def _reject_malformed_json(
