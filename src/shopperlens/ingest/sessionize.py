@@ -2,8 +2,8 @@
 
 Runs after the events of an import call are inserted, for the visitors that call touched:
 
-1. **Identities**: a visitor is linked to a customer the first time any of its events carries
-   a ``customer_id`` (the earliest one wins), and ``linked_at`` records that event's time.
+1. **Identities**: a visitor is linked to the customer of its earliest event carrying a
+   ``customer_id`` (in time, not in import order), and ``linked_at`` records that event's time.
    Events keep the ``customer_id`` of their file; the visitor's sessions carry the linked
    customer.
 2. **Sessions**: events with a ``session_id`` keep it. The others are cut per visitor at
@@ -24,6 +24,8 @@ from shopperlens.ingest.loading import TOUCHED
 SESSION_GAP_MINUTES = 30
 
 _T = f"(SELECT visitor_id FROM {TOUCHED})"
+#: the touched visitors' earliest events naming a customer, while links are stitched
+_LINKS = "_sl_links"
 
 
 def _touched(everyone: bool) -> str:
@@ -35,32 +37,45 @@ def _touched(everyone: bool) -> str:
 def stitch_identities(con: duckdb.DuckDBPyConnection, everyone: bool = False) -> int:
     """Learn visitor -> customer links and when each became known; returns the new links.
 
+    A visitor's link is the customer of its earliest event naming one (at equal times the
+    smallest customer id), and ``linked_at`` is that event's time: the features as of a date
+    use the link only from then on. Derived from all the visitor's stored events, it is the
+    same whatever order the files came in: a later file with an earlier such event moves the
+    link (a shared browser, C2 signing in before C1) or its time. Only the touched visitors
+    are recomputed: no other visitor gained an event.
+
     The link lives in ``identities`` only: events keep the ``customer_id`` their file gave
     them, and every reader resolves a visitor's customer through the link (the sessions rows
-    carry it resolved). Writing it back into ``events`` rewrote that column of every touched
-    row group when the import committed: on a 10M-event file that cost more than the
-    sessions (2.2 s), and it grows with the table for a later file that reveals old visitors.
-
-    ``linked_at`` is the earliest event of the visitor carrying the linked customer: the
-    features as of a date use the link only from then on. A later file with an earlier such
-    event moves it earlier (not needed when every visitor is new to the store).
+    carry it resolved, rebuilt after this for the same visitors). Writing it back into
+    ``events`` rewrote that column of every touched row group when the import committed: on a
+    10M-event file that cost more than the sessions (2.2 s), and it grows with the table for a
+    later file that reveals old visitors.
     """
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_LINKS} AS "
+        "SELECT visitor_id, f.c AS customer_id, f.t AS linked_at FROM ("
+        "SELECT visitor_id, min({'t': \"timestamp\", 'c': customer_id}) AS f FROM events "
+        f"WHERE customer_id IS NOT NULL AND {_touched(everyone)} GROUP BY visitor_id)"
+    )
+    _move_links(con)
     new = con.execute(
         "INSERT INTO identities (visitor_id, customer_id, linked_at) "
-        'SELECT visitor_id, arg_min(customer_id, "timestamp"), min("timestamp") FROM events e '
-        f"WHERE customer_id IS NOT NULL AND {_touched(everyone)} AND NOT EXISTS "
-        "(SELECT 1 FROM identities i WHERE i.visitor_id = e.visitor_id) GROUP BY visitor_id"
+        f"SELECT visitor_id, customer_id, linked_at FROM {_LINKS} l WHERE NOT EXISTS "
+        "(SELECT 1 FROM identities i WHERE i.visitor_id = l.visitor_id)"
     ).fetchone()[0]  # type: ignore[index]
-    if not everyone:
-        con.execute(
-            "UPDATE identities SET linked_at = l.first_seen FROM ("
-            'SELECT visitor_id, customer_id, min("timestamp") AS first_seen FROM events '
-            f"WHERE customer_id IS NOT NULL AND {_touched(everyone)} GROUP BY ALL) l "
-            "WHERE identities.visitor_id = l.visitor_id "
-            "AND identities.customer_id = l.customer_id "
-            "AND (identities.linked_at IS NULL OR l.first_seen < identities.linked_at)"
-        )
+    con.execute(f"DROP TABLE {_LINKS}")
     return int(new)
+
+
+def _move_links(con: duckdb.DuckDBPyConnection) -> None:
+    """Point stored links of the touched visitors at their earliest customer event, when a
+    file brought an earlier one (a few rows: the join is over ``identities``, not events)."""
+    con.execute(
+        "UPDATE identities SET customer_id = l.customer_id, linked_at = l.linked_at "
+        f"FROM {_LINKS} l WHERE identities.visitor_id = l.visitor_id "
+        "AND (identities.customer_id <> l.customer_id "
+        "OR identities.linked_at IS DISTINCT FROM l.linked_at)"
+    )
 
 
 def cut_sessions(
