@@ -285,3 +285,39 @@ def test_consent_problems_name_the_physical_line(shop, tmp_path):
         shop.consent_import(write(tmp_path, "c.csv", text))
     said = str(err.value)
     assert "line 5: customer_id" in said and "line 6: purpose" in said, said
+
+
+SHARED = """customer_id,email,created_at,accepts_marketing
+a1,family@example.org,2024-01-01,true
+b1,Family@Example.org ,2024-01-01,true
+n1,nobody-said@example.org,2024-01-01,true
+n2,nobody-said@example.org,2024-01-01,
+g1,gina@example.org,2024-01-01,true
+"""
+
+GINA_ORDER = (
+    "order_id,customer_id,ordered_at,product_id,quantity,unit_price,email,accepts_marketing\n"
+    "o9,,2024-02-06,p1,1,20,gina@example.org,true\n"
+)
+
+
+def test_a_no_on_one_id_of_an_address_keeps_the_address_out(shop, tmp_path):
+    """An unsubscribe belongs to the address: a family inbox where one member said no, and one
+    person with two ids (a Shopify export's e-mail key beside the shop's id) who said no on
+    one, are mailed and exported under neither id."""
+    shop.import_orders(write(tmp_path, "o.csv", GINA_ORDER))  # before the customers file
+    shop.import_customers(write(tmp_path, "c.csv", SHARED))
+    assert len(shop.store.df("SELECT * FROM customers WHERE email = 'gina@example.org'")) == 2
+    before = consent.allowed(store=shop.store)
+    assert {"a1", "b1", "g1"} <= before
+    consent.record_consent(store=shop.store, customer_id="a1", purpose="marketing", granted=False)
+    consent.record_consent(store=shop.store, customer_id="g1", purpose="marketing", granted=False)
+    after = consent.allowed(store=shop.store)
+    assert after & {"a1", "b1", "g1"} == set()
+    assert not any(c.startswith("e-") for c in after)  # gina's e-mail key too
+    assert "n1" in after  # an id with no word at all blocks nobody
+    _, rows = playbooks.export_audience(
+        store=shop.store, destination="klaviyo", segment="orders >= 0"
+    )
+    assert set(rows["Email"]) == {"nobody-said@example.org"}
+    assert survey_delivery.consenting(store=shop.store) == {"n1"}

@@ -41,3 +41,20 @@ def plain(obj: Any, *, drop_private: bool = False) -> Any:
         return o
 
     return go(obj)
+
+
+#: a cell starting with one of these is read as a formula by Excel, LibreOffice and Sheets
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(frame: Any) -> Any:
+    """``frame`` for a CSV file, with every text cell a spreadsheet would run as a formula
+    (imported data such as a customer id ``=HYPERLINK(…)``) prefixed with ``'``, as OWASP
+    advises: the cell then shows as the text it is. Numbers are left alone."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or str(out[col].dtype) in ("string", "str"):
+            out[col] = out[col].map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
+            )
+    return out

@@ -11,6 +11,7 @@ import typer
 from shopperlens.cli import _render
 from shopperlens.cli._app import app, open_shop
 from shopperlens.errors import InsufficientDataError, ShopperlensError
+from shopperlens.plain import spreadsheet_safe
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 OutOpt = Annotated[
@@ -39,7 +40,7 @@ def _write(frame, out: Path) -> None:  # type: ignore[no-untyped-def]
     if out.suffix.lower() == ".json":
         frame.to_json(out, orient="records", indent=2, date_format="iso")
     else:
-        frame.to_csv(out, index=False)
+        spreadsheet_safe(frame).to_csv(out, index=False)
     _render.message(f"wrote {len(frame):,} rows to {out}")
 
 

@@ -10,6 +10,7 @@ import typer
 from shopperlens.cli import _render
 from shopperlens.cli._app import app, open_shop
 from shopperlens.errors import ShopperlensError
+from shopperlens.plain import spreadsheet_safe
 
 personas_app = typer.Typer(
     help="Personas: 3–4 named customer profiles from survey answers, interviews and behaviour.",
@@ -171,7 +172,7 @@ def members_cmd(
         raise ShopperlensError("--out must be a .csv file")
     output_file(out)
     df = open_shop(ctx).personas_members(run)
-    df[["respondent", "persona"]].to_csv(out, index=False)
+    spreadsheet_safe(df[["respondent", "persona"]]).to_csv(out, index=False)
     _render.message(f"wrote {len(df):,} members to {out}")
 
 

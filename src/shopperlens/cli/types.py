@@ -12,6 +12,7 @@ from shopperlens.cli import _render
 from shopperlens.cli._app import app as root
 from shopperlens.cli._app import open_shop
 from shopperlens.errors import ShopperlensError
+from shopperlens.plain import spreadsheet_safe
 from shopperlens.service.types_value import LOYAL_AT_RISK, value_by_type
 
 #: from this many stored events on, `types` shows a progress bar (the features take seconds)
@@ -120,7 +121,7 @@ def _write(df, out: Path) -> None:  # type: ignore[no-untyped-def]
     df = df.copy()
     df.attrs = {}  # run metadata (as_of, run_id) is not part of the file
     if suffix == ".csv":
-        df.to_csv(out, index=False)
+        spreadsheet_safe(df).to_csv(out, index=False)
     elif suffix == ".parquet":
         df.to_parquet(out, index=False)
     else:

@@ -20,6 +20,7 @@ an address.
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pandas as pd
 
@@ -37,12 +38,20 @@ MARKETING_DESTINATIONS: frozenset[str] = frozenset({"meta", "google", "mailchimp
 _GMAIL = ("gmail.com", "googlemail.com")
 
 
+#: one address: a local part and a domain, none of the characters that separate addresses or
+#: quote them (``a@b.com;c@d.com`` is two), no space or control character, and no first
+#: character a spreadsheet reads as the start of a formula (``=HYPERLINK(…)@x.com``)
+_ADDRESS = re.compile(r"[^=+\-@\s,;:<>()\[\]\"\\][^@\s,;:<>()\[\]\"\\]*@[^@\s,;:<>()\[\]\"\\]+")
+
+
 def normalise_email(email: str | None) -> str | None:
-    """Trimmed and lower-cased; None for an empty value or one without an ``@``."""
+    """Trimmed and lower-cased; None for an empty value or one that is not one plain address
+    (see :data:`_ADDRESS`: such a value is no address a platform can match, and in a file
+    opened in a spreadsheet it could run as a formula)."""
     if email is None or (isinstance(email, float) and email != email):
         return None
     e = str(email).strip().lower()
-    return e if "@" in e and not e.startswith("@") and not e.endswith("@") else None
+    return e if _ADDRESS.fullmatch(e) and not e.endswith(".") else None
 
 
 def google_email(email: str | None) -> str | None:

@@ -377,7 +377,9 @@ def abandoned_carts(
 def exit_pages(events: pd.DataFrame, *, top: int = 10) -> pd.DataFrame:
     """Where sessions that did not buy end: ``page, exits, share`` (the pages that lose them).
 
-    The exit page is the ``page`` of the session's last event that has one.
+    The exit page is the ``page`` of the session's last event that has one, without its query
+    string or fragment: ``/cart?email=ann@…&utm_source=…`` is the page ``/cart`` (a query may
+    carry personal data or tracking tags, and would split one page into many).
     """
     cols = ["page", "exits", "share"]
     ev = events.dropna(subset=["page"])
@@ -387,7 +389,8 @@ def exit_pages(events: pd.DataFrame, *, top: int = 10) -> pd.DataFrame:
         events.event_name.str.lower().isin(FUNNEL_STEPS["purchase"]), "session_id"
     ].unique()
     ev = ev[~ev.session_id.isin(bought)].sort_values("timestamp")
-    last = ev.groupby("session_id").page.last()
+    last = ev.groupby("session_id").page.last().astype(str).str.split(r"[?#]", n=1, regex=True)
+    last = last.str[0]
     if last.empty:
         return pd.DataFrame(columns=cols)
     out = last.value_counts().rename("exits").reset_index()

@@ -3,9 +3,9 @@
 Ticket topics come from a small lexicon of the questions shops get most (shipping, returns,
 stock, sizing, payment, order changes, discount codes, product use); a ticket whose subject and
 body match none falls into ``other``. The most frequent topics are the candidate *macros*
-(automatic answers) the mission asks for, each with an example to write the answer from: the
-most common subject that itself names the topic (a ticket can land in a topic through a word
-in its body, and its subject may be about something else).
+(automatic answers) the mission asks for, each with an example to write the answer from (see
+:func:`topic_example`: a subject that itself names the topic, since a ticket can land in a
+topic through a word in its body and its subject may be about something else).
 """
 
 from __future__ import annotations
@@ -70,19 +70,61 @@ def ticket_topics(tickets: pd.DataFrame, *, top: int = 8) -> pd.DataFrame:
 
 
 def topic_example(tickets: pd.DataFrame, topic: str) -> str | None:
-    """An example for ``topic`` that shows it: the most common subject that names the topic
-    by itself, else the most common body that does (the words that put the ticket here).
+    """An example for ``topic`` that shows it, and shows no customer.
+
+    The most common subject that names the topic by itself, preferring one several customers
+    wrote (a helpdesk form's subject rather than one person's words); else the first sentence
+    of a body that names it (the words that put the ticket here, not the greeting with the
+    sender's name and number). Either is scrubbed: e-mail addresses, phone numbers and the
+    words of the ticket's customer's name (``customer_name``, when given) are masked — an
+    example is printed in the report for anyone to read.
 
     The first subject of the topic's tickets was taken before, and a "product availability"
     ticket whose body asked about a size became the example of "size / fit".
     """
-    for col in ("subject", "body"):
-        texts = tickets[col].dropna().astype(str)
-        texts = texts[[ticket_topic(x) == topic for x in texts]]
-        if len(texts):
-            return str(texts.value_counts().index[0])
-    subjects = tickets.subject.dropna()
-    return str(subjects.iloc[0]) if len(subjects) else None
+    names = tickets.get("customer_name")
+    who = tickets["customer_id"] if "customer_id" in tickets else pd.Series(tickets.index)
+    subjects = pd.DataFrame(
+        {"text": _scrubbed(tickets.subject, names), "who": who.to_numpy()}, index=tickets.index
+    ).dropna(subset=["text"])
+    subjects = subjects[[ticket_topic(x) == topic for x in subjects.text]]
+    if len(subjects):
+        g = subjects.groupby("text")
+        ranked = pd.DataFrame({"people": g.who.nunique(), "n": g.size()})
+        ranked = ranked.sort_values(["people", "n"], ascending=False, kind="stable")
+        return str(ranked.index[0])
+    if "body" in tickets:
+        sentences = [
+            sentence
+            for body in _scrubbed(tickets.body, names).dropna()
+            for sentence in _SENTENCE.findall(body)
+            if ticket_topic(sentence) == topic
+        ]
+        if sentences:
+            return str(pd.Series(sentences).str.strip().value_counts().index[0])
+    return None
+
+
+#: a sentence: up to its end mark (or the end of the text)
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+
+
+def _scrubbed(texts: pd.Series, names: pd.Series | None) -> pd.Series:
+    """``texts`` with e-mails, phone numbers and the words of each row's name masked."""
+    from shopperlens.personas.synthesis import scrub
+
+    out = []
+    for i, text in zip(texts.index, texts, strict=True):
+        if text is None or (isinstance(text, float) and text != text) or not str(text).strip():
+            out.append(None)
+            continue
+        clean = scrub(str(text))
+        name = names.get(i) if names is not None else None
+        for word in str(name).split() if isinstance(name, str) else ():
+            if len(word) >= 2:
+                clean = re.sub(rf"\b{re.escape(word)}\b", "[name]", clean, flags=re.IGNORECASE)
+        out.append(clean)
+    return pd.Series(out, index=texts.index, dtype=object)
 
 
 def tickets_per_order(

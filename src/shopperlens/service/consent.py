@@ -84,12 +84,24 @@ class ConsentImportResult(BaseModel):
 
 def allowed(*, store: Store, purposes: Iterable[str] = MARKETING) -> set[str]:
     """Customer ids whose latest record for any of ``purposes`` grants it, or who have no such
-    record and ``accepts_marketing``."""
+    record and ``accepts_marketing`` — unless another customer id with the same e-mail address
+    says no.
+
+    Mail goes to an address, and an unsubscribe is the address's owner saying no: one person
+    can hold two ids (a Shopify export's e-mail key beside the shop's own id) and a family can
+    share an inbox. So a "no" on any id of an address (its latest record, or with no record a
+    false ``accepts_marketing``) keeps every id of that address out; an id with no word at all
+    (no record, no flag) blocks nobody.
+    """
     rows = store.df(
         "WITH latest AS (SELECT customer_id, arg_max(granted, recorded_at) AS granted "
-        " FROM consents WHERE lower(purpose) IN (SELECT lower(unnest(?))) GROUP BY 1) "
-        "SELECT c.customer_id FROM customers c LEFT JOIN latest l USING (customer_id) "
-        "WHERE coalesce(l.granted, c.accepts_marketing, false)",
+        " FROM consents WHERE lower(purpose) IN (SELECT lower(unnest(?))) GROUP BY 1), "
+        "word AS (SELECT c.customer_id, lower(trim(c.email)) AS address, "
+        " coalesce(l.granted, c.accepts_marketing) AS says "
+        " FROM customers c LEFT JOIN latest l USING (customer_id)), "
+        "refused AS (SELECT DISTINCT address FROM word WHERE address IS NOT NULL AND NOT says) "
+        "SELECT customer_id FROM word WHERE coalesce(says, false) "
+        "AND (address IS NULL OR address NOT IN (SELECT address FROM refused))",
         [list(purposes)],
     )
     return set(rows["customer_id"])

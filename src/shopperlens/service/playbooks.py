@@ -27,6 +27,7 @@ from shopperlens.models.basket import (
     frequent_itemsets,
     support_count,
 )
+from shopperlens.plain import spreadsheet_safe
 from shopperlens.playbooks import audience as _aud
 from shopperlens.playbooks import checkout, recommend, retention, support, traffic
 from shopperlens.playbooks.generator import (
@@ -449,7 +450,11 @@ def _orders_with_campaign(store: Store) -> pd.DataFrame:
 
 def support_report(*, store: Store, types: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """Tickets per order by type, top ticket topics (candidate macros), offer response by type."""
-    tickets = store.df("SELECT * FROM tickets")
+    # the customer's name, for the topic examples to mask (see support.topic_example)
+    tickets = store.df(
+        "SELECT t.*, c.name AS customer_name FROM tickets t "
+        "LEFT JOIN customers c USING (customer_id)"
+    )
     orders = _orders_with_campaign(store)
     t = resolve_types(store=store, types=types)
     return {
@@ -731,7 +736,7 @@ def export_audience(
     if type is not None and type != "untyped":
         type = type_name(type)  # noqa: A001  (need-based is need_based)
     c = audience_customers(store=store, type=type, segment=segment, types=types)
-    rows = _aud.audience_frame(c, destination)
+    rows = spreadsheet_safe(_aud.audience_frame(c, destination))
     if out is not None:
         rows.to_csv(output_file(out), index=False, quoting=csv.QUOTE_MINIMAL)
     summary = AudienceExport(
