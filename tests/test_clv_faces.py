@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -215,3 +216,69 @@ def test_horizon_is_bounded_on_every_face(store: Store, cli, client) -> None:  #
     job = finished_job(client, started.json()["job_id"])
     assert job["status"] == "failed" and "3,650 (10 years)" in job["message"], job
     assert client.get("/api/clv", params={"horizon_days": 3651}).status_code == 422
+
+
+def _regular_buyers(store: Store) -> Store:
+    """150 customers who each buy every 120 days from their own first day (0 … 149) to the
+    year's end, one product at 10 each time: everyone at one rate, about 3 orders a year."""
+    from test_playbooks_shop import _insert
+
+    start = pd.Timestamp("2024-01-01")
+    orders = [(f"c{i}", day) for i in range(150) for day in range(i, 365, 120)]
+    _insert(store, "customers", [
+        {"customer_id": f"c{i}", "email": f"c{i}@example.com"} for i in range(150)
+    ])  # fmt: skip
+    _insert(store, "orders", [
+        {"order_id": f"o{k}", "customer_id": c, "currency": "EUR",
+         "ordered_at": start + pd.Timedelta(days=day)}
+        for k, (c, day) in enumerate(orders)
+    ])  # fmt: skip
+    _insert(store, "order_lines", [
+        {"order_id": f"o{k}", "line_no": 1, "product_id": f"P{k % 20}", "quantity": 1,
+         "unit_price": 10.0}
+        for k in range(len(orders))
+    ])  # fmt: skip
+    return store
+
+
+def test_regular_buyers_get_a_customer_value(db_path: Path, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Buyers at one rate send the BG/NBD's r and α off together; its forecasts were NaN and
+    ``clv`` (and so ``report``) stopped on "NOT NULL constraint failed". Now every customer
+    has a value: about the planted 3 orders a year at 10 each, and the report is written."""
+    with connect(db_path) as store:
+        values = clv.customer_value(store=_regular_buyers(store), save=True)
+        assert store.count("customer_value") == 150
+    assert values[["p_alive", "expected_purchases", "clv"]].notna().all().all()
+    assert values["expected_purchases"].between(1.5, 365 / 120).all()
+    assert (values["clv"] <= 10 * values["expected_purchases"] + 1e-9).all()
+    assert (values["clv"] > 9 * values["expected_purchases"]).all()  # 10 %/year discount
+    res = cli("clv", "--json")
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.output)
+    assert rows and all(row["expected_purchases"] > 0 and row["clv"] > 0 for row in rows)
+    res = cli("report", "--out", str(tmp_path / "report"))
+    assert res.exit_code == 0, res.output
+    text = re.sub(r"<[^>]+>", "", (tmp_path / "report" / "value.html").read_text())
+    assert "Loyal customers at risk" in text
+
+
+def test_a_run_without_numbers_is_refused_in_words(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Should a model still leave a figure undefined, the run is refused with what is missing
+    (not stored half empty, not a database error), and the report's Value page says so."""
+    from shopperlens.models import BetaGeo
+    from shopperlens.reports.site import write_report
+
+    def undefined(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return np.full(len(np.atleast_1d(args[0])), np.nan)
+
+    monkeypatch.setattr(BetaGeo, "predict_purchases", undefined)
+    _regular_buyers(store)
+    said = r"leave expected_purchases, clv undefined for 150 of 150"
+    with pytest.raises(InsufficientDataError, match=said):
+        clv.customer_value(store=store, save=True)
+    assert store.count("customer_value") == 0
+    write_report(store, tmp_path)
+    page = " ".join(re.sub(r"<[^>]+>", "", (tmp_path / "value.html").read_text()).split())
+    assert "undefined for 150 of 150 customers: no customer value computed" in page

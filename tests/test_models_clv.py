@@ -253,6 +253,52 @@ def test_next_order_days_is_the_median_waiting_time(bgf: BetaGeo) -> None:
     assert np.mean(waits <= days) == pytest.approx(0.5, abs=0.01)
 
 
+def _forecast_by_integral(
+    r: float, alpha: float, a: float, b: float, x: int, T: float, t: float
+) -> float:
+    """E[purchases in (T, T + t] | alive] straight from the BG/NBD story, by quadrature: given
+    p ~ Beta(a, b + x) and λ ~ Gamma(r + x, α + T), a customer alive at T makes (1 − e^(−λpt))/p
+    purchases on average, whose mean over λ is (1 − (1 + pt/(α + T))^(−(r + x)))/p."""
+    from scipy import integrate, stats
+
+    def mean_over_rate(p: float) -> float:
+        return float(-np.expm1(-(r + x) * np.log1p(p * t / (alpha + T))) / p)
+
+    beta = stats.beta(a, b + x)
+    value, _ = integrate.quad(lambda p: mean_over_rate(p) * beta.pdf(p), 0, 1, epsrel=1e-10)
+    return float(value)
+
+
+def test_forecasts_stay_finite_when_every_customer_buys_at_the_same_rate() -> None:
+    """Customers buying at one rate send r and α off together (the fit's Poisson limit; a shop
+    of regular buyers fitted r = 3.4e8, α = 5.0e10). scipy's ₂F₁ is NaN there, and so were
+    every expected purchase and CLV. The forecasts now match the model's own integral."""
+    m = BetaGeo()
+    m.params_ = {"r": 3.4e8, "alpha": 3.4e8 / 0.0067, "a": 425.7, "b": 2584.4}
+    x, t_x, T = np.array([0, 1, 2, 5]), np.array([0.0, 120.0, 200.0, 300.0]), np.full(4, 360.0)
+    for t in (30.0, 365.0, 3650.0):
+        got = m.predict_purchases(x, t_x, T, t=t)
+        alive = m.predict_alive(x, t_x, T)
+        want = [
+            _forecast_by_integral(*m.params_.values(), x=int(k), T=360.0, t=t) * p
+            for k, p in zip(x, alive, strict=True)
+        ]
+        np.testing.assert_allclose(got, want, rtol=1e-6)
+        newcomer = m.expected_purchases(t)  # a new customer's first t days
+        assert newcomer == pytest.approx(
+            _forecast_by_integral(*m.params_.values(), x=0, T=0.0, t=t), rel=1e-6
+        )
+    # at ordinary parameters the exact formula is kept (CDNOW-like, rate heterogeneity)
+    m.params_ = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    got = m.predict_purchases(x, t_x / 10, T / 10, t=39.0)
+    alive = m.predict_alive(x, t_x / 10, T / 10)
+    want = [
+        _forecast_by_integral(*m.params_.values(), x=int(k), T=36.0, t=39.0) * p
+        for k, p in zip(x, alive, strict=True)
+    ]
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
 # -- domain errors and the minimum-data gate -----------------------------------------------------
 @pytest.mark.parametrize(
     ("freq", "rec", "T", "message"),

@@ -173,3 +173,42 @@ def test_rule_invariants(baskets: list[list[str]], min_support: float) -> None:
         assert (rules.support <= rules["antecedent support"] + 1e-12).all()
         assert (rules.support <= rules["consequent support"] + 1e-12).all()
         assert (rules.lift >= 0).all()
+
+
+def test_rule_at_exactly_min_confidence_is_kept(store) -> None:  # type: ignore[no-untyped-def]
+    """112 orders: 30 hold A, 3 of those also B, 82 only C. A → B has confidence 3/30 = 0.1,
+    the default minimum, but as a ratio of supports (3/112)/(30/112) = 0.09999999999999999
+    and the rule was dropped. Counted in whole orders it is kept, as mlxtend keeps it when
+    told the number of orders; every rule and metric equals mlxtend's."""
+    from shopperlens.service.playbooks import basket_rules
+    from test_playbooks_shop import _insert
+
+    baskets = [["A", "B"]] * 3 + [["A"]] * 27 + [["C"]] * 82
+    assert (3 / 112) / (30 / 112) < 0.1  # the float edge the rule sat on
+    _insert(store, "orders", [
+        {"order_id": f"o{k}", "ordered_at": pd.Timestamp("2024-01-01")}
+        for k in range(len(baskets))
+    ])  # fmt: skip
+    _insert(store, "order_lines", [
+        {"order_id": f"o{k}", "line_no": i, "product_id": p, "quantity": 1, "unit_price": 1.0}
+        for k, items in enumerate(baskets) for i, p in enumerate(items)
+    ])  # fmt: skip
+    ours = basket_rules(store=store)  # default: in 3 orders, confidence 0.1
+    pairs = set(zip(ours.antecedents, ours.consequents, strict=True))
+    assert (frozenset({"A"}), frozenset({"B"})) in pairs
+    ref = mlxtend.association_rules(
+        mlxtend.fpgrowth(one_hot(baskets), min_support=3 / 112, use_colnames=True),
+        num_itemsets=len(baskets),
+        metric="confidence",
+        min_threshold=0.1,
+    )
+    _same_rules(ours, ref)
+
+
+def test_confidence_count_forgives_float_error() -> None:
+    """The fewest orders with A ∪ C for a confidence: ceil(share · count(A)) in whole orders."""
+    from shopperlens.models.basket import confidence_count
+
+    assert confidence_count(0.1, [30, 10, 29, 0]).tolist() == [3, 1, 3, 0]
+    assert confidence_count(0.07, [100]).tolist() == [7]  # 0.07 * 100 is 7.000000000000001
+    assert confidence_count(0.0, [5]).tolist() == [0]

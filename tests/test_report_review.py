@@ -78,6 +78,38 @@ def test_current_threshold_is_read_from_the_orders_shipping() -> None:
     assert checkout.current_free_shipping_threshold(values, np.zeros(10)) is None
 
 
+def _express_shop(express_every: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """600 baskets (median near EUR 38) at the planted rule, 4.95 below EUR 50 and free from
+    it; with ``express_every``, every such order from 50 on paid EUR 12 for express delivery."""
+    values = np.round(np.random.default_rng(5).lognormal(np.log(38), 0.45, 600), 2)
+    shipping = np.where(values >= FREE_FROM, 0.0, FEE)
+    if express_every:
+        express = (np.arange(len(values)) % express_every == 0) & (values >= FREE_FROM)
+        shipping[express] = 12.0
+    return values, shipping
+
+
+@pytest.mark.parametrize("express_every", [None, 100, 40])
+def test_current_threshold_survives_express_orders(express_every: int | None) -> None:
+    """One express order of EUR 78.41 paying shipping read the shop as free from 79 (the
+    largest paid basket) and the advice said keep 79. A few paid orders above the split are
+    express deliveries, not the rule: the shop reads free from 50 with one or with four."""
+    values, shipping = _express_shop(express_every)
+    paid_above = int(((values >= FREE_FROM) & (shipping > 0)).sum())
+    assert paid_above == {None: 0, 100: 1, 40: 4}[express_every]  # the planted outliers
+    assert express_every != 100 or values[shipping == 12].max() == 78.41
+    assert checkout.current_free_shipping_threshold(values, shipping) == FREE_FROM
+
+
+def test_no_threshold_read_when_many_orders_above_it_paid() -> None:
+    """Free shipping on a few large orders is no rule when a fifth of the orders above the
+    split paid shipping too (more than the 5 % express deliveries tolerated)."""
+    values, shipping = _express_shop(None)
+    above = np.flatnonzero(values >= FREE_FROM)
+    shipping[above[::5]] = FEE
+    assert checkout.current_free_shipping_threshold(values, shipping) is None
+
+
 def test_threshold_advice_stays_near_the_median_and_above_todays() -> None:
     """The old method picked the best round amount up to the 95th percentile (here ~3× the
     median basket), even below the shop's own threshold. Now: above today's threshold, at most

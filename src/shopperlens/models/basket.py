@@ -39,7 +39,13 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-__all__ = ["RULE_METRICS", "association_rules", "frequent_itemsets", "support_count"]
+__all__ = [
+    "RULE_METRICS",
+    "association_rules",
+    "confidence_count",
+    "frequent_itemsets",
+    "support_count",
+]
 
 #: the metric columns of mlxtend 0.25's ``association_rules``, in its order
 RULE_METRICS: tuple[str, ...] = (
@@ -178,8 +184,28 @@ def support_count(min_support: float, n: int) -> int:
     """
     if not 0.0 < min_support <= 1.0:
         raise ValueError(f"min_support must be within (0, 1], got {min_support}")
-    product = min_support * n
-    return max(1, math.ceil(product - 1e-9 * max(product, 1.0)))
+    return max(1, int(_whole_ceiling(min_support * n)))
+
+
+def confidence_count(min_confidence: float, antecedent_counts: Any) -> np.ndarray:
+    """The fewest baskets holding ``A ∪ C`` that give each rule ``A → C`` a confidence of
+    ``min_confidence``, for ``A`` in ``antecedent_counts`` baskets: ``ceil(min_confidence ·
+    count(A))`` with :func:`support_count`'s tolerance.
+
+    Comparing the ratio instead loses a rule to the last bit of a float: 3 of 30 baskets is
+    ``(3 / 112) / (30 / 112)`` = 0.09999999999999999 as supports, below a confidence of 0.1.
+    """
+    if not 0.0 <= min_confidence <= 1.0:
+        raise ValueError(f"min_confidence must be within [0, 1], got {min_confidence}")
+    counts = np.asarray(antecedent_counts, dtype=float)
+    return _whole_ceiling(min_confidence * counts)
+
+
+def _whole_ceiling(product: Any) -> np.ndarray:
+    """``ceil(product)`` forgiving a relative 1e-9: far above floating-point error, far below
+    one basket."""
+    product = np.asarray(product, dtype=float)
+    return np.ceil(product - 1e-9 * np.maximum(product, 1.0))
 
 
 def frequent_itemsets(

@@ -20,8 +20,9 @@ the usual basket takes free shipping away from most orders to nudge a few. Defau
 report next to the number.
 
 Most shops already have a threshold. :func:`current_free_shipping_threshold` reads it from the
-orders (the smallest basket value from which every order shipped free); a new threshold must
-then lie above it, make at most :data:`MAX_SHARE_LOSING_FREE` of orders pay shipping again (the
+orders (the basket value from which the orders shipped free, but for at most
+:data:`MAX_SHARE_PAID_ABOVE` of them: express or abroad deliveries); a new threshold must then
+lie above it, make at most :data:`MAX_SHARE_LOSING_FREE` of orders pay shipping again (the
 orders a new charge loses are not in any history, so a raise that charges many is not advised)
 and raise order value more than today's does, or the advice is to keep it.
 
@@ -42,6 +43,7 @@ __all__ = [
     "FUNNEL_STEPS",
     "MAX_OVER_MEDIAN",
     "MAX_SHARE_LOSING_FREE",
+    "MAX_SHARE_PAID_ABOVE",
     "MIN_SAMPLE",
     "ShippingThreshold",
     "abandoned_carts",
@@ -71,6 +73,8 @@ MAX_OVER_MEDIAN = 1.5
 MAX_SHARE_LOSING_FREE = 0.10
 #: a threshold is only read from the orders when at least this many orders shipped free above it
 MIN_FREE_ORDERS = 5
+#: ... and at most this share of the orders above it paid shipping (express or abroad delivery)
+MAX_SHARE_PAID_ABOVE = 0.05
 #: the fewest orders a free-shipping threshold is advised from; the playbook also gives any
 #: share resting on fewer orders (or buyers, visits, sessions) as counts, "2 of 3", not "67%"
 MIN_SAMPLE = 30
@@ -129,11 +133,15 @@ def current_free_shipping_threshold(
 ) -> float | None:
     """The free-shipping threshold the shop applies today, read from its orders.
 
-    It is the smallest basket value from which every order shipped free: above the largest
-    basket that paid shipping, at or below the smallest free one after it (the roundest amount
-    between the two). None when no order paid shipping (free on everything, or shipping not
-    recorded) or fewer than :data:`MIN_FREE_ORDERS` orders above the paid ones shipped free.
-    Without this the advice proposed a "new" threshold to a shop that already had a lower one.
+    The orders are split at the basket value that most of them agree with: below it they paid
+    shipping, from it on they shipped free (:func:`_best_cut`). A few orders above it may have
+    paid (express or abroad delivery): taking the largest paid basket instead, one express
+    order of 78 read a shop free from 50 as free from 79. The threshold is the roundest amount
+    between the largest paid basket below the split and the smallest free one above it. None
+    when no order paid shipping (free on everything, or shipping not recorded), when more than
+    :data:`MAX_SHARE_PAID_ABOVE` of the orders above the split paid, or when fewer than
+    :data:`MIN_FREE_ORDERS` of them shipped free. Without this the advice proposed a "new"
+    threshold to a shop that already had a lower one.
     """
     frame = pd.DataFrame(
         {
@@ -142,15 +150,39 @@ def current_free_shipping_threshold(
         }
     )
     frame = frame.dropna()
-    frame = frame[frame.value > 0]
-    paid = frame[frame.shipping > 0]
-    if paid.empty:
+    frame = frame[frame.value > 0].sort_values("value", kind="stable")
+    values = frame.value.to_numpy()
+    paid = (frame.shipping > 0).to_numpy()
+    if not paid.any() or paid.all():
         return None
-    highest_paid = float(paid.value.max())
-    free_above = frame[(frame.shipping == 0) & (frame.value > highest_paid)]
-    if len(free_above) < MIN_FREE_ORDERS:
+    cut = _best_cut(values, paid)
+    below, above = slice(None, cut), slice(cut, None)
+    free_above = values[above][~paid[above]]
+    paid_above = int(paid[above].sum())
+    if (
+        not paid[below].any()
+        or len(free_above) < MIN_FREE_ORDERS
+        or paid_above > MAX_SHARE_PAID_ABOVE * len(values[above])
+    ):
         return None
-    return _roundest_between(highest_paid, float(free_above.value.min()))
+    return _roundest_between(float(values[below][paid[below]].max()), float(free_above.min()))
+
+
+def _best_cut(values: np.ndarray, paid: np.ndarray) -> int:
+    """Where sorted orders split best into "paid shipping" below and "shipped free" above.
+
+    Cut ``k`` puts orders ``[:k]`` below (never between two equal baskets). An order on the
+    wrong side disagrees: a paid one above (express delivery), a free one below (a coupon,
+    pickup). Each kind of disagreement counts as a share of its kind (paid or free orders), so
+    a shop where most small orders also ship free still splits where the paid orders end; the
+    cut with the smallest sum wins, the lowest one on a tie.
+    """
+    paid_below = np.r_[0, np.cumsum(paid)]
+    free_below = np.r_[0, np.cumsum(~paid)]
+    disagree = (paid_below[-1] - paid_below) / paid_below[-1] + free_below / free_below[-1]
+    splits_equal = np.r_[False, values[1:] == values[:-1], False]
+    disagree[splits_equal] = np.inf
+    return int(np.argmin(disagree))
 
 
 def _round_candidates(values: np.ndarray) -> list[float]:

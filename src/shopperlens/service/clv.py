@@ -189,7 +189,27 @@ def _score(fitted: FittedValue, horizon_days: int) -> pd.DataFrame:
     )  # fmt: skip
     out["at_risk"] = (out["frequency"] >= AT_RISK_MIN_REPEAT) & (out["p_alive"] < AT_RISK_P_ALIVE)
     out = out[[*COLUMNS, "next_order_days", "expected_spend"]]
+    _check_finite(out)
     return out.sort_values("clv", ascending=False, ignore_index=True)
+
+
+#: the figures every scored customer needs (the stored run holds them NOT NULL)
+SCORED = ("p_alive", "expected_purchases", "expected_spend", "clv")
+
+
+def _check_finite(out: pd.DataFrame) -> None:
+    """Refuse a run in which the fitted models left a figure undefined (NaN or infinite),
+    naming which and for how many customers: storing it failed on the table's NOT NULL with
+    a database error, and the report was not written at all."""
+    values = out[list(SCORED)].to_numpy(dtype=float)
+    bad = ~np.isfinite(values)
+    if not bad.any():
+        return
+    which = ", ".join(name for name, b in zip(SCORED, bad.any(axis=0), strict=True) if b)
+    raise InsufficientDataError(
+        f"the models fitted on these orders leave {which} undefined for "
+        f"{int(bad.any(axis=1).sum()):,} of {len(out):,} customers: no customer value computed"
+    )
 
 
 def _save(store: Store, frame: pd.DataFrame, as_of: pd.Timestamp, horizon_days: int) -> None:
