@@ -81,3 +81,24 @@ def test_the_access_log_holds_no_token_and_no_email(shop):
     text = "\n".join(records)
     assert "s3cret" not in text and "example.com" not in text, text
     assert "/api/customers/<e-mail>" in text and "/dashboard/index.html?…" in text
+
+
+def test_a_token_with_non_ascii_characters_is_compared_not_a_500(shop):
+    """``secrets.compare_digest`` refuses non-ASCII ``str``: an ``é`` in a query, a cookie or
+    the configured token once answered 500. A wrong token is a 401, the right one works, sent
+    in any of the ways the API accepts it (a header carries the token's UTF-8 bytes; the
+    dashboard's cookie a token beyond Latin-1, ``€``, percent-encoded)."""
+    for token in ("s3cret", "sécret", "s€cret%2F"):
+        app = create_app(Settings(token=token), shop=shop)
+        with TestClient(app) as c:
+            assert c.get("/api/tables?token=%C3%A9").status_code == 401
+            wrong_cookie = {"Cookie": "shopperlens_token=é".encode()}
+            assert c.get("/api/tables", headers=wrong_cookie).status_code == 401
+            wrong_header = {"Authorization": "Bearer é".encode()}
+            assert c.get("/api/tables", headers=wrong_header).status_code == 401
+            assert c.get("/api/tables", params={"token": token}).status_code == 200
+            header = {"Authorization": f"Bearer {token}".encode()}
+            assert c.get("/api/tables", headers=header).status_code == 200
+        with TestClient(app) as browser:  # the dashboard keeps the token in a cookie
+            assert browser.get("/dashboard/index.html", params={"token": token}).is_success
+            assert browser.get("/api/tables").status_code == 200

@@ -339,13 +339,16 @@ def test_revenue_by_acquisition_source(shop_store) -> None:  # type: ignore[no-u
 
 
 def test_loyal_at_risk_and_clv_by_source_from_stored_clv(shop_store) -> None:  # type: ignore[no-untyped-def]
-    """A stored CLV run (as ``shopperlens clv`` leaves it) flags c1, the loyal customer."""
-    common = {"as_of": T0, "horizon_days": 365, "frequency": 2.0, "recency": 60.0, "T": 90.0,
-              "monetary_value": 50.0, "expected_purchases": 1.0, "expected_spend": 50.0,
-              "computed_at": T0}  # fmt: skip
+    """A stored CLV run (as ``shopperlens clv`` leaves it: fitted up to the newest purchase's
+    day, 365 days ahead, every buyer, after the last import) flags c1, the loyal customer."""
+    common = {"as_of": pd.Timestamp("2024-03-15"), "horizon_days": 365, "frequency": 2.0,
+              "recency": 60.0, "T": 90.0, "monetary_value": 50.0, "expected_purchases": 1.0,
+              "expected_spend": 50.0, "computed_at": pd.Timestamp.now()}  # fmt: skip
     _insert(shop_store, "customer_value", [
         {**common, "customer_id": "c1", "p_alive": 0.2, "clv": 300.0, "at_risk": True},
         {**common, "customer_id": "c2", "p_alive": 0.9, "clv": 100.0, "at_risk": False},
+        {**common, "customer_id": "c3", "p_alive": 0.9, "clv": 90.0, "at_risk": False},
+        {**common, "customer_id": "c4", "p_alive": 0.9, "clv": 20.0, "at_risk": False},
     ])  # fmt: skip
     rep = svc.retention_report(store=shop_store, types=TYPES)
     assert rep["loyal_at_risk"].customer_id.tolist() == ["c1"]
@@ -457,3 +460,18 @@ def test_orders_not_bought_stay_out_of_rules_and_thresholds(shop_store) -> None:
     assert not any({"P1", "P2"} <= items for items in joined)
     after = svc.shipping_threshold(store=shop_store)
     assert after is None or after.median_basket != before.median_basket
+
+
+def test_a_run_stored_before_the_last_import_is_not_read(shop_store) -> None:  # type: ignore[no-untyped-def]
+    """A run stored before newer data describes another shop: it is fitted again (or, when the
+    data cannot carry a fit, dropped) rather than read."""
+    common = {"as_of": pd.Timestamp("2024-01-01"), "horizon_days": 365, "frequency": 2.0,
+              "recency": 60.0, "T": 90.0, "monetary_value": 50.0, "expected_purchases": 1.0,
+              "expected_spend": 50.0, "computed_at": pd.Timestamp("2024-01-02")}  # fmt: skip
+    _insert(shop_store, "customer_value", [
+        {**common, "customer_id": "c1", "p_alive": 0.2, "clv": 300.0, "at_risk": True},
+    ])  # fmt: skip
+    rep = svc.retention_report(store=shop_store, types=TYPES)
+    assert rep["loyal_at_risk"].empty or "c1" not in set(rep["loyal_at_risk"].customer_id)
+    stored = shop_store.df("SELECT as_of, computed_at FROM customer_value")
+    assert (stored.computed_at > pd.Timestamp("2024-01-02")).all()

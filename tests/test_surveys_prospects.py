@@ -179,7 +179,24 @@ def test_device_mix_within_tolerance_agrees_and_competitors_are_skipped(store, t
     _devices(store, {"smartphone": 7, "desktop": 3})  # 70 / 30 / 0 vs 72 / 24 / 3
     found = audience.shop_checks(store=store, audience=audience.audience(store=store))
     assert [(f.kind, f.source) for f in found] == [("agreement", "ga4")]
-    assert "largest gap desktop: 6 %" in found[0].message
+    # a gap between two shares is in percentage points, not a percentage of either
+    assert "agree within 10 points (largest gap desktop: 6 points)" in found[0].message
+
+
+def test_survey_agreement_names_its_gap_in_points() -> None:
+    """30 % against 43 % female is 13 points apart, not "13 %" (of what?)."""
+    import pandas as pd
+
+    from shopperlens.surveys.crosscheck import compare
+
+    survey = {"gender": pd.Series(["female"] * 30 + ["male"] * 70)}
+    ga4 = pd.DataFrame(
+        {"source": "ga4", "dimension": "gender", "value": ["female", "male"], "share": [0.43, 0.57]}
+    )
+    (found,) = compare(survey, ga4)
+    assert found.kind == "agreement"
+    said = "gender: survey and ga4 agree within 15 points (largest gap female: 13 points)."
+    assert found.message == said
 
 
 def test_device_without_shop_devices_is_a_note(store):

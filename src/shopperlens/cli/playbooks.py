@@ -60,9 +60,9 @@ def playbook_cmd(
     if fmt is PlaybookFormat.json:
         text = json.dumps(pb.model_dump(mode="json"), indent=2)
     elif fmt is PlaybookFormat.html:
-        import markdown_it  # rich depends on markdown-it-py, so it is always installed
+        from shopperlens.markdown import to_html  # raw HTML in the text is shown, never run
 
-        text = markdown_it.MarkdownIt().render(pb.markdown())
+        text = to_html(pb.markdown())
     else:
         text = pb.markdown()
     if out:

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from shopperlens import markdown as md
 from shopperlens.playbooks.checkout import MAX_OVER_MEDIAN, MAX_SHARE_LOSING_FREE, MIN_SAMPLE
 
 __all__ = [
@@ -333,9 +334,9 @@ def _exits_text(exits: pd.DataFrame) -> str:
     first = exits.iloc[0]
     total = round(float(first.exits) / float(first.share)) if first.share else 0
     if total >= MIN_SAMPLE:
-        shown = [f"{r.page} ({r.share:.0%})" for r in exits.head(3).itertuples()]
+        shown = [f"{md.datum(r.page)} ({r.share:.0%})" for r in exits.head(3).itertuples()]
     else:
-        shown = [f"{r.page} ({int(r.exits):,} of {total:,} sessions)" for r in
+        shown = [f"{md.datum(r.page)} ({int(r.exits):,} of {total:,} sessions)" for r in
                  exits.head(3).itertuples()]  # fmt: skip
     return "pages that lose them: " + ", ".join(shown)
 
@@ -504,7 +505,11 @@ def _need_based(ev: Evidence) -> list[Action]:
     n_ab, v_ab = _abandoned(ev, t)
     kw = ev.keywords
     product_kw = kw[kw.intent == "product"] if len(kw) else kw
-    top = ", ".join(f"“{k}”" for k in product_kw.keyword.head(3)) if len(product_kw) else "none"
+    top = (
+        ", ".join(f"“{md.datum(k)}”" for k in product_kw.keyword.head(3))
+        if len(product_kw)
+        else "none"
+    )
     lost_visits = int((product_kw.visits - product_kw.purchases).sum()) if len(product_kw) else 0
     # the share of product-intent visits that bought (by visits, not a mean of keywords' rates)
     kw_visits = int(product_kw.visits.sum()) if len(product_kw) else 0
@@ -676,7 +681,7 @@ def _impulse(ev: Evidence) -> list[Action]:
     others = ev.tickets[ev.tickets.type != t] if len(ev.tickets) else ev.tickets
     other_tickets = int(others.tickets.sum()) if len(others) else 0
     other_orders = int(others.orders.sum()) if len(others) else 0
-    topics = ", ".join(ev.topics.topic.head(3)) if len(ev.topics) else "none"
+    topics = ", ".join(map(md.datum, ev.topics.topic.head(3))) if len(ev.topics) else "none"
     share = float(offer.get("discount_share", 0.0) or 0.0)
     n_offer = int(offer.get("orders", 0) or 0)
     n_tickets, n_orders = int(tick.get("tickets", 0) or 0), int(tick.get("orders", 0) or 0)
@@ -712,23 +717,27 @@ def render_markdown(
     actions: list[Action], currency: str = "EUR", notes: dict[str, str] | None = None
 ) -> str:
     """The playbook as Markdown: a section per type (with its note: why nobody can be of the
-    type, or that nobody is yet), actions by the mission's order."""
+    type, or that nobody is yet), actions by the mission's order. Every text is escaped
+    (:mod:`shopperlens.markdown`): the evidence quotes the shop's search terms and pages, and a
+    ``<script>`` or ``|`` among them must stay text in the Markdown and in its HTML."""
     notes = notes or {}
     lines = ["# Playbook", ""]
     for t in TYPES:
         acts = [x for x in actions if x.type == t]
         if not acts:
             continue
-        lines += [f"## {TYPE_TITLES[t]}", ""]
+        lines += [f"## {md.escape(TYPE_TITLES[t])}", ""]
         if notes.get(t):
-            lines += [f"*{notes[t]}*", ""]
+            lines += [f"*{md.with_commands(notes[t])}*", ""]
         for x in acts:
-            lines.append(f"### {x.number}. {x.title} — {stake_text(x, currency)}")
-            lines += [f"- {e}" for e in x.evidence]
-            lines.append(f"- priority: {x.basis}")
-            lines.append(f"- audience: {audience_text(x)}")
+            lines.append(
+                f"### {x.number}. {md.escape(x.title)} — {md.escape(stake_text(x, currency))}"
+            )
+            lines += [f"- {md.with_commands(e)}" for e in x.evidence]
+            lines.append(f"- priority: {md.escape(x.basis)}")
+            lines.append(f"- audience: {md.with_commands(audience_text(x))}")
             reach = reach_text(x) if x.detectable else ""
             if reach:
-                lines.append(f"- export: `{export_command(x)}` {reach}")
+                lines.append(f"- export: {md.code(export_command(x))} {md.escape(reach)}")
             lines.append("")
     return "\n".join(lines)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from shopperlens.config import Settings
+from shopperlens.playbooks.generator import NOT_IMPORTED
 from shopperlens.reports.charts import pyplot, svg_data_uri
 from shopperlens.reports.site import Page, register
 from shopperlens.service import overview, tables
@@ -57,6 +58,8 @@ def _build(store: Store, settings: Settings | None = None) -> dict[str, Any]:
         "chart": _monthly_chart(shop.months),
         "demo": run,
         "blurbs": BLURBS,
+        # what a missing import reads as, in the playbook and types pages' words
+        "_missing": NOT_IMPORTED,
         "tables": tables.table_summaries(store=store),
         "imports": tables.import_history(store=store, limit=50),
         "_metric_terms": METRIC_TERMS,

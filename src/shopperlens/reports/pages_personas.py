@@ -68,6 +68,11 @@ def _analytics(store: Store, survey: str | None) -> list[Any]:
         return []
 
 
+def _available(store: Store) -> bool:
+    """A stored personas run: what ``_build`` shows."""
+    return "persona_runs" in store.tables() and store.count("persona_runs") > 0
+
+
 def _extra(ctx: dict[str, Any]) -> dict[str, Callable[[], str]]:
     return cards.card_files(ctx["_run"], ctx.get("currency"))
 
@@ -80,5 +85,8 @@ register(
         build=_build,
         order=60,
         extra_pages=_extra,
+        available=_available,
+        needs="a personas run, built from survey answers (`shopperlens import survey FILE`, "
+        "then `shopperlens personas build`)",
     )
 )

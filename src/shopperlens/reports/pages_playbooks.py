@@ -31,6 +31,7 @@ from shopperlens.playbooks.generator import (
     unfound_text,
 )
 from shopperlens.reports.site import Page, register
+from shopperlens.service.value_run import ensure_current
 from shopperlens.store import Store
 
 
@@ -56,7 +57,11 @@ def _context(
 
     The report builds the need-based page first with ``fresh=True``, so a report never reuses
     another store's numbers; the live dashboard reuses them while the data are unchanged.
+    The loyal page's "at risk" comes from the current CLV run, refreshed first when an import
+    made the stored one stale (as on the Value and Customer types pages).
     """
+    if store.count("orders"):
+        ensure_current(store=store)
     present = set(store.tables())
     key = (
         id(store),
@@ -69,10 +74,15 @@ def _context(
     return _CACHE[key]
 
 
+def _available(store: Store) -> bool:
+    """Orders or events: what ``shopperlens playbook`` needs for its sections."""
+    return bool(store.count("orders") or store.count("events"))
+
+
 def _compute(store: Store, settings: Settings | None = None) -> dict[str, Any] | None:
     from shopperlens.service import playbooks as svc
 
-    if store.count("orders") == 0 and store.count("events") == 0:
+    if not _available(store):
         return None  # the playbook itself refuses: nothing to show
     types = svc.resolve_types(store=store, config=settings.types_config if settings else None)
     pb = svc.playbook(store=store, types=types)
@@ -210,5 +220,8 @@ for _order, _type in enumerate(TYPES):
             template="playbooks.html",
             build=_builder(_type),
             order=60 + _order,
+            available=_available,
+            needs="orders or visit data (`shopperlens import orders FILE` or "
+            "`shopperlens import events FILE`)",
         )
     )

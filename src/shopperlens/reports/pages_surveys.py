@@ -87,4 +87,18 @@ def build(store: Store, settings: Settings | None = None) -> dict[str, Any] | No
     }
 
 
-register(Page(slug="surveys", title="Surveys", template="surveys.html", build=build, order=40))
+def _available(store: Store) -> bool:
+    return _pick(store) is not None
+
+
+register(
+    Page(
+        slug="surveys",
+        title="Surveys",
+        template="surveys.html",
+        build=build,
+        order=40,
+        available=_available,
+        needs="survey answers (`shopperlens import survey FILE`)",
+    )
+)

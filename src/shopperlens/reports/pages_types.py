@@ -13,7 +13,8 @@ from shopperlens.reports.charts import pyplot, svg_markup
 from shopperlens.reports.site import Page, register
 from shopperlens.service import types as svc
 from shopperlens.service.overview import shop_currency
-from shopperlens.service.types_value import value_by_type
+from shopperlens.service.types_value import value_by_type, value_note
+from shopperlens.service.value_run import ensure_current
 from shopperlens.store import Store
 from shopperlens.types import TYPES, UNTYPED
 from shopperlens.types import movements as mv
@@ -84,6 +85,28 @@ def _unfindable(store: Store, dist: pd.DataFrame) -> dict[str, str]:
     }
 
 
+def _value(store: Store, run: pd.DataFrame, gate: str | None) -> dict[str, Any]:
+    """ "Value per type" and "Loyal at risk" from the current CLV run, with ``value_note``
+    saying why there are no CLV figures (the model's gate, a run of another date) instead of
+    showing blanks and zeros as if they were measured."""
+    value = value_by_type(run)
+    note = gate or ""
+    if not note and store.count("orders"):
+        note = value_note(store=store, as_of=run.attrs.get("as_of"))
+    at_risk = run.iloc[0:0]
+    if "loyal_at_risk" in run.columns:  # a value run is stored
+        at_risk = run[run["loyal_at_risk"]].sort_values("clv", ascending=False)
+    return {
+        "value": value.astype(object).where(value.notna(), None).to_dict("records"),
+        "value_note": note,
+        "loyal_at_risk": [
+            {"id": r.customer_id, "clv": r.clv, "p_alive": r.p_alive, "evidence": r.evidence}
+            for r in at_risk.head(25).itertuples()
+        ],
+        "loyal_at_risk_total": len(at_risk),
+    }
+
+
 def _build(store: Store, settings: Settings | None = None) -> dict[str, Any] | None:
     config = settings.types_config if settings else None
     has_people = store.count("orders") or store.count("events")
@@ -99,18 +122,17 @@ def _build(store: Store, settings: Settings | None = None) -> dict[str, Any] | N
     }
     if not has_people:
         return ctx | {"as_of": None, "distribution": [], "unfindable": {}, "chart": None,
-                      "examples": [], "moves": None, "runs": [], "value": [],
+                      "examples": [], "moves": None, "runs": [], "value": [], "value_note": "",
                       "loyal_at_risk": [], "loyal_at_risk_total": 0}  # fmt: skip
+    # the current CLV run first: the value columns of the types are joined from it, whichever
+    # page of the report (or the dashboard) is built first
+    gate = ensure_current(store=store) if store.count("orders") else None
     run = svc.latest_types(store=store, config=config)
     dist = mv.distribution(run)
     unfindable = _unfindable(store, dist)
     # a type the data cannot show is said so below the table, not listed as "0 %"
     dist = dist[~dist["type"].isin(list(unfindable))].reset_index(drop=True)
     runs = svc.run_dates(store=store, config=config)
-    value = value_by_type(run)
-    at_risk = run.iloc[0:0]
-    if "loyal_at_risk" in run.columns:  # a value run is stored
-        at_risk = run[run["loyal_at_risk"]].sort_values("clv", ascending=False)
     moves = None
     if len(runs) >= 2:
         moves = svc.moves(store=store, date_from=runs[0], date_to=runs[-1])
@@ -122,13 +144,26 @@ def _build(store: Store, settings: Settings | None = None) -> dict[str, Any] | N
         "examples": _examples(run),
         "moves": moves,
         "runs": [f"{r:%Y-%m-%d}" for r in runs],
-        "value": value.to_dict("records"),
-        "loyal_at_risk": [
-            {"id": r.customer_id, "clv": r.clv, "p_alive": r.p_alive, "evidence": r.evidence}
-            for r in at_risk.head(25).itertuples()
-        ],
-        "loyal_at_risk_total": len(at_risk),
+        **_value(store, run, gate),
     }
 
 
-register(Page(slug="types", title="Customer types", template="types.html", build=_build, order=10))
+def _available(store: Store) -> bool:
+    """What ``_build`` needs: orders, events or imported session aggregates."""
+    if store.count("orders") or store.count("events"):
+        return True
+    return bool(store.scalar("SELECT count(*) FROM sessions WHERE origin = 'import'"))
+
+
+register(
+    Page(
+        slug="types",
+        title="Customer types",
+        template="types.html",
+        build=_build,
+        order=10,
+        available=_available,
+        needs="orders, visit data or session aggregates (`shopperlens import orders FILE`, "
+        "`shopperlens import events FILE` or `shopperlens import sessions FILE`)",
+    )
+)

@@ -14,6 +14,7 @@ from shopperlens.reports.charts import pyplot, svg_data_uri
 from shopperlens.reports.site import Page, register
 from shopperlens.service import clv as clv_svc
 from shopperlens.service import intent as intent_svc
+from shopperlens.service import value_run
 from shopperlens.service.overview import shop_currency
 from shopperlens.store import Store
 
@@ -56,16 +57,25 @@ def _with_readable_drivers(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def _has_buyers(store: Store) -> bool:
+    """Orders that name their customer: what every figure of the page is computed from."""
+    return bool(store.scalar("SELECT count(*) FROM orders WHERE customer_id IS NOT NULL"))
+
+
 def _build(store: Store, settings: Settings | None = None) -> dict[str, Any] | None:
-    if not store.scalar("SELECT count(*) FROM orders WHERE customer_id IS NOT NULL"):
+    if not _has_buyers(store):
         return None
     ctx: dict[str, Any] = {
         "at_risk_p_alive": clv_svc.AT_RISK_P_ALIVE,
         "currency": shop_currency(store=store),
     }
     try:
-        values = clv_svc.latest_customer_value(store=store)
-        ctx["summary"] = clv_svc.value_summary(store=store)
+        # the current run (refreshed after an import), so the totals above the tables and
+        # the tables themselves describe the same customers
+        values = value_run.current_customer_value(store=store)
+        ctx["summary"] = clv_svc.value_summary(
+            store=store, horizon_days=value_run.REPORT_HORIZON_DAYS
+        )
     except InsufficientDataError as exc:
         ctx["gate"] = str(exc)
         return ctx
@@ -102,4 +112,14 @@ def _build(store: Store, settings: Settings | None = None) -> dict[str, Any] | N
     return ctx
 
 
-register(Page(slug="value", title="Value", template="value.html", build=_build, order=30))
+register(
+    Page(
+        slug="value",
+        title="Value",
+        template="value.html",
+        build=_build,
+        order=30,
+        available=_has_buyers,
+        needs="orders that name their customer (`shopperlens import orders FILE`)",
+    )
+)

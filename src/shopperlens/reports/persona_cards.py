@@ -16,6 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from shopperlens import markdown as md
 from shopperlens.labels import type_label
 from shopperlens.reports.charts import pyplot, svg_markup
 
@@ -166,30 +167,35 @@ def render_card(run: PersonaRun, persona: Persona, currency: str | None = None) 
 
 
 def render_markdown(run: PersonaRun) -> str:
-    """All personas of a run as one Markdown document, evidence in brackets after each line."""
+    """All personas of a run as one Markdown document, evidence in brackets after each line.
+    Every text is escaped (:func:`shopperlens.markdown.escape`): names, statements and quotes
+    come from survey answers and interview notes, which may hold ``<``, ``|`` or ``*``."""
     out = [f"# Personas (run {run.run_id}, {run.n_respondents:,} respondents)", ""]
     for p in run.personas:
-        out += [f"## {p.name}", "", f"*{p.trait}*", ""]
-        out += ["- " + " · ".join(_facts(p, run.min_group_size)), ""]
+        out += [f"## {md.escape(p.name)}", "", f"*{md.escape(p.trait)}*", ""]
+        out += ["- " + md.escape(" · ".join(_facts(p, run.min_group_size))), ""]
         for key, title in SECTIONS:
             rows = p.section(key)
             if rows:
-                out += [f"### {title}", ""]
-                out += [f"- {s.text} [{_trace(s.evidence)}]" for s in rows]
+                out += [f"### {md.escape(title)}", ""]
+                out += [f"- {md.escape(s.text)} [{md.escape(_trace(s.evidence))}]" for s in rows]
                 out.append("")
         if p.channels:
             out += ["### Where to reach them", ""]
             out += [
-                f"- {c.channel}: {c.advice}"
+                f"- {md.escape(c.channel)}: {md.escape(c.advice)}"
                 + (f" (index {c.index:.2f})" if c.index is not None else "")
                 for c in p.channels
             ]
             if p.spend_shift:
-                out += ["", p.spend_shift]
+                out += ["", md.escape(p.spend_shift)]
             out.append("")
         if p.quotes:
-            out += ["### In their words", "", f"*{QUOTES_NOTE}*", ""]
-            out += [f'> "{q.text}" — {q.source.replace("_", " ")}' for q in p.quotes]
+            out += ["### In their words", "", f"*{md.escape(QUOTES_NOTE)}*", ""]
+            out += [
+                f'> "{md.escape(q.text)}" — {md.escape(q.source.replace("_", " "))}'
+                for q in p.quotes
+            ]
             out.append("")
     return "\n".join(out)
 

@@ -27,12 +27,20 @@ from shopperlens.reports import glossary
 from shopperlens.store import Store
 
 
+def _always(store: Store) -> bool:
+    return True
+
+
 @dataclass(frozen=True)
 class Page:
     """One report page: ``build(store, settings)`` returns the template context (or None to
     skip it). ``settings`` carries the shop's own choices (its types config, income adjustment);
     pages fall back to the defaults without them. ``extra_pages(ctx)`` names the page's own
-    files (``persona-…html``, ``personas.md`` …), each rendered to text only when asked for."""
+    files (``persona-…html``, ``personas.md`` …), each rendered to text only when asked for.
+
+    ``available(store)`` says cheaply whether ``build`` would return a page (the dashboard's
+    menu lists only those, as the written report does, without building every page for every
+    request); ``needs`` says, as a sentence with its `commands`, what to import when not."""
 
     slug: str
     title: str
@@ -42,6 +50,8 @@ class Page:
     extra_pages: Callable[[dict[str, Any]], dict[str, Callable[[], str]]] | None = field(
         default=None
     )
+    available: Callable[[Store], bool] = _always
+    needs: str = ""
 
 
 _PAGES: dict[str, Page] = {}
@@ -112,6 +122,21 @@ def write_report(
 
 def find(slug: str) -> Page | None:
     return next((p for p in pages() if p.slug == slug), None)
+
+
+def available_nav(store: Store) -> list[dict[str, str]]:
+    """The menu of the pages this store's data can fill (the written report's menu)."""
+    return [{"slug": p.slug, "title": p.title} for p in pages() if p.available(store)]
+
+
+def render_missing(page: Page, nav: list[dict[str, str]], *, title: str = "shopperlens") -> str:
+    """The page as HTML when its data are not imported yet: what it needs and how to add it."""
+    generated = datetime.now().strftime("%Y-%m-%d %H:%M")
+    return (
+        environment()
+        .get_template("missing.html")
+        .render(page=page, nav=nav, report_title=title, generated=generated)
+    )
 
 
 def extra_pages(page: Page, ctx: dict[str, Any]) -> dict[str, Callable[[], str]]:

@@ -4,6 +4,14 @@ The report's front page and ``Shop.overview()`` show it; every figure is one SQL
 the canonical tables, so it stays fast on large stores. Orders, revenue, buyers and repeat
 buying count real purchases only: cancelled, refunded and failed orders are left out, as CLV
 and the playbooks leave them out (``clv.EXCLUDED_STATUSES``).
+
+Amounts are in the shop's currency (the one most orders name, :func:`shop_currency`): revenue,
+the average order, revenue per month and per category add up the orders in that currency (and
+those naming none) only. Orders in another currency are counted as orders, but their amounts
+are not added in as if they were in the shop's currency: ``other_currency_orders`` says how many
+were left out of the amounts, per currency, and a category sold only in another currency is not
+ranked (at 0). Three EUR 100 orders and two SEK 1,100 orders read "EUR 300
+revenue", with "2 orders in SEK not included", not "EUR 2,500".
 """
 
 from __future__ import annotations
@@ -18,8 +26,12 @@ from shopperlens.store import Store
 #: imported sessions without a source: the source is not known (sessions derived from events
 #: without a utm source are direct visits, as analytics tools count them)
 UNKNOWN_SOURCE = "(unknown source)"
-#: the lines of the orders that are purchases
-_PURCHASED_LINES = f"(SELECT l.* FROM order_lines l JOIN {PURCHASES} o USING (order_id))"
+#: the lines of the orders that are purchases, with their order's currency
+_PURCHASED_LINES = (
+    f"(SELECT l.*, o.currency FROM order_lines l JOIN {PURCHASES} o USING (order_id))"
+)
+#: an order (or line) in the shop's currency, the ``?`` parameter; one naming none counts as it
+_IN_SHOP_CURRENCY = "coalesce(currency, ?) = ?"
 
 
 class MonthFigures(BaseModel):
@@ -36,11 +48,20 @@ class ShopOverview(BaseModel):
     customers: int
     buyers: int = Field(description="Customers with at least one purchase.")
     orders: int = Field(description="Orders, less cancelled, refunded and failed ones.")
+    orders_imported: int = Field(0, description="Orders imported, whatever their status.")
     revenue: float = Field(
-        description="Sum of quantity × unit price over the lines of those orders."
+        description="Sum of quantity × unit price over the lines of those orders in the "
+        "shop's currency (or naming none)."
     )
-    avg_order_value: float | None
+    avg_order_value: float | None = Field(
+        description="Revenue per order, over the orders in the shop's currency."
+    )
     currency: str = Field(description="The shop's currency: the most common on its orders.")
+    other_currency_orders: dict[str, int] = Field(
+        default_factory=dict,
+        description="Orders (purchases) in other currencies, per currency: counted as orders, "
+        "left out of revenue, the average order and the amounts per month and category.",
+    )
     products: int
     categories: int = Field(description="Distinct categories named on the purchased lines.")
     visitors: int
@@ -77,23 +98,30 @@ def shop_currency(*, store: Store) -> str:
 
 
 def overview(*, store: Store) -> ShopOverview:
-    """Headline figures of the store's canonical tables."""
+    """Headline figures of the store's canonical tables (amounts in the shop's currency)."""
     first, last = store.execute(
         "SELECT min(t), max(t) FROM (SELECT min(ordered_at) t FROM orders UNION ALL "
         "SELECT max(ordered_at) FROM orders UNION ALL SELECT min(timestamp) FROM events "
         "UNION ALL SELECT max(timestamp) FROM events)"
     ).fetchone() or (None, None)
-    orders, revenue = store.execute(
+    cur = shop_currency(store=store)
+    mine = [cur, cur]  # the parameters of _IN_SHOP_CURRENCY
+    orders = store.scalar(f"SELECT count(DISTINCT order_id) FROM {_PURCHASED_LINES}")
+    own_orders, revenue = store.execute(
         "SELECT count(DISTINCT order_id), coalesce(sum(quantity * unit_price), 0) "
-        f"FROM {_PURCHASED_LINES}"
+        f"FROM {_PURCHASED_LINES} WHERE {_IN_SHOP_CURRENCY}",
+        mine,
     ).fetchone() or (0, 0.0)
     buyers, repeat = store.execute(
         "SELECT count(*), count(*) FILTER (n >= 2) FROM (SELECT customer_id, count(*) n "
         f"FROM {PURCHASES} WHERE customer_id IS NOT NULL GROUP BY 1)"
     ).fetchone() or (0, 0)
     cats = store.execute(
-        "SELECT coalesce(category, '(no category)'), sum(quantity * unit_price) r, "
-        f"category IS NULL FROM {_PURCHASED_LINES} GROUP BY 1, 3 ORDER BY r DESC"
+        "SELECT coalesce(category, '(no category)'), "
+        f"coalesce(sum(quantity * unit_price) FILTER ({_IN_SHOP_CURRENCY}), 0) r, "
+        f"category IS NULL, count(*) FILTER ({_IN_SHOP_CURRENCY}) > 0 "
+        f"FROM {_PURCHASED_LINES} GROUP BY 1, 3 ORDER BY r DESC, 1",
+        mine * 2,
     ).fetchall()
     # an imported session without a source (the UCI file has none) is of unknown source,
     # not a direct visit
@@ -105,28 +133,42 @@ def overview(*, store: Store) -> ShopOverview:
     ).fetchall()
     months = store.execute(
         "SELECT strftime(o.ordered_at, '%Y-%m') m, count(DISTINCT o.order_id), "
-        f"coalesce(sum(l.quantity * l.unit_price), 0) FROM {PURCHASES} o "
-        "LEFT JOIN order_lines l USING (order_id) GROUP BY 1 ORDER BY 1"
+        "coalesce(sum(l.quantity * l.unit_price) FILTER (coalesce(o.currency, ?) = ?), 0) "
+        f"FROM {PURCHASES} o LEFT JOIN order_lines l USING (order_id) GROUP BY 1 ORDER BY 1",
+        mine,
     ).fetchall()
     return ShopOverview(
         first=first,
         last=last,
         customers=store.count("customers"),
         buyers=int(buyers),
-        orders=int(orders),
+        orders=int(orders or 0),
+        orders_imported=store.count("orders"),
         revenue=round(float(revenue), 2),
-        avg_order_value=round(float(revenue) / orders, 2) if orders else None,
-        currency=shop_currency(store=store),
+        avg_order_value=round(float(revenue) / own_orders, 2) if own_orders else None,
+        currency=cur,
+        other_currency_orders=_other_currencies(store, cur),
         products=store.count("products"),
-        categories=sum(1 for _, _, none in cats if not none),
+        categories=sum(1 for _, _, none, _ in cats if not none),
         visitors=int(store.scalar("SELECT count(DISTINCT visitor_id) FROM events") or 0),
         sessions=store.count("sessions"),
         events=store.count("events"),
         tickets=store.count("tickets"),
         returns=store.count("returns"),
         repeat_share=round(repeat / buyers, 4) if buyers else None,
-        top_categories=[(c, round(float(r), 2)) for c, r, _ in cats[:5]],
+        top_categories=[(c, round(float(r), 2)) for c, r, _, priced in cats if priced][:5],
         top_sources=[(s, int(n)) for s, n in sources],
         sources_unknown=int(store.scalar(f"SELECT count(*) FROM sessions WHERE {unknown}") or 0),
         months=[MonthFigures(month=m, orders=int(n), revenue=float(r)) for m, n, r in months],
     )
+
+
+def _other_currencies(store: Store, currency: str) -> dict[str, int]:
+    """Purchases with lines in currencies other than ``currency``, per currency (most first):
+    the orders the amounts leave out."""
+    rows = store.execute(
+        f"SELECT currency, count(DISTINCT order_id) n FROM {_PURCHASED_LINES} "
+        "WHERE currency IS NOT NULL AND currency <> ? GROUP BY 1 ORDER BY n DESC, 1",
+        [currency],
+    ).fetchall()
+    return {str(c): int(n) for c, n in rows}

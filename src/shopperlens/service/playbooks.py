@@ -39,7 +39,7 @@ from shopperlens.playbooks.generator import (
     build_playbook,
     type_notes,
 )
-from shopperlens.service import consent
+from shopperlens.service import consent, value_run
 from shopperlens.service._checks import share, whole
 from shopperlens.service._files import output_file
 from shopperlens.service.clv import EXCLUDED_STATUSES, PURCHASES
@@ -411,12 +411,14 @@ def traffic_report(
 
 
 def _clv(store: Store) -> pd.DataFrame | None:
-    """The stored CLV run (``shopperlens clv``; the demo stores one), or None.
+    """The current CLV run (the one the report shows), or None when the data cannot carry one.
 
-    Only a stored run is read: fitting the models is the CLV concern's job, and a playbook
-    should not silently take the seconds a fit needs.
+    A run stored before the last import described another shop (a customer who ordered
+    yesterday still "at risk"), so a run that is not current is computed again first
+    (:func:`~shopperlens.service.value_run.ensure_current`: the seconds of one fit, once per
+    import).
     """
-    if "customer_value" not in store.tables():
+    if value_run.ensure_current(store=store) is not None:
         return None
     df = store.df("SELECT customer_id, clv, p_alive, at_risk FROM customer_value")
     return df if len(df) else None

@@ -134,18 +134,42 @@ def explain_value(*, store: Store, subject: dict[str, Any], as_of: datetime) -> 
 
 
 def value_by_type(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per type: subjects, mean CLV, mean P(alive), at-risk and loyal-at-risk counts, intent."""
+    """Per type: subjects, mean CLV, mean P(alive), at-risk and loyal-at-risk counts, intent.
+
+    A count is None, not 0, for a type none of whose people has a CLV row (lookers, who never
+    bought, or every type when the stored run was not joined: see :func:`value_note`): "0 at
+    risk" would read as measured when nothing was."""
     if "clv" not in frame.columns:
         return pd.DataFrame()
-    g = frame.groupby("type", sort=False)
+    scored = frame["at_risk"].notna()
+    flagged = frame["at_risk"].fillna(False).astype(bool)
+    g = frame.assign(_scored=scored, _flagged=flagged).groupby("type", sort=False)
     out = pd.DataFrame(
         {
             "subjects": g.size(),
             "mean_clv": g["clv"].mean(),
             "mean_p_alive": g["p_alive"].mean(),
-            "at_risk": g["at_risk"].sum().astype(int),
+            "at_risk": g["_flagged"].sum().astype(int),
             "loyal_at_risk": g["loyal_at_risk"].sum().astype(int),
             "mean_intent": g["intent"].mean(),
         }
     )
+    known = g["_scored"].any()
+    for col in ("at_risk", "loyal_at_risk"):
+        out[col] = out[col].astype(object).where(known, None)
     return out.reset_index()
+
+
+def value_note(*, store: Store, as_of: datetime | None) -> str:
+    """Why a types run as of ``as_of`` carries no CLV figures ("" when the stored run is
+    joined): no run stored, or one whose date is more than :data:`MATCH_DAYS` away."""
+    if not _has(store, "customer_value"):
+        return "no customer-value run is stored (`shopperlens clv` computes one)"
+    if stored_value(store=store, as_of=as_of) is not None:
+        return ""
+    run_as_of = pd.Timestamp(store.scalar("SELECT max(as_of) FROM customer_value"))
+    return (
+        f"the stored customer-value run is as of {run_as_of:%Y-%m-%d}, more than {MATCH_DAYS} "
+        f"days from these types (data before {pd.Timestamp(as_of):%Y-%m-%d}), so its figures "
+        "are not shown as theirs"
+    )

@@ -213,6 +213,13 @@ def _pct(x: float) -> str:
     return f"{round(100 * x)} %"
 
 
+def _points(x: float) -> str:
+    """A difference between two shares, in percentage points: "within 15 %" read as 15 % of
+    the share, when 30 % against 43 % is 13 points apart."""
+    n = round(100 * x)
+    return f"{n} point" if n == 1 else f"{n} points"
+
+
 def compare(
     survey: dict[str, pd.Series], audience: pd.DataFrame, *, threshold: float = 0.15
 ) -> list[Finding]:
@@ -259,8 +266,8 @@ def compare(
                         "agreement",
                         dim,
                         source,
-                        f"{label}: survey and {source} agree within {_pct(threshold)} "
-                        f"(largest gap {_phrase(dim, value)}: {_pct(abs(gap))}).",
+                        f"{label}: survey and {source} agree within {_points(threshold)} "
+                        f"(largest gap {_phrase(dim, value)}: {_points(abs(gap))}).",
                         float(s.get(value, 0.0)),
                         float(share),
                     )
@@ -453,7 +460,7 @@ def compare_with_shop(
                     str(source),
                     f"{label}: {source} counts {_pct(t)} of visitors on {worst}; the shop's "
                     f"own events count {_pct(o)}. They differ by more than "
-                    f"{_pct(tolerance)}: tracking may miss some visitors (consent banner, "
+                    f"{_points(tolerance)}: tracking may miss some visitors (consent banner, "
                     f"ad blockers), or the {source} property covers other sites.",
                     o,
                     t,
@@ -466,7 +473,7 @@ def compare_with_shop(
                     dimension,
                     str(source),
                     f"{label}: {source} and the shop's own events agree within "
-                    f"{_pct(tolerance)} (largest gap {worst}: {_pct(abs(gaps[worst]))}).",
+                    f"{_points(tolerance)} (largest gap {worst}: {_points(abs(gaps[worst]))}).",
                     o,
                     t,
                 )
@@ -509,8 +516,8 @@ def compare_respondents(
         "agreement",
         dimension,
         "survey",
-        f"{label}: respondents and the shop's visitors agree within {_pct(tolerance)} "
-        f"(largest gap {worst}: {_pct(abs(a - b))}).",
+        f"{label}: respondents and the shop's visitors agree within {_points(tolerance)} "
+        f"(largest gap {worst}: {_points(abs(a - b))}).",
         a,
         b,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from typing import Annotated
+from urllib.parse import unquote
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -33,21 +34,34 @@ def require_token(
     pages open in a browser.
     """
     expected = request.app.state.settings.token
-    given = (
-        creds.credentials
-        if creds
-        else request.query_params.get("token") or request.cookies.get("shopperlens_token")
-    )
     if not expected:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE, "set SHOPPERLENS_TOKEN to use the API"
         )
-    if not given or not secrets.compare_digest(given, expected):
+    given = _given_token(request, creds)
+    if not given or not secrets.compare_digest(given, expected.encode("utf-8")):
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "missing or wrong token",
             headers={"WWW-Authenticate": "Bearer"},
         )
+
+
+def _given_token(request: Request, creds: HTTPAuthorizationCredentials | None) -> bytes | None:
+    """The token the request sent, as the UTF-8 bytes the configured token is compared with.
+
+    ``secrets.compare_digest`` refuses ``str`` holding anything but ASCII (a ``TypeError``,
+    so a stray ``é`` in a query, a cookie or ``SHOPPERLENS_TOKEN`` itself was a 500), hence
+    bytes. A header reaches us decoded as Latin-1, so encoding it back gives the bytes the
+    client sent; a query parameter arrives as the text itself, the dashboard's cookie
+    percent-encoded (see ``routes.dashboard._keep_token``).
+    """
+    if creds:
+        return creds.credentials.encode("latin-1", errors="replace")
+    text = request.query_params.get("token")
+    if not text and request.cookies.get("shopperlens_token"):
+        text = unquote(request.cookies["shopperlens_token"])
+    return text.encode("utf-8") if text else None
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -36,7 +36,9 @@ def _records(df: Any) -> list[dict[str, Any]]:
 def _page(df: Any, type_: str | None, limit: int, offset: int) -> TypesPage:
     counts = {str(k): int(v) for k, v in df["type"].value_counts().items()}
     value = value_by_type(df)
-    at_risk = int(df["loyal_at_risk"].sum()) if "loyal_at_risk" in df.columns else None
+    # no count without a joined CLV run (its at_risk flags are all missing): 0 would be measured
+    scored = "at_risk" in df.columns and bool(df["at_risk"].notna().any())
+    at_risk = int(df["loyal_at_risk"].sum()) if scored else None
     if type_ == LOYAL_AT_RISK.replace(" ", "_"):
         df = df[df["loyal_at_risk"]] if at_risk is not None else df.iloc[0:0]
     elif type_ == UNTYPED:
