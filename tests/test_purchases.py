@@ -73,6 +73,8 @@ def test_customer_types_are_read_as_people_write_them(shop):
     assert 'data-target="need_based.' in tag
     from shopperlens.service import playbooks
 
+    # a shop with a customer: an empty one is refused before any type is read
+    shop.store.execute("INSERT INTO customers (customer_id) VALUES ('c1')")
     with pytest.raises(ShopperlensError, match="unknown customer type 'needy'"):
         playbooks.export_audience(store=shop.store, type="needy", destination="csv")
     # in a segment expression too: 'need-based' selected nobody without a word

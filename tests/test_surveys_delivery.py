@@ -247,3 +247,42 @@ def test_prospects_get_the_interview_invitation_once_with_consent(store, smtp):
     assert [m["To"] for m in inbox.messages] == ["c4@example.com"]
     again = interviews.invite_interviewees(store=store, settings=settings, customer_ids=pros)
     assert again.sent == 0 and again.fatigued == 1 and len(inbox.messages) == 1
+
+
+def test_inviting_an_unknown_id_to_an_interview_is_not_found(store, smtp, shop, client):
+    """``NOPE`` was counted as matched and without consent, a 200 that invited nobody: a
+    typo looked like a customer who said no. Nothing is sent, nobody is recorded."""
+    from shopperlens.errors import NotFoundError
+    from shopperlens.service import interviews
+
+    inbox, settings = smtp
+    _people(store)
+    with pytest.raises(NotFoundError, match="no customer 'NOPE'"):
+        interviews.invite_interviewees(store=store, settings=settings, customer_ids=["c1", "NOPE"])
+    assert inbox.messages == [] and store.count("survey_invitations") == 0
+    _people(shop.store)
+    res = client.post("/api/interviews/invite", json={"customer_ids": ["NOPE"]})
+    assert res.status_code == 404 and "no customer 'NOPE'" in res.json()["detail"]
+    assert shop.store.count("survey_invitations") == 0
+
+
+def test_a_negative_quota_is_refused_in_every_face(store, smtp, shop, client, cli):
+    """``quota: -1`` with ``dry_run`` was accepted (and counted everyone over quota)."""
+    _, settings = smtp
+    _people(store)
+    surveys.ensure_builtin(store=store)
+    for option in ("quota", "response_quota"):
+        with pytest.raises(ShopperlensError, match="whole number of 0 or more; got -1"):
+            dlv.send_invitations(
+                store=store, settings=settings, survey="demo-profile", dry_run=True, **{option: -1}
+            )
+    surveys.ensure_builtin(store=shop.store)
+    for option in ("quota", "response_quota"):
+        res = client.post("/api/surveys/demo-profile/send", json={option: -1, "dry_run": True})
+        assert res.status_code == 422 and option in res.text, res.text
+    res = cli("survey", "send", "demo-profile", "--quota", "-1", "--dry-run")
+    assert res.exit_code == 1 and "got -1" in res.output and "Traceback" not in res.output
+    ok = dlv.send_invitations(
+        store=store, settings=settings, survey="demo-profile", dry_run=True, quota=0
+    )
+    assert ok.invited == 0 and ok.over_quota == 4

@@ -654,3 +654,44 @@ def test_a_target_signed_under_another_key_is_logged_once(shop, caplog):
             assert res.json() == {"show": False}
     said = [r.getMessage() for r in caplog.records if "not signed by this server" in r.getMessage()]
     assert len(said) == 1 and "another SHOPPERLENS_SECRET_KEY" in said[0]
+
+
+def test_a_binary_file_is_not_imported_as_survey_answers(shop, client, tmp_path):
+    """Bytes that are not UTF-8 were read as Latin-1 and their junk quoted back as "columns
+    not in survey"; like every other import, the file is now said not to be UTF-8 text."""
+    surveys.ensure_builtin(store=shop.store)
+    junk = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe\xc3\x28"
+    res = client.post(
+        "/api/surveys/demo-profile/import", files={"file": ("photo.csv", junk, "text/csv")}
+    )
+    assert res.status_code == 400 and "photo.csv: not a UTF-8 text file" in res.json()["detail"]
+    assert "IHDR" not in res.text and shop.store.count("survey_responses") == 0
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("respondent,age_bracket\nRené,25-34\n".encode("latin-1"))
+    with pytest.raises(ShopperlensError, match="latin.csv: not a UTF-8 text file"):
+        surveys.import_survey_csv(store=shop.store, survey="demo-profile", path=latin)
+
+
+def test_a_link_or_target_with_non_ascii_characters_is_not_ours_not_a_500(shop):
+    """``hmac.compare_digest`` refuses non-ASCII ``str``: a visitor's ``é`` (or a lone
+    surrogate a JSON body can carry) in a survey link or a pop-up target was a 500 on the
+    public endpoints. They are forged links and unsigned targets like any other."""
+    from fastapi.testclient import TestClient
+
+    from shopperlens.config import Settings
+    from shopperlens.web.app import create_app
+
+    surveys.ensure_builtin(store=shop.store)
+    app = create_app(Settings(token="t", secret_key="k"), shop=shop)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        for token in ('"é.abc"', '"x.é"', '"\\ud800.abc"'):
+            body = '{"answers": {"novelty": 3}, "token": ' + token + "}"
+            res = c.post(
+                "/s/demo-profile/responses",
+                content=body,
+                headers={"content-type": "application/json"},
+            )
+            assert res.status_code == 400 and "not valid" in res.text, (token, res.text)
+        shown = c.get("/s/demo-profile/eligible", params={"target": "looker.é", "visitor_id": "v"})
+        assert shown.status_code == 200 and shown.json() == {"show": False}
+    assert shop.store.count("survey_responses") == 0

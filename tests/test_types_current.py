@@ -41,10 +41,10 @@ def test_a_future_what_if_run_is_not_the_current_one(store: Store, tmp_path: Pat
 
 def test_runs_made_before_an_import_are_not_shown(tmp_path: Path) -> None:
     with shopperlens.open(":memory:") as shop:
-        empty = svc.customer_types(store=shop.store)  # an empty store, typed
-        early = svc.run_at(store=shop.store, as_of="2024-01-20")
-        assert len(empty) == 0 and len(early) == 0
         shop.import_customers(write(tmp_path, "c.csv", CUSTOMERS))
+        signed_up = svc.customer_types(store=shop.store)  # customers without orders, typed
+        early = svc.run_at(store=shop.store, as_of="2024-01-20")
+        assert set(signed_up["type"]) == set(early["type"]) == {"untyped"}
         shop.import_orders(write(tmp_path, "o.csv", ORDERS))
         shop.import_events(write(tmp_path, "e.csv", EVENTS))
         current = shop.latest_types()
@@ -70,3 +70,20 @@ def test_history_is_one_row_per_date_with_the_shops_thresholds(store: Store) -> 
     assert got["as_of"].tolist() == [datetime(2025, 3, 1)]
     assert got["type"].tolist() == ["new"]
     assert svc.history(store=store, id="c1", config=strict)["type"].tolist() != ["new"]
+
+
+def test_an_empty_run_before_the_data_is_no_date_of_the_timeline(
+    store: Store, tmp_path: Path
+) -> None:
+    """An earlier version stored empty runs as of a date before all the data; the report's
+    timeline (and its movements matrix, which now refuses such a date) leaves them out."""
+    story(ShopKit()).write(store)
+    store.execute(
+        "INSERT INTO type_runs (as_of, computed_at, engine, config_digest, n_subjects) "
+        "VALUES ('1990-01-01', now()::TIMESTAMP + INTERVAL 1 DAY, 'duckdb', ?, 0)",
+        [svc.as_config(None).digest],
+    )
+    svc.customer_types(store=store, as_of="2025-03-01")
+    assert svc.run_dates(store=store)[0] == datetime(2025, 3, 1)
+    write_report(store, tmp_path)
+    assert json.loads((tmp_path / "types.json").read_text())["runs"][0] == "2025-03-01"

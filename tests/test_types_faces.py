@@ -147,3 +147,81 @@ def test_http_types_job_status_names_each_step(client, shop: shopperlens.Shop) -
     assert job["status"] == "done", job
     # visits, features (one part for a small shop), types and evidence, storing the run
     assert job["step"] == "storing the run" and job["done"] == job["total"] == 4
+
+
+# -- what is not there, and dates before the data: the same answer in every face ---------------
+def _said(output: str) -> str:
+    return " ".join(output.split())
+
+
+def test_history_of_an_unknown_id_is_not_found_in_every_face(cli, filled, client, shop):
+    """``types history NOPE`` printed "(nothing)" and exited 0, the API answered 200 []: a
+    typo read as a customer without history. A known subject without a run is still []."""
+    from shopperlens.errors import NotFoundError
+
+    r = cli("types", "history", "NOPE")
+    assert r.exit_code == 1 and "no customer or visitor 'NOPE'" in _said(r.output)
+    assert "Traceback" not in r.output and "(nothing)" not in r.output
+    story(ShopKit()).write(shop.store)
+    res = client.get("/api/types/NOPE/history")
+    assert res.status_code == 404 and res.json()["detail"].startswith("no customer or visitor")
+    with pytest.raises(NotFoundError):
+        shop.type_history("NOPE")
+    assert client.get("/api/types/c1/history").json() == []  # known, never typed yet
+    assert shop.type_history("v5").empty
+
+
+BEFORE = "nothing happened before 1990-01-01: the shop's data starts on 2023-11-28"
+
+
+def test_a_date_before_the_data_is_refused_in_every_face(cli, filled, client, shop):
+    """As of a date before any data the CLI said "import them first" of a full store, and
+    the API answered an empty page and stored an empty run: one message now, nothing stored."""
+    from shopperlens.errors import InsufficientDataError
+
+    r = cli("types", "--as-of", "1990-01-01")
+    assert r.exit_code == 1 and BEFORE in _said(r.output), r.output
+    r = cli("types", "explain", "c1", "--as-of", "1990-01-01")
+    assert r.exit_code == 1 and BEFORE in _said(r.output), r.output
+    with connect(filled) as s:
+        assert s.count("type_runs") == 0
+    story(ShopKit()).write(shop.store)
+    from shopperlens.types import load_config
+
+    shop.store.execute(  # an empty run an earlier version stored is not shown either
+        "INSERT INTO type_runs (as_of, computed_at, engine, config_digest, n_subjects) "
+        "VALUES ('1990-01-01', now()::TIMESTAMP + INTERVAL 1 DAY, 'duckdb', ?, 0)",
+        [load_config(None).digest],
+    )
+    for res in (
+        client.get("/api/types", params={"as_of": "1990-01-01"}),
+        client.get("/api/types/moves", params={"from": "1990-01-01", "to": "2025-03-01"}),
+        client.post("/api/types/runs", params={"as_of": "1990-01-01"}),
+        client.get("/api/types/c1/explain", params={"as_of": "1990-01-01"}),
+    ):
+        assert res.status_code == 400 and res.json()["detail"].startswith(BEFORE), res.text
+    with pytest.raises(InsufficientDataError, match=BEFORE):
+        shop.types("1990-01-01")
+    assert shop.store.count("type_runs") == 1
+    job = client.post("/api/jobs/types", json={"as_of": "1990-01-01"}).json()
+    from conftest import finished_job
+
+    done = finished_job(client, job["job_id"])
+    assert done["status"] == "failed" and done["message"].startswith(BEFORE)
+    assert shop.store.count("type_runs") == 1
+    assert len(shop.types("2023-11-29")) == 1  # the first day with data: c1, signed up
+
+
+def test_customer_value_before_the_first_order_says_so(shop: shopperlens.Shop, client) -> None:  # type: ignore[no-untyped-def]
+    """The CLV job as of 1990 said "no orders with a customer: import orders first" of a
+    store full of them."""
+    from conftest import finished_job
+    from shopperlens.errors import InsufficientDataError
+
+    story(ShopKit()).write(shop.store)
+    first = "no orders on or before 1990-01-01: the shop's first order is on 2025-01-31"
+    with pytest.raises(InsufficientDataError, match=first):
+        shop.clv(as_of="1990-01-01")
+    job = client.post("/api/jobs/clv", json={"as_of": "1990-01-01"}).json()
+    done = finished_job(client, job["job_id"])
+    assert done["status"] == "failed" and done["message"].startswith(first), done

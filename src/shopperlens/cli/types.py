@@ -61,12 +61,9 @@ def types_cmd(
         from shopperlens.service._files import output_file
 
         output_file(out)
-    _check_people(shop.store)
     big = shop.store.count("events") >= PROGRESS_EVENTS
     with _render.progress("typing customers") if big else nullcontext(None) as advance:
         df = shop.types(as_of, progress=advance)
-    if df.empty:
-        _check_people(shop.store, typed_nobody=True)
     if out is not None:
         _write(df, out)
         _render.message(f"wrote {len(df)} rows to {out}")
@@ -95,25 +92,6 @@ def types_cmd(
         # an empty cell, not "nan"
         shown = shown.astype(object).where(shown.notna(), "")
         _render.table(shown, [*cols, "evidence"])
-
-
-def _check_people(store, *, typed_nobody: bool = False) -> None:  # type: ignore[no-untyped-def]
-    """Refuse to type a store with nobody in it, pointing at what to do instead: import
-    orders or events, or type imported session aggregates with `types sessions`."""
-    if not typed_nobody and any(store.count(t) for t in ("orders", "events", "customers")):
-        return
-    imported = store.scalar("SELECT count(*) FROM sessions WHERE origin = 'import'") or 0
-    if imported:
-        raise ShopperlensError(
-            f"no customers, orders or events to type: the store holds {imported:,} imported "
-            "sessions without customer or visitor ids; type those with "
-            "`shopperlens types sessions`, or import orders and events "
-            "(shopperlens import orders FILE, shopperlens import events FILE)"
-        )
-    raise ShopperlensError(
-        "no customers, orders or events to type yet: import them first "
-        "(shopperlens import orders FILE, shopperlens import events FILE)"
-    )
 
 
 def _write(df, out: Path) -> None:  # type: ignore[no-untyped-def]

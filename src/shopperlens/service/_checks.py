@@ -10,8 +10,17 @@ from __future__ import annotations
 
 import math
 import numbers
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from shopperlens.errors import ShopperlensError
+from shopperlens.errors import InsufficientDataError, ShopperlensError
+
+if TYPE_CHECKING:
+    from shopperlens.store import Store
+
+#: the dated records of a shop, by table and time column: where "the shop's data starts"
+#: (a customer without ``created_at`` has no date, and never counts as having happened)
+DATED = {"orders": "ordered_at", "events": '"timestamp"', "customers": "created_at"}
 
 
 def whole(
@@ -46,3 +55,37 @@ def share(value: object, name: str, *, allow_zero: bool = True) -> float:
         span = "from 0 to 1" if allow_zero else "above 0 and at most 1"
         raise ShopperlensError(f"{name} must be a share {span} (0.05 = 5 %); got {value!r}")
     return number
+
+
+def data_start(store: Store, tables: dict[str, str] = DATED) -> datetime | None:
+    """The earliest dated record of ``tables`` (``{table: time column}``); None when none
+    holds a dated row."""
+    firsts = " UNION ALL ".join(
+        f"SELECT min({col}) AS t FROM {table}" for table, col in tables.items()
+    )
+    return store.scalar(f"SELECT min(t) FROM ({firsts})")  # type: ignore[no-any-return]
+
+
+def check_started(store: Store, as_of: datetime) -> None:
+    """Refuse a cut-off the shop has no order, event or customer before: the analysis would
+    see an empty shop, say "import them first" of data that is there, and store an empty run
+    as if it were a finding. A store with no dated data at all is left to the caller's own
+    "import first" message."""
+    start = data_start(store)
+    if start is not None and start >= as_of:
+        raise InsufficientDataError(
+            f"nothing happened before {as_of:%Y-%m-%d}: the shop's data starts on "
+            f"{start:%Y-%m-%d}; choose a later date"
+        )
+
+
+def check_orders_by(store: Store, day: datetime) -> None:
+    """Refuse a day the shop has no order on or before (its orders count, whatever their
+    time), naming the first order's day: "import orders first" would be wrong when they are
+    imported."""
+    start = data_start(store, {"orders": "ordered_at"})
+    if start is not None and start >= day + timedelta(days=1):
+        raise InsufficientDataError(
+            f"no orders on or before {day:%Y-%m-%d}: the shop's first order is on "
+            f"{start:%Y-%m-%d}; choose a later date"
+        )

@@ -33,7 +33,7 @@ from shopperlens.models import (
     rfm_summary,
 )
 from shopperlens.models.gammagamma import NOTE_NO_MEAN
-from shopperlens.service._checks import whole
+from shopperlens.service._checks import check_orders_by, whole
 from shopperlens.store import Store
 
 #: run after the types (DEMO_ORDER 20), before the playbooks that use at-risk customers
@@ -115,6 +115,8 @@ def fit_models(*, store: Store, as_of: Any = None) -> FittedValue:
     """
     tx = transactions(store=store, as_of=as_of)
     if tx.empty:
+        if as_of is not None:  # orders imported, but none by that day: said so
+            check_orders_by(store, pd.Timestamp(as_of).floor("D").to_pydatetime())
         raise InsufficientDataError("no orders with a customer: import orders first")
     end = pd.Timestamp(as_of).floor("D") if as_of is not None else tx["ordered_at"].max().floor("D")
     rfm = rfm_summary(tx, value_col="value", observation_end=end)

@@ -18,7 +18,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from shopperlens.config import Settings
-from shopperlens.errors import ShopperlensError
+from shopperlens.errors import NotFoundError, ShopperlensError
 from shopperlens.labels import money
 from shopperlens.personas.synthesis import scrub
 from shopperlens.service import survey_delivery as dlv
@@ -349,7 +349,9 @@ def invite_interviewees(
     template: str | Path = "interview",
 ) -> dlv.SendReport:
     """E-mail an interview invitation (humble, honest, easy to accept) to each customer once,
-    only with marketing consent."""
+    only with marketing consent. An id that names no customer is refused before anything is
+    sent (:func:`check_customers`)."""
+    check_customers(store, customer_ids)
     report = dlv.SendReport(survey=INTERVIEWS, audience="interview", matched=len(customer_ids))
     allowed = dlv.consenting(store=store)
     asked = set(
@@ -375,6 +377,21 @@ def invite_interviewees(
         reward=reward,
     )
     return report
+
+
+def check_customers(store: Store, customer_ids: list[str]) -> None:
+    """Refuse ids the shop has no customer for (in its customers or its orders), naming
+    them: a typo was counted as a customer without consent, a 200 that invited nobody."""
+    unknown = store.df(
+        "SELECT i FROM unnest(?::VARCHAR[]) t(i) WHERE NOT EXISTS "
+        "(SELECT 1 FROM customers c WHERE c.customer_id = i) AND NOT EXISTS "
+        "(SELECT 1 FROM orders o WHERE o.customer_id = i) ORDER BY i",
+        [list(dict.fromkeys(customer_ids))],
+    )["i"].tolist()
+    if unknown:
+        named = ", ".join(repr(i) for i in unknown[:5])
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        raise NotFoundError(f"no customer {named}{more} in the shop's data: nobody was invited")
 
 
 def import_notes(*, store: Store, paths: list[str | Path]) -> NotesImport:

@@ -246,6 +246,8 @@ def build(
             advice=more or "",
         )
     seed = whole(seed, "the seed", low=0, high=2**32 - 1)
+    # each resample refits the clustering: a huge count would hold the server's job worker
+    n_resamples = whole(n_resamples, "the stability resamples (n_resamples)", low=0, high=200)
     if frame is None:
         survey = survey or _pick_survey(store)
         raw = _answers(store, survey)

@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field, field_validator
 from shopperlens.config import Settings
 from shopperlens.errors import ShopperlensError
 from shopperlens.service import consent
+from shopperlens.service._checks import whole
 from shopperlens.service.clv import PURCHASES
 from shopperlens.service.surveys import get_survey
 from shopperlens.store import Store
@@ -174,6 +175,7 @@ def send_invitations(
     ``fatigue_days`` (default ``Settings.survey_fatigue_days``); at most ``quota`` invitations
     for this audience; nothing once the survey has ``response_quota`` responses.
     """
+    _check_quotas(quota, response_quota)
     get_survey(store=store, name=survey)
     if not dry_run:
         links.sign("x", survey, settings.secret_key)  # fail early without a signing key
@@ -222,6 +224,15 @@ def send_invitations(
         store=store, settings=settings, survey=survey, template=template, shop_name=shop_name
     )
     return report
+
+
+def _check_quotas(quota: int | None, response_quota: int | None) -> None:
+    """Refuse a negative (or fractional) quota in every face: ``-1`` once read as "no room",
+    a dry run that counted everyone over quota instead of saying the number is wrong."""
+    if quota is not None:
+        whole(quota, "the invitation quota (quota, --quota)", low=0)
+    if response_quota is not None:
+        whole(response_quota, "the response quota (response_quota, --response-quota)", low=0)
 
 
 def _fatigued(*, store: Store, survey: str, since: datetime) -> set[str]:

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 
 from shopperlens.errors import NotFoundError, ShopperlensError
 from shopperlens.ingest.rejects import Reject, describe, write_rejects
+from shopperlens.service._files import decode_text
 from shopperlens.store import Store
 from shopperlens.surveys import links
 from shopperlens.surveys.definition import Survey, builtin, validate_answers
@@ -672,10 +673,9 @@ def import_survey_csv(
         raw = p.read_bytes()
     except OSError as exc:
         raise ShopperlensError(f"cannot read {p}: {exc.strerror}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")
+    # like every other import: not UTF-8 text is said so, never read as Latin-1 and its
+    # binary junk quoted back as the header
+    text = decode_text(raw, p.name, what="a survey tool's CSV export")
     checksum = hashlib.sha256(raw).hexdigest()
     kind = f"survey:{survey}"
     if store.scalar(

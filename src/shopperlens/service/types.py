@@ -15,13 +15,14 @@ import pandas as pd
 import pyarrow as pa
 from pydantic import BaseModel
 
-from shopperlens.errors import NotFoundError, ShopperlensError
+from shopperlens.errors import InsufficientDataError, NotFoundError, ShopperlensError
 from shopperlens.features import (
     behaviour_features,
     computed_features,
     default_as_of,
     session_table,
 )
+from shopperlens.service._checks import check_started, data_start
 from shopperlens.service.jobs import Progress
 from shopperlens.service.types_value import add_value, explain_value
 from shopperlens.store import Store
@@ -210,9 +211,12 @@ def customer_types(
     """
     cfg = as_config(config)
     cut = parse_as_of(as_of) or default_as_of(store)
+    check_typable(store, cut)
     parts = _parts(store, engine)
     steps = _Steps(progress, 2 * parts + (2 if save else 1))
     feats = _features(store, cut, cfg, engine, spark_session, parts, steps)
+    if feats.empty:  # e.g. only cancelled orders without a customer: no run of nobody
+        raise nobody_to_type(store)
     steps("types and evidence")
     typed = classify(feats, cfg)
     del feats
@@ -223,6 +227,34 @@ def customer_types(
     out = typed[list(RESULT_COLUMNS)].copy()
     out.attrs.update(as_of=cut, run_id=run_id)
     return add_value(out, store=store, as_of=cut)
+
+
+def check_typable(store: Store, as_of: datetime) -> None:
+    """Refuse to type a store with nobody in it, or as of a date before all its data, in
+    one message every face shows (CLI, Python, HTTP, jobs); nothing is stored. An empty run
+    stored instead would be shown as the shop's types, and said "import them first" of data
+    that is there."""
+    if not any(store.count(t) for t in ("orders", "events", "customers")):
+        raise nobody_to_type(store)
+    check_started(store, as_of)
+
+
+def nobody_to_type(store: Store) -> ShopperlensError:
+    """The error for a store without customers, orders or events to type, pointing at what
+    to do instead: import orders or events, or type imported session aggregates with
+    ``types sessions``."""
+    imported = store.scalar("SELECT count(*) FROM sessions WHERE origin = 'import'") or 0
+    if imported:
+        return InsufficientDataError(
+            f"no customers, orders or events to type: the store holds {imported:,} imported "
+            "sessions without customer or visitor ids; type those with "
+            "`shopperlens types sessions`, or import orders and events "
+            "(shopperlens import orders FILE, shopperlens import events FILE)"
+        )
+    return InsufficientDataError(
+        "no customers, orders or events to type yet: import them first "
+        "(shopperlens import orders FILE, shopperlens import events FILE)"
+    )
 
 
 def _save(store: Store, typed: pd.DataFrame, as_of: datetime, engine: str, cfg: TypesConfig) -> int:
@@ -278,12 +310,13 @@ def _fresh_run(store: Store, as_of: datetime, cfg: TypesConfig) -> int | None:
 
 def run_dates(*, store: Store, config: ConfigArg = None) -> list[datetime]:
     """The dates of the fresh runs with these thresholds up to the shop's current date (the
-    report's timeline): what-if runs as of future dates are left out."""
+    report's timeline): what-if runs as of future dates are left out, and so are empty runs
+    as of a date before the data (stored before :func:`check_typable` refused them)."""
     cfg = as_config(config)
     rows = store.execute(
         f"SELECT DISTINCT as_of FROM type_runs WHERE config_digest = ? AND as_of <= ? "
-        f"AND {_FRESH} ORDER BY as_of",
-        [cfg.digest, default_as_of(store)],
+        f"AND as_of > ? AND {_FRESH} ORDER BY as_of",
+        [cfg.digest, default_as_of(store), data_start(store) or datetime.min],
     ).fetchall()
     return [r[0] for r in rows]
 
@@ -302,6 +335,7 @@ def latest_types(*, store: Store, config: ConfigArg = None) -> pd.DataFrame:
     """
     cfg = as_config(config)
     now = default_as_of(store)
+    check_typable(store, now)  # an empty run stored before this check is not shown either
     run_id = _fresh_run(store, now, cfg)
     if run_id is None:
         return customer_types(store=store, as_of=now, config=cfg)
@@ -316,6 +350,7 @@ def run_at(*, store: Store, as_of: date | datetime | str, config: ConfigArg = No
     import; computed and stored when missing."""
     cfg = as_config(config)
     cut = parse_as_of(as_of)
+    check_typable(store, cut)  # an empty run stored before this check is not shown either
     run_id = _fresh_run(store, cut, cfg)
     if run_id is None:
         run_id = customer_types(store=store, as_of=cut, config=cfg).attrs["run_id"]
@@ -348,6 +383,30 @@ def history(*, store: Store, id: str, config: ConfigArg = None) -> pd.DataFrame:
     customer switching type on a single day."""
     cfg = as_config(config)
     subject = _subject(store, id)
+    found = _history(store, subject, cfg)
+    if found.empty and not _known(store, id):
+        raise NotFoundError(f"no customer or visitor {id!r} in the data")
+    return found
+
+
+def _known(store: Store, id: str) -> bool:
+    """Is ``id`` a customer or visitor id anywhere in the data (or in a stored run)? A
+    known subject without a stored run has an empty history; an unknown one is not there."""
+    return bool(
+        store.scalar(
+            "SELECT EXISTS (SELECT 1 FROM customers WHERE customer_id = $id) "
+            "OR EXISTS (SELECT 1 FROM orders WHERE customer_id = $id) "
+            "OR EXISTS (SELECT 1 FROM events WHERE visitor_id = $id OR customer_id = $id) "
+            "OR EXISTS (SELECT 1 FROM identities WHERE visitor_id = $id OR customer_id = $id) "
+            "OR EXISTS (SELECT 1 FROM customer_types WHERE subject_id = $id "
+            "OR customer_id = $id OR visitor_id = $id)",
+            {"id": id},
+        )
+    )
+
+
+def _history(store: Store, subject: str, cfg: TypesConfig) -> pd.DataFrame:
+    """The newest fresh run's row per date for ``subject`` (see :func:`history`)."""
     # a customer's history includes its visitors' anonymous rows from before each link was
     # known; on a date with both, a typed row wins over an untyped one, then its own row
     return store.df(
@@ -372,6 +431,7 @@ def explain(
     """
     cfg = as_config(config)
     cut = parse_as_of(as_of) or default_as_of(store)
+    check_started(store, cut)
     subject = _subject(store, id, cut)
     feats = behaviour_features(store, as_of=cut, spec=cfg.feature_spec())
     # an anonymous visitor's subject is "visitor:<id>" (found by id in stored runs only)

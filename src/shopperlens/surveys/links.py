@@ -40,14 +40,14 @@ def verify(token: object, survey: str, secret_key: str | None) -> str | None:
     ``token`` comes from the outside world (a JSON body may carry a number or a list), so
     anything but text is simply not a valid token.
     """
-    if not isinstance(token, str) or not token or "." not in token or len(token) > 200:
+    if not _is_text(token) or not token or "." not in token or len(token) > 200:
         return None
     invitation_id = token.split(".", 1)[0]
     try:
         expected = sign(invitation_id, survey, secret_key)
     except ShopperlensError:
         return None
-    return invitation_id if hmac.compare_digest(expected, token) else None
+    return invitation_id if _same(expected, token) else None
 
 
 def sign_target(types: list[str], survey: str, secret_key: str | None) -> str:
@@ -65,14 +65,33 @@ def sign_target(types: list[str], survey: str, secret_key: str | None) -> str:
 
 def verify_target(token: object, survey: str, secret_key: str | None) -> list[str] | None:
     """The types of a targeting token we signed for ``survey``, else None."""
-    if not isinstance(token, str) or "." not in token or len(token) > 400 or not secret_key:
+    if not _is_text(token) or "." not in token or len(token) > 400 or not secret_key:
         return None
     joined = token.rsplit(".", 1)[0]
     types = [t for t in joined.split(",") if t]
     if not types:
         return None
     expected = sign_target(types, survey, secret_key)
-    return types if hmac.compare_digest(expected, token) else None
+    return types if _same(expected, token) else None
+
+
+def _is_text(token: object) -> bool:
+    """Is ``token`` text that UTF-8 can carry? JSON may hold a lone surrogate (``"\\ud800"``),
+    which no signature covers and which would fail when signed or compared."""
+    if not isinstance(token, str):
+        return False
+    try:
+        token.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _same(expected: str, token: str) -> bool:
+    """Constant-time equality of a token we made and one from outside, as UTF-8 bytes:
+    ``hmac.compare_digest`` refuses ``str`` holding anything but ASCII, and a visitor's
+    ``é`` in a link or a pop-up target was a 500 instead of "not ours"."""
+    return hmac.compare_digest(expected.encode("utf-8"), token.encode("utf-8"))
 
 
 def survey_url(public_url: str, survey: str, token: str | None = None) -> str:

@@ -4,6 +4,11 @@
 ``GET /api/jobs/{id}`` reports status, progress and, when done, the result summary.
 Parameters are checked against the service function before the job is queued: an unknown,
 missing or mistyped one is answered 422 naming it, instead of a job that fails later.
+
+Each job calls the service function its synchronous route and CLI command call, with the
+shop's own settings (types thresholds, engine, persona privacy threshold, income adjustment):
+a job must give the answer the rest of the shop gives, and never store a run the shop's
+settings would not make.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from fastapi import APIRouter, Body, HTTPException, Request, status
 from pydantic import ConfigDict, ValidationError, create_model
 
 from shopperlens.api import Shop
+from shopperlens.config import Settings
 from shopperlens.service.jobs import JobRunner, JobStatus
 from shopperlens.web.deps import ShopDep
 
@@ -29,14 +35,30 @@ JOBS: dict[str, tuple[str, str]] = {
     "types": ("shopperlens.service.types", "customer_types"),
     "clv": ("shopperlens.service.clv", "customer_value"),
     "personas": ("shopperlens.service.personas", "build"),
-    "report": ("shopperlens.reports", "write_report"),
+    "report": ("shopperlens.service.report", "write"),
     "demo": ("shopperlens.service.demo", "run_demo"),
 }
 
 
+#: parameters the shop's settings supply (see :func:`_from_settings`), never the request: a
+#: request lowering the persona privacy threshold or naming a thresholds file on the server
+#: would make a run the shop's settings forbid
+SETTINGS_PARAMS = frozenset({"settings", "config", "engine", "min_group_size", "income_adjustment"})
 #: parameters the server supplies, never the request: the shop's store, the job's progress
-#: callback, and objects JSON cannot carry (settings, a Spark session, a DataFrame)
-SERVER_PARAMS = frozenset({"store", "progress", "settings", "spark_session", "frame"})
+#: callback, the shop's settings, and objects JSON cannot carry (a Spark session, a DataFrame)
+SERVER_PARAMS = frozenset({"store", "progress", "spark_session", "frame"}) | SETTINGS_PARAMS
+
+
+def _from_settings(settings: Settings) -> dict[str, Any]:
+    """The values :data:`SETTINGS_PARAMS` take from the shop's settings: those ``Shop``
+    passes when the synchronous routes and the CLI call the same service functions."""
+    return {
+        "settings": settings,
+        "config": settings.types_config,
+        "engine": settings.engine,
+        "min_group_size": settings.min_group_size,
+        "income_adjustment": settings.income_adjustment,
+    }
 
 
 def _request_params(fn: Callable[..., Any]) -> list[inspect.Parameter]:
@@ -92,11 +114,13 @@ def _runner(request: Request) -> JobRunner:
 
 
 def _call(shop: Shop, module: str, func: str, params: dict[str, Any], progress: Any) -> Any:
+    """Run the job's service function with the request's parameters and what the server
+    supplies: the progress callback and the shop's settings, each where the function takes
+    it."""
     fn = getattr(importlib.import_module(module), func)
     sig = inspect.signature(fn)
-    kwargs = dict(params)
-    if "progress" in sig.parameters:
-        kwargs["progress"] = progress
+    server = {"progress": progress, **_from_settings(shop.settings)}
+    kwargs = dict(params) | {k: v for k, v in server.items() if k in sig.parameters}
     if "store" in sig.parameters:
         kwargs["store"] = shop.store
         return fn(**kwargs)

@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, UploadFile
 from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from shopperlens.service import audience as au_svc
 from shopperlens.service import interviews as iv_svc
@@ -51,8 +51,10 @@ class SurveyCreate(BaseModel):
 
 class SendRequest(BaseModel):
     audience: dl_svc.Audience = dl_svc.Audience()
-    quota: int | None = None
-    response_quota: int | None = None
+    quota: int | None = Field(None, ge=0, description="At most this many invitations.")
+    response_quota: int | None = Field(
+        None, ge=0, description="Send nothing once the survey has this many responses."
+    )
     shop_name: str = "our shop"
     dry_run: bool = False
 
