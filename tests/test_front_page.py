@@ -66,6 +66,25 @@ def test_amounts_count_only_the_shops_currency(shop, tmp_path: Path) -> None:  #
     assert said in text
 
 
+UNNAMED = """order_id,customer_id,ordered_at,product_id,quantity,unit_price,currency
+O1,C1,2025-01-05 10:00:00,P1,1,10,
+O2,C2,2025-02-05 10:00:00,P1,1,20,
+O3,C3,2025-03-05 10:00:00,P2,1,1100,SEK
+O4,C4,2025-03-06 10:00:00,P2,1,1100,sek
+O5,C5,2025-03-07 10:00:00,P2,1,1100, Sek
+"""
+
+
+def test_currency_codes_are_one_code_and_an_assumption_is_said(shop, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """``SEK``, ``sek`` and `` Sek`` are one currency; orders naming none are counted in the
+    shop's currency, and the page says so rather than folding them in silently."""
+    imported(shop, tmp_path, orders=UNNAMED)
+    shown = overview.overview(store=shop.store)
+    assert shown.currency == "SEK" and shown.other_currency_orders == {}
+    assert shown.revenue == 3330.0 and shown.unnamed_currency_orders == 2
+    assert "(2 orders naming no currency counted as SEK)" in _text(page(shop.store, "index"))
+
+
 @pytest.fixture
 def customers_only(shop, tmp_path: Path):  # type: ignore[no-untyped-def]
     return imported(shop, tmp_path, customers=CUSTOMERS)

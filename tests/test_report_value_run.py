@@ -148,3 +148,36 @@ def test_types_of_another_date_than_the_run_say_so(shop, tmp_path: Path) -> None
     assert loyal["mean_clv"] is None and loyal["at_risk"] is None
     html = site.render(site.find("types"), types, [])  # type: ignore[arg-type]
     assert "No CLV figures per type: the stored customer-value run is as of" in html
+
+
+@pytest.fixture
+def zone(monkeypatch):  # type: ignore[no-untyped-def]
+    """Set the machine's time zone for one test (and restore it after)."""
+    import time
+
+    def set_zone(name: str) -> None:
+        monkeypatch.setenv("TZ", name)
+        time.tzset()
+
+    yield set_zone
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.parametrize("where", ["Europe/Tallinn", "America/New_York"])
+def test_a_run_is_current_after_its_fit_and_not_after_the_next_import(
+    shop, tmp_path: Path, zone, where: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Runs and imports are compared on one clock (UTC). Stamped in local time, a run looked
+    newer than the next import for hours east of UTC (the report kept the old run) and older
+    than the import it followed west of UTC (CLV was fitted again on every page)."""
+    zone(where)
+    imported(shop, tmp_path, orders=orders_csv(_history()))
+    assert value_run.ensure_current(store=shop.store) is None
+    assert value_run.is_current(store=shop.store)  # fitted once, then current
+    (tmp_path / "late").mkdir()
+    repeat = orders_csv(
+        [("again0", "steady0", f"{START + pd.Timedelta(days=300):%Y-%m-%d}", "P1", 50.0)]
+    )
+    imported(shop, tmp_path / "late", orders=repeat)  # an existing customer, an older day
+    assert not value_run.is_current(store=shop.store)

@@ -34,6 +34,7 @@ from shopperlens.models import (
 )
 from shopperlens.models.gammagamma import NOTE_NO_MEAN
 from shopperlens.service._checks import check_orders_by, whole
+from shopperlens.service._clock import utc_now
 from shopperlens.store import Store
 
 #: run after the types (DEMO_ORDER 20), before the playbooks that use at-risk customers
@@ -215,7 +216,7 @@ def _check_finite(out: pd.DataFrame) -> None:
 
 
 def _save(store: Store, frame: pd.DataFrame, as_of: pd.Timestamp, horizon_days: int) -> None:
-    rows = frame.assign(as_of=as_of, horizon_days=int(horizon_days), computed_at=datetime.now())
+    rows = frame.assign(as_of=as_of, horizon_days=int(horizon_days), computed_at=utc_now())
     with store.transaction() as con:
         con.execute("DELETE FROM customer_value")
         con.register("_sl_cv", rows)

@@ -37,6 +37,7 @@ from pydantic import BaseModel, Field
 
 from shopperlens.errors import NotFoundError, ShopperlensError
 from shopperlens.ingest.generic import normalise_header
+from shopperlens.service._clock import utc_now
 from shopperlens.service._files import decode_text
 from shopperlens.store import Store
 
@@ -232,7 +233,7 @@ def import_consents(*, store: Store, path: str | Path) -> ConsentImportResult:
         con.execute(
             "INSERT INTO imports (kind, format, file, checksum, rows_read, rows_accepted,"
             " rows_rejected, imported_at) VALUES ('consents', 'csv', ?, ?, ?, ?, 0, ?)",
-            [str(p), checksum, len(rows), len(rows), datetime.now()],
+            [str(p), checksum, len(rows), len(rows), utc_now()],
         )
     return ConsentImportResult(
         file=str(p),

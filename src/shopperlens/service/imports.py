@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, NoReturn
 
@@ -43,6 +43,7 @@ from shopperlens.ingest.reading import (
 )
 from shopperlens.ingest.rejects import Reject, describe
 from shopperlens.ingest.sessionize import derive
+from shopperlens.service._clock import utc_now
 from shopperlens.service.jobs import Progress
 from shopperlens.store import Store
 
@@ -659,7 +660,7 @@ def _memory_capped(store: Store) -> Iterator[None]:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    return utc_now()
 
 
 def imports_ledger(*, store: Store, limit: int = 100) -> list[Any]:

@@ -26,9 +26,13 @@ from shopperlens.store import Store
 #: imported sessions without a source: the source is not known (sessions derived from events
 #: without a utm source are direct visits, as analytics tools count them)
 UNKNOWN_SOURCE = "(unknown source)"
+#: a currency as one code (``eur``, `` EUR`` and ``EUR`` are one currency); ``{c}`` the column
+CURRENCY_CODE = "NULLIF(upper(trim({c})), '')"
+
 #: the lines of the orders that are purchases, with their order's currency
 _PURCHASED_LINES = (
-    f"(SELECT l.*, o.currency FROM order_lines l JOIN {PURCHASES} o USING (order_id))"
+    f"(SELECT l.*, {CURRENCY_CODE.format(c='o.currency')} AS currency "
+    f"FROM order_lines l JOIN {PURCHASES} o USING (order_id))"
 )
 #: an order (or line) in the shop's currency, the ``?`` parameter; one naming none counts as it
 _IN_SHOP_CURRENCY = "coalesce(currency, ?) = ?"
@@ -57,6 +61,11 @@ class ShopOverview(BaseModel):
         description="Revenue per order, over the orders in the shop's currency."
     )
     currency: str = Field(description="The shop's currency: the most common on its orders.")
+    unnamed_currency_orders: int = Field(
+        0,
+        description="Purchases naming no currency while others name one: counted in the "
+        "shop's currency (an assumption the report states).",
+    )
     other_currency_orders: dict[str, int] = Field(
         default_factory=dict,
         description="Orders (purchases) in other currencies, per currency: counted as orders, "
@@ -93,7 +102,8 @@ def shop_currency(*, store: Store) -> str:
     Every page that shows money (and the playbooks' evidence) reads it here, so the report
     marks all its amounts with one currency rather than a symbol typed into a template.
     """
-    found = store.scalar("SELECT mode(currency) FROM orders WHERE currency IS NOT NULL")
+    code = CURRENCY_CODE.format(c="currency")
+    found = store.scalar(f"SELECT mode({code}) FROM orders WHERE {code} IS NOT NULL")
     return str(found) if found else DEFAULT_CURRENCY
 
 
@@ -133,7 +143,8 @@ def overview(*, store: Store) -> ShopOverview:
     ).fetchall()
     months = store.execute(
         "SELECT strftime(o.ordered_at, '%Y-%m') m, count(DISTINCT o.order_id), "
-        "coalesce(sum(l.quantity * l.unit_price) FILTER (coalesce(o.currency, ?) = ?), 0) "
+        "coalesce(sum(l.quantity * l.unit_price) FILTER "
+        f"(coalesce({CURRENCY_CODE.format(c='o.currency')}, ?) = ?), 0) "
         f"FROM {PURCHASES} o LEFT JOIN order_lines l USING (order_id) GROUP BY 1 ORDER BY 1",
         mine,
     ).fetchall()
@@ -148,6 +159,7 @@ def overview(*, store: Store) -> ShopOverview:
         avg_order_value=round(float(revenue) / own_orders, 2) if own_orders else None,
         currency=cur,
         other_currency_orders=_other_currencies(store, cur),
+        unnamed_currency_orders=_unnamed_currency(store),
         products=store.count("products"),
         categories=sum(1 for _, _, none, _ in cats if not none),
         visitors=int(store.scalar("SELECT count(DISTINCT visitor_id) FROM events") or 0),
@@ -161,6 +173,17 @@ def overview(*, store: Store) -> ShopOverview:
         sources_unknown=int(store.scalar(f"SELECT count(*) FROM sessions WHERE {unknown}") or 0),
         months=[MonthFigures(month=m, orders=int(n), revenue=float(r)) for m, n, r in months],
     )
+
+
+def _unnamed_currency(store: Store) -> int:
+    """Purchases naming no currency, when other orders name one: they are counted in the
+    shop's currency, an assumption the page states (0 when no order names a currency, or all
+    do: then there is nothing to assume)."""
+    named, unnamed = store.execute(
+        f"SELECT count(DISTINCT order_id) FILTER (currency IS NOT NULL), "
+        f"count(DISTINCT order_id) FILTER (currency IS NULL) FROM {_PURCHASED_LINES}"
+    ).fetchone() or (0, 0)
+    return int(unnamed) if named else 0
 
 
 def _other_currencies(store: Store, currency: str) -> dict[str, int]:

@@ -7,7 +7,7 @@ Spark with ``engine="spark"``); the rules are pure pandas (:mod:`shopperlens.typ
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from shopperlens.features import (
     session_table,
 )
 from shopperlens.service._checks import check_started, data_start
+from shopperlens.service._clock import utc_now
 from shopperlens.service.jobs import Progress
 from shopperlens.service.types_value import add_value, explain_value
 from shopperlens.store import Store
@@ -291,7 +292,7 @@ def _run(store: Store, run_id: int) -> pd.DataFrame:
 
 def _utc_now() -> datetime:
     """Naive UTC, as the imports ledger records ``imported_at``: runs and imports compare."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    return utc_now()
 
 
 #: a run that saw the data as it is: computed after the last import. A run from before an
