@@ -96,3 +96,21 @@ def test_the_cli_says_so_for_a_mistyped_db_folder(tmp_path: Path) -> None:
     assert res.exit_code == 1
     assert "does not exist" in res.output and "Traceback" not in res.output
     assert not (tmp_path / "nope").exists()
+
+
+def test_a_result_left_partly_read_does_not_block_ibis(tmp_path: Path) -> None:
+    """``store.execute(…).fetchone()`` of a one-row aggregate can leave DuckDB's result open;
+    DuckDB 2 then refused Ibis's next schema lookup on that connection (the demo's report
+    failed on the types page)."""
+    store = connect(tmp_path / "s.duckdb")
+    store.execute(
+        "INSERT INTO orders (order_id, customer_id, ordered_at) SELECT 'o' || i, 'c' || (i % 997), "
+        "TIMESTAMP '2025-01-01' + INTERVAL (i) MINUTE FROM range(200000) t(i)"
+    )
+    for _ in range(3):
+        store.execute(
+            "SELECT count(DISTINCT order_id) FILTER (customer_id IS NOT NULL), "
+            "count(DISTINCT customer_id) FROM orders"
+        ).fetchone()
+        assert int(store.table("orders").count().execute()) == 200_000
+    store.close()

@@ -182,7 +182,7 @@ def _unnamed_currency(store: Store) -> int:
     named, unnamed = store.execute(
         f"SELECT count(DISTINCT order_id) FILTER (currency IS NOT NULL), "
         f"count(DISTINCT order_id) FILTER (currency IS NULL) FROM {_PURCHASED_LINES}"
-    ).fetchone() or (0, 0)
+    ).fetchall()[0]
     return int(unnamed) if named else 0
 
 

@@ -186,6 +186,7 @@ class Store:
     def ibis(self) -> ibis.backends.duckdb.Backend:
         """An Ibis backend over this thread's connection (see :attr:`con`; created lazily)."""
         con = self.con
+        _settle(con)
         holder = self if con is self._main else self._local
         backend = getattr(holder, "_ibis", None)
         if backend is None:
@@ -198,6 +199,16 @@ class Store:
     def table(self, name: str) -> Any:
         """An Ibis table expression for a canonical (or derived) table."""
         return self.ibis.table(name)
+
+
+def _settle(con: duckdb.DuckDBPyConnection) -> None:
+    """Finish a result ``execute`` left partly read (``.fetchone()`` of a one-row query), so
+    Ibis can use the connection: DuckDB 2 refuses a relation (``con.sql``, which Ibis's schema
+    lookup uses) while one is pending, and the report failed on the next page's
+    ``store.table``. (Older DuckDB versions have no ``complete`` and never refuse.)"""
+    complete = getattr(con, "complete", None)
+    if complete is not None:
+        complete()
 
 
 def connect(path: str | Path = ":memory:", *, read_only: bool = False) -> Store:
