@@ -385,8 +385,10 @@ def test_every_discovered_step_is_a_service_demo_step() -> None:
 
 @pytest.mark.slow
 def test_cli_demo_writes_the_report(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """``make demo`` as it runs: the default shop size (a failure that only a shop of the
+    default size met, on the report's types page, was missed by a 120-customer run)."""
     out = tmp_path / "report"
-    result = cli("demo", "--out", str(out), "--customers", "120", "--seed", "5")
+    result = cli("demo", "--out", str(out))
     assert result.exit_code == 0, result.output
     assert (out / "index.html").exists() and (out / "data" / "events.csv.gz").exists()
     assert "report:" in result.output
