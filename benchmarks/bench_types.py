@@ -310,7 +310,11 @@ def pandas_features(d: dict[str, pd.DataFrame], as_of: datetime, spec: Any) -> p
     vis = ev.groupby("subject_id")["visitor_id"].min().rename("visitor_id")
 
     cust = d["customers"]
-    cust = cust[cust["created_at"].isna() | (cust["created_at"] < as_of)]
+    # a customer without created_at exists from their first order or event (as ours does)
+    seen_later = set(d["orders"].loc[d["orders"]["ordered_at"] >= as_of, "customer_id"])
+    seen_later |= set(d["events"].loc[d["events"]["timestamp"] >= as_of, "customer_id"])
+    undated = cust["created_at"].isna() & ~cust["customer_id"].isin(seen_later)
+    cust = cust[undated | (cust["created_at"] < as_of)]
     spine = pd.Index(sf.index).union(of.index).union(pd.Index(cust["customer_id"])).unique()
     t = pd.DataFrame(index=spine.rename("subject_id"))
     for part in (vis, sf, tf, mf, of, nc, tix, ret):

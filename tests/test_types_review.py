@@ -402,3 +402,31 @@ def test_config_reads_numbers_and_words_as_people_write_them(tmp_path) -> None:
         load_config(bad)
     assert "looker_visits: 3.5 is not a whole number" in str(info.value)
     assert "new_days: '60' is not a number" in str(info.value)
+
+
+@pytest.mark.parametrize("customers_first", [True, False])
+def test_a_customer_without_created_at_exists_from_their_first_order(
+    shop, tmp_path: Path, customers_first: bool
+) -> None:  # type: ignore[no-untyped-def]
+    """A customers file without ``created_at`` says nothing of when a customer appeared: as of
+    March, a customer whose first order is in May is not yet there ("unseen" in the moves),
+    whichever file was imported first; one with no order at all is listed."""
+    customers, orders = tmp_path / "customers.csv", tmp_path / "orders.csv"
+    customers.write_text("customer_id,email,created_at\nC_MAY,may@example.org,\nC_NONE,,\n")
+    orders.write_text(
+        "order_id,customer_id,ordered_at,product_id,quantity,unit_price\n"
+        "O1,C_MAY,2025-05-10 10:00:00,P1,1,30\nO2,C_EARLY,2025-01-10 10:00:00,P1,1,30\n"
+    )
+    for kind, path in [("customers", customers), ("orders", orders)][
+        :: 1 if customers_first else -1
+    ]:
+        getattr(shop, f"import_{kind}")(path)
+    march = svc.customer_types(store=shop.store, as_of="2025-03-01", save=False)
+    assert "C_MAY" not in set(march["customer_id"])
+    assert {"C_EARLY", "C_NONE"} <= set(march["customer_id"])
+    june = svc.customer_types(store=shop.store, as_of="2025-06-01", save=False)
+    assert june.set_index("customer_id").at["C_MAY", "type"] == "new"
+    svc.customer_types(store=shop.store, as_of="2025-03-01")
+    svc.customer_types(store=shop.store, as_of="2025-06-01")
+    mv = svc.moves(store=shop.store, date_from="2025-03-01", date_to="2025-06-01")
+    assert mv.matrix.get("unseen", {}).get("new") == 1

@@ -469,6 +469,37 @@ def _returns(src: TableSource) -> ir.Table:
     return named.union(by_order)
 
 
+def _customers_known(src: TableSource, at: ir.TimestampScalar, part: Part | None) -> ir.Table:
+    """Customers that existed before ``at``: created before it, or, with no ``created_at``,
+    not first seen on or after it.
+
+    A customers file without ``created_at`` says nothing of when a customer appeared; counting
+    such customers in every run made a customer whose first order came in May "untyped, no
+    visits or orders yet" as of March (and "unseen" when the orders file came first, which
+    dates the customer from the first order). Such a customer now exists from their first
+    order or event: one with activity before ``at`` joins the run through it, one whose
+    activity all lies later is left out, and one with no activity at all is listed.
+    """
+    c = src.table("customers")
+    c = c.filter(_in_part(c.customer_id, part))
+    dated = c.filter(c.created_at < at).select("customer_id")
+    undated = c.filter(c.created_at.isnull()).select("customer_id")
+    o = src.table("orders")
+    later_orders = o.filter((o.ordered_at >= at) & o.customer_id.notnull()).select(
+        l_customer=o.customer_id
+    )
+    e = src.table("events")
+    later_events = e.filter((e.timestamp >= at) & e.customer_id.notnull()).select(
+        l_customer=e.customer_id
+    )
+    for later in (later_orders, later_events):
+        undated = undated.anti_join(later, undated.customer_id == later.l_customer)
+    # one column type on both sides of the union (a join may change a column's nullability)
+    return dated.select(customer_id=dated.customer_id.cast("string")).union(
+        undated.select(customer_id=undated.customer_id.cast("string"))
+    )
+
+
 def session_table(
     src: TableSource,
     *,
@@ -578,10 +609,7 @@ def behaviour_features(
     tickets = _count_before(src.table("tickets"), "created_at", at, "tickets", part)
     returns = _count_before(_returns(src), "returned_at", at, "returns", part)
 
-    cust = src.table("customers")
-    cust = cust.filter(
-        (cust.created_at.isnull() | (cust.created_at < at)) & _in_part(cust.customer_id, part)
-    )
+    cust = _customers_known(src, at, part)
     spine = (
         sf.select(subject_id=sf.subject_id.cast("string"))
         .union(of.select(subject_id=of.customer_id.cast("string")))
