@@ -110,10 +110,17 @@ def test_names_are_unique_and_alliterative(run_and_frame):  # type: ignore[no-un
         assert p.trait
 
 
-def test_channel_spend_shift_follows_the_channel_mix(run_and_frame):  # type: ignore[no-untyped-def]
-    run, _, _ = run_and_frame
+def test_channel_spend_shift_follows_the_channel_reach(run_and_frame):  # type: ignore[no-untyped-def]
+    """Each channel's index is the share of the persona's members who bought through it over
+    the share of all customers who did (recomputed from the raw purchase counts)."""
+    run, frame, members = run_and_frame
+    persona_of = members.set_index("respondent")["persona_id"]
     for p in run.personas:
         assert {c.channel for c in p.channels} == {"web", "catalogue", "store"}
         assert sum(c.suggested_budget_share or 0 for c in p.channels) == pytest.approx(1.0)
+        mine = frame[frame["respondent"].map(persona_of) == p.persona_id]
         for c in p.channels:
+            column = f"channel_{c.channel}"
+            share, everyone = (mine[column] > 0).mean(), (frame[column] > 0).mean()
+            assert c.index == pytest.approx(share / everyone)
             assert c.advice == ("more" if c.index >= 1.2 else "less" if c.index <= 0.8 else "keep")

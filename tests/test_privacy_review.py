@@ -304,9 +304,10 @@ o2,B,2025-01-05,p1,1,10
 
 def _shared_browser(shop, tmp_path):  # type: ignore[no-untyped-def]
     """V1 is a browser A used, then B (e3, e4 carry B); e0 is anonymous in A's visit, e5 an
-    anonymous visit later on V1 (A's or B's: nobody can tell); V2 is A's phone, V3 B's."""
+    anonymous visit later on V1 (A's or B's: nobody can tell); V2 is A's phone, V3 B's.
+    The pop-up answers come before the events link the browsers (once V1 is A's, A's phone
+    could no longer answer the same survey)."""
     shop.import_orders(write(tmp_path, "o.csv", ORDERS))
-    shop.import_events(write(tmp_path, "e.csv", EVENTS))
     surveys.ensure_builtin(store=shop.store)
     for visitor in ("V1", "V2", "V3"):
         surveys.submit_response(
@@ -316,6 +317,7 @@ def _shared_browser(shop, tmp_path):  # type: ignore[no-untyped-def]
             visitor_id=visitor,
             channel="popup",
         )
+    shop.import_events(write(tmp_path, "e.csv", EVENTS))
     store = shop.store
     assert _col(store, "SELECT visitor_id || '>' || customer_id FROM identities") == [
         "V1>A",

@@ -343,7 +343,7 @@ class Shop:
             survey = _def.load_definition(path)
         elif from_bank is not None:
             survey = _def.survey_from_dict(
-                {"name": name, "title": title or name, "from_bank": builtins.list(from_bank)}
+                {"name": name, "title": title or name, "from_bank": from_bank}
             )
         elif isinstance(survey, str):
             survey = _def.builtin(survey)

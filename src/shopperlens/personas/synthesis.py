@@ -11,7 +11,6 @@ consent to be quoted (``unquotable``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -24,6 +23,7 @@ from shopperlens.labels import money, type_label
 from shopperlens.models.clustering import multi_matrix, token_pairs
 from shopperlens.personas.frame import Column, column_roles
 from shopperlens.personas.naming import SMALL_GROUP, Distinctive, assign_names
+from shopperlens.personas.scrubbing import scrub
 
 Section = Literal["who", "why", "where", "what", "behaviour"]
 _SECTION: dict[str, Section] = {
@@ -61,9 +61,11 @@ class ChannelUse(BaseModel):
     """One channel: how much the persona uses it against everyone, and what to do with spend."""
 
     channel: str
-    share: float | None
-    overall: float | None
-    index: float | None = Field(None, description="persona mix / overall mix (1 = average)")
+    share: float | None = Field(description="share of the persona's members using the channel")
+    overall: float | None = Field(description="share of all respondents using the channel")
+    index: float | None = Field(
+        None, description="share of the persona using it / share of everyone (1 = average)"
+    )
     suggested_budget_share: float | None = None
     advice: Literal["more", "keep", "less", "hidden"] = "keep"
     n: int | None = Field(None, description="people in the persona who answered")
@@ -105,15 +107,6 @@ class Persona(BaseModel):
 
     def section(self, name: str) -> list[Statement]:
         return [s for s in self.statements if s.section == name]
-
-
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
-_PHONE = re.compile(r"\+?\d[\d ()/-]{7,}\d")
-
-
-def scrub(text: str) -> str:
-    """Free text without e-mail addresses or phone numbers (quotes must not identify anyone)."""
-    return _PHONE.sub("[number]", _EMAIL.sub("[e-mail]", text)).strip()
 
 
 def _label(question: str, answer: str | None = None) -> str:
@@ -218,6 +211,7 @@ def synthesise(
     n_quotes: int = 3,
     unquotable: Collection[str] = (),
     currency: str | None = None,
+    names: Collection[str] = (),
 ) -> list[Persona]:
     """Describe each persona of ``labels`` over the respondents ``frame``.
 
@@ -227,6 +221,8 @@ def synthesise(
     ``respondent`` (or ``customer_id``) and ``text``; its notes join the free-text quotes.
     ``unquotable`` are customer ids whose words must not be quoted (they refused consent).
     ``currency`` (the shop's, e.g. ``EUR``) marks the money in the statements' text.
+    ``names`` are the people's names the shop knows (its customers'): masked in every quote,
+    with the other personal data :func:`scrub` masks.
     """
     columns = [c for c in column_roles(frame) if c.role != "id"]
     behaviour = dict.fromkeys(BEHAVIOUR_COLUMNS, "behaviour")
@@ -240,6 +236,7 @@ def synthesise(
     k = int(labels.max()) + 1 if len(labels) else 0
     dist = distances if distances is not None else np.zeros(len(frame))
     refused = {str(c) for c in unquotable}
+    known_names = frozenset(str(n) for n in names if isinstance(n, str) and n.strip())
     out: list[Persona] = []
     distinct_all, genders = [], []
     for p in range(k):
@@ -265,7 +262,9 @@ def synthesise(
         _income(persona, sub, income_adjustment, min_group_size, currency)
         _behaviour(persona, frame, sub, min_group_size, currency)
         _channels(persona, columns, stats, overall, min_group_size)
-        persona.quotes = _quotes(sub, dist[mask], columns, interviews, n_quotes, refused)
+        persona.quotes = _quotes(
+            sub, dist[mask], columns, interviews, n_quotes, refused, known_names
+        )
         persona.profile = _profile(stats, min_group_size)
         out.append(persona)
     for persona, (adj, first), distinct in zip(
@@ -480,57 +479,98 @@ def _behaviour(
 
 @dataclass(frozen=True)
 class _ChannelFigures:
-    """One channel's use in the persona and overall, and how many people use it in each."""
+    """One channel's reach: the people using it in the persona and among all respondents, out
+    of the people who answered (the same kind of denominator on both sides)."""
 
-    mine: float
-    everyone: float
     answered: int
     users: int
+    all_answered: int
     all_users: int
+
+    @property
+    def mine(self) -> float:
+        """Share of the persona's members using the channel."""
+        return self.users / max(self.answered, 1)
+
+    @property
+    def everyone(self) -> float:
+        """Share of all respondents using the channel."""
+        return self.all_users / max(self.all_answered, 1)
 
 
 def _channel_figures(
     columns: list[Column], stats: _Stats, overall: _Stats
 ) -> dict[str, _ChannelFigures]:
-    """Per channel: the persona's use (share choosing it, or mean purchases) against everyone's,
-    with the number of people using it: the people a channel figure rests on."""
+    """Per channel, how many people use it in the persona and overall. A multi-select
+    ``channels`` answer counts the people ticking a channel; a numeric ``channel_*`` column
+    counts the people who bought through it at all (a number above zero)."""
     uses: dict[str, _ChannelFigures] = {}
     for c in columns:
         if c.role != "channel":
             continue
         if c.kind == "numeric":
-            mean, n, _ = stats.means[c.name]
-            all_mean, _, _ = overall.means[c.name]
             uses[c.name.removeprefix("channel_")] = _ChannelFigures(
-                mean, all_mean, n, stats.positive[c.name], overall.positive[c.name]
+                stats.means[c.name][1],
+                stats.positive[c.name],
+                overall.means[c.name][1],
+                overall.positive[c.name],
             )
         elif c.name in stats.options:
             counts, n = stats.options[c.name]
             all_counts, all_n = overall.options[c.name]
             for a in all_counts:
-                uses[a] = _ChannelFigures(
-                    counts.get(a, 0) / max(n, 1),
-                    all_counts[a] / max(all_n, 1),
-                    n,
-                    counts.get(a, 0),
-                    all_counts[a],
-                )
+                uses[a] = _ChannelFigures(n, counts.get(a, 0), all_n, all_counts[a])
     return uses
+
+
+#: a channel reaching this many times the persona's members as it reaches respondents overall
+#: (index) calls for more spend; at :data:`LESS_INDEX` or below, for less
+MORE_INDEX, LESS_INDEX = 1.2, 0.8
+#: standard errors by which the persona's share must differ from everyone's before it is advice:
+#: below that the gap is what drawing that many people at random would give (about 1 in 20)
+CHANNEL_Z = 2.0
+
+
+def _channel_gap_is_real(u: _ChannelFigures) -> bool:
+    """Whether the persona's share of users differs from everyone's by more than chance.
+
+    The persona is part of everyone, so its share is compared with the standard error of a
+    sample of ``answered`` people drawn without replacement from the ``all_answered``: a
+    persona of 10 whose 6 use a channel 45 % of everyone use (index 1.33) is within chance,
+    one of 40 with 97 % against 66 % is not.
+    """
+    p = u.everyone
+    rest = max(1 - u.answered / max(u.all_answered, 1), 0.0)
+    se = float(np.sqrt(p * (1 - p) / max(u.answered, 1) * rest))
+    return se > 0 and abs(u.mine - p) >= CHANNEL_Z * se
+
+
+def _channel_advice(index: float | None, u: _ChannelFigures) -> Literal["more", "keep", "less"]:
+    """more / keep / less from the index, kept at ``keep`` when the gap could be chance."""
+    if index is None or not _channel_gap_is_real(u):
+        return "keep"
+    return "more" if index >= MORE_INDEX else "less" if index <= LESS_INDEX else "keep"
 
 
 def _channels(
     persona: Persona, columns: list[Column], stats: _Stats, overall: _Stats, min_n: int
 ) -> None:
-    """Channel use against the overall mix, and the budget shift that follows from it.
+    """Channel reach against everyone's, and the budget shift that follows from it.
 
-    Multi-select ``channels`` give the share of the persona using each channel; numeric
-    ``channel_*`` columns give the persona's purchases per channel. A channel used by fewer
-    than ``min_n`` of the persona's members is withheld (advice ``hidden``): its figure would
-    rest on a handful of people, one person's answer could turn it into "spend more"; one
-    fewer than ``min_n`` respondents use at all is left out altogether. The channels shown are
-    turned into a mix (shares summing to 1, over the shown channels only, so the withheld ones
-    cannot be worked out from the rest); the index is persona mix / overall mix. Spend should
-    follow the persona: more where the index is ≥ 1.2, less where it is ≤ 0.8.
+    A channel's index is the share of the persona's members using it over the share of all
+    respondents using it (people over people: 97 % of the persona on e-mail against 66 % of
+    everyone is 1.47, whatever other channels the persona uses). Multi-select ``channels``
+    count the people ticking a channel; numeric ``channel_*`` columns the people who bought
+    through it. Spend should follow the persona: more where the index is >= 1.2, less where it
+    is <= 0.8, and only when the gap is larger than chance for the persona's size
+    (:func:`_channel_gap_is_real`); otherwise keep.
+
+    A channel used by fewer than ``min_n`` of the persona's members is withheld (advice
+    ``hidden``): its figure would rest on a handful of people, one person's answer could turn
+    it into "spend more"; one fewer than ``min_n`` respondents use at all is left out
+    altogether. ``suggested_budget_share`` splits a budget over the channels shown in
+    proportion to the persona's use of them (summing to 1, so the withheld ones cannot be
+    worked out from the rest).
     """
     # a channel fewer than min_n respondents use at all is named for nobody
     uses = {
@@ -540,29 +580,20 @@ def _channels(
         return
     shown = {ch: u for ch, u in uses.items() if u.users >= min_n}
     tot = sum(u.mine for u in shown.values()) or 1.0
-    all_tot = sum(u.everyone for u in shown.values()) or 1.0
     rows = []
     for ch, u in uses.items():
         if ch not in shown:
             rows.append(ChannelUse(channel=ch, share=None, overall=u.everyone, advice="hidden"))
             continue
-        mix, all_mix = u.mine / tot, u.everyone / all_tot
-        idx = mix / all_mix if all_mix > 0 else None
-        advice: Literal["more", "keep", "less"] = (
-            "more"
-            if idx is not None and idx >= 1.2
-            else "less"
-            if idx is not None and idx <= 0.8
-            else "keep"
-        )
+        idx = u.mine / u.everyone if u.everyone > 0 else None
         rows.append(
             ChannelUse(
                 channel=ch,
                 share=u.mine,
                 overall=u.everyone,
                 index=idx,
-                suggested_budget_share=mix,
-                advice=advice,
+                suggested_budget_share=u.mine / tot,
+                advice=_channel_advice(idx, u),
                 n=u.answered,
                 users=u.users,
             )
@@ -600,10 +631,12 @@ def _quotes(
     interviews: pd.DataFrame | None,
     n_quotes: int,
     refused: Collection[str] = (),
+    names: Collection[str] = (),
 ) -> list[Quote]:
     """Free-text answers of the ``n_quotes`` members nearest the persona centre, then up to two
-    interview notes of the nearest interviewed members (scrubbed of e-mails and numbers).
-    Members whose customer id is in ``refused`` are never quoted: they said no."""
+    interview notes of the nearest interviewed members, scrubbed (:func:`scrub`: e-mails,
+    phone numbers, street addresses, ``names`` and names the text itself gives). Members whose
+    customer id is in ``refused`` are never quoted: they said no."""
     order = np.argsort(dist, kind="stable")
     texts = [c.name for c in columns if c.role == "text"]
     notes: dict[str, list[str]] = {}
@@ -622,7 +655,7 @@ def _quotes(
     def take(src: str, text: Any, rank: int) -> bool:
         if not isinstance(text, str) or len(text.strip()) < 12:
             return False
-        clean = scrub(text)
+        clean = scrub(text, names)
         if clean.lower() in seen:
             return False
         seen.add(clean.lower())

@@ -65,18 +65,18 @@ def _bars(labels: list[str], mine: list[float], everyone: list[float], hue: str,
 
 
 def channel_chart(persona: Persona) -> str | None:
-    """The persona's mix over the channels shown against everyone's mix over the same ones
-    (withheld channels are in neither, as in the index)."""
-    rows = [c for c in persona.channels if c.suggested_budget_share is not None]
+    """The share of the persona's members using each channel shown against the share of all
+    respondents: the two figures the index and the advice are worked out from (a mix over the
+    shown channels made a channel nearly all the persona use look below average)."""
+    rows = [c for c in persona.channels if c.share is not None]
     if not rows:
         return None
-    tot = sum(c.overall or 0 for c in rows) or 1.0
     return _bars(
         [c.channel for c in rows],
-        [c.suggested_budget_share or 0 for c in rows],
-        [(c.overall or 0) / tot for c in rows],
+        [c.share or 0 for c in rows],
+        [c.overall or 0 for c in rows],
         colour(persona.persona_id),
-        "Share of channel use",
+        "Members using each channel",
     )
 
 

@@ -83,7 +83,9 @@ def analytics_check(
         raise ShopperlensError(
             "no analytics imported yet: `shopperlens analytics import FILE --source ga4`"
         )
+    aud, impossible = _possible_shares(aud)
     shop_found = [CheckFinding(**f.__dict__) for f in shop_checks(store=store, audience=aud)]
+    shop_found.extend(impossible)
     frame = responses_frame(store=store, survey=survey)
     if frame.empty:
         if shop_found:
@@ -122,6 +124,26 @@ def analytics_check(
     )
     found.extend([voice] if voice else [])
     return _sorted([*shop_found, *(CheckFinding(**f.__dict__) for f in found)])
+
+
+def _possible_shares(aud: pd.DataFrame) -> tuple[pd.DataFrame, list[CheckFinding]]:
+    """The audience rows whose share is a share (0–100 %), and a note per source and dimension
+    left out: imports refuse other shares now, but one stored earlier was reported as "150 %
+    of their audience female". Importing the corrected file replaces that dimension."""
+    ok = aud["share"].between(0, 1)
+    notes = [
+        CheckFinding(
+            kind="note",
+            dimension=str(dim),
+            source=str(src),
+            message=f"{src}: {dim} is left out: a stored share is not between 0 and 100 % "
+            "(import the corrected file again)",
+        )
+        for src, dim in aud.loc[~ok, ["source", "dimension"]]
+        .drop_duplicates()
+        .itertuples(index=False)
+    ]
+    return aud[ok].reset_index(drop=True), notes
 
 
 def respondent_devices(*, store: Store, survey: str) -> pd.Series:

@@ -27,7 +27,7 @@ from shopperlens.service._files import decode_text
 from shopperlens.service.clv import PURCHASES
 from shopperlens.service.overview import shop_currency
 from shopperlens.service.survey_results import optional
-from shopperlens.service.surveys import get_survey
+from shopperlens.service.surveys import get_survey, responses_frame
 from shopperlens.store import Store
 from shopperlens.surveys import interviews as notes_mod
 from shopperlens.surveys.definition import Question
@@ -101,23 +101,22 @@ def low_ratings(*, store: Store) -> pd.Series:
     answers: scale questions whose id says satisfaction (``satisfaction``, ``nps``,
     ``recommend``, ``rating`` …) answered in the lowest quarter of their scale by a known
     customer. Empty when no survey asks such a question.
+
+    Answers are read as the survey results read them (``responses_frame``): a pop-up answer
+    from a browser ``identities`` links to a customer is that customer's (it was once
+    ignored), and a customer who answered twice counts once.
     """
     counts: dict[str, int] = {}
     for name in store.df("SELECT name FROM surveys")["name"]:
         survey = get_survey(store=store, name=name)
-        for q in survey.questions:
-            if q.kind != "scale" or not RATING_QUESTION.search(q.id):
-                continue
-            cut = low_rating_cut(q)
-            rows = store.df(
-                "SELECT r.customer_id, count(*) AS n FROM survey_responses r "
-                "JOIN survey_answers a USING (response_id) WHERE r.survey = ? "
-                "AND a.question = ? AND r.customer_id IS NOT NULL AND a.value_num <= ? "
-                "GROUP BY 1",
-                [name, q.id, cut],
-            )
-            for cid, k in zip(rows["customer_id"], rows["n"], strict=True):
-                counts[cid] = counts.get(cid, 0) + int(k)
+        rated = [q for q in survey.questions if q.kind == "scale" and RATING_QUESTION.search(q.id)]
+        if not rated:
+            continue
+        frame = responses_frame(store=store, survey=name)
+        for q in rated:
+            low = frame.loc[frame[q.id] <= low_rating_cut(q), "customer_id"].dropna()
+            for cid in low:
+                counts[cid] = counts.get(cid, 0) + 1
     return pd.Series(counts, dtype=float, name="low_ratings")
 
 
@@ -349,24 +348,33 @@ def invite_interviewees(
     template: str | Path = "interview",
 ) -> dlv.SendReport:
     """E-mail an interview invitation (humble, honest, easy to accept) to each customer once,
-    only with marketing consent. An id that names no customer is refused before anything is
-    sent (:func:`check_customers`)."""
+    only with marketing consent, and to each address once: two ids of one inbox (a person's
+    two accounts, a family) get one invitation, and an address already invited is not asked
+    again ("we will not ask again"). An id that names no customer is refused before anything
+    is sent (:func:`check_customers`)."""
     check_customers(store, customer_ids)
     report = dlv.SendReport(survey=INTERVIEWS, audience="interview", matched=len(customer_ids))
     allowed = dlv.consenting(store=store)
-    asked = set(
-        store.df("SELECT customer_id FROM survey_invitations WHERE purpose = 'interview'")[
-            "customer_id"
-        ]
+    addresses = dlv.address_book(store)
+    asked = dlv.same_address(
+        set(
+            store.df("SELECT customer_id FROM survey_invitations WHERE purpose = 'interview'")[
+                "customer_id"
+            ]
+        ),
+        addresses,
     )
     todo = [c for c in dict.fromkeys(customer_ids) if c in allowed and c not in asked]
     report.no_consent = sum(c not in allowed for c in customer_ids)
     report.fatigued = sum(c in asked and c in allowed for c in customer_ids)
+    people = pd.DataFrame({"customer_id": todo})
+    people, report.same_address = dlv.one_per_address(people, addresses)
+    todo = list(people["customer_id"])
     dlv.invite(
         store=store, survey=INTERVIEWS, customer_ids=todo, purpose="interview", audience="interview"
     )
     report.invited = len(todo)
-    report.sent, report.failed = dlv.deliver_pending(
+    done = dlv.deliver(
         store=store,
         settings=settings,
         survey=INTERVIEWS,
@@ -376,6 +384,7 @@ def invite_interviewees(
         link=booking_url or False,
         reward=reward,
     )
+    dlv.add_counts(report, done)
     return report
 
 

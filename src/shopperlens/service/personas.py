@@ -197,6 +197,29 @@ def _interviews(store: Store) -> pd.DataFrame | None:
     return notes if len(notes) else None
 
 
+def _people_names(store: Store, df: pd.DataFrame) -> list[str]:
+    """The names the shop has for the people who may be quoted: respondents who are customers
+    and interviewed customers. Quotes mask them (a respondent signing with their name, an
+    interview note naming the customer)."""
+    if "customers" not in store.tables():
+        return []
+    ids = df["customer_id"].dropna().astype(str) if "customer_id" in df.columns else []
+    wanted = pd.DataFrame({"customer_id": pd.Series(list(ids), dtype=object).unique()})
+    interviewed = (
+        " UNION SELECT customer_id FROM interview_notes WHERE customer_id IS NOT NULL"
+        if "interview_notes" in store.tables()
+        else ""
+    )
+    with store.cursor() as cur:
+        cur.register("_quoted_ids", wanted)
+        rows = cur.execute(
+            "SELECT DISTINCT name FROM customers WHERE nullif(trim(name), '') IS NOT NULL"
+            f" AND customer_id IN (SELECT customer_id FROM _quoted_ids{interviewed})"
+        ).df()
+        cur.unregister("_quoted_ids")
+    return [str(n) for n in rows["name"]]
+
+
 def _themes(store: Store) -> pd.DataFrame | None:
     if "interview_tags" not in store.tables():
         return None
@@ -282,6 +305,7 @@ def build(
         interviews=_interviews(store),
         unquotable=_refused_quotes(store),
         currency=shop_currency(store=store),
+        names=_people_names(store, enriched),
     )
     members = pd.DataFrame(
         {

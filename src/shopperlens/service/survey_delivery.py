@@ -9,8 +9,9 @@ e-mailed twice (at most once, by design). Nobody without marketing consent is e-
 What the SMTP server answers decides the rest: a temporary refusal (``4xx``) certainly did not
 go out, so the invitation goes back to ``pending`` and the next send retries it; a permanent
 one (``5xx``) is ``failed`` and not retried; a connection that broke half-way leaves the row
-in ``sending`` (it may have gone out). Only what went out, or may have, counts as a survey the
-person got (fatigue) and uses up an invitation of a quota.
+in ``sending`` (it may have gone out), counted as ``unconfirmed``, never as failed. Only what
+went out, or may have, counts as a survey the person got (fatigue) and uses up an invitation
+of a quota. Mail goes to an address: two customer ids with one address get one e-mail.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 from pydantic import BaseModel, Field, field_validator
@@ -27,9 +29,10 @@ from shopperlens.errors import ShopperlensError
 from shopperlens.service import consent
 from shopperlens.service._checks import whole
 from shopperlens.service.clv import PURCHASES
-from shopperlens.service.surveys import get_survey
+from shopperlens.service.surveys import answered_by, get_survey
 from shopperlens.store import Store
 from shopperlens.surveys import links, mail
+from shopperlens.surveys.definition import Survey
 from shopperlens.types.config import type_name
 
 #: consent purposes that allow a marketing e-mail (the latest record per customer wins)
@@ -88,7 +91,27 @@ class SendReport(BaseModel):
     deferred: int = 0
     #: an earlier invitation to this survey was refused for good (5xx): not retried
     undeliverable: int = 0
+    #: the connection broke while a message was handed over: it may have gone out, so it is
+    #: not retried (neither sent nor failed: the server never said)
+    unconfirmed: int = 0
+    #: customer ids left out because another id with the same e-mail address is (or was)
+    #: e-mailed: an address gets each survey, reminder and interview invitation once
+    same_address: int = 0
     reminded: int = 0
+
+
+class Delivered(NamedTuple):
+    """What one delivery run did with the pending invitations (see :func:`deliver`)."""
+
+    sent: int = 0
+    #: refused for good (5xx): ``failed``, not retried
+    failed: int = 0
+    #: refused for now (4xx): still ``pending``, retried on the next send
+    deferred: int = 0
+    #: the connection broke half-way: left ``sending`` (may have gone out), never retried
+    unconfirmed: int = 0
+    #: not sent because another customer id with the same address got (or gets) it
+    same_address: int = 0
 
 
 def target(*, store: Store, audience: Audience, now: datetime | None = None) -> pd.DataFrame:
@@ -176,7 +199,7 @@ def send_invitations(
     for this audience; nothing once the survey has ``response_quota`` responses.
     """
     _check_quotas(quota, response_quota)
-    get_survey(store=store, name=survey)
+    definition = get_survey(store=store, name=survey)
     if not dry_run:
         links.sign("x", survey, settings.secret_key)  # fail early without a signing key
     audience = audience or Audience()
@@ -188,14 +211,18 @@ def send_invitations(
     allowed = consenting(store=store)
     report.no_consent = int((~people["customer_id"].isin(allowed)).sum())
     people = people[people["customer_id"].isin(allowed)]
+    # mail goes to an address: what one id of an address got or did, the address did
+    addresses = address_book(store)
     tired = _fatigued(store=store, survey=survey, since=now - timedelta(days=days))
+    tired = same_address(tired, addresses)
     report.fatigued = int(people["customer_id"].isin(tired).sum())
     people = people[~people["customer_id"].isin(tired)]
     status = _invitation_status(store=store, survey=survey)
-    refused = {c for c, st in status.items() if st == "failed"}
+    refused = same_address({c for c, st in status.items() if st == "failed"}, addresses)
     report.undeliverable = int(people["customer_id"].isin(refused).sum())
     # anyone with an invitation to this survey already has one: a pending one is sent below
-    people = people[~people["customer_id"].isin(list(status))]
+    people = people[~people["customer_id"].isin(same_address(set(status), addresses))]
+    people, report.same_address = one_per_address(people, addresses)
     if quota is not None:
         used = store.scalar(
             "SELECT count(*) FROM survey_invitations WHERE survey = ? AND audience = ? "
@@ -220,10 +247,29 @@ def send_invitations(
         audience=report.audience,
         now=now,
     )
-    report.sent, report.failed, report.deferred = _deliver(
-        store=store, settings=settings, survey=survey, template=template, shop_name=shop_name
+    done = deliver(
+        store=store,
+        settings=settings,
+        survey=survey,
+        template=template,
+        shop_name=shop_name,
+        **_wording(definition),
     )
+    add_counts(report, done)
     return report
+
+
+def _wording(survey: Survey) -> dict[str, object]:
+    """What the e-mail may say about the survey, true of this one: about how long it takes
+    and whether every question is optional (never claimed when one is required)."""
+    return {"minutes": survey.minutes(), "all_optional": survey.all_optional}
+
+
+def add_counts(report: SendReport, done: Delivered) -> None:
+    """Add a delivery run's counts to a send report."""
+    report.sent, report.failed = done.sent, done.failed
+    report.deferred, report.unconfirmed = done.deferred, done.unconfirmed
+    report.same_address += done.same_address
 
 
 def _check_quotas(quota: int | None, response_quota: int | None) -> None:
@@ -239,18 +285,36 @@ def _fatigued(*, store: Store, survey: str, since: datetime) -> set[str]:
     """Customers who must not get ``survey`` now: they got (or may have got) it or any survey
     since ``since``, or they answered it (by link, import, or a pop-up on a visitor id linked
     to them). Invitations refused by the server or still pending reached nobody: not counted."""
-    return set(
-        store.df(
-            "SELECT customer_id FROM survey_invitations WHERE purpose = 'survey' "
-            "AND status IN ('sending', 'sent') "
-            "AND (survey = ? OR coalesce(sent_at, created_at) >= ?) "
-            "UNION SELECT customer_id FROM survey_responses "
-            "WHERE survey = ? AND customer_id IS NOT NULL "
-            "UNION SELECT i.customer_id FROM survey_responses r JOIN identities i "
-            "USING (visitor_id) WHERE r.survey = ?",
-            [survey, since, survey, survey],
-        )["customer_id"]
+    got = store.df(
+        "SELECT customer_id FROM survey_invitations WHERE purpose = 'survey' "
+        "AND status IN ('sending', 'sent') "
+        "AND (survey = ? OR coalesce(sent_at, created_at) >= ?)",
+        [survey, since],
     )
+    return set(got["customer_id"]) | answered_by(store=store, survey=survey)
+
+
+def address_book(store: Store) -> dict[str, str]:
+    """Customer id -> e-mail address as mail reaches it (trimmed, lower case), the key the
+    consent rule (:func:`consent.allowed`) reads addresses by."""
+    rows = store.df(
+        "SELECT customer_id, lower(trim(email)) AS address FROM customers WHERE email IS NOT NULL"
+    )
+    return dict(zip(rows["customer_id"], rows["address"], strict=True))
+
+
+def same_address(ids: set[str], addresses: dict[str, str]) -> set[str]:
+    """``ids`` and every other customer id with the address of one of them: two ids of one
+    address (a person's two accounts, a family inbox) are one recipient."""
+    taken = {addresses[c] for c in ids if c in addresses}
+    return set(ids) | {c for c, a in addresses.items() if a in taken}
+
+
+def one_per_address(people: pd.DataFrame, addresses: dict[str, str]) -> tuple[pd.DataFrame, int]:
+    """The first customer of each address among ``people`` (in their order), and how many
+    others were left out: one invitation reaches everyone reading that inbox."""
+    repeat = people["customer_id"].map(addresses).duplicated(keep="first")
+    return people[~repeat.to_numpy()], int(repeat.sum())
 
 
 def _invitation_status(*, store: Store, survey: str) -> dict[str, str]:
@@ -309,13 +373,9 @@ def deliver_pending(
     link: bool | str = True,
     **context: object,
 ) -> tuple[int, int]:
-    """Send every pending invitation of a survey (the resumable half); ``(sent, failed)``.
-
-    ``link`` is True for a signed personal survey link, a URL to use as is (an interview
-    booking page), or False for none. A message the server refused for now (``4xx``) stays
-    pending for the next run and is in neither count.
-    """
-    sent, failed, _ = _deliver(
+    """Send every pending invitation of a survey (the resumable half); ``(sent, failed)``
+    (see :func:`deliver` for every count)."""
+    done = deliver(
         store=store,
         settings=settings,
         survey=survey,
@@ -325,10 +385,10 @@ def deliver_pending(
         link=link,
         **context,
     )
-    return sent, failed
+    return done.sent, done.failed
 
 
-def _deliver(
+def deliver(
     *,
     store: Store,
     settings: Settings,
@@ -338,28 +398,38 @@ def _deliver(
     shop_name: str = "our shop",
     link: bool | str = True,
     **context: object,
-) -> tuple[int, int, int]:
-    """:func:`deliver_pending`, also counting the deferred: ``(sent, failed, deferred)``."""
+) -> Delivered:
+    """Send every pending invitation of a survey (the resumable half) and count what happened.
+
+    ``link`` is True for a signed personal survey link, a URL to use as is (an interview
+    booking page), or False for none. A message the server refused for now (``4xx``) stays
+    pending for the next run; one refused for good (``5xx``) is ``failed``; one whose
+    connection broke half-way is ``unconfirmed`` (it may have gone out). An address gets the
+    survey once: a pending invitation of another customer id with an address that already got
+    it (or was refused it) is ``skipped``.
+    """
     pending = store.df(
-        "SELECT i.invitation_id, i.customer_id, c.email, c.name FROM survey_invitations i "
-        "JOIN customers c USING (customer_id) WHERE i.survey = ? AND i.purpose = ? "
-        "AND i.status = 'pending' ORDER BY i.created_at, i.invitation_id",
+        "SELECT i.invitation_id, i.customer_id, c.email, c.name, lower(trim(c.email)) AS address "
+        "FROM survey_invitations i JOIN customers c USING (customer_id) WHERE i.survey = ? "
+        "AND i.purpose = ? AND i.status = 'pending' ORDER BY i.created_at, i.invitation_id",
         [survey, purpose],
     )
     if pending.empty:
-        return 0, 0, 0
+        return Delivered()
     allowed = consenting(store=store)
+    reached = _reached_addresses(store, survey, purpose)
     text = mail.load_template(template)
-    sent = failed = deferred = 0
+    counts = {"sent": 0, "failed": 0, "deferred": 0, "unconfirmed": 0, "same_address": 0}
     with mail.Mailer(settings) as mailer:
         for row in pending.itertuples(index=False):
             if row.customer_id not in allowed or not row.email:
-                store.execute(
-                    "UPDATE survey_invitations SET status = 'skipped', error = 'no consent' "
-                    "WHERE invitation_id = ?",
-                    [row.invitation_id],
-                )
+                _skip(store, row.invitation_id, "no consent")
                 continue
+            if row.address in reached:
+                _skip(store, row.invitation_id, "another customer id with this address got it")
+                counts["same_address"] += 1
+                continue
+            reached.add(row.address)
             url = link if isinstance(link, str) else None
             if link is True:
                 token = links.sign(row.invitation_id, survey, settings.secret_key)
@@ -367,34 +437,57 @@ def _deliver(
             subject, body = mail.render(
                 text, link=url, shop_name=shop_name, first_name=_first(row.name), **context
             )
-            store.execute(
-                "UPDATE survey_invitations SET status = 'sending' WHERE invitation_id = ?",
-                [row.invitation_id],
-            )
-            try:
-                mailer.send(row.email, subject, body)
-            except Exception as exc:  # noqa: BLE001 - any SMTP/socket failure: record, go on
-                status, error = _after_failure(exc)
-                deferred += status == "pending"
-                failed += status != "pending"
-                store.execute(
-                    "UPDATE survey_invitations SET status = ?, error = ? WHERE invitation_id = ?",
-                    [status, error, row.invitation_id],
-                )
-                continue
-            stamp = datetime.now()
-            with store.transaction() as con:
-                con.execute(
-                    "UPDATE survey_invitations SET status = 'sent', sent_at = ?, last_sent_at = ? "
-                    "WHERE invitation_id = ?",
-                    [stamp, stamp, row.invitation_id],
-                )
-                con.execute(
-                    "INSERT INTO survey_deliveries VALUES (?, 'invitation', ?)",
-                    [row.invitation_id, stamp],
-                )
-            sent += 1
-    return sent, failed, deferred
+            counts[_send_one(store, mailer, row.invitation_id, row.email, subject, body)] += 1
+    return Delivered(**counts)
+
+
+def _reached_addresses(store: Store, survey: str, purpose: str) -> set[str]:
+    """Addresses an invitation to ``survey`` went to, may have gone to, or was refused at."""
+    rows = store.df(
+        "SELECT DISTINCT lower(trim(c.email)) AS address FROM survey_invitations i "
+        "JOIN customers c USING (customer_id) WHERE i.survey = ? AND i.purpose = ? "
+        "AND i.status IN ('sending', 'sent', 'failed') AND c.email IS NOT NULL",
+        [survey, purpose],
+    )
+    return set(rows["address"])
+
+
+def _skip(store: Store, invitation_id: str, why: str) -> None:
+    store.execute(
+        "UPDATE survey_invitations SET status = 'skipped', error = ? WHERE invitation_id = ?",
+        [why, invitation_id],
+    )
+
+
+def _send_one(
+    store: Store, mailer: mail.Mailer, invitation_id: str, to: str, subject: str, body: str
+) -> str:
+    """Hand one invitation to SMTP, recording each step; the :class:`Delivered` count it
+    belongs to (``sent``, ``failed``, ``deferred`` or ``unconfirmed``)."""
+    store.execute(
+        "UPDATE survey_invitations SET status = 'sending' WHERE invitation_id = ?",
+        [invitation_id],
+    )
+    try:
+        mailer.send(to, subject, body)
+    except Exception as exc:  # noqa: BLE001 - any SMTP/socket failure: record, go on
+        status, error = _after_failure(exc)
+        store.execute(
+            "UPDATE survey_invitations SET status = ?, error = ? WHERE invitation_id = ?",
+            [status, error, invitation_id],
+        )
+        return {"pending": "deferred", "failed": "failed"}.get(status, "unconfirmed")
+    stamp = datetime.now()
+    with store.transaction() as con:
+        con.execute(
+            "UPDATE survey_invitations SET status = 'sent', sent_at = ?, last_sent_at = ? "
+            "WHERE invitation_id = ?",
+            [stamp, stamp, invitation_id],
+        )
+        con.execute(
+            "INSERT INTO survey_deliveries VALUES (?, 'invitation', ?)", [invitation_id, stamp]
+        )
+    return "sent"
 
 
 def _after_failure(exc: BaseException) -> tuple[str, str]:
@@ -424,16 +517,16 @@ def send_reminders(
     """Remind invitees who have not answered: at most ``max_reminders`` each, and only
     ``min_gap_days`` after the last e-mail they got from us. The template learns which
     reminder it is (``reminder``, ``max_reminders``, ``last_reminder``) so that only the last
-    one says it is the last."""
+    one says it is the last.
+
+    "Answered" is resolved as the results resolve respondents: by the invitation's link, in an
+    import under the customer's id, or by pop-up from a browser ``identities`` links to them.
+    An address is one invitee (:func:`_due_reminders`). A reminder whose connection broke
+    half-way may have gone out: it counts as given (``unconfirmed``) and is not repeated.
+    """
     now = now or datetime.now()
-    due = store.df(
-        "SELECT i.invitation_id, i.customer_id, c.email, c.name, i.reminders "
-        "FROM survey_invitations i "
-        "JOIN customers c USING (customer_id) WHERE i.survey = ? AND i.purpose = 'survey' "
-        "AND i.status = 'sent' AND i.reminders < ? AND i.last_sent_at <= ? AND NOT EXISTS "
-        "(SELECT 1 FROM survey_responses r WHERE r.link_id = i.invitation_id)",
-        [survey, max_reminders, now - timedelta(days=min_gap_days)],
-    )
+    definition = get_survey(store=store, name=survey)
+    due = _due_reminders(store, survey, max_reminders, now - timedelta(days=min_gap_days))
     report = SendReport(survey=survey, audience="reminder", matched=len(due))
     allowed = consenting(store=store)
     due = due[due["customer_id"].isin(allowed)]
@@ -452,29 +545,74 @@ def send_reminders(
                 reminder=number,
                 max_reminders=max_reminders,
                 last_reminder=number >= max_reminders,
+                **_wording(definition),
             )
             try:
                 mailer.send(row.email, subject, body)
-            except Exception as exc:  # noqa: BLE001 - not recorded, so the next run retries
+            except Exception as exc:  # noqa: BLE001 - a refusal is not recorded: retried
                 code = mail.refusal_code(exc)
                 if code is not None and code < 500:
                     report.deferred += 1
-                else:
+                elif code is not None:
                     report.failed += 1
+                else:  # may have gone out: spent, never sent again (at most once)
+                    report.unconfirmed += 1
+                    _reminded(store, row.invitation_id, delivered=False)
                 continue
-            stamp = datetime.now()
-            with store.transaction() as con:
-                con.execute(
-                    "UPDATE survey_invitations SET reminders = reminders + 1, last_sent_at = ? "
-                    "WHERE invitation_id = ?",
-                    [stamp, row.invitation_id],
-                )
-                con.execute(
-                    "INSERT INTO survey_deliveries VALUES (?, 'reminder', ?)",
-                    [row.invitation_id, stamp],
-                )
+            _reminded(store, row.invitation_id, delivered=True)
             report.reminded += 1
     return report
+
+
+def _due_reminders(store: Store, survey: str, max_reminders: int, before: datetime) -> pd.DataFrame:
+    """Sent invitations to remind, one per address: ``invitation_id, customer_id, email,
+    name, reminders``.
+
+    An address is one invitee: its reminders so far are those of all its invitations (two ids
+    of one inbox were once invited, and reminded, twice) and its last e-mail the latest of
+    them; the address is left alone once any customer id of it answered, and reminded through
+    its first invitation.
+    """
+    rows = store.df(
+        "SELECT i.invitation_id, i.customer_id, c.email, c.name, i.reminders, i.last_sent_at, "
+        "lower(trim(c.email)) AS address, EXISTS (SELECT 1 FROM survey_responses r "
+        " WHERE r.link_id = i.invitation_id) AS by_link "
+        "FROM survey_invitations i JOIN customers c USING (customer_id) "
+        "WHERE i.survey = ? AND i.purpose = 'survey' AND i.status = 'sent' "
+        "ORDER BY i.created_at, i.invitation_id",
+        [survey],
+    )
+    addresses = address_book(store)
+    done = set(rows.loc[rows["by_link"].astype(bool), "address"]) | {
+        addresses[c] for c in answered_by(store=store, survey=survey) if c in addresses
+    }
+    per = rows.groupby("address", sort=False).agg(
+        reminders=("reminders", "sum"), last=("last_sent_at", "max")
+    )
+    first = rows.drop_duplicates("address").set_index("address")
+    first["reminders"], first["last"] = per["reminders"], per["last"]
+    due = first[
+        ~first.index.isin(list(done))
+        & (first["reminders"] < max_reminders)
+        & (first["last"] <= before)
+    ]
+    return due.reset_index()[["invitation_id", "customer_id", "email", "name", "reminders"]]
+
+
+def _reminded(store: Store, invitation_id: str, *, delivered: bool) -> None:
+    """Count a reminder given (or possibly given) on an invitation; a delivered one is also
+    recorded in ``survey_deliveries`` (what the SMTP server took)."""
+    stamp = datetime.now()
+    with store.transaction() as con:
+        con.execute(
+            "UPDATE survey_invitations SET reminders = reminders + 1, last_sent_at = ? "
+            "WHERE invitation_id = ?",
+            [stamp, invitation_id],
+        )
+        if delivered:
+            con.execute(
+                "INSERT INTO survey_deliveries VALUES (?, 'reminder', ?)", [invitation_id, stamp]
+            )
 
 
 def invitations(*, store: Store, survey: str) -> pd.DataFrame:

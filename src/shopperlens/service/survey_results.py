@@ -6,12 +6,15 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
 from shopperlens.errors import ShopperlensError
+from shopperlens.labels import money
 from shopperlens.personas.synthesis import scrub
 from shopperlens.service.clv import PURCHASES
+from shopperlens.service.overview import shop_currency
 from shopperlens.service.surveys import get_survey, responses_for_analysis
 from shopperlens.store import Store
 from shopperlens.surveys import analysis
@@ -47,6 +50,8 @@ class SurveyResults(BaseModel):
     #: per question, answers left out because they answered an older version whose question
     #: has another kind, other choices or another scale (they answered another question)
     other_version_answers: dict[str, int] = {}
+    #: further responses of customers who answered more than once, left out (one per person)
+    duplicates: int = 0
 
 
 def respondent_types(*, store: Store, frame: pd.DataFrame) -> pd.Series:
@@ -85,14 +90,12 @@ def survey_results(
 ) -> SurveyResults:
     """The full analysis of a survey's responses."""
     definition = get_survey(store=store, name=survey)
-    frame, left_out = responses_for_analysis(store=store, survey=survey)
+    read = responses_for_analysis(store=store, survey=survey)
+    frame, left_out = read.frame, read.left_out
     if frame.empty:
         raise ShopperlensError(f"survey {survey!r} has no responses yet")
     notes: list[str] = _version_notes(definition.version, left_out)
-    channels = store.df(
-        "SELECT channel, count(*) AS n FROM survey_responses WHERE survey = ? GROUP BY 1",
-        [survey],
-    )
+    notes.extend(_duplicate_notes(read.duplicates))
     crosstabs: dict[str, list[dict[str, Any]]] = {}
     if with_types:
         by = respondent_types(store=store, frame=frame)
@@ -119,21 +122,23 @@ def survey_results(
             f"incomes are shown as stated and adjusted (x{income_adjustment:g}): people "
             "overstate their income even in anonymous surveys"
         )
+    voice = representativeness(store=store, frame=frame).to_dict(orient="records")
     return SurveyResults(
         survey=survey,
         title=definition.title,
         version=definition.version,
         respondents=len(frame),
         customers=int(frame["customer_id"].notna().sum()),
-        channels=dict(zip(channels["channel"], channels["n"].astype(int), strict=True)),
+        channels=read.channels,
         distributions=analysis.distributions(frame, definition).to_dict(orient="records"),
         numbers=analysis.numbers(frame, definition).to_dict(orient="records"),
         crosstabs=crosstabs,
         themes=themes,
         income=income,
-        representativeness=representativeness(store=store, frame=frame).to_dict(orient="records"),
-        notes=notes,
+        representativeness=voice,
+        notes=notes + _order_value_notes(voice),
         other_version_answers=left_out,
+        duplicates=read.duplicates,
     )
 
 
@@ -158,6 +163,34 @@ def _version_notes(version: int, left_out: dict[str, int]) -> list[str]:
     return [
         f"answers to an older version whose question changed kind, choices or scale are left "
         f"out of version {version}'s results ({parts})"
+    ]
+
+
+def _duplicate_notes(duplicates: int) -> list[str]:
+    """Say how many responses were left out as a person's second answer, and which is kept."""
+    if not duplicates:
+        return []
+    many = "response was" if duplicates == 1 else "responses were"
+    return [
+        f"{duplicates} {many} left out as a customer's second answer (by e-mail link and "
+        "pop-up, or imported as well): each person counts once, with the response answering "
+        "the most questions (the first of those)"
+    ]
+
+
+def _order_value_notes(rows: list[dict[str, Any]]) -> list[str]:
+    """Say why order value is compared in groups named by value rather than in quartiles."""
+    groups = sum(r["dimension"] == ORDER_VALUE for r in rows)
+    if not groups:
+        return []
+    if groups == 1:
+        return [
+            "every buying customer has the same average order value: order value cannot show "
+            "whom the survey speaks for"
+        ]
+    return [
+        f"order value is compared in {groups} groups named by their values, not in quartiles: "
+        "more than a quarter of the buying customers have the same average order value"
     ]
 
 
@@ -188,13 +221,45 @@ def representativeness(*, store: Store, frame: pd.DataFrame, min_gap: float = 0.
                 t.loc[t["customer_id"].isin(ids), "type"], t["type"], dimension="customer type"
             )
         )
-    buckets = pd.qcut(
-        base["order_value"], 4, labels=["low", "mid-low", "mid-high", "high"], duplicates="drop"
-    )
+    groups, dimension = order_value_groups(base["order_value"], shop_currency(store=store))
     parts.append(
-        analysis.compare_shares(
-            buckets[base["customer_id"].isin(ids)], buckets, dimension="order value quartile"
-        )
+        analysis.compare_shares(groups[base["customer_id"].isin(ids)], groups, dimension=dimension)
     )
     out = pd.concat([p for p in parts if len(p)], ignore_index=True)
     return out[out["gap"].abs() >= min_gap].reset_index(drop=True)
+
+
+#: the order-value groups of :func:`order_value_groups` when there are four
+QUARTILES = ("low", "mid-low", "mid-high", "high")
+#: the representativeness dimension of order value in fewer groups than quartiles
+ORDER_VALUE = "order value"
+
+
+def order_value_groups(values: pd.Series, currency: str) -> tuple[pd.Series, str]:
+    """Each customer's order-value group, and the name of the dimension.
+
+    Quartiles by rank, customers with the same value sharing the quartile of their average
+    rank: four groups are ``low`` … ``high`` under ``order value quartile``. When one value is
+    shared by so many customers (a shop selling at one price) that fewer than four groups
+    remain, each is named by the values it holds (``EUR 20``, ``EUR 22–25``) under ``order
+    value``, never called a quartile: four labels for fewer groups once crashed the results.
+    """
+    known = values.dropna().astype(float)
+    if known.empty:
+        return pd.Series(None, index=values.index, dtype=object), ORDER_VALUE
+    quarter = np.ceil(known.rank(method="average", pct=True) * len(QUARTILES)).astype(int)
+    if quarter.nunique() == len(QUARTILES):
+        names, dimension = {i + 1: q for i, q in enumerate(QUARTILES)}, "order value quartile"
+    else:
+        spans = known.groupby(quarter).agg(["min", "max"])
+        digits = 0 if (known == known.round()).all() else 2  # cents when any amount has them
+        names = {g: _span(lo, hi, currency, digits) for g, lo, hi in spans.itertuples()}
+        dimension = ORDER_VALUE
+    return quarter.map(names).reindex(values.index), dimension
+
+
+def _span(low: float, high: float, currency: str, digits: int) -> str:
+    """``EUR 20`` for one value, ``EUR 22–25`` for a range."""
+    if low == high:
+        return money(low, currency, digits)
+    return f"{money(low, currency, digits)}–{money(high, None, digits)}"

@@ -20,13 +20,14 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 from pydantic import BaseModel, ValidationError
 
 from shopperlens.errors import NotFoundError, ShopperlensError
 from shopperlens.ingest.rejects import Reject, describe, write_rejects
+from shopperlens.service._clock import utc_now
 from shopperlens.service._files import decode_text
 from shopperlens.store import Store
 from shopperlens.surveys import links
@@ -206,6 +207,7 @@ def popup_eligibility(
     types: list[str] | None,
     fatigue_days: int,
     visitor_types: dict[str, str] | None = None,
+    channel: str = "popup",
 ) -> tuple[bool, str]:
     """Should the pop-up show to this visitor, and why (the reason stays on the server: the
     public answer is only yes or no). Never twice the same survey, no survey within
@@ -214,8 +216,13 @@ def popup_eligibility(
     id -> type of the last stored types run).
 
     "This visitor" includes the customer ``identities`` links the visitor id to: a customer who
-    answered by e-mail link, or from another of their browsers, has answered.
+    answered by e-mail link, or from another of their browsers, has answered. A survey whose
+    quota for ``channel`` (``popup``; ``link`` for the welcome bar, which leads to the form)
+    or in total is reached shows to nobody: its answers would be refused.
     """
+    full = closed_quota(store=store, survey=survey, channel=channel)
+    if full:
+        return False, f"closed ({full} quota reached)"
     vid = visitor_id[:64]
     if vid:
         this, last = _answered(store, survey, vid)
@@ -242,6 +249,20 @@ def _answered(store: Store, survey: str, visitor_id: str) -> tuple[int, datetime
             [survey, visitor_id],
         ).fetchone()
     return int(row[0]), row[1]
+
+
+def answered_by(*, store: Store, survey: str) -> set[str]:
+    """Customers who answered ``survey``, however they answered: the customer a signed link or
+    an import names, else the one ``identities`` links the answering visitor to (as
+    :func:`responses_for_analysis` resolves respondents): reminders and fatigue ask this, so a
+    pop-up answer from a customer's browser is theirs there as in the results."""
+    rows = store.df(
+        "SELECT DISTINCT coalesce(r.customer_id, i.customer_id) AS customer_id "
+        "FROM survey_responses r LEFT JOIN identities i ON i.visitor_id = r.visitor_id "
+        "WHERE r.survey = ? AND coalesce(r.customer_id, i.customer_id) IS NOT NULL",
+        [survey],
+    )
+    return set(rows["customer_id"])
 
 
 def public_link(*, store: Store, public_url: str, survey: str) -> str:
@@ -358,7 +379,10 @@ def record_submissions(*, store: Store, items: list[Submission]) -> list[str | S
     in the batch) is refused with :class:`ReplayedLinkError`. So does a visitor: a second
     submission to the same survey with the same ``visitor_id`` is refused with
     :class:`RepeatedVisitorError` (responses are one row per respondent; counting repeats would
-    let one person speak for many).
+    let one person speak for many), and so is one without a signed link from a visitor
+    ``identities`` links to a customer who already answered (by e-mail link, import or another
+    browser). A link can still be answered after such a pop-up answer: the analysis keeps one
+    response per customer (:func:`_one_per_customer`).
     """
     results: list[str | ShopperlensError] = [s.response_id for s in items]
     if not items:
@@ -374,7 +398,8 @@ def record_submissions(*, store: Store, items: list[Submission]) -> list[str | S
                     [wanted],
                 ).fetchall()
             }
-        answered = _answered_visitors(con, items)
+        answered, linked = _known_visitors(con, items)
+        done = _answered_customers(con, items, set(linked.values()))
         room = _quota_room(con, store, items)
         keep: list[Submission] = []
         for i, s in enumerate(items):
@@ -384,6 +409,12 @@ def record_submissions(*, store: Store, items: list[Submission]) -> list[str | S
             if s.visitor_id and (s.survey, s.visitor_id) in answered:
                 results[i] = RepeatedVisitorError(
                     "this visitor has already answered this survey (one answer per person)"
+                )
+                continue
+            who = s.customer_id or linked.get(s.visitor_id or "")
+            if not s.link_id and who and (s.survey, who) in done:
+                results[i] = RepeatedVisitorError(
+                    "this person has already answered this survey (one answer per person)"
                 )
                 continue
             left = room.get(s.survey, {})
@@ -400,25 +431,56 @@ def record_submissions(*, store: Store, items: list[Submission]) -> list[str | S
                 used.add(s.link_id)
             if s.visitor_id:
                 answered.add((s.survey, s.visitor_id))
+            if who:
+                done.add((s.survey, who))
             keep.append(s)
         if keep:
             _insert(con, keep)
     return results
 
 
-def _answered_visitors(con: Any, items: list[Submission]) -> set[tuple[str, str]]:
-    """``(survey, visitor_id)`` pairs of the batch's visitors who already answered."""
+def _known_visitors(
+    con: Any, items: list[Submission]
+) -> tuple[set[tuple[str, str]], dict[str, str]]:
+    """What the store knows of the batch's visitors: the ``(survey, visitor_id)`` pairs that
+    already answered, and the customer ``identities`` links each visitor to. One query for
+    both: it runs for every written batch, so a second round trip would be felt under load."""
     visitors = list({s.visitor_id for s in items if s.visitor_id})
     if not visitors:
-        return set()
+        return set(), {}
     # list_contains, not IN (SELECT unnest(…)): a filter rather than two semi-joins, a third
     # less CPU per batch of pop-up answers
     rows = con.execute(
-        "SELECT survey, visitor_id FROM survey_responses "
-        "WHERE list_contains(?::VARCHAR[], visitor_id) AND list_contains(?::VARCHAR[], survey)",
+        "SELECT survey, visitor_id, false FROM survey_responses "
+        "WHERE list_contains($1::VARCHAR[], visitor_id) AND list_contains($2::VARCHAR[], survey) "
+        "UNION ALL SELECT customer_id, visitor_id, true FROM identities "
+        "WHERE list_contains($1::VARCHAR[], visitor_id)",
         [visitors, list({s.survey for s in items})],
     ).fetchall()
-    return {(survey, visitor) for survey, visitor in rows}
+    answered = {(key, visitor) for key, visitor, link in rows if not link}
+    return answered, {visitor: key for key, visitor, link in rows if link}
+
+
+def _answered_customers(
+    con: Any, items: list[Submission], customers: set[str]
+) -> set[tuple[str, str]]:
+    """``(survey, customer_id)`` pairs of ``customers`` who already answered a survey of the
+    batch, however they answered: by e-mail link, in an import, or by pop-up from any browser
+    linked to them (respondents resolved as :func:`responses_for_analysis` resolves them).
+
+    Asked only when a visitor of the batch is linked to a customer, so anonymous pop-up
+    answers (nearly all of them) cost no more than the lookup in ``identities``.
+    """
+    if not customers:
+        return set()
+    rows = con.execute(
+        "SELECT DISTINCT r.survey, coalesce(r.customer_id, i.customer_id) FROM "
+        "survey_responses r LEFT JOIN identities i ON i.visitor_id = r.visitor_id "
+        "WHERE list_contains(?::VARCHAR[], r.survey) "
+        "AND list_contains(?::VARCHAR[], coalesce(r.customer_id, i.customer_id))",
+        [list({s.survey for s in items}), list(customers)],
+    ).fetchall()
+    return {(survey, customer) for survey, customer in rows}
 
 
 def _quota_room(con: Any, store: Store, items: list[Submission]) -> dict[str, dict[str, int]]:
@@ -426,19 +488,36 @@ def _quota_room(con: Any, store: Store, items: list[Submission]) -> dict[str, di
     room: dict[str, dict[str, int]] = {}
     for name in {s.survey for s in items if s.channel != "import"}:
         quotas = get_survey(store=store, name=name).quotas
-        if not quotas:
-            continue
-        counts = dict(
-            con.execute(
-                "SELECT channel, count(*) FROM survey_responses WHERE survey = ? GROUP BY 1",
-                [name],
-            ).fetchall()
-        )
-        room[name] = {
-            k: v - (sum(counts.values()) if k == "total" else counts.get(k, 0))
-            for k, v in quotas.items()
-        }
+        if quotas:
+            room[name] = _room(con, name, quotas)
     return room
+
+
+def _room(con: Any, survey: str, quotas: dict[str, int]) -> dict[str, int]:
+    """Answers ``survey`` still wants per quota key (``total`` or a channel)."""
+    counts = dict(
+        con.execute(
+            "SELECT channel, count(*) FROM survey_responses WHERE survey = ? GROUP BY 1",
+            [survey],
+        ).fetchall()
+    )
+    return {
+        k: v - (sum(counts.values()) if k == "total" else counts.get(k, 0))
+        for k, v in quotas.items()
+    }
+
+
+def closed_quota(*, store: Store, survey: str, channel: str) -> str | None:
+    """The quota (``total`` or ``channel``) that closes ``survey`` to answers from
+    ``channel``, or None while it takes them. What :func:`record_submissions` refuses with
+    410, asked before anyone starts: the pop-up's eligibility and the public form say the
+    survey is closed instead of offering questions whose answers would be refused."""
+    quotas = get_survey(store=store, name=survey).quotas
+    if not quotas:
+        return None
+    with store.cursor() as cur:
+        room = _room(cur, survey, quotas)
+    return next((k for k in ("total", channel) if k in room and room[k] <= 0), None)
 
 
 #: column -> DuckDB type of the two tables a submission writes
@@ -579,20 +658,36 @@ def responses_frame(*, store: Store, survey: str) -> pd.DataFrame:
 
     ``customer_id`` is the respondent's customer: the one a signed link or an import names,
     else the one ``identities`` links the respondent's visitor id to (a pop-up answer from a
-    known customer's browser is that customer's). An answer given to an older version whose
-    question has since changed kind, choices or scale is left out (None): it answered another
-    question; :func:`responses_for_analysis` also says how many were left out.
+    known customer's browser is that customer's). One row per person: a customer who answered
+    twice (by e-mail link and by pop-up) keeps one response (:func:`_one_per_customer`). An
+    answer given to an older version whose question has since changed kind, choices or scale
+    is left out (None): it answered another question; :func:`responses_for_analysis` also says
+    how many were left out.
     """
-    return responses_for_analysis(store=store, survey=survey)[0]
+    return responses_for_analysis(store=store, survey=survey).frame
 
 
-def responses_for_analysis(*, store: Store, survey: str) -> tuple[pd.DataFrame, dict[str, int]]:
-    """:func:`responses_frame` and, per question, how many answers it left out because they
-    answered an older version whose question is not compatible with the current one."""
+class Analysed(NamedTuple):
+    """What :func:`responses_for_analysis` reads: the answers and what it left out."""
+
+    #: one row per person (see :func:`responses_frame`)
+    frame: pd.DataFrame
+    #: per question, answers to an older version whose question is not compatible
+    left_out: dict[str, int]
+    #: further responses of a customer who answered more than once (not in ``frame``)
+    duplicates: int
+    #: responses in ``frame`` per channel (``email``, ``popup`` …)
+    channels: dict[str, int]
+
+
+def responses_for_analysis(*, store: Store, survey: str) -> Analysed:
+    """:func:`responses_frame` and what it left out: per question the answers given to an
+    older version whose question is not compatible with the current one, and the number of
+    duplicate responses (:func:`_one_per_customer`)."""
     definition = get_survey(store=store, name=survey)
     resp = store.df(
         "SELECT r.response_id, r.respondent, coalesce(r.customer_id, i.customer_id) AS "
-        "customer_id, r.submitted_at, r.version FROM survey_responses r "
+        "customer_id, r.submitted_at, r.version, r.channel FROM survey_responses r "
         "LEFT JOIN identities i ON i.visitor_id = r.visitor_id "
         "WHERE r.survey = ? ORDER BY r.submitted_at, r.respondent",
         [survey],
@@ -608,15 +703,49 @@ def responses_for_analysis(*, store: Store, survey: str) -> tuple[pd.DataFrame, 
     out = resp[["respondent", "customer_id", "submitted_at"]].copy()
     out["customer_id"] = out["customer_id"].astype(object).where(out["customer_id"].notna(), None)
     index = {r: i for i, r in enumerate(resp["response_id"])}
-    left_out: dict[str, int] = {}
     for q in definition.questions:
         asked = ans[ans["question"] == q.id]
-        sub = asked[asked["version"].isin(fits[q.id])]
-        skipped = asked["response_id"].nunique() - sub["response_id"].nunique()
+        out[q.id] = _column(q.kind, asked[asked["version"].isin(fits[q.id])], index, len(resp))
+    keep = _one_per_customer(out, definition.ids)
+    kept = resp.loc[keep.to_numpy(), "response_id"]
+    channels = resp.loc[keep.to_numpy(), "channel"].value_counts()
+    return Analysed(
+        frame=out[keep].reset_index(drop=True),
+        left_out=_left_out(ans[ans["response_id"].isin(kept)], fits),
+        duplicates=int((~keep).sum()),
+        channels={str(k): int(v) for k, v in channels.items()},
+    )
+
+
+def _left_out(ans: pd.DataFrame, fits: dict[str, set[int]]) -> dict[str, int]:
+    """Per question, the responses whose answer to it is left out: given to a version whose
+    question is not compatible with the current one (``fits``)."""
+    left_out: dict[str, int] = {}
+    for qid, versions in fits.items():
+        asked = ans[ans["question"] == qid]
+        fitting = asked.loc[asked["version"].isin(versions), "response_id"].nunique()
+        skipped = asked["response_id"].nunique() - fitting
         if skipped:
-            left_out[q.id] = int(skipped)
-        out[q.id] = _column(q.kind, sub, index, len(resp))
-    return out.reset_index(drop=True), left_out
+            left_out[qid] = int(skipped)
+    return left_out
+
+
+def _one_per_customer(frame: pd.DataFrame, questions: list[str]) -> pd.Series:
+    """Which responses to keep: one per customer (respondents who are not known customers
+    each count once already).
+
+    A customer can answer twice: by the e-mail link and, from a browser linked to them only
+    later, by the pop-up; or by a link and in an imported export. Counted twice, one person
+    would speak for two in every share, cross-tab and persona. Kept is the response answering
+    the most questions of the current version (a one-question pop-up answer does not replace
+    the whole survey), and of those the first submitted.
+    """
+    answered = frame[questions].notna().sum(axis=1)
+    # a stable sort keeps the submission order (frame is sorted by it) among equal counts
+    order = answered.sort_values(ascending=False, kind="stable").index
+    ranked = frame.loc[order, "customer_id"]
+    repeat = ranked.notna() & ranked.duplicated(keep="first")
+    return ~repeat.reindex(frame.index)
 
 
 def _compatible_versions(store: Store, current: Survey, versions: set[int]) -> dict[str, set[int]]:
@@ -701,7 +830,7 @@ def import_survey_csv(
         import_id = con.execute(
             "INSERT INTO imports (kind, format, file, checksum, rows_read, rows_accepted,"
             " rows_rejected, imported_at) VALUES (?, 'csv', ?, ?, ?, ?, ?, ?) RETURNING import_id",
-            [kind, str(p), checksum, n_read, len(rows), n_read - len(rows), datetime.now()],
+            [kind, str(p), checksum, n_read, len(rows), n_read - len(rows), utc_now()],
         ).fetchone()[0]
         keyed, customers = _email_respondents(con, rows)
         # a corrected file replaces its respondents' answers, stored before this import keyed

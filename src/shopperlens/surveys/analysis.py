@@ -125,9 +125,11 @@ def themes(
     """Free-text themes by TF-IDF and non-negative matrix factorisation (NMF).
 
     Each answer is weighted by TF-IDF (English stop words removed, words and word pairs); NMF
-    factors the matrix into ``n_themes`` topics. A theme is named by its top terms; ``share``
-    is the share of answers whose strongest topic it is; ``examples`` are the answers that load
-    most on it. Lee & Seung (1999), "Learning the parts of objects by non-negative matrix
+    factors the matrix into ``n_themes`` topics. A theme's ``top_terms`` are its heaviest terms
+    (none below :data:`TERM_FLOOR` of the heaviest) and its name the ones that carry it (see
+    :func:`_name`); ``share`` is the share of answers whose strongest topic it is;
+    ``examples`` are those answers that load most on it, so an answer is the example of one
+    theme at most. Lee & Seung (1999), "Learning the parts of objects by non-negative matrix
     factorization", Nature 401.
     """
     from sklearn.decomposition import NMF
@@ -155,21 +157,14 @@ def themes(
     has_topic = w.max(axis=1) > 0
     out = []
     for t in range(k):
-        top = [str(s) for s in terms[np.argsort(model.components_[t])[::-1][:n_terms]]]
-        order = np.argsort(w[:, t])[::-1]
-        examples: list[str] = []
-        for i in order:  # the best-fitting answers, each wording once
-            if w[i, t] <= 0 or len(examples) == n_examples:
-                break
-            if docs[i] not in examples:
-                examples.append(docs[i])
+        top = _top_terms(terms, model.components_[t], n_terms)
         mine = (strongest == t) & has_topic
         out.append(
             Theme(
                 theme=_name(top),
-                top_terms=top,
+                top_terms=[term for term, _ in top],
                 share=float(mine.mean()),
-                examples=examples,
+                examples=_examples(docs, w[:, t], mine, n_examples),
                 members=np.flatnonzero(mine).tolist(),
             )
         )
@@ -177,12 +172,62 @@ def themes(
     return out
 
 
-def _name(terms: list[str]) -> str:
-    """A theme's name: its top terms, leaving out words a kept word pair already says
-    (``took long`` rather than ``long / took long / took``)."""
-    pairs = [t for t in terms if " " in t]
-    kept = [t for t in terms if not any(t in p.split() for p in pairs if p != t)]
-    return " / ".join(kept[:3])
+#: a term weighing less than this share of a theme's heaviest term is not one of its top terms:
+#: NMF leaves every term some weight, and one at 0.01 of the top says nothing about the theme
+TERM_FLOOR = 0.1
+#: a term in a theme's name weighs at least this share of its heaviest term ("great price" at
+#: 0.017 against "expensive" at 0.918 named a complaint about prices "great price")
+NAME_FLOOR = 0.5
+#: a word pair stands in for its words in a name only when it weighs at least this share of
+#: each (else the words say more than the pair, and the pair is left out)
+PAIR_COMPARABLE = 0.8
+
+
+def _top_terms(terms: np.ndarray, weights: np.ndarray, n_terms: int) -> list[tuple[str, float]]:
+    """The theme's ``n_terms`` heaviest terms with their weights, none below
+    :data:`TERM_FLOOR` of the heaviest (nor at zero)."""
+    order = np.argsort(weights)[::-1][:n_terms]
+    top = float(weights[order[0]]) if len(order) else 0.0
+    return [
+        (str(terms[i]), float(weights[i]))
+        for i in order
+        if weights[i] > 0 and weights[i] >= TERM_FLOOR * top
+    ]
+
+
+def _name(top: list[tuple[str, float]]) -> str:
+    """A theme's name: up to three of its heaviest terms, each at least :data:`NAME_FLOOR` of
+    the heaviest. A word pair replaces the words of it that are also named (``took long``
+    rather than ``long / took long / took``) only when it weighs about as much as each of them
+    (:data:`PAIR_COMPARABLE`); a lighter pair is dropped and its words speak instead."""
+    if not top:
+        return ""
+    heaviest = top[0][1]
+    kept = {term: wt for term, wt in top if wt >= NAME_FLOOR * heaviest}
+    for pair, wt in list(kept.items()):
+        if " " not in pair or pair not in kept:
+            continue
+        words = [word for word in pair.split() if word in kept]
+        if all(wt >= PAIR_COMPARABLE * kept[word] for word in words):
+            for word in words:
+                del kept[word]
+        else:
+            del kept[pair]
+    return " / ".join(list(kept)[:3])
+
+
+def _examples(docs: list[str], loading: np.ndarray, mine: np.ndarray, n: int) -> list[str]:
+    """Up to ``n`` of the theme's own answers (those whose strongest theme it is), the ones
+    loading most on it first, each wording once. Answers of other themes are never examples
+    here: "fast shipping great price" loads a little on a theme about prices being too high,
+    and stood as its example."""
+    out: list[str] = []
+    for i in np.argsort(loading)[::-1]:
+        if len(out) == n:
+            break
+        if mine[i] and loading[i] > 0 and docs[i] not in out:
+            out.append(docs[i])
+    return out
 
 
 def income_summary(stated: pd.Series, factor: float) -> dict[str, float | int | None]:

@@ -114,17 +114,29 @@ def read_competitor(text: str, *, file: str = "<competitor>") -> pd.DataFrame:
         dim = DIMENSIONS.get(str(r.dimension).strip().lower())
         if dim is None:
             raise ShopperlensError(f"{file}: unknown dimension {r.dimension!r}")
-        raw = str(r.share).strip()
-        try:
-            share = float(raw.rstrip("% ").replace(",", "."))
-        except ValueError:
-            raise ShopperlensError(f"{file}: share {raw!r} is not a number") from None
-        if raw.endswith("%") or share > 1:
-            share /= 100
+        share = _share(str(r.share).strip(), file)
         out.append(
             {"dimension": dim, "value": _norm(dim, str(r.value)), "users": None, "share": share}
         )
     return pd.DataFrame(out, columns=["dimension", "value", "users", "share"])
+
+
+def _share(raw: str, file: str) -> float:
+    """A competitor share as a fraction: ``0.42``, ``42`` and ``42 %`` are all 0.42. Only
+    0–100 % is a share of an audience: ``150 %`` was once read and reported as "150 % of
+    their audience female"; a negative or impossible share is refused the same way, however
+    it is written."""
+    try:
+        share = float(raw.rstrip("% ").replace(",", "."))
+    except ValueError:
+        raise ShopperlensError(f"{file}: share {raw!r} is not a number") from None
+    if raw.endswith("%") or share > 1:
+        share /= 100
+    if not 0 <= share <= 1:  # (NaN fails this too)
+        raise ShopperlensError(
+            f"{file}: share {raw!r} is not between 0 and 100 % (write 0.42, 42 or 42 %)"
+        )
+    return share
 
 
 #: how sources write "no value"

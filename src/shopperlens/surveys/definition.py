@@ -40,6 +40,13 @@ _ID = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _TAG = re.compile(r"<(?:/?[a-zA-Z]|[!?])")
 #: the most points a scale may have (0–100); wider ranges are number questions
 MAX_SCALE_POINTS = 101
+#: rough seconds to answer one question of each kind (reading it included); free text takes
+#: longest
+SECONDS_PER_ANSWER: dict[str, int] = {
+    "single": 10, "scale": 10, "number": 15, "multi": 15, "text": 45,
+}  # fmt: skip
+#: what a response quota may count: all answers, or those of one channel (imports never count)
+QUOTA_KEYS: tuple[str, ...] = ("total", "email", "popup", "link", "api")
 
 
 class Question(BaseModel):
@@ -167,6 +174,13 @@ def _check_scale(qid: str, low: float, high: float) -> None:
         )
 
 
+def _whole(value: Any) -> bool:
+    """A whole number written as one (``5`` or ``5.0``; not ``True``, ``"5"`` or ``5.5``)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return math.isfinite(value) and value == int(value)
+
+
 def is_blank(value: Any) -> bool:
     """An answer that says nothing: None, whitespace-only text, or a list of such items (a
     multi-select sent as ``" ; "`` validates to ``[]``). Blank answers are not answers, wherever
@@ -204,6 +218,27 @@ class Survey(BaseModel):
             raise ValueError(f"survey name {v!r} must be lower-case letters, digits, - and _")
         return v
 
+    @field_validator("quotas", mode="before")
+    @classmethod
+    def _quotas_ok(cls, v: Any) -> Any:
+        """Only the keys something counts, as whole numbers of 0 or more: a misspelt key
+        (``totl``) was saved and silently never applied, and a negative quota closed its
+        channel before the first answer."""
+        if v is None:
+            return {}
+        if not isinstance(v, dict):
+            raise ValueError("quotas must be a mapping such as {total: 500, popup: 200}")
+        unknown = [str(k) for k in v if k not in QUOTA_KEYS]
+        if unknown:
+            raise ValueError(
+                f"unknown quota {', '.join(map(repr, unknown))}; quotas are "
+                + ", ".join(QUOTA_KEYS)
+            )
+        for key, n in v.items():
+            if not _whole(n) or n < 0:
+                raise ValueError(f"quota {key!r} must be a whole number of 0 or more; got {n!r}")
+        return {k: int(n) for k, n in v.items()}
+
     @model_validator(mode="after")
     def _unique(self) -> Survey:
         ids = [q.id for q in self.questions]
@@ -223,6 +258,18 @@ class Survey(BaseModel):
     @property
     def ids(self) -> list[str]:
         return [q.id for q in self.questions]
+
+    @property
+    def all_optional(self) -> bool:
+        """No question must be answered: only then may an invitation say so."""
+        return not any(q.required for q in self.questions)
+
+    def minutes(self) -> int:
+        """About how many minutes answering every question takes (:data:`SECONDS_PER_ANSWER`
+        per question, rounded up): an invitation promising "about 3 minutes" for 20
+        questions with free text would not be honest."""
+        seconds = sum(SECONDS_PER_ANSWER[q.kind] for q in self.questions)
+        return max(1, math.ceil(seconds / 60))
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.model_dump(exclude_defaults=True), sort_keys=False)
@@ -321,6 +368,20 @@ def question_bank() -> dict[str, Question]:
     return bank
 
 
+def _bank_ids(value: Any) -> list[str]:
+    """``from_bank`` as a list of ids: one id given as text is one item, not its letters."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list | tuple) or not all(isinstance(i, str) for i in value):
+        raise ShopperlensError(
+            "invalid survey definition: from_bank must be a list of question ids "
+            "(see `shopperlens survey bank`)"
+        )
+    return list(value)
+
+
 def from_bank(ids: list[str]) -> list[Question]:
     bank = question_bank()
     unknown = [i for i in ids if i not in bank]
@@ -332,15 +393,29 @@ def from_bank(ids: list[str]) -> list[Question]:
 
 
 def survey_from_dict(data: dict[str, Any]) -> Survey:
-    """Build a survey from a mapping; ``from_bank: [ids]`` pulls questions from the bank."""
+    """Build a survey from a mapping; ``from_bank: [ids]`` pulls questions from the bank
+    (a single id may be given as text), ``questions`` is a list of question mappings (or bank
+    ids). Anything else is refused by name: ``from_bank: income`` was read letter by letter
+    and ``questions: {id: q}`` as the bank question ``id``."""
     data = dict(data)
-    questions = from_bank(list(data.pop("from_bank", []) or []))
+    questions = from_bank(_bank_ids(data.pop("from_bank", None)))
+    items = data.pop("questions", None)
+    if items is not None and not isinstance(items, list):
+        raise ShopperlensError(
+            "invalid survey definition: questions must be a list of questions, each a mapping "
+            "with id, kind and text"
+        )
     try:
-        for item in data.pop("questions", []) or []:
+        for i, item in enumerate(items or []):
             if isinstance(item, str):
                 questions.extend(from_bank([item]))
-            else:
+            elif isinstance(item, dict):
                 questions.append(Question(**item))
+            else:
+                raise ShopperlensError(
+                    f"invalid survey definition: questions[{i}] must be a mapping with id, "
+                    f"kind and text (or a bank question id); got {str(item)[:40]!r}"
+                )
         return Survey(questions=questions, **data)
     except ValidationError as exc:
         first = exc.errors()[0]

@@ -24,6 +24,8 @@ _env = Environment(autoescape=False, undefined=StrictUndefined, keep_trailing_ne
 _DEFAULTS = {
     "shop_name": "our shop",
     "minutes": 3,
+    # only a survey whose questions are all optional may be called so
+    "all_optional": False,
     "first_name": None,
     "reward": None,
     "link": None,

@@ -143,7 +143,8 @@
     /* the server knows what this browser cannot: answers given on another device or by
        e-mail link, and (behaviour targeting) whether the visitor is of a targeted type */
     var url = base + "/s/" + encodeURIComponent(survey) + "/eligible?visitor_id=" +
-      encodeURIComponent(visitorId()) + (cfg.target ? "&target=" + encodeURIComponent(cfg.target) : "");
+      encodeURIComponent(visitorId()) + (cfg.target ? "&target=" + encodeURIComponent(cfg.target) : "") +
+      (mode === "bar" ? "&channel=link" : "");  /* the bar leads to the form: its quota */
     return fetch(url).then(function (r) { return r.json(); })
       .then(function (b) { return b.show === true; }, function () { return false; });
   }

@@ -146,7 +146,9 @@ def _warn_unsigned(survey: str, has_key: bool) -> None:
 
 
 @router.get("/{name}/eligible")
-def eligible(name: str, request: Request, visitor_id: str = "", target: str = "") -> JSONResponse:
+def eligible(
+    name: str, request: Request, visitor_id: str = "", target: str = "", channel: str = ""
+) -> JSONResponse:
     """Should the pop-up show to this visitor? Only ``{"show": true|false}``: never why.
 
     Never twice the same survey, no survey within ``Settings.survey_fatigue_days`` of the last
@@ -155,7 +157,8 @@ def eligible(name: str, request: Request, visitor_id: str = "", target: str = ""
     visitors of those types. The caller cannot name the types: a visitor id is readable by any
     script on the shop's pages, and "is visitor X of type Y?" must not be answerable for any Y.
     A ``types`` parameter (a snippet made before targets were signed) or a target we did not
-    sign gets ``false``: the pop-up stays hidden rather than show to everyone.
+    sign gets ``false``: the pop-up stays hidden rather than show to everyone. A survey closed
+    by its quota gets ``false`` (``channel=link``: the welcome bar, which leads to the form).
     """
     store = request.app.state.shop.store
     try:
@@ -178,6 +181,7 @@ def eligible(name: str, request: Request, visitor_id: str = "", target: str = ""
         types=types,
         fatigue_days=settings.survey_fatigue_days,
         visitor_types=_types_index(request) if types else None,
+        channel="link" if channel == "link" else "popup",
     )
     return _answer(request, show)
 
@@ -216,10 +220,15 @@ def preflight(name: str, rest: str, request: Request) -> Response:
 @router.get("/{name}", response_class=HTMLResponse)
 def form_page(name: str, request: Request, t: str | None = None) -> HTMLResponse:
     """The public survey page: prospects' link, the welcome bar's target, e-mail links."""
+    store = request.app.state.shop.store
     try:
-        survey = svc.get_survey(store=request.app.state.shop.store, name=name)
+        survey = svc.get_survey(store=store, name=name)
     except ShopperlensError:
         return HTMLResponse("<h1>Survey not found</h1>", status_code=404)
+    full = svc.closed_quota(store=store, survey=name, channel="email" if t else "link")
+    if full:  # its answers would be refused: say so before anyone fills it in
+        message = f"This survey is closed: it has all the answers it needs ({full} quota reached)."
+        return HTMLResponse(_page(survey, message=message), status_code=410)
     return HTMLResponse(_page(survey, token=t, action=f"/s/{name}/responses"))
 
 
