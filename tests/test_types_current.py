@@ -87,3 +87,46 @@ def test_an_empty_run_before_the_data_is_no_date_of_the_timeline(
     assert svc.run_dates(store=store)[0] == datetime(2025, 3, 1)
     write_report(store, tmp_path)
     assert json.loads((tmp_path / "types.json").read_text())["runs"][0] == "2025-03-01"
+
+
+def _events_on(day: str, visitor: str, customer: str = "") -> str:
+    return (
+        "event_id,visitor_id,customer_id,timestamp,event_name,page\n"
+        f"{visitor}-{day}-1,{visitor},{customer},{day} 10:00:00,page_view,/\n"
+        f"{visitor}-{day}-2,{visitor},{customer},{day} 10:05:00,page_view,/tents\n"
+    )
+
+
+def test_a_daily_import_of_later_data_keeps_the_earlier_runs(tmp_path: Path) -> None:
+    """The type history and the report's movements rest on stored runs: a shop importing the
+    day's events each day lost all of them with every import. An import of rows dated after a
+    run's date leaves that run standing; one reaching back before it does not."""
+    with shopperlens.open(":memory:") as shop:
+        shop.import_orders(write(tmp_path, "o.csv", ORDERS))
+        shop.import_events(write(tmp_path, "e1.csv", _events_on("2025-02-01", "v9", "c1")))
+        svc.customer_types(store=shop.store, as_of="2025-02-02")
+        assert len(svc.history(store=shop.store, id="c1")) == 1
+        shop.import_events(write(tmp_path, "e2.csv", _events_on("2025-02-05", "v8")))
+        assert svc.history(store=shop.store, id="c1")["as_of"].tolist() == [datetime(2025, 2, 2)]
+        assert datetime(2025, 2, 2) in svc.run_dates(store=shop.store)
+        # an event within half an hour after the run's midnight may join the visit before it
+        early = "event_id,visitor_id,timestamp,event_name\nv7-1,v7,2025-02-02 00:10:00,page_view\n"
+        shop.import_events(write(tmp_path, "e3.csv", early))
+        assert svc.history(store=shop.store, id="c1").empty
+        svc.customer_types(store=shop.store, as_of="2025-02-02")
+        shop.import_events(write(tmp_path, "e4.csv", _events_on("2025-01-15", "v6")))
+        assert svc.history(store=shop.store, id="c1").empty  # earlier rows: the run is stale
+
+
+def test_the_ledger_says_how_far_back_each_import_reaches(tmp_path: Path) -> None:
+    with shopperlens.open(":memory:") as shop:
+        shop.import_events(write(tmp_path, "e.csv", _events_on("2025-02-05", "v8")))
+        shop.import_customers(
+            write(tmp_path, "c.csv", "customer_id,email,created_at\nx1,,2024-05-01\nx2,,\n")
+        )
+        shop.import_orders(write(tmp_path, "o.csv", ORDERS))
+        got = dict(shop.store.execute("SELECT kind, earliest_at FROM imports").fetchall())
+        assert got["events"] == datetime(2025, 2, 5, 9, 30)  # 30 minutes: the session gap
+        assert got["customers"] is None  # x2 has no date: it may be in any run
+        first_order = shop.store.scalar("SELECT min(ordered_at) FROM orders")
+        assert got["orders"] == first_order

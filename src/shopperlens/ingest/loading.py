@@ -193,7 +193,7 @@ def fast_load(
         ).fetchone()  # type: ignore[misc]
     if bad or clashes or not n:
         return None
-    before = _max_rowid(con, spec.table)
+    before = max_rowid(con, spec.table)
     added = _insert_from(con, spec, sql, cols, only_new=has_rows)
     if not _has_primary_key(con, spec.table) and _repeats_keys(con, spec, before, added):
         raise NeedExactPath
@@ -933,7 +933,7 @@ def _repeats_keys(
     return bool(n != distinct)
 
 
-def _max_rowid(con: duckdb.DuckDBPyConnection, table: str) -> int | None:
+def max_rowid(con: duckdb.DuckDBPyConnection, table: str) -> int | None:
     return con.execute(f"SELECT max(rowid) FROM {table}").fetchone()[0]  # type: ignore[index]
 
 

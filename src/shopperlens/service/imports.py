@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, NoReturn
 
@@ -42,7 +42,7 @@ from shopperlens.ingest.reading import (
     scan_file,
 )
 from shopperlens.ingest.rejects import Reject, describe
-from shopperlens.ingest.sessionize import derive
+from shopperlens.ingest.sessionize import SESSION_GAP_MINUTES, derive
 from shopperlens.service._clock import utc_now
 from shopperlens.service.jobs import Progress
 from shopperlens.store import Store
@@ -449,6 +449,7 @@ def _import_one(
             bound = row_bound(con, source, scan)
             fast = loading.direct_check(con, spec, inserted, bound)
             count_pass = bound is None
+        before = None if inserted is not None else loading.max_rowid(con, spec.table)
         if fast is None and count_pass:
             fast = loading.fast_load(con, spec, unnumbered)
         if fast is not None:
@@ -456,7 +457,10 @@ def _import_one(
             n_read, now = fast
             for table, n in now.items():
                 added[table] = added.get(table, 0) + n
-            return _record(con, kind, used, label, digest, n_read, 0, tick)
+            earliest = _earliest(
+                con, kind, spec.table, f"rowid > {before}" if before is not None else "TRUE"
+            )
+            return _record(con, kind, used, label, digest, n_read, 0, tick, earliest)
         # a generic file's select keeps the file's row order, so rows can be numbered by
         # position after a parallel read (see loading.stage)
         if source.lenient:
@@ -494,9 +498,10 @@ def _import_one(
             n_rej += loading.reject_whole_orders(con, label, orders, lines_of)
         n_read += len(malformed)
         tick(1)
+        earliest = _earliest(con, kind, loading.STAGE, "_reject IS NULL")
         for table, n in loading.insert(con, spec, repeated, label).items():
             added[table] = added.get(table, 0) + n
-    return _record(con, kind, used, label, digest, n_read, n_rej, tick)
+    return _record(con, kind, used, label, digest, n_read, n_rej, tick, earliest)
 
 
 def _malformed_orders(
@@ -554,6 +559,33 @@ def _explained(source: Source) -> Iterator[None]:
         raise ShopperlensError(explain(source.path, exc)) from None
 
 
+#: each kind's time column: the moment a row speaks of (products have none)
+TIME_COLUMNS: dict[str, str] = {
+    "customers": "created_at", "orders": "ordered_at", "events": "timestamp",
+    "sessions": "started_at", "tickets": "created_at", "returns": "returned_at",
+}  # fmt: skip
+
+
+def _earliest(con: duckdb.DuckDBPyConnection, kind: str, table: str, rows: str) -> datetime | None:
+    """The earliest moment the file's accepted rows (``rows`` of ``table``) speak of, for the
+    ledger's ``earliest_at``; None when not known (a row without a time, a kind without one).
+
+    An event can join the visit of the half hour before it (sessions are cut at 30 minutes of
+    inactivity), so events reach back that much further.
+    """
+    col = TIME_COLUMNS.get(kind)
+    if col is None:
+        return None
+    first, undated = con.execute(
+        f'SELECT min("{col}"), count(*) - count("{col}") FROM {table} WHERE {rows}'
+    ).fetchall()[0]
+    if first is None or undated:
+        return None
+    if kind == "events":
+        first -= timedelta(minutes=SESSION_GAP_MINUTES)
+    return first
+
+
 def _record(
     con: duckdb.DuckDBPyConnection,
     kind: str,
@@ -563,12 +595,13 @@ def _record(
     n_read: int,
     n_rej: int,
     tick: Progress,
+    earliest: datetime | None = None,
 ) -> FileResult:
-    """Write the file's ledger entry."""
+    """Write the file's ledger entry (``earliest``: see :func:`_earliest`)."""
     con.execute(
         "INSERT INTO imports (kind, format, file, checksum, rows_read, rows_accepted, "
-        "rows_rejected, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [kind, used, label, digest, n_read, n_read - n_rej, n_rej, _now()],
+        "rows_rejected, imported_at, earliest_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [kind, used, label, digest, n_read, n_read - n_rej, n_rej, _now(), earliest],
     )
     tick(1)
     return FileResult(

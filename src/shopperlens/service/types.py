@@ -295,15 +295,27 @@ def _utc_now() -> datetime:
     return utc_now()
 
 
-#: a run that saw the data as it is: computed after the last import. A run from before an
-#: import typed fewer orders and visits (or an empty store) and is not shown as the shop's.
-_FRESH = "computed_at >= (SELECT coalesce(max(imported_at), TIMESTAMP '1970-01-01') FROM imports)"
+#: the import kinds whose rows the types read (surveys, consents and analytics do not)
+_TYPED_KINDS = ("customers", "orders", "events", "sessions", "tickets", "returns", "products")
+
+
+def _fresh(run: str = "type_runs") -> str:
+    """SQL: the run (table alias ``run``) saw the data as it is as of its date — no import
+    after it brought rows from before that date (``imports.earliest_at``; unknown counts as
+    any date). A run from before such an import typed fewer orders and visits (or an empty
+    store) and is not shown as the shop's; a daily import of the day's events leaves the runs
+    as of earlier dates standing (the type history, the report's movements)."""
+    kinds = ", ".join(f"'{k}'" for k in _TYPED_KINDS)
+    return (
+        f"NOT EXISTS (SELECT 1 FROM imports i WHERE i.imported_at > {run}.computed_at "
+        f"AND i.kind IN ({kinds}) AND (i.earliest_at IS NULL OR i.earliest_at < {run}.as_of))"
+    )
 
 
 def _fresh_run(store: Store, as_of: datetime, cfg: TypesConfig) -> int | None:
     """The newest fresh run as of ``as_of`` with these thresholds."""
     run_id = store.scalar(
-        f"SELECT max(run_id) FROM type_runs WHERE as_of = ? AND config_digest = ? AND {_FRESH}",
+        f"SELECT max(run_id) FROM type_runs WHERE as_of = ? AND config_digest = ? AND {_fresh()}",
         [as_of, cfg.digest],
     )
     return None if run_id is None else int(run_id)
@@ -316,7 +328,7 @@ def run_dates(*, store: Store, config: ConfigArg = None) -> list[datetime]:
     cfg = as_config(config)
     rows = store.execute(
         f"SELECT DISTINCT as_of FROM type_runs WHERE config_digest = ? AND as_of <= ? "
-        f"AND as_of > ? AND {_FRESH} ORDER BY as_of",
+        f"AND as_of > ? AND {_fresh()} ORDER BY as_of",
         [cfg.digest, default_as_of(store), data_start(store) or datetime.min],
     ).fetchall()
     return [r[0] for r in rows]
@@ -415,7 +427,7 @@ def _history(store: Store, subject: str, cfg: TypesConfig) -> pd.DataFrame:
         "t.score_loyal, t.score_impulse, t.evidence FROM customer_types t "
         "JOIN type_runs r USING (run_id) WHERE (t.subject_id = ? OR t.subject_id IN "
         "(SELECT 'visitor:' || visitor_id FROM identities WHERE customer_id = ?)) "
-        f"AND r.config_digest = ? AND r.{_FRESH} "
+        f"AND r.config_digest = ? AND {_fresh('r')} "
         "QUALIFY row_number() OVER (PARTITION BY r.as_of ORDER BY r.run_id DESC, "
         "t.type = 'untyped', t.subject_id <> ?) = 1 "
         "ORDER BY r.as_of",
