@@ -181,3 +181,14 @@ def test_a_run_is_current_after_its_fit_and_not_after_the_next_import(
     )
     imported(shop, tmp_path / "late", orders=repeat)  # an existing customer, an older day
     assert not value_run.is_current(store=shop.store)
+
+
+def test_a_consent_import_keeps_the_current_run(shop, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """CLV reads orders only: a consent file imported after the fit changes no figure, so the
+    next page does not fit the models again."""
+    imported(shop, tmp_path, orders=orders_csv(_history()))
+    assert value_run.ensure_current(store=shop.store) is None
+    consents = tmp_path / "consents.csv"
+    consents.write_text("customer_id,purpose,granted\nsteady0,marketing,no\n")
+    shop.consent_import(consents)
+    assert value_run.is_current(store=shop.store)

@@ -27,7 +27,11 @@ from shopperlens.store import Store
 #: the horizon of the run the report shows (its pages say "12-month CLV")
 REPORT_HORIZON_DAYS = 365
 
-_LAST_IMPORT = "(SELECT coalesce(max(imported_at), TIMESTAMP '1970-01-01') FROM imports)"
+#: the last import of orders, the only rows CLV reads (a survey or consent import changes none)
+_LAST_IMPORT = (
+    "(SELECT coalesce(max(imported_at), TIMESTAMP '1970-01-01') FROM imports "
+    "WHERE kind = 'orders')"
+)
 _BUYERS = (
     f"SELECT count(DISTINCT customer_id) AS buyers, max(ordered_at) AS last FROM "
     f"{clv_svc.PURCHASES} WHERE customer_id IS NOT NULL"
