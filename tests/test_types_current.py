@@ -124,9 +124,44 @@ def test_the_ledger_says_how_far_back_each_import_reaches(tmp_path: Path) -> Non
         shop.import_customers(
             write(tmp_path, "c.csv", "customer_id,email,created_at\nx1,,2024-05-01\nx2,,\n")
         )
-        shop.import_orders(write(tmp_path, "o.csv", ORDERS))
-        got = dict(shop.store.execute("SELECT kind, earliest_at FROM imports").fetchall())
-        assert got["events"] == datetime(2025, 2, 5, 9, 30)  # 30 minutes: the session gap
-        assert got["customers"] is None  # x2 has no date: it may be in any run
-        first_order = shop.store.scalar("SELECT min(ordered_at) FROM orders")
-        assert got["orders"] == first_order
+        shop.import_orders(write(tmp_path, "o.csv", ORDERS))  # new products: any date
+        later = "order_id,customer_id,ordered_at,product_id,quantity,unit_price\n"
+        later += "o8,c1,2024-03-05 10:00:00,p1,1,9.5\no9,c2,2024-03-04 09:00:00,p2,1,4\n"
+        shop.import_orders(write(tmp_path, "o2.csv", later))
+        got = shop.store.execute("SELECT file, earliest_at FROM imports").fetchall()
+        got = {Path(f).name: at for f, at in got}
+        assert got["e.csv"] == datetime(2025, 2, 5, 9, 30)  # 30 minutes: the session gap
+        assert got["c.csv"] is None  # x2 has no date: it may be in any run
+        assert got["o.csv"] is None  # it named products the shop did not have
+        assert got["o2.csv"] == datetime(2024, 3, 4, 9, 0)
+
+
+def test_a_later_file_naming_an_undated_customer_makes_earlier_runs_stale(tmp_path: Path) -> None:
+    """A customer without ``created_at`` exists from their first order: a March run stored
+    while C2 had none listed C2; C2's May order takes C2 out of March, so the run is stale."""
+    with shopperlens.open(":memory:") as shop:
+        shop.import_customers(write(tmp_path, "c.csv", "customer_id,email\nC1,\nC2,\n"))
+        head = "order_id,customer_id,ordered_at,product_id,quantity,unit_price\n"
+        shop.import_orders(write(tmp_path, "o1.csv", head + "O1,C1,2024-02-10 10:00:00,P1,1,9\n"))
+        assert "C2" in set(svc.run_at(store=shop.store, as_of="2024-03-01")["customer_id"])
+        shop.import_orders(write(tmp_path, "o2.csv", head + "O3,C2,2024-05-10 10:00:00,P1,1,9\n"))
+        assert "C2" not in set(svc.run_at(store=shop.store, as_of="2024-03-01")["customer_id"])
+
+
+def test_a_later_file_naming_a_new_product_makes_earlier_runs_stale(tmp_path: Path) -> None:
+    """Which search words name a product depends on every product the shop has: an orders
+    file that brings a new product changes the search features of visits of any date."""
+    with shopperlens.open(":memory:") as shop:
+        head = "order_id,customer_id,ordered_at,product_id,product_name,quantity,unit_price\n"
+        shop.import_orders(
+            write(tmp_path, "o1.csv", head + "O1,C1,2024-02-10 10:00:00,P1,Steel Toaster,1,9\n")
+        )
+        svc.run_at(store=shop.store, as_of="2024-03-01")
+        shop.import_orders(
+            write(tmp_path, "o2.csv", head + "O2,C1,2024-05-10 10:00:00,P1,Steel Toaster,1,9\n")
+        )
+        assert datetime(2024, 3, 1) in svc.run_dates(store=shop.store)  # same products: kept
+        shop.import_orders(
+            write(tmp_path, "o3.csv", head + "O3,C1,2024-05-11 10:00:00,P2,Blender Pro,1,9\n")
+        )
+        assert datetime(2024, 3, 1) not in svc.run_dates(store=shop.store)

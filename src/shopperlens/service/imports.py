@@ -499,8 +499,13 @@ def _import_one(
         n_read += len(malformed)
         tick(1)
         earliest = _earliest(con, kind, loading.STAGE, "_reject IS NULL")
-        for table, n in loading.insert(con, spec, repeated, label).items():
+        now = loading.insert(con, spec, repeated, label)
+        for table, n in now.items():
             added[table] = added.get(table, 0) + n
+        if kind != "products" and now.get("products"):
+            # a product named for the first time changes which search words name a product,
+            # for visits of any date (see features' search-term vocabulary)
+            earliest = None
     return _record(con, kind, used, label, digest, n_read, n_rej, tick, earliest)
 
 
@@ -579,11 +584,26 @@ def _earliest(con: duckdb.DuckDBPyConnection, kind: str, table: str, rows: str) 
     first, undated = con.execute(
         f'SELECT min("{col}"), count(*) - count("{col}") FROM {table} WHERE {rows}'
     ).fetchall()[0]
-    if first is None or undated:
+    if first is None or undated or (kind != "customers" and _names_undated(con, table, rows)):
         return None
     if kind == "events":
         first -= timedelta(minutes=SESSION_GAP_MINUTES)
     return first
+
+
+def _names_undated(con: duckdb.DuckDBPyConnection, table: str, rows: str) -> bool:
+    """Whether the rows name a stored customer without ``created_at``: such a customer exists
+    from their first order or event, so a later first order takes them out of runs as of any
+    earlier date."""
+    undated = "SELECT customer_id FROM customers WHERE created_at IS NULL"
+    if not con.execute(f"SELECT EXISTS ({undated})").fetchall()[0][0]:
+        return False  # (most shops: no scan of the file's rows at all)
+    return bool(
+        con.execute(
+            f"SELECT EXISTS ({undated} AND customer_id IN "
+            f"(SELECT customer_id FROM {table} WHERE {rows}))"
+        ).fetchall()[0][0]
+    )
 
 
 def _record(
