@@ -29,8 +29,7 @@ REPORT_HORIZON_DAYS = 365
 
 #: the last import of orders, the only rows CLV reads (a survey or consent import changes none)
 _LAST_IMPORT = (
-    "(SELECT coalesce(max(imported_at), TIMESTAMP '1970-01-01') FROM imports "
-    "WHERE kind = 'orders')"
+    "(SELECT coalesce(max(imported_at), TIMESTAMP '1970-01-01') FROM imports WHERE kind = 'orders')"
 )
 _BUYERS = (
     f"SELECT count(DISTINCT customer_id) AS buyers, max(ordered_at) AS last FROM "
