@@ -132,7 +132,7 @@ def test_the_ledger_says_how_far_back_each_import_reaches(tmp_path: Path) -> Non
         got = {Path(f).name: at for f, at in got}
         assert got["e.csv"] == datetime(2025, 2, 5, 9, 30)  # 30 minutes: the session gap
         assert got["c.csv"] is None  # x2 has no date: it may be in any run
-        assert got["o.csv"] is None  # it named products the shop did not have
+        assert got["o.csv"] == datetime(2024, 1, 5, 10, 0)  # new products, but no search terms
         assert got["o2.csv"] == datetime(2024, 3, 4, 9, 0)
 
 
@@ -150,12 +150,16 @@ def test_a_later_file_naming_an_undated_customer_makes_earlier_runs_stale(tmp_pa
 
 def test_a_later_file_naming_a_new_product_makes_earlier_runs_stale(tmp_path: Path) -> None:
     """Which search words name a product depends on every product the shop has: an orders
-    file that brings a new product changes the search features of visits of any date."""
+    file that brings a new product changes the search features of visits of any date (when the
+    shop's visits carry search terms at all)."""
     with shopperlens.open(":memory:") as shop:
         head = "order_id,customer_id,ordered_at,product_id,product_name,quantity,unit_price\n"
         shop.import_orders(
             write(tmp_path, "o1.csv", head + "O1,C1,2024-02-10 10:00:00,P1,Steel Toaster,1,9\n")
         )
+        searched = "event_id,visitor_id,customer_id,timestamp,event_name,search_term\n"
+        searched += "s1,v1,C1,2024-02-09 10:00:00,view_search_results,blender\n"
+        shop.import_events(write(tmp_path, "e1.csv", searched))
         svc.run_at(store=shop.store, as_of="2024-03-01")
         shop.import_orders(
             write(tmp_path, "o2.csv", head + "O2,C1,2024-05-10 10:00:00,P1,Steel Toaster,1,9\n")
@@ -165,3 +169,25 @@ def test_a_later_file_naming_a_new_product_makes_earlier_runs_stale(tmp_path: Pa
             write(tmp_path, "o3.csv", head + "O3,C1,2024-05-11 10:00:00,P2,Blender Pro,1,9\n")
         )
         assert datetime(2024, 3, 1) not in svc.run_dates(store=shop.store)
+
+
+def test_daily_files_on_a_shop_without_creation_dates_keep_the_earlier_runs(tmp_path: Path) -> None:
+    """Customers without ``created_at`` who already have orders exist from those: the day's
+    events naming them change no earlier run. A file re-sending a stored row with a new one
+    reaches back only as far as the new one."""
+    with shopperlens.open(":memory:") as shop:
+        shop.import_customers(write(tmp_path, "c.csv", "customer_id,email\nC1,\nC2,\n"))
+        head = "order_id,customer_id,ordered_at,product_id,quantity,unit_price\n"
+        orders = "O1,C1,2024-02-10 10:00:00,P1,1,9\nO2,C2,2024-04-02 10:00:00,P1,1,9\n"
+        shop.import_orders(write(tmp_path, "o.csv", head + orders))
+        svc.run_at(store=shop.store, as_of="2024-03-01")
+        events = "event_id,visitor_id,customer_id,timestamp,event_name\n"
+        jan = "x1,v1,C1,2024-01-05 10:00:00,page_view\n"
+        shop.import_events(write(tmp_path, "e1.csv", events + jan))
+        assert datetime(2024, 3, 1) not in svc.run_dates(store=shop.store)  # January: stale
+        svc.run_at(store=shop.store, as_of="2024-03-01")
+        june = "x2,v1,C1,2024-06-01 10:00:00,page_view\n"
+        shop.import_events(write(tmp_path, "e2.csv", events + jan + june + june))  # exact path
+        assert datetime(2024, 3, 1) in svc.run_dates(store=shop.store)
+        got = shop.store.scalar("SELECT earliest_at FROM imports WHERE file LIKE '%e2.csv'")
+        assert got == datetime(2024, 6, 1, 9, 30)

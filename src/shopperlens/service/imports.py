@@ -457,9 +457,8 @@ def _import_one(
             n_read, now = fast
             for table, n in now.items():
                 added[table] = added.get(table, 0) + n
-            earliest = _earliest(
-                con, kind, spec.table, f"rowid > {before}" if before is not None else "TRUE"
-            )
+            new = f"rowid > {before}" if before is not None else "TRUE"
+            earliest = _earliest(con, kind, spec.table, new, stored=f"NOT ({new})")
             return _record(con, kind, used, label, digest, n_read, 0, tick, earliest)
         # a generic file's select keeps the file's row order, so rows can be numbered by
         # position after a parallel read (see loading.stage)
@@ -498,11 +497,11 @@ def _import_one(
             n_rej += loading.reject_whole_orders(con, label, orders, lines_of)
         n_read += len(malformed)
         tick(1)
-        earliest = _earliest(con, kind, loading.STAGE, "_reject IS NULL")
+        earliest = _earliest(con, kind, loading.STAGE, _new_staged(spec), stored="TRUE")
         now = loading.insert(con, spec, repeated, label)
         for table, n in now.items():
             added[table] = added.get(table, 0) + n
-        if kind != "products" and now.get("products"):
+        if kind != "products" and now.get("products") and _has_search_terms(con):
             # a product named for the first time changes which search words name a product,
             # for visits of any date (see features' search-term vocabulary)
             earliest = None
@@ -571,9 +570,32 @@ TIME_COLUMNS: dict[str, str] = {
 }  # fmt: skip
 
 
-def _earliest(con: duckdb.DuckDBPyConnection, kind: str, table: str, rows: str) -> datetime | None:
-    """The earliest moment the file's accepted rows (``rows`` of ``table``) speak of, for the
+def _new_staged(spec: KindSpec) -> str:
+    """SQL: a staged row that is good and not stored yet (what the insert adds: a row the store
+    already holds speaks of nothing new). Before the insert, so the table holds older rows."""
+    key = ("order_id",) if spec.kind == "orders" else spec.key
+    on = " AND ".join(f"t.{k} = {loading.STAGE}.{k}" for k in key)
+    table = "orders" if spec.kind == "orders" else spec.table
+    return f"_reject IS NULL AND NOT EXISTS (SELECT 1 FROM {table} t WHERE {on})"
+
+
+def _has_search_terms(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether any event carries a search term (the product vocabulary matters only then)."""
+    return bool(
+        con.execute(
+            "SELECT EXISTS (SELECT 1 FROM events WHERE search_term IS NOT NULL "
+            "OR utm_term IS NOT NULL)"
+        ).fetchall()[0][0]
+    )
+
+
+def _earliest(
+    con: duckdb.DuckDBPyConnection, kind: str, table: str, rows: str, *, stored: str
+) -> datetime | None:
+    """The earliest moment the file's new rows (``rows`` of ``table``) speak of, for the
     ledger's ``earliest_at``; None when not known (a row without a time, a kind without one).
+    ``stored``: which rows of the kind's own table were there before the file (see
+    :func:`_names_undated`).
 
     An event can join the visit of the half hour before it (sessions are cut at 30 minutes of
     inactivity), so events reach back that much further.
@@ -584,24 +606,35 @@ def _earliest(con: duckdb.DuckDBPyConnection, kind: str, table: str, rows: str) 
     first, undated = con.execute(
         f'SELECT min("{col}"), count(*) - count("{col}") FROM {table} WHERE {rows}'
     ).fetchall()[0]
-    if first is None or undated or (kind != "customers" and _names_undated(con, table, rows)):
+    if first is None or undated:
+        return None
+    if kind in ("orders", "events") and _names_undated(con, kind, table, rows, stored):
         return None
     if kind == "events":
         first -= timedelta(minutes=SESSION_GAP_MINUTES)
     return first
 
 
-def _names_undated(con: duckdb.DuckDBPyConnection, table: str, rows: str) -> bool:
-    """Whether the rows name a stored customer without ``created_at``: such a customer exists
-    from their first order or event, so a later first order takes them out of runs as of any
-    earlier date."""
+def _names_undated(
+    con: duckdb.DuckDBPyConnection, kind: str, table: str, rows: str, stored: str
+) -> bool:
+    """Whether the rows give a first order or event to a stored customer without
+    ``created_at`` and without any: such a customer is listed in runs of every date until
+    then, and from then on exists only from that first order or event (see features'
+    ``_customers_known``). A customer with an order or event already stored is unaffected."""
     undated = "SELECT customer_id FROM customers WHERE created_at IS NULL"
     if not con.execute(f"SELECT EXISTS ({undated})").fetchall()[0][0]:
         return False  # (most shops: no scan of the file's rows at all)
+    orders_stored = "TRUE" if kind != "orders" or table != "orders" else stored
+    events_stored = stored if kind == "events" and table == "events" else "TRUE"
     return bool(
         con.execute(
             f"SELECT EXISTS ({undated} AND customer_id IN "
-            f"(SELECT customer_id FROM {table} WHERE {rows}))"
+            f"(SELECT customer_id FROM {table} WHERE {rows}) "
+            f"AND customer_id NOT IN (SELECT customer_id FROM orders WHERE {orders_stored} "
+            "AND customer_id IS NOT NULL) "
+            f"AND customer_id NOT IN (SELECT customer_id FROM events WHERE {events_stored} "
+            "AND customer_id IS NOT NULL))"
         ).fetchall()[0][0]
     )
 
