@@ -67,7 +67,16 @@ def test_planted_lapsing_loyal_customers_are_loyal_at_risk(demo_store: Store, de
     p_lapsing = m.loc[lapsing, "p_alive"].median()
     p_steady = m.loc[m["group"].isin(STEADY), "p_alive"].median()
     assert p_lapsing < 0.5 < 0.9 < p_steady
-    assert m.loc[flagged, "evidence"].str.startswith("loyal at risk: P(alive)").all()
+    said = m.loc[flagged, "evidence"]
+    assert said.str.startswith("loyal at risk: no order for ").all()
+    assert said.str.contains("P(alive)", regex=False).all()
+    # the days said are the days from the last order to the CLV run's date
+    days = said.str.extract(r"no order for ([\d,]+) days")[0].str.replace(",", "").astype(int)
+    last = demo_store.df("SELECT customer_id, max(ordered_at) AS last FROM orders GROUP BY 1")
+    run = pd.Timestamp(demo_store.scalar("SELECT max(as_of) FROM customer_value"))
+    quiet = m.loc[flagged, "customer_id"].map(last.set_index("customer_id")["last"])
+    expected = (run - pd.to_datetime(quiet)).dt.days
+    assert (days - expected).abs().max() <= 1
     assert typed.loc[~typed["loyal_at_risk"], "evidence"].str.contains("loyal at risk").sum() == 0
     # value columns: CLV for buyers, intent only for lookers
     buyers = typed["type"].isin(["loyal", "new", "impulse", "need_based"])

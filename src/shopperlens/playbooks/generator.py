@@ -531,7 +531,7 @@ def _need_based(ev: Evidence) -> list[Action]:
     return [
         _action(ev, t, 1, "Frictionless purchase: remove checkout friction",
                 [(f"funnel: {line}", who), (drop, who),
-                 (f"{n_ab:,} need-based shoppers left a cart", who)],
+                 (f"{n_ab:,} need-based shoppers left a cart open after their last order", who)],
                 a["cart_recovery_rate"] * v_ab,
                 f"{cart_basis} × recovery rate {a['cart_recovery_rate']:.0%}",
                 "type == 'need_based'", size),
@@ -615,7 +615,8 @@ def _new(ev: Evidence) -> list[Action]:
     )  # fmt: skip
     return [
         _action(ev, t, 1, "Streamlined onboarding (one-click sign-up, QR codes)",
-                [(f"{n_ab:,} new customers left a cart", (*who, "events")),
+                [(f"{n_ab:,} new customers left a cart open after their last order",
+                  (*who, "events")),
                  (drop, (*who, "events"))],
                 a["cart_recovery_rate"] * v_ab, "abandoned cart value × recovery rate",
                 "type == 'new'", size),

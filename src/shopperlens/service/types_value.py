@@ -50,7 +50,7 @@ def stored_value(*, store: Store, as_of: datetime | None) -> pd.DataFrame | None
     run_as_of = store.scalar("SELECT max(as_of) FROM customer_value")
     if as_of is not None and not _close(run_as_of, as_of):
         return None
-    return store.df("SELECT customer_id, clv, p_alive, at_risk FROM customer_value")
+    return store.df('SELECT customer_id, clv, p_alive, at_risk, recency, "T" FROM customer_value')
 
 
 def stored_intent(*, store: Store, as_of: datetime | None) -> pd.DataFrame | None:
@@ -87,15 +87,21 @@ def add_value(frame: pd.DataFrame, *, store: Store, as_of: datetime | None) -> p
         out["clv"] = cid.map(v["clv"]).astype("float64").to_numpy()
         out["p_alive"] = cid.map(v["p_alive"]).astype("float64").to_numpy()
         out["at_risk"] = pd.array(cid.map(v["at_risk"]).to_numpy(), dtype="boolean")
+        # days from the last order to the run's date: T (age) less recency (first to last)
+        quiet = cid.map(v["T"] - v["recency"]).astype("float64").to_numpy()
     else:
         out["clv"] = np.nan
         out["p_alive"] = np.nan
         out["at_risk"] = pd.array([pd.NA] * len(out), dtype="boolean")
+        quiet = np.full(len(out), np.nan)
     flagged = (out["type"] == "loyal") & out["at_risk"].fillna(False).astype(bool)
     out["loyal_at_risk"] = flagged.to_numpy(dtype=bool)
     if flagged.any():
+        days = pd.Series(quiet, index=out.index)[flagged]
+        since = days.map(lambda d: f"no order for {d:,.0f} days, " if d == d else "")
         prefix = (
-            LOYAL_AT_RISK + ": P(alive) " + out.loc[flagged, "p_alive"].map("{:.2f}".format)
+            LOYAL_AT_RISK + ": " + since + "P(alive) "
+            + out.loc[flagged, "p_alive"].map("{:.2f}".format)
             + " (the CLV model thinks this customer may have stopped buying); "
         )  # fmt: skip
         out.loc[flagged, "evidence"] = prefix + out.loc[flagged, "evidence"].astype(str)
