@@ -191,3 +191,22 @@ def test_daily_files_on_a_shop_without_creation_dates_keep_the_earlier_runs(tmp_
         assert datetime(2024, 3, 1) in svc.run_dates(store=shop.store)
         got = shop.store.scalar("SELECT earliest_at FROM imports WHERE file LIKE '%e2.csv'")
         assert got == datetime(2024, 6, 1, 9, 30)
+
+
+def test_a_customers_file_dating_a_placeholder_earlier_makes_the_runs_stale(
+    tmp_path: Path,
+) -> None:
+    """An orders file first makes C1 a customer from their May order; a customers file then
+    says C1 signed up in January: C1 now belongs in a March run, which is stale."""
+    with shopperlens.open(":memory:") as shop:
+        head = "order_id,customer_id,ordered_at,product_id,quantity,unit_price\n"
+        orders = "O0,C0,2024-02-01 10:00:00,P1,1,9\nO1,C1,2024-05-10 10:00:00,P1,1,9\n"
+        shop.import_orders(write(tmp_path, "o.csv", head + orders))
+        assert "C1" not in set(svc.run_at(store=shop.store, as_of="2024-03-01")["customer_id"])
+        shop.import_customers(
+            write(
+                tmp_path, "c.csv", "customer_id,email,created_at\nC1,,2024-01-15\nC2,,2024-06-01\n"
+            )
+        )
+        assert datetime(2024, 3, 1) not in svc.run_dates(store=shop.store)
+        assert "C1" in set(svc.run_at(store=shop.store, as_of="2024-03-01")["customer_id"])

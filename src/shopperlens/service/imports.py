@@ -497,10 +497,18 @@ def _import_one(
             n_rej += loading.reject_whole_orders(con, label, orders, lines_of)
         n_read += len(malformed)
         tick(1)
-        earliest = _earliest(con, kind, loading.STAGE, _new_staged(spec), stored="TRUE")
+        # what the file adds is what the insert appends (rows already stored are left out);
+        # a customers file also completes placeholders in place, so all its good rows count
+        target = "orders" if kind == "orders" else spec.table
+        before = loading.max_rowid(con, target)
+        if kind == "customers":
+            earliest = _earliest(con, kind, loading.STAGE, "_reject IS NULL", stored="TRUE")
         now = loading.insert(con, spec, repeated, label)
         for table, n in now.items():
             added[table] = added.get(table, 0) + n
+        if kind != "customers":
+            new = f"rowid > {before}" if before is not None else "TRUE"
+            earliest = _earliest(con, kind, target, new, stored=f"NOT ({new})")
         if kind != "products" and now.get("products") and _has_search_terms(con):
             # a product named for the first time changes which search words name a product,
             # for visits of any date (see features' search-term vocabulary)
@@ -568,15 +576,6 @@ TIME_COLUMNS: dict[str, str] = {
     "customers": "created_at", "orders": "ordered_at", "events": "timestamp",
     "sessions": "started_at", "tickets": "created_at", "returns": "returned_at",
 }  # fmt: skip
-
-
-def _new_staged(spec: KindSpec) -> str:
-    """SQL: a staged row that is good and not stored yet (what the insert adds: a row the store
-    already holds speaks of nothing new). Before the insert, so the table holds older rows."""
-    key = ("order_id",) if spec.kind == "orders" else spec.key
-    on = " AND ".join(f"t.{k} = {loading.STAGE}.{k}" for k in key)
-    table = "orders" if spec.kind == "orders" else spec.table
-    return f"_reject IS NULL AND NOT EXISTS (SELECT 1 FROM {table} t WHERE {on})"
 
 
 def _has_search_terms(con: duckdb.DuckDBPyConnection) -> bool:
