@@ -607,16 +607,14 @@ def _earliest(
     ).fetchall()[0]
     if first is None or undated:
         return None
-    if kind in ("orders", "events") and _names_undated(con, kind, table, rows, stored):
+    if kind in ("orders", "events") and _names_undated(con, table, rows, stored):
         return None
     if kind == "events":
         first -= timedelta(minutes=SESSION_GAP_MINUTES)
     return first
 
 
-def _names_undated(
-    con: duckdb.DuckDBPyConnection, kind: str, table: str, rows: str, stored: str
-) -> bool:
+def _names_undated(con: duckdb.DuckDBPyConnection, table: str, rows: str, stored: str) -> bool:
     """Whether the rows give a first order or event to a stored customer without
     ``created_at`` and without any: such a customer is listed in runs of every date until
     then, and from then on exists only from that first order or event (see features'
@@ -624,8 +622,9 @@ def _names_undated(
     undated = "SELECT customer_id FROM customers WHERE created_at IS NULL"
     if not con.execute(f"SELECT EXISTS ({undated})").fetchall()[0][0]:
         return False  # (most shops: no scan of the file's rows at all)
-    orders_stored = "TRUE" if kind != "orders" or table != "orders" else stored
-    events_stored = stored if kind == "events" and table == "events" else "TRUE"
+    # ``stored`` tells the table the rows were appended to its older rows; another is all older
+    orders_stored = stored if table == "orders" else "TRUE"
+    events_stored = stored if table == "events" else "TRUE"
     return bool(
         con.execute(
             f"SELECT EXISTS ({undated} AND customer_id IN "
@@ -653,7 +652,7 @@ def _record(
     con.execute(
         "INSERT INTO imports (kind, format, file, checksum, rows_read, rows_accepted, "
         "rows_rejected, imported_at, earliest_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [kind, used, label, digest, n_read, n_read - n_rej, n_rej, _now(), earliest],
+        [kind, used, label, digest, n_read, n_read - n_rej, n_rej, utc_now(), earliest],
     )
     tick(1)
     return FileResult(
@@ -742,10 +741,6 @@ def _memory_capped(store: Store) -> Iterator[None]:
         yield
     finally:
         store.execute(f"SET memory_limit = '{before}'")
-
-
-def _now() -> datetime:
-    return utc_now()
 
 
 def imports_ledger(*, store: Store, limit: int = 100) -> list[Any]:

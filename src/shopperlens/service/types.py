@@ -267,7 +267,7 @@ def _save(store: Store, typed: pd.DataFrame, as_of: datetime, engine: str, cfg: 
         run_id = con.execute(
             "INSERT INTO type_runs (as_of, computed_at, engine, config_digest, n_subjects) "
             "VALUES (?, ?, ?, ?, ?) RETURNING run_id",
-            [as_of, _utc_now(), engine, cfg.digest, len(typed)],
+            [as_of, utc_now(), engine, cfg.digest, len(typed)],
         ).fetchone()[0]
         # handed over as Arrow: DuckDB reads pandas' text columns at half the speed
         frame = pa.Table.from_pandas(
@@ -288,11 +288,6 @@ def _run(store: Store, run_id: int) -> pd.DataFrame:
     df.attrs["run_id"] = run_id
     df.attrs["as_of"] = store.scalar("SELECT as_of FROM type_runs WHERE run_id = ?", [run_id])
     return df
-
-
-def _utc_now() -> datetime:
-    """Naive UTC, as the imports ledger records ``imported_at``: runs and imports compare."""
-    return utc_now()
 
 
 #: the import kinds whose rows the types read (surveys, consents and analytics do not)
