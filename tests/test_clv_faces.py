@@ -184,7 +184,7 @@ def test_report_page(demo_db: Path, tmp_path: Path) -> None:
             .render(**ctx, page=page, nav=[], report_title="t", generated="now")
         )
     text = re.sub(r"<[^>]+>", "", html)  # (terms link to the glossary)
-    assert "Loyal customers at risk" in text and "How far to trust the forecast" in text
+    assert "Repeat customers at risk" in text and "How far to trust the forecast" in text
     assert "Lookers closest to buying" in html
     # a cut table says it is cut: "the 30 with the highest CLV of 45"
     total, shown = ctx["at_risk_total"], len(ctx["at_risk"])
@@ -259,7 +259,7 @@ def test_regular_buyers_get_a_customer_value(db_path: Path, cli, tmp_path: Path)
     res = cli("report", "--out", str(tmp_path / "report"))
     assert res.exit_code == 0, res.output
     text = re.sub(r"<[^>]+>", "", (tmp_path / "report" / "value.html").read_text())
-    assert "Loyal customers at risk" in text
+    assert "Repeat customers at risk" in text
 
 
 def test_a_run_without_numbers_is_refused_in_words(

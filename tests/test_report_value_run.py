@@ -93,6 +93,27 @@ def test_value_page_tables_and_totals_come_from_one_fresh_run(shop, tmp_path: Pa
     }
 
 
+def test_the_pages_list_the_same_loyal_customers_at_risk_in_one_order(shop, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The demo's owner found three lists of "45 loyal at risk" that differed: the types page
+    showed 25 by CLV, the Value page 30 by CLV (and called every repeat buyer at risk loyal),
+    the loyal playbook 20 by revenue."""
+    imported(shop, tmp_path, orders=orders_csv(_history()))
+    value = _build(shop.store, "value")
+    types = _build(shop.store, "types")
+    playbook = _build(shop.store, "playbook-loyal")
+    on_types = [r["id"] for r in types["loyal_at_risk"]]
+    on_playbook = [r["customer_id"] for r in playbook["at_risk"]]
+    assert len(on_types) == site.AT_RISK_SHOWN < types["loyal_at_risk_total"]
+    assert on_playbook == on_types and playbook["at_risk_total"] == types["loyal_at_risk_total"]
+    clvs = [r["clv"] for r in playbook["at_risk"]]
+    assert clvs == sorted(clvs, reverse=True) and len(set(clvs)) > 1
+    # the Value page lists repeat customers at risk of any type, the same way round
+    on_value = [r["customer_id"] for r in value["at_risk"]]
+    assert len(on_value) == site.AT_RISK_SHOWN
+    loyal_on_value = [c for c in on_value if c in set(on_types)]
+    assert loyal_on_value == on_types[: len(loyal_on_value)]
+
+
 def test_first_and_second_report_show_the_same_value_per_type(shop, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     imported(shop, tmp_path, orders=orders_csv(_history()))
     assert shop.store.count("customer_value") == 0  # no run stored yet

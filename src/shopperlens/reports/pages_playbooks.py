@@ -30,7 +30,7 @@ from shopperlens.playbooks.generator import (
     stake_text,
     unfound_text,
 )
-from shopperlens.reports.site import Page, register
+from shopperlens.reports.site import AT_RISK_SHOWN, Page, register
 from shopperlens.service.value_run import ensure_current
 from shopperlens.store import Store
 
@@ -201,7 +201,8 @@ def _builder(type_: str):  # type: ignore[no-untyped-def]
             "cohorts": _records(ctx["retention"]["cohorts"], 24),
             "repeat_rate": ctx["retention"]["repeat_rate"],
             "case_study": len(ctx["retention"]["case_study"]),
-            "at_risk": _records(ctx["retention"]["loyal_at_risk"], 20),
+            "at_risk": _records(ctx["retention"]["loyal_at_risk"], AT_RISK_SHOWN),
+            "at_risk_total": len(ctx["retention"]["loyal_at_risk"]),
             "exits": _records(ctx["exits"]),
             "referral": len(ctx["retention"]["referral"]),
             "tickets": _records(ctx["support"]["tickets"]),

@@ -10,7 +10,7 @@ from shopperlens.config import Settings
 from shopperlens.labels import TYPE_LABELS
 from shopperlens.playbooks.generator import missing_sources, type_note
 from shopperlens.reports.charts import pyplot, svg_markup
-from shopperlens.reports.site import Page, register
+from shopperlens.reports.site import AT_RISK_SHOWN, Page, register
 from shopperlens.service import types as svc
 from shopperlens.service.overview import shop_currency
 from shopperlens.service.types_value import value_by_type, value_note
@@ -101,7 +101,7 @@ def _value(store: Store, run: pd.DataFrame, gate: str | None) -> dict[str, Any]:
         "value_note": note,
         "loyal_at_risk": [
             {"id": r.customer_id, "clv": r.clv, "p_alive": r.p_alive, "evidence": r.evidence}
-            for r in at_risk.head(25).itertuples()
+            for r in at_risk.head(AT_RISK_SHOWN).itertuples()
         ],
         "loyal_at_risk_total": len(at_risk),
     }

@@ -11,7 +11,7 @@ import pandas as pd
 from shopperlens.config import Settings
 from shopperlens.errors import InsufficientDataError
 from shopperlens.reports.charts import pyplot, svg_data_uri
-from shopperlens.reports.site import Page, register
+from shopperlens.reports.site import AT_RISK_SHOWN, Page, register
 from shopperlens.service import clv as clv_svc
 from shopperlens.service import intent as intent_svc
 from shopperlens.service import value_run
@@ -81,8 +81,8 @@ def _build(store: Store, settings: Settings | None = None) -> dict[str, Any] | N
         return ctx
     ctx["top"] = _records(values.sort_values("clv", ascending=False), 15)
     risk = values[values["at_risk"]].sort_values("clv", ascending=False)
-    ctx["at_risk"] = _records(risk, 30)
-    ctx["at_risk_total"] = len(risk)  # the table shows the 30 worth most
+    ctx["at_risk"] = _records(risk, AT_RISK_SHOWN)
+    ctx["at_risk_total"] = len(risk)  # the table shows those worth most
     hist, edges = np.histogram(values["p_alive"], bins=np.linspace(0, 1, 11))
     ctx["p_alive_bins"] = [
         {"lower": float(lo), "upper": float(hi), "customers": int(n)}

@@ -31,6 +31,11 @@ def _always(store: Store) -> bool:
     return True
 
 
+#: rows of an "at risk" list a page shows (Value, Customer types, the loyal playbook), all highest
+#: CLV first, so the pages that list the same customers list them alike
+AT_RISK_SHOWN = 25
+
+
 @dataclass(frozen=True)
 class Page:
     """One report page: ``build(store, settings)`` returns the template context (or None to

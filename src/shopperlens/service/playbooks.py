@@ -439,7 +439,9 @@ def retention_report(*, store: Store, types: pd.DataFrame | None = None) -> dict
         loyal = set(t.loc[t.type == "loyal", "customer_id"].dropna())
         risky = clv[clv.at_risk.astype(bool) & clv.customer_id.isin(loyal)]
         at_risk = per.merge(risky[["customer_id", "clv", "p_alive"]], on="customer_id")
-        at_risk = at_risk.sort_values("revenue", ascending=False).reset_index(drop=True)
+        # highest CLV first, as the Value and Customer types pages list them
+        at_risk = at_risk.sort_values(["clv", "customer_id"], ascending=[False, True])
+        at_risk = at_risk.reset_index(drop=True)
     return {
         "loyal_at_risk": at_risk,
         "cohorts": retention.cohort_retention(orders),
