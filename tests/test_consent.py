@@ -321,3 +321,67 @@ def test_a_no_on_one_id_of_an_address_keeps_the_address_out(shop, tmp_path):
     )
     assert set(rows["Email"]) == {"nobody-said@example.org"}
     assert survey_delivery.consenting(store=shop.store) == {"n1"}
+
+
+def test_a_referral_offer_follows_the_address_rule_and_the_latest_word(shop, tmp_path):
+    """r1 and r2 share a family inbox; r1 said yes to marketing, r2 no to marketing and to
+    referrals: neither is a referral candidate (r1 was, through the raw records). A referral
+    record is the customer's word on referral offers, whatever they said of marketing: r3
+    refused marketing, then joined the referral programme; r4 joined it, then refused the
+    newsletter; r5 has only the shop's flag. The audience segment the playbook prints selects
+    the same people."""
+    import pandas as pd
+
+    shop.import_customers(
+        write(
+            tmp_path,
+            "c.csv",
+            "customer_id,email,created_at,accepts_marketing\n"
+            "r1,fam@example.org,2024-01-01,true\nr2,fam@example.org,2024-01-01,false\n"
+            "r3,r3@example.org,2024-01-01,true\nr4,r4@example.org,2024-01-01,true\n"
+            "r5,r5@example.org,2024-01-01,true\n",
+        )
+    )
+    for who, purpose, granted, day in [
+        ("r1", "marketing", True, 1), ("r2", "referral", False, 1),
+        ("r3", "marketing", False, 1), ("r3", "referral", True, 2),
+        ("r4", "referral", True, 1), ("r4", "marketing", False, 2),
+    ]:  # fmt: skip
+        shop.consent_set(who, purpose=purpose, granted=granted, recorded_at=datetime(2024, 3, day))
+    shop.import_orders(
+        write(
+            tmp_path,
+            "o.csv",
+            "order_id,customer_id,ordered_at,product_id,quantity,unit_price\n"
+            + "".join(f"o{c},{c},2024-02-01,p1,1,10\n" for c in ("r1", "r2", "r3", "r4", "r5")),
+        )
+    )
+    ids = ["r1", "r2", "r3", "r4", "r5"]
+    loyal = pd.DataFrame({"customer_id": ids, "visitor_id": None, "type": ["loyal"] * 5})
+    report = playbooks.retention_report(store=shop.store, types=loyal)
+    assert set(report["referral"].customer_id) == {"r3", "r4", "r5"}
+    selected = playbooks.audience_customers(
+        store=shop.store, types=loyal, segment="type == 'loyal' and referral_consent"
+    )
+    assert set(selected.customer_id) == {"r3", "r4", "r5"}
+
+
+def test_a_no_to_surveys_outlasts_a_later_yes_to_marketing(shop, tmp_path):
+    """s1 refused surveys, then said yes to the newsletter: the general yes used to win and
+    s1 was e-mailed the survey. s2 refused marketing, then asked for surveys: invited."""
+    shop.import_customers(
+        write(
+            tmp_path,
+            "c.csv",
+            "customer_id,email,created_at,accepts_marketing\n"
+            "s1,s1@example.org,2024-01-01,true\ns2,s2@example.org,2024-01-01,true\n"
+            "s3,s3@example.org,2024-01-01,true\n",
+        )
+    )
+    for who, purpose, granted, day in [
+        ("s1", "survey", False, 1), ("s1", "marketing", True, 2),
+        ("s2", "marketing", False, 1), ("s2", "survey", True, 2),
+    ]:  # fmt: skip
+        shop.consent_set(who, purpose=purpose, granted=granted, recorded_at=datetime(2024, 3, day))
+    assert survey_delivery.consenting(store=shop.store) == {"s2", "s3"}
+    assert consent.allowed(store=shop.store) == {"s1", "s3"}  # the newsletter

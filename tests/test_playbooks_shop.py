@@ -302,6 +302,10 @@ def test_playbook_has_every_mission_action(shop_store) -> None:  # type: ignore[
     assert all((a.priority is None or a.priority > 0) and a.evidence for a in pb.actions)
     need = {a.number: a for a in pb.actions if a.type == "need_based"}
     assert need[1].priority == pytest.approx(0.10 * 15.0)  # c2's abandoned cart, 10 % recovered
+    # "N customers have personal upsell picks" counts those `upsell` proposes to, not the
+    # buyers: here everyone who bought P1 or P2 already has both, so nobody has a pick
+    assert svc.upsell_picks(store=shop_store).empty
+    assert not any("upsell picks" in str(e) for e in need[3].evidence)
     loyal = {a.number: a for a in pb.actions if a.type == "loyal"}
     assert loyal[1].audience_size == 1  # the one case-study consent
     md = pb.markdown()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from shopperlens.playbooks import support
 
@@ -79,3 +80,24 @@ def test_the_report_masks_the_ticket_customers_name(shop, tmp_path) -> None:  # 
     )
     topics = playbooks.support_report(store=shop.store)["topics"].set_index("topic")
     assert topics.loc["delivery status", "example"] == "[name] [name] asks: where is my parcel?"
+
+
+@pytest.mark.parametrize(
+    ("subject", "topic"),
+    [
+        ("Where is my refund?", "return / refund"),
+        ("Headlamp arrived broken", "damaged / faulty"),
+        ("My package arrived damaged", "damaged / faulty"),
+        ("Where can I use my voucher?", "discount code"),
+        ("Can I use my discount code twice?", "discount code"),
+        ("Wrong size, want to exchange", "return / refund"),
+        ("Please change my delivery address", "change / cancel order"),
+        ("Where is my package?", "delivery status"),
+        ("How do I set up the tent?", "how to use"),
+        ("Thank you!", "other"),
+    ],
+)
+def test_a_ticket_is_filed_under_what_it_asks_about(subject: str, topic: str) -> None:
+    """The first topic a common word matched won: "Where is my refund?" was a delivery
+    question, and so were a broken headlamp and a voucher."""
+    assert support.ticket_topic(subject) == topic

@@ -669,7 +669,7 @@ def _loyal(ev: Evidence) -> list[Action]:
                 [(f"{n_ref:,} loyal customers may be e-mailed a referral offer", who)],
                 n_ref * a["referral_orders"] * ev.aov,
                 "referral candidates × one order each × average order",
-                "type == 'loyal' and (marketing_consent or referral_consent)", n_ref),
+                "type == 'loyal' and referral_consent", n_ref),
     ]  # fmt: skip
 
 

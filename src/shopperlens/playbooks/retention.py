@@ -96,15 +96,12 @@ def case_study_candidates(
 
 
 def referral_candidates(
-    customers: pd.DataFrame,
-    consents: pd.DataFrame,
-    types: pd.DataFrame | None = None,
-    *,
-    accepts_marketing: set[str] | None = None,
+    customers: pd.DataFrame, allowed: set[str], types: pd.DataFrame | None = None
 ) -> pd.DataFrame:
-    """Loyal customers who may be e-mailed a referral offer: referral consent, or marketing
-    consent (``accepts_marketing``: the customers ``service.consent.allowed`` lets through,
-    whose latest marketing record, else flag, says yes)."""
-    allowed = consented(consents, "marketing") | consented(consents, "referral")
-    allowed |= accepts_marketing or set()
+    """Loyal customers who may be e-mailed a referral offer, best customers first.
+
+    ``allowed``: the customers the consent rule lets a referral e-mail reach
+    (``service.consent.allowed(own="referral")``: their latest referral record, else their
+    marketing word, and no "no" on another id of their address).
+    """
     return _ranked(customers, allowed, types)

@@ -47,10 +47,10 @@ MARKETING: tuple[str, ...] = ("marketing",)
 #: the purposes a record may be added for, and what reads them
 PURPOSES: dict[str, str] = {
     "marketing": "marketing e-mail and ad audiences (else customers.accepts_marketing)",
-    "survey": "survey invitations by e-mail (with marketing)",
+    "survey": "survey and interview invitations by e-mail (else marketing's rule)",
     "case_study": "case-study candidates: only customers whose latest record grants it",
     "testimonial": "quotes on persona cards: never of a customer whose latest record refuses",
-    "referral": "referral candidates (with marketing)",
+    "referral": "referral candidates (else marketing's rule)",
 }
 
 #: how a file or a person says yes / no
@@ -83,10 +83,17 @@ class ConsentImportResult(BaseModel):
     already_imported: bool = False
 
 
-def allowed(*, store: Store, purposes: Iterable[str] = MARKETING) -> set[str]:
+def allowed(
+    *, store: Store, purposes: Iterable[str] = MARKETING, own: str | None = None
+) -> set[str]:
     """Customer ids whose latest record for any of ``purposes`` grants it, or who have no such
     record and ``accepts_marketing`` — unless another customer id with the same e-mail address
     says no.
+
+    ``own``: the purpose of the mail itself (``survey``, ``referral``). A customer's latest
+    record for it, when there is one, is their word, whatever they said about marketing in
+    general since: a "no" to surveys stays a no after a "yes" to the newsletter, and a "yes" to
+    the referral programme stands after a "no" to marketing.
 
     Mail goes to an address, and an unsubscribe is the address's owner saying no: one person
     can hold two ids (a Shopify export's e-mail key beside the shop's own id) and a family can
@@ -95,15 +102,18 @@ def allowed(*, store: Store, purposes: Iterable[str] = MARKETING) -> set[str]:
     (no record, no flag) blocks nobody.
     """
     rows = store.df(
-        "WITH latest AS (SELECT customer_id, arg_max(granted, recorded_at) AS granted "
+        "WITH general AS (SELECT customer_id, arg_max(granted, recorded_at) AS granted "
         " FROM consents WHERE lower(purpose) IN (SELECT lower(unnest(?))) GROUP BY 1), "
+        "own AS (SELECT customer_id, arg_max(granted, recorded_at) AS granted "
+        " FROM consents WHERE lower(purpose) = lower(?) GROUP BY 1), "
         "word AS (SELECT c.customer_id, lower(trim(c.email)) AS address, "
-        " coalesce(l.granted, c.accepts_marketing) AS says "
-        " FROM customers c LEFT JOIN latest l USING (customer_id)), "
+        " coalesce(o.granted, g.granted, c.accepts_marketing) AS says "
+        " FROM customers c LEFT JOIN general g USING (customer_id) "
+        " LEFT JOIN own o USING (customer_id)), "
         "refused AS (SELECT DISTINCT address FROM word WHERE address IS NOT NULL AND NOT says) "
         "SELECT customer_id FROM word WHERE coalesce(says, false) "
         "AND (address IS NULL OR address NOT IN (SELECT address FROM refused))",
-        [list(purposes)],
+        [list(purposes), own or ""],
     )
     return set(rows["customer_id"])
 

@@ -432,7 +432,6 @@ def retention_report(*, store: Store, types: pd.DataFrame | None = None) -> dict
     per = retention.customer_orders(orders)
     consents = store.df("SELECT * FROM consents")
     t = resolve_types(store=store, types=types)
-    marketing = consent.allowed(store=store)
     clv = _clv(store)
     at_risk = pd.DataFrame(columns=["customer_id", "orders", "revenue", "clv", "p_alive"])
     if clv is not None and len(t):
@@ -448,7 +447,7 @@ def retention_report(*, store: Store, types: pd.DataFrame | None = None) -> dict
         "repeat_rate": retention.repeat_purchase_rate(orders),
         "case_study": retention.case_study_candidates(per, consents, t if len(t) else None),
         "referral": retention.referral_candidates(
-            per, consents, t if len(t) else None, accepts_marketing=marketing
+            per, consent.allowed(store=store, own="referral"), t if len(t) else None
         ),
     }
 
@@ -566,7 +565,11 @@ def playbook(
         sources=tr["sources"],
         threshold=shipping_threshold(store=store),
         n_carousels=int(recommend.carousels(rules).product_id.nunique()) if len(rules) else 0,
-        n_upsell_customers=int(per.customer_id.nunique()) if len(rules) else 0,
+        # the customers `shopperlens upsell` proposes something to (not every buyer: a
+        # customer who owns every product of every rule gets no pick)
+        n_upsell_customers=int(upsell_picks(store=store).customer_id.nunique())
+        if len(rules)
+        else 0,
         repeat_rate=ret["repeat_rate"],
         case_study=ret["case_study"],
         loyal_at_risk=ret["loyal_at_risk"],
@@ -632,9 +635,10 @@ def audience_customers(
     ``not`` (``&``, ``|``, ``~``), ``+ - * / // %`` and lists; anything else (a method call,
     an attribute, a subscript …) is refused before pandas evaluates it (:func:`check_segment`).
     Marketing consent: the latest ``consents`` record for purpose ``marketing`` when one
-    exists, else the customer's ``accepts_marketing`` flag; case-study and referral consent:
-    the latest record for that purpose grants it (so a playbook action aimed at consenting
-    customers can print a command that selects exactly them).
+    exists, else the customer's ``accepts_marketing`` flag; case-study consent: the latest
+    record for that purpose grants it; referral consent: the rule of a referral e-mail
+    (``consent.allowed(own="referral")``), so a playbook action aimed at consenting customers
+    can print a command that selects exactly them.
     """
     customers = store.df(
         "SELECT customer_id, email, country, coalesce(accepts_marketing, false) AS "
@@ -649,8 +653,9 @@ def audience_customers(
     c = _attach_type(c, resolve_types(store=store, types=types))
     c["marketing_consent"] = c.customer_id.isin(consent.allowed(store=store))
     consents = store.df("SELECT * FROM consents")
-    for purpose in ("case_study", "referral"):
-        c[f"{purpose}_consent"] = c.customer_id.isin(retention.consented(consents, purpose))
+    c["case_study_consent"] = c.customer_id.isin(retention.consented(consents, "case_study"))
+    referral = consent.allowed(store=store, own="referral")
+    c["referral_consent"] = c.customer_id.isin(referral)
     if type:
         c = c[c.type == type]
     if segment:

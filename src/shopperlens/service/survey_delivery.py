@@ -35,9 +35,6 @@ from shopperlens.surveys import links, mail
 from shopperlens.surveys.definition import Survey
 from shopperlens.types.config import type_name
 
-#: consent purposes that allow a marketing e-mail (the latest record per customer wins)
-CONSENT_PURPOSES = ("marketing", "email", "marketing_email", "surveys", "survey")
-
 
 class Audience(BaseModel):
     """Who to invite, by behaviour (every rule given must hold)."""
@@ -173,9 +170,10 @@ def target(*, store: Store, audience: Audience, now: datetime | None = None) -> 
 
 
 def consenting(*, store: Store) -> set[str]:
-    """Customers who allow marketing e-mail: their latest consent record says so, or (with no
-    record at all) the shop's own ``accepts_marketing`` flag does."""
-    return consent.allowed(store=store, purposes=CONSENT_PURPOSES)
+    """Customers who may be sent a survey or interview invitation: their latest ``survey``
+    consent record says so, or without one their marketing word does (the latest marketing
+    record, else the shop's own ``accepts_marketing`` flag)."""
+    return consent.allowed(store=store, own="survey")
 
 
 def send_invitations(
