@@ -695,3 +695,32 @@ def test_a_link_or_target_with_non_ascii_characters_is_not_ours_not_a_500(shop):
         shown = c.get("/s/demo-profile/eligible", params={"target": "looker.é", "visitor_id": "v"})
         assert shown.status_code == 200 and shown.json() == {"show": False}
     assert shop.store.count("survey_responses") == 0
+
+
+def test_a_misspelt_key_is_refused_not_ignored(shop):
+    """`"type"` for `"types"` selected every customer, and `"dryrun"` for `"dry_run"` really
+    sent the e-mails; a misspelt question key vanished from the stored survey."""
+    from fastapi.testclient import TestClient
+
+    from shopperlens.config import Settings
+    from shopperlens.surveys.definition import demo_profile, survey_from_dict
+    from shopperlens.web.app import create_app
+
+    surveys.save_survey(store=shop.store, survey=demo_profile().model_copy(update={"name": "m"}))
+    shop.store.execute("INSERT INTO customers (customer_id, email) VALUES ('c1', 'a@b.c')")
+    headers = {"Authorization": "Bearer t"}
+    with TestClient(create_app(Settings(token="t", secret_key="k"), shop=shop)) as c:
+        for body, key in [
+            ({"audience": {"type": ["looker"]}, "dry_run": True}, "type"),
+            ({"audience": {"customers": ["c1"]}, "dryrun": True}, "dryrun"),
+        ]:
+            res = c.post("/api/surveys/m/send", json=body, headers=headers)
+            assert res.status_code == 422 and key in res.text
+        res = c.post("/api/personas/build", json={"survey": "m", "kk": 3}, headers=headers)
+        assert res.status_code == 422 and "kk" in res.text
+    assert shop.store.scalar("SELECT count(*) FROM survey_invitations") == 0
+    q = demo_profile().model_dump()["questions"][0] | {"requird": True}
+    with pytest.raises(ShopperlensError, match="requird"):
+        survey_from_dict({"name": "x", "title": "x", "questions": [q]})
+    with pytest.raises(ShopperlensError, match="quota"):
+        survey_from_dict({"name": "x", "title": "x", "from_bank": ["age_bracket"], "quota": {}})

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pandas as pd
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shopperlens.config import Settings
 from shopperlens.errors import ShopperlensError
@@ -38,6 +38,8 @@ from shopperlens.types.config import type_name
 
 class Audience(BaseModel):
     """Who to invite, by behaviour (every rule given must hold)."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt rule must not widen the audience
 
     types: list[str] | None = Field(None, description="customer types (latest types run)")
     min_orders: int | None = Field(None, description="at least this many orders")

@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from shopperlens.errors import ShopperlensError
 
@@ -51,6 +58,8 @@ QUOTA_KEYS: tuple[str, ...] = ("total", "email", "popup", "link", "api")
 
 class Question(BaseModel):
     """One question; ``choices`` for single/multi, ``min``/``max`` for scale and number."""
+
+    model_config = ConfigDict(extra="forbid")  # "requird: true" must not pass unnoticed
 
     id: str
     kind: Kind
@@ -201,6 +210,8 @@ def _norm(text: str) -> str:
 
 class Survey(BaseModel):
     """A named, versioned survey."""
+
+    model_config = ConfigDict(extra="forbid")
 
     name: str
     title: str
@@ -421,6 +432,8 @@ def survey_from_dict(data: dict[str, Any]) -> Survey:
         first = exc.errors()[0]
         where = ".".join(str(x) for x in first.get("loc", ()))
         msg = first["msg"].removeprefix("Value error, ")
+        if first.get("type") == "extra_forbidden":
+            msg = "unknown key (a misspelling?)"
         raise ShopperlensError(
             f"invalid survey definition: {msg}" + (f" (at {where})" if where else "")
         ) from None

@@ -8,11 +8,21 @@ from urllib.parse import unquote
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict
 
 from shopperlens.api import Shop
 from shopperlens.config import Settings
 
 _bearer = HTTPBearer(auto_error=False)
+
+
+class RequestBody(BaseModel):
+    """A JSON request body that refuses keys it does not know (422, naming them).
+
+    Ignored keys act silently: ``{"audience": {"type": ["looker"]}}`` (the CLI's ``--type``)
+    selected every customer, and ``"dryrun": true`` really sent the e-mails."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 def get_settings(request: Request) -> Settings:

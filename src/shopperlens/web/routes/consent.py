@@ -13,18 +13,18 @@ from datetime import datetime
 from pathlib import Path
 
 from fastapi import APIRouter, UploadFile
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from shopperlens.errors import ShopperlensError
 from shopperlens.service import consent as svc
-from shopperlens.web.deps import ShopDep
+from shopperlens.web.deps import RequestBody, ShopDep
 
 router = APIRouter(prefix="/api/consents", tags=["privacy"])
 #: the largest consents file accepted
 MAX_UPLOAD = 20 << 20
 
 
-class ConsentIn(BaseModel):
+class ConsentIn(RequestBody):
     customer_id: str
     purpose: str = Field(description=", ".join(svc.PURPOSES))
     granted: bool

@@ -13,12 +13,12 @@ from shopperlens.personas.synthesis import Persona
 from shopperlens.reports.persona_cards import render_card, render_markdown
 from shopperlens.service.overview import shop_currency
 from shopperlens.service.personas import PersonaRun, RunInfo, runs
-from shopperlens.web.deps import ShopDep
+from shopperlens.web.deps import RequestBody, ShopDep
 
 router = APIRouter(prefix="/api/personas", tags=["personas"])
 
 
-class BuildRequest(BaseModel):
+class BuildRequest(RequestBody):
     """``k`` forces the number of personas (2…``max_personas``; null: chosen from the data);
     the service checks both, so HTTP refuses what the CLI and Python refuse."""
 

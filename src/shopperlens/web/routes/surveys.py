@@ -11,14 +11,14 @@ from typing import Any
 
 from fastapi import APIRouter, Query, UploadFile
 from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from shopperlens.service import audience as au_svc
 from shopperlens.service import interviews as iv_svc
 from shopperlens.service import survey_delivery as dl_svc
 from shopperlens.service import survey_results as sr_svc
 from shopperlens.service import surveys as sv_svc
-from shopperlens.web.deps import SettingsDep, ShopDep
+from shopperlens.web.deps import RequestBody, SettingsDep, ShopDep
 
 router = APIRouter(prefix="/api", tags=["surveys"])
 #: the largest uploaded file (survey export, notes, analytics report) accepted
@@ -43,13 +43,13 @@ def _saved(files: list[UploadFile]) -> Iterator[list[Path]]:
         yield paths
 
 
-class SurveyCreate(BaseModel):
+class SurveyCreate(RequestBody):
     """A definition: ``{"name", "title", "questions": [...]}`` and/or ``"from_bank": [ids]``."""
 
     definition: dict[str, Any]
 
 
-class SendRequest(BaseModel):
+class SendRequest(RequestBody):
     audience: dl_svc.Audience = dl_svc.Audience()
     quota: int | None = Field(None, ge=0, description="At most this many invitations.")
     response_quota: int | None = Field(
@@ -59,7 +59,7 @@ class SendRequest(BaseModel):
     dry_run: bool = False
 
 
-class InviteRequest(BaseModel):
+class InviteRequest(RequestBody):
     customer_ids: list[str]
     booking_url: str | None = None
     reward: str | None = None
