@@ -808,3 +808,31 @@ def test_recorded_at_defaults_to_now(shop):
     assert rec.recorded_at >= before and rec.source == "python"
     with shopperlens.open(":memory:") as other:
         assert other.consents() == []
+
+
+def test_import_results_withhold_personal_values_in_every_face(tmp_path: Path) -> None:
+    """The CLI said "birth_year (value in the rejects file)", but the HTTP answer, a job's
+    status and the Python API's result gave the value, and a malformed line whole."""
+    f = write(
+        tmp_path,
+        "c.csv",
+        "customer_id,email,created_at,country,birth_year\n"
+        "K1,ann@example.org,2024-01-01,NL,19x4\n"
+        "K2,bo@example.org,2024-13-01,NL,1980\n"
+        "K3,cy@example.org,2024-01-01,NL,1990\n",
+    )
+    shop = shopperlens.open(":memory:")
+    res = shop.import_customers(f, on_error="skip")
+    shown = {r.column: r.value for r in res.rejects}
+    assert shown == {"birth_year": "(value in the rejects file)", "created_at": "2024-13-01"}
+    with TestClient(create_app(Settings(token="t"), shop=shop)) as c:
+        data = json.loads(
+            c.post(
+                "/api/imports/customers",
+                params={"on_error": "skip"},
+                files={"file": ("c2.csv", f.read_bytes().replace(b"K", b"Q"))},
+                headers={"Authorization": "Bearer t"},
+            ).text
+        )
+    assert "19x4" not in json.dumps(data) and "2024-13-01" in json.dumps(data)
+    shop.close()

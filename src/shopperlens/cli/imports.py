@@ -110,6 +110,11 @@ def _show(result: ImportResult) -> None:
     _render.table(rows, title=f"import {result.kind}")
     added = ", ".join(f"{t} +{n}" for t, n in result.added.items()) or "nothing new"
     _render.message(f"added: {added} ({result.seconds:.1f} s)")
+    if result.status_changed:  # rows accepted yet nothing added: say what the file changed
+        _render.message(
+            f"status changed: {result.status_changed} stored order(s) now have the file's "
+            "status (a refund or cancellation since the last export)"
+        )
     if result.rows_rejected:
         where = f", all in {result.rejects_file}" if result.rejects_file else ""
         _render.message(f"{result.rows_rejected} row(s) rejected{where}; first:")

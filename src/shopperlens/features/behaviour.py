@@ -32,8 +32,10 @@ CART_EVENTS = ("add_to_cart", "cart_add", "added_to_cart")
 PURCHASE_EVENTS = ("purchase", "order", "order_completed", "checkout_completed")
 #: order statuses (compared in lower case) that are not purchases: such an order counts nowhere
 #: — not in the features, CLV, basket rules, playbooks or overview (``service.clv.PURCHASES``).
-#: An order without a status is a purchase.
-EXCLUDED_STATUSES = ("cancelled", "canceled", "refunded", "failed")
+#: ``voided`` and ``expired`` are Shopify's for a payment authorised, then released or lapsed:
+#: no money was taken. An order without a status is a purchase, and so are ``pending`` and
+#: ``authorized`` ones (the money is still to come: most are paid) and partly refunded ones.
+EXCLUDED_STATUSES = ("cancelled", "canceled", "refunded", "failed", "voided", "expired")
 
 
 class TableSource(Protocol):

@@ -4,7 +4,8 @@ A file is staged once into the temporary table ``_sl_stage`` (typed columns, ``_
 ``_reject``) by one streaming DuckDB query; everything after is set-based SQL on that table:
 
 1. duplicate keys whose rows differ (within the file, or against what the store already
-   holds) are rejected — identical duplicates are simply the same row again;
+   holds) are rejected — identical duplicates are simply the same row again; a stored order's
+   status is the exception: a later export's status replaces it (see ``_restate_statuses``);
 2. rejects are appended to ``_sl_rejects`` (file, line, column, value, reason);
 3. good rows are inserted with an anti-join on the key, so re-importing a file or an
    overlapping one adds only the rows that are new.
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -39,6 +41,13 @@ TOUCHED = "_sl_touched_visitors"
 LINE_NO = "_sl_line_no"
 FILL = "_sl_fill"
 WHOLE, WHOLE_ROWS = "_sl_whole", "_sl_whole_rows"
+#: exists while events of the call were inserted without the session-owner check of the exact
+#: path (:func:`flag_shared_sessions`): ``sessionize`` then checks the sessions it rebuilds
+UNCHECKED_SESSIONS = "_sl_unchecked_sessions"
+#: the stored owner of each session id a staged events file names (see flag_shared_sessions)
+_OWNERS = "_sl_session_owners"
+#: stored orders an orders file gave a new status (see _restate_statuses)
+RESTATED = "_sl_restated"
 
 _DUP_IN_FILE = "duplicate key with different content in the file"
 _CLASH = "key already imported with different content"
@@ -77,6 +86,9 @@ def finish(con: duckdb.DuckDBPyConnection) -> None:
         FILL,
         WHOLE,
         WHOLE_ROWS,
+        RESTATED,
+        UNCHECKED_SESSIONS,
+        _OWNERS,
         "_sl_pass",
         "_sl_ref",
         CSV_ERRORS,
@@ -200,6 +212,7 @@ def fast_load(
     if spec.kind == "events":
         con.execute(f"INSERT INTO {TOUCHED} SELECT visitor_id FROM _sl_pass")
         con.execute("DROP TABLE _sl_pass")
+        mark_sessions_unchecked(con)
     return int(n), {spec.table: added}
 
 
@@ -236,7 +249,15 @@ def direct_check(
         raise NeedExactPath
     if spec.kind == "events":  # every visitor in the table came with this file
         con.execute(f"INSERT INTO {TOUCHED} SELECT DISTINCT visitor_id FROM events")
+        mark_sessions_unchecked(con)
     return added, {spec.table: added}
+
+
+def mark_sessions_unchecked(con: duckdb.DuckDBPyConnection) -> None:
+    """Note that events went in without :func:`flag_shared_sessions`: a grouping of the rows by
+    session id costs the optimistic paths a tenth of their time, while ``sessionize`` groups
+    them so anyway and redoes the call on the exact path should two visitors share an id."""
+    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {UNCHECKED_SESSIONS} (x INTEGER)")
 
 
 def undo_direct(con: duckdb.DuckDBPyConnection, spec: KindSpec) -> None:
@@ -383,7 +404,82 @@ def flag_conflicts(con: duckdb.DuckDBPyConnection, spec: KindSpec) -> bool:
         f"FROM {spec.table} t WHERE s._reject IS NULL AND {on_t} "
         f"AND ({_differs(spec, content)}){waiting}"
     )
+    if spec.kind == "events":
+        flag_shared_sessions(con)
     return bool(repeated)
+
+
+#: SQL: the row's visitor_id is its own, not a customer_id standing in for a missing one (the
+#: events kind fills a blank visitor_id with the customer_id): such a row (a purchase logged
+#: server-side, say) may join any visitor's session
+_OWN_VISITOR = "(customer_id IS NULL OR visitor_id <> customer_id)"
+
+
+def _shared_session_reason(owner: str, where: str) -> str:
+    """SQL: why a row's session_id is refused (``owner``, ``where``: SQL expressions)."""
+    from shopperlens.ingest.sessionize import SESSION_GAP_MINUTES  # (sessionize imports this)
+
+    return f"'already names visitor ' || {_quoted(owner)} || ' (' || {where} || ')' || " + sql_str(
+        ": session ids must be unique across visitors; map a unique id, or leave "
+        f"session_id out and sessions are cut at {SESSION_GAP_MINUTES} minutes of inactivity"
+    )
+
+
+def flag_shared_sessions(con: duckdb.DuckDBPyConnection) -> None:
+    """Reject staged events whose session_id already names another visitor: in the store, or
+    on an earlier line of the file (that visitor keeps it).
+
+    Sessions are keyed by their id alone: two visitors under one id became one visit, the
+    second visitor's purchase credited to the first one's traffic source. GA4 ids are scoped
+    per user (``<user_pseudo_id>:<ga_session_id>``) and never meet here; a generic file must
+    give ids unique across visitors or none. A row whose visitor_id is a stand-in for its
+    customer_id is exempt (:data:`_OWN_VISITOR`).
+    """
+    _flag_stored_owners(con)
+    reason = _shared_session_reason("d.owner", "'earlier in the file'")
+    con.execute(
+        f"UPDATE {STAGE} s SET _reject = "
+        f"{_reject_because('session_id', 's.session_id', reason)} FROM ("
+        "SELECT session_id, arg_min(visitor_id, _line) AS owner "
+        f"FROM {STAGE} WHERE _reject IS NULL AND session_id IS NOT NULL AND {_OWN_VISITOR} "
+        "GROUP BY session_id HAVING min(visitor_id) <> max(visitor_id)) d "
+        f"WHERE s._reject IS NULL AND s.session_id = d.session_id AND s.visitor_id <> d.owner "
+        f"AND (s.customer_id IS NULL OR s.visitor_id <> s.customer_id)"
+    )
+
+
+def _flag_stored_owners(con: duckdb.DuckDBPyConnection) -> None:
+    """Reject staged events whose session_id names a stored session of another visitor, or
+    events an earlier file of this call gave another visitor (not in ``sessions`` yet)."""
+    owned = []
+    if _has_rows(con, "sessions"):
+        owned.append(
+            "SELECT session_id, visitor_id, 'stored' AS src FROM sessions "
+            f"WHERE visitor_id IS NOT NULL "
+            f"AND {_OWN_VISITOR}"
+        )
+    if _has_rows(con, TOUCHED):
+        owned.append(
+            "SELECT session_id, visitor_id, 'an earlier file of this import' AS src "
+            f"FROM events WHERE visitor_id IN "
+            f"(SELECT visitor_id FROM {TOUCHED}) AND {_OWN_VISITOR}"
+        )
+    if not owned:
+        return
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_OWNERS} AS SELECT session_id, min(visitor_id) AS owner, "
+        "arg_min(src, visitor_id) AS src "
+        f"FROM ({' UNION ALL '.join(owned)}) WHERE session_id IN (SELECT session_id FROM {STAGE} "
+        "WHERE session_id IS NOT NULL) GROUP BY session_id"
+    )
+    reason = _shared_session_reason("o.owner", "o.src")
+    con.execute(
+        f"UPDATE {STAGE} s SET _reject = "
+        f"{_reject_because('session_id', 's.session_id', reason)} FROM {_OWNERS} o "
+        "WHERE s._reject IS NULL AND s.session_id = o.session_id AND s.visitor_id <> o.owner "
+        "AND (s.customer_id IS NULL OR s.visitor_id <> s.customer_id)"
+    )
+    con.execute(f"DROP TABLE {_OWNERS}")
 
 
 def _flag_order_conflicts(con: duckdb.DuckDBPyConnection, spec: KindSpec) -> bool:
@@ -391,19 +487,23 @@ def _flag_order_conflicts(con: duckdb.DuckDBPyConnection, spec: KindSpec) -> boo
 
     A field an order's lines leave blank after the first (Shopify's shipping) agrees; two
     different values (EUR on one line, USD on another) reject every line of the order, naming
-    the first field that differs. A clash with the store names the fields that differ.
+    the first field that differs. A clash with the store names the fields that differ: the
+    customer, date, currency or shipping of the order, or a line's product, quantity, price or
+    discount code (compared per line: a code may be a line's own, and the order keeps one).
+    The status is not compared: an export is a snapshot of the orders as they are now, so a
+    refund or cancellation exported later is news the import applies (:func:`_restate_statuses`).
     """
     _flag_disagreeing_orders(con)
     if not _has_rows(con, "orders"):  # a first import has nothing to clash with
         return False
-    order = ("customer_id", "ordered_at")
+    order = ("customer_id", "ordered_at", "currency", "shipping")
     reason = _because(_ORDER_CLASH, _differences(spec, order))
     con.execute(
         f"UPDATE {STAGE} s SET _reject = {_reject_because('order_id', 's.order_id', reason)} "
         f"FROM orders t WHERE s._reject IS NULL AND s.order_id = t.order_id "
         f"AND ({_differs(spec, order)})"
     )
-    line = ("product_id", "quantity", "unit_price")
+    line = ("product_id", "quantity", "unit_price", "discount_code")
     reason = _because(_DUP_LINE, _differences(None, line))
     con.execute(
         f"UPDATE {STAGE} s SET _reject = {_reject_because('order_id', 's.order_id', reason)} "
@@ -690,10 +790,48 @@ def _insert_orders(con: duckdb.DuckDBPyConnection, file: str) -> dict[str, int]:
     out: dict[str, int] = {}
     with _unordered(con):
         consents = _record_order_consents(con, good, file)
+        _restate_statuses(con, good)  # (before the insert: only orders stored before the file)
         _insert_order_tables(con, good, out)
     if consents:
         out["consents"] = consents
     return {k: int(v) for k, v in out.items()}
+
+
+def _restate_statuses(con: duckdb.DuckDBPyConnection, good: str) -> None:
+    """Give stored orders the status the file gives them; ``_sl_restated`` lists those orders
+    (id, time) for :func:`restated`.
+
+    Exports are snapshots: the newest import says what an order is now, so a sale exported
+    as ``paid`` and later as ``refunded`` stops counting as a purchase. A blank status is no
+    news, and a change of case no change (statuses are compared in lower case everywhere).
+    The same file again changes nothing: its statuses are already the stored ones.
+    """
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {RESTATED} "
+        "(order_id VARCHAR, ordered_at TIMESTAMP, status VARCHAR)"
+    )
+    if not _has_rows(con, "orders"):  # a first import restates nothing
+        return
+    # (the lines of an order agree on its status: _flag_disagreeing_orders)
+    found = con.execute(
+        f"INSERT INTO {RESTATED} SELECT t.order_id, t.ordered_at, n.status FROM (SELECT "
+        f"order_id, any_value(status) AS status FROM {good} WHERE status IS NOT NULL "
+        "GROUP BY order_id) n JOIN orders t ON t.order_id = n.order_id "
+        "WHERE lower(n.status) IS DISTINCT FROM lower(t.status)"
+    ).fetchone()[0]  # type: ignore[index]
+    if found:  # (most files restate nothing: no pass over the stored orders then)
+        con.execute(
+            f"UPDATE orders SET status = r.status FROM {RESTATED} r "
+            "WHERE orders.order_id = r.order_id"
+        )
+
+
+def restated(con: duckdb.DuckDBPyConnection) -> tuple[int, datetime | None]:
+    """How many stored orders the last orders file gave a new status, and the earliest of
+    their times: a customer-types run as of a later date counted them as they were (see
+    ``service.imports``, the ledger's ``earliest_at``)."""
+    n, first = con.execute(f"SELECT count(*), min(ordered_at) FROM {RESTATED}").fetchone()  # type: ignore[misc]
+    return int(n), first
 
 
 def _insert_order_tables(con: duckdb.DuckDBPyConnection, good: str, out: dict[str, int]) -> None:
@@ -972,6 +1110,7 @@ __all__ = [
     "flag_conflicts",
     "insert",
     "reject_whole_orders",
+    "restated",
     "stage",
     "write_rejects_csv",
 ]

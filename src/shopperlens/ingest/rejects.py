@@ -28,6 +28,10 @@ PERSONAL: frozenset[str] = frozenset(
 )
 #: the column of a row that could not be split into columns: its value is the whole line
 ROW = "(row)"
+#: how the reason of a row that could not be read starts ("malformed row: …", "malformed JSON")
+MALFORMED = "malformed "
+#: what messages show instead of a personal value or a whole line
+WITHHELD = "(value in the rejects file)"
 #: an e-mail address anywhere in a value shown in a message (a customer id, a respondent …)
 _EMAIL = re.compile(r"[^\s@,;:<>()\"']+@[^\s@,;:<>()\"']+")
 
@@ -42,15 +46,27 @@ class Reject:
     value: str | None
     reason: str
 
-    def __str__(self) -> str:
-        """The reject as messages show it (CLI, HTTP, job status): personal values, a whole
-        line and e-mail addresses are left out; the rejects file has them."""
+    @property
+    def withheld(self) -> bool:
+        """Whether the value is one messages leave out: personal data or a whole line (a
+        malformed row is named by the column the reader stopped at, its value is the line)."""
+        whole_line = self.column == ROW or self.reason.startswith(MALFORMED)
+        return self.value is not None and (self.column in PERSONAL or whole_line)
+
+    def public_value(self) -> str | None:
+        """The value as messages show it (CLI, HTTP, job status): clipped, its e-mail
+        addresses masked; a personal value or a whole line as ``(value in the rejects file)``.
+        The rejects file has every value."""
         if self.value is None:
-            shown = ""
-        elif self.column in PERSONAL or self.column == ROW:
-            shown = " (value in the rejects file)"
-        else:
-            shown = f"={_clip(_EMAIL.sub('<e-mail>', self.value))!r}"
+            return None
+        if self.withheld:
+            return WITHHELD
+        return _clip(_EMAIL.sub("<e-mail>", self.value))
+
+    def __str__(self) -> str:
+        """The reject as messages show it (see :meth:`public_value`)."""
+        value = self.public_value()
+        shown = "" if value is None else f" {value}" if self.withheld else f"={value!r}"
         return f"{Path(self.file).name}:{self.line} {self.column}{shown}: {self.reason}"
 
 

@@ -12,20 +12,33 @@ Runs after the events of an import call are inserted, for the visitors that call
    Cuts are recomputed for the touched visitors, so a later file that fills a gap merges
    sessions correctly.
 3. One ``sessions`` row (origin ``events``) per affected session: start, end, duration, event
-   counts per funnel step, and the landing page, UTM fields and device of its first event.
+   counts per funnel step, and the landing page, UTM fields and device of its first event (at
+   equal times one with a page or UTM field, then the smallest event id: a blank
+   ``session_start`` logged in the landing page's second does not make the visit direct).
+   A session id belongs to one visitor: should events inserted unchecked (the optimistic
+   paths) give one id to two, the import is redone on the exact path, which rejects them.
 """
 
 from __future__ import annotations
 
 import duckdb
 
-from shopperlens.ingest.loading import TOUCHED
+from shopperlens.ingest.loading import TOUCHED, UNCHECKED_SESSIONS, NeedExactPath
 
 SESSION_GAP_MINUTES = 30
 
 _T = f"(SELECT visitor_id FROM {TOUCHED})"
 #: the touched visitors' earliest events naming a customer, while links are stitched
 _LINKS = "_sl_links"
+#: the rebuilt sessions' rows, checked for shared ids before they are inserted
+_ROWS = "_sl_session_rows"
+#: SQL: the event's visitor_id is its own, not its customer_id standing in for a blank one
+_OWN = "(customer_id IS NULL OR visitor_id <> customer_id)"
+#: the first event's sort key: time, then one that carries a page or UTM field, then event id
+_FIRST_KEY = (
+    "{'t': \"timestamp\", 'b': (coalesce(page, utm_source, utm_medium, utm_campaign) IS NULL), "
+    "'e': event_id}"
+)
 
 
 def _touched(everyone: bool) -> str:
@@ -143,7 +156,7 @@ def rebuild_sessions(con: duckdb.DuckDBPyConnection, everyone: bool = False) -> 
     # one arg_min over a struct keeps the per-session state small (10M events, 1 GiB)
     first = (
         "arg_min({'p': page, 's': utm_source, 'm': utm_medium, 'c': utm_campaign, "
-        "'t': utm_term, 'd': device}, \"timestamp\")"
+        f"'t': utm_term, 'd': device}}, {_FIRST_KEY})"
     )
     kept = (
         "WHERE NOT EXISTS (SELECT 1 FROM sessions s WHERE s.session_id = a.session_id)"
@@ -152,6 +165,19 @@ def rebuild_sessions(con: duckdb.DuckDBPyConnection, everyone: bool = False) -> 
     )
     con.execute("SET preserve_insertion_order = false")  # sessions are keyed, not ordered
     try:
+        # a session's visitor hashes, lowest and highest: they differ when two visitors meet
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {_ROWS} AS "
+            "SELECT session_id, any_value(visitor_id) AS visitor_id, "
+            'any_value(customer_id) AS customer_id, min("timestamp") AS started_at, '
+            'max("timestamp") AS ended_at, count(*) AS n_events, '
+            f"{n('page_view')} AS page_views, {n('view_item')} AS product_views, "
+            f"{n('view_search_results', 'search')} AS searches, "
+            f"{n('add_to_cart')} AS add_to_carts, {n('begin_checkout')} AS checkouts, "
+            f"{n('purchase')} AS purchases, {first} AS f, min(hash(visitor_id)) AS _lo, "
+            f"max(hash(visitor_id)) AS _hi FROM events WHERE {affected} GROUP BY session_id"
+        )
+        _settle_visitors(con)
         con.execute(
             "INSERT INTO sessions (session_id, origin, visitor_id, customer_id, started_at, "
             "ended_at, duration_s, n_events, page_views, product_views, searches, add_to_carts, "
@@ -161,20 +187,51 @@ def rebuild_sessions(con: duckdb.DuckDBPyConnection, everyone: bool = False) -> 
             "started_at, ended_at, "
             "date_diff('millisecond', started_at, ended_at) / 1000.0, n_events, page_views, "
             "product_views, searches, add_to_carts, checkouts, purchases, f.p, f.s, f.m, f.c, "
-            "f.t, f.d FROM ("
-            "SELECT session_id, any_value(visitor_id) AS visitor_id, "
-            'any_value(customer_id) AS customer_id, min("timestamp") AS started_at, '
-            'max("timestamp") AS ended_at, count(*) AS n_events, '
-            f"{n('page_view')} AS page_views, {n('view_item')} AS product_views, "
-            f"{n('view_search_results', 'search')} AS searches, "
-            f"{n('add_to_cart')} AS add_to_carts, {n('begin_checkout')} AS checkouts, "
-            f"{n('purchase')} AS purchases, {first} AS f "
-            f"FROM events WHERE {affected} GROUP BY session_id) a "
+            f"f.t, f.d FROM {_ROWS} a "
             f"LEFT JOIN identities i ON i.visitor_id = a.visitor_id {kept}"
         ).fetchall()
     finally:
         con.execute("RESET preserve_insertion_order")
+    con.execute(f"DROP TABLE {_ROWS}")
     con.execute("DROP TABLE IF EXISTS _sl_affected")
+
+
+def _settle_visitors(con: duckdb.DuckDBPyConnection) -> None:
+    """Give each rebuilt session whose events name several visitors its own visitor.
+
+    A customer_id standing in for a blank visitor_id (a purchase logged server-side) joins the
+    visitor's session: the session stays the visitor's. Two visitors of their own under one id
+    were let in unchecked by an optimistic path (:data:`~shopperlens.ingest.loading.
+    UNCHECKED_SESSIONS`): :class:`NeedExactPath` redoes the call staged, which rejects the
+    second visitor's rows. Sessions stored before ids were checked keep their smallest visitor.
+    Only sessions whose visitor hashes differ are looked at again (a few, or none).
+    """
+    if not con.execute(f"SELECT EXISTS (SELECT 1 FROM {_ROWS} WHERE _lo <> _hi)").fetchone()[0]:  # type: ignore[index]
+        return
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _sl_own AS "
+        "SELECT session_id, min(visitor_id) AS lo, max(visitor_id) AS hi FROM events "
+        f"WHERE session_id IN (SELECT session_id FROM {_ROWS} WHERE _lo <> _hi) AND {_OWN} "
+        "GROUP BY session_id"
+    )
+    shared = con.execute("SELECT EXISTS (SELECT 1 FROM _sl_own WHERE lo <> hi)").fetchone()[0]  # type: ignore[index]
+    if shared and _exists(con, UNCHECKED_SESSIONS):
+        raise NeedExactPath
+    con.execute(
+        f"UPDATE {_ROWS} SET visitor_id = o.lo FROM _sl_own o "
+        f"WHERE {_ROWS}.session_id = o.session_id"
+    )
+    con.execute("DROP TABLE _sl_own")
+
+
+def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether the temporary table ``table`` exists."""
+    return bool(
+        con.execute(  # type: ignore[index]
+            "SELECT EXISTS (SELECT 1 FROM duckdb_tables() WHERE table_name = ? AND temporary)",
+            [table],
+        ).fetchone()[0]
+    )
 
 
 def derive(con: duckdb.DuckDBPyConnection, everyone: bool = False) -> dict[str, int]:

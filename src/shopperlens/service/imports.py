@@ -63,11 +63,25 @@ OnError = Literal["abort", "skip"]
 
 
 class RejectPublic(BaseModel):
+    """A reject as results show it (HTTP, job status, the Python API): the value as messages
+    show it, without personal data or whole lines (``Reject.public_value``); the rejects file
+    beside the store has every value."""
+
     file: str
     line: int
     column: str
     value: str | None
     reason: str
+
+    @classmethod
+    def of(cls, reject: Reject) -> RejectPublic:
+        return cls(
+            file=reject.file,
+            line=reject.line,
+            column=reject.column,
+            value=reject.public_value(),
+            reason=reject.reason,
+        )
 
 
 class FileResult(BaseModel):
@@ -80,6 +94,9 @@ class FileResult(BaseModel):
     rows_accepted: int = 0
     rows_rejected: int = 0
     skipped: bool = Field(False, description="Already imported (same checksum): nothing done.")
+    status_changed: int = Field(
+        0, description="Stored orders this file gave a new status (a later refund, cancellation …)."
+    )
 
 
 class ImportResult(BaseModel):
@@ -91,6 +108,9 @@ class ImportResult(BaseModel):
     rows_accepted: int
     rows_rejected: int
     added: dict[str, int] = Field(description="New rows per table (derived tables included).")
+    status_changed: int = Field(
+        0, description="Stored orders the files gave a new status (orders imports)."
+    )
     rejects: list[RejectPublic] = Field(description="The first rejects (all are in the file).")
     rejects_file: str | None
     seconds: float
@@ -281,7 +301,8 @@ class _Call:
             rows_accepted=sum(r.rows_accepted for r in results),
             rows_rejected=n_rej,
             added=added,
-            rejects=[RejectPublic(**r.__dict__) for r in first],
+            status_changed=sum(r.status_changed for r in results),
+            rejects=[RejectPublic.of(r) for r in first],
             rejects_file=written,
             seconds=0.0,
         )
@@ -400,7 +421,7 @@ def _import_one(
     try:
         scanning = scans.submit(scan_file, path)
         source = open_source(con, path)
-        used = _choose_format(source, kind, fmt)
+        used = _choose_format(source, kind, fmt, mapping)
         if used == "ga4" and source.layout == "jsonl":
             source = open_source(con, path, json_columns=ga4.json_columns())
         elif used == "generic":  # a JSON Lines field first seen after DuckDB's sample
@@ -509,11 +530,24 @@ def _import_one(
         if kind != "customers":
             new = f"rowid > {before}" if before is not None else "TRUE"
             earliest = _earliest(con, kind, target, new, stored=f"NOT ({new})")
+        changed = None
+        if kind == "orders":
+            changed, changed_at = loading.restated(con)
+            earliest = _reaching_back(earliest, changed_at)
         if kind != "products" and now.get("products") and _has_search_terms(con):
             # a product named for the first time changes which search words name a product,
             # for visits of any date (see features' search-term vocabulary)
             earliest = None
-    return _record(con, kind, used, label, digest, n_read, n_rej, tick, earliest)
+    return _record(con, kind, used, label, digest, n_read, n_rej, tick, earliest, changed)
+
+
+def _reaching_back(earliest: datetime | None, changed_at: datetime | None) -> datetime | None:
+    """The file's ``earliest_at`` when it also gave stored orders a new status, the earliest of
+    them at ``changed_at``: a run as of a later date counted that order as it was (a purchase
+    since refunded), so the file reaches back to it. None (any date) stays None."""
+    if earliest is None or changed_at is None:
+        return earliest
+    return min(earliest, changed_at)
 
 
 def _malformed_orders(
@@ -647,12 +681,16 @@ def _record(
     n_rej: int,
     tick: Progress,
     earliest: datetime | None = None,
+    status_changed: int | None = None,
 ) -> FileResult:
-    """Write the file's ledger entry (``earliest``: see :func:`_earliest`)."""
+    """Write the file's ledger entry (``earliest``: see :func:`_earliest`; ``status_changed``:
+    an orders file's count of stored orders given a new status, None for other kinds)."""
     con.execute(
         "INSERT INTO imports (kind, format, file, checksum, rows_read, rows_accepted, "
-        "rows_rejected, imported_at, earliest_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [kind, used, label, digest, n_read, n_read - n_rej, n_rej, utc_now(), earliest],
+        "rows_rejected, imported_at, earliest_at, status_changed) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [kind, used, label, digest, n_read, n_read - n_rej, n_rej, utc_now(), earliest]
+        + [status_changed],
     )
     tick(1)
     return FileResult(
@@ -662,11 +700,15 @@ def _record(
         rows_read=n_read,
         rows_accepted=n_read - n_rej,
         rows_rejected=n_rej,
+        status_changed=status_changed or 0,
     )
 
 
-def _choose_format(source: Source, kind: str, fmt: str) -> str:
-    """The format to read ``source`` with; refuses a file that belongs to another kind."""
+def _choose_format(
+    source: Source, kind: str, fmt: str, mapping: dict[str, str] | None = None
+) -> str:
+    """The format to read ``source`` with; refuses a file that belongs to another kind, and a
+    column mapping given for a format that reads its own columns."""
     detected = next(
         (
             name
@@ -676,6 +718,8 @@ def _choose_format(source: Source, kind: str, fmt: str) -> str:
         "generic",
     )
     if fmt != "auto":
+        if mapping and fmt != "generic":
+            _refuse_mapping(source, f"is read as {_FORMAT_LABEL[fmt]} (format {fmt})")
         return fmt
     if detected != "generic" and FORMAT_KIND[detected] != kind:
         wanted = FORMAT_KIND[detected]
@@ -683,7 +727,20 @@ def _choose_format(source: Source, kind: str, fmt: str) -> str:
             f"{source.name} looks like {_FORMAT_LABEL[detected]}, not a {kind} file: "
             f"import it with `shopperlens import {wanted}`"
         )
+    if mapping and detected != "generic":
+        _refuse_mapping(source, f"was recognised as {_FORMAT_LABEL[detected]}")
     return detected
+
+
+def _refuse_mapping(source: Source, how: str) -> NoReturn:
+    """A mapping beside a Shopify, GA4 or UCI file would be silently ignored (those formats
+    name their own columns), leaving the user to think their renames took effect: refuse."""
+    raise ShopperlensError(
+        f"a column mapping (--map, --mapping-file; mapping= in Python) applies to the generic "
+        f"format only; {source.name} {how}, whose columns shopperlens reads itself: import it "
+        "without the mapping, or with --format generic (fmt='generic') to map its columns "
+        "yourself"
+    )
 
 
 class _Ticker:
