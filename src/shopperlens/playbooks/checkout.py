@@ -352,9 +352,19 @@ CART_DAYS = 30
 
 
 def abandoned_carts(
-    events: pd.DataFrame, *, since: pd.Timestamp | None = None, cart_days: int = CART_DAYS
+    events: pd.DataFrame,
+    *,
+    since: pd.Timestamp | None = None,
+    cart_days: int = CART_DAYS,
+    orders: pd.DataFrame | None = None,
+    prices: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Shoppers who left products in their cart after their last purchase: the recovery list.
+
+    A customer's last purchase is the later of their last purchase event and, with
+    ``orders`` (``customer_id, ordered_at``: the orders that were bought), their last order:
+    a shop whose orders are imported apart from its events (which then may hold no purchase
+    event at all) has carts its customers went on to order, and those are not abandoned.
 
     The cart is what is still in it: each product added since the last purchase, within
     ``cart_days`` of the shopper's last add, whose latest cart event is an add, not a removal,
@@ -362,9 +372,11 @@ def abandoned_carts(
     five visits five times, and one removed again as well — for shoppers who never buy, a year
     of adds. Adds without a product id cannot be removed and each counts.
 
-    Grouped by customer when known, else by visitor. Returns ``customer_id, visitor_id,
-    last_cart_at, products`` (the product ids in the cart) and ``cart_value`` (0 when the
-    events carry no value).
+    An add whose event carries no ``value`` is valued at its product's price in ``prices``
+    (product id → price). Grouped by customer when known, else by visitor. Returns
+    ``customer_id, visitor_id, last_cart_at, products`` (the product ids in the cart) and
+    ``cart_value``: NaN (unknown, not 0) when a product in the cart has neither a value nor a
+    price.
     """
     cols = ["customer_id", "visitor_id", "last_cart_at", "products", "cart_value"]
     ev = events.copy()
@@ -373,9 +385,18 @@ def abandoned_carts(
     ev["name"] = ev.event_name.str.lower()
     ev["who"] = ev.customer_id.fillna("visitor:" + ev.visitor_id.fillna(""))
     last_purchase = ev[ev["name"].isin(FUNNEL_STEPS["purchase"])].groupby("who").timestamp.max()
+    if orders is not None and len(orders):
+        bought = orders.dropna(subset=["customer_id", "ordered_at"])
+        last_order = pd.to_datetime(bought.ordered_at).groupby(bought.customer_id).max()
+        both = [s.astype("datetime64[us]") for s in (last_purchase, last_order) if len(s)]
+        if both:
+            last_purchase = pd.concat(both).groupby(level=0).max()
     carts = ev[ev["name"].isin(FUNNEL_STEPS["cart"] + CART_REMOVALS)].copy()
     if "value" not in carts:
         carts["value"] = float("nan")
+    carts["value"] = pd.to_numeric(carts["value"], errors="coerce")
+    if prices is not None and len(prices):
+        carts["value"] = carts["value"].fillna(carts.product_id.map(prices))
     carts["added"] = carts["name"].isin(FUNNEL_STEPS["cart"])
     # no purchase at all (events of lookers only): mapping an empty datetime series raises
     carts["last_purchase"] = (
@@ -394,13 +415,14 @@ def abandoned_carts(
     if inside.empty:
         return pd.DataFrame(columns=cols)
     g = inside.groupby("who")
+    valued = g.value.count() == g.size()  # every product in the cart has a value
     out = pd.DataFrame(
         {
             "customer_id": g.customer_id.first(),
             "visitor_id": g.visitor_id.first(),
             "last_cart_at": g.timestamp.max(),
             "products": g.product_id.agg(lambda s: sorted(set(s.dropna()))),
-            "cart_value": g.value.sum(min_count=1).fillna(0.0),
+            "cart_value": g.value.sum().where(valued),
         }
     )
     return out.sort_values("last_cart_at", ascending=False).reset_index(drop=True)[cols]

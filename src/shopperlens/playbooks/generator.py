@@ -260,13 +260,41 @@ def _funnel_text(funnel: pd.DataFrame, type_: str) -> tuple[str, str | None]:
     return line, f"largest drop-off: {lost:,} of {before:,} sessions lost before {step}"
 
 
-def _abandoned(ev: Evidence, type_: str) -> tuple[int, float]:
+def _abandoned(ev: Evidence, type_: str) -> tuple[int, float, str]:
+    """How many of a type's shoppers left a cart open, what the carts are worth, and that
+    worth in words (``EUR 1,000``).
+
+    A cart is worth its products' values (the events', else the products' prices: see
+    ``checkout.abandoned_carts``). A cart of unknown value is neither worth nothing nor,
+    silently, an average order: it is estimated at the average order and the words say so
+    ("EUR 1,000 (estimated: 5 carts × the average order, no price is known …)"); without
+    orders to average it is left out, and with no cart of known value the worth is unknown
+    (NaN: no money estimate; "an unknown amount (…)").
+    """
     a = ev.abandoned
     if not len(a) or "type" not in a:
-        return 0, 0.0
+        return 0, 0.0, _money(0.0, ev.currency)
     a = a[a.type == type_]
-    value = float(a.cart_value.sum()) if "cart_value" in a else 0.0
-    return len(a), value if value > 0 else len(a) * ev.aov
+    values = (
+        pd.to_numeric(a.cart_value, errors="coerce")
+        if "cart_value" in a
+        else pd.Series(np.nan, index=a.index)
+    )
+    unknown, known = int(values.isna().sum()), float(values.sum())
+    if not unknown:
+        return len(a), known, _money(known, ev.currency)
+    carts = f"{unknown:,} of {len(a):,} carts" if unknown < len(a) else _count(unknown, "cart")
+    why = f"no price is known for the products in {'them' if unknown > 1 else 'it'}"
+    if ev.aov > 0 and np.isfinite(ev.aov):
+        value = known + unknown * ev.aov
+        return (
+            len(a),
+            value,
+            (f"{_money(value, ev.currency)} (estimated: {carts} × the average order, {why})"),
+        )
+    if known > 0:
+        return len(a), known, f"{_money(known, ev.currency)} ({carts} not counted: {why})"
+    return len(a), float("nan"), f"an unknown amount ({why})"
 
 
 def threshold_text(thr: Any, cur: str) -> str:
@@ -502,7 +530,7 @@ def _need_based(ev: Evidence) -> list[Action]:
     who = TYPE_NEEDS[t]  # a line about need-based people needs what finds them
     size = _n(ev.visitors, t)
     line, drop = _funnel_text(ev.funnel, t)
-    n_ab, v_ab = _abandoned(ev, t)
+    n_ab, v_ab, worth = _abandoned(ev, t)
     kw = ev.keywords
     product_kw = kw[kw.intent == "product"] if len(kw) else kw
     top = (
@@ -525,9 +553,7 @@ def _need_based(ev: Evidence) -> list[Action]:
     advised = thr is not None and thr.advised
     uplift = thr.extra_uplift_per_order * n_orders if advised else 0.0
     thr_text = threshold_text(thr, cur)
-    cart_basis = (
-        f"abandoned cart value {_money(v_ab, cur)}" if ev.has(*who) else "abandoned cart value"
-    )
+    cart_basis = f"abandoned cart value {worth}" if ev.has(*who) else "abandoned cart value"
     return [
         _action(ev, t, 1, "Frictionless purchase: remove checkout friction",
                 [(f"funnel: {line}", who), (drop, who),
@@ -564,7 +590,7 @@ def _looker(ev: Evidence) -> list[Action]:
     who = TYPE_NEEDS[t]
     size = _n(ev.visitors, t)
     line, drop = _funnel_text(ev.funnel, t)
-    n_ab, v_ab = _abandoned(ev, t)
+    n_ab, v_ab, worth = _abandoned(ev, t)
     aov = (
         f"average order {_money(ev.aov, cur)}" if ev.has("orders")
         else "average order (none known: no orders imported)"
@@ -583,7 +609,7 @@ def _looker(ev: Evidence) -> list[Action]:
                 "lookers with carts × average order × worst drop-off × recovery rate",
                 "type == 'looker'", size),
         _action(ev, t, 3, "Run campaigns: retargeting ads, e-mail, SEO content",
-                [(f"{n_ab:,} lookers left a cart worth {_money(v_ab, cur)}", who)],
+                [(f"{n_ab:,} lookers left a cart worth {worth}", who)],
                 a["cart_recovery_rate"] * v_ab,
                 "abandoned cart value × recovery rate", "type == 'looker'", size),
     ]  # fmt: skip
@@ -603,7 +629,7 @@ def _new(ev: Evidence) -> list[Action]:
     who = TYPE_NEEDS[t]
     size = _n(ev.visitors, t)
     _, drop = _funnel_text(ev.funnel, t)
-    n_ab, v_ab = _abandoned(ev, t)
+    n_ab, v_ab, worth = _abandoned(ev, t)
     tick = _row(ev.tickets, t)
     second = size * ev.aov * ev.repeat_rate
     per = ev.customers

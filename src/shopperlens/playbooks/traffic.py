@@ -20,6 +20,8 @@ import pandas as pd
 
 __all__ = [
     "INFORMATIONAL_WORDS",
+    "ORDER_SESSION_GAP",
+    "PURCHASE_ORDER_GAP",
     "acquisition_table",
     "guess_brand_words",
     "KeywordClassifier",
@@ -158,19 +160,39 @@ def classify_keyword(
     return KeywordClassifier(product_names, categories, brand_words)(query)
 
 
-def sessions_from_events(events: pd.DataFrame) -> pd.DataFrame:
+#: a purchase event and its order are at most this far apart (an orders file may give the
+#: day only, and the order's clock may not be the tracker's)
+PURCHASE_ORDER_GAP = pd.Timedelta(days=1)
+#: an order no purchase event stands for came from the customer's session it was placed in:
+#: from its start to this long after its last event (the usual session timeout; a checkout
+#: hosted elsewhere is often not tracked)
+ORDER_SESSION_GAP = pd.Timedelta(minutes=30)
+
+
+def sessions_from_events(events: pd.DataFrame, orders: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per session: its source/medium/campaign, keyword, purchase and revenue.
 
     The keyword is the ad/search ``utm_term`` when set, else the session's first on-site
-    ``search_term``. Revenue is the sum of the purchase events' ``value``.
+    ``search_term``.
+
+    Revenue comes from the orders when ``orders`` (``order_id, customer_id, ordered_at,
+    value``: the orders that were bought) are given: each purchase event of a session with a
+    known customer is paired with that customer's order nearest in time, at most
+    :data:`PURCHASE_ORDER_GAP` away (each order once); an order no purchase event stands for
+    (a shop whose events hold no purchases) belongs to the customer's session it was placed
+    in, up to :data:`ORDER_SESSION_GAP` after its last event, and makes that session a
+    purchase. A purchasing session without an order has the ``value`` of its purchase events.
+    Revenue is NaN (unknown, not 0) when neither is known, and for every session when the
+    shop has neither orders nor purchase events; a session that bought nothing has 0.
     """
-    ev = events.sort_values("timestamp")
+    ev = events.sort_values("timestamp", kind="stable")
     ev = ev.assign(
         name=ev.event_name.str.lower(),
         keyword=ev.utm_term.where(ev.utm_term.notna() & (ev.utm_term != ""), None),
     )
     bought = ev["name"].isin(_PURCHASE)
-    ev["revenue"] = ev.value.where(bought, 0.0).fillna(0.0)
+    value = ev["value"] if "value" in ev else pd.Series(float("nan"), index=ev.index)
+    ev["revenue"] = pd.to_numeric(value, errors="coerce").where(bought)
     ev["bought"] = bought
     g = ev.groupby("session_id", sort=False)
     out = pd.DataFrame(
@@ -184,23 +206,128 @@ def sessions_from_events(events: pd.DataFrame) -> pd.DataFrame:
             "keyword": g.keyword.first(),
             "search_term": g.search_term.first(),
             "purchased": g.bought.any(),
-            "revenue": g.revenue.sum(),
+            "revenue": g.revenue.sum(min_count=1),
         }
-    ).reset_index()
+    )
+    ended = g.timestamp.max()
+    out = out.reset_index()
     out["source"] = out.source.fillna("(direct)")
     out["medium"] = out.medium.fillna("(none)")
     out["keyword"] = out.keyword.fillna(out.search_term)
+    have_orders = orders is not None and len(orders) > 0
+    if have_orders:
+        paid = _orders_of_sessions(ev[bought], out, ended, orders)
+        by_session = paid.groupby("session_id").value.sum()
+        led = out.session_id.isin(by_session.index)
+        out["purchased"] = out.purchased | led
+        out["revenue"] = out.session_id.map(by_session).where(led, out.revenue)
+    if have_orders or bought.any():  # purchases are recorded: a session without one made 0
+        out["revenue"] = out.revenue.where(out.purchased, 0.0)
+    out["revenue"] = out.revenue.astype(float)
     return out
 
 
+def _orders_of_sessions(
+    buys: pd.DataFrame, sessions: pd.DataFrame, ended: pd.Series, orders: pd.DataFrame
+) -> pd.DataFrame:
+    """``order_id, session_id, value``: the session each order came from
+    (:func:`sessions_from_events`), for the orders of customers with sessions."""
+    who = sessions.set_index("session_id").customer_id
+    o = orders.dropna(subset=["customer_id", "ordered_at"])
+    o = pd.DataFrame(
+        {
+            "order_id": o.order_id.to_numpy(),
+            "customer_id": o.customer_id.astype(str).to_numpy(),
+            "ordered_at": _instants(o.ordered_at),
+            "value": pd.to_numeric(o["value"], errors="coerce").to_numpy(),
+        }
+    )
+    b = pd.DataFrame(
+        {
+            "buy": range(len(buys)),
+            "session_id": buys.session_id.to_numpy(),
+            "customer_id": buys.session_id.map(who).to_numpy(),
+            "at": _instants(buys.timestamp),
+        }
+    ).dropna(subset=["customer_id", "session_id"])
+    b["customer_id"] = b.customer_id.astype(str)
+    pairs = _nearest_pairs(b, o)
+    matched = pairs.merge(b[["buy", "session_id"]], on="buy")[["order_id", "session_id"]]
+    # the orders no purchase event stands for: the customer's session they were placed in
+    rest = o[~o.order_id.isin(matched.order_id)].sort_values("ordered_at")
+    s = sessions.dropna(subset=["customer_id", "session_id"])
+    s = pd.DataFrame(
+        {
+            "session_id": s.session_id.to_numpy(),
+            "customer_id": s.customer_id.astype(str).to_numpy(),
+            "started_at": _instants(s.started_at),
+            "ended_at": _instants(s.session_id.map(ended)),
+        }
+    ).sort_values("started_at")
+    if len(rest) and len(s):
+        within = pd.merge_asof(
+            rest, s, left_on="ordered_at", right_on="started_at", by="customer_id",
+            direction="backward",
+        )  # fmt: skip
+        within = within[within.ordered_at <= within.ended_at + ORDER_SESSION_GAP]
+        matched = pd.concat([matched, within[["order_id", "session_id"]]], ignore_index=True)
+    return matched.merge(o[["order_id", "value"]], on="order_id")
+
+
+def _instants(times: pd.Series) -> pd.Series:
+    """Timestamps of one resolution (``merge_asof`` compares only alike columns)."""
+    return pd.Series(pd.to_datetime(times).to_numpy()).astype("datetime64[us]").to_numpy()
+
+
+def _nearest_pairs(buys: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
+    """``buy, order_id``: purchase events and orders of the same customer paired one to one,
+    the nearest in time first, at most :data:`PURCHASE_ORDER_GAP` apart.
+
+    The candidates are each one's nearest partner before and after it (bounded work, where
+    every pair of a customer's events and orders would not be); a pair is taken when each is
+    the other's nearest candidate, which always holds for the closest pair left, and the
+    candidates of those left are looked for again (two orders given by the same day only).
+    """
+    b = buys[["buy", "customer_id", "at"]].sort_values("at")
+    o = orders[["order_id", "customer_id", "ordered_at"]].sort_values("ordered_at")
+    taken = [pd.DataFrame({"buy": b.buy.iloc[:0], "order_id": o.order_id.iloc[:0]})]
+    while len(b) and len(o):
+        found = []
+        for direction in ("backward", "forward"):
+            for left, right, on in ((b, o, ("at", "ordered_at")), (o, b, ("ordered_at", "at"))):
+                m = pd.merge_asof(
+                    left, right, left_on=on[0], right_on=on[1], by="customer_id",
+                    direction=direction, tolerance=PURCHASE_ORDER_GAP,
+                )  # fmt: skip
+                found.append(m.dropna(subset=["buy", "order_id"]))
+        c = pd.concat(found, ignore_index=True).drop_duplicates(["buy", "order_id"])
+        if c.empty:
+            break
+        c = c.assign(gap=(c["at"] - c["ordered_at"]).abs())
+        c = c.sort_values(["gap", "ordered_at", "at", "order_id"], kind="stable")
+        best = c[~c.buy.duplicated() & ~c.order_id.duplicated()]
+        taken.append(best[["buy", "order_id"]])
+        b = b[~b.buy.isin(best.buy)]
+        o = o[~o.order_id.isin(best.order_id)]
+    return pd.concat(taken, ignore_index=True)
+
+
 def _summary(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Visits, visitors, purchases, revenue and conversion per group.
+
+    Revenue sums the purchasing sessions whose revenue is known; it is unknown (NaN, shown
+    as a dash) when the group bought and none of its purchases has a known value, or when
+    nothing of its sessions is known — never a measured 0 for purchases of unknown value.
+    """
+    df = df.assign(_paid=df.revenue.where(df.purchased))
     g = df.groupby(keys, dropna=False)
+    purchases = g.purchased.sum().astype(int)
     out = pd.DataFrame(
         {
             "visits": g.size(),
             "visitors": g.visitor_id.nunique(),
-            "purchases": g.purchased.sum().astype(int),
-            "revenue": g.revenue.sum(),
+            "purchases": purchases,
+            "revenue": g._paid.sum(min_count=1).where(purchases > 0, g.revenue.sum(min_count=1)),
         }
     )
     out["conversion_rate"] = out.purchases / out.visits

@@ -341,8 +341,22 @@ def exit_pages(
 
 
 def abandoned_carts(*, store: Store, types: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The cart-recovery list (with each shopper's type); never includes e-mail addresses."""
-    carts = checkout.abandoned_carts(_events(store))
+    """The cart-recovery list (with each shopper's type); never includes e-mail addresses.
+
+    A cart its customer then ordered (an order after it) is not abandoned; an add whose event
+    carries no value is valued at the product's price (the catalogue's, else the unit price of
+    its latest order line)."""
+    prices = store.df(
+        """SELECT product_id, coalesce(p.price, l.unit_price) AS price
+           FROM (SELECT product_id, price FROM products WHERE price IS NOT NULL) p
+           FULL JOIN (SELECT l.product_id, arg_max(l.unit_price, o.ordered_at) AS unit_price
+                      FROM order_lines l JOIN orders o USING (order_id)
+                      WHERE l.product_id IS NOT NULL AND l.unit_price > 0
+                      GROUP BY l.product_id) l USING (product_id)"""
+    )
+    carts = checkout.abandoned_carts(
+        _events(store), orders=_orders(store), prices=prices.set_index("product_id").price
+    )
     return _attach_type(carts, resolve_types(store=store, types=types))
 
 
@@ -389,15 +403,17 @@ def traffic_report(
         empty = pd.DataFrame()
         keys = ("sources", "sources_by_type", "keywords", "acquisition", "acquisition_keywords")
         return dict.fromkeys(keys, empty)
+    orders = _orders(store)
+    # a session's revenue is that of the orders it led to (events often carry no value)
     sessions = _attach_type(
-        traffic.sessions_from_events(events), resolve_types(store=store, types=types)
+        traffic.sessions_from_events(events, orders), resolve_types(store=store, types=types)
     )
     classify = keyword_classifier(store=store, brand_words=brand_words, config=config)
     if not classify.brand:  # no brand configured: take the dominant non-catalogue search word
         kw = traffic.keyword_table(sessions, classify)
         guessed = traffic.guess_brand_words(kw.keyword, kw.visits, classify) if len(kw) else ()
         classify.brand = set(guessed)
-    per = retention.customer_orders(_orders(store))
+    per = retention.customer_orders(orders)
     clv = _clv(store) if with_clv else None
     return {
         "sources": traffic.source_table(sessions),
