@@ -25,15 +25,21 @@ SaveOpt = Annotated[
 
 
 def parse_days(text: str) -> int:
-    """``365``, ``365d``, ``52w``, ``12m`` (30-day months) or ``1y`` as a number of days.
+    """``365``, ``365d``, ``52w``, ``12m`` or ``1y`` as a number of days.
 
-    The service checks the range (see ``service.clv.check_horizon``); the digits are capped
-    only so that a number too long for ``int`` reads as a bad horizon, not a crash.
+    A month is a twelfth of a 365-day year, rounded to whole days (half up): ``1m`` = 30,
+    ``3m`` = 91, ``6m`` = 183, ``12m`` = 365 — so ``12m`` and ``1y`` are one horizon (30-day
+    months made ``12m`` 360 days). The service checks the range (see
+    ``service.clv.check_horizon``); the digits are capped only so that a number too long for
+    ``int`` reads as a bad horizon, not a crash.
     """
     m = re.fullmatch(r"\s*(\d{1,18})\s*([dwmy]?)\s*", text.lower())
     if not m or int(m.group(1)) <= 0:
         raise ShopperlensError(f"cannot read the horizon {text!r}: use e.g. 365d, 52w, 12m, 1y")
-    return int(m.group(1)) * {"": 1, "d": 1, "w": 7, "m": 30, "y": 365}[m.group(2)]
+    n, unit = int(m.group(1)), m.group(2)
+    if unit == "m":
+        return (n * 365 + 6) // 12  # n·365/12 rounded half up, in integers (no float for 18 digits)
+    return n * {"": 1, "d": 1, "w": 7, "y": 365}[unit]
 
 
 def _write(frame, out: Path) -> None:  # type: ignore[no-untyped-def]

@@ -5,6 +5,10 @@ customer's order history in days, then scores each customer: P(alive), expected 
 value over a horizon, median days to the next order. Loyal-ish customers whose P(alive) has
 fallen are flagged ``at_risk`` (see :data:`AT_RISK_P_ALIVE`).
 
+Amounts are in the shop's currency (``service.overview.shop_currency``): purchase counts use
+every purchase, order values only those in that currency (see :func:`spend_data`), so no
+figure adds SEK to EUR.
+
 Every face calls these functions: ``shopperlens clv``, ``Shop.clv()``, ``GET /api/clv`` and the
 report's "Value" page.
 """
@@ -80,18 +84,64 @@ COLUMNS = [
 
 def transactions(*, store: Store, as_of: Any = None) -> pd.DataFrame:
     """One row per order of a known customer up to the day ``as_of``: ``customer_id,
-    ordered_at, value`` (the sum of its lines)."""
+    ordered_at, value`` (the sum of its lines) and ``in_shop_currency``.
+
+    ``in_shop_currency`` is whether ``value`` is an amount in the shop's currency
+    (:func:`shopperlens.service.overview.shop_currency`; an order naming none counts as in it,
+    as on every page that adds up amounts). Every order is a purchase whatever its currency,
+    but only those amounts may be added to or averaged with the shop's: SEK 1,100 is not
+    EUR 1,100.
+    """
+    # imported here: overview reads PURCHASES from this module
+    from shopperlens.service.overview import CURRENCY_CODE, shop_currency
+
+    currency = shop_currency(store=store)
     sql = (
         "SELECT o.customer_id, o.ordered_at, "
-        "coalesce(sum(l.quantity * l.unit_price), 0) AS value "
+        "coalesce(sum(l.quantity * l.unit_price), 0) AS value, "
+        f"coalesce({CURRENCY_CODE.format(c='o.currency')}, ?) = ? AS in_shop_currency "
         f"FROM {PURCHASES} o LEFT JOIN order_lines l USING (order_id) "
         "WHERE o.customer_id IS NOT NULL "
         + ("AND o.ordered_at < ? " if as_of is not None else "")
-        + "GROUP BY o.order_id, o.customer_id, o.ordered_at"
+        + "GROUP BY o.order_id, o.customer_id, o.ordered_at, o.currency"
     )
-    # as_of is a day: its orders count, whatever their time
-    end = pd.Timestamp(as_of).floor("D") + pd.Timedelta(days=1) if as_of is not None else None
-    return store.df(sql, [end.to_pydatetime()] if end is not None else None)
+    params: list[Any] = [currency, currency]
+    if as_of is not None:  # as_of is a day: its orders count, whatever their time
+        params.append(_day_end(as_of))
+    return store.df(sql, params)
+
+
+def _day_end(as_of: Any) -> datetime:
+    """The moment after the day ``as_of``: the exclusive end of the data a run as of it reads."""
+    return (pd.Timestamp(as_of).floor("D") + pd.Timedelta(days=1)).to_pydatetime()
+
+
+def spend_data(tx: pd.DataFrame, customers: pd.Index) -> pd.DataFrame:
+    """Per customer (in ``customers``' order) what the Gamma-Gamma model may learn from:
+    ``frequency`` — repeat purchase days whose orders are all in the shop's currency —,
+    ``monetary_value`` (their mean, 0 without one) and ``observed_spend`` (the mean over every
+    such purchase day, the first included; NaN without one).
+
+    The purchase counts of BG/NBD use every purchase day; order values only those in the
+    shop's currency (a day mixing currencies has no total in it). A customer whose repeat
+    orders are all in another currency thus has ``frequency`` 0 here, and the Gamma-Gamma
+    model gives her the population's mean order value, as it does a one-time buyer.
+    """
+    days = tx.assign(day=pd.to_datetime(tx["ordered_at"]).dt.floor("D"))
+    daily = days.groupby(["customer_id", "day"], as_index=False).agg(
+        value=("value", "sum"), priced=("in_shop_currency", "all")
+    )
+    first = daily.groupby("customer_id")["day"].transform("min")
+    priced = daily[daily["priced"].astype(bool)]
+    repeat = priced[priced["day"] != first[priced.index]].groupby("customer_id")["value"]
+    return pd.DataFrame(
+        {
+            "frequency": repeat.size().reindex(customers).fillna(0).astype(float),
+            "monetary_value": repeat.mean().reindex(customers).fillna(0.0),
+            "observed_spend": priced.groupby("customer_id")["value"].mean().reindex(customers),
+        },
+        index=customers,
+    )
 
 
 @dataclass(frozen=True)
@@ -99,17 +149,25 @@ class FittedValue:
     """The fitted models and the per-customer statistics they were fitted on."""
 
     as_of: pd.Timestamp
+    #: purchase counts of every purchase (any currency); ``monetary_value`` is the mean repeat
+    #: order in the shop's currency (0 without one)
     rfm: pd.DataFrame
     transactions: BetaGeo
     spend: GammaGamma
-    #: each customer's own mean value per purchase day (first purchase included): the
-    #: expected spend when the Gamma-Gamma fit has no mean (``spend.mean_exists`` is False)
+    #: each customer's own mean value per purchase day in the shop's currency (first purchase
+    #: included): the expected spend when the Gamma-Gamma fit has no mean
+    #: (``spend.mean_exists`` is False); customers without such a day get the mean of the others
     observed_spend: pd.Series
+    #: the Gamma-Gamma's data: ``frequency`` (repeat purchase days in the shop's currency) and
+    #: ``monetary_value`` (see :func:`spend_data`)
+    spend_rfm: pd.DataFrame
 
 
 def fit_models(*, store: Store, as_of: Any = None) -> FittedValue:
     """Fit BG/NBD and Gamma-Gamma on all orders up to ``as_of`` (default: the last order day).
 
+    BG/NBD counts every purchase; Gamma-Gamma learns order values from the purchases in the
+    shop's currency only (see :func:`spend_data`), so all amounts are in that currency.
     Raises :class:`~shopperlens.errors.InsufficientDataError` below the minimum-data gate
     (:func:`shopperlens.models.check_minimum_data`: 100 buyers, 20 repeat buyers, a history
     three times the typical gap between purchases).
@@ -120,15 +178,16 @@ def fit_models(*, store: Store, as_of: Any = None) -> FittedValue:
             check_orders_by(store, pd.Timestamp(as_of).floor("D").to_pydatetime())
         raise InsufficientDataError("no orders with a customer: import orders first")
     end = pd.Timestamp(as_of).floor("D") if as_of is not None else tx["ordered_at"].max().floor("D")
-    rfm = rfm_summary(tx, value_col="value", observation_end=end)
+    rfm = rfm_summary(tx, observation_end=end)
     check_minimum_data(rfm)
+    spend = spend_data(tx, rfm.index)
+    rfm["monetary_value"] = spend["monetary_value"]
     bg = BetaGeo(penalizer=0.0).fit(rfm)
-    gg = GammaGamma().fit(rfm)
-    # same-day orders are one purchase, as in rfm_summary: the mean of the daily sums
-    days = tx.assign(day=pd.to_datetime(tx["ordered_at"]).dt.floor("D"))
-    daily = days.groupby(["customer_id", "day"])["value"].sum()
-    observed = daily.groupby(level="customer_id").mean().reindex(rfm.index)
-    return FittedValue(end, rfm, bg, gg, observed.clip(lower=0.0).fillna(0.0))
+    gg = GammaGamma().fit(spend[["frequency", "monetary_value"]])
+    observed = spend["observed_spend"]
+    # no order in the shop's currency: the customers' mean (the fallback has no model mean)
+    observed = observed.fillna(observed.mean()).clip(lower=0.0).fillna(0.0)
+    return FittedValue(end, rfm, bg, gg, observed, spend[["frequency", "monetary_value"]])
 
 
 def customer_value(
@@ -160,11 +219,13 @@ def check_horizon(horizon_days: object) -> int:
 
 
 def expected_spend(fitted: FittedValue) -> np.ndarray:
-    """Each customer's expected value per purchase: the Gamma-Gamma's E[M | x, m̄] when its
-    population mean exists (q > 1), else each customer's own observed mean (see
-    :data:`SPEND_FALLBACK_NOTE`) — never the negative or infinite value of the formula."""
+    """Each customer's expected value per purchase in the shop's currency: the Gamma-Gamma's
+    E[M | x, m̄] over her orders in that currency when its population mean exists (q > 1) —
+    the population mean for a customer with no repeat order in it —, else each customer's
+    own observed mean (see :data:`SPEND_FALLBACK_NOTE`) — never the negative or infinite
+    value of the formula."""
     if fitted.spend.mean_exists:
-        return fitted.spend.predict_spend(fitted.rfm)
+        return fitted.spend.predict_spend(fitted.spend_rfm)
     return fitted.observed_spend.to_numpy(dtype=float)
 
 
@@ -357,16 +418,26 @@ EFFECT_DIMENSIONS = ("source", "category", "device")
 _DIMENSION_SQL = {
     # the traffic source of the customer's first session
     "source": "SELECT customer_id, arg_min(coalesce(utm_source, '(direct)'), started_at) AS level "
-    "FROM sessions WHERE customer_id IS NOT NULL GROUP BY customer_id",
-    # the category of the first line of the customer's first order
+    "FROM sessions WHERE customer_id IS NOT NULL AND started_at < ? GROUP BY customer_id",
+    # the category of the first line of the customer's first purchase (a cancelled order is
+    # not one: it would decide the category of a customer who never bought from it)
     "category": "SELECT o.customer_id, arg_min(coalesce(l.category, p.category), "
-    "o.ordered_at::VARCHAR || lpad(l.line_no::VARCHAR, 6, '0')) AS level FROM orders o "
+    "o.ordered_at::VARCHAR || lpad(l.line_no::VARCHAR, 6, '0')) AS level "
+    f"FROM {PURCHASES} o "
     "JOIN order_lines l USING (order_id) LEFT JOIN products p USING (product_id) "
-    "WHERE o.customer_id IS NOT NULL GROUP BY o.customer_id",
+    "WHERE o.customer_id IS NOT NULL AND o.ordered_at < ? GROUP BY o.customer_id",
     # the device the customer used most
     "device": "SELECT customer_id, mode(device) AS level FROM sessions "
-    "WHERE customer_id IS NOT NULL AND device IS NOT NULL GROUP BY customer_id",
+    "WHERE customer_id IS NOT NULL AND device IS NOT NULL AND started_at < ? "
+    "GROUP BY customer_id",
 }
+
+
+def _levels(store: Store, by: str, as_of: pd.Timestamp) -> pd.Series:
+    """Each customer's level of ``by`` from the data up to the day ``as_of`` (the models' own
+    data): a run as of March is not split by the device someone first used in May."""
+    levels = store.df(_DIMENSION_SQL[by], [_day_end(as_of)])
+    return levels.astype({"customer_id": str}).set_index("customer_id")["level"]
 
 
 #: why there is nothing to compare when no customer has a level at all
@@ -392,8 +463,7 @@ def channel_effects(
         raise ShopperlensError(f"by must be one of {', '.join(EFFECT_DIMENSIONS)}")
     fitted = fit_models(store=store, as_of=as_of)
     rfm = fitted.rfm
-    levels = store.df(_DIMENSION_SQL[by]).astype({"customer_id": str}).set_index("customer_id")
-    level = levels["level"].reindex(rfm.index.astype(str))
+    level = _levels(store, by, fitted.as_of).reindex(rfm.index.astype(str))
     if level.isna().all():  # not "every customer has the same source": there is none at all
         raise InsufficientDataError(_NO_LEVELS[by])
     level = level.fillna("(unknown)").astype(str)

@@ -20,8 +20,10 @@ import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
 from shopperlens.errors import InsufficientDataError
+from shopperlens.ingest.sessionize import SESSION_GAP_MINUTES
 from shopperlens.models import PurchaseIntent
 from shopperlens.models.intent import auto_calibration
+from shopperlens.service.clv import PURCHASES
 from shopperlens.store import Store
 
 #: after customer value (30): both are read by the playbooks
@@ -67,22 +69,51 @@ _CATEGORICAL = {"device", "utm_source", "utm_medium", "landing", "month", "visit
 SCORING_FOLDS = 3
 
 
+#: how long after a visit's last event an order still belongs to that visit (the gap that
+#: cuts sessions): a checkout whose ``purchase`` event never arrived ends the visit it was in
+ORDER_GRACE_MINUTES = SESSION_GAP_MINUTES
+
+#: per visitor, when she first bought: the start of her first session with a ``purchase``
+#: event, or of the visit her linked customer's first order fell in (the order's own time
+#: when no visit holds it) — whichever is earlier. The orders count because purchase events
+#: go missing (ad blockers, server-side checkouts): a customer with a paid order has bought.
+_FIRST_BUY = (
+    "s AS (SELECT * FROM sessions WHERE origin = 'events' AND visitor_id IS NOT NULL), "
+    "who AS (SELECT s.visitor_id, coalesce(any_value(i.customer_id), any_value(s.customer_id)) "
+    "AS linked FROM s LEFT JOIN identities i USING (visitor_id) GROUP BY s.visitor_id), "
+    "first_order AS (SELECT w.visitor_id, min(o.ordered_at) AS ordered_at FROM who w "
+    f"JOIN {PURCHASES} o ON o.customer_id = w.linked GROUP BY w.visitor_id), "
+    "order_buy AS (SELECT f.visitor_id, CASE WHEN s.ended_at + INTERVAL "
+    f"{int(ORDER_GRACE_MINUTES)} MINUTE >= f.ordered_at THEN s.started_at "
+    "ELSE f.ordered_at END AS at FROM first_order f ASOF LEFT JOIN s "
+    "ON f.visitor_id = s.visitor_id AND f.ordered_at >= s.started_at), "
+    "event_buy AS (SELECT visitor_id, min(started_at) AS at FROM s "
+    "WHERE coalesce(purchases, 0) > 0 GROUP BY visitor_id), "
+    "first_buy AS (SELECT w.visitor_id, w.linked, least(e.at, o.at) AS first_purchase "
+    "FROM who w LEFT JOIN event_buy e USING (visitor_id) LEFT JOIN order_buy o "
+    "USING (visitor_id))"
+)
+
+
 def visitor_frame(*, store: Store) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
     """Per visitor, aggregates of her sessions *before* she first bought (all of a looker's).
 
-    The outcome is whether the visitor ever bought. A buyer's features are the sessions that
-    started before her first purchase session: what she did once she had bought (and the
-    purchase sessions themselves, whose checkout steps give the answer away) is not there for
-    a looker, who is scored on what came so far. Buyers whose first visit is the one they bought
-    in have no such session and are left out of training — the pre-purchase part of that visit
-    always holds the cart and checkout steps, which lookers rarely reach, and would teach the
-    model that, not what earlier browsing looks like. Lookers without a session are not here.
+    The outcome is whether the visitor ever bought: a session with a ``purchase`` event, or
+    a purchase (see ``service.clv.PURCHASES``) by the customer she is linked to — purchase
+    events go missing (ad blockers, server-side checkouts), and a buyer scored as a looker
+    taught the model that checkouts make buying less likely. She bought from the start of
+    the visit that first held either (:data:`_FIRST_BUY`). A buyer's features are the
+    sessions that started before that: what she did once she had bought (and the purchase
+    visit itself, whose checkout steps give the answer away) is not there for a looker, who
+    is scored on what came so far. Buyers whose first visit is the one they bought in have
+    no such session and are left out of training — the pre-purchase part of that visit
+    always holds the cart and checkout steps, which lookers rarely reach, and would teach
+    the model that, not what earlier browsing looks like — and are not lookers either.
+    Lookers without a session are not here.
     """
     df = store.df(
-        "WITH s AS (SELECT * FROM sessions WHERE origin = 'events' AND visitor_id IS NOT NULL), "
-        "first_buy AS (SELECT visitor_id, min(started_at) AS first_purchase FROM s "
-        "WHERE coalesce(purchases, 0) > 0 GROUP BY visitor_id) "
-        "SELECT visitor_id, any_value(customer_id) AS customer_id, "
+        f"WITH {_FIRST_BUY} "
+        "SELECT visitor_id, any_value(linked) AS customer_id, "
         "CAST(any_value(first_purchase) IS NOT NULL AS INTEGER) AS bought, "
         "arg_max(session_id, started_at) AS session_id, count(*) AS sessions, "
         "count(DISTINCT CAST(started_at AS DATE)) AS active_days, "
@@ -94,7 +125,7 @@ def visitor_frame(*, store: Store) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarr
         "arg_max(device, started_at) AS device, arg_min(utm_source, started_at) AS utm_source, "
         "arg_min(utm_medium, started_at) AS utm_medium, "
         "arg_min(landing_page, started_at) AS landing "
-        "FROM s LEFT JOIN first_buy USING (visitor_id) WHERE coalesce(purchases, 0) = 0 "
+        "FROM s JOIN first_buy USING (visitor_id) WHERE coalesce(purchases, 0) = 0 "
         "AND (first_purchase IS NULL OR started_at < first_purchase) "
         "GROUP BY visitor_id ORDER BY visitor_id"
     )

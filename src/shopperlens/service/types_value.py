@@ -6,10 +6,11 @@ and how close a looker is to buying. This module left-joins the *stored* value r
 frame, so every types face (CLI, Python, HTTP, report page) can show them without refitting
 anything: it never computes a run and never fails when none is stored.
 
-A stored run is joined only when it describes the same moment as the types: the CLV run's
-``as_of`` (and, for intent, which has no date, the shop's latest data) must lie within
-:data:`MATCH_DAYS` of the types' ``as_of`` — an old types run is not decorated with today's
-P(alive).
+A stored run is joined only when it saw no data the types did not: the CLV run's data (its
+orders up to the end of its ``as_of`` day; for intent, which has no date, the shop's latest
+data) must end on or before the types' ``as_of`` and at most :data:`MATCH_DAYS` before it — a
+past types run is not decorated with a P(alive) or CLV computed with later orders, nor a
+current one with a stale run.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from shopperlens.store import Store
 
 #: value columns appended after the types contract columns (only when a value run is stored)
 VALUE_COLUMNS = ["clv", "p_alive", "at_risk", "loyal_at_risk", "intent"]
-#: a stored value run is joined when its date is this close to the types' as_of
+#: a stored value run is joined when its data end at most this many days before the types'
+#: as_of (and never after it)
 MATCH_DAYS = 31
 #: the label the report, the API and the evidence use for loyal customers slipping away
 LOYAL_AT_RISK = "loyal at risk"
@@ -37,10 +39,21 @@ def _has(store: Store, table: str) -> bool:
     ) and bool(store.scalar(f"SELECT count(*) > 0 FROM {table}"))  # noqa: S608 (fixed names)
 
 
-def _close(a: Any, b: Any) -> bool:
-    if a is None or b is None or pd.isna(a) or pd.isna(b):
+def _covers(data_end: Any, as_of: Any) -> bool:
+    """Whether a run whose data end (exclusively) at ``data_end`` may stand for types as of
+    ``as_of``: on or before it — a run that counts later orders describes a later moment —
+    and at most :data:`MATCH_DAYS` before it."""
+    if data_end is None or as_of is None or pd.isna(data_end) or pd.isna(as_of):
         return False
-    return abs(pd.Timestamp(a) - pd.Timestamp(b)) <= pd.Timedelta(days=MATCH_DAYS)
+    lag = pd.Timestamp(as_of) - pd.Timestamp(data_end)
+    return pd.Timedelta(0) <= lag <= pd.Timedelta(days=MATCH_DAYS)
+
+
+def _value_end(run_as_of: Any) -> pd.Timestamp | None:
+    """The end of a CLV run's data: its ``as_of`` is a day whose orders count."""
+    if run_as_of is None or pd.isna(run_as_of):
+        return None
+    return pd.Timestamp(run_as_of).floor("D") + pd.Timedelta(days=1)
 
 
 def stored_value(*, store: Store, as_of: datetime | None) -> pd.DataFrame | None:
@@ -48,7 +61,7 @@ def stored_value(*, store: Store, as_of: datetime | None) -> pd.DataFrame | None
     if not _has(store, "customer_value"):
         return None
     run_as_of = store.scalar("SELECT max(as_of) FROM customer_value")
-    if as_of is not None and not _close(run_as_of, as_of):
+    if as_of is not None and not _covers(_value_end(run_as_of), as_of):
         return None
     return store.df('SELECT customer_id, clv, p_alive, at_risk, recency, "T" FROM customer_value')
 
@@ -57,7 +70,7 @@ def stored_intent(*, store: Store, as_of: datetime | None) -> pd.DataFrame | Non
     """The stored intent run as ``visitor_id, intent`` (best score per visitor) if current."""
     if not _has(store, "visitor_intent"):
         return None
-    if as_of is not None and not _close(default_as_of(store), as_of):
+    if as_of is not None and not _covers(default_as_of(store), as_of):
         return None
     return store.df(
         "SELECT visitor_id, max(intent) AS intent FROM visitor_intent "
@@ -168,14 +181,20 @@ def value_by_type(frame: pd.DataFrame) -> pd.DataFrame:
 
 def value_note(*, store: Store, as_of: datetime | None) -> str:
     """Why a types run as of ``as_of`` carries no CLV figures ("" when the stored run is
-    joined): no run stored, or one whose date is more than :data:`MATCH_DAYS` away."""
+    joined): no run stored, one that counts orders after ``as_of`` (its P(alive) and CLV
+    know what came later), or one more than :data:`MATCH_DAYS` older."""
     if not _has(store, "customer_value"):
         return "no customer-value run is stored (`shopperlens clv` computes one)"
     if stored_value(store=store, as_of=as_of) is not None:
         return ""
     run_as_of = pd.Timestamp(store.scalar("SELECT max(as_of) FROM customer_value"))
+    types = f"these types (data before {pd.Timestamp(as_of):%Y-%m-%d})"
+    if _value_end(run_as_of) > pd.Timestamp(as_of):
+        return (
+            f"the stored customer-value run is as of {run_as_of:%Y-%m-%d}, later than {types}: "
+            "it counts orders they do not see, so its figures are not shown as theirs"
+        )
     return (
         f"the stored customer-value run is as of {run_as_of:%Y-%m-%d}, more than {MATCH_DAYS} "
-        f"days from these types (data before {pd.Timestamp(as_of):%Y-%m-%d}), so its figures "
-        "are not shown as theirs"
+        f"days from {types}, so its figures are not shown as theirs"
     )
