@@ -206,7 +206,9 @@ class Shop:
     ) -> _privacy.ErasureReport:
         """Delete every row about one person from every table: by e-mail every customer id
         of that address, by id that id (and its e-mail's derived id when no other customer has
-        the address); the report counts the rows per table and per id."""
+        the address); the report counts the rows per table and per id. The rejected rows
+        naming them go from the rejects file beside the store, and the store's file is
+        rewritten so the deleted rows' bytes are gone from it."""
         return _privacy.erase_customer(store=self.store, customer_id=customer_id, email=email)
 
     def consent_set(

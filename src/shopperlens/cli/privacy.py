@@ -29,7 +29,8 @@ def erase_cmd(
     email: Annotated[str | None, typer.Option(help="Find the customer by e-mail.")] = None,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
-    """Erase one person from every table (orders, events, surveys, personas …). By e-mail:
+    """Erase one person from every table (orders, events, surveys, personas …) and from the
+    rejects file beside the store, then rewrite the store's file without them. By e-mail:
     every customer id of that address. By id: that id, and the id derived from its e-mail
     unless another customer has the same e-mail (a shared inbox: those are kept)."""
     if not yes:
@@ -53,6 +54,11 @@ def erase_cmd(
             f"kept {sum(report.kept.values())} anonymous rows ({kept}) of browsers shared with "
             "other customers: they name nobody and cannot be told apart (they go with the last "
             "customer of that browser)"
+        )
+    if report.rejects_removed:
+        _render.message(
+            f"removed {report.rejects_removed} rejected rows naming them from the rejects file "
+            "beside the store"
         )
     if report.ids_kept:
         _render.message(

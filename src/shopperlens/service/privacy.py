@@ -34,19 +34,30 @@ outside such visits (an anonymous pop-up answer, a later anonymous visit) cannot
 and are kept; the report counts them under ``kept`` (never naming them). Once the other
 customer is erased too, the browser is nobody else's and they go with them.
 
+**Where.** Deleted rows stay readable in a DuckDB file (DELETE marks them; CHECKPOINT and
+VACUUM leave the blocks as they were), so once the rows are gone the store's file is rewritten
+with the live data only (:meth:`Store.compact`). The rejects file imports write beside the store
+(``<db stem>.rejects.csv``) keeps whole rejected lines, so its rows naming one of the erased
+ids or the person's e-mails are removed too.
+
 The report names the subject only by a SHA-256 of its id (or of the e-mail erased by).
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import os
+import re
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from shopperlens.errors import NotFoundError, ShopperlensError
+from shopperlens.ingest.rejects import REJECT_COLUMNS
 from shopperlens.store import Store
 
 #: keys that belong to one person's row: the rows carrying them are that person's
@@ -100,6 +111,11 @@ class ErasureReport(BaseModel):
         "rows could be either person's; erasing by e-mail takes every id of that address",
     )
     note: str | None = Field(None, description="why ids were kept, when they were")
+    rejects_removed: int = Field(
+        0,
+        description="rows of the rejects file beside the store (rows imports could not take, "
+        "kept whole) that named one of the erased ids or the person's e-mails, removed",
+    )
     erased_at: datetime
 
     @property
@@ -219,9 +235,10 @@ def _holds_rows(store: Store, customer_id: str, email: str) -> bool:
 def erase_customer(
     *, store: Store, customer_id: str | None = None, email: str | None = None
 ) -> ErasureReport:
-    """Delete every row about one person (by id or e-mail) from every table; see the module
-    doc for which ids are the person's (by id: not those of another customer sharing the
-    e-mail) and what of a shared browser stays."""
+    """Delete every row about one person (by id or e-mail) from every table, and the rejected
+    lines naming them beside the store, then rewrite the store's file without them; see the
+    module doc for which ids are the person's (by id: not those of another customer sharing
+    the e-mail) and what of a shared browser stays."""
     email_norm = normalise_email(email) if email and email.strip() else None
     customer_id = customer_id.strip() if customer_id and customer_id.strip() else None
     if customer_id is None and email_norm is None:
@@ -229,6 +246,39 @@ def erase_customer(
     ids, email_norm, ids_kept = _resolve(store, customer_id, email_norm)
     derived = email_key(email_norm) if email_norm else None
     cols = _columns(store)
+    terms = _personal_terms(store, cols, ids, email_norm if derived in ids else None)
+    missing = "no customer with that id" if customer_id else "no customer with that e-mail"
+    try:
+        per_id, totals, kept = _erase_rows(store, cols, ids, (derived, email_norm), missing)
+    except NotFoundError:
+        per_id, totals, kept = [], {}, {}
+    rejects_removed = sum(_scrub_rejects(path, terms) for path in _rejects_files(store))
+    if not totals and not rejects_removed:  # a row an import rejected may be all there was
+        raise NotFoundError(missing)
+    store.compact()  # the deleted rows' bytes out of the file
+    return ErasureReport(
+        subject=_sha256(customer_id or email_norm or ""),
+        rows_deleted=totals,
+        customers=per_id,
+        kept=kept,
+        ids_kept=ids_kept,
+        note=_KEPT_IDS_NOTE if ids_kept else None,
+        rejects_removed=rejects_removed,
+        erased_at=datetime.now(),
+    )
+
+
+def _erase_rows(
+    store: Store,
+    cols: dict[str, set[str]],
+    ids: list[str],
+    email: tuple[str | None, str | None],
+    missing: str,
+) -> tuple[list[ErasedCustomer], dict[str, int], dict[str, int]]:
+    """Delete the person's rows in one transaction: (per id, per table, kept per table);
+    ``email`` is (its derived id, the e-mail). NotFoundError(``missing``), and nothing
+    deleted, when no row named them."""
+    derived, email_norm = email
     per_id: list[ErasedCustomer] = []
     totals: dict[str, int] = {}
     with store.transaction() as con:
@@ -262,18 +312,8 @@ def erase_customer(
         for t in ("_erase_ids", "_erase_keys", "_erase_cand", "_erase_shared"):
             con.execute(f"DROP TABLE {t}")
         if not totals:
-            raise NotFoundError(
-                "no customer with that id" if customer_id else "no customer with that e-mail"
-            )
-    return ErasureReport(
-        subject=_sha256(customer_id or email_norm or ""),
-        rows_deleted=totals,
-        customers=per_id,
-        kept=kept,
-        ids_kept=ids_kept,
-        note=_KEPT_IDS_NOTE if ids_kept else None,
-        erased_at=datetime.now(),
-    )
+            raise NotFoundError(missing)
+    return per_id, totals, kept
 
 
 def _sha256(text: str) -> str:
@@ -465,3 +505,76 @@ def _subject_filter(columns: set[str], table: str, subject: _Subject) -> tuple[s
         parts.append("(respondent = ? OR lower(trim(respondent)) = ?)")
         params.extend([email_key(subject.email), subject.email])
     return " OR ".join(parts), params
+
+
+# -- the rejects file beside the store ----------------------------------------------------------
+def _personal_terms(
+    store: Store, cols: dict[str, set[str]], ids: list[str], email: str | None
+) -> list[str]:
+    """What names the person in a rejected line: the erased ids, the e-mail erased by (when
+    its derived id is erased) and the e-mails stored on the erased ids' rows, except an
+    e-mail another customer has too (a shared inbox: that line could be theirs)."""
+    emails = {email} if email else set()
+    for table, columns in cols.items():
+        if {"customer_id", "email"} <= columns:
+            rows = store.execute(
+                f'SELECT DISTINCT lower(trim(email)) FROM "{table}" WHERE email IS NOT NULL '
+                "AND CAST(customer_id AS VARCHAR) IN (SELECT unnest(?::VARCHAR[]))",
+                [ids],
+            ).fetchall()
+            emails.update(r[0] for r in rows if r[0])
+    shared = store.execute(
+        "SELECT DISTINCT lower(trim(email)) FROM customers WHERE customer_id NOT IN "
+        "(SELECT unnest(?::VARCHAR[])) AND lower(trim(email)) IN (SELECT unnest(?::VARCHAR[]))",
+        [ids, sorted(emails)],
+    ).fetchall()
+    return [*ids, *sorted(emails - {r[0] for r in shared})]
+
+
+def _rejects_files(store: Store) -> list[Path]:
+    """The rejects files shopperlens writes beside the store that exist (none in memory)."""
+    from shopperlens.service.imports import rejects_path
+
+    path = rejects_path(store)
+    return [path] if path is not None and path.is_file() else []
+
+
+def _naming(terms: list[str]) -> re.Pattern[str] | None:
+    """A case-insensitive pattern for any term as a whole token: ``c1`` is not in ``c10``,
+    ``ann@x.org`` not in ``joann@x.org`` (neighbours that could continue an id or address)."""
+    if not terms:
+        return None
+    alts = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
+    return re.compile(rf"(?<![\w.@+-])(?:{alts})(?![\w@-]|\.\w)", re.IGNORECASE)
+
+
+def _scrub_rejects(path: Path, terms: list[str]) -> int:
+    """Remove the rows of a rejects file whose value (a cell, or the whole line of a row that
+    could not be split) names the person; rewritten atomically. Rows removed."""
+    pattern = _naming(terms)
+    try:
+        with path.open(newline="", encoding="utf-8", errors="surrogateescape") as fh:
+            rows = list(csv.reader(fh))
+        if pattern is None or not rows or tuple(rows[0]) != REJECT_COLUMNS:
+            return 0  # not a rejects file shopperlens wrote
+        value = REJECT_COLUMNS.index("value")
+        kept = [r for r in rows[1:] if not (len(r) > value and pattern.search(r[value]))]
+        removed = len(rows) - 1 - len(kept)
+        if removed:
+            _write_atomically(path, [rows[0], *kept])
+    except OSError as exc:
+        raise ShopperlensError(
+            f"the customer's rows are erased from the store, but the rejects file {path} "
+            f"could not be rewritten ({exc.strerror}); delete it or erase again"
+        ) from None
+    return removed
+
+
+def _write_atomically(path: Path, rows: list[list[str]]) -> None:
+    """Write a CSV beside ``path``, sync it, then put it in ``path``'s place."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    with tmp.open("w", newline="", encoding="utf-8", errors="surrogateescape") as fh:
+        csv.writer(fh).writerows(rows)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)

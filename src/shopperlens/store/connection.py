@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -79,6 +81,10 @@ class Store:
     thread other than the one that opened the store works on a cursor of its own (a
     connection to the same database: it sees every committed row, and its temporary tables
     are its own). Write transactions still take turns (:meth:`transaction`).
+
+    :meth:`compact` replaces the file under the threads (erasure needs the deleted rows'
+    bytes gone): each cursor remembers the :attr:`generation` it was made in, and a thread
+    whose cursor belongs to a replaced connection gets a new one on its next :attr:`con`.
     """
 
     def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
@@ -95,6 +101,15 @@ class Store:
         self._cursors: list[tuple[threading.Thread, duckdb.DuckDBPyConnection]] = []
         self._cursors_lock = threading.Lock()
         self._ibis: Any = None
+        self._read_only = read_only
+        #: bumped each time :meth:`compact` reconnects; a thread's cursor of an older one is stale
+        self.generation = 0
+        #: cleared while :meth:`compact` swaps the file: other threads wait in :attr:`con`
+        self._open = threading.Event()
+        self._open.set()
+        self._swapper: int | None = None
+        #: ``cursor()`` blocks in progress (a compaction waits for them before closing)
+        self._active = 0
         if not read_only:
             migrations.upgrade(self._main)
 
@@ -102,18 +117,29 @@ class Store:
     def con(self) -> duckdb.DuckDBPyConnection:
         """This thread's connection: the store's own in the thread that opened it, else a
         cursor made for the thread on first use (closed when the thread has ended and another
-        thread makes one, or when the store closes)."""
-        if threading.get_ident() == self._owner:
+        thread makes one, or when the store closes). While :meth:`compact` swaps the file,
+        other threads wait here; a cursor of the connection it replaced is replaced."""
+        me = threading.get_ident()
+        if me != self._swapper and not getattr(self._local, "depth", 0):
+            self._open.wait()
+        if me == self._owner:
             return self._main
         cur = getattr(self._local, "con", None)
-        if cur is None:
-            cur = self._main.cursor()
-            with self._cursors_lock:
-                for thread, old in [c for c in self._cursors if not c[0].is_alive()]:
-                    old.close()
-                    self._cursors.remove((thread, old))
-                self._cursors.append((threading.current_thread(), cur))
-            self._local.con = cur
+        if cur is None or getattr(self._local, "generation", -1) != self.generation:
+            self._local._ibis = None  # an Ibis backend over the stale cursor
+            cur = self._new_cursor()
+        return cur
+
+    def _new_cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor for this thread, closing those of threads that have ended."""
+        cur = self._main.cursor()
+        with self._cursors_lock:
+            for thread, old in [c for c in self._cursors if not c[0].is_alive()]:
+                old.close()
+                self._cursors.remove((thread, old))
+            self._cursors.append((threading.current_thread(), cur))
+        self._local.con = cur
+        self._local.generation = self.generation
         return cur
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -153,10 +179,20 @@ class Store:
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection for one thread (the web server's request handlers run in a pool)."""
         cur = self.con.cursor()
+        self._enter_scope(+1)
         try:
             yield cur
         finally:
             cur.close()
+            self._enter_scope(-1)
+
+    def _enter_scope(self, step: int) -> None:
+        """Count a ``cursor()`` block (per thread and in all): :meth:`compact` waits for the
+        blocks in progress, and a thread inside one is not held at the gate (it would wait
+        for itself)."""
+        self._local.depth = getattr(self._local, "depth", 0) + step
+        with self._cursors_lock:
+            self._active += step
 
     # -- reading ----------------------------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> duckdb.DuckDBPyConnection:
@@ -181,6 +217,97 @@ class Store:
             "ORDER BY table_name"
         ).fetchall()
         return [r[0] for r in rows]
+
+    # -- compaction -------------------------------------------------------------------------
+    def compact(self, *, timeout: float = 60.0) -> None:
+        """Rewrite the file so it holds only live rows, then reopen it.
+
+        DuckDB's DELETE only marks rows deleted, and neither CHECKPOINT nor VACUUM rewrites or
+        zeroes the blocks they sat in: an erased customer's e-mail stayed readable in the file.
+        The live database is copied (``COPY FROM DATABASE``: tables, sequences at their current
+        value, defaults, constraints, indexes, views) into a new file beside the store, which
+        replaces the store's file once every connection to it is closed. Writers wait (the
+        write lock); other threads finish the statement or ``cursor()`` block they are in and
+        wait in :attr:`con` while the file is swapped (at most ``timeout`` seconds, else the
+        old file stays and :class:`ShopperlensError` says so). An in-memory or read-only store
+        has no file to rewrite.
+        """
+        if self.path == ":memory:" or self._read_only:
+            return
+        with self._lock:
+            tmp = self._copy_live()
+            try:
+                self._swap_in(tmp, time.monotonic() + timeout)
+            finally:
+                _remove(tmp)  # still there only when the swap failed
+
+    def _copy_live(self) -> Path:
+        """The live database copied into a hidden file beside the store, synced to disk."""
+        db = Path(self.path)
+        tmp = db.with_name(f".{db.name}.compact.tmp")
+        _remove(tmp)
+        con = self.con
+        _settle(con)
+        name = con.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
+        try:
+            con.execute("SET enable_progress_bar = false")  # no bar in the server's console
+            con.execute(f"ATTACH '{_quote(str(tmp))}' AS {_COPY_ALIAS}")
+            try:
+                con.execute(f'COPY FROM DATABASE "{name}" TO {_COPY_ALIAS}')
+            finally:
+                con.execute(f"DETACH {_COPY_ALIAS}")
+            _fsync(tmp)
+        except (duckdb.Error, OSError) as exc:
+            _remove(tmp)
+            raise ShopperlensError(f"cannot rewrite the store {db}: {exc}") from exc
+        return tmp
+
+    def _swap_in(self, tmp: Path, deadline: float) -> None:
+        """Close every connection, put ``tmp`` in the store's place, reconnect; other threads
+        wait in :attr:`con` meanwhile."""
+        self._swapper = threading.get_ident()
+        self._open.clear()
+        try:
+            self._close_all(deadline)
+            try:
+                # a WAL left beside the old file would be replayed into the new one
+                _remove(Path(self.path + ".wal"))
+                os.replace(tmp, self.path)
+                _fsync_dir(Path(self.path).parent)
+            finally:
+                self._reconnect()
+        finally:
+            self._swapper = None
+            self._open.set()
+
+    def _close_all(self, deadline: float) -> None:
+        """Close the threads' cursors and the store's connection once no other thread is in
+        a ``cursor()`` block or a statement on them (DuckDB refuses to close a busy one)."""
+        time.sleep(_SETTLE)  # a thread between execute() and its fetch finishes reading
+        own = getattr(self._local, "depth", 0)
+        try:
+            while self._active > own:
+                _wait_until(deadline)
+            with self._cursors_lock:
+                cursors = list(self._cursors)
+            for entry in cursors:
+                _close_when_idle(entry[1], deadline)
+                with self._cursors_lock:
+                    self._cursors.remove(entry)
+            _close_when_idle(self._main, deadline)
+        finally:
+            with self._cursors_lock:
+                self.generation += 1  # every thread's cursor is stale now (some are closed)
+            self._ibis = None
+            self._local._ibis = None
+
+    def _reconnect(self) -> None:
+        """Open the store's file again (after a swap, or the old file when it failed)."""
+        try:
+            self._main = duckdb.connect(self.path)
+        except duckdb.Error as exc:
+            raise ShopperlensError(f"cannot reopen the store {self.path}: {exc}") from exc
+        migrations.upgrade(self._main)
 
     @property
     def ibis(self) -> ibis.backends.duckdb.Backend:
@@ -209,6 +336,56 @@ def _settle(con: duckdb.DuckDBPyConnection) -> None:
     complete = getattr(con, "complete", None)
     if complete is not None:
         complete()
+
+
+#: the alias the compaction's new file is attached under
+_COPY_ALIAS = "_shopperlens_compact"
+#: seconds a compaction waits, with other threads held, before closing their connections
+_SETTLE = 0.2
+
+
+def _quote(text: str) -> str:
+    """Text for a single-quoted SQL literal."""
+    return text.replace("'", "''")
+
+
+def _remove(path: Path) -> None:
+    """Delete ``path`` and its WAL when they exist."""
+    for p in (path, Path(str(path) + ".wal")):
+        p.unlink(missing_ok=True)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename durable (a folder cannot be opened for syncing on every system)."""
+    with suppress(OSError):
+        _fsync(folder)
+
+
+def _wait_until(deadline: float) -> None:
+    if time.monotonic() > deadline:
+        raise ShopperlensError(
+            "the store is busy (a long query or job is running): its file was not rewritten; "
+            "try again when it has finished"
+        )
+    time.sleep(0.005)
+
+
+def _close_when_idle(con: duckdb.DuckDBPyConnection, deadline: float) -> None:
+    """Close ``con``, retrying while another thread runs a statement on it."""
+    while True:
+        try:
+            con.close()
+            return
+        except duckdb.ResourceInUseException:
+            _wait_until(deadline)
 
 
 def connect(path: str | Path = ":memory:", *, read_only: bool = False) -> Store:

@@ -7,7 +7,9 @@ By e-mail every customer id of that address is erased; by id that id, and the id
 from its e-mail only when no other customer has that address (``ids_kept`` counts what was
 left, ``note`` says to erase by e-mail to take it). The answer counts the rows per table and
 per id (``customers``) and the anonymous rows of a browser shared with another customer that
-were kept (``kept``); see :mod:`shopperlens.service.privacy`.
+were kept (``kept``), and the rows removed from the rejects file beside the store
+(``rejects_removed``). The store's file is rewritten without the person while other requests
+wait a moment (they are answered after); see :mod:`shopperlens.service.privacy`.
 """
 
 from __future__ import annotations
