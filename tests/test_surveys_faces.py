@@ -411,8 +411,8 @@ def test_interests_cross_check_by_rank(store, tmp_path):
     f = tmp_path / "h.csv"
     f.write_text(
         "respondent,hobbies\n"
-        + "".join(f"r{i},outdoors;travel\n" for i in range(9))
-        + "r9,gaming\n"
+        + "".join(f"r{i},outdoors;travel\n" for i in range(27))
+        + "".join(f"r{i},gaming\n" for i in range(27, 30))
     )
     surveys.import_survey_csv(store=store, survey="demo-profile", path=f)
     found = [x for x in audience.analytics_check(store=store) if x.dimension == "interests"]
@@ -434,7 +434,9 @@ def test_cli_interviews_and_analytics(cli, tmp_path):
     res = cli("analytics", "import", str(GA4 / "ga4_gender.csv"))
     assert res.exit_code == 0 and "gender" in res.output, res.output
     cli("survey", "create", "demo-profile")
-    f = _export(tmp_path, ["r1,,25-34,married,price,3,ok", "r2,,25-34,single,price,3,ok"])
+    f = _export(
+        tmp_path, [f"r{i},,25-34,{('married', 'single')[i % 2]},price,3,ok" for i in range(30)]
+    )
     cli("import", "survey", str(f), "--survey", "demo-profile")
     assert cli("analytics", "import", str(GA4 / "ga4_age.csv")).exit_code == 0
     res = cli("analytics", "check", "--json")

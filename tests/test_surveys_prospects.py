@@ -195,7 +195,10 @@ def test_survey_agreement_names_its_gap_in_points() -> None:
     )
     (found,) = compare(survey, ga4)
     assert found.kind == "agreement"
-    said = "gender: survey and ga4 agree within 15 points (largest gap female: 13 points)."
+    said = (
+        "gender: survey and ga4 agree within 15 points (largest gap female: 13 points; "
+        "n = 100 respondents)."
+    )
     assert found.message == said
 
 

@@ -7,10 +7,13 @@ Every field has a description, and a test checks each one is documented in the R
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shopperlens.errors import ShopperlensError
 
 DEFAULT_DB = Path("shopperlens.duckdb")
 
@@ -69,6 +72,24 @@ class Settings(BaseSettings):
     survey_fatigue_days: int = Field(
         90, description="Days a person is left alone after being sent any survey."
     )
+
+    @field_validator("income_adjustment", mode="before")
+    @classmethod
+    def _lowers_income(cls, value: object) -> float:
+        """People overstate their income, so the factor lowers it: more than 0 and at most 1
+        (0.9 = 10 % lower). 1.5 raised every stated income and 0 wiped it out, without a word.
+        The error is a :class:`ShopperlensError` (not wrapped by pydantic), so the CLI and the
+        server say it in one line naming the variable and the value."""
+        try:
+            factor = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            factor = math.nan
+        if not (math.isfinite(factor) and 0 < factor <= 1):
+            raise ShopperlensError(
+                f"SHOPPERLENS_INCOME_ADJUSTMENT={value!s} is not a factor that lowers stated "
+                "incomes: use a number above 0 and at most 1 (0.9 = 10 % lower, 1 = unchanged)"
+            )
+        return factor
 
 
 def settings_markdown() -> str:

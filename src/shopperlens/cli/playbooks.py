@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -103,10 +103,57 @@ def audience_export_cmd(
 ) -> None:
     """Write an audience file; marketing destinations get consenting customers only."""
     path = out or Path(f"audience-{to.value}.csv")
-    summary = open_shop(ctx).audience(type=type_, segment=segment, to=to.value, out=path)
+    shop = open_shop(ctx)
+    summary = shop.audience(type=type_, segment=segment, to=to.value, out=path)
     _render.message(
         f"wrote {summary.written:,} rows to {path} ({summary.selected:,} selected, "
         f"{summary.without_consent:,} without marketing consent)"
+    )
+    said = [_small_audience(to, summary.written)]
+    if type_ and not summary.selected:
+        said.append(_nobody_of_type(shop.store, type_))
+    for warning in filter(None, said):
+        typer.echo(f"warning: {warning}", err=True)
+
+
+#: fewer people than this in a hashed ad-platform list is too few to use: Meta needs at
+#: least 100 people (from one country) in a custom audience before it seeds a lookalike, and
+#: Google serves a Customer Match list from 100 matched people (a lookalike segment needs
+#: 1,000); both match only part of an uploaded list to accounts
+MIN_AD_AUDIENCE = 100
+
+
+def _small_audience(to: Destination, written: int) -> str | None:
+    """Why a Meta or Google list of fewer than :data:`MIN_AD_AUDIENCE` people will not work,
+    or None: the file is written either way (the shop may add to it), but not silently."""
+    if to not in (Destination.meta, Destination.google) or written >= MIN_AD_AUDIENCE:
+        return None
+    rule = (
+        "Meta needs at least 100 people from one country in a custom audience before it can "
+        "seed a lookalike audience"
+        if to is Destination.meta
+        else "Google serves a Customer Match list only once about 100 of its people are "
+        "matched to Google accounts (a lookalike segment needs 1,000)"
+    )
+    people = "person" if written == 1 else "people"
+    return (
+        f"only {written:,} {people} in this {to.value} audience: {rule}, and only part of "
+        "a list is matched to accounts"
+    )
+
+
+def _nobody_of_type(store: Any, type_: str) -> str:
+    """Why a ``--type`` selection is empty: no types run stored, or none of that type in it
+    (with the types it has), rather than a file that says "0 selected" and nothing else."""
+    if "type_runs" not in store.tables() or not store.scalar("SELECT count(*) FROM type_runs"):
+        return "no types run stored: run shopperlens types first"
+    from shopperlens.service.types import latest_types
+
+    counts = latest_types(store=store)["type"].value_counts()
+    mix = ", ".join(f"{t} {n:,}" for t, n in counts.items()) or "no customers"
+    return (
+        f"no customer is of type {type_} in the latest types run ({mix}); "
+        "`shopperlens types` shows why each customer got their type"
     )
 
 

@@ -223,13 +223,28 @@ def popup_cmd(
         days=days,
         types=type_ or None,
     )
+    _warn_loopback(shop.settings.public_url)
     typer.echo(tag)
 
 
 @survey_app.command("link")
 def link_cmd(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Survey.")]) -> None:
     """Print the public survey link (for prospects and lookalike-audience ads)."""
-    typer.echo(open_shop(ctx).survey_link(name))
+    shop = open_shop(ctx)
+    link = shop.survey_link(name)
+    _warn_loopback(shop.settings.public_url)
+    typer.echo(link)
+
+
+def _warn_loopback(public_url: str) -> None:
+    """Say on stderr (the link or tag on stdout stays clean to copy), before it, when it
+    points at an address only this computer opens: pasted into a shop or an ad, it reaches
+    nobody."""
+    from shopperlens.surveys.links import loopback_warning
+
+    warning = loopback_warning(public_url)
+    if warning:
+        typer.echo(f"warning: {warning}", err=True)
 
 
 @import_app.command("survey")

@@ -127,23 +127,35 @@ def analytics_check(
 
 
 def _possible_shares(aud: pd.DataFrame) -> tuple[pd.DataFrame, list[CheckFinding]]:
-    """The audience rows whose share is a share (0–100 %), and a note per source and dimension
-    left out: imports refuse other shares now, but one stored earlier was reported as "150 %
-    of their audience female". Importing the corrected file replaces that dimension."""
+    """The audience rows whose shares are one audience's, and a note per source and dimension
+    left out: imports refuse a share outside 0–100 % and a dimension whose shares do not add
+    up (:func:`crosscheck.sum_problem`) now, but one stored earlier was reported as "150 % of
+    their audience female" (or a percent-style ``1`` as 100 %). Importing the corrected file
+    replaces that dimension."""
     ok = aud["share"].between(0, 1)
     notes = [
-        CheckFinding(
-            kind="note",
-            dimension=str(dim),
-            source=str(src),
-            message=f"{src}: {dim} is left out: a stored share is not between 0 and 100 % "
-            "(import the corrected file again)",
-        )
+        _left_out(src, dim, "a stored share is not between 0 and 100 %")
         for src, dim in aud.loc[~ok, ["source", "dimension"]]
         .drop_duplicates()
         .itertuples(index=False)
     ]
-    return aud[ok].reset_index(drop=True), notes
+    aud = aud[ok]
+    sums = aud.groupby(["source", "dimension"], sort=False)["share"].sum()
+    bad = {k: why for k, t in sums.items() if (why := crosscheck.sum_problem(k[1], float(t)))}
+    notes.extend(_left_out(src, dim, why) for (src, dim), why in bad.items())
+    pairs = zip(aud["source"], aud["dimension"], strict=True)
+    keep = pd.Series([p not in bad for p in pairs], index=aud.index, dtype=bool)
+    return aud[keep].reset_index(drop=True), notes
+
+
+def _left_out(source: str, dimension: str, why: str) -> CheckFinding:
+    """The note on a stored dimension the check leaves out."""
+    return CheckFinding(
+        kind="note",
+        dimension=str(dimension),
+        source=str(source),
+        message=f"{source}: {dimension} is left out: {why} (import the corrected file again)",
+    )
 
 
 def respondent_devices(*, store: Store, survey: str) -> pd.Series:

@@ -388,6 +388,20 @@ def deliver_pending(
     return done.sent, done.failed
 
 
+def _refuse_dead_links(settings: Settings, waiting: str) -> None:
+    """Refuse to mail survey links while ``public_url`` is an address only this computer
+    opens (``127.0.0.1``) and mail goes to another machine's SMTP server: real customers would
+    get dead links and then count as invited (fatigue). An SMTP server on this computer is a
+    test or development setup, where such links are fine."""
+    if links.is_loopback(settings.public_url) and not links.is_loopback(settings.smtp_host):
+        raise ShopperlensError(
+            f"not sending: survey links would point at {settings.public_url}, which only this "
+            f"computer can open, while mail goes out through {settings.smtp_host}. Set "
+            "SHOPPERLENS_PUBLIC_URL to the address customers can reach shopperlens at (e.g. "
+            f"https://survey.example.com); {waiting} with the next send"
+        )
+
+
 def deliver(
     *,
     store: Store,
@@ -407,6 +421,8 @@ def deliver(
     connection broke half-way is ``unconfirmed`` (it may have gone out). An address gets the
     survey once: a pending invitation of another customer id with an address that already got
     it (or was refused it) is ``skipped``.
+
+    Nothing is sent while survey links would be dead (:func:`_refuse_dead_links`).
     """
     pending = store.df(
         "SELECT i.invitation_id, i.customer_id, c.email, c.name, lower(trim(c.email)) AS address "
@@ -416,6 +432,8 @@ def deliver(
     )
     if pending.empty:
         return Delivered()
+    if link is True:
+        _refuse_dead_links(settings, f"the {len(pending)} invitation(s) wait and go out")
     allowed = consenting(store=store)
     reached = _reached_addresses(store, survey, purpose)
     text = mail.load_template(template)
@@ -532,6 +550,7 @@ def send_reminders(
     due = due[due["customer_id"].isin(allowed)]
     if due.empty:
         return report
+    _refuse_dead_links(settings, f"the {len(due)} reminder(s) wait and go out")
     text = mail.load_template(template)
     with mail.Mailer(settings) as mailer:
         for row in due.itertuples(index=False):

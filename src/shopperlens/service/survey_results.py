@@ -4,6 +4,8 @@ versus adjusted income, and whose voice it carries (respondents against the cust
 from __future__ import annotations
 
 import importlib
+import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -18,6 +20,7 @@ from shopperlens.service.overview import shop_currency
 from shopperlens.service.surveys import get_survey, responses_for_analysis
 from shopperlens.store import Store
 from shopperlens.surveys import analysis
+from shopperlens.surveys.definition import Question
 
 #: the group of respondents who are not (known) customers
 PROSPECT = "not a customer"
@@ -112,11 +115,11 @@ def survey_results(
         for theme in _text_themes(frame, q.id, n_themes)
     ]
     income = None
-    money = [q.id for q in definition.questions if q.kind == "number" and q.group == "financial"]
-    if money:
+    asked = income_question(definition.questions)
+    if asked:
         income = {
-            "question": money[0],
-            **analysis.income_summary(frame[money[0]], income_adjustment),
+            "question": asked,
+            **analysis.income_summary(frame[asked], income_adjustment),
         }
         notes.append(
             f"incomes are shown as stated and adjusted (x{income_adjustment:g}): people "
@@ -140,6 +143,32 @@ def survey_results(
         other_version_answers=left_out,
         duplicates=read.duplicates,
     )
+
+
+#: words in a number question's id or text that say it asks for income (``income`` is the
+#: question bank's own income question)
+INCOME_WORDS = re.compile(r"\b(?:income|incomes|earn|earns|earnings|salary|salaries|wages?)\b")
+
+
+def income_question(questions: Sequence[Question]) -> str | None:
+    """The id of the number question asking for income, or None.
+
+    The income adjustment belongs on an income: a number question whose id or text names it
+    (:data:`INCOME_WORDS`; ``yearly_income``, "What do you earn?"), one in the ``financial``
+    group first; only when none does, the first financial number question. Taking the first
+    financial one put the adjustment on a ``monthly_budget`` asked before ``income``.
+    """
+    numbers = [q for q in questions if q.kind == "number"]
+    named = [q for q in numbers if INCOME_WORDS.search(_words(q.id, q.text))]
+    named.sort(key=lambda q: q.group != "financial")  # stable: survey order within each
+    financial = [q for q in numbers if q.group == "financial"]
+    found = named or financial
+    return found[0].id if found else None
+
+
+def _words(*parts: str | None) -> str:
+    """Id and text as lower-case words (``yearly_income`` -> ``yearly income``)."""
+    return " ".join(re.sub(r"[_\W]+", " ", p or "").lower() for p in parts)
 
 
 def _text_themes(frame: pd.DataFrame, qid: str, n_themes: int) -> list[ThemeOut]:

@@ -8,7 +8,8 @@ Formats read (both CSV):
   ``Device category``) and whose other columns are metrics (``Active users``, ``New users``,
   ``Engaged sessions`` …). Users are read from ``Active users``, ``Total users`` or ``Users``.
 * **Competitor audience CSV** (the shape SimilarWeb/Semrush audience pages are copied into):
-  columns ``dimension,value,share``; share as a fraction (0.42) or percent (42 or 42 %).
+  columns ``dimension,value,share``; share as a fraction (0.42) or percent (42 or 42 %),
+  the same way throughout a dimension, whose shares add up to about 100 %.
 
 Dimensions are normalised to the survey's names: ``age_bracket``, ``gender``, ``country``,
 ``language``, ``device``, ``interests``. Values are compared in one spelling per value
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from dataclasses import dataclass
 
@@ -96,7 +98,10 @@ def read_ga4(text: str, *, file: str = "<ga4>") -> pd.DataFrame:
 
 
 def read_competitor(text: str, *, file: str = "<competitor>") -> pd.DataFrame:
-    """A competitor audience CSV as rows ``dimension, value, users, share``."""
+    """A competitor audience CSV as rows ``dimension, value, users, share``.
+
+    Whether shares are fractions or percent is decided per dimension (:func:`_scale`), never
+    per row: in a percent-style file ``age,55-64,1`` is 1 %, not 100 %."""
     try:
         df = pd.read_csv(io.StringIO(text.lstrip("\ufeff")), dtype=str)
     except pd.errors.EmptyDataError:
@@ -110,33 +115,88 @@ def read_competitor(text: str, *, file: str = "<competitor>") -> pd.DataFrame:
     if not {"dimension", "value", "share"} <= set(df.columns):
         raise ShopperlensError(f"{file}: needs columns dimension, value, share")
     out = []
-    for r in df.itertuples(index=False):
+    for line, r in enumerate(df.itertuples(index=False), start=2):
         dim = DIMENSIONS.get(str(r.dimension).strip().lower())
         if dim is None:
-            raise ShopperlensError(f"{file}: unknown dimension {r.dimension!r}")
-        share = _share(str(r.share).strip(), file)
+            raise ShopperlensError(f"{file}: line {line}: unknown dimension {r.dimension!r}")
+        raw = str(r.share).strip()
         out.append(
-            {"dimension": dim, "value": _norm(dim, str(r.value)), "users": None, "share": share}
+            {
+                "dimension": dim,
+                "value": _norm(dim, str(r.value)),
+                "users": None,
+                "share": _number(raw, file, line),
+                "raw": raw,
+                "line": line,
+            }
         )
-    return pd.DataFrame(out, columns=["dimension", "value", "users", "share"])
+    rows = pd.DataFrame(out, columns=["dimension", "value", "users", "share", "raw", "line"])
+    rows = _scale(rows, file)
+    _check_sums(rows, file)
+    return rows[["dimension", "value", "users", "share"]]
 
 
-def _share(raw: str, file: str) -> float:
-    """A competitor share as a fraction: ``0.42``, ``42`` and ``42 %`` are all 0.42. Only
-    0–100 % is a share of an audience: ``150 %`` was once read and reported as "150 % of
-    their audience female"; a negative or impossible share is refused the same way, however
-    it is written."""
+def _number(raw: str, file: str, line: int) -> float:
+    """A share as written (``0.42``, ``42``, ``42 %``, ``42,5``), not yet scaled."""
     try:
-        share = float(raw.rstrip("% ").replace(",", "."))
+        return float(raw.rstrip("% ").replace(",", "."))
     except ValueError:
-        raise ShopperlensError(f"{file}: share {raw!r} is not a number") from None
-    if raw.endswith("%") or share > 1:
-        share /= 100
-    if not 0 <= share <= 1:  # (NaN fails this too)
+        raise ShopperlensError(f"{file}: line {line}: share {raw!r} is not a number") from None
+
+
+def _scale(rows: pd.DataFrame, file: str) -> pd.DataFrame:
+    """Shares as fractions. A dimension is in percent when any of its shares is written with
+    ``%`` or is above 1, and then all of them are: deciding row by row read a percent-style
+    ``1`` as 100 % (and an age mix as 135 % married). Only 0–100 % is a share of an
+    audience: ``150 %`` was once read and reported as "150 % of their audience female"; a
+    negative or impossible share is refused the same way, however it is written."""
+    rows = rows.copy()
+    for _, part in rows.groupby("dimension", sort=False):
+        percent = part["raw"].str.endswith("%").any() or (part["share"] > 1).any()
+        if percent:
+            rows.loc[part.index, "share"] = part["share"] / 100
+    bad = rows[~rows["share"].between(0, 1)]  # (NaN fails this too)
+    if len(bad):
+        r = bad.iloc[0]
         raise ShopperlensError(
-            f"{file}: share {raw!r} is not between 0 and 100 % (write 0.42, 42 or 42 %)"
+            f"{file}: line {r.line}: share {r.raw!r} is not between 0 and 100 % "
+            "(write 0.42, 42 or 42 %)"
         )
-    return share
+    return rows
+
+
+#: a dimension's shares must add up to 100 % within this much (rounding in the source)
+SUM_TOLERANCE = 0.1
+#: dimensions whose shares may add up to less than 100 %: competitor tools list the top
+#: countries or languages only; interests overlap (one person has many), so any sum is fine
+PARTIAL_DIMENSIONS = ("country", "language")
+
+
+def _check_sums(rows: pd.DataFrame, file: str) -> None:
+    """Refuse a file with a dimension whose shares cannot be one audience's
+    (:func:`sum_problem`)."""
+    for dim, total in rows.groupby("dimension", sort=False)["share"].sum().items():
+        problem = sum_problem(str(dim), float(total))
+        if problem:
+            raise ShopperlensError(f"{file}: {problem}")
+
+
+def sum_problem(dimension: str, total: float) -> str | None:
+    """What is wrong with a dimension whose shares add up to ``total``, or None: above 110 %
+    (some shares were fractions in a percent file, or the other way round) or, for age,
+    gender and device, which a tool reports in full, below 90 %. Interests overlap (one person
+    has many), so any sum is fine."""
+    if dimension == "interests":
+        return None
+    low = 0.0 if dimension in PARTIAL_DIMENSIONS else 1 - SUM_TOLERANCE
+    if low <= total <= 1 + SUM_TOLERANCE:
+        return None
+    need = "at most 110 %" if low == 0 else "about 100 % (90–110 %)"
+    return (
+        f"the {dimension.replace('_', ' ')} shares add up to {100 * total:.0f} %, not {need}: "
+        "a dimension gives each value's share of one audience, all as fractions (0.42) or "
+        "all in percent (42 %)"
+    )
 
 
 #: how sources write "no value"
@@ -161,14 +221,20 @@ def _norm(dim: str, value: str) -> str:
     return canonical(dim, value)
 
 
+#: survey choices compared by the life-stage rules: ``Married``, ``Self-employed`` and
+#: ``self_employed`` are one answer each, as the question bank spells them
+CHOICE_DIMENSIONS = ("marital_status", "occupation")
+
+
 def canonical(dim: str, value: object) -> str:
     """One spelling per value, so survey answers, shop data and every source compare equal.
 
     Countries become ISO 3166-1 alpha-2 codes and languages ISO 639-1 codes whether written as
     codes or names (GA4 says "Netherlands", ``customers.country`` "NL"); genders, devices and
     age brackets are lower-cased (``Female``, ``Mobile``, ``18 – 24``), with common aliases
-    (``woman``, ``smartphone``). Text that is none of these stays as written; no value is
-    ``unknown``.
+    (``woman``, ``smartphone``); marital status and occupation are lower-cased with ``_``
+    between words (``Married``, ``Self-employed``), as the question bank's choices are. Text
+    that is none of these stays as written; no value is ``unknown``.
     """
     v = "" if value is None else str(value).strip()
     if v.lower() in UNKNOWN_VALUES:
@@ -183,6 +249,8 @@ def canonical(dim: str, value: object) -> str:
         return device_name(v)
     if dim == "age_bracket":
         return _age_bracket(v)
+    if dim in CHOICE_DIMENSIONS:
+        return re.sub(r"[\s-]+", "_", v.lower())
     return v
 
 
@@ -232,6 +300,51 @@ def _points(x: float) -> str:
     return f"{n} point" if n == 1 else f"{n} points"
 
 
+#: respondents with a known answer needed before their shares are compared with an audience:
+#: with fewer, one person is 5 % or more of every share (the same minimum as for devices)
+MIN_RESPONDENTS = 20
+#: standard errors a gap must exceed before it is more than the luck of who answered
+#: (about 95 % of samples from an audience land within two)
+Z = 2.0
+#: how far a stated marriage rate may be from the one the visitors' ages suggest
+MARRIED_GAP = 0.25
+#: how far the students (retired) may outnumber the 18–24 (65+) visitors
+STATUS_GAP = 0.2
+
+
+def known_answers(dimension: str, answers: pd.Series | None) -> pd.Series:
+    """The respondents' answers in :func:`canonical` form, without the unknown ones."""
+    if answers is None:
+        return pd.Series(dtype=object)
+    values = answers.dropna().map(lambda v: canonical(dimension, v))
+    return values[values != "unknown"]
+
+
+def margin(survey_share: float, other_share: float, n: int) -> float:
+    """Two standard errors of a share of ``n`` respondents, sqrt(p(1-p)/n) with p whichever of
+    the two shares is nearer 50 %: a survey share of 0 % or 100 % has no error of its own,
+    yet 30 answers can all say "married" by luck when few visitors are."""
+    p = max(survey_share * (1 - survey_share), other_share * (1 - other_share))
+    return Z * math.sqrt(p / n)
+
+
+def n_respondents(n: int) -> str:
+    """``n = 30 respondents``: every comparison says how many answers it rests on."""
+    return f"n = {n} respondent" if n == 1 else f"n = {n} respondents"
+
+
+def too_few(dimension: str, source: str, n: int) -> Finding:
+    """A comparison left undecided: fewer than :data:`MIN_RESPONDENTS` answers."""
+    label = dimension.replace("_", " ")
+    return Finding(
+        "note",
+        dimension,
+        source,
+        f"{label}: too few respondents to judge against {source} ({n_respondents(n)}; at least "
+        f"{MIN_RESPONDENTS} needed).",
+    )
+
+
 def compare(
     survey: dict[str, pd.Series], audience: pd.DataFrame, *, threshold: float = 0.15
 ) -> list[Finding]:
@@ -239,100 +352,151 @@ def compare(
 
     ``survey`` maps a dimension (``age_bracket``, ``gender``, ``marital_status``,
     ``occupation``, ``country`` …) to the respondents' answers. A share that differs by more
-    than ``threshold`` is a contradiction; the marriage, student and retirement rules compare
-    stated family/career status with the visitors' ages, as the profile method suggests.
+    than ``threshold`` and by more than its sampling error (:func:`margin`) is a
+    contradiction; the marriage, student and retirement rules compare stated family/career
+    status with the visitors' ages, as the profile method suggests. With fewer than
+    :data:`MIN_RESPONDENTS` known answers a comparison is a note saying so, never a verdict.
     """
     found: list[Finding] = []
     for source, aud in audience.groupby("source"):
         who = "of their audience" if str(source).startswith("competitor") else "of visitors"
         for dim in ("age_bracket", "gender", "country", "language"):
-            answers = survey.get(dim)
-            a = audience_shares(aud, dim)
-            s = survey_shares(dim, answers) if answers is not None else pd.Series(dtype=float)
-            if s.empty or a.empty:
-                continue
-            worst = None
-            for value, share in a.items():
-                gap = s.get(value, 0.0) - share
-                if worst is None or abs(gap) > abs(worst[2]):
-                    worst = (value, share, gap)
-            assert worst is not None
-            value, share, gap = worst
-            label = dim.replace("_", " ")
-            if abs(gap) >= threshold:
-                found.append(
-                    Finding(
-                        "contradiction",
-                        dim,
-                        source,
-                        f"survey: {_pct(s.get(value, 0.0))} {_phrase(dim, value)}; {source}: "
-                        f"{_pct(share)} {who} {_phrase(dim, value)}. The survey may not "
-                        f"reach the same people, or answers are off.",
-                        float(s.get(value, 0.0)),
-                        float(share),
-                    )
-                )
-            else:
-                found.append(
-                    Finding(
-                        "agreement",
-                        dim,
-                        source,
-                        f"{label}: survey and {source} agree within {_points(threshold)} "
-                        f"(largest gap {_phrase(dim, value)}: {_points(abs(gap))}).",
-                        float(s.get(value, 0.0)),
-                        float(share),
-                    )
-                )
+            finding = _compare_shares(
+                dim, known_answers(dim, survey.get(dim)), aud, str(source), who, threshold
+            )
+            found.extend([finding] if finding else [])
         found.extend(_interests(survey.get("hobbies"), aud, str(source)))
-        age_share = audience_shares(aud, "age_bracket").to_dict()
-        if not age_share:
+        found.extend(_life_stage(survey, aud, str(source), who))
+    return found
+
+
+def _judge(
+    ours: pd.Series, theirs: pd.Series, values: list[str], n: int, threshold: float
+) -> tuple[str, str, float]:
+    """The verdict on the shares of ``n`` respondents (``ours``) against another's
+    (``theirs``): ``contradiction`` when a value's gap is at least ``threshold`` and beyond
+    sampling error (:func:`margin`); ``agreement`` when every gap is under ``threshold`` and
+    the sample could have shown one that big (every margin under it); else ``undecided``.
+    Also the value to name (the largest gap, among the contradicting ones if any; the first of
+    ``values`` on a tie) and the widest margin."""
+    gaps = {v: abs(float(ours.get(v, 0.0)) - float(theirs.get(v, 0.0))) for v in values}
+    margins = {v: margin(float(ours.get(v, 0.0)), float(theirs.get(v, 0.0)), n) for v in values}
+    off = [v for v in values if gaps[v] >= threshold and gaps[v] > margins[v]]
+    value = max(off or values, key=gaps.__getitem__)
+    widest = max(margins.values())
+    if off:
+        return "contradiction", value, widest
+    if gaps[value] < threshold and widest < threshold:
+        return "agreement", value, widest
+    return "undecided", value, widest
+
+
+def _compare_shares(
+    dim: str, values: pd.Series, aud: pd.DataFrame, source: str, who: str, threshold: float
+) -> Finding | None:
+    """One dimension of the survey against one source (:func:`_judge`); a note when fewer
+    than :data:`MIN_RESPONDENTS` answered it or when the sample cannot decide."""
+    a = audience_shares(aud, dim)
+    if values.empty or a.empty:
+        return None
+    n = len(values)
+    if n < MIN_RESPONDENTS:
+        return too_few(dim, source, n)
+    s = values.value_counts(normalize=True)
+    kind, value, widest = _judge(s, a, list(a.index), n, threshold)
+    ours, theirs = float(s.get(value, 0.0)), float(a[value])
+    gap, label = _points(abs(ours - theirs)), dim.replace("_", " ")
+    if kind == "contradiction":
+        said = (
+            f"survey: {_pct(ours)} {_phrase(dim, value)}; {source}: {_pct(theirs)} {who} "
+            f"{_phrase(dim, value)}. The survey may not reach the same people, or answers "
+            f"are off ({n_respondents(n)})."
+        )
+    elif kind == "agreement":
+        said = (
+            f"{label}: survey and {source} agree within {_points(threshold)} (largest gap "
+            f"{_phrase(dim, value)}: {gap}; {n_respondents(n)})."
+        )
+    else:
+        kind, said = "note", _undecided(label, f"survey and {source}", dim, value, gap, n, widest)
+    return Finding(kind, dim, source, said, ours, theirs)
+
+
+def _undecided(label: str, who: str, dim: str, value: str, gap: str, n: int, widest: float) -> str:
+    """Why a comparison decides nothing: its gaps are within the sampling error."""
+    return (
+        f"{label}: cannot tell whether {who} agree: the largest gap ({_phrase(dim, value)}: "
+        f"{gap}) is within what {n} respondents can tell apart (±{_points(widest)})."
+    )
+
+
+def _life_stage(
+    survey: dict[str, pd.Series], aud: pd.DataFrame, source: str, who: str
+) -> list[Finding]:
+    """Stated family and career status against the visitors' ages (marriage, students,
+    retirement), in :func:`canonical` spelling: ``Married`` and ``Student`` count."""
+    age_share = audience_shares(aud, "age_bracket")
+    if age_share.empty or age_share.sum() <= 0:
+        return []
+    age_share = age_share / age_share.sum()  # a source's shares may add up to 98 or 102 %
+    found: list[Finding] = []
+    marital = known_answers("marital_status", survey.get("marital_status"))
+    if len(marital):
+        found.extend(_married(marital, age_share, source, who))
+    occupation = known_answers("occupation", survey.get("occupation"))
+    if len(occupation):
+        found.extend(_occupations(occupation, age_share, source, who))
+    return found
+
+
+def _married(marital: pd.Series, age_share: pd.Series, source: str, who: str) -> list[Finding]:
+    """Does the share married fit the visitors' age mix (:data:`MARRIED_BY_AGE`)?"""
+    n = len(marital)
+    if n < MIN_RESPONDENTS:
+        return [too_few("marital_status", source, n)]
+    married = float((marital == "married").mean())
+    expected = float(sum(MARRIED_BY_AGE.get(k, 0.4) * v for k, v in age_share.items()))
+    gap = abs(married - expected)
+    if gap < MARRIED_GAP or gap <= margin(married, expected, n):
+        return []
+    young = float(age_share.get("18-24", 0.0))
+    return [
+        Finding(
+            "contradiction",
+            "marital_status",
+            source,
+            f"survey: {_pct(married)} married; {source}: {_pct(young)} {who} aged 18–24, an "
+            f"age mix where about {_pct(expected)} would be married ({n_respondents(n)}).",
+            married,
+            expected,
+        )
+    ]
+
+
+def _occupations(
+    occupation: pd.Series, age_share: pd.Series, source: str, who: str
+) -> list[Finding]:
+    """Students against 18–24 visitors, retired respondents against 65+ visitors."""
+    n = len(occupation)
+    if n < MIN_RESPONDENTS:
+        return [too_few("occupation", source, n)]
+    found = []
+    for status, bracket in (("student", "18-24"), ("retired", "65+")):
+        stated, base = float((occupation == status).mean()), float(age_share.get(bracket, 0.0))
+        if stated - base < STATUS_GAP or stated - base <= margin(stated, base, n):
             continue
-        young, old = age_share.get("18-24", 0.0), age_share.get("65+", 0.0)
-        marital = survey.get("marital_status")
-        if marital is not None and not marital.dropna().empty:
-            married = float((marital.dropna() == "married").mean())
-            expected = sum(MARRIED_BY_AGE.get(k, 0.4) * v for k, v in age_share.items())
-            if married - expected >= 0.25 or expected - married >= 0.25:
-                found.append(
-                    Finding(
-                        "contradiction",
-                        "marital_status",
-                        source,
-                        f"survey: {_pct(married)} married; {source}: {_pct(young)} {who} "
-                        f"aged 18–24, an age mix where about {_pct(expected)} would be married.",
-                        married,
-                        expected,
-                    )
-                )
-        occupation = survey.get("occupation")
-        if occupation is not None and not occupation.dropna().empty:
-            occ = occupation.dropna()
-            students, retired = float((occ == "student").mean()), float((occ == "retired").mean())
-            if students - young >= 0.2:
-                found.append(
-                    Finding(
-                        "contradiction",
-                        "occupation",
-                        source,
-                        f"survey: {_pct(students)} students; {source}: only {_pct(young)} "
-                        f"{who} aged 18–24.",
-                        students,
-                        young,
-                    )
-                )
-            if retired - old >= 0.2:
-                found.append(
-                    Finding(
-                        "contradiction",
-                        "occupation",
-                        source,
-                        f"survey: {_pct(retired)} retired; {source}: only {_pct(old)} {who} "
-                        "aged 65+.",
-                        retired,
-                        old,
-                    )
-                )
+        plural = "students" if status == "student" else status
+        found.append(
+            Finding(
+                "contradiction",
+                "occupation",
+                source,
+                f"survey: {_pct(stated)} {plural}; {source}: only {_pct(base)} {who} aged "
+                f"{bracket.replace('-', '–')} ({n_respondents(n)}).",
+                stated,
+                base,
+            )
+        )
     return found
 
 
@@ -354,6 +518,7 @@ def _interests(hobbies: pd.Series | None, aud: pd.DataFrame, source: str) -> lis
 
     GA4 counts a user under many interests, so shares are not comparable; the check is by
     rank: the survey's top hobby should be among the visitors' top three mapped interests.
+    Fewer than :data:`MIN_RESPONDENTS` respondents naming a hobby decide nothing (a note).
     """
     ints = aud[aud["dimension"] == "interests"]
     if hobbies is None or ints.empty:
@@ -370,6 +535,9 @@ def _interests(hobbies: pd.Series | None, aud: pd.DataFrame, source: str) -> lis
                 weight[hobby] = weight.get(hobby, 0.0) + float(users)
     if not weight:
         return []
+    n = int(picked.index.nunique())
+    if n < MIN_RESPONDENTS:
+        return [too_few("interests", source, n)]
     top_visitors = sorted(weight, key=weight.__getitem__, reverse=True)[:3]
     shares = picked.astype(str).value_counts(normalize=True) * (len(picked) / hobbies.notna().sum())
     top = str(shares.index[0])
@@ -380,7 +548,8 @@ def _interests(hobbies: pd.Series | None, aud: pd.DataFrame, source: str) -> lis
                 "interests",
                 source,
                 f"interests: the hobby respondents name most ({top}, "
-                f"{_pct(float(shares.iloc[0]))}) is among the top interests in {source}.",
+                f"{_pct(float(shares.iloc[0]))}) is among the top interests in {source} "
+                f"({n_respondents(n)}).",
             )
         ]
     return [
@@ -389,7 +558,7 @@ def _interests(hobbies: pd.Series | None, aud: pd.DataFrame, source: str) -> lis
             "interests",
             source,
             f"survey: {_pct(float(shares.iloc[0]))} name {top} as a hobby; {source}: the "
-            f"visitors' top interests are {', '.join(top_visitors)}.",
+            f"visitors' top interests are {', '.join(top_visitors)} ({n_respondents(n)}).",
             float(shares.iloc[0]),
             None,
         )
@@ -494,7 +663,7 @@ def compare_with_shop(
 
 
 #: respondents with a known device needed before their device mix is compared (fewer is noise)
-MIN_RESPONDENT_DEVICES = 20
+MIN_RESPONDENT_DEVICES = MIN_RESPONDENTS
 
 
 def compare_respondents(
@@ -502,34 +671,34 @@ def compare_respondents(
 ) -> Finding | None:
     """Whose voice does the survey carry? Respondents per value (``respondents``) against the
     shop's visitors per value (``shop``); None with fewer than ``MIN_RESPONDENT_DEVICES``
-    respondents of known value. ``survey_share`` is the respondents', ``analytics_share`` the
-    shop's share of the value with the largest gap."""
+    respondents of known value. A gap of ``tolerance`` that is also beyond sampling error
+    (:func:`margin`) is a contradiction. ``survey_share`` is the respondents',
+    ``analytics_share`` the shop's share of the value with the largest gap."""
     r = respondents[respondents.index != "unknown"]
     v = shop[shop.index != "unknown"]
     if r.sum() < MIN_RESPONDENT_DEVICES or v.sum() <= 0:
         return None
+    n = int(r.sum())
     rs, vs = r / r.sum(), v / v.sum()
-    values = sorted(set(rs.index) | set(vs.index))
-    worst = max(values, key=lambda x: (abs(rs.get(x, 0.0) - vs.get(x, 0.0)), x))
+    values = sorted(set(rs.index) | set(vs.index), reverse=True)
+    kind, worst, widest = _judge(rs, vs, values, n, tolerance)
     a, b = float(rs.get(worst, 0.0)), float(vs.get(worst, 0.0))
-    label = dimension.replace("_", " ")
-    if abs(a - b) >= tolerance:
+    label, gap = dimension.replace("_", " "), _points(abs(a - b))
+    if kind == "contradiction":
         more = "over" if a > b else "under"
-        return Finding(
-            "contradiction",
-            dimension,
-            "survey",
+        said = (
             f"{label}: {_pct(a)} of respondents visited on {worst}, against {_pct(b)} of the "
-            f"shop's visitors: the survey {more}-represents {worst} visitors.",
-            a,
-            b,
+            f"shop's visitors: the survey {more}-represents {worst} visitors "
+            f"({n_respondents(n)})."
         )
-    return Finding(
-        "agreement",
-        dimension,
-        "survey",
-        f"{label}: respondents and the shop's visitors agree within {_points(tolerance)} "
-        f"(largest gap {worst}: {_points(abs(a - b))}).",
-        a,
-        b,
-    )
+    elif kind == "agreement":
+        said = (
+            f"{label}: respondents and the shop's visitors agree within {_points(tolerance)} "
+            f"(largest gap {worst}: {gap}; {n_respondents(n)})."
+        )
+    else:
+        kind = "note"
+        said = _undecided(
+            label, "respondents and the shop's visitors", dimension, worst, gap, n, widest
+        )
+    return Finding(kind, dimension, "survey", said, a, b)

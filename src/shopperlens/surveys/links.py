@@ -16,7 +16,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from urllib.parse import quote
+import ipaddress
+from urllib.parse import quote, urlsplit
 
 from shopperlens.errors import ShopperlensError
 
@@ -98,3 +99,30 @@ def survey_url(public_url: str, survey: str, token: str | None = None) -> str:
     """Address of the survey's public page, personal when ``token`` is given."""
     base = f"{public_url.rstrip('/')}/s/{quote(survey)}"
     return f"{base}?t={quote(token)}" if token else base
+
+
+def is_loopback(address: str) -> bool:
+    """Does ``address`` (a URL or a host name) name this computer only: ``localhost``, a
+    ``*.localhost`` name, ``127.x.x.x``, ``::1`` or ``0.0.0.0``? Nobody else can open it."""
+    text = address.strip()
+    host = urlsplit(text).hostname if "//" in text else text.strip("[]")
+    host = (host or "").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return ip.is_loopback or ip.is_unspecified
+
+
+def loopback_warning(public_url: str) -> str | None:
+    """What to say when links and snippets point at ``public_url`` only this computer
+    reaches (the default ``http://127.0.0.1:8000``), else None."""
+    if not is_loopback(public_url):
+        return None
+    return (
+        f"SHOPPERLENS_PUBLIC_URL is {public_url}, which only this computer can open: set "
+        "SHOPPERLENS_PUBLIC_URL to the address customers can reach shopperlens at (e.g. "
+        "https://survey.example.com) before sharing it"
+    )
