@@ -52,6 +52,8 @@ def test_a_refund_exported_later_changes_the_stored_order(tmp_path: Path) -> Non
         assert _bought(shop, datetime(2024, 6, 1)) == (2, 200.0)  # A1 and A3; A2 is refunded
         got = shop.store.execute("SELECT file, status_changed FROM imports").fetchall()
         assert {Path(f).name: n for f, n in got} == {"o1.csv": 0, "o2.csv": 1}
+        ledger = {Path(r.file).name: r.status_changed for r in shop.imports()}  # `imports`
+        assert ledger == {"o1.csv": 0, "o2.csv": 1}
 
 
 def test_the_same_status_again_changes_nothing(tmp_path: Path) -> None:

@@ -164,7 +164,7 @@ def together_expr(source: Any, *, min_orders: int = 3, top: int = 4) -> Any:
     ``source`` is anything with ``.table(name)`` (the store, or a Spark source): the same
     expression runs on DuckDB and on Spark. Confidence = P(recommended | product); lift is
     confidence over the recommended product's share of orders. Orders that were not bought
-    (cancelled, refunded, failed) are left out, as in :func:`basket_rules`.
+    (cancelled, refunded, failed, voided, expired) are left out, as in :func:`basket_rules`.
 
     Only pairs with lift above 1 are kept, compared in whole orders (``together · n >
     orders_a · orders_b``), then ranked by confidence, as ``recommend.carousels`` does: by

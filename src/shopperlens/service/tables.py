@@ -23,6 +23,8 @@ class ImportRecord(BaseModel):
     rows_read: int
     rows_accepted: int
     rows_rejected: int
+    #: stored orders whose status the file changed (a later export's refund or cancellation)
+    status_changed: int = 0
     imported_at: datetime
 
 
@@ -34,4 +36,9 @@ def table_summaries(*, store: Store) -> list[TableSummary]:
 def import_history(*, store: Store, limit: int = 100) -> list[ImportRecord]:
     """The import ledger, newest first."""
     df = store.df("SELECT * FROM imports ORDER BY import_id DESC LIMIT ?", [limit])
-    return [ImportRecord(**row) for row in df.to_dict(orient="records")]
+    df["status_changed"] = df["status_changed"].fillna(0).astype(int)
+    fields = ImportRecord.model_fields
+    return [
+        ImportRecord(**{k: v for k, v in row.items() if k in fields})
+        for row in df.to_dict(orient="records")
+    ]
