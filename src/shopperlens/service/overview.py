@@ -2,8 +2,8 @@
 
 The report's front page and ``Shop.overview()`` show it; every figure is one SQL aggregate over
 the canonical tables, so it stays fast on large stores. Orders, revenue, buyers and repeat
-buying count real purchases only: cancelled, refunded, failed, voided and expired orders are left out, as CLV
-and the playbooks leave them out (``clv.EXCLUDED_STATUSES``).
+buying count real purchases only: cancelled, refunded, failed, voided and expired orders are left
+out, as CLV and the playbooks leave them out (``clv.EXCLUDED_STATUSES``).
 
 Amounts are in the shop's currency (the one most orders name, :func:`shop_currency`): revenue,
 the average order, revenue per month and per category add up the orders in that currency (and
@@ -51,7 +51,9 @@ class ShopOverview(BaseModel):
     last: datetime | None = Field(description="Latest order or event.")
     customers: int
     buyers: int = Field(description="Customers with at least one purchase.")
-    orders: int = Field(description="Orders, less cancelled, refunded, failed, voided and expired ones.")
+    orders: int = Field(
+        description="Orders, less cancelled, refunded, failed, voided and expired ones."
+    )
     orders_imported: int = Field(0, description="Orders imported, whatever their status.")
     revenue: float = Field(
         description="Sum of quantity × unit price over the lines of those orders in the "

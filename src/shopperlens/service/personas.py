@@ -109,8 +109,8 @@ def _answers(store: Store, survey: str) -> pd.DataFrame:
 def _enrich(store: Store, df: pd.DataFrame) -> pd.DataFrame:
     """Add what the shop knows about respondents who are customers (never used to cluster).
 
-    Only real purchases count: cancelled, refunded, failed, voided and expired orders bring no revenue and are
-    nothing the customer "buys" (the same rule as CLV and the playbooks).
+    Only real purchases count: cancelled, refunded, failed, voided and expired orders bring no
+    revenue and are nothing the customer "buys" (the same rule as CLV and the playbooks).
     """
     if "customer_id" not in df.columns or df["customer_id"].isna().all():
         return df

@@ -257,8 +257,8 @@ def _untyped(d: Frame, config: TypesConfig) -> Text:
     bought = d["purchase_visits"].fillna(0)
     no_orders = (
         "bought in " + _plural(bought, "visit") + " per its purchase events, but no order of "
-        "its is imported (or only cancelled, refunded, failed, voided or expired ones): import the orders to "
-        "type it (not guessed)"
+        "its is imported (or only cancelled, refunded, failed, voided or expired ones): import the "
+        "orders to type it (not guessed)"
     )  # fmt: skip
     browsed = no_orders.where(bought > 0, browsed)
     return nothing.where((orders == 0) & (visits == 0), browsed.where(orders == 0, weak))
