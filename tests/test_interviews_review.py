@@ -269,3 +269,35 @@ def test_a_language_question_in_codes_agrees_with_ga4_language_names(store, tmp_
     found = audience.analytics_check(store=store, survey="lang")
     found = [f for f in found if f.dimension == "language"]
     assert [f.kind for f in found] == ["agreement"], [f.message for f in found]
+
+
+def test_uploads_named_alike_are_both_read_or_refused(shop):
+    """Two uploads named `interview.md` overwrote each other and the first was reported
+    "unchanged"; a file named `..` gave a 500."""
+    from fastapi.testclient import TestClient
+
+    from shopperlens.config import Settings
+    from shopperlens.web.app import create_app
+
+    auth = {"Authorization": "Bearer t"}
+    alike = [
+        ("files", ("01.md", b"> Delivery was late.\n")),
+        ("files", ("01.md", b"> The price is fair.\n")),
+    ]
+    with TestClient(create_app(Settings(token="t"), shop=shop)) as c:
+        res = c.post("/api/interviews/notes", files=alike, headers=auth)
+        assert res.status_code == 400 and "two notes of interviewee '01'" in res.text
+        assert shop.store.count("interview_notes") == 0
+        named = [("files", ("anna.md", alike[0][1][1])), ("files", ("bert.md", alike[1][1][1]))]
+        res = c.post("/api/interviews/notes", files=named, headers=auth)
+        assert res.status_code == 200 and res.json()["imported"] == 2, res.text
+        res = c.post("/api/interviews/notes", files=[("files", ("..", b"> Fine.\n"))], headers=auth)
+        assert res.status_code == 200, res.text
+        res = c.post(
+            "/api/imports/customers",
+            files={"file": (".", b"customer_id,email\nk1,k1@example.org\n")},
+            headers=auth,
+        )
+        assert res.status_code == 200, res.text
+    people = shop.store.execute("SELECT interviewee FROM interview_notes ORDER BY 1").fetchall()
+    assert [p[0] for p in people] == ["anna", "bert", "upload-0"]

@@ -403,6 +403,25 @@ def check_customers(store: Store, customer_ids: list[str]) -> None:
         raise NotFoundError(f"no customer {named}{more} in the shop's data: nobody was invited")
 
 
+def _one_note_each(store: Store, files: list[Path], texts: list[tuple[str, str]]) -> None:
+    """Refuse a call holding two different notes of one interviewee: the second would replace
+    the first (a note replaces its interviewee's earlier version, and its file name names the
+    interviewee), and one would be lost without a word (``best/01.md`` and ``worst/01.md``)."""
+    with store.cursor() as con:
+        customer = _known_customer(con)
+        seen: dict[str, tuple[Path, str]] = {}
+        for f, (text, checksum) in zip(files, texts, strict=True):
+            who = notes_mod.parse_note(f.stem, text, is_customer=customer).interviewee
+            if who in seen and seen[who][1] != checksum:
+                raise ShopperlensError(
+                    f"two notes of interviewee {who!r} in one import ({seen[who][0]} and {f}): "
+                    "a note's file name names its interviewee, so the second would replace the "
+                    "first; give each interviewee's note its own file name and import again "
+                    "(nothing stored)"
+                )
+            seen[who] = (f, checksum)
+
+
 def import_notes(*, store: Store, paths: list[str | Path]) -> NotesImport:
     """Import interview notes (``.md``/``.txt`` files or folders of them) and tag them.
 
@@ -427,6 +446,7 @@ def import_notes(*, store: Store, paths: list[str | Path]) -> NotesImport:
             raise ShopperlensError(f"cannot read {f}: {exc.strerror}") from None
         text = decode_text(raw, f.name, what="interview notes in Markdown or plain text")
         texts.append((text, hashlib.sha256(raw).hexdigest()))
+    _one_note_each(store, files, texts)
     result = NotesImport(files=len(files), imported=0, unchanged=0, quotes=0, tags=0)
     now = datetime.now()
     with store.transaction() as con:

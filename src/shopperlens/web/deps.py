@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 from typing import Annotated
 from urllib.parse import unquote
 
@@ -23,6 +24,14 @@ class RequestBody(BaseModel):
     selected every customer, and ``"dryrun": true`` really sent the e-mails."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+def upload_name(filename: str | None, default: str) -> str:
+    """An uploaded file's base name, safe as a file name in a folder of our own: the last part
+    of what the client sent, or ``default`` when that is empty, ``.`` or ``..`` (which gave a
+    500 where a file was written under it)."""
+    name = Path(filename or "").name
+    return default if name in ("", ".", "..") else name
 
 
 def get_settings(request: Request) -> Settings:

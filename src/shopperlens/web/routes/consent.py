@@ -17,7 +17,7 @@ from pydantic import Field
 
 from shopperlens.errors import ShopperlensError
 from shopperlens.service import consent as svc
-from shopperlens.web.deps import RequestBody, ShopDep
+from shopperlens.web.deps import RequestBody, ShopDep, upload_name
 
 router = APIRouter(prefix="/api/consents", tags=["privacy"])
 #: the largest consents file accepted
@@ -57,7 +57,7 @@ def record(body: ConsentIn, shop: ShopDep) -> svc.ConsentRecord:
 @router.post("/import", response_model=svc.ConsentImportResult)
 def import_file(file: UploadFile, shop: ShopDep) -> svc.ConsentImportResult:
     """Import consent records from an uploaded CSV (all or nothing)."""
-    name = Path(file.filename or "consents.csv").name or "consents.csv"
+    name = upload_name(file.filename, "consents.csv")
     data = file.file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         raise ShopperlensError(f"{name} is larger than {MAX_UPLOAD >> 20} MB")

@@ -22,7 +22,7 @@ from starlette.datastructures import UploadFile
 from shopperlens.errors import ShopperlensError
 from shopperlens.ingest.generic import parse_map_options
 from shopperlens.service import imports as svc
-from shopperlens.web.deps import ShopDep
+from shopperlens.web.deps import ShopDep, upload_name
 
 router = APIRouter(prefix="/api/imports", tags=["imports"])
 
@@ -49,7 +49,7 @@ async def import_kind(
         with tempfile.TemporaryDirectory(prefix="shopperlens-upload-") as tmp:
             paths, names = [], []
             for i, up in enumerate(uploads):
-                name = Path(up.filename or f"upload-{i}.csv").name
+                name = upload_name(up.filename, f"upload-{i}.csv")
                 # a folder per upload keeps its own name, which messages about it then use
                 target = Path(tmp) / str(i) / name
                 target.parent.mkdir()
