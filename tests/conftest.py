@@ -73,6 +73,31 @@ def finished_job(client, job_id: str) -> dict:  # type: ignore[no-untyped-def, t
     return job  # type: ignore[no-any-return]
 
 
+@pytest.fixture
+def smtp():  # type: ignore[no-untyped-def]
+    """``(server, settings)``: a :class:`_smtp.SmtpSink` listening on 127.0.0.1 and the settings
+    that mail through it (signed links, a public address customers could reach)."""
+    controller = pytest.importorskip("aiosmtpd.controller")
+    from _smtp import SmtpSink
+    from shopperlens.config import Settings
+    from shopperlens.web.server import free_port
+
+    server = SmtpSink()
+    server.port = free_port()
+    ctl = controller.Controller(server, hostname="127.0.0.1", port=server.port)
+    ctl.start()
+    yield (
+        server,
+        Settings(
+            smtp_host="127.0.0.1",
+            smtp_port=server.port,
+            secret_key="k3y",
+            public_url="http://shop.test",
+        ),
+    )
+    ctl.stop()
+
+
 @pytest.fixture(scope="session")
 def spark():  # type: ignore[no-untyped-def]
     """One local Spark session for the whole test run (it takes ~17 s to start)."""

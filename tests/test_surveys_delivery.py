@@ -3,7 +3,6 @@ reminders, resumable sending, signed links that answer once."""
 
 from __future__ import annotations
 
-import email
 import re
 from datetime import datetime, timedelta
 
@@ -14,32 +13,6 @@ from shopperlens.errors import ShopperlensError
 from shopperlens.service import survey_delivery as dlv
 from shopperlens.service import surveys
 from shopperlens.web.server import free_port
-
-aiosmtpd = pytest.importorskip("aiosmtpd.controller")
-
-
-class _Inbox:
-    def __init__(self) -> None:
-        self.messages: list[email.message.Message] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook name
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp():
-    inbox = _Inbox()
-    port = free_port()
-    ctl = aiosmtpd.Controller(inbox, hostname="127.0.0.1", port=port)
-    ctl.start()
-    yield (
-        inbox,
-        Settings(
-            smtp_host="127.0.0.1", smtp_port=port, secret_key="k3y", public_url="http://shop.test"
-        ),
-    )
-    ctl.stop()
 
 
 def _people(store) -> None:

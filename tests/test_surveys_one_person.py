@@ -21,48 +21,8 @@ from shopperlens.service import survey_delivery as dlv
 from shopperlens.surveys import crosscheck, links
 from shopperlens.surveys.definition import Question, Survey, demo_profile, survey_from_dict
 from shopperlens.web.app import create_app
-from shopperlens.web.server import free_port
-
-aiosmtpd = pytest.importorskip("aiosmtpd.controller")
 
 DEMO = "demo-profile"
-
-
-class _Server:
-    """An SMTP server that takes every message, or (``break_at``) drops the connection while
-    the n-th message is handed over, before it says whether it took it."""
-
-    def __init__(self) -> None:
-        self.messages: list[email.message.Message] = []
-        self.break_at: int | None = None
-        self.seen = 0
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook name
-        self.seen += 1
-        if self.seen == self.break_at:
-            server.transport.abort()  # no reply: the client cannot know whether it went out
-            return "250 OK"
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-    @property
-    def to(self) -> list[str]:
-        return [m["To"] for m in self.messages]
-
-
-@pytest.fixture
-def smtp():  # type: ignore[no-untyped-def]
-    server = _Server()
-    port = free_port()
-    ctl = aiosmtpd.Controller(server, hostname="127.0.0.1", port=port)
-    ctl.start()
-    yield (
-        server,
-        Settings(
-            smtp_host="127.0.0.1", smtp_port=port, secret_key="k3y", public_url="http://shop.test"
-        ),
-    )
-    ctl.stop()
 
 
 def _customer(store, cid: str, email_: str | None = None, *, order: float | None = None):  # type: ignore[no-untyped-def]

@@ -4,8 +4,6 @@ another machine; ``survey link`` and ``popup-snippet`` warn about such an addres
 
 from __future__ import annotations
 
-import email
-
 import pytest
 
 from shopperlens.config import Settings
@@ -13,29 +11,11 @@ from shopperlens.errors import ShopperlensError
 from shopperlens.service import survey_delivery as dlv
 from shopperlens.service import surveys
 from shopperlens.surveys.links import is_loopback
-from shopperlens.web.server import free_port
-
-aiosmtpd = pytest.importorskip("aiosmtpd.controller")
-
-
-class _Inbox:
-    def __init__(self) -> None:
-        self.messages: list[email.message.Message] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook name
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
 
 
 @pytest.fixture
-def inbox():
-    box = _Inbox()
-    port = free_port()
-    ctl = aiosmtpd.Controller(box, hostname="127.0.0.1", port=port)
-    ctl.start()
-    box.port = port  # type: ignore[attr-defined]
-    yield box
-    ctl.stop()
+def inbox(smtp):  # type: ignore[no-untyped-def]
+    return smtp[0]
 
 
 def _customers(store, n: int = 2) -> None:

@@ -26,9 +26,6 @@ from shopperlens.surveys.definition import (
     validate_answers,
 )
 from shopperlens.web.app import create_app
-from shopperlens.web.server import free_port
-
-aiosmtpd = pytest.importorskip("aiosmtpd.controller")
 
 DEMO = "demo-profile"
 
@@ -291,34 +288,6 @@ def test_eligible_counts_answers_of_the_linked_customer(shop):
 
 
 # -- 7. temporary SMTP refusals stay pending --------------------------------------------------
-class _Server:
-    """An SMTP server whose answer to DATA the test sets (``250 OK``, ``451 …``, ``550 …``)."""
-
-    def __init__(self) -> None:
-        self.reply = "250 OK"
-        self.messages: list[email.message.Message] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook name
-        if self.reply.startswith("250"):
-            self.messages.append(email.message_from_bytes(envelope.content))
-        return self.reply
-
-
-@pytest.fixture
-def smtp():  # type: ignore[no-untyped-def]
-    server = _Server()
-    port = free_port()
-    ctl = aiosmtpd.Controller(server, hostname="127.0.0.1", port=port)
-    ctl.start()
-    yield (
-        server,
-        Settings(
-            smtp_host="127.0.0.1", smtp_port=port, secret_key="k3y", public_url="http://shop.test"
-        ),
-    )
-    ctl.stop()
-
-
 def _send(store, settings, survey: str = DEMO, **kw):  # type: ignore[no-untyped-def]
     return dlv.send_invitations(
         store=store, settings=settings, survey=survey, audience=dlv.Audience(), **kw
