@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -135,6 +136,16 @@ def test_free_shipping_threshold_known_answer() -> None:
     assert t.shipping_cost_per_order == pytest.approx(5.0 * (20 + 15) / 100)
     by = t.candidates.set_index("threshold").uplift_per_order
     assert by[45] == pytest.approx(0.75) and by[80] == pytest.approx(1.0) and by[30] == 0
+
+
+def test_candidate_thresholds_lie_above_the_median_basket() -> None:
+    """A median basket of exactly 56 made 56 itself a candidate (and the advice)."""
+    values = np.array([40.0] * 40 + [56.0] * 21 + [70.0] * 39)
+    assert np.median(values) == 56
+    grid = checkout._round_candidates(values)
+    assert min(grid) == 57 and max(grid) <= 1.5 * 56
+    t = checkout.free_shipping_threshold(values, shipping_cost=4.0)
+    assert t is not None and t.threshold > 56
 
 
 def test_funnel_overall_and_by_type(shop_store) -> None:  # type: ignore[no-untyped-def]

@@ -186,13 +186,16 @@ def _best_cut(values: np.ndarray, paid: np.ndarray) -> int:
 
 
 def _round_candidates(values: np.ndarray) -> list[float]:
-    """Round amounts from the median basket to the 95th percentile, capped at
-    :data:`MAX_OVER_MEDIAN` × the median (the first one above the median at least)."""
+    """Round amounts above the median basket up to the 95th percentile, capped at
+    :data:`MAX_OVER_MEDIAN` × the median (the first one above the median at least).
+
+    Above, not from: a threshold at the usual basket itself (EUR 56 on a median basket of
+    EUR 56) asks half the orders for nothing more; the mission's threshold sits above it."""
     lo, hi = np.quantile(values, [0.5, 0.95])
     hi = min(hi, MAX_OVER_MEDIAN * lo)
     step = 10 ** max(0, int(np.floor(np.log10(max(hi, 1.0)))) - 1)  # 10 for €100s, 1 for €10s
     step = step * 5 if (hi - lo) / step > 40 else step
-    start = np.ceil(lo / step) * step
+    start = (np.floor(lo / step) + 1) * step
     grid = [float(x) for x in np.arange(start, hi + step, step) if x > 0]
     return [x for x in grid if x <= hi] or grid[:1]
 
