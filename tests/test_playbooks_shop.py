@@ -492,3 +492,17 @@ def test_a_run_stored_before_the_last_import_is_not_read(shop_store) -> None:  #
     assert rep["loyal_at_risk"].empty or "c1" not in set(rep["loyal_at_risk"].customer_id)
     stored = shop_store.df("SELECT as_of, computed_at FROM customer_value")
     assert (stored.computed_at > pd.Timestamp("2024-01-02")).all()
+
+
+def test_a_funnel_that_loses_nobody_names_no_drop_off() -> None:
+    """ "largest drop-off: 0 of 2 sessions lost before cart" named a drop-off not there."""
+    from shopperlens.playbooks.generator import _funnel_text
+
+    steps = ["visit", "cart", "checkout", "purchase"]
+    funnel = pd.DataFrame(
+        {"type": "new", "step": steps, "sessions": [2, 2, 2, 2], "drop_off": [0.0] * 4}
+    )
+    line, drop = _funnel_text(funnel, "new")
+    assert line == "visit 2 → cart 2 → checkout 2 → purchase 2" and drop is None
+    lossy = funnel.assign(sessions=[2, 1, 1, 1], drop_off=[0.0, 0.5, 0.0, 0.0])
+    assert _funnel_text(lossy, "new")[1] == "largest drop-off: 1 of 2 sessions lost before cart"

@@ -213,3 +213,14 @@ def test_a_consent_import_keeps_the_current_run(shop, tmp_path: Path) -> None:  
     consents.write_text("customer_id,purpose,granted\nsteady0,marketing,no\n")
     shop.consent_import(consents)
     assert value_run.is_current(store=shop.store)
+
+
+def test_the_loyal_playbook_says_why_nobody_is_flagged_at_risk(shop, tmp_path: Path) -> None:
+    """ "no loyal customer flagged at risk (or no CLV run)" left the owner to guess which."""
+    from shopperlens.service import playbooks
+
+    imported(shop, tmp_path, orders=orders_csv(three_customers()))
+    pb = playbooks.playbook(store=shop.store, type="loyal")
+    (service,) = [a for a in pb.actions if a.number == 3]
+    said = " ".join(str(e) for e in service.evidence)
+    assert "nobody can be flagged at risk: no CLV figures (not enough purchase history" in said

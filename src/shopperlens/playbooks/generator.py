@@ -161,6 +161,8 @@ class Evidence:
     repeat_rate: float = 0.0
     case_study: pd.DataFrame = field(default_factory=pd.DataFrame)
     loyal_at_risk: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: why there are no CLV figures (so nobody can be flagged at risk), else None
+    clv_note: str | None = None
     exit_pages: pd.DataFrame = field(default_factory=pd.DataFrame)  # of lookers' sessions
     visits_to_purchase: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
     referral: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -238,7 +240,8 @@ def _funnel_text(funnel: pd.DataFrame, type_: str) -> tuple[str, str | None]:
     none of this type's: "no browsing events recorded" was wrong there.
 
     Lookers never purchase by definition, so their worst step is looked for before purchase.
-    A drop-off from fewer than :data:`MIN_SAMPLE` sessions is given as counts.
+    A drop-off from fewer than :data:`MIN_SAMPLE` sessions is given as counts; none when no
+    step loses a session ("0 of 2 sessions lost" named a drop-off that was not there).
     """
     f = funnel[funnel.type == type_] if len(funnel) and "type" in funnel else funnel.iloc[0:0]
     if f.empty:
@@ -253,7 +256,7 @@ def _funnel_text(funnel: pd.DataFrame, type_: str) -> tuple[str, str | None]:
     at = int(later.drop_off.idxmax())
     step, before = str(f.step[at]), int(f.sessions[at - 1])
     lost = before - int(f.sessions[at])
-    if not before:
+    if not before or lost <= 0:  # no step loses a session: there is no drop-off to name
         return line, None
     if before >= MIN_SAMPLE:
         return line, f"largest drop-off: {float(f.drop_off[at]):.0%} before {step}"
@@ -687,7 +690,9 @@ def _loyal(ev: Evidence) -> list[Action]:
                 [(f"{n_tickets:,} tickets from loyal customers", (*who, "tickets")),
                  (f"{len(ev.loyal_at_risk):,} loyal customers are at risk (P(alive) has fallen)"
                   if len(ev.loyal_at_risk)
-                  else "no loyal customer flagged at risk (or no CLV run)", who)],
+                  else f"nobody can be flagged at risk: no CLV figures ({ev.clv_note})"
+                  if ev.clv_note
+                  else "no loyal customer is at risk (P(alive) has not fallen for any)", who)],
                 n_tickets * a["bad_ticket_share"] * per_customer * a["bad_service_churn"],
                 "loyal tickets × 10 % that go badly × revenue per loyal customer × 61 % who "
                 "then leave", "type == 'loyal'", size),

@@ -448,7 +448,9 @@ def retention_report(*, store: Store, types: pd.DataFrame | None = None) -> dict
     per = retention.customer_orders(orders)
     consents = store.df("SELECT * FROM consents")
     t = resolve_types(store=store, types=types)
-    clv = _clv(store)
+    # why there are no CLV figures (the model's minimum-data gate), else None
+    clv_note = value_run.ensure_current(store=store) if len(orders) else "no orders imported"
+    clv = _clv(store) if clv_note is None else None
     at_risk = pd.DataFrame(columns=["customer_id", "orders", "revenue", "clv", "p_alive"])
     if clv is not None and len(t):
         loyal = set(t.loc[t.type == "loyal", "customer_id"].dropna())
@@ -459,6 +461,7 @@ def retention_report(*, store: Store, types: pd.DataFrame | None = None) -> dict
         at_risk = at_risk.reset_index(drop=True)
     return {
         "loyal_at_risk": at_risk,
+        "clv_note": clv_note,
         "cohorts": retention.cohort_retention(orders),
         "repeat_rate": retention.repeat_purchase_rate(orders),
         "case_study": retention.case_study_candidates(per, consents, t if len(t) else None),
@@ -589,6 +592,7 @@ def playbook(
         repeat_rate=ret["repeat_rate"],
         case_study=ret["case_study"],
         loyal_at_risk=ret["loyal_at_risk"],
+        clv_note=ret["clv_note"],
         exit_pages=exits,
         visits_to_purchase=to_purchase,
         referral=ret["referral"],
