@@ -146,6 +146,7 @@ def test_candidate_thresholds_lie_above_the_median_basket() -> None:
     assert min(grid) == 57 and max(grid) <= 1.5 * 56
     t = checkout.free_shipping_threshold(values, shipping_cost=4.0)
     assert t is not None and t.threshold > 56
+    assert checkout._round_candidates(np.full(10, 20.0)) == [21.0]  # every basket alike
 
 
 def test_funnel_overall_and_by_type(shop_store) -> None:  # type: ignore[no-untyped-def]

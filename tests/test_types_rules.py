@@ -166,6 +166,20 @@ def test_as_of_sees_only_data_strictly_before_it(store: Store) -> None:
     assert svc.features(store=store, as_of=later).set_index("subject_id").at["c1", "orders"] == 1
 
 
+def test_a_newcomer_arrives_and_is_no_movement(store: Store) -> None:
+    """ "1,004 moved, 496 stayed" on the demo counted 434 people not seen at the earlier date
+    as movements, and "Largest movements" led with them."""
+    kit = ShopKit().customer("c1", "v1")
+    for day in (1, 5, 12, 25):
+        kit.visit("v1", day, pages=4, views=("p1", "p3"), cart=("p1",), minutes=15)
+    for day in (30, 35, 40):
+        kit.visit("v2", day, pages=4, views=("p1", "p3"), cart=("p1",), minutes=15)
+    kit.write(store)
+    mv = svc.moves(store=store, date_from=at(20), date_to=at(50))
+    assert mv.matrix["unseen"] == {"looker": 1}
+    assert (mv.moved, mv.stayed, mv.arrived) == (0, 1, 1) and mv.top == []
+
+
 def test_a_visitor_moves_looker_then_new_then_loyal(store: Store) -> None:
     """The mission's path: browsing anonymously, first order, then regular orders."""
     kit = ShopKit().customer("c1", "v1")
@@ -182,7 +196,7 @@ def test_a_visitor_moves_looker_then_new_then_loyal(store: Store) -> None:
     assert hist["type"].tolist() == ["looker", "new", "loyal"]
     mv = svc.moves(store=store, date_from=at(20), date_to=at(50))
     assert mv.matrix == {"looker": {"new": 1}}
-    assert mv.moved == 1
+    assert (mv.moved, mv.stayed, mv.arrived) == (1, 0, 0)
     ex = svc.explain(store=store, id="c1")
     assert ex.type == "loyal"
     assert [h["type"] for h in ex.history] == ["looker", "new", "loyal", "loyal"]  # + default date

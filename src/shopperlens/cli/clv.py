@@ -59,7 +59,11 @@ def clv_cmd(
     out: OutOpt = None,
     top: TopOpt = 20,
     at_risk: Annotated[
-        bool, typer.Option("--at-risk", help="Only loyal customers whose P(alive) fell.")
+        bool,
+        typer.Option(
+            "--at-risk",
+            help="Only repeat customers (2+ repeat purchases, any type) whose P(alive) fell.",
+        ),
     ] = False,
     json_: JsonOpt = False,
     save: SaveOpt = True,
@@ -75,7 +79,12 @@ def clv_cmd(
         _render.as_json(shown)
         return
     columns = ["customer_id", "frequency", "p_alive", "expected_purchases", "clv", "at_risk"]
-    _render.table(shown, columns, title=f"CLV over {horizon} (all columns: --out or --json)")
+    cut = (
+        f"the first {len(shown):,} of {len(frame):,} (--top N for more); "
+        if len(shown) < len(frame)
+        else ""
+    )
+    _render.table(shown, columns, title=f"CLV over {horizon} ({cut}all columns: --out or --json)")
 
 
 @app.command("clv-report")

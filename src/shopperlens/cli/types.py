@@ -156,7 +156,7 @@ def moves_cmd(
         return
     rows = [{"from \\ to": a, **mv.matrix[a]} for a in mv.matrix]
     _render.table(rows, title=f"{mv.date_from:%Y-%m-%d} → {mv.date_to:%Y-%m-%d}")
-    _render.message(f"{mv.moved} moved, {mv.stayed} stayed")
+    _render.message(f"{mv.moved} moved, {mv.stayed} stayed, {mv.arrived} arrived (not seen before)")
 
 
 @types_app.command("history")

@@ -196,8 +196,8 @@ def _round_candidates(values: np.ndarray) -> list[float]:
     step = 10 ** max(0, int(np.floor(np.log10(max(hi, 1.0)))) - 1)  # 10 for €100s, 1 for €10s
     step = step * 5 if (hi - lo) / step > 40 else step
     start = (np.floor(lo / step) + 1) * step
-    grid = [float(x) for x in np.arange(start, hi + step, step) if x > 0]
-    return [x for x in grid if x <= hi] or grid[:1]
+    grid = [float(x) for x in np.arange(start, hi + step, step) if x > 0] or [float(start)]
+    return [x for x in grid if x <= hi] or grid[:1]  # (baskets all alike: the next amount up)
 
 
 def _evaluate(

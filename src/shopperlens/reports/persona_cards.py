@@ -206,7 +206,7 @@ def _facts(p: Persona, min_group_size: int) -> list[str]:
         return [f"group under {min_group_size} people: figures withheld"]
     facts = [f"{p.size:,} respondents ({p.share:.0%})"]
     if p.revenue_share is not None:
-        facts.append(f"{p.revenue_share:.0%} of revenue")
+        facts.append(f"{p.revenue_share:.0%} of respondents' revenue")
     if p.stability is not None:
         facts.append(f"stability {p.stability:.2f}")
     return facts

@@ -73,8 +73,11 @@ class Movements(BaseModel):
     date_to: datetime
     states: list[str]
     matrix: dict[str, dict[str, int]]
+    #: people whose type changed (an untyped person typed counts: the data now say who they are)
     moved: int
     stayed: int
+    #: people not seen at the earlier date (new visitors and customers): arrivals, not moves
+    arrived: int = 0
     top: list[dict[str, Any]]
 
 
@@ -515,7 +518,8 @@ def moves(
         lapsed_days=lapsed,
         same_as=dict(zip(links["v"], links["customer_id"], strict=True)),
     )
-    changed = pairs[pairs["from"] != pairs["to"]]
+    new = pairs["from"] == mv.UNSEEN
+    changed = pairs[(pairs["from"] != pairs["to"]) & ~new]
     top = changed.groupby(["from", "to"]).size().sort_values(ascending=False).head(10).reset_index()
     return Movements(
         date_from=d1,
@@ -523,7 +527,8 @@ def moves(
         states=sorted(set(matrix.index) | set(matrix.columns), key=_state_order),
         matrix={str(a): {str(b): int(n) for b, n in row.items()} for a, row in matrix.iterrows()},
         moved=len(changed),
-        stayed=len(pairs) - len(changed),
+        stayed=int((pairs["from"] == pairs["to"]).sum()),
+        arrived=int(new.sum()),
         top=[{"from": r["from"], "to": r["to"], "subjects": int(r[0])} for _, r in top.iterrows()],
     )
 
