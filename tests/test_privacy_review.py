@@ -836,3 +836,23 @@ def test_import_results_withhold_personal_values_in_every_face(tmp_path: Path) -
         )
     assert "19x4" not in json.dumps(data) and "2024-13-01" in json.dumps(data)
     shop.close()
+
+
+def test_reject_reasons_mask_the_e_mails_they_name(tmp_path: Path) -> None:
+    """A conflict with the store named the stored customer, and that was an e-mail address."""
+    head = "order_id,customer_id,ordered_at,product_id,quantity,unit_price\n"
+    shop = shopperlens.open(":memory:")
+    shop.import_orders(write(tmp_path, "a.csv", head + "A1,ann@x.com,2024-01-01,P1,1,10\n"))
+    res = shop.import_orders(
+        write(
+            tmp_path, "b.csv", head + "A1,bob@y.com,2024-01-01,P1,1,10\nA2,c,2024-01-02,P1,1,9\n"
+        ),
+        on_error="skip",
+    )
+    (reject,) = res.rejects
+    assert "customer_id" in reject.reason and "<e-mail>" in reject.reason
+    assert "ann@x.com" not in reject.reason and "bob@y.com" not in reject.reason
+    with pytest.raises(ShopperlensError) as info:
+        shop.import_orders(write(tmp_path, "c.csv", head + "A1,bob@y.com,2024-01-01,P1,1,10\n"))
+    assert "ann@x.com" not in str(info.value) and "bob@y.com" not in str(info.value)
+    shop.close()

@@ -63,11 +63,16 @@ class Reject:
             return WITHHELD
         return _clip(_EMAIL.sub("<e-mail>", self.value))
 
+    def public_reason(self) -> str:
+        """The reason as messages show it: e-mail addresses masked (a conflict names the stored
+        customer id, a session id the visitor who holds it, and either may be an e-mail)."""
+        return _EMAIL.sub("<e-mail>", self.reason)
+
     def __str__(self) -> str:
-        """The reject as messages show it (see :meth:`public_value`)."""
+        """The reject as messages show it (see :meth:`public_value`, :meth:`public_reason`)."""
         value = self.public_value()
         shown = "" if value is None else f" {value}" if self.withheld else f"={value!r}"
-        return f"{Path(self.file).name}:{self.line} {self.column}{shown}: {self.reason}"
+        return f"{Path(self.file).name}:{self.line} {self.column}{shown}: {self.public_reason()}"
 
 
 @dataclass(frozen=True)

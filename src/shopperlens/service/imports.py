@@ -80,7 +80,7 @@ class RejectPublic(BaseModel):
             line=reject.line,
             column=reject.column,
             value=reject.public_value(),
-            reason=reject.reason,
+            reason=reject.public_reason(),
         )
 
 
