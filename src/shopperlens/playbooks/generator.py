@@ -650,7 +650,8 @@ def _new(ev: Evidence) -> list[Action]:
                 a["cart_recovery_rate"] * v_ab, "abandoned cart value × recovery rate",
                 "type == 'new'", size),
         _action(ev, t, 2, "Ask for feedback and act on it",
-                [(f"{size:,} first-time buyers to survey (shopperlens surveys)", who)],
+                [(f"{size:,} new customers to survey (a first order, or a first order in a "
+                  "category new to them: shopperlens surveys)", who)],
                 0.0, "no direct revenue: feeds the personas", "type == 'new'", size),
         _action(ev, t, 3, "Be part of their success: answer questions fast",
                 [(_tickets_text(tick, "new customers"), (*who, "tickets"))],
