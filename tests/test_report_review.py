@@ -347,3 +347,23 @@ def test_demo_out_into_a_missing_folder_creates_nothing(tmp_path: Path) -> None:
     with connect(":memory:") as store, pytest.raises(ShopperlensError, match="does not exist"):
         run_demo(store=store, out_dir=tmp_path / "missing" / "report")
     assert not (tmp_path / "missing").exists()
+
+
+def test_the_recovery_list_names_products_and_puts_reachable_customers_first() -> None:
+    """The looker page listed "P008, P025" and led with rows reading "anonymous"."""
+    import pandas as pd
+
+    from shopperlens.reports.pages_playbooks import _recovery_list
+
+    carts = pd.DataFrame(
+        {
+            "customer_id": [None, "C2", "C1"],
+            "visitor_id": ["v9", "v2", "v1"],
+            "last_cart_at": pd.to_datetime(["2025-01-03", "2025-01-02", "2025-01-01"]),
+            "products": [["P1"], ["P2", "P9"], ["P1"]],
+            "cart_value": [500.0, 40.0, 90.0],
+        }
+    )
+    out = _recovery_list(carts, {"P1": "Tent", "P2": "Lamp", "P9": None})
+    assert out["customer_id"].tolist()[:2] == ["C1", "C2"] and pd.isna(out["customer_id"][2])
+    assert out["products"].tolist() == ["Tent", "Lamp, P9", "Tent"]

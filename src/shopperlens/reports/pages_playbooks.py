@@ -79,6 +79,25 @@ def _available(store: Store) -> bool:
     return bool(store.count("orders") or store.count("events"))
 
 
+def _recovery_list(carts: pd.DataFrame, name: dict[Any, Any]) -> pd.DataFrame:
+    """The carts as the page lists them: products by name, and the customers (who can be
+    e-mailed) before the anonymous visitors (reachable only on the site), each group by cart
+    value. Product ids and a first screen of "anonymous" rows gave the owner nothing to act on."""
+    if carts.empty or "products" not in carts:
+        return carts
+
+    def named(ps: Any) -> str:
+        return ", ".join(
+            str(name.get(p) or p) for p in (ps if isinstance(ps, list | tuple) else [ps])
+        )
+
+    names = carts["products"].map(named)
+    anonymous = carts["customer_id"].isna()
+    out = carts.assign(products=names, _anon=anonymous)
+    out = out.sort_values(["_anon", "cart_value"], ascending=[True, False], na_position="last")
+    return out.drop(columns="_anon").reset_index(drop=True)
+
+
 def _compute(store: Store, settings: Settings | None = None) -> dict[str, Any] | None:
     from shopperlens.service import playbooks as svc
 
@@ -107,7 +126,9 @@ def _compute(store: Store, settings: Settings | None = None) -> dict[str, Any] |
         "exits": exits,
         "funnel": svc.funnels(store=store, types=types) if has_events else pd.DataFrame(),
         "funnel_source": svc.funnels(store=store, by="source") if has_events else pd.DataFrame(),
-        "carts": svc.abandoned_carts(store=store, types=types) if has_events else pd.DataFrame(),
+        "carts": _recovery_list(
+            svc.abandoned_carts(store=store, types=types) if has_events else pd.DataFrame(), name
+        ),
         "traffic": traffic,
         "retention": ret,
         "support": sup,
