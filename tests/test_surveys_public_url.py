@@ -34,14 +34,35 @@ def _statuses(store) -> list[str]:
 
 @pytest.mark.parametrize(
     "address",
-    ["http://127.0.0.1:8000", "http://localhost:8000/", "http://[::1]:80", "127.0.0.2", "0.0.0.0"],
+    [
+        "http://127.0.0.1:8000",
+        "http://localhost:8000/",
+        "http://[::1]:80",
+        "127.0.0.2",
+        "0.0.0.0",
+        # spellings the resolver opens as this computer too
+        "http://127.1",
+        "http://0:8000",
+        "http://2130706433/",
+        "http://[::ffff:127.0.0.1]:8000",
+        "localhost:8000",
+        "127.0.0.1:8000",
+    ],  # fmt: skip
 )
 def test_addresses_only_this_computer_opens(address):
     assert is_loopback(address)
 
 
 @pytest.mark.parametrize(
-    "address", ["https://shop.example.com", "http://10.0.0.5:8000", "smtp.example.com"]
+    "address",
+    [
+        "https://shop.example.com",
+        "http://10.0.0.5:8000",
+        "smtp.example.com",
+        "shop.example.com:443",
+        "http://127.example.com",
+        "http://[::ffff:10.0.0.5]",
+    ],  # fmt: skip
 )
 def test_addresses_others_can_open(address):
     assert not is_loopback(address)

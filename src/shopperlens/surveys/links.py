@@ -17,6 +17,7 @@ import base64
 import hashlib
 import hmac
 import ipaddress
+import socket
 from urllib.parse import quote, urlsplit
 
 from shopperlens.errors import ShopperlensError
@@ -102,18 +103,36 @@ def survey_url(public_url: str, survey: str, token: str | None = None) -> str:
 
 
 def is_loopback(address: str) -> bool:
-    """Does ``address`` (a URL or a host name) name this computer only: ``localhost``, a
-    ``*.localhost`` name, ``127.x.x.x``, ``::1`` or ``0.0.0.0``? Nobody else can open it."""
+    """Does ``address`` (a URL, ``host:port`` or a host name) name this computer only:
+    ``localhost``, a ``*.localhost`` name, a loopback or unspecified address in any spelling the
+    system resolver accepts (``127.0.0.1``, ``127.1``, ``2130706433``, ``0``, ``::1``,
+    ``::ffff:127.0.0.1``)? Nobody else can open it."""
     text = address.strip()
-    host = urlsplit(text).hostname if "//" in text else text.strip("[]")
-    host = (host or "").rstrip(".").lower()
+    if "//" not in text:
+        text = "//" + text  # "localhost:8000" is a host and a port, not a scheme
+    try:
+        host = urlsplit(text).hostname or ""
+    except ValueError:
+        return False
+    host = host.rstrip(".").lower()
     if host == "localhost" or host.endswith(".localhost"):
         return True
+    return any(ip.is_loopback or ip.is_unspecified for ip in _addresses(host))
+
+
+def _addresses(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """``host`` as IP addresses when it is one, in the spellings ``inet_aton`` accepts too
+    (``127.1``, ``2130706433``): the resolver opens those as 127.0.0.1; an IPv4-mapped IPv6
+    address counts as its IPv4 one. Names are not looked up."""
     try:
         ip = ipaddress.ip_address(host)
     except ValueError:
-        return False
-    return ip.is_loopback or ip.is_unspecified
+        try:
+            ip = ipaddress.ip_address(socket.inet_aton(host))
+        except OSError:
+            return []
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return [ip] if mapped is None else [ip, mapped]
 
 
 def loopback_warning(public_url: str) -> str | None:
