@@ -92,10 +92,11 @@ def test_session_revenue_is_the_orders_it_led_to() -> None:
 
 def test_orders_without_purchase_events_belong_to_the_session_they_were_placed_in() -> None:
     """No purchase events: an order placed during a session (or just after its last event)
-    makes it a purchase worth the order; o2, given by its day only, falls in no session."""
+    makes it a purchase worth the order; o2, given by its day only, is s2's: c1's only visit
+    of March 20 (read as the instant midnight it preceded the visit and fell in no session)."""
     s = traffic.sessions_from_events(_events(purchases=False), ORDERS).set_index("session_id")
-    assert s.purchased[["s1", "s2", "s3", "s4"]].tolist() == [True, False, True, False]
-    assert s.revenue[["s1", "s2", "s3", "s4"]].tolist() == [150.0, 0.0, 230.0, 0.0]
+    assert s.purchased[["s1", "s2", "s3", "s4"]].tolist() == [True, True, True, False]
+    assert s.revenue[["s1", "s2", "s3", "s4"]].tolist() == [150.0, 150.0, 230.0, 0.0]
     late = ORDERS.assign(ordered_at=ORDERS.ordered_at.where(ORDERS.order_id != "o1",
                                                             T + pd.Timedelta(hours=2)))  # fmt: skip
     s = traffic.sessions_from_events(_events(purchases=False), late).set_index("session_id")
@@ -265,3 +266,144 @@ def test_report_page_shows_unknown_revenue_as_unknown(shop: shopperlens.Shop, tm
     html = site.render(page, ctx, [])
     assert "down sleeping bag" in html and "Traffic sources" in html
     assert "EUR 0<" not in html
+
+
+# -- orders by day only, repeats, cancelled orders, other currencies ------------------------
+DAY = pd.Timestamp("2025-03-12")
+
+
+def test_order_given_by_day_only_belongs_to_that_days_last_visit() -> None:
+    """No purchase events; c5's order of March 12 is given by its day only (midnight). c5
+    visited directly at 09:00 and from a search at 18:00, carting the bag: the order is the
+    search visit's (the last of the day) and the bag was ordered, not abandoned. A timed order
+    keeps its rule: c6 ordered at 10:00 and carted at 10:30 after it, an open cart."""
+    hour = pd.Timedelta(hours=1)
+    ev = pd.DataFrame(
+        [
+            _ev("d1", "v5", "c5", "view_item", DAY + 9 * hour, "P3"),
+            _ev("d2", "v5", "c5", "view_item", DAY + 18 * hour, "P3", **SEARCH),
+            _ev("d2", "v5", "c5", "add_to_cart", DAY + 18 * hour + pd.Timedelta(minutes=1),
+                "P3", **SEARCH),
+            _ev("d3", "v6", "c6", "view_item", DAY + 9.9 * hour, "P1"),
+            _ev("d3", "v6", "c6", "add_to_cart", DAY + 10.5 * hour, "P1"),
+        ]
+    )  # fmt: skip
+    orders = pd.DataFrame(
+        {"order_id": ["d", "t"], "customer_id": ["c5", "c6"],
+         "ordered_at": [DAY, DAY + 10 * hour], "value": [150.0, 200.0]}
+    )  # fmt: skip
+    s = traffic.sessions_from_events(ev, orders).set_index("session_id")
+    assert s.purchased.to_dict() == {"d1": False, "d2": True, "d3": True}
+    assert s.revenue["d2"] == 150.0
+    kw = traffic.keyword_table(s.reset_index(), traffic.KeywordClassifier(["Down Sleeping Bag"]))
+    row = kw.set_index("keyword").loc["down sleeping bag"]
+    assert (row.purchases, row.revenue) == (1, 150.0)
+    carts = checkout.abandoned_carts(ev, orders=orders, prices=pd.Series(PRICE))
+    assert carts.customer_id.tolist() == ["c6"]
+
+
+def _buys(*rows: tuple[str, str, str, pd.Timestamp, float | None]) -> pd.DataFrame:
+    """Events of (session, customer, source, time, value): a visit and a purchase 30 s on."""
+    out = []
+    for session, customer, source, at, value in rows:
+        utm = {"source": source, "medium": "email" if source == "newsletter" else "social"}
+        out.append(_ev(session, "v_" + customer, customer, "view_item", at, "P2", **utm))
+        out.append(_ev(session, "v_" + customer, customer, "purchase",
+                       at + pd.Timedelta(seconds=30), value=value, **utm))  # fmt: skip
+    return pd.DataFrame(out)
+
+
+def test_reloaded_thank_you_page_is_one_purchase() -> None:
+    """c2's one EUR 50 order: its thank-you page loaded again an hour later in a new visit
+    (with the event's value 50) is a repeat, not a second purchase of EUR 50; c8's purchase
+    has no order at all and counts at its event's value."""
+    later = T + pd.Timedelta(hours=1)
+    ev = _buys(("S2", "c2", "newsletter", T, 50.0), ("S2b", "c2", None, later, 50.0),
+               ("S8", "c8", "pinterest", T, 70.0))  # fmt: skip
+    at = [T + pd.Timedelta(minutes=1)]
+    orders = pd.DataFrame({"order_id": ["O2"], "customer_id": ["c2"], "ordered_at": at,
+                           "value": [50.0]})  # fmt: skip
+    s = traffic.sessions_from_events(ev, orders)
+    src = traffic.source_table(s).set_index("source")
+    assert src.purchases.to_dict() == {"newsletter": 1, "(direct)": 0, "pinterest": 1}
+    assert src.revenue.to_dict() == {"newsletter": 50.0, "(direct)": 0.0, "pinterest": 70.0}
+
+
+def test_purchase_event_of_a_cancelled_order_is_no_purchase() -> None:
+    """c7's purchase event (value 70) stands for an order then cancelled: no purchase, EUR 0;
+    c9's paid order of the same minute is one."""
+    ev = _buys(("S7", "c7", "pinterest", T, 70.0), ("S9", "c9", "newsletter", T, None))
+    orders = pd.DataFrame(
+        {"order_id": ["O7", "O9"], "customer_id": ["c7", "c9"],
+         "ordered_at": [T + pd.Timedelta(minutes=1)] * 2, "value": [70.0, 20.0],
+         "bought": [False, True]}
+    )  # fmt: skip
+    src = traffic.source_table(traffic.sessions_from_events(ev, orders)).set_index("source")
+    assert src.purchases.to_dict() == {"newsletter": 1, "pinterest": 0}
+    assert src.revenue.to_dict() == {"newsletter": 20.0, "pinterest": 0.0}
+
+
+def _shop_files(folder: Path) -> dict[str, Path]:
+    """A EUR shop: C1 buys a EUR 200 tent from a Google ad; C2 a EUR 50 order from the
+    newsletter whose thank-you page reloads in a second visit; C4 carts a EUR 10 mug from a
+    Bing ad, ordered that day (the orders file gives the day only); C6 buys from TikTok for
+    SEK 1,100; C7's purchase from Pinterest is cancelled. A looker browses."""
+    head = "visitor_id,timestamp,event_name,session_id,customer_id,product_id,utm_source,"
+    head += "utm_medium,utm_term,value\n"
+    events = head + "\n".join(
+        [
+            "V1,2024-03-01 10:00:00,view_item,S1,C1,P1,google,cpc,tent,",
+            "V1,2024-03-01 10:04:00,purchase,S1,C1,,,,,",
+            "V2,2024-03-02 10:00:00,view_item,S2,C2,P2,newsletter,email,,",
+            "V2,2024-03-02 10:00:30,purchase,S2,C2,,,,,50",
+            "V2,2024-03-02 11:00:00,purchase,S2b,C2,,,,,50",
+            "V4,2024-03-05 15:00:00,view_item,S4,C4,P2,bing,cpc,mug,",
+            "V4,2024-03-05 15:10:00,add_to_cart,S4,C4,P2,,,,",
+            "V6,2024-03-07 14:00:00,view_item,S6,C6,P2,tiktok,social,,",
+            "V6,2024-03-07 14:05:00,purchase,S6,C6,,,,,",
+            "V7,2024-03-08 16:00:00,view_item,S7,C7,P2,pinterest,social,,",
+            "V7,2024-03-08 16:05:00,purchase,S7,C7,,,,,70",
+            "VL,2024-03-09 12:00:00,view_item,SL,,P1,,,,",
+        ]
+    )
+    orders = "order_id,customer_id,ordered_at,product_id,quantity,unit_price,currency,status\n"
+    orders += "\n".join(
+        [
+            "O1,C1,2024-03-01 10:05:00,P1,1,200,EUR,paid",
+            "O2,C2,2024-03-02 10:01:00,P2,5,10,EUR,paid",
+            "O4,C4,2024-03-05,P2,1,10,EUR,paid",
+            "O6,C6,2024-03-07 14:05:00,P2,1,1100,SEK,paid",
+            "O7,C7,2024-03-08 16:05:00,P2,7,10,EUR,cancelled",
+        ]
+    )
+    paths = {"events": folder / "events.csv", "orders": folder / "orders.csv"}
+    paths["events"].write_text(events + "\n")
+    paths["orders"].write_text(orders + "\n")
+    return paths
+
+
+def test_imported_shop_counts_each_order_once_in_its_currency(
+    shop: shopperlens.Shop, tmp_path: Path
+) -> None:
+    """Each source shows the purchases and EUR the planted orders say: the SEK order is a
+    purchase of no EUR amount (a dash, never EUR 1,100), and the average order is that of
+    the EUR orders, (200 + 50 + 10) / 3 = EUR 87 (not EUR 340 with SEK 1,100 in it)."""
+    paths = _shop_files(tmp_path)
+    shop.import_orders(paths["orders"])
+    shop.import_events(paths["events"])
+    types = pd.DataFrame({"customer_id": [None], "visitor_id": ["VL"], "type": ["looker"]})
+    report = svc.traffic_report(store=shop.store, types=types, with_clv=False)
+    src = report["sources"].set_index("source")
+    assert src.purchases.to_dict() == {"google": 1, "newsletter": 1, "bing": 1, "tiktok": 1,
+                                       "pinterest": 0, "(direct)": 0}  # fmt: skip
+    revenue = src.revenue.drop("tiktok").to_dict()
+    assert revenue == {"google": 200.0, "newsletter": 50.0, "bing": 10.0, "pinterest": 0.0,
+                       "(direct)": 0.0}  # fmt: skip
+    assert np.isnan(src.revenue["tiktok"])
+    mug = report["keywords"].set_index("keyword").loc["mug"]
+    assert (mug.purchases, mug.revenue) == (1, 10.0)
+    first = report["acquisition"].set_index("source")
+    assert np.isnan(first.revenue["tiktok"]) and first.revenue.sum() == 260.0
+    assert svc.abandoned_carts(store=shop.store, types=types).empty  # C4 ordered the mug
+    md = svc.playbook(store=shop.store, types=types, type="looker").markdown()
+    assert "average order EUR 87" in md, md

@@ -367,7 +367,8 @@ def abandoned_carts(
     A customer's last purchase is the later of their last purchase event and, with
     ``orders`` (``customer_id, ordered_at``: the orders that were bought), their last order:
     a shop whose orders are imported apart from its events (which then may hold no purchase
-    event at all) has carts its customers went on to order, and those are not abandoned.
+    event at all) has carts its customers went on to order, and those are not abandoned. An
+    order given by its day only (at midnight) counts as placed at the end of its day.
 
     The cart is what is still in it: each product added since the last purchase, within
     ``cart_days`` of the shopper's last add, whose latest cart event is an add, not a removal,
@@ -390,7 +391,7 @@ def abandoned_carts(
     last_purchase = ev[ev["name"].isin(FUNNEL_STEPS["purchase"])].groupby("who").timestamp.max()
     if orders is not None and len(orders):
         bought = orders.dropna(subset=["customer_id", "ordered_at"])
-        last_order = pd.to_datetime(bought.ordered_at).groupby(bought.customer_id).max()
+        last_order = _placed_by(pd.to_datetime(bought.ordered_at)).groupby(bought.customer_id).max()
         both = [s.astype("datetime64[us]") for s in (last_purchase, last_order) if len(s)]
         if both:
             last_purchase = pd.concat(both).groupby(level=0).max()
@@ -429,6 +430,16 @@ def abandoned_carts(
         }
     )
     return out.sort_values("last_cart_at", ascending=False).reset_index(drop=True)[cols]
+
+
+def _placed_by(ordered_at: pd.Series) -> pd.Series:
+    """When each order was placed at the latest: an order at exactly midnight is given by its
+    day only (a ``YYYY-MM-DD`` orders file) and may have been placed at any time of that day,
+    so it counts as placed at the day's end — read as midnight, every cart of the day the
+    customer then ordered was "abandoned"."""
+    day_only = ordered_at == ordered_at.dt.normalize()
+    day_end = ordered_at + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+    return ordered_at.where(~day_only, day_end)
 
 
 def exit_pages(events: pd.DataFrame, *, top: int = 10) -> pd.DataFrame:

@@ -176,14 +176,18 @@ def sessions_from_events(events: pd.DataFrame, orders: pd.DataFrame | None = Non
     ``search_term``.
 
     Revenue comes from the orders when ``orders`` (``order_id, customer_id, ordered_at,
-    value``: the orders that were bought) are given: each purchase event of a session with a
-    known customer is paired with that customer's order nearest in time, at most
-    :data:`PURCHASE_ORDER_GAP` away (each order once); an order no purchase event stands for
-    (a shop whose events hold no purchases) belongs to the customer's session it was placed
-    in, up to :data:`ORDER_SESSION_GAP` after its last event, and makes that session a
-    purchase. A purchasing session without an order has the ``value`` of its purchase events.
-    Revenue is NaN (unknown, not 0) when neither is known, and for every session when the
-    shop has neither orders nor purchase events; a session that bought nothing has 0.
+    value``, optionally ``bought``: False for an order that is no purchase, cancelled or
+    refunded) are given: each purchase event of a session with a known customer is paired
+    with that customer's order nearest in time, at most :data:`PURCHASE_ORDER_GAP` away (each
+    order once). An event paired with an order that is no purchase is none either, and an
+    unpaired event of a customer whose order within the gap another event took is a repeat
+    (a reloaded thank-you page), not a second purchase. An order no purchase event stands for
+    (a shop whose events hold no purchases) belongs to the customer's session it was placed in
+    (:func:`_sessions_of_orders`) and makes that session a purchase. A purchasing session
+    without an order has the ``value`` of its purchase events. Revenue is NaN (unknown, not 0)
+    when neither is known (an order's ``value`` may be NaN: an amount in another currency),
+    and for every session when the shop has neither orders nor purchase events; a session
+    that bought nothing has 0.
     """
     ev = events.sort_values("timestamp", kind="stable")
     ev = ev.assign(
@@ -193,7 +197,6 @@ def sessions_from_events(events: pd.DataFrame, orders: pd.DataFrame | None = Non
     bought = ev["name"].isin(_PURCHASE)
     value = ev["value"] if "value" in ev else pd.Series(float("nan"), index=ev.index)
     ev["revenue"] = pd.to_numeric(value, errors="coerce").where(bought)
-    ev["bought"] = bought
     g = ev.groupby("session_id", sort=False)
     out = pd.DataFrame(
         {
@@ -205,8 +208,6 @@ def sessions_from_events(events: pd.DataFrame, orders: pd.DataFrame | None = Non
             "campaign": g.utm_campaign.first(),
             "keyword": g.keyword.first(),
             "search_term": g.search_term.first(),
-            "purchased": g.bought.any(),
-            "revenue": g.revenue.sum(min_count=1),
         }
     )
     ended = g.timestamp.max()
@@ -214,10 +215,14 @@ def sessions_from_events(events: pd.DataFrame, orders: pd.DataFrame | None = Non
     out["source"] = out.source.fillna("(direct)")
     out["medium"] = out.medium.fillna("(none)")
     out["keyword"] = out.keyword.fillna(out.search_term)
+    buys = ev[bought]
     have_orders = orders is not None and len(orders) > 0
     if have_orders:
-        paid = _orders_of_sessions(ev[bought], out, ended, orders)
-        by_session = paid.groupby("session_id").value.sum()
+        buys, paid = _orders_of_sessions(buys, out, ended, orders)
+    out["purchased"] = out.session_id.isin(buys.session_id)
+    out["revenue"] = out.session_id.map(buys.groupby("session_id").revenue.sum(min_count=1))
+    if have_orders:
+        by_session = paid.groupby("session_id").value.sum(min_count=1)
         led = out.session_id.isin(by_session.index)
         out["purchased"] = out.purchased | led
         out["revenue"] = out.session_id.map(by_session).where(led, out.revenue)
@@ -229,19 +234,15 @@ def sessions_from_events(events: pd.DataFrame, orders: pd.DataFrame | None = Non
 
 def _orders_of_sessions(
     buys: pd.DataFrame, sessions: pd.DataFrame, ended: pd.Series, orders: pd.DataFrame
-) -> pd.DataFrame:
-    """``order_id, session_id, value``: the session each order came from
-    (:func:`sessions_from_events`), for the orders of customers with sessions."""
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The purchase events that are purchases, and ``order_id, session_id, value``: the
+    session each bought order came from (:func:`sessions_from_events`).
+
+    An event paired with an order that is no purchase, or a repeat of an event whose order is
+    taken (:func:`_repeats`), is left out of the events: counting it at its own value made a
+    cancelled order, or one thank-you page loaded twice, a purchase all the same."""
     who = sessions.set_index("session_id").customer_id
-    o = orders.dropna(subset=["customer_id", "ordered_at"])
-    o = pd.DataFrame(
-        {
-            "order_id": o.order_id.to_numpy(),
-            "customer_id": o.customer_id.astype(str).to_numpy(),
-            "ordered_at": _instants(o.ordered_at),
-            "value": pd.to_numeric(o["value"], errors="coerce").to_numpy(),
-        }
-    )
+    o = _order_table(orders)
     b = pd.DataFrame(
         {
             "buy": range(len(buys)),
@@ -251,10 +252,57 @@ def _orders_of_sessions(
         }
     ).dropna(subset=["customer_id", "session_id"])
     b["customer_id"] = b.customer_id.astype(str)
-    pairs = _nearest_pairs(b, o)
-    matched = pairs.merge(b[["buy", "session_id"]], on="buy")[["order_id", "session_id"]]
-    # the orders no purchase event stands for: the customer's session they were placed in
-    rest = o[~o.order_id.isin(matched.order_id)].sort_values("ordered_at")
+    pairs = _nearest_pairs(b, o).merge(o[["order_id", "bought"]], on="order_id")
+    matched = pairs[pairs.bought].merge(b[["buy", "session_id"]], on="buy")
+    unpaired = b[~b.buy.isin(pairs.buy)]
+    dropped = set(pairs.buy[~pairs.bought]) | _repeats(unpaired, o[o.order_id.isin(pairs.order_id)])
+    rest = o[o.bought & ~o.order_id.isin(pairs.order_id)]
+    placed = _sessions_of_orders(rest, sessions, ended)
+    matched = pd.concat([matched[["order_id", "session_id"]], placed], ignore_index=True)
+    kept = buys.iloc[[k for k in range(len(buys)) if k not in dropped]]
+    return kept, matched.merge(o[["order_id", "value"]], on="order_id")
+
+
+def _order_table(orders: pd.DataFrame) -> pd.DataFrame:
+    """``order_id, customer_id, ordered_at, value, bought`` of the orders with a customer and
+    a time (every order is a purchase when ``orders`` has no ``bought``)."""
+    o = orders.dropna(subset=["customer_id", "ordered_at"])
+    bought = o["bought"] if "bought" in o else pd.Series(True, index=o.index)
+    return pd.DataFrame(
+        {
+            "order_id": o.order_id.to_numpy(),
+            "customer_id": o.customer_id.astype(str).to_numpy(),
+            "ordered_at": _instants(o.ordered_at),
+            "value": pd.to_numeric(o["value"], errors="coerce").to_numpy(),
+            "bought": bought.fillna(True).astype(bool).to_numpy(),
+        }
+    )
+
+
+def _repeats(unpaired: pd.DataFrame, taken: pd.DataFrame) -> set[int]:
+    """The unpaired purchase events (``buy``) whose customer has an order within
+    :data:`PURCHASE_ORDER_GAP` that another event took: the same order seen again."""
+    if unpaired.empty or taken.empty:
+        return set()
+    m = pd.merge_asof(
+        unpaired.sort_values("at"), taken[["customer_id", "ordered_at", "order_id"]]
+        .sort_values("ordered_at"), left_on="at", right_on="ordered_at", by="customer_id",
+        direction="nearest", tolerance=PURCHASE_ORDER_GAP,
+    )  # fmt: skip
+    return set(m.buy[m.order_id.notna()])
+
+
+def _sessions_of_orders(
+    orders: pd.DataFrame, sessions: pd.DataFrame, ended: pd.Series
+) -> pd.DataFrame:
+    """``order_id, session_id``: the customer's session each order was placed in.
+
+    An order given by its day only (at exactly midnight, as a ``YYYY-MM-DD`` orders file has
+    it) covers its whole day: it belongs to the customer's last session of that day — read as
+    the instant midnight, it preceded every visit of its day and none of them bought. Any
+    other order, and a day-only one without a visit that day, belongs to the session that
+    started last before it, when placed at most :data:`ORDER_SESSION_GAP` after its last event.
+    """
     s = sessions.dropna(subset=["customer_id", "session_id"])
     s = pd.DataFrame(
         {
@@ -264,14 +312,26 @@ def _orders_of_sessions(
             "ended_at": _instants(s.session_id.map(ended)),
         }
     ).sort_values("started_at")
-    if len(rest) and len(s):
-        within = pd.merge_asof(
-            rest, s, left_on="ordered_at", right_on="started_at", by="customer_id",
-            direction="backward",
-        )  # fmt: skip
-        within = within[within.ordered_at <= within.ended_at + ORDER_SESSION_GAP]
-        matched = pd.concat([matched, within[["order_id", "session_id"]]], ignore_index=True)
-    return matched.merge(o[["order_id", "value"]], on="order_id")
+    none = pd.DataFrame({"order_id": orders.order_id.iloc[:0], "session_id": s.session_id.iloc[:0]})
+    if orders.empty or s.empty:
+        return none
+    o = orders.sort_values("ordered_at")
+    day = s.assign(day=s.started_at.dt.normalize()).drop_duplicates(
+        ["customer_id", "day"], keep="last"
+    )
+    by_day = o[o.ordered_at == o.ordered_at.dt.normalize()].merge(
+        day, left_on=["customer_id", "ordered_at"], right_on=["customer_id", "day"]
+    )
+    rest = o[~o.order_id.isin(by_day.order_id)]
+    within = pd.merge_asof(
+        rest, s, left_on="ordered_at", right_on="started_at", by="customer_id",
+        direction="backward",
+    )  # fmt: skip
+    within = within[within.ordered_at <= within.ended_at + ORDER_SESSION_GAP]
+    return pd.concat(
+        [none, by_day[["order_id", "session_id"]], within[["order_id", "session_id"]]],
+        ignore_index=True,
+    )
 
 
 def _instants(times: pd.Series) -> pd.Series:
@@ -374,7 +434,9 @@ def acquisition_table(
     customers in ``customers`` (those who bought) count: a visitor who logged in but never
     bought brought no revenue, and counting them made the table disagree with the Value
     page's first sources, which are the buyers'.
-    ``customers`` has ``customer_id, revenue``; ``clv`` ``customer_id, clv``. ``by`` is
+    ``customers`` has ``customer_id, revenue`` (NaN: unknown, e.g. every order in another
+    currency; such a buyer counts, but adds no revenue and is not in the average per
+    customer); ``clv`` ``customer_id, clv``. ``by`` is
     ``"source"`` (source and medium) or ``"keyword"`` (with its intent when ``classify`` given).
     Returns ``customers, revenue, revenue_per_customer`` [``, clv_per_customer``] per group.
     """
@@ -390,8 +452,8 @@ def acquisition_table(
     if c.empty:
         return pd.DataFrame(columns=[*keys, "customers", "revenue", "revenue_per_customer"])
     g = c.groupby(keys, dropna=False)
-    out = pd.DataFrame({"customers": g.size(), "revenue": g.revenue.sum()})
-    out["revenue_per_customer"] = out.revenue / out.customers
+    out = pd.DataFrame({"customers": g.size(), "revenue": g.revenue.sum(min_count=1)})
+    out["revenue_per_customer"] = out.revenue / g.revenue.count()
     if "clv" in c:
         out["clv_per_customer"] = g.clv.mean()
     out = out.reset_index().sort_values("revenue", ascending=False).reset_index(drop=True)

@@ -42,7 +42,7 @@ from shopperlens.playbooks.generator import (
 from shopperlens.service import consent, value_run
 from shopperlens.service._checks import share, whole
 from shopperlens.service._files import output_file
-from shopperlens.service.clv import EXCLUDED_STATUSES, PURCHASES
+from shopperlens.service.clv import EXCLUDED_STATUSES, EXCLUDED_STATUSES_SQL, PURCHASES
 from shopperlens.service.overview import shop_currency
 from shopperlens.store import Store
 from shopperlens.types.config import type_name
@@ -54,18 +54,36 @@ EMPTY_TYPES = pd.DataFrame({"customer_id": [], "visitor_id": [], "type": []}, dt
 
 
 # -- data ------------------------------------------------------------------------------------
-def _orders(store: Store) -> pd.DataFrame:
+def _orders(store: Store, *, every_status: bool = False) -> pd.DataFrame:
     """Orders with their merchandise value (sum of quantity × unit price); cancelled, refunded
-    and failed orders are not purchases (the same statuses CLV leaves out)."""
+    and failed orders are not purchases (the same statuses CLV leaves out).
+
+    ``in_shop_currency`` says whether ``value`` is an amount in the shop's currency
+    (:func:`~shopperlens.service.overview.shop_currency`; an order naming none is): only those
+    may be added to the shop's revenue, SEK 1,100 is not EUR 1,100. With ``every_status`` the
+    orders that are no purchase are there too, ``bought`` false: a purchase event standing
+    for a cancelled order is no purchase either (:func:`traffic_report`)."""
+    from shopperlens.service.overview import CURRENCY_CODE
+
+    currency = shop_currency(store=store)
     return store.df(
         f"""SELECT o.order_id, o.customer_id, o.ordered_at, o.shipping, o.status,
                   coalesce(o.discount_code, l.discount_code) AS discount_code,
-                  coalesce(l.value, 0) AS value
-           FROM {PURCHASES} o
+                  coalesce(l.value, 0) AS value,
+                  coalesce({CURRENCY_CODE.format(c="o.currency")}, ?) = ? AS in_shop_currency,
+                  coalesce(lower(o.status), '') NOT IN ({EXCLUDED_STATUSES_SQL}) AS bought
+           FROM {"orders" if every_status else PURCHASES} o
            LEFT JOIN (SELECT order_id, max(discount_code) AS discount_code,
                              sum(quantity * unit_price) AS value
-                      FROM order_lines GROUP BY order_id) l USING (order_id)"""
+                      FROM order_lines GROUP BY order_id) l USING (order_id)""",
+        [currency, currency],
     )
+
+
+def _priced(orders: pd.DataFrame) -> pd.DataFrame:
+    """``orders`` whose ``value`` is unknown (NaN) when not in the shop's currency: still a
+    purchase, but no amount to add to the shop's revenue or average."""
+    return orders.assign(value=orders.value.where(orders.in_shop_currency.astype(bool)))
 
 
 def _events(store: Store) -> pd.DataFrame:
@@ -403,17 +421,18 @@ def traffic_report(
         empty = pd.DataFrame()
         keys = ("sources", "sources_by_type", "keywords", "acquisition", "acquisition_keywords")
         return dict.fromkeys(keys, empty)
-    orders = _orders(store)
-    # a session's revenue is that of the orders it led to (events often carry no value)
+    # a session's revenue is that of the orders it led to (events often carry no value); a
+    # purchase event of a cancelled order is none, an order in another currency has no amount
+    every = _priced(_orders(store, every_status=True))
     sessions = _attach_type(
-        traffic.sessions_from_events(events, orders), resolve_types(store=store, types=types)
+        traffic.sessions_from_events(events, every), resolve_types(store=store, types=types)
     )
     classify = keyword_classifier(store=store, brand_words=brand_words, config=config)
     if not classify.brand:  # no brand configured: take the dominant non-catalogue search word
         kw = traffic.keyword_table(sessions, classify)
         guessed = traffic.guess_brand_words(kw.keyword, kw.visits, classify) if len(kw) else ()
         classify.brand = set(guessed)
-    per = retention.customer_orders(orders)
+    per = _customer_revenue(every[every.bought])
     clv = _clv(store) if with_clv else None
     return {
         "sources": traffic.source_table(sessions),
@@ -424,6 +443,14 @@ def traffic_report(
             sessions, per, clv, by="keyword", classify=classify
         ),
     }
+
+
+def _customer_revenue(orders: pd.DataFrame) -> pd.DataFrame:
+    """Per customer (:func:`retention.customer_orders`), ``revenue`` unknown (NaN) for one
+    without an order in the shop's currency: 0 would read as a buyer who spent nothing."""
+    per = retention.customer_orders(orders)
+    priced = orders.customer_id[orders.value.notna()]
+    return per.assign(revenue=per.revenue.where(per.customer_id.isin(priced)))
 
 
 def _clv(store: Store) -> pd.DataFrame | None:
@@ -575,7 +602,7 @@ def playbook(
     ev = Evidence(
         customers=per,
         visitors=t if len(t) else per[["customer_id", "type"]],
-        aov=float(orders.value.mean()) if len(orders) else 0.0,
+        aov=_aov(orders),
         funnel=fun,
         abandoned=carts,
         keywords=tr["keywords"]
@@ -606,6 +633,13 @@ def playbook(
     actions = build_playbook(ev, wanted)
     _fill_reach(actions, store=store, types=t)
     return Playbook(currency=currency, actions=actions, notes=type_notes(ev, wanted))
+
+
+def _aov(orders: pd.DataFrame) -> float:
+    """The average order in the shop's currency (0 without one): averaging SEK 1,100 in as
+    EUR 1,100 raised every cart estimate built on it."""
+    priced = orders.value[orders.in_shop_currency.astype(bool)]
+    return float(priced.mean()) if len(priced) else 0.0
 
 
 def _fill_reach(actions: list[Action], *, store: Store, types: pd.DataFrame) -> None:
