@@ -90,3 +90,25 @@ def test_the_landing_event_wins_a_tie_with_a_blank_one(tmp_path: Path) -> None:
             shop.import_events(write(tmp_path, f"tie{i}.csv", TIE + rows))
             got = shop.store.execute("SELECT landing_page, utm_source, utm_medium FROM sessions")
             assert got.fetchall() == [("/landing", "google", "cpc")], rows
+
+
+def test_a_store_from_before_the_check_takes_an_overlapping_re_export(
+    shop: shopperlens.Shop, tmp_path: Path
+) -> None:
+    """A store imported before session ids were checked has B's purchase in A's session S1.
+    A later export re-sending that purchase unchanged beside B's new visit was refused whole;
+    the stored row is not checked again, while a new row of B in S1 still is."""
+    head = "event_id,session_id,visitor_id,timestamp,event_name,page\n"
+    first = "e1,S1,A,2024-01-01 10:00:00,page_view,/a\ne2,S9,B,2024-01-01 10:01:00,purchase,/b\n"
+    shop.import_events(write(tmp_path, "old.csv", head + first))
+    shop.store.execute("UPDATE events SET session_id = 'S1' WHERE event_id = 'e2'")  # as then
+    shop.store.execute("DELETE FROM sessions WHERE session_id = 'S9'")
+    resent = "e2,S1,B,2024-01-01 10:01:00,purchase,/b\n"
+    later = resent + "e3,S2,B,2024-01-02 10:00:00,page_view,/c\n"
+    res = shop.import_events(write(tmp_path, "later.csv", head + later))
+    assert (res.rows_rejected, res.added["events"]) == (0, 1)
+    more = resent + "e4,S1,B,2024-01-01 10:02:00,page_view,/d\n"
+    with pytest.raises(ImportRejected) as err:
+        shop.import_events(write(tmp_path, "more.csv", head + more))
+    assert [(r.line, r.value) for r in err.value.rejects] == [(3, "S1")]
+    assert "already names visitor 'A'" in err.value.rejects[0].reason

@@ -144,3 +144,52 @@ def test_voided_and_expired_shopify_payments_are_no_purchases(tmp_path: Path) ->
         f = behaviour_features(shop.store, as_of=datetime(2024, 6, 1)).execute()
         (row,) = f[f.customer_id.notnull()].itertuples()
         assert (row.orders, row.monetary) == (3, 30.0)
+
+
+def test_a_file_changing_only_statuses_reaches_back_to_those_orders(tmp_path: Path) -> None:
+    """A file that only refunds A2 (1 April) adds no row: it reached any date, so every
+    stored run was stale. It reaches back to A2: the run as of 15 March, before A2, stands."""
+    with shopperlens.open(":memory:") as shop:
+        shop.import_orders(write(tmp_path, "o1.csv", FIRST))
+        svc.run_at(store=shop.store, as_of="2024-03-15")
+        svc.run_at(store=shop.store, as_of="2024-04-02")
+        only = HEAD + "A2,C1,2024-04-01,P1,1,100,EUR,5,refunded\n"
+        res = shop.import_orders(write(tmp_path, "o2.csv", only))
+        assert (res.status_changed, res.added["orders"], res.added["order_lines"]) == (1, 0, 0)
+        got = shop.store.scalar("SELECT earliest_at FROM imports WHERE file LIKE '%o2.csv'")
+        assert got == datetime(2024, 4, 1)
+        assert svc.run_dates(store=shop.store) == [datetime(2024, 3, 15)]
+
+
+def test_a_file_adding_and_changing_nothing_leaves_every_run_standing(tmp_path: Path) -> None:
+    """An overlapping re-export (A1 as stored), and a file whose one order is rejected whole
+    under skip, bring nothing: no stored run is stale (they made all of them stale)."""
+    with shopperlens.open(":memory:") as shop:
+        shop.import_orders(write(tmp_path, "o1.csv", FIRST))
+        svc.run_at(store=shop.store, as_of="2024-03-15")
+        svc.run_at(store=shop.store, as_of="2024-04-02")  # (the day after the newest order)
+        same = HEAD + "A1,C1,2024-03-01,P1,1,100,EUR,5,paid\n"
+        shop.import_orders(write(tmp_path, "same.csv", same))
+        bad = HEAD + "A9,C1,2024-02-01,P1,1,100,EUR,5,paid\nA9,C1,2024-02-01,P2,x,9,EUR,5,paid\n"
+        res = shop.import_orders(write(tmp_path, "bad.csv", bad), on_error="skip")
+        assert (res.rows_rejected, res.added["orders"]) == (2, 0)
+        assert svc.run_dates(store=shop.store) == [datetime(2024, 3, 15), datetime(2024, 4, 2)]
+
+
+def test_a_fuller_export_fills_the_stored_blank_currency_and_shipping(tmp_path: Path) -> None:
+    """An export without currency and shipping, then a fuller one with them and a refund:
+    the stored blanks were a conflict, so the refund and the new order were refused. A blank
+    stored discount code is no conflict either."""
+    lean = "order_id,customer_id,ordered_at,product_id,quantity,unit_price\n"
+    fuller = HEAD.rstrip("\n") + ",discount_code\n"
+    with shopperlens.open(":memory:") as shop:
+        shop.import_orders(write(tmp_path, "o1.csv", lean + "A1,C1,2024-01-01,P1,1,10\n"))
+        rows = (
+            "A1,C1,2024-01-01,P1,1,10,EUR,4,refunded,SPRING\nA2,C1,2024-02-01,P1,1,10,EUR,0,paid,\n"
+        )
+        res = shop.import_orders(write(tmp_path, "o2.csv", fuller + rows))
+        assert (res.rows_rejected, res.status_changed, res.added["orders"]) == (0, 1, 1)
+        got = shop.store.execute(
+            "SELECT order_id, status, currency, shipping FROM orders ORDER BY 1"
+        ).fetchall()
+        assert got == [("A1", "refunded", "EUR", 4.0), ("A2", "paid", "EUR", 0.0)]

@@ -61,6 +61,13 @@ _SHOWN_LINES = 5
 EMAIL_LINKED = ("tickets", "returns", "orders")
 _ORDER_LEVEL = ("customer_id", "ordered_at", "currency", "shipping", "status", "discount_code")
 _LINE_LEVEL = ("product_id", "product_name", "category", "quantity", "unit_price", "discount_code")
+#: fields of a stored order (or line) that a later file may give where the store has none: older
+#: files often lacked these columns, and the fields compared before them were the only ones
+#: whose blank counted as a value (see _flag_order_conflicts)
+_BLANK_AGREES = ("currency", "shipping", "discount_code")
+#: of those, the order-level fields a later file fills in (see _fill_blanks); the types read
+#: neither (a discount code they do read stays as stored: filling it would change stored runs)
+_FILLED = ("currency", "shipping")
 #: order-level fields every line of an order must agree on (blank lines agree with any value);
 #: a discount code may also be a line's own
 _AGREE = tuple(c for c in _ORDER_LEVEL if c not in _LINE_LEVEL)
@@ -89,6 +96,8 @@ def finish(con: duckdb.DuckDBPyConnection) -> None:
         RESTATED,
         UNCHECKED_SESSIONS,
         _OWNERS,
+        _CONTESTED,
+        _RESENT,
         "_sl_pass",
         "_sl_ref",
         CSV_ERRORS,
@@ -308,13 +317,22 @@ def _reject_because(column: str, value: str, reason: str) -> str:
     return f"{{'column': {sql_str(column)}, 'value': CAST({value} AS VARCHAR), 'reason': {reason}}}"
 
 
-def _differ(spec: KindSpec | None, col: str, new: str = "s", old: str = "t") -> str:
+def _differ(
+    spec: KindSpec | None,
+    col: str,
+    new: str = "s",
+    old: str = "t",
+    blanks: tuple[str, ...] = (),
+) -> str:
     """TRUE when ``col`` holds a value in the new row that differs from the stored one (NULL =
-    no news). A ticket, return or order stored under its e-mail's own key (``e-<hash>``, before a
-    customer had that e-mail) belongs to the customer an e-mail-only row now resolves to (see
-    :func:`_link_emails`): no difference."""
+    no news). For the columns in ``blanks`` a stored NULL is no conflict either: only two
+    values conflict (see :func:`_flag_order_conflicts`). A ticket, return or order stored under
+    its e-mail's own key (``e-<hash>``, before a customer had that e-mail) belongs to the
+    customer an e-mail-only row now resolves to (see :func:`_link_emails`): no difference."""
     n, o = f"{new}.{ident(col)}", f"{old}.{ident(col)}"
     differs = f"{n} IS NOT NULL AND {n} IS DISTINCT FROM {o}"
+    if col in blanks:
+        differs += f" AND {o} IS NOT NULL"
     if spec is not None and spec.kind in EMAIL_LINKED and col == "customer_id":
         # stored under the e-mail's own key, or under the customer it was linked to then (who
         # has that e-mail, though a second customer with it now keeps this row on the key)
@@ -326,9 +344,15 @@ def _differ(spec: KindSpec | None, col: str, new: str = "s", old: str = "t") -> 
     return f"({differs})"
 
 
-def _differs(spec: KindSpec | None, cols: tuple[str, ...], new: str = "s", old: str = "t") -> str:
+def _differs(
+    spec: KindSpec | None,
+    cols: tuple[str, ...],
+    new: str = "s",
+    old: str = "t",
+    blanks: tuple[str, ...] = (),
+) -> str:
     """TRUE when any of ``cols`` differs (see :func:`_differ`)."""
-    return " OR ".join(_differ(spec, c, new, old) for c in cols)
+    return " OR ".join(_differ(spec, c, new, old, blanks) for c in cols)
 
 
 def _quoted(value: str) -> str:
@@ -337,7 +361,11 @@ def _quoted(value: str) -> str:
 
 
 def _differences(
-    spec: KindSpec | None, cols: tuple[str, ...], new: str = "s", old: str = "t"
+    spec: KindSpec | None,
+    cols: tuple[str, ...],
+    new: str = "s",
+    old: str = "t",
+    blanks: tuple[str, ...] = (),
 ) -> str:
     """SQL text naming the columns that differ: ``email, country (stored 'DE', file 'NL')``.
     Personal data (``kinds.PERSONAL``) is named by its column only: its values stay out of the
@@ -348,7 +376,7 @@ def _differences(
         if c not in PERSONAL:
             stored, given = _quoted(f"{old}.{ident(c)}"), _quoted(f"{new}.{ident(c)}")
             label = f"{sql_str(c + ' (stored ')} || {stored} || ', file ' || {given} || ')'"
-        parts.append(f"CASE WHEN {_differ(spec, c, new, old)} THEN {label} END")
+        parts.append(f"CASE WHEN {_differ(spec, c, new, old, blanks)} THEN {label} END")
     return f"concat_ws(', ', {', '.join(parts)})"
 
 
@@ -433,24 +461,54 @@ def flag_shared_sessions(con: duckdb.DuckDBPyConnection) -> None:
     second visitor's purchase credited to the first one's traffic source. GA4 ids are scoped
     per user (``<user_pseudo_id>:<ga_session_id>``) and never meet here; a generic file must
     give ids unique across visitors or none. A row whose visitor_id is a stand-in for its
-    customer_id is exempt (:data:`_OWN_VISITOR`).
+    customer_id is exempt (:data:`_OWN_VISITOR`), and so is a row the store already holds
+    (the insert leaves it out): an overlapping re-export of a store's events from before ids
+    were checked re-sends its shared sessions unchanged (see :func:`_resent_rows`).
     """
-    _flag_stored_owners(con)
+    owners = _stored_owners(con)
+    if _contested(con, owners):
+        _reject_shared(con, owners, _resent_rows(con))
+    for t in (_OWNERS, _CONTESTED, _RESENT):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+
+
+def _reject_shared(con: duckdb.DuckDBPyConnection, owners: bool, resent: str) -> None:
+    """Reject the contested sessions' rows of visitors other than the owner: the stored one
+    (``owners``: there are stored owners), else the visitor of the session's first line;
+    ``resent``: SQL keeping out the rows the store already holds."""
+    if owners:
+        reason = _shared_session_reason("o.owner", "o.src")
+        con.execute(
+            f"UPDATE {STAGE} s SET _reject = "
+            f"{_reject_because('session_id', 's.session_id', reason)} FROM {_OWNERS} o "
+            "WHERE s._reject IS NULL AND s.session_id = o.session_id AND s.visitor_id <> o.owner "
+            f"AND {_OWN_VISITOR_S} AND {resent}"
+        )
     reason = _shared_session_reason("d.owner", "'earlier in the file'")
     con.execute(
         f"UPDATE {STAGE} s SET _reject = "
         f"{_reject_because('session_id', 's.session_id', reason)} FROM ("
         "SELECT session_id, arg_min(visitor_id, _line) AS owner "
-        f"FROM {STAGE} WHERE _reject IS NULL AND session_id IS NOT NULL AND {_OWN_VISITOR} "
+        f"FROM {STAGE} s WHERE _reject IS NULL AND session_id IN (SELECT session_id FROM "
+        f"{_CONTESTED}) AND {_OWN_VISITOR_S} AND {resent} "
         "GROUP BY session_id HAVING min(visitor_id) <> max(visitor_id)) d "
         f"WHERE s._reject IS NULL AND s.session_id = d.session_id AND s.visitor_id <> d.owner "
-        f"AND (s.customer_id IS NULL OR s.visitor_id <> s.customer_id)"
+        f"AND {_OWN_VISITOR_S} AND {resent}"
     )
 
 
-def _flag_stored_owners(con: duckdb.DuckDBPyConnection) -> None:
-    """Reject staged events whose session_id names a stored session of another visitor, or
-    events an earlier file of this call gave another visitor (not in ``sessions`` yet)."""
+#: :data:`_OWN_VISITOR` of a staged row (alias ``s``)
+_OWN_VISITOR_S = "(s.customer_id IS NULL OR s.visitor_id <> s.customer_id)"
+#: the session ids a staged events file gives a visitor other than their owner's
+_CONTESTED = "_sl_contested_sessions"
+#: the staged rows of those sessions the store already holds (see _resent_rows)
+_RESENT = "_sl_resent"
+
+
+def _stored_owners(con: duckdb.DuckDBPyConnection) -> bool:
+    """``_sl_session_owners``: the owner of each session id the staged events name that a stored
+    session of a visitor, or an earlier file of this call (not in ``sessions`` yet), gave to
+    one; False (and no table) when there is none to look at."""
     owned = []
     if _has_rows(con, "sessions"):
         owned.append(
@@ -465,21 +523,49 @@ def _flag_stored_owners(con: duckdb.DuckDBPyConnection) -> None:
             f"(SELECT visitor_id FROM {TOUCHED}) AND {_OWN_VISITOR}"
         )
     if not owned:
-        return
+        return False
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {_OWNERS} AS SELECT session_id, min(visitor_id) AS owner, "
         "arg_min(src, visitor_id) AS src "
         f"FROM ({' UNION ALL '.join(owned)}) WHERE session_id IN (SELECT session_id FROM {STAGE} "
         "WHERE session_id IS NOT NULL) GROUP BY session_id"
     )
-    reason = _shared_session_reason("o.owner", "o.src")
-    con.execute(
-        f"UPDATE {STAGE} s SET _reject = "
-        f"{_reject_because('session_id', 's.session_id', reason)} FROM {_OWNERS} o "
-        "WHERE s._reject IS NULL AND s.session_id = o.session_id AND s.visitor_id <> o.owner "
-        "AND (s.customer_id IS NULL OR s.visitor_id <> s.customer_id)"
+    return True
+
+
+def _contested(con: duckdb.DuckDBPyConnection, owners: bool) -> bool:
+    """``_sl_contested_sessions``: the session ids the good staged rows give to a visitor other
+    than their owner's (in the store, an earlier file of the call, or the file); False when
+    there are none (the common case: no further look at the rows)."""
+    stored = (
+        f" UNION SELECT s.session_id FROM {STAGE} s JOIN {_OWNERS} o ON "
+        f"s.session_id = o.session_id WHERE s._reject IS NULL AND s.visitor_id <> o.owner "
+        f"AND {_OWN_VISITOR_S}"
+        if owners
+        else ""
     )
-    con.execute(f"DROP TABLE {_OWNERS}")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_CONTESTED} AS SELECT session_id FROM {STAGE} s "
+        f"WHERE _reject IS NULL AND session_id IS NOT NULL AND {_OWN_VISITOR_S} "
+        f"GROUP BY session_id HAVING min(visitor_id) <> max(visitor_id){stored}"
+    )
+    return _has_rows(con, _CONTESTED)
+
+
+def _resent_rows(con: duckdb.DuckDBPyConnection) -> str:
+    """SQL condition on a staged row ``s``: not one the store already holds. A good staged row
+    whose event_id is stored is the stored row again (one with other content was rejected
+    before this), which the insert leaves out: it neither claims a session nor loses one.
+    Looked up only for the rows of contested sessions (an inner join: DuckDB builds its hash
+    table on those few rows, not on the stored events)."""
+    if not _has_rows(con, "events"):
+        return "TRUE"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_RESENT} AS SELECT s._line FROM {STAGE} s "
+        f"JOIN events e ON e.event_id = s.event_id WHERE s._reject IS NULL "
+        f"AND s.session_id IN (SELECT session_id FROM {_CONTESTED})"
+    )
+    return f"s._line NOT IN (SELECT _line FROM {_RESENT})"
 
 
 def _flag_order_conflicts(con: duckdb.DuckDBPyConnection, spec: KindSpec) -> bool:
@@ -492,24 +578,28 @@ def _flag_order_conflicts(con: duckdb.DuckDBPyConnection, spec: KindSpec) -> boo
     discount code (compared per line: a code may be a line's own, and the order keeps one).
     The status is not compared: an export is a snapshot of the orders as they are now, so a
     refund or cancellation exported later is news the import applies (:func:`_restate_statuses`).
+    A currency, shipping or discount code stored blank is no clash either (:data:`_BLANK_AGREES`):
+    a fuller export of the same orders (one that adds those columns) is news, not a conflict;
+    it fills the stored blank currency and shipping (:func:`_fill_blanks`).
     """
     _flag_disagreeing_orders(con)
     if not _has_rows(con, "orders"):  # a first import has nothing to clash with
         return False
     order = ("customer_id", "ordered_at", "currency", "shipping")
-    reason = _because(_ORDER_CLASH, _differences(spec, order))
+    blanks = _BLANK_AGREES
+    reason = _because(_ORDER_CLASH, _differences(spec, order, blanks=blanks))
     con.execute(
         f"UPDATE {STAGE} s SET _reject = {_reject_because('order_id', 's.order_id', reason)} "
         f"FROM orders t WHERE s._reject IS NULL AND s.order_id = t.order_id "
-        f"AND ({_differs(spec, order)})"
+        f"AND ({_differs(spec, order, blanks=blanks)})"
     )
     line = ("product_id", "quantity", "unit_price", "discount_code")
-    reason = _because(_DUP_LINE, _differences(None, line))
+    reason = _because(_DUP_LINE, _differences(None, line, blanks=blanks))
     con.execute(
         f"UPDATE {STAGE} s SET _reject = {_reject_because('order_id', 's.order_id', reason)} "
         f"FROM order_lines t, {LINE_NO} n WHERE s._reject IS NULL AND n.n_line = s._line "
         f"AND s.order_id = t.order_id AND n.line_no = t.line_no "
-        f"AND ({_differs(None, line)})"
+        f"AND ({_differs(None, line, blanks=blanks)})"
     )
     return False
 
@@ -791,6 +881,7 @@ def _insert_orders(con: duckdb.DuckDBPyConnection, file: str) -> dict[str, int]:
     with _unordered(con):
         consents = _record_order_consents(con, good, file)
         _restate_statuses(con, good)  # (before the insert: only orders stored before the file)
+        _fill_blanks(con, good)
         _insert_order_tables(con, good, out)
     if consents:
         out["consents"] = consents
@@ -824,6 +915,26 @@ def _restate_statuses(con: duckdb.DuckDBPyConnection, good: str) -> None:
             f"UPDATE orders SET status = r.status FROM {RESTATED} r "
             "WHERE orders.order_id = r.order_id"
         )
+
+
+def _fill_blanks(con: duckdb.DuckDBPyConnection, good: str) -> None:
+    """Give stored orders the currency and shipping the file gives where the store has none
+    (an older export without those columns): the fuller export says more about the same
+    order, never otherwise (two different values are a reject, see _flag_order_conflicts).
+    Neither is read by the customer types, so no stored run changes with them."""
+    if not _has_rows(con, "orders"):  # a first import fills nothing
+        return
+    given = con.execute(f"SELECT {', '.join(f'count({c})' for c in _FILLED)} FROM {good}")
+    cols = [c for c, n in zip(_FILLED, given.fetchone() or (), strict=True) if n]
+    if not cols:  # (files without the columns: no pass over the stored orders)
+        return
+    sets = ", ".join(f"{c} = coalesce(orders.{c}, n.{c})" for c in cols)
+    blank = " OR ".join(f"(orders.{c} IS NULL AND n.{c} IS NOT NULL)" for c in cols)
+    picked = ", ".join(f"min({c}) AS {c}" for c in cols)
+    con.execute(
+        f"UPDATE orders SET {sets} FROM (SELECT order_id, {picked} FROM {good} "
+        f"GROUP BY order_id) n WHERE orders.order_id = n.order_id AND ({blank})"
+    )
 
 
 def restated(con: duckdb.DuckDBPyConnection) -> tuple[int, datetime | None]:
@@ -953,6 +1064,17 @@ def _placeholders_waiting(con: duckdb.DuckDBPyConnection, spec: KindSpec) -> boo
         con.execute(  # type: ignore[index]
             "SELECT EXISTS (SELECT 1 FROM ingest_placeholders WHERE kind = ?)", [spec.kind]
         ).fetchone()[0]
+    )
+
+
+def adding_or_completing(spec: KindSpec) -> str:
+    """SQL condition on the staged rows of a customers or products file: the good rows
+    :func:`insert` will add or that complete a placeholder; the others are stored already, the
+    same (a stored row with other content is a reject), and change nothing."""
+    key = ident(spec.key[0])
+    return (
+        f"_reject IS NULL AND ({key} NOT IN (SELECT {key} FROM {spec.table}) "
+        f"OR {key} IN ({_placeholder_keys(spec)}))"
     )
 
 

@@ -519,17 +519,20 @@ def _import_one(
         n_read += len(malformed)
         tick(1)
         # what the file adds is what the insert appends (rows already stored are left out);
-        # a customers file also completes placeholders in place, so all its good rows count
+        # a customers or products file also completes placeholders in place: its new rows and
+        # those are read from the stage before the insert
         target = "orders" if kind == "orders" else spec.table
-        before = loading.max_rowid(con, target)
-        if kind == "customers":
-            earliest = _earliest(con, kind, loading.STAGE, "_reject IS NULL", stored="TRUE")
+        grown = (target, "order_lines") if kind == "orders" else (target,)
+        before = {t: loading.max_rowid(con, t) for t in grown}
+        if kind in ("customers", "products"):
+            rows = loading.adding_or_completing(spec)
+            earliest = _earliest(con, kind, loading.STAGE, rows, stored="TRUE")
         now = loading.insert(con, spec, repeated, label)
         for table, n in now.items():
             added[table] = added.get(table, 0) + n
-        if kind != "customers":
-            new = f"rowid > {before}" if before is not None else "TRUE"
-            earliest = _earliest(con, kind, target, new, stored=f"NOT ({new})")
+        if kind not in ("customers", "products"):
+            new, stored = _appended(kind, target, before)
+            earliest = _earliest(con, kind, target, new, stored=stored)
         changed = None
         if kind == "orders":
             changed, changed_at = loading.restated(con)
@@ -541,10 +544,29 @@ def _import_one(
     return _record(con, kind, used, label, digest, n_read, n_rej, tick, earliest, changed)
 
 
+def _appended(kind: str, table: str, before: dict[str, int | None]) -> tuple[str, str]:
+    """SQL conditions on ``table`` after the insert: the rows the file brought, and the rows
+    stored before it. ``before``: each table's largest ``rowid`` before the insert (None:
+    empty), so the rows beyond it are the ones appended. An orders file also brings the stored
+    orders it adds a line to: their value changed as of their own date."""
+    new = _beyond(before[table])
+    if kind != "orders" or before[table] is None:  # (a first import: every order is new)
+        return new, f"NOT ({new})"
+    lines = _beyond(before["order_lines"])
+    touched = f"({new} OR order_id IN (SELECT order_id FROM order_lines WHERE {lines}))"
+    return touched, f"NOT ({new})"
+
+
+def _beyond(rowid: int | None) -> str:
+    """SQL: the row was appended after the row ``rowid`` (every row when the table was empty)."""
+    return f"rowid > {int(rowid)}" if rowid is not None else "TRUE"
+
+
 def _reaching_back(earliest: datetime | None, changed_at: datetime | None) -> datetime | None:
     """The file's ``earliest_at`` when it also gave stored orders a new status, the earliest of
     them at ``changed_at``: a run as of a later date counted that order as it was (a purchase
-    since refunded), so the file reaches back to it. None (any date) stays None."""
+    since refunded), so the file reaches back to it — also when it added nothing else
+    (:data:`REACHES_NOTHING` then yields ``changed_at``). None (any date) stays None."""
     if earliest is None or changed_at is None:
         return earliest
     return min(earliest, changed_at)
@@ -622,23 +644,31 @@ def _has_search_terms(con: duckdb.DuckDBPyConnection) -> bool:
     )
 
 
+#: ``earliest_at`` of a file that added nothing and changed nothing (an overlapping re-export,
+#: a file whose every row was rejected under ``skip``): it reaches no date, so the latest
+#: timestamp, after every run's date, where NULL would read as "any date" and make every stored
+#: run stale (see ``service.types._fresh``)
+REACHES_NOTHING = datetime.max
+
+
 def _earliest(
     con: duckdb.DuckDBPyConnection, kind: str, table: str, rows: str, *, stored: str
 ) -> datetime | None:
     """The earliest moment the file's new rows (``rows`` of ``table``) speak of, for the
-    ledger's ``earliest_at``; None when not known (a row without a time, a kind without one).
-    ``stored``: which rows of the kind's own table were there before the file (see
-    :func:`_names_undated`).
+    ledger's ``earliest_at``; None when not known (a row without a time, a kind without one),
+    :data:`REACHES_NOTHING` when there are none. ``stored``: which rows of the kind's own table
+    were there before the file (see :func:`_names_undated`).
 
     An event can join the visit of the half hour before it (sessions are cut at 30 minutes of
     inactivity), so events reach back that much further.
     """
     col = TIME_COLUMNS.get(kind)
-    if col is None:
-        return None
-    first, undated = con.execute(
-        f'SELECT min("{col}"), count(*) - count("{col}") FROM {table} WHERE {rows}'
+    at = f'"{col}"' if col else "NULL"
+    n, first, undated = con.execute(
+        f"SELECT count(*), min({at}), count(*) - count({at}) FROM {table} WHERE {rows}"
     ).fetchall()[0]
+    if not n:
+        return REACHES_NOTHING
     if first is None or undated:
         return None
     if kind in ("orders", "events") and _names_undated(con, table, rows, stored):

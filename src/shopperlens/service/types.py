@@ -300,9 +300,11 @@ _TYPED_KINDS = ("customers", "orders", "events", "sessions", "tickets", "returns
 def _fresh(run: str = "type_runs") -> str:
     """SQL: the run (table alias ``run``) saw the data as it is as of its date — no import
     after it brought rows from before that date (``imports.earliest_at``; unknown counts as
-    any date). A run from before such an import typed fewer orders and visits (or an empty
-    store) and is not shown as the shop's; a daily import of the day's events leaves the runs
-    as of earlier dates standing (the type history, the report's movements)."""
+    any date, while a file that added and changed nothing holds the latest timestamp,
+    ``service.imports.REACHES_NOTHING``, and so reaches none). A run from before such an
+    import typed fewer orders and visits (or an empty store) and is not shown as the shop's;
+    a daily import of the day's events leaves the runs as of earlier dates standing (the type
+    history, the report's movements)."""
     kinds = ", ".join(f"'{k}'" for k in _TYPED_KINDS)
     return (
         f"NOT EXISTS (SELECT 1 FROM imports i WHERE i.imported_at > {run}.computed_at "
