@@ -68,6 +68,19 @@ def erase_cmd(
         )
 
 
+@app.command("compact")
+def compact_cmd(ctx: typer.Context) -> None:
+    """Rewrite the store's file with the live rows only. Run it when `shopperlens erase` said
+    the rows are deleted but the file could not be rewritten (a busy store, a full disk): the
+    deleted rows' bytes stay in the file until then."""
+    report = open_shop(ctx).compact()
+    finished = report.erasures_finished
+    _render.message(
+        f"rewrote the store's file ({report.bytes_before:,} → {report.bytes_after:,} bytes)"
+        + (f"; finished {finished} pending erasure(s)" if finished else "")
+    )
+
+
 @consent_app.command("set")
 def consent_set_cmd(
     ctx: typer.Context,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -22,9 +23,11 @@ from markupsafe import Markup
 
 from shopperlens import labels
 from shopperlens.config import Settings
+from shopperlens.errors import ShopperlensError
 from shopperlens.plain import plain
 from shopperlens.reports import glossary
 from shopperlens.store import Store
+from shopperlens.store.connection import ERASED_MEANWHILE, check_no_erasure_since
 
 
 def _always(store: Store) -> bool:
@@ -102,10 +105,47 @@ def write_report(
     ``out_dir`` is created when missing, inside a folder that exists (never its parents).
 
     ``progress(n, total=…, description=…)`` is told about each page as it is built.
+
+    A customer erased while it ran may be on its pages: then the files it wrote are removed
+    (and the folder, when it made it) and :class:`ShopperlensError` says to run it again.
     """
     from shopperlens.service._files import output_folder
 
+    mark = store.erasure_mark()
+    made = not Path(out_dir).exists()
     out = output_folder(out_dir)
+    written: list[Path] = []
+    try:
+        _write_pages(store, out, written, title=title, settings=settings, progress=progress)
+        with store.cursor() as cur:
+            check_no_erasure_since(cur, mark)
+    except ShopperlensError as exc:
+        if str(exc) == ERASED_MEANWHILE:
+            _unwrite(out, written, made)
+        raise
+    return out / "index.html"
+
+
+def _unwrite(out: Path, written: list[Path], made: bool) -> None:
+    """Remove the files a report wrote (and its folder when the report made it and nothing
+    else is in it): they may name a customer erased while it ran."""
+    for path in written:
+        path.unlink(missing_ok=True)
+    if made:
+        with suppress(OSError):
+            out.rmdir()
+
+
+def _write_pages(
+    store: Store,
+    out: Path,
+    written: list[Path],
+    *,
+    title: str,
+    settings: Settings | None,
+    progress: Callable[..., None] | None,
+) -> None:
+    """Build every page with data and write it into ``out``, noting each file in ``written``."""
     todo = pages()
     built = []
     for page in todo:
@@ -118,11 +158,15 @@ def write_report(
             progress(1)
     nav = [{"slug": p.slug, "title": p.title} for p, _ in built]
     for page, ctx in built:
-        (out / f"{page.slug}.html").write_text(render(page, ctx, nav, title=title), "utf-8")
-        (out / f"{page.slug}.json").write_text(to_json(ctx), encoding="utf-8")
+        _write(out / f"{page.slug}.html", render(page, ctx, nav, title=title), written)
+        _write(out / f"{page.slug}.json", to_json(ctx), written)
         for name, text in extra_pages(page, ctx).items():
-            (out / name).write_text(text(), encoding="utf-8")
-    return out / "index.html"
+            _write(out / name, text(), written)
+
+
+def _write(path: Path, text: str, written: list[Path]) -> None:
+    written.append(path)
+    path.write_text(text, encoding="utf-8")
 
 
 def find(slug: str) -> Page | None:

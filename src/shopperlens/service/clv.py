@@ -40,6 +40,7 @@ from shopperlens.models.gammagamma import NOTE_NO_MEAN
 from shopperlens.service._checks import check_orders_by, whole
 from shopperlens.service._clock import utc_now
 from shopperlens.store import Store
+from shopperlens.store.connection import check_no_erasure_since
 
 #: run after the types (DEMO_ORDER 20), before the playbooks that use at-risk customers
 DEMO_ORDER = 30
@@ -201,10 +202,11 @@ def customer_value(
     ``customer_value``) that other concerns read.
     """
     check_horizon(horizon_days)
+    mark = store.erasure_mark() if save else 0  # a person erased from here on is refused
     fitted = fit_models(store=store, as_of=as_of)
     out = _score(fitted, horizon_days)
     if save:
-        _save(store, out, fitted.as_of, horizon_days)
+        _save(store, out, (fitted.as_of, horizon_days), mark)
     return out
 
 
@@ -276,9 +278,13 @@ def _check_finite(out: pd.DataFrame) -> None:
     )
 
 
-def _save(store: Store, frame: pd.DataFrame, as_of: pd.Timestamp, horizon_days: int) -> None:
+def _save(store: Store, frame: pd.DataFrame, run: tuple[pd.Timestamp, int], mark: int) -> None:
+    """Replace the stored run with ``frame`` (``run``: as of, horizon in days); refused when
+    a customer was erased since ``mark`` (noted when the computation started)."""
+    as_of, horizon_days = run
     rows = frame.assign(as_of=as_of, horizon_days=int(horizon_days), computed_at=utc_now())
     with store.transaction() as con:
+        check_no_erasure_since(con, mark)
         con.execute("DELETE FROM customer_value")
         con.register("_sl_cv", rows)
         con.execute(

@@ -25,6 +25,7 @@ from shopperlens.models import PurchaseIntent
 from shopperlens.models.intent import auto_calibration
 from shopperlens.service.clv import PURCHASES
 from shopperlens.store import Store
+from shopperlens.store.connection import check_no_erasure_since
 
 #: after customer value (30): both are read by the playbooks
 DEMO_ORDER = 35
@@ -190,6 +191,7 @@ def visitor_intent(*, store: Store, save: bool = False) -> pd.DataFrame:
     files without visitor ids. ``save=True`` replaces the stored run (table
     ``visitor_intent``).
     """
+    mark = store.erasure_mark() if save else 0  # a person erased from here on is refused
     origins = store.df("SELECT DISTINCT origin FROM sessions ORDER BY origin")["origin"].tolist()
     if not origins:
         raise InsufficientDataError("no sessions: import events or a sessions file first")
@@ -206,6 +208,7 @@ def visitor_intent(*, store: Store, save: bool = False) -> pd.DataFrame:
     if save:
         rows = out.assign(top_drivers=out["top_drivers"].map("; ".join), computed_at=datetime.now())
         with store.transaction() as con:
+            check_no_erasure_since(con, mark)
             con.execute("DELETE FROM visitor_intent")
             con.register("_sl_vi", rows)
             con.execute(

@@ -28,6 +28,7 @@ from shopperlens.service._checks import whole
 from shopperlens.service.clv import PURCHASES
 from shopperlens.service.overview import shop_currency
 from shopperlens.store import Store
+from shopperlens.store.connection import check_no_erasure_since
 
 #: run after the surveys (60: they import the answers), types (20) and CLV (30) steps
 DEMO_ORDER = 70
@@ -251,6 +252,7 @@ def build(
     to the number of respondents makes one-person "personas". Checked before any work, so the
     CLI, Python, HTTP and job faces all refuse alike.
     """
+    mark = store.erasure_mark() if save else 0  # a respondent erased from here on is refused
     max_personas = whole(
         max_personas, "the most personas (max_personas, --max-k)", low=2, high=MAX_PERSONAS_LIMIT
     )
@@ -344,7 +346,7 @@ def build(
         )
         _keep_names(run)
     if save:
-        _save(store, run, members)
+        _save(store, run, members, mark)
     return run
 
 
@@ -388,10 +390,13 @@ def _keep_names(run: PersonaRun) -> None:
         ch.current_name = p.name
 
 
-def _save(store: Store, run: PersonaRun, members: pd.DataFrame) -> None:
+def _save(store: Store, run: PersonaRun, members: pd.DataFrame, mark: int) -> None:
+    """Store the run; refused when a customer was erased since ``mark`` (noted when the
+    build started): its members and quotes may be theirs."""
     # the table keeps every persona's size (its members are stored anyway); the card does not
     sizes = {r.persona_id: (r.size, r.share) for r in _refs(run, members)}
     with store.transaction() as con:
+        check_no_erasure_since(con, mark)
         run_id = int(con.execute("SELECT nextval('persona_run_seq')").fetchone()[0])
         run.run_id = run_id
         if run.evolution is not None:

@@ -36,9 +36,12 @@ customer is erased too, the browser is nobody else's and they go with them.
 
 **Where.** Deleted rows stay readable in a DuckDB file (DELETE marks them; CHECKPOINT and
 VACUUM leave the blocks as they were), so once the rows are gone the store's file is rewritten
-with the live data only (:meth:`Store.compact`). The rejects file imports write beside the store
-(``<db stem>.rejects.csv``) keeps whole rejected lines, so its rows naming one of the erased
-ids or the person's e-mails are removed too.
+with the live data only (:meth:`Store.compact`). The deletes commit with a row of the erasure
+ledger (``erasures``, no personal data): computations running meanwhile see it and store
+nothing, and its ``compacted_at`` stays NULL until the rewrite succeeds (a failed one is
+finished by :func:`compact`, or by the next erase). The rejects file imports write beside the
+store (``<db stem>.rejects.csv``) keeps whole rejected lines, so its rows naming one of the
+erased ids or the person's e-mails are removed too (see :func:`_names_person`).
 
 The report names the subject only by a SHA-256 of its id (or of the e-mail erased by).
 """
@@ -57,8 +60,9 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from shopperlens.errors import NotFoundError, ShopperlensError
-from shopperlens.ingest.rejects import REJECT_COLUMNS
+from shopperlens.ingest.rejects import MALFORMED, REJECT_COLUMNS, ROW
 from shopperlens.store import Store
+from shopperlens.store.connection import keep_mode_and_owner
 
 #: keys that belong to one person's row: the rows carrying them are that person's
 _OWNED_KEYS = (
@@ -91,6 +95,20 @@ class ErasedCustomer(BaseModel):
 
     subject: str = Field(description="SHA-256 of the customer id")
     rows_deleted: dict[str, int]
+
+
+#: added to "no customer …" when that erase finished an earlier erasure's pending rewrite
+_FINISHED_PENDING = " (the rewrite of the store's file an earlier erasure left pending is done now)"
+
+
+class CompactReport(BaseModel):
+    """What ``shopperlens compact`` did."""
+
+    erasures_finished: int = Field(
+        description="erasures whose rewrite of the store's file was pending and is now done"
+    )
+    bytes_before: int
+    bytes_after: int
 
 
 class ErasureReport(BaseModel):
@@ -246,16 +264,17 @@ def erase_customer(
     ids, email_norm, ids_kept = _resolve(store, customer_id, email_norm)
     derived = email_key(email_norm) if email_norm else None
     cols = _columns(store)
-    terms = _personal_terms(store, cols, ids, email_norm if derived in ids else None)
+    emails = _personal_emails(store, cols, ids, email_norm if derived in ids else None)
     missing = "no customer with that id" if customer_id else "no customer with that e-mail"
     try:
         per_id, totals, kept = _erase_rows(store, cols, ids, (derived, email_norm), missing)
     except NotFoundError:
         per_id, totals, kept = [], {}, {}
-    rejects_removed = sum(_scrub_rejects(path, terms) for path in _rejects_files(store))
+    with store.write_lock():  # imports replace the rejects file under it
+        rejects_removed = sum(_scrub_rejects(p, set(ids), emails) for p in _rejects_files(store))
+    pending = _compact_after_erase(store) if totals or store.pending_compaction() else 0
     if not totals and not rejects_removed:  # a row an import rejected may be all there was
-        raise NotFoundError(missing)
-    store.compact()  # the deleted rows' bytes out of the file
+        raise NotFoundError(missing + (_FINISHED_PENDING if pending else ""))
     return ErasureReport(
         subject=_sha256(customer_id or email_norm or ""),
         rows_deleted=totals,
@@ -265,6 +284,34 @@ def erase_customer(
         note=_KEPT_IDS_NOTE if ids_kept else None,
         rejects_removed=rejects_removed,
         erased_at=datetime.now(),
+    )
+
+
+def _compact_after_erase(store: Store) -> int:
+    """Rewrite the store's file without the deleted rows (and those of an earlier erasure
+    whose rewrite failed); how many erasures that finished. A failure says the rows are
+    deleted and how to finish: a second erase finds nobody to delete."""
+    try:
+        return store.compact()
+    except ShopperlensError as exc:
+        raise ShopperlensError(
+            f"the customer's rows are deleted, but the store's file could not be rewritten "
+            f"without them, so their bytes stay in it ({exc}); run `shopperlens compact` "
+            "(POST /api/compact, shop.compact()) to finish"
+        ) from None
+
+
+def compact(*, store: Store) -> CompactReport:
+    """Rewrite the store's file with the live rows only, finishing erasures whose rewrite
+    failed (a busy store, a full disk): their deleted rows' bytes stay in the file until
+    then. The ledger marks them compacted."""
+    path = None if store.path == ":memory:" else Path(store.path)
+    before = path.stat().st_size if path else 0
+    finished = store.compact()
+    return CompactReport(
+        erasures_finished=finished,
+        bytes_before=before,
+        bytes_after=path.stat().st_size if path else 0,
     )
 
 
@@ -313,6 +360,11 @@ def _erase_rows(
             con.execute(f"DROP TABLE {t}")
         if not totals:
             raise NotFoundError(missing)
+        # the ledger (no personal data): computations running now refuse to store their result
+        con.execute(
+            "INSERT INTO erasures (erased_at, rows_deleted) VALUES (?, ?)",
+            [datetime.now(), sum(totals.values())],
+        )
     return per_id, totals, kept
 
 
@@ -508,12 +560,12 @@ def _subject_filter(columns: set[str], table: str, subject: _Subject) -> tuple[s
 
 
 # -- the rejects file beside the store ----------------------------------------------------------
-def _personal_terms(
+def _personal_emails(
     store: Store, cols: dict[str, set[str]], ids: list[str], email: str | None
-) -> list[str]:
-    """What names the person in a rejected line: the erased ids, the e-mail erased by (when
-    its derived id is erased) and the e-mails stored on the erased ids' rows, except an
-    e-mail another customer has too (a shared inbox: that line could be theirs)."""
+) -> set[str]:
+    """The e-mails that name the person in a rejected row: the e-mail erased by (when its
+    derived id is erased) and those stored on the erased ids' rows, except an e-mail another
+    customer has too (a shared inbox: that line could be theirs)."""
     emails = {email} if email else set()
     for table, columns in cols.items():
         if {"customer_id", "email"} <= columns:
@@ -528,7 +580,7 @@ def _personal_terms(
         "(SELECT unnest(?::VARCHAR[])) AND lower(trim(email)) IN (SELECT unnest(?::VARCHAR[]))",
         [ids, sorted(emails)],
     ).fetchall()
-    return [*ids, *sorted(emails - {r[0] for r in shared})]
+    return emails - {r[0] for r in shared}
 
 
 def _rejects_files(store: Store) -> list[Path]:
@@ -539,29 +591,54 @@ def _rejects_files(store: Store) -> list[Path]:
     return [path] if path is not None and path.is_file() else []
 
 
-def _naming(terms: list[str]) -> re.Pattern[str] | None:
-    """A case-insensitive pattern for any term as a whole token: ``c1`` is not in ``c10``,
-    ``ann@x.org`` not in ``joann@x.org`` (neighbours that could continue an id or address)."""
-    if not terms:
-        return None
-    alts = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
-    return re.compile(rf"(?<![\w.@+-])(?:{alts})(?![\w@-]|\.\w)", re.IGNORECASE)
+#: the separators a whole rejected line is split at (CSV, TSV, semicolon or pipe files)
+_DELIMITERS = (",", "\t", ";", "|")
+#: the string values of a JSON line (a malformed JSON row's value is its whole line)
+_JSON_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
 
 
-def _scrub_rejects(path: Path, terms: list[str]) -> int:
-    """Remove the rows of a rejects file whose value (a cell, or the whole line of a row that
-    could not be split) names the person; rewritten atomically. Rows removed."""
-    pattern = _naming(terms)
+def _names_person(row: list[str], ids: set[str], emails: set[str]) -> bool:
+    """Whether a rejected row names the person: its ``customer_id`` is one of their ids
+    (case-sensitive, as ids are stored), its ``email`` one of their e-mails (any case), or
+    its value is a whole line (a malformed row) one of whose fields is either. A value in
+    any other column (a quantity of ``13``, a date ``13/01/2024``) names nobody, whatever
+    the ids look like."""
+    if len(row) < len(REJECT_COLUMNS):
+        return False
+    column, value, reason = row[2], row[3], row[4]
+    if column == ROW or reason.startswith(MALFORMED):
+        return any(f in ids or normalise_email(f) in emails for f in _fields(value))
+    if column == "customer_id":
+        return value.strip() in ids
+    return column == "email" and normalise_email(value) in emails
+
+
+def _fields(line: str) -> set[str]:
+    """The fields of a whole line, trimmed: split as CSV at each usual separator, and the
+    string values of a JSON line."""
+    fields: set[str] = set()
+    for delimiter in _DELIMITERS:
+        for row in csv.reader([line], delimiter=delimiter):
+            fields.update(f.strip() for f in row)
+    fields.update(m.strip() for m in _JSON_STRING.findall(line))
+    return fields
+
+
+def _scrub_rejects(path: Path, ids: set[str], emails: set[str]) -> int:
+    """Remove the rows of a rejects file that name the person (see :func:`_names_person`);
+    rewritten atomically with the file's own line endings, mode and owner. Rows removed.
+    The caller holds the store's write lock: an import replaces the file under it."""
     try:
-        with path.open(newline="", encoding="utf-8", errors="surrogateescape") as fh:
-            rows = list(csv.reader(fh))
-        if pattern is None or not rows or tuple(rows[0]) != REJECT_COLUMNS:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8", errors="surrogateescape")
+        rows = list(csv.reader(text.splitlines(keepends=True)))
+        if not rows or tuple(rows[0]) != REJECT_COLUMNS:
             return 0  # not a rejects file shopperlens wrote
-        value = REJECT_COLUMNS.index("value")
-        kept = [r for r in rows[1:] if not (len(r) > value and pattern.search(r[value]))]
+        kept = [r for r in rows[1:] if not _names_person(r, ids, emails)]
         removed = len(rows) - 1 - len(kept)
         if removed:
-            _write_atomically(path, [rows[0], *kept])
+            newline = "\r\n" if raw.split(b"\n", 1)[0].endswith(b"\r") else "\n"
+            _write_atomically(path, [rows[0], *kept], newline)
     except OSError as exc:
         raise ShopperlensError(
             f"the customer's rows are erased from the store, but the rejects file {path} "
@@ -570,11 +647,13 @@ def _scrub_rejects(path: Path, terms: list[str]) -> int:
     return removed
 
 
-def _write_atomically(path: Path, rows: list[list[str]]) -> None:
-    """Write a CSV beside ``path``, sync it, then put it in ``path``'s place."""
+def _write_atomically(path: Path, rows: list[list[str]], newline: str) -> None:
+    """Write a CSV beside ``path`` (lines ending in ``newline``, the old file's mode and
+    owner), sync it, then put it in ``path``'s place."""
     tmp = path.with_name(f".{path.name}.tmp")
     with tmp.open("w", newline="", encoding="utf-8", errors="surrogateescape") as fh:
-        csv.writer(fh).writerows(rows)
+        csv.writer(fh, lineterminator=newline).writerows(rows)
         fh.flush()
         os.fsync(fh.fileno())
+    keep_mode_and_owner(path, tmp)
     os.replace(tmp, path)

@@ -27,6 +27,7 @@ from shopperlens.service._clock import utc_now
 from shopperlens.service.jobs import Progress
 from shopperlens.service.types_value import add_value, explain_value
 from shopperlens.store import Store
+from shopperlens.store.connection import check_no_erasure_since
 from shopperlens.types import RESULT_COLUMNS, TYPES, TypesConfig, classify, load_config
 from shopperlens.types import movements as mv
 from shopperlens.types import sessions as st
@@ -214,6 +215,7 @@ def customer_types(
     ``progress(n=1, total=None, description=None)`` hears each step.
     """
     cfg = as_config(config)
+    mark = store.erasure_mark() if save else None  # a person erased from here on is refused
     cut = parse_as_of(as_of) or default_as_of(store)
     check_typable(store, cut)
     parts = _parts(store, engine)
@@ -226,7 +228,7 @@ def customer_types(
     del feats
     if save:
         steps("storing the run")
-    run_id = _save(store, typed, cut, engine, cfg) if save else None
+    run_id = _save(store, typed, cut, engine, cfg, mark=mark) if save else None
     steps.finish()
     out = typed[list(RESULT_COLUMNS)].copy()
     out.attrs.update(as_of=cut, run_id=run_id)
@@ -261,12 +263,24 @@ def nobody_to_type(store: Store) -> ShopperlensError:
     )
 
 
-def _save(store: Store, typed: pd.DataFrame, as_of: datetime, engine: str, cfg: TypesConfig) -> int:
+def _save(
+    store: Store,
+    typed: pd.DataFrame,
+    as_of: datetime,
+    engine: str,
+    cfg: TypesConfig,
+    *,
+    mark: int | None = None,
+) -> int:
+    """Store the run; refused when a customer was erased since ``mark`` (the erasure mark
+    noted when the computation started): the run may hold them."""
     # the table has no key (migration 010): one row per subject is checked here
     if not typed["subject_id"].is_unique:
         n = int(typed["subject_id"].duplicated().sum())
         raise ShopperlensError(f"a types run holds {n} subject(s) twice; nothing was stored")
     with store.transaction() as con:
+        if mark is not None:
+            check_no_erasure_since(con, mark)
         run_id = con.execute(
             "INSERT INTO type_runs (as_of, computed_at, engine, config_digest, n_subjects) "
             "VALUES (?, ?, ?, ?, ?) RETURNING run_id",

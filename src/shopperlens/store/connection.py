@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import stat
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -108,8 +110,10 @@ class Store:
         self._open = threading.Event()
         self._open.set()
         self._swapper: int | None = None
-        #: ``cursor()`` blocks in progress (a compaction waits for them before closing)
-        self._active = 0
+        #: ``cursor()`` blocks in progress, by number: the thread running each (a compaction
+        #: waits for them before closing)
+        self._blocks: dict[int, int] = {}
+        self._block_no = 0
         if not read_only:
             migrations.upgrade(self._main)
 
@@ -187,12 +191,52 @@ class Store:
             self._enter_scope(-1)
 
     def _enter_scope(self, step: int) -> None:
-        """Count a ``cursor()`` block (per thread and in all): :meth:`compact` waits for the
-        blocks in progress, and a thread inside one is not held at the gate (it would wait
-        for itself)."""
+        """Note a ``cursor()`` block starting (+1) or ending (-1), per thread and in all:
+        :meth:`compact` waits for the blocks in progress, and a thread inside one is not held
+        at the gate (it would wait for itself)."""
         self._local.depth = getattr(self._local, "depth", 0) + step
+        stack: list[int] = self._local.__dict__.setdefault("blocks", [])
         with self._cursors_lock:
-            self._active += step
+            if step > 0:
+                self._block_no += 1
+                stack.append(self._block_no)
+                self._blocks[self._block_no] = threading.get_ident()
+            else:
+                self._blocks.pop(stack.pop(), None)
+
+    def _others_blocks(self) -> set[int]:
+        """The ``cursor()`` blocks other threads are running now."""
+        me = threading.get_ident()
+        with self._cursors_lock:
+            return {n for n, thread in self._blocks.items() if thread != me}
+
+    def _wait_for_blocks(self, blocks: set[int] | None, deadline: float) -> None:
+        """Wait until none of ``blocks`` (None: no block of another thread) is running."""
+        while True:
+            running = self._others_blocks()
+            if not (running if blocks is None else running & blocks):
+                return
+            _wait_until(deadline)
+
+    @contextmanager
+    def write_lock(self) -> Iterator[None]:
+        """Hold the store's write lock (the one :meth:`transaction` takes) without a
+        transaction: for files beside the store that writers replace under it (the rejects
+        file imports write), so their writes and a rewrite of the file take turns."""
+        with self._lock:
+            yield
+
+    # -- the erasure ledger -------------------------------------------------------------------
+    def erasure_mark(self) -> int:
+        """The newest erasure's number (0 when none): a computation notes it when it starts
+        and, before storing its result, calls :func:`check_no_erasure_since` (a person erased
+        meanwhile may be in the result)."""
+        return int(self.scalar("SELECT coalesce(max(erasure_id), 0) FROM erasures"))
+
+    def pending_compaction(self) -> int:
+        """Erasures whose deleted rows may still be readable in the file (its rewrite failed
+        or was interrupted): :meth:`compact` finishes them."""
+        return int(self.scalar("SELECT count(*) FROM erasures WHERE compacted_at IS NULL"))
 
     # -- reading ----------------------------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> duckdb.DuckDBPyConnection:
@@ -219,7 +263,7 @@ class Store:
         return [r[0] for r in rows]
 
     # -- compaction -------------------------------------------------------------------------
-    def compact(self, *, timeout: float = 60.0) -> None:
+    def compact(self, *, timeout: float = 60.0) -> int:
         """Rewrite the file so it holds only live rows, then reopen it.
 
         DuckDB's DELETE only marks rows deleted, and neither CHECKPOINT nor VACUUM rewrites or
@@ -228,18 +272,28 @@ class Store:
         value, defaults, constraints, indexes, views) into a new file beside the store, which
         replaces the store's file once every connection to it is closed. Writers wait (the
         write lock); other threads finish the statement or ``cursor()`` block they are in and
-        wait in :attr:`con` while the file is swapped (at most ``timeout`` seconds, else the
-        old file stays and :class:`ShopperlensError` says so). An in-memory or read-only store
-        has no file to rewrite.
+        wait in :attr:`con` only while the file is swapped: the ``cursor()`` blocks running
+        when it starts are waited for with the gate open (at most ``timeout`` seconds), then
+        the gate closes and blocks started meanwhile get :data:`_HELD` seconds (else the old
+        file stays and :class:`ShopperlensError` says the store is busy). The new file keeps
+        the old one's mode and owner. Returns how many erasures' rewrites were pending (their
+        ledger rows get ``compacted_at``). An in-memory or read-only store has no file to
+        rewrite.
         """
         if self.path == ":memory:" or self._read_only:
-            return
+            return 0
         with self._lock:
+            pending = self.pending_compaction()
             tmp = self._copy_live()
             try:
                 self._swap_in(tmp, time.monotonic() + timeout)
             finally:
                 _remove(tmp)  # still there only when the swap failed
+            self.con.execute(
+                "UPDATE erasures SET compacted_at = ? WHERE compacted_at IS NULL",
+                [datetime.now()],
+            )
+        return pending
 
     def _copy_live(self) -> Path:
         """The live database copied into a hidden file beside the store, synced to disk."""
@@ -249,13 +303,16 @@ class Store:
         con = self.con
         _settle(con)
         name = con.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
+        # the database is named after the file: a store named like the alias needs another
+        alias = _COPY_ALIAS if name != _COPY_ALIAS else f"{_COPY_ALIAS}_new"
         try:
             con.execute("SET enable_progress_bar = false")  # no bar in the server's console
-            con.execute(f"ATTACH '{_quote(str(tmp))}' AS {_COPY_ALIAS}")
+            con.execute(f"ATTACH '{_quote(str(tmp))}' AS {alias}")
             try:
-                con.execute(f'COPY FROM DATABASE "{name}" TO {_COPY_ALIAS}')
+                con.execute(f"COPY FROM DATABASE {_ident(name)} TO {alias}")
             finally:
-                con.execute(f"DETACH {_COPY_ALIAS}")
+                con.execute(f"DETACH {alias}")
+            keep_mode_and_owner(db, tmp)
             _fsync(tmp)
         except (duckdb.Error, OSError) as exc:
             _remove(tmp)
@@ -264,11 +321,13 @@ class Store:
 
     def _swap_in(self, tmp: Path, deadline: float) -> None:
         """Close every connection, put ``tmp`` in the store's place, reconnect; other threads
-        wait in :attr:`con` meanwhile."""
+        wait in :attr:`con` meanwhile, which starts once the ``cursor()`` blocks running now
+        have ended (until then new ones may start: readers go on)."""
+        self._wait_for_blocks(self._others_blocks(), deadline)
         self._swapper = threading.get_ident()
         self._open.clear()
         try:
-            self._close_all(deadline)
+            self._close_all(min(deadline, time.monotonic() + _HELD))
             try:
                 # a WAL left beside the old file would be replayed into the new one
                 _remove(Path(self.path + ".wal"))
@@ -284,10 +343,8 @@ class Store:
         """Close the threads' cursors and the store's connection once no other thread is in
         a ``cursor()`` block or a statement on them (DuckDB refuses to close a busy one)."""
         time.sleep(_SETTLE)  # a thread between execute() and its fetch finishes reading
-        own = getattr(self._local, "depth", 0)
         try:
-            while self._active > own:
-                _wait_until(deadline)
+            self._wait_for_blocks(None, deadline)
             with self._cursors_lock:
                 cursors = list(self._cursors)
             for entry in cursors:
@@ -342,6 +399,38 @@ def _settle(con: duckdb.DuckDBPyConnection) -> None:
 _COPY_ALIAS = "_shopperlens_compact"
 #: seconds a compaction waits, with other threads held, before closing their connections
 _SETTLE = 0.2
+#: seconds other threads may be held at the gate while blocks started late finish
+_HELD = 3.0
+#: why a computation stored nothing: an erasure committed while it ran
+ERASED_MEANWHILE = "a customer was erased while this ran: nothing was stored; run it again"
+
+
+def check_no_erasure_since(con: duckdb.DuckDBPyConnection, mark: int) -> None:
+    """Refuse to store a result computed since ``mark`` (:meth:`Store.erasure_mark`) when a
+    newer erasure exists: the result may hold the erased person, and storing it would bring
+    them back after the erase returned. Call it inside the write transaction (erasures take
+    the same write lock, so none can commit between the check and the commit)."""
+    row = con.execute("SELECT count(*) FROM erasures WHERE erasure_id > ?", [mark]).fetchone()
+    if row and row[0]:
+        raise ShopperlensError(ERASED_MEANWHILE)
+
+
+def keep_mode_and_owner(old: Path, new: Path) -> None:
+    """Give ``new`` (a rewrite about to replace ``old``) the old file's permission bits, and
+    its owner and group when running as root: a new file takes them from the umask and the
+    writer, and a store kept private (0600) became readable by everyone."""
+    try:
+        st = old.stat()
+    except FileNotFoundError:
+        return
+    os.chmod(new, stat.S_IMODE(st.st_mode))
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        os.chown(new, st.st_uid, st.st_gid)
+
+
+def _ident(name: str) -> str:
+    """A double-quoted SQL identifier (a store named ``a"b.duckdb`` is database ``a"b``)."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _quote(text: str) -> str:

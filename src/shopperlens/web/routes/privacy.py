@@ -10,6 +10,9 @@ per id (``customers``) and the anonymous rows of a browser shared with another c
 were kept (``kept``), and the rows removed from the rejects file beside the store
 (``rejects_removed``). The store's file is rewritten without the person while other requests
 wait a moment (they are answered after); see :mod:`shopperlens.service.privacy`.
+
+``POST /api/compact`` rewrites the store's file alone: it finishes an erasure whose rewrite
+failed (its answer said the rows are deleted and to run compact).
 """
 
 from __future__ import annotations
@@ -17,13 +20,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 
 from shopperlens.errors import ShopperlensError
-from shopperlens.service.privacy import ErasureReport
+from shopperlens.service.privacy import CompactReport, ErasureReport
 from shopperlens.web.deps import ShopDep
 
-router = APIRouter(prefix="/api/customers", tags=["privacy"])
+router = APIRouter(prefix="/api", tags=["privacy"])
 
 
-@router.delete("/{customer}", response_model=ErasureReport)
+@router.delete("/customers/{customer}", response_model=ErasureReport)
 def erase(
     customer: str,
     shop: ShopDep,
@@ -35,6 +38,12 @@ def erase(
     e-mail."""
     customer_id, email = _subject(customer, email)
     return shop.erase_customer(customer_id=customer_id, email=email)
+
+
+@router.post("/compact", response_model=CompactReport)
+def compact(shop: ShopDep) -> CompactReport:
+    """Rewrite the store's file with the live rows only (finishing a failed erasure's)."""
+    return shop.compact()
 
 
 def _subject(customer: str, email: str | None) -> tuple[str | None, str | None]:
