@@ -222,9 +222,9 @@ def _country_findings(store):
 
 
 def test_ga4_country_names_agree_with_iso_codes_of_the_same_mix(store, tmp_path):
-    # the shop's respondents: 50 % NL, 30 % DE, 20 % BE, as GA4's visitors (50 of them: fewer
-    # could not tell a 15-point gap from chance)
-    _country_shop(store, tmp_path, {"NL": 25, "DE": 15, "BE": 10})
+    # the shop's respondents: 50 % NL, 30 % DE, 20 % BE, as GA4's visitors (100 of them: with
+    # 50, a gap of 0 could still be 17 points by chance, so agreement could not be told)
+    _country_shop(store, tmp_path, {"NL": 50, "DE": 30, "BE": 20})
     (finding,) = _country_findings(store)
     assert finding.kind == "agreement", finding.message
     assert finding.survey_share == pytest.approx(finding.analytics_share)
@@ -259,9 +259,9 @@ def test_a_language_question_in_codes_agrees_with_ga4_language_names(store, tmp_
         *[Question(id=f"q{i}", kind="text", text=f"Q{i}?", group="mindset") for i in range(6)],
     ]
     surveys.save_survey(store=store, survey=Survey(name="lang", title="L", questions=questions))
-    for i in range(50):
+    for i in range(100):  # 50 could not tell a 0-point gap from 16 points
         surveys.submit_response(
-            store=store, survey="lang", answers={"language": "nl" if i < 30 else "en"}
+            store=store, survey="lang", answers={"language": "nl" if i < 60 else "en"}
         )
     ga4 = tmp_path / "ga4_language.csv"
     ga4.write_text("# Demographic details: Language\nLanguage,Active users\nDutch,60\nEnglish,40\n")

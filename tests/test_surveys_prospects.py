@@ -184,12 +184,13 @@ def test_device_mix_within_tolerance_agrees_and_competitors_are_skipped(store, t
 
 
 def test_survey_agreement_names_its_gap_in_points() -> None:
-    """30 % against 43 % female is 13 points apart, not "13 %" (of what?)."""
+    """30 % against 43 % female is 13 points apart, not "13 %" (of what?). (10 000 answers:
+    agreement needs the gap plus its sampling error under 15 points.)"""
     import pandas as pd
 
     from shopperlens.surveys.crosscheck import compare
 
-    survey = {"gender": pd.Series(["female"] * 30 + ["male"] * 70)}
+    survey = {"gender": pd.Series(["female"] * 3000 + ["male"] * 7000)}
     ga4 = pd.DataFrame(
         {"source": "ga4", "dimension": "gender", "value": ["female", "male"], "share": [0.43, 0.57]}
     )
@@ -197,7 +198,7 @@ def test_survey_agreement_names_its_gap_in_points() -> None:
     assert found.kind == "agreement"
     said = (
         "gender: survey and ga4 agree within 15 points (largest gap female: 13 points; "
-        "n = 100 respondents)."
+        "n = 10000 respondents)."
     )
     assert found.message == said
 

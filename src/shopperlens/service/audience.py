@@ -84,6 +84,9 @@ def analytics_check(
             "no analytics imported yet: `shopperlens analytics import FILE --source ga4`"
         )
     aud, impossible = _possible_shares(aud)
+    # competitor shares stored before they were read as of known values (an ``unknown`` row
+    # in the base) are compared as they are read now
+    aud = crosscheck.known_shares(aud)
     shop_found = [CheckFinding(**f.__dict__) for f in shop_checks(store=store, audience=aud)]
     shop_found.extend(impossible)
     frame = responses_frame(store=store, survey=survey)

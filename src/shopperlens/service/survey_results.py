@@ -153,17 +153,15 @@ INCOME_WORDS = re.compile(r"\b(?:income|incomes|earn|earns|earnings|salary|salar
 def income_question(questions: Sequence[Question]) -> str | None:
     """The id of the number question asking for income, or None.
 
-    The income adjustment belongs on an income: a number question whose id or text names it
-    (:data:`INCOME_WORDS`; ``yearly_income``, "What do you earn?"), one in the ``financial``
-    group first; only when none does, the first financial number question. Taking the first
-    financial one put the adjustment on a ``monthly_budget`` asked before ``income``.
+    The income adjustment belongs on an income only: a number question whose id or text names
+    it (:data:`INCOME_WORDS`; ``yearly_income``, "What do you earn?"), one in the
+    ``financial`` group first. No other number question stands in for it: falling back to the
+    first financial one lowered a ``monthly_budget`` as if it were an income.
     """
     numbers = [q for q in questions if q.kind == "number"]
     named = [q for q in numbers if INCOME_WORDS.search(_words(q.id, q.text))]
     named.sort(key=lambda q: q.group != "financial")  # stable: survey order within each
-    financial = [q for q in numbers if q.group == "financial"]
-    found = named or financial
-    return found[0].id if found else None
+    return named[0].id if named else None
 
 
 def _words(*parts: str | None) -> str:

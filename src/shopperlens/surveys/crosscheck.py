@@ -23,7 +23,9 @@ import csv
 import io
 import math
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import pandas as pd
 
@@ -133,7 +135,7 @@ def read_competitor(text: str, *, file: str = "<competitor>") -> pd.DataFrame:
     rows = pd.DataFrame(out, columns=["dimension", "value", "users", "share", "raw", "line"])
     rows = _scale(rows, file)
     _check_sums(rows, file)
-    return rows[["dimension", "value", "users", "share"]]
+    return known_shares(rows)[["dimension", "value", "users", "share"]]
 
 
 def _number(raw: str, file: str, line: int) -> float:
@@ -172,6 +174,29 @@ SUM_TOLERANCE = 0.1
 PARTIAL_DIMENSIONS = ("country", "language")
 
 
+def known_shares(rows: pd.DataFrame) -> pd.DataFrame:
+    """Shares of the audience with a known value, per dimension (and source, when the rows
+    have one), as :func:`read_ga4`'s are: a tool's ``unknown`` row leaves the base, so 35 %
+    female, 35 % male and 30 % unknown are 50 % each (kept as written, 35 % read as a
+    contradiction of a 50/50 survey). A lumped row (``Others``) is people with a known value
+    and stays in it. A list of the top countries or languages is of the whole audience
+    (100 %), not of its own sum; interests overlap and are kept as written. Shares already of
+    known values are left as they are."""
+    rows = rows.copy()
+    unknown = rows["value"] == "unknown"
+    keys = [c for c in ("source", "dimension") if c in rows.columns]
+    for key, part in rows.groupby(keys, sort=False):
+        dim = key[-1] if isinstance(key, tuple) else key
+        if dim == "interests":
+            continue
+        whole = part["share"].sum()
+        whole = max(whole, 1.0) if dim in PARTIAL_DIMENSIONS else whole
+        base = whole - part.loc[unknown[part.index], "share"].sum()
+        rows.loc[part.index, "share"] = part["share"] / base if base > 0 else 0.0
+    rows.loc[unknown, "share"] = 0.0
+    return rows
+
+
 def _check_sums(rows: pd.DataFrame, file: str) -> None:
     """Refuse a file with a dimension whose shares cannot be one audience's
     (:func:`sum_problem`)."""
@@ -201,6 +226,13 @@ def sum_problem(dimension: str, total: float) -> str | None:
 
 #: how sources write "no value"
 UNKNOWN_VALUES = ("(not set)", "unknown", "", "n/a", "nan", "none")
+#: one spelling of the bucket a source lumps the values it does not list into
+OTHER = "(other)"
+#: how sources write that bucket (GA4's ``(other)`` row, a tool's ``Others``). Its people have
+#: a known value, so it stays in the base of the shares (a survey's French answers belong in
+#: it), but it is no value a respondent gives: compared, it was "survey: 0 % country (other);
+#: ga4: 23 % … ✗" on every report
+LUMPED_VALUES = (OTHER, "other", "others", "(others)", "all other", "all others")
 #: other ways a survey, a competitor tool or shop data writes GA4's genders
 GENDER_ALIASES = {
     "f": "female",
@@ -224,6 +256,12 @@ def _norm(dim: str, value: str) -> str:
 #: survey choices compared by the life-stage rules: ``Married``, ``Self-employed`` and
 #: ``self_employed`` are one answer each, as the question bank spells them
 CHOICE_DIMENSIONS = ("marital_status", "occupation")
+#: the life stages the rules compare, found as a whole word in a choice however a survey words
+#: it (``Full-time student``, ``Married / partnership``, ``Retired (65+)``): lower-casing
+#: alone left such answers uncounted
+LIFE_STAGE_WORDS = {"marital_status": ("married",), "occupation": ("student", "retired")}
+#: words before a life stage that deny it (``Not married``, ``Previously married``, ``Ex-student``)
+_DENIED = re.compile(r"\b(?:not|never|no longer|formerly|previously|ex)[\s-]+(?:an?\s+)?$")
 
 
 def canonical(dim: str, value: object) -> str:
@@ -233,12 +271,15 @@ def canonical(dim: str, value: object) -> str:
     codes or names (GA4 says "Netherlands", ``customers.country`` "NL"); genders, devices and
     age brackets are lower-cased (``Female``, ``Mobile``, ``18 – 24``), with common aliases
     (``woman``, ``smartphone``); marital status and occupation are lower-cased with ``_``
-    between words (``Married``, ``Self-employed``), as the question bank's choices are. Text
-    that is none of these stays as written; no value is ``unknown``.
+    between words (``Married``, ``Self-employed``), as the question bank's choices are, and a
+    choice naming a life stage is that stage (:data:`LIFE_STAGE_WORDS`). Text that is none of
+    these stays as written; no value is ``unknown``, a lumped bucket is :data:`OTHER`.
     """
     v = "" if value is None else str(value).strip()
     if v.lower() in UNKNOWN_VALUES:
         return "unknown"
+    if v.lower() in LUMPED_VALUES:
+        return OTHER
     if dim == "country":
         return country_code(v) or v
     if dim == "language":
@@ -250,8 +291,17 @@ def canonical(dim: str, value: object) -> str:
     if dim == "age_bracket":
         return _age_bracket(v)
     if dim in CHOICE_DIMENSIONS:
-        return re.sub(r"[\s-]+", "_", v.lower())
+        return _life_stage_word(dim, v) or re.sub(r"[\s-]+", "_", v.lower())
     return v
+
+
+def _life_stage_word(dim: str, value: str) -> str | None:
+    """The life stage a choice names as a whole word, unless a word before it denies it."""
+    low = value.lower()
+    for word in LIFE_STAGE_WORDS.get(dim, ()):
+        if any(not _DENIED.search(low[: m.start()]) for m in re.finditer(rf"\b{word}\b", low)):
+            return word
+    return None
 
 
 def _age_bracket(value: str) -> str:
@@ -268,11 +318,12 @@ def survey_shares(dimension: str, answers: pd.Series) -> pd.Series:
 
 
 def audience_shares(audience: pd.DataFrame, dimension: str) -> pd.Series:
-    """One source's share per :func:`canonical` value of ``dimension`` (known values only;
-    values one spelling apart, such as ``Netherlands`` and ``NL``, are added up)."""
+    """One source's share per :func:`canonical` value of ``dimension`` (values one spelling
+    apart, such as ``Netherlands`` and ``NL``, added up). Neither unknown nor lumped
+    (:data:`OTHER`) values are listed: no survey answer is compared with them."""
     rows = audience[audience["dimension"] == dimension]
     values = rows["value"].map(lambda v: canonical(dimension, v))
-    known = values != "unknown"
+    known = ~values.isin(["unknown", OTHER])
     shares = pd.Series(rows["share"].to_numpy(dtype=float)[known.to_numpy()], index=values[known])
     return shares.groupby(level=0, sort=False).sum()
 
@@ -303,13 +354,20 @@ def _points(x: float) -> str:
 #: respondents with a known answer needed before their shares are compared with an audience:
 #: with fewer, one person is 5 % or more of every share (the same minimum as for devices)
 MIN_RESPONDENTS = 20
-#: standard errors a gap must exceed before it is more than the luck of who answered
-#: (about 95 % of samples from an audience land within two)
-Z = 2.0
+#: the chance, per dimension, that respondents drawn from the audience itself are called a
+#: contradiction (split over the values compared: :func:`z_value`)
+FALSE_ALARM = 0.05
 #: how far a stated marriage rate may be from the one the visitors' ages suggest
 MARRIED_GAP = 0.25
 #: how far the students (retired) may outnumber the 18–24 (65+) visitors
 STATUS_GAP = 0.2
+
+
+def z_value(k: int) -> float:
+    """Standard errors a gap must exceed when ``k`` values of one dimension are compared: the
+    normal quantile at 1 − 0.025/k (Bonferroni). One fixed 2 flagged 7.5–11 % of samples drawn
+    from the visitors themselves on six age brackets, since each value is another chance."""
+    return NormalDist().inv_cdf(1 - FALSE_ALARM / 2 / max(k, 1))
 
 
 def known_answers(dimension: str, answers: pd.Series | None) -> pd.Series:
@@ -320,12 +378,12 @@ def known_answers(dimension: str, answers: pd.Series | None) -> pd.Series:
     return values[values != "unknown"]
 
 
-def margin(survey_share: float, other_share: float, n: int) -> float:
-    """Two standard errors of a share of ``n`` respondents, sqrt(p(1-p)/n) with p whichever of
-    the two shares is nearer 50 %: a survey share of 0 % or 100 % has no error of its own,
-    yet 30 answers can all say "married" by luck when few visitors are."""
+def margin(survey_share: float, other_share: float, n: int, k: int = 1) -> float:
+    """:func:`z_value` standard errors of a share of ``n`` respondents, sqrt(p(1-p)/n) with p
+    whichever of the two shares is nearer 50 %: a survey share of 0 % or 100 % has no error of
+    its own, yet 30 answers can all say "married" by luck when few visitors are."""
     p = max(survey_share * (1 - survey_share), other_share * (1 - other_share))
-    return Z * math.sqrt(p / n)
+    return z_value(k) * math.sqrt(p / n)
 
 
 def n_respondents(n: int) -> str:
@@ -351,11 +409,11 @@ def compare(
     """Compare survey answer shares with each analytics source's audience shares.
 
     ``survey`` maps a dimension (``age_bracket``, ``gender``, ``marital_status``,
-    ``occupation``, ``country`` …) to the respondents' answers. A share that differs by more
-    than ``threshold`` and by more than its sampling error (:func:`margin`) is a
-    contradiction; the marriage, student and retirement rules compare stated family/career
-    status with the visitors' ages, as the profile method suggests. With fewer than
-    :data:`MIN_RESPONDENTS` known answers a comparison is a note saying so, never a verdict.
+    ``occupation``, ``country`` …) to the respondents' answers. Each dimension gets one
+    verdict (:func:`judge`); the marriage, student and retirement rules compare stated
+    family/career status with the visitors' ages, as the profile method suggests. With fewer
+    than :data:`MIN_RESPONDENTS` known answers a comparison is a note saying so, never a
+    verdict.
     """
     found: list[Finding] = []
     for source, aud in audience.groupby("source"):
@@ -370,31 +428,48 @@ def compare(
     return found
 
 
-def _judge(
-    ours: pd.Series, theirs: pd.Series, values: list[str], n: int, threshold: float
-) -> tuple[str, str, float]:
+@dataclass
+class Verdict:
+    """One dimension judged: the kind, the value to name, its gap and its margin."""
+
+    kind: str  # contradiction | agreement | undecided
+    value: str
+    gap: float
+    margin: float
+
+
+def judge(
+    ours: Mapping[str, float],
+    theirs: Mapping[str, float],
+    values: Sequence[str],
+    n: int,
+    threshold: float,
+) -> Verdict:
     """The verdict on the shares of ``n`` respondents (``ours``) against another's
-    (``theirs``): ``contradiction`` when a value's gap is at least ``threshold`` and beyond
-    sampling error (:func:`margin`); ``agreement`` when every gap is under ``threshold`` and
-    the sample could have shown one that big (every margin under it); else ``undecided``.
-    Also the value to name (the largest gap, among the contradicting ones if any; the first of
-    ``values`` on a tie) and the widest margin."""
+    (``theirs``) over ``values``, each margin with the z of all ``values`` (:func:`z_value`).
+
+    ``contradiction`` when a value's gap is at least ``threshold`` and beyond its margin
+    (naming the largest such gap); ``agreement`` only when every gap plus its margin is under
+    ``threshold`` (gaps merely under it called a true 20-point gap agreement in 17 % of
+    50-answer samples), naming the largest gap; else ``undecided``, naming the value whose gap
+    plus margin is largest. Ties name the first of ``values``."""
+    k = len(values)
     gaps = {v: abs(float(ours.get(v, 0.0)) - float(theirs.get(v, 0.0))) for v in values}
-    margins = {v: margin(float(ours.get(v, 0.0)), float(theirs.get(v, 0.0)), n) for v in values}
+    margins = {v: margin(float(ours.get(v, 0.0)), float(theirs.get(v, 0.0)), n, k) for v in values}
     off = [v for v in values if gaps[v] >= threshold and gaps[v] > margins[v]]
-    value = max(off or values, key=gaps.__getitem__)
-    widest = max(margins.values())
     if off:
-        return "contradiction", value, widest
-    if gaps[value] < threshold and widest < threshold:
-        return "agreement", value, widest
-    return "undecided", value, widest
+        kind, value = "contradiction", max(off, key=gaps.__getitem__)
+    elif all(gaps[v] + margins[v] < threshold for v in values):
+        kind, value = "agreement", max(values, key=gaps.__getitem__)
+    else:
+        kind, value = "undecided", max(values, key=lambda v: gaps[v] + margins[v])
+    return Verdict(kind, value, gaps[value], margins[value])
 
 
 def _compare_shares(
     dim: str, values: pd.Series, aud: pd.DataFrame, source: str, who: str, threshold: float
 ) -> Finding | None:
-    """One dimension of the survey against one source (:func:`_judge`); a note when fewer
+    """One dimension of the survey against one source (:func:`judge`); a note when fewer
     than :data:`MIN_RESPONDENTS` answered it or when the sample cannot decide."""
     a = audience_shares(aud, dim)
     if values.empty or a.empty:
@@ -403,9 +478,11 @@ def _compare_shares(
     if n < MIN_RESPONDENTS:
         return too_few(dim, source, n)
     s = values.value_counts(normalize=True)
-    kind, value, widest = _judge(s, a, list(a.index), n, threshold)
+    verdict = judge(s, a, list(a.index), n, threshold)
+    value = verdict.value
     ours, theirs = float(s.get(value, 0.0)), float(a[value])
-    gap, label = _points(abs(ours - theirs)), dim.replace("_", " ")
+    gap, label = _points(verdict.gap), dim.replace("_", " ")
+    kind = verdict.kind
     if kind == "contradiction":
         said = (
             f"survey: {_pct(ours)} {_phrase(dim, value)}; {source}: {_pct(theirs)} {who} "
@@ -418,15 +495,25 @@ def _compare_shares(
             f"{_phrase(dim, value)}: {gap}; {n_respondents(n)})."
         )
     else:
-        kind, said = "note", _undecided(label, f"survey and {source}", dim, value, gap, n, widest)
+        kind = "note"
+        said = _undecided(
+            label,
+            f"survey and {source}",
+            threshold,
+            n,
+            f"{_phrase(dim, value)}: {gap}",
+            verdict.margin,
+        )
     return Finding(kind, dim, source, said, ours, theirs)
 
 
-def _undecided(label: str, who: str, dim: str, value: str, gap: str, n: int, widest: float) -> str:
-    """Why a comparison decides nothing: its gaps are within the sampling error."""
+def _undecided(label: str, who: str, threshold: float, n: int, gap: str, off: float) -> str:
+    """Why a comparison decides nothing: the named ``gap``, give or take its margin ``off``,
+    may be on either side of ``threshold`` (``who`` is ``"survey and ga4"``)."""
     return (
-        f"{label}: cannot tell whether {who} agree: the largest gap ({_phrase(dim, value)}: "
-        f"{gap}) is within what {n} respondents can tell apart (±{_points(widest)})."
+        f"{label}: cannot tell yet whether {who} agree within {_points(threshold)} "
+        f"({n_respondents(n)}): the gap ({gap}) may be {_points(off)} more or less, by the "
+        "luck of who answered."
     )
 
 
@@ -434,7 +521,7 @@ def _life_stage(
     survey: dict[str, pd.Series], aud: pd.DataFrame, source: str, who: str
 ) -> list[Finding]:
     """Stated family and career status against the visitors' ages (marriage, students,
-    retirement), in :func:`canonical` spelling: ``Married`` and ``Student`` count."""
+    retirement), in :func:`canonical` spelling: ``Married`` and ``Full-time student`` count."""
     age_share = audience_shares(aud, "age_bracket")
     if age_share.empty or age_share.sum() <= 0:
         return []
@@ -442,62 +529,107 @@ def _life_stage(
     found: list[Finding] = []
     marital = known_answers("marital_status", survey.get("marital_status"))
     if len(marital):
-        found.extend(_married(marital, age_share, source, who))
+        found.append(_married(marital, age_share, source, who))
     occupation = known_answers("occupation", survey.get("occupation"))
     if len(occupation):
         found.extend(_occupations(occupation, age_share, source, who))
     return found
 
 
-def _married(marital: pd.Series, age_share: pd.Series, source: str, who: str) -> list[Finding]:
-    """Does the share married fit the visitors' age mix (:data:`MARRIED_BY_AGE`)?"""
+def _married(marital: pd.Series, age_share: pd.Series, source: str, who: str) -> Finding:
+    """Does the share married fit the visitors' age mix (:data:`MARRIED_BY_AGE`)? Judged as
+    the shares are (:func:`judge`, one value), so an agreement or an undecided check says so
+    with its n, as the other dimensions do."""
     n = len(marital)
     if n < MIN_RESPONDENTS:
-        return [too_few("marital_status", source, n)]
+        return too_few("marital_status", source, n)
     married = float((marital == "married").mean())
     expected = float(sum(MARRIED_BY_AGE.get(k, 0.4) * v for k, v in age_share.items()))
-    gap = abs(married - expected)
-    if gap < MARRIED_GAP or gap <= margin(married, expected, n):
-        return []
-    young = float(age_share.get("18-24", 0.0))
-    return [
-        Finding(
-            "contradiction",
-            "marital_status",
-            source,
+    verdict = judge({"married": married}, {"married": expected}, ["married"], n, MARRIED_GAP)
+    stated = f"{_pct(married)} married, about {_pct(expected)} expected for the ages {who}"
+    if verdict.kind == "contradiction":
+        young = float(age_share.get("18-24", 0.0))
+        said = (
             f"survey: {_pct(married)} married; {source}: {_pct(young)} {who} aged 18–24, an "
-            f"age mix where about {_pct(expected)} would be married ({n_respondents(n)}).",
-            married,
-            expected,
+            f"age mix where about {_pct(expected)} would be married ({n_respondents(n)})."
         )
-    ]
+    elif verdict.kind == "agreement":
+        said = (
+            f"marital status: survey and {source} agree within {_points(MARRIED_GAP)} "
+            f"({stated}; {n_respondents(n)})."
+        )
+    else:
+        said = _undecided(
+            "marital status", f"survey and {source}", MARRIED_GAP, n, stated, verdict.margin
+        )
+    kind = "note" if verdict.kind == "undecided" else verdict.kind
+    return Finding(kind, "marital_status", source, said, married, expected)
+
+
+#: the occupations compared with the visitors' ages, each with its age bracket
+STATUS_BRACKETS = (("student", "18-24"), ("retired", "65+"))
 
 
 def _occupations(
     occupation: pd.Series, age_share: pd.Series, source: str, who: str
 ) -> list[Finding]:
-    """Students against 18–24 visitors, retired respondents against 65+ visitors."""
+    """Students against 18–24 visitors, retired respondents against 65+ visitors: only more
+    of them than of those visitors is a gap (a student may be older). A contradiction per
+    status that has one, else one agreement or note for the two (margins with the z of two
+    comparisons, :func:`z_value`)."""
     n = len(occupation)
     if n < MIN_RESPONDENTS:
         return [too_few("occupation", source, n)]
-    found = []
-    for status, bracket in (("student", "18-24"), ("retired", "65+")):
+    found, judged = [], []
+    for status, bracket in STATUS_BRACKETS:
         stated, base = float((occupation == status).mean()), float(age_share.get(bracket, 0.0))
-        if stated - base < STATUS_GAP or stated - base <= margin(stated, base, n):
+        extra, m = stated - base, margin(stated, base, n, len(STATUS_BRACKETS))
+        judged.append((extra + m, status, bracket, stated, base, m))
+        if extra < STATUS_GAP or extra <= m:
             continue
-        plural = "students" if status == "student" else status
         found.append(
             Finding(
                 "contradiction",
                 "occupation",
                 source,
-                f"survey: {_pct(stated)} {plural}; {source}: only {_pct(base)} {who} aged "
-                f"{bracket.replace('-', '–')} ({n_respondents(n)}).",
+                f"survey: {_pct(stated)} {_plural(status)}; {source}: only {_pct(base)} {who} "
+                f"aged {bracket.replace('-', '–')} ({n_respondents(n)}).",
                 stated,
                 base,
             )
         )
-    return found
+    return found or [_occupations_fit(judged, source, who, n)]
+
+
+def _occupations_fit(
+    judged: list[tuple[float, str, str, float, float, float]], source: str, who: str, n: int
+) -> Finding:
+    """The agreement (every excess plus its margin under :data:`STATUS_GAP`), naming both
+    statuses, or the note on the status nearest to a contradiction."""
+
+    def said(row: tuple[float, str, str, float, float, float]) -> str:
+        _, status, bracket, stated, base, _ = row
+        return f"{_pct(stated)} {_plural(status)}, {_pct(base)} {who} aged {_age(bracket)}"
+
+    worst = max(judged)
+    _, _, _, stated, base, m = worst
+    if worst[0] < STATUS_GAP:
+        text = (
+            f"occupation: survey and {source} agree within {_points(STATUS_GAP)} on students "
+            f"against 18–24 and retired against 65+ ({'; '.join(map(said, judged))}; "
+            f"{n_respondents(n)})."
+        )
+        return Finding("agreement", "occupation", source, text, stated, base)
+    text = _undecided("occupation", f"survey and {source}", STATUS_GAP, n, said(worst), m)
+    return Finding("note", "occupation", source, text, stated, base)
+
+
+def _age(bracket: str) -> str:
+    return bracket.replace("-", "–")
+
+
+def _plural(status: str) -> str:
+    return "students" if status == "student" else status
 
 
 #: survey hobby -> words of GA4 affinity/in-market interest categories that mean it
@@ -671,8 +803,8 @@ def compare_respondents(
 ) -> Finding | None:
     """Whose voice does the survey carry? Respondents per value (``respondents``) against the
     shop's visitors per value (``shop``); None with fewer than ``MIN_RESPONDENT_DEVICES``
-    respondents of known value. A gap of ``tolerance`` that is also beyond sampling error
-    (:func:`margin`) is a contradiction. ``survey_share`` is the respondents',
+    respondents of known value, judged as the survey's shares are (:func:`judge`).
+    ``survey_share`` is the respondents',
     ``analytics_share`` the shop's share of the value with the largest gap."""
     r = respondents[respondents.index != "unknown"]
     v = shop[shop.index != "unknown"]
@@ -681,7 +813,8 @@ def compare_respondents(
     n = int(r.sum())
     rs, vs = r / r.sum(), v / v.sum()
     values = sorted(set(rs.index) | set(vs.index), reverse=True)
-    kind, worst, widest = _judge(rs, vs, values, n, tolerance)
+    verdict = judge(rs, vs, values, n, tolerance)
+    kind, worst = verdict.kind, verdict.value
     a, b = float(rs.get(worst, 0.0)), float(vs.get(worst, 0.0))
     label, gap = dimension.replace("_", " "), _points(abs(a - b))
     if kind == "contradiction":
@@ -699,6 +832,11 @@ def compare_respondents(
     else:
         kind = "note"
         said = _undecided(
-            label, "respondents and the shop's visitors", dimension, worst, gap, n, widest
+            label,
+            "respondents and the shop's visitors",
+            tolerance,
+            n,
+            f"{worst}: {gap}",
+            verdict.margin,
         )
     return Finding(kind, dimension, "survey", said, a, b)
