@@ -161,6 +161,24 @@ def test_a_file_changing_only_statuses_reaches_back_to_those_orders(tmp_path: Pa
         assert svc.run_dates(store=shop.store) == [datetime(2024, 3, 15)]
 
 
+def test_a_change_between_purchase_statuses_reaches_back_nowhere(tmp_path: Path) -> None:
+    """pending → paid, or a fuller export's paid for a blank status, changes nothing a run
+    reads: the orders are applied and counted, but no stored run goes stale (each such
+    weekly export made the whole type history stale)."""
+    start = HEAD + "A1,C1,2024-03-01,P1,1,100,EUR,5,pending\nA2,C1,2024-04-01,P1,1,100,EUR,5,\n"
+    with shopperlens.open(":memory:") as shop:
+        shop.import_orders(write(tmp_path, "o1.csv", start))
+        svc.run_at(store=shop.store, as_of="2024-03-15")
+        svc.run_at(store=shop.store, as_of="2024-04-02")
+        paid = HEAD + "A1,C1,2024-03-01,P1,1,100,EUR,5,paid\nA2,C1,2024-04-01,P1,1,100,EUR,5,paid\n"
+        res = shop.import_orders(write(tmp_path, "o2.csv", paid))
+        assert res.status_changed == 2 and _statuses(shop) == {"A1": "paid", "A2": "paid"}
+        assert svc.run_dates(store=shop.store) == [datetime(2024, 3, 15), datetime(2024, 4, 2)]
+        refund = HEAD + "A1,C1,2024-03-01,P1,1,100,EUR,5,refunded\n"
+        shop.import_orders(write(tmp_path, "o3.csv", refund))
+        assert svc.run_dates(store=shop.store) == []  # both runs counted A1 as bought
+
+
 def test_a_file_adding_and_changing_nothing_leaves_every_run_standing(tmp_path: Path) -> None:
     """An overlapping re-export (A1 as stored), and a file whose one order is rejected whole
     under skip, bring nothing: no stored run is stale (they made all of them stale)."""

@@ -23,6 +23,8 @@ from typing import Any, Protocol
 import ibis
 import ibis.expr.types as ir
 
+from shopperlens.statuses import EXCLUDED_STATUSES
+
 #: event names (lower case) that mean each action; sources use different vocabularies
 #: a page is one page-view event; product views and search results are counted on their own
 PAGE_EVENTS = ("page_view", "pageview", "screen_view", "page")
@@ -30,12 +32,6 @@ PRODUCT_VIEW_EVENTS = ("view_item", "product_view", "product_viewed", "view_prod
 SEARCH_EVENTS = ("search", "view_search_results", "site_search")
 CART_EVENTS = ("add_to_cart", "cart_add", "added_to_cart")
 PURCHASE_EVENTS = ("purchase", "order", "order_completed", "checkout_completed")
-#: order statuses (compared in lower case) that are not purchases: such an order counts nowhere
-#: — not in the features, CLV, basket rules, playbooks or overview (``service.clv.PURCHASES``).
-#: ``voided`` and ``expired`` are Shopify's for a payment authorised, then released or lapsed:
-#: no money was taken. An order without a status is a purchase, and so are ``pending`` and
-#: ``authorized`` ones (the money is still to come: most are paid) and partly refunded ones.
-EXCLUDED_STATUSES = ("cancelled", "canceled", "refunded", "failed", "voided", "expired")
 
 
 class TableSource(Protocol):

@@ -34,6 +34,7 @@ from shopperlens.errors import ShopperlensError
 from shopperlens.ingest.kinds import KindSpec, email_key_sql, stage_sql
 from shopperlens.ingest.reading import CSV_ERRORS, CSV_SCANS
 from shopperlens.ingest.rejects import PERSONAL, ROW, Reject, ident, sql_str
+from shopperlens.statuses import not_purchase_sql
 
 STAGE = "_sl_stage"
 REJECTS = "_sl_rejects"
@@ -899,13 +900,15 @@ def _restate_statuses(con: duckdb.DuckDBPyConnection, good: str) -> None:
     """
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {RESTATED} "
-        "(order_id VARCHAR, ordered_at TIMESTAMP, status VARCHAR)"
+        "(order_id VARCHAR, ordered_at TIMESTAMP, status VARCHAR, recounted BOOLEAN)"
     )
     if not _has_rows(con, "orders"):  # a first import restates nothing
         return
-    # (the lines of an order agree on its status: _flag_disagreeing_orders)
+    # (the lines of an order agree on its status: _flag_disagreeing_orders); ``recounted``: the
+    # change makes a purchase none or the other way round (pending → paid changes nothing read)
     found = con.execute(
-        f"INSERT INTO {RESTATED} SELECT t.order_id, t.ordered_at, n.status FROM (SELECT "
+        f"INSERT INTO {RESTATED} SELECT t.order_id, t.ordered_at, n.status, "
+        f"{not_purchase_sql('n.status')} <> {not_purchase_sql('t.status')} FROM (SELECT "
         f"order_id, any_value(status) AS status FROM {good} WHERE status IS NOT NULL "
         "GROUP BY order_id) n JOIN orders t ON t.order_id = n.order_id "
         "WHERE lower(n.status) IS DISTINCT FROM lower(t.status)"
@@ -938,10 +941,14 @@ def _fill_blanks(con: duckdb.DuckDBPyConnection, good: str) -> None:
 
 
 def restated(con: duckdb.DuckDBPyConnection) -> tuple[int, datetime | None]:
-    """How many stored orders the last orders file gave a new status, and the earliest of
-    their times: a customer-types run as of a later date counted them as they were (see
-    ``service.imports``, the ledger's ``earliest_at``)."""
-    n, first = con.execute(f"SELECT count(*), min(ordered_at) FROM {RESTATED}").fetchone()  # type: ignore[misc]
+    """How many stored orders the last orders file gave a new status, and the earliest time
+    of those it made count differently (a purchase refunded, a pending order cancelled): a
+    customer-types run as of a later date counted them as they were (see ``service.imports``,
+    the ledger's ``earliest_at``). A change between two purchase statuses (blank or pending to
+    paid) reaches back nowhere: nothing any run reads changed."""
+    n, first = con.execute(
+        f"SELECT count(*), min(ordered_at) FILTER (WHERE recounted) FROM {RESTATED}"
+    ).fetchone()  # type: ignore[misc]
     return int(n), first
 
 
