@@ -329,6 +329,21 @@ def test_reloaded_thank_you_page_is_one_purchase() -> None:
     assert src.revenue.to_dict() == {"newsletter": 50.0, "(direct)": 0.0, "pinterest": 70.0}
 
 
+def test_purchases_on_back_to_back_days_with_orders_given_by_day() -> None:
+    """c1 buys at 23:00 on 1 March (google) and at 10:10 on 2 March (newsletter); the orders
+    file gives O1 on 1 March and O2 on 2 March, by day only. Measured from midnight the 23:00
+    event was nearer O2, and the real 10:10 purchase was then dropped as a repeat."""
+    day1 = pd.Timestamp("2024-03-01")
+    late, next_morning = day1 + pd.Timedelta(hours=23), day1 + pd.Timedelta(hours=34, minutes=10)
+    ev = _buys(("S1", "c1", "google", late, None), ("S2", "c1", "newsletter", next_morning, None))
+    orders = pd.DataFrame({"order_id": ["O1", "O2"], "customer_id": ["c1", "c1"],
+                           "ordered_at": [day1, day1 + pd.Timedelta(days=1)],
+                           "value": [50.0, 200.0]})  # fmt: skip
+    src = traffic.source_table(traffic.sessions_from_events(ev, orders)).set_index("source")
+    assert src.purchases.to_dict() == {"google": 1, "newsletter": 1}
+    assert src.revenue.to_dict() == {"google": 50.0, "newsletter": 200.0}
+
+
 def test_purchase_event_of_a_cancelled_order_is_no_purchase() -> None:
     """c7's purchase event (value 70) stands for an order then cancelled: no purchase, EUR 0;
     c9's paid order of the same minute is one."""

@@ -363,13 +363,25 @@ def _nearest_pairs(buys: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
         c = pd.concat(found, ignore_index=True).drop_duplicates(["buy", "order_id"])
         if c.empty:
             break
-        c = c.assign(gap=(c["at"] - c["ordered_at"]).abs())
+        c = c.assign(gap=_gap(c["at"], c["ordered_at"]))
         c = c.sort_values(["gap", "ordered_at", "at", "order_id"], kind="stable")
         best = c[~c.buy.duplicated() & ~c.order_id.duplicated()]
         taken.append(best[["buy", "order_id"]])
         b = b[~b.buy.isin(best.buy)]
         o = o[~o.order_id.isin(best.order_id)]
     return pd.concat(taken, ignore_index=True)
+
+
+def _gap(at: pd.Series, ordered_at: pd.Series) -> pd.Series:
+    """How far a purchase event is from an order: from its time, or for an order given by its
+    day only (at midnight) from that day, so any event of the day is at no distance. Measured
+    from midnight, a purchase at 23:00 was nearer the next day's order than its own, and the
+    next day's real purchase was then taken for a reloaded thank-you page."""
+    exact = (at - ordered_at).abs()
+    day = ordered_at.dt.normalize() == ordered_at
+    end = ordered_at + pd.Timedelta(days=1)
+    outside = (ordered_at - at).where(at < ordered_at, (at - end).where(at >= end, pd.Timedelta(0)))
+    return exact.where(~day, outside)
 
 
 def _summary(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
