@@ -18,6 +18,8 @@ class SmtpSink:
         self.break_at: int | None = None
         self.seen = 0
         self.port = 0
+        #: called with each message taken (in the server's thread), e.g. to erase someone
+        self.on_message = None
 
     async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802 - aiosmtpd hook name
         self.seen += 1
@@ -26,6 +28,8 @@ class SmtpSink:
             return "250 OK"
         if self.reply.startswith("250"):
             self.messages.append(email.message_from_bytes(envelope.content))
+            if self.on_message is not None:
+                self.on_message(self.messages[-1])
         return self.reply
 
     @property

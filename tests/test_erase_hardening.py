@@ -327,3 +327,84 @@ def test_numeric_ids_remove_only_their_own_rejects(tmp_path: Path) -> None:
     with rejects.open(newline="", encoding="utf-8") as fh:
         left = [r["line"] for r in csv.DictReader(fh)]
     assert left == ["2", "3", "6", "8"]
+
+
+def test_an_audience_file_is_not_written_with_someone_erased_meanwhile(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The file was written with the erased customer's id after the erase returned."""
+    import pytest
+
+    import shopperlens
+    from shopperlens.errors import ShopperlensError
+    from shopperlens.service import playbooks, privacy
+
+    with shopperlens.open(":memory:") as shop:
+        shop.store.execute(
+            "INSERT INTO customers (customer_id, email, accepts_marketing) "
+            "VALUES ('k1', 'k1@example.org', true), ('k2', 'k2@example.org', true)"
+        )
+        real = playbooks.audience_customers
+
+        def erase_while_reading(**kw):  # type: ignore[no-untyped-def]
+            got = real(**kw)  # the audience read, then the erase commits
+            privacy.erase_customer(store=shop.store, customer_id="k1")
+            return got
+
+        playbooks.audience_customers = erase_while_reading  # type: ignore[assignment]
+        try:
+            out = tmp_path / "aud.csv"
+            with pytest.raises(ShopperlensError, match="erased while this ran"):
+                playbooks.export_audience(store=shop.store, segment="orders >= 0", out=out)
+            assert not out.exists()
+        finally:
+            playbooks.audience_customers = real  # type: ignore[assignment]
+
+
+def test_a_mistyped_id_is_not_reported_erased_while_a_rewrite_is_pending(
+    tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """With an earlier erasure's rewrite unfinished (the disk full), erasing a mistyped id
+    answered "the customer's rows are deleted, but …" as if it had erased someone."""
+    import pytest
+
+    import shopperlens
+    from shopperlens.errors import NotFoundError, ShopperlensError
+    from shopperlens.service import privacy
+    from shopperlens.store.connection import Store
+
+    with shopperlens.open(tmp_path / "s.duckdb") as shop:
+        shop.store.execute("INSERT INTO customers (customer_id, email) VALUES ('k1', 'k@x.org')")
+
+        def full_disk(self, **kw):  # type: ignore[no-untyped-def]
+            raise ShopperlensError("cannot rewrite the store: No space left on device")
+
+        monkeypatch.setattr(Store, "compact", full_disk)
+        with pytest.raises(ShopperlensError, match="rows are deleted"):
+            privacy.erase_customer(store=shop.store, customer_id="k1")
+        assert shop.store.pending_compaction() == 1
+        with pytest.raises(NotFoundError) as typo:
+            privacy.erase_customer(store=shop.store, customer_id="NO-SUCH-ID")
+        assert "rows are deleted" not in str(typo.value)
+        assert "still unfinished" in str(typo.value) and "shopperlens compact" in str(typo.value)
+
+
+def test_an_erase_over_http_drops_finished_jobs_results(client) -> None:  # type: ignore[no-untyped-def]
+    """A finished job's result stayed in the server's memory after an erase (a personas
+    job's result quotes people): the status stays, the result goes."""
+    from conftest import finished_job
+
+    shop = client.app.state.shop
+    shop.store.execute(
+        "INSERT INTO customers (customer_id, email, created_at) VALUES "
+        "('k1', 'k1@example.org', TIMESTAMP '2024-01-01'), "
+        "('k2', 'k2@example.org', TIMESTAMP '2024-01-01')"
+    )
+    shop.store.execute(
+        "INSERT INTO orders (order_id, customer_id, ordered_at) VALUES "
+        "('o1', 'k1', TIMESTAMP '2024-02-01')"
+    )
+    job = finished_job(client, client.post("/api/jobs/types", json={}).json()["job_id"])
+    assert job["status"] == "done" and job["result"]  # (a personas job's would quote people)
+    assert client.delete("/api/customers/k1").status_code == 200
+    after = client.get(f"/api/jobs/{job['job_id']}").json()
+    assert after["status"] == "done" and after["result"] is None
+    assert "erased" in after["message"] and "k1" not in str(after)

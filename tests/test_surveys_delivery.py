@@ -259,3 +259,31 @@ def test_a_negative_quota_is_refused_in_every_face(store, smtp, shop, client, cl
         store=store, settings=settings, survey="demo-profile", dry_run=True, quota=0
     )
     assert ok.invited == 0 and ok.over_quota == 4
+
+
+def test_a_customer_erased_during_a_send_is_not_mailed(store, smtp) -> None:
+    """The pending invitations were read before the SMTP loop: a customer erased while the
+    first e-mails went out was still mailed, and a delivery row named their invitation."""
+    from shopperlens.service.privacy import erase_customer
+
+    inbox, settings = smtp
+    for i in range(3):
+        store.execute(
+            "INSERT INTO customers (customer_id, email, accepts_marketing) VALUES (?, ?, true)",
+            [f"e{i}", f"e{i}@example.com"],
+        )
+    surveys.ensure_builtin(store=store)
+    erased: list[str] = []
+
+    def erase_the_others(msg) -> None:  # type: ignore[no-untyped-def]
+        if not erased:  # the first e-mail is out: erase everyone not yet mailed
+            for cid in ("e0", "e1", "e2"):
+                if f"{cid}@example.com" != msg["To"]:
+                    erase_customer(store=store, customer_id=cid)
+                    erased.append(cid)
+
+    inbox.on_message = erase_the_others
+    rep = dlv.send_invitations(store=store, settings=settings, survey="demo-profile")
+    assert len(inbox.messages) == 1 and rep.sent == 1 and len(erased) == 2
+    left = store.scalar("SELECT count(*) FROM survey_deliveries")
+    assert left == 1 and store.scalar("SELECT count(*) FROM survey_invitations") == 1

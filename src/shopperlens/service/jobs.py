@@ -29,6 +29,10 @@ Progress = Callable[..., Any]
 log = logging.getLogger("shopperlens.jobs")
 
 
+#: a finished job's message once an erase dropped its result
+FORGOTTEN = "result removed: a customer was erased after this job ended; run it again"
+
+
 class JobStatus(BaseModel):
     job_id: str
     name: str
@@ -85,6 +89,17 @@ class JobRunner:
                 return job
             time.sleep(0.02)
         raise TimeoutError(f"job {job_id} still running after {timeout} s")
+
+    def forget_results(self) -> int:
+        """Drop the results of finished jobs, keeping their status (after an erase: a result
+        held in memory may quote or list the erased person). How many were dropped."""
+        with self._lock:
+            ended = [k for k, j in self._jobs.items() if j.status == "done" and j.result]
+            for k in ended:
+                self._jobs[k] = self._jobs[k].model_copy(
+                    update={"result": None, "message": FORGOTTEN}
+                )
+        return len(ended)
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

@@ -45,6 +45,7 @@ from shopperlens.service._files import output_file
 from shopperlens.service.clv import EXCLUDED_STATUSES, EXCLUDED_STATUSES_SQL, PURCHASES
 from shopperlens.service.overview import shop_currency
 from shopperlens.store import Store
+from shopperlens.store.connection import check_no_erasure_since
 from shopperlens.types.config import type_name
 
 DEMO_ORDER = 40
@@ -826,10 +827,13 @@ def export_audience(
         raise ShopperlensError("choose the audience with a type or a segment expression")
     if type is not None and type != "untyped":
         type = type_name(type)  # noqa: A001  (need-based is need_based)
+    mark = store.erasure_mark()  # a person erased while this reads is written nowhere
     c = audience_customers(store=store, type=type, segment=segment, types=types)
     rows = spreadsheet_safe(_aud.audience_frame(c, destination))
     if out is not None:
-        rows.to_csv(output_file(out), index=False, quoting=csv.QUOTE_MINIMAL)
+        with store.write_lock(), store.cursor() as con:  # (no erasure can commit meanwhile)
+            check_no_erasure_since(con, mark)
+            rows.to_csv(output_file(out), index=False, quoting=csv.QUOTE_MINIMAL)
     summary = AudienceExport(
         destination=destination,
         selected=len(c),

@@ -272,9 +272,10 @@ def erase_customer(
         per_id, totals, kept = [], {}, {}
     with store.write_lock():  # imports replace the rejects file under it
         rejects_removed = sum(_scrub_rejects(p, set(ids), emails) for p in _rejects_files(store))
-    pending = _compact_after_erase(store) if totals or store.pending_compaction() else 0
     if not totals and not rejects_removed:  # a row an import rejected may be all there was
-        raise NotFoundError(missing + (_FINISHED_PENDING if pending else ""))
+        raise NotFoundError(missing + _pending_note(store))
+    if totals or store.pending_compaction():
+        _compact_after_erase(store)
     return ErasureReport(
         subject=_sha256(customer_id or email_norm or ""),
         rows_deleted=totals,
@@ -285,6 +286,21 @@ def erase_customer(
         rejects_removed=rejects_removed,
         erased_at=datetime.now(),
     )
+
+
+def _pending_note(store: Store) -> str:
+    """For a "no customer" answer: an earlier erasure's unfinished rewrite, finished now if
+    it can be (the id may be a typo: it must not read as this erase having worked)."""
+    if not store.pending_compaction():
+        return ""
+    try:
+        store.compact()
+    except ShopperlensError as exc:
+        return (
+            f"; an earlier erasure's rewrite of the store's file is still unfinished ({exc}): "
+            "run `shopperlens compact`"
+        )
+    return _FINISHED_PENDING
 
 
 def _compact_after_erase(store: Store) -> int:

@@ -111,6 +111,8 @@ class Delivered(NamedTuple):
     unconfirmed: int = 0
     #: not sent because another customer id with the same address got (or gets) it
     same_address: int = 0
+    #: not sent because the customer was erased while the send ran
+    erased: int = 0
 
 
 def target(*, store: Store, audience: Audience, now: datetime | None = None) -> pd.DataFrame:
@@ -437,7 +439,8 @@ def deliver(
     allowed = consenting(store=store)
     reached = _reached_addresses(store, survey, purpose)
     text = mail.load_template(template)
-    counts = {"sent": 0, "failed": 0, "deferred": 0, "unconfirmed": 0, "same_address": 0}
+    counts = {"sent": 0, "failed": 0, "deferred": 0, "unconfirmed": 0, "same_address": 0,
+              "erased": 0}  # fmt: skip
     with mail.Mailer(settings) as mailer:
         for row in pending.itertuples(index=False):
             if row.customer_id not in allowed or not row.email:
@@ -481,7 +484,11 @@ def _send_one(
     store: Store, mailer: mail.Mailer, invitation_id: str, to: str, subject: str, body: str
 ) -> str:
     """Hand one invitation to SMTP, recording each step; the :class:`Delivered` count it
-    belongs to (``sent``, ``failed``, ``deferred`` or ``unconfirmed``)."""
+    belongs to (``sent``, ``failed``, ``deferred``, ``unconfirmed``, or ``erased`` when the
+    customer was erased since the send began: the pending list was read before the loop, and
+    a batch of sends takes minutes)."""
+    if not _still_there(store, invitation_id):
+        return "erased"
     store.execute(
         "UPDATE survey_invitations SET status = 'sending' WHERE invitation_id = ?",
         [invitation_id],
@@ -497,15 +504,27 @@ def _send_one(
         return {"pending": "deferred", "failed": "failed"}.get(status, "unconfirmed")
     stamp = datetime.now()
     with store.transaction() as con:
-        con.execute(
+        kept = con.execute(
             "UPDATE survey_invitations SET status = 'sent', sent_at = ?, last_sent_at = ? "
-            "WHERE invitation_id = ?",
+            "WHERE invitation_id = ? RETURNING invitation_id",
             [stamp, stamp, invitation_id],
-        )
-        con.execute(
-            "INSERT INTO survey_deliveries VALUES (?, 'invitation', ?)", [invitation_id, stamp]
-        )
+        ).fetchall()
+        if kept:  # (erased during the SMTP exchange: no delivery row naming it)
+            con.execute(
+                "INSERT INTO survey_deliveries VALUES (?, 'invitation', ?)", [invitation_id, stamp]
+            )
     return "sent"
+
+
+def _still_there(store: Store, invitation_id: str) -> bool:
+    """Whether the invitation and its customer are still in the store (not erased)."""
+    return bool(
+        store.scalar(
+            "SELECT count(*) FROM survey_invitations i JOIN customers c USING (customer_id) "
+            "WHERE i.invitation_id = ?",
+            [invitation_id],
+        )
+    )
 
 
 def _after_failure(exc: BaseException) -> tuple[str, str]:
@@ -566,6 +585,8 @@ def send_reminders(
                 last_reminder=number >= max_reminders,
                 **_wording(definition),
             )
+            if not _still_there(store, row.invitation_id):
+                continue  # erased since the reminders were read
             try:
                 mailer.send(row.email, subject, body)
             except Exception as exc:  # noqa: BLE001 - a refusal is not recorded: retried
@@ -623,12 +644,12 @@ def _reminded(store: Store, invitation_id: str, *, delivered: bool) -> None:
     recorded in ``survey_deliveries`` (what the SMTP server took)."""
     stamp = datetime.now()
     with store.transaction() as con:
-        con.execute(
+        kept = con.execute(
             "UPDATE survey_invitations SET reminders = reminders + 1, last_sent_at = ? "
-            "WHERE invitation_id = ?",
+            "WHERE invitation_id = ? RETURNING invitation_id",
             [stamp, invitation_id],
-        )
-        if delivered:
+        ).fetchall()
+        if delivered and kept:
             con.execute(
                 "INSERT INTO survey_deliveries VALUES (?, 'reminder', ?)", [invitation_id, stamp]
             )

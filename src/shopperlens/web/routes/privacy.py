@@ -17,7 +17,7 @@ failed (its answer said the rows are deleted and to run compact).
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from shopperlens.errors import ShopperlensError
 from shopperlens.service.privacy import CompactReport, ErasureReport
@@ -30,6 +30,7 @@ router = APIRouter(prefix="/api", tags=["privacy"])
 def erase(
     customer: str,
     shop: ShopDep,
+    request: Request,
     email: str | None = Query(
         None, description="The customer's e-mail: checked against the id (or erase by it)."
     ),
@@ -37,7 +38,11 @@ def erase(
     """Delete every row about one person; ``customer`` is an id or (with an ``@``) an
     e-mail."""
     customer_id, email = _subject(customer, email)
-    return shop.erase_customer(customer_id=customer_id, email=email)
+    report = shop.erase_customer(customer_id=customer_id, email=email)
+    jobs = getattr(request.app.state, "jobs", None)
+    if jobs is not None:  # results kept in memory may quote or list the person
+        jobs.forget_results()
+    return report
 
 
 @router.post("/compact", response_model=CompactReport)
