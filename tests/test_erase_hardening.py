@@ -408,3 +408,78 @@ def test_an_erase_over_http_drops_finished_jobs_results(client) -> None:  # type
     after = client.get(f"/api/jobs/{job['job_id']}").json()
     assert after["status"] == "done" and after["result"] is None
     assert "erased" in after["message"] and "k1" not in str(after)
+
+
+def test_a_job_running_across_an_erase_keeps_no_result() -> None:
+    """forget_results dropped only finished jobs': one finishing just after the erase kept a
+    result that could quote the person."""
+    import threading
+
+    from shopperlens.service.jobs import FORGOTTEN, JobRunner
+
+    runner = JobRunner()
+    read, release = threading.Event(), threading.Event()
+
+    def quotes(progress):  # type: ignore[no-untyped-def]
+        read.set()
+        release.wait(5)
+        return {"quotes": ["k1@example.org said: too expensive"]}
+
+    job = runner.submit("personas", quotes)
+    assert read.wait(5)
+    runner.forget_results()  # the erase, while the job runs
+    release.set()
+    done = runner.wait(job.job_id)
+    assert done.status == "done" and done.result is None and done.message == FORGOTTEN
+    again = runner.wait(runner.submit("personas", lambda progress: {"n": 1}).job_id)
+    assert again.result == {"n": 1}  # a job started after the erase keeps its result
+    runner.shutdown()
+
+
+def test_the_http_audience_is_refused_with_someone_erased_meanwhile(client) -> None:  # type: ignore[no-untyped-def]
+    """The guard ran only when a file was written: the HTTP download handed the rows back."""
+    from shopperlens.service import playbooks, privacy
+
+    shop = client.app.state.shop
+    shop.store.execute(
+        "INSERT INTO customers (customer_id, email, accepts_marketing) "
+        "VALUES ('k1', 'k1@example.org', true), ('k2', 'k2@example.org', true)"
+    )
+    real = playbooks.audience_customers
+
+    def erase_while_reading(**kw):  # type: ignore[no-untyped-def]
+        got = real(**kw)
+        privacy.erase_customer(store=shop.store, customer_id="k1")
+        return got
+
+    playbooks.audience_customers = erase_while_reading  # type: ignore[assignment]
+    try:
+        res = client.get("/api/playbooks/audience", params={"segment": "orders >= 0"})
+    finally:
+        playbooks.audience_customers = real  # type: ignore[assignment]
+    assert res.status_code == 400 and "erased while this ran" in res.text
+    assert "k1@example.org" not in res.text
+
+
+def test_an_erase_whose_rewrite_fails_still_drops_job_results(client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The rows were deleted but the answer was an error, and the results stayed."""
+    from conftest import finished_job
+    from shopperlens.errors import ShopperlensError
+    from shopperlens.store.connection import Store
+
+    shop = client.app.state.shop
+    shop.store.execute("INSERT INTO customers (customer_id, email) VALUES ('k1', 'k1@x.org')")
+    shop.store.execute(
+        "INSERT INTO orders (order_id, customer_id, ordered_at) VALUES "
+        "('o1', 'k1', TIMESTAMP '2024-02-01')"
+    )
+    job = finished_job(client, client.post("/api/jobs/types", json={}).json()["job_id"])
+    assert job["result"]
+
+    def full_disk(self, **kw):  # type: ignore[no-untyped-def]
+        raise ShopperlensError("cannot rewrite the store: No space left on device")
+
+    monkeypatch.setattr(Store, "compact", full_disk)
+    res = client.delete("/api/customers/k1")
+    assert "rows are deleted" in res.text
+    assert client.get(f"/api/jobs/{job['job_id']}").json()["result"] is None

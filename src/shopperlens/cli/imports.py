@@ -113,7 +113,7 @@ def _show(result: ImportResult) -> None:
     if result.status_changed:  # rows accepted yet nothing added: say what the file changed
         _render.message(
             f"status changed: {result.status_changed} stored order(s) now have the file's "
-            "status (the export is newer than the one that stored them)"
+            "status (the newest import wins)"
         )
     if result.rows_rejected:
         where = f", all in {result.rejects_file}" if result.rejects_file else ""

@@ -57,6 +57,8 @@ class JobRunner:
         self._jobs: dict[str, JobStatus] = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shopperlens-job")
+        #: erasures seen (:meth:`forget_results`): a job running across one keeps no result
+        self._erasures = 0
 
     def submit(self, name: str, fn: JobFn, **kwargs: Any) -> JobStatus:
         job = JobStatus(
@@ -92,8 +94,10 @@ class JobRunner:
 
     def forget_results(self) -> int:
         """Drop the results of finished jobs, keeping their status (after an erase: a result
-        held in memory may quote or list the erased person). How many were dropped."""
+        held in memory may quote or list the erased person), and of the jobs running now
+        when they finish. How many were dropped."""
         with self._lock:
+            self._erasures += 1
             ended = [k for k, j in self._jobs.items() if j.status == "done" and j.result]
             for k in ended:
                 self._jobs[k] = self._jobs[k].model_copy(
@@ -111,6 +115,7 @@ class JobRunner:
 
     def _run(self, job_id: str, fn: JobFn, kwargs: dict[str, Any]) -> None:
         self._update(job_id, status="running")
+        erasures = self._erasures
 
         def progress(
             n: float = 1, total: float | None = None, description: str | None = None
@@ -130,7 +135,15 @@ class JobRunner:
                 result = result.model_dump(mode="json")
             elif hasattr(result, "to_dict") and hasattr(result, "columns"):
                 result = {"rows": len(result)}
-            self._update(job_id, status="done", result=result, finished_at=datetime.now())
+            with self._lock:  # (an erase during the job: its result may name the person)
+                erased = self._erasures != erasures
+            self._update(
+                job_id,
+                status="done",
+                result=None if erased else result,
+                message=FORGOTTEN if erased else None,
+                finished_at=datetime.now(),
+            )
         except ShopperlensError as exc:
             self._update(job_id, status="failed", message=str(exc), finished_at=datetime.now())
         except Exception as exc:  # reported in the status, never lost

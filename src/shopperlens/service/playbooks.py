@@ -830,9 +830,9 @@ def export_audience(
     mark = store.erasure_mark()  # a person erased while this reads is written nowhere
     c = audience_customers(store=store, type=type, segment=segment, types=types)
     rows = spreadsheet_safe(_aud.audience_frame(c, destination))
-    if out is not None:
-        with store.write_lock(), store.cursor() as con:  # (no erasure can commit meanwhile)
-            check_no_erasure_since(con, mark)
+    with store.write_lock(), store.cursor() as con:  # (no erasure can commit meanwhile)
+        check_no_erasure_since(con, mark)  # the rows, written or handed back, may hold them
+        if out is not None:
             rows.to_csv(output_file(out), index=False, quoting=csv.QUOTE_MINIMAL)
     summary = AudienceExport(
         destination=destination,

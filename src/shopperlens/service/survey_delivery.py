@@ -96,6 +96,8 @@ class SendReport(BaseModel):
     #: customer ids left out because another id with the same e-mail address is (or was)
     #: e-mailed: an address gets each survey, reminder and interview invitation once
     same_address: int = 0
+    #: not sent: the customer was erased while the send ran
+    erased: int = 0
     reminded: int = 0
 
 
@@ -272,6 +274,7 @@ def add_counts(report: SendReport, done: Delivered) -> None:
     report.sent, report.failed = done.sent, done.failed
     report.deferred, report.unconfirmed = done.deferred, done.unconfirmed
     report.same_address += done.same_address
+    report.erased += done.erased
 
 
 def _check_quotas(quota: int | None, response_quota: int | None) -> None:
@@ -586,7 +589,8 @@ def send_reminders(
                 **_wording(definition),
             )
             if not _still_there(store, row.invitation_id):
-                continue  # erased since the reminders were read
+                report.erased += 1  # erased since the reminders were read
+                continue
             try:
                 mailer.send(row.email, subject, body)
             except Exception as exc:  # noqa: BLE001 - a refusal is not recorded: retried

@@ -38,11 +38,12 @@ def erase(
     """Delete every row about one person; ``customer`` is an id or (with an ``@``) an
     e-mail."""
     customer_id, email = _subject(customer, email)
-    report = shop.erase_customer(customer_id=customer_id, email=email)
-    jobs = getattr(request.app.state, "jobs", None)
-    if jobs is not None:  # results kept in memory may quote or list the person
-        jobs.forget_results()
-    return report
+    try:
+        return shop.erase_customer(customer_id=customer_id, email=email)
+    finally:  # (also when the rows are deleted but the file's rewrite failed)
+        jobs = getattr(request.app.state, "jobs", None)
+        if jobs is not None:  # results kept in memory may quote or list the person
+            jobs.forget_results()
 
 
 @router.post("/compact", response_model=CompactReport)
