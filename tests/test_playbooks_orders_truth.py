@@ -344,6 +344,24 @@ def test_purchases_on_back_to_back_days_with_orders_given_by_day() -> None:
     assert src.revenue.to_dict() == {"google": 50.0, "newsletter": 200.0}
 
 
+def test_a_thank_you_page_reloaded_after_midnight_is_no_second_purchase() -> None:
+    """A purchase at 23:50 on 1 March, its thank-you page reloaded at 00:20 on 2 March in a
+    new visit, and one order given as 1 March: measured from midnight the reload was more than
+    a day from the order, and counted as a second EUR 50 purchase."""
+    day1 = pd.Timestamp("2024-03-01")
+    buy, reload = (
+        day1 + pd.Timedelta(hours=23, minutes=50),
+        day1 + pd.Timedelta(hours=24, minutes=20),
+    )
+    ev = _buys(("S1", "c1", "google", buy, 50.0), ("S2", "c1", None, reload, 50.0))
+    orders = pd.DataFrame(
+        {"order_id": ["O1"], "customer_id": ["c1"], "ordered_at": [day1], "value": [50.0]}
+    )
+    src = traffic.source_table(traffic.sessions_from_events(ev, orders)).set_index("source")
+    assert src.purchases.to_dict() == {"google": 1, "(direct)": 0}
+    assert src.revenue.to_dict() == {"google": 50.0, "(direct)": 0.0}
+
+
 def test_purchase_event_of_a_cancelled_order_is_no_purchase() -> None:
     """c7's purchase event (value 70) stands for an order then cancelled: no purchase, EUR 0;
     c9's paid order of the same minute is one."""

@@ -163,6 +163,10 @@ def classify_keyword(
 #: a purchase event and its order are at most this far apart (an orders file may give the
 #: day only, and the order's clock may not be the tracker's)
 PURCHASE_ORDER_GAP = pd.Timedelta(days=1)
+#: how far from an order's stored time a purchase event is looked for: a day more than
+#: :data:`PURCHASE_ORDER_GAP`, as an order given by its day only stands for the whole day
+#: after its midnight (see :func:`_gap`, which then decides)
+_SEARCH = 2 * PURCHASE_ORDER_GAP
 #: an order no purchase event stands for came from the customer's session it was placed in:
 #: from its start to this long after its last event (the usual session timeout; a checkout
 #: hosted elsewhere is often not tracked)
@@ -287,9 +291,10 @@ def _repeats(unpaired: pd.DataFrame, taken: pd.DataFrame) -> set[int]:
     m = pd.merge_asof(
         unpaired.sort_values("at"), taken[["customer_id", "ordered_at", "order_id"]]
         .sort_values("ordered_at"), left_on="at", right_on="ordered_at", by="customer_id",
-        direction="nearest", tolerance=PURCHASE_ORDER_GAP,
+        direction="nearest", tolerance=_SEARCH,
     )  # fmt: skip
-    return set(m.buy[m.order_id.notna()])
+    m = m[m.order_id.notna()]
+    return set(m.buy[_gap(m["at"], m["ordered_at"]) <= PURCHASE_ORDER_GAP])
 
 
 def _sessions_of_orders(
@@ -357,13 +362,14 @@ def _nearest_pairs(buys: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
             for left, right, on in ((b, o, ("at", "ordered_at")), (o, b, ("ordered_at", "at"))):
                 m = pd.merge_asof(
                     left, right, left_on=on[0], right_on=on[1], by="customer_id",
-                    direction=direction, tolerance=PURCHASE_ORDER_GAP,
+                    direction=direction, tolerance=_SEARCH,
                 )  # fmt: skip
                 found.append(m.dropna(subset=["buy", "order_id"]))
         c = pd.concat(found, ignore_index=True).drop_duplicates(["buy", "order_id"])
+        c = c.assign(gap=_gap(c["at"], c["ordered_at"]))
+        c = c[c["gap"] <= PURCHASE_ORDER_GAP]
         if c.empty:
             break
-        c = c.assign(gap=_gap(c["at"], c["ordered_at"]))
         c = c.sort_values(["gap", "ordered_at", "at", "order_id"], kind="stable")
         best = c[~c.buy.duplicated() & ~c.order_id.duplicated()]
         taken.append(best[["buy", "order_id"]])
