@@ -151,3 +151,12 @@ def test_a_row_wider_than_the_header_at_the_end_is_no_header(shop, tmp_path):
     res = shop.import_orders(write(tmp_path, "o.csv", text), on_error="skip")
     assert [(r.line, r.column) for r in res.rejects] == [(4, "(row)")]
     assert counts(shop, "orders") == {"orders": 2}
+
+
+def test_mixed_line_endings_are_named(shop, tmp_path):
+    """Lines appended in another editor (LF after CR LF) failed with "The CSV Parser state
+    machine reached an invalid state"."""
+    text = "customer_id,email\r\nC1,a@x.io\r\nC2,b@x.io\nC3,c@x.io\n"
+    with pytest.raises(ShopperlensError, match="mixes Windows .CR LF. and Unix .LF. line endings"):
+        shop.import_customers(write(tmp_path, "mixed.csv", text))
+    assert counts(shop, "customers") == {"customers": 0}

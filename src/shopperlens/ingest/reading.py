@@ -591,6 +591,21 @@ def _json_line(path: Path, record: int) -> int:
         return record
 
 
+def _mixed_line_endings(path: Path, limit: int = 64 << 20) -> bool:
+    """Whether the file's first ``limit`` bytes (unpacked) end lines both with CR LF and with
+    a bare LF."""
+    import gzip
+
+    try:
+        opener = gzip.open if path.suffix.lower() == ".gz" else open
+        with opener(path, "rb") as fh:
+            data = fh.read(limit)
+    except OSError:
+        return False
+    crlf = data.count(b"\r\n")
+    return 0 < crlf < data.count(b"\n")
+
+
 def explain(path: Path, exc: Exception) -> str:
     """A DuckDB reader error as one line a shop owner can act on."""
     text = str(exc)
@@ -609,6 +624,12 @@ def explain(path: Path, exc: Exception) -> str:
             "",
         )
         return f"{path.name}: malformed row on line {csv_line.group(1)}: {why}".rstrip(": ")
+    if "state machine reached an invalid state" in text and _mixed_line_endings(path):
+        return (
+            f"{path.name}: the file mixes Windows (CR LF) and Unix (LF) line endings, which "
+            "the CSV reader cannot follow (lines added in another editor do this); save it "
+            "with one kind of line ending and import it again"
+        )
     head = lines[0] if lines else text
     first = re.sub(r"\s*LINE \d+:.*$", "", re.sub(r"^[A-Za-z ]+ Error: ", "", head))
     if head.startswith(("Invalid Input", "IO Error", "Conversion", "Binder")):
