@@ -24,7 +24,6 @@ import pandas as pd
 from pydantic import BaseModel
 
 from shopperlens.errors import InsufficientDataError, ShopperlensError
-from shopperlens.features import EXCLUDED_STATUSES
 from shopperlens.models import (
     BetaGeo,
     BetaGeoCovariates,
@@ -39,6 +38,7 @@ from shopperlens.models import (
 from shopperlens.models.gammagamma import NOTE_NO_MEAN
 from shopperlens.service._checks import check_orders_by, whole
 from shopperlens.service._clock import utc_now
+from shopperlens.statuses import not_purchase_sql
 from shopperlens.store import Store
 from shopperlens.store.connection import check_no_erasure_since
 
@@ -50,15 +50,10 @@ AT_RISK_MIN_REPEAT = 2
 AT_RISK_P_ALIVE = 0.5
 #: yearly discount rate for CLV (applied per 30-day period as (1 + 10 %)^(1/12) − 1)
 DISCOUNT_RATE_YEARLY = 0.10
-#: the order statuses that are not purchases (``features.EXCLUDED_STATUSES``, which the
-#: behavioural features apply too) as a SQL list, for ``lower(status) NOT IN (…)``
-EXCLUDED_STATUSES_SQL = ", ".join(f"'{s}'" for s in EXCLUDED_STATUSES)
 #: the orders that are purchases, as a SQL relation (``FROM {PURCHASES} o``): every figure of
 #: buying — CLV, basket rules, playbooks, overview, personas, interview and survey targeting —
 #: reads orders through it, so a cancelled order counts nowhere
-PURCHASES = (
-    f"(SELECT * FROM orders WHERE coalesce(lower(status), '') NOT IN ({EXCLUDED_STATUSES_SQL}))"
-)
+PURCHASES = f"(SELECT * FROM orders WHERE NOT {not_purchase_sql('status')})"
 #: the note on Gamma-Gamma's q when it is ≤ 1: the model then has no mean order value (the
 #: formula p·v/(q−1) turns negative), so expected spend and CLV use each customer's own mean
 SPEND_FALLBACK_NOTE = (
@@ -94,13 +89,13 @@ def transactions(*, store: Store, as_of: Any = None) -> pd.DataFrame:
     EUR 1,100.
     """
     # imported here: overview reads PURCHASES from this module
-    from shopperlens.service.overview import CURRENCY_CODE, shop_currency
+    from shopperlens.service.overview import in_shop_currency_sql, shop_currency
 
     currency = shop_currency(store=store)
     sql = (
         "SELECT o.customer_id, o.ordered_at, "
         "coalesce(sum(l.quantity * l.unit_price), 0) AS value, "
-        f"coalesce({CURRENCY_CODE.format(c='o.currency')}, ?) = ? AS in_shop_currency "
+        f"{in_shop_currency_sql('o.currency')} AS in_shop_currency "
         f"FROM {PURCHASES} o LEFT JOIN order_lines l USING (order_id) "
         "WHERE o.customer_id IS NOT NULL "
         + ("AND o.ordered_at < ? " if as_of is not None else "")

@@ -3,7 +3,7 @@
 The report's front page and ``Shop.overview()`` show it; every figure is one SQL aggregate over
 the canonical tables, so it stays fast on large stores. Orders, revenue, buyers and repeat
 buying count real purchases only: cancelled, refunded, failed, voided and expired orders are left
-out, as CLV and the playbooks leave them out (``clv.EXCLUDED_STATUSES``).
+out, as CLV and the playbooks leave them out (``statuses.EXCLUDED_STATUSES``).
 
 Amounts are in the shop's currency (the one most orders name, :func:`shop_currency`): revenue,
 the average order, revenue per month and per category add up the orders in that currency (and
@@ -28,6 +28,13 @@ from shopperlens.store import Store
 UNKNOWN_SOURCE = "(unknown source)"
 #: a currency as one code (``eur``, `` EUR`` and ``EUR`` are one currency); ``{c}`` the column
 CURRENCY_CODE = "NULLIF(upper(trim({c})), '')"
+
+
+def in_shop_currency_sql(column: str) -> str:
+    """SQL that is TRUE when the currency in ``column`` is the shop's (an order naming none
+    is): its two parameters are the shop's currency, twice (:func:`shop_currency`)."""
+    return f"coalesce({CURRENCY_CODE.format(c=column)}, ?) = ?"
+
 
 #: the lines of the orders that are purchases, with their order's currency
 _PURCHASED_LINES = (
@@ -146,7 +153,7 @@ def overview(*, store: Store) -> ShopOverview:
     months = store.execute(
         "SELECT strftime(o.ordered_at, '%Y-%m') m, count(DISTINCT o.order_id), "
         "coalesce(sum(l.quantity * l.unit_price) FILTER "
-        f"(coalesce({CURRENCY_CODE.format(c='o.currency')}, ?) = ?), 0) "
+        f"({in_shop_currency_sql('o.currency')}), 0) "
         f"FROM {PURCHASES} o LEFT JOIN order_lines l USING (order_id) GROUP BY 1 ORDER BY 1",
         mine,
     ).fetchall()

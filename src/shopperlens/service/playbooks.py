@@ -42,8 +42,9 @@ from shopperlens.playbooks.generator import (
 from shopperlens.service import consent, value_run
 from shopperlens.service._checks import share, whole
 from shopperlens.service._files import output_file
-from shopperlens.service.clv import EXCLUDED_STATUSES, EXCLUDED_STATUSES_SQL, PURCHASES
-from shopperlens.service.overview import shop_currency
+from shopperlens.service.clv import PURCHASES
+from shopperlens.service.overview import in_shop_currency_sql, shop_currency
+from shopperlens.statuses import EXCLUDED_STATUSES, not_purchase_sql
 from shopperlens.store import Store
 from shopperlens.store.connection import check_no_erasure_since
 from shopperlens.types.config import type_name
@@ -64,15 +65,13 @@ def _orders(store: Store, *, every_status: bool = False) -> pd.DataFrame:
     may be added to the shop's revenue, SEK 1,100 is not EUR 1,100. With ``every_status`` the
     orders that are no purchase are there too, ``bought`` false: a purchase event standing
     for a cancelled order is no purchase either (:func:`traffic_report`)."""
-    from shopperlens.service.overview import CURRENCY_CODE
-
     currency = shop_currency(store=store)
     return store.df(
         f"""SELECT o.order_id, o.customer_id, o.ordered_at, o.shipping, o.status,
                   coalesce(o.discount_code, l.discount_code) AS discount_code,
                   coalesce(l.value, 0) AS value,
-                  coalesce({CURRENCY_CODE.format(c="o.currency")}, ?) = ? AS in_shop_currency,
-                  coalesce(lower(o.status), '') NOT IN ({EXCLUDED_STATUSES_SQL}) AS bought
+                  {in_shop_currency_sql("o.currency")} AS in_shop_currency,
+                  NOT {not_purchase_sql("o.status")} AS bought
            FROM {"orders" if every_status else PURCHASES} o
            LEFT JOIN (SELECT order_id, max(discount_code) AS discount_code,
                              sum(quantity * unit_price) AS value
