@@ -432,14 +432,18 @@ def abandoned_carts(
     return out.sort_values("last_cart_at", ascending=False).reset_index(drop=True)[cols]
 
 
+def given_by_day(ordered_at: pd.Series) -> pd.Series:
+    """Whether each order time is exactly midnight: an order given by its day only (a
+    ``YYYY-MM-DD`` orders file), which may have been placed at any time of that day."""
+    return ordered_at == ordered_at.dt.normalize()
+
+
 def _placed_by(ordered_at: pd.Series) -> pd.Series:
-    """When each order was placed at the latest: an order at exactly midnight is given by its
-    day only (a ``YYYY-MM-DD`` orders file) and may have been placed at any time of that day,
-    so it counts as placed at the day's end — read as midnight, every cart of the day the
-    customer then ordered was "abandoned"."""
-    day_only = ordered_at == ordered_at.dt.normalize()
+    """When each order was placed at the latest: one given by its day only
+    (:func:`given_by_day`) counts as placed at the day's end — read as midnight, every cart of
+    the day the customer then ordered was "abandoned"."""
     day_end = ordered_at + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
-    return ordered_at.where(~day_only, day_end)
+    return ordered_at.where(~given_by_day(ordered_at), day_end)
 
 
 def exit_pages(events: pd.DataFrame, *, top: int = 10) -> pd.DataFrame:

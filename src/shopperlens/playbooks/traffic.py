@@ -18,6 +18,8 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from shopperlens.playbooks.checkout import given_by_day
+
 __all__ = [
     "INFORMATIONAL_WORDS",
     "ORDER_SESSION_GAP",
@@ -324,7 +326,7 @@ def _sessions_of_orders(
     day = s.assign(day=s.started_at.dt.normalize()).drop_duplicates(
         ["customer_id", "day"], keep="last"
     )
-    by_day = o[o.ordered_at == o.ordered_at.dt.normalize()].merge(
+    by_day = o[given_by_day(o.ordered_at)].merge(
         day, left_on=["customer_id", "ordered_at"], right_on=["customer_id", "day"]
     )
     rest = o[~o.order_id.isin(by_day.order_id)]
@@ -384,7 +386,7 @@ def _gap(at: pd.Series, ordered_at: pd.Series) -> pd.Series:
     from midnight, a purchase at 23:00 was nearer the next day's order than its own, and the
     next day's real purchase was then taken for a reloaded thank-you page."""
     exact = (at - ordered_at).abs()
-    day = ordered_at.dt.normalize() == ordered_at
+    day = given_by_day(ordered_at)
     end = ordered_at + pd.Timedelta(days=1)
     outside = (ordered_at - at).where(at < ordered_at, (at - end).where(at >= end, pd.Timedelta(0)))
     return exact.where(~day, outside)
