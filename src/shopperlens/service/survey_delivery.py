@@ -490,12 +490,13 @@ def _send_one(
     belongs to (``sent``, ``failed``, ``deferred``, ``unconfirmed``, or ``erased`` when the
     customer was erased since the send began: the pending list was read before the loop, and
     a batch of sends takes minutes)."""
-    if not _still_there(store, invitation_id):
-        return "erased"
-    store.execute(
-        "UPDATE survey_invitations SET status = 'sending' WHERE invitation_id = ?",
+    claimed = store.execute(
+        "UPDATE survey_invitations SET status = 'sending' WHERE invitation_id = ? "
+        "AND customer_id IN (SELECT customer_id FROM customers) RETURNING invitation_id",
         [invitation_id],
-    )
+    ).fetchall()
+    if not claimed:
+        return "erased"
     try:
         mailer.send(to, subject, body)
     except Exception as exc:  # noqa: BLE001 - any SMTP/socket failure: record, go on
