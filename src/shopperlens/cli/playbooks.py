@@ -11,6 +11,7 @@ import typer
 
 from shopperlens.cli import _render
 from shopperlens.cli._app import app, open_shop
+from shopperlens.playbooks.checkout import left_out_text
 from shopperlens.playbooks.generator import MIN_TOGETHER, threshold_text
 
 
@@ -212,12 +213,15 @@ def threshold_cmd(ctx: typer.Context, json_: JsonOpt = False) -> None:
         "extra_uplift_per_order",  # over today's threshold: the playbook's figure
     )
     row = {k: getattr(t, k) for k in (*keys, "band", "topup_rate", "orders")}
+    row["other_currency_orders"] = t.other_currency_orders
     row["advised"] = t.advised
     if json_:
         _render.as_json(row)
         return
     if not t.advised:  # the playbook's own words: no advice from so few baskets
         _render.message(threshold_text(t, ""))
+    if t.other_currency_orders:
+        _render.message(left_out_text(t.other_currency_orders))
     # one figure per line: thirteen columns do not fit a terminal
     figures = [{"figure": k, "value": v} for k, v in row.items()]
     _render.table(figures, ["figure", "value"], title="free-shipping threshold")

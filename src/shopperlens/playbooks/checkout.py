@@ -51,6 +51,7 @@ __all__ = [
     "exit_pages",
     "free_shipping_threshold",
     "funnel",
+    "left_out_text",
     "session_steps",
     "visits_to_first_purchase",
 ]
@@ -88,7 +89,9 @@ class ShippingThreshold:
     ``keep_current`` says no candidate beats it, and then ``threshold`` is ``current`` with
     its own figures. ``share_losing_free`` is the share of orders between today's threshold
     and the recommended one: they would pay shipping again. ``orders`` is how many baskets
-    the figures rest on (advice needs :data:`MIN_SAMPLE`; see :attr:`advised`).
+    the figures rest on (advice needs :data:`MIN_SAMPLE`; see :attr:`advised`);
+    ``other_currency_orders`` how many baskets were left out for being in another currency
+    than the shop's (their amounts are not the shop's money).
     """
 
     threshold: float
@@ -106,6 +109,7 @@ class ShippingThreshold:
     keep_current: bool = False
     share_losing_free: float | None = None
     orders: int | None = None
+    other_currency_orders: int = 0
 
     @property
     def advised(self) -> bool:
@@ -116,6 +120,16 @@ class ShippingThreshold:
     def extra_uplift_per_order(self) -> float:
         """Order value gained per order over today's threshold (all of it when there is none)."""
         return self.uplift_per_order - (self.current_uplift_per_order or 0.0)
+
+
+def left_out_text(n: int) -> str:
+    """ "3 orders in other currencies left out", "" for none: figures in the shop's money rest
+    on its currency only, and the owner should know how many orders they do not show."""
+    if n <= 0:
+        return ""
+    if n == 1:
+        return "1 order in another currency left out"
+    return f"{n:,} orders in other currencies left out"
 
 
 def _roundest_between(low: float, high: float) -> float:

@@ -671,10 +671,14 @@ def _loyal(ev: Evidence) -> list[Action]:
     who = TYPE_NEEDS[t]
     size = _n(ev.visitors, t)
     loyal = ev.customers[ev.customers.type == t] if len(ev.customers) else ev.customers
-    revenue = float(loyal.revenue.sum()) if len(loyal) else 0.0
+    # a revenue is unknown (NaN) for a buyer with no order in the shop's currency: the mean is
+    # over the known ones, as counting them at 0 lowered it
+    priced = int(loyal.revenue.notna().sum()) if len(loyal) else 0
+    revenue = float(loyal.revenue.sum()) if priced else 0.0
     tick = _row(ev.tickets, t)
     n_case, n_ref = len(ev.case_study), len(ev.referral)
-    per_customer = revenue / len(loyal) if len(loyal) else 0.0
+    per_customer = revenue / priced if priced else 0.0
+    each = "" if priced == len(loyal) else f" (the {priced:,} buying in {cur})"
     n_tickets = int(tick.get("tickets", 0) or 0)
     return [
         _action(ev, t, 1, "Case studies (only with permission); learn what made them loyal",
@@ -683,7 +687,7 @@ def _loyal(ev: Evidence) -> list[Action]:
                 n_case * ev.aov, "consenting candidates × average order (one new sale each)",
                 "type == 'loyal' and case_study_consent", n_case),
         _action(ev, t, 2, "A rewards system: points for purchases, interactions and referrals",
-                [(f"{len(loyal):,} loyal buyers, {_money(per_customer, cur)} each", who)],
+                [(f"{len(loyal):,} loyal buyers, {_money(per_customer, cur)} each{each}", who)],
                 revenue * a["loyalty_program_lift"],
                 f"loyal revenue × {a['loyalty_program_lift']:.0%} programme lift",
                 "type == 'loyal'", size),
@@ -732,8 +736,7 @@ def _impulse(ev: Evidence) -> list[Action]:
         _action(ev, t, 1, "Create urgency: limited-time offers, exclusive promotions",
                 [(f"{_of(share * n_offer, n_offer)} impulse orders used a discount code"
                   if n_offer else "no impulse orders yet", who),
-                 (f"impulse revenue {_money(float(offer.get('revenue', 0.0) or 0.0), cur)}",
-                  who)],
+                 (_offer_revenue_text(offer, cur), who)],
                 size * ev.aov * share,
                 "impulse buyers × average order × share of their orders on a code",
                 "type == 'impulse'", size),
@@ -744,6 +747,15 @@ def _impulse(ev: Evidence) -> list[Action]:
                 "impulse tickets × 10 % that go badly × average order × 61 % who then leave",
                 "type == 'impulse'", size),
     ]  # fmt: skip
+
+
+def _offer_revenue_text(offer: dict[str, Any], cur: str) -> str:
+    """ "impulse revenue EUR 1,234"; unknown, not 0, when every impulse order is in another
+    currency than the shop's (its amount is no money of the shop's)."""
+    revenue = offer.get("revenue", 0.0)
+    if revenue is None or revenue != revenue:  # None or NaN
+        return f"impulse revenue unknown: no impulse order in {cur}"
+    return f"impulse revenue {_money(float(revenue), cur)}"
 
 
 def render_markdown(

@@ -171,6 +171,10 @@ def offer_response(orders: pd.DataFrame, types: pd.DataFrame) -> pd.DataFrame:
     ``orders`` has ``order_id, customer_id, value, discount_code`` and optionally ``campaign``
     (the utm campaign of the buying session). Returns per type: ``orders``, ``discount_share``
     (share of orders using a code), ``campaign_share``, ``revenue`` and ``discount_revenue``.
+
+    An order whose ``value`` is unknown (NaN: not in the shop's currency) counts as an order
+    but adds no amount; a type with no known amount has unknown revenue (NaN), not 0, which
+    read as a type that spent nothing.
     """
     t = types.dropna(subset=["customer_id"])[["customer_id", "type"]].drop_duplicates("customer_id")
     o = orders.merge(t, on="customer_id", how="inner")
@@ -183,14 +187,14 @@ def offer_response(orders: pd.DataFrame, types: pd.DataFrame) -> pd.DataFrame:
     o["campaigned"] = (
         o.campaign.notna() & (o.campaign.astype(str) != "") if "campaign" in o else False
     )
-    o["discount_value"] = o.value.where(o.discounted, 0.0)
+    o["discount_value"] = o.value.where(o.discounted | o.value.isna(), 0.0)
     g = o.groupby("type")
     return pd.DataFrame(
         {
             "orders": g.order_id.nunique(),
             "discount_share": g.discounted.mean(),
             "campaign_share": g.campaigned.mean(),
-            "revenue": g.value.sum(),
-            "discount_revenue": g.discount_value.sum(),
+            "revenue": g.value.sum(min_count=1),
+            "discount_revenue": g.discount_value.sum(min_count=1),
         }
     ).reset_index()

@@ -17,7 +17,12 @@ from typing import Any
 import pandas as pd
 
 from shopperlens.config import Settings
-from shopperlens.playbooks.checkout import MAX_OVER_MEDIAN, MAX_SHARE_LOSING_FREE, MIN_SAMPLE
+from shopperlens.playbooks.checkout import (
+    MAX_OVER_MEDIAN,
+    MAX_SHARE_LOSING_FREE,
+    MIN_SAMPLE,
+    left_out_text,
+)
 from shopperlens.playbooks.generator import (
     MIN_TOGETHER,
     NOT_IMPORTED,
@@ -167,7 +172,8 @@ def _action(action: Action, currency: str) -> dict[str, Any]:
 
 def _threshold(t: Any) -> dict[str, Any] | None:
     """The threshold figures the page shows, today's threshold and the shipping given away
-    per order included (the advice is judged against both)."""
+    per order included (the advice is judged against both), and how many baskets in other
+    currencies they leave out ("" for none)."""
     if t is None:
         return None
     keys = (
@@ -182,6 +188,7 @@ def _threshold(t: Any) -> dict[str, Any] | None:
         "orders": t.orders,
         "advised": t.advised,
         "min_sample": MIN_SAMPLE,
+        "left_out": left_out_text(t.other_currency_orders),
     }
 
 
@@ -221,6 +228,8 @@ def _builder(type_: str):  # type: ignore[no-untyped-def]
             "related": _records(ctx["related"], 20),
             "cohorts": _records(ctx["retention"]["cohorts"], 24),
             "repeat_rate": ctx["retention"]["repeat_rate"],
+            # customers' revenue leaves these orders' amounts out (they still count as orders)
+            "retention_left_out": left_out_text(ctx["retention"]["other_currency_orders"]),
             "case_study": len(ctx["retention"]["case_study"]),
             "at_risk": _records(ctx["retention"]["loyal_at_risk"], AT_RISK_SHOWN),
             "at_risk_total": len(ctx["retention"]["loyal_at_risk"]),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -309,17 +309,25 @@ def shipping_threshold(
 
     The shop's own threshold is read from its orders' shipping first: advice to "introduce"
     a threshold the shop already has (or one below it) is no advice.
+
+    Baskets and shipping come from the orders in the shop's currency only: a SEK 900 basket
+    read as EUR 900 moved the median and the candidates, and its paid SEK shipping above the
+    EUR threshold hid the threshold the shop has. ``other_currency_orders`` says how many
+    baskets were left out.
     """
     orders = _orders(store)
-    bought = orders[orders.value > 0]
+    own = orders[orders.in_shop_currency.astype(bool)]
+    bought = own[own.value > 0]
     if bought.empty:
         return None
-    paid = orders.shipping.dropna()
+    paid = own.shipping.dropna()
     cost = float(paid[paid > 0].median()) if (paid > 0).any() else None
     current = checkout.current_free_shipping_threshold(bought.value, bought.shipping)
-    return checkout.free_shipping_threshold(
+    advice = checkout.free_shipping_threshold(
         bought.value, band=band, topup_rate=topup_rate, shipping_cost=cost, current=current
     )
+    left_out = int(((orders.value > 0) & ~orders.in_shop_currency.astype(bool)).sum())
+    return replace(advice, other_currency_orders=left_out)
 
 
 def funnels(
@@ -470,9 +478,15 @@ def _clv(store: Store) -> pd.DataFrame | None:
 # -- retention and support -------------------------------------------------------------------
 def retention_report(*, store: Store, types: pd.DataFrame | None = None) -> dict[str, Any]:
     """Cohort matrix, repeat-purchase rate, case-study and referral candidates (consented
-    only), and loyal customers at risk (P(alive) fallen, from the stored CLV run)."""
+    only), and loyal customers at risk (P(alive) fallen, from the stored CLV run).
+
+    Cohorts, the repeat rate and each customer's ``orders`` count every purchase whatever its
+    currency; a customer's ``revenue`` (which ranks the candidates and the customers at risk)
+    adds only the orders in the shop's currency, unknown (NaN) for one with none: a SEK 5,000
+    order read as EUR 5,000 put its buyer first. ``other_currency_orders`` says how many
+    orders' amounts were left out."""
     orders = _orders(store)
-    per = retention.customer_orders(orders)
+    per = _customer_revenue(_priced(orders))
     consents = store.df("SELECT * FROM consents")
     t = resolve_types(store=store, types=types)
     # why there are no CLV figures (the model's minimum-data gate), else None
@@ -489,6 +503,7 @@ def retention_report(*, store: Store, types: pd.DataFrame | None = None) -> dict
     return {
         "loyal_at_risk": at_risk,
         "clv_note": clv_note,
+        "other_currency_orders": int((~orders.in_shop_currency.astype(bool)).sum()),
         "cohorts": retention.cohort_retention(orders),
         "repeat_rate": retention.repeat_purchase_rate(orders),
         "case_study": retention.case_study_candidates(per, consents, t if len(t) else None),
@@ -500,8 +515,12 @@ def retention_report(*, store: Store, types: pd.DataFrame | None = None) -> dict
 
 def _orders_with_campaign(store: Store) -> pd.DataFrame:
     """Orders with the ``campaign`` of the buying session: the customer's purchase event
-    nearest in time (within a day) to the order, when the events carry one."""
-    orders = _orders(store)
+    nearest in time (within a day) to the order, when the events carry one.
+
+    ``value`` is unknown (NaN) for an order in another currency than the shop's
+    (:func:`_priced`): the order still counts (offer and ticket rates), its amount is not
+    added to a type's revenue, as SEK 2,000 is not EUR 2,000."""
+    orders = _priced(_orders(store))
     events = _events(store)
     if events.empty:
         return orders.assign(campaign=None)
@@ -577,6 +596,11 @@ def playbook(
     """The playbook for one type or all five, built from this shop's data.
 
     ``brand_words`` and ``config`` (a types-config file) set the keyword vocabulary.
+
+    A customer's ``revenue`` (behind "loyal customers bring …" and the loyalty-programme
+    estimate) adds only the orders in the shop's currency, unknown (NaN) for one with none
+    (:func:`_customer_revenue`): SEK 5,000 read as EUR 5,000 inflated both; orders per
+    customer still count every purchase.
     """
     if type is not None:
         type = type_name(type)  # noqa: A001  (need-based is need_based)
@@ -587,7 +611,7 @@ def playbook(
         )
     t = resolve_types(store=store, types=types)
     orders = _orders(store)
-    per = _attach_type(retention.customer_orders(orders), t)
+    per = _attach_type(_customer_revenue(_priced(orders)), t)
     events = _events(store)
     steps = checkout.session_steps(events) if len(events) else pd.DataFrame()
     exits = exit_pages(store=store, types=t)
@@ -693,15 +717,18 @@ def audience_customers(
     record for that purpose grants it; referral consent: the rule of a referral e-mail
     (``consent.allowed(own="referral")``), so a playbook action aimed at consenting customers
     can print a command that selects exactly them.
+    ``revenue`` adds only the orders in the shop's currency: 0 for a customer without an
+    order, unknown (NaN, which no ``revenue`` comparison selects) for one whose orders are all
+    in other currencies — SEK 5,000 read as EUR 5,000 passed ``revenue >= 1000``.
     """
     customers = store.df(
         "SELECT customer_id, email, country, coalesce(accepts_marketing, false) AS "
         "accepts_marketing FROM customers"
     )
-    per = retention.customer_orders(_orders(store))
+    per = _customer_revenue(_priced(_orders(store)))
     c = customers.merge(per, on="customer_id", how="left")
     c["orders"] = c.orders.fillna(0).astype(int)
-    c["revenue"] = c.revenue.fillna(0.0)
+    c["revenue"] = c.revenue.mask(c.orders == 0, 0.0)
     last = pd.to_datetime(c.last_order_at)
     c["days_since_last_order"] = (last.max() - last).dt.days if last.notna().any() else None
     c = _attach_type(c, resolve_types(store=store, types=types))
