@@ -370,10 +370,9 @@ def invite_interviewees(
     people = pd.DataFrame({"customer_id": todo})
     people, report.same_address = dlv.one_per_address(people, addresses)
     todo = list(people["customer_id"])
-    dlv.invite(
+    ids = dlv.invite(
         store=store, survey=INTERVIEWS, customer_ids=todo, purpose="interview", audience="interview"
     )
-    report.invited = len(todo)
     done = dlv.deliver(
         store=store,
         settings=settings,
@@ -385,6 +384,7 @@ def invite_interviewees(
         reward=reward,
     )
     dlv.add_counts(report, done)
+    report.invited = dlv.still_invited(store, ids)
     return report
 
 

@@ -8,10 +8,12 @@ e-mailed twice (at most once, by design). Nobody without marketing consent is e-
 
 What the SMTP server answers decides the rest: a temporary refusal (``4xx``) certainly did not
 go out, so the invitation goes back to ``pending`` and the next send retries it; a permanent
-one (``5xx``) is ``failed`` and not retried; a connection that broke half-way leaves the row
-in ``sending`` (it may have gone out), counted as ``unconfirmed``, never as failed. Only what
-went out, or may have, counts as a survey the person got (fatigue) and uses up an invitation
-of a quota. Mail goes to an address: two customer ids with one address get one e-mail.
+one (``5xx``) is ``failed`` and not retried, as is a message stopped before the DATA command
+for good (a non-ASCII address and a server without SMTPUTF8); a connection that broke during
+the hand-over leaves the row in ``sending`` (it may have gone out), counted as
+``unconfirmed``, never as failed. Only what went out, or may have, counts as a survey the
+person got (fatigue), and a failed invitation uses up no invitation of a quota. Mail goes to
+an address: two customer ids with one address get one e-mail.
 """
 
 from __future__ import annotations
@@ -83,6 +85,7 @@ class SendReport(BaseModel):
     no_consent: int = 0
     fatigued: int = 0
     over_quota: int = 0
+    #: invitations of this send that keep their place in the quota (all but the failed ones)
     invited: int = 0
     sent: int = 0
     failed: int = 0
@@ -105,11 +108,13 @@ class Delivered(NamedTuple):
     """What one delivery run did with the pending invitations (see :func:`deliver`)."""
 
     sent: int = 0
-    #: refused for good (5xx): ``failed``, not retried
+    #: refused for good (5xx) or not sendable (a non-ASCII address without SMTPUTF8):
+    #: ``failed``, not retried
     failed: int = 0
     #: refused for now (4xx): still ``pending``, retried on the next send
     deferred: int = 0
-    #: the connection broke half-way: left ``sending`` (may have gone out), never retried
+    #: the connection broke during the hand-over: left ``sending`` (may have gone out), never
+    #: retried
     unconfirmed: int = 0
     #: not sent because another customer id with the same address got (or gets) it
     same_address: int = 0
@@ -244,7 +249,7 @@ def send_invitations(
     report.invited = len(people)
     if dry_run:
         return report
-    invite(
+    ids = invite(
         store=store,
         survey=survey,
         customer_ids=list(people["customer_id"]),
@@ -260,7 +265,22 @@ def send_invitations(
         **_wording(definition),
     )
     add_counts(report, done)
+    report.invited = still_invited(store, ids)
     return report
+
+
+def still_invited(store: Store, ids: list[str]) -> int:
+    """How many of the invitations ``ids`` keep their place once sent: all but those that
+    failed (refused for good, or a non-ASCII address the server cannot take), which reached
+    nobody and so use up no ``quota``."""
+    if not ids:
+        return 0
+    failed = store.scalar(
+        "SELECT count(*) FROM survey_invitations WHERE status = 'failed' "
+        "AND list_contains(?::VARCHAR[], invitation_id)",
+        [ids],
+    )
+    return len(ids) - int(failed)
 
 
 def _wording(survey: Survey) -> dict[str, object]:
@@ -422,8 +442,9 @@ def deliver(
 
     ``link`` is True for a signed personal survey link, a URL to use as is (an interview
     booking page), or False for none. A message the server refused for now (``4xx``) stays
-    pending for the next run; one refused for good (``5xx``) is ``failed``; one whose
-    connection broke half-way is ``unconfirmed`` (it may have gone out). An address gets the
+    pending for the next run; one refused for good (``5xx``, or a non-ASCII address the
+    server cannot take) is ``failed``; one whose connection broke during the hand-over is
+    ``unconfirmed`` (it may have gone out). An address gets the
     survey once: a pending invitation of another customer id with an address that already got
     it (or was refused it) is ``skipped``.
 
@@ -532,16 +553,19 @@ def _still_there(store: Store, invitation_id: str) -> bool:
 
 
 def _after_failure(exc: BaseException) -> tuple[str, str]:
-    """The invitation's status and error once sending raised ``exc``: a temporary refusal
-    (``4xx``) did not go out, so it is ``pending`` again (retried); a permanent one (``5xx``)
-    did not either but will not go better, so ``failed``; anything else (a connection that
-    broke half-way) may have gone out, so it stays ``sending`` and is never retried."""
-    code = mail.refusal_code(exc)
-    if code is not None and code < 500:
-        return "pending", f"SMTP {code}: refused for now, retried on the next send"
-    if code is not None:
-        return "failed", f"SMTP {code}: refused"
-    return "sending", f"{type(exc).__name__}: may have gone out, not retried"
+    """The invitation's status and error once sending raised ``exc``.
+
+    What certainly did not go out (:func:`mail.refusal`) is ``pending`` again when a later
+    send may go better (a ``4xx``, a connection lost before the DATA command), else
+    ``failed`` (a ``5xx``, a non-ASCII address the server cannot take): it reached nobody.
+    Only a connection that broke during the hand-over may have sent it: it stays ``sending``
+    and is never retried (at most once)."""
+    why = mail.refusal(exc)
+    if why is None:
+        return "sending", f"{type(exc).__name__}: may have gone out, not retried"
+    if why.retry:
+        return "pending", f"{why.reason}, retried on the next send"
+    return "failed", why.reason
 
 
 def send_reminders(
@@ -595,10 +619,10 @@ def send_reminders(
             try:
                 mailer.send(row.email, subject, body)
             except Exception as exc:  # noqa: BLE001 - a refusal is not recorded: retried
-                code = mail.refusal_code(exc)
-                if code is not None and code < 500:
+                status, _ = _after_failure(exc)
+                if status == "pending":
                     report.deferred += 1
-                elif code is not None:
+                elif status == "failed":
                     report.failed += 1
                 else:  # may have gone out: spent, never sent again (at most once)
                     report.unconfirmed += 1

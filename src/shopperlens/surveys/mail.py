@@ -13,7 +13,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from jinja2 import Environment, StrictUndefined
 
@@ -36,9 +36,43 @@ _DEFAULTS = {
 }
 
 
+#: why a message to a non-ASCII address is not sent through a server without SMTPUTF8
+NO_SMTPUTF8 = "the mail server does not accept non-ASCII addresses (SMTPUTF8)"
+
+
 class ConnectionClosed(smtplib.SMTPServerDisconnected):
     """The server had closed the connection (after a ``421``) before this message was sent,
     so it certainly did not go out."""
+
+
+class NotSent(smtplib.SMTPException):
+    """The message certainly did not go out, though no SMTP reply code says so: sending
+    stopped before the DATA command (the server cannot take a non-ASCII address, the message
+    cannot be written, the connection broke before the hand-over). ``retry`` says whether a
+    later send may go better."""
+
+    def __init__(self, reason: str, *, retry: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry = retry
+
+
+class Refusal(NamedTuple):
+    """Why a message certainly did not go out, and whether a later send may go better."""
+
+    retry: bool
+    reason: str
+
+
+class _SMTP(smtplib.SMTP):
+    """smtplib's client, noting when the message itself starts to go over (the DATA
+    command): whatever broke before that sent nothing, whatever broke after may have."""
+
+    handing_over = False
+
+    def data(self, msg: bytes | str) -> tuple[int, bytes]:
+        self.handing_over = True
+        return super().data(msg)
 
 
 def load_template(name_or_path: str | Path) -> str:
@@ -66,12 +100,12 @@ class Mailer:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._smtp: smtplib.SMTP | None = None
+        self._smtp: _SMTP | None = None
 
     def __enter__(self) -> Mailer:
         s = self.settings
         try:
-            self._smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=30)
+            self._smtp = _SMTP(s.smtp_host, s.smtp_port, timeout=30)
             if s.smtp_starttls:
                 self._smtp.starttls()
             if s.smtp_user:
@@ -88,23 +122,72 @@ class Mailer:
                 self._smtp.quit()
 
     def send(self, to: str, subject: str, body: str) -> None:
-        """Hand one message to the server; raises ``smtplib.SMTPException``/``OSError``."""
-        assert self._smtp is not None, "use Mailer as a context manager"
-        if self._smtp.sock is None:  # smtplib closes the connection on a 421 reply
+        """Hand one message to the server; raises ``smtplib.SMTPException``/``OSError``, and
+        :class:`NotSent` when it certainly did not go out without a reply code saying so.
+
+        A non-ASCII address goes out with the ``SMTPUTF8`` option when the server announces
+        it (``send_message`` adds the option for such an envelope address)."""
+        smtp = self._smtp
+        assert smtp is not None, "use Mailer as a context manager"
+        if smtp.sock is None:  # smtplib closes the connection on a 421 reply
             raise ConnectionClosed("the SMTP server closed the connection")
+        smtp.handing_over = False
+        try:
+            smtp.send_message(self._message(to, subject, body))
+        except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused):
+            raise  # the server refused it, with a reply code: see refusal()
+        except Exception as exc:
+            not_sent = _not_sent(exc, handing_over=smtp.handing_over)
+            if not_sent is None:
+                raise
+            raise not_sent from exc
+
+    def _message(self, to: str, subject: str, body: str) -> EmailMessage:
         msg = EmailMessage()
         msg["From"] = self.settings.smtp_sender
         msg["To"] = to
         msg["Subject"] = subject
         msg["Message-ID"] = make_msgid(domain=self.settings.smtp_sender.rpartition("@")[2] or None)
         msg.set_content(body)
-        self._smtp.send_message(msg)
+        return msg
+
+
+def _not_sent(exc: Exception, *, handing_over: bool) -> NotSent | None:
+    """What an exception raised before the DATA command means (nothing went out), or None
+    when the message may have gone out: the connection broke during the hand-over.
+
+    ``smtplib`` raises ``SMTPNotSupportedError`` before the MAIL command when an address is
+    not ASCII and the server does not announce SMTPUTF8; an address or text that cannot be
+    written as an e-mail fails before anything is sent. Neither goes better next time."""
+    if handing_over:
+        return None
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return NotSent(NO_SMTPUTF8, retry=False)
+    if isinstance(exc, ValueError):  # (UnicodeError too)
+        return NotSent(f"the message cannot be written ({exc})", retry=False)
+    if isinstance(exc, OSError):
+        return NotSent(f"the connection broke before the message was sent ({exc})", retry=True)
+    return None
+
+
+def refusal(exc: BaseException) -> Refusal | None:
+    """Why a message certainly did not go out (a refusal with a reply code, or
+    :class:`NotSent`), and whether a later send may go better; None when the outcome is
+    unknown (the connection broke or timed out during the hand-over: it may have gone out)."""
+    if isinstance(exc, NotSent):
+        return Refusal(exc.retry, exc.reason)
+    code = refusal_code(exc)
+    if code is None:
+        return None
+    if code < 500:
+        return Refusal(True, f"SMTP {code}: refused for now")
+    return Refusal(False, f"SMTP {code}: refused")
 
 
 def refusal_code(exc: BaseException) -> int | None:
     """The SMTP reply code with which the server refused a message, when it certainly did not
-    take it (``4xx``: try again later, ``5xx``: never); None when the outcome is unknown (the
-    connection broke or timed out half-way, so the message may have gone out)."""
+    take it (``4xx``: try again later, ``5xx``: never); None without a reply code (see
+    :func:`refusal`, which also knows what failed before the DATA command)."""
     if isinstance(exc, ConnectionClosed):
         return 421
     if isinstance(exc, smtplib.SMTPRecipientsRefused) and exc.recipients:
