@@ -77,7 +77,7 @@ def test_gammagamma_without_a_mean_gives_no_spend_rather_than_a_negative_one() -
     gg = GammaGamma().fit(x, m)
     table = gg.summary()
     assert table.loc["q", "lower"] < q < table.loc["q", "upper"] < 1.0  # the planted q
-    assert not gg.mean_exists
+    assert not gg.mean_exists_
     assert table.loc["q", "note"] == NOTE_NO_MEAN
     assert np.isnan(gg.predict_spend(0, 0.0)).all()
     # repeat buyers' posterior mean still exists (p·x + q > 1) and lies above their own mean,

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 import scipy
 from scipy import optimize, stats
+from sklearn.base import BaseEstimator
 from threadpoolctl import LibController, OpenBLASController, ThreadpoolController
 
 from shopperlens.errors import InsufficientDataError, NotFittedError, ShopperlensError
@@ -252,10 +253,14 @@ def numerical_hessian(f: Callable[[np.ndarray], float], x0: np.ndarray) -> np.nd
     return hess
 
 
-class BaseModel:
+class BaseModel(BaseEstimator):
     """Shared estimator machinery; subclasses define ``_param_names`` and ``_loglik``.
 
     Hyper-parameters only in ``__init__`` (scikit-learn's contract); fitted state ends in ``_``.
+    Inheriting ``BaseEstimator`` gives ``get_params``/``set_params`` read from the ``__init__``
+    signature, so ``sklearn.base.clone``, ``GridSearchCV`` and ``Pipeline`` accept every model:
+    that is why ``__init__`` stores each argument unchanged under its own name and derives
+    nothing (``set_params`` and ``clone`` bypass it).
     """
 
     _param_names: tuple[str, ...] = ()

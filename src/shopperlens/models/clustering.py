@@ -44,11 +44,11 @@ Hennig, C. (2007). Cluster-wise assessment of cluster stability. CSDA 52(1), 258
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
 from sklearn.metrics import adjusted_rand_score, silhouette_score
@@ -134,20 +134,24 @@ def infer_kinds(frame: pd.DataFrame, *, max_categories: int = MAX_CATEGORIES) ->
     return kinds
 
 
-@dataclass
-class MixedEncoder:
+class MixedEncoder(BaseEstimator):
     """FAMD-style encoding of a mixed frame into a numeric matrix (fit once, transform many).
 
-    ``kinds`` overrides :func:`infer_kinds` per column. After ``fit``, ``feature_names_`` name the
-    matrix columns as ``question`` (numbers) or ``question=answer`` (choices and options).
+    ``kinds`` overrides :func:`infer_kinds` per column. After ``fit``, ``kinds_`` holds the kind
+    of every column used and ``feature_names_`` name the matrix columns as ``question``
+    (numbers) or ``question=answer`` (choices and options). A scikit-learn estimator with
+    ``fit``/``transform``: ``__init__`` only stores ``kinds``, so ``clone`` and ``Pipeline``
+    work and an unfitted encoder has no fitted state.
     """
 
-    kinds: dict[str, Kind] | None = None
-    kinds_: dict[str, Kind] = field(default_factory=dict, init=False)
-    feature_names_: list[str] = field(default_factory=list, init=False)
-    _params: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+    def __init__(self, kinds: dict[str, Kind] | None = None) -> None:
+        self.kinds = kinds
 
-    def fit(self, frame: pd.DataFrame) -> MixedEncoder:
+    def fit(self, frame: pd.DataFrame, y: Any = None) -> MixedEncoder:
+        """Learn each column's kind, centre, scale and levels from ``frame``; returns self.
+
+        ``y`` is ignored (it is there so that a ``Pipeline`` can pass it along).
+        """
         kinds = infer_kinds(frame)
         kinds.update({k: v for k, v in (self.kinds or {}).items() if k in frame.columns})
         self.kinds_ = {c: k for c, k in kinds.items() if k != "ignore"}
@@ -173,7 +177,8 @@ class MixedEncoder:
         return self
 
     def transform(self, frame: pd.DataFrame) -> np.ndarray:
-        if not self.kinds_:
+        """Encode ``frame`` with what ``fit`` learnt (same columns as the fitted frame)."""
+        if not getattr(self, "kinds_", None):
             raise NotFittedError(type(self).__name__)
         blocks = []
         for col, kind in self.kinds_.items():
@@ -187,7 +192,8 @@ class MixedEncoder:
                 blocks.append(self._indicator_matrix(frame[col], kind, levels) / scale)
         return np.hstack(blocks).astype(np.float64)
 
-    def fit_transform(self, frame: pd.DataFrame) -> np.ndarray:
+    def fit_transform(self, frame: pd.DataFrame, y: Any = None) -> np.ndarray:
+        """``fit`` then ``transform`` the same frame."""
         return self.fit(frame).transform(frame)
 
     @staticmethod
@@ -234,8 +240,12 @@ def encode_mixed(frame: pd.DataFrame, kinds: dict[str, Kind] | None = None) -> n
     return MixedEncoder(kinds=kinds).fit_transform(frame)
 
 
-class PersonaClustering:
+class PersonaClustering(ClusterMixin, BaseEstimator):
     """Cluster respondents (one row each, mixed answer columns) into personas.
+
+    A scikit-learn clusterer: ``__init__`` stores each parameter unchanged (so ``clone``,
+    ``set_params`` and ``GridSearchCV`` work), ``fit`` returns ``self`` and fitted state ends
+    in ``_``.
 
     Parameters
     ----------

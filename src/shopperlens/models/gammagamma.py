@@ -25,7 +25,7 @@ from scipy.special import digamma, gammaln, polygamma
 from shopperlens.errors import InsufficientDataError, ShopperlensError
 from shopperlens.models._base import ArrayLike, BaseModel, TransactionModel, _column, wdot
 
-#: ``summary()``'s note on ``q`` when the fit has no mean spend (see ``GammaGamma.mean_exists``)
+#: ``summary()``'s note on ``q`` when the fit has no mean spend (``GammaGamma.mean_exists_``)
 NOTE_NO_MEAN = (
     "q ≤ 1: the mean order value p·v/(q−1) does not exist (it is infinite); predict_spend "
     "is NaN where p·x + q ≤ 1, e.g. for every customer without a repeat order"
@@ -58,11 +58,24 @@ def _as_spend(frequency: ArrayLike, monetary_value: ArrayLike | None) -> _Spend:
 class GammaGamma(BaseModel):
     """The Gamma-Gamma spend model (Fader & Hardie 2013) as an estimator.
 
+    Parameters
+    ----------
+    penalizer : float
+        L2 penalty on the parameters (0 = plain maximum likelihood, as in the paper).
+
     Attributes
     ----------
     params_ : dict
         ``p`` (shape of each order's spend), ``q`` and ``v`` (γ in the paper: shape and scale
         of the customers' spend-rate distribution).
+    mean_exists_ : bool
+        Whether the population mean spend ``pv/(q−1)`` exists: only when ``q > 1``. With
+        ``q ≤ 1`` the customers' spend rates ν have so much mass near zero that E[1/ν], and
+        with it the mean order value of a customer drawn at random, is infinite. The formula
+        then gives a negative (or infinite) number, which is no spend at all: such a fit says
+        the model does not describe this shop's order values.
+    n_customers_ : int
+        Repeat buyers with a positive spend the model was fitted on.
     """
 
     _param_names = ("p", "q", "v")
@@ -156,19 +169,8 @@ class GammaGamma(BaseModel):
         start = np.log([2.0, 4.0, 1.5 * mean])
         self._maximise(_Spend(data.x[keep], data.m[keep]), w[keep], start=start)
         self.n_customers_ = int(keep.sum())
+        self.mean_exists_ = bool(self.params_["q"] > 1.0)
         return self
-
-    @property
-    def mean_exists(self) -> bool:
-        """Whether the population mean spend ``pv/(q−1)`` exists: only when ``q > 1``.
-
-        With ``q ≤ 1`` the customers' spend rates ν have so much mass near zero that E[1/ν],
-        and with it the mean order value of a customer drawn at random, is infinite. The
-        formula then gives a negative (or infinite) number, which is no spend at all: such a
-        fit says the model does not describe this shop's order values.
-        """
-        self._check_fitted()
-        return bool(self.params_["q"] > 1.0)
 
     def predict_spend(
         self, frequency: ArrayLike, monetary_value: ArrayLike | None = None
@@ -178,7 +180,7 @@ class GammaGamma(BaseModel):
         A weighted average of the population mean ``pv/(q−1)`` and the customer's own mean,
         so one-time buyers (x = 0) get the population mean. The posterior mean exists only
         where ``p·x + q > 1``; elsewhere — every one-time buyer when the fitted ``q ≤ 1``, see
-        :attr:`mean_exists` — the result is NaN, never the formula's negative value.
+        :attr:`mean_exists_` — the result is NaN, never the formula's negative value.
         """
         self._check_fitted()
         data = _as_spend(frequency, monetary_value)
@@ -194,7 +196,7 @@ class GammaGamma(BaseModel):
         """Parameters with standard errors and intervals (see ``BaseModel.summary``); with
         ``q ≤ 1`` the ``q`` row's note says that the mean spend does not exist."""
         table = super().summary(level)
-        if not self.mean_exists and not table.loc["q", "note"]:
+        if not self.mean_exists_ and not table.loc["q", "note"]:
             table.loc["q", "note"] = NOTE_NO_MEAN
         return table
 
@@ -217,7 +219,7 @@ class GammaGamma(BaseModel):
         contributes ``(E[Y(k·step)] − E[Y((k−1)·step)]) · E[M] · margin / (1 + d)^k``, with
         ``d = discount_rate`` per period (the discrete form used by Fader, Hardie & Lee 2005).
         Customers whose expected spend does not exist (NaN from :meth:`predict_spend`, see
-        :attr:`mean_exists`) get NaN.
+        :attr:`mean_exists_`) get NaN.
         """
         self._check_fitted()
         spend = self.predict_spend(frequency, monetary_value) * margin

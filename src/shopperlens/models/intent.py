@@ -22,6 +22,7 @@ from typing import Any, Self
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import StratifiedKFold
@@ -45,8 +46,14 @@ def auto_calibration(n_rows: int, cv: int) -> str:
 MAX_CATEGORIES = 30
 
 
-class PurchaseIntent:
+class PurchaseIntent(BaseEstimator):
     """Calibrated P(purchase) for sessions or visitors, with per-row drivers.
+
+    A scikit-learn estimator: ``__init__`` stores each parameter unchanged (so ``clone``,
+    ``set_params`` and ``GridSearchCV`` work), ``fit`` returns ``self``, fitted state ends in
+    ``_``. It has ``predict_proba`` but no ``predict``/``score`` and is not a scikit-learn
+    classifier: give a search a callable scorer, e.g.
+    ``lambda est, X, y: roc_auc_score(y, est.predict_proba(X))``.
 
     Parameters
     ----------

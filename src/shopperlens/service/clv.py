@@ -152,7 +152,7 @@ class FittedValue:
     spend: GammaGamma
     #: each customer's own mean value per purchase day in the shop's currency (first purchase
     #: included): the expected spend when the Gamma-Gamma fit has no mean
-    #: (``spend.mean_exists`` is False); customers without such a day get the mean of the others
+    #: (``spend.mean_exists_`` is False); customers without such a day get the mean of the others
     observed_spend: pd.Series
     #: the Gamma-Gamma's data: ``frequency`` (repeat purchase days in the shop's currency) and
     #: ``monetary_value`` (see :func:`spend_data`)
@@ -221,7 +221,7 @@ def expected_spend(fitted: FittedValue) -> np.ndarray:
     the population mean for a customer with no repeat order in it —, else each customer's
     own observed mean (see :data:`SPEND_FALLBACK_NOTE`) — never the negative or infinite
     value of the formula."""
-    if fitted.spend.mean_exists:
+    if fitted.spend.mean_exists_:
         return fitted.spend.predict_spend(fitted.spend_rfm)
     return fitted.observed_spend.to_numpy(dtype=float)
 
