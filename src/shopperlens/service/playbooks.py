@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
@@ -711,7 +712,9 @@ def audience_customers(
     case_study_consent, referral_consent`` (e.g. ``"type == 'loyal' and orders >= 3"``):
     column names, numbers and quoted text, comparisons (``in``/``not in`` too), ``and``/``or``/
     ``not`` (``&``, ``|``, ``~``), ``+ - * / // %`` and lists; anything else (a method call,
-    an attribute, a subscript …) is refused before pandas evaluates it (:func:`check_segment`).
+    an attribute, a subscript …) is refused before pandas evaluates it (:func:`check_segment`),
+    and so is an expression that is no yes/no condition (``orders``, ``1``; see
+    :func:`_segment_mask`).
     Marketing consent: the latest ``consents`` record for purpose ``marketing`` when one
     exists, else the customer's ``accepts_marketing`` flag; case-study consent: the latest
     record for that purpose grants it; referral consent: the rule of a referral e-mail
@@ -744,12 +747,39 @@ def audience_customers(
             raise ShopperlensError("a segment may only name the customer columns")
         segment = _segment_type_names(segment)
         check_segment(segment, c.columns)
-        try:
-            # no caller variables in scope: the expression sees the columns and nothing else
-            c = c.query(segment, engine="python", local_dict={}, global_dict={})
-        except Exception as exc:  # pandas raises many kinds for a bad expression
-            raise ShopperlensError(f"cannot apply segment {segment!r}: {exc}") from None
+        c = c[_segment_mask(c, segment)]
     return c.reset_index(drop=True)
+
+
+#: what a segment that is no yes/no condition is told (never with the values it gave)
+NOT_A_CONDITION = (
+    "a segment must be a condition, such as orders >= 2 or type == 'loyal' "
+    "(a column or a number alone is none)"
+)
+
+
+def _segment_mask(c: pd.DataFrame, segment: str) -> pd.Series:
+    """Which customers of ``c`` the (checked) ``segment`` selects, as a boolean mask.
+
+    ``DataFrame.query`` selected rows *by label* when the expression was not a condition:
+    ``orders`` picked customer 2 once per customer with 2 orders, ``1`` crashed, ``revenue``
+    failed naming every customer's revenue. So the segment is evaluated, and its value must be
+    yes or no per customer (a nullable "unknown" is no), or one yes/no for all; anything else is
+    refused without quoting what it gave."""
+    try:
+        # no caller variables in scope: the expression sees the columns and nothing else
+        value = c.eval(segment, engine="python", local_dict={}, global_dict={})
+    except Exception as exc:  # pandas raises many kinds for a bad expression
+        raise ShopperlensError(f"cannot apply segment {segment!r}: {exc}") from None
+    if isinstance(value, bool | np.bool_):
+        return pd.Series(bool(value), index=c.index)
+    if not isinstance(value, pd.Series) or not value.index.equals(c.index):
+        raise ShopperlensError(NOT_A_CONDITION)
+    if pd.api.types.is_bool_dtype(value.dtype):  # bool, or pandas' nullable boolean
+        return value.fillna(False).astype(bool)
+    if value.dtype == object and pd.api.types.infer_dtype(value, skipna=True) == "boolean":
+        return value.map(lambda v: v is True or v is np.True_)
+    raise ShopperlensError(NOT_A_CONDITION)
 
 
 #: ``type == 'need-based'`` / ``type != "Lookers"`` in a segment expression

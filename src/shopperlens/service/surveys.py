@@ -17,18 +17,20 @@ import threading
 import uuid
 import weakref
 from concurrent.futures import Future
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import pandas as pd
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from shopperlens.errors import NotFoundError, ShopperlensError
-from shopperlens.ingest.rejects import Reject, describe, write_rejects
+from shopperlens.ingest.rejects import SHOWN_REJECTS, Reject, describe, write_rejects
 from shopperlens.service._clock import utc_now
 from shopperlens.service._files import decode_text
+from shopperlens.service.imports import RejectPublic, rejects_path
 from shopperlens.store import Store
 from shopperlens.surveys import links
 from shopperlens.surveys.definition import Survey, builtin, validate_answers
@@ -55,6 +57,9 @@ class SurveyImportResult(BaseModel):
     rows_rejected: int
     already_imported: bool = False
     rejects_file: str | None = None
+    rejects: list[RejectPublic] = Field(
+        default_factory=list, description="The first rejects (all are in the rejects file)."
+    )
 
 
 class AlreadyAnsweredError(ShopperlensError):
@@ -783,12 +788,20 @@ def _column(kind: str, sub: pd.DataFrame, index: dict[str, int], n: int) -> pd.S
 
 # -- importing ----------------------------------------------------------------------------------
 def import_survey_csv(
-    *, store: Store, survey: str, path: str | Path, on_error: str = "abort"
+    *,
+    store: Store,
+    survey: str,
+    path: str | Path,
+    on_error: str = "abort",
+    rejects_beside_store: bool = False,
 ) -> SurveyImportResult:
     """Import a survey tool's CSV export (one row per respondent, ``;``-joined multi-selects).
 
     Atomic: with ``on_error="abort"`` one bad cell refuses the file and nothing is stored;
-    ``"skip"`` stores the good rows. Either way the rejects go to ``FILE.rejects.csv``.
+    ``"skip"`` stores the good rows. Either way the rejects go to ``FILE.rejects.csv``, or with
+    ``rejects_beside_store`` (an upload, whose file is deleted once read) to the rejects file
+    beside the store as other imports' do (none for an in-memory store); the result lists the
+    first rejects, their personal values withheld.
     Idempotent: the same file twice is recognised by its checksum; a corrected file replaces
     the answers of the respondents it names. A respondent that is an e-mail address is never
     stored as such: it is kept under the id ingest derives from the e-mail and linked to the
@@ -819,11 +832,15 @@ def import_survey_csv(
             already_imported=True,
         )
     rows, rejects = parse_export(text, definition, file=p.name)
-    rejects_file = _write_rejects(p, rejects)
+    if rejects_beside_store:
+        rejects_file = _write_store_rejects(store, rejects)
+    else:
+        rejects_file = _write_rejects(p, rejects)
     n_read = len(rows) + len({r.line for r in rejects})
     if rejects and on_error == "abort":
+        where = f" (all in {rejects_file})" if rejects_file else ""
         raise ShopperlensError(
-            f"{p.name}: {len(rejects)} problems, nothing imported (all in {rejects_file}):\n"
+            f"{p.name}: {len(rejects)} problems, nothing imported{where}:\n"
             + describe(rejects, len(rejects))
         )
     with store.transaction() as con:
@@ -869,6 +886,7 @@ def import_survey_csv(
         rows_accepted=len(rows),
         rows_rejected=n_read - len(rows),
         rejects_file=rejects_file,
+        rejects=[RejectPublic.of(r) for r in rejects[:SHOWN_REJECTS]],
     )
 
 
@@ -890,6 +908,21 @@ def _email_respondents(con: Any, rows: list[Any]) -> tuple[dict[str, str], dict[
         [emails],
     ).fetchall()
     return {e: email_key(e) for e in emails}, dict(found)
+
+
+def _write_store_rejects(store: Store, rejects: list[Reject]) -> str | None:
+    """The rejects in the file beside the store (``<db stem>.rejects.csv``, which erasure
+    scrubs), under the store's write lock as imports write it; a read that rejects nothing
+    removes it, as an import's does, so it always lists the last import's rejects. None when
+    nothing is written (no rejects, an in-memory store, a file that cannot be written)."""
+    out = rejects_path(store)
+    if out is None:
+        return None
+    with store.write_lock(), suppress(OSError):
+        if rejects:
+            return str(write_rejects(rejects, out))
+        out.unlink(missing_ok=True)
+    return None
 
 
 def _write_rejects(path: Path, rejects: list[Reject]) -> str | None:

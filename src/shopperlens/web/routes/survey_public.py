@@ -236,6 +236,48 @@ def _page(survey: Any, **ctx: Any) -> str:
     return _env.get_template("survey_form.html").render(survey=survey, **ctx)
 
 
+def _corrections_page(
+    survey: Any, payload: dict[str, Any], exc: AnswerError, request: Request
+) -> str:
+    """The form again after answers that do not fit: what was answered filled back in (a
+    respondent used to get every field empty for one missing answer) and each problem named
+    by its question's number and text, not the question's internal id."""
+    return _page(
+        survey,
+        token=payload.get("token"),
+        action=request.url.path,
+        answers=_given(payload.get("answers")),
+        problems=exc.problems,
+        problem_list=_problem_list(survey, exc.problems),
+    )
+
+
+def _given(answers: Any) -> dict[str, list[str]]:
+    """A form post's answers per question as the list of its values (one, or a multi-select's
+    several), for the form to check and fill them in again."""
+    if not isinstance(answers, dict):
+        return {}
+    return {
+        str(k): [v] if isinstance(v, str) else [str(x) for x in v]
+        for k, v in answers.items()
+        if isinstance(v, str | list)
+    }
+
+
+def _problem_list(survey: Any, problems: dict[str, str]) -> list[tuple[str, str, str]]:
+    """``(question, reason, anchor)`` per problem, in the order the questions are asked: the
+    question as ``"2. How likely …"`` and the anchor of its field; a problem of no question
+    ("no question was answered", a field the form does not have) has no anchor."""
+    asked = {q.id: (f"{i}. {q.text}", f"q-{q.id}") for i, q in enumerate(survey.questions, 1)}
+    place = {key: i for i, key in enumerate(asked)}
+    keys = sorted(problems, key=lambda k: place.get(k, len(place)))
+    out = []
+    for key in keys:
+        label, anchor = asked.get(key, ("" if key == "answers" else key, ""))
+        out.append((label, problems[key], anchor))
+    return out
+
+
 @router.post("/{name}/responses", status_code=201)
 async def submit(name: str, request: Request) -> Response:
     """Store one answer set: JSON ``{"answers": {...}, "token"?, "visitor_id"?, "channel"?}``
@@ -292,10 +334,7 @@ async def submit(name: str, request: Request) -> Response:
         )
     except AnswerError as exc:
         if is_form:
-            survey = svc.get_survey(store=store, name=name)
-            html = _page(
-                survey, token=payload.get("token"), action=request.url.path, problems=exc.problems
-            )
+            html = _corrections_page(svc.get_survey(store=store, name=name), payload, exc, request)
             return HTMLResponse(html, status_code=422)
         return _error(request, 422, "answers do not fit the survey", problems=exc.problems)
     except ShopperlensError as exc:  # (the public is not told how the shop creates surveys)

@@ -176,9 +176,17 @@ def check(shop: ShopDep, survey: str = "demo-profile") -> list[au_svc.CheckFindi
 def import_answers(
     name: str, file: UploadFile, shop: ShopDep, on_error: str = "abort"
 ) -> sv_svc.SurveyImportResult:
-    """Upload a survey tool's CSV export (multipart field ``file``)."""
+    """Upload a survey tool's CSV export (multipart field ``file``).
+
+    The upload is saved to a temporary folder deleted once read, so its rejects go to the
+    rejects file beside the store, as ``/api/imports``' do, and the answer lists the first of
+    them: a ``FILE.rejects.csv`` beside the upload was gone before anyone could open it. The
+    answer names the file as uploaded, not the temporary copy."""
     with _saved([file]) as (path,):
-        return shop.survey_import(path, survey=name, on_error=on_error)
+        res = sv_svc.import_survey_csv(
+            store=shop.store, survey=name, path=path, on_error=on_error, rejects_beside_store=True
+        )
+    return res.model_copy(update={"file": path.name})
 
 
 @router.post("/interviews/notes", response_model=iv_svc.NotesImport)
