@@ -139,6 +139,7 @@ class JobRunner:
                 erased = self._erasures != erasures
             self._update(
                 job_id,
+                **_finished_progress(self.get(job_id)),
                 status="done",
                 result=None if erased else result,
                 message=FORGOTTEN if erased else None,
@@ -155,6 +156,14 @@ class JobRunner:
                 f"(where: in the server log, job {job_id})",
                 finished_at=datetime.now(),
             )
+
+
+def _finished_progress(job: JobStatus) -> dict[str, Any]:
+    """A finished job's progress: all of it done, whatever the service function reported (one
+    that never calls ``progress``, as CLV's and the personas', left ``0`` of no total and no
+    step, which reads as not started); a step it named is kept."""
+    total = job.total or max(job.done, 1)
+    return {"done": total, "total": total, "step": job.step or "done"}
 
 
 def _first_line(exc: BaseException, limit: int = 300) -> str:

@@ -5,7 +5,14 @@
 page's ``persona-<name>.html`` cards, ``personas.md`` and ``personas-run.json``) are served
 under the names the static report writes them with, so the page's links work in both. Open
 ``/dashboard/index.html?token=…`` once in a browser: the token is kept in a cookie so the
-relative links between pages work.
+relative links between pages work, and the browser is sent on to the same page without the
+token in its address (so it stays out of the address bar and the history). ``logout`` (in the
+menu) asks, and its button (a POST) forgets the cookie.
+
+A person's browser asking for a page is answered in HTML when something is wrong too: a
+missing or wrong token (401, saying how to log in) or an unknown page (404), where the API's
+``{"detail": …}`` JSON would be all they saw. Other clients (``Accept`` not preferring HTML,
+and every ``.json`` twin) keep the JSON error.
 
 The menu lists the pages the shop's data can fill, as the written report's does; a page
 without data (opened from an old link) is an HTML page of the dashboard saying what to import,
@@ -14,41 +21,104 @@ with status 404, and its JSON twin a 404 saying the same.
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Callable, Coroutine
+from html import escape
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 
 from shopperlens.api import Shop
+from shopperlens.errors import NotFoundError, ShopperlensError
 from shopperlens.reports import site
 from shopperlens.web.deps import ShopDep
 
-router = APIRouter(prefix="/dashboard", tags=["dashboard"], include_in_schema=False)
 TITLE = "shopperlens dashboard"
+COOKIE = "shopperlens_token"
+#: the menu's own link after the pages (``href``: no page of the report, so no ``.html``)
+LOGOUT = {"slug": "logout", "title": "log out", "href": "logout"}
+LOGIN_HINT = (
+    "Open the dashboard once with its token added to the address, "
+    "<code>/dashboard/index.html?token=…</code> (the token <code>shopperlens serve</code> was "
+    "given as <code>SHOPPERLENS_TOKEN</code>); the browser then keeps it in a cookie."
+)
+
+
+class _PageRoute(APIRoute):
+    """A dashboard route whose errors a person's browser gets as a page saying what happened.
+
+    The token check runs as the router's dependency, before the route's own code, so only the
+    route's handler sees its 401 as well as the route's 404s: this is where they are caught."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except HTTPException as exc:
+                if not wants_html(request):
+                    raise
+                return error_page(exc.status_code, str(exc.detail), exc.headers)
+            except ShopperlensError as exc:
+                if not wants_html(request):
+                    raise
+                return error_page(404 if isinstance(exc, NotFoundError) else 400, str(exc))
+
+        return handle
+
+
+router = APIRouter(
+    prefix="/dashboard", tags=["dashboard"], include_in_schema=False, route_class=_PageRoute
+)
 
 
 @router.get("")
 @router.get("/")
-def home() -> RedirectResponse:
-    return RedirectResponse("/dashboard/index.html")
+def home(request: Request) -> Response:
+    return _remember(request, RedirectResponse("/dashboard/index.html"))
+
+
+@router.get("/logout")
+def confirm_logout() -> Response:
+    """The menu's *log out*: a button that logs out. A link alone must not (a link checker,
+    a browser's prefetch, or anything else following every link would log the browser out)."""
+    body = (
+        "<p>Log this browser out of the dashboard?</p>"
+        '<form method="post" action="logout"><button type="submit">log out</button></form>'
+    )
+    return HTMLResponse(_small_page("Log out", body))
+
+
+@router.post("/logout")
+def logout() -> Response:
+    """Forget the token's cookie: the next page asks for the token again."""
+    body = "<p>The dashboard no longer knows this browser.</p><p>" + LOGIN_HINT + "</p>"
+    response = HTMLResponse(_small_page("Logged out", body))
+    response.delete_cookie(COOKIE, httponly=True, samesite="strict")
+    return response
 
 
 @router.get("/{name}")
 def page(name: str, request: Request, shop: ShopDep) -> Response:
     slug, _, ext = name.rpartition(".")
+    if ext == "html" and "token" in request.query_params:
+        return _remember(request, RedirectResponse(_without_token(request), status_code=303))
     found = site.find(slug) if ext in ("html", "json") else None
     if found is None:
-        return _keep_token(request, _extra_file(name, shop))
+        return _extra_file(name, shop)
     ctx = found.build(shop.store, shop.settings) if found.available(shop.store) else None
     if ext == "json":
         if ctx is None:
             raise HTTPException(404, _no_data(found))
         return Response(site.to_json(ctx), media_type="application/json")
-    nav = site.available_nav(shop.store)
+    nav = [*site.available_nav(shop.store), LOGOUT]
     if ctx is None:  # a page of its own, in the dashboard's frame, saying what to import
-        missing = site.render_missing(found, nav, title=TITLE)
-        return _keep_token(request, HTMLResponse(missing, status_code=404))
-    return _keep_token(request, HTMLResponse(site.render(found, ctx, nav, title=TITLE)))
+        return HTMLResponse(site.render_missing(found, nav, title=TITLE), status_code=404)
+    return HTMLResponse(site.render(found, ctx, nav, title=TITLE))
 
 
 def _no_data(page: site.Page) -> str:
@@ -69,12 +139,70 @@ def _extra_file(name: str, shop: Shop) -> Response:
     raise HTTPException(404, f"no dashboard page {name}")
 
 
-def _keep_token(request: Request, response: Response) -> Response:
-    """Keep a ``?token=`` in a cookie so the page's relative links carry it (percent-encoded:
-    a cookie holds Latin-1 only, and a token with ``€`` in it was a 500)."""
+def _remember(request: Request, response: Response) -> Response:
+    """Keep a right ``?token=`` in a cookie so the pages' relative links carry it
+    (percent-encoded: a cookie holds Latin-1 only, and a token with ``€`` in it was a 500).
+
+    A wrong one is not kept even when the request passed with a right ``Authorization``
+    header: the cookie would refuse every page after."""
     token = request.query_params.get("token")
-    if token and response.media_type and response.media_type.startswith("text/html"):
-        response.set_cookie(
-            "shopperlens_token", quote(token, safe=""), httponly=True, samesite="strict"
-        )
+    expected = request.app.state.settings.token or ""
+    if token and secrets.compare_digest(token.encode("utf-8"), expected.encode("utf-8")):
+        response.set_cookie(COOKIE, quote(token, safe=""), httponly=True, samesite="strict")
     return response
+
+
+def _without_token(request: Request) -> str:
+    """The address asked for, less its ``token`` (kept in the cookie instead of the history)."""
+    url = request.url.remove_query_params("token")
+    return url.path + (f"?{url.query}" if url.query else "")
+
+
+def wants_html(request: Request) -> bool:
+    """Whether a person's browser asked for a page: ``Accept`` rates ``text/html`` itself
+    above JSON (a browser sends ``text/html,…,*/*;q=0.8``; curl and scripts ``*/*``), and the
+    address is not a page's ``.json`` twin, whose errors stay JSON for the scripts reading it."""
+    if request.url.path.endswith(".json"):
+        return False
+    html = json = 0.0
+    for item in request.headers.get("accept", "").split(","):
+        kind, *params = (part.strip() for part in item.split(";"))
+        q = next((_number(p[2:]) for p in params if p.startswith("q=")), 1.0)
+        if kind.lower() == "text/html":
+            html = max(html, q)
+        elif kind.lower() in ("application/json", "application/*", "*/*"):
+            json = max(json, q)
+    return html > json
+
+
+def _number(text: str) -> float:
+    """An ``Accept`` weight; a malformed one counts as 0 (never a 500)."""
+    try:
+        return float(text)
+    except ValueError:
+        return 0.0
+
+
+def error_page(status: int, detail: str, headers: dict[str, str] | None = None) -> HTMLResponse:
+    """The small HTML page a browser shows for a dashboard error, with the error's status."""
+    if status == 401:
+        title, body = "Log in to the dashboard", f"<p>{escape(detail)}.</p><p>{LOGIN_HINT}</p>"
+    elif status == 404:
+        title = "No such page"
+        body = (
+            f'<p>{escape(detail)}.</p><p>The <a href="index.html">overview</a> lists the pages.</p>'
+        )
+    else:
+        title, body = "The dashboard cannot show this page", f"<p>{escape(detail)}</p>"
+    return HTMLResponse(_small_page(title, body), status_code=status, headers=headers)
+
+
+def _small_page(title: str, body: str) -> str:
+    """A page of its own, for when the report's frame (its menu needs the store) is no help."""
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)} · {TITLE}</title><style>body{{font:15px/1.5 system-ui,"
+        "sans-serif;color:#1d2330;max-width:40rem;margin:2rem auto;padding:0 1rem}</style>"
+        f"</head><body><h1>{escape(title)}</h1>{body}</body></html>"
+    )

@@ -3,28 +3,49 @@
 Send either ``multipart/form-data`` with one or more ``file`` parts, or JSON
 ``{"path": "/srv/exports/orders.csv"}`` (or ``"paths": [...]``). Options go in the query
 string: ``format``, ``on_error`` (abort|skip) and ``map`` (``their=canonical``, repeatable).
+A body key other than ``path`` or ``paths`` (an option put in the body, a typo), or both of
+them, is a 422 naming it: a key ignored in silence imported with options the caller never
+chose. Messages name the options as this face spells them (``?map=``, ``?on_error=skip``).
 The ledger is ``GET /api/imports`` (served by the tables router).
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
+from pydantic import ValidationError, model_validator
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from shopperlens.errors import ShopperlensError
+from shopperlens.errors import NotFoundError, ShopperlensError
 from shopperlens.ingest.generic import parse_map_options
 from shopperlens.service import imports as svc
-from shopperlens.web.deps import ShopDep, upload_name
+from shopperlens.web.deps import RequestBody, ShopDep, upload_name
 
 router = APIRouter(prefix="/api/imports", tags=["imports"])
+#: the options of the query string, which a body giving them would have seen ignored
+QUERY_OPTIONS = ("format", "on_error", "map")
+
+
+class PathsBody(RequestBody):
+    """The JSON body: files on the server, one (``path``) or several (``paths``), not both
+    (``{"path": A, "paths": [B]}`` imported B alone)."""
+
+    path: str | None = None
+    paths: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _one_of_them(self) -> PathsBody:
+        if self.path is not None and self.paths is not None:
+            raise ValueError('give "path" (one file) or "paths" (a list), not both')
+        return self
 
 
 @router.post("/{kind}", response_model=svc.ImportResult)
@@ -39,7 +60,8 @@ async def import_kind(
     ] = None,
 ) -> svc.ImportResult:
     """Import an upload (multipart ``file`` parts) or server-side ``{"path": …}``."""
-    mapping = parse_map_options(map) or None
+    with _in_http_words():
+        mapping = parse_map_options(map) or None
     ctype = request.headers.get("content-type", "")
     if ctype.startswith("multipart/form-data"):
         form = await request.form()
@@ -74,27 +96,70 @@ async def import_kind(
         raise ShopperlensError(
             'send multipart/form-data with a file, or JSON {"path": "..."}'
         ) from None
-    if not isinstance(body, dict):
-        raise ShopperlensError('JSON body must be an object: {"path": "..."}')
-    given = body.get("paths") or ([body["path"]] if body.get("path") else [])
-    if not isinstance(given, list) or not given:
-        raise ShopperlensError('JSON body needs "path" (or "paths": [...])')
+    given = _paths(body)
     with _in_http_words():
         return await run_in_threadpool(
             svc.import_files,
             store=shop.store,
             kind=kind,
-            paths=[str(p) for p in given],
+            paths=given,
             fmt=format,
             mapping=mapping,
             on_error=on_error,  # type: ignore[arg-type]
         )
 
 
+def _paths(body: object) -> list[str]:
+    """The files a JSON body names; 422 for a key it does not know or both keys, 400 for none."""
+    if not isinstance(body, dict):
+        raise ShopperlensError('JSON body must be an object: {"path": "..."}')
+    try:
+        given = PathsBody.model_validate(body)
+    except ValidationError as exc:
+        raise HTTPException(422, [_problem(err) for err in exc.errors()]) from None
+    paths = given.paths or ([given.path] if given.path else [])
+    if not paths:
+        raise ShopperlensError('JSON body needs "path" (or "paths": [...])')
+    return paths
+
+
+def _problem(err: Any) -> dict[str, Any]:
+    """One validation error as a 422 names it, an option put in the body pointed to the query."""
+    key = str(err["loc"][0]) if err["loc"] else ""
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        msg = f'unknown key {key!r}: the body takes "path" or "paths"'
+        if key in QUERY_OPTIONS:
+            msg = f"{key!r} is an option of the query string (?{key}=…), not of the body"
+    return {"loc": ["body", *err["loc"]], "msg": msg, "type": err["type"]}
+
+
+def _http_map(text: str) -> str:
+    """A message naming the CLI's ``--map`` as the query's ``?map=`` (its other words are the
+    same in every face)."""
+    text = text.replace("--map their_name=", "?map=their_name=")
+    return re.sub(r"--map(?= )", "?map=", text)
+
+
 @contextmanager
 def _in_http_words() -> Iterator[None]:
-    """Rejected rows: the message names the query parameter that imports the good rows."""
+    """Errors in this face's words: rejected rows name the query parameter that imports the
+    good rows, and a column to rename names ``?map=`` (the CLI's ``--map``)."""
     try:
         yield
     except svc.ImportRejected as exc:
-        raise exc.worded("?on_error=skip") from None
+        raise svc.ImportRejected(
+            exc.rejects,
+            exc.total,
+            exc.rejects_file,
+            "?on_error=skip",
+            refused=[_http_map(m) for m in exc.refused],
+            unchecked=exc.unchecked,
+        ) from None
+    except ShopperlensError as exc:
+        text = _http_map(str(exc))
+        if text == str(exc):
+            raise
+        raise (NotFoundError if isinstance(exc, NotFoundError) else ShopperlensError)(
+            text
+        ) from None
