@@ -6,13 +6,19 @@ the service layer that the CLI and the HTTP API also call.
 
 from shopperlens.api import Shop, open
 from shopperlens.config import Settings
-from shopperlens.errors import InsufficientDataError, NotFittedError, ShopperlensError
+from shopperlens.errors import (
+    InsufficientDataError,
+    NotFittedError,
+    NotFoundError,
+    ShopperlensError,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "InsufficientDataError",
     "NotFittedError",
+    "NotFoundError",
     "Settings",
     "Shop",
     "ShopperlensError",

@@ -7,10 +7,14 @@ that need no store (the models) are importable directly from ``shopperlens.model
 from __future__ import annotations
 
 import builtins
+import os
+from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from shopperlens.config import Settings
+from shopperlens.errors import ShopperlensError
 from shopperlens.service import imports as _imports
 from shopperlens.service import privacy as _privacy
 from shopperlens.service import tables as _tables
@@ -108,7 +112,7 @@ class Shop:
         return _imports.import_files(
             store=self.store,
             kind=kind,
-            paths=builtins.list(paths),
+            paths=_file_paths(paths),
             fmt=fmt,
             mapping=mapping,
             on_error=on_error,  # type: ignore[arg-type]
@@ -155,7 +159,7 @@ class Shop:
 
         return _types.customer_types(
             store=self.store,
-            as_of=as_of,
+            as_of=_run_date(as_of),
             save=save,
             config=self.settings.types_config,
             engine=self.settings.engine,
@@ -173,7 +177,10 @@ class Shop:
         from shopperlens.service import types as _types
 
         return _types.explain(
-            store=self.store, id=id, as_of=as_of, config=self.settings.types_config
+            store=self.store,
+            id=_text_id(id, "id"),
+            as_of=_run_date(as_of),
+            config=self.settings.types_config,
         )
 
     def type_moves(self, date_from: Any, date_to: Any) -> Any:
@@ -182,8 +189,8 @@ class Shop:
 
         return _types.moves(
             store=self.store,
-            date_from=date_from,
-            date_to=date_to,
+            date_from=_run_date(date_from, "date_from"),
+            date_to=_run_date(date_to, "date_to"),
             config=self.settings.types_config,
         )
 
@@ -192,7 +199,9 @@ class Shop:
         thresholds; the newest run of each date)."""
         from shopperlens.service import types as _types
 
-        return _types.history(store=self.store, id=id, config=self.settings.types_config)
+        return _types.history(
+            store=self.store, id=_text_id(id, "id"), config=self.settings.types_config
+        )
 
     def session_types(self) -> Any:
         """Each imported session aggregate (UCI format) typed need-based, looker or impulse."""
@@ -209,7 +218,11 @@ class Shop:
         the address); the report counts the rows per table and per id. The rejected rows
         naming them go from the rejects file beside the store, and the store's file is
         rewritten so the deleted rows' bytes are gone from it."""
-        return _privacy.erase_customer(store=self.store, customer_id=customer_id, email=email)
+        return _privacy.erase_customer(
+            store=self.store,
+            customer_id=_optional_text(customer_id, "customer_id"),
+            email=_optional_text(email, "email", "'ann@example.com'"),
+        )
 
     def compact(self) -> _privacy.CompactReport:
         """Rewrite the store's file with the live rows only: finishes an erasure whose
@@ -231,7 +244,7 @@ class Shop:
 
         return _consent.record_consent(
             store=self.store,
-            customer_id=customer_id,
+            customer_id=_text_id(customer_id, "customer_id"),
             purpose=purpose,
             granted=granted,
             source=source,
@@ -242,13 +255,17 @@ class Shop:
         """Consent records (one customer's, or everyone's), newest first per customer."""
         from shopperlens.service import consent as _consent
 
-        return _consent.list_consents(store=self.store, customer_id=customer_id, purpose=purpose)
+        return _consent.list_consents(
+            store=self.store,
+            customer_id=_optional_text(customer_id, "customer_id"),
+            purpose=purpose,
+        )
 
     def consent_import(self, path: str | Path) -> Any:
         """Import consent records from a CSV (``customer_id, purpose, granted`` …)."""
         from shopperlens.service import consent as _consent
 
-        return _consent.import_consents(store=self.store, path=path)
+        return _consent.import_consents(store=self.store, path=_file_path(path))
 
     # -- playbooks -------------------------------------------------------------------------
     def playbook(
@@ -286,7 +303,9 @@ class Shop:
         """Per product, the products most often in the same order (pairs counted in SQL)."""
         from shopperlens.service import playbooks as _pb
 
-        return _pb.frequently_bought_together(store=self.store, product_id=product_id, top=top)
+        return _pb.frequently_bought_together(
+            store=self.store, product_id=_optional_text(product_id, "product_id"), top=top
+        )
 
     def related_products(self, *, top: int = 4) -> Any:
         """Per product, the products viewed in the same sessions."""
@@ -298,7 +317,9 @@ class Shop:
         """Per customer, products to propose next (never one already bought)."""
         from shopperlens.service import playbooks as _pb
 
-        return _pb.upsell_picks(store=self.store, customer_id=customer_id, top=top)
+        return _pb.upsell_picks(
+            store=self.store, customer_id=_optional_text(customer_id, "customer_id"), top=top
+        )
 
     def shipping_threshold(self, *, band: float = 0.25, topup_rate: float = 0.3) -> Any:
         """The free-shipping threshold that most raises expected order value."""
@@ -346,6 +367,8 @@ class Shop:
         from shopperlens.service import surveys as _sv
         from shopperlens.surveys import definition as _def
 
+        if survey is None and path is None and from_bank is None:
+            raise ShopperlensError(NO_SURVEY)
         if path is not None:
             survey = _def.load_definition(path)
         elif from_bank is not None:
@@ -384,7 +407,9 @@ class Shop:
         """Import a survey tool's CSV export (one row per respondent, ``;`` multi-selects)."""
         from shopperlens.service import surveys as _sv
 
-        return _sv.import_survey_csv(store=self.store, survey=survey, path=path, on_error=on_error)
+        return _sv.import_survey_csv(
+            store=self.store, survey=survey, path=_file_path(path), on_error=on_error
+        )
 
     def survey_send(self, name: str, *, audience: Any = None, **options: Any) -> Any:
         """E-mail invitations (consent, fatigue, quotas respected) over SMTP."""
@@ -435,7 +460,7 @@ class Shop:
         return _iv.invite_interviewees(
             store=self.store,
             settings=self.settings,
-            customer_ids=builtins.list(customer_ids),
+            customer_ids=_text_ids(customer_ids, "customer_ids"),
             **options,
         )
 
@@ -443,7 +468,7 @@ class Shop:
         """Import Markdown/text interview notes and tag themes and quotes."""
         from shopperlens.service import interviews as _iv
 
-        return _iv.import_notes(store=self.store, paths=builtins.list(paths))
+        return _iv.import_notes(store=self.store, paths=_file_paths(paths))
 
     def interview_themes(self) -> Any:
         """Themes across interviews with a quote each."""
@@ -457,7 +482,9 @@ class Shop:
         """Import a GA4 audience export or a competitor audience CSV."""
         from shopperlens.service import audience as _au
 
-        return _au.import_analytics(store=self.store, path=path, source=source, name=name)
+        return _au.import_analytics(
+            store=self.store, path=_file_path(path), source=source, name=name
+        )
 
     def analytics_check(self, survey: str = "demo-profile") -> Any:
         """Where analytics confirm or contradict the survey, in plain words."""
@@ -562,5 +589,73 @@ class Shop:
 
 
 def open(path: str | Path = ":memory:", *, settings: Settings | None = None) -> Shop:  # noqa: A001
-    """Open the shop stored at ``path`` (created when missing; ``":memory:"`` for a scratch one)."""
+    """Open the shop stored at ``path`` (created when missing; ``":memory:"`` for a scratch one).
+
+    Only a path is taken: ``open(5)`` made a store file named ``5`` in the working folder."""
+    if not isinstance(path, str | os.PathLike):
+        raise ShopperlensError(
+            f"the store is a file path such as 'shop.duckdb' (text or a pathlib.Path), not {path!r}"
+        )
     return Shop(connect(path), settings)
+
+
+#: why ``survey_create()`` without a survey is refused
+NO_SURVEY = (
+    "survey_create needs a survey: a Survey, a built-in survey's name ('demo-profile'), "
+    "path=FILE (YAML/JSON) or from_bank=[question ids] with name=…"
+)
+
+
+def _text_id(value: object, name: str, example: str = "'00001'") -> str:
+    """``value`` as an id, which the store holds as text: a number is refused rather than
+    guessed (DuckDB cast ``1`` to match ``'00001'`` in one query and nothing in the next, and
+    failed on ids that are no numbers, quoting other people's ids)."""
+    if isinstance(value, str):
+        return value
+    raise ShopperlensError(f"{name} must be text, as stored: {example}, not {value!r}")
+
+
+def _optional_text(value: object, name: str, example: str = "'00001'") -> str | None:
+    """An optional id (or e-mail): None stays None, anything else as :func:`_text_id`."""
+    return None if value is None else _text_id(value, name, example)
+
+
+def _text_ids(values: object, name: str) -> builtins.list[str]:
+    """A list of ids; a single string is one id (a loop over it took each character for an
+    id and refused customers ``'0'``, ``'1'``, ``'C'``)."""
+    if isinstance(values, str):
+        return [values]
+    if not isinstance(values, Iterable):
+        raise ShopperlensError(f"{name} must be a list of ids (text), not {values!r}")
+    return [_text_id(v, f"each of {name}") for v in values]
+
+
+def _file_paths(paths: tuple[Any, ...]) -> builtins.list[str | Path]:
+    """The files of one import call: given one by one, or as a list or tuple of them (what
+    ``glob.glob`` returns); each checked by :func:`_file_path`."""
+    found: builtins.list[str | Path] = []
+    for p in paths:
+        found.extend(_file_path(q) for q in (p if isinstance(p, builtins.list | tuple) else [p]))
+    return found
+
+
+def _file_path(value: object) -> str | Path:
+    """A file to read: text or a path-like; a DataFrame or anything else is refused with what
+    to do (pathlib's TypeError named neither)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, os.PathLike):
+        return Path(os.fspath(value))
+    if hasattr(value, "to_csv"):  # a pandas DataFrame or Series
+        raise ShopperlensError(
+            "imports read files, not a DataFrame: write it to a file first "
+            "(df.to_csv('orders.csv', index=False)) and import that file"
+        )
+    raise ShopperlensError(f"not a file path: {value!r} (give a path such as 'orders.csv')")
+
+
+def _run_date(value: Any, name: str = "as_of") -> datetime | None:
+    """A types run's date (see :func:`shopperlens.service.types.run_date`)."""
+    from shopperlens.service import types as _types
+
+    return _types.run_date(value, name)

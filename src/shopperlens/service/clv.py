@@ -38,6 +38,7 @@ from shopperlens.models import (
 from shopperlens.models.gammagamma import NOTE_NO_MEAN
 from shopperlens.service._checks import check_orders_by, whole
 from shopperlens.service._clock import utc_now
+from shopperlens.service.types import parse_as_of
 from shopperlens.statuses import not_purchase_sql
 from shopperlens.store import Store
 from shopperlens.store.connection import check_no_erasure_since
@@ -107,6 +108,15 @@ def transactions(*, store: Store, as_of: Any = None) -> pd.DataFrame:
     return store.df(sql, params)
 
 
+def as_of_day(as_of: Any) -> pd.Timestamp | None:
+    """The day ``as_of`` names (None: none given), read by the parser the types use
+    (:func:`shopperlens.service.types.parse_as_of`), so text, dates, aware times (converted to
+    UTC, as orders are stored) and refused numbers mean the same in both. Only the reading is
+    shared: a CLV run as of a day counts that day's orders, whatever their time."""
+    cut = parse_as_of(as_of)
+    return None if cut is None else pd.Timestamp(cut).floor("D")
+
+
 def _day_end(as_of: Any) -> datetime:
     """The moment after the day ``as_of``: the exclusive end of the data a run as of it reads."""
     return (pd.Timestamp(as_of).floor("D") + pd.Timedelta(days=1)).to_pydatetime()
@@ -168,12 +178,13 @@ def fit_models(*, store: Store, as_of: Any = None) -> FittedValue:
     (:func:`shopperlens.models.check_minimum_data`: 100 buyers, 20 repeat buyers, a history
     three times the typical gap between purchases).
     """
-    tx = transactions(store=store, as_of=as_of)
+    day = as_of_day(as_of)
+    tx = transactions(store=store, as_of=day)
     if tx.empty:
-        if as_of is not None:  # orders imported, but none by that day: said so
-            check_orders_by(store, pd.Timestamp(as_of).floor("D").to_pydatetime())
+        if day is not None:  # orders imported, but none by that day: said so
+            check_orders_by(store, day.to_pydatetime())
         raise InsufficientDataError("no orders with a customer: import orders first")
-    end = pd.Timestamp(as_of).floor("D") if as_of is not None else tx["ordered_at"].max().floor("D")
+    end = day if day is not None else tx["ordered_at"].max().floor("D")
     rfm = rfm_summary(tx, observation_end=end)
     check_minimum_data(rfm)
     spend = spend_data(tx, rfm.index)

@@ -7,7 +7,7 @@ Spark with ``engine="spark"``); the rules are pure pandas (:mod:`shopperlens.typ
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -87,15 +87,47 @@ def as_config(config: ConfigArg) -> TypesConfig:
 
 
 def parse_as_of(value: date | datetime | str | None) -> datetime | None:
-    """A cut-off moment: a date means its midnight (that day's data is not yet seen)."""
-    if value is None or isinstance(value, datetime):
-        return value
-    if isinstance(value, date):
+    """A cut-off moment in naive UTC, as every stored time is: a date means its midnight (that
+    day's data is not yet seen); an aware datetime, or text with an offset, is converted to UTC
+    (compared as it is with the naive stored times, it raised a TypeError). Anything else is
+    refused with one message: a number such as 20250601 is neither read as a date nor, as
+    pandas would, as nanoseconds since 1970."""
+    if value is None:
+        return None
+    if isinstance(value, datetime) and value is not pd.NaT:
+        return _naive_utc(value)
+    if isinstance(value, date) and not isinstance(value, datetime):
         return datetime(value.year, value.month, value.day)
-    try:
-        return parse_as_of(datetime.fromisoformat(str(value)))
-    except ValueError as exc:
-        raise ShopperlensError(f"not a date: {value!r} (use YYYY-MM-DD)") from exc
+    if isinstance(value, str):
+        try:
+            return _naive_utc(datetime.fromisoformat(value.strip()))
+        except ValueError as exc:
+            raise ShopperlensError(f"not a date: {value!r} (use YYYY-MM-DD)") from exc
+    raise ShopperlensError(
+        f"not a date: {value!r} ({type(value).__name__}); give text such as '2025-06-01', "
+        "a date or a datetime"
+    )
+
+
+def run_date(value: date | datetime | str | None, name: str = "as_of") -> datetime | None:
+    """A types run's date (None: the default), as the faces take it. A date means its midnight
+    UTC, and a customer's history has one row per date, so a time of day is refused: a run as
+    of 15:30 was stored beside that day's midnight run and the history showed the date twice.
+    (The service functions themselves take any moment: :func:`parse_as_of`.)"""
+    cut = parse_as_of(value)
+    if cut is not None and cut.time() != time(0):
+        raise ShopperlensError(
+            f"{name} is a date, read as its midnight UTC: {value!r} is {cut:%Y-%m-%d %H:%M} "
+            "UTC, a time of day; give the date alone (YYYY-MM-DD)"
+        )
+    return cut
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    """``moment`` in UTC without a zone (naive values are UTC already)."""
+    if moment.utcoffset() is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 class _Steps:

@@ -104,6 +104,7 @@ class Store:
         self._cursors_lock = threading.Lock()
         self._ibis: Any = None
         self._read_only = read_only
+        self._closed = False
         #: bumped each time :meth:`compact` reconnects; a thread's cursor of an older one is stale
         self.generation = 0
         #: cleared while :meth:`compact` swaps the file: other threads wait in :attr:`con`
@@ -123,6 +124,8 @@ class Store:
         cursor made for the thread on first use (closed when the thread has ended and another
         thread makes one, or when the store closes). While :meth:`compact` swaps the file,
         other threads wait here; a cursor of the connection it replaced is replaced."""
+        if self._closed:
+            raise ShopperlensError(CLOSED)
         me = threading.get_ident()
         if me != self._swapper and not getattr(self._local, "depth", 0):
             self._open.wait()
@@ -151,6 +154,7 @@ class Store:
         return f"Store({self.path!r})"
 
     def close(self) -> None:
+        self._closed = True
         with self._cursors_lock:
             for _, cur in self._cursors:
                 cur.close()
@@ -169,7 +173,11 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """All-or-nothing: every statement inside commits together or not at all."""
+        """All-or-nothing: every statement inside commits together or not at all. A store
+        opened read-only refuses here, with one message, before any write: DuckDB's own error
+        came mid-way (or as "Current transaction is aborted") and named no cause."""
+        if self._read_only:
+            raise ShopperlensError(READ_ONLY)
         with self._lock:
             self.con.execute("BEGIN TRANSACTION")
             try:
@@ -401,6 +409,13 @@ _COPY_ALIAS = "_shopperlens_compact"
 _SETTLE = 0.2
 #: seconds other threads may be held at the gate while blocks started late finish
 _HELD = 3.0
+#: why a call on a store after :meth:`Store.close` (leaving a ``with`` block) is refused
+CLOSED = "this shop is closed; open it again with shopperlens.open(...)"
+#: why a write to a store opened with ``read_only=True`` is refused
+READ_ONLY = (
+    "this store is open read-only; nothing can be stored or changed in it (open it without "
+    "read_only=True, or pass save=False where a method offers it)"
+)
 #: why a computation stored nothing: an erasure committed while it ran
 ERASED_MEANWHILE = "a customer was erased while this ran: nothing was stored; run it again"
 

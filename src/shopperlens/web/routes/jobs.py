@@ -139,6 +139,12 @@ def start(
     except (ImportError, AttributeError) as exc:
         raise HTTPException(404, f"job {name} is not available: {exc}") from exc
     kwargs = _checked(name, fn, params)
+    if name == "types" and kwargs.get("as_of") is not None:
+        # a run's date, as the other faces take it: a time of day is refused (400) before
+        # queueing, rather than a run stored between two dates
+        from shopperlens.service.types import run_date
+
+        kwargs["as_of"] = run_date(kwargs["as_of"])
 
     def work(progress: Any) -> Any:
         return _call(shop, module, func, kwargs, progress)

@@ -70,7 +70,8 @@ def types(
     if as_of is None:
         df = shop.latest_types()
     else:
-        run = svc.run_at(store=shop.store, as_of=as_of, config=shop.settings.types_config)
+        cut = svc.run_date(as_of)  # a date: a run at a time of day is refused, as in every face
+        run = svc.run_at(store=shop.store, as_of=cut, config=shop.settings.types_config)
         df = run[list(svc.RESULT_COLUMNS)]
         df.attrs.update(run.attrs)
         df = add_value(df, store=shop.store, as_of=df.attrs.get("as_of"))
