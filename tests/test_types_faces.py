@@ -10,6 +10,7 @@ import pytest
 
 import shopperlens
 from _types_shopkit import ShopKit
+from shopperlens.errors import ShopperlensError
 from shopperlens.reports.site import write_report
 from shopperlens.store import Store, connect
 from shopperlens.types import RESULT_COLUMNS
@@ -89,7 +90,8 @@ def test_python_api(shop: shopperlens.Shop) -> None:
     assert shop.type_moves("2025-01-20", "2025-03-01").moved == 1
     assert shop.type_history("v1")["type"].tolist() == ["looker", "new", "loyal"]
     assert shop.explain_type("c1").type == "loyal"  # default: after the last data
-    assert shop.session_types().empty
+    with pytest.raises(ShopperlensError, match="no imported sessions"):
+        shop.session_types()
 
 
 def test_http_api(client, shop: shopperlens.Shop) -> None:  # type: ignore[no-untyped-def]
@@ -109,7 +111,7 @@ def test_http_api(client, shop: shopperlens.Shop) -> None:  # type: ignore[no-un
     ex = client.get("/api/types/v1/explain").json()
     assert ex["type"] == "loyal" and ex["scores"]["loyal"] > 0.5
     assert [h["type"] for h in client.get("/api/types/c1/history").json()][-1] == "loyal"
-    assert client.get("/api/types/sessions").json()["total"] == 0
+    assert "no imported sessions" in client.get("/api/types/sessions").json()["detail"]
     assert client.get("/api/types/nobody/explain").status_code == 404
 
 

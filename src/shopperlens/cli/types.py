@@ -6,6 +6,7 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 
 from shopperlens.cli import _render
@@ -13,7 +14,8 @@ from shopperlens.cli._app import app as root
 from shopperlens.cli._app import open_shop
 from shopperlens.errors import ShopperlensError
 from shopperlens.plain import spreadsheet_safe
-from shopperlens.service.types_value import LOYAL_AT_RISK, value_by_type
+from shopperlens.service.types_value import LOYAL_AT_RISK, value_by_type, value_note
+from shopperlens.store import Store
 
 #: from this many stored events on, `types` shows a progress bar (the features take seconds)
 PROGRESS_EVENTS = 1_000_000
@@ -78,10 +80,7 @@ def types_cmd(
                      "loyal_at_risk": "loyal at risk", "mean_intent": "intent"}
         )  # fmt: skip
         _render.table(shown.astype(object).where(shown.notna(), ""), title=title)
-        _render.message(
-            f"{int(df['loyal_at_risk'].sum())} {LOYAL_AT_RISK} (loyal, P(alive) fallen: "
-            "see `shopperlens clv`)"
-        )
+        _render.message(_at_risk_line(df, shop.store))
     if limit:
         cols = ["customer_id", "visitor_id", "type"]
         shown = df.head(limit)
@@ -92,6 +91,18 @@ def types_cmd(
         # an empty cell, not "nan"
         shown = shown.astype(object).where(shown.notna(), "")
         _render.table(shown, [*cols, "evidence"])
+
+
+def _at_risk_line(df: pd.DataFrame, store: Store) -> str:
+    """How many loyal customers are at risk, or "–" and why when no CLV run was joined to
+    these types: its flags are all missing then, and "0 loyal at risk" read as measured."""
+    if df["loyal_at_risk"].notna().any():
+        return (
+            f"{int(df['loyal_at_risk'].sum())} {LOYAL_AT_RISK} (loyal, P(alive) fallen: "
+            "see `shopperlens clv`)"
+        )
+    why = value_note(store=store, as_of=df.attrs.get("as_of")) or "no CLV figures for these types"
+    return f"– {LOYAL_AT_RISK}: {why}"
 
 
 def _write(df, out: Path) -> None:  # type: ignore[no-untyped-def]
@@ -179,9 +190,7 @@ def sessions_cmd(
     config: Config = None,
 ) -> None:
     """Type imported session aggregates (UCI format): need-based, looker or impulse-like."""
-    df = open_shop(ctx, types_config=config).session_types()
-    if df.empty:
-        raise ShopperlensError("no imported sessions: import a session-aggregate file first")
+    df = open_shop(ctx, types_config=config).session_types()  # none imported: refused there
     if out is not None:
         _write(df, out)
     counts = df["type"].value_counts().rename_axis("type").reset_index(name="sessions")

@@ -497,6 +497,13 @@ def stake_text(action: Action, currency: str = "EUR") -> str:
     return f"{currency} {action.priority:,.{digits}f} at stake"
 
 
+def priority_text(action: Action, currency: str = "EUR") -> str:
+    """The priority with its formula, as the report page shows it: "no money estimate
+    (abandoned cart value × recovery rate 10%)" or "EUR 1,234 at stake (…)". The formula alone
+    under a "no money estimate" heading read as a figure of its own."""
+    return f"{stake_text(action, currency)} ({action.basis})"
+
+
 def export_command(action: Action, destination: str = "meta") -> str:
     """The command that exports the action's audience (its segment, to an ad platform)."""
     return f'shopperlens audience export --segment "{action.audience}" --to {destination}'
@@ -556,7 +563,11 @@ def _need_based(ev: Evidence) -> list[Action]:
     advised = thr is not None and thr.advised
     uplift = thr.extra_uplift_per_order * n_orders if advised else 0.0
     thr_text = threshold_text(thr, cur)
-    cart_basis = f"abandoned cart value {worth}" if ev.has(*who) else "abandoned cart value"
+    # no carts are worth nothing: "abandoned cart value EUR 0" under "no money estimate" read
+    # as an estimate of 0, so the formula then names no figure
+    cart_basis = (
+        f"abandoned cart value {worth}" if ev.has(*who) and v_ab != 0 else "abandoned cart value"
+    )
     return [
         _action(ev, t, 1, "Frictionless purchase: remove checkout friction",
                 [(f"funnel: {line}", who), (drop, who),
@@ -779,7 +790,7 @@ def render_markdown(
                 f"### {x.number}. {md.escape(x.title)} — {md.escape(stake_text(x, currency))}"
             )
             lines += [f"- {md.with_commands(e)}" for e in x.evidence]
-            lines.append(f"- priority: {md.escape(x.basis)}")
+            lines.append(f"- priority: {md.escape(priority_text(x, currency))}")
             lines.append(f"- audience: {md.with_commands(audience_text(x))}")
             reach = reach_text(x) if x.detectable else ""
             if reach:

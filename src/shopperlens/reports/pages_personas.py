@@ -18,6 +18,7 @@ from shopperlens.reports.site import Page, register
 from shopperlens.service import personas as svc
 from shopperlens.service.overview import shop_currency
 from shopperlens.store import Store
+from shopperlens.surveys import IMPORT_COMMAND
 
 #: side-by-side rows whose means are amounts of money (shown with the shop's currency)
 MONEY_QUESTIONS = ("clv", "revenue")
@@ -86,7 +87,7 @@ register(
         order=60,
         extra_pages=_extra,
         available=_available,
-        needs="a personas run, built from survey answers (`shopperlens import survey FILE`, "
+        needs=f"a personas run, built from survey answers (`{IMPORT_COMMAND}`, "
         "then `shopperlens personas build`)",
     )
 )

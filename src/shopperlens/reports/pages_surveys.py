@@ -16,6 +16,7 @@ from shopperlens.service import interviews as iv_svc
 from shopperlens.service import survey_results as sr_svc
 from shopperlens.service.overview import shop_currency
 from shopperlens.store import Store
+from shopperlens.surveys import IMPORT_COMMAND
 
 #: questions drawn as charts (the rest are tables)
 CHARTED = ("values", "channels", "barrier", "motivation", "spending_habit", "age_bracket")
@@ -99,6 +100,6 @@ register(
         build=build,
         order=40,
         available=_available,
-        needs="survey answers (`shopperlens import survey FILE`)",
+        needs=f"survey answers (`{IMPORT_COMMAND}`)",
     )
 )

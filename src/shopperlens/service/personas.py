@@ -29,6 +29,7 @@ from shopperlens.service.clv import PURCHASES
 from shopperlens.service.overview import shop_currency
 from shopperlens.store import Store
 from shopperlens.store.connection import check_no_erasure_since
+from shopperlens.surveys import IMPORT_COMMAND
 
 #: run after the surveys (60: they import the answers), types (20) and CLV (30) steps
 DEMO_ORDER = 70
@@ -85,16 +86,12 @@ def _name_key(name: str) -> str:
 # -- gathering the data -----------------------------------------------------------------------
 def _pick_survey(store: Store) -> str:
     if "survey_responses" not in store.tables():
-        raise ShopperlensError(
-            "no survey answers yet: import them with `shopperlens import survey`"
-        )
+        raise ShopperlensError(f"no survey answers yet: import them with `{IMPORT_COMMAND}`")
     rows = store.df(
         "SELECT survey, count(*) AS n FROM survey_responses GROUP BY survey ORDER BY n DESC"
     )
     if rows.empty:
-        raise InsufficientDataError(
-            "no survey answers yet: import them with `shopperlens import survey FILE --survey NAME`"
-        )
+        raise InsufficientDataError(f"no survey answers yet: import them with `{IMPORT_COMMAND}`")
     names = list(rows["survey"])
     if DEMO_SURVEY in names or len(names) == 1:
         return DEMO_SURVEY if DEMO_SURVEY in names else names[0]

@@ -28,9 +28,26 @@ class ImportRecord(BaseModel):
     imported_at: datetime
 
 
+#: the customer-profile tables listed after the canonical ones: surveys and their answers,
+#: interview notes and personas are what the store holds too
+PROFILE_TABLES: tuple[str, ...] = (
+    "surveys",
+    "survey_responses",
+    "survey_answers",
+    "interview_notes",
+    "persona_runs",
+    "personas",
+)
+
+
 def table_summaries(*, store: Store) -> list[TableSummary]:
-    """Row count of every canonical table."""
-    return [TableSummary(name=t, rows=store.count(t)) for t in CANONICAL_TABLES]
+    """Row count of every canonical table, then of the profile tables (:data:`PROFILE_TABLES`):
+    a store holding 600 survey answers listed none of them. A profile table a store does not
+    have (yet) holds 0 rows."""
+    present = set(store.tables())
+    return [TableSummary(name=t, rows=store.count(t)) for t in CANONICAL_TABLES] + [
+        TableSummary(name=t, rows=store.count(t) if t in present else 0) for t in PROFILE_TABLES
+    ]
 
 
 def import_history(*, store: Store, limit: int = 100) -> list[ImportRecord]:

@@ -63,7 +63,7 @@ class TypeExplanation(BaseModel):
     clv: float | None = None
     p_alive: float | None = None
     at_risk: bool | None = None
-    loyal_at_risk: bool = False
+    loyal_at_risk: bool | None = None
     intent: float | None = None
 
 
@@ -581,9 +581,18 @@ def moves(
     )
 
 
+#: what every face says when there are no imported session aggregates to type
+NO_IMPORTED_SESSIONS = "no imported sessions: import a session-aggregate file first"
+
+
 def session_types(*, store: Store, config: ConfigArg = None) -> pd.DataFrame:
-    """Type every imported session aggregate (``sessions.origin = 'import'``)."""
+    """Type every imported session aggregate (``sessions.origin = 'import'``).
+
+    A store without any is refused with :data:`NO_IMPORTED_SESSIONS`, in every face: an empty
+    frame read as "typed, and there were none" where the CLI said what to import."""
     sessions = store.df("SELECT * FROM sessions WHERE origin = 'import' ORDER BY session_id")
+    if sessions.empty:
+        raise ShopperlensError(NO_IMPORTED_SESSIONS)
     return st.type_sessions(sessions, as_config(config))
 
 

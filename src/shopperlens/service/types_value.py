@@ -108,7 +108,7 @@ def add_value(frame: pd.DataFrame, *, store: Store, as_of: datetime | None) -> p
         out["at_risk"] = pd.array([pd.NA] * len(out), dtype="boolean")
         quiet = np.full(len(out), np.nan)
     flagged = (out["type"] == "loyal") & out["at_risk"].fillna(False).astype(bool)
-    out["loyal_at_risk"] = flagged.to_numpy(dtype=bool)
+    out["loyal_at_risk"] = _loyal_at_risk(flagged, joined=value is not None)
     if flagged.any():
         days = pd.Series(quiet, index=out.index)[flagged]
         since = days.map(lambda d: f"no order for {d:,.0f} days, " if d == d else "")
@@ -128,6 +128,15 @@ def add_value(frame: pd.DataFrame, *, store: Store, as_of: datetime | None) -> p
     return out
 
 
+def _loyal_at_risk(flagged: pd.Series, *, joined: bool) -> pd.arrays.BooleanArray:
+    """The ``loyal_at_risk`` column: the flags when a CLV run is joined, else all missing
+    (pandas' nullable boolean). Without a run nobody was measured, and ``False`` on every row
+    read as "no loyal customer at risk" (the CLI printed "0 loyal at risk")."""
+    if not joined:
+        return pd.array([pd.NA] * len(flagged), dtype="boolean")
+    return pd.array(flagged.to_numpy(dtype=bool), dtype="boolean")
+
+
 def explain_value(*, store: Store, subject: dict[str, Any], as_of: datetime) -> dict[str, Any]:
     """One subject's value fields (and evidence) for ``service.types.explain``.
 
@@ -141,15 +150,19 @@ def explain_value(*, store: Store, subject: dict[str, Any], as_of: datetime) -> 
         v = row.get(k)
         return None if v is None or pd.isna(v) else float(v)
 
-    at_risk = row.get("at_risk")
     return {
         "clv": num("clv"),
         "p_alive": num("p_alive"),
-        "at_risk": None if at_risk is None or pd.isna(at_risk) else bool(at_risk),
-        "loyal_at_risk": bool(row.get("loyal_at_risk", False)),
+        "at_risk": _flag(row.get("at_risk")),
+        "loyal_at_risk": _flag(row.get("loyal_at_risk")),
         "intent": num("intent"),
         "evidence": str(row["evidence"]),
     }
+
+
+def _flag(value: Any) -> bool | None:
+    """A nullable flag as ``True``/``False``, or None when missing (no CLV run joined)."""
+    return None if value is None or pd.isna(value) else bool(value)
 
 
 def value_by_type(frame: pd.DataFrame) -> pd.DataFrame:

@@ -16,8 +16,13 @@ from shopperlens.surveys.definition import (
     validate_answers,
 )
 
+#: the command that imports a survey tool's answers, as every hint names it: ``--survey`` is
+#: required (without it the command stops with "Missing option '--survey'")
+IMPORT_COMMAND = "shopperlens import survey FILE --survey NAME"
+
 __all__ = [
     "GROUPS",
+    "IMPORT_COMMAND",
     "AnswerError",
     "Question",
     "Survey",
