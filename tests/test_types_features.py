@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from _types_shopkit import T0, ShopKit
-from shopperlens.features import FEATURE_COLUMNS, behaviour_features
+from shopperlens.features import FEATURE_COLUMNS, behaviour_features, by_subject, session_table
 from shopperlens.store import Store
 
 
@@ -103,6 +103,21 @@ def test_visit_table_computed_once_gives_the_same_features(store: Store) -> None
     one_query = behaviour_features(store, as_of=as_of).execute()
     staged = svc.features(store=store, as_of=as_of)
     pd.testing.assert_frame_equal(staged, one_query, check_dtype=False)
+
+
+def test_the_stored_visit_table_keeps_each_subjects_visits_together(store: Store) -> None:
+    """The service stores the visit table in subject order (``by_subject``): the per-subject
+    grouping then finds its group in cache. Visits made day by day by four subjects in turn
+    come back as four runs, one per subject."""
+    kit = ShopKit().customer("c1", "v1").customer("c2", "v2")
+    for day in range(8):
+        for who in ("v1", "v2", "v3", "v4"):
+            kit.visit(who, day, pages=1)
+    kit.write(store)
+    visits = by_subject(session_table(store, as_of=T0 + timedelta(days=60))).execute()
+    assert len(visits) == 32
+    runs = int((visits.subject_id != visits.subject_id.shift()).sum())
+    assert runs == visits.subject_id.nunique() == 4
 
 
 def test_a_failed_first_table_is_reported_not_swallowed(store: Store) -> None:

@@ -518,6 +518,21 @@ def session_table(
     return _session_table(src, at, spec or FeatureSpec(), part)
 
 
+def by_subject(visits: ir.Table) -> ir.Table:
+    """The visit table ordered by a hash of its subject, to be stored that way: each
+    subject's visits then lie next to each other.
+
+    The features group the visits by subject, and an engine's hash grouping over visits in
+    random order looks up a different group at nearly every row; at 6.25M visits of 1.5M
+    subjects the groups no longer fit the cache, and that grouping was the costliest step of
+    the features (2.3× the next). Read in subject order it took a third of the time, and the
+    features of the benchmark's 1M-customer shop took 25.5 s instead of 27.1–28.6 s, sort
+    included (at a third of that size it is even). The engine's own hash sorts faster than
+    the text of the ids; any order that keeps a subject's visits together would do.
+    """
+    return visits.order_by(_engine_hash(visits.subject_id))
+
+
 @contextmanager
 def computed_features(
     src: TableSource,

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from shopperlens.errors import InsufficientDataError, NotFoundError, ShopperlensError
 from shopperlens.features import (
     behaviour_features,
+    by_subject,
     computed_features,
     default_as_of,
     session_table,
@@ -201,7 +202,7 @@ def _features(
             steps("visits")
             return to_pandas_over(
                 store,
-                session_table(store, as_of=cut, spec=spec),
+                by_subject(session_table(store, as_of=cut, spec=spec)),
                 lambda visits: behaviour_features(store, as_of=cut, spec=spec, sessions=visits),
                 on_built=lambda: steps("features: part 1 of 1"),
             )
