@@ -220,3 +220,17 @@ def test_gammagamma_mean_exists_is_a_fitted_attribute(q: float, exists: bool) ->
     x = rng.integers(1, 6, size=3000).astype(float)
     m = simulate_spend(x, p=5.0, q=q, v=50.0, seed=1)
     assert est.fit(x, m).mean_exists_ is exists
+
+
+@pytest.mark.parametrize("name", sorted(CLV_FITS))
+def test_a_fitted_model_pickles_with_its_summary(name: str) -> None:
+    """A fitted model is kept with ``pickle`` (or ``joblib``): it held its objective as a
+    closure, which pickle refuses. After a round trip the parameters, the predictions and
+    the standard errors (whose Hessian needs the objective) are the same."""
+    import pickle
+
+    factory, fit = CLV_FITS[name]
+    model = fit(factory())
+    back = pickle.loads(pickle.dumps(model))
+    assert back.params_ == model.params_
+    pd.testing.assert_frame_equal(back.summary(), model.summary())

@@ -446,12 +446,29 @@ class BaseModel(BaseEstimator):
         if not np.isfinite(res.fun) or res.fun >= 1e10:
             raise ShopperlensError(f"{type(self).__name__} did not converge on this data")
         self._theta = res.x
-        self._negll = negll
+        # the data, not the objective built on it: a closure cannot be pickled, and a fitted
+        # model that ``pickle``/``joblib`` refuse is no model to keep (see :attr:`_negll`)
+        self._fit_data = (data, weights)
+        self.__dict__["_negll_cache"] = negll
         self._n_obs = float(weights.sum())
         values = self._transform(res.x)
         keys = names or list(self._param_names)
         self.params_ = dict(zip(keys, values.tolist(), strict=True))
         self.log_likelihood_ = -res.fun * self._n_obs
+
+    @property
+    def _negll(self) -> Any:
+        """The fitted data's negative mean log-likelihood (for the Hessian of :meth:`summary`),
+        built again from the data after unpickling."""
+        negll = self.__dict__.get("_negll_cache")
+        if negll is None:
+            negll = self.__dict__["_negll_cache"] = self._objective(*self._fit_data)
+        return negll
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(super().__getstate__())
+        state.pop("_negll_cache", None)
+        return state
 
     # -- explaining ---------------------------------------------------------------------------
     def _check_fitted(self) -> None:
