@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shopperlens.config import Settings
 from shopperlens.errors import ShopperlensError
@@ -19,6 +19,24 @@ from shopperlens.service import imports as _imports
 from shopperlens.service import privacy as _privacy
 from shopperlens.service import tables as _tables
 from shopperlens.store import Store, connect
+
+if TYPE_CHECKING:  # only for the annotations: services are imported when a method runs
+    import pandas as pd
+
+    from shopperlens.personas.evolution import Evolution
+    from shopperlens.playbooks.checkout import ShippingThreshold
+    from shopperlens.service.audience import AudienceImport, CheckFinding
+    from shopperlens.service.clv import ValueSummary
+    from shopperlens.service.consent import ConsentImportResult, ConsentRecord
+    from shopperlens.service.demo import DemoResult
+    from shopperlens.service.interviews import NotesImport
+    from shopperlens.service.personas import PersonaRun
+    from shopperlens.service.playbooks import AudienceExport, Playbook
+    from shopperlens.service.report import ReportResult
+    from shopperlens.service.survey_delivery import SendReport
+    from shopperlens.service.survey_results import SurveyResults
+    from shopperlens.service.surveys import SurveyImportResult, SurveyInfo
+    from shopperlens.service.types import Movements, TypeExplanation
 
 
 class Shop:
@@ -32,6 +50,7 @@ class Shop:
         return f"Shop({self.store.path!r})"
 
     def close(self) -> None:
+        """Close the store; the shop refuses every call afterwards (open it again)."""
         self.store.close()
 
     def __enter__(self) -> Shop:
@@ -49,8 +68,8 @@ class Shop:
         """The import ledger, newest first."""
         return _tables.import_history(store=self.store)
 
-    def sql(self, query: str, params: Any = None) -> Any:
-        """Run SQL against the store and return a pandas DataFrame."""
+    def sql(self, query: str, params: Any = None) -> pd.DataFrame:
+        """Run SQL against the store and return a pandas DataFrame (the columns selected)."""
         return self.store.df(query, params)
 
     # -- demo ------------------------------------------------------------------------------
@@ -61,7 +80,7 @@ class Shop:
         seed: int = 7,
         n_customers: int = 1500,
         progress: Any = None,
-    ) -> Any:
+    ) -> DemoResult:
         """Build the Summitside demo shop into this (empty) store, run every analysis and
         write the report to ``out_dir``; returns a ``DemoResult`` (steps and their outcome)."""
         from shopperlens.service import demo as _demo
@@ -81,7 +100,7 @@ class Shop:
         *,
         title: str = "shopperlens report",
         progress: Any = None,
-    ) -> Any:
+    ) -> ReportResult:
         """Write the report site for this shop's data into ``out_dir`` (HTML + JSON per page,
         with this shop's settings); returns a ``ReportResult`` (index path, pages)."""
         from shopperlens.service import report as _report
@@ -148,7 +167,7 @@ class Shop:
         return self.import_files("products", *paths, **options)
 
     # -- types -----------------------------------------------------------------------------
-    def types(self, as_of: Any = None, *, save: bool = True, progress: Any = None) -> Any:
+    def types(self, as_of: Any = None, *, save: bool = True, progress: Any = None) -> pd.DataFrame:
         """Every customer and visitor typed as of ``as_of`` (default: after the last data).
 
         A DataFrame ``customer_id, visitor_id, type, score_<type>…, evidence``; the run is
@@ -166,14 +185,16 @@ class Shop:
             progress=progress,
         )
 
-    def latest_types(self) -> Any:
-        """The last stored types run (computed when there is none)."""
+    def latest_types(self) -> pd.DataFrame:
+        """The last stored types run (computed when there is none): the columns of
+        :meth:`types` (``customer_id, visitor_id, type, score_<type>…, evidence`` …)."""
         from shopperlens.service import types as _types
 
         return _types.latest_types(store=self.store, config=self.settings.types_config)
 
-    def explain_type(self, id: str, as_of: Any = None) -> Any:  # noqa: A002
-        """Why a customer or visitor has its type: scores, signals, evidence, history."""
+    def explain_type(self, id: str, as_of: Any = None) -> TypeExplanation:  # noqa: A002
+        """Why a customer or visitor has its type: scores, signals, evidence, history
+        (a ``TypeExplanation``)."""
         from shopperlens.service import types as _types
 
         return _types.explain(
@@ -183,8 +204,9 @@ class Shop:
             config=self.settings.types_config,
         )
 
-    def type_moves(self, date_from: Any, date_to: Any) -> Any:
-        """Transition matrix between the types as of two dates (looker → new → loyal …)."""
+    def type_moves(self, date_from: Any, date_to: Any) -> Movements:
+        """Transition matrix between the types as of two dates (looker → new → loyal …), a
+        ``Movements``."""
         from shopperlens.service import types as _types
 
         return _types.moves(
@@ -194,17 +216,19 @@ class Shop:
             config=self.settings.types_config,
         )
 
-    def type_history(self, id: str) -> Any:  # noqa: A002
+    def type_history(self, id: str) -> pd.DataFrame:  # noqa: A002
         """One customer's or visitor's type per stored date, oldest first (the shop's
-        thresholds; the newest run of each date)."""
+        thresholds; the newest run of each date): columns ``as_of, run_id, type,
+        score_<type>…, evidence``."""
         from shopperlens.service import types as _types
 
         return _types.history(
             store=self.store, id=_text_id(id, "id"), config=self.settings.types_config
         )
 
-    def session_types(self) -> Any:
-        """Each imported session aggregate (UCI format) typed need-based, looker or impulse."""
+    def session_types(self) -> pd.DataFrame:
+        """Each imported session aggregate (UCI format) typed need-based, looker or impulse:
+        columns ``session_id, type, score_need_based, score_looker, score_impulse, evidence``."""
         from shopperlens.service import types as _types
 
         return _types.session_types(store=self.store, config=self.settings.types_config)
@@ -237,7 +261,7 @@ class Shop:
         granted: bool,
         source: str | None = "python",
         recorded_at: Any = None,
-    ) -> Any:
+    ) -> ConsentRecord:
         """Record a customer's consent or refusal for ``purpose`` (``case_study``,
         ``testimonial``, ``marketing``, ``survey``, ``referral``): their latest word counts."""
         from shopperlens.service import consent as _consent
@@ -251,7 +275,9 @@ class Shop:
             recorded_at=recorded_at,
         )
 
-    def consents(self, customer_id: str | None = None, *, purpose: str | None = None) -> Any:
+    def consents(
+        self, customer_id: str | None = None, *, purpose: str | None = None
+    ) -> builtins.list[ConsentRecord]:
         """Consent records (one customer's, or everyone's), newest first per customer."""
         from shopperlens.service import consent as _consent
 
@@ -261,7 +287,7 @@ class Shop:
             purpose=purpose,
         )
 
-    def consent_import(self, path: str | Path) -> Any:
+    def consent_import(self, path: str | Path) -> ConsentImportResult:
         """Import consent records from a CSV (``customer_id, purpose, granted`` …)."""
         from shopperlens.service import consent as _consent
 
@@ -274,7 +300,7 @@ class Shop:
         *,
         types: Any = None,
         brand_words: tuple[str, ...] | None = None,
-    ) -> Any:
+    ) -> Playbook:
         """Each type's actions with this shop's evidence, revenue at stake and audience."""
         from shopperlens.service import playbooks as _pb
 
@@ -288,8 +314,10 @@ class Shop:
 
     def rules(
         self, *, min_support: float | None = None, min_confidence: float = 0.1, max_len: int = 3
-    ) -> Any:
-        """Association rules over the orders (mlxtend's columns), highest lift first."""
+    ) -> pd.DataFrame:
+        """Association rules over the orders, highest lift first: mlxtend's columns
+        ``antecedents, consequents`` (frozensets of product ids) and ``support, confidence,
+        lift`` … (``shopperlens.models.basket.RULE_METRICS``)."""
         from shopperlens.service import playbooks as _pb
 
         return _pb.basket_rules(
@@ -299,36 +327,45 @@ class Shop:
             max_len=max_len,
         )
 
-    def frequently_bought_together(self, *, product_id: str | None = None, top: int = 4) -> Any:
-        """Per product, the products most often in the same order (pairs counted in SQL)."""
+    def frequently_bought_together(
+        self, *, product_id: str | None = None, top: int = 4
+    ) -> pd.DataFrame:
+        """Per product, the products most often in the same order (pairs counted in SQL):
+        ``product_id, rank, recommended_id, orders_together, support, confidence, lift``."""
         from shopperlens.service import playbooks as _pb
 
         return _pb.frequently_bought_together(
             store=self.store, product_id=_optional_text(product_id, "product_id"), top=top
         )
 
-    def related_products(self, *, top: int = 4) -> Any:
-        """Per product, the products viewed in the same sessions."""
+    def related_products(self, *, top: int = 4) -> pd.DataFrame:
+        """Per product, the products viewed in the same sessions:
+        ``product_id, rank, related_id, sessions, score``."""
         from shopperlens.service import playbooks as _pb
 
         return _pb.related_products(store=self.store, top=top)
 
-    def upsell_picks(self, *, customer_id: str | None = None, top: int = 3) -> Any:
-        """Per customer, products to propose next (never one already bought)."""
+    def upsell_picks(self, *, customer_id: str | None = None, top: int = 3) -> pd.DataFrame:
+        """Per customer, products to propose next (never one already bought):
+        ``customer_id, rank, product_id, score, because``."""
         from shopperlens.service import playbooks as _pb
 
         return _pb.upsell_picks(
             store=self.store, customer_id=_optional_text(customer_id, "customer_id"), top=top
         )
 
-    def shipping_threshold(self, *, band: float = 0.25, topup_rate: float = 0.3) -> Any:
-        """The free-shipping threshold that most raises expected order value."""
+    def shipping_threshold(
+        self, *, band: float = 0.25, topup_rate: float = 0.3
+    ) -> ShippingThreshold | None:
+        """The free-shipping threshold that most raises expected order value (None: no
+        orders)."""
         from shopperlens.service import playbooks as _pb
 
         return _pb.shipping_threshold(store=self.store, band=band, topup_rate=topup_rate)
 
-    def funnels(self, *, by: str | None = "type", types: Any = None) -> Any:
-        """view → cart → checkout → purchase per type, per source or overall."""
+    def funnels(self, *, by: str | None = "type", types: Any = None) -> pd.DataFrame:
+        """view → cart → checkout → purchase per type, per source or overall: ``<by>, step,
+        sessions, rate_from_prev, drop_off, rate_from_start`` (no ``<by>`` with ``by=None``)."""
         from shopperlens.service import playbooks as _pb
 
         return _pb.funnels(store=self.store, by=by, types=types)
@@ -341,10 +378,11 @@ class Shop:
         to: str = "csv",
         out: str | Path | None = None,
         types: Any = None,
-    ) -> Any:
+    ) -> AudienceExport | pd.DataFrame:
         """Export the customers of a type or segment for ``to`` (csv, meta, google, …).
 
-        With ``out`` the file is written and a summary returned; without it, the rows.
+        With ``out`` the file is written and a summary (``AudienceExport``) returned; without
+        it, the rows: the columns of ``to``'s file (``playbooks.audience.audience_frame``).
         """
         from shopperlens.service import playbooks as _pb
 
@@ -362,7 +400,7 @@ class Shop:
         from_bank: Any = None,
         name: str | None = None,
         title: str | None = None,
-    ) -> Any:
+    ) -> SurveyInfo:
         """Save a survey (a ``Survey``, a YAML/JSON file, or bank question ids) as a new version."""
         from shopperlens.service import surveys as _sv
         from shopperlens.surveys import definition as _def
@@ -379,14 +417,15 @@ class Shop:
             survey = _def.builtin(survey)
         return _sv.save_survey(store=self.store, survey=survey)
 
-    def survey_list(self) -> Any:
+    def survey_list(self) -> builtins.list[SurveyInfo]:
         """Every stored survey with its version, size, responses and warnings."""
         from shopperlens.service import surveys as _sv
 
         return _sv.list_surveys(store=self.store)
 
-    def survey_responses(self, name: str) -> Any:
-        """One row per respondent, one column per question (``responses_frame``)."""
+    def survey_responses(self, name: str) -> pd.DataFrame:
+        """One row per respondent: ``respondent, customer_id, submitted_at``, then one column
+        per question (see ``service.surveys.responses_frame``)."""
         from shopperlens.service import surveys as _sv
 
         return _sv.responses_frame(store=self.store, survey=name)
@@ -403,7 +442,9 @@ class Shop:
             secret_key=self.settings.secret_key,
         )
 
-    def survey_import(self, path: str | Path, *, survey: str, on_error: str = "abort") -> Any:
+    def survey_import(
+        self, path: str | Path, *, survey: str, on_error: str = "abort"
+    ) -> SurveyImportResult:
         """Import a survey tool's CSV export (one row per respondent, ``;`` multi-selects)."""
         from shopperlens.service import surveys as _sv
 
@@ -411,7 +452,7 @@ class Shop:
             store=self.store, survey=survey, path=_file_path(path), on_error=on_error
         )
 
-    def survey_send(self, name: str, *, audience: Any = None, **options: Any) -> Any:
+    def survey_send(self, name: str, *, audience: Any = None, **options: Any) -> SendReport:
         """E-mail invitations (consent, fatigue, quotas respected) over SMTP."""
         from shopperlens.service import survey_delivery as _dl
 
@@ -419,13 +460,13 @@ class Shop:
             store=self.store, settings=self.settings, survey=name, audience=audience, **options
         )
 
-    def survey_remind(self, name: str, **options: Any) -> Any:
+    def survey_remind(self, name: str, **options: Any) -> SendReport:
         """Reminders to invitees who have not answered (max count, minimum gap)."""
         from shopperlens.service import survey_delivery as _dl
 
         return _dl.send_reminders(store=self.store, settings=self.settings, survey=name, **options)
 
-    def survey_results(self, name: str, **options: Any) -> Any:
+    def survey_results(self, name: str, **options: Any) -> SurveyResults:
         """Distributions, cross-tabs by type, themes, stated vs adjusted income."""
         from shopperlens.service import survey_results as _sr
 
@@ -447,13 +488,14 @@ class Shop:
 
         return _sv.public_link(store=self.store, public_url=self.settings.public_url, survey=name)
 
-    def interviews_recruit(self, n: int = 10, *, prospects: int = 10) -> Any:
-        """The n best and n worst customers and the best prospects to interview, with reasons."""
+    def interviews_recruit(self, n: int = 10, *, prospects: int = 10) -> pd.DataFrame:
+        """The n best and n worst customers and the best prospects to interview, with reasons:
+        ``customer_id, segment, score, reason``."""
         from shopperlens.service import interviews as _iv
 
         return _iv.recruit(store=self.store, n=n, prospects=prospects)
 
-    def interviews_invite(self, customer_ids: Any, **options: Any) -> Any:
+    def interviews_invite(self, customer_ids: Any, **options: Any) -> SendReport:
         """E-mail interview invitations (once per person, only with consent)."""
         from shopperlens.service import interviews as _iv
 
@@ -464,21 +506,21 @@ class Shop:
             **options,
         )
 
-    def interviews_import(self, *paths: str | Path) -> Any:
+    def interviews_import(self, *paths: str | Path) -> NotesImport:
         """Import Markdown/text interview notes and tag themes and quotes."""
         from shopperlens.service import interviews as _iv
 
         return _iv.import_notes(store=self.store, paths=_file_paths(paths))
 
-    def interview_themes(self) -> Any:
-        """Themes across interviews with a quote each."""
+    def interview_themes(self) -> pd.DataFrame:
+        """Themes across interviews with a quote each: ``theme, notes, best, worst, quote``."""
         from shopperlens.service import interviews as _iv
 
         return _iv.interview_themes(store=self.store)
 
     def analytics_import(
         self, path: str | Path, *, source: str = "ga4", name: str | None = None
-    ) -> Any:
+    ) -> AudienceImport:
         """Import a GA4 audience export or a competitor audience CSV."""
         from shopperlens.service import audience as _au
 
@@ -486,7 +528,7 @@ class Shop:
             store=self.store, path=_file_path(path), source=source, name=name
         )
 
-    def analytics_check(self, survey: str = "demo-profile") -> Any:
+    def analytics_check(self, survey: str = "demo-profile") -> builtins.list[CheckFinding]:
         """Where analytics confirm or contradict the survey, in plain words."""
         from shopperlens.service import audience as _au
 
@@ -502,7 +544,7 @@ class Shop:
         seed: int = 0,
         max_personas: int = 6,
         save: bool = True,
-    ) -> Any:
+    ) -> PersonaRun:
         """Cluster survey respondents into 3–4 named personas, describe and store them.
 
         ``survey`` names the survey whose answers are used (the only one, or ``demo-profile``,
@@ -522,25 +564,25 @@ class Shop:
             save=save,
         )
 
-    def personas(self, run_id: int | None = None) -> Any:
+    def personas(self, run_id: int | None = None) -> PersonaRun:
         """A stored persona run (the latest by default)."""
         from shopperlens.service import personas as _personas
 
         return _personas.show(store=self.store, run_id=run_id)
 
-    def personas_diff(self, run_id: int | None = None, against: int | None = None) -> Any:
+    def personas_diff(self, run_id: int | None = None, against: int | None = None) -> Evolution:
         """What grew, shrank, vanished or appeared since the previous run."""
         from shopperlens.service import personas as _personas
 
         return _personas.diff(store=self.store, run_id=run_id, against=against)
 
-    def personas_members(self, run_id: int | None = None) -> Any:
+    def personas_members(self, run_id: int | None = None) -> pd.DataFrame:
         """DataFrame ``respondent, persona, persona_id, customer_id, distance``."""
         from shopperlens.service import personas as _personas
 
         return _personas.members(store=self.store, run_id=run_id)
 
-    def personas_cards(self, out_dir: str | Path, run_id: int | None = None) -> Any:
+    def personas_cards(self, out_dir: str | Path, run_id: int | None = None) -> builtins.list[Path]:
         """Write the printable HTML card per persona, Markdown and JSON; returns the paths."""
         from shopperlens.reports.persona_cards import write_cards
         from shopperlens.service import personas as _personas
@@ -550,7 +592,9 @@ class Shop:
         return write_cards(run, out_dir, shop_currency(store=self.store))
 
     # -- models (clv, intent) ---------------------------------------------------------------
-    def clv(self, horizon_days: int = 365, *, as_of: Any = None, save: bool = False) -> Any:
+    def clv(
+        self, horizon_days: int = 365, *, as_of: Any = None, save: bool = False
+    ) -> pd.DataFrame:
         """Per-customer P(alive), expected purchases and CLV over ``horizon_days`` (DataFrame).
 
         Columns ``customer_id, frequency, recency, T, monetary_value, p_alive,
@@ -562,27 +606,32 @@ class Shop:
             store=self.store, horizon_days=horizon_days, as_of=as_of, save=save
         )
 
-    def clv_summary(self, horizon_days: int = 365) -> Any:
+    def clv_summary(self, horizon_days: int = 365) -> ValueSummary:
         """Fitted BG/NBD and Gamma-Gamma parameters with 95 % intervals, and the base's totals."""
         from shopperlens.service import clv as _clv
 
         return _clv.value_summary(store=self.store, horizon_days=horizon_days)
 
-    def clv_forecast_check(self) -> Any:
-        """Calibration/holdout check: forecast vs actual repeat purchases (dict of frames)."""
+    def clv_forecast_check(self) -> dict[str, Any]:
+        """Calibration/holdout check: forecast vs actual repeat purchases, a dict with the frames
+        ``by_frequency`` and ``cumulative``, the split dates and the holdout totals (see
+        ``service.clv.forecast_check``)."""
         from shopperlens.service import clv as _clv
 
         return _clv.forecast_check(store=self.store)
 
-    def clv_effects(self, by: str = "source") -> Any:
+    def clv_effects(self, by: str = "source") -> pd.DataFrame:
         """Which acquisition sources (``by="category"``, ``"device"``) bring customers who buy
-        more often and stay: BG/NBD with time-invariant covariates (DataFrame per level)."""
+        more often and stay: BG/NBD with time-invariant covariates, one row per level with
+        ``<by>, customers, purchase_rate, dropout, rate_ratio, rate_ratio_lower,
+        rate_ratio_upper, p_alive, clv``."""
         from shopperlens.service import clv as _clv
 
         return _clv.channel_effects(store=self.store, by=by)
 
-    def intent(self, *, save: bool = False) -> Any:
-        """Calibrated purchase intent of every looker with its top drivers (DataFrame)."""
+    def intent(self, *, save: bool = False) -> pd.DataFrame:
+        """Calibrated purchase intent of every looker with its top drivers, highest first:
+        ``visitor_id, customer_id, session_id, intent, top_drivers``."""
         from shopperlens.service import intent as _intent
 
         return _intent.visitor_intent(store=self.store, save=save)
