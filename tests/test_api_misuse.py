@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -220,7 +221,29 @@ def test_a_read_only_store_refuses_writes_with_one_message(read_only: shopperlen
         lambda: read_only.consent_set("00002", purpose="survey", granted=False),
     )
     for call in writes:
-        with pytest.raises(ShopperlensError, match=r"^this store is open read-only;"):
+        with pytest.raises(ShopperlensError, match=r"^this store is open read-only, and this call would store"):
             call()
     assert read_only.store.count("customers") == 4
     assert read_only.consents() == []
+
+
+@pytest.mark.parametrize(
+    "as_of",
+    [np.datetime64("2025-08-01"), pd.Period("2025-08-01", "D"), pd.Timestamp("2025-08-01")],
+    ids=["datetime64", "period", "timestamp"],
+)
+def test_numpy_and_pandas_dates_are_dates(filled: shopperlens.Shop, as_of: Any) -> None:
+    """What ``df.col.to_numpy()`` holds is a date, not a number: read as the text would be."""
+    expected = filled.types("2025-08-01", save=False)
+    got = filled.types(as_of, save=False)
+    assert got.attrs["as_of"] == expected.attrs["as_of"] == datetime(2025, 8, 1)
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def test_a_date_with_an_offset_but_no_time_is_refused() -> None:
+    """``2025-06-01+02:00`` was read as 02:00 on the first of June (Python takes any character
+    between date and time), a run at a time of day for types and the first for CLV."""
+    from shopperlens.service.types import parse_as_of
+
+    with pytest.raises(ShopperlensError, match="not a date"):
+        parse_as_of("2025-06-01+02:00")

@@ -158,10 +158,23 @@ def test_loyal_revenue_adds_only_the_shops_currency(customer_shop: Store) -> Non
     not added), EUR 110 for each of the 3 buying in EUR (cC, of unknown revenue, is no 0 in the
     mean), still 4 loyal buyers; the programme estimate is 5 % of EUR 330."""
     pb = svc.playbook(store=customer_shop, types=TYPES, type="loyal")
-    assert "loyal customers bring EUR 330" in _action(pb, "loyal", 1).evidence
+    assert "loyal customers bring EUR 330 (the 3 buying in EUR)" in _action(pb, "loyal", 1).evidence
     rewards = _action(pb, "loyal", 2)
     assert rewards.evidence == ["4 loyal buyers, EUR 110 each (the 3 buying in EUR)"]
     assert rewards.priority == pytest.approx(330.0 * 0.05)
+
+
+def test_loyal_revenue_is_unknown_when_no_loyal_buyer_paid_in_the_shops_currency(
+    customer_shop: Store,
+) -> None:
+    """With cC (SEK only) the one loyal buyer, what loyal customers bring is unknown, not
+    "EUR 0" and "EUR 0 each (the 0 buying in EUR)"."""
+    only_sek = TYPES.assign(type=["impulse", "impulse", "loyal", "impulse", "impulse", "impulse"])
+    pb = svc.playbook(store=customer_shop, types=only_sek, type="loyal")
+    evidence = _action(pb, "loyal", 1).evidence + _action(pb, "loyal", 2).evidence
+    assert "loyal customers' revenue unknown: none bought in EUR" in evidence
+    assert "1 loyal buyers, revenue unknown: none bought in EUR" in evidence
+    assert not any("EUR 0" in line for line in evidence)
 
 
 def test_audience_revenue_adds_only_the_shops_currency(customer_shop: Store) -> None:

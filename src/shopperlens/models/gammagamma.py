@@ -15,6 +15,7 @@ customer base analysis. *Journal of Marketing Research* 42(4), 415–430.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any, Self
 
@@ -171,6 +172,14 @@ class GammaGamma(BaseModel):
         self.n_customers_ = int(keep.sum())
         self.mean_exists_ = bool(self.params_["q"] > 1.0)
         return self
+
+    @property
+    def mean_exists(self) -> bool:
+        """Deprecated: :attr:`mean_exists_`, the name fitted state has in scikit-learn."""
+        warnings.warn(
+            "GammaGamma.mean_exists is now mean_exists_", DeprecationWarning, stacklevel=2
+        )
+        return self.mean_exists_
 
     def predict_spend(
         self, frequency: ArrayLike, monetary_value: ArrayLike | None = None

@@ -690,15 +690,20 @@ def _loyal(ev: Evidence) -> list[Action]:
     n_case, n_ref = len(ev.case_study), len(ev.referral)
     per_customer = revenue / priced if priced else 0.0
     each = "" if priced == len(loyal) else f" (the {priced:,} buying in {cur})"
+    bring = f"loyal customers bring {_money(revenue, cur)}{each}"
+    per_buyer = f"{len(loyal):,} loyal buyers, {_money(per_customer, cur)} each{each}"
+    if len(loyal) and not priced:  # unknown, not 0: none of them bought in the shop's currency
+        bring = f"loyal customers' revenue unknown: none bought in {cur}"
+        per_buyer = f"{len(loyal):,} loyal buyers, revenue unknown: none bought in {cur}"
     n_tickets = int(tick.get("tickets", 0) or 0)
     return [
         _action(ev, t, 1, "Case studies (only with permission); learn what made them loyal",
                 [(f"{n_case:,} loyal customers gave case-study consent", who),
-                 (f"loyal customers bring {_money(revenue, cur)}", who)],
+                 (bring, who)],
                 n_case * ev.aov, "consenting candidates × average order (one new sale each)",
                 "type == 'loyal' and case_study_consent", n_case),
         _action(ev, t, 2, "A rewards system: points for purchases, interactions and referrals",
-                [(f"{len(loyal):,} loyal buyers, {_money(per_customer, cur)} each{each}", who)],
+                [(per_buyer, who)],
                 revenue * a["loyalty_program_lift"],
                 f"loyal revenue × {a['loyalty_program_lift']:.0%} programme lift",
                 "type == 'loyal'", size),

@@ -188,6 +188,7 @@ def _threshold(t: Any) -> dict[str, Any] | None:
         "orders": t.orders,
         "advised": t.advised,
         "min_sample": MIN_SAMPLE,
+        "other_currency_orders": t.other_currency_orders,
         "left_out": left_out_text(t.other_currency_orders),
     }
 

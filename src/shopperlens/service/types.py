@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 from pydantic import BaseModel
@@ -100,10 +101,23 @@ def parse_as_of(value: date | datetime | str | None) -> datetime | None:
     if isinstance(value, date) and not isinstance(value, datetime):
         return datetime(value.year, value.month, value.day)
     if isinstance(value, str):
+        text = value.strip()
+        # Python reads any character between date and time: "2025-06-01+02:00" became 02:00,
+        # not the first of June two hours east; only "T" and a space separate them here
+        if len(text) > 10 and text[10] not in "T ":
+            raise ShopperlensError(
+                f"not a date: {value!r} (use YYYY-MM-DD, or a date and time such as "
+                "2025-06-01T00:00+02:00)"
+            )
         try:
-            return _naive_utc(datetime.fromisoformat(value.strip()))
+            return _naive_utc(datetime.fromisoformat(text))
         except ValueError as exc:
             raise ShopperlensError(f"not a date: {value!r} (use YYYY-MM-DD)") from exc
+    # numpy's and pandas' own dates (what ``df.col.to_numpy()`` holds): dates, not numbers
+    if isinstance(value, pd.Period):
+        return _naive_utc(value.to_timestamp().to_pydatetime())
+    if isinstance(value, np.datetime64) and not np.isnat(value):
+        return _naive_utc(pd.Timestamp(value).to_pydatetime())
     raise ShopperlensError(
         f"not a date: {value!r} ({type(value).__name__}); give text such as '2025-06-01', "
         "a date or a datetime"

@@ -413,8 +413,9 @@ _HELD = 3.0
 CLOSED = "this shop is closed; open it again with shopperlens.open(...)"
 #: why a write to a store opened with ``read_only=True`` is refused
 READ_ONLY = (
-    "this store is open read-only; nothing can be stored or changed in it (open it without "
-    "read_only=True, or pass save=False where a method offers it)"
+    "this store is open read-only, and this call would store or change something in it (a "
+    "run for a date not yet computed, an import, an erase): open it without read_only=True, "
+    "or pass save=False where a method offers it"
 )
 #: why a computation stored nothing: an erasure committed while it ran
 ERASED_MEANWHILE = "a customer was erased while this ran: nothing was stored; run it again"

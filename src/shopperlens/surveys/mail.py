@@ -176,6 +176,8 @@ def refusal(exc: BaseException) -> Refusal | None:
     unknown (the connection broke or timed out during the hand-over: it may have gone out)."""
     if isinstance(exc, NotSent):
         return Refusal(exc.retry, exc.reason)
+    if isinstance(exc, ConnectionClosed):  # no reply code of its own: the server had gone
+        return Refusal(True, "the server had closed the connection: not sent, retried later")
     code = refusal_code(exc)
     if code is None:
         return None
