@@ -3,7 +3,10 @@
 Routers live in ``web/routes/``; each is included with token auth unless it is one of the
 public survey routers, and so is the API's documentation (``web.docs``). Errors a user can act
 on (``ShopperlensError``) become 400 responses. The access log names no token or e-mail
-(``web.logs``).
+(``web.logs``). The dashboard's log-out routes need no token (``routes.dashboard``); every
+answer under ``/dashboard`` is ``Cache-Control: no-store`` (after logging out, the browser's
+Back showed the pages it had kept), and a browser asking there for an address no route has gets
+the dashboard's HTML error page.
 """
 
 from __future__ import annotations
@@ -12,7 +15,10 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shopperlens.api import Shop
 from shopperlens.config import Settings
@@ -21,7 +27,31 @@ from shopperlens.store import connect
 from shopperlens.web.deps import Authorized
 from shopperlens.web.docs import add_docs
 from shopperlens.web.logs import redact_access_log
-from shopperlens.web.routes import PRIVATE_ROUTERS, PUBLIC_ROUTERS
+from shopperlens.web.routes import PRIVATE_ROUTERS, PUBLIC_ROUTERS, dashboard
+
+
+class NoStoreDashboard:
+    """ASGI middleware: ``Cache-Control: no-store`` on every answer under ``/dashboard``, errors
+    and redirects included, so no page of customer data stays in the browser's cache."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if path != "/dashboard" and not path.startswith("/dashboard/"):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_no_store(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [
+                    (k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control"
+                ]
+                message = {**message, "headers": [*headers, (b"cache-control", b"no-store")]}
+            await send(message)
+
+        await self.app(scope, receive, send_no_store)
 
 
 def create_app(settings: Settings | None = None, *, shop: Shop | None = None) -> FastAPI:
@@ -52,10 +82,16 @@ def create_app(settings: Settings | None = None, *, shop: Shop | None = None) ->
         status = 404 if isinstance(exc, NotFoundError) else 400
         return JSONResponse({"detail": str(exc)}, status_code=status)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return dashboard.browser_error(request, exc) or await http_exception_handler(request, exc)
+
     # public survey routes first: they take the traffic, and routes are matched in order
     for router in PUBLIC_ROUTERS:
         app.include_router(router)
+    app.include_router(dashboard.logout_router)  # before the dashboard's token-guarded routes
     for router in PRIVATE_ROUTERS:
         app.include_router(router, dependencies=Authorized)
     add_docs(app)
+    app.add_middleware(NoStoreDashboard)
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -15,6 +15,11 @@ from shopperlens.api import Shop
 from shopperlens.config import Settings
 
 _bearer = HTTPBearer(auto_error=False)
+#: the dashboard's cookie, holding the token percent-encoded (``routes.dashboard._remember``)
+COOKIE = "shopperlens_token"
+#: methods that change nothing, which a page of another site may make the browser send
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CROSS_SITE = "cross-site request refused"
 
 
 class RequestBody(BaseModel):
@@ -50,7 +55,10 @@ def require_token(
 
     With no token configured the API refuses everything: an open API would expose customer data.
     A ``?token=`` query parameter (or the dashboard's cookie) is accepted too so dashboard
-    pages open in a browser.
+    pages open in a browser. A browser sends the cookie whoever made it send the request, so a
+    request the cookie alone authorizes must come from a page of this server unless it only
+    reads (GET, HEAD, OPTIONS): a page elsewhere, even on another port of the same host (which
+    ``SameSite`` treats as the same site), could otherwise import files or start jobs.
     """
     expected = request.app.state.settings.token
     if not expected:
@@ -64,6 +72,34 @@ def require_token(
             "missing or wrong token",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    by_cookie = not creds and not request.query_params.get("token")  # as _given_token reads
+    if by_cookie and request.method not in SAFE_METHODS and same_origin(request) is not True:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, CROSS_SITE)
+
+
+def same_origin(request: Request) -> bool | None:
+    """Whether the browser says the request comes from a page of this server (scheme, host and
+    port of the request itself): ``Sec-Fetch-Site: same-origin``, else ``Origin``, else the
+    origin of ``Referer``. ``None`` when the request says nothing of where it comes from (not
+    a browser's POST: browsers send ``Origin`` with every one; ``null`` counts as foreign)."""
+    if request.headers.get("sec-fetch-site") == "same-origin":
+        return True
+    source = request.headers.get("origin") or request.headers.get("referer")
+    if not source:
+        return None
+    return _origin_of(source) == _origin_of(str(request.url))
+
+
+def _origin_of(url: str) -> tuple[str, str, int | None] | None:
+    """``(scheme, host, port)`` of ``url``, the default port written out; None if unreadable."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
+    except ValueError:
+        return None
+    if not parts.scheme or not parts.hostname:
+        return None
+    return parts.scheme.lower(), parts.hostname.lower(), port
 
 
 def _given_token(request: Request, creds: HTTPAuthorizationCredentials | None) -> bytes | None:
@@ -78,8 +114,8 @@ def _given_token(request: Request, creds: HTTPAuthorizationCredentials | None) -
     if creds:
         return creds.credentials.encode("latin-1", errors="replace")
     text = request.query_params.get("token")
-    if not text and request.cookies.get("shopperlens_token"):
-        text = unquote(request.cookies["shopperlens_token"])
+    if not text and request.cookies.get(COOKIE):
+        text = unquote(request.cookies[COOKIE])
     return text.encode("utf-8") if text else None
 
 

@@ -6,13 +6,20 @@ page's ``persona-<name>.html`` cards, ``personas.md`` and ``personas-run.json``)
 under the names the static report writes them with, so the page's links work in both. Open
 ``/dashboard/index.html?token=…`` once in a browser: the token is kept in a cookie so the
 relative links between pages work, and the browser is sent on to the same page without the
-token in its address (so it stays out of the address bar and the history). ``logout`` (in the
-menu) asks, and its button (a POST) forgets the cookie.
+token in its address (so it stays out of the address bar and the history). The cookie is
+``SameSite=Lax``: a login link followed from another site (mail, chat) is sent on with it, where
+``Strict`` withheld it and showed the login page; what the cookie alone authorizes beyond
+reading is refused unless it comes from a page of this server (``deps.require_token``).
+``logout`` (in the menu) asks, and its button (a POST) forgets the cookie; both need no token,
+so a browser holding a stale one can forget it too, but a logout sent by another site's page is
+refused. Every dashboard answer is ``Cache-Control: no-store``: after logging out, Back shows
+no page the browser kept.
 
 A person's browser asking for a page is answered in HTML when something is wrong too: a
-missing or wrong token (401, saying how to log in) or an unknown page (404), where the API's
-``{"detail": …}`` JSON would be all they saw. Other clients (``Accept`` not preferring HTML,
-and every ``.json`` twin) keep the JSON error.
+missing or wrong token (401, saying how to log in), an unknown page (404, also for an address
+no route has, such as ``/dashboard/a/b.html``) or a method the address has not (405), where the
+API's ``{"detail": …}`` JSON would be all they saw (``HEAD`` is answered as ``GET`` is). Other
+clients (``Accept`` not preferring HTML, and every ``.json`` twin) keep the JSON error.
 
 The menu lists the pages the shop's data can fill, as the written report's does; a page
 without data (opened from an old link) is an HTML page of the dashboard saying what to import,
@@ -30,14 +37,16 @@ from urllib.parse import quote
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shopperlens.api import Shop
 from shopperlens.errors import NotFoundError, ShopperlensError
 from shopperlens.reports import site
-from shopperlens.web.deps import ShopDep
+from shopperlens.web.deps import COOKIE, CROSS_SITE, ShopDep, same_origin
 
 TITLE = "shopperlens dashboard"
-COOKIE = "shopperlens_token"
+#: what a page answers to: HEAD too, which FastAPI's routes do not add by themselves
+READ = ["GET", "HEAD"]
 #: the menu's own link after the pages (``href``: no page of the report, so no ``.html``)
 LOGOUT = {"slug": "logout", "title": "log out", "href": "logout"}
 LOGIN_HINT = (
@@ -74,15 +83,19 @@ class _PageRoute(APIRoute):
 router = APIRouter(
     prefix="/dashboard", tags=["dashboard"], include_in_schema=False, route_class=_PageRoute
 )
+#: the routes served without the token (``web.app`` includes it before the private routers)
+logout_router = APIRouter(
+    prefix="/dashboard", tags=["dashboard"], include_in_schema=False, route_class=_PageRoute
+)
 
 
-@router.get("")
-@router.get("/")
+@router.api_route("", methods=READ)
+@router.api_route("/", methods=READ)
 def home(request: Request) -> Response:
     return _remember(request, RedirectResponse("/dashboard/index.html"))
 
 
-@router.get("/logout")
+@logout_router.api_route("/logout", methods=READ)
 def confirm_logout() -> Response:
     """The menu's *log out*: a button that logs out. A link alone must not (a link checker,
     a browser's prefetch, or anything else following every link would log the browser out)."""
@@ -93,16 +106,22 @@ def confirm_logout() -> Response:
     return HTMLResponse(_small_page("Log out", body))
 
 
-@router.post("/logout")
-def logout() -> Response:
-    """Forget the token's cookie: the next page asks for the token again."""
+@logout_router.post("/logout")
+def logout(request: Request) -> Response:
+    """Forget the token's cookie, whatever it holds: the next page asks for the token again.
+
+    No token is needed to forget one (a stale cookie got a 401 here and stayed), but a page of
+    another site, or of another port of this host, that posts here is refused (403): it would
+    log the browser out. A request saying nothing of its origin is no browser's."""
+    if same_origin(request) is False:
+        raise HTTPException(403, CROSS_SITE)
     body = "<p>The dashboard no longer knows this browser.</p><p>" + LOGIN_HINT + "</p>"
     response = HTMLResponse(_small_page("Logged out", body))
-    response.delete_cookie(COOKIE, httponly=True, samesite="strict")
+    response.delete_cookie(COOKIE, httponly=True, samesite="lax")
     return response
 
 
-@router.get("/{name}")
+@router.api_route("/{name}", methods=READ)
 def page(name: str, request: Request, shop: ShopDep) -> Response:
     slug, _, ext = name.rpartition(".")
     if ext == "html" and "token" in request.query_params:
@@ -144,11 +163,13 @@ def _remember(request: Request, response: Response) -> Response:
     (percent-encoded: a cookie holds Latin-1 only, and a token with ``€`` in it was a 500).
 
     A wrong one is not kept even when the request passed with a right ``Authorization``
-    header: the cookie would refuse every page after."""
+    header: the cookie would refuse every page after. ``SameSite=Lax``, not ``Strict``: the
+    browser withheld a ``Strict`` cookie from the redirect that follows a login link clicked
+    on another site, which then showed the login page."""
     token = request.query_params.get("token")
     expected = request.app.state.settings.token or ""
     if token and secrets.compare_digest(token.encode("utf-8"), expected.encode("utf-8")):
-        response.set_cookie(COOKIE, quote(token, safe=""), httponly=True, samesite="strict")
+        response.set_cookie(COOKIE, quote(token, safe=""), httponly=True, samesite="lax")
     return response
 
 
@@ -181,6 +202,15 @@ def _number(text: str) -> float:
         return float(text)
     except ValueError:
         return 0.0
+
+
+def browser_error(request: Request, exc: StarletteHTTPException) -> Response | None:
+    """The error page for an error raised before any dashboard route runs (an address under
+    ``/dashboard/`` no route has, a 405), when a person's browser asked; None otherwise."""
+    path = request.url.path
+    if (path == "/dashboard" or path.startswith("/dashboard/")) and wants_html(request):
+        return error_page(exc.status_code, str(exc.detail), exc.headers)
+    return None
 
 
 def error_page(status: int, detail: str, headers: dict[str, str] | None = None) -> HTMLResponse:
