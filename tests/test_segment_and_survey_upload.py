@@ -140,7 +140,7 @@ def test_a_skipped_upload_lists_its_rejects_and_keeps_the_file_beside_the_store(
     ]
     assert all(r["file"] == "export.csv" and r["reason"] for r in body["rejects"])
     assert "ann@example.org" not in res.text
-    kept = tmp_path / "shop.rejects.csv"
+    kept = tmp_path / "shop.survey-rejects.csv"
     assert body["rejects_file"] == str(kept)
     lines = kept.read_text().splitlines()
     assert lines[0] == "file,line,column,value,reason" and len(lines) == 3
@@ -152,7 +152,7 @@ def test_a_refused_upload_names_a_rejects_file_that_exists(file_shop, tmp_path):
     res = _upload(client, on_error="abort")
     assert res.status_code == 400
     detail = res.json()["detail"]
-    kept = tmp_path / "shop.rejects.csv"
+    kept = tmp_path / "shop.survey-rejects.csv"
     assert f"(all in {kept})" in detail and "export.csv:4 age_bracket='99-99'" in detail
     assert kept.is_file() and shop.store.count("survey_responses") == 0
 

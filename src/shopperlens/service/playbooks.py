@@ -11,8 +11,11 @@ accepts a ``types`` frame (``customer_id, visitor_id, type``) so it can run with
 
 from __future__ import annotations
 
+import ast
 import csv
-import re
+import io
+import operator
+import tokenize
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -745,7 +748,6 @@ def audience_customers(
     if segment:
         if "@" in segment or "__" in segment:
             raise ShopperlensError("a segment may only name the customer columns")
-        segment = _segment_type_names(segment)
         check_segment(segment, c.columns)
         c = c[_segment_mask(c, segment)]
     return c.reset_index(drop=True)
@@ -764,38 +766,222 @@ def _segment_mask(c: pd.DataFrame, segment: str) -> pd.Series:
     ``DataFrame.query`` selected rows *by label* when the expression was not a condition:
     ``orders`` picked customer 2 once per customer with 2 orders, ``1`` crashed, ``revenue``
     failed naming every customer's revenue. So the segment is evaluated, and its value must be
-    yes or no per customer (a nullable "unknown" is no), or one yes/no for all; anything else is
-    refused without quoting what it gave."""
+    yes or no per customer, or one yes/no for all; anything else is refused without quoting
+    what it gave.
+
+    An unknown value is no, whatever the segment does with it: ``pandas.eval`` compared a
+    missing revenue as NaN (``revenue != 1000`` and ``not revenue >= 1000`` selected the
+    customer whose orders are all in another currency) and a missing text as "not in the
+    list". So the segment is evaluated here over its syntax tree (:func:`_segment_tree`), on
+    pandas' nullable dtypes: a comparison with a missing value is ``<NA>``, ``not``/``and``/
+    ``or`` keep it unknown by three-valued logic, and the mask reads ``<NA>`` as no."""
+    tree = _segment_tree(segment)
+    frame = _nullable(c)
     try:
-        # no caller variables in scope: the expression sees the columns and nothing else
-        value = c.eval(segment, engine="python", local_dict={}, global_dict={})
-    except Exception as exc:  # pandas raises many kinds for a bad expression
-        raise ShopperlensError(f"cannot apply segment {segment!r}: {exc}") from None
+        value = _SegmentEval(frame).visit(tree.body)
+    except ShopperlensError:
+        raise
+    except Exception:  # pandas raises many kinds; their messages may quote a customer's value
+        raise ShopperlensError(
+            f"cannot apply segment {segment!r}: it compares or computes values that do not go "
+            "together (text with a number, arithmetic on text …)"
+        ) from None
     if isinstance(value, bool | np.bool_):
         return pd.Series(bool(value), index=c.index)
-    if not isinstance(value, pd.Series) or not value.index.equals(c.index):
+    if not _is_condition(value) or not value.index.equals(c.index):
         raise ShopperlensError(NOT_A_CONDITION)
-    if pd.api.types.is_bool_dtype(value.dtype):  # bool, or pandas' nullable boolean
-        return value.fillna(False).astype(bool)
-    if value.dtype == object and pd.api.types.infer_dtype(value, skipna=True) == "boolean":
-        return value.map(lambda v: v is True or v is np.True_)
-    raise ShopperlensError(NOT_A_CONDITION)
+    return value.astype("boolean").fillna(False).astype(bool)
 
 
-#: ``type == 'need-based'`` / ``type != "Lookers"`` in a segment expression
-_TYPE_COMPARED = re.compile(r"""\btype\s*(==|!=)\s*(['"])(.*?)\2""")
+def _segment_tree(segment: str) -> ast.Expression:
+    """The segment's syntax tree as pandas reads it: ``&`` and ``|`` are ``and`` and ``or``
+    (``orders > 0 & revenue > 60`` is two conditions, not ``0 & revenue``), and every type
+    name compared with ``type`` is its id (:func:`_normalise_type_names`)."""
+    try:
+        tokens = [
+            (tokenize.NAME, {"&": "and", "|": "or"}[t.string])
+            if t.type == tokenize.OP and t.string in ("&", "|")
+            else (t.type, t.string)
+            for t in tokenize.generate_tokens(io.StringIO(segment.strip()).readline)
+        ]
+        tree = ast.parse(tokenize.untokenize(tokens).strip(), mode="eval")
+    except (SyntaxError, tokenize.TokenError, ValueError):
+        raise ShopperlensError(
+            f"cannot read segment {segment!r}: write an expression over the customer columns, "
+            "e.g. \"type == 'loyal' and orders >= 3\""
+        ) from None
+    _normalise_type_names(tree)
+    return tree
 
 
-def _segment_type_names(segment: str) -> str:
-    """The segment with each type it compares ``type`` to written as the type's id: a segment
-    of ``type == 'need-based'`` selected nobody without a word (types are ``need_based``); an
-    unknown type is refused. ``untyped`` stays as it is."""
+def _nullable(c: pd.DataFrame) -> pd.DataFrame:
+    """``c`` in pandas' nullable dtypes (``Int64``, ``Float64``, ``boolean``, ``string``), so
+    arithmetic and comparisons on a missing value give ``<NA>``, not NaN's False/True."""
+    out = c.copy()
+    for name, col in c.items():
+        if pd.api.types.is_bool_dtype(col.dtype):
+            out[name] = col.astype("boolean")
+        elif pd.api.types.is_integer_dtype(col.dtype):
+            out[name] = col.astype("Int64")
+        elif pd.api.types.is_float_dtype(col.dtype):
+            out[name] = col.astype("Float64")
+        elif pd.api.types.is_string_dtype(col.dtype) and (
+            pd.api.types.infer_dtype(col, skipna=True) == "string"  # (not a column of None)
+        ):
+            out[name] = col.astype(pd.StringDtype(na_value=pd.NA))
+    return out
 
-    def named(m: re.Match[str]) -> str:
-        value = m.group(3) if m.group(3) == "untyped" else type_name(m.group(3))
-        return f"type {m.group(1)} {m.group(2)}{value}{m.group(2)}"
 
-    return _TYPE_COMPARED.sub(named, segment)
+def _is_condition(value: Any) -> bool:
+    """Whether ``value`` is yes/no: a bool, or a column of (nullable) booleans."""
+    if isinstance(value, bool | np.bool_):
+        return True
+    return isinstance(value, pd.Series) and pd.api.types.is_bool_dtype(value.dtype)
+
+
+def _condition(value: Any) -> Any:
+    """``value`` when it is a condition (as ``bool`` or nullable ``boolean``), else refused:
+    ``orders > 0 and revenue`` read a revenue as true or false, and ``not revenue`` failed
+    with numpy's words."""
+    if not _is_condition(value):
+        raise ShopperlensError(NOT_A_CONDITION)
+    return bool(value) if isinstance(value, bool | np.bool_) else value.astype("boolean")
+
+
+def _negated(condition: Any) -> Any:
+    """``not condition``: ``~`` of a bool is a number (``~True == -2``), of a ``boolean``
+    column the column negated with ``<NA>`` kept unknown."""
+    return not condition if isinstance(condition, bool) else ~condition
+
+
+def _unknown(value: Any) -> Any:
+    """Where ``value`` is missing: a boolean column, or one bool for a constant."""
+    return value.isna() if isinstance(value, pd.Series) else value is None or value is pd.NA
+
+
+#: the operators a (checked) segment computes with
+_ARITHMETIC: dict[type, Any] = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+    ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
+}  # fmt: skip
+_COMPARISONS: dict[type, Any] = {
+    ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
+    ast.Gt: operator.gt, ast.GtE: operator.ge,
+}  # fmt: skip
+
+
+class _SegmentEval(ast.NodeVisitor):
+    """Evaluates a checked segment's tree over the customers' (nullable) columns: a value is
+    a column (``pd.Series``) or a constant; a comparison with a missing value is ``<NA>``."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+
+    def generic_visit(self, node: ast.AST) -> Any:
+        """Syntax :func:`check_segment` lets through but nothing here computes (none known)."""
+        raise ShopperlensError(f"segment refused: a {type(node).__name__} expression")
+
+    def visit_Constant(self, node: ast.Constant) -> Any:
+        return node.value
+
+    def visit_Name(self, node: ast.Name) -> Any:
+        return self.frame[node.id]
+
+    def visit_List(self, node: ast.List | ast.Tuple) -> Any:
+        """A list is the right side of ``in`` (or ``==``); alone it is no condition."""
+        raise ShopperlensError(NOT_A_CONDITION)
+
+    visit_Tuple = visit_List
+
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> Any:
+        value = self.visit(node.operand)
+        if isinstance(node.op, ast.Not | ast.Invert):
+            return _negated(_condition(value))
+        return -value if isinstance(node.op, ast.USub) else +value
+
+    def visit_BoolOp(self, node: ast.BoolOp) -> Any:
+        values = [_condition(self.visit(v)) for v in node.values]
+        combine = operator.and_ if isinstance(node.op, ast.And) else operator.or_
+        result = values[0]
+        for value in values[1:]:  # Kleene logic: no & unknown is no, yes | unknown is yes
+            result = combine(result, value)
+        return result
+
+    def visit_BinOp(self, node: ast.BinOp) -> Any:
+        left, right = self.visit(node.left), self.visit(node.right)
+        if isinstance(node.op, ast.BitAnd | ast.BitOr):  # (read as and/or: see _segment_tree)
+            combine = operator.and_ if isinstance(node.op, ast.BitAnd) else operator.or_
+            return combine(_condition(left), _condition(right))
+        return _ARITHMETIC[type(node.op)](left, right)
+
+    def visit_Compare(self, node: ast.Compare) -> Any:
+        """``a < b < c`` is ``a < b and b < c``; ``x in [..]`` (and, as pandas reads it,
+        ``x == [..]``) is ``x == one or x == another``, so a missing ``x`` is in no list and
+        out of none."""
+        result: Any = True
+        left = node.left
+        for op, right in zip(node.ops, node.comparators, strict=True):
+            pair = self._compare(left, op, right)
+            result = pair if result is True else result & pair
+            left = right
+        return result
+
+    def _compare(self, left: ast.expr, op: ast.cmpop, right: ast.expr) -> Any:
+        listed = [isinstance(x, ast.List | ast.Tuple) for x in (left, right)]
+        if isinstance(op, ast.In | ast.NotIn) and not listed[1]:
+            raise ShopperlensError(
+                "a segment's in / not in needs a list, such as type in ['loyal', 'looker']"
+            )
+        if isinstance(op, ast.In | ast.NotIn | ast.Eq | ast.NotEq) and any(listed):
+            if all(listed):
+                raise ShopperlensError(NOT_A_CONDITION)
+            one, many = (right, left) if listed[0] else (left, right)
+            value = self.visit(one)
+            found: Any = False
+            for item in many.elts:  # type: ignore[attr-defined]
+                found = found | _compared(operator.eq, value, self.visit(item))
+            return _negated(found) if isinstance(op, ast.NotIn | ast.NotEq) else found
+        return _compared(_COMPARISONS[type(op)], self.visit(left), self.visit(right))
+
+
+def _compared(op: Any, left: Any, right: Any) -> Any:
+    """``op(left, right)`` as a condition: ``<NA>`` wherever either side is missing (pandas'
+    own comparisons give False, or True for ``!=``, for a missing text)."""
+    result = op(left, right)
+    if not isinstance(result, pd.Series):
+        return False if _unknown(left) or _unknown(right) else bool(result)
+    return result.astype("boolean").mask(_unknown(left) | _unknown(right))
+
+
+def _type_literals(tree: ast.AST) -> list[ast.Constant]:
+    """The text constants a segment compares the ``type`` column with — ``==``, ``!=``,
+    ``in``, ``not in``, the column on either side, a list of names or one name."""
+    found: list[ast.Constant] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Compare):
+            continue
+        sides = [node.left, *node.comparators]
+        for i, op in enumerate(node.ops):
+            if not isinstance(op, ast.Eq | ast.NotEq | ast.In | ast.NotIn):
+                continue
+            for column, other in ((sides[i], sides[i + 1]), (sides[i + 1], sides[i])):
+                if not (isinstance(column, ast.Name) and column.id == "type"):
+                    continue
+                items = other.elts if isinstance(other, ast.List | ast.Tuple) else [other]
+                found += [
+                    x for x in items if isinstance(x, ast.Constant) and isinstance(x.value, str)
+                ]
+    return found
+
+
+def _normalise_type_names(tree: ast.AST) -> None:
+    """Write each type name :func:`_type_literals` finds as the type's id, in place: a segment
+    of ``type == 'need-based'`` (or ``type in ['need-based']``, ``'need-based' == type``)
+    selected nobody without a word (types are ``need_based``); an unknown type is refused.
+    ``untyped`` stays as it is."""
+    for literal in _type_literals(tree):
+        if literal.value != "untyped":
+            literal.value = type_name(literal.value)
 
 
 def check_segment(segment: str, columns: Any) -> None:

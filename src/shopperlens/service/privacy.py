@@ -39,9 +39,10 @@ VACUUM leave the blocks as they were), so once the rows are gone the store's fil
 with the live data only (:meth:`Store.compact`). The deletes commit with a row of the erasure
 ledger (``erasures``, no personal data): computations running meanwhile see it and store
 nothing, and its ``compacted_at`` stays NULL until the rewrite succeeds (a failed one is
-finished by :func:`compact`, or by the next erase). The rejects file imports write beside the
-store (``<db stem>.rejects.csv``) keeps whole rejected lines, so its rows naming one of the
-erased ids or the person's e-mails are removed too (see :func:`_names_person`).
+finished by :func:`compact`, or by the next erase). The rejects files imports and survey
+uploads write beside the store (``<db stem>.rejects.csv``, ``<db stem>.survey-rejects.csv``)
+keep whole rejected lines, so their rows naming one of the erased ids or the person's e-mails
+are removed too (see :func:`_names_person`).
 
 The report names the subject only by a SHA-256 of its id (or of the e-mail erased by).
 """
@@ -600,11 +601,13 @@ def _personal_emails(
 
 
 def _rejects_files(store: Store) -> list[Path]:
-    """The rejects files shopperlens writes beside the store that exist (none in memory)."""
+    """The rejects files shopperlens writes beside the store that exist (none in memory):
+    the imports' and the survey uploads'."""
     from shopperlens.service.imports import rejects_path
+    from shopperlens.service.surveys import survey_rejects_path
 
-    path = rejects_path(store)
-    return [path] if path is not None and path.is_file() else []
+    paths = (rejects_path(store), survey_rejects_path(store))
+    return [p for p in paths if p is not None and p.is_file()]
 
 
 #: the separators a whole rejected line is split at (CSV, TSV, semicolon or pipe files)

@@ -17,7 +17,7 @@ import threading
 import uuid
 import weakref
 from concurrent.futures import Future
-from contextlib import suppress
+from contextlib import AbstractContextManager, nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -30,7 +30,7 @@ from shopperlens.errors import NotFoundError, ShopperlensError
 from shopperlens.ingest.rejects import SHOWN_REJECTS, Reject, describe, write_rejects
 from shopperlens.service._clock import utc_now
 from shopperlens.service._files import decode_text
-from shopperlens.service.imports import RejectPublic, rejects_path
+from shopperlens.service.imports import RejectPublic
 from shopperlens.store import Store
 from shopperlens.surveys import links
 from shopperlens.surveys.definition import Survey, builtin, validate_answers
@@ -799,9 +799,10 @@ def import_survey_csv(
 
     Atomic: with ``on_error="abort"`` one bad cell refuses the file and nothing is stored;
     ``"skip"`` stores the good rows. Either way the rejects go to ``FILE.rejects.csv``, or with
-    ``rejects_beside_store`` (an upload, whose file is deleted once read) to the rejects file
-    beside the store as other imports' do (none for an in-memory store); the result lists the
-    first rejects, their personal values withheld.
+    ``rejects_beside_store`` (an upload, whose file is deleted once read) to the survey rejects
+    file beside the store (:func:`survey_rejects_path`; none for an in-memory store); the
+    result and the refusal list the first rejects, their personal values withheld (a free-text
+    answer, a respondent: :func:`_withheld_in_messages`), which the rejects file keeps.
     Idempotent: the same file twice is recognised by its checksum; a corrected file replaces
     the answers of the respondents it names. A respondent that is an e-mail address is never
     stored as such: it is kept under the id ingest derives from the e-mail and linked to the
@@ -832,62 +833,70 @@ def import_survey_csv(
             already_imported=True,
         )
     rows, rejects = parse_export(text, definition, file=p.name)
-    if rejects_beside_store:
-        rejects_file = _write_store_rejects(store, rejects)
-    else:
-        rejects_file = _write_rejects(p, rejects)
-    n_read = len(rows) + len({r.line for r in rejects})
-    if rejects and on_error == "abort":
-        where = f" (all in {rejects_file})" if rejects_file else ""
-        raise ShopperlensError(
-            f"{p.name}: {len(rejects)} problems, nothing imported{where}:\n"
-            + describe(rejects, len(rejects))
-        )
-    with store.transaction() as con:
-        import_id = con.execute(
-            "INSERT INTO imports (kind, format, file, checksum, rows_read, rows_accepted,"
-            " rows_rejected, imported_at) VALUES (?, 'csv', ?, ?, ?, ?, ?, ?) RETURNING import_id",
-            [kind, str(p), checksum, n_read, len(rows), n_read - len(rows), utc_now()],
-        ).fetchone()[0]
-        keyed, customers = _email_respondents(con, rows)
-        # a corrected file replaces its respondents' answers, stored before this import keyed
-        # or (older stores) with the e-mail in clear
-        names = [keyed.get(r.respondent, r.respondent) for r in rows] + list(keyed)
-        if names:
-            con.execute(
-                "DELETE FROM survey_answers WHERE response_id IN (SELECT response_id FROM "
-                "survey_responses WHERE survey = ? AND respondent IN (SELECT unnest(?)))",
-                [survey, names],
-            )
-            con.execute(
-                "DELETE FROM survey_responses WHERE survey = ? "
-                "AND respondent IN (SELECT unnest(?))",
-                [survey, names],
-            )
-            subs = [
-                Submission(
-                    survey=survey,
-                    version=definition.version,
-                    answers=r.answers,
-                    respondent=keyed.get(r.respondent, r.respondent),
-                    channel="import",
-                    customer_id=r.customer_id or customers.get(r.respondent),
-                    import_id=import_id,
-                    submitted_at=r.submitted_at or datetime.now(),
-                )
-                for r in rows
-                if r.answers
-            ]
-            _insert(con, subs)
-    return SurveyImportResult(
-        survey=survey,
-        file=str(p),
-        rows_read=n_read,
-        rows_accepted=len(rows),
-        rows_rejected=n_read - len(rows),
-        rejects_file=rejects_file,
-        rejects=[RejectPublic.of(r) for r in rejects[:SHOWN_REJECTS]],
+    rejects = _withheld_in_messages(rejects, definition)
+    # the rejects file beside the store is written (or removed), named and the rows stored
+    # under its write lock: a concurrent upload cannot remove the file this one reports
+    lock: AbstractContextManager[None] = (
+        store.write_lock() if rejects_beside_store else nullcontext()
     )
+    with lock:
+        if rejects_beside_store:
+            rejects_file = _write_store_rejects(store, rejects)
+        else:
+            rejects_file = _write_rejects(p, rejects)
+        n_read = len(rows) + len({r.line for r in rejects})
+        if rejects and on_error == "abort":
+            where = f" (all in {rejects_file})" if rejects_file else ""
+            raise ShopperlensError(
+                f"{p.name}: {len(rejects)} problems, nothing imported{where}:\n"
+                + describe(rejects, len(rejects))
+            )
+        with store.transaction() as con:
+            import_id = con.execute(
+                "INSERT INTO imports (kind, format, file, checksum, rows_read, rows_accepted,"
+                " rows_rejected, imported_at) VALUES (?, 'csv', ?, ?, ?, ?, ?, ?)"
+                " RETURNING import_id",
+                [kind, str(p), checksum, n_read, len(rows), n_read - len(rows), utc_now()],
+            ).fetchone()[0]
+            keyed, customers = _email_respondents(con, rows)
+            # a corrected file replaces its respondents' answers, stored before this import keyed
+            # or (older stores) with the e-mail in clear
+            names = [keyed.get(r.respondent, r.respondent) for r in rows] + list(keyed)
+            if names:
+                con.execute(
+                    "DELETE FROM survey_answers WHERE response_id IN (SELECT response_id FROM "
+                    "survey_responses WHERE survey = ? AND respondent IN (SELECT unnest(?)))",
+                    [survey, names],
+                )
+                con.execute(
+                    "DELETE FROM survey_responses WHERE survey = ? "
+                    "AND respondent IN (SELECT unnest(?))",
+                    [survey, names],
+                )
+                subs = [
+                    Submission(
+                        survey=survey,
+                        version=definition.version,
+                        answers=r.answers,
+                        respondent=keyed.get(r.respondent, r.respondent),
+                        channel="import",
+                        customer_id=r.customer_id or customers.get(r.respondent),
+                        import_id=import_id,
+                        submitted_at=r.submitted_at or datetime.now(),
+                    )
+                    for r in rows
+                    if r.answers
+                ]
+                _insert(con, subs)
+        return SurveyImportResult(
+            survey=survey,
+            file=str(p),
+            rows_read=n_read,
+            rows_accepted=len(rows),
+            rows_rejected=n_read - len(rows),
+            rejects_file=rejects_file,
+            rejects=[RejectPublic.of(r) for r in rejects[:SHOWN_REJECTS]],
+        )
 
 
 def _email_respondents(con: Any, rows: list[Any]) -> tuple[dict[str, str], dict[str, str]]:
@@ -910,12 +919,54 @@ def _email_respondents(con: Any, rows: list[Any]) -> tuple[dict[str, str], dict[
     return {e: email_key(e) for e in emails}, dict(found)
 
 
+#: what a reject shows for a respondent that is an e-mail address (``parse_export``): no
+#: personal value, and it says why the row was refused (the address repeats)
+_EMAIL_SHOWN = "(an e-mail address)"
+
+
+class _PersonalReject(Reject):
+    """A reject whose value messages leave out (``(value in the rejects file)``) though its
+    column is not one ingest knows as personal: a survey's free-text answer (a name, a phone
+    number, an address) or its respondent. The rejects file keeps the value, as the other
+    imports' files keep theirs, so the shop can correct the row."""
+
+    @property
+    def withheld(self) -> bool:
+        """Any value but an empty one (an empty one shows nothing, and says it was empty)."""
+        return bool(self.value) or super().withheld
+
+
+def _withheld_in_messages(rejects: list[Reject], survey: Survey) -> list[Reject]:
+    """``rejects`` with the values of free-text questions and of the respondent column
+    withheld from what messages show (:class:`_PersonalReject`): ``Reject.withheld`` knows
+    only ingest's column names, so an upload's answer quoted a rejected free-text answer in
+    full."""
+    personal = {q.id for q in survey.questions if q.kind == "text"} | {"respondent"}
+    return [
+        _PersonalReject(r.file, r.line, r.column, r.value, r.reason)
+        if r.column in personal and r.value != _EMAIL_SHOWN
+        else r
+        for r in rejects
+    ]
+
+
+def survey_rejects_path(store: Store) -> Path | None:
+    """``<db stem>.survey-rejects.csv`` beside the store's file (None in memory): survey
+    uploads' own rejects file. Sharing ``<db stem>.rejects.csv`` with ``/api/imports``, a clean
+    survey upload removed the only list of an orders import's skipped rows."""
+    if store.path == ":memory:":
+        return None
+    db = Path(store.path)
+    return db.with_name(f"{db.stem}.survey-rejects.csv")
+
+
 def _write_store_rejects(store: Store, rejects: list[Reject]) -> str | None:
-    """The rejects in the file beside the store (``<db stem>.rejects.csv``, which erasure
-    scrubs), under the store's write lock as imports write it; a read that rejects nothing
-    removes it, as an import's does, so it always lists the last import's rejects. None when
+    """The rejects in the survey rejects file beside the store (:func:`survey_rejects_path`,
+    which erasure scrubs), under the store's write lock (the caller holds it until it has
+    answered, so a concurrent upload cannot remove the file this one names); a read that
+    rejects nothing removes it, so it always lists the last survey upload's rejects. None when
     nothing is written (no rejects, an in-memory store, a file that cannot be written)."""
-    out = rejects_path(store)
+    out = survey_rejects_path(store)
     if out is None:
         return None
     with store.write_lock(), suppress(OSError):
