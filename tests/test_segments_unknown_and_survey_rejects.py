@@ -91,6 +91,33 @@ def test_and_or_not_of_a_column_that_is_no_condition_is_refused_without_values(s
     assert not re.search(r"c[1-4]\b|2000|5000|looker|need_based|ufunc", said)
 
 
+@pytest.mark.parametrize(
+    ("segment", "expected"),
+    [
+        ("orders // 0 == 0", []),  # pandas' nullable integers gave 0: every customer
+        ("orders % 0 == 0", []),
+        ("orders / 0 > 1", []),
+        ("orders // (orders - 1) == 0", []),  # each has 1 order: a division by 0 each
+        ("revenue not in []", ["c1", "c3", "c4"]),  # c2's unknown revenue is out of no list
+        ("orders // 1 == 1", ["c1", "c2", "c3", "c4"]),
+    ],
+)
+def test_a_division_by_zero_is_unknown_and_a_missing_value_is_out_of_no_list(
+    shop, segment, expected
+):
+    types = _customers(shop.store)
+    assert _picked(shop.store, types, segment) == expected
+
+
+@pytest.mark.parametrize("segment", ["customer_id * 200000 == 'x'", "type + type == 'x'"])
+def test_arithmetic_on_a_text_column_is_refused(shop, segment):
+    """``customer_id * 200000`` built a column of 1.6 GB on the demo shop: text is compared,
+    never computed."""
+    types = _customers(shop.store)
+    with pytest.raises(ShopperlensError, match="arithmetic on text"):
+        playbooks.audience_customers(store=shop.store, segment=segment, types=types)
+
+
 # -- 2. type names however they are compared ---------------------------------------------------
 @pytest.mark.parametrize(
     ("segment", "expected"),
