@@ -118,6 +118,14 @@ def test_arithmetic_on_a_text_column_is_refused(shop, segment):
         playbooks.audience_customers(store=shop.store, segment=segment, types=types)
 
 
+@pytest.mark.parametrize("segment", ["type == 5", "orders == 'x'", "revenue in ['a', 1]"])
+def test_text_compared_with_a_number_is_refused(shop, segment):
+    """``type == 5`` and ``orders == 'x'`` selected nobody without a word."""
+    types = _customers(shop.store)
+    with pytest.raises(ShopperlensError, match="text compared with a number"):
+        playbooks.audience_customers(store=shop.store, segment=segment, types=types)
+
+
 # -- 2. type names however they are compared ---------------------------------------------------
 @pytest.mark.parametrize(
     ("segment", "expected"),

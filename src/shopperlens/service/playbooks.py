@@ -959,6 +959,19 @@ def _is_text(value: Any) -> bool:
     )
 
 
+def _is_number(value: Any) -> bool:
+    """Whether ``value`` is a number (not a bool): a constant, or a numeric column."""
+    if isinstance(value, bool | np.bool_):
+        return False
+    if isinstance(value, int | float | np.number):
+        return True
+    return (
+        isinstance(value, pd.Series)
+        and pd.api.types.is_numeric_dtype(value.dtype)
+        and not pd.api.types.is_bool_dtype(value.dtype)
+    )
+
+
 def _divided(op: Any, left: Any, right: Any) -> Any:
     """``op(left, right)`` for ``/``, ``//`` and ``%``, unknown where ``right`` is 0: pandas'
     nullable integers give 0 for ``orders // 0``, which ``orders // 0 == 0`` read as every
@@ -983,7 +996,10 @@ def _unknown_where_missing(value: Any) -> Any:
 
 def _compared(op: Any, left: Any, right: Any) -> Any:
     """``op(left, right)`` as a condition: ``<NA>`` wherever either side is missing (pandas'
-    own comparisons give False, or True for ``!=``, for a missing text)."""
+    own comparisons give False, or True for ``!=``, for a missing text). Text compared with a
+    number is refused: ``type == 5`` or ``orders == 'x'`` selected nobody without a word."""
+    if (_is_text(left) and _is_number(right)) or (_is_number(left) and _is_text(right)):
+        raise ShopperlensError("segment refused: text compared with a number")
     result = op(left, right)
     if not isinstance(result, pd.Series):
         return False if _unknown(left) or _unknown(right) else bool(result)
