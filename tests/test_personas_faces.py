@@ -126,6 +126,8 @@ def test_models_stay_pure():
 def test_card_prints_as_a_front_and_an_evidence_back(shop, answers, tmp_path):  # type: ignore[no-untyped-def]
     """Printed to A4, a card is two pages: the persona on the front, its evidence on the back."""
     sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("needs Debian's chromium (apt-get install chromium)")
     run = shop.personas_build(frame=answers, k=4)
     card = shop.personas_cards(tmp_path)[0]
     with sync_api.sync_playwright() as pw:

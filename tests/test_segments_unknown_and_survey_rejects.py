@@ -126,6 +126,18 @@ def test_text_compared_with_a_number_is_refused(shop, segment):
         playbooks.audience_customers(store=shop.store, segment=segment, types=types)
 
 
+@pytest.mark.parametrize("segment", ["type == 'need_based'", "country != 'DE'"])
+def test_a_text_column_of_a_shop_without_customers_is_still_text(shop, segment):
+    """With no customers the columns hold no text to tell their kind by: ``type`` was an empty
+    float column, and every playbook of an events-only shop failed "text compared with a
+    number"."""
+    visitors = pd.DataFrame({"customer_id": [None], "visitor_id": ["v1"], "type": ["looker"]})
+    picked = playbooks.audience_customers(store=shop.store, segment=segment, types=visitors)
+    assert picked.empty
+    with pytest.raises(ShopperlensError, match="text compared with a number"):
+        playbooks.audience_customers(store=shop.store, segment="type == 5", types=visitors)
+
+
 # -- 2. type names however they are compared ---------------------------------------------------
 @pytest.mark.parametrize(
     ("segment", "expected"),

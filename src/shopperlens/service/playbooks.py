@@ -814,12 +814,20 @@ def _segment_tree(segment: str) -> ast.Expression:
     return tree
 
 
+#: the audience columns that hold text whatever their values: a shop with no customers (or no
+#: country anywhere) gives them no text to infer it from, and ``type == 'need_based'`` was then
+#: refused as "text compared with a number" on an empty float column
+_TEXT_COLUMNS = ("customer_id", "email", "country", "type")
+
+
 def _nullable(c: pd.DataFrame) -> pd.DataFrame:
     """``c`` in pandas' nullable dtypes (``Int64``, ``Float64``, ``boolean``, ``string``), so
     arithmetic and comparisons on a missing value give ``<NA>``, not NaN's False/True."""
     out = c.copy()
     for name, col in c.items():
-        if pd.api.types.is_bool_dtype(col.dtype):
+        if name in _TEXT_COLUMNS:
+            out[name] = col.astype(pd.StringDtype(na_value=pd.NA))
+        elif pd.api.types.is_bool_dtype(col.dtype):
             out[name] = col.astype("boolean")
         elif pd.api.types.is_integer_dtype(col.dtype):
             out[name] = col.astype("Int64")
