@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from shopperlens.emails import email_sql, trim_sql
 from shopperlens.ingest.rejects import (
     Check,
     cast_check,
@@ -140,9 +141,7 @@ _TYPES: dict[str, Callable[[str], str]] = {
     "text": lambda r: f"NULLIF(trim({r}), '')",
     "id": lambda r: f"CASE WHEN {no_value_sql(f'trim({r})')} THEN NULL ELSE trim({r}) END",
     # an e-mail of "N/A" would key one customer for every such row (see email_key_sql)
-    "email": lambda r: (
-        f"CASE WHEN {no_value_sql(f'trim({r})')} THEN NULL ELSE lower(trim({r})) END"
-    ),
+    "email": lambda r: f"CASE WHEN {no_value_sql(trim_sql(r))} THEN NULL ELSE {email_sql(r)} END",
     "ts": ts_sql,
     "int": whole_sql,
     "count": whole_sql,

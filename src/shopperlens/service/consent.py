@@ -35,6 +35,7 @@ from typing import NamedTuple
 import duckdb
 from pydantic import BaseModel, Field
 
+from shopperlens.emails import email_sql
 from shopperlens.errors import NotFoundError, ShopperlensError
 from shopperlens.ingest.generic import normalise_header
 from shopperlens.service._clock import utc_now
@@ -106,7 +107,7 @@ def allowed(
         " FROM consents WHERE lower(purpose) IN (SELECT lower(unnest(?))) GROUP BY 1), "
         "own AS (SELECT customer_id, arg_max(granted, recorded_at) AS granted "
         " FROM consents WHERE lower(purpose) = lower(?) GROUP BY 1), "
-        "word AS (SELECT c.customer_id, lower(trim(c.email)) AS address, "
+        f"word AS (SELECT c.customer_id, {email_sql('c.email')} AS address, "
         " coalesce(o.granted, g.granted, c.accepts_marketing) AS says "
         " FROM customers c LEFT JOIN general g USING (customer_id) "
         " LEFT JOIN own o USING (customer_id)), "

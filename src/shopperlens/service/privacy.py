@@ -60,6 +60,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from shopperlens.emails import email_sql, normalise_email
 from shopperlens.errors import NotFoundError, ShopperlensError
 from shopperlens.ingest.rejects import MALFORMED, REJECT_COLUMNS, ROW
 from shopperlens.store import Store
@@ -84,6 +85,9 @@ _SKIP = {"schema_migrations", "imports", "erasures"}
 _MAX_ROUNDS = 10
 #: survey respondents imported by e-mail are stored under this key of it (see email_key)
 _RESPONSES = "survey_responses"
+#: a stored e-mail (respondent) as :func:`normalise_email` reads what a person types
+_EMAIL = email_sql("email")
+_RESPONDENT = email_sql("respondent")
 #: why an erasure by id kept the id derived from a shared e-mail (no id or e-mail in it)
 _KEPT_IDS_NOTE = (
     "another customer has the same e-mail, so the rows keyed by that e-mail alone could be "
@@ -142,11 +146,6 @@ class ErasureReport(BaseModel):
         return sum(self.rows_deleted.values())
 
 
-def normalise_email(email: str) -> str:
-    """An e-mail as the store keeps it: trimmed and lower-cased."""
-    return email.strip().lower()
-
-
 def email_key(email: str) -> str:
     """The customer id ingest derives from an e-mail (``e-`` + the first 16 hex digits of the
     SHA-256 of the normalised address): the e-mail itself is not in it."""
@@ -179,7 +178,7 @@ def _ids_of_email(store: Store, email: str) -> list[str]:
     ids = [
         r[0]
         for r in store.execute(
-            "SELECT customer_id FROM customers WHERE lower(trim(email)) = ? ORDER BY customer_id",
+            f"SELECT customer_id FROM customers WHERE {_EMAIL} = ? ORDER BY customer_id",
             [email],
         ).fetchall()
     ]
@@ -199,9 +198,7 @@ def _resolve(
     if customer_id is None:
         assert email is not None
         return _ids_of_email(store, email), email, 0
-    stored = store.scalar(
-        "SELECT lower(trim(email)) FROM customers WHERE customer_id = ?", [customer_id]
-    )
+    stored = store.scalar(f"SELECT {_EMAIL} FROM customers WHERE customer_id = ?", [customer_id])
     if email is not None and stored is not None and stored != email:
         # the two name different people: erasing by both would delete someone else's rows
         raise ShopperlensError(
@@ -209,7 +206,7 @@ def _resolve(
         )
     if email is not None and stored is None and customer_id != email_key(email):
         owner = store.scalar(
-            "SELECT customer_id FROM customers WHERE lower(trim(email)) = ? LIMIT 1", [email]
+            f"SELECT customer_id FROM customers WHERE {_EMAIL} = ? LIMIT 1", [email]
         )
         if owner is not None and owner != customer_id:
             raise ShopperlensError(
@@ -237,9 +234,7 @@ def _holds_rows(store: Store, customer_id: str, email: str) -> bool:
             where.append("CAST(customer_id AS VARCHAR) = ?")
             params.append(customer_id)
             if "email" in columns:
-                where.append(
-                    "(coalesce(CAST(customer_id AS VARCHAR), '') = '' AND lower(trim(email)) = ?)"
-                )
+                where.append(f"(coalesce(CAST(customer_id AS VARCHAR), '') = '' AND {_EMAIL} = ?)")
                 params.append(email)
         if table == _RESPONSES and "respondent" in columns:
             where.append("respondent = ?")
@@ -258,7 +253,7 @@ def erase_customer(
     lines naming them beside the store, then rewrite the store's file without them; see the
     module doc for which ids are the person's (by id: not those of another customer sharing
     the e-mail) and what of a shared browser stays."""
-    email_norm = normalise_email(email) if email and email.strip() else None
+    email_norm = (normalise_email(email) or None) if email else None
     customer_id = customer_id.strip() if customer_id and customer_id.strip() else None
     if customer_id is None and email_norm is None:
         raise ShopperlensError("name the customer to erase: a customer id or an e-mail")
@@ -567,11 +562,11 @@ def _subject_filter(columns: set[str], table: str, subject: _Subject) -> tuple[s
         parts.append("CAST(customer_id AS VARCHAR) = ?")
         params.append(subject.customer_id)
     if subject.email and "email" in columns:
-        parts.append("lower(trim(email)) = ?")
+        parts.append(f"{_EMAIL} = ?")
         params.append(subject.email)
     if subject.email and table == _RESPONSES and "respondent" in columns:
         # answers imported by e-mail are keyed by email_key; older stores hold the address
-        parts.append("(respondent = ? OR lower(trim(respondent)) = ?)")
+        parts.append(f"(respondent = ? OR {_RESPONDENT} = ?)")
         params.extend([email_key(subject.email), subject.email])
     return " OR ".join(parts), params
 
@@ -587,14 +582,14 @@ def _personal_emails(
     for table, columns in cols.items():
         if {"customer_id", "email"} <= columns:
             rows = store.execute(
-                f'SELECT DISTINCT lower(trim(email)) FROM "{table}" WHERE email IS NOT NULL '
+                f'SELECT DISTINCT {_EMAIL} FROM "{table}" WHERE email IS NOT NULL '
                 "AND CAST(customer_id AS VARCHAR) IN (SELECT unnest(?::VARCHAR[]))",
                 [ids],
             ).fetchall()
             emails.update(r[0] for r in rows if r[0])
     shared = store.execute(
-        "SELECT DISTINCT lower(trim(email)) FROM customers WHERE customer_id NOT IN "
-        "(SELECT unnest(?::VARCHAR[])) AND lower(trim(email)) IN (SELECT unnest(?::VARCHAR[]))",
+        f"SELECT DISTINCT {_EMAIL} FROM customers WHERE customer_id NOT IN "
+        f"(SELECT unnest(?::VARCHAR[])) AND {_EMAIL} IN (SELECT unnest(?::VARCHAR[]))",
         [ids, sorted(emails)],
     ).fetchall()
     return emails - {r[0] for r in shared}

@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 import pandas as pd
 from pydantic import BaseModel, Field, ValidationError
 
+from shopperlens.emails import email_sql
 from shopperlens.errors import NotFoundError, ShopperlensError
 from shopperlens.ingest.rejects import SHOWN_REJECTS, Reject, describe, write_rejects
 from shopperlens.service._clock import utc_now
@@ -911,8 +912,8 @@ def _email_respondents(con: Any, rows: list[Any]) -> tuple[dict[str, str], dict[
     if not emails:
         return {}, {}
     found = con.execute(
-        "SELECT lower(trim(email)), any_value(customer_id) FROM customers "
-        "WHERE lower(trim(email)) IN (SELECT unnest(?::VARCHAR[])) GROUP BY 1 "
+        f"SELECT {email_sql('email')}, any_value(customer_id) FROM customers "
+        f"WHERE {email_sql('email')} IN (SELECT unnest(?::VARCHAR[])) GROUP BY 1 "
         "HAVING count(*) = 1",
         [emails],
     ).fetchall()

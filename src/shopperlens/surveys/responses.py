@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from shopperlens.emails import normalise_email
 from shopperlens.errors import ShopperlensError
 from shopperlens.ingest.rejects import Reject
 from shopperlens.surveys.definition import Survey, is_blank
@@ -112,7 +113,7 @@ def parse_export(
             bad.append(Reject(file, line, "", "", "more cells than header columns"))
         respondent = (raw.get("respondent") or "").strip()
         if is_email(respondent):  # Ann@X.com and ann@x.com are one person
-            respondent = respondent.lower()
+            respondent = normalise_email(respondent)
         if not respondent:
             bad.append(Reject(file, line, "respondent", "", "is empty"))
         elif respondent in seen:  # (a rejected row does not count: its repeat may be good)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request
 
+from shopperlens.emails import normalise_email
 from shopperlens.errors import ShopperlensError
 from shopperlens.service.privacy import CompactReport, ErasureReport
 from shopperlens.web.deps import ShopDep
@@ -60,6 +61,6 @@ def _subject(customer: str, email: str | None) -> tuple[str | None, str | None]:
     """
     if "@" not in customer:
         return customer, email
-    if email is not None and email.strip().lower() != customer.strip().lower():
+    if email is not None and normalise_email(email) != normalise_email(customer):
         raise ShopperlensError("the path and ?email= name two different e-mails; give one")
     return None, customer

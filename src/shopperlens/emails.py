@@ -1,0 +1,34 @@
+"""One normalisation of e-mail addresses, the same in SQL and in Python.
+
+Imports key customers by their e-mail (``email_key_sql``) in DuckDB, while erase, survey
+answers and the public routes normalise what a person types in Python. The two used to differ:
+DuckDB's ``trim`` removes spaces only (an address ending in a tab kept it) and its ``lower``
+maps ``İ`` to ``i`` where Python's gives ``i`` and a combining dot, so ``erase --email`` found
+neither such customer nor the tickets keyed by their address. Both sides now strip the same
+characters (Python's whitespace) and lower-case the same way: DuckDB's ``lower`` is the simple
+per-character mapping, which Python's ``lower`` equals on every code point but ``İ``.
+"""
+
+from __future__ import annotations
+
+#: every character Python's ``str.strip()`` removes (Unicode whitespace; a test checks it)
+SPACE: str = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
+
+def normalise_email(email: str) -> str:
+    """An e-mail as the store keeps it: without whitespace at either end, lower-cased
+    character by character (as :func:`email_sql` does in DuckDB)."""
+    return "".join("i" if ch == "\u0130" else ch.lower() for ch in email.strip(SPACE))
+
+
+def trim_sql(value: str) -> str:
+    """SQL: ``value`` without whitespace at either end (the characters of :data:`SPACE`)."""
+    return f"trim({value}, '{SPACE}')"
+
+
+def email_sql(value: str) -> str:
+    """SQL: ``value`` normalised as :func:`normalise_email` does it."""
+    return f"lower({trim_sql(value)})"
