@@ -160,3 +160,17 @@ def test_mixed_line_endings_are_named(shop, tmp_path):
     with pytest.raises(ShopperlensError, match="mixes Windows .CR LF. and Unix .LF. line endings"):
         shop.import_customers(write(tmp_path, "mixed.csv", text))
     assert counts(shop, "customers") == {"customers": 0}
+
+
+def test_a_row_over_the_line_size_limit_is_a_reject(shop, tmp_path):
+    """A row over DuckDB's 2,000,000-byte limit came back with no message: every face failed
+    on an unexpected AttributeError (HTTP 500) and the good rows were lost under skip."""
+    long = "2,c2,2024-01-05 10:00:00,p" + "1" * 2_100_000 + ",1,9.50"
+    text = _file(GOOD.format(n=1), long, GOOD.format(n=3))
+    with pytest.raises(ShopperlensError) as info:
+        shop.import_orders(write(tmp_path, "o.csv", text))
+    assert "1 row(s) rejected, nothing imported" in str(info.value)
+    res = shop.import_orders(write(tmp_path, "o.csv", text), on_error="skip")
+    assert (res.rows_accepted, res.rows_rejected) == (2, 1)
+    ((line, column, _, reason),) = _rows(res)
+    assert (line, column) == (3, "(row)") and "2,000,000 bytes" in reason

@@ -661,10 +661,13 @@ def collect_malformed(
     if not exists:
         return {}
     counts = r"regexp_extract(error_message, 'Columns: (\d+) Found: (\d+)', ['want', 'got'])"
+    # the first column's error; a row-level one names no column (arg_min skips a NULL key:
+    # a line over DuckDB's maximum size had come back with neither kind nor message)
+    idx = "coalesce(column_idx, 1 << 30)"
     rows = con.execute(
-        "SELECT line, arg_min(column_name, column_idx), arg_min(error_type, column_idx), "
+        f"SELECT line, arg_min(column_name, {idx}), arg_min(error_type, {idx}), "
         "max(TRY_CAST(c.want AS INT)), min(TRY_CAST(c.got AS INT)), "
-        f"arg_min(error_message, column_idx), any_value(csv_line) FROM (SELECT *, {counts} AS c "
+        f"arg_min(error_message, {idx}), any_value(csv_line) FROM (SELECT *, {counts} AS c "
         f"FROM {CSV_ERRORS}) GROUP BY line ORDER BY line"
     ).fetchall()
     forget_malformed(con)
@@ -672,6 +675,7 @@ def collect_malformed(
     out, texts = [], {}
     for record, column, kind, want, got, message, text in rows:
         line = lines.get(record, record)
+        message = message or ""
         if kind in ("INVALID ENCODING", "INVALID UNICODE") or "unicode" in message.lower():
             raise ShopperlensError(
                 f"{Path(file).name}: the file is not UTF-8 encoded (line {line}); save it as UTF-8"
@@ -714,7 +718,9 @@ def _malformed_reason(kind: str, want: int | None, got: int | None, message: str
             "malformed row: a quote where CSV does not allow one (a quoted value must end with "
             '" and the delimiter; a quote left open takes in the rest of the file)'
         )
-    return f"malformed row: {message.strip().rstrip('.')}"
+    if kind == "LINE SIZE OVER MAXIMUM":
+        return "malformed row: longer than the 2,000,000 bytes a CSV row may have"
+    return f"malformed row: {message.strip().rstrip('.') or (kind or 'unreadable').lower()}"
 
 
 def _first_line(text: str | None, width: int = 500) -> str | None:
