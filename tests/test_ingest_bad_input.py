@@ -281,3 +281,17 @@ def test_json_lines_with_blank_lines_lose_nothing(shop, tmp_path):
     res = shop.import_events(path)
     assert (res.rows_read, res.rows_accepted, res.rows_rejected) == (5, 5, 0)
     assert shop.store.count("events") == 5
+
+
+def test_currency_codes_are_read_in_capitals_and_must_be_codes(shop, tmp_path):
+    """A stored ``eur`` and a later export's ``EUR`` were a conflict ("order already imported
+    with different content: currency"), and ``€`` was stored as a currency."""
+    head = "order_id,customer_id,ordered_at,product_id,quantity,unit_price,currency\n"
+    shop.import_orders(write(tmp_path, "a.csv", head + "K1,C1,2024-03-01,P1,1,10,eur\n"
+                             "K2,C1,2024-03-02,P1,1,10, Sek \n"))  # fmt: skip
+    res = shop.import_orders(write(tmp_path, "b.csv", head + "K1,C1,2024-03-01,P1,1,10,EUR\n"))
+    assert res.rows_rejected == 0
+    stored = shop.store.execute("SELECT order_id, currency FROM orders ORDER BY 1").fetchall()
+    assert stored == [("K1", "EUR"), ("K2", "SEK")]
+    with pytest.raises(ShopperlensError, match="currency='€': not a currency code"):
+        shop.import_orders(write(tmp_path, "c.csv", head + "K3,C1,2024-03-03,P1,1,10,€\n"))

@@ -67,7 +67,8 @@ KNOWN_EVENTS: frozenset[str] = frozenset(
 #: value types: what "not convertible" is called (see :data:`_TYPES` for the conversions)
 _WHAT: dict[str, str] = {"text": "", "id": "", "email": "", "ts": "a date/time",
                          "int": "a whole number", "count": "a whole number", "float": "a number",
-                         "money": "a number", "bool": "true/false"}  # fmt: skip
+                         "money": "a number", "bool": "true/false",
+                         "currency": "a currency code (three letters, such as EUR)"}  # fmt: skip
 
 
 def number_sql(raw: str) -> str:
@@ -148,6 +149,10 @@ _TYPES: dict[str, Callable[[str], str]] = {
     "float": number_sql,
     "money": number_sql,
     "bool": lambda r: f"TRY_CAST(trim({r}) AS BOOLEAN)",
+    # an ISO 4217 code in capitals: a stored "eur" and a later file's "EUR" were a conflict
+    "currency": lambda r: (
+        f"CASE WHEN regexp_full_match(upper(trim({r})), '[A-Z]{{3}}') THEN upper(trim({r})) END"
+    ),
 }
 
 
@@ -254,8 +259,8 @@ KINDS: dict[str, KindSpec] = {
         ("order_id", "line_no"),
         _c(
             "!*order_id *customer_id !*ordered_at:ts *product_id product_name category "
-            "!*quantity:count !*unit_price:money discount_code currency shipping:money status "
-            "email:email country accepts_marketing:bool"
+            "!*quantity:count !*unit_price:money discount_code currency:currency shipping:money "
+            "status email:email country accepts_marketing:bool"
         ),
         derived={"customer_id": f"coalesce(customer_id, {email_key_sql('email')})"},
     ),
