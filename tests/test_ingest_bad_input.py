@@ -295,3 +295,15 @@ def test_currency_codes_are_read_in_capitals_and_must_be_codes(shop, tmp_path):
     assert stored == [("K1", "EUR"), ("K2", "SEK")]
     with pytest.raises(ShopperlensError, match="currency='€': not a currency code"):
         shop.import_orders(write(tmp_path, "c.csv", head + "K3,C1,2024-03-03,P1,1,10,€\n"))
+
+
+def test_an_amount_too_large_for_any_shop_is_rejected(shop, tmp_path):
+    """``1e308`` was stored, and the report failed on the infinite basket it made."""
+    head = "order_id,customer_id,ordered_at,product_id,quantity,unit_price,shipping\n"
+    text = head + "X1,C1,2024-03-01,P1,2,1e308,0\nX2,C2,2024-03-02,P1,1,10,2e12\n"
+    res = shop.import_orders(write(tmp_path, "o.csv", text), on_error="skip")
+    reasons = sorted((r.column, r.reason) for r in res.rejects)
+    assert reasons == [("shipping", "out of range (above 1,000,000,000,000)"),
+                       ("unit_price", "out of range (above 1,000,000,000,000)")]  # fmt: skip
+    ok = head + "X3,C3,2024-03-03,P1,3,1000000000000,1000000000000\n"
+    assert shop.import_orders(write(tmp_path, "ok.csv", ok)).rows_rejected == 0

@@ -135,6 +135,11 @@ def ts_sql(raw: str) -> str:
     )
 
 
+#: the largest amount a price or shipping may be: far above any real one in any currency, and
+#: low enough that sums over billions of lines stay finite
+MAX_MONEY = 10**12
+_TOO_MUCH = f"out of range (above {MAX_MONEY:,})"
+
 #: value types: how raw text becomes a typed value. Whole numbers go through DOUBLE: DuckDB's
 #: cast to BIGINT rounds ``1.5`` to 2 and reads ``0x10`` as 16, where a quantity of 1.5 is an
 #: error to report. Numbers must be finite (DuckDB reads ``NaN`` and ``inf``).
@@ -355,6 +360,8 @@ def stage_sql(spec: KindSpec, raw_select: str) -> str:
             checks.append(cast_check(c.name, raw, typed, what))
         if c.type in ("count", "money"):
             checks.append(Check(c.name, f"{typed} < 0", f"negative {c.name}", raw))
+        if c.type == "money":  # (1e308 × 2 is infinite: the report's sums failed on it)
+            checks.append(Check(c.name, f"{typed} > {MAX_MONEY}", _TOO_MUCH, raw))
     checks.extend(spec.checks)
     typed_cols = ", ".join(ident(c.name) for c in spec.columns)
     return (
