@@ -46,3 +46,19 @@ def test_cli_refuses_map_on_a_shopify_export_without_a_traceback(cli) -> None:  
     assert "was recognised as a Shopify orders export" in flat
     assert "--format generic" in flat
     assert cli("imports").exit_code == 0 and "orders_export_1.csv" not in cli("imports").output
+
+
+def test_a_mapping_that_is_no_mapping_is_refused_in_one_line(shop, tmp_path):
+    """A mapping file in another encoding gave "unexpected UnicodeDecodeError" and a list as
+    the Python API's mapping a bare TypeError."""
+    from shopperlens.errors import ShopperlensError
+
+    data = tmp_path / "c.csv"
+    data.write_text("Customer No\nK1\n", encoding="utf-8")
+    bad = tmp_path / "map.yaml"
+    bad.write_bytes("Customer No: customer_id\nLänd: country\n".encode("utf-16"))
+    with pytest.raises(ShopperlensError, match="mapping file map.yaml is not UTF-8 text"):
+        shop.import_customers(data, mapping=bad)
+    with pytest.raises(ShopperlensError, match="not a list"):
+        shop.import_customers(data, mapping=["Customer No=customer_id"])
+    assert shop.import_customers(data, mapping={"Customer No": "customer_id"}).rows_accepted == 1

@@ -12,6 +12,7 @@ import csv
 import json
 import re
 from collections.abc import Mapping
+from os import PathLike
 from pathlib import Path
 
 from shopperlens.errors import ShopperlensError
@@ -39,10 +40,18 @@ def load_mapping(mapping: MappingArg) -> dict[str, str]:
         return {}
     if isinstance(mapping, Mapping):
         return {str(k): str(v) for k, v in mapping.items()}
+    if not isinstance(mapping, str | PathLike):  # (a list gave TypeError from Path())
+        raise ShopperlensError(
+            "a mapping is {their_name: canonical_name} or the path of a YAML/JSON mapping file, "
+            f"not a {type(mapping).__name__}"
+        )
     path = Path(mapping)
     if not path.is_file():
         raise ShopperlensError(f"mapping file {path} does not exist")
-    text = path.read_text("utf-8")
+    try:
+        text = path.read_text("utf-8")
+    except UnicodeDecodeError:
+        raise ShopperlensError(f"mapping file {path.name} is not UTF-8 text") from None
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else _yaml_as_text(text)
     except (ValueError, Exception) as exc:  # yaml.YAMLError is not a ValueError
