@@ -307,3 +307,22 @@ def test_an_amount_too_large_for_any_shop_is_rejected(shop, tmp_path):
                        ("unit_price", "out of range (above 1,000,000,000,000)")]  # fmt: skip
     ok = head + "X3,C3,2024-03-03,P1,3,1000000000000,1000000000000\n"
     assert shop.import_orders(write(tmp_path, "ok.csv", ok)).rows_rejected == 0
+
+
+def test_a_parquet_id_column_of_floats_keeps_the_ids(shop, tmp_path):
+    """pandas stores a column of ids with one missing as floats: customer 7 became a second
+    customer "7.0" beside the one the customers file named."""
+    import pandas as pd
+
+    shop.import_customers(write(tmp_path, "c.csv", "customer_id,email\n7,ann@example.com\n"))
+    pd.DataFrame({
+        "order_id": [1001, 1002], "customer_id": [7, None],
+        "ordered_at": ["2024-03-01", "2024-03-02"], "product_id": [55.0, 55.5],
+        "quantity": [1, 1], "unit_price": [10.0, 10.0],
+    }).to_parquet(tmp_path / "o.parquet")  # fmt: skip
+    shop.import_orders(tmp_path / "o.parquet")
+    q = shop.store.execute
+    assert q("SELECT customer_id FROM customers").fetchall() == [("7",)]
+    assert q("SELECT order_id, customer_id FROM orders ORDER BY 1").fetchall() == [
+        ("1001", "7"), ("1002", None)]  # fmt: skip
+    assert q("SELECT product_id FROM order_lines ORDER BY 1").fetchall() == [("55",), ("55.5",)]

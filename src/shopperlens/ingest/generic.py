@@ -212,12 +212,27 @@ def raw_select(source: Source, spec: KindSpec, mapping: Mapping[str, str]) -> st
     if not mapping:  # a --map says what the file is
         _refuse_other_kind(source, spec)
     cols = [
-        f"CAST({ident(found[c.name])} AS VARCHAR) AS {ident('_r_' + c.name)}"
+        f"{_as_text(ident(found[c.name]), source, c.type)} AS {ident('_r_' + c.name)}"
         if c.name in found
         else f"NULL::VARCHAR AS {ident('_r_' + c.name)}"
         for c in spec.columns
     ]
     return f"SELECT {line_sql(source)} AS _line, {', '.join(cols)} FROM {source.relation}"
+
+
+def _as_text(column: str, source: Source, kind: str) -> str:
+    """SQL: a column's values as the text the staging reads.
+
+    An id in a Parquet column of floats is written without its ``.0``: pandas stores a column
+    of ids with one missing as floats, and customer ``7`` became a second customer ``7.0``.
+    """
+    text = f"CAST({column} AS VARCHAR)"
+    if source.layout != "parquet" or kind != "id":
+        return text
+    return (
+        f"CASE WHEN typeof({column}) IN ('DOUBLE', 'FLOAT') "
+        f"THEN regexp_replace({text}, '\\.0$', '') ELSE {text} END"
+    )
 
 
 def missing_columns_message(source: Source, spec: KindSpec, missing: list[str]) -> str:
