@@ -326,3 +326,20 @@ def test_a_parquet_id_column_of_floats_keeps_the_ids(shop, tmp_path):
     assert q("SELECT order_id, customer_id FROM orders ORDER BY 1").fetchall() == [
         ("1001", "7"), ("1002", None)]  # fmt: skip
     assert q("SELECT product_id FROM order_lines ORDER BY 1").fetchall() == [("55",), ("55.5",)]
+
+
+def test_a_ga4_record_with_a_field_of_another_type_stops_the_file_naming_its_line(
+    shop, tmp_path
+):
+    """What the README says of it: not read in place like a malformed record, but one clear
+    message with the line, and nothing stored."""
+    import json
+    from pathlib import Path
+
+    first = json.loads(Path(GA4).read_text(encoding="utf-8").splitlines()[0])
+    bad = dict(first, event_timestamp="abc")
+    path = write(tmp_path, "events_1.jsonl", json.dumps(first) + "\n" + json.dumps(bad) + "\n")
+    before = counts(shop)
+    with pytest.raises(ShopperlensError, match='events_1.jsonl.*line 2.*"abc"'):
+        shop.import_events(path, on_error="skip")
+    assert counts(shop) == before
