@@ -328,9 +328,7 @@ def test_a_parquet_id_column_of_floats_keeps_the_ids(shop, tmp_path):
     assert q("SELECT product_id FROM order_lines ORDER BY 1").fetchall() == [("55",), ("55.5",)]
 
 
-def test_a_ga4_record_with_a_field_of_another_type_stops_the_file_naming_its_line(
-    shop, tmp_path
-):
+def test_a_ga4_record_with_a_field_of_another_type_stops_the_file_naming_its_line(shop, tmp_path):
     """What the README says of it: not read in place like a malformed record, but one clear
     message with the line, and nothing stored."""
     import json
