@@ -116,6 +116,21 @@ def test_prospects_alone_are_enough_and_nobody_is_a_clear_error(store):
         interviews.recruit(store=store, prospects=0)
 
 
+def test_a_prospect_of_a_shop_without_events_or_orders_has_unknown_visits(store):
+    """A customers file alone gave every prospect "0 visits, 0 product views, 0 carts, no
+    order": nothing of it was measured."""
+    store.execute(
+        "INSERT INTO customers (customer_id, email, accepts_marketing) "
+        "VALUES ('p9', 'p9@example.com', true)"
+    )
+    reason = interviews.recruit_prospects(store=store).loc[0, "reason"]
+    assert reason == "visits unknown (no events imported), orders unknown (no orders imported)"
+    prospect_shop(store)
+    reasons = interviews.recruit_prospects(store=store).set_index("customer_id")["reason"]
+    assert reasons["p1"] == "3 visits, 4 product views, 2 carts, no order"
+    assert reasons["p9"] == "0 visits, 0 product views, 0 carts, no order"
+
+
 def test_low_satisfaction_answers_make_a_worst_customer(store):
     prospect_shop(store)
     assert interviews.low_ratings(store=store).empty  # no rating question: no ratings

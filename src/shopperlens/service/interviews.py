@@ -178,9 +178,18 @@ def recruit_prospects(*, store: Store, n: int = 10) -> pd.DataFrame:
         ascending=[False, False, False, True],
         kind="stable",
     ).head(n)
+    # what was never imported is unknown, not 0: a customers file alone had every prospect
+    # read "0 visits, 0 product views, 0 carts, no order"
+    has_events = bool(store.scalar("SELECT EXISTS (SELECT 1 FROM events)"))
+    has_orders = bool(store.scalar("SELECT EXISTS (SELECT 1 FROM orders)"))
     rows = []
     for r in people.itertuples(index=False):
-        why = f"{r.visits} visits, {r.views} product views, {r.carts} carts, no order"
+        seen = (
+            f"{r.visits} visits, {r.views} product views, {r.carts} carts"
+            if has_events
+            else "visits unknown (no events imported)"
+        )
+        why = seen + (", no order" if has_orders else ", orders unknown (no orders imported)")
         if use_intent and pd.notna(r.intent):
             why = f"purchase intent {r.intent:.2f}; " + why
         if r.signups:
