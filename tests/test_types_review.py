@@ -59,7 +59,7 @@ def test_an_only_order_that_was_cancelled_is_no_purchase(store: Store) -> None:
     row = typed(store, 120)["c_canc"]
     assert row["type"] == "untyped"  # not "new": it never bought
     assert row["score_new"] == 0
-    assert row["evidence"].startswith("no visits or orders yet")
+    assert row["evidence"].startswith("no visits or paid orders on record")
 
 
 def test_cancelled_orders_count_nowhere_in_the_features(store: Store) -> None:

@@ -80,7 +80,7 @@ def test_too_little_data_is_untyped_and_says_so(store: Store) -> None:
     assert rows["visitor:v8"]["type"] == "untyped"
     assert "too little data" in rows["visitor:v8"]["evidence"]
     assert rows["c9"]["type"] == "untyped"  # registered, never visited nor bought
-    assert rows["c9"]["evidence"].startswith("no visits or orders yet")
+    assert rows["c9"]["evidence"].startswith("no visits or paid orders on record")
 
 
 def test_buyer_with_weak_signals_is_untyped_not_guessed(store: Store) -> None:
@@ -90,6 +90,17 @@ def test_buyer_with_weak_signals_is_untyped_not_guessed(store: Store) -> None:
     row = typed(store, 300)["c1"]
     assert row["type"] == "untyped"
     assert "not guessed" in row["evidence"]
+
+
+@pytest.mark.parametrize(
+    ("day", "said"), [(1.2, "first order 1 day ago"), (2, "first order 2 days ago")]
+)
+def test_one_day_is_a_day(store: Store, day: float, said: str) -> None:
+    """ "first order 1 days ago" read as a slip in every new customer's evidence."""
+    kit = ShopKit().customer("c1")
+    kit.order("c1", 0, ("p1", "p2", "p3"))  # ordered at T0 + 1 h
+    kit.write(store)
+    assert typed(store, day)["c1"]["evidence"].startswith(said)
 
 
 @pytest.mark.parametrize(("day", "expected"), [(59.9, "new"), (61, "untyped")])

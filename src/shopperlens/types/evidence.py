@@ -101,6 +101,13 @@ def _plural(n: pd.Series, word: str) -> Text:
     return _i(n) + pd.Series(suffix, index=n.index, dtype="str")
 
 
+def _days(x: pd.Series) -> Text:
+    """A number of days as text, rounded as :func:`_f` rounds it: "1 day", "12 days"."""
+    one = pa.array(np.rint(x.to_numpy(dtype="float64", na_value=np.nan)) == 1)
+    suffix = pc.if_else(one, _sep(" day"), _sep(" days"))
+    return _f(x) + pd.Series(suffix, index=x.index, dtype="str")
+
+
 def _searched(d: Frame) -> Text:
     m, n = d["search_matched_purchases"], d["searched_purchases"]
     exact = "bought exactly the product searched for" + pd.Series(
@@ -112,7 +119,7 @@ def _searched(d: Frame) -> Text:
 
 def _regular(d: Frame) -> Text:
     return (
-        "orders come regularly, about every " + _f(d["mean_gap_days"]) + " days (variation "
+        "orders come regularly, about every " + _days(d["mean_gap_days"]) + " (variation "
         + _f(d["gap_cv"], 2) + ")"
     )  # fmt: skip
 
@@ -152,9 +159,9 @@ TEMPLATES: dict[str, Callable[[Frame], Text]] = {
     ),
     "abandoned_carts": lambda d: _plural(d["abandoned_carts"], "cart") + " filled and abandoned",
     "orders": lambda d: _plural(d["orders"], "order") + " so far",
-    "tenure_days": lambda d: "customer for " + _f(d["tenure_days"]) + " days",
+    "tenure_days": lambda d: "customer for " + _days(d["tenure_days"]),
     "gap_cv": _regular,
-    "recency_days": lambda d: "last order " + _f(d["recency_days"]) + " days ago",
+    "recency_days": lambda d: "last order " + _days(d["recency_days"]) + " ago",
     "campaign_purchase_share": lambda d: (
         _i(d["campaign_purchases"])
         + " of "
@@ -220,20 +227,20 @@ def lead(d: Frame, typ: str, config: TypesConfig) -> Text:
             + _plural(d["pages"], "page")
         )  # fmt: skip
     if typ == "new":
-        first = "first order " + _f(d["tenure_days"]) + " days ago"
+        first = "first order " + _days(d["tenure_days"]) + " ago"
         first = first.where(orders == 1, first + " (" + _plural(orders, "order") + " in all)")
         cat = d["new_category"].astype(object).where(d["new_category"].notna(), "a new category")
         by_cat = (
-            "first purchase in " + cat.astype(str) + " " + _f(d["days_since_new_category"])
-            + " days ago, a category never bought before (" + _plural(orders, "order")
+            "first purchase in " + cat.astype(str) + " " + _days(d["days_since_new_category"])
+            + " ago, a category never bought before (" + _plural(orders, "order")
             + " in all)"
         )  # fmt: skip
         return first.where(d["tenure_days"] <= float(windows["new_days"]), by_cat)
     if typ == "loyal":
-        text = _plural(orders, "order") + " over " + _f(d["tenure_days"]) + " days"
+        text = _plural(orders, "order") + " over " + _days(d["tenure_days"])
         lapsing = d["recency_days"] > float(windows["lapsed_days"])
         return text.where(
-            ~lapsing, text + "; no order for " + _f(d["recency_days"]) + " days: lapsing"
+            ~lapsing, text + "; no order for " + _days(d["recency_days"]) + ": lapsing"
         )
     return _plural(orders, "order")
 
@@ -244,7 +251,10 @@ _IN_LEAD = {"loyal": ["orders", "tenure_days"], "looker": ["visits"]}
 
 def _untyped(d: Frame, config: TypesConfig) -> Text:
     orders, visits = d["orders"].fillna(0), d["visits"].fillna(0)
-    nothing = pd.Series("no visits or orders yet: too little data to type", index=d.index)
+    # (a customer whose only order was voided has an order, just no paid one)
+    nothing = pd.Series(
+        "no visits or paid orders on record: too little data to type", index=d.index
+    )
     browsed = (
         "only " + _plural(visits, "visit") + " with " + _plural(d["pages"], "page")
         + " and nothing bought: too little data to type (not guessed)"
