@@ -80,8 +80,12 @@ def _context(
 
 
 def _available(store: Store) -> bool:
-    """Orders or events: what ``shopperlens playbook`` needs for its sections."""
-    return bool(store.count("orders") or store.count("events"))
+    """Orders or events: what ``shopperlens playbook`` needs for its sections; and someone
+    to type, as the playbook types everyone first (guest checkouts alone name nobody, and
+    the pages offered then failed)."""
+    from shopperlens.service.types import has_subjects
+
+    return bool(store.count("orders") or store.count("events")) and has_subjects(store)
 
 
 def _recovery_list(carts: pd.DataFrame, name: dict[Any, Any]) -> pd.DataFrame:
@@ -254,6 +258,7 @@ for _order, _type in enumerate(TYPES):
             order=60 + _order,
             available=_available,
             needs="orders or visit data (`shopperlens import orders FILE` or "
-            "`shopperlens import events FILE`)",
+            "`shopperlens import events FILE`); orders must name their customer: guest "
+            "checkouts alone type nobody",
         )
     )

@@ -109,7 +109,7 @@ def _value(store: Store, run: pd.DataFrame, gate: str | None) -> dict[str, Any]:
 
 def _build(store: Store, settings: Settings | None = None) -> dict[str, Any] | None:
     config = settings.types_config if settings else None
-    has_people = store.count("orders") or store.count("events")
+    has_people = _has_people(store)
     sessions = svc.session_summary(store=store, config=config)
     if not has_people and sessions.empty:
         return None
@@ -120,10 +120,10 @@ def _build(store: Store, settings: Settings | None = None) -> dict[str, Any] | N
         "sessions": sessions.to_dict("records"),
         "built_from": _built_from(store),
     }
-    if not has_people:
-        return ctx | {"as_of": None, "distribution": [], "unfindable": {}, "chart": None,
-                      "examples": [], "moves": None, "runs": [], "value": [], "value_note": "",
-                      "loyal_at_risk": [], "loyal_at_risk_total": 0}  # fmt: skip
+    if not has_people:  # guest orders beside the sessions typed none: not "from orders"
+        return ctx | {"built_from": "", "as_of": None, "distribution": [], "unfindable": {},
+                      "chart": None, "examples": [], "moves": None, "runs": [], "value": [],
+                      "value_note": "", "loyal_at_risk": [], "loyal_at_risk_total": 0}  # fmt: skip
     # the current CLV run first: the value columns of the types are joined from it, whichever
     # page of the report (or the dashboard) is built first
     gate = ensure_current(store=store) if store.count("orders") else None
@@ -148,9 +148,16 @@ def _build(store: Store, settings: Settings | None = None) -> dict[str, Any] | N
     }
 
 
+def _has_people(store: Store) -> bool:
+    """Orders or events that name someone to type: guest checkouts alone name nobody, and
+    typing them was refused after the page had been offered."""
+    return bool(store.count("orders") or store.count("events")) and svc.has_subjects(store)
+
+
 def _available(store: Store) -> bool:
-    """What ``_build`` needs: orders, events or imported session aggregates."""
-    if store.count("orders") or store.count("events"):
+    """What ``_build`` needs: orders or events naming someone, or imported session
+    aggregates."""
+    if _has_people(store):
         return True
     return bool(store.scalar("SELECT count(*) FROM sessions WHERE origin = 'import'"))
 
@@ -164,6 +171,7 @@ register(
         order=10,
         available=_available,
         needs="orders, visit data or session aggregates (`shopperlens import orders FILE`, "
-        "`shopperlens import events FILE` or `shopperlens import sessions FILE`)",
+        "`shopperlens import events FILE` or `shopperlens import sessions FILE`); orders "
+        "must name their customer: guest checkouts alone type nobody",
     )
 )

@@ -69,6 +69,16 @@ def _build(store: Store, settings: Settings | None = None) -> dict[str, Any] | N
         "at_risk_p_alive": clv_svc.AT_RISK_P_ALIVE,
         "currency": shop_currency(store=store),
     }
+    _add_value(store, ctx)
+    # the lookers' intent needs visits, not purchase history: a shop too small for CLV
+    # still sees who is closest to buying (it was left out with the CLV figures)
+    _add_intent(store, ctx)
+    return ctx
+
+
+def _add_value(store: Store, ctx: dict[str, Any]) -> None:
+    """CLV, P(alive), the forecast check and the sources' effects into ``ctx``; ``gate``
+    says why there are none when the models refuse these orders."""
     try:
         # the current run (refreshed after an import), so the totals above the tables and
         # the tables themselves describe the same customers
@@ -78,7 +88,7 @@ def _build(store: Store, settings: Settings | None = None) -> dict[str, Any] | N
         )
     except InsufficientDataError as exc:
         ctx["gate"] = str(exc)
-        return ctx
+        return
     ctx["top"] = _records(values.sort_values("clv", ascending=False), 15)
     risk = values[values["at_risk"]].sort_values("clv", ascending=False)
     ctx["at_risk"] = _records(risk, AT_RISK_SHOWN)
@@ -103,13 +113,17 @@ def _build(store: Store, settings: Settings | None = None) -> dict[str, Any] | N
         ctx["effects"] = _records(clv_svc.channel_effects(store=store, by="source"), 10)
     except InsufficientDataError as exc:
         ctx["effects_gate"] = str(exc)
+
+
+def _add_intent(store: Store, ctx: dict[str, Any]) -> None:
+    """The lookers closest to buying into ``ctx``; ``intent_gate`` says why there are none
+    (no visit data, too few visitors for the model), so the section never stands empty."""
     try:
         intent = intent_svc.latest_intent(store=store)
         ctx["intent"] = _with_readable_drivers(_records(intent, 20))
         ctx["intent_count"] = len(intent)
     except InsufficientDataError as exc:
         ctx["intent_gate"] = str(exc)
-    return ctx
 
 
 register(

@@ -287,16 +287,40 @@ def check_typable(store: Store, as_of: datetime) -> None:
     one message every face shows (CLI, Python, HTTP, jobs); nothing is stored. An empty run
     stored instead would be shown as the shop's types, and said "import them first" of data
     that is there."""
-    if not any(store.count(t) for t in ("orders", "events", "customers")):
+    if not has_subjects(store):
         raise nobody_to_type(store)
     check_started(store, as_of)
+
+
+def has_subjects(store: Store) -> bool:
+    """Does the store name anyone to type: a customer, a visitor (events) or an order naming
+    its customer? Guest checkouts (orders without a customer id) name nobody, so a store of
+    those alone has orders and no one to type; the report's pages ask this too, so the pages
+    they offer are the pages they can build."""
+    if store.count("events") or store.count("customers"):
+        return True
+    return bool(store.scalar("SELECT count(*) FROM orders WHERE customer_id IS NOT NULL"))
 
 
 def nobody_to_type(store: Store) -> ShopperlensError:
     """The error for a store without customers, orders or events to type, pointing at what
     to do instead: import orders or events, or type imported session aggregates with
-    ``types sessions``."""
+    ``types sessions``. A store of guest checkouts holds orders: it is told that they name
+    no customer, not to import orders it has."""
     imported = store.scalar("SELECT count(*) FROM sessions WHERE origin = 'import'") or 0
+    orders = store.count("orders")
+    named = store.scalar("SELECT count(*) FROM orders WHERE customer_id IS NOT NULL") or 0
+    if orders and not named:
+        which = "the only order names" if orders == 1 else f"the {orders:,} orders name"
+        sessions = (
+            f"; the {imported:,} imported sessions are typed with `shopperlens types sessions`"
+            if imported
+            else ""
+        )
+        return InsufficientDataError(
+            f"{which} no customer (guest checkouts): types need a customer id on orders, or "
+            f"events (shopperlens import events FILE){sessions}"
+        )
     if imported:
         return InsufficientDataError(
             f"no customers, orders or events to type: the store holds {imported:,} imported "
