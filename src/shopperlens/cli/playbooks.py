@@ -12,7 +12,7 @@ import typer
 from shopperlens.cli import _render
 from shopperlens.cli._app import app, open_shop
 from shopperlens.playbooks.checkout import left_out_text
-from shopperlens.playbooks.generator import MIN_TOGETHER, threshold_text
+from shopperlens.playbooks.generator import MIN_TOGETHER, threshold_text, unreachable_texts
 
 
 class PlaybookFormat(StrEnum):
@@ -144,13 +144,26 @@ def _small_audience(to: Destination, written: int) -> str | None:
 
 
 def _nobody_of_type(store: Any, type_: str) -> str:
-    """Why a ``--type`` selection is empty: no types run stored, or none of that type in it
-    (with the types it has), rather than a file that says "0 selected" and nothing else."""
+    """Why a ``--type`` selection is empty: no types run stored, none of that type in it (with
+    the types it has), or all of that type without a customer record — anonymous visitors,
+    and ids known only from visits — rather than "0 selected" and nothing else, or "no
+    customer is of type looker" beside "looker 30"."""
     if "type_runs" not in store.tables() or not store.scalar("SELECT count(*) FROM type_runs"):
         return "no types run stored: run shopperlens types first"
     from shopperlens.service.types import latest_types
+    from shopperlens.types.config import type_name
 
-    counts = latest_types(store=store)["type"].value_counts()
+    types = latest_types(store=store)
+    # the export reads need-based as need_based: so does the count
+    of_type = types[types["type"] == (type_ if type_ == "untyped" else type_name(type_))]
+    if len(of_type):  # none selected: none of them has a customer record
+        with_id = int(of_type["customer_id"].notna().sum())
+        why = "; ".join(filter(None, unreachable_texts(len(of_type) - with_id, with_id)))
+        return (
+            f"none of the {len(of_type):,} people of type {type_} in the latest types run "
+            f"can be exported: {why}"
+        )
+    counts = types["type"].value_counts()
     mix = ", ".join(f"{t} {n:,}" for t, n in counts.items()) or "no customers"
     return (
         f"no customer is of type {type_} in the latest types run ({mix}); "
@@ -194,9 +207,14 @@ def rules_cmd(
 @app.command("threshold")
 def threshold_cmd(ctx: typer.Context, json_: JsonOpt = False) -> None:
     """The free-shipping threshold that most raises expected order value."""
-    t = open_shop(ctx).shipping_threshold()
-    if t is None:
-        _render.message("no orders with a value yet")
+    shop = open_shop(ctx)
+    t = shop.shipping_threshold()
+    if t is None:  # --json stays JSON: the table's sentence broke a parser reading it
+        reason = _no_orders(shop) or "no orders with a value yet"
+        if json_:
+            _render.as_json({"threshold": None, "reason": reason})
+        else:
+            _render.message(reason)
         return
     keys = (
         "threshold",
@@ -234,7 +252,14 @@ def funnel_cmd(
     json_: JsonOpt = False,
 ) -> None:
     """view → cart → checkout → purchase with drop-off per step."""
-    f = open_shop(ctx).funnels(by=None if by == "none" else by)
+    shop = open_shop(ctx)
+    f = shop.funnels(by=None if by == "none" else by)
+    if f.empty and not json_ and not shop.store.count("events"):  # "(nothing)" said no why
+        _render.message(
+            "no funnel: it is built from visits, and no visit data is imported "
+            "(shopperlens import events FILE)"
+        )
+        return
     _render.as_json(f) if json_ else _render.table(f, title="funnel")
 
 

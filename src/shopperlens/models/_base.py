@@ -216,10 +216,10 @@ def check_minimum_data(
     n, repeat = len(rfm.x), int(np.sum(rfm.x > 0))
     problems = []
     if n < min_customers:
-        problems.append(f"{n} buyers (need {min_customers})")
+        problems.append(f"{n} buyer{'s' * (n != 1)} (need {min_customers})")
     if repeat < min_repeat_buyers or repeat < min_repeat_share * n:
         need = max(min_repeat_buyers, int(np.ceil(min_repeat_share * n)))
-        problems.append(f"{repeat} repeat buyers (need {need})")
+        problems.append(f"{repeat} repeat buyer{'s' * (repeat != 1)} (need {need})")
     if repeat:
         gap = float(np.median(rfm.t_x[rfm.x > 0] / rfm.x[rfm.x > 0]))
         if float(rfm.T.max()) < min_history_factor * gap:

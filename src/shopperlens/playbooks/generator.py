@@ -55,6 +55,7 @@ __all__ = [
     "type_note",
     "type_notes",
     "unfound_text",
+    "unreachable_texts",
 ]
 
 TYPES: tuple[str, ...] = ("need_based", "looker", "new", "loyal", "impulse")
@@ -186,6 +187,9 @@ class Action:
     counts the people the action is about (anonymous visitors included); ``known`` is how
     many of them :func:`export_command` selects (customers on record), ``without_consent``
     how many of those lack marketing consent and ``exportable`` how many rows it writes.
+    ``with_id`` is how many of the audience have a customer id (None: not counted): the ones
+    among them the export does not select have no customer record yet (only their visits were
+    imported), the rest of the audience are anonymous visitors.
     ``needs`` are the imports (:data:`SOURCES`) whose evidence is missing, each said in
     ``evidence`` as "no … imported"; ``detectable`` is False when the imported data cannot
     reveal anyone of the action's type (:data:`TYPE_NEEDS`).
@@ -202,6 +206,7 @@ class Action:
     known: int | None = None
     without_consent: int | None = None
     exportable: int | None = None
+    with_id: int | None = None
     needs: list[str] = field(default_factory=list)
     detectable: bool = True
 
@@ -473,7 +478,16 @@ def build_playbook(ev: Evidence, types: tuple[str, ...] = TYPES) -> list[Action]
         out.extend(builders[t](ev))
     for action in out:
         action.priority = _estimate(action.priority)
+        if action.audience == f"type == '{action.type}'":  # the type's subjects, counted
+            action.with_id = _with_id(ev.visitors, action.type)
     return out
+
+
+def _with_id(visitors: pd.DataFrame, type_: str) -> int:
+    """How many subjects of a type have a customer id (the rest are anonymous visitors)."""
+    if not len(visitors) or "type" not in visitors or "customer_id" not in visitors:
+        return 0
+    return int(visitors.customer_id[visitors.type == type_].notna().sum())
 
 
 def _estimate(value: float | None) -> float | None:
@@ -504,6 +518,17 @@ def priority_text(action: Action, currency: str = "EUR") -> str:
     return f"{stake_text(action, currency)} ({action.basis})"
 
 
+def unreachable_texts(anonymous: int, unrecorded: int) -> list[str]:
+    """Why people of an audience have no row to export: anonymous visitors (no customer id)
+    and customers whose id is known from their visits but who have no customer record; the
+    playbook and ``audience export`` say it in the same words."""
+    no_record = "have a customer id but no customer record (import customers to reach them)"
+    return [
+        f"{anonymous:,} are anonymous visitors (no customer record)" if anonymous else "",
+        f"{unrecorded:,} {no_record}" if unrecorded else "",
+    ]
+
+
 def export_command(action: Action, destination: str = "meta") -> str:
     """The command that exports the action's audience (its segment, to an ad platform)."""
     return f'shopperlens audience export --segment "{action.audience}" --to {destination}'
@@ -512,16 +537,19 @@ def export_command(action: Action, destination: str = "meta") -> str:
 def reach_text(action: Action) -> str:
     """How many of the audience the export writes, and why the others cannot be exported.
 
-    The audience may count anonymous visitors (no customer record: nothing to export) and
-    customers without marketing consent (a marketing destination never receives them).
+    The audience may count anonymous visitors and customers known only by the id their visits
+    carry (no customer record: nothing to export), and customers without marketing consent (a
+    marketing destination never receives them). The two without a record are told apart:
+    calling all of them anonymous hid that importing customers reaches the second.
     """
     if action.known is None or action.exportable is None:
         return ""
-    anonymous = max(0, action.audience_size - action.known)
+    unrecorded = 0 if action.with_id is None else max(0, action.with_id - action.known)
+    anonymous = max(0, action.audience_size - action.known - unrecorded)
     no_consent = action.without_consent or 0
     no_address = max(0, action.known - no_consent - action.exportable)
     why = [
-        f"{anonymous:,} are anonymous visitors (no customer record)" if anonymous else "",
+        *unreachable_texts(anonymous, unrecorded),
         f"{no_consent:,} customers gave no marketing consent" if no_consent else "",
         f"{no_address:,} have no usable e-mail address" if no_address else "",
     ]
@@ -695,6 +723,8 @@ def _loyal(ev: Evidence) -> list[Action]:
     if len(loyal) and not priced:  # unknown, not 0: none of them bought in the shop's currency
         bring = f"loyal customers' revenue unknown: none bought in {cur}"
         per_buyer = f"{len(loyal):,} loyal buyers, revenue unknown: none bought in {cur}"
+    if not len(loyal):  # nobody to average over: "0 loyal buyers, EUR 0 each" read as measured
+        bring = per_buyer = "no loyal buyers yet"
     n_tickets = int(tick.get("tickets", 0) or 0)
     return [
         _action(ev, t, 1, "Case studies (only with permission); learn what made them loyal",
@@ -765,9 +795,12 @@ def _impulse(ev: Evidence) -> list[Action]:
     ]  # fmt: skip
 
 
-def _offer_revenue_text(offer: dict[str, Any], cur: str) -> str:
+def _offer_revenue_text(offer: dict[str, Any], cur: str) -> str | None:
     """ "impulse revenue EUR 1,234"; unknown, not 0, when every impulse order is in another
-    currency than the shop's (its amount is no money of the shop's)."""
+    currency than the shop's (its amount is no money of the shop's); None without an impulse
+    order ("impulse revenue EUR 0" beside "no impulse orders yet" read as a measured zero)."""
+    if not offer.get("orders"):  # no impulse order: said once by the discount-code line
+        return None
     revenue = offer.get("revenue", 0.0)
     if revenue is None or revenue != revenue:  # None or NaN
         return f"impulse revenue unknown: no impulse order in {cur}"

@@ -388,13 +388,20 @@ def forecast_check(*, store: Store, calibration_share: float = 2 / 3) -> dict[st
 
     Returns ``by_frequency`` (mean holdout purchases per calibration frequency, actual vs
     forecast), ``cumulative`` (weekly cumulative repeat purchases) and the split dates.
+
+    The whole history passes the minimum-data gate first, as in :func:`fit_models`: a shop
+    too small for CLV got "observation_end must be after calibration_end" (a one-day history
+    has no split) where ``clv`` says how many buyers and repeat buyers it lacks.
     """
     tx = transactions(store=store)
     if tx.empty:
         raise InsufficientDataError("no orders with a customer: import orders first")
     start, end = tx["ordered_at"].min().floor("D"), tx["ordered_at"].max().floor("D")
+    check_minimum_data(rfm_summary(tx, observation_end=end))
     split = start + (end - start) * calibration_share
     split = split.floor("D")
+    if split >= end:  # nothing left to hold out (the gate lets no such history through)
+        raise InsufficientDataError("the order history is too short to hold part of it out")
     cal = calibration_holdout(tx, calibration_end=split, observation_end=end)
     check_minimum_data(cal["frequency_cal"], cal["recency_cal"], cal["T_cal"])
     model = BetaGeo().fit(cal["frequency_cal"], cal["recency_cal"], cal["T_cal"])
