@@ -139,6 +139,8 @@ TZ_ROWS = {
     "2024-07-01 10:00:00 Etc/GMT-2": datetime(2024, 7, 1, 8, 0),
     "2024-07-01 10:00:00 UTC-3": datetime(2024, 7, 1, 13, 0),
     "2024-07-01 10:00:00 -01:00": datetime(2024, 7, 1, 11, 0),
+    "2024-07-01 10:00:00+14:00": datetime(2024, 6, 30, 20, 0),  # (Kiribati)
+    "2024-07-01 10:00:00-12:00": datetime(2024, 7, 1, 22, 0),
     "2024-07-01 10:00:00+01:00:00": datetime(2024, 7, 1, 9, 0),
     "2024-7-1 1:00-01:00": datetime(2024, 7, 1, 2, 0),
     "2024-07-01 10:00:00.5 -01": datetime(2024, 7, 1, 11, 0, 0, 500000),
@@ -171,6 +173,18 @@ def test_zones_with_one_digit_offsets_become_utc(shop, tmp_path, zone):
     assert res.rows_rejected == 0
     got = dict(_rows(shop, "SELECT ticket_id, created_at FROM tickets"))
     assert {text: got[f"t{i}"] for i, text in enumerate(TZ_ROWS)} == TZ_ROWS
+
+
+def test_an_offset_no_place_has_is_rejected(shop, tmp_path):
+    """DuckDB reads ``+25:00`` and ``+99`` as that many hours: the time moved by them."""
+    head = "ticket_id,customer_id,created_at,subject\n"
+    bad = ["2024-07-01 10:00:00+25:00", "2024-07-01 10:00:00 +99", "2024-07-01T10:00:00-1500"]
+    rows = "".join(f"t{i},c1,{text},x\n" for i, text in enumerate(bad))
+    res = shop.import_tickets(write(tmp_path, "t.csv", head + rows), on_error="skip")
+    assert shop.store.count("tickets") == 0
+    assert _said(res) == [
+        f"t.csv:{i + 2} created_at={t!r}: not a date/time" for i, t in enumerate(bad)
+    ]
 
 
 def test_a_zone_that_does_not_convert_is_rejected_not_dropped(shop, tmp_path):

@@ -99,17 +99,22 @@ def out_of_range_sql(raw: str) -> str:
 _ZONED = r"([A-Za-z]|\s[^:]*|(:\d+(\.\d*)?\s*|[A-Za-z])[+-]\d+(:\d+)*)$"
 
 
+#: an offset no place on earth has (beyond ±14:00): DuckDB reads ``+25:00`` and ``+99`` as
+#: that many hours and shifted the time by them
+_NO_OFFSET = r"[+-](1[5-9]|[2-9][0-9])(:?[0-9][0-9])?$"
+
+
 def ts_sql(raw: str) -> str:
     """Text -> TIMESTAMP (UTC), the same on every machine.
 
     A value carrying a zone is read as an instant (DuckDB's ``TIMESTAMPTZ``: offsets and IANA
     or POSIX names such as ``Europe/Berlin``, ``UTC+2`` or ``Etc/GMT+5``; ambiguous
-    abbreviations such as ``CEST``, a one-digit offset such as ``+1`` and any other suffix do
-    not convert and are rejected) and turned into UTC; a plain value is taken as UTC. DuckDB's
-    cast to ``TIMESTAMP`` would accept a zone (or any word after the time) and drop it, so
-    such values must not reach it. The shapes of most files cannot carry one and skip the
-    pattern: ``YYYY-MM-DD HH:MM:SS`` and ``YYYY-MM-DD HH:MM`` (matched whole by ``LIKE``) and
-    dates alone (ten characters or fewer, not ending in a letter). A value carrying a zone
+    abbreviations such as ``CEST``, a one-digit offset such as ``+1``, an offset beyond
+    ±14:00 and any other suffix do not convert and are rejected) and turned into UTC; a plain
+    value is taken as UTC. DuckDB's cast to ``TIMESTAMP`` would accept a zone (or any word after
+    the time) and drop it, so such values must not reach it. The shapes of most files cannot
+    carry one and skip the pattern: ``YYYY-MM-DD HH:MM:SS`` and ``YYYY-MM-DD HH:MM`` (matched
+    whole by ``LIKE``) and dates alone (ten characters or fewer, not ending in a letter). A value carrying a zone
     must start with a digit: DuckDB reads the words ``epoch`` and ``infinity`` as dates. A
     year must have four digits: DuckDB reads one or two as written (``01-12-10``, a
     day-month-year export, would be the year 1) and five as a year after 9999, which Python
@@ -127,7 +132,8 @@ def ts_sql(raw: str) -> str:
     )
     ts = (
         f"CASE WHEN NOT ({plain}) AND regexp_matches({v}, '{_ZONED}') THEN "
-        f"CASE WHEN {v}[1] BETWEEN '0' AND '9' THEN {instant} END "
+        f"CASE WHEN {v}[1] BETWEEN '0' AND '9' AND NOT regexp_matches({v}, '{_NO_OFFSET}') "
+        f"THEN {instant} END "
         f"ELSE TRY_CAST({v} AS TIMESTAMP) END"
     )
     return (
