@@ -107,18 +107,17 @@ _NO_OFFSET = r"[+-](1[5-9]|[2-9][0-9])(:?[0-9][0-9])?$"
 def ts_sql(raw: str) -> str:
     """Text -> TIMESTAMP (UTC), the same on every machine.
 
-    A value carrying a zone is read as an instant (DuckDB's ``TIMESTAMPTZ``: offsets and IANA
-    or POSIX names such as ``Europe/Berlin``, ``UTC+2`` or ``Etc/GMT+5``; ambiguous
-    abbreviations such as ``CEST``, a one-digit offset such as ``+1``, an offset beyond
-    ±14:00 and any other suffix do not convert and are rejected) and turned into UTC; a plain
-    value is taken as UTC. DuckDB's cast to ``TIMESTAMP`` would accept a zone (or any word after
-    the time) and drop it, so such values must not reach it. The shapes of most files cannot
-    carry one and skip the pattern: ``YYYY-MM-DD HH:MM:SS`` and ``YYYY-MM-DD HH:MM`` (matched
-    whole by ``LIKE``) and dates alone (ten characters or fewer, not ending in a letter). A value carrying a zone
-    must start with a digit: DuckDB reads the words ``epoch`` and ``infinity`` as dates. A
-    year must have four digits: DuckDB reads one or two as written (``01-12-10``, a
-    day-month-year export, would be the year 1) and five as a year after 9999, which Python
-    cannot hold.
+    A value carrying a zone is read as an instant (DuckDB's ``TIMESTAMPTZ``: offsets and IANA or
+    POSIX names such as ``Europe/Berlin``, ``UTC+2`` or ``Etc/GMT+5``; ambiguous abbreviations
+    such as ``CEST``, a one-digit offset such as ``+1``, an offset beyond ±14:00 and any other
+    suffix do not convert and are rejected) and turned into UTC; a plain value is taken as UTC.
+    DuckDB's cast to ``TIMESTAMP`` would accept a zone (or any word after the time) and drop it,
+    so such values must not reach it. The shapes of most files cannot carry one and skip the
+    pattern: ``YYYY-MM-DD HH:MM:SS`` and ``YYYY-MM-DD HH:MM`` (matched whole by ``LIKE``) and
+    dates alone (ten characters or fewer, not ending in a letter). A value carrying a zone must
+    start with a digit: DuckDB reads the words ``epoch`` and ``infinity`` as dates. A year must
+    have four digits: DuckDB reads one or two as written (``01-12-10``, a day-month-year export,
+    would be the year 1) and five as a year after 9999, which Python cannot hold.
     """
     v = f"trim({raw})"
     n = f"length({v})"
