@@ -341,3 +341,15 @@ def test_a_ga4_record_with_a_field_of_another_type_stops_the_file_naming_its_lin
     with pytest.raises(ShopperlensError, match='events_1.jsonl.*line 2.*"abc"'):
         shop.import_events(path, on_error="skip")
     assert counts(shop) == before
+
+
+def test_a_birth_year_must_be_one(shop, tmp_path):
+    """``-1985`` was stored: an age of four thousand years in the age brackets."""
+    text = "customer_id,email,birth_year\nB1,b1@x.com,-1985\nB2,b2@x.com,1985\nB3,b3@x.com,2999\n"
+    res = shop.import_customers(write(tmp_path, "c.csv", text + "B4,b4@x.com,\n"), on_error="skip")
+    assert sorted((r.line, r.column, r.reason) for r in res.rejects) == [
+        (2, "birth_year", "not a birth year (1900 to this year)"),
+        (4, "birth_year", "not a birth year (1900 to this year)"),
+    ]
+    stored = shop.store.execute("SELECT customer_id, birth_year FROM customers ORDER BY 1")
+    assert stored.fetchall() == [("B2", 1985), ("B4", None)]

@@ -256,6 +256,15 @@ KINDS: dict[str, KindSpec] = {
             "accepts_marketing:bool"
         ),
         derived={"customer_id": f"coalesce(customer_id, {email_key_sql('email')})"},
+        # (-1985 was stored, an age of 4,000 years in the age brackets)
+        checks=(
+            Check(
+                "birth_year",
+                "birth_year < 1900 OR birth_year > year(current_date)",
+                "not a birth year (1900 to this year)",
+                "birth_year",
+            ),
+        ),
     ),
     "products": KindSpec(
         "products",
