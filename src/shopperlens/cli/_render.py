@@ -90,6 +90,8 @@ def _fmt(v: Any) -> str:
     if v is None:
         return ""
     if isinstance(v, float):
+        if v != v:  # NaN: unknown (a funnel rate after a step no session reached), not "nan"
+            return "–"
         return f"{v:,.4g}" if abs(v) < 1e4 else f"{v:,.0f}"
     if isinstance(v, Iterable) and not isinstance(v, str):
         return ", ".join(map(str, v))

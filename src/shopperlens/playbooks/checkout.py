@@ -336,6 +336,9 @@ def funnel(steps: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     ``type`` or ``source``). Returns one row per (group, step): ``sessions``, ``rate_from_prev``
     (share of the previous step's sessions that got here; the first step is relative to all
     sessions), ``drop_off`` (1 − rate_from_prev) and ``rate_from_start``.
+
+    A rate after a step no session reached is unknown (NaN, shown as "–"), not 0: 0 of 0
+    sessions going on is no measured loss, and "rate 0, drop-off 0" read as both at once.
     """
     groups = [(None, steps)] if by is None else list(steps.groupby(by, dropna=False))
     rows = []
@@ -344,15 +347,15 @@ def funnel(steps: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
         total = len(part)
         for step in FUNNEL_STEPS:
             count = int(part[step].sum())
-            rate = count / prev if prev else 0.0
+            rate = count / prev if prev else np.nan
             rows.append(
                 {
                     **({by: key} if by else {}),
                     "step": step,
                     "sessions": count,
                     "rate_from_prev": rate,
-                    "drop_off": 1 - rate if prev else 0.0,
-                    "rate_from_start": count / total if total else 0.0,
+                    "drop_off": 1 - rate,
+                    "rate_from_start": count / total if total else np.nan,
                 }
             )
             prev = count

@@ -173,6 +173,10 @@ class Evidence:
     currency: str = "EUR"
     #: the :data:`SOURCES` the shop has imported (rows in the table); the rest are missing
     imported: frozenset[str] = frozenset(SOURCES)
+    #: the customer ids whose visits are in the imported visit data (None: every subject's
+    #: are, when visit data are imported). A store's visit data may cover none of the buyers
+    #: its orders name, and what their visits would show (an open cart) is then unknown
+    visited: frozenset[Any] | None = None
 
     def has(self, *sources: str) -> bool:
         """Whether every one of ``sources`` is imported."""
@@ -246,7 +250,8 @@ def _funnel_text(funnel: pd.DataFrame, type_: str) -> tuple[str, str | None]:
 
     Lookers never purchase by definition, so their worst step is looked for before purchase.
     A drop-off from fewer than :data:`MIN_SAMPLE` sessions is given as counts; none when no
-    step loses a session ("0 of 2 sessions lost" named a drop-off that was not there).
+    step loses a session ("0 of 2 sessions lost" named a drop-off that was not there). A step
+    after one no session reached has no drop-off (NaN: unknown) and is not named.
     """
     f = funnel[funnel.type == type_] if len(funnel) and "type" in funnel else funnel.iloc[0:0]
     if f.empty:
@@ -256,6 +261,7 @@ def _funnel_text(funnel: pd.DataFrame, type_: str) -> tuple[str, str | None]:
     later = f.iloc[1:]
     if type_ == "looker":
         later = later[later.step != "purchase"]
+    later = later[later.drop_off.notna()]
     if not len(later):
         return line, None
     at = int(later.drop_off.idxmax())
@@ -303,6 +309,31 @@ def _abandoned(ev: Evidence, type_: str) -> tuple[int, float, str]:
     if known > 0:
         return len(a), known, f"{_money(known, ev.currency)} ({carts} not counted: {why})"
     return len(a), float("nan"), f"an unknown amount ({why})"
+
+
+def _with_visits(ev: Evidence, type_: str) -> tuple[int, int]:
+    """How many people are of a type, and how many of them have visits in the imported visit
+    data. Whether the shop has visit data says nothing about a given buyer's: 12 events of
+    other visitors beside 100 customers' orders made "0 new customers left a cart open" read
+    as measured. A subject without a customer id is known from its visits alone."""
+    v = ev.visitors
+    people = v[v.type == type_] if len(v) and "type" in v else v.iloc[0:0]
+    if ev.visited is None or "customer_id" not in people:
+        return len(people), len(people)
+    seen = people.customer_id.isna() | people.customer_id.isin(ev.visited)
+    return len(people), int(seen.sum())
+
+
+def _carts_text(ev: Evidence, type_: str, n_carts: int, left: str) -> str:
+    """ "3 new customers left a cart open …" (``left`` says what they left), counted over
+    those of the type whose visits are on record, and saying over how many when that is not
+    all of them; unknown, not 0, when none of theirs are in the imported visit data."""
+    who = TYPE_PEOPLE[type_]
+    people, seen = _with_visits(ev, type_)
+    if people and not seen:
+        return f"{who}' open carts unknown: none of their visits are in the imported visit data"
+    text = f"{n_carts:,} {who} {left}"
+    return text if seen == people else f"{text} (of the {seen:,} whose visits are on record)"
 
 
 def threshold_text(thr: Any, cur: str) -> str:
@@ -599,7 +630,7 @@ def _need_based(ev: Evidence) -> list[Action]:
     return [
         _action(ev, t, 1, "Frictionless purchase: remove checkout friction",
                 [(f"funnel: {line}", who), (drop, who),
-                 (f"{n_ab:,} need-based shoppers left a cart open after their last order", who)],
+                 (_carts_text(ev, t, n_ab, "left a cart open after their last order"), who)],
                 a["cart_recovery_rate"] * v_ab,
                 f"{cart_basis} × recovery rate {a['cart_recovery_rate']:.0%}",
                 "type == 'need_based'", size),
@@ -651,19 +682,21 @@ def _looker(ev: Evidence) -> list[Action]:
                 "lookers with carts × average order × worst drop-off × recovery rate",
                 "type == 'looker'", size),
         _action(ev, t, 3, "Run campaigns: retargeting ads, e-mail, SEO content",
-                [(f"{n_ab:,} lookers left a cart worth {worth}", who)],
+                [(_carts_text(ev, t, n_ab, f"left a cart worth {worth}"), who)],
                 a["cart_recovery_rate"] * v_ab,
                 "abandoned cart value × recovery rate", "type == 'looker'", size),
     ]  # fmt: skip
 
 
 def _worst(funnel: pd.DataFrame, type_: str) -> float:
-    """The worst step's drop-off of a type's funnel (lookers: before purchase), 0 without one."""
+    """The worst step's drop-off of a type's funnel (lookers: before purchase), 0 without one
+    (a step after one no session reached has none: its drop-off is unknown, NaN)."""
     f = funnel[funnel.type == type_] if len(funnel) and "type" in funnel else funnel.iloc[0:0]
     later = f.iloc[1:]
     if type_ == "looker" and len(later):
         later = later[later.step != "purchase"]
-    return float(later.drop_off.max()) if len(later) else 0.0
+    worst = later.drop_off.max() if len(later) else np.nan
+    return float(worst) if pd.notna(worst) else 0.0
 
 
 def _new(ev: Evidence) -> list[Action]:
@@ -683,7 +716,7 @@ def _new(ev: Evidence) -> list[Action]:
     )  # fmt: skip
     return [
         _action(ev, t, 1, "Streamlined onboarding (one-click sign-up, QR codes)",
-                [(f"{n_ab:,} new customers left a cart open after their last order",
+                [(_carts_text(ev, t, n_ab, "left a cart open after their last order"),
                   (*who, "events")),
                  (drop, (*who, "events"))],
                 a["cart_recovery_rate"] * v_ab, "abandoned cart value × recovery rate",

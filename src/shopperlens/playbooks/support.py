@@ -169,31 +169,42 @@ def offer_response(orders: pd.DataFrame, types: pd.DataFrame) -> pd.DataFrame:
     """How each type responds to discount codes and campaigns.
 
     ``orders`` has ``order_id, customer_id, value, discount_code`` and optionally ``campaign``
-    (the utm campaign of the buying session). Returns per type: ``orders``, ``discount_share``
-    (share of orders using a code), ``campaign_share``, ``revenue`` and ``discount_revenue``.
+    (the utm campaign of the buying session) and ``visited`` (whether the buyer has visits in
+    the imported visit data). Returns per type: ``orders``, ``discount_share`` (share of orders
+    using a code), ``campaign_share``, ``campaign_orders`` (the orders it is a share of),
+    ``revenue`` and ``discount_revenue``.
 
     An order whose ``value`` is unknown (NaN: not in the shop's currency) counts as an order
     but adds no amount; a type with no known amount has unknown revenue (NaN), not 0, which
     read as a type that spent nothing.
+
+    A campaign is seen in the buyer's visits, so ``campaign_share`` is over the orders of
+    buyers whose visits are on record (all orders when ``visited`` is not given), and unknown
+    (NaN) for a type with none, or without a ``campaign`` column: a store holding a few other
+    visitors' events showed "from a campaign 0 %" for buyers none of whose visits it held.
     """
     t = types.dropna(subset=["customer_id"])[["customer_id", "type"]].drop_duplicates("customer_id")
     o = orders.merge(t, on="customer_id", how="inner")
     if o.empty:
         return pd.DataFrame(
-            columns=["type", "orders", "discount_share", "campaign_share", "revenue",
-                     "discount_revenue"]
+            columns=["type", "orders", "discount_share", "campaign_share", "campaign_orders",
+                     "revenue", "discount_revenue"]
         )  # fmt: skip
     o["discounted"] = o.discount_code.notna() & (o.discount_code.astype(str).str.strip() != "")
-    o["campaigned"] = (
+    known = o.visited.fillna(False).astype(bool) if "visited" in o else "campaign" in o
+    o["known"] = known
+    o["campaigned"] = o.known & (
         o.campaign.notna() & (o.campaign.astype(str) != "") if "campaign" in o else False
     )
     o["discount_value"] = o.value.where(o.discounted | o.value.isna(), 0.0)
     g = o.groupby("type")
+    base = g.known.sum()
     return pd.DataFrame(
         {
             "orders": g.order_id.nunique(),
             "discount_share": g.discounted.mean(),
-            "campaign_share": g.campaigned.mean(),
+            "campaign_share": g.campaigned.sum() / base.where(base > 0),
+            "campaign_orders": base.astype(int),
             "revenue": g.value.sum(min_count=1),
             "discount_revenue": g.discount_value.sum(min_count=1),
         }

@@ -519,13 +519,16 @@ def retention_report(*, store: Store, types: pd.DataFrame | None = None) -> dict
 
 def _orders_with_campaign(store: Store) -> pd.DataFrame:
     """Orders with the ``campaign`` of the buying session: the customer's purchase event
-    nearest in time (within a day) to the order, when the events carry one.
+    nearest in time (within a day) to the order, when the events carry one; and ``visited``,
+    whether the buyer has any visit in the imported visit data (without, the order's campaign
+    is unknown, not "none": the visit data may hold other people's visits only).
 
     ``value`` is unknown (NaN) for an order in another currency than the shop's
     (:func:`_priced`): the order still counts (offer and ticket rates), its amount is not
     added to a type's revenue, as SEK 2,000 is not EUR 2,000."""
     orders = _priced(_orders(store))
     events = _events(store)
+    orders = orders.assign(visited=orders.customer_id.isin(_visited(events)))
     if events.empty:
         return orders.assign(campaign=None)
     sessions = traffic.sessions_from_events(events)
@@ -546,6 +549,11 @@ def _orders_with_campaign(store: Store) -> pd.DataFrame:
         tolerance=pd.Timedelta(days=1),
     )
     return orders.merge(matched[["order_id", "campaign"]], on="order_id", how="left")
+
+
+def _visited(events: pd.DataFrame) -> frozenset[Any]:
+    """The customer ids whose visits are in ``events`` (:func:`_events`, ids resolved)."""
+    return frozenset(events.customer_id.dropna()) if len(events) else frozenset()
 
 
 def support_report(*, store: Store, types: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
@@ -656,6 +664,7 @@ def playbook(
         offers=sup["offers"],
         currency=currency,
         imported=imported_sources(store=store),
+        visited=_visited(events),
     )
     wanted = (type,) if type else TYPES
     actions = build_playbook(ev, wanted)
