@@ -178,7 +178,10 @@ def test_zones_with_one_digit_offsets_become_utc(shop, tmp_path, zone):
 def test_an_offset_no_place_has_is_rejected(shop, tmp_path):
     """DuckDB reads ``+25:00`` and ``+99`` as that many hours: the time moved by them."""
     head = "ticket_id,customer_id,created_at,subject\n"
-    bad = ["2024-07-01 10:00:00+25:00", "2024-07-01 10:00:00 +99", "2024-07-01T10:00:00-1500"]
+    bad = [
+        "2024-07-01 10:00:00+25:00", "2024-07-01 10:00:00 +99", "2024-07-01T10:00:00-1500",
+        "2024-07-01 10:00:00+15:00:00", "2024-07-01 10:00:00+14:30", "2024-07-01 10:00:00-1459",
+    ]  # fmt: skip
     rows = "".join(f"t{i},c1,{text},x\n" for i, text in enumerate(bad))
     res = shop.import_tickets(write(tmp_path, "t.csv", head + rows), on_error="skip")
     assert shop.store.count("tickets") == 0

@@ -99,9 +99,18 @@ def out_of_range_sql(raw: str) -> str:
 _ZONED = r"([A-Za-z]|\s[^:]*|(:\d+(\.\d*)?\s*|[A-Za-z])[+-]\d+(:\d+)*)$"
 
 
-#: an offset no place on earth has (beyond ±14:00): DuckDB reads ``+25:00`` and ``+99`` as
-#: that many hours and shifted the time by them
-_NO_OFFSET = r"[+-](1[5-9]|[2-9][0-9])(:?[0-9][0-9])?$"
+#: an offset at the end of a value, ``±HH``, ``±HHMM``, ``±HH:MM`` or ``±HH:MM:SS``: its hours
+#: and minutes
+_OFFSET = r"[+-]([0-9][0-9]):?([0-9][0-9])?(:?[0-9][0-9])?$"
+
+
+def _no_offset_sql(value: str) -> str:
+    """SQL: TRUE when ``value`` ends in an offset no place on earth has (beyond ±14:00):
+    DuckDB reads ``+25:00``, ``+99`` and ``+15:00:00`` as that many hours and moved the time
+    by them."""
+    hours = f"TRY_CAST(regexp_extract({value}, '{_OFFSET}', 1) AS INTEGER)"
+    minutes = f"coalesce(TRY_CAST(regexp_extract({value}, '{_OFFSET}', 2) AS INTEGER), 0)"
+    return f"coalesce({hours} * 60 + {minutes} > 840, false)"
 
 
 def ts_sql(raw: str) -> str:
@@ -131,7 +140,7 @@ def ts_sql(raw: str) -> str:
     )
     ts = (
         f"CASE WHEN NOT ({plain}) AND regexp_matches({v}, '{_ZONED}') THEN "
-        f"CASE WHEN {v}[1] BETWEEN '0' AND '9' AND NOT regexp_matches({v}, '{_NO_OFFSET}') "
+        f"CASE WHEN {v}[1] BETWEEN '0' AND '9' AND NOT {_no_offset_sql(v)} "
         f"THEN {instant} END "
         f"ELSE TRY_CAST({v} AS TIMESTAMP) END"
     )
