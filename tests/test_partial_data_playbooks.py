@@ -119,3 +119,20 @@ def test_lookers_without_customer_record_are_told_apart(cli, tmp_path: Path) -> 
         f"writes 0 of the {visitors}: {anonymous} are anonymous visitors (no customer record); "
         f"{len(ids)} have a customer id but no customer record" in md
     )
+
+
+def test_a_segment_selecting_none_of_a_type_is_not_blamed_on_missing_records(
+    cli, tmp_path: Path
+) -> None:
+    """With the lookers' customer records imported, ``--segment "orders > 100"`` selected
+    none, and the warning told to import the customers that were there."""
+    _import(cli, tmp_path, "events", _lookers_with_ids(6, (0, 1)))
+    _import(cli, tmp_path, "customers", "customer_id,email\nK0,k0@example.com\nK1,k1@x.com\n")
+    assert cli("types").exit_code == 0
+    out = str(tmp_path / "l.csv")
+    args = ("audience", "export", "--type", "looker", "--to", "csv", "--out", out)
+    res = cli(*args, "--segment", "orders > 100")
+    warning = said(res.stderr)
+    assert "the segment selects none of the 2 customers of type looker on record" in warning
+    assert "import customers" not in warning
+    assert said(cli(*args).output).startswith("wrote 2 rows")

@@ -145,7 +145,8 @@ def _small_audience(to: Destination, written: int) -> str | None:
 
 def _nobody_of_type(store: Any, type_: str) -> str:
     """Why a ``--type`` selection is empty: no types run stored, none of that type in it (with
-    the types it has), or all of that type without a customer record — anonymous visitors,
+    the types it has), a segment that selects none of those on record, or all of that type
+    without a customer record — anonymous visitors,
     and ids known only from visits — rather than "0 selected" and nothing else, or "no
     customer is of type looker" beside "looker 30"."""
     if "type_runs" not in store.tables() or not store.scalar("SELECT count(*) FROM type_runs"):
@@ -156,8 +157,17 @@ def _nobody_of_type(store: Any, type_: str) -> str:
     types = latest_types(store=store)
     # the export reads need-based as need_based: so does the count
     of_type = types[types["type"] == (type_ if type_ == "untyped" else type_name(type_))]
-    if len(of_type):  # none selected: none of them has a customer record
-        with_id = int(of_type["customer_id"].notna().sum())
+    if len(of_type):  # none selected: the segment's doing, or none has a customer record
+        ids = of_type["customer_id"].dropna().tolist()
+        recorded = store.scalar(
+            "SELECT count(*) FROM customers WHERE customer_id IN (SELECT unnest(?::VARCHAR[]))",
+            [ids],
+        )
+        if recorded:  # ("import customers" was said of a segment that selected none of them)
+            return (
+                f"the segment selects none of the {recorded:,} customers of type {type_} on record"
+            )
+        with_id = len(ids)
         why = "; ".join(filter(None, unreachable_texts(len(of_type) - with_id, with_id)))
         return (
             f"none of the {len(of_type):,} people of type {type_} in the latest types run "
