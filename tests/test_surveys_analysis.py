@@ -175,6 +175,27 @@ def test_results_service_on_imported_answers(store, tmp_path):
     assert any(t.question == "why_buy" for t in res.themes)
 
 
+def test_known_customers_of_a_store_without_customers_say_what_they_are(store, tmp_path):
+    """Survey answers alone: "of whom 3 are known customers" of a store holding none; a note
+    says they are answers carrying a customer id, and goes once customers are imported."""
+    surveys.ensure_builtin(store=store)
+    rows = ["respondent,customer_id,values"]
+    rows += [f"r{i},{'c' + str(i) if i < 3 else ''},price" for i in range(5)]
+    f = tmp_path / "export.csv"
+    f.write_text("\n".join(rows) + "\n")
+    surveys.import_survey_csv(store=store, survey="demo-profile", path=f)
+    res = survey_results.survey_results(store=store, survey="demo-profile", with_types=False)
+    assert res.customers == 3
+    said = [n for n in res.notes if n.startswith("no customers imported")]
+    assert said == [
+        "no customers imported: the 3 counted as known customers are the respondents whose "
+        "answers carry a customer id, not matched to any customer record"
+    ]
+    store.execute("INSERT INTO customers (customer_id) VALUES ('c0')")
+    res = survey_results.survey_results(store=store, survey="demo-profile", with_types=False)
+    assert not any(n.startswith("no customers imported") for n in res.notes)
+
+
 def test_income_adjustment_moves_stated_income_towards_planted_truth(store, tmp_path):
     """The demo plants stated incomes 10-30 % above the true ones (truth_personas)."""
 

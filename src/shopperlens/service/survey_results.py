@@ -99,6 +99,12 @@ def survey_results(
         raise ShopperlensError(f"survey {survey!r} has no responses yet")
     notes: list[str] = _version_notes(definition.version, left_out)
     notes.extend(_duplicate_notes(read.duplicates))
+    named = int(frame["customer_id"].notna().sum())
+    if named and not store.count("customers"):  # "known customers" of a store that has none
+        notes.append(
+            f"no customers imported: the {named:,} counted as known customers are the "
+            "respondents whose answers carry a customer id, not matched to any customer record"
+        )
     crosstabs: dict[str, list[dict[str, Any]]] = {}
     if with_types:
         by = respondent_types(store=store, frame=frame)
@@ -131,7 +137,7 @@ def survey_results(
         title=definition.title,
         version=definition.version,
         respondents=len(frame),
-        customers=int(frame["customer_id"].notna().sum()),
+        customers=named,
         channels=read.channels,
         distributions=analysis.distributions(frame, definition).to_dict(orient="records"),
         numbers=analysis.numbers(frame, definition).to_dict(orient="records"),
