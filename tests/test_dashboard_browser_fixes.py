@@ -16,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import shopperlens
+from _browser import chromium
 from conftest import TOKEN, finished_job
 from shopperlens.config import Settings
 from shopperlens.service import demo as demo_svc
@@ -23,7 +24,6 @@ from shopperlens.service.jobs import JobRunner
 from shopperlens.web.app import create_app
 from shopperlens.web.server import serve_in_thread
 
-CHROMIUM = Path("/usr/bin/chromium")
 #: what a browser sends when a person opens a page
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 #: the pages a reviewer saw scroll sideways on a phone
@@ -42,15 +42,8 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM.exists():
-        pytest.skip("needs Debian's chromium (apt-get install chromium)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox", "--headless", "--disable-gpu"]
-        )
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.mark.browser

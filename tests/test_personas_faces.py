@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import shopperlens
+from _browser import chromium
 from _demo_data import demo_shop
 from shopperlens.reports import write_report
 
@@ -125,21 +126,13 @@ def test_models_stay_pure():
 @pytest.mark.browser
 def test_card_prints_as_a_front_and_an_evidence_back(shop, answers, tmp_path):  # type: ignore[no-untyped-def]
     """Printed to A4, a card is two pages: the persona on the front, its evidence on the back."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("needs Debian's chromium (apt-get install chromium)")
     run = shop.personas_build(frame=answers, k=4)
     card = shop.personas_cards(tmp_path)[0]
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--headless", "--disable-gpu"],
-        )
+    with chromium() as browser:
         page = browser.new_page()
         page.goto(card.as_uri())
         assert run.personas[0].name in page.inner_text("h1")
         pdf = page.pdf(format="A4")
-        browser.close()
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 2
 
 

@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import shopperlens
+from _browser import CHROMIUM, MISSING, chromium
 from _ingest_data import SHOPIFY, write
 from shopperlens.config import Settings
 from shopperlens.errors import NotFoundError, ShopperlensError
@@ -561,9 +562,9 @@ def test_eligibility_reasons_stay_on_the_server(shop):
 
 @pytest.mark.browser
 def test_a_targeted_popup_shows_in_a_browser_only_to_its_types(shop):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("needs Debian's chromium")
+    pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.exists():
+        pytest.skip(MISSING)
     from fastapi.responses import HTMLResponse
 
     from shopperlens.surveys.snippet import script_tag
@@ -584,10 +585,7 @@ def test_a_targeted_popup_shows_in_a_browser_only_to_its_types(shop):
         tag = script_tag(base, "demo-profile", question="novelty", delay=0.1, target=target)
         html = tag.replace("<script ", f'<script data-visitor-id="{visitor}" ')
         app.add_api_route(f"/{visitor}", lambda html=html: HTMLResponse(f"<body>{html}</body>"))
-    with serve_in_thread(app, port=port) as url, sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--headless"]
-        )
+    with serve_in_thread(app, port=port) as url, chromium() as browser:
         page = browser.new_page()
         page.goto(f"{url}/v-look")
         page.locator("[data-shopperlens=popup]").wait_for(timeout=10_000)
@@ -595,7 +593,6 @@ def test_a_targeted_popup_shows_in_a_browser_only_to_its_types(shop):
         page.goto(f"{url}/v-loyal")
         page.wait_for_timeout(1200)
         assert page.locator("[data-shopperlens=popup]").count() == 0
-        browser.close()
 
 
 # -- 5. case-study and testimonial consent, in every face ---------------------------------------

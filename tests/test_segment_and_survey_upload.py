@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import shopperlens
+from _browser import chromium
 from shopperlens.config import Settings
 from shopperlens.errors import ShopperlensError
 from shopperlens.service import playbooks, surveys
@@ -236,17 +237,8 @@ def test_required_questions_are_marked_and_fields_labelled(shop, client):
 
 @pytest.fixture
 def browser():  # type: ignore[no-untyped-def]
-    """Headless Debian chromium through Playwright (skipped where either is missing)."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    chromium = Path("/usr/bin/chromium")
-    if not chromium.exists():
-        pytest.skip("needs Debian's chromium (apt-get install chromium)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=str(chromium), args=["--no-sandbox", "--headless", "--disable-gpu"]
-        )
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.mark.browser

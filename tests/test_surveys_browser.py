@@ -3,11 +3,10 @@ its trigger, the answer is sent and lands in DuckDB; the welcome bar leads to th
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from fastapi.responses import HTMLResponse
 
+from _browser import CHROMIUM, MISSING, chromium
 from shopperlens.config import Settings
 from shopperlens.service import surveys
 from shopperlens.surveys.snippet import script_tag
@@ -15,10 +14,9 @@ from shopperlens.web.app import create_app
 from shopperlens.web.server import free_port, serve_in_thread
 
 pytestmark = pytest.mark.browser
-sync_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = Path("/usr/bin/chromium")
+pytest.importorskip("playwright.sync_api")
 if not CHROMIUM.exists():
-    pytest.skip("needs Debian's chromium (apt-get install chromium)", allow_module_level=True)
+    pytest.skip(MISSING, allow_module_level=True)
 
 PAGE = """<!doctype html><html><head><title>{title}</title></head>
 <body><h1>{title}</h1><p>Boots, bags and more.</p>{tag}</body></html>"""
@@ -58,13 +56,8 @@ def site(shop):
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--headless", "--disable-gpu"],
-        )
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def _answers(shop, question: str):
