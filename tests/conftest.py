@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -48,9 +49,9 @@ def cli(db_path: Path):  # type: ignore[no-untyped-def]
     return run
 
 
-@pytest.fixture
-def client(shop: shopperlens.Shop):  # type: ignore[no-untyped-def]
-    """A TestClient on the API over the ``shop`` fixture, sending the token."""
+@contextmanager
+def _api_client(shop: shopperlens.Shop):  # type: ignore[no-untyped-def]
+    """A TestClient on the API over ``shop``, sending the token."""
     from fastapi.testclient import TestClient
 
     from shopperlens.config import Settings
@@ -59,6 +60,26 @@ def client(shop: shopperlens.Shop):  # type: ignore[no-untyped-def]
     app = create_app(Settings(token=TOKEN), shop=shop)
     with TestClient(app, headers={"Authorization": f"Bearer {TOKEN}"}) as c:
         yield c
+
+
+@pytest.fixture
+def client(shop: shopperlens.Shop):  # type: ignore[no-untyped-def]
+    """A TestClient on the API over the ``shop`` fixture, sending the token."""
+    with _api_client(shop) as c:
+        yield c
+
+
+@pytest.fixture
+def file_shop(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A shop in a DuckDB file with the built-in surveys (its rejects files go beside it) and
+    a client on its API."""
+    from shopperlens.service import surveys
+
+    shop = shopperlens.open(tmp_path / "shop.duckdb")
+    surveys.ensure_builtin(store=shop.store)
+    with _api_client(shop) as c:
+        yield shop, c
+    shop.close()
 
 
 def finished_job(client, job_id: str) -> dict:  # type: ignore[no-untyped-def, type-arg]

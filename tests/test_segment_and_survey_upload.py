@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from html import unescape
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,7 +19,6 @@ from shopperlens.store import Store
 from shopperlens.surveys.definition import survey_from_dict
 from shopperlens.web.app import create_app
 
-TOKEN = "test-token"
 #: what a segment that is no condition is told
 NO_CONDITION = "a segment must be a condition"
 
@@ -106,17 +104,6 @@ EXPORT = (
     "ann@example.org,65+,brand\n"
     "r3,99-99,quality\n"
 )
-
-
-@pytest.fixture
-def file_shop(tmp_path: Path):  # type: ignore[no-untyped-def]
-    """A shop in a DuckDB file (its rejects file goes beside it) and a client on its API."""
-    shop = shopperlens.open(tmp_path / "shop.duckdb")
-    surveys.ensure_builtin(store=shop.store)
-    app = create_app(Settings(token=TOKEN), shop=shop)
-    with TestClient(app, headers={"Authorization": f"Bearer {TOKEN}"}) as c:
-        yield shop, c
-    shop.close()
 
 
 def _upload(client: TestClient, on_error: str = "skip", text: str = EXPORT):  # type: ignore[no-untyped-def]

@@ -6,21 +6,16 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-import shopperlens
-from shopperlens.config import Settings
 from shopperlens.errors import ShopperlensError
-from shopperlens.service import playbooks, surveys
+from shopperlens.service import playbooks
 from shopperlens.store import Store
-from shopperlens.web.app import create_app
 
-TOKEN = "test-token"
 NO_CONDITION = "a segment must be a condition"
 
 
@@ -175,17 +170,6 @@ EXPORT = (
     "Anna Schmidt,35-44,fine\n"
 )
 PERSONAL = re.compile(r"Anna|Schmidt|1234567|Hauptstr")
-
-
-@pytest.fixture
-def file_shop(tmp_path: Path) -> Iterator[tuple[shopperlens.Shop, TestClient]]:
-    """A shop in a DuckDB file (its rejects files go beside it) and a client on its API."""
-    shop = shopperlens.open(tmp_path / "shop.duckdb")
-    surveys.ensure_builtin(store=shop.store)
-    app = create_app(Settings(token=TOKEN), shop=shop)
-    with TestClient(app, headers={"Authorization": f"Bearer {TOKEN}"}) as c:
-        yield shop, c
-    shop.close()
 
 
 def _upload(client: TestClient, text: str, on_error: str = "skip"):  # type: ignore[no-untyped-def]
