@@ -38,6 +38,7 @@ from shopperlens.models import (
     simulate_bgnbd,
     simulate_spend,
 )
+from test_models_conformance import _intent_data
 
 # planted BG/NBD truth (the conformance suite's): r, alpha, a, b
 PLANTED = {"r": 0.4, "alpha": 5.0, "a": 0.8, "b": 2.5}
@@ -78,15 +79,6 @@ def _survey(seed: int = 0) -> pd.DataFrame:
         for _ in range(40)
     ]
     return pd.DataFrame(rows)
-
-
-def _intent() -> tuple[pd.DataFrame, np.ndarray]:
-    rng = np.random.default_rng(0)
-    X = pd.DataFrame(
-        {"views": rng.poisson(5, 600).astype(float), "device": rng.choice(["m", "d"], 600)}
-    )
-    y = (X["views"] + rng.normal(0, 2, 600) > 6).astype(int).to_numpy()
-    return X, y
 
 
 def _fitted_attributes(est: Any) -> set[str]:
@@ -181,7 +173,7 @@ def test_set_params_kinds_reaches_the_encoder() -> None:
 def test_set_params_calibration_reaches_the_fit() -> None:
     """``"auto"`` calibrates 600 rows in 3 folds with sigmoid (below 1,000 rows a fold);
     ``set_params(calibration="isotonic")`` overrides that."""
-    X, y = _intent()
+    X, y = _intent_data()
     est = PurchaseIntent(max_iter=20)
     assert est.fit(X, y).calibration_ == "sigmoid"
     assert clone(est).set_params(calibration="isotonic").fit(X, y).calibration_ == "isotonic"
@@ -198,7 +190,7 @@ def test_grid_search_over_a_pipeline_with_the_encoder() -> None:
 def test_grid_search_over_purchase_intent_with_a_probability_scorer() -> None:
     """PurchaseIntent has no ``score``; a callable scorer on ``predict_proba`` drives a search
     (the recipe its docstring gives)."""
-    X, y = _intent()
+    X, y = _intent_data()
 
     def auc(est: PurchaseIntent, X: pd.DataFrame, y: np.ndarray) -> float:
         return float(roc_auc_score(y, est.predict_proba(X)))
