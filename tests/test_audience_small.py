@@ -84,3 +84,26 @@ def test_no_types_run_stored_says_run_types_first(cli, db_path, tmp_path, monkey
     res = cli("audience", "export", "--type", "looker", "--to", "csv", "--out", out)
     assert res.exit_code == 0, res.output
     assert _said(res) == "warning: no types run stored: run shopperlens types first"
+
+
+def test_http_and_python_give_the_same_warnings_as_the_cli(file_shop, tmp_path):
+    """The reasons are the service's: HTTP sends them in a header (the body stays the file the
+    platform takes), the Python API in the summary."""
+    import json
+
+    shop, client = file_shop
+    _shop(shop.store.path, 2)
+    res = client.get("/api/playbooks/audience", params={"to": "meta", "segment": "orders >= 1"})
+    assert res.status_code == 200 and len(res.text.splitlines()) == 3
+    (said,) = json.loads(res.headers["x-shopperlens-warnings"])
+    assert said.startswith("only 2 people in this meta audience: Meta needs at least 100")
+    res = client.get("/api/playbooks/audience", params={"to": "csv", "type": "looker"})
+    assert res.status_code == 200 and len(res.text.splitlines()) == 1  # the header alone
+    assert json.loads(res.headers["x-shopperlens-warnings"]) == [
+        "no customer is of type looker in the latest types run (new 2); "
+        "`shopperlens types` shows why each customer got their type"
+    ]
+    res = client.get("/api/playbooks/audience", params={"to": "klaviyo", "type": "new"})
+    assert res.status_code == 200 and "x-shopperlens-warnings" not in res.headers
+    summary = shop.audience(type="looker", to="csv", out=tmp_path / "a.csv")
+    assert summary.selected == 0 and summary.warnings[0].startswith("no customer is of type")

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from shopperlens.cli import _render
 from shopperlens.cli._app import app, open_shop
 from shopperlens.playbooks.checkout import left_out_text
-from shopperlens.playbooks.generator import MIN_TOGETHER, threshold_text, unreachable_texts
+from shopperlens.playbooks.generator import MIN_TOGETHER, threshold_text
 
 
 class PlaybookFormat(StrEnum):
@@ -110,75 +110,8 @@ def audience_export_cmd(
         f"wrote {summary.written:,} rows to {path} ({summary.selected:,} selected, "
         f"{summary.without_consent:,} without marketing consent)"
     )
-    said = [_small_audience(to, summary.written)]
-    if type_ and not summary.selected:
-        said.append(_nobody_of_type(shop.store, type_))
-    for warning in filter(None, said):
+    for warning in summary.warnings:
         typer.echo(f"warning: {warning}", err=True)
-
-
-#: fewer people than this in a hashed ad-platform list is too few to use: Meta needs at
-#: least 100 people (from one country) in a custom audience before it seeds a lookalike, and
-#: Google serves a Customer Match list from 100 matched people (a lookalike segment needs
-#: 1,000); both match only part of an uploaded list to accounts
-MIN_AD_AUDIENCE = 100
-
-
-def _small_audience(to: Destination, written: int) -> str | None:
-    """Why a Meta or Google list of fewer than :data:`MIN_AD_AUDIENCE` people will not work,
-    or None: the file is written either way (the shop may add to it), but not silently."""
-    if to not in (Destination.meta, Destination.google) or written >= MIN_AD_AUDIENCE:
-        return None
-    rule = (
-        "Meta needs at least 100 people from one country in a custom audience before it can "
-        "seed a lookalike audience"
-        if to is Destination.meta
-        else "Google serves a Customer Match list only once about 100 of its people are "
-        "matched to Google accounts (a lookalike segment needs 1,000)"
-    )
-    people = "person" if written == 1 else "people"
-    return (
-        f"only {written:,} {people} in this {to.value} audience: {rule}, and only part of "
-        "a list is matched to accounts"
-    )
-
-
-def _nobody_of_type(store: Any, type_: str) -> str:
-    """Why a ``--type`` selection is empty: no types run stored, none of that type in it (with
-    the types it has), a segment that selects none of those on record, or all of that type
-    without a customer record — anonymous visitors,
-    and ids known only from visits — rather than "0 selected" and nothing else, or "no
-    customer is of type looker" beside "looker 30"."""
-    if "type_runs" not in store.tables() or not store.scalar("SELECT count(*) FROM type_runs"):
-        return "no types run stored: run shopperlens types first"
-    from shopperlens.service.types import latest_types
-    from shopperlens.types.config import type_name
-
-    types = latest_types(store=store)
-    # the export reads need-based as need_based: so does the count
-    of_type = types[types["type"] == (type_ if type_ == "untyped" else type_name(type_))]
-    if len(of_type):  # none selected: the segment's doing, or none has a customer record
-        ids = of_type["customer_id"].dropna().tolist()
-        recorded = store.scalar(
-            "SELECT count(*) FROM customers WHERE customer_id IN (SELECT unnest(?::VARCHAR[]))",
-            [ids],
-        )
-        if recorded:  # ("import customers" was said of a segment that selected none of them)
-            return (
-                f"the segment selects none of the {recorded:,} customers of type {type_} on record"
-            )
-        with_id = len(ids)
-        why = "; ".join(filter(None, unreachable_texts(len(of_type) - with_id, with_id)))
-        return (
-            f"none of the {len(of_type):,} people of type {type_} in the latest types run "
-            f"can be exported: {why}"
-        )
-    counts = types["type"].value_counts()
-    mix = ", ".join(f"{t} {n:,}" for t, n in counts.items()) or "no customers"
-    return (
-        f"no customer is of type {type_} in the latest types run ({mix}); "
-        "`shopperlens types` shows why each customer got their type"
-    )
 
 
 @app.command("rules")

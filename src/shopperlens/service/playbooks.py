@@ -42,6 +42,7 @@ from shopperlens.playbooks.generator import (
     Evidence,
     build_playbook,
     type_notes,
+    unreachable_texts,
 )
 from shopperlens.service import consent, value_run
 from shopperlens.service._checks import share, whole
@@ -708,6 +709,9 @@ class AudienceExport:
     written: int
     without_consent: int
     path: str | None
+    #: what the shop should know about the file before using it: an ad-platform list too small
+    #: to work, or why a ``type`` selection is empty (every face shows these)
+    warnings: tuple[str, ...] = ()
 
 
 def audience_customers(
@@ -1140,7 +1144,8 @@ def export_audience(
     if type is not None and type != "untyped":
         type = type_name(type)  # noqa: A001  (need-based is need_based)
     mark = store.erasure_mark()  # a person erased while this reads is written nowhere
-    c = audience_customers(store=store, type=type, segment=segment, types=types)
+    typed = resolve_types(store=store, types=types) if type is not None else types
+    c = audience_customers(store=store, type=type, segment=segment, types=typed)
     rows = spreadsheet_safe(_aud.audience_frame(c, destination))
     with store.write_lock(), store.cursor() as con:  # (no erasure can commit meanwhile)
         check_no_erasure_since(con, mark)  # the rows, written or handed back, may hold them
@@ -1153,7 +1158,69 @@ def export_audience(
         without_consent=int((~c.marketing_consent.astype(bool)).sum()),
         path=str(out) if out is not None else None,
     )
-    return summary, rows
+    said = [_small_audience(destination, len(rows))]
+    if type is not None and not len(c):
+        said.append(_nobody_of_type(store, type, typed))
+    return replace(summary, warnings=tuple(filter(None, said))), rows
+
+
+#: fewer people than this in a hashed ad-platform list is too few to use: Meta needs at
+#: least 100 people (from one country) in a custom audience before it seeds a lookalike, and
+#: Google serves a Customer Match list from 100 matched people (a lookalike segment needs
+#: 1,000); both match only part of an uploaded list to accounts
+MIN_AD_AUDIENCE = 100
+
+
+def _small_audience(destination: str, written: int) -> str | None:
+    """Why a Meta or Google list of fewer than :data:`MIN_AD_AUDIENCE` people will not work,
+    or None: the file is written either way (the shop may add to it), but not silently."""
+    if destination not in ("meta", "google") or written >= MIN_AD_AUDIENCE:
+        return None
+    rule = (
+        "Meta needs at least 100 people from one country in a custom audience before it can "
+        "seed a lookalike audience"
+        if destination == "meta"
+        else "Google serves a Customer Match list only once about 100 of its people are "
+        "matched to Google accounts (a lookalike segment needs 1,000)"
+    )
+    people = "person" if written == 1 else "people"
+    return (
+        f"only {written:,} {people} in this {destination} audience: {rule}, and only part of "
+        "a list is matched to accounts"
+    )
+
+
+def _nobody_of_type(store: Store, type_: str, types: pd.DataFrame | None) -> str:
+    """Why a ``type`` selection is empty: none of that type in the run (with the types it
+    has), a segment that selects none of those on record, or all of that type without a
+    customer record — anonymous visitors, and ids known only from visits — rather than
+    "0 selected" and nothing else, or "no customer is of type looker" beside "looker 30".
+    ``type_`` is the canonical name (need_based), ``types`` the run the selection used."""
+    if types is None or types.empty:  # (an installation without the types concern)
+        return "no types run stored: run shopperlens types first"
+    of_type = types[types["type"] == type_]
+    if len(of_type):  # none selected: the segment's doing, or none has a customer record
+        ids = of_type["customer_id"].dropna().tolist()
+        recorded = store.scalar(
+            "SELECT count(*) FROM customers WHERE customer_id IN (SELECT unnest(?::VARCHAR[]))",
+            [ids],
+        )
+        if recorded:  # ("import customers" was said of a segment that selected none of them)
+            return (
+                f"the segment selects none of the {recorded:,} customers of type {type_} on record"
+            )
+        with_id = len(ids)
+        why = "; ".join(filter(None, unreachable_texts(len(of_type) - with_id, with_id)))
+        return (
+            f"none of the {len(of_type):,} people of type {type_} in the latest types run "
+            f"can be exported: {why}"
+        )
+    counts = types["type"].value_counts()
+    mix = ", ".join(f"{t} {n:,}" for t, n in counts.items()) or "no customers"
+    return (
+        f"no customer is of type {type_} in the latest types run ({mix}); "
+        "`shopperlens types` shows why each customer got their type"
+    )
 
 
 def demo_step(*, store: Store) -> None:

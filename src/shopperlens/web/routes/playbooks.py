@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query
@@ -11,6 +12,8 @@ from shopperlens.service import playbooks as svc
 from shopperlens.web.deps import ShopDep
 
 router = APIRouter(prefix="/api/playbooks", tags=["playbooks"])
+#: the response header of ``/audience`` carrying the export's warnings
+WARNINGS = "X-Shopperlens-Warnings"
 
 
 def _records(df: Any) -> list[dict[str, Any]]:
@@ -80,7 +83,14 @@ def audience(
     to: Literal["csv", "meta", "google", "mailchimp", "klaviyo"] = "csv",
     type: str | None = None,  # noqa: A002
     segment: str | None = Query(None, description="pandas query over the customer columns"),
-) -> str:
-    """The audience file as CSV text (marketing destinations: consenting customers only)."""
-    _, rows = svc.export_audience(store=shop.store, destination=to, type=type, segment=segment)
-    return rows.to_csv(index=False)
+) -> PlainTextResponse:
+    """The audience file as CSV text (marketing destinations: consenting customers only).
+
+    What the CLI prints as warnings (a list too small for the ad platform, why a type selects
+    nobody) comes in the ``X-Shopperlens-Warnings`` header, a JSON list of texts (ASCII: any
+    other character escaped), so the body stays the file the platform takes."""
+    summary, rows = svc.export_audience(
+        store=shop.store, destination=to, type=type, segment=segment
+    )
+    headers = {WARNINGS: json.dumps(list(summary.warnings))} if summary.warnings else None
+    return PlainTextResponse(rows.to_csv(index=False), headers=headers)
