@@ -17,7 +17,7 @@ from shopperlens.cli._app import app, open_shop
 from shopperlens.ingest.generic import parse_map_options
 from shopperlens.ingest.kinds import KINDS
 from shopperlens.ingest.rejects import Reject
-from shopperlens.service.imports import ImportRejected, ImportResult
+from shopperlens.service.imports import SKIPPED, ImportRejected, ImportResult
 
 import_app = typer.Typer(
     help="Import shop data files (CSV, TSV, Parquet, JSON Lines; .gz too) of one kind.",
@@ -103,11 +103,14 @@ def _show(result: ImportResult) -> None:
             "read": f.rows_read,
             "accepted": f.rows_accepted,
             "rejected": f.rows_rejected,
-            "note": "already imported, skipped" if f.skipped else "",
+            "note": SKIPPED if f.skipped else "",
         }
         for f in result.files
     ]
     _render.table(rows, title=f"import {result.kind}")
+    for f in result.files:  # what a changed --map would have read (too long for the table)
+        if f.note and f.note != SKIPPED:
+            _render.message(f"{Path(f.file).name}: {f.note}")
     added = ", ".join(f"{t} +{n}" for t, n in result.added.items()) or "nothing new"
     _render.message(f"added: {added} ({result.seconds:.1f} s)")
     if result.status_changed:  # rows accepted yet nothing added: say what the file changed

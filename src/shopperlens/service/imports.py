@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -94,6 +95,11 @@ class FileResult(BaseModel):
     rows_accepted: int = 0
     rows_rejected: int = 0
     skipped: bool = Field(False, description="Already imported (same checksum): nothing done.")
+    note: str = Field(
+        "",
+        description="Why a file was skipped: already imported, and what this call's column "
+        "mapping would have read differently.",
+    )
     status_changed: int = Field(
         0, description="Stored orders this file gave a new status (a later refund, cancellation …)."
     )
@@ -453,13 +459,17 @@ def _import_one(
     digest = scan.digest
     tick(1)
     seen = con.execute(
-        "SELECT imported_at FROM imports WHERE checksum = ? AND kind = ? LIMIT 1", [digest, kind]
+        "SELECT imported_at, columns_read FROM imports WHERE checksum = ? AND kind = ? "
+        "ORDER BY import_id LIMIT 1",
+        [digest, kind],
     ).fetchone()
+    read = _columns_read(source, used, spec, mapping)
     if seen:
         if inserted is not None:
             loading.undo_direct(con, spec)
         tick(2)
-        return FileResult(file=label, format=used, checksum=digest, skipped=True)
+        note = _skipped_note(seen[0], seen[1], read)
+        return FileResult(file=label, format=used, checksum=digest, skipped=True, note=note)
     if not raw:
         raw, unnumbered = _selects(source, used, spec, mapping)
     with _explained(source):
@@ -480,7 +490,7 @@ def _import_one(
                 added[table] = added.get(table, 0) + n
             new = f"rowid > {before}" if before is not None else "TRUE"
             earliest = _earliest(con, kind, spec.table, new, stored=f"NOT ({new})")
-            return _record(con, kind, used, label, digest, n_read, 0, tick, earliest)
+            return _record(con, kind, used, label, digest, n_read, 0, tick, earliest, read=read)
         # a generic file's select keeps the file's row order, so rows can be numbered by
         # position after a parallel read (see loading.stage)
         if source.lenient:
@@ -541,7 +551,7 @@ def _import_one(
             # a product named for the first time changes which search words name a product,
             # for visits of any date (see features' search-term vocabulary)
             earliest = None
-    return _record(con, kind, used, label, digest, n_read, n_rej, tick, earliest, changed)
+    return _record(con, kind, used, label, digest, n_read, n_rej, tick, earliest, changed, read)
 
 
 def _appended(kind: str, table: str, before: dict[str, int | None]) -> tuple[str, str]:
@@ -712,15 +722,17 @@ def _record(
     tick: Progress,
     earliest: datetime | None = None,
     status_changed: int | None = None,
+    read: dict[str, str] | None = None,
 ) -> FileResult:
     """Write the file's ledger entry (``earliest``: see :func:`_earliest`; ``status_changed``:
-    an orders file's count of stored orders given a new status, None for other kinds)."""
+    an orders file's count of stored orders given a new status, None for other kinds;
+    ``read``: see :func:`_columns_read`)."""
     con.execute(
         "INSERT INTO imports (kind, format, file, checksum, rows_read, rows_accepted, "
-        "rows_rejected, imported_at, earliest_at, status_changed) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "rows_rejected, imported_at, earliest_at, status_changed, columns_read) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [kind, used, label, digest, n_read, n_read - n_rej, n_rej, utc_now(), earliest]
-        + [status_changed],
+        + [status_changed, None if read is None else json.dumps(read, sort_keys=True)],
     )
     tick(1)
     return FileResult(
@@ -732,6 +744,49 @@ def _record(
         rows_rejected=n_rej,
         status_changed=status_changed or 0,
     )
+
+
+def _columns_read(
+    source: Source, used: str, spec: KindSpec, mapping: dict[str, str]
+) -> dict[str, str] | None:
+    """``{canonical: file column}`` a generic file is read with (the ``--map`` applied, the
+    other columns matched by name); None for the formats that read fixed columns, and for a
+    mapping the file refuses (the import then says why, unless the file is skipped)."""
+    if used != "generic":
+        return None
+    try:
+        return generic.match_columns(source, spec, mapping)
+    except ShopperlensError:
+        return None
+
+
+SKIPPED = "already imported, skipped"
+
+
+def _skipped_note(at: datetime, then: str | None, now: dict[str, str] | None) -> str:
+    """The ledger's word on a file it holds; when this call's mapping reads the file's columns
+    otherwise than its import did, which ones: the rows stay as first read, and a wrong mapping
+    corrected in ``--map`` changed nothing without a word (a column left out stayed empty)."""
+    if then is None or now is None:
+        return SKIPPED
+    before: dict[str, str] = json.loads(then)
+    changed = sorted(set(before) | set(now), key=lambda c: (c not in now, c))
+    parts = [
+        f"{c} from {_column(now.get(c))} (then {_column(before.get(c))})"
+        for c in changed
+        if before.get(c) != now.get(c)
+    ]
+    if not parts:
+        return SKIPPED
+    return (
+        f"already imported on {at:%Y-%m-%d %H:%M} UTC with other columns, skipped: a file is "
+        f"imported once, so this mapping would read {'; '.join(parts)} but changes nothing. "
+        "To read the file this way, import it into a new store (--db)"
+    )
+
+
+def _column(name: str | None) -> str:
+    return "no column" if name is None else repr(name)
 
 
 def _choose_format(
