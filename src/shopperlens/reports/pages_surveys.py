@@ -46,22 +46,21 @@ def _charts_svg(dist: pd.DataFrame) -> str | None:
     return svg_markup(fig)
 
 
-def _pick(store: Store) -> str | None:
+def _surveys(store: Store) -> list[str]:
+    """Every survey with answers, the most answered first (the page leads with it)."""
     rows = store.df(
         "SELECT survey, count(*) AS n FROM survey_responses GROUP BY 1 ORDER BY n DESC, survey"
     )
-    return None if rows.empty else str(rows["survey"].iloc[0])
+    return [str(x) for x in rows["survey"]]
 
 
-def build(store: Store, settings: Settings | None = None) -> dict[str, Any] | None:
-    survey = _pick(store)
-    if survey is None:
-        return None
-    factor = (settings or Settings()).income_adjustment
+def _section(store: Store, survey: str, factor: float) -> dict[str, Any]:
+    """One survey's results as the page shows them: answers (charts and tables), numbers,
+    answers by customer type, themes, and its analytics cross-check."""
     res = sr_svc.survey_results(store=store, survey=survey, income_adjustment=factor)
     dist = pd.DataFrame(res.distributions)
     tables = []
-    for q, grp in dist.groupby("question", sort=False):
+    for q, grp in dist.groupby("question", sort=False) if not dist.empty else ():
         if q not in CHARTED:
             tables.append({"question": q, "rows": grp.to_dict(orient="records")})
     crosstabs = []
@@ -74,22 +73,35 @@ def build(store: Store, settings: Settings | None = None) -> dict[str, Any] | No
         findings = [f.model_dump() for f in au_svc.analytics_check(store=store, survey=survey)]
     except ShopperlensError:
         findings = []
-    themes = iv_svc.interview_themes(store=store).to_dict(orient="records")
     return {
         "results": res.model_dump(),
-        "_charts": _charts_svg(dist),
+        "_charts": _charts_svg(dist) if not dist.empty else None,
         "tables": tables,
         "crosstabs": crosstabs,
         "findings": findings,
-        "interview_themes": themes,
-        "currency": shop_currency(store=store),
         # the survey's financial question (income) is money: shown with the currency
         "money_questions": [res.income["question"]] if res.income else [],
     }
 
 
+def build(store: Store, settings: Settings | None = None) -> dict[str, Any] | None:
+    """The most answered survey in full, then every other survey with answers (a shop's
+    second survey, such as a pop-up's "why did you not buy?", was on no page at all)."""
+    surveys = _surveys(store)
+    if not surveys:
+        return None
+    factor = (settings or Settings()).income_adjustment
+    first, *others = (_section(store, s, factor) for s in surveys)
+    return {
+        **first,
+        "others": list(others),
+        "interview_themes": iv_svc.interview_themes(store=store).to_dict(orient="records"),
+        "currency": shop_currency(store=store),
+    }
+
+
 def _available(store: Store) -> bool:
-    return _pick(store) is not None
+    return bool(_surveys(store))
 
 
 register(
