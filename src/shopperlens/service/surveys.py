@@ -34,7 +34,7 @@ from shopperlens.service._files import decode_text
 from shopperlens.service.imports import RejectPublic
 from shopperlens.store import Store
 from shopperlens.surveys import links
-from shopperlens.surveys.definition import Survey, builtin, validate_answers
+from shopperlens.surveys.definition import Survey, builtin, is_text, validate_answers
 from shopperlens.surveys.responses import parse_export
 
 DEMO_ORDER = 60
@@ -348,9 +348,9 @@ def prepare_submission(
     clean = validate_answers(definition, answers)
     if not isinstance(channel, str) or channel not in CHANNELS:
         raise ShopperlensError(f"unknown channel {str(channel)[:40]!r}")
-    if visitor_id is not None and not isinstance(visitor_id, str):
+    if visitor_id is not None and not (isinstance(visitor_id, str) and is_text(visitor_id)):
         raise ShopperlensError("visitor_id must be text")
-    if token is not None and not isinstance(token, str):
+    if token is not None and not (isinstance(token, str) and is_text(token)):
         raise ShopperlensError("the survey link is not valid (it was changed or not ours)")
     customer_id = link_id = None
     if token:
@@ -642,19 +642,28 @@ class ResponseWriter:
                     stop = True
                     break
                 batch.append(item)
-            try:
-                results = record_submissions(store=self.store, items=[s for s, _ in batch])
-            except Exception as exc:  # the whole batch failed: every caller hears it
-                for _, fut in batch:
-                    fut.set_exception(exc)
-            else:
-                for (_, fut), res in zip(batch, results, strict=True):
-                    if isinstance(res, Exception):
-                        fut.set_exception(res)
-                    else:
-                        fut.set_result(res)
+            self._write(batch)
             if stop:
                 return
+
+    def _write(self, batch: list[tuple[Submission, Future[str]]]) -> None:
+        """Store a batch in one transaction; should that fail, each submission alone, so one
+        that cannot be stored fails by itself and the others' answers are kept (every caller
+        of a failed batch was told it failed, answers a store could take among them)."""
+        try:
+            results = record_submissions(store=self.store, items=[s for s, _ in batch])
+        except Exception as exc:
+            if len(batch) > 1:
+                for item in batch:
+                    self._write([item])
+                return
+            batch[0][1].set_exception(exc)
+            return
+        for (_, fut), res in zip(batch, results, strict=True):
+            if isinstance(res, Exception):
+                fut.set_exception(res)
+            else:
+                fut.set_result(res)
 
 
 # -- reading ----------------------------------------------------------------------------------

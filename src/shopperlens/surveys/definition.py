@@ -329,6 +329,25 @@ class AnswerError(ShopperlensError):
         super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))
 
 
+#: what an answer holding text no encoding can store is told
+NOT_TEXT = "is not valid text (it holds a lone surrogate such as \\ud800)"
+
+
+def is_text(value: Any) -> bool:
+    """False for a string (or a list holding one) that is no valid Unicode text: JSON may
+    escape a lone surrogate (``"\\ud800"``), which UTF-8 cannot encode. Such an answer made
+    the store's insert fail, and with it every answer written in the same batch."""
+    if isinstance(value, list):
+        return all(is_text(v) for v in value)
+    if not isinstance(value, str) or value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def validate_answers(survey: Survey, answers: Any) -> dict[str, str | float | list[str]]:
     """Check a submission against the survey: unknown questions, types, choices, ranges.
 
@@ -341,9 +360,15 @@ def validate_answers(survey: Survey, answers: Any) -> dict[str, str | float | li
     problems: dict[str, str] = {}
     clean: dict[str, str | float | list[str]] = {}
     for key, value in answers.items():
+        if not is_text(key):  # (a key is echoed in the answer: it must be encodable)
+            problems["answers"] = NOT_TEXT
+            continue
         q = known.get(key)
         if q is None:
             problems[str(key)[:64]] = "unknown question"
+            continue
+        if not is_text(value):
+            problems[key] = NOT_TEXT
             continue
         if is_blank(value):
             continue
