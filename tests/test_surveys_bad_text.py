@@ -76,3 +76,21 @@ def test_one_submission_the_store_refuses_fails_alone(store) -> None:  # type: i
     stored = store.df("SELECT respondent FROM survey_responses ORDER BY respondent")
     assert stored["respondent"].tolist() == ["r0", "r1", "r3"]
     assert not isinstance(results[2], ShopperlensError | str)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/surveys", "/api/consents", "/api/interviews/invite", "/api/personas/build",
+     "/api/surveys/demo-profile/send"],
+)  # fmt: skip
+def test_private_endpoints_answer_it_without_a_500(file_shop, path: str) -> None:  # type: ignore[no-untyped-def]
+    """A validation error quotes its input, and JSON rendered that quote as UTF-8, so the
+    error answer itself failed (500). Errors are now written as ASCII-escaped JSON."""
+    _, client = file_shop
+    body = (
+        '{"name": "\\ud800", "title": "\\ud800", "customer_id": "\\ud800", "purpose": '
+        '"marketing", "granted": true, "questions": ["\\ud800"], "customer_ids": ["\\ud800"]}'
+    )
+    res = client.post(path, content=body, headers={"content-type": "application/json"})
+    assert res.status_code in (400, 404, 422), res.text
+    assert res.json()["detail"]  # (valid JSON, the surrogate escaped)

@@ -11,11 +11,14 @@ the dashboard's HTML error page.
 
 from __future__ import annotations
 
+import json
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -54,6 +57,25 @@ class NoStoreDashboard:
         await self.app(scope, receive, send_no_store)
 
 
+#: what a request holding text UTF-8 cannot encode is told
+NOT_UNICODE = (
+    "the request holds text that is not valid Unicode (a lone surrogate such as \\ud800): "
+    "send UTF-8 text"
+)
+
+
+class AsciiJSONResponse(JSONResponse):
+    """JSON with every character beyond ASCII escaped (``\\u00e9``), which any JSON reader
+    decodes as before. An error quotes the request's own text (a validation error its input, a
+    message the value it refuses), and JSON may carry a lone surrogate (``"\\ud800"``) that
+    UTF-8 cannot encode: the answer itself failed, a 500 with a traceback in the log."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(
+            content, ensure_ascii=True, allow_nan=False, indent=None, separators=(",", ":")
+        ).encode("ascii")
+
+
 def create_app(settings: Settings | None = None, *, shop: Shop | None = None) -> FastAPI:
     """Build the app for ``settings`` (or an already open ``shop``, as tests do)."""
     settings = settings or Settings()
@@ -80,7 +102,15 @@ def create_app(settings: Settings | None = None, *, shop: Shop | None = None) ->
     @app.exception_handler(ShopperlensError)
     async def _user_error(request: Request, exc: ShopperlensError) -> JSONResponse:
         status = 404 if isinstance(exc, NotFoundError) else 400
-        return JSONResponse({"detail": str(exc)}, status_code=status)
+        return AsciiJSONResponse({"detail": str(exc)}, status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return AsciiJSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
+
+    @app.exception_handler(UnicodeEncodeError)
+    async def _not_text(request: Request, exc: UnicodeEncodeError) -> JSONResponse:
+        return AsciiJSONResponse({"detail": NOT_UNICODE}, status_code=400)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
