@@ -70,6 +70,8 @@ class AlreadyAnsweredError(ShopperlensError):
 class ReplayedLinkError(AlreadyAnsweredError):
     """The signed link was already used to answer."""
 
+    MESSAGE = "this survey link was already used to answer"
+
 
 class RepeatedVisitorError(AlreadyAnsweredError):
     """The visitor already answered this survey (the pop-up or the public link)."""
@@ -354,16 +356,8 @@ def prepare_submission(
         raise ShopperlensError("the survey link is not valid (it was changed or not ours)")
     customer_id = link_id = None
     if token:
-        link_id = links.verify(token, survey, secret_key)
-        if link_id is None:
-            raise ShopperlensError("the survey link is not valid (it was changed or not ours)")
-        with store.cursor() as cur:
-            row = cur.execute(
-                "SELECT customer_id FROM survey_invitations WHERE invitation_id = ?", [link_id]
-            ).fetchone()
-        if row is None:
-            raise ShopperlensError("the survey link is not valid (no such invitation)")
-        customer_id, channel = row[0], "email"
+        link_id, customer_id = _invitation(store, survey, token, secret_key)
+        channel = "email"
     visitor = (visitor_id or "")[:64] or None
     respondent = link_id or (f"v:{visitor}" if visitor else uuid.uuid4().hex)
     return Submission(
@@ -376,6 +370,41 @@ def prepare_submission(
         visitor_id=visitor,
         link_id=link_id,
     )
+
+
+def _invitation(
+    store: Store, survey: str, token: str, secret_key: str | None
+) -> tuple[str, str | None]:
+    """The invitation a signed survey link stands for and its customer; refuses a link that
+    was changed, signed for another survey, or whose invitation is gone (its person erased)."""
+    link_id = links.verify(token, survey, secret_key)
+    if link_id is None:
+        raise ShopperlensError("the survey link is not valid (it was changed or not ours)")
+    with store.cursor() as cur:
+        row = cur.execute(
+            "SELECT customer_id FROM survey_invitations WHERE invitation_id = ? AND survey = ?",
+            [link_id, survey],
+        ).fetchone()
+    if row is None:
+        raise ShopperlensError("the survey link is not valid (no such invitation)")
+    return link_id, row[0]
+
+
+def link_refusal(
+    *, store: Store, survey: str, token: str, secret_key: str | None
+) -> tuple[int, str] | None:
+    """Why a survey link cannot be answered — ``(status, message)`` as its submission would be
+    refused (400 not valid, 409 already used) — or None. Asked when the form is opened, so a
+    person is told before filling in every question, not after."""
+    try:
+        link_id, _ = _invitation(store, survey, token, secret_key)
+    except ShopperlensError as exc:
+        return 400, str(exc)
+    with store.cursor() as cur:
+        used = cur.execute(
+            "SELECT 1 FROM survey_responses WHERE link_id = ? LIMIT 1", [link_id]
+        ).fetchone()
+    return (409, ReplayedLinkError.MESSAGE) if used else None
 
 
 def record_submissions(*, store: Store, items: list[Submission]) -> list[str | ShopperlensError]:
@@ -410,7 +439,7 @@ def record_submissions(*, store: Store, items: list[Submission]) -> list[str | S
         keep: list[Submission] = []
         for i, s in enumerate(items):
             if s.link_id and s.link_id in used:
-                results[i] = ReplayedLinkError("this survey link was already used to answer")
+                results[i] = ReplayedLinkError(ReplayedLinkError.MESSAGE)
                 continue
             if s.visitor_id and (s.survey, s.visitor_id) in answered:
                 results[i] = RepeatedVisitorError(

@@ -229,6 +229,17 @@ def form_page(name: str, request: Request, t: str | None = None) -> HTMLResponse
     if full:  # its answers would be refused: say so before anyone fills it in
         message = f"This survey is closed: it has all the answers it needs ({full} quota reached)."
         return HTMLResponse(_page(survey, message=message), status_code=410)
+    refused = t and svc.link_refusal(
+        store=store, survey=name, token=t, secret_key=request.app.state.settings.secret_key
+    )
+    if refused:  # a used, foreign or erased person's link: said before, not after, the answers
+        status, why = refused
+        message = (
+            "You have already answered this survey with this link: thank you!"
+            if status == 409
+            else f"This link cannot be used to answer: {why}."
+        )
+        return HTMLResponse(_page(survey, message=message), status_code=status)
     return HTMLResponse(_page(survey, token=t, action=f"/s/{name}/responses"))
 
 
