@@ -46,7 +46,7 @@ def test_need_based_product_searches_and_exact_purchases(store: Store) -> None:
     assert row["type"] == "need_based"
     assert row["score_need_based"] > 0.9
     assert "3 of 3 visits came from search" in row["evidence"]
-    assert "bought exactly the product searched for" in row["evidence"]
+    assert "bought the product searched for" in row["evidence"]
 
 
 def test_informational_and_brand_terms_do_not_count_as_product_searches(store: Store) -> None:
@@ -71,7 +71,7 @@ def test_visitor_who_never_bought_is_a_looker(store: Store) -> None:
     assert row["type"] == "looker"
     assert row["score_looker"] > 0.7
     assert row["evidence"].startswith("has not bought yet")
-    assert "3 carts filled and abandoned" in row["evidence"]
+    assert "filled a cart in 3 visits without buying" in row["evidence"]
 
 
 def test_too_little_data_is_untyped_and_says_so(store: Store) -> None:
@@ -93,12 +93,12 @@ def test_buyer_with_weak_signals_is_untyped_not_guessed(store: Store) -> None:
 
 
 @pytest.mark.parametrize(
-    ("day", "said"), [(1.2, "first order 1 day ago"), (2, "first order 2 days ago")]
+    ("day", "said"), [(1, "first order 1 day ago"), (2, "first order 2 days ago")]
 )
 def test_one_day_is_a_day(store: Store, day: float, said: str) -> None:
     """ "first order 1 days ago" read as a slip in every new customer's evidence."""
     kit = ShopKit().customer("c1")
-    kit.order("c1", 0, ("p1", "p2", "p3"))  # ordered at T0 + 1 h
+    kit.order("c1", 0, ("p1", "p2", "p3"))  # ordered at T0 + 1 h: 23 h before day 1
     kit.write(store)
     assert typed(store, day)["c1"]["evidence"].startswith(said)
 
@@ -143,7 +143,7 @@ def test_regular_repeat_buyer_is_loyal_and_lapses_in_movements(store: Store) -> 
     row = typed(store, 320)["c1"]
     assert row["type"] == "loyal"
     assert row["score_loyal"] > 0.8
-    assert "7 orders over" in row["evidence"]
+    assert "7 orders in 300 days (first to last)" in row["evidence"]  # day 5 to day 305
     assert "orders come regularly, about every 50 days" in row["evidence"]
     later = typed(store, 320 + 200)["c1"]
     assert later["type"] == "loyal"

@@ -13,6 +13,7 @@ import pytest
 import shopperlens
 from _demo_data import demo_shop
 from shopperlens.demo import load
+from shopperlens.features import EXCLUDED_STATUSES
 from shopperlens.service import clv, intent
 from shopperlens.service import types as svc
 from shopperlens.service.types_value import VALUE_COLUMNS
@@ -68,15 +69,21 @@ def test_planted_lapsing_loyal_customers_are_loyal_at_risk(demo_store: Store, de
     p_steady = m.loc[m["group"].isin(STEADY), "p_alive"].median()
     assert p_lapsing < 0.5 < 0.9 < p_steady
     said = m.loc[flagged, "evidence"]
-    assert said.str.startswith("loyal at risk: no order for ").all()
-    assert said.str.contains("P(alive)", regex=False).all()
-    # the days said are the days from the last order to the CLV run's date
-    days = said.str.extract(r"no order for ([\d,]+) days")[0].str.replace(",", "").astype(int)
-    last = demo_store.df("SELECT customer_id, max(ordered_at) AS last FROM orders GROUP BY 1")
-    run = pd.Timestamp(demo_store.scalar("SELECT max(as_of) FROM customer_value"))
+    assert said.str.startswith("loyal at risk: P(alive) ").all()
+    # the days since the last order are said once, in calendar days to the types' as-of date
+    # (not also to the CLV run's date, a day or more earlier)
+    counts = said.str.findall(r"(?:no order for|last order) ([\d,]+) days?")
+    assert (counts.str.len() == 1).all()
+    days = counts.str[0].str.replace(",", "").astype(int)
+    as_of = pd.Timestamp(typed.attrs["as_of"])
+    last = demo_store.df(
+        "SELECT customer_id, max(ordered_at) AS last FROM orders WHERE ordered_at < ? "
+        "AND lower(coalesce(status, '')) NOT IN (SELECT unnest(?)) GROUP BY 1",
+        [as_of.to_pydatetime(), list(EXCLUDED_STATUSES)],
+    )
     quiet = m.loc[flagged, "customer_id"].map(last.set_index("customer_id")["last"])
-    expected = (run - pd.to_datetime(quiet)).dt.days
-    assert (days - expected).abs().max() <= 1
+    expected = (as_of.normalize() - pd.to_datetime(quiet).dt.normalize()).dt.days
+    assert (days == expected).all(), pd.DataFrame({"said": days, "expected": expected})
     assert typed.loc[~typed["loyal_at_risk"], "evidence"].str.contains("loyal at risk").sum() == 0
     # value columns: CLV for buyers, intent only for lookers
     buyers = typed["type"].isin(["loyal", "new", "impulse", "need_based"])

@@ -31,6 +31,7 @@ PAGE_EVENTS = ("page_view", "pageview", "screen_view", "page")
 PRODUCT_VIEW_EVENTS = ("view_item", "product_view", "product_viewed", "view_product")
 SEARCH_EVENTS = ("search", "view_search_results", "site_search")
 CART_EVENTS = ("add_to_cart", "cart_add", "added_to_cart")
+CART_REMOVE_EVENTS = ("remove_from_cart", "cart_remove", "removed_from_cart")
 PURCHASE_EVENTS = ("purchase", "order", "order_completed", "checkout_completed")
 
 
@@ -71,6 +72,7 @@ class FeatureSpec:
             "product_view": PRODUCT_VIEW_EVENTS,
             "search": SEARCH_EVENTS,
             "cart": CART_EVENTS,
+            "cart_remove": CART_REMOVE_EVENTS,
             "purchase": PURCHASE_EVENTS,
         }
     )
@@ -327,31 +329,37 @@ def _visit_terms(
         brand_terms=tk.is_brand.cast("int64").sum(),
     )
 
-    # buying visits with a product search term, and those where a bought/carted product's name
-    # shares a word with the term ("bought exactly the product searched for"). Only those
-    # visits are expanded into words, so the cost follows searched purchases, not all carts.
+    # buying visits with a product search term, and those that bought the product a term names
+    # ("bought the product searched for"). Only those visits are expanded into words, so the
+    # cost follows searched purchases, not all carts.
     buying = sess.filter(sess.bought).select(b_session="session_id")
     searched = per_visit.filter(per_visit.product_terms > 0).select("session_id")
     searched = searched.semi_join(buying, searched.session_id == buying.b_session)
-    buy_names = list(spec.events["purchase"]) + list(spec.events["cart"])
-    bought = _events(
-        src, at, lambda e: e.event_name.lower().isin(buy_names) & e.product_id.notnull()
-    ).select(b_session="session_id", b_product="product_id")
-    bought = bought.semi_join(searched, bought.b_session == searched.session_id).distinct()
-    # the words of each searched term come from ``tw`` (one row per distinct term and word)
+    bought = _bought_products(src, at, spec, searched)
+    # a term's catalogue words: those found in some product's name or category (words such as
+    # "for" or "cheap" name nothing); a bought product matches when its own name and category
+    # hold more than half of them. One shared word was a match: "trail running shoe" matched
+    # the Trail Mix Bar bought after it.
+    cwords = products.select("product_id", w=_words(products.product_name.fill_null(""))).union(
+        products.select("product_id", w=_words(products.category.fill_null("")))
+    )
+    cwords = cwords.filter(cwords.w.length() >= 3).distinct()
+    catalogue = cwords.select(c_w="w").distinct()
+    catalogue = catalogue.filter(~catalogue.c_w.isin(sorted(blocked))) if blocked else catalogue
     product_kinds = term_kind.filter(term_kind.is_product).select(p_term="k_term")
     st = terms.join(product_kinds, terms.term == product_kinds.p_term)
     st = st.semi_join(searched, "session_id").select("session_id", "term")
-    tws = tw.select(s_term="term", w="w")
-    twords = st.join(tws, st.term == tws.s_term).select("session_id", "w").distinct()
+    tws = tw.select(s_term="term", w="w").distinct()
+    tws = tws.semi_join(catalogue, tws.w == catalogue.c_w)
+    n_words = tws.group_by("s_term").aggregate(n_words=tws.w.count())
+    twords = st.join(tws, st.term == tws.s_term).select("session_id", "term", "w")
     tb = twords.join(bought, twords.session_id == bought.b_session).select(
-        "session_id", "w", "b_product"
+        "session_id", "term", "w", "b_product"
     )
-    matched = (
-        tb.semi_join(pwords, [tb.b_product == pwords.product_id, tb.w == pwords.w])
-        .select(mt_session="session_id")
-        .distinct()
-    )
+    hits = tb.semi_join(cwords, [tb.b_product == cwords.product_id, tb.w == cwords.w])
+    hits = hits.group_by("session_id", "term", "b_product").aggregate(n_hit=hits.w.count())
+    hits = hits.join(n_words, hits.term == n_words.s_term)
+    matched = hits.filter(hits.n_hit * 2 > hits.n_words).select(mt_session="session_id").distinct()
     out = per_visit.left_join(matched, per_visit.session_id == matched.mt_session)
     return out.select(
         "session_id",
@@ -360,6 +368,26 @@ def _visit_terms(
         "brand_terms",
         search_matched=matched.mt_session.notnull(),
     )
+
+
+def _bought_products(
+    src: TableSource, at: ir.TimestampScalar, spec: FeatureSpec, visits: ir.Table
+) -> ir.Table:
+    """``(b_session, b_product)``: the products each of ``visits`` (column ``session_id``)
+    bought — named by a purchase event, or put in the cart more often than taken out again.
+    Purchase events often name no product (the cart says what was bought), and a product
+    carted and then removed before paying counted as bought."""
+    ev_names = spec.events
+    names = [*ev_names["purchase"], *ev_names["cart"], *ev_names.get("cart_remove", ())]
+    e = _events(src, at, lambda e: e.event_name.lower().isin(names) & e.product_id.notnull())
+    e = e.semi_join(visits, e.session_id == visits.session_id)
+    name = e.event_name.lower()
+    per = e.group_by(b_session=e.session_id, b_product=e.product_id).aggregate(
+        paid=name.isin(list(ev_names["purchase"])).any(),
+        added=name.isin(list(ev_names["cart"])).cast("int64").sum(),
+        removed=name.isin(list(ev_names.get("cart_remove", ())) or ["\u0000"]).cast("int64").sum(),
+    )
+    return per.filter(per.paid | (per.added > per.removed)).select("b_session", "b_product")
 
 
 def _purchases(src: TableSource, as_of: ir.TimestampScalar, part: Part | None) -> ir.Table:

@@ -63,7 +63,7 @@ def stored_value(*, store: Store, as_of: datetime | None) -> pd.DataFrame | None
     run_as_of = store.scalar("SELECT max(as_of) FROM customer_value")
     if as_of is not None and not _covers(_value_end(run_as_of), as_of):
         return None
-    return store.df('SELECT customer_id, clv, p_alive, at_risk, recency, "T" FROM customer_value')
+    return store.df("SELECT customer_id, clv, p_alive, at_risk FROM customer_value")
 
 
 def stored_intent(*, store: Store, as_of: datetime | None) -> pd.DataFrame | None:
@@ -85,7 +85,8 @@ def add_value(frame: pd.DataFrame, *, store: Store, as_of: datetime | None) -> p
     the date); they are filled only from runs that match ``as_of``. Left join: customers
     without a CLV row (never bought, or the run is from another date) get NaN/NA; ``intent``
     is filled for lookers only. Loyal customers the CLV model flags ``at_risk`` get
-    ``loyal_at_risk = True`` and their evidence starts with "loyal at risk". The contract
+    ``loyal_at_risk = True`` and their evidence starts with "loyal at risk: P(alive) 0.03 (…)"
+    before the types' own evidence, which says how long ago the last order was. The contract
     columns keep their order and values (apart from that evidence prefix).
     """
     if not (_has(store, "customer_value") or _has(store, "visitor_intent")):
@@ -100,20 +101,18 @@ def add_value(frame: pd.DataFrame, *, store: Store, as_of: datetime | None) -> p
         out["clv"] = cid.map(v["clv"]).astype("float64").to_numpy()
         out["p_alive"] = cid.map(v["p_alive"]).astype("float64").to_numpy()
         out["at_risk"] = pd.array(cid.map(v["at_risk"]).to_numpy(), dtype="boolean")
-        # days from the last order to the run's date: T (age) less recency (first to last)
-        quiet = cid.map(v["T"] - v["recency"]).astype("float64").to_numpy()
     else:
         out["clv"] = np.nan
         out["p_alive"] = np.nan
         out["at_risk"] = pd.array([pd.NA] * len(out), dtype="boolean")
-        quiet = np.full(len(out), np.nan)
     flagged = (out["type"] == "loyal") & out["at_risk"].fillna(False).astype(bool)
     out["loyal_at_risk"] = _loyal_at_risk(flagged, joined=value is not None)
     if flagged.any():
-        days = pd.Series(quiet, index=out.index)[flagged]
-        since = days.map(lambda d: f"no order for {d:,.0f} days, " if d == d else "")
+        # no day count here: the loyal evidence says the days since the last order, counted
+        # to the types' as-of date; the run's own count (to its date, up to MATCH_DAYS
+        # earlier) put two different figures for the same quiet spell in one sentence
         prefix = (
-            LOYAL_AT_RISK + ": " + since + "P(alive) "
+            LOYAL_AT_RISK + ": P(alive) "
             + out.loc[flagged, "p_alive"].map("{:.2f}".format)
             + " (the CLV model thinks this customer may have stopped buying); "
         )  # fmt: skip

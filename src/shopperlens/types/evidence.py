@@ -101,16 +101,51 @@ def _plural(n: pd.Series, word: str) -> Text:
     return _i(n) + pd.Series(suffix, index=n.index, dtype="str")
 
 
-def _days(x: pd.Series) -> Text:
-    """A number of days as text, rounded as :func:`_f` rounds it: "1 day", "12 days"."""
-    one = pa.array(np.rint(x.to_numpy(dtype="float64", na_value=np.nan)) == 1)
+#: days this close above a whole number are that number: float noise in a day count
+#: (seconds / 86,400) must not make "366 days" of an order placed exactly 366 days before
+_DAY_NOISE = 1e-9
+
+
+def _whole_days(x: pd.Series) -> pd.Series:
+    """Days counted back from the as-of date (``recency_days``, ``tenure_days`` …) as the
+    whole days a reader counts: the fraction rounded up, missing kept missing.
+
+    The as-of date is a midnight (the default run is as of the day after the newest data, and
+    every face takes dates), so rounding up gives the calendar days between the two dates: an
+    order 1 hour or 12 hours before it was "1 day ago" (yesterday), 1.5 days "2", 2.5 days "3";
+    only exactly 0 is 0. Rounding to the nearest (``np.rint``, halves to even) said "0 days ago"
+    of the evening before and "2 days" of two and a half. (At an as-of with a time of day, as
+    the Python API accepts, it counts the days begun.)
+    """
+    v = x.to_numpy(dtype="float64", na_value=np.nan)
+    k = np.ceil(v - _DAY_NOISE)
+    return pd.Series(np.where(k < 0, 0.0, k) + 0.0, index=x.index)  # + 0.0: no "-0"
+
+
+def _n_days(k: pd.Series) -> Text:
+    """Whole days ``k`` as text: "1 day", "12 days" (singular only for exactly one)."""
+    one = pa.array(k.to_numpy(dtype="float64", na_value=np.nan) == 1)
     suffix = pc.if_else(one, _sep(" day"), _sep(" days"))
-    return _f(x) + pd.Series(suffix, index=x.index, dtype="str")
+    return _f(k) + pd.Series(suffix, index=k.index, dtype="str")
+
+
+def _days(x: pd.Series) -> Text:
+    """Days counted back from the as-of date as text, in calendar days (:func:`_whole_days`):
+    "first order 1 day ago", "customer for 486 days"."""
+    return _n_days(_whole_days(x))
+
+
+def _mean_days(x: pd.Series) -> Text:
+    """An average of days (the mean gap between orders) as text, to the nearest day with halves
+    up: an average is no count back from the as-of date, so it is not rounded up (a gap of
+    30.2 days is "about every 30 days"), and 2.5 is 3, not 2 as halves to even made it."""
+    v = x.to_numpy(dtype="float64", na_value=np.nan)
+    return _n_days(pd.Series(np.floor(v + 0.5), index=x.index))
 
 
 def _searched(d: Frame) -> Text:
     m, n = d["search_matched_purchases"], d["searched_purchases"]
-    exact = "bought exactly the product searched for" + pd.Series(
+    exact = "bought the product searched for" + pd.Series(
         np.where(n == 1, "", " (" + _i(m) + " of " + _i(n) + ")"), index=d.index
     )
     partial = "bought the product searched for in " + _i(m) + " of " + _i(n) + " buying visits"
@@ -119,7 +154,7 @@ def _searched(d: Frame) -> Text:
 
 def _regular(d: Frame) -> Text:
     return (
-        "orders come regularly, about every " + _days(d["mean_gap_days"]) + " (variation "
+        "orders come regularly, about every " + _mean_days(d["mean_gap_days"]) + " (variation "
         + _f(d["gap_cv"], 2) + ")"
     )  # fmt: skip
 
@@ -157,7 +192,10 @@ TEMPLATES: dict[str, Callable[[Frame], Text]] = {
     "product_views_per_visit": lambda d: (
         _f(d["product_views_per_visit"], 1) + " product views per visit"
     ),
-    "abandoned_carts": lambda d: _plural(d["abandoned_carts"], "cart") + " filled and abandoned",
+    # the feature counts visits with a cart and no purchase, not distinct carts
+    "abandoned_carts": lambda d: (
+        "filled a cart in " + _plural(d["abandoned_carts"], "visit") + " without buying"
+    ),
     "orders": lambda d: _plural(d["orders"], "order") + " so far",
     "tenure_days": lambda d: "customer for " + _days(d["tenure_days"]),
     "gap_cv": _regular,
@@ -218,7 +256,13 @@ def strongest(parts: pd.DataFrame, weights: dict[str, float], k: int = 3) -> np.
 
 
 def lead(d: Frame, typ: str, config: TypesConfig) -> Text:
-    """The sentence that states what the type rests on, for rows ``d`` of type ``typ``."""
+    """The sentence that states what the type rests on, for rows ``d`` of type ``typ``.
+
+    A loyal customer's says how many orders over how long, first to last, for how long she
+    has been a customer and how long ago she last ordered ("5 orders in 120 days (first to
+    last), customer for 486 days; no order for 366 days: lapsing"): "5 orders over 486 days"
+    gave the tenure as the span of the orders.
+    """
     windows = config.section("windows")
     orders = d["orders"]
     if typ == "looker":
@@ -237,16 +281,24 @@ def lead(d: Frame, typ: str, config: TypesConfig) -> Text:
         )  # fmt: skip
         return first.where(d["tenure_days"] <= float(windows["new_days"]), by_cat)
     if typ == "loyal":
-        text = _plural(orders, "order") + " over " + _days(d["tenure_days"])
+        # the span of the orders is first to last order, not to the as-of date (the tenure):
+        # both in calendar days, so span + days since the last order = tenure as said
+        tenure, quiet = _whole_days(d["tenure_days"]), _whole_days(d["recency_days"])
+        text = (
+            _plural(orders, "order") + " in " + _n_days(tenure - quiet)
+            + " (first to last), customer for " + _n_days(tenure)
+        )  # fmt: skip
         lapsing = d["recency_days"] > float(windows["lapsed_days"])
-        return text.where(
-            ~lapsing, text + "; no order for " + _days(d["recency_days"]) + ": lapsing"
+        return (text + ", last order " + _n_days(quiet) + " ago").where(
+            ~lapsing, text + "; no order for " + _n_days(quiet) + ": lapsing"
         )
     return _plural(orders, "order")
 
 
-#: per type, the signals its lead sentence already states (left out of the ranked ones)
-_IN_LEAD = {"loyal": ["orders", "tenure_days"], "looker": ["visits"]}
+#: per type, the signals its lead sentence already states (left out of the ranked ones); the
+#: loyal lead always says the days since the last order, so that a "loyal at risk" sentence
+#: (:mod:`shopperlens.service.types_value`) reads them once, counted to the types' as-of date
+_IN_LEAD = {"loyal": ["orders", "tenure_days", "recency_days"], "looker": ["visits"]}
 
 
 def _untyped(d: Frame, config: TypesConfig) -> Text:
