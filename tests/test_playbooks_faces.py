@@ -68,7 +68,10 @@ def test_cli_playbook_and_audience(cli, db_path, tmp_path) -> None:  # type: ign
 
 
 def test_http_face(client, shop) -> None:  # type: ignore[no-untyped-def]
-    assert client.get("/api/playbooks/threshold").json() is None  # no orders yet
+    assert client.get("/api/playbooks/threshold").json() == {  # no orders yet
+        "threshold": None,
+        "reason": "no orders imported yet: import them first (shopperlens import orders FILE)",
+    }
     assert client.get("/api/playbooks").status_code == 400  # nothing to base a playbook on
     assert client.get("/api/playbooks/rules").json() == []
     assert client.get("/api/playbooks/rules", params={"limit": -1}).status_code == 422

@@ -12,7 +12,8 @@ import typer
 from shopperlens.cli import _render
 from shopperlens.cli._app import app, open_shop
 from shopperlens.playbooks.checkout import left_out_text
-from shopperlens.playbooks.generator import MIN_TOGETHER, threshold_text
+from shopperlens.playbooks.generator import MIN_TOGETHER
+from shopperlens.service.playbooks import NO_ORDERS, threshold_answer
 
 
 class PlaybookFormat(StrEnum):
@@ -151,38 +152,16 @@ def rules_cmd(
 def threshold_cmd(ctx: typer.Context, json_: JsonOpt = False) -> None:
     """The free-shipping threshold that most raises expected order value."""
     shop = open_shop(ctx)
-    t = shop.shipping_threshold()
-    if t is None:  # --json stays JSON: the table's sentence broke a parser reading it
-        reason = _no_orders(shop) or "no orders with a value yet"
-        if json_:
-            _render.as_json({"threshold": None, "reason": reason})
-        else:
-            _render.message(reason)
-        return
-    keys = (
-        "threshold",
-        "uplift_per_order",
-        "shipping_cost_per_order",  # what the shop gives away per order, against the uplift
-        "share_near",
-        "share_above",
-        "median_basket",
-        "current",  # the shop's threshold today, read from its orders' shipping (None: none)
-        "current_uplift_per_order",
-        "current_shipping_cost_per_order",
-        "keep_current",
-        "share_losing_free",  # orders between today's threshold and the new one
-        "extra_uplift_per_order",  # over today's threshold: the playbook's figure
-    )
-    row = {k: getattr(t, k) for k in (*keys, "band", "topup_rate", "orders")}
-    row["other_currency_orders"] = t.other_currency_orders
-    row["advised"] = t.advised
-    if json_:
+    row = threshold_answer(store=shop.store)
+    if json_:  # --json stays JSON, also without a threshold
         _render.as_json(row)
         return
-    if not t.advised:  # the playbook's own words: no advice from so few baskets
-        _render.message(threshold_text(t, ""))
-    if t.other_currency_orders:
-        _render.message(left_out_text(t.other_currency_orders))
+    if "reason" in row:
+        _render.message(row.pop("reason"))
+    if row["threshold"] is None:
+        return
+    if row["other_currency_orders"]:
+        _render.message(left_out_text(row["other_currency_orders"]))
     # one figure per line: thirteen columns do not fit a terminal
     figures = [{"figure": k, "value": v} for k, v in row.items()]
     _render.table(figures, ["figure", "value"], title="free-shipping threshold")
@@ -238,9 +217,7 @@ def together_cmd(
 
 def _no_orders(shop) -> str:  # type: ignore[no-untyped-def]
     """Why a recommendation built from orders is empty when the shop has none."""
-    if shop.store.count("orders"):
-        return ""
-    return "no orders imported yet: import them first (shopperlens import orders FILE)"
+    return "" if shop.store.count("orders") else NO_ORDERS
 
 
 @recommend_app.command("related")

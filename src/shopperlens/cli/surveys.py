@@ -130,10 +130,13 @@ def send_cmd(
     remind: Annotated[
         bool, typer.Option("--remind", help="Send reminders to invitees who have not answered.")
     ] = False,
+    # the ranges are the service's (survey_delivery.check_reminder_options), said here too
     max_reminders: Annotated[
-        int, typer.Option(help="With --remind: reminders per person at most.")
+        int, typer.Option(help="With --remind: reminders per person at most (1 or more).")
     ] = 1,
-    gap_days: Annotated[float, typer.Option(help="With --remind: days since the last e-mail.")] = 7,
+    gap_days: Annotated[
+        float, typer.Option(help="With --remind: days since the last e-mail (0 to 3650).")
+    ] = 7,
 ) -> None:
     """E-mail a survey to consenting customers (resumable; nobody twice)."""
     from shopperlens.service.survey_delivery import Audience

@@ -9,8 +9,10 @@ Amounts are in the shop's currency (``service.overview.shop_currency``): purchas
 every purchase, order values only those in that currency (see :func:`spend_data`), so no
 figure adds SEK to EUR.
 
-Every face calls these functions: ``shopperlens clv``, ``Shop.clv()``, ``GET /api/clv`` and the
-report's "Value" page.
+Every face calls these functions: ``shopperlens clv``, ``Shop.clv()``, ``GET /api/clv``, the
+``clv`` job and the report's "Value" page. The command and the job store their run
+(:func:`customer_value_run`); ``Shop.clv()`` stores it with ``save=True``; ``GET /api/clv`` never
+does (a read must not write).
 """
 
 from __future__ import annotations
@@ -214,6 +216,19 @@ def customer_value(
     if save:
         _save(store, out, (fitted.as_of, horizon_days), mark)
     return out
+
+
+def customer_value_run(
+    *, store: Store, horizon_days: int = 365, as_of: Any = None, save: bool = True
+) -> pd.DataFrame:
+    """What ``shopperlens clv`` runs, and so the ``clv`` background job: :func:`customer_value`
+    with the run stored (table ``customer_value``) unless ``save=False``.
+
+    The job called :func:`customer_value` itself, whose ``save`` is off by default (the
+    Python ``Shop.clv()`` and ``GET /api/clv`` only score): ``POST /api/jobs/clv`` with ``{}``
+    ended "done" having stored nothing, and ``GET /api/types?type=loyal_at_risk`` then read
+    the missing run as nobody at risk. A job runs what the matching command runs."""
+    return customer_value(store=store, horizon_days=horizon_days, as_of=as_of, save=save)
 
 
 def check_horizon(horizon_days: object) -> int:

@@ -41,6 +41,7 @@ from shopperlens.playbooks.generator import (
     Action,
     Evidence,
     build_playbook,
+    threshold_text,
     type_notes,
     unreachable_texts,
 )
@@ -307,6 +308,42 @@ def upsell_picks(*, store: Store, customer_id: str | None = None, top: int = 3) 
 
 
 # -- checkout --------------------------------------------------------------------------------
+#: the figures of a free-shipping threshold the faces show (``threshold --json``, HTTP), in
+#: order: ``advised`` and ``extra_uplift_per_order`` are properties of the result, which a
+#: face reading its fields (``__dict__``) left out — a 5-order shop got a threshold over HTTP
+#: with nothing saying it was not advised
+THRESHOLD_FIGURES = (
+    "threshold", "uplift_per_order",
+    "shipping_cost_per_order",  # what the shop gives away per order, against the uplift
+    "share_near", "share_above", "median_basket",
+    "current",  # the shop's threshold today, read from its orders' shipping (None: none)
+    "current_uplift_per_order", "current_shipping_cost_per_order", "keep_current",
+    "share_losing_free",  # orders between today's threshold and the new one
+    "extra_uplift_per_order",  # over today's threshold: the playbook's figure
+    "band", "topup_rate", "orders", "other_currency_orders", "advised",
+)  # fmt: skip
+NO_ORDERS = "no orders imported yet: import them first (shopperlens import orders FILE)"
+
+
+def threshold_answer(
+    *, store: Store, band: float = 0.25, topup_rate: float = 0.3, candidates: bool = False
+) -> dict[str, Any]:
+    """The free-shipping threshold as every face shows it: :data:`THRESHOLD_FIGURES`, with a
+    ``reason`` when it is not advised (too few orders), or ``{"threshold": None, "reason":
+    …}`` when there is none (no orders, or none with a value). ``candidates``: add the table
+    of thresholds tried (``candidates``, one record each)."""
+    t = shipping_threshold(store=store, band=band, topup_rate=topup_rate)
+    if t is None:
+        reason = "no orders with a value yet" if store.count("orders") else NO_ORDERS
+        return {"threshold": None, "reason": reason}
+    answer: dict[str, Any] = {k: getattr(t, k) for k in THRESHOLD_FIGURES}
+    if not t.advised:  # the playbook's own words: no advice from so few baskets
+        answer["reason"] = threshold_text(t, "")
+    if candidates:
+        answer["candidates"] = t.candidates.to_dict(orient="records")
+    return answer
+
+
 def shipping_threshold(
     *, store: Store, band: float = 0.25, topup_rate: float = 0.3
 ) -> checkout.ShippingThreshold | None:

@@ -18,6 +18,8 @@ an address: two customer ids with one address get one e-mail.
 
 from __future__ import annotations
 
+import math
+import numbers
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -307,6 +309,33 @@ def _check_quotas(quota: int | None, response_quota: int | None) -> None:
         whole(response_quota, "the response quota (response_quota, --response-quota)", low=0)
 
 
+#: the longest wait before a reminder, in days (10 years): a reminder after a longer silence
+#: reminds nobody of anything, and a gap reaching back before the year 1 cannot be computed
+MAX_REMINDER_GAP_DAYS = 3650
+
+
+def check_reminder_options(max_reminders: object, min_gap_days: object) -> tuple[int, float]:
+    """``(max_reminders, min_gap_days)`` when each is usable, else one error naming the option
+    (as the Python, HTTP and CLI faces call it) and the value.
+
+    Checked here so that every face refuses alike: unchecked, a NaN or infinite gap failed
+    while building the cut-off time (HTTP 500, a raw ``ValueError`` in Python), a negative gap
+    reminded people e-mailed a moment ago, and ``max_reminders`` below 1 matched nobody
+    (``reminders < 0`` never holds) and reported 0 reminded as if no one were due. 0 is
+    refused too: "at most no reminder" is not sending reminders, so it is a mistake, not a
+    setting. The gap may be 0 (remind now) and fractional (12 hours is 0.5)."""
+    count = whole(max_reminders, "the reminders per person (max_reminders, --max-reminders)", low=1)
+    ok = isinstance(min_gap_days, numbers.Real) and not isinstance(min_gap_days, bool)
+    gap = float(min_gap_days) if ok else math.nan  # type: ignore[arg-type]
+    if not (math.isfinite(gap) and 0 <= gap <= MAX_REMINDER_GAP_DAYS):
+        got = f"{gap:g}" if ok else repr(min_gap_days)  # nan, inf, -1: not np.float64(nan)
+        raise ShopperlensError(
+            "the days since the last e-mail (min_gap_days, gap_days, --gap-days) must be a "
+            f"number of days from 0 to {MAX_REMINDER_GAP_DAYS:,} (10 years); got {got}"
+        )
+    return count, gap
+
+
 def _fatigued(*, store: Store, survey: str, since: datetime) -> set[str]:
     """Customers who must not get ``survey`` now: they got (or may have got) it or any survey
     since ``since``, or they answered it (by link, import, or a pop-up on a visitor id linked
@@ -591,7 +620,9 @@ def send_reminders(
     import under the customer's id, or by pop-up from a browser ``identities`` links to them.
     An address is one invitee (:func:`_due_reminders`). A reminder whose connection broke
     half-way may have gone out: it counts as given (``unconfirmed``) and is not repeated.
+    The options are checked first (:func:`check_reminder_options`).
     """
+    max_reminders, min_gap_days = check_reminder_options(max_reminders, min_gap_days)
     now = now or datetime.now()
     definition = get_survey(store=store, name=survey)
     due = _due_reminders(store, survey, max_reminders, now - timedelta(days=min_gap_days))

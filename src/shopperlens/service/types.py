@@ -27,12 +27,13 @@ from shopperlens.features import (
 from shopperlens.service._checks import check_started, data_start
 from shopperlens.service._clock import utc_now
 from shopperlens.service.jobs import Progress
-from shopperlens.service.types_value import add_value, explain_value
+from shopperlens.service.types_value import LOYAL_AT_RISK, add_value, explain_value, value_note
 from shopperlens.store import Store
 from shopperlens.store.connection import check_no_erasure_since
 from shopperlens.types import RESULT_COLUMNS, TYPES, TypesConfig, classify, load_config
 from shopperlens.types import movements as mv
 from shopperlens.types import sessions as st
+from shopperlens.types.config import UNTYPED, type_name
 
 #: run after the import in ``shopperlens demo`` (other concerns read the stored types)
 DEMO_ORDER = 20
@@ -453,6 +454,48 @@ def run_at(*, store: Store, as_of: date | datetime | str, config: ConfigArg = No
     if run_id is None:
         run_id = customer_types(store=store, as_of=cut, config=cfg).attrs["run_id"]
     return _run(store, int(run_id))
+
+
+#: the selection of the loyal customers a stored CLV run flags (``GET /api/types?type=``)
+LOYAL_AT_RISK_SELECTION = LOYAL_AT_RISK.replace(" ", "_")
+#: what stores a customer-value run, named for the CLI and for HTTP
+STORE_VALUE_RUN = "over HTTP, POST /api/jobs/clv stores one"
+
+
+def select(frame: pd.DataFrame, type_: str | None, *, store: Store) -> pd.DataFrame:
+    """The rows of a types result (``frame``) of one type, ``untyped``, or
+    :data:`LOYAL_AT_RISK_SELECTION`; all rows without ``type_``.
+
+    An unknown type is refused (:func:`~shopperlens.types.config.type_name`), and so is
+    ``loyal_at_risk`` when no CLV run is joined to these types (:func:`check_value_joined`):
+    either gave an empty page that read as "nobody" when nothing was asked or measured."""
+    if not type_:
+        return frame
+    if type_ == LOYAL_AT_RISK_SELECTION:
+        check_value_joined(frame, store=store, selection=type_)
+        return frame[frame["loyal_at_risk"].fillna(False).astype(bool)]
+    if type_ == UNTYPED:
+        return frame[frame["type"] == UNTYPED]
+    return frame[frame["type"] == type_name(type_)]
+
+
+def check_value_joined(frame: pd.DataFrame, *, store: Store, selection: str) -> None:
+    """Refuse ``selection`` — one made by the CLV model's flags — when no customer-value run
+    is joined to the types ``frame``: their flags are all missing then, and an empty answer
+    read as "no loyal customer at risk" where nothing was measured (``POST /api/jobs/clv``
+    stored no run). The reason is :func:`~.types_value.value_note`, the words the CLI's
+    ``types`` table and the report give; types as of another date than the current run's get
+    the job request that stores a run matching them (its data end where theirs do)."""
+    if "at_risk" in frame.columns and bool(frame["at_risk"].notna().any()):
+        return
+    as_of = frame.attrs.get("as_of")
+    why = value_note(store=store, as_of=as_of) or "no customer of these types has CLV figures"
+    advice = STORE_VALUE_RUN
+    if as_of is not None and pd.Timestamp(as_of) != pd.Timestamp(default_as_of(store)):
+        day = (pd.Timestamp(as_of) - pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+        when = f"{pd.Timestamp(as_of):%Y-%m-%d}"
+        advice += f' (for types as of {when}: POST /api/jobs/clv with {{"as_of": "{day}"}})'
+    raise ShopperlensError(f"cannot select {selection}: {why}; {advice}")
 
 
 def _subject(store: Store, id: str, as_of: datetime | None = None) -> str:

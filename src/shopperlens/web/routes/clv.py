@@ -5,12 +5,18 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from shopperlens.service import clv as svc
 from shopperlens.web.deps import ShopDep
 
 router = APIRouter(prefix="/api", tags=["models"])
+#: the response header of ``GET /api/clv`` saying its run is not stored, and what stores one
+NOTE = "X-Shopperlens-Note"
+NOT_STORED = (
+    "scored, not stored: POST /api/jobs/clv (as shopperlens clv) stores the run that "
+    "GET /api/types joins (clv, p_alive, loyal_at_risk)"
+)
 
 
 def _records(frame: Any) -> list[dict[str, Any]]:
@@ -24,13 +30,22 @@ def _records(frame: Any) -> list[dict[str, Any]]:
 @router.get("/clv")
 def clv(
     shop: ShopDep,
+    response: Response,
     horizon_days: int = Query(
         365, gt=0, le=svc.MAX_HORIZON_DAYS, description="Forecast horizon in days."
     ),
-    at_risk: bool = Query(False, description="Only loyal customers whose P(alive) fell."),
+    at_risk: bool = Query(
+        False,  # the CLI's --at-risk words: the flag is not about the loyal type
+        description="Only repeat customers (2+ repeat purchases, any type) whose P(alive) fell.",
+    ),
     limit: int = Query(1000, gt=0, le=100_000, description="Most valuable rows returned."),
 ) -> list[dict[str, Any]]:
-    """Per customer: frequency, recency, T, P(alive), expected purchases, CLV, at risk."""
+    """Per customer: frequency, recency, T, P(alive), expected purchases, CLV, at risk.
+
+    A read: the run is scored, not stored (a GET must not write), so the types' value columns
+    and "loyal at risk" do not see it. ``POST /api/jobs/clv`` stores a run, as ``shopperlens
+    clv`` does; the ``X-Shopperlens-Note`` header of this answer says so."""
+    response.headers[NOTE] = NOT_STORED
     frame = shop.clv(horizon_days=horizon_days)
     if at_risk:
         frame = frame[frame["at_risk"]]

@@ -33,7 +33,8 @@ router = APIRouter(prefix="/api/jobs", tags=["jobs"])
 JOBS: dict[str, tuple[str, str]] = {
     "import": ("shopperlens.service.imports", "import_files"),
     "types": ("shopperlens.service.types", "customer_types"),
-    "clv": ("shopperlens.service.clv", "customer_value"),
+    # the command's run: stored unless {"save": false} (customer_value itself only scores)
+    "clv": ("shopperlens.service.clv", "customer_value_run"),
     "personas": ("shopperlens.service.personas", "build"),
     "report": ("shopperlens.service.report", "write"),
     "demo": ("shopperlens.service.demo", "run_demo"),

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 
+from shopperlens.plain import plain
 from shopperlens.service import playbooks as svc
 from shopperlens.web.deps import ShopDep
 
@@ -63,13 +64,11 @@ def upsell(
 
 
 @router.get("/threshold")
-def threshold(shop: ShopDep) -> dict[str, Any] | None:
-    t = shop.shipping_threshold()
-    if t is None:
-        return None
-    return {k: v for k, v in t.__dict__.items() if k != "candidates"} | {
-        "candidates": _records(t.candidates)
-    }
+def threshold(shop: ShopDep) -> dict[str, Any]:
+    """The object ``shopperlens threshold --json`` prints, plus the ``candidates`` table:
+    ``{"threshold": null, "reason": …}`` without a threshold, and a ``reason`` beside
+    ``advised: false`` when too few orders advise one."""
+    return plain(svc.threshold_answer(store=shop.store, candidates=True))
 
 
 @router.get("/funnel")

@@ -112,8 +112,15 @@ def send(name: str, body: SendRequest, shop: ShopDep) -> dl_svc.SendReport:
 
 @router.post("/surveys/{name}/remind", response_model=dl_svc.SendReport)
 def remind(
-    name: str, shop: ShopDep, max_reminders: int = 1, gap_days: float = 7
+    name: str,
+    shop: ShopDep,
+    max_reminders: int = Query(1, description="Reminders per person at most (1 or more)."),
+    gap_days: float = Query(7, description="Days since the last e-mail (0 to 3650)."),
 ) -> dl_svc.SendReport:
+    """Remind invitees who have not answered (``survey send --remind``).
+
+    The service checks both options (a 400 naming the option and the value), not FastAPI
+    bounds here: a 422 in FastAPI's words would differ from what the CLI and Python say."""
     return shop.survey_remind(name, max_reminders=max_reminders, min_gap_days=gap_days)
 
 

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from shopperlens.service import types as svc
-from shopperlens.service.types_value import LOYAL_AT_RISK, add_value, value_by_type
-from shopperlens.types.config import UNTYPED, type_name
+from shopperlens.service.types_value import add_value, value_by_type
+from shopperlens.store import Store
 from shopperlens.web.deps import ShopDep
 
 router = APIRouter(prefix="/api/types", tags=["types"])
@@ -33,18 +33,15 @@ def _records(df: Any) -> list[dict[str, Any]]:
     return df.astype(object).where(df.notna(), None).to_dict(orient="records")
 
 
-def _page(df: Any, type_: str | None, limit: int, offset: int) -> TypesPage:
+def _page(df: Any, type_: str | None, limit: int, offset: int, store: Store) -> TypesPage:
     counts = {str(k): int(v) for k, v in df["type"].value_counts().items()}
     value = value_by_type(df)
     # no count without a joined CLV run (its at_risk flags are all missing): 0 would be measured
     scored = "at_risk" in df.columns and bool(df["at_risk"].notna().any())
     at_risk = int(df["loyal_at_risk"].sum()) if scored else None
-    if type_ == LOYAL_AT_RISK.replace(" ", "_"):
-        df = df[df["loyal_at_risk"]] if at_risk is not None else df.iloc[0:0]
-    elif type_ == UNTYPED:
-        df = df[df["type"] == UNTYPED]
-    elif type_:  # need-based is need_based; an unknown type is refused, not an empty page
-        df = df[df["type"] == type_name(type_)]
+    # the service's selection: an unknown type, or loyal_at_risk with no CLV run joined, is a
+    # 400 saying why (and how to store a run), not an empty page that reads as "nobody"
+    df = svc.select(df, type_, store=store)
     return TypesPage(
         value=_records(value) if not value.empty else [],
         loyal_at_risk=at_risk,
@@ -61,7 +58,9 @@ def types(
     shop: ShopDep,
     as_of: str | None = Query(None, description="Data before this date (YYYY-MM-DD)."),
     type: str | None = Query(  # noqa: A002
-        None, description="Only this type (or loyal_at_risk: loyal customers the CLV model flags)."
+        None,
+        description="Only this type (or loyal_at_risk: loyal customers the stored CLV run "
+        "flags; 400 when none is joined: `shopperlens clv` or POST /api/jobs/clv stores one).",
     ),
     limit: int = Query(100, ge=0, le=10_000),
     offset: int = Query(0, ge=0),
@@ -75,7 +74,7 @@ def types(
         df = run[list(svc.RESULT_COLUMNS)]
         df.attrs.update(run.attrs)
         df = add_value(df, store=shop.store, as_of=df.attrs.get("as_of"))
-    return _page(df, type, limit, offset)
+    return _page(df, type, limit, offset, shop.store)
 
 
 @router.post("/runs", response_model=TypesPage)
@@ -85,7 +84,7 @@ def new_run(
     limit: int = Query(0, ge=0, le=10_000),
 ) -> TypesPage:
     """Classify now (as of ``as_of``) and store the run."""
-    return _page(shop.types(as_of), None, limit, 0)
+    return _page(shop.types(as_of), None, limit, 0, shop.store)
 
 
 @router.get("/moves", response_model=svc.Movements)
