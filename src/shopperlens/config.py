@@ -7,11 +7,14 @@ Every field has a description, and a test checks each one is documented in the R
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from shopperlens.errors import ShopperlensError
 
@@ -46,9 +49,12 @@ class Settings(BaseSettings):
         "types of a targeted pop-up (`popup-snippet --type`); `serve` needs the same key, or "
         "targeted pop-ups show to nobody.",
     )
-    allowed_origins: list[str] = Field(
+    # NoDecode: pydantic-settings would read a list from the environment as JSON only, so one
+    # origin or a comma-separated list failed every command; _origins reads all three forms
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
-        description="Shop origins allowed to call the public survey endpoints (CORS).",
+        description="Shop origins allowed to call the public survey endpoints (CORS): one "
+        "(`https://shop.example`), several separated by commas, or a JSON list.",
     )
     smtp_host: str = Field("127.0.0.1", description="SMTP server for invitation e-mails.")
     smtp_port: int = Field(25, description="SMTP port.")
@@ -90,6 +96,72 @@ class Settings(BaseSettings):
                 "incomes: use a number above 0 and at most 1 (0.9 = 10 % lower, 1 = unchanged)"
             )
         return factor
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: object) -> list[str]:
+        """One origin, a comma-separated list (spaces around commas allowed) or a JSON list;
+        empty means none. The survey pop-up needs this setting, and only a JSON list used to
+        work: anything else stopped every command with an "unexpected SettingsError".
+
+        Each origin is checked, because the browser sends ``scheme://host[:port]`` and an
+        origin written otherwise (``shop.example``, ``https://shop.example/survey``, ``*``)
+        would never match: the pop-up's calls would get ``403`` without a word. A bad value is
+        a :class:`ShopperlensError` naming the variable and the form, said in one line."""
+        if value is None:
+            return []
+        items: object = value
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                try:
+                    items = json.loads(text)
+                except json.JSONDecodeError:
+                    raise ShopperlensError(
+                        f"SHOPPERLENS_ALLOWED_ORIGINS={value} is not a JSON list: {_ORIGINS_FORM}"
+                    ) from None
+            else:
+                items = text.split(",")
+        if not isinstance(items, list | tuple | set | frozenset):
+            raise ShopperlensError(
+                f"SHOPPERLENS_ALLOWED_ORIGINS={value!s} is not a list of origins: {_ORIGINS_FORM}"
+            )
+        origins = []
+        for item in items:
+            origin = item.strip() if isinstance(item, str) else item
+            if origin == "":
+                continue  # "a, b," or an empty value: nothing there
+            if not isinstance(origin, str) or not _is_origin(origin):
+                raise ShopperlensError(
+                    f"SHOPPERLENS_ALLOWED_ORIGINS: {origin!r} is not an origin: {_ORIGINS_FORM}"
+                )
+            origins.append(origin)
+        return origins
+
+
+_ORIGINS_FORM = (
+    "give each shop origin as scheme://host[:port] (https://shop.example, "
+    "http://127.0.0.1:8792), several separated by commas or as a JSON list"
+)
+
+
+def _is_origin(text: str) -> bool:
+    """``scheme://host[:port]`` with an http(s) scheme, as a browser's ``Origin`` header says
+    it (a trailing ``/`` is tolerated: the survey endpoints ignore it)."""
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port that is no port
+    except ValueError:
+        return False
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and "@" not in parts.netloc
+        and parts.path in ("", "/")
+        and not parts.query
+        and not parts.fragment
+        and not text.endswith(("?", "#"))
+    )
 
 
 def settings_markdown() -> str:

@@ -1,13 +1,22 @@
-"""Rendering for the CLI: tables, messages and progress bars. Rich stays here."""
+"""Rendering for the CLI: tables, messages and progress bars. Rich stays here.
+
+Everything shown is the shop's own text (quotes, answers, file names, error messages), so it is
+printed literally, never read as Rich markup: a quote with ``[/b]`` crashed the CLI, and a
+masked ``[name]`` or ``[e-mail]`` vanished as if it were a style tag, hiding that something was
+masked. The only styling is the one this module adds itself (``error:`` in red, a table's title
+style) and the few styles the commands' own messages use (see :func:`message`).
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -17,6 +26,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from shopperlens.plain import plain
 
@@ -27,35 +37,71 @@ err_console = Console(stderr=True)
 def table(
     rows: Sequence[Any], columns: Sequence[str] | None = None, title: str | None = None
 ) -> None:
-    """Print pydantic models, dicts or a DataFrame as a table."""
+    """Print pydantic models, dicts or a DataFrame as a table.
+
+    Cells, column names and the title are :class:`~rich.text.Text`, shown as written: a cell
+    is data (a quote, a name, a path), and a plain string cell would be read as markup.
+    """
     records = _records(rows)
     if not records:
-        console.print("(nothing)")
+        console.print("(nothing)", markup=False)
         return
     cols = list(columns or records[0].keys())
-    t = Table(title=title)
+    t = Table(title=Text(title, style="table.title") if title is not None else None)
     for c in cols:
-        t.add_column(c)
+        t.add_column(Text(str(c)))
     for r in records:
-        t.add_row(*[_fmt(r.get(c)) for c in cols])
+        t.add_row(*[Text(_fmt(r.get(c))) for c in cols])
     console.print(t)
 
 
 def as_json(obj: Any) -> None:
+    """Print ``obj`` as JSON (Rich colours the JSON syntax; it never reads markup in it)."""
     console.print_json(json.dumps(plain(obj), default=str))
 
 
+#: the markup the commands' own messages use: ``[bold]…[/]``, ``[red]…[/]``, ``[yellow]…[/]``,
+#: ``[green]…[/]`` and nothing else (``[bold]really[/bold]`` or ``[name]`` are text)
+_OWN_STYLE = re.compile(r"\[(bold|red|yellow|green)\](.*?)\[/\]", re.DOTALL)
+
+
 def message(text: str) -> None:
-    console.print(text)
+    """Print a line for the user, literally but for the commands' own few styles.
+
+    The commands build messages as f-strings mixing their own styling with data
+    (``f"[yellow]warning:[/] {w}"``, ``f"report: [bold]{path}[/]"``), so the text cannot be
+    escaped as a whole and cannot be trusted as markup either. Only a pair of
+    ``[bold|red|yellow|green]…[/]`` is styled (its content still literal); every other bracket
+    is text, so no message can crash the CLI or hide a masked ``[name]``.
+    """
+    console.print(console.highlighter(_own_styles_only(text)))
 
 
 def error(text: str) -> None:
-    err_console.print(f"[bold red]error:[/] {text}", highlight=False, markup=True)
+    """``error: TEXT`` on stderr, ``error:`` in red and ``TEXT`` (often the user's own input,
+    a file name or a quote) exactly as written."""
+    err_console.print(Text.assemble(("error:", "bold red"), " ", text), highlight=False)
+
+
+def _own_styles_only(text: str) -> Text:
+    """``text`` as a :class:`Text` with only :data:`_OWN_STYLE` pairs turned into styles."""
+    out = Text()
+    at = 0
+    for m in _OWN_STYLE.finditer(text):
+        out.append(text[at : m.start()])
+        out.append(m.group(2), style=m.group(1))
+        at = m.end()
+    out.append(text[at:])
+    return out
 
 
 @contextmanager
 def progress(description: str, total: float | None = None) -> Iterator[Any]:
-    """A Rich progress bar; yields a callback ``advance(n=1, total=None, description=None)``."""
+    """A Rich progress bar; yields a callback ``advance(n=1, total=None, description=None)``.
+
+    The bar's column reads its description as markup, so descriptions (which name the step,
+    sometimes with the user's file or survey names) are escaped to show as written.
+    """
     with Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -65,7 +111,7 @@ def progress(description: str, total: float | None = None) -> Iterator[Any]:
         console=err_console,
         transient=True,
     ) as bar:
-        task = bar.add_task(description, total=total)
+        task = bar.add_task(escape(description), total=total)
 
         def advance(
             n: float = 1, total: float | None = None, description: str | None = None
@@ -74,7 +120,7 @@ def progress(description: str, total: float | None = None) -> Iterator[Any]:
             if total is not None:
                 kwargs["total"] = total
             if description is not None:
-                kwargs["description"] = description
+                kwargs["description"] = escape(description)
             bar.update(task, advance=n, **kwargs)
 
         yield advance
