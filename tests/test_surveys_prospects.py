@@ -127,8 +127,8 @@ def test_a_prospect_of_a_shop_without_events_or_orders_has_unknown_visits(store)
     assert reason == "visits unknown (no events imported), orders unknown (no orders imported)"
     prospect_shop(store)
     reasons = interviews.recruit_prospects(store=store).set_index("customer_id")["reason"]
-    assert reasons["p1"] == "3 visits, 4 product views, 2 carts, no order"
-    assert reasons["p9"] == "0 visits, 0 product views, 0 carts, no order"
+    assert reasons["p1"] == "3 visits, 4 product views, 2 carts, 0 checkouts, no order"
+    assert reasons["p9"] == "0 visits, 0 product views, 0 carts, 0 checkouts, no order"
 
 
 def test_low_satisfaction_answers_make_a_worst_customer(store):

@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from datetime import datetime
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel
+from sklearn.exceptions import ConvergenceWarning
 
 from shopperlens.errors import InsufficientDataError, NotFoundError, ShopperlensError
-from shopperlens.models.clustering import PersonaClustering
+from shopperlens.models.clustering import MixedEncoder, PersonaClustering
 from shopperlens.personas.evolution import Evolution, PersonaRef, compare_runs
 from shopperlens.personas.frame import clustering_columns, column_roles, normalise_answers
 from shopperlens.personas.synthesis import Persona, Quote, overview, synthesise
@@ -248,6 +250,11 @@ def build(
     must lie in the same 2…``max_personas`` range: one persona describes nobody, and k close
     to the number of respondents makes one-person "personas". Checked before any work, so the
     CLI, Python, HTTP and job faces all refuse alike.
+
+    Answers too alike for the personas asked (every respondent the same, or fewer different
+    sets of answers than a forced ``k``) are refused in those words
+    (:func:`_refuse_answers_alike`), never stored as a run whose count or stability describes
+    groups that are not there.
     """
     mark = store.erasure_mark() if save else 0  # a respondent erased from here on is refused
     max_personas = whole(
@@ -286,7 +293,21 @@ def build(
         min_cluster_size=min_group_size,
         n_resamples=n_resamples,
         k_range=(2, max(2, max_personas)),
-    ).fit(features)
+    )
+    with warnings.catch_warnings():
+        # k-means on answers alike warns "Number of distinct clusters (1) found smaller than
+        # n_clusters (6)" once per k and resample: pages of it reached the user. A k that
+        # cannot be met is refused below in words instead, and an auto k that met it was
+        # rejected for its empty personas, never chosen.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            model.fit(features)
+        except InsufficientDataError:
+            if len(features) >= model.min_samples:  # fewer: "need 20 responses" says it all
+                _refuse_answers_alike(features, k)
+            raise
+    _check_personas_found(model, features, k)
     enriched = _enrich(store, df)
     themes = _themes(store)
     if themes is not None and "customer_id" in enriched.columns:
@@ -345,6 +366,66 @@ def build(
     if save:
         _save(store, run, members, mark)
     return run
+
+
+def _answer_patterns(features: pd.DataFrame) -> int | None:
+    """How many different sets of answers the respondents gave, as the clustering sees them
+    (encoded as :class:`~shopperlens.models.clustering.MixedEncoder` does: free text and ids
+    left out, a missing number at the median); None when no answer can be encoded."""
+    try:
+        x = MixedEncoder().fit_transform(features)
+    except InsufficientDataError:
+        return None
+    return int(len(np.unique(np.round(x, 9), axis=0)))
+
+
+def _refuse_answers_alike(features: pd.DataFrame, k: int | Literal["auto"]) -> None:
+    """Refuse, in those words, answers too alike for the personas asked for; return when
+    they are not (the caller then says what else went wrong).
+
+    Forty identical answers were told "collect more responses" (more of the same would not
+    help), and a forced ``k=3`` stored ONE persona under a run claiming 3, stability 1.00.
+    k-means cannot make more groups than there are different answers: with one set of
+    answers there is one profile, with m sets at most m personas.
+    """
+    n = len(features)
+    patterns = _answer_patterns(features)
+    wanted = 2 if k == "auto" else int(k)
+    if patterns is None or patterns >= wanted:
+        return
+    asked = "several personas" if k == "auto" else f"{k} personas"
+    if patterns <= 1:
+        raise InsufficientDataError(
+            f"all {n} respondents gave the same answers: there is one profile, not {asked}. "
+            "Personas need respondents who answer differently: check the import did not "
+            "repeat one response, and collect answers from other customers (nothing stored)"
+        ) from None
+    raise InsufficientDataError(
+        f"the {n} respondents gave only {patterns} different sets of answers: they cannot "
+        f"be split into {asked}. Ask for at most {patterns} personas (k), or collect answers "
+        "from other customers (nothing stored)"
+    ) from None
+
+
+def _check_personas_found(
+    model: PersonaClustering, features: pd.DataFrame, k: int | Literal["auto"]
+) -> None:
+    """Refuse a fit with fewer groups of people than the personas it reports: a run must
+    never record ``n_personas`` 3 (and a stability for 3) over one group.
+
+    Checked on the fit's labels, so a build whose answers do split pays nothing; only a
+    short fit counts the different answers, to say why (:func:`_refuse_answers_alike`).
+    """
+    found = len(np.unique(model.labels_))
+    if found >= model.n_personas_:
+        return
+    _refuse_answers_alike(features, model.n_personas_)
+    # the answers differ, but not on what the clustering keeps (its main factors)
+    groups = "one group" if found == 1 else f"only {found} groups"
+    raise InsufficientDataError(
+        f"the answers fall into {groups} of people, not {model.n_personas_} personas: ask "
+        "for fewer personas (k), or collect answers from other customers (nothing stored)"
+    )
 
 
 def _num(v: float) -> float | None:
