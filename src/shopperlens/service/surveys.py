@@ -871,7 +871,7 @@ def import_survey_csv(
             rows_rejected=0,
             already_imported=True,
         )
-    rows, rejects = parse_export(text, definition, file=p.name)
+    rows, rejects = parse_export(text, definition, file=p.name, earlier=_earlier(store, definition))
     rejects = _withheld_in_messages(rejects, definition)
     # the rejects file beside the store is written (or removed), named and the rows stored
     # under its write lock: a concurrent upload cannot remove the file this one reports
@@ -936,6 +936,21 @@ def import_survey_csv(
             rejects_file=rejects_file,
             rejects=[RejectPublic.of(r) for r in rejects[:SHOWN_REJECTS]],
         )
+
+
+def _earlier(store: Store, current: Survey) -> list[Survey]:
+    """The survey's stored versions other than ``current``, whose question texts may head an
+    export made before a question was reworded (``parse_export`` matches them too). A version
+    that cannot be read names no column."""
+    versions = store.df(
+        "SELECT version FROM survey_versions WHERE name = ? AND version <> ? ORDER BY version",
+        [current.name, current.version],
+    )["version"]
+    out = []
+    for version in versions:
+        with suppress(ShopperlensError):
+            out.append(get_survey(store=store, name=current.name, version=int(version)))
+    return out
 
 
 def _email_respondents(con: Any, rows: list[Any]) -> tuple[dict[str, str], dict[str, str]]:
@@ -1045,7 +1060,7 @@ def demo_step(*, store: Store, demo: Any = None, data_dir: Path | None = None) -
             notes.mkdir()
             for name, text in demo.interview_notes.items():
                 (notes / f"{name}.md").write_text(text, encoding="utf-8")
-        if notes.is_dir():
+        if notes.is_dir() and interviews.notes_in_folder(notes):  # (an empty folder: no notes)
             interviews.import_notes(store=store, paths=[notes])
         for f in audience.write_demo_exports(store=store, directory=folder / "analytics"):
             source = "competitor" if f.name.startswith("competitor") else "ga4"

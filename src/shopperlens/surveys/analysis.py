@@ -4,7 +4,9 @@ representativeness. Pure pandas/scikit-learn over :func:`responses_frame`-shaped
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -114,6 +116,10 @@ class Theme:
     members: list[int] = field(default_factory=list)
 
 
+#: fewer non-empty answers than this give no themes: a topic model of three answers says nothing
+MIN_TEXTS = 4
+
+
 def themes(
     texts: list[str] | pd.Series,
     *,
@@ -125,50 +131,101 @@ def themes(
     """Free-text themes by TF-IDF and non-negative matrix factorisation (NMF).
 
     Each answer is weighted by TF-IDF (English stop words removed, words and word pairs); NMF
-    factors the matrix into ``n_themes`` topics. A theme's ``top_terms`` are its heaviest terms
-    (none below :data:`TERM_FLOOR` of the heaviest) and its name the ones that carry it (see
-    :func:`_name`); ``share`` is the share of answers whose strongest topic it is;
+    factors the matrix into up to ``n_themes`` topics. A theme's ``top_terms`` are its heaviest
+    terms (none below :data:`TERM_FLOOR` of the heaviest) and its name the ones that carry it
+    (see :func:`_name`); ``share`` is the share of answers whose strongest topic it is;
     ``examples`` are those answers that load most on it, so an answer is the example of one
     theme at most. Lee & Seung (1999), "Learning the parts of objects by non-negative matrix
     factorization", Nature 401.
+
+    Only themes some answer has as its strongest are shown, each name once
+    (:func:`_distinct_themes`), and there are never more topics than distinct answers (as
+    TF-IDF sees them): asked for four themes of three distinct comments, NMF listed one of them
+    three times, twice with a share of 0 and no examples. scikit-learn's numeric
+    warnings (a reconstruction error of ``sqrt`` of a rounding-negative number, a solver not
+    quite converged) are silenced here only: the weights used are checked to be finite.
     """
     from sklearn.decomposition import NMF
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     docs = [
         t.strip() for t in pd.Series(list(texts), dtype=object).dropna().astype(str) if t.strip()
     ]
-    if len(docs) < max(4, n_themes):
+    if len(docs) < MIN_TEXTS:
         return []
     vec = TfidfVectorizer(
         stop_words="english", ngram_range=(1, 2), min_df=2, max_df=0.9, sublinear_tf=True
     )
-    try:
-        x = vec.fit_transform(docs)
-    except ValueError:  # every word is a stop word or too rare
-        return []
-    k = min(n_themes, x.shape[1], len(docs) - 1)
-    if k < 1:
-        return []
-    model = NMF(n_components=k, init="nndsvda", random_state=random_state, max_iter=500)
-    w = model.fit_transform(x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=RuntimeWarning)
+        warnings.simplefilter("ignore", category=ConvergenceWarning)
+        try:
+            x = vec.fit_transform(docs)
+        except ValueError:  # every word is a stop word or too rare
+            return []
+        k = min(n_themes, x.shape[1], len(docs) - 1, _distinct_rows(x))
+        if k < 1:
+            return []
+        model = NMF(n_components=k, init="nndsvda", random_state=random_state, max_iter=500)
+        w = model.fit_transform(x)
+    w = np.where(np.isfinite(w), w, 0.0)  # an answer with a broken loading has no topic
+    components = np.where(np.isfinite(model.components_), model.components_, 0.0)
     terms = np.asarray(vec.get_feature_names_out())
     strongest = w.argmax(axis=1)
     has_topic = w.max(axis=1) > 0
-    out = []
+    found = []
     for t in range(k):
-        top = _top_terms(terms, model.components_[t], n_terms)
-        mine = (strongest == t) & has_topic
+        top = _top_terms(terms, components[t], n_terms)
+        found.append((_name(top), [term for term, _ in top], (strongest == t) & has_topic, t))
+    out = []
+    for name, top_terms, mine, cols in _distinct_themes(found):
+        loading = w[:, cols].max(axis=1)
         out.append(
             Theme(
-                theme=_name(top),
-                top_terms=[term for term, _ in top],
+                theme=name,
+                top_terms=top_terms,
                 share=float(mine.mean()),
-                examples=_examples(docs, w[:, t], mine, n_examples),
+                examples=_examples(docs, loading, mine, n_examples),
                 members=np.flatnonzero(mine).tolist(),
             )
         )
     out.sort(key=lambda th: th.share, reverse=True)
+    return out
+
+
+def _distinct_rows(x: Any) -> int:
+    """How many different non-empty TF-IDF rows a (sparse) matrix has: the most topics its
+    answers can tell apart ("The sole broke" and "sole broke!" are one row)."""
+    x = x.tocsr()
+    rows = {
+        (tuple(x.indices[a:b]), tuple(np.round(x.data[a:b], 9)))
+        for a, b in zip(x.indptr[:-1], x.indptr[1:], strict=True)
+        if b > a
+    }
+    return len(rows)
+
+
+def _distinct_themes(
+    found: list[tuple[str, list[str], np.ndarray, int]],
+) -> list[tuple[str, list[str], np.ndarray, list[int]]]:
+    """The topics worth showing: ``(name, top_terms, members mask, component)`` per topic in,
+    ``(name, top_terms, members mask, components)`` per theme out.
+
+    A topic no answer has as its strongest is dropped (a share of 0 with no examples says
+    nothing); topics of one name are merged into one theme, its answers those of all of them
+    and its top terms those of the largest (two themes "shipping expensive" read as two
+    complaints where there is one).
+    """
+    by_name: dict[str, list[tuple[list[str], np.ndarray, int]]] = {}
+    for name, top_terms, mine, col in found:
+        if mine.any() and name:
+            by_name.setdefault(name, []).append((top_terms, mine, col))
+    out = []
+    for name, parts in by_name.items():
+        largest = max(parts, key=lambda p: int(p[1].sum()))
+        mine = np.logical_or.reduce([p[1] for p in parts])
+        out.append((name, largest[0], mine, [p[2] for p in parts]))
     return out
 
 

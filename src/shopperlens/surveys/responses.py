@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -66,27 +67,68 @@ def _key(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.strip().lower()).strip("_")
 
 
-def _column(header: str, survey: Survey) -> str:
+def _column(header: str, survey: Survey, earlier: Sequence[Survey] = ()) -> str:
     """A header as the question id (or meta column) it names: the id itself, the question's
-    text as survey tools print it, or a usual name such as ``Timestamp``."""
+    text as survey tools print it, or a usual name such as ``Timestamp``; else the text of a
+    question as an earlier version worded it (:func:`_earlier_text`)."""
     h = header.strip()
     if h in survey.ids or h in META_COLUMNS:
         return h
     key = _key(h)
     by_text = {_key(q.text): q.id for q in survey.questions}
-    return by_text.get(key) or _META_ALIASES.get(key) or (key if key in META_COLUMNS else h)
+    named = by_text.get(key) or _META_ALIASES.get(key) or (key if key in META_COLUMNS else None)
+    return named or _earlier_text(key, survey, earlier) or h
+
+
+def _earlier_text(key: str, survey: Survey, earlier: Sequence[Survey]) -> str | None:
+    """The id of the current question an earlier version worded as ``key`` (newest version
+    first), or None.
+
+    An export made before a question was reworded prints the old text: a reworded question
+    keeps its answers, so its old text names it as well as the new one does (reading only the
+    current texts refused such a file as "columns not in survey"). A text whose question has
+    since changed kind, choices or scale names nothing: its answers answer another question
+    (:class:`EarlierQuestion` says so)."""
+    for old in sorted(earlier, key=lambda v: v.version, reverse=True):
+        for q in old.questions:
+            if _key(q.text) != key or q.id not in survey.ids:
+                continue
+            if survey.question(q.id).answers_compatible_with(q):
+                return q.id
+            raise EarlierQuestion(q.id, old.version)
+    return None
+
+
+class EarlierQuestion(Exception):
+    """A header is the text of a question as an earlier version asked it, since changed."""
+
+    def __init__(self, qid: str, version: int) -> None:
+        super().__init__(qid, version)
+        self.qid, self.version = qid, version
 
 
 def parse_export(
-    text: str, survey: Survey, *, file: str = "<text>"
+    text: str, survey: Survey, *, file: str = "<text>", earlier: Sequence[Survey] = ()
 ) -> tuple[list[ParsedRow], list[Reject]]:
     """Validate every cell of an export against ``survey``.
 
     A row with any bad cell is rejected as a whole (a half-imported answer set would skew the
-    analysis); unknown columns refuse the whole file because they mean the wrong survey.
+    analysis); unknown columns refuse the whole file because they mean the wrong survey. A
+    header may be a question's text as any of the ``earlier`` versions of the survey worded
+    it, when the question's answers still mean the same (:func:`_earlier_text`).
     """
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [_column(h, survey) for h in (reader.fieldnames or [])]
+    header = []
+    for h in reader.fieldnames or []:
+        try:
+            header.append(_column(h, survey, earlier))
+        except EarlierQuestion as old:
+            raise ShopperlensError(
+                f"{file}: column {h.strip()!r} is question {old.qid!r} as version "
+                f"{old.version} of survey {survey.name!r} asked it; the question has since "
+                f"changed kind, choices or scale (version {survey.version}), so these answers "
+                "answer another question; leave the column out to import the others"
+            ) from None
     if "respondent" not in header:
         raise ShopperlensError(f"{file}: no 'respondent' column (found: {', '.join(header)})")
     unknown = [h for h in header if h not in META_COLUMNS and h not in survey.ids]
