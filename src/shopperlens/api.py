@@ -528,7 +528,7 @@ class Shop:
             store=self.store, path=_file_path(path), source=source, name=name
         )
 
-    def analytics_check(self, survey: str = "demo-profile") -> builtins.list[CheckFinding]:
+    def analytics_check(self, survey: str | None = None) -> builtins.list[CheckFinding]:
         """Where analytics confirm or contradict the survey, in plain words."""
         from shopperlens.service import audience as _au
 

@@ -327,7 +327,10 @@ def analytics_import_cmd(
 @analytics_app.command("check")
 def analytics_check_cmd(
     ctx: typer.Context,
-    survey: Annotated[str, typer.Option(help="Survey to check.")] = "demo-profile",
+    survey: Annotated[
+        str | None,
+        typer.Option(help="Survey to check (default: the one with answers, demo-profile first)."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Where analytics confirm or contradict the survey, in plain words."""

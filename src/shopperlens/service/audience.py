@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from shopperlens.errors import ShopperlensError
 from shopperlens.service._files import read_text_file
-from shopperlens.service.surveys import responses_frame
+from shopperlens.service.surveys import answered_survey, responses_frame
 from shopperlens.store import Store
 from shopperlens.surveys import crosscheck
 from shopperlens.surveys.isocodes import country_name
@@ -70,9 +70,13 @@ def audience(*, store: Store) -> pd.DataFrame:
 
 
 def analytics_check(
-    *, store: Store, survey: str = "demo-profile", threshold: float = 0.15
+    *, store: Store, survey: str | None = None, threshold: float = 0.15
 ) -> list[CheckFinding]:
     """Where analytics confirm or contradict the survey, in plain words.
+
+    ``survey``: whose answers are compared; by default the survey with answers
+    (``service.surveys.answered_survey``: ``demo-profile`` first) — it was ``demo-profile``
+    always, so a shop's own survey had to be named or the check failed.
 
     Survey dimensions come from the survey's own questions (age_bracket, gender,
     marital_status, occupation, country, language); when the survey has no country question,
@@ -89,18 +93,22 @@ def analytics_check(
     aud = crosscheck.known_shares(aud)
     shop_found = [CheckFinding(**f.__dict__) for f in shop_checks(store=store, audience=aud)]
     shop_found.extend(impossible)
-    frame = responses_frame(store=store, survey=survey)
+    if survey is None:
+        survey = answered_survey(store=store)
+    frame = pd.DataFrame() if survey is None else responses_frame(store=store, survey=survey)
     if frame.empty:
         if shop_found:
+            what = f"survey {survey!r} has no responses" if survey else "no survey has answers"
             note = CheckFinding(
                 kind="note",
                 dimension="survey",
                 source="survey",
-                message=f"survey {survey!r} has no responses yet: only analytics and the "
-                "shop's own data were compared.",
+                message=f"{what} yet: only analytics and the shop's own data were compared.",
             )
             return _sorted([*shop_found, note])
-        raise ShopperlensError(f"survey {survey!r} has no responses yet")
+        raise ShopperlensError(
+            f"survey {survey!r} has no responses yet" if survey else "no survey has answers yet"
+        )
     answers = {
         c: frame[c]
         for c in (

@@ -29,13 +29,13 @@ from shopperlens.personas.synthesis import Persona, Quote, overview, synthesise
 from shopperlens.service._checks import whole
 from shopperlens.service.clv import PURCHASES
 from shopperlens.service.overview import shop_currency
+from shopperlens.service.surveys import DEMO_SURVEY, answered_survey
 from shopperlens.store import Store
 from shopperlens.store.connection import check_no_erasure_since
 from shopperlens.surveys import IMPORT_COMMAND
 
 #: run after the surveys (60: they import the answers), types (20) and CLV (30) steps
 DEMO_ORDER = 70
-DEMO_SURVEY = "demo-profile"
 #: the most personas a build may make (``max_personas``, and so a forced ``k``). Personas are
 #: a handful of memorable profiles (3–4 preferred, 2–6 tried by default); a dozen is already
 #: more than a team can keep in mind, and each extra k costs a k-means fit and its bootstrap.
@@ -87,17 +87,10 @@ def _name_key(name: str) -> str:
 
 # -- gathering the data -----------------------------------------------------------------------
 def _pick_survey(store: Store) -> str:
-    if "survey_responses" not in store.tables():
-        raise ShopperlensError(f"no survey answers yet: import them with `{IMPORT_COMMAND}`")
-    rows = store.df(
-        "SELECT survey, count(*) AS n FROM survey_responses GROUP BY survey ORDER BY n DESC"
-    )
-    if rows.empty:
+    name = answered_survey(store=store)
+    if name is None:
         raise InsufficientDataError(f"no survey answers yet: import them with `{IMPORT_COMMAND}`")
-    names = list(rows["survey"])
-    if DEMO_SURVEY in names or len(names) == 1:
-        return DEMO_SURVEY if DEMO_SURVEY in names else names[0]
-    raise ShopperlensError(f"several surveys have answers ({', '.join(names)}): name one")
+    return name
 
 
 def _answers(store: Store, survey: str) -> pd.DataFrame:

@@ -63,6 +63,10 @@ class SurveyImportResult(BaseModel):
     )
 
 
+#: the built-in demo survey (``surveys/data/demo-profile.yaml``)
+DEMO_SURVEY = "demo-profile"
+
+
 class AlreadyAnsweredError(ShopperlensError):
     """This respondent already answered this survey (responses are one per respondent)."""
 
@@ -388,6 +392,20 @@ def _invitation(
     if row is None:
         raise ShopperlensError("the survey link is not valid (no such invitation)")
     return link_id, row[0]
+
+
+def answered_survey(*, store: Store) -> str | None:
+    """The survey whose answers a call that names none uses: ``demo-profile`` when it has
+    answers, else the only survey with answers; None when none has any. Several surveys with
+    answers and no demo are refused, naming them: which one is meant is the shop's choice."""
+    if "survey_responses" not in store.tables():
+        return None
+    names = store.df(
+        "SELECT survey, count(*) AS n FROM survey_responses GROUP BY survey ORDER BY n DESC, survey"
+    )["survey"].tolist()
+    if DEMO_SURVEY in names or len(names) <= 1:
+        return DEMO_SURVEY if DEMO_SURVEY in names else (names[0] if names else None)
+    raise ShopperlensError(f"several surveys have answers ({', '.join(names)}): name one")
 
 
 def link_refusal(

@@ -175,7 +175,7 @@ def audience(shop: ShopDep) -> list[dict[str, Any]]:
 
 
 @router.get("/analytics/check", response_model=list[au_svc.CheckFinding])
-def check(shop: ShopDep, survey: str = "demo-profile") -> list[au_svc.CheckFinding]:
+def check(shop: ShopDep, survey: str | None = None) -> list[au_svc.CheckFinding]:
     return shop.analytics_check(survey)
 
 
