@@ -141,3 +141,20 @@ def test_serve_lets_the_popup_call_from_the_one_origin_set(
             headers={"Origin": "https://evil.example"},
         )
         assert other.status_code == 403
+
+
+def test_origins_are_compared_in_lower_case_as_browsers_send_them(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("SHOPPERLENS_ALLOWED_ORIGINS", "HTTPS://Shop.Example, http://LOCALHOST:8792")
+    assert Settings().allowed_origins == ["https://shop.example", "http://localhost:8792"]
+
+
+def test_a_setting_of_the_wrong_kind_is_one_line_naming_it(cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """pydantic's several-line ValidationError reached the CLI as "unexpected
+    ValidationError" (exit 2); a secret's value is never repeated."""
+    monkeypatch.setenv("SHOPPERLENS_SMTP_PORT", "abc")
+    res = cli("tables")
+    said = " ".join(res.output.split())
+    assert res.exit_code == 1 and said.startswith("error: SHOPPERLENS_SMTP_PORT 'abc': input")
+    assert "unexpected" not in said and "Traceback" not in said
+    with pytest.raises(ShopperlensError, match="SHOPPERLENS_SMTP_PORT 'x'"):
+        Settings(smtp_port="x")

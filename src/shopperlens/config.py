@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from shopperlens.errors import ShopperlensError
@@ -27,6 +27,15 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SHOPPERLENS_", env_file=".env", extra="ignore", frozen=True
     )
+
+    def __init__(self, **values: Any) -> None:
+        """Read the settings; a value of the wrong kind (``SHOPPERLENS_SMTP_PORT=abc``) is one
+        :class:`ShopperlensError` naming the variable, where pydantic's several-line
+        ``ValidationError`` reached the CLI as "unexpected ValidationError" (exit 2)."""
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise ShopperlensError(_problem(exc)) from None
 
     db: Path = Field(DEFAULT_DB, description="DuckDB file holding the shop's data.")
     token: str | None = Field(
@@ -135,7 +144,9 @@ class Settings(BaseSettings):
                 raise ShopperlensError(
                     f"SHOPPERLENS_ALLOWED_ORIGINS: {origin!r} is not an origin: {_ORIGINS_FORM}"
                 )
-            origins.append(origin)
+            # scheme and host are case-blind, and browsers send them in lower case: an origin
+            # written HTTPS://Shop.example matched no request
+            origins.append(origin.lower())
         return origins
 
 
@@ -143,6 +154,20 @@ _ORIGINS_FORM = (
     "give each shop origin as scheme://host[:port] (https://shop.example, "
     "http://127.0.0.1:8792), several separated by commas or as a JSON list"
 )
+
+
+#: settings whose values are never repeated in a message (they may be secrets)
+_SECRET_WORDS = ("token", "secret", "password", "key")
+
+
+def _problem(exc: ValidationError) -> str:
+    """Each wrong setting as ``SHOPPERLENS_NAME: 'value' is not …`` in one line."""
+    said = []
+    for err in exc.errors():
+        name = "_".join(str(part) for part in err["loc"][:1]) or "setting"
+        value = "" if any(w in name for w in _SECRET_WORDS) else f" {str(err.get('input'))[:60]!r}"
+        said.append(f"SHOPPERLENS_{name.upper()}{value}: {err['msg'].lower()}")
+    return "; ".join(said) + " (see the settings table in the README)"
 
 
 def _is_origin(text: str) -> bool:
