@@ -213,3 +213,19 @@ def test_the_edges_of_the_reminder_options_are_taken(db_path: Path) -> None:
                 f"/api/surveys/{SURVEY}/remind", params={"gap_days": gap, "max_reminders": 1}
             )
             assert res.status_code == 200 and res.json()["reminded"] == 0, res.text
+
+
+def test_a_threshold_from_orders_without_shipping_says_the_cost_is_not_counted(
+    cli: Any, tmp_path: Path
+) -> None:
+    """Orders without a shipping charge give a threshold from the larger baskets alone: the
+    advice now says the cost of free shipping is not counted (it said nothing of it)."""
+    path = write(tmp_path, "orders.csv", orders_csv(many_orders(40)))
+    assert cli("import", "orders", str(path)).exit_code == 0
+    shown = json.loads(cli("threshold", "--json").output)
+    assert shown["advised"] is True and shown["shipping_cost_per_order"] is None
+    assert "orders carry no shipping charges" in shown["note"]
+    table = " ".join(cli("threshold").output.split())
+    assert "what free shipping would cost the shop is not counted" in table
+    playbook = " ".join(cli("playbook", "--type", "need_based", "--format", "md").output.split())
+    assert "what free shipping would cost the shop is not counted" in playbook

@@ -156,8 +156,9 @@ def threshold_cmd(ctx: typer.Context, json_: JsonOpt = False) -> None:
     if json_:  # --json stays JSON, also without a threshold
         _render.as_json(row)
         return
-    if "reason" in row:
-        _render.message(row.pop("reason"))
+    for said in ("reason", "note"):
+        if said in row:
+            _render.message(row.pop(said))
     if row["threshold"] is None:
         return
     if row["other_currency_orders"]:

@@ -336,6 +336,14 @@ def _carts_text(ev: Evidence, type_: str, n_carts: int, left: str) -> str:
     return text if seen == people else f"{text} (of the {seen:,} whose visits are on record)"
 
 
+#: said of a threshold advised from orders that carry no shipping charge: the advice weighs
+#: the larger baskets alone, and the shop should know the cost side is missing
+NO_SHIPPING = (
+    "the orders carry no shipping charges, so what free shipping would cost the shop is not "
+    "counted: weigh it before choosing"
+)
+
+
 def threshold_text(thr: Any, cur: str) -> str:
     """The free-shipping advice, starting from the threshold the shop has today; none on
     fewer than :data:`MIN_SAMPLE` orders."""
@@ -350,7 +358,7 @@ def threshold_text(thr: Any, cur: str) -> str:
     given = (
         f"; {_money2(thr.shipping_cost_per_order, cur)} shipping given away per order"
         if thr.shipping_cost_per_order is not None
-        else ""
+        else f"; {NO_SHIPPING}"
     )
     median = f"median basket {_money(thr.median_basket, cur)}"
     if thr.current is None:

@@ -36,6 +36,7 @@ from shopperlens.plain import spreadsheet_safe
 from shopperlens.playbooks import audience as _aud
 from shopperlens.playbooks import checkout, recommend, retention, support, traffic
 from shopperlens.playbooks.generator import (
+    NO_SHIPPING,
     SOURCES,
     TYPES,
     Action,
@@ -329,7 +330,8 @@ def threshold_answer(
     *, store: Store, band: float = 0.25, topup_rate: float = 0.3, candidates: bool = False
 ) -> dict[str, Any]:
     """The free-shipping threshold as every face shows it: :data:`THRESHOLD_FIGURES`, with a
-    ``reason`` when it is not advised (too few orders), or ``{"threshold": None, "reason":
+    ``reason`` when it is not advised (too few orders), a ``note`` when the orders carry no
+    shipping charges (the cost of free shipping is not counted), or ``{"threshold": None, "reason":
     …}`` when there is none (no orders, or none with a value). ``candidates``: add the table
     of thresholds tried (``candidates``, one record each)."""
     t = shipping_threshold(store=store, band=band, topup_rate=topup_rate)
@@ -339,6 +341,8 @@ def threshold_answer(
     answer: dict[str, Any] = {k: getattr(t, k) for k in THRESHOLD_FIGURES}
     if not t.advised:  # the playbook's own words: no advice from so few baskets
         answer["reason"] = threshold_text(t, "")
+    elif t.shipping_cost_per_order is None:  # the cost side of the advice is unknown
+        answer["note"] = NO_SHIPPING
     if candidates:
         answer["candidates"] = t.candidates.to_dict(orient="records")
     return answer
