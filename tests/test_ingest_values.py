@@ -434,3 +434,25 @@ def test_events_already_stored_add_no_sessions(shop, tmp_path):
     again = shop.import_events(write(tmp_path, "e2.csv", part))
     assert again.added.get("sessions", 0) == 0
     assert counts(shop, "sessions")["sessions"] == sessions
+
+
+def test_an_email_column_holds_one_address(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``Name <a@example.org>`` and ``a@x.org; b@x.org`` were stored as written, so
+    ``erase --email`` found no such customer and the row kept the name and addresses."""
+    import shopperlens
+    from shopperlens.ingest.kinds import NOT_ONE_EMAIL
+
+    path = tmp_path / "c.csv"
+    path.write_text(
+        "customer_id,email\n"
+        'c1,Wendral Obstacky <zq@example.org>\nc2,a@x.org;b@x.org\nc3,"a@x.org, b@x.org"\n'
+        "c4,no-at-sign\nc5,two@@x.org\nc6, Ok.Name+tag@Example.ORG \nc7,N/A\nc8,\u0130nci@x.org\n"
+    )
+    with shopperlens.open(tmp_path / "s.duckdb") as shop:
+        res = shop.import_files("customers", path, on_error="skip")
+        bad = {(r.line, r.column, r.reason) for r in res.rejects}
+        assert bad == {(n, "email", NOT_ONE_EMAIL) for n in (2, 3, 4, 5, 6)}
+        kept = shop.store.df("SELECT customer_id, coalesce(email, '-') FROM customers ORDER BY 1")
+    assert kept.values.tolist() == [
+        ["c6", "ok.name+tag@example.org"], ["c7", "-"], ["c8", "inci@x.org"]
+    ]  # fmt: skip

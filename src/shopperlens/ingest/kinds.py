@@ -64,6 +64,12 @@ KNOWN_EVENTS: frozenset[str] = frozenset(
     )
 )
 
+#: one e-mail address: something, one ``@``, something, without spaces or the characters that
+#: join or wrap addresses. ``Name <a@example.org>`` and ``a@example.org; b@example.org`` were
+#: stored as written, so ``erase --email a@example.org`` found no such customer and kept them
+ONE_EMAIL = r'[^@\s,;<>"()\[\]]+@[^@\s,;<>"()\[\]]+'
+NOT_ONE_EMAIL = "not one e-mail address (one @, no spaces, no list or display name)"
+
 #: value types: what "not convertible" is called (see :data:`_TYPES` for the conversions)
 _WHAT: dict[str, str] = {"text": "", "id": "", "email": "", "ts": "a date/time",
                          "int": "a whole number", "count": "a whole number", "float": "a number",
@@ -381,6 +387,9 @@ def stage_sql(spec: KindSpec, raw_select: str) -> str:
         what = _WHAT[c.type]
         if what:
             checks.append(cast_check(c.name, raw, typed, what))
+        if c.type == "email":
+            one = f"{typed} IS NOT NULL AND NOT regexp_full_match({typed}, '{ONE_EMAIL}')"
+            checks.append(Check(c.name, one, NOT_ONE_EMAIL, raw))
         if c.type in ("count", "money"):
             checks.append(Check(c.name, f"{typed} < 0", f"negative {c.name}", raw))
         if c.type == "money":  # (1e308 × 2 is infinite: the report's sums failed on it)
