@@ -21,12 +21,13 @@ from pydantic import BaseModel
 from shopperlens.config import Settings
 from shopperlens.errors import NotFoundError, ShopperlensError
 from shopperlens.labels import money
-from shopperlens.personas.synthesis import scrub
+from shopperlens.personas.scrubbing import scrub
 from shopperlens.service import survey_delivery as dlv
 from shopperlens.service._checks import whole
 from shopperlens.service._files import decode_text
 from shopperlens.service.clv import PURCHASES
 from shopperlens.service.overview import shop_currency
+from shopperlens.service.personas import people_names, refused_quotes
 from shopperlens.service.survey_results import optional
 from shopperlens.service.surveys import get_survey, responses_frame
 from shopperlens.store import Store
@@ -35,6 +36,9 @@ from shopperlens.surveys.definition import Question
 
 #: the "survey" name interview invitations are filed under
 INTERVIEWS = "interviews"
+#: a theme's quote when every note on it is of someone who refused to be quoted (see
+#: :func:`interview_themes`): its notes are still counted, their words are not shown
+NOT_QUOTED = "[not quoted: consent refused]"
 
 
 class NotesImport(BaseModel):
@@ -508,6 +512,7 @@ def import_notes(*, store: Store, paths: list[str | Path]) -> NotesImport:
         text = decode_text(raw, f.name, what="interview notes in Markdown or plain text")
         texts.append((text, hashlib.sha256(raw).hexdigest()))
     _one_note_each(store, files, texts)
+    names = _names_to_mask(store, files, texts)
     result = NotesImport(files=len(files), imported=0, unchanged=0, quotes=0, tags=0)
     now = datetime.now()
     with store.transaction() as con:
@@ -517,7 +522,7 @@ def import_notes(*, store: Store, paths: list[str | Path]) -> NotesImport:
             ).fetchone():
                 result.unchanged += 1
                 continue
-            note = notes_mod.parse_note(f.stem, text, is_customer=_known_customer(con))
+            note = notes_mod.parse_note(f.stem, text, is_customer=_known_customer(con), names=names)
             old = [
                 r[0]
                 for r in con.execute(
@@ -542,7 +547,7 @@ def import_notes(*, store: Store, paths: list[str | Path]) -> NotesImport:
                     now,
                 ],
             )
-            tags = notes_mod.tag_note(note)
+            tags = notes_mod.tag_note(note, names)
             if tags:
                 con.executemany(
                     "INSERT INTO interview_tags VALUES (?, ?, ?, ?)",
@@ -552,6 +557,21 @@ def import_notes(*, store: Store, paths: list[str | Path]) -> NotesImport:
             result.quotes += len(note.quotes)
             result.tags += len(tags)
     return result
+
+
+def _names_to_mask(store: Store, files: list[Path], texts: list[tuple[str, str]]) -> list[str]:
+    """The names masked in the quotes an import stores: the names the shop has for the
+    customers these notes are about and for every customer interviewed before, chosen as the
+    persona cards choose theirs (``service.personas.people_names``), so a stored quote reads
+    as a card quoting it does. Only patterns (e-mails, phones, addresses, signed names) were
+    masked at import, and "Quorvath Blenkinsop here: …" was stored with the customer's name."""
+    with store.cursor() as con:
+        customer = _known_customer(con)
+        ids = [
+            notes_mod.parse_note(f.stem, text, is_customer=customer).customer_id
+            for f, (text, _) in zip(files, texts, strict=True)
+        ]
+    return people_names(store, pd.DataFrame({"customer_id": pd.Series(ids, dtype=object)}))
 
 
 def _known_customer(con: duckdb.DuckDBPyConnection) -> Callable[[str], bool]:
@@ -568,16 +588,31 @@ def _known_customer(con: duckdb.DuckDBPyConnection) -> Callable[[str], bool]:
 def interview_themes(*, store: Store) -> pd.DataFrame:
     """Themes across all interviews: how many notes touch each, and a quote to cite.
 
-    Columns: ``theme, notes, best, worst, quote``. Quotes are masked again here, because
-    notes imported before quotes were masked at import still hold them as written.
+    Columns: ``theme, notes, best, worst, quote``. Every face shows this table (the CLI after
+    ``interviews import``, ``GET /api/interviews/themes``, the report's Surveys page), so its
+    quote follows the persona cards' rules, by the cards' own functions:
+
+    * the quote is the longest one of a person who did not refuse to be quoted (latest
+      ``case_study`` or ``testimonial`` consent record a no: ``refused_quotes``). A theme
+      whose every quote is of such people shows :data:`NOT_QUOTED`; its notes still count,
+      as the counts say what was heard, not who may be cited;
+    * it is masked here with the names the shop has for interviewed customers
+      (``people_names``) and :func:`scrub`'s patterns, because notes imported earlier hold
+      their quotes as written, and an import knows only the names of its day.
     """
+    refused = sorted(refused_quotes(store))
     themes = store.df(
         "SELECT t.theme, count(DISTINCT t.note_id) AS notes, "
         "count(DISTINCT t.note_id) FILTER (n.segment = 'best') AS best, "
         "count(DISTINCT t.note_id) FILTER (n.segment = 'worst') AS worst, "
-        "arg_max(t.quote, length(t.quote)) AS quote "
+        "arg_max(t.quote, length(t.quote)) "
+        " FILTER (NOT list_has_any(?::VARCHAR[], [n.customer_id, t.customer_id])) AS quote "
         "FROM interview_tags t JOIN interview_notes n USING (note_id) "
-        "GROUP BY 1 ORDER BY notes DESC, theme"
+        "GROUP BY 1 ORDER BY notes DESC, theme",
+        [refused],
     )
-    themes["quote"] = themes["quote"].map(scrub)
+    names = people_names(store, pd.DataFrame())
+    themes["quote"] = [
+        NOT_QUOTED if q is None or pd.isna(q) else scrub(str(q), names) for q in themes["quote"]
+    ]
     return themes

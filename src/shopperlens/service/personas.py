@@ -153,7 +153,7 @@ def _everything_bought(lines: pd.DataFrame, key: str) -> pd.Series:
     )
 
 
-def _refused_quotes(store: Store) -> set[str]:
+def refused_quotes(store: Store) -> set[str]:
     """Customers whose latest consent record for a :data:`QUOTE_PURPOSES` purpose says no:
     their free-text answers and interview words are never quoted on a persona card."""
     if "consents" not in store.tables():
@@ -190,7 +190,7 @@ def _interviews(store: Store) -> pd.DataFrame | None:
     return notes if len(notes) else None
 
 
-def _people_names(store: Store, df: pd.DataFrame) -> list[str]:
+def people_names(store: Store, df: pd.DataFrame) -> list[str]:
     """The names the shop has for the people who may be quoted: respondents who are customers
     and interviewed customers. Quotes mask them (a respondent signing with their name, an
     interview note naming the customer)."""
@@ -316,9 +316,9 @@ def build(
         min_group_size=min_group_size,
         income_adjustment=income_adjustment,
         interviews=_interviews(store),
-        unquotable=_refused_quotes(store),
+        unquotable=refused_quotes(store),
         currency=shop_currency(store=store),
-        names=_people_names(store, enriched),
+        names=people_names(store, enriched),
     )
     members = pd.DataFrame(
         {

@@ -3,7 +3,8 @@
 Notes are conversations written down, so the tagging is deliberately simple and auditable: a
 sentence or quote belongs to a theme when it uses one of the theme's words (a lexicon a shop
 can read and change). Quotes are what the interviewee said (``> "…"`` lines or text in
-quotation marks); personas cite them, so e-mail addresses and phone numbers are masked.
+quotation marks); personas cite them, so e-mail addresses, phone numbers, street addresses and
+names (the ones the text gives and the ``names`` the caller knows) are masked.
 
 Who was interviewed is read from the note's title (its first line, e.g. ``# Interview 03:
 customer C0042 (bad customer)``) or from ``customer_id:`` / ``segment:`` lines near the top,
@@ -14,7 +15,7 @@ customer said" gave a prospect the customer id ``said``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -175,13 +176,20 @@ class Note:
     quotes: list[str] = field(default_factory=list)
 
 
-def parse_note(name: str, text: str, *, is_customer: Callable[[str], bool] | None = None) -> Note:
+def parse_note(
+    name: str,
+    text: str,
+    *,
+    is_customer: Callable[[str], bool] | None = None,
+    names: Collection[str] = (),
+) -> Note:
     """Who was interviewed, when, and the quotes in the note.
 
     The customer and segment come from ``customer_id:`` / ``segment:`` lines among the first
     :data:`HEAD_LINES` lines, else from the title (``# Interview 03: customer C0042 (bad
     customer)``). A customer id must look like one (it has a digit) or be a known customer
-    (``is_customer``), so "customer said" in a title names nobody.
+    (``is_customer``), so "customer said" in a title names nobody. ``names`` are the people's
+    names the shop knows, masked in the quotes (see :func:`quotes`).
     """
     lines = text.splitlines()
     title = next((ln for ln in lines if ln.strip()), "")
@@ -193,7 +201,7 @@ def parse_note(name: str, text: str, *, is_customer: Callable[[str], bool] | Non
         customer_id=_customer_id(title, fields.get("customer_id"), is_customer),
         segment=_segment_word(fields.get("segment", "")) or _title_segment(title),
         interviewed_at=d.group(1) if d else None,
-        quotes=quotes(text),
+        quotes=quotes(text, names),
     )
 
 
@@ -246,10 +254,12 @@ def _segment_word(value: str) -> str | None:
     return SEGMENTS.get(key)
 
 
-def quotes(text: str) -> list[str]:
-    """What the interviewee said: block-quote lines, else sentences in quotation marks; with
-    e-mail addresses and phone numbers masked, as persona quotes are (a theme's quote is shown
-    on the report and the API, and must not identify anyone)."""
+def quotes(text: str, names: Collection[str] = ()) -> list[str]:
+    """What the interviewee said: block-quote lines, else sentences in quotation marks; masked
+    as persona quotes are (:func:`~shopperlens.personas.scrubbing.scrub`: e-mail addresses,
+    phone numbers, street addresses, signed names and the ``names`` the shop knows), because a
+    theme's quote is stored, shown on the report and the API, and must not identify anyone:
+    "Quorvath Blenkinsop here: …" once kept the customer's name, only signatures were masked."""
     found: list[str] = []
     for line in text.splitlines():
         m = _QUOTE_LINE.match(line)
@@ -257,7 +267,7 @@ def quotes(text: str) -> list[str]:
             found.append(m.group(1).strip().strip('"“”').strip())
     if not found:
         found = [m.group(1).strip() for m in _QUOTED.finditer(text)]
-    return [q for q in dict.fromkeys(scrub(q) for q in found) if q]
+    return [q for q in dict.fromkeys(scrub(q, names) for q in found) if q]
 
 
 def tag(text: str, lexicon: dict[str, tuple[str, ...]] | None = None) -> list[str]:
@@ -284,11 +294,11 @@ def _word_pattern(entry: str) -> str:
     return r"\b" + r"[\s-]+".join(parts) + r"\b"
 
 
-def tag_note(note: Note) -> list[tuple[str, str]]:
+def tag_note(note: Note, names: Collection[str] = ()) -> list[tuple[str, str]]:
     """``(theme, quote)`` pairs; without quotes, each bullet/sentence of the note is used
-    (masked like quotes)."""
+    (masked like quotes, with the same ``names``: :func:`quotes`)."""
     pieces = note.quotes or [
-        scrub(s.strip(" -*"))
+        scrub(s.strip(" -*"), names)
         for s in re.split(r"(?<=[.!?])\s+|\n", note.body)
         if len(s.strip(" -*")) > 15 and not s.lstrip().startswith("#")
     ]
