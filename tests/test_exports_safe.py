@@ -47,7 +47,17 @@ def test_formula_cells_are_prefixed_and_numbers_left_alone() -> None:
 
 
 def test_audience_files_hold_no_formula_and_no_list_of_addresses(shop, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    shop.import_customers(write(tmp_path, "c.csv", CUSTOMERS))
+    """Imports refuse such e-mails now; a store of an older version may hold them."""
+    res = shop.import_customers(write(tmp_path, "c.csv", CUSTOMERS), on_error="skip")
+    assert [(r.line, r.column) for r in res.rejects] == [(2, "email"), (3, "email")]
+    for cid, email in (
+        ("=1+1", '=HYPERLINK("http://evil.example")@x.com'),
+        ("c2", "a@b.com;c@d.com"),
+    ):
+        shop.store.execute(
+            "INSERT INTO customers (customer_id, email, accepts_marketing) VALUES (?, ?, true)",
+            [cid, email],
+        )
     for destination in ("csv", "mailchimp", "klaviyo"):
         out = tmp_path / f"{destination}.csv"
         playbooks.export_audience(

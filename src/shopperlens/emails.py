@@ -18,6 +18,14 @@ SPACE: str = (
 )
 
 
+#: a character of either side of one address: none of those that separate or quote addresses
+#: (``a@b.com;c@d.com`` is two, ``Name <a@b.com>`` a display name), no space (the same class in
+#: Python's ``re`` and DuckDB's RE2)
+ADDRESS_CHAR = r'[^@\s,;:<>()\[\]"\\]'
+#: one address: such characters, one ``@``, such characters (imports reject anything else)
+ONE_ADDRESS = f"{ADDRESS_CHAR}+@{ADDRESS_CHAR}+"
+
+
 def normalise_email(email: str) -> str:
     """An e-mail as the store keeps it: without whitespace at either end, lower-cased
     character by character (as :func:`email_sql` does in DuckDB)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from shopperlens.emails import email_sql, trim_sql
+from shopperlens.emails import ONE_ADDRESS, email_sql, trim_sql
 from shopperlens.ingest.rejects import (
     Check,
     cast_check,
@@ -64,10 +64,9 @@ KNOWN_EVENTS: frozenset[str] = frozenset(
     )
 )
 
-#: one e-mail address: something, one ``@``, something, without spaces or the characters that
-#: join or wrap addresses. ``Name <a@example.org>`` and ``a@example.org; b@example.org`` were
-#: stored as written, so ``erase --email a@example.org`` found no such customer and kept them
-ONE_EMAIL = r'[^@\s,;<>"()\[\]]+@[^@\s,;<>"()\[\]]+'
+#: an e-mail column holds one address (``emails.ONE_ADDRESS``): ``Name <a@example.org>`` and
+#: ``a@example.org; b@example.org`` were stored as written, so ``erase --email a@example.org``
+#: found no such customer and kept them
 NOT_ONE_EMAIL = "not one e-mail address (one @, no spaces, no list or display name)"
 
 #: value types: what "not convertible" is called (see :data:`_TYPES` for the conversions)
@@ -388,7 +387,7 @@ def stage_sql(spec: KindSpec, raw_select: str) -> str:
         if what:
             checks.append(cast_check(c.name, raw, typed, what))
         if c.type == "email":
-            one = f"{typed} IS NOT NULL AND NOT regexp_full_match({typed}, '{ONE_EMAIL}')"
+            one = f"{typed} IS NOT NULL AND NOT regexp_full_match({typed}, '{ONE_ADDRESS}')"
             checks.append(Check(c.name, one, NOT_ONE_EMAIL, raw))
         if c.type in ("count", "money"):
             checks.append(Check(c.name, f"{typed} < 0", f"negative {c.name}", raw))

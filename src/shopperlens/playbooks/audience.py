@@ -24,6 +24,8 @@ import re
 
 import pandas as pd
 
+from shopperlens.emails import ONE_ADDRESS
+
 __all__ = [
     "DESTINATIONS",
     "MARKETING_DESTINATIONS",
@@ -38,10 +40,10 @@ MARKETING_DESTINATIONS: frozenset[str] = frozenset({"meta", "google", "mailchimp
 _GMAIL = ("gmail.com", "googlemail.com")
 
 
-#: one address: a local part and a domain, none of the characters that separate addresses or
-#: quote them (``a@b.com;c@d.com`` is two), no space or control character, and no first
-#: character a spreadsheet reads as the start of a formula (``=HYPERLINK(…)@x.com``)
-_ADDRESS = re.compile(r"[^=+\-@\s,;:<>()\[\]\"\\][^@\s,;:<>()\[\]\"\\]*@[^@\s,;:<>()\[\]\"\\]+")
+#: one address (``emails.ONE_ADDRESS``, what imports accept) whose first character is none a
+#: spreadsheet reads as the start of a formula (``=HYPERLINK(…)@x.com``, stored by older
+#: versions): such a value is no address a platform can match
+_ADDRESS = re.compile(rf"(?![=+\-]){ONE_ADDRESS}")
 
 
 def normalise_email(email: str | None) -> str | None:
