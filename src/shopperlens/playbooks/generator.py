@@ -22,6 +22,13 @@ data cannot reveal at all (lookers without visit data, new customers without ord
 :data:`~shopperlens.playbooks.checkout.MIN_SAMPLE` orders, buyers, visits or sessions are given
 as counts ("2 of 3 impulse orders"), and the free-shipping threshold is not advised on so few
 orders.
+
+Consent nobody recorded is not consent refused. When the shop holds no one's word on a purpose
+(:data:`CONSENT_PURPOSES`: no ``accepts_marketing`` value and no marketing record; no case-study
+record; for referrals, neither a referral nor a marketing word) the texts say so and which
+import adds it (:func:`consent_unknown_text`), instead of "46 customers gave no marketing
+consent" or "0 loyal customers gave case-study consent". The export still writes nobody to a
+marketing destination: no consent, no marketing.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ from shopperlens.playbooks.checkout import MAX_OVER_MEDIAN, MAX_SHARE_LOSING_FRE
 
 __all__ = [
     "ASSUMPTIONS",
+    "CONSENT_PURPOSES",
     "MIN_SAMPLE",
     "NOT_IMPORTED",
     "SOURCES",
@@ -47,6 +55,7 @@ __all__ = [
     "at_stake",
     "audience_text",
     "build_playbook",
+    "consent_unknown_text",
     "export_command",
     "missing_sources",
     "reach_text",
@@ -56,6 +65,7 @@ __all__ = [
     "type_notes",
     "unfound_text",
     "unreachable_texts",
+    "unrecorded_text",
 ]
 
 TYPES: tuple[str, ...] = ("need_based", "looker", "new", "loyal", "impulse")
@@ -123,6 +133,36 @@ TYPE_ONE: dict[str, str] = {
     "impulse": "an impulse buyer",
 }
 
+#: the consent purposes the playbook's audiences rest on (what ``Evidence.consent_recorded``
+#: holds when the shop has recorded someone's word on each)
+CONSENT_PURPOSES: tuple[str, ...] = ("marketing", "case_study", "referral")
+#: said when nobody's word on a purpose is on record (``service.consent.on_record``)
+CONSENT_NONE: dict[str, str] = {
+    "marketing": "no marketing consent is on record",
+    "case_study": "no case-study consent is on record",
+    "referral": "no referral or marketing consent is on record",
+}
+#: what records it (the commands of ``shopperlens import customers`` and ``consent …``)
+CONSENT_HOW: dict[str, str] = {
+    "marketing": "import customers with their `accepts_marketing` flag (`shopperlens import "
+    "customers FILE` reads it) or consent records (`shopperlens consent import FILE` adds "
+    "them) to know who may be e-mailed",
+    "case_study": "record who agreed (`shopperlens consent set CUSTOMER_ID --purpose "
+    "case_study --granted` for one, `shopperlens consent import FILE` for a file) to know who "
+    "may be featured",
+    "referral": "import customers with their `accepts_marketing` flag (`shopperlens import "
+    "customers FILE` reads it) or referral or marketing consent records (`shopperlens consent "
+    "import FILE` adds them) to know who may be e-mailed a referral offer",
+}
+
+
+def consent_unknown_text(purpose: str) -> str:
+    """ "no case-study consent is on record: record who agreed (…)": the sentence standing in
+    for a count of consenting customers when nobody's word on ``purpose`` is recorded (a
+    count of 0 read as everyone refusing)."""
+    return f"{CONSENT_NONE[purpose]}: {CONSENT_HOW[purpose]}"
+
+
 #: the fewest orders two products share before they make a "frequently bought together" list
 #: (the default of ``rules`` and ``recommend together``)
 MIN_TOGETHER = 3
@@ -177,6 +217,9 @@ class Evidence:
     #: are, when visit data are imported). A store's visit data may cover none of the buyers
     #: its orders name, and what their visits would show (an open cart) is then unknown
     visited: frozenset[Any] | None = None
+    #: the :data:`CONSENT_PURPOSES` someone's word is on record for (the rest: nobody's is,
+    #: so who refused is unknown, not "everyone")
+    consent_recorded: frozenset[str] = frozenset(CONSENT_PURPOSES)
 
     def has(self, *sources: str) -> bool:
         """Whether every one of ``sources`` is imported."""
@@ -197,6 +240,10 @@ class Action:
     ``needs`` are the imports (:data:`SOURCES`) whose evidence is missing, each said in
     ``evidence`` as "no … imported"; ``detectable`` is False when the imported data cannot
     reveal anyone of the action's type (:data:`TYPE_NEEDS`).
+    ``marketing_recorded`` is False when the shop holds nobody's marketing word (those without
+    consent were never asked, as far as the data tell); ``unrecorded_consent`` names the consent
+    purpose the audience itself is drawn from when nobody's word on it is recorded (its size
+    is then unknown, not 0).
     """
 
     type: str
@@ -213,6 +260,8 @@ class Action:
     with_id: int | None = None
     needs: list[str] = field(default_factory=list)
     detectable: bool = True
+    marketing_recorded: bool = True
+    unrecorded_consent: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -466,7 +515,17 @@ def audience_text(action: Action) -> str:
     """The audience and its size, or why the data cannot find anyone for it."""
     if not action.detectable:
         return f"`{action.audience}` — {unfound_text(action)}"
+    if action.unrecorded_consent:
+        return f"`{action.audience}` — {unrecorded_text(action)}"
     return f"`{action.audience}` ({action.audience_size:,} people)"
+
+
+def unrecorded_text(action: Action) -> str:
+    """Why an audience drawn from a consent nobody recorded cannot be counted ("" when it
+    can): "0 people" read as all of them refusing."""
+    if not action.unrecorded_consent:
+        return ""
+    return f"none can be found: {CONSENT_NONE[action.unrecorded_consent]}"
 
 
 Line = tuple[str | None, tuple[str, ...]] | None
@@ -517,6 +576,7 @@ def build_playbook(ev: Evidence, types: tuple[str, ...] = TYPES) -> list[Action]
         out.extend(builders[t](ev))
     for action in out:
         action.priority = _estimate(action.priority)
+        action.marketing_recorded = "marketing" in ev.consent_recorded
         if action.audience == f"type == '{action.type}'":  # the type's subjects, counted
             action.with_id = _with_id(ev.visitors, action.type)
     return out
@@ -579,23 +639,40 @@ def reach_text(action: Action) -> str:
     The audience may count anonymous visitors and customers known only by the id their visits
     carry (no customer record: nothing to export), and customers without marketing consent (a
     marketing destination never receives them). The two without a record are told apart:
-    calling all of them anonymous hid that importing customers reaches the second.
+    calling all of them anonymous hid that importing customers reaches the second. When the
+    shop holds nobody's marketing word, those customers are said to have none on record, not
+    to have refused it; an audience drawn from a consent nobody recorded is written to nobody.
     """
     if action.known is None or action.exportable is None:
         return ""
+    if action.unrecorded_consent and not action.known:
+        return f"writes nobody: {CONSENT_NONE[action.unrecorded_consent]}"
     unrecorded = 0 if action.with_id is None else max(0, action.with_id - action.known)
     anonymous = max(0, action.audience_size - action.known - unrecorded)
     no_consent = action.without_consent or 0
     no_address = max(0, action.known - no_consent - action.exportable)
     why = [
         *unreachable_texts(anonymous, unrecorded),
-        f"{no_consent:,} customers gave no marketing consent" if no_consent else "",
+        _no_consent_text(no_consent, action.marketing_recorded) if no_consent else "",
         f"{no_address:,} have no usable e-mail address" if no_address else "",
     ]
     why = [w for w in why if w]
     total = max(action.audience_size, action.known)
     head = f"writes {action.exportable:,} of the {total:,}"
     return head + (": " + "; ".join(why) if why else "")
+
+
+def _no_consent_text(n: int, recorded: bool) -> str:
+    """Why ``n`` customers of an audience are not written to a marketing destination: they
+    gave no marketing consent, or, when the shop holds nobody's marketing word, none is on
+    record (and how to record it): the customers were never shown to refuse."""
+    if recorded:
+        return f"{n:,} customers gave no marketing consent"
+    these = "this customer" if n == 1 else f"these {n:,} customers"
+    return (
+        f"{CONSENT_NONE['marketing']} for {these} or anyone else in this shop — "
+        + (CONSENT_HOW["marketing"])
+    )
 
 
 #: shorthands for the sources an evidence line rests on
@@ -767,9 +844,20 @@ def _loyal(ev: Evidence) -> list[Action]:
     if not len(loyal):  # nobody to average over: "0 loyal buyers, EUR 0 each" read as measured
         bring = per_buyer = "no loyal buyers yet"
     n_tickets = int(tick.get("tickets", 0) or 0)
-    return [
+    # nobody's word on record: who agreed is unknown, not "0 loyal customers"
+    case_unknown = "case_study" not in ev.consent_recorded
+    ref_unknown = "referral" not in ev.consent_recorded
+    case_text = (
+        consent_unknown_text("case_study") if case_unknown
+        else f"{n_case:,} loyal customers gave case-study consent"
+    )  # fmt: skip
+    ref_text = (
+        consent_unknown_text("referral") if ref_unknown
+        else f"{n_ref:,} loyal customers may be e-mailed a referral offer"
+    )  # fmt: skip
+    actions = [
         _action(ev, t, 1, "Case studies (only with permission); learn what made them loyal",
-                [(f"{n_case:,} loyal customers gave case-study consent", who),
+                [(case_text, who),
                  (bring, who)],
                 n_case * ev.aov, "consenting candidates × average order (one new sale each)",
                 "type == 'loyal' and case_study_consent", n_case),
@@ -789,11 +877,14 @@ def _loyal(ev: Evidence) -> list[Action]:
                 "loyal tickets × 10 % that go badly × revenue per loyal customer × 61 % who "
                 "then leave", "type == 'loyal'", size),
         _action(ev, t, 4, "Encourage referrals, with compensation",
-                [(f"{n_ref:,} loyal customers may be e-mailed a referral offer", who)],
+                [(ref_text, who)],
                 n_ref * a["referral_orders"] * ev.aov,
                 "referral candidates × one order each × average order",
                 "type == 'loyal' and referral_consent", n_ref),
     ]  # fmt: skip
+    actions[0].unrecorded_consent = "case_study" if case_unknown else None
+    actions[3].unrecorded_consent = "referral" if ref_unknown else None
+    return actions
 
 
 def _impulse(ev: Evidence) -> list[Action]:
@@ -873,6 +964,6 @@ def render_markdown(
             lines.append(f"- audience: {md.with_commands(audience_text(x))}")
             reach = reach_text(x) if x.detectable else ""
             if reach:
-                lines.append(f"- export: {md.code(export_command(x))} {md.escape(reach)}")
+                lines.append(f"- export: {md.code(export_command(x))} {md.with_commands(reach)}")
             lines.append("")
     return "\n".join(lines)

@@ -8,6 +8,13 @@ A page exists whenever ``shopperlens playbook`` has its section: the shop has or
 data. A type the imported data cannot show (lookers without visit data) says why in one
 sentence, with the import that adds it, and the analyses whose data are missing are replaced
 by a line saying so, never by a table of zeros.
+
+Consent nobody recorded is said to be unknown, never a count of 0 consenting customers (see
+:mod:`shopperlens.playbooks.generator`). The funnel's first row is the type's sessions, the
+base its first step's "from previous" is a share of; the cohort table says what its month
+columns and shares are; the cart recovery list holds the people the owner can reach, and
+carts left by anonymous visitors alone are one line (how many, worth what), not rows reading
+"anonymous".
 """
 
 from __future__ import annotations
@@ -24,6 +31,8 @@ from shopperlens.playbooks.checkout import (
     left_out_text,
 )
 from shopperlens.playbooks.generator import (
+    CONSENT_NONE,
+    CONSENT_PURPOSES,
     MIN_TOGETHER,
     NOT_IMPORTED,
     TYPE_TITLES,
@@ -34,6 +43,7 @@ from shopperlens.playbooks.generator import (
     reach_text,
     stake_text,
     unfound_text,
+    unrecorded_text,
 )
 from shopperlens.reports.site import AT_RISK_SHOWN, Page, register
 from shopperlens.service.value_run import ensure_current
@@ -72,6 +82,8 @@ def _context(
         id(store),
         *(store.count(t) for t in _TABLES),
         *(store.count(t) if t in present else -1 for t in _DERIVED),
+        # customers imported again with their accepts_marketing add no row but change consent
+        store.scalar("SELECT count(accepts_marketing) FROM customers"),
     )
     if fresh or key not in _CACHE:
         _CACHE.clear()
@@ -131,6 +143,10 @@ def _compute(store: Store, settings: Settings | None = None) -> dict[str, Any] |
     exits = svc.exit_pages(store=store, types=types)
     return {
         "playbook": pb,
+        "consent_recorded": svc.recorded_consents(store=store),
+        "sessions": svc.sessions_per_type(store=store, types=types)
+        if has_events
+        else pd.Series(dtype="int64"),
         "imported": svc.imported_sources(store=store),
         "exits": exits,
         "funnel": svc.funnels(store=store, types=types) if has_events else pd.DataFrame(),
@@ -171,7 +187,34 @@ def _action(action: Action, currency: str) -> dict[str, Any]:
         "reach": reach_text(action) if action.detectable else "",
         # "none can be found without visit data (events)" for a type the data cannot show
         "unfound": unfound_text(action),
+        # "none can be found: no case-study consent is on record" (not "0 people")
+        "unrecorded": unrecorded_text(action),
     }
+
+
+def _cart_list(carts: pd.DataFrame, type_: str) -> tuple[pd.DataFrame, dict[str, Any] | None]:
+    """A type's carts as the recovery list shows them, and a summary of them when every cart
+    was left by an anonymous visitor (``carts``; ``value``, of the carts whose value is known,
+    None when none is; ``unknown``, how many are not): then no row names anyone the owner could
+    contact, and 15 rows reading "anonymous" filled the list, so the rows are left out. With a
+    customer among them (or no cart) the summary is None and the list stays as
+    :func:`_recovery_list` orders it, customers first."""
+    own = carts[carts["type"] == type_] if len(carts) and "type" in carts else carts.iloc[0:0]
+    if not len(own) or own["customer_id"].notna().any():
+        return own, None
+    values = pd.to_numeric(own["cart_value"], errors="coerce") if "cart_value" in own else None
+    known = values.dropna() if values is not None else pd.Series(dtype=float)
+    summary = {
+        "carts": len(own),
+        "value": float(known.sum()) if len(known) else None,
+        "unknown": len(own) - len(known),
+    }
+    return own.iloc[0:0], summary
+
+
+def _cohort_months(cohorts: pd.DataFrame) -> list[str]:
+    """The month columns of the cohort table (``0`` … ``12``: months after the first order)."""
+    return [str(c) for c in cohorts.columns if c not in ("cohort", "customers")]
 
 
 def _threshold(t: Any) -> dict[str, Any] | None:
@@ -206,8 +249,10 @@ def _builder(type_: str):  # type: ignore[no-untyped-def]
         actions = [a for a in pb.actions if a.type == type_]
         funnel = ctx["funnel"]
         t = ctx["threshold"]
-        carts = ctx["carts"]
+        carts, anonymous_carts = _cart_list(ctx["carts"], type_)
         imported = ctx["imported"]
+        sessions = ctx["sessions"]
+        recorded = ctx["consent_recorded"]
         return {
             "type": type_,
             "type_title": TYPE_TITLES[type_],
@@ -220,11 +265,12 @@ def _builder(type_: str):  # type: ignore[no-untyped-def]
             "actions": [_action(a, pb.currency) for a in actions],
             "at_stake": at_stake(actions),
             "funnel": _records(funnel[funnel.type == type_] if len(funnel) else funnel),
+            # the first step's "from previous" is a share of all the type's sessions
+            "funnel_base": int(sessions[type_]) if type_ in sessions.index else None,
             "funnel_source": _records(_wide(ctx["funnel_source"]), 25),
-            "carts": _records(
-                carts[carts.type == type_].drop(columns=["visitor_id"], errors="ignore")
-                if len(carts) else carts
-            ),
+            "carts": _records(carts.drop(columns=["visitor_id"], errors="ignore")),
+            # every cart left by an anonymous visitor: one line, not rows nobody can act on
+            "anonymous_carts": anonymous_carts,
             "sources": _records(ctx["traffic"]["sources"]),
             "keywords": _records(ctx["traffic"]["keywords"], 20),
             "acquisition": _records(ctx["traffic"]["acquisition"]),
@@ -232,10 +278,16 @@ def _builder(type_: str):  # type: ignore[no-untyped-def]
             "together": _records(ctx["together"], 20),
             "related": _records(ctx["related"], 20),
             "cohorts": _records(ctx["retention"]["cohorts"], 24),
+            "cohort_months": _cohort_months(ctx["retention"]["cohorts"]),
             "repeat_rate": ctx["retention"]["repeat_rate"],
             # customers' revenue leaves these orders' amounts out (they still count as orders)
             "retention_left_out": left_out_text(ctx["retention"]["other_currency_orders"]),
             "case_study": len(ctx["retention"]["case_study"]),
+            # the consent purposes nobody's word is on record for: a count of 0 would say
+            # every loyal customer refused
+            "consent_unknown": {
+                p: CONSENT_NONE[p] for p in CONSENT_PURPOSES if p not in recorded
+            },
             "at_risk": _records(ctx["retention"]["loyal_at_risk"], AT_RISK_SHOWN),
             "at_risk_total": len(ctx["retention"]["loyal_at_risk"]),
             "exits": _records(ctx["exits"]),

@@ -119,6 +119,30 @@ def allowed(
     return set(rows["customer_id"])
 
 
+#: the purposes whose rule falls back on marketing's for a customer without a record of their own
+_FALLS_BACK_ON_MARKETING = frozenset({"survey", "referral"})
+
+
+def on_record(*, store: Store, purpose: str) -> bool:
+    """Whether the shop holds anyone's word on ``purpose``: a ``consents`` record for it, and
+    for marketing a ``customers.accepts_marketing`` value too (for survey and referral, whose
+    rule falls back on marketing's, a marketing word counts).
+
+    :func:`allowed` reads a customer without any word as a no, and nobody without consent is
+    e-mailed. But a shop that recorded no word at all cannot tell a refusal from a customer
+    never asked: its customers file had no ``accepts_marketing`` column and "46 customers gave
+    no marketing consent" read as 46 refusals. The playbook asks this first and then says that
+    no consent is on record, and which import adds it.
+    """
+    word = purpose_name(purpose)
+    if store.scalar("SELECT count(*) FROM consents WHERE lower(purpose) = ?", [word]):
+        return True
+    if word in MARKETING:
+        held = "SELECT count(*) FROM customers WHERE accepts_marketing IS NOT NULL"
+        return bool(store.scalar(held))
+    return word in _FALLS_BACK_ON_MARKETING and on_record(store=store, purpose=MARKETING[0])
+
+
 def purpose_name(purpose: object) -> str:
     """``Case-study`` / ``case study`` → ``case_study``; refused unless in :data:`PURPOSES`."""
     word = str(purpose).strip().lower().replace("-", "_").replace(" ", "_")

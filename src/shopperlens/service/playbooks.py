@@ -36,6 +36,7 @@ from shopperlens.plain import spreadsheet_safe
 from shopperlens.playbooks import audience as _aud
 from shopperlens.playbooks import checkout, recommend, retention, support, traffic
 from shopperlens.playbooks.generator import (
+    CONSENT_PURPOSES,
     NO_SHIPPING,
     SOURCES,
     TYPES,
@@ -394,6 +395,17 @@ def funnels(
     return checkout.funnel(steps, by=by)
 
 
+def sessions_per_type(*, store: Store, types: pd.DataFrame | None = None) -> pd.Series:
+    """How many sessions each type's subjects had (indexed by ``type``; empty without visit
+    data): the base the first step of :func:`funnels` by type is a share of. Its "from
+    previous" referred to a session total the page never showed."""
+    events = _events(store)
+    if events.empty:
+        return pd.Series(dtype="int64")
+    steps = _attach_type(checkout.session_steps(events), resolve_types(store=store, types=types))
+    return steps.groupby("type").size()
+
+
 def exit_pages(
     *,
     store: Store,
@@ -707,11 +719,19 @@ def playbook(
         currency=currency,
         imported=imported_sources(store=store),
         visited=_visited(events),
+        consent_recorded=recorded_consents(store=store),
     )
     wanted = (type,) if type else TYPES
     actions = build_playbook(ev, wanted)
     _fill_reach(actions, store=store, types=t)
     return Playbook(currency=currency, actions=actions, notes=type_notes(ev, wanted))
+
+
+def recorded_consents(*, store: Store) -> frozenset[str]:
+    """The consent purposes the playbook reads (:data:`CONSENT_PURPOSES`) someone's word is on
+    record for (:func:`~shopperlens.service.consent.on_record`): for the others the playbook
+    says that nobody's is, not that every customer refused."""
+    return frozenset(p for p in CONSENT_PURPOSES if consent.on_record(store=store, purpose=p))
 
 
 def _aov(orders: pd.DataFrame) -> float:
