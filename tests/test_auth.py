@@ -75,11 +75,17 @@ def test_the_access_log_holds_no_token_and_no_email(shop):
                 f"{url}/api/customers/ann%40example.com", headers={"Authorization": "Bearer s3cret"}
             )
             httpx.get(f"{url}/s/profile/eligible?visitor_id=bob@example.com")
+            # uvicorn decodes a path once and logs it re-encoded: %2540 reached the filter as
+            # %2540 and left it as %40, which decodes back to the address
+            httpx.delete(
+                f"{url}/api/customers/zq.unique1%2540example.com",
+                headers={"Authorization": "Bearer s3cret"},
+            )
         finally:
             logging.getLogger("uvicorn.access").removeHandler(keep)
-    assert len(records) == 3, records
+    assert len(records) == 4, records
     text = "\n".join(records)
-    assert "s3cret" not in text and "example.com" not in text, text
+    assert "s3cret" not in text and "example.com" not in text and "unique1" not in text, text
     assert "/api/customers/<e-mail>" in text and "/dashboard/index.html?…" in text
 
 

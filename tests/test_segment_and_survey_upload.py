@@ -131,7 +131,8 @@ def test_a_skipped_upload_lists_its_rejects_and_keeps_the_file_beside_the_store(
     kept = tmp_path / "shop.survey-rejects.csv"
     assert body["rejects_file"] == str(kept)
     lines = kept.read_text().splitlines()
-    assert lines[0] == "file,line,column,value,reason" and len(lines) == 3
+    assert lines[0] == "file,line,column,value,reason,survey,respondent,customer_id"
+    assert len(lines) == 3 and "ann@example.org" not in kept.read_text()
     assert lines[2].startswith("export.csv,4,age_bracket,99-99,")
 
 

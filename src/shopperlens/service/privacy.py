@@ -42,7 +42,14 @@ nothing, and its ``compacted_at`` stays NULL until the rewrite succeeds (a faile
 finished by :func:`compact`, or by the next erase). The rejects files imports and survey
 uploads write beside the store (``<db stem>.rejects.csv``, ``<db stem>.survey-rejects.csv``)
 keep whole rejected lines, so their rows naming one of the erased ids or the person's e-mails
-are removed too (see :func:`_names_person`).
+are removed too (see :func:`_names_person`); a survey upload's row is refused by a question id,
+so there its respondent, customer id and the text of the rejected answer (the person's e-mail
+or stored name in it) say whose it is (see :func:`_survey_row_names_person`).
+
+The import ledger (``imports``) is kept: its checksums make imports idempotent. Only a file
+name in it holding the person's e-mail (any case) or one of their ids (a whole token with a
+letter in it) has that part replaced by ``[erased]`` (see :func:`_redact_ledger`), in the
+erasure's transaction, so the rewrite drops the old name's bytes too.
 
 The report names the subject only by a SHA-256 of its id (or of the e-mail erased by).
 """
@@ -50,17 +57,19 @@ The report names the subject only by a SHA-256 of its id (or of the e-mail erase
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import os
 import re
-from dataclasses import dataclass
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from shopperlens.emails import email_sql, normalise_email
+from shopperlens.emails import SPACE, email_sql, normalise_email
 from shopperlens.errors import NotFoundError, ShopperlensError
 from shopperlens.ingest.rejects import MALFORMED, REJECT_COLUMNS, ROW
 from shopperlens.store import Store
@@ -138,6 +147,11 @@ class ErasureReport(BaseModel):
         0,
         description="rows of the rejects file beside the store (rows imports could not take, "
         "kept whole) that named one of the erased ids or the person's e-mails, removed",
+    )
+    import_files_redacted: int = Field(
+        0,
+        description="rows of the import ledger whose file name held the person's e-mail or id, "
+        "which now reads [erased] there (the rows stay: they keep imports idempotent)",
     )
     erased_at: datetime
 
@@ -261,16 +275,22 @@ def erase_customer(
     derived = email_key(email_norm) if email_norm else None
     cols = _columns(store)
     emails = _personal_emails(store, cols, ids, email_norm if derived in ids else None)
+    names = _personal_names(store, cols, ids)  # read before the customers row goes
     missing = "no customer with that id" if customer_id else "no customer with that e-mail"
     try:
-        per_id, totals, kept = _erase_rows(store, cols, ids, (derived, email_norm), missing)
+        erased = _erase_rows(store, cols, ids, (derived, email_norm), emails, missing)
     except NotFoundError:
-        per_id, totals, kept = [], {}, {}
+        erased = _Erased([], {}, {}, frozenset(), 0)
+    per_id, totals, kept = erased.per_id, erased.totals, erased.kept
+    person = _Person(frozenset(ids), frozenset(emails), frozenset(names), erased.respondents)
     with store.write_lock():  # imports replace the rejects file under it
-        rejects_removed = sum(_scrub_rejects(p, set(ids), emails) for p in _rejects_files(store))
-    if not totals and not rejects_removed:  # a row an import rejected may be all there was
+        rejects_removed = sum(
+            _scrub_rejects(p, person, survey=survey) for p, survey in _rejects_files(store)
+        )
+    # a row an import rejected, or a file name in the ledger, may be all there was
+    if not totals and not rejects_removed and not erased.files_redacted:
         raise NotFoundError(missing + _pending_note(store))
-    if totals or store.pending_compaction():
+    if totals or erased.files_redacted or store.pending_compaction():
         _compact_after_erase(store)
     return ErasureReport(
         subject=_sha256(customer_id or email_norm or ""),
@@ -280,6 +300,7 @@ def erase_customer(
         ids_kept=ids_kept,
         note=_KEPT_IDS_NOTE if ids_kept else None,
         rejects_removed=rejects_removed,
+        import_files_redacted=erased.files_redacted,
         erased_at=datetime.now(),
     )
 
@@ -327,19 +348,34 @@ def compact(*, store: Store) -> CompactReport:
     )
 
 
+@dataclass(frozen=True)
+class _Erased:
+    """What :func:`_erase_rows` did: rows deleted per id and per table, anonymous rows kept per
+    table, the ``survey/respondent`` keys of the responses it deleted (a survey upload's
+    rejected row names its respondent) and how many ledger file names it redacted."""
+
+    per_id: list[ErasedCustomer]
+    totals: dict[str, int]
+    kept: dict[str, int]
+    respondents: frozenset[str]
+    files_redacted: int
+
+
 def _erase_rows(
     store: Store,
     cols: dict[str, set[str]],
     ids: list[str],
     email: tuple[str | None, str | None],
+    emails: set[str],
     missing: str,
-) -> tuple[list[ErasedCustomer], dict[str, int], dict[str, int]]:
-    """Delete the person's rows in one transaction: (per id, per table, kept per table);
-    ``email`` is (its derived id, the e-mail). NotFoundError(``missing``), and nothing
-    deleted, when no row named them."""
+) -> _Erased:
+    """Delete the person's rows, and their e-mails (``emails``) and ids in the import
+    ledger's file names, in one transaction; ``email`` is (its derived id, the e-mail).
+    NotFoundError(``missing``), and nothing changed, when nothing named them."""
     derived, email_norm = email
     per_id: list[ErasedCustomer] = []
     totals: dict[str, int] = {}
+    respondents: set[str] = set()
     with store.transaction() as con:
         for ddl in (
             "CREATE OR REPLACE TEMP TABLE _erase_ids (id VARCHAR)",
@@ -356,6 +392,10 @@ def _erase_rows(
             con.execute("DELETE FROM _erase_cand")
             _collect_keys(con, cols, subject)
             _collect_respondents(con, cols)
+            respondents.update(
+                r[0]
+                for r in con.execute("SELECT v FROM _erase_keys WHERE k = 'respondent'").fetchall()
+            )
             deleted = _delete_rows(con, cols, subject)
             # browsers and visits reached but shared with someone else: their anonymous rows stay
             con.execute(
@@ -370,14 +410,16 @@ def _erase_rows(
         kept = _count_kept(con, cols)
         for t in ("_erase_ids", "_erase_keys", "_erase_cand", "_erase_shared"):
             con.execute(f"DROP TABLE {t}")
-        if not totals:
+        redacted = _redact_ledger(con, ids, emails)
+        if not totals and not redacted:
             raise NotFoundError(missing)
-        # the ledger (no personal data): computations running now refuse to store their result
+        # the ledger (no personal data): computations running now refuse to store their result;
+        # its compacted_at stays NULL until the rewrite drops the deleted (and renamed) bytes
         con.execute(
             "INSERT INTO erasures (erased_at, rows_deleted) VALUES (?, ?)",
             [datetime.now(), sum(totals.values())],
         )
-    return per_id, totals, kept
+    return _Erased(per_id, totals, kept, frozenset(respondents), redacted)
 
 
 def _sha256(text: str) -> str:
@@ -595,14 +637,69 @@ def _personal_emails(
     return emails - {r[0] for r in shared}
 
 
-def _rejects_files(store: Store) -> list[Path]:
-    """The rejects files shopperlens writes beside the store that exist (none in memory):
-    the imports' and the survey uploads'."""
+def _personal_names(store: Store, cols: dict[str, set[str]], ids: list[str]) -> set[str]:
+    """The names that name the person in a survey upload's rejected answer (:func:`_fold`ed,
+    single-spaced): those stored on the erased ids' rows, of two words or more (a first name
+    alone, ``Ann``, would take other people's rows), except a name another customer has too
+    (two ``John Smith``: that answer could be the other one's)."""
+    names: set[str] = set()
+    for table, columns in cols.items():
+        if {"customer_id", "name"} <= columns:
+            rows = store.execute(
+                f'SELECT DISTINCT CAST(name AS VARCHAR) FROM "{table}" WHERE name IS NOT NULL '
+                "AND CAST(customer_id AS VARCHAR) IN (SELECT unnest(?::VARCHAR[]))",
+                [ids],
+            ).fetchall()
+            names.update(_name_key(r[0]) for r in rows if len(r[0].split()) >= 2)
+    if not names or "name" not in cols.get("customers", set()):
+        return names
+    shared = store.execute(
+        f"SELECT DISTINCT {_NAME_SQL} FROM customers WHERE name IS NOT NULL AND customer_id NOT IN "
+        f"(SELECT unnest(?::VARCHAR[])) AND {_NAME_SQL} IN (SELECT unnest(?::VARCHAR[]))",
+        [ids, sorted(names)],
+    ).fetchall()
+    return names - {r[0] for r in shared}
+
+
+def _name_key(name: str) -> str:
+    """A name as :func:`_personal_names` compares it: folded, its words single-spaced."""
+    return " ".join(_fold(name).split())
+
+
+#: :func:`_name_key` in SQL (every whitespace run of :data:`SPACE` one space, then trimmed and
+#: lower-cased as :func:`_fold` does)
+_NAME_SQL = (
+    "lower(trim(regexp_replace(CAST(name AS VARCHAR), '["
+    + "".join(f"\\x{{{ord(c):x}}}" for c in SPACE)
+    + "]+', ' ', 'g')))"
+)
+
+
+def _rejects_files(store: Store) -> list[tuple[Path, bool]]:
+    """The rejects files shopperlens writes beside the store that exist (none in memory),
+    each with whether it is the survey uploads' (the imports' is the other)."""
     from shopperlens.service.imports import rejects_path
     from shopperlens.service.surveys import survey_rejects_path
 
-    paths = (rejects_path(store), survey_rejects_path(store))
-    return [p for p in paths if p is not None and p.is_file()]
+    paths = ((rejects_path(store), False), (survey_rejects_path(store), True))
+    return [(p, survey) for p, survey in paths if p is not None and p.is_file()]
+
+
+@dataclass(frozen=True)
+class _Person:
+    """What names the erased person in a rejected row: their customer ids, e-mails
+    (normalised), stored names (:func:`_name_key`) and the ``survey/respondent`` keys of the
+    survey responses erased; ``email_keys`` are the e-mails' :func:`email_key`, which a
+    survey upload's rejects file records for a respondent that is an e-mail address."""
+
+    ids: frozenset[str]
+    emails: frozenset[str]
+    names: frozenset[str] = frozenset()
+    respondents: frozenset[str] = frozenset()
+    email_keys: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "email_keys", frozenset(email_key(e) for e in self.emails))
 
 
 #: the separators a whole rejected line is split at (CSV, TSV, semicolon or pipe files)
@@ -611,20 +708,96 @@ _DELIMITERS = (",", "\t", ";", "|")
 _JSON_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
 
 
-def _names_person(row: list[str], ids: set[str], emails: set[str]) -> bool:
+def _names_person(row: list[str], ids: AbstractSet[str], emails: AbstractSet[str]) -> bool:
     """Whether a rejected row names the person: its ``customer_id`` is one of their ids
-    (case-sensitive, as ids are stored), its ``email`` one of their e-mails (any case), or
-    its value is a whole line (a malformed row) one of whose fields is either. A value in
-    any other column (a quantity of ``13``, a date ``13/01/2024``) names nobody, whatever
-    the ids look like."""
+    (case-sensitive, as ids are stored), its ``email`` holds one of their e-mails (any case,
+    also as ``Ann <ann@example.org>``, which is why it was refused), or its value is a whole
+    line (a malformed row) one of whose fields is one of their ids or that holds one of
+    their e-mails. A value in any other column (a quantity of ``13``, a date
+    ``13/01/2024``) names nobody, whatever the ids look like."""
     if len(row) < len(REJECT_COLUMNS):
         return False
     column, value, reason = row[2], row[3], row[4]
     if column == ROW or reason.startswith(MALFORMED):
-        return any(f in ids or normalise_email(f) in emails for f in _fields(value))
+        return any(f in ids for f in _fields(value)) or _holds_email(value, emails)
     if column == "customer_id":
         return value.strip() in ids
-    return column == "email" and normalise_email(value) in emails
+    return column == "email" and _holds_email(value, emails)
+
+
+def _holds_email(text: str, emails: AbstractSet[str]) -> bool:
+    """Whether ``text`` holds one of ``emails`` (normalised) as a whole address, in any case:
+    ``Ann@Example.ORG`` and ``<ann@example.org>`` do, ``joann@example.org`` and
+    ``ann@example.org.uk`` do not hold ``ann@example.org``."""
+    pattern = _emails_regex(frozenset(emails))
+    return pattern is not None and pattern.search(_fold(text)) is not None
+
+
+@functools.lru_cache(maxsize=16)
+def _emails_regex(emails: frozenset[str]) -> re.Pattern[str] | None:
+    """:func:`_holds_email`'s regex (one per erasure: a rejects file is read row by row)."""
+    parts = [_email_part(e) for e in sorted(emails) if e]
+    return re.compile("|".join(parts)) if parts else None
+
+
+def _email_part(email: str) -> str:
+    """A regex of ``email`` as a whole address: no character of an address's local part just
+    before it, no character of a domain name just after it (a sentence's full stop may be)."""
+    return r"(?<![\w.%+\-])" + re.escape(email) + r"(?![\w\-])(?!\.\w)"
+
+
+def _survey_row_names_person(
+    row: list[str], person: _Person, mentions: re.Pattern[str] | None
+) -> bool:
+    """Whether a survey upload's rejected row is the person's. Such a row is refused by a
+    question id (a free-text ``why_buy`` holding markup), so :func:`_names_person` finds
+    nobody in it: it is theirs when its ``customer_id`` is one of their ids, its
+    ``respondent`` the key of one of their e-mails or a respondent of theirs in that survey
+    (columns the file has since it records them, see ``SURVEY_REJECT_COLUMNS``), or its
+    value or respondent holds one of their e-mails or stored names (``mentions``: which is
+    all an older file, without those columns, says)."""
+    if _names_person(row, person.ids, person.emails):
+        return True
+    if len(row) < len(REJECT_COLUMNS):
+        return False
+    survey, respondent, customer_id = (*row[len(REJECT_COLUMNS) :], "", "", "")[:3]
+    respondent, customer_id = respondent.strip(), customer_id.strip()
+    if customer_id and customer_id in person.ids:
+        return True
+    if respondent and (
+        respondent in person.email_keys or f"{survey}/{respondent}" in person.respondents
+    ):
+        return True
+    return mentions is not None and any(mentions.search(_fold(t)) for t in (row[3], respondent))
+
+
+def _mentions_pattern(person: _Person) -> re.Pattern[str] | None:
+    """A regex finding one of the person's e-mails or names in :func:`_fold`ed free text,
+    whole: ``ann@example.org`` not inside ``joann@example.org`` or ``ann@example.org.uk``, a
+    name's words in order (any whitespace between) not inside longer words; None when there
+    is nothing to look for."""
+    parts = [_email_part(e) for e in sorted(person.emails) if e]
+    parts += [
+        _NOT_ALNUM_BEFORE + r"\s+".join(re.escape(w) for w in n.split()) + _NOT_ALNUM_AFTER
+        for n in sorted(person.names)
+        if n
+    ]
+    return re.compile("|".join(parts)) if parts else None
+
+
+#: no letter or digit just before / after: where a whole token starts and ends
+_NOT_ALNUM_BEFORE = r"(?<![^\W_])"
+_NOT_ALNUM_AFTER = r"(?![^\W_])"
+
+
+def _fold(text: str) -> str:
+    """``text`` lower-cased as :func:`normalise_email` lower-cases an e-mail, one character for
+    one (so a match's position in it is its position in ``text``)."""
+    out = []
+    for ch in text:
+        low = "i" if ch == "\u0130" else ch.lower()
+        out.append(low if len(low) == 1 else ch)
+    return "".join(out)
 
 
 def _fields(line: str) -> set[str]:
@@ -638,19 +811,37 @@ def _fields(line: str) -> set[str]:
     return fields
 
 
-def _scrub_rejects(path: Path, ids: set[str], emails: set[str]) -> int:
-    """Remove the rows of a rejects file that name the person (see :func:`_names_person`);
-    rewritten atomically with the file's own line endings, mode and owner. Rows removed.
-    The caller holds the store's write lock: an import replaces the file under it."""
+def _scrub_rejects(path: Path, person: _Person, *, survey: bool = False) -> int:
+    """Remove the rows of a rejects file that name the person (see :func:`_names_person`;
+    for the survey uploads' file, :func:`_survey_row_names_person`), and their e-mail or id
+    in the ``file`` column of the rows kept (other people's rows of a file named after the
+    person, as in the import ledger: :func:`_redact_name`); rewritten atomically with the
+    file's own line endings, mode and owner. Rows removed. The caller holds the store's write
+    lock: an import replaces the file under it."""
+    from shopperlens.service.surveys import SURVEY_REJECT_COLUMNS
+
+    headers = {REJECT_COLUMNS, SURVEY_REJECT_COLUMNS} if survey else {REJECT_COLUMNS}
+    mentions = _mentions_pattern(person) if survey else None
     try:
         raw = path.read_bytes()
         text = raw.decode("utf-8", errors="surrogateescape")
         rows = list(csv.reader(text.splitlines(keepends=True)))
-        if not rows or tuple(rows[0]) != REJECT_COLUMNS:
+        if not rows or tuple(rows[0]) not in headers:
             return 0  # not a rejects file shopperlens wrote
-        kept = [r for r in rows[1:] if not _names_person(r, ids, emails)]
+        kept = [
+            r
+            for r in rows[1:]
+            if not (
+                _survey_row_names_person(r, person, mentions)
+                if survey
+                else _names_person(r, person.ids, person.emails)
+            )
+        ]
         removed = len(rows) - 1 - len(kept)
-        if removed:
+        by_email, by_id = _file_name_patterns(person.ids, person.emails)
+        renamed = [[_redact_name(r[0], by_email, by_id), *r[1:]] if r else r for r in kept]
+        if removed or renamed != kept:
+            kept = renamed
             newline = "\r\n" if raw.split(b"\n", 1)[0].endswith(b"\r") else "\n"
             _write_atomically(path, [rows[0], *kept], newline)
     except OSError as exc:
@@ -671,3 +862,62 @@ def _write_atomically(path: Path, rows: list[list[str]], newline: str) -> None:
         os.fsync(fh.fileno())
     keep_mode_and_owner(path, tmp)
     os.replace(tmp, path)
+
+
+# -- the import ledger ---------------------------------------------------------------------------
+#: what an erased e-mail or id in a ledger file name becomes
+ERASED = "[erased]"
+
+
+def _redact_ledger(con: Any, ids: list[str], emails: set[str]) -> int:
+    """Replace the person's e-mails (any case) and ids in the import ledger's file names
+    with :data:`ERASED`; rows changed. The rows stay (their checksums make imports
+    idempotent), and so does the rest of each name. An e-mail counts wherever no letter or
+    digit touches it (``crm_ann@example.org.csv``); an id is matched case-sensitively, as
+    ids are stored, only as a whole token and only when it has a letter in it: a bare number
+    (``13``, ``2024``) is as likely a date or a counter in a file name."""
+    by_email, by_id = _file_name_patterns(ids, emails)
+    if by_email is None and by_id is None:
+        return 0
+    rows = con.execute("SELECT import_id, file FROM imports").fetchall()
+    changed = [
+        (new, import_id)
+        for import_id, file in rows
+        if (new := _redact_name(file, by_email, by_id)) != file
+    ]
+    for new, import_id in changed:
+        con.execute("UPDATE imports SET file = ? WHERE import_id = ?", [new, import_id])
+    return len(changed)
+
+
+def _file_name_patterns(
+    ids: AbstractSet[str] | list[str], emails: AbstractSet[str]
+) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    """The regexes :func:`_redact_name` replaces in a file name: the e-mails (searched
+    folded) and the ids with a letter in them (see :func:`_redact_ledger`)."""
+    by_email = _tokens([e for e in emails if e])
+    return by_email, _tokens([i for i in ids if any(ch.isalpha() for ch in i)])
+
+
+def _tokens(words: list[str]) -> re.Pattern[str] | None:
+    """A regex finding any of ``words`` where no letter or digit touches it; None for none."""
+    if not words:
+        return None
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(f"{_NOT_ALNUM_BEFORE}(?:{alternatives}){_NOT_ALNUM_AFTER}")
+
+
+def _redact_name(name: str, by_email: re.Pattern[str] | None, by_id: re.Pattern[str] | None) -> str:
+    """``name`` with every match replaced by :data:`ERASED`: of ``by_email`` in the name
+    :func:`_fold`ed (an e-mail in any case), of ``by_id`` in the name as it is (ids are
+    case-sensitive); overlapping matches become one."""
+    spans = [m.span() for m in by_email.finditer(_fold(name))] if by_email else []
+    spans += [m.span() for m in by_id.finditer(name)] if by_id else []
+    out, pos = [], 0
+    for start, end in sorted(spans):
+        if start < pos:  # overlaps the span just replaced: that one reaches further
+            pos = max(pos, end)
+            continue
+        out += [name[pos:start], ERASED]
+        pos = end
+    return "".join(out) + name[pos:]

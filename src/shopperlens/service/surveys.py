@@ -8,7 +8,9 @@ requests never race on DuckDB and many answers commit together under load.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import os
 import queue
@@ -28,14 +30,21 @@ from pydantic import BaseModel, Field, ValidationError
 
 from shopperlens.emails import email_sql
 from shopperlens.errors import NotFoundError, ShopperlensError
-from shopperlens.ingest.rejects import SHOWN_REJECTS, Reject, describe, write_rejects
+from shopperlens.ingest.rejects import (
+    REJECT_COLUMNS,
+    SHOWN_REJECTS,
+    Reject,
+    describe,
+    write_rejects,
+)
 from shopperlens.service._clock import utc_now
 from shopperlens.service._files import decode_text
 from shopperlens.service.imports import RejectPublic
 from shopperlens.store import Store
 from shopperlens.surveys import links
 from shopperlens.surveys.definition import Survey, builtin, is_text, validate_answers
-from shopperlens.surveys.responses import parse_export
+from shopperlens.surveys.responses import META_COLUMNS, is_email, parse_export
+from shopperlens.surveys.responses import _column as _export_column
 
 DEMO_ORDER = 60
 CHANNELS = ("email", "popup", "link", "import", "api")
@@ -898,7 +907,7 @@ def import_survey_csv(
     )
     with lock:
         if rejects_beside_store:
-            rejects_file = _write_store_rejects(store, rejects)
+            rejects_file = _write_store_rejects(store, rejects, text, definition)
         else:
             rejects_file = _write_rejects(p, rejects)
         n_read = len(rows) + len({r.line for r in rejects})
@@ -1032,20 +1041,67 @@ def survey_rejects_path(store: Store) -> Path | None:
     return db.with_name(f"{db.stem}.survey-rejects.csv")
 
 
-def _write_store_rejects(store: Store, rejects: list[Reject]) -> str | None:
+#: the survey rejects file's columns: a reject's, then whose row it was (the survey, and the
+#: row's respondent and customer id as the upload gave them, an e-mail respondent as the key
+#: the import stores it under, never the address): a rejected free-text answer names nobody
+#: by its column, so erasure finds the rows by these
+SURVEY_REJECT_COLUMNS: tuple[str, ...] = (*REJECT_COLUMNS, "survey", "respondent", "customer_id")
+
+
+def _write_store_rejects(
+    store: Store, rejects: list[Reject], text: str, survey: Survey
+) -> str | None:
     """The rejects in the survey rejects file beside the store (:func:`survey_rejects_path`,
     which erasure scrubs), under the store's write lock (the caller holds it until it has
     answered, so a concurrent upload cannot remove the file this one names); a read that
     rejects nothing removes it, so it always lists the last survey upload's rejects. None when
-    nothing is written (no rejects, an in-memory store, a file that cannot be written)."""
+    nothing is written (no rejects, an in-memory store, a file that cannot be written).
+
+    Each row also says whose it is (:data:`SURVEY_REJECT_COLUMNS`, read again from the
+    upload's ``text``): without them a rejected answer holding a name or a phone number
+    could not be told to be the person's, and ``erase`` left it in the file."""
     out = survey_rejects_path(store)
     if out is None:
         return None
     with store.write_lock(), suppress(OSError):
         if rejects:
-            return str(write_rejects(rejects, out))
+            people = _rejected_people(text, survey, {r.line for r in rejects})
+            with out.open("w", newline="", encoding="utf-8") as fh:
+                w = csv.writer(fh)
+                w.writerow(SURVEY_REJECT_COLUMNS)
+                for r in rejects:
+                    respondent, customer_id = people.get(r.line, ("", ""))
+                    value = "" if r.value is None else r.value
+                    w.writerow(
+                        [r.file, r.line, r.column, value, r.reason]
+                        + [survey.name, respondent, customer_id]
+                    )
+            return str(out)
         out.unlink(missing_ok=True)
     return None
+
+
+def _rejected_people(text: str, survey: Survey, lines: set[int]) -> dict[int, tuple[str, str]]:
+    """For each of ``lines`` of an export: its respondent and customer id, "" when the row
+    has none; a respondent that is an e-mail address as the key the import stores it under
+    (:func:`~shopperlens.service.privacy.email_key`: rejects show no address, and erasing
+    the e-mail finds the key). Rows are numbered and headers named as
+    :func:`~shopperlens.surveys.responses.parse_export` numbers and names them (which has
+    already refused a file whose headers it cannot read)."""
+    from shopperlens.service.privacy import email_key
+
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    reader.fieldnames = [_export_column(h, survey) for h in reader.fieldnames or []]
+    people: dict[int, tuple[str, str]] = {}
+    for idx, row in enumerate(reader):
+        if idx + 2 not in lines:
+            continue
+        meta = {c: str(row.get(c) or "").strip() for c in META_COLUMNS}
+        respondent = meta["respondent"]
+        if is_email(respondent):
+            respondent = email_key(respondent)
+        people[idx + 2] = (respondent, meta["customer_id"])
+    return people
 
 
 def _write_rejects(path: Path, rejects: list[Reject]) -> str | None:

@@ -3,7 +3,9 @@
 uvicorn logs every request line as it came, query string included: ``?token=`` (the API token
 of a dashboard link) and ``?visitor_id=`` of the public survey routes, and a path may carry an
 e-mail (``DELETE /api/customers/ann@example.com``). The filter keeps the path, drops the query
-and masks e-mail addresses, so the log never holds a token or a customer's e-mail.
+and masks e-mail addresses, so the log never holds a token or a customer's e-mail, however
+often it was percent-encoded (``ann%2540example.com`` decodes once to ``ann%40example.com``,
+which reads back as the address).
 """
 
 from __future__ import annotations
@@ -13,13 +15,28 @@ import re
 from urllib.parse import unquote
 
 ACCESS_LOGGER = "uvicorn.access"
-_EMAIL = re.compile(r"[^/@\s]+@[^/@\s]+")
+#: an e-mail address: its ``@`` plain or still percent-encoded, once or more (``%40``,
+#: ``%2540`` …), as it may be after :data:`_DECODINGS` decodings of a path encoded more often
+_EMAIL = re.compile(r"[^/@\s]+(?:@|%(?:25)*40)[^/@\s]+")
+#: how many times a path is percent-decoded before e-mails are looked for: until it stops
+#: changing, at most this often (a bound: a crafted path cannot keep the filter busy)
+_DECODINGS = 3
 
 
 def redact_path(path: str) -> str:
-    """``/api/customers/ann%40example.com?token=x`` -> ``/api/customers/<e-mail>?…``."""
+    """``/api/customers/ann%40example.com?token=x`` -> ``/api/customers/<e-mail>?…``.
+
+    The path is decoded until it stops changing (at most :data:`_DECODINGS` times) before
+    e-mails are masked: decoded once, as before, ``ann%2540example.com`` (an ``@`` encoded
+    twice) was logged as ``ann%40example.com``, which anyone reading the log decodes back to
+    the address. An ``@`` still encoded after the last decoding counts as one."""
     bare, query, _ = path.partition("?")
-    return _EMAIL.sub("<e-mail>", unquote(bare)) + ("?…" if query else "")
+    for _ in range(_DECODINGS):
+        decoded = unquote(bare)
+        if decoded == bare:
+            break
+        bare = decoded
+    return _EMAIL.sub("<e-mail>", bare) + ("?…" if query else "")
 
 
 class RedactAccessLog(logging.Filter):
