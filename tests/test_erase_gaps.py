@@ -240,3 +240,15 @@ def test_redact_path_masks_an_email_encoded_more_than_once() -> None:
         assert "unique1" not in shown and "example.org" not in shown, (path, shown)
         assert shown.startswith("/api/customers/<e-mail>")
     assert redact_path("/api/customers/C1/x%2520y") == "/api/customers/C1/x y"
+
+
+def test_the_cli_says_it_redacted_the_ledger(cli, db_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with shopperlens.open(db_path) as shop:
+        shop.store.execute(
+            "INSERT INTO imports (kind, format, file, checksum, rows_read, rows_accepted, "
+            "rows_rejected, imported_at) VALUES ('customers', 'generic', "
+            "'in/crm_zq.unique5@example.org.csv', 'x', 1, 0, 1, now())"
+        )
+    res = cli("erase", "--email", "zq.unique5@example.org", "--yes")
+    said = " ".join(res.output.split())
+    assert res.exit_code == 0 and "[erased] in 1 file name(s) of the import ledger" in said

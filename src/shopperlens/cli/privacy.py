@@ -60,6 +60,11 @@ def erase_cmd(
             f"removed {report.rejects_removed} rejected rows naming them from the rejects file "
             "beside the store"
         )
+    if report.import_files_redacted:
+        _render.message(
+            f"replaced them by [erased] in {report.import_files_redacted} file name(s) of the "
+            "import ledger"
+        )
     if report.ids_kept:
         _render.message(
             f"kept {report.ids_kept} customer id derived from the e-mail: another customer has "
