@@ -29,6 +29,8 @@ class Term:
     beside it (tooltip, "what this means" line), ``more`` the rest of the glossary entry.
     ``spotted`` are spellings that, found in a page's visible text, mean the page uses the
     term (left empty where the word also has an everyday meaning, such as "support").
+    ``demo_more`` is said after ``more`` only in the demo shop's glossary: what the term
+    measures against the demo's planted truth means nothing to a shop that has none.
     """
 
     key: str
@@ -36,6 +38,7 @@ class Term:
     short: str
     more: str = ""
     spotted: tuple[str, ...] = ()
+    demo_more: str = ""
 
     @property
     def anchor(self) -> str:
@@ -189,9 +192,10 @@ _TERMS = (
         "adjusted_rand", "adjusted Rand index",
         "how much two groupings of the same people agree, corrected for chance: 1 = the same "
         "groups, 0 = no better than random",
-        "Compares the personas found with the demo's planted ones, and (as stability) with the "
-        "personas found again on resampled answers.",
+        "The personas' stability is this index between the personas found and those found "
+        "again on resampled answers.",
         ("adjusted Rand",),
+        "In the demo it also compares the personas found with the planted ones.",
     ),
     Term(
         "stability", "stability",

@@ -31,6 +31,12 @@ BLURBS = {
 }
 #: the demo's truth-check metrics and their glossary entries
 METRIC_TERMS = {"macro-F1": "macro_f1", "adjusted Rand": "adjusted_rand"}
+#: what adds the support figures when their table is empty: a table with no rows was not
+#: imported, and its count reads "not imported", never "0 returns" beside 35 tickets
+SUPPORT_IMPORTS = {
+    "tickets": "`shopperlens import tickets FILE` adds them",
+    "returns": "`shopperlens import returns FILE` adds them",
+}
 
 
 def _monthly_chart(months: list[overview.MonthFigures]) -> str | None:
@@ -60,6 +66,7 @@ def _build(store: Store, settings: Settings | None = None) -> dict[str, Any]:
         "blurbs": BLURBS,
         # what a missing import reads as, in the playbook and types pages' words
         "_missing": NOT_IMPORTED,
+        "_support_imports": SUPPORT_IMPORTS,
         "tables": tables.table_summaries(store=store),
         "imports": tables.import_history(store=store, limit=50),
         "_metric_terms": METRIC_TERMS,

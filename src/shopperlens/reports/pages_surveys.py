@@ -54,6 +54,28 @@ def _surveys(store: Store) -> list[str]:
     return [str(x) for x in rows["survey"]]
 
 
+def _shown_points(share: float | None) -> int | None:
+    """A share as the whole percentage the page shows it (the ``pct`` filter's own rounding),
+    None when missing."""
+    if share is None or pd.isna(share):
+        return None
+    return int(f"{100 * float(share):.0f}")
+
+
+def _with_shown_gaps(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The "Whose voice is this?" rows with ``gap_points``: the gap between the shares as
+    shown (whole percentages), so the three columns agree.
+
+    The gap was the unrounded difference rounded on its own: "12 % | 12 % | -1 pt" (11.6 %
+    against 12.4 %) and "-0 pt" for a gap of −0.3 points. ``gap`` keeps the exact difference
+    for the JSON."""
+    out = []
+    for row in rows:
+        said, base = _shown_points(row.get("respondents")), _shown_points(row.get("base"))
+        out.append({**row, "gap_points": None if said is None or base is None else said - base})
+    return out
+
+
 def _section(store: Store, survey: str, factor: float) -> dict[str, Any]:
     """One survey's results as the page shows them: answers (charts and tables), numbers,
     answers by customer type, themes, and its analytics cross-check."""
@@ -73,8 +95,10 @@ def _section(store: Store, survey: str, factor: float) -> dict[str, Any]:
         findings = [f.model_dump() for f in au_svc.analytics_check(store=store, survey=survey)]
     except ShopperlensError:
         findings = []
+    results = res.model_dump()
+    results["representativeness"] = _with_shown_gaps(results["representativeness"])
     return {
-        "results": res.model_dump(),
+        "results": results,
         "_charts": _charts_svg(dist) if not dist.empty else None,
         "tables": tables,
         "crosstabs": crosstabs,

@@ -7,14 +7,18 @@ from typing import Any
 import pandas as pd
 
 from shopperlens.config import Settings
+from shopperlens.errors import InsufficientDataError
 from shopperlens.labels import TYPE_LABELS
 from shopperlens.playbooks.generator import missing_sources, type_note
 from shopperlens.reports.charts import pyplot, svg_markup
+from shopperlens.reports.pages_value import intent_shortfall, no_dropout
 from shopperlens.reports.site import AT_RISK_SHOWN, Page, register
+from shopperlens.service import clv as clv_svc
 from shopperlens.service import types as svc
+from shopperlens.service._checks import data_start
 from shopperlens.service.overview import shop_currency
-from shopperlens.service.types_value import value_by_type, value_note
-from shopperlens.service.value_run import ensure_current
+from shopperlens.service.types_value import stored_intent, value_by_type, value_note
+from shopperlens.service.value_run import REPORT_HORIZON_DAYS, ensure_current
 from shopperlens.store import Store
 from shopperlens.types import TYPES, UNTYPED
 from shopperlens.types import movements as mv
@@ -96,15 +100,69 @@ def _value(store: Store, run: pd.DataFrame, gate: str | None) -> dict[str, Any]:
     at_risk = run.iloc[0:0]
     if "loyal_at_risk" in run.columns:  # a value run is stored
         at_risk = run[run["loyal_at_risk"]].sort_values("clv", ascending=False)
+    rows = value.astype(object).where(value.notna(), None).to_dict("records")
     return {
-        "value": value.astype(object).where(value.notna(), None).to_dict("records"),
+        "value": rows,
         "value_note": note,
+        "intent_note": _intent_note(store, rows, run.attrs.get("as_of")),
+        "no_dropout": _no_dropout(store) if rows and not note else None,
         "loyal_at_risk": [
             {"id": r.customer_id, "clv": r.clv, "p_alive": r.p_alive, "evidence": r.evidence}
             for r in at_risk.head(AT_RISK_SHOWN).itertuples()
         ],
         "loyal_at_risk_total": len(at_risk),
     }
+
+
+def _intent_note(store: Store, rows: list[dict[str, Any]], as_of: Any) -> str:
+    """Why the lookers' mean intent is "–" ("" when it is a figure, or there are no lookers):
+    the visits are too few to learn intent from (what the shop has and lacks), no intent run
+    is stored yet, or the stored one describes other data. The dash stood unexplained while
+    the CLV dashes had their reason."""
+    lookers = next((r for r in rows if r["type"] == "looker"), None)
+    if lookers is None or lookers.get("mean_intent") is not None:
+        return ""
+    short = intent_shortfall(store)
+    if short:
+        return f"no looker can be scored yet. {short}"
+    if not store.count("visitor_intent"):
+        return "no purchase-intent run is stored yet (`shopperlens intent` scores the lookers)"
+    if stored_intent(store=store, as_of=as_of) is None:
+        return (
+            "the stored purchase-intent run was made on other data than these types "
+            "(`shopperlens intent` scores the lookers again)"
+        )
+    return (
+        "none of these lookers is in the stored purchase-intent run "
+        "(`shopperlens intent` scores them again)"
+    )
+
+
+def _no_dropout(store: Store) -> float | None:
+    """The CLV model's dropout when it found none (see ``pages_value.no_dropout``): then the
+    mean P(alive) of 1.00 and the "0 at risk" per type are the model's assumption, not a
+    measured all-clear, and the page says so instead of showing them."""
+    try:
+        summary = clv_svc.value_summary(store=store, horizon_days=REPORT_HORIZON_DAYS)
+    except InsufficientDataError:
+        return None
+    return no_dropout(summary)
+
+
+def _moves_note(store: Store, runs: list[Any], as_of: Any) -> str:
+    """Why there are no movements ("" when there are): they compare two stored runs of the
+    types, and only one (or none) is stored. The section was left out without a word while
+    the front page promised "the movements between types"."""
+    if len(runs) >= 2:
+        return ""
+    start = data_start(store)
+    since = f" (the data start on {start:%Y-%m-%d})" if start is not None else ""
+    stored = f"only the run as of {as_of:%Y-%m-%d} is stored" if as_of else "none is stored"
+    return (
+        f"Movements between types compare two stored runs of the types, and {stored}. "
+        f"`shopperlens types --as-of YYYY-MM-DD` stores a run as of an earlier date{since}; "
+        "the next report then shows who moved from which type to which since that date."
+    )
 
 
 def _build(store: Store, settings: Settings | None = None) -> dict[str, Any] | None:
@@ -122,8 +180,10 @@ def _build(store: Store, settings: Settings | None = None) -> dict[str, Any] | N
     }
     if not has_people:  # guest orders beside the sessions typed none: not "from orders"
         return ctx | {"built_from": "", "as_of": None, "distribution": [], "unfindable": {},
-                      "chart": None, "examples": [], "moves": None, "runs": [], "value": [],
-                      "value_note": "", "loyal_at_risk": [], "loyal_at_risk_total": 0}  # fmt: skip
+                      "chart": None, "examples": [], "moves": None, "moves_note": "",
+                      "runs": [], "value": [], "value_note": "", "intent_note": "",
+                      "no_dropout": None, "loyal_at_risk": [],
+                      "loyal_at_risk_total": 0}  # fmt: skip
     # the current CLV run first: the value columns of the types are joined from it, whichever
     # page of the report (or the dashboard) is built first
     gate = ensure_current(store=store) if store.count("orders") else None
@@ -143,6 +203,7 @@ def _build(store: Store, settings: Settings | None = None) -> dict[str, Any] | N
         "chart": _bar_svg(dist),
         "examples": _examples(run),
         "moves": moves,
+        "moves_note": _moves_note(store, runs, run.attrs.get("as_of")),
         "runs": [f"{r:%Y-%m-%d}" for r in runs],
         **_value(store, run, gate),
     }

@@ -10,6 +10,7 @@ import pandas as pd
 
 from shopperlens.config import Settings
 from shopperlens.errors import InsufficientDataError
+from shopperlens.features import default_as_of
 from shopperlens.reports.charts import pyplot, svg_data_uri
 from shopperlens.reports.site import AT_RISK_SHOWN, Page, register
 from shopperlens.service import clv as clv_svc
@@ -42,6 +43,108 @@ def forecast_chart(check: dict[str, Any]) -> str:
         ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     return svg_data_uri(fig)
+
+
+#: a dropout (the BG/NBD's a/(a+b)) below this, with a and b at the edge of the fit, is "no
+#: dropout found": the threshold at which the parameters table says "dropout is near zero"
+NO_DROPOUT = 0.01
+
+
+def no_dropout(summary: clv_svc.ValueSummary) -> float | None:
+    """The BG/NBD's dropout when the fit found none (else None): a and b at the edge of the
+    fit, without an interval, and a/(a+b) below :data:`NO_DROPOUT`.
+
+    Then every customer's P(alive) is about 100 % whatever her silence, and nobody can fall
+    below the at-risk line: the page said "mean P(alive) 100 %" and "at risk 0 … None right
+    now" as if they were measured, of customers whose only order was 345 days ago, with the
+    one warning in the parameters table. The pages say instead that these figures tell
+    nothing on this data."""
+    by = {p.param: p for p in summary.params if p.model == "BG/NBD"}
+    a, b = by.get("a"), by.get("b")
+    if a is None or b is None or a.lower is not None or b.lower is not None:
+        return None
+    dropout = a.coef / (a.coef + b.coef) if a.coef + b.coef > 0 else 0.0
+    return dropout if dropout < NO_DROPOUT else None
+
+
+def days_since_last_order(values: pd.DataFrame, types_as_of: Any) -> pd.Series:
+    """Each customer's days since her last order, counted to the types' as-of date (the day
+    after the shop's newest data) in calendar days, as the types' evidence counts them.
+
+    The CLV run counts ``T - recency`` to its own date, the newest order's day: one day less
+    (or more, with later events) for the same quiet spell, so the Value page said "155" where
+    the Customer types page said "last order 156 days ago" of the same customer."""
+    run_day = pd.to_datetime(values["as_of"]).dt.floor("D")
+    offset = (pd.Timestamp(types_as_of).floor("D") - run_day).dt.days
+    return (values["T"] - values["recency"] + offset).round().astype(int)
+
+
+def intent_shortfall(store: Store) -> str | None:
+    """Why purchase intent cannot be learnt from this shop's visits, in the owner's words:
+    what the visit data hold (visitors, buyers, those who never bought), how many of them the
+    model can learn from and what it lacks, and which import gives more. None when every kind
+    of visit data passes the gate (or there is none to judge).
+
+    The service's gate says "origin events: 56 rows, 16 buyers", which means nothing to a shop
+    owner who knows she has 140 visitors and 100 buyers: a buyer teaches the model only with
+    the visits before the one she bought in, and most buy on their first recorded visit.
+    Without any visit data the service's own sentence says what to import (None here)."""
+    origins = store.df("SELECT DISTINCT origin FROM sessions ORDER BY origin")["origin"]
+    if origins.empty:
+        return None
+    parts = [_origin_shortfall(store, str(o)) for o in origins]
+    found = [p for p in parts if p]
+    return " ".join(found) if len(found) == len(parts) else None
+
+
+def _origin_shortfall(store: Store, origin: str) -> str | None:
+    """One kind of visit data's shortfall (see :func:`intent_shortfall`), None when it is
+    enough to train on."""
+    need, least = intent_svc.MIN_SESSIONS, intent_svc.MIN_PURCHASES
+    if origin == "events":
+        _, _, y = intent_svc.visitor_frame(store=store)
+    else:
+        _, _, y = intent_svc.session_frame(store=store, origin=origin)
+    rows, bought = len(y), int(y.sum())
+    never = rows - bought
+    if rows >= need and bought >= least and never >= least:
+        return None
+    unit = "visitors" if origin == "events" else "sessions"
+    lacks = []
+    if rows < need:
+        lacks.append(f"{need - rows:,} more {unit} to learn from")
+    if bought < least:
+        lacks.append(f"{least - bought:,} more who bought")
+    if never < least:
+        lacks.append(f"{least - never:,} more who never bought")
+    if origin == "events":
+        visitors = int(
+            store.scalar(
+                "SELECT count(DISTINCT visitor_id) FROM sessions "
+                "WHERE origin = 'events' AND visitor_id IS NOT NULL"
+            )
+        )
+        buyers = visitors - never
+        return (
+            f"The shop's visit data show {visitors:,} visitors: {buyers:,} bought and "
+            f"{never:,} never did. A buyer shows the model what browsing before a purchase looks "
+            f"like only with visits before the one she bought in, and {bought:,} of the "
+            f"{buyers:,} buyers have such visits, so {rows:,} visitors can be learnt from. "
+            f"Purchase intent needs {need:,}, with at least {least} who bought and {least} who "
+            f"never did, so it lacks {_and(lacks)}. Visit data over a longer period gives more "
+            "(`shopperlens import events FILE`)."
+        )
+    return (
+        f"The imported session aggregates hold {rows:,} sessions whose outcome is "
+        f"known: {bought:,} with a purchase and {never:,} without. Purchase intent needs "
+        f"{need:,}, with at least {least} of each, so it lacks {_and(lacks)}. A larger sessions "
+        "export gives more (`shopperlens import sessions FILE`)."
+    )
+
+
+def _and(items: list[str]) -> str:
+    """``["a", "b", "c"]`` as "a, b and c"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _records(frame: pd.DataFrame, n: int) -> list[dict[str, Any]]:
@@ -89,6 +192,15 @@ def _add_value(store: Store, ctx: dict[str, Any]) -> None:
     except InsufficientDataError as exc:
         ctx["gate"] = str(exc)
         return
+    types_as_of = default_as_of(store)
+    values = values.assign(days_since_last=days_since_last_order(values, types_as_of))
+    ctx["days_counted_to"] = types_as_of
+    dropout = no_dropout(ctx["summary"])
+    ctx["no_dropout"] = (
+        None
+        if dropout is None
+        else {"dropout": dropout, "longest_quiet_days": int(values["days_since_last"].max())}
+    )
     ctx["top"] = _records(values.sort_values("clv", ascending=False), 15)
     risk = values[values["at_risk"]].sort_values("clv", ascending=False)
     ctx["at_risk"] = _records(risk, AT_RISK_SHOWN)
@@ -110,7 +222,10 @@ def _add_value(store: Store, ctx: dict[str, Any]) -> None:
     except InsufficientDataError as exc:
         ctx["check_gate"] = str(exc)
     try:
-        ctx["effects"] = _records(clv_svc.channel_effects(store=store, by="source"), 10)
+        effects = clv_svc.channel_effects(store=store, by="source")
+        ctx["effects"] = _records(effects, 10)
+        # who the comparison leaves out (customers without visit data), said under it
+        ctx["effects_left_out"] = effects.attrs.get("left_out_note", "")
     except InsufficientDataError as exc:
         ctx["effects_gate"] = str(exc)
 
@@ -123,7 +238,8 @@ def _add_intent(store: Store, ctx: dict[str, Any]) -> None:
         ctx["intent"] = _with_readable_drivers(_records(intent, 20))
         ctx["intent_count"] = len(intent)
     except InsufficientDataError as exc:
-        ctx["intent_gate"] = str(exc)
+        # what the shop has and lacks in its own words; the service's sentence otherwise
+        ctx["intent_gate"] = intent_shortfall(store) or str(exc)
 
 
 register(

@@ -480,6 +480,25 @@ _NO_LEVELS = {
     "category": "no order lines with a category: no buyer's first category is known",
     "device": "no visit data with a device: no buyer's device is known (import events)",
 }
+#: who is left out of a comparison for having no level, and why (after "N customers"): a
+#: customer without visit data has an unknown source, not a source called "(unknown)"
+_NO_LEVEL = {
+    "source": "without visit data are left out: their first traffic source is unknown "
+    "(importing their events adds them)",
+    "category": "whose first purchase names no category are left out: their first category is "
+    "unknown",
+    "device": "without a visit naming a device are left out: their device is unknown "
+    "(importing their events adds them)",
+}
+
+
+def left_out_text(by: str, n: int) -> str:
+    """The sentence saying who a comparison by ``by`` leaves out ("" for nobody): how many
+    customers have no level, and why, so a reader knows whom the table does not describe."""
+    if not n:
+        return ""
+    who = "1 customer" if n == 1 else f"{n:,} customers"
+    return f"{who} {_NO_LEVEL[by]}"
 
 
 def channel_effects(
@@ -492,20 +511,31 @@ def channel_effects(
     become "other"). Per level: customers, ``purchase_rate`` (mean purchases per 30 days while
     active, r/α_i), ``dropout`` (mean probability of leaving after a purchase, a_i/(a_i+b_i)),
     ``rate_ratio`` versus the baseline with its 95 % interval, mean ``p_alive`` and ``clv``.
+
+    Customers without a level (no visit data for ``source`` …) are left out of the fit and the
+    table: grouped as "(unknown)" they were compared as if they were a source, and, being the
+    largest group in a shop that imported events for half its customers, they became the
+    baseline every rate ratio was measured against. ``attrs["left_out"]`` counts them and
+    ``attrs["left_out_note"]`` says so in a sentence (:func:`left_out_text`).
     """
     if by not in EFFECT_DIMENSIONS:
         raise ShopperlensError(f"by must be one of {', '.join(EFFECT_DIMENSIONS)}")
     fitted = fit_models(store=store, as_of=as_of)
-    rfm = fitted.rfm
-    level = _levels(store, by, fitted.as_of).reindex(rfm.index.astype(str))
+    level = _levels(store, by, fitted.as_of).reindex(fitted.rfm.index.astype(str))
     if level.isna().all():  # not "every customer has the same source": there is none at all
         raise InsufficientDataError(_NO_LEVELS[by])
-    level = level.fillna("(unknown)").astype(str)
+    known = level.notna().to_numpy()
+    left_out = int((~known).sum())
+    rfm = fitted.rfm[known]
+    level = level[known].astype(str)
     top = level.value_counts().index[:max_levels]
     level = level.where(level.isin(top), "other")
     order = level.value_counts().index.tolist()
     if len(order) < 2:
-        raise InsufficientDataError(f"every customer has the same {by}: nothing to compare")
+        raise InsufficientDataError(
+            f"every customer{' with a known ' + by if left_out else ''} has the same {by}: "
+            "nothing to compare"
+        )
     dummies = pd.get_dummies(level)[order[1:]].astype(float)
     model = BetaGeoCovariates().fit(
         rfm["frequency"].to_numpy(), rfm["recency"].to_numpy(), rfm["T"].to_numpy(),
@@ -539,4 +569,6 @@ def channel_effects(
                 "clv": float(values["clv"].to_numpy()[members].mean()),
             }
         )
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out.attrs.update(left_out=left_out, left_out_note=left_out_text(by, left_out))
+    return out
