@@ -161,8 +161,13 @@ def test_loyal_at_risk_without_a_clv_run_is_refused_not_an_empty_page(
     with _http(demo_db) as (shop, client):  # the advice for past types is a run that serves
         job = client.post("/api/jobs/clv", json={"as_of": "2025-09-30"}).json()
         assert finished_job(client, job["job_id"])["status"] == "done"
+        joined = client.get("/api/types", params={"as_of": "2025-10-01", "limit": 0}).json()
+        assert any(v["mean_clv"] for v in joined["value"])  # the run serves these types
+        # but its model, on the orders up to 30 September, found no dropout (P(alive) 1.00 for
+        # all): nobody can be flagged, so the list is refused with that reason, not "0 at risk"
         past = client.get("/api/types", params={"type": "loyal_at_risk", "as_of": "2025-10-01"})
-        assert past.status_code == 200 and past.json()["loyal_at_risk"] is not None
+        assert past.status_code == 400
+        assert "found no customers dropping out" in past.json()["detail"]
 
 
 # -- 3. reminder options -------------------------------------------------------------------------

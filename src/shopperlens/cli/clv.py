@@ -103,7 +103,10 @@ def clv_report_cmd(
 
     The parameters need only orders; the holdout check and the comparison by source, category
     or device are left out, each with one line saying what is missing, when the data cannot
-    support them (no visit data, no categories, a history too short to split)."""
+    support them (no visit data, no categories, a history too short to split). Under the
+    comparison a line says how many customers it leaves out (no visit data …); when the model
+    found no dropout, "–" stands for the at-risk count and the dropouts, and a line says why
+    (the service's words: ``no_dropout_note``), never "0 at risk"."""
     shop = open_shop(ctx)
     summary = shop.clv_summary(horizon_days=parse_days(horizon))
     missing: list[str] = []
@@ -117,21 +120,28 @@ def clv_report_cmd(
     except InsufficientDataError as exc:
         effects = None
         missing.append(f"customers by {by} not shown: {exc}")
+    left_out = None if effects is None else effects.attrs.get("left_out")
+    left_out_note = "" if effects is None else effects.attrs.get("left_out_note", "")
     if json_:
         _render.as_json(
             {
                 "summary": summary,
                 "by_frequency": None if check is None else check["by_frequency"],
                 "effects": effects,
+                "effects_left_out": left_out,
+                "effects_left_out_note": left_out_note,
                 "missing": missing,
             }
         )
         return
     _render.table(summary.params, title=f"models as of {summary.as_of:%Y-%m-%d}")
+    at_risk = "–" if summary.at_risk is None else f"{summary.at_risk:,}"
     _render.message(
         f"{summary.customers:,} customers, {summary.repeat_buyers:,} repeat buyers, "
-        f"{summary.at_risk:,} at risk, total CLV {summary.total_clv:,.0f}"
+        f"{at_risk} at risk, total CLV {summary.total_clv:,.0f}"
     )
+    if summary.no_dropout_note:
+        _render.message(f"at risk –: {summary.no_dropout_note}")
     if check is not None:
         _render.table(
             check["by_frequency"].round(3),
@@ -143,6 +153,8 @@ def clv_report_cmd(
             [by, "customers", "purchase_rate", "rate_ratio", "dropout", "clv"],
             title=f"customers by {by}: orders per 30 days, vs the first row (BG/NBD + covariates)",
         )
+        if left_out_note:
+            _render.message(left_out_note)
     for line in missing:
         _render.message(line)
 

@@ -79,7 +79,10 @@ def types_cmd(
             columns={"mean_clv": "CLV", "mean_p_alive": "P(alive)", "at_risk": "at risk",
                      "loyal_at_risk": "loyal at risk", "mean_intent": "intent"}
         )  # fmt: skip
-        _render.table(shown.astype(object).where(shown.notna(), ""), title=title)
+        shown = shown.astype(object).where(shown.notna(), "")
+        if df.attrs.get("no_dropout_note"):  # the service left them out: say "–", not blank
+            shown[["P(alive)", "at risk", "loyal at risk"]] = "–"
+        _render.table(shown, title=title)
         _render.message(_at_risk_line(df, shop.store))
     if limit:
         cols = ["customer_id", "visitor_id", "type"]
@@ -89,13 +92,19 @@ def types_cmd(
             shown = shown.round({"clv": 0, "p_alive": 2, "intent": 2})
         # a customer without visits has no visitor id, an anonymous visitor no customer id:
         # an empty cell, not "nan"
+        scored = shown["p_alive"].notna() if "p_alive" in shown.columns else None
         shown = shown.astype(object).where(shown.notna(), "")
+        if scored is not None and df.attrs.get("no_dropout_note"):
+            shown.loc[scored, "p_alive"] = "–"  # 1.00 for everyone: the model's assumption
         _render.table(shown, [*cols, "evidence"])
 
 
 def _at_risk_line(df: pd.DataFrame, store: Store) -> str:
     """How many loyal customers are at risk, or "–" and why when no CLV run was joined to
-    these types: its flags are all missing then, and "0 loyal at risk" read as measured."""
+    these types (its flags are all missing then) or its model found no dropout (nobody can
+    be flagged): "0 loyal at risk" read as measured in both."""
+    if df.attrs.get("no_dropout_note"):
+        return f"– {LOYAL_AT_RISK}: {df.attrs['no_dropout_note']}"
     if df["loyal_at_risk"].notna().any():
         return (
             f"{int(df['loyal_at_risk'].sum())} {LOYAL_AT_RISK} (loyal, P(alive) fallen: "

@@ -204,6 +204,9 @@ class Evidence:
     loyal_at_risk: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: why there are no CLV figures (so nobody can be flagged at risk), else None
     clv_note: str | None = None
+    #: the CLV model found no dropout (so nobody can be flagged at risk, and none flagged is
+    #: no all-clear): the sentence saying so, else ""
+    no_dropout_note: str = ""
     exit_pages: pd.DataFrame = field(default_factory=pd.DataFrame)  # of lookers' sessions
     visits_to_purchase: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
     referral: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -872,6 +875,8 @@ def _loyal(ev: Evidence) -> list[Action]:
                   if len(ev.loyal_at_risk)
                   else f"nobody can be flagged at risk: no CLV figures ({ev.clv_note})"
                   if ev.clv_note
+                  else ev.no_dropout_note  # not "none at risk": none can be flagged
+                  if ev.no_dropout_note
                   else "no loyal customer is at risk (P(alive) has not fallen for any)", who)],
                 n_tickets * a["bad_ticket_share"] * per_customer * a["bad_service_churn"],
                 "loyal tickets × 10 % that go badly × revenue per loyal customer × 61 % who "

@@ -7,18 +7,16 @@ from typing import Any
 import pandas as pd
 
 from shopperlens.config import Settings
-from shopperlens.errors import InsufficientDataError
 from shopperlens.labels import TYPE_LABELS
 from shopperlens.playbooks.generator import missing_sources, type_note
 from shopperlens.reports.charts import pyplot, svg_markup
-from shopperlens.reports.pages_value import intent_shortfall, no_dropout
+from shopperlens.reports.pages_value import intent_shortfall
 from shopperlens.reports.site import AT_RISK_SHOWN, Page, register
-from shopperlens.service import clv as clv_svc
 from shopperlens.service import types as svc
 from shopperlens.service._checks import data_start
 from shopperlens.service.overview import shop_currency
 from shopperlens.service.types_value import stored_intent, value_by_type, value_note
-from shopperlens.service.value_run import REPORT_HORIZON_DAYS, ensure_current
+from shopperlens.service.value_run import ensure_current
 from shopperlens.store import Store
 from shopperlens.types import TYPES, UNTYPED
 from shopperlens.types import movements as mv
@@ -105,7 +103,9 @@ def _value(store: Store, run: pd.DataFrame, gate: str | None) -> dict[str, Any]:
         "value": rows,
         "value_note": note,
         "intent_note": _intent_note(store, rows, run.attrs.get("as_of")),
-        "no_dropout": _no_dropout(store) if rows and not note else None,
+        # the service's judgement of the joined run (``types_value.add_value``), which the
+        # CLI's table and ``GET /api/types`` show too
+        "no_dropout": run.attrs.get("no_dropout") if rows and not note else None,
         "loyal_at_risk": [
             {"id": r.customer_id, "clv": r.clv, "p_alive": r.p_alive, "evidence": r.evidence}
             for r in at_risk.head(AT_RISK_SHOWN).itertuples()
@@ -136,17 +136,6 @@ def _intent_note(store: Store, rows: list[dict[str, Any]], as_of: Any) -> str:
         "none of these lookers is in the stored purchase-intent run "
         "(`shopperlens intent` scores them again)"
     )
-
-
-def _no_dropout(store: Store) -> float | None:
-    """The CLV model's dropout when it found none (see ``pages_value.no_dropout``): then the
-    mean P(alive) of 1.00 and the "0 at risk" per type are the model's assumption, not a
-    measured all-clear, and the page says so instead of showing them."""
-    try:
-        summary = clv_svc.value_summary(store=store, horizon_days=REPORT_HORIZON_DAYS)
-    except InsufficientDataError:
-        return None
-    return no_dropout(summary)
 
 
 def _moves_note(store: Store, runs: list[Any], as_of: Any) -> str:

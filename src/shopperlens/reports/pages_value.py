@@ -45,28 +45,6 @@ def forecast_chart(check: dict[str, Any]) -> str:
     return svg_data_uri(fig)
 
 
-#: a dropout (the BG/NBD's a/(a+b)) below this, with a and b at the edge of the fit, is "no
-#: dropout found": the threshold at which the parameters table says "dropout is near zero"
-NO_DROPOUT = 0.01
-
-
-def no_dropout(summary: clv_svc.ValueSummary) -> float | None:
-    """The BG/NBD's dropout when the fit found none (else None): a and b at the edge of the
-    fit, without an interval, and a/(a+b) below :data:`NO_DROPOUT`.
-
-    Then every customer's P(alive) is about 100 % whatever her silence, and nobody can fall
-    below the at-risk line: the page said "mean P(alive) 100 %" and "at risk 0 … None right
-    now" as if they were measured, of customers whose only order was 345 days ago, with the
-    one warning in the parameters table. The pages say instead that these figures tell
-    nothing on this data."""
-    by = {p.param: p for p in summary.params if p.model == "BG/NBD"}
-    a, b = by.get("a"), by.get("b")
-    if a is None or b is None or a.lower is not None or b.lower is not None:
-        return None
-    dropout = a.coef / (a.coef + b.coef) if a.coef + b.coef > 0 else 0.0
-    return dropout if dropout < NO_DROPOUT else None
-
-
 def days_since_last_order(values: pd.DataFrame, types_as_of: Any) -> pd.Series:
     """Each customer's days since her last order, counted to the types' as-of date (the day
     after the shop's newest data) in calendar days, as the types' evidence counts them.
@@ -195,7 +173,8 @@ def _add_value(store: Store, ctx: dict[str, Any]) -> None:
     types_as_of = default_as_of(store)
     values = values.assign(days_since_last=days_since_last_order(values, types_as_of))
     ctx["days_counted_to"] = types_as_of
-    dropout = no_dropout(ctx["summary"])
+    # the service's one judgement (``clv-report``, the types and the playbook ask it too)
+    dropout = clv_svc.no_dropout(ctx["summary"].params)
     ctx["no_dropout"] = (
         None
         if dropout is None

@@ -17,6 +17,8 @@ does (a read must not write).
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -63,6 +65,10 @@ SPEND_FALLBACK_NOTE = (
     "q ≤ 1: the Gamma-Gamma model has no mean order value here (order values differ too much "
     "between customers), so expected spend and CLV use each customer's own mean order value"
 )
+#: a dropout (the BG/NBD's a/(a+b)) below this, with a and b at the edge of the fit, is "no
+#: dropout found" (see :func:`no_dropout`): the threshold at which the parameters' note says
+#: "dropout is near zero"
+NO_DROPOUT = 0.01
 #: the longest forecast horizon in days (10 years). The CLV sum takes one step per 30 days, so
 #: an unbounded horizon ran for hours and, as a background job, blocked the single job worker;
 #: beyond a decade the BG/NBD forecast means nothing anyway. Every face shares this limit.
@@ -351,7 +357,7 @@ def _estimates(name: str, table: pd.DataFrame) -> list[ParamEstimate]:
         by["q"].note = kept + SPEND_FALLBACK_NOTE
     if name == "BG/NBD" and {"a", "b"} <= set(by) and by["a"].note and by["b"].note:
         dropout = by["a"].coef / (by["a"].coef + by["b"].coef)
-        near_zero = "dropout is near zero; " if dropout < 0.01 else ""
+        near_zero = "dropout is near zero; " if dropout < NO_DROPOUT else ""
         text = (
             f"at the edge of the fit — no interval: {near_zero}a and b grow together without "
             f"limit, so every customer has about the same chance of leaving after an order, "
@@ -361,22 +367,104 @@ def _estimates(name: str, table: pd.DataFrame) -> list[ParamEstimate]:
     return out
 
 
+def no_dropout(params: Iterable[ParamEstimate]) -> float | None:
+    """The BG/NBD's dropout when the fit found none (else None): a and b at the edge of the
+    fit, without an interval, and a/(a+b) below :data:`NO_DROPOUT`.
+
+    Then every customer's P(alive) is about 100 % whatever her silence, and nobody can fall
+    below the at-risk line: "mean P(alive) 100 %", "0 at risk" and "no loyal customer is at
+    risk" read as a measured all-clear of customers whose only order was 345 days ago. This is
+    the one judgement every face asks (the report's Value and Customer types pages, the loyal
+    playbook, ``clv-report``, ``types``, ``GET /api/clv/summary`` and ``/api/clv/effects``), so
+    none of them says it on its own terms or forgets it."""
+    by = {p.param: p for p in params if p.model == "BG/NBD"}
+    a, b = by.get("a"), by.get("b")
+    if a is None or b is None or a.lower is not None or b.lower is not None:
+        return None
+    dropout = a.coef / (a.coef + b.coef) if a.coef + b.coef > 0 else 0.0
+    return dropout if dropout < NO_DROPOUT else None
+
+
+def fitted_no_dropout(fitted: FittedValue) -> float | None:
+    """:func:`no_dropout` of a fit's BG/NBD (its parameters as :func:`value_summary` gives
+    them), for the faces that hold a fit rather than a summary."""
+    return no_dropout(_estimates("BG/NBD", fitted.transactions.summary()))
+
+
+#: per store, the stored run it was judged for and the judgement (see
+#: :func:`stored_run_no_dropout`): every types read joins the run, and a refit each time
+#: added most of a second to each page, playbook and audience
+_RUN_DROPOUT: weakref.WeakKeyDictionary[Store, tuple[tuple[Any, ...], float | None]] = (
+    weakref.WeakKeyDictionary()
+)
+#: what identifies the stored run and the data it was fitted on: a new run, an import of
+#: orders or an erasure is judged again
+_RUN_KEY = (
+    "SELECT max(as_of), max(computed_at), count(*), "
+    "(SELECT max(imported_at) FROM imports WHERE kind = 'orders'), "
+    "(SELECT coalesce(max(erasure_id), 0) FROM erasures) FROM customer_value"
+)
+
+
+def stored_run_no_dropout(*, store: Store) -> float | None:
+    """:func:`no_dropout` of the model behind the stored CLV run (table ``customer_value``),
+    None when there is no run or it cannot be refitted.
+
+    The run stores each customer's P(alive), not the parameters, so the model is fitted again
+    on the run's own data (the orders up to its ``as_of`` day), once per run and store: the
+    types' value columns and the loyal playbook read the run, and its P(alive) of 1.00 and
+    "at risk" False say nothing when that fit found no dropout."""
+    with store.cursor() as cur:  # fetched to the end: an open result breaks the next query
+        key = tuple(cur.execute(_RUN_KEY).fetchall()[0])
+    if key[0] is None:
+        return None
+    cached = _RUN_DROPOUT.get(store)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    try:
+        dropout = fitted_no_dropout(fit_models(store=store, as_of=key[0]))
+    except InsufficientDataError:
+        dropout = None
+    _RUN_DROPOUT[store] = (key, dropout)
+    return dropout
+
+
+def no_dropout_note(dropout: float | None) -> str:
+    """What every face says when the fit found no dropout ("" when it did, ``dropout`` None).
+
+    In ASCII, as it also travels in an HTTP header (``GET /api/clv/effects``)."""
+    if dropout is None:
+        return ""
+    return (
+        "the CLV model found no customers dropping out on this data (the chance of leaving "
+        f"after an order, a/(a+b), comes out at {100 * dropout:.1f} % at the edge of the fit), "
+        "so P(alive) is 100 % for everyone and nobody can be flagged at risk: this is no "
+        "all-clear, more order history is needed"
+    )
+
+
 class ValueSummary(BaseModel):
-    """The fitted models and the customer base's value, for reports and ``clv fit-report``."""
+    """The fitted models and the customer base's value, for reports and ``clv-report``.
+
+    ``mean_p_alive`` and ``at_risk`` are None when the BG/NBD found no dropout
+    (``no_dropout``, said in ``no_dropout_note``): 100 % and 0 would read as measured."""
 
     as_of: datetime
     horizon_days: int
     customers: int
     repeat_buyers: int
     total_clv: float
-    mean_p_alive: float
-    at_risk: int
+    mean_p_alive: float | None
+    at_risk: int | None
     params: list[ParamEstimate]
     log_likelihood: float
+    no_dropout: bool = False
+    no_dropout_note: str = ""
 
 
 def value_summary(*, store: Store, horizon_days: int = 365) -> ValueSummary:
-    """Parameter estimates with 95 % intervals and the customer base's totals."""
+    """Parameter estimates with 95 % intervals and the customer base's totals (mean P(alive)
+    and at risk left out when the fit found no dropout: see :func:`no_dropout`)."""
     check_horizon(horizon_days)
     fitted = fit_models(store=store)
     values = _score(fitted, horizon_days)
@@ -385,16 +473,19 @@ def value_summary(*, store: Store, horizon_days: int = 365) -> ValueSummary:
         for name, model in (("BG/NBD", fitted.transactions), ("Gamma-Gamma", fitted.spend))
         for estimate in _estimates(name, model.summary())
     ]
+    dropout = no_dropout(params)
     return ValueSummary(
         as_of=fitted.as_of.to_pydatetime(),
         horizon_days=horizon_days,
         customers=len(values),
         repeat_buyers=int((values["frequency"] > 0).sum()),
         total_clv=float(values["clv"].sum()),
-        mean_p_alive=float(values["p_alive"].mean()),
-        at_risk=int(values["at_risk"].sum()),
+        mean_p_alive=None if dropout is not None else float(values["p_alive"].mean()),
+        at_risk=None if dropout is not None else int(values["at_risk"].sum()),
         params=params,
         log_likelihood=float(fitted.transactions.log_likelihood_),
+        no_dropout=dropout is not None,
+        no_dropout_note=no_dropout_note(dropout),
     )
 
 
@@ -517,6 +608,11 @@ def channel_effects(
     largest group in a shop that imported events for half its customers, they became the
     baseline every rate ratio was measured against. ``attrs["left_out"]`` counts them and
     ``attrs["left_out_note"]`` says so in a sentence (:func:`left_out_text`).
+
+    When the BG/NBD found no dropout (:func:`no_dropout`) each level's ``dropout`` and
+    ``p_alive`` are NaN, ``attrs["no_dropout"]`` is True and ``attrs["no_dropout_note"]`` says
+    why: a dropout of 0.0 and a P(alive) of 1.00 per source read as measured where the model
+    saw nobody leave; the purchase rates and ratios still compare the levels.
     """
     if by not in EFFECT_DIMENSIONS:
         raise ShopperlensError(f"by must be one of {', '.join(EFFECT_DIMENSIONS)}")
@@ -570,5 +666,14 @@ def channel_effects(
             }
         )
     out = pd.DataFrame(rows)
-    out.attrs.update(left_out=left_out, left_out_note=left_out_text(by, left_out))
+    dropout = fitted_no_dropout(fitted)
+    if dropout is not None:  # the model's assumption, not a measure: unknown, not 0 and 1
+        out["dropout"] = np.nan
+        out["p_alive"] = np.nan
+    out.attrs.update(
+        left_out=left_out,
+        left_out_note=left_out_text(by, left_out),
+        no_dropout=dropout is not None,
+        no_dropout_note=no_dropout_note(dropout),
+    )
     return out

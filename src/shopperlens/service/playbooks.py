@@ -50,7 +50,7 @@ from shopperlens.playbooks.generator import (
 from shopperlens.service import consent, value_run
 from shopperlens.service._checks import share, whole
 from shopperlens.service._files import output_file
-from shopperlens.service.clv import PURCHASES
+from shopperlens.service.clv import PURCHASES, no_dropout_note, stored_run_no_dropout
 from shopperlens.service.overview import in_shop_currency_sql, shop_currency
 from shopperlens.statuses import EXCLUDED_STATUSES, not_purchase_sql
 from shopperlens.store import Store
@@ -536,7 +536,9 @@ def _clv(store: Store) -> pd.DataFrame | None:
 # -- retention and support -------------------------------------------------------------------
 def retention_report(*, store: Store, types: pd.DataFrame | None = None) -> dict[str, Any]:
     """Cohort matrix, repeat-purchase rate, case-study and referral candidates (consented
-    only), and loyal customers at risk (P(alive) fallen, from the stored CLV run).
+    only), and loyal customers at risk (P(alive) fallen, from the stored CLV run), with
+    ``no_dropout_note`` saying why nobody can be flagged when the run's model found no dropout
+    ("" otherwise: see :func:`shopperlens.service.clv.no_dropout`).
 
     Cohorts, the repeat rate and each customer's ``orders`` count every purchase whatever its
     currency; a customer's ``revenue`` (which ranks the candidates and the customers at risk)
@@ -550,6 +552,9 @@ def retention_report(*, store: Store, types: pd.DataFrame | None = None) -> dict
     # why there are no CLV figures (the model's minimum-data gate), else None
     clv_note = value_run.ensure_current(store=store) if len(orders) else "no orders imported"
     clv = _clv(store) if clv_note is None else None
+    # the run's model found no dropout: nobody can be flagged, and "no loyal customer is at
+    # risk" would read as an all-clear (the service's one judgement, as the report's pages)
+    dropout = stored_run_no_dropout(store=store) if clv is not None else None
     at_risk = pd.DataFrame(columns=["customer_id", "orders", "revenue", "clv", "p_alive"])
     if clv is not None and len(t):
         loyal = set(t.loc[t.type == "loyal", "customer_id"].dropna())
@@ -561,6 +566,7 @@ def retention_report(*, store: Store, types: pd.DataFrame | None = None) -> dict
     return {
         "loyal_at_risk": at_risk,
         "clv_note": clv_note,
+        "no_dropout_note": no_dropout_note(dropout),
         "other_currency_orders": int((~orders.in_shop_currency.astype(bool)).sum()),
         "cohorts": retention.cohort_retention(orders),
         "repeat_rate": retention.repeat_purchase_rate(orders),
@@ -710,6 +716,7 @@ def playbook(
         case_study=ret["case_study"],
         loyal_at_risk=ret["loyal_at_risk"],
         clv_note=ret["clv_note"],
+        no_dropout_note=ret["no_dropout_note"],
         exit_pages=exits,
         visits_to_purchase=to_purchase,
         referral=ret["referral"],

@@ -462,6 +462,16 @@ LOYAL_AT_RISK_SELECTION = LOYAL_AT_RISK.replace(" ", "_")
 STORE_VALUE_RUN = "over HTTP, POST /api/jobs/clv stores one"
 
 
+def loyal_at_risk_count(frame: pd.DataFrame) -> int | None:
+    """How many of a types result are loyal at risk; None when nothing can say it: no CLV run
+    joined (its flags are all missing) or one whose model found no dropout (it flags nobody):
+    0 would read as measured."""
+    joined = "at_risk" in frame.columns and bool(frame["at_risk"].notna().any())
+    if not joined or frame.attrs.get("no_dropout") is not None:
+        return None
+    return int(frame["loyal_at_risk"].sum())
+
+
 def select(frame: pd.DataFrame, type_: str | None, *, store: Store) -> pd.DataFrame:
     """The rows of a types result (``frame``) of one type, ``untyped``, or
     :data:`LOYAL_AT_RISK_SELECTION`; all rows without ``type_``.
@@ -485,7 +495,12 @@ def check_value_joined(frame: pd.DataFrame, *, store: Store, selection: str) -> 
     read as "no loyal customer at risk" where nothing was measured (``POST /api/jobs/clv``
     stored no run). The reason is :func:`~.types_value.value_note`, the words the CLI's
     ``types`` table and the report give; types as of another date than the current run's get
-    the job request that stores a run matching them (its data end where theirs do)."""
+    the job request that stores a run matching them (its data end where theirs do). A joined
+    run whose model found no dropout is refused too, with the reason
+    (``attrs["no_dropout_note"]``, see :func:`~.types_value.add_value`): nobody can be
+    flagged then, and the empty list read as an all-clear."""
+    if frame.attrs.get("no_dropout_note"):
+        raise ShopperlensError(f"cannot select {selection}: {frame.attrs['no_dropout_note']}")
     if "at_risk" in frame.columns and bool(frame["at_risk"].notna().any()):
         return
     as_of = frame.attrs.get("as_of")

@@ -78,7 +78,9 @@ def stored_intent(*, store: Store, as_of: datetime | None) -> pd.DataFrame | Non
     )
 
 
-def add_value(frame: pd.DataFrame, *, store: Store, as_of: datetime | None) -> pd.DataFrame:
+def add_value(
+    frame: pd.DataFrame, *, store: Store, as_of: datetime | None, judge_dropout: bool = True
+) -> pd.DataFrame:
     """``frame`` (a types result) with :data:`VALUE_COLUMNS` appended when a run is stored.
 
     The columns appear as soon as any value run is stored (so the schema does not change with
@@ -88,6 +90,12 @@ def add_value(frame: pd.DataFrame, *, store: Store, as_of: datetime | None) -> p
     ``loyal_at_risk = True`` and their evidence starts with "loyal at risk: P(alive) 0.03 (…)"
     before the types' own evidence, which says how long ago the last order was. The contract
     columns keep their order and values (apart from that evidence prefix).
+
+    With a CLV run joined, ``attrs["no_dropout"]`` is the dropout of its model when that found
+    none (else None) and ``attrs["no_dropout_note"]`` the sentence saying so ("" otherwise):
+    :func:`value_by_type` then leaves P(alive) and the at-risk counts out, and every types
+    face says why (see :func:`dropout_of_run`). ``judge_dropout=False`` skips that refit
+    (one subject's ``explain``).
     """
     if not (_has(store, "customer_value") or _has(store, "visitor_intent")):
         return frame  # no value run at all: the plain types contract
@@ -124,7 +132,25 @@ def add_value(frame: pd.DataFrame, *, store: Store, as_of: datetime | None) -> p
         mapped = out.loc[lookers, "visitor_id"].astype("string").map(scores)
         out.loc[lookers, "intent"] = mapped.astype("float64").to_numpy()
     out.attrs.update(attrs)
+    dropout = dropout_of_run(store) if value is not None and judge_dropout else None
+    out.attrs.update(no_dropout=dropout, no_dropout_note=_no_dropout_note(dropout))
     return out
+
+
+def dropout_of_run(store: Store) -> float | None:
+    """The stored CLV run's model dropout when it found none, else None: the service's one
+    judgement (:func:`shopperlens.service.clv.stored_run_no_dropout`), which the report's
+    pages, the loyal playbook, ``clv-report`` and ``GET /api/clv/*`` ask too."""
+    from shopperlens.service.clv import stored_run_no_dropout  # clv imports the types
+
+    return stored_run_no_dropout(store=store)
+
+
+def _no_dropout_note(dropout: float | None) -> str:
+    """The service's sentence for ``dropout`` (imported here: clv imports the types)."""
+    from shopperlens.service.clv import no_dropout_note
+
+    return no_dropout_note(dropout)
 
 
 def _loyal_at_risk(flagged: pd.Series, *, joined: bool) -> pd.arrays.BooleanArray:
@@ -143,7 +169,7 @@ def explain_value(*, store: Store, subject: dict[str, Any], as_of: datetime) -> 
     """
     one = pd.DataFrame([{k: subject.get(k) for k in ("customer_id", "visitor_id", "type",
                                                      "evidence")}])  # fmt: skip
-    row = add_value(one, store=store, as_of=as_of).iloc[0]
+    row = add_value(one, store=store, as_of=as_of, judge_dropout=False).iloc[0]
 
     def num(k: str) -> float | None:
         v = row.get(k)
@@ -169,7 +195,10 @@ def value_by_type(frame: pd.DataFrame) -> pd.DataFrame:
 
     A count is None, not 0, for a type none of whose people has a CLV row (lookers, who never
     bought, or every type when the stored run was not joined: see :func:`value_note`): "0 at
-    risk" would read as measured when nothing was."""
+    risk" would read as measured when nothing was. When the joined run's model found no
+    dropout (``frame.attrs["no_dropout"]``, see :func:`add_value`) mean P(alive) and both
+    at-risk counts are None for every type: 1.00 and 0 were the model's assumption, not a
+    measure."""
     if "clv" not in frame.columns:
         return pd.DataFrame()
     scored = frame["at_risk"].notna()
@@ -186,6 +215,9 @@ def value_by_type(frame: pd.DataFrame) -> pd.DataFrame:
         }
     )
     known = g["_scored"].any()
+    if frame.attrs.get("no_dropout") is not None:  # nobody's P(alive) or flag is a measure
+        known[:] = False
+        out["mean_p_alive"] = np.nan
     for col in ("at_risk", "loyal_at_risk"):
         out[col] = out[col].astype(object).where(known, None)
     return out.reset_index()

@@ -1,4 +1,5 @@
-"""Customer value and purchase intent: ``GET /api/clv``, ``/api/clv/summary``, ``/api/intent``."""
+"""Customer value and purchase intent: ``GET /api/clv``, ``/api/clv/summary``,
+``/api/clv/effects``, ``/api/intent``."""
 
 from __future__ import annotations
 
@@ -61,13 +62,36 @@ def clv_summary(
     return shop.clv_summary(horizon_days=horizon_days)
 
 
+#: the response headers of ``GET /api/clv/effects``: how many customers the comparison leaves
+#: out and why, and whether the model found no dropout and what that means (the body stays the
+#: list of rows it always was)
+LEFT_OUT = "X-Shopperlens-Left-Out"
+LEFT_OUT_NOTE = "X-Shopperlens-Left-Out-Note"
+NO_DROPOUT = "X-Shopperlens-No-Dropout"
+NO_DROPOUT_NOTE = "X-Shopperlens-No-Dropout-Note"
+
+
 @router.get("/clv/effects")
 def clv_effects(
     shop: ShopDep,
+    response: Response,
     by: str = Query("source", description="source, category or device."),
 ) -> list[dict[str, Any]]:
-    """Purchase rate, dropout, P(alive) and CLV per acquisition source (or category, device)."""
-    return _records(shop.clv_effects(by=by))
+    """Purchase rate, dropout, P(alive) and CLV per acquisition source (or category, device).
+
+    The rows describe only the customers with a known level: the ``X-Shopperlens-Left-Out``
+    header counts the others and ``X-Shopperlens-Left-Out-Note`` says why ("96 customers
+    without visit data are left out: …"), as the CLI and the report do. When the model found
+    no dropout, ``dropout`` and ``p_alive`` are null (not 0 and 1),
+    ``X-Shopperlens-No-Dropout`` is ``true`` and ``X-Shopperlens-No-Dropout-Note`` says why.
+    Headers, so the body keeps its shape (a list of rows) for existing clients."""
+    frame = shop.clv_effects(by=by)
+    response.headers[LEFT_OUT] = str(int(frame.attrs.get("left_out", 0)))
+    response.headers[NO_DROPOUT] = "true" if frame.attrs.get("no_dropout") else "false"
+    for name, key in ((LEFT_OUT_NOTE, "left_out_note"), (NO_DROPOUT_NOTE, "no_dropout_note")):
+        if frame.attrs.get(key):
+            response.headers[name] = frame.attrs[key]
+    return _records(frame)
 
 
 @router.get("/intent")

@@ -27,6 +27,8 @@ class TypesPage(BaseModel):
     # per type: subjects, mean_clv, mean_p_alive, at_risk, loyal_at_risk, mean_intent
     value: list[dict[str, Any]] = []
     loyal_at_risk: int | None = None
+    #: why the CLV figures flag nobody: the model found no dropout ("" otherwise)
+    no_dropout_note: str = ""
 
 
 def _records(df: Any) -> list[dict[str, Any]]:
@@ -36,15 +38,14 @@ def _records(df: Any) -> list[dict[str, Any]]:
 def _page(df: Any, type_: str | None, limit: int, offset: int, store: Store) -> TypesPage:
     counts = {str(k): int(v) for k, v in df["type"].value_counts().items()}
     value = value_by_type(df)
-    # no count without a joined CLV run (its at_risk flags are all missing): 0 would be measured
-    scored = "at_risk" in df.columns and bool(df["at_risk"].notna().any())
-    at_risk = int(df["loyal_at_risk"].sum()) if scored else None
+    at_risk = svc.loyal_at_risk_count(df)
     # the service's selection: an unknown type, or loyal_at_risk with no CLV run joined, is a
     # 400 saying why (and how to store a run), not an empty page that reads as "nobody"
     df = svc.select(df, type_, store=store)
     return TypesPage(
         value=_records(value) if not value.empty else [],
         loyal_at_risk=at_risk,
+        no_dropout_note=df.attrs.get("no_dropout_note") or "",
         as_of=df.attrs.get("as_of"),
         run_id=df.attrs.get("run_id"),
         total=len(df),
