@@ -250,13 +250,34 @@ def pandas_features(d: dict[str, pd.DataFrame], as_of: datetime, spec: Any) -> p
         search_terms=("term", "count"), product_terms=("is_product", "sum"),
         brand_terms=("b", "sum"),
     )  # fmt: skip
-    buy_names = set(ev_names["purchase"]) | set(ev_names["cart"])
-    bought = ev.loc[name.isin(buy_names) & ev["product_id"].notna(), ["session_id", "product_id"]]
-    bought = bought.drop_duplicates().merge(pw, on="product_id")[["session_id", "w"]]
-    twords = tk[tk["is_product"]].merge(tw[["term", "w"]], on="term")[
-        ["subject_id", "session_id", "w"]
-    ]
-    matched = set(twords.merge(bought, on=["session_id", "w"])["session_id"])
+    # "bought the product searched for": a product the visit's purchase events name, or carted
+    # more often than taken out again, whose name and category hold more than half of the
+    # term's catalogue words (words of some product's name or category)
+    removes = name.isin(ev_names.get("cart_remove", ()))
+    pe = ev.loc[ev["product_id"].notna() & (ev["is_buy"] | ev["is_cart"] | removes)]
+    per = (
+        pe.assign(removed=removes[pe.index])
+        .groupby(["session_id", "product_id"])
+        .agg(paid=("is_buy", "any"), added=("is_cart", "sum"), removed=("removed", "sum"))
+        .reset_index()
+    )
+    bought = per.loc[per["paid"] | (per["added"] > per["removed"]), ["session_id", "product_id"]]
+    cw = pd.concat(
+        [pd.DataFrame({"product_id": prods["product_id"], "w": prods[col].fillna("")})
+         for col in ("product_name", "category")],
+        ignore_index=True,
+    )  # fmt: skip
+    cw = cw.assign(w=_words(cw["w"]).groupby(level=0).agg(list)).explode("w")
+    cw = cw[cw["w"].str.len() >= 3].drop_duplicates()
+    catalogue = set(cw["w"]) - set(spec.informational_words) - set(spec.brand_words)
+    twc = tw.loc[tw["w"].isin(catalogue), ["term", "w"]].drop_duplicates()
+    n_words = twc.groupby("term").size().rename("n_words")
+    st = tk.loc[tk["is_product"].fillna(False).astype(bool), ["session_id", "term"]]
+    hits = st.drop_duplicates().merge(twc, on="term").merge(bought, on="session_id")
+    hits = hits.merge(cw, on=["product_id", "w"])
+    hits = hits.groupby(["session_id", "term", "product_id"]).size().rename("n_hit").reset_index()
+    hits = hits.merge(n_words, left_on="term", right_index=True)
+    matched = set(hits.loc[hits["n_hit"] * 2 > hits["n_words"], "session_id"])
     searched = tk[tk["is_product"]][["subject_id", "session_id"]].drop_duplicates()
     searched = searched[searched["session_id"].isin(set(sess.loc[sess["bought"], "session_id"]))]
     searched["m"] = searched["session_id"].isin(matched)
