@@ -252,3 +252,41 @@ def test_the_cli_says_it_redacted_the_ledger(cli, db_path: Path) -> None:  # typ
     res = cli("erase", "--email", "zq.unique5@example.org", "--yes")
     said = " ".join(res.output.split())
     assert res.exit_code == 0 and "[erased] in 1 file name(s) of the import ledger" in said
+
+
+def _files(shop: shopperlens.Shop, *names: str) -> None:
+    for i, name in enumerate(names):
+        shop.store.execute(
+            "INSERT INTO imports (kind, format, file, checksum, rows_read, rows_accepted, "
+            "rows_rejected, imported_at) VALUES ('orders', 'generic', ?, ?, 1, 1, 0, now())",
+            [name, f"k{i}"],
+        )
+
+
+def test_an_id_that_names_nobody_redacts_nothing(tmp_path: Path) -> None:
+    """A mistyped id ("csv") erased nothing, yet rewrote every ledger file name holding that
+    word and said "erased": an id redacts the ledger only once rows of theirs were found."""
+    import pytest
+
+    from shopperlens.errors import NotFoundError
+
+    names = ["orders.csv", "crm_mary.ann@example.org.csv", "export A1 B2.csv"]
+    with shopperlens.open(tmp_path / "s.duckdb") as shop:
+        _files(shop, *names)
+        with pytest.raises(NotFoundError, match="no customer with that id"):
+            shop.erase_customer("csv")
+        assert _ledger_of(shop) == names
+        assert shop.store.count("erasures") == 0
+
+
+def test_an_email_redacts_only_that_whole_address(tmp_path: Path) -> None:
+    """A letter-or-digit boundary took ``mary.ann@…`` and ``ann@example.org.uk`` for
+    ``ann@example.org``; a file extension after the address still counts."""
+    names = [
+        "crm_mary.ann@example.org.csv", "ann@example.org.uk.csv", "jo+ann@example.org.csv",
+        "crm_ANN@example.org.csv.gz", "in/ann@example.org_2024.tsv",
+    ]  # fmt: skip
+    with shopperlens.open(tmp_path / "s.duckdb") as shop:
+        _files(shop, *names)
+        assert shop.erase_customer(email="ann@example.org").import_files_redacted == 2
+        assert _ledger_of(shop) == [*names[:3], "crm_[erased].csv.gz", "in/[erased]_2024.tsv"]

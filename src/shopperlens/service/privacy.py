@@ -410,7 +410,10 @@ def _erase_rows(
         kept = _count_kept(con, cols)
         for t in ("_erase_ids", "_erase_keys", "_erase_cand", "_erase_shared"):
             con.execute(f"DROP TABLE {t}")
-        redacted = _redact_ledger(con, ids, emails)
+        # an id names someone only where rows of theirs were found: a mistyped id ("csv",
+        # "orders") redacted every ledger file name holding that word and said "erased"
+        found = [p.subject for p in per_id]
+        redacted = _redact_ledger(con, [i for i in ids if _sha256(i) in found], emails)
         if not totals and not redacted:
             raise NotFoundError(missing)
         # the ledger (no personal data): computations running now refuse to store their result;
@@ -895,8 +898,25 @@ def _file_name_patterns(
 ) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
     """The regexes :func:`_redact_name` replaces in a file name: the e-mails (searched
     folded) and the ids with a letter in them (see :func:`_redact_ledger`)."""
-    by_email = _tokens([e for e in emails if e])
+    by_email = _whole_addresses([e for e in emails if e])
     return by_email, _tokens([i for i in ids if any(ch.isalpha() for ch in i)])
+
+
+#: what may follow an address in a file name: a file's extension, not the rest of a domain
+_FILE_EXTENSIONS = "csv|tsv|txt|json|jsonl|ndjson|parquet|gz|zip|bz2|xz|xlsx"
+
+
+def _whole_addresses(emails: list[str]) -> re.Pattern[str] | None:
+    """A regex finding any of ``emails`` (folded) as a whole address in a folded file name: no
+    character of a local part just before it (``_`` is the file name's separator, so
+    ``crm_ann@…`` counts), and after it no more of a domain — a label that is no file
+    extension: ``mary.ann@example.org.csv`` and ``ann@example.org.uk.csv`` are other people's
+    addresses, where a letter-or-digit boundary took them for ``ann@example.org``."""
+    if not emails:
+        return None
+    alternatives = "|".join(re.escape(e) for e in sorted(emails, key=len, reverse=True))
+    after = rf"(?![a-z0-9\-])(?!\.(?!(?:{_FILE_EXTENSIONS})(?![a-z0-9\-]))[a-z0-9])"
+    return re.compile(rf"(?<![a-z0-9.%+\-])(?:{alternatives}){after}")
 
 
 def _tokens(words: list[str]) -> re.Pattern[str] | None:
