@@ -438,21 +438,24 @@ def test_events_already_stored_add_no_sessions(shop, tmp_path):
 
 def test_an_email_column_holds_one_address(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """``Name <a@example.org>`` and ``a@x.org; b@x.org`` were stored as written, so
-    ``erase --email`` found no such customer and the row kept the name and addresses."""
+    ``erase --email`` found no such customer and the row kept the name and addresses. A
+    display name or ``mailto:`` around one address gives that address; a list is refused."""
     import shopperlens
     from shopperlens.ingest.kinds import NOT_ONE_EMAIL
 
     path = tmp_path / "c.csv"
     path.write_text(
         "customer_id,email\n"
-        'c1,Wendral Obstacky <zq@example.org>\nc2,a@x.org;b@x.org\nc3,"a@x.org, b@x.org"\n'
+        'c1,Wendral Obstacky <ZQ@example.org>\nc2,a@x.org;b@x.org\nc3,"a@x.org, b@x.org"\n'
         "c4,no-at-sign\nc5,two@@x.org\nc6, Ok.Name+tag@Example.ORG \nc7,N/A\nc8,\u0130nci@x.org\n"
+        'c9,mailto:m@x.org\nc10,"""Q"" <a@x.org>, b@x.org"\nc11,a\u00a0b@x.org\n'
     )
     with shopperlens.open(tmp_path / "s.duckdb") as shop:
         res = shop.import_files("customers", path, on_error="skip")
         bad = {(r.line, r.column, r.reason) for r in res.rejects}
-        assert bad == {(n, "email", NOT_ONE_EMAIL) for n in (2, 3, 4, 5, 6)}
+        assert bad == {(n, "email", NOT_ONE_EMAIL) for n in (3, 4, 5, 6, 11, 12)}
         kept = shop.store.df("SELECT customer_id, coalesce(email, '-') FROM customers ORDER BY 1")
     assert kept.values.tolist() == [
-        ["c6", "ok.name+tag@example.org"], ["c7", "-"], ["c8", "inci@x.org"]
+        ["c1", "zq@example.org"], ["c6", "ok.name+tag@example.org"], ["c7", "-"],
+        ["c8", "inci@x.org"], ["c9", "m@x.org"],
     ]  # fmt: skip

@@ -19,9 +19,11 @@ SPACE: str = (
 
 
 #: a character of either side of one address: none of those that separate or quote addresses
-#: (``a@b.com;c@d.com`` is two, ``Name <a@b.com>`` a display name), no space (the same class in
-#: Python's ``re`` and DuckDB's RE2)
-ADDRESS_CHAR = r'[^@\s,;:<>()\[\]"\\]'
+#: (``a@b.com;c@d.com`` is two, ``Name <a@b.com>`` a display name) and no whitespace, the
+#: characters of :data:`SPACE` listed: ``\\s`` is ASCII whitespace in DuckDB's RE2 and all of
+#: Unicode's in Python, so an address holding a no-break space passed the import and failed
+#: the export (the same class now in both)
+ADDRESS_CHAR = "[^@" + SPACE + ',;:<>()\\[\\]"\\\\]'
 #: one address: such characters, one ``@``, such characters (imports reject anything else)
 ONE_ADDRESS = f"{ADDRESS_CHAR}+@{ADDRESS_CHAR}+"
 
@@ -40,3 +42,14 @@ def trim_sql(value: str) -> str:
 def email_sql(value: str) -> str:
     """SQL: ``value`` normalised as :func:`normalise_email` does it."""
     return f"lower({trim_sql(value)})"
+
+
+def unwrap_sql(value: str) -> str:
+    """SQL: the address of ``value`` (an e-mail as :func:`email_sql` gives it) written as
+    ``Name <a@x.org>`` (help desks and mail clients export requesters so) or
+    ``mailto:a@x.org``; any other value as it is."""
+    inside = f"trim(regexp_extract({value}, '<([^<>]*)>', 1), '{SPACE}')"
+    return (
+        f"CASE WHEN regexp_full_match({value}, '[^<>]*<[^<>]*>') THEN {inside} "
+        f"WHEN starts_with({value}, 'mailto:') THEN substr({value}, 8) ELSE {value} END"
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from shopperlens.emails import ONE_ADDRESS, email_sql, trim_sql
+from shopperlens.emails import ONE_ADDRESS, email_sql, trim_sql, unwrap_sql
 from shopperlens.ingest.rejects import (
     Check,
     cast_check,
@@ -64,10 +64,10 @@ KNOWN_EVENTS: frozenset[str] = frozenset(
     )
 )
 
-#: an e-mail column holds one address (``emails.ONE_ADDRESS``): ``Name <a@example.org>`` and
-#: ``a@example.org; b@example.org`` were stored as written, so ``erase --email a@example.org``
-#: found no such customer and kept them
-NOT_ONE_EMAIL = "not one e-mail address (one @, no spaces, no list or display name)"
+#: an e-mail column holds one address (``emails.ONE_ADDRESS``; ``Name <a@example.org>`` and
+#: ``mailto:a@example.org`` give the address): ``a@example.org; b@example.org`` was stored as
+#: written, so ``erase --email a@example.org`` found no such customer and kept them
+NOT_ONE_EMAIL = "not one e-mail address (one @, no spaces, not a list)"
 
 #: value types: what "not convertible" is called (see :data:`_TYPES` for the conversions)
 _WHAT: dict[str, str] = {"text": "", "id": "", "email": "", "ts": "a date/time",
@@ -166,7 +166,9 @@ _TYPES: dict[str, Callable[[str], str]] = {
     "text": lambda r: f"NULLIF(trim({r}), '')",
     "id": lambda r: f"CASE WHEN {no_value_sql(f'trim({r})')} THEN NULL ELSE trim({r}) END",
     # an e-mail of "N/A" would key one customer for every such row (see email_key_sql)
-    "email": lambda r: f"CASE WHEN {no_value_sql(trim_sql(r))} THEN NULL ELSE {email_sql(r)} END",
+    "email": lambda r: (
+        f"CASE WHEN {no_value_sql(trim_sql(r))} THEN NULL ELSE {unwrap_sql(email_sql(r))} END"
+    ),
     "ts": ts_sql,
     "int": whole_sql,
     "count": whole_sql,
