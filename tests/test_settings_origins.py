@@ -23,7 +23,7 @@ FORMS = {
     "https://a.example,https://b.example": ["https://a.example", "https://b.example"],
     " https://a.example , https://b.example ": ["https://a.example", "https://b.example"],
     '["https://a.example", "https://b.example"]': ["https://a.example", "https://b.example"],
-    "https://shop.example/": ["https://shop.example/"],  # the endpoints ignore the slash
+    "https://shop.example/": ["https://shop.example"],  # as browsers send it: no slash
     "http://[::1]:8080": ["http://[::1]:8080"],
     "": [],
     "  ": [],
@@ -158,3 +158,12 @@ def test_a_setting_of_the_wrong_kind_is_one_line_naming_it(cli, monkeypatch) -> 
     assert "unexpected" not in said and "Traceback" not in said
     with pytest.raises(ShopperlensError, match="SHOPPERLENS_SMTP_PORT 'x'"):
         Settings(smtp_port="x")
+
+
+def test_a_host_beyond_ascii_is_compared_as_browsers_send_it(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Browsers send an international host in punycode: ``https://bücher.de`` never matched."""
+    monkeypatch.setenv("SHOPPERLENS_ALLOWED_ORIGINS", "https://bücher.de, https://münchen.de:8443/")
+    assert Settings().allowed_origins == [
+        "https://xn--bcher-kva.de",
+        "https://xn--mnchen-3ya.de:8443",
+    ]

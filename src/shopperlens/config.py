@@ -144,9 +144,7 @@ class Settings(BaseSettings):
                 raise ShopperlensError(
                     f"SHOPPERLENS_ALLOWED_ORIGINS: {origin!r} is not an origin: {_ORIGINS_FORM}"
                 )
-            # scheme and host are case-blind, and browsers send them in lower case: an origin
-            # written HTTPS://Shop.example matched no request
-            origins.append(origin.lower())
+            origins.append(_as_sent(origin))
         return origins
 
 
@@ -168,6 +166,24 @@ def _problem(exc: ValidationError) -> str:
         value = "" if any(w in name for w in _SECRET_WORDS) else f" {str(err.get('input'))[:60]!r}"
         said.append(f"SHOPPERLENS_{name.upper()}{value}: {err['msg'].lower()}")
     return "; ".join(said) + " (see the settings table in the README)"
+
+
+def _as_sent(origin: str) -> str:
+    """``origin`` as a browser's ``Origin`` header carries it: scheme and host in lower case
+    (``HTTPS://Shop.example`` matched no request) and a host beyond ASCII in its punycode form
+    (``https://bücher.de`` is sent as ``https://xn--bcher-kva.de``)."""
+    scheme, _, rest = origin.lower().partition("://")
+    rest = rest.rstrip("/")
+    has_port = ":" in rest and not rest.endswith("]")  # (an IPv6 host [::1] holds colons)
+    host, colon, port = rest.rpartition(":") if has_port else (rest, "", "")
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise ShopperlensError(
+                f"SHOPPERLENS_ALLOWED_ORIGINS: {origin!r} is not an origin: {_ORIGINS_FORM}"
+            ) from None
+    return f"{scheme}://{host}{colon}{port}" if colon else f"{scheme}://{host}"
 
 
 def _is_origin(text: str) -> bool:
