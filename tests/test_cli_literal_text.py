@@ -21,7 +21,7 @@ from rich.text import Text
 
 from shopperlens.cli import _render
 
-#: the reviewer's quote (notes3/05.md): an unmatched closing tag and a matched pair
+#: a customer's quote: an unmatched closing tag and a matched pair
 QUOTE = "The price [/b] was great [bold]really[/bold] quality."
 #: markup-like text of every kind in one line: closing tag, a pair, a mask
 MIXED = "[/b] [bold]x[/bold] [name]"
@@ -44,7 +44,7 @@ def _note(folder: Path, name: str, title: str, quote: str) -> Path:
 def test_a_quote_with_markup_like_text_imports_and_shows_as_written(
     cli: Any, tmp_path: Path
 ) -> None:
-    """The reviewer's note: imported (exit 0) and its quote shown in the themes table."""
+    """A note with such a quote: imported (exit 0) and its quote shown in the themes table."""
     note = _note(tmp_path / "notes3", "05.md", "Interview 05: customer K0170 (best)", QUOTE)
     res = cli("interviews", "import", str(note))
     assert res.exit_code == 0, res.output

@@ -26,7 +26,7 @@ from shopperlens.web.server import serve_in_thread
 
 #: what a browser sends when a person opens a page
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-#: the pages a reviewer saw scroll sideways on a phone
+#: the pages that scrolled sideways on a phone
 PHONE_PAGES = ("types", "value", "surveys", "personas", "playbook-new", "playbook-impulse")
 
 

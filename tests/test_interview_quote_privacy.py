@@ -1,6 +1,6 @@
 """A theme's example quote follows the persona cards' rules on every face.
 
-The reviewer's shop: customer C90001 is Quorvath Blenkinsop, and his note quotes "Quorvath
+The shop: customer C90001 is Quorvath Blenkinsop, and his note quotes "Quorvath
 Blenkinsop here: quality matters more than price …". The persona cards masked his name as
 ``[name]``; the themes (the table after ``interviews import``, ``GET /api/interviews/themes``,
 the report's Surveys page) and the stored ``interview_tags`` kept it, because only e-mails,

@@ -19,7 +19,7 @@ from shopperlens.service import audience, interviews, surveys
 from shopperlens.surveys import interviews as notes
 from shopperlens.surveys.definition import Question, Survey
 
-#: the reviewer's two notes (tmp/probe_surveys/notes), as written
+#: two interview notes, as written
 BAD_CUSTOMER_NOTE = """# Interview 11: customer C10826 (bad customer)
 Date: 2025-11-02
 What she liked best: nothing much.

@@ -87,7 +87,7 @@ def test_street_addresses_are_masked(text: str, expected: str) -> None:
 
 
 def test_a_persona_card_quotes_no_signature_number_or_address() -> None:
-    """The reviewer's case: every frugal answer signed "- Pieter Jansen, 06.12.34.56.78"."""
+    """The case: every frugal answer signed "- Pieter Jansen, 06.12.34.56.78"."""
     n = 30
     why = ["cheapest price I could find - Pieter Jansen, 06.12.34.56.78"] * (n - 1)
     why.append("I am Pieter Jansen from Dorpsstraat 12 Utrecht, the price was low")
@@ -127,7 +127,7 @@ def test_a_build_masks_the_names_of_respondents_the_shop_knows(store: Store) -> 
 
 
 def test_an_interview_theme_quote_masks_a_dotted_phone_number(store: Store) -> None:
-    """The reviewer's note: "… at jan@x.nl or 06.11.22.33.44" kept its number on the themes."""
+    """A note: "… at jan@x.nl or 06.11.22.33.44" kept its number on the themes."""
     from shopperlens.service import interviews
 
     store.execute(

@@ -81,7 +81,7 @@ def test_on_record_tells_no_word_from_a_refusal(store: Store) -> None:
 
 
 def test_playbook_says_no_consent_is_on_record_rather_than_refused(store: Store) -> None:
-    """The reviewer's second shop: "writes 0 of the 46: 46 customers gave no marketing
+    """A shop without consent records: "writes 0 of the 46: 46 customers gave no marketing
     consent", "0 loyal customers gave case-study consent", "0 loyal customers may be e-mailed
     a referral offer". Nobody's word is on record, so the texts say that and what to import;
     the exports still write nobody (no consent, no marketing)."""

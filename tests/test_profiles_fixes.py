@@ -189,7 +189,7 @@ SOPHIE = {
 
 
 def _same(n: int = 40) -> pd.DataFrame:
-    """The reviewer's ``same.csv``: every respondent gives one set of answers."""
+    """A shop's ``same.csv``: every respondent gives one set of answers."""
     return pd.DataFrame(_respondents("s", n, **SOPHIE))
 
 

@@ -1,4 +1,4 @@
-"""A second reviewer's shop (not the demo): the report's pages said what the data do not know
+"""A shop that is not the demo: the report's pages said what the data do not know
 as if it were measured. Each finding on a store whose answer is planted:
 
 1. the front page's "35 support tickets · 0 returns" when no returns were imported;
@@ -138,7 +138,7 @@ def _events_text(days: dict[str, list[pd.Timestamp]]) -> str:
 
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, dict[str, Any]]]:
-    """The reviewer's kind of shop: orders in GBP, visit data for some buyers only (the rest,
+    """A shop of that kind: orders in GBP, visit data for some buyers only (the rest,
     the largest group, have none), anonymous lookers, support tickets and no returns."""
     folder = tmp_path_factory.mktemp("planted")
     rfm = _planted_rfm()

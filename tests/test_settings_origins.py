@@ -88,7 +88,7 @@ def test_a_value_that_is_no_origin_is_refused_by_name(
 
 
 def test_cli_runs_with_comma_separated_origins(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The reviewer's command: every command failed before it started."""
+    """The natural form: every command failed before it started."""
     monkeypatch.setenv(VAR, "https://a.example, https://b.example")
     res = cli("tables")
     assert res.exit_code == 0, res.output
