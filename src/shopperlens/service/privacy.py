@@ -623,45 +623,47 @@ def _personal_emails(
     """The e-mails that name the person in a rejected row: the e-mail erased by (when its
     derived id is erased) and those stored on the erased ids' rows, except an e-mail another
     customer has too (a shared inbox: that line could be theirs)."""
-    emails = {email} if email else set()
-    for table, columns in cols.items():
-        if {"customer_id", "email"} <= columns:
-            rows = store.execute(
-                f'SELECT DISTINCT {_EMAIL} FROM "{table}" WHERE email IS NOT NULL '
-                "AND CAST(customer_id AS VARCHAR) IN (SELECT unnest(?::VARCHAR[]))",
-                [ids],
-            ).fetchall()
-            emails.update(r[0] for r in rows if r[0])
-    shared = store.execute(
-        f"SELECT DISTINCT {_EMAIL} FROM customers WHERE customer_id NOT IN "
-        f"(SELECT unnest(?::VARCHAR[])) AND {_EMAIL} IN (SELECT unnest(?::VARCHAR[]))",
-        [ids, sorted(emails)],
-    ).fetchall()
-    return emails - {r[0] for r in shared}
+    emails = _held(store, cols, ids, "email", _EMAIL) | ({email} if email else set())
+    return _not_shared(store, cols, ids, "email", _EMAIL, emails)
 
 
 def _personal_names(store: Store, cols: dict[str, set[str]], ids: list[str]) -> set[str]:
-    """The names that name the person in a survey upload's rejected answer (:func:`_fold`ed,
-    single-spaced): those stored on the erased ids' rows, of two words or more (a first name
-    alone, ``Ann``, would take other people's rows), except a name another customer has too
-    (two ``John Smith``: that answer could be the other one's)."""
-    names: set[str] = set()
+    """The names that name the person in a survey upload's rejected answer (:func:`_name_key`):
+    those stored on the erased ids' rows, of two words or more (a first name alone, ``Ann``,
+    would take other people's rows), except a name another customer has too (two ``John
+    Smith``: that answer could be the other one's)."""
+    names = {n for n in _held(store, cols, ids, "name", _NAME_SQL) if len(n.split()) >= 2}
+    return _not_shared(store, cols, ids, "name", _NAME_SQL, names)
+
+
+def _held(
+    store: Store, cols: dict[str, set[str]], ids: list[str], column: str, key: str
+) -> set[str]:
+    """``key`` (SQL over ``column``) of the erased ids' rows, in every table holding both."""
+    found: set[str] = set()
     for table, columns in cols.items():
-        if {"customer_id", "name"} <= columns:
+        if {"customer_id", column} <= columns:
             rows = store.execute(
-                f'SELECT DISTINCT CAST(name AS VARCHAR) FROM "{table}" WHERE name IS NOT NULL '
+                f'SELECT DISTINCT {key} FROM "{table}" WHERE {column} IS NOT NULL '
                 "AND CAST(customer_id AS VARCHAR) IN (SELECT unnest(?::VARCHAR[]))",
                 [ids],
             ).fetchall()
-            names.update(_name_key(r[0]) for r in rows if len(r[0].split()) >= 2)
-    if not names or "name" not in cols.get("customers", set()):
-        return names
+            found.update(r[0] for r in rows if r[0])
+    return found
+
+
+def _not_shared(
+    store: Store, cols: dict[str, set[str]], ids: list[str], column: str, key: str, keys: set[str]
+) -> set[str]:
+    """``keys`` but those (``key``, SQL over ``column``) another customer's row has too."""
+    if not keys or column not in cols.get("customers", set()):
+        return keys
     shared = store.execute(
-        f"SELECT DISTINCT {_NAME_SQL} FROM customers WHERE name IS NOT NULL AND customer_id NOT IN "
-        f"(SELECT unnest(?::VARCHAR[])) AND {_NAME_SQL} IN (SELECT unnest(?::VARCHAR[]))",
-        [ids, sorted(names)],
+        f"SELECT DISTINCT {key} FROM customers WHERE {column} IS NOT NULL AND customer_id NOT IN "
+        f"(SELECT unnest(?::VARCHAR[])) AND {key} IN (SELECT unnest(?::VARCHAR[]))",
+        [ids, sorted(keys)],
     ).fetchall()
-    return names - {r[0] for r in shared}
+    return keys - {r[0] for r in shared}
 
 
 def _name_key(name: str) -> str:
