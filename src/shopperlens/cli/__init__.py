@@ -11,13 +11,14 @@ import pkgutil
 import sys
 
 from shopperlens.cli import _render
-from shopperlens.cli._app import app
+from shopperlens.cli._app import app, reflow_help
 
 __all__ = ["app", "main"]
 
 for _mod in pkgutil.iter_modules(__path__):
     if not _mod.name.startswith("_"):
         importlib.import_module(f"{__name__}.{_mod.name}")
+reflow_help(app)
 
 
 def main(argv: list[str] | None = None) -> None:

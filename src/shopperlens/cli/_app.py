@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -28,6 +30,12 @@ class _Group(TyperGroup):
             return super().invoke(ctx)
         except ShopperlensError as exc:
             _render.error(str(exc))
+            raise typer.Exit(1) from None
+        except BrokenPipeError:
+            # the reader went away (`shopperlens tables | head`): nothing is wrong with any
+            # path, and there is nobody left to tell; stdout goes to /dev/null so that the
+            # interpreter's own flush at exit does not fail again
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise typer.Exit(1) from None
         except OSError as exc:
             if os.environ.get("SHOPPERLENS_DEBUG"):
@@ -68,6 +76,36 @@ def _global(
     """Who your shop's customers are and what to do about each kind."""
     overrides = {"db": db} if db is not None else {}
     ctx.obj = Settings(**overrides)
+
+
+def reflow_help(typer_app: typer.Typer) -> None:
+    """Join the single line breaks inside each paragraph of every command's help.
+
+    Help texts are the commands' docstrings, wrapped at the source's line width; Rich help
+    keeps those breaks in the command lists and after the first paragraph, so ``--help``
+    showed sentences cut in the middle of the screen. A blank line still starts a paragraph,
+    and a ``\\f`` line ends what users see (what follows is for the code's readers).
+    """
+    for command in typer_app.registered_commands:
+        command.help = _reflowed(command.help, command.callback)
+    for group in typer_app.registered_groups:
+        sub = group.typer_instance
+        group.help = _reflowed(group.help, None)
+        if sub is not None:
+            sub.info.help = _reflowed(sub.info.help, None)
+            reflow_help(sub)
+
+
+def _reflowed(help_text: object, callback: object) -> object:
+    """``help_text`` (or ``callback``'s docstring) with its paragraphs on one line each;
+    anything else (Typer's "not given" placeholder) unchanged."""
+    if not isinstance(help_text, str):
+        doc = inspect.getdoc(callback) if callback is not None else None
+        if doc is None:
+            return help_text
+        help_text = doc
+    shown = inspect.cleandoc(help_text).partition("\f")[0]
+    return "\n\n".join(" ".join(p.split()) for p in shown.split("\n\n") if p.strip())
 
 
 def settings(ctx: typer.Context) -> Settings:

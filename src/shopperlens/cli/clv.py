@@ -105,8 +105,10 @@ def clv_report_cmd(
     or device are left out, each with one line saying what is missing, when the data cannot
     support them (no visit data, no categories, a history too short to split). Under the
     comparison a line says how many customers it leaves out (no visit data …); when the model
-    found no dropout, "–" stands for the at-risk count and the dropouts, and a line says why
-    (the service's words: ``no_dropout_note``), never "0 at risk"."""
+    found no dropout, "–" stands for the at-risk count and the dropouts, and a line says why,
+    never "0 at risk".
+    \f
+    The line is the service's words (``no_dropout_note``)."""
     shop = open_shop(ctx)
     summary = shop.clv_summary(horizon_days=parse_days(horizon))
     missing: list[str] = []
