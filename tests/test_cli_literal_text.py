@@ -149,15 +149,16 @@ def test_table_cells_headers_and_title_are_shown_as_written(
 def test_a_message_is_literal_but_keeps_the_commands_own_styles(
     screens: tuple[io.StringIO, io.StringIO],
 ) -> None:
-    """``f"[yellow]warning:[/] {data}"`` and ``f"report: [bold]{path}[/] …"`` are how the
-    commands style their messages: those styles stay, the data inside and around is text."""
+    """A command styles its own words as ``(text, style)`` parts; the data inside and around
+    is text, even when it looks like the commands' own markup (``[red]…[/]``)."""
     out, _ = screens
-    _render.message(f"[yellow]warning:[/] {QUOTE} {MIXED}")
-    _render.message(f"report: [bold]/tmp/{MIXED}/index.html[/] (3 pages)")
+    own = "[red]x[/] [yellow]y[/]"
+    _render.message(("warning:", "yellow"), f" {QUOTE} {MIXED} {own}")
+    _render.message("report: ", (f"/tmp/{MIXED}/index.html", "bold"), " (3 pages)")
     _render.message(f"I'm [name], {MIXED}")
     lines = _plain(out.getvalue()).splitlines()
     assert lines == [
-        f"warning: {QUOTE} {MIXED}",
+        f"warning: {QUOTE} {MIXED} {own}",
         f"report: /tmp/{MIXED}/index.html (3 pages)",
         f"I'm [name], {MIXED}",
     ]
@@ -165,6 +166,7 @@ def test_a_message_is_literal_but_keeps_the_commands_own_styles(
     assert all(s.color and s.color.number == YELLOW for s in _styles(shown, "warning:"))
     assert all(s.bold for s in _styles(shown, f"/tmp/{MIXED}/index.html"))
     assert not any(s.bold for s in _styles(shown, "really"))  # the data's [bold] is text
+    assert not any(s.color and s.color.number == RED for s in _styles(shown, own))
 
 
 def test_an_error_is_literal_after_a_red_error_prefix(

@@ -10,7 +10,6 @@ style) and the few styles the commands' own messages use (see :func:`message`).
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -60,39 +59,24 @@ def as_json(obj: Any) -> None:
     console.print_json(json.dumps(plain(obj), default=str))
 
 
-#: the markup the commands' own messages use: ``[bold]…[/]``, ``[red]…[/]``, ``[yellow]…[/]``,
-#: ``[green]…[/]`` and nothing else (``[bold]really[/bold]`` or ``[name]`` are text)
-_OWN_STYLE = re.compile(r"\[(bold|red|yellow|green)\](.*?)\[/\]", re.DOTALL)
+#: a piece of a message: literal text, or (literal text, Rich style) for the commands' own styling
+Part = str | tuple[str, str]
 
 
-def message(text: str) -> None:
-    """Print a line for the user, literally but for the commands' own few styles.
+def message(*parts: Part) -> None:
+    """Print a line for the user: ``parts`` joined, each exactly as written.
 
-    The commands build messages as f-strings mixing their own styling with data
-    (``f"[yellow]warning:[/] {w}"``, ``f"report: [bold]{path}[/]"``), so the text cannot be
-    escaped as a whole and cannot be trusted as markup either. Only a pair of
-    ``[bold|red|yellow|green]…[/]`` is styled (its content still literal); every other bracket
-    is text, so no message can crash the CLI or hide a masked ``[name]``.
+    Text is never read as Rich markup (a quote's ``[/b]`` crashed the CLI, a masked ``[name]``
+    vanished); a command styles its own words by passing them as ``(text, style)``:
+    ``message("report: ", (str(path), "bold"))``.
     """
-    console.print(console.highlighter(_own_styles_only(text)))
+    console.print(console.highlighter(Text.assemble(*parts)))
 
 
 def error(text: str) -> None:
     """``error: TEXT`` on stderr, ``error:`` in red and ``TEXT`` (often the user's own input,
     a file name or a quote) exactly as written."""
     err_console.print(Text.assemble(("error:", "bold red"), " ", text), highlight=False)
-
-
-def _own_styles_only(text: str) -> Text:
-    """``text`` as a :class:`Text` with only :data:`_OWN_STYLE` pairs turned into styles."""
-    out = Text()
-    at = 0
-    for m in _OWN_STYLE.finditer(text):
-        out.append(text[at : m.start()])
-        out.append(m.group(2), style=m.group(1))
-        at = m.end()
-    out.append(text[at:])
-    return out
 
 
 @contextmanager

@@ -40,5 +40,5 @@ def demo_cmd(
         f"(files in {result.data_dir})"
     )
     failed = len(result.failed_steps)
-    note = f", [red]{failed} step(s) failed[/]" if failed else ""
-    _render.message(f"report: [bold]{result.index}[/] ({result.seconds:.1f} s{note})")
+    note: _render.Part = (f", {failed} step(s) failed", "red") if failed else ""
+    _render.message("report: ", (str(result.index), "bold"), f" ({result.seconds:.1f} s", note, ")")

@@ -29,4 +29,4 @@ def report_cmd(
     shop = open_shop(ctx, types_config=config)
     with _render.progress("report") as advance:
         result = shop.report(out, title=title, progress=advance)
-    _render.message(f"report: [bold]{result.index}[/] ({len(result.pages)} pages)")
+    _render.message("report: ", (str(result.index), "bold"), f" ({len(result.pages)} pages)")

@@ -64,7 +64,7 @@ def create_cmd(
     )
     _render.message(f"survey {info.name} version {info.version}: {info.questions} questions")
     for w in info.warnings:
-        _render.message(f"[yellow]warning:[/] {w}")
+        _render.message(("warning:", "yellow"), f" {w}")
 
 
 @survey_app.command("show")
@@ -339,5 +339,5 @@ def analytics_check_cmd(
         _render.as_json(found)
         return
     for f in found:
-        mark = {"contradiction": "[red]✗[/]", "note": "[yellow]•[/]"}.get(f.kind, "[green]✓[/]")
-        _render.message(f"{mark} {f.message}")
+        mark = {"contradiction": ("✗", "red"), "note": ("•", "yellow")}.get(f.kind, ("✓", "green"))
+        _render.message(mark, f" {f.message}")

@@ -139,7 +139,7 @@ def explain_cmd(
     if json_:
         _render.as_json(ex)
         return
-    _render.message(f"[bold]{ex.id}[/] is [bold]{ex.type}[/] as of {ex.as_of:%Y-%m-%d}")
+    _render.message((ex.id, "bold"), " is ", (ex.type, "bold"), f" as of {ex.as_of:%Y-%m-%d}")
     _render.message(ex.evidence)
     if ex.clv is not None or ex.intent is not None:
         _render.message(
