@@ -207,3 +207,40 @@ def test_report_pages_and_faces_share_one_judgement(still: Path, open_shop) -> N
     assert types_ctx["no_dropout"] == pytest.approx(dropout, rel=1e-6)
     assert clv_svc.stored_run_no_dropout(store=store) == types_ctx["no_dropout"]
     assert summary.no_dropout_note == clv_svc.no_dropout_note(dropout)
+
+
+def test_explain_and_clv_say_no_dropout(still: Path, leaving: Path, open_shop) -> None:  # type: ignore[no-untyped-def]
+    """``types explain`` showed "P(alive) 1.00" for one customer, ``clv`` a column of 1.0 and
+    ``clv --at-risk`` an empty list: read as "this customer is surely still buying" and
+    "nobody is at risk". They now leave P(alive) out and say why; ``GET /api/clv`` says it
+    in the headers ``/api/clv/effects`` uses."""
+    out = said(_cli(still, "clv"))  # also stores the run that explain joins
+    assert f"P(alive) and at risk –: {FOUND_NONE}" in out and NO_ALL_CLEAR in out
+    out = said(_cli(still, "clv", "--at-risk"))
+    assert FOUND_NONE in out and "(nothing)" not in out
+    customer = open_shop(still).store.scalar(
+        "SELECT customer_id FROM customer_value ORDER BY customer_id LIMIT 1"
+    )
+    out = said(_cli(still, "types", "explain", customer))
+    assert f"P(alive) –: {FOUND_NONE}" in out and "P(alive) 1.00" not in out
+    assert "CLV " in out  # the value itself is still shown
+    ex = json.loads(_cli(still, "types", "explain", customer, "--json"))
+    assert ex["p_alive"] is None and ex["at_risk"] is None and ex["loyal_at_risk"] is None
+    assert FOUND_NONE in ex["no_dropout_note"] and ex["clv"] > 0
+    with _api_client(open_shop(still)) as c:
+        res = c.get("/api/clv", params={"limit": 5})
+        assert res.status_code == 200 and res.headers["X-Shopperlens-No-Dropout"] == "true"
+        assert FOUND_NONE in res.headers["X-Shopperlens-No-Dropout-Note"]
+    # dropout planted: a measured P(alive), and no such line
+    out = said(_cli(leaving, "clv"))
+    assert FOUND_NONE not in out
+    customer = open_shop(leaving).store.scalar(
+        "SELECT customer_id FROM customer_value ORDER BY p_alive LIMIT 1"
+    )
+    ex = json.loads(_cli(leaving, "types", "explain", customer, "--json"))
+    assert 0 < ex["p_alive"] < 1 and ex["no_dropout_note"] == ""
+    assert "P(alive) 0." in said(_cli(leaving, "types", "explain", customer))
+    with _api_client(open_shop(leaving)) as c:
+        res = c.get("/api/clv", params={"limit": 5})
+        assert res.headers["X-Shopperlens-No-Dropout"] == "false"
+        assert "X-Shopperlens-No-Dropout-Note" not in res.headers

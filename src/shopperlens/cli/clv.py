@@ -68,8 +68,13 @@ def clv_cmd(
     json_: JsonOpt = False,
     save: SaveOpt = True,
 ) -> None:
-    """Customer lifetime value: P(alive), expected purchases and CLV per customer (BG/NBD)."""
+    """Customer lifetime value: P(alive), expected purchases and CLV per customer (BG/NBD).
+
+    When the model finds no dropout on the shop's data, a line under the table says that
+    P(alive) and "at risk" are its assumption rather than a measure, and ``--at-risk`` says
+    so instead of listing nobody."""
     frame = open_shop(ctx).clv(horizon_days=parse_days(horizon), save=save)
+    note = frame.attrs.get("no_dropout_note", "")
     if at_risk:
         frame = frame[frame["at_risk"]]
     if out:
@@ -84,7 +89,12 @@ def clv_cmd(
         if len(shown) < len(frame)
         else ""
     )
-    _render.table(shown, columns, title=f"CLV over {horizon} ({cut}all columns: --out or --json)")
+    if not (at_risk and note):  # nobody can be at risk: an empty list would read as nobody is
+        _render.table(
+            shown, columns, title=f"CLV over {horizon} ({cut}all columns: --out or --json)"
+        )
+    if note:
+        _render.message(f"P(alive) and at risk –: {note}")
 
 
 @app.command("clv-report")

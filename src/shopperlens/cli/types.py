@@ -150,6 +150,8 @@ def explain_cmd(
             )
             + (f" — {LOYAL_AT_RISK}" if ex.loyal_at_risk else "")
         )
+    if ex.no_dropout_note:
+        _render.message(f"P(alive) –: {ex.no_dropout_note}")
     _render.table([{"type": t, "score": s} for t, s in ex.scores.items()], title="scores")
     signals = [
         {"type": t, "signal": part.feature, "value": part.value, "strength": part.strength,

@@ -213,12 +213,17 @@ def customer_value(
     Columns: ``customer_id, frequency, recency, T, monetary_value, p_alive,
     expected_purchases, clv, at_risk`` then ``next_order_days, expected_spend``.
     Times are in days. With ``save=True`` the result replaces the stored run (table
-    ``customer_value``) that other concerns read.
+    ``customer_value``) that other concerns read. ``attrs["no_dropout"]`` is True when this
+    fit found no dropout (:func:`no_dropout`), and ``attrs["no_dropout_note"]`` says so: every
+    ``p_alive`` is then about 1 and ``at_risk`` False by the model's assumption, and the faces
+    say so rather than list "nobody at risk".
     """
     check_horizon(horizon_days)
     mark = store.erasure_mark() if save else 0  # a person erased from here on is refused
     fitted = fit_models(store=store, as_of=as_of)
     out = _score(fitted, horizon_days)
+    dropout = fitted_no_dropout(fitted)
+    out.attrs.update(no_dropout=dropout is not None, no_dropout_note=no_dropout_note(dropout))
     if save:
         _save(store, out, (fitted.as_of, horizon_days), mark)
     return out

@@ -68,6 +68,9 @@ class TypeExplanation(BaseModel):
     at_risk: bool | None = None
     loyal_at_risk: bool | None = None
     intent: float | None = None
+    #: why ``p_alive`` and the at-risk flags are None although a CLV run is stored: its model
+    #: found no dropout (``service.clv.no_dropout_note``); "" otherwise
+    no_dropout_note: str = ""
 
 
 class Movements(BaseModel):

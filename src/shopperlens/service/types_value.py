@@ -94,8 +94,7 @@ def add_value(
     With a CLV run joined, ``attrs["no_dropout"]`` is the dropout of its model when that found
     none (else None) and ``attrs["no_dropout_note"]`` the sentence saying so ("" otherwise):
     :func:`value_by_type` then leaves P(alive) and the at-risk counts out, and every types
-    face says why (see :func:`dropout_of_run`). ``judge_dropout=False`` skips that refit
-    (one subject's ``explain``).
+    face says why (see :func:`dropout_of_run`). ``judge_dropout=False`` skips that refit.
     """
     if not (_has(store, "customer_value") or _has(store, "visitor_intent")):
         return frame  # no value run at all: the plain types contract
@@ -169,7 +168,11 @@ def explain_value(*, store: Store, subject: dict[str, Any], as_of: datetime) -> 
     """
     one = pd.DataFrame([{k: subject.get(k) for k in ("customer_id", "visitor_id", "type",
                                                      "evidence")}])  # fmt: skip
-    row = add_value(one, store=store, as_of=as_of, judge_dropout=False).iloc[0]
+    valued = add_value(one, store=store, as_of=as_of)
+    row = valued.iloc[0]
+    # the run's model found no dropout: this P(alive) of 1.00 and "not at risk" are its
+    # assumption, not a measure of this customer (left out, and the note says why)
+    measured = valued.attrs.get("no_dropout") is None
 
     def num(k: str) -> float | None:
         v = row.get(k)
@@ -177,11 +180,12 @@ def explain_value(*, store: Store, subject: dict[str, Any], as_of: datetime) -> 
 
     return {
         "clv": num("clv"),
-        "p_alive": num("p_alive"),
-        "at_risk": _flag(row.get("at_risk")),
-        "loyal_at_risk": _flag(row.get("loyal_at_risk")),
+        "p_alive": num("p_alive") if measured else None,
+        "at_risk": _flag(row.get("at_risk")) if measured else None,
+        "loyal_at_risk": _flag(row.get("loyal_at_risk")) if measured else None,
         "intent": num("intent"),
         "evidence": str(row["evidence"]),
+        "no_dropout_note": str(valued.attrs.get("no_dropout_note", "")),
     }
 
 

@@ -45,9 +45,12 @@ def clv(
 
     A read: the run is scored, not stored (a GET must not write), so the types' value columns
     and "loyal at risk" do not see it. ``POST /api/jobs/clv`` stores a run, as ``shopperlens
-    clv`` does; the ``X-Shopperlens-Note`` header of this answer says so."""
+    clv`` does; the ``X-Shopperlens-Note`` header of this answer says so. When the model found
+    no dropout, ``X-Shopperlens-No-Dropout`` is ``true`` and ``X-Shopperlens-No-Dropout-Note``
+    says why every ``p_alive`` is 1 and nobody ``at_risk`` (as on ``/api/clv/effects``)."""
     response.headers[NOTE] = NOT_STORED
     frame = shop.clv(horizon_days=horizon_days)
+    _no_dropout_headers(response, frame)
     if at_risk:
         frame = frame[frame["at_risk"]]
     return _records(frame.head(limit))
@@ -87,11 +90,17 @@ def clv_effects(
     Headers, so the body keeps its shape (a list of rows) for existing clients."""
     frame = shop.clv_effects(by=by)
     response.headers[LEFT_OUT] = str(int(frame.attrs.get("left_out", 0)))
-    response.headers[NO_DROPOUT] = "true" if frame.attrs.get("no_dropout") else "false"
-    for name, key in ((LEFT_OUT_NOTE, "left_out_note"), (NO_DROPOUT_NOTE, "no_dropout_note")):
-        if frame.attrs.get(key):
-            response.headers[name] = frame.attrs[key]
+    if frame.attrs.get("left_out_note"):
+        response.headers[LEFT_OUT_NOTE] = frame.attrs["left_out_note"]
+    _no_dropout_headers(response, frame)
     return _records(frame)
+
+
+def _no_dropout_headers(response: Response, frame: Any) -> None:
+    """``X-Shopperlens-No-Dropout`` (and its note when true) from the frame's judgement."""
+    response.headers[NO_DROPOUT] = "true" if frame.attrs.get("no_dropout") else "false"
+    if frame.attrs.get("no_dropout_note"):
+        response.headers[NO_DROPOUT_NOTE] = frame.attrs["no_dropout_note"]
 
 
 @router.get("/intent")
