@@ -216,6 +216,21 @@ def test_identical_answers_are_one_profile_not_a_call_for_more_responses(store: 
     assert caught == [], [str(w.message) for w in caught]
 
 
+def test_nearly_identical_answers_say_so_not_just_more_responses(store: Store) -> None:
+    """39 identical answers and one other: the service's own check lets two sets of answers
+    through, and the clustering said only "collect more responses" (more of the same would not
+    help). It now says that 39 of 40 answered alike."""
+    frame = pd.DataFrame(
+        _respondents("s", 39, **SOPHIE)
+        + _respondents("o", 1, **{**SOPHIE, "values": "price", "age_bracket": "55-64"})
+    )
+    err, _ = _build(store, frame)
+    assert isinstance(err, InsufficientDataError), err
+    assert "39 of 40 respondents gave the same answers" in str(err)
+    assert "who answer differently" in str(err)
+    assert store.scalar("SELECT count(*) FROM persona_runs") == 0
+
+
 def test_a_forced_k_on_identical_answers_is_refused_not_stored(store: Store) -> None:
     """``--k 3`` once stored ONE persona ("Steady Sophie", 100 %) under a run recording
     ``n_personas`` 3 and stability 1.00, with ConvergenceWarnings printed. Now refused in

@@ -372,7 +372,7 @@ class PersonaClustering(ClusterMixin, BaseEstimator):
             self.stabilities_[k] = self._stability(x, labels, k)
             ari = self.stabilities_[k]["ari"]
             self.scores_[k] = self.silhouettes_[k] * (1.0 if np.isnan(ari) else ari)
-        best_k = self._choose_k(ks)
+        best_k = self._choose_k(ks, x)
         self.labels_ = fits[best_k]
         self.cluster_centers_ = np.vstack(
             [x[self.labels_ == c].mean(axis=0) for c in range(best_k)]
@@ -394,15 +394,12 @@ class PersonaClustering(ClusterMixin, BaseEstimator):
             self.n_components_ = max(2, int((ev > ev.mean()).sum()))
         return self.pca_.transform(x)[:, : self.n_components_]
 
-    def _choose_k(self, ks: list[int]) -> int:
+    def _choose_k(self, ks: list[int], x: np.ndarray) -> int:
         valid = {k: s for k, s in self.scores_.items() if not np.isnan(s)}
         if not valid:
             if self.n_personas != "auto":
                 return ks[0]
-            raise InsufficientDataError(
-                "the answers do not split into personas of at least "
-                f"{self.min_cluster_size} people each; collect more responses"
-            )
+            raise InsufficientDataError(self._no_split(x))
         best = max(valid, key=lambda k: (valid[k], -k))
         lo, hi = self.prefer
         preferred = {k: s for k, s in valid.items() if lo <= k <= hi}
@@ -411,6 +408,20 @@ class PersonaClustering(ClusterMixin, BaseEstimator):
             if valid[best] - preferred[best_pref] <= self.tolerance:
                 return best_pref
         return best
+
+    def _no_split(self, x: np.ndarray) -> str:
+        """Why no number of personas fits: too few people, or most of them answering alike
+        (39 identical answers and one other are not helped by "more responses" alone)."""
+        m = self.min_cluster_size
+        said = f"the answers do not split into personas of at least {m} people each"
+        same = int(np.unique(np.round(x, 9), axis=0, return_counts=True)[1].max())
+        if 2 * same > len(x):
+            return (
+                f"{said}: {same} of {len(x)} respondents gave the same answers, and the others "
+                "are too few for a persona of their own; collect answers from other customers, "
+                "who answer differently"
+            )
+        return f"{said}; collect more responses"
 
     def _stability(self, x: np.ndarray, labels: np.ndarray, k: int) -> dict[str, Any]:
         """Bootstrap refits of k-means: mean ARI with ``labels`` and best Jaccard per persona."""
