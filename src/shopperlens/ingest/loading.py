@@ -40,6 +40,9 @@ STAGE = "_sl_stage"
 REJECTS = "_sl_rejects"
 TOUCHED = "_sl_touched_visitors"
 LINE_NO = "_sl_line_no"
+#: staged lines of orders already stored, each with the stored line it matches (see
+#: _flag_line_conflicts)
+_MATCH = "_sl_line_match"
 FILL = "_sl_fill"
 WHOLE, WHOLE_ROWS = "_sl_whole", "_sl_whole_rows"
 #: exists while events of the call were inserted without the session-owner check of the exact
@@ -54,6 +57,7 @@ _DUP_IN_FILE = "duplicate key with different content in the file"
 _CLASH = "key already imported with different content"
 _ORDER_CLASH = "order already imported with different content"
 _DUP_LINE = "order line already imported with different content"
+_MORE_LINES = "order already imported with other lines"
 _WHOLE_ORDER = "an order is imported whole or not at all"
 #: how many rejected lines of an order the reason its other lines are rejected names
 _SHOWN_LINES = 5
@@ -91,6 +95,7 @@ def finish(con: duckdb.DuckDBPyConnection) -> None:
         REJECTS,
         TOUCHED,
         LINE_NO,
+        _MATCH,
         FILL,
         WHOLE,
         WHOLE_ROWS,
@@ -594,15 +599,75 @@ def _flag_order_conflicts(con: duckdb.DuckDBPyConnection, spec: KindSpec) -> boo
         f"FROM orders t WHERE s._reject IS NULL AND s.order_id = t.order_id "
         f"AND ({_differs(spec, order, blanks=blanks)})"
     )
-    line = ("product_id", "quantity", "unit_price", "discount_code")
-    reason = _because(_DUP_LINE, _differences(None, line, blanks=blanks))
+    _flag_line_conflicts(con)
+    return False
+
+
+#: what identifies an order line within its order when a file gives a stored order again
+_LINE_CONTENT = ("product_id", "quantity", "unit_price")
+
+
+def _flag_line_conflicts(con: duckdb.DuckDBPyConnection) -> None:
+    """The lines a file gives for orders already stored, matched to the stored lines by
+    content, not by position: a re-export that lists an order's lines in another order adds
+    nothing and clashes with nothing (compared by position, every line "differed").
+
+    A staged line matches a stored line of its order with the same product, quantity and
+    price (the k-th such line of the file the k-th stored one). A matched line whose discount
+    code differs from a stored one is a clash naming it. A line left unmatched is compared with
+    the order's stored lines left unmatched, in their order, and the reject names the fields
+    that differ (``quantity (stored '2', file '3')``); when none is left, the file gives the
+    order a line it did not have when stored: a reject too, never a line silently merged into
+    a stored one. ``_sl_line_match`` keeps the matches for :func:`_insert_order_tables`, which
+    adds no line to a stored order.
+    """
+    same = " AND ".join(f"f.{c} IS NOT DISTINCT FROM t.{c}" for c in _LINE_CONTENT)
+    by_content = ", ".join(_LINE_CONTENT)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_MATCH} AS "
+        f"WITH f AS (SELECT _line, order_id, {by_content}, discount_code, row_number() OVER "
+        f"(PARTITION BY order_id, {by_content} ORDER BY _line) AS r FROM {STAGE} "
+        f"WHERE _reject IS NULL AND order_id IN (SELECT order_id FROM order_lines)), "
+        f"t AS (SELECT order_id, line_no, {by_content}, discount_code, row_number() OVER "
+        f"(PARTITION BY order_id, {by_content} ORDER BY line_no) AS r FROM order_lines "
+        f"WHERE order_id IN (SELECT order_id FROM f)) "
+        f"SELECT f._line AS n_line, f.order_id, t.line_no, t.discount_code "
+        f"FROM f LEFT JOIN t ON f.order_id = t.order_id AND {same} AND f.r = t.r"
+    )
+    if not con.execute(f"SELECT count(*) FROM {_MATCH}").fetchone()[0]:  # type: ignore[index]
+        return
+    blanks = _BLANK_AGREES
+    code_col = ("discount_code",)
+    code = _because(_DUP_LINE, _differences(None, code_col, old="m", blanks=blanks))
+    con.execute(
+        f"UPDATE {STAGE} s SET _reject = {_reject_because('order_id', 's.order_id', code)} "
+        f"FROM {_MATCH} m WHERE s._reject IS NULL AND m.n_line = s._line "
+        f"AND m.line_no IS NOT NULL AND {_differs(None, code_col, old='m', blanks=blanks)}"
+    )
+    # unmatched on both sides, paired in their order: the k-th line the file gives that the
+    # stored order lacks against the k-th stored line the file does not give
+    line = (*_LINE_CONTENT, "discount_code")
+    paired = (
+        f"(SELECT u.n_line, t.* FROM (SELECT n_line, order_id, row_number() OVER (PARTITION BY "
+        f"order_id ORDER BY n_line) AS k FROM {_MATCH} WHERE line_no IS NULL) u "
+        f"LEFT JOIN (SELECT l.*, row_number() OVER (PARTITION BY l.order_id ORDER BY l.line_no) "
+        f"AS k FROM order_lines l WHERE l.order_id IN (SELECT order_id FROM {_MATCH} WHERE "
+        f"line_no IS NULL) AND NOT EXISTS (SELECT 1 FROM {_MATCH} m WHERE m.order_id = "
+        f"l.order_id AND m.line_no = l.line_no)) t ON t.order_id = u.order_id AND t.k = u.k)"
+    )
+    stored_lines = "(SELECT count(*) FROM order_lines c WHERE c.order_id = s.order_id)"
+    extra = (
+        f"{sql_str(_MORE_LINES + ': it has ')} || {stored_lines} || "
+        "' stored line(s) and none is this one; an order is imported whole from one file'"
+    )
+    reason = (
+        f"CASE WHEN t.line_no IS NULL THEN {extra} "
+        f"ELSE {_because(_DUP_LINE, _differences(None, line, blanks=blanks))} END"
+    )
     con.execute(
         f"UPDATE {STAGE} s SET _reject = {_reject_because('order_id', 's.order_id', reason)} "
-        f"FROM order_lines t, {LINE_NO} n WHERE s._reject IS NULL AND n.n_line = s._line "
-        f"AND s.order_id = t.order_id AND n.line_no = t.line_no "
-        f"AND ({_differs(None, line, blanks=blanks)})"
+        f"FROM {paired} t WHERE s._reject IS NULL AND t.n_line = s._line"
     )
-    return False
 
 
 def relocate_rejects(
@@ -973,9 +1038,8 @@ def _insert_order_tables(con: duckdb.DuckDBPyConnection, good: str, out: dict[st
     ).fetchone()[0]  # type: ignore[index]
     line_cols = ", ".join(_LINE_LEVEL)
     lines = f"(SELECT s.*, n.line_no FROM {good} s JOIN {LINE_NO} n ON n.n_line = s._line)"
-    new_line = (
-        "WHERE NOT EXISTS (SELECT 1 FROM order_lines t "
-        "WHERE t.order_id = s.order_id AND t.line_no = s.line_no)"
+    new_line = (  # a stored order keeps its lines: the file's were matched to them above
+        "WHERE NOT EXISTS (SELECT 1 FROM order_lines t WHERE t.order_id = s.order_id)"
         if _has_rows(con, "order_lines")
         else ""
     )
