@@ -220,12 +220,13 @@ def customer_value(
     """
     check_horizon(horizon_days)
     mark = store.erasure_mark() if save else 0  # a person erased from here on is refused
+    started = utc_now()  # the run is as fresh as the orders it reads (see value_run)
     fitted = fit_models(store=store, as_of=as_of)
     out = _score(fitted, horizon_days)
     dropout = fitted_no_dropout(fitted)
     out.attrs.update(no_dropout=dropout is not None, no_dropout_note=no_dropout_note(dropout))
     if save:
-        _save(store, out, (fitted.as_of, horizon_days), mark)
+        _save(store, out, (fitted.as_of, horizon_days, started), mark)
     return out
 
 
@@ -310,11 +311,14 @@ def _check_finite(out: pd.DataFrame) -> None:
     )
 
 
-def _save(store: Store, frame: pd.DataFrame, run: tuple[pd.Timestamp, int], mark: int) -> None:
-    """Replace the stored run with ``frame`` (``run``: as of, horizon in days); refused when
-    a customer was erased since ``mark`` (noted when the computation started)."""
-    as_of, horizon_days = run
-    rows = frame.assign(as_of=as_of, horizon_days=int(horizon_days), computed_at=utc_now())
+def _save(
+    store: Store, frame: pd.DataFrame, run: tuple[pd.Timestamp, int, datetime], mark: int
+) -> None:
+    """Replace the stored run with ``frame`` (``run``: as of, horizon in days, and when its
+    computation started, kept as ``computed_at``: an import committed while it ran is newer
+    than the run); refused when a customer was erased since ``mark`` (noted at the start)."""
+    as_of, horizon_days, started = run
+    rows = frame.assign(as_of=as_of, horizon_days=int(horizon_days), computed_at=started)
     with store.transaction() as con:
         check_no_erasure_since(con, mark)
         con.execute("DELETE FROM customer_value")

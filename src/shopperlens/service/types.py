@@ -267,6 +267,9 @@ def customer_types(
     """
     cfg = as_config(config)
     mark = store.erasure_mark() if save else None  # a person erased from here on is refused
+    # the run is as fresh as the data it reads: an import committed while it computes is
+    # newer than the run (stamped when it is stored, the run hid that import's rows)
+    started = utc_now()
     cut = parse_as_of(as_of) or default_as_of(store)
     check_typable(store, cut)
     parts = _parts(store, engine)
@@ -279,7 +282,7 @@ def customer_types(
     del feats
     if save:
         steps("storing the run")
-    run_id = _save(store, typed, cut, engine, cfg, mark=mark) if save else None
+    run_id = _save(store, typed, (cut, started), engine, cfg, mark=mark) if save else None
     steps.finish()
     out = typed[list(RESULT_COLUMNS)].copy()
     out.attrs.update(as_of=cut, run_id=run_id)
@@ -341,14 +344,16 @@ def nobody_to_type(store: Store) -> ShopperlensError:
 def _save(
     store: Store,
     typed: pd.DataFrame,
-    as_of: datetime,
+    when: tuple[datetime, datetime],
     engine: str,
     cfg: TypesConfig,
     *,
     mark: int | None = None,
 ) -> int:
-    """Store the run; refused when a customer was erased since ``mark`` (the erasure mark
-    noted when the computation started): the run may hold them."""
+    """Store the run (``when``: its as-of date, and the time its computation started, kept as
+    ``computed_at``: see :func:`_fresh`); refused when a customer was erased since ``mark``
+    (the erasure mark noted when the computation started): the run may hold them."""
+    as_of, started = when
     # the table has no key (migration 010): one row per subject is checked here
     if not typed["subject_id"].is_unique:
         n = int(typed["subject_id"].duplicated().sum())
@@ -359,7 +364,7 @@ def _save(
         run_id = con.execute(
             "INSERT INTO type_runs (as_of, computed_at, engine, config_digest, n_subjects) "
             "VALUES (?, ?, ?, ?, ?) RETURNING run_id",
-            [as_of, utc_now(), engine, cfg.digest, len(typed)],
+            [as_of, started, engine, cfg.digest, len(typed)],
         ).fetchone()[0]
         # handed over as Arrow: DuckDB reads pandas' text columns at half the speed
         frame = pa.Table.from_pandas(
