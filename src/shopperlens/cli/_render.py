@@ -70,13 +70,17 @@ def message(*parts: Part) -> None:
     vanished); a command styles its own words by passing them as ``(text, style)``:
     ``message("report: ", (str(path), "bold"))``.
     """
-    console.print(console.highlighter(Text.assemble(*parts)))
+    console.print(console.highlighter(Text.assemble(*parts)), soft_wrap=True)
 
 
 def error(text: str) -> None:
     """``error: TEXT`` on stderr, ``error:`` in red and ``TEXT`` (often the user's own input,
     a file name or a quote) exactly as written."""
-    err_console.print(Text.assemble(("error:", "bold red"), " ", text), highlight=False)
+    # soft wrap: one line however narrow the screen, and unbroken in a log or a pipe (Rich
+    # wrapped at 80 columns where no terminal told it the width)
+    err_console.print(
+        Text.assemble(("error:", "bold red"), " ", text), highlight=False, soft_wrap=True
+    )
 
 
 @contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 import threading
 import time
@@ -72,6 +73,20 @@ def _check_store_path(path: Path) -> None:
         )
 
 
+def _cannot_open(path: str, exc: duckdb.Error) -> str:
+    """One line saying why DuckDB could not open the store, and what to do about a lock.
+
+    DuckDB's own text for a store another process holds runs over several lines (the lock
+    holder's executable, a documentation link) and does not say what to do."""
+    held = re.search(r"Conflicting lock is held in .*?\(PID (\d+)\)", str(exc), re.DOTALL)
+    if held:
+        return (
+            f"the store {path} is open in another process (PID {held.group(1)}: a running "
+            "`shopperlens serve` or another command); stop it, or use that server's HTTP API"
+        )
+    return f"cannot open the store {path}: {' '.join(str(exc).split())}"
+
+
 class Store:
     """A shop's data: a DuckDB file (or ``:memory:``) with the canonical schema.
 
@@ -96,7 +111,7 @@ class Store:
         try:
             self._main = duckdb.connect(self.path, read_only=read_only)
         except duckdb.Error as exc:  # locked by another process, not a DuckDB file …
-            raise ShopperlensError(f"cannot open the store {self.path}: {exc}") from exc
+            raise ShopperlensError(_cannot_open(self.path, exc)) from exc
         self._owner = threading.get_ident()
         self._lock = threading.RLock()
         self._local = threading.local()
@@ -115,8 +130,14 @@ class Store:
         #: waits for them before closing)
         self._blocks: dict[int, int] = {}
         self._block_no = 0
-        if not read_only:
-            migrations.upgrade(self._main)
+        try:
+            if read_only:
+                migrations.check_store(self._main)
+            else:
+                migrations.upgrade(self._main)
+        except ShopperlensError:
+            self._main.close()  # refused: the file is left as it was, and not held open
+            raise
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
