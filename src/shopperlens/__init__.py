@@ -4,8 +4,10 @@ The public Python API. ``shopperlens.open(path)`` returns a :class:`Shop`, the P
 the service layer that the CLI and the HTTP API also call.
 """
 
-from shopperlens.api import Shop, open
-from shopperlens.config import Settings
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from shopperlens.errors import (
     InsufficientDataError,
     NotFittedError,
@@ -13,7 +15,26 @@ from shopperlens.errors import (
     ShopperlensError,
 )
 
+if TYPE_CHECKING:
+    from shopperlens.api import Shop, open
+    from shopperlens.config import Settings
+
 __version__ = "0.1.0"
+
+#: loaded on first use (PEP 562): the ``shopperlens`` command imports this package before it
+#: can handle Ctrl-C, and the API's imports (DuckDB, pandas, Ibis) take seconds
+_LAZY = {"Shop": "shopperlens.api", "open": "shopperlens.api", "Settings": "shopperlens.config"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'shopperlens' has no attribute {name!r}")
+
 
 __all__ = [
     "InsufficientDataError",

@@ -13,6 +13,7 @@ from typer.core import TyperGroup
 
 from shopperlens.config import Settings
 from shopperlens.errors import ShopperlensError
+from shopperlens.store.connection import interrupted
 
 
 class _Group(TyperGroup):
@@ -31,6 +32,9 @@ class _Group(TyperGroup):
         except ShopperlensError as exc:
             _render.error(str(exc))
             raise typer.Exit(1) from None
+        except KeyboardInterrupt:  # (the framework would exit 130 without a word)
+            _render.error("interrupted")
+            raise typer.Exit(130) from None
         except BrokenPipeError:
             # the reader went away (`shopperlens tables | head`): nothing is wrong with any
             # path, and there is nobody left to tell; stdout goes to /dev/null so that the
@@ -49,6 +53,11 @@ class _Group(TyperGroup):
             framework = type(exc).__module__.split(".")[0] in ("click", "typer")
             if framework or os.environ.get("SHOPPERLENS_DEBUG"):
                 raise
+            if interrupted(exc):
+                # Ctrl-C stopped a DuckDB statement: as Ctrl-C anywhere else, not "unexpected
+                # RuntimeError: Query interrupted"
+                _render.error("interrupted")
+                raise typer.Exit(130) from None
             _render.error(
                 f"unexpected {type(exc).__name__}: {exc} (set SHOPPERLENS_DEBUG=1 for details)"
             )

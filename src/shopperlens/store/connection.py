@@ -73,6 +73,14 @@ def _check_store_path(path: Path) -> None:
         )
 
 
+def interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` is DuckDB saying a statement was stopped: by Ctrl-C (a plain
+    ``RuntimeError("Query interrupted")``, no DuckDB error class) or by ``interrupt()``."""
+    if isinstance(exc, duckdb.InterruptException):
+        return True
+    return type(exc) is RuntimeError and str(exc) == "Query interrupted"
+
+
 def _cannot_open(path: str, exc: duckdb.Error) -> str:
     """One line saying why DuckDB could not open the store, and what to do about a lock.
 
@@ -343,9 +351,15 @@ class Store:
                 con.execute(f"DETACH {alias}")
             keep_mode_and_owner(db, tmp)
             _fsync(tmp)
-        except (duckdb.Error, OSError) as exc:
+        except (duckdb.Error, OSError, RuntimeError) as exc:
             _remove(tmp)
-            raise ShopperlensError(f"cannot rewrite the store {db}: {exc}") from exc
+            if isinstance(exc, RuntimeError) and not interrupted(exc):
+                raise
+            said = "interrupted" if interrupted(exc) else exc
+            raise ShopperlensError(f"cannot rewrite the store {db}: {said}") from exc
+        except KeyboardInterrupt:
+            _remove(tmp)
+            raise
         return tmp
 
     def _swap_in(self, tmp: Path, deadline: float) -> None:

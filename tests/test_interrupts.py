@@ -1,0 +1,105 @@
+"""Ctrl-C gives one line and exit 130 wherever it lands, and an interrupted rewrite of the
+store's file leaves nothing behind.
+
+Ctrl-C while DuckDB ran a statement printed "unexpected RuntimeError: Query interrupted"
+(exit 2); in the seconds the CLI takes to import, a ``KeyboardInterrupt`` traceback; during
+the rewrite of an erase it left a hidden ``.NAME.compact.tmp`` beside the store.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+#: a CLI with one more command: a DuckDB statement that runs until it is stopped
+SPIN = """
+import sys
+import duckdb
+import shopperlens.cli as cli
+from shopperlens.cli._app import app
+
+@app.command("spin")
+def spin() -> None:
+    print("ready", flush=True)
+    duckdb.connect().execute("SELECT count(*) FROM range(100000000000) a").fetchall()
+
+cli.main(sys.argv[1:])
+"""
+
+
+def _interrupted(args: list[str], wait_for_ready: bool) -> tuple[int, str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        if wait_for_ready:
+            assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+            time.sleep(0.5)
+        else:
+            time.sleep(0.2)  # the CLI's modules take seconds to import
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    return proc.returncode, err
+
+
+def test_ctrl_c_during_a_duckdb_statement() -> None:
+    code, err = _interrupted([SPIN, "spin"], wait_for_ready=True)
+    assert (code, err) == (130, "error: interrupted\n")
+
+
+def test_ctrl_c_while_the_command_starts() -> None:
+    code, err = _interrupted(
+        ["from shopperlens._console import main; main()", "tables"], wait_for_ready=False
+    )
+    assert (code, err) == (130, "error: interrupted\n")
+
+
+#: a store rewritten while Ctrl-C arrives the moment its copy starts; prints what came of it
+REWRITE = """
+import json, os, signal, sys, threading, time
+from pathlib import Path
+from shopperlens.errors import ShopperlensError
+from shopperlens.store import connect
+
+path = Path(sys.argv[1])
+store = connect(path)
+store.execute(
+    "CREATE TABLE filler AS SELECT range AS i, md5(range::VARCHAR) AS h FROM range(3000000)"
+)
+tmp = path.with_name(f".{path.name}.compact.tmp")
+
+def ctrl_c_once_the_copy_runs():
+    deadline = time.monotonic() + 60
+    while not tmp.exists() and time.monotonic() < deadline:
+        time.sleep(0.002)
+    os.kill(os.getpid(), signal.SIGINT)
+
+threading.Thread(target=ctrl_c_once_the_copy_runs).start()
+try:
+    store.compact()
+    said = "rewritten"
+except ShopperlensError as exc:
+    said = str(exc)
+print(json.dumps({"said": said, "tmp_left": tmp.exists(),
+                  "rows": store.scalar("SELECT count(*) FROM filler")}))
+"""
+
+
+def test_an_interrupted_rewrite_leaves_no_file_and_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "shop.duckdb"
+    out = subprocess.run(
+        [sys.executable, "-c", REWRITE, str(path)], capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout)
+    assert got == {
+        "said": f"cannot rewrite the store {path}: interrupted",
+        "tmp_left": False,
+        "rows": 3_000_000,
+    }
