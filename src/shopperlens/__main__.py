@@ -1,3 +1,3 @@
-from shopperlens.cli import main
+from shopperlens._console import main
 
 main()
