@@ -12,7 +12,7 @@ import threading
 import traceback
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime
 from typing import Any, Literal
 
@@ -31,6 +31,14 @@ log = logging.getLogger("shopperlens.jobs")
 
 #: a finished job's message once an erase dropped its result
 FORGOTTEN = "result removed: a customer was erased after this job ended; run it again"
+#: what a job the server's shutdown stopped, or never started, says (see JobRunner.stop)
+STOPPED = (
+    "stopped: the server shut down while this job ran; nothing it was writing was stored "
+    "(start it again)"
+)
+NOT_STARTED = "not started: the server shut down first (start it again)"
+#: an unknown job id: jobs live in the server's memory
+NO_JOB = "no job {job_id} (jobs are kept in the server's memory: a restart forgets them)"
 
 
 class JobStatus(BaseModel):
@@ -59,6 +67,9 @@ class JobRunner:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shopperlens-job")
         #: erasures seen (:meth:`forget_results`): a job running across one keeps no result
         self._erasures = 0
+        self._futures: list[Future[None]] = []
+        #: set by :meth:`stop`: a job failing from now on was stopped, not broken
+        self._stopping = False
 
     def submit(self, name: str, fn: JobFn, **kwargs: Any) -> JobStatus:
         job = JobStatus(
@@ -66,14 +77,15 @@ class JobRunner:
         )
         with self._lock:
             self._jobs[job.job_id] = job
-        self._pool.submit(self._run, job.job_id, fn, kwargs)
+            self._futures = [f for f in self._futures if not f.done()]
+            self._futures.append(self._pool.submit(self._run, job.job_id, fn, kwargs))
         return job.model_copy()
 
     def get(self, job_id: str) -> JobStatus:
         with self._lock:
             job = self._jobs.get(job_id)
             if job is None:
-                raise NotFoundError(f"no job {job_id}")
+                raise NotFoundError(NO_JOB.format(job_id=job_id))
             return job.model_copy()
 
     def all(self) -> list[JobStatus]:
@@ -106,7 +118,35 @@ class JobRunner:
         return len(ended)
 
     def shutdown(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        """Let the queued and running jobs finish, then stop the worker (scripts, tests)."""
+        self._pool.shutdown(wait=True)
+
+    def stop(self, interrupt: Callable[[], None], timeout: float = 30) -> list[JobStatus]:
+        """At the server's shutdown, before its store closes: the queued jobs never start,
+        the running one is interrupted (``interrupt`` stops the store's statements, so its
+        transaction rolls back) and waited for, at most ``timeout`` seconds. Returns the jobs
+        stopped or not started, each failed with a message saying so (:data:`STOPPED`,
+        :data:`NOT_STARTED`).
+
+        Closing the store under a running job failed with DuckDB's "connection is busy", the
+        shutdown with a traceback, and the job vanished without a word."""
+        with self._lock:
+            self._stopping = True
+            futures = list(self._futures)
+            ended = {k for k, j in self._jobs.items() if j.status in ("done", "failed")}
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            for k, j in self._jobs.items():
+                if j.status == "queued":
+                    self._jobs[k] = j.model_copy(
+                        update={"status": "failed", "message": NOT_STARTED,
+                                "finished_at": datetime.now()}
+                    )  # fmt: skip
+        interrupt()
+        # (a future cancelled above is not "done" for wait() until a worker would have taken it)
+        wait([f for f in futures if not f.cancelled()], timeout=timeout)
+        with self._lock:
+            return [j.model_copy() for k, j in self._jobs.items() if k not in ended]
 
     def _update(self, job_id: str, **changes: Any) -> None:
         with self._lock:
@@ -114,7 +154,10 @@ class JobRunner:
             self._jobs[job_id] = job.model_copy(update=changes)
 
     def _run(self, job_id: str, fn: JobFn, kwargs: dict[str, Any]) -> None:
-        self._update(job_id, status="running")
+        with self._lock:
+            if self._stopping:  # (stop() marks it)
+                return
+            self._jobs[job_id] = self._jobs[job_id].model_copy(update={"status": "running"})
         erasures = self._erasures
 
         def progress(
@@ -145,9 +188,17 @@ class JobRunner:
                 message=FORGOTTEN if erased else None,
                 finished_at=datetime.now(),
             )
-        except ShopperlensError as exc:
+        except Exception as exc:
+            self._failed(job_id, exc)
+
+    def _failed(self, job_id: str, exc: Exception) -> None:
+        """Record why the job failed: stopped by the shutdown, the shop's data (a
+        :class:`ShopperlensError`, said as it is), or something unexpected (logged)."""
+        if self._stopping:  # interrupted by stop(): whatever the service made of that
+            self._update(job_id, status="failed", message=STOPPED, finished_at=datetime.now())
+        elif isinstance(exc, ShopperlensError):
             self._update(job_id, status="failed", message=str(exc), finished_at=datetime.now())
-        except Exception as exc:  # reported in the status, never lost
+        else:  # reported in the status, never lost
             _log_failure(job_id, self.get(job_id).name, exc)
             self._update(
                 job_id,

@@ -182,6 +182,15 @@ class Store:
     def __repr__(self) -> str:
         return f"Store({self.path!r})"
 
+    def interrupt(self) -> None:
+        """Stop the statement every connection of the store is running, as Ctrl-C does (the
+        server's shutdown: a job's import or run then rolls back); idle ones are unaffected."""
+        with self._cursors_lock:
+            cons = [self._main, *(cur for _, cur in self._cursors)]
+        for con in cons:
+            with suppress(duckdb.Error):
+                con.interrupt()
+
     def close(self) -> None:
         self._closed = True
         with self._cursors_lock:

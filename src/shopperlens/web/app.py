@@ -12,9 +12,11 @@ the dashboard's HTML error page.
 from __future__ import annotations
 
 import json
+import logging
 from contextlib import asynccontextmanager
 from typing import Any
 
+import duckdb
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
@@ -76,6 +78,20 @@ class AsciiJSONResponse(JSONResponse):
         ).encode("ascii")
 
 
+#: the server's own lines (a job the shutdown stopped)
+log = logging.getLogger("shopperlens.server")
+
+
+def _stop_jobs(app: FastAPI) -> None:
+    """At shutdown, before the store closes: stop the background jobs (see
+    :meth:`JobRunner.stop`) and say in the log, one line each, which were stopped."""
+    runner = getattr(app.state, "jobs", None)
+    if runner is None:
+        return
+    for job in runner.stop(app.state.shop.store.interrupt):
+        log.warning("job %s (%s): %s", job.job_id, job.name, job.message)
+
+
 def create_app(settings: Settings | None = None, *, shop: Shop | None = None) -> FastAPI:
     """Build the app for ``settings`` (or an already open ``shop``, as tests do)."""
     settings = settings or Settings()
@@ -84,8 +100,12 @@ def create_app(settings: Settings | None = None, *, shop: Shop | None = None) ->
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> Any:
         yield
+        _stop_jobs(app)
         if own_shop:
-            app.state.shop.close()
+            try:
+                app.state.shop.close()
+            except duckdb.Error as exc:  # a job past the wait still holds its connection
+                log.warning("the store closed while a job still used it: %s", exc)
 
     redact_access_log()
     app = FastAPI(
