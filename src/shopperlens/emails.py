@@ -18,12 +18,26 @@ SPACE: str = (
 )
 
 
+#: the characters no one sees in an address, as the body of a regex class that RE2 and
+#: Python read alike: the control characters (Unicode's ``Cc``, U+0000-U+001F and
+#: U+007F-U+009F, written as escapes: a SQL string cannot hold a NUL) and the format
+#: characters (``Cf`` as of Unicode 14: the soft hyphen U+00AD, the zero-width space and
+#: joiners U+200B-U+200D, the direction marks U+200E/U+200F, U+FEFF …; a test checks the
+#: list). An address holding one was stored as written while people type it without, so
+#: ``erase --email`` and the audiences' hashes never matched it: imports reject it
+INVISIBLE: str = (
+    "\\x00-\\x1f\\x7f-\\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
+    "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+    "\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0001\U000e0020-\U000e007f"
+)
+
 #: a character of either side of one address: none of those that separate or quote addresses
-#: (``a@b.com;c@d.com`` is two, ``Name <a@b.com>`` a display name) and no whitespace, the
+#: (``a@b.com;c@d.com`` is two, ``Name <a@b.com>`` a display name), no whitespace, the
 #: characters of :data:`SPACE` listed: ``\\s`` is ASCII whitespace in DuckDB's RE2 and all of
 #: Unicode's in Python, so an address holding a no-break space passed the import and failed
-#: the export (the same class now in both)
-ADDRESS_CHAR = "[^@" + SPACE + ',;:<>()\\[\\]"\\\\]'
+#: the export (the same class now in both), and none of :data:`INVISIBLE`
+ADDRESS_CHAR = "[^@" + SPACE + INVISIBLE + ',;:<>()\\[\\]"\\\\]'
 #: one address: such characters, one ``@``, such characters (imports reject anything else)
 ONE_ADDRESS = f"{ADDRESS_CHAR}+@{ADDRESS_CHAR}+"
 
@@ -53,3 +67,9 @@ def unwrap_sql(value: str) -> str:
         f"CASE WHEN regexp_full_match({value}, '[^<>]*<[^<>]*>') THEN {inside} "
         f"WHEN starts_with({value}, 'mailto:') THEN substr({value}, 8) ELSE {value} END"
     )
+
+
+def invisible_sql(value: str) -> str:
+    """SQL: ``U+200B`` for the first character of :data:`INVISIBLE` in ``value``, else ''."""
+    first = f"regexp_extract({value}, '[{INVISIBLE}]')"
+    return f"CASE WHEN {first} = '' THEN '' ELSE printf('U+%04X', ord({first})) END"

@@ -17,13 +17,23 @@ fields a file lacks become NULL). Mapping:
 
 GA4 has no event id; a hash of the event's identity (visitor, µs timestamp, name, bundle,
 page, item) makes one, so re-importing an overlapping export adds only the new events.
+
+Cookieless pings: with Google consent mode, a visitor who declines analytics cookies still
+sends events, exported with neither ``user_pseudo_id`` nor ``user_id`` (and mostly without
+``ga_session_id``). Such an event belongs to no visitor, session or customer, and no fix of the
+export can give it one: :func:`raw_select` leaves it out instead of rejecting it, and
+:func:`left_out` counts what it left out so the import can say so (:func:`left_out_note`).
+A row without a visitor that is no event either (no ``event_name`` or ``event_timestamp``,
+such as the row of NULLs a malformed record is read as) is still read, and rejected.
 """
 
 from __future__ import annotations
 
+import duckdb
+
 from shopperlens.errors import ShopperlensError
 from shopperlens.ingest.generic import line_sql
-from shopperlens.ingest.kinds import KINDS
+from shopperlens.ingest.kinds import KINDS, no_value_sql
 from shopperlens.ingest.reading import Source
 from shopperlens.ingest.rejects import ident
 
@@ -66,19 +76,64 @@ def _param(key: str) -> str:
     )
 
 
-def raw_select(source: Source) -> str:
-    """``_line`` + ``_r_<events column>`` text columns from GA4 export rows."""
+def _id_sql(column: str) -> str:
+    """SQL: TRUE when ``column`` holds an id (not NULL, blank or a word for "no value": what the
+    events kind reads as a missing id, see ``kinds.NO_ID_WORDS``)."""
+    return f"({column} IS NOT NULL AND NOT {no_value_sql(f'trim({column})')})"
+
+
+#: SQL on a GA4 row: TRUE for a cookieless ping (see the module's docstring), an event without
+#: a visitor id (neither ``user_pseudo_id`` nor ``user_id``) to tie it to anyone
+COOKIELESS = (
+    f"NOT {_id_sql('user_pseudo_id')} AND NOT {_id_sql('user_id')} "
+    "AND event_name IS NOT NULL AND event_timestamp IS NOT NULL"
+)
+
+
+def _typed(source: Source) -> str:
+    """The GA4 columns of ``source``'s rows, typed as :data:`GA4_TYPES` (NULL where it lacks
+    one); refuses a file without the columns every GA4 export has."""
     missing = [c for c in REQUIRED if c not in source.columns]
     if missing:
         raise ShopperlensError(
             f"{source.name}: not a GA4 BigQuery export, missing {', '.join(missing)}"
         )
-    typed = ", ".join(
+    return ", ".join(
         f"CAST({ident(k)} AS {t}) AS {ident(k)}"
         if k in source.columns
         else f"NULL::{t} AS {ident(k)}"
         for k, t in GA4_TYPES.items()
     )
+
+
+def left_out(con: duckdb.DuckDBPyConnection, source: Source) -> int:
+    """How many rows of ``source`` :func:`raw_select` leaves out: the cookieless pings.
+
+    A read of the two id columns and the event's name and time (Parquet reads only those; JSON
+    Lines is parsed again)."""
+    return int(
+        con.execute(  # type: ignore[index]
+            f"SELECT count(*) FROM (SELECT {_typed(source)} FROM {source.relation}) "
+            f"WHERE {COOKIELESS}"
+        ).fetchone()[0]
+    )
+
+
+def left_out_note(n: int) -> str:
+    """What an import says of the ``n`` cookieless pings it left out ("" for none)."""
+    if not n:
+        return ""
+    events = "1 cookieless event" if n == 1 else f"{n:,} cookieless events"
+    return (
+        f"{events} left out (consent mode: no user_pseudo_id or user_id): the events of "
+        "visitors who declined analytics cookies belong to no visitor, session or customer"
+    )
+
+
+def raw_select(source: Source) -> str:
+    """``_line`` + ``_r_<events column>`` text columns from GA4 export rows, the cookieless
+    pings left out (``_line`` still counts them: it is the row's place in the file)."""
+    typed = _typed(source)
     location = _param("page_location")
     session = _param("ga_session_id")
     fields = {
@@ -112,5 +167,5 @@ def raw_select(source: Source) -> str:
     )
     return (
         f"SELECT _line, {cols} FROM (SELECT {line_sql(source)} AS _line, {typed} "
-        f"FROM {source.relation})"
+        f"FROM {source.relation}) WHERE NOT ({COOKIELESS})"
     )

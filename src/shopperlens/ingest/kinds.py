@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from shopperlens.emails import ONE_ADDRESS, email_sql, trim_sql, unwrap_sql
+from shopperlens.emails import ONE_ADDRESS, email_sql, invisible_sql, trim_sql, unwrap_sql
 from shopperlens.ingest.rejects import (
     Check,
     cast_check,
@@ -390,7 +390,13 @@ def stage_sql(spec: KindSpec, raw_select: str) -> str:
             checks.append(cast_check(c.name, raw, typed, what))
         if c.type == "email":
             one = f"{typed} IS NOT NULL AND NOT regexp_full_match({typed}, '{ONE_ADDRESS}')"
-            checks.append(Check(c.name, one, NOT_ONE_EMAIL, raw))
+            # an address holding a character one cannot see looks right: the reason names it
+            hidden = invisible_sql(typed)
+            why = (
+                f"CASE WHEN {hidden} = '' THEN {sql_str(NOT_ONE_EMAIL)} ELSE "
+                f"{sql_str(NOT_ONE_EMAIL + ': holds an invisible character ')} || {hidden} END"
+            )
+            checks.append(Check(c.name, one, NOT_ONE_EMAIL, raw, reason_sql=why))
         if c.type in ("count", "money"):
             checks.append(Check(c.name, f"{typed} < 0", f"negative {c.name}", raw))
         if c.type == "money":  # (1e308 × 2 is infinite: the report's sums failed on it)

@@ -2,8 +2,8 @@
 
 DuckDB's own readers (``read_csv``, ``read_parquet``, ``read_json``) stream the file in
 parallel chunks; this module only decides which reader and options to use, checks the cheap
-things first (the file exists, is not empty, is UTF-8) so each gets one clear message, and
-computes the checksum the imports ledger keys idempotency on.
+things first (the file exists, is a regular file, is not empty, is UTF-8) so each gets one
+clear message, and computes the checksum the imports ledger keys idempotency on.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import hashlib
 import io
 import json
 import re
+import stat
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
@@ -75,6 +76,7 @@ def layout_of(path: Path) -> tuple[str, bool]:
 
 def checksum(path: Path) -> str:
     """sha256 of the file's bytes, read in 4 MiB blocks (the ledger's identity of a file)."""
+    _refuse_not_regular(path)
     h = hashlib.sha256()
     with path.open("rb") as fh:
         while block := fh.read(4 << 20):
@@ -97,7 +99,11 @@ class FileScan:
 
 
 def scan_file(path: Path) -> FileScan:
-    """sha256 and line count in one pass over the bytes (4 MiB blocks, C-speed counts)."""
+    """sha256 and line count in one pass over the bytes (4 MiB blocks, C-speed counts).
+
+    A pipe is refused before it is opened: this pass would drain what DuckDB must read (and
+    opening one that nobody writes to would wait for ever)."""
+    _refuse_not_regular(path)
     h = hashlib.sha256()
     nl = cr = crlf = 0
     last = b""
@@ -241,11 +247,13 @@ def _record_starts(source: Source, *, rows_only: bool = True) -> Iterator[tuple[
 
 
 def check_file(path: Path) -> None:
-    """Fail with one clear message for a missing, empty or non-UTF-8 text file."""
+    """Fail with one clear message for a missing, not regular (a pipe), empty or non-UTF-8 text
+    file (UTF-16 with or without its byte order mark, NUL bytes)."""
     if not path.exists():
         raise ShopperlensError(f"{path}: no such file")
     if path.is_dir():
         raise ShopperlensError(f"{path}: is a directory, not a file")
+    _refuse_not_regular(path)  # (a pipe's size is 0: it would be called empty)
     if path.stat().st_size == 0:
         raise ShopperlensError(f"{path.name}: the file is empty")
     layout, gz = layout_of(path)
@@ -260,11 +268,47 @@ def check_file(path: Path) -> None:
         raise ShopperlensError(f"{path.name}: the file is empty")
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ShopperlensError(f"{path.name}: the file is UTF-16 encoded; save it as UTF-8")
+    utf16 = _utf16_without_bom(head)
+    if utf16:
+        order = "little" if utf16 == "utf-16le" else "big"
+        raise ShopperlensError(
+            f"{path.name}: the file is UTF-16 encoded ({order}-endian, without a byte order "
+            f"mark); save it as UTF-8 (e.g. `iconv -f {utf16} -t utf-8`)"
+        )
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
         if exc.start < len(head) - 4:  # not merely a character cut at the probe's end
             raise ShopperlensError(_not_utf8(path, head, exc.start)) from None
+    if b"\x00" in head:  # UTF-8 allows them, but no text file holds one
+        raise ShopperlensError(_nul_bytes(path, head))
+
+
+def _refuse_not_regular(path: Path) -> None:
+    """Refuse a path that is no regular file: a pipe (``import orders <(cat orders.csv)``
+    gives ``/dev/fd/63``), a FIFO or a device. Its bytes can be read once, where an import
+    reads a file twice (its checksum, then DuckDB's reader); ``stat`` waits for no writer."""
+    if not stat.S_ISREG(path.stat().st_mode):
+        raise ShopperlensError(
+            f"{path}: not a regular file (a pipe or device): save it to a file and import that"
+        )
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """``utf-16le`` or ``utf-16be`` when ``head`` is UTF-16 text without a byte order mark,
+    else None. Such text holds NUL bytes (the high byte of every ASCII character) at odd
+    offsets (little-endian) or even ones (big-endian) and hardly any at the others, decodes as
+    UTF-16 and holds no U+0000: a UTF-8 file with a stray NUL, or binary data, does not."""
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    pairs = len(head) // 2
+    for name, high, low in (("utf-16le", odd, even), ("utf-16be", even, odd)):
+        if high and high * 4 >= pairs and low * 10 <= high:
+            try:
+                text = codecs.getincrementaldecoder(name)().decode(head, final=False)
+            except UnicodeDecodeError:
+                return None
+            return None if "\x00" in text else name
+    return None
 
 
 def _not_utf8(path: Path, head: bytes, pos: int) -> str:
@@ -272,6 +316,14 @@ def _not_utf8(path: Path, head: bytes, pos: int) -> str:
     return (
         f"{path.name}: the file is not UTF-8 encoded (byte 0x{head[pos]:02x} on line {line}); "
         "save it as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)"
+    )
+
+
+def _nul_bytes(path: Path, head: bytes) -> str:
+    line = head.count(b"\n", 0, head.index(b"\x00")) + 1
+    return (
+        f"{path.name}: the file holds NUL bytes (byte 0x00 on line {line}), which no text "
+        "file holds (another encoding, or binary data?); save it as UTF-8"
     )
 
 

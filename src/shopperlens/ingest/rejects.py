@@ -87,6 +87,8 @@ class Check:
     bad: str
     reason: str
     value: str | None = None
+    #: SQL giving the reason of a row that fails (``reason`` then names it for readers)
+    reason_sql: str | None = None
 
 
 def sql_str(text: str) -> str:
@@ -108,7 +110,7 @@ def reject_struct_sql(checks: Sequence[Check]) -> str:
         value = c.value if c.value is not None else "NULL"
         arms.append(
             f"WHEN ({c.bad}) THEN {{'column': {sql_str(c.column)}, "
-            f"'value': CAST({value} AS VARCHAR), 'reason': {sql_str(c.reason)}}}"
+            f"'value': CAST({value} AS VARCHAR), 'reason': {c.reason_sql or sql_str(c.reason)}}}"
         )
     return "CASE " + " ".join(arms) + " END"
 

@@ -98,7 +98,8 @@ class FileResult(BaseModel):
     note: str = Field(
         "",
         description="Why a file was skipped: already imported, and what this call's column "
-        "mapping would have read differently.",
+        "mapping would have read differently; or the rows a format leaves out (GA4's "
+        "cookieless events).",
     )
     status_changed: int = Field(
         0, description="Stored orders this file gave a new status (a later refund, cancellation …)."
@@ -473,11 +474,14 @@ def _import_one(
     if not raw:
         raw, unnumbered = _selects(source, used, spec, mapping)
     with _explained(source):
+        # rows the format leaves out (GA4's cookieless events): counted, said in the note
+        dropped = ga4.left_out(con, source) if used == "ga4" else 0
         fast, count_pass = None, optimistic
         if inserted is not None:
             # as many rows as the file can hold prove it clean; fewer send it to the exact
             # path, which names each reject (without a bound, the rows are counted in a pass)
             bound = row_bound(con, source, scan)
+            bound = None if bound is None else bound - dropped
             fast = loading.direct_check(con, spec, inserted, bound)
             count_pass = bound is None
         before = None if inserted is not None else loading.max_rowid(con, spec.table)
@@ -490,7 +494,10 @@ def _import_one(
                 added[table] = added.get(table, 0) + n
             new = f"rowid > {before}" if before is not None else "TRUE"
             earliest = _earliest(con, kind, spec.table, new, stored=f"NOT ({new})")
-            return _record(con, kind, used, label, digest, n_read, 0, tick, earliest, read=read)
+            note = ga4.left_out_note(dropped)
+            return _record(
+                con, kind, used, label, digest, n_read, 0, tick, earliest, read=read, note=note
+            )
         # a generic file's select keeps the file's row order, so rows can be numbered by
         # position after a parallel read (see loading.stage)
         if source.lenient:
@@ -510,8 +517,10 @@ def _import_one(
             else {}
         )
         if source.lenient and source.layout == "jsonl":
-            _reject_malformed_json(con, source, n_read, first_line=generic.first_line(source))
-        if n_read == 0 and not malformed:
+            _reject_malformed_json(
+                con, source, n_read + dropped, first_line=generic.first_line(source)
+            )
+        if n_read == 0 and not malformed and not dropped:
             raise ShopperlensError(f"{path.name}: the file has a header but no rows")
         repeated = loading.flag_conflicts(con, spec)
         first = generic.first_line(source)
@@ -551,7 +560,10 @@ def _import_one(
             # a product named for the first time changes which search words name a product,
             # for visits of any date (see features' search-term vocabulary)
             earliest = None
-    return _record(con, kind, used, label, digest, n_read, n_rej, tick, earliest, changed, read)
+    note = ga4.left_out_note(dropped)
+    return _record(
+        con, kind, used, label, digest, n_read, n_rej, tick, earliest, changed, read, note
+    )
 
 
 def _appended(kind: str, table: str, before: dict[str, int | None]) -> tuple[str, str]:
@@ -723,6 +735,7 @@ def _record(
     earliest: datetime | None = None,
     status_changed: int | None = None,
     read: dict[str, str] | None = None,
+    note: str = "",
 ) -> FileResult:
     """Write the file's ledger entry (``earliest``: see :func:`_earliest`; ``status_changed``:
     an orders file's count of stored orders given a new status, None for other kinds;
@@ -743,6 +756,7 @@ def _record(
         rows_accepted=n_read - n_rej,
         rows_rejected=n_rej,
         status_changed=status_changed or 0,
+        note=note,
     )
 
 
