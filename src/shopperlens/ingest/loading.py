@@ -58,6 +58,8 @@ _CLASH = "key already imported with different content"
 _ORDER_CLASH = "order already imported with different content"
 _DUP_LINE = "order line already imported with different content"
 _MORE_LINES = "order already imported with other lines"
+#: the reasons of rows the store already holds with other content: no fault of the file
+STORED_CLASHES = (_CLASH, _ORDER_CLASH, _DUP_LINE, _MORE_LINES)
 _WHOLE_ORDER = "an order is imported whole or not at all"
 #: how many rejected lines of an order the reason its other lines are rejected names
 _SHOWN_LINES = 5

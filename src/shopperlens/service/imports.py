@@ -163,7 +163,7 @@ def _rejected_message(err: ImportRejected, skip: str) -> str:
     if not err.refused and not err.unchecked:
         return (
             f"{err.total} row(s) rejected, nothing imported{where}:\n"
-            f"{describe(err.rejects, err.total)}\nfix the file, or import the good rows with {skip}"
+            f"{describe(err.rejects, err.total)}\n{_what_to_do(err.rejects, skip)}"
         )
     counts = [f"{err.total} row(s) rejected{where}"] if err.total else []
     counts.append(f"{len(err.refused)} file(s) refused")
@@ -178,6 +178,23 @@ def _rejected_message(err: ImportRejected, skip: str) -> str:
         + "\n".join(lines)
         + f"\nfix the refused file(s){rows}"
     )
+
+
+def _what_to_do(rejects: Sequence[Reject], skip: str) -> str:
+    """ "fix the file", unless the rows shown are rows the store holds with other content: a
+    later export that changed a customer's consent or a product's name is no fault of the file,
+    and shopperlens does not overwrite what it stored."""
+    stored = [r for r in rejects if r.reason.startswith(loading.STORED_CLASHES)]
+    if not stored:
+        return f"fix the file, or import the good rows with {skip}"
+    held = (
+        "the store already holds these rows with other content, and an import never overwrites "
+        "stored rows (a customer's changed marketing consent goes in with `shopperlens consent "
+        "import`, or `consent set`)"
+    )
+    if len(stored) == len(rejects):
+        return f"{held}; import the file's other rows with {skip}"
+    return f"{held}; fix the file's other rejected rows, or import its good rows with {skip}"
 
 
 def rejects_path(store: Store) -> Path | None:
