@@ -22,8 +22,8 @@ FIRST = HEAD + "C1,a@x.org,2024-01-01,DE,yes\n"
 LATER = HEAD + "C1,a@x.org,2024-01-01,DE,no\nC3,c@x.org,2024-02-01,NL,yes\n"
 HELD = (
     "the store already holds these rows with other content, and an import never overwrites "
-    "stored rows (a customer's changed marketing consent goes in with `shopperlens consent "
-    "import`, or `consent set`)"
+    "stored rows by itself (a later export of customers or products: import it with the "
+    "update option)"
 )
 
 

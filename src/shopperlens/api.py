@@ -122,11 +122,14 @@ class Shop:
         mapping: Any = None,
         on_error: str = "abort",
         progress: Any = None,
+        update: bool = False,
     ) -> _imports.ImportResult:
         """Import files of one kind in one transaction (see ``service.imports.import_files``).
 
         ``fmt``: auto, generic, shopify, ga4 or uci; ``mapping``: ``{their: canonical}`` or a
-        YAML/JSON file; ``on_error``: ``"abort"`` (nothing written) or ``"skip"``.
+        YAML/JSON file; ``on_error``: ``"abort"`` (nothing written) or ``"skip"``;
+        ``update`` (customers, products): a later export changes the stored rows it gives
+        other content, instead of those rows being rejects.
         """
         return _imports.import_files(
             store=self.store,
@@ -136,6 +139,7 @@ class Shop:
             mapping=mapping,
             on_error=on_error,  # type: ignore[arg-type]
             progress=progress,
+            update=update,
         )
 
     def import_orders(self, *paths: str | Path, **options: Any) -> _imports.ImportResult:

@@ -64,6 +64,14 @@ OnErrorOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+UpdateOpt = Annotated[
+    bool,
+    typer.Option(
+        "--update",
+        help="customers, products: a later export changes the stored rows it gives other "
+        "content (else they are rejects).",
+    ),
+]
 
 
 def run_import(
@@ -75,6 +83,7 @@ def run_import(
     mapping_file: Path | None,
     on_error: str,
     json_: bool,
+    update: bool = False,
 ) -> None:
     """Shared body of every ``import`` command: call the service, render the result."""
     mapping: dict[str, str] | Path | None = parse_map_options(maps) or None
@@ -88,7 +97,13 @@ def run_import(
     with bar as advance:
         try:
             result = shop.import_files(
-                kind, *files, fmt=fmt, mapping=mapping, on_error=on_error, progress=advance
+                kind,
+                *files,
+                fmt=fmt,
+                mapping=mapping,
+                on_error=on_error,
+                progress=advance,
+                update=update,
             )
         except ImportRejected as exc:  # the option in this face's words
             raise exc.worded("--on-error skip") from None
@@ -118,6 +133,10 @@ def _show(result: ImportResult) -> None:
             f"status changed: {result.status_changed} stored order(s) now have the file's "
             "status (the newest import wins)"
         )
+    if result.updated:
+        _render.message(
+            f"updated: {result.updated} stored row(s) now have the file's values (--update)"
+        )
     if result.rows_rejected:
         where = f", all in {result.rejects_file}" if result.rejects_file else ""
         _render.message(f"{result.rows_rejected} row(s) rejected{where}; first:")
@@ -134,8 +153,9 @@ def _register(kind: str) -> None:
         mapping_file: MappingFileOpt = None,
         on_error: OnErrorOpt = "abort",
         json_: JsonOpt = False,
+        update: UpdateOpt = False,
     ) -> None:
-        run_import(ctx, kind, files, fmt, maps, mapping_file, on_error, json_)
+        run_import(ctx, kind, files, fmt, maps, mapping_file, on_error, json_, update)
 
     command.__doc__ = _HELP[kind]
     import_app.command(kind, help=_HELP[kind])(command)

@@ -60,6 +60,11 @@ _DUP_LINE = "order line already imported with different content"
 _MORE_LINES = "order already imported with other lines"
 #: the reasons of rows the store already holds with other content: no fault of the file
 STORED_CLASHES = (_CLASH, _ORDER_CLASH, _DUP_LINE, _MORE_LINES)
+#: kinds whose stored rows a later export may change (``update=True``): a customer's country
+#: or consent, a product's name or price
+UPDATABLE = ("customers", "products")
+#: the staged rows that change a stored row (see flag_conflicts, apply_updates)
+UPDATES = "_sl_updates"
 _WHOLE_ORDER = "an order is imported whole or not at all"
 #: how many rejected lines of an order the reason its other lines are rejected names
 _SHOWN_LINES = 5
@@ -98,6 +103,7 @@ def finish(con: duckdb.DuckDBPyConnection) -> None:
         TOUCHED,
         LINE_NO,
         _MATCH,
+        UPDATES,
         FILL,
         WHOLE,
         WHOLE_ROWS,
@@ -393,11 +399,14 @@ def _because(reason: str, details: str) -> str:
     return f"{sql_str(reason + ': ')} || {details}"
 
 
-def flag_conflicts(con: duckdb.DuckDBPyConnection, spec: KindSpec) -> bool:
+def flag_conflicts(con: duckdb.DuckDBPyConnection, spec: KindSpec, *, update: bool = False) -> bool:
     """Reject rows whose key repeats with other content; True when the file repeats keys.
 
     Each reject names the columns that differ. A row that completes a placeholder (a customer
     or product an orders file created) is no conflict: :func:`insert` fills the row in.
+    ``update`` (customers and products, :data:`UPDATABLE`): a row whose key the store holds
+    with other content is no reject either but a change, kept in ``_sl_updates`` for
+    :func:`apply_updates`; a key repeated with other content within the file still is one.
     """
     if spec.kind == "orders":
         return _flag_order_conflicts(con, spec)
@@ -434,11 +443,17 @@ def flag_conflicts(con: duckdb.DuckDBPyConnection, spec: KindSpec) -> bool:
         if _placeholders_waiting(con, spec)
         else ""
     )
+    clashing = f"s._reject IS NULL AND {on_t} AND ({_differs(spec, content)}){waiting}"
+    if update and spec.kind in UPDATABLE:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {UPDATES} AS SELECT DISTINCT ON "
+            f"(s.{ident(key[0])}) s.* FROM {STAGE} s, {spec.table} t WHERE {clashing}"
+        )
+        return bool(repeated)
     reason = _because(_CLASH, _differences(spec, content))
     con.execute(
         f"UPDATE {STAGE} s SET _reject = {_reject_because(key[0], 's.' + ident(key[0]), reason)} "
-        f"FROM {spec.table} t WHERE s._reject IS NULL AND {on_t} "
-        f"AND ({_differs(spec, content)}){waiting}"
+        f"FROM {spec.table} t WHERE {clashing}"
     )
     if spec.kind == "events":
         flag_shared_sessions(con)
@@ -1143,6 +1158,56 @@ def _placeholders_waiting(con: duckdb.DuckDBPyConnection, spec: KindSpec) -> boo
         con.execute(  # type: ignore[index]
             "SELECT EXISTS (SELECT 1 FROM ingest_placeholders WHERE kind = ?)", [spec.kind]
         ).fetchone()[0]
+    )
+
+
+def apply_updates(
+    con: duckdb.DuckDBPyConnection, spec: KindSpec, file: str, at: datetime
+) -> tuple[int, int]:
+    """Change the stored rows a file gives other content (see :func:`flag_conflicts`):
+    the file's values where it gives one, the stored ones where it leaves a column blank.
+    Returns the rows changed and the consents recorded.
+
+    A customer whose export now says no to marketing, where their current word (the latest
+    ``consents`` record, else the stored flag) is yes, withdrew: the refusal is recorded as of
+    ``at`` (the import), so every audience and mailing leaves them out. A yes does not undo a
+    refusal on record: an export cannot tell a new opt-in from an old list, and only the
+    flag changes (the record still counts).
+    """
+    if not _has_table(con, UPDATES):
+        return 0, 0
+    key = ident(spec.key[0])
+    consents = 0
+    if spec.kind == "customers":
+        consents = int(
+            con.execute(  # type: ignore[index]
+                "INSERT INTO consents (customer_id, purpose, granted, recorded_at, source) "
+                f"SELECT u.customer_id, 'marketing', false, ?, ? FROM {UPDATES} u "
+                "JOIN customers c USING (customer_id) "
+                f"LEFT JOIN ({_LATEST_MARKETING}) k USING (customer_id) "
+                "WHERE u.accepts_marketing = false "
+                "AND coalesce(k.granted, c.accepts_marketing) = true ON CONFLICT DO NOTHING",
+                [at, f"customers file: {Path(file).name}"],
+            ).fetchone()[0]
+        )
+    target_cols = _columns(con, spec.table)
+    content = [c for c in spec.names if c != spec.key[0] and c in target_cols]
+    sets = ", ".join(
+        f"{ident(c)} = coalesce(s.{ident(c)}, {spec.table}.{ident(c)})" for c in content
+    )
+    changed = con.execute(
+        f"UPDATE {spec.table} SET {sets} FROM {UPDATES} s WHERE {spec.table}.{key} = s.{key}"
+    ).fetchone()[0]  # type: ignore[index]
+    con.execute(f"DROP TABLE {UPDATES}")
+    return int(changed), consents
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether the temporary table ``name`` exists (in this connection)."""
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [name]
+        ).fetchone()[0]  # type: ignore[index]
     )
 
 

@@ -28,7 +28,8 @@ import csv
 import hashlib
 import io
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from contextlib import suppress
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import NamedTuple
 
@@ -175,7 +176,9 @@ def record_consent(
     recorded_at: datetime | None = None,
 ) -> ConsentRecord:
     """Add one record (now, unless ``recorded_at``, which may not be in the future): the
-    customer's latest word for ``purpose``. The customer must be in the store."""
+    customer's latest word for ``purpose``. The customer must be in the store.
+    ``recorded_at`` may be given as ISO text (``"2024-06-01"``) or a date too."""
+    recorded_at = _moment(recorded_at)
     if recorded_at is not None and _in_future(recorded_at):
         raise ShopperlensError(
             f"recorded_at {recorded_at:%Y-%m-%d %H:%M} is in the future: a consent is dated "
@@ -360,6 +363,22 @@ def _known_purpose(word: str) -> bool:
     except ShopperlensError:
         return False
     return True
+
+
+def _moment(value: object) -> datetime | None:
+    """``recorded_at`` as a datetime: text in ISO form and dates are read (the Python face
+    took them and failed with an ``AttributeError``), anything else is refused in words."""
+    if value is None or isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    if isinstance(value, str):
+        with suppress(ValueError):
+            return datetime.fromisoformat(value.strip())
+    raise ShopperlensError(
+        f"recorded_at {value!r} is not a date/time: give a datetime or ISO text such as "
+        "'2024-06-01' or '2024-06-01T14:30'"
+    )
 
 
 def _in_future(at: datetime) -> bool:

@@ -104,6 +104,9 @@ class FileResult(BaseModel):
     status_changed: int = Field(
         0, description="Stored orders this file gave a new status (a later refund, cancellation …)."
     )
+    updated: int = Field(
+        0, description="Stored customers or products this file changed (``update=True``)."
+    )
 
 
 class ImportResult(BaseModel):
@@ -115,6 +118,9 @@ class ImportResult(BaseModel):
     rows_accepted: int
     rows_rejected: int
     added: dict[str, int] = Field(description="New rows per table (derived tables included).")
+    updated: int = Field(
+        0, description="Stored customers or products the files changed (``update=True``)."
+    )
     status_changed: int = Field(
         0, description="Stored orders the files gave a new status (orders imports)."
     )
@@ -189,8 +195,8 @@ def _what_to_do(rejects: Sequence[Reject], skip: str) -> str:
         return f"fix the file, or import the good rows with {skip}"
     held = (
         "the store already holds these rows with other content, and an import never overwrites "
-        "stored rows (a customer's changed marketing consent goes in with `shopperlens consent "
-        "import`, or `consent set`)"
+        "stored rows by itself (a later export of customers or products: import it with the "
+        "update option)"
     )
     if len(stored) == len(rejects):
         return f"{held}; import the file's other rows with {skip}"
@@ -215,9 +221,15 @@ def import_files(
     on_error: OnError = "abort",
     progress: Progress | None = None,
     names: Sequence[str] | None = None,
+    update: bool = False,
 ) -> ImportResult:
     """Import ``paths`` as ``kind`` (customers, orders, events, sessions, tickets, returns,
-    products) in one transaction. ``names`` overrides the file names recorded (uploads)."""
+    products) in one transaction. ``names`` overrides the file names recorded (uploads).
+
+    ``update`` (customers and products): a row whose key the store holds with other content
+    changes the stored row (the file's values where it gives one) instead of being a reject:
+    a later export of the shop's customers or catalogue. See ``loading.apply_updates`` for a
+    customer's marketing consent."""
     if kind not in KINDS:
         raise ShopperlensError(f"unknown import kind {kind!r}; choose from {', '.join(KINDS)}")
     if fmt not in FORMATS:
@@ -228,6 +240,11 @@ def import_files(
         raise ShopperlensError(f"on_error must be abort or skip, not {on_error!r}")
     if not paths:
         raise ShopperlensError("no files given")
+    if update and kind not in loading.UPDATABLE:
+        raise ShopperlensError(
+            f"update changes stored customers and products, not {kind}: a later orders export "
+            "gives a stored order its new status by itself, and other stored rows are kept"
+        )
     columns_map = generic.load_mapping(mapping)
     files = [Path(p) for p in paths]
     labels = list(names) if names else [str(p) for p in files]
@@ -235,6 +252,7 @@ def import_files(
     tick(0, total=len(files) * 3 + 1)
     started = time.perf_counter()
     call = _Call(kind, files, labels, fmt, columns_map, on_error, tick, rejects_path(store))
+    call.update = update
     with _watching(store, tick):
         exact = False
         while True:
@@ -282,6 +300,8 @@ class _Call:
         self.kind, self.files, self.labels, self.fmt = kind, files, labels, fmt
         self.mapping, self.on_error, self.tick, self.out_path = mapping, on_error, tick, out_path
         self.lenient: set[Path] = set()
+        #: rows whose key is stored with other content change the stored row (see import_files)
+        self.update = False
         #: ``abort``: the call's rejects so far, their count and the first (see _note_rejects)
         self.rejected: int = 0
         self.first: list[Reject] = []
@@ -326,6 +346,7 @@ class _Call:
             rows_rejected=n_rej,
             added=added,
             status_changed=sum(r.status_changed for r in results),
+            updated=sum(r.updated for r in results),
             rejects=[RejectPublic.of(r) for r in first],
             rejects_file=written,
             seconds=0.0,
@@ -359,6 +380,7 @@ class _Call:
                     exact,
                     lenient=path in self.lenient,
                     whole_orders=self.on_error == "skip",
+                    update=self.update,
                 )
             except ShopperlensError as exc:
                 if self.on_error != "abort":
@@ -430,6 +452,7 @@ def _import_one(
     *,
     lenient: bool = False,
     whole_orders: bool = False,
+    update: bool = False,
 ) -> FileResult:
     """Check and insert one file (optimistic path unless ``exact``); records it in the ledger.
     ``whole_orders`` (``on_error="skip"``): an order with a rejected row is kept out whole
@@ -539,7 +562,7 @@ def _import_one(
             )
         if n_read == 0 and not malformed and not dropped:
             raise ShopperlensError(f"{path.name}: the file has a header but no rows")
-        repeated = loading.flag_conflicts(con, spec)
+        repeated = loading.flag_conflicts(con, spec, update=update)
         first = generic.first_line(source)
         lines_of = (
             (lambda rows: row_lines(source, rows, first, malformed))
@@ -564,6 +587,9 @@ def _import_one(
             rows = loading.adding_or_completing(spec)
             earliest = _earliest(con, kind, loading.STAGE, rows, stored="TRUE")
         now = loading.insert(con, spec, repeated, label)
+        updated, consents = loading.apply_updates(con, spec, label, utc_now())
+        if consents:
+            now["consents"] = now.get("consents", 0) + consents
         for table, n in now.items():
             added[table] = added.get(table, 0) + n
         if kind not in ("customers", "products"):
@@ -573,14 +599,18 @@ def _import_one(
         if kind == "orders":
             changed, changed_at = loading.restated(con)
             earliest = _reaching_back(earliest, changed_at)
+        if updated:  # a changed country, creation date or product name: any date's runs
+            earliest = None
         if kind != "products" and now.get("products") and _has_search_terms(con):
             # a product named for the first time changes which search words name a product,
             # for visits of any date (see features' search-term vocabulary)
             earliest = None
     note = ga4.left_out_note(dropped)
-    return _record(
+    res = _record(
         con, kind, used, label, digest, n_read, n_rej, tick, earliest, changed, read, note
     )
+    res.updated = updated
+    return res
 
 
 def _appended(kind: str, table: str, before: dict[str, int | None]) -> tuple[str, str]:

@@ -31,7 +31,7 @@ from shopperlens.web.deps import RequestBody, ShopDep, upload_name
 
 router = APIRouter(prefix="/api/imports", tags=["imports"])
 #: the options of the query string, which a body giving them would have seen ignored
-QUERY_OPTIONS = ("format", "on_error", "map")
+QUERY_OPTIONS = ("format", "on_error", "map", "update")
 
 
 class PathsBody(RequestBody):
@@ -58,6 +58,13 @@ async def import_kind(
     map: Annotated[  # noqa: A002
         list[str] | None, Query(description="their_name=canonical_name, repeatable.")
     ] = None,
+    update: Annotated[
+        bool,
+        Query(
+            description="customers, products: a later export changes the stored rows it "
+            "gives other content (else they are rejects)."
+        ),
+    ] = False,
 ) -> svc.ImportResult:
     """Import an upload (multipart ``file`` parts) or server-side ``{"path": …}``."""
     with _in_http_words():
@@ -89,6 +96,7 @@ async def import_kind(
                     mapping=mapping,
                     on_error=on_error,  # type: ignore[arg-type]
                     names=names,
+                    update=update,
                 )
     try:
         body = await request.json()
@@ -106,6 +114,7 @@ async def import_kind(
             fmt=format,
             mapping=mapping,
             on_error=on_error,  # type: ignore[arg-type]
+            update=update,
         )
 
 
