@@ -67,3 +67,17 @@ def test_an_unknown_job_id_says_jobs_do_not_survive_a_restart(tmp_path: Path) ->
     assert res.json()["detail"] == (
         "no job f124dbb00509 (jobs are kept in the server's memory: a restart forgets them)"
     )
+
+
+def test_an_import_job_that_cannot_work_is_refused_before_it_is_queued(tmp_path: Path) -> None:
+    """A misspelt kind, or ``update`` for orders, was accepted (202) and failed when it ran."""
+    app = create_app(Settings(token=TOKEN, db=tmp_path / "shop.duckdb"))
+    path = str(tmp_path / "orders.csv")
+    with TestClient(app, headers={"Authorization": f"Bearer {TOKEN}"}) as c:
+        res = c.post("/api/jobs/import", json={"kind": "ordrs", "paths": [path]})
+        assert res.status_code == 400
+        assert res.json()["detail"].startswith("unknown import kind 'ordrs'; choose from ")
+        res = c.post("/api/jobs/import", json={"kind": "orders", "paths": [path], "update": True})
+        assert res.status_code == 400
+        assert "update changes stored customers and products, not orders" in res.json()["detail"]
+        assert c.get("/api/jobs").json() == []

@@ -230,21 +230,7 @@ def import_files(
     changes the stored row (the file's values where it gives one) instead of being a reject:
     a later export of the shop's customers or catalogue. See ``loading.apply_updates`` for a
     customer's marketing consent."""
-    if kind not in KINDS:
-        raise ShopperlensError(f"unknown import kind {kind!r}; choose from {', '.join(KINDS)}")
-    if fmt not in FORMATS:
-        raise ShopperlensError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
-    if fmt in FORMAT_KIND and FORMAT_KIND[fmt] != kind:
-        raise ShopperlensError(f"format {fmt} imports {FORMAT_KIND[fmt]}, not {kind}")
-    if on_error not in ("abort", "skip"):
-        raise ShopperlensError(f"on_error must be abort or skip, not {on_error!r}")
-    if not paths:
-        raise ShopperlensError("no files given")
-    if update and kind not in loading.UPDATABLE:
-        raise ShopperlensError(
-            f"update changes stored customers and products, not {kind}: a later orders export "
-            "gives a stored order its new status by itself, and other stored rows are kept"
-        )
+    check_call(kind=kind, paths=paths, fmt=fmt, on_error=on_error, update=update)
     columns_map = generic.load_mapping(mapping)
     files = [Path(p) for p in paths]
     labels = list(names) if names else [str(p) for p in files]
@@ -267,6 +253,36 @@ def import_files(
                 exact = True
     result.seconds = round(time.perf_counter() - started, 3)
     return result
+
+
+def check_call(
+    *,
+    kind: str,
+    paths: Sequence[str | Path],
+    fmt: str = "auto",
+    on_error: str = "abort",
+    update: bool = False,
+) -> None:
+    """Refuse an import call whose options cannot work (unknown kind or format, a format of
+    another kind, update of a kind it does not apply to, no files), before any file is read.
+
+    :func:`import_files` starts with it, and the HTTP import job asks it before queueing: a
+    misspelt kind was accepted (202) and failed only when the job ran."""
+    if kind not in KINDS:
+        raise ShopperlensError(f"unknown import kind {kind!r}; choose from {', '.join(KINDS)}")
+    if fmt not in FORMATS:
+        raise ShopperlensError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+    if fmt in FORMAT_KIND and FORMAT_KIND[fmt] != kind:
+        raise ShopperlensError(f"format {fmt} imports {FORMAT_KIND[fmt]}, not {kind}")
+    if on_error not in ("abort", "skip"):
+        raise ShopperlensError(f"on_error must be abort or skip, not {on_error!r}")
+    if not paths:
+        raise ShopperlensError("no files given")
+    if update and kind not in loading.UPDATABLE:
+        raise ShopperlensError(
+            f"update changes stored customers and products, not {kind}: a later orders export "
+            "gives a stored order its new status by itself, and other stored rows are kept"
+        )
 
 
 class _NeedLenientRead(Exception):

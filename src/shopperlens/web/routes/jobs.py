@@ -146,6 +146,11 @@ def start(
         from shopperlens.service.types import run_date
 
         kwargs["as_of"] = run_date(kwargs["as_of"])
+    if name == "import":  # options that cannot work are refused (400) before queueing
+        from shopperlens.service.imports import check_call
+
+        options = ("kind", "paths", "fmt", "on_error", "update")
+        check_call(**{k: v for k, v in kwargs.items() if k in options})
 
     def work(progress: Any) -> Any:
         return _call(shop, module, func, kwargs, progress)
