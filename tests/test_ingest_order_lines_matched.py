@@ -5,6 +5,7 @@ position, a re-export of the same orders rejected every line of O1 ("order line 
 imported with different content: product_id (stored 'P1', file 'P2')") and, under the default
 ``abort``, the new order O3 with them. A stored order given with a line it did not have was
 either merged into a stored line without a word (same content) or reported as a changed line.
+The lines given again are counted in the file's note.
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ def test_a_reexport_in_another_line_order_adds_only_the_new_order(tmp_path: Path
         assert res.added["orders"] == 1 and res.added["order_lines"] == 1
         assert _lines(shop, "O1") == STORED_O1
         assert _lines(shop, "O3") == [(1, "P2", 1, 5.0)]
+        assert res.files[0].note == (
+            "4 line(s) of orders already stored, the same again: not added (an order's lines "
+            "come whole from one file)"
+        )
 
 
 def test_a_line_the_stored_order_lacks_is_refused_not_merged(tmp_path: Path) -> None:

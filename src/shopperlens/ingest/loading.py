@@ -687,6 +687,21 @@ def _flag_line_conflicts(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def lines_already_stored(con: duckdb.DuckDBPyConnection) -> int:
+    """Good staged lines of an orders file that are lines of stored orders (see
+    :func:`_flag_line_conflicts`): the same lines again, not added. A re-export says how many;
+    a line repeated in an order split over two files is among them (it cannot be told from the
+    same line given twice)."""
+    if not _has_table(con, _MATCH):
+        return 0
+    return int(
+        con.execute(  # type: ignore[index]
+            f"SELECT count(*) FROM {_MATCH} m JOIN {STAGE} s ON s._line = m.n_line "
+            "WHERE m.line_no IS NOT NULL AND s._reject IS NULL"
+        ).fetchone()[0]
+    )
+
+
 def relocate_rejects(
     con: duckdb.DuckDBPyConnection, lines_of: Callable[[list[int]], dict[int, int]]
 ) -> None:

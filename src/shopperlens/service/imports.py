@@ -98,8 +98,8 @@ class FileResult(BaseModel):
     note: str = Field(
         "",
         description="Why a file was skipped: already imported, and what this call's column "
-        "mapping would have read differently; or the rows a format leaves out (GA4's "
-        "cookieless events).",
+        "mapping would have read differently; the rows a format leaves out (GA4's "
+        "cookieless events); or the lines of stored orders an orders file gives again.",
     )
     status_changed: int = Field(
         0, description="Stored orders this file gave a new status (a later refund, cancellation …)."
@@ -612,7 +612,9 @@ def _import_one(
             new, stored = _appended(kind, target, before)
             earliest = _earliest(con, kind, target, new, stored=stored)
         changed = None
+        again = 0
         if kind == "orders":
+            again = loading.lines_already_stored(con)
             changed, changed_at = loading.restated(con)
             earliest = _reaching_back(earliest, changed_at)
         if updated:  # a changed country, creation date or product name: any date's runs
@@ -621,12 +623,22 @@ def _import_one(
             # a product named for the first time changes which search words name a product,
             # for visits of any date (see features' search-term vocabulary)
             earliest = None
-    note = ga4.left_out_note(dropped)
+    note = ga4.left_out_note(dropped) or _stored_lines_note(again)
     res = _record(
         con, kind, used, label, digest, n_read, n_rej, tick, earliest, changed, read, note
     )
     res.updated = updated
     return res
+
+
+def _stored_lines_note(n: int) -> str:
+    """What a file giving lines of stored orders again is told ("" for none)."""
+    if not n:
+        return ""
+    return (
+        f"{n:,} line(s) of orders already stored, the same again: not added (an order's lines "
+        "come whole from one file)"
+    )
 
 
 def _appended(kind: str, table: str, before: dict[str, int | None]) -> tuple[str, str]:
