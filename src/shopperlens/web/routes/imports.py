@@ -11,6 +11,8 @@ The ledger is ``GET /api/imports`` (served by the tables router).
 
 from __future__ import annotations
 
+import errno
+import logging
 import re
 import shutil
 import tempfile
@@ -23,6 +25,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import ValidationError, model_validator
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
+from starlette.requests import ClientDisconnect
 
 from shopperlens.errors import NotFoundError, ShopperlensError
 from shopperlens.ingest.generic import parse_map_options
@@ -30,6 +33,7 @@ from shopperlens.service import imports as svc
 from shopperlens.web.deps import RequestBody, ShopDep, upload_name
 
 router = APIRouter(prefix="/api/imports", tags=["imports"])
+log = logging.getLogger("shopperlens.server")
 #: the options of the query string, which a body giving them would have seen ignored
 QUERY_OPTIONS = ("format", "on_error", "map", "update")
 
@@ -71,7 +75,8 @@ async def import_kind(
         mapping = parse_map_options(map) or None
     ctype = request.headers.get("content-type", "")
     if ctype.startswith("multipart/form-data"):
-        form = await request.form()
+        with _upload_troubles():
+            form = await request.form()
         uploads = [f for f in form.getlist("file") if isinstance(f, UploadFile)]
         if not uploads:
             raise ShopperlensError("send the file(s) as multipart parts named 'file'")
@@ -82,7 +87,7 @@ async def import_kind(
                 # a folder per upload keeps its own name, which messages about it then use
                 target = Path(tmp) / str(i) / name
                 target.parent.mkdir()
-                with target.open("wb") as fh:
+                with _upload_troubles(), target.open("wb") as fh:
                     shutil.copyfileobj(up.file, fh, 1 << 20)
                 paths.append(target)
                 names.append(name)
@@ -116,6 +121,33 @@ async def import_kind(
             on_error=on_error,  # type: ignore[arg-type]
             update=update,
         )
+
+
+#: what an upload the server had no room for is told (507 Insufficient Storage)
+NO_ROOM = (
+    "the server's temporary folder has no room for the upload (it needs about twice the "
+    "file's size while the import runs): nothing was imported"
+)
+#: a full disk, a full quota, a file-size limit on the server process
+_NO_ROOM_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+#: the status a request the client cut off gets (nobody reads it: 499 is nginx's own)
+CUT_OFF = 400
+
+
+@contextmanager
+def _upload_troubles() -> Iterator[None]:
+    """An upload the client cut off, or the server had no room for: one log line or one
+    clear answer, never a traceback in the server's log (and nothing imported either way)."""
+    try:
+        yield
+    except ClientDisconnect:
+        log.info("an upload was cut off by the client: nothing imported")
+        raise HTTPException(CUT_OFF, "the upload was cut off: nothing was imported") from None
+    except OSError as exc:
+        if exc.errno not in _NO_ROOM_ERRORS:
+            raise
+        log.warning("an upload found no room in the temporary folder: nothing imported")
+        raise HTTPException(507, NO_ROOM) from None
 
 
 def _paths(body: object) -> list[str]:
