@@ -35,6 +35,7 @@ from shopperlens.ingest.kinds import KindSpec, email_key_sql, stage_sql
 from shopperlens.ingest.reading import CSV_ERRORS, CSV_SCANS
 from shopperlens.ingest.rejects import PERSONAL, ROW, Reject, ident, sql_str
 from shopperlens.statuses import not_purchase_sql
+from shopperlens.store.connection import write_failure
 
 STAGE = "_sl_stage"
 REJECTS = "_sl_rejects"
@@ -935,11 +936,18 @@ def first_rejects(con: duckdb.DuckDBPyConnection, limit: int = 10) -> list[Rejec
 
 
 def write_rejects_csv(con: duckdb.DuckDBPyConnection, path: str) -> None:
-    """All rejects of the call as CSV (file, line, column, value, reason), by DuckDB's COPY."""
-    con.execute(
-        f"COPY (SELECT * FROM {REJECTS} ORDER BY file, line) TO {sql_str(path)} "
-        "(HEADER, DELIMITER ',')"
-    )
+    """All rejects of the call as CSV (file, line, column, value, reason), by DuckDB's COPY;
+    a disk with no room for them is said in one line (see ``store.write_failure``)."""
+    try:
+        con.execute(
+            f"COPY (SELECT * FROM {REJECTS} ORDER BY file, line) TO {sql_str(path)} "
+            "(HEADER, DELIMITER ',')"
+        )
+    except duckdb.IOException as exc:
+        said = write_failure(exc)
+        if said is None:
+            raise
+        raise ShopperlensError(said) from None
 
 
 def insert(

@@ -26,6 +26,7 @@ import duckdb
 
 from shopperlens.errors import ShopperlensError
 from shopperlens.ingest.rejects import sql_str
+from shopperlens.store.connection import write_failure
 
 #: file layouts recognised from the file name (``.gz`` may follow any text layout)
 LAYOUTS: dict[str, str] = {
@@ -661,6 +662,9 @@ def _mixed_line_endings(path: Path, limit: int = 64 << 20) -> bool:
 def explain(path: Path, exc: Exception) -> str:
     """A DuckDB reader error as one line a shop owner can act on."""
     text = str(exc)
+    written = write_failure(exc)  # the store's disk, not the file read
+    if written:
+        return written
     if "invalid unicode" in text.lower():
         return f"{path.name}: the file is not UTF-8 encoded; save it as UTF-8"
     lines = [ln.strip() for ln in text.split("\n") if ln.strip()]

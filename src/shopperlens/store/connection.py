@@ -81,6 +81,25 @@ def interrupted(exc: BaseException) -> bool:
     return type(exc) is RuntimeError and str(exc) == "Query interrupted"
 
 
+#: DuckDB's words for a failed write; inside a JSON-quoted error the quotes are escaped
+_WRITE_FAILED = re.compile(r'Could not write file \\?"([^"\\]+)\\?": ([^"{}\\\n]+)')
+
+
+def write_failure(exc: BaseException) -> str | None:
+    """One line for DuckDB failing to write a file (the store, its log, a rejects file), else
+    None: the disk is full, or the process may not write a file that large. An import read
+    that error as its input file's ("orders.csv: cannot read the file: Could not write file
+    shop.duckdb"), and a failed commit was "unexpected"."""
+    found = _WRITE_FAILED.search(str(exc))
+    if not found:
+        return None
+    name, why = Path(found.group(1)).name, found.group(2).strip().rstrip(".")
+    return (
+        f"cannot write {name}: {why} (the disk is full, or the file hit a size limit): nothing "
+        "was changed; make room and run it again"
+    )
+
+
 def _cannot_open(path: str, exc: duckdb.Error) -> str:
     """One line saying why DuckDB could not open the store, and what to do about a lock.
 
@@ -223,7 +242,11 @@ class Store:
             except BaseException:
                 self.con.execute("ROLLBACK")
                 raise
-            self.con.execute("COMMIT")
+            try:
+                self.con.execute("COMMIT")
+            except duckdb.Error as exc:  # (DuckDB has rolled back)
+                said = write_failure(exc) or f"could not save to the store: {_first(exc)}"
+                raise ShopperlensError(said) from exc
 
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -486,6 +509,11 @@ def keep_mode_and_owner(old: Path, new: Path) -> None:
     os.chmod(new, stat.S_IMODE(st.st_mode))
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         os.chown(new, st.st_uid, st.st_gid)
+
+
+def _first(exc: BaseException) -> str:
+    """The first line of an error's text."""
+    return (str(exc).strip().splitlines() or ["no message"])[0]
 
 
 def _ident(name: str) -> str:
