@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -684,7 +685,19 @@ def _malformed_orders(
     ids = (
         reading.values_in(source, malformed.values(), column) if column else [None] * len(malformed)
     )
+    if column and used == "generic" and generic.float_ids(source, {"order_id": column}):
+        # the file writes its order ids as floats, which the stored rows read without ".0"
+        ids = [_whole(i) for i in ids]
     return dict(zip(malformed, ids, strict=True))
+
+
+def _whole(value: str | None) -> str | None:
+    """A float-written id (``2.0``) as the staged rows read it (``2``): ``generic.whole_id_sql``
+    in Python, for the ids taken from malformed rows' text."""
+    if value is None or not re.fullmatch(generic.FLOAT_ID, value):
+        return value
+    whole = value[:-2]
+    return whole if abs(int(whole)) <= generic.EXACT_FLOAT else value
 
 
 def _reject_malformed_json(
