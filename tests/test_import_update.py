@@ -118,3 +118,37 @@ def test_consent_set_takes_a_date_written_as_text(tmp_path: Path) -> None:
         assert rec.recorded_at == datetime(2024, 6, 1)
         with pytest.raises(ShopperlensError, match="recorded_at 'June' is not a date/time"):
             shop.consent_set("C2", purpose="marketing", granted=True, recorded_at="June")
+
+
+def test_an_export_still_saying_no_leaves_a_yes_on_record(tmp_path: Path) -> None:
+    """C2 said no in the first export, then yes (recorded); the later export moves her to
+    Monaco but still carries the old no: that is no withdrawal."""
+    later = HEAD + "C2,b@x.org,2024-01-01,MC,no\n"
+    with shopperlens.open(tmp_path / "s.duckdb") as shop:
+        shop.import_customers(write(tmp_path, "first.csv", FIRST))
+        shop.consent_set("C2", purpose="marketing", granted=True, recorded_at="2024-06-01")
+        res = shop.import_customers(write(tmp_path, "later.csv", later), update=True)
+        assert res.updated == 1 and "consents" not in res.added
+        assert _customers(shop)["C2"] == ("MC", False)
+        assert "C2" in consent.allowed(store=shop.store)
+
+
+def test_a_withdrawal_is_later_than_a_yes_given_just_before_east_of_utc(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a machine nine hours east of UTC, a yes given a moment before the import was dated
+    by the local clock and so sorted after the import's refusal (dated in UTC)."""
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        with shopperlens.open(tmp_path / "s.duckdb") as shop:
+            shop.import_customers(write(tmp_path, "first.csv", FIRST))
+            shop.consent_set("C1", purpose="marketing", granted=True)
+            shop.import_customers(write(tmp_path, "later.csv", LATER), update=True)
+            assert [r.granted for r in shop.consents("C1")] == [False, True]  # newest first
+            assert "C1" not in consent.allowed(store=shop.store)
+    finally:
+        monkeypatch.undo()
+        time.tzset()

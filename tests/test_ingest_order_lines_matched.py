@@ -74,3 +74,14 @@ def test_a_changed_line_still_names_what_changed(tmp_path: Path) -> None:
             "order line already imported with different content: quantity (stored '2', file '3')"
         )
         assert _lines(shop, "O1") == STORED_O1 and _lines(shop, "O3") == [(1, "P2", 1, 5.0)]
+
+
+def test_a_blank_in_a_line_given_again_is_no_news(tmp_path: Path) -> None:
+    """A re-export that leaves O2's product blank: the same line, not a reject with nothing
+    after "different content:"."""
+    blank = REORDERED.replace("O2,C2,2024-03-02,P3,1,7", "O2,C2,2024-03-02,,1,7")
+    with shopperlens.open(":memory:") as shop:
+        shop.import_orders(write(tmp_path, "first.csv", FIRST))
+        res = shop.import_orders(write(tmp_path, "blank.csv", blank))
+        assert res.rows_rejected == 0 and res.added["order_lines"] == 1  # O3
+        assert _lines(shop, "O2") == [(1, "P3", 1, 7.0)]

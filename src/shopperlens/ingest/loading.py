@@ -682,9 +682,11 @@ def _flag_line_conflicts(con: duckdb.DuckDBPyConnection) -> None:
         f"CASE WHEN t.line_no IS NULL THEN {extra} "
         f"ELSE {_because(_DUP_LINE, _differences(None, line, blanks=blanks))} END"
     )
+    # (a blank where the stored line has a value is no news: the file's line is that line)
     con.execute(
         f"UPDATE {STAGE} s SET _reject = {_reject_because('order_id', 's.order_id', reason)} "
-        f"FROM {paired} t WHERE s._reject IS NULL AND t.n_line = s._line"
+        f"FROM {paired} t WHERE s._reject IS NULL AND t.n_line = s._line "
+        f"AND (t.line_no IS NULL OR ({_differs(None, line, blanks=blanks)}))"
     )
 
 
@@ -1191,9 +1193,11 @@ def apply_updates(
     the file's values where it gives one, the stored ones where it leaves a column blank.
     Returns the rows changed and the consents recorded.
 
-    A customer whose export now says no to marketing, where their current word (the latest
-    ``consents`` record, else the stored flag) is yes, withdrew: the refusal is recorded as of
-    ``at`` (the import), so every audience and mailing leaves them out. A yes does not undo a
+    A customer whose export now says no to marketing where the stored flag did not, and whose
+    current word (the latest ``consents`` record, else the stored flag) is yes, withdrew: the
+    refusal is recorded as of ``at`` (the import), so every audience and mailing leaves them
+    out. (An export that still says the no it said before is no news: a yes recorded since
+    stands.) A yes does not undo a
     refusal on record: an export cannot tell a new opt-in from an old list, and only the
     flag changes (the record still counts).
     """
@@ -1208,7 +1212,7 @@ def apply_updates(
                 f"SELECT u.customer_id, 'marketing', false, ?, ? FROM {UPDATES} u "
                 "JOIN customers c USING (customer_id) "
                 f"LEFT JOIN ({_LATEST_MARKETING}) k USING (customer_id) "
-                "WHERE u.accepts_marketing = false "
+                "WHERE u.accepts_marketing = false AND c.accepts_marketing IS DISTINCT FROM false "
                 "AND coalesce(k.granted, c.accepts_marketing) = true ON CONFLICT DO NOTHING",
                 [at, f"customers file: {Path(file).name}"],
             ).fetchone()[0]

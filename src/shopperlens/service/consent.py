@@ -184,7 +184,7 @@ def record_consent(
             f"recorded_at {recorded_at:%Y-%m-%d %H:%M} is in the future: a consent is dated "
             "when it was given (now or earlier)"
         )
-    rec = _record(customer_id, purpose, granted, source, recorded_at or datetime.now())
+    rec = _record(customer_id, purpose, granted, source, recorded_at or utc_now())
     with store.transaction() as con:
         _check_customers(con, [rec.customer_id])
         _insert(con, [rec])
@@ -319,7 +319,7 @@ def _parse(text: str, name: str) -> tuple[list[_Row], list[str]]:
             f"{name}: needs the columns customer_id, purpose, granted (missing: {', '.join(need)})"
         )
     reader.fieldnames = header
-    now = datetime.now()
+    now = utc_now()
     records, problems = [], []
     for row in reader:
         # the record's first physical line: the reader counts blank lines and ends on the
@@ -382,8 +382,10 @@ def _moment(value: object) -> datetime | None:
 
 
 def _in_future(at: datetime) -> bool:
-    """Later than now (an aware time compared in UTC, a naive one as local time)."""
-    return at > (datetime.now(UTC) if at.tzinfo else datetime.now())
+    """Later than now (an aware time compared in UTC, a naive one as UTC too: the store's
+    times are naive UTC, and records dated by the local clock sorted before or after an
+    import's by the machine's offset)."""
+    return at > (datetime.now(UTC) if at.tzinfo else utc_now())
 
 
 def _naive(at: datetime) -> datetime:
