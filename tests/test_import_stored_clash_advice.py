@@ -22,7 +22,7 @@ FIRST = HEAD + "C1,a@x.org,2024-01-01,DE,yes\n"
 LATER = HEAD + "C1,a@x.org,2024-01-01,DE,no\nC3,c@x.org,2024-02-01,NL,yes\n"
 HELD = (
     "the store already holds these rows with other content, and an import never overwrites "
-    "stored rows by itself (a later export of customers or products: import it with the "
+    "stored rows by itself (a later export of the shop's customers: import it with the "
     "update option)"
 )
 
@@ -46,3 +46,30 @@ def test_a_real_fault_among_them_is_still_named(tmp_path: Path) -> None:
     assert said.endswith(
         f"{HELD}; fix the file's other rejected rows, or import its good rows with on_error='skip'"
     )
+
+
+def test_the_update_option_is_offered_only_where_it_applies(tmp_path: Path) -> None:
+    head = "order_id,customer_id,ordered_at,product_id,quantity,unit_price\n"
+    with shopperlens.open(tmp_path / "s.duckdb") as shop:
+        shop.import_orders(write(tmp_path, "o1.csv", head + "O1,C1,2024-03-01,P1,1,10\n"))
+        with pytest.raises(ShopperlensError) as err:
+            shop.import_orders(write(tmp_path, "o2.csv", head + "O1,C1,2024-03-01,P1,2,10\n"))
+    said = str(err.value)
+    assert "an import never overwrites stored rows by itself; import" in said
+    assert "update option" not in said
+
+
+def test_a_file_first_imported_with_its_changes_skipped_takes_them_with_update(
+    tmp_path: Path,
+) -> None:
+    """Following the advice in turn: ``skip`` imports C3 and leaves C1's change out; the same
+    file again with ``update`` is read again (not skipped as already imported) and applies it."""
+    with shopperlens.open(tmp_path / "s.duckdb") as shop:
+        shop.import_customers(write(tmp_path, "first.csv", FIRST))
+        later = write(tmp_path, "later.csv", LATER)
+        assert shop.import_customers(later, on_error="skip").rows_rejected == 1
+        res = shop.import_customers(later, update=True)
+        assert not res.files[0].skipped and res.updated == 1 and res.added["consents"] == 1
+        assert shop.store.execute(
+            "SELECT accepts_marketing FROM customers WHERE customer_id = 'C1'"
+        ).fetchone() == (False,)

@@ -147,9 +147,10 @@ class ImportRejected(ShopperlensError):
         *,
         refused: Sequence[str] = (),
         unchecked: str = "",
+        kind: str = "",
     ) -> None:
         self.rejects, self.total, self.rejects_file = rejects, total, rejects_file
-        self.refused, self.unchecked = list(refused), unchecked
+        self.refused, self.unchecked, self.kind = list(refused), unchecked, kind
         super().__init__(_rejected_message(self, skip))
 
     def worded(self, skip: str) -> ImportRejected:
@@ -161,6 +162,7 @@ class ImportRejected(ShopperlensError):
             skip,
             refused=self.refused,
             unchecked=self.unchecked,
+            kind=self.kind,
         )
 
 
@@ -170,7 +172,7 @@ def _rejected_message(err: ImportRejected, skip: str) -> str:
     if not err.refused and not err.unchecked:
         return (
             f"{err.total} row(s) rejected, nothing imported{where}:\n"
-            f"{describe(err.rejects, err.total)}\n{_what_to_do(err.rejects, skip)}"
+            f"{describe(err.rejects, err.total)}\n{_what_to_do(err.rejects, skip, err.kind)}"
         )
     counts = [f"{err.total} row(s) rejected{where}"] if err.total else []
     counts.append(f"{len(err.refused)} file(s) refused")
@@ -187,7 +189,7 @@ def _rejected_message(err: ImportRejected, skip: str) -> str:
     )
 
 
-def _what_to_do(rejects: Sequence[Reject], skip: str) -> str:
+def _what_to_do(rejects: Sequence[Reject], skip: str, kind: str = "") -> str:
     """ "fix the file", unless the rows shown are rows the store holds with other content: a
     later export that changed a customer's consent or a product's name is no fault of the file,
     and shopperlens does not overwrite what it stored."""
@@ -196,9 +198,10 @@ def _what_to_do(rejects: Sequence[Reject], skip: str) -> str:
         return f"fix the file, or import the good rows with {skip}"
     held = (
         "the store already holds these rows with other content, and an import never overwrites "
-        "stored rows by itself (a later export of customers or products: import it with the "
-        "update option)"
+        "stored rows by itself"
     )
+    if kind in loading.UPDATABLE:
+        held += f" (a later export of the shop's {kind}: import it with the update option)"
     if len(stored) == len(rejects):
         return f"{held}; import the file's other rows with {skip}"
     return f"{held}; fix the file's other rejected rows, or import its good rows with {skip}"
@@ -435,6 +438,7 @@ class _Call:
             written,
             refused=[str(e) for e in refused],
             unchecked=unchecked,
+            kind=self.kind,
         )
 
 
@@ -522,7 +526,10 @@ def _import_one(
         [digest, kind],
     ).fetchone()
     read = _columns_read(source, used, spec, mapping)
-    if seen:
+    if seen and not (update and kind in loading.UPDATABLE):
+        # (with update a file read before is read again: the changes it carries apply, the
+        # rows it added are stored and add nothing; a file first imported with its changed
+        # rows rejected must not be skipped now)
         if inserted is not None:
             loading.undo_direct(con, spec)
         tick(2)
