@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import duckdb
 from fastapi.testclient import TestClient
@@ -49,8 +50,9 @@ def test_a_running_job_is_stopped_and_rolled_back_a_queued_one_never_starts(
             time.sleep(0.05)
         time.sleep(0.3)  # reading the file
         assert c.get(f"/api/jobs/{job}").json()["status"] == "running"
+        runner = app.state.jobs
     # the shutdown ran (leaving the block) without an error; the jobs say what became of them
-    jobs = {j.job_id: j for j in app.state.jobs.all()}
+    jobs = {j.job_id: j for j in runner.all()}
     assert (jobs[job].status, jobs[job].message) == ("failed", STOPPED)
     other = jobs[queued.json()["job_id"]]
     assert (other.status, other.message) == ("failed", NOT_STARTED)
@@ -81,3 +83,41 @@ def test_an_import_job_that_cannot_work_is_refused_before_it_is_queued(tmp_path:
         assert res.status_code == 400
         assert "update changes stored customers and products, not orders" in res.json()["detail"]
         assert c.get("/api/jobs").json() == []
+
+
+def test_a_job_that_ends_during_the_stop_says_what_happened() -> None:
+    """A job busy outside DuckDB when the server stops runs on: one that finishes keeps its
+    result and is no stopped job; one that fails for its own reason says that reason."""
+    from shopperlens.service.jobs import JobRunner
+
+    def finishes(progress: Any) -> dict[str, int]:
+        time.sleep(0.5)
+        return {"rows": 1}
+
+    def breaks(progress: Any) -> None:
+        time.sleep(0.5)
+        raise ValueError("a bug of its own")
+
+    for work, status, message in ((finishes, "done", None), (breaks, "failed", "unexpected")):
+        runner = JobRunner()
+        job = runner.submit("work", work)
+        while runner.get(job.job_id).status == "queued":
+            time.sleep(0.01)
+        stopped = runner.stop(lambda: None)
+        got = runner.get(job.job_id)
+        assert got.status == status
+        if message is None:
+            assert stopped == [] and got.result == {"rows": 1}
+        else:
+            assert [j.job_id for j in stopped] == [job.job_id]
+            assert got.message is not None and got.message.startswith("unexpected ValueError")
+
+
+def test_an_app_started_again_takes_jobs_again(tmp_path: Path) -> None:
+    """Tests (and an embedding program) start one app's lifespan twice; the second must not
+    answer 500 "cannot schedule new futures after shutdown"."""
+    app = create_app(Settings(token=TOKEN, db=tmp_path / "shop.duckdb"))
+    body = {"kind": "orders", "paths": [str(tmp_path / "none.csv")]}
+    for _ in range(2):
+        with TestClient(app, headers={"Authorization": f"Bearer {TOKEN}"}) as c:
+            assert c.post("/api/jobs/import", json=body).status_code == 202

@@ -126,7 +126,9 @@ class JobRunner:
         the running one is interrupted (``interrupt`` stops the store's statements, so its
         transaction rolls back) and waited for, at most ``timeout`` seconds. Returns the jobs
         stopped or not started, each failed with a message saying so (:data:`STOPPED`,
-        :data:`NOT_STARTED`).
+        :data:`NOT_STARTED`), and one still running when the wait ran out. A job busy outside
+        DuckDB (fitting a model) goes on until its next statement; one that finishes within
+        the wait keeps its result. The runner takes no job after this.
 
         Closing the store under a running job failed with DuckDB's "connection is busy", the
         shutdown with a traceback, and the job vanished without a word."""
@@ -145,8 +147,12 @@ class JobRunner:
         interrupt()
         # (a future cancelled above is not "done" for wait() until a worker would have taken it)
         wait([f for f in futures if not f.cancelled()], timeout=timeout)
-        with self._lock:
-            return [j.model_copy() for k, j in self._jobs.items() if k not in ended]
+        with self._lock:  # a job that finished meanwhile (busy outside DuckDB) is no news
+            return [
+                j.model_copy()
+                for k, j in self._jobs.items()
+                if k not in ended and j.status != "done"
+            ]
 
     def _update(self, job_id: str, **changes: Any) -> None:
         with self._lock:
@@ -194,7 +200,7 @@ class JobRunner:
     def _failed(self, job_id: str, exc: Exception) -> None:
         """Record why the job failed: stopped by the shutdown, the shop's data (a
         :class:`ShopperlensError`, said as it is), or something unexpected (logged)."""
-        if self._stopping:  # interrupted by stop(): whatever the service made of that
+        if self._stopping and _from_interrupt(exc):  # stop() interrupted its statement
             self._update(job_id, status="failed", message=STOPPED, finished_at=datetime.now())
         elif isinstance(exc, ShopperlensError):
             self._update(job_id, status="failed", message=str(exc), finished_at=datetime.now())
@@ -207,6 +213,22 @@ class JobRunner:
                 f"(where: in the server log, job {job_id})",
                 finished_at=datetime.now(),
             )
+
+
+def _from_interrupt(exc: BaseException) -> bool:
+    """Whether a job failed because its DuckDB statement was interrupted: DuckDB's own error,
+    or a service's one-line message raised while handling it (``raise … from None`` keeps it
+    as the context)."""
+    from shopperlens.store.connection import interrupted
+
+    seen: BaseException | None = exc
+    for _ in range(10):  # (a chain of handlers, never a loop)
+        if seen is None:
+            return False
+        if interrupted(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _finished_progress(job: JobStatus) -> dict[str, Any]:

@@ -88,8 +88,10 @@ def _stop_jobs(app: FastAPI) -> None:
     runner = getattr(app.state, "jobs", None)
     if runner is None:
         return
+    app.state.jobs = None  # an app started again (tests re-enter it) takes jobs with a new one
     for job in runner.stop(app.state.shop.store.interrupt):
-        log.warning("job %s (%s): %s", job.job_id, job.name, job.message)
+        said = job.message or f"still {job.status} when the server stopped waiting for it"
+        log.warning("job %s (%s): %s", job.job_id, job.name, said)
 
 
 def create_app(settings: Settings | None = None, *, shop: Shop | None = None) -> FastAPI:
