@@ -69,6 +69,7 @@ from shopperlens.store import connect
 
 path = Path(sys.argv[1])
 store = connect(path)
+store.execute("SET enable_progress_bar = false")  # (its bar would share stdout)
 store.execute(
     "CREATE TABLE filler AS SELECT range AS i, md5(range::VARCHAR) AS h FROM range(3000000)"
 )
@@ -97,7 +98,7 @@ def test_an_interrupted_rewrite_leaves_no_file_and_says_so(tmp_path: Path) -> No
         [sys.executable, "-c", REWRITE, str(path)], capture_output=True, text=True, timeout=120
     )
     assert out.returncode == 0, out.stderr
-    got = json.loads(out.stdout)
+    got = json.loads(out.stdout.strip().splitlines()[-1])
     assert got == {
         "said": f"cannot rewrite the store {path}: interrupted",
         "tmp_left": False,

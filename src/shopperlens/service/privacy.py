@@ -326,10 +326,11 @@ def _compact_after_erase(store: Store) -> int:
     deleted and how to finish: a second erase finds nobody to delete."""
     try:
         return store.compact()
-    except ShopperlensError as exc:
+    except (ShopperlensError, KeyboardInterrupt) as exc:  # (Ctrl-C: say how to finish too)
+        why = exc if isinstance(exc, ShopperlensError) else "interrupted"
         raise ShopperlensError(
             f"the customer's rows are deleted, but the store's file could not be rewritten "
-            f"without them, so their bytes stay in it ({exc}); run `shopperlens compact` "
+            f"without them, so their bytes stay in it ({why}); run `shopperlens compact` "
             "(POST /api/compact, shop.compact()) to finish"
         ) from None
 

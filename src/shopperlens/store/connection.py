@@ -389,9 +389,9 @@ class Store:
                 raise
             said = "interrupted" if interrupted(exc) else exc
             raise ShopperlensError(f"cannot rewrite the store {db}: {said}") from exc
-        except KeyboardInterrupt:
+        except KeyboardInterrupt:  # Ctrl-C between two statements: the same as within one
             _remove(tmp)
-            raise
+            raise ShopperlensError(f"cannot rewrite the store {db}: interrupted") from None
         return tmp
 
     def _swap_in(self, tmp: Path, deadline: float) -> None:
