@@ -247,3 +247,24 @@ def test_an_email_holding_an_invisible_character_is_rejected_not_stored(
         assert erased.rows_deleted.get("customers") == 1
         assert shop.store.execute("SELECT customer_id FROM customers WHERE customer_id "
                                   "IN ('n1', 'n2')").fetchall() == [("n2",)]  # fmt: skip
+
+
+def test_a_nul_byte_past_the_first_mib_refuses_the_file_too(tmp_path: Path) -> None:
+    """60,000 customers (about 2 MiB) with a NUL in the name on line 50,001: the first-MiB
+    check could not see it, and the row was stored with the NUL inside its value."""
+    rows = [
+        f"c{i},c{i}@x.org,2024-01-01,NL,Ann{'' if i != 50_000 else chr(0)}" for i in range(60_000)
+    ]
+    path = write(
+        tmp_path, "big.csv", "customer_id,email,created_at,country,name\n" + "\n".join(rows) + "\n"
+    )
+    assert path.stat().st_size > 1 << 20  # past what the first check reads
+    db = tmp_path / "shop.duckdb"
+    before = _seeded(db)
+    with shopperlens.open(db) as shop, pytest.raises(ShopperlensError) as err:
+        shop.import_customers(path)
+    assert str(err.value) == (
+        "big.csv: the file holds NUL bytes (byte 0x00 on line 50002), which no text file holds "
+        "(another encoding, or binary data?); save it as UTF-8"
+    )
+    assert _state(db) == before

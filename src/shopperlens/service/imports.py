@@ -519,6 +519,7 @@ def _import_one(
     finally:
         scans.shutdown(wait=False)
     digest = scan.digest
+    reading.check_no_nul(source, scan)
     tick(1)
     seen = con.execute(
         "SELECT imported_at, columns_read FROM imports WHERE checksum = ? AND kind = ? "
