@@ -94,8 +94,10 @@ def test_products_cli_http_and_the_kinds_it_does_not_apply_to(tmp_path: Path) ->
     assert res.exit_code == 0, res.output
     assert "updated: 1 stored row(s) now have the file's values (--update)" in res.output
     res = cli.invoke(app, ["--db", str(db), "import", "orders", str(later), "--update"])
-    assert res.exit_code == 1
-    assert "update changes stored customers and products, not orders" in res.output
+    assert res.exit_code == 2 and "No such option: --update" in res.output  # not offered
+    with shopperlens.open(db) as shop, pytest.raises(ShopperlensError) as err:
+        shop.import_orders(later, update=True)
+    assert "update changes stored customers and products, not orders" in str(err.value)
     with shopperlens.open(db) as shop:
         assert shop.store.execute(
             "SELECT product_name, price FROM products WHERE product_id = 'P1'"
@@ -152,3 +154,10 @@ def test_a_withdrawal_is_later_than_a_yes_given_just_before_east_of_utc(
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def test_the_option_is_offered_only_by_the_kinds_it_applies_to() -> None:
+    cli = CliRunner()
+    for kind, offered in (("customers", True), ("products", True), ("orders", False)):
+        out = cli.invoke(app, ["import", kind, "--help"], env={"COLUMNS": "200"}).output
+        assert ("--update" in out) is offered, kind

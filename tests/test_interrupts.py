@@ -104,3 +104,16 @@ def test_an_interrupted_rewrite_leaves_no_file_and_says_so(tmp_path: Path) -> No
         "tmp_left": False,
         "rows": 3_000_000,
     }
+
+
+def test_the_package_loaded_lazily_still_shows_its_api() -> None:
+    """The command imports ``shopperlens`` before it can handle Ctrl-C, so the package loads
+    its API on first use; ``dir()`` and ``help()`` still list ``Shop``, ``open`` and
+    ``Settings``."""
+    import pydoc
+
+    import shopperlens
+
+    assert {"Shop", "open", "Settings", "ShopperlensError"} <= set(dir(shopperlens))
+    text = pydoc.plain(pydoc.render_doc(shopperlens))
+    assert "class Shop" in text and "open(path" in text

@@ -26,6 +26,11 @@ __version__ = "0.1.0"
 _LAZY = {"Shop": "shopperlens.api", "open": "shopperlens.api", "Settings": "shopperlens.config"}
 
 
+def __dir__() -> list[str]:
+    """What ``dir()``, ``help()`` and tab completion show: the lazy names too."""
+    return sorted(set(__all__) | {k for k in globals() if k.startswith("__")})
+
+
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         import importlib

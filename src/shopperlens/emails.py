@@ -21,13 +21,14 @@ SPACE: str = (
 #: the characters no one sees in an address, as the body of a regex class that RE2 and
 #: Python read alike: the control characters (Unicode's ``Cc``, U+0000-U+001F and
 #: U+007F-U+009F, written as escapes: a SQL string cannot hold a NUL) and the format
-#: characters (``Cf`` as of Unicode 14: the soft hyphen U+00AD, the zero-width space and
-#: joiners U+200B-U+200D, the direction marks U+200E/U+200F, U+FEFF …; a test checks the
-#: list). An address holding one was stored as written while people type it without, so
-#: ``erase --email`` and the audiences' hashes never matched it: imports reject it
+#: characters (``Cf`` as of Unicode 14: the soft hyphen U+00AD, the zero-width space U+200B,
+#: the direction marks U+200E/U+200F, U+FEFF …; a test checks the list), except the zero-width
+#: non-joiner and joiner U+200C/U+200D, which Persian and Indic script addresses need. An
+#: address holding one was stored as written while people type it without, so ``erase
+#: --email`` and the audiences' hashes never matched it: imports reject it
 INVISIBLE: str = (
     "\\x00-\\x1f\\x7f-\\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
-    "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+    "\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
     "\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
     "\U000e0001\U000e0020-\U000e007f"
 )

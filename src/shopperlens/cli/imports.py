@@ -16,6 +16,7 @@ from shopperlens.cli import _render
 from shopperlens.cli._app import app, open_shop
 from shopperlens.ingest.generic import parse_map_options
 from shopperlens.ingest.kinds import KINDS
+from shopperlens.ingest.loading import UPDATABLE
 from shopperlens.ingest.rejects import Reject
 from shopperlens.service.imports import SKIPPED, ImportRejected, ImportResult
 
@@ -68,8 +69,8 @@ UpdateOpt = Annotated[
     bool,
     typer.Option(
         "--update",
-        help="customers, products: a later export changes the stored rows it gives other "
-        "content (else they are rejects).",
+        help="A later export changes the stored rows it gives other content (else they are "
+        "rejects).",
     ),
 ]
 
@@ -145,7 +146,20 @@ def _show(result: ImportResult) -> None:
 
 
 def _register(kind: str) -> None:
+    """``import KIND``; ``--update`` only where it applies (customers, products)."""
+
     def command(
+        ctx: typer.Context,
+        files: FilesArg,
+        fmt: FormatOpt = "auto",
+        maps: MapOpt = None,
+        mapping_file: MappingFileOpt = None,
+        on_error: OnErrorOpt = "abort",
+        json_: JsonOpt = False,
+    ) -> None:
+        run_import(ctx, kind, files, fmt, maps, mapping_file, on_error, json_)
+
+    def updating(
         ctx: typer.Context,
         files: FilesArg,
         fmt: FormatOpt = "auto",
@@ -157,8 +171,9 @@ def _register(kind: str) -> None:
     ) -> None:
         run_import(ctx, kind, files, fmt, maps, mapping_file, on_error, json_, update)
 
-    command.__doc__ = _HELP[kind]
-    import_app.command(kind, help=_HELP[kind])(command)
+    chosen = updating if kind in UPDATABLE else command
+    chosen.__doc__ = _HELP[kind]
+    import_app.command(kind, help=_HELP[kind])(chosen)
 
 
 for _kind in KINDS:
