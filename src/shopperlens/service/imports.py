@@ -539,13 +539,16 @@ def _import_one(
     if not raw:
         raw, unnumbered = _selects(source, used, spec, mapping)
     with _explained(source):
-        # rows the format leaves out (GA4's cookieless events): counted, said in the note
-        dropped = ga4.left_out(con, source) if used == "ga4" else 0
+        bound = row_bound(con, source, scan) if inserted is not None else None
+        # rows the format leaves out (GA4's cookieless events): counted, said in the note; a
+        # direct load that took as many rows as the file holds left none out (no count, which
+        # is a second parse of the file)
+        whole = inserted is not None and inserted == bound
+        dropped = ga4.left_out(con, source) if used == "ga4" and not whole else 0
         fast, count_pass = None, optimistic
         if inserted is not None:
             # as many rows as the file can hold prove it clean; fewer send it to the exact
             # path, which names each reject (without a bound, the rows are counted in a pass)
-            bound = row_bound(con, source, scan)
             bound = None if bound is None else bound - dropped
             fast = loading.direct_check(con, spec, inserted, bound)
             count_pass = bound is None
