@@ -6,6 +6,8 @@ import shopperlens
 
 
 def test_all_is_sorted_and_complete():
+    for name in shopperlens.__all__:  # (the API is loaded on first use)
+        getattr(shopperlens, name)
     public = sorted(n for n in vars(shopperlens) if not n.startswith("_") and n != "annotations")
     modules = {n for n in public if type(getattr(shopperlens, n)).__name__ == "module"}
     assert sorted(shopperlens.__all__) == sorted(

@@ -134,10 +134,10 @@ def test_a_run_naming_a_subject_twice_is_refused_and_nothing_stored(demo_store: 
     rows_before = demo_store.count("customer_types")
     twice = pd.concat([typed, typed.head(2)], ignore_index=True)
     with pytest.raises(ShopperlensError, match="2 subject"):
-        svc._save(demo_store, twice, datetime(2025, 1, 1), "duckdb", cfg)
+        svc._save(demo_store, twice, (datetime(2025, 1, 1),) * 2, "duckdb", cfg)
     assert demo_store.count("type_runs") == runs_before
     assert demo_store.count("customer_types") == rows_before
-    run_id = svc._save(demo_store, typed, datetime(2025, 1, 1), "duckdb", cfg)
+    run_id = svc._save(demo_store, typed, (datetime(2025, 1, 1),) * 2, "duckdb", cfg)
     stored = demo_store.df("SELECT subject_id FROM customer_types WHERE run_id = ?", [run_id])
     assert len(stored) == len(typed) and stored["subject_id"].is_unique
 

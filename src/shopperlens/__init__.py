@@ -6,7 +6,8 @@ the service layer that the CLI and the HTTP API also call.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
 
 from shopperlens.errors import (
     InsufficientDataError,
@@ -15,7 +16,7 @@ from shopperlens.errors import (
     ShopperlensError,
 )
 
-if TYPE_CHECKING:
+if _TYPE_CHECKING:
     from shopperlens.api import Shop, open
     from shopperlens.config import Settings
 
@@ -31,7 +32,7 @@ def __dir__() -> list[str]:
     return sorted(set(__all__) | {k for k in globals() if k.startswith("__")})
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _Any:
     if name in _LAZY:
         import importlib
 
