@@ -31,16 +31,15 @@ cli.main(sys.argv[1:])
 """
 
 
-def _interrupted(args: list[str], wait_for_ready: bool) -> tuple[int, str]:
+def _interrupted(args: list[str], pause: float) -> tuple[int, str]:
+    """Exit code and stderr of ``python -c ARGS`` sent Ctrl-C ``pause`` seconds after it
+    prints ``ready``."""
     proc = subprocess.Popen(
         [sys.executable, "-c", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
-        if wait_for_ready:
-            assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
-            time.sleep(0.5)
-        else:
-            time.sleep(0.2)  # the CLI's modules take seconds to import
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        time.sleep(pause)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
     finally:
@@ -49,14 +48,14 @@ def _interrupted(args: list[str], wait_for_ready: bool) -> tuple[int, str]:
 
 
 def test_ctrl_c_during_a_duckdb_statement() -> None:
-    code, err = _interrupted([SPIN, "spin"], wait_for_ready=True)
+    code, err = _interrupted([SPIN, "spin"], pause=0.5)
     assert (code, err) == (130, "error: interrupted\n")
 
 
 def test_ctrl_c_while_the_command_starts() -> None:
-    code, err = _interrupted(
-        ["from shopperlens._console import main; main()", "tables"], wait_for_ready=False
-    )
+    """Ctrl-C right as the command starts: its modules take seconds to import."""
+    start = "from shopperlens._console import main; print('ready', flush=True); main()"
+    code, err = _interrupted([start, "tables"], pause=0.0)
     assert (code, err) == (130, "error: interrupted\n")
 
 
