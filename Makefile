@@ -19,9 +19,10 @@ demo: $(STAMP)
 	rm -f demo.duckdb demo.duckdb.wal
 	$(BIN)/shopperlens --db demo.duckdb demo --out report
 
-## test: the whole suite (DuckDB, Spark, browser, SMTP) — what CI runs
+## test: the whole suite (DuckDB, Spark, browser, SMTP) — what CI runs; two workers
+## (pytest-xdist), the Spark tests on one of them so that one Spark session serves them all
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
 ## test-fast: skip the Spark and browser tiers
 test-fast: $(STAMP)

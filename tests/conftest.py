@@ -119,6 +119,14 @@ def smtp():  # type: ignore[no-untyped-def]
     ctl.stop()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """With ``-n 2 --dist loadgroup`` (``make test``) every Spark test runs on one worker,
+    which starts the one Spark session they share (a second would cost ~17 s and a JVM)."""
+    for item in items:
+        if item.get_closest_marker("spark"):
+            item.add_marker(pytest.mark.xdist_group("spark"))
+
+
 @pytest.fixture(scope="session")
 def spark():  # type: ignore[no-untyped-def]
     """One local Spark session for the whole test run (it takes ~17 s to start)."""

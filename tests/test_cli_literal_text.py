@@ -29,8 +29,12 @@ MIXED = "[/b] [bold]x[/bold] [name]"
 
 @pytest.fixture(autouse=True)
 def _wide(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A wide terminal, so a table cell or a message is one line and can be compared whole."""
+    """A wide terminal, so a table cell or a message is one line and can be compared whole.
+    (The CLI's consoles read ``COLUMNS`` when made: a test runner that sets it for its own
+    workers fixed them at 80 columns, so they are made again here.)"""
     monkeypatch.setenv("COLUMNS", "250")
+    monkeypatch.setattr(_render, "console", Console())
+    monkeypatch.setattr(_render, "err_console", Console(stderr=True))
 
 
 def _note(folder: Path, name: str, title: str, quote: str) -> Path:
