@@ -125,6 +125,7 @@ def _peak_mb() -> float:
 def run_ours(db: Path, memory_limit: str) -> dict[str, Any]:
     """``customer_types(save=True)`` step by step, so features and rules are timed apart."""
     from shopperlens.service import types as svc
+    from shopperlens.service._clock import utc_now
     from shopperlens.store import connect
     from shopperlens.types import classify, load_config
 
@@ -136,7 +137,7 @@ def run_ours(db: Path, memory_limit: str) -> dict[str, Any]:
         # spilled intermediates stop with an error here instead of filling the disk (x10 spilled
         # more than 53 GB within 8 minutes)
         store.execute("SET max_temp_directory_size = '40GB'")
-        t0 = time.perf_counter()
+        t0, started = time.perf_counter(), utc_now()
         feats = svc.features(store=store, as_of=AS_OF, config=cfg)
         t1 = time.perf_counter()
         peak_features = _peak_mb()
@@ -145,7 +146,7 @@ def run_ours(db: Path, memory_limit: str) -> dict[str, Any]:
         df = classify(feats, cfg)
         t2 = time.perf_counter()
         peak_rules = _peak_mb()
-        svc._save(store, df, AS_OF, "duckdb", cfg)
+        svc._save(store, df, (AS_OF, started), "duckdb", cfg)
         t3 = time.perf_counter()
     return {"seconds": t3 - t0, "features_s": t1 - t0, "rules_s": t2 - t1, "save_s": t3 - t2,
             "peak_features_mb": peak_features, "peak_rules_mb": peak_rules,
@@ -462,7 +463,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  pandas: {row['pandas']}", flush=True)
             db.unlink(missing_ok=True)
     _print_table(results)
-    return 0
+    # a run that failed (a crash, out of memory) fails the benchmark: its table says why
+    failed = [r for r in results if "error" in r["ours"] or "error" in (r["pandas"] or {})]
+    return 1 if failed else 0
 
 
 def _print_table(results: list[dict[str, Any]]) -> None:

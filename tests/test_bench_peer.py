@@ -43,3 +43,15 @@ def test_the_pandas_peer_computes_the_same_features(tmp_path: Path) -> None:
         rtol=1e-6,
     )
     assert ours["search_matched_purchases"].sum() > 0  # (the shop has matched searches to compare)
+
+
+def test_our_side_of_the_benchmark_runs_and_stores_its_run(tmp_path: Path) -> None:
+    """The benchmark times the service step by step, through its own calls (features, rules,
+    storing the run); a change to one of them broke it while every test passed, and the
+    benchmark printed the error and still exited 0."""
+    db = tmp_path / "shop.duckdb"
+    bench_types.generate(db, 0.002)
+    got = bench_types.run_ours(db, "2GB")
+    assert "error" not in got and got["subjects"] > 1000
+    with connect(db) as store:
+        assert store.count("type_runs") == 1 and store.count("customer_types") == got["subjects"]
