@@ -6,6 +6,7 @@ module (``@import_app.command("survey")``).
 
 from __future__ import annotations
 
+import inspect
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
@@ -156,24 +157,17 @@ def _register(kind: str) -> None:
         mapping_file: MappingFileOpt = None,
         on_error: OnErrorOpt = "abort",
         json_: JsonOpt = False,
-    ) -> None:
-        run_import(ctx, kind, files, fmt, maps, mapping_file, on_error, json_)
-
-    def updating(
-        ctx: typer.Context,
-        files: FilesArg,
-        fmt: FormatOpt = "auto",
-        maps: MapOpt = None,
-        mapping_file: MappingFileOpt = None,
-        on_error: OnErrorOpt = "abort",
-        json_: JsonOpt = False,
         update: UpdateOpt = False,
     ) -> None:
         run_import(ctx, kind, files, fmt, maps, mapping_file, on_error, json_, update)
 
-    chosen = updating if kind in UPDATABLE else command
-    chosen.__doc__ = _HELP[kind]
-    import_app.command(kind, help=_HELP[kind])(chosen)
+    if kind not in UPDATABLE:  # Typer reads the options from the signature: no --update here
+        sig = inspect.signature(command, eval_str=True)
+        command.__signature__ = sig.replace(  # type: ignore[attr-defined]
+            parameters=[p for p in sig.parameters.values() if p.name != "update"]
+        )
+    command.__doc__ = _HELP[kind]
+    import_app.command(kind, help=_HELP[kind])(command)
 
 
 for _kind in KINDS:

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
-import threading
 from collections.abc import Mapping
 from os import PathLike
 from pathlib import Path
@@ -207,8 +205,11 @@ def _refuse_other_kind(source: Source, spec: KindSpec) -> None:
         )
 
 
-def raw_select(source: Source, spec: KindSpec, mapping: Mapping[str, str]) -> str:
-    """The generic format's raw select: ``_line`` and ``_r_<canonical>`` text columns."""
+def raw_select(
+    source: Source, spec: KindSpec, mapping: Mapping[str, str], con: duckdb.DuckDBPyConnection
+) -> str:
+    """The generic format's raw select: ``_line`` and ``_r_<canonical>`` text columns
+    (``con``: the import's connection, on which :func:`float_ids` reads the id columns)."""
     found = match_columns(source, spec, mapping)
     missing = [c for c in spec.header_required if c not in found]
     if missing:
@@ -216,7 +217,7 @@ def raw_select(source: Source, spec: KindSpec, mapping: Mapping[str, str]) -> st
     if not mapping:  # a --map says what the file is
         _refuse_other_kind(source, spec)
     ids = set(id_columns(spec))
-    floats = float_ids(source, {c: found[c] for c in sorted(ids) if c in found})
+    floats = float_ids(con, source, {c: found[c] for c in sorted(ids) if c in found})
     cols = [
         f"{_as_text(ident(found[c.name]), source, c.name in ids, c.name in floats)} "
         f"AS {ident('_r_' + c.name)}"
@@ -280,7 +281,9 @@ def whole_id_sql(value: str) -> str:
     )
 
 
-def float_ids(source: Source, columns: Mapping[str, str]) -> set[str]:
+def float_ids(
+    con: duckdb.DuckDBPyConnection, source: Source, columns: Mapping[str, str]
+) -> set[str]:
     """The canonical id columns (of ``columns``: ``{canonical: file column}``) that a CSV/TSV
     or JSON Lines file writes as floats: every value is :data:`FLOAT_ID` (``7.0``, ``-3.0``)
     or blank (or a word for no id: ``nan``, ``NULL`` …), and one at least is a number.
@@ -295,22 +298,23 @@ def float_ids(source: Source, columns: Mapping[str, str]) -> set[str]:
     columns they leave in doubt, one streaming pass over those columns. For 1M order lines
     that is 0.05–0.08 CPU-s when no id column is written as floats (the first rows decide; most
     of it is DuckDB's sniffer), and 0.33–0.40 CPU-s (a 47 MB CSV) or 0.42–0.47 (127 MB of JSON
-    Lines) when one is, on an import of 3.1–3.4 CPU-s. The file is read on a database of its
-    own (:func:`_reader`): the import's select must stay one plain scan of the file, whose rows
-    keep the file's order (``loading.stage`` numbers them by position), and a subquery in it
-    would be a join, which DuckDB does not promise to keep in order. A file DuckDB cannot read
-    here is left as written: the import's own read says what is wrong with it.
+    Lines) when one is, on an import of 3.1–3.4 CPU-s. The file is read in statements of
+    their own, on a cursor of ``con`` (a connection of its own: a failed read does not abort
+    the import's transaction): the import's select must stay one plain scan of the file, whose
+    rows keep the file's order (``loading.stage`` numbers them by position), and a subquery in
+    it would be a join, which DuckDB does not promise to keep in order. A file DuckDB cannot
+    read here is left as written: the import's own read says what is wrong with it.
     """
     if source.layout not in ("csv", "tsv", "jsonl") or not columns:
         return set()
     names = list(columns)
     try:
-        with _reader() as con:
-            n, seen = _judge(con, source, columns, names, limit=PROBE_ROWS + 1)
+        with con.cursor() as cur:
+            n, seen = _judge(cur, source, columns, names, limit=PROBE_ROWS + 1)
             doubt = [c for c in names if seen[c] is not False]
             if n <= PROBE_ROWS or not doubt:  # (the probe read every row)
                 return {c for c in names if seen[c]}
-            _, seen = _judge(con, source, columns, doubt)
+            _, seen = _judge(cur, source, columns, doubt)
             return {c for c in doubt if seen[c]}
     except duckdb.Error:
         return set()
@@ -341,20 +345,6 @@ def _judge(
         ok, any_ = got[1 + 2 * k], got[2 + 2 * k]
         verdict[name] = False if ok is False else (True if any_ else None)
     return int(got[0]), verdict
-
-
-_READER: tuple[int, duckdb.DuckDBPyConnection] | None = None
-_READER_LOCK = threading.Lock()
-
-
-def _reader() -> duckdb.DuckDBPyConnection:
-    """A cursor on an in-memory database of this process's own, for reading a file apart from
-    the import's transaction (a fresh database costs 15 ms; a cursor on it 1 ms)."""
-    global _READER
-    with _READER_LOCK:
-        if _READER is None or _READER[0] != os.getpid():  # (a forked child opens its own)
-            _READER = (os.getpid(), duckdb.connect())
-        return _READER[1].cursor()
 
 
 def missing_columns_message(source: Source, spec: KindSpec, missing: list[str]) -> str:

@@ -695,7 +695,7 @@ def lines_already_stored(con: duckdb.DuckDBPyConnection) -> int:
     :func:`_flag_line_conflicts`): the same lines again, not added. A re-export says how many;
     a line repeated in an order split over two files is among them (it cannot be told from the
     same line given twice)."""
-    if not _has_table(con, _MATCH):
+    if not temp_table_exists(con, _MATCH):
         return 0
     return int(
         con.execute(  # type: ignore[index]
@@ -755,10 +755,7 @@ def collect_malformed(
     A row DuckDB could not decode as UTF-8 stops the import instead: the file's encoding, not
     one row, is wrong.
     """
-    exists = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [CSV_ERRORS]
-    ).fetchone()[0]  # type: ignore[index]
-    if not exists:
+    if not temp_table_exists(con, CSV_ERRORS):  # (DuckDB's rejects tables are temporary)
         return {}
     counts = r"regexp_extract(error_message, 'Columns: (\d+) Found: (\d+)', ['want', 'got'])"
     # the first column's error; a row-level one names no column (arg_min skips a NULL key:
@@ -1197,13 +1194,11 @@ def apply_updates(
     current word (the latest ``consents`` record, else the stored flag) is yes, withdrew: the
     refusal is recorded as of ``at`` (the import), so every audience and mailing leaves them
     out. (An export that still says the no it said before is no news: a yes recorded since
-    stands.) A yes does not undo a
-    refusal on record: an export cannot tell a new opt-in from an old list, and only the
-    flag changes (the record still counts).
+    stands.) A yes does not undo a refusal on record: an export cannot tell a new opt-in from
+    an old list, and only the flag changes (the record still counts).
     """
-    if not _has_table(con, UPDATES):
+    if not temp_table_exists(con, UPDATES):
         return 0, 0
-    key = ident(spec.key[0])
     consents = 0
     if spec.kind == "customers":
         consents = int(
@@ -1217,19 +1212,29 @@ def apply_updates(
                 [at, f"customers file: {Path(file).name}"],
             ).fetchone()[0]
         )
+    changed = _overwrite_from(con, spec, UPDATES)
+    con.execute(f"DROP TABLE {UPDATES}")
+    return changed, consents
+
+
+def _overwrite_from(con: duckdb.DuckDBPyConnection, spec: KindSpec, rows: str) -> int:
+    """Give the stored rows of ``spec`` the values of the staged ``rows`` with their key: the
+    file's value where it gives one, the stored one where it leaves a column blank. Returns
+    the rows changed. (A placeholder completed, a row a later export updates.)"""
+    key = ident(spec.key[0])
     target_cols = _columns(con, spec.table)
     content = [c for c in spec.names if c != spec.key[0] and c in target_cols]
     sets = ", ".join(
         f"{ident(c)} = coalesce(s.{ident(c)}, {spec.table}.{ident(c)})" for c in content
     )
-    changed = con.execute(
-        f"UPDATE {spec.table} SET {sets} FROM {UPDATES} s WHERE {spec.table}.{key} = s.{key}"
-    ).fetchone()[0]  # type: ignore[index]
-    con.execute(f"DROP TABLE {UPDATES}")
-    return int(changed), consents
+    return int(
+        con.execute(  # type: ignore[index]
+            f"UPDATE {spec.table} SET {sets} FROM {rows} s WHERE {spec.table}.{key} = s.{key}"
+        ).fetchone()[0]
+    )
 
 
-def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+def temp_table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     """Whether the temporary table ``name`` exists (in this connection)."""
     return bool(
         con.execute(
@@ -1270,12 +1275,7 @@ def complete_placeholders(con: duckdb.DuckDBPyConnection, spec: KindSpec, file: 
         f"WHERE _reject IS NULL AND {key} IN ({_placeholder_keys(spec)})"
     )
     consents = _keep_checkout_consent(con, file) if spec.kind == "customers" else 0
-    target_cols = _columns(con, spec.table)
-    content = [c for c in spec.names if c != spec.key[0] and c in target_cols]
-    sets = ", ".join(
-        f"{ident(c)} = coalesce(s.{ident(c)}, {spec.table}.{ident(c)})" for c in content
-    )
-    con.execute(f"UPDATE {spec.table} SET {sets} FROM {FILL} s WHERE {spec.table}.{key} = s.{key}")
+    _overwrite_from(con, spec, FILL)
     con.execute(
         f"DELETE FROM ingest_placeholders WHERE kind = {sql_str(spec.kind)} "
         f"AND key IN (SELECT {key} FROM {FILL})"

@@ -23,7 +23,12 @@ from __future__ import annotations
 
 import duckdb
 
-from shopperlens.ingest.loading import TOUCHED, UNCHECKED_SESSIONS, NeedExactPath
+from shopperlens.ingest.loading import (
+    TOUCHED,
+    UNCHECKED_SESSIONS,
+    NeedExactPath,
+    temp_table_exists,
+)
 
 SESSION_GAP_MINUTES = 30
 
@@ -215,23 +220,13 @@ def _settle_visitors(con: duckdb.DuckDBPyConnection) -> None:
         "GROUP BY session_id"
     )
     shared = con.execute("SELECT EXISTS (SELECT 1 FROM _sl_own WHERE lo <> hi)").fetchone()[0]  # type: ignore[index]
-    if shared and _exists(con, UNCHECKED_SESSIONS):
+    if shared and temp_table_exists(con, UNCHECKED_SESSIONS):
         raise NeedExactPath
     con.execute(
         f"UPDATE {_ROWS} SET visitor_id = o.lo FROM _sl_own o "
         f"WHERE {_ROWS}.session_id = o.session_id"
     )
     con.execute("DROP TABLE _sl_own")
-
-
-def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    """Whether the temporary table ``table`` exists."""
-    return bool(
-        con.execute(  # type: ignore[index]
-            "SELECT EXISTS (SELECT 1 FROM duckdb_tables() WHERE table_name = ? AND temporary)",
-            [table],
-        ).fetchone()[0]
-    )
 
 
 def derive(con: duckdb.DuckDBPyConnection, everyone: bool = False) -> dict[str, int]:

@@ -241,8 +241,7 @@ def import_files(
     tick = _Ticker(progress)
     tick(0, total=len(files) * 3 + 1)
     started = time.perf_counter()
-    call = _Call(kind, files, labels, fmt, columns_map, on_error, tick, rejects_path(store))
-    call.update = update
+    call = _Call(kind, files, labels, fmt, columns_map, on_error, tick, rejects_path(store), update)
     with _watching(store, tick):
         exact = False
         while True:
@@ -316,12 +315,13 @@ class _Call:
         on_error: str,
         tick: Progress,
         out_path: Path | None,
+        update: bool = False,
     ) -> None:
         self.kind, self.files, self.labels, self.fmt = kind, files, labels, fmt
         self.mapping, self.on_error, self.tick, self.out_path = mapping, on_error, tick, out_path
         self.lenient: set[Path] = set()
         #: rows whose key is stored with other content change the stored row (see import_files)
-        self.update = False
+        self.update = update
         #: ``abort``: the call's rejects so far, their count and the first (see _note_rejects)
         self.rejected: int = 0
         self.first: list[Reject] = []
@@ -508,7 +508,7 @@ def _import_one(
         raw, unnumbered = "", ""
         if direct:
             try:
-                raw, unnumbered = _selects(source, used, spec, mapping)
+                raw, unnumbered = _selects(con, source, used, spec, mapping)
             except ShopperlensError:  # (a file the ledger holds is skipped before this is said)
                 direct = False
         inserted = None
@@ -537,7 +537,7 @@ def _import_one(
         note = _skipped_note(seen[0], seen[1], read)
         return FileResult(file=label, format=used, checksum=digest, skipped=True, note=note)
     if not raw:
-        raw, unnumbered = _selects(source, used, spec, mapping)
+        raw, unnumbered = _selects(con, source, used, spec, mapping)
     with _explained(source):
         bound = row_bound(con, source, scan) if inserted is not None else None
         # rows the format leaves out (GA4's cookieless events): counted, said in the note; a
@@ -601,7 +601,7 @@ def _import_one(
             loading.relocate_rejects(con, lines_of)
         n_rej = loading.collect_rejects(con, label) + len(malformed)
         if n_rej and whole_orders and kind == "orders":
-            orders = _malformed_orders(source, used, mapping, malformed)
+            orders = _malformed_orders(con, source, used, mapping, malformed)
             n_rej += loading.reject_whole_orders(con, label, orders, lines_of)
         n_read += len(malformed)
         tick(1)
@@ -636,11 +636,10 @@ def _import_one(
             # for visits of any date (see features' search-term vocabulary)
             earliest = None
     note = ga4.left_out_note(dropped) or _stored_lines_note(again)
-    res = _record(
-        con, kind, used, label, digest, n_read, n_rej, tick, earliest, changed, read, note
-    )
-    res.updated = updated
-    return res
+    return _record(
+        con, kind, used, label, digest, n_read, n_rej, tick, earliest, changed, read, note,
+        updated=updated,
+    )  # fmt: skip
 
 
 def _stored_lines_note(n: int) -> str:
@@ -682,7 +681,11 @@ def _reaching_back(earliest: datetime | None, changed_at: datetime | None) -> da
 
 
 def _malformed_orders(
-    source: Source, used: str, mapping: dict[str, str], malformed: dict[int, str]
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    used: str,
+    mapping: dict[str, str],
+    malformed: dict[int, str],
 ) -> dict[int, str | None]:
     """The order id each malformed row's text gives, by line (None where it gives none), so
     the order's other lines can be kept out with it."""
@@ -696,7 +699,7 @@ def _malformed_orders(
     ids = (
         reading.values_in(source, malformed.values(), column) if column else [None] * len(malformed)
     )
-    if column and used == "generic" and generic.float_ids(source, {"order_id": column}):
+    if column and used == "generic" and generic.float_ids(con, source, {"order_id": column}):
         # the file writes its order ids as floats, which the stored rows read without ".0"
         ids = [_whole(i) for i in ids]
     return dict(zip(malformed, ids, strict=True))
@@ -724,11 +727,17 @@ def _reject_malformed_json(
     loading.reject_rows(con, [(b.row + first_line - 1, b.text, b.why) for b in bad])
 
 
-def _selects(source: Source, used: str, spec: KindSpec, mapping: dict[str, str]) -> tuple[str, str]:
+def _selects(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    used: str,
+    spec: KindSpec,
+    mapping: dict[str, str],
+) -> tuple[str, str]:
     """The format's select of ``_line`` and raw text columns (see ``ingest.generic``), and the
     same with ``_line`` NULL (the optimistic paths report no line)."""
     raw = {
-        "generic": lambda: generic.raw_select(source, spec, mapping),
+        "generic": lambda: generic.raw_select(source, spec, mapping, con),
         "shopify": lambda: shopify.raw_select(source),
         "ga4": lambda: ga4.raw_select(source),
         "uci": lambda: uci_sessions.raw_select(source),
@@ -835,6 +844,8 @@ def _record(
     status_changed: int | None = None,
     read: dict[str, str] | None = None,
     note: str = "",
+    *,
+    updated: int = 0,
 ) -> FileResult:
     """Write the file's ledger entry (``earliest``: see :func:`_earliest`; ``status_changed``:
     an orders file's count of stored orders given a new status, None for other kinds;
@@ -856,6 +867,7 @@ def _record(
         rows_rejected=n_rej,
         status_changed=status_changed or 0,
         note=note,
+        updated=updated,
     )
 
 

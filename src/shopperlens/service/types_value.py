@@ -78,9 +78,7 @@ def stored_intent(*, store: Store, as_of: datetime | None) -> pd.DataFrame | Non
     )
 
 
-def add_value(
-    frame: pd.DataFrame, *, store: Store, as_of: datetime | None, judge_dropout: bool = True
-) -> pd.DataFrame:
+def add_value(frame: pd.DataFrame, *, store: Store, as_of: datetime | None) -> pd.DataFrame:
     """``frame`` (a types result) with :data:`VALUE_COLUMNS` appended when a run is stored.
 
     The columns appear as soon as any value run is stored (so the schema does not change with
@@ -94,7 +92,7 @@ def add_value(
     With a CLV run joined, ``attrs["no_dropout"]`` is the dropout of its model when that found
     none (else None) and ``attrs["no_dropout_note"]`` the sentence saying so ("" otherwise):
     :func:`value_by_type` then leaves P(alive) and the at-risk counts out, and every types
-    face says why (see :func:`dropout_of_run`). ``judge_dropout=False`` skips that refit.
+    face says why (see :func:`dropout_of_run`).
     """
     if not (_has(store, "customer_value") or _has(store, "visitor_intent")):
         return frame  # no value run at all: the plain types contract
@@ -131,7 +129,7 @@ def add_value(
         mapped = out.loc[lookers, "visitor_id"].astype("string").map(scores)
         out.loc[lookers, "intent"] = mapped.astype("float64").to_numpy()
     out.attrs.update(attrs)
-    dropout = dropout_of_run(store) if value is not None and judge_dropout else None
+    dropout = dropout_of_run(store) if value is not None else None
     out.attrs.update(no_dropout=dropout, no_dropout_note=_no_dropout_note(dropout))
     return out
 
