@@ -64,6 +64,24 @@ def json_columns() -> str:
     return "{" + inner + "}"
 
 
+#: events column -> the export's field a reject names (a parameter as ``event_params.KEY``)
+FILE_COLUMNS: dict[str, str] = {
+    "session_id": "event_params.ga_session_id",
+    "visitor_id": "user_pseudo_id",
+    "customer_id": "user_id",
+    "timestamp": "event_timestamp",
+    "page": "event_params.page_location",
+    "product_id": "items.item_id",
+    "utm_source": "event_params.source",
+    "utm_medium": "event_params.medium",
+    "utm_campaign": "event_params.campaign",
+    "utm_term": "event_params.term",
+    "device": "device.category",
+    "search_term": "event_params.search_term",
+    "value": "ecommerce.purchase_revenue",
+}
+
+
 def looks_like(columns: tuple[str, ...]) -> bool:
     return set(SIGNATURE) <= set(columns)
 

@@ -856,6 +856,7 @@ def reject_whole_orders(
     file: str,
     malformed: Mapping[int, str | None],
     lines_of: Callable[[list[int]], dict[int, int]] | None,
+    named: Mapping[str, str] | None = None,
 ) -> int:
     """Reject the other lines of each order that has a rejected row (``on_error='skip'``);
     returns how many rows that adds to ``_sl_rejects``.
@@ -869,7 +870,8 @@ def reject_whole_orders(
     ``malformed``: the lines of the rows a lenient read skipped and the order id their text
     gives (None: none can be told). Runs after :func:`collect_rejects`, and only when the file
     has rejects: a rejected row's ``_line`` is then its physical line, another row's is its
-    row number, which ``lines_of`` (when given) maps to the physical line.
+    row number, which ``lines_of`` (when given) maps to the physical line. ``named``: the
+    file's column names, as for :func:`collect_rejects`.
     """
     _orders_with_rejects(con, malformed)
     con.execute(
@@ -883,7 +885,8 @@ def reject_whole_orders(
     if lines_of is not None:
         _move_lines(con, WHOLE_ROWS, lines_of)
     n = con.execute(
-        f"INSERT INTO {REJECTS} SELECT ?, _line, 'order_id', order_id, why FROM {WHOLE_ROWS} "
+        f"INSERT INTO {REJECTS} SELECT ?, _line, {file_column_sql(sql_str('order_id'), named)}, "
+        f"order_id, why FROM {WHOLE_ROWS} "
         "ORDER BY _line",
         [file],
     ).fetchone()[0]  # type: ignore[index]
@@ -916,10 +919,25 @@ def _orders_with_rejects(
     )
 
 
-def collect_rejects(con: duckdb.DuckDBPyConnection, file: str) -> int:
-    """Append this file's rejects to ``_sl_rejects``; returns how many there are."""
+def file_column_sql(column: str, named: Mapping[str, str] | None) -> str:
+    """SQL: the file's name of the canonical column ``column`` names (``named``: ``{canonical:
+    file column}``, see ``service.imports``), else that name: a reject says ``Lineitem
+    quantity`` or the column a ``--map`` renamed, the header the shop owner sees in the file."""
+    differ = {c: f for c, f in (named or {}).items() if c != f}
+    if not differ:
+        return column
+    cases = " ".join(f"WHEN {sql_str(c)} THEN {sql_str(f)}" for c, f in sorted(differ.items()))
+    return f"CASE {column} {cases} ELSE {column} END"
+
+
+def collect_rejects(
+    con: duckdb.DuckDBPyConnection, file: str, named: Mapping[str, str] | None = None
+) -> int:
+    """Append this file's rejects to ``_sl_rejects``, each naming the file's column (see
+    :func:`file_column_sql`); returns how many there are."""
+    column = file_column_sql("_reject['column']", named)
     n = con.execute(
-        f"INSERT INTO {REJECTS} SELECT ?, _line, _reject['column'], _reject['value'], "
+        f"INSERT INTO {REJECTS} SELECT ?, _line, {column}, _reject['value'], "
         f"_reject['reason'] FROM {STAGE} WHERE _reject IS NOT NULL ORDER BY _line",
         [file],
     ).fetchone()[0]  # type: ignore[index]

@@ -40,6 +40,26 @@ ORDER_LEVEL: tuple[str, ...] = (
 )
 
 
+#: orders column -> the export's column a reject names (customers are keyed by their e-mail)
+FILE_COLUMNS: dict[str, str] = {
+    "order_id": "Name",
+    "customer_id": "Email",
+    "ordered_at": "Created at",
+    "product_id": "Lineitem sku",
+    "product_name": "Lineitem name",
+    "category": "Product Type",
+    "quantity": "Lineitem quantity",
+    "unit_price": "Lineitem price",
+    "discount_code": "Discount Code",
+    "currency": "Currency",
+    "shipping": "Shipping",
+    "status": "Financial Status",
+    "email": "Email",
+    "country": "Billing Country",
+    "accepts_marketing": "Accepts Marketing",
+}
+
+
 def looks_like(columns: tuple[str, ...]) -> bool:
     return set(SIGNATURE) <= set(columns)
 

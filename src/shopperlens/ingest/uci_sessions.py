@@ -35,6 +35,8 @@ COLUMNS: dict[str, str] = {
     "Weekend": "weekend",
     "Revenue": "revenue",
 }
+#: sessions column -> the UCI column a reject names
+FILE_COLUMNS: dict[str, str] = {canonical: uci for uci, canonical in COLUMNS.items()}
 SIGNATURE: tuple[str, ...] = ("Administrative", "ProductRelated_Duration", "Revenue")
 
 

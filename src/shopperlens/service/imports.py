@@ -599,10 +599,11 @@ def _import_one(
         )
         if lines_of is not None:
             loading.relocate_rejects(con, lines_of)
-        n_rej = loading.collect_rejects(con, label) + len(malformed)
+        named = _file_columns(used, read)
+        n_rej = loading.collect_rejects(con, label, named) + len(malformed)
         if n_rej and whole_orders and kind == "orders":
             orders = _malformed_orders(con, source, used, mapping, malformed)
-            n_rej += loading.reject_whole_orders(con, label, orders, lines_of)
+            n_rej += loading.reject_whole_orders(con, label, orders, lines_of, named)
         n_read += len(malformed)
         tick(1)
         # what the file adds is what the insert appends (rows already stored are left out);
@@ -883,6 +884,17 @@ def _columns_read(
         return generic.match_columns(source, spec, mapping)
     except ShopperlensError:
         return None
+
+
+def _file_columns(used: str, read: dict[str, str] | None) -> dict[str, str] | None:
+    """``{canonical: the file's column}`` for naming rejects: a generic file's as read (see
+    :func:`_columns_read`), the fixed formats' own field names."""
+    fixed = {
+        "shopify": shopify.FILE_COLUMNS,
+        "ga4": ga4.FILE_COLUMNS,
+        "uci": uci_sessions.FILE_COLUMNS,
+    }
+    return read if used == "generic" else fixed.get(used)
 
 
 SKIPPED = "already imported, skipped"
