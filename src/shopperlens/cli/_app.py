@@ -64,6 +64,9 @@ class _Group(TyperGroup):
             raise typer.Exit(2) from None
 
 
+#: ``ctx.meta`` key of the global ``--read-only``
+_READ_ONLY = "shopperlens.read_only"
+
 app = typer.Typer(
     cls=_Group,
     name="shopperlens",
@@ -81,10 +84,19 @@ def _global(
         Path | None,
         typer.Option("--db", help="DuckDB file with the shop's data (env SHOPPERLENS_DB)."),
     ] = None,
+    read_only: Annotated[
+        bool,
+        typer.Option(
+            "--read-only",
+            help="Open the store without writing to it: a copy on a read-only disk or share, "
+            "or several readers at once. Commands that would store something say so.",
+        ),
+    ] = False,
 ) -> None:
     """Who your shop's customers are and what to do about each kind."""
     overrides = {"db": db} if db is not None else {}
     ctx.obj = Settings(**overrides)
+    ctx.meta[_READ_ONLY] = read_only
 
 
 def reflow_help(typer_app: typer.Typer) -> None:
@@ -122,6 +134,12 @@ def settings(ctx: typer.Context) -> Settings:
     return obj if isinstance(obj, Settings) else Settings()
 
 
+def stores(ctx: typer.Context) -> bool:
+    """False under ``--read-only``: commands that store their run by default (``types``,
+    ``clv``) then compute it and show it without storing it."""
+    return not ctx.find_root().meta.get(_READ_ONLY, False)
+
+
 def open_shop(ctx: typer.Context, *, types_config: Path | None = None):  # type: ignore[no-untyped-def]
     """The :class:`~shopperlens.api.Shop` the command works on (closed when the command ends).
 
@@ -133,6 +151,6 @@ def open_shop(ctx: typer.Context, *, types_config: Path | None = None):  # type:
     cfg = settings(ctx)
     if types_config is not None:
         cfg = cfg.model_copy(update={"types_config": types_config})
-    shop = Shop(connect(cfg.db), cfg)
+    shop = Shop(connect(cfg.db, read_only=not stores(ctx)), cfg)
     ctx.call_on_close(shop.close)
     return shop

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from shopperlens.cli import _render
-from shopperlens.cli._app import app, open_shop
+from shopperlens.cli._app import app, open_shop, stores
 from shopperlens.errors import InsufficientDataError, ShopperlensError
 from shopperlens.plain import spreadsheet_safe
 
@@ -73,7 +73,7 @@ def clv_cmd(
     When the model finds no dropout on the shop's data, a line under the table says that
     P(alive) and "at risk" are its assumption rather than a measure, and ``--at-risk`` says
     so instead of listing nobody."""
-    frame = open_shop(ctx).clv(horizon_days=parse_days(horizon), save=save)
+    frame = open_shop(ctx).clv(horizon_days=parse_days(horizon), save=save and stores(ctx))
     note = frame.attrs.get("no_dropout_note", "")
     if at_risk:
         frame = frame[frame["at_risk"]]
@@ -180,7 +180,7 @@ def intent_cmd(
     save: SaveOpt = True,
 ) -> None:
     """Purchase intent of every looker (calibrated probability) and what drives it."""
-    frame = open_shop(ctx).intent(save=save)
+    frame = open_shop(ctx).intent(save=save and stores(ctx))
     if out:
         _write(frame, out)
     shown = frame.head(top).round(3)

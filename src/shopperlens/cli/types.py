@@ -11,7 +11,7 @@ import typer
 
 from shopperlens.cli import _render
 from shopperlens.cli._app import app as root
-from shopperlens.cli._app import open_shop
+from shopperlens.cli._app import open_shop, stores
 from shopperlens.errors import ShopperlensError
 from shopperlens.plain import spreadsheet_safe
 from shopperlens.service.types_value import LOYAL_AT_RISK, value_by_type, value_note
@@ -65,7 +65,7 @@ def types_cmd(
         output_file(out)
     big = shop.store.count("events") >= PROGRESS_EVENTS
     with _render.progress("typing customers") if big else nullcontext(None) as advance:
-        df = shop.types(as_of, progress=advance)
+        df = shop.types(as_of, save=stores(ctx), progress=advance)
     if out is not None:
         _write(df, out)
         _render.message(f"wrote {len(df)} rows to {out}")

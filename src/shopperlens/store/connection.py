@@ -100,7 +100,7 @@ def write_failure(exc: BaseException) -> str | None:
     )
 
 
-def _cannot_open(path: str, exc: duckdb.Error) -> str:
+def _cannot_open(path: str, exc: duckdb.Error, read_only: bool = False) -> str:
     """One line saying why DuckDB could not open the store, and what to do about a lock.
 
     DuckDB's own text for a store another process holds runs over several lines (the lock
@@ -111,7 +111,13 @@ def _cannot_open(path: str, exc: duckdb.Error) -> str:
             f"the store {path} is open in another process (PID {held.group(1)}: a running "
             "`shopperlens serve` or another command); stop it, or use that server's HTTP API"
         )
-    return f"cannot open the store {path}: {' '.join(str(exc).split())}"
+    said = " ".join(str(exc).split())
+    if not read_only and re.search(r"read-only file system|permission denied", said, re.I):
+        return (
+            f"cannot open the store {path} for writing ({said}); to read it where it is, "
+            "add --read-only (read_only=True in Python)"
+        )
+    return f"cannot open the store {path}: {said}"
 
 
 class Store:
@@ -138,7 +144,7 @@ class Store:
         try:
             self._main = duckdb.connect(self.path, read_only=read_only)
         except duckdb.Error as exc:  # locked by another process, not a DuckDB file …
-            raise ShopperlensError(_cannot_open(self.path, exc)) from exc
+            raise ShopperlensError(_cannot_open(self.path, exc, read_only)) from exc
         self._owner = threading.get_ident()
         self._lock = threading.RLock()
         self._local = threading.local()
@@ -481,8 +487,9 @@ CLOSED = "this shop is closed; open it again with shopperlens.open(...)"
 #: why a write to a store opened with ``read_only=True`` is refused
 READ_ONLY = (
     "this store is open read-only, and this call would store or change something in it (a "
-    "run for a date not yet computed, an import, an erase): open it without read_only=True, "
-    "or pass save=False where a method offers it"
+    "run for a date not yet computed, an import, an erase): open it without read-only "
+    "(--read-only on the command line, read_only=True in Python), or, in Python, pass "
+    "save=False where a method offers it"
 )
 #: why a computation stored nothing: an erasure committed while it ran
 ERASED_MEANWHILE = "a customer was erased while this ran: nothing was stored; run it again"

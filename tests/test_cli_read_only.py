@@ -1,0 +1,56 @@
+"""``--read-only``: a store on a read-only disk or share (or one several readers open at once)
+is read without a byte written; ``types`` and ``clv`` then show their run without storing it,
+and a command that must write says so in one line."""
+
+from __future__ import annotations
+
+import hashlib
+
+import duckdb
+
+import shopperlens
+from _ingest_data import write
+from shopperlens.store.connection import _cannot_open
+
+ORDERS = (
+    "order_id,customer_id,ordered_at,product_id,quantity,unit_price\n"
+    "o1,c1,2025-01-05,p1,1,10\no2,c1,2025-03-05,p2,1,12\no3,c2,2025-02-01,p1,2,10\n"
+)
+
+
+def _digest(path) -> str:  # type: ignore[no-untyped-def]
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_read_only_types_show_the_run_and_write_nothing(cli, db_path, tmp_path):
+    assert cli("import", "orders", str(write(tmp_path, "o.csv", ORDERS))).exit_code == 0
+    before = _digest(db_path)
+    res = cli("--read-only", "types", "--as-of", "2025-06-01")
+    assert res.exit_code == 0, res.output
+    assert "c1" in res.output and "c2" in res.output
+    assert cli("--read-only", "clv").exit_code in (0, 1)  # (too few orders to fit is fine)
+    assert _digest(db_path) == before
+    assert not db_path.with_name(db_path.name + ".wal").exists()
+    with shopperlens.open(db_path) as shop:
+        assert shop.store.count("type_runs") == 0  # nothing stored
+
+
+def test_read_only_refuses_a_write_in_one_line_and_leaves_the_store(cli, db_path, tmp_path):
+    assert cli("import", "orders", str(write(tmp_path, "o.csv", ORDERS))).exit_code == 0
+    before = _digest(db_path)
+    more = write(tmp_path, "more.csv", ORDERS.replace("o1,", "o9,"))
+    res = cli("--read-only", "import", "orders", str(more))
+    assert res.exit_code == 1
+    assert res.output.startswith("error: this store is open read-only")
+    assert "--read-only" in res.output and "Traceback" not in res.output
+    assert _digest(db_path) == before
+
+
+def test_a_store_on_a_read_only_disk_points_to_the_option():
+    said = _cannot_open(
+        "/mnt/backup/shop.duckdb",
+        duckdb.IOException('Cannot open file "/mnt/backup/shop.duckdb": Read-only file system'),
+    )
+    assert said.startswith("cannot open the store /mnt/backup/shop.duckdb for writing")
+    assert said.endswith("add --read-only (read_only=True in Python)")
+    assert "--read-only" not in _cannot_open("x.duckdb", duckdb.IOException("disk on fire"))
