@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from shopperlens import _yaml as yaml12
 from shopperlens.errors import ShopperlensError
 
 Kind = Literal["single", "multi", "scale", "number", "text"]
@@ -71,6 +72,17 @@ class Question(BaseModel):
     max_length: int = 2000
     required: bool = False
     relevant_to: list[str] = Field(default_factory=list)
+
+    @field_validator("choices", mode="before")
+    @classmethod
+    def _numbers_as_text(cls, v: object) -> object:
+        """Choices written as numbers (``[1, 2, 3]``, ``[0.5, 1]``) are their text, as answers
+        are; a ``true``/``false`` is left to be refused (it reads as no word)."""
+        if isinstance(v, list):
+            return [
+                str(c) if isinstance(c, int | float) and not isinstance(c, bool) else c for c in v
+            ]
+        return v
 
     @field_validator("id")
     @classmethod
@@ -446,7 +458,7 @@ def survey_from_dict(data: dict[str, Any]) -> Survey:
             if isinstance(item, str):
                 questions.extend(from_bank([item]))
             elif isinstance(item, dict):
-                questions.append(Question(**item))
+                questions.append(_question(i, item))
             else:
                 raise ShopperlensError(
                     f"invalid survey definition: questions[{i}] must be a mapping with id, "
@@ -466,6 +478,26 @@ def survey_from_dict(data: dict[str, Any]) -> Survey:
         raise ShopperlensError(f"invalid survey definition: {exc}") from None
 
 
+def _question(i: int, item: dict[str, Any]) -> Question:
+    """``questions[i]`` as a :class:`Question`; a refusal names the question (its id, else its
+    place) and the key at fault, not only a key path within some question."""
+    try:
+        return Question(**item)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first.get("loc", ()))
+        msg = first["msg"].removeprefix("Value error, ")
+        if first.get("type") == "extra_forbidden":
+            msg = "unknown key (a misspelling?)"
+        if first.get("type") == "string_type" and isinstance(first.get("input"), bool):
+            msg = "a true/false where a word is wanted (write it in quotes)"
+        qid = item.get("id")
+        named = f"question {qid!r}" if isinstance(qid, str) else f"questions[{i}]"
+        raise ShopperlensError(
+            f"invalid survey definition: {named}: {msg}" + (f" (at {where})" if where else "")
+        ) from None
+
+
 def load_definition(path: str | Path) -> Survey:
     """Read a survey from a ``.yaml``/``.yml`` or ``.json`` file."""
     p = Path(path)
@@ -474,7 +506,7 @@ def load_definition(path: str | Path) -> Survey:
     except OSError as exc:
         raise ShopperlensError(f"cannot read {p}: {exc.strerror}") from None
     try:
-        data = json.loads(text) if p.suffix.lower() == ".json" else yaml.safe_load(text)
+        data = json.loads(text) if p.suffix.lower() == ".json" else yaml12.load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise ShopperlensError(f"{p} is not valid {p.suffix.lstrip('.')}: {exc}") from None
     if not isinstance(data, dict):
@@ -487,7 +519,7 @@ def builtin(name: str) -> Survey:
     res = resources.files("shopperlens.surveys").joinpath(f"data/{name}.yaml")
     if not res.is_file():
         raise ShopperlensError(f"no built-in survey {name!r}")
-    return survey_from_dict(yaml.safe_load(res.read_text("utf-8")))
+    return survey_from_dict(yaml12.load(res.read_text("utf-8")))
 
 
 def demo_profile() -> Survey:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from shopperlens import _yaml as yaml12
 from shopperlens.errors import ShopperlensError
 
 #: the five types, in the order used to break ties between equal scores
@@ -115,26 +115,6 @@ class TypesConfig:
             focused_products=int(v["focused_products"]),
             distinctive_products=int(v["distinctive_products"]),
         )
-
-
-class _Yaml12Loader(yaml.SafeLoader):
-    """YAML 1.2's plain scalars, which people write: only ``true``/``false`` are booleans (a
-    brand called On stays the word ``on``, where YAML 1.1 reads on/off/yes/no as booleans), and
-    ``1e-3`` or ``6e1`` are numbers (YAML 1.1 wants a dot and reads them as text)."""
-
-
-_Yaml12Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Yaml12Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-_Yaml12Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+$"),
-    list("-+0123456789."),
-)
 
 
 def _whole(value: Any) -> Any:
@@ -260,14 +240,14 @@ def defaults_text() -> str:
 
 def load_config(path: str | Path | None = None, **overrides: Any) -> TypesConfig:
     """The defaults, updated by the YAML file at ``path`` and by keyword ``overrides``."""
-    raw = yaml.load(defaults_text(), Loader=_Yaml12Loader)
+    raw = yaml12.load(defaults_text())
     source = ""
     if path is not None:
         p = Path(path)
         if not p.exists():
             raise ShopperlensError(f"types config {p} does not exist")
         try:
-            user = yaml.load(p.read_text("utf-8"), Loader=_Yaml12Loader) or {}
+            user = yaml12.load(p.read_text("utf-8")) or {}
         except yaml.YAMLError as exc:
             raise ShopperlensError(f"types config {p} is not valid YAML: {exc}") from exc
         if not isinstance(user, dict):
