@@ -22,8 +22,7 @@ FIRST = HEAD + "C1,a@x.org,2024-01-01,DE,yes\n"
 LATER = HEAD + "C1,a@x.org,2024-01-01,DE,no\nC3,c@x.org,2024-02-01,NL,yes\n"
 HELD = (
     "the store already holds these rows with other content, and an import never overwrites "
-    "stored rows by itself (a later export of the shop's customers: import it with the "
-    "update option)"
+    "stored rows by itself (a later export of the shop's customers: import it with {update})"
 )
 
 
@@ -37,14 +36,16 @@ def _refusal(tmp_path: Path, later: str) -> str:
 
 def test_a_later_export_is_not_told_to_fix_itself(tmp_path: Path) -> None:
     said = _refusal(tmp_path, LATER)
-    assert said.endswith(f"{HELD}; import the file's other rows with on_error='skip'")
+    held = HELD.format(update="update=True")
+    assert said.endswith(f"{held}; import the file's other rows with on_error='skip'")
     assert "fix the file" not in said
 
 
 def test_a_real_fault_among_them_is_still_named(tmp_path: Path) -> None:
     said = _refusal(tmp_path, LATER + "C4,d@x.org,not a date,BE,no\n")
+    held = HELD.format(update="update=True")
     assert said.endswith(
-        f"{HELD}; fix the file's other rejected rows, or import its good rows with on_error='skip'"
+        f"{held}; fix the file's other rejected rows, or import its good rows with on_error='skip'"
     )
 
 
@@ -56,7 +57,7 @@ def test_the_update_option_is_offered_only_where_it_applies(tmp_path: Path) -> N
             shop.import_orders(write(tmp_path, "o2.csv", head + "O1,C1,2024-03-01,P1,2,10\n"))
     said = str(err.value)
     assert "an import never overwrites stored rows by itself; import" in said
-    assert "update option" not in said
+    assert "update=True" not in said
 
 
 def test_a_file_first_imported_with_its_changes_skipped_takes_them_with_update(
@@ -73,3 +74,25 @@ def test_a_file_first_imported_with_its_changes_skipped_takes_them_with_update(
         assert shop.store.execute(
             "SELECT accepts_marketing FROM customers WHERE customer_id = 'C1'"
         ).fetchone() == (False,)
+
+
+def test_the_cli_and_the_http_api_name_the_update_option_in_their_words(
+    tmp_path: Path, cli, file_shop
+) -> None:  # type: ignore[no-untyped-def]
+    """The CLI says ``--update`` and ``--on-error skip``; the HTTP API ``?update=true`` and
+    ``?on_error=skip`` (it left the update advice out)."""
+    first, later = write(tmp_path, "first.csv", FIRST), write(tmp_path, "later.csv", LATER)
+    assert cli("import", "customers", str(first)).exit_code == 0
+    res = cli("import", "customers", str(later))
+    assert res.exit_code == 1
+    said = " ".join(res.output.split())
+    assert (
+        HELD.format(update="--update") + "; import the file's other rows with --on-error skip"
+        in said
+    )
+    shop, client = file_shop
+    shop.import_customers(first)
+    got = client.post("/api/imports/customers", json={"path": str(later)})
+    assert got.status_code == 400, got.text
+    detail = str(got.json())
+    assert HELD.format(update="?update=true") in detail and "?on_error=skip" in detail

@@ -108,7 +108,7 @@ def run_import(
                 update=update,
             )
         except ImportRejected as exc:  # the option in this face's words
-            raise exc.worded("--on-error skip") from None
+            raise exc.worded("--on-error skip", "--update") from None
     _render.as_json(result) if json_ else _show(result)
 
 

@@ -133,8 +133,9 @@ class ImportResult(BaseModel):
 class ImportRejected(ShopperlensError):
     """``on_error="abort"`` and some rows were rejected, or files refused: nothing was written.
 
-    ``skip`` is how the caller's face says "import the good rows" (the Python API's words by
-    default; the CLI and HTTP API reword it with :meth:`worded`). ``refused``: the messages of
+    ``skip`` and ``update`` are how the caller's face says "import the good rows" and "let the
+    file's values replace the stored ones" (the Python API's words by default; the CLI and HTTP
+    API reword them with :meth:`worded`). ``refused``: the messages of
     the files refused whole (missing columns, not UTF-8 …); ``unchecked``: which files were not
     checked because a refused one stopped the call."""
 
@@ -148,31 +149,37 @@ class ImportRejected(ShopperlensError):
         refused: Sequence[str] = (),
         unchecked: str = "",
         kind: str = "",
+        update: str = "update=True",
     ) -> None:
         self.rejects, self.total, self.rejects_file = rejects, total, rejects_file
         self.refused, self.unchecked, self.kind = list(refused), unchecked, kind
-        super().__init__(_rejected_message(self, skip))
+        super().__init__(_rejected_message(self, skip, update))
 
-    def worded(self, skip: str) -> ImportRejected:
-        """The same rejection, naming the skip option as ``skip``."""
+    def worded(
+        self, skip: str, update: str, refused: Sequence[str] | None = None
+    ) -> ImportRejected:
+        """The same rejection, naming the skip and update options as ``skip`` and ``update``
+        (``refused``: the refused files' messages reworded too)."""
         return ImportRejected(
             self.rejects,
             self.total,
             self.rejects_file,
             skip,
-            refused=self.refused,
+            refused=self.refused if refused is None else refused,
             unchecked=self.unchecked,
             kind=self.kind,
+            update=update,
         )
 
 
-def _rejected_message(err: ImportRejected, skip: str) -> str:
+def _rejected_message(err: ImportRejected, skip: str, update: str) -> str:
     """What was wrong, the files refused before the rows rejected; then what to do."""
     where = f" (all of them in {err.rejects_file})" if err.rejects_file else ""
     if not err.refused and not err.unchecked:
         return (
             f"{err.total} row(s) rejected, nothing imported{where}:\n"
-            f"{describe(err.rejects, err.total)}\n{_what_to_do(err.rejects, skip, err.kind)}"
+            f"{describe(err.rejects, err.total)}\n"
+            f"{_what_to_do(err.rejects, skip, err.kind, update)}"
         )
     counts = [f"{err.total} row(s) rejected{where}"] if err.total else []
     counts.append(f"{len(err.refused)} file(s) refused")
@@ -189,7 +196,9 @@ def _rejected_message(err: ImportRejected, skip: str) -> str:
     )
 
 
-def _what_to_do(rejects: Sequence[Reject], skip: str, kind: str = "") -> str:
+def _what_to_do(
+    rejects: Sequence[Reject], skip: str, kind: str = "", update: str = "update=True"
+) -> str:
     """ "fix the file", unless the rows shown are rows the store holds with other content: a
     later export that changed a customer's consent or a product's name is no fault of the file,
     and shopperlens does not overwrite what it stored."""
@@ -201,7 +210,7 @@ def _what_to_do(rejects: Sequence[Reject], skip: str, kind: str = "") -> str:
         "stored rows by itself"
     )
     if kind in loading.UPDATABLE:
-        held += f" (a later export of the shop's {kind}: import it with the update option)"
+        held += f" (a later export of the shop's {kind}: import it with {update})"
     if len(stored) == len(rejects):
         return f"{held}; import the file's other rows with {skip}"
     return f"{held}; fix the file's other rejected rows, or import its good rows with {skip}"

@@ -189,13 +189,8 @@ def _in_http_words() -> Iterator[None]:
     try:
         yield
     except svc.ImportRejected as exc:
-        raise svc.ImportRejected(
-            exc.rejects,
-            exc.total,
-            exc.rejects_file,
-            "?on_error=skip",
-            refused=[_http_map(m) for m in exc.refused],
-            unchecked=exc.unchecked,
+        raise exc.worded(
+            "?on_error=skip", "?update=true", refused=[_http_map(m) for m in exc.refused]
         ) from None
     except ShopperlensError as exc:
         text = _http_map(str(exc))
