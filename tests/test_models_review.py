@@ -309,11 +309,13 @@ def test_a_long_frame_of_zero_one_ids_stays_long_when_named() -> None:
 
 def test_mlxtend_positional_calls_get_a_clear_error() -> None:
     items = frequent_itemsets(BASKETS, 0.4)
-    # mlxtend 0.25: association_rules(df, num_itemsets, df_orig, null_values, metric, …)
-    with pytest.raises(ValueError, match="metric must be the name of a metric.*num_itemsets"):
-        association_rules(items, 5, "lift", 1.0)
+    # mlxtend before 0.23: association_rules(df, metric, min_threshold)
+    with pytest.raises(ValueError, match="num_itemsets must be a whole number.*metric=… by name"):
+        association_rules(items, "lift", 1.0)
     with pytest.raises(ValueError, match="min_threshold must be a number"):
-        association_rules(items, "lift", "1.0")
+        association_rules(items, 5, metric="lift", min_threshold="1.0")
+    with pytest.raises(ValueError, match="null_values=True: baskets have no missing values"):
+        association_rules(items, 5, None, True)
     # mlxtend's fpgrowth(df, min_support, use_colnames, max_len): the third argument differs
     with pytest.raises(ValueError, match="max_len must be a number of items"):
         frequent_itemsets(_one_hot("bool"), 0.4, True)

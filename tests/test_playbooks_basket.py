@@ -137,6 +137,23 @@ def test_big_baskets_rules_correct_and_memory_bounded() -> None:
     assert frozenset({"bread"}) in set(rules.antecedents)
 
 
+def test_mlxtend_025_calls_port_as_written(groceries: list[list[str]]) -> None:
+    """mlxtend 0.25's argument order (``num_itemsets`` second, then ``df_orig``,
+    ``null_values``, ``metric`` …): the usual call, positional and keyword mixed, gives the same
+    rules as the same call to mlxtend."""
+    n = len(groceries)
+    ours = frequent_itemsets(groceries, 0.01)
+    ref = mlxtend.fpgrowth(one_hot(groceries), 0.01, use_colnames=True)
+    _same_rules(
+        association_rules(ours, n, metric="lift", min_threshold=1.5),
+        mlxtend.association_rules(ref, n, metric="lift", min_threshold=1.5),
+    )
+    _same_rules(
+        association_rules(ours, n, None, False, "confidence", 0.4),
+        mlxtend.association_rules(ref, n, None, False, "confidence", 0.4),
+    )
+
+
 def test_exploding_output_stops_with_a_clear_error() -> None:
     """Two identical 40-item baskets at support 2/n have 2^40 frequent itemsets."""
     big = [f"i{k}" for k in range(40)]

@@ -394,11 +394,13 @@ def _eclat(
 # -- rules -----------------------------------------------------------------------------------
 def association_rules(
     frequent_itemsets: pd.DataFrame,
+    num_itemsets: int | None = None,
+    df_orig: pd.DataFrame | None = None,
+    null_values: bool = False,
     metric: str = "confidence",
     min_threshold: float = 0.8,
     support_only: bool = False,
     return_metrics: Sequence[str] = RULE_METRICS,
-    num_itemsets: int | None = None,
 ) -> pd.DataFrame:
     """Every rule ``A → C`` from a frequent itemset ``A ∪ C`` whose ``metric`` ≥ ``min_threshold``.
 
@@ -412,12 +414,27 @@ def association_rules(
     representativity is 1 (no missing values). ``num_itemsets`` (default 1, as in mlxtend)
     enters the ratios as mlxtend writes them, ``(sAC·n)/(sA·n)``, so thresholds decided on
     the last bit of a float come out the same as mlxtend's for the same argument.
+
+    The arguments are mlxtend 0.25's, in its order, so ported calls work as written
+    (``association_rules(items, n, metric="lift", min_threshold=1.0)``). ``df_orig`` and
+    ``null_values`` are accepted for that; baskets have no missing values, so
+    ``null_values=True`` is refused. Code written for mlxtend before 0.23, which took ``metric``
+    second, is told to pass it by name.
     """
+    if isinstance(num_itemsets, str):
+        raise ValueError(
+            f"num_itemsets must be a whole number (the number of baskets), got "
+            f"{num_itemsets!r}: the second argument is num_itemsets, as in mlxtend 0.23 and "
+            "later (mlxtend before 0.23 took metric second); pass metric=… by name"
+        )
+    if null_values:
+        raise ValueError(
+            "null_values=True: baskets have no missing values (an item is bought or not), so "
+            "there is nothing to correct for; leave it False"
+        )
     if not isinstance(metric, str):
         raise ValueError(
-            f"metric must be the name of a metric such as 'confidence' or 'lift', got "
-            f"{metric!r}: the second argument here is metric (mlxtend 0.25 takes num_itemsets "
-            "second); pass num_itemsets=… by name"
+            f"metric must be the name of a metric such as 'confidence' or 'lift', got {metric!r}"
         )
     if isinstance(min_threshold, bool) or not isinstance(min_threshold, numbers.Real):
         raise ValueError(f"min_threshold must be a number, got {min_threshold!r}")
