@@ -129,7 +129,9 @@ def test_cli_send_refuses_in_one_line(cli, db_path, monkeypatch):
     )
 
 
-@pytest.mark.parametrize("command", [["survey", "link"], ["survey", "popup-snippet"]])
+@pytest.mark.parametrize(
+    "command", [["survey", "link"], ["survey", "popup-snippet", "--question", "novelty"]]
+)
 def test_link_and_snippet_warn_about_a_loopback_address(cli, monkeypatch, command):
     monkeypatch.delenv("SHOPPERLENS_PUBLIC_URL", raising=False)
     cli("survey", "create", "demo-profile")

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,6 +12,9 @@ from shopperlens.cli import _render
 from shopperlens.cli._app import app, open_shop
 from shopperlens.cli.imports import import_app
 from shopperlens.errors import ShopperlensError
+
+if TYPE_CHECKING:
+    from shopperlens.api import Shop
 
 survey_app = typer.Typer(
     help="Build surveys, send them, collect and analyse the answers.", no_args_is_help=True
@@ -213,21 +216,54 @@ def popup_cmd(
             help="Only visitors of this customer type (signed: needs SHOPPERLENS_SECRET_KEY).",
         ),
     ] = None,
+    cart_path: Annotated[
+        list[str] | None,
+        typer.Option("--cart-path", help="The shop's cart page address (default /cart)."),
+    ] = None,
+    checkout_path: Annotated[
+        list[str] | None,
+        typer.Option("--checkout-path", help="The shop's checkout address (default /checkout)."),
+    ] = None,
+    complete_path: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--complete-path",
+            help="The shop's order-complete address (default /thank; common platforms' are known).",
+        ),
+    ] = None,
 ) -> None:
-    """Print the <script> tag to paste into the shop's pages."""
+    """Print the <script> tag to paste into the shop's pages.
+
+    --cart-path, --checkout-path and --complete-path are path prefixes (/checkout also
+    covers /checkout/… and /checkouts/…); repeat one for several pages."""
     shop = open_shop(ctx)
+    mode = "bar" if bar else "popup"
     tag = shop.survey_popup_snippet(
         name,
         question=question,
         trigger=trigger,
         delay=delay,
-        mode="bar" if bar else "popup",
+        mode=mode,
         text=text,
         days=days,
         types=type_ or None,
+        cart_path=cart_path,
+        checkout_path=checkout_path,
+        complete_path=complete_path,
     )
     _warn_loopback(shop.settings.public_url)
+    _warn_no_question(shop, name, mode, question)
     typer.echo(tag)
+
+
+def _warn_no_question(shop: Shop, name: str, mode: str, question: str | None) -> None:
+    """Say on stderr when a pop-up names no question: it would ask the survey's first one
+    ("How old are you?"), not one chosen for the moment it appears."""
+    from shopperlens.service.surveys import popup_warning
+
+    warning = popup_warning(store=shop.store, survey=name, mode=mode, question=question)
+    if warning:
+        typer.echo(f"warning: {warning}", err=True)
 
 
 @survey_app.command("link")

@@ -220,6 +220,22 @@ def popup_snippet(
     return script_tag(public_url, survey, question=question, **options)
 
 
+def popup_warning(
+    *,
+    store: Store,
+    survey: str,
+    mode: str = "popup",
+    question: str | None = None,
+    option: str = "--question ID",
+) -> str | None:
+    """What to say of a pop-up tag that names no question, else None (``option``: how the
+    caller's face names the choice; see ``surveys.snippet.missing_question_warning``)."""
+    from shopperlens.surveys.snippet import missing_question_warning
+
+    first = get_survey(store=store, name=survey).questions[0].text
+    return missing_question_warning(mode, question, first, option)
+
+
 def popup_eligibility(
     *,
     store: Store,

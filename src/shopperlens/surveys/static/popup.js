@@ -3,6 +3,8 @@
  *   data-survey="demo-profile"  data-question="what_stopped"
  *   data-trigger="delay|exit|cart|checkout_abandon"  data-delay="10" (seconds)
  *   data-cart-path="/cart"  data-checkout-path="/checkout"  data-complete-path="/thank"
+ *   (address prefixes, several separated by commas; the order-complete pages of common shop
+ *   platforms are recognised whatever data-complete-path says: see DONE)
  *   data-mode="popup|bar"  data-text="Help us improve: 2-minute survey"  data-days="30"
  *   data-target="looker,impulse.<signature>" (behaviour targeting: made and signed by
  *   `shopperlens survey popup-snippet --type …`)  data-visitor-id="<the shop's visitor id>"
@@ -51,7 +53,23 @@
     if (text !== undefined) { e.textContent = text; }
     return e;
   }
-  function path(p) { return window.location.pathname.indexOf(p) === 0; }
+  /* order-complete pages of common shop platforms, by a whole path segment: WooCommerce
+     /checkout/order-received/123/, Shopify /checkouts/cn/abc/thank-you, …/thank_you and the
+     order status page …/orders/abc, BigCommerce and PrestaShop …/order-confirmation, Magento
+     /checkout/onepage/success/, Shopware /checkout/finish. Several lie under the checkout
+     address: taken for a checkout page, the page after a purchase asked what stopped it. */
+  var DONE = /\/(order-received|thank-you|thank_you|thankyou|thanks|order-confirmation|orders)(\/|$)|\/onepage\/success(\/|$)|\/checkout\/finish(\/|$)/i;
+  /* is this page under one of the comma-separated address prefixes (else the fallback)? */
+  function under(prefixes, fallback) {
+    var here = window.location.pathname;
+    return (prefixes || fallback).split(",").some(function (p) {
+      p = p.trim(); return p !== "" && here.indexOf(p) === 0;
+    });
+  }
+  function completed() { return DONE.test(window.location.pathname) || under(cfg.completePath, "/thank"); }
+  function onExit(fn) {
+    document.addEventListener("mouseout", function (e) { if (!e.relatedTarget && e.clientY <= 0) { fn(); } });
+  }
 
   function bar() {
     var b = el("div", "position:fixed;top:0;left:0;right:0;z-index:2147483000;background:#1d2330;" +
@@ -165,22 +183,23 @@
     });
   }
 
+  /* checkout_abandon: a checkout page marks the visit; the next page that is neither checkout
+     nor order-complete shows the question. Order-complete is asked first: it may lie under the
+     checkout address, and a buyer who just paid must not be asked what stopped them. */
+  function abandon() {
+    var mark = KEY + ":checkout";
+    if (completed()) { forget(mark); return; }
+    if (under(cfg.checkoutPath, "/checkout")) { store(mark, String(Date.now())); onExit(show); return; }
+    if (store(mark)) { forget(mark); setTimeout(show, delay); }
+  }
+
   function arm() {
     if (tired()) { return; }
     if (mode === "bar") { show(); return; }
-    var checkout = cfg.checkoutPath || "/checkout";
     if (trigger === "delay") { setTimeout(show, delay); }
-    else if (trigger === "exit") {
-      document.addEventListener("mouseout", function (e) { if (!e.relatedTarget && e.clientY <= 0) { show(); } });
-    } else if (trigger === "cart") {
-      if (path(cfg.cartPath || "/cart")) { setTimeout(show, delay); }
-    } else if (trigger === "checkout_abandon") {
-      if (path(checkout)) {
-        store(KEY + ":checkout", String(Date.now()));
-        document.addEventListener("mouseout", function (e) { if (!e.relatedTarget && e.clientY <= 0) { show(); } });
-      } else if (path(cfg.completePath || "/thank")) { forget(KEY + ":checkout"); }
-      else if (store(KEY + ":checkout")) { forget(KEY + ":checkout"); setTimeout(show, delay); }
-    }
+    else if (trigger === "exit") { onExit(show); }
+    else if (trigger === "cart") { if (under(cfg.cartPath, "/cart")) { setTimeout(show, delay); } }
+    else if (trigger === "checkout_abandon") { abandon(); }
   }
 
   window.shopperlens = window.shopperlens || {};

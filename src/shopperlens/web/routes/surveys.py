@@ -3,6 +3,7 @@ analytics cross-checks. Respondents use the public routes in ``survey_public``."
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from shopperlens.service import survey_delivery as dl_svc
 from shopperlens.service import survey_results as sr_svc
 from shopperlens.service import surveys as sv_svc
 from shopperlens.web.deps import RequestBody, SettingsDep, ShopDep, upload_name
+from shopperlens.web.routes.playbooks import WARNINGS
 
 router = APIRouter(prefix="/api", tags=["surveys"])
 #: the largest uploaded file (survey export, notes, analytics report) accepted
@@ -136,15 +138,30 @@ def popup_snippet(
     text: str | None = None,
     days: int = Query(30, ge=0, le=3650),
     types: str | None = Query(None, description="Comma-separated customer types to target."),
-) -> str:
+    cart_path: str | None = Query(None, description="Cart page address(es), comma-separated."),
+    checkout_path: str | None = Query(None, description="Checkout address(es), comma-separated."),
+    complete_path: str | None = Query(
+        None, description="Order-complete address(es), comma-separated."
+    ),
+) -> PlainTextResponse:
     """The tag the CLI's ``survey popup-snippet`` prints, with the same options; ``types``
     are signed with this server's ``SHOPPERLENS_SECRET_KEY`` (which the public eligibility
-    check verifies)."""
+    check verifies).
+
+    What the CLI warns about a pop-up naming no question (it asks the survey's first one)
+    comes in the ``X-Shopperlens-Warnings`` header, a JSON list of texts, so the body stays
+    the tag to paste."""
     wanted = [t for t in (types or "").split(",") if t.strip()] or None
-    return shop.survey_popup_snippet(
+    tag = shop.survey_popup_snippet(
         name, question=question, trigger=trigger, delay=delay, mode=mode, text=text, days=days,
-        types=wanted, secret_key=settings.secret_key,
+        types=wanted, secret_key=settings.secret_key, cart_path=cart_path,
+        checkout_path=checkout_path, complete_path=complete_path,
     )  # fmt: skip
+    warning = sv_svc.popup_warning(
+        store=shop.store, survey=name, mode=mode, question=question, option="?question=ID"
+    )
+    headers = {WARNINGS: json.dumps([warning])} if warning else None
+    return PlainTextResponse(tag, headers=headers)
 
 
 @router.get("/interviews/recruit")
