@@ -37,7 +37,12 @@ def _report(rep: object) -> None:
 
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-ShopNameOpt = Annotated[str, typer.Option("--shop-name", help="Shop name used in e-mails.")]
+ShopNameOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--shop-name", help="Shop name the e-mails introduce and sign with (else: we, us)."
+    ),
+]
 
 
 @survey_app.command("create")
@@ -126,7 +131,7 @@ def send_cmd(
     template: Annotated[
         str, typer.Option(help="E-mail template: a file or a built-in name.")
     ] = "invitation",
-    shop_name: ShopNameOpt = "our shop",
+    shop_name: ShopNameOpt = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Count who would be invited; send nothing.")
     ] = False,
@@ -323,17 +328,24 @@ def recruit_cmd(
     reward: Annotated[
         str | None, typer.Option(help="Thank-you offered, e.g. 'a 20 EUR voucher'.")
     ] = None,
-    shop_name: ShopNameOpt = "our shop",
+    shop_name: ShopNameOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The 10 best and 10 worst customers and 10 prospects to interview (and invite them)."""
     shop = open_shop(ctx)
     picked = shop.interviews_recruit(n, prospects=prospects)
-    _render.as_json(picked) if as_json else _render.table(picked)
-    if invite:
-        rep = shop.interviews_invite(
+    rep = (
+        shop.interviews_invite(
             picked["customer_id"], booking_url=booking_url, reward=reward, shop_name=shop_name
         )
+        if invite
+        else None
+    )
+    if as_json:  # one JSON document: the people, and with --invite what was sent
+        _render.as_json(picked if rep is None else {"recruits": picked, "sent": rep})
+        return
+    _render.table(picked)
+    if rep is not None:
         _report(rep)
 
 

@@ -372,7 +372,7 @@ def invite_interviewees(
     customer_ids: list[str],
     booking_url: str | None = None,
     reward: str | None = None,
-    shop_name: str = "our shop",
+    shop_name: str | None = None,
     template: str | Path = "interview",
 ) -> dlv.SendReport:
     """E-mail an interview invitation (humble, honest, easy to accept) to each customer once,

@@ -200,7 +200,7 @@ def send_invitations(
     response_quota: int | None = None,
     fatigue_days: int | None = None,
     template: str | Path = "invitation",
-    shop_name: str = "our shop",
+    shop_name: str | None = None,
     dry_run: bool = False,
     now: datetime | None = None,
 ) -> SendReport:
@@ -425,7 +425,7 @@ def deliver_pending(
     survey: str,
     purpose: str = "survey",
     template: str | Path = "invitation",
-    shop_name: str = "our shop",
+    shop_name: str | None = None,
     link: bool | str = True,
     **context: object,
 ) -> tuple[int, int]:
@@ -465,7 +465,7 @@ def deliver(
     survey: str,
     purpose: str = "survey",
     template: str | Path = "invitation",
-    shop_name: str = "our shop",
+    shop_name: str | None = None,
     link: bool | str = True,
     **context: object,
 ) -> Delivered:
@@ -608,7 +608,7 @@ def send_reminders(
     max_reminders: int = 1,
     min_gap_days: float = 7,
     template: str | Path = "reminder",
-    shop_name: str = "our shop",
+    shop_name: str | None = None,
     now: datetime | None = None,
 ) -> SendReport:
     """Remind invitees who have not answered: at most ``max_reminders`` each, and only

@@ -22,7 +22,7 @@ from shopperlens.errors import ShopperlensError
 
 _env = Environment(autoescape=False, undefined=StrictUndefined, keep_trailing_newline=True)
 _DEFAULTS = {
-    "shop_name": "our shop",
+    "shop_name": None,
     "minutes": 3,
     # only a survey whose questions are all optional may be called so
     "all_optional": False,

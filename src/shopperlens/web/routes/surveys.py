@@ -60,7 +60,7 @@ class SendRequest(RequestBody):
     response_quota: int | None = Field(
         None, ge=0, description="Send nothing once the survey has this many responses."
     )
-    shop_name: str = "our shop"
+    shop_name: str | None = None
     dry_run: bool = False
 
 
@@ -68,7 +68,7 @@ class InviteRequest(RequestBody):
     customer_ids: list[str]
     booking_url: str | None = None
     reward: str | None = None
-    shop_name: str = "our shop"
+    shop_name: str | None = None
 
 
 @router.get("/surveys", response_model=list[sv_svc.SurveyInfo])
