@@ -35,6 +35,11 @@ def test_survey_import_hints_name_the_required_survey_option(client, shop) -> No
     assert "import survey FILE --survey NAME" in body.json()["detail"]
     with pytest.raises(ShopperlensError, match="import survey FILE --survey NAME"):
         personas_svc.build(store=shop.store)
+    # a fresh store has no survey to import into: the hints name creating one first
+    assert "survey create NAME" in site.find("surveys").needs
+    assert "<code>shopperlens survey create NAME</code> (once" in html.text
+    with pytest.raises(ShopperlensError, match="survey create NAME"):
+        personas_svc.build(store=shop.store)
 
 
 # -- 3: no CLV run joined, no "0 loyal at risk" ------------------------------------------------

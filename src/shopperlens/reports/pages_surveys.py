@@ -136,6 +136,6 @@ register(
         build=build,
         order=40,
         available=_available,
-        needs=f"survey answers (`{IMPORT_COMMAND}`)",
+        needs=f"survey answers ({IMPORT_COMMAND})",
     )
 )

@@ -16,9 +16,13 @@ from shopperlens.surveys.definition import (
     validate_answers,
 )
 
-#: the command that imports a survey tool's answers, as every hint names it: ``--survey`` is
-#: required (without it the command stops with "Missing option '--survey'")
-IMPORT_COMMAND = "shopperlens import survey FILE --survey NAME"
+#: how answers get in, as every hint names it: answers go to a survey the store has (a fresh
+#: store has none: "no survey named …"), and ``--survey`` is required (without it the command
+#: stops with "Missing option '--survey'")
+IMPORT_COMMAND = (
+    "`shopperlens survey create NAME` (once, --from FILE.yaml or --from-bank), then "
+    "`shopperlens import survey FILE --survey NAME`"
+)
 
 __all__ = [
     "GROUPS",
