@@ -6,7 +6,7 @@ import inspect
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -151,6 +151,18 @@ def open_shop(ctx: typer.Context, *, types_config: Path | None = None):  # type:
     cfg = settings(ctx)
     if types_config is not None:
         cfg = cfg.model_copy(update={"types_config": types_config})
+    made = str(cfg.db) != ":memory:" and not Path(cfg.db).exists()
     shop = Shop(connect(cfg.db, read_only=not stores(ctx)), cfg)
-    ctx.call_on_close(shop.close)
+    ctx.call_on_close(lambda: _close(shop, Path(cfg.db) if made else None))
     return shop
+
+
+def _close(shop: Any, made: Path | None) -> None:
+    """Close the command's shop; a store file the command created and left holding nothing
+    is removed: ``--db shpo.duckdb report`` with a mistyped name, or an import refused whole,
+    left an empty store behind, which the next command then read as "no orders"."""
+    blank = made is not None and not shop.store.closed and shop.store.blank()
+    shop.close()
+    if blank:
+        for path in (made, made.with_name(made.name + ".wal")):
+            path.unlink(missing_ok=True)

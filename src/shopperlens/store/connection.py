@@ -330,6 +330,18 @@ class Store:
     def count(self, table: str) -> int:
         return int(self.scalar(f'SELECT count(*) FROM "{table}"'))
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def blank(self) -> bool:
+        """True when the store holds nothing but its schema (no table has a row besides the
+        migrations' own record)."""
+        return not self.con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND NOT temporary "
+            "AND table_name <> 'schema_migrations' AND estimated_size > 0"
+        ).fetchone()[0]  # type: ignore[index]
+
     def tables(self) -> list[str]:
         rows = self.con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
