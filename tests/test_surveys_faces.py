@@ -726,3 +726,20 @@ def test_a_misspelt_key_is_refused_not_ignored(shop):
         survey_from_dict({"name": "x", "title": "x", "questions": [q]})
     with pytest.raises(ShopperlensError, match="quota"):
         survey_from_dict({"name": "x", "title": "x", "from_bank": ["age_bracket"], "quota": {}})
+
+
+def test_cli_results_show_percentages_numbers_and_crosstabs(cli, tmp_path):
+    """The CLI's table showed shares as 0.3 and left out the cross-tabs by customer type and
+    the numbers' quartiles its help promises (they were in the JSON only)."""
+    cli("survey", "create", "demo-profile")
+    rows = [
+        f"r{i},,25-34,{'single' if i < 3 else 'married'},price,{1 + i % 5},ok" for i in range(10)
+    ]
+    cli("import", "survey", str(_export(tmp_path, rows)), "--survey", "demo-profile")
+    res = cli("survey", "results", "demo-profile")
+    assert res.exit_code == 0, res.output
+    out = " ".join(res.output.split())
+    assert "│ marital_status │ single │ 3 │ 30 % │" in out
+    assert "│ marital_status │ married │ 7 │ 70 % │" in out
+    assert "numbers (mean, median, quartiles)" in out and "│ novelty │ 10 │ 3 │ 3 │" in out
+    assert "marital_status by customer type" in out

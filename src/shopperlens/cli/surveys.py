@@ -188,16 +188,46 @@ def results_cmd(
     _render.message(
         f"{res.title} (v{res.version}): {res.respondents} respondents, {res.customers} customers"
     )
-    _render.table(res.distributions, ["question", "value", "count", "share"], title="answers")
+    _render.table(_in_percent(res.distributions, "share"), ["question", "value", "count", "share"],
+                  title="answers")  # fmt: skip
+    if res.numbers:
+        _render.table(res.numbers, ["question", "n", "mean", "median", "p25", "p75"],
+                      title="numbers (mean, median, quartiles)")  # fmt: skip
     if res.income:
         _render.table([res.income], title="income (stated vs adjusted)")
-    _render.table(
-        [t.model_dump() for t in res.themes],
-        ["question", "theme", "share", "top_terms"],
-        title="themes",
-    )
+    for question, rows in res.crosstabs.items():
+        shares = [c for c in (rows[0] if rows else {}) if c not in ("group", "n")]
+        _render.table(_in_percent(rows, *shares), ["group", *shares, "n"],
+                      title=f"{question} by customer type")  # fmt: skip
+    if res.representativeness:
+        _render.table(
+            _in_percent(res.representativeness, "respondents", "base", points="gap"),
+            ["dimension", "value", "respondents", "base", "gap"],
+            title="whose voice (respondents vs the shop's customers or visitors)",
+        )
+    themes = [t.model_dump() for t in res.themes]
+    _render.table(_in_percent(themes, "share"), ["question", "theme", "share", "top_terms"],
+                  title="themes")  # fmt: skip
     for n in res.notes:
         _render.message(f"note: {n}")
+
+
+def _in_percent(
+    rows: list[dict[str, object]], *columns: str, points: str | None = None
+) -> list[dict[str, object]]:
+    """``rows`` with the shares in ``columns`` written as whole percentages (``17 %``, not
+    ``0.1733``) and ``points`` as percentage points (``+1.3``)."""
+
+    def pct(v: object) -> object:
+        return f"{100 * v:.0f} %" if isinstance(v, int | float) else v
+
+    def pts(v: object) -> object:
+        return f"{100 * v:+.1f} pts" if isinstance(v, int | float) else v
+
+    return [
+        {k: pct(v) if k in columns else pts(v) if k == points else v for k, v in r.items()}
+        for r in rows
+    ]
 
 
 @survey_app.command("popup-snippet")
