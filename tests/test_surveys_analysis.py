@@ -69,6 +69,11 @@ def test_length_and_relevance_warnings(tmp_path):
     flagged = dog.warnings(["boxing gloves", "sportswear"])
     assert any("pet_food_brand" in w and "unrelated" in w for w in flagged)
     assert not any("pet_food_brand" in w for w in dog.warnings(["dog food", "cat toys"]))
+    # an outdoor shop's customers practise sports: the question fits (the demo shop was told not)
+    sport = survey_from_dict({"name": "s", "title": "t", "from_bank": ["sport_practised"]})
+    outdoor = ["tents", "sleeping", "backpacks", "footwear", "jackets", "climbing"]
+    assert not any("sport_practised" in w for w in sport.warnings(outdoor))
+    assert any("sport_practised" in w for w in sport.warnings(["dog food", "cat toys"]))
     # YAML and JSON files give the same survey
     (tmp_path / "s.yaml").write_text(dog.to_yaml())
     (tmp_path / "s.json").write_text(dog.model_dump_json())
