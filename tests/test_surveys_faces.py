@@ -743,3 +743,30 @@ def test_cli_results_show_percentages_numbers_and_crosstabs(cli, tmp_path):
     assert "│ marital_status │ married │ 7 │ 70 % │" in out
     assert "numbers (mean, median, quartiles)" in out and "│ novelty │ 10 │ 3 │ 3 │" in out
     assert "marital_status by customer type" in out
+
+
+def test_interests_count_each_ga4_category_once_and_say_what_they_leave_out(store, tmp_path):
+    """``Sports & Fitness/Outdoor Enthusiasts`` counted for fitness and for outdoors, which
+    pushed travel out of the visitors' top three and made a 42-against-40 survey lead a
+    contradiction; the top interest no hobby names went unmentioned."""
+    surveys.ensure_builtin(store=store)
+    report = tmp_path / "ga4_interests.csv"
+    report.write_text(
+        "Interests,Active users\nShoppers/Value Shoppers,900\n"
+        "Sports & Fitness/Outdoor Enthusiasts,700\nTravel/Travel Buffs,500\n"
+        "Media & Entertainment/Gamers,300\nSports & Fitness/Health & Fitness Buffs,200\n"
+    )
+    audience.import_analytics(store=store, path=report)
+    answers = tmp_path / "h.csv"
+    answers.write_text(
+        "respondent,hobbies\n"
+        + "".join(f"r{i},travel\n" for i in range(42))
+        + "".join(f"r{i},fitness\n" for i in range(42, 82))
+        + "".join(f"r{i},outdoors\n" for i in range(82, 100))
+    )
+    surveys.import_survey_csv(store=store, survey="demo-profile", path=answers)
+    (found,) = [x for x in audience.analytics_check(store=store) if x.dimension == "interests"]
+    assert found.kind == "agreement", found.message
+    assert "(travel, 42 %) is among the top interests" in found.message
+    assert "about as many name fitness 40 %" in found.message
+    assert "not compared, no survey hobby matches: Shoppers/Value Shoppers" in found.message

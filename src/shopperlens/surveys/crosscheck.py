@@ -700,11 +700,12 @@ def _interests(hobbies: pd.Series | None, aud: pd.DataFrame, source: str) -> lis
     if picked.empty:
         return []
     weight: dict[str, float] = {}
+    unmatched: dict[str, float] = {}
     for value, users in zip(ints["value"], ints["users"].fillna(ints["share"]), strict=True):
-        low = str(value).lower()
-        for hobby, words in HOBBY_INTERESTS.items():
-            if any(w in low for w in words):
-                weight[hobby] = weight.get(hobby, 0.0) + float(users)
+        hobby = _hobby_of(str(value))
+        into = unmatched if hobby is None else weight
+        key = str(value) if hobby is None else hobby
+        into[key] = into.get(key, 0.0) + float(users)
     if not weight:
         return []
     n = int(picked.index.nunique())
@@ -712,16 +713,16 @@ def _interests(hobbies: pd.Series | None, aud: pd.DataFrame, source: str) -> lis
         return [too_few("interests", source, n)]
     top_visitors = sorted(weight, key=weight.__getitem__, reverse=True)[:3]
     shares = picked.astype(str).value_counts(normalize=True) * (len(picked) / hobbies.notna().sum())
-    top = str(shares.index[0])
+    top, share = str(shares.index[0]), float(shares.iloc[0])
+    extra = _tied(shares, n) + _not_compared(unmatched, weight, top_visitors)
     if top in top_visitors:
         return [
             Finding(
                 "agreement",
                 "interests",
                 source,
-                f"interests: the hobby respondents name most ({top}, "
-                f"{_pct(float(shares.iloc[0]))}) is among the top interests in {source} "
-                f"({n_respondents(n)}).",
+                f"interests: the hobby respondents name most ({top}, {_pct(share)}) is among "
+                f"the top interests in {source} ({n_respondents(n)}){extra}.",
             )
         ]
     return [
@@ -729,12 +730,41 @@ def _interests(hobbies: pd.Series | None, aud: pd.DataFrame, source: str) -> lis
             "contradiction",
             "interests",
             source,
-            f"survey: {_pct(float(shares.iloc[0]))} name {top} as a hobby; {source}: the "
-            f"visitors' top interests are {', '.join(top_visitors)} ({n_respondents(n)}).",
-            float(shares.iloc[0]),
+            f"survey: {_pct(share)} name {top} as a hobby; {source}: the visitors' top "
+            f"interests are {', '.join(top_visitors)} ({n_respondents(n)}){extra}.",
+            share,
             None,
         )
     ]
+
+
+def _hobby_of(category: str) -> str | None:
+    """The survey hobby a GA4 interest category means, judged by its most specific part first:
+    ``Sports & Fitness/Outdoor Enthusiasts`` is outdoors, not outdoors and fitness too (one
+    category counted twice pushed a third hobby out of the visitors' top three)."""
+    for part in reversed(category.lower().split("/")):
+        for hobby, words in HOBBY_INTERESTS.items():
+            if any(w in part for w in words):
+                return hobby
+    return None
+
+
+def _tied(shares: pd.Series, n: int) -> str:
+    """The hobbies named about as often as the top one (within two standard errors of its
+    share among ``n`` respondents): 42 against 40 answers is no ranking."""
+    p = float(shares.iloc[0])
+    margin = 2 * math.sqrt(p * (1 - p) / n) if n else 0.0
+    tied = [f"{h} {_pct(float(v))}" for h, v in shares.iloc[1:].items() if v >= p - margin]
+    return f"; about as many name {', '.join(tied)}" if tied else ""
+
+
+def _not_compared(unmatched: dict[str, float], weight: dict[str, float], top: list[str]) -> str:
+    """The interests ranking among the visitors' top ones that no survey hobby names (GA4's
+    ``Shoppers/Value Shoppers``): left out of the comparison, and said."""
+    floor = min(weight[h] for h in top)
+    above = sorted((v for v in unmatched if unmatched[v] >= floor), key=unmatched.__getitem__,
+                   reverse=True)[:3]  # fmt: skip
+    return f"; not compared, no survey hobby matches: {', '.join(above)}" if above else ""
 
 
 def _phrase(dim: str, value: str) -> str:
