@@ -17,8 +17,8 @@ def test_a_read_on_a_missing_store_leaves_no_file(cli, db_path, tmp_path):
 
 
 def test_an_import_refused_whole_leaves_no_new_store(cli, db_path, tmp_path):
-    bad = write(tmp_path, "o.csv", "order_id,customer_id,ordered_at,product_id,quantity,unit_price\n"
-                "o1,c1,not a date,p1,1,1\n")  # fmt: skip
+    head = "order_id,customer_id,ordered_at,product_id,quantity,unit_price\n"
+    bad = write(tmp_path, "o.csv", head + "o1,c1,not a date,p1,1,1\n")
     assert cli("import", "orders", str(bad)).exit_code == 1
     assert not db_path.exists()
 

@@ -39,6 +39,22 @@ def _summary(run) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
     ]
 
 
+def _notes(run) -> None:  # type: ignore[no-untyped-def]
+    """The run's caveats, one line each: who was left out, and whether the groups are reliable
+    (a provisional run must never read like a reliable one)."""
+    if run.left_out_note:
+        _render.message(run.left_out_note)
+    if run.reliability_note:
+        _render.message((run.reliability_note, "bold"))
+
+
+def _change_notes(evo) -> None:  # type: ignore[no-untyped-def]
+    """Why a persona's share moved while its people did not, one line per such persona."""
+    for c in evo.changes:
+        if c.note:
+            _render.message(f"{c.current_name}: {c.note}")
+
+
 @personas_app.command("build")
 def build_cmd(
     ctx: typer.Context,
@@ -82,8 +98,10 @@ def build_cmd(
     _render.table(
         _summary(run), title=f"persona run {run.run_id}: {run.n_respondents:,} respondents"
     )
+    _notes(run)
     if run.evolution and run.evolution.previous_run is not None:
         _render.message(f"since run {run.evolution.previous_run}: {run.evolution.summary()}")
+        _change_notes(run.evolution)
     if out is not None:
         paths = shop.personas_cards(out, run.run_id)
         _render.message(f"wrote {len(paths)} files to {out}")
@@ -106,10 +124,15 @@ def show_cmd(
     if markdown:
         from shopperlens.reports.persona_cards import render_markdown
 
-        _render.message(render_markdown(result))
+        only = None if name is None else result.persona(name)
+        _render.message(render_markdown(result, only))
         return
     if name is None:
-        _render.as_json(result) if json_ else _render.table(_summary(result), title="personas")
+        if json_:
+            _render.as_json(result)
+            return
+        _render.table(_summary(result), title="personas")
+        _notes(result)
         return
     p = result.persona(name)
     if json_:
@@ -127,6 +150,8 @@ def show_cmd(
     _render.table(rows, title=f"{p.name}: {p.trait}")
     if p.spend_shift:
         _render.message(p.spend_shift)
+    if result.reliability_note:
+        _render.message((result.reliability_note, "bold"))
 
 
 @personas_app.command("diff")
@@ -148,13 +173,16 @@ def diff_cmd(
         {
             "status": c.status,
             "then": c.previous_name or "",
+            "people then": "" if c.previous_size is None else f"{c.previous_size:,}",
             "share then": "" if c.previous_share is None else f"{c.previous_share:.0%}",
             "now": c.current_name or "",
+            "people now": "" if c.current_size is None else f"{c.current_size:,}",
             "share now": "" if c.current_share is None else f"{c.current_share:.0%}",
         }
         for c in evo.changes
     ]
     _render.table(rows, title=f"run {evo.current_run} vs {evo.previous_run} ({evo.basis})")
+    _change_notes(evo)
 
 
 @personas_app.command("members")

@@ -12,8 +12,12 @@ similarity between every old and every new persona:
 
 A pair below ``min_similarity`` is no match: the old persona vanished and the new one appeared.
 A matched persona grew or shrank when its share of respondents moved by at least
-``share_tolerance`` (2 percentage points by default), else it is stable. The size and share of a
-persona too small to show (``suppressed``) are used for matching but never reported.
+``share_tolerance`` (2 percentage points by default) *and* its number of people moved the same
+way; else it is stable. A share moves on its own when other personas come or go: a persona
+whose members are all still there falls from 40 % to 30 % when a new persona takes a quarter of
+the respondents. That persona did not shrink, so it is stable, with a ``note`` saying why its
+share moved. The size and share of a persona too small to show (``suppressed``) are used for
+matching but never reported.
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ class PersonaChange(BaseModel):
     current_size: int | None = None
     current_share: float | None = None
     similarity: float | None = None
+    note: str | None = None
 
 
 class Evolution(BaseModel):
@@ -144,14 +149,7 @@ def compare_runs(
         p, c = previous[i], current[j]
         matched_prev.add(i)
         matched_cur.add(j)
-        delta = c.share - p.share
-        status: Status = (
-            "grew"
-            if delta >= share_tolerance
-            else "shrank"
-            if delta <= -share_tolerance
-            else "stable"
-        )
+        status = _status(p, c, share_tolerance)
         (p_size, p_share), (c_size, c_share) = p.shown(), c.shown()
         changes.append(
             PersonaChange(
@@ -181,10 +179,68 @@ def compare_runs(
                 )
             )
     changes += [_appeared(c) for j, c in enumerate(current) if j not in matched_cur]
+    _explain_shares(changes, previous, current, share_tolerance)
     changes.sort(key=lambda ch: (ch.current_id is None, ch.current_id or 0, ch.previous_id or 0))
     return Evolution(
         previous_run=previous_run, current_run=current_run, basis=basis, changes=changes
     )
+
+
+def _status(p: PersonaRef, c: PersonaRef, tolerance: float) -> Status:
+    """grew / shrank when the share moved by ``tolerance`` and the people the same way."""
+    delta = c.share - p.share
+    if delta >= tolerance and c.size > p.size:
+        return "grew"
+    if delta <= -tolerance and c.size < p.size:
+        return "shrank"
+    return "stable"
+
+
+def _explain_shares(
+    changes: list[PersonaChange],
+    previous: Sequence[PersonaRef],
+    current: Sequence[PersonaRef],
+    tolerance: float,
+) -> None:
+    """Note on each stable persona whose share still moved by ``tolerance``: its people did not
+    move with it, the other personas did (one appeared or vanished, or the others gained or
+    lost respondents). Sizes are named only for personas big enough to show."""
+    appeared = [c.current_name for c in changes if c.status == "appeared" and c.current_name]
+    vanished = [c.previous_name for c in changes if c.status == "vanished" and c.previous_name]
+    before = {p.persona_id: p for p in previous}
+    now = {c.persona_id: c for c in current}
+    for ch in changes:
+        if ch.status != "stable" or ch.previous_id is None or ch.current_id is None:
+            continue
+        p, c = before[ch.previous_id], now[ch.current_id]
+        delta = c.share - p.share
+        if abs(delta) < tolerance:
+            continue
+        ch.note = _share_note(p, c, appeared if delta < 0 else vanished, delta < 0)
+
+
+def _share_note(p: PersonaRef, c: PersonaRef, others: list[str], fell: bool) -> str:
+    """Why a persona's share moved while its people did not, in one sentence."""
+    moved = "fell" if fell else "rose"
+    people = (
+        ""
+        if p.suppressed or c.suppressed
+        else f" ({p.size:,} people then, {c.size:,} now)"
+        if p.size != c.size
+        else f" (the same {c.size:,} people)"
+    )
+    if others:
+        names = ", ".join(others)
+        cause = (
+            f"the new persona {names} took a share of its own"
+            if fell
+            else f"the persona {names} is gone"
+        )
+        if len(others) > 1:
+            cause = f"the new personas {names} took shares" if fell else f"{names} are gone"
+    else:
+        cause = "the other personas gained respondents" if fell else "the others lost respondents"
+    return f"its share {moved} but its people did not{people}: {cause}"
 
 
 def _appeared(c: PersonaRef) -> PersonaChange:

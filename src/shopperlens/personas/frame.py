@@ -6,11 +6,19 @@ answers as lists, or ``;``-joined text as in a survey tool's CSV export). A colu
 decides where it shows on a persona card: who (demographics), why (psychographics), where
 (channels), what (favourite categories), their words (free text). Roles come from the column
 name, so any survey that uses the usual names gets a full card; every other question is treated
-as psychographic.
+as psychographic. When the survey's definition is known its question groups decide instead
+(:func:`column_roles` with ``groups``): a ``hometown`` question of the demographic group is about
+who the respondents are, whatever its name.
+
+Only respondents who answered enough of the questions personas are clustered on take part
+(:func:`enough_answers`): a one-question pop-up answer says almost nothing about a person, and
+many of them clustered together make a persona of their own.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -43,6 +51,16 @@ DEMOGRAPHIC = frozenset(
 )
 #: numbers known about a respondent that describe value, not answers (never clustered)
 VALUE_COLUMNS = frozenset({"revenue", "orders"})
+#: survey question groups (``shopperlens.surveys.definition.GROUPS``) that say who someone is;
+#: the others (psychographic, behaviour drivers, purchase barriers, mindset) say why they buy
+WHO_GROUPS = frozenset({"demographic", "education", "career", "financial"})
+#: share of the clustering questions a respondent must have answered to be clustered: fewer
+#: answers place a person by what they left blank (a missing answer sits at the centre)
+MIN_ANSWERED_SHARE = 0.5
+#: Tukey's "far out" fences: a number beyond the quartiles by this many interquartile ranges is
+#: clipped to the fence before clustering (one stated income of 5,000,000 among incomes around
+#: 50,000 would otherwise squash everyone else's income differences to nothing)
+FAR_OUT = 3.0
 
 
 @dataclass(frozen=True)
@@ -54,35 +72,105 @@ class Column:
     role: Role
 
 
-def column_roles(frame: pd.DataFrame) -> list[Column]:
-    """Kind and role of every column of a respondents frame (see the module doc)."""
+def column_roles(frame: pd.DataFrame, groups: Mapping[str, str] | None = None) -> list[Column]:
+    """Kind and role of every column of a respondents frame (see the module doc).
+
+    ``groups`` maps question ids to their survey group: a question of a :data:`WHO_GROUPS`
+    group is demographic, one of another group psychographic, unless its name makes it a
+    channel, favourite or free-text question (those have places of their own on the card).
+    """
     kinds = infer_kinds(frame)
     out = []
     for col in frame.columns:
         kind = kinds[col]
-        name = col.lower()
-        if col in ID_COLUMNS:
-            role: Role = "id"
-        elif name in VALUE_COLUMNS:
-            role = "value"
-        elif kind == "ignore":
-            is_text = frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col])
-            role = "text" if is_text else "id"
-        elif name in DEMOGRAPHIC or name.startswith("age"):
-            role = "demographic"
-        elif name in {"channels", "channel"} or name.startswith("channel_"):
-            role = "channel"
-        elif name.startswith(("spend_", "category_", "favourite")) or name == "categories":
-            role = "favourite"
-        else:
-            role = "psychographic"
+        role = _role(frame, col, kind)
+        if groups and col in groups and role in {"demographic", "psychographic"}:
+            role = "demographic" if groups[col] in WHO_GROUPS else "psychographic"
         out.append(Column(col, kind, role))
     return out
+
+
+def _role(frame: pd.DataFrame, col: str, kind: Kind) -> Role:
+    """A column's role from its name and kind alone."""
+    name = col.lower()
+    if col in ID_COLUMNS:
+        role: Role = "id"
+    elif name in VALUE_COLUMNS:
+        role = "value"
+    elif kind == "ignore":
+        is_text = frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col])
+        role = "text" if is_text else "id"
+    elif name in DEMOGRAPHIC or name.startswith("age"):
+        role = "demographic"
+    elif name in {"channels", "channel"} or name.startswith("channel_"):
+        role = "channel"
+    elif name.startswith(("spend_", "category_", "favourite")) or name == "categories":
+        role = "favourite"
+    else:
+        role = "psychographic"
+    return role
 
 
 def clustering_columns(columns: list[Column]) -> list[str]:
     """The answers personas are clustered on: every encodable, non-identifying question."""
     return [c.name for c in columns if c.kind != "ignore" and c.role not in {"id", "value"}]
+
+
+def min_answered(n_questions: int) -> int:
+    """How many of ``n_questions`` clustering questions a respondent must have answered: at
+    least half of them (:data:`MIN_ANSWERED_SHARE`, rounded up), and at least one."""
+    return max(1, math.ceil(MIN_ANSWERED_SHARE * n_questions))
+
+
+def answered(features: pd.DataFrame) -> np.ndarray:
+    """Per respondent, how many of the ``features`` questions they answered (a number, a
+    choice, or at least one ticked option of a multi-select)."""
+    counts = np.zeros(len(features), dtype=int)
+    for col in features.columns:
+        s = features[col]
+        if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+            counts += s.notna().to_numpy(dtype=int)
+        else:
+            counts += _has_answer(s).to_numpy(dtype=int)
+    return counts
+
+
+def _has_answer(s: pd.Series) -> pd.Series:
+    """Per cell of a choice or multi-select column, whether it holds an answer: not missing,
+    not blank text, not an empty selection (``.str.len`` measures text and lists alike)."""
+    cells = s.astype(object)
+    empty = cells.str.len().eq(0)
+    blank = cells.str.strip().eq("")
+    return cells.notna() & ~empty & ~blank
+
+
+def enough_answers(features: pd.DataFrame) -> np.ndarray:
+    """Mask of the respondents answering at least :func:`min_answered` of the ``features``
+    questions: the ones personas are clustered on. The others (a one-question pop-up answer)
+    would be placed by the answers they did not give."""
+    return answered(features) >= min_answered(features.shape[1])
+
+
+def winsorise(features: pd.DataFrame) -> pd.DataFrame:
+    """A copy with every numeric answer clipped to Tukey's far-out fences (quartiles ± 3 IQR,
+    :data:`FAR_OUT`), so one extreme answer cannot decide how everyone else is compared.
+
+    Only the clustering sees the clipped numbers; cards describe the stated ones (with robust
+    figures such as the median income).
+    """
+    out = features.copy()
+    for col in out.columns:
+        s = out[col]
+        if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
+            continue
+        values = s.to_numpy(dtype=np.float64, na_value=np.nan)
+        if np.isfinite(values).sum() < 4:
+            continue
+        q1, q3 = np.nanquantile(values, [0.25, 0.75])
+        spread = FAR_OUT * (q3 - q1)
+        if spread > 0:
+            out[col] = s.clip(q1 - spread, q3 + spread)
+    return out
 
 
 def normalise_answers(frame: pd.DataFrame) -> pd.DataFrame:

@@ -4,9 +4,11 @@ A persona's adjective comes from the attribute that sets it most apart from ever
 answer chosen far more often than overall, or a number far above or below the average), looked
 up in a small lexicon of shop-owner words (answers about values, motives, habits and barriers
 weigh more than hobbies or demographics: they say why someone buys); the first name starts
-with the same letter and follows the persona's majority gender when the survey asks it.
-Assignment is a greedy global matching (strongest attribute first), so names are deterministic
-and unique across personas.
+with the same letter. It is a woman's or a man's name only when the persona is clearly women or
+men (``synthesis.clear_gender`` decides); a mixed group, a group mostly of another gender, a
+group too small to describe and a survey without a gender question get a gender-neutral name
+("Frugal Frankie"). Assignment is a greedy global matching (strongest attribute first), so names
+are deterministic and unique across personas.
 """
 
 from __future__ import annotations
@@ -90,6 +92,14 @@ _MALE = {
     "O": "Oscar", "P": "Paul", "Q": "Quentin", "R": "Rob", "S": "Sam", "T": "Tom", "U": "Umar",
     "V": "Victor", "W": "Walter", "X": "Xavier", "Y": "Yusuf", "Z": "Zack",
 }  # fmt: skip
+#: names given to women and men alike: for a persona that is not clearly one or the other
+_NEUTRAL = {
+    "A": "Alex", "B": "Bailey", "C": "Charlie", "D": "Drew", "E": "Eden", "F": "Frankie",
+    "G": "Gray", "H": "Harper", "I": "Indy", "J": "Jordan", "K": "Kai", "L": "Lee", "M": "Morgan",
+    "N": "Nat", "O": "Oakley", "P": "Pat", "Q": "Quinn", "R": "Robin", "S": "Sasha", "T": "Taylor",
+    "U": "Uli", "V": "Val", "W": "Wren", "X": "Xen", "Y": "Yuki", "Z": "Zion",
+}  # fmt: skip
+_TABLES = {"female": _FEMALE, "male": _MALE}
 
 
 @dataclass(frozen=True)
@@ -109,7 +119,7 @@ def adjective_for(d: Distinctive) -> str | None:
     """The lexicon word for an attribute, or one made from the answer itself when that is a
     word; None when it is not (an age bracket "35-44" or a number makes no adjective: it gave
     names like "35 Alex 4"), so the persona is named by another attribute or a fallback."""
-    word = LEXICON.get((d.question, d.answer))
+    word = LEXICON.get((_lexicon_question(d.question), d.answer))
     if word:
         return word
     if d.answer in {"+", "-"}:
@@ -119,6 +129,22 @@ def adjective_for(d: Distinctive) -> str | None:
         return f"{'High' if d.answer == '+' else 'Low'}-{base[0]}".title()
     words = re.sub(r"[^A-Za-z0-9 ]+", " ", d.answer).split()
     return words[0].capitalize() if words and _is_word(words[0]) else None
+
+
+def _lexicon_question(question: str) -> str:
+    """The lexicon's name for a question: any ``*_income`` question (``household_income``) is
+    income, so a high one reads "Affluent", not "High-Household"."""
+    return "income" if "income" in question.lower().split("_") else question
+
+
+def name_gender(first_name: str) -> str | None:
+    """``female`` or ``male`` for a first name this module gives to women or men only, else
+    None (a gender-neutral name, or one it does not know). A number after it is ignored."""
+    first = first_name.split(" ")[0]
+    for gender, table in _TABLES.items():
+        if first in table.values() and first not in _NEUTRAL.values():
+            return gender
+    return None
 
 
 def _is_word(text: str) -> bool:
@@ -131,15 +157,16 @@ def assign_names(
 ) -> list[tuple[str, str]]:
     """``(adjective, first name)`` per persona, alliterative and unique.
 
-    ``distinctive[i]`` lists persona *i*'s attributes, strongest first; ``genders[i]`` is its
-    majority gender (``female``/``male``) or None (then names alternate by persona number).
+    ``distinctive[i]`` lists persona *i*'s attributes, strongest first; ``genders[i]`` is
+    ``female`` or ``male`` when the persona is clearly women or men, else None: then its first
+    name is a gender-neutral one.
     """
     k = len(distinctive)
     # words from the lexicon first (they read well), then the strongest attribute
     candidates = sorted(
         (
             (
-                (d.question, d.answer) not in LEXICON,
+                (_lexicon_question(d.question), d.answer) not in LEXICON,
                 -d.score * NAME_WEIGHT.get(d.question, 1.0),
                 rank,
                 i,
@@ -167,13 +194,17 @@ def assign_names(
     taken: set[str] = set()
     for i in range(k):
         adj = adjectives[i]
-        letter = adj[0].upper()
         gender = genders[i] if i < len(genders) else None
-        first = [_FEMALE, _MALE] if (gender == "female" or (gender is None and i % 2)) else None
-        order = first or [_MALE, _FEMALE]
-        name = next((t[letter] for t in order if t.get(letter) and t[letter] not in taken), None)
-        if name is None:  # both names of this letter taken: keep alliteration, add a number
-            name = f"{order[0].get(letter, 'Alex')} {i + 1}"
+        name = _first_name(adj[0].upper(), gender, taken, i)
         taken.add(name)
         names.append((adj, name))
     return names
+
+
+def _first_name(letter: str, gender: str | None, taken: set[str], i: int) -> str:
+    """The first name for an adjective's ``letter``: from the table of ``gender`` (the neutral
+    one for None), numbered when another persona already has it (alliteration is kept, the
+    gender never borrowed from the other table)."""
+    table = _TABLES.get(gender or "", _NEUTRAL)
+    name = table.get(letter) or _NEUTRAL.get(letter) or "Alex"
+    return name if name not in taken else f"{name} {i + 1}"

@@ -5,13 +5,14 @@ people in the persona gave it out of how many who answered, and the share among 
 respondents. A figure resting on fewer than ``min_group_size`` people is suppressed (shown as
 "fewer than N") so no individual can be singled out; a persona smaller than that shows
 nothing at all: no size or share, no answers, no channels, no quotes (its name and trait say
-only that it is too small to describe). Quotes never come from a respondent who refused
-consent to be quoted (``unquotable``).
+only that it is too small to describe, with a gender-neutral first name). Quotes never come
+from a respondent who refused consent to be quoted (``unquotable``). Incomes are medians: one
+respondent stating 5,000,000 would double a persona's mean income, not its median.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -42,10 +43,10 @@ class Evidence(BaseModel):
 
     question: str
     answer: str | None = None
-    measure: Literal["share", "mean"] = "share"
+    measure: Literal["share", "mean", "median"] = "share"
     count: int | None = Field(None, description="people in the persona giving this answer")
     n: int | None = Field(None, description="people in the persona who answered the question")
-    value: float | None = Field(None, description="share (0–1) or mean in the persona")
+    value: float | None = Field(None, description="share (0–1), mean or median in the persona")
     overall: float | None = Field(None, description="the same figure over all respondents")
     suppressed: bool = False
 
@@ -93,8 +94,10 @@ class Persona(BaseModel):
     share: float | None = Field(description="share of respondents; None when too small")
     revenue_share: float | None = None
     stability: float | None = None
-    income_stated: float | None = None
-    income_adjusted: float | None = None
+    income_stated: float | None = Field(None, description="median stated income")
+    income_adjusted: float | None = Field(
+        None, description="median stated income × the income adjustment"
+    )
     statements: list[Statement] = []
     channels: list[ChannelUse] = []
     spend_shift: str | None = None
@@ -104,6 +107,9 @@ class Persona(BaseModel):
     quotes: list[Quote] = []
     profile: dict[str, float] = Field(default_factory=dict, description="for run matching")
     suppressed: bool = False
+    provisional: bool = Field(
+        False, description="the run's groups are not reliable (see the run's reliability_note)"
+    )
 
     def section(self, name: str) -> list[Statement]:
         return [s for s in self.statements if s.section == name]
@@ -136,7 +142,9 @@ def _label(question: str, answer: str | None = None) -> str:
         "products_bought": f"buy {a}",
         "customer_type": f"are {type_label(answer)} customers",
         "age_bracket": f"are aged {a}",
-        "gender": f"are {a}",
+        "gender": {"female": "are women", "male": "are men"}.get(
+            _gender_word(answer), f"give their gender as {a}"
+        ),
         "marital_status": "live with a partner" if a == "partner" else f"are {a}",
         "children": {"0": "have no children", "1": "have one child"}.get(a, f"have {a} children"),
         "education": f"have {a} education",
@@ -212,6 +220,8 @@ def synthesise(
     unquotable: Collection[str] = (),
     currency: str | None = None,
     names: Collection[str] = (),
+    income_column: str | None = "income",
+    groups: Mapping[str, str] | None = None,
 ) -> list[Persona]:
     """Describe each persona of ``labels`` over the respondents ``frame``.
 
@@ -222,9 +232,17 @@ def synthesise(
     ``unquotable`` are customer ids whose words must not be quoted (they refused consent).
     ``currency`` (the shop's, e.g. ``EUR``) marks the money in the statements' text.
     ``names`` are the people's names the shop knows (its customers'): masked in every quote,
-    with the other personal data :func:`scrub` masks.
+    with the other personal data :func:`scrub` masks. ``income_column`` is the question asking
+    for income (shown as a median, stated and adjusted ×``income_adjustment``); ``groups`` maps
+    question ids to their survey group, which decides who/why on the card
+    (:func:`~shopperlens.personas.frame.column_roles`).
     """
-    columns = [c for c in column_roles(frame) if c.role != "id"]
+    income_column = income_column if income_column in frame.columns else None
+    columns = [c for c in column_roles(frame, groups) if c.role != "id"]
+    if income_column is not None:  # an income is about who they are, whatever its group
+        columns = [
+            Column(c.name, c.kind, "demographic") if c.name == income_column else c for c in columns
+        ]
     behaviour = dict.fromkeys(BEHAVIOUR_COLUMNS, "behaviour")
     behaviour.update(categories_bought="favourite", products_bought="favourite")
     columns = [
@@ -256,10 +274,12 @@ def synthesise(
         sub = frame.loc[mask]
         persona.size, persona.share = size, size / max(len(frame), 1)
         persona.stability = None if stability is None else float(stability[p])
-        persona.statements, distinct = _statements(columns, stats, overall, min_group_size)
+        persona.statements, distinct = _statements(
+            columns, stats, overall, min_group_size, income_column
+        )
         distinct_all.append(distinct)
-        genders.append(_majority(stats, "gender"))
-        _income(persona, sub, income_adjustment, min_group_size, currency)
+        genders.append(clear_gender(stats, overall, min_group_size))
+        _income(persona, sub, income_adjustment, min_group_size, currency, income_column)
         _behaviour(persona, frame, sub, min_group_size, currency)
         _channels(persona, columns, stats, overall, min_group_size)
         persona.quotes = _quotes(
@@ -301,9 +321,51 @@ def _mark_distinctive(persona: Persona, distinct: list[Distinctive]) -> None:
         s.distinctive = bool(keys & ids)
 
 
-def _majority(stats: _Stats, question: str) -> str | None:
-    counts, _ = stats.options.get(question, ({}, 0))
-    return max(counts, key=lambda a: (counts[a], a)) if counts else None
+#: a persona is named as women (men) when they are at least this share of its members who gave
+#: a gender: two in three is a clear majority whatever the shop's mix
+CLEAR_GENDER_SHARE = 2 / 3
+#: ... or when they are a majority that is this many points above their share among everyone:
+#: 50 % women in a persona against 48 % overall is the shop's mix, not a women's persona
+GENDER_MARGIN = 0.10
+_GENDER_WORDS = {
+    "female": "female", "woman": "female", "women": "female", "f": "female",
+    "male": "male", "man": "male", "men": "male", "m": "male",
+}  # fmt: skip
+
+
+def _gender_word(answer: str | None) -> str | None:
+    """``female``/``male`` for the usual ways of writing them, else None."""
+    return _GENDER_WORDS.get(str(answer or "").strip().lower())
+
+
+def _gender_shares(stats: _Stats) -> tuple[dict[str, float], int]:
+    """Share of women and men among the people who answered ``gender``, and how many did."""
+    counts, n = stats.options.get("gender", ({}, 0))
+    shares: dict[str, float] = {}
+    for answer, count in counts.items():
+        word = _gender_word(answer)
+        if word:
+            shares[word] = shares.get(word, 0.0) + count / max(n, 1)
+    return shares, n
+
+
+def clear_gender(stats: _Stats, overall: _Stats, min_n: int) -> str | None:
+    """``female``/``male`` when the persona is clearly women/men, else None (a neutral name).
+
+    Clearly: at least :data:`CLEAR_GENDER_SHARE` of the members who gave a gender, or a
+    majority at least :data:`GENDER_MARGIN` above the share among all respondents. Fewer than
+    ``min_n`` answers say nothing, and a group mostly of another gender is neither.
+    """
+    mine, n = _gender_shares(stats)
+    everyone, _ = _gender_shares(overall)
+    if n < min_n:
+        return None
+    for gender in ("female", "male"):
+        share = mine.get(gender, 0.0)
+        above = share - everyone.get(gender, 0.0)
+        if share >= CLEAR_GENDER_SHARE or (share > 0.5 and above >= GENDER_MARGIN - 1e-9):
+            return gender
+    return None
 
 
 #: how far (in standard deviations of the overall share) an answer must be above everyone's
@@ -320,7 +382,11 @@ def _lift(p_in: float, p_all: float) -> float:
 
 
 def _statements(
-    columns: list[Column], stats: _Stats, overall: _Stats, min_n: int
+    columns: list[Column],
+    stats: _Stats,
+    overall: _Stats,
+    min_n: int,
+    income_column: str | None = "income",
 ) -> tuple[list[Statement], list[Distinctive]]:
     statements: list[Statement] = []
     distinct: list[Distinctive] = []
@@ -330,6 +396,8 @@ def _statements(
             continue
         if c.kind == "numeric":
             found = _numeric_statement(c.name, section, stats, overall, min_n)
+            if c.name == income_column:  # its own statement: a median (see _income)
+                found = ([], found[1])
         else:
             found = _answer_statements(c.name, section, stats, overall, min_n)
         statements += found[0]
@@ -349,8 +417,6 @@ def _numeric_statement(
     z = (mean - all_mean) / all_sd if all_sd and all_sd > 0 else 0.0
     ok = n >= min_n
     distinct = [Distinctive(name, "+" if z > 0 else "-", abs(z))] if abs(z) >= 0.3 and ok else []
-    if name == "income":  # its own statement: stated vs adjusted (see _income)
-        return [], distinct
     word = "higher" if z > 0.3 else "lower" if z < -0.3 else "about average"
     text = (
         f"{_label(name)}: {_fmt(mean)} on average, {word} (vs {_fmt(all_mean)} overall)"
@@ -411,24 +477,34 @@ def _fmt(v: float) -> str:
 
 
 def _income(
-    persona: Persona, sub: pd.DataFrame, factor: float, min_n: int, currency: str | None
+    persona: Persona,
+    sub: pd.DataFrame,
+    factor: float,
+    min_n: int,
+    currency: str | None,
+    column: str | None = "income",
 ) -> None:
-    if "income" not in sub.columns:
+    """The persona's median income, stated and adjusted ×``factor`` (people overstate it).
+
+    The median, not the mean: half the members earn less, half more, whatever one of them
+    states (a typed 5,000,000 would double a persona's mean income).
+    """
+    if column is None or column not in sub.columns:
         return
-    v = pd.to_numeric(sub["income"], errors="coerce").dropna()
+    v = pd.to_numeric(sub[column], errors="coerce").dropna()
     if len(v) < min_n or persona.suppressed:
         return
-    persona.income_stated = float(v.mean())
-    persona.income_adjusted = float(v.mean() * factor)
+    persona.income_stated = float(v.median())
+    persona.income_adjusted = float(v.median() * factor)
     persona.statements.append(
         Statement(
             section="who",
             text=(
-                f"earn about {money(persona.income_adjusted, currency)} a year (stated "
+                f"earn about {money(persona.income_adjusted, currency)} a year (median; stated "
                 f"{money(persona.income_stated, currency)}; stated incomes adjusted ×{factor:g})"
             ),
             evidence=Evidence(
-                question="income", measure="mean", n=len(v), value=persona.income_adjusted
+                question=column, measure="median", n=len(v), value=persona.income_adjusted
             ),
         )
     )

@@ -32,10 +32,17 @@ def _build(store: Store, settings: Settings | None = None) -> dict[str, Any] | N
     except ShopperlensError:
         return None
     table = run.overview()
+    # the income has its own line (a median, adjusted); the table's figure would be a mean
+    incomes = {
+        s.evidence.question
+        for p in run.personas
+        for s in p.statements
+        if s.evidence.measure == "median"
+    } | {"income"}
     rows = [
         {**r, "cells": [r["values"].get(str(p.persona_id)) for p in run.personas]}
         for r in table["rows"]
-        if r["question"] not in {"income"}
+        if r["question"] not in incomes
     ]
     return {
         "run": run,
@@ -87,7 +94,7 @@ register(
         order=60,
         extra_pages=_extra,
         available=_available,
-        needs=f"a personas run, built from survey answers (`{IMPORT_COMMAND}`, "
+        needs=f"a personas run, built from survey answers ({IMPORT_COMMAND}, "
         "then `shopperlens personas build`)",
     )
 )

@@ -123,6 +123,8 @@ def _footnotes(persona: Persona) -> list[dict[str, Any]]:
         elif e.measure == "share":
             share, everyone = e.value or 0, e.overall or 0
             detail = f"{e.count:,} of {e.n:,} answered this ({share:.0%}); everyone {everyone:.0%}"
+        elif e.measure == "median":
+            detail = f"median over {e.n or 0:,} people (half state less, half more)"
         else:
             detail = f"mean over {e.n or 0:,} people" + (
                 f"; everyone {e.overall:,.1f}" if e.overall is not None else ""
@@ -149,6 +151,8 @@ def card_context(run: PersonaRun, persona: Persona, currency: str | None = None)
         "types": sorted((persona.types_mix or {}).items(), key=lambda kv: -kv[1]),
         "quotes_note": QUOTES_NOTE,
         "currency": currency,
+        "reliability_note": run.reliability_note,
+        "left_out_note": run.left_out_note,
         # the card's terms, defined on its evidence side: a printout has no tooltips
         "explained": [
             key
@@ -166,12 +170,17 @@ def render_card(run: PersonaRun, persona: Persona, currency: str | None = None) 
     return environment().get_template("persona_card.html").render(**ctx)
 
 
-def render_markdown(run: PersonaRun) -> str:
-    """All personas of a run as one Markdown document, evidence in brackets after each line.
-    Every text is escaped (:func:`shopperlens.markdown.escape`): names, statements and quotes
-    come from survey answers and interview notes, which may hold ``<``, ``|`` or ``*``."""
+def render_markdown(run: PersonaRun, only: Persona | None = None) -> str:
+    """All personas of a run (or ``only`` one of them) as Markdown, evidence in brackets after
+    each line, the run's caveats (left out, provisional) first. Every text is escaped
+    (:func:`shopperlens.markdown.escape`): names, statements and quotes come from survey
+    answers and interview notes, which may hold ``<``, ``|`` or ``*``."""
     out = [f"# Personas (run {run.run_id}, {run.n_respondents:,} respondents)", ""]
-    for p in run.personas:
+    if run.reliability_note:
+        out += [f"**{md.escape(run.reliability_note)}**", ""]
+    if run.left_out_note:
+        out += [md.escape(run.left_out_note), ""]
+    for p in run.personas if only is None else [only]:
         out += [f"## {md.escape(p.name)}", "", f"*{md.escape(p.trait)}*", ""]
         out += ["- " + md.escape(" · ".join(_facts(p, run.min_group_size))), ""]
         for key, title in SECTIONS:

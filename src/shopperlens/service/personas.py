@@ -1,8 +1,11 @@
 """Personas as a service: build from survey answers, store each run, show, diff, list members.
 
 ``build`` reads the answers of one survey (``service.surveys.responses_frame``) or takes a
-respondents frame, clusters them (:class:`~shopperlens.models.PersonaClustering`, on the
-answers only: prospects have no behaviour to cluster on), describes each persona
+respondents frame, clusters the respondents who answered at least half of the clustering
+questions (:func:`~shopperlens.personas.frame.enough_answers`; the others are counted and left
+out) on their answers only (:class:`~shopperlens.models.PersonaClustering`, numbers clipped to
+Tukey's far-out fences first: prospects have no behaviour to cluster on), judges whether the
+groups are reliable (:mod:`shopperlens.personas.quality`), describes each persona
 (:func:`~shopperlens.personas.synthesise`) with the shop's own data for respondents who are
 known customers (revenue, categories and products bought, customer type, CLV) and the interview
 notes, matches it to the previous run, and stores it (tables of ``006_personas.sql``).
@@ -18,13 +21,22 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel
+from pydantic import BaseModel, computed_field
 from sklearn.exceptions import ConvergenceWarning
 
 from shopperlens.errors import InsufficientDataError, NotFoundError, ShopperlensError
 from shopperlens.models.clustering import MixedEncoder, PersonaClustering
+from shopperlens.personas import quality
 from shopperlens.personas.evolution import Evolution, PersonaRef, compare_runs
-from shopperlens.personas.frame import clustering_columns, column_roles, normalise_answers
+from shopperlens.personas.frame import (
+    clustering_columns,
+    column_roles,
+    enough_answers,
+    min_answered,
+    normalise_answers,
+    winsorise,
+)
+from shopperlens.personas.naming import LEXICON, SMALL_GROUP, name_gender
 from shopperlens.personas.synthesis import Persona, Quote, overview, synthesise
 from shopperlens.service._checks import whole
 from shopperlens.service.clv import PURCHASES
@@ -40,13 +52,24 @@ DEMO_ORDER = 70
 #: a handful of memorable profiles (3–4 preferred, 2–6 tried by default); a dozen is already
 #: more than a team can keep in mind, and each extra k costs a k-means fit and its bootstrap.
 MAX_PERSONAS_LIMIT = 12
+#: the adjective of a persona too small to describe: a name that never passes to a described one
+SMALL_GROUP_WORD = LEXICON[(SMALL_GROUP.question, SMALL_GROUP.answer)]
+#: the key of the scores JSON (``persona_runs.scores``) holding the run's figures that have no
+#: column of their own: who was left out, and the shuffled answers' silhouette
+RUN_FIGURES = "run"
 #: consent purposes whose refusal keeps a person's words off the persona cards: a quote on a
 #: card is a testimonial in all but name
 QUOTE_PURPOSES = ("case_study", "testimonial")
 
 
 class PersonaRun(BaseModel):
-    """One build: its settings, quality figures, personas and the change since the last run."""
+    """One build: its settings, quality figures, personas and the change since the last run.
+
+    ``n_respondents`` counts the respondents clustered; ``n_left_out`` those left out for
+    answering fewer than ``min_answered`` of the ``n_questions`` clustering questions.
+    ``provisional`` (with ``reliability_note`` saying why) marks personas that are not
+    reliable groups (:mod:`shopperlens.personas.quality`).
+    """
 
     run_id: int | None
     created_at: datetime
@@ -63,6 +86,37 @@ class PersonaRun(BaseModel):
     income_adjustment: float
     personas: list[Persona]
     evolution: Evolution | None = None
+    n_left_out: int = 0
+    n_questions: int | None = None
+    min_answered: int | None = None
+    shuffled_silhouette: float | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def provisional(self) -> bool:
+        """Whether the personas are not reliable groups (shown, but marked as such)."""
+        return self.reliability_note is not None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def reliability_note(self) -> str | None:
+        """One line saying why the personas are provisional; None when they are reliable."""
+        return quality.reliability_note(
+            self.stability_ari, self.silhouette, self.shuffled_silhouette
+        )
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def left_out_note(self) -> str | None:
+        """One line saying how many respondents were left out and why; None when none were."""
+        if not self.n_left_out:
+            return None
+        people = "respondent was" if self.n_left_out == 1 else "respondents were"
+        return (
+            f"{self.n_left_out:,} {people} left out: they answered fewer than "
+            f"{self.min_answered} of the {self.n_questions} questions personas are built on "
+            "(half of them), too few to place them in a persona."
+        )
 
     def persona(self, name_or_id: str | int) -> Persona:
         """A persona by id, name, first name or the name as the report's card files write it
@@ -89,7 +143,7 @@ def _name_key(name: str) -> str:
 def _pick_survey(store: Store) -> str:
     name = answered_survey(store=store)
     if name is None:
-        raise InsufficientDataError(f"no survey answers yet: import them with `{IMPORT_COMMAND}`")
+        raise InsufficientDataError(f"no survey answers yet: import them with {IMPORT_COMMAND}")
     return name
 
 
@@ -279,7 +333,8 @@ def build(
     df = normalise_answers(raw)
     if df["respondent"].duplicated().any():
         df = df.drop_duplicates("respondent", keep="last").reset_index(drop=True)
-    features = df[clustering_columns(column_roles(df))]
+    df, left = _enough_answers(df)
+    features = winsorise(df[clustering_columns(column_roles(df))])
     model = PersonaClustering(
         n_personas=k,
         random_state=seed,
@@ -296,11 +351,14 @@ def build(
         warnings.simplefilter("ignore", RuntimeWarning)
         try:
             model.fit(features)
-        except InsufficientDataError:
+        except InsufficientDataError as exc:
             if len(features) >= model.min_samples:  # fewer: "need 20 responses" says it all
                 _refuse_answers_alike(features, k)
-            raise
-    _check_personas_found(model, features, k)
+            raise _with_left_out(exc, left) from None
+        _check_personas_found(model, features, k)
+        shuffled = quality.shuffled_silhouette(
+            features, model.n_personas_, random_state=seed, min_cluster_size=min_group_size
+        )
     enriched = _enrich(store, df)
     themes = _themes(store)
     if themes is not None and "customer_id" in enriched.columns:
@@ -308,6 +366,7 @@ def build(
         enriched["interview_themes"] = [
             per.get(c) if c is not None else None for c in enriched["customer_id"]
         ]
+    definition = _definition(store, survey if source == "survey" else None)
     personas = synthesise(
         enriched,
         model.labels_,
@@ -319,6 +378,7 @@ def build(
         unquotable=refused_quotes(store),
         currency=shop_currency(store=store),
         names=people_names(store, enriched),
+        **definition,
     )
     members = pd.DataFrame(
         {
@@ -343,7 +403,12 @@ def build(
         min_group_size=min_group_size,
         income_adjustment=income_adjustment,
         personas=personas,
+        n_left_out=left.count,
+        n_questions=left.questions,
+        min_answered=left.needed,
+        shuffled_silhouette=shuffled,
     )
+    _mark_provisional(run)
     previous = _latest_run_id(store)
     if previous is not None:
         old = show(store=store, run_id=previous)
@@ -355,10 +420,73 @@ def build(
             members,
             previous_run=previous,
         )
-        _keep_names(run)
+        _keep_names(run, old)
     if save:
         _save(store, run, members, mark)
     return run
+
+
+class _LeftOut(BaseModel):
+    """Respondents left out of the clustering: how many, out of how many questions, and how
+    many answers it takes to be clustered."""
+
+    count: int = 0
+    questions: int | None = None
+    needed: int | None = None
+
+
+def _enough_answers(df: pd.DataFrame) -> tuple[pd.DataFrame, _LeftOut]:
+    """The respondents answering at least half of the clustering questions, and who is left
+    out (:func:`~shopperlens.personas.frame.enough_answers`): one-question pop-up answers
+    clustered with full surveys make a persona of their own, described by the one answer they
+    gave and the blanks."""
+    features = df[clustering_columns(column_roles(df))]
+    if features.shape[1] == 0:
+        return df, _LeftOut()
+    keep = enough_answers(features)
+    left = _LeftOut(
+        count=int((~keep).sum()),
+        questions=features.shape[1],
+        needed=min_answered(features.shape[1]),
+    )
+    return df.loc[keep].reset_index(drop=True), left
+
+
+def _with_left_out(exc: InsufficientDataError, left: _LeftOut) -> InsufficientDataError:
+    """``exc`` saying also how many respondents were left out for answering too little: "need
+    20 responses; got 15" is misleading when 100 more answered one question."""
+    if not left.count:
+        return exc
+    return InsufficientDataError(
+        f"{exc} ({left.count:,} more respondents answered fewer than {left.needed} of the "
+        f"{left.questions} questions personas are built on and were left out)"
+    )
+
+
+def _definition(store: Store, survey: str | None) -> dict[str, Any]:
+    """What the survey's definition tells the cards: each question's group (who or why) and
+    which question asks for income (adjusted as ``survey results`` adjusts it). Empty for a
+    frame or a survey not stored: the column names decide then."""
+    if survey is None:
+        return {}
+    from shopperlens.service.survey_results import income_question
+    from shopperlens.service.surveys import get_survey
+
+    try:
+        questions = get_survey(store=store, name=survey).questions
+    except ShopperlensError:
+        return {}
+    return {
+        "groups": {q.id: q.group for q in questions},
+        "income_column": income_question(questions),
+    }
+
+
+def _mark_provisional(run: PersonaRun) -> None:
+    """Mark every persona of a provisional run, so one persona read alone (``/api/personas/
+    Ben``) says it too."""
+    for p in run.personas:
+        p.provisional = run.provisional
 
 
 def _answer_patterns(features: pd.DataFrame) -> int | None:
@@ -446,19 +574,53 @@ def _refs(run: PersonaRun, members: pd.DataFrame) -> list[PersonaRef]:
     return refs
 
 
-def _keep_names(run: PersonaRun) -> None:
-    """A persona matched to one of the previous run keeps its name ("Eco Emma" stays Emma)."""
+def _keep_names(run: PersonaRun, old: PersonaRun) -> None:
+    """A persona matched to one of the previous run keeps its name ("Eco Emma" stays Emma),
+    unless the name would say what the data do not (:func:`_name_still_fits`)."""
     assert run.evolution is not None
     by_id = {p.persona_id: p for p in run.personas}
+    before = {p.persona_id: p for p in old.personas}
     for ch in run.evolution.changes:
         if ch.current_id is None or ch.previous_name is None or ch.previous_name == ch.current_name:
             continue
         if any(p.name == ch.previous_name for p in run.personas):
             continue  # another persona already carries it
         p = by_id[ch.current_id]
+        previous = before.get(ch.previous_id) if ch.previous_id is not None else None
+        if previous is None or not _name_still_fits(previous, p):
+            continue
         p.adjective, _, p.first_name = ch.previous_name.partition(" ")
         p.name = ch.previous_name
         ch.current_name = p.name
+
+
+def _name_still_fits(previous: Persona, now: Persona) -> bool:
+    """Whether ``previous``'s name may go on to ``now``: never onto or from a group too small
+    to describe (its name says only that: "Eco Eric" on one would give away a motive and a
+    gender), and only when its first name's gender is the one ``now``'s data give (a woman's
+    name on a group no longer clearly women would contradict it)."""
+    if now.suppressed or previous.suppressed or previous.adjective == SMALL_GROUP_WORD:
+        return False
+    return name_gender(previous.first_name) == name_gender(now.first_name)
+
+
+def _scores_json(run: PersonaRun) -> str:
+    """The scores per k, with the run's other figures under :data:`RUN_FIGURES`."""
+    figures = {
+        "n_left_out": run.n_left_out,
+        "n_questions": run.n_questions,
+        "min_answered": run.min_answered,
+        "shuffled_silhouette": run.shuffled_silhouette,
+    }
+    return json.dumps({**{str(k): v for k, v in run.scores.items()}, RUN_FIGURES: figures})
+
+
+def _read_scores(text: str | None) -> tuple[dict[int, float], dict[str, Any]]:
+    """Scores per k and the run's other figures, from :func:`_scores_json` (runs stored before
+    it hold the scores alone)."""
+    stored = json.loads(text or "{}")
+    figures = stored.pop(RUN_FIGURES, None) or {}
+    return {int(k): v for k, v in stored.items()}, figures
 
 
 def _save(store: Store, run: PersonaRun, members: pd.DataFrame, mark: int) -> None:
@@ -485,7 +647,7 @@ def _save(store: Store, run: PersonaRun, members: pd.DataFrame, mark: int) -> No
                 run.seed,
                 run.silhouette,
                 run.stability_ari,
-                json.dumps(run.scores),
+                _scores_json(run),
                 run.min_group_size,
                 run.income_adjustment,
                 run.evolution.model_dump_json() if run.evolution else None,
@@ -563,7 +725,8 @@ def show(*, store: Store, run_id: int | None = None) -> PersonaRun:
             Quote(text=t, source=src, rank=int(r))
             for r, src, t in zip(mine["rank"], mine["source"], mine["text"], strict=True)
         ]
-    return PersonaRun(
+    scores, figures = _read_scores(row["scores"])
+    run = PersonaRun(
         run_id=rid,
         created_at=row["created_at"],
         survey=None if pd.isna(row["survey"]) else row["survey"],
@@ -574,12 +737,15 @@ def show(*, store: Store, run_id: int | None = None) -> PersonaRun:
         seed=int(row["seed"]),
         silhouette=None if pd.isna(row["silhouette"]) else float(row["silhouette"]),
         stability_ari=None if pd.isna(row["stability_ari"]) else float(row["stability_ari"]),
-        scores={int(k): v for k, v in json.loads(row["scores"] or "{}").items()},
+        scores=scores,
         min_group_size=int(row["min_group_size"]),
         income_adjustment=float(row["income_adjustment"]),
         personas=personas,
         evolution=None if evo is None or pd.isna(evo) else Evolution.model_validate_json(evo),
+        **figures,
     )
+    _mark_provisional(run)
+    return run
 
 
 class RunInfo(BaseModel):

@@ -77,8 +77,14 @@ def members(
 
 
 @router.get("/markdown", response_class=PlainTextResponse)
-def markdown(shop: ShopDep, run: int | None = Query(None)) -> str:
-    return render_markdown(shop.personas(run))
+def markdown(
+    shop: ShopDep,
+    run: int | None = Query(None),
+    name: str | None = Query(None, description="One persona only (default: all)."),
+) -> str:
+    """The run's personas (or the one ``name`` names) as Markdown, with the run's caveats."""
+    result = shop.personas(run)
+    return render_markdown(result, None if name is None else result.persona(name))
 
 
 @router.get("/{name}", response_model=Persona)
