@@ -770,3 +770,13 @@ def test_interests_count_each_ga4_category_once_and_say_what_they_leave_out(stor
     assert "(travel, 42 %) is among the top interests" in found.message
     assert "about as many name fitness 40 %" in found.message
     assert "not compared, no survey hobby matches: Shoppers/Value Shoppers" in found.message
+
+
+def test_a_question_nobody_answered_is_named_in_a_note(shop, tmp_path):
+    """Its rows showed counts of 0 and a blank share without a word."""
+    surveys.ensure_builtin(store=shop.store)
+    rows = [f"r{i},,25-34,single,price,{1 + i % 5},ok" for i in range(10)]
+    surveys.import_survey_csv(store=shop.store, survey="demo-profile", path=_export(tmp_path, rows))
+    notes = shop.survey_results("demo-profile").notes
+    (said,) = [n for n in notes if n.startswith("nobody answered")]
+    assert "what_stopped" in said and "marital_status" not in said and "novelty" not in said

@@ -74,6 +74,19 @@ def respondent_types(*, store: Store, frame: pd.DataFrame) -> pd.Series:
     )
 
 
+def _unanswered_notes(questions: list[Any], frame: pd.DataFrame) -> list[str]:
+    """A note naming the questions nobody answered: their rows show counts of 0 and no
+    share, which read like a survey fault unless said (a question added late, or one the
+    survey tool's export left out)."""
+    silent = [q.id for q in questions if q.id not in frame or not frame[q.id].notna().any()]
+    if not silent:
+        return []
+    return [
+        f"nobody answered {', '.join(silent)}: shown with counts of 0 and no share (a question "
+        "added after the answers were collected, or a column the import did not have)"
+    ]
+
+
 def optional(store: Store, module: str, func: str) -> pd.DataFrame | None:
     """Another concern's result, when it is installed and has data for it."""
     try:
@@ -105,6 +118,7 @@ def survey_results(
             f"no customers imported: the {named:,} counted as known customers are the "
             "respondents whose answers carry a customer id, not matched to any customer record"
         )
+    notes.extend(_unanswered_notes(definition.questions, frame))
     crosstabs: dict[str, list[dict[str, Any]]] = {}
     if with_types:
         by = respondent_types(store=store, frame=frame)
