@@ -780,3 +780,15 @@ def test_a_question_nobody_answered_is_named_in_a_note(shop, tmp_path):
     notes = shop.survey_results("demo-profile").notes
     (said,) = [n for n in notes if n.startswith("nobody answered")]
     assert "what_stopped" in said and "marital_status" not in said and "novelty" not in said
+
+
+def test_interview_themes_count_prospects_and_referrals_too(store, tmp_path):
+    """Their notes were imported and counted in ``notes`` but in no column of their own."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text('# Interview: customer c1 (prospect)\n\n> "Delivery was late."\n')
+    (notes / "b.md").write_text('# Interview: c2 (referral)\n\n> "The delivery came fast."\n')
+    (notes / "c.md").write_text('# Interview: c3 (bad customer)\n\n> "Delivery took weeks."\n')
+    interviews.import_notes(store=store, paths=[notes])
+    row = interviews.interview_themes(store=store).set_index("theme").loc["delivery"]
+    assert (row.notes, row.best, row.worst, row.prospects, row.referrals) == (3, 0, 1, 1, 1)

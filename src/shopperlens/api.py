@@ -517,7 +517,8 @@ class Shop:
         return _iv.import_notes(store=self.store, paths=_file_paths(paths))
 
     def interview_themes(self) -> pd.DataFrame:
-        """Themes across interviews with a quote each: ``theme, notes, best, worst, quote``."""
+        """Themes across interviews with a quote each: ``theme, notes, best, worst, prospects,
+        referrals, quote``."""
         from shopperlens.service import interviews as _iv
 
         return _iv.interview_themes(store=self.store)

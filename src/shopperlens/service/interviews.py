@@ -588,7 +588,8 @@ def _known_customer(con: duckdb.DuckDBPyConnection) -> Callable[[str], bool]:
 def interview_themes(*, store: Store) -> pd.DataFrame:
     """Themes across all interviews: how many notes touch each, and a quote to cite.
 
-    Columns: ``theme, notes, best, worst, quote``. Every face shows this table (the CLI after
+    Columns: ``theme, notes, best, worst, prospects, referrals, quote`` (``notes`` counts
+    every note, also those of no known segment). Every face shows this table (the CLI after
     ``interviews import``, ``GET /api/interviews/themes``, the report's Surveys page), so its
     quote follows the persona cards' rules, by the cards' own functions:
 
@@ -605,6 +606,8 @@ def interview_themes(*, store: Store) -> pd.DataFrame:
         "SELECT t.theme, count(DISTINCT t.note_id) AS notes, "
         "count(DISTINCT t.note_id) FILTER (n.segment = 'best') AS best, "
         "count(DISTINCT t.note_id) FILTER (n.segment = 'worst') AS worst, "
+        "count(DISTINCT t.note_id) FILTER (n.segment = 'prospect') AS prospects, "
+        "count(DISTINCT t.note_id) FILTER (n.segment = 'referral') AS referrals, "
         "arg_max(t.quote, length(t.quote)) "
         " FILTER (NOT list_has_any(?::VARCHAR[], [n.customer_id, t.customer_id])) AS quote "
         "FROM interview_tags t JOIN interview_notes n USING (note_id) "
