@@ -65,3 +65,38 @@ def test_uci_rejects_name_the_files_columns(shop, tmp_path):
     text = _edited(UCI, {(4, "Administrative_Duration"): "lots"})
     path = write(tmp_path, "online_shoppers_intention.csv", text)
     assert _rejected(lambda: shop.import_sessions(path))[0][:2] == (6, "Administrative_Duration")
+
+
+def test_a_personal_value_stays_out_of_messages_under_the_files_own_name(shop, tmp_path):
+    """``Geburtsjahr`` mapped to birth_year is personal data: named, its value withheld, as
+    under the canonical name (the file's name had let the value through)."""
+    text = "customer_id,email,Geburtsjahr\nC1,a@b.de,abc\n"
+    path = write(tmp_path, "c.csv", text)
+    with pytest.raises(ImportRejected) as raised:
+        shop.import_customers(path, mapping={"Geburtsjahr": "birth_year"})
+    (reject,) = raised.value.rejects
+    assert (reject.column, reject.canonical) == ("Geburtsjahr", "birth_year")
+    assert reject.public_value() == "(value in the rejects file)"
+    assert "abc" not in str(raised.value)
+
+
+def test_erase_removes_the_persons_rejects_under_the_files_own_column_name(cli, db_path, tmp_path):
+    """A rejects row naming the person as ``Kundennummer`` (mapped to customer_id) survived
+    ``erase``; the rejects file records the column each value was read as."""
+    first = write(
+        tmp_path, "c1.csv", "customer_id,email,country\nC1,ann@x.org,DE\nC2,bo@x.org,NL\n"
+    )
+    later = write(
+        tmp_path, "c3.csv", "Kundennummer,email,country\nC1,ann@x.org,FR\nC2,bo@x.org,BE\n"
+    )
+    assert cli("import", "customers", str(first)).exit_code == 0
+    args = ("--map", "Kundennummer=customer_id", "--on-error", "skip")
+    assert cli("import", "customers", str(later), *args).exit_code == 0
+    rejects = db_path.with_name(db_path.stem + ".rejects.csv")
+    rows = list(csv.DictReader(rejects.open()))
+    assert [(r["column"], r["canonical_column"], r["value"]) for r in rows] == [
+        ("Kundennummer", "customer_id", "C1"),
+        ("Kundennummer", "customer_id", "C2"),
+    ]
+    assert cli("erase", "C1", "--yes").exit_code == 0
+    assert [r["value"] for r in csv.DictReader(rejects.open())] == ["C2"]

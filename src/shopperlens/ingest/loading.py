@@ -91,7 +91,7 @@ def begin(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("RESET preserve_insertion_order")  # line numbers need the file's row order
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {REJECTS} (file VARCHAR, line BIGINT, "
-        '"column" VARCHAR, value VARCHAR, reason VARCHAR)'
+        '"column" VARCHAR, value VARCHAR, reason VARCHAR, canonical_column VARCHAR)'
     )
     con.execute(f"CREATE OR REPLACE TEMP TABLE {TOUCHED} (visitor_id VARCHAR)")
 
@@ -784,11 +784,12 @@ def collect_malformed(
                 column or ROW,
                 _first_line(text),
                 _malformed_reason(kind, want, got, message),
+                column or ROW,
             )
         )
         texts[line] = text or ""
     if out:
-        con.executemany(f"INSERT INTO {REJECTS} VALUES (?, ?, ?, ?, ?)", out)
+        con.executemany(f"INSERT INTO {REJECTS} VALUES (?, ?, ?, ?, ?, ?)", out)
     return texts
 
 
@@ -886,7 +887,7 @@ def reject_whole_orders(
         _move_lines(con, WHOLE_ROWS, lines_of)
     n = con.execute(
         f"INSERT INTO {REJECTS} SELECT ?, _line, {file_column_sql(sql_str('order_id'), named)}, "
-        f"order_id, why FROM {WHOLE_ROWS} "
+        f"order_id, why, 'order_id' FROM {WHOLE_ROWS} "
         "ORDER BY _line",
         [file],
     ).fetchone()[0]  # type: ignore[index]
@@ -938,7 +939,8 @@ def collect_rejects(
     column = file_column_sql("_reject['column']", named)
     n = con.execute(
         f"INSERT INTO {REJECTS} SELECT ?, _line, {column}, _reject['value'], "
-        f"_reject['reason'] FROM {STAGE} WHERE _reject IS NOT NULL ORDER BY _line",
+        f"_reject['reason'], _reject['column'] FROM {STAGE} WHERE _reject IS NOT NULL "
+        "ORDER BY _line",
         [file],
     ).fetchone()[0]  # type: ignore[index]
     return int(n)
@@ -946,7 +948,8 @@ def collect_rejects(
 
 def first_rejects(con: duckdb.DuckDBPyConnection, limit: int = 10) -> list[Reject]:
     rows = con.execute(
-        f'SELECT file, line, "column", value, reason FROM {REJECTS} ORDER BY file, line LIMIT ?',
+        f'SELECT file, line, "column", value, reason, canonical_column FROM {REJECTS} '
+        "ORDER BY file, line LIMIT ?",
         [limit],
     ).fetchall()
     return [Reject(*row) for row in rows]

@@ -19,6 +19,10 @@ from pathlib import Path
 SHOWN_REJECTS = 10
 
 REJECT_COLUMNS: tuple[str, ...] = ("file", "line", "column", "value", "reason")
+#: an import's rejects file: ``column`` as the file names it (``Kundennummer``, Shopify's
+#: ``Email``), ``canonical_column`` the column it was read as (``customer_id``, ``email``): what
+#: decides whether a value is personal, and what ``erase`` finds a person's rows by
+IMPORT_REJECT_COLUMNS: tuple[str, ...] = (*REJECT_COLUMNS, "canonical_column")
 
 #: columns holding personal data (or free text that may): messages name them without their
 #: value (a conflict with the store shows neither the stored nor the new one). The rejects
@@ -38,20 +42,25 @@ _EMAIL = re.compile(r"[^\s@,;:<>()\"']+@[^\s@,;:<>()\"']+")
 
 @dataclass(frozen=True)
 class Reject:
-    """One rejected row: where it is (file, line), what is wrong (column, value, reason)."""
+    """One rejected row: where it is (file, line), what is wrong (column, value, reason).
+
+    ``column`` is the file's name for the column; ``canonical`` the column it was read as, when
+    that differs or is known (a mapped ``Geburtsjahr`` is ``birth_year``, personal data)."""
 
     file: str
     line: int
     column: str
     value: str | None
     reason: str
+    canonical: str | None = None
 
     @property
     def withheld(self) -> bool:
         """Whether the value is one messages leave out: personal data or a whole line (a
         malformed row is named by the column the reader stopped at, its value is the line)."""
         whole_line = self.column == ROW or self.reason.startswith(MALFORMED)
-        return self.value is not None and (self.column in PERSONAL or whole_line)
+        personal = (self.canonical or self.column) in PERSONAL
+        return self.value is not None and (personal or whole_line)
 
     def public_value(self) -> str | None:
         """The value as messages show it (CLI, HTTP, job status): clipped, its e-mail

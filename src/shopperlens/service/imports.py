@@ -71,9 +71,12 @@ class RejectPublic(BaseModel):
 
     file: str
     line: int
-    column: str
+    column: str = Field(description="The column as the file names it.")
     value: str | None
     reason: str
+    canonical: str | None = Field(
+        None, description="The column it was read as (customer_id, email …), when known."
+    )
 
     @classmethod
     def of(cls, reject: Reject) -> RejectPublic:
@@ -83,6 +86,7 @@ class RejectPublic(BaseModel):
             column=reject.column,
             value=reject.public_value(),
             reason=reject.public_reason(),
+            canonical=reject.canonical,
         )
 
 

@@ -71,7 +71,7 @@ from pydantic import BaseModel, Field
 
 from shopperlens.emails import SPACE, email_sql, normalise_email
 from shopperlens.errors import NotFoundError, ShopperlensError
-from shopperlens.ingest.rejects import MALFORMED, REJECT_COLUMNS, ROW
+from shopperlens.ingest.rejects import IMPORT_REJECT_COLUMNS, MALFORMED, REJECT_COLUMNS, ROW
 from shopperlens.store import Store
 from shopperlens.store.connection import keep_mode_and_owner
 
@@ -715,7 +715,9 @@ _JSON_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
 
 
 def _names_person(row: list[str], ids: AbstractSet[str], emails: AbstractSet[str]) -> bool:
-    """Whether a rejected row names the person: its ``customer_id`` is one of their ids
+    """Whether a rejected row names the person, judged by the column the value was read as
+    (an import's rejects file says so in ``canonical_column``: a mapped ``Kundennummer`` is a
+    ``customer_id``; older files name only that): its ``customer_id`` is one of their ids
     (case-sensitive, as ids are stored), its ``email`` holds one of their e-mails (any case,
     also as ``Ann <ann@example.org>``, which is why it was refused), or its value is a whole
     line (a malformed row) one of whose fields is one of their ids or that holds one of
@@ -723,7 +725,9 @@ def _names_person(row: list[str], ids: AbstractSet[str], emails: AbstractSet[str
     ``13/01/2024``) names nobody, whatever the ids look like."""
     if len(row) < len(REJECT_COLUMNS):
         return False
-    column, value, reason = row[2], row[3], row[4]
+    value, reason = row[3], row[4]
+    # the column it was read as (a mapped "Kundennummer" is customer_id), else as named
+    column = row[5] if len(row) > len(REJECT_COLUMNS) and row[5] else row[2]
     if column == ROW or reason.startswith(MALFORMED):
         return any(f in ids for f in _fields(value)) or _holds_email(value, emails)
     if column == "customer_id":
@@ -826,7 +830,11 @@ def _scrub_rejects(path: Path, person: _Person, *, survey: bool = False) -> int:
     lock: an import replaces the file under it."""
     from shopperlens.service.surveys import SURVEY_REJECT_COLUMNS
 
-    headers = {REJECT_COLUMNS, SURVEY_REJECT_COLUMNS} if survey else {REJECT_COLUMNS}
+    headers = (
+        {REJECT_COLUMNS, SURVEY_REJECT_COLUMNS}
+        if survey
+        else {REJECT_COLUMNS, IMPORT_REJECT_COLUMNS}
+    )
     mentions = _mentions_pattern(person) if survey else None
     try:
         raw = path.read_bytes()
