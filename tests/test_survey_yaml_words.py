@@ -40,9 +40,37 @@ def test_yes_and_yes_again_are_refused_as_one_choice_naming_the_question(tmp_pat
     assert "again: a single question needs distinct choices" in str(raised.value)
 
 
-def test_a_true_false_choice_is_refused_naming_the_question_and_the_fix(tmp_path):
+def test_choices_stay_as_written_where_yaml_1_1_read_numbers(tmp_path):
+    """YAML 1.1 read ``9:30`` as the base-60 number 570 and ``010`` as the octal 8: every plain
+    value of a survey file is the text written."""
+    survey = _survey(
+        tmp_path,
+        "  - {id: slot, kind: single, text: When, choices: [9:30, 10:30, 11:30]}\n"
+        "  - {id: size, kind: single, text: Size, choices: [010, 020, 1.10, 1_000, .inf, true]}\n"
+        "  - {id: stars, kind: scale, text: Stars, min: 1, max: 5, required: true}\n",
+    )
+    got = {q.id: q for q in survey.questions}
+    assert got["slot"].choices == ["9:30", "10:30", "11:30"]
+    assert got["size"].choices == ["010", "020", "1.10", "1_000", ".inf", "true"]
+    assert (got["stars"].min, got["stars"].max, got["stars"].required) == (1, 5, True)
+
+
+def test_a_true_false_choice_in_json_is_refused_naming_the_question_and_the_fix(tmp_path):
+    path = tmp_path / "s.json"
+    path.write_text(
+        '{"name": "s", "title": "S", "questions": [{"id": "ok", "kind": "single", '
+        '"text": "OK", "choices": [true, false]}]}'
+    )
     with pytest.raises(ShopperlensError) as raised:
-        _survey(tmp_path, "  - {id: ok, kind: single, text: OK, choices: [true, false]}\n")
+        load_definition(path)
     said = str(raised.value)
     assert said.startswith("invalid survey definition: question 'ok': a true/false")
     assert "in quotes" in said and "choices.0" in said
+
+
+def test_the_types_configs_yaml_is_yaml_1_2s_core_schema():
+    from shopperlens._yaml import load
+
+    got = load("a: 010\nb: 9:30\nc: 0x1F\nd: 1_000\ne: 6e1\nf: on\ng: true\nh: .inf\ni: 0o17\n")
+    assert got == {"a": 10, "b": "9:30", "c": 31, "d": "1_000", "e": 60.0, "f": "on", "g": True,
+                   "h": float("inf"), "i": 15}  # fmt: skip

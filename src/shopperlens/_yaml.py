@@ -1,10 +1,15 @@
-"""YAML as people write it: the plain scalars of YAML 1.2, which the files shops edit by hand
-(the types config, survey definitions) are read with.
+"""YAML as people write it, for the files shops edit by hand.
 
-PyYAML reads YAML 1.1, where ``yes``, ``no``, ``on``, ``off`` (in any case) are booleans: a
-brand called On became ``True``, and a survey question with ``choices: [Yes, No]`` or the
-country codes ``[NO, SE, DK]`` was refused as "not a string". YAML 1.2 has only
-``true``/``false``, and reads ``1e-3`` and ``6e1`` as numbers (YAML 1.1 wants a dot).
+PyYAML reads YAML 1.1, where ``yes``, ``no``, ``on``, ``off`` (in any case) are booleans, ``9:30``
+is the base-60 number 570, ``010`` the octal 8 and ``1_000`` a thousand: a brand called On
+became ``True``, and a survey question with ``choices: [Yes, No]`` or the country codes ``[NO,
+SE, DK]`` was refused as "not a string". Two readings:
+
+- :func:`load`: YAML 1.2's core schema (the types config): only ``true``/``false`` are booleans,
+  integers are decimal (or ``0o``/``0x``), and ``1e-3`` or ``6e1`` are numbers;
+- :func:`load_text`: every plain value is the text written (mapping files, whose keys are column
+  names; survey definitions, whose choices are answers as written: ``9:30`` stays ``9:30``).
+  The model reading the file turns ``true`` or ``5`` into a flag or a number where it wants one.
 """
 
 from __future__ import annotations
@@ -14,25 +19,58 @@ from typing import Any
 
 import yaml
 
+_CORE = "tag:yaml.org,2002:"
+
 
 class Yaml12Loader(yaml.SafeLoader):
-    """A safe loader with YAML 1.2's booleans and exponent floats (see the module's docstring)."""
+    """A safe loader with YAML 1.2's core schema for plain booleans, integers and floats."""
+
+
+class TextLoader(yaml.SafeLoader):
+    """A safe loader that reads every plain value as text."""
 
 
 Yaml12Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    first: [(tag, rx) for tag, rx in resolvers if tag not in (_CORE + "bool", _CORE + "int",
+                                                               _CORE + "float")]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+}  # fmt: skip
 Yaml12Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+    _CORE + "bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
 Yaml12Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+$"),
+    _CORE + "int", re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"), list("-+0123456789")
+)
+Yaml12Loader.add_implicit_resolver(
+    _CORE + "float",
+    re.compile(
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
     list("-+0123456789."),
 )
+TextLoader.yaml_implicit_resolvers = {}
+
+
+def _construct_yaml12_int(loader: Yaml12Loader, node: yaml.ScalarNode) -> int:
+    """``0o17`` and ``0x1F`` as YAML 1.2 reads them; a leading zero stays decimal (``010`` is
+    10, where YAML 1.1 read the octal 8)."""
+    text = str(loader.construct_scalar(node))
+    sign = -1 if text.startswith("-") else 1
+    digits = text.lstrip("+-")
+    if digits.startswith(("0o", "0x")):
+        return sign * int(digits[2:], 8 if digits[1] == "o" else 16)
+    return sign * int(digits, 10)
+
+
+Yaml12Loader.add_constructor(_CORE + "int", _construct_yaml12_int)
 
 
 def load(text: str) -> Any:
-    """``text`` read as YAML 1.2 plain scalars (raises ``yaml.YAMLError`` as ``safe_load``)."""
+    """``text`` read with YAML 1.2's core schema (raises ``yaml.YAMLError`` as ``safe_load``)."""
     return yaml.load(text, Loader=Yaml12Loader)  # (a SafeLoader subclass: no objects built)
+
+
+def load_text(text: str) -> Any:
+    """``text`` with every plain value read as the text written (quoted values as ever)."""
+    return yaml.load(text, Loader=TextLoader)  # (a SafeLoader subclass: no objects built)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from shopperlens._yaml import load_text as yaml_text
 from shopperlens.errors import ShopperlensError
 from shopperlens.ingest.kinds import KINDS, KindSpec, no_value_sql
 from shopperlens.ingest.reading import Source, delimiter, header_line
@@ -55,7 +56,7 @@ def load_mapping(mapping: MappingArg) -> dict[str, str]:
     except UnicodeDecodeError:
         raise ShopperlensError(f"mapping file {path.name} is not UTF-8 text") from None
     try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else _yaml_as_text(text)
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml_text(text)
     except (ValueError, Exception) as exc:  # yaml.YAMLError is not a ValueError
         raise ShopperlensError(f"mapping file {path.name} is not valid YAML/JSON: {exc}") from None
     if isinstance(data, dict) and isinstance(data.get("columns"), dict):
@@ -66,17 +67,6 @@ def load_mapping(mapping: MappingArg) -> dict[str, str]:
             "(their_name: canonical_name)"
         )
     return {str(k): v for k, v in data.items()}
-
-
-def _yaml_as_text(text: str) -> object:
-    """YAML with every scalar read as text: a mapping file's keys are column names, and YAML
-    1.1 would read ``yes:``, ``no:``, ``on:`` as booleans and ``2024:`` as a number."""
-    import yaml
-
-    class TextLoader(yaml.SafeLoader):
-        yaml_implicit_resolvers: dict = {}  # type: ignore[type-arg]  # (plain scalars: str)
-
-    return yaml.load(text, Loader=TextLoader)  # (a SafeLoader without implicit types)
 
 
 def parse_map_options(items: list[str] | None) -> dict[str, str]:

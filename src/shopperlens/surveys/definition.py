@@ -405,7 +405,7 @@ def validate_answers(survey: Survey, answers: Any) -> dict[str, str | float | li
 @cache
 def question_bank() -> dict[str, Question]:
     """Every ready-made question by id (``surveys/data/bank.yaml``), group filled in."""
-    raw = yaml.safe_load(
+    raw = yaml12.load_text(
         resources.files("shopperlens.surveys").joinpath("data/bank.yaml").read_text("utf-8")
     )
     bank = {}
@@ -506,7 +506,7 @@ def load_definition(path: str | Path) -> Survey:
     except OSError as exc:
         raise ShopperlensError(f"cannot read {p}: {exc.strerror}") from None
     try:
-        data = json.loads(text) if p.suffix.lower() == ".json" else yaml12.load(text)
+        data = json.loads(text) if p.suffix.lower() == ".json" else yaml12.load_text(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise ShopperlensError(f"{p} is not valid {p.suffix.lstrip('.')}: {exc}") from None
     if not isinstance(data, dict):
@@ -519,7 +519,7 @@ def builtin(name: str) -> Survey:
     res = resources.files("shopperlens.surveys").joinpath(f"data/{name}.yaml")
     if not res.is_file():
         raise ShopperlensError(f"no built-in survey {name!r}")
-    return survey_from_dict(yaml12.load(res.read_text("utf-8")))
+    return survey_from_dict(yaml12.load_text(res.read_text("utf-8")))
 
 
 def demo_profile() -> Survey:
