@@ -61,3 +61,23 @@ def test_invitations_introduce_the_named_shop(cli, db_path, smtp, monkeypatch):
     body = _body(server.messages[0])
     assert body.startswith("Hello") and "We are Boot Corner. We would like" in body
     assert body.rstrip().endswith("Thank you,\nBoot Corner")
+
+
+def test_a_shops_own_template_naming_the_shop_needs_the_name(
+    cli, db_path, smtp, monkeypatch, tmp_path
+):
+    """A custom template writing ``{{ shop_name }}`` said "News from None" without
+    ``--shop-name``: refused before anything is sent; with the name it is used."""
+    server, settings = smtp
+    _env(monkeypatch, settings)
+    _shop_with_customers(db_path)
+    template = tmp_path / "news.txt"
+    template.write_text("Subject: News from {{ shop_name }}\n\nHello, {{ link }}\n")
+    assert cli("survey", "create", "demo-profile").exit_code == 0
+    res = cli("survey", "send", "demo-profile", "--template", str(template))
+    assert res.exit_code == 1 and "--shop-name" in res.output, res.output
+    assert server.messages == []
+    args = ("--template", str(template), "--shop-name", "Boot Corner")
+    res = cli("survey", "send", "demo-profile", *args)
+    assert res.exit_code == 0, res.output
+    assert {m["Subject"] for m in server.messages} == {"News from Boot Corner"}

@@ -86,9 +86,26 @@ def load_template(name_or_path: str | Path) -> str:
     return res.read_text("utf-8")
 
 
+#: the built-in templates, which speak as "we" and "us" when no shop name is given
+_BUILT_IN = ("invitation", "reminder", "interview")
+
+
+def _built_in(template: str) -> bool:
+    return any(template == load_template(name) for name in _BUILT_IN)
+
+
 def render(template: str, **context: Any) -> tuple[str, str]:
-    """``(subject, body)`` of a template rendered with ``context``."""
-    text = _env.from_string(template).render(**{**_DEFAULTS, **context})
+    """``(subject, body)`` of a template rendered with ``context``.
+
+    A shop's own template that writes ``{{ shop_name }}`` needs the name: without it the
+    e-mail said "News from None" (the built-in ones speak as "we" instead)."""
+    values = {**_DEFAULTS, **context}
+    if values["shop_name"] is None and "shop_name" in template and not _built_in(template):
+        raise ShopperlensError(
+            "the e-mail template writes the shop's name ({{ shop_name }}): give it "
+            "(--shop-name NAME, shop_name= in Python and over HTTP)"
+        )
+    text = _env.from_string(template).render(**values)
     first, _, body = text.partition("\n")
     if not first.lower().startswith("subject:"):
         raise ShopperlensError("an e-mail template must start with a 'Subject: …' line")
