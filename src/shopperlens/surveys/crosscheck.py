@@ -714,7 +714,22 @@ def _interests(hobbies: pd.Series | None, aud: pd.DataFrame, source: str) -> lis
     top_visitors = sorted(weight, key=weight.__getitem__, reverse=True)[:3]
     shares = picked.astype(str).value_counts(normalize=True) * (len(picked) / hobbies.notna().sum())
     top, share = str(shares.index[0]), float(shares.iloc[0])
-    extra = _tied(shares, n) + _not_compared(unmatched, weight, top_visitors)
+    tied = _tied(shares, n)
+    said = f"; about as many name {', '.join(f'{h} {_pct(v)}' for h, v in tied)}" if tied else ""
+    left = _not_compared(unmatched, weight, top_visitors)
+    extra = said + left
+    level = [h for h, _ in tied if h in top_visitors]
+    if top not in top_visitors and level:  # a tie at the top: neither agreement nor not
+        return [
+            Finding(
+                "note",
+                "interests",
+                source,
+                f"interests: respondents name {top} ({_pct(share)}) and "
+                f"{level[0]} ({_pct(float(shares[level[0]]))}) about as often; {level[0]} is "
+                f"among the top interests in {source}, {top} is not ({n_respondents(n)}){left}.",
+            )
+        ]
     if top in top_visitors:
         return [
             Finding(
@@ -749,13 +764,12 @@ def _hobby_of(category: str) -> str | None:
     return None
 
 
-def _tied(shares: pd.Series, n: int) -> str:
-    """The hobbies named about as often as the top one (within two standard errors of its
-    share among ``n`` respondents): 42 against 40 answers is no ranking."""
+def _tied(shares: pd.Series, n: int) -> list[tuple[str, float]]:
+    """The hobbies named about as often as the top one, with their shares (within two standard
+    errors of its share among ``n`` respondents): 42 against 40 answers is no ranking."""
     p = float(shares.iloc[0])
     margin = 2 * math.sqrt(p * (1 - p) / n) if n else 0.0
-    tied = [f"{h} {_pct(float(v))}" for h, v in shares.iloc[1:].items() if v >= p - margin]
-    return f"; about as many name {', '.join(tied)}" if tied else ""
+    return [(str(h), float(v)) for h, v in shares.iloc[1:].items() if v >= p - margin]
 
 
 def _not_compared(unmatched: dict[str, float], weight: dict[str, float], top: list[str]) -> str:
