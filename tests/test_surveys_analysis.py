@@ -74,6 +74,10 @@ def test_length_and_relevance_warnings(tmp_path):
     outdoor = ["tents", "sleeping", "backpacks", "footwear", "jackets", "climbing"]
     assert not any("sport_practised" in w for w in sport.warnings(outdoor))
     assert any("sport_practised" in w for w in sport.warnings(["dog food", "cat toys"]))
+    # keywords match at a word's start: "tent" is not in "Patent leather" or "Content"
+    for shop in (["Patent leather shoes", "Dresses"], ["Content subscriptions", "E-books"]):
+        (said,) = [w for w in sport.warnings(shop) if "sport_practised" in w]
+        assert said.endswith("(it is about sport, fitness, boxing, outdoor …)")
     # YAML and JSON files give the same survey
     (tmp_path / "s.yaml").write_text(dog.to_yaml())
     (tmp_path / "s.json").write_text(dog.model_dump_json())

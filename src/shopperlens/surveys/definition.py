@@ -325,11 +325,18 @@ def relevance(survey: Survey, categories: list[str]) -> list[str]:
     if not categories:
         return []
     cats = " ".join(c.lower() for c in categories if isinstance(c, str))
+
+    def names(keyword: str) -> bool:  # at a word's start: "tent" is in "tents", not "patent"
+        return re.search(r"\b" + re.escape(keyword.lower()), cats) is not None
+
+    def about(q: Question) -> str:
+        shown = ", ".join(q.relevant_to[:4])
+        return shown + (" …" if len(q.relevant_to) > 4 else "")
+
     return [
-        f"question {q.id!r} looks unrelated to what the shop sells "
-        f"(it is about {', '.join(q.relevant_to)})"
+        f"question {q.id!r} looks unrelated to what the shop sells (it is about {about(q)})"
         for q in survey.questions
-        if q.relevant_to and not any(k.lower() in cats for k in q.relevant_to)
+        if q.relevant_to and not any(names(k) for k in q.relevant_to)
     ]
 
 
