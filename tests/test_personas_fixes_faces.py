@@ -68,6 +68,8 @@ def test_a_new_persona_does_not_make_the_unchanged_ones_shrink(store):  # type: 
         assert change.status == "stable"
         assert (change.previous_size, change.current_size) == (20, 20)
         assert change.note is not None and new in change.note
+        # the number of people, not who: a run matched by answer profiles shares nobody
+        assert "its number of people did not (20 then and now)" in change.note
 
 
 def test_a_persona_that_lost_people_shrank(store):  # type: ignore[no-untyped-def]

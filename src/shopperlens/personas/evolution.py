@@ -220,14 +220,15 @@ def _explain_shares(
 
 
 def _share_note(p: PersonaRef, c: PersonaRef, others: list[str], fell: bool) -> str:
-    """Why a persona's share moved while its people did not, in one sentence."""
+    """Why a persona's share moved while its number of people did not, in one sentence (the
+    number, not who: a run matched by answer profiles shares no respondents to compare)."""
     moved = "fell" if fell else "rose"
     people = (
         ""
         if p.suppressed or c.suppressed
         else f" ({p.size:,} people then, {c.size:,} now)"
         if p.size != c.size
-        else f" (the same {c.size:,} people)"
+        else f" ({c.size:,} then and now)"
     )
     if others:
         names = ", ".join(others)
@@ -240,7 +241,7 @@ def _share_note(p: PersonaRef, c: PersonaRef, others: list[str], fell: bool) -> 
             cause = f"the new personas {names} took shares" if fell else f"{names} are gone"
     else:
         cause = "the other personas gained respondents" if fell else "the others lost respondents"
-    return f"its share {moved} but its people did not{people}: {cause}"
+    return f"its share {moved} but its number of people did not{people}: {cause}"
 
 
 def _appeared(c: PersonaRef) -> PersonaChange:
