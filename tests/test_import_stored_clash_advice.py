@@ -96,3 +96,16 @@ def test_the_cli_and_the_http_api_name_the_update_option_in_their_words(
     assert got.status_code == 400, got.text
     detail = str(got.json())
     assert HELD.format(update="?update=true") in detail and "?on_error=skip" in detail
+
+
+def test_the_update_advice_stays_beside_a_refused_file(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """A refused file in the same call dropped the advice: the right file was told to fix
+    its rows."""
+    first, later = write(tmp_path, "first.csv", FIRST), write(tmp_path, "later.csv", LATER)
+    bad = write(tmp_path, "bad.csv", "email,country\nz@x.org,DE\n")  # no customer_id column
+    assert cli("import", "customers", str(first)).exit_code == 0
+    res = cli("import", "customers", str(later), str(bad))
+    assert res.exit_code == 1
+    said = " ".join(res.output.split())
+    assert "fix the refused file(s); then the store already holds these rows" in said
+    assert "import it with --update" in said

@@ -192,7 +192,7 @@ def _rejected_message(err: ImportRejected, skip: str, update: str) -> str:
         lines.append(f"  {err.unchecked}")
     if err.total:
         lines.append(describe(err.rejects, err.total))
-    rows = f"; then fix the rejected rows, or import the good rows with {skip}" if err.total else ""
+    rows = f"; then {_what_to_do(err.rejects, skip, err.kind, update)}" if err.total else ""
     return (
         f"{' and '.join(counts)}, nothing imported:\n"
         + "\n".join(lines)
