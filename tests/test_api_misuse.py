@@ -213,9 +213,10 @@ def test_open_takes_a_path_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 
 def test_a_read_only_store_refuses_writes_with_one_message(read_only: shopperlens.Shop) -> None:
     assert len(read_only.types(save=False)) > 0  # reading is fine
+    # the current run, which a writable store stores when it has none, is shown unstored
+    assert len(read_only.latest_types()) > 0 and read_only.store.count("type_runs") == 0
     writes = (
         read_only.types,
-        read_only.latest_types,  # stores the current run when there is none
         lambda: read_only.erase_customer("00004"),
         lambda: read_only.consent_set("00001", purpose="marketing", granted=True),
         lambda: read_only.consent_set("00002", purpose="survey", granted=False),

@@ -52,5 +52,24 @@ def test_a_store_on_a_read_only_disk_points_to_the_option():
         duckdb.IOException('Cannot open file "/mnt/backup/shop.duckdb": Read-only file system'),
     )
     assert said.startswith("cannot open the store /mnt/backup/shop.duckdb for writing")
-    assert said.endswith("add --read-only (read_only=True in Python)")
+    assert said.endswith("add --read-only (shopperlens.open(path, read_only=True) in Python)")
     assert "--read-only" not in _cannot_open("x.duckdb", duckdb.IOException("disk on fire"))
+
+
+def test_read_only_report_and_playbook_compute_what_no_run_holds(cli, db_path, tmp_path):
+    """A copy whose store holds no types run: the report and a playbook computed one and
+    failed to store it; they now show it unstored, and CLV figures the store cannot hold
+    current are said to be missing, with why."""
+    lines = [f"o{i},c{i % 7},2025-0{1 + i % 6}-0{1 + i % 9},p{i % 3},1,{10 + i}" for i in range(40)]
+    orders = ORDERS.splitlines()[0] + "\n" + "\n".join(lines) + "\n"
+    assert cli("import", "orders", str(write(tmp_path, "o.csv", orders))).exit_code == 0
+    before = _digest(db_path)
+    res = cli("--read-only", "report", "--out", str(tmp_path / "site"))
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "site" / "index.html").exists()
+    res = cli("--read-only", "playbook", "--type", "loyal")
+    assert res.exit_code == 0, res.output
+    assert _digest(db_path) == before
+    with shopperlens.open(db_path, read_only=True) as shop:
+        assert shop.store.count("type_runs") == 0
+        assert shop.store.read_only

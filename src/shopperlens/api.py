@@ -642,15 +642,19 @@ class Shop:
         return _intent.visitor_intent(store=self.store, save=save)
 
 
-def open(path: str | Path = ":memory:", *, settings: Settings | None = None) -> Shop:  # noqa: A001
+def open(  # noqa: A001
+    path: str | Path = ":memory:", *, settings: Settings | None = None, read_only: bool = False
+) -> Shop:
     """Open the shop stored at ``path`` (created when missing; ``":memory:"`` for a scratch one).
 
-    Only a path is taken: ``open(5)`` made a store file named ``5`` in the working folder."""
+    Only a path is taken: ``open(5)`` made a store file named ``5`` in the working folder.
+    ``read_only``: read a store without writing to it (a copy on a read-only disk, several
+    readers at once); calls that would store something say so."""
     if not isinstance(path, str | os.PathLike):
         raise ShopperlensError(
             f"the store is a file path such as 'shop.duckdb' (text or a pathlib.Path), not {path!r}"
         )
-    return Shop(connect(path), settings)
+    return Shop(connect(path, read_only=read_only), settings)
 
 
 #: why ``survey_create()`` without a survey is refused

@@ -336,8 +336,8 @@ def _save(
 def latest_customer_value(*, store: Store) -> pd.DataFrame:
     """The stored run (see ``customer_value(save=True)``); computes and stores one if none."""
     stored = store.df("SELECT * FROM customer_value ORDER BY clv DESC")
-    if stored.empty:
-        return customer_value(store=store, save=True)
+    if stored.empty:  # (a read-only store shows it without storing it)
+        return customer_value(store=store, save=not store.read_only)
     return stored
 
 

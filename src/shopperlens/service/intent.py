@@ -222,8 +222,8 @@ def visitor_intent(*, store: Store, save: bool = False) -> pd.DataFrame:
 def latest_intent(*, store: Store) -> pd.DataFrame:
     """The stored run (drivers back as lists); computes and stores one when none is stored."""
     stored = store.df("SELECT * FROM visitor_intent ORDER BY intent DESC")
-    if stored.empty:
-        return visitor_intent(store=store, save=True)
+    if stored.empty:  # (a read-only store shows it without storing it)
+        return visitor_intent(store=store, save=not store.read_only)
     stored["top_drivers"] = stored["top_drivers"].map(lambda s: s.split("; ") if s else [])
     return stored[COLUMNS]
 

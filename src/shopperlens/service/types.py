@@ -444,8 +444,8 @@ def latest_types(*, store: Store, config: ConfigArg = None) -> pd.DataFrame:
     now = default_as_of(store)
     check_typable(store, now)  # an empty run stored before this check is not shown either
     run_id = _fresh_run(store, now, cfg)
-    if run_id is None:
-        return customer_types(store=store, as_of=now, config=cfg)
+    if run_id is None:  # (a read-only store shows it without storing it)
+        return customer_types(store=store, as_of=now, config=cfg, save=not store.read_only)
     df = _run(store, run_id)
     out = df[list(RESULT_COLUMNS)].copy()
     out.attrs.update(df.attrs)

@@ -54,6 +54,13 @@ def _one_row(store: Store, sql: str) -> tuple[Any, ...]:
         return tuple(cur.execute(sql).fetchall()[0])
 
 
+#: why a store opened read-only shows no CLV figures when its stored run is not current
+READ_ONLY_VALUE = (
+    "the store is open read-only and holds no current customer-value run (one is computed "
+    "and stored after each import): open it for writing to compute one"
+)
+
+
 def is_current(*, store: Store) -> bool:
     """Whether the stored CLV run describes the shop's data as it is now (see the module)."""
     first, last, horizons, horizon, customers, after_import = _stored_run(store)
@@ -73,6 +80,8 @@ def ensure_current(*, store: Store) -> str | None:
     than kept: it would go on showing figures of customers and orders that are gone."""
     if is_current(store=store):
         return None
+    if store.read_only:  # the CLV tables are read by SQL: no run in memory can stand in
+        return READ_ONLY_VALUE
     try:
         clv_svc.customer_value(store=store, horizon_days=REPORT_HORIZON_DAYS, save=True)
     except InsufficientDataError as exc:

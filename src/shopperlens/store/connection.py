@@ -115,7 +115,7 @@ def _cannot_open(path: str, exc: duckdb.Error, read_only: bool = False) -> str:
     if not read_only and re.search(r"read-only file system|permission denied", said, re.I):
         return (
             f"cannot open the store {path} for writing ({said}); to read it where it is, "
-            "add --read-only (read_only=True in Python)"
+            "add --read-only (shopperlens.open(path, read_only=True) in Python)"
         )
     return f"cannot open the store {path}: {said}"
 
@@ -334,6 +334,11 @@ class Store:
     def closed(self) -> bool:
         return self._closed
 
+    @property
+    def read_only(self) -> bool:
+        """Opened read-only: what a read computes on demand is shown, not stored."""
+        return self._read_only
+
     def blank(self) -> bool:
         """True when the store holds nothing but its schema (no table has a row besides the
         migrations' own record)."""
@@ -499,8 +504,8 @@ CLOSED = "this shop is closed; open it again with shopperlens.open(...)"
 #: why a write to a store opened with ``read_only=True`` is refused
 READ_ONLY = (
     "this store is open read-only, and this call would store or change something in it (a "
-    "run for a date not yet computed, an import, an erase): open it without read-only "
-    "(--read-only on the command line, read_only=True in Python), or, in Python, pass "
+    "run for a date not yet computed, an import, an erase): open it for writing (leave out "
+    "--read-only on the command line, read_only=True in Python), or, in Python, pass "
     "save=False where a method offers it"
 )
 #: why a computation stored nothing: an erasure committed while it ran
