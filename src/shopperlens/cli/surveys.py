@@ -216,7 +216,7 @@ def _in_percent(
     rows: list[dict[str, object]], *columns: str, points: str | None = None
 ) -> list[dict[str, object]]:
     """``rows`` with the shares in ``columns`` written as whole percentages (``17 %``, not
-    ``0.1733``) and ``points`` as percentage points (``+1.3``)."""
+    ``0.1733``) and ``points`` as percentage points (``+1.3 pts``)."""
 
     def pct(v: object) -> object:
         return f"{100 * v:.0f} %" if isinstance(v, int | float) else v

@@ -811,7 +811,7 @@ def _new(ev: Evidence) -> list[Action]:
                 "type == 'new'", size),
         _action(ev, t, 2, "Ask for feedback and act on it",
                 [(f"{size:,} new customers to survey (a first order, or a first order in a "
-                  "category new to them: shopperlens surveys)", who)],
+                  "category new to them: shopperlens survey send NAME --type new)", who)],
                 0.0, "no direct revenue: feeds the personas", "type == 'new'", size),
         _action(ev, t, 3, "Be part of their success: answer questions fast",
                 [(_tickets_text(tick, "new customers"), (*who, "tickets"))],

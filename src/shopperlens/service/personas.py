@@ -115,7 +115,7 @@ class PersonaRun(BaseModel):
         return (
             f"{self.n_left_out:,} {people} left out: they answered fewer than "
             f"{self.min_answered} of the {self.n_questions} questions personas are built on "
-            "(half of them), too few to place them in a persona."
+            "(half of them, rounded up), too few to place them in a persona."
         )
 
     def persona(self, name_or_id: str | int) -> Persona:
