@@ -209,8 +209,8 @@ def together_cmd(
         )
         _render.message(
             _no_orders(shop)
-            or f"nothing to recommend: {which} in {MIN_TOGETHER} or more orders (the least a "
-            "recommendation needs)"
+            or f"nothing to recommend: {which} in {MIN_TOGETHER} or more orders and more often "
+            "than the products sell apart (lift above 1: the least a recommendation needs)"
         )
         return
     _render.as_json(rows) if json_ else _render.table(rows, title="bought together")

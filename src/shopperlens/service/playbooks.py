@@ -287,7 +287,8 @@ def related_products(*, store: Store, top: int = 4, min_sessions: int = 2) -> pd
 
 
 def upsell_picks(*, store: Store, customer_id: str | None = None, top: int = 3) -> pd.DataFrame:
-    """Per customer, products to propose next (never one they already bought)."""
+    """Per customer, products to propose next (never one they already bought), from rules with
+    lift above 1 only (a lift-0.24 rule proposed a product its buyers avoid)."""
     if customer_id and not store.scalar(
         "SELECT count(*) FROM (SELECT customer_id FROM customers WHERE customer_id = $1 "
         "UNION ALL SELECT customer_id FROM orders WHERE customer_id = $1 LIMIT 1)",
@@ -306,6 +307,9 @@ def upsell_picks(*, store: Store, customer_id: str | None = None, top: int = 3) 
     if customer_id:
         viewed = viewed[viewed.customer_id == customer_id]
     rules = basket_rules(store=store, max_len=3)
+    # as the carousels: a product bought with the customer's less often than without it
+    # (lift 1 or below) is no pick, whatever its confidence
+    rules = rules[rules["lift"] > 1 + 1e-9] if len(rules) else rules
     return recommend.upsell_picks(owned, rules, viewed=viewed, top=top)
 
 
