@@ -73,3 +73,13 @@ def test_read_only_report_and_playbook_compute_what_no_run_holds(cli, db_path, t
     with shopperlens.open(db_path, read_only=True) as shop:
         assert shop.store.count("type_runs") == 0
         assert shop.store.read_only
+
+
+def test_a_run_past_the_data_says_so(cli, tmp_path):
+    """``types --as-of`` a year after the newest order typed silently, everyone lapsing."""
+    assert cli("import", "orders", str(write(tmp_path, "o.csv", ORDERS))).exit_code == 0
+    res = cli("types", "--as-of", "2026-01-01")
+    assert res.exit_code == 0, res.output
+    said = " ".join(res.output.split())
+    assert "note: as of 2026-01-01, 301 day(s) after the newest order or event (2025-03-05)" in said
+    assert "note:" not in cli("types", "--as-of", "2025-03-06").output

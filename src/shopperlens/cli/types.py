@@ -69,6 +69,8 @@ def types_cmd(
     if out is not None:
         _write(df, out)
         _render.message(f"wrote {len(df)} rows to {out}")
+    if df.attrs.get("after_data_note"):
+        _render.message(f"note: {df.attrs['after_data_note']}")
     title = f"customer types as of {df.attrs['as_of']:%Y-%m-%d}"
     value = value_by_type(df)
     if value.empty:  # no CLV / intent run stored: counts only

@@ -285,8 +285,23 @@ def customer_types(
     run_id = _save(store, typed, (cut, started), engine, cfg, mark=mark) if save else None
     steps.finish()
     out = typed[list(RESULT_COLUMNS)].copy()
-    out.attrs.update(as_of=cut, run_id=run_id)
+    out.attrs.update(as_of=cut, run_id=run_id, after_data_note=after_data_note(store, cut))
     return add_value(out, store=store, as_of=cut)
+
+
+def after_data_note(store: Store, cut: datetime) -> str | None:
+    """What to say of a run as of a date past the shop's data, else None: the days after the
+    newest order or event count as days without buying, so loyal customers read as lapsing
+    and lapsed though nothing is known of those days."""
+    end = default_as_of(store)  # the day after the newest order or event
+    if cut <= end:
+        return None
+    days = (cut - end).days
+    return (
+        f"as of {cut:%Y-%m-%d}, {days:,} day(s) after the newest order or event "
+        f"({end - timedelta(days=1):%Y-%m-%d}): recency counts those days as days without "
+        "buying, so customers read as lapsing or lapsed although nothing is known of them"
+    )
 
 
 def check_typable(store: Store, as_of: datetime) -> None:
