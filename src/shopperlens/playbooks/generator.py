@@ -384,7 +384,8 @@ def _carts_text(ev: Evidence, type_: str, n_carts: int, left: str) -> str:
     people, seen = _with_visits(ev, type_)
     if people and not seen:
         return f"{who}' open carts unknown: none of their visits are in the imported visit data"
-    text = f"{n_carts:,} {who} {left}"
+    one = TYPE_ONE[type_].split(" ", 1)[1]  # "1 looker left a cart", not "1 lookers"
+    text = f"{n_carts:,} {one if n_carts == 1 else who} {left}"
     return text if seen == people else f"{text} (of the {seen:,} whose visits are on record)"
 
 
@@ -472,8 +473,10 @@ def _tickets_text(tick: dict[str, Any], who: str) -> str:
     """ "3 tickets from new customers (0.40 per order)", or the counts on few orders."""
     n, orders = int(tick.get("tickets", 0) or 0), int(tick.get("orders", 0) or 0)
     if orders >= MIN_SAMPLE:
-        return f"{n:,} tickets from {who} ({tick.get('tickets_per_order') or 0:.2f} per order)"
-    return f"{n:,} tickets from {who} (in {_count(orders, 'order')})"
+        return (
+            f"{_count(n, 'ticket')} from {who} ({tick.get('tickets_per_order') or 0:.2f} per order)"
+        )
+    return f"{_count(n, 'ticket')} from {who} (in {_count(orders, 'order')})"
 
 
 def missing_sources(type_: str, imported: frozenset[str] | set[str]) -> list[str]:
@@ -520,7 +523,8 @@ def audience_text(action: Action) -> str:
         return f"`{action.audience}` — {unfound_text(action)}"
     if action.unrecorded_consent:
         return f"`{action.audience}` — {unrecorded_text(action)}"
-    return f"`{action.audience}` ({action.audience_size:,} people)"
+    people = "person" if action.audience_size == 1 else "people"
+    return f"`{action.audience}` ({action.audience_size:,} {people})"
 
 
 def unrecorded_text(action: Action) -> str:
@@ -870,7 +874,7 @@ def _loyal(ev: Evidence) -> list[Action]:
                 f"loyal revenue × {a['loyalty_program_lift']:.0%} programme lift",
                 "type == 'loyal'", size),
         _action(ev, t, 3, "Keep improving service (61 % leave after one bad incident)",
-                [(f"{n_tickets:,} tickets from loyal customers", (*who, "tickets")),
+                [(f"{_count(n_tickets, 'ticket')} from loyal customers", (*who, "tickets")),
                  (f"{len(ev.loyal_at_risk):,} loyal customers are at risk (P(alive) has fallen)"
                   if len(ev.loyal_at_risk)
                   else f"nobody can be flagged at risk: no CLV figures ({ev.clv_note})"
