@@ -202,6 +202,8 @@ class Evidence:
     repeat_rate: float = 0.0
     case_study: pd.DataFrame = field(default_factory=pd.DataFrame)
     loyal_at_risk: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: loyal customers without an order for longer than ``lapsed_days``, and those days
+    loyal_lapsing: tuple[int, int] = (0, 180)
     #: why there are no CLV figures (so nobody can be flagged at risk), else None
     clv_note: str | None = None
     #: the CLV model found no dropout (so nobody can be flagged at risk, and none flagged is
@@ -515,6 +517,21 @@ def unfound_text(action: Action) -> str:
         return ""
     lack = [s for s in TYPE_NEEDS[action.type] if s in action.needs]
     return "none can be found without " + " or ".join(SOURCE_NAME[s] for s in lack)
+
+
+def _lapsing_text(ev: Evidence) -> str:
+    """Without CLV figures nobody can be flagged by P(alive); the loyal customers who stopped
+    buying (the rule ``types moves`` calls lapsed) still can, with the segment that selects
+    them."""
+    n, days = ev.loyal_lapsing
+    said = f"nobody can be flagged at risk: no CLV figures ({ev.clv_note})"
+    if not n:
+        return said
+    segment = f"type == 'loyal' and days_since_last_order > {days}"
+    return (
+        f"{_count(n, 'loyal customer')} bought nothing for over {days} days (lapsing: "
+        f"`{segment}`); {said}"
+    )
 
 
 def audience_text(action: Action) -> str:
@@ -877,7 +894,7 @@ def _loyal(ev: Evidence) -> list[Action]:
                 [(f"{_count(n_tickets, 'ticket')} from loyal customers", (*who, "tickets")),
                  (f"{len(ev.loyal_at_risk):,} loyal customers are at risk (P(alive) has fallen)"
                   if len(ev.loyal_at_risk)
-                  else f"nobody can be flagged at risk: no CLV figures ({ev.clv_note})"
+                  else _lapsing_text(ev)
                   if ev.clv_note
                   else ev.no_dropout_note  # not "none at risk": none can be flagged
                   if ev.no_dropout_note

@@ -569,6 +569,7 @@ def retention_report(*, store: Store, types: pd.DataFrame | None = None) -> dict
         at_risk = at_risk.reset_index(drop=True)
     return {
         "loyal_at_risk": at_risk,
+        "loyal_lapsing": _lapsing(per, t),
         "clv_note": clv_note,
         "no_dropout_note": no_dropout_note(dropout),
         "other_currency_orders": int((~orders.in_shop_currency.astype(bool)).sum()),
@@ -579,6 +580,22 @@ def retention_report(*, store: Store, types: pd.DataFrame | None = None) -> dict
             per, consent.allowed(store=store, own="referral"), t if len(t) else None
         ),
     }
+
+
+def _lapsing(per: pd.DataFrame, types: pd.DataFrame) -> tuple[int, int]:
+    """How many loyal customers have bought nothing for longer than the types'
+    ``lapsed_days``, and those days: what ``types moves`` shows as loyal → lapsed, counted as
+    the audiences count ``days_since_last_order`` (from the newest order), so the segment the
+    playbook names selects exactly them. Without CLV figures the playbook still names them."""
+    from shopperlens.service.types import as_config
+
+    days = int(float(as_config(None).section("windows")["lapsed_days"]))
+    if not len(types) or "last_order_at" not in per or not per.last_order_at.notna().any():
+        return 0, days
+    last = pd.to_datetime(per.set_index("customer_id").last_order_at)
+    since = (last.max() - last).dt.days
+    loyal = set(types.loc[types.type == "loyal", "customer_id"].dropna())
+    return int((since[since.index.isin(loyal)] > days).sum()), days
 
 
 def _orders_with_campaign(store: Store) -> pd.DataFrame:
@@ -719,6 +736,7 @@ def playbook(
         repeat_rate=ret["repeat_rate"],
         case_study=ret["case_study"],
         loyal_at_risk=ret["loyal_at_risk"],
+        loyal_lapsing=ret["loyal_lapsing"],
         clv_note=ret["clv_note"],
         no_dropout_note=ret["no_dropout_note"],
         exit_pages=exits,
