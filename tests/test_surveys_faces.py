@@ -744,27 +744,39 @@ def test_cli_results_show_percentages_numbers_and_crosstabs(cli, tmp_path):
     assert "marital_status by customer type" in out
 
 
+def _interests_found(store, tmp_path: Path, interests: dict[str, int], hobbies: dict[str, int]):  # type: ignore[no-untyped-def]
+    """The interests finding for a GA4 interests report (``category: active users``) and
+    survey answers naming one hobby each (``hobby: respondents``)."""
+    surveys.ensure_builtin(store=store)
+    report = tmp_path / "ga4_interests.csv"
+    report.write_text(
+        "Interests,Active users\n" + "".join(f"{k},{v}\n" for k, v in interests.items())
+    )
+    audience.import_analytics(store=store, path=report)
+    answers = tmp_path / "h.csv"
+    people = [hobby for hobby, n in hobbies.items() for _ in range(n)]
+    answers.write_text(
+        "respondent,hobbies\n" + "".join(f"r{i},{h}\n" for i, h in enumerate(people))
+    )
+    surveys.import_survey_csv(store=store, survey="demo-profile", path=answers)
+    (found,) = [x for x in audience.analytics_check(store=store) if x.dimension == "interests"]
+    return found
+
+
 def test_interests_count_each_ga4_category_once_and_say_what_they_leave_out(store, tmp_path):
     """``Sports & Fitness/Outdoor Enthusiasts`` counted for fitness and for outdoors, which
     pushed travel out of the visitors' top three and made a 42-against-40 survey lead a
     contradiction; the top interest no hobby names went unmentioned."""
-    surveys.ensure_builtin(store=store)
-    report = tmp_path / "ga4_interests.csv"
-    report.write_text(
-        "Interests,Active users\nShoppers/Value Shoppers,900\n"
-        "Sports & Fitness/Outdoor Enthusiasts,700\nTravel/Travel Buffs,500\n"
-        "Media & Entertainment/Gamers,300\nSports & Fitness/Health & Fitness Buffs,200\n"
+    interests = {
+        "Shoppers/Value Shoppers": 900,
+        "Sports & Fitness/Outdoor Enthusiasts": 700,
+        "Travel/Travel Buffs": 500,
+        "Media & Entertainment/Gamers": 300,
+        "Sports & Fitness/Health & Fitness Buffs": 200,
+    }
+    found = _interests_found(
+        store, tmp_path, interests, {"travel": 42, "fitness": 40, "outdoors": 18}
     )
-    audience.import_analytics(store=store, path=report)
-    answers = tmp_path / "h.csv"
-    answers.write_text(
-        "respondent,hobbies\n"
-        + "".join(f"r{i},travel\n" for i in range(42))
-        + "".join(f"r{i},fitness\n" for i in range(42, 82))
-        + "".join(f"r{i},outdoors\n" for i in range(82, 100))
-    )
-    surveys.import_survey_csv(store=store, survey="demo-profile", path=answers)
-    (found,) = [x for x in audience.analytics_check(store=store) if x.dimension == "interests"]
     assert found.kind == "agreement", found.message
     assert "(travel, 42 %) is among the top interests" in found.message
     assert "about as many name fitness 40 %" in found.message
@@ -796,22 +808,15 @@ def test_interview_themes_count_prospects_and_referrals_too(store, tmp_path):
 def test_a_tie_at_the_top_of_the_hobbies_is_said_as_such(store, tmp_path):
     """41 name outdoors, 40 cooking; GA4's top interest is cooking, outdoors its last: the
     survey's first place is a tie, neither agreement nor contradiction."""
-    surveys.ensure_builtin(store=store)
-    report = tmp_path / "ga4_interests.csv"
-    report.write_text(
-        "Interests,Active users\nFood & Dining/Cooking Enthusiasts,900\nTravel/Travel Buffs,800\n"
-        "Media & Entertainment/Book Lovers,700\nLifestyles & Hobbies/Outdoor Enthusiasts,100\n"
+    interests = {
+        "Food & Dining/Cooking Enthusiasts": 900,
+        "Travel/Travel Buffs": 800,
+        "Media & Entertainment/Book Lovers": 700,
+        "Lifestyles & Hobbies/Outdoor Enthusiasts": 100,
+    }
+    found = _interests_found(
+        store, tmp_path, interests, {"outdoors": 41, "cooking": 40, "reading": 19}
     )
-    audience.import_analytics(store=store, path=report)
-    answers = tmp_path / "h.csv"
-    answers.write_text(
-        "respondent,hobbies\n"
-        + "".join(f"r{i},outdoors\n" for i in range(41))
-        + "".join(f"r{i},cooking\n" for i in range(41, 81))
-        + "".join(f"r{i},reading\n" for i in range(81, 100))
-    )
-    surveys.import_survey_csv(store=store, survey="demo-profile", path=answers)
-    (found,) = [x for x in audience.analytics_check(store=store) if x.dimension == "interests"]
     assert found.kind == "note", found.message
     assert found.message.startswith(
         "interests: respondents name outdoors (41 %) and cooking (40 %) about as often; cooking "

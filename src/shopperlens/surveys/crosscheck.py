@@ -703,9 +703,10 @@ def _interests(hobbies: pd.Series | None, aud: pd.DataFrame, source: str) -> lis
     unmatched: dict[str, float] = {}
     for value, users in zip(ints["value"], ints["users"].fillna(ints["share"]), strict=True):
         hobby = _hobby_of(str(value))
-        into = unmatched if hobby is None else weight
-        key = str(value) if hobby is None else hobby
-        into[key] = into.get(key, 0.0) + float(users)
+        if hobby is None:
+            unmatched[str(value)] = unmatched.get(str(value), 0.0) + float(users)
+        else:
+            weight[hobby] = weight.get(hobby, 0.0) + float(users)
     if not weight:
         return []
     n = int(picked.index.nunique())

@@ -473,14 +473,8 @@ def survey_from_dict(data: dict[str, Any]) -> Survey:
                 )
         return Survey(questions=questions, **data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(x) for x in first.get("loc", ()))
-        msg = first["msg"].removeprefix("Value error, ")
-        if first.get("type") == "extra_forbidden":
-            msg = "unknown key (a misspelling?)"
-        raise ShopperlensError(
-            f"invalid survey definition: {msg}" + (f" (at {where})" if where else "")
-        ) from None
+        msg, where = _problem(exc)
+        raise ShopperlensError(f"invalid survey definition: {msg}{where}") from None
     except TypeError as exc:
         raise ShopperlensError(f"invalid survey definition: {exc}") from None
 
@@ -491,18 +485,24 @@ def _question(i: int, item: dict[str, Any]) -> Question:
     try:
         return Question(**item)
     except ValidationError as exc:
+        msg, where = _problem(exc)
         first = exc.errors()[0]
-        where = ".".join(str(x) for x in first.get("loc", ()))
-        msg = first["msg"].removeprefix("Value error, ")
-        if first.get("type") == "extra_forbidden":
-            msg = "unknown key (a misspelling?)"
         if first.get("type") == "string_type" and isinstance(first.get("input"), bool):
             msg = "a true/false where a word is wanted (write it in quotes)"
         qid = item.get("id")
         named = f"question {qid!r}" if isinstance(qid, str) else f"questions[{i}]"
-        raise ShopperlensError(
-            f"invalid survey definition: {named}: {msg}" + (f" (at {where})" if where else "")
-        ) from None
+        raise ShopperlensError(f"invalid survey definition: {named}: {msg}{where}") from None
+
+
+def _problem(exc: ValidationError) -> tuple[str, str]:
+    """pydantic's first complaint in a survey file's words, and `` (at KEY.PATH)`` ("" at the
+    top): a misspelt key is called one."""
+    first = exc.errors()[0]
+    where = ".".join(str(x) for x in first.get("loc", ()))
+    msg = first["msg"].removeprefix("Value error, ")
+    if first.get("type") == "extra_forbidden":
+        msg = "unknown key (a misspelling?)"
+    return msg, f" (at {where})" if where else ""
 
 
 def load_definition(path: str | Path) -> Survey:

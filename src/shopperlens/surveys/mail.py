@@ -11,6 +11,7 @@ import contextlib
 import smtplib
 from email.message import EmailMessage
 from email.utils import make_msgid
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -90,8 +91,10 @@ def load_template(name_or_path: str | Path) -> str:
 _BUILT_IN = ("invitation", "reminder", "interview")
 
 
-def _built_in(template: str) -> bool:
-    return any(template == load_template(name) for name in _BUILT_IN)
+@cache
+def _built_in_texts() -> frozenset[str]:
+    """The built-in templates' texts, read once (``render`` asks for every recipient)."""
+    return frozenset(load_template(name) for name in _BUILT_IN)
 
 
 def render(template: str, **context: Any) -> tuple[str, str]:
@@ -100,7 +103,11 @@ def render(template: str, **context: Any) -> tuple[str, str]:
     A shop's own template that writes ``{{ shop_name }}`` needs the name: without it the
     e-mail said "News from None" (the built-in ones speak as "we" instead)."""
     values = {**_DEFAULTS, **context}
-    if values["shop_name"] is None and "shop_name" in template and not _built_in(template):
+    if (
+        values["shop_name"] is None
+        and "shop_name" in template
+        and template not in _built_in_texts()
+    ):
         raise ShopperlensError(
             "the e-mail template writes the shop's name ({{ shop_name }}): give it "
             "(--shop-name NAME, shop_name= in Python and over HTTP)"
