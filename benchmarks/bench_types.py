@@ -211,7 +211,7 @@ def pandas_features(d: dict[str, pd.DataFrame], as_of: datetime, spec: Any) -> p
         s_search=s_search, s_camp=s_camp, minutes=minutes, to_buy=to_buy,
         abandoned=sess["carted"] & ~sess["bought"],
         focused=sess["bought"] & (sess["viewed"] <= spec.focused_products),
-        camp_buy=sess["bought"] & (s_camp | sess["campaign"].notna()),
+        camp_buy=sess["bought"] & (s_camp | (sess["campaign"].notna() & ~s_search)),
     )  # fmt: skip
     sf = sess.groupby("subject_id").agg(
         visits=("session_id", "count"), pages=("pages", "sum"),

@@ -201,3 +201,21 @@ def test_gaps_between_orders_placed_at_the_same_moment(store: Store) -> None:
     gaps = [0.0, 10.0]  # mean 5, sample standard deviation 5·√2
     assert f.loc["c1", "mean_gap_days"] == pytest.approx(sum(gaps) / 2)
     assert f.loc["c1", "gap_cv"] == pytest.approx((5 * 2**0.5) / 5)
+
+
+def test_a_paid_search_ad_is_no_campaign_purchase(store: Store) -> None:
+    """A paid-search click names its ad campaign too, but its buyer searched for the product:
+    only the newsletter purchase (a campaign by name, any medium but search) is a campaign's."""
+    kit = ShopKit().customer("c1", "v1")
+    kit.visit("v1", 0, medium="cpc", campaign="brand-search", term="ridge tent", views=("p1",),
+              buy=("p1",))  # fmt: skip
+    kit.order("c1", 0, ("p1",))
+    kit.visit("v1", 20, medium="organic", campaign="seo", buy=("p2",))
+    kit.order("c1", 20, ("p2",))
+    kit.visit("v1", 40, campaign="spring-newsletter", buy=("p3",))
+    kit.order("c1", 40, ("p3",))
+    kit.write(store)
+    c = behaviour_features(store, as_of=T0 + timedelta(days=60)).execute().set_index("subject_id")
+    assert c.at["c1", "purchase_visits"] == 3
+    assert c.at["c1", "campaign_purchases"] == 1
+    assert c.at["c1", "campaign_purchase_share"] == pytest.approx(1 / 3)

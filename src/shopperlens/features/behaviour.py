@@ -236,7 +236,9 @@ def _session_features(sess: ir.Table, spec: FeatureSpec, terms: ir.Table) -> ir.
     minutes = (sess.end.epoch_seconds() - sess.start.epoch_seconds()).cast("float64") / 60.0
     to_buy = (sess.bought_at.epoch_seconds() - sess.start.epoch_seconds()).cast("float64") / 60.0
     focused = bought & (sess.viewed_products <= spec.focused_products)
-    campaign_buy = bought & (from_campaign | sess.campaign.notnull())
+    # a named campaign counts unless the visit came from a search engine: a paid-search ad
+    # names its campaign too, and its buyer searched for the product (the need-based sign)
+    campaign_buy = bought & (from_campaign | (sess.campaign.notnull() & ~from_search))
     searched = bought & (sess.product_terms > 0)
     return sess.group_by("subject_id").aggregate(
         visits=sess.session_id.count(),
