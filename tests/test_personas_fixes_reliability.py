@@ -7,6 +7,7 @@ find, whatever k-means returns), and three groups whose answers differ.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -118,3 +119,29 @@ def test_cli_http_and_report_say_it(db_path, cli, tmp_path):  # type: ignore[no-
     assert NOT_RELIABLE in page
     cards = list((tmp_path / "report").glob("persona-*.html"))
     assert cards and all(NOT_RELIABLE in c.read_text(encoding="utf-8") for c in cards)
+
+
+def test_the_list_of_runs_marks_the_provisional_one(db_path, cli):  # type: ignore[no-untyped-def]
+    """A run of random answers beside one of planted groups: the list says which is which,
+    on every face (a list without the mark showed noise beside reliable personas alike)."""
+    with shopperlens.open(db_path) as shop:
+        shop.personas_build(frame=_random_answers(24, seed=0))
+        shop.personas_build(frame=_planted_groups())
+        listed = [(r.run_id, r.provisional) for r in shop.personas_runs()]
+        from fastapi.testclient import TestClient
+
+        from shopperlens.config import Settings
+        from shopperlens.web.app import create_app
+
+        app = create_app(Settings(token=TOKEN), shop=shop)
+        with TestClient(app, headers={"Authorization": f"Bearer {TOKEN}"}) as client:
+            over_http = client.get("/api/personas/runs").json()
+    newest, oldest = listed
+    assert newest[1] is False and oldest[1] is True
+    assert [(r["run_id"], r["provisional"]) for r in over_http] == listed
+    res = cli("personas", "runs", "--json")
+    assert res.exit_code == 0, res.output
+    assert [(r["run_id"], r["provisional"]) for r in json.loads(res.output)] == listed
+    table = cli("personas", "runs")
+    oldest_id = oldest[0]
+    assert f"Run {oldest_id} is provisional" in " ".join(table.output.split())

@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # only for the annotations: services are imported when a meth
     from shopperlens.service.consent import ConsentImportResult, ConsentRecord
     from shopperlens.service.demo import DemoResult
     from shopperlens.service.interviews import NotesImport
-    from shopperlens.service.personas import PersonaRun
+    from shopperlens.service.personas import PersonaRun, RunInfo
     from shopperlens.service.playbooks import AudienceExport, Playbook
     from shopperlens.service.report import ReportResult
     from shopperlens.service.survey_delivery import SendReport
@@ -574,6 +574,12 @@ class Shop:
         from shopperlens.service import personas as _personas
 
         return _personas.show(store=self.store, run_id=run_id)
+
+    def personas_runs(self) -> builtins.list[RunInfo]:
+        """Every stored persona run, newest first, each marked ``provisional`` or not."""
+        from shopperlens.service import personas as _personas
+
+        return _personas.runs(store=self.store)
 
     def personas_diff(self, run_id: int | None = None, against: int | None = None) -> Evolution:
         """What grew, shrank, vanished or appeared since the previous run."""

@@ -224,4 +224,10 @@ def runs_cmd(ctx: typer.Context, json_: JsonOpt = False) -> None:
     from shopperlens.service import personas as svc
 
     rows = svc.runs(store=open_shop(ctx).store)
-    _render.as_json(rows) if json_ else _render.table(rows, title="persona runs")
+    if json_:
+        _render.as_json(rows)
+        return
+    _render.table(rows, title="persona runs")
+    note = svc.provisional_runs_note(rows)
+    if note:
+        _render.message(note)

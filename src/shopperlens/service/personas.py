@@ -749,23 +749,54 @@ def show(*, store: Store, run_id: int | None = None) -> PersonaRun:
 
 
 class RunInfo(BaseModel):
+    """One line of the run list; ``provisional`` as :attr:`PersonaRun.provisional` judges it,
+    so a list of runs does not show noise beside reliable personas unmarked."""
+
     run_id: int
     created_at: datetime
     survey: str | None
     n_respondents: int
     n_personas: int
     names: str
+    provisional: bool
 
 
 def runs(*, store: Store) -> list[RunInfo]:
     """Every stored run, newest first."""
     df = store.df(
         "SELECT r.run_id, r.created_at, r.survey, r.n_respondents, r.n_personas,"
-        " string_agg(p.name, ', ' ORDER BY p.persona_id) AS names FROM persona_runs r"
+        " string_agg(p.name, ', ' ORDER BY p.persona_id) AS names,"
+        " any_value(r.silhouette) AS silhouette, any_value(r.stability_ari) AS stability_ari,"
+        " any_value(r.scores) AS scores FROM persona_runs r"
         " JOIN personas p USING (run_id) GROUP BY ALL ORDER BY r.run_id DESC"
     )
     df["survey"] = df["survey"].astype(object).where(df["survey"].notna(), None)
-    return [RunInfo(**r) for r in df.to_dict(orient="records")]
+    return [RunInfo(**_run_line(r)) for r in df.to_dict(orient="records")]
+
+
+def provisional_runs_note(rows: list[RunInfo]) -> str | None:
+    """A line under a list of runs naming the provisional ones (a table column alone is cut
+    off on a narrow terminal); None when there is none."""
+    ids = [str(r.run_id) for r in rows if r.provisional]
+    if not ids:
+        return None
+    which = f"Run {ids[0]} is" if len(ids) == 1 else f"Runs {', '.join(ids)} are"
+    return (
+        f"{which} provisional: the groups are not shown to be reliable "
+        f"(`shopperlens personas show --run {ids[0]}` says why)."
+    )
+
+
+def _run_line(row: dict[str, Any]) -> dict[str, Any]:
+    """A run's list fields, its quality figures turned into the provisional mark."""
+    figures = _read_scores(row.pop("scores"))[1]
+    sil, ari = (row.pop(k) for k in ("silhouette", "stability_ari"))
+    note = quality.reliability_note(
+        None if pd.isna(ari) else float(ari),
+        None if pd.isna(sil) else float(sil),
+        figures.get("shuffled_silhouette"),
+    )
+    return row | {"provisional": note is not None}
 
 
 def diff(*, store: Store, run_id: int | None = None, against: int | None = None) -> Evolution:
