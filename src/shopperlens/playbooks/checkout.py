@@ -33,8 +33,9 @@ the playbook and the report say how many orders there are and how many the advic
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -302,18 +303,29 @@ def _share_between(v: np.ndarray, low: float, high: float) -> float:
     return float(((v >= low) & (v < high)).mean())
 
 
-def session_steps(events: pd.DataFrame) -> pd.DataFrame:
+def session_steps(events: pd.DataFrame, purchased: Iterable[Any] | None = None) -> pd.DataFrame:
     """One row per session: the furthest funnel step reached (flags are cumulative).
 
     A session that purchased counts as having viewed, carted and checked out even when the
     source did not record those events, so every step's count includes the later steps.
     Columns: ``session_id, visitor_id, customer_id, started_at`` + one bool per step.
+
+    ``purchased``, the ids of the sessions that bought, overrides the purchase events: pass
+    the sessions :func:`~shopperlens.playbooks.traffic.sessions_from_events` finds purchased
+    with the shop's orders, so the funnel counts the purchases the sources table counts. A
+    session whose order was imported without a purchase event then bought (and so passed
+    every step before); one whose purchase event stands for a cancelled or refunded order, or
+    repeats one another session holds (a thank-you page loaded again), did not, and reached
+    what its other events reached. Without it, the purchase events alone say who bought.
     """
     ev = events.copy()
     ev["name"] = ev.event_name.str.lower()
     level = pd.Series(0, index=ev.index)
     for k, (_, names) in enumerate(FUNNEL_STEPS.items(), start=1):
         level = level.where(~ev["name"].isin(names), k)
+    last = len(FUNNEL_STEPS)
+    if purchased is not None:  # the purchase step is the given sessions, not the events
+        level = level.where(level < last, 0)
     ev["level"] = level
     g = ev.groupby("session_id", sort=False)
     out = pd.DataFrame(
@@ -324,6 +336,8 @@ def session_steps(events: pd.DataFrame) -> pd.DataFrame:
             "max_level": g["level"].max(),
         }
     )
+    if purchased is not None:
+        out["max_level"] = out.max_level.where(~out.index.isin(set(purchased)), last)
     for k, step in enumerate(FUNNEL_STEPS, start=1):
         out[step] = out.max_level >= k
     return out.drop(columns="max_level").reset_index()
@@ -463,20 +477,27 @@ def _placed_by(ordered_at: pd.Series) -> pd.Series:
     return ordered_at.where(~given_by_day(ordered_at), day_end)
 
 
-def exit_pages(events: pd.DataFrame, *, top: int = 10) -> pd.DataFrame:
+def exit_pages(
+    events: pd.DataFrame, *, top: int = 10, purchased: Iterable[Any] | None = None
+) -> pd.DataFrame:
     """Where sessions that did not buy end: ``page, exits, share`` (the pages that lose them).
 
     The exit page is the ``page`` of the session's last event that has one, without its query
     string or fragment: ``/cart?email=ann@…&utm_source=…`` is the page ``/cart`` (a query may
     carry personal data or tracking tags, and would split one page into many).
+
+    ``purchased`` (session ids, as for :func:`session_steps`) says which sessions bought;
+    without it, those with a purchase event did.
     """
     cols = ["page", "exits", "share"]
     ev = events.dropna(subset=["page"])
     if ev.empty:
         return pd.DataFrame(columns=cols)
-    bought = events.loc[
-        events.event_name.str.lower().isin(FUNNEL_STEPS["purchase"]), "session_id"
-    ].unique()
+    bought = (
+        set(purchased)
+        if purchased is not None
+        else set(events.session_id[events.event_name.str.lower().isin(FUNNEL_STEPS["purchase"])])
+    )
     ev = ev[~ev.session_id.isin(bought)].sort_values("timestamp")
     last = ev.groupby("session_id").page.last().astype(str).str.split(r"[?#]", n=1, regex=True)
     last = last.str[0]
@@ -491,8 +512,9 @@ def exit_pages(events: pd.DataFrame, *, top: int = 10) -> pd.DataFrame:
 def visits_to_first_purchase(steps: pd.DataFrame) -> pd.Series:
     """Per buying customer, the sessions up to and including the first one that purchased.
 
-    ``steps`` from :func:`session_steps` (with ``customer_id`` resolved). Lookers "come back
-    several times before buying": this measures how many times.
+    ``steps`` from :func:`session_steps` (with ``customer_id`` resolved, and ``purchased``
+    for the purchases the orders confirm). Lookers "come back several times before buying":
+    this measures how many times.
     """
     s = steps.dropna(subset=["customer_id"]).sort_values("started_at")
     s = s.assign(n=s.groupby("customer_id").cumcount() + 1)

@@ -381,20 +381,37 @@ def shipping_threshold(
     return replace(advice, other_currency_orders=left_out)
 
 
+def _sessions(store: Store, events: pd.DataFrame) -> pd.DataFrame:
+    """The sessions as the sources table reads them (:func:`traffic_report`): ``purchased``
+    reconciled with the orders of every status. An order without a purchase event makes the
+    customer's session it was placed in a purchase; a purchase event of a cancelled, refunded
+    or failed order is none, and neither is a thank-you page loaded again. The funnel, the
+    exit pages and the playbook read their purchases here, so each counts the same ones."""
+    return traffic.sessions_from_events(events, _priced(_orders(store, every_status=True)))
+
+
+def _steps(events: pd.DataFrame, sessions: pd.DataFrame) -> pd.DataFrame:
+    """:func:`checkout.session_steps` whose purchase step is ``sessions``' ``purchased``."""
+    return checkout.session_steps(events, purchased=sessions.session_id[sessions.purchased])
+
+
 def funnels(
     *, store: Store, by: str | None = "type", types: pd.DataFrame | None = None
 ) -> pd.DataFrame:
-    """view → cart → checkout → purchase per ``type``, per ``source`` or overall (``by=None``)."""
+    """view → cart → checkout → purchase per ``type``, per ``source`` or overall (``by=None``).
+
+    A session purchased when the sources table says so (:func:`_sessions`)."""
     if by not in (None, "type", "source"):
         raise ShopperlensError("funnels can be split by 'type', 'source' or nothing")
     events = _events(store)
     if events.empty:
         return pd.DataFrame(columns=["step", "sessions", "rate_from_prev", "drop_off"])
-    steps = checkout.session_steps(events)
+    sessions = _sessions(store, events)
+    steps = _steps(events, sessions)
     if by == "type":
         steps = _attach_type(steps, resolve_types(store=store, types=types))
     elif by == "source":
-        src = traffic.sessions_from_events(events).set_index("session_id").source
+        src = sessions.set_index("session_id").source
         steps = steps.assign(source=steps.session_id.map(src))
     return checkout.funnel(steps, by=by)
 
@@ -402,7 +419,10 @@ def funnels(
 def sessions_per_type(*, store: Store, types: pd.DataFrame | None = None) -> pd.Series:
     """How many sessions each type's subjects had (indexed by ``type``; empty without visit
     data): the base the first step of :func:`funnels` by type is a share of. Its "from
-    previous" referred to a session total the page never showed."""
+    previous" referred to a session total the page never showed.
+
+    A count of sessions, whichever bought: the orders that decide the purchase step are not
+    read."""
     events = _events(store)
     if events.empty:
         return pd.Series(dtype="int64")
@@ -416,16 +436,23 @@ def exit_pages(
     type: str | None = "looker",
     types: pd.DataFrame | None = None,  # noqa: A002
 ) -> pd.DataFrame:
-    """The pages where non-buying sessions of ``type`` (all sessions when None) end."""
+    """The pages where non-buying sessions of ``type`` (all sessions when None) end; a
+    session bought when the sources table says so (:func:`_sessions`)."""
     events = _events(store)
     if events.empty:
         return pd.DataFrame(columns=["page", "exits", "share"])
-    if type is not None:
-        typed = _attach_type(
-            checkout.session_steps(events), resolve_types(store=store, types=types)
-        )
-        events = events[events.session_id.isin(set(typed.session_id[typed.type == type]))]
-    return checkout.exit_pages(events)
+    typed = resolve_types(store=store, types=types) if type is not None else EMPTY_TYPES
+    return _exit_pages(events, _steps(events, _sessions(store, events)), typed, type)
+
+
+def _exit_pages(
+    events: pd.DataFrame, steps: pd.DataFrame, types: pd.DataFrame, type_: str | None
+) -> pd.DataFrame:
+    """:func:`exit_pages` from the events and their :func:`_steps` (the playbook has both)."""
+    if type_ is not None:
+        typed = _attach_type(steps, types)
+        events = events[events.session_id.isin(set(typed.session_id[typed.type == type_]))]
+    return checkout.exit_pages(events, purchased=steps.session_id[steps.purchase])
 
 
 def abandoned_carts(*, store: Store, types: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -599,8 +626,11 @@ def _lapsing(per: pd.DataFrame, types: pd.DataFrame) -> tuple[int, int]:
 
 
 def _orders_with_campaign(store: Store) -> pd.DataFrame:
-    """Orders with the ``campaign`` of the buying session: the customer's purchase event
-    nearest in time (within a day) to the order, when the events carry one; and ``visited``,
+    """Orders with the ``campaign`` of the buying session: the customer's session that bought
+    (as the sources table reads it, :func:`_sessions`) starting nearest in time (within a day)
+    to the order, when the events carry one. A session whose order came without a purchase
+    event bought; one whose purchase event stands for a cancelled order, or repeats another's,
+    did not, and takes no order's campaign. And ``visited``,
     whether the buyer has any visit in the imported visit data (without, the order's campaign
     is unknown, not "none": the visit data may hold other people's visits only).
 
@@ -612,7 +642,7 @@ def _orders_with_campaign(store: Store) -> pd.DataFrame:
     orders = orders.assign(visited=orders.customer_id.isin(_visited(events)))
     if events.empty:
         return orders.assign(campaign=None)
-    sessions = traffic.sessions_from_events(events)
+    sessions = _sessions(store, events)
     buys = sessions[sessions.purchased & sessions.customer_id.notna()]
     buys = buys[["customer_id", "started_at", "campaign"]].dropna(subset=["started_at"])
     o = orders.dropna(subset=["customer_id"]).sort_values("ordered_at")
@@ -706,8 +736,14 @@ def playbook(
     orders = _orders(store)
     per = _attach_type(_customer_revenue(_priced(orders)), t)
     events = _events(store)
-    steps = checkout.session_steps(events) if len(events) else pd.DataFrame()
-    exits = exit_pages(store=store, types=t)
+    # the purchases the sources table counts (:func:`_sessions`), read once for the funnel,
+    # the exit pages and the visits to a first purchase
+    steps = _steps(events, _sessions(store, events)) if len(events) else pd.DataFrame()
+    exits = (
+        _exit_pages(events, steps, t, "looker")
+        if len(events)
+        else pd.DataFrame(columns=["page", "exits", "share"])
+    )
     to_purchase = checkout.visits_to_first_purchase(steps) if len(steps) else pd.Series(dtype=float)
     fun = checkout.funnel(_attach_type(steps, t), by="type") if len(steps) else pd.DataFrame()
     tr = traffic_report(store=store, types=t, brand_words=brand_words, config=config)
