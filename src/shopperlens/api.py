@@ -382,16 +382,25 @@ class Shop:
         to: str = "csv",
         out: str | Path | None = None,
         types: Any = None,
+        purpose: str = "marketing",
     ) -> AudienceExport | pd.DataFrame:
         """Export the customers of a type or segment for ``to`` (csv, meta, google, …).
 
         With ``out`` the file is written and a summary (``AudienceExport``) returned; without
         it, the rows: the columns of ``to``'s file (``playbooks.audience.audience_frame``).
+        ``purpose`` (marketing, case_study, referral) is the consent the csv's e-mails follow;
+        the other destinations take marketing only and refuse the rest.
         """
         from shopperlens.service import playbooks as _pb
 
         summary, rows = _pb.export_audience(
-            store=self.store, destination=to, type=type, segment=segment, out=out, types=types
+            store=self.store,
+            destination=to,
+            type=type,
+            segment=segment,
+            out=out,
+            types=types,
+            purpose=purpose,
         )
         return summary if out is not None else rows
 

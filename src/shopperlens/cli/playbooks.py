@@ -11,6 +11,7 @@ import typer
 
 from shopperlens.cli import _render
 from shopperlens.cli._app import app, open_shop
+from shopperlens.playbooks.audience import CONSENT_WORDS
 from shopperlens.playbooks.checkout import left_out_text
 from shopperlens.playbooks.generator import MIN_TOGETHER
 from shopperlens.service.playbooks import NO_ORDERS, threshold_answer
@@ -29,6 +30,12 @@ class Destination(StrEnum):
     google = "google"
     mailchimp = "mailchimp"
     klaviyo = "klaviyo"
+
+
+class Purpose(StrEnum):
+    marketing = "marketing"
+    case_study = "case_study"
+    referral = "referral"
 
 
 TypeOpt = Annotated[
@@ -102,14 +109,24 @@ def audience_export_cmd(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="File to write (default audience-<to>.csv).")
     ] = None,
+    purpose: Annotated[
+        Purpose,
+        typer.Option(
+            "--purpose",
+            help="The consent the csv's e-mails follow: marketing, case_study or referral "
+            "(the other destinations take marketing only).",
+        ),
+    ] = Purpose.marketing,
 ) -> None:
     """Write an audience file; marketing destinations get consenting customers only."""
     path = out or Path(f"audience-{to.value}.csv")
     shop = open_shop(ctx)
-    summary = shop.audience(type=type_, segment=segment, to=to.value, out=path)
+    summary = shop.audience(
+        type=type_, segment=segment, to=to.value, out=path, purpose=purpose.value
+    )
     _render.message(
         f"wrote {summary.written:,} rows to {path} ({summary.selected:,} selected, "
-        f"{summary.without_consent:,} without marketing consent)"
+        f"{summary.without_consent:,} without {CONSENT_WORDS[purpose.value]})"
     )
     for warning in summary.warnings:
         typer.echo(f"warning: {warning}", err=True)

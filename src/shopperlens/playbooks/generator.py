@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from shopperlens import markdown as md
+from shopperlens.playbooks.audience import export_target
 from shopperlens.playbooks.checkout import MAX_OVER_MEDIAN, MAX_SHARE_LOSING_FREE, MIN_SAMPLE
 
 __all__ = [
@@ -652,9 +653,14 @@ def unreachable_texts(anonymous: int, unrecorded: int) -> list[str]:
     ]
 
 
-def export_command(action: Action, destination: str = "meta") -> str:
-    """The command that exports the action's audience (its segment, to an ad platform)."""
-    return f'shopperlens audience export --segment "{action.audience}" --to {destination}'
+def export_command(action: Action, destination: str | None = None) -> str:
+    """The command that exports the action's audience: its segment, to an ad platform (``meta``)
+    by default; an audience drawn from case-study or referral consent goes to the plain ``csv``
+    by that consent (``--purpose``), for the shop to write to them personally — a case-study
+    "yes" is no "yes" to ads, and the ad platform received only marketing consenters."""
+    to, purpose = export_target(action.audience)
+    by = "" if purpose == "marketing" else f" --purpose {purpose}"
+    return f'shopperlens audience export --segment "{action.audience}" --to {destination or to}{by}'
 
 
 def reach_text(action: Action) -> str:

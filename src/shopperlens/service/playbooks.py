@@ -809,20 +809,25 @@ def _aov(orders: pd.DataFrame) -> float:
 def _fill_reach(actions: list[Action], *, store: Store, types: pd.DataFrame) -> None:
     """How many of each action's audience its printed export command writes.
 
-    Runs the command's own selection (:func:`export_audience` to ``meta``), once per distinct
-    segment, so the counts on the page are what the command then writes — the page used to
-    print the type's size (anonymous visitors included) next to a command writing far fewer.
+    Runs the command's own selection (:func:`export_audience` to the destination and by the
+    consent purpose of ``generator.export_command``: ``meta`` for marketing, the plain ``csv``
+    by case-study or referral consent), once per distinct segment, so the counts on the page
+    are what the command then writes — the page used to print the type's size (anonymous
+    visitors included) next to a command writing far fewer. ``exportable`` counts the people
+    the file gives an address for (:func:`~shopperlens.playbooks.audience.addressed`).
     """
-    seen: dict[str, AudienceExport] = {}
+    seen: dict[str, tuple[AudienceExport, int]] = {}
     for action in actions:
         if action.audience not in seen:
-            seen[action.audience], _ = export_audience(
-                store=store, destination="meta", segment=action.audience, types=types
+            to, purpose = _aud.export_target(action.audience)
+            summary, rows = export_audience(
+                store=store, destination=to, purpose=purpose, segment=action.audience, types=types
             )
-        summary = seen[action.audience]
+            seen[action.audience] = summary, _aud.addressed(rows, to)
+        summary, written = seen[action.audience]
         action.known = summary.selected
         action.without_consent = summary.without_consent
-        action.exportable = summary.written
+        action.exportable = written
 
 
 # -- audiences -------------------------------------------------------------------------------
@@ -1259,12 +1264,21 @@ def export_audience(
     segment: str | None = None,
     out: str | Path | None = None,
     types: pd.DataFrame | None = None,
+    purpose: str = "marketing",
 ) -> tuple[AudienceExport, pd.DataFrame]:
-    """Build (and with ``out`` write) an audience file; returns a summary and the rows."""
+    """Build (and with ``out`` write) an audience file; returns a summary and the rows.
+
+    ``purpose`` is the consent the file is drawn by (``marketing``, ``case_study``,
+    ``referral``): the plain ``csv`` writes the e-mail of those who gave it, and
+    ``without_consent`` counts those who did not; the marketing destinations take only
+    ``marketing`` (:func:`~shopperlens.playbooks.audience.purpose_refusal`)."""
     if destination not in _aud.DESTINATIONS:
         raise ShopperlensError(
             f"unknown destination {destination!r}; choose {', '.join(_aud.DESTINATIONS)}"
         )
+    refused = _aud.purpose_refusal(purpose, destination)
+    if refused:
+        raise ShopperlensError(refused)
     if type is None and segment is None:
         raise ShopperlensError("choose the audience with a type or a segment expression")
     if type is not None and type != "untyped":
@@ -1272,7 +1286,7 @@ def export_audience(
     mark = store.erasure_mark()  # a person erased while this reads is written nowhere
     typed = resolve_types(store=store, types=types) if type is not None else types
     c = audience_customers(store=store, type=type, segment=segment, types=typed)
-    rows = spreadsheet_safe(_aud.audience_frame(c, destination))
+    rows = spreadsheet_safe(_aud.audience_frame(c, destination, purpose))
     with store.write_lock(), store.cursor() as con:  # (no erasure can commit meanwhile)
         check_no_erasure_since(con, mark)  # the rows, written or handed back, may hold them
         if out is not None:
@@ -1281,7 +1295,7 @@ def export_audience(
         destination=destination,
         selected=len(c),
         written=len(rows),
-        without_consent=int((~c.marketing_consent.astype(bool)).sum()),
+        without_consent=int((~c[_aud.consent_column(purpose)].astype(bool)).sum()),
         path=str(out) if out is not None else None,
     )
     said = [_small_audience(destination, len(rows))]

@@ -82,14 +82,18 @@ def audience(
     to: Literal["csv", "meta", "google", "mailchimp", "klaviyo"] = "csv",
     type: str | None = None,  # noqa: A002
     segment: str | None = Query(None, description="pandas query over the customer columns"),
+    purpose: Literal["marketing", "case_study", "referral"] = Query(
+        "marketing", description="the consent the csv's e-mails follow (others: marketing only)"
+    ),
 ) -> PlainTextResponse:
-    """The audience file as CSV text (marketing destinations: consenting customers only).
+    """The audience file as CSV text (marketing destinations: consenting customers only; the
+    plain csv by ``purpose``'s consent, which the other destinations refuse unless marketing).
 
     What the CLI prints as warnings (a list too small for the ad platform, why a type selects
     nobody) comes in the ``X-Shopperlens-Warnings`` header, a JSON list of texts (ASCII: any
     other character escaped), so the body stays the file the platform takes."""
     summary, rows = svc.export_audience(
-        store=shop.store, destination=to, type=type, segment=segment
+        store=shop.store, destination=to, type=type, segment=segment, purpose=purpose
     )
     headers = {WARNINGS: json.dumps(list(summary.warnings))} if summary.warnings else None
     return PlainTextResponse(rows.to_csv(index=False), headers=headers)
