@@ -100,6 +100,7 @@ def audience_export_cmd(
             "--segment",
             "-s",
             help="Expression over type, orders, revenue, days_since_last_order, country, "
+            "the consents and each type's score (score_new …), "
             "e.g. \"type == 'loyal' and orders >= 3\".",
         ),
     ] = None,

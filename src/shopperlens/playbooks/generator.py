@@ -7,7 +7,10 @@ it (``evidence``), the people to act on (``audience`` — a segment expression t
 revenue at stake, a deliberately simple estimate whose formula is written in ``basis`` so the
 owner can judge it (None when this shop's data give no estimate: "EUR 0 at stake" would rank
 an action as worthless when it is only unmeasured). Constants behind the estimates are in
-:data:`ASSUMPTIONS`.
+:data:`ASSUMPTIONS`. An estimate is what the action could win, not revenue the shop makes
+without it (today's repeat purchases or code orders); the actions of a type that rest on the
+same abandoned carts are marked (``shared_base``) and a type's total (:func:`at_stake`) counts
+those carts once.
 
 How many of an audience an export reaches (``known``, ``without_consent``, ``exportable``) is
 filled in by the service, which runs the printed export command's own selection.
@@ -45,6 +48,7 @@ from shopperlens.playbooks.checkout import MAX_OVER_MEDIAN, MAX_SHARE_LOSING_FRE
 
 __all__ = [
     "ASSUMPTIONS",
+    "CARTS",
     "CONSENT_PURPOSES",
     "MIN_SAMPLE",
     "NOT_IMPORTED",
@@ -61,6 +65,7 @@ __all__ = [
     "missing_sources",
     "reach_text",
     "render_markdown",
+    "shared_texts",
     "stake_text",
     "type_note",
     "type_notes",
@@ -168,7 +173,10 @@ def consent_unknown_text(purpose: str) -> str:
 #: (the default of ``rules`` and ``recommend together``)
 MIN_TOGETHER = 3
 
-#: the constants behind the revenue-at-stake estimates (stated in each action's ``basis``)
+#: the constants behind the revenue-at-stake estimates (stated in each action's ``basis``).
+#: Each estimate is what an action could win on top of what the shop makes without it, never
+#: revenue it makes already; the last four are shares of people who place an order they would
+#: not have placed otherwise, and are kept low on purpose
 ASSUMPTIONS: dict[str, float] = {
     "cart_recovery_rate": 0.10,  # share of abandoned carts a recovery e-mail wins back
     "lead_conversion_rate": 0.05,  # share of captured leads that place a first order
@@ -176,8 +184,19 @@ ASSUMPTIONS: dict[str, float] = {
     "bad_service_churn": 0.61,  # the mission: 61 % leave after one bad service incident
     "bad_ticket_share": 0.10,  # share of tickets that end as a bad service experience
     "search_visit_win_rate": 0.05,  # share of non-buying product searches a better page wins
-    "referral_orders": 1.0,  # orders one referral brings
+    # share of referral candidates whose referral ends in a friend's first order
+    "referral_order_rate": 0.05,
+    # share of consenting candidates whose case study wins one new sale
+    "case_study_sale_rate": 0.05,
+    # extra share of new customers a follow-up turns into repeat buyers (one more order each)
+    "followup_repeat_lift": 0.02,
+    # share of impulse buyers a limited-time offer brings to an order they would not have placed
+    "urgency_extra_order_rate": 0.02,
 }
+
+#: the base of an estimate another action of the same type may rest on too: a type's total
+#: (:func:`at_stake`) counts such a base once
+CARTS = "abandoned carts"
 
 
 @dataclass
@@ -250,6 +269,9 @@ class Action:
     consent were never asked, as far as the data tell); ``unrecorded_consent`` names the consent
     purpose the audience itself is drawn from when nobody's word on it is recorded (its size
     is then unknown, not 0).
+    ``shared_base`` names what the estimate is built on when another action of the type may
+    be built on it too (:data:`CARTS`: the type's abandoned carts); a cart won back by one
+    action is not won back again by another, so :func:`at_stake` counts that base once.
     """
 
     type: str
@@ -268,6 +290,7 @@ class Action:
     detectable: bool = True
     marketing_recorded: bool = True
     unrecorded_consent: str | None = None
+    shared_base: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -275,6 +298,25 @@ class Action:
 
 def _n(df: pd.DataFrame, type_: str, col: str = "type") -> int:
     return int((df[col] == type_).sum()) if len(df) and col in df else 0
+
+
+#: the segments reaching what the primary type hides: customers of another type whose latest
+#: purchase was their first in a category (a new score above 0 while another type leads), and
+#: new customers whose first orders look impulsive (an impulse score of at least one half)
+NEW_ELSEWHERE = "score_new > 0 and type != 'new'"
+NEW_IMPULSIVE = "type == 'new' and score_impulse >= 0.5"
+
+
+def _selected(visitors: pd.DataFrame, segment: str) -> int:
+    """How many customers of the types run ``segment`` (:data:`NEW_ELSEWHERE`,
+    :data:`NEW_IMPULSIVE`) selects; 0 when the run carries no scores."""
+    need = {"customer_id", "type", "score_new", "score_impulse"}
+    if not len(visitors) or not need <= set(visitors.columns):
+        return 0
+    v = visitors[visitors.customer_id.notna()]
+    if segment == NEW_ELSEWHERE:
+        return int(((v.score_new > 0) & (v.type != "new")).sum())
+    return int(((v.type == "new") & (v.score_impulse >= 0.5)).sum())
 
 
 def _row(df: pd.DataFrame, type_: str) -> dict[str, Any]:
@@ -566,10 +608,13 @@ def _action(
     basis: str,
     audience: str,
     size: int,
+    *,
+    shared_base: str | None = None,
 ) -> Action:
     """An action whose evidence keeps the lines whose data are imported; each missing import
     is said once instead ("no visit data imported …"). A type the data cannot show has no
-    estimate; elsewhere an estimate over missing data comes out 0, which is none either."""
+    estimate; elsewhere an estimate over missing data comes out 0, which is none either.
+    ``shared_base`` marks an estimate built on a base other actions of the type may share."""
     kept: list[str] = []
     missing: list[str] = []
     for text, needs in (line for line in lines if line is not None):
@@ -583,7 +628,7 @@ def _action(
     evidence = kept + [NOT_IMPORTED[s] for s in SOURCES if s in missing]
     return Action(
         type_, number, title, evidence, None if lost_type else priority, basis, audience,
-        size, needs=needs, detectable=not lost_type,
+        size, needs=needs, detectable=not lost_type, shared_base=shared_base,
     )  # fmt: skip
 
 
@@ -623,8 +668,44 @@ def _estimate(value: float | None) -> float | None:
 
 
 def at_stake(actions: list[Action]) -> float:
-    """The total of the actions that have an estimate."""
-    return float(sum(a.priority for a in actions if a.priority is not None))
+    """The total of the actions that have an estimate, each base that actions of one type
+    share (``shared_base``: the same abandoned carts) counted once, at its largest figure.
+
+    A cart won back by a recovery e-mail is not won back again by a better checkout: adding
+    both estimates counted the same carts twice.
+    """
+    total = 0.0
+    shared: dict[tuple[str, str], float] = {}
+    for a in actions:
+        if a.priority is None:
+            continue
+        if a.shared_base is None:
+            total += a.priority
+        else:
+            key = (a.type, a.shared_base)
+            shared[key] = max(shared.get(key, 0.0), a.priority)
+    return float(total + sum(shared.values()))
+
+
+def shared_texts(actions: list[Action]) -> list[str]:
+    """One sentence per base that two or more estimated actions of a type share, saying the
+    total counts it once ("Actions 2 and 3 rest on the same abandoned carts: the total counts
+    them once, at the larger figure."); none when no estimates overlap."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for a in actions:
+        if a.priority is not None and a.shared_base is not None:
+            groups.setdefault((a.type, a.shared_base), []).append(a.number)
+    texts = []
+    for (_, base), numbers in groups.items():
+        if len(numbers) < 2:
+            continue
+        listed = ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
+        larger = "larger" if len(numbers) == 2 else "largest"
+        texts.append(
+            f"Actions {listed} rest on the same {base}: the total counts them once, at the "
+            f"{larger} figure."
+        )
+    return texts
 
 
 def stake_text(action: Action, currency: str = "EUR") -> str:
@@ -748,7 +829,7 @@ def _need_based(ev: Evidence) -> list[Action]:
                  (_carts_text(ev, t, n_ab, "left a cart open after their last order"), who)],
                 a["cart_recovery_rate"] * v_ab,
                 f"{cart_basis} × recovery rate {a['cart_recovery_rate']:.0%}",
-                "type == 'need_based'", size),
+                "type == 'need_based'", size, shared_base=CARTS),
         _action(ev, t, 2, "Know where they come from: sources and product keywords",
                 # a keyword names a product of the catalogue the orders bring
                 [(f"top product-intent keywords: {top}", who),
@@ -794,13 +875,20 @@ def _looker(ev: Evidence) -> list[Action]:
                 [(f"funnel: {line}", who), (drop, who), (_exits_text(ev.exit_pages), who),
                  (_visits_text(ev.visits_to_purchase), _E)],
                 n_ab * ev.aov * _worst(ev.funnel, t) * a["cart_recovery_rate"],
-                "lookers with carts × average order × worst drop-off × recovery rate",
-                "type == 'looker'", size),
+                "lookers with carts × average order × worst drop-off × recovery rate "
+                f"{a['cart_recovery_rate']:.0%}; {_SAME_CARTS.format(3)}",
+                "type == 'looker'", size, shared_base=CARTS),
         _action(ev, t, 3, "Run campaigns: retargeting ads, e-mail, SEO content",
                 [(_carts_text(ev, t, n_ab, f"left a cart worth {worth}"), who)],
                 a["cart_recovery_rate"] * v_ab,
-                "abandoned cart value × recovery rate", "type == 'looker'", size),
+                f"abandoned cart value × recovery rate {a['cart_recovery_rate']:.0%}; "
+                f"{_SAME_CARTS.format(2)}",
+                "type == 'looker'", size, shared_base=CARTS),
     ]  # fmt: skip
+
+
+#: said in the basis of a looker cart estimate: the other rests on the same carts
+_SAME_CARTS = "the same carts as action {}, counted once in the type's total"
 
 
 def _worst(funnel: pd.DataFrame, type_: str) -> float:
@@ -821,7 +909,7 @@ def _new(ev: Evidence) -> list[Action]:
     _, drop = _funnel_text(ev.funnel, t)
     n_ab, v_ab, worth = _abandoned(ev, t)
     tick = _row(ev.tickets, t)
-    second = size * ev.aov * ev.repeat_rate
+    lift = _followup_lift(ev.repeat_rate)
     per = ev.customers
     buyers = int(per.customer_id.nunique()) if len(per) and "customer_id" in per else 0
     again = int((per.orders >= 2).sum()) if buyers and "orders" in per else 0
@@ -834,11 +922,13 @@ def _new(ev: Evidence) -> list[Action]:
                 [(_carts_text(ev, t, n_ab, "left a cart open after their last order"),
                   (*who, "events")),
                  (drop, (*who, "events"))],
-                a["cart_recovery_rate"] * v_ab, "abandoned cart value × recovery rate",
-                "type == 'new'", size),
+                a["cart_recovery_rate"] * v_ab,
+                f"abandoned cart value × recovery rate {a['cart_recovery_rate']:.0%}",
+                "type == 'new'", size, shared_base=CARTS),
         _action(ev, t, 2, "Ask for feedback and act on it",
                 [(f"{size:,} new customers to survey (a first order, or a first order in a "
-                  "category new to them: shopperlens survey send NAME --type new)", who)],
+                  "category new to them: shopperlens survey send NAME --type new)", who),
+                 (_elsewhere_text(_selected(ev.visitors, NEW_ELSEWHERE)), who)],
                 0.0, "no direct revenue: feeds the personas", "type == 'new'", size),
         _action(ev, t, 3, "Be part of their success: answer questions fast",
                 [(_tickets_text(tick, "new customers"), (*who, "tickets"))],
@@ -848,9 +938,36 @@ def _new(ev: Evidence) -> list[Action]:
                 "type == 'new'", size),
         _action(ev, t, 4, "Continue the relationship: thank-you follow-ups, relevant offers",
                 [(f"repeat-purchase rate today: {rate}", who)],
-                second, "new customers × average order × repeat-purchase rate",
+                size * lift * ev.aov,
+                f"new customers × {_pct(lift)} more who order again after a follow-up × average "
+                "order; today's repeat purchases happen without one and are not counted",
                 "type == 'new'", size),
     ]  # fmt: skip
+
+
+def _elsewhere_text(n: int) -> str | None:
+    """The customers a new category made new again while another type still leads them
+    (a loyal customer's first tent): the type alone leaves them out of the new playbook."""
+    if not n:
+        return None
+    who = "customer of another type" if n == 1 else "customers of other types"
+    return (
+        f"{n:,} {who} just bought in a category new to them (shopperlens survey send NAME "
+        f"--new-category-days 60 reaches them; segment {md.code(NEW_ELSEWHERE)})"
+    )
+
+
+def _followup_lift(repeat_rate: float) -> float:
+    """The extra share of new customers a follow-up turns into repeat buyers: the assumed
+    :data:`ASSUMPTIONS` ``followup_repeat_lift``, never more than the share not ordering again
+    today (a shop where everyone orders again has nobody left to win)."""
+    room = 1.0 - repeat_rate if np.isfinite(repeat_rate) else 1.0
+    return min(ASSUMPTIONS["followup_repeat_lift"], max(0.0, room))
+
+
+def _pct(share: float) -> str:
+    """ "2%"; "0.5%" for a share below one per cent (not "0%" beside a figure above 0)."""
+    return f"{share:.0%}" if share >= 0.01 or share == 0 else f"{share:.1%}"
 
 
 def _loyal(ev: Evidence) -> list[Action]:
@@ -889,7 +1006,9 @@ def _loyal(ev: Evidence) -> list[Action]:
         _action(ev, t, 1, "Case studies (only with permission); learn what made them loyal",
                 [(case_text, who),
                  (bring, who)],
-                n_case * ev.aov, "consenting candidates × average order (one new sale each)",
+                n_case * a["case_study_sale_rate"] * ev.aov,
+                f"consenting candidates × {a['case_study_sale_rate']:.0%} whose case study wins "
+                "one new sale × average order",
                 "type == 'loyal' and case_study_consent", n_case),
         _action(ev, t, 2, "A rewards system: points for purchases, interactions and referrals",
                 [(per_buyer, who)],
@@ -910,8 +1029,9 @@ def _loyal(ev: Evidence) -> list[Action]:
                 "then leave", "type == 'loyal'", size),
         _action(ev, t, 4, "Encourage referrals, with compensation",
                 [(ref_text, who)],
-                n_ref * a["referral_orders"] * ev.aov,
-                "referral candidates × one order each × average order",
+                n_ref * a["referral_order_rate"] * ev.aov,
+                f"referral candidates × {a['referral_order_rate']:.0%} whose referral ends in a "
+                "friend's order × average order",
                 "type == 'loyal' and referral_consent", n_ref),
     ]  # fmt: skip
     actions[0].unrecorded_consent = "case_study" if case_unknown else None
@@ -946,9 +1066,12 @@ def _impulse(ev: Evidence) -> list[Action]:
         _action(ev, t, 1, "Create urgency: limited-time offers, exclusive promotions",
                 [(f"{_of(share * n_offer, n_offer)} impulse orders used a discount code"
                   if n_offer else "no impulse orders yet", who),
-                 (_offer_revenue_text(offer, cur), who)],
-                size * ev.aov * share,
-                "impulse buyers × average order × share of their orders on a code",
+                 (_offer_revenue_text(offer, cur), who),
+                 (_impulsive_new_text(_selected(ev.visitors, NEW_IMPULSIVE)), who)],
+                size * a["urgency_extra_order_rate"] * ev.aov,
+                f"impulse buyers × {a['urgency_extra_order_rate']:.0%} a limited-time offer "
+                "brings to an order they would not have placed × average order, before the "
+                "offer's discount",
                 "type == 'impulse'", size),
         _action(ev, t, 2, "Easy access to support: macros for common questions, live chat",
                 [(per_order, (*who, "tickets")),
@@ -957,6 +1080,15 @@ def _impulse(ev: Evidence) -> list[Action]:
                 "impulse tickets × 10 % that go badly × average order × 61 % who then leave",
                 "type == 'impulse'", size),
     ]  # fmt: skip
+
+
+def _impulsive_new_text(n: int) -> str | None:
+    """New customers whose first orders look impulsive: "new" leads while they are new, so
+    the impulse audience leaves them out for their first weeks."""
+    if not n:
+        return None
+    who = "new customer's first orders look" if n == 1 else "new customers' first orders look"
+    return f"{n:,} {who} impulsive too (segment {md.code(NEW_IMPULSIVE)})"
 
 
 def _offer_revenue_text(offer: dict[str, Any], cur: str) -> str | None:

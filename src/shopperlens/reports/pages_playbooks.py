@@ -41,6 +41,7 @@ from shopperlens.playbooks.generator import (
     at_stake,
     export_command,
     reach_text,
+    shared_texts,
     stake_text,
     unfound_text,
     unrecorded_text,
@@ -264,6 +265,8 @@ def _builder(type_: str):  # type: ignore[no-untyped-def]
             "min_together": MIN_TOGETHER,
             "actions": [_action(a, pb.currency) for a in actions],
             "at_stake": at_stake(actions),
+            # actions resting on the same carts: the total counts them once, and says so
+            "at_stake_shared": shared_texts(actions),
             "funnel": _records(funnel[funnel.type == type_] if len(funnel) else funnel),
             # the first step's "from previous" is a share of all the type's sessions
             "funnel_base": int(sessions[type_]) if type_ in sessions.index else None,

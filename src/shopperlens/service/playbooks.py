@@ -856,7 +856,8 @@ def audience_customers(
 
     ``segment`` is an expression over the columns ``customer_id, type, orders, revenue,
     days_since_last_order, country, accepts_marketing, marketing_consent,
-    case_study_consent, referral_consent`` (e.g. ``"type == 'loyal' and orders >= 3"``):
+    case_study_consent, referral_consent`` and the types run's scores ``score_need_based`` …
+    ``score_impulse`` (e.g. ``"type == 'loyal' and orders >= 3"``):
     column names, numbers and quoted text, comparisons (``in``/``not in`` too), ``and``/``or``/
     ``not`` (``&``, ``|``, ``~``), ``+ - * / // %`` and lists; anything else (a method call,
     an attribute, a subscript …) is refused before pandas evaluates it (:func:`check_segment`),
@@ -881,7 +882,8 @@ def audience_customers(
     c["revenue"] = c.revenue.mask(c.orders == 0, 0.0)
     last = pd.to_datetime(c.last_order_at)
     c["days_since_last_order"] = (last.max() - last).dt.days if last.notna().any() else None
-    c = _attach_type(c, resolve_types(store=store, types=types))
+    typed = resolve_types(store=store, types=types)
+    c = _attach_scores(_attach_type(c, typed), typed)
     c["marketing_consent"] = c.customer_id.isin(consent.allowed(store=store))
     consents = store.df("SELECT * FROM consents")
     c["case_study_consent"] = c.customer_id.isin(retention.consented(consents, "case_study"))
@@ -895,6 +897,22 @@ def audience_customers(
         check_segment(segment, c.columns)
         c = c[_segment_mask(c, segment)]
     return c.reset_index(drop=True)
+
+
+#: the per-type scores a segment may name (the types run's columns)
+SCORE_COLUMNS: tuple[str, ...] = tuple(f"score_{t}" for t in TYPES)
+
+
+def _attach_scores(c: pd.DataFrame, types: pd.DataFrame) -> pd.DataFrame:
+    """Add each type's score (``score_new`` …) per customer, unknown (NaN) for one the types
+    run holds no score for: the primary type alone hides a loyal customer's first purchase in
+    a new category (``score_new`` 0.75) or a first order that looks impulsive."""
+    by_customer = types.dropna(subset=["customer_id"]).drop_duplicates("customer_id")
+    by_customer = by_customer.set_index("customer_id")
+    for col in SCORE_COLUMNS:
+        known = by_customer[col] if col in by_customer else pd.Series(dtype=float)
+        c[col] = c.customer_id.map(known).astype(float)
+    return c
 
 
 #: what a segment that is no yes/no condition is told (never with the values it gave)
