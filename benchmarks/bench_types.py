@@ -176,6 +176,8 @@ def _words(s: pd.Series) -> pd.Series:
 
 def pandas_features(d: dict[str, pd.DataFrame], as_of: datetime, spec: Any) -> pd.DataFrame:
     """The features of :func:`shopperlens.features.behaviour_features`, written in pandas."""
+    from shopperlens.words import STOP_WORDS
+
     ev_names = spec.events
     ev = d["events"]
     ev = ev[ev["timestamp"] < as_of]
@@ -235,7 +237,7 @@ def pandas_features(d: dict[str, pd.DataFrame], as_of: datetime, spec: Any) -> p
     pw = pw[pw["w"].str.len() >= 3].drop_duplicates()
     counts = pw.groupby("w")["product_id"].nunique()
     cat_words = set(_words(prods["category"].fillna("")))
-    blocked = set(spec.informational_words) | set(spec.brand_words) | cat_words
+    blocked = set(spec.informational_words) | set(spec.brand_words) | cat_words | STOP_WORDS
     vocab = {w for w in counts[counts <= spec.distinctive_products].index if w not in blocked}
     uterms = pd.Series(terms["term"].unique())
     tw = pd.DataFrame({"term": uterms, "w": uterms.str.lower()}).assign(

@@ -175,7 +175,7 @@ def test_abandoned_carts(shop_store) -> None:  # type: ignore[no-untyped-def]
     ("query", "intent"),
     [("alpine dome tent", "product"), ("how to pitch a tent", "informational"),
      ("summitside", "brand"), ("tent pegs", "product"), ("best headlamp", "informational"),
-     ("summitside tents", "product"), ("cheap stuff online", "generic"), ("", "none")],
+     ("summitside tents", "category"), ("cheap stuff online", "generic"), ("", "none")],
 )  # fmt: skip
 def test_keyword_intent(query: str, intent: str) -> None:
     classify = traffic.KeywordClassifier(

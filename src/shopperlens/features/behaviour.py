@@ -24,6 +24,7 @@ import ibis
 import ibis.expr.types as ir
 
 from shopperlens.statuses import EXCLUDED_STATUSES
+from shopperlens.words import STOP_WORDS
 
 #: event names (lower case) that mean each action; sources use different vocabularies
 #: a page is one page-view event; product views and search results are counted on their own
@@ -298,14 +299,16 @@ def _visit_terms(
     products = src.table("products")
     # words that pick out a product: in at most ``distinctive_products`` product names, not a
     # category word ("tent", "jacket" name a kind of thing, "stormproof" or "45l" a product)
+    # nor a stop word (:data:`~shopperlens.words.STOP_WORDS`); the keyword table reads the same
+    # words (:class:`~shopperlens.playbooks.traffic.KeywordClassifier`)
     pwords = products.select("product_id", w=_words(products.product_name.fill_null("")))
     pwords = pwords.filter(pwords.w.length() >= 3).distinct()
     cat_words = products.select(w=_words(products.category.fill_null(""))).distinct()
     vocab = pwords.group_by("w").aggregate(n=pwords.product_id.nunique())
     vocab = vocab.filter(vocab.n <= spec.distinctive_products).select("w")
     vocab = vocab.anti_join(cat_words, vocab.w == cat_words.w)
-    blocked = set(spec.informational_words) | set(spec.brand_words)
-    vocab = vocab.filter(~vocab.w.isin(sorted(blocked))) if blocked else vocab
+    blocked = set(spec.informational_words) | set(spec.brand_words) | STOP_WORDS
+    vocab = vocab.filter(~vocab.w.isin(sorted(blocked)))
     info = list(spec.informational_words) or ["\u0000"]
     tw = terms.select("term").distinct().select("term", w=_words(ibis._.term))
     tw = tw.left_join(vocab, tw.w == vocab.w).select("term", w=tw.w, in_vocab=vocab.w.notnull())

@@ -4,21 +4,27 @@ Keyword intent (rules, in this order, on the lower-cased query's words):
 
 1. **informational** — a question or research word (``how``, ``what``, ``best``, ``review``,
    ``vs`` …): the searcher is learning, not yet buying (content and guides serve them);
-2. **product** — the query names a product of the catalogue: it shares at least two
-   distinctive words with a product name (or every word of a one-word name), or names a
-   category; these searchers know what they want (the need-based type);
-3. **brand** — the query contains the shop's brand;
-4. **generic** — anything else.
+2. **product** — the query names a product of the catalogue: one of its words is found in
+   at most ``distinctive_products`` (2) product names and in no category name — the very
+   rule by which the customer types count "search terms naming a product"
+   (:mod:`shopperlens.features.behaviour`); these searchers know what they want (the
+   need-based type);
+3. **category** — the query names a kind of thing the shop sells (a category's word:
+   "sleeping bag", "tents"), not one product;
+4. **brand** — the query contains the shop's brand;
+5. **generic** — anything else.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 
 import pandas as pd
 
 from shopperlens.playbooks.checkout import given_by_day
+from shopperlens.words import STOP_WORDS
 
 __all__ = [
     "INFORMATIONAL_WORDS",
@@ -62,29 +68,7 @@ INFORMATIONAL_WORDS: frozenset[str] = frozenset(
         "tutorial",
     ]
 )
-_STOP = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "for",
-        "of",
-        "and",
-        "or",
-        "with",
-        "to",
-        "in",
-        "on",
-        "by",
-        "my",
-        "your",
-        "x",
-        "1",
-        "2",
-        "3",
-        "4",
-    ]
-)
+_STOP = STOP_WORDS
 _WORD = re.compile(r"[a-z0-9]+")
 _PURCHASE = ("purchase", "order", "order_completed", "checkout_completed")
 
@@ -102,13 +86,21 @@ class KeywordClassifier:
         categories: Iterable[str] = (),
         brand_words: Iterable[str] = (),
         informational_words: Iterable[str] = INFORMATIONAL_WORDS,
+        distinctive_products: int = 2,
     ) -> None:
         self.brand = {w for b in brand_words for w in _words(b)}
         self.info = set(informational_words)
-        self.categories = {w for c in categories for w in _words(c)} - _STOP
-        self.products = [
-            set(_words(n)) - _STOP - self.brand for n in product_names if str(n).strip()
-        ]
+        category_words = {w for c in categories for w in _words(c)}
+        self.categories = category_words - _STOP
+        named = [set(_words(n)) for n in product_names if str(n).strip()]
+        self.products = [name - _STOP - self.brand for name in named]
+        # the words that pick out a product, as the customer types read them: long enough,
+        # in at most ``distinctive_products`` names, and no category, question, brand or stop word
+        counts = Counter(w for name in named for w in name if len(w) >= 3)
+        blocked = category_words | self.info | self.brand | _STOP
+        self.vocabulary = {
+            w for w, n in counts.items() if n <= distinctive_products and w not in blocked
+        }
 
     def __call__(self, query: str | None) -> str:
         if query is None or not str(query).strip():
@@ -116,13 +108,11 @@ class KeywordClassifier:
         words = set(_words(query))
         if words & self.info:
             return "informational"
-        for name in self.products:
-            shared = len(words & name)
-            if name and (shared >= 2 or shared == len(name)):
-                return "product"
+        if words & self.vocabulary:
+            return "product"
         singular = {w.rstrip("s") for w in words}
         if words & self.categories or singular & {c.rstrip("s") for c in self.categories}:
-            return "product"
+            return "category"
         if words & self.brand:
             return "brand"
         return "generic"
@@ -158,7 +148,7 @@ def classify_keyword(
     brand_words: Iterable[str] = (),
     categories: Iterable[str] = (),
 ) -> str:
-    """Intent of one search query: informational, product, brand, generic (or none)."""
+    """Intent of one search query: informational, product, category, brand, generic (or none)."""
     return KeywordClassifier(product_names, categories, brand_words)(query)
 
 

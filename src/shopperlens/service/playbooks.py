@@ -483,23 +483,28 @@ def keyword_classifier(
 
     The brand and question words come from the types configuration (``vocabulary.brand_words``
     and ``informational_words``, the same words the type rules use) unless ``brand_words``
-    is given; with neither, :func:`traffic_report` guesses the brand from the keywords.
+    is given; with neither, :func:`traffic_report` guesses the brand from the keywords. A
+    product search is what the types count as one (``distinctive_products`` from the same
+    configuration).
     """
     info = set(traffic.INFORMATIONAL_WORDS)
+    distinctive = 2
     try:
         from shopperlens.types.config import load_config
 
         spec = load_config(config).feature_spec()
         info |= set(spec.informational_words)
         brand_words = spec.brand_words if brand_words is None else brand_words
+        distinctive = spec.distinctive_products
     except ImportError:  # the types concern is not installed
         pass
     products = store.df("SELECT product_name, category FROM products")
     if products.empty:
         products = store.df("SELECT DISTINCT product_name, category FROM order_lines")
     return traffic.KeywordClassifier(
-        products.product_name.dropna(), products.category.dropna(), brand_words or (), info
-    )
+        products.product_name.dropna(), products.category.dropna(), brand_words or (), info,
+        distinctive_products=distinctive,
+    )  # fmt: skip
 
 
 def traffic_report(
