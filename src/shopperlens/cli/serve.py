@@ -18,6 +18,9 @@ def serve_cmd(
     """Serve the HTTP API and dashboard (token from SHOPPERLENS_TOKEN)."""
     import uvicorn
 
-    from shopperlens.web.app import create_app
+    from shopperlens.web.app import create_app, serve_warnings
 
-    uvicorn.run(create_app(settings(ctx)), host=host, port=port, log_level="info")
+    chosen = settings(ctx)
+    for warning in serve_warnings(chosen):
+        typer.echo(f"warning: {warning}", err=True)
+    uvicorn.run(create_app(chosen), host=host, port=port, log_level="info")

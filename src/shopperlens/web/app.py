@@ -94,6 +94,20 @@ def _stop_jobs(app: FastAPI) -> None:
         log.warning("job %s (%s): %s", job.job_id, job.name, said)
 
 
+#: what ``shopperlens serve`` says when no token is configured: the API then refuses every
+#: request but the public survey ones (an open API would expose customer data), and the
+#: server started without a word of it
+NO_TOKEN_WARNING = (
+    "SHOPPERLENS_TOKEN is not set: every endpoint but the public survey ones will refuse (503) "
+    "(start it as SHOPPERLENS_TOKEN=<secret> shopperlens serve)"
+)
+
+
+def serve_warnings(settings: Settings) -> list[str]:
+    """What a server started with ``settings`` should say before it listens."""
+    return [] if settings.token else [NO_TOKEN_WARNING]
+
+
 def create_app(settings: Settings | None = None, *, shop: Shop | None = None) -> FastAPI:
     """Build the app for ``settings`` (or an already open ``shop``, as tests do)."""
     settings = settings or Settings()
