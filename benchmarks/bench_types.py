@@ -170,7 +170,7 @@ def run_pandas(directory: Path) -> dict[str, Any]:
 
 
 def _words(s: pd.Series) -> pd.Series:
-    w = s.str.lower().str.replace(r"[^a-z0-9]+", " ", regex=True).str.strip().str.split(" ")
+    w = s.str.lower().str.replace(r"[\W_]+", " ", regex=True).str.strip().str.split(" ")
     return w.explode()
 
 

@@ -58,3 +58,12 @@ def test_fast_strip_matches_python_on_spark(spark) -> None:  # type: ignore[no-u
     assert out["fast"][given].tolist() == out["python"][given].tolist()
     assert len(out) == len(EDGES)
     assert out.attrs["words"] == ["ff", "five", "fluffy", "leaf", "scarf", "stormproof", "vest"]
+
+
+def test_words_of_any_script_match_python_on_spark(spark) -> None:  # type: ignore[no-untyped-def]
+    """Spark's Java regex reads ``\\p{L}`` and ``\\p{N}`` as DuckDB's RE2 does."""
+    import ibis
+
+    from test_unicode_words import engine_words, python_words
+
+    assert engine_words(ibis.pyspark.connect(spark)) == python_words()

@@ -130,8 +130,13 @@ def _strip(col: ir.StringValue) -> ir.StringValue:
 
 
 def _words(col: ir.StringValue) -> ir.StringValue:
-    """Lower-cased words of a text column, one row each (for term ↔ product matching)."""
-    spaced = col.lower().re_replace(r"[^a-z0-9]+", " ")
+    """Lower-cased words of a text column, one row each (for term ↔ product matching).
+
+    A word is a run of letters and digits of any script (``\\p{L}``, ``\\p{N}``, which DuckDB's
+    RE2 and Spark's Java regex both know): ASCII alone cut "schlafsäcke" into "schlafs" and
+    "cke", words no German shopper typed, and read "ñandú" or "Ελληνικά" as nothing.
+    """
+    spaced = col.lower().re_replace(r"[^\p{L}\p{N}]+", " ")
     return spaced.re_replace(r"^ +| +$", "").split(" ").unnest()  # (not strip(): see _SPACE)
 
 

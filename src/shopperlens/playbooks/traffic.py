@@ -69,7 +69,8 @@ INFORMATIONAL_WORDS: frozenset[str] = frozenset(
     ]
 )
 _STOP = STOP_WORDS
-_WORD = re.compile(r"[a-z0-9]+")
+#: a word: letters and digits of any script, as the customer types read search terms
+_WORD = re.compile(r"[^\W_]+")
 _PURCHASE = ("purchase", "order", "order_completed", "checkout_completed")
 
 
