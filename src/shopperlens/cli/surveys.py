@@ -205,9 +205,12 @@ def results_cmd(
             ["dimension", "value", "respondents", "base", "gap"],
             title="whose voice (respondents vs the shop's customers or visitors)",
         )
-    themes = [t.model_dump() for t in res.themes]
-    _render.table(_in_percent(themes, "share"), ["question", "theme", "share", "top_terms"],
-                  title="themes")  # fmt: skip
+    themes = [{**t.model_dump(), "said by": t.name_coverage} for t in res.themes]
+    _render.table(
+        _in_percent(themes, "share", "said by"),
+        ["question", "theme", "share", "said by", "top_terms"],
+        title="themes (said by: the share of a theme's answers using a word of its name)",
+    )
     for n in res.notes:
         _render.message(f"note: {n}")
 

@@ -176,7 +176,8 @@ _TERMS = (
         "a theme",
         "TF-IDF weighs each word: high when it is frequent in an answer but rare across all "
         "answers. NMF (non-negative matrix factorisation) then finds groups of such words that "
-        "occur together; each group is a theme, named by its top terms.",
+        "occur together; each group is a theme, named by the top terms its own answers use "
+        "('said by' is the share of its answers using a word of the name).",
         ("TF-IDF",),
     ),
     Term(

@@ -31,6 +31,9 @@ class ThemeOut(BaseModel):
     theme: str
     top_terms: list[str]
     share: float
+    #: share of the theme's answers using at least one term of its name (how many of the
+    #: ``share`` said what the name says)
+    name_coverage: float
     examples: list[str]
     #: the respondents whose answer this theme describes best (traceability)
     respondents: list[str] = []

@@ -5,6 +5,7 @@ representativeness. Pure pandas/scikit-learn over :func:`responses_frame`-shaped
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,6 +115,9 @@ class Theme:
     #: positions (among the non-empty answers, in input order) of the answers whose strongest
     #: theme this is, so every theme traces back to the answers behind it
     members: list[int] = field(default_factory=list)
+    #: share of the members whose answer uses at least one of the name's terms: "56 % —
+    #: delivery / late" reads as "56 % said so", and this says how many of them did
+    name_coverage: float = 0.0
 
 
 #: fewer non-empty answers than this give no themes: a topic model of three answers says nothing
@@ -132,11 +136,15 @@ def themes(
 
     Each answer is weighted by TF-IDF (English stop words removed, words and word pairs); NMF
     factors the matrix into up to ``n_themes`` topics. A theme's ``top_terms`` are its heaviest
-    terms (none below :data:`TERM_FLOOR` of the heaviest) and its name the ones that carry it
-    (see :func:`_name`); ``share`` is the share of answers whose strongest topic it is;
-    ``examples`` are those answers that load most on it, so an answer is the example of one
-    theme at most. Lee & Seung (1999), "Learning the parts of objects by non-negative matrix
-    factorization", Nature 401.
+    terms (none below :data:`TERM_FLOOR` of the heaviest); ``share`` is the share of answers
+    whose strongest topic it is (its ``members``); its name is made of the top terms that its
+    members say (see :func:`_name`: each used by at least :data:`SAID_FLOOR` of them, the most
+    used first), and ``name_coverage`` is the share of members using at least one of them.
+    NMF weights follow TF-IDF, so a term few answers use but weigh heavily on can top a topic
+    most of whose answers never say it: a theme of 30 complaints about delivery was named
+    "post slow", a pair 5 of them used. ``examples`` are the answers that load most on it, so
+    an answer is the example of one theme at most. Lee & Seung (1999), "Learning the parts of
+    objects by non-negative matrix factorization", Nature 401.
 
     Only themes some answer has as its strongest are shown, each name once
     (:func:`_distinct_themes`), and there are never more topics than distinct answers (as
@@ -172,12 +180,17 @@ def themes(
     w = np.where(np.isfinite(w), w, 0.0)  # an answer with a broken loading has no topic
     components = np.where(np.isfinite(model.components_), model.components_, 0.0)
     terms = np.asarray(vec.get_feature_names_out())
+    # which answer uses which term: a TF-IDF weight is never 0 for a term the vectorizer's own
+    # analyzer (tokens, stop words, word pairs) finds in the answer, so this is its tokenising
+    uses = (x > 0).tocsr().astype(float)
     strongest = w.argmax(axis=1)
     has_topic = w.max(axis=1) > 0
     found = []
     for t in range(k):
+        mine = (strongest == t) & has_topic
         top = _top_terms(terms, components[t], n_terms)
-        found.append((_name(top), [term for term, _ in top], (strongest == t) & has_topic, t))
+        name = _spoken_name(top, terms, components[t], _coverage(uses, mine), n_terms)
+        found.append((name, [term for term, _ in top], mine, t))
     out = []
     for name, top_terms, mine, cols in _distinct_themes(found):
         loading = w[:, cols].max(axis=1)
@@ -188,6 +201,7 @@ def themes(
                 share=float(mine.mean()),
                 examples=_examples(docs, loading, mine, n_examples),
                 members=np.flatnonzero(mine).tolist(),
+                name_coverage=_name_coverage(uses, mine, name, vec.vocabulary_),
             )
         )
     out.sort(key=lambda th: th.share, reverse=True)
@@ -236,8 +250,13 @@ TERM_FLOOR = 0.1
 #: 0.017 against "expensive" at 0.918 named a complaint about prices "great price")
 NAME_FLOOR = 0.5
 #: a word pair stands in for its words in a name only when it weighs at least this share of
-#: each (else the words say more than the pair, and the pair is left out)
+#: each, and is used by at least this share of the members using each (else the words say more
+#: than the pair, and the pair is left out)
 PAIR_COMPARABLE = 0.8
+#: a term in a theme's name is used by at least this share of the theme's members: a quarter,
+#: so a theme worded many ways ("late", "slow", "took ages" for one complaint about delivery)
+#: is still named by its words, while a term only a few of its answers use is not
+SAID_FLOOR = 0.25
 
 
 def _top_terms(terms: np.ndarray, weights: np.ndarray, n_terms: int) -> list[tuple[str, float]]:
@@ -252,25 +271,82 @@ def _top_terms(terms: np.ndarray, weights: np.ndarray, n_terms: int) -> list[tup
     ]
 
 
-def _name(top: list[tuple[str, float]]) -> str:
-    """A theme's name: up to three of its heaviest terms, each at least :data:`NAME_FLOOR` of
-    the heaviest. A word pair replaces the words of it that are also named (``took long``
-    rather than ``long / took long / took``) only when it weighs about as much as each of them
-    (:data:`PAIR_COMPARABLE`); a lighter pair is dropped and its words speak instead."""
-    if not top:
+def _coverage(uses: Any, mine: np.ndarray) -> np.ndarray:
+    """Per term (vectorizer column), the share of the members ``mine`` whose answer uses it
+    (0 for a theme without members)."""
+    if not mine.any():
+        return np.zeros(uses.shape[1])
+    return np.asarray(uses[np.flatnonzero(mine)].mean(axis=0)).ravel()
+
+
+def _spoken_name(
+    top: list[tuple[str, float]],
+    terms: np.ndarray,
+    weights: np.ndarray,
+    said: np.ndarray,
+    n_terms: int,
+) -> str:
+    """A theme's name from the top terms its members say (:func:`_name`).
+
+    When none of them is used by :data:`SAID_FLOOR` of the members (the topic is about a few
+    of the answers that fall to it: five answers saying only "Posten." made a topic that 25
+    complaints about delivery fell to as well), the ``n_terms`` terms the members use most
+    name it by the same rules, their share standing for weight; and when none of those
+    reaches the floor either, the one term most of them use (the heavier in the topic of a
+    tie). Its low ``name_coverage`` then says how loosely the theme holds.
+    """
+    column = {str(term): i for i, term in enumerate(terms)}
+    name = _name(top, {term: float(said[column[term]]) for term, _ in top})
+    if name or not top:
+        return name
+    order = np.lexsort((-weights, -said))[: max(n_terms, 1)]
+    most_said = [(str(terms[i]), float(said[i])) for i in order]
+    return _name(most_said, dict(most_said)) or most_said[0][0]
+
+
+def _name(top: list[tuple[str, float]], said: Mapping[str, float] | None = None) -> str:
+    """A theme's name: up to three of its top terms, each at least :data:`NAME_FLOOR` of the
+    heaviest and, given ``said`` (term -> share of the theme's members using it), used by at
+    least :data:`SAID_FLOOR` of them, the most used first; the weight floor is taken from the
+    heaviest term so used, so a rare heavy term neither names the theme nor silences the
+    words most of its answers say. A word pair replaces the words of it that are also named
+    (``took long`` rather than ``long / took long / took``) only when it weighs about as much as
+    each of them and is said by about as many (:data:`PAIR_COMPARABLE`); otherwise the pair is
+    dropped and its words speak (a pair five of thirty members used named their theme).
+    Without ``said`` every term counts as used by all the members."""
+
+    def used(term: str) -> float:
+        return 1.0 if said is None else said.get(term, 0.0)
+
+    spoken = [(term, wt) for term, wt in top if used(term) >= SAID_FLOOR]
+    if not spoken:
         return ""
-    heaviest = top[0][1]
-    kept = {term: wt for term, wt in top if wt >= NAME_FLOOR * heaviest}
+    heaviest = max(wt for _, wt in spoken)
+    kept = {term: wt for term, wt in spoken if wt >= NAME_FLOOR * heaviest}
     for pair, wt in list(kept.items()):
         if " " not in pair or pair not in kept:
             continue
         words = [word for word in pair.split() if word in kept]
-        if all(wt >= PAIR_COMPARABLE * kept[word] for word in words):
+        if all(
+            wt >= PAIR_COMPARABLE * kept[word] and used(pair) >= PAIR_COMPARABLE * used(word)
+            for word in words
+        ):
             for word in words:
                 del kept[word]
         else:
             del kept[pair]
-    return " / ".join(list(kept)[:3])
+    named = sorted(kept, key=used, reverse=True)  # stable: the heavier first among equals
+    return " / ".join(named[:3])
+
+
+def _name_coverage(uses: Any, mine: np.ndarray, name: str, vocabulary: Mapping[str, int]) -> float:
+    """Share of the members ``mine`` whose answer uses at least one of the terms of ``name``
+    (terms are words and word pairs of word characters, so `` / `` only separates them)."""
+    columns = [vocabulary[term] for term in name.split(" / ") if term in vocabulary]
+    if not mine.any() or not columns:
+        return 0.0
+    said = uses[np.flatnonzero(mine)][:, columns].sum(axis=1)
+    return float(np.mean(np.asarray(said).ravel() > 0))
 
 
 def _examples(docs: list[str], loading: np.ndarray, mine: np.ndarray, n: int) -> list[str]:
