@@ -45,6 +45,8 @@ import pandas as pd
 from shopperlens import markdown as md
 from shopperlens.playbooks.audience import export_target
 from shopperlens.playbooks.checkout import MAX_OVER_MEDIAN, MAX_SHARE_LOSING_FREE, MIN_SAMPLE
+from shopperlens.playbooks.loyalty import RepeatFactors, evidence_lines
+from shopperlens.playbooks.onboarding import AFTER_ORDER_DAYS, Onboarding
 
 __all__ = [
     "ASSUMPTIONS",
@@ -245,6 +247,16 @@ class Evidence:
     #: the :data:`CONSENT_PURPOSES` someone's word is on record for (the rest: nobody's is,
     #: so who refused is unknown, not "everyone")
     consent_recorded: frozenset[str] = frozenset(CONSENT_PURPOSES)
+    #: what was true at the first order of the customers who ordered again, against the
+    #: one-time buyers (:func:`~shopperlens.playbooks.loyalty.repeat_factors`); None: not
+    #: measured
+    loyalty: RepeatFactors | None = None
+    #: how shoppers reach a first order (sign-ups, guest orders, checkouts before a first
+    #: purchase: :func:`~shopperlens.playbooks.onboarding.onboarding`); None: not measured
+    onboarding: Onboarding | None = None
+    #: the customers' tickets with ``type``, ``channel`` (None: not recorded) and
+    #: ``after_order`` (:func:`~shopperlens.playbooks.onboarding.tickets_after_orders`)
+    ticket_channels: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def has(self, *sources: str) -> bool:
         """Whether every one of ``sources`` is imported."""
@@ -919,7 +931,8 @@ def _new(ev: Evidence) -> list[Action]:
     )  # fmt: skip
     return [
         _action(ev, t, 1, "Streamlined onboarding (one-click sign-up, QR codes)",
-                [(_carts_text(ev, t, n_ab, "left a cart open after their last order"),
+                [*_onboarding_lines(ev, who),
+                 (_carts_text(ev, t, n_ab, "left a cart open after their last order"),
                   (*who, "events")),
                  (drop, (*who, "events"))],
                 a["cart_recovery_rate"] * v_ab,
@@ -955,6 +968,85 @@ def _elsewhere_text(n: int) -> str | None:
         f"{n:,} {who} just bought in a category new to them (shopperlens survey send NAME "
         f"--new-category-days 60 reaches them; segment {md.code(NEW_ELSEWHERE)})"
     )
+
+
+#: said instead of sign-up counts when the visit data hold no sign-up event at all: who signed
+#: up is then unknown, and "0 signed up" would read as measured
+NO_SIGN_UPS = (
+    "no sign-up events in the visit data: whether new customers signed up before their first "
+    "order or ordered as guests is unknown"
+)
+
+
+def _onboarding_lines(ev: Evidence, who: tuple[str, ...]) -> list[Line]:
+    """How shoppers reach a first order (:attr:`Evidence.onboarding`): new customers' sign-ups
+    and guest orders, sign-ups that led to no order, and checkouts lost before a first
+    purchase; none when it was not measured."""
+    ob = ev.onboarding
+    if ob is None:
+        return []
+    seen = (*who, "events")
+    checkouts = (_first_checkouts_text(ob), _E)
+    if not ob.sign_up_events:
+        return [(NO_SIGN_UPS, seen), checkouts]
+    return [
+        (_new_sign_ups_text(ob, _n(ev.visitors, "new")), seen),
+        (_unordered_sign_ups_text(ob), seen),
+        checkouts,
+    ]
+
+
+def _k_of(k: int, n: int, things: str, thing: str) -> str:
+    """ "45% of the 120 visits" from :data:`MIN_SAMPLE` on, else "3 of 5 visits"."""
+    if n >= MIN_SAMPLE:
+        return f"{k / n:.0%} of the {n:,} {things}"
+    return f"{k:,} of {n:,} {thing if n == 1 else things}"
+
+
+def _new_sign_ups_text(ob: Onboarding, n_new: int) -> str | None:
+    """Of the new customers who joined within the visit data (first order and customer record
+    not before them), how many signed up before their first order and how many ordered as
+    guests, and how many joined earlier (a sign-up then cannot be seen: counting them as
+    guests made registered customers guests); unknown, not 0, when the visit data hold none
+    of their visits or begin after all of them joined."""
+    if not n_new:
+        return None
+    unknown = "new customers' sign-ups unknown"
+    if not ob.new_with_visits:
+        return f"{unknown}: none of their visits are in the imported visit data"
+    earlier = ob.new_with_visits - ob.covered
+    if not ob.covered:
+        return f"{unknown}: they joined before the visit data begin"
+    n, guests = ob.covered, ob.guests
+    people = _k_of(ob.signed_first, n, "new customers", "new customer")
+    share = f"{guests / n:.0%}" if n >= MIN_SAMPLE else f"{guests:,}"
+    later = f", {ob.signed_later:,} of whom signed up afterwards" if ob.signed_later else ""
+    before = (
+        f"; {earlier:,} more joined before the visit data begin (a sign-up then cannot be seen)"
+        if earlier
+        else ""
+    )
+    return (
+        f"{people} who joined within the visit data signed up before their first order; "
+        f"{share} ordered as guests (no sign-up first){later}{before}"
+    )
+
+
+def _unordered_sign_ups_text(ob: Onboarding) -> str | None:
+    """The sign-ups that led to no first order."""
+    if not ob.signed_up:
+        return None
+    people = _k_of(ob.without_order, ob.signed_up, "people", "person")
+    return f"{people} who signed up never ordered (a sign-up that led to no first order)"
+
+
+def _first_checkouts_text(ob: Onboarding) -> str | None:
+    """The visits that reached checkout before their shopper's first purchase and did not
+    buy; none when the visit data record no checkout step."""
+    if not ob.checkouts:
+        return None
+    visits = _k_of(ob.checkouts_lost, ob.checkouts, "visits", "visit")
+    return f"{visits} reaching checkout before the shopper's first purchase ended without one"
 
 
 def _followup_lift(repeat_rate: float) -> float:
@@ -1005,7 +1097,8 @@ def _loyal(ev: Evidence) -> list[Action]:
     actions = [
         _action(ev, t, 1, "Case studies (only with permission); learn what made them loyal",
                 [(case_text, who),
-                 (bring, who)],
+                 (bring, who),
+                 *_loyalty_lines(ev, who)],
                 n_case * a["case_study_sale_rate"] * ev.aov,
                 f"consenting candidates × {a['case_study_sale_rate']:.0%} whose case study wins "
                 "one new sale × average order",
@@ -1017,6 +1110,7 @@ def _loyal(ev: Evidence) -> list[Action]:
                 "type == 'loyal'", size),
         _action(ev, t, 3, "Keep improving service (61 % leave after one bad incident)",
                 [(f"{_count(n_tickets, 'ticket')} from loyal customers", (*who, "tickets")),
+                 (_channels_text(ev.ticket_channels, t), (*who, "tickets")),
                  (f"{len(ev.loyal_at_risk):,} loyal customers are at risk (P(alive) has fallen)"
                   if len(ev.loyal_at_risk)
                   else _lapsing_text(ev)
@@ -1037,6 +1131,19 @@ def _loyal(ev: Evidence) -> list[Action]:
     actions[0].unrecorded_consent = "case_study" if case_unknown else None
     actions[3].unrecorded_consent = "referral" if ref_unknown else None
     return actions
+
+
+def _loyalty_lines(ev: Evidence, who: tuple[str, ...]) -> list[Line]:
+    """What was true at the first order of those who ordered again (:attr:`Evidence.loyalty`),
+    and the imports that would add a first-order trait to compare (the first visit's channel,
+    a ticket after it): none when it was not measured or nobody could be compared yet."""
+    result = ev.loyalty
+    if result is None:
+        return []
+    lines: list[Line] = [(text, who) for text in evidence_lines(result)]
+    if result.customers:  # said once each, as "no visit data imported (…)"
+        lines += [(None, (*who, "events")), (None, (*who, "tickets"))]
+    return lines
 
 
 def _impulse(ev: Evidence) -> list[Action]:
@@ -1075,6 +1182,8 @@ def _impulse(ev: Evidence) -> list[Action]:
                 "type == 'impulse'", size),
         _action(ev, t, 2, "Easy access to support: macros for common questions, live chat",
                 [(per_order, (*who, "tickets")),
+                 (_after_order_text(ev.ticket_channels, t), (*who, "tickets")),
+                 (_channels_text(ev.ticket_channels, t), (*who, "tickets")),
                  (f"top topics (candidate macros): {topics}", _T)],
                 n_tickets * a["bad_ticket_share"] * ev.aov * a["bad_service_churn"],
                 "impulse tickets × 10 % that go badly × average order × 61 % who then leave",
@@ -1089,6 +1198,69 @@ def _impulsive_new_text(n: int) -> str | None:
         return None
     who = "new customer's first orders look" if n == 1 else "new customers' first orders look"
     return f"{n:,} {who} impulsive too (segment {md.code(NEW_IMPULSIVE)})"
+
+
+#: the most channels named in a line; the rest are counted together
+TOP_CHANNELS = 5
+
+
+def _typed_tickets(tickets: pd.DataFrame, type_: str) -> pd.DataFrame:
+    """The tickets of a type's customers (:attr:`Evidence.ticket_channels`)."""
+    if not len(tickets) or "type" not in tickets:
+        return tickets.iloc[0:0]
+    return tickets[tickets.type == type_]
+
+
+def _channels_text(tickets: pd.DataFrame, type_: str) -> str | None:
+    """ "impulse buyers' tickets by channel: email 50%, chat 30%, phone 20% (of 120)" (counts
+    below :data:`MIN_SAMPLE`); that the channel is not recorded when no ticket names one
+    (rather than no line: the live chat the action proposes needs to know it); none when the
+    type has no tickets."""
+    mine = _typed_tickets(tickets, type_)
+    if not len(mine):
+        return None
+    whose = f"{TYPE_PEOPLE[type_]}' tickets"
+    if "channel" not in tickets or tickets.channel.isna().all():
+        return (
+            f"ticket channel not recorded: no imported ticket names one (a `channel` column in "
+            f"the tickets file — email, chat, phone — shows where {TYPE_PEOPLE[type_]} ask)"
+        )
+    named = mine.channel.dropna().astype(str)
+    if not len(named):
+        return f"none of the {len(mine):,} {whose} records its channel"
+    counts = named.value_counts()
+    counts = counts.sort_index().sort_values(ascending=False, kind="stable")
+    n, shown, rest = len(named), counts.head(TOP_CHANNELS), counts.iloc[TOP_CHANNELS:]
+    if n >= MIN_SAMPLE:
+        parts = [f"{md.datum(c)} {k / n:.0%}" for c, k in shown.items()]
+        parts += [f"{len(rest):,} other channels {rest.sum() / n:.0%}"] if len(rest) else []
+        text = f"{whose} by channel: {', '.join(parts)} (of {n:,})"
+    else:
+        parts = [f"{md.datum(c)} {k:,}" for c, k in shown.items()]
+        parts += [f"{len(rest):,} other channels {rest.sum():,}"] if len(rest) else []
+        text = f"{whose} by channel: {', '.join(parts)}"
+    unrecorded = len(mine) - n
+    verb = "records" if unrecorded == 1 else "record"
+    return text + (f"; {unrecorded:,} {verb} no channel" if unrecorded else "")
+
+
+def _after_order_text(tickets: pd.DataFrame, type_: str) -> str | None:
+    """How many of a type's tickets came within :data:`AFTER_ORDER_DAYS` days after an order
+    (a hasty purchase, then questions), beside the other buyers' (lookers, who never ordered,
+    and customers of no type left out: their tickets cannot follow an order); none without
+    tickets."""
+    mine = _typed_tickets(tickets, type_)
+    if not len(mine) or "after_order" not in mine:
+        return None
+    whose = f"{TYPE_PEOPLE[type_]}'"
+    close = _k_of(int(mine.after_order.sum()), len(mine), f"{whose} tickets", f"{whose} ticket")
+    why = "hasty purchase, then questions"
+    text = f"{close} came within {AFTER_ORDER_DAYS} days after an order ({why})"
+    others = tickets[~tickets.type.isin([type_, "looker", "untyped"])]
+    if len(others):
+        theirs = _k_of(int(others.after_order.sum()), len(others), "tickets", "ticket")
+        text += f"; other buyers: {theirs}"
+    return text
 
 
 def _offer_revenue_text(offer: dict[str, Any], cur: str) -> str | None:

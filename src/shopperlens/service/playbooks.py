@@ -34,7 +34,7 @@ from shopperlens.models.basket import (
 )
 from shopperlens.plain import spreadsheet_safe
 from shopperlens.playbooks import audience as _aud
-from shopperlens.playbooks import checkout, recommend, retention, support, traffic
+from shopperlens.playbooks import checkout, onboarding, recommend, retention, support, traffic
 from shopperlens.playbooks.generator import (
     CONSENT_PURPOSES,
     NO_SHIPPING,
@@ -47,6 +47,7 @@ from shopperlens.playbooks.generator import (
     type_notes,
     unreachable_texts,
 )
+from shopperlens.playbooks.loyalty import RepeatFactors, repeat_factors
 from shopperlens.service import consent, value_run
 from shopperlens.service._checks import share, whole
 from shopperlens.service._files import output_file
@@ -790,11 +791,73 @@ def playbook(
         imported=imported_sources(store=store),
         visited=_visited(events),
         consent_recorded=recorded_consents(store=store),
+        loyalty=_repeat_factors(store, orders, events, config),
+        onboarding=_onboarding(store, events, orders, steps, t),
+        ticket_channels=_ticket_channels(store, t),
     )
     wanted = (type,) if type else TYPES
     actions = build_playbook(ev, wanted)
     _fill_reach(actions, store=store, types=t)
     return Playbook(currency=currency, actions=actions, notes=type_notes(ev, wanted))
+
+
+def _onboarding(
+    store: Store,
+    events: pd.DataFrame,
+    orders: pd.DataFrame,
+    steps: pd.DataFrame,
+    types: pd.DataFrame,
+) -> onboarding.Onboarding:
+    """How shoppers reach a first order: the new customers' sign-ups read against their first
+    purchase (``orders``: :func:`_orders`) and their customer record's ``created_at`` (one
+    created before the visit data begin may hide a sign-up), and the visits reaching checkout
+    before a first purchase with the purchases the funnel counts (``steps``: :func:`_steps`)."""
+    new = types.customer_id[types.type == "new"] if len(types) else []
+    created = store.df("SELECT customer_id, created_at FROM customers WHERE created_at IS NOT NULL")
+    since = created.set_index("customer_id").created_at
+    return onboarding.onboarding(events, orders, steps, new, since)
+
+
+def _ticket_channels(store: Store, types: pd.DataFrame) -> pd.DataFrame:
+    """The customers' tickets with their type, channel and whether they followed an order
+    closely. An order of any status counts: a question soon after an order that was then
+    cancelled is the hasty purchase the impulse playbook is about."""
+    tickets = store.df("SELECT customer_id, created_at, channel FROM tickets")
+    placed = _orders(store, every_status=True)
+    return _attach_type(onboarding.tickets_after_orders(tickets, placed), types)
+
+
+def _repeat_factors(
+    store: Store, orders: pd.DataFrame, events: pd.DataFrame, config: Any
+) -> RepeatFactors:
+    """What was true at the first order of the customers who ordered again, against the
+    one-time buyers (:func:`~shopperlens.playbooks.loyalty.repeat_factors`).
+
+    ``orders`` are :func:`_orders`' purchases (a cancelled order is no first order); ordering
+    again is counted within the types' ``lapsed_days`` (a loyal customer silent that long
+    shows as lapsed in ``types moves``). The first visit is read from the sessions the sources
+    table counts (:func:`_sessions`), the first category as the CLV category effects read it
+    (the line's category, else its product's). Tickets and returns are not compared when none
+    are imported: not imported is not "none"."""
+    from shopperlens.service.types import as_config
+
+    days = int(float(as_config(config).section("windows")["lapsed_days"]))
+    lines = store.df(
+        "SELECT l.order_id, l.line_no, coalesce(l.category, p.category) AS category "
+        "FROM order_lines l LEFT JOIN products p USING (product_id)"
+    )
+    return repeat_factors(
+        _priced(orders),
+        window_days=days,
+        currency=shop_currency(store=store),
+        lines=lines,
+        sessions=_sessions(store, events) if len(events) else None,
+        tickets=store.df("SELECT customer_id, created_at FROM tickets")
+        if store.count("tickets")
+        else None,
+        returns=store.df("SELECT order_id FROM returns") if store.count("returns") else None,
+        customers=store.df("SELECT customer_id, country FROM customers"),
+    )
 
 
 def recorded_consents(*, store: Store) -> frozenset[str]:
