@@ -23,20 +23,78 @@ __all__ = [
     "topic_example",
 ]
 
-#: topic -> words that signal it (matched on whole words, lower case)
+#: topic -> words that signal it (matched on whole words, lower case), in English, German,
+#: French, Spanish and Dutch: a shop's tickets come in its customers' language, and an English
+#: lexicon filed every German ticket under "other"
 TOPICS: dict[str, tuple[str, ...]] = {
-    "change / cancel order": ("cancel", "change", "modify", "address", "wrong"),
-    "delivery status": ("where", "delivery", "shipping", "shipped", "tracking", "arrive",
-                        "arrived", "late", "delayed", "courier", "parcel", "package"),
-    "return / refund": ("return", "returns", "refund", "refunded", "exchange", "send back"),
-    "availability / stock": ("stock", "restock", "available", "availability", "sold out",
-                             "out of stock", "back in stock"),
-    "size / fit": ("size", "sizing", "fit", "fits", "small", "large", "too big", "too tight"),
-    "how to use": ("how", "use", "setup", "set up", "assemble", "instructions", "manual",
-                   "works", "clean", "wash"),
-    "payment / invoice": ("payment", "pay", "paid", "invoice", "charged", "card", "receipt"),
-    "discount code": ("discount", "code", "coupon", "voucher", "promo", "sale"),
-    "damaged / faulty": ("broken", "damaged", "faulty", "defect", "defective", "missing"),
+    "change / cancel order": (
+        "cancel", "change", "modify", "address", "wrong",
+        "stornieren", "storno", "stornierung", "ändern", "adresse", "falsch",
+        "annuler", "annulation", "modifier", "adresse",
+        "cancelar", "modificar", "dirección", "cambiar",
+        "annuleren", "wijzigen", "adres", "verkeerd",
+    ),
+    "delivery status": (
+        "where", "delivery", "shipping", "shipped", "tracking", "arrive", "arrived", "late",
+        "delayed", "courier", "parcel", "package",
+        "wo", "lieferung", "lieferzeit", "versand", "versendet", "sendung", "paket",
+        "verspätet", "verspätung", "unterwegs", "zustellung", "angekommen",
+        "où", "livraison", "livré", "colis", "retard", "suivi", "expédition",
+        "dónde", "envío", "entrega", "paquete", "retraso", "seguimiento",
+        "waar", "levering", "bezorging", "pakket", "vertraagd", "verzending",
+    ),
+    "return / refund": (
+        "return", "returns", "refund", "refunded", "exchange", "send back",
+        "rücksendung", "retoure", "zurückschicken", "zurücksenden", "erstattung",
+        "rückerstattung", "umtausch", "umtauschen",
+        "retour", "retourner", "remboursement", "rembourser", "échange",
+        "devolución", "devolver", "reembolso",
+        "retourneren", "terugbetaling", "ruilen",
+    ),
+    "availability / stock": (
+        "stock", "restock", "available", "availability", "sold out", "out of stock",
+        "back in stock",
+        "lieferbar", "vorrätig", "ausverkauft", "verfügbar",
+        "disponible", "rupture",
+        "agotado",
+        "voorraad", "beschikbaar", "uitverkocht",
+    ),
+    "size / fit": (
+        "size", "sizing", "fit", "fits", "small", "large", "too big", "too tight",
+        "größe", "passt", "klein", "groß",
+        "taille", "petit", "grand",
+        "talla", "pequeño", "grande",
+        "maat",
+    ),
+    "how to use": (
+        "how", "use", "setup", "set up", "assemble", "instructions", "manual", "works",
+        "clean", "wash",
+        "anleitung", "aufbauen", "waschen", "reinigen", "bedienung",
+        "notice", "mode d emploi", "laver",
+        "instrucciones", "montar", "lavar",
+        "handleiding", "wassen",
+    ),
+    "payment / invoice": (
+        "payment", "pay", "paid", "invoice", "charged", "card", "receipt",
+        "zahlung", "bezahlung", "bezahlt", "rechnung", "abgebucht", "paypal",
+        "paiement", "payé", "facture",
+        "pago", "factura", "tarjeta",
+        "betaling", "betaald", "factuur",
+    ),
+    "discount code": (
+        "discount", "code", "coupon", "voucher", "promo", "sale",
+        "gutschein", "gutscheincode", "rabatt", "rabattcode",
+        "réduction", "code promo",
+        "descuento", "cupón", "código",
+        "korting", "kortingscode",
+    ),
+    "damaged / faulty": (
+        "broken", "damaged", "faulty", "defect", "defective", "missing",
+        "kaputt", "beschädigt", "defekt", "fehlerhaft", "fehlt",
+        "cassé", "endommagé", "défectueux", "manquant",
+        "roto", "dañado", "defectuoso",
+        "kapot", "beschadigd",
+    ),
 }  # fmt: skip
 
 #: words that go with many topics ("where is my refund", "my package arrived damaged", "can I
@@ -44,8 +102,16 @@ TOPICS: dict[str, tuple[str, ...]] = {
 #: under what it asks about rather than under the first topic a common word matches
 WEAK_WORDS: frozenset[str] = frozenset(
     {"where", "arrive", "arrived", "late", "package", "parcel", "how", "use", "works", "change",
-     "wrong", "code", "sale", "pay", "paid", "card", "small", "large", "available", "missing"}
+     "wrong", "code", "sale", "pay", "paid", "card", "small", "large", "available", "missing",
+     "wo", "paket", "angekommen", "falsch", "klein", "groß", "fehlt", "où", "colis", "petit",
+     "grand", "disponible", "dónde", "paquete", "pequeño", "grande", "código", "cambiar",
+     "waar", "pakket", "verkeerd"}
 )  # fmt: skip
+
+
+#: what separates words: anything but letters and digits of any script ("Rücksendung" is one
+#: word; reading ASCII alone made it "r cksendung")
+_NOT_WORD = re.compile(r"[^\w ]+|_")
 
 
 def ticket_topic(subject: str | None, body: str | None = None) -> str:
@@ -56,7 +122,7 @@ def ticket_topic(subject: str | None, body: str | None = None) -> str:
     for text in (subject, body):
         if not text:
             continue
-        low = f" {re.sub(r'[^a-z0-9 ]+', ' ', str(text).lower())} "
+        low = f" {_NOT_WORD.sub(' ', str(text).lower())} "
         scores = {
             topic: sum(1 if w in WEAK_WORDS else 3 for w in words if f" {w} " in low)
             for topic, words in TOPICS.items()
