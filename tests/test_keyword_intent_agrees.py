@@ -67,3 +67,23 @@ def test_a_stop_word_in_few_names_names_no_product(store: Store) -> None:
     assert int(f.product_terms.iloc[0]) == 0
     classify = traffic.KeywordClassifier(["Socks for Kids", "Trail Running Shoe"], ["socks"])
     assert classify("shoes for hiking") != "product"
+
+
+@pytest.mark.parametrize(
+    "term",
+    ["welcher trail running shoe für den winter", "warum merino socks", "comment choisir headlamp",
+     "cómo lavar rain jacket", "hoe trail running shoe", "bästa headlamp"],
+)  # fmt: skip
+def test_a_question_in_another_language_names_no_product(store: Store, term: str) -> None:
+    """With the default types configuration, question words of German, French, Spanish, Dutch
+    and Swedish make a search informational, for the types and the keyword table alike."""
+    from shopperlens.service.playbooks import keyword_classifier
+    from shopperlens.types import load_config
+
+    kit = ShopKit()
+    kit.visit("v1", 0, medium="organic", term=term, pages=2)
+    kit.write(store)
+    spec = load_config().feature_spec()
+    f = behaviour_features(store, as_of=T0 + timedelta(days=60), spec=spec).execute()
+    assert int(f.product_terms.iloc[0]) == 0
+    assert keyword_classifier(store=store)(term) == "informational"
