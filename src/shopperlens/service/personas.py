@@ -45,6 +45,7 @@ from shopperlens.service.surveys import DEMO_SURVEY, answered_survey
 from shopperlens.store import Store
 from shopperlens.store.connection import check_no_erasure_since
 from shopperlens.surveys import IMPORT_COMMAND
+from shopperlens.surveys import interviews as notes_mod
 
 #: run after the surveys (60: they import the answers), types (20) and CLV (30) steps
 DEMO_ORDER = 70
@@ -233,15 +234,34 @@ def _optional(store: Store, module: str, func: str) -> pd.DataFrame | None:
 
 
 def _interviews(store: Store) -> pd.DataFrame | None:
+    """What interviewed customers said, for the persona cards: the quotes of each note
+    (:func:`~shopperlens.surveys.interviews.quotes`: block quotes, else passages in quotation
+    marks), those touching a theme first, then the others, so a note whose quotes the English
+    lexicon does not tag (a German one) is still heard.
+
+    Never the note itself: a note without a quote gives nothing. Its body once stood on a card
+    as the customer's words, its title (customer id, "best customer"), its ``segment: worst``
+    line and the interviewer's own account included. Quotes are read from the body now rather
+    than from ``interview_tags``, whose pieces of a note without quotes are its sentences (the
+    interviewer's), and whose quotes are as the extraction of their import day read them.
+    """
     if "interview_notes" not in store.tables():
         return None
     notes = store.df(
-        "SELECT customer_id, quote AS text FROM interview_tags WHERE customer_id IS NOT NULL "
-        "UNION ALL SELECT customer_id, body AS text FROM interview_notes "
-        "WHERE customer_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM interview_tags t "
-        "WHERE t.note_id = interview_notes.note_id)"
+        "SELECT customer_id, body FROM interview_notes WHERE customer_id IS NOT NULL "
+        "ORDER BY customer_id, interviewed_at DESC NULLS LAST, interviewee"
     )
-    return notes if len(notes) else None
+    said = [
+        (str(customer), quote, not notes_mod.tag(quote))
+        for customer, body in zip(notes["customer_id"], notes["body"], strict=True)
+        for quote in notes_mod.quotes(str(body))
+    ]
+    if not said:
+        return None
+    rows = pd.DataFrame(said, columns=["customer_id", "text", "untagged"])
+    # stable: each customer's tagged quotes first, in note order
+    rows = rows.sort_values(["customer_id", "untagged"], kind="stable")
+    return rows[["customer_id", "text"]].reset_index(drop=True)
 
 
 def people_names(store: Store, df: pd.DataFrame) -> list[str]:

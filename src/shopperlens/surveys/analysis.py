@@ -4,6 +4,7 @@ representativeness. Pure pandas/scikit-learn over :func:`responses_frame`-shaped
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from shopperlens.personas.scrubbing import MASKS
 from shopperlens.surveys.definition import Survey
 
 CHOICE_KINDS = ("single", "multi", "scale")
@@ -122,6 +124,12 @@ class Theme:
 
 #: fewer non-empty answers than this give no themes: a topic model of three answers says nothing
 MIN_TEXTS = 4
+#: the words of a theme: scikit-learn's, with each mask that ``scrub`` writes (``[number]``,
+#: ``[name]`` …, :data:`~shopperlens.personas.scrubbing.MASKS`) read as one word, so it can be
+#: a stop word without "number" or "name" said in an answer becoming one. Answers are scrubbed
+#: before the themes are found (a name or a street must never name a theme), and a theme was
+#: once named "unter number" after the masked phone numbers of its answers.
+_TOKENS = "(?u)" + "".join(f"{re.escape(mask)}|" for mask in MASKS) + r"\b\w\w+\b"
 
 
 def themes(
@@ -134,7 +142,8 @@ def themes(
 ) -> list[Theme]:
     """Free-text themes by TF-IDF and non-negative matrix factorisation (NMF).
 
-    Each answer is weighted by TF-IDF (English stop words removed, words and word pairs); NMF
+    Each answer is weighted by TF-IDF (English stop words and the masks of personal data such
+    as ``[number]`` removed: :data:`_TOKENS`; words and word pairs); NMF
     factors the matrix into up to ``n_themes`` topics. A theme's ``top_terms`` are its heaviest
     terms (none below :data:`TERM_FLOOR` of the heaviest); ``share`` is the share of answers
     whose strongest topic it is (its ``members``); its name is made of the top terms that its
@@ -155,7 +164,7 @@ def themes(
     """
     from sklearn.decomposition import NMF
     from sklearn.exceptions import ConvergenceWarning
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
     docs = [
         t.strip() for t in pd.Series(list(texts), dtype=object).dropna().astype(str) if t.strip()
@@ -163,7 +172,12 @@ def themes(
     if len(docs) < MIN_TEXTS:
         return []
     vec = TfidfVectorizer(
-        stop_words="english", ngram_range=(1, 2), min_df=2, max_df=0.9, sublinear_tf=True
+        stop_words=sorted(ENGLISH_STOP_WORDS | set(MASKS)),
+        token_pattern=_TOKENS,
+        ngram_range=(1, 2),
+        min_df=2,
+        max_df=0.9,
+        sublinear_tf=True,
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=RuntimeWarning)

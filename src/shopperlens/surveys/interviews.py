@@ -151,7 +151,36 @@ SEGMENTS: dict[str, str] = {
 #: how many lines at the top of a note may hold ``customer_id:`` / ``segment:`` lines
 HEAD_LINES = 10
 _QUOTE_LINE = re.compile(r"^\s*>\s*(.+?)\s*$")
-_QUOTED = re.compile(r"[\"“]([^\"”]{12,400})[\"”]")
+#: quotation marks: each opening mark -> the marks that close it. English “…”, German „…“ (and
+#: „…” as Polish, Hungarian and Romanian write it) and ‚…‘, French «…», German and Danish »…«,
+#: Swedish and Finnish ”…” and »…», straight "…", Japanese 「…」 and 『…』. A German closing “ is
+#: no opening mark after a „, and a quote ends at its own closing mark.
+QUOTE_MARKS: dict[str, str] = {
+    "“": "”",
+    "„": '“”"',
+    "‚": "‘",
+    "«": "»",
+    "»": "«»",
+    "”": "”",
+    '"': '"',
+    "「": "」",
+    "『": "』",
+}
+#: a quoted passage is 12 characters or more (shorter ones, "ok" or “nice”, are words, not what
+#: someone said) and at most 400
+QUOTE_LENGTH = (12, 400)
+#: one quoted passage: an opening mark, text without its closing marks and without a blank line
+#: (a quote does not go on past its paragraph), a closing mark. Any length here: a short one is
+#: matched too, so its closing mark is never read as the opening of the next one.
+_QUOTED = re.compile(
+    "|".join(
+        f"{re.escape(o)}(?P<q{i}>(?:[^{re.escape(c)}\\n]|\\n(?![ \\t]*\\n))+)[{re.escape(c)}]"
+        for i, (o, c) in enumerate(QUOTE_MARKS.items())
+    )
+)
+#: the marks stripped from the ends of a block-quote line (``> „…“``): every opening and closing
+#: mark but the apostrophe ’, which may end a word
+_MARKS = "".join(dict.fromkeys("".join(QUOTE_MARKS) + "".join(QUOTE_MARKS.values())))
 _TITLE_CUSTOMER = re.compile(r"\bcustomer[\s:#]+([A-Za-z0-9][A-Za-z0-9_.-]*)", re.IGNORECASE)
 _SEGMENT_PHRASE = re.compile(
     r"\b(?:(?:best|good|worst|bad) customers?|prospects?|referrals?)\b", re.IGNORECASE
@@ -255,7 +284,9 @@ def _segment_word(value: str) -> str | None:
 
 
 def quotes(text: str, names: Collection[str] = ()) -> list[str]:
-    """What the interviewee said: block-quote lines, else sentences in quotation marks; masked
+    """What the interviewee said: block-quote lines (their quotation marks stripped, ``> „…“``
+    too), else the passages in quotation marks of any pair of :data:`QUOTE_MARKS` („…“, «…»,
+    ”…”, 「…」 as well as “…” and "…") of :data:`QUOTE_LENGTH`; masked
     as persona quotes are (:func:`~shopperlens.personas.scrubbing.scrub`: e-mail addresses,
     phone numbers, street addresses, signed names and the ``names`` the shop knows), because a
     theme's quote is stored, shown on the report and the API, and must not identify anyone:
@@ -264,10 +295,22 @@ def quotes(text: str, names: Collection[str] = ()) -> list[str]:
     for line in text.splitlines():
         m = _QUOTE_LINE.match(line)
         if m:
-            found.append(m.group(1).strip().strip('"“”').strip())
+            found.append(m.group(1).strip().strip(_MARKS).strip())
     if not found:
-        found = [m.group(1).strip() for m in _QUOTED.finditer(text)]
+        found = [q for q in map(_quoted_text, _QUOTED.finditer(text)) if _long_enough(q)]
     return [q for q in dict.fromkeys(scrub(q, names) for q in found) if q]
+
+
+def _quoted_text(m: re.Match[str]) -> str:
+    """The words between a pair of quotation marks, on one line (a quote wrapped in the note
+    is one quote), without the spaces French puts inside « … »."""
+    said = next(v for v in m.groupdict().values() if v is not None)
+    return " ".join(said.split())
+
+
+def _long_enough(quote: str) -> bool:
+    low, high = QUOTE_LENGTH
+    return low <= len(quote) <= high
 
 
 def tag(text: str, lexicon: dict[str, tuple[str, ...]] | None = None) -> list[str]:
