@@ -12,7 +12,8 @@ from shopperlens.personas.synthesis import Evidence, Persona, Quote, Statement
 from shopperlens.reports.persona_cards import render_markdown
 from shopperlens.service.personas import PersonaRun
 
-PAYLOAD = "<script>alert(3)</script> | tents `x` *y*"
+#: a search term naming the product ("dome" is in one product name), so the playbook quotes it
+PAYLOAD = "<script>alert(3)</script> | dome `x` *y*"
 
 ORDERS = (
     "order_id,customer_id,ordered_at,product_id,product_name,category,quantity,unit_price,"
@@ -40,7 +41,7 @@ def test_escape_keeps_text_as_text() -> None:
     assert md.code("a`b") == "``a`b``"
     html = md.to_html(md.escape(PAYLOAD))
     assert "<script>" not in html and "&lt;script&gt;" in html
-    assert "| tents `x` *y*" in html  # read back as typed
+    assert "| dome `x` *y*" in html  # read back as typed
 
 
 def test_raw_html_is_never_passed_through() -> None:
@@ -67,9 +68,9 @@ def test_search_terms_are_inert_in_the_playbook_md_and_html(cli, tmp_path: Path)
     assert cli("playbook", "-t", "need_based", "-f", "html", "-o", str(out_html)).exit_code == 0
     text, html = out_md.read_text(), out_html.read_text()
     # the term is quoted in the evidence, escaped: no tag, no cell break, no code, no emphasis
-    assert "“\\<script\\>alert(3)\\</script\\> \\| tents 'x' \\*y\\*”" in text
+    assert "“\\<script\\>alert(3)\\</script\\> \\| dome 'x' \\*y\\*”" in text
     assert "<script>" not in text and "<script>" not in html
-    assert "“&lt;script&gt;alert(3)&lt;/script&gt; | tents 'x' *y*”" in html
+    assert "“&lt;script&gt;alert(3)&lt;/script&gt; | dome 'x' *y*”" in html
     assert "<code>shopperlens audience export" in html  # the commands are still code
 
 
@@ -92,7 +93,7 @@ def _run_with(text: str) -> PersonaRun:
 def test_personas_md_escapes_survey_and_interview_text() -> None:
     text = render_markdown(_run_with(PAYLOAD))
     assert "<script>" not in text and "`x`" not in text and " | " not in text
-    assert "## Ann \\<script\\>alert(3)\\</script\\> \\| tents \\`x\\` \\*y\\*" in text
+    assert "## Ann \\<script\\>alert(3)\\</script\\> \\| dome \\`x\\` \\*y\\*" in text
     assert '> "\\<script\\>' in text  # the quote stays one quote line
     html = md.to_html(text)
     assert "<script>" not in html and "<code>" not in html and "<em>y</em>" not in html
