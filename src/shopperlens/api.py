@@ -123,13 +123,15 @@ class Shop:
         on_error: str = "abort",
         progress: Any = None,
         update: bool = False,
+        decimal_comma: bool = False,
     ) -> _imports.ImportResult:
         """Import files of one kind in one transaction (see ``service.imports.import_files``).
 
         ``fmt``: auto, generic, shopify, ga4 or uci; ``mapping``: ``{their: canonical}`` or a
         YAML/JSON file; ``on_error``: ``"abort"`` (nothing written) or ``"skip"``;
         ``update`` (customers, products): a later export changes the stored rows it gives
-        other content, instead of those rows being rejects.
+        other content, instead of those rows being rejects; ``decimal_comma``: the files
+        write numbers the European way (``1.234,50`` is 1234.5).
         """
         return _imports.import_files(
             store=self.store,
@@ -140,6 +142,7 @@ class Shop:
             on_error=on_error,  # type: ignore[arg-type]
             progress=progress,
             update=update,
+            decimal_comma=decimal_comma,
         )
 
     def import_orders(self, *paths: str | Path, **options: Any) -> _imports.ImportResult:
@@ -456,13 +459,23 @@ class Shop:
         )
 
     def survey_import(
-        self, path: str | Path, *, survey: str, on_error: str = "abort"
+        self,
+        path: str | Path,
+        *,
+        survey: str,
+        on_error: str = "abort",
+        decimal_comma: bool = False,
     ) -> SurveyImportResult:
-        """Import a survey tool's CSV export (one row per respondent, ``;`` multi-selects)."""
+        """Import a survey tool's CSV export (one row per respondent, ``;`` multi-selects);
+        ``decimal_comma``: its number answers are written as ``1.234,50``."""
         from shopperlens.service import surveys as _sv
 
         return _sv.import_survey_csv(
-            store=self.store, survey=survey, path=_file_path(path), on_error=on_error
+            store=self.store,
+            survey=survey,
+            path=_file_path(path),
+            on_error=on_error,
+            decimal_comma=decimal_comma,
         )
 
     def survey_send(self, name: str, *, audience: Any = None, **options: Any) -> SendReport:

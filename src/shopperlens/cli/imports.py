@@ -74,6 +74,14 @@ UpdateOpt = Annotated[
         "rejects).",
     ),
 ]
+DecimalCommaOpt = Annotated[
+    bool,
+    typer.Option(
+        "--decimal-comma",
+        help="The files write numbers the European way: 1.234,50 is 1234.5 (a dot groups "
+        "thousands, the comma is the decimal mark).",
+    ),
+]
 
 
 def run_import(
@@ -86,6 +94,7 @@ def run_import(
     on_error: str,
     json_: bool,
     update: bool = False,
+    decimal_comma: bool = False,
 ) -> None:
     """Shared body of every ``import`` command: call the service, render the result."""
     mapping: dict[str, str] | Path | None = parse_map_options(maps) or None
@@ -106,6 +115,7 @@ def run_import(
                 on_error=on_error,
                 progress=advance,
                 update=update,
+                decimal_comma=decimal_comma,
             )
         except ImportRejected as exc:  # the option in this face's words
             raise exc.worded("--on-error skip", "--update") from None
@@ -158,8 +168,11 @@ def _register(kind: str) -> None:
         on_error: OnErrorOpt = "abort",
         json_: JsonOpt = False,
         update: UpdateOpt = False,
+        decimal_comma: DecimalCommaOpt = False,
     ) -> None:
-        run_import(ctx, kind, files, fmt, maps, mapping_file, on_error, json_, update)
+        run_import(
+            ctx, kind, files, fmt, maps, mapping_file, on_error, json_, update, decimal_comma
+        )
 
     if kind not in UPDATABLE:  # Typer reads the options from the signature: no --update here
         sig = inspect.signature(command, eval_str=True)

@@ -332,9 +332,18 @@ def import_survey_cmd(
     on_error: Annotated[
         str, typer.Option("--on-error", help="abort (nothing stored) or skip bad rows.")
     ] = "abort",
+    decimal_comma: Annotated[
+        bool,
+        typer.Option(
+            "--decimal-comma",
+            help="Number answers are written the European way: 1.234,50 is 1234.5.",
+        ),
+    ] = False,
 ) -> None:
     """Survey answers from a survey tool's CSV export (multi-selects joined by ';')."""
-    res = open_shop(ctx).survey_import(file, survey=survey, on_error=on_error)
+    res = open_shop(ctx).survey_import(
+        file, survey=survey, on_error=on_error, decimal_comma=decimal_comma
+    )
     if res.already_imported:
         _render.message(f"{file.name} was imported before: nothing to do")
         return

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from shopperlens.emails import ONE_ADDRESS, email_sql, invisible_sql, trim_sql, unwrap_sql
+from shopperlens.ingest import numbers
+from shopperlens.ingest.numbers import POINT, NumberStyle
 from shopperlens.ingest.rejects import (
     Check,
     cast_check,
@@ -240,6 +242,11 @@ class KindSpec:
         return tuple(c.name for c in self.columns)
 
     @property
+    def numeric(self) -> frozenset[str]:
+        """The columns holding numbers (see ``ingest.numbers``)."""
+        return frozenset(c.name for c in self.columns if c.type in numbers.NUMERIC_TYPES)
+
+    @property
     def header_required(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns if c.header)
 
@@ -358,15 +365,18 @@ KINDS: dict[str, KindSpec] = {
 }
 
 
-def stage_sql(spec: KindSpec, raw_select: str) -> str:
+def stage_sql(spec: KindSpec, raw_select: str, style: NumberStyle = POINT) -> str:
     """``SELECT`` of typed canonical columns + ``_line`` + ``_reject`` over a raw select.
 
     ``raw_select`` must yield ``_line`` and a text column ``_r_<name>`` per canonical column.
-    Three levels: convert, derive (keys from e-mails, event hashes), judge.
+    Three levels: convert, derive (keys from e-mails, event hashes), judge. ``style``: how the
+    file writes numbers (see ``ingest.numbers``; the default reads them as it always did).
     """
     converted = []
     for c in spec.columns:
         raw = ident(f"_r_{c.name}")
+        if c.type in numbers.NUMERIC_TYPES:
+            raw = numbers.as_point_sql(raw, style)
         expr = _TYPES[c.type](raw)
         converted.append(f"{expr} AS {ident(c.name)}")
     derived = [
@@ -382,11 +392,16 @@ def stage_sql(spec: KindSpec, raw_select: str) -> str:
         elif c.required:
             blank = f"({raw} IS NULL OR trim({raw}) = '')"
             checks.append(Check(c.name, f"{typed} IS NULL AND {blank}", "missing value"))
+        if c.name in style.ambiguous and c.type in numbers.NUMERIC_TYPES:  # 1250 or 1.25?
+            checks.append(numbers.ambiguous_check(c.name, raw))
         if c.type in ("int", "count"):  # whole, but too large for the table
-            too_large = f"{typed} IS NULL AND {raw} IS NOT NULL AND {out_of_range_sql(raw)}"
+            text = numbers.as_point_sql(raw, style)
+            too_large = f"{typed} IS NULL AND {raw} IS NOT NULL AND {out_of_range_sql(text)}"
             checks.append(Check(c.name, too_large, "out of range", raw))
         what = _WHAT[c.type]
-        if what:
+        if c.type in numbers.NUMERIC_TYPES:
+            checks.append(numbers.cast_check(c.name, raw, typed, what, style))
+        elif what:
             checks.append(cast_check(c.name, raw, typed, what))
         if c.type == "email":
             one = f"{typed} IS NOT NULL AND NOT regexp_full_match({typed}, '{ONE_ADDRESS}')"

@@ -32,6 +32,7 @@ import duckdb
 
 from shopperlens.errors import ShopperlensError
 from shopperlens.ingest.kinds import KindSpec, email_key_sql, stage_sql
+from shopperlens.ingest.numbers import COMMA_GROUPED, HAS_COMMA, POINT, NumberStyle
 from shopperlens.ingest.reading import CSV_ERRORS, CSV_SCANS
 from shopperlens.ingest.rejects import PERSONAL, ROW, Reject, ident, sql_str
 from shopperlens.statuses import not_purchase_sql
@@ -131,8 +132,10 @@ def stage(
     *,
     unnumbered: str | None = None,
     first_line: int = 1,
+    style: NumberStyle = POINT,
 ) -> int:
-    """Read, convert and check one file into ``_sl_stage``; returns the rows read.
+    """Read, convert and check one file into ``_sl_stage``; returns the rows read (``style``:
+    how the file writes numbers, see ``ingest.numbers``).
 
     ``unnumbered`` is ``raw_select`` with ``_line`` NULL, for a select that keeps the file's row
     order (no window, join or aggregate). Numbering rows while reading (``row_number() OVER
@@ -142,8 +145,9 @@ def stage(
     ``first_line``. Should the positions not run without gaps, the file is staged again with
     the numbering.
     """
-    if unnumbered is None or not _stage_by_position(con, spec, unnumbered, first_line):
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS {stage_sql(spec, raw_select)}")
+    if unnumbered is None or not _stage_by_position(con, spec, unnumbered, first_line, style):
+        sql = stage_sql(spec, raw_select, style)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS {sql}")
     if spec.kind == "orders":
         _number_order_lines(con)
     if spec.kind in EMAIL_LINKED and _has_rows(con, "customers"):
@@ -152,12 +156,16 @@ def stage(
 
 
 def _stage_by_position(
-    con: duckdb.DuckDBPyConnection, spec: KindSpec, unnumbered: str, first_line: int
+    con: duckdb.DuckDBPyConnection,
+    spec: KindSpec,
+    unnumbered: str,
+    first_line: int,
+    style: NumberStyle = POINT,
 ) -> bool:
     """Stage without numbering, then set ``_line`` from each row's position; False (and no
     stage) when the positions have gaps."""
     con.execute("RESET preserve_insertion_order")  # the stage must keep the file's row order
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS {stage_sql(spec, unnumbered)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS {stage_sql(spec, unnumbered, style)}")
     lo, hi, n = con.execute(f"SELECT min(rowid), max(rowid), count(*) FROM {STAGE}").fetchone()  # type: ignore[misc]
     if n and hi - lo + 1 != n:
         con.execute(f"DROP TABLE {STAGE}")
@@ -187,7 +195,7 @@ class NeedExactPath(Exception):
 
 
 def fast_load(
-    con: duckdb.DuckDBPyConnection, spec: KindSpec, raw_select: str
+    con: duckdb.DuckDBPyConnection, spec: KindSpec, raw_select: str, style: NumberStyle = POINT
 ) -> tuple[int, dict[str, int]] | None:
     """The optimistic path for a clean file of a single-key kind: no staging table.
 
@@ -199,7 +207,7 @@ def fast_load(
     raises :class:`NeedExactPath` when the insert finds a key twice in the file.
     ``raw_select`` has no line numbers: they are only needed to report rejects.
     """
-    sql = stage_sql(spec, raw_select)
+    sql = stage_sql(spec, raw_select, style)
     cols = _insert_columns(con, spec)
     on = " AND ".join(f"t.{ident(k)} = s.{ident(k)}" for k in spec.key)
     has_rows = _has_rows(con, spec.table)
@@ -246,14 +254,16 @@ def can_load_directly(con: duckdb.DuckDBPyConnection, spec: KindSpec) -> bool:
     return not _has_rows(con, spec.table)
 
 
-def direct_insert(con: duckdb.DuckDBPyConnection, spec: KindSpec, raw_select: str) -> int:
+def direct_insert(
+    con: duckdb.DuckDBPyConnection, spec: KindSpec, raw_select: str, style: NumberStyle = POINT
+) -> int:
     """One read of the file into its empty table: insert the good rows; returns how many.
 
     Nothing is proven yet: :func:`direct_check` compares the count with the most rows the file
     can hold (``reading.row_bound``), which the caller may learn while this runs, and
     :func:`undo_direct` empties the table again.
     """
-    sql = stage_sql(spec, raw_select)
+    sql = stage_sql(spec, raw_select, style)
     return _insert_from(con, spec, sql, _insert_columns(con, spec), only_new=False)
 
 
@@ -735,6 +745,25 @@ def _move_lines(
         )
     finally:
         con.unregister("_sl_relines")
+
+
+def decimal_comma_columns(con: duckdb.DuckDBPyConnection, spec: KindSpec) -> frozenset[str]:
+    """The numeric columns of the staged file in which a value with a decimal comma (``12,50``,
+    ``1.234,50``; not ``2,500``, which may be English thousands) was rejected as not a number:
+    evidence that the column writes numbers the European way (see ``ingest.numbers``).
+
+    Read from the stage's rejects, which a clean file has none of: a scan of one column,
+    nothing more for the files that need no second look."""
+    if not spec.numeric:
+        return frozenset()
+    names = ", ".join(sql_str(c) for c in sorted(spec.numeric))
+    value = "trim(_reject['value'])"
+    rows = con.execute(
+        f"SELECT DISTINCT _reject['column'] FROM {STAGE} WHERE _reject IS NOT NULL "
+        f"AND _reject['column'] IN ({names}) AND regexp_full_match({value}, '{HAS_COMMA}') "
+        f"AND NOT regexp_full_match({value}, '{COMMA_GROUPED}')"
+    ).fetchall()
+    return frozenset(str(r[0]) for r in rows)
 
 
 def forget_malformed(con: duckdb.DuckDBPyConnection) -> None:

@@ -97,8 +97,10 @@ class FileScan:
 
     digest: str
     lines: int | None
-    #: the line of the file's first NUL byte (None: none), for :func:`check_no_nul`
+    #: the line of the file's first NUL byte (None: none), for :func:`check_is_text`
     nul_line: int | None = None
+    #: the line and code point of the file's first C1 control character (see :data:`C1`)
+    c1: tuple[int, int] | None = None
 
 
 def scan_file(path: Path) -> FileScan:
@@ -110,12 +112,15 @@ def scan_file(path: Path) -> FileScan:
     h = hashlib.sha256()
     nl = cr = crlf = 0
     nul_line = None
+    c1: tuple[int, int] | None = None
     last = b""
     with path.open("rb") as fh:
         while block := fh.read(4 << 20):
             h.update(block)
             if nul_line is None and b"\x00" in block:  # (memchr: no cost to a clean file)
                 nul_line = nl + block.count(b"\n", 0, block.index(b"\x00")) + 1
+            if c1 is None:
+                c1 = _first_c1(block, nl, last)
             nl += block.count(b"\n")
             if b"\r" in block:
                 cr += block.count(b"\r")
@@ -124,15 +129,73 @@ def scan_file(path: Path) -> FileScan:
                 crlf += 1
             last = block[-1:]
     lines = nl + (1 if last not in (b"", b"\n") else 0)
-    return FileScan(h.hexdigest(), lines if cr == crlf else None, nul_line)
+    return FileScan(h.hexdigest(), lines if cr == crlf else None, nul_line, c1)
 
 
-def check_no_nul(source: Source, scan: FileScan) -> None:
-    """Refuse a plain text file holding a NUL byte anywhere (:func:`check_file` looks at the
-    first MiB, which is also all it sees of a gzipped one): no text file holds one, and a NUL
-    past the first MiB was stored inside a value as written."""
-    if scan.nul_line is not None and source.layout != "parquet" and not source.gzipped:
+#: a C1 control character (U+0080 to U+009F) in UTF-8: no text holds one, but a Windows-1252
+#: file converted as Latin-1 (``iconv -f latin1``) turns its „ “ € – … into them
+C1 = re.compile(b"\xc2[\x80-\x9f]")
+
+
+def _first_c1(block: bytes, lines_before: int, last: bytes = b"") -> tuple[int, int] | None:
+    """The line and code point of ``block``'s first C1 control character (``last``: the byte
+    before the block, which may start one), or None. Its lead byte ``\\xc2`` is found by
+    memchr: a file without one (an ASCII export) costs nothing more."""
+    if last == b"\xc2" and block[:1] and 0x80 <= block[0] <= 0x9F:
+        return lines_before + 1, block[0]
+    if b"\xc2" not in block:
+        return None
+    found = C1.search(block)
+    if found is None:
+        return None
+    return lines_before + block.count(b"\n", 0, found.start()) + 1, block[found.start() + 1]
+
+
+def check_is_text(source: Source, scan: FileScan) -> None:
+    """Refuse a plain text file holding a NUL byte or a C1 control character anywhere
+    (:func:`check_file` looks at the first MiB, which is also all it sees of a gzipped one):
+    no text file holds either, and one past the first MiB was stored inside a value as
+    written."""
+    if source.layout == "parquet" or source.gzipped:
+        return
+    if scan.nul_line is not None:
         raise ShopperlensError(_nul_message(source.path.name, scan.nul_line))
+    if scan.c1 is not None:
+        raise ShopperlensError(c1_message(source.path.name, *scan.c1))
+
+
+def c1_message(name: str, line: int, code: int) -> str:
+    """Why a file holding a C1 control character is refused, and how to convert it anew."""
+    return (
+        f"{name}: the file holds a C1 control character (U+{code:04X} on line {line}), which "
+        "no text holds: a Windows-1252 file converted as Latin-1 turns „ “ € – into them; "
+        f"convert the original file with {_CP1252}"
+    )
+
+
+def refuse_c1_text(text: str, name: str) -> None:
+    """Refuse decoded ``text`` (a survey export) holding a C1 control character, as
+    :func:`check_is_text` refuses an import's file."""
+    found = re.search("[\x80-\x9f]", text)
+    if found is not None:
+        line = text.count("\n", 0, found.start()) + 1
+        raise ShopperlensError(c1_message(name, line, ord(found.group())))
+
+
+#: how a file from Windows is saved as UTF-8: Windows-1252 (a superset of Latin-1 in text
+#: files) is what Excel and Windows programs write; ``latin1`` would make „ “ € – control codes
+_CP1252 = "`iconv -f cp1252 -t utf-8`"
+
+
+def semicolon_separated(source: Source) -> bool:
+    """Whether a CSV file separates its values with ``;``: how a spreadsheet writes a CSV
+    where the comma is the decimal mark (Excel in German, French …). Read from the header."""
+    if source.layout != "csv":
+        return False
+    try:
+        return delimiter(source, header_line(source)) == ";"
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def row_bound(con: duckdb.DuckDBPyConnection, source: Source, scan: FileScan) -> int | None:
@@ -262,7 +325,7 @@ def _record_starts(source: Source, *, rows_only: bool = True) -> Iterator[tuple[
 
 def check_file(path: Path) -> None:
     """Fail with one clear message for a missing, not regular (a pipe), empty or non-UTF-8 text
-    file (UTF-16 with or without its byte order mark, NUL bytes)."""
+    file (UTF-16 with or without its byte order mark, NUL bytes, C1 control characters)."""
     if not path.exists():
         raise ShopperlensError(f"{path}: no such file")
     if path.is_dir():
@@ -281,7 +344,10 @@ def check_file(path: Path) -> None:
     if not head.removeprefix(codecs.BOM_UTF8).strip():  # (a BOM alone is no content)
         raise ShopperlensError(f"{path.name}: the file is empty")
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ShopperlensError(f"{path.name}: the file is UTF-16 encoded; save it as UTF-8")
+        raise ShopperlensError(
+            f"{path.name}: the file is UTF-16 encoded (with a byte order mark); save it as "
+            "UTF-8 (e.g. `iconv -f utf-16 -t utf-8`)"
+        )
     utf16 = _utf16_without_bom(head)
     if utf16:
         order = "little" if utf16 == "utf-16le" else "big"
@@ -296,6 +362,9 @@ def check_file(path: Path) -> None:
             raise ShopperlensError(_not_utf8(path, head, exc.start)) from None
     if b"\x00" in head:  # UTF-8 allows them, but no text file holds one
         raise ShopperlensError(_nul_bytes(path, head))
+    c1 = _first_c1(head, 0)
+    if c1 is not None:
+        raise ShopperlensError(c1_message(path.name, *c1))
 
 
 def _refuse_not_regular(path: Path) -> None:
@@ -329,7 +398,8 @@ def _not_utf8(path: Path, head: bytes, pos: int) -> str:
     line = head.count(b"\n", 0, pos) + 1
     return (
         f"{path.name}: the file is not UTF-8 encoded (byte 0x{head[pos]:02x} on line {line}); "
-        "save it as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)"
+        "save it as UTF-8 (a file from Windows in Western Europe is usually Windows-1252: "
+        f"{_CP1252})"
     )
 
 
@@ -682,7 +752,10 @@ def explain(path: Path, exc: Exception) -> str:
     if written:
         return written
     if "invalid unicode" in text.lower():
-        return f"{path.name}: the file is not UTF-8 encoded; save it as UTF-8"
+        return (
+            f"{path.name}: the file is not UTF-8 encoded; save it as UTF-8 (a file from "
+            f"Windows in Western Europe is usually Windows-1252: {_CP1252})"
+        )
     lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
     bad_json = re.search(r"Malformed JSON in file .*?, at byte (\d+) in line (\d+): ([^\n]*)", text)
     if bad_json:

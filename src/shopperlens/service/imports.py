@@ -34,6 +34,7 @@ from pydantic import BaseModel, Field
 from shopperlens.errors import ShopperlensError
 from shopperlens.ingest import ga4, generic, loading, reading, shopify, uci_sessions
 from shopperlens.ingest.kinds import KINDS, KindSpec
+from shopperlens.ingest.numbers import POINT, NumberStyle
 from shopperlens.ingest.reading import (
     Source,
     explain,
@@ -239,6 +240,7 @@ def import_files(
     progress: Progress | None = None,
     names: Sequence[str] | None = None,
     update: bool = False,
+    decimal_comma: bool = False,
 ) -> ImportResult:
     """Import ``paths`` as ``kind`` (customers, orders, events, sessions, tickets, returns,
     products) in one transaction. ``names`` overrides the file names recorded (uploads).
@@ -246,15 +248,37 @@ def import_files(
     ``update`` (customers and products): a row whose key the store holds with other content
     changes the stored row (the file's values where it gives one) instead of being a reject:
     a later export of the shop's customers or catalogue. See ``loading.apply_updates`` for a
-    customer's marketing consent."""
-    check_call(kind=kind, paths=paths, fmt=fmt, on_error=on_error, update=update)
+    customer's marketing consent.
+
+    ``decimal_comma``: the files write numbers the European way (``1.234,50``); without it a
+    value that may be either way (``1.250``) is refused where a file shows that way of writing
+    (see :func:`_number_style`)."""
+    check_call(
+        kind=kind,
+        paths=paths,
+        fmt=fmt,
+        on_error=on_error,
+        update=update,
+        decimal_comma=decimal_comma,
+    )
     columns_map = generic.load_mapping(mapping)
     files = [Path(p) for p in paths]
     labels = list(names) if names else [str(p) for p in files]
     tick = _Ticker(progress)
     tick(0, total=len(files) * 3 + 1)
     started = time.perf_counter()
-    call = _Call(kind, files, labels, fmt, columns_map, on_error, tick, rejects_path(store), update)
+    call = _Call(
+        kind,
+        files,
+        labels,
+        fmt,
+        columns_map,
+        on_error,
+        tick,
+        rejects_path(store),
+        update,
+        decimal_comma,
+    )
     with _watching(store, tick):
         exact = False
         while True:
@@ -278,9 +302,11 @@ def check_call(
     fmt: str = "auto",
     on_error: str = "abort",
     update: bool = False,
+    decimal_comma: bool = False,
 ) -> None:
     """Refuse an import call whose options cannot work (unknown kind or format, a format of
-    another kind, update of a kind it does not apply to, no files), before any file is read.
+    another kind, update of a kind it does not apply to, a decimal comma for a format that
+    writes numbers typed, no files), before any file is read.
 
     :func:`import_files` starts with it, and the HTTP import job asks it before queueing: a
     misspelt kind was accepted (202) and failed only when the job ran."""
@@ -294,6 +320,8 @@ def check_call(
         raise ShopperlensError(f"on_error must be abort or skip, not {on_error!r}")
     if not paths:
         raise ShopperlensError("no files given")
+    if decimal_comma and fmt in _TYPED_NUMBERS:
+        raise ShopperlensError(_typed_numbers(f"format {fmt}", fmt))
     if update and kind not in loading.UPDATABLE:
         raise ShopperlensError(
             f"update changes stored customers and products, not {kind}: a later orders export "
@@ -329,12 +357,15 @@ class _Call:
         tick: Progress,
         out_path: Path | None,
         update: bool = False,
+        decimal_comma: bool = False,
     ) -> None:
         self.kind, self.files, self.labels, self.fmt = kind, files, labels, fmt
         self.mapping, self.on_error, self.tick, self.out_path = mapping, on_error, tick, out_path
         self.lenient: set[Path] = set()
         #: rows whose key is stored with other content change the stored row (see import_files)
         self.update = update
+        #: the files write numbers with a decimal comma (see import_files)
+        self.decimal_comma = decimal_comma
         #: ``abort``: the call's rejects so far, their count and the first (see _note_rejects)
         self.rejected: int = 0
         self.first: list[Reject] = []
@@ -414,6 +445,7 @@ class _Call:
                     lenient=path in self.lenient,
                     whole_orders=self.on_error == "skip",
                     update=self.update,
+                    decimal_comma=self.decimal_comma,
                 )
             except ShopperlensError as exc:
                 if self.on_error != "abort":
@@ -487,10 +519,11 @@ def _import_one(
     lenient: bool = False,
     whole_orders: bool = False,
     update: bool = False,
+    decimal_comma: bool = False,
 ) -> FileResult:
     """Check and insert one file (optimistic path unless ``exact``); records it in the ledger.
     ``whole_orders`` (``on_error="skip"``): an order with a rejected row is kept out whole
-    (see ``loading.reject_whole_orders``).
+    (see ``loading.reject_whole_orders``); ``decimal_comma``: see :func:`_number_style`.
 
     The file's checksum (the ledger's key) and line count take a read of its bytes: 1.2 s for
     a 1 GB CSV, 2.3 s for a 1.8 GB GA4 export. A thread does that read while DuckDB describes
@@ -509,6 +542,7 @@ def _import_one(
             source = reading.with_all_json_fields(con, source)
         if lenient:
             source, exact = reading.lenient(source), True
+        style = _number_style(source, used, spec, decimal_comma)
         # the optimistic path; orders need line order (line_no), UCI ids are line numbers,
         # tickets and returns given only an e-mail look their customer up in the staged rows
         optimistic = not exact and kind not in ("orders", *loading.EMAIL_LINKED) and used != "uci"
@@ -527,12 +561,12 @@ def _import_one(
         inserted = None
         if direct:
             with _explained(source):
-                inserted = loading.direct_insert(con, spec, unnumbered)
+                inserted = loading.direct_insert(con, spec, unnumbered, style)
         scan = scanning.result()
     finally:
         scans.shutdown(wait=False)
     digest = scan.digest
-    reading.check_no_nul(source, scan)
+    reading.check_is_text(source, scan)
     tick(1)
     seen = con.execute(
         "SELECT imported_at, columns_read FROM imports WHERE checksum = ? AND kind = ? "
@@ -567,7 +601,7 @@ def _import_one(
             count_pass = bound is None
         before = None if inserted is not None else loading.max_rowid(con, spec.table)
         if fast is None and count_pass:
-            fast = loading.fast_load(con, spec, unnumbered)
+            fast = loading.fast_load(con, spec, unnumbered, style)
         if fast is not None:
             tick(1)
             n_read, now = fast
@@ -579,17 +613,7 @@ def _import_one(
             return _record(
                 con, kind, used, label, digest, n_read, 0, tick, earliest, read=read, note=note
             )
-        # a generic file's select keeps the file's row order, so rows can be numbered by
-        # position after a parallel read (see loading.stage)
-        if source.lenient:
-            loading.forget_malformed(con)
-        n_read = loading.stage(
-            con,
-            spec,
-            raw,
-            unnumbered=unnumbered if used == "generic" else None,
-            first_line=generic.first_line(source),
-        )
+        n_read = _stage(con, spec, source, used, (raw, unnumbered), style)
         malformed = (  # (only a lenient CSV read records skipped rows)
             loading.collect_malformed(
                 con, label, lambda records: reading.record_lines(source, records)
@@ -654,6 +678,78 @@ def _import_one(
         con, kind, used, label, digest, n_read, n_rej, tick, earliest, changed, read, note,
         updated=updated,
     )  # fmt: skip
+
+
+def _stage(
+    con: duckdb.DuckDBPyConnection,
+    spec: KindSpec,
+    source: Source,
+    used: str,
+    selects: tuple[str, str],
+    style: NumberStyle,
+) -> int:
+    """Stage the file (see ``loading.stage``); returns the rows read.
+
+    A column in which a value with a decimal comma was rejected (``12,50``) writes numbers
+    the European way: its values shaped as thousands (``1.250``) are then 1250 as likely as
+    1.25, and the file is staged again refusing them (:func:`_number_style` knew it before
+    reading only for a ``;``-separated file). A clean file has no such reject, and is read
+    once.
+    """
+    raw, unnumbered = selects
+    while True:
+        # a generic file's select keeps the file's row order, so rows can be numbered by
+        # position after a parallel read (see loading.stage)
+        if source.lenient:
+            loading.forget_malformed(con)
+        n_read = loading.stage(
+            con,
+            spec,
+            raw,
+            unnumbered=unnumbered if used == "generic" else None,
+            first_line=generic.first_line(source),
+            style=style,
+        )
+        if style.decimal_comma:
+            return n_read
+        european = loading.decimal_comma_columns(con, spec) - style.ambiguous
+        if not european:
+            return n_read
+        style = NumberStyle(ambiguous=style.ambiguous | european)
+
+
+#: formats whose numbers are typed, not written as text (the decimal-comma option reads text)
+_TYPED_NUMBERS = ("ga4", "uci")
+
+
+def _typed_numbers(what: str, fmt: str = "") -> str:
+    """Why the decimal-comma option is refused for ``what``."""
+    kind = {"ga4": "GA4's export", "uci": "the UCI sessions file"}.get(fmt, "a Parquet file")
+    return (
+        f"{what}: the decimal-comma option reads numbers written as text (CSV, TSV, JSON "
+        f"Lines), and {kind} writes them with a decimal point or typed: import it without "
+        "the option"
+    )
+
+
+def _number_style(source: Source, used: str, spec: KindSpec, decimal_comma: bool) -> NumberStyle:
+    """How ``source`` writes numbers (see ``ingest.numbers``).
+
+    ``decimal_comma``: as ``1.234,50`` (refused for Parquet, GA4 and the UCI file, whose
+    numbers are not written by a spreadsheet). Otherwise with a decimal point; a
+    ``;``-separated CSV (how Excel and other spreadsheets write a CSV where the comma is the
+    decimal mark) then shows European number writing, so in each of its number columns a
+    value shaped as thousands (``1.250``) is refused as ambiguous. A column holding a value
+    with a decimal comma is found so while staging (see :func:`_stage`). Any other file's
+    ``1.250`` is 1.25 (a Kuwaiti dinar price has three decimals).
+    """
+    if decimal_comma:
+        if source.layout == "parquet" or used in _TYPED_NUMBERS:
+            raise ShopperlensError(_typed_numbers(source.name, used))
+        return NumberStyle(decimal_comma=True)
+    if reading.semicolon_separated(source):
+        return NumberStyle(ambiguous=spec.numeric)
+    return POINT
 
 
 def _stored_lines_note(n: int) -> str:

@@ -30,6 +30,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from shopperlens.emails import email_sql
 from shopperlens.errors import NotFoundError, ShopperlensError
+from shopperlens.ingest.reading import refuse_c1_text
 from shopperlens.ingest.rejects import (
     REJECT_COLUMNS,
     SHOWN_REJECTS,
@@ -43,7 +44,7 @@ from shopperlens.service.imports import RejectPublic
 from shopperlens.store import Store
 from shopperlens.surveys import links
 from shopperlens.surveys.definition import Survey, builtin, is_text, validate_answers
-from shopperlens.surveys.responses import META_COLUMNS, is_email, parse_export
+from shopperlens.surveys.responses import META_COLUMNS, delimiter, is_email, parse_export
 from shopperlens.surveys.responses import _column as _export_column
 
 DEMO_ORDER = 60
@@ -876,8 +877,10 @@ def import_survey_csv(
     path: str | Path,
     on_error: str = "abort",
     rejects_beside_store: bool = False,
+    decimal_comma: bool = False,
 ) -> SurveyImportResult:
-    """Import a survey tool's CSV export (one row per respondent, ``;``-joined multi-selects).
+    """Import a survey tool's CSV export (one row per respondent, ``;``-joined multi-selects;
+    separated by ``,``, or by ``;`` as spreadsheets in Europe save one).
 
     Atomic: with ``on_error="abort"`` one bad cell refuses the file and nothing is stored;
     ``"skip"`` stores the good rows. Either way the rejects go to ``FILE.rejects.csv``, or with
@@ -889,6 +892,8 @@ def import_survey_csv(
     the answers of the respondents it names. A respondent that is an e-mail address is never
     stored as such: it is kept under the id ingest derives from the e-mail and linked to the
     customer with that e-mail when the shop has one (so erasing the e-mail erases the answer).
+    ``decimal_comma``: number answers are written as ``1.234,50`` (2.500 is 2500); without
+    it such an answer, 2500 or 2.5, is rejected (see ``ingest.numbers.read_number``).
     """
     if on_error not in ("abort", "skip"):
         raise ShopperlensError("on_error must be 'abort' or 'skip'")
@@ -901,6 +906,7 @@ def import_survey_csv(
     # like every other import: not UTF-8 text is said so, never read as Latin-1 and its
     # binary junk quoted back as the header
     text = decode_text(raw, p.name, what="a survey tool's CSV export")
+    refuse_c1_text(text, p.name)  # (a Windows-1252 export converted as Latin-1)
     checksum = hashlib.sha256(raw).hexdigest()
     kind = f"survey:{survey}"
     if store.scalar(
@@ -914,7 +920,13 @@ def import_survey_csv(
             rows_rejected=0,
             already_imported=True,
         )
-    rows, rejects = parse_export(text, definition, file=p.name, earlier=_earlier(store, definition))
+    rows, rejects = parse_export(
+        text,
+        definition,
+        file=p.name,
+        earlier=_earlier(store, definition),
+        decimal_comma=decimal_comma,
+    )
     rejects = _withheld_in_messages(rejects, definition)
     # the rejects file beside the store is written (or removed), named and the rows stored
     # under its write lock: a concurrent upload cannot remove the file this one reports
@@ -1106,7 +1118,7 @@ def _rejected_people(text: str, survey: Survey, lines: set[int]) -> dict[int, tu
     already refused a file whose headers it cannot read)."""
     from shopperlens.service.privacy import email_key
 
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter(text))
     reader.fieldnames = [_export_column(h, survey) for h in reader.fieldnames or []]
     people: dict[int, tuple[str, str]] = {}
     for idx, row in enumerate(reader):

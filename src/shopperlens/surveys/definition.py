@@ -28,6 +28,7 @@ from pydantic import (
 
 from shopperlens import _yaml as yaml12
 from shopperlens.errors import ShopperlensError
+from shopperlens.ingest.numbers import NOT_DECIMAL_COMMA, AmbiguousNumber, read_number
 
 Kind = Literal["single", "multi", "scale", "number", "text"]
 GROUPS: tuple[str, ...] = (
@@ -141,8 +142,15 @@ class Question(BaseModel):
             return value
         return {_norm(c): c for c in self.choices or []}.get(_norm(value))
 
-    def validate_answer(self, value: Any) -> str | float | list[str]:
-        """The answer in its stored form, or ``ValueError`` with a reason a person can read."""
+    def validate_answer(
+        self, value: Any, *, decimal_comma: bool = False
+    ) -> str | float | list[str]:
+        """The answer in its stored form, or ``ValueError`` with a reason a person can read.
+
+        A number typed as text is read by ``ingest.numbers.read_number``: ``2500``,
+        ``2500.50`` and ``2500,50`` are numbers, ``2.500`` (2500, or 2.5?) is refused
+        (:class:`~shopperlens.ingest.numbers.AmbiguousNumber`, asking for the number without a
+        thousands separator); ``decimal_comma`` (an import's option) reads ``2.500`` as 2500."""
         if self.kind == "single":
             choice = self._choice(value) if isinstance(value, str) else None
             if choice is None:
@@ -162,9 +170,15 @@ class Question(BaseModel):
             if isinstance(value, bool):
                 raise ValueError("must be a number")
             try:
-                num = float(value)
+                num = (
+                    read_number(value, decimal_comma=decimal_comma)
+                    if isinstance(value, str)
+                    else float(value)
+                )
+            except AmbiguousNumber:
+                raise
             except (TypeError, ValueError, OverflowError):
-                raise ValueError("must be a number") from None
+                raise ValueError(_NOT_A_NUMBER[decimal_comma]) from None
             if num != num or num in (float("inf"), float("-inf")):
                 raise ValueError("must be a finite number")
             if self.kind == "scale" and num != int(num):
@@ -182,6 +196,10 @@ class Question(BaseModel):
         if _TAG.search(text):
             raise ValueError("must be plain text (HTML tags are not accepted)")
         return text
+
+
+#: why a value is not a number: with a decimal comma, not one in that format
+_NOT_A_NUMBER = {False: "must be a number", True: f"must be a number {NOT_DECIMAL_COMMA}"}
 
 
 def _check_scale(qid: str, low: float, high: float) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 
 from shopperlens.emails import normalise_email
 from shopperlens.errors import ShopperlensError
+from shopperlens.ingest.numbers import AmbiguousNumber
 from shopperlens.ingest.rejects import Reject
 from shopperlens.surveys.definition import Survey, is_blank
 
@@ -107,17 +108,46 @@ class EarlierQuestion(Exception):
         self.qid, self.version = qid, version
 
 
+#: the separators an export may use, in the order they are tried (see :func:`delimiter`)
+DELIMITERS = (",", ";", "\t")
+
+
+def delimiter(text: str) -> str:
+    """The separator of an export: the first of :data:`DELIMITERS` that splits its header
+    into a row naming the respondent column (a spreadsheet where the comma is the decimal
+    mark, Excel in German for one, saves a CSV with ``;``), else the comma (whose header
+    then says what is missing). A ``;`` inside a quoted multi-select answer is no separator."""
+    line = text.lstrip("\ufeff").split("\n", 1)[0]
+    for sep in DELIMITERS:
+        names = next(csv.reader([line], delimiter=sep), [])
+        if any(_names_respondent(n) for n in names):
+            return sep
+    return ","
+
+
+def _names_respondent(header: str) -> bool:
+    key = _key(header)
+    return header.strip() == "respondent" or "respondent" in (key, _META_ALIASES.get(key))
+
+
 def parse_export(
-    text: str, survey: Survey, *, file: str = "<text>", earlier: Sequence[Survey] = ()
+    text: str,
+    survey: Survey,
+    *,
+    file: str = "<text>",
+    earlier: Sequence[Survey] = (),
+    decimal_comma: bool = False,
 ) -> tuple[list[ParsedRow], list[Reject]]:
     """Validate every cell of an export against ``survey``.
 
     A row with any bad cell is rejected as a whole (a half-imported answer set would skew the
     analysis); unknown columns refuse the whole file because they mean the wrong survey. A
     header may be a question's text as any of the ``earlier`` versions of the survey worded
-    it, when the question's answers still mean the same (:func:`_earlier_text`).
+    it, when the question's answers still mean the same (:func:`_earlier_text`). The values
+    are separated as :func:`delimiter` says. ``decimal_comma``: number answers are written as
+    ``1.234,50``; without it, one that may be either way (``2.500``) is rejected.
     """
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter(text))
     header = []
     for h in reader.fieldnames or []:
         try:
@@ -180,7 +210,10 @@ def parse_export(
                 bad.append(Reject(file, line, q.id, cell[:40] + "…", "is too long"))
                 continue
             try:
-                answer = q.validate_answer(cell.strip())
+                answer = q.validate_answer(cell.strip(), decimal_comma=decimal_comma)
+            except AmbiguousNumber as exc:  # (the form's words ask a person; this, the file)
+                bad.append(Reject(file, line, q.id, cell[:200], exc.in_file))
+                continue
             except ValueError as exc:
                 bad.append(Reject(file, line, q.id, cell[:200], str(exc)))
                 continue

@@ -2,7 +2,8 @@
 
 Send either ``multipart/form-data`` with one or more ``file`` parts, or JSON
 ``{"path": "/srv/exports/orders.csv"}`` (or ``"paths": [...]``). Options go in the query
-string: ``format``, ``on_error`` (abort|skip) and ``map`` (``their=canonical``, repeatable).
+string: ``format``, ``on_error`` (abort|skip), ``map`` (``their=canonical``, repeatable),
+``update`` and ``decimal_comma`` (the files write numbers as ``1.234,50``).
 A body key other than ``path`` or ``paths`` (an option put in the body, a typo), or both of
 them, is a 422 naming it: a key ignored in silence imported with options the caller never
 chose. Messages name the options as this face spells them (``?map=``, ``?on_error=skip``).
@@ -35,7 +36,7 @@ from shopperlens.web.deps import RequestBody, ShopDep, upload_name
 router = APIRouter(prefix="/api/imports", tags=["imports"])
 log = logging.getLogger("shopperlens.server")
 #: the options of the query string, which a body giving them would have seen ignored
-QUERY_OPTIONS = ("format", "on_error", "map", "update")
+QUERY_OPTIONS = ("format", "on_error", "map", "update", "decimal_comma")
 
 
 class PathsBody(RequestBody):
@@ -67,6 +68,13 @@ async def import_kind(
         Query(
             description="customers, products: a later export changes the stored rows it "
             "gives other content (else they are rejects)."
+        ),
+    ] = False,
+    decimal_comma: Annotated[
+        bool,
+        Query(
+            description="The files write numbers the European way: 1.234,50 is 1234.5 (a dot "
+            "groups thousands, the comma is the decimal mark)."
         ),
     ] = False,
 ) -> svc.ImportResult:
@@ -102,6 +110,7 @@ async def import_kind(
                     on_error=on_error,  # type: ignore[arg-type]
                     names=names,
                     update=update,
+                    decimal_comma=decimal_comma,
                 )
     try:
         body = await request.json()
@@ -120,6 +129,7 @@ async def import_kind(
             mapping=mapping,
             on_error=on_error,  # type: ignore[arg-type]
             update=update,
+            decimal_comma=decimal_comma,
         )
 
 

@@ -149,7 +149,7 @@ def start(
     if name == "import":  # options that cannot work are refused (400) before queueing
         from shopperlens.service.imports import check_call
 
-        options = ("kind", "paths", "fmt", "on_error", "update")
+        options = ("kind", "paths", "fmt", "on_error", "update", "decimal_comma")
         check_call(**{k: v for k, v in kwargs.items() if k in options})
 
     def work(progress: Any) -> Any:

@@ -198,9 +198,14 @@ def check(shop: ShopDep, survey: str | None = None) -> list[au_svc.CheckFinding]
 
 @router.post("/surveys/{name}/import", response_model=sv_svc.SurveyImportResult)
 def import_answers(
-    name: str, file: UploadFile, shop: ShopDep, on_error: str = "abort"
+    name: str,
+    file: UploadFile,
+    shop: ShopDep,
+    on_error: str = "abort",
+    decimal_comma: bool = False,
 ) -> sv_svc.SurveyImportResult:
-    """Upload a survey tool's CSV export (multipart field ``file``).
+    """Upload a survey tool's CSV export (multipart field ``file``; ``?decimal_comma=true``:
+    its number answers are written as ``1.234,50``).
 
     The upload is saved to a temporary folder deleted once read, so its rejects go to the
     rejects file beside the store, as ``/api/imports``' do, and the answer lists the first of
@@ -208,7 +213,12 @@ def import_answers(
     answer names the file as uploaded, not the temporary copy."""
     with _saved([file]) as (path,):
         res = sv_svc.import_survey_csv(
-            store=shop.store, survey=name, path=path, on_error=on_error, rejects_beside_store=True
+            store=shop.store,
+            survey=name,
+            path=path,
+            on_error=on_error,
+            rejects_beside_store=True,
+            decimal_comma=decimal_comma,
         )
     return res.model_copy(update={"file": path.name})
 
