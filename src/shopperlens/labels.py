@@ -4,7 +4,8 @@ with the shop's currency.
 Ids such as ``need_based`` stay in the data (JSON, CSV, segments); every report page, persona
 card and persona statement shows the name from :data:`TYPE_LABELS` instead, so one type is
 not spelt three ways. Money goes through :func:`money`, so every amount carries the same
-currency mark. A top-level module (like ``errors``) so that both the report and the personas
+currency mark and never more decimals than the currency has (:func:`minor_units`: no yen
+cents). A top-level module (like ``errors``) so that both the report and the personas
 concern can use it without one depending on the other.
 """
 
@@ -29,15 +30,41 @@ def type_label(value: Any) -> str:
     return TYPE_LABELS.get(text, text.replace("_", " "))
 
 
-def money(value: Any, currency: str | None, digits: int = 0) -> str:
+#: currencies whose minor unit is not the cent (ISO 4217, list one, its "minor unit"
+#: column): none for the yen, won, króna, Chilean peso, dong …, a thousandth for the dinars
+#: and rials; every other currency has two decimals
+MINOR_UNITS: dict[str, int] = {
+    **dict.fromkeys(
+        ("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI",
+         "VND", "VUV", "XAF", "XOF", "XPF"),
+        0,
+    ),
+    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
+    **dict.fromkeys(("CLF", "UYW"), 4),
+}  # fmt: skip
+#: the decimals of a currency not in :data:`MINOR_UNITS`
+CENTS = 2
+
+
+def minor_units(currency: str | None) -> int:
+    """How many decimals ``currency`` (an ISO 4217 code) has: 0 for ``JPY``, 3 for ``KWD``,
+    2 for ``EUR`` and any code not listed."""
+    return MINOR_UNITS.get(str(currency or "").strip().upper(), CENTS)
+
+
+def money(value: Any, currency: str | None, digits: int = 0, *, code: bool = True) -> str:
     """``EUR 1,234``: the amount with the shop's currency code, as the playbooks write it.
 
+    ``digits`` is how many decimals the figure calls for (0 for totals, 2 for an amount per
+    order), never more than the currency has (:func:`minor_units`): ``+JPY 664 per order``,
+    not ``JPY 664.06``. ``code=False`` leaves the code out (the upper end of ``EUR 20–25``).
     A missing amount is a dash without a currency (there is no money to mark).
     """
     if value is None or value != value:  # None or NaN
         return "–"
+    digits = min(digits, minor_units(currency))
     try:
         amount = f"{float(value):,.{digits}f}"
     except (TypeError, ValueError):
         return str(value)
-    return f"{currency} {amount}" if currency else amount
+    return f"{currency} {amount}" if currency and code else amount

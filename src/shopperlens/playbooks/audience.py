@@ -12,6 +12,9 @@ Formats (one CSV each):
 * ``mailchimp`` — Mailchimp's contact import: ``Email Address, Tags``;
 * ``klaviyo`` — Klaviyo's list import: ``Email, Customer Type``.
 
+Every address is first normalised as the store keeps it (:func:`normalise_email`), composed
+(NFC) too: ``jürgen@…`` with a decomposed ``ü`` gets the digest of the composed address.
+
 Only customers with marketing consent reach a marketing destination; the plain ``csv`` lists
 everyone selected but leaves the e-mail empty for those without consent. No function here logs
 an address.
@@ -31,6 +34,7 @@ import re
 import pandas as pd
 
 from shopperlens.emails import ONE_ADDRESS
+from shopperlens.emails import normalise_email as _normalised
 
 __all__ = [
     "CONSENT_WORDS",
@@ -105,12 +109,14 @@ _ADDRESS = re.compile(rf"(?![=+\-]){ONE_ADDRESS}")
 
 
 def normalise_email(email: str | None) -> str | None:
-    """Trimmed and lower-cased; None for an empty value or one that is not one plain address
-    (see :data:`_ADDRESS`: such a value is no address a platform can match, and in a file
-    opened in a spreadsheet it could run as a formula)."""
+    """The address as the store keeps it (:func:`shopperlens.emails.normalise_email`: composed,
+    trimmed, lower-cased; a decomposed ``ü`` hashed to another digest than the composed one a
+    platform's user typed); None for an empty value or one that is not one plain address (see
+    :data:`_ADDRESS`: such a value is no address a platform can match, and in a file opened in
+    a spreadsheet it could run as a formula)."""
     if email is None or (isinstance(email, float) and email != email):
         return None
-    e = str(email).strip().lower()
+    e = _normalised(str(email))
     return e if _ADDRESS.fullmatch(e) and not e.endswith(".") else None
 
 

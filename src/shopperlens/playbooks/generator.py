@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from shopperlens import markdown as md
+from shopperlens.labels import money
 from shopperlens.playbooks.audience import export_target
 from shopperlens.playbooks.checkout import MAX_OVER_MEDIAN, MAX_SHARE_LOSING_FREE, MIN_SAMPLE
 from shopperlens.playbooks.loyalty import RepeatFactors, evidence_lines
@@ -495,7 +496,8 @@ def threshold_text(thr: Any, cur: str) -> str:
 
 
 def _money2(v: float, cur: str) -> str:
-    return f"{cur} {v:,.2f}"
+    """An amount per order, to the cent where the currency has cents (``JPY 664``)."""
+    return money(v, cur, 2)
 
 
 def _visits_text(visits: pd.Series) -> str:
@@ -725,7 +727,7 @@ def stake_text(action: Action, currency: str = "EUR") -> str:
     if action.priority is None:
         return "no money estimate"
     digits = 0 if action.priority >= 10 else 2  # a small estimate is not "EUR 0"
-    return f"{currency} {action.priority:,.{digits}f} at stake"
+    return f"{money(action.priority, currency, digits)} at stake"
 
 
 def priority_text(action: Action, currency: str = "EUR") -> str:

@@ -5,7 +5,10 @@ the address: the ids of ``customers`` rows with that (normalised) e-mail (a CRM 
 ``CRM1`` and the ``e-<hash>`` a Shopify export keyed the same address by, or two ids a
 customers file gave one address), the id ingest derives from the e-mail alone (``e-`` + the
 first 16 hex digits of its SHA-256, see :func:`email_key`: a ticket or order file that gave no
-customer id), and survey answers keyed by that e-mail.
+customer id; also the key of the address written decomposed, which an import that did not
+yet compose addresses derived, see :func:`_email_keys`), and survey answers keyed by that
+e-mail. An address is compared composed (NFC) everywhere: ``jürgen@…`` typed with a
+decomposed ``ü`` is the same address.
 
 Erasing by id erases that id, and the id derived from its stored e-mail (with the rows found
 by the e-mail alone) only when no *other* stored customer has that e-mail. Two customer rows
@@ -61,6 +64,7 @@ import functools
 import hashlib
 import os
 import re
+import unicodedata
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -163,7 +167,30 @@ class ErasureReport(BaseModel):
 def email_key(email: str) -> str:
     """The customer id ingest derives from an e-mail (``e-`` + the first 16 hex digits of the
     SHA-256 of the normalised address): the e-mail itself is not in it."""
-    return "e-" + hashlib.sha256(normalise_email(email).encode("utf-8")).hexdigest()[:16]
+    return _key(normalise_email(email))
+
+
+def _key(normalised: str) -> str:
+    return "e-" + hashlib.sha256(normalised.encode("utf-8")).hexdigest()[:16]
+
+
+def _email_keys(email: str) -> list[str]:
+    """Every id ingest derived from an e-mail: :func:`email_key`, then the key of the
+    address's decomposed form (NFD) when that differs. Addresses were not composed before
+    they were normalised, so a ticket file that wrote ``jürgen@…`` decomposed (as a Mac
+    does) keyed its rows so; a stored id is never rewritten (orders, answers, exports and
+    the shop's own systems name it), so the person's erasure looks for both."""
+    normalised = normalise_email(email)
+    decomposed = unicodedata.normalize("NFD", normalised)
+    keys = [_key(normalised)]
+    return keys if decomposed == normalised else [*keys, _key(decomposed)]
+
+
+def _spellings(email: str) -> list[str]:
+    """A normalised e-mail as a file may write it: composed (NFC, as stored) and decomposed
+    (NFD, as a Mac writes it); a rejected line or a file name keeps what it was given."""
+    decomposed = unicodedata.normalize("NFD", email)
+    return [email] if decomposed == email else [email, decomposed]
 
 
 @dataclass(frozen=True)
@@ -196,8 +223,7 @@ def _ids_of_email(store: Store, email: str) -> list[str]:
             [email],
         ).fetchall()
     ]
-    key = email_key(email)
-    return ids if key in ids else [*ids, key]
+    return ids + [k for k in _email_keys(email) if k not in ids]
 
 
 def _resolve(
@@ -229,12 +255,13 @@ def _resolve(
     email = email or stored or None
     if email is None:
         return [customer_id], None, 0
-    derived = email_key(email)
+    derived, *older = _email_keys(email)
     if customer_id == derived:
-        return [customer_id], email, 0
-    others = [i for i in _ids_of_email(store, email) if i not in (customer_id, derived)]
+        return [customer_id, *older], email, 0
+    keys = list(dict.fromkeys((customer_id, derived, *older)))  # (the id may be an older key)
+    others = [i for i in _ids_of_email(store, email) if i not in keys]
     if not others:
-        return [customer_id, derived], email, 0
+        return keys, email, 0
     # a shared inbox: the derived id's rows could be the other customer's
     return [customer_id], email, int(_holds_rows(store, derived, email))
 
@@ -612,8 +639,9 @@ def _subject_filter(columns: set[str], table: str, subject: _Subject) -> tuple[s
         params.append(subject.email)
     if subject.email and table == _RESPONSES and "respondent" in columns:
         # answers imported by e-mail are keyed by email_key; older stores hold the address
-        parts.append(f"(respondent = ? OR {_RESPONDENT} = ?)")
-        params.extend([email_key(subject.email), subject.email])
+        keys = _email_keys(subject.email)
+        parts.append(f"(respondent IN ({', '.join('?' * len(keys))}) OR {_RESPONDENT} = ?)")
+        params.extend([*keys, subject.email])
     return " OR ".join(parts), params
 
 
@@ -705,7 +733,8 @@ class _Person:
     email_keys: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "email_keys", frozenset(email_key(e) for e in self.emails))
+        keys = frozenset(k for e in self.emails for k in _email_keys(e))
+        object.__setattr__(self, "email_keys", keys)
 
 
 #: the separators a whole rejected line is split at (CSV, TSV, semicolon or pipe files)
@@ -752,8 +781,10 @@ def _emails_regex(emails: frozenset[str]) -> re.Pattern[str] | None:
 
 def _email_part(email: str) -> str:
     """A regex of ``email`` as a whole address: no character of an address's local part just
-    before it, no character of a domain name just after it (a sentence's full stop may be)."""
-    return r"(?<![\w.%+\-])" + re.escape(email) + r"(?![\w\-])(?!\.\w)"
+    before it, no character of a domain name just after it (a sentence's full stop may be);
+    composed or decomposed (:func:`_spellings`)."""
+    either = "|".join(re.escape(s) for s in _spellings(email))
+    return r"(?<![\w.%+\-])(?:" + either + r")(?![\w\-])(?!\.\w)"
 
 
 def _survey_row_names_person(
@@ -925,7 +956,8 @@ def _whole_addresses(emails: list[str]) -> re.Pattern[str] | None:
     addresses, where a letter-or-digit boundary took them for ``ann@example.org``."""
     if not emails:
         return None
-    alternatives = "|".join(re.escape(e) for e in sorted(emails, key=len, reverse=True))
+    spelt = {s for e in emails for s in _spellings(e)}  # a file name may hold it decomposed
+    alternatives = "|".join(re.escape(e) for e in sorted(spelt, key=len, reverse=True))
     after = rf"(?![a-z0-9\-])(?!\.(?!(?:{_FILE_EXTENSIONS})(?![a-z0-9\-]))[a-z0-9])"
     return re.compile(rf"(?<![a-z0-9.%+\-])(?:{alternatives}){after}")
 

@@ -9,7 +9,8 @@ e-mailed twice (at most once, by design). Nobody without marketing consent is e-
 What the SMTP server answers decides the rest: a temporary refusal (``4xx``) certainly did not
 go out, so the invitation goes back to ``pending`` and the next send retries it; a permanent
 one (``5xx``) is ``failed`` and not retried, as is a message stopped before the DATA command
-for good (a non-ASCII address and a server without SMTPUTF8); a connection that broke during
+for good (a non-ASCII local part, ``jürgen@…``, and a server without SMTPUTF8: a non-ASCII
+domain goes to such a server in IDNA's ASCII form); a connection that broke during
 the hand-over leaves the row in ``sending`` (it may have gone out), counted as
 ``unconfirmed``, never as failed. Only what went out, or may have, counts as a survey the
 person got (fatigue), and a failed invitation uses up no invitation of a quota. Mail goes to
@@ -111,7 +112,7 @@ class Delivered(NamedTuple):
     """What one delivery run did with the pending invitations (see :func:`deliver`)."""
 
     sent: int = 0
-    #: refused for good (5xx) or not sendable (a non-ASCII address without SMTPUTF8):
+    #: refused for good (5xx) or not sendable (a non-ASCII local part without SMTPUTF8):
     #: ``failed``, not retried
     failed: int = 0
     #: refused for now (4xx): still ``pending``, retried on the next send

@@ -312,4 +312,4 @@ def _span(low: float, high: float, currency: str, digits: int) -> str:
     """``EUR 20`` for one value, ``EUR 22–25`` for a range."""
     if low == high:
         return money(low, currency, digits)
-    return f"{money(low, currency, digits)}–{money(high, None, digits)}"
+    return f"{money(low, currency, digits)}–{money(high, currency, digits, code=False)}"

@@ -21,8 +21,11 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
     ValidationError,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -238,6 +241,60 @@ def _norm(text: str) -> str:
     return re.sub(r"[\s_]+", "_", text.strip().lower())
 
 
+#: the longest fixed text a survey may give (a sentence, not a page)
+MAX_TEXT = 300
+#: a language tag as BCP 47 writes it: a 2-3 letter language, then subtags (``de``,
+#: ``de-CH``, ``pt-BR``, ``zh-Hant-TW``, ``sr-Latn``)
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
+
+
+class SurveyTexts(BaseModel):
+    """The fixed texts of a survey's public page and pop-up, English unless the survey's
+    definition gives its own under ``texts:`` (a German shop: ``send: Antworten senden``).
+    Question texts, choices and the intro are the definition's own already; what the server
+    says about a wrong answer ("must be a number") stays English."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    #: the page's submit button
+    send: str = "Send my answers"
+    #: after a required question's text
+    required: str = "(required)"
+    #: above the questions when any is required (its ``required`` text is marked in it)
+    required_note: str = "Questions marked (required) need an answer."
+    #: above the list of answers to correct
+    check: str = "Please check:"
+    #: what a scale's lowest and highest points mean: "(0 = not at all, 10 = completely)"
+    scale_low: str = "not at all"
+    scale_high: str = "completely"
+    #: the page after the answers arrived: heading and sentence
+    thanks_title: str = "Thank you!"
+    thanks: str = (
+        "Your answers arrived. They help us choose what to sell and how to serve you better."
+    )
+    #: the pop-up's buttons, its thanks, and what it says when an answer or sending fails
+    popup_skip: str = "No thanks"
+    popup_send: str = "Send"
+    popup_thanks: str = "Thank you! That helps us a lot."
+    popup_check: str = "Please check your answer."
+    popup_error: str = "Could not send; please try again."
+
+    @field_validator("*")
+    @classmethod
+    def _text_ok(cls, v: str) -> str:
+        text = v.strip()
+        if not text:
+            raise ValueError("must not be empty")
+        if len(text) > MAX_TEXT:
+            raise ValueError(f"must be at most {MAX_TEXT} characters")
+        return text
+
+
+#: the keys ``texts:`` may give, in the order the documentation lists them
+TEXT_KEYS: tuple[str, ...] = tuple(SurveyTexts.model_fields)
+_DEFAULT_TEXTS = SurveyTexts()
+
+
 class Survey(BaseModel):
     """A named, versioned survey."""
 
@@ -251,6 +308,60 @@ class Survey(BaseModel):
     #: response quotas: ``total`` and/or per channel (``email``, ``popup``, ``link``, ``api``);
     #: once reached, further answers are refused (HTTP 410) so a survey stops on its own
     quotas: dict[str, int] = Field(default_factory=dict)
+    #: the language the questions are written in (a BCP 47 tag): the page's ``<html lang>``
+    #: and the pop-up's, so screen readers, spell checkers and translators read it right
+    language: str = "en"
+    #: the page's and pop-up's fixed texts (:class:`SurveyTexts`), English by default
+    texts: SurveyTexts = _DEFAULT_TEXTS
+
+    @field_validator("language")
+    @classmethod
+    def _language_ok(cls, v: str) -> str:
+        if not _LANGUAGE.match(v):
+            from shopperlens.surveys.isocodes import language_code
+
+            code = v.replace("_", "-") if _LANGUAGE.match(v.replace("_", "-")) else None
+            code = code or language_code(v)
+            hint = f" (for {v}: {code})" if code else ""
+            raise ValueError(
+                f"language must be a BCP 47 tag such as en, de, de-CH or pt-BR{hint}; got {v!r}"
+            )
+        return v
+
+    @field_validator("texts", mode="before")
+    @classmethod
+    def _texts_ok(cls, v: Any) -> Any:
+        """Only the texts the page and pop-up show: a misspelt key (``sned``) would be
+        saved and never shown."""
+        if v is None:
+            return {}
+        if not isinstance(v, dict):
+            raise ValueError("texts must be a mapping such as {send: Antworten senden}")
+        unknown = [str(k) for k in v if k not in TEXT_KEYS]
+        if unknown:
+            raise ValueError(
+                f"unknown text {', '.join(map(repr, unknown))}; texts are " + ", ".join(TEXT_KEYS)
+            )
+        return v
+
+    @model_serializer(mode="wrap")
+    def _without_defaults(
+        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
+    ) -> dict[str, Any]:
+        """The definition without an English ``language`` and the texts left as they are:
+        a stored survey saved again compares equal to its stored form (a changed definition
+        is a new version), and older shopperlens versions read it."""
+        data: dict[str, Any] = handler(self)
+        if data.get("language") == "en":
+            del data["language"]
+        texts = data.get("texts")
+        if isinstance(texts, dict):
+            own = {k: t for k, t in texts.items() if t != getattr(_DEFAULT_TEXTS, k, None)}
+            if own:
+                data["texts"] = own
+            else:
+                del data["texts"]
+        return data
 
     @field_validator("name")
     @classmethod

@@ -41,6 +41,39 @@ _DEFAULTS = {
 NO_SMTPUTF8 = "the mail server does not accept non-ASCII addresses (SMTPUTF8)"
 
 
+def ascii_address(address: str) -> str | None:
+    """``address`` as a server without SMTPUTF8 takes it: its domain in IDNA's ASCII form
+    (``jonas@bücher.de`` is ``jonas@xn--bcher-kva.de``, the same mailbox). None when it cannot
+    be written so: a non-ASCII local part (``jürgen@…``) has no ASCII form, only SMTPUTF8
+    carries it; nor has a domain IDNA refuses."""
+    if address.isascii():
+        return address
+    local, _, domain = address.rpartition("@")
+    if not local.isascii():
+        return None
+    ascii_domain = _idna(domain)
+    return f"{local}@{ascii_domain}" if ascii_domain else None
+
+
+def _idna(domain: str) -> str | None:
+    """A domain name in IDNA 2008's ASCII form (the ``idna`` package, which httpx installs;
+    UTS 46 mapping), or None when it is no valid name. Without the package: Python's IDNA
+    2003 codec, only when it keeps the name as written (it turns ``straße.de`` into another
+    domain, ``strasse.de``)."""
+    try:
+        import idna
+    except ImportError:  # pragma: no cover - httpx, a dependency, installs idna
+        try:
+            encoded = domain.encode("idna")
+        except UnicodeError:
+            return None
+        return encoded.decode("ascii") if encoded.decode("idna") == domain else None
+    try:
+        return str(idna.encode(domain, uts46=True).decode("ascii"))
+    except (idna.IDNAError, UnicodeError):
+        return None
+
+
 class ConnectionClosed(smtplib.SMTPServerDisconnected):
     """The server had closed the connection (after a ``421``) before this message was sent,
     so it certainly did not go out."""
@@ -150,14 +183,20 @@ class Mailer:
         :class:`NotSent` when it certainly did not go out without a reply code saying so.
 
         A non-ASCII address goes out with the ``SMTPUTF8`` option when the server announces
-        it (``send_message`` adds the option for such an envelope address)."""
+        it (``send_message`` adds the option for such an envelope address). A server without
+        it gets the address's domain in IDNA's ASCII form (:func:`ascii_address`), in the
+        envelope and the headers alike; only a non-ASCII local part cannot go through it."""
         smtp = self._smtp
         assert smtp is not None, "use Mailer as a context manager"
         if smtp.sock is None:  # smtplib closes the connection on a 421 reply
             raise ConnectionClosed("the SMTP server closed the connection")
         smtp.handing_over = False
         try:
-            smtp.send_message(self._message(to, subject, body))
+            sender = self.settings.smtp_sender
+            smtp.ehlo_or_helo_if_needed()
+            if not smtp.has_extn("smtputf8"):  # (else it fails as NO_SMTPUTF8 below)
+                to, sender = ascii_address(to) or to, ascii_address(sender) or sender
+            smtp.send_message(self._message(to, subject, body, sender))
         except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused):
             raise  # the server refused it, with a reply code: see refusal()
         except Exception as exc:
@@ -166,12 +205,12 @@ class Mailer:
                 raise
             raise not_sent from exc
 
-    def _message(self, to: str, subject: str, body: str) -> EmailMessage:
+    def _message(self, to: str, subject: str, body: str, sender: str) -> EmailMessage:
         msg = EmailMessage()
-        msg["From"] = self.settings.smtp_sender
+        msg["From"] = sender
         msg["To"] = to
         msg["Subject"] = subject
-        msg["Message-ID"] = make_msgid(domain=self.settings.smtp_sender.rpartition("@")[2] or None)
+        msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
         msg.set_content(body)
         return msg
 

@@ -9,6 +9,8 @@
  *   data-target="looker,impulse.<signature>" (behaviour targeting: made and signed by
  *   `shopperlens survey popup-snippet --type …`)  data-visitor-id="<the shop's visitor id>"
  * Every answer is shown and sent as text only (textContent, JSON): nothing is injected as HTML.
+ * The pop-up's own texts and its language come from the survey's definition (its `language`
+ * and `texts:`), English by default.
  */
 (function () {
   "use strict";
@@ -59,11 +61,20 @@
      /checkout/onepage/success/, Shopware /checkout/finish. Several lie under the checkout
      address: taken for a checkout page, the page after a purchase asked what stopped it. */
   var DONE = /\/(order-received|thank-you|thank_you|thankyou|thanks|order-confirmation|orders)(\/|$)|\/onepage\/success(\/|$)|\/checkout\/finish(\/|$)/i;
-  /* is this page under one of the comma-separated address prefixes (else the fallback)? */
+  /* a path as the shop writes it: browsers give location.pathname percent-encoded
+     (/warenkorb/%C3%BCbersicht for /warenkorb/übersicht), composed (NFC) so that a decomposed
+     ü matches a composed one; a malformed escape (%E0%A4%A) leaves the path as it is */
+  function plain(path) {
+    var text = path;
+    try { text = decodeURIComponent(path); } catch (e) { /* not percent-encoding: as it is */ }
+    return text.normalize ? text.normalize("NFC") : text;
+  }
+  /* is this page under one of the comma-separated address prefixes (else the fallback)?
+     Compared as written and decoded, so a prefix given either way matches */
   function under(prefixes, fallback) {
-    var here = window.location.pathname;
+    var here = window.location.pathname, read = plain(here);
     return (prefixes || fallback).split(",").some(function (p) {
-      p = p.trim(); return p !== "" && here.indexOf(p) === 0;
+      p = p.trim(); return p !== "" && (here.indexOf(p) === 0 || read.indexOf(plain(p)) === 0);
     });
   }
   function completed() { return DONE.test(window.location.pathname) || under(cfg.completePath, "/thank"); }
@@ -88,12 +99,21 @@
     document.body.style.paddingTop = b.offsetHeight + "px";   /* do not hide the page's top */
   }
 
-  function popup(q) {
+  /* the pop-up's fixed texts: the survey definition's own (`texts:`), else these */
+  var TEXTS = {popup_skip: "No thanks", popup_send: "Send", popup_thanks: "Thank you! That helps us a lot.",
+               popup_check: "Please check your answer.", popup_error: "Could not send; please try again."};
+  function says(def, key) {
+    var own = (def && def.texts) || {};
+    return typeof own[key] === "string" && own[key] !== "" ? own[key] : TEXTS[key];
+  }
+
+  function popup(q, def) {
     var box = el("div", "position:fixed;right:1.5rem;bottom:1.5rem;z-index:2147483000;max-width:22rem;" +
       "background:#fff;color:#1d2330;border:1px solid #d0d5dd;border-radius:10px;padding:1rem;" +
       "box-shadow:0 8px 30px rgba(0,0,0,.18);font:15px/1.4 system-ui,sans-serif");
     box.setAttribute("data-shopperlens", "popup");
     box.setAttribute("role", "dialog");
+    box.lang = (def && def.language) || "en";
     var form = el("form");
     form.appendChild(el("p", "margin:0 0 .6rem;font-weight:600", q.text));
     var trap = el("input", "position:absolute;left:-9999px");       /* honeypot: bots fill it */
@@ -111,15 +131,16 @@
     } else if (q.kind === "text") {
       field = el("textarea", "width:100%;min-height:4rem;box-sizing:border-box");
       field.name = "a"; field.maxLength = q.max_length || 2000;
+      field.dir = "auto";  /* Hebrew or Arabic answers run right to left */
     } else {
       field = el("input", "width:6rem"); field.type = "number"; field.name = "a";
       if (q.min != null) { field.min = q.min; } if (q.max != null) { field.max = q.max; }
     }
     form.appendChild(field);
     var row = el("div", "margin-top:.7rem;display:flex;gap:.5rem;justify-content:flex-end");
-    var skip = el("button", "background:none;border:0;color:#5b6475;cursor:pointer", "No thanks");
+    var skip = el("button", "background:none;border:0;color:#5b6475;cursor:pointer", says(def, "popup_skip"));
     skip.type = "button";
-    var send = el("button", "background:#2d6cdf;color:#fff;border:0;border-radius:6px;padding:.35rem .9rem;cursor:pointer", "Send");
+    var send = el("button", "background:#2d6cdf;color:#fff;border:0;border-radius:6px;padding:.35rem .9rem;cursor:pointer", says(def, "popup_send"));
     send.type = "submit";
     row.appendChild(skip); row.appendChild(send); form.appendChild(row);
     var msg = el("p", "margin:.5rem 0 0;color:#5b6475;font-size:.9rem");
@@ -145,14 +166,14 @@
       }).then(function (res) {
         if (res.ok) {
           store(KEY + ":done", "answered");
-          form.textContent = ""; form.appendChild(el("p", "margin:0", "Thank you! That helps us a lot."));
+          form.textContent = ""; form.appendChild(el("p", "margin:0", says(def, "popup_thanks")));
           box.setAttribute("data-state", "sent");
           setTimeout(function () { box.remove(); }, 2500);
         } else {
           send.disabled = false;
-          msg.textContent = typeof res.body.detail === "string" ? res.body.detail : "Please check your answer.";
+          msg.textContent = typeof res.body.detail === "string" ? res.body.detail : says(def, "popup_check");
         }
-      }).catch(function () { send.disabled = false; msg.textContent = "Could not send; please try again."; });
+      }).catch(function () { send.disabled = false; msg.textContent = says(def, "popup_error"); });
     });
     document.body.appendChild(box);
   }
@@ -178,7 +199,7 @@
         .then(function (r) { return r.json(); })
         .then(function (def) {
           var q = def.questions.filter(function (x) { return x.id === cfg.question; })[0] || def.questions[0];
-          popup(q);
+          popup(q, def);
         });
     });
   }
