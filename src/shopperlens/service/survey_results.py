@@ -135,7 +135,7 @@ def survey_results(
         theme
         for q in definition.questions
         if q.kind == "text"
-        for theme in _text_themes(frame, q.id, n_themes)
+        for theme in _text_themes(frame, q.id, n_themes, definition.language)
     ]
     income = None
     asked = income_question(definition.questions)
@@ -192,14 +192,16 @@ def _words(*parts: str | None) -> str:
     return " ".join(re.sub(r"[_\W]+", " ", p or "").lower() for p in parts)
 
 
-def _text_themes(frame: pd.DataFrame, qid: str, n_themes: int) -> list[ThemeOut]:
+def _text_themes(
+    frame: pd.DataFrame, qid: str, n_themes: int, language: str | None = None
+) -> list[ThemeOut]:
     """Themes of one free-text question. Answers are scrubbed of e-mail addresses and phone
     numbers first (as persona quotes are), so no example or top term identifies anyone."""
     texts = frame[qid].map(lambda t: scrub(t) if isinstance(t, str) else t)
     filled = texts.astype("string").str.strip().fillna("") != ""
     who = frame.loc[filled, "respondent"].astype(str).tolist()
     out = []
-    for th in analysis.themes(texts, n_themes=n_themes):
+    for th in analysis.themes(texts, n_themes=n_themes, language=language):
         fields = {k: v for k, v in th.__dict__.items() if k != "members"}
         out.append(ThemeOut(question=qid, respondents=[who[i] for i in th.members], **fields))
     return out

@@ -15,6 +15,7 @@ import pandas as pd
 
 from shopperlens.personas.scrubbing import MASKS
 from shopperlens.surveys.definition import Survey
+from shopperlens.surveys.stopwords import stop_words
 
 CHOICE_KINDS = ("single", "multi", "scale")
 
@@ -139,8 +140,13 @@ def themes(
     n_terms: int = 6,
     n_examples: int = 3,
     random_state: int = 0,
+    language: str | None = None,
 ) -> list[Theme]:
     """Free-text themes by TF-IDF and non-negative matrix factorisation (NMF).
+
+    ``language`` (the survey's BCP 47 tag) adds that language's function words to the
+    English stop words (:mod:`shopperlens.surveys.stopwords`): a German survey's themes were
+    named "die" and "nach / zu".
 
     Each answer is weighted by TF-IDF (English stop words and the masks of personal data such
     as ``[number]`` removed: :data:`_TOKENS`; words and word pairs); NMF
@@ -172,7 +178,7 @@ def themes(
     if len(docs) < MIN_TEXTS:
         return []
     vec = TfidfVectorizer(
-        stop_words=sorted(ENGLISH_STOP_WORDS | set(MASKS)),
+        stop_words=sorted(ENGLISH_STOP_WORDS | set(MASKS) | stop_words(language)),
         token_pattern=_TOKENS,
         ngram_range=(1, 2),
         min_df=2,
