@@ -32,3 +32,20 @@ def chromium() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+#: how long a page is left to run its scripts before the next one is opened (the pop-up asks
+#: the server whether to show before it shows)
+SETTLE_MS = 300
+
+
+def visit(browser: Any, base: str, paths: list[str]) -> tuple[Any, list[str]]:
+    """A fresh visitor (own storage) goes through ``paths``: the last page, and the pages on
+    which the pop-up set out to show (it asks ``/eligible`` first)."""
+    page = browser.new_context().new_page()
+    asked: list[str] = []
+    page.on("request", lambda r: "/eligible" in r.url and asked.append(page.url))
+    for p in paths:
+        page.goto(base + p)
+        page.wait_for_timeout(SETTLE_MS)
+    return page, asked

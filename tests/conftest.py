@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -141,3 +142,12 @@ def spark():  # type: ignore[no-untyped-def]
     )
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Debian chromium, one per test module (see ``_browser.chromium``)."""
+    from _browser import chromium
+
+    with chromium() as b:
+        yield b

@@ -16,7 +16,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 import shopperlens
-from _browser import chromium
 from conftest import TOKEN, finished_job
 from shopperlens.config import Settings
 from shopperlens.service import demo as demo_svc
@@ -38,12 +37,6 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with serve_in_thread(create_app(Settings(token=TOKEN), shop=shop)) as url:
         yield url
     shop.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as b:
-        yield b
 
 
 @pytest.mark.browser

@@ -9,14 +9,13 @@ under a German survey's question.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 import shopperlens
-from _browser import CHROMIUM, MISSING, chromium
+from _browser import CHROMIUM, MISSING, visit
 from shopperlens.config import Settings
 from shopperlens.service import surveys
 from shopperlens.surveys.definition import survey_from_dict
@@ -33,7 +32,6 @@ PAGE = "<!doctype html><html><body><h1>{path}</h1>{tag}</body></html>"
 POPUP = "[data-shopperlens=popup]"
 #: a wait on each page, well past the pop-up's 0.1 s delay after which it asks the server
 #: whether to show (``/eligible``)
-SETTLE_MS = 300
 
 UMFRAGE = {
     "name": "umfrage",
@@ -78,29 +76,11 @@ def site() -> Iterator[str]:
     shop.close()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as b:
-        yield b
-
-
-def _visit(browser: Any, base: str, paths: list[str]) -> tuple[Any, list[str]]:
-    """A fresh visitor goes through ``paths``: the last page, and the pages on which the
-    pop-up set out to show (it asks ``/eligible`` first)."""
-    page = browser.new_context().new_page()
-    asked: list[str] = []
-    page.on("request", lambda r: "/eligible" in r.url and asked.append(page.url))
-    for p in paths:
-        page.goto(base + p)
-        page.wait_for_timeout(SETTLE_MS)
-    return page, asked
-
-
 def test_a_non_ascii_cart_path_shows_the_popup_there_and_nowhere_else(site, browser):  # type: ignore[no-untyped-def]
-    page, asked = _visit(browser, site, ["/warenkorb/andere?tag=cart", "/?tag=cart"])
+    page, asked = visit(browser, site, ["/warenkorb/andere?tag=cart", "/?tag=cart"])
     assert asked == []
     page.context.close()
-    page, asked = _visit(browser, site, ["/warenkorb/übersicht/schritt-1?tag=cart"])
+    page, asked = visit(browser, site, ["/warenkorb/übersicht/schritt-1?tag=cart"])
     page.locator(POPUP).wait_for(timeout=10_000)
     assert asked == [page.url] and "%C3%BCbersicht" in page.url  # (what Chromium gives)
     page.context.close()
@@ -109,7 +89,7 @@ def test_a_non_ascii_cart_path_shows_the_popup_there_and_nowhere_else(site, brow
 def test_non_ascii_checkout_and_complete_paths_are_recognised(site, browser):  # type: ignore[no-untyped-def]
     """Left at ``/kasse/prüfung``: asked on the next page; bought (``/bestellung/
     abgeschloßen``): never asked."""
-    page, asked = _visit(browser, site, ["/kasse/prüfung?tag=checkout", "/?tag=checkout"])
+    page, asked = visit(browser, site, ["/kasse/prüfung?tag=checkout", "/?tag=checkout"])
     popup = page.locator(POPUP)
     popup.wait_for(timeout=10_000)
     assert "What stopped you" in popup.inner_text()
@@ -119,13 +99,13 @@ def test_non_ascii_checkout_and_complete_paths_are_recognised(site, browser):  #
         "/bestellung/abgeschloßen?tag=checkout",
         "/?tag=checkout",
     ]
-    page, asked = _visit(browser, site, bought)
+    page, asked = visit(browser, site, bought)
     assert asked == [] and page.locator(POPUP).count() == 0
     page.context.close()
 
 
 def test_the_popup_speaks_the_surveys_language(site, browser):  # type: ignore[no-untyped-def]
-    page, _ = _visit(browser, site, ["/?tag=german"])
+    page, _ = visit(browser, site, ["/?tag=german"])
     popup = page.locator(POPUP)
     popup.wait_for(timeout=10_000)
     assert popup.get_attribute("lang") == "de"

@@ -18,7 +18,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 import shopperlens
-from _browser import CHROMIUM, MISSING, chromium
+from _browser import CHROMIUM, MISSING, visit
 from shopperlens.config import Settings
 from shopperlens.service import surveys
 from shopperlens.surveys.snippet import script_tag
@@ -34,7 +34,6 @@ PAGE = "<!doctype html><html><body><h1>{path}</h1>{tag}</body></html>"
 POPUP = "[data-shopperlens=popup]"
 #: a wait on each page, well past the pop-up's 0.1 s delay after which it asks the server
 #: whether to show (``/eligible``): every page is watched, not only the last
-SETTLE_MS = 300
 
 
 def _tags(base: str) -> dict[str, str]:
@@ -75,24 +74,6 @@ def site() -> Iterator[str]:
     shop.close()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as b:
-        yield b
-
-
-def _visit(browser: Any, base: str, paths: list[str]) -> tuple[Any, list[str]]:
-    """A fresh visitor (own storage) goes through ``paths``: the last page, and the pages on
-    which the pop-up set out to show (it asks ``/eligible`` first)."""
-    page = browser.new_context().new_page()
-    asked: list[str] = []
-    page.on("request", lambda r: "/eligible" in r.url and asked.append(page.url))
-    for p in paths:
-        page.goto(base + p)
-        page.wait_for_timeout(SETTLE_MS)
-    return page, asked
-
-
 PURCHASES = {
     "woocommerce": ["/checkout/", "/checkout/order-received/123/?key=wc_order_x", "/"],
     "shopify": ["/checkouts/cn/abc", "/checkouts/cn/abc/thank-you", "/"],
@@ -105,7 +86,7 @@ PURCHASES = {
 
 @pytest.mark.parametrize("steps", PURCHASES.values(), ids=PURCHASES.keys())
 def test_no_popup_after_a_completed_purchase(site, browser, steps):
-    page, asked = _visit(browser, site, steps)
+    page, asked = visit(browser, site, steps)
     assert asked == [] and page.locator(POPUP).count() == 0
     page.context.close()
 
@@ -120,7 +101,7 @@ ABANDONED = {
 @pytest.mark.parametrize("steps", ABANDONED.values(), ids=ABANDONED.keys())
 def test_the_popup_still_follows_a_checkout_left_without_buying(site, browser, steps):
     """The control: the same pages without the order-complete step do show the question."""
-    page, asked = _visit(browser, site, steps)
+    page, asked = visit(browser, site, steps)
     popup = page.locator(POPUP)
     popup.wait_for(timeout=10_000)
     assert "What stopped you" in popup.inner_text() and asked == [page.url]

@@ -11,7 +11,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 import shopperlens
-from _browser import chromium
 from shopperlens.config import Settings
 from shopperlens.errors import ShopperlensError
 from shopperlens.service import playbooks, surveys
@@ -221,12 +220,6 @@ def test_required_questions_are_marked_and_fields_labelled(shop, client):
     assert re.search(r'<input type="number" id="q-age" name="age"(?![^>]*required)[^>]*>', html)
     assert '<textarea id="q-why" name="why" maxlength="2000" required aria-required="true">' in html
     assert 'class="trap" aria-hidden="true"' in html  # the bot trap is still there
-
-
-@pytest.fixture
-def browser():  # type: ignore[no-untyped-def]
-    with chromium() as b:
-        yield b
 
 
 @pytest.mark.browser

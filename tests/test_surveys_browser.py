@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from fastapi.responses import HTMLResponse
 
-from _browser import CHROMIUM, MISSING, chromium
+from _browser import CHROMIUM, MISSING
 from shopperlens.config import Settings
 from shopperlens.service import surveys
 from shopperlens.surveys.snippet import script_tag
@@ -52,12 +52,6 @@ def site(shop):
         app.add_api_route(path, lambda html=html: HTMLResponse(html), include_in_schema=False)
     with serve_in_thread(app, port=port) as url:
         yield url, shop
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
 
 
 def _answers(shop, question: str):
