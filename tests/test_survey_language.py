@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+import shopperlens
 from shopperlens.config import Settings
 from shopperlens.errors import ShopperlensError
 from shopperlens.service import surveys
@@ -169,3 +170,22 @@ def test_hebrew_and_arabic_answers_in_the_report_run_right_to_left(shop) -> None
         min_group_size=5, income_adjustment=0.9, personas=[persona],
     )  # fmt: skip
     assert f'<blockquote dir="auto">“{HEBREW}”' in render_card(run, persona)
+
+
+def test_survey_show_prints_the_words_as_written_and_reads_back(cli, db_path, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``survey show`` wrote "Bitte pr\\xFCfen:" and "v\\xF6llig": text to edit and give
+    back to ``survey create --from``, which must read the same survey."""
+    source = tmp_path / "umfrage.yaml"
+    source.write_text(survey_from_dict(GERMAN).to_yaml(), encoding="utf-8")
+    assert cli("survey", "create", "umfrage", "--from", str(source)).exit_code == 0
+    shown = cli("survey", "show", "umfrage")
+    assert shown.exit_code == 0, shown.output
+    assert "Bitte prüfen:" in shown.output and "völlig" in shown.output
+    assert "\\x" not in shown.output and "\\u" not in shown.output
+    again = tmp_path / "again.yaml"
+    again.write_text(shown.output, encoding="utf-8")
+    assert cli("survey", "create", "umfrage", "--from", str(again)).exit_code == 0
+    with shopperlens.open(db_path) as shop:
+        back = surveys.get_survey(store=shop.store, name="umfrage")
+    assert back.version == 1  # read back as the same survey: no new version
+    assert back.texts.check == "Bitte prüfen:" and back.texts.scale_high == "völlig"

@@ -424,7 +424,9 @@ class Survey(BaseModel):
         return max(1, math.ceil(seconds / 60))
 
     def to_yaml(self) -> str:
-        return yaml.safe_dump(self.model_dump(exclude_defaults=True), sort_keys=False)
+        return yaml.safe_dump(
+            self.model_dump(exclude_defaults=True), sort_keys=False, allow_unicode=True
+        )
 
     def warnings(self, categories: list[str] | None = None) -> list[str]:
         """Advice on length and relevance; empty when the survey looks fine."""
