@@ -189,3 +189,11 @@ def test_survey_show_prints_the_words_as_written_and_reads_back(cli, db_path, tm
         back = surveys.get_survey(store=shop.store, name="umfrage")
     assert back.version == 1  # read back as the same survey: no new version
     assert back.texts.check == "Bitte prüfen:" and back.texts.scale_high == "völlig"
+
+
+def test_a_question_id_beyond_a_to_z_is_refused_saying_so() -> None:
+    """``kanäle`` was refused as not "lower-case letters", which ä is."""
+    bad = {**GERMAN, "questions": [{"id": "kanäle", "kind": "text", "text": "Kanäle?"}]}
+    with pytest.raises(ShopperlensError, match="a-z") as err:
+        survey_from_dict(bad)
+    assert "kanäle" in str(err.value) and "text may hold any letter" in str(err.value)

@@ -92,7 +92,11 @@ class Question(BaseModel):
     @classmethod
     def _id_ok(cls, v: str) -> str:
         if not _ID.match(v):
-            raise ValueError(f"question id {v!r} must be lower-case letters, digits and _")
+            raise ValueError(
+                f"question id {v!r} must be a letter a-z, then letters a-z, digits 0-9 and _ "
+                "(no ä, é …: the id names a column and a form field; the question's text may "
+                "hold any letter)"
+            )
         return v
 
     @field_validator("group")
