@@ -7,6 +7,8 @@ a survey answer of ``2.500`` (2500, or 2.5?) is refused in an export and on the 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -290,3 +292,21 @@ def test_an_answer_that_reads_two_ways_is_refused(text):
 
     with pytest.raises(AmbiguousNumber):
         read_number(text)
+
+
+def test_consent_and_interview_files_name_the_iconv_line(tmp_path: Path) -> None:
+    """Consent records and interview notes are read by their own helper, which named UTF-16
+    without the line that converts it, and no remedy for a Windows-1252 file."""
+    import shopperlens
+
+    text = "customer_id,purpose,granted,recorded_at\nc1,marketing,true,2025-01-01\n"
+    utf16 = tmp_path / "consents16.csv"
+    utf16.write_bytes(text.encode("utf-16"))
+    note = tmp_path / "notes" / "01.md"
+    note.parent.mkdir()
+    note.write_bytes("# Interview 01\n> „Die Lieferung war zu spät.“\n".encode("cp1252"))
+    with shopperlens.open(tmp_path / "s.duckdb") as shop:
+        with pytest.raises(ShopperlensError, match="iconv -f utf-16 -t utf-8"):
+            shop.consent_import(utf16)
+        with pytest.raises(ShopperlensError, match="iconv -f cp1252 -t utf-8"):
+            shop.interviews_import(note.parent)

@@ -22,7 +22,8 @@ def decode_text(raw: bytes, name: str, *, what: str) -> str:
     what the file should have been, for the message."""
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise ShopperlensError(
-            f"{name}: the file is UTF-16 encoded; save it as UTF-8 (expected {what})"
+            f"{name}: the file is UTF-16 encoded; save it as UTF-8 (e.g. "
+            f"`iconv -f utf-16 -t utf-8`; expected {what})"
         )
     try:
         text = raw.decode("utf-8-sig")
@@ -30,7 +31,8 @@ def decode_text(raw: bytes, name: str, *, what: str) -> str:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise ShopperlensError(
             f"{name}: not a UTF-8 text file (byte 0x{raw[exc.start]:02x} on line {line} is not "
-            f"UTF-8: another encoding, or binary data?); expected {what}"
+            f"UTF-8: another encoding, or binary data? A file from Windows or Excel in Western "
+            f"Europe converts with `iconv -f cp1252 -t utf-8`); expected {what}"
         ) from None
     if "\x00" in text:  # decodes as UTF-8, but no text file holds NUL bytes
         raise ShopperlensError(f"{name}: not a text file (it holds binary data); expected {what}")
