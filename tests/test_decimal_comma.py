@@ -83,9 +83,30 @@ def test_the_other_import_methods_take_it(shop, tmp_path):
     )
     shop.import_events(write(tmp_path, "e.tsv", events), decimal_comma=True)
     assert shop.store.execute("SELECT value FROM events").fetchall() == [(1250.0,)]
-    customers = '{"customer_id": "c1", "birth_year": "1.985"}\n'
-    shop.import_customers(write(tmp_path, "c.jsonl", customers), decimal_comma=True)
+    customers = "customer_id;birth_year\nc1;1.985\n"
+    shop.import_customers(write(tmp_path, "c.csv", customers), decimal_comma=True)
     assert shop.store.execute("SELECT birth_year FROM customers").fetchall() == [(1985,)]
+
+
+def test_a_value_whose_dot_groups_no_thousands_is_refused_not_multiplied(shop, tmp_path):
+    """``0.500`` is a decimal point (no thousands group starts with 0): with the option it was
+    stored as 500."""
+    header = "order_id;customer_id;ordered_at;product_id;quantity;unit_price\n"
+    rows = "o1;K1;2025-12-24;P1;1;0.500\no2;K1;2025-12-24;P2;1;-0.250\no3;K1;2025-12-24;P3;1;0,5\n"
+    path = write(tmp_path, "o.csv", header + rows)
+    with pytest.raises(ImportRejected) as info:
+        shop.import_orders(path, decimal_comma=True)
+    assert [(r.line, r.value) for r in info.value.rejects] == [(2, "0.500"), (3, "-0.250")]
+    assert counts(shop, "order_lines") == {"order_lines": 0}
+
+
+def test_a_json_lines_file_is_refused_with_the_option(shop, tmp_path):
+    """A JSON number is always written with a point (``1.234``), which the option would read
+    as 1234."""
+    path = write(tmp_path, "c.jsonl", '{"customer_id": "c1", "birth_year": 1.985}\n')
+    with pytest.raises(ShopperlensError, match="a JSON Lines file writes them"):
+        shop.import_customers(path, decimal_comma=True)
+    assert counts(shop, "customers") == {"customers": 0}
 
 
 def test_a_parquet_file_is_refused_with_the_option(shop, tmp_path):
@@ -222,4 +243,4 @@ def test_the_import_job_refuses_the_option_for_ga4_before_queueing(client, tmp_p
         json={"kind": "events", "paths": [str(path)], "fmt": "ga4", "decimal_comma": True},
     )
     assert started.status_code == 400
-    assert "the decimal-comma option reads numbers written as text" in started.text
+    assert "the decimal-comma option reads numbers" in started.text

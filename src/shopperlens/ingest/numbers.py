@@ -37,11 +37,12 @@ DOT_GROUPED = r"[+-]?[1-9][0-9]{0,2}(\.[0-9]{3})+"
 _ONE_DOT = r"[+-]?[1-9][0-9]{0,2}\.[0-9]{3}"
 #: comma-grouped thousands (``2,500``, ``1,000,000``): 2500 in English, 2.5 in German
 COMMA_GROUPED = r"[+-]?[1-9][0-9]{0,2}(,[0-9]{3})+"
-#: the decimal-comma format: digits, or dot-grouped thousands, then an optional decimal comma
-#: and digits (``1234``, ``1.234``, ``1234,5``, ``1.234,50``)
-DECIMAL_COMMA = r"[+-]?([0-9]{1,3}(\.[0-9]{3})+|[0-9]+)(,[0-9]+)?"
+#: the decimal-comma format: digits, or dot-grouped thousands (a first group not starting with
+#: 0: ``0.500`` groups no thousands, it is a decimal point), then an optional decimal comma and
+#: digits (``1234``, ``1.234``, ``1234,5``, ``1.234,50``)
+DECIMAL_COMMA = r"[+-]?([1-9][0-9]{0,2}(\.[0-9]{3})+|[0-9]+)(,[0-9]+)?"
 #: a value that has a decimal comma (in that format)
-HAS_COMMA = r"[+-]?([0-9]{1,3}(\.[0-9]{3})+|[0-9]+),[0-9]+"
+HAS_COMMA = r"[+-]?([1-9][0-9]{0,2}(\.[0-9]{3})+|[0-9]+),[0-9]+"
 #: comma-grouped thousands and a decimal point (``1,234.50``): unambiguous, the English way
 _POINT_AFTER_COMMAS = r"[+-]?[1-9][0-9]{0,2}(,[0-9]{3})+\.[0-9]+"
 

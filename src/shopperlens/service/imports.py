@@ -724,28 +724,31 @@ _TYPED_NUMBERS = ("ga4", "uci")
 
 def _typed_numbers(what: str, fmt: str = "") -> str:
     """Why the decimal-comma option is refused for ``what``."""
-    kind = {"ga4": "GA4's export", "uci": "the UCI sessions file"}.get(fmt, "a Parquet file")
+    kinds = {"ga4": "GA4's export", "uci": "the UCI sessions file", "jsonl": "a JSON Lines file"}
+    kind = kinds.get(fmt, "a Parquet file")
+    why = " (a JSON number is always written 1.234, which it would read as 1234)"
     return (
-        f"{what}: the decimal-comma option reads numbers written as text (CSV, TSV, JSON "
-        f"Lines), and {kind} writes them with a decimal point or typed: import it without "
-        "the option"
+        f"{what}: the decimal-comma option reads numbers a spreadsheet wrote as text (CSV, "
+        f"TSV), and {kind} writes them with a decimal point or typed"
+        f"{why if fmt == 'jsonl' else ''}: import it without the option"
     )
 
 
 def _number_style(source: Source, used: str, spec: KindSpec, decimal_comma: bool) -> NumberStyle:
     """How ``source`` writes numbers (see ``ingest.numbers``).
 
-    ``decimal_comma``: as ``1.234,50`` (refused for Parquet, GA4 and the UCI file, whose
-    numbers are not written by a spreadsheet). Otherwise with a decimal point; a
-    ``;``-separated CSV (how Excel and other spreadsheets write a CSV where the comma is the
+    ``decimal_comma``: as ``1.234,50`` (refused for Parquet, JSON Lines, GA4 and the UCI
+    file, whose numbers are not written by a spreadsheet: a JSON number reads ``1.234``).
+    Otherwise with a decimal point; a ``;``-separated CSV (how Excel and other spreadsheets write a CSV where the comma is the
     decimal mark) then shows European number writing, so in each of its number columns a
     value shaped as thousands (``1.250``) is refused as ambiguous. A column holding a value
     with a decimal comma is found so while staging (see :func:`_stage`). Any other file's
     ``1.250`` is 1.25 (a Kuwaiti dinar price has three decimals).
     """
     if decimal_comma:
-        if source.layout == "parquet" or used in _TYPED_NUMBERS:
-            raise ShopperlensError(_typed_numbers(source.name, used))
+        if source.layout in ("parquet", "jsonl") or used in _TYPED_NUMBERS:
+            typed = "jsonl" if source.layout == "jsonl" and used not in _TYPED_NUMBERS else used
+            raise ShopperlensError(_typed_numbers(source.name, typed))
         return NumberStyle(decimal_comma=True)
     if reading.semicolon_separated(source):
         return NumberStyle(ambiguous=spec.numeric)
