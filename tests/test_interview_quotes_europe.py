@@ -92,6 +92,21 @@ def test_english_and_swedish_marks_side_by_side_give_both_quotes() -> None:
     assert quotes(text) == ["The delivery was late again.", "Leveransen var för sen."]
 
 
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("She wanted a 15” laptop sleeve and said “it has to fit my bag perfectly” before leaving.",
+         ["it has to fit my bag perfectly"]),
+        ('He rides 29" wheels and said "the frame bag never fits them"',
+         ["the frame bag never fits them"]),
+    ],
+)  # fmt: skip
+def test_an_inch_mark_after_a_number_opens_no_quote(text: str, said: list[str]) -> None:
+    """A 15” laptop: the mark after a number is inches, and read as an opening mark it made the
+    interviewer's words up to the next quote the customer's."""
+    assert quotes(text) == said
+
+
 def test_a_short_quote_does_not_open_the_next_one() -> None:
     """A closing ” read as an opening mark (Swedish ”…”) joined a short quote's end to the
     next quote: each pair of marks is one quote, however short."""

@@ -166,6 +166,10 @@ QUOTE_MARKS: dict[str, str] = {
     "「": "」",
     "『": "』",
 }
+#: marks that also stand for inches after a number (a 15” laptop, 29" wheels): there they open
+#: no quote, or the interviewer's words up to the next quote were taken for the customer's
+INCH_MARKS = ("”", '"')
+_AFTER_DIGIT = "(?<![0-9])"
 #: a quoted passage is 12 characters or more (shorter ones, "ok" or “nice”, are words, not what
 #: someone said) and at most 400
 QUOTE_LENGTH = (12, 400)
@@ -174,7 +178,8 @@ QUOTE_LENGTH = (12, 400)
 #: matched too, so its closing mark is never read as the opening of the next one.
 _QUOTED = re.compile(
     "|".join(
-        f"{re.escape(o)}(?P<q{i}>(?:[^{re.escape(c)}\\n]|\\n(?![ \\t]*\\n))+)[{re.escape(c)}]"
+        f"{_AFTER_DIGIT if o in INCH_MARKS else ''}{re.escape(o)}"
+        f"(?P<q{i}>(?:[^{re.escape(c)}\\n]|\\n(?![ \\t]*\\n))+)[{re.escape(c)}]"
         for i, (o, c) in enumerate(QUOTE_MARKS.items())
     )
 )
