@@ -229,7 +229,7 @@ def test_cli_and_report_show_how_many_said_the_name(cli, db_path) -> None:  # ty
     flat = " ".join(html.split())
     assert "<i>said by</i> is the share of the theme's answers that use a word of its name" in flat
     for name, share, said in rows:
-        row = f'<td>{name}</td><td class="n">{share} %</td><td class="n">{said} %</td>'
+        row = f'<td dir="auto">{name}</td><td class="n">{share} %</td><td class="n">{said} %</td>'
         assert row in flat, row
     out = cli("survey", "results", "better")
     assert out.exit_code == 0, out.output
