@@ -167,6 +167,24 @@ def test_a_european_street_address_is_masked(text: str, expected: str) -> None:
     assert scrub(text) == expected
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Referring 3 friends got me a discount", "Stirring 2 minutes is enough",
+        "I ordered via Amazon 2.", "Ship via DHL 2.", "im UK 9, but they fit like 10",
+        "Im EU 44, they run small", "brigade 2 was slow", "Rated 5 route Alpine",
+        "Arrived quickly. Thanks. Perfect!", "Cheers. Great Stuff", "Merci Beaucoup",
+        "Love the colour. Tack Sharp", "Ciao Bella", "Samsung, LG Electronics", "LG OLED",
+        "Overall: VG Condition",
+    ],
+)  # fmt: skip
+def test_ordinary_english_reviews_stay_as_written(text: str) -> None:
+    """English reviews the European patterns must not touch: gerunds ending in -rring before
+    a count, "via" a carrier, sizes after "im", a brigade, a route's rating, a word after a
+    full stop, thanks words and brands before capitalised words."""
+    assert scrub(text) == text
+
+
 # -- survey themes ------------------------------------------------------------------------------
 def _terms(found: list[analysis.Theme]) -> set[str]:
     return {

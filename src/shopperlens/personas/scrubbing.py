@@ -121,26 +121,30 @@ _SIGN_OFF = r"""(?i:
     (?:kind\s+|best\s+|warm\s+)?regards|greetings|thanks|thank\s+you|cheers|best\s+wishes
   | groeten|groet
   | gr(?:ü|ue|u)(?:ß|ss)(?:e|en)?|danke(?:sch(?:ö|oe)n)?|vielen\s+dank|tsch(?:ü|ue)ss?
-  | cordialement|amicalement|salutations|bien\s+à\s+vous|merci|bises
+  | cordialement|amicalement|salutations|bien\s+à\s+vous|bises
   | saludos?|atentamente|cordialmente|gracias|abrazos?
-  | saluti|saluto|grazie|ciao
+  | saluti|saluto|grazie
   | cumprimentos|atenciosamente|obrigad[oa]|abraços
-  | hälsningar|hälsning|tack
+  | hälsningar|hälsning
   | hilsen|hilsner|takk
   | pozdrawiam|pozdrowienia|poważaniem|dziękuję
 )"""
 #: sign-offs written as capitals (LG = liebe Grüße, VG, MfG, mvh, mvg): only at the start of
-#: the text, a line or after punctuation, so a brand ("bei LG Electronics") is not read as one
-_SIGN_OFF_SHORT = r"(?:^|(?<=[\n.!?,;:])|(?<=[.!?,;:]\s))(?i:lg|vg|mfg|mvh|mvg)"
+#: the text, a line or a sentence, and before a name not in capitals, so a brand ("bei LG
+#: Electronics", "Samsung, LG Electronics", "LG OLED") is not read as one
+_SIGN_OFF_SHORT = r"(?:^|(?<=\n)|(?<=[.!?]\s))(?i:lg|vg|mfg|mvh|mvg)"
+#: no name nor street is written in capitals alone (UK, EU, DHL, OLED: sizes, brands, carriers)
+_NOT_ACRONYM = r"(?![A-Z0-9]{2,}\b)"
 #: a signature: "- Pieter Jansen", "Regards, Pieter", "Viele Grüße\nKäthe" at the end of a text
 #: (never a second sign-off: "danke! Gruß Jonas" signs Jonas, not "Gruß Jonas")
 _SIGNATURE = re.compile(
-    rf"(?:(?<=\s)|^)(?P<lead>[-–—~]\s*|{_SIGN_OFF}[,!.]?\s+)"
+    rf"(?:(?<=\s)|^)(?P<lead>[-–—~]\s*|{_SIGN_OFF}[,!]?\s+)"
     rf"(?!{_SIGN_OFF}[,!.]?\s)(?P<name>{_FULL_NAME}){_TAIL}",
     re.VERBOSE,
 )
 _SHORT_SIGNATURE = re.compile(
-    rf"(?P<lead>{_SIGN_OFF_SHORT}[,!.]?\s+)(?P<name>{_FULL_NAME}){_TAIL}", re.VERBOSE
+    rf"(?P<lead>{_SIGN_OFF_SHORT}[,!]?\s+){_NOT_ACRONYM}(?P<name>{_FULL_NAME}){_TAIL}",
+    re.VERBOSE,
 )
 #: a phrase giving one's name: "my name is", "mein Name ist", "ich heiße", "je m'appelle",
 #: "me llamo", "mi chiamo", "jag heter" … ("ich bin", "je suis", "soy" are left out: "ich bin
@@ -224,7 +228,7 @@ _STREET_SUFFIX = r"""(?:
     straat|weg|laan|plein|gracht|kade|singel|dijk
   | str\.|str(?=\s)|strasse|straße|allee|platz|gasse|damm|ufer|chaussee|steig|pfad
   | gatan|gata|vägen|gränd|torget
-  | gade|vej|allé|plads|torv|stræde|veien|vei|vegen
+  | (?<!bri)(?<!rene)gade|vej|allé|plads|torv|stræde|veien|vei|vegen
 )"""
 #: German -ring streets (Kaiserring 5, Ostring 3) apart: capitalised, three letters or more
 #: before "ring" and no vowel right before it, so Bring, String, Spring, During and Offering,
@@ -239,12 +243,15 @@ _STREET_WORD = (
 _STREET_FIRST = r"""(?i:
     rue|avenue|av\.|boulevard|bd\.|impasse|quai|chemin|allée
   | calle|c/|avenida|avda\.|plaza|paseo|camino|carrer|passeig|plaça
-  | via|viale|piazza|piazzale|corso|vicolo|largo
+  | (?-i:Via)|viale|piazza|piazzale|corso|vicolo|largo
   | rua|travessa|praça
   | ul\.
 )(?:(?<=[./])\s*|\s+)"""
 #: the French street words written after the number (12 rue de la Paix, 5, avenue Foch)
-_STREET_AFTER_NUMBER = r"(?i:rue|avenue|av\.|boulevard|bd\.?|impasse|quai|chemin|allée|place|route)"
+_STREET_AFTER_NUMBER = (
+    r"(?i:rue|avenue|av\.|boulevard|bd\.?|impasse|quai|chemin|allée|place"
+    r"|route(?=\s+(?:de|du|des|d['’])))"
+)
 #: a word of a street's name after its street word: capitalised, after the small words that
 #: join them (rue de la Paix, Via dei Mille, Calle de Alcalá, rue d'Alésia)
 _STREET_PART = (
@@ -272,7 +279,7 @@ _NOT_STREETS = (
 _ADDRESS = re.compile(
     # Dorpsstraat 12, Hauptstr. 10, Königsallee 27, Storgatan 5a: a street suffix, a number
     rf"(?i:\b[^\W\d_][\w'’-]*?{_STREET_SUFFIX}\s*{_HOUSE})"
-    rf"|\b{_RING}\s*{_HOUSE}"
+    rf"|\b{_RING}\s*{_HOUSE}{_ADDRESS_END}"
     # Karl Johans gate 5, Drottning Kristinas väg 3: a name in the genitive, a street word
     rf"|\b(?:{_CAP}\s+){{0,2}}{_CAP}s\s+(?:gate|gata|gatan|vei|veg|vej|väg|vägen|gade)\s+{_HOUSE}"
     # 12 Main Street, 221B Baker St.: a number, capitalised words, a street word
@@ -280,9 +287,10 @@ _ADDRESS = re.compile(
     # 12 rue de la Paix, 5, avenue Foch: a number, a street word, a name
     rf"|\b{_HOUSE},?\s+{_STREET_AFTER_NUMBER}\s+{_STREET_NAME}"
     # Calle Mayor 5, Via Roma 12, rue de la Paix 3, ul. Długa 5: a street word, a name, a number
-    rf"|(?<!\w){_STREET_FIRST}{_STREET_NAME},?\s+(?:n[º°o]\.?\s*)?{_HOUSE}{_ADDRESS_END}"
+    rf"|(?<!\w){_STREET_FIRST}{_NOT_ACRONYM}{_STREET_NAME},?\s+(?:n[º°o]\.?\s*)?{_HOUSE}"
+    rf"{_ADDRESS_END}"
     # Am Markt 5, An der Alster 12
-    rf"|\b{_GERMAN_PREPOSITION}\s+(?!{_NOT_STREETS}){_CAP}(?:[\s-]+{_CAP}){{0,2}}\s+"
+    rf"|\b{_GERMAN_PREPOSITION}\s+(?!{_NOT_STREETS}){_NOT_ACRONYM}{_CAP}(?:[\s-]+{_CAP}){{0,2}}\s+"
     rf"\d{{1,3}}[a-z]?\b{_ADDRESS_END}",
     re.VERBOSE,
 )
