@@ -61,7 +61,6 @@ INFORMATIONAL_WORDS: frozenset[str] = frozenset(
         "top",
         "difference",
         "should",
-        "can",
         "does",
         "is",
         "are",

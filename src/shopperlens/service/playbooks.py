@@ -494,7 +494,7 @@ def keyword_classifier(
         from shopperlens.types.config import load_config
 
         spec = load_config(config).feature_spec()
-        info |= set(spec.informational_words)
+        info = set(spec.informational_words)  # the types' own words, so both read a term alike
         brand_words = spec.brand_words if brand_words is None else brand_words
         distinctive = spec.distinctive_products
     except ImportError:  # the types concern is not installed
