@@ -244,3 +244,17 @@ def test_the_import_job_refuses_the_option_for_ga4_before_queueing(client, tmp_p
     )
     assert started.status_code == 400
     assert "the decimal-comma option reads numbers" in started.text
+
+
+def test_the_option_given_after_a_skipping_import_says_it_changes_nothing(shop, tmp_path):
+    """The rejects of a first import advise --decimal-comma; given then, the file is already in
+    the ledger, and "already imported, skipped" left the rejected rows out without a word."""
+    path = write(tmp_path, "de.csv", ORDERS_DE)
+    first = shop.import_orders(path, on_error="skip")
+    assert first.rows_rejected > 0
+    stored = _lines(shop)
+    again = shop.import_orders(path, decimal_comma=True, on_error="skip")
+    note = again.files[0].note
+    assert f"when {first.rows_rejected} of its rows were rejected, skipped" in note
+    assert "--decimal-comma changes nothing for it" in note
+    assert _lines(shop) == stored and counts(shop, "imports") == {"imports": 1}

@@ -32,7 +32,7 @@ import duckdb
 from pydantic import BaseModel, Field
 
 from shopperlens.errors import ShopperlensError
-from shopperlens.ingest import ga4, generic, loading, reading, shopify, uci_sessions
+from shopperlens.ingest import ga4, generic, loading, numbers, reading, shopify, uci_sessions
 from shopperlens.ingest.kinds import KINDS, KindSpec
 from shopperlens.ingest.numbers import POINT, NumberStyle
 from shopperlens.ingest.reading import (
@@ -569,8 +569,8 @@ def _import_one(
     reading.check_is_text(source, scan)
     tick(1)
     seen = con.execute(
-        "SELECT imported_at, columns_read FROM imports WHERE checksum = ? AND kind = ? "
-        "ORDER BY import_id LIMIT 1",
+        "SELECT imported_at, columns_read, rows_rejected FROM imports WHERE checksum = ? "
+        "AND kind = ? ORDER BY import_id LIMIT 1",
         [digest, kind],
     ).fetchone()
     read = _columns_read(source, used, spec, mapping)
@@ -582,6 +582,8 @@ def _import_one(
             loading.undo_direct(con, spec)
         tick(2)
         note = _skipped_note(seen[0], seen[1], read)
+        if style.decimal_comma and seen[2] and note == SKIPPED:
+            note = _decimal_comma_too_late(seen[0], int(seen[2]))
         return FileResult(file=label, format=used, checksum=digest, skipped=True, note=note)
     if not raw:
         raw, unnumbered = _selects(con, source, used, spec, mapping)
@@ -739,11 +741,12 @@ def _number_style(source: Source, used: str, spec: KindSpec, decimal_comma: bool
 
     ``decimal_comma``: as ``1.234,50`` (refused for Parquet, JSON Lines, GA4 and the UCI
     file, whose numbers are not written by a spreadsheet: a JSON number reads ``1.234``).
-    Otherwise with a decimal point; a ``;``-separated CSV (how Excel and other spreadsheets write a CSV where the comma is the
-    decimal mark) then shows European number writing, so in each of its number columns a
-    value shaped as thousands (``1.250``) is refused as ambiguous. A column holding a value
-    with a decimal comma is found so while staging (see :func:`_stage`). Any other file's
-    ``1.250`` is 1.25 (a Kuwaiti dinar price has three decimals).
+    Otherwise with a decimal point; a ``;``-separated CSV (how Excel and other spreadsheets
+    write a CSV where the comma is the decimal mark) then shows European number writing, so
+    in each of its number columns a value shaped as thousands (``1.250``) is refused as
+    ambiguous. A column holding a value with a decimal comma is found so while staging (see
+    :func:`_stage`). Any other file's ``1.250`` is 1.25 (a Kuwaiti dinar price has three
+    decimals).
     """
     if decimal_comma:
         if source.layout in ("parquet", "jsonl") or used in _TYPED_NUMBERS:
@@ -1031,6 +1034,17 @@ def _skipped_note(at: datetime, then: str | None, now: dict[str, str] | None) ->
         f"already imported on {at:%Y-%m-%d %H:%M} UTC with other columns, skipped: a file is "
         f"imported once, so this mapping would read {'; '.join(parts)} but changes nothing. "
         "To read the file this way, import it into a new store (--db)"
+    )
+
+
+def _decimal_comma_too_late(at: datetime, rejected: int) -> str:
+    """What a file imported before with rejects is told when given again with the decimal-comma
+    option (as its rejects advised): a file is imported once, so its rejected rows stay out."""
+    return (
+        f"already imported on {at:%Y-%m-%d %H:%M} UTC, when {rejected:,} of its rows were "
+        f"rejected, skipped: a file is imported once, so {numbers.OPTION} changes nothing for "
+        "it and those rows stay out. To read its numbers that way, import it into a new store "
+        "(--db), or import a copy holding only the rejected rows"
     )
 
 
