@@ -25,7 +25,7 @@ from shopperlens.config import Settings
 from shopperlens.web.app import create_app
 from shopperlens.web.deps import COOKIE
 from shopperlens.web.server import serve_in_thread
-from test_dashboard_browser_fixes import BROWSER_ACCEPT, browser  # noqa: F401
+from test_dashboard_browser_fixes import BROWSER_ACCEPT
 
 #: the pages the other site serves, by name (set by each test before the browser opens them)
 OTHER_PAGES: dict[str, str] = {}
