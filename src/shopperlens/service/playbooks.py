@@ -515,10 +515,11 @@ def traffic_report(
     brand_words: tuple[str, ...] | None = None,
     config: Any = None,
     with_clv: bool = True,
+    sessions: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Sources (overall and by type), keywords with intent, conversion and revenue, and the
     revenue (and the CLV, when a CLV run is stored) of customers by the source and keyword
-    that first brought them."""
+    that first brought them. ``sessions``: :func:`_sessions`, when the caller has them."""
     events = _events(store)
     if events.empty:
         empty = pd.DataFrame()
@@ -527,9 +528,9 @@ def traffic_report(
     # a session's revenue is that of the orders it led to (events often carry no value); a
     # purchase event of a cancelled order is none, an order in another currency has no amount
     every = _priced(_orders(store, every_status=True))
-    sessions = _attach_type(
-        traffic.sessions_from_events(events, every), resolve_types(store=store, types=types)
-    )
+    if sessions is None:
+        sessions = traffic.sessions_from_events(events, every)
+    sessions = _attach_type(sessions, resolve_types(store=store, types=types))
     classify = keyword_classifier(store=store, brand_words=brand_words, config=config)
     if not classify.brand:  # no brand configured: take the dominant non-catalogue search word
         kw = traffic.keyword_table(sessions, classify)
@@ -631,7 +632,7 @@ def _lapsing(per: pd.DataFrame, types: pd.DataFrame) -> tuple[int, int]:
     return int((since[since.index.isin(loyal)] > days).sum()), days
 
 
-def _orders_with_campaign(store: Store) -> pd.DataFrame:
+def _orders_with_campaign(store: Store, sessions: pd.DataFrame | None = None) -> pd.DataFrame:
     """Orders with the ``campaign`` of the buying session: the customer's session that bought
     (as the sources table reads it, :func:`_sessions`) starting nearest in time (within a day)
     to the order, when the events carry one. A session whose order came without a purchase
@@ -642,13 +643,15 @@ def _orders_with_campaign(store: Store) -> pd.DataFrame:
 
     ``value`` is unknown (NaN) for an order in another currency than the shop's
     (:func:`_priced`): the order still counts (offer and ticket rates), its amount is not
-    added to a type's revenue, as SEK 2,000 is not EUR 2,000."""
+    added to a type's revenue, as SEK 2,000 is not EUR 2,000. ``sessions``: :func:`_sessions`
+    of the events, read here when not given."""
     orders = _priced(_orders(store))
     events = _events(store)
     orders = orders.assign(visited=orders.customer_id.isin(_visited(events)))
     if events.empty:
         return orders.assign(campaign=None)
-    sessions = _sessions(store, events)
+    if sessions is None:
+        sessions = _sessions(store, events)
     buys = sessions[sessions.purchased & sessions.customer_id.notna()]
     buys = buys[["customer_id", "started_at", "campaign"]].dropna(subset=["started_at"])
     o = orders.dropna(subset=["customer_id"]).sort_values("ordered_at")
@@ -673,14 +676,17 @@ def _visited(events: pd.DataFrame) -> frozenset[Any]:
     return frozenset(events.customer_id.dropna()) if len(events) else frozenset()
 
 
-def support_report(*, store: Store, types: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
-    """Tickets per order by type, top ticket topics (candidate macros), offer response by type."""
+def support_report(
+    *, store: Store, types: pd.DataFrame | None = None, sessions: pd.DataFrame | None = None
+) -> dict[str, pd.DataFrame]:
+    """Tickets per order by type, top ticket topics (candidate macros), offer response by type.
+    ``sessions``: :func:`_sessions`, when the caller has them already (the playbook)."""
     # the customer's name, for the topic examples to mask (see support.topic_example)
     tickets = store.df(
         "SELECT t.*, c.name AS customer_name FROM tickets t "
         "LEFT JOIN customers c USING (customer_id)"
     )
-    orders = _orders_with_campaign(store)
+    orders = _orders_with_campaign(store, sessions)
     t = resolve_types(store=store, types=types)
     return {
         "tickets": support.tickets_per_order(tickets, orders, t),
@@ -743,8 +749,9 @@ def playbook(
     per = _attach_type(_customer_revenue(_priced(orders)), t)
     events = _events(store)
     # the purchases the sources table counts (:func:`_sessions`), read once for the funnel,
-    # the exit pages and the visits to a first purchase
-    steps = _steps(events, _sessions(store, events)) if len(events) else pd.DataFrame()
+    # the exit pages, the visits to a first purchase, each order's campaign and the first visits
+    sessions = _sessions(store, events) if len(events) else None
+    steps = _steps(events, sessions) if sessions is not None else pd.DataFrame()
     exits = (
         _exit_pages(events, steps, t, "looker")
         if len(events)
@@ -752,9 +759,11 @@ def playbook(
     )
     to_purchase = checkout.visits_to_first_purchase(steps) if len(steps) else pd.Series(dtype=float)
     fun = checkout.funnel(_attach_type(steps, t), by="type") if len(steps) else pd.DataFrame()
-    tr = traffic_report(store=store, types=t, brand_words=brand_words, config=config)
+    tr = traffic_report(
+        store=store, types=t, brand_words=brand_words, config=config, sessions=sessions
+    )
     ret = retention_report(store=store, types=t)
-    sup = support_report(store=store, types=t)
+    sup = support_report(store=store, types=t, sessions=sessions)
     carts = abandoned_carts(store=store, types=t) if len(events) else pd.DataFrame()
     rules = basket_rules(store=store, max_len=2)
     currency = shop_currency(store=store)
@@ -791,7 +800,7 @@ def playbook(
         imported=imported_sources(store=store),
         visited=_visited(events),
         consent_recorded=recorded_consents(store=store),
-        loyalty=_repeat_factors(store, orders, events, config),
+        loyalty=_repeat_factors(store, orders, sessions, config),
         onboarding=_onboarding(store, events, orders, steps, t),
         ticket_channels=_ticket_channels(store, t),
     )
@@ -828,7 +837,7 @@ def _ticket_channels(store: Store, types: pd.DataFrame) -> pd.DataFrame:
 
 
 def _repeat_factors(
-    store: Store, orders: pd.DataFrame, events: pd.DataFrame, config: Any
+    store: Store, orders: pd.DataFrame, sessions: pd.DataFrame | None, config: Any
 ) -> RepeatFactors:
     """What was true at the first order of the customers who ordered again, against the
     one-time buyers (:func:`~shopperlens.playbooks.loyalty.repeat_factors`).
@@ -836,9 +845,9 @@ def _repeat_factors(
     ``orders`` are :func:`_orders`' purchases (a cancelled order is no first order); ordering
     again is counted within the types' ``lapsed_days`` (a loyal customer silent that long
     shows as lapsed in ``types moves``). The first visit is read from the sessions the sources
-    table counts (:func:`_sessions`), the first category as the CLV category effects read it
-    (the line's category, else its product's). Tickets and returns are not compared when none
-    are imported: not imported is not "none"."""
+    table counts (:func:`_sessions`; None without visit data), the first category as the CLV
+    category effects read it (the line's category, else its product's). Tickets and returns
+    are not compared when none are imported: not imported is not "none"."""
     from shopperlens.service.types import as_config
 
     days = int(float(as_config(config).section("windows")["lapsed_days"]))
@@ -851,7 +860,7 @@ def _repeat_factors(
         window_days=days,
         currency=shop_currency(store=store),
         lines=lines,
-        sessions=_sessions(store, events) if len(events) else None,
+        sessions=sessions,
         tickets=store.df("SELECT customer_id, created_at FROM tickets")
         if store.count("tickets")
         else None,
