@@ -5,11 +5,17 @@ printed literally, never read as Rich markup: a quote with ``[/b]`` crashed the 
 masked ``[name]`` or ``[e-mail]`` vanished as if it were a style tag, hiding that something was
 masked. The only styling is the one this module adds itself (``error:`` in red, a table's title
 style) and the few styles the commands' own messages use (see :func:`message`).
+
+Nor does the shop's text reach the terminal as control codes: a cell holding ``\\x1b[2J`` (an
+answer, a product name, a file's column) cleared the screen, and others recolour it, move the
+cursor or retitle the window. Every control character but tab and newline is shown as its
+escape (``\\x1b``) instead (:func:`visible`).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -31,6 +37,15 @@ from shopperlens.plain import plain
 
 console = Console()
 err_console = Console(stderr=True)
+#: the C0 controls but tab and newline, DEL, and the C1 controls (``\x9b`` starts a sequence
+#: as ``\x1b[`` does on terminals that read 8-bit controls)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """``text`` with each control character but tab and newline written as its escape
+    (ESC -> the four characters ``\\x1b``), so the terminal shows it and obeys none."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def table(
@@ -39,18 +54,20 @@ def table(
     """Print pydantic models, dicts or a DataFrame as a table.
 
     Cells, column names and the title are :class:`~rich.text.Text`, shown as written: a cell
-    is data (a quote, a name, a path), and a plain string cell would be read as markup.
+    is data (a quote, a name, a path), and a plain string cell would be read as markup. Their
+    control characters are shown, not sent to the terminal (:func:`visible`).
     """
     records = _records(rows)
     if not records:
         console.print("(nothing)", markup=False)
         return
     cols = list(columns or records[0].keys())
-    t = Table(title=Text(title, style="table.title") if title is not None else None)
+    shown = Text(visible(title), style="table.title") if title is not None else None
+    t = Table(title=shown)
     for c in cols:
-        t.add_column(Text(str(c)))
+        t.add_column(Text(visible(str(c))))
     for r in records:
-        t.add_row(*[Text(_fmt(r.get(c))) for c in cols])
+        t.add_row(*[Text(visible(_fmt(r.get(c)))) for c in cols])
     console.print(t)
 
 
@@ -67,19 +84,20 @@ def message(*parts: Part) -> None:
     """Print a line for the user: ``parts`` joined, each exactly as written.
 
     Text is never read as Rich markup (a quote's ``[/b]`` crashed the CLI, a masked ``[name]``
-    vanished); a command styles its own words by passing them as ``(text, style)``:
-    ``message("report: ", (str(path), "bold"))``.
+    vanished), nor obeyed as control codes (:func:`visible`); a command styles its own words
+    by passing them as ``(text, style)``: ``message("report: ", (str(path), "bold"))``.
     """
-    console.print(console.highlighter(Text.assemble(*parts)), soft_wrap=True)
+    shown = [visible(p) if isinstance(p, str) else (visible(p[0]), p[1]) for p in parts]
+    console.print(console.highlighter(Text.assemble(*shown)), soft_wrap=True)
 
 
 def error(text: str) -> None:
     """``error: TEXT`` on stderr, ``error:`` in red and ``TEXT`` (often the user's own input,
-    a file name or a quote) exactly as written."""
+    a file name or a quote) exactly as written, its control characters shown (:func:`visible`)."""
     # soft wrap: one line however narrow the screen, and unbroken in a log or a pipe (Rich
     # wrapped at 80 columns where no terminal told it the width)
     err_console.print(
-        Text.assemble(("error:", "bold red"), " ", text), highlight=False, soft_wrap=True
+        Text.assemble(("error:", "bold red"), " ", visible(text)), highlight=False, soft_wrap=True
     )
 
 

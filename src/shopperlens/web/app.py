@@ -3,10 +3,11 @@
 Routers live in ``web/routes/``; each is included with token auth unless it is one of the
 public survey routers, and so is the API's documentation (``web.docs``). Errors a user can act
 on (``ShopperlensError``) become 400 responses. The access log names no token or e-mail
-(``web.logs``). The dashboard's log-out routes need no token (``routes.dashboard``); every
-answer under ``/dashboard`` is ``Cache-Control: no-store`` (after logging out, the browser's
-Back showed the pages it had kept), and a browser asking there for an address no route has gets
-the dashboard's HTML error page.
+(``web.logs``), and an address sending wrong tokens is slowed (``deps.Guesses``). The
+dashboard's log-out routes need no token (``routes.dashboard``); every answer under
+``/dashboard`` is ``Cache-Control: no-store`` (after logging out, the browser's Back showed the
+pages it had kept), and a browser asking there for an address no route has gets the
+dashboard's HTML error page.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from shopperlens.api import Shop
 from shopperlens.config import Settings
 from shopperlens.errors import NotFoundError, ShopperlensError
 from shopperlens.store import connect
-from shopperlens.web.deps import Authorized
+from shopperlens.web.deps import Authorized, Guesses
 from shopperlens.web.docs import add_docs
 from shopperlens.web.logs import redact_access_log
 from shopperlens.web.routes import PRIVATE_ROUTERS, PUBLIC_ROUTERS, dashboard
@@ -103,9 +104,21 @@ NO_TOKEN_WARNING = (
 )
 
 
+#: the shortest API token ``shopperlens serve`` starts without a warning, in characters
+MIN_TOKEN = 16
+#: what it says of a shorter one (``a`` served on every interface without a word): a token
+#: a guesser tries 10 times a minute (``deps.Guesses``) must be long and random to hold
+WEAK_TOKEN_WARNING = (
+    f"the API token is shorter than {MIN_TOKEN} characters, which a guesser may find; make a "
+    'long random one with: python -c "import secrets; print(secrets.token_urlsafe(32))"'
+)
+
+
 def serve_warnings(settings: Settings) -> list[str]:
     """What a server started with ``settings`` should say before it listens."""
-    return [] if settings.token else [NO_TOKEN_WARNING]
+    if not settings.token:
+        return [NO_TOKEN_WARNING]
+    return [WEAK_TOKEN_WARNING] if len(settings.token) < MIN_TOKEN else []
 
 
 def create_app(settings: Settings | None = None, *, shop: Shop | None = None) -> FastAPI:
@@ -134,6 +147,7 @@ def create_app(settings: Settings | None = None, *, shop: Shop | None = None) ->
     )
     app.state.settings = settings
     app.state.shop = shop or Shop(connect(settings.db), settings)
+    app.state.guesses = Guesses()  # wrong tokens per client address (deps.require_token)
 
     @app.exception_handler(ShopperlensError)
     async def _user_error(request: Request, exc: ShopperlensError) -> JSONResponse:

@@ -1,13 +1,23 @@
-"""Typed dependencies shared by every route: settings, the store, token auth."""
+"""Typed dependencies shared by every route: settings, the store, token auth, and where an
+upload is written."""
 
 from __future__ import annotations
 
+import errno
+import functools
+import math
+import os
+import re
 import secrets
+import tempfile
+import threading
+import time
+from collections import deque
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict
 
@@ -15,11 +25,16 @@ from shopperlens.api import Shop
 from shopperlens.config import Settings
 
 _bearer = HTTPBearer(auto_error=False)
-#: the dashboard's cookie, holding the token percent-encoded (``routes.dashboard._remember``)
+#: the dashboard's cookie, holding the token percent-encoded (:func:`remember_token`)
 COOKIE = "shopperlens_token"
 #: methods that change nothing, which a page of another site may make the browser send
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CROSS_SITE = "cross-site request refused"
+#: wrong tokens one client address may send within :data:`GUESS_WINDOW` seconds; past them
+#: its tokens wait (429) until the oldest of them is that old
+GUESSES = 10
+GUESS_WINDOW = 60.0
+TOO_MANY_GUESSES = "too many wrong tokens from this address: try again later"
 
 
 class RequestBody(BaseModel):
@@ -31,12 +46,111 @@ class RequestBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-def upload_name(filename: str | None, default: str) -> str:
+#: the longest file name, in bytes, when the file system does not say (ext4, XFS, Btrfs, APFS)
+NAME_MAX = 255
+#: the extensions a shortened name keeps: one or two of up to 8 letters or digits (``.csv.gz``)
+_EXTENSIONS = re.compile(r"(?:\.[A-Za-z0-9]{1,8}){1,2}$")
+#: what no file name may hold: NUL, and lone surrogates (no UTF-8 byte sequence)
+_UNNAMEABLE = re.compile(r"[\x00\ud800-\udfff]")
+#: a name the file system refused, for what it is (too long, a character it does not take)
+_NAME_ERRORS = frozenset({errno.ENAMETOOLONG, errno.EINVAL, errno.EILSEQ})
+
+
+def upload_name(filename: str | None, default: str, *, limit: int | None = None) -> str:
     """An uploaded file's base name, safe as a file name in a folder of our own: the last part
     of what the client sent, or ``default`` when that is empty, ``.`` or ``..`` (which gave a
-    500 where a file was written under it)."""
-    name = Path(filename or "").name
-    return default if name in ("", ".", "..") else name
+    500 where a file was written under it).
+
+    A name longer than the file system takes (what the temporary folder's file system says,
+    or ``limit`` bytes if fewer) is shortened, its extensions kept (:func:`_fitted`): written
+    as sent, it was a 500, with a traceback in the server's log quoting the name."""
+    name = _UNNAMEABLE.sub("_", Path(filename or "").name)
+    if name in ("", ".", ".."):
+        return default
+    return _fitted(name, min(limit or _name_max(), _name_max()))
+
+
+def _fitted(name: str, limit: int) -> str:
+    """``name`` if its UTF-8 bytes fit in ``limit``, else its start and its extensions within
+    ``limit`` bytes, cut between characters (a Cyrillic or CJK name has 2 or 3 bytes to one)."""
+    if len(name.encode("utf-8")) <= limit:
+        return name
+    found = _EXTENSIONS.search(name)
+    ext = found.group() if found and found.start() > 0 else ""
+    room = limit - len(ext.encode("utf-8"))
+    kept, used = [], 0
+    for char in name[: len(name) - len(ext)]:
+        used += len(char.encode("utf-8"))
+        if used > room:
+            break
+        kept.append(char)
+    return "".join(kept) + ext
+
+
+@functools.cache
+def _name_max() -> int:
+    """The longest file name the temporary folder's file system takes, in bytes."""
+    try:
+        return int(os.pathconf(tempfile.gettempdir(), "PC_NAME_MAX"))
+    except (AttributeError, OSError, ValueError):  # no pathconf (Windows), or no answer
+        return NAME_MAX
+
+
+def upload_path(
+    folder: Path, filename: str | None, default: str, *, limit: int | None = None
+) -> Path:
+    """An empty file in ``folder`` (created with it) for an upload to be written to: under
+    :func:`upload_name` (``limit`` as there), or ``default`` where the file system refuses
+    that name all the same (a character it does not take): a client's file name is never a
+    500."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / upload_name(filename, default, limit=limit)
+    try:
+        target.touch(exist_ok=False)
+    except OSError as exc:
+        if exc.errno not in _NAME_ERRORS:
+            raise
+        target = folder / default
+        target.touch(exist_ok=False)
+    return target
+
+
+class Guesses:
+    """Wrong tokens per client address in a sliding window: after ``limit`` of them within
+    ``window`` seconds, an address's tokens are not checked until the oldest is that old.
+
+    Unchecked means the right one too. A right token answered while wrong ones wait would be
+    told apart by its status (200, not 429), so a guesser would still learn every answer, as
+    fast as before: the limit would stop nothing. Other addresses are never slowed, nor is
+    one that sends no wrong token, and a request sending no token is no guess (a browser
+    opening the dashboard before logging in)."""
+
+    def __init__(self, limit: int = GUESSES, window: float = GUESS_WINDOW) -> None:
+        self.limit, self.window = limit, window
+        self._wrong: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def judge(self, address: str, right: bool) -> int | None:
+        """The seconds ``address`` must wait before its token is checked (its verdict kept
+        from it), or None: the token is checked now, and a wrong one counted. One lock for
+        both, so guesses sent at once cannot all pass the count before any is counted."""
+        now = time.monotonic()
+        with self._lock:
+            wrong = self._wrong.get(address, deque())
+            while wrong and now - wrong[0] >= self.window:
+                wrong.popleft()
+            if len(wrong) >= self.limit:
+                return max(1, math.ceil(self.window - (now - wrong[0])))
+            if right:
+                return None
+            wrong.append(now)
+            self._wrong[address] = wrong
+            if len(self._wrong) > 100_000:  # forget idle addresses rather than grow forever
+                self._forget(now)
+            return None
+
+    def _forget(self, now: float) -> None:
+        self._wrong = {a: w for a, w in self._wrong.items() if w and now - w[-1] < self.window}
 
 
 def get_settings(request: Request) -> Settings:
@@ -59,6 +173,10 @@ def require_token(
     request the cookie alone authorizes must come from a page of this server unless it only
     reads (GET, HEAD, OPTIONS): a page elsewhere, even on another port of the same host (which
     ``SameSite`` treats as the same site), could otherwise import files or start jobs.
+
+    An address that sent :data:`GUESSES` wrong tokens within a minute is answered 429 (with
+    ``Retry-After``) until the oldest is a minute old, its right token included (see
+    :class:`Guesses`): unslowed, a client could try 500 tokens a second.
     """
     expected = request.app.state.settings.token
     if not expected:
@@ -66,7 +184,17 @@ def require_token(
             status.HTTP_503_SERVICE_UNAVAILABLE, "set SHOPPERLENS_TOKEN to use the API"
         )
     given = _given_token(request, creds)
-    if not given or not secrets.compare_digest(given, expected.encode("utf-8")):
+    right = given is not None and secrets.compare_digest(given, expected.encode("utf-8"))
+    if given:  # a guess, right or wrong (see Guesses)
+        address = request.client.host if request.client else "?"
+        wait = request.app.state.guesses.judge(address, right)
+        if wait is not None:
+            raise HTTPException(
+                status.HTTP_429_TOO_MANY_REQUESTS,
+                TOO_MANY_GUESSES,
+                headers={"Retry-After": str(wait)},
+            )
+    if not right:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "missing or wrong token",
@@ -75,6 +203,28 @@ def require_token(
     by_cookie = not creds and not request.query_params.get("token")  # as _given_token reads
     if by_cookie and request.method not in SAFE_METHODS and same_origin(request) is not True:
         raise HTTPException(status.HTTP_403_FORBIDDEN, CROSS_SITE)
+
+
+def remember_token(request: Request, response: Response) -> Response:
+    """Keep a right ``?token=`` in the cookie so pages that link to each other, or fetch
+    from the API (the dashboard, ``/docs``), carry it (percent-encoded: a cookie holds Latin-1
+    only, and a token with ``€`` in it was a 500).
+
+    A wrong one is not kept even when the request passed with a right ``Authorization``
+    header: the cookie would refuse every page after. ``SameSite=Lax``, not ``Strict``: the
+    browser withheld a ``Strict`` cookie from the redirect that follows a login link clicked
+    on another site, which then showed the login page."""
+    token = request.query_params.get("token")
+    expected = request.app.state.settings.token or ""
+    if token and secrets.compare_digest(token.encode("utf-8"), expected.encode("utf-8")):
+        response.set_cookie(COOKIE, quote(token, safe=""), httponly=True, samesite="lax")
+    return response
+
+
+def without_token(request: Request) -> str:
+    """The address asked for, less its ``token`` (kept in the cookie instead of the history)."""
+    url = request.url.remove_query_params("token")
+    return url.path + (f"?{url.query}" if url.query else "")
 
 
 def same_origin(request: Request) -> bool | None:
@@ -109,7 +259,7 @@ def _given_token(request: Request, creds: HTTPAuthorizationCredentials | None) -
     so a stray ``é`` in a query, a cookie or ``SHOPPERLENS_TOKEN`` itself was a 500), hence
     bytes. A header reaches us decoded as Latin-1, so encoding it back gives the bytes the
     client sent; a query parameter arrives as the text itself, the dashboard's cookie
-    percent-encoded (see ``routes.dashboard._keep_token``).
+    percent-encoded (see :func:`remember_token`).
     """
     if creds:
         return creds.credentials.encode("latin-1", errors="replace")

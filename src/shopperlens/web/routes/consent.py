@@ -17,11 +17,14 @@ from pydantic import Field
 
 from shopperlens.errors import ShopperlensError
 from shopperlens.service import consent as svc
-from shopperlens.web.deps import RequestBody, ShopDep, upload_name
+from shopperlens.web.deps import RequestBody, ShopDep, upload_name, upload_path
 
 router = APIRouter(prefix="/api/consents", tags=["privacy"])
 #: the largest consents file accepted
 MAX_UPLOAD = 20 << 20
+#: the longest name, in bytes, an upload is saved under: a row giving no source is recorded
+#: with ``file: NAME`` as its source, which may not be longer than ``MAX_SOURCE`` characters
+NAME_LIMIT = svc.MAX_SOURCE - len("file: ")
 
 
 class ConsentIn(RequestBody):
@@ -56,13 +59,14 @@ def record(body: ConsentIn, shop: ShopDep) -> svc.ConsentRecord:
 
 @router.post("/import", response_model=svc.ConsentImportResult)
 def import_file(file: UploadFile, shop: ShopDep) -> svc.ConsentImportResult:
-    """Import consent records from an uploaded CSV (all or nothing)."""
-    name = upload_name(file.filename, "consents.csv")
+    """Import consent records from an uploaded CSV (all or nothing), saved under its own name,
+    shortened past :data:`NAME_LIMIT` bytes (every row giving no source was refused)."""
     data = file.file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
+        name = upload_name(file.filename, "consents.csv")
         raise ShopperlensError(f"{name} is larger than {MAX_UPLOAD >> 20} MB")
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / name
+        path = upload_path(Path(tmp), file.filename, "consents.csv", limit=NAME_LIMIT)
         path.write_bytes(data)
         res = shop.consent_import(path)
-    return res.model_copy(update={"file": name})  # type: ignore[no-any-return]
+    return res.model_copy(update={"file": path.name})  # type: ignore[no-any-return]

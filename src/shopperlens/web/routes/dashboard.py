@@ -28,11 +28,9 @@ with status 404, and its JSON twin a 404 saying the same.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Coroutine
 from html import escape
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -42,7 +40,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from shopperlens.api import Shop
 from shopperlens.errors import NotFoundError, ShopperlensError
 from shopperlens.reports import site
-from shopperlens.web.deps import COOKIE, CROSS_SITE, ShopDep, same_origin
+from shopperlens.web.deps import (
+    COOKIE,
+    CROSS_SITE,
+    ShopDep,
+    remember_token,
+    same_origin,
+    without_token,
+)
 
 TITLE = "shopperlens dashboard"
 #: what a page answers to: HEAD too, which FastAPI's routes do not add by themselves
@@ -92,7 +97,7 @@ logout_router = APIRouter(
 @router.api_route("", methods=READ)
 @router.api_route("/", methods=READ)
 def home(request: Request) -> Response:
-    return _remember(request, RedirectResponse("/dashboard/index.html"))
+    return remember_token(request, RedirectResponse("/dashboard/index.html"))
 
 
 @logout_router.api_route("/logout", methods=READ)
@@ -125,7 +130,7 @@ def logout(request: Request) -> Response:
 def page(name: str, request: Request, shop: ShopDep) -> Response:
     slug, _, ext = name.rpartition(".")
     if ext == "html" and "token" in request.query_params:
-        return _remember(request, RedirectResponse(_without_token(request), status_code=303))
+        return remember_token(request, RedirectResponse(without_token(request), status_code=303))
     found = site.find(slug) if ext in ("html", "json") else None
     if found is None:
         return _extra_file(name, shop)
@@ -156,27 +161,6 @@ def _extra_file(name: str, shop: Shop) -> Response:
         if name in files:
             return Response(files[name](), media_type=site.media_type(name))
     raise HTTPException(404, f"no dashboard page {name}")
-
-
-def _remember(request: Request, response: Response) -> Response:
-    """Keep a right ``?token=`` in a cookie so the pages' relative links carry it
-    (percent-encoded: a cookie holds Latin-1 only, and a token with ``€`` in it was a 500).
-
-    A wrong one is not kept even when the request passed with a right ``Authorization``
-    header: the cookie would refuse every page after. ``SameSite=Lax``, not ``Strict``: the
-    browser withheld a ``Strict`` cookie from the redirect that follows a login link clicked
-    on another site, which then showed the login page."""
-    token = request.query_params.get("token")
-    expected = request.app.state.settings.token or ""
-    if token and secrets.compare_digest(token.encode("utf-8"), expected.encode("utf-8")):
-        response.set_cookie(COOKIE, quote(token, safe=""), httponly=True, samesite="lax")
-    return response
-
-
-def _without_token(request: Request) -> str:
-    """The address asked for, less its ``token`` (kept in the cookie instead of the history)."""
-    url = request.url.remove_query_params("token")
-    return url.path + (f"?{url.query}" if url.query else "")
 
 
 def wants_html(request: Request) -> bool:

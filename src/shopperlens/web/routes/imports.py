@@ -31,7 +31,7 @@ from starlette.requests import ClientDisconnect
 from shopperlens.errors import NotFoundError, ShopperlensError
 from shopperlens.ingest.generic import parse_map_options
 from shopperlens.service import imports as svc
-from shopperlens.web.deps import RequestBody, ShopDep, upload_name
+from shopperlens.web.deps import RequestBody, ShopDep, upload_path
 
 router = APIRouter(prefix="/api/imports", tags=["imports"])
 log = logging.getLogger("shopperlens.server")
@@ -91,14 +91,13 @@ async def import_kind(
         with tempfile.TemporaryDirectory(prefix="shopperlens-upload-") as tmp:
             paths, names = [], []
             for i, up in enumerate(uploads):
-                name = upload_name(up.filename, f"upload-{i}.csv")
                 # a folder per upload keeps its own name, which messages about it then use
-                target = Path(tmp) / str(i) / name
-                target.parent.mkdir()
-                with _upload_troubles(), target.open("wb") as fh:
-                    shutil.copyfileobj(up.file, fh, 1 << 20)
+                with _upload_troubles():
+                    target = upload_path(Path(tmp) / str(i), up.filename, f"upload-{i}.csv")
+                    with target.open("wb") as fh:
+                        shutil.copyfileobj(up.file, fh, 1 << 20)
                 paths.append(target)
-                names.append(name)
+                names.append(target.name)
             with _in_http_words():
                 return await run_in_threadpool(
                     svc.import_files,

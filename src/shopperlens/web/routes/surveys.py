@@ -19,7 +19,7 @@ from shopperlens.service import interviews as iv_svc
 from shopperlens.service import survey_delivery as dl_svc
 from shopperlens.service import survey_results as sr_svc
 from shopperlens.service import surveys as sv_svc
-from shopperlens.web.deps import RequestBody, SettingsDep, ShopDep, upload_name
+from shopperlens.web.deps import RequestBody, SettingsDep, ShopDep, upload_name, upload_path
 from shopperlens.web.routes.playbooks import WARNINGS
 
 router = APIRouter(prefix="/api", tags=["surveys"])
@@ -29,20 +29,20 @@ MAX_UPLOAD = 50 << 20
 
 @contextmanager
 def _saved(files: list[UploadFile]) -> Iterator[list[Path]]:
-    """Uploaded files written to a temporary folder under their own (sanitised) names, each in
-    a folder of its own: two uploads named alike (``best/01.md`` and ``worst/01.md`` arrive as
-    ``01.md``) overwrote each other, and the first was reported "unchanged"."""
+    """Uploaded files written to a temporary folder under their own (sanitised, if need be
+    shortened) names, each in a folder of its own: two uploads named alike (``best/01.md`` and
+    ``worst/01.md`` arrive as ``01.md``) overwrote each other, and the first was reported
+    "unchanged"."""
     from shopperlens.errors import ShopperlensError
 
     with tempfile.TemporaryDirectory() as tmp:
         paths = []
         for i, f in enumerate(files):
-            name = upload_name(f.filename, f"upload-{i}")
             data = f.file.read(MAX_UPLOAD + 1)
             if len(data) > MAX_UPLOAD:
+                name = upload_name(f.filename, f"upload-{i}")
                 raise ShopperlensError(f"{name} is larger than {MAX_UPLOAD >> 20} MB")
-            path = Path(tmp) / str(i) / name
-            path.parent.mkdir()
+            path = upload_path(Path(tmp) / str(i), f.filename, f"upload-{i}")
             path.write_bytes(data)
             paths.append(path)
         yield paths
