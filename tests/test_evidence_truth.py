@@ -17,6 +17,7 @@ import pandas as pd
 
 from _types_shopkit import ShopKit, insert_frames
 from shopperlens.service import types as svc
+from shopperlens.service.clv import MODEL_VERSION
 from shopperlens.store import Store
 
 
@@ -135,7 +136,7 @@ def plant_clv_run(store: Store, run_day: date, rows: list[dict[str, Any]]) -> No
     frame = pd.DataFrame(rows).assign(
         as_of=pd.Timestamp(run_day), horizon_days=365, monetary_value=50.0,
         expected_purchases=0.1, next_order_days=None, expected_spend=50.0,
-        computed_at=pd.Timestamp("2025-06-30 08:00"),
+        computed_at=pd.Timestamp("2025-06-30 08:00"), model_version=MODEL_VERSION,
     )  # fmt: skip
     insert_frames(store, {"customer_value": frame})
 

@@ -9,6 +9,7 @@ import pytest
 from shopperlens.playbooks import checkout, recommend, retention, support, traffic
 from shopperlens.playbooks.audience import google_email, normalise_email, sha256_hex
 from shopperlens.service import playbooks as svc
+from shopperlens.service.clv import MODEL_VERSION
 
 T0 = pd.Timestamp("2024-01-10 10:00")
 
@@ -361,7 +362,8 @@ def test_loyal_at_risk_and_clv_by_source_from_stored_clv(shop_store) -> None:  #
     day, 365 days ahead, every buyer, after the last import) flags c1, the loyal customer."""
     common = {"as_of": pd.Timestamp("2024-03-15"), "horizon_days": 365, "frequency": 2.0,
               "recency": 60.0, "T": 90.0, "monetary_value": 50.0, "expected_purchases": 1.0,
-              "expected_spend": 50.0, "computed_at": pd.Timestamp.now()}  # fmt: skip
+              "expected_spend": 50.0, "computed_at": pd.Timestamp.now(),
+              "model_version": MODEL_VERSION}  # fmt: skip
     _insert(shop_store, "customer_value", [
         {**common, "customer_id": "c1", "p_alive": 0.2, "clv": 300.0, "at_risk": True},
         {**common, "customer_id": "c2", "p_alive": 0.9, "clv": 100.0, "at_risk": False},

@@ -191,7 +191,12 @@ def history_cmd(
 ) -> None:
     """One customer's or visitor's type in every stored run, oldest first."""
     df = open_shop(ctx).type_history(id)
-    _render.as_json(df) if json_ else _render.table(df, ["as_of", "type", "evidence"])
+    if json_:
+        _render.as_json(df)
+        return
+    _render.table(df, ["as_of", "type", "evidence"])
+    if df.attrs.get("other_runs_note"):  # runs under other rules are kept, not shown: say so
+        _render.message("note: " + df.attrs["other_runs_note"])
 
 
 @types_app.command("sessions")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
 
 from shopperlens.config import Settings
+from shopperlens.features import default_as_of
 from shopperlens.labels import TYPE_LABELS
 from shopperlens.playbooks.generator import missing_sources, type_note
 from shopperlens.reports.charts import pyplot, svg_markup
@@ -138,14 +140,27 @@ def _intent_note(store: Store, rows: list[dict[str, Any]], as_of: Any) -> str:
     )
 
 
-def _moves_note(store: Store, runs: list[Any], as_of: Any) -> str:
+def _moves_note(store: Store, runs: list[Any], as_of: Any, config: Any = None) -> str:
     """Why there are no movements ("" when there are): they compare two stored runs of the
-    types, and only one (or none) is stored. The section was left out without a word while
-    the front page promised "the movements between types"."""
+    types, made under the current rules since the last import of earlier data, and only one
+    (or none) is stored. Stored runs that are not such (an older shopperlens's, made under
+    other rules) are counted apart, with how to recompute them: the note said "only the run
+    as of … is stored" beside seven of them."""
     if len(runs) >= 2:
         return ""
     start = data_start(store)
     since = f" (the data start on {start:%Y-%m-%d})" if start is not None else ""
+    span = (start or datetime.min, default_as_of(store))
+    other = svc.other_runs_note(
+        store=store, config=config, shown=list(runs), dates=span, stale=True
+    )
+    if other:
+        which = f"only the run as of {as_of:%Y-%m-%d} is one" if as_of else "none is"
+        return (
+            "Movements between types compare two runs of the types made under the current "
+            f"types rules on the current data, and {which}; {other}. The next report then "
+            "shows who moved from which type to which."
+        )
     stored = f"only the run as of {as_of:%Y-%m-%d} is stored" if as_of else "none is stored"
     return (
         f"Movements between types compare two stored runs of the types, and {stored}. "
@@ -192,7 +207,7 @@ def _build(store: Store, settings: Settings | None = None) -> dict[str, Any] | N
         "chart": _bar_svg(dist),
         "examples": _examples(run),
         "moves": moves,
-        "moves_note": _moves_note(store, runs, run.attrs.get("as_of")),
+        "moves_note": _moves_note(store, runs, run.attrs.get("as_of"), config),
         "runs": [f"{r:%Y-%m-%d}" for r in runs],
         **_value(store, run, gate),
     }

@@ -73,6 +73,16 @@ NO_DROPOUT = 0.01
 #: an unbounded horizon ran for hours and, as a background job, blocked the single job worker;
 #: beyond a decade the BG/NBD forecast means nothing anyway. Every face shares this limit.
 MAX_HORIZON_DAYS = 3650
+#: the revision of what decides a stored run's figures beyond the constants above: the
+#: models, and which orders and amounts they read. Raise it with any change that alters the
+#: figures (2: order values in the shop's currency only; older releases counted a USD order
+#: as EUR), so a run an earlier version stored is no longer taken for the current one
+MODEL_REVISION = 2
+#: what a stored run records as having made it (``customer_value.model_version``)
+MODEL_VERSION = (
+    f"clv {MODEL_REVISION}; at risk: {AT_RISK_MIN_REPEAT}+ repeat days, P(alive) < "
+    f"{AT_RISK_P_ALIVE}; discount {DISCOUNT_RATE_YEARLY:g}/year"
+)
 
 COLUMNS = [
     "customer_id",
@@ -318,7 +328,9 @@ def _save(
     computation started, kept as ``computed_at``: an import committed while it ran is newer
     than the run); refused when a customer was erased since ``mark`` (noted at the start)."""
     as_of, horizon_days, started = run
-    rows = frame.assign(as_of=as_of, horizon_days=int(horizon_days), computed_at=started)
+    rows = frame.assign(
+        as_of=as_of, horizon_days=int(horizon_days), computed_at=started, model=MODEL_VERSION
+    )
     with store.transaction() as con:
         check_no_erasure_since(con, mark)
         con.execute("DELETE FROM customer_value")
@@ -326,19 +338,32 @@ def _save(
         con.execute(
             "INSERT INTO customer_value (customer_id, as_of, horizon_days, frequency, recency, "
             '"T", monetary_value, p_alive, expected_purchases, next_order_days, expected_spend, '
-            "clv, at_risk, computed_at) SELECT customer_id, as_of, horizon_days, frequency, "
-            'recency, "T", monetary_value, p_alive, expected_purchases, next_order_days, '
-            "expected_spend, clv, at_risk, computed_at FROM _sl_cv"
+            "clv, at_risk, computed_at, model_version) SELECT customer_id, as_of, horizon_days, "
+            'frequency, recency, "T", monetary_value, p_alive, expected_purchases, '
+            "next_order_days, expected_spend, clv, at_risk, computed_at, model FROM _sl_cv"
         )
         con.unregister("_sl_cv")
 
 
 def latest_customer_value(*, store: Store) -> pd.DataFrame:
-    """The stored run (see ``customer_value(save=True)``); computes and stores one if none."""
+    """The stored run (see ``customer_value(save=True)``); computes and stores one if none is
+    stored or the stored one was made by another model (:func:`other_model_run`)."""
     stored = store.df("SELECT * FROM customer_value ORDER BY clv DESC")
-    if stored.empty:  # (a read-only store shows it without storing it)
+    if stored.empty or other_model_run(store=store):  # (read-only: shown, not stored)
         return customer_value(store=store, save=not store.read_only)
     return stored
+
+
+def other_model_run(*, store: Store) -> bool:
+    """Whether the stored run was made by another model than this one (:data:`MODEL_VERSION`;
+    a run stored before runs recorded it has none): its figures are not this model's, so it
+    is not the current run, whatever its dates."""
+    return bool(
+        store.scalar(
+            "SELECT count(*) > 0 FROM customer_value WHERE model_version IS DISTINCT FROM ?",
+            [MODEL_VERSION],
+        )
+    )
 
 
 class ParamEstimate(BaseModel):

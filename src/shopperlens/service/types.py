@@ -71,6 +71,10 @@ class TypeExplanation(BaseModel):
     #: why ``p_alive`` and the at-risk flags are None although a CLV run is stored: its model
     #: found no dropout (``service.clv.no_dropout_note``); "" otherwise
     no_dropout_note: str = ""
+    #: the stored runs of the subject made under other types rules (an older shopperlens's),
+    #: which ``history`` leaves out, and how to recompute them (:func:`other_runs_note`); ""
+    #: when there are none
+    history_note: str = ""
 
 
 class Movements(BaseModel):
@@ -286,7 +290,7 @@ def customer_types(
     steps.finish()
     out = typed[list(RESULT_COLUMNS)].copy()
     out.attrs.update(as_of=cut, run_id=run_id, after_data_note=after_data_note(store, cut))
-    return add_value(out, store=store, as_of=cut)
+    return _with_value(out, store=store, as_of=cut, refresh=save)
 
 
 def after_data_note(store: Store, cut: datetime) -> str | None:
@@ -464,7 +468,7 @@ def latest_types(*, store: Store, config: ConfigArg = None) -> pd.DataFrame:
     df = _run(store, run_id)
     out = df[list(RESULT_COLUMNS)].copy()
     out.attrs.update(df.attrs)
-    return add_value(out, store=store, as_of=out.attrs.get("as_of"))
+    return _with_value(out, store=store, as_of=out.attrs.get("as_of"), refresh=True)
 
 
 def run_at(*, store: Store, as_of: date | datetime | str, config: ConfigArg = None) -> pd.DataFrame:
@@ -476,6 +480,7 @@ def run_at(*, store: Store, as_of: date | datetime | str, config: ConfigArg = No
     run_id = _fresh_run(store, cut, cfg)
     if run_id is None:
         run_id = customer_types(store=store, as_of=cut, config=cfg).attrs["run_id"]
+    _value_joinable(store, refresh=True)  # the value its reader may join: this model's
     return _run(store, int(run_id))
 
 
@@ -557,15 +562,93 @@ def _subject(store: Store, id: str, as_of: datetime | None = None) -> str:
 
 def history(*, store: Store, id: str, config: ConfigArg = None) -> pd.DataFrame:
     """One customer's or visitor's type per date, oldest first: for each date the newest fresh
-    run with these thresholds. Runs with other thresholds (what-ifs with ``--config``), runs
-    made before the last import and repeated runs of one date would otherwise read as the
-    customer switching type on a single day."""
+    run with these thresholds. Runs with other thresholds (what-ifs with ``--config``, every
+    run an older shopperlens stored before its rules changed), runs made before the last
+    import and repeated runs of one date would otherwise read as the customer switching type
+    on a single day.
+
+    Runs under other rules are said, not hidden: ``attrs["other_runs_note"]`` counts those of
+    the subject as of dates the history lacks and says how to recompute them (see
+    :func:`other_runs_note`); a history empty only for want of them is refused with that
+    sentence (after an upgrade whose rules changed, an empty answer read as "never typed")."""
     cfg = as_config(config)
     subject = _subject(store, id)
-    found = _history(store, subject, cfg)
+    found = _history_of(store, subject, cfg)
+    note = found.attrs["other_runs_note"]
+    if found.empty and note:
+        raise NotFoundError(f"no run of {id!r} under the current types rules: {note}")
     if found.empty and not _known(store, id):
         raise NotFoundError(f"no customer or visitor {id!r} in the data")
     return found
+
+
+def _history_of(store: Store, subject: str, cfg: TypesConfig) -> pd.DataFrame:
+    """:func:`_history` with ``attrs["other_runs_note"]`` ("" when no run is left out)."""
+    found = _history(store, subject, cfg)
+    found.attrs["other_runs_note"] = other_runs_note(
+        store=store, config=cfg, subject=subject, shown=[_naive(d) for d in found["as_of"]]
+    )
+    return found
+
+
+#: a subject's rows in a run: its own, and its visitors' anonymous ones (``?`` twice: subject)
+_OF_SUBJECT = (
+    "(t.subject_id = ? OR t.subject_id IN "
+    "(SELECT 'visitor:' || visitor_id FROM identities WHERE customer_id = ?))"
+)
+#: what :func:`other_runs_note` adds for the runs made before an import of earlier data
+_OR_STALE = " or before an import of earlier data"
+#: how many dates an :func:`other_runs_note` lists
+_DATES_SHOWN = 8
+
+
+def other_runs_note(
+    *,
+    store: Store,
+    config: ConfigArg = None,
+    subject: str | None = None,
+    shown: list[datetime] | None = None,
+    dates: tuple[datetime, datetime] | None = None,
+    stale: bool = False,
+) -> str:
+    """The stored runs made under other types rules (an older shopperlens whose rules
+    differ, or another ``--config``) as of a date no shown run (``shown``) has, in one
+    sentence ("" when there are none); with ``stale``, also those made under these rules
+    before an import of data from before their date. ``subject``: only runs holding that
+    subject; ``dates``: only runs as of a date after the first and up to the second.
+    Recomputing them under the current rules is right (the history and the movements compare
+    like with like), and the sentence says how."""
+    cfg = as_config(config)
+    passed = f"NOT (r.config_digest = ? AND {_fresh('r')})" if stale else "r.config_digest <> ?"
+    sql = (
+        "SELECT count(DISTINCT r.run_id), list(DISTINCT r.as_of ORDER BY r.as_of) "
+        f"FROM type_runs r WHERE {passed} AND NOT list_contains(?::TIMESTAMP[], r.as_of)"
+    )
+    params: list[Any] = [cfg.digest, list(shown or [])]
+    if subject is not None:
+        sql += (
+            " AND EXISTS (SELECT 1 FROM customer_types t WHERE t.run_id = r.run_id "
+            f"AND {_OF_SUBJECT})"
+        )
+        params += [subject, subject]
+    if dates is not None:
+        sql += " AND r.as_of > ? AND r.as_of <= ?"
+        params += list(dates)
+    with store.cursor() as cur:
+        runs, found = cur.execute(sql, params).fetchall()[0]
+    if not runs:
+        return ""
+    listed = ", ".join(f"{d:%Y-%m-%d}" for d in found[:_DATES_SHOWN])
+    more = ", …" if len(found) > _DATES_SHOWN else ""
+    return (
+        f"{runs} stored run{'s' if runs != 1 else ''} for {len(found)} "
+        f"date{'s' if len(found) != 1 else ''} ({listed}{more}) "
+        f"{'were' if runs != 1 else 'was'} made under other types rules (an older "
+        f"shopperlens, another --config){_OR_STALE if stale else ''}: "
+        "`shopperlens types --as-of DATE` recomputes a date under the current rules (POST "
+        "/api/types/runs?as_of=DATE), `shopperlens types moves --from DATE --to DATE` both "
+        "of its dates"
+    )
 
 
 def _known(store: Store, id: str) -> bool:
@@ -591,8 +674,7 @@ def _history(store: Store, subject: str, cfg: TypesConfig) -> pd.DataFrame:
     return store.df(
         "SELECT r.as_of, r.run_id, t.type, t.score_need_based, t.score_looker, t.score_new, "
         "t.score_loyal, t.score_impulse, t.evidence FROM customer_types t "
-        "JOIN type_runs r USING (run_id) WHERE (t.subject_id = ? OR t.subject_id IN "
-        "(SELECT 'visitor:' || visitor_id FROM identities WHERE customer_id = ?)) "
+        f"JOIN type_runs r USING (run_id) WHERE {_OF_SUBJECT} "
         f"AND r.config_digest = ? AND {_fresh('r')} "
         "QUALIFY row_number() OVER (PARTITION BY r.as_of ORDER BY r.run_id DESC, "
         "t.type = 'untyped', t.subject_id <> ?) = 1 "
@@ -622,6 +704,7 @@ def explain(
     subject = str(row.at[0, "subject_id"])
     run_at(store=store, as_of=cut, config=cfg)  # so the history includes this date
     typed = classify(row, cfg).iloc[0]
+    joinable = _value_joinable(store, refresh=True)
     from shopperlens.types.rules import ramp
 
     rec = row.iloc[0].to_dict()
@@ -647,6 +730,10 @@ def explain(
         },
         as_of=cut,
     )
+    if not joinable:  # another model's CLV run, and a read-only store cannot replace it
+        value.update(dict.fromkeys(_VALUE_FIELDS), evidence=str(typed["evidence"]))
+        value["no_dropout_note"] = ""
+    past = _history_of(store, subject, cfg)
     return TypeExplanation(
         id=id,
         customer_id=_str(typed["customer_id"]),
@@ -657,8 +744,45 @@ def explain(
         **value,
         signals=signals,
         features={k: _plain(v) for k, v in rec.items()},
-        history=history(store=store, id=subject, config=cfg).to_dict("records"),
+        history=past.to_dict("records"),
+        history_note=past.attrs["other_runs_note"],
     )
+
+
+#: the explanation's fields that come from the stored CLV run
+_VALUE_FIELDS = ("clv", "p_alive", "at_risk", "loyal_at_risk")
+
+
+def _value_joinable(store: Store, *, refresh: bool) -> bool:
+    """Whether the stored CLV run may be joined to types: not one another model made (an
+    older release's counted a USD order as EUR; see ``service.clv.MODEL_VERSION``). With
+    ``refresh``, on a store open for writing, such a run is first replaced by the current
+    one, as the report's pages replace it (``value_run.ensure_current``)."""
+    from shopperlens.service import clv, value_run  # (clv imports this module)
+
+    if not clv.other_model_run(store=store):
+        return True
+    if refresh and not store.read_only:
+        value_run.ensure_current(store=store)
+        return not clv.other_model_run(store=store)
+    return False
+
+
+def _with_value(
+    frame: pd.DataFrame, *, store: Store, as_of: datetime | None, refresh: bool
+) -> pd.DataFrame:
+    """:func:`~.types_value.add_value`, never with another model's CLV run (see
+    :func:`_value_joinable`): when it cannot be replaced its figures are left out, as when
+    no run matches these types (``types_value.value_note`` then says why there are none)."""
+    joinable = _value_joinable(store, refresh=refresh)
+    out = add_value(frame, store=store, as_of=as_of)
+    if joinable or "clv" not in out.columns:
+        return out
+    missing = pd.array([pd.NA] * len(out), dtype="boolean")
+    out = out.assign(clv=np.nan, p_alive=np.nan, at_risk=missing, loyal_at_risk=missing)
+    out["evidence"] = frame["evidence"].to_numpy()  # without the run's "loyal at risk: …"
+    out.attrs.update(no_dropout=None, no_dropout_note="")
+    return out
 
 
 def moves(
@@ -729,6 +853,11 @@ def demo_step(*, store: Store) -> None:
     end = default_as_of(store)
     for days in (270, 180, 90, 0):
         run_at(store=store, as_of=end - timedelta(days=days))
+
+
+def _naive(moment: Any) -> datetime:
+    """A stored run's date as the datetime DuckDB reads back (pandas gives Timestamps)."""
+    return pd.Timestamp(moment).to_pydatetime()
 
 
 def _state_order(s: str) -> int:

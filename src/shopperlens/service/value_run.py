@@ -11,7 +11,9 @@ stored, whichever page comes first.
 
 The current run is the one ``shopperlens clv`` stores with its default horizon: fitted on all
 purchases up to the newest one's day, over :data:`REPORT_HORIZON_DAYS`, computed after the last
-import and covering every customer who bought (the rule the types use for their current run).
+import and covering every customer who bought (the rule the types use for their current run),
+by this version's model (``service.clv.MODEL_VERSION``): a run an older release stored is
+computed again, as one stored before the last import is.
 """
 
 from __future__ import annotations
@@ -62,9 +64,12 @@ READ_ONLY_VALUE = (
 
 
 def is_current(*, store: Store) -> bool:
-    """Whether the stored CLV run describes the shop's data as it is now (see the module)."""
+    """Whether the stored CLV run describes the shop's data as it is now, and was made by
+    this model (see the module)."""
     first, last, horizons, horizon, customers, after_import = _stored_run(store)
     if not customers or first != last or horizons != 1 or horizon != REPORT_HORIZON_DAYS:
+        return False
+    if clv_svc.other_model_run(store=store):  # an older release's model: not these figures
         return False
     buyers, last_order = _one_row(store, _BUYERS)
     if last_order is None or not after_import:

@@ -164,13 +164,29 @@ class Store:
         self._blocks: dict[int, int] = {}
         self._block_no = 0
         try:
-            if read_only:
-                migrations.check_store(self._main)
+            if read_only:  # an older schema is refused: upgrading it would write
+                migrations.check_store(self._main, read_only=True)
             else:
-                migrations.upgrade(self._main)
+                self._finish_older_erasures(migrations.upgrade(self._main))
         except ShopperlensError:
             self._main.close()  # refused: the file is left as it was, and not held open
             raise
+
+    def _finish_older_erasures(self, applied_now: Sequence[int]) -> None:
+        """Rewrite the file once when this open brought the store past the erasure ledger.
+
+        A release before the ledger erased by DELETE alone: the erased customers' e-mails and
+        names stayed readable in the file, the upgrade does not rewrite it, and that release
+        kept no record of whom (or whether) it erased. The upgrade noted a pending rewrite in
+        the ledger; it is done here, once, with no other thread holding the store yet (one
+        copy of the live data, as each erase makes). When it fails the rewrite stays pending
+        (``shopperlens compact`` or the next erase finishes it) and the open says so."""
+        if migrations.ERASURE_LEDGER not in applied_now or not self.pending_compaction():
+            return
+        try:
+            self.compact()
+        except (ShopperlensError, OSError) as exc:  # (OSError: the file beside it, say)
+            raise ShopperlensError(UPGRADED_NOT_REWRITTEN.format(why=exc)) from None
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
@@ -507,6 +523,13 @@ READ_ONLY = (
     "run for a date not yet computed, an import, an erase): open it for writing (leave out "
     "--read-only on the command line, read_only=True in Python), or, in Python, pass "
     "save=False where a method offers it"
+)
+#: why opening a store an older shopperlens made failed after upgrading it (``{why}``)
+UPGRADED_NOT_REWRITTEN = (
+    "this store was upgraded from an older shopperlens, whose erase left the erased "
+    "customers' rows readable in the store's file, and the file could not be rewritten "
+    "without them ({why}); run `shopperlens compact` (POST /api/compact, shop.compact()) to "
+    "finish"
 )
 #: why a computation stored nothing: an erasure committed while it ran
 ERASED_MEANWHILE = "a customer was erased while this ran: nothing was stored; run it again"

@@ -9,7 +9,12 @@
 -- Which stores: those holding events imported before migration 011 was applied (the ledger's
 -- `imported_at` is UTC; `applied_at` is this session's local time, converted). Every version
 -- since 011 keeps events as their file gave them, so a store whose events all came later, and
--- a new store, has nothing copied.
+-- a new store, has nothing copied. Nor has a store in which a linked visitor still has an
+-- anonymous event: each import of a copying version filled every anonymous event of the
+-- visitors in its file that had a link, so none was left; such events mean the events came
+-- from a version that no longer copied (before 011 too), and the customer ids in them are the
+-- file's own, which the rewrite below would have taken away. (A store both kinds of version
+-- wrote keeps its copied ids: which ones were copied cannot be told.)
 --
 -- What can be told: a copied id equals its visitor's link and cannot be told apart from one the
 -- file gave. Only a bound is certain: nobody signs in before the customer exists, so an event
@@ -27,6 +32,9 @@ SELECT EXISTS (
     WHERE kind = 'events' AND imported_at < (
         SELECT timezone('UTC', applied_at::TIMESTAMPTZ) FROM schema_migrations WHERE version = 11
     )
+) AND NOT EXISTS (
+    SELECT 1 FROM events
+    WHERE customer_id IS NULL AND visitor_id IN (SELECT visitor_id FROM identities)
 ) AS suspect;
 
 UPDATE events SET customer_id = NULL
