@@ -188,3 +188,19 @@ def test_orders_take_the_campaign_of_the_session_they_were_bought_in(planted) ->
     offers = svc.support_report(store=planted, types=TYPES)["offers"].set_index("type")
     assert offers.campaign_share.to_dict() == {"need_based": 1.0, "loyal": 1.0}
     assert offers.campaign_orders.to_dict() == {"need_based": 1, "loyal": 1}
+
+
+def test_an_order_takes_no_campaign_from_a_visit_that_began_after_it(planted) -> None:  # type: ignore[no-untyped-def]
+    """c1 also ordered o4 at 00:10, ten hours before the visit A1 (campaign spring) and
+    fourteen after the visit A0 ended, with no visit tracked then: no session led to o4, so
+    it has no campaign. Taking the buying session that started nearest within a day
+    credited o4 to spring too (2 of 2 orders)."""
+    _insert(planted, "orders", pd.DataFrame([{"order_id": "o4", "customer_id": "c1",
+                                             "ordered_at": T - 590 * MIN, "currency": "EUR",
+                                             "shipping": 4.9, "status": "paid"}]))  # fmt: skip
+    _insert(planted, "order_lines", pd.DataFrame([{"order_id": "o4", "line_no": 0,
+                                                  "product_id": "P2", "quantity": 1,
+                                                  "unit_price": 20.0}]))  # fmt: skip
+    offers = svc.support_report(store=planted, types=TYPES)["offers"].set_index("type")
+    assert offers.campaign_orders.to_dict() == {"need_based": 2, "loyal": 1}
+    assert offers.campaign_share.to_dict() == {"need_based": 0.5, "loyal": 1.0}

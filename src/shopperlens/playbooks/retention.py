@@ -42,10 +42,13 @@ def cohort_retention(orders: pd.DataFrame, *, max_months: int = 12) -> pd.DataFr
     o = orders.dropna(subset=["customer_id"])[["customer_id", "ordered_at"]].copy()
     if o.empty:
         return pd.DataFrame(columns=["cohort", "customers"])
-    month = pd.to_datetime(o.ordered_at).dt.to_period("M")
-    o["month"] = month
+    at = pd.to_datetime(o.ordered_at)
+    o["month"] = at.dt.to_period("M")
     o["cohort"] = o.groupby("customer_id").month.transform("min")
-    o["k"] = (o.month - o.cohort).map(lambda d: d.n)
+    # months since the cohort's, counted on month numbers (a Python call per order took a
+    # minute for a shop's million orders)
+    number = at.dt.year * 12 + at.dt.month
+    o["k"] = number - number.groupby(o.customer_id).transform("min")
     o = o[o.k <= max_months].drop_duplicates(["customer_id", "k"])
     counts = o.pivot_table(index="cohort", columns="k", values="customer_id", aggfunc="nunique")
     counts = counts.reindex(columns=range(max_months + 1)).fillna(0)

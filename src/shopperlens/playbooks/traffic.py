@@ -35,6 +35,7 @@ __all__ = [
     "KeywordClassifier",
     "classify_keyword",
     "keyword_table",
+    "sessions_and_orders",
     "sessions_from_events",
     "source_table",
 ]
@@ -166,6 +167,13 @@ ORDER_SESSION_GAP = pd.Timedelta(minutes=30)
 
 
 def sessions_from_events(events: pd.DataFrame, orders: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per session (:func:`sessions_and_orders` without the orders' sessions)."""
+    return sessions_and_orders(events, orders)[0]
+
+
+def sessions_and_orders(
+    events: pd.DataFrame, orders: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One row per session: its source/medium/campaign, keyword, purchase and revenue.
 
     The keyword is the ad/search ``utm_term`` when set, else the session's first on-site
@@ -184,6 +192,10 @@ def sessions_from_events(events: pd.DataFrame, orders: pd.DataFrame | None = Non
     when neither is known (an order's ``value`` may be NaN: an amount in another currency),
     and for every session when the shop has neither orders nor purchase events; a session
     that bought nothing has 0.
+
+    The second frame, ``order_id, session_id``, says which session each bought order came
+    from, as the pairing above decided it (empty without orders): an order's campaign is its
+    session's, and an order no session led to has none.
     """
     ev = events.sort_values("timestamp", kind="stable")
     ev = ev.assign(
@@ -217,7 +229,9 @@ def sessions_from_events(events: pd.DataFrame, orders: pd.DataFrame | None = Non
         buys, paid = _orders_of_sessions(buys, out, ended, orders)
     out["purchased"] = out.session_id.isin(buys.session_id)
     out["revenue"] = out.session_id.map(buys.groupby("session_id").revenue.sum(min_count=1))
+    led_to = pd.DataFrame({"order_id": pd.Series(dtype=object), "session_id": out.session_id[:0]})
     if have_orders:
+        led_to = paid[["order_id", "session_id"]].reset_index(drop=True)
         by_session = paid.groupby("session_id").value.sum(min_count=1)
         led = out.session_id.isin(by_session.index)
         out["purchased"] = out.purchased | led
@@ -225,7 +239,7 @@ def sessions_from_events(events: pd.DataFrame, orders: pd.DataFrame | None = Non
     if have_orders or bought.any():  # purchases are recorded: a session without one made 0
         out["revenue"] = out.revenue.where(out.purchased, 0.0)
     out["revenue"] = out.revenue.astype(float)
-    return out
+    return out, led_to
 
 
 def _orders_of_sessions(

@@ -26,6 +26,7 @@ from shopperlens.config import Settings
 from shopperlens.errors import ShopperlensError
 from shopperlens.plain import plain
 from shopperlens.reports import glossary
+from shopperlens.service._shared import shared_reads
 from shopperlens.store import Store
 from shopperlens.store.connection import ERASED_MEANWHILE, check_no_erasure_since
 
@@ -116,7 +117,8 @@ def write_report(
     out = output_folder(out_dir)
     written: list[Path] = []
     try:
-        _write_pages(store, out, written, title=title, settings=settings, progress=progress)
+        with shared_reads():  # the pages read the events, orders and visits once between them
+            _write_pages(store, out, written, title=title, settings=settings, progress=progress)
         with store.cursor() as cur:
             check_no_erasure_since(cur, mark)
     except ShopperlensError as exc:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
@@ -91,6 +91,16 @@ def to_pandas_over(
             table = cur.sql(sql).to_arrow_table()
         finally:
             cur.execute(f"DROP TABLE IF EXISTS {name}")
+    return _frame(store, table)
+
+
+def frame(store: Store, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+    """A query's rows as pandas by way of Arrow (:func:`_frame`), for reads of a whole large
+    table: the events of a shop of 15 million took 17.7 s and a peak of 6.6 GiB this way
+    against 45.6 s and 9.4 GiB through DuckDB's own pandas conversion (``Store.df``), which
+    makes a Python object of every text first."""
+    with store.cursor() as cur:
+        table = cur.sql(sql, params=list(params) if params else None).to_arrow_table()
     return _frame(store, table)
 
 
