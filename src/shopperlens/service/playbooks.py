@@ -637,7 +637,7 @@ def retention_report(*, store: Store, types: pd.DataFrame | None = None) -> dict
         at_risk = at_risk.reset_index(drop=True)
     return {
         "loyal_at_risk": at_risk,
-        "loyal_lapsing": _lapsing(per, t),
+        "loyal_lapsing": _lapsing(store, per, t),
         "clv_note": clv_note,
         "no_dropout_note": no_dropout_note(dropout),
         "other_currency_orders": int((~orders.in_shop_currency.astype(bool)).sum()),
@@ -650,30 +650,47 @@ def retention_report(*, store: Store, types: pd.DataFrame | None = None) -> dict
     }
 
 
-def _lapsing(per: pd.DataFrame, types: pd.DataFrame) -> tuple[int, int]:
+def _lapsing(store: Store, per: pd.DataFrame, types: pd.DataFrame) -> tuple[int, int]:
     """How many loyal customers have bought nothing for longer than the types'
     ``lapsed_days``, and those days: what ``types moves`` shows as loyal → lapsed, counted as
-    the audiences count ``days_since_last_order`` (from the newest order), so the segment the
-    playbook names selects exactly them. Without CLV figures the playbook still names them."""
+    the audiences count ``days_since_last_order`` (:func:`_days_since_last_order`), so the
+    segment the playbook names selects exactly them. Without CLV figures the playbook still
+    names them."""
     from shopperlens.service.types import as_config
 
     days = int(float(as_config(None).section("windows")["lapsed_days"]))
     if not len(types) or "last_order_at" not in per or not per.last_order_at.notna().any():
         return 0, days
-    last = pd.to_datetime(per.set_index("customer_id").last_order_at)
-    since = (last.max() - last).dt.days
-    loyal = set(types.loc[types.type == "loyal", "customer_id"].dropna())
-    return int((since[since.index.isin(loyal)] > days).sum()), days
+    since = _days_since_last_order(per.last_order_at, store, types)
+    loyal = per.customer_id.isin(types.loc[types.type == "loyal", "customer_id"].dropna())
+    return int((since[loyal] > days).sum()), days
 
 
-def _orders_with_campaign(store: Store, sessions: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Orders with the ``campaign`` of the buying session: the customer's session that bought
-    (as the sources table reads it, :func:`_sessions`) starting nearest in time (within a day)
-    to the order, when the events carry one. A session whose order came without a purchase
-    event bought; one whose purchase event stands for a cancelled order, or repeats another's,
-    did not, and takes no order's campaign. And ``visited``,
-    whether the buyer has any visit in the imported visit data (without, the order's campaign
-    is unknown, not "none": the visit data may hold other people's visits only).
+def _days_since_last_order(
+    last_order_at: pd.Series, store: Store, types: pd.DataFrame
+) -> pd.Series:
+    """Days from each last order to the types' as-of date (the run's, else the day after the
+    newest data), in the calendar days the types' evidence counts (the fraction rounded up):
+    so ``days_since_last_order > 180`` selects exactly the loyal customers ``types moves``
+    calls lapsed. Counted from the newest order and rounded down, a customer quiet for 180.3
+    days to the as-of date was 179, and the loyal playbook missed her."""
+    from shopperlens.features import default_as_of
+    from shopperlens.types.evidence import whole_days
+
+    as_of = types.attrs.get("as_of") or default_as_of(store)
+    quiet = pd.Timestamp(as_of) - pd.to_datetime(last_order_at)
+    return whole_days(quiet.dt.total_seconds() / 86400).set_axis(last_order_at.index)
+
+
+def _orders_with_campaign(store: Store) -> pd.DataFrame:
+    """Orders with the ``campaign`` of the session they came from, as the sources table pairs
+    them (:func:`_sessions_and_orders`): the session whose purchase event stands for the
+    order, else the customer's session the order was placed in. An order no session led to
+    has none (the buying session that started nearest within a day credited an order placed
+    at 10:00 without any visit to an e-mail visit at 20:00). And
+    ``visited``, whether the buyer has any visit in the imported visit data (without, the
+    order's campaign is unknown, not "none": the visit data may hold other people's visits
+    only).
 
     ``value`` is unknown (NaN) for an order in another currency than the shop's
     (:func:`_priced`): the order still counts (offer and ticket rates), its amount is not
@@ -986,9 +1003,8 @@ def _customer_columns(*, store: Store, types: pd.DataFrame | None) -> pd.DataFra
     c = customers.merge(per, on="customer_id", how="left")
     c["orders"] = c.orders.fillna(0).astype(int)
     c["revenue"] = c.revenue.mask(c.orders == 0, 0.0)
-    last = pd.to_datetime(c.last_order_at)
-    c["days_since_last_order"] = (last.max() - last).dt.days if last.notna().any() else None
     typed = resolve_types(store=store, types=types)
+    c["days_since_last_order"] = _days_since_last_order(c.last_order_at, store, typed)
     c = _attach_scores(_attach_type(c, typed), typed)
     c["marketing_consent"] = c.customer_id.isin(consent.allowed(store=store))
     consents = store.df("SELECT * FROM consents")

@@ -106,7 +106,7 @@ def _plural(n: pd.Series, word: str) -> Text:
 _DAY_NOISE = 1e-9
 
 
-def _whole_days(x: pd.Series) -> pd.Series:
+def whole_days(x: pd.Series) -> pd.Series:
     """Days counted back from the as-of date (``recency_days``, ``tenure_days`` …) as the
     whole days a reader counts: the fraction rounded up, missing kept missing.
 
@@ -130,9 +130,9 @@ def _n_days(k: pd.Series) -> Text:
 
 
 def _days(x: pd.Series) -> Text:
-    """Days counted back from the as-of date as text, in calendar days (:func:`_whole_days`):
+    """Days counted back from the as-of date as text, in calendar days (:func:`whole_days`):
     "first order 1 day ago", "customer for 486 days"."""
-    return _n_days(_whole_days(x))
+    return _n_days(whole_days(x))
 
 
 def _mean_days(x: pd.Series) -> Text:
@@ -283,7 +283,7 @@ def lead(d: Frame, typ: str, config: TypesConfig) -> Text:
     if typ == "loyal":
         # the span of the orders is first to last order, not to the as-of date (the tenure):
         # both in calendar days, so span + days since the last order = tenure as said
-        tenure, quiet = _whole_days(d["tenure_days"]), _whole_days(d["recency_days"])
+        tenure, quiet = whole_days(d["tenure_days"]), whole_days(d["recency_days"])
         text = (
             _plural(orders, "order") + " in " + _n_days(tenure - quiet)
             + " (first to last), customer for " + _n_days(tenure)
