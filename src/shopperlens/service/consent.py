@@ -177,14 +177,18 @@ def record_consent(
 ) -> ConsentRecord:
     """Add one record (now, unless ``recorded_at``, which may not be in the future): the
     customer's latest word for ``purpose``. The customer must be in the store.
-    ``recorded_at`` may be given as ISO text (``"2024-06-01"``) or a date too."""
+    ``recorded_at`` may be given as ISO text (``"2024-06-01"``) or a date too; one with an
+    offset is stored in UTC, as the import stores it. (DuckDB reads an aware time in the
+    machine's zone: ``10:00+02:00`` was stored as 04:00 in New York, and a checkout "yes" at
+    07:00 UTC then outranked the refusal.)"""
     recorded_at = _moment(recorded_at)
     if recorded_at is not None and _in_future(recorded_at):
         raise ShopperlensError(
             f"recorded_at {recorded_at:%Y-%m-%d %H:%M} is in the future: a consent is dated "
             "when it was given (now or earlier)"
         )
-    rec = _record(customer_id, purpose, granted, source, recorded_at or utc_now())
+    at = _naive(recorded_at) if recorded_at is not None else utc_now()
+    rec = _record(customer_id, purpose, granted, source, at)
     with store.transaction() as con:
         _check_customers(con, [rec.customer_id])
         _insert(con, [rec])

@@ -34,6 +34,7 @@ from shopperlens.emails import email_sql
 from shopperlens.errors import ShopperlensError
 from shopperlens.service import consent
 from shopperlens.service._checks import whole
+from shopperlens.service._clock import utc_now
 from shopperlens.service.clv import PURCHASES
 from shopperlens.service.surveys import answered_by, get_survey
 from shopperlens.store import Store
@@ -135,7 +136,7 @@ def target(*, store: Store, audience: Audience, now: datetime | None = None) -> 
     """
     from shopperlens.features import default_as_of  # (Ibis: loaded only to send)
 
-    now = min(now or datetime.now(), default_as_of(store))
+    now = min(now or utc_now(), default_as_of(store))
     people = store.df("SELECT customer_id, email FROM customers WHERE email IS NOT NULL")
     keep = pd.Series(True, index=people.index)
     ids = people["customer_id"]
@@ -162,16 +163,7 @@ def target(*, store: Store, audience: Audience, now: datetime | None = None) -> 
         keep &= ids.isin(fresh["customer_id"])
     if audience.abandoned_checkout_days:
         since = now - timedelta(days=audience.abandoned_checkout_days)
-        abandoned = store.df(
-            "WITH ev AS (SELECT coalesce(e.customer_id, i.customer_id) AS customer_id, "
-            " e.timestamp FROM events e LEFT JOIN identities i USING (visitor_id) "
-            " WHERE e.event_name ILIKE '%checkout%' AND e.timestamp >= ?) "
-            "SELECT DISTINCT ev.customer_id FROM ev WHERE ev.customer_id IS NOT NULL AND NOT "
-            "EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = ev.customer_id "
-            " AND o.ordered_at >= ev.timestamp)",
-            [since],
-        )
-        keep &= ids.isin(abandoned["customer_id"])
+        keep &= ids.isin(abandoned_checkouts(store, since))
     if audience.types:
         try:
             from shopperlens.service.types import latest_types
@@ -182,6 +174,34 @@ def target(*, store: Store, audience: Audience, now: datetime | None = None) -> 
         typed = latest_types(store=store)
         keep &= ids.isin(typed.loc[typed["type"].isin(audience.types), "customer_id"])
     return people[keep].reset_index(drop=True)
+
+
+def abandoned_checkouts(store: Store, since: datetime) -> set[str]:
+    """Customers whose latest checkout event since ``since`` was followed by no order.
+
+    An order given by its day only (``2024-06-01``, stored as midnight) counts as placed at
+    the end of that day, as the checkout playbook counts it (``playbooks.checkout``): read as
+    midnight, the customer who checked out at 14:00 and ordered that day was invited to say
+    why they left without buying."""
+    from shopperlens.playbooks.checkout import placed_by
+
+    checkouts = store.df(
+        "SELECT coalesce(e.customer_id, i.customer_id) AS customer_id, "
+        "max(e.timestamp) AS checkout_at FROM events e LEFT JOIN identities i USING (visitor_id) "
+        "WHERE e.event_name ILIKE '%checkout%' AND e.timestamp >= ? "
+        "AND coalesce(e.customer_id, i.customer_id) IS NOT NULL GROUP BY 1",
+        [since],
+    )
+    # an order placed a day or more before ``since`` was placed before every checkout read
+    orders = store.df(
+        "SELECT customer_id, ordered_at FROM orders WHERE ordered_at >= ? "
+        "AND customer_id IN (SELECT unnest(?::VARCHAR[]))",
+        [since - timedelta(days=1), list(checkouts["customer_id"])],
+    )
+    placed = placed_by(pd.to_datetime(orders["ordered_at"]))
+    last_order = placed.groupby(orders["customer_id"]).max().reindex(checkouts["customer_id"])
+    ordered_after = last_order.to_numpy() >= checkouts["checkout_at"].to_numpy()  # (NaT: no)
+    return set(checkouts.loc[~ordered_after, "customer_id"])
 
 
 def consenting(*, store: Store) -> set[str]:
@@ -216,7 +236,7 @@ def send_invitations(
     if not dry_run:
         links.sign("x", survey, settings.secret_key)  # fail early without a signing key
     audience = audience or Audience()
-    now = now or datetime.now()
+    now = now or utc_now()
     days = settings.survey_fatigue_days if fatigue_days is None else fatigue_days
     report = SendReport(survey=survey, audience=audience.label())
     people = target(store=store, audience=audience, now=now)
@@ -405,7 +425,7 @@ def invite(
             "purpose": purpose,
             "customer_id": list(customer_ids),
             "audience": audience,
-            "created_at": pd.Timestamp(now or datetime.now()),
+            "created_at": pd.Timestamp(now or utc_now()),
             "status": "pending",
         }
     )
@@ -560,7 +580,7 @@ def _send_one(
             [status, error, invitation_id],
         )
         return {"pending": "deferred", "failed": "failed"}.get(status, "unconfirmed")
-    stamp = datetime.now()
+    stamp = utc_now()
     with store.transaction() as con:
         kept = con.execute(
             "UPDATE survey_invitations SET status = 'sent', sent_at = ?, last_sent_at = ? "
@@ -624,7 +644,7 @@ def send_reminders(
     The options are checked first (:func:`check_reminder_options`).
     """
     max_reminders, min_gap_days = check_reminder_options(max_reminders, min_gap_days)
-    now = now or datetime.now()
+    now = now or utc_now()
     definition = get_survey(store=store, name=survey)
     due = _due_reminders(store, survey, max_reminders, now - timedelta(days=min_gap_days))
     report = SendReport(survey=survey, audience="reminder", matched=len(due))
@@ -706,7 +726,7 @@ def _due_reminders(store: Store, survey: str, max_reminders: int, before: dateti
 def _reminded(store: Store, invitation_id: str, *, delivered: bool) -> None:
     """Count a reminder given (or possibly given) on an invitation; a delivered one is also
     recorded in ``survey_deliveries`` (what the SMTP server took)."""
-    stamp = datetime.now()
+    stamp = utc_now()
     with store.transaction() as con:
         kept = con.execute(
             "UPDATE survey_invitations SET reminders = reminders + 1, last_sent_at = ? "

@@ -44,7 +44,13 @@ from shopperlens.service.imports import RejectPublic
 from shopperlens.store import Store
 from shopperlens.surveys import links
 from shopperlens.surveys.definition import Survey, builtin, is_text, validate_answers
-from shopperlens.surveys.responses import META_COLUMNS, delimiter, is_email, parse_export
+from shopperlens.surveys.responses import (
+    META_COLUMNS,
+    delimiter,
+    is_email,
+    parse_export,
+    utc_time,
+)
 from shopperlens.surveys.responses import _column as _export_column
 
 DEMO_ORDER = 60
@@ -110,7 +116,7 @@ def shop_categories(*, store: Store) -> list[str]:
 
 def save_survey(*, store: Store, survey: Survey) -> SurveyInfo:
     """Store a definition; a changed definition becomes a new version (old answers keep theirs)."""
-    now = datetime.now()
+    now = utc_now()
     current = store.df("SELECT current_version FROM surveys WHERE name = ?", [survey.name])
     with store.transaction() as con:
         if current.empty:
@@ -266,7 +272,7 @@ def popup_eligibility(
         this, last = _answered(store, survey, vid)
         if this:
             return False, "already answered"
-        if last is not None and (datetime.now() - last).days < fatigue_days:
+        if last is not None and (utc_now() - last).days < fatigue_days:
             return False, f"answered a survey in the last {fatigue_days} days"
     if types and (visitor_types or {}).get(vid) not in set(types):
         return False, "not in the targeted types"
@@ -350,7 +356,10 @@ def _new_id() -> str:
 
 @dataclass
 class Submission:
-    """A validated answer set, ready to store."""
+    """A validated answer set, ready to store. ``submitted_at`` is naive UTC, as the store
+    keeps every time: the machine's clock (``datetime.now()``) put a Berlin shop's answers two
+    hours late beside its imported ones, and an aware time is converted (DuckDB would read it
+    in the machine's zone)."""
 
     survey: str
     version: int
@@ -361,8 +370,11 @@ class Submission:
     visitor_id: str | None = None
     link_id: str | None = None
     import_id: int | None = None
-    submitted_at: datetime = field(default_factory=datetime.now)
+    submitted_at: datetime = field(default_factory=utc_now)
     response_id: str = field(default_factory=lambda: _new_id())
+
+    def __post_init__(self) -> None:
+        self.submitted_at = utc_time(self.submitted_at)
 
 
 def prepare_submission(
@@ -976,7 +988,7 @@ def import_survey_csv(
                         channel="import",
                         customer_id=r.customer_id or customers.get(r.respondent),
                         import_id=import_id,
-                        submitted_at=r.submitted_at or datetime.now(),
+                        submitted_at=r.submitted_at or utc_now(),
                     )
                     for r in rows
                     if r.answers

@@ -17,10 +17,12 @@ import importlib
 import inspect
 import typing
 from collections.abc import Callable
-from typing import Any
+from datetime import date
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, Request, status
-from pydantic import ConfigDict, ValidationError, create_model
+from pydantic import BeforeValidator, ConfigDict, ValidationError, create_model
+from pydantic_core import PydanticCustomError
 
 from shopperlens.api import Shop
 from shopperlens.config import Settings
@@ -72,6 +74,33 @@ def _request_params(fn: Callable[..., Any]) -> list[inspect.Parameter]:
     return [p for p in params if p.name not in SERVER_PARAMS and p.kind not in skip]
 
 
+def _takes_a_date(hint: Any) -> bool:
+    """Whether ``hint`` accepts a date or a datetime, alone or in a union."""
+    args = typing.get_args(hint)
+    if args:
+        return any(_takes_a_date(a) for a in args)
+    return isinstance(hint, type) and issubclass(hint, date)
+
+
+def _no_number(value: Any) -> Any:
+    """Refuse a JSON number where a date is meant: pydantic would read it as seconds (or
+    milliseconds) since 1970, so ``{"as_of": 1717200000}`` stored a run as of 1 June 2024 and
+    ``{"as_of": 20240601}`` was refused as 23 August 1970 at 06:23. A date is text."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise PydanticCustomError(
+            "date_type",
+            "not a date: {value} is a number; give the date as text such as '2025-06-01' "
+            "(a number is read neither as a date nor as seconds since 1970)",
+            {"value": value},
+        )
+    return value
+
+
+def _field_type(hint: Any) -> Any:
+    """The type a request's value is checked against: ``hint``, refusing numbers for a date."""
+    return Annotated[hint, BeforeValidator(_no_number)] if _takes_a_date(hint) else hint
+
+
 def _checked(name: str, fn: Callable[..., Any], params: dict[str, Any]) -> dict[str, Any]:
     """``params`` validated against ``fn``'s signature and type hints, or HTTP 422 naming each
     unknown, missing or mistyped parameter (and the parameters the job takes)."""
@@ -81,7 +110,7 @@ def _checked(name: str, fn: Callable[..., Any], params: dict[str, Any]) -> dict[
     except Exception:  # a hint that cannot be resolved: check names only
         hints = {}
     fields: dict[str, Any] = {
-        p.name: (hints.get(p.name, Any), ... if p.default is p.empty else p.default)
+        p.name: (_field_type(hints.get(p.name, Any)), ... if p.default is p.empty else p.default)
         for p in accepted
     }
     model = create_model(  # type: ignore[call-overload]
