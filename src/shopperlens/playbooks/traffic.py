@@ -166,6 +166,12 @@ _SEARCH = 2 * PURCHASE_ORDER_GAP
 ORDER_SESSION_GAP = pd.Timedelta(minutes=30)
 
 
+#: the event columns :func:`sessions_and_orders` reads
+_SESSION_COLUMNS = ("session_id", "visitor_id", "customer_id", "timestamp", "event_name",
+                    "utm_source", "utm_medium", "utm_campaign", "utm_term", "search_term",
+                    "value")  # fmt: skip
+
+
 def sessions_from_events(events: pd.DataFrame, orders: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per session (:func:`sessions_and_orders` without the orders' sessions)."""
     return sessions_and_orders(events, orders)[0]
@@ -197,7 +203,8 @@ def sessions_and_orders(
     from, as the pairing above decided it (empty without orders): an order's campaign is its
     session's, and an order no session led to has none.
     """
-    ev = events.sort_values("timestamp", kind="stable")
+    read = [c for c in _SESSION_COLUMNS if c in events]  # (a sorted copy of these alone)
+    ev = events[read].sort_values("timestamp", kind="stable")
     ev = ev.assign(
         name=ev.event_name.str.lower(),
         keyword=ev.utm_term.where(ev.utm_term.notna() & (ev.utm_term != ""), None),
