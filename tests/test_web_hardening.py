@@ -4,6 +4,7 @@ API documentation's pages; and the CLI's tables against control codes in the sho
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import logging
 import re
@@ -102,7 +103,9 @@ def _kept(sent: str, saved: str, ext: str, limit: int = 255) -> None:
     """``saved`` is ``sent`` shortened within ``limit`` bytes: its start, and its extensions."""
     assert len(sent.encode()) >= 290
     assert len(saved.encode()) <= limit and saved.endswith(ext), saved
-    assert sent.startswith(saved.removesuffix(ext)) and len(saved) > 90, saved
+    start, digits = saved.removesuffix(ext).rsplit("~", 1)
+    assert sent.startswith(start) and len(saved) > 90, saved
+    assert digits == hashlib.sha256(sent.encode()).hexdigest()[:8]
 
 
 @pytest.mark.parametrize(
@@ -143,12 +146,22 @@ def test_every_upload_route_takes_a_300_byte_name(file_shop, name, ext, pack):
 
 
 def test_a_name_is_cut_between_characters_within_the_bytes():
-    """3 bytes a character (CJK): in 255 bytes, less ``.csv.gz`` (7), fit 82, not 83."""
+    """3 bytes a character (CJK): in 255 bytes, less ``~`` and 8 digits and ``.csv.gz``
+    (16), fit 79, not 80."""
     name = upload_name("顧" * 100 + ".csv.gz", "upload.csv")  # the file system's limit
-    assert len(name.encode()) <= 255 and re.fullmatch(r"顧{50,}\.csv\.gz", name), name
-    assert upload_name("顧" * 100 + ".csv.gz", "u", limit=255) == "顧" * 82 + ".csv.gz"
-    assert upload_name("a" * 300 + ".csv", "u", limit=255) == "a" * 251 + ".csv"
+    assert len(name.encode()) <= 255 and re.fullmatch(r"顧{50,}~[0-9a-f]{8}\.csv\.gz", name)
+    cut = upload_name("顧" * 100 + ".csv.gz", "u", limit=255)
+    assert re.fullmatch(r"顧{79}~[0-9a-f]{8}\.csv\.gz", cut), cut
+    assert re.fullmatch(r"a{242}~[0-9a-f]{8}\.csv", upload_name("a" * 300 + ".csv", "u", limit=255))
     assert upload_name("short.csv", "u", limit=255) == "short.csv"
+
+
+def test_two_long_names_that_differ_only_past_the_cut_stay_apart():
+    """Interview notes are named by their interviewee: cut to the same start, the second of
+    two notes replaced the first."""
+    start = "Интервью с постоянным покупателем о доставке и возвратах, " * 3
+    anna, boris = (upload_name(start + who + ".md", "u") for who in ("Анна", "Борис"))
+    assert anna != boris and anna.endswith(".md") and boris.endswith(".md")
 
 
 # -- 3. weak tokens and guessing -------------------------------------------------------------
@@ -160,8 +173,8 @@ def test_serve_warns_of_a_short_token_and_says_how_to_make_one():
     assert serve_warnings(Settings(token=TOKEN)) == []
 
 
-def _wrong(c: TestClient) -> httpx.Response:
-    return c.get("/api/tables", headers={"Authorization": "Bearer guess"})
+def _wrong(c: TestClient, guess: str = "guess") -> httpx.Response:
+    return c.get("/api/tables", headers={"Authorization": f"Bearer {guess}"})
 
 
 def test_an_address_guessing_tokens_waits_and_other_addresses_do_not(shop):
@@ -176,8 +189,8 @@ def test_an_address_guessing_tokens_waits_and_other_addresses_do_not(shop):
     ):
         for _ in range(5):
             assert guesser.get("/api/tables", headers=right).status_code == 200
-        assert [_wrong(guesser).status_code for _ in range(10)] == [401] * 10
-        refused = _wrong(guesser)
+        assert [_wrong(guesser, f"guess{k}").status_code for k in range(10)] == [401] * 10
+        refused = _wrong(guesser, "guess10")
         assert refused.status_code == 429 and 1 <= int(refused.headers["retry-after"]) <= 60
         assert guesser.get("/api/tables", headers=right).status_code == 429
         assert guesser.get(f"/api/tables?token={TOKEN}").status_code == 429
@@ -185,8 +198,33 @@ def test_an_address_guessing_tokens_waits_and_other_addresses_do_not(shop):
         assert owner.get("/api/tables", headers=right).status_code == 200
         # an address sending the right token is never slowed by it, wrong ones aside
         assert all(owner.get("/api/tables", headers=right).is_success for _ in range(20))
-        assert [_wrong(owner).status_code for _ in range(9)] == [401] * 9
+        assert [_wrong(owner, f"guess{k}").status_code for k in range(9)] == [401] * 9
         assert owner.get("/api/tables", headers=right).status_code == 200
+
+
+def test_an_old_token_sent_again_and_again_locks_nobody_out(shop):
+    """A browser keeping an old token's cookie, or a job still sending it, sends the same
+    wrong token every time: that is one guess, not one per request, so the right token from
+    the same address still works. Counted each time, 10 of them locked the owner out."""
+    app = create_app(Settings(token=TOKEN), shop=shop)
+    right = {"Authorization": f"Bearer {TOKEN}"}
+    with TestClient(app, client=("127.0.0.1", 4242)) as c:
+        assert [_wrong(c, "old-token").status_code for _ in range(30)] == [401] * 30
+        c.cookies.set("shopperlens_token", "old-token")
+        assert all(c.get("/dashboard/index.json").status_code == 401 for _ in range(10))
+        c.cookies.clear()
+        assert c.get("/api/tables", headers=right).status_code == 200
+
+
+def test_an_ipv6_client_counts_as_its_network():
+    """One client holds a whole /64: its guesses from many addresses of it count together."""
+    from shopperlens.web.deps import Guesses
+
+    guesses = Guesses(limit=3)
+    for k in range(3):
+        assert guesses.judge(f"2001:db8:1:2::{k + 1:x}", False, b"guess%d" % k) is None
+    assert guesses.judge("2001:db8:1:2::ffff", True, b"right") is not None
+    assert guesses.judge("2001:db8:1:3::1", True, b"right") is None  # another network
 
 
 # -- 4. the documentation pages --------------------------------------------------------------

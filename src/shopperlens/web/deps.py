@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import errno
 import functools
+import hashlib
+import ipaddress
+import itertools
 import math
 import os
 import re
@@ -12,7 +15,6 @@ import secrets
 import tempfile
 import threading
 import time
-from collections import deque
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote, unquote, urlsplit
@@ -71,12 +73,17 @@ def upload_name(filename: str | None, default: str, *, limit: int | None = None)
 
 
 def _fitted(name: str, limit: int) -> str:
-    """``name`` if its UTF-8 bytes fit in ``limit``, else its start and its extensions within
-    ``limit`` bytes, cut between characters (a Cyrillic or CJK name has 2 or 3 bytes to one)."""
+    """``name`` if its UTF-8 bytes fit in ``limit``, else its start, ``~`` and 8 hex digits of
+    the whole name's SHA-256, and its extensions, within ``limit`` bytes, cut between
+    characters (a Cyrillic or CJK name has 2 or 3 bytes to one). The digits keep two names
+    apart that differ only past the cut: two interview notes ``… клиент Анна Петрова.md`` and
+    ``… клиент Борис Смирнов.md`` became one interviewee, the second note replacing the
+    first."""
     if len(name.encode("utf-8")) <= limit:
         return name
     found = _EXTENSIONS.search(name)
     ext = found.group() if found and found.start() > 0 else ""
+    ext = "~" + hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8] + ext
     room = limit - len(ext.encode("utf-8"))
     kept, used = [], 0
     for char in name[: len(name) - len(ext)]:
@@ -116,41 +123,67 @@ def upload_path(
 
 
 class Guesses:
-    """Wrong tokens per client address in a sliding window: after ``limit`` of them within
-    ``window`` seconds, an address's tokens are not checked until the oldest is that old.
+    """Distinct wrong tokens per client address in a sliding window: after ``limit`` of them
+    within ``window`` seconds, an address's tokens are not checked until the oldest is that
+    old.
 
     Unchecked means the right one too. A right token answered while wrong ones wait would be
     told apart by its status (200, not 429), so a guesser would still learn every answer, as
     fast as before: the limit would stop nothing. Other addresses are never slowed, nor is
     one that sends no wrong token, and a request sending no token is no guess (a browser
-    opening the dashboard before logging in)."""
+    opening the dashboard before logging in). The same wrong token again is no new guess: a
+    browser's old cookie after the token changed, or a job still sending the old token, tells
+    a guesser nothing new, and counted each time it locked out the owner on the same address.
+    IPv6 addresses count by their /64 network, which one client holds whole; past
+    :data:`MAX_ADDRESSES` the longest-known addresses are forgotten first.
+    """
 
     def __init__(self, limit: int = GUESSES, window: float = GUESS_WINDOW) -> None:
         self.limit, self.window = limit, window
-        self._wrong: dict[str, deque[float]] = {}
+        #: address -> hash of each distinct wrong token -> when it was first sent
+        self._wrong: dict[str, dict[bytes, float]] = {}
         self._lock = threading.Lock()
 
-    def judge(self, address: str, right: bool) -> int | None:
+    def judge(self, address: str, right: bool, token: bytes = b"") -> int | None:
         """The seconds ``address`` must wait before its token is checked (its verdict kept
         from it), or None: the token is checked now, and a wrong one counted. One lock for
         both, so guesses sent at once cannot all pass the count before any is counted."""
         now = time.monotonic()
+        key = _address_key(address)
         with self._lock:
-            wrong = self._wrong.get(address, deque())
-            while wrong and now - wrong[0] >= self.window:
-                wrong.popleft()
+            wrong = self._wrong.get(key, {})
+            for seen, at in list(wrong.items()):  # (at most ``limit`` of them)
+                if now - at >= self.window:
+                    del wrong[seen]
             if len(wrong) >= self.limit:
-                return max(1, math.ceil(self.window - (now - wrong[0])))
+                return max(1, math.ceil(self.window - (now - min(wrong.values()))))
             if right:
                 return None
-            wrong.append(now)
-            self._wrong[address] = wrong
-            if len(self._wrong) > 100_000:  # forget idle addresses rather than grow forever
-                self._forget(now)
+            wrong.setdefault(hashlib.sha256(token).digest()[:16], now)
+            self._wrong.pop(key, None)  # (re-inserted last: the dict runs oldest first)
+            self._wrong[key] = wrong
+            if len(self._wrong) > MAX_ADDRESSES:
+                for old in list(itertools.islice(self._wrong, len(self._wrong) // 2)):
+                    del self._wrong[old]
             return None
 
-    def _forget(self, now: float) -> None:
-        self._wrong = {a: w for a, w in self._wrong.items() if w and now - w[-1] < self.window}
+
+#: client addresses :class:`Guesses` keeps at most (about 85 MB at 100,000)
+MAX_ADDRESSES = 100_000
+
+
+def _address_key(address: str) -> str:
+    """The client an address stands for: an IPv6 address's /64 network (one client's whole
+    allocation), any other address as it is."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:  # an IPv4 client on a dual-stack socket
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 def get_settings(request: Request) -> Settings:
@@ -187,7 +220,7 @@ def require_token(
     right = given is not None and secrets.compare_digest(given, expected.encode("utf-8"))
     if given:  # a guess, right or wrong (see Guesses)
         address = request.client.host if request.client else "?"
-        wait = request.app.state.guesses.judge(address, right)
+        wait = request.app.state.guesses.judge(address, right, given)
         if wait is not None:
             raise HTTPException(
                 status.HTTP_429_TOO_MANY_REQUESTS,
