@@ -46,3 +46,19 @@ def test_days_since_last_order_counts_to_the_types_as_of_date(shop, tmp_path):
     pb = playbooks.playbook(store=shop.store, type="loyal")
     said = " ".join(str(e) for a in pb.actions for e in a.evidence)
     assert "1 loyal customer bought nothing for over 180 days" in said
+
+
+def test_the_lapsing_count_reads_the_shop_s_lapsed_days(shop, tmp_path):
+    """With ``lapsed_days: 60`` in the shop's types config, a loyal customer quiet for about
+    100 days is lapsing in ``types moves`` and in the playbook (which read the defaults' 180
+    and named nobody)."""
+    from shopperlens.types import load_config
+
+    rows = [f"L{m},LOY1,2024-{m:02d}-05,P1,1,40" for m in range(1, 7)]  # monthly until June
+    rows += [f"S{m},STAY,2024-{m:02d}-05,P1,1,40" for m in range(4, 10)]  # until September
+    rows += ["N1,NEW1,2024-09-14,P2,1,20"]
+    shop.import_orders(write(tmp_path, "o.csv", HEAD + "\n".join(rows) + "\n"))
+    config = load_config(windows={"lapsed_days": 60})
+    pb = playbooks.playbook(store=shop.store, type="loyal", config=config)
+    said = " ".join(str(e) for a in pb.actions for e in a.evidence)
+    assert "1 loyal customer bought nothing for over 60 days" in said, said

@@ -20,7 +20,7 @@ from _types_shopkit import ShopKit
 from shopperlens.errors import NotFoundError, ShopperlensError
 from shopperlens.features import default_as_of
 from shopperlens.reports import site
-from shopperlens.service import clv, value_run
+from shopperlens.service import clv, types_value, value_run
 from shopperlens.service import types as types_svc
 from shopperlens.store import connect, migrations
 from shopperlens.types import load_config
@@ -256,6 +256,8 @@ def test_an_older_release_s_clv_run_is_not_shown_as_current(tmp_path: Path) -> N
         ex = shop.explain_type("steady3")
         assert ex.clv is None and ex.p_alive is None
         assert shop.latest_types()["clv"].isna().all()
+        why = types_value.value_note(store=shop.store, as_of=shop.latest_types().attrs["as_of"])
+        assert why.startswith("the stored customer-value run was made by an older shopperlens")
     with shopperlens.open(path) as shop:
         ex = shop.explain_type("steady3")
         assert ex.clv is not None and ex.clv != PLANTED

@@ -125,10 +125,11 @@ def _compute(store: Store, settings: Settings | None = None) -> dict[str, Any] |
 
     if not _available(store):
         return None  # the playbook itself refuses: nothing to show
-    types = svc.resolve_types(store=store, config=settings.types_config if settings else None)
-    pb = svc.playbook(store=store, types=types)
-    traffic = svc.traffic_report(store=store, types=types)
-    ret = svc.retention_report(store=store, types=types)
+    config = settings.types_config if settings else None
+    types = svc.resolve_types(store=store, config=config)
+    pb = svc.playbook(store=store, types=types, config=config)
+    traffic = svc.traffic_report(store=store, types=types, config=config)
+    ret = svc.retention_report(store=store, types=types, config=config)
     sup = svc.support_report(store=store, types=types)
     has_events = store.count("events") > 0
     threshold = svc.shipping_threshold(store=store)

@@ -606,7 +606,9 @@ def _clv(store: Store) -> pd.DataFrame | None:
 
 
 # -- retention and support -------------------------------------------------------------------
-def retention_report(*, store: Store, types: pd.DataFrame | None = None) -> dict[str, Any]:
+def retention_report(
+    *, store: Store, types: pd.DataFrame | None = None, config: Any = None
+) -> dict[str, Any]:
     """Cohort matrix, repeat-purchase rate, case-study and referral candidates (consented
     only), and loyal customers at risk (P(alive) fallen, from the stored CLV run), with
     ``no_dropout_note`` saying why nobody can be flagged when the run's model found no dropout
@@ -637,7 +639,7 @@ def retention_report(*, store: Store, types: pd.DataFrame | None = None) -> dict
         at_risk = at_risk.reset_index(drop=True)
     return {
         "loyal_at_risk": at_risk,
-        "loyal_lapsing": _lapsing(store, per, t),
+        "loyal_lapsing": _lapsing(store, per, t, config),
         "clv_note": clv_note,
         "no_dropout_note": no_dropout_note(dropout),
         "other_currency_orders": int((~orders.in_shop_currency.astype(bool)).sum()),
@@ -650,7 +652,9 @@ def retention_report(*, store: Store, types: pd.DataFrame | None = None) -> dict
     }
 
 
-def _lapsing(store: Store, per: pd.DataFrame, types: pd.DataFrame) -> tuple[int, int]:
+def _lapsing(
+    store: Store, per: pd.DataFrame, types: pd.DataFrame, config: Any = None
+) -> tuple[int, int]:
     """How many loyal customers have bought nothing for longer than the types'
     ``lapsed_days``, and those days: what ``types moves`` shows as loyal → lapsed, counted as
     the audiences count ``days_since_last_order`` (:func:`_days_since_last_order`), so the
@@ -658,7 +662,7 @@ def _lapsing(store: Store, per: pd.DataFrame, types: pd.DataFrame) -> tuple[int,
     names them."""
     from shopperlens.service.types import as_config
 
-    days = int(float(as_config(None).section("windows")["lapsed_days"]))
+    days = int(float(as_config(config).section("windows")["lapsed_days"]))
     if not len(types) or "last_order_at" not in per or not per.last_order_at.notna().any():
         return 0, days
     since = _days_since_last_order(per.last_order_at, store, types)
@@ -802,7 +806,7 @@ def _playbook(
     to_purchase = checkout.visits_to_first_purchase(steps) if len(steps) else pd.Series(dtype=float)
     fun = checkout.funnel(_attach_type(steps, t), by="type") if len(steps) else pd.DataFrame()
     tr = traffic_report(store=store, types=t, brand_words=brand_words, config=config)
-    ret = retention_report(store=store, types=t)
+    ret = retention_report(store=store, types=t, config=config)
     sup = support_report(store=store, types=t)
     carts = abandoned_carts(store=store, types=t) if len(events) else pd.DataFrame()
     rules = basket_rules(store=store, max_len=2)

@@ -231,6 +231,14 @@ def value_note(*, store: Store, as_of: datetime | None) -> str:
     know what came later), or one more than :data:`MATCH_DAYS` older."""
     if not _has(store, "customer_value"):
         return "no customer-value run is stored (`shopperlens clv` computes one)"
+    from shopperlens.service.clv import other_model_run
+
+    if other_model_run(store=store):  # (left out whatever its dates: see service.types)
+        return (
+            "the stored customer-value run was made by an older shopperlens, whose figures this "
+            "one does not show as its own: open the store once for writing (without "
+            "--read-only) or run `shopperlens clv` to compute them again"
+        )
     if stored_value(store=store, as_of=as_of) is not None:
         return ""
     run_as_of = pd.Timestamp(store.scalar("SELECT max(as_of) FROM customer_value"))

@@ -12,6 +12,8 @@ a table computed first, compiling the one while DuckDB computes the other.
 from __future__ import annotations
 
 import math
+import re
+import threading
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -144,13 +146,35 @@ def release_cached_memory(store: Store, floor: str = "256MB") -> None:
 
     A store whose data lives in memory cannot go below its size; DuckDB refuses and nothing
     changes, which is fine.
-    """
+
+    The limit is the database's, not a connection's: two threads doing this at once (two
+    dashboard requests reading the events) left it at the floor for good, the second having
+    read the first one's floor as the limit to restore. So one thread at a time lowers and
+    restores it. And DuckDB shows the limit cut to one decimal (``18.8 GiB`` for 18.86):
+    restored from that text it shrank a little each time, so it is restored to the middle of
+    what the text stands for (18.85 GiB), which DuckDB shows as the same text again."""
     if store.path == ":memory:":
         return
-    limit = store.scalar("SELECT current_setting('memory_limit')")
-    try:
-        store.execute(f"SET memory_limit = '{floor}'")
-    except duckdb.Error:
-        return
-    finally:
-        store.execute(f"SET memory_limit = '{limit}'")
+    read = "SELECT current_setting('memory_limit')"
+    with _RELEASING:
+        limit = _middle(str(store.scalar(read)))
+        try:
+            store.execute(f"SET memory_limit = '{floor}'")
+        except duckdb.Error:
+            return
+        finally:
+            store.execute(f"SET memory_limit = '{limit}'")
+
+
+#: one lowering of the memory limit at a time (see :func:`release_cached_memory`)
+_RELEASING = threading.Lock()
+
+
+def _middle(shown: str) -> str:
+    """The middle of the limits DuckDB shows as ``shown`` (``2.7 GiB``: 2.75 GiB), or
+    ``shown`` itself when it is no number with one decimal and a unit."""
+    found = re.fullmatch(r"(\d+)\.(\d) ?([A-Za-z]+)", shown.strip())
+    if not found:
+        return shown
+    whole, tenth, unit = found.groups()
+    return f"{whole}.{tenth}5 {unit}"
