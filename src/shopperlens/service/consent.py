@@ -39,7 +39,7 @@ from pydantic import BaseModel, Field
 from shopperlens.emails import email_sql
 from shopperlens.errors import NotFoundError, ShopperlensError
 from shopperlens.ingest.generic import normalise_header
-from shopperlens.service._clock import utc_now
+from shopperlens.service._clock import naive_utc, utc_now
 from shopperlens.service._files import decode_text
 from shopperlens.store import Store
 
@@ -187,7 +187,7 @@ def record_consent(
             f"recorded_at {recorded_at:%Y-%m-%d %H:%M} is in the future: a consent is dated "
             "when it was given (now or earlier)"
         )
-    at = _naive(recorded_at) if recorded_at is not None else utc_now()
+    at = naive_utc(recorded_at) if recorded_at is not None else utc_now()
     rec = _record(customer_id, purpose, granted, source, at)
     with store.transaction() as con:
         _check_customers(con, [rec.customer_id])
@@ -355,7 +355,7 @@ def _parse(text: str, name: str) -> tuple[list[_Row], list[str]]:
         if problem:
             problems.append(f"line {line}: {problem}")
             continue
-        at = _naive(datetime.fromisoformat(when)) if when else now
+        at = naive_utc(datetime.fromisoformat(when)) if when else now
         rec = _record(cid, row["purpose"], granted_value(row["granted"]), source, at)
         records.append(_Row(line, rec, not when, bool((row.get("source") or "").strip())))
     return records, problems
@@ -390,11 +390,6 @@ def _in_future(at: datetime) -> bool:
     times are naive UTC, and records dated by the local clock sorted before or after an
     import's by the machine's offset)."""
     return at > (datetime.now(UTC) if at.tzinfo else utc_now())
-
-
-def _naive(at: datetime) -> datetime:
-    """An aware time in UTC without its zone, as the store keeps times."""
-    return at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at
 
 
 def _clashes_in_file(rows: list[_Row]) -> list[str]:

@@ -396,23 +396,8 @@ def shipping_threshold(
     return replace(advice, other_currency_orders=left_out)
 
 
-def _sessions(store: Store, events: pd.DataFrame) -> pd.DataFrame:
-    """The sessions as the sources table reads them (:func:`traffic_report`): ``purchased``
-    reconciled with the orders of every status. An order without a purchase event makes the
-    customer's session it was placed in a purchase; a purchase event of a cancelled, refunded
-    or failed order is none, and neither is a thank-you page loaded again. The funnel, the
-    exit pages and the playbook read their purchases here, so each counts the same ones."""
-    return _sessions_and_orders(store, events)[0]
-
-
-def _sessions_and_orders(store: Store, events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """:func:`_sessions` and the session each bought order came from
-    (:func:`~shopperlens.playbooks.traffic.sessions_and_orders`)."""
-    return traffic.sessions_and_orders(events, _priced(_orders(store, every_status=True)))
-
-
 def _visits(store: Store) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """The events (:func:`_events`) and their sessions (:func:`_sessions`; None without
+    """The events (:func:`_events`) and their sessions (:func:`_visit_orders`; None without
     events), each read once within a report (``service._shared``)."""
     events = _events(store)
     if events.empty:
@@ -421,9 +406,20 @@ def _visits(store: Store) -> tuple[pd.DataFrame, pd.DataFrame | None]:
 
 
 def _visit_orders(store: Store, events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """:func:`_sessions_and_orders` of all the events (:func:`_events`), read once within a
-    report."""
-    return read_once(store, "sessions", lambda: _sessions_and_orders(store, events))
+    """The sessions of all the events (:func:`_events`) as the sources table reads them
+    (:func:`traffic_report`), and the session each bought order came from
+    (:func:`~shopperlens.playbooks.traffic.sessions_and_orders`), read once within a report.
+
+    ``purchased`` is reconciled with the orders of every status: an order without a purchase
+    event makes the customer's session it was placed in a purchase; a purchase event of a
+    cancelled, refunded or failed order is none, and neither is a thank-you page loaded
+    again. The funnel, the exit pages and the playbook read their purchases here, so each
+    counts the same ones."""
+    return read_once(
+        store,
+        "sessions",
+        lambda: traffic.sessions_and_orders(events, _priced(_orders(store, every_status=True))),
+    )
 
 
 def _steps(events: pd.DataFrame, sessions: pd.DataFrame) -> pd.DataFrame:
@@ -436,7 +432,7 @@ def funnels(
 ) -> pd.DataFrame:
     """view → cart → checkout → purchase per ``type``, per ``source`` or overall (``by=None``).
 
-    A session purchased when the sources table says so (:func:`_sessions`)."""
+    A session purchased when the sources table says so (:func:`_visit_orders`)."""
     if by not in (None, "type", "source"):
         raise ShopperlensError("funnels can be split by 'type', 'source' or nothing")
     events, sessions = _visits(store)
@@ -472,7 +468,7 @@ def exit_pages(
     types: pd.DataFrame | None = None,  # noqa: A002
 ) -> pd.DataFrame:
     """The pages where non-buying sessions of ``type`` (all sessions when None) end; a
-    session bought when the sources table says so (:func:`_sessions`)."""
+    session bought when the sources table says so (:func:`_visit_orders`)."""
     events, sessions = _visits(store)
     if sessions is None:
         return pd.DataFrame(columns=["page", "exits", "share"])
@@ -688,7 +684,7 @@ def _days_since_last_order(
 
 def _orders_with_campaign(store: Store) -> pd.DataFrame:
     """Orders with the ``campaign`` of the session they came from, as the sources table pairs
-    them (:func:`_sessions_and_orders`): the session whose purchase event stands for the
+    them (:func:`_visit_orders`): the session whose purchase event stands for the
     order, else the customer's session the order was placed in. An order no session led to
     has none (the buying session that started nearest within a day credited an order placed
     at 10:00 without any visit to an e-mail visit at 20:00). And
@@ -794,7 +790,7 @@ def _playbook(
     """:func:`playbook` of ``type_`` (None: all five) for the subjects typed in ``t``."""
     orders = _orders(store)
     per = _attach_type(_customer_revenue(_priced(orders)), t)
-    # the purchases the sources table counts (:func:`_sessions`), read once for the funnel,
+    # the purchases the sources table counts (:func:`_visit_orders`), read once for the funnel,
     # the exit pages, the visits to a first purchase, each order's campaign and the first visits
     events, sessions = _visits(store)
     steps = _steps(events, sessions) if sessions is not None else pd.DataFrame()
@@ -889,7 +885,7 @@ def _repeat_factors(
     ``orders`` are :func:`_orders`' purchases (a cancelled order is no first order); ordering
     again is counted within the types' ``lapsed_days`` (a loyal customer silent that long
     shows as lapsed in ``types moves``). The first visit is read from the sessions the sources
-    table counts (:func:`_sessions`; None without visit data), the first category as the CLV
+    table counts (:func:`_visit_orders`; None without visit data), the first category as the CLV
     category effects read it (the line's category, else its product's). Tickets and returns
     are not compared when none are imported: not imported is not "none"."""
     from shopperlens.service.types import as_config

@@ -38,7 +38,7 @@ from shopperlens.ingest.rejects import (
     describe,
     write_rejects,
 )
-from shopperlens.service._clock import utc_now
+from shopperlens.service._clock import naive_utc, utc_now
 from shopperlens.service._files import decode_text
 from shopperlens.service.imports import RejectPublic
 from shopperlens.store import Store
@@ -49,7 +49,6 @@ from shopperlens.surveys.responses import (
     delimiter,
     is_email,
     parse_export,
-    utc_time,
 )
 from shopperlens.surveys.responses import _column as _export_column
 
@@ -374,7 +373,7 @@ class Submission:
     response_id: str = field(default_factory=lambda: _new_id())
 
     def __post_init__(self) -> None:
-        self.submitted_at = utc_time(self.submitted_at)
+        self.submitted_at = naive_utc(self.submitted_at)
 
 
 def prepare_submission(

