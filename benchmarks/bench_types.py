@@ -174,6 +174,31 @@ def _words(s: pd.Series) -> pd.Series:
     return w.explode()
 
 
+def _orders_placed(sess: pd.DataFrame, orders: pd.DataFrame, as_of: datetime) -> pd.DataFrame:
+    """The visits buy when an order no purchase event stands for was placed in them (as
+    ``shopperlens.features.behaviour._order_visits``)."""
+    day, gap = pd.Timedelta(days=1), pd.Timedelta(minutes=30)
+    o = orders.loc[(orders["ordered_at"] < as_of) & orders["customer_id"].notna(),
+                   ["order_id", "customer_id", "ordered_at"]]  # fmt: skip
+    b = sess.loc[sess["bought"], ["subject_id", "bought_at", "last_bought_at"]]
+    m = o.merge(b, left_on="customer_id", right_on="subject_id")
+    at = m["ordered_at"]
+    near = (at >= m["bought_at"] - day) & (at <= m["last_bought_at"] + day)
+    o = o[~o["order_id"].isin(m.loc[near, "order_id"])]
+    o = o.assign(by_day=o["ordered_at"] == o["ordered_at"].dt.normalize())
+    c = o.merge(sess[["subject_id", "session_id", "start", "end"]], left_on="customer_id",
+                right_on="subject_id")  # fmt: skip
+    during = (c["start"] <= c["ordered_at"]) & (c["ordered_at"] <= c["end"] + gap)
+    that_day = c["by_day"] & (c["start"] >= c["ordered_at"]) & (c["start"] < c["ordered_at"] + day)
+    c = c[during | that_day].sort_values("start").drop_duplicates("order_id", keep="last")
+    placed = c["ordered_at"].where(~c["by_day"]).groupby(c["session_id"]).min()
+    paired = sess["session_id"].isin(c["session_id"])
+    return sess.assign(
+        bought=sess["bought"] | paired,
+        bought_at=sess["bought_at"].fillna(sess["session_id"].map(placed)),
+    )
+
+
 def pandas_features(d: dict[str, pd.DataFrame], as_of: datetime, spec: Any) -> pd.DataFrame:
     """The features of :func:`shopperlens.features.behaviour_features`, written in pandas."""
     from shopperlens.words import STOP_WORDS
@@ -203,8 +228,9 @@ def pandas_features(d: dict[str, pd.DataFrame], as_of: datetime, spec: Any) -> p
     )  # fmt: skip
     sess["viewed"] = se[se["is_pv"]].groupby(keys).product_id.nunique()
     sess["bought_at"] = se[se["is_buy"]].groupby(keys)["timestamp"].min()
+    sess["last_bought_at"] = se[se["is_buy"]].groupby(keys)["timestamp"].max()
     sess["viewed"] = sess["viewed"].fillna(0)
-    sess = sess.reset_index()
+    sess = _orders_placed(sess.reset_index(), d["orders"], as_of)
     s_search = sess["medium"].isin(spec.search_media)
     s_camp = sess["medium"].isin(spec.campaign_media)
     minutes = (sess["end"] - sess["start"]).dt.total_seconds() / 60

@@ -67,3 +67,31 @@ def test_words_of_any_script_match_python_on_spark(spark) -> None:  # type: igno
     from test_unicode_words import engine_words, python_words
 
     assert engine_words(ibis.pyspark.connect(spark)) == python_words()
+
+
+def test_orders_without_purchase_events_match_duckdb(store: Store, spark) -> None:  # type: ignore[no-untyped-def]
+    """The visits orders were placed in (no purchase event) are the same on both engines."""
+    from shopperlens.store.spark import spark_source
+
+    kit = ShopKit().customer("c1", "v1").customer("c2", "v2")
+    kit.visit("v1", 1, medium="paid_social", campaign="flash", views=("p3",), cart=("p3",))
+    kit.visit("v1", 3, views=("p1", "p2"), cart=("p1",), minutes=50)
+    kit.visit("v2", 3, cart=("p1",), buy=("p1",))
+    for cid, day in (("c1", 1), ("c1", 3), ("c2", 3)):
+        kit.order(cid, day, ("p3",))  # an hour after the visit starts
+    kit.write(store)
+    # one order given by its day only; c2's order has its purchase event
+    store.execute(
+        "UPDATE orders SET ordered_at = date_trunc('day', ordered_at) "
+        "WHERE customer_id = 'c1' AND ordered_at < ?",
+        [T0 + timedelta(days=2)],
+    )
+    spec = load_config().feature_spec()
+    as_of = T0 + timedelta(days=30)
+    duck = behaviour_features(store, as_of=as_of, spec=spec).execute()
+    with spark_source(store, spark) as src:
+        sp = behaviour_features(src, as_of=as_of, spec=spec).execute()
+    pd.testing.assert_frame_equal(
+        duck.reset_index(drop=True), sp.reset_index(drop=True), check_dtype=False, rtol=1e-9
+    )
+    assert duck.set_index("subject_id").loc["c1", "purchase_visits"] == 2

@@ -9,6 +9,7 @@ from shopperlens.features.behaviour import (
     computed_features,
     default_as_of,
     session_table,
+    visit_rows,
 )
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "computed_features",
     "default_as_of",
     "session_table",
+    "visit_rows",
 ]

@@ -23,6 +23,7 @@ from shopperlens.features import (
     computed_features,
     default_as_of,
     session_table,
+    visit_rows,
 )
 from shopperlens.service._checks import check_started, data_start
 from shopperlens.service._clock import naive_utc, utc_now
@@ -217,9 +218,10 @@ def _features(
             steps("visits")
             return to_pandas_over(
                 store,
-                by_subject(session_table(store, as_of=cut, spec=spec)),
+                visit_rows(store, as_of=cut, spec=spec),
                 lambda visits: behaviour_features(store, as_of=cut, spec=spec, sessions=visits),
                 on_built=lambda: steps("features: part 1 of 1"),
+                then=lambda rows: by_subject(session_table(store, as_of=cut, spec=spec, rows=rows)),
             )
         with store.cursor() as cur:  # the visit table is a temporary table of this cursor
             src = ibis.duckdb.from_connection(cur)

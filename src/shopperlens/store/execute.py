@@ -64,25 +64,40 @@ def to_pandas(
 
 
 def to_pandas_over(
-    store: Store, first: Any, build: Callable[[Any], Any], on_built: Callable[[], Any] | None = None
+    store: Store,
+    first: Any,
+    build: Callable[[Any], Any],
+    on_built: Callable[[], Any] | None = None,
+    *,
+    then: Callable[[Any], Any] | None = None,
 ) -> pd.DataFrame:
     """``build(t)`` as pandas, where ``t`` is the Ibis table ``first`` computed once into a
-    temporary table (the features over their visit table).
+    temporary table (the features over their visit table); with ``then``, ``t`` is
+    ``then(first)`` computed once from ``first`` computed once (the visit table from the
+    visits' rows, which it reads several times).
 
     Ibis compiles a large expression in Python on one core (0.4 s for the features), while
-    DuckDB's build of the visit table keeps both cores busy for seconds. So the temporary table
-    is built on one cursor in a thread while ``build`` is given an unbound stand-in of the same
+    DuckDB's build of the visit table keeps both cores busy for seconds. So the temporary tables
+    are built on one cursor in a thread while ``build`` is given an unbound stand-in of the same
     name and schema and compiled to SQL; DuckDB resolves the name when that SQL runs on the
-    cursor holding the table. ``on_built`` is called once the table exists. The table is
+    cursor holding the table. ``on_built`` is called once the table exists. The tables are
     dropped at the end.
     """
     import ibis
 
-    name = f"_sl_first_{uuid.uuid4().hex[:12]}"
-    first_sql = str(ibis.to_sql(first, dialect="duckdb"))
-    stand_in = ibis.table(first.schema(), name=name)
+    def create(name: str, expr: Any) -> str:
+        return f"CREATE TEMP TABLE {name} AS {ibis.to_sql(expr, dialect='duckdb')}"
+
+    names = [f"_sl_first_{uuid.uuid4().hex[:12]}"]
+    statements = [create(names[0], first)]
+    table = first
+    if then is not None:
+        table = then(ibis.table(first.schema(), name=names[0]))
+        names.append(f"_sl_then_{uuid.uuid4().hex[:12]}")
+        statements.append(create(names[1], table))
+    stand_in = ibis.table(table.schema(), name=names[-1])
     with store.cursor() as cur, ThreadPoolExecutor(max_workers=1) as pool:
-        building = pool.submit(cur.execute, f"CREATE TEMP TABLE {name} AS {first_sql}")
+        building = pool.submit(lambda: [cur.execute(sql) for sql in statements])
         try:
             sql = str(ibis.to_sql(build(stand_in), dialect="duckdb"))
         finally:
@@ -90,10 +105,11 @@ def to_pandas_over(
         try:
             if on_built is not None:
                 on_built()
-            table = cur.sql(sql).to_arrow_table()
+            result = cur.sql(sql).to_arrow_table()
         finally:
-            cur.execute(f"DROP TABLE IF EXISTS {name}")
-    return _frame(store, table)
+            for name in names:
+                cur.execute(f"DROP TABLE IF EXISTS {name}")
+    return _frame(store, result)
 
 
 def frame(store: Store, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
