@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 import shopperlens
+from shopperlens.errors import ShopperlensError
 from shopperlens.service import consent, surveys
 from shopperlens.service import survey_delivery as dlv
 from shopperlens.store import Store
@@ -149,6 +150,23 @@ def test_imported_answer_times_are_stored_in_utc(shop: shopperlens.Shop, tmp_pat
         "r4": day.replace(hour=9),
         "r5": day,
     }
+
+
+def test_an_answer_time_with_an_offset_but_no_time_is_refused(
+    shop: shopperlens.Shop, tmp_path: Path
+) -> None:
+    """Python reads any character between date and time: "2024-03-31+02:00" was stored as
+    02:00 on 31 March. It is a reject naming its line, column and value; nothing is written."""
+    surveys.ensure_builtin(store=shop.store)
+    f = tmp_path / "answers.csv"
+    f.write_text("respondent,submitted_at,novelty\nr1,2024-03-31T10:00Z,3\nr2,2024-03-31+02:00,3\n")
+    with pytest.raises(ShopperlensError) as err:
+        shop.survey_import(f, survey="demo-profile")
+    assert str(err.value).startswith("answers.csv: 1 problem, nothing imported")
+    assert "answers.csv:3 submitted_at='2024-03-31+02:00': is not an ISO date/time" in str(
+        err.value
+    )
+    assert shop.store.count("survey_responses") == 0
 
 
 def test_answers_without_a_time_are_stamped_in_utc(shop: shopperlens.Shop, tmp_path: Path) -> None:

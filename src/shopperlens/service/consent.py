@@ -265,8 +265,9 @@ def import_consents(*, store: Store, path: str | Path) -> ConsentImportResult:
         ]
         if problems:
             shown = "\n".join(sorted(problems, key=_line_no)[:20])
+            n = len(problems)
             raise ShopperlensError(
-                f"{p.name}: {len(problems)} problems, nothing imported:\n{shown}"
+                f"{p.name}: {n} problem{'s' if n > 1 else ''}, nothing imported:\n{shown}"
             )
         restated = _restated(con, [r for r in rows if r.undated])
         before = _count(con)

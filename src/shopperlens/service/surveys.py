@@ -952,9 +952,10 @@ def import_survey_csv(
         n_read = len(rows) + len({r.line for r in rejects})
         if rejects and on_error == "abort":
             where = f" (all in {rejects_file})" if rejects_file else ""
+            n = len(rejects)
             raise ShopperlensError(
-                f"{p.name}: {len(rejects)} problems, nothing imported{where}:\n"
-                + describe(rejects, len(rejects))
+                f"{p.name}: {n} problem{'s' if n > 1 else ''}, nothing imported{where}:\n"
+                + describe(rejects, n)
             )
         with store.transaction() as con:
             import_id = con.execute(

@@ -198,9 +198,18 @@ def parse_export(
         stamp = (raw.get("submitted_at") or "").strip()
         if stamp:
             try:
+                # Python reads any character between date and time ("2024-03-31+02:00" was
+                # 02:00 that day); only "T" and a space separate them here
+                if len(stamp) > 10 and stamp[10] not in "T ":
+                    raise ValueError(stamp)
                 submitted = datetime.fromisoformat(stamp)  # (its offset kept: stored in UTC)
             except ValueError:
-                bad.append(Reject(file, line, "submitted_at", stamp, "is not an ISO date/time"))
+                bad.append(
+                    Reject(
+                        file, line, "submitted_at", stamp[:40],
+                        "is not an ISO date/time (YYYY-MM-DD, or 2024-03-31T10:00+02:00)",
+                    )
+                )  # fmt: skip
         answers: dict[str, Any] = {}
         for q in survey.questions:
             cell = raw.get(q.id)
