@@ -8,6 +8,7 @@ from shopperlens.features.behaviour import (
     by_subject,
     computed_features,
     default_as_of,
+    order_visits,
     session_table,
     visit_rows,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "by_subject",
     "computed_features",
     "default_as_of",
+    "order_visits",
     "session_table",
     "visit_rows",
 ]

@@ -22,6 +22,7 @@ from shopperlens.features import (
     by_subject,
     computed_features,
     default_as_of,
+    order_visits,
     session_table,
     visit_rows,
 )
@@ -216,12 +217,19 @@ def _features(
         if parts == 1:  # the features SQL is compiled while DuckDB builds the visit table
             spec = cfg.feature_spec()
             steps("visits")
+            # the visits' rows in subject order, then the few visits orders were placed in;
+            # the features read the visit table, a join of the two, several times
             return to_pandas_over(
                 store,
-                visit_rows(store, as_of=cut, spec=spec),
-                lambda visits: behaviour_features(store, as_of=cut, spec=spec, sessions=visits),
+                by_subject(visit_rows(store, as_of=cut, spec=spec)),
+                lambda rows, placed: behaviour_features(
+                    store,
+                    as_of=cut,
+                    spec=spec,
+                    sessions=session_table(store, as_of=cut, spec=spec, rows=rows, placed=placed),
+                ),
                 on_built=lambda: steps("features: part 1 of 1"),
-                then=lambda rows: by_subject(session_table(store, as_of=cut, spec=spec, rows=rows)),
+                then=lambda rows: order_visits(store, as_of=cut, spec=spec, rows=rows),
             )
         with store.cursor() as cur:  # the visit table is a temporary table of this cursor
             src = ibis.duckdb.from_connection(cur)

@@ -66,22 +66,22 @@ def to_pandas(
 def to_pandas_over(
     store: Store,
     first: Any,
-    build: Callable[[Any], Any],
+    build: Callable[..., Any],
     on_built: Callable[[], Any] | None = None,
     *,
     then: Callable[[Any], Any] | None = None,
 ) -> pd.DataFrame:
     """``build(t)`` as pandas, where ``t`` is the Ibis table ``first`` computed once into a
-    temporary table (the features over their visit table); with ``then``, ``t`` is
-    ``then(first)`` computed once from ``first`` computed once (the visit table from the
-    visits' rows, which it reads several times).
+    temporary table (the features over their visit table); with ``then``, ``build(t, u)``,
+    where ``u`` is ``then(t)`` computed once after ``t`` (the visits orders were placed in,
+    from the visits' rows, which that pairing reads several times).
 
     Ibis compiles a large expression in Python on one core (0.4 s for the features), while
     DuckDB's build of the visit table keeps both cores busy for seconds. So the temporary tables
-    are built on one cursor in a thread while ``build`` is given an unbound stand-in of the same
-    name and schema and compiled to SQL; DuckDB resolves the name when that SQL runs on the
-    cursor holding the table. ``on_built`` is called once the table exists. The tables are
-    dropped at the end.
+    are built on one cursor in a thread while ``build`` is given unbound stand-ins of the same
+    names and schemas and compiled to SQL; DuckDB resolves the names when that SQL runs on the
+    cursor holding the tables. ``on_built`` is called once they exist. They are dropped at the
+    end.
     """
     import ibis
 
@@ -90,16 +90,16 @@ def to_pandas_over(
 
     names = [f"_sl_first_{uuid.uuid4().hex[:12]}"]
     statements = [create(names[0], first)]
-    table = first
+    stand_ins = [ibis.table(first.schema(), name=names[0])]
     if then is not None:
-        table = then(ibis.table(first.schema(), name=names[0]))
+        second = then(stand_ins[0])
         names.append(f"_sl_then_{uuid.uuid4().hex[:12]}")
-        statements.append(create(names[1], table))
-    stand_in = ibis.table(table.schema(), name=names[-1])
+        statements.append(create(names[1], second))
+        stand_ins.append(ibis.table(second.schema(), name=names[1]))
     with store.cursor() as cur, ThreadPoolExecutor(max_workers=1) as pool:
         building = pool.submit(lambda: [cur.execute(sql) for sql in statements])
         try:
-            sql = str(ibis.to_sql(build(stand_in), dialect="duckdb"))
+            sql = str(ibis.to_sql(build(*stand_ins), dialect="duckdb"))
         finally:
             building.result()  # waits, and raises the build's error if it failed
         try:
