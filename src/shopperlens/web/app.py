@@ -30,7 +30,7 @@ from shopperlens.api import Shop
 from shopperlens.config import Settings
 from shopperlens.errors import NotFoundError, ShopperlensError
 from shopperlens.store import connect
-from shopperlens.web.deps import Authorized, Guesses
+from shopperlens.web.deps import Authorized, CheckedQuery, Guesses
 from shopperlens.web.docs import add_docs
 from shopperlens.web.logs import redact_access_log
 from shopperlens.web.routes import PRIVATE_ROUTERS, PUBLIC_ROUTERS, dashboard
@@ -171,7 +171,7 @@ def create_app(settings: Settings | None = None, *, shop: Shop | None = None) ->
         app.include_router(router)
     app.include_router(dashboard.logout_router)  # before the dashboard's token-guarded routes
     for router in PRIVATE_ROUTERS:
-        app.include_router(router, dependencies=Authorized)
+        app.include_router(router, dependencies=[*Authorized, *CheckedQuery])
     add_docs(app)
     app.add_middleware(NoStoreDashboard)
     return app

@@ -16,7 +16,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote, unquote, urlsplit
 
 from fastapi import Depends, HTTPException, Request, Response, status
@@ -305,3 +305,48 @@ def _given_token(request: Request, creds: HTTPAuthorizationCredentials | None) -
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ShopDep = Annotated[Shop, Depends(get_shop)]
 Authorized = [Depends(require_token)]
+
+
+def _route_parameters(route: object) -> frozenset[str]:
+    """The query parameters an API route reads: its own and its dependencies' (FastAPI's
+    ``Dependant`` tree)."""
+    names: set[str] = set()
+    todo = [getattr(route, "dependant", None)]
+    while todo:
+        dependant = todo.pop()
+        if dependant is None:
+            continue
+        names.update(f.alias for f in dependant.query_params)
+        todo.extend(dependant.dependencies)
+    return frozenset(names)
+
+
+def known_query(request: Request) -> None:
+    """Refuse a query parameter an API address does not read: FastAPI leaves it out in
+    silence, so ``GET /api/types?as-of=2024-01-01`` (a dash for the underscore) answered with
+    the current types as if no date had been asked for. The dashboard's pages and the public
+    survey addresses are left alone (a link may carry tracking tags); ``token`` is read by
+    the authentication."""
+    if not request.url.path.startswith("/api/"):
+        return
+    route: Any = request.scope.get("route")
+    known = getattr(route, "_shopperlens_query", None)  # (worked out once per route)
+    if known is None:
+        known = _route_parameters(route) | {"token"}
+        route._shopperlens_query = known
+    unknown = [k for k in dict.fromkeys(request.query_params) if k not in known]
+    if not unknown:
+        return
+    import difflib
+
+    name = unknown[0]
+    close = difflib.get_close_matches(name.replace("-", "_"), sorted(known - {"token"}), n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    takes = ", ".join(sorted(known - {"token"})) or "none"
+    raise HTTPException(
+        422,
+        f"unknown query parameter {name!r}{hint}; {request.url.path} takes: {takes}",
+    )
+
+
+CheckedQuery = [Depends(known_query)]
