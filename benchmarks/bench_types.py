@@ -174,18 +174,22 @@ def _words(s: pd.Series) -> pd.Series:
     return w.explode()
 
 
-def _orders_placed(sess: pd.DataFrame, orders: pd.DataFrame, as_of: datetime) -> pd.DataFrame:
+def _orders_placed(
+    sess: pd.DataFrame, orders: pd.DataFrame, as_of: datetime
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The visits buy when an order no purchase event stands for was placed in them (as
-    ``shopperlens.features.behaviour._order_visits``)."""
+    ``shopperlens.features.behaviour._order_visits``); and ``order_id, session_id`` of those
+    orders (what they bought, the visit bought)."""
     day, gap = pd.Timedelta(days=1), pd.Timedelta(minutes=30)
     o = orders.loc[(orders["ordered_at"] < as_of) & orders["customer_id"].notna(),
                    ["order_id", "customer_id", "ordered_at"]]  # fmt: skip
+    o = o.assign(by_day=o["ordered_at"] == o["ordered_at"].dt.normalize())
     b = sess.loc[sess["bought"], ["subject_id", "bought_at", "last_bought_at"]]
     m = o.merge(b, left_on="customer_id", right_on="subject_id")
     at = m["ordered_at"]
-    near = (at >= m["bought_at"] - day) & (at <= m["last_bought_at"] + day)
+    end = at.where(~m["by_day"], at + day)  # an order given by its day: the whole day
+    near = (end >= m["bought_at"] - day) & (at <= m["last_bought_at"] + day)
     o = o[~o["order_id"].isin(m.loc[near, "order_id"])]
-    o = o.assign(by_day=o["ordered_at"] == o["ordered_at"].dt.normalize())
     c = o.merge(sess[["subject_id", "session_id", "start", "end"]], left_on="customer_id",
                 right_on="subject_id")  # fmt: skip
     during = (c["start"] <= c["ordered_at"]) & (c["ordered_at"] <= c["end"] + gap)
@@ -193,10 +197,11 @@ def _orders_placed(sess: pd.DataFrame, orders: pd.DataFrame, as_of: datetime) ->
     c = c[during | that_day].sort_values("start").drop_duplicates("order_id", keep="last")
     placed = c["ordered_at"].where(~c["by_day"]).groupby(c["session_id"]).min()
     paired = sess["session_id"].isin(c["session_id"])
-    return sess.assign(
+    sess = sess.assign(
         bought=sess["bought"] | paired,
         bought_at=sess["bought_at"].fillna(sess["session_id"].map(placed)),
     )
+    return sess, c[["order_id", "session_id"]]
 
 
 def pandas_features(d: dict[str, pd.DataFrame], as_of: datetime, spec: Any) -> pd.DataFrame:
@@ -230,7 +235,7 @@ def pandas_features(d: dict[str, pd.DataFrame], as_of: datetime, spec: Any) -> p
     sess["bought_at"] = se[se["is_buy"]].groupby(keys)["timestamp"].min()
     sess["last_bought_at"] = se[se["is_buy"]].groupby(keys)["timestamp"].max()
     sess["viewed"] = sess["viewed"].fillna(0)
-    sess = _orders_placed(sess.reset_index(), d["orders"], as_of)
+    sess, placed = _orders_placed(sess.reset_index(), d["orders"], as_of)
     s_search = sess["medium"].isin(spec.search_media)
     s_camp = sess["medium"].isin(spec.campaign_media)
     minutes = (sess["end"] - sess["start"]).dt.total_seconds() / 60
@@ -279,9 +284,10 @@ def pandas_features(d: dict[str, pd.DataFrame], as_of: datetime, spec: Any) -> p
         search_terms=("term", "count"), product_terms=("is_product", "sum"),
         brand_terms=("b", "sum"),
     )  # fmt: skip
-    # "bought the product searched for": a product the visit's purchase events name, or carted
-    # more often than taken out again, whose name and category hold more than half of the
-    # term's catalogue words (words of some product's name or category)
+    # "bought the product searched for": a product the visit's purchase events name, carted
+    # more often than taken out again, or on an order placed in the visit, whose name and
+    # category hold more than half of the term's catalogue words (words of some product's name
+    # or category)
     removes = name.isin(ev_names.get("cart_remove", ()))
     pe = ev.loc[ev["product_id"].notna() & (ev["is_buy"] | ev["is_cart"] | removes)]
     per = (
@@ -291,6 +297,8 @@ def pandas_features(d: dict[str, pd.DataFrame], as_of: datetime, spec: Any) -> p
         .reset_index()
     )
     bought = per.loc[per["paid"] | (per["added"] > per["removed"]), ["session_id", "product_id"]]
+    ordered = placed.merge(d["order_lines"][["order_id", "product_id"]], on="order_id")
+    bought = pd.concat([bought, ordered[["session_id", "product_id"]].dropna()]).drop_duplicates()
     cw = pd.concat(
         [pd.DataFrame({"product_id": prods["product_id"], "w": prods[col].fillna("")})
          for col in ("product_name", "category")],

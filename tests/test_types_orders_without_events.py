@@ -62,6 +62,33 @@ def test_an_order_makes_the_visit_it_was_placed_in_a_buying_visit(store: Store) 
     assert pd.isna(c2["minutes_to_purchase"])
 
 
+def test_what_the_order_bought_answers_the_search(store: Store) -> None:
+    """A visit from the search "rain jacket pro" that viewed it and ordered it (no cart or
+    purchase event tracked) bought the product it searched for."""
+    kit = ShopKit().customer("c1", "v1").customer("c2", "v2")
+    kit.visit("v1", 1, medium="organic", term="rain jacket pro", views=("p3",), minutes=4)
+    kit.visit("v2", 1, medium="organic", term="rain jacket pro", views=("p3",), minutes=4)
+    kit.write(store)
+    _order(store, "o1", "c1", T0 + timedelta(days=1, minutes=10))  # the jacket
+    insert_frames(
+        store,
+        {
+            "orders": pd.DataFrame(
+                [{"order_id": "o2", "customer_id": "c2",
+                  "ordered_at": T0 + timedelta(days=1, minutes=10)}]
+            ),
+            "order_lines": pd.DataFrame(
+                [{"order_id": "o2", "line_no": 1, "product_id": "p2", "quantity": 1,
+                  "unit_price": 15.0, "product_name": "Merino Wool Socks", "category": "socks"}]
+            ),
+        },
+    )  # fmt: skip
+    f = _features(store)
+    assert (f.at["c1", "searched_purchases"], f.at["c1", "search_matched_purchases"]) == (1, 1)
+    # socks do not answer a search for a jacket
+    assert (f.at["c2", "searched_purchases"], f.at["c2", "search_matched_purchases"]) == (1, 0)
+
+
 def test_an_order_a_purchase_event_stands_for_adds_no_buying_visit(store: Store) -> None:
     kit = ShopKit().customer("c1", "v1")
     kit.visit("v1", 1, cart=("p3",), buy=("p3",), minutes=4)  # its purchase event
@@ -85,6 +112,21 @@ def test_an_order_given_by_its_day_belongs_to_the_last_visit_of_that_day(store: 
     assert (c1["purchase_visits"], c1["abandoned_carts"]) == (1, 2)
     assert c1["focused_purchases"] == 1  # the 16:00 visit viewed one product, not four
     assert pd.isna(c1["minutes_to_purchase"])  # the time of day is unknown
+
+
+def test_a_purchase_event_the_next_morning_stands_for_an_order_given_by_its_day(
+    store: Store,
+) -> None:
+    """An order dated 2 January (its day only) and its purchase event at 04:05 UTC on the 3rd
+    (an evening purchase west of UTC): 28 hours after the midnight, 4 after the day ended.
+    The event stands for the order; the cart visit of the 2nd did not buy as well."""
+    kit = ShopKit().customer("c1", "v1")
+    kit.visit("v1", 1 + 8 / 24, cart=("p3",), minutes=4)  # 2 Jan 18:00
+    kit.visit("v1", 2 - 6 / 24, cart=("p3",), buy=("p3",), minutes=4)  # 3 Jan 04:00
+    kit.write(store)
+    _order(store, "o1", "c1", (T0 + timedelta(days=1)).replace(hour=0, minute=0))
+    c1 = _features(store).loc["c1"]
+    assert (c1["purchase_visits"], c1["abandoned_carts"]) == (1, 1)
 
 
 def test_an_order_that_is_no_purchase_makes_no_buying_visit(store: Store) -> None:

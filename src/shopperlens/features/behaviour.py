@@ -170,25 +170,10 @@ def _events(
     return e.filter(cond if extra is None else cond & extra(e))
 
 
-def _session_table(src: TableSource, as_of: ir.TimestampScalar, spec: FeatureSpec) -> ir.Table:
-    """One row per visit, its subject resolved once per session (not once per event).
-
-    A session belongs to the customer any of its events names, else to the customer the
-    ``identities`` table links its visitor to when that link was known before ``as_of``, else
-    to the anonymous visitor.
-
-    A visit bought when one of its events is a purchase, or when an order no purchase event
-    stands for was placed in it (:func:`_order_visits`): many trackers miss purchases (a
-    checkout hosted elsewhere, an ad blocker, a web-analytics export without e-commerce
-    events), and the order itself says the visit bought.
-    """
-    return _bought_visits(src, as_of, spec, _visit_rows(src, as_of, spec))
-
-
 def _visit_rows(
     src: TableSource, as_of: ir.TimestampScalar, spec: FeatureSpec, part: Part | None = None
 ) -> ir.Table:
-    """The visits of :func:`_session_table` as their events tell them (``part``: only the
+    """The visits of :func:`session_table` as their events tell them (``part``: only the
     sessions of that part), before the orders are paired with them; ``last_bought_at`` is
     their last purchase event, ``viewed_products`` is counted in the visits a purchase event
     says bought."""
@@ -257,6 +242,9 @@ def _bought_visits(
     """The visit table from every visit's rows (:func:`_visit_rows`) and the visits orders
     were placed in (:func:`_order_visits` of the same rows, computed here when not given)."""
     placed = _order_visits(src, as_of, spec, s) if placed is None else placed
+    placed = placed.group_by("p_session").aggregate(
+        placed_at=placed.placed_at.min(), p_viewed=placed.p_viewed.max()
+    )
     s = s.left_join(placed, s.session_id == placed.p_session)
     bought = s.bought | s.p_session.notnull()
     viewed = ibis.coalesce(s.viewed_products, s.p_viewed, 0)
@@ -270,13 +258,15 @@ def _bought_visits(
 def _order_visits(
     src: TableSource, as_of: ir.TimestampScalar, spec: FeatureSpec, visits: ir.Table
 ) -> ir.Table:
-    """``p_session, placed_at, p_viewed``: the visits in which an order no purchase event
-    stands for was placed, when (NULL for an order given by its day only), and how many
-    distinct products each viewed (counted here, so the pairing is computed once).
+    """``p_order, p_session, placed_at, p_viewed``: each order no purchase event stands for
+    that was placed in one of ``visits``, that visit, when (NULL for an order given by its day
+    only), and how many distinct products the visit viewed (counted here, so the pairing is
+    computed once).
 
     An order stands for itself when no buying visit of its customer has a purchase event within
-    a day of it (``PURCHASE_ORDER_GAP`` of the playbooks: an orders file may give the day only,
-    and the shop's clock may not be the tracker's). Such an order was placed in the customer's
+    a day of it, or of its day when it is given by its day only (``PURCHASE_ORDER_GAP`` and
+    ``_gap`` of the playbooks: an orders file may give the day only, and the shop's clock may
+    not be the tracker's). Such an order was placed in the customer's
     visit that started last before it and ended at most 30 minutes before it
     (``ORDER_SESSION_GAP``; the checkout itself is often not tracked); one given by its day
     only (exactly midnight) in the customer's last visit of that day, else as any other order.
@@ -287,6 +277,10 @@ def _order_visits(
     gap = ibis.interval(days=1)
     o = _purchases(src, as_of, None)
     o = o.select(o_id="order_id", o_customer="customer_id", o_at="ordered_at")
+    # an order given by its day stands for the whole day: a purchase event within a day of
+    # that day covers it (an evening purchase west of UTC is stamped the next day in UTC)
+    o = o.mutate(o_by_day=o.o_at == o.o_at.truncate("D"))
+    o = o.mutate(o_end=ibis.ifelse(o.o_by_day, o.o_at + gap, o.o_at))
     ev = visits.filter(visits.bought).select(
         e_customer="subject_id", e_first="bought_at", e_last="last_bought_at"
     )
@@ -294,21 +288,18 @@ def _order_visits(
         ev,
         [
             o.o_customer == ev.e_customer,
-            o.o_at >= ev.e_first - gap,
+            o.o_end >= ev.e_first - gap,
             o.o_at <= ev.e_last + gap,
         ],
     )
-    by_day = loose.o_at == loose.o_at.truncate("D")
-    loose = loose.mutate(o_by_day=by_day)
     v = visits.select(c_session="session_id", c_subject="subject_id", c_start="start", c_end="end")
     during = (v.c_start <= loose.o_at) & (loose.o_at <= v.c_end + ibis.interval(minutes=30))
     that_day = loose.o_by_day & (v.c_start >= loose.o_at) & (v.c_start < loose.o_at + gap)
     cand = loose.join(v, [loose.o_customer == v.c_subject, during | that_day])
-    chosen = cand.group_by("o_id").aggregate(
+    placed = cand.group_by(p_order="o_id").aggregate(
         p_session=cand.c_session.argmax(cand.c_start),
         placed_at=ibis.ifelse(cand.o_by_day, ibis.null("timestamp"), cand.o_at).min(),
     )
-    placed = chosen.group_by("p_session").aggregate(placed_at=chosen.placed_at.min())
     views = _product_views(src, as_of, spec)
     views = views.semi_join(placed, views.v_session == placed.p_session).distinct()
     views = views.group_by("v_session").aggregate(p_viewed=views.v_product.count())
@@ -361,6 +352,7 @@ def _visit_terms(
     at: ir.TimestampScalar,
     sess: ir.Table,
     spec: FeatureSpec,
+    placed: ir.Table,
     restrict: bool = False,
 ) -> ir.Table:
     """Per visit with search terms: how many, how many name a product or the brand, and
@@ -371,6 +363,8 @@ def _visit_terms(
     The counts stay per visit and join the visit table, so the millions of (visit, term) rows
     never carry a subject id and need no grouping of their own. ``restrict``: keep only the
     search events of the visits in ``sess`` (when it holds one part of the visits).
+    ``placed``: the orders placed in visits (:func:`_order_visits`), whose products a visit
+    bought too.
     """
     search_names = list(spec.events["search"])
     from_search = _lower_in(sess.medium, spec.search_media).fill_null(False)
@@ -429,7 +423,7 @@ def _visit_terms(
     buying = sess.filter(sess.bought).select(b_session="session_id")
     searched = per_visit.filter(per_visit.product_terms > 0).select("session_id")
     searched = searched.semi_join(buying, searched.session_id == buying.b_session)
-    bought = _bought_products(src, at, spec, searched)
+    bought = _bought_products(src, at, spec, searched, placed)
     # a term's catalogue words: those found in some product's name or category (words such as
     # "for" or "cheap" name nothing); a bought product matches when its own name and category
     # hold more than half of them. One shared word was a match: "trail running shoe" matched
@@ -465,12 +459,17 @@ def _visit_terms(
 
 
 def _bought_products(
-    src: TableSource, at: ir.TimestampScalar, spec: FeatureSpec, visits: ir.Table
+    src: TableSource,
+    at: ir.TimestampScalar,
+    spec: FeatureSpec,
+    visits: ir.Table,
+    placed: ir.Table,
 ) -> ir.Table:
     """``(b_session, b_product)``: the products each of ``visits`` (column ``session_id``)
-    bought — named by a purchase event, or put in the cart more often than taken out again.
-    Purchase events often name no product (the cart says what was bought), and a product
-    carted and then removed before paying counted as bought."""
+    bought — named by a purchase event, put in the cart more often than taken out again, or
+    on an order placed in the visit (``placed``, :func:`_order_visits`). Purchase events often
+    name no product (the cart says what was bought), and a product carted and then removed
+    before paying counted as bought."""
     ev_names = spec.events
     names = [*ev_names["purchase"], *ev_names["cart"], *ev_names.get("cart_remove", ())]
     e = _events(src, at, lambda e: e.event_name.lower().isin(names) & e.product_id.notnull())
@@ -481,7 +480,15 @@ def _bought_products(
         added=name.isin(list(ev_names["cart"])).cast("int64").sum(),
         removed=name.isin(list(ev_names.get("cart_remove", ())) or ["\u0000"]).cast("int64").sum(),
     )
-    return per.filter(per.paid | (per.added > per.removed)).select("b_session", "b_product")
+    tracked = per.filter(per.paid | (per.added > per.removed)).select(
+        b_session=per.b_session.cast("string"), b_product=per.b_product.cast("string")
+    )
+    mine = placed.semi_join(visits, placed.p_session == visits.session_id)
+    lines = src.table("order_lines")
+    ordered = mine.join(lines, mine.p_order == lines.order_id).select(
+        b_session=mine.p_session.cast("string"), b_product=lines.product_id.cast("string")
+    )
+    return tracked.union(ordered.filter(ordered.b_product.notnull()))
 
 
 def _purchases(src: TableSource, as_of: ir.TimestampScalar, part: Part | None) -> ir.Table:
@@ -654,6 +661,16 @@ def session_table(
     placed: ir.Table | None = None,
 ) -> ir.Table:
     """One row per visit before ``as_of``, with its subject and what happened in it.
+
+    A visit belongs to the customer any of its events names, else to the customer the
+    ``identities`` table links its visitor to when that link was known before ``as_of``, else
+    to the anonymous visitor (its subject is resolved once per visit, not once per event).
+
+    A visit bought when one of its events is a purchase, or when an order no purchase event
+    stands for was placed in it (:func:`order_visits`): many trackers miss purchases (a
+    checkout hosted elsewhere, an ad blocker, a web-analytics export without e-commerce
+    events), and the order itself says the visit bought.
+
     ``rows``: the :func:`visit_rows` of the same ``as_of`` and ``spec``, already computed;
     ``placed``: their :func:`order_visits`, already computed."""
     at = ibis.literal(as_of, type="timestamp")
@@ -708,20 +725,27 @@ def computed_features(
     if parts <= 1:
         step("visits")
         rows = visit_rows(src, as_of=as_of, spec=spec).cache()
+        placed = order_visits(src, as_of=as_of, spec=spec, rows=rows).cache()
         try:
-            sessions = session_table(src, as_of=as_of, spec=spec, rows=rows).cache()
+            sessions = session_table(src, as_of=as_of, spec=spec, rows=rows, placed=placed)
+            sessions = sessions.cache()
             try:
-                yield [behaviour_features(src, as_of=as_of, spec=spec, sessions=sessions)]
+                yield [
+                    behaviour_features(
+                        src, as_of=as_of, spec=spec, sessions=sessions, placed=placed
+                    )
+                ]
             finally:
                 sessions.release()
         finally:
+            placed.release()
             rows.release()
         return
     backend: Any = src
     spec = spec or FeatureSpec()
     at = ibis.literal(as_of, type="timestamp")
     name = f"_sl_visits_{uuid.uuid4().hex[:12]}"
-    rows = f"{name}_rows"
+    rows, placed = f"{name}_rows", f"{name}_placed"
     step(f"visits: part 1 of {parts}")
     backend.create_table(rows, obj=_visit_rows(src, at, spec, part=(0, parts)), temp=True)
     try:
@@ -730,17 +754,28 @@ def computed_features(
             backend.insert(rows, obj=_visit_rows(src, at, spec, part=(k, parts)))
         # the orders are paired with the visits of all parts at once: a customer's visits
         # lie in every part, and an order's purchase event may be in another than its visit
-        visits = session_table(src, as_of=as_of, spec=spec, rows=backend.table(rows))
+        pairs = order_visits(src, as_of=as_of, spec=spec, rows=backend.table(rows))
+        backend.create_table(placed, obj=pairs, temp=True)
+        visits = session_table(
+            src, as_of=as_of, spec=spec, rows=backend.table(rows), placed=backend.table(placed)
+        )
         backend.create_table(name, obj=visits, temp=True)
         backend.drop_table(rows, force=True)
         sessions = backend.table(name)
         yield [
-            behaviour_features(src, as_of=as_of, spec=spec, sessions=sessions, part=(k, parts))
+            behaviour_features(
+                src,
+                as_of=as_of,
+                spec=spec,
+                sessions=sessions,
+                placed=backend.table(placed),
+                part=(k, parts),
+            )
             for k in range(parts)
         ]
     finally:
-        backend.drop_table(rows, force=True)
-        backend.drop_table(name, force=True)
+        for table in (rows, placed, name):
+            backend.drop_table(table, force=True)
 
 
 def behaviour_features(
@@ -749,6 +784,7 @@ def behaviour_features(
     as_of: datetime,
     spec: FeatureSpec | None = None,
     sessions: ir.Table | None = None,
+    placed: ir.Table | None = None,
     part: Part | None = None,
 ) -> ir.Table:
     """One row per subject (customer or anonymous visitor) with every behavioural feature.
@@ -763,8 +799,9 @@ def behaviour_features(
         and tenure are measured to it.
     spec
         Channel and event vocabularies (:class:`FeatureSpec`).
-    sessions
-        The visit table (:func:`session_table`) when already computed; see
+    sessions, placed
+        The visit table (:func:`session_table`) and the orders placed in its visits
+        (:func:`order_visits`) when already computed, both or neither; see
         :func:`computed_features`.
     part
         ``(k, n)``: only the subjects in the k-th of n disjoint parts (by a hash of
@@ -775,10 +812,16 @@ def behaviour_features(
     """
     spec = spec or FeatureSpec()
     at = ibis.literal(as_of, type="timestamp")
-    sess = _session_table(src, at, spec) if sessions is None else sessions
+    if (sessions is None) != (placed is None):
+        raise ValueError("give the visit table and the orders placed in it together, or neither")
+    if sessions is None or placed is None:
+        rows = _visit_rows(src, at, spec)
+        placed = _order_visits(src, at, spec, rows)
+        sessions = _bought_visits(src, at, spec, rows, placed)
+    sess = sessions
     if part is not None:
         sess = sess.filter(_in_part(sess.subject_id, part))
-    terms = _visit_terms(src, at, sess, spec, restrict=part is not None)
+    terms = _visit_terms(src, at, sess, spec, placed, restrict=part is not None)
     sf = _session_features(sess, spec, terms)
     of, cat_first = _order_features(src, at, part)
     nc = _new_category(cat_first)

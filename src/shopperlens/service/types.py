@@ -227,6 +227,7 @@ def _features(
                     as_of=cut,
                     spec=spec,
                     sessions=session_table(store, as_of=cut, spec=spec, rows=rows, placed=placed),
+                    placed=placed,
                 ),
                 on_built=lambda: steps("features: part 1 of 1"),
                 then=lambda rows: order_visits(store, as_of=cut, spec=spec, rows=rows),
