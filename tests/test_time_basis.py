@@ -9,8 +9,6 @@ the planted data stands for.
 
 from __future__ import annotations
 
-import os
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,12 +16,11 @@ from pathlib import Path
 import pytest
 
 import shopperlens
+from _zones import ZONES, in_zone, zoned_shop
 from shopperlens.errors import ShopperlensError
 from shopperlens.service import consent, surveys
 from shopperlens.service import survey_delivery as dlv
 from shopperlens.store import Store
-
-ZONES = ("America/New_York", "Europe/Berlin")
 
 
 def utc_now() -> datetime:
@@ -32,27 +29,14 @@ def utc_now() -> datetime:
 
 @pytest.fixture(params=ZONES)
 def zone(request: pytest.FixtureRequest) -> Iterator[str]:
-    """The process runs in ``request.param`` (``TZ`` and ``time.tzset``), restored after."""
-    before = os.environ.get("TZ")
-    os.environ["TZ"] = request.param
-    time.tzset()
-    try:
-        yield request.param
-    finally:
-        if before is None:
-            os.environ.pop("TZ", None)
-        else:
-            os.environ["TZ"] = before
-        time.tzset()
+    with in_zone(request.param) as name:
+        yield name
 
 
 @pytest.fixture
 def shop(zone: str) -> Iterator[shopperlens.Shop]:
-    """An in-memory shop opened in ``zone`` (its DuckDB session is in that zone, checked)."""
-    s = shopperlens.open(":memory:")
-    assert s.store.scalar("SELECT current_setting('TimeZone')") == zone
-    yield s
-    s.close()
+    with zoned_shop(zone) as s:
+        yield s
 
 
 def _customers(store: Store, *ids: str) -> None:

@@ -43,5 +43,5 @@ def _brief(record: ImportRecord) -> dict[str, str]:
         "file": Path(record.file).name,
         "kind": record.kind,
         "rows": rows,
-        "imported": f"{record.imported_at:%Y-%m-%d %H:%M}",
+        "imported": f"{record.imported_at:%Y-%m-%d %H:%M} UTC",
     }

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import ibis
@@ -891,12 +891,14 @@ def behaviour_features(
 
 
 def default_as_of(src: TableSource) -> datetime:
-    """The day after the newest order or event: "now" for a shop's exported history."""
+    """The day after the newest order or event: "now" for a shop's exported history; today's
+    midnight in UTC, the basis of every stored time, for a shop with neither (the machine's
+    local day was a day off from the stored times for hours around midnight)."""
     o = src.table("orders").ordered_at.max().execute()
     e = src.table("events").timestamp.max().execute()
     latest = max((x for x in (o, e) if x is not None and x == x), default=None)
     if latest is None:
-        return datetime.now().replace(hour=0, minute=0, second=0, microsecond=0)
+        return datetime.now(UTC).replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0)
     latest = latest.to_pydatetime() if hasattr(latest, "to_pydatetime") else latest
     day = latest.replace(hour=0, minute=0, second=0, microsecond=0)
     from datetime import timedelta

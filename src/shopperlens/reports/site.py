@@ -14,7 +14,6 @@ import json
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from shopperlens.config import Settings
 from shopperlens.errors import ShopperlensError
 from shopperlens.plain import plain
 from shopperlens.reports import glossary
+from shopperlens.service._clock import utc_now
 from shopperlens.service._shared import shared_reads
 from shopperlens.store import Store
 from shopperlens.store.connection import ERASED_MEANWHILE, check_no_erasure_since
@@ -180,9 +180,16 @@ def available_nav(store: Store) -> list[dict[str, str]]:
     return [{"slug": p.slug, "title": p.title} for p in pages() if p.available(store)]
 
 
+def generated_at() -> str:
+    """When a page is made, as its footer says it: UTC and marked so ("2026-12-06 16:07 UTC"),
+    as the import times the report lists are; the machine's local time without a zone put a
+    New York report five hours before the imports it showed."""
+    return f"{utc_now():%Y-%m-%d %H:%M} UTC"
+
+
 def render_missing(page: Page, nav: list[dict[str, str]], *, title: str = "shopperlens") -> str:
     """The page as HTML when its data are not imported yet: what it needs and how to add it."""
-    generated = datetime.now().strftime("%Y-%m-%d %H:%M")
+    generated = generated_at()
     return (
         environment()
         .get_template("missing.html")
@@ -209,7 +216,7 @@ def render(
     page: Page, ctx: dict[str, Any], nav: list[dict[str, str]], *, title: str = "shopperlens"
 ) -> str:
     """One page as HTML: the page's template over the context ``page.build`` returned."""
-    generated = datetime.now().strftime("%Y-%m-%d %H:%M")
+    generated = generated_at()
     return (
         environment()
         .get_template(page.template)

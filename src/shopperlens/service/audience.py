@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 from pydantic import BaseModel
 
 from shopperlens.errors import ShopperlensError
+from shopperlens.service._clock import utc_now
 from shopperlens.service._files import read_text_file
 from shopperlens.service.surveys import answered_survey, responses_frame
 from shopperlens.store import Store
@@ -48,7 +48,7 @@ def import_analytics(
         rows, label = crosscheck.read_ga4(text, file=p.name), "ga4"
     else:
         rows, label = crosscheck.read_competitor(text, file=p.name), f"competitor:{name or p.stem}"
-    rows = rows.assign(source=label, file=p.name, imported_at=datetime.now())
+    rows = rows.assign(source=label, file=p.name, imported_at=utc_now())
     dims = sorted(rows["dimension"].unique())
     with store.transaction() as con:
         con.execute(
@@ -259,7 +259,7 @@ def write_demo_exports(
     end = (
         pd.Timestamp(span["b"].iloc[0])
         if len(span) and pd.notna(span["b"].iloc[0])
-        else pd.Timestamp.now()
+        else pd.Timestamp(utc_now())
     )
     start = pd.Timestamp(span["a"].iloc[0]) if len(span) and pd.notna(span["a"].iloc[0]) else end
     year = year or end.year

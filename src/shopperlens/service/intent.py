@@ -13,8 +13,6 @@ Faces: ``shopperlens intent``, ``Shop.intent()``, ``GET /api/intent``, the repor
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedKFold
@@ -23,6 +21,7 @@ from shopperlens.errors import InsufficientDataError
 from shopperlens.ingest.sessionize import SESSION_GAP_MINUTES
 from shopperlens.models import PurchaseIntent
 from shopperlens.models.intent import auto_calibration
+from shopperlens.service._clock import utc_now
 from shopperlens.service.clv import PURCHASES
 from shopperlens.store import Store
 from shopperlens.store.connection import check_no_erasure_since
@@ -206,7 +205,7 @@ def visitor_intent(*, store: Store, save: bool = False) -> pd.DataFrame:
     out = pd.concat(frames, ignore_index=True)[COLUMNS]
     out = out.sort_values("intent", ascending=False, ignore_index=True)
     if save:
-        rows = out.assign(top_drivers=out["top_drivers"].map("; ".join), computed_at=datetime.now())
+        rows = out.assign(top_drivers=out["top_drivers"].map("; ".join), computed_at=utc_now())
         with store.transaction() as con:
             check_no_erasure_since(con, mark)
             con.execute("DELETE FROM visitor_intent")

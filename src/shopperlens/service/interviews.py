@@ -11,7 +11,6 @@ import os
 import re
 import uuid
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -24,6 +23,7 @@ from shopperlens.labels import money
 from shopperlens.personas.scrubbing import scrub
 from shopperlens.service import survey_delivery as dlv
 from shopperlens.service._checks import whole
+from shopperlens.service._clock import utc_now
 from shopperlens.service._files import decode_text
 from shopperlens.service.clv import PURCHASES
 from shopperlens.service.overview import shop_currency
@@ -514,7 +514,7 @@ def import_notes(*, store: Store, paths: list[str | Path]) -> NotesImport:
     _one_note_each(store, files, texts)
     names = _names_to_mask(store, files, texts)
     result = NotesImport(files=len(files), imported=0, unchanged=0, quotes=0, tags=0)
-    now = datetime.now()
+    now = utc_now()
     with store.transaction() as con:
         for f, (text, checksum) in zip(files, texts, strict=True):
             if con.execute(

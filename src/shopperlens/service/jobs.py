@@ -16,9 +16,10 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from shopperlens.errors import NotFoundError, ShopperlensError
+from shopperlens.service._clock import utc_now
 
 JobFn = Callable[..., Any]
 #: the progress callback every long service function takes: ``progress(n=1, total=None,
@@ -50,8 +51,8 @@ class JobStatus(BaseModel):
     step: str | None = None
     message: str | None = None
     result: Any = None
-    created_at: datetime
-    finished_at: datetime | None = None
+    created_at: datetime = Field(description="when the job was queued, in UTC")
+    finished_at: datetime | None = Field(None, description="when the job ended, in UTC")
 
     @property
     def fraction(self) -> float | None:
@@ -73,7 +74,7 @@ class JobRunner:
 
     def submit(self, name: str, fn: JobFn, **kwargs: Any) -> JobStatus:
         job = JobStatus(
-            job_id=uuid.uuid4().hex[:12], name=name, status="queued", created_at=datetime.now()
+            job_id=uuid.uuid4().hex[:12], name=name, status="queued", created_at=utc_now()
         )
         with self._lock:
             self._jobs[job.job_id] = job
@@ -142,7 +143,7 @@ class JobRunner:
                 if j.status == "queued":
                     self._jobs[k] = j.model_copy(
                         update={"status": "failed", "message": NOT_STARTED,
-                                "finished_at": datetime.now()}
+                                "finished_at": utc_now()}
                     )  # fmt: skip
         interrupt()
         # (a future cancelled above is not "done" for wait() until a worker would have taken it)
@@ -192,7 +193,7 @@ class JobRunner:
                 status="done",
                 result=None if erased else result,
                 message=FORGOTTEN if erased else None,
-                finished_at=datetime.now(),
+                finished_at=utc_now(),
             )
         except Exception as exc:
             self._failed(job_id, exc)
@@ -201,9 +202,9 @@ class JobRunner:
         """Record why the job failed: stopped by the shutdown, the shop's data (a
         :class:`ShopperlensError`, said as it is), or something unexpected (logged)."""
         if self._stopping and _from_interrupt(exc):  # stop() interrupted its statement
-            self._update(job_id, status="failed", message=STOPPED, finished_at=datetime.now())
+            self._update(job_id, status="failed", message=STOPPED, finished_at=utc_now())
         elif isinstance(exc, ShopperlensError):
-            self._update(job_id, status="failed", message=str(exc), finished_at=datetime.now())
+            self._update(job_id, status="failed", message=str(exc), finished_at=utc_now())
         else:  # reported in the status, never lost
             _log_failure(job_id, self.get(job_id).name, exc)
             self._update(
@@ -211,7 +212,7 @@ class JobRunner:
                 status="failed",
                 message=f"unexpected {type(exc).__name__}: {_first_line(exc)} "
                 f"(where: in the server log, job {job_id})",
-                finished_at=datetime.now(),
+                finished_at=utc_now(),
             )
 
 

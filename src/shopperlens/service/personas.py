@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, computed_field
+from pydantic import BaseModel, Field, computed_field
 from sklearn.exceptions import ConvergenceWarning
 
 from shopperlens.errors import InsufficientDataError, NotFoundError, ShopperlensError
@@ -39,6 +39,7 @@ from shopperlens.personas.frame import (
 from shopperlens.personas.naming import LEXICON, SMALL_GROUP, name_gender
 from shopperlens.personas.synthesis import Persona, Quote, overview, synthesise
 from shopperlens.service._checks import whole
+from shopperlens.service._clock import utc_now
 from shopperlens.service.clv import PURCHASES
 from shopperlens.service.overview import shop_currency
 from shopperlens.service.surveys import DEMO_SURVEY, answered_survey
@@ -73,7 +74,7 @@ class PersonaRun(BaseModel):
     """
 
     run_id: int | None
-    created_at: datetime
+    created_at: datetime = Field(description="when the run was built, in UTC")
     survey: str | None
     source: Literal["survey", "frame"]
     n_respondents: int
@@ -410,7 +411,7 @@ def build(
     )
     run = PersonaRun(
         run_id=None,
-        created_at=datetime.now(),
+        created_at=utc_now(),
         survey=survey,
         source=source,
         n_respondents=len(df),
@@ -773,7 +774,7 @@ class RunInfo(BaseModel):
     so a list of runs does not show noise beside reliable personas unmarked."""
 
     run_id: int
-    created_at: datetime
+    created_at: datetime = Field(description="when the run was built, in UTC")
     survey: str | None
     n_respondents: int
     n_personas: int

@@ -76,6 +76,7 @@ from pydantic import BaseModel, Field
 from shopperlens.emails import SPACE, email_sql, normalise_email
 from shopperlens.errors import NotFoundError, ShopperlensError
 from shopperlens.ingest.rejects import IMPORT_REJECT_COLUMNS, MALFORMED, REJECT_COLUMNS, ROW
+from shopperlens.service._clock import utc_now
 from shopperlens.store import Store
 from shopperlens.store.connection import keep_mode_and_owner
 
@@ -157,7 +158,7 @@ class ErasureReport(BaseModel):
         description="rows of the import ledger whose file name held the person's e-mail or id, "
         "which now reads [erased] there (the rows stay: they keep imports idempotent)",
     )
-    erased_at: datetime
+    erased_at: datetime = Field(description="when the rows were deleted, in UTC")
 
     @property
     def total(self) -> int:
@@ -328,7 +329,7 @@ def erase_customer(
         note=_KEPT_IDS_NOTE if ids_kept else None,
         rejects_removed=rejects_removed,
         import_files_redacted=erased.files_redacted,
-        erased_at=datetime.now(),
+        erased_at=utc_now(),
     )
 
 
@@ -448,7 +449,7 @@ def _erase_rows(
         # its compacted_at stays NULL until the rewrite drops the deleted (and renamed) bytes
         con.execute(
             "INSERT INTO erasures (erased_at, rows_deleted) VALUES (?, ?)",
-            [datetime.now(), sum(totals.values())],
+            [utc_now(), sum(totals.values())],
         )
     return _Erased(per_id, totals, kept, frozenset(respondents), redacted)
 

@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -399,7 +399,7 @@ class Store:
                 _remove(tmp)  # still there only when the swap failed
             self.con.execute(
                 "UPDATE erasures SET compacted_at = ? WHERE compacted_at IS NULL",
-                [datetime.now()],
+                [datetime.now(UTC).replace(tzinfo=None)],  # naive UTC, as every stored time
             )
         return pending
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from importlib import resources
 from typing import TYPE_CHECKING
 
@@ -167,7 +167,8 @@ def _note_older_erasures(con: duckdb.DuckDBPyConnection) -> None:
     in the file, and kept no record of whether it erased anyone. The row (no rows counted:
     they are not known) makes :meth:`~shopperlens.store.Store.pending_compaction` say so,
     and ``shopperlens compact`` finish it (a new store, which erased nobody, gets none)."""
-    con.execute("INSERT INTO erasures (erased_at, rows_deleted) VALUES (?, 0)", [datetime.now()])
+    now = datetime.now(UTC).replace(tzinfo=None)  # naive UTC, as every stored time
+    con.execute("INSERT INTO erasures (erased_at, rows_deleted) VALUES (?, 0)", [now])
 
 
 def current_version(con: duckdb.DuckDBPyConnection) -> int:
