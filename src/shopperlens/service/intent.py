@@ -218,11 +218,31 @@ def visitor_intent(*, store: Store, save: bool = False) -> pd.DataFrame:
     return out
 
 
+#: the imports whose rows an intent run scores: one imported after the run makes it stale
+SCORED_KINDS = ("events", "sessions", "orders")
+
+
+def is_current(store: Store) -> bool:
+    """Whether an intent run is stored and no events, sessions or orders were imported after
+    it: the run scores the visits the store held when it was made, and a day's new visitors
+    were missing from it (and its buyers still counted as lookers) until someone ran it
+    again."""
+    kinds = ", ".join(f"'{k}'" for k in SCORED_KINDS)
+    return bool(
+        store.scalar(
+            "SELECT max(computed_at) IS NOT NULL AND NOT EXISTS (SELECT 1 FROM imports i "
+            f"WHERE i.kind IN ({kinds}) AND i.imported_at > max(v.computed_at)) "
+            "FROM visitor_intent v"
+        )
+    )
+
+
 def latest_intent(*, store: Store) -> pd.DataFrame:
-    """The stored run (drivers back as lists); computes and stores one when none is stored."""
-    stored = store.df("SELECT * FROM visitor_intent ORDER BY intent DESC")
-    if stored.empty:  # (a read-only store shows it without storing it)
+    """The stored run (drivers back as lists); computes and stores one when none is stored or
+    the stored one is older than the last import of what it scores (:func:`is_current`)."""
+    if not is_current(store):  # (a read-only store shows it without storing it)
         return visitor_intent(store=store, save=not store.read_only)
+    stored = store.df("SELECT * FROM visitor_intent ORDER BY intent DESC")
     stored["top_drivers"] = stored["top_drivers"].map(lambda s: s.split("; ") if s else [])
     return stored[COLUMNS]
 

@@ -67,8 +67,11 @@ def stored_value(*, store: Store, as_of: datetime | None) -> pd.DataFrame | None
 
 
 def stored_intent(*, store: Store, as_of: datetime | None) -> pd.DataFrame | None:
-    """The stored intent run as ``visitor_id, intent`` (best score per visitor) if current."""
-    if not _has(store, "visitor_intent"):
+    """The stored intent run as ``visitor_id, intent`` (best score per visitor) if current:
+    made after the last import of what it scores, and for data matching ``as_of``."""
+    from shopperlens.service.intent import is_current
+
+    if not _has(store, "visitor_intent") or not is_current(store):
         return None
     if as_of is not None and not _covers(default_as_of(store), as_of):
         return None
