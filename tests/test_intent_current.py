@@ -52,3 +52,35 @@ def test_a_file_imported_again_changes_nothing_and_keeps_the_run(
     intent.latest_intent(store=shop.store)
     shop.import_sessions(first)  # recognised by its checksum: nothing new
     assert intent.is_current(shop.store) == (shop.store.scalar("SELECT count(*) FROM imports") == 1)
+
+
+def test_the_types_show_intent_scored_again_after_an_import(tmp_path: Path) -> None:
+    """A new visitor's events imported after the intent run: the current types score the
+    lookers again, the newcomer among them, instead of showing no intent at all (an older
+    run is no longer shown, see above)."""
+    from _demo_data import demo_shop as cached_demo_shop
+    from shopperlens import demo
+
+    shop = shopperlens.open(":memory:")
+    demo.load(shop.store, cached_demo_shop(1500))
+    intent.visitor_intent(store=shop.store, save=True)
+    last = shop.store.scalar("SELECT max(timestamp) FROM events")
+    f = tmp_path / "new.csv"
+    f.write_text(
+        "event_id,session_id,visitor_id,timestamp,event_name,page,product_id\n"
+        + "".join(
+            f"n{k},ns1,v-new,{last:%Y-%m-%d} 10:0{k}:00,{name},/p/{k},{pid}\n"
+            for k, (name, pid) in enumerate(
+                [("page_view", ""), ("view_item", "P001"), ("view_item", "P002")]
+            )
+        )
+    )
+    shop.import_events(f)
+    assert not intent.is_current(shop.store)
+    typed = shop.latest_types()
+    lookers = typed[typed["type"] == "looker"]
+    assert lookers["intent"].notna().mean() > 0.5
+    # the newcomer is scored (the types show intent for lookers; one page view is untyped)
+    assert intent.is_current(shop.store)
+    assert shop.store.scalar("SELECT count(*) FROM visitor_intent WHERE visitor_id = 'v-new'") == 1
+    shop.close()

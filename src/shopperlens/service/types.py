@@ -7,6 +7,7 @@ Spark with ``engine="spark"``); the rules are pure pandas (:mod:`shopperlens.typ
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -772,6 +773,18 @@ def _value_joinable(store: Store, *, refresh: bool) -> bool:
     return False
 
 
+def _refresh_intent(store: Store) -> None:
+    """A stored intent run older than the last import of what it scores is scored again on a
+    store open for writing, as the report's value page does (``intent.latest_intent``): left
+    alone, the types showed no intent until that page ran. No run is made where none was."""
+    from shopperlens.service import intent
+
+    if store.read_only or not store.count("visitor_intent") or intent.is_current(store):
+        return
+    with suppress(InsufficientDataError):  # (too few visits left to score: left out)
+        intent.visitor_intent(store=store, save=True)
+
+
 def _with_value(
     frame: pd.DataFrame, *, store: Store, as_of: datetime | None, refresh: bool
 ) -> pd.DataFrame:
@@ -779,6 +792,8 @@ def _with_value(
     :func:`_value_joinable`): when it cannot be replaced its figures are left out, as when
     no run matches these types (``types_value.value_note`` then says why there are none)."""
     joinable = _value_joinable(store, refresh=refresh)
+    if refresh:
+        _refresh_intent(store)
     out = add_value(frame, store=store, as_of=as_of)
     if joinable or "clv" not in out.columns:
         return out
