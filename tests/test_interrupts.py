@@ -15,8 +15,17 @@ import sys
 import time
 from pathlib import Path
 
+#: a child started in the background by a non-interactive shell (``make test &``) inherits an
+#: ignored SIGINT, and Python then never raises KeyboardInterrupt: each child script sets
+#: Python's own handler first, as a terminal's process has it
+CTRL_C_AS_IN_A_TERMINAL = (
+    "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+)
+
 #: a CLI with one more command: a DuckDB statement that runs until it is stopped
-SPIN = """
+SPIN = (
+    CTRL_C_AS_IN_A_TERMINAL
+    + """
 import sys
 import duckdb
 import shopperlens.cli as cli
@@ -29,6 +38,7 @@ def spin() -> None:
 
 cli.main(sys.argv[1:])
 """
+)
 
 
 def _interrupted(args: list[str], pause: float) -> tuple[int, str]:
@@ -54,13 +64,18 @@ def test_ctrl_c_during_a_duckdb_statement() -> None:
 
 def test_ctrl_c_while_the_command_starts() -> None:
     """Ctrl-C right as the command starts: its modules take seconds to import."""
-    start = "from shopperlens._console import main; print('ready', flush=True); main()"
+    start = (
+        CTRL_C_AS_IN_A_TERMINAL
+        + "from shopperlens._console import main; print('ready', flush=True); main()"
+    )
     code, err = _interrupted([start, "tables"], pause=0.0)
     assert (code, err) == (130, "error: interrupted\n")
 
 
 #: a store rewritten while Ctrl-C arrives the moment its copy starts; prints what came of it
-REWRITE = """
+REWRITE = (
+    CTRL_C_AS_IN_A_TERMINAL
+    + """
 import json, os, signal, sys, threading, time
 from pathlib import Path
 from shopperlens.errors import ShopperlensError
@@ -89,6 +104,7 @@ except ShopperlensError as exc:
 print(json.dumps({"said": said, "tmp_left": tmp.exists(),
                   "rows": store.scalar("SELECT count(*) FROM filler")}))
 """
+)
 
 
 def test_an_interrupted_rewrite_leaves_no_file_and_says_so(tmp_path: Path) -> None:
