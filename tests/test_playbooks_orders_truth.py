@@ -103,6 +103,27 @@ def test_orders_without_purchase_events_belong_to_the_session_they_were_placed_i
     assert not s.purchased["s1"] and s.revenue["s1"] == 0.0  # two hours after s1 ended
 
 
+def test_a_second_devices_short_visit_does_not_hide_the_visit_an_order_came_from() -> None:
+    """c1 browses on a laptop from 19:00 to 20:10 (s1) and glances at a phone 19:30–19:35
+    (s2); the order comes at 20:12. It was placed in s1: the visit that started last (s2)
+    ended 37 minutes before it, and taking only that one lost the order."""
+    day = pd.Timestamp("2025-02-10")
+    at = {m: day + pd.Timedelta(hours=19, minutes=m) for m in (0, 30, 35, 70)}
+    ev = pd.DataFrame(
+        [
+            _ev("s1", "v1", "c1", "view_item", at[0], "P3", source="fb", medium="paid_social"),
+            _ev("s1", "v1", "c1", "add_to_cart", at[70], "P3", source="fb", medium="paid_social"),
+            _ev("s2", "v2", "c1", "page_view", at[30]),
+            _ev("s2", "v2", "c1", "page_view", at[35]),
+        ]
+    )
+    order = pd.DataFrame({"order_id": ["o1"], "customer_id": ["c1"], "value": [80.0],
+                          "ordered_at": [day + pd.Timedelta(hours=20, minutes=12)]})  # fmt: skip
+    s = traffic.sessions_from_events(ev, order).set_index("session_id")
+    assert s.purchased[["s1", "s2"]].tolist() == [True, False]
+    assert s.revenue["s1"] == 80.0
+
+
 def test_revenue_unknown_without_orders_or_values_is_no_zero() -> None:
     """Purchases of unknown value are unknown (NaN), never EUR 0; a source whose visits bought
     nothing made 0; with neither orders nor purchase events nothing is known at all."""

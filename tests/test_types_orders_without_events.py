@@ -89,6 +89,21 @@ def test_what_the_order_bought_answers_the_search(store: Store) -> None:
     assert (f.at["c2", "searched_purchases"], f.at["c2", "search_matched_purchases"]) == (1, 0)
 
 
+def test_a_second_devices_short_visit_does_not_hide_the_visit_an_order_came_from(
+    store: Store,
+) -> None:
+    """A laptop visit 70 minutes long, a phone visit begun meanwhile and over 37 minutes before
+    the order: the order was placed in the laptop visit (as the playbooks pair it)."""
+    kit = ShopKit().customer("c1", "v1")
+    kit.visit("v1", 1, medium="paid_social", campaign="flash", cart=("p3",), minutes=70)
+    kit.visit("v2", 1 + 30 / 1440, pages=2, minutes=5, customer="c1")  # signed in on the phone
+    kit.write(store)
+    _order(store, "o1", "c1", T0 + timedelta(days=1, minutes=72))
+    c1 = _features(store).loc["c1"]
+    assert (c1["purchase_visits"], c1["abandoned_carts"], c1["campaign_purchases"]) == (1, 0, 1)
+    assert c1["minutes_to_purchase"] == pytest.approx(72)
+
+
 def test_an_order_a_purchase_event_stands_for_adds_no_buying_visit(store: Store) -> None:
     kit = ShopKit().customer("c1", "v1")
     kit.visit("v1", 1, cart=("p3",), buy=("p3",), minutes=4)  # its purchase event

@@ -319,7 +319,9 @@ def _sessions_of_orders(
     it) covers its whole day: it belongs to the customer's last session of that day — read as
     the instant midnight, it preceded every visit of its day and none of them bought. Any
     other order, and a day-only one without a visit that day, belongs to the session that
-    started last before it, when placed at most :data:`ORDER_SESSION_GAP` after its last event.
+    started last before it among those whose last event was at most :data:`ORDER_SESSION_GAP`
+    before it (the types pair them the same way, ``features.behaviour._order_visits``): a
+    second device's short visit begun meanwhile does not hide the visit the order came from.
     """
     s = sessions.dropna(subset=["customer_id", "session_id"])
     s = pd.DataFrame(
@@ -341,11 +343,13 @@ def _sessions_of_orders(
         day, left_on=["customer_id", "ordered_at"], right_on=["customer_id", "day"]
     )
     rest = o[~o.order_id.isin(by_day.order_id)]
-    within = pd.merge_asof(
-        rest, s, left_on="ordered_at", right_on="started_at", by="customer_id",
-        direction="backward",
-    )  # fmt: skip
-    within = within[within.ordered_at <= within.ended_at + ORDER_SESSION_GAP]
+    within = rest.merge(s, on="customer_id")
+    within = within[
+        (within.started_at <= within.ordered_at)
+        & (within.ordered_at <= within.ended_at + ORDER_SESSION_GAP)
+    ]
+    within = within.sort_values("started_at", kind="stable")
+    within = within.drop_duplicates("order_id", keep="last")  # the latest start of those
     return pd.concat(
         [none, by_day[["order_id", "session_id"]], within[["order_id", "session_id"]]],
         ignore_index=True,
