@@ -149,6 +149,8 @@ def _show(result: ImportResult) -> None:
         _render.message(
             f"updated: {result.updated} stored row(s) now have the file's values (--update)"
         )
+    for note in result.notes:
+        _render.message(f"note: {note}")
     if result.rows_rejected:
         where = f", all in {result.rejects_file}" if result.rejects_file else ""
         _render.message(f"{result.rows_rejected} row(s) rejected{where}; first:")

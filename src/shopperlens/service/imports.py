@@ -133,6 +133,10 @@ class ImportResult(BaseModel):
     rejects: list[RejectPublic] = Field(description="The first rejects (all are in the file).")
     rejects_file: str | None
     seconds: float
+    notes: list[str] = Field(
+        default_factory=list,
+        description="What the store now holds that its owner should know (one sentence each).",
+    )
 
 
 class ImportRejected(ShopperlensError):
@@ -292,7 +296,36 @@ def import_files(
                 call.lenient.add(redo.path)
                 exact = True
     result.seconds = round(time.perf_counter() - started, 3)
+    if kind in ("customers", "orders", "events"):
+        result.notes = [n for n in (unjoined_customers(store),) if n]
     return result
+
+
+def unjoined_customers(store: Store) -> str:
+    """A sentence when the events name customers by the shop's ids while orders know their
+    customers only by e-mail (``e-…``, an orders file without customer ids): the two never
+    meet, so each buyer is a looker by their visits and a buyer without visits by their
+    orders. Empty otherwise (checked only when such e-mail ids exist, which is cheap)."""
+    if not store.scalar("SELECT EXISTS (SELECT 1 FROM orders WHERE customer_id LIKE 'e-%')"):
+        return ""
+    strangers, by_email = store.execute(
+        """WITH seen AS (SELECT customer_id FROM events WHERE customer_id IS NOT NULL
+                         UNION SELECT customer_id FROM identities),
+                known AS (SELECT customer_id FROM customers
+                          UNION SELECT customer_id FROM orders WHERE customer_id IS NOT NULL)
+           SELECT (SELECT count(*) FROM seen WHERE customer_id NOT IN (SELECT * FROM known)),
+                  (SELECT count(DISTINCT customer_id) FROM orders WHERE customer_id LIKE 'e-%'
+                     AND customer_id NOT IN (SELECT * FROM seen))"""
+    ).fetchone()
+    if not strangers or not by_email:
+        return ""
+    return (
+        f"{strangers:,} customer id(s) in the events name no stored customer, while "
+        f"{by_email:,} customer(s) with orders are known only by e-mail (ids e-…, an orders "
+        "file without customer ids): the two never meet, and each such buyer is typed twice. "
+        "Import the shop's customers file (customer id and e-mail) into a new store first, "
+        "then the orders and the events."
+    )
 
 
 def check_call(
