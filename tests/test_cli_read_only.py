@@ -83,3 +83,12 @@ def test_a_run_past_the_data_says_so(cli, tmp_path):
     said = " ".join(res.output.split())
     assert "note: as of 2026-01-01, 301 day(s) after the newest order or event (2025-03-05)" in said
     assert "note:" not in cli("types", "--as-of", "2025-03-06").output
+
+
+def test_serve_refuses_read_only_rather_than_open_the_store_for_writing(cli, db_path) -> None:  # type: ignore[no-untyped-def]
+    """``--read-only serve`` opened the store for writing (and stored runs) all the same."""
+    assert cli("import", "--help").exit_code == 0
+    res = cli("--read-only", "serve", "--port", "1")
+    assert res.exit_code != 0
+    assert "serve does not take --read-only" in " ".join(res.output.split())
+    assert not db_path.exists()  # never opened

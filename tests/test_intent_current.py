@@ -84,3 +84,19 @@ def test_the_types_show_intent_scored_again_after_an_import(tmp_path: Path) -> N
     assert intent.is_current(shop.store)
     assert shop.store.scalar("SELECT count(*) FROM visitor_intent WHERE visitor_id = 'v-new'") == 1
     shop.close()
+
+
+def test_a_run_is_dated_when_its_reading_starts(
+    shop: shopperlens.Shop, two_days: tuple[Path, Path]
+) -> None:
+    """Stamped at the save, an import committed while the run scored looked older than the
+    run, which then stood as current without that import's visitors."""
+    from datetime import UTC, datetime
+
+    first, _ = two_days
+    shop.import_sessions(first)
+    before = datetime.now(UTC).replace(tzinfo=None)
+    intent.visitor_intent(store=shop.store, save=True)
+    after = datetime.now(UTC).replace(tzinfo=None)
+    stamp = shop.store.scalar("SELECT max(computed_at) FROM visitor_intent")
+    assert before <= stamp and stamp - before < (after - before) / 2, (before, stamp, after)

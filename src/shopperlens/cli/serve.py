@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from shopperlens.cli._app import app, settings
+from shopperlens.cli._app import app, settings, stores
+from shopperlens.errors import ShopperlensError
 
 
 @app.command("serve")
@@ -20,6 +21,11 @@ def serve_cmd(
 
     from shopperlens.web.app import create_app, serve_warnings
 
+    if not stores(ctx):  # the server imports and stores runs; it opened the store for writing
+        raise ShopperlensError(
+            "serve does not take --read-only: the server imports files and stores runs; "
+            "serve a copy of the store instead, or read it with the other commands"
+        )
     chosen = settings(ctx)
     for warning in serve_warnings(chosen):
         typer.echo(f"warning: {warning}", err=True)

@@ -191,6 +191,10 @@ def visitor_intent(*, store: Store, save: bool = False) -> pd.DataFrame:
     ``visitor_intent``).
     """
     mark = store.erasure_mark() if save else 0  # a person erased from here on is refused
+    # stamped when its reading starts: an import committed while it scores is newer than the
+    # run, which then stays stale (stamped at the save, that import looked older and its
+    # visitors were missing from a run taken for current)
+    started = utc_now()
     origins = store.df("SELECT DISTINCT origin FROM sessions ORDER BY origin")["origin"].tolist()
     if not origins:
         raise InsufficientDataError("no sessions: import events or a sessions file first")
@@ -205,7 +209,7 @@ def visitor_intent(*, store: Store, save: bool = False) -> pd.DataFrame:
     out = pd.concat(frames, ignore_index=True)[COLUMNS]
     out = out.sort_values("intent", ascending=False, ignore_index=True)
     if save:
-        rows = out.assign(top_drivers=out["top_drivers"].map("; ".join), computed_at=utc_now())
+        rows = out.assign(top_drivers=out["top_drivers"].map("; ".join), computed_at=started)
         with store.transaction() as con:
             check_no_erasure_since(con, mark)
             con.execute("DELETE FROM visitor_intent")

@@ -781,7 +781,9 @@ def _refresh_intent(store: Store) -> None:
 
     if store.read_only or not store.count("visitor_intent") or intent.is_current(store):
         return
-    with suppress(InsufficientDataError):  # (too few visits left to score: left out)
+    # a read never fails for it: too few visits left to score, or a customer erased while it
+    # scored (nothing stored), leave the intent out of these types
+    with suppress(ShopperlensError):
         intent.visitor_intent(store=store, save=True)
 
 
