@@ -90,9 +90,12 @@ def test_a_consent_given_with_an_offset_is_stored_in_utc_by_the_cli(
         _customers(s.store, "C1")
     r = cli("consent", "set", "C1", "--purpose", "marketing", "--refused", "--at", REFUSED_AT)
     assert r.exit_code == 0, r.output
-    assert "(2024-06-01 08:00)" in r.output
+    assert "(2024-06-01 08:00 UTC)" in r.output  # (the message says which clock)
     with shopperlens.open(db_path) as s:
         assert _recorded(s.store, "C1") == [(False, EIGHT_UTC)]
+    listed = cli("consent", "list", "C1")
+    assert listed.exit_code == 0 and "times in UTC" in listed.output
+    assert "2024-06-01T08:00:00" in listed.output
 
 
 def test_a_consent_given_with_an_offset_is_stored_in_utc_over_http(

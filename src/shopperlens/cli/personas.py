@@ -227,7 +227,7 @@ def runs_cmd(ctx: typer.Context, json_: JsonOpt = False) -> None:
     if json_:
         _render.as_json(rows)
         return
-    _render.table(rows, title="persona runs")
+    _render.table(rows, title="persona runs (times in UTC)")
     note = svc.provisional_runs_note(rows)
     if note:
         _render.message(note)

@@ -113,7 +113,7 @@ def consent_set_cmd(
         customer_id, purpose=purpose, granted=granted, source=source or "cli", recorded_at=at
     )
     said = "granted" if rec.granted else "refused"
-    _render.message(f"recorded: {rec.purpose} {said} ({rec.recorded_at:%Y-%m-%d %H:%M})")
+    _render.message(f"recorded: {rec.purpose} {said} ({rec.recorded_at:%Y-%m-%d %H:%M} UTC)")
 
 
 @consent_app.command("list")
@@ -132,7 +132,7 @@ def consent_list_cmd(
     if json_out:
         _render.as_json(rows)
     else:
-        _render.table(rows)
+        _render.table(rows, title="consents (times in UTC)")
 
 
 @consent_app.command("import")
