@@ -180,7 +180,11 @@ def _orders_placed(
     """The visits buy when an order no purchase event stands for was placed in them (as
     ``shopperlens.features.behaviour._order_visits``); and ``order_id, session_id`` of those
     orders (what they bought, the visit bought)."""
-    day, gap = pd.Timedelta(days=1), pd.Timedelta(minutes=30)
+    from shopperlens.statuses import ORDER_SESSION_GAP_MINUTES, PURCHASE_ORDER_GAP_HOURS
+
+    day = pd.Timedelta(days=1)
+    near_gap = pd.Timedelta(hours=PURCHASE_ORDER_GAP_HOURS)
+    gap = pd.Timedelta(minutes=ORDER_SESSION_GAP_MINUTES)
     o = orders.loc[(orders["ordered_at"] < as_of) & orders["customer_id"].notna(),
                    ["order_id", "customer_id", "ordered_at"]]  # fmt: skip
     o = o.assign(by_day=o["ordered_at"] == o["ordered_at"].dt.normalize())
@@ -188,7 +192,7 @@ def _orders_placed(
     m = o.merge(b, left_on="customer_id", right_on="subject_id")
     at = m["ordered_at"]
     end = at.where(~m["by_day"], at + day)  # an order given by its day: the whole day
-    near = (end >= m["bought_at"] - day) & (at <= m["last_bought_at"] + day)
+    near = (end >= m["bought_at"] - near_gap) & (at <= m["last_bought_at"] + near_gap)
     o = o[~o["order_id"].isin(m.loc[near, "order_id"])]
     c = o.merge(sess[["subject_id", "session_id", "start", "end"]], left_on="customer_id",
                 right_on="subject_id")  # fmt: skip

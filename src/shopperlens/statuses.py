@@ -1,4 +1,5 @@
-"""Which order statuses are purchases: one list for the imports, the features and the services.
+"""Which order statuses are purchases, and how orders meet the visits they came from: one
+list and one pair of windows for the imports, the features and the playbooks.
 
 Kept apart from ``features`` (which imports Ibis) so the imports can read it without it.
 """
@@ -17,3 +18,13 @@ def not_purchase_sql(column: str) -> str:
     """SQL that is TRUE when the status in ``column`` makes the order no purchase."""
     listed = ", ".join(f"'{s}'" for s in EXCLUDED_STATUSES)
     return f"coalesce(lower({column}) IN ({listed}), false)"
+
+
+#: a purchase event and its order are at most this many hours apart (an orders file may give
+#: the day only, and the order's clock may not be the tracker's); the customer types and the
+#: playbooks both read it (``features.behaviour``, ``playbooks.traffic``)
+PURCHASE_ORDER_GAP_HOURS = 24
+#: an order no purchase event stands for came from the customer's visit it was placed in: from
+#: its start to this many minutes after its last event (the usual session timeout; a checkout
+#: hosted elsewhere is often not tracked)
+ORDER_SESSION_GAP_MINUTES = 30

@@ -23,7 +23,11 @@ from typing import Any, Protocol
 import ibis
 import ibis.expr.types as ir
 
-from shopperlens.statuses import EXCLUDED_STATUSES
+from shopperlens.statuses import (
+    EXCLUDED_STATUSES,
+    ORDER_SESSION_GAP_MINUTES,
+    PURCHASE_ORDER_GAP_HOURS,
+)
 from shopperlens.words import STOP_WORDS
 
 #: event names (lower case) that mean each action; sources use different vocabularies
@@ -264,23 +268,23 @@ def _order_visits(
     computed once).
 
     An order stands for itself when no buying visit of its customer has a purchase event within
-    a day of it, or of its day when it is given by its day only (``PURCHASE_ORDER_GAP`` and
-    ``_gap`` of the playbooks: an orders file may give the day only, and the shop's clock may
-    not be the tracker's). Such an order was placed in the customer's
-    visit that started last before it and ended at most 30 minutes before it
-    (``ORDER_SESSION_GAP``; the checkout itself is often not tracked); one given by its day
+    :data:`~shopperlens.statuses.PURCHASE_ORDER_GAP_HOURS` of it, or of its day when it is
+    given by its day only (as ``_gap`` of the playbooks measures it). Such an order was placed
+    in the customer's visit that started last before it among those that ended at most
+    :data:`~shopperlens.statuses.ORDER_SESSION_GAP_MINUTES` before it; one given by its day
     only (exactly midnight) in the customer's last visit of that day, else as any other order.
     The playbooks pair orders and visits the same way (``playbooks.traffic``), one purchase
-    event to one order; here any purchase event within the day covers an order, so a second
-    order of the same day without its own event adds no buying visit.
+    event to one order; here any purchase event within the window covers an order, so a second
+    order within it without its own event adds no buying visit.
     """
-    gap = ibis.interval(days=1)
+    gap = ibis.interval(hours=PURCHASE_ORDER_GAP_HOURS)
+    day = ibis.interval(days=1)
     o = _purchases(src, as_of, None)
     o = o.select(o_id="order_id", o_customer="customer_id", o_at="ordered_at")
     # an order given by its day stands for the whole day: a purchase event within a day of
     # that day covers it (an evening purchase west of UTC is stamped the next day in UTC)
     o = o.mutate(o_by_day=o.o_at == o.o_at.truncate("D"))
-    o = o.mutate(o_end=ibis.ifelse(o.o_by_day, o.o_at + gap, o.o_at))
+    o = o.mutate(o_end=ibis.ifelse(o.o_by_day, o.o_at + day, o.o_at))
     ev = visits.filter(visits.bought).select(
         e_customer="subject_id", e_first="bought_at", e_last="last_bought_at"
     )
@@ -293,8 +297,9 @@ def _order_visits(
         ],
     )
     v = visits.select(c_session="session_id", c_subject="subject_id", c_start="start", c_end="end")
-    during = (v.c_start <= loose.o_at) & (loose.o_at <= v.c_end + ibis.interval(minutes=30))
-    that_day = loose.o_by_day & (v.c_start >= loose.o_at) & (v.c_start < loose.o_at + gap)
+    session_gap = ibis.interval(minutes=ORDER_SESSION_GAP_MINUTES)
+    during = (v.c_start <= loose.o_at) & (loose.o_at <= v.c_end + session_gap)
+    that_day = loose.o_by_day & (v.c_start >= loose.o_at) & (v.c_start < loose.o_at + day)
     cand = loose.join(v, [loose.o_customer == v.c_subject, during | that_day])
     placed = cand.group_by(p_order="o_id").aggregate(
         p_session=cand.c_session.argmax(cand.c_start),

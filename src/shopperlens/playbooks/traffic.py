@@ -24,6 +24,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from shopperlens.playbooks.checkout import given_by_day
+from shopperlens.statuses import ORDER_SESSION_GAP_MINUTES, PURCHASE_ORDER_GAP_HOURS
 from shopperlens.words import STOP_WORDS
 
 __all__ = [
@@ -153,17 +154,17 @@ def classify_keyword(
     return KeywordClassifier(product_names, categories, brand_words)(query)
 
 
-#: a purchase event and its order are at most this far apart (an orders file may give the
-#: day only, and the order's clock may not be the tracker's)
-PURCHASE_ORDER_GAP = pd.Timedelta(days=1)
+#: a purchase event and its order are at most this far apart
+#: (:data:`~shopperlens.statuses.PURCHASE_ORDER_GAP_HOURS`)
+PURCHASE_ORDER_GAP = pd.Timedelta(hours=PURCHASE_ORDER_GAP_HOURS)
 #: how far from an order's stored time a purchase event is looked for: a day more than
 #: :data:`PURCHASE_ORDER_GAP`, as an order given by its day only stands for the whole day
 #: after its midnight (see :func:`_gap`, which then decides)
 _SEARCH = 2 * PURCHASE_ORDER_GAP
 #: an order no purchase event stands for came from the customer's session it was placed in:
-#: from its start to this long after its last event (the usual session timeout; a checkout
-#: hosted elsewhere is often not tracked)
-ORDER_SESSION_GAP = pd.Timedelta(minutes=30)
+#: from its start to this long after its last event
+#: (:data:`~shopperlens.statuses.ORDER_SESSION_GAP_MINUTES`)
+ORDER_SESSION_GAP = pd.Timedelta(minutes=ORDER_SESSION_GAP_MINUTES)
 
 
 #: the event columns :func:`sessions_and_orders` reads
