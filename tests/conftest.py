@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 import shopperlens
+from _zones import ZONES, in_zone
 from shopperlens.store import Store, connect
 
 DATA = Path(__file__).parent / "data"
@@ -151,3 +152,11 @@ def browser() -> Iterator[Any]:
 
     with chromium() as b:
         yield b
+
+
+@pytest.fixture(params=ZONES)
+def machine_zone(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The process runs west (New York) and east (Berlin) of UTC in turn (``TZ``, restored
+    after): what shopperlens stores must not depend on the machine's zone."""
+    with in_zone(request.param) as name:
+        yield name

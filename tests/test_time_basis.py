@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import shopperlens
-from _zones import ZONES, in_zone, zoned_shop
+from _zones import zoned_shop
 from shopperlens.errors import ShopperlensError
 from shopperlens.service import consent, surveys
 from shopperlens.service import survey_delivery as dlv
@@ -27,15 +27,9 @@ def utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-@pytest.fixture(params=ZONES)
-def zone(request: pytest.FixtureRequest) -> Iterator[str]:
-    with in_zone(request.param) as name:
-        yield name
-
-
 @pytest.fixture
-def shop(zone: str) -> Iterator[shopperlens.Shop]:
-    with zoned_shop(zone) as s:
+def shop(machine_zone: str) -> Iterator[shopperlens.Shop]:
+    with zoned_shop(machine_zone) as s:
         yield s
 
 
@@ -84,7 +78,7 @@ def test_a_later_yes_does_not_outrank_an_earlier_no(shop: shopperlens.Shop, tmp_
 
 
 def test_a_consent_given_with_an_offset_is_stored_in_utc_by_the_cli(
-    zone: str, cli, db_path: Path
+    machine_zone: str, cli, db_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     with shopperlens.open(db_path) as s:
         _customers(s.store, "C1")

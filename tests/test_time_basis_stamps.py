@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import shopperlens
-from _zones import ZONES, in_zone, zoned_shop
+from _zones import in_zone, zoned_shop
 from shopperlens.features import default_as_of
 from shopperlens.reports import site
 from shopperlens.service import audience, imports, intent, interviews, personas
@@ -38,12 +38,6 @@ def utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-@pytest.fixture(params=ZONES)
-def zone(request: pytest.FixtureRequest) -> Iterator[str]:
-    with in_zone(request.param) as name:
-        yield name
-
-
 @pytest.fixture(params=FAR_ZONES)
 def far_zone(request: pytest.FixtureRequest) -> Iterator[str]:
     with in_zone(request.param) as name:
@@ -51,8 +45,8 @@ def far_zone(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 @pytest.fixture
-def shop(zone: str) -> Iterator[shopperlens.Shop]:
-    with zoned_shop(zone) as s:
+def shop(machine_zone: str) -> Iterator[shopperlens.Shop]:
+    with zoned_shop(machine_zone) as s:
         yield s
 
 
@@ -74,7 +68,9 @@ def _orders_file(tmp_path: Path) -> Path:
 
 
 # -- jobs -----------------------------------------------------------------------------------
-def test_a_job_started_and_ended_around_the_import_it_made(zone: str, tmp_path: Path) -> None:
+def test_a_job_started_and_ended_around_the_import_it_made(
+    machine_zone: str, tmp_path: Path
+) -> None:
     """An import job is queued, imports (the ledger stamps ``imported_at`` in UTC) and ends:
     its times hold the import's between them. In New York the job ended five hours before
     its own import; in Berlin it was queued an hour after it."""
@@ -99,7 +95,7 @@ def test_a_job_started_and_ended_around_the_import_it_made(zone: str, tmp_path: 
     store.close()
 
 
-def test_a_failed_job_ends_in_utc(zone: str, tmp_path: Path) -> None:
+def test_a_failed_job_ends_in_utc(machine_zone: str, tmp_path: Path) -> None:
     store = connect(":memory:")
     runner = JobRunner()
     before = utc_now()
@@ -116,7 +112,9 @@ def test_a_failed_job_ends_in_utc(zone: str, tmp_path: Path) -> None:
 
 
 # -- the erasure ledger ---------------------------------------------------------------------
-def test_an_erasure_is_dated_in_utc_in_its_report_and_the_ledger(zone: str, tmp_path: Path) -> None:
+def test_an_erasure_is_dated_in_utc_in_its_report_and_the_ledger(
+    machine_zone: str, tmp_path: Path
+) -> None:
     """The report's ``erased_at``, the ledger's and the rewrite's ``compacted_at`` (a store in
     a file is rewritten without the rows) are the moment of the erase in UTC."""
     with shopperlens.open(tmp_path / "shop.duckdb") as shop:
@@ -137,7 +135,9 @@ def test_an_erasure_is_dated_in_utc_in_its_report_and_the_ledger(zone: str, tmp_
     )
 
 
-def test_the_upgrade_dates_an_older_release_s_erasure_in_utc(zone: str, tmp_path: Path) -> None:
+def test_the_upgrade_dates_an_older_release_s_erasure_in_utc(
+    machine_zone: str, tmp_path: Path
+) -> None:
     """A store from before the ledger gets a ledger row when it is upgraded, and its rewrite
     on that open is stamped too: both in UTC."""
     path = tmp_path / "old.duckdb"
@@ -267,7 +267,7 @@ def test_the_report_says_it_was_made_after_the_imports_it_lists(
     assert found.group(2) == " UTC", found.group(0)
 
 
-def test_a_page_whose_data_are_missing_says_when_in_utc(zone: str, store: Store) -> None:
+def test_a_page_whose_data_are_missing_says_when_in_utc(machine_zone: str, store: Store) -> None:
     before = utc_now()
     p = site.find("personas")
     assert p is not None
