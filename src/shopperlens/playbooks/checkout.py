@@ -40,6 +40,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from shopperlens.playbooks.visits import CART_REMOVALS, FUNNEL_STEPS, Visits, visits_of
+
 __all__ = [
     "FUNNEL_STEPS",
     "MAX_OVER_MEDIAN",
@@ -56,16 +58,6 @@ __all__ = [
     "session_steps",
     "visits_to_first_purchase",
 ]
-
-#: event names (lower case) meaning each funnel step; sources use different vocabularies
-FUNNEL_STEPS: dict[str, tuple[str, ...]] = {
-    "view": ("view_item", "product_view", "product_viewed", "view_product"),
-    "cart": ("add_to_cart", "cart_add", "added_to_cart"),
-    "checkout": ("begin_checkout", "checkout", "checkout_started", "add_payment_info",
-                 "add_shipping_info"),
-    "purchase": ("purchase", "order", "order_completed", "checkout_completed"),
-}  # fmt: skip
-
 
 #: a recommended threshold stays at or below this multiple of the median basket
 MAX_OVER_MEDIAN = 1.5
@@ -303,12 +295,16 @@ def _share_between(v: np.ndarray, low: float, high: float) -> float:
     return float(((v >= low) & (v < high)).mean())
 
 
-def session_steps(events: pd.DataFrame, purchased: Iterable[Any] | None = None) -> pd.DataFrame:
+def session_steps(
+    events: pd.DataFrame | Visits, purchased: Iterable[Any] | None = None
+) -> pd.DataFrame:
     """One row per session: the furthest funnel step reached (flags are cumulative).
 
-    A session that purchased counts as having viewed, carted and checked out even when the
+    ``events``: an events frame, or its :class:`~shopperlens.playbooks.visits.Visits`. A
+    session that purchased counts as having viewed, carted and checked out even when the
     source did not record those events, so every step's count includes the later steps.
-    Columns: ``session_id, visitor_id, customer_id, started_at`` + one bool per step.
+    Columns: ``session_id, visitor_id, customer_id, started_at`` + one bool per step, in the
+    order the sessions started.
 
     ``purchased``, the ids of the sessions that bought, overrides the purchase events: pass
     the sessions :func:`~shopperlens.playbooks.traffic.sessions_from_events` finds purchased
@@ -318,32 +314,15 @@ def session_steps(events: pd.DataFrame, purchased: Iterable[Any] | None = None) 
     repeats one another session holds (a thank-you page loaded again), did not, and reached
     what its other events reached. Without it, the purchase events alone say who bought.
     """
-    # the columns read below only: a copy of every event's every column took 2 GB of a shop of
-    # 15 million events, four times per report
-    keep = [c for c in ("session_id", "visitor_id", "customer_id", "timestamp") if c in events]
-    ev = events[keep]
-    name = events.event_name.str.lower()
-    level = pd.Series(0, index=ev.index)
-    for k, (_, names) in enumerate(FUNNEL_STEPS.items(), start=1):
-        level = level.where(~name.isin(names), k)
+    s = visits_of(events).sessions
     last = len(FUNNEL_STEPS)
+    level = s.level
     if purchased is not None:  # the purchase step is the given sessions, not the events
-        level = level.where(level < last, 0)
-    ev = ev.assign(level=level)
-    g = ev.groupby("session_id", sort=False)
-    out = pd.DataFrame(
-        {
-            "visitor_id": g.visitor_id.first(),
-            "customer_id": g.customer_id.first() if "customer_id" in ev else None,
-            "started_at": g.timestamp.min(),
-            "max_level": g["level"].max(),
-        }
-    )
-    if purchased is not None:
-        out["max_level"] = out.max_level.where(~out.index.isin(set(purchased)), last)
+        level = s.level_unbought.where(~s.session_id.isin(set(purchased)), last)
+    out = s[["session_id", "visitor_id", "customer_id", "started_at"]].reset_index(drop=True)
     for k, step in enumerate(FUNNEL_STEPS, start=1):
-        out[step] = out.max_level >= k
-    return out.drop(columns="max_level").reset_index()
+        out[step] = (level >= k).to_numpy(bool)
+    return out
 
 
 def funnel(steps: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
@@ -379,17 +358,13 @@ def funnel(steps: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-#: event names (lower case) taking a product out of the cart
-CART_REMOVALS: tuple[str, ...] = ("remove_from_cart", "cart_remove", "removed_from_cart")
-
-
 #: a cart keeps what was added this many days before the shopper's last add (shops expire
 #: carts; a product put in the cart a year ago is not waiting to be bought)
 CART_DAYS = 30
 
 
 def abandoned_carts(
-    events: pd.DataFrame,
+    events: pd.DataFrame | Visits,
     *,
     since: pd.Timestamp | None = None,
     cart_days: int = CART_DAYS,
@@ -417,10 +392,9 @@ def abandoned_carts(
     price.
     """
     cols = ["customer_id", "visitor_id", "last_cart_at", "products", "cart_value"]
+    events = visits_of(events).events  # the purchase and cart events (and sign-ups) alone
     if events.empty:
         return pd.DataFrame(columns=cols)
-    # only the purchase and cart events are read further: naming the shopper of those alone
-    # (not a copy of every event) keeps a shop of 15 million events in memory
     name = events.event_name.str.lower()
     read = name.isin(FUNNEL_STEPS["purchase"] + FUNNEL_STEPS["cart"] + CART_REMOVALS)
     ev = events[read].assign(name=name[read])
@@ -488,7 +462,7 @@ def placed_by(ordered_at: pd.Series) -> pd.Series:
 
 
 def exit_pages(
-    events: pd.DataFrame, *, top: int = 10, purchased: Iterable[Any] | None = None
+    events: pd.DataFrame | Visits, *, top: int = 10, purchased: Iterable[Any] | None = None
 ) -> pd.DataFrame:
     """Where sessions that did not buy end: ``page, exits, share`` (the pages that lose them).
 
@@ -500,19 +474,14 @@ def exit_pages(
     without it, those with a purchase event did.
     """
     cols = ["page", "exits", "share"]
-    ev = events.dropna(subset=["page"])
-    if ev.empty:
-        return pd.DataFrame(columns=cols)
+    s = visits_of(events).sessions
     bought = (
-        set(purchased)
-        if purchased is not None
-        else set(events.session_id[events.event_name.str.lower().isin(FUNNEL_STEPS["purchase"])])
+        set(purchased) if purchased is not None else set(s.session_id[s.level >= len(FUNNEL_STEPS)])
     )
-    ev = ev[~ev.session_id.isin(bought)].sort_values("timestamp")
-    last = ev.groupby("session_id").page.last().astype(str).str.split(r"[?#]", n=1, regex=True)
-    last = last.str[0]
-    if last.empty:
+    s = s[s.exit_page.notna() & ~s.session_id.isin(bought)].sort_values("session_id")
+    if s.empty:
         return pd.DataFrame(columns=cols)
+    last = s.exit_page.astype(str).str.split(r"[?#]", n=1, regex=True).str[0]
     out = last.value_counts().rename("exits").reset_index()
     out.columns = ["page", "exits"]
     out["share"] = out.exits / len(last)

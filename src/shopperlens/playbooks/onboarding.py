@@ -8,7 +8,8 @@ they ask for help (the tickets' channel: e-mail, chat, phone …) and whether th
 follow an order closely — the mission's "hasty purchase, then questions".
 
 Everything here is pure pandas over frames the service reads: ``events`` (``session_id,
-visitor_id, customer_id, timestamp, event_name``, the customer resolved through identities),
+visitor_id, customer_id, timestamp, event_name``, the customer resolved through identities;
+or their :class:`~shopperlens.playbooks.visits.Visits`),
 ``orders`` (``customer_id, ordered_at``), the per-session ``steps`` of
 :func:`~shopperlens.playbooks.checkout.session_steps` (with the purchases the orders confirm)
 and ``tickets`` (``customer_id, created_at, channel``). Event names are matched lower-cased, as
@@ -23,7 +24,8 @@ from typing import Any
 
 import pandas as pd
 
-from shopperlens.playbooks.checkout import FUNNEL_STEPS, given_by_day
+from shopperlens.playbooks.checkout import given_by_day
+from shopperlens.playbooks.visits import SIGN_UPS, Visits, visits_of
 
 __all__ = [
     "AFTER_ORDER_DAYS",
@@ -37,8 +39,6 @@ __all__ = [
     "tickets_after_orders",
 ]
 
-#: event names (lower case) meaning a sign-up: GA4's ``sign_up`` and its spellings elsewhere
-SIGN_UPS: tuple[str, ...] = ("sign_up", "signup", "signed_up")
 #: a ticket at most this many days after one of its customer's orders follows that order
 AFTER_ORDER_DAYS = 2
 
@@ -76,16 +76,25 @@ class Onboarding:
         return self.covered - self.signed_first
 
 
-def _names(events: pd.DataFrame) -> pd.Series:
-    return events.event_name.astype("string").str.lower()
+def _customers(v: Visits) -> pd.Series:
+    """Per visitor, the customer their visits name first (a sign-up before logging in is the
+    account's first event)."""
+    s = v.sessions
+    known = s.customer_id.notna()
+    return s.customer_id[known].groupby(s.visitor_id[known]).first()
 
 
-def _customers(events: pd.DataFrame) -> pd.Series:
-    """Each event's customer: its own, else the one another event of its visitor names (a
-    sign-up before logging in is the account's first event)."""
-    known = events.customer_id.notna()
-    by_visitor = events.customer_id[known].groupby(events.visitor_id[known]).first()
-    return events.customer_id.fillna(events.visitor_id.map(by_visitor))
+def _visit_customers(v: Visits) -> set[Any]:
+    """The customers whose visits are on record: each session's, else its visitor's."""
+    s = v.sessions
+    return set(s.customer_id.fillna(s.visitor_id.map(_customers(v))).dropna())
+
+
+def _sign_ups(v: Visits) -> pd.DataFrame:
+    """The sign-up events with ``customer_id`` resolved: their own, else their visitor's."""
+    e = v.events
+    e = e[e.event_name.astype("string").str.lower().isin(SIGN_UPS).fillna(False).to_numpy(bool)]
+    return e.assign(customer_id=e.customer_id.fillna(e.visitor_id.map(_customers(v))))
 
 
 def _who(customer: pd.Series, visitor: pd.Series) -> pd.Series:
@@ -104,7 +113,7 @@ def first_orders(orders: pd.DataFrame) -> pd.DataFrame:
 
 
 def new_customer_sign_ups(
-    events: pd.DataFrame,
+    events: pd.DataFrame | Visits,
     orders: pd.DataFrame,
     new_customers: Iterable[Any],
     created: pd.Series | None = None,
@@ -117,11 +126,11 @@ def new_customer_sign_ups(
     first event and their customer record (``created``: customer id → ``created_at``, when
     known) was not created before it: a sign-up before the visit data begin cannot be seen,
     and a customer registered a year ago read as a guest."""
-    customer = _customers(events)
+    v = visits_of(events)
     first = first_orders(orders)
     new = pd.Index(pd.Series(list(new_customers), dtype=object).dropna().unique())
-    seen = new[new.isin(set(customer.dropna()))]
-    start = pd.to_datetime(events.timestamp).min() if len(events) else pd.NaT
+    seen = new[new.isin(_visit_customers(v))]
+    start = pd.to_datetime(v.sessions.started_at).min() if len(v) else pd.NaT
     firsts = first.reindex(seen).dropna(subset=["ordered_at"])
     if pd.isna(start):
         return len(seen), 0, 0, 0
@@ -130,8 +139,8 @@ def new_customer_sign_ups(
         since = pd.to_datetime(firsts.index.to_series().map(created))
         within &= since.isna() | (since >= start)
     covered = firsts[within]
-    is_sign_up = _names(events).isin(SIGN_UPS).fillna(False).to_numpy(bool)
-    signed = pd.to_datetime(events.timestamp[is_sign_up]).groupby(customer[is_sign_up])
+    sign_ups = _sign_ups(v)
+    signed = pd.to_datetime(sign_ups.timestamp).groupby(sign_ups.customer_id)
     earliest = signed.min().reindex(covered.index)
     before = earliest <= covered.placed_by
     later = earliest.notna() & ~before
@@ -139,19 +148,17 @@ def new_customer_sign_ups(
 
 
 def sign_ups_without_order(
-    events: pd.DataFrame, orders: pd.DataFrame, steps: pd.DataFrame
+    events: pd.DataFrame | Visits, orders: pd.DataFrame, steps: pd.DataFrame
 ) -> tuple[int, int]:
     """How many people signed up, and how many of them never ordered: no order of theirs
     (``orders``) and no visit of theirs that purchased (``steps``, for the visitors no
     customer id names)."""
-    customer = _customers(events)
-    is_sign_up = _names(events).isin(SIGN_UPS).fillna(False).to_numpy(bool)
-    who = _who(customer[is_sign_up], events.visitor_id[is_sign_up])
+    sign_ups = _sign_ups(visits_of(events))
     people = pd.DataFrame(
         {
-            "who": who,
-            "customer_id": customer[is_sign_up],
-            "visitor_id": events.visitor_id[is_sign_up],
+            "who": _who(sign_ups.customer_id, sign_ups.visitor_id),
+            "customer_id": sign_ups.customer_id,
+            "visitor_id": sign_ups.visitor_id,
         }
     ).drop_duplicates("who")
     buyers = set(orders.customer_id.dropna())
@@ -168,7 +175,7 @@ def sign_ups_without_order(
 
 
 def checkouts_before_first_purchase(
-    events: pd.DataFrame, steps: pd.DataFrame, orders: pd.DataFrame
+    events: pd.DataFrame | Visits, steps: pd.DataFrame, orders: pd.DataFrame
 ) -> tuple[int, int] | None:
     """The visits that reached checkout before their shopper's first purchase, and how many
     of them did not buy; None when no event is a checkout step (then only purchases would
@@ -177,7 +184,7 @@ def checkouts_before_first_purchase(
     A visit comes before a shopper's first purchase when none of the shopper's earlier visits
     purchased and the customer's first order was not placed before it started (one given by
     its day only may have been placed at the day's end)."""
-    if not len(steps) or not _names(events).isin(FUNNEL_STEPS["checkout"]).any():
+    if not len(steps) or not visits_of(events).sessions.checkout_event.any():
         return None
     s = steps.sort_values("started_at", kind="stable")
     who = _who(s.customer_id, s.visitor_id)
@@ -192,7 +199,7 @@ def checkouts_before_first_purchase(
 
 
 def onboarding(
-    events: pd.DataFrame,
+    events: pd.DataFrame | Visits,
     orders: pd.DataFrame,
     steps: pd.DataFrame,
     new_customers: Iterable[Any],
@@ -200,12 +207,13 @@ def onboarding(
 ) -> Onboarding:
     """The :class:`Onboarding` figures of a shop's visit data (``created``: each customer's
     ``created_at``, see :func:`new_customer_sign_ups`)."""
-    checkouts = checkouts_before_first_purchase(events, steps, orders)
+    v = visits_of(events)
+    checkouts = checkouts_before_first_purchase(v, steps, orders)
     n, lost = checkouts if checkouts is not None else (None, 0)
-    if not len(events) or not _names(events).isin(SIGN_UPS).any():
+    if not len(v) or _sign_ups(v).empty:
         return Onboarding(sign_up_events=False, checkouts=n, checkouts_lost=lost)
-    seen, covered, first, later = new_customer_sign_ups(events, orders, new_customers, created)
-    signed_up, without = sign_ups_without_order(events, orders, steps)
+    seen, covered, first, later = new_customer_sign_ups(v, orders, new_customers, created)
+    signed_up, without = sign_ups_without_order(v, orders, steps)
     return Onboarding(
         sign_up_events=True,
         new_with_visits=seen,

@@ -24,6 +24,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from shopperlens.playbooks.checkout import given_by_day
+from shopperlens.playbooks.visits import FUNNEL_STEPS, Visits, visits_of
 from shopperlens.statuses import ORDER_SESSION_GAP_MINUTES, PURCHASE_ORDER_GAP_HOURS
 from shopperlens.words import STOP_WORDS
 
@@ -72,7 +73,7 @@ INFORMATIONAL_WORDS: frozenset[str] = frozenset(
 _STOP = STOP_WORDS
 #: a word: letters and digits of any script, as the customer types read search terms
 _WORD = re.compile(r"[^\W_]+")
-_PURCHASE = ("purchase", "order", "order_completed", "checkout_completed")
+_PURCHASE = FUNNEL_STEPS["purchase"]
 
 
 def _words(text: str) -> list[str]:
@@ -168,18 +169,20 @@ ORDER_SESSION_GAP = pd.Timedelta(minutes=ORDER_SESSION_GAP_MINUTES)
 
 
 #: the event columns :func:`sessions_and_orders` reads
-_SESSION_COLUMNS = ("session_id", "visitor_id", "customer_id", "timestamp", "event_name",
-                    "utm_source", "utm_medium", "utm_campaign", "utm_term", "search_term",
-                    "value")  # fmt: skip
+#: what a sessions row says of where it came from (:class:`~shopperlens.playbooks.visits.Visits`)
+_SOURCE_COLUMNS = ("visitor_id", "customer_id", "started_at", "source", "medium", "campaign",
+                   "keyword", "search_term")  # fmt: skip
 
 
-def sessions_from_events(events: pd.DataFrame, orders: pd.DataFrame | None = None) -> pd.DataFrame:
+def sessions_from_events(
+    events: pd.DataFrame | Visits, orders: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """One row per session (:func:`sessions_and_orders` without the orders' sessions)."""
     return sessions_and_orders(events, orders)[0]
 
 
 def sessions_and_orders(
-    events: pd.DataFrame, orders: pd.DataFrame | None = None
+    events: pd.DataFrame | Visits, orders: pd.DataFrame | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One row per session: its source/medium/campaign, keyword, purchase and revenue.
 
@@ -204,33 +207,16 @@ def sessions_and_orders(
     from, as the pairing above decided it (empty without orders): an order's campaign is its
     session's, and an order no session led to has none.
     """
-    read = [c for c in _SESSION_COLUMNS if c in events]  # (a sorted copy of these alone)
-    ev = events[read].sort_values("timestamp", kind="stable")
-    ev = ev.assign(
-        name=ev.event_name.str.lower(),
-        keyword=ev.utm_term.where(ev.utm_term.notna() & (ev.utm_term != ""), None),
-    )
-    bought = ev["name"].isin(_PURCHASE)
-    value = ev["value"] if "value" in ev else pd.Series(float("nan"), index=ev.index)
-    ev["revenue"] = pd.to_numeric(value, errors="coerce").where(bought)
-    g = ev.groupby("session_id", sort=False)
-    out = pd.DataFrame(
-        {
-            "visitor_id": g.visitor_id.first(),
-            "customer_id": g.customer_id.first(),
-            "started_at": g.timestamp.min(),
-            "source": g.utm_source.first(),
-            "medium": g.utm_medium.first(),
-            "campaign": g.utm_campaign.first(),
-            "keyword": g.keyword.first(),
-            "search_term": g.search_term.first(),
-        }
-    )
-    ended = g.timestamp.max()
-    out = out.reset_index()
+    v = visits_of(events)
+    s = v.sessions
+    out = s[["session_id", *_SOURCE_COLUMNS]].reset_index(drop=True)
+    ended = s.set_index("session_id").ended_at
     out["source"] = out.source.fillna("(direct)")
     out["medium"] = out.medium.fillna("(none)")
     out["keyword"] = out.keyword.fillna(out.search_term)
+    ev = v.events
+    bought = ev.event_name.str.lower().isin(_PURCHASE)
+    ev = ev.assign(revenue=pd.to_numeric(ev["value"], errors="coerce").where(bought))
     buys = ev[bought]
     have_orders = orders is not None and len(orders) > 0
     if have_orders:

@@ -34,7 +34,15 @@ from shopperlens.models.basket import (
 )
 from shopperlens.plain import spreadsheet_safe
 from shopperlens.playbooks import audience as _aud
-from shopperlens.playbooks import checkout, onboarding, recommend, retention, support, traffic
+from shopperlens.playbooks import (
+    checkout,
+    onboarding,
+    recommend,
+    retention,
+    support,
+    traffic,
+    visits,
+)
 from shopperlens.playbooks.generator import (
     CONSENT_PURPOSES,
     NO_SHIPPING,
@@ -48,6 +56,7 @@ from shopperlens.playbooks.generator import (
     unreachable_texts,
 )
 from shopperlens.playbooks.loyalty import RepeatFactors, repeat_factors
+from shopperlens.playbooks.visits import Visits
 from shopperlens.service import consent, value_run
 from shopperlens.service._checks import share, whole
 from shopperlens.service._files import output_file
@@ -104,20 +113,29 @@ def _priced(orders: pd.DataFrame) -> pd.DataFrame:
     return orders.assign(value=orders.value.where(orders.in_shop_currency.astype(bool)))
 
 
-def _events(store: Store) -> pd.DataFrame:
-    """Events with ``customer_id`` resolved through ``identities`` for anonymous visitors."""
-    return read_once(
+#: the events with ``customer_id`` resolved through ``identities`` for anonymous visitors, and
+#: ``pos``, their order in the store (for events at the same time), as :mod:`.visits` reads them
+_RESOLVED_EVENTS = """(
+    SELECT e.session_id, e.visitor_id, coalesce(e.customer_id, i.customer_id) AS customer_id,
+           e."timestamp", e.event_name, e.page, e.product_id, e.utm_source, e.utm_medium,
+           e.utm_campaign, e.utm_term, e.search_term, e.value, e.rowid AS pos
+    FROM events e LEFT JOIN identities i USING (visitor_id))"""
+
+
+def _visit_data(store: Store) -> Visits:
+    """The shop's visits (:class:`~shopperlens.playbooks.visits.Visits`): DuckDB groups the
+    events into one row per session in the store, and only the purchase, cart and sign-up
+    events come to pandas one by one (every event of a shop of 15 million took most of a
+    report's 9 GB)."""
+    sessions, key = read_once(
         store,
-        "events",
-        lambda: frame(
-            store,
-            """SELECT e.session_id, e.visitor_id,
-                      coalesce(e.customer_id, i.customer_id) AS customer_id,
-                      e."timestamp", e.event_name, e.page, e.product_id, e.utm_source,
-                      e.utm_medium, e.utm_campaign, e.utm_term, e.search_term, e.value
-               FROM events e LEFT JOIN identities i USING (visitor_id)""",
+        "visits",
+        lambda: (
+            frame(store, visits.sessions_sql(_RESOLVED_EVENTS)),
+            frame(store, visits.key_events_sql(_RESOLVED_EVENTS)),
         ),
     )
+    return Visits.from_frames(sessions, key)
 
 
 def resolve_types(
@@ -317,10 +335,13 @@ def upsell_picks(*, store: Store, customer_id: str | None = None, top: int = 3) 
         f"USING (order_id) WHERE o.customer_id IS NOT NULL {where}",
         params,
     )
-    viewed = _events(store)
-    viewed = viewed[viewed.product_id.notna() & viewed.customer_id.notna()]
-    if customer_id:
-        viewed = viewed[viewed.customer_id == customer_id]
+    viewed = frame(
+        store,
+        f"""SELECT DISTINCT customer_id, product_id FROM {_RESOLVED_EVENTS} e
+            WHERE product_id IS NOT NULL AND customer_id IS NOT NULL
+            {"AND customer_id = ?" if customer_id else ""}""",
+        params,
+    )
     rules = basket_rules(store=store, max_len=3)
     # as the carousels: a product bought with the customer's less often than without it
     # (lift 1 or below) is no pick, whatever its confidence
@@ -396,17 +417,18 @@ def shipping_threshold(
     return replace(advice, other_currency_orders=left_out)
 
 
-def _visits(store: Store) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """The events (:func:`_events`) and their sessions (:func:`_visit_orders`; None without
-    events), each read once within a report (``service._shared``)."""
-    events = _events(store)
-    if events.empty:
-        return events, None
-    return events, _visit_orders(store, events)[0]
+def _visits(store: Store) -> tuple[Visits, pd.DataFrame | None]:
+    """The visits (:func:`_visit_data`) and their sessions as the sources table reads them
+    (:func:`_visit_orders`; None without events), each read once within a report
+    (``service._shared``)."""
+    v = _visit_data(store)
+    if v.empty:
+        return v, None
+    return v, _visit_orders(store, v)[0]
 
 
-def _visit_orders(store: Store, events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The sessions of all the events (:func:`_events`) as the sources table reads them
+def _visit_orders(store: Store, v: Visits) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The sessions of the visits ``v`` (:func:`_visit_data`) as the sources table reads them
     (:func:`traffic_report`), and the session each bought order came from
     (:func:`~shopperlens.playbooks.traffic.sessions_and_orders`), read once within a report.
 
@@ -418,13 +440,13 @@ def _visit_orders(store: Store, events: pd.DataFrame) -> tuple[pd.DataFrame, pd.
     return read_once(
         store,
         "sessions",
-        lambda: traffic.sessions_and_orders(events, _priced(_orders(store, every_status=True))),
+        lambda: traffic.sessions_and_orders(v, _priced(_orders(store, every_status=True))),
     )
 
 
-def _steps(events: pd.DataFrame, sessions: pd.DataFrame) -> pd.DataFrame:
+def _steps(v: Visits, sessions: pd.DataFrame) -> pd.DataFrame:
     """:func:`checkout.session_steps` whose purchase step is ``sessions``' ``purchased``."""
-    return checkout.session_steps(events, purchased=sessions.session_id[sessions.purchased])
+    return checkout.session_steps(v, purchased=sessions.session_id[sessions.purchased])
 
 
 def funnels(
@@ -435,10 +457,10 @@ def funnels(
     A session purchased when the sources table says so (:func:`_visit_orders`)."""
     if by not in (None, "type", "source"):
         raise ShopperlensError("funnels can be split by 'type', 'source' or nothing")
-    events, sessions = _visits(store)
+    v, sessions = _visits(store)
     if sessions is None:
         return pd.DataFrame(columns=["step", "sessions", "rate_from_prev", "drop_off"])
-    steps = _steps(events, sessions)
+    steps = _steps(v, sessions)
     if by == "type":
         steps = _attach_type(steps, resolve_types(store=store, types=types))
     elif by == "source":
@@ -454,10 +476,10 @@ def sessions_per_type(*, store: Store, types: pd.DataFrame | None = None) -> pd.
 
     A count of sessions, whichever bought: the orders that decide the purchase step are not
     read."""
-    events = _events(store)
-    if events.empty:
+    v = _visit_data(store)
+    if v.empty:
         return pd.Series(dtype="int64")
-    steps = _attach_type(checkout.session_steps(events), resolve_types(store=store, types=types))
+    steps = _attach_type(checkout.session_steps(v), resolve_types(store=store, types=types))
     return steps.groupby("type").size()
 
 
@@ -469,21 +491,21 @@ def exit_pages(
 ) -> pd.DataFrame:
     """The pages where non-buying sessions of ``type`` (all sessions when None) end; a
     session bought when the sources table says so (:func:`_visit_orders`)."""
-    events, sessions = _visits(store)
+    v, sessions = _visits(store)
     if sessions is None:
         return pd.DataFrame(columns=["page", "exits", "share"])
     typed = resolve_types(store=store, types=types) if type is not None else EMPTY_TYPES
-    return _exit_pages(events, _steps(events, sessions), typed, type)
+    return _exit_pages(v, _steps(v, sessions), typed, type)
 
 
 def _exit_pages(
-    events: pd.DataFrame, steps: pd.DataFrame, types: pd.DataFrame, type_: str | None
+    v: Visits, steps: pd.DataFrame, types: pd.DataFrame, type_: str | None
 ) -> pd.DataFrame:
-    """:func:`exit_pages` from the events and their :func:`_steps` (the playbook has both)."""
+    """:func:`exit_pages` from the visits and their :func:`_steps` (the playbook has both)."""
     if type_ is not None:
         typed = _attach_type(steps, types)
-        events = events[events.session_id.isin(set(typed.session_id[typed.type == type_]))]
-    return checkout.exit_pages(events, purchased=steps.session_id[steps.purchase])
+        v = v.only(typed.session_id[typed.type == type_])
+    return checkout.exit_pages(v, purchased=steps.session_id[steps.purchase])
 
 
 def abandoned_carts(*, store: Store, types: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -501,7 +523,7 @@ def abandoned_carts(*, store: Store, types: pd.DataFrame | None = None) -> pd.Da
                       GROUP BY l.product_id) l USING (product_id)"""
     )
     carts = checkout.abandoned_carts(
-        _events(store), orders=_orders(store), prices=prices.set_index("product_id").price
+        _visit_data(store), orders=_orders(store), prices=prices.set_index("product_id").price
     )
     return _attach_type(carts, resolve_types(store=store, types=types))
 
@@ -549,7 +571,7 @@ def traffic_report(
     """Sources (overall and by type), keywords with intent, conversion and revenue, and the
     revenue (and the CLV, when a CLV run is stored) of customers by the source and keyword
     that first brought them."""
-    events, sessions = _visits(store)
+    _, sessions = _visits(store)
     if sessions is None:
         empty = pd.DataFrame()
         keys = ("sources", "sources_by_type", "keywords", "acquisition", "acquisition_keywords")
@@ -696,19 +718,19 @@ def _orders_with_campaign(store: Store) -> pd.DataFrame:
     (:func:`_priced`): the order still counts (offer and ticket rates), its amount is not
     added to a type's revenue, as SEK 2,000 is not EUR 2,000."""
     orders = _priced(_orders(store))
-    events = _events(store)
-    orders = orders.assign(visited=orders.customer_id.isin(_visited(events)))
-    if events.empty:
+    v = _visit_data(store)
+    orders = orders.assign(visited=orders.customer_id.isin(_visited(v)))
+    if v.empty:
         return orders.assign(campaign=None)
-    sessions, led_to = _visit_orders(store, events)
+    sessions, led_to = _visit_orders(store, v)
     campaign = led_to.merge(sessions[["session_id", "campaign"]], on="session_id")
     campaign = campaign.drop_duplicates("order_id").set_index("order_id").campaign
     return orders.assign(campaign=orders.order_id.map(campaign))
 
 
-def _visited(events: pd.DataFrame) -> frozenset[Any]:
-    """The customer ids whose visits are in ``events`` (:func:`_events`, ids resolved)."""
-    return frozenset(events.customer_id.dropna().unique()) if len(events) else frozenset()
+def _visited(v: Visits) -> frozenset[Any]:
+    """The customer ids whose visits are in ``v`` (:func:`_visit_data`, ids resolved)."""
+    return frozenset(v.sessions.customer_id.dropna().unique()) if len(v) else frozenset()
 
 
 def support_report(*, store: Store, types: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
@@ -792,11 +814,11 @@ def _playbook(
     per = _attach_type(_customer_revenue(_priced(orders)), t)
     # the purchases the sources table counts (:func:`_visit_orders`), read once for the funnel,
     # the exit pages, the visits to a first purchase, each order's campaign and the first visits
-    events, sessions = _visits(store)
-    steps = _steps(events, sessions) if sessions is not None else pd.DataFrame()
+    v, sessions = _visits(store)
+    steps = _steps(v, sessions) if sessions is not None else pd.DataFrame()
     exits = (
-        _exit_pages(events, steps, t, "looker")
-        if len(events)
+        _exit_pages(v, steps, t, "looker")
+        if len(v)
         else pd.DataFrame(columns=["page", "exits", "share"])
     )
     to_purchase = checkout.visits_to_first_purchase(steps) if len(steps) else pd.Series(dtype=float)
@@ -804,7 +826,7 @@ def _playbook(
     tr = traffic_report(store=store, types=t, brand_words=brand_words, config=config)
     ret = retention_report(store=store, types=t, config=config)
     sup = support_report(store=store, types=t)
-    carts = abandoned_carts(store=store, types=t) if len(events) else pd.DataFrame()
+    carts = abandoned_carts(store=store, types=t) if len(v) else pd.DataFrame()
     rules = basket_rules(store=store, max_len=2)
     currency = shop_currency(store=store)
     ev = Evidence(
@@ -838,10 +860,10 @@ def _playbook(
         offers=sup["offers"],
         currency=currency,
         imported=imported_sources(store=store),
-        visited=_visited(events),
+        visited=_visited(v),
         consent_recorded=recorded_consents(store=store),
         loyalty=_repeat_factors(store, orders, sessions, config),
-        onboarding=_onboarding(store, events, orders, steps, t),
+        onboarding=_onboarding(store, v, orders, steps, t),
         ticket_channels=_ticket_channels(store, t),
     )
     wanted = (type_,) if type_ else TYPES
@@ -852,7 +874,7 @@ def _playbook(
 
 def _onboarding(
     store: Store,
-    events: pd.DataFrame,
+    v: Visits,
     orders: pd.DataFrame,
     steps: pd.DataFrame,
     types: pd.DataFrame,
@@ -864,7 +886,7 @@ def _onboarding(
     new = types.customer_id[types.type == "new"] if len(types) else []
     created = store.df("SELECT customer_id, created_at FROM customers WHERE created_at IS NOT NULL")
     since = created.set_index("customer_id").created_at
-    return onboarding.onboarding(events, orders, steps, new, since)
+    return onboarding.onboarding(v, orders, steps, new, since)
 
 
 def _ticket_channels(store: Store, types: pd.DataFrame) -> pd.DataFrame:
