@@ -41,3 +41,18 @@ def test_the_empty_together_list_names_the_lift_test(cli, tmp_path):
         "MUG was not bought together with another product in 3 or more orders and more often"
         in said
     )
+
+
+def test_a_cancelled_or_refunded_order_owns_nothing(shop, tmp_path):
+    """HEAD → SOCK holds in twenty orders (lift about 2, twenty orders of MUG alone beside
+    them). D bought HEAD and had SOCK in an order they
+    cancelled, E's only order (HEAD) was refunded: D is proposed SOCK, which they never got,
+    and E is proposed nothing, owning nothing."""
+    head = HEAD.rstrip("\n") + ",status\n"
+    rows = [f"c{i},C{i},2025-03-01,{p},1,1,paid" for i in range(20) for p in ("HEAD", "SOCK")]
+    rows += [f"m{i},M{i},2025-03-02,MUG,1,5,paid" for i in range(20)]
+    rows += ["d1,D,2025-04-01,HEAD,1,10,paid", "d2,D,2025-04-02,SOCK,1,3,cancelled"]
+    rows += ["e1,E,2025-04-01,HEAD,1,10,refunded"]
+    shop.import_orders(write(tmp_path, "o.csv", head + "\n".join(rows) + "\n"))
+    assert list(shop.upsell_picks(customer_id="D").product_id) == ["SOCK"]
+    assert shop.upsell_picks(customer_id="E").empty

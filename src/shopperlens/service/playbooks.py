@@ -330,8 +330,10 @@ def upsell_picks(*, store: Store, customer_id: str | None = None, top: int = 3) 
         raise NotFoundError(f"no customer {customer_id!r} in the store")
     where = "AND o.customer_id = ?" if customer_id else ""
     params = [customer_id] if customer_id else []
+    # what a customer owns is what their purchases brought: a cancelled or refunded order's
+    # products are no more theirs than in every other figure
     owned = store.df(
-        "SELECT DISTINCT o.customer_id, l.product_id FROM orders o JOIN order_lines l "
+        f"SELECT DISTINCT o.customer_id, l.product_id FROM {PURCHASES} o JOIN order_lines l "
         f"USING (order_id) WHERE o.customer_id IS NOT NULL {where}",
         params,
     )
