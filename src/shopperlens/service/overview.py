@@ -3,7 +3,9 @@
 The report's front page and ``Shop.overview()`` show it; every figure is one SQL aggregate over
 the canonical tables, so it stays fast on large stores. Orders, revenue, buyers and repeat
 buying count real purchases only: cancelled, refunded, failed, voided and expired orders are left
-out, as CLV and the playbooks leave them out (``statuses.EXCLUDED_STATUSES``).
+out, as CLV and the playbooks leave them out (``statuses.EXCLUDED_STATUSES``). A line's
+category is its own or, when it names none, its product's in the products file
+(:data:`LINE_CATEGORY`, as the customer types read it).
 
 Amounts are in the shop's currency (the one most orders name, :func:`shop_currency`): revenue,
 the average order, revenue per month and per category add up the orders in that currency (and
@@ -36,10 +38,21 @@ def in_shop_currency_sql(column: str) -> str:
     return f"coalesce({CURRENCY_CODE.format(c=column)}, ?) = ?"
 
 
+#: a line's category: its own, else its product's in the products file (an orders file often
+#: names the product only), as the customer types read it; ``l`` is the line and ``p`` its
+#: product (``order_lines l LEFT JOIN products p USING (product_id)``)
+LINE_CATEGORY = "coalesce(nullif(l.category, ''), nullif(p.category, ''))"
 #: the lines of the orders that are purchases, with their order's currency
 _PURCHASED_LINES = (
     f"(SELECT l.*, {CURRENCY_CODE.format(c='o.currency')} AS currency "
     f"FROM order_lines l JOIN {PURCHASES} o USING (order_id))"
+)
+#: the same lines with their category read as :data:`LINE_CATEGORY` (the products file joined
+#: only where the categories are needed, so the totals do not pay for it)
+_CATEGORISED_LINES = (
+    f"(SELECT l.* REPLACE ({LINE_CATEGORY} AS category), "
+    f"{CURRENCY_CODE.format(c='o.currency')} AS currency FROM order_lines l "
+    f"JOIN {PURCHASES} o USING (order_id) LEFT JOIN products p USING (product_id))"
 )
 #: an order (or line) in the shop's currency, the ``?`` parameter; one naming none counts as it
 _IN_SHOP_CURRENCY = "coalesce(currency, ?) = ?"
@@ -81,7 +94,10 @@ class ShopOverview(BaseModel):
         "left out of revenue, the average order and the amounts per month and category.",
     )
     products: int
-    categories: int = Field(description="Distinct categories named on the purchased lines.")
+    categories: int = Field(
+        description="Distinct categories of the shop's products: named in the products file "
+        "or on the purchased lines."
+    )
     visitors: int
     sessions: int
     events: int
@@ -139,7 +155,7 @@ def overview(*, store: Store) -> ShopOverview:
         "SELECT coalesce(category, '(no category)'), "
         f"coalesce(sum(quantity * unit_price) FILTER ({_IN_SHOP_CURRENCY}), 0) r, "
         f"category IS NULL, count(*) FILTER ({_IN_SHOP_CURRENCY}) > 0 "
-        f"FROM {_PURCHASED_LINES} GROUP BY 1, 3 ORDER BY r DESC, 1",
+        f"FROM {_CATEGORISED_LINES} GROUP BY 1, 3 ORDER BY r DESC, 1",
         mine * 2,
     ).fetchall()
     # an imported session without a source (the UCI file has none) is of unknown source,
@@ -170,7 +186,7 @@ def overview(*, store: Store) -> ShopOverview:
         other_currency_orders=_other_currencies(store, cur),
         unnamed_currency_orders=_unnamed_currency(store),
         products=store.count("products"),
-        categories=sum(1 for _, _, none, _ in cats if not none),
+        categories=_categories(store),
         visitors=int(store.scalar("SELECT count(DISTINCT visitor_id) FROM events") or 0),
         sessions=store.count("sessions"),
         events=store.count("events"),
@@ -182,6 +198,17 @@ def overview(*, store: Store) -> ShopOverview:
         sources_unknown=int(store.scalar(f"SELECT count(*) FROM sessions WHERE {unknown}") or 0),
         months=[MonthFigures(month=m, orders=int(n), revenue=float(r)) for m, n, r in months],
     )
+
+
+def _categories(store: Store) -> int:
+    """Distinct categories of the shop's products, whether sold or not: "6 products in 5
+    categories" counts those the products file names (a product not sold yet has one too) and
+    those a purchased line names itself."""
+    found = store.scalar(
+        f"SELECT count(DISTINCT c) FROM (SELECT category AS c FROM {_CATEGORISED_LINES} "
+        "UNION ALL SELECT nullif(category, '') FROM products)"
+    )
+    return int(found or 0)
 
 
 def _unnamed_currency(store: Store) -> int:

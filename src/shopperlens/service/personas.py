@@ -41,7 +41,7 @@ from shopperlens.personas.synthesis import Persona, Quote, overview, synthesise
 from shopperlens.service._checks import whole
 from shopperlens.service._clock import utc_now
 from shopperlens.service.clv import PURCHASES
-from shopperlens.service.overview import shop_currency
+from shopperlens.service.overview import LINE_CATEGORY, in_shop_currency_sql, shop_currency
 from shopperlens.service.surveys import DEMO_SURVEY, answered_survey
 from shopperlens.store import Store
 from shopperlens.store.connection import check_no_erasure_since
@@ -160,19 +160,15 @@ def _enrich(store: Store, df: pd.DataFrame) -> pd.DataFrame:
 
     Only real purchases count: cancelled, refunded, failed, voided and expired orders bring no
     revenue and are nothing the customer "buys" (the same rule as CLV and the playbooks).
+    Revenue is in the shop's currency, as on the front page: a purchase in another currency is
+    bought, but its amount is not added in (SEK 1,100 is not EUR 1,100), so a customer who
+    bought only in another currency brings 0. A line's category and product name are its own
+    or its product's in the products file, as the customer types read them.
     """
     if "customer_id" not in df.columns or df["customer_id"].isna().all():
         return df
-    ids = pd.DataFrame({"customer_id": df["customer_id"].dropna().unique()})
-    with store.cursor() as cur:
-        cur.register("_persona_ids", ids)
-        lines = cur.execute(
-            "SELECT o.customer_id, l.category, coalesce(l.product_name, l.product_id) AS product,"
-            f" l.quantity * l.unit_price AS amount FROM order_lines l JOIN {PURCHASES} o"
-            " USING (order_id) JOIN _persona_ids i ON i.customer_id = o.customer_id"
-        ).df()
-        cur.unregister("_persona_ids")
     out = df.copy()
+    lines = _purchased_lines(store, df["customer_id"].dropna().unique())
     if lines.empty:  # respondents never bought: no revenue, types or CLV to describe
         return out
     if "revenue" not in out.columns:
@@ -192,8 +188,27 @@ def _enrich(store: Store, df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _purchased_lines(store: Store, customers: np.ndarray) -> pd.DataFrame:
+    """The purchased lines of ``customers``: ``customer_id, category, product, amount``, the
+    amount in the shop's currency (0 on a line of an order in another currency)."""
+    currency = shop_currency(store=store)
+    with store.cursor() as cur:
+        cur.register("_persona_ids", pd.DataFrame({"customer_id": customers}))
+        lines = cur.execute(
+            f"SELECT o.customer_id, {LINE_CATEGORY} AS category, coalesce(nullif(l.product_name,"
+            " ''), nullif(p.product_name, ''), l.product_id) AS product, CASE WHEN"
+            f" {in_shop_currency_sql('o.currency')} THEN l.quantity * l.unit_price ELSE 0 END"
+            f" AS amount FROM order_lines l JOIN {PURCHASES} o USING (order_id) LEFT JOIN"
+            " products p USING (product_id) JOIN _persona_ids i ON i.customer_id = o.customer_id",
+            [currency, currency],
+        ).df()
+        cur.unregister("_persona_ids")
+    return lines
+
+
 def _everything_bought(lines: pd.DataFrame, key: str) -> pd.Series:
-    """Per customer, every ``key`` (category or product) they bought, biggest spend first.
+    """Per customer, every ``key`` (category or product) they bought, biggest spend (in the
+    shop's currency) first.
 
     Every one, not a top few: "12 % buy GPS Watch Trail" must count everyone who bought it,
     not only those for whom it is among their three biggest purchases.

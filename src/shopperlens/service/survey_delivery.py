@@ -36,6 +36,7 @@ from shopperlens.service import consent
 from shopperlens.service._checks import whole
 from shopperlens.service._clock import utc_now
 from shopperlens.service.clv import PURCHASES
+from shopperlens.service.overview import LINE_CATEGORY
 from shopperlens.service.surveys import answered_by, get_survey
 from shopperlens.store import Store
 from shopperlens.surveys import links, mail
@@ -150,17 +151,8 @@ def target(*, store: Store, audience: Audience, now: datetime | None = None) -> 
         )
         keep &= ids.isin(counts["customer_id"])
     if audience.new_category_days:
-        fresh = store.df(
-            "WITH firsts AS (SELECT o.customer_id, l.category, min(o.ordered_at) AS first_at "
-            f" FROM {PURCHASES} o JOIN order_lines l USING (order_id) "
-            " WHERE o.customer_id IS NOT NULL AND l.category IS NOT NULL GROUP BY ALL), "
-            f"starts AS (SELECT customer_id, min(ordered_at) AS first_order FROM {PURCHASES} o "
-            "GROUP BY 1) "
-            "SELECT DISTINCT f.customer_id FROM firsts f JOIN starts s USING (customer_id) "
-            "WHERE f.first_at >= ? AND f.first_at > s.first_order",
-            [now - timedelta(days=audience.new_category_days)],
-        )
-        keep &= ids.isin(fresh["customer_id"])
+        since = now - timedelta(days=audience.new_category_days)
+        keep &= ids.isin(new_category_buyers(store, since))
     if audience.abandoned_checkout_days:
         since = now - timedelta(days=audience.abandoned_checkout_days)
         keep &= ids.isin(abandoned_checkouts(store, since))
@@ -174,6 +166,27 @@ def target(*, store: Store, audience: Audience, now: datetime | None = None) -> 
         typed = latest_types(store=store)
         keep &= ids.isin(typed.loc[typed["type"].isin(audience.types), "customer_id"])
     return people[keep].reset_index(drop=True)
+
+
+def new_category_buyers(store: Store, since: datetime) -> set[str]:
+    """Customers who first bought in some category on or after ``since``, later than their
+    first order (a category new to them, not a first order).
+
+    A line's category is its own or its product's in the products file (:data:`LINE_CATEGORY`,
+    as the customer types read it): a shop whose orders file names only the product has its
+    categories in the products file, where the lines alone would find nobody.
+    """
+    fresh = store.df(
+        f"WITH firsts AS (SELECT o.customer_id, {LINE_CATEGORY} AS category, "
+        f"min(o.ordered_at) AS first_at FROM {PURCHASES} o JOIN order_lines l USING (order_id) "
+        "LEFT JOIN products p USING (product_id) WHERE o.customer_id IS NOT NULL GROUP BY ALL), "
+        f"starts AS (SELECT customer_id, min(ordered_at) AS first_order FROM {PURCHASES} o "
+        "GROUP BY 1) "
+        "SELECT DISTINCT f.customer_id FROM firsts f JOIN starts s USING (customer_id) "
+        "WHERE f.category IS NOT NULL AND f.first_at >= ? AND f.first_at > s.first_order",
+        [since],
+    )
+    return set(fresh["customer_id"])
 
 
 def abandoned_checkouts(store: Store, since: datetime) -> set[str]:
