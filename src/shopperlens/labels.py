@@ -11,6 +11,8 @@ concern can use it without one depending on the other.
 
 from __future__ import annotations
 
+import math
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 from shopperlens.types import UNTYPED
@@ -64,7 +66,25 @@ def money(value: Any, currency: str | None, digits: int = 0, *, code: bool = Tru
         return "–"
     digits = min(digits, minor_units(currency))
     try:
-        amount = f"{float(value):,.{digits}f}"
+        amount = fixed(float(value), digits)
     except (TypeError, ValueError):
         return str(value)
     return f"{currency} {amount}" if currency and code else amount
+
+
+def fixed(value: float, digits: int = 0) -> str:
+    """``1,234.57``: ``value`` to ``digits`` decimals, an exact half rounded away from zero.
+
+    Python's own ``f"{v:,.0f}"`` rounds a half to the even neighbour (337.5 to 338 but 182.5
+    to 182, side by side in one table); an amount of money is rounded the way people and
+    spreadsheets round it (182.5 → 183, −2.5 → −3). The half is the one written: 1.005 (a
+    binary float a hair below it) shows as 1.01, as it reads. A total that rounds to zero shows
+    ``0``, never ``-0``.
+    """
+    if not math.isfinite(value):
+        return f"{value:,.{digits}f}"
+    exact = Decimal(repr(value))
+    with localcontext() as ctx:
+        ctx.prec = max(ctx.prec, exact.adjusted() + digits + 2)  # room for every digit kept
+        rounded = exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    return f"{rounded.copy_abs() if rounded.is_zero() else rounded:,.{digits}f}"

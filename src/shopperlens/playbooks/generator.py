@@ -340,7 +340,8 @@ def _row(df: pd.DataFrame, type_: str) -> dict[str, Any]:
 
 
 def _money(v: float, cur: str) -> str:
-    return f"{cur} {v:,.0f}"
+    """A whole amount (``EUR 183`` for 182.5: a half rounds up, as :func:`money` rounds it)."""
+    return money(v, cur)
 
 
 def _of(k: float, n: float) -> str:

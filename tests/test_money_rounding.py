@@ -1,0 +1,62 @@
+"""Money rounds an exact half away from zero, as people and spreadsheets round it.
+
+Python's ``f"{v:,.0f}"`` rounds a half to the even neighbour: in one table of a playbook
+page EUR 337.50 would read "EUR 338" and EUR 182.50 (EUR 365 over two customers) "EUR 182".
+Every amount of money, in the playbook text and on the report pages, reads 183 there.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from shopperlens.labels import money
+from shopperlens.playbooks.generator import Action, stake_text, threshold_text
+from shopperlens.reports import site
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "digits", "shown"),
+    [
+        (182.5, "EUR", 0, "EUR 183"),  # half to even said 182
+        (337.5, "EUR", 0, "EUR 338"),
+        (0.5, "EUR", 0, "EUR 1"),  # ... and 0
+        (2.5, "JPY", 2, "JPY 3"),  # (a yen has no cents)
+        (-182.5, "EUR", 0, "EUR -183"),  # away from zero, both ways
+        (0.125, "EUR", 2, "EUR 0.13"),  # 0.125 is exact in binary: half to even said 0.12
+        (1.005, "EUR", 2, "EUR 1.01"),  # the half as written (the float is a hair below it)
+        (0.0625, "KWD", 3, "KWD 0.063"),
+        (1_234_566.5, "EUR", 0, "EUR 1,234,567"),
+        (182.49, "EUR", 0, "EUR 182"),  # below the half: down
+        (-0.4, "EUR", 0, "EUR 0"),  # not "EUR -0"
+    ],
+)
+def test_a_half_rounds_away_from_zero(
+    amount: float, currency: str, digits: int, shown: str
+) -> None:
+    assert money(amount, currency, digits) == shown
+
+
+def test_the_report_tables_round_halves_up() -> None:
+    """The playbook page's acquisition table: 2 customers from google / cpc brought EUR 365."""
+    template = site.environment().from_string(
+        "{{ revenue|money('EUR') }} · {{ (revenue / customers)|money('EUR') }}"
+    )
+    assert template.render(revenue=365.0, customers=2) == "EUR 365 · EUR 183"
+
+
+def test_the_playbook_text_rounds_halves_up() -> None:
+    thr = SimpleNamespace(
+        advised=True, orders=318, current=None, threshold=182.5, median_basket=337.5,
+        share_near=0.19, uplift_per_order=2.125, shipping_cost_per_order=0.625,
+    )  # fmt: skip
+    assert threshold_text(thr, "EUR") == (
+        "free shipping from EUR 183 (median basket EUR 338); 19% of orders sit just below it; "
+        "+EUR 2.13 per order expected; EUR 0.63 shipping given away per order"
+    )
+    action = Action(
+        type="loyal", number=1, title="t", evidence=[], priority=12.5, basis="b",
+        audience="a", audience_size=1,
+    )  # fmt: skip
+    assert stake_text(action, "EUR") == "EUR 13 at stake"
