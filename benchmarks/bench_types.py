@@ -271,9 +271,15 @@ def pandas_features(d: dict[str, pd.DataFrame], as_of: datetime, spec: Any) -> p
     pw = pw.assign(w=_words(pw["w"]).groupby(level=0).agg(list)).explode("w")
     pw = pw[pw["w"].str.len() >= 3].drop_duplicates()
     counts = pw.groupby("w")["product_id"].nunique()
-    cat_words = set(_words(prods["category"].fillna("")))
-    blocked = set(spec.informational_words) | set(spec.brand_words) | cat_words | STOP_WORDS
-    vocab = {w for w in counts[counts <= spec.distinctive_products].index if w not in blocked}
+    # a category word names no product in either number ("tent" with the category "tents")
+    cat_words = set(_words(prods["category"].fillna(""))) - STOP_WORDS - {""}
+    kinds = {w.rstrip("s") for w in cat_words}
+    blocked = set(spec.informational_words) | set(spec.brand_words) | STOP_WORDS
+    vocab = {
+        w
+        for w in counts[counts <= spec.distinctive_products].index
+        if w not in blocked and w.rstrip("s") not in kinds
+    }
     uterms = pd.Series(terms["term"].unique())
     tw = pd.DataFrame({"term": uterms, "w": uterms.str.lower()}).assign(
         w=lambda f: _words(f["w"]).groupby(level=0).agg(list)

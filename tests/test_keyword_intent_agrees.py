@@ -22,7 +22,7 @@ from shopperlens.store import Store
 TERMS = {
     "trail running shoe": "product",  # "trail", "running" are in one product name
     "merino socks": "product",
-    "rain jacket": "product",  # "jacket" is no category word ("jackets" is)
+    "rain jacket": "product",  # "rain" is in one product name ("jacket" is the category "jackets")
     "headlamp 400": "product",
     "socks": "category",
     "shoes for kids": "category",  # "for" is in no name here, and a stop word anyway

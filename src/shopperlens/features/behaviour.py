@@ -56,7 +56,8 @@ class FeatureSpec:
     ``brand_words`` the shop's own brand names. ``focused_products`` is how many distinct
     products a buying visit may view and still count as "went straight to the product".
     A search term names a product when it holds a word found in at most
-    ``distinctive_products`` product names (and not in a category name).
+    ``distinctive_products`` product names that is no category word, in the singular or the
+    plural ("tent" names no product in a shop with the category "tents").
     """
 
     search_media: tuple[str, ...] = ("organic", "cpc", "ppc", "paid_search", "search", "sem")
@@ -142,6 +143,13 @@ def _words(col: ir.StringValue) -> ir.StringValue:
     """
     spaced = col.lower().re_replace(r"[^\p{L}\p{N}]+", " ")
     return spaced.re_replace(r"^ +| +$", "").split(" ").unnest()  # (not strip(): see _SPACE)
+
+
+def _kind(col: ir.StringValue) -> ir.StringValue:
+    """A word without the "s" it ends in (every one, as Python's ``rstrip("s")``): "tents"
+    and "tent" are one kind of thing. The keyword table reads words the same way
+    (``playbooks.traffic._kind``), so the two agree on which words name a category."""
+    return col.re_replace(r"s+$", "")
 
 
 #: ``(k, n)``: the k-th of n disjoint parts of the keys, by hash (see :func:`_in_part`)
@@ -363,7 +371,8 @@ def _visit_terms(
     """Per visit with search terms: how many, how many name a product or the brand, and
     whether a product bought or carted in the visit matches a searched product term.
 
-    A term names a product when one of its words appears in a product name or category and
+    A term names a product when one of its words is in at most ``distinctive_products``
+    product names and is no category word in either number, nor a brand or stop word, and
     none of its words is informational ("how", "best", "vs" …). Brand-only terms do not count.
     The counts stay per visit and join the visit table, so the millions of (visit, term) rows
     never carry a subject id and need no grouping of their own. ``restrict``: keep only the
@@ -386,15 +395,19 @@ def _visit_terms(
 
     products = src.table("products")
     # words that pick out a product: in at most ``distinctive_products`` product names, not a
-    # category word ("tent", "jacket" name a kind of thing, "stormproof" or "45l" a product)
-    # nor a stop word (:data:`~shopperlens.words.STOP_WORDS`); the keyword table reads the same
-    # words (:class:`~shopperlens.playbooks.traffic.KeywordClassifier`)
+    # category word in either number (with the category "tents", "tent" and "tents" name a
+    # kind of thing, however few tents there are; "stormproof" or "45l" a product) nor a stop
+    # word (:data:`~shopperlens.words.STOP_WORDS`); the keyword table reads the same words
+    # (:class:`~shopperlens.playbooks.traffic.KeywordClassifier`)
     pwords = products.select("product_id", w=_words(products.product_name.fill_null("")))
     pwords = pwords.filter(pwords.w.length() >= 3).distinct()
-    cat_words = products.select(w=_words(products.category.fill_null(""))).distinct()
+    cat_words = products.select(w=_words(products.category.fill_null("")))
+    cat_words = cat_words.filter((cat_words.w != "") & ~cat_words.w.isin(sorted(STOP_WORDS)))
+    kinds = cat_words.select(k=_kind(cat_words.w)).distinct()
     vocab = pwords.group_by("w").aggregate(n=pwords.product_id.nunique())
     vocab = vocab.filter(vocab.n <= spec.distinctive_products).select("w")
-    vocab = vocab.anti_join(cat_words, vocab.w == cat_words.w)
+    vocab = vocab.mutate(k=_kind(vocab.w))
+    vocab = vocab.anti_join(kinds, vocab.k == kinds.k).select("w")
     blocked = set(spec.informational_words) | set(spec.brand_words) | STOP_WORDS
     vocab = vocab.filter(~vocab.w.isin(sorted(blocked)))
     info = list(spec.informational_words) or ["\u0000"]

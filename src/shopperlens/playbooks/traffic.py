@@ -5,12 +5,14 @@ Keyword intent (rules, in this order, on the lower-cased query's words):
 1. **informational** — a question or research word (``how``, ``what``, ``best``, ``review``,
    ``vs`` …): the searcher is learning, not yet buying (content and guides serve them);
 2. **product** — the query names a product of the catalogue: one of its words is found in
-   at most ``distinctive_products`` (2) product names and in no category name — the very
-   rule by which the customer types count "search terms naming a product"
+   at most ``distinctive_products`` (2) product names and is no category word, in the
+   singular or the plural (with categories "tents" and "jackets", "tent" and "jacket" name
+   no product however few tents and jackets the shop sells) — the very rule by which the
+   customer types count "search terms naming a product"
    (:mod:`shopperlens.features.behaviour`); these searchers know what they want (the
    need-based type);
-3. **category** — the query names a kind of thing the shop sells (a category's word:
-   "sleeping bag", "tents"), not one product;
+3. **category** — the query names a kind of thing the shop sells (a category's word, read
+   without its trailing "s": "sleeping bag", "tents", "tent"), not one product;
 4. **brand** — the query contains the shop's brand;
 5. **generic** — anything else.
 """
@@ -80,6 +82,16 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(str(text).lower())
 
 
+def _kind(word: str) -> str:
+    """``word`` without the "s" it ends in: "tents" and "tent" are one kind of thing.
+
+    Crude on purpose (every final "s" goes: "glass" gives "gla", "glasses" "glasse"), and the
+    same on both sides of every comparison; the customer types read words the same way
+    (``features.behaviour._kind``), so the keyword table and the types agree on every word.
+    """
+    return word.rstrip("s")
+
+
 class KeywordClassifier:
     """Intent rules built once from the catalogue's product names, categories and the brand."""
 
@@ -93,16 +105,19 @@ class KeywordClassifier:
     ) -> None:
         self.brand = {w for b in brand_words for w in _words(b)}
         self.info = set(informational_words)
-        category_words = {w for c in categories for w in _words(c)}
-        self.categories = category_words - _STOP
+        self.categories = {w for c in categories for w in _words(c)} - _STOP
+        self.kinds = {_kind(w) for w in self.categories}
         named = [set(_words(n)) for n in product_names if str(n).strip()]
         self.products = [name - _STOP - self.brand for name in named]
         # the words that pick out a product, as the customer types read them: long enough,
-        # in at most ``distinctive_products`` names, and no category, question, brand or stop word
+        # in at most ``distinctive_products`` names, and no question, brand or stop word nor a
+        # category word in either number (a shop with two tents in "tents": "tent" is a kind)
         counts = Counter(w for name in named for w in name if len(w) >= 3)
-        blocked = category_words | self.info | self.brand | _STOP
+        blocked = self.info | self.brand | _STOP
         self.vocabulary = {
-            w for w, n in counts.items() if n <= distinctive_products and w not in blocked
+            w
+            for w, n in counts.items()
+            if n <= distinctive_products and w not in blocked and _kind(w) not in self.kinds
         }
 
     def __call__(self, query: str | None) -> str:
@@ -113,8 +128,7 @@ class KeywordClassifier:
             return "informational"
         if words & self.vocabulary:
             return "product"
-        singular = {w.rstrip("s") for w in words}
-        if words & self.categories or singular & {c.rstrip("s") for c in self.categories}:
+        if {_kind(w) for w in words} & self.kinds:
             return "category"
         if words & self.brand:
             return "brand"
@@ -134,7 +148,8 @@ def guess_brand_words(
         if classify(kw) == "informational":
             continue
         for w in set(_words(kw)) - known:
-            if len(w) >= 4 and not w.isdigit():
+            # "tent" in a shop of "tents" is a kind of thing it sells, not its brand
+            if len(w) >= 4 and not w.isdigit() and _kind(w) not in classify.kinds:
                 counts[w] = counts.get(w, 0.0) + float(n)
                 variants[w] = variants.get(w, 0) + 1
     total = float(visits.sum())
