@@ -58,11 +58,10 @@ def test_a_later_export_updates_the_stored_customers(tmp_path: Path) -> None:
         assert record.source == "customers file: later.csv"
         mailable = consent.allowed(store=shop.store)
         assert mailable == {"C2", "C3", "C4"}
-        # the ledger says the file may change runs of any date
-        assert (
-            shop.store.scalar("SELECT earliest_at FROM imports WHERE file LIKE '%later.csv'")
-            is None
-        )
+        # the ledger dates the file by the customer it adds (C3, 1 February): a new country
+        # or a withdrawn consent changes no types run
+        got = shop.store.scalar("SELECT earliest_at FROM imports WHERE file LIKE '%later.csv'")
+        assert got == datetime(2024, 2, 1)
 
 
 def test_a_yes_in_an_export_does_not_undo_a_refusal_on_record(tmp_path: Path) -> None:

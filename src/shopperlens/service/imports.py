@@ -688,6 +688,8 @@ def _import_one(
             rows = loading.adding_or_completing(spec)
             earliest = _earliest(con, kind, loading.STAGE, rows, stored="TRUE")
         now = loading.insert(con, spec, repeated, label)
+        if kind in loading.UPDATABLE:  # (before the stored rows take the file's values)
+            earliest = _sooner(earliest, _update_reach(con, kind))
         updated, consents = loading.apply_updates(con, spec, label, utc_now())
         if consents:
             now["consents"] = now.get("consents", 0) + consents
@@ -702,8 +704,6 @@ def _import_one(
             again = loading.lines_already_stored(con)
             changed, changed_at = loading.restated(con)
             earliest = _reaching_back(earliest, changed_at)
-        if updated:  # a changed country, creation date or product name: any date's runs
-            earliest = None
         if kind != "products" and now.get("products") and _has_search_terms(con):
             # a product named for the first time changes which search words name a product,
             # for visits of any date (see features' search-term vocabulary)
@@ -829,6 +829,73 @@ def _reaching_back(earliest: datetime | None, changed_at: datetime | None) -> da
     return min(earliest, changed_at)
 
 
+def _sooner(first: datetime | None, second: datetime | None) -> datetime | None:
+    """The earlier of two reaches back (see :func:`_earliest`); None, any date, wins."""
+    if first is None or second is None:
+        return None
+    return min(first, second)
+
+
+def _update_reach(con: duckdb.DuckDBPyConnection, kind: str) -> datetime | None:
+    """How far back the stored rows an ``update`` file changes (``loading.UPDATES``) reach,
+    for the ledger's ``earliest_at``: only a column the customer types read can make a run
+    stale. An export re-sent each week with a withdrawn marketing consent, a new e-mail,
+    name, city, country, birth year, gender or price made every stored run stale, and the
+    type history was lost with it.
+
+    The types read a customer's ``created_at`` (a customer exists from it, see features'
+    ``_customers_known``) and a product's name and category (the search-term vocabulary, the
+    category of a line that names none); :data:`REACHES_NOTHING` when the file changes
+    neither.
+    """
+    if not loading.temp_table_exists(con, loading.UPDATES):
+        return REACHES_NOTHING
+    if kind == "customers":
+        return _created_at_reach(con)
+    return _catalogue_reach(con)
+
+
+def _created_at_reach(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """The earlier of the stored and the new ``created_at`` of the customers the file
+    re-dates: a run as of a date between the two lists the customer otherwise. A customer
+    stored without one was listed in runs of any date until their first order or event: any
+    date (None). A blank in the file keeps the stored date (no change)."""
+    n, undated, first = con.execute(
+        "SELECT count(*), count(*) - count(c.created_at), min(least(c.created_at, u.created_at)) "
+        f"FROM {loading.UPDATES} u JOIN customers c USING (customer_id) "
+        "WHERE u.created_at IS NOT NULL AND u.created_at IS DISTINCT FROM c.created_at"
+    ).fetchall()[0]
+    if not n:
+        return REACHES_NOTHING
+    return None if undated else first
+
+
+def _catalogue_reach(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """How far back a products file's new names and categories reach. When the visits carry
+    search terms, which words name a product changes for visits of any date (None); else a
+    name is read nowhere, and a new category reaches back to the first order with a line of
+    the product that names no category of its own (the line's own one wins); a new price
+    reaches nothing (the orders' lines carry their own)."""
+    changed = (
+        "SELECT u.product_id, u.product_name IS NOT NULL AND u.product_name IS DISTINCT FROM "
+        "p.product_name AS renamed, u.category IS NOT NULL AND u.category IS DISTINCT FROM "
+        f"p.category AS moved FROM {loading.UPDATES} u JOIN products p USING (product_id)"
+    )
+    n_renamed, n_moved = con.execute(
+        f"SELECT count(*) FILTER (WHERE renamed), count(*) FILTER (WHERE moved) FROM ({changed})"
+    ).fetchall()[0]
+    if (n_renamed or n_moved) and _has_search_terms(con):
+        return None
+    if not n_moved:
+        return REACHES_NOTHING
+    first = con.execute(
+        "SELECT min(o.ordered_at) FROM orders o JOIN order_lines l USING (order_id) "
+        "WHERE nullif(l.category, '') IS NULL AND l.product_id IN "
+        f"(SELECT product_id FROM ({changed}) WHERE moved)"
+    ).fetchall()[0][0]
+    return REACHES_NOTHING if first is None else first
+
+
 def _malformed_orders(
     con: duckdb.DuckDBPyConnection,
     source: Source,
@@ -923,8 +990,9 @@ def _has_search_terms(con: duckdb.DuckDBPyConnection) -> bool:
     )
 
 
-#: ``earliest_at`` of a file that added nothing and changed nothing (an overlapping re-export,
-#: a file whose every row was rejected under ``skip``): it reaches no date, so the latest
+#: ``earliest_at`` of a file that added nothing and changed nothing the types read (an
+#: overlapping re-export, a file whose every row was rejected under ``skip``, an ``update``
+#: withdrawing a marketing consent, see :func:`_update_reach`): it reaches no date, so the latest
 #: timestamp, after every run's date, where NULL would read as "any date" and make every stored
 #: run stale (see ``service.types._fresh``)
 REACHES_NOTHING = datetime.max
