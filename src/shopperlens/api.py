@@ -64,9 +64,12 @@ class Shop:
         """Row count of every canonical table."""
         return _tables.table_summaries(store=self.store)
 
-    def imports(self) -> builtins.list[_tables.ImportRecord]:
-        """The import ledger, newest first."""
-        return _tables.import_history(store=self.store)
+    def imports(self, limit: int | str | None = None, *, offset: int = 0) -> _tables.ImportLedger:
+        """The import ledger, newest first: every file loaded, or the ``limit`` newest (``0``
+        or ``"all"``: every one) after the newest ``offset``. A list of ``ImportRecord``; its
+        ``total`` is how many the ledger holds and its ``note`` says which part this is
+        ("the newest 100 of 137 imports") when it is not all of it."""
+        return _tables.import_history(store=self.store, limit=limit, offset=offset)
 
     def sql(self, query: str, params: Any = None) -> pd.DataFrame:
         """Run SQL against the store and return a pandas DataFrame (the columns selected)."""

@@ -9,7 +9,7 @@ import typer
 
 from shopperlens.cli import _render
 from shopperlens.cli._app import app, open_shop
-from shopperlens.service.tables import ImportRecord
+from shopperlens.service.tables import IMPORTS_SHOWN, ImportRecord
 
 
 @app.command("tables")
@@ -26,11 +26,29 @@ def tables_cmd(
 def imports_cmd(
     ctx: typer.Context,
     json_: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    limit: Annotated[
+        str,
+        typer.Option(
+            "--limit", help="Files to list, newest first: a number, or 0 or all for every one."
+        ),
+    ] = str(IMPORTS_SHOWN),
+    offset: Annotated[
+        int, typer.Option("--offset", min=0, help="Skip the newest N files (the next page).")
+    ] = 0,
 ) -> None:
     """The import ledger: every file loaded, its kind, rows and time (--json: every field,
-    the full path and checksum too)."""
-    rows = open_shop(ctx).imports()
-    _render.as_json(rows) if json_ else _render.table([_brief(r) for r in rows], title="imports")
+    the full path and checksum too). When fewer files are listed than the ledger holds, a
+    line says so ("the newest 100 of 137 imports"; on stderr with --json)."""
+    rows = open_shop(ctx).imports(limit, offset=offset)
+    more = f"{rows.note} (--limit all lists every one)" if rows.note else ""
+    if json_:
+        _render.as_json(rows)
+        if more:  # (stdout stays the JSON list)
+            typer.echo(more, err=True)
+        return
+    _render.table([_brief(r) for r in rows], title="imports")
+    if more:
+        _render.message(more)
 
 
 def _brief(record: ImportRecord) -> dict[str, str]:

@@ -31,6 +31,9 @@ BLURBS = {
 }
 #: the demo's truth-check metrics and their glossary entries
 METRIC_TERMS = {"macro-F1": "macro_f1", "adjusted Rand": "adjusted_rand"}
+#: the newest import-ledger rows the front page lists (a caption says when the ledger holds
+#: more, and how to list them all)
+REPORT_IMPORTS = 50
 #: what adds the support figures when their table is empty: a table with no rows was not
 #: imported, and its count reads "not imported", never "0 returns" beside 35 tickets
 SUPPORT_IMPORTS = {
@@ -59,6 +62,7 @@ def _build(store: Store, settings: Settings | None = None) -> dict[str, Any]:
 
     shop = overview.overview(store=store)
     run = demo.last_result(store=store)
+    ledger = tables.import_history(store=store, limit=REPORT_IMPORTS)
     return {
         "shop": shop,
         "chart": _monthly_chart(shop.months),
@@ -68,7 +72,10 @@ def _build(store: Store, settings: Settings | None = None) -> dict[str, Any]:
         "_missing": NOT_IMPORTED,
         "_support_imports": SUPPORT_IMPORTS,
         "tables": tables.table_summaries(store=store),
-        "imports": tables.import_history(store=store, limit=50),
+        "imports": ledger,
+        "imports_total": ledger.total,
+        # "the newest 50 of 137 imports", or "" when the table lists every one
+        "_imports_note": ledger.note,
         "_metric_terms": METRIC_TERMS,
     }
 
