@@ -8,9 +8,12 @@ import json
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+
 import shopperlens
 from _ingest_data import CUSTOMERS, EVENTS, ORDERS, write
 from _types_shopkit import ShopKit
+from shopperlens.errors import NotFoundError
 from shopperlens.features import default_as_of
 from shopperlens.reports.site import write_report
 from shopperlens.service import playbooks
@@ -112,10 +115,12 @@ def test_a_daily_import_of_later_data_keeps_the_earlier_runs(tmp_path: Path) -> 
         # an event within half an hour after the run's midnight may join the visit before it
         early = "event_id,visitor_id,timestamp,event_name\nv7-1,v7,2025-02-02 00:10:00,page_view\n"
         shop.import_events(write(tmp_path, "e3.csv", early))
-        assert svc.history(store=shop.store, id="c1").empty
+        with pytest.raises(NotFoundError, match="1 stored run for 1 date .2025-02-02. was made"):
+            svc.history(store=shop.store, id="c1")  # stale: said, not shown
         svc.customer_types(store=shop.store, as_of="2025-02-02")
         shop.import_events(write(tmp_path, "e4.csv", _events_on("2025-01-15", "v6")))
-        assert svc.history(store=shop.store, id="c1").empty  # earlier rows: the run is stale
+        with pytest.raises(NotFoundError, match="or before an import of earlier data"):
+            svc.history(store=shop.store, id="c1")  # earlier rows: the run is stale
 
 
 def test_the_ledger_says_how_far_back_each_import_reaches(tmp_path: Path) -> None:

@@ -141,19 +141,19 @@ def _intent_note(store: Store, rows: list[dict[str, Any]], as_of: Any) -> str:
 
 
 def _moves_note(store: Store, runs: list[Any], as_of: Any, config: Any = None) -> str:
-    """Why there are no movements ("" when there are): they compare two stored runs of the
-    types, made under the current rules since the last import of earlier data, and only one
-    (or none) is stored. Stored runs that are not such (an older shopperlens's, made under
-    other rules) are counted apart, with how to recompute them: the note said "only the run
-    as of … is stored" beside seven of them."""
-    if len(runs) >= 2:
-        return ""
+    """What the Movements section says of the stored runs it leaves out ("" when none is):
+    they compare stored runs of the types made under the current rules since the last
+    import of earlier data. The others (an older shopperlens's, another ``--config``'s, or
+    made before a late file of old orders) are counted, with how to recompute them: the note
+    said "only the run as of … is stored" beside seven of them, and with two runs left the
+    page listed three "stored runs" while nine were stored."""
     start = data_start(store)
-    since = f" (the data start on {start:%Y-%m-%d})" if start is not None else ""
     span = (start or datetime.min, default_as_of(store))
     other = svc.other_runs_note(
         store=store, config=config, shown=list(runs), dates=span, stale=True
     )
+    if len(runs) >= 2:
+        return f"{other}." if other else ""
     if other:
         which = f"only the run as of {as_of:%Y-%m-%d} is one" if as_of else "none is"
         return (
@@ -161,6 +161,7 @@ def _moves_note(store: Store, runs: list[Any], as_of: Any, config: Any = None) -
             f"types rules on the current data, and {which}; {other}. The next report then "
             "shows who moved from which type to which."
         )
+    since = f" (the data start on {start:%Y-%m-%d})" if start is not None else ""
     stored = f"only the run as of {as_of:%Y-%m-%d} is stored" if as_of else "none is stored"
     return (
         f"Movements between types compare two stored runs of the types, and {stored}. "

@@ -30,7 +30,13 @@ from shopperlens.features import (
 from shopperlens.service._checks import check_started, data_start
 from shopperlens.service._clock import naive_utc, utc_now
 from shopperlens.service.jobs import Progress
-from shopperlens.service.types_value import LOYAL_AT_RISK, add_value, explain_value, value_note
+from shopperlens.service.types_value import (
+    LOYAL_AT_RISK,
+    add_value,
+    explain_value,
+    takes_current,
+    value_note,
+)
 from shopperlens.store import Store
 from shopperlens.store.connection import check_no_erasure_since
 from shopperlens.types import RESULT_COLUMNS, TYPES, TypesConfig, classify, load_config
@@ -572,28 +578,48 @@ def history(*, store: Store, id: str, config: ConfigArg = None) -> pd.DataFrame:
     import and repeated runs of one date would otherwise read as the customer switching type
     on a single day.
 
-    Runs under other rules are said, not hidden: ``attrs["other_runs_note"]`` counts those of
-    the subject as of dates the history lacks and says how to recompute them (see
-    :func:`other_runs_note`); a history empty only for want of them is refused with that
-    sentence (after an upgrade whose rules changed, an empty answer read as "never typed")."""
+    The runs left out are said, not hidden: ``attrs["other_runs_note"]`` counts those of the
+    subject — made under other rules, or before an import of earlier data — as of dates the
+    history lacks and says how to recompute them (see :func:`other_runs_note`); a history
+    empty only for want of them is refused with that sentence (after an upgrade whose rules
+    changed, or a late file of old orders, an empty answer read as "never typed")."""
     cfg = as_config(config)
     subject = _subject(store, id)
     found = _history_of(store, subject, cfg)
     note = found.attrs["other_runs_note"]
     if found.empty and note:
-        raise NotFoundError(f"no run of {id!r} under the current types rules: {note}")
+        data = " on the current data" if _has_runs_under(store, subject, cfg) else ""
+        raise NotFoundError(f"no run of {id!r} under the current types rules{data}: {note}")
     if found.empty and not _known(store, id):
         raise NotFoundError(f"no customer or visitor {id!r} in the data")
     return found
 
 
 def _history_of(store: Store, subject: str, cfg: TypesConfig) -> pd.DataFrame:
-    """:func:`_history` with ``attrs["other_runs_note"]`` ("" when no run is left out)."""
+    """:func:`_history` with ``attrs["other_runs_note"]`` ("" when no run is left out): the
+    runs under other rules and those made before an import of earlier data, whose dates
+    vanished from the history without a word."""
     found = _history(store, subject, cfg)
     found.attrs["other_runs_note"] = other_runs_note(
-        store=store, config=cfg, subject=subject, shown=[_naive(d) for d in found["as_of"]]
+        store=store,
+        config=cfg,
+        subject=subject,
+        shown=[_naive(d) for d in found["as_of"]],
+        stale=True,
     )
     return found
+
+
+def _has_runs_under(store: Store, subject: str, cfg: TypesConfig) -> bool:
+    """Does a stored run under these rules hold ``subject``, fresh or not? With an empty
+    history, such runs were all made before an import of earlier data."""
+    return bool(
+        store.scalar(
+            "SELECT EXISTS (SELECT 1 FROM customer_types t JOIN type_runs r USING (run_id) "
+            f"WHERE {_OF_SUBJECT} AND r.config_digest = ?)",
+            [subject, subject, cfg.digest],
+        )
+    )
 
 
 #: a subject's rows in a run: its own, and its visitors' anonymous ones (``?`` twice: subject)
@@ -709,7 +735,7 @@ def explain(
     subject = str(row.at[0, "subject_id"])
     run_at(store=store, as_of=cut, config=cfg)  # so the history includes this date
     typed = classify(row, cfg).iloc[0]
-    joinable = _value_joinable(store, refresh=True)
+    joinable = _value_joinable(store, refresh=True, as_of=cut)
     from shopperlens.types.rules import ramp
 
     rec = row.iloc[0].to_dict()
@@ -758,19 +784,38 @@ def explain(
 _VALUE_FIELDS = ("clv", "p_alive", "at_risk", "loyal_at_risk")
 
 
-def _value_joinable(store: Store, *, refresh: bool) -> bool:
+def _value_joinable(store: Store, *, refresh: bool, as_of: datetime | None = None) -> bool:
     """Whether the stored CLV run may be joined to types: not one another model made (an
     older release's counted a USD order as EUR; see ``service.clv.MODEL_VERSION``). With
-    ``refresh``, on a store open for writing, such a run is first replaced by the current
-    one, as the report's pages replace it (``value_run.ensure_current``)."""
+    ``refresh``, a stored run these types may not join is first replaced by the current one
+    (:func:`_refresh_value`)."""
+    from shopperlens.service import clv  # (clv imports this module)
+
+    if refresh:
+        _refresh_value(store, as_of)
+    return not clv.other_model_run(store=store)
+
+
+def _refresh_value(store: Store, as_of: datetime | None) -> None:
+    """On a store open for writing, replace the stored CLV run by the shop's current one, as
+    the report's pages and the playbooks do (``value_run.ensure_current``), when it is
+    another model's, or when the types as of ``as_of`` see all the data
+    (``types_value.takes_current``) and it is not the current run — fitted before a later
+    import of orders, as of another date, over another horizon. Left alone, such a run was
+    joined: a customer whose only order was cancelled since kept a CLV and a P(alive) of
+    1.00, and ``shopperlens types`` counted otherwise than the report after it. No run is
+    made where none was, and a read never fails for it: when the CLV model fails (too few
+    orders left, a customer erased while it fits) the CLV is left out of these types, and
+    ``types_value.value_note`` says why."""
     from shopperlens.service import clv, value_run  # (clv imports this module)
 
-    if not clv.other_model_run(store=store):
-        return True
-    if refresh and not store.read_only:
-        value_run.ensure_current(store=store)
-        return not clv.other_model_run(store=store)
-    return False
+    if store.read_only or not store.count("customer_value"):
+        return
+    if clv.other_model_run(store=store) or (
+        takes_current(store, as_of) and not value_run.is_current(store=store)
+    ):
+        with suppress(ShopperlensError):
+            value_run.ensure_current(store=store)
 
 
 def _refresh_intent(store: Store) -> None:
@@ -793,7 +838,7 @@ def _with_value(
     """:func:`~.types_value.add_value`, never with another model's CLV run (see
     :func:`_value_joinable`): when it cannot be replaced its figures are left out, as when
     no run matches these types (``types_value.value_note`` then says why there are none)."""
-    joinable = _value_joinable(store, refresh=refresh)
+    joinable = _value_joinable(store, refresh=refresh, as_of=as_of)
     if refresh:
         _refresh_intent(store)
     out = add_value(frame, store=store, as_of=as_of)

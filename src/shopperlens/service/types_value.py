@@ -10,7 +10,11 @@ A stored run is joined only when it saw no data the types did not: the CLV run's
 orders up to the end of its ``as_of`` day; for intent, which has no date, the shop's latest
 data) must end on or before the types' ``as_of`` and at most :data:`MATCH_DAYS` before it — a
 past types run is not decorated with a P(alive) or CLV computed with later orders, nor a
-current one with a stale run.
+current one with a stale run. Types that see all the shop's data (:func:`takes_current`) join
+only the shop's current CLV run (``service.value_run.is_current``), the one the report's pages
+and the playbooks show: a run fitted before a later import of orders (a cancellation, a late
+file) gave a customer whose only order was cancelled a CLV and a P(alive) of 1.00.
+``service.types`` brings the stored run up to date first where the store may be written.
 """
 
 from __future__ import annotations
@@ -56,12 +60,32 @@ def _value_end(run_as_of: Any) -> pd.Timestamp | None:
     return pd.Timestamp(run_as_of).floor("D") + pd.Timedelta(days=1)
 
 
+def takes_current(store: Store, as_of: Any) -> bool:
+    """Whether types as of ``as_of`` see all the shop's data (as of the day after its newest
+    order or event, or later), and so take the shop's current CLV run and no other: a past
+    date keeps the :data:`MATCH_DAYS` rule, as the current run counts orders it does not see."""
+    if as_of is None or pd.isna(as_of):
+        return False
+    return pd.Timestamp(as_of) >= pd.Timestamp(default_as_of(store))
+
+
+def _current_run(store: Store) -> bool:
+    """``service.value_run.is_current`` (imported here: value_run imports the types)."""
+    from shopperlens.service.value_run import is_current
+
+    return is_current(store=store)
+
+
 def stored_value(*, store: Store, as_of: datetime | None) -> pd.DataFrame | None:
-    """The stored CLV run as ``customer_id, clv, p_alive, at_risk`` if it matches ``as_of``."""
+    """The stored CLV run as ``customer_id, clv, p_alive, at_risk`` if it matches ``as_of``:
+    its data end at most :data:`MATCH_DAYS` before it, and it is the shop's current run when
+    the types see all the data (:func:`takes_current`)."""
     if not _has(store, "customer_value"):
         return None
     run_as_of = store.scalar("SELECT max(as_of) FROM customer_value")
     if as_of is not None and not _covers(_value_end(run_as_of), as_of):
+        return None
+    if takes_current(store, as_of) and not _current_run(store):
         return None
     return store.df("SELECT customer_id, clv, p_alive, at_risk FROM customer_value")
 
@@ -228,10 +252,21 @@ def value_by_type(frame: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
+#: why types that see all the data carry no CLV figures when the stored run is not the
+#: shop's current one and was not replaced (a store open for writing replaces it)
+NOT_CURRENT_VALUE = (
+    "the stored customer-value run is not the shop's current one (fitted before the last "
+    "import of orders, or as of another date or over another horizon), so its figures are "
+    "not shown as theirs: `shopperlens clv` computes the current one"
+)
+
+
 def value_note(*, store: Store, as_of: datetime | None) -> str:
     """Why a types run as of ``as_of`` carries no CLV figures ("" when the stored run is
-    joined): no run stored, one that counts orders after ``as_of`` (its P(alive) and CLV
-    know what came later), or one more than :data:`MATCH_DAYS` older."""
+    joined): no run stored, one that is not the shop's current one while the types see all
+    the data (``service.value_run.READ_ONLY_VALUE`` on a read-only store, which cannot
+    replace it), one that counts orders after ``as_of`` (its P(alive) and CLV know what came
+    later), or one more than :data:`MATCH_DAYS` older."""
     if not _has(store, "customer_value"):
         return "no customer-value run is stored (`shopperlens clv` computes one)"
     from shopperlens.service.clv import other_model_run
@@ -244,6 +279,10 @@ def value_note(*, store: Store, as_of: datetime | None) -> str:
         )
     if stored_value(store=store, as_of=as_of) is not None:
         return ""
+    if takes_current(store, as_of) and not _current_run(store):
+        from shopperlens.service.value_run import READ_ONLY_VALUE
+
+        return READ_ONLY_VALUE if store.read_only else NOT_CURRENT_VALUE
     run_as_of = pd.Timestamp(store.scalar("SELECT max(as_of) FROM customer_value"))
     types = f"these types (data before {pd.Timestamp(as_of):%Y-%m-%d})"
     if _value_end(run_as_of) > pd.Timestamp(as_of):
