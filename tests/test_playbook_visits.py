@@ -15,6 +15,7 @@ import pandas as pd
 from _demo_data import demo_shop
 from _ingest_data import write
 from shopperlens.demo.loader import load
+from shopperlens.playbooks import checkout, onboarding
 from shopperlens.playbooks.visits import KEY_EVENTS, Visits
 from shopperlens.service import playbooks as svc
 
@@ -86,3 +87,77 @@ def test_the_demo_shop_gives_the_same_visits_from_the_store_and_from_its_events(
     )
     key = events[events.event_name.str.lower().isin(KEY_EVENTS)]
     assert len(from_store.events) == len(from_frame.events) == len(key) < len(events) / 3
+
+
+#: one laptop: A buys, then B signs up and buys within the half hour (one visit, first A's);
+#: C visits on their own
+SHARED = """\
+event_id,session_id,visitor_id,customer_id,timestamp,event_name,page
+e1,s1,v1,A,2024-03-01 10:00:00,page_view,/
+e2,s1,v1,A,2024-03-01 10:01:00,purchase,/thanks
+e3,s1,v1,B,2024-03-01 10:10:00,sign_up,/signup
+e4,s1,v1,B,2024-03-01 10:12:00,purchase,/thanks
+e5,s9,v9,C,2024-02-01 10:12:00,page_view,/
+"""
+SHARED_ORDERS = """\
+order_id,customer_id,ordered_at,product_id,quantity,unit_price
+o1,A,2024-03-01 10:01:00,p1,1,5
+o2,B,2024-03-01 10:12:00,p1,1,7
+"""
+
+
+def test_a_second_customer_in_a_shared_visit_has_visits_on_record(shop, tmp_path) -> None:
+    shop.import_events(write(tmp_path, "events.csv", SHARED))
+    shop.import_orders(write(tmp_path, "orders.csv", SHARED_ORDERS))
+    v = svc._visit_data(shop.store)
+    assert len(v.sessions) == 2 and v.customers == {"A", "B", "C"}
+    assert svc._visited(v) == {"A", "B", "C"}
+    orders = svc._orders_with_campaign(shop.store).set_index("order_id")
+    assert bool(orders.loc["o2", "visited"])
+    orders = pd.read_csv(tmp_path / "orders.csv", parse_dates=["ordered_at"])
+    # both new customers were seen; B signed up two minutes before their order
+    got = onboarding.new_customer_sign_ups(v, orders, ["A", "B"])
+    assert got == (2, 2, 1, 0)
+    frame = pd.read_csv(tmp_path / "events.csv")
+    assert onboarding.new_customer_sign_ups(frame, orders, ["A", "B"]) == (2, 2, 1, 0)
+
+
+def test_a_frame_with_numeric_ids_keeps_them() -> None:
+    """A frame read by pandas has whole-number session ids (GA4's ``ga_session_id``) and, with
+    gaps, float customer ids: the steps, the exit pages and the onboarding meet the caller's
+    ids as given."""
+    events = pd.DataFrame(
+        {
+            "session_id": [10, 10, 11, 12],
+            "visitor_id": ["v1", "v1", "v2", "v3"],
+            "customer_id": [1.0, 1.0, None, 2.0],
+            "timestamp": pd.to_datetime(
+                ["2024-03-01 10:00", "2024-03-01 10:05", "2024-03-02 10:00", "2024-03-03 09:00"]
+            ),
+            "event_name": ["view_item", "page_view", "page_view", "sign_up"],
+            "page": ["/p", "/t", "/s", "/s"],
+        }
+    )
+    steps = checkout.session_steps(events, purchased=[10])
+    assert steps.set_index("session_id").purchase.to_dict() == {10: True, 11: False, 12: False}
+    exits = checkout.exit_pages(events, purchased=[10])
+    assert exits.set_index("page").exits.to_dict() == {"/s": 2}
+    orders = pd.DataFrame(
+        {
+            "customer_id": [1, 2],
+            "ordered_at": pd.to_datetime(["2024-03-01 10:04", "2024-03-04 12:00"]),
+        }
+    )
+    # 1 bought in the visit data without signing up, 2 signed up the day before ordering
+    assert onboarding.new_customer_sign_ups(events, orders, [1, 2]) == (2, 2, 1, 0)
+
+
+def test_visits_and_sign_ups_without_any_order_make_a_playbook(shop, tmp_path) -> None:
+    """Events alone (no orders imported yet): the onboarding's checkouts read "no first
+    order" for everyone, where a first-order time of nothing met a visit's start and failed."""
+    events = HEAD + EVENTS.replace("e6,s1,v1,c1,", "e6,s1,v1,,").replace(
+        ",purchase,", ",begin_checkout,"
+    )
+    shop.import_events(write(tmp_path, "events.csv", events))
+    book = svc.playbook(store=shop.store)
+    assert book.actions

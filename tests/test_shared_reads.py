@@ -19,30 +19,30 @@ EVENT = (
 def test_within_a_report_the_events_are_read_once(store) -> None:  # type: ignore[no-untyped-def]
     store.execute(EVENT, ["e1"])
     with shared_reads():
-        first = svc._events(store)
-        store.execute(EVENT, ["e2"])  # (a report's store does not change while it is written)
-        assert len(svc._events(store)) == 1  # the frame read first
+        first = svc._visit_data(store)
+        store.execute(EVENT.replace("'s1'", "'s2'"), ["e2"])  # (a report's store is unchanged)
+        assert len(svc._visit_data(store)) == 1  # the visits read first
         with shared_reads():  # a nested block shares the outer one's frames
-            assert len(svc._events(store)) == 1
+            assert len(svc._visit_data(store)) == 1
     assert len(first) == 1
-    assert len(svc._events(store)) == 2  # outside a block every call reads the store
+    assert len(svc._visit_data(store)) == 2  # outside a block every call reads the store
 
 
 def test_each_reader_gets_a_frame_of_its_own(store) -> None:  # type: ignore[no-untyped-def]
     store.execute(EVENT, ["e1"])
     with shared_reads():
-        one, other = svc._events(store), svc._events(store)
+        one, other = svc._visit_data(store).sessions, svc._visit_data(store).sessions
         one["extra"] = 1
-        one.loc[0, "page"] = "/changed"
+        one.loc[0, "exit_page"] = "/changed"
         assert "extra" not in other
-        assert other.page.tolist() == ["/"]
-        assert svc._events(store).page.tolist() == ["/"]
+        assert other.exit_page.tolist() == ["/"]
+        assert svc._visit_data(store).sessions.exit_page.tolist() == ["/"]
 
 
 def test_the_visits_and_the_orders_they_led_to_are_read_once(store) -> None:  # type: ignore[no-untyped-def]
     store.execute(EVENT, ["e1"])
     with shared_reads():
-        events, sessions = svc._visits(store)
+        _, sessions = svc._visits(store)
         store.execute(EVENT.replace("'s1'", "'s2'"), ["e2"])
         again = svc._visits(store)[1]
         pd.testing.assert_frame_equal(sessions, again)

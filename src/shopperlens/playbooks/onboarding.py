@@ -85,9 +85,9 @@ def _customers(v: Visits) -> pd.Series:
 
 
 def _visit_customers(v: Visits) -> set[Any]:
-    """The customers whose visits are on record: each session's, else its visitor's."""
-    s = v.sessions
-    return set(s.customer_id.fillna(s.visitor_id.map(_customers(v))).dropna())
+    """The customers whose visits are on record: every one an event names (a second customer
+    in a visit shared on one device too)."""
+    return set(v.customers)
 
 
 def _sign_ups(v: Visits) -> pd.DataFrame:
@@ -192,7 +192,10 @@ def checkouts_before_first_purchase(
     bought_before = bought.astype(int).groupby(who).cumsum() > bought.astype(int)
     # an order given by its day only was placed by the day's end: its day's visits came first
     first = first_orders(orders).placed_by
-    ordered_before = s.customer_id.map(first) < pd.to_datetime(s.started_at)
+    # looked up, not mapped: mapping through the empty times of a shop with no order yet
+    # raised; a customer without an order is NaT, before nothing
+    placed = pd.Series(first.reindex(s.customer_id.to_numpy()).to_numpy(), index=s.index)
+    ordered_before = placed < pd.to_datetime(s.started_at)
     mask = s.checkout.fillna(False).astype(bool) & ~bought_before & ~ordered_before.fillna(False)
     first_time = s[mask.to_numpy(bool)]
     return len(first_time), int((~first_time.purchase.astype(bool)).sum())

@@ -7,7 +7,8 @@ machine. Yet what the tables read of most events is a per-session summary: when 
 and ended, its first source, medium, campaign and keyword, the furthest funnel step it reached,
 its last page. Only purchases, cart adds and removals and sign-ups are read event by event.
 
-So :class:`Visits` holds those two frames, and :data:`SESSIONS_SQL` computes the summary where
+So :class:`Visits` holds those two frames (and the customers its events name), and
+:func:`sessions_sql` computes the summary where
 the events are: the service runs it in the store (DuckDB groups the events, pandas receives a
 row per session), and :meth:`Visits.of` runs the same statement over an events frame on an
 in-memory DuckDB, so a frame and a store give the same visits by one code path.
@@ -19,12 +20,14 @@ keyword the first non-empty ``utm_term``, its exit page the page of its last eve
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 import numpy as np
 import pandas as pd
+from pandas.api.types import is_numeric_dtype
 
 __all__ = [
     "CART_REMOVALS",
@@ -33,6 +36,7 @@ __all__ = [
     "SIGN_UPS",
     "SESSION_COLUMNS",
     "Visits",
+    "customers_sql",
     "key_events_sql",
     "sessions_sql",
     "visits_of",
@@ -127,6 +131,12 @@ def sessions_sql(events: str) -> str:
         ORDER BY started_at, session_id"""
 
 
+def customers_sql(events: str) -> str:
+    """The customers the events of the relation ``events`` name (resolved: a visit shared by
+    two customers on one device names both)."""
+    return f"SELECT DISTINCT customer_id FROM {events} WHERE customer_id IS NOT NULL"
+
+
 def key_events_sql(events: str) -> str:
     """The events of the relation ``events`` read one by one (:data:`KEY_EVENTS`), in time
     order (ties by ``pos``)."""
@@ -142,11 +152,14 @@ class Visits:
     """A shop's visits as the playbooks read them.
 
     ``sessions``: one row per session (:data:`SESSION_COLUMNS`, :func:`sessions_sql`);
-    ``events``: its purchase, cart and sign-up events (:data:`EVENT_COLUMNS`), in time order.
+    ``events``: its purchase, cart and sign-up events (:data:`EVENT_COLUMNS`), in time order;
+    ``customers``: every customer an event names (:func:`customers_sql`), where a session's
+    ``customer_id`` is the first one only.
     """
 
     sessions: pd.DataFrame
     events: pd.DataFrame
+    customers: frozenset[Any] = frozenset()
 
     @classmethod
     def of(cls, events: pd.DataFrame) -> Visits:
@@ -157,9 +170,9 @@ class Visits:
         ).reset_index(drop=True)
         frame["timestamp"] = pd.to_datetime(frame["timestamp"])
         frame["value"] = pd.to_numeric(frame["value"], errors="coerce")
-        for column in _FRAME_COLUMNS:  # text, as in the store (a column of None has no type)
-            if column not in ("timestamp", "value"):
-                frame[column] = frame[column].astype("string")
+        for column in _FRAME_COLUMNS:  # a column of None has no type: text, as in the store
+            if column not in ("timestamp", "value") and not is_numeric_dtype(frame[column]):
+                frame[column] = frame[column].astype("string")  # (numeric ids stay numbers)
         frame["pos"] = np.arange(len(frame))
         con = duckdb.connect()
         try:
@@ -168,25 +181,31 @@ class Visits:
             # dtypes either way
             sessions = con.sql(sessions_sql("playbook_events")).to_arrow_table().to_pandas()
             key = con.sql(key_events_sql("playbook_events")).to_arrow_table().to_pandas()
+            customers = con.sql(customers_sql("playbook_events")).fetchall()
         finally:
             con.close()
-        return cls.from_frames(sessions, key)
+        return cls.from_frames(sessions, key, (c for (c,) in customers))
 
     @classmethod
-    def from_frames(cls, sessions: pd.DataFrame, events: pd.DataFrame) -> Visits:
-        """The visits of the results of :func:`sessions_sql` and :func:`key_events_sql`,
-        typed alike whatever the engine gave (an empty result has no types to infer)."""
+    def from_frames(
+        cls, sessions: pd.DataFrame, events: pd.DataFrame, customers: Iterable[Any] = ()
+    ) -> Visits:
+        """The visits of the results of :func:`sessions_sql`, :func:`key_events_sql` and
+        :func:`customers_sql`, typed alike whatever the engine gave (an empty result has no
+        types to infer)."""
         typed = sessions.astype(
             {"level": "int64", "level_unbought": "int64", "checkout_event": bool}
         )
-        return cls(sessions=typed, events=events)
+        return cls(sessions=typed, events=events, customers=frozenset(customers))
 
     def only(self, session_ids: Any) -> Visits:
         """These visits, of the sessions ``session_ids`` alone."""
         keep = set(session_ids)
+        sessions = self.sessions[self.sessions.session_id.isin(keep)]
         return Visits(
-            sessions=self.sessions[self.sessions.session_id.isin(keep)],
+            sessions=sessions,
             events=self.events[self.events.session_id.isin(keep)],
+            customers=frozenset(sessions.customer_id.dropna()),
         )
 
     def __len__(self) -> int:

@@ -127,15 +127,16 @@ def _visit_data(store: Store) -> Visits:
     events into one row per session in the store, and only the purchase, cart and sign-up
     events come to pandas one by one (every event of a shop of 15 million took most of a
     report's 9 GB)."""
-    sessions, key = read_once(
+    sessions, key, customers = read_once(
         store,
         "visits",
         lambda: (
             frame(store, visits.sessions_sql(_RESOLVED_EVENTS)),
             frame(store, visits.key_events_sql(_RESOLVED_EVENTS)),
+            frame(store, visits.customers_sql(_RESOLVED_EVENTS)),
         ),
     )
-    return Visits.from_frames(sessions, key)
+    return Visits.from_frames(sessions, key, customers.customer_id)
 
 
 def resolve_types(
@@ -731,8 +732,9 @@ def _orders_with_campaign(store: Store) -> pd.DataFrame:
 
 
 def _visited(v: Visits) -> frozenset[Any]:
-    """The customer ids whose visits are in ``v`` (:func:`_visit_data`, ids resolved)."""
-    return frozenset(v.sessions.customer_id.dropna().unique()) if len(v) else frozenset()
+    """The customer ids whose visits are in ``v`` (:func:`_visit_data`, ids resolved): every
+    one an event names, a second customer in a shared visit too."""
+    return v.customers
 
 
 def support_report(*, store: Store, types: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
