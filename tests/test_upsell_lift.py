@@ -56,3 +56,20 @@ def test_a_cancelled_or_refunded_order_owns_nothing(shop, tmp_path):
     shop.import_orders(write(tmp_path, "o.csv", head + "\n".join(rows) + "\n"))
     assert list(shop.upsell_picks(customer_id="D").product_id) == ["SOCK"]
     assert shop.upsell_picks(customer_id="E").empty
+
+
+def test_one_customer_and_every_customer_get_the_same_picks(shop, tmp_path):
+    """E's only order (HEAD) was refunded, but E viewed HEAD: asked alone or among everyone,
+    E is proposed SOCK (HEAD → SOCK, lift about 2)."""
+    head = HEAD.rstrip("\n") + ",status\n"
+    rows = [f"c{i},C{i},2025-03-01,{p},1,1,paid" for i in range(20) for p in ("HEAD", "SOCK")]
+    rows += [f"m{i},M{i},2025-03-02,MUG,1,5,paid" for i in range(20)]
+    rows += ["e1,E,2025-04-01,HEAD,1,10,refunded"]
+    shop.import_orders(write(tmp_path, "o.csv", head + "\n".join(rows) + "\n"))
+    views = "event_id,visitor_id,customer_id,timestamp,event_name,product_id\n"
+    views += "v1,vE,E,2025-04-02 10:00:00,view_item,HEAD\n"
+    shop.import_events(write(tmp_path, "e.csv", views))
+    alone = shop.upsell_picks(customer_id="E")
+    among = shop.upsell_picks()
+    assert list(alone.product_id) == ["SOCK"]
+    assert list(among[among.customer_id == "E"].product_id) == ["SOCK"]

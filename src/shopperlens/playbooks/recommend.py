@@ -96,13 +96,15 @@ def upsell_picks(
     that antecedent. Returns ``customer_id, rank, product_id, score, because``.
     """
     cols = ["customer_id", "rank", "product_id", "score", "because"]
-    if rules is None or not len(rules) or owned.empty:
+    # a customer who owns nothing (every order cancelled) may still have viewed products
+    seen = viewed is not None and len(viewed) > 0
+    if rules is None or not len(rules) or (owned.empty and not seen):
         return pd.DataFrame(columns=cols)
     single = rules[rules.consequents.map(len) == 1]
     if single.empty:
         return pd.DataFrame(columns=cols)
     history = owned[["customer_id", "product_id"]]
-    if viewed is not None and len(viewed):
+    if seen:
         history = pd.concat([history, viewed[["customer_id", "product_id"]]])
     history = history.dropna().drop_duplicates()
     known = history.groupby("customer_id").product_id.agg(frozenset)
