@@ -79,6 +79,22 @@ def test_a_line_naming_its_own_category_keeps_it(store: Store) -> None:
     assert shown.categories == 2
 
 
+def test_a_category_spelt_otherwise_on_the_lines_is_counted_once(store: Store) -> None:
+    """The lines say "Tents" of a product the products file files under "tents": one
+    category, as the list by revenue shows it; an unsold product's category still counts."""
+    store.execute("INSERT INTO products VALUES ('P1', 'Alpine Tent', 'tents', 200)")
+    store.execute("INSERT INTO products VALUES ('P2', 'Dome Tent', 'tents', 150)")
+    store.execute("INSERT INTO products VALUES ('P3', 'Stove', 'cooking', 50)")
+    store.execute("INSERT INTO orders (order_id, ordered_at) VALUES ('o1', '2025-01-01')")
+    store.execute(
+        "INSERT INTO order_lines (order_id, line_no, product_id, category, quantity, unit_price) "
+        "VALUES ('o1', 1, 'P1', 'Tents', 1, 200), ('o1', 2, 'P2', 'Tents', 1, 150)"
+    )
+    shown = overview.overview(store=store)
+    assert shown.top_categories == [("Tents", 350.0)]
+    assert shown.categories == 2
+
+
 def test_new_category_audience_reads_categories_from_the_products_file(catalogue_shop) -> None:  # type: ignore[no-untyped-def]
     store = catalogue_shop.store
     now = datetime(2025, 4, 1)  # the data ends on 28 March: the window counts back from then

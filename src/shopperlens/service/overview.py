@@ -204,9 +204,13 @@ def _categories(store: Store) -> int:
     """Distinct categories of the shop's products, whether sold or not: "6 products in 5
     categories" counts those the products file names (a product not sold yet has one too) and
     those a purchased line names itself."""
+    # a product's own category counts where none of its purchased lines names one for it:
+    # lines saying "Tents" of a product filed under "tents" are one category, as the list of
+    # categories by revenue shows them
     found = store.scalar(
         f"SELECT count(DISTINCT c) FROM (SELECT category AS c FROM {_CATEGORISED_LINES} "
-        "UNION ALL SELECT nullif(category, '') FROM products)"
+        "UNION ALL SELECT nullif(category, '') FROM products WHERE product_id NOT IN "
+        f"(SELECT product_id FROM {_PURCHASED_LINES} WHERE product_id IS NOT NULL))"
     )
     return int(found or 0)
 
