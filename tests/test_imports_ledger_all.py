@@ -133,6 +133,15 @@ def test_cli_refuses_a_limit_that_is_not_a_count(db: Path) -> None:
     assert res.exit_code == 1 and "0 or all" in res.output
 
 
+def test_a_count_beyond_any_ledger_reads_as_every_row(db: Path) -> None:
+    """Twenty digits are past what DuckDB counts in (2**63): every row, not an error."""
+    huge = "99999999999999999999"
+    res = _cli(db, "--json", "--limit", huge)
+    assert res.exit_code == 0 and len(json.loads(res.stdout)) == LEDGER_ROWS
+    res = _cli(db, "--json", "--offset", huge)
+    assert res.exit_code == 0 and json.loads(res.stdout) == []
+
+
 # -- the HTTP API --------------------------------------------------------------------------------
 def test_http_pages_through_the_whole_ledger(shop: shopperlens.Shop) -> None:
     with _api_client(shop) as client:
@@ -147,6 +156,8 @@ def test_http_pages_through_the_whole_ledger(shop: shopperlens.Shop) -> None:
         _is_the_tickets_file(page.json()[-1])
         assert client.get("/api/imports", params={"limit": "x"}).status_code == 400
         assert client.get("/api/imports", params={"offset": -1}).status_code == 422
+        huge = client.get("/api/imports", params={"limit": "99999999999999999999"})
+        assert huge.status_code == 200 and len(huge.json()) == LEDGER_ROWS
 
 
 # -- the report ----------------------------------------------------------------------------------

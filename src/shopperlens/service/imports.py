@@ -1247,10 +1247,3 @@ def _memory_capped(store: Store) -> Iterator[None]:
         yield
     finally:
         store.execute(f"SET memory_limit = '{before}'")
-
-
-def imports_ledger(*, store: Store, limit: int = 100) -> list[Any]:
-    """The ledger (newest first): the same records as ``service.tables.import_history``."""
-    from shopperlens.service.tables import import_history
-
-    return import_history(store=store, limit=limit)

@@ -110,7 +110,12 @@ def ledger_limit(limit: int | str | None) -> int | None:
         raise ShopperlensError(
             f"limit must be a number of imports, or 0 or all for every one, not {limit!r}"
         )
-    return int(text) or None
+    # beyond the ledger's size a count means every row (and DuckDB takes no count past 2**63)
+    return min(int(text), _EVERY) or None
+
+
+#: more ledger rows than any store holds: a larger count or offset reads as this
+_EVERY = 2**62
 
 
 def import_history(
@@ -121,6 +126,7 @@ def import_history(
     if offset < 0:
         raise ShopperlensError(f"offset must be 0 or more, not {offset}")
     shown = ledger_limit(limit)
+    offset = min(offset, _EVERY)
     sql = "SELECT * FROM imports ORDER BY import_id DESC LIMIT ? OFFSET ?"
     with store.cursor() as cur:
         total = int(cur.execute("SELECT count(*) FROM imports").fetchall()[0][0])
