@@ -150,10 +150,10 @@ def test_loyal_at_risk_counts_the_quiet_days_once_to_the_types_date(store: Store
     old = five_monthly_orders(kit, "c_old", datetime(2024, 6, 29, 12, 0))
     recent = five_monthly_orders(kit, "c_now", datetime(2025, 5, 31, 12, 0))
     kit.write(store)
-    # the run as of 29 June counts that day's orders: its data end where the types' begin
+    # the shop's current run: as of its last order day (31 May), a month before the types
     plant_clv_run(
         store,
-        date(2025, 6, 29),
+        date(2025, 5, 31),
         [
             {"customer_id": "c_old", "frequency": 4.0, "recency": 120.0, "T": 485.0,
              "p_alive": 0.03, "clv": 3.7, "at_risk": True},
