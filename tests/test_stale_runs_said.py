@@ -80,6 +80,9 @@ def test_history_says_the_runs_made_before_an_import_of_earlier_data(
     note = found.attrs["other_runs_note"]
     assert note.startswith("1 stored run for 1 date (2025-04-01) was made under other types rules")
     assert STALE in note and RECOMPUTE in note
+    listed = client.get("/api/types/c1/history")  # rows in the body, the sentence in a header
+    assert [h["as_of"][:10] for h in listed.json()] == ["2025-02-01"]
+    assert listed.headers["X-Shopperlens-Note"] == note.replace("…", "...")
     explained = client.get("/api/types/c1/explain").json()  # stores the current run too
     assert explained["history_note"] == note
     assert [h["as_of"][:10] for h in explained["history"]] == [

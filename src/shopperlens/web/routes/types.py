@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from shopperlens.service import types as svc
@@ -13,6 +14,13 @@ from shopperlens.store import Store
 from shopperlens.web.deps import ShopDep
 
 router = APIRouter(prefix="/api/types", tags=["types"])
+NOTE = "X-Shopperlens-Note"
+
+
+def header_text(text: str) -> str:
+    """``text`` as an HTTP header carries it (Latin-1 only): "…" as "...", dashes as "-"."""
+    plain = unicodedata.normalize("NFKC", text).replace("—", "-").replace("–", "-")
+    return plain.encode("latin-1", "replace").decode("latin-1")
 
 
 class TypesPage(BaseModel):
@@ -123,6 +131,11 @@ def explain(
 
 
 @router.get("/{id}/history")
-def history(shop: ShopDep, id: str) -> list[dict[str, Any]]:  # noqa: A002
-    """The subject's type in every stored run, oldest first."""
-    return _records(shop.type_history(id))
+def history(shop: ShopDep, id: str, response: Response) -> list[dict[str, Any]]:  # noqa: A002
+    """The subject's type in every stored run under the current rules on the current data,
+    oldest first; the ``X-Shopperlens-Note`` header counts the stored runs left out (made
+    under other rules, or before an import of earlier data) and says how to recompute them."""
+    found = shop.type_history(id)
+    if found.attrs.get("other_runs_note"):  # the stored runs left out, as the CLI says below
+        response.headers[NOTE] = header_text(found.attrs["other_runs_note"])
+    return _records(found)
