@@ -76,25 +76,19 @@ class Onboarding:
         return self.covered - self.signed_first
 
 
-def _customers(v: Visits) -> pd.Series:
-    """Per visitor, the customer their visits name first (a sign-up before logging in is the
-    account's first event)."""
-    s = v.sessions
-    known = s.customer_id.notna()
-    return s.customer_id[known].groupby(s.visitor_id[known]).first()
-
-
-def _visit_customers(v: Visits) -> set[Any]:
-    """The customers whose visits are on record: every one an event names (a second customer
-    in a visit shared on one device too)."""
-    return set(v.customers)
-
-
 def _sign_ups(v: Visits) -> pd.DataFrame:
-    """The sign-up events with ``customer_id`` resolved: their own, else their visitor's."""
+    """The sign-up events with ``customer_id`` resolved: their own, else the customer their
+    visitor's visits name first (a sign-up before logging in is the account's first event).
+    Only the visits of those visitors are looked up, not every session of the shop."""
     e = v.events
     e = e[e.event_name.astype("string").str.lower().isin(SIGN_UPS).fillna(False).to_numpy(bool)]
-    return e.assign(customer_id=e.customer_id.fillna(e.visitor_id.map(_customers(v))))
+    unnamed = e.visitor_id[e.customer_id.isna()]
+    if unnamed.empty:
+        return e
+    s = v.sessions
+    s = s[s.customer_id.notna() & s.visitor_id.isin(set(unnamed))]
+    first = s.customer_id.groupby(s.visitor_id).first()
+    return e.assign(customer_id=e.customer_id.fillna(e.visitor_id.map(first)))
 
 
 def _who(customer: pd.Series, visitor: pd.Series) -> pd.Series:
@@ -129,7 +123,7 @@ def new_customer_sign_ups(
     v = visits_of(events)
     first = first_orders(orders)
     new = pd.Index(pd.Series(list(new_customers), dtype=object).dropna().unique())
-    seen = new[new.isin(_visit_customers(v))]
+    seen = new[new.isin(v.customers)]  # every customer an event names
     start = pd.to_datetime(v.sessions.started_at).min() if len(v) else pd.NaT
     firsts = first.reindex(seen).dropna(subset=["ordered_at"])
     if pd.isna(start):
