@@ -15,6 +15,7 @@ import secrets
 import tempfile
 import threading
 import time
+import unicodedata
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, unquote, urlsplit
@@ -350,3 +351,13 @@ def known_query(request: Request) -> None:
 
 
 CheckedQuery = [Depends(known_query)]
+
+
+#: the header an answer whose body is rows says in one sentence what the rows leave out
+NOTE = "X-Shopperlens-Note"
+
+
+def header_text(text: str) -> str:
+    """``text`` as an HTTP header carries it (Latin-1 only): "…" as "...", dashes as "-"."""
+    plain = unicodedata.normalize("NFKC", text).replace("—", "-").replace("–", "-")
+    return plain.encode("latin-1", "replace").decode("latin-1")

@@ -9,11 +9,10 @@ from typing import Any
 from fastapi import APIRouter, Query, Response
 
 from shopperlens.service import clv as svc
-from shopperlens.web.deps import ShopDep
+from shopperlens.web.deps import NOTE, ShopDep
 
 router = APIRouter(prefix="/api", tags=["models"])
 #: the response header of ``GET /api/clv`` saying its run is not stored, and what stores one
-NOTE = "X-Shopperlens-Note"
 NOT_STORED = (
     "scored, not stored: POST /api/jobs/clv (as shopperlens clv) stores the run that "
     "GET /api/types joins (clv, p_alive, loyal_at_risk)"

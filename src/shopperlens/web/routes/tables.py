@@ -7,13 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from shopperlens.service import tables as svc
-from shopperlens.web.deps import ShopDep
+from shopperlens.web.deps import NOTE, ShopDep
 
 router = APIRouter(prefix="/api", tags=["tables"])
 #: the response headers of ``GET /api/imports``: how many files the ledger holds, and which
 #: part of it the body is when not all of it (the body stays the list it always was)
 TOTAL = "X-Shopperlens-Total"
-NOTE = "X-Shopperlens-Note"
 
 
 @router.get("/tables", response_model=list[svc.TableSummary])

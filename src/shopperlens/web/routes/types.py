@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 from fastapi import APIRouter, Query, Response
@@ -11,16 +10,9 @@ from pydantic import BaseModel
 from shopperlens.service import types as svc
 from shopperlens.service.types_value import add_value, value_by_type
 from shopperlens.store import Store
-from shopperlens.web.deps import ShopDep
+from shopperlens.web.deps import NOTE, ShopDep, header_text
 
 router = APIRouter(prefix="/api/types", tags=["types"])
-NOTE = "X-Shopperlens-Note"
-
-
-def header_text(text: str) -> str:
-    """``text`` as an HTTP header carries it (Latin-1 only): "…" as "...", dashes as "-"."""
-    plain = unicodedata.normalize("NFKC", text).replace("—", "-").replace("–", "-")
-    return plain.encode("latin-1", "replace").decode("latin-1")
 
 
 class TypesPage(BaseModel):
