@@ -63,10 +63,20 @@ def test_ctrl_c_during_a_duckdb_statement() -> None:
 
 
 def test_ctrl_c_while_the_command_starts() -> None:
-    """Ctrl-C right as the command starts: its modules take seconds to import."""
-    start = (
-        CTRL_C_AS_IN_A_TERMINAL
-        + "from shopperlens._console import main; print('ready', flush=True); main()"
+    """Ctrl-C right as the command starts: its modules take seconds to import.
+
+    ``ready`` is printed from inside the entry point, as it starts importing the CLI: printed
+    before ``main()`` was called, a loaded machine could deliver the signal in between, where
+    only Python's own traceback can answer (as it does for Ctrl-C while Python starts)."""
+    start = CTRL_C_AS_IN_A_TERMINAL + (
+        "import sys\n"
+        "from shopperlens._console import main\n"
+        "def _ready(event, args):\n"
+        "    if event == 'import' and args[0] == 'shopperlens.cli' and not _said:\n"
+        "        _said.append(1); print('ready', flush=True)\n"
+        "_said = []\n"
+        "sys.addaudithook(_ready)\n"
+        "main()\n"
     )
     code, err = _interrupted([start, "tables"], pause=0.0)
     assert (code, err) == (130, "error: interrupted\n")
