@@ -42,8 +42,15 @@ def status(kit: ShopKit, oid: str, value: str | None) -> None:
 
 def statuses_shop() -> ShopKit:
     """c_canc: one order, cancelled. c_late: a cancelled order on day 0, its first purchase on
-    day 100. c_loyal: four purchases (one without a status) and three orders that were not."""
+    day 100. c_loyal: four purchases (one without a status) and three orders that were not.
+    c_undone: a search visit whose purchase event stands for an order then cancelled, and a
+    purchase three weeks later."""
     kit = ShopKit().customer("c_canc").customer("c_late").customer("c_loyal")
+    kit.customer("c_undone", "v_undone")
+    kit.visit("v_undone", 70, medium="organic", term="stormproof jacket", views=("p3",),
+              cart=("p3",), buy=("p3",))  # fmt: skip
+    status(kit, kit.order("c_undone", 70, ("p3",)), "cancelled")
+    kit.order("c_undone", 91, ("p1",))
     status(kit, kit.order("c_canc", 10, ("p3",)), "Cancelled")
     status(kit, kit.order("c_late", 0, ("p3",)), "cancelled")
     kit.order("c_late", 100, ("p1",))
@@ -79,6 +86,59 @@ def test_cancelled_orders_count_nowhere_in_the_features(store: Store) -> None:
     assert rows["c_late"]["type"] == "new"
     assert rows["c_late"]["evidence"].startswith("first order 20 days ago")
     assert "4 orders" in rows["c_loyal"]["evidence"]
+
+
+def test_a_visit_whose_purchase_was_cancelled_bought_nothing(store: Store) -> None:
+    """Its purchase event stands for the cancelled order: no buying visit, so no searched
+    purchase either (the need-based sign), and its cart was left."""
+    statuses_shop().write(store)
+    f = feature_rows(store, 120).loc["c_undone"]
+    assert (f["visits"], f["purchase_visits"], f["abandoned_carts"]) == (1, 0, 1)
+    assert (f["searched_purchases"], f["orders"]) == (0, 1)
+    assert pd.isna(f["minutes_to_purchase"])
+
+
+def test_a_cancelled_purchase_types_as_a_visit_that_never_paid(tmp_path: Path) -> None:
+    """The same shop with the visit's purchase event left out gives the same features, the
+    same scores and the same evidence."""
+    from shopperlens.store import connect
+
+    rows = []
+    for k, buy in enumerate((("p3",), ())):
+        kit = ShopKit().customer("c1", "v1")
+        kit.visit("v1", 70, medium="organic", term="stormproof jacket", views=("p3",),
+                  cart=("p3",), buy=buy)  # fmt: skip
+        status(kit, kit.order("c1", 70, ("p3",)), "cancelled")
+        kit.order("c1", 91, ("p1",))
+        store = kit.write(connect(tmp_path / f"{k}.duckdb"))
+        rows.append((feature_rows(store, 120).loc["c1"], typed(store, 120)["c1"]))
+    pd.testing.assert_series_equal(rows[0][0], rows[1][0])
+    assert rows[0][1] == rows[1][1]
+
+
+def _undone_and_paid(paid_hours: float, cancelled_hours: float) -> ShopKit:
+    """c1's visit on day 5 (a purchase event 5 minutes in), an order cancelled and one paid,
+    ``…_hours`` after the visit began."""
+    kit = ShopKit().customer("c1", "v1")
+    kit.visit("v1", 5, views=("p3",), buy=("p3",))
+    for hours, state in ((paid_hours, None), (cancelled_hours, "cancelled")):
+        oid = kit.order("c1", 5 + (hours - 1) / 24, ("p3",))  # (ShopKit adds an hour)
+        status(kit, oid, state)
+    return kit
+
+
+@pytest.mark.parametrize(
+    ("paid", "cancelled", "bought"),
+    [(2, 1, 0), (1, 2, 1), (1, 1, 1), (30, 1, 0), (1, 30, 1)],
+    ids=["cancelled-nearer", "paid-nearer", "tie-goes-to-the-purchase", "paid-too-far", "lone"],
+)
+def test_a_purchase_event_stands_for_its_nearest_order(
+    store: Store, paid: float, cancelled: float, bought: int
+) -> None:
+    """As the playbooks pair them: the event stands for the customer's nearest order within a
+    day; when that order was cancelled, the visit bought nothing."""
+    _undone_and_paid(paid, cancelled).write(store)
+    assert feature_rows(store, 60).at["c1", "purchase_visits"] == bought
 
 
 # --- a visitor with purchase events and no order is not a looker ------------------------------
@@ -366,6 +426,7 @@ def test_statuses_and_returns_give_the_same_features_on_spark(store: Store, spar
         duck.reset_index(drop=True), sp.reset_index(drop=True), check_dtype=False, rtol=1e-9
     )
     assert duck.set_index("subject_id").at["c_loyal", "returns"] == 2
+    assert duck.set_index("subject_id").at["c_undone", "purchase_visits"] == 0
 
 
 def test_runs_stored_before_a_rule_was_added_keep_their_history() -> None:

@@ -255,25 +255,33 @@ def _bought_visits(
     were placed in (:func:`_order_visits` of the same rows, computed here when not given)."""
     placed = _order_visits(src, as_of, spec, s) if placed is None else placed
     placed = placed.group_by("p_session").aggregate(
-        placed_at=placed.placed_at.min(), p_viewed=placed.p_viewed.max()
+        placed_at=placed.placed_at.min(),
+        p_viewed=placed.p_viewed.max(),
+        p_paid=(~placed.p_void).any(),
+        p_void=placed.p_void.any(),
     )
     s = s.left_join(placed, s.session_id == placed.p_session)
-    bought = s.bought | s.p_session.notnull()
+    # a visit's purchase events stand for an order that is no purchase (cancelled, refunded)
+    by_event = s.bought & ~s.p_void.fill_null(False)
+    bought = by_event | s.p_paid.fill_null(False)
     viewed = ibis.coalesce(s.viewed_products, s.p_viewed, 0)
     return s.mutate(
         bought=bought,
-        bought_at=ibis.coalesce(s.bought_at, s.placed_at),
+        bought_at=ibis.coalesce(
+            ibis.ifelse(by_event, s.bought_at, ibis.null("timestamp")), s.placed_at
+        ),  # fmt: skip
         viewed_products=ibis.ifelse(bought, viewed, ibis.null("int64")),
-    ).drop("p_session", "placed_at", "p_viewed", "last_bought_at")
+    ).drop("p_session", "placed_at", "p_viewed", "p_paid", "p_void", "last_bought_at")
 
 
 def _order_visits(
     src: TableSource, as_of: ir.TimestampScalar, spec: FeatureSpec, visits: ir.Table
 ) -> ir.Table:
-    """``p_order, p_session, placed_at, p_viewed``: each order no purchase event stands for
-    that was placed in one of ``visits``, that visit, when (NULL for an order given by its day
-    only), and how many distinct products the visit viewed (counted here, so the pairing is
-    computed once).
+    """``p_order, p_session, placed_at, p_viewed, p_void``: each order no purchase event stands
+    for that was placed in one of ``visits``, that visit, when (NULL for an order given by its
+    day only), and how many distinct products the visit viewed (counted here, so the pairing is
+    computed once); and, with ``p_void`` true and no order, each visit whose purchase events
+    stand for an order that is no purchase (:func:`_void_visits`): such a visit bought nothing.
 
     An order stands for itself when no buying visit of its customer has a purchase event within
     :data:`~shopperlens.statuses.PURCHASE_ORDER_GAP_HOURS` of it, or of its day when it is
@@ -293,7 +301,9 @@ def _order_visits(
     # that day covers it (an evening purchase west of UTC is stamped the next day in UTC)
     o = o.mutate(o_by_day=o.o_at == o.o_at.truncate("D"))
     o = o.mutate(o_end=ibis.ifelse(o.o_by_day, o.o_at + day, o.o_at))
-    ev = visits.filter(visits.bought).select(
+    void = _void_visits(src, as_of, visits)
+    ev = visits.filter(visits.bought)
+    ev = ev.anti_join(void, ev.session_id == void.p_session).select(
         e_customer="subject_id", e_first="bought_at", e_last="last_bought_at"
     )
     loose = o.anti_join(
@@ -316,7 +326,63 @@ def _order_visits(
     views = _product_views(src, as_of, spec)
     views = views.semi_join(placed, views.v_session == placed.p_session).distinct()
     views = views.group_by("v_session").aggregate(p_viewed=views.v_product.count())
-    return placed.left_join(views, placed.p_session == views.v_session).drop("v_session")
+    placed = placed.left_join(views, placed.p_session == views.v_session).drop("v_session")
+    placed = placed.select("p_order", "p_session", "placed_at", "p_viewed", p_void=False)
+    void = void.select(
+        p_order=ibis.null(),
+        p_session=void.p_session,
+        placed_at=ibis.null(),
+        p_viewed=ibis.null(),
+        p_void=True,
+    )
+    return placed.union(void.cast(placed.schema()))
+
+
+def _void_visits(src: TableSource, as_of: ir.TimestampScalar, visits: ir.Table) -> ir.Table:
+    """``p_session``: the visits of ``visits`` whose purchase events stand for an order that is
+    no purchase (cancelled, refunded, failed: :data:`EXCLUDED_STATUSES`), not for a purchase.
+
+    The orders of the visit's customer within
+    :data:`~shopperlens.statuses.PURCHASE_ORDER_GAP_HOURS` of its purchase events (of the day
+    of an order given by its day only) are compared by distance, as the playbooks pair an
+    event with its customer's nearest order (``playbooks.traffic``): the visit is void when the
+    nearest is no purchase; a tie goes to the purchase. Only customers with such an order are
+    looked at, a few in most shops.
+    """
+    gap = ibis.interval(hours=PURCHASE_ORDER_GAP_HOURS)
+    o = src.table("orders")
+    o = o.filter((o.ordered_at < as_of) & o.customer_id.notnull())
+    o = o.select(
+        n_customer="customer_id",
+        n_at="ordered_at",
+        n_end=ibis.ifelse(
+            o.ordered_at == o.ordered_at.truncate("D"),
+            o.ordered_at + ibis.interval(days=1),
+            o.ordered_at,
+        ),
+        n_void=o.status.lower().fill_null("").isin(list(EXCLUDED_STATUSES)),
+    )
+    undone = o.filter(o.n_void).select(x_customer="n_customer").distinct()
+    ev = visits.filter(visits.bought)
+    ev = ev.semi_join(undone, ev.subject_id == undone.x_customer).select(
+        e_session="session_id",
+        e_customer="subject_id",
+        e_first="bought_at",
+        e_last="last_bought_at",
+    )
+    near = ev.join(
+        o,
+        [ev.e_customer == o.n_customer, o.n_end >= ev.e_first - gap, o.n_at <= ev.e_last + gap],
+    )
+    after = near.n_at.epoch_seconds() - near.e_last.epoch_seconds()
+    before = near.e_first.epoch_seconds() - near.n_end.epoch_seconds()
+    far = ibis.greatest(after, before, 0)
+    d = near.group_by(p_session="e_session").aggregate(
+        undone=far.min(where=near.n_void), paid=far.min(where=~near.n_void)
+    )
+    return d.filter(d.undone.notnull() & (d.paid.isnull() | (d.undone < d.paid))).select(
+        "p_session"
+    )
 
 
 def _session_features(sess: ir.Table, spec: FeatureSpec, terms: ir.Table) -> ir.Table:
