@@ -60,3 +60,46 @@ def test_the_playbook_text_rounds_halves_up() -> None:
         audience="a", audience_size=1,
     )  # fmt: skip
     assert stake_text(action, "EUR") == "EUR 13 at stake"
+
+
+@pytest.mark.parametrize(
+    ("value", "digits", "rounded"),
+    [(182.5, 0, 183.0), (183.5, 0, 184.0), (-182.5, 0, -183.0), (0.125, 2, 0.13), (1.005, 2, 1.01),
+     (-0.4, 0, 0.0), (2.675, 2, 2.68)],
+)  # fmt: skip
+def test_half_up_is_the_number_fixed_writes(value: float, digits: int, rounded: float) -> None:
+    from shopperlens.labels import fixed, half_up
+
+    assert half_up(value, digits) == rounded
+    assert f"{half_up(value, digits):,.{digits}f}" == fixed(value, digits)
+
+
+def test_the_loyalty_bands_edges_round_halves_up() -> None:
+    """First orders of EUR 100, 182.50, 337.50 and 400: the terciles fall on 182.50 and 337.50
+    exactly, and the bands are cut at 183 and 338 (half to even cut at 182 and 338)."""
+    import pandas as pd
+
+    from shopperlens.playbooks.loyalty import _value_bands
+
+    v = pd.Series([100, 182.5, 337.5, 400])
+    bands = _value_bands(v, pd.Series(True, index=v.index), "EUR")
+    assert bands.tolist() == ["under EUR 183", "under EUR 183", "EUR 183–338", "EUR 338 or more"]
+
+
+def test_the_cli_tables_round_halves_up() -> None:
+    """The CLI's tables: CLV and means per type, personas' incomes and any large figure."""
+    import pandas as pd
+
+    from shopperlens.cli._render import _fmt
+    from shopperlens.cli.types import _rounded
+    from shopperlens.personas.synthesis import _fmt as answer_mean
+
+    assert (_fmt(1234.5), _fmt(12_345.5), _fmt(-2_222.5), _fmt(182.5)) == (
+        "1,235", "12,346", "-2,223", "182.5"
+    )  # fmt: skip
+    per_type = pd.DataFrame({"mean_clv": [182.5, 183.5, float("nan")], "mean_p_alive": 0.125})
+    shown = _rounded(per_type, {"mean_clv": 0, "mean_p_alive": 2})
+    assert shown["mean_clv"].tolist()[:2] == [183.0, 184.0]
+    assert shown["mean_p_alive"].tolist() == [0.13] * 3
+    assert pd.isna(shown["mean_clv"].iloc[2])
+    assert (answer_mean(182.5), answer_mean(2.25), answer_mean(1_234.5)) == ("183", "2.3", "1,235")

@@ -83,8 +83,22 @@ def fixed(value: float, digits: int = 0) -> str:
     """
     if not math.isfinite(value):
         return f"{value:,.{digits}f}"
+    rounded = _half_up(value, digits)
+    return f"{rounded.copy_abs() if rounded.is_zero() else rounded:,.{digits}f}"
+
+
+def half_up(value: float, digits: int = 0) -> float:
+    """``value`` to ``digits`` decimals as :func:`fixed` writes it, as a number (an edge of a
+    band of amounts, a figure a table formats later); not finite: unchanged."""
+    if not math.isfinite(value):
+        return value
+    rounded = float(_half_up(value, digits))
+    return 0.0 if rounded == 0 else rounded
+
+
+def _half_up(value: float, digits: int) -> Decimal:
+    """The half as written (``repr``), rounded away from zero."""
     exact = Decimal(repr(value))
     with localcontext() as ctx:
         ctx.prec = max(ctx.prec, exact.adjusted() + digits + 2)  # room for every digit kept
-        rounded = exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
-    return f"{rounded.copy_abs() if rounded.is_zero() else rounded:,.{digits}f}"
+        return exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)

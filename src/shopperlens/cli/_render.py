@@ -33,6 +33,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from shopperlens.labels import fixed
 from shopperlens.plain import plain
 
 console = Console()
@@ -144,7 +145,8 @@ def _fmt(v: Any) -> str:
     if isinstance(v, float):
         if v != v:  # NaN: unknown (a funnel rate after a step no session reached), not "nan"
             return "–"
-        return f"{v:,.4g}" if abs(v) < 1e4 else f"{v:,.0f}"
+        # whole from a thousand up, an exact half away from zero (as money is: labels.fixed)
+        return f"{v:,.4g}" if abs(v) < 1e3 else fixed(v)
     if isinstance(v, Iterable) and not isinstance(v, str):
         return ", ".join(map(str, v))
     return str(v)

@@ -11,6 +11,7 @@ import typer
 from shopperlens.cli import _render
 from shopperlens.cli._app import app, open_shop, stores
 from shopperlens.errors import InsufficientDataError, ShopperlensError
+from shopperlens.labels import fixed
 from shopperlens.plain import spreadsheet_safe
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
@@ -150,7 +151,7 @@ def clv_report_cmd(
     at_risk = "–" if summary.at_risk is None else f"{summary.at_risk:,}"
     _render.message(
         f"{summary.customers:,} customers, {summary.repeat_buyers:,} repeat buyers, "
-        f"{at_risk} at risk, total CLV {summary.total_clv:,.0f}"
+        f"{at_risk} at risk, total CLV {fixed(summary.total_clv)}"
     )
     if summary.no_dropout_note:
         _render.message(f"at risk –: {summary.no_dropout_note}")

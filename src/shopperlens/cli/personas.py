@@ -10,6 +10,7 @@ import typer
 from shopperlens.cli import _render
 from shopperlens.cli._app import app, open_shop
 from shopperlens.errors import ShopperlensError
+from shopperlens.labels import fixed
 from shopperlens.plain import spreadsheet_safe
 
 personas_app = typer.Typer(
@@ -32,7 +33,7 @@ def _summary(run) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
             "size": "" if p.size is None else p.size,
             "share": "" if p.share is None else f"{p.share:.0%}",
             "revenue": "" if p.revenue_share is None else f"{p.revenue_share:.0%}",
-            "income≈": "" if p.income_adjusted is None else f"{p.income_adjusted:,.0f}",
+            "income≈": "" if p.income_adjusted is None else fixed(p.income_adjusted),
             "stability": "" if p.stability is None else f"{p.stability:.2f}",
         }
         for p in run.personas

@@ -13,6 +13,7 @@ from shopperlens.cli import _render
 from shopperlens.cli._app import app as root
 from shopperlens.cli._app import open_shop, stores
 from shopperlens.errors import ShopperlensError
+from shopperlens.labels import half_up
 from shopperlens.plain import spreadsheet_safe
 from shopperlens.service.types_value import LOYAL_AT_RISK, value_by_type, value_note
 from shopperlens.store import Store
@@ -77,7 +78,7 @@ def types_cmd(
         counts = df["type"].value_counts().rename_axis("type").reset_index(name="subjects")
         _render.table(counts, title=title)
     else:
-        shown = value.round({"mean_clv": 0, "mean_p_alive": 2, "mean_intent": 2}).rename(
+        shown = _rounded(value, {"mean_clv": 0, "mean_p_alive": 2, "mean_intent": 2}).rename(
             columns={"mean_clv": "CLV", "mean_p_alive": "P(alive)", "at_risk": "at risk",
                      "loyal_at_risk": "loyal at risk", "mean_intent": "intent"}
         )  # fmt: skip
@@ -91,7 +92,7 @@ def types_cmd(
         shown = df.head(limit)
         if "clv" in df.columns:
             cols += ["clv", "p_alive", "intent"]
-            shown = shown.round({"clv": 0, "p_alive": 2, "intent": 2})
+            shown = _rounded(shown, {"clv": 0, "p_alive": 2, "intent": 2})
         # a customer without visits has no visitor id, an anonymous visitor no customer id:
         # an empty cell, not "nan"
         scored = shown["p_alive"].notna() if "p_alive" in shown.columns else None
@@ -99,6 +100,16 @@ def types_cmd(
         if scored is not None and df.attrs.get("no_dropout_note"):
             shown.loc[scored, "p_alive"] = "–"  # 1.00 for everyone: the model's assumption
         _render.table(shown, [*cols, "evidence"])
+
+
+def _rounded(frame: pd.DataFrame, digits: dict[str, int]) -> pd.DataFrame:
+    """``frame`` with these columns rounded as money is written (:func:`labels.half_up`):
+    pandas rounds a CLV of 182.5 to 182 and one of 183.5 to 184."""
+    out = frame.copy()
+    for col, n in digits.items():
+        if col in out.columns:
+            out[col] = out[col].map(lambda v, n=n: v if pd.isna(v) else half_up(float(v), n))
+    return out
 
 
 def _at_risk_line(df: pd.DataFrame, store: Store) -> str:

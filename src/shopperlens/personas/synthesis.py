@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from shopperlens.labels import money, type_label
+from shopperlens.labels import fixed, money, type_label
 from shopperlens.models.clustering import multi_matrix, token_pairs
 from shopperlens.personas.frame import Column, column_roles
 from shopperlens.personas.naming import SMALL_GROUP, Distinctive, assign_names
@@ -473,7 +473,7 @@ def _answer_statements(
 
 
 def _fmt(v: float) -> str:
-    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.1f}"
+    return fixed(v) if abs(v) >= 100 else fixed(v, 1)
 
 
 def _income(

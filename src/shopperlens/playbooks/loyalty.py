@@ -45,6 +45,7 @@ import pandas as pd
 from scipy.stats import fisher_exact
 
 from shopperlens import markdown as md
+from shopperlens.labels import half_up
 from shopperlens.playbooks.checkout import MIN_SAMPLE
 
 __all__ = [
@@ -217,7 +218,7 @@ def _value_bands(value: pd.Series, compared: pd.Series, currency: str) -> pd.Ser
     known = v[compared & v.notna()]
     if known.nunique() < 2:
         return pd.Series(np.nan, index=v.index, dtype=object)
-    edges = sorted({round(float(e)) for e in known.quantile([1 / 3, 2 / 3])})
+    edges = sorted({int(half_up(float(e))) for e in known.quantile([1 / 3, 2 / 3])})
     edges = [e for e in edges if known.min() < e <= known.max()]
     if not edges:
         return pd.Series(np.nan, index=v.index, dtype=object)
