@@ -927,7 +927,9 @@ def _new(ev: Evidence) -> list[Action]:
     lift = _followup_lift(ev.repeat_rate)
     per = ev.customers
     buyers = int(per.customer_id.nunique()) if len(per) and "customer_id" in per else 0
-    again = int((per.orders >= 2).sum()) if buyers and "orders" in per else 0
+    # buyers on two or more days (the repeat rate's count); a frame of orders only: orders
+    days = "order_days" if "order_days" in per else "orders"
+    again = int((per[days] >= 2).sum()) if buyers and days in per else 0
     rate = (
         f"{ev.repeat_rate:.0%}" if buyers >= MIN_SAMPLE or not buyers
         else f"{again:,} of {buyers:,} buyers ordered again"

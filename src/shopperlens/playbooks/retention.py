@@ -20,12 +20,17 @@ __all__ = [
 
 
 def customer_orders(orders: pd.DataFrame) -> pd.DataFrame:
-    """Per customer: orders, revenue, first and last order (``orders`` has a ``value`` column)."""
+    """Per customer: orders, the days they ordered on (:func:`repeat_purchase_rate`), revenue,
+    first and last order (``orders`` has a ``value`` column)."""
     o = orders.dropna(subset=["customer_id"])
     g = o.groupby("customer_id")
     return pd.DataFrame(
         {
             "orders": g.order_id.nunique(),
+            "order_days": pd.to_datetime(o.ordered_at)
+            .dt.floor("D")
+            .groupby(o.customer_id)
+            .nunique(),
             "revenue": g.value.sum(),
             "first_order_at": g.ordered_at.min(),
             "last_order_at": g.ordered_at.max(),
@@ -66,8 +71,11 @@ def cohort_retention(orders: pd.DataFrame, *, max_months: int = 12) -> pd.DataFr
 
 
 def repeat_purchase_rate(orders: pd.DataFrame) -> float:
-    """Share of customers with two or more orders."""
-    per = orders.dropna(subset=["customer_id"]).groupby("customer_id").order_id.nunique()
+    """Share of customers who ordered on two or more days: a second order the same day is the
+    same shopping trip (an item forgotten, a split basket), as CLV's repeat purchases and the
+    loyalty analysis count it, not a customer coming back."""
+    o = orders.dropna(subset=["customer_id"])
+    per = pd.to_datetime(o.ordered_at).dt.floor("D").groupby(o.customer_id).nunique()
     return float((per >= 2).mean()) if len(per) else 0.0
 
 

@@ -103,7 +103,10 @@ class ShopOverview(BaseModel):
     events: int
     tickets: int
     returns: int
-    repeat_share: float | None = Field(description="Share of buyers with two or more purchases.")
+    repeat_share: float | None = Field(
+        description="Share of buyers who bought on two or more days (two orders of one day "
+        "are one shopping trip, as CLV and the loyalty analysis count them)."
+    )
     top_categories: list[tuple[str, float]] = Field(
         description="(category, revenue), top 5; lines without one are '(no category)'."
     )
@@ -148,7 +151,8 @@ def overview(*, store: Store) -> ShopOverview:
         mine,
     ).fetchone() or (0, 0.0)
     buyers, repeat = store.execute(
-        "SELECT count(*), count(*) FILTER (n >= 2) FROM (SELECT customer_id, count(*) n "
+        "SELECT count(*), count(*) FILTER (n >= 2) FROM (SELECT customer_id, "
+        "count(DISTINCT CAST(ordered_at AS DATE)) n "
         f"FROM {PURCHASES} WHERE customer_id IS NOT NULL GROUP BY 1)"
     ).fetchone() or (0, 0)
     cats = store.execute(

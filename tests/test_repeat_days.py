@@ -1,0 +1,47 @@
+"""A repeat buyer bought on two or more days, on every face that counts them.
+
+Two orders of one day (an item forgotten, a basket split) are one shopping trip: CLV counts
+repeat purchase days and the loyalty analysis a purchase on a later day, while the front page
+and the retention playbook counted orders, so one report gave two repeat-buyer counts."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from _types_shopkit import ShopKit
+from shopperlens.playbooks.retention import repeat_purchase_rate
+from shopperlens.service.overview import overview
+from shopperlens.store import Store
+
+
+def _shop() -> ShopKit:
+    """c_same: two orders on day 5 (10:00 and 16:00 UTC); c_back: day 5 and day 9; c_once."""
+    kit = ShopKit().customer("c_same").customer("c_back").customer("c_once")
+    kit.order("c_same", 5, ("p1",))
+    kit.order("c_same", 5.25, ("p3",))
+    kit.order("c_back", 5, ("p1",))
+    kit.order("c_back", 9, ("p2",))
+    kit.order("c_once", 7, ("p1",))
+    return kit
+
+
+def test_the_front_page_counts_buyers_who_came_back_on_another_day(store: Store) -> None:
+    _shop().write(store)
+    shop = overview(store=store)
+    assert (shop.orders, shop.buyers) == (5, 3)
+    assert shop.repeat_share == pytest.approx(1 / 3, abs=1e-4)  # c_back only (to 4 places)
+
+
+def test_the_retention_rate_counts_the_same_buyers() -> None:
+    orders = pd.DataFrame(_shop().rows["orders"])
+    assert repeat_purchase_rate(orders) == pytest.approx(1 / 3)
+    later = orders.ordered_at.where(orders.order_id != "o1", pd.Timestamp("2025-01-20"))
+    second_day = orders.assign(ordered_at=later)
+    assert repeat_purchase_rate(second_day) == pytest.approx(2 / 3)  # c_same came back
+
+
+def test_the_new_customers_playbook_says_the_same_count(shop) -> None:  # type: ignore[no-untyped-def]
+    """A shop too small for a percentage writes the count: 1 of 3 buyers, not 2 of 3."""
+    _shop().write(shop.store)
+    assert "repeat-purchase rate today: 1 of 3 buyers ordered again" in shop.playbook().markdown()
