@@ -45,6 +45,9 @@ NOBODY_LEAVES = 400
 FOUND_NONE = "the CLV model found no customers dropping out on this data"
 NO_ALL_CLEAR = "this is no all-clear, more order history is needed"
 
+#: who the source comparisons leave out, and why
+NO_VISIT = "customers without a visit on record by the day of their first order are left out"
+
 
 def _shop_file(folder: Path, rfm: Any) -> Path:
     """A shop in a DuckDB file from planted purchase histories: orders for every customer,
@@ -112,13 +115,13 @@ def test_clv_report_says_no_dropout_and_who_is_left_out(still: Path, leaving: Pa
     assert f"{NOBODY_LEAVES:,} customers," in out
     assert " – at risk," in out and " 0 at risk" not in out
     assert f"at risk –: {FOUND_NONE}" in out and NO_ALL_CLEAR in out
-    assert f"{left_out} customers without visit data are left out" in out
+    assert f"{left_out} {NO_VISIT}" in out
     data = json.loads(_cli(still, "clv-report", "--json"))
     summary = data["summary"]
     assert summary["no_dropout"] is True and FOUND_NONE in summary["no_dropout_note"]
     assert summary["at_risk"] is None and summary["mean_p_alive"] is None
     assert data["effects_left_out"] == left_out
-    assert data["effects_left_out_note"].startswith(f"{left_out} customers without visit data")
+    assert data["effects_left_out_note"].startswith(f"{left_out} {NO_VISIT}")
     assert all(e["dropout"] is None and e["p_alive"] is None for e in data["effects"])
     assert sum(e["customers"] for e in data["effects"]) == VISITING_BUYERS
     # dropout planted: a measured count, the sources' dropouts, and still the left-out line
@@ -127,7 +130,7 @@ def test_clv_report_says_no_dropout_and_who_is_left_out(still: Path, leaving: Pa
     at_risk = data["summary"]["at_risk"]
     assert isinstance(at_risk, int) and f" {at_risk:,} at risk," in out
     assert FOUND_NONE not in out and data["summary"]["no_dropout"] is False
-    assert f"{CUSTOMERS - VISITING_BUYERS} customers without visit data are left out" in out
+    assert f"{CUSTOMERS - VISITING_BUYERS} {NO_VISIT}" in out
     assert all(0 < e["dropout"] < 1 for e in data["effects"])
 
 
@@ -144,9 +147,7 @@ def test_http_effects_and_summary_carry_the_left_out_and_no_dropout(
         assert all(r["dropout"] is None and r["p_alive"] is None for r in rows)
         left_out = NOBODY_LEAVES - VISITING_BUYERS
         assert res.headers["X-Shopperlens-Left-Out"] == str(left_out)
-        assert res.headers["X-Shopperlens-Left-Out-Note"].startswith(
-            f"{left_out} customers without visit data are left out"
-        )
+        assert res.headers["X-Shopperlens-Left-Out-Note"].startswith(f"{left_out} {NO_VISIT}")
         assert res.headers["X-Shopperlens-No-Dropout"] == "true"
         assert FOUND_NONE in res.headers["X-Shopperlens-No-Dropout-Note"]
         summary = c.get("/api/clv/summary").json()

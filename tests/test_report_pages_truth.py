@@ -52,6 +52,9 @@ SOURCES = ("google", "newsletter", "")  # "" is a visit without a source: (direc
 ORDER_HEAD = "order_id,customer_id,email,ordered_at,product_id,quantity,unit_price,currency\n"
 EVENT_HEAD = "event_id,visitor_id,session_id,customer_id,timestamp,event_name,page,utm_source\n"
 
+#: who the source comparisons leave out, and why
+NO_VISIT = "customers without a visit on record by the day of their first order are left out"
+
 
 def _visible(page: str) -> str:
     """The text a reader sees: no markup, styles or charts, entities read, spaces collapsed."""
@@ -184,7 +187,7 @@ def test_sources_compare_only_customers_with_visit_data(
     text = _visible(page)
     assert f"rate ratio against {effects['source'].iloc[0]} with its" in text
     assert "(unknown)" not in text
-    assert f"{without} customers without visit data are left out" in text
+    assert f"{without} {NO_VISIT}" in text
     # the page shows the service's rows (the CLI and HTTP faces call the same function)
     assert [e["source"] for e in ctx["effects"]] == list(effects["source"])
 

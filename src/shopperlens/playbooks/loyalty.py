@@ -47,6 +47,7 @@ from scipy.stats import fisher_exact
 from shopperlens import markdown as md
 from shopperlens.labels import half_up
 from shopperlens.playbooks.checkout import MIN_SAMPLE
+from shopperlens.playbooks.visits import until_first_order
 
 __all__ = [
     "ALPHA",
@@ -185,9 +186,8 @@ def _first_channel(sessions: pd.DataFrame, first_at: pd.Series) -> pd.Series:
     """The channel of each buyer's first visit on record up to the day of the first order (the
     first session, as the acquisition table and the CLV source effects read it): its medium,
     or its source when it names none (``(direct)``); unknown without such a visit."""
-    s = sessions.dropna(subset=["customer_id", "started_at"])
+    s = until_first_order(sessions, first_at)
     s = s.assign(started_at=pd.to_datetime(s.started_at))
-    s = s[s.started_at < s.customer_id.map(first_at).dt.normalize() + pd.Timedelta(days=1)]
     s = s.sort_values(["started_at", "session_id"] if "session_id" in s else ["started_at"])
     s = s.drop_duplicates("customer_id").set_index("customer_id")
     medium = s.medium.astype("string").str.strip().replace({"(none)": pd.NA, "": pd.NA})

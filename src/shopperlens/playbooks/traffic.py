@@ -26,7 +26,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from shopperlens.playbooks.checkout import given_by_day
-from shopperlens.playbooks.visits import FUNNEL_STEPS, Visits, visits_of
+from shopperlens.playbooks.visits import FUNNEL_STEPS, Visits, until_first_order, visits_of
 from shopperlens.statuses import ORDER_SESSION_GAP_MINUTES, PURCHASE_ORDER_GAP_HOURS
 from shopperlens.words import STOP_WORDS
 
@@ -467,17 +467,22 @@ def acquisition_table(
 ) -> pd.DataFrame:
     """Revenue (and CLV when given) of buyers by the source or keyword that first brought them.
 
-    Each buyer is credited to their first recorded session (first-touch attribution). Only
-    customers in ``customers`` (those who bought) count: a visitor who logged in but never
-    bought brought no revenue, and counting them made the table disagree with the Value
-    page's first sources, which are the buyers'.
+    Each buyer is credited to their first recorded session (first-touch attribution) up to
+    the day of their first order (:func:`~shopperlens.playbooks.visits.until_first_order`,
+    when ``customers`` has ``first_order_at``); a buyer without one is in no row, and
+    ``attrs["left_out"]`` counts them. Only customers in ``customers`` (those who bought)
+    count: a visitor who logged in but never bought brought no revenue, and counting them made
+    the table disagree with the Value page's first sources, which are the buyers'.
     ``customers`` has ``customer_id, revenue`` (NaN: unknown, e.g. every order in another
     currency; such a buyer counts, but adds no revenue and is not in the average per
     customer); ``clv`` ``customer_id, clv``. ``by`` is
     ``"source"`` (source and medium) or ``"keyword"`` (with its intent when ``classify`` given).
     Returns ``customers, revenue, revenue_per_customer`` [``, clv_per_customer``] per group.
     """
-    s = sessions.dropna(subset=["customer_id"]).sort_values("started_at")
+    s = sessions.dropna(subset=["customer_id"])
+    if "first_order_at" in customers:
+        s = until_first_order(s, customers.set_index("customer_id").first_order_at)
+    s = s.sort_values("started_at")
     if by == "keyword":
         s = s[s.keyword.notna() & (s.keyword.astype(str).str.strip() != "")]
         s = s.assign(keyword=s.keyword.str.lower().str.strip())
@@ -486,8 +491,11 @@ def acquisition_table(
     c = first[["customer_id", *keys]].merge(customers[["customer_id", "revenue"]], how="inner")
     if clv is not None and len(clv):
         c = c.merge(clv[["customer_id", "clv"]], on="customer_id", how="left")
+    left_out = int(customers.customer_id.nunique() - c.customer_id.nunique())
     if c.empty:
-        return pd.DataFrame(columns=[*keys, "customers", "revenue", "revenue_per_customer"])
+        out = pd.DataFrame(columns=[*keys, "customers", "revenue", "revenue_per_customer"])
+        out.attrs["left_out"] = left_out
+        return out
     g = c.groupby(keys, dropna=False)
     out = pd.DataFrame({"customers": g.size(), "revenue": g.revenue.sum(min_count=1)})
     out["revenue_per_customer"] = out.revenue / g.revenue.count()
@@ -496,4 +504,5 @@ def acquisition_table(
     out = out.reset_index().sort_values("revenue", ascending=False).reset_index(drop=True)
     if by == "keyword" and classify is not None:
         out.insert(1, "intent", out.keyword.map(classify))
+    out.attrs["left_out"] = left_out
     return out

@@ -278,6 +278,8 @@ def _builder(type_: str):  # type: ignore[no-untyped-def]
             "sources": _records(ctx["traffic"]["sources"]),
             "keywords": _records(ctx["traffic"]["keywords"], 20),
             "acquisition": _records(ctx["traffic"]["acquisition"]),
+            # buyers with no visit on record by their first order's day: in no row
+            "acquisition_left_out": ctx["traffic"]["acquisition"].attrs.get("left_out", 0),
             "threshold": _threshold(t),
             "together": _records(ctx["together"], 20),
             "related": _records(ctx["related"], 20),

@@ -575,9 +575,13 @@ def demo_step(*, store: Store) -> None:
 #: what ``channel_effects`` can split customers by
 EFFECT_DIMENSIONS = ("source", "category", "device")
 _DIMENSION_SQL = {
-    # the traffic source of the customer's first session
-    "source": "SELECT customer_id, arg_min(coalesce(utm_source, '(direct)'), started_at) AS level "
-    "FROM sessions WHERE customer_id IS NOT NULL AND started_at < ? GROUP BY customer_id",
+    # the traffic source of the customer's first session up to the day of their first purchase
+    # (playbooks.visits.until_first_order: visits after it did not bring them)
+    "source": "SELECT s.customer_id, arg_min(coalesce(s.utm_source, '(direct)'), s.started_at) "
+    "AS level FROM sessions s JOIN (SELECT customer_id, min(ordered_at) AS first_at "
+    f"FROM {PURCHASES} WHERE customer_id IS NOT NULL GROUP BY 1) f USING (customer_id) "
+    "WHERE s.started_at < ? AND s.started_at < CAST(f.first_at AS DATE) + INTERVAL 1 DAY "
+    "GROUP BY s.customer_id",
     # the category of the first line of the customer's first purchase (a cancelled order is
     # not one: it would decide the category of a customer who never bought from it)
     "category": "SELECT o.customer_id, arg_min(coalesce(l.category, p.category), "
@@ -608,8 +612,9 @@ _NO_LEVELS = {
 #: who is left out of a comparison for having no level, and why (after "N customers"): a
 #: customer without visit data has an unknown source, not a source called "(unknown)"
 _NO_LEVEL = {
-    "source": "without visit data are left out: their first traffic source is unknown "
-    "(importing their events adds them)",
+    "source": "without a visit on record by the day of their first order are left out: their "
+    "first traffic source is unknown (ordered before the shop's visit data begins, or their "
+    "events are not imported)",
     "category": "whose first purchase names no category are left out: their first category is "
     "unknown",
     "device": "without a visit naming a device are left out: their device is unknown "

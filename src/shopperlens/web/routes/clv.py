@@ -83,7 +83,8 @@ def clv_effects(
 
     The rows describe only the customers with a known level: the ``X-Shopperlens-Left-Out``
     header counts the others and ``X-Shopperlens-Left-Out-Note`` says why ("96 customers
-    without visit data are left out: …"), as the CLI and the report do. When the model found
+    without a visit on record by the day of their first order are left out: …"), as the CLI
+    and the report do. When the model found
     no dropout, ``dropout`` and ``p_alive`` are null (not 0 and 1),
     ``X-Shopperlens-No-Dropout`` is ``true`` and ``X-Shopperlens-No-Dropout-Note`` says why.
     Headers, so the body keeps its shape (a list of rows) for existing clients."""
