@@ -127,6 +127,7 @@ class Shop:
         progress: Any = None,
         update: bool = False,
         decimal_comma: bool = False,
+        allow_empty: bool = False,
     ) -> _imports.ImportResult:
         """Import files of one kind in one transaction (see ``service.imports.import_files``).
 
@@ -134,7 +135,8 @@ class Shop:
         YAML/JSON file; ``on_error``: ``"abort"`` (nothing written) or ``"skip"``;
         ``update`` (customers, products): a later export changes the stored rows it gives
         other content, instead of those rows being rejects; ``decimal_comma``: the files
-        write numbers the European way (``1.234,50`` is 1234.5).
+        write numbers the European way (``1.234,50`` is 1234.5); ``allow_empty``: a file with
+        a header and no rows (a day without orders) imports nothing and is no error.
         """
         return _imports.import_files(
             store=self.store,
@@ -146,6 +148,7 @@ class Shop:
             progress=progress,
             update=update,
             decimal_comma=decimal_comma,
+            allow_empty=allow_empty,
         )
 
     def import_orders(self, *paths: str | Path, **options: Any) -> _imports.ImportResult:

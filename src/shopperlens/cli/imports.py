@@ -82,6 +82,14 @@ DecimalCommaOpt = Annotated[
         "thousands, the comma is the decimal mark).",
     ),
 ]
+AllowEmptyOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-empty",
+        help="A file with a header and no rows (a day without orders) imports nothing and "
+        "exits 0, instead of being refused.",
+    ),
+]
 
 
 def run_import(
@@ -95,6 +103,7 @@ def run_import(
     json_: bool,
     update: bool = False,
     decimal_comma: bool = False,
+    allow_empty: bool = False,
 ) -> None:
     """Shared body of every ``import`` command: call the service, render the result."""
     mapping: dict[str, str] | Path | None = parse_map_options(maps) or None
@@ -116,6 +125,7 @@ def run_import(
                 progress=advance,
                 update=update,
                 decimal_comma=decimal_comma,
+                allow_empty=allow_empty,
             )
         except ImportRejected as exc:  # the option in this face's words
             raise exc.worded("--on-error skip", "--update") from None
@@ -135,7 +145,8 @@ def _show(result: ImportResult) -> None:
         for f in result.files
     ]
     _render.table(rows, title=f"import {result.kind}")
-    for f in result.files:  # what a changed --map would have read (too long for the table)
+    # what a changed --map would have read, a header-only file (too long for the table)
+    for f in result.files:
         if f.note and f.note != SKIPPED:
             _render.message(f"{Path(f.file).name}: {f.note}")
     added = ", ".join(f"{t} +{n}" for t, n in result.added.items()) or "nothing new"
@@ -171,9 +182,20 @@ def _register(kind: str) -> None:
         json_: JsonOpt = False,
         update: UpdateOpt = False,
         decimal_comma: DecimalCommaOpt = False,
+        allow_empty: AllowEmptyOpt = False,
     ) -> None:
         run_import(
-            ctx, kind, files, fmt, maps, mapping_file, on_error, json_, update, decimal_comma
+            ctx,
+            kind,
+            files,
+            fmt,
+            maps,
+            mapping_file,
+            on_error,
+            json_,
+            update,
+            decimal_comma,
+            allow_empty,
         )
 
     if kind not in UPDATABLE:  # Typer reads the options from the signature: no --update here

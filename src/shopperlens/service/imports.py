@@ -245,9 +245,15 @@ def import_files(
     names: Sequence[str] | None = None,
     update: bool = False,
     decimal_comma: bool = False,
+    allow_empty: bool = False,
 ) -> ImportResult:
     """Import ``paths`` as ``kind`` (customers, orders, events, sessions, tickets, returns,
     products) in one transaction. ``names`` overrides the file names recorded (uploads).
+
+    ``allow_empty``: a file with a header and no rows (a day without orders) imports nothing
+    and is no error; its result says so in its note. It is not recorded in the ledger, as
+    nothing of it is stored: the same file again is the same nothing. Without it such a file
+    is refused (an export that stopped after its header looks the same).
 
     ``update`` (customers and products): a row whose key the store holds with other content
     changes the stored row (the file's values where it gives one) instead of being a reject:
@@ -282,6 +288,7 @@ def import_files(
         rejects_path(store),
         update,
         decimal_comma,
+        allow_empty,
     )
     with _watching(store, tick):
         exact = False
@@ -326,6 +333,13 @@ def unjoined_customers(store: Store) -> str:
         "Import the shop's customers file (customer id and e-mail) into a new store first, "
         "then the orders and the events."
     )
+
+
+#: the note of a header-only file imported with ``allow_empty``
+NO_ROWS = "a header and no rows: nothing to import"
+#: the option that lets a header-only file pass, in the CLI's and Python's words (the HTTP
+#: face says its own)
+ALLOW_EMPTY = "--allow-empty, allow_empty=True in Python"
 
 
 def check_call(
@@ -391,8 +405,11 @@ class _Call:
         out_path: Path | None,
         update: bool = False,
         decimal_comma: bool = False,
+        allow_empty: bool = False,
     ) -> None:
         self.kind, self.files, self.labels, self.fmt = kind, files, labels, fmt
+        #: a header-only file imports nothing instead of being refused (see import_files)
+        self.allow_empty = allow_empty
         self.mapping, self.on_error, self.tick, self.out_path = mapping, on_error, tick, out_path
         self.lenient: set[Path] = set()
         #: rows whose key is stored with other content change the stored row (see import_files)
@@ -479,6 +496,7 @@ class _Call:
                     whole_orders=self.on_error == "skip",
                     update=self.update,
                     decimal_comma=self.decimal_comma,
+                    allow_empty=self.allow_empty,
                 )
             except ShopperlensError as exc:
                 if self.on_error != "abort":
@@ -553,10 +571,12 @@ def _import_one(
     whole_orders: bool = False,
     update: bool = False,
     decimal_comma: bool = False,
+    allow_empty: bool = False,
 ) -> FileResult:
     """Check and insert one file (optimistic path unless ``exact``); records it in the ledger.
     ``whole_orders`` (``on_error="skip"``): an order with a rejected row is kept out whole
-    (see ``loading.reject_whole_orders``); ``decimal_comma``: see :func:`_number_style`.
+    (see ``loading.reject_whole_orders``); ``decimal_comma``: see :func:`_number_style`;
+    ``allow_empty``: see :func:`import_files`.
 
     The file's checksum (the ledger's key) and line count take a read of its bytes: 1.2 s for
     a 1 GB CSV, 2.3 s for a 1.8 GB GA4 export. A thread does that read while DuckDB describes
@@ -661,7 +681,13 @@ def _import_one(
                 con, source, n_read + dropped, first_line=generic.first_line(source)
             )
         if n_read == 0 and not malformed and not dropped:
-            raise ShopperlensError(f"{path.name}: the file has a header but no rows")
+            if allow_empty:
+                tick(2)
+                return FileResult(file=label, format=used, checksum=digest, note=NO_ROWS)
+            raise ShopperlensError(
+                f"{path.name}: the file has a header but no rows (a day with nothing to "
+                f"import passes with {ALLOW_EMPTY})"
+            )
         repeated = loading.flag_conflicts(con, spec, update=update)
         first = generic.first_line(source)
         lines_of = (

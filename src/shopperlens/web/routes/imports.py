@@ -36,7 +36,7 @@ from shopperlens.web.deps import RequestBody, ShopDep, upload_path
 router = APIRouter(prefix="/api/imports", tags=["imports"])
 log = logging.getLogger("shopperlens.server")
 #: the options of the query string, which a body giving them would have seen ignored
-QUERY_OPTIONS = ("format", "on_error", "map", "update", "decimal_comma")
+QUERY_OPTIONS = ("format", "on_error", "map", "update", "decimal_comma", "allow_empty")
 
 
 class PathsBody(RequestBody):
@@ -77,6 +77,13 @@ async def import_kind(
             "groups thousands, the comma is the decimal mark)."
         ),
     ] = False,
+    allow_empty: Annotated[
+        bool,
+        Query(
+            description="A file with a header and no rows (a day without orders) imports "
+            "nothing and is no error."
+        ),
+    ] = False,
 ) -> svc.ImportResult:
     """Import an upload (multipart ``file`` parts) or server-side ``{"path": …}``."""
     with _in_http_words():
@@ -110,6 +117,7 @@ async def import_kind(
                     names=names,
                     update=update,
                     decimal_comma=decimal_comma,
+                    allow_empty=allow_empty,
                 )
     try:
         body = await request.json()
@@ -129,6 +137,7 @@ async def import_kind(
             on_error=on_error,  # type: ignore[arg-type]
             update=update,
             decimal_comma=decimal_comma,
+            allow_empty=allow_empty,
         )
 
 
@@ -185,9 +194,10 @@ def _problem(err: Any) -> dict[str, Any]:
 
 
 def _http_map(text: str) -> str:
-    """A message naming the CLI's ``--map`` as the query's ``?map=`` (its other words are the
-    same in every face)."""
+    """A message naming the CLI's ``--map`` as the query's ``?map=``, and ``--allow-empty`` as
+    ``?allow_empty=true`` (its other words are the same in every face)."""
     text = text.replace("--map their_name=", "?map=their_name=")
+    text = text.replace(svc.ALLOW_EMPTY, "?allow_empty=true")
     return re.sub(r"--map(?= )", "?map=", text)
 
 
