@@ -161,3 +161,17 @@ def test_visits_and_sign_ups_without_any_order_make_a_playbook(shop, tmp_path) -
     shop.import_events(write(tmp_path, "events.csv", events))
     book = svc.playbook(store=shop.store)
     assert book.actions
+
+
+def test_a_frame_of_zoned_times_keeps_its_zone(machine_zone: str) -> None:
+    """Events stamped in Tokyo time give visits in Tokyo time, whatever the machine's zone
+    (DuckDB hands zoned times back in the machine's)."""
+    from io import StringIO
+
+    events = pd.read_csv(StringIO(HEAD + EVENTS))
+    events["timestamp"] = pd.to_datetime(events.timestamp).dt.tz_localize("Asia/Tokyo")
+    v = Visits.of(events)
+    first = v.sessions.set_index("session_id").loc["s1"]
+    assert str(first.started_at) == "2025-03-01 10:00:00+09:00"
+    assert str(first.ended_at) == "2025-03-01 10:05:00+09:00"
+    assert str(v.events.timestamp.iloc[0].tz) == "Asia/Tokyo"

@@ -185,6 +185,9 @@ class Visits:
             customers = con.sql(customers_sql("playbook_events")).fetchall()
         finally:
             con.close()
+        zone = frame["timestamp"].dt.tz
+        if zone is not None:  # DuckDB gives zoned times in the machine's zone: the frame's
+            sessions, key = _in_zone(sessions, zone), _in_zone(key, zone)
         return cls.from_frames(sessions, key, (c for (c,) in customers))
 
     @classmethod
@@ -215,6 +218,15 @@ class Visits:
     @property
     def empty(self) -> bool:
         return self.sessions.empty
+
+
+def _in_zone(frame: pd.DataFrame, zone: Any) -> pd.DataFrame:
+    """``frame`` with its zoned time columns in ``zone`` (the same instants)."""
+    out = frame.copy()
+    for column in out.columns:
+        if isinstance(out[column].dtype, pd.DatetimeTZDtype):
+            out[column] = out[column].dt.tz_convert(zone)
+    return out
 
 
 def visits_of(events: pd.DataFrame | Visits) -> Visits:
