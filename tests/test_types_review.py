@@ -51,6 +51,7 @@ def statuses_shop() -> ShopKit:
               cart=("p3",), buy=("p3",))  # fmt: skip
     status(kit, kit.order("c_undone", 70, ("p3",)), "cancelled")
     kit.order("c_undone", 91, ("p1",))
+    west_of_utc(kit)
     status(kit, kit.order("c_canc", 10, ("p3",)), "Cancelled")
     status(kit, kit.order("c_late", 0, ("p3",)), "cancelled")
     kit.order("c_late", 100, ("p1",))
@@ -59,6 +60,21 @@ def statuses_shop() -> ShopKit:
     for day, state in ((30, "REFUNDED"), (60, "failed"), (90, "Canceled")):
         status(kit, kit.order("c_loyal", day, ("p3", "p4")), state)
     return kit
+
+
+def west_of_utc(kit: ShopKit) -> None:
+    """c_west, in New York, buys on Monday 3 March at 21:00 (Tuesday 02:00 UTC), and again on
+    Tuesday at 10:00 (15:00 UTC), an order then cancelled; the orders file gives days only."""
+    kit.customer("c_west", "v_west")
+    monday = datetime(2025, 3, 3)
+    for hours, product in ((26, "p3"), (39, "p1")):
+        day = (monday + timedelta(hours=hours) - T0) / timedelta(days=1)
+        kit.visit("v_west", day, views=(product,), cart=(product,), buy=(product,))
+    for days, state in ((0, None), (1, "cancelled")):
+        oid = kit.order("c_west", 0, ("p3",))
+        status(kit, oid, state)
+        row = next(r for r in kit.rows["orders"] if r["order_id"] == oid)
+        row["ordered_at"] = monday + timedelta(days=days)  # a day only: midnight
 
 
 def test_an_only_order_that_was_cancelled_is_no_purchase(store: Store) -> None:
@@ -114,6 +130,16 @@ def test_a_cancelled_purchase_types_as_a_visit_that_never_paid(tmp_path: Path) -
         rows.append((feature_rows(store, 120).loc["c1"], typed(store, 120)["c1"]))
     pd.testing.assert_series_equal(rows[0][0], rows[1][0])
     assert rows[0][1] == rows[1][1]
+
+
+def test_a_cancelled_order_voids_one_visit_only(store: Store) -> None:
+    """Both of c_west's visits are nearest to Tuesday's cancelled order (an order given by its
+    day is at no distance from any time of it); it voids one, and the other stands for
+    Monday's purchase, as the playbooks pair them. It voided both, and Monday's paid order
+    was in no visit: no buying visit at all."""
+    statuses_shop().write(store)
+    f = feature_rows(store, 90).loc["c_west"]
+    assert (f["orders"], f["purchase_visits"], f["abandoned_carts"]) == (1, 1, 1)
 
 
 def _undone_and_paid(paid_hours: float, cancelled_hours: float) -> ShopKit:
@@ -427,6 +453,7 @@ def test_statuses_and_returns_give_the_same_features_on_spark(store: Store, spar
     )
     assert duck.set_index("subject_id").at["c_loyal", "returns"] == 2
     assert duck.set_index("subject_id").at["c_undone", "purchase_visits"] == 0
+    assert duck.set_index("subject_id").at["c_west", "purchase_visits"] == 1
 
 
 def test_runs_stored_before_a_rule_was_added_keep_their_history() -> None:

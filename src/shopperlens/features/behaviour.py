@@ -345,14 +345,18 @@ def _void_visits(src: TableSource, as_of: ir.TimestampScalar, visits: ir.Table) 
     The orders of the visit's customer within
     :data:`~shopperlens.statuses.PURCHASE_ORDER_GAP_HOURS` of its purchase events (of the day
     of an order given by its day only) are compared by distance, as the playbooks pair an
-    event with its customer's nearest order (``playbooks.traffic``): the visit is void when the
-    nearest is no purchase; a tie goes to the purchase. Only customers with such an order are
+    event with its customer's nearest order (``playbooks.traffic``). A visit whose nearest is
+    no purchase (a tie goes to the purchase) may be void; as in the playbooks, where each
+    event stands for one order, such an order voids one visit only: of those it is nearest to,
+    the nearest (the first to start of equals). Two visits near one cancelled order left both
+    void, and the order paid between them in neither. Only customers with such an order are
     looked at, a few in most shops.
     """
     gap = ibis.interval(hours=PURCHASE_ORDER_GAP_HOURS)
     o = src.table("orders")
     o = o.filter((o.ordered_at < as_of) & o.customer_id.notnull())
     o = o.select(
+        n_id="order_id",
         n_customer="customer_id",
         n_at="ordered_at",
         n_end=ibis.ifelse(
@@ -376,13 +380,19 @@ def _void_visits(src: TableSource, as_of: ir.TimestampScalar, visits: ir.Table) 
     )
     after = near.n_at.epoch_seconds() - near.e_last.epoch_seconds()
     before = near.e_first.epoch_seconds() - near.n_end.epoch_seconds()
-    far = ibis.greatest(after, before, 0)
-    d = near.group_by(p_session="e_session").aggregate(
-        undone=far.min(where=near.n_void), paid=far.min(where=~near.n_void)
+    near = near.mutate(far=ibis.greatest(after, before, 0))
+    d = near.group_by(l_session="e_session").aggregate(
+        undone=near.far.min(where=near.n_void), paid=near.far.min(where=~near.n_void)
     )
-    return d.filter(d.undone.notnull() & (d.paid.isnull() | (d.undone < d.paid))).select(
-        "p_session"
+    d = d.filter(d.undone.notnull() & (d.paid.isnull() | (d.undone < d.paid)))
+    # each such visit with its nearest orders that are no purchase; each of those orders
+    # voids the visit nearest to it
+    claims = near.filter(near.n_void).join(d, [near.e_session == d.l_session, near.far == d.undone])
+    first = ibis.window(
+        group_by=claims.n_id, order_by=[claims.far, claims.e_first, claims.e_session]
     )
+    claims = claims.mutate(rank=ibis.row_number().over(first))
+    return claims.filter(claims.rank == 0).select(p_session="e_session").distinct()
 
 
 def _session_features(sess: ir.Table, spec: FeatureSpec, terms: ir.Table) -> ir.Table:
