@@ -73,3 +73,33 @@ def test_python_and_http_faces(shop: shopperlens.Shop, client, tmp_path: Path) -
     assert passed.status_code == 200, passed.text
     assert passed.json()["files"][0]["note"] == "a header and no rows: nothing to import"
     assert _stored(shop) == (0, 0, 0)
+
+
+def test_a_quiet_day_leaves_the_last_rejects_list(cli, db_path: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Yesterday's rejects stay listed beside the store until an import reads rows again."""
+    quiet, busy = _files(tmp_path)
+    bad = tmp_path / "orders-2024-04-01.csv"
+    bad.write_text(busy.read_text().replace(",20.0,", ",-20.0,", 1))
+    assert cli("import", "orders", str(bad), "--on-error", "skip").exit_code == 0
+    rejects = db_path.with_name("shop.rejects.csv")
+    assert rejects.exists()
+    assert cli("import", "orders", str(quiet), "--allow-empty").exit_code == 0
+    assert rejects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [("events.jsonl", b""), ("events.jsonl", b"\n\n"), ("events.csv", b"\xef\xbb\xbf")],
+    ids=["json-lines-no-bytes", "json-lines-blank-lines", "csv-bom-alone"],
+)
+def test_a_file_without_any_content(
+    shop: shopperlens.Shop, tmp_path: Path, name: str, content: bytes
+) -> None:
+    """A day's JSON Lines export without an event has no header to show: nothing at all."""
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(ShopperlensError, match="the file is empty.*--allow-empty"):
+        shop.import_events(path)
+    result = shop.import_events(path, allow_empty=True)
+    assert (result.rows_read, result.files[0].note) == (0, "no content at all: nothing to import")
+    assert shop.store.scalar("SELECT count(*) FROM imports") == 0

@@ -79,3 +79,15 @@ def test_the_report_says_who_is_in_no_row(shop, tmp_path: Path) -> None:  # type
         ]
         != []
     )
+
+
+def test_the_note_stands_when_every_buyer_is_left_out(shop, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Only c_before's visit after its first order: no row, but the heading and the count."""
+    from test_partial_data import page
+
+    orders, events = _files()
+    events = "".join(line for line in events.splitlines(True) if ",c_before," in line)
+    imported(shop, tmp_path, orders=orders, events=EVENTS + events)
+    text = " ".join((page(shop.store, "playbook-need-based") or "").split())
+    assert "Buyers by the source that first brought them" in text
+    assert "3 buyers are in no row" in text

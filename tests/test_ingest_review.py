@@ -373,13 +373,18 @@ def test_a_header_e_mail_is_the_email_column(shop, tmp_path):
 def test_http_errors_name_the_uploaded_file(client):
     bad = client.post("/api/imports/customers", files={"file": ("mzero.csv", b"", "text/csv")})
     assert bad.status_code == 400
-    assert bad.json()["detail"] == "mzero.csv: the file is empty"
+    assert bad.json()["detail"] == (
+        "mzero.csv: the file is empty (a day with nothing to import passes with ?allow_empty=true)"
+    )
 
 
 def test_a_file_that_is_only_a_bom_is_empty(shop, tmp_path):
     path = tmp_path / "bom.csv"
     path.write_bytes(b"\xef\xbb\xbf\n")
-    with pytest.raises(ShopperlensError, match=r"^bom.csv: the file is empty$"):
+    with pytest.raises(
+        ShopperlensError,
+        match=r"^bom.csv: the file is empty \(a day with nothing to import passes with --allow",
+    ):
         shop.import_customers(path)
 
 

@@ -323,6 +323,11 @@ def _record_starts(source: Source, *, rows_only: bool = True) -> Iterator[tuple[
                 yield start, not row  # a blank line is no row
 
 
+class EmptyFileError(ShopperlensError):
+    """A file with no content at all (no bytes, a UTF-8 BOM or blank lines alone): a day's
+    JSON Lines export without events, or an export that failed before it wrote anything."""
+
+
 def check_file(path: Path) -> None:
     """Fail with one clear message for a missing, not regular (a pipe), empty or non-UTF-8 text
     file (UTF-16 with or without its byte order mark, NUL bytes, C1 control characters)."""
@@ -332,7 +337,7 @@ def check_file(path: Path) -> None:
         raise ShopperlensError(f"{path}: is a directory, not a file")
     _refuse_not_regular(path)  # (a pipe's size is 0: it would be called empty)
     if path.stat().st_size == 0:
-        raise ShopperlensError(f"{path.name}: the file is empty")
+        raise EmptyFileError(f"{path.name}: the file is empty")
     layout, gz = layout_of(path)
     if layout == "parquet":
         return
@@ -342,7 +347,7 @@ def check_file(path: Path) -> None:
     except (OSError, EOFError) as exc:
         raise ShopperlensError(f"{path.name}: cannot read it as gzip ({exc})") from None
     if not head.removeprefix(codecs.BOM_UTF8).strip():  # (a BOM alone is no content)
-        raise ShopperlensError(f"{path.name}: the file is empty")
+        raise EmptyFileError(f"{path.name}: the file is empty")
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ShopperlensError(
             f"{path.name}: the file is UTF-16 encoded (with a byte order mark); save it as "

@@ -250,10 +250,11 @@ def import_files(
     """Import ``paths`` as ``kind`` (customers, orders, events, sessions, tickets, returns,
     products) in one transaction. ``names`` overrides the file names recorded (uploads).
 
-    ``allow_empty``: a file with a header and no rows (a day without orders) imports nothing
-    and is no error; its result says so in its note. It is not recorded in the ledger, as
-    nothing of it is stored: the same file again is the same nothing. Without it such a file
-    is refused (an export that stopped after its header looks the same).
+    ``allow_empty``: a file with a header and no rows (a day without orders), or with no
+    content at all (a day's JSON Lines export without a record), imports nothing and is no
+    error; its result says so in its note. A header is still checked. It is not recorded in
+    the ledger, as nothing of it is stored: the same file again is the same nothing. Without
+    it such a file is refused (an export that stopped before its rows looks the same).
 
     ``update`` (customers and products): a row whose key the store holds with other content
     changes the stored row (the file's values where it gives one) instead of being a reject:
@@ -337,6 +338,8 @@ def unjoined_customers(store: Store) -> str:
 
 #: the note of a header-only file imported with ``allow_empty``
 NO_ROWS = "a header and no rows: nothing to import"
+#: the note of a file without any content imported with ``allow_empty``
+NO_CONTENT = "no content at all: nothing to import"
 #: the option that lets a header-only file pass, in the CLI's and Python's words (the HTTP
 #: face says its own)
 ALLOW_EMPTY = "--allow-empty, allow_empty=True in Python"
@@ -446,9 +449,10 @@ class _Call:
             if n_rej and out_path:
                 loading.write_rejects_csv(con, str(out_path))
                 written = str(out_path)
-            elif out_path and any(not r.skipped for r in results):
+            elif out_path and any(r.rows_read for r in results):
                 # the file lists the rejects of the last import that read rows: an older
-                # list left beside a clean import would read as this one's
+                # list left beside a clean import would read as this one's (a file skipped,
+                # or a header-only one let through, read none: yesterday's list stays)
                 out_path.unlink(missing_ok=True)
         finally:
             loading.finish(con)
@@ -587,7 +591,18 @@ def _import_one(
     scans = ThreadPoolExecutor(max_workers=1)
     try:
         scanning = scans.submit(scan_file, path)
-        source = open_source(con, path)
+        try:
+            source = open_source(con, path)
+        except reading.EmptyFileError as exc:
+            if not allow_empty:
+                raise ShopperlensError(
+                    f"{exc} (a day with nothing to import passes with {ALLOW_EMPTY})"
+                ) from None
+            # nothing to read and no header to check: a day's JSON Lines file without rows
+            tick(3)
+            return FileResult(
+                file=label, format=fmt, checksum=scanning.result().digest, note=NO_CONTENT
+            )
         used = _choose_format(source, kind, fmt, mapping)
         if used == "ga4" and source.layout == "jsonl":
             source = open_source(con, path, json_columns=ga4.json_columns())
