@@ -347,15 +347,20 @@ def pandas_features(d: dict[str, pd.DataFrame], as_of: datetime, spec: Any) -> p
                                        line_disc=("line_disc", "any"))  # fmt: skip
     oo = o.merge(po, left_on="order_id", right_index=True, how="left")
     oo["discounted"] = oo["discount_code"].notna() | oo["line_disc"].fillna(False).astype(bool)
-    oo = oo.sort_values(["customer_id", "ordered_at", "order_id"])
-    oo["gap"] = oo.groupby("customer_id")["ordered_at"].diff().dt.total_seconds() / 86400
     of = oo.groupby("customer_id").agg(
         orders=("order_id", "count"), first_order=("ordered_at", "min"),
         last_order=("ordered_at", "max"), items=("items", "sum"), monetary=("value", "sum"),
         items_per_order=("items", "mean"), categories_per_order=("n_cat", "mean"),
-        discount_orders=("discounted", "sum"), mean_gap_days=("gap", "mean"),
-        gap_sd=("gap", "std"),
+        discount_orders=("discounted", "sum"),
     )  # fmt: skip
+    # the days ordered on and the gaps between them (two orders of one day: one trip)
+    days = pd.DataFrame({"customer_id": oo["customer_id"], "day": oo["ordered_at"].dt.floor("D")})
+    days = days.drop_duplicates().sort_values(["customer_id", "day"])
+    days["gap"] = days.groupby("customer_id")["day"].diff().dt.total_seconds() / 86400
+    dg = days.groupby("customer_id").agg(
+        order_days=("day", "count"), mean_gap_days=("gap", "mean"), gap_sd=("gap", "std")
+    )
+    of = of.join(dg)
     cl = (
         lines[["order_id", "category"]]
         .dropna()
@@ -392,8 +397,8 @@ def pandas_features(d: dict[str, pd.DataFrame], as_of: datetime, spec: Any) -> p
     zero = ["visits", "pages", "product_views", "search_visits", "campaign_visits",
             "cart_visits", "abandoned_carts", "purchase_visits", "focused_purchases",
             "campaign_purchases", "search_terms", "product_terms", "brand_terms",
-            "searched_purchases", "search_matched_purchases", "orders", "items",
-            "discount_orders", "categories", "tickets", "returns"]  # fmt: skip
+            "searched_purchases", "search_matched_purchases", "orders", "order_days",
+            "items", "discount_orders", "categories", "tickets", "returns"]  # fmt: skip
     t[zero] = t[zero].fillna(0).astype("int64")
     t["monetary"] = t["monetary"].fillna(0.0)
 

@@ -45,3 +45,26 @@ def test_the_new_customers_playbook_says_the_same_count(shop) -> None:  # type: 
     """A shop too small for a percentage writes the count: 1 of 3 buyers, not 2 of 3."""
     _shop().write(shop.store)
     assert "repeat-purchase rate today: 1 of 3 buyers ordered again" in shop.playbook().markdown()
+
+
+def test_the_loyal_type_counts_days_ordered_on(store: Store) -> None:
+    """Four orders of one afternoon are one shopping trip: no loyal score (it read "loyal: 4
+    orders in 0 days, orders come regularly, about every 0 days"). A customer who came back
+    monthly is loyal, and the lead says the days when they are fewer than the orders."""
+    from datetime import timedelta
+
+    from _types_shopkit import T0
+    from shopperlens.service import types as svc
+
+    kit = ShopKit().customer("c_split").customer("c_monthly")
+    for k in range(4):
+        kit.order("c_split", 100 + k * 0.05, ("p1",))
+    for day in (100, 100.1, 130, 160, 190, 220):
+        kit.order("c_monthly", day, ("p1",))
+    kit.write(store)
+    df = svc.customer_types(store=store, as_of=T0 + timedelta(days=240), save=False)
+    rows = df.set_index("customer_id")
+    assert rows.at["c_split", "score_loyal"] == 0
+    assert rows.at["c_split", "type"] != "loyal"
+    assert rows.at["c_monthly", "type"] == "loyal"
+    assert rows.at["c_monthly", "evidence"].startswith("6 orders on 5 days in 120 days")

@@ -191,16 +191,23 @@ def test_fast_strip_matches_python_on_duckdb() -> None:
     assert out.attrs["words"] == ["ff", "five", "fluffy", "leaf", "scarf", "stormproof", "vest"]
 
 
-def test_gaps_between_orders_placed_at_the_same_moment(store: Store) -> None:
-    """Two orders in the same second are one gap of 0 days, whichever of them comes first."""
-    kit = ShopKit().customer("c1")
+def test_gaps_between_orders_placed_the_same_day(store: Store) -> None:
+    """Two orders in the same second, or of one afternoon, are one day ordered on: the gaps
+    run between order days (a second order the same day was a gap of 0 days, and four orders
+    of one afternoon read "regular, about every 0 days")."""
+    kit = ShopKit().customer("c1").customer("c2")
     for day in (0, 0, 10):
         kit.order("c1", day, ("p1",))
+    for day in (0, 0.05, 0.1, 0.15, 30, 60):  # four orders within four hours, then monthly
+        kit.order("c2", day, ("p1",))
     kit.write(store)
-    f = behaviour_features(store, as_of=T0 + timedelta(days=20)).execute().set_index("subject_id")
-    gaps = [0.0, 10.0]  # mean 5, sample standard deviation 5·√2
-    assert f.loc["c1", "mean_gap_days"] == pytest.approx(sum(gaps) / 2)
-    assert f.loc["c1", "gap_cv"] == pytest.approx((5 * 2**0.5) / 5)
+    f = behaviour_features(store, as_of=T0 + timedelta(days=90)).execute().set_index("subject_id")
+    assert (f.at["c1", "orders"], f.at["c1", "order_days"]) == (3, 2)
+    assert f.at["c1", "mean_gap_days"] == pytest.approx(10.0)
+    assert pd.isna(f.at["c1", "gap_cv"])  # one gap: no variation to measure
+    assert (f.at["c2", "orders"], f.at["c2", "order_days"]) == (6, 3)
+    assert f.at["c2", "mean_gap_days"] == pytest.approx(30.0)
+    assert f.at["c2", "gap_cv"] == pytest.approx(0.0)
 
 
 def test_a_paid_search_ad_is_no_campaign_purchase(store: Store) -> None:

@@ -290,11 +290,11 @@ def test_valid_overrides_still_load() -> None:
     cfg = load_config(
         windows={"new_days": 90},
         vocabulary={"brand_words": ["Summitside", 1906]},
-        types={"loyal": {"signals": {"orders": {"from": 3, "to": 8}}}},
+        types={"loyal": {"signals": {"order_days": {"from": 3, "to": 8}}}},
     )
     assert cfg.section("windows")["new_days"] == 90
     assert cfg.feature_spec().brand_words == ("summitside", "1906")
-    orders = next(s for s in cfg.rules["loyal"].signals if s.feature == "orders")
+    orders = next(s for s in cfg.rules["loyal"].signals if s.feature == "order_days")
     assert (orders.lo, orders.hi, orders.weight) == (3, 8, 2)  # the weight keeps its default
 
 

@@ -93,7 +93,7 @@ FEATURE_COLUMNS: tuple[str, ...] = (
     "cart_visits", "abandoned_carts", "purchase_visits", "focused_purchases",
     "focused_purchase_share", "campaign_purchases", "campaign_purchase_share",
     "minutes_to_purchase", "searched_purchases", "search_matched_purchases",
-    "search_match_share", "orders", "items", "monetary", "avg_order_value",
+    "search_match_share", "orders", "order_days", "items", "monetary", "avg_order_value",
     "items_per_order", "categories_per_order", "categories", "discount_orders",
     "discount_order_share", "mean_gap_days", "gap_cv", "recency_days", "tenure_days",
     "days_since_new_category", "new_category", "tickets", "tickets_per_order", "returns",
@@ -627,8 +627,6 @@ def _order_features(
         value=oj.value.fill_null(0.0),
         discounted=oj.discount_code.nullif("").notnull() | oj.line_disc.fill_null(False),
     )
-    w = ibis.window(group_by="customer_id", order_by="ordered_at")
-    oo = oo.mutate(gap=_days(oo.ordered_at, oo.ordered_at.lag().over(w)))
     per_customer = oo.group_by("customer_id").aggregate(
         orders=oo.order_id.count(),
         first_order=oo.ordered_at.min(),
@@ -637,8 +635,18 @@ def _order_features(
         monetary=oo.value.sum(),
         items_per_order=oo.items.mean(),
         discount_orders=oo.discounted.cast("int64").sum(),
-        mean_gap_days=oo.gap.mean(),
-        gap_sd=oo.gap.std(),
+    )
+    # the days a customer ordered on and the gaps between them: a second order the same day
+    # is the same shopping trip (an item forgotten), as CLV, the loyalty analysis and the
+    # front page count it; four orders of one afternoon read "loyal, about every 0 days"
+    days = oo.select(d_customer="customer_id", day=oo.ordered_at.truncate("D")).distinct()
+    w = ibis.window(group_by="d_customer", order_by="day")
+    days = days.mutate(gap=_days(days.day, days.day.lag().over(w)))
+    per_day = days.group_by("d_customer").aggregate(
+        order_days=days.day.count(), mean_gap_days=days.gap.mean(), gap_sd=days.gap.std()
+    )
+    per_customer = per_customer.join(per_day, per_customer.customer_id == per_day.d_customer).drop(
+        "d_customer"
     )
     # each (order, category) once: when the customer first bought in each category, and in
     # how many orders (their sum over categories, per order, is categories per order)
@@ -947,8 +955,8 @@ def behaviour_features(
     zero = ("visits", "pages", "product_views", "search_visits", "campaign_visits",
             "cart_visits", "abandoned_carts", "purchase_visits", "focused_purchases",
             "campaign_purchases", "search_terms", "product_terms", "brand_terms",
-            "searched_purchases", "search_matched_purchases", "orders", "items",
-            "discount_orders", "categories", "tickets", "returns")  # fmt: skip
+            "searched_purchases", "search_matched_purchases", "orders", "order_days",
+            "items", "discount_orders", "categories", "tickets", "returns")  # fmt: skip
     # "!int64": an explicit CAST, so DuckDB returns BIGINT rather than HUGEINT sums
     t = t.mutate(**{c: t[c].fill_null(0).cast("!int64") for c in zero})
     t = t.mutate(monetary=t.monetary.fill_null(0.0))

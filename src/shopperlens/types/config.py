@@ -66,6 +66,8 @@ class TypeRule:
     min_orders: int | None
     max_orders: int | None
     signals: tuple[Signal, ...]
+    #: days ordered on (two orders of one day are one shopping trip): loyal asks for two
+    min_order_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,7 @@ class _Ramp(_Section):
 class _Requires(_Section):
     min_orders: _Whole | None = None
     max_orders: _Whole | None = None
+    min_order_days: _Whole | None = None
 
 
 class _Type(_Section):
@@ -296,5 +299,6 @@ def _rule(name: str, spec: dict[str, Any] | None) -> TypeRule:
         name=name,
         min_orders=req.get("min_orders"),
         max_orders=req.get("max_orders"),
+        min_order_days=req.get("min_order_days"),
         signals=_signals(f"types.{name}.signals", spec.get("signals") or {}),
     )

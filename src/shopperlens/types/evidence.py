@@ -197,6 +197,7 @@ TEMPLATES: dict[str, Callable[[Frame], Text]] = {
         "filled a cart in " + _plural(d["abandoned_carts"], "visit") + " without buying"
     ),
     "orders": lambda d: _plural(d["orders"], "order") + " so far",
+    "order_days": lambda d: "ordered on " + _plural(d["order_days"], "day") + " so far",
     "tenure_days": lambda d: "customer for " + _days(d["tenure_days"]),
     "gap_cv": _regular,
     "recency_days": lambda d: "last order " + _days(d["recency_days"]) + " ago",
@@ -284,8 +285,13 @@ def lead(d: Frame, typ: str, config: TypesConfig) -> Text:
         # the span of the orders is first to last order, not to the as-of date (the tenure):
         # both in calendar days, so span + days since the last order = tenure as said
         tenure, quiet = whole_days(d["tenure_days"]), whole_days(d["recency_days"])
+        # two orders of one day are one shopping trip: the days are said when fewer
+        days = d["order_days"]
+        counted = _plural(orders, "order").where(
+            days >= orders, _plural(orders, "order") + " on " + _plural(days, "day")
+        )
         text = (
-            _plural(orders, "order") + " in " + _n_days(tenure - quiet)
+            counted + " in " + _n_days(tenure - quiet)
             + " (first to last), customer for " + _n_days(tenure)
         )  # fmt: skip
         lapsing = d["recency_days"] > float(windows["lapsed_days"])
@@ -298,7 +304,10 @@ def lead(d: Frame, typ: str, config: TypesConfig) -> Text:
 #: per type, the signals its lead sentence already states (left out of the ranked ones); the
 #: loyal lead always says the days since the last order, so that a "loyal at risk" sentence
 #: (:mod:`shopperlens.service.types_value`) reads them once, counted to the types' as-of date
-_IN_LEAD = {"loyal": ["orders", "tenure_days", "recency_days"], "looker": ["visits"]}
+_IN_LEAD = {
+    "loyal": ["orders", "order_days", "tenure_days", "recency_days"],
+    "looker": ["visits"],
+}
 
 
 def _untyped(d: Frame, config: TypesConfig) -> Text:

@@ -98,6 +98,8 @@ def classify(features: pd.DataFrame, config: TypesConfig) -> pd.DataFrame:
             gate &= orders >= rule.min_orders
         if rule.max_orders is not None:
             gate &= orders <= rule.max_orders
+        if rule.min_order_days is not None:
+            gate &= f["order_days"].fillna(0).to_numpy() >= rule.min_order_days
         scores[name] = np.round(np.where(gate, scores[name], 0.0), 4)
 
     # primary type: the best gated score, ties broken by TIE_ORDER
