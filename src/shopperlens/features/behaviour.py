@@ -627,26 +627,25 @@ def _order_features(
         value=oj.value.fill_null(0.0),
         discounted=oj.discount_code.nullif("").notnull() | oj.line_disc.fill_null(False),
     )
+    # the days a customer ordered on and the gaps between them: a second order the same day
+    # is the same shopping trip (an item forgotten), as CLV, the loyalty analysis and the
+    # front page count it; four orders of one afternoon read "loyal, about every 0 days".
+    # Over the orders in time order, a day's later orders have a gap of 0 days between days.
+    w = ibis.window(group_by="customer_id", order_by="ordered_at")
+    day = oo.ordered_at.truncate("D")
+    oo = oo.mutate(gap=_days(day, day.lag().over(w)))
+    later_day = oo.gap > 0
     per_customer = oo.group_by("customer_id").aggregate(
         orders=oo.order_id.count(),
+        order_days=later_day.fill_null(False).cast("int64").sum() + 1,
         first_order=oo.ordered_at.min(),
         last_order=oo.ordered_at.max(),
         items=oo.items.sum(),
         monetary=oo.value.sum(),
         items_per_order=oo.items.mean(),
         discount_orders=oo.discounted.cast("int64").sum(),
-    )
-    # the days a customer ordered on and the gaps between them: a second order the same day
-    # is the same shopping trip (an item forgotten), as CLV, the loyalty analysis and the
-    # front page count it; four orders of one afternoon read "loyal, about every 0 days"
-    days = oo.select(d_customer="customer_id", day=oo.ordered_at.truncate("D")).distinct()
-    w = ibis.window(group_by="d_customer", order_by="day")
-    days = days.mutate(gap=_days(days.day, days.day.lag().over(w)))
-    per_day = days.group_by("d_customer").aggregate(
-        order_days=days.day.count(), mean_gap_days=days.gap.mean(), gap_sd=days.gap.std()
-    )
-    per_customer = per_customer.join(per_day, per_customer.customer_id == per_day.d_customer).drop(
-        "d_customer"
+        mean_gap_days=oo.gap.mean(where=later_day),
+        gap_sd=oo.gap.std(where=later_day),
     )
     # each (order, category) once: when the customer first bought in each category, and in
     # how many orders (their sum over categories, per order, is categories per order)
