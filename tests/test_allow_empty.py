@@ -103,3 +103,15 @@ def test_a_file_without_any_content(
     result = shop.import_events(path, allow_empty=True)
     assert (result.rows_read, result.files[0].note) == (0, "no content at all: nothing to import")
     assert shop.store.scalar("SELECT count(*) FROM imports") == 0
+
+
+def test_rows_after_a_megabyte_of_blank_lines_are_read(
+    shop: shopperlens.Shop, tmp_path: Path
+) -> None:
+    """A file is empty when it is blank to its end, not in its first megabyte: with
+    --allow-empty such a file's rows were dropped with exit 0."""
+    _, busy = _files(tmp_path)
+    late = tmp_path / "late.csv"
+    late.write_bytes(b"\n" * (1 << 20) + busy.read_bytes())
+    result = shop.import_orders(late, allow_empty=True)
+    assert result.rows_accepted == 5 and result.files[0].note == ""

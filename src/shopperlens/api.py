@@ -136,7 +136,8 @@ class Shop:
         ``update`` (customers, products): a later export changes the stored rows it gives
         other content, instead of those rows being rejects; ``decimal_comma``: the files
         write numbers the European way (``1.234,50`` is 1234.5); ``allow_empty``: a file with
-        a header and no rows (a day without orders) imports nothing and is no error.
+        a header and no rows (a day without orders), or with no content at all, imports
+        nothing and is no error.
         """
         return _imports.import_files(
             store=self.store,

@@ -86,8 +86,9 @@ AllowEmptyOpt = Annotated[
     bool,
     typer.Option(
         "--allow-empty",
-        help="A file with a header and no rows (a day without orders) imports nothing and "
-        "exits 0, instead of being refused.",
+        help="A file with a header and no rows (a day without orders), or with no content at "
+        "all (a day's JSON Lines export without a record), imports nothing and exits 0, "
+        "instead of being refused.",
     ),
 ]
 

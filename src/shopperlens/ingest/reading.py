@@ -344,9 +344,14 @@ def check_file(path: Path) -> None:
     try:
         with gzip.open(path, "rb") if gz else path.open("rb") as fh:
             head = fh.read(_PROBE_BYTES)
+            # (a BOM alone is no content); blank beyond the probe too, to its end: a file
+            # whose rows follow a megabyte of blank lines is not empty
+            blank = not head.removeprefix(codecs.BOM_UTF8).strip()
+            while blank and (block := fh.read(_PROBE_BYTES)):
+                blank = not block.strip()
     except (OSError, EOFError) as exc:
         raise ShopperlensError(f"{path.name}: cannot read it as gzip ({exc})") from None
-    if not head.removeprefix(codecs.BOM_UTF8).strip():  # (a BOM alone is no content)
+    if blank:
         raise EmptyFileError(f"{path.name}: the file is empty")
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ShopperlensError(

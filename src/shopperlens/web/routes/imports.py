@@ -80,8 +80,9 @@ async def import_kind(
     allow_empty: Annotated[
         bool,
         Query(
-            description="A file with a header and no rows (a day without orders) imports "
-            "nothing and is no error."
+            description="A file with a header and no rows (a day without orders), or with no "
+            "content at all (a day's JSON Lines export without a record), imports nothing and "
+            "is no error."
         ),
     ] = False,
 ) -> svc.ImportResult:
