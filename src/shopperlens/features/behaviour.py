@@ -299,8 +299,7 @@ def _order_visits(
     o = o.select(o_id="order_id", o_customer="customer_id", o_at="ordered_at")
     # an order given by its day stands for the whole day: a purchase event within a day of
     # that day covers it (an evening purchase west of UTC is stamped the next day in UTC)
-    o = o.mutate(o_by_day=o.o_at == o.o_at.truncate("D"))
-    o = o.mutate(o_end=ibis.ifelse(o.o_by_day, o.o_at + day, o.o_at))
+    o = o.mutate(o_by_day=o.o_at == o.o_at.truncate("D"), o_end=_order_end(o.o_at))
     void = _void_visits(src, as_of, visits)
     ev = visits.filter(visits.bought)
     ev = ev.anti_join(void, ev.session_id == void.p_session).select(
@@ -359,12 +358,8 @@ def _void_visits(src: TableSource, as_of: ir.TimestampScalar, visits: ir.Table) 
         n_id="order_id",
         n_customer="customer_id",
         n_at="ordered_at",
-        n_end=ibis.ifelse(
-            o.ordered_at == o.ordered_at.truncate("D"),
-            o.ordered_at + ibis.interval(days=1),
-            o.ordered_at,
-        ),
-        n_void=o.status.lower().fill_null("").isin(list(EXCLUDED_STATUSES)),
+        n_end=_order_end(o.ordered_at),
+        n_void=_no_purchase(o.status),
     )
     undone = o.filter(o.n_void).select(x_customer="n_customer").distinct()
     ev = visits.filter(visits.bought)
@@ -589,10 +584,22 @@ def _purchases(src: TableSource, as_of: ir.TimestampScalar, part: Part | None) -
     """Orders before ``as_of`` that are purchases (status not in :data:`EXCLUDED_STATUSES`,
     any case; no status is a purchase), of a known customer (of ``part`` when given)."""
     o = src.table("orders")
-    bought = ~o.status.lower().fill_null("").isin(list(EXCLUDED_STATUSES))
+    bought = ~_no_purchase(o.status)
     return o.filter(
         (o.ordered_at < as_of) & o.customer_id.notnull() & bought & _in_part(o.customer_id, part)
     )
+
+
+def _no_purchase(status: ir.StringColumn) -> ir.BooleanColumn:
+    """An order whose status says it is no purchase (:data:`EXCLUDED_STATUSES`, any case; no
+    status is a purchase)."""
+    return status.lower().fill_null("").isin(list(EXCLUDED_STATUSES))
+
+
+def _order_end(at: ir.TimestampColumn) -> ir.TimestampColumn:
+    """When an order placed ``at`` ended: an order given by its day only (at exactly
+    midnight) stands for the whole day."""
+    return ibis.ifelse(at == at.truncate("D"), at + ibis.interval(days=1), at)
 
 
 def _order_features(

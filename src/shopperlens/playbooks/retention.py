@@ -27,10 +27,7 @@ def customer_orders(orders: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "orders": g.order_id.nunique(),
-            "order_days": pd.to_datetime(o.ordered_at)
-            .dt.floor("D")
-            .groupby(o.customer_id)
-            .nunique(),
+            "order_days": _order_days(o),
             "revenue": g.value.sum(),
             "first_order_at": g.ordered_at.min(),
             "last_order_at": g.ordered_at.max(),
@@ -74,9 +71,13 @@ def repeat_purchase_rate(orders: pd.DataFrame) -> float:
     """Share of customers who ordered on two or more days: a second order the same day is the
     same shopping trip (an item forgotten, a split basket), as CLV's repeat purchases and the
     loyalty analysis count it, not a customer coming back."""
-    o = orders.dropna(subset=["customer_id"])
-    per = pd.to_datetime(o.ordered_at).dt.floor("D").groupby(o.customer_id).nunique()
+    per = _order_days(orders.dropna(subset=["customer_id"]))
     return float((per >= 2).mean()) if len(per) else 0.0
+
+
+def _order_days(orders: pd.DataFrame) -> pd.Series:
+    """Per customer, the days they ordered on (a second order the same day is no new one)."""
+    return pd.to_datetime(orders.ordered_at).dt.floor("D").groupby(orders.customer_id).nunique()
 
 
 def consented(consents: pd.DataFrame, purpose: str) -> set[str]:

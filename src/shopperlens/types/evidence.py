@@ -286,10 +286,8 @@ def lead(d: Frame, typ: str, config: TypesConfig) -> Text:
         # both in calendar days, so span + days since the last order = tenure as said
         tenure, quiet = whole_days(d["tenure_days"]), whole_days(d["recency_days"])
         # two orders of one day are one shopping trip: the days are said when fewer
-        days = d["order_days"]
-        counted = _plural(orders, "order").where(
-            days >= orders, _plural(orders, "order") + " on " + _plural(days, "day")
-        )
+        days, counted = d["order_days"], _plural(orders, "order")
+        counted = counted.where(days >= orders, counted + " on " + _plural(days, "day"))
         text = (
             counted + " in " + _n_days(tenure - quiet)
             + " (first to last), customer for " + _n_days(tenure)
