@@ -722,14 +722,19 @@ def _orders_with_campaign(store: Store) -> pd.DataFrame:
     added to a type's revenue, as SEK 2,000 is not EUR 2,000."""
     orders = _priced(_orders(store))
     v = _visit_data(store)
-    # every customer an event names (a second customer in a shared visit too)
-    orders = orders.assign(visited=orders.customer_id.isin(v.customers))
+    orders = orders.assign(visited=orders.customer_id.isin(_visited(v)))
     if v.empty:
         return orders.assign(campaign=None)
     sessions, led_to = _visit_orders(store, v)
     campaign = led_to.merge(sessions[["session_id", "campaign"]], on="session_id")
     campaign = campaign.drop_duplicates("order_id").set_index("order_id").campaign
     return orders.assign(campaign=orders.order_id.map(campaign))
+
+
+def _visited(v: Visits) -> frozenset[Any]:
+    """The customer ids whose visits are in ``v`` (:func:`_visit_data`, ids resolved): every
+    one an event names, a second customer in a shared visit too."""
+    return v.customers
 
 
 def support_report(*, store: Store, types: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
@@ -859,7 +864,7 @@ def _playbook(
         offers=sup["offers"],
         currency=currency,
         imported=imported_sources(store=store),
-        visited=v.customers,
+        visited=_visited(v),
         consent_recorded=recorded_consents(store=store),
         loyalty=_repeat_factors(store, orders, sessions, config),
         onboarding=_onboarding(store, v, orders, steps, t),
