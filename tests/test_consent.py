@@ -306,7 +306,14 @@ def test_a_no_on_one_id_of_an_address_keeps_the_address_out(shop, tmp_path):
     person with two ids (a Shopify export's e-mail key beside the shop's id) who said no on
     one, are mailed and exported under neither id."""
     shop.import_orders(write(tmp_path, "o.csv", GINA_ORDER))  # before the customers file
-    shop.import_customers(write(tmp_path, "c.csv", SHARED))
+    without_gina = SHARED.replace("g1,gina@example.org,2024-01-01,true\n", "")
+    shop.import_customers(write(tmp_path, "c.csv", without_gina))
+    # g1 as a store an earlier release built holds her: its customers file left the orders'
+    # e-mail key beside her id (a customers file now moves them to g1: test_ingest_review)
+    shop.store.execute(
+        "INSERT INTO customers (customer_id, email, created_at, accepts_marketing) "
+        "VALUES ('g1', 'gina@example.org', '2024-01-01', true)"
+    )
     assert len(shop.store.df("SELECT * FROM customers WHERE email = 'gina@example.org'")) == 2
     before = consent.allowed(store=shop.store)
     assert {"a1", "b1", "g1"} <= before

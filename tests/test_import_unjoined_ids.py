@@ -41,7 +41,8 @@ def test_orders_by_e_mail_and_events_by_id_are_named_on_import(cli, tmp_path: Pa
         "note: 2 customer id(s) in the events name no stored customer, while 2 customer(s)" in text
     )
     assert (
-        "Import the shop's customers file (customer id and e-mail) into a new store first" in text
+        "Import the shop's customers file (customer id and e-mail): it moves those orders to "
+        "the shop's ids." in text
     )
 
 

@@ -261,15 +261,18 @@ def test_a_return_with_only_an_e_mail_is_treated_like_a_ticket(shop, tmp_path):
     }
 
 
-def test_a_ticket_stored_before_its_customer_is_no_conflict_later(shop, tmp_path):
+def test_a_ticket_stored_before_its_customer_joins_the_customer_later(shop, tmp_path):
+    """A ticket filed by e-mail before the customers file: its e-mail key gives way to the
+    customer the file brings, and the ticket export again (with one more) is no conflict."""
     tickets = "ticket_id,customer_id,created_at,subject,email\nt1,,2024-04-05,Hi,ann@example.com\n"
     shop.import_tickets(write(tmp_path, "t1.csv", tickets))
     shop.import_customers(write(tmp_path, "c.csv", CUSTOMERS))
+    assert dict(_rows(shop, "SELECT ticket_id, customer_id FROM tickets")) == {"t1": "c1"}
     more = tickets + "t2,,2024-04-06,Again,ann@example.com\n"
     res = shop.import_tickets(write(tmp_path, "t2.csv", more))
     assert res.rows_rejected == 0 and res.added == {"tickets": 1}
     assert dict(_rows(shop, "SELECT ticket_id, customer_id FROM tickets")) == {
-        "t1": _email_key(shop, "ann@example.com"),
+        "t1": "c1",
         "t2": "c1",
     }
 
@@ -477,18 +480,33 @@ def test_a_shopify_export_after_the_customers_file_lands_on_the_customer(shop, t
     assert shop.import_orders(SHOPIFY).added == {}  # the same file again changes nothing
 
 
-def test_a_shopify_export_before_the_customers_file_keeps_its_keys_on_reimport(shop, tmp_path):
-    """The other order: the export came first, so Anna's orders carry her e-mail key; the
-    customers file then adds CRM1 with the same address. Re-importing the export is no
-    conflict and moves nothing (the two ids stay: erase by e-mail takes both)."""
+def test_a_shopify_export_before_the_customers_file_moves_to_the_customer(shop, tmp_path):
+    """The other order: the export came first, so Anna's orders carried her e-mail key; the
+    customers file then brings CRM1 with the same address, and her orders, her customer row
+    and its placeholder move to CRM1 — the store the other order makes. The other buyers keep
+    their e-mail keys. Re-importing the export is no conflict and moves nothing."""
     from _ingest_data import SHOPIFY
 
     shop.import_orders(SHOPIFY)
     before = _order_owners(shop)
-    shop.import_customers(write(tmp_path, "crm.csv", CRM))
+    anna_key = before["#1001"]
+    assert anna_key.startswith("e-") and before["#1003"] == anna_key
+    res = shop.import_customers(write(tmp_path, "crm.csv", CRM))
+    assert res.files[0].note.startswith("1 customer(s) known only by e-mail")
+    moved = _order_owners(shop)
+    assert moved == {o: "CRM1" if c == anna_key else c for o, c in before.items()}
+    assert (
+        shop.store.scalar("SELECT count(*) FROM customers WHERE customer_id = ?", [anna_key]) == 0
+    )
+    assert _rows(
+        shop,
+        "SELECT name, created_at::DATE::VARCHAR, country FROM customers WHERE customer_id = 'CRM1'",
+    ) == [("Anna", "2024-01-01", "NL")]  # the file's
+    assert not _rows(shop, f"SELECT * FROM ingest_placeholders WHERE key = '{anna_key}'")
     again = shop.import_orders(SHOPIFY)
     assert again.added == {} and not again.rejects
-    assert _order_owners(shop) == before
+    assert _order_owners(shop) == moved
+    assert shop.import_customers(write(tmp_path, "crm.csv", CRM)).files[0].skipped
 
 
 def test_a_later_export_is_no_conflict_once_a_second_customer_shares_the_address(shop, tmp_path):

@@ -1371,9 +1371,9 @@ def _link_emails(con: duckdb.DuckDBPyConnection) -> None:
     that e-mail, when exactly one customer has it; otherwise they keep the e-mail's key.
 
     Orders: a Shopify export imported after the shop's customers file lands on the customer
-    (``CRM1``) instead of a second id for the same person. The other order — Shopify first —
-    keeps the e-mail's key: the customers file then adds a second customer with that e-mail,
-    and a re-import of the Shopify file, seeing two, keeps the key it stored (no conflict)."""
+    (``CRM1``) instead of a second id for the same person. In the other order — Shopify first —
+    the rows keep the e-mail's key until the customers file comes, which moves them to its
+    customer (``merging.absorb_email_keys``)."""
     con.execute(
         f"UPDATE {STAGE} s SET customer_id = m.customer_id FROM ("
         "  SELECT email, any_value(customer_id) AS customer_id FROM customers "

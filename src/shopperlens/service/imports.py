@@ -32,7 +32,16 @@ import duckdb
 from pydantic import BaseModel, Field
 
 from shopperlens.errors import ShopperlensError
-from shopperlens.ingest import ga4, generic, loading, numbers, reading, shopify, uci_sessions
+from shopperlens.ingest import (
+    ga4,
+    generic,
+    loading,
+    merging,
+    numbers,
+    reading,
+    shopify,
+    uci_sessions,
+)
 from shopperlens.ingest.kinds import KINDS, KindSpec
 from shopperlens.ingest.numbers import POINT, NumberStyle
 from shopperlens.ingest.reading import (
@@ -331,8 +340,8 @@ def unjoined_customers(store: Store) -> str:
         f"{strangers:,} customer id(s) in the events name no stored customer, while "
         f"{by_email:,} customer(s) with orders are known only by e-mail (ids e-…, an orders "
         "file without customer ids): the two never meet, and each such buyer is typed twice. "
-        "Import the shop's customers file (customer id and e-mail) into a new store first, "
-        "then the orders and the events."
+        "Import the shop's customers file (customer id and e-mail): it moves those orders "
+        "to the shop's ids."
     )
 
 
@@ -612,8 +621,14 @@ def _import_one(
             source, exact = reading.lenient(source), True
         style = _number_style(source, used, spec, decimal_comma)
         # the optimistic path; orders need line order (line_no), UCI ids are line numbers,
-        # tickets and returns given only an e-mail look their customer up in the staged rows
-        optimistic = not exact and kind not in ("orders", *loading.EMAIL_LINKED) and used != "uci"
+        # tickets and returns given only an e-mail look their customer up in the staged rows,
+        # and a customers file absorbs the e- ids of such rows stored before it from its own
+        optimistic = (
+            not exact
+            and kind not in ("orders", *loading.EMAIL_LINKED)
+            and used != "uci"
+            and not (kind == "customers" and merging.email_keys_stored(con))
+        )
         direct = (
             optimistic
             and used in ("generic", "ga4")
@@ -745,11 +760,16 @@ def _import_one(
             again = loading.lines_already_stored(con)
             changed, changed_at = loading.restated(con)
             earliest = _reaching_back(earliest, changed_at)
+        merged = 0
+        if kind == "customers":  # rows keyed by e-mail alone join this file's customers
+            merged = merging.absorb_email_keys(con, loading.STAGE, label)
+            if merged:  # orders of any date changed hands
+                earliest = None
         if kind != "products" and now.get("products") and _has_search_terms(con):
             # a product named for the first time changes which search words name a product,
             # for visits of any date (see features' search-term vocabulary)
             earliest = None
-    note = ga4.left_out_note(dropped) or _stored_lines_note(again)
+    note = ga4.left_out_note(dropped) or _stored_lines_note(again) or _merged_note(merged)
     return _record(
         con, kind, used, label, digest, n_read, n_rej, tick, earliest, changed, read, note,
         updated=updated,
@@ -830,6 +850,17 @@ def _number_style(source: Source, used: str, spec: KindSpec, decimal_comma: bool
     if reading.semicolon_separated(source):
         return NumberStyle(ambiguous=spec.numeric)
     return POINT
+
+
+def _merged_note(n: int) -> str:
+    """What a customers file that absorbed ``e-`` ids is told ("" for none)."""
+    if not n:
+        return ""
+    return (
+        f"{n:,} customer(s) known only by e-mail (ids e-…, from orders, tickets or returns "
+        "imported before this file) now carry this file's customer id, with their orders and "
+        "other rows"
+    )
 
 
 def _stored_lines_note(n: int) -> str:
