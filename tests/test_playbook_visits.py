@@ -175,3 +175,24 @@ def test_a_frame_of_zoned_times_keeps_its_zone(machine_zone: str) -> None:
     assert str(first.started_at) == "2025-03-01 10:00:00+09:00"
     assert str(first.ended_at) == "2025-03-01 10:05:00+09:00"
     assert str(v.events.timestamp.iloc[0].tz) == "Asia/Tokyo"
+
+
+def test_a_frame_without_session_ids_is_cut_into_visits_as_an_import_cuts_them(
+    shop, tmp_path
+) -> None:
+    """The same events without a session_id column, from the store (cut on import) and as a
+    frame: the same visits, ids included. v1's 10:05 purchase and 4-day-later cart are two
+    visits; a 31-minute pause cuts a third; v2's sign-up is its own. Before, a frame without
+    session ids gave no visit at all."""
+    rows = [line.split(",") for line in EVENTS.splitlines()]
+    rows.append(["e10", "", "v1", "", "2025-03-05 09:32:00", "page_view", "/", "", "", "", "", ""])
+    head = HEAD.replace("session_id,", "")
+    text = head + "".join(",".join(r[:1] + r[2:]) + "\n" for r in rows)
+    shop.import_events(write(tmp_path, "events.csv", text))
+    stored = _by_session(svc._visit_data(shop.store))
+    assert len(stored) == 4
+    frame = pd.read_csv(tmp_path / "events.csv", dtype=str).assign(customer_id="c1")
+    frame.loc[frame.visitor_id == "v2", "customer_id"] = None
+    mine = Visits.of(frame)
+    pd.testing.assert_frame_equal(_by_session(mine), stored, check_dtype=False)
+    assert set(mine.events.session_id) <= set(stored.index)

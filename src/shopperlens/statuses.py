@@ -1,5 +1,5 @@
-"""Which order statuses are purchases, and how orders meet the visits they came from: one
-list and one pair of windows for the imports, the features and the playbooks.
+"""Which order statuses are purchases, how events make visits and how orders meet the visits
+they came from: one list and the windows for the imports, the features and the playbooks.
 
 Kept apart from ``features`` (which imports Ibis) so the imports can read it without it.
 """
@@ -20,6 +20,10 @@ def not_purchase_sql(column: str) -> str:
     return f"coalesce(lower({column}) IN ({listed}), false)"
 
 
+#: events without a session id are cut into visits per visitor at this many minutes without
+#: an event (Google Analytics' default), on import (``ingest.sessionize``) and in an events frame
+#: the playbooks read (``playbooks.visits``)
+SESSION_GAP_MINUTES = 30
 #: a purchase event and its order are at most this many hours apart (an orders file may give
 #: the day only, and the order's clock may not be the tracker's); the customer types and the
 #: playbooks both read it (``features.behaviour``, ``playbooks.traffic``)

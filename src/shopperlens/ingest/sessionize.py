@@ -29,8 +29,7 @@ from shopperlens.ingest.loading import (
     NeedExactPath,
     temp_table_exists,
 )
-
-SESSION_GAP_MINUTES = 30
+from shopperlens.statuses import SESSION_GAP_MINUTES
 
 _T = f"(SELECT visitor_id FROM {TOUCHED})"
 #: the touched visitors' earliest events naming a customer, while links are stitched

@@ -29,6 +29,8 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import is_numeric_dtype
 
+from shopperlens.statuses import SESSION_GAP_MINUTES
+
 __all__ = [
     "CART_REMOVALS",
     "FUNNEL_STEPS",
@@ -37,6 +39,7 @@ __all__ = [
     "SESSION_COLUMNS",
     "Visits",
     "customers_sql",
+    "cut_sql",
     "key_events_sql",
     "sessions_sql",
     "until_first_order",
@@ -132,6 +135,24 @@ def sessions_sql(events: str) -> str:
         ORDER BY started_at, session_id"""
 
 
+def cut_sql(events: str, gap_minutes: int = SESSION_GAP_MINUTES) -> str:
+    """The relation ``events`` (with ``pos``) with each event that came without a session id
+    given one, as an import gives it (``ingest.sessionize.cut_sessions``): a visitor's such
+    events are cut into visits at ``gap_minutes`` without an event, and each visit is named
+    ``auto:<visitor>:<its start in epoch ms>``. Events with an id keep it."""
+    who = "coalesce(CAST(visitor_id AS VARCHAR), CAST(customer_id AS VARCHAR))"
+    over = f'PARTITION BY {who}, session_id IS NULL ORDER BY "timestamp", pos'
+    gap = f"INTERVAL {int(gap_minutes)} MINUTE"
+    named = f"'auto:' || {who} || ':' || CAST(epoch_ms(start) AS VARCHAR)"
+    return f"""
+        (SELECT * EXCLUDE (prev, start)
+                  REPLACE (coalesce(CAST(session_id AS VARCHAR), {named}) AS session_id)
+         FROM (SELECT *, max(CASE WHEN prev IS NULL OR "timestamp" - prev > {gap}
+                                  THEN "timestamp" END)
+                         OVER ({over} ROWS UNBOUNDED PRECEDING) AS start
+               FROM (SELECT *, lag("timestamp") OVER ({over}) AS prev FROM {events})))"""
+
+
 def customers_sql(events: str) -> str:
     """The customers the events of the relation ``events`` name (resolved: a visit shared by
     two customers on one device names both)."""
@@ -165,7 +186,9 @@ class Visits:
     @classmethod
     def of(cls, events: pd.DataFrame) -> Visits:
         """The visits of an events frame (columns as the store's ``events``; missing ones are
-        read as empty), computed by the statements the store runs."""
+        read as empty), computed by the statements the store runs. Events without a
+        ``session_id`` (or a frame without the column) are cut into visits as an import cuts
+        them (:func:`cut_sql`)."""
         frame = pd.DataFrame(
             {c: events.get(c) for c in _FRAME_COLUMNS}, index=events.index
         ).reset_index(drop=True)
@@ -175,14 +198,16 @@ class Visits:
             if column not in ("timestamp", "value") and not is_numeric_dtype(frame[column]):
                 frame[column] = frame[column].astype("string")  # (numeric ids stay numbers)
         frame["pos"] = np.arange(len(frame))
+        # events without a session id are cut into visits as an import cuts them
+        rows = cut_sql("playbook_events") if frame["session_id"].isna().any() else "playbook_events"
         con = duckdb.connect()
         try:
             con.register("playbook_events", frame)
             # through Arrow, as the store's rows come (``store.execute.frame``): the same
             # dtypes either way
-            sessions = con.sql(sessions_sql("playbook_events")).to_arrow_table().to_pandas()
-            key = con.sql(key_events_sql("playbook_events")).to_arrow_table().to_pandas()
-            customers = con.sql(customers_sql("playbook_events")).fetchall()
+            sessions = con.sql(sessions_sql(rows)).to_arrow_table().to_pandas()
+            key = con.sql(key_events_sql(rows)).to_arrow_table().to_pandas()
+            customers = con.sql(customers_sql(rows)).fetchall()
         finally:
             con.close()
         zone = frame["timestamp"].dt.tz
