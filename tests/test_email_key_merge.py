@@ -4,6 +4,7 @@ came — the store it would have made had it come first."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -68,10 +69,11 @@ def _late_customers(tmp_path: Path, shop):  # type: ignore[no-untyped-def]
 
 def test_the_customers_file_takes_over_the_e_mail_keys(shop, tmp_path):
     result = _late_customers(tmp_path, shop)
-    assert result.files[0].note == (
-        "2 customer(s) known only by e-mail (ids e-…, from orders, tickets or returns imported "
-        "before this file) now carry this file's customer id, with their orders and other rows"
-    )
+    assert result.notes == [  # (and none says the events' ids and the orders' never meet)
+        "2 customer(s) known only by e-mail (ids e-…, from orders, tickets, returns or survey "
+        "answers imported before the customers file) now carry their id from the customers "
+        "file, with their orders and other rows"
+    ]
     assert _owners(shop, "orders", "order_id") == {
         "o1": "CRM1",
         "o2": "CRM2",
@@ -84,7 +86,6 @@ def test_the_customers_file_takes_over_the_e_mail_keys(shop, tmp_path):
     assert ids == {"CRM1", "CRM2", "F1", "F2", email_key("fam@example.org")}
     waiting = set(shop.sql("SELECT key FROM ingest_placeholders")["key"])
     assert ANN not in waiting and BOB not in waiting
-    assert result.notes == []  # the events' ids and the orders' now meet
 
 
 def test_the_file_s_values_stand_and_its_blanks_take_the_orders(shop, tmp_path):
@@ -168,16 +169,24 @@ def test_the_same_files_again_change_nothing(shop, tmp_path):
         )
 
 
-def test_a_store_split_by_an_earlier_release_heals_with_the_next_customers_export(shop, tmp_path):
+@pytest.mark.parametrize("how", ["next export", "same file with update"])
+def test_a_store_split_by_an_earlier_release_heals_with_a_customers_file(shop, tmp_path, how):
     """An earlier release left Ann under two ids (its customers file did not move the orders):
-    written here as it left them. The next customers export moves them."""
+    written here as it left them, the customers file's import on record. The next customers
+    export moves them, and so does that very file read again with ``update``."""
     shop.import_orders(write(tmp_path, "o.csv", ORDERS))
+    crm = write(tmp_path, "c.csv", CUSTOMERS)
+    shop.import_customers(crm)
+    shop.store.execute(f"UPDATE orders SET customer_id = '{ANN}' WHERE order_id IN ('o1', 'o3')")
     shop.store.execute(
-        "INSERT INTO customers (customer_id, email, name, created_at, country, accepts_marketing) "
-        "VALUES ('CRM1', 'ann@example.org', 'Ann', '2025-01-01', 'NL', true)"
+        "INSERT INTO customers (customer_id, email, created_at, country) "
+        f"VALUES ('{ANN}', 'ann@example.org', '2025-03-01 10:05', 'DE')"
     )
-    res = shop.import_customers(write(tmp_path, "newer.csv", CUSTOMERS))
-    assert not res.rejects and res.files[0].note.startswith("2 customer(s)")
+    if how == "next export":
+        res = shop.import_customers(write(tmp_path, "newer.csv", CUSTOMERS + "\n"))
+    else:
+        res = shop.import_customers(crm, update=True)
+    assert not res.rejects and res.notes[0].startswith("1 customer(s)")
     assert _owners(shop, "orders", "order_id")["o1"] == "CRM1"
 
 
@@ -213,4 +222,99 @@ def test_the_http_api_says_so(client, tmp_path):
     for kind in ("orders", "customers"):
         got = client.post(f"/api/imports/{kind}", json={"path": str(f[kind])})
         assert got.status_code == 200, got.text
-    assert got.json()["files"][0]["note"].startswith("2 customer(s) known only by e-mail")
+    assert got.json()["notes"][0].startswith("2 customer(s) known only by e-mail")
+
+
+# -- what a second reading found -------------------------------------------------------------
+def test_a_guest_return_does_not_make_every_customer_look_merged(shop, tmp_path):
+    """A return with no customer (a guest's) beside a guest order's e-mail key: the next
+    customers export took no id over, yet said all of them had, and made every stored types
+    run one of other data (``type_history`` then refused the customer's)."""
+    orders = (
+        "order_id,customer_id,email,ordered_at,product_id,quantity,unit_price\n"
+        "o1,CRM1,,2025-03-01 10:05,P1,1,20\no2,,guest@example.org,2025-03-02 11:05,P2,1,30\n"
+    )
+    shop.import_orders(write(tmp_path, "o.csv", orders))
+    returns = (
+        "return_id,order_id,customer_id,product_id,returned_at,quantity\nr1,o2,,P2,2025-03-05,1\n"
+    )
+    shop.import_returns(write(tmp_path, "r.csv", returns))
+    first = "customer_id,email,created_at\nCRM1,ann@example.org,2025-01-01\n"
+    shop.import_customers(write(tmp_path, "c1.csv", first))
+    shop.types(as_of="2025-04-01")
+    again = shop.import_customers(  # a customer who signed up after the run's date
+        write(tmp_path, "c2.csv", first + "CRM2,bob@example.org,2025-05-01\n")
+    )
+    assert again.notes == []
+    assert len(shop.type_history("CRM1")) == 1
+
+
+def test_a_family_inbox_whose_two_customers_come_in_two_files_of_one_call_keeps_its_key(
+    shop, tmp_path
+):
+    shop.import_orders(write(tmp_path, "o.csv", ORDERS))
+    head = "customer_id,email,created_at\n"
+    fay = write(tmp_path, "fay.csv", head + "F1,fam@example.org,2025-01-01\n")
+    finn = write(tmp_path, "finn.csv", head + "F2,fam@example.org,2025-01-01\n")
+    res = shop.import_customers(fay, finn)
+    assert res.notes == []
+    assert _owners(shop, "orders", "order_id")["o4"] == email_key("fam@example.org")
+
+
+def test_a_refusal_at_the_same_instant_as_a_yes_stands(shop, tmp_path):
+    shop.import_orders(write(tmp_path, "o.csv", ORDERS))
+    at = "2025-06-01"
+    shop.import_customers(write(tmp_path, "c0.csv", "customer_id,email\nCRM9,zed@example.org\n"))
+    shop.consent_set(ANN, purpose="survey", granted=False, recorded_at=at)
+    shop.store.execute(  # CRM1 said yes the same instant (before the customers file came)
+        "INSERT INTO consents VALUES ('CRM1', 'survey', true, TIMESTAMP '2025-06-01', 'form')"
+    )
+    shop.import_customers(write(tmp_path, "c.csv", CUSTOMERS))
+    got = shop.store.execute(
+        "SELECT customer_id, granted FROM consents WHERE purpose = 'survey'"
+    ).fetchall()
+    assert got == [("CRM1", False)]
+
+
+def test_a_survey_answer_given_by_e_mail_joins_the_customer(shop, tmp_path):
+    """Imported before the customers file, an answer by e-mail was kept under the e-mail's id
+    with no customer; in the other order it has the customer. Now both orders give that."""
+    from shopperlens.service import surveys
+
+    surveys.ensure_builtin(store=shop.store)
+    answers = write(tmp_path, "a.csv", "respondent,age_bracket\nAnn@Example.org,35-44\n")
+    shop.survey_import(answers, survey="demo-profile")
+    shop.import_customers(write(tmp_path, "c.csv", CUSTOMERS))
+    got = shop.store.execute("SELECT respondent, customer_id FROM survey_responses").fetchall()
+    assert got == [(ANN, "CRM1")]
+
+
+def _buyers_by_email(n: int) -> tuple[str, str]:
+    """An orders file of ``n`` buyers known by e-mail alone (1–4 orders each over a year), and
+    the customers file giving them the shop's ids."""
+    orders = ["order_id,customer_id,email,ordered_at,product_id,quantity,unit_price"]
+    customers = ["customer_id,email,created_at"]
+    for i in range(n):
+        customers.append(f"CRM{i},buyer{i}@example.org,2024-01-01")
+        for k in range(1 + i % 4):
+            day = date(2024, 1, 2) + timedelta(days=(i * 7 + k * 83) % 360)
+            orders.append(f"o{i}-{k},,buyer{i}@example.org,{day} 10:00,P1,1,{10 + i % 9}")
+    text = "\n".join(orders) + "\n"
+    return text, "\n".join(customers) + "\n"
+
+
+def test_the_stored_clv_run_is_made_again_for_the_customers_ids(shop, tmp_path):
+    """A CLV run made while the orders knew their buyers by e-mail named the e- ids: after the
+    customers file it stood as current (the same buyers, no new orders), so the customers'
+    types showed no CLV and the loyal playbook no one at risk."""
+    from shopperlens.service import value_run
+
+    orders, customers = _buyers_by_email(160)
+    shop.import_orders(write(tmp_path, "o.csv", orders))
+    assert value_run.ensure_current(store=shop.store) is None  # the report's run, stored
+    assert value_run.is_current(store=shop.store)
+    shop.import_customers(write(tmp_path, "c.csv", customers))
+    assert not value_run.is_current(store=shop.store)
+    types = shop.types().set_index("customer_id")  # (as `shopperlens types` reads them)
+    assert types.loc[[f"CRM{i}" for i in range(160)], "clv"].notna().all()
+    assert not any(str(i).startswith("e-") for i in types.index)

@@ -492,7 +492,7 @@ def test_a_shopify_export_before_the_customers_file_moves_to_the_customer(shop, 
     anna_key = before["#1001"]
     assert anna_key.startswith("e-") and before["#1003"] == anna_key
     res = shop.import_customers(write(tmp_path, "crm.csv", CRM))
-    assert res.files[0].note.startswith("1 customer(s) known only by e-mail")
+    assert res.notes[0].startswith("1 customer(s) known only by e-mail")
     moved = _order_owners(shop)
     assert moved == {o: "CRM1" if c == anna_key else c for o, c in before.items()}
     assert (

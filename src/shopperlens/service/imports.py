@@ -314,7 +314,7 @@ def import_files(
                 exact = True
     result.seconds = round(time.perf_counter() - started, 3)
     if kind in ("customers", "orders", "events"):
-        result.notes = [n for n in (unjoined_customers(store),) if n]
+        result.notes += [n for n in (unjoined_customers(store),) if n]
     return result
 
 
@@ -441,8 +441,10 @@ class _Call:
             kind == "events"
             and not con.execute("SELECT EXISTS (SELECT 1 FROM events)").fetchone()[0]
         )  # type: ignore[index]
+        ledger = con.execute("SELECT coalesce(max(import_id), 0) FROM imports").fetchone()[0]  # type: ignore[index]
         try:
             results = self._import_each(con, exact, added)
+            merged = self._absorb(con, results, ledger) if kind == "customers" else 0
             self.tick(0, description=f"{kind}: sessions and identities")
             try:
                 derived = derive(con, everyone=first_events)
@@ -477,7 +479,21 @@ class _Call:
             rejects=[RejectPublic.of(r) for r in first],
             rejects_file=written,
             seconds=0.0,
+            notes=[n for n in (_merged_note(merged),) if n],
         )
+
+    @staticmethod
+    def _absorb(con: duckdb.DuckDBPyConnection, results: list[FileResult], ledger: int) -> int:
+        """Move the rows keyed by e-mail alone to the customers the call's files brought
+        (``merging.absorb_email_keys``: after every file, so a family inbox whose two
+        customers come in two files of one call keeps its key); returns the ids merged. Their
+        orders changed hands at any date: the call's ledger rows then reach back to every
+        date (``earliest_at`` NULL), which makes every stored types run one of other data."""
+        files = ", ".join(r.file for r in results if not r.skipped)
+        merged = merging.absorb_email_keys(con, files)
+        if merged:
+            con.execute("UPDATE imports SET earliest_at = NULL WHERE import_id > ?", [ledger])
+        return merged
 
     def _import_each(
         self, con: duckdb.DuckDBPyConnection, exact: bool, added: dict[str, int]
@@ -760,16 +776,13 @@ def _import_one(
             again = loading.lines_already_stored(con)
             changed, changed_at = loading.restated(con)
             earliest = _reaching_back(earliest, changed_at)
-        merged = 0
-        if kind == "customers":  # rows keyed by e-mail alone join this file's customers
-            merged = merging.absorb_email_keys(con, loading.STAGE, label)
-            if merged:  # orders of any date changed hands
-                earliest = None
+        if kind == "customers":  # (rows keyed by e-mail alone join them after the call's files)
+            merging.remember(con, loading.STAGE)
         if kind != "products" and now.get("products") and _has_search_terms(con):
             # a product named for the first time changes which search words name a product,
             # for visits of any date (see features' search-term vocabulary)
             earliest = None
-    note = ga4.left_out_note(dropped) or _stored_lines_note(again) or _merged_note(merged)
+    note = ga4.left_out_note(dropped) or _stored_lines_note(again)
     return _record(
         con, kind, used, label, digest, n_read, n_rej, tick, earliest, changed, read, note,
         updated=updated,
@@ -857,9 +870,9 @@ def _merged_note(n: int) -> str:
     if not n:
         return ""
     return (
-        f"{n:,} customer(s) known only by e-mail (ids e-…, from orders, tickets or returns "
-        "imported before this file) now carry this file's customer id, with their orders and "
-        "other rows"
+        f"{n:,} customer(s) known only by e-mail (ids e-…, from orders, tickets, returns or "
+        "survey answers imported before the customers file) now carry their id from the "
+        "customers file, with their orders and other rows"
     )
 
 

@@ -11,7 +11,8 @@ stored, whichever page comes first.
 
 The current run is the one ``shopperlens clv`` stores with its default horizon: fitted on all
 purchases up to the newest one's day, over :data:`REPORT_HORIZON_DAYS`, computed after the last
-import and covering every customer who bought (the rule the types use for their current run),
+import (of orders, or of customers that took over ids orders had given by e-mail alone) and
+covering every customer who bought (the rule the types use for their current run),
 by this version's model (``service.clv.MODEL_VERSION``): a run an older release stored is
 computed again, as one stored before the last import is.
 """
@@ -32,6 +33,12 @@ REPORT_HORIZON_DAYS = 365
 #: the last import of orders, the only rows CLV reads (a survey or consent import changes none)
 _LAST_IMPORT = (
     "(SELECT coalesce(max(imported_at), TIMESTAMP '1970-01-01') FROM imports WHERE kind = 'orders')"
+)
+#: whether the run names an ``e-`` id that a customers file has since taken over
+#: (``ingest.merging``): the same buyers, under the shop's ids now
+_MERGED_AWAY = (
+    "SELECT EXISTS (SELECT 1 FROM customer_value v WHERE v.customer_id LIKE 'e-%' "
+    "AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.customer_id = v.customer_id))"
 )
 _BUYERS = (
     f"SELECT count(DISTINCT customer_id) AS buyers, max(ordered_at) AS last FROM "
@@ -72,7 +79,7 @@ def is_current(*, store: Store) -> bool:
     if clv_svc.other_model_run(store=store):  # an older release's model: not these figures
         return False
     buyers, last_order = _one_row(store, _BUYERS)
-    if last_order is None or not after_import:
+    if last_order is None or not after_import or _one_row(store, _MERGED_AWAY)[0]:
         return False
     return bool(pd.Timestamp(last) == pd.Timestamp(last_order).floor("D") and customers == buyers)
 
