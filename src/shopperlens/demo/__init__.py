@@ -107,15 +107,23 @@ def _counts(n: int) -> list[int]:
     return counts.tolist()
 
 
+def check(seed: int, n_customers: int, days: int = 365) -> None:
+    """Refuse what :func:`generate` cannot make, in one sentence (the faces call it before
+    they make the report's folder)."""
+    if seed < 0:  # (numpy's generator takes no negative seed)
+        raise ShopperlensError(f"the demo's seed must be 0 or more, not {seed}")
+    if n_customers < 100:
+        raise ShopperlensError("the demo shop needs at least 100 customers")
+    if days < 240:
+        raise ShopperlensError("the demo shop needs at least 240 days of history")
+
+
 def generate(
     seed: int = 7, n_customers: int = 1500, start: date = date(2025, 1, 1), days: int = 365
 ) -> DemoShop:
     """Generate the demo shop: ``n_customers`` people (buyers, registered and anonymous
     visitors) over ``days`` days from ``start``; the same seed gives identical frames."""
-    if n_customers < 100:
-        raise ShopperlensError("the demo shop needs at least 100 customers")
-    if days < 240:
-        raise ShopperlensError("the demo shop needs at least 240 days of history")
+    check(seed, n_customers, days)
     rng = np.random.default_rng(seed)
     world = World(rng, start, days)
     groups = np.repeat(np.arange(len(GROUPS)), _counts(n_customers))[rng.permutation(n_customers)]

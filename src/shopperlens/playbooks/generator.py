@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import fisher_exact
 
 from shopperlens import markdown as md
 from shopperlens.labels import money
@@ -1249,23 +1250,39 @@ def _channels_text(tickets: pd.DataFrame, type_: str) -> str | None:
     return text + (f"; {unrecorded:,} {verb} no channel" if unrecorded else "")
 
 
+#: below this one-sided p-value a type's tickets come soon after an order more often than
+#: other buyers' (Fisher's exact test), and the hasty purchase is named as the likely cause
+AFTER_ORDER_ALPHA = 0.05
+
+
 def _after_order_text(tickets: pd.DataFrame, type_: str) -> str | None:
-    """How many of a type's tickets came within :data:`AFTER_ORDER_DAYS` days after an order
-    (a hasty purchase, then questions), beside the other buyers' (lookers, who never ordered,
-    and customers of no type left out: their tickets cannot follow an order); none without
-    tickets."""
+    """How many of a type's tickets came within :data:`AFTER_ORDER_DAYS` days after an order,
+    beside the other buyers' (lookers, who never ordered, and customers of no type left out:
+    their tickets cannot follow an order); none without tickets.
+
+    "A hasty purchase, then questions" is said only when the share is higher than the other
+    buyers' by Fisher's exact test (one-sided, :data:`AFTER_ORDER_ALPHA`): said of every
+    share, it read as a finding where the type asked soon after an order no more often (26 %
+    against 29 % on a demo shop)."""
     mine = _typed_tickets(tickets, type_)
     if not len(mine) or "after_order" not in mine:
         return None
     whose = f"{TYPE_PEOPLE[type_]}'"
-    close = _k_of(int(mine.after_order.sum()), len(mine), f"{whose} tickets", f"{whose} ticket")
-    why = "hasty purchase, then questions"
-    text = f"{close} came within {AFTER_ORDER_DAYS} days after an order ({why})"
+    k = int(mine.after_order.sum())
+    close = _k_of(k, len(mine), f"{whose} tickets", f"{whose} ticket")
+    text = f"{close} came within {AFTER_ORDER_DAYS} days after an order"
     others = tickets[~tickets.type.isin([type_, "looker", "untyped"])]
-    if len(others):
-        theirs = _k_of(int(others.after_order.sum()), len(others), "tickets", "ticket")
-        text += f"; other buyers: {theirs}"
-    return text
+    if not len(others):
+        return text + " (no other buyers' tickets to compare)"
+    j = int(others.after_order.sum())
+    theirs = _k_of(j, len(others), "tickets", "ticket")
+    table = [[k, len(mine) - k], [j, len(others) - j]]
+    p = float(fisher_exact(table, alternative="greater").pvalue)
+    if p < AFTER_ORDER_ALPHA:
+        verdict = f"more often (p = {p:.2g}): a hasty purchase, then questions"
+    else:
+        verdict = f"not clearly more often (p = {p:.2f}): no sign of hasty purchases here"
+    return f"{text}; other buyers: {theirs} — {verdict}"
 
 
 def _offer_revenue_text(offer: dict[str, Any], cur: str) -> str | None:

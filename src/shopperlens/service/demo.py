@@ -141,6 +141,7 @@ def run_demo(
             f"{store.path} already holds shop data; run the demo on a new database "
             "(e.g. --db demo.duckdb after deleting it)"
         )
+    demo_shop.check(seed, n_customers)  # (before the report's folder is made)
     out = output_folder(out_dir)  # made when missing, but never its missing parents
     data_dir = out / "data"
     steps = discover_steps()
