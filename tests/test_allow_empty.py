@@ -115,3 +115,24 @@ def test_rows_after_a_megabyte_of_blank_lines_are_read(
     late.write_bytes(b"\n" * (1 << 20) + busy.read_bytes())
     result = shop.import_orders(late, allow_empty=True)
     assert result.rows_accepted == 5 and result.files[0].note == ""
+
+
+def test_a_job_names_the_options_as_its_body_gives_them(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """``POST /api/jobs/import`` said "allow_empty=True in Python" and "on_error='skip'": its
+    caller writes JSON, so the options are named as the body takes them."""
+    from conftest import finished_job
+
+    def job(body: dict[str, object]) -> dict[str, object]:
+        started = client.post("/api/jobs/import", json=body)
+        assert started.status_code == 202, started.text
+        return finished_job(client, started.json()["job_id"])  # type: ignore[no-any-return]
+
+    quiet, _ = _files(tmp_path)
+    said = job({"kind": "orders", "paths": [str(quiet)]})
+    assert said["status"] == "failed"
+    assert '"allow_empty": true' in said["message"] and "in Python" not in said["message"]
+    assert job({"kind": "orders", "paths": [str(quiet)], "allow_empty": True})["status"] == "done"
+    bad = tmp_path / "bad.csv"
+    bad.write_text(orders_csv(three_customers()).replace(",1,", ",-1,", 1))
+    said = job({"kind": "orders", "paths": [str(bad)]})
+    assert '"on_error": "skip"' in said["message"] and "on_error='skip'" not in said["message"]

@@ -87,7 +87,7 @@ async def import_kind(
     ] = False,
 ) -> svc.ImportResult:
     """Import an upload (multipart ``file`` parts) or server-side ``{"path": …}``."""
-    with _in_http_words():
+    with in_http_words():
         mapping = parse_map_options(map) or None
     ctype = request.headers.get("content-type", "")
     if ctype.startswith("multipart/form-data"):
@@ -106,7 +106,7 @@ async def import_kind(
                         shutil.copyfileobj(up.file, fh, 1 << 20)
                 paths.append(target)
                 names.append(target.name)
-            with _in_http_words():
+            with in_http_words():
                 return await run_in_threadpool(
                     svc.import_files,
                     store=shop.store,
@@ -127,7 +127,7 @@ async def import_kind(
             'send multipart/form-data with a file, or JSON {"path": "..."}'
         ) from None
     given = _paths(body)
-    with _in_http_words():
+    with in_http_words():
         return await run_in_threadpool(
             svc.import_files,
             store=shop.store,
@@ -194,26 +194,47 @@ def _problem(err: Any) -> dict[str, Any]:
     return {"loc": ["body", *err["loc"]], "msg": msg, "type": err["type"]}
 
 
-def _http_map(text: str) -> str:
-    """A message naming the CLI's ``--map`` as the query's ``?map=``, and ``--allow-empty`` as
-    ``?allow_empty=true`` (its other words are the same in every face)."""
-    text = text.replace("--map their_name=", "?map=their_name=")
-    text = text.replace(svc.ALLOW_EMPTY, "?allow_empty=true")
-    return re.sub(r"--map(?= )", "?map=", text)
+#: the options an import's messages name, in the query string's words (``pair``: a column
+#: to rename, ``{}`` its canonical name)
+QUERY_WORDS = {
+    "skip": "?on_error=skip",
+    "update": "?update=true",
+    "allow_empty": "?allow_empty=true",
+    "map": "?map=",
+    "pair": "?map=their_name={}",
+}
+#: the same in a job's JSON body (``POST /api/jobs/import``)
+JOB_WORDS = {
+    "skip": '"on_error": "skip"',
+    "update": '"update": true',
+    "allow_empty": '"allow_empty": true',
+    "map": '"mapping"',
+    "pair": '"mapping": {{"their_name": "{}"}}',
+}
+
+
+def _http_map(text: str, words: dict[str, str] = QUERY_WORDS) -> str:
+    """A message naming the CLI's ``--map`` and ``--allow-empty`` in ``words`` (the query's
+    ``?map=`` and ``?allow_empty=true`` by default; its other words are the same in every
+    face)."""
+    text = re.sub(r"--map their_name=(\w+)", lambda m: words["pair"].format(m.group(1)), text)
+    text = text.replace(svc.ALLOW_EMPTY, words["allow_empty"])
+    return re.sub(r"--map(?= )", words["map"], text)
 
 
 @contextmanager
-def _in_http_words() -> Iterator[None]:
-    """Errors in this face's words: rejected rows name the query parameter that imports the
-    good rows, and a column to rename names ``?map=`` (the CLI's ``--map``)."""
+def in_http_words(words: dict[str, str] = QUERY_WORDS) -> Iterator[None]:
+    """Errors in this face's words: rejected rows name the option that imports the good
+    rows, and a column to rename names ``?map=`` (the CLI's ``--map``); ``words``: the
+    query string's (:data:`QUERY_WORDS`) or a job body's (:data:`JOB_WORDS`)."""
     try:
         yield
     except svc.ImportRejected as exc:
         raise exc.worded(
-            "?on_error=skip", "?update=true", refused=[_http_map(m) for m in exc.refused]
+            words["skip"], words["update"], refused=[_http_map(m, words) for m in exc.refused]
         ) from None
     except ShopperlensError as exc:
-        text = _http_map(str(exc))
+        text = _http_map(str(exc), words)
         if text == str(exc):
             raise
         raise (NotFoundError if isinstance(exc, NotFoundError) else ShopperlensError)(

@@ -28,6 +28,7 @@ from shopperlens.api import Shop
 from shopperlens.config import Settings
 from shopperlens.service.jobs import JobRunner, JobStatus
 from shopperlens.web.deps import ShopDep
+from shopperlens.web.routes.imports import JOB_WORDS, in_http_words
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
 
@@ -179,10 +180,14 @@ def start(
         from shopperlens.service.imports import check_call
 
         options = ("kind", "paths", "fmt", "on_error", "update", "decimal_comma")
-        check_call(**{k: v for k, v in kwargs.items() if k in options})
+        with in_http_words(JOB_WORDS):
+            check_call(**{k: v for k, v in kwargs.items() if k in options})
 
     def work(progress: Any) -> Any:
-        return _call(shop, module, func, kwargs, progress)
+        if name != "import":
+            return _call(shop, module, func, kwargs, progress)
+        with in_http_words(JOB_WORDS):  # (an option named as this body gives it)
+            return _call(shop, module, func, kwargs, progress)
 
     return _runner(request).submit(name, work)
 
