@@ -196,6 +196,24 @@ def test_compact_on_the_cli_finishes_a_failed_erasure(cli, db_path, monkeypatch)
     assert not _leaks(db_path)
 
 
+def test_compact_on_a_read_only_store_is_refused_not_claimed(cli, db_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """It said "rewrote the store's file" and exited 0, while the erasure stayed pending and the
+    erased customer's bytes in the file."""
+    s = shopperlens.open(db_path)
+    _fill(s.store, n=5)
+    _fail_once(monkeypatch)
+    with pytest.raises(ShopperlensError):
+        s.erase_customer(ERASED)
+    s.close()
+    res = cli("--read-only", "compact")
+    assert res.exit_code == 1 and "rewrote" not in res.output, res.output
+    assert "open it for writing" in " ".join(res.output.split())
+    with shopperlens.open(db_path, read_only=True) as ro:
+        assert ro.store.pending_compaction() == 1
+        with pytest.raises(ShopperlensError, match="read-only"):
+            ro.compact()
+
+
 @pytest.mark.parametrize("name", ['a"b.duckdb', "_shopperlens_compact.duckdb"])
 def test_a_store_with_an_awkward_name_is_rewritten(tmp_path: Path, name: str) -> None:
     s = shopperlens.open(tmp_path / name)

@@ -78,7 +78,7 @@ from shopperlens.errors import NotFoundError, ShopperlensError
 from shopperlens.ingest.rejects import IMPORT_REJECT_COLUMNS, MALFORMED, REJECT_COLUMNS, ROW
 from shopperlens.service._clock import utc_now
 from shopperlens.store import Store
-from shopperlens.store.connection import keep_mode_and_owner
+from shopperlens.store.connection import READ_ONLY, keep_mode_and_owner
 
 #: keys that belong to one person's row: the rows carrying them are that person's
 _OWNED_KEYS = (
@@ -366,7 +366,11 @@ def _compact_after_erase(store: Store) -> int:
 def compact(*, store: Store) -> CompactReport:
     """Rewrite the store's file with the live rows only, finishing erasures whose rewrite
     failed (a busy store, a full disk): their deleted rows' bytes stay in the file until
-    then. The ledger marks them compacted."""
+    then. The ledger marks them compacted. A store open read-only is refused: it cannot be
+    rewritten, and "rewrote the store's file" over a file still holding an erased person's
+    bytes would be untrue."""
+    if store.read_only:
+        raise ShopperlensError(READ_ONLY)
     path = None if store.path == ":memory:" else Path(store.path)
     before = path.stat().st_size if path else 0
     finished = store.compact()
