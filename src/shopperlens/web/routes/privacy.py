@@ -27,7 +27,7 @@ from shopperlens.web.deps import ShopDep
 router = APIRouter(prefix="/api", tags=["privacy"])
 
 
-@router.delete("/customers/{customer}", response_model=ErasureReport)
+@router.delete("/customers/{customer:path}", response_model=ErasureReport)
 def erase(
     customer: str,
     shop: ShopDep,

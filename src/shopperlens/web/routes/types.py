@@ -112,7 +112,7 @@ def sessions(
     }
 
 
-@router.get("/{id}/explain", response_model=svc.TypeExplanation)
+@router.get("/{id:path}/explain", response_model=svc.TypeExplanation)
 def explain(
     shop: ShopDep,
     id: str,  # noqa: A002
@@ -122,7 +122,7 @@ def explain(
     return shop.explain_type(id, as_of)
 
 
-@router.get("/{id}/history")
+@router.get("/{id:path}/history")
 def history(shop: ShopDep, id: str, response: Response) -> list[dict[str, Any]]:  # noqa: A002
     """The subject's type in every stored run under the current rules on the current data,
     oldest first; the ``X-Shopperlens-Note`` header counts the stored runs left out (made
