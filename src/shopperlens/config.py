@@ -50,7 +50,8 @@ class Settings(BaseSettings):
     )
     public_url: str = Field(
         "http://127.0.0.1:8000",
-        description="Address visitors reach shopperlens at (survey links, pop-up snippet).",
+        description="Address visitors reach shopperlens at, with its scheme (survey links, "
+        "pop-up snippet).",
     )
     secret_key: str | None = Field(
         None,
@@ -105,6 +106,22 @@ class Settings(BaseSettings):
                 "incomes: use a number above 0 and at most 1 (0.9 = 10 % lower, 1 = unchanged)"
             )
         return factor
+
+    @field_validator("public_url", mode="before")
+    @classmethod
+    def _web_address(cls, value: object) -> str:
+        """An address with its scheme and host (``https://survey.myshop.nl``, a path allowed):
+        ``survey.myshop.nl`` alone was taken, and the pop-up snippet's ``<script src=
+        "survey.myshop.nl/s/popup.js">`` is a relative address on the shop's site, where the
+        pop-up silently never loads; every survey link was as broken."""
+        text = str(value).strip()
+        scheme, sep, rest = text.partition("://")
+        if not sep or scheme.lower() not in ("http", "https") or not rest.split("/", 1)[0]:
+            raise ShopperlensError(
+                f"SHOPPERLENS_PUBLIC_URL={value!s} is not a web address: give it with its "
+                "scheme, as visitors reach shopperlens (https://survey.myshop.example)"
+            )
+        return text
 
     @field_validator("allowed_origins", mode="before")
     @classmethod

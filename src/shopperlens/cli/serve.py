@@ -14,7 +14,9 @@ from shopperlens.errors import ShopperlensError
 def serve_cmd(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    port: Annotated[
+        int, typer.Option(help="Port to listen on (1–65535).", min=1, max=65535)
+    ] = 8000,
 ) -> None:
     """Serve the HTTP API and dashboard (token from SHOPPERLENS_TOKEN)."""
     import uvicorn
