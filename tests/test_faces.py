@@ -76,7 +76,7 @@ def test_cli_path_errors_are_one_line(cli, tmp_path):
     res = cli("report", "--out", str(taken))
     assert res.exit_code == 1, res.output
     said = " ".join(res.output.split())  # Rich wraps long lines (a long tmp path)
-    assert "cannot use that path" in said and "File exists" in said
+    assert "cannot use that path" in said and f"{taken} is a file, not a folder" in said
 
 
 def test_cli_rows_to_print_cannot_be_negative(cli):

@@ -357,9 +357,8 @@ def test_the_readme_names_the_personas_the_demo_gets(store):  # type: ignore[no-
 
 
 # -- 8. --out never creates missing folders -------------------------------------------------------
-@pytest.fixture
-def built(db_path: Path) -> Path:
-    """A store with types (c1 loyal) and a persona run."""
+def with_types_and_personas(db_path: Path) -> Path:
+    """A store at ``db_path`` with types (c1 loyal) and a persona run."""
     from _types_shopkit import ShopKit
     from test_types_faces import story
 
@@ -367,6 +366,11 @@ def built(db_path: Path) -> Path:
         story(ShopKit()).write(shop.store)
         svc.build(store=shop.store, frame=_two_groups(), k=2, n_resamples=3)
     return db_path
+
+
+@pytest.fixture
+def built(db_path: Path) -> Path:
+    return with_types_and_personas(db_path)
 
 
 OUT_COMMANDS = {

@@ -63,7 +63,7 @@ def test_cli_explain_moves_history_and_errors(cli, filled: Path) -> None:  # typ
     r = cli("types", "history", "c1", "--json")
     assert [h["type"] for h in json.loads(r.output)] == ["looker", "new", "loyal"]
     r = cli("types", "--out", "types.xlsx")
-    assert r.exit_code == 1 and "must end in .csv or .parquet" in r.output
+    assert r.exit_code == 1 and "must end in .csv, .parquet or .json" in r.output
     r = cli("types", "explain", "nobody")
     assert r.exit_code == 1 and "no customer or visitor 'nobody'" in r.output
     r = cli("types", "moves", "--from", "2025-03-01", "--to", "2025-01-01")

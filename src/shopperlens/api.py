@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import builtins
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -396,8 +396,9 @@ class Shop:
     ) -> AudienceExport | pd.DataFrame:
         """Export the customers of a type or segment for ``to`` (csv, meta, google, …).
 
-        With ``out`` the file is written and a summary (``AudienceExport``) returned; without
-        it, the rows: the columns of ``to``'s file (``playbooks.audience.audience_frame``).
+        With ``out`` (a ``.csv`` file) the file is written and a summary (``AudienceExport``)
+        returned; without it, the rows: the columns of ``to``'s file
+        (``playbooks.audience.audience_frame``).
         ``purpose`` (marketing, case_study, referral) is the consent the csv's e-mails follow;
         the other destinations take marketing only and refuse the rest.
         """
@@ -424,7 +425,8 @@ class Shop:
         name: str | None = None,
         title: str | None = None,
     ) -> SurveyInfo:
-        """Save a survey (a ``Survey``, a YAML/JSON file, or bank question ids) as a new version."""
+        """Save a survey as a new version: a ``Survey``, a dict as its YAML/JSON file holds it
+        (the HTTP body's ``definition``), a built-in survey's name, a file, or bank ids."""
         from shopperlens.service import surveys as _sv
         from shopperlens.surveys import definition as _def
 
@@ -438,6 +440,10 @@ class Shop:
             )
         elif isinstance(survey, str):
             survey = _def.builtin(survey)
+        elif isinstance(survey, Mapping):
+            survey = _def.survey_from_dict(dict(survey))
+        elif not isinstance(survey, _def.Survey):
+            raise ShopperlensError(f"{NO_SURVEY}; not {survey!r}")
         return _sv.save_survey(store=self.store, survey=survey)
 
     def survey_list(self) -> builtins.list[SurveyInfo]:
@@ -489,20 +495,28 @@ class Shop:
         """E-mail invitations (consent, fatigue, quotas respected) over SMTP."""
         from shopperlens.service import survey_delivery as _dl
 
+        _options(_dl.send_invitations, options, "survey_send")
         return _dl.send_invitations(
             store=self.store, settings=self.settings, survey=name, audience=audience, **options
         )
 
     def survey_remind(self, name: str, **options: Any) -> SendReport:
-        """Reminders to invitees who have not answered (max count, minimum gap)."""
+        """Reminders to invitees who have not answered (``max_reminders``, and the minimum
+        gap in days as ``min_gap_days`` or, as over HTTP and in the CLI, ``gap_days``)."""
         from shopperlens.service import survey_delivery as _dl
 
+        if "gap_days" in options:
+            if "min_gap_days" in options:
+                raise ShopperlensError("give the gap as gap_days or as min_gap_days, not both")
+            options["min_gap_days"] = options.pop("gap_days")
+        _options(_dl.send_reminders, options, "survey_remind")
         return _dl.send_reminders(store=self.store, settings=self.settings, survey=name, **options)
 
     def survey_results(self, name: str, **options: Any) -> SurveyResults:
         """Distributions, cross-tabs by type, themes, stated vs adjusted income."""
         from shopperlens.service import survey_results as _sr
 
+        _options(_sr.survey_results, options, "survey_results")
         options.setdefault("income_adjustment", self.settings.income_adjustment)
         return _sr.survey_results(store=self.store, survey=name, **options)
 
@@ -532,6 +546,7 @@ class Shop:
         """E-mail interview invitations (once per person, only with consent)."""
         from shopperlens.service import interviews as _iv
 
+        _options(_iv.invite_interviewees, options, "interviews_invite")
         return _iv.invite_interviewees(
             store=self.store,
             settings=self.settings,
@@ -694,8 +709,9 @@ def open(  # noqa: A001
 
 #: why ``survey_create()`` without a survey is refused
 NO_SURVEY = (
-    "survey_create needs a survey: a Survey, a built-in survey's name ('demo-profile'), "
-    "path=FILE (YAML/JSON) or from_bank=[question ids] with name=…"
+    "survey_create needs a survey: a Survey, a dict as a survey file holds it, a built-in "
+    "survey's name ('demo-profile'), path=FILE (YAML/JSON) or from_bank=[question ids] with "
+    "name=…"
 )
 
 
@@ -721,6 +737,25 @@ def _text_ids(values: object, name: str) -> builtins.list[str]:
     if not isinstance(values, Iterable):
         raise ShopperlensError(f"{name} must be a list of ids (text), not {values!r}")
     return [_text_id(v, f"each of {name}") for v in values]
+
+
+#: what the shop passes to the service itself, never an option of the call
+_SUPPLIED = frozenset({"store", "settings", "survey", "customer_ids"})
+
+
+def _options(fn: Any, options: dict[str, Any], call: str) -> None:
+    """Refuse an option ``fn`` does not take, naming those it does: Python's ``TypeError``
+    ("unexpected keyword argument") said neither what the call takes nor that it is the
+    caller's to fix."""
+    import inspect
+
+    params = inspect.signature(fn).parameters.values()
+    takes = [p.name for p in params if p.kind is p.KEYWORD_ONLY and p.name not in _SUPPLIED]
+    unknown = [key for key in options if key not in takes]
+    if unknown:
+        raise ShopperlensError(
+            f"{call}() has no option {unknown[0]!r}; it takes: {', '.join(takes)}"
+        )
 
 
 def _file_paths(paths: tuple[Any, ...]) -> builtins.list[str | Path]:

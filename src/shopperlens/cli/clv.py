@@ -12,11 +12,12 @@ from shopperlens.cli import _render
 from shopperlens.cli._app import app, open_shop, stores
 from shopperlens.errors import InsufficientDataError, ShopperlensError
 from shopperlens.labels import fixed
-from shopperlens.plain import spreadsheet_safe
+from shopperlens.service._files import TABLE_FORMATS, output_file, write_table
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 OutOpt = Annotated[
-    Path | None, typer.Option("--out", "-o", help="Write every row to this CSV (or .json) file.")
+    Path | None,
+    typer.Option("--out", "-o", help="Write every row to FILE.csv, .parquet or .json."),
 ]
 TopOpt = Annotated[int, typer.Option("--top", min=0, help="Rows to print (the file gets all).")]
 SaveOpt = Annotated[
@@ -44,10 +45,7 @@ def parse_days(text: str) -> int:
 
 
 def _write(frame, out: Path) -> None:  # type: ignore[no-untyped-def]
-    if out.suffix.lower() == ".json":
-        frame.to_json(out, orient="records", indent=2, date_format="iso")
-    else:
-        spreadsheet_safe(frame).to_csv(out, index=False)
+    write_table(frame, out)
     _render.message(f"wrote {len(frame):,} rows to {out}")
 
 
@@ -74,6 +72,8 @@ def clv_cmd(
     When the model finds no dropout on the shop's data, a line under the table says that
     P(alive) and "at risk" are its assumption rather than a measure, and ``--at-risk`` says
     so instead of listing nobody."""
+    if out:  # a bad --out is said first, before the model is fitted
+        output_file(out, TABLE_FORMATS)
     frame = open_shop(ctx).clv(horizon_days=parse_days(horizon), save=save and stores(ctx))
     note = frame.attrs.get("no_dropout_note", "")
     if at_risk:
@@ -181,6 +181,8 @@ def intent_cmd(
     save: SaveOpt = True,
 ) -> None:
     """Purchase intent of every looker (calibrated probability) and what drives it."""
+    if out:
+        output_file(out, TABLE_FORMATS)
     frame = open_shop(ctx).intent(save=save and stores(ctx))
     if out:
         _write(frame, out)

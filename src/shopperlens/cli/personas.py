@@ -9,9 +9,7 @@ import typer
 
 from shopperlens.cli import _render
 from shopperlens.cli._app import app, open_shop
-from shopperlens.errors import ShopperlensError
 from shopperlens.labels import fixed
-from shopperlens.plain import spreadsheet_safe
 
 personas_app = typer.Typer(
     help="Personas: 3–4 named customer profiles from survey answers, interviews and behaviour.",
@@ -190,18 +188,19 @@ def diff_cmd(
 def members_cmd(
     ctx: typer.Context,
     out: Annotated[
-        Path, typer.Option("--out", help="CSV file to write (columns respondent, persona).")
+        Path,
+        typer.Option(
+            "--out", help="FILE.csv, .parquet or .json to write (columns respondent, persona)."
+        ),
     ],
     run: RunOpt = None,
 ) -> None:
-    """Write who belongs to which persona as CSV: `respondent`, `persona`."""
-    from shopperlens.service._files import output_file
+    """Write who belongs to which persona: `respondent`, `persona`."""
+    from shopperlens.service._files import TABLE_FORMATS, output_file, write_table
 
-    if out.suffix.lower() != ".csv":
-        raise ShopperlensError("--out must be a .csv file")
-    output_file(out)
+    output_file(out, TABLE_FORMATS)
     df = open_shop(ctx).personas_members(run)
-    spreadsheet_safe(df[["respondent", "persona"]]).to_csv(out, index=False)
+    write_table(df[["respondent", "persona"]], out)
     _render.message(f"wrote {len(df):,} members to {out}")
 
 

@@ -11,9 +11,11 @@ import typer
 
 from shopperlens.cli import _render
 from shopperlens.cli._app import app, open_shop
+from shopperlens.errors import ShopperlensError
 from shopperlens.playbooks.audience import CONSENT_WORDS
 from shopperlens.playbooks.checkout import left_out_text
 from shopperlens.playbooks.generator import MIN_TOGETHER
+from shopperlens.service._files import output_file
 from shopperlens.service.playbooks import NO_ORDERS, threshold_answer
 
 
@@ -45,20 +47,48 @@ TypeOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
+#: the playbook each ending of ``--out`` names
+PLAYBOOK_FILES = {
+    ".md": PlaybookFormat.md,
+    ".html": PlaybookFormat.html,
+    ".json": PlaybookFormat.json,
+}
+
+
+def _file_format(out: Path, fmt: PlaybookFormat | None) -> PlaybookFormat:
+    """The format ``--out`` names by its ending, checked before any work: ``--out p.pdf``
+    wrote Markdown under that name. A ``--format`` saying otherwise is refused rather than
+    one of the two silently winning."""
+    output_file(out, tuple(PLAYBOOK_FILES))
+    named = PLAYBOOK_FILES[out.suffix.lower()]
+    if fmt is not None and fmt is not named:
+        raise ShopperlensError(
+            f"--format {fmt.value} does not match --out {out.name}, which names {named.value}: "
+            "drop --format or make the two agree"
+        )
+    return named
+
+
 @app.command("playbook")
 def playbook_cmd(
     ctx: typer.Context,
     type_: TypeOpt = None,
     fmt: Annotated[
-        PlaybookFormat, typer.Option("--format", "-f", help="md, html, json or table.")
-    ] = PlaybookFormat.md,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file.")] = None,
+        PlaybookFormat | None,
+        typer.Option(
+            "--format", "-f", help="md, html, json or table (default: md, or --out's ending)."
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write to FILE.md, .html or .json.")
+    ] = None,
     brand: Annotated[
         list[str] | None,
         typer.Option(help="The shop's brand name(s), for keyword intent (default: types config)."),
     ] = None,
 ) -> None:
     """Each type's actions with this shop's evidence, revenue at stake and audience."""
+    fmt = _file_format(out, fmt) if out else fmt or PlaybookFormat.md
     pb = open_shop(ctx).playbook(type=type_, brand_words=tuple(brand) if brand else None)
     if fmt is PlaybookFormat.table:
         from shopperlens.playbooks.generator import stake_text

@@ -12,9 +12,8 @@ import typer
 from shopperlens.cli import _render
 from shopperlens.cli._app import app as root
 from shopperlens.cli._app import open_shop, stores
-from shopperlens.errors import ShopperlensError
 from shopperlens.labels import half_up
-from shopperlens.plain import spreadsheet_safe
+from shopperlens.service._files import TABLE_FORMATS, output_file, write_table
 from shopperlens.service.types_value import LOYAL_AT_RISK, value_by_type, value_note
 from shopperlens.store import Store
 
@@ -44,7 +43,7 @@ def types_cmd(
     as_of: AsOf = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Write every row to FILE.csv or FILE.parquet."),
+        typer.Option("--out", "-o", help="Write every row to FILE.csv, .parquet or .json."),
     ] = None,
     config: Config = None,
     engine: Annotated[
@@ -55,20 +54,16 @@ def types_cmd(
     """Type every customer and visitor, store the run and print the distribution."""
     if ctx.invoked_subcommand:
         return
-    if out is not None and out.suffix.lower() not in (".csv", ".parquet"):
-        raise ShopperlensError(f"--out must end in .csv or .parquet, not {out.name!r}")
+    if out is not None:  # a bad --out is said first, before any work
+        output_file(out, TABLE_FORMATS)
     shop = open_shop(ctx, types_config=config)
     if engine:
         shop.settings = shop.settings.model_copy(update={"engine": engine})
-    if out is not None:  # a bad --out is said first, before any work
-        from shopperlens.service._files import output_file
-
-        output_file(out)
     big = shop.store.count("events") >= PROGRESS_EVENTS
     with _render.progress("typing customers") if big else nullcontext(None) as advance:
         df = shop.types(as_of, save=stores(ctx), progress=advance)
     if out is not None:
-        _write(df, out)
+        write_table(df, out)
         _render.message(f"wrote {len(df)} rows to {out}")
     if df.attrs.get("after_data_note"):
         _render.message(f"note: {df.attrs['after_data_note']}")
@@ -125,18 +120,6 @@ def _at_risk_line(df: pd.DataFrame, store: Store) -> str:
         )
     why = value_note(store=store, as_of=df.attrs.get("as_of")) or "no CLV figures for these types"
     return f"– {LOYAL_AT_RISK}: {why}"
-
-
-def _write(df, out: Path) -> None:  # type: ignore[no-untyped-def]
-    suffix = out.suffix.lower()
-    df = df.copy()
-    df.attrs = {}  # run metadata (as_of, run_id) is not part of the file
-    if suffix == ".csv":
-        spreadsheet_safe(df).to_csv(out, index=False)
-    elif suffix == ".parquet":
-        df.to_parquet(out, index=False)
-    else:
-        raise ShopperlensError(f"--out must end in .csv or .parquet, not {out.name!r}")
 
 
 @types_app.command("explain")
@@ -214,14 +197,17 @@ def history_cmd(
 def sessions_cmd(
     ctx: typer.Context,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write every typed session to CSV/Parquet.")
+        Path | None,
+        typer.Option("--out", "-o", help="Write the sessions to FILE.csv, .parquet or .json."),
     ] = None,
     config: Config = None,
 ) -> None:
     """Type imported session aggregates (UCI format): need-based, looker or impulse-like."""
+    if out is not None:
+        output_file(out, TABLE_FORMATS)
     df = open_shop(ctx, types_config=config).session_types()  # none imported: refused there
     if out is not None:
-        _write(df, out)
+        write_table(df, out)
     counts = df["type"].value_counts().rename_axis("type").reset_index(name="sessions")
     _render.table(counts, title="session types")
 

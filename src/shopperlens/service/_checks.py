@@ -45,14 +45,25 @@ def whole(
     return int(value)  # type: ignore[arg-type]
 
 
-def share(value: object, name: str, *, allow_zero: bool = True) -> float:
-    """``value`` as a ``float`` when it is a share of 0 to 1 (above 0 unless ``allow_zero``),
-    else an error naming ``name`` (NaN and infinities included)."""
+#: how :func:`share` words its range, by ``(allow_zero, allow_one)``
+_SHARE_SPANS = {
+    (True, True): "from 0 to 1",
+    (False, True): "above 0 and at most 1",
+    (True, False): "of 0 or more and below 1",
+    (False, False): "above 0 and below 1",
+}
+
+
+def share(value: object, name: str, *, allow_zero: bool = True, allow_one: bool = True) -> float:
+    """``value`` as a ``float`` when it is a share of 0 to 1 (above 0 unless ``allow_zero``,
+    below 1 unless ``allow_one``), else an error naming ``name`` (NaN and infinities
+    included)."""
     ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
     number = float(value) if ok else math.nan  # type: ignore[arg-type]
     low_ok = number >= 0 if allow_zero else number > 0
-    if not (math.isfinite(number) and low_ok and number <= 1):
-        span = "from 0 to 1" if allow_zero else "above 0 and at most 1"
+    high_ok = number <= 1 if allow_one else number < 1
+    if not (math.isfinite(number) and low_ok and high_ok):
+        span = _SHARE_SPANS[allow_zero, allow_one]
         raise ShopperlensError(f"{name} must be a share {span} (0.05 = 5 %); got {value!r}")
     return number
 

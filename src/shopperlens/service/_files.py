@@ -4,15 +4,26 @@ checking the paths results are written to (``--out``).
 Uploads arrive as whatever bytes the browser sent; a binary or empty file must be refused with
 a message naming it, not surface as a ``UnicodeDecodeError`` or be stored as garbage.
 (Imports of shop data have their own reader in ``shopperlens.ingest``.) An output path whose
-folder is missing is refused with one message rather than created.
+folder is missing is refused with one message rather than created, and a file is written in the
+format its name ends in, or refused: ``clv --out x.parquet`` wrote CSV under that name, which
+failed only when it was read.
 """
 
 from __future__ import annotations
 
 import codecs
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from shopperlens.errors import ShopperlensError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: the endings a table of results is written in (``types``, ``clv``, ``intent``, persona
+#: members): see :func:`write_table`
+TABLE_FORMATS = (".csv", ".parquet", ".json")
 
 
 def decode_text(raw: bytes, name: str, *, what: str) -> str:
@@ -47,14 +58,19 @@ def read_text_file(path: Path, *, what: str) -> str:
     return decode_text(path.read_bytes(), path.name, what=what)
 
 
-def output_file(path: str | Path) -> Path:
-    """``path`` as a file to write, refused in one line when its folder does not exist.
+def output_file(path: str | Path, formats: Sequence[str] = ()) -> Path:
+    """``path`` as a file to write, refused in one line when its folder does not exist or,
+    given ``formats`` (endings such as ``".csv"``), when its name ends in none of them.
 
     The folder is never created: a typo in ``--out`` must not quietly make a tree of folders
     somewhere (as root, anywhere on the disk). When a parent on the way is a file, the message
     says so, since "does not exist" would send the user looking for the wrong thing.
     """
     out = Path(path)
+    if formats and out.suffix.lower() not in formats:
+        raise ShopperlensError(
+            f"cannot write {out.name}: the file's name must end in {_either(formats)}"
+        )
     if out.is_dir():
         raise ShopperlensError(f"cannot use that path: {out} is a folder, not a file")
     parent = out.parent
@@ -66,18 +82,44 @@ def output_file(path: str | Path) -> Path:
     raise ShopperlensError(f"cannot use that path: {out}: the folder {parent} does not exist")
 
 
+def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``frame`` to ``path`` in the format its name ends in (:data:`TABLE_FORMATS`),
+    checked first as :func:`output_file` checks it: CSV with text cells made spreadsheet-safe,
+    Parquet, or JSON (a list of records, dates in ISO 8601). The frame's run metadata
+    (``attrs``) is not part of the file. Returns the path written."""
+    from shopperlens.plain import spreadsheet_safe
+
+    out = output_file(path, TABLE_FORMATS)
+    frame = frame.copy()
+    frame.attrs = {}
+    suffix = out.suffix.lower()
+    if suffix == ".parquet":
+        frame.to_parquet(out, index=False)
+    elif suffix == ".json":
+        frame.to_json(out, orient="records", indent=2, date_format="iso")
+    else:
+        spreadsheet_safe(frame).to_csv(out, index=False)
+    return out
+
+
 def output_folder(path: str | Path) -> Path:
     """``path`` as a folder to write files into: made when missing, but only inside a folder
     that exists (its missing parents are refused as :func:`output_file` refuses them). A file
-    of that name is left to ``mkdir`` to refuse (``FileExistsError``, an ``OSError`` every
-    face reports as a path it cannot use)."""
+    of that name is refused as such: ``mkdir``'s "File exists" did not say what was wrong, and
+    reached Python and HTTP as a bare ``FileExistsError``."""
     out = Path(path)
     if out.is_dir():
         return out
-    if not out.exists():
-        output_file(out)
+    if out.exists():
+        raise ShopperlensError(f"cannot use that path: {out} is a file, not a folder")
+    output_file(out)
     out.mkdir()
     return out
+
+
+def _either(words: Sequence[str]) -> str:
+    """``.csv, .parquet or .json``: the choices in one phrase."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
 
 
 def _file_on_the_way(folder: Path) -> Path | None:

@@ -143,7 +143,7 @@ def run_demo(
         )
     demo_shop.check(seed, n_customers)  # (before the report's folder is made)
     out = output_folder(out_dir)  # made when missing, but never its missing parents
-    data_dir = out / "data"
+    data_dir = output_folder(out / "data")  # (a file of that name is refused, not hit later)
     steps = discover_steps()
     tick = progress or (lambda *a, **k: None)
     tick(0, total=3 + len(IMPORT_KINDS) + 2 + len(steps) + 2, description="generating the shop")

@@ -142,15 +142,37 @@ def _visit_data(store: Store) -> Visits:
 def resolve_types(
     *, store: Store, types: pd.DataFrame | None = None, config: Any = None
 ) -> pd.DataFrame:
-    """The type of every subject: ``types`` when given, else the latest stored run (computed
-    with the types ``config`` when none is stored)."""
+    """The type of every subject: ``types`` when given (checked by :func:`given_types`), else
+    the latest stored run (computed with the types ``config`` when none is stored)."""
     if types is not None:
-        return types
+        return given_types(types)
     try:
         from shopperlens.service.types import latest_types
     except ImportError:  # the types concern is not installed yet
         return EMPTY_TYPES
     return latest_types(store=store, config=config)
+
+
+def given_types(types: object) -> pd.DataFrame:
+    """``types`` as a frame of ``customer_id, visitor_id, type``: a missing id column is
+    added empty (a run of customers only), anything else is refused naming what it takes
+    (``types="x"`` failed deep inside as an ``AttributeError``)."""
+    ids = {"customer_id", "visitor_id"}
+    if not isinstance(types, pd.DataFrame) or "type" not in types or not ids & set(types):
+        raise ShopperlensError(
+            "types must be a DataFrame with a type column and customer_id and/or visitor_id "
+            f"(as shop.latest_types() returns), not {_short(types)}"
+        )
+    missing = sorted(ids - set(types))
+    return types.assign(**dict.fromkeys(missing)) if missing else types
+
+
+def _short(value: object) -> str:
+    """What was given instead, briefly: a frame by its columns, anything else by its repr."""
+    if isinstance(value, pd.DataFrame):
+        return f"a DataFrame with the columns {', '.join(map(str, value.columns)) or '(none)'}"
+    text = repr(value)
+    return text if len(text) <= 60 else f"a {type(value).__name__}"
 
 
 def _attach_type(df: pd.DataFrame, types: pd.DataFrame) -> pd.DataFrame:
@@ -284,7 +306,9 @@ def frequently_bought_together(
 
     Returns ``product_id, rank, recommended_id, orders_together, support, confidence, lift``.
     ``engine="spark"`` runs the same expression on a (local or given) Spark session.
+    ``top`` is checked here (:func:`_top`), so that every face refuses 0 alike.
     """
+    top = _top(top, "product")
     if engine == "duckdb":
         out = together_expr(store, min_orders=min_orders, top=top).execute()
     elif engine == "spark":
@@ -306,6 +330,15 @@ def frequently_bought_together(
     return out.sort_values(["product_id", "rank"]).reset_index(drop=True)
 
 
+def _top(top: object, per: str) -> int:
+    """``top`` recommendations per ``per`` as a whole number of 1 or more: 0 or -1 gave an
+    empty list, which the CLI explained as "no two products were bought together". Digits
+    as text (``"3"``, from a form or a notebook's widget) are that number."""
+    if isinstance(top, str) and top.strip().lstrip("+-").isdecimal():
+        top = int(top)
+    return whole(top, f"top (recommendations per {per})", low=1)
+
+
 def carousels(*, store: Store, top: int = 4) -> pd.DataFrame:
     """ "Frequently bought together" lists from association rules (single-item rules)."""
     return recommend.carousels(basket_rules(store=store, max_len=2), top=top)
@@ -313,6 +346,7 @@ def carousels(*, store: Store, top: int = 4) -> pd.DataFrame:
 
 def related_products(*, store: Store, top: int = 4, min_sessions: int = 2) -> pd.DataFrame:
     """Products viewed in the same sessions (co-views)."""
+    top = _top(top, "product")
     views = store.df(
         "SELECT session_id, product_id FROM events WHERE product_id IS NOT NULL AND "
         "lower(event_name) IN ('view_item','product_view','product_viewed','view_product')"
@@ -323,6 +357,7 @@ def related_products(*, store: Store, top: int = 4, min_sessions: int = 2) -> pd
 def upsell_picks(*, store: Store, customer_id: str | None = None, top: int = 3) -> pd.DataFrame:
     """Per customer, products to propose next (never one they already bought), from rules with
     lift above 1 only (a lift-0.24 rule proposed a product its buyers avoid)."""
+    top = _top(top, "customer")
     if customer_id and not store.scalar(
         "SELECT count(*) FROM (SELECT customer_id FROM customers WHERE customer_id = $1 "
         "UNION ALL SELECT customer_id FROM orders WHERE customer_id = $1 LIMIT 1)",
@@ -404,7 +439,13 @@ def shipping_threshold(
     read as EUR 900 moved the median and the candidates, and its paid SEK shipping above the
     EUR threshold hid the threshold the shop has. ``other_currency_orders`` says how many
     baskets were left out.
+
+    ``band`` and ``topup_rate`` are checked first, so that every face refuses them alike (a
+    band of -1 reached Python as checkout's ``ValueError``).
     """
+    near = "band (how far below a threshold a near-miss basket is)"
+    band = share(band, near, allow_zero=False, allow_one=False)
+    topup_rate = share(topup_rate, "topup_rate (near misses that top up)", allow_zero=False)
     orders = _orders(store)
     own = orders[orders.in_shop_currency.astype(bool)]
     bought = own[own.value > 0]
@@ -1437,6 +1478,10 @@ def _not_allowed(node: Any, columns: set[str]) -> str | None:
     return None
 
 
+#: the endings an audience file may have: every destination takes CSV
+AUDIENCE_FORMATS = (".csv",)
+
+
 def export_audience(
     *,
     store: Store,
@@ -1452,7 +1497,8 @@ def export_audience(
     ``purpose`` is the consent the file is drawn by (``marketing``, ``case_study``,
     ``referral``): the plain ``csv`` writes the e-mail of those who gave it, and
     ``without_consent`` counts those who did not; the marketing destinations take only
-    ``marketing`` (:func:`~shopperlens.playbooks.audience.purpose_refusal`)."""
+    ``marketing`` (:func:`~shopperlens.playbooks.audience.purpose_refusal`). ``out`` must
+    end in ``.csv`` (:data:`AUDIENCE_FORMATS`), checked before the audience is read."""
     if destination not in _aud.DESTINATIONS:
         raise ShopperlensError(
             f"unknown destination {destination!r}; choose {', '.join(_aud.DESTINATIONS)}"
@@ -1462,6 +1508,8 @@ def export_audience(
         raise ShopperlensError(refused)
     if type is None and segment is None:
         raise ShopperlensError("choose the audience with a type or a segment expression")
+    if out is not None:  # before any work: a name the file's format belies is refused
+        output_file(out, AUDIENCE_FORMATS)
     if type is not None and type != "untyped":
         type = type_name(type)  # noqa: A001  (need-based is need_based)
     mark = store.erasure_mark()  # a person erased while this reads is written nowhere

@@ -22,12 +22,13 @@ from __future__ import annotations
 import math
 import numbers
 import uuid
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import NamedTuple
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from shopperlens.config import Settings
 from shopperlens.emails import email_sql
@@ -82,6 +83,33 @@ class Audience(BaseModel):
         if self.customers:
             parts.append(f"list({len(self.customers)})")
         return ",".join(parts) or "all"
+
+
+#: the rules an audience takes, for the message refusing something else
+_RULES = ", ".join(Audience.model_fields)
+
+
+def audience_rules(value: object) -> Audience:
+    """``value`` as an :class:`Audience`: None is everyone, a mapping is its rules (as the
+    HTTP body gives them). Anything else is refused naming the rules: a text such as
+    ``"loyal"`` failed as an ``AttributeError`` on ``label``."""
+    if value is None:
+        return Audience()
+    if isinstance(value, Audience):
+        return value
+    if not isinstance(value, Mapping):
+        raise ShopperlensError(
+            f"audience must be an Audience or a dict of its rules ({_RULES}), not {value!r}; "
+            "e.g. audience={'types': ['loyal']}"
+        )
+    try:
+        return Audience.model_validate(dict(value))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        rule = ".".join(str(x) for x in first["loc"]) or "audience"
+        msg = "no such rule" if first["type"] == "extra_forbidden" else first["msg"]
+        msg = msg.removeprefix("Value error, ")
+        raise ShopperlensError(f"audience rule {rule}: {msg} (the rules: {_RULES})") from None
 
 
 class SendReport(BaseModel):
@@ -229,7 +257,7 @@ def send_invitations(
     store: Store,
     settings: Settings,
     survey: str,
-    audience: Audience | None = None,
+    audience: Audience | Mapping[str, object] | None = None,
     quota: int | None = None,
     response_quota: int | None = None,
     fatigue_days: int | None = None,
@@ -243,12 +271,13 @@ def send_invitations(
     Never the same survey twice to a person; nobody who got any survey in the last
     ``fatigue_days`` (default ``Settings.survey_fatigue_days``); at most ``quota`` invitations
     for this audience; nothing once the survey has ``response_quota`` responses.
+    ``audience`` is an :class:`Audience` or a dict of its rules (:func:`audience_rules`).
     """
     _check_quotas(quota, response_quota)
+    audience = audience_rules(audience)
     definition = get_survey(store=store, name=survey)
     if not dry_run:
         links.sign("x", survey, settings.secret_key)  # fail early without a signing key
-    audience = audience or Audience()
     now = now or utc_now()
     days = settings.survey_fatigue_days if fatigue_days is None else fatigue_days
     report = SendReport(survey=survey, audience=audience.label())
