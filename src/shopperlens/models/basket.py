@@ -33,11 +33,15 @@ import numbers
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from itertools import chain, combinations
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
+
+from shopperlens.errors import ShopperlensError
+from shopperlens.textfiles import read_text_file
 
 __all__ = [
     "RULE_METRICS",
@@ -551,8 +555,12 @@ def _metrics(
 
 def read_basket_file(path: Any, sep: str = ",") -> list[list[str]]:
     """Baskets from a file with one basket per line and items separated by ``sep``."""
-    with open(path, encoding="utf-8") as fh:
-        return [line.rstrip("\r\n").split(sep) for line in fh if line.strip()]
+    p = Path(path)
+    try:
+        text = read_text_file(p, what="baskets, one per line")
+    except OSError as exc:
+        raise ShopperlensError(f"cannot read {p}: {exc.strerror}") from None
+    return [line.split(sep) for line in text.splitlines() if line.strip()]
 
 
 def one_hot(baskets: Iterable[Iterable[Any]]) -> pd.DataFrame:

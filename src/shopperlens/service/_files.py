@@ -1,17 +1,13 @@
-"""Reading the small text files users hand over (analytics reports, interview notes), and
-checking the paths results are written to (``--out``).
+"""Checking the paths results are written to (``--out``); the small text files users hand
+over are read by :mod:`shopperlens.textfiles`.
 
-Uploads arrive as whatever bytes the browser sent; a binary or empty file must be refused with
-a message naming it, not surface as a ``UnicodeDecodeError`` or be stored as garbage.
-(Imports of shop data have their own reader in ``shopperlens.ingest``.) An output path whose
-folder is missing is refused with one message rather than created, and a file is written in the
-format its name ends in, or refused: ``clv --out x.parquet`` wrote CSV under that name, which
-failed only when it was read.
+An output path whose folder is missing is refused with one message rather than created, and a
+file is written in the format its name ends in, or refused: ``clv --out x.parquet`` wrote CSV
+under that name, which failed only when it was read.
 """
 
 from __future__ import annotations
 
-import codecs
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,38 +20,6 @@ if TYPE_CHECKING:
 #: the endings a table of results is written in (``types``, ``clv``, ``intent``, persona
 #: members): see :func:`write_table`
 TABLE_FORMATS = (".csv", ".parquet", ".json")
-
-
-def decode_text(raw: bytes, name: str, *, what: str) -> str:
-    """``raw`` as UTF-8 text (a leading BOM dropped), or a :class:`ShopperlensError` naming
-    the file ``name`` when it is not UTF-8 text or holds no text: UTF-16 is named as such, and
-    another encoding by its first byte that is not UTF-8 and that byte's line. ``what`` says
-    what the file should have been, for the message."""
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise ShopperlensError(
-            f"{name}: the file is UTF-16 encoded; save it as UTF-8 (e.g. "
-            f"`iconv -f utf-16 -t utf-8`; expected {what})"
-        )
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise ShopperlensError(
-            f"{name}: not a UTF-8 text file (byte 0x{raw[exc.start]:02x} on line {line} is not "
-            f"UTF-8: another encoding, or binary data? A file from Windows or Excel in Western "
-            f"Europe converts with `iconv -f cp1252 -t utf-8`); expected {what}"
-        ) from None
-    if "\x00" in text:  # decodes as UTF-8, but no text file holds NUL bytes
-        raise ShopperlensError(f"{name}: not a text file (it holds binary data); expected {what}")
-    if not text.strip():
-        raise ShopperlensError(f"{name}: the file is empty; expected {what}")
-    return text
-
-
-def read_text_file(path: Path, *, what: str) -> str:
-    """The text of ``path`` checked as :func:`decode_text` does; ``OSError`` (missing,
-    unreadable) is left to the caller, which knows how to word it."""
-    return decode_text(path.read_bytes(), path.name, what=what)
 
 
 def output_file(path: str | Path, formats: Sequence[str] = ()) -> Path:

@@ -9,11 +9,11 @@ from pydantic import BaseModel
 
 from shopperlens.errors import ShopperlensError
 from shopperlens.service._clock import utc_now
-from shopperlens.service._files import read_text_file
 from shopperlens.service.surveys import answered_survey, responses_frame
 from shopperlens.store import Store
 from shopperlens.surveys import crosscheck
 from shopperlens.surveys.isocodes import country_name
+from shopperlens.textfiles import read_text_file
 
 
 class AudienceImport(BaseModel):

@@ -40,8 +40,8 @@ from shopperlens.emails import email_sql
 from shopperlens.errors import NotFoundError, ShopperlensError
 from shopperlens.ingest.generic import normalise_header
 from shopperlens.service._clock import naive_utc, utc_now
-from shopperlens.service._files import decode_text
 from shopperlens.store import Store
+from shopperlens.textfiles import decode_text
 
 #: purposes that mean "may be sent marketing e-mail"
 MARKETING: tuple[str, ...] = ("marketing",)

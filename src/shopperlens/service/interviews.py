@@ -24,7 +24,6 @@ from shopperlens.personas.scrubbing import scrub
 from shopperlens.service import survey_delivery as dlv
 from shopperlens.service._checks import whole
 from shopperlens.service._clock import utc_now
-from shopperlens.service._files import decode_text
 from shopperlens.service.clv import PURCHASES
 from shopperlens.service.overview import shop_currency
 from shopperlens.service.personas import people_names, refused_quotes
@@ -33,6 +32,7 @@ from shopperlens.service.surveys import get_survey, responses_frame
 from shopperlens.store import Store
 from shopperlens.surveys import interviews as notes_mod
 from shopperlens.surveys.definition import Question
+from shopperlens.textfiles import decode_text
 
 #: the "survey" name interview invitations are filed under
 INTERVIEWS = "interviews"

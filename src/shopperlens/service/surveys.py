@@ -39,7 +39,6 @@ from shopperlens.ingest.rejects import (
     write_rejects,
 )
 from shopperlens.service._clock import naive_utc, utc_now
-from shopperlens.service._files import decode_text
 from shopperlens.service.imports import RejectPublic
 from shopperlens.store import Store
 from shopperlens.surveys import links
@@ -51,6 +50,7 @@ from shopperlens.surveys.responses import (
     parse_export,
 )
 from shopperlens.surveys.responses import _column as _export_column
+from shopperlens.textfiles import decode_text
 
 DEMO_ORDER = 60
 CHANNELS = ("email", "popup", "link", "import", "api")

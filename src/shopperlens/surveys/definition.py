@@ -32,6 +32,7 @@ from pydantic import (
 from shopperlens import _yaml as yaml12
 from shopperlens.errors import ShopperlensError
 from shopperlens.ingest.numbers import NOT_DECIMAL_COMMA, AmbiguousNumber, read_number
+from shopperlens.textfiles import read_text_file
 
 Kind = Literal["single", "multi", "scale", "number", "text"]
 GROUPS: tuple[str, ...] = (
@@ -644,7 +645,7 @@ def load_definition(path: str | Path) -> Survey:
     """Read a survey from a ``.yaml``/``.yml`` or ``.json`` file."""
     p = Path(path)
     try:
-        text = p.read_text("utf-8")
+        text = read_text_file(p, what="a survey definition (YAML or JSON)")
     except OSError as exc:
         raise ShopperlensError(f"cannot read {p}: {exc.strerror}") from None
     try:

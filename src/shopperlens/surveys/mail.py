@@ -20,6 +20,7 @@ from jinja2 import Environment, StrictUndefined
 
 from shopperlens.config import Settings
 from shopperlens.errors import ShopperlensError
+from shopperlens.textfiles import read_text_file
 
 _env = Environment(autoescape=False, undefined=StrictUndefined, keep_trailing_newline=True)
 _DEFAULTS = {
@@ -113,7 +114,10 @@ def load_template(name_or_path: str | Path) -> str:
     """A built-in template by name (``invitation``, ``reminder``, ``interview``) or a file."""
     p = Path(name_or_path)
     if p.suffix and p.exists():
-        return p.read_text("utf-8")
+        try:
+            return read_text_file(p, what="an e-mail template (Jinja2 text)")
+        except OSError as exc:
+            raise ShopperlensError(f"cannot read {p}: {exc.strerror}") from None
     res = resources.files("shopperlens.surveys").joinpath(f"templates/{name_or_path}.txt.j2")
     if not res.is_file():
         raise ShopperlensError(f"no e-mail template {name_or_path!r} (a file or a built-in name)")

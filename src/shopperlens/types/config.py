@@ -22,6 +22,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from shopperlens import _yaml as yaml12
 from shopperlens.errors import ShopperlensError
+from shopperlens.textfiles import read_text_file
 
 #: the five types, in the order used to break ties between equal scores
 TYPES: tuple[str, ...] = ("need_based", "looker", "new", "loyal", "impulse")
@@ -250,7 +251,11 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> TypesConfig
         if not p.exists():
             raise ShopperlensError(f"types config {p} does not exist")
         try:
-            user = yaml12.load(p.read_text("utf-8")) or {}
+            text = read_text_file(p, what="a types config (YAML)", allow_empty=True)
+        except OSError as exc:
+            raise ShopperlensError(f"cannot read types config {p}: {exc.strerror}") from None
+        try:
+            user = yaml12.load(text) or {}
         except yaml.YAMLError as exc:
             raise ShopperlensError(f"types config {p} is not valid YAML: {exc}") from exc
         if not isinstance(user, dict):

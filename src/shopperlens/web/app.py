@@ -115,10 +115,22 @@ WEAK_TOKEN_WARNING = (
 
 
 def serve_warnings(settings: Settings) -> list[str]:
-    """What a server started with ``settings`` should say before it listens."""
+    """What a server started with ``settings`` should say before it listens: a missing or
+    weak token, and a types config it cannot read (missing, not UTF-8, not valid YAML), which
+    every types and playbook request would otherwise be the first to find."""
+    said = []
     if not settings.token:
-        return [NO_TOKEN_WARNING]
-    return [WEAK_TOKEN_WARNING] if len(settings.token) < MIN_TOKEN else []
+        said.append(NO_TOKEN_WARNING)
+    elif len(settings.token) < MIN_TOKEN:
+        said.append(WEAK_TOKEN_WARNING)
+    if settings.types_config is not None:
+        from shopperlens.types.config import load_config
+
+        try:
+            load_config(settings.types_config)
+        except ShopperlensError as exc:
+            said.append(f"{exc}: the types and playbook requests are refused until it is fixed")
+    return said
 
 
 def create_app(settings: Settings | None = None, *, shop: Shop | None = None) -> FastAPI:
