@@ -301,3 +301,19 @@ def test_uploads_named_alike_are_both_read_or_refused(shop):
         assert res.status_code == 200, res.text
     people = shop.store.execute("SELECT interviewee FROM interview_notes ORDER BY 1").fetchall()
     assert [p[0] for p in people] == ["anna", "bert", "upload-0"]
+
+
+def test_a_store_of_customers_alone_is_told_what_each_list_needs(shop, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Customers without orders, consents or sign-ups: it said "import orders (or customers
+    and events) first", though the customers were imported; the lists need buyers, and
+    prospects who consented or signed up."""
+    from shopperlens.errors import ShopperlensError
+    from shopperlens.service.interviews import NO_ONE_TO_RECRUIT
+
+    path = tmp_path / "c.csv"
+    path.write_text("customer_id,email,created_at\nC1,a@x.org,2025-01-01\n")
+    shop.import_customers(path)
+    with pytest.raises(ShopperlensError) as err:
+        shop.interviews_recruit(5)
+    assert str(err.value) == NO_ONE_TO_RECRUIT
+    assert "import orders" in str(err.value) and "marketing consent or signed up" in str(err.value)

@@ -75,16 +75,21 @@ def recruit(
     buyers = _recruit_customers(store, n, best_by)
     pros = recruit_prospects(store=store, n=prospects) if prospects > 0 else _empty()
     if buyers is None and pros.empty:
-        raise ShopperlensError(
-            "no customers with orders and no prospects yet: import orders (or customers and "
-            "events) first"
-        )
+        raise ShopperlensError(NO_ONE_TO_RECRUIT)
     return pd.concat([b for b in (buyers, pros) if b is not None and not b.empty] or [_empty()])[
         RECRUIT_COLUMNS
     ].reset_index(drop=True)
 
 
 RECRUIT_COLUMNS = ["customer_id", "segment", "score", "reason"]
+#: why nobody can be recruited: what each list needs (a store of customers alone was told to
+#: import customers, which it had)
+NO_ONE_TO_RECRUIT = (
+    "no customers with orders and no prospects yet: the best and worst customers are buyers "
+    "(import orders), and prospects are customers with an e-mail and no order who gave "
+    "marketing consent or signed up (import consents or the customers file's "
+    "accepts_marketing, or events with sign_up)"
+)
 #: how the best customers can be ranked (see :func:`recruit`)
 BEST_BY = ("auto", "clv", "revenue")
 #: a scale question whose id matches this asks for satisfaction: its low answers are ratings
