@@ -158,7 +158,7 @@ def test_hebrew_and_arabic_answers_in_the_report_run_right_to_left(shop) -> None
     assert f'<div dir="auto">“{ARABIC}”</div><div dir="auto">“sehr gut”</div>' in html
     assert '<td dir="auto">ممتازة</td>' in html and '<td dir="auto">ممتازة, سريع</td>' in html
     assert f'<td dir="auto">“{HEBREW}”</td>' in html and '<td dir="auto">שירות</td>' in html
-    assert '<tr><td dir="auto">female</td>' in html  # an answer
+    assert '<tr><th scope="row" dir="auto">female</th>' in html  # an answer (heads its row)
 
     persona = Persona(
         persona_id=1, name="Noa", adjective="Busy", first_name="Noa", trait="busy", size=12,

@@ -24,7 +24,8 @@ CROSSTABS = ("values", "channels", "barrier", "motivation")
 
 
 def _charts_svg(dist: pd.DataFrame) -> str | None:
-    """Small multiples of answer shares for the key psychographic questions (matplotlib)."""
+    """Small multiples of answer shares for the key psychographic questions (matplotlib),
+    named by every share they draw."""
     qs = [q for q in CHARTED if q in set(dist["question"])]
     if not qs:
         return None
@@ -43,7 +44,26 @@ def _charts_svg(dist: pd.DataFrame) -> str | None:
     for ax in list(axes.flat)[len(qs) :]:
         ax.axis("off")
     fig.tight_layout()
-    return svg_markup(fig)
+    return svg_markup(fig, _charts_label(dist, qs))
+
+
+def _charts_label(dist: pd.DataFrame, questions: list[str]) -> str:
+    """What the answer charts show, in words: each question's answers, largest share first,
+    as the page's tables round them."""
+    parts = []
+    for q in questions:
+        d = dist[dist["question"] == q].sort_values("share", ascending=False)
+        shares = ", ".join(
+            f"{str(v).replace('_', ' ')} {_pct_text(x)}"
+            for v, x in zip(d["value"], d["share"], strict=True)
+        )
+        parts.append(f"{q.replace('_', ' ')}: {shares}")
+    return "Share of respondents giving each answer. " + "; ".join(parts) + "."
+
+
+def _pct_text(share: float | None) -> str:
+    points = _shown_points(share)
+    return "no answer" if points is None else f"{points} %"
 
 
 def _surveys(store: Store) -> list[str]:
@@ -81,10 +101,10 @@ def _section(store: Store, survey: str, factor: float) -> dict[str, Any]:
     answers by customer type, themes, and its analytics cross-check."""
     res = sr_svc.survey_results(store=store, survey=survey, income_adjustment=factor)
     dist = pd.DataFrame(res.distributions)
-    tables = []
+    tables, chart_tables = [], []
     for q, grp in dist.groupby("question", sort=False) if not dist.empty else ():
-        if q not in CHARTED:
-            tables.append({"question": q, "rows": grp.to_dict(orient="records")})
+        table = {"question": q, "rows": grp.to_dict(orient="records")}
+        (chart_tables if q in CHARTED else tables).append(table)
     crosstabs = []
     for q in CROSSTABS:
         rows = res.crosstabs.get(q)
@@ -100,6 +120,8 @@ def _section(store: Store, survey: str, factor: float) -> dict[str, Any]:
     return {
         "results": results,
         "_charts": _charts_svg(dist) if not dist.empty else None,
+        # the charted answers as tables too: their figures, for a reader who cannot see a chart
+        "_chart_tables": chart_tables,
         "tables": tables,
         "crosstabs": crosstabs,
         "findings": findings,

@@ -42,7 +42,16 @@ def _bar_svg(dist: pd.DataFrame) -> str:
     ax.set_xlabel("customers and visitors")
     ax.set_xlim(0, max(1, int(d["subjects"].max())) * 1.25)
     fig.tight_layout()
-    return svg_markup(fig)
+    return svg_markup(fig, _bar_label(dist))
+
+
+def _bar_label(dist: pd.DataFrame) -> str:
+    """What the bar chart shows, in words: every bar's count and share, as drawn."""
+    bars = ", ".join(
+        f"{LABELS[t]} {n:,} ({100 * share:.0f} %)"
+        for t, n, share in zip(dist["type"], dist["subjects"], dist["share"], strict=True)
+    )
+    return f"Customers and visitors per type: {bars}."
 
 
 def _examples(run: pd.DataFrame, per_type: int = 3) -> list[dict[str, Any]]:

@@ -29,8 +29,10 @@ QUOTES_NOTE = (
     "Quotes: free-text answers and interview notes of members near the persona's centre, "
     "never of anyone who refused consent to case studies or testimonials."
 )
-#: one colour per persona (by persona number), readable on white and in greyscale print
-PALETTE = ["#2d6cdf", "#1a9c74", "#d9822b", "#b8407a", "#6b5bd6", "#3b8ea5"]
+#: one colour per persona (by persona number), readable on white and in greyscale print: each
+#: is the colour of small text (the card's headings, the side-by-side table's names) and the
+#: ground of white initials, so each has at least WCAG's 4.5:1 contrast with white
+PALETTE = ["#2d6cdf", "#137a5a", "#a65d12", "#b8407a", "#6b5bd6", "#2b6e80"]
 SECTIONS = [
     ("who", "Who they are"),
     ("why", "Why they buy"),
@@ -61,7 +63,11 @@ def _bars(labels: list[str], mine: list[float], everyone: list[float], hue: str,
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.legend(fontsize=7, frameon=False, loc="lower right")
-    return svg_markup(fig, bbox_inches="tight", transparent=True)
+    label = f"{title}, the persona against everyone: " + ", ".join(
+        f"{name} {100 * m:.0f} % (everyone {100 * e:.0f} %)"
+        for name, m, e in zip(labels, mine, everyone, strict=True)
+    )
+    return svg_markup(fig, label + ".", bbox_inches="tight", transparent=True)
 
 
 def channel_chart(persona: Persona) -> str | None:
