@@ -184,13 +184,18 @@ def test_compact_over_http(shop, monkeypatch, tmp_path) -> None:  # type: ignore
     assert not _leaks(Path(shop.store.path))
 
 
-def test_compact_on_the_cli_finishes_a_failed_erasure(cli, db_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def _pending_erasure(db_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A store at ``db_path`` whose erasure's file rewrite failed (its bytes still there)."""
     s = shopperlens.open(db_path)
     _fill(s.store, n=5)
     _fail_once(monkeypatch)
     with pytest.raises(ShopperlensError):
         s.erase_customer(ERASED)
     s.close()
+
+
+def test_compact_on_the_cli_finishes_a_failed_erasure(cli, db_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _pending_erasure(db_path, monkeypatch)
     res = cli("compact")
     assert res.exit_code == 0 and "finished 1 pending" in res.output, res.output
     assert not _leaks(db_path)
@@ -199,12 +204,7 @@ def test_compact_on_the_cli_finishes_a_failed_erasure(cli, db_path, monkeypatch)
 def test_compact_on_a_read_only_store_is_refused_not_claimed(cli, db_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """It said "rewrote the store's file" and exited 0, while the erasure stayed pending and the
     erased customer's bytes in the file."""
-    s = shopperlens.open(db_path)
-    _fill(s.store, n=5)
-    _fail_once(monkeypatch)
-    with pytest.raises(ShopperlensError):
-        s.erase_customer(ERASED)
-    s.close()
+    _pending_erasure(db_path, monkeypatch)
     res = cli("--read-only", "compact")
     assert res.exit_code == 1 and "rewrote" not in res.output, res.output
     assert "open it for writing" in " ".join(res.output.split())
