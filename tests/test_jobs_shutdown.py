@@ -121,3 +121,29 @@ def test_an_app_started_again_takes_jobs_again(tmp_path: Path) -> None:
     for _ in range(2):
         with TestClient(app, headers={"Authorization": f"Bearer {TOKEN}"}) as c:
             assert c.post("/api/jobs/import", json=body).status_code == 202
+
+
+def test_an_interrupt_between_two_statements_is_not_lost(tmp_path: Path) -> None:
+    """The shutdown's interrupt stops the statement running; one that came while the job ran
+    Python between two statements stopped nothing, and the job committed its import (seen
+    under load: the running job above ended "done"). Now no transaction commits until the
+    store resumes."""
+    import pytest
+
+    from shopperlens.store import connect
+    from shopperlens.store.connection import interrupted
+
+    store = connect(tmp_path / "shop.duckdb")
+    try:
+        with pytest.raises(duckdb.InterruptException) as err, store.transaction() as con:
+            con.execute("CREATE TABLE t (x INTEGER)")
+            store.interrupt()  # no statement is running now
+            con.execute("INSERT INTO t VALUES (1)")
+        assert interrupted(err.value)
+        assert not store.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = 't'")
+        store.resume()
+        with store.transaction() as con:
+            con.execute("CREATE TABLE t (x INTEGER)")
+        assert store.scalar("SELECT count(*) FROM t") == 0
+    finally:
+        store.close()

@@ -153,6 +153,8 @@ class Store:
         self._ibis: Any = None
         self._read_only = read_only
         self._closed = False
+        #: set by :meth:`interrupt` until :meth:`resume`: no transaction commits meanwhile
+        self._stopping = False
         #: bumped each time :meth:`compact` reconnects; a thread's cursor of an older one is stale
         self.generation = 0
         #: cleared while :meth:`compact` swaps the file: other threads wait in :attr:`con`
@@ -225,12 +227,19 @@ class Store:
 
     def interrupt(self) -> None:
         """Stop the statement every connection of the store is running, as Ctrl-C does (the
-        server's shutdown: a job's import or run then rolls back); idle ones are unaffected."""
+        server's shutdown: a job's import or run then rolls back); idle ones are unaffected.
+        Until :meth:`resume`, no transaction commits either: an interrupt that came while a
+        job ran Python between two statements was lost, and the job committed."""
+        self._stopping = True
         with self._cursors_lock:
             cons = [self._main, *(cur for _, cur in self._cursors)]
         for con in cons:
             with suppress(duckdb.Error):
                 con.interrupt()
+
+    def resume(self) -> None:
+        """Let transactions commit again after :meth:`interrupt` (its jobs have stopped)."""
+        self._stopping = False
 
     def close(self) -> None:
         self._closed = True
@@ -261,6 +270,8 @@ class Store:
             self.con.execute("BEGIN TRANSACTION")
             try:
                 yield self.con
+                if self._stopping:  # interrupted between two statements: none was running
+                    raise duckdb.InterruptException("Query interrupted")
             except BaseException:
                 self.con.execute("ROLLBACK")
                 raise

@@ -90,7 +90,12 @@ def _stop_jobs(app: FastAPI) -> None:
     if runner is None:
         return
     app.state.jobs = None  # an app started again (tests re-enter it) takes jobs with a new one
-    for job in runner.stop(app.state.shop.store.interrupt):
+    store = app.state.shop.store
+    try:
+        stopped = runner.stop(store.interrupt)
+    finally:
+        store.resume()  # (an app given its shop goes on using the store)
+    for job in stopped:
         said = job.message or f"still {job.status} when the server stopped waiting for it"
         log.warning("job %s (%s): %s", job.job_id, job.name, said)
 
