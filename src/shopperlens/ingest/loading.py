@@ -1162,8 +1162,9 @@ def _insert_order_tables(con: duckdb.DuckDBPyConnection, good: str, out: dict[st
 
 
 #: each customer's latest marketing word on record (``granted``) and when (``at``): the one
-#: consent rule of ``service.consent``, read by both places an import records consent
-_LATEST_MARKETING = (
+#: consent rule of ``service.consent``, read by every place an import records consent (also
+#: ``merging``, when a customers file takes over an e-mail's id)
+LATEST_MARKETING = (
     "SELECT customer_id, arg_max(granted, recorded_at) AS granted, max(recorded_at) AS at "
     "FROM consents WHERE lower(purpose) = 'marketing' GROUP BY customer_id"
 )
@@ -1195,7 +1196,7 @@ def _record_order_consents(con: duckdb.DuckDBPyConnection, good: str, file: str)
         "  WHERE customer_id IN (SELECT customer_id FROM o) GROUP BY customer_id) "
         "SELECT o.customer_id, 'marketing', o.said, o.at, ? FROM o "
         "JOIN customers c USING (customer_id) LEFT JOIN stored s USING (customer_id) LEFT JOIN ("
-        f"{_LATEST_MARKETING}"
+        f"{LATEST_MARKETING}"
         ") k USING (customer_id) "
         "WHERE o.said IS DISTINCT FROM coalesce(k.granted, c.accepts_marketing) "
         "AND (k.at IS NULL OR o.at > k.at) AND (s.at IS NULL OR o.at > s.at) "
@@ -1256,7 +1257,7 @@ def apply_updates(
                 "INSERT INTO consents (customer_id, purpose, granted, recorded_at, source) "
                 f"SELECT u.customer_id, 'marketing', false, ?, ? FROM {UPDATES} u "
                 "JOIN customers c USING (customer_id) "
-                f"LEFT JOIN ({_LATEST_MARKETING}) k USING (customer_id) "
+                f"LEFT JOIN ({LATEST_MARKETING}) k USING (customer_id) "
                 "WHERE u.accepts_marketing = false AND c.accepts_marketing IS DISTINCT FROM false "
                 "AND coalesce(k.granted, c.accepts_marketing) = true ON CONFLICT DO NOTHING",
                 [at, f"customers file: {Path(file).name}"],
@@ -1354,7 +1355,7 @@ def _keep_checkout_consent(con: duckdb.DuckDBPyConnection, file: str) -> int:
         "  SELECT customer_id, max(ordered_at) AS at FROM orders "
         f"  WHERE customer_id IN (SELECT customer_id FROM {FILL}) GROUP BY customer_id"
         ") o USING (customer_id) LEFT JOIN ("
-        f"{_LATEST_MARKETING}"
+        f"{LATEST_MARKETING}"
         ") k USING (customer_id) "
         "WHERE c.accepts_marketing IS NOT NULL AND s.accepts_marketing IS NOT NULL "
         "AND c.accepts_marketing IS DISTINCT FROM coalesce(k.granted, s.accepts_marketing) "

@@ -24,6 +24,7 @@ from __future__ import annotations
 import duckdb
 
 from shopperlens.ingest.kinds import email_key_sql
+from shopperlens.ingest.loading import LATEST_MARKETING, temp_table_exists
 
 #: the temporary table of ``old`` (the ``e-`` id) → ``new`` (the customers file's id) pairs
 MERGE = "_sl_merge"
@@ -93,7 +94,7 @@ def absorb_email_keys(con: duckdb.DuckDBPyConnection, files: str) -> int:
     ``loading._link_emails`` leaves such a row on import — also when the two came in two
     files of one call, which is why this runs after the call's last file.
     """
-    if not _table_exists(con, CALL):
+    if not temp_table_exists(con, CALL):
         return 0
     key = email_key_sql("email")
     con.execute(
@@ -135,14 +136,6 @@ def absorb_email_keys(con: duckdb.DuckDBPyConnection, files: str) -> int:
     return merged
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(
-        con.execute(  # type: ignore[index]
-            "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [name]
-        ).fetchone()[0]
-    )
-
-
 def _move_consents(con: duckdb.DuckDBPyConnection) -> None:
     """The ``e-`` id's consent records become the customer's. Where the customer has a
     record for the same purpose at the same moment (the key allows one), a refusal stands:
@@ -174,11 +167,7 @@ def _record_checkout_answer(con: duckdb.DuckDBPyConnection, files: str) -> None:
         "JOIN customers c ON c.customer_id = m.new JOIN ("
         "  SELECT customer_id, max(ordered_at) AS at FROM orders "
         f"  WHERE customer_id IN (SELECT old FROM {MERGE}) GROUP BY customer_id"
-        ") o ON o.customer_id = m.old LEFT JOIN ("
-        "  SELECT customer_id, arg_max(granted, recorded_at) AS granted, "
-        "  max(recorded_at) AS at FROM consents WHERE lower(purpose) = 'marketing' "
-        "  GROUP BY customer_id"
-        ") k ON k.customer_id = m.new "
+        f") o ON o.customer_id = m.old LEFT JOIN ({LATEST_MARKETING}) k ON k.customer_id = m.new "
         "WHERE e.accepts_marketing IS NOT NULL AND c.accepts_marketing IS NOT NULL "
         "AND e.accepts_marketing IS DISTINCT FROM coalesce(k.granted, c.accepts_marketing) "
         "AND (k.at IS NULL OR o.at > k.at) AND (c.created_at IS NULL OR o.at >= c.created_at) "
