@@ -58,6 +58,30 @@ def test_a_higher_minimum_withholds_more():
     assert big.suppressed and big.profile == {}
 
 
+def test_a_minimum_below_three_people_is_refused_in_every_face(store, cli, monkeypatch):  # type: ignore[no-untyped-def]
+    """A threshold of 1, 0 or -3 showed a lone respondent's figures: refused before any work,
+    by the setting (every face reads it) and by the service (what Python passes)."""
+    from shopperlens.config import Settings
+    from shopperlens.errors import ShopperlensError
+
+    for size in ("2", "1", "0", "-3", "five"):
+        monkeypatch.setenv("SHOPPERLENS_MIN_GROUP_SIZE", size)
+        with pytest.raises(ShopperlensError, match=f"SHOPPERLENS_MIN_GROUP_SIZE={size} "):
+            Settings()
+    monkeypatch.setenv("SHOPPERLENS_MIN_GROUP_SIZE", "1")
+    res = cli("personas", "show")
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert " ".join(res.stderr.split()) == (
+        "error: SHOPPERLENS_MIN_GROUP_SIZE=1 would show figures of one person: use a whole "
+        "number of 3 or more (the default is 5)"
+    )
+    monkeypatch.setenv("SHOPPERLENS_MIN_GROUP_SIZE", "3")
+    assert Settings().min_group_size == 3
+    df, _ = _frame(40, 3)
+    with pytest.raises(ShopperlensError, match="min_group_size.* of 3 or more; got 2"):
+        svc.build(store=store, frame=df, min_group_size=2, save=False)
+
+
 def test_quotes_never_carry_e_mail_addresses_or_phone_numbers():
     df, labels = _frame(40, 6)
     p = synthesise(df, labels)[0]

@@ -19,6 +19,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from shopperlens.errors import ShopperlensError
 
 DEFAULT_DB = Path("shopperlens.duckdb")
+#: the smallest privacy threshold for persona figures: below it a figure describes one or two
+#: people (k-anonymity's usual floor; the default is 5)
+MIN_GROUP_FLOOR = 3
 
 
 class Settings(BaseSettings):
@@ -73,7 +76,9 @@ class Settings(BaseSettings):
     smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS.")
     smtp_sender: str = Field("shop@example.com", description="From address of invitation e-mails.")
     min_group_size: int = Field(
-        5, description="Smallest group a persona figure is shown for (privacy threshold)."
+        5,
+        description="Smallest group a persona figure is shown for (privacy threshold; "
+        f"{MIN_GROUP_FLOOR} or more).",
     )
     income_adjustment: float = Field(
         0.9,
@@ -106,6 +111,24 @@ class Settings(BaseSettings):
                 "incomes: use a number above 0 and at most 1 (0.9 = 10 % lower, 1 = unchanged)"
             )
         return factor
+
+    @field_validator("min_group_size", mode="before")
+    @classmethod
+    def _keeps_people_anonymous(cls, value: object) -> int:
+        """A persona figure for fewer than :data:`MIN_GROUP_FLOOR` people describes one or two
+        persons: 1, 0 or -3 showed every figure, a lone respondent's income and quotes among
+        them, without a word. Refused in one line naming the variable and the value."""
+        try:
+            size = int(str(value).strip())
+        except ValueError:
+            size = None
+        if size is None or size < MIN_GROUP_FLOOR:
+            why = "is not a whole number" if size is None else "would show figures of one person"
+            raise ShopperlensError(
+                f"SHOPPERLENS_MIN_GROUP_SIZE={value!s} {why}: "
+                f"use a whole number of {MIN_GROUP_FLOOR} or more (the default is 5)"
+            )
+        return size
 
     @field_validator("public_url", mode="before")
     @classmethod

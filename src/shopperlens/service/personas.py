@@ -24,6 +24,7 @@ import pandas as pd
 from pydantic import BaseModel, Field, computed_field
 from sklearn.exceptions import ConvergenceWarning
 
+from shopperlens.config import MIN_GROUP_FLOOR
 from shopperlens.errors import InsufficientDataError, NotFoundError, ShopperlensError
 from shopperlens.models.clustering import MixedEncoder, PersonaClustering
 from shopperlens.personas import quality
@@ -358,6 +359,12 @@ def build(
             advice=more or "",
         )
     seed = whole(seed, "the seed", low=0, high=2**32 - 1)
+    # below the floor a persona's figures (income, quotes) would describe single people
+    min_group_size = whole(
+        min_group_size,
+        "the smallest group a figure is shown for (min_group_size, SHOPPERLENS_MIN_GROUP_SIZE)",
+        low=MIN_GROUP_FLOOR,
+    )
     # each resample refits the clustering: a huge count would hold the server's job worker
     n_resamples = whole(n_resamples, "the stability resamples (n_resamples)", low=0, high=200)
     if frame is None:
