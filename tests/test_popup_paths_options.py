@@ -106,3 +106,31 @@ def test_http_takes_the_addresses_and_sends_the_warning_in_a_header(client):
     refused = client.get(url, params={**params, "complete_path": "thank-you"})
     assert refused.status_code == 400
     assert "order-complete page address must be a path" in refused.json()["detail"]
+
+
+def test_a_wait_or_pause_the_pop_up_cannot_keep_is_refused_in_every_face(cli, client):
+    """``--delay -1`` and ``inf`` showed the pop-up at once; a negative ``--days`` asked again
+    on every page after a dismissal. Refused alike by the CLI, Python and HTTP."""
+    surveys.ensure_builtin(store=client.app.state.shop.store)
+    assert cli("survey", "create", "demo-profile").exit_code == 0
+    for delay in ("-1", "inf", "nan", "3601"):
+        res = cli("survey", "popup-snippet", "demo-profile", "--question", "novelty",
+                  "--delay", delay)  # fmt: skip
+        assert res.exit_code == 1 and "Traceback" not in res.output, res.output
+        assert "the delay must be a number of seconds from 0 to 3,600" in _one_line(res.stderr)
+    res = cli("survey", "popup-snippet", "demo-profile", "--question", "novelty", "--days", "-5")
+    assert res.exit_code == 1
+    assert "the days between surveys (days) must be a whole number from 0 to 3,650; got -5" in (
+        _one_line(res.stderr)
+    )
+    shop = client.app.state.shop
+    with pytest.raises(ShopperlensError, match="the delay must be"):
+        shop.survey_popup_snippet("demo-profile", question="novelty", delay=float("inf"))
+    url = "/api/surveys/demo-profile/popup-snippet"
+    for params in ({"delay": -1}, {"days": -1}, {"days": 4000}):
+        res = client.get(url, params={"question": "novelty", **params})
+        assert res.status_code == 400, (params, res.text)
+        assert "must be a" in res.json()["detail"]
+    ok = cli("survey", "popup-snippet", "demo-profile", "--question", "novelty", "--delay", "0",
+             "--days", "0")  # fmt: skip
+    assert ok.exit_code == 0 and 'data-delay="0"' in ok.output and 'data-days="0"' in ok.output

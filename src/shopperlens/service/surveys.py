@@ -12,6 +12,8 @@ import csv
 import hashlib
 import io
 import json
+import math
+import numbers
 import os
 import queue
 import random
@@ -38,6 +40,7 @@ from shopperlens.ingest.rejects import (
     describe,
     write_rejects,
 )
+from shopperlens.service._checks import whole
 from shopperlens.service._clock import naive_utc, utc_now
 from shopperlens.service.imports import RejectPublic
 from shopperlens.store import Store
@@ -212,6 +215,7 @@ def popup_snippet(
     """
     from shopperlens.surveys.snippet import script_tag
 
+    _popup_timing(options)
     stored = get_survey(store=store, name=survey)
     ids = [q.id for q in stored.questions]
     if question is not None and question not in ids:
@@ -224,6 +228,30 @@ def popup_snippet(
         named = list(dict.fromkeys(type_name(t) for t in types))
         options["target"] = links.sign_target(named, survey, secret_key)
     return script_tag(public_url, survey, question=question, **options)
+
+
+#: the longest wait before a pop-up shows, in seconds: past it nobody is on the page any more
+POPUP_MAX_DELAY = 3600
+#: the longest client-side pause between surveys, in days (ten years)
+POPUP_MAX_DAYS = 3650
+
+
+def _popup_timing(options: dict[str, Any]) -> None:
+    """Refuse a wait or a pause the pop-up cannot keep, in every face alike: a negative
+    ``delay`` showed it at once, ``inf`` (which the page reads as not-a-number) too, and a
+    negative ``days`` asked again on every page after a dismissal."""
+    delay = options.get("delay")
+    if delay is not None:
+        ok = isinstance(delay, numbers.Real) and not isinstance(delay, bool)
+        if not (ok and math.isfinite(delay) and 0 <= delay <= POPUP_MAX_DELAY):  # type: ignore[arg-type]
+            raise ShopperlensError(
+                f"the delay must be a number of seconds from 0 to {POPUP_MAX_DELAY:,}; "
+                f"got {delay!r}"
+            )
+    if "days" in options:
+        options["days"] = whole(
+            options["days"], "the days between surveys (days)", low=0, high=POPUP_MAX_DAYS
+        )
 
 
 def popup_warning(

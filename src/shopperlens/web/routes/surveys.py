@@ -136,7 +136,7 @@ def popup_snippet(
     delay: float | None = None,
     mode: str = "popup",
     text: str | None = None,
-    days: int = Query(30, ge=0, le=3650),
+    days: int = 30,
     types: str | None = Query(None, description="Comma-separated customer types to target."),
     cart_path: str | None = Query(None, description="Cart page address(es), comma-separated."),
     checkout_path: str | None = Query(None, description="Checkout address(es), comma-separated."),
