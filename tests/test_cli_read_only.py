@@ -35,6 +35,21 @@ def test_read_only_types_show_the_run_and_write_nothing(cli, db_path, tmp_path):
         assert shop.store.count("type_runs") == 0  # nothing stored
 
 
+def test_an_explicit_save_under_read_only_is_refused_before_any_work(cli, db_path, tmp_path):
+    """``--read-only clv --save`` was shown and silently not stored."""
+    assert cli("import", "orders", str(write(tmp_path, "o.csv", ORDERS))).exit_code == 0
+    before = _digest(db_path)
+    for command in ("clv", "intent"):
+        res = cli("--read-only", command, "--save")
+        assert res.exit_code == 1 and "Traceback" not in res.output, res.output
+        assert " ".join(res.stderr.split()) == (
+            "error: --save stores the run, but the store is open --read-only: leave out one of "
+            "the two"
+        )
+        assert cli("--read-only", command, "--no-save").exit_code in (0, 1)
+    assert _digest(db_path) == before
+
+
 def test_read_only_refuses_a_write_in_one_line_and_leaves_the_store(cli, db_path, tmp_path):
     assert cli("import", "orders", str(write(tmp_path, "o.csv", ORDERS))).exit_code == 0
     before = _digest(db_path)

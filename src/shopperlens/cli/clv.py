@@ -21,9 +21,23 @@ OutOpt = Annotated[
 ]
 TopOpt = Annotated[int, typer.Option("--top", min=0, help="Rows to print (the file gets all).")]
 SaveOpt = Annotated[
-    bool,
-    typer.Option("--save/--no-save", help="Store the run for the report and the playbooks."),
+    bool | None,
+    typer.Option(
+        "--save/--no-save",
+        help="Store the run for the report and the playbooks (the default, unless --read-only).",
+        show_default=False,
+    ),
 ]
+
+
+def _saving(ctx: typer.Context, save: bool | None) -> bool:
+    """Whether the run is stored: by default unless the store is open ``--read-only``; an
+    explicit ``--save`` there is refused before any work (it was silently not stored)."""
+    if save and not stores(ctx):
+        raise ShopperlensError(
+            "--save stores the run, but the store is open --read-only: leave out one of the two"
+        )
+    return stores(ctx) if save is None else save
 
 
 def parse_days(text: str) -> int:
@@ -65,7 +79,7 @@ def clv_cmd(
         ),
     ] = False,
     json_: JsonOpt = False,
-    save: SaveOpt = True,
+    save: SaveOpt = None,
 ) -> None:
     """Customer lifetime value: P(alive), expected purchases and CLV per customer (BG/NBD).
 
@@ -74,7 +88,8 @@ def clv_cmd(
     so instead of listing nobody."""
     if out:  # a bad --out is said first, before the model is fitted
         output_file(out, TABLE_FORMATS)
-    frame = open_shop(ctx).clv(horizon_days=parse_days(horizon), save=save and stores(ctx))
+    keep = _saving(ctx, save)
+    frame = open_shop(ctx).clv(horizon_days=parse_days(horizon), save=keep)
     note = frame.attrs.get("no_dropout_note", "")
     if at_risk:
         frame = frame[frame["at_risk"]]
@@ -178,12 +193,13 @@ def intent_cmd(
     out: OutOpt = None,
     top: TopOpt = 20,
     json_: JsonOpt = False,
-    save: SaveOpt = True,
+    save: SaveOpt = None,
 ) -> None:
     """Purchase intent of every looker (calibrated probability) and what drives it."""
     if out:
         output_file(out, TABLE_FORMATS)
-    frame = open_shop(ctx).intent(save=save and stores(ctx))
+    keep = _saving(ctx, save)
+    frame = open_shop(ctx).intent(save=keep)
     if out:
         _write(frame, out)
     shown = frame.head(top).round(3)
