@@ -94,7 +94,14 @@ def test_erase_asks_first_and_no_means_nothing_changes(cli, db_path):
     with shopperlens.open(db_path) as s:
         _two_customers(s.store)
     res = cli("erase", "c1", input="n\n")
-    assert res.exit_code == 1 and "Aborted" in res.output
+    assert res.exit_code == 1 and res.stderr.strip() == "error: nothing was erased"
+    # no answer at all (stdin closed, as in a scheduled job): click said only "Aborted."
+    res = cli("erase", "c1", input="")
+    assert res.exit_code == 1 and "Aborted" not in res.output
+    assert " ".join(res.stderr.split()) == (
+        "error: erase asks for confirmation and no answer came (the input closed or "
+        "interrupted): nothing was erased; add --yes to erase without asking"
+    )
     with shopperlens.open(db_path) as s:
         assert s.store.count("customers") == 2
 

@@ -20,6 +20,20 @@ consent_app = typer.Typer(
 app.add_typer(consent_app, name="consent")
 
 
+def _confirm_erasure() -> None:
+    """Ask before erasing; a "no", or no answer at all (stdin closed, as in a scheduled job,
+    where click said only "Aborted."), stops with one line saying that nothing was erased."""
+    try:
+        agreed = typer.confirm("Erase this customer everywhere? This cannot be undone")
+    except typer.Abort:  # end of input or Ctrl-C
+        raise ShopperlensError(
+            "erase asks for confirmation and no answer came (the input closed or interrupted): "
+            "nothing was erased; add --yes to erase without asking"
+        ) from None
+    if not agreed:
+        raise ShopperlensError("nothing was erased")
+
+
 @app.command("erase")
 def erase_cmd(
     ctx: typer.Context,
@@ -34,7 +48,7 @@ def erase_cmd(
     every customer id of that address. By id: that id, and the id derived from its e-mail
     unless another customer has the same e-mail (a shared inbox: those are kept)."""
     if not yes:
-        typer.confirm("Erase this customer everywhere? This cannot be undone", abort=True)
+        _confirm_erasure()
     report = open_shop(ctx).erase_customer(customer_id=customer_id, email=email)
     ids = len(report.customers)
     _render.message(
