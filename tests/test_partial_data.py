@@ -329,11 +329,22 @@ def test_rules_and_together_say_the_minimum(cli, tmp_path: Path) -> None:
 
 
 def test_rules_on_a_shop_without_orders_say_so(cli, tmp_path: Path) -> None:
+    """Missing data is an error (exit 1), as ``types`` and ``clv`` say it: with exit 0 a script
+    read "no rules" or "no threshold" as the shop's answer."""
+    for cmd in (("funnel",), ("funnel", "--json"), ("recommend", "related")):
+        res = cli(*cmd)  # an empty store: no visit data
+        assert res.exit_code == 1 and said(res.stderr).startswith("error: no"), cmd
+        assert "no visit data is imported" in said(res.stderr) or (
+            "no visit data imported" in said(res.stderr)
+        ), cmd
     cli("import", "events", str(write(tmp_path, "e.csv", lookers_csv(2))))
-    for cmd in (("rules",), ("recommend", "together"), ("recommend", "upsell")):
+    for cmd in (("rules",), ("rules", "--json"), ("recommend", "together"),
+                ("recommend", "upsell"), ("threshold",), ("threshold", "--json")):  # fmt: skip
         res = cli(*cmd)
-        assert "no orders imported yet" in said(res.output), cmd
-        assert "(nothing)" not in res.output, cmd
+        assert res.exit_code == 1 and "Traceback" not in res.output, cmd
+        assert said(res.stderr) == (
+            "error: no orders imported yet: import them first (shopperlens import orders FILE)"
+        ), cmd
 
 
 # -- 6. small samples -----------------------------------------------------------------------------

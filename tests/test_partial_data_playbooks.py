@@ -48,14 +48,14 @@ def test_no_loyal_buyers_is_said_not_priced_at_zero(shop, tmp_path: Path) -> Non
 
 
 # -- B. --json is JSON, and an empty table says why --------------------------------------------
-def test_threshold_json_without_orders_is_json_with_the_reason(cli, tmp_path: Path) -> None:
+def test_threshold_without_orders_is_an_error_in_json_too(cli, tmp_path: Path) -> None:
+    """No orders: the same one-line error (exit 1) with or without --json, as ``types --json``
+    says its own; orders without a value still answer in JSON (below)."""
     _import(cli, tmp_path, "events", lookers_csv(2))
-    text = cli("threshold").output
-    res = cli("threshold", "--json")
-    assert res.exit_code == 0
-    shown = json.loads(res.output)
-    assert shown["threshold"] is None and "no orders imported" in shown["reason"]
-    assert said(shown["reason"]) == said(text)  # the table's sentence, in the JSON
+    text, res = cli("threshold"), cli("threshold", "--json")
+    assert text.exit_code == res.exit_code == 1 and res.stdout == ""
+    assert said(res.stderr) == said(text.stderr)
+    assert said(res.stderr).startswith("error: no orders imported yet")
 
 
 def test_threshold_json_without_order_values_is_json(cli, tmp_path: Path) -> None:
@@ -67,11 +67,10 @@ def test_threshold_json_without_order_values_is_json(cli, tmp_path: Path) -> Non
 
 def test_funnel_without_visit_data_says_so(cli, tmp_path: Path) -> None:
     _import(cli, tmp_path, "orders", orders_csv(THREE))
-    res = cli("funnel")
-    assert res.exit_code == 0
-    assert "(nothing)" not in res.output and "no visit data" in said(res.output)
-    assert "shopperlens import events FILE" in said(res.output)
-    assert json.loads(cli("funnel", "--json").output) == []  # JSON stays JSON
+    for res in (cli("funnel"), cli("funnel", "--json")):
+        assert res.exit_code == 1 and res.stdout == ""
+        assert said(res.stderr).startswith("error: no funnel: it is built from visits")
+        assert "shopperlens import events FILE" in said(res.stderr)
 
 
 # -- C. the holdout check refuses with the data gate's words ----------------------------------

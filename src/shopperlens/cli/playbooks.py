@@ -11,7 +11,7 @@ import typer
 
 from shopperlens.cli import _render
 from shopperlens.cli._app import app, open_shop
-from shopperlens.errors import ShopperlensError
+from shopperlens.errors import InsufficientDataError, ShopperlensError
 from shopperlens.playbooks.audience import CONSENT_WORDS
 from shopperlens.playbooks.checkout import left_out_text
 from shopperlens.playbooks.generator import MIN_TOGETHER
@@ -176,6 +176,8 @@ def rules_cmd(
     """Association rules over the orders (frequently bought together)."""
     shop = open_shop(ctx)
     rules = shop.rules(min_support=min_support, min_confidence=min_confidence)
+    if rules.empty:
+        _needs_orders(shop)
     if rules.empty and not json_:
         least = (
             f"{min_support:.1%} of the orders"
@@ -183,8 +185,7 @@ def rules_cmd(
             else f"{MIN_TOGETHER} orders (and 0.1 % of them; --min-support sets a share)"
         )
         _render.message(
-            _no_orders(shop)
-            or f"no rules: no products were bought together in at least {least} "
+            f"no rules: no products were bought together in at least {least} "
             f"with confidence ≥ {min_confidence:g}"
         )
         return
@@ -201,6 +202,8 @@ def threshold_cmd(ctx: typer.Context, json_: JsonOpt = False) -> None:
     """The free-shipping threshold that most raises expected order value."""
     shop = open_shop(ctx)
     row = threshold_answer(store=shop.store)
+    if row["threshold"] is None:
+        _needs_orders(shop)
     if json_:  # --json stays JSON, also without a threshold
         _render.as_json(row)
         return
@@ -225,12 +228,11 @@ def funnel_cmd(
     """view → cart → checkout → purchase with drop-off per step."""
     shop = open_shop(ctx)
     f = shop.funnels(by=None if by == "none" else by)
-    if f.empty and not json_ and not shop.store.count("events"):  # "(nothing)" said no why
-        _render.message(
+    if f.empty and not shop.store.count("events"):  # "(nothing)" said no why
+        raise InsufficientDataError(
             "no funnel: it is built from visits, and no visit data is imported "
             "(shopperlens import events FILE)"
         )
-        return
     _render.as_json(f) if json_ else _render.table(f, title="funnel")
 
 
@@ -249,6 +251,8 @@ def together_cmd(
     """Frequently bought together, per product (pairs counted in SQL)."""
     shop = open_shop(ctx)
     rows = shop.frequently_bought_together(product_id=product, top=top)
+    if rows.empty:
+        _needs_orders(shop)
     if rows.empty and not json_:
         which = (
             f"{product} was not bought together with another product"
@@ -256,17 +260,19 @@ def together_cmd(
             else "no two products were bought together"
         )
         _render.message(
-            _no_orders(shop)
-            or f"nothing to recommend: {which} in {MIN_TOGETHER} or more orders and more often "
+            f"nothing to recommend: {which} in {MIN_TOGETHER} or more orders and more often "
             "than the products sell apart (lift above 1: the least a recommendation needs)"
         )
         return
     _render.as_json(rows) if json_ else _render.table(rows, title="bought together")
 
 
-def _no_orders(shop) -> str:  # type: ignore[no-untyped-def]
-    """Why a recommendation built from orders is empty when the shop has none."""
-    return "" if shop.store.count("orders") else NO_ORDERS
+def _needs_orders(shop) -> None:  # type: ignore[no-untyped-def]
+    """An empty answer from a store holding no orders is an error, as ``types`` and ``clv``
+    say it (exit 1): said as a plain message with exit 0, a script read "no rules" or "no
+    threshold" as the shop's answer."""
+    if not shop.store.count("orders"):
+        raise InsufficientDataError(NO_ORDERS)
 
 
 @recommend_app.command("related")
@@ -274,14 +280,13 @@ def related_cmd(ctx: typer.Context, top: TopOpt = 4, json_: JsonOpt = False) -> 
     """Related products: viewed in the same sessions."""
     shop = open_shop(ctx)
     rows = shop.related_products(top=top)
+    if rows.empty and not shop.store.count("events"):
+        raise InsufficientDataError(
+            "nothing to recommend: no visit data imported (shopperlens import events FILE)"
+        )
     if rows.empty and not json_:
         _render.message(
-            "nothing to recommend: "
-            + (
-                "no visit data imported (shopperlens import events FILE)"
-                if not shop.store.count("events")
-                else "no two products were viewed together in 2 or more visits"
-            )
+            "nothing to recommend: no two products were viewed together in 2 or more visits"
         )
         return
     _render.as_json(rows) if json_ else _render.table(rows, title="related products")
@@ -297,10 +302,11 @@ def upsell_cmd(
     """Per customer, products to propose next (never one already bought)."""
     shop = open_shop(ctx)
     rows = shop.upsell_picks(customer_id=customer, top=top)
+    if rows.empty:
+        _needs_orders(shop)
     if rows.empty and not json_:
         _render.message(
-            _no_orders(shop)
-            or "nothing to recommend: picks come from products bought together in "
+            "nothing to recommend: picks come from products bought together in "
             f"{MIN_TOGETHER} or more orders, and none proposes a product a customer lacks"
         )
         return
