@@ -292,6 +292,23 @@ def test_a_data_file_given_as_the_store_is_refused_and_left_alone(tmp_path):
         shopperlens.open(tmp_path)
 
 
+def test_a_store_path_with_bytes_that_are_not_utf8_is_named_in_one_line(tmp_path):
+    """A Latin-1 file name (``café`` written by an old system): DuckDB said "std::bad_cast"."""
+    import os
+
+    name = os.fsdecode(b"caf\xe9.duckdb")
+    with pytest.raises(ShopperlensError, match=r"store path .*caf\\xe9\.duckdb holds bytes"):
+        shopperlens.open(tmp_path / name)
+    from typer.testing import CliRunner
+
+    from shopperlens.cli import app
+
+    res = CliRunner().invoke(app, ["--db", str(tmp_path / name), "tables"])
+    assert res.exit_code == 1 and "bad_cast" not in res.output, res.output
+    assert " ".join(res.stderr.split()).startswith(f"error: the store path {tmp_path}/caf\\xe9")
+    assert list(tmp_path.iterdir()) == []
+
+
 # -- the rejects file ----------------------------------------------------------------------
 def test_rejects_file_belongs_to_the_last_import(cli, db_path, tmp_path):
     bad = write(tmp_path, "bad.csv", f"{HEAD}\no1,c1,2024-03-01,p1,-2,1\no2,c1,2024-03-02,p1,1,1\n")

@@ -52,6 +52,15 @@ def _check_store_path(path: Path) -> None:
     write then lands in memory and is lost when the process ends; a store must be a DuckDB file
     (``DUCK`` at byte 8) or a new path that does not name a data file.
     """
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:  # DuckDB takes UTF-8 paths only: it said "std::bad_cast"
+        shown = os.fsencode(path).decode("utf-8", "backslashreplace")  # caf\xe9.duckdb
+        raise ShopperlensError(
+            f"the store path {shown} holds bytes that are not UTF-8 text, which DuckDB cannot "
+            "open: rename the file or its folder to UTF-8 (convmv -f latin1 -t utf8 --notest "
+            "NAME does it for a Latin-1 name)"
+        ) from None
     if path.is_dir():
         raise ShopperlensError(f"the store {path} is a directory; give a file such as shop.duckdb")
     if not path.parent.is_dir():  # a typo must not quietly start an empty shop elsewhere
