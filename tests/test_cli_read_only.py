@@ -69,6 +69,11 @@ def test_a_store_on_a_read_only_disk_points_to_the_option():
     assert said.startswith("cannot open the store /mnt/backup/shop.duckdb for writing")
     assert said.endswith("add --read-only (shopperlens.open(path, read_only=True) in Python)")
     assert "--read-only" not in _cannot_open("x.duckdb", duckdb.IOException("disk on fire"))
+    immutable = duckdb.IOException(  # chattr +i: even root may only read it
+        'Cannot open file "/srv/shop.duckdb": Operation not permitted'
+    )
+    said = _cannot_open("/srv/shop.duckdb", immutable)
+    assert said.endswith("add --read-only (shopperlens.open(path, read_only=True) in Python)")
 
 
 def test_read_only_report_and_playbook_compute_what_no_run_holds(cli, db_path, tmp_path):

@@ -121,7 +121,10 @@ def _cannot_open(path: str, exc: duckdb.Error, read_only: bool = False) -> str:
             "`shopperlens serve` or another command); stop it, or use that server's HTTP API"
         )
     said = " ".join(str(exc).split())
-    if not read_only and re.search(r"read-only file system|permission denied", said, re.I):
+    # EPERM: an immutable file (chattr +i), which even root opens only for reading
+    if not read_only and re.search(
+        r"read-only file system|permission denied|operation not permitted", said, re.I
+    ):
         return (
             f"cannot open the store {path} for writing ({said}); to read it where it is, "
             "add --read-only (shopperlens.open(path, read_only=True) in Python)"
