@@ -74,3 +74,29 @@ def test_the_types_configs_yaml_is_yaml_1_2s_core_schema():
     got = load("a: 010\nb: 9:30\nc: 0x1F\nd: 1_000\ne: 6e1\nf: on\ng: true\nh: .inf\ni: 0o17\n")
     assert got == {"a": 10, "b": "9:30", "c": 31, "d": "1_000", "e": 60.0, "f": "on", "g": True,
                    "h": float("inf"), "i": 15}  # fmt: skip
+
+
+def test_a_yaml_mistake_is_one_line_with_the_editors_line_and_column(tmp_path, cli):  # type: ignore[no-untyped-def]
+    """PyYAML's text ran over five lines, quoting ``"<unicode string>"`` and a caret line; the
+    survey definition, the types config and the mapping file now say it in one line."""
+    from shopperlens.ingest.generic import load_mapping
+    from shopperlens.types.config import load_config
+
+    survey = write(tmp_path, "s.yaml", HEAD + '  - id: a\n    text: "unclosed\n  - id: b\n')
+    config = write(tmp_path, "t.yaml", "loyal:\n  min_orders: [1\n")
+    mapping = write(tmp_path, "m.yaml", "Order: order_id\nTotal: unit_price: x\n")
+    for read, path, said in (
+        (load_definition, survey, f"{survey} is not valid yaml: while scanning a quoted scalar "
+         "at line 5, column 11: found unexpected end of stream at line 7, column 1"),
+        (load_config, config, f"types config {config} is not valid YAML: while parsing a flow "
+         "sequence at line 2, column 15: expected ',' or ']', but got '<stream end>' at line 3, "
+         "column 1"),
+        (load_mapping, mapping, "mapping file m.yaml is not valid YAML/JSON: mapping values are "
+         "not allowed here at line 2, column 18"),
+    ):  # fmt: skip
+        with pytest.raises(ShopperlensError) as bad:
+            read(path)
+        assert str(bad.value) == said
+    res = cli("types", "--config", str(config))
+    assert res.exit_code == 1 and len(res.stderr.strip().splitlines()) <= 2  # (Rich may wrap)
+    assert "<unicode string>" not in res.stderr and "^" not in res.stderr

@@ -74,3 +74,19 @@ def load(text: str) -> Any:
 def load_text(text: str) -> Any:
     """``text`` with every plain value read as the text written (quoted values as ever)."""
     return yaml.load(text, Loader=TextLoader)  # (a SafeLoader subclass: no objects built)
+
+
+def problem(exc: Exception) -> str:
+    """A YAML error in one line, its places as the editor counts them ("while scanning a quoted
+    scalar at line 4, column 11: found unexpected end of stream at line 6, column 1"); PyYAML's
+    own text ran over five lines, quoting ``"<unicode string>"`` and the line with a caret.
+    Any other error is its own text, on one line."""
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return " ".join(str(exc).split())
+
+    def at(what: str | None, mark: Any) -> str:
+        place = f"at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        return " ".join(part for part in (what or "", place) if part)
+
+    said = [at(exc.context, exc.context_mark), at(exc.problem, exc.problem_mark)]
+    return ": ".join(part for part in said if part)

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from shopperlens._yaml import load_text as yaml_text
+from shopperlens._yaml import problem as yaml_problem
 from shopperlens.errors import ShopperlensError
 from shopperlens.ingest.kinds import KINDS, KindSpec, no_value_sql
 from shopperlens.ingest.reading import Source, delimiter, header_line
@@ -58,7 +59,9 @@ def load_mapping(mapping: MappingArg) -> dict[str, str]:
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml_text(text)
     except (ValueError, Exception) as exc:  # yaml.YAMLError is not a ValueError
-        raise ShopperlensError(f"mapping file {path.name} is not valid YAML/JSON: {exc}") from None
+        raise ShopperlensError(
+            f"mapping file {path.name} is not valid YAML/JSON: {yaml_problem(exc)}"
+        ) from None
     if isinstance(data, dict) and isinstance(data.get("columns"), dict):
         data = data["columns"]
     if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):

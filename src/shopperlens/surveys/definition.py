@@ -651,7 +651,9 @@ def load_definition(path: str | Path) -> Survey:
     try:
         data = json.loads(text) if p.suffix.lower() == ".json" else yaml12.load_text(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise ShopperlensError(f"{p} is not valid {p.suffix.lstrip('.')}: {exc}") from None
+        raise ShopperlensError(
+            f"{p} is not valid {p.suffix.lstrip('.')}: {yaml12.problem(exc)}"
+        ) from None
     if not isinstance(data, dict):
         raise ShopperlensError(f"{p} must hold a mapping with name, title and questions")
     return survey_from_dict(data)

@@ -257,7 +257,9 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> TypesConfig
         try:
             user = yaml12.load(text) or {}
         except yaml.YAMLError as exc:
-            raise ShopperlensError(f"types config {p} is not valid YAML: {exc}") from exc
+            raise ShopperlensError(
+                f"types config {p} is not valid YAML: {yaml12.problem(exc)}"
+            ) from None
         if not isinstance(user, dict):
             raise ShopperlensError(f"types config {p} must be a mapping of sections")
         raw, source = _merge(raw, user), f" {p}"
