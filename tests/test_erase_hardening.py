@@ -163,6 +163,28 @@ def test_a_failed_rewrite_says_run_compact_and_compact_finishes_it(shop, monkeyp
     assert not _leaks(db)
 
 
+def test_a_rewrite_is_refused_while_the_file_is_open_twice_and_no_write_is_lost(shop) -> None:  # type: ignore[no-untyped-def]
+    """A notebook's second ``shopperlens.open`` of the same file shares DuckDB's database: the
+    rewrite left the other handle on the replaced file, and every write either made afterwards
+    (an import, a consent, the ledger's own "compacted") was gone on the next open."""
+    db = Path(shop.store.path)
+    with shopperlens.open(db) as second:
+        with pytest.raises(ShopperlensError) as refused:
+            second.erase_customer(ERASED)
+        assert "rows are deleted" in str(refused.value)
+        assert "this process has it open 2 times" in str(refused.value)
+        shop.store.execute("INSERT INTO customers (customer_id) VALUES ('written-after')")
+    assert shop.store.pending_compaction() == 1 and _leaks(db)
+    assert shop.compact().erasures_finished == 1  # the other handle closed: done now
+    shop.store.execute("INSERT INTO customers (customer_id) VALUES ('written-after-compact')")
+    shop.close()
+    with shopperlens.open(db) as again:
+        kept = again.store.df("SELECT customer_id FROM customers WHERE customer_id LIKE 'wr%'")
+        assert sorted(kept.customer_id) == ["written-after", "written-after-compact"]
+        assert again.store.pending_compaction() == 0
+    assert not _leaks(db)
+
+
 def test_an_erase_finding_nobody_finishes_a_pending_rewrite(shop, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     _fail_once(monkeypatch)
     with pytest.raises(ShopperlensError):

@@ -7,6 +7,7 @@ import re
 import stat
 import threading
 import time
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
@@ -80,6 +81,17 @@ def _check_store_path(path: Path) -> None:
             f"the store {path.name} looks like a data file; the store (--db, SHOPPERLENS_DB) is "
             "a DuckDB file such as shop.duckdb, and the files to import follow the kind"
         )
+
+
+#: the stores open in this process, by their file's real path: DuckDB gives every connection
+#: to one file in a process the same database, so a second ``open`` of a file shares it, and a
+#: rewrite by one of them (:meth:`Store.compact`) would leave the other on the replaced file
+_OPEN: dict[str, weakref.WeakSet[Store]] = {}
+_OPEN_LOCK = threading.Lock()
+
+
+def _file_key(path: str) -> str | None:
+    return None if path == ":memory:" else os.path.realpath(path)
 
 
 def interrupted(exc: BaseException) -> bool:
@@ -185,6 +197,10 @@ class Store:
         except ShopperlensError:
             self._main.close()  # refused: the file is left as it was, and not held open
             raise
+        key = _file_key(self.path)
+        if key is not None:
+            with _OPEN_LOCK:
+                _OPEN.setdefault(key, weakref.WeakSet()).add(self)
 
     def _finish_older_erasures(self, applied_now: Sequence[int]) -> None:
         """Rewrite the file once when this open brought the store past the erasure ledger.
@@ -255,6 +271,10 @@ class Store:
 
     def close(self) -> None:
         self._closed = True
+        key = _file_key(self.path)
+        if key is not None:
+            with _OPEN_LOCK:
+                _OPEN.get(key, weakref.WeakSet()).discard(self)
         with self._cursors_lock:
             for _, cur in self._cursors:
                 cur.close()
@@ -413,6 +433,7 @@ class Store:
         """
         if self.path == ":memory:" or self._read_only:
             return 0
+        self._refuse_other_handles()
         with self._lock:
             pending = self.pending_compaction()
             tmp = self._copy_live()
@@ -425,6 +446,21 @@ class Store:
                 [datetime.now(UTC).replace(tzinfo=None)],  # naive UTC, as every stored time
             )
         return pending
+
+    def _refuse_other_handles(self) -> None:
+        """Refuse the rewrite while another open store in this process holds the same file
+        (a notebook's second ``shopperlens.open`` of it): that store keeps DuckDB's database
+        on the replaced file, and every write either makes afterwards landed there and was
+        lost with it, without a word."""
+        key = _file_key(self.path)
+        with _OPEN_LOCK:
+            others = [s for s in _OPEN.get(key or "", ()) if s is not self and not s.closed]
+        if others:
+            raise ShopperlensError(
+                f"cannot rewrite the store {self.path}: this process has it open "
+                f"{len(others) + 1} times (another shopperlens.open of the same file); close "
+                "the others first"
+            )
 
     def _copy_live(self) -> Path:
         """The live database copied into a hidden file beside the store, synced to disk."""
