@@ -121,12 +121,28 @@ def smtp():  # type: ignore[no-untyped-def]
     ctl.stop()
 
 
+#: modules whose own module-scoped fixture builds a whole shop or report (10–40 s): their tests
+#: run on one worker, so the fixture is built once rather than once per worker
+SHARED_FIXTURE_MODULES = frozenset(
+    {
+        "test_report_glossary.py",
+        "test_dashboard_browser_fixes.py",
+        "test_types_value.py",
+        "test_report_print_browser.py",
+        "test_models_intent.py",
+    }
+)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """With ``-n 2 --dist loadgroup`` (``make test``) every Spark test runs on one worker,
-    which starts the one Spark session they share (a second would cost ~17 s and a JVM)."""
+    which starts the one Spark session they share (a second would cost ~17 s and a JVM); so
+    do the tests of each of :data:`SHARED_FIXTURE_MODULES`."""
     for item in items:
         if item.get_closest_marker("spark"):
             item.add_marker(pytest.mark.xdist_group("spark"))
+        elif item.path.name in SHARED_FIXTURE_MODULES:
+            item.add_marker(pytest.mark.xdist_group(item.path.name))
 
 
 @pytest.fixture(scope="session")
