@@ -20,6 +20,7 @@ import shopperlens
 from _ingest_data import write
 from shopperlens import errors
 from shopperlens.errors import InsufficientDataError, ShopperlensError
+from shopperlens.service.types_value import frame_as_of
 from shopperlens.store import connect
 
 ORDERS = """order_id,customer_id,ordered_at,product_id,quantity,unit_price,email
@@ -115,12 +116,27 @@ def test_not_found_error_is_exported_and_raised(filled: shopperlens.Shop) -> Non
         filled.type_history("nobody")
 
 
+def test_a_types_frame_round_trips_through_parquet_with_its_as_of(
+    filled: shopperlens.Shop, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """pandas writes ``attrs`` into the Parquet file as JSON: a datetime there made the
+    analyst's own ``to_parquet()`` fail with "Object of type datetime is not JSON serializable"."""
+    assert filled.types("2025-08-01").attrs["as_of"] == "2025-08-01T00:00:00"
+    for typed in (filled.types("2025-08-01"), filled.latest_types()):
+        path = tmp_path / "types.parquet"
+        typed.to_parquet(path)
+        back = pd.read_parquet(path)
+        assert back.attrs["as_of"] == typed.attrs["as_of"]
+        assert isinstance(frame_as_of(back), datetime)
+        pd.testing.assert_frame_equal(back, typed, check_dtype=False)
+
+
 # -- dates -------------------------------------------------------------------------------------
 def test_an_as_of_with_a_time_zone_is_read_in_utc(filled: shopperlens.Shop) -> None:
     aware = pd.Timestamp("2025-08-01", tz="UTC")
     typed = filled.types(aware, save=False)
     plain = filled.types("2025-08-01", save=False)
-    assert typed.attrs["as_of"] == datetime(2025, 8, 1)
+    assert frame_as_of(typed) == datetime(2025, 8, 1)
     pd.testing.assert_frame_equal(typed, plain)
     offset = "2025-08-01T02:00+02:00"  # midnight UTC
     assert filled.explain_type("00001", as_of=offset).as_of == datetime(2025, 8, 1)
@@ -237,7 +253,7 @@ def test_numpy_and_pandas_dates_are_dates(filled: shopperlens.Shop, as_of: Any) 
     """What ``df.col.to_numpy()`` holds is a date, not a number: read as the text would be."""
     expected = filled.types("2025-08-01", save=False)
     got = filled.types(as_of, save=False)
-    assert got.attrs["as_of"] == expected.attrs["as_of"] == datetime(2025, 8, 1)
+    assert frame_as_of(got) == frame_as_of(expected) == datetime(2025, 8, 1)
     pd.testing.assert_frame_equal(got, expected)
 
 

@@ -34,7 +34,7 @@ from shopperlens.demo import load
 from shopperlens.errors import ShopperlensError
 from shopperlens.service import surveys
 from shopperlens.service import types as types_svc
-from shopperlens.service.types_value import value_note
+from shopperlens.service.types_value import frame_as_of, value_note
 from shopperlens.store import connect
 from test_partial_data import lookers_csv, many_orders, orders_csv, said, three_customers
 
@@ -147,7 +147,7 @@ def test_loyal_at_risk_without_a_clv_run_is_refused_not_an_empty_page(
         res = client.get("/api/types", params={"type": "loyal_at_risk"})
         assert res.status_code == 400, res.text
         said_http = res.json()["detail"]
-        why = value_note(store=shop.store, as_of=shop.latest_types().attrs["as_of"])
+        why = value_note(store=shop.store, as_of=frame_as_of(shop.latest_types()))
         assert why and why in said_http
         assert "`shopperlens clv`" in said_http and "POST /api/jobs/clv" in said_http
         with pytest.raises(ShopperlensError) as python:  # the Python face of the selection

@@ -21,7 +21,7 @@ from shopperlens.errors import ShopperlensError
 from shopperlens.reports import site
 from shopperlens.service import clv, types_value, value_run
 from shopperlens.service.types import select
-from shopperlens.service.types_value import value_by_type
+from shopperlens.service.types_value import frame_as_of, value_by_type
 from test_report_value_run import COMEBACK, START, _history
 
 #: the customer whose only order is cancelled after the CLV run
@@ -100,7 +100,7 @@ def test_read_only_types_leave_a_run_that_is_not_current_out_and_say_why(tmp_pat
     with shopperlens.open(path, read_only=True) as shop:
         typed = shop.latest_types()
         assert typed["clv"].isna().all() and typed["loyal_at_risk"].isna().all()
-        why = types_value.value_note(store=shop.store, as_of=typed.attrs["as_of"])
+        why = types_value.value_note(store=shop.store, as_of=frame_as_of(typed))
         assert why == value_run.READ_ONLY_VALUE
         assert not value_run.is_current(store=shop.store)  # nothing was stored
 

@@ -18,6 +18,7 @@ from shopperlens.features import default_as_of
 from shopperlens.reports.site import write_report
 from shopperlens.service import playbooks
 from shopperlens.service import types as svc
+from shopperlens.service.types_value import frame_as_of
 from shopperlens.store import Store
 from test_types_faces import story
 
@@ -26,11 +27,11 @@ def test_a_future_what_if_run_is_not_the_current_one(store: Store, tmp_path: Pat
     story(ShopKit()).write(store)
     current = svc.latest_types(store=store)
     now = default_as_of(store)
-    assert current.attrs["as_of"] == now
+    assert frame_as_of(current) == now
     what_if = svc.customer_types(store=store, as_of="2999-01-01")
     assert list(what_if["evidence"]) != list(current["evidence"])  # "no order for 355491 days"
     again = svc.latest_types(store=store)
-    assert again.attrs["as_of"] == now
+    assert frame_as_of(again) == now
     assert again.attrs["run_id"] == current.attrs["run_id"]
     assert svc.run_dates(store=store) == [now]
     audience = playbooks.audience_customers(store=store, type="loyal")
@@ -51,7 +52,7 @@ def test_runs_made_before_an_import_are_not_shown(tmp_path: Path) -> None:
         shop.import_orders(write(tmp_path, "o.csv", ORDERS))
         shop.import_events(write(tmp_path, "e.csv", EVENTS))
         current = shop.latest_types()
-        assert current.attrs["as_of"] == default_as_of(shop.store) < datetime(2026, 1, 1)
+        assert frame_as_of(current) == default_as_of(shop.store) < datetime(2026, 1, 1)
         assert len(current) > 0
         assert len(svc.run_at(store=shop.store, as_of="2024-01-20")) > 0
         assert svc.history(store=shop.store, id="c1")["as_of"].min() >= datetime(2024, 1, 20)

@@ -11,6 +11,7 @@ from sklearn.metrics import f1_score
 from _demo_data import demo_shop as cached_demo_shop
 from shopperlens import demo as demo_shop
 from shopperlens.service import types as svc
+from shopperlens.service.types_value import frame_as_of
 from shopperlens.store import Store, connect
 
 
@@ -72,7 +73,7 @@ def test_demo_step_stores_runs_that_show_movements(demo_store: Store) -> None:
     assert mv.matrix["new"]["loyal"] > 0
     assert mv.matrix["looker"]["new"] > 0
     latest = svc.latest_types(store=demo_store)
-    assert latest.attrs["as_of"] == runs.iloc[-1]
+    assert frame_as_of(latest) == runs.iloc[-1]
 
 
 def test_features_in_parts_are_the_features_in_one_part(demo_store: Store, monkeypatch) -> None:  # type: ignore[no-untyped-def]

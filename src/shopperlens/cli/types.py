@@ -14,7 +14,12 @@ from shopperlens.cli._app import app as root
 from shopperlens.cli._app import open_shop, stores
 from shopperlens.labels import half_up
 from shopperlens.service._files import TABLE_FORMATS, output_file, write_table
-from shopperlens.service.types_value import LOYAL_AT_RISK, value_by_type, value_note
+from shopperlens.service.types_value import (
+    LOYAL_AT_RISK,
+    frame_as_of,
+    value_by_type,
+    value_note,
+)
 from shopperlens.store import Store
 
 #: from this many stored events on, `types` shows a progress bar (the features take seconds)
@@ -67,7 +72,7 @@ def types_cmd(
         _render.message(f"wrote {len(df)} rows to {out}")
     if df.attrs.get("after_data_note"):
         _render.message(f"note: {df.attrs['after_data_note']}")
-    title = f"customer types as of {df.attrs['as_of']:%Y-%m-%d}"
+    title = f"customer types as of {frame_as_of(df):%Y-%m-%d}"
     value = value_by_type(df)
     if value.empty:  # no CLV / intent run stored: counts only
         counts = df["type"].value_counts().rename_axis("type").reset_index(name="subjects")
@@ -118,7 +123,7 @@ def _at_risk_line(df: pd.DataFrame, store: Store) -> str:
             f"{int(df['loyal_at_risk'].sum())} {LOYAL_AT_RISK} (loyal, P(alive) fallen: "
             "see `shopperlens clv`)"
         )
-    why = value_note(store=store, as_of=df.attrs.get("as_of")) or "no CLV figures for these types"
+    why = value_note(store=store, as_of=frame_as_of(df)) or "no CLV figures for these types"
     return f"– {LOYAL_AT_RISK}: {why}"
 
 

@@ -17,7 +17,12 @@ from shopperlens.reports.site import AT_RISK_SHOWN, Page, register
 from shopperlens.service import types as svc
 from shopperlens.service._checks import data_start
 from shopperlens.service.overview import shop_currency
-from shopperlens.service.types_value import stored_intent, value_by_type, value_note
+from shopperlens.service.types_value import (
+    frame_as_of,
+    stored_intent,
+    value_by_type,
+    value_note,
+)
 from shopperlens.service.value_run import ensure_current
 from shopperlens.store import Store
 from shopperlens.types import TYPES, UNTYPED
@@ -105,7 +110,7 @@ def _value(store: Store, run: pd.DataFrame, gate: str | None) -> dict[str, Any]:
     value = value_by_type(run)
     note = gate or ""
     if not note and store.count("orders"):
-        note = value_note(store=store, as_of=run.attrs.get("as_of"))
+        note = value_note(store=store, as_of=frame_as_of(run))
     at_risk = run.iloc[0:0]
     if "loyal_at_risk" in run.columns:  # a value run is stored
         at_risk = run[run["loyal_at_risk"]].sort_values("clv", ascending=False)
@@ -113,7 +118,7 @@ def _value(store: Store, run: pd.DataFrame, gate: str | None) -> dict[str, Any]:
     return {
         "value": rows,
         "value_note": note,
-        "intent_note": _intent_note(store, rows, run.attrs.get("as_of")),
+        "intent_note": _intent_note(store, rows, frame_as_of(run)),
         # the service's judgement of the joined run (``types_value.add_value``), which the
         # CLI's table and ``GET /api/types`` show too
         "no_dropout": run.attrs.get("no_dropout") if rows and not note else None,
@@ -211,13 +216,13 @@ def _build(store: Store, settings: Settings | None = None) -> dict[str, Any] | N
     if len(runs) >= 2:
         moves = svc.moves(store=store, date_from=runs[0], date_to=runs[-1])
     return ctx | {
-        "as_of": run.attrs.get("as_of"),
+        "as_of": frame_as_of(run),
         "distribution": dist.to_dict("records"),
         "unfindable": unfindable,
         "chart": _bar_svg(dist),
         "examples": _examples(run),
         "moves": moves,
-        "moves_note": _moves_note(store, runs, run.attrs.get("as_of"), config),
+        "moves_note": _moves_note(store, runs, frame_as_of(run), config),
         "runs": [f"{r:%Y-%m-%d}" for r in runs],
         **_value(store, run, gate),
     }

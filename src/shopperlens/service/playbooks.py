@@ -741,9 +741,10 @@ def _days_since_last_order(
     calls lapsed. Counted from the newest order and rounded down, a customer quiet for 180.3
     days to the as-of date was 179, and the loyal playbook missed her."""
     from shopperlens.features import default_as_of
+    from shopperlens.service.types_value import frame_as_of
     from shopperlens.types.evidence import whole_days
 
-    as_of = types.attrs.get("as_of") or default_as_of(store)
+    as_of = frame_as_of(types) or default_as_of(store)
     quiet = pd.Timestamp(as_of) - pd.to_datetime(last_order_at)
     return whole_days(quiet.dt.total_seconds() / 86400).set_axis(last_order_at.index)
 

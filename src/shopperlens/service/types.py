@@ -33,7 +33,9 @@ from shopperlens.service.jobs import Progress
 from shopperlens.service.types_value import (
     LOYAL_AT_RISK,
     add_value,
+    as_of_attr,
     explain_value,
+    frame_as_of,
     takes_current,
     value_note,
 )
@@ -300,7 +302,9 @@ def customer_types(
     run_id = _save(store, typed, (cut, started), engine, cfg, mark=mark) if save else None
     steps.finish()
     out = typed[list(RESULT_COLUMNS)].copy()
-    out.attrs.update(as_of=cut, run_id=run_id, after_data_note=after_data_note(store, cut))
+    out.attrs.update(
+        as_of=as_of_attr(cut), run_id=run_id, after_data_note=after_data_note(store, cut)
+    )
     return _with_value(out, store=store, as_of=cut, refresh=save)
 
 
@@ -413,7 +417,9 @@ def _run(store: Store, run_id: int) -> pd.DataFrame:
         [run_id],
     )
     df.attrs["run_id"] = run_id
-    df.attrs["as_of"] = store.scalar("SELECT as_of FROM type_runs WHERE run_id = ?", [run_id])
+    df.attrs["as_of"] = as_of_attr(
+        store.scalar("SELECT as_of FROM type_runs WHERE run_id = ?", [run_id])
+    )
     return df
 
 
@@ -479,7 +485,7 @@ def latest_types(*, store: Store, config: ConfigArg = None) -> pd.DataFrame:
     df = _run(store, run_id)
     out = df[list(RESULT_COLUMNS)].copy()
     out.attrs.update(df.attrs)
-    return _with_value(out, store=store, as_of=out.attrs.get("as_of"), refresh=True)
+    return _with_value(out, store=store, as_of=frame_as_of(out), refresh=True)
 
 
 def run_at(*, store: Store, as_of: date | datetime | str, config: ConfigArg = None) -> pd.DataFrame:
@@ -542,7 +548,7 @@ def check_value_joined(frame: pd.DataFrame, *, store: Store, selection: str) -> 
         raise ShopperlensError(f"cannot select {selection}: {frame.attrs['no_dropout_note']}")
     if "at_risk" in frame.columns and bool(frame["at_risk"].notna().any()):
         return
-    as_of = frame.attrs.get("as_of")
+    as_of = frame_as_of(frame)
     why = value_note(store=store, as_of=as_of) or "no customer of these types has CLV figures"
     advice = STORE_VALUE_RUN
     if as_of is not None and pd.Timestamp(as_of) != pd.Timestamp(default_as_of(store)):

@@ -105,6 +105,19 @@ def stored_intent(*, store: Store, as_of: datetime | None) -> pd.DataFrame | Non
     )
 
 
+def frame_as_of(frame: pd.DataFrame) -> datetime | None:
+    """The as-of instant of a types frame. ``attrs["as_of"]`` holds it as ISO 8601 text
+    (``2025-06-01T00:00:00``): pandas writes ``attrs`` into a Parquet file as JSON, and a
+    datetime there made the analyst's own ``df.to_parquet()`` fail with a TypeError."""
+    value = frame.attrs.get("as_of")
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def as_of_attr(as_of: datetime | None) -> str | None:
+    """``as_of`` as a frame keeps it (see :func:`frame_as_of`)."""
+    return None if as_of is None else pd.Timestamp(as_of).to_pydatetime().isoformat()
+
+
 def add_value(frame: pd.DataFrame, *, store: Store, as_of: datetime | None) -> pd.DataFrame:
     """``frame`` (a types result) with :data:`VALUE_COLUMNS` appended when a run is stored.
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from shopperlens.service import types as svc
-from shopperlens.service.types_value import add_value, value_by_type
+from shopperlens.service.types_value import add_value, frame_as_of, value_by_type
 from shopperlens.store import Store
 from shopperlens.web.deps import NOTE, ShopDep, header_text
 
@@ -46,7 +46,7 @@ def _page(df: Any, type_: str | None, limit: int, offset: int, store: Store) -> 
         value=_records(value) if not value.empty else [],
         loyal_at_risk=at_risk,
         no_dropout_note=df.attrs.get("no_dropout_note") or "",
-        as_of=df.attrs.get("as_of"),
+        as_of=frame_as_of(df),
         run_id=df.attrs.get("run_id"),
         total=len(df),
         counts=counts,
@@ -74,7 +74,7 @@ def types(
         run = svc.run_at(store=shop.store, as_of=cut, config=shop.settings.types_config)
         df = run[list(svc.RESULT_COLUMNS)]
         df.attrs.update(run.attrs)
-        df = add_value(df, store=shop.store, as_of=df.attrs.get("as_of"))
+        df = add_value(df, store=shop.store, as_of=frame_as_of(df))
     return _page(df, type, limit, offset, shop.store)
 
 
