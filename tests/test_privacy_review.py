@@ -858,3 +858,21 @@ def test_reject_reasons_mask_the_e_mails_they_name(tmp_path: Path) -> None:
         shop.import_orders(write(tmp_path, "c.csv", head + "A1,bob@y.com,2024-01-01,P1,1,10\n"))
     assert "ann@x.com" not in str(info.value) and "bob@y.com" not in str(info.value)
     shop.close()
+
+
+def test_the_settings_never_show_their_secrets(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A notebook cell showing ``shop.settings`` saved the API token, the link-signing key and
+    the SMTP password into the .ipynb; they stay readable as attributes."""
+    secrets = {
+        "SHOPPERLENS_TOKEN": "tok_abcdefghijklmnop",
+        "SHOPPERLENS_SECRET_KEY": "topsecretkey123456",
+        "SHOPPERLENS_SMTP_PASSWORD": "hunter2secret",
+    }
+    for name, value in secrets.items():
+        monkeypatch.setenv(name, value)
+    with shopperlens.open(":memory:") as shop:
+        shown = repr(shop.settings) + str(shop.settings) + repr(shop)
+        for value in secrets.values():
+            assert value not in shown
+        assert shop.settings.token == secrets["SHOPPERLENS_TOKEN"]
+        assert shop.settings.smtp_password == secrets["SHOPPERLENS_SMTP_PASSWORD"]

@@ -41,9 +41,11 @@ class Settings(BaseSettings):
             raise ShopperlensError(_problem(exc)) from None
 
     db: Path = Field(DEFAULT_DB, description="DuckDB file holding the shop's data.")
+    # repr=False (the secrets): a notebook showing ``shop.settings`` saved them into the .ipynb
     token: str | None = Field(
         None,
         description="Bearer token the HTTP API requires (all but the public survey endpoints).",
+        repr=False,
     )
     engine: str = Field(
         "duckdb", description="Query engine for features: `duckdb` (default) or `spark`."
@@ -61,6 +63,7 @@ class Settings(BaseSettings):
         description="Key that signs per-recipient survey links (required for sending) and the "
         "types of a targeted pop-up (`popup-snippet --type`); `serve` needs the same key, or "
         "targeted pop-ups show to nobody.",
+        repr=False,
     )
     # NoDecode: pydantic-settings would read a list from the environment as JSON only, so one
     # origin or a comma-separated list failed every command; _origins reads all three forms
@@ -72,7 +75,7 @@ class Settings(BaseSettings):
     smtp_host: str = Field("127.0.0.1", description="SMTP server for invitation e-mails.")
     smtp_port: int = Field(25, description="SMTP port.")
     smtp_user: str | None = Field(None, description="SMTP user name, if the server needs one.")
-    smtp_password: str | None = Field(None, description="SMTP password.")
+    smtp_password: str | None = Field(None, description="SMTP password.", repr=False)
     smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS.")
     smtp_sender: str = Field("shop@example.com", description="From address of invitation e-mails.")
     min_group_size: int = Field(
