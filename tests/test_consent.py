@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pandas as pd
 import pytest
 
 from _ingest_data import write
@@ -148,6 +149,27 @@ def test_the_cli_says_when_an_undated_row_repeats_an_older_answer(cli, db_path, 
     assert res.exit_code == 0, res.output
     assert "0 consent records added, 1 already there" in res.output
     assert "1 undated row repeats an answer a later record contradicts" in res.output
+
+
+def test_a_consent_from_a_dataframe_row_is_taken_as_the_words_say(shop):
+    """A consents DataFrame gives numpy's True and NaT for a missing date: refused with "must
+    be yes or no", and a bare ValueError; "no" and "false", which the message offers, were
+    refused too."""
+    _people(shop, "C1")
+    frame = pd.DataFrame(
+        {"granted": [True, False], "recorded_at": pd.to_datetime(["2024-03-01", None])}
+    )
+    first = shop.consent_set("C1", purpose="marketing", granted=frame.granted[0],
+                             recorded_at=frame.recorded_at.to_numpy()[0])  # fmt: skip
+    assert first.granted is True and first.recorded_at == datetime(2024, 3, 1)
+    undated = shop.consent_set(
+        "C1", purpose="marketing", granted=frame.granted[1], recorded_at=frame.recorded_at[1]
+    )
+    assert undated.granted is False and undated.recorded_at > datetime(2025, 1, 1)  # now
+    for word, said in (("no", False), ("false", False), ("yes", True)):
+        assert shop.consent_set("C1", purpose="survey", granted=word).granted is said
+    with pytest.raises(ShopperlensError, match="granted must be yes or no"):
+        shop.consent_set("C1", purpose="survey", granted="maybe")
 
 
 @pytest.mark.parametrize("at", ["2999-01-01", "2999-01-01T00:00:00+00:00"])

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from _demo_data import demo_shop
+from shopperlens.errors import ShopperlensError
 from shopperlens.personas import assign_names, normalise_answers, synthesise
 from shopperlens.personas.naming import Distinctive
 from shopperlens.personas.synthesis import scrub
@@ -152,6 +153,13 @@ def test_runs_are_deterministic_and_stored(store, demo_answers):  # type: ignore
     stored = svc.show(store=store, run_id=a.run_id)
     assert [p.model_dump() for p in stored.personas] == [p.model_dump() for p in a.personas]
     assert [r.run_id for r in svc.runs(store=store)] == [b.run_id, a.run_id]
+    # a run id read from a DataFrame is numpy's: DuckDB refused it with a bare exception
+    ids = pd.DataFrame([r.model_dump() for r in svc.runs(store=store)])["run_id"]
+    assert svc.show(store=store, run_id=ids.min()).run_id == a.run_id
+    assert svc.diff(store=store, run_id=ids.max(), against=ids.min()).previous_run == a.run_id
+    assert len(svc.members(store=store, run_id=np.int32(a.run_id))) > 0
+    with pytest.raises(ShopperlensError, match=r"run_id\) must be a whole number of 1 or more"):
+        svc.show(store=store, run_id="1")
 
 
 def test_known_customers_bring_revenue_and_favourite_categories(store):  # type: ignore[no-untyped-def]

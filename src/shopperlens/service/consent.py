@@ -34,6 +34,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 import duckdb
+import numpy as np
+import pandas as pd
 from pydantic import BaseModel, Field
 
 from shopperlens.emails import email_sql
@@ -155,9 +157,10 @@ def purpose_name(purpose: object) -> str:
 
 
 def granted_value(value: object) -> bool:
-    """A yes/no as files and people write it (``true``, ``yes``, ``granted``, ``0`` …)."""
-    if isinstance(value, bool):
-        return value
+    """A yes/no as files and people write it (``true``, ``yes``, ``granted``, ``0`` …), or as
+    a DataFrame's column holds it (numpy's ``True``, which is no ``bool``)."""
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
     word = str(value).strip().lower()
     if word in _YES:
         return True
@@ -373,7 +376,11 @@ def _known_purpose(word: str) -> bool:
 def _moment(value: object) -> datetime | None:
     """``recorded_at`` as a datetime: text in ISO form and dates are read (the Python face
     took them and failed with an ``AttributeError``), anything else is refused in words."""
-    if value is None or isinstance(value, datetime):
+    if value is None or value is pd.NaT:  # a DataFrame's missing date: now, as a file's blank
+        return None
+    if isinstance(value, np.datetime64):
+        return None if np.isnat(value) else pd.Timestamp(value).to_pydatetime()
+    if isinstance(value, datetime):
         return value
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day)
@@ -483,8 +490,7 @@ def _record(
     cid = str(customer_id).strip()
     if not cid:
         raise ShopperlensError("customer_id is empty")
-    if not isinstance(granted, bool):
-        raise ShopperlensError("granted must be yes or no (true/false, granted/refused)")
+    granted = granted_value(granted)  # the words its message offers, as the file import takes
     text = (source or "").strip() or None
     if text is not None and len(text) > MAX_SOURCE:
         raise ShopperlensError(f"source is longer than {MAX_SOURCE} characters")

@@ -742,6 +742,10 @@ def _members_frame(store: Store, run_id: int) -> pd.DataFrame:
 
 
 def _resolve(store: Store, run_id: int | None) -> int:
+    """The run ``run_id`` names (the latest when None): numpy's integers too, which a run id
+    read from a DataFrame is (DuckDB refused them with "Unable to transform python value")."""
+    if run_id is not None:
+        run_id = whole(run_id, "the persona run (run_id)", low=1)
     rid = _latest_run_id(store) if run_id is None else run_id
     if rid is None:
         raise ShopperlensError("no personas yet: run `shopperlens personas build` first")
@@ -852,7 +856,8 @@ def diff(*, store: Store, run_id: int | None = None, against: int | None = None)
     cur, cur_members = show(store=store, run_id=rid), _members_frame(store, rid)
     if prev is None:
         return compare_runs([], _refs(cur, cur_members), current_run=rid)
-    old, old_members = show(store=store, run_id=_resolve(store, prev)), _members_frame(store, prev)
+    prev = _resolve(store, prev)
+    old, old_members = show(store=store, run_id=prev), _members_frame(store, prev)
     return compare_runs(
         _refs(old, old_members),
         _refs(cur, cur_members),
