@@ -87,6 +87,10 @@ MISUSES: dict[str, tuple[Callable[[shopperlens.Shop], Any], str]] = {
         lambda s: s.survey_remind("demo-profile", gap=1),
         "survey_remind.. has no option 'gap'; it takes: max_reminders, min_gap_days",
     ),
+    "import option": (
+        lambda s: s.import_orders("orders.csv", on_errors="skip"),
+        "import_orders.. has no option 'on_errors'; it takes: fmt, mapping, on_error, ",
+    ),
     "remind gap twice": (
         lambda s: s.survey_remind("demo-profile", gap_days=1, min_gap_days=2),
         "gap_days or as min_gap_days, not both",

@@ -154,31 +154,39 @@ class Shop:
 
     def import_orders(self, *paths: str | Path, **options: Any) -> _imports.ImportResult:
         """Orders, one row per line item: generic files or a Shopify orders export."""
-        return self.import_files("orders", *paths, **options)
+        return self._import_kind("orders", paths, options)
 
     def import_customers(self, *paths: str | Path, **options: Any) -> _imports.ImportResult:
         """Customers (generic format)."""
-        return self.import_files("customers", *paths, **options)
+        return self._import_kind("customers", paths, options)
 
     def import_events(self, *paths: str | Path, **options: Any) -> _imports.ImportResult:
         """Web events: generic files or GA4 BigQuery export rows; sessions are derived."""
-        return self.import_files("events", *paths, **options)
+        return self._import_kind("events", paths, options)
 
     def import_sessions(self, *paths: str | Path, **options: Any) -> _imports.ImportResult:
         """Session aggregates: generic files or the UCI Online Shoppers file."""
-        return self.import_files("sessions", *paths, **options)
+        return self._import_kind("sessions", paths, options)
 
     def import_tickets(self, *paths: str | Path, **options: Any) -> _imports.ImportResult:
         """Support tickets (generic format)."""
-        return self.import_files("tickets", *paths, **options)
+        return self._import_kind("tickets", paths, options)
 
     def import_returns(self, *paths: str | Path, **options: Any) -> _imports.ImportResult:
         """Returns (generic format)."""
-        return self.import_files("returns", *paths, **options)
+        return self._import_kind("returns", paths, options)
 
     def import_products(self, *paths: str | Path, **options: Any) -> _imports.ImportResult:
         """Products (generic format)."""
-        return self.import_files("products", *paths, **options)
+        return self._import_kind("products", paths, options)
+
+    def _import_kind(
+        self, kind: str, paths: tuple[Any, ...], options: dict[str, Any]
+    ) -> _imports.ImportResult:
+        """``import_<kind>``: its options checked by name first (``on_errors="skip"`` was
+        Python's bare "unexpected keyword argument" from inside :meth:`import_files`)."""
+        _options(self.import_files, options, f"import_{kind}")
+        return self.import_files(kind, *paths, **options)
 
     # -- types -----------------------------------------------------------------------------
     def types(self, as_of: Any = None, *, save: bool = True, progress: Any = None) -> pd.DataFrame:
