@@ -61,6 +61,24 @@ def test_read_only_refuses_a_write_in_one_line_and_leaves_the_store(cli, db_path
     assert _digest(db_path) == before
 
 
+def test_a_second_open_of_another_mode_in_one_process_says_which(tmp_path):  # type: ignore[no-untyped-def]
+    """DuckDB said only "Can't open a connection to same database file with a different
+    configuration than existing connections"."""
+    import pytest
+
+    from shopperlens.errors import ShopperlensError
+
+    path = tmp_path / "shop.duckdb"
+    for first, second, said in ((False, True, "for writing"), (True, False, "read-only")):
+        with shopperlens.open(path, read_only=first):
+            with pytest.raises(ShopperlensError) as refused:
+                shopperlens.open(path, read_only=second)
+            assert str(refused.value) == (
+                f"cannot open the store {path}: this process already has it open {said} "
+                "(another shopperlens.open of the same file); use that one, or close it first"
+            )
+
+
 def test_a_store_on_a_read_only_disk_points_to_the_option():
     said = _cannot_open(
         "/mnt/backup/shop.duckdb",

@@ -133,6 +133,12 @@ def _cannot_open(path: str, exc: duckdb.Error, read_only: bool = False) -> str:
             "`shopperlens serve` or another command); stop it, or use that server's HTTP API"
         )
     said = " ".join(str(exc).split())
+    if "same database file with a different configuration" in said:
+        other = "for writing" if read_only else "read-only"
+        return (
+            f"cannot open the store {path}: this process already has it open {other} "
+            "(another shopperlens.open of the same file); use that one, or close it first"
+        )
     # EPERM: an immutable file (chattr +i), which even root opens only for reading
     if not read_only and re.search(
         r"read-only file system|permission denied|operation not permitted", said, re.I
