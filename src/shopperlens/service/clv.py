@@ -17,6 +17,7 @@ does (a read must not write).
 
 from __future__ import annotations
 
+import math
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -69,6 +70,13 @@ SPEND_FALLBACK_NOTE = (
 #: dropout found" (see :func:`no_dropout`): the threshold at which the parameters' note says
 #: "dropout is near zero"
 NO_DROPOUT = 0.01
+#: below this spread (standard deviation) of the customers' chance of leaving after an order,
+#: the BG/NBD's a and b are on their ridge: every customer has the same chance, a/(a+b), and a
+#: and b themselves are not estimated, whatever the optimiser's standard errors say
+RIDGE_SPREAD = 0.001
+#: above this Gamma-Gamma q (the customers' mean order values then differ by under 1 %, as
+#: 1/√q), q and v are on their ridge and only the mean order value p·v/(q−1) is estimated
+RIDGE_Q = 10_000.0
 #: the longest forecast horizon in days (10 years). The CLV sum takes one step per 30 days, so
 #: an unbounded horizon ran for hours and, as a background job, blocked the single job worker;
 #: beyond a decade the BG/NBD forecast means nothing anyway. Every face shares this limit.
@@ -382,23 +390,43 @@ class ParamEstimate(BaseModel):
 def _estimates(name: str, table: pd.DataFrame) -> list[ParamEstimate]:
     """A model's summary as estimates: NaN becomes None (JSON has no NaN), and BG/NBD's
     dropout parameters, when the fit runs off along their ridge, get a note in the shop's
-    terms instead of the optimiser's, as does Gamma-Gamma's q when it leaves no mean spend."""
+    terms instead of the optimiser's, as do Gamma-Gamma's q when it leaves no mean spend and
+    its q and v when they run off together."""
     rows = table.astype(object).where(table.notna(), None).to_dict(orient="index")
     out = [ParamEstimate(model=name, param=str(p), **row) for p, row in rows.items()]
     by = {e.param: e for e in out}
     if name == "Gamma-Gamma" and "q" in by and by["q"].coef <= 1.0:
         kept = "" if by["q"].note in ("", NOTE_NO_MEAN) else f"{by['q'].note}; "
         by["q"].note = kept + SPEND_FALLBACK_NOTE
-    if name == "BG/NBD" and {"a", "b"} <= set(by) and by["a"].note and by["b"].note:
-        dropout = by["a"].coef / (by["a"].coef + by["b"].coef)
-        near_zero = "dropout is near zero; " if dropout < NO_DROPOUT else ""
-        text = (
-            f"at the edge of the fit — no interval: {near_zero}a and b grow together without "
-            f"limit, so every customer has about the same chance of leaving after an order, "
-            f"a/(a+b) = {dropout:.1%}, and only that ratio is estimated"
-        )
-        by["a"].note = by["b"].note = text
+    if name == "Gamma-Gamma" and {"p", "q", "v"} <= set(by) and by["q"].coef > RIDGE_Q:
+        mean = by["p"].coef * by["v"].coef / (by["q"].coef - 1)
+        _on_ridge(
+            by["q"], by["v"],
+            "q and v grow together without limit, so every customer's orders vary around the "
+            f"same mean order value, p·v/(q−1) = {mean:,.2f}, and only that mean is estimated",
+        )  # fmt: skip
+    if name == "BG/NBD" and {"a", "b"} <= set(by):
+        a, b = by["a"].coef, by["b"].coef
+        dropout = a / (a + b) if a + b > 0 else 0.0
+        spread = math.sqrt(a * b / ((a + b) ** 2 * (a + b + 1))) if a + b > 0 else 0.0
+        if (by["a"].note and by["b"].note) or spread < RIDGE_SPREAD:
+            near_zero = "dropout is near zero; " if dropout < NO_DROPOUT else ""
+            _on_ridge(
+                by["a"], by["b"],
+                f"{near_zero}a and b grow together without limit, so every customer has about "
+                f"the same chance of leaving after an order, a/(a+b) = {dropout:.1%}, and only "
+                "that ratio is estimated",
+            )  # fmt: skip
     return out
+
+
+def _on_ridge(first: ParamEstimate, second: ParamEstimate, why: str) -> None:
+    """Two parameters the data pins down only as a ratio: no interval for either (on the
+    ridge a standard error, finite or not, measures the optimiser's stopping point, and an
+    interval such as a in [30,531; 434,917] read as a measure), and a note saying why."""
+    for estimate in (first, second):
+        estimate.se = estimate.lower = estimate.upper = None
+        estimate.note = f"at the edge of the fit — no interval: {why}"
 
 
 def no_dropout(params: Iterable[ParamEstimate]) -> float | None:
