@@ -28,7 +28,7 @@ from shopperlens.statuses import (
     ORDER_SESSION_GAP_MINUTES,
     PURCHASE_ORDER_GAP_HOURS,
 )
-from shopperlens.words import STOP_WORDS
+from shopperlens.words import LOWER_FOLDS, STOP_WORDS
 
 #: event names (lower case) that mean each action; sources use different vocabularies
 #: a page is one page-view event; product views and search results are counted on their own
@@ -134,6 +134,14 @@ def _strip(col: ir.StringValue) -> ir.StringValue:
     return ibis.ifelse(col.re_search(_EDGE_SPACE), col.re_replace(_EDGE_SPACES, ""), col)
 
 
+def _lower(col: ir.StringValue) -> ir.StringValue:
+    """``col`` lower-cased alike on DuckDB and Spark (see :data:`shopperlens.words.LOWER_FOLDS`)."""
+    out = col.lower()
+    for old, new in LOWER_FOLDS:
+        out = out.replace(old, new)
+    return out
+
+
 def _words(col: ir.StringValue) -> ir.StringValue:
     """Lower-cased words of a text column, one row each (for term ↔ product matching).
 
@@ -141,7 +149,7 @@ def _words(col: ir.StringValue) -> ir.StringValue:
     RE2 and Spark's Java regex both know): ASCII alone cut "schlafsäcke" into "schlafs" and
     "cke", words no German shopper typed, and read "ñandú" or "Ελληνικά" as nothing.
     """
-    spaced = col.lower().re_replace(r"[^\p{L}\p{N}]+", " ")
+    spaced = _lower(col).re_replace(r"[^\p{L}\p{N}]+", " ")
     return spaced.re_replace(r"^ +| +$", "").split(" ").unnest()  # (not strip(): see _SPACE)
 
 
@@ -203,7 +211,7 @@ def _visit_rows(
         product_views=is_view.cast("int64").sum(),
         medium=e.utm_medium.lower().max(),
         campaign=e.utm_campaign.max(),
-        term=_strip(e.utm_term.lower()).max(),
+        term=_strip(_lower(e.utm_term)).max(),
         carted=name.isin(list(ev_names["cart"])).any(),
         bought=is_purchase.any(),
         bought_at=e.timestamp.min(where=is_purchase),
@@ -456,7 +464,7 @@ def _visit_terms(
     t1 = sess.filter(from_search & sess.term.notnull()).select("session_id", "term")
     t2 = _events(
         src, at, lambda e: e.event_name.lower().isin(search_names) & e.search_term.notnull()
-    ).select("session_id", term=lambda e: _strip(e.search_term.lower()))
+    ).select("session_id", term=lambda e: _strip(_lower(e.search_term)))
     if restrict:
         mine = sess.select(w_session="session_id")
         t2 = t2.semi_join(mine, t2.session_id == mine.w_session)

@@ -28,7 +28,7 @@ import pandas as pd
 from shopperlens.playbooks.checkout import given_by_day
 from shopperlens.playbooks.visits import FUNNEL_STEPS, Visits, until_first_order, visits_of
 from shopperlens.statuses import ORDER_SESSION_GAP_MINUTES, PURCHASE_ORDER_GAP_HOURS
-from shopperlens.words import STOP_WORDS
+from shopperlens.words import STOP_WORDS, lower
 
 __all__ = [
     "INFORMATIONAL_WORDS",
@@ -79,7 +79,7 @@ _PURCHASE = FUNNEL_STEPS["purchase"]
 
 
 def _words(text: str) -> list[str]:
-    return _WORD.findall(str(text).lower())
+    return _WORD.findall(lower(str(text)))
 
 
 def _kind(word: str) -> str:
