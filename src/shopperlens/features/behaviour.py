@@ -297,6 +297,7 @@ def _order_visits(
     in the customer's visit that started last before it among those that ended at most
     :data:`~shopperlens.statuses.ORDER_SESSION_GAP_MINUTES` before it; one given by its day
     only (exactly midnight) in the customer's last visit of that day, else as any other order.
+    Of visits that started in the same second, the one with the greatest id is taken.
     The playbooks pair orders and visits the same way (``playbooks.traffic``), one purchase
     event to one order; here any purchase event within the window covers an order, so a second
     order within it without its own event adds no buying visit.
@@ -326,8 +327,13 @@ def _order_visits(
     during = (v.c_start <= loose.o_at) & (loose.o_at <= v.c_end + session_gap)
     that_day = loose.o_by_day & (v.c_start >= loose.o_at) & (v.c_start < loose.o_at + day)
     cand = loose.join(v, [loose.o_customer == v.c_subject, during | that_day])
+    # the visit that started last; of visits begun in the same second (two devices, an export
+    # rounded to the minute) the greatest id: an arg-max alone took either, and DuckDB and
+    # Spark took different ones (the playbooks break the tie alike, ``_sessions_of_orders``)
+    cand = cand.mutate(c_last=cand.c_start.max().over(group_by=cand.o_id))
+    cand = cand.filter(cand.c_start == cand.c_last)
     placed = cand.group_by(p_order="o_id").aggregate(
-        p_session=cand.c_session.argmax(cand.c_start),
+        p_session=cand.c_session.max(),
         placed_at=ibis.ifelse(cand.o_by_day, ibis.null("timestamp"), cand.o_at).min(),
     )
     views = _product_views(src, as_of, spec)

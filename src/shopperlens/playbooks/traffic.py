@@ -324,6 +324,7 @@ def _sessions_of_orders(
     started last before it among those whose last event was at most :data:`ORDER_SESSION_GAP`
     before it (the types pair them the same way, ``features.behaviour._order_visits``): a
     second device's short visit begun meanwhile does not hide the visit the order came from.
+    Of sessions that started in the same second, the one with the greatest id is taken.
     """
     s = sessions.dropna(subset=["customer_id", "session_id"])
     s = pd.DataFrame(
@@ -333,7 +334,7 @@ def _sessions_of_orders(
             "started_at": _instants(s.started_at),
             "ended_at": _instants(s.session_id.map(ended)),
         }
-    ).sort_values("started_at")
+    ).sort_values(["started_at", "session_id"])  # a tie in start: the greatest id counts last
     none = pd.DataFrame({"order_id": orders.order_id.iloc[:0], "session_id": s.session_id.iloc[:0]})
     if orders.empty or s.empty:
         return none
@@ -350,7 +351,7 @@ def _sessions_of_orders(
         (within.started_at <= within.ordered_at)
         & (within.ordered_at <= within.ended_at + ORDER_SESSION_GAP)
     ]
-    within = within.sort_values("started_at", kind="stable")
+    within = within.sort_values(["started_at", "session_id"], kind="stable")
     within = within.drop_duplicates("order_id", keep="last")  # the latest start of those
     return pd.concat(
         [none, by_day[["order_id", "session_id"]], within[["order_id", "session_id"]]],
