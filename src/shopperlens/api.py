@@ -212,7 +212,9 @@ class Shop:
         :meth:`types` (``customer_id, visitor_id, type, score_<type>…, evidence`` …)."""
         from shopperlens.service import types as _types
 
-        return _types.latest_types(store=self.store, config=self.settings.types_config)
+        return _types.latest_types(
+            store=self.store, config=self.settings.types_config, engine=self.settings.engine
+        )
 
     def explain_type(self, id: str, as_of: Any = None) -> TypeExplanation:  # noqa: A002
         """Why a customer or visitor has its type: scores, signals, evidence, history
@@ -236,6 +238,7 @@ class Shop:
             date_from=_run_date(date_from, "date_from"),
             date_to=_run_date(date_to, "date_to"),
             config=self.settings.types_config,
+            engine=self.settings.engine,
         )
 
     def type_history(self, id: str) -> pd.DataFrame:  # noqa: A002

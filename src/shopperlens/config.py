@@ -115,6 +115,13 @@ class Settings(BaseSettings):
             )
         return factor
 
+    @field_validator("engine", mode="before")
+    @classmethod
+    def _known_engine(cls, value: object) -> str:
+        """``duckdb`` or ``spark``, checked when the settings are read: a misspelt engine was
+        taken by every command and ``serve``, and refused only by ``types``, hours later."""
+        return engine_name(value, "SHOPPERLENS_ENGINE=")
+
     @field_validator("min_group_size", mode="before")
     @classmethod
     def _keeps_people_anonymous(cls, value: object) -> int:
@@ -189,6 +196,19 @@ class Settings(BaseSettings):
                 )
             origins.append(_as_sent(origin))
         return origins
+
+
+#: the query engines the features run on
+ENGINES = ("duckdb", "spark")
+
+
+def engine_name(value: object, said_as: str = "engine ") -> str:
+    """``value`` as an engine name (any case), else one line: ``said_as`` (``"--engine "``,
+    ``"SHOPPERLENS_ENGINE="``), the value, and the two engines."""
+    word = str(value).strip().lower()
+    if word not in ENGINES:
+        raise ShopperlensError(f"{said_as}{value!s} is not an engine: use duckdb or spark")
+    return word
 
 
 _ORIGINS_FORM = (

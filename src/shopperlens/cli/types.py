@@ -11,7 +11,8 @@ import typer
 
 from shopperlens.cli import _render
 from shopperlens.cli._app import app as root
-from shopperlens.cli._app import open_shop, stores
+from shopperlens.cli._app import open_shop, settings, stores
+from shopperlens.config import engine_name
 from shopperlens.labels import half_up
 from shopperlens.service._files import TABLE_FORMATS, output_file, write_table
 from shopperlens.service.types_value import (
@@ -57,13 +58,14 @@ def types_cmd(
     limit: Annotated[int, typer.Option("--limit", min=0, help="Rows to print (0: none).")] = 20,
 ) -> None:
     """Type every customer and visitor, store the run and print the distribution."""
+    if engine is not None:  # for the subcommands too: `types --engine spark moves …`
+        root = ctx.find_root()
+        root.obj = settings(ctx).model_copy(update={"engine": engine_name(engine, "--engine ")})
     if ctx.invoked_subcommand:
         return
     if out is not None:  # a bad --out is said first, before any work
         output_file(out, TABLE_FORMATS)
     shop = open_shop(ctx, types_config=config)
-    if engine:
-        shop.settings = shop.settings.model_copy(update={"engine": engine})
     big = shop.store.count("events") >= PROGRESS_EVENTS
     with _render.progress("typing customers") if big else nullcontext(None) as advance:
         df = shop.types(as_of, save=stores(ctx), progress=advance)

@@ -464,7 +464,7 @@ def run_dates(*, store: Store, config: ConfigArg = None) -> list[datetime]:
     return [r[0] for r in rows]
 
 
-def latest_types(*, store: Store, config: ConfigArg = None) -> pd.DataFrame:
+def latest_types(*, store: Store, config: ConfigArg = None, engine: str = "duckdb") -> pd.DataFrame:
     """The shop's current types: the run as of the day after its newest order or event
     (:func:`~shopperlens.features.default_as_of`) with these thresholds, computed after the
     last import — computed and stored when there is none — with the stored value columns like
@@ -481,22 +481,30 @@ def latest_types(*, store: Store, config: ConfigArg = None) -> pd.DataFrame:
     check_typable(store, now)  # an empty run stored before this check is not shown either
     run_id = _fresh_run(store, now, cfg)
     if run_id is None:  # (a read-only store shows it without storing it)
-        return customer_types(store=store, as_of=now, config=cfg, save=not store.read_only)
+        return customer_types(
+            store=store, as_of=now, config=cfg, save=not store.read_only, engine=engine
+        )
     df = _run(store, run_id)
     out = df[list(RESULT_COLUMNS)].copy()
     out.attrs.update(df.attrs)
     return _with_value(out, store=store, as_of=frame_as_of(out), refresh=True)
 
 
-def run_at(*, store: Store, as_of: date | datetime | str, config: ConfigArg = None) -> pd.DataFrame:
+def run_at(
+    *,
+    store: Store,
+    as_of: date | datetime | str,
+    config: ConfigArg = None,
+    engine: str = "duckdb",
+) -> pd.DataFrame:
     """The stored run as of ``as_of`` with the current thresholds, computed after the last
-    import; computed and stored when missing."""
+    import; computed (on ``engine``) and stored when missing."""
     cfg = as_config(config)
     cut = parse_as_of(as_of)
     check_typable(store, cut)  # an empty run stored before this check is not shown either
     run_id = _fresh_run(store, cut, cfg)
     if run_id is None:
-        run_id = customer_types(store=store, as_of=cut, config=cfg).attrs["run_id"]
+        run_id = customer_types(store=store, as_of=cut, config=cfg, engine=engine).attrs["run_id"]
     _value_joinable(store, refresh=True)  # the value its reader may join: this model's
     return _run(store, int(run_id))
 
@@ -863,8 +871,10 @@ def moves(
     date_from: date | datetime | str,
     date_to: date | datetime | str,
     config: ConfigArg = None,
+    engine: str = "duckdb",
 ) -> Movements:
-    """The transition matrix between the runs as of two dates (computed when missing)."""
+    """The transition matrix between the runs as of two dates (computed on ``engine`` when
+    missing)."""
     cfg = as_config(config)
     d1, d2 = parse_as_of(date_from), parse_as_of(date_to)
     if d1 is None or d2 is None or d1 >= d2:
@@ -877,8 +887,8 @@ def moves(
         [d1, d2],
     )
     matrix, pairs = mv.transition_matrix(
-        run_at(store=store, as_of=d1, config=cfg),
-        run_at(store=store, as_of=d2, config=cfg),
+        run_at(store=store, as_of=d1, config=cfg, engine=engine),
+        run_at(store=store, as_of=d2, config=cfg, engine=engine),
         lapsed_days=lapsed,
         same_as=dict(zip(links["v"], links["customer_id"], strict=True)),
     )

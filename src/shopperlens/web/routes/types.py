@@ -71,7 +71,10 @@ def types(
         df = shop.latest_types()
     else:
         cut = svc.run_date(as_of)  # a date: a run at a time of day is refused, as in every face
-        run = svc.run_at(store=shop.store, as_of=cut, config=shop.settings.types_config)
+        run = svc.run_at(
+            store=shop.store, as_of=cut, config=shop.settings.types_config,
+            engine=shop.settings.engine,
+        )  # fmt: skip
         df = run[list(svc.RESULT_COLUMNS)]
         df.attrs.update(run.attrs)
         df = add_value(df, store=shop.store, as_of=frame_as_of(df))
