@@ -14,6 +14,7 @@ from typer.core import TyperGroup
 from shopperlens.config import Settings
 from shopperlens.errors import ShopperlensError
 from shopperlens.store.connection import interrupted
+from shopperlens.store.spark import interrupted as spark_interrupted
 
 
 class _Group(TyperGroup):
@@ -53,9 +54,9 @@ class _Group(TyperGroup):
             framework = type(exc).__module__.split(".")[0] in ("click", "typer")
             if framework or os.environ.get("SHOPPERLENS_DEBUG"):
                 raise
-            if interrupted(exc):
-                # Ctrl-C stopped a DuckDB statement: as Ctrl-C anywhere else, not "unexpected
-                # RuntimeError: Query interrupted"
+            if interrupted(exc) or spark_interrupted(exc):
+                # Ctrl-C stopped a DuckDB statement or a Spark call: as Ctrl-C anywhere else,
+                # not "unexpected RuntimeError: Query interrupted" or "unexpected Py4JError"
                 _render.error("interrupted")
                 raise typer.Exit(130) from None
             _render.error(
