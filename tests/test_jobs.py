@@ -148,10 +148,11 @@ def test_types_job_uses_the_shops_thresholds_and_engine(server, tmp_path: Path) 
     refused = client.post("/api/jobs/types", json={"config": str(config)})
     assert refused.status_code == 422 and "'config'" in refused.text
 
-    client, shop = server(engine="nosuch")
-    story(ShopKit()).write(shop.store)
-    job = _job(client, "types", {})
-    assert job["status"] == "failed" and "unknown engine 'nosuch'" in str(job["message"])
+    from shopperlens.errors import ShopperlensError
+
+    # an unknown engine is refused when the server's settings are read (test_engine_setting)
+    with pytest.raises(ShopperlensError, match="SHOPPERLENS_ENGINE=nosuch is not an engine"):
+        server(engine="nosuch")
 
 
 def test_types_and_report_jobs_refuse_an_empty_store_as_the_cli_does(server, cli, tmp_path):
