@@ -45,6 +45,22 @@ def whole(
     return int(value)  # type: ignore[arg-type]
 
 
+def number(
+    value: object, name: str, *, low: float, high: float, unit: str, hint: str = ""
+) -> float:
+    """``value`` as a ``float`` when it is a finite number from ``low`` to ``high``
+    (inclusive), else an error naming ``name``, the range in ``unit`` (``hint`` after it) and
+    the value (NaN and infinities included: unchecked, they failed later as a raw error)."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    got = float(value) if ok else math.nan  # type: ignore[arg-type]
+    if not (math.isfinite(got) and low <= got <= high):
+        said = f"{got:g}" if ok else repr(value)  # nan, inf, -1: not np.float64(nan)
+        raise ShopperlensError(
+            f"{name} must be a number of {unit} from {low:,} to {high:,}{hint}; got {said}"
+        )
+    return got
+
+
 #: how :func:`share` words its range, by ``(allow_zero, allow_one)``
 _SHARE_SPANS = {
     (True, True): "from 0 to 1",

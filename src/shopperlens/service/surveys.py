@@ -12,8 +12,6 @@ import csv
 import hashlib
 import io
 import json
-import math
-import numbers
 import os
 import queue
 import random
@@ -40,7 +38,7 @@ from shopperlens.ingest.rejects import (
     describe,
     write_rejects,
 )
-from shopperlens.service._checks import whole
+from shopperlens.service._checks import number, whole
 from shopperlens.service._clock import naive_utc, utc_now
 from shopperlens.service.imports import RejectPublic
 from shopperlens.store import Store
@@ -240,14 +238,8 @@ def _popup_timing(options: dict[str, Any]) -> None:
     """Refuse a wait or a pause the pop-up cannot keep, in every face alike: a negative
     ``delay`` showed it at once, ``inf`` (which the page reads as not-a-number) too, and a
     negative ``days`` asked again on every page after a dismissal."""
-    delay = options.get("delay")
-    if delay is not None:
-        ok = isinstance(delay, numbers.Real) and not isinstance(delay, bool)
-        if not (ok and math.isfinite(delay) and 0 <= delay <= POPUP_MAX_DELAY):  # type: ignore[arg-type]
-            raise ShopperlensError(
-                f"the delay must be a number of seconds from 0 to {POPUP_MAX_DELAY:,}; "
-                f"got {delay!r}"
-            )
+    if options.get("delay") is not None:
+        number(options["delay"], "the delay", low=0, high=POPUP_MAX_DELAY, unit="seconds")
     if "days" in options:
         options["days"] = whole(
             options["days"], "the days between surveys (days)", low=0, high=POPUP_MAX_DAYS

@@ -251,13 +251,17 @@ class SparkSource:
         self.session = session
         self.directory: Path | None = directory
         self.views = dict(views)
-        self.names = tuple(self.views)
         _borrow(session)
         try:
             self.backend = ibis.pyspark.connect(session)
         except BaseException:
             _give_back(session)
             raise
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The canonical names of the tables copied."""
+        return tuple(self.views)
 
     def table(self, name: str) -> Any:
         if name not in self.views:
