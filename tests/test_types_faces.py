@@ -12,6 +12,7 @@ import shopperlens
 from _types_shopkit import ShopKit
 from shopperlens.errors import ShopperlensError
 from shopperlens.reports.site import write_report
+from shopperlens.service.types_value import VALUE_COLUMNS
 from shopperlens.store import Store, connect
 from shopperlens.types import RESULT_COLUMNS
 
@@ -42,7 +43,7 @@ def test_cli_types_writes_csv_and_parquet(cli, filled: Path, tmp_path: Path) -> 
     r = cli("types", "--out", str(out))
     assert r.exit_code == 0, r.output
     df = pd.read_csv(out)
-    assert list(df.columns) == list(RESULT_COLUMNS)
+    assert list(df.columns) == [*RESULT_COLUMNS, *VALUE_COLUMNS]  # (empty: no value run)
     assert dict(zip(df["visitor_id"], df["type"], strict=True)) == {"v1": "loyal", "v5": "looker"}
     r = cli("types", "--as-of", "2025-01-20", "--out", str(tmp_path / "t.parquet"), "--limit", "0")
     assert r.exit_code == 0, r.output

@@ -14,7 +14,7 @@ from shopperlens.errors import NotFoundError, ShopperlensError
 from shopperlens.features import behaviour_features
 from shopperlens.service import types as svc
 from shopperlens.store import Store
-from shopperlens.types import load_config
+from shopperlens.types import RESULT_COLUMNS, load_config
 
 
 def at(day: float) -> datetime:
@@ -22,7 +22,8 @@ def at(day: float) -> datetime:
 
 
 def typed(store: Store, day: float) -> dict[str, dict]:  # type: ignore[type-arg]
-    df = svc.customer_types(store=store, as_of=at(day), save=False)
+    """Each subject's type, scores and evidence (the value columns, empty here, left out)."""
+    df = svc.customer_types(store=store, as_of=at(day), save=False)[list(RESULT_COLUMNS)]
     key = df["customer_id"].fillna("visitor:" + df["visitor_id"].astype(str))
     return dict(zip(key, df.to_dict("records"), strict=True))
 

@@ -1,6 +1,6 @@
 """Customer value joined onto the types: the demo's planted lapsing loyal customers come out
 "loyal at risk" (recovered against the generator's truth), through the service, CLI, HTTP API
-and report page; without a stored value run the types contract is unchanged."""
+and report page; without a stored value run the value columns are there, empty."""
 
 from __future__ import annotations
 
@@ -34,8 +34,9 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory, demo) -> Path:  # type: ig
     path = tmp_path_factory.mktemp("types_value") / "demo.duckdb"
     with connect(path) as store:
         load(store, demo)
-        plain = svc.latest_types(store=store)  # before any value run: the plain contract
-        assert list(plain.columns) == list(RESULT_COLUMNS)
+        plain = svc.latest_types(store=store)  # before any value run: the same columns, empty
+        assert list(plain.columns) == [*RESULT_COLUMNS, *VALUE_COLUMNS]
+        assert plain[VALUE_COLUMNS].isna().all().all()
         clv.demo_step(store=store)
         intent.demo_step(store=store)
     return path

@@ -265,6 +265,27 @@ def test_an_older_release_s_clv_run_is_not_shown_as_current(tmp_path: Path) -> N
         assert PLANTED not in set(shop.latest_types()["clv"])
 
 
+def test_http_types_as_of_a_date_leave_an_older_release_s_clv_run_out(tmp_path: Path) -> None:
+    """``GET /api/types?as_of=`` reads a stored run as ``latest_types`` does (one service
+    function, ``types_at``): an older model's CLV figures, which a read-only store cannot
+    replace, are left out there too."""
+    from conftest import _api_client
+
+    path = tmp_path / "shop.duckdb"
+    with shopperlens.open(path) as shop:
+        imported(shop, tmp_path, orders=_orders())
+        as_of = shop.types().attrs["as_of"][:10]
+        value_run.ensure_current(store=shop.store)
+        assert shop.latest_types()["clv"].notna().any()  # a CLV run is joined to the types
+    with connect(path) as store:
+        store.execute("UPDATE customer_value SET model_version = NULL, clv = ?", [PLANTED])
+    with shopperlens.open(path, read_only=True) as shop, _api_client(shop) as client:
+        page = client.get("/api/types", params={"as_of": as_of, "limit": 1000}).json()
+        assert page["rows"] and all(row["clv"] is None for row in page["rows"])
+        latest = client.get("/api/types", params={"limit": 1000}).json()
+        assert all(row["clv"] is None for row in latest["rows"])
+
+
 def test_migration_019_leaves_an_older_run_without_a_model(tmp_path: Path) -> None:
     path = tmp_path / "shop.duckdb"
     old_store(path, below=19)

@@ -192,8 +192,10 @@ class Shop:
     def types(self, as_of: Any = None, *, save: bool = True, progress: Any = None) -> pd.DataFrame:
         """Every customer and visitor typed as of ``as_of`` (default: after the last data).
 
-        A DataFrame ``customer_id, visitor_id, type, score_<type>…, evidence``; the run is
-        stored unless ``save=False``. ``progress(n=1, total=None, description=None)`` hears
+        A DataFrame ``customer_id, visitor_id, type, score_<type>…, evidence, clv, p_alive,
+        at_risk, loyal_at_risk, intent`` on every shop (the value columns missing where no
+        CLV or intent run is joined: README, "Customer types"); the run is stored unless
+        ``save=False``. ``progress(n=1, total=None, description=None)`` hears
         each step (visits and features part by part, types, storing).
         """
         from shopperlens.service import types as _types
@@ -209,7 +211,7 @@ class Shop:
 
     def latest_types(self) -> pd.DataFrame:
         """The last stored types run (computed when there is none): the columns of
-        :meth:`types` (``customer_id, visitor_id, type, score_<type>…, evidence`` …)."""
+        :meth:`types` (``customer_id, visitor_id, type, score_<type>…, evidence, clv`` …)."""
         from shopperlens.service import types as _types
 
         return _types.latest_types(

@@ -20,6 +20,7 @@ from shopperlens.service.types_value import (
     frame_as_of,
     value_by_type,
     value_note,
+    value_stored,
 )
 from shopperlens.store import Store
 
@@ -92,15 +93,15 @@ def types_cmd(
     if limit:
         cols = ["customer_id", "visitor_id", "type"]
         shown = df.head(limit)
-        if "clv" in df.columns:
+        if value_stored(df):
             cols += ["clv", "p_alive", "intent"]
             shown = _rounded(shown, {"clv": 0, "p_alive": 2, "intent": 2})
         # a customer without visits has no visitor id, an anonymous visitor no customer id:
         # an empty cell, not "nan"
-        scored = shown["p_alive"].notna() if "p_alive" in shown.columns else None
+        valued = shown["clv"].notna()
         shown = shown.astype(object).where(shown.notna(), "")
-        if scored is not None and df.attrs.get("no_dropout_note"):
-            shown.loc[scored, "p_alive"] = "–"  # 1.00 for everyone: the model's assumption
+        if df.attrs.get("no_dropout_note"):
+            shown.loc[valued, "p_alive"] = "–"  # left out: the model found no dropout
         _render.table(shown, [*cols, "evidence"])
 
 

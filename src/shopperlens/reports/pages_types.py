@@ -111,9 +111,9 @@ def _value(store: Store, run: pd.DataFrame, gate: str | None) -> dict[str, Any]:
     note = gate or ""
     if not note and store.count("orders"):
         note = value_note(store=store, as_of=frame_as_of(run))
-    at_risk = run.iloc[0:0]
-    if "loyal_at_risk" in run.columns:  # a value run is stored
-        at_risk = run[run["loyal_at_risk"]].sort_values("clv", ascending=False)
+    # (missing flags, as when no run is joined or its model found no dropout, list nobody)
+    at_risk = run[run["loyal_at_risk"].fillna(False).astype(bool)]
+    at_risk = at_risk.sort_values("clv", ascending=False)
     rows = value.astype(object).where(value.notna(), None).to_dict("records")
     return {
         "value": rows,

@@ -277,9 +277,10 @@ def customer_types(
 ) -> pd.DataFrame:
     """Type every customer and visitor as of ``as_of`` (default: the day after the last data).
 
-    Returns ``customer_id, visitor_id, type, score_<type>…, evidence``; ``df.attrs`` holds
-    ``as_of`` and (when saved) ``run_id``. When a CLV or intent run is stored for this date,
-    ``clv, p_alive, at_risk, loyal_at_risk, intent`` follow (see :mod:`.types_value`).
+    Returns ``customer_id, visitor_id, type, score_<type>…, evidence`` and always
+    ``clv, p_alive, at_risk, loyal_at_risk, intent``, filled from the CLV and intent runs
+    stored for this date and missing without one (see :func:`.types_value.add_value`);
+    ``df.attrs`` holds ``as_of`` and (when saved) ``run_id``.
     ``progress(n=1, total=None, description=None)`` hears each step.
     """
     cfg = as_config(config)
@@ -487,6 +488,18 @@ def latest_types(*, store: Store, config: ConfigArg = None, engine: str = "duckd
     df = _run(store, run_id)
     out = df[list(RESULT_COLUMNS)].copy()
     out.attrs.update(df.attrs)
+    return _with_value(out, store=store, as_of=frame_as_of(out), refresh=True)
+
+
+def types_at(
+    *, store: Store, as_of: date | datetime | str, config: ConfigArg = None, engine: str = "duckdb"
+) -> pd.DataFrame:
+    """The types as of ``as_of`` as every face reads a stored run: :func:`run_at` (computed
+    on ``engine`` and stored when missing) with the value columns of :func:`latest_types`,
+    never another model's CLV run (``GET /api/types?as_of=``)."""
+    run = run_at(store=store, as_of=as_of, config=config, engine=engine)
+    out = run[list(RESULT_COLUMNS)].copy()
+    out.attrs.update(run.attrs)
     return _with_value(out, store=store, as_of=frame_as_of(out), refresh=True)
 
 
@@ -856,7 +869,7 @@ def _with_value(
     if refresh:
         _refresh_intent(store)
     out = add_value(frame, store=store, as_of=as_of)
-    if joinable or "clv" not in out.columns:
+    if joinable:
         return out
     missing = pd.array([pd.NA] * len(out), dtype="boolean")
     out = out.assign(clv=np.nan, p_alive=np.nan, at_risk=missing, loyal_at_risk=missing)

@@ -28,8 +28,24 @@ import pandas as pd
 from shopperlens.features import default_as_of
 from shopperlens.store import Store
 
-#: value columns appended after the types contract columns (only when a value run is stored)
+#: value columns after the types contract columns, in every types result whether or not a
+#: value run is stored or joined (missing then): code reading ``df["clv"]`` works on every shop
 VALUE_COLUMNS = ["clv", "p_alive", "at_risk", "loyal_at_risk", "intent"]
+#: the value columns' dtypes: floats missing as NaN, flags as pandas' nullable boolean, whose
+#: missing value stays missing (NA) instead of becoming False
+VALUE_DTYPES = {
+    "clv": "float64",
+    "p_alive": "float64",
+    "at_risk": "boolean",
+    "loyal_at_risk": "boolean",
+    "intent": "float64",
+}
+#: the id columns, whose missing value (an anonymous visitor's customer id, a customer's
+#: visitor id when there are no visits) is NaN
+ID_COLUMNS = ("customer_id", "visitor_id")
+#: the dtype pandas gives text (``str`` from pandas 3 on, ``object`` before): the id columns
+#: of a stored run that are all missing came back as ``object`` beside ``str`` elsewhere
+TEXT = pd.Series([""]).dtype
 #: a stored value run is joined when its data end at most this many days before the types'
 #: as_of (and never after it)
 MATCH_DAYS = 31
@@ -119,27 +135,37 @@ def as_of_attr(as_of: datetime | None) -> str | None:
 
 
 def add_value(frame: pd.DataFrame, *, store: Store, as_of: datetime | None) -> pd.DataFrame:
-    """``frame`` (a types result) with :data:`VALUE_COLUMNS` appended when a run is stored.
+    """``frame`` (a types result) with :data:`VALUE_COLUMNS` appended, always, in
+    :data:`VALUE_DTYPES`, and its id columns as text (:data:`TEXT`): one schema for every
+    shop and date, so an analyst's ``df["clv"]`` or a ``types --out`` file reads the same
+    with or without a value run.
 
-    The columns appear as soon as any value run is stored (so the schema does not change with
-    the date); they are filled only from runs that match ``as_of``. Left join: customers
-    without a CLV row (never bought, or the run is from another date) get NaN/NA; ``intent``
-    is filled for lookers only. Loyal customers the CLV model flags ``at_risk`` get
-    ``loyal_at_risk = True`` and their evidence starts with "loyal at risk: P(alive) 0.03 (…)"
-    before the types' own evidence, which says how long ago the last order was. The contract
-    columns keep their order and values (apart from that evidence prefix).
+    The columns are filled only from runs that match ``as_of``, and are missing otherwise.
+    ``attrs["value_stored"]`` says whether any CLV or intent run is stored (joined or not:
+    see :func:`value_stored`). Left join: customers without a CLV row (never bought, or the
+    run is from another date) get NaN/NA; ``intent`` is filled for lookers only. Loyal
+    customers the CLV model flags ``at_risk`` get ``loyal_at_risk = True`` and their evidence
+    starts with "loyal at risk: P(alive) 0.03 (…)" before the types' own evidence, which
+    says how long ago the last order was; other types are ``False`` (known not to be loyal),
+    and a loyal customer without a CLV row NA. The contract columns keep their order and
+    values (apart from that evidence prefix).
 
     With a CLV run joined, ``attrs["no_dropout"]`` is the dropout of its model when that found
-    none (else None) and ``attrs["no_dropout_note"]`` the sentence saying so ("" otherwise):
-    :func:`value_by_type` then leaves P(alive) and the at-risk counts out, and every types
-    face says why (see :func:`dropout_of_run`).
+    none (else None) and ``attrs["no_dropout_note"]`` the sentence saying so ("" otherwise).
+    ``p_alive``, ``at_risk`` and ``loyal_at_risk`` are then missing on every row, as
+    :func:`explain_value`, :func:`value_by_type` and every types face leave them out: 1.00
+    and False were the model's assumption, not a measure (see :func:`dropout_of_run`).
     """
-    if not (_has(store, "customer_value") or _has(store, "visitor_intent")):
-        return frame  # no value run at all: the plain types contract
     value = stored_value(store=store, as_of=as_of)
     intent = stored_intent(store=store, as_of=as_of)
+    dropout = dropout_of_run(store) if value is not None else None
+    if dropout is not None:  # the model's assumption: everyone alive, nobody at risk
+        value = value.assign(p_alive=np.nan, at_risk=pd.NA)
     attrs = dict(frame.attrs)
     out = frame.copy()
+    for col in ID_COLUMNS:
+        if col in out.columns:
+            out[col] = out[col].astype(TEXT)
     cid = out["customer_id"].astype("string")
     if value is not None:
         v = value.assign(customer_id=value["customer_id"].astype(str)).set_index("customer_id")
@@ -150,8 +176,10 @@ def add_value(frame: pd.DataFrame, *, store: Store, as_of: datetime | None) -> p
         out["clv"] = np.nan
         out["p_alive"] = np.nan
         out["at_risk"] = pd.array([pd.NA] * len(out), dtype="boolean")
-    flagged = (out["type"] == "loyal") & out["at_risk"].fillna(False).astype(bool)
-    out["loyal_at_risk"] = _loyal_at_risk(flagged, joined=value is not None)
+    out["loyal_at_risk"] = _loyal_at_risk(
+        out["type"], out["at_risk"], measured=value is not None and dropout is None
+    )
+    flagged = out["loyal_at_risk"].fillna(False).astype(bool)
     if flagged.any():
         # no day count here: the loyal evidence says the days since the last order, counted
         # to the types' as-of date; the run's own count (to its date, up to MATCH_DAYS
@@ -168,10 +196,22 @@ def add_value(frame: pd.DataFrame, *, store: Store, as_of: datetime | None) -> p
         lookers = out["type"] == "looker"
         mapped = out.loc[lookers, "visitor_id"].astype("string").map(scores)
         out.loc[lookers, "intent"] = mapped.astype("float64").to_numpy()
+    out = out[[*(c for c in out.columns if c not in VALUE_COLUMNS), *VALUE_COLUMNS]]
+    out = out.astype(VALUE_DTYPES)
     out.attrs.update(attrs)
-    dropout = dropout_of_run(store) if value is not None else None
-    out.attrs.update(no_dropout=dropout, no_dropout_note=_no_dropout_note(dropout))
+    stored = _has(store, "customer_value") or _has(store, "visitor_intent")
+    out.attrs.update(
+        value_stored=stored, no_dropout=dropout, no_dropout_note=_no_dropout_note(dropout)
+    )
     return out
+
+
+def value_stored(frame: pd.DataFrame) -> bool:
+    """Whether a CLV or intent run was stored when the types ``frame`` was valued
+    (``attrs["value_stored"]``, see :func:`add_value`), joined or not: the faces then show
+    the value per type, and say why a figure is missing. A frame without that attribute (one
+    made by hand) counts as valued when it has the value columns."""
+    return bool(frame.attrs.get("value_stored", "clv" in frame.columns))
 
 
 def dropout_of_run(store: Store) -> float | None:
@@ -190,13 +230,18 @@ def _no_dropout_note(dropout: float | None) -> str:
     return no_dropout_note(dropout)
 
 
-def _loyal_at_risk(flagged: pd.Series, *, joined: bool) -> pd.arrays.BooleanArray:
-    """The ``loyal_at_risk`` column: the flags when a CLV run is joined, else all missing
-    (pandas' nullable boolean). Without a run nobody was measured, and ``False`` on every row
-    read as "no loyal customer at risk" (the CLI printed "0 loyal at risk")."""
-    if not joined:
-        return pd.array([pd.NA] * len(flagged), dtype="boolean")
-    return pd.array(flagged.to_numpy(dtype=bool), dtype="boolean")
+def _loyal_at_risk(
+    types: pd.Series, at_risk: pd.Series, *, measured: bool
+) -> pd.arrays.BooleanArray:
+    """The ``loyal_at_risk`` column (pandas' nullable boolean): loyal and flagged ``at_risk``
+    when the joined CLV run measured its customers (False for other types, NA for a loyal
+    customer without a CLV row), else all missing. Without a run nobody was measured, and
+    ``False`` on every row read as "no loyal customer at risk" (the CLI printed "0 loyal at
+    risk"); nor was anybody when its model found no dropout (``measured`` False)."""
+    if not measured:
+        return pd.array([pd.NA] * len(types), dtype="boolean")
+    loyal = pd.array((types == "loyal").to_numpy(dtype=bool), dtype="boolean")
+    return loyal & pd.array(at_risk, dtype="boolean")  # Kleene: False & NA is False
 
 
 def explain_value(*, store: Store, subject: dict[str, Any], as_of: datetime) -> dict[str, Any]:
@@ -206,11 +251,10 @@ def explain_value(*, store: Store, subject: dict[str, Any], as_of: datetime) -> 
     """
     one = pd.DataFrame([{k: subject.get(k) for k in ("customer_id", "visitor_id", "type",
                                                      "evidence")}])  # fmt: skip
+    # (when the run's model found no dropout, add_value leaves P(alive) and the flags out,
+    # and the note says why: 1.00 and "not at risk" are its assumption, not a measure)
     valued = add_value(one, store=store, as_of=as_of)
     row = valued.iloc[0]
-    # the run's model found no dropout: this P(alive) of 1.00 and "not at risk" are its
-    # assumption, not a measure of this customer (left out, and the note says why)
-    measured = valued.attrs.get("no_dropout") is None
 
     def num(k: str) -> float | None:
         v = row.get(k)
@@ -218,9 +262,9 @@ def explain_value(*, store: Store, subject: dict[str, Any], as_of: datetime) -> 
 
     return {
         "clv": num("clv"),
-        "p_alive": num("p_alive") if measured else None,
-        "at_risk": _flag(row.get("at_risk")) if measured else None,
-        "loyal_at_risk": _flag(row.get("loyal_at_risk")) if measured else None,
+        "p_alive": num("p_alive"),
+        "at_risk": _flag(row.get("at_risk")),
+        "loyal_at_risk": _flag(row.get("loyal_at_risk")),
         "intent": num("intent"),
         "evidence": str(row["evidence"]),
         "no_dropout_note": str(valued.attrs.get("no_dropout_note", "")),
@@ -233,7 +277,8 @@ def _flag(value: Any) -> bool | None:
 
 
 def value_by_type(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per type: subjects, mean CLV, mean P(alive), at-risk and loyal-at-risk counts, intent.
+    """Per type: subjects, mean CLV, mean P(alive), at-risk and loyal-at-risk counts, intent;
+    empty when no value run is stored (:func:`value_stored`: the faces show counts only).
 
     A count is None, not 0, for a type none of whose people has a CLV row (lookers, who never
     bought, or every type when the stored run was not joined: see :func:`value_note`): "0 at
@@ -241,7 +286,7 @@ def value_by_type(frame: pd.DataFrame) -> pd.DataFrame:
     dropout (``frame.attrs["no_dropout"]``, see :func:`add_value`) mean P(alive) and both
     at-risk counts are None for every type: 1.00 and 0 were the model's assumption, not a
     measure."""
-    if "clv" not in frame.columns:
+    if not value_stored(frame):
         return pd.DataFrame()
     scored = frame["at_risk"].notna()
     flagged = frame["at_risk"].fillna(False).astype(bool)

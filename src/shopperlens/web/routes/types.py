@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from shopperlens.service import types as svc
-from shopperlens.service.types_value import add_value, frame_as_of, value_by_type
+from shopperlens.service.types_value import frame_as_of, value_by_type
 from shopperlens.store import Store
 from shopperlens.web.deps import NOTE, ShopDep, header_text
 
@@ -16,8 +16,9 @@ router = APIRouter(prefix="/api/types", tags=["types"])
 
 
 class TypesPage(BaseModel):
-    """One page of a types run: ``rows`` hold the CLI's columns (with ``clv, p_alive,
-    at_risk, loyal_at_risk, intent`` once a CLV / intent run is stored)."""
+    """One page of a types run: ``rows`` hold the columns of the CLI's ``--out`` file, ``clv,
+    p_alive, at_risk, loyal_at_risk, intent`` always among them (null where no CLV / intent
+    run is joined)."""
 
     as_of: Any
     run_id: int | None
@@ -71,13 +72,10 @@ def types(
         df = shop.latest_types()
     else:
         cut = svc.run_date(as_of)  # a date: a run at a time of day is refused, as in every face
-        run = svc.run_at(
+        df = svc.types_at(
             store=shop.store, as_of=cut, config=shop.settings.types_config,
             engine=shop.settings.engine,
         )  # fmt: skip
-        df = run[list(svc.RESULT_COLUMNS)]
-        df.attrs.update(run.attrs)
-        df = add_value(df, store=shop.store, as_of=frame_as_of(df))
     return _page(df, type, limit, offset, shop.store)
 
 
