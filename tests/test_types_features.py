@@ -121,26 +121,26 @@ def test_the_stored_visit_table_keeps_each_subjects_visits_together(store: Store
 
 
 def test_a_failed_first_table_is_reported_not_swallowed(store: Store) -> None:
-    """An error in the table built in the background reaches the caller, after the compile."""
+    """An error in the table built in the background reaches the caller, after the final
+    query was asked for; the next call works."""
     import duckdb
-    import ibis
 
-    from shopperlens.store.execute import to_pandas_over
+    from shopperlens.store.execute import frame_over
 
     small_shop().write(store)
-    orders = store.table("orders")
-    broken = orders.select(n=orders.order_id.cast("int64"))  # "o1" is not a number
-    built: list[str] = []
+    asked: list[str] = []
 
-    def build(t):  # type: ignore[no-untyped-def]
-        built.append(t.get_name())
-        return t.aggregate(total=t.n.sum())
+    def final() -> str:
+        asked.append("final")
+        return "SELECT sum(n) AS total FROM first_stand_in"
 
+    broken = "SELECT CAST(order_id AS BIGINT) AS n FROM orders"  # "o1" is not a number
     with pytest.raises(duckdb.ConversionException):
-        to_pandas_over(store, broken, build)
-    assert built and built[0].startswith("_sl_first_")
-    ok = orders.select(n=ibis.literal(1))
-    assert to_pandas_over(store, ok, build)["total"].tolist() == [len(orders.execute())]
+        frame_over(store, [("first_stand_in", broken)], final)
+    assert asked == ["final"]
+    ok = "SELECT 1 AS n FROM orders"
+    total = frame_over(store, [("first_stand_in", ok)], final)["total"].tolist()
+    assert total == [store.count("orders")]
 
 
 def test_categories_per_order_counts_each_category_once_per_order(store: Store) -> None:

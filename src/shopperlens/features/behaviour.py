@@ -833,7 +833,7 @@ def computed_features(
     persisted frame on Spark) takes a quarter off the features' time. The backend of ``src``
     must be the connection that executes the result: DuckDB's temporary tables are
     per-connection. The visit table is dropped when the block ends. (For a single part on
-    DuckDB the service uses ``store.execute.to_pandas_over`` instead, which compiles the
+    DuckDB the service uses ``service.feature_sql.features_frame`` instead, which compiles the
     features while the visit table is built.)
 
     Yields one expression per part of the subjects: with ``parts`` above 1 (a DuckDB backend),

@@ -19,16 +19,12 @@ from pydantic import BaseModel
 
 from shopperlens.errors import InsufficientDataError, NotFoundError, ShopperlensError
 from shopperlens.features import (
-    behaviour_features,
-    by_subject,
     computed_features,
     default_as_of,
-    order_visits,
-    session_table,
-    visit_rows,
 )
 from shopperlens.service._checks import check_started, data_start
 from shopperlens.service._clock import naive_utc, utc_now
+from shopperlens.service.feature_sql import features_frame
 from shopperlens.service.jobs import Progress
 from shopperlens.service.types_value import (
     LOYAL_AT_RISK,
@@ -221,25 +217,12 @@ def _features(
     if engine == "duckdb":
         import ibis
 
-        from shopperlens.store.execute import to_pandas, to_pandas_over
+        from shopperlens.store.execute import to_pandas
 
-        if parts == 1:  # the features SQL is compiled while DuckDB builds the visit table
-            spec = cfg.feature_spec()
+        if parts == 1:  # one query over the visit table, its SQL kept for the next run
             steps("visits")
-            # the visits' rows in subject order, then the few visits orders were placed in;
-            # the features read the visit table, a join of the two, several times
-            return to_pandas_over(
-                store,
-                by_subject(visit_rows(store, as_of=cut, spec=spec)),
-                lambda rows, placed: behaviour_features(
-                    store,
-                    as_of=cut,
-                    spec=spec,
-                    sessions=session_table(store, as_of=cut, spec=spec, rows=rows, placed=placed),
-                    placed=placed,
-                ),
-                on_built=lambda: steps("features: part 1 of 1"),
-                then=lambda rows: order_visits(store, as_of=cut, spec=spec, rows=rows),
+            return features_frame(
+                store, cut, cfg.feature_spec(), on_built=lambda: steps("features: part 1 of 1")
             )
         with store.cursor() as cur:  # the visit table is a temporary table of this cursor
             src = ibis.duckdb.from_connection(cur)
@@ -752,9 +735,8 @@ def explain(
     cut = parse_as_of(as_of) or default_as_of(store)
     check_started(store, cut)
     subject = _subject(store, id, cut)
-    feats = behaviour_features(store, as_of=cut, spec=cfg.feature_spec())
     # an anonymous visitor's subject is "visitor:<id>" (found by id in stored runs only)
-    rows = feats.filter(feats.subject_id.isin([subject, f"visitor:{id}"])).execute()
+    rows = features_frame(store, cut, cfg.feature_spec(), subjects=[subject, f"visitor:{id}"])
     row = rows[rows["subject_id"] == subject]
     row = (rows if row.empty else row).head(1).reset_index(drop=True)
     if row.empty:  # nothing is stored for an unknown subject

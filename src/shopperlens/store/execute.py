@@ -5,8 +5,8 @@ holds DuckDB's result, an Arrow copy and a converted pandas copy at once. :func:
 compiles the expression once, fetches Arrow and converts it while freeing it (pyarrow's
 ``self_destruct``). After a large result it also lets DuckDB hand back the buffers it keeps
 cached (by lowering ``memory_limit`` for a moment), so the pandas work that follows does not
-stack on top of the query's peak. :func:`to_pandas_over` does the same for an expression over
-a table computed first, compiling the one while DuckDB computes the other.
+stack on top of the query's peak. :func:`frame_over` does the same for a query over
+tables computed first, compiling the one while DuckDB computes the others.
 """
 
 from __future__ import annotations
@@ -63,51 +63,44 @@ def to_pandas(
     return _frame(store, table)
 
 
-def to_pandas_over(
+def frame_over(
     store: Store,
-    first: Any,
-    build: Callable[..., Any],
+    tables: Sequence[tuple[str, str]],
+    final: Callable[[], str],
     on_built: Callable[[], Any] | None = None,
-    *,
-    then: Callable[[Any], Any] | None = None,
+    params: Sequence[Any] | None = None,
 ) -> pd.DataFrame:
-    """``build(t)`` as pandas, where ``t`` is the Ibis table ``first`` computed once into a
-    temporary table (the features over their visit table); with ``then``, ``build(t, u)``,
-    where ``u`` is ``then(t)`` computed once after ``t`` (the visits orders were placed in,
-    from the visits' rows, which that pairing reads several times).
+    """The query ``final()`` returns (with ``params``), as pandas, over temporary tables
+    computed first.
 
-    Ibis compiles a large expression in Python on one core (0.4 s for the features), while
-    DuckDB's build of the visit table keeps both cores busy for seconds. So the temporary tables
-    are built on one cursor in a thread while ``build`` is given unbound stand-ins of the same
-    names and schemas and compiled to SQL; DuckDB resolves the names when that SQL runs on the
-    cursor holding the tables. ``on_built`` is called once they exist. They are dropped at the
-    end.
+    ``tables`` are ``(name, select)`` pairs, built in order on one cursor in a thread (each
+    ``select`` may read the tables before it) while ``final`` is called: it may compile the
+    final query, and Ibis compiles a large expression in Python on one core (0.4 s for the
+    features) while DuckDB's build of the visit table keeps both cores busy for seconds. Each
+    name is a stand-in: the tables get fresh names of their own, written into every statement,
+    so two runs at once never share a table. ``on_built`` is called once they exist. They are
+    dropped at the end.
     """
-    import ibis
+    names = {name: f"_sl_{uuid.uuid4().hex[:12]}" for name, _ in tables}
 
-    def create(name: str, expr: Any) -> str:
-        return f"CREATE TEMP TABLE {name} AS {ibis.to_sql(expr, dialect='duckdb')}"
+    def named(sql: str) -> str:
+        for stand_in, name in names.items():
+            sql = sql.replace(stand_in, name)
+        return sql
 
-    names = [f"_sl_first_{uuid.uuid4().hex[:12]}"]
-    statements = [create(names[0], first)]
-    stand_ins = [ibis.table(first.schema(), name=names[0])]
-    if then is not None:
-        second = then(stand_ins[0])
-        names.append(f"_sl_then_{uuid.uuid4().hex[:12]}")
-        statements.append(create(names[1], second))
-        stand_ins.append(ibis.table(second.schema(), name=names[1]))
+    statements = [f"CREATE TEMP TABLE {names[n]} AS {named(sql)}" for n, sql in tables]
     with store.cursor() as cur, ThreadPoolExecutor(max_workers=1) as pool:
         building = pool.submit(lambda: [cur.execute(sql) for sql in statements])
         try:
-            sql = str(ibis.to_sql(build(*stand_ins), dialect="duckdb"))
+            sql = named(final())
         finally:
             building.result()  # waits, and raises the build's error if it failed
         try:
             if on_built is not None:
                 on_built()
-            result = cur.sql(sql).to_arrow_table()
+            result = cur.sql(sql, params=list(params) if params else None).to_arrow_table()
         finally:
-            for name in names:
+            for name in names.values():
                 cur.execute(f"DROP TABLE IF EXISTS {name}")
     return _frame(store, result)
 
