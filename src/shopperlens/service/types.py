@@ -860,6 +860,13 @@ def _with_value(
     return out
 
 
+def _day(value: datetime | None) -> str:
+    """A date as the movements' refusal names it (midnight as the day alone)."""
+    if value is None:
+        return "no date"
+    return f"{value:%Y-%m-%d}" if value.time() == time() else f"{value:%Y-%m-%d %H:%M:%S}"
+
+
 def moves(
     *,
     store: Store,
@@ -873,7 +880,10 @@ def moves(
     cfg = as_config(config)
     d1, d2 = parse_as_of(date_from), parse_as_of(date_to)
     if d1 is None or d2 is None or d1 >= d2:
-        raise ShopperlensError("--from must be a date before --to")
+        raise ShopperlensError(
+            "the movements compare an earlier date with a later one: --from (from, date_from) "
+            f"must be before --to (to, date_to), and {_day(d1)} is not before {_day(d2)}"
+        )
     lapsed = float(cfg.section("windows")["lapsed_days"])
     # a visitor anonymous at the first date and linked to a customer by the second is one person
     links = store.df(
