@@ -93,7 +93,10 @@ def upsell_picks(
     ``owned`` and ``viewed`` have ``customer_id, product_id`` rows (purchases and product
     views). A candidate's score is the highest confidence of a rule ``A → {candidate}`` whose
     antecedents ``A`` are all among the customer's bought or viewed products; ``because`` names
-    that antecedent. Returns ``customer_id, rank, product_id, score, because``.
+    that antecedent. Of rules with equal confidence the one with the higher support wins, then
+    the antecedent first in text order (:func:`_rule_rank`): the pick and its reason are the
+    same on every run, whatever order sets and rule rows come in.
+    Returns ``customer_id, rank, product_id, score, because``.
     """
     cols = ["customer_id", "rank", "product_id", "score", "because"]
     # a customer who owns nothing (every order cancelled) may still have viewed products
@@ -110,28 +113,31 @@ def upsell_picks(
     known = history.groupby("customer_id").product_id.agg(frozenset)
     owns = owned.dropna(subset=["product_id"]).groupby("customer_id").product_id.agg(frozenset)
     # index rules by one antecedent item so each customer only tests rules that can fire
+    support = single["support"] if "support" in single else pd.Series(0.0, index=single.index)
     rule_rows = list(
         zip(
             single.antecedents,
             single.consequents.map(lambda s: next(iter(s))),
             single.confidence.astype(float),
+            support.astype(float),
             strict=True,
         )
     )
-    by_item: dict[object, list[tuple[frozenset, object, float]]] = {}
-    for ante, cons, conf in rule_rows:
-        by_item.setdefault(min(ante, key=str), []).append((ante, cons, conf))
+    by_item: dict[object, list[tuple[frozenset, object, float, float]]] = {}
+    for ante, cons, conf, supp in rule_rows:
+        by_item.setdefault(min(ante, key=str), []).append((ante, cons, conf, supp))
     records: list[tuple[object, object, float, str]] = []
     for customer, items in known.items():
         have = owns.get(customer, frozenset())
-        best: dict[object, tuple[float, str]] = {}
-        for item in items:
-            for ante, cons, conf in by_item.get(item, ()):
+        best: dict[object, tuple[float, float, str]] = {}
+        for item in sorted(items, key=str):
+            for ante, cons, conf, supp in by_item.get(item, ()):
                 if cons in have or not ante <= items:
                     continue
-                if cons not in best or conf > best[cons][0]:
-                    best[cons] = (conf, ", ".join(sorted(map(str, ante))))
-        for cons, (conf, why) in best.items():
+                rule = (conf, supp, ", ".join(sorted(map(str, ante))))
+                if cons not in best or _rule_rank(rule) < _rule_rank(best[cons]):
+                    best[cons] = rule
+        for cons, (conf, _, why) in best.items():
             records.append((customer, cons, conf, why))
     out = pd.DataFrame(records, columns=["customer_id", "product_id", "score", "because"])
     if out.empty:
@@ -139,3 +145,12 @@ def upsell_picks(
     out = out.sort_values(["customer_id", "score", "product_id"], ascending=[True, False, True])
     out["rank"] = out.groupby("customer_id").cumcount() + 1
     return out[out["rank"] <= top][cols].reset_index(drop=True)
+
+
+def _rule_rank(rule: tuple[float, float, str]) -> tuple[float, float, str]:
+    """Sort key of a ``(confidence, support, because)`` rule, best first: higher confidence,
+    then higher support, then the antecedent first in text order. Equal-confidence rules are
+    common (3 of 7 orders either way), and keeping whichever came first made the upsell's
+    reason follow the hash order of a set of product ids, which changes between runs."""
+    conf, supp, why = rule
+    return (-conf, -supp, why)

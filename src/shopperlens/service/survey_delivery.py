@@ -15,10 +15,15 @@ the hand-over leaves the row in ``sending`` (it may have gone out), counted as
 ``unconfirmed``, never as failed. Only what went out, or may have, counts as a survey the
 person got (fatigue), and a failed invitation uses up no invitation of a quota. Mail goes to
 an address: two customer ids with one address get one e-mail.
+
+Who is invited never depends on the order rows were imported in: an address shared by several
+customer ids is reached through the id with the most orders (then the smallest id), and a
+quota takes a sample that is stable per survey (:func:`sample_order`), not the oldest rows.
 """
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -164,7 +169,9 @@ def target(*, store: Store, audience: Audience, now: datetime | None = None) -> 
     from shopperlens.features import default_as_of  # (Ibis: loaded only to send)
 
     now = min(now or utc_now(), default_as_of(store))
-    people = store.df("SELECT customer_id, email FROM customers WHERE email IS NOT NULL")
+    people = store.df(
+        "SELECT customer_id, email FROM customers WHERE email IS NOT NULL ORDER BY customer_id"
+    )
     keep = pd.Series(True, index=people.index)
     ids = people["customer_id"]
     if audience.customers is not None:
@@ -295,7 +302,8 @@ def send_invitations(
     report.undeliverable = int(people["customer_id"].isin(refused).sum())
     # anyone with an invitation to this survey already has one: a pending one is sent below
     people = people[~people["customer_id"].isin(same_address(set(status), addresses))]
-    people, report.same_address = one_per_address(people, addresses)
+    people, report.same_address = one_per_address(by_orders(store, people), addresses)
+    people = sample_order(people, survey)
     if quota is not None:
         used = store.scalar(
             "SELECT count(*) FROM survey_invitations WHERE survey = ? AND audience = ? "
@@ -427,9 +435,37 @@ def same_address(ids: set[str], addresses: dict[str, str]) -> set[str]:
     return set(ids) | {c for c, a in addresses.items() if a in taken}
 
 
+def by_orders(store: Store, people: pd.DataFrame) -> pd.DataFrame:
+    """``people`` with the most orders (purchases) first, then by customer id: the order
+    :func:`one_per_address` picks an address's recipient in. The customer id that orders is
+    the account the inbox's reader uses, and neither rule depends on the import order."""
+    counts = store.df(
+        f"SELECT customer_id, count(*) AS n FROM {PURCHASES} o WHERE customer_id IS NOT NULL "
+        "GROUP BY customer_id"
+    )
+    n = people["customer_id"].map(dict(zip(counts["customer_id"], counts["n"], strict=True)))
+    ranked = people.assign(_n=n.fillna(0).astype(int))
+    ranked = ranked.sort_values(["_n", "customer_id"], ascending=[False, True], kind="stable")
+    return ranked.drop(columns="_n").reset_index(drop=True)
+
+
+def sample_order(people: pd.DataFrame, survey: str) -> pd.DataFrame:
+    """``people`` in the order a quota takes them: by a SHA-256 hash of the survey's name and
+    the customer id. A quota of 200 is then a pseudo-random sample, not the 200 oldest rows
+    of the customers file (which follow its row order and favour old, low ids); the same
+    survey takes the same people on every run and a re-run continues the same list, while
+    another survey samples others."""
+    keys = people["customer_id"].map(
+        lambda cid: hashlib.sha256(f"{survey}\0{cid}".encode()).hexdigest()
+    )
+    order = keys.sort_values(kind="stable").index
+    return people.loc[order].reset_index(drop=True)
+
+
 def one_per_address(people: pd.DataFrame, addresses: dict[str, str]) -> tuple[pd.DataFrame, int]:
-    """The first customer of each address among ``people`` (in their order), and how many
-    others were left out: one invitation reaches everyone reading that inbox."""
+    """The first customer of each address among ``people`` (in their order: a survey send
+    ranks them with :func:`by_orders`, an interview invitation takes them as listed), and how
+    many others were left out: one invitation reaches everyone reading that inbox."""
     repeat = people["customer_id"].map(addresses).duplicated(keep="first")
     return people[~repeat.to_numpy()], int(repeat.sum())
 
