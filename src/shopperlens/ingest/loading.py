@@ -110,11 +110,13 @@ def finish(con: duckdb.DuckDBPyConnection) -> None:
         WHOLE,
         WHOLE_ROWS,
         RESTATED,
+        RELABELLED,
         UNCHECKED_SESSIONS,
         _OWNERS,
         _CONTESTED,
         _RESENT,
         "_sl_pass",
+        "_sl_new_lines",
         "_sl_ref",
         CSV_ERRORS,
         CSV_SCANS,
@@ -1126,6 +1128,7 @@ def _insert_order_tables(con: duckdb.DuckDBPyConnection, good: str, out: dict[st
         f"{new_order}GROUP BY order_id"
     ).fetchone()[0]  # type: ignore[index]
     line_cols = ", ".join(_LINE_LEVEL)
+    lines_before = max_rowid(con, "order_lines")
     lines = f"(SELECT s.*, n.line_no FROM {good} s JOIN {LINE_NO} n ON n.n_line = s._line)"
     new_line = (  # a stored order keeps its lines: the file's were matched to them above
         "WHERE NOT EXISTS (SELECT 1 FROM order_lines t WHERE t.order_id = s.order_id)"
@@ -1136,14 +1139,10 @@ def _insert_order_tables(con: duckdb.DuckDBPyConnection, good: str, out: dict[st
         f"INSERT INTO order_lines (order_id, line_no, {line_cols}) "
         f"SELECT order_id, line_no, {line_cols} FROM {lines} s {new_line}"
     ).fetchone()[0]  # type: ignore[index]
-    out["products"] = _create_referenced(
-        con,
-        "products",
-        "product_id",
-        "SELECT product_id, arg_min(product_name, _line) AS product_name, "
-        "arg_min(category, _line) AS category, arg_min(unit_price, _line) AS price "
-        f"FROM {good} s WHERE product_id IS NOT NULL GROUP BY product_id",
-    )
+    _follow_latest_lines(con, lines_before)  # (before the file's new products join them)
+    # a product the store lacks: the name, category and price of its latest line in the file
+    # (see _latest_lines), whatever the order of the file's rows
+    out["products"] = _create_referenced(con, "products", "product_id", _latest_lines(good))
     # customers named by orders but not imported (Shopify: keyed by the normalised e-mail):
     # e-mail, country and marketing consent as their latest order in the file says (a later
     # "no" withdraws an earlier "yes"), the first order's time as when they became customers
@@ -1158,6 +1157,93 @@ def _insert_order_tables(con: duckdb.DuckDBPyConnection, good: str, out: dict[st
         f"SELECT customer_id, {latest['email']}, min(ordered_at) AS created_at, "
         f"{latest['country']}, {latest['accepts_marketing']} "
         f"FROM {good} s WHERE customer_id IS NOT NULL GROUP BY customer_id",
+    )
+
+
+#: products created from order lines whose name, category or price a later file's lines
+#: changed (see _follow_latest_lines), with what changed
+RELABELLED = "_sl_relabelled"
+#: the stored order lines as :func:`_latest_lines` reads them (``_line``: the line's number)
+_STORED_LINES = (
+    "SELECT l.product_id, l.product_name, l.category, l.unit_price, o.ordered_at, l.order_id, "
+    "l.line_no AS _line FROM order_lines l JOIN orders o USING (order_id)"
+)
+
+
+def _latest_lines(rows: str, where: str = "TRUE") -> str:
+    """SQL: each product of the order lines ``rows`` (``where`` on them) with the name, category
+    and price (``unit_price``) of its latest line that gives one.
+
+    Latest by the order's time, then its id, then the line's place in the order (``_line``,
+    which runs within an order as ``line_no`` does): a total order, never the file's row
+    order. The lines at each product's latest time are found first and only they are compared
+    whole: comparing every line by the three fields took 0.3 CPU-s for 1M lines, six times
+    the per-product maximum of the time.
+    """
+    key = "{'t': s.ordered_at, 'o': s.order_id, 'l': s._line}"
+    latest = {
+        c: f"max(ordered_at) FILTER (WHERE {c} IS NOT NULL) AS t_{c}"
+        for c in ("product_name", "category", "unit_price")
+    }
+    picked = ", ".join(
+        f"arg_max(s.{c}, {key}) FILTER (WHERE s.ordered_at = m.t_{c} AND s.{c} IS NOT NULL) "
+        f"AS {'price' if c == 'unit_price' else c}"
+        for c in latest
+    )
+    return (
+        f"WITH s AS (SELECT * FROM ({rows}) WHERE product_id IS NOT NULL AND {where}), "
+        f"m AS (SELECT product_id, {', '.join(latest.values())} FROM s GROUP BY product_id) "
+        f"SELECT s.product_id, {picked} FROM s JOIN m USING (product_id) "
+        "WHERE s.ordered_at >= least(m.t_product_name, m.t_category, m.t_unit_price) "
+        "GROUP BY s.product_id"
+    )
+
+
+def _follow_latest_lines(con: duckdb.DuckDBPyConnection, lines_before: int | None) -> None:
+    """Give products created from order lines (placeholders: no products file named them yet)
+    the name, category and price of their latest stored line that gives one, when the lines
+    this file added (``order_lines`` beyond ``lines_before``) are later than those before.
+
+    A product created from orders is priced as its latest line (the abandoned carts' value),
+    whichever file came first. Only lines from the earliest new line's time on are read: a
+    line before it cannot be later than the stored values' own line, which stays when none of
+    them gives a value. ``_sl_relabelled`` lists the products changed and whether their name or
+    category moved (``service.imports`` dates the change). A products file's row is left as
+    it is: the catalogue's word wins.
+    """
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {RELABELLED} (product_id VARCHAR, product_name VARCHAR, "
+        "category VARCHAR, price DOUBLE, renamed BOOLEAN, moved BOOLEAN)"
+    )
+    waiting = "SELECT key FROM ingest_placeholders WHERE kind = 'products'"
+    if lines_before is None or not con.execute(f"SELECT EXISTS ({waiting})").fetchone()[0]:  # type: ignore[index]
+        return
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _sl_new_lines AS SELECT l.product_id, o.ordered_at "
+        "FROM order_lines l JOIN orders o USING (order_id) "
+        f"WHERE l.rowid > {int(lines_before)} AND l.product_id IN ({waiting})"
+    )
+    window = (
+        "ordered_at >= (SELECT min(ordered_at) FROM _sl_new_lines) "
+        "AND product_id IN (SELECT product_id FROM _sl_new_lines)"
+    )
+    con.execute(
+        f"INSERT INTO {RELABELLED} WITH r AS ({_latest_lines(_STORED_LINES, window)}) "
+        "SELECT r.product_id, r.product_name, r.category, r.price, "
+        "r.product_name IS NOT NULL AND r.product_name IS DISTINCT FROM p.product_name, "
+        "r.category IS NOT NULL AND r.category IS DISTINCT FROM p.category "
+        "FROM r JOIN products p USING (product_id) WHERE "
+        + " OR ".join(
+            f"(r.{c} IS NOT NULL AND r.{c} IS DISTINCT FROM p.{c})"
+            for c in ("product_name", "category", "price")
+        )
+    )
+    con.execute("DROP TABLE _sl_new_lines")
+    con.execute(
+        "UPDATE products SET product_name = coalesce(r.product_name, products.product_name), "
+        "category = coalesce(r.category, products.category), "
+        f"price = coalesce(r.price, products.price) FROM {RELABELLED} r "
+        "WHERE products.product_id = r.product_id"
     )
 
 

@@ -53,7 +53,7 @@ from shopperlens.ingest.reading import (
     row_lines,
     scan_file,
 )
-from shopperlens.ingest.rejects import Reject, describe
+from shopperlens.ingest.rejects import Reject, describe, sql_str
 from shopperlens.ingest.sessionize import SESSION_GAP_MINUTES, derive
 from shopperlens.service._clock import utc_now
 from shopperlens.service.jobs import Progress
@@ -507,6 +507,7 @@ class _Call:
         """
         self.rejected, self.first = 0, []
         results: list[FileResult] = []
+        stored = _CallOrders(con) if self.kind == "orders" else None
         refused: list[ShopperlensError] = []
         for i, (path, label) in enumerate(zip(self.files, self.labels, strict=True)):
             self.tick(0, description=f"{self.kind}: {Path(label).name}")
@@ -526,6 +527,7 @@ class _Call:
                     update=self.update,
                     decimal_comma=self.decimal_comma,
                     allow_empty=self.allow_empty,
+                    call_orders=stored,
                 )
             except ShopperlensError as exc:
                 if self.on_error != "abort":
@@ -567,6 +569,69 @@ class _Call:
         )
 
 
+class _CallOrders:
+    """The orders the files of one orders call stored, by file: an order's lines come whole
+    from one file, so one an earlier file of the call stored and a later file gives other
+    lines is refused as split between them (see :meth:`refuse_split`), not as a clash with
+    what the store held before the call."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        #: ``orders``' largest rowid before the call: the rows beyond it are the call's
+        self.start = loading.max_rowid(con, "orders")
+        #: each file that stored orders, with ``orders``' largest rowid after it
+        self.ends: list[tuple[str, int]] = []
+
+    def stored(self, con: duckdb.DuckDBPyConnection, label: str) -> None:
+        """Note the orders the file ``label`` just stored (none: nothing to note)."""
+        end = loading.max_rowid(con, "orders")
+        if end is not None and end != (self.ends[-1][1] if self.ends else self.start):
+            self.ends.append((label, end))
+
+    def refuse_split(self, con: duckdb.DuckDBPyConnection, label: str) -> None:
+        """Refuse the staged file ``label`` when it gives an order an earlier file of the call
+        stored other lines or content than that file did (the staged rows' clash with it):
+        stored whole from one file, such an order would lose the other file's lines (the
+        order's value with them), and "already imported" would blame rows of this very call.
+        """
+        if not self.ends:
+            return
+        clash = " OR ".join(
+            f"starts_with(s._reject['reason'], {sql_str(r)})" for r in loading.STORED_CLASHES
+        )
+        beyond = "TRUE" if self.start is None else f"rowid > {int(self.start)}"
+        rows = con.execute(
+            f"SELECT s.order_id, any_value(o.r) FROM {loading.STAGE} s JOIN (SELECT order_id, "
+            f"rowid AS r FROM orders WHERE {beyond}) o USING (order_id) WHERE {clash} "
+            "GROUP BY s.order_id ORDER BY min(s._line)"
+        ).fetchall()
+        if rows:
+            raise ShopperlensError(_split_orders(label, [(o, self._file_of(r)) for o, r in rows]))
+
+    def _file_of(self, rowid: int) -> str:
+        return next(label for label, end in self.ends if rowid <= end)
+
+
+#: how many orders split over two files the refusal names
+_SHOWN_SPLIT = 3
+
+
+def _split_orders(label: str, split: list[tuple[str, str]]) -> str:
+    """Why a file giving orders an earlier file of its call stored is refused: the orders
+    (the first few) and the files holding their other lines."""
+    shown = ", ".join(o for o, _ in split[:_SHOWN_SPLIT])
+    more = f" (and {len(split) - _SHOWN_SPLIT:,} more)" if len(split) > _SHOWN_SPLIT else ""
+    which = "order" if len(split) == 1 else "orders"
+    are = "is" if len(split) == 1 else "are"
+    earlier = sorted({Path(f).name for _, f in split[:_SHOWN_SPLIT]})
+    files = " and ".join(earlier)
+    one = "an earlier file" if len(earlier) == 1 else "earlier files"
+    return (
+        f"{Path(label).name}: {which} {shown}{more} {are} also in {files}, {one} of this "
+        "import, with other lines: an order's lines must all be in one file; put each "
+        "order's lines in one file and import that"
+    )
+
+
 def _unchecked(labels: Sequence[str], stopped_at: str) -> str:
     """The files a refused file left unchecked (it aborted the transaction), as said."""
     if not labels:
@@ -601,11 +666,13 @@ def _import_one(
     update: bool = False,
     decimal_comma: bool = False,
     allow_empty: bool = False,
+    call_orders: _CallOrders | None = None,
 ) -> FileResult:
     """Check and insert one file (optimistic path unless ``exact``); records it in the ledger.
     ``whole_orders`` (``on_error="skip"``): an order with a rejected row is kept out whole
     (see ``loading.reject_whole_orders``); ``decimal_comma``: see :func:`_number_style`;
-    ``allow_empty``: see :func:`import_files`.
+    ``allow_empty``: see :func:`import_files`; ``call_orders``: the orders the call's earlier
+    files stored (an orders file giving one of them other lines is refused).
 
     The file's checksum (the ledger's key) and line count take a read of its bytes: 1.2 s for
     a 1 GB CSV, 2.3 s for a 1.8 GB GA4 export. A thread does that read while DuckDB describes
@@ -735,6 +802,8 @@ def _import_one(
                 f"import passes with {ALLOW_EMPTY})"
             )
         repeated = loading.flag_conflicts(con, spec, update=update)
+        if call_orders is not None:
+            call_orders.refuse_split(con, label)
         first = generic.first_line(source)
         lines_of = (
             (lambda rows: row_lines(source, rows, first, malformed))
@@ -773,6 +842,9 @@ def _import_one(
         changed = None
         again = 0
         if kind == "orders":
+            if call_orders is not None:
+                call_orders.stored(con, label)
+            earliest = _sooner(earliest, _relabel_reach(con))
             again = loading.lines_already_stored(con)
             changed, changed_at = loading.restated(con)
             earliest = _reaching_back(earliest, changed_at)
@@ -955,13 +1027,22 @@ def _created_at_reach(con: duckdb.DuckDBPyConnection) -> datetime | None:
     return None if undated else first
 
 
-def _catalogue_reach(con: duckdb.DuckDBPyConnection) -> datetime | None:
-    """How far back a products file's new names and categories reach. When the visits carry
-    search terms, which words name a product changes for visits of any date (None); else a
-    name is read nowhere, and a new category reaches back to the first order with a line of
-    the product that names no category of its own (the line's own one wins); a new price
-    reaches nothing (the orders' lines carry their own)."""
-    changed = (
+def _relabel_reach(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """How far back an orders file reaches by the names and categories it gave products
+    created from order lines (their latest line's, see ``loading._follow_latest_lines``)."""
+    if not loading.temp_table_exists(con, loading.RELABELLED):
+        return REACHES_NOTHING
+    return _catalogue_reach(con, f"SELECT product_id, renamed, moved FROM {loading.RELABELLED}")
+
+
+def _catalogue_reach(con: duckdb.DuckDBPyConnection, changed: str = "") -> datetime | None:
+    """How far back a products file's new names and categories reach (``changed``: SQL giving
+    each product changed, ``renamed`` and ``moved``; by default the ``update`` file's). When
+    the visits carry search terms, which words name a product changes for visits of any date
+    (None); else a name is read nowhere, and a new category reaches back to the first order
+    with a line of the product that names no category of its own (the line's own one wins); a
+    new price reaches nothing (the orders' lines carry their own)."""
+    changed = changed or (
         "SELECT u.product_id, u.product_name IS NOT NULL AND u.product_name IS DISTINCT FROM "
         "p.product_name AS renamed, u.category IS NOT NULL AND u.category IS DISTINCT FROM "
         f"p.category AS moved FROM {loading.UPDATES} u JOIN products p USING (product_id)"
