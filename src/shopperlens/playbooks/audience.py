@@ -142,15 +142,17 @@ def audience_frame(
     """The rows of the file for ``destination``, drawn by ``purpose``'s consent.
 
     ``customers`` has ``customer_id, type, email`` and the purpose's consent column
-    (:func:`consent_column`, bool). Duplicate addresses (after normalisation) are written once
-    to a marketing destination, which takes only ``marketing`` (:func:`purpose_refusal`).
+    (:func:`consent_column`, bool). People are listed by customer id, so a file does not
+    follow the order the customers were imported in. Duplicate addresses (after normalisation)
+    are written once to a marketing destination, as the first of them by customer id; such a
+    destination takes only ``marketing`` (:func:`purpose_refusal`).
     """
     if destination not in DESTINATIONS:
         raise ValueError(f"unknown destination {destination!r}; choose {', '.join(DESTINATIONS)}")
     refused = purpose_refusal(purpose, destination)
     if refused:
         raise ValueError(refused)
-    c = customers.copy()
+    c = customers.sort_values("customer_id", kind="stable").reset_index(drop=True)
     consent = c[consent_column(purpose)].fillna(False).astype(bool)
     if destination == "csv":
         email = c.email.map(normalise_email).where(consent, None)

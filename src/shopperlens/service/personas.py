@@ -373,9 +373,7 @@ def build(
         source: Literal["survey", "frame"] = "survey"
     else:
         raw, source = frame, "frame"
-    df = normalise_answers(raw)
-    if df["respondent"].duplicated().any():
-        df = df.drop_duplicates("respondent", keep="last").reset_index(drop=True)
+    df = _in_respondent_order(normalise_answers(raw))
     df, left = _enough_answers(df)
     features = winsorise(df[clustering_columns(column_roles(df))])
     model = PersonaClustering(
@@ -467,6 +465,19 @@ def build(
     if save:
         _save(store, run, members, mark)
     return run
+
+
+def _in_respondent_order(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per respondent (a repeated one's last row), sorted by respondent id.
+
+    The seeded k-means starts from the rows it is given first: in the order the answers were
+    imported, the same answers in a shuffled, reversed or split export moved people between
+    personas and swapped their ids. The respondent id is the one order that does not depend
+    on how the rows arrived.
+    """
+    if df["respondent"].duplicated().any():
+        df = df.drop_duplicates("respondent", keep="last")
+    return df.sort_values("respondent", kind="stable").reset_index(drop=True)
 
 
 class _LeftOut(BaseModel):
@@ -874,7 +885,8 @@ def members(*, store: Store, run_id: int | None = None) -> pd.DataFrame:
     df = store.df(
         "SELECT m.respondent, p.name AS persona, m.persona_id, m.customer_id, m.distance "
         "FROM persona_members m JOIN personas p ON p.run_id = m.run_id "
-        "AND p.persona_id = m.persona_id WHERE m.run_id = ? ORDER BY m.persona_id, m.distance",
+        "AND p.persona_id = m.persona_id WHERE m.run_id = ? "
+        "ORDER BY m.persona_id, m.distance, m.respondent",
         [rid],
     )
     return df

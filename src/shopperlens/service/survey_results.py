@@ -110,7 +110,7 @@ def survey_results(
     """The full analysis of a survey's responses."""
     definition = get_survey(store=store, name=survey)
     read = responses_for_analysis(store=store, survey=survey)
-    frame, left_out = read.frame, read.left_out
+    frame, left_out = _in_respondent_order(read.frame), read.left_out
     if frame.empty:
         raise ShopperlensError(f"survey {survey!r} has no responses yet")
     notes: list[str] = _version_notes(definition.version, left_out)
@@ -205,6 +205,12 @@ def _text_themes(
         fields = {k: v for k, v in th.__dict__.items() if k != "members"}
         out.append(ThemeOut(question=qid, respondents=[who[i] for i in th.members], **fields))
     return out
+
+
+def _in_respondent_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """The answers sorted by respondent id: a theme's respondents and, among answers loading
+    alike, its examples are listed in this order, which is then not the order of the import."""
+    return frame.sort_values("respondent", kind="stable").reset_index(drop=True)
 
 
 def _version_notes(version: int, left_out: dict[str, int]) -> list[str]:

@@ -857,10 +857,11 @@ def _one_per_customer(frame: pd.DataFrame, questions: list[str]) -> pd.Series:
     later, by the pop-up; or by a link and in an imported export. Counted twice, one person
     would speak for two in every share, cross-tab and persona. Kept is the response answering
     the most questions of the current version (a one-question pop-up answer does not replace
-    the whole survey), and of those the first submitted.
+    the whole survey), and of those the first submitted, then the first by respondent id (the
+    rows of one import share its time), never the first in the file.
     """
     answered = frame[questions].notna().sum(axis=1)
-    # a stable sort keeps the submission order (frame is sorted by it) among equal counts
+    # a stable sort keeps the frame's order (submission, then respondent) among equal counts
     order = answered.sort_values(ascending=False, kind="stable").index
     ranked = frame.loc[order, "customer_id"]
     repeat = ranked.notna() & ranked.duplicated(keep="first")
@@ -977,12 +978,15 @@ def import_survey_csv(
                 f"{p.name}: {n} problem{'s' if n > 1 else ''}, nothing imported{where}:\n"
                 + describe(rejects, n)
             )
+        # one stamp for every undated row: stamped one by one, the file's row order became
+        # their submission order, and with it which of a customer's answers is kept
+        now = utc_now()
         with store.transaction() as con:
             import_id = con.execute(
                 "INSERT INTO imports (kind, format, file, checksum, rows_read, rows_accepted,"
                 " rows_rejected, imported_at) VALUES (?, 'csv', ?, ?, ?, ?, ?, ?)"
                 " RETURNING import_id",
-                [kind, str(p), checksum, n_read, len(rows), n_read - len(rows), utc_now()],
+                [kind, str(p), checksum, n_read, len(rows), n_read - len(rows), now],
             ).fetchone()[0]
             keyed, customers = _email_respondents(con, rows)
             # a corrected file replaces its respondents' answers, stored before this import keyed
@@ -1008,7 +1012,7 @@ def import_survey_csv(
                         channel="import",
                         customer_id=r.customer_id or customers.get(r.respondent),
                         import_id=import_id,
-                        submitted_at=r.submitted_at or utc_now(),
+                        submitted_at=r.submitted_at or now,
                     )
                     for r in rows
                     if r.answers
