@@ -4,8 +4,8 @@ A report of a shop of 15 million events held every event in pandas (9 GB); now t
 groups them and only the purchase, cart and sign-up events come one by one. The summary must
 be the one the events frame gives (the pure functions' own path, :meth:`Visits.of`) — the
 demo shop read both ways — and must say what the planted events say: first source and
-keyword, furthest step, last page, with events at the same instant taken in the order they
-were imported.
+keyword, furthest step, last page, with events at the same instant taken in event id order,
+as the import's sessions take them.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from shopperlens.service import playbooks as svc
 
 HEAD = "event_id,session_id,visitor_id,customer_id,timestamp,event_name,page,product_id,"
 HEAD += "utm_source,utm_medium,utm_term,search_term\n"
-#: s1: two events at the same instant name two sources (the first imported is the landing),
+#: s1: two events at the same instant name two sources (the smaller event id is the landing),
 #: an empty ad term before a real one, a search, a cart and a purchase, and a last page with
 #: a query string; s2: an anonymous visit of the same visitor that carts and leaves; s3: a
 #: visit whose only event is a sign-up, of a second visitor
@@ -47,7 +47,7 @@ def test_the_visits_of_a_store_say_what_its_events_say(shop, tmp_path) -> None:
     v = svc._visit_data(shop.store)
     s = _by_session(v)
     assert sorted(s.index) == ["s1", "s2", "s3"]
-    assert s.loc["s1", "source"] == "google"  # the first imported of two at 10:00
+    assert s.loc["s1", "source"] == "google"  # the smaller event id of two at 10:00
     assert s.loc["s1", "medium"] == "cpc"
     assert s.loc["s1", "keyword"] == "tent"  # the first non-empty ad term
     assert s.loc["s1", "search_term"] == "alpine tent"

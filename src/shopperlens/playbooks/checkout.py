@@ -381,7 +381,8 @@ def abandoned_carts(
 
     The cart is what is still in it: each product added since the last purchase, within
     ``cart_days`` of the shopper's last add, whose latest cart event is an add, not a removal,
-    counted once at the value of that add. Summing every add instead counts a product added on
+    counted once at the value of that add (an add and a removal at the same time cancel out,
+    :func:`_latest_last`). Summing every add instead counts a product added on
     five visits five times, and one removed again as well — for shoppers who never buy, a year
     of adds. Adds without a product id cannot be removed and each counts.
 
@@ -421,7 +422,7 @@ def abandoned_carts(
     if since is not None:
         carts = carts[carts.timestamp >= since]
     # the latest cart event of each (shopper, product); adds without a product stay as they are
-    carts = carts.sort_values("timestamp", kind="stable")
+    carts = _latest_last(carts)
     known = carts[carts.product_id.notna()].drop_duplicates(["who", "product_id"], keep="last")
     inside = pd.concat([known, carts[carts.product_id.isna()]])
     inside = inside[inside["added"]]
@@ -445,6 +446,15 @@ def abandoned_carts(
     )
     out.insert(3, "products", [products.get(who, []) for who in out.index])
     return out.sort_values("last_cart_at", ascending=False).reset_index(drop=True)[cols]
+
+
+def _latest_last(carts: pd.DataFrame) -> pd.DataFrame:
+    """``carts`` in time order, a removal after an add at the same time: an add and a removal
+    of one product at the same time cancel out, whichever the file lists first. Which came
+    first cannot be told from the time, and a recovery e-mail for a product the shopper took
+    out is the worse mistake; other ties keep the order the events came in."""
+    keys = pd.DataFrame({"t": carts.timestamp.to_numpy(), "removal": ~carts["added"].to_numpy()})
+    return carts.iloc[keys.sort_values(["t", "removal"], kind="stable").index.to_numpy()]
 
 
 def given_by_day(ordered_at: pd.Series) -> pd.Series:

@@ -13,8 +13,9 @@ the events are: the service runs it in the store (DuckDB groups the events, pand
 row per session), and :meth:`Visits.of` runs the same statement over an events frame on an
 in-memory DuckDB, so a frame and a store give the same visits by one code path.
 
-"First" and "last" follow the events' time, ties by their order (in the store, the order they
-were imported in): a session's source is the first source any of its events names, its
+"First" and "last" follow the events' time, ties by event id as an import orders them
+(``ingest.sessionize``; a frame without ``event_id`` by its row order), never by the order the
+rows happen to be stored in: a session's source is the first source any of its events names, its
 keyword the first non-empty ``utm_term``, its exit page the page of its last event with one.
 """
 
@@ -197,7 +198,7 @@ class Visits:
         for column in _FRAME_COLUMNS:  # a column of None has no type: text, as in the store
             if column not in ("timestamp", "value") and not is_numeric_dtype(frame[column]):
                 frame[column] = frame[column].astype("string")  # (numeric ids stay numbers)
-        frame["pos"] = np.arange(len(frame))
+        frame["pos"] = _tie_order(frame["timestamp"], events.get("event_id"))
         # events without a session id are cut into visits as an import cuts them
         rows = cut_sql("playbook_events") if frame["session_id"].isna().any() else "playbook_events"
         con = duckdb.connect()
@@ -243,6 +244,25 @@ class Visits:
     @property
     def empty(self) -> bool:
         return self.sessions.empty
+
+
+def _tie_order(timestamps: pd.Series, event_ids: pd.Series | None) -> np.ndarray:
+    """``pos`` of each row of a frame: its rank by time, then event id as the store ranks
+    events at the same time (:mod:`shopperlens.service.playbooks` reads them so), then row
+    order. A frame and a store holding the same events thus give the same visits."""
+    if event_ids is None:
+        return np.arange(len(timestamps))
+    keys = pd.DataFrame(
+        {
+            "t": timestamps.to_numpy(),
+            "e": pd.Series(event_ids.to_numpy()).astype("string"),
+            "r": np.arange(len(timestamps)),
+        }
+    )
+    order = keys.sort_values(["t", "e", "r"], kind="stable").index.to_numpy()
+    pos = np.empty(len(order), dtype=np.int64)
+    pos[order] = np.arange(len(order))
+    return pos
 
 
 def _in_zone(frame: pd.DataFrame, zone: Any) -> pd.DataFrame:

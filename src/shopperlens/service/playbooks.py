@@ -114,11 +114,15 @@ def _priced(orders: pd.DataFrame) -> pd.DataFrame:
 
 
 #: the events with ``customer_id`` resolved through ``identities`` for anonymous visitors, and
-#: ``pos``, their order in the store (for events at the same time), as :mod:`.visits` reads them
+#: ``pos``, their order for events at the same time, as :mod:`.visits` reads them. That
+#: order is the import's own (``ingest.sessionize``: time, then event id), not the order the
+#: rows were stored in: a file listing the same events in another order gave another exit page
+#: and another cart. The row id decides only between equal ids, which an import does not store.
 _RESOLVED_EVENTS = """(
     SELECT e.session_id, e.visitor_id, coalesce(e.customer_id, i.customer_id) AS customer_id,
            e."timestamp", e.event_name, e.page, e.product_id, e.utm_source, e.utm_medium,
-           e.utm_campaign, e.utm_term, e.search_term, e.value, e.rowid AS pos
+           e.utm_campaign, e.utm_term, e.search_term, e.value,
+           row_number() OVER (ORDER BY e."timestamp", e.event_id, e.rowid) AS pos
     FROM events e LEFT JOIN identities i USING (visitor_id))"""
 
 
