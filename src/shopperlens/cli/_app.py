@@ -1,4 +1,9 @@
-"""The Typer application, the global options and the store a command works on."""
+"""The Typer application, the global options and the store a command works on.
+
+The CLI's modules import Typer, Rich and light modules at their top; the settings and whatever
+loads the data libraries (pandas, SciPy, scikit-learn, Ibis, PyArrow) are imported by the
+command that uses them, so ``--help`` answers without them (tests/test_cli_startup.py).
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,15 @@ import inspect
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-from shopperlens.config import Settings
 from shopperlens.errors import ShopperlensError
-from shopperlens.store.connection import interrupted
-from shopperlens.store.spark import interrupted as spark_interrupted
+
+if TYPE_CHECKING:
+    from shopperlens.config import Settings
 
 
 class _Group(TyperGroup):
@@ -54,7 +59,7 @@ class _Group(TyperGroup):
             framework = type(exc).__module__.split(".")[0] in ("click", "typer")
             if framework or os.environ.get("SHOPPERLENS_DEBUG"):
                 raise
-            if interrupted(exc) or spark_interrupted(exc):
+            if _interrupted(exc):
                 # Ctrl-C stopped a DuckDB statement or a Spark call: as Ctrl-C anywhere else,
                 # not "unexpected RuntimeError: Query interrupted" or "unexpected Py4JError"
                 _render.error("interrupted")
@@ -63,6 +68,15 @@ class _Group(TyperGroup):
                 f"unexpected {type(exc).__name__}: {exc} (set SHOPPERLENS_DEBUG=1 for details)"
             )
             raise typer.Exit(2) from None
+
+
+def _interrupted(exc: Exception) -> bool:
+    """Whether Ctrl-C stopped ``exc``'s DuckDB statement or Spark call (their modules are
+    imported here, not with the CLI: a command that failed on them has them loaded)."""
+    from shopperlens.store.connection import interrupted
+    from shopperlens.store.spark import interrupted as spark_interrupted
+
+    return interrupted(exc) or spark_interrupted(exc)
 
 
 #: ``ctx.meta`` key of the global ``--read-only``
@@ -95,6 +109,8 @@ def _global(
     ] = False,
 ) -> None:
     """Who your shop's customers are and what to do about each kind."""
+    from shopperlens.config import Settings
+
     overrides = {"db": db} if db is not None else {}
     ctx.obj = Settings(**overrides)
     ctx.meta[_READ_ONLY] = read_only
@@ -131,6 +147,8 @@ def _reflowed(help_text: object, callback: object) -> object:
 
 
 def settings(ctx: typer.Context) -> Settings:
+    from shopperlens.config import Settings
+
     obj = ctx.find_root().obj
     return obj if isinstance(obj, Settings) else Settings()
 

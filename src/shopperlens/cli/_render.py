@@ -33,7 +33,6 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from shopperlens.labels import fixed
 from shopperlens.plain import plain
 
 console = Console()
@@ -145,8 +144,13 @@ def _fmt(v: Any) -> str:
     if isinstance(v, float):
         if v != v:  # NaN: unknown (a funnel rate after a step no session reached), not "nan"
             return "–"
-        # whole from a thousand up, an exact half away from zero (as money is: labels.fixed)
-        return f"{v:,.4g}" if abs(v) < 1e3 else fixed(v)
+        if abs(v) < 1e3:
+            return f"{v:,.4g}"
+        # whole from a thousand up, an exact half away from zero (as money is: labels.fixed,
+        # imported here: labels loads the types and pandas, which ``--help`` does without)
+        from shopperlens.labels import fixed
+
+        return fixed(v)
     if isinstance(v, Iterable) and not isinstance(v, str):
         return ", ".join(map(str, v))
     return str(v)

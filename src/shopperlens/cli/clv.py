@@ -11,7 +11,6 @@ import typer
 from shopperlens.cli import _render
 from shopperlens.cli._app import app, open_shop, stores
 from shopperlens.errors import InsufficientDataError, ShopperlensError
-from shopperlens.labels import fixed
 from shopperlens.service._files import TABLE_FORMATS, output_file, write_table
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
@@ -135,6 +134,8 @@ def clv_report_cmd(
     never "0 at risk".
     \f
     The line is the service's words (``no_dropout_note``)."""
+    from shopperlens.labels import fixed
+
     shop = open_shop(ctx)
     summary = shop.clv_summary(horizon_days=parse_days(horizon))
     missing: list[str] = []

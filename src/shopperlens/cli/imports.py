@@ -9,17 +9,18 @@ from __future__ import annotations
 import inspect
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from shopperlens.cli import _render
 from shopperlens.cli._app import app, open_shop
-from shopperlens.ingest.generic import parse_map_options
 from shopperlens.ingest.kinds import KINDS
 from shopperlens.ingest.loading import UPDATABLE
 from shopperlens.ingest.rejects import Reject
-from shopperlens.service.imports import SKIPPED, ImportRejected, ImportResult
+
+if TYPE_CHECKING:
+    from shopperlens.service.imports import ImportResult
 
 import_app = typer.Typer(
     help="Import shop data files (CSV, TSV, Parquet, JSON Lines; .gz too) of one kind.",
@@ -107,6 +108,9 @@ def run_import(
     allow_empty: bool = False,
 ) -> None:
     """Shared body of every ``import`` command: call the service, render the result."""
+    from shopperlens.ingest.generic import parse_map_options
+    from shopperlens.service.imports import ImportRejected
+
     mapping: dict[str, str] | Path | None = parse_map_options(maps) or None
     if mapping_file is not None:
         if mapping:
@@ -134,6 +138,8 @@ def run_import(
 
 
 def _show(result: ImportResult) -> None:
+    from shopperlens.service.imports import SKIPPED
+
     rows = [
         {
             "file": Path(f.file).name,

@@ -9,7 +9,6 @@ import typer
 
 from shopperlens.cli import _render
 from shopperlens.cli._app import app, open_shop
-from shopperlens.labels import fixed
 
 personas_app = typer.Typer(
     help="Personas: 3–4 named customer profiles from survey answers, interviews and behaviour.",
@@ -24,6 +23,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a t
 
 
 def _summary(run) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+    from shopperlens.labels import fixed
+
     return [
         {
             "persona": p.name,

@@ -12,11 +12,7 @@ import typer
 from shopperlens.cli import _render
 from shopperlens.cli._app import app, open_shop
 from shopperlens.errors import InsufficientDataError, ShopperlensError
-from shopperlens.playbooks.audience import CONSENT_WORDS
-from shopperlens.playbooks.checkout import left_out_text
-from shopperlens.playbooks.generator import MIN_TOGETHER
 from shopperlens.service._files import output_file
-from shopperlens.service.playbooks import NO_ORDERS, threshold_answer
 
 
 class PlaybookFormat(StrEnum):
@@ -150,6 +146,8 @@ def audience_export_cmd(
     ] = Purpose.marketing,
 ) -> None:
     """Write an audience file; marketing destinations get consenting customers only."""
+    from shopperlens.playbooks.audience import CONSENT_WORDS
+
     path = out or Path(f"audience-{to.value}.csv")
     shop = open_shop(ctx)
     summary = shop.audience(
@@ -174,6 +172,8 @@ def rules_cmd(
     json_: JsonOpt = False,
 ) -> None:
     """Association rules over the orders (frequently bought together)."""
+    from shopperlens.playbooks.generator import MIN_TOGETHER
+
     shop = open_shop(ctx)
     rules = shop.rules(min_support=min_support, min_confidence=min_confidence)
     if rules.empty:
@@ -200,6 +200,9 @@ def rules_cmd(
 @app.command("threshold")
 def threshold_cmd(ctx: typer.Context, json_: JsonOpt = False) -> None:
     """The free-shipping threshold that most raises expected order value."""
+    from shopperlens.playbooks.checkout import left_out_text
+    from shopperlens.service.playbooks import threshold_answer
+
     shop = open_shop(ctx)
     row = threshold_answer(store=shop.store)
     if row["threshold"] is None:
@@ -249,6 +252,8 @@ def together_cmd(
     json_: JsonOpt = False,
 ) -> None:
     """Frequently bought together, per product (pairs counted in SQL)."""
+    from shopperlens.playbooks.generator import MIN_TOGETHER
+
     shop = open_shop(ctx)
     rows = shop.frequently_bought_together(product_id=product, top=top)
     if rows.empty:
@@ -271,6 +276,8 @@ def _needs_orders(shop) -> None:  # type: ignore[no-untyped-def]
     """An empty answer from a store holding no orders is an error, as ``types`` and ``clv``
     say it (exit 1): said as a plain message with exit 0, a script read "no rules" or "no
     threshold" as the shop's answer."""
+    from shopperlens.service.playbooks import NO_ORDERS
+
     if not shop.store.count("orders"):
         raise InsufficientDataError(NO_ORDERS)
 
@@ -300,6 +307,8 @@ def upsell_cmd(
     json_: JsonOpt = False,
 ) -> None:
     """Per customer, products to propose next (never one already bought)."""
+    from shopperlens.playbooks.generator import MIN_TOGETHER
+
     shop = open_shop(ctx)
     rows = shop.upsell_picks(customer_id=customer, top=top)
     if rows.empty:

@@ -4,25 +4,19 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from shopperlens.cli import _render
 from shopperlens.cli._app import app as root
 from shopperlens.cli._app import open_shop, settings, stores
-from shopperlens.config import engine_name
-from shopperlens.labels import half_up
 from shopperlens.service._files import TABLE_FORMATS, output_file, write_table
-from shopperlens.service.types_value import (
-    LOYAL_AT_RISK,
-    frame_as_of,
-    value_by_type,
-    value_note,
-    value_stored,
-)
-from shopperlens.store import Store
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from shopperlens.store import Store
 
 #: from this many stored events on, `types` shows a progress bar (the features take seconds)
 PROGRESS_EVENTS = 1_000_000
@@ -59,11 +53,22 @@ def types_cmd(
     limit: Annotated[int, typer.Option("--limit", min=0, help="Rows to print (0: none).")] = 20,
 ) -> None:
     """Type every customer and visitor, store the run and print the distribution."""
+    from shopperlens.config import engine_name
+
     if engine is not None:  # for the subcommands too: `types --engine spark moves …`
         root = ctx.find_root()
         root.obj = settings(ctx).model_copy(update={"engine": engine_name(engine, "--engine ")})
-    if ctx.invoked_subcommand:
-        return
+    if not ctx.invoked_subcommand:
+        _run(ctx, as_of, out, config, limit)
+
+
+def _run(
+    ctx: typer.Context, as_of: str | None, out: Path | None, config: Path | None, limit: int
+) -> None:
+    """``types`` itself: type, store, print. Apart from the callback, which also runs before
+    each subcommand (and its ``--help``), so that only a run loads the types' libraries."""
+    from shopperlens.service.types_value import frame_as_of, value_by_type, value_stored
+
     if out is not None:  # a bad --out is said first, before any work
         output_file(out, TABLE_FORMATS)
     shop = open_shop(ctx, types_config=config)
@@ -108,6 +113,10 @@ def types_cmd(
 def _rounded(frame: pd.DataFrame, digits: dict[str, int]) -> pd.DataFrame:
     """``frame`` with these columns rounded as money is written (:func:`labels.half_up`):
     pandas rounds a CLV of 182.5 to 182 and one of 183.5 to 184."""
+    import pandas as pd
+
+    from shopperlens.labels import half_up
+
     out = frame.copy()
     for col, n in digits.items():
         if col in out.columns:
@@ -119,6 +128,8 @@ def _at_risk_line(df: pd.DataFrame, store: Store) -> str:
     """How many loyal customers are at risk, or "–" and why when no CLV run was joined to
     these types (its flags are all missing then) or its model found no dropout (nobody can
     be flagged): "0 loyal at risk" read as measured in both."""
+    from shopperlens.service.types_value import LOYAL_AT_RISK, frame_as_of, value_note
+
     if df.attrs.get("no_dropout_note"):
         return f"– {LOYAL_AT_RISK}: {df.attrs['no_dropout_note']}"
     if df["loyal_at_risk"].notna().any():
@@ -139,6 +150,8 @@ def explain_cmd(
     json_: JsonOpt = False,
 ) -> None:
     """Why one customer or visitor has its type: scores, evidence, signals and history."""
+    from shopperlens.service.types_value import LOYAL_AT_RISK
+
     ex = open_shop(ctx, types_config=config).explain_type(id, as_of)
     if json_:
         _render.as_json(ex)
