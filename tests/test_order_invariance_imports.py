@@ -3,8 +3,8 @@
 A product created from order lines (no products file named it) takes the name, category and
 price of its latest line (the order's time, then its id, then the line's number), in one file
 and over later imports, so an abandoned cart priced at it is worth the same whichever way the
-export lists its rows. An order whose lines are split over two files of one call is refused
-naming both files, never as rows "already imported".
+export lists its rows. An order an earlier file of the same call stored, given with other
+content by a later file, is rejected naming that earlier file.
 """
 
 from __future__ import annotations
@@ -117,21 +117,47 @@ def test_a_new_category_from_a_later_file_reaches_back_to_the_lines_that_read_it
 SPLIT_HEAD = "order_id,customer_id,ordered_at,product_id,quantity,unit_price\n"
 
 
-@pytest.mark.parametrize("on_error", ["abort", "skip"])
-def test_an_order_split_over_two_files_of_a_call_is_refused_as_such(
-    tmp_path: Path, on_error: str
-) -> None:
+EARLIER = "it was stored by a.csv, an earlier file of this import"
+
+
+def test_an_order_split_over_two_files_of_a_call_names_the_earlier_file(tmp_path: Path) -> None:
     a = write(tmp_path, "a.csv", SPLIT_HEAD + "O1,C1,2025-03-01 10:00:00,P1,1,10\n")
     b = write(tmp_path, "b.csv", SPLIT_HEAD + "O1,C1,2025-03-01 10:00:00,P2,2,5\n")
     with shopperlens.open(":memory:") as shop:
         with pytest.raises(ShopperlensError) as err:
-            shop.import_orders(a, b, on_error=on_error)
+            shop.import_orders(a, b)
         said = str(err.value)
-        assert "b.csv" in said and "a.csv" in said and "O1" in said
-        assert "an order's lines must all be in one file" in said
-        assert "stored" not in said and "already imported" not in said
-        # nothing of the order is kept: not its first file's half either
-        assert shop.store.scalar("SELECT count(*) FROM order_lines") == 0
+        assert "b.csv" in said and "O1" in said and EARLIER in said
+        assert "product_id" in said  # what differs, as for any clash with a stored order
+        assert shop.store.scalar("SELECT count(*) FROM order_lines") == 0  # all or nothing
+
+
+def test_an_order_changed_between_two_exports_of_a_call_is_a_reject_under_skip(
+    tmp_path: Path,
+) -> None:
+    """Two overlapping exports in one call, an order's quantity changed between them: under
+    ``skip`` that order's rows of the later file are rejected, naming the field and the earlier
+    file, and every other order of both files is imported (the call stored nothing at all)."""
+    a = write(
+        tmp_path,
+        "a.csv",
+        SPLIT_HEAD + "O1,C1,2025-01-01 10:00:00,P1,1,100\nO1,C1,2025-01-01 10:00:00,P2,1,50\n"
+        "O2,C2,2025-01-02 10:00:00,P1,1,100\n",
+    )
+    b = write(
+        tmp_path,
+        "b.csv",
+        SPLIT_HEAD + "O1,C1,2025-01-01 10:00:00,P1,2,100\nO1,C1,2025-01-01 10:00:00,P2,1,50\n"
+        "O5,C5,2025-01-07 10:00:00,P1,1,100\n",
+    )
+    with shopperlens.open(":memory:") as shop:
+        res = shop.import_orders(a, b, on_error="skip")
+        orders = shop.store.df("SELECT order_id FROM orders ORDER BY order_id")
+        assert orders["order_id"].tolist() == ["O1", "O2", "O5"]
+        assert shop.store.scalar("SELECT count(*) FROM order_lines") == 4
+        assert res.rows_rejected == 2
+        reasons = " ".join(r.reason for r in res.rejects)
+        assert "quantity" in reasons and EARLIER in reasons
 
 
 def test_an_order_given_whole_in_two_files_of_a_call_is_the_same_order(tmp_path: Path) -> None:

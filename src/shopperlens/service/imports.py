@@ -570,10 +570,10 @@ class _Call:
 
 
 class _CallOrders:
-    """The orders the files of one orders call stored, by file: an order's lines come whole
-    from one file, so one an earlier file of the call stored and a later file gives other
-    lines is refused as split between them (see :meth:`refuse_split`), not as a clash with
-    what the store held before the call."""
+    """The orders the files of one orders call stored, by file: a later file of the call that
+    gives one of them other content is rejected as any clash with a stored order is (the field
+    that differs, ``--on-error`` as usual), and the reason says which earlier file of this call
+    stored it (see :meth:`name_earlier`), not as if it came from an earlier import."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         #: ``orders``' largest rowid before the call: the rows beyond it are the call's
@@ -587,49 +587,30 @@ class _CallOrders:
         if end is not None and end != (self.ends[-1][1] if self.ends else self.start):
             self.ends.append((label, end))
 
-    def refuse_split(self, con: duckdb.DuckDBPyConnection, label: str) -> None:
-        """Refuse the staged file ``label`` when it gives an order an earlier file of the call
-        stored other lines or content than that file did (the staged rows' clash with it):
-        stored whole from one file, such an order would lose the other file's lines (the
-        order's value with them), and "already imported" would blame rows of this very call.
-        """
+    def name_earlier(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Add to each staged clash with an order an earlier file of this call stored which
+        file that was: "already imported" alone blamed rows of this very call (two files of
+        one call giving one order's lines in halves, or one order changed between two
+        overlapping exports)."""
         if not self.ends:
             return
         clash = " OR ".join(
             f"starts_with(s._reject['reason'], {sql_str(r)})" for r in loading.STORED_CLASHES
         )
         beyond = "TRUE" if self.start is None else f"rowid > {int(self.start)}"
-        rows = con.execute(
-            f"SELECT s.order_id, any_value(o.r) FROM {loading.STAGE} s JOIN (SELECT order_id, "
-            f"rowid AS r FROM orders WHERE {beyond}) o USING (order_id) WHERE {clash} "
-            "GROUP BY s.order_id ORDER BY min(s._line)"
-        ).fetchall()
-        if rows:
-            raise ShopperlensError(_split_orders(label, [(o, self._file_of(r)) for o, r in rows]))
-
-    def _file_of(self, rowid: int) -> str:
-        return next(label for label, end in self.ends if rowid <= end)
-
-
-#: how many orders split over two files the refusal names
-_SHOWN_SPLIT = 3
-
-
-def _split_orders(label: str, split: list[tuple[str, str]]) -> str:
-    """Why a file giving orders an earlier file of its call stored is refused: the orders
-    (the first few) and the files holding their other lines."""
-    shown = ", ".join(o for o, _ in split[:_SHOWN_SPLIT])
-    more = f" (and {len(split) - _SHOWN_SPLIT:,} more)" if len(split) > _SHOWN_SPLIT else ""
-    which = "order" if len(split) == 1 else "orders"
-    are = "is" if len(split) == 1 else "are"
-    earlier = sorted({Path(f).name for _, f in split[:_SHOWN_SPLIT]})
-    files = " and ".join(earlier)
-    one = "an earlier file" if len(earlier) == 1 else "earlier files"
-    return (
-        f"{Path(label).name}: {which} {shown}{more} {are} also in {files}, {one} of this "
-        "import, with other lines: an order's lines must all be in one file; put each "
-        "order's lines in one file and import that"
-    )
+        which = " ".join(
+            f"WHEN o.r <= {int(end)} THEN {sql_str(Path(label).name)}" for label, end in self.ends
+        )
+        said = (
+            "'; it was stored by ' || (CASE " + which + " END) || ', an earlier file of this "
+            "import: an order is given whole by one file, and files that repeat it must agree'"
+        )
+        con.execute(
+            f"UPDATE {loading.STAGE} s SET _reject = {{'column': s._reject['column'], "
+            f"'value': s._reject['value'], 'reason': s._reject['reason'] || {said}}} "
+            f"FROM (SELECT order_id, min(rowid) AS r FROM orders WHERE {beyond} "
+            f"GROUP BY order_id) o WHERE s.order_id = o.order_id AND ({clash})"
+        )
 
 
 def _unchecked(labels: Sequence[str], stopped_at: str) -> str:
@@ -672,7 +653,7 @@ def _import_one(
     ``whole_orders`` (``on_error="skip"``): an order with a rejected row is kept out whole
     (see ``loading.reject_whole_orders``); ``decimal_comma``: see :func:`_number_style`;
     ``allow_empty``: see :func:`import_files`; ``call_orders``: the orders the call's earlier
-    files stored (an orders file giving one of them other lines is refused).
+    files stored (a reject of a clash with one of them names that file).
 
     The file's checksum (the ledger's key) and line count take a read of its bytes: 1.2 s for
     a 1 GB CSV, 2.3 s for a 1.8 GB GA4 export. A thread does that read while DuckDB describes
@@ -803,7 +784,7 @@ def _import_one(
             )
         repeated = loading.flag_conflicts(con, spec, update=update)
         if call_orders is not None:
-            call_orders.refuse_split(con, label)
+            call_orders.name_earlier(con)
         first = generic.first_line(source)
         lines_of = (
             (lambda rows: row_lines(source, rows, first, malformed))
