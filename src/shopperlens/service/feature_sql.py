@@ -88,15 +88,10 @@ def features_frame(
             return sql
         return f"SELECT * FROM ({sql}) AS f WHERE list_contains(?, f.subject_id)"
 
-    if plan is not None:
-        return frame_over(
-            store,
-            [(VISITS, bind(plan.visits, date)), (PLACED, bind(plan.placed, date))],
-            lambda: only(bind(plan.features, date)),
-            on_built,
-            params,
-        )
-    visits, placed, compile_features = _compile(store, spec, STAND_IN_AS_OF)
+    if plan is None:  # compiled while DuckDB builds the visit table, then kept
+        visits, placed, compile_features = _compile(store, spec, STAND_IN_AS_OF)
+    else:
+        visits, placed, compile_features = plan.visits, plan.placed, lambda: plan.features
     compiled: list[str] = []
 
     def features() -> str:
@@ -110,10 +105,11 @@ def features_frame(
         on_built,
         params,
     )
-    with _LOCK:
-        _PLANS[key] = FeaturePlan(visits, placed, compiled[0])
-        while len(_PLANS) > KEPT:
-            _PLANS.popitem(last=False)
+    if plan is None:
+        with _LOCK:
+            _PLANS[key] = FeaturePlan(visits, placed, compiled[0])
+            while len(_PLANS) > KEPT:
+                _PLANS.popitem(last=False)
     return out
 
 
