@@ -385,7 +385,7 @@ def test_shares_of_a_few_orders_are_counts(shop, tmp_path: Path) -> None:
         {"customer_id": ["c1", "c2", "c3"], "visitor_id": None, "type": ["impulse", "new", "new"]}
     )
     md = svc.playbook(store=shop.store, types=types).markdown()
-    assert "repeat-purchase rate today: 1 of 3 buyers ordered again" in md
+    assert "of all buyers (not new customers alone): 1 of all 3 buyers ordered again" in md
     assert "2 of 3 impulse orders used a discount code" in md
     assert "33%" not in md and "67%" not in md
 
@@ -398,7 +398,7 @@ def test_shares_of_many_orders_stay_percentages(shop, tmp_path: Path) -> None:
             {"customer_id": [f"c{i}" for i in range(40)], "visitor_id": None, "type": "new"}
         ),  # fmt: skip
     ).markdown()
-    assert "repeat-purchase rate today: 0%" in md
+    assert "of all buyers (not new customers alone): 0% (0 of all 40 buyers ordered again)" in md
 
 
 @pytest.mark.parametrize("n", [MIN_SAMPLE - 1, MIN_SAMPLE])

@@ -136,7 +136,7 @@ def test_follow_up_wins_extra_repeat_buyers_not_todays() -> None:
         follow = _by(generator.build_playbook(_evidence(repeat_rate=rate), ("new",)))[("new", 4)]
         assert follow.priority == pytest.approx(48.0), rate
         assert "2% more who order again" in follow.basis
-        assert "repeat-purchase rate today: " in follow.evidence[0]
+        assert follow.evidence[0].startswith(generator.REPEAT_LABEL + ": ")
 
 
 def test_follow_up_cannot_win_more_than_those_not_ordering_again() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -430,19 +432,7 @@ def test_abandoned_cart_is_what_is_still_in_it() -> None:
         ("v2", 2, "add_to_cart", "pan", 12.0),
         ("v3", 0, "add_to_cart", "rope", 9.0), ("v3", 1, "remove_from_cart", "rope", 9.0),
     ]  # fmt: skip
-    events = pd.DataFrame(
-        [
-            {
-                "customer_id": None,
-                "visitor_id": v,
-                "timestamp": t + pd.Timedelta(days=d),
-                "event_name": name,
-                "product_id": prod,
-                "value": value,
-            }
-            for v, d, name, prod, value in rows
-        ]  # fmt: skip
-    )
+    events = _cart_events(rows, t)
     carts = checkout.abandoned_carts(events).set_index("visitor_id")
     assert sorted(carts.index) == ["v1", "v2"]
     assert carts.loc["v1", "products"] == ["lamp", "tent"] and carts.loc["v1", "cart_value"] == 35
@@ -455,6 +445,24 @@ def test_abandoned_cart_is_what_is_still_in_it() -> None:
     )
     carts = checkout.abandoned_carts(late).set_index("visitor_id")
     assert carts.loc["v1", "products"] == ["lamp"] and carts.loc["v1", "cart_value"] == 5
+
+
+def test_cart_days_count_from_the_last_add_even_one_removed_again() -> None:
+    """v1 adds a tent (30) on day 0 and a lamp (5) on day 40, which it removes an hour later:
+    its last add is day 40, so the tent is 40 days old and out of the cart, which is empty.
+    v2 adds a mug (8) on day 0 and a pan (12) on day 20, removed on day 45: its last add is
+    day 20, and the mug (20 days before it) is still in the cart."""
+    t = pd.Timestamp("2025-03-01")
+    rows = [
+        ("v1", 0, "add_to_cart", "tent", 30.0), ("v1", 40, "add_to_cart", "lamp", 5.0),
+        ("v1", 40.04, "remove_from_cart", "lamp", 5.0),
+        ("v2", 0, "add_to_cart", "mug", 8.0), ("v2", 20, "add_to_cart", "pan", 12.0),
+        ("v2", 45, "remove_from_cart", "pan", 12.0),
+    ]  # fmt: skip
+    events = _cart_events(rows, t)
+    carts = checkout.abandoned_carts(events).set_index("visitor_id")
+    assert list(carts.index) == ["v2"]
+    assert carts.loc["v2", "products"] == ["mug"] and carts.loc["v2", "cart_value"] == 8
 
 
 def test_orders_not_bought_stay_out_of_rules_and_thresholds(shop_store) -> None:  # type: ignore[no-untyped-def]
@@ -509,3 +517,21 @@ def test_a_funnel_that_loses_nobody_names_no_drop_off() -> None:
     assert line == "visit 2 → cart 2 → checkout 2 → purchase 2" and drop is None
     lossy = funnel.assign(sessions=[2, 1, 1, 1], drop_off=[0.0, 0.5, 0.0, 0.0])
     assert _funnel_text(lossy, "new")[1] == "largest drop-off: 1 of 2 sessions lost before cart"
+
+
+def _cart_events(rows: list[tuple[Any, ...]], t: pd.Timestamp) -> pd.DataFrame:
+    """Anonymous cart events from ``(visitor, day, event_name, product, value)`` rows, each
+    ``day`` days after ``t``."""
+    return pd.DataFrame(
+        [
+            {
+                "customer_id": None,
+                "visitor_id": v,
+                "timestamp": t + pd.Timedelta(days=d),
+                "event_name": name,
+                "product_id": prod,
+                "value": value,
+            }
+            for v, d, name, prod, value in rows
+        ]
+    )

@@ -44,7 +44,7 @@ def test_the_retention_rate_counts_the_same_buyers() -> None:
 def test_the_new_customers_playbook_says_the_same_count(shop) -> None:  # type: ignore[no-untyped-def]
     """A shop too small for a percentage writes the count: 1 of 3 buyers, not 2 of 3."""
     _shop().write(shop.store)
-    assert "repeat-purchase rate today: 1 of 3 buyers ordered again" in shop.playbook().markdown()
+    assert "1 of all 3 buyers ordered again" in shop.playbook().markdown()
 
 
 def test_the_loyal_type_counts_days_ordered_on(store: Store) -> None:
@@ -68,3 +68,31 @@ def test_the_loyal_type_counts_days_ordered_on(store: Store) -> None:
     assert rows.at["c_split", "type"] != "loyal"
     assert rows.at["c_monthly", "type"] == "loyal"
     assert rows.at["c_monthly", "evidence"].startswith("6 orders on 5 days in 120 days")
+
+
+def test_the_new_customers_page_says_whose_repeat_rate_it_shows(store: Store) -> None:
+    """30 new customers ordered once and 10 others on two days: the shop's repeat rate is 10 of
+    40 buyers, 25 %, and the new customers' own 0 %. Under the new customers' follow-up the
+    rate is the shop's, so it says so and over how many buyers: a bare "25%" there read as the
+    new customers' own."""
+    from shopperlens.service import playbooks as svc
+
+    kit = ShopKit()
+    for i in range(40):
+        kit.customer(f"c{i}")
+        kit.order(f"c{i}", i, ("p1",))
+        if i >= 30:
+            kit.order(f"c{i}", i + 20, ("p2",))
+    kit.write(store)
+    types = pd.DataFrame(
+        {
+            "customer_id": [f"c{i}" for i in range(40)],
+            "visitor_id": None,
+            "type": ["new"] * 30 + ["loyal"] * 10,
+        }
+    )
+    follow_up = svc.playbook(store=store, types=types, type="new").actions[3]
+    assert follow_up.evidence[0] == (
+        "repeat-purchase rate today, of all buyers (not new customers alone): "
+        "25% (10 of all 40 buyers ordered again)"
+    )

@@ -380,7 +380,8 @@ def abandoned_carts(
     order given by its day only (at midnight) counts as placed at the end of its day.
 
     The cart is what is still in it: each product added since the last purchase, within
-    ``cart_days`` of the shopper's last add, whose latest cart event is an add, not a removal,
+    ``cart_days`` of the shopper's last add of any product (one removed again included:
+    :func:`_cart_start`), whose latest cart event is an add, not a removal,
     counted once at the value of that add (an add and a removal at the same time cancel out,
     :func:`_latest_last`). Summing every add instead counts a product added on
     five visits five times, and one removed again as well — for shoppers who never buy, a year
@@ -421,15 +422,15 @@ def abandoned_carts(
     carts = carts[carts.last_purchase.isna() | (carts.timestamp > carts.last_purchase)]
     if since is not None:
         carts = carts[carts.timestamp >= since]
+    fresh = _cart_start(carts, cart_days)
     # the latest cart event of each (shopper, product); adds without a product stay as they are
     carts = _latest_last(carts)
     known = carts[carts.product_id.notna()].drop_duplicates(["who", "product_id"], keep="last")
     inside = pd.concat([known, carts[carts.product_id.isna()]])
     inside = inside[inside["added"]]
-    fresh = inside.groupby("who").timestamp.transform("max") - pd.Timedelta(days=cart_days)
-    inside = inside[inside.timestamp >= fresh]
     if inside.empty:
         return pd.DataFrame(columns=cols)
+    inside = inside[inside.timestamp >= inside.who.map(fresh)]
     g = inside.groupby("who")
     valued = g.value.count() == g.size()  # every product in the cart has a value
     # each cart's distinct product ids in order, grouped once (a sort of each group in Python
@@ -446,6 +447,15 @@ def abandoned_carts(
     )
     out.insert(3, "products", [products.get(who, []) for who in out.index])
     return out.sort_values("last_cart_at", ascending=False).reset_index(drop=True)[cols]
+
+
+def _cart_start(carts: pd.DataFrame, cart_days: int) -> pd.Series:
+    """Per shopper, the earliest add their cart still holds: ``cart_days`` before their last
+    add of any product, kept in the cart or removed again. Anchored at the last add still in
+    the cart instead, a shopper whose newest product was taken out again had a cart of
+    products added months before, which the shop's cart no longer holds."""
+    adds = carts[carts["added"]]
+    return adds.groupby("who").timestamp.max() - pd.Timedelta(days=cart_days)
 
 
 def _latest_last(carts: pd.DataFrame) -> pd.DataFrame:

@@ -45,6 +45,7 @@ from shopperlens.playbooks import (
 )
 from shopperlens.playbooks.generator import (
     CONSENT_PURPOSES,
+    MIN_TOGETHER,
     NO_SHIPPING,
     SOURCES,
     TYPES,
@@ -244,7 +245,7 @@ def _confident(rules: pd.DataFrame, min_confidence: float, n: int) -> pd.Series:
     return together >= confidence_count(min_confidence, antecedent)
 
 
-def together_expr(source: Any, *, min_orders: int = 3, top: int = 4) -> Any:
+def together_expr(source: Any, *, min_orders: int = MIN_TOGETHER, top: int = 4) -> Any:
     """The "frequently bought together" pairs as one Ibis expression over ``order_lines``.
 
     ``source`` is anything with ``.table(name)`` (the store, or a Spark source): the same
@@ -300,7 +301,7 @@ def together_expr(source: Any, *, min_orders: int = 3, top: int = 4) -> Any:
 def frequently_bought_together(
     *,
     store: Store,
-    min_orders: int = 3,
+    min_orders: int = MIN_TOGETHER,
     top: int = 4,
     product_id: str | None = None,
     engine: str = "duckdb",
@@ -344,8 +345,12 @@ def _top(top: object, per: str) -> int:
 
 
 def carousels(*, store: Store, top: int = 4) -> pd.DataFrame:
-    """ "Frequently bought together" lists from association rules (single-item rules)."""
-    return recommend.carousels(basket_rules(store=store, max_len=2), top=top)
+    """The "frequently bought together" lists the shop shows: :func:`frequently_bought_together`
+    with its defaults, which the report's table, ``recommend together`` and the playbook's
+    count of products with a list all read. Counted from the association rules instead, the
+    playbook applied ``rules``' minimum confidence of 0.1 and said "50 products have a list"
+    while every face gave lists for all 60."""
+    return frequently_bought_together(store=store, top=top)
 
 
 def related_products(*, store: Store, top: int = 4, min_sessions: int = 2) -> pd.DataFrame:
@@ -890,7 +895,7 @@ def _playbook(
         else pd.DataFrame(columns=["keyword", "intent", "visits", "purchases", "conversion_rate"]),
         sources=tr["sources"],
         threshold=shipping_threshold(store=store),
-        n_carousels=int(recommend.carousels(rules).product_id.nunique()) if len(rules) else 0,
+        n_carousels=int(carousels(store=store).product_id.nunique()),
         # the customers `shopperlens upsell` proposes something to (not every buyer: a
         # customer who owns every product of every rule gets no pick)
         n_upsell_customers=int(upsell_picks(store=store).customer_id.nunique())
