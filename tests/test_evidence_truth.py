@@ -19,6 +19,7 @@ from _types_shopkit import ShopKit, insert_frames
 from shopperlens.service import types as svc
 from shopperlens.service.clv import MODEL_VERSION
 from shopperlens.store import Store
+from shopperlens.types import evidence
 
 
 def order_at(kit: ShopKit, cid: str, when: datetime, product: str = "p2") -> None:
@@ -110,11 +111,29 @@ def test_loyal_evidence_gives_the_span_of_the_orders_not_the_tenure(store: Store
         tenure = calendar(as_of, when[0])
         assert span == 120
         assert row["evidence"].startswith(
-            f"5 orders in {span} days (first to last), customer for {tenure} days"
+            f"5 orders in {span} days (first to last), first order {tenure} days ago"
         ), row["evidence"]
         assert quiet_days(row["evidence"]) == [calendar(as_of, when[-1])], row["evidence"]
     assert "lapsing" in rows["c_old"]["evidence"]  # 366 days without an order
     assert "lapsing" not in rows["c_now"]["evidence"]
+
+
+def test_the_tenure_is_the_first_orders_age_not_how_long_the_account_is(store: Store) -> None:
+    """The tenure counts from the first order on record, while the account (``created_at``)
+    can be years older: "customer for 30 days" of a customer registered in 2019 was false.
+    The loyal lead and the tenure signal both say what it measures."""
+    as_of = date(2025, 6, 30)
+    kit = ShopKit()
+    when = five_monthly_orders(kit, "c1", datetime(2025, 5, 31, 12, 0))
+    kit.rows["customers"][-1]["created_at"] = datetime(2019, 3, 1)
+    kit.write(store)
+    row = typed(store, as_of)["c1"]
+    tenure = calendar(as_of, when[0])
+    assert row["type"] == "loyal" and tenure < 365
+    assert f"first order {tenure} days ago" in row["evidence"], row["evidence"]
+    assert "customer for" not in row["evidence"], row["evidence"]
+    said = evidence.sentences("tenure_days", pd.DataFrame({"tenure_days": [348.0, 0.5]}))
+    assert said.tolist() == ["first order 348 days ago", "first order 1 day ago"]
 
 
 def test_a_regular_gap_of_two_and_a_half_days_is_about_three(store: Store) -> None:

@@ -94,7 +94,11 @@ class Settings(BaseSettings):
         16_384, description="Largest survey submission accepted, in bytes (bigger gets 413)."
     )
     survey_fatigue_days: int = Field(
-        90, description="Days a person is left alone after being sent any survey."
+        90,
+        description=(
+            "Days a person is left alone by survey sends and interview invitations after being "
+            "sent either (reminders of the same survey excepted)."
+        ),
     )
 
     @field_validator("income_adjustment", mode="before")

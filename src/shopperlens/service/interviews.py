@@ -11,6 +11,7 @@ import os
 import re
 import uuid
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -379,23 +380,22 @@ def invite_interviewees(
     reward: str | None = None,
     shop_name: str | None = None,
     template: str | Path = "interview",
+    now: datetime | None = None,
 ) -> dlv.SendReport:
     """E-mail an interview invitation (humble, honest, easy to accept) to each customer once,
     only with marketing consent, and to each address once: two ids of one inbox (a person's
     two accounts, a family) get one invitation, and an address already invited is not asked
-    again ("we will not ask again"). An id that names no customer is refused before anything
-    is sent (:func:`check_customers`)."""
+    again ("we will not ask again"). Nobody sent a survey or an interview invitation within
+    ``Settings.survey_fatigue_days`` is asked either (:func:`dlv.contacted_since`, the rule
+    survey sends keep); both are counted ``fatigued``. An id that names no customer is
+    refused before anything is sent (:func:`check_customers`)."""
     check_customers(store, customer_ids)
     report = dlv.SendReport(survey=INTERVIEWS, audience="interview", matched=len(customer_ids))
     allowed = dlv.consenting(store=store)
     addresses = dlv.address_book(store)
+    since = (now or utc_now()) - timedelta(days=settings.survey_fatigue_days)
     asked = dlv.same_address(
-        set(
-            store.df("SELECT customer_id FROM survey_invitations WHERE purpose = 'interview'")[
-                "customer_id"
-            ]
-        ),
-        addresses,
+        _asked_to_interview(store) | dlv.contacted_since(store=store, since=since), addresses
     )
     todo = [c for c in dict.fromkeys(customer_ids) if c in allowed and c not in asked]
     report.no_consent = sum(c not in allowed for c in customer_ids)
@@ -404,7 +404,12 @@ def invite_interviewees(
     people, report.same_address = dlv.one_per_address(people, addresses)
     todo = list(people["customer_id"])
     ids = dlv.invite(
-        store=store, survey=INTERVIEWS, customer_ids=todo, purpose="interview", audience="interview"
+        store=store,
+        survey=INTERVIEWS,
+        customer_ids=todo,
+        purpose="interview",
+        audience="interview",
+        now=now,
     )
     done = dlv.deliver(
         store=store,
@@ -419,6 +424,12 @@ def invite_interviewees(
     dlv.add_counts(report, done)
     report.invited = dlv.still_invited(store, ids)
     return report
+
+
+def _asked_to_interview(store: Store) -> set[str]:
+    """Customers ever given an interview invitation (of any status): never asked twice."""
+    rows = store.df("SELECT customer_id FROM survey_invitations WHERE purpose = 'interview'")
+    return set(rows["customer_id"])
 
 
 def check_customers(store: Store, customer_ids: list[str]) -> None:

@@ -273,9 +273,10 @@ def send_invitations(
 ) -> SendReport:
     """Invite the audience to a survey by e-mail, respecting consent, fatigue and quotas.
 
-    Never the same survey twice to a person; nobody who got any survey in the last
-    ``fatigue_days`` (default ``Settings.survey_fatigue_days``); at most ``quota`` invitations
-    for this audience; nothing once the survey has ``response_quota`` responses.
+    Never the same survey twice to a person; nobody who got any survey or interview
+    invitation in the last ``fatigue_days`` (default ``Settings.survey_fatigue_days``); at
+    most ``quota`` invitations for this audience; nothing once the survey has
+    ``response_quota`` responses.
     ``audience`` is an :class:`Audience` or a dict of its rules (:func:`audience_rules`).
     """
     _check_quotas(quota, response_quota)
@@ -406,16 +407,34 @@ def check_reminder_options(max_reminders: object, min_gap_days: object) -> tuple
 
 
 def _fatigued(*, store: Store, survey: str, since: datetime) -> set[str]:
-    """Customers who must not get ``survey`` now: they got (or may have got) it or any survey
-    since ``since``, or they answered it (by link, import, or a pop-up on a visitor id linked
-    to them). Invitations refused by the server or still pending reached nobody: not counted."""
+    """Customers who must not get ``survey`` now: they got (or may have got) it before, or
+    any survey or interview invitation since ``since`` (:func:`contacted_since`), or they
+    answered it (by link, import, or a pop-up on a visitor id linked to them)."""
     got = store.df(
         "SELECT customer_id FROM survey_invitations WHERE purpose = 'survey' "
-        "AND status IN ('sending', 'sent') "
-        "AND (survey = ? OR coalesce(sent_at, created_at) >= ?)",
-        [survey, since],
+        "AND status IN ('sending', 'sent') AND survey = ?",
+        [survey],
     )
-    return set(got["customer_id"]) | answered_by(store=store, survey=survey)
+    return (
+        set(got["customer_id"])
+        | contacted_since(store=store, since=since)
+        | answered_by(store=store, survey=survey)
+    )
+
+
+def contacted_since(*, store: Store, since: datetime) -> set[str]:
+    """Customers sent (or possibly sent) a survey or an interview invitation since ``since``:
+    the one contact-fatigue rule survey sends and interview invitations both keep. To the
+    customer each is an e-mail asking for their time, so a survey right after an interview
+    invitation (or the other way round) is one request too many. Invitations refused by the
+    server or still pending reached nobody: not counted. Reminders go by their own gap."""
+    got = store.df(
+        "SELECT DISTINCT customer_id FROM survey_invitations "
+        "WHERE purpose IN ('survey', 'interview') AND status IN ('sending', 'sent') "
+        "AND coalesce(sent_at, created_at) >= ?",
+        [since],
+    )
+    return set(got["customer_id"])
 
 
 def address_book(store: Store) -> dict[str, str]:

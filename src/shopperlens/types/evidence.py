@@ -131,7 +131,7 @@ def _n_days(k: pd.Series) -> Text:
 
 def _days(x: pd.Series) -> Text:
     """Days counted back from the as-of date as text, in calendar days (:func:`whole_days`):
-    "first order 1 day ago", "customer for 486 days"."""
+    "first order 1 day ago", "first order 486 days ago"."""
     return _n_days(whole_days(x))
 
 
@@ -198,7 +198,9 @@ TEMPLATES: dict[str, Callable[[Frame], Text]] = {
     ),
     "orders": lambda d: _plural(d["orders"], "order") + " so far",
     "order_days": lambda d: "ordered on " + _plural(d["order_days"], "day") + " so far",
-    "tenure_days": lambda d: "customer for " + _days(d["tenure_days"]),
+    # the tenure counts from the first order on record, not from the account's creation (a
+    # customer registered years before buying): said as what it measures
+    "tenure_days": lambda d: "first order " + _days(d["tenure_days"]) + " ago",
     "gap_cv": _regular,
     "recency_days": lambda d: "last order " + _days(d["recency_days"]) + " ago",
     "campaign_purchase_share": lambda d: (
@@ -259,10 +261,11 @@ def strongest(parts: pd.DataFrame, weights: dict[str, float], k: int = 3) -> np.
 def lead(d: Frame, typ: str, config: TypesConfig) -> Text:
     """The sentence that states what the type rests on, for rows ``d`` of type ``typ``.
 
-    A loyal customer's says how many orders over how long, first to last, for how long she
-    has been a customer and how long ago she last ordered ("5 orders in 120 days (first to
-    last), customer for 486 days; no order for 366 days: lapsing"): "5 orders over 486 days"
-    gave the tenure as the span of the orders.
+    A loyal customer's says how many orders over how long, first to last, how long ago the
+    first and the last order were ("5 orders in 120 days (first to last), first order 486 days
+    ago; no order for 366 days: lapsing"): "5 orders over 486 days" gave the tenure as the
+    span of the orders. The tenure is said as the first order's age, not "customer for 486
+    days": it counts from the first order on record, and the account is often years older.
     """
     windows = config.section("windows")
     orders = d["orders"]
@@ -290,7 +293,7 @@ def lead(d: Frame, typ: str, config: TypesConfig) -> Text:
         counted = counted.where(days >= orders, counted + " on " + _plural(days, "day"))
         text = (
             counted + " in " + _n_days(tenure - quiet)
-            + " (first to last), customer for " + _n_days(tenure)
+            + " (first to last), first order " + _n_days(tenure) + " ago"
         )  # fmt: skip
         lapsing = d["recency_days"] > float(windows["lapsed_days"])
         return (text + ", last order " + _n_days(quiet) + " ago").where(
