@@ -107,3 +107,22 @@ def test_http_and_python_give_the_same_warnings_as_the_cli(file_shop, tmp_path):
     assert res.status_code == 200 and "x-shopperlens-warnings" not in res.headers
     summary = shop.audience(type="looker", to="csv", out=tmp_path / "a.csv")
     assert summary.selected == 0 and summary.warnings[0].startswith("no customer is of type")
+
+
+@pytest.mark.parametrize("to", ["csv", "meta", "klaviyo"])
+def test_the_audience_is_served_as_csv(file_shop, to: str) -> None:  # type: ignore[no-untyped-def]
+    """As ``text/csv; charset=utf-8``: served as ``text/plain``, a browser showed the file
+    instead of offering it to a spreadsheet or an upload."""
+    shop, client = file_shop
+    _shop(shop.store.path, 3)
+    res = client.get("/api/playbooks/audience", params={"to": to, "segment": "orders >= 1"})
+    assert res.status_code == 200, res.text
+    assert res.headers["content-type"] == "text/csv; charset=utf-8"
+    assert len(res.text.splitlines()) == 4  # the header and three people
+
+
+def test_the_schema_says_text_csv(file_shop) -> None:  # type: ignore[no-untyped-def]
+    _, client = file_shop
+    spec = client.get("/openapi.json").json()
+    answer = spec["paths"]["/api/playbooks/audience"]["get"]["responses"]["200"]["content"]
+    assert list(answer) == ["text/csv"]

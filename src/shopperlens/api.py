@@ -439,7 +439,11 @@ class Shop:
         title: str | None = None,
     ) -> SurveyInfo:
         """Save a survey as a new version: a ``Survey``, a dict as its YAML/JSON file holds it
-        (the HTTP body's ``definition``), a built-in survey's name, a file, or bank ids."""
+        (the HTTP body's ``definition``), a built-in survey's name, a file, or bank ids.
+
+        ``name`` and ``title``, when given, name and title the survey saved, whatever the file
+        or built-in says: ``survey create boots --from boots.yaml`` saved the file's own
+        ``name`` (another survey than the one asked for) and dropped ``--title`` unsaid."""
         from shopperlens.service import surveys as _sv
         from shopperlens.surveys import definition as _def
 
@@ -457,6 +461,9 @@ class Shop:
             survey = _def.survey_from_dict(dict(survey))
         elif not isinstance(survey, _def.Survey):
             raise ShopperlensError(f"{NO_SURVEY}; not {survey!r}")
+        given = {k: v for k, v in (("name", name), ("title", title)) if v is not None}
+        if any(getattr(survey, k) != v for k, v in given.items()):
+            survey = _def.survey_from_dict(survey.model_dump(exclude_defaults=True) | given)
         return _sv.save_survey(store=self.store, survey=survey)
 
     def survey_list(self) -> builtins.list[SurveyInfo]:

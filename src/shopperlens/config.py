@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     public_url: str = Field(
         "http://127.0.0.1:8000",
         description="Address visitors reach shopperlens at, with its scheme (survey links, "
-        "pop-up snippet).",
+        "pop-up snippet); unset, `serve` uses the host and port it serves.",
     )
     secret_key: str | None = Field(
         None,

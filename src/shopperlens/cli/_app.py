@@ -176,6 +176,14 @@ def open_shop(ctx: typer.Context, *, types_config: Path | None = None):  # type:
     return shop
 
 
+def currency(shop: Any) -> str:
+    """The shop's currency (the one most of its orders name): the CLI writes its amounts in it,
+    as the report does, in a table's column heading (``CLV (EUR)``) or beside the figure."""
+    from shopperlens.service.overview import shop_currency
+
+    return shop_currency(store=shop.store)
+
+
 def _close(shop: Any, made: Path | None) -> None:
     """Close the command's shop; a store file the command created and left holding nothing
     is removed: ``--db shpo.duckdb report`` with a mistyped name, or an import refused whole,

@@ -132,6 +132,17 @@ def progress(description: str, total: float | None = None) -> Iterator[Any]:
         yield advance
 
 
+def amount(value: Any, currency: str | None = None) -> str:
+    """An amount of money as every face writes it (:func:`labels.money`): whole, thousands
+    separated, an exact half away from zero; with ``currency`` the code leads (``EUR 1,094``),
+    without it the figure stands under a heading naming the currency. A missing one is empty."""
+    if value is None or value != value:
+        return ""
+    from shopperlens.labels import money
+
+    return money(value, currency, code=currency is not None)
+
+
 def _records(rows: Any) -> list[dict[str, Any]]:
     if hasattr(rows, "to_dict") and hasattr(rows, "columns"):
         return list(rows.to_dict(orient="records"))

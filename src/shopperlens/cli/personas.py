@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from shopperlens.cli import _render
-from shopperlens.cli._app import app, open_shop
+from shopperlens.cli._app import app, currency, open_shop
 
 personas_app = typer.Typer(
     help="Personas: 3–4 named customer profiles from survey answers, interviews and behaviour.",
@@ -22,17 +22,18 @@ RunOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
-def _summary(run) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
-    from shopperlens.labels import fixed
+def _summary(run, money: str) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+    """One row per persona; incomes in the shop's currency ``money``, as the cards show them."""
+    from shopperlens.labels import percent
 
     return [
         {
             "persona": p.name,
             "trait": p.trait,
             "size": "" if p.size is None else p.size,
-            "share": "" if p.share is None else f"{p.share:.0%}",
-            "revenue": "" if p.revenue_share is None else f"{p.revenue_share:.0%}",
-            "income≈": "" if p.income_adjusted is None else fixed(p.income_adjusted),
+            "share": "" if p.share is None else f"{percent(p.share)}%",
+            "revenue": "" if p.revenue_share is None else f"{percent(p.revenue_share)}%",
+            f"income≈ ({money})": _render.amount(p.income_adjusted),
             "stability": "" if p.stability is None else f"{p.stability:.2f}",
         }
         for p in run.personas
@@ -95,9 +96,8 @@ def build_cmd(
     if json_:
         _render.as_json(run)
         return
-    _render.table(
-        _summary(run), title=f"persona run {run.run_id}: {run.n_respondents:,} respondents"
-    )
+    title = f"persona run {run.run_id}: {run.n_respondents:,} respondents"
+    _render.table(_summary(run, currency(shop)), title=title)
     _notes(run)
     if run.evolution and run.evolution.previous_run is not None:
         _render.message(f"since run {run.evolution.previous_run}: {run.evolution.summary()}")
@@ -120,7 +120,8 @@ def show_cmd(
     json_: JsonOpt = False,
 ) -> None:
     """The personas of a run, or one persona's statements with their evidence."""
-    result = open_shop(ctx).personas(run)
+    shop = open_shop(ctx)
+    result = shop.personas(run)
     if markdown:
         from shopperlens.reports.persona_cards import render_markdown
 
@@ -131,7 +132,7 @@ def show_cmd(
         if json_:
             _render.as_json(result)
             return
-        _render.table(_summary(result), title="personas")
+        _render.table(_summary(result, currency(shop)), title="personas")
         _notes(result)
         return
     p = result.persona(name)
@@ -165,6 +166,8 @@ def diff_cmd(
     json_: JsonOpt = False,
 ) -> None:
     """What grew, shrank, vanished or newly appeared since the previous run."""
+    from shopperlens.labels import percent
+
     evo = open_shop(ctx).personas_diff(run, against)
     if json_:
         _render.as_json(evo)
@@ -174,10 +177,10 @@ def diff_cmd(
             "status": c.status,
             "then": c.previous_name or "",
             "people then": "" if c.previous_size is None else f"{c.previous_size:,}",
-            "share then": "" if c.previous_share is None else f"{c.previous_share:.0%}",
+            "share then": "" if c.previous_share is None else f"{percent(c.previous_share)}%",
             "now": c.current_name or "",
             "people now": "" if c.current_size is None else f"{c.current_size:,}",
-            "share now": "" if c.current_share is None else f"{c.current_share:.0%}",
+            "share now": "" if c.current_share is None else f"{percent(c.current_share)}%",
         }
         for c in evo.changes
     ]

@@ -221,11 +221,16 @@ def _in_percent(
     """``rows`` with the shares in ``columns`` written as whole percentages (``17 %``, not
     ``0.1733``) and ``points`` as percentage points (``+1.3 pts``)."""
 
+    from shopperlens.labels import percent
+
     def pct(v: object) -> object:
-        return f"{100 * v:.0f} %" if isinstance(v, int | float) else v
+        return f"{percent(v)} %" if isinstance(v, int | float) else v
 
     def pts(v: object) -> object:
-        return f"{100 * v:+.1f} pts" if isinstance(v, int | float) else v
+        if not isinstance(v, int | float):
+            return v
+        shown = percent(v, 1)
+        return f"{shown if shown.startswith('-') else '+' + shown} pts"
 
     return [
         {k: pct(v) if k in columns else pts(v) if k == points else v for k, v in r.items()}

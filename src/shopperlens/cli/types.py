@@ -10,7 +10,7 @@ import typer
 
 from shopperlens.cli import _render
 from shopperlens.cli._app import app as root
-from shopperlens.cli._app import open_shop, settings, stores
+from shopperlens.cli._app import currency, open_shop, settings, stores
 from shopperlens.service._files import TABLE_FORMATS, output_file, write_table
 
 if TYPE_CHECKING:
@@ -87,7 +87,8 @@ def _run(
         _render.table(counts, title=title)
     else:
         shown = _rounded(value, {"mean_clv": 0, "mean_p_alive": 2, "mean_intent": 2}).rename(
-            columns={"mean_clv": "CLV", "mean_p_alive": "P(alive)", "at_risk": "at risk",
+            columns={"mean_clv": f"CLV ({currency(shop)})", "mean_p_alive": "P(alive)",
+                     "at_risk": "at risk",
                      "loyal_at_risk": "loyal at risk", "mean_intent": "intent"}
         )  # fmt: skip
         shown = shown.astype(object).where(shown.notna(), "")
@@ -107,6 +108,10 @@ def _run(
         shown = shown.astype(object).where(shown.notna(), "")
         if df.attrs.get("no_dropout_note"):
             shown.loc[valued, "p_alive"] = "–"  # left out: the model found no dropout
+        if "clv" in cols:
+            heading = f"clv ({currency(shop)})"
+            shown = shown.rename(columns={"clv": heading})
+            cols = [heading if c == "clv" else c for c in cols]
         _render.table(shown, [*cols, "evidence"])
 
 
@@ -152,19 +157,23 @@ def explain_cmd(
     """Why one customer or visitor has its type: scores, evidence, signals and history."""
     from shopperlens.service.types_value import LOYAL_AT_RISK
 
-    ex = open_shop(ctx, types_config=config).explain_type(id, as_of)
+    shop = open_shop(ctx, types_config=config)
+    ex = shop.explain_type(id, as_of)
     if json_:
         _render.as_json(ex)
         return
     _render.message((ex.id, "bold"), " is ", (ex.type, "bold"), f" as of {ex.as_of:%Y-%m-%d}")
     _render.message(ex.evidence)
     if ex.clv is not None or ex.intent is not None:
+        from shopperlens.labels import fixed
+
+        figures = [
+            ("CLV", None if ex.clv is None else _render.amount(ex.clv, currency(shop))),
+            ("P(alive)", None if ex.p_alive is None else fixed(ex.p_alive, 2)),
+            ("intent", None if ex.intent is None else fixed(ex.intent, 2)),
+        ]
         _render.message(
-            ", ".join(
-                f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}"
-                for k, v in (("CLV", ex.clv), ("P(alive)", ex.p_alive), ("intent", ex.intent))
-                if v is not None
-            )
+            ", ".join(f"{k} {v}" for k, v in figures if v is not None)
             + (f" — {LOYAL_AT_RISK}" if ex.loyal_at_risk else "")
         )
     if ex.no_dropout_note:

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from shopperlens.labels import fixed, money, type_label
+from shopperlens.labels import fixed, money, percent, type_label
 from shopperlens.models.clustering import multi_matrix, token_pairs
 from shopperlens.personas.frame import Column, column_roles
 from shopperlens.personas.naming import SMALL_GROUP, Distinctive, assign_names
@@ -467,7 +467,7 @@ def _answer_statements(
     for a in shown:
         p_in, p_all = share[a]
         ev = Evidence(question=name, answer=a, count=counts[a], n=n, value=p_in, overall=p_all)
-        text = f"{p_in:.0%} {_label(name, a)} (vs {p_all:.0%} overall)"
+        text = f"{percent(p_in)}% {_label(name, a)} (vs {percent(p_all)}% overall)"
         statements.append(Statement(section=section, text=text, evidence=ev))
     return statements, distinct
 
@@ -522,8 +522,8 @@ def _behaviour(
             persona.statements.append(
                 Statement(
                     section="behaviour",
-                    text=f"bring {persona.revenue_share:.0%} of respondents' revenue "
-                    f"({persona.share:.0%} of respondents)",
+                    text=f"bring {percent(persona.revenue_share)}% of respondents' revenue "
+                    f"({percent(persona.share)}% of respondents)",
                     evidence=Evidence(
                         question="revenue", n=known, value=persona.revenue_share, overall=1.0
                     ),

@@ -9,6 +9,7 @@ import pandas as pd
 
 from shopperlens.config import Settings
 from shopperlens.errors import ShopperlensError
+from shopperlens.labels import percent
 from shopperlens.reports.charts import pyplot, svg_markup
 from shopperlens.reports.site import Page, register
 from shopperlens.service import audience as au_svc
@@ -79,7 +80,7 @@ def _shown_points(share: float | None) -> int | None:
     None when missing."""
     if share is None or pd.isna(share):
         return None
-    return int(f"{100 * float(share):.0f}")
+    return int(percent(float(share)))
 
 
 def _with_shown_gaps(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ import pandas as pd
 
 from shopperlens.config import Settings
 from shopperlens.features import default_as_of
-from shopperlens.labels import TYPE_LABELS
+from shopperlens.labels import TYPE_LABELS, percent
 from shopperlens.playbooks.generator import missing_sources, type_note
 from shopperlens.reports.charts import pyplot, svg_markup
 from shopperlens.reports.pages_value import intent_shortfall
@@ -42,7 +42,7 @@ def _bar_svg(dist: pd.DataFrame) -> str:
     d = dist.iloc[::-1]
     ax.barh([LABELS[t] for t in d["type"]], d["subjects"], color=[COLORS[t] for t in d["type"]])
     for y, (n, share) in enumerate(zip(d["subjects"], d["share"], strict=True)):
-        ax.text(n, y, f" {n:,} ({100 * share:.0f} %)", va="center", fontsize=9)
+        ax.text(n, y, f" {n:,} ({percent(share)} %)", va="center", fontsize=9)
     ax.spines[["top", "right"]].set_visible(False)
     ax.set_xlabel("customers and visitors")
     ax.set_xlim(0, max(1, int(d["subjects"].max())) * 1.25)
@@ -53,7 +53,7 @@ def _bar_svg(dist: pd.DataFrame) -> str:
 def _bar_label(dist: pd.DataFrame) -> str:
     """What the bar chart shows, in words: every bar's count and share, as drawn."""
     bars = ", ".join(
-        f"{LABELS[t]} {n:,} ({100 * share:.0f} %)"
+        f"{LABELS[t]} {n:,} ({percent(share)} %)"
         for t, n, share in zip(dist["type"], dist["subjects"], dist["share"], strict=True)
     )
     return f"Customers and visitors per type: {bars}."

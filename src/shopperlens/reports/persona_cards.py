@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from shopperlens import markdown as md
-from shopperlens.labels import type_label
+from shopperlens.labels import percent, type_label
 from shopperlens.reports.charts import pyplot, svg_markup
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ def _bars(labels: list[str], mine: list[float], everyone: list[float], hue: str,
         ax.spines[side].set_visible(False)
     ax.legend(fontsize=7, frameon=False, loc="lower right")
     label = f"{title}, the persona against everyone: " + ", ".join(
-        f"{name} {100 * m:.0f} % (everyone {100 * e:.0f} %)"
+        f"{name} {percent(m)} % (everyone {percent(e)} %)"
         for name, m, e in zip(labels, mine, everyone, strict=True)
     )
     return svg_markup(fig, label + ".", bbox_inches="tight", transparent=True)
@@ -128,7 +128,10 @@ def _footnotes(persona: Persona) -> list[dict[str, Any]]:
             detail = f"share of the total, over {e.n or 0:,} known customers"
         elif e.measure == "share":
             share, everyone = e.value or 0, e.overall or 0
-            detail = f"{e.count:,} of {e.n:,} answered this ({share:.0%}); everyone {everyone:.0%}"
+            detail = (
+                f"{e.count:,} of {e.n:,} answered this ({percent(share)}%); "
+                f"everyone {percent(everyone)}%"
+            )
         elif e.measure == "median":
             detail = f"median over {e.n or 0:,} people (half state less, half more)"
         else:
@@ -219,9 +222,9 @@ def _facts(p: Persona, min_group_size: int) -> list[str]:
     """The headline figures of a persona; none for one too small to show."""
     if p.size is None or p.share is None:
         return [f"group under {min_group_size} people: figures withheld"]
-    facts = [f"{p.size:,} respondents ({p.share:.0%})"]
+    facts = [f"{p.size:,} respondents ({percent(p.share)}%)"]
     if p.revenue_share is not None:
-        facts.append(f"{p.revenue_share:.0%} of respondents' revenue")
+        facts.append(f"{percent(p.revenue_share)}% of respondents' revenue")
     if p.stability is not None:
         facts.append(f"stability {p.stability:.2f}")
     return facts

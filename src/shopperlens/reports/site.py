@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from contextlib import suppress
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,16 @@ class Page:
 
 
 _PAGES: dict[str, Page] = {}
+#: the report being written in this context (an object of its own per :func:`write_report`)
+_REPORT: ContextVar[object | None] = ContextVar("shopperlens_report", default=None)
+
+
+def report_build() -> object | None:
+    """The report being written (one object per :func:`write_report` call), None when a page
+    is built for the dashboard. A page that keeps what it computed computes it again once per
+    report, so a report never shows numbers kept from before it began; the dashboard reuses
+    them while the data are unchanged."""
+    return _REPORT.get()
 
 
 def register(page: Page) -> Page:
@@ -117,8 +128,12 @@ def write_report(
     out = output_folder(out_dir)
     written: list[Path] = []
     try:
-        with shared_reads():  # the pages read the events, orders and visits once between them
-            _write_pages(store, out, written, title=title, settings=settings, progress=progress)
+        building = _REPORT.set(object())
+        try:
+            with shared_reads():  # the pages read the events, orders and visits once between them
+                _write_pages(store, out, written, title=title, settings=settings, progress=progress)
+        finally:
+            _REPORT.reset(building)
         with store.cursor() as cur:
             check_no_erasure_since(cur, mark)
     except ShopperlensError as exc:
@@ -261,6 +276,7 @@ def _num(v: Any, digits: int = 0) -> str:
 
 
 def _pct(v: Any, digits: int = 0) -> str:
+    """A share as a percentage, an exact half away from zero (:func:`labels.percent`)."""
     if v is None:
         return "–"
-    return f"{100 * float(v):.{digits}f} %"
+    return f"{labels.percent(float(v), digits)} %"

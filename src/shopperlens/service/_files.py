@@ -62,8 +62,36 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
     elif suffix == ".json":
         frame.to_json(out, orient="records", indent=2, date_format="iso")
     else:
-        spreadsheet_safe(frame).to_csv(out, index=False)
+        spreadsheet_safe(_lists_as_text(frame)).to_csv(out, index=False)
     return out
+
+
+#: what joins the items of a list cell in a CSV file (``days_since_first +0.29; duration_s +0.08``)
+LIST_SEPARATOR = "; "
+
+
+def _lists_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each list cell (intent's ``top_drivers``) as its items joined by
+    :data:`LIST_SEPARATOR`: a CSV cell is text, and pandas wrote the list as Python shows it
+    (``['days_since_first +0.29', …]``), which a spreadsheet shows with brackets and quotes.
+    Parquet and JSON keep the lists."""
+
+    def joined(v: object) -> object:
+        if _is_list(v):
+            return LIST_SEPARATOR.join("" if x is None else str(x) for x in v)  # type: ignore[attr-defined]
+        return v
+
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object and out[col].map(_is_list).any():
+            out[col] = out[col].map(joined)
+    return out
+
+
+def _is_list(v: object) -> bool:
+    import numpy as np
+
+    return isinstance(v, list | tuple | np.ndarray)
 
 
 def output_folder(path: str | Path) -> Path:

@@ -341,13 +341,17 @@ class Finding:
 
 
 def _pct(x: float) -> str:
-    return f"{round(100 * x)} %"
+    from shopperlens.labels import percent
+
+    return f"{percent(x)} %"
 
 
 def _points(x: float) -> str:
     """A difference between two shares, in percentage points: "within 15 %" read as 15 % of
     the share, when 30 % against 43 % is 13 points apart."""
-    n = round(100 * x)
+    from shopperlens.labels import percent
+
+    n = int(percent(x))
     return f"{n} point" if n == 1 else f"{n} points"
 
 

@@ -76,7 +76,14 @@ def funnel(shop: ShopDep, by: Literal["type", "source", "none"] = "type") -> lis
     return _records(shop.funnels(by=None if by == "none" else by))
 
 
-@router.get("/audience", response_class=PlainTextResponse)
+class CsvResponse(PlainTextResponse):
+    """A CSV file's text as ``text/csv; charset=utf-8`` (RFC 7111): served as ``text/plain``, a
+    browser showed the audience file instead of offering it to a spreadsheet or an upload."""
+
+    media_type = "text/csv"
+
+
+@router.get("/audience", response_class=CsvResponse)
 def audience(
     shop: ShopDep,
     to: Literal["csv", "meta", "google", "mailchimp", "klaviyo"] = "csv",
@@ -85,7 +92,7 @@ def audience(
     purpose: Literal["marketing", "case_study", "referral"] = Query(
         "marketing", description="the consent the csv's e-mails follow (others: marketing only)"
     ),
-) -> PlainTextResponse:
+) -> CsvResponse:
     """The audience file as CSV text (marketing destinations: consenting customers only; the
     plain csv by ``purpose``'s consent, which the other destinations refuse unless marketing).
 
@@ -96,4 +103,4 @@ def audience(
         store=shop.store, destination=to, type=type, segment=segment, purpose=purpose
     )
     headers = {WARNINGS: json.dumps(list(summary.warnings))} if summary.warnings else None
-    return PlainTextResponse(rows.to_csv(index=False), headers=headers)
+    return CsvResponse(rows.to_csv(index=False), headers=headers)
