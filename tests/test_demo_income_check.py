@@ -62,3 +62,17 @@ def test_without_survey_answers_the_income_is_not_checked(store):
     check = _income(demo_svc.truth_checks(store=store, demo=demo_shop(600)))
 
     assert check.value is None and check.detail.startswith("not checked")
+
+
+def test_the_demo_personas_follow_the_income_setting(store, answers_csv, monkeypatch):
+    """The demo's personas lower incomes by ``SHOPPERLENS_INCOME_ADJUSTMENT`` as its survey page
+    and its income check do: with 0.8 set they still said × 0.9, beside a page saying × 0.8."""
+    from shopperlens.service import personas
+
+    monkeypatch.setenv("SHOPPERLENS_INCOME_ADJUSTMENT", "0.8")
+    surveys.ensure_builtin(store=store, name="demo-profile")
+    surveys.import_survey_csv(store=store, survey="demo-profile", path=answers_csv)
+
+    personas.demo_step(store=store)
+
+    assert personas.show(store=store).income_adjustment == 0.8

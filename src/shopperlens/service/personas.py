@@ -24,7 +24,7 @@ import pandas as pd
 from pydantic import BaseModel, Field, computed_field
 from sklearn.exceptions import ConvergenceWarning
 
-from shopperlens.config import MIN_GROUP_FLOOR
+from shopperlens.config import MIN_GROUP_FLOOR, Settings
 from shopperlens.errors import InsufficientDataError, NotFoundError, ShopperlensError
 from shopperlens.models.clustering import MixedEncoder, PersonaClustering
 from shopperlens.personas import quality
@@ -893,5 +893,15 @@ def members(*, store: Store, run_id: int | None = None) -> pd.DataFrame:
 
 
 def demo_step(*, store: Store) -> None:
-    """The demo: personas from the ``demo-profile`` survey answers."""
-    build(store=store, survey=DEMO_SURVEY)
+    """The demo: personas from the ``demo-profile`` survey answers, with the privacy threshold
+    and income factor of the settings (``SHOPPERLENS_MIN_GROUP_SIZE``,
+    ``SHOPPERLENS_INCOME_ADJUSTMENT``) as ``personas build`` takes them: with the defaults
+    here, the cards said × 0.9 beside a survey page and an income check that followed the
+    setting."""
+    settings = Settings()
+    build(
+        store=store,
+        survey=DEMO_SURVEY,
+        min_group_size=settings.min_group_size,
+        income_adjustment=settings.income_adjustment,
+    )
