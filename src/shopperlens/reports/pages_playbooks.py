@@ -19,11 +19,16 @@ carts left by anonymous visitors alone are one line (how many, worth what), not 
 
 from __future__ import annotations
 
+import itertools
+import threading
+import weakref
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from shopperlens.config import Settings
+from shopperlens.ingest.kinds import KINDS
 from shopperlens.playbooks.checkout import (
     MAX_OVER_MEDIAN,
     MAX_SHARE_LOSING_FREE,
@@ -46,7 +51,8 @@ from shopperlens.playbooks.generator import (
     unfound_text,
     unrecorded_text,
 )
-from shopperlens.reports.site import AT_RISK_SHOWN, Page, register
+from shopperlens.reports.site import AT_RISK_SHOWN, Page, register, report_build
+from shopperlens.service.types import current_run_id
 from shopperlens.service.value_run import ensure_current
 from shopperlens.store import Store
 
@@ -61,35 +67,76 @@ def _records(df: pd.DataFrame | None, limit: int = 15) -> list[dict[str, Any]]:
     return df.astype(object).where(df.notna(), None).to_dict(orient="records")
 
 
-_CACHE: dict[tuple[Any, ...], dict[str, Any] | None] = {}
-_TABLES = ("orders", "order_lines", "events", "customers", "tickets", "consents")
-_DERIVED = ("type_runs", "customer_value")
+@dataclass(frozen=True)
+class _Kept:
+    """A computed context and the report build it was computed in (None: the dashboard)."""
+
+    context: dict[str, Any] | None
+    build: object | None
 
 
-def _context(
-    store: Store, settings: Settings | None = None, *, fresh: bool = False
-) -> dict[str, Any] | None:
+_CACHE: dict[tuple[Any, ...], _Kept] = {}
+#: held while the pages' context is computed: requests that come meanwhile wait for it and
+#: then find it kept, rather than each computing it again (minutes and gigabytes each)
+_COMPUTING = threading.Lock()
+#: a number per store object, never given twice: ``id(store)`` may be a new store's once the
+#: old one is freed, and that store would be shown the old one's numbers
+_SERIALS: weakref.WeakKeyDictionary[Store, int] = weakref.WeakKeyDictionary()
+_NEXT_SERIAL = itertools.count(1)
+_SERIAL_LOCK = threading.Lock()
+_TABLES = ("orders", "order_lines", "events", "customers", "tickets", "consents", "products")
+#: the imports that change what the pages read (surveys change none of it)
+_READ_KINDS = (*KINDS, "consents")
+
+
+def _context(store: Store, settings: Settings | None = None) -> dict[str, Any] | None:
     """Everything the five pages show, computed once per store and data state.
 
-    The report builds the need-based page first with ``fresh=True``, so a report never reuses
-    another store's numbers; the live dashboard reuses them while the data are unchanged.
+    The dashboard reuses it while the data are unchanged; a report computes it again once
+    (:func:`~shopperlens.reports.site.report_build`), so a report never shows numbers kept from
+    before it began. Requests that come while it is computed wait for that computation.
     The loyal page's "at risk" comes from the current CLV run, refreshed first when an import
     made the stored one stale (as on the Value and Customer types pages).
     """
     if store.count("orders"):
         ensure_current(store=store)
-    present = set(store.tables())
-    key = (
-        id(store),
+    config = settings.types_config if settings else None
+    key = _key(store, current_run_id(store=store, config=config) if _available(store) else None)
+    build = report_build()
+    with _COMPUTING:
+        kept = _CACHE.get(key)
+        if kept is None or (build is not None and kept.build is not build):
+            _CACHE.clear()
+            kept = _CACHE[key] = _Kept(_compute(store, settings), build)
+    return kept.context
+
+
+def _key(store: Store, types_run: int | None) -> tuple[Any, ...]:
+    """What the pages read, as it stands: the store (by a number of its own, see
+    :data:`_SERIALS`), its data tables and imports, the current types run and the current CLV
+    run. Other runs stored meanwhile (a look-back as of an old date) are no part of it."""
+    with _SERIAL_LOCK:
+        if store not in _SERIALS:
+            _SERIALS[store] = next(_NEXT_SERIAL)
+        serial = _SERIALS[store]
+    kinds = ", ".join(f"'{k}'" for k in _READ_KINDS)
+    return (
+        serial,
         *(store.count(t) for t in _TABLES),
-        *(store.count(t) if t in present else -1 for t in _DERIVED),
         # customers imported again with their accepts_marketing add no row but change consent
         store.scalar("SELECT count(accepts_marketing) FROM customers"),
+        store.scalar(f"SELECT coalesce(max(import_id), 0) FROM imports WHERE kind IN ({kinds})"),
+        store.erasure_mark(),
+        types_run,
+        _row(store, "SELECT count(*), max(computed_at) FROM customer_value"),
     )
-    if fresh or key not in _CACHE:
-        _CACHE.clear()
-        _CACHE[key] = _compute(store, settings)
-    return _CACHE[key]
+
+
+def _row(store: Store, sql: str) -> tuple[Any, ...]:
+    """An aggregate's one row as plain values (None for NULL, which compares equal to itself
+    where pandas' NaT does not), fetched to its end."""
+    with store.cursor() as cur:
+        return tuple(cur.execute(sql).fetchall()[0])
 
 
 def _available(store: Store) -> bool:
@@ -244,7 +291,7 @@ def _threshold(t: Any) -> dict[str, Any] | None:
 
 def _builder(type_: str):  # type: ignore[no-untyped-def]
     def build(store: Store, settings: Settings | None = None) -> dict[str, Any] | None:
-        ctx = _context(store, settings, fresh=type_ == TYPES[0])
+        ctx = _context(store, settings)
         if ctx is None:
             return None
         pb = ctx["playbook"]

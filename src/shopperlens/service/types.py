@@ -24,6 +24,7 @@ from shopperlens.features import (
 )
 from shopperlens.service._checks import check_started, data_start
 from shopperlens.service._clock import naive_utc, utc_now
+from shopperlens.service._flight import one_at_a_time
 from shopperlens.service.feature_sql import features_frame
 from shopperlens.service.jobs import Progress
 from shopperlens.service.types_value import (
@@ -464,14 +465,38 @@ def latest_types(*, store: Store, config: ConfigArg = None, engine: str = "duckd
     now = default_as_of(store)
     check_typable(store, now)  # an empty run stored before this check is not shown either
     run_id = _fresh_run(store, now, cfg)
-    if run_id is None:  # (a read-only store shows it without storing it)
-        return customer_types(
-            store=store, as_of=now, config=cfg, save=not store.read_only, engine=engine
-        )
+    if run_id is None and store.read_only:  # shown without being stored
+        return customer_types(store=store, as_of=now, config=cfg, save=False, engine=engine)
+    if run_id is None:
+        with one_at_a_time(store, "types"):  # two requests at once store one run, not two
+            run_id = _fresh_run(store, now, cfg)
+            if run_id is None:
+                return customer_types(store=store, as_of=now, config=cfg, engine=engine)
     df = _run(store, run_id)
     out = df[list(RESULT_COLUMNS)].copy()
     out.attrs.update(df.attrs)
     return _with_value(out, store=store, as_of=frame_as_of(out), refresh=True)
+
+
+def current_run_id(*, store: Store, config: ConfigArg = None, engine: str = "duckdb") -> int | None:
+    """The id of the run :func:`latest_types` shows, computed and stored first when none is
+    (one computation however many threads ask at once); None on a store open read-only
+    without one (nothing is stored there). A cache of what is built on the current types
+    keys on it: another run stored meanwhile (a look-back as of an old date) changes nothing
+    the current types show."""
+    cfg = as_config(config)
+    now = default_as_of(store)
+    check_typable(store, now)
+    run_id = _fresh_run(store, now, cfg)
+    if run_id is not None or store.read_only:
+        return run_id
+    with one_at_a_time(store, "types"):
+        run_id = _fresh_run(store, now, cfg)
+        if run_id is None:
+            run_id = customer_types(store=store, as_of=now, config=cfg, engine=engine).attrs[
+                "run_id"
+            ]
+    return int(run_id)
 
 
 def types_at(

@@ -25,6 +25,7 @@ import pandas as pd
 
 from shopperlens.errors import InsufficientDataError
 from shopperlens.service import clv as clv_svc
+from shopperlens.service._flight import one_at_a_time
 from shopperlens.store import Store
 
 #: the horizon of the run the report shows (its pages say "12-month CLV")
@@ -94,6 +95,15 @@ def ensure_current(*, store: Store) -> str | None:
         return None
     if store.read_only:  # the CLV tables are read by SQL: no run in memory can stand in
         return READ_ONLY_VALUE
+    with one_at_a_time(store, "clv"):  # two requests at once fit and store one run
+        return _replace_run(store)
+
+
+def _replace_run(store: Store) -> str | None:
+    """:func:`ensure_current` once its lock is held: another thread may have stored the
+    current run while this one waited."""
+    if is_current(store=store):
+        return None
     try:
         clv_svc.customer_value(store=store, horizon_days=REPORT_HORIZON_DAYS, save=True)
     except InsufficientDataError as exc:

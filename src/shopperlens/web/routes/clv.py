@@ -39,8 +39,12 @@ def clv(
         description="Only repeat customers (2+ repeat purchases, any type) whose P(alive) fell.",
     ),
     limit: int = Query(1000, gt=0, le=100_000, description="Most valuable rows returned."),
+    offset: int = Query(0, ge=0, description="Skip the N most valuable rows (the next page)."),
 ) -> list[dict[str, Any]]:
     """Per customer: frequency, recency, T, P(alive), expected purchases, CLV, at risk.
+
+    Most valuable first: ``limit`` rows after the first ``offset``; ``X-Shopperlens-Total``
+    says how many rows there are in all (``?offset=100000`` reads on past the first 100,000).
 
     A read: the run is scored, not stored (a GET must not write), so the types' value columns
     and "loyal at risk" do not see it. ``POST /api/jobs/clv`` stores a run, as ``shopperlens
@@ -52,7 +56,7 @@ def clv(
     _no_dropout_headers(response, frame)
     if at_risk:
         frame = frame[frame["at_risk"]]
-    return _records(frame.head(limit))
+    return _page(frame, response, limit, offset)
 
 
 @router.get("/clv/summary", response_model=svc.ValueSummary)
@@ -71,6 +75,8 @@ LEFT_OUT = "X-Shopperlens-Left-Out"
 LEFT_OUT_NOTE = "X-Shopperlens-Left-Out-Note"
 NO_DROPOUT = "X-Shopperlens-No-Dropout"
 NO_DROPOUT_NOTE = "X-Shopperlens-No-Dropout-Note"
+#: the response header of ``GET /api/clv`` and ``/api/intent``: how many rows there are in all
+TOTAL = "X-Shopperlens-Total"
 
 
 @router.get("/clv/effects")
@@ -106,7 +112,19 @@ def _no_dropout_headers(response: Response, frame: Any) -> None:
 @router.get("/intent")
 def intent(
     shop: ShopDep,
+    response: Response,
     limit: int = Query(1000, gt=0, le=100_000, description="Highest-intent rows returned."),
+    offset: int = Query(0, ge=0, description="Skip the N highest-intent rows (the next page)."),
 ) -> list[dict[str, Any]]:
-    """Every looker's calibrated purchase intent and the features that drive it."""
-    return _records(shop.intent().head(limit))
+    """Every looker's calibrated purchase intent and the features that drive it, highest
+    first: ``limit`` rows after the first ``offset``; ``X-Shopperlens-Total`` says how many
+    rows there are in all."""
+    return _page(shop.intent(), response, limit, offset)
+
+
+def _page(frame: Any, response: Response, limit: int, offset: int) -> list[dict[str, Any]]:
+    """``limit`` rows after the first ``offset``, with the number of rows in all in the
+    ``X-Shopperlens-Total`` header (the body stays the list of rows it always was): a shop of
+    more customers than one answer holds is read page by page, as ``GET /api/types`` is."""
+    response.headers[TOTAL] = str(len(frame))
+    return _records(frame.iloc[offset : offset + limit])
