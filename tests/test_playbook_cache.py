@@ -224,3 +224,22 @@ def _read_on(client: Any, path: str) -> None:
     assert client.get(path, params={"offset": len(rows)}).json() == []
     assert client.get(path, params={"offset": 1, "limit": 100_000}).json() == rows[1:]
     assert client.get(path, params={"offset": -1}).status_code == 422
+
+
+def test_the_pages_context_builds_the_visits_once(
+    filled: shopperlens.Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dashboard's context reads the visits once between its analyses, as a written
+    report does: each analysis built them from every event again (eight times a page)."""
+    from shopperlens.playbooks import visits
+
+    built: list[int] = []
+    real = visits.sessions_sql
+
+    def counted(events: str) -> str:
+        built.append(1)
+        return real(events)
+
+    monkeypatch.setattr(visits, "sessions_sql", counted)
+    assert pp._compute(filled.store) is not None
+    assert len(built) == 1

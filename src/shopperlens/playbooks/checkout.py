@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from shopperlens.playbooks.visits import CART_REMOVALS, FUNNEL_STEPS, Visits, visits_of
+from shopperlens.playbooks.visits import CART_REMOVALS, FUNNEL_STEPS, Visits, among, visits_of
 
 __all__ = [
     "FUNNEL_STEPS",
@@ -318,7 +318,7 @@ def session_steps(
     last = len(FUNNEL_STEPS)
     level = s.level
     if purchased is not None:  # the purchase step is the given sessions, not the events
-        level = s.level_unbought.where(~s.session_id.isin(set(purchased)), last)
+        level = s.level_unbought.where(~among(s.session_id, purchased), last)
     out = s[["session_id", "visitor_id", "customer_id", "started_at"]].reset_index(drop=True)
     for k, step in enumerate(FUNNEL_STEPS, start=1):
         out[step] = (level >= k).to_numpy(bool)
@@ -495,10 +495,8 @@ def exit_pages(
     """
     cols = ["page", "exits", "share"]
     s = visits_of(events).sessions
-    bought = (
-        set(purchased) if purchased is not None else set(s.session_id[s.level >= len(FUNNEL_STEPS)])
-    )
-    s = s[s.exit_page.notna() & ~s.session_id.isin(bought)].sort_values("session_id")
+    bought = purchased if purchased is not None else s.session_id[s.level >= len(FUNNEL_STEPS)]
+    s = s[s.exit_page.notna() & ~among(s.session_id, bought)].sort_values("session_id")
     if s.empty:
         return pd.DataFrame(columns=cols)
     last = s.exit_page.astype(str).str.split(r"[?#]", n=1, regex=True).str[0]

@@ -28,6 +28,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 from pandas.api.types import is_numeric_dtype
 
 from shopperlens.statuses import SESSION_GAP_MINUTES
@@ -39,9 +40,11 @@ __all__ = [
     "SIGN_UPS",
     "SESSION_COLUMNS",
     "Visits",
+    "among",
     "customers_sql",
     "cut_sql",
     "key_events_sql",
+    "names_sql",
     "sessions_sql",
     "until_first_order",
     "visits_of",
@@ -80,7 +83,8 @@ _FRAME_COLUMNS = ("session_id", "visitor_id", "customer_id", "timestamp", "event
                   "search_term", "value")  # fmt: skip
 
 
-def _names(names: tuple[str, ...]) -> str:
+def names_sql(names: tuple[str, ...]) -> str:
+    """``names`` as an SQL list of text literals (without its parentheses)."""
     return ", ".join("'" + n.replace("'", "''") + "'" for n in names)
 
 
@@ -88,10 +92,10 @@ def _level(*, purchase: int) -> str:
     """The funnel step an event is (0: none, 1 view … 4 purchase); a purchase counts as
     ``purchase``."""
     cases = [
-        f"WHEN name IN ({_names(FUNNEL_STEPS['purchase'])}) THEN {purchase}",
-        f"WHEN name IN ({_names(FUNNEL_STEPS['checkout'])}) THEN 3",
-        f"WHEN name IN ({_names(FUNNEL_STEPS['cart'])}) THEN 2",
-        f"WHEN name IN ({_names(FUNNEL_STEPS['view'])}) THEN 1",
+        f"WHEN name IN ({names_sql(FUNNEL_STEPS['purchase'])}) THEN {purchase}",
+        f"WHEN name IN ({names_sql(FUNNEL_STEPS['checkout'])}) THEN 3",
+        f"WHEN name IN ({names_sql(FUNNEL_STEPS['cart'])}) THEN 2",
+        f"WHEN name IN ({names_sql(FUNNEL_STEPS['view'])}) THEN 1",
     ]
     return "CASE " + " ".join(cases) + " ELSE 0 END"
 
@@ -127,7 +131,7 @@ def sessions_sql(events: str) -> str:
                {first("search_term")},
                max({_level(purchase=4)}) AS level,
                max({_level(purchase=0)}) AS level_unbought,
-               coalesce(bool_or(name IN ({_names(FUNNEL_STEPS["checkout"])})), false)
+               coalesce(bool_or(name IN ({names_sql(FUNNEL_STEPS["checkout"])})), false)
                    AS checkout_event,
                arg_max(page, k) FILTER (WHERE page IS NOT NULL) AS exit_page
         FROM (SELECT *, lower(event_name) AS name, {_ORDER} AS k FROM {events}) e
@@ -162,11 +166,12 @@ def customers_sql(events: str) -> str:
 
 def key_events_sql(events: str) -> str:
     """The events of the relation ``events`` read one by one (:data:`KEY_EVENTS`), in time
-    order (ties by ``pos``)."""
+    order (ties by ``pos``). ``events`` may hold those events alone: ``pos`` orders them
+    alike whether it numbers them or every event."""
     return f"""
         SELECT {", ".join(EVENT_COLUMNS)}
         FROM {events}
-        WHERE lower(event_name) IN ({_names(KEY_EVENTS)})
+        WHERE lower(event_name) IN ({names_sql(KEY_EVENTS)})
         ORDER BY "timestamp", pos"""
 
 
@@ -230,11 +235,11 @@ class Visits:
 
     def only(self, session_ids: Any) -> Visits:
         """These visits, of the sessions ``session_ids`` alone."""
-        keep = set(session_ids)
-        sessions = self.sessions[self.sessions.session_id.isin(keep)]
+        keep = session_ids if isinstance(session_ids, pd.Series | pd.Index) else set(session_ids)
+        sessions = self.sessions[among(self.sessions.session_id, keep)]
         return Visits(
             sessions=sessions,
-            events=self.events[self.events.session_id.isin(keep)],
+            events=self.events[among(self.events.session_id, keep)],
             customers=frozenset(sessions.customer_id.dropna()),
         )
 
@@ -272,6 +277,23 @@ def _in_zone(frame: pd.DataFrame, zone: Any) -> pd.DataFrame:
         if isinstance(out[column].dtype, pd.DatetimeTZDtype):
             out[column] = out[column].dt.tz_convert(zone)
     return out
+
+
+def among(column: pd.Series, wanted: Iterable[Any]) -> pd.Series:
+    """``column.isin(wanted)``. Text ids held by Arrow against ids of the same type are looked
+    up by Arrow itself: pandas' ``isin`` makes a Python object of every wanted id first, a
+    second for a shop's 600,000 session ids, and the playbooks look sessions up a dozen times."""
+    if (
+        isinstance(wanted, pd.Series | pd.Index)
+        and wanted.dtype == column.dtype
+        and getattr(column.dtype, "storage", None) == "pyarrow"
+    ):
+        found = pc.is_in(
+            column.array.__arrow_array__(),
+            value_set=wanted.array.__arrow_array__().combine_chunks(),
+        )
+        return pd.Series(found.to_numpy(zero_copy_only=False), index=column.index, dtype=bool)
+    return column.isin(wanted if isinstance(wanted, pd.Series | pd.Index) else set(wanted))
 
 
 def visits_of(events: pd.DataFrame | Visits) -> Visits:

@@ -52,6 +52,7 @@ from shopperlens.playbooks.generator import (
     unrecorded_text,
 )
 from shopperlens.reports.site import AT_RISK_SHOWN, Page, register, report_build
+from shopperlens.service._shared import shared_reads
 from shopperlens.service.types import current_run_id
 from shopperlens.service.value_run import ensure_current
 from shopperlens.store import Store
@@ -168,6 +169,15 @@ def _recovery_list(carts: pd.DataFrame, name: dict[Any, Any]) -> pd.DataFrame:
 
 
 def _compute(store: Store, settings: Settings | None = None) -> dict[str, Any] | None:
+    """:func:`_computed` with the events, orders and visits read once between its analyses,
+    as a written report reads them (``site``): on the dashboard each analysis built the visits
+    from every event again, eight times for one page (88 → 31 CPU-s on a shop of 30,000
+    customers and 1.5M events)."""
+    with shared_reads():
+        return _computed(store, settings)
+
+
+def _computed(store: Store, settings: Settings | None = None) -> dict[str, Any] | None:
     from shopperlens.service import playbooks as svc
 
     if not _available(store):
