@@ -51,3 +51,12 @@ def test_the_survey_crosscheck_says_points_half_up() -> None:
 
     assert crosscheck._pct(1 / 40) == "3 %"
     assert crosscheck._points(1 / 40) == "3 points"
+
+
+def test_the_playbooks_sentences_round_a_half_away_from_zero_too() -> None:
+    """The playbooks' shares ("3% of", the loyalty traits' "3 %") follow the same rule: they
+    rounded 1 of 40 to "2%" beside pages saying "3 %"."""
+    from shopperlens.playbooks import generator, loyalty
+
+    assert generator._of(1, 40) == "3% of"
+    assert loyalty._share(13, 200) == "7%"

@@ -172,6 +172,7 @@ def rules_cmd(
     json_: JsonOpt = False,
 ) -> None:
     """Association rules over the orders (frequently bought together)."""
+    from shopperlens.labels import percent
     from shopperlens.playbooks.generator import MIN_TOGETHER
 
     shop = open_shop(ctx)
@@ -180,7 +181,7 @@ def rules_cmd(
         _needs_orders(shop)
     if rules.empty and not json_:
         least = (
-            f"{min_support:.1%} of the orders"
+            f"{percent(min_support, 1)}% of the orders"
             if min_support is not None
             else f"{MIN_TOGETHER} orders (and 0.1 % of them; --min-support sets a share)"
         )

@@ -44,7 +44,7 @@ import pandas as pd
 from scipy.stats import fisher_exact
 
 from shopperlens import markdown as md
-from shopperlens.labels import money
+from shopperlens.labels import money, percent
 from shopperlens.playbooks.audience import export_target
 from shopperlens.playbooks.checkout import MAX_OVER_MEDIAN, MAX_SHARE_LOSING_FREE, MIN_SAMPLE
 from shopperlens.playbooks.loyalty import RepeatFactors, evidence_lines
@@ -348,7 +348,7 @@ def _money(v: float, cur: str) -> str:
 def _of(k: float, n: float) -> str:
     """ "45% of" from :data:`MIN_SAMPLE` on, else "2 of 3": a share of a handful is a count."""
     k, n = round(k), round(n)
-    return f"{k / n:.0%} of" if n >= MIN_SAMPLE else f"{k:,} of {n:,}"
+    return f"{percent(k / n)}% of" if n >= MIN_SAMPLE else f"{k:,} of {n:,}"
 
 
 def _count(n: int, word: str) -> str:
@@ -382,7 +382,7 @@ def _funnel_text(funnel: pd.DataFrame, type_: str) -> tuple[str, str | None]:
     if not before or lost <= 0:  # no step loses a session: there is no drop-off to name
         return line, None
     if before >= MIN_SAMPLE:
-        return line, f"largest drop-off: {float(f.drop_off[at]):.0%} before {step}"
+        return line, f"largest drop-off: {percent(float(f.drop_off[at]))}% before {step}"
     return line, f"largest drop-off: {lost:,} of {before:,} sessions lost before {step}"
 
 
@@ -477,7 +477,7 @@ def threshold_text(thr: Any, cur: str) -> str:
     if thr.current is None:
         return (
             f"free shipping from {_money(thr.threshold, cur)} ({median}); "
-            f"{thr.share_near:.0%} of orders sit just below it; "
+            f"{percent(thr.share_near)}% of orders sit just below it; "
             f"+{_money2(thr.uplift_per_order, cur)} per order expected{given}"
         )
     today = f"the shop ships free from {_money(thr.current, cur)} today ({median})"
@@ -485,14 +485,14 @@ def threshold_text(thr: Any, cur: str) -> str:
         return (
             f"{today}: keep it — no higher threshold within {MAX_OVER_MEDIAN}× the median "
             f"basket raises order value more while charging shipping again on at most "
-            f"{MAX_SHARE_LOSING_FREE:.0%} of orders{given}"
+            f"{percent(MAX_SHARE_LOSING_FREE)}% of orders{given}"
         )
     if thr.current_shipping_cost_per_order is not None:
         given += f" (today {_money2(thr.current_shipping_cost_per_order, cur)})"
     return (
-        f"{today}: raising it to {_money(thr.threshold, cur)} puts {thr.share_near:.0%} of "
+        f"{today}: raising it to {_money(thr.threshold, cur)} puts {percent(thr.share_near)}% of "
         f"orders just below it, +{_money2(thr.extra_uplift_per_order, cur)} per order "
-        f"expected{given}; {thr.share_losing_free:.0%} of orders (between the two) would pay "
+        f"expected{given}; {percent(thr.share_losing_free)}% of orders (between the two) would pay "
         "shipping again, and the orders such a charge loses are not estimated: test it first"
     )
 
@@ -507,7 +507,9 @@ def _visits_text(visits: pd.Series) -> str:
         return "no buyer with recorded visits"
     back = int((visits >= 2).sum())
     share = (
-        f"{back / len(visits):.0%}" if len(visits) >= MIN_SAMPLE else f"{back:,} of {len(visits):,}"
+        f"{percent(back / len(visits))}%"
+        if len(visits) >= MIN_SAMPLE
+        else f"{back:,} of {len(visits):,}"
     )
     return (
         f"buyers' first purchase came on visit {visits.median():.0f} (median); "
@@ -523,7 +525,7 @@ def _exits_text(exits: pd.DataFrame) -> str:
     first = exits.iloc[0]
     total = round(float(first.exits) / float(first.share)) if first.share else 0
     if total >= MIN_SAMPLE:
-        shown = [f"{md.datum(r.page)} ({r.share:.0%})" for r in exits.head(3).itertuples()]
+        shown = [f"{md.datum(r.page)} ({percent(r.share)}%)" for r in exits.head(3).itertuples()]
     else:
         shown = [f"{md.datum(r.page)} ({int(r.exits):,} of {total:,} sessions)" for r in
                  exits.head(3).itertuples()]  # fmt: skip
@@ -825,7 +827,7 @@ def _need_based(ev: Evidence) -> list[Action]:
     kw_bought = int(product_kw.purchases.sum()) if len(product_kw) else 0
     conv = kw_bought / kw_visits if kw_visits else 0.0
     conv_text = (
-        f"their conversion rate {conv:.1%}" if kw_visits >= MIN_SAMPLE
+        f"their conversion rate {percent(conv, 1)}%" if kw_visits >= MIN_SAMPLE
         else f"{kw_bought:,} of {kw_visits:,} bought"
     )  # fmt: skip
     thr = ev.threshold
@@ -844,7 +846,7 @@ def _need_based(ev: Evidence) -> list[Action]:
                 [(f"funnel: {line}", who), (drop, who),
                  (_carts_text(ev, t, n_ab, "left a cart open after their last order"), who)],
                 a["cart_recovery_rate"] * v_ab,
-                f"{cart_basis} × recovery rate {a['cart_recovery_rate']:.0%}",
+                f"{cart_basis} × recovery rate {percent(a['cart_recovery_rate'])}%",
                 "type == 'need_based'", size, shared_base=CARTS),
         _action(ev, t, 2, "Know where they come from: sources and product keywords",
                 # a keyword names a product of the catalogue the orders bring
@@ -852,7 +854,7 @@ def _need_based(ev: Evidence) -> list[Action]:
                  (f"{lost_visits:,} product-intent visits did not buy ({conv_text})", who)
                  if kw_visits else ("no search keyword named a product", who)],
                 lost_visits * a["search_visit_win_rate"] * ev.aov,
-                f"non-buying product-intent visits × {a['search_visit_win_rate']:.0%} won × "
+                f"non-buying product-intent visits × {percent(a['search_visit_win_rate'])}% won × "
                 "average order",
                 "type == 'need_based'", size),
         _action(ev, t, 3,
@@ -885,19 +887,19 @@ def _looker(ev: Evidence) -> list[Action]:
                 [(f"{size:,} lookers browse without buying", who),
                  ("offer a free guide or 10 % off the first order for an e-mail address", ())],
                 size * a["lead_conversion_rate"] * ev.aov,
-                f"lookers × lead conversion {a['lead_conversion_rate']:.0%} × {aov}",
+                f"lookers × lead conversion {percent(a['lead_conversion_rate'])}% × {aov}",
                 "type == 'looker'", size),
         _action(ev, t, 2, "Improve the experience where they drop out",
                 [(f"funnel: {line}", who), (drop, who), (_exits_text(ev.exit_pages), who),
                  (_visits_text(ev.visits_to_purchase), _E)],
                 n_ab * ev.aov * _worst(ev.funnel, t) * a["cart_recovery_rate"],
                 "lookers with carts × average order × worst drop-off × recovery rate "
-                f"{a['cart_recovery_rate']:.0%}; {_SAME_CARTS.format(3)}",
+                f"{percent(a['cart_recovery_rate'])}%; {_SAME_CARTS.format(3)}",
                 "type == 'looker'", size, shared_base=CARTS),
         _action(ev, t, 3, "Run campaigns: retargeting ads, e-mail, SEO content",
                 [(_carts_text(ev, t, n_ab, f"left a cart worth {worth}"), who)],
                 a["cart_recovery_rate"] * v_ab,
-                f"abandoned cart value × recovery rate {a['cart_recovery_rate']:.0%}; "
+                f"abandoned cart value × recovery rate {percent(a['cart_recovery_rate'])}%; "
                 f"{_SAME_CARTS.format(2)}",
                 "type == 'looker'", size, shared_base=CARTS),
     ]  # fmt: skip
@@ -933,7 +935,7 @@ def _new(ev: Evidence) -> list[Action]:
                   (*who, "events")),
                  (drop, (*who, "events"))],
                 a["cart_recovery_rate"] * v_ab,
-                f"abandoned cart value × recovery rate {a['cart_recovery_rate']:.0%}",
+                f"abandoned cart value × recovery rate {percent(a['cart_recovery_rate'])}%",
                 "type == 'new'", size, shared_base=CARTS),
         _action(ev, t, 2, "Ask for feedback and act on it",
                 [(f"{size:,} new customers to survey (a first order, or a first order in a "
@@ -966,10 +968,10 @@ def _shop_repeat_text(ev: Evidence) -> str:
     again = int((per[days] >= 2).sum()) if buyers and days in per else 0
     counts = f"{again:,} of all {buyers:,} {'buyer' if buyers == 1 else 'buyers'} ordered again"
     if not buyers:
-        rate = f"{ev.repeat_rate:.0%}"
+        rate = f"{percent(ev.repeat_rate)}%"
     elif buyers >= MIN_SAMPLE:
         # the counts only beside a rate counted on the same days (not on orders)
-        rate = f"{ev.repeat_rate:.0%}" + (f" ({counts})" if days == "order_days" else "")
+        rate = f"{percent(ev.repeat_rate)}%" + (f" ({counts})" if days == "order_days" else "")
     else:
         rate = counts
     return f"{REPEAT_LABEL}: {rate}"
@@ -1020,7 +1022,7 @@ def _onboarding_lines(ev: Evidence, who: tuple[str, ...]) -> list[Line]:
 def _k_of(k: int, n: int, things: str, thing: str) -> str:
     """ "45% of the 120 visits" from :data:`MIN_SAMPLE` on, else "3 of 5 visits"."""
     if n >= MIN_SAMPLE:
-        return f"{k / n:.0%} of the {n:,} {things}"
+        return f"{percent(k / n)}% of the {n:,} {things}"
     return f"{k:,} of {n:,} {thing if n == 1 else things}"
 
 
@@ -1040,7 +1042,7 @@ def _new_sign_ups_text(ob: Onboarding, n_new: int) -> str | None:
         return f"{unknown}: they joined before the visit data begin"
     n, guests = ob.covered, ob.guests
     people = _k_of(ob.signed_first, n, "new customers", "new customer")
-    share = f"{guests / n:.0%}" if n >= MIN_SAMPLE else f"{guests:,}"
+    share = f"{percent(guests / n)}%" if n >= MIN_SAMPLE else f"{guests:,}"
     later = f", {ob.signed_later:,} of whom signed up afterwards" if ob.signed_later else ""
     before = (
         f"; {earlier:,} more joined before the visit data begin (a sign-up then cannot be seen)"
@@ -1080,7 +1082,7 @@ def _followup_lift(repeat_rate: float) -> float:
 
 def _pct(share: float) -> str:
     """ "2%"; "0.5%" for a share below one per cent (not "0%" beside a figure above 0)."""
-    return f"{share:.0%}" if share >= 0.01 or share == 0 else f"{share:.1%}"
+    return f"{percent(share)}%" if share >= 0.01 or share == 0 else f"{percent(share, 1)}%"
 
 
 def _loyal(ev: Evidence) -> list[Action]:
@@ -1121,13 +1123,13 @@ def _loyal(ev: Evidence) -> list[Action]:
                  (bring, who),
                  *_loyalty_lines(ev, who)],
                 n_case * a["case_study_sale_rate"] * ev.aov,
-                f"consenting candidates × {a['case_study_sale_rate']:.0%} whose case study wins "
-                "one new sale × average order",
+                f"consenting candidates × {percent(a['case_study_sale_rate'])}% whose case study "
+                "wins one new sale × average order",
                 "type == 'loyal' and case_study_consent", n_case),
         _action(ev, t, 2, "A rewards system: points for purchases, interactions and referrals",
                 [(per_buyer, who)],
                 revenue * a["loyalty_program_lift"],
-                f"loyal revenue × {a['loyalty_program_lift']:.0%} programme lift",
+                f"loyal revenue × {percent(a['loyalty_program_lift'])}% programme lift",
                 "type == 'loyal'", size),
         _action(ev, t, 3, "Keep improving service (61 % leave after one bad incident)",
                 [(f"{_count(n_tickets, 'ticket')} from loyal customers", (*who, "tickets")),
@@ -1145,8 +1147,8 @@ def _loyal(ev: Evidence) -> list[Action]:
         _action(ev, t, 4, "Encourage referrals, with compensation",
                 [(ref_text, who)],
                 n_ref * a["referral_order_rate"] * ev.aov,
-                f"referral candidates × {a['referral_order_rate']:.0%} whose referral ends in a "
-                "friend's order × average order",
+                f"referral candidates × {percent(a['referral_order_rate'])}% whose referral ends "
+                "in a friend's order × average order",
                 "type == 'loyal' and referral_consent", n_ref),
     ]  # fmt: skip
     actions[0].unrecorded_consent = "case_study" if case_unknown else None
@@ -1197,7 +1199,7 @@ def _impulse(ev: Evidence) -> list[Action]:
                  (_offer_revenue_text(offer, cur), who),
                  (_impulsive_new_text(_selected(ev.visitors, NEW_IMPULSIVE)), who)],
                 size * a["urgency_extra_order_rate"] * ev.aov,
-                f"impulse buyers × {a['urgency_extra_order_rate']:.0%} a limited-time offer "
+                f"impulse buyers × {percent(a['urgency_extra_order_rate'])}% a limited-time offer "
                 "brings to an order they would not have placed × average order, before the "
                 "offer's discount",
                 "type == 'impulse'", size),
@@ -1253,8 +1255,8 @@ def _channels_text(tickets: pd.DataFrame, type_: str) -> str | None:
     counts = counts.sort_index().sort_values(ascending=False, kind="stable")
     n, shown, rest = len(named), counts.head(TOP_CHANNELS), counts.iloc[TOP_CHANNELS:]
     if n >= MIN_SAMPLE:
-        parts = [f"{md.datum(c)} {k / n:.0%}" for c, k in shown.items()]
-        parts += [f"{len(rest):,} other channels {rest.sum() / n:.0%}"] if len(rest) else []
+        parts = [f"{md.datum(c)} {percent(k / n)}%" for c, k in shown.items()]
+        parts += [f"{len(rest):,} other channels {percent(rest.sum() / n)}%"] if len(rest) else []
         text = f"{whose} by channel: {', '.join(parts)} (of {n:,})"
     else:
         parts = [f"{md.datum(c)} {k:,}" for c, k in shown.items()]

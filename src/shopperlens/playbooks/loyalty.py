@@ -45,7 +45,7 @@ import pandas as pd
 from scipy.stats import fisher_exact
 
 from shopperlens import markdown as md
-from shopperlens.labels import half_up
+from shopperlens.labels import half_up, percent
 from shopperlens.playbooks.checkout import MIN_SAMPLE
 from shopperlens.playbooks.visits import until_first_order
 
@@ -401,8 +401,8 @@ def factor_text(row: pd.Series | dict[str, Any], window_days: int = WINDOW_DAYS)
     r = dict(row)
     return (
         f"customers {_who(r['factor'], r['high'])} ordered again more often: "
-        f"{r['high_rate']:.0%} of {r['high_customers']:,} within {window_days} days, against "
-        f"{r['low_rate']:.0%} of the {r['low_customers']:,} {_other(r['factor'], r['low'])} "
+        f"{percent(r['high_rate'])}% of {r['high_customers']:,} within {window_days} days, against "
+        f"{percent(r['low_rate'])}% of the {r['low_customers']:,} {_other(r['factor'], r['low'])} "
         f"({_p(r['p_value'])})"
     )
 
@@ -450,12 +450,12 @@ def evidence_lines(result: RepeatFactors | None, *, top: int = 3) -> list[str]:
         f"patterns, not proof of cause, among {base}; a gap is listed when groups of at least "
         f"{result.min_sample} differ by {MIN_DIFFERENCE * 100:.0f} points or more and Fisher's "
         f"exact test, corrected for the {result.comparisons:,} comparisons over "
-        f"{len(result.factors)} first-order traits, leaves under {result.alpha:.0%} that chance "
-        "made it"
+        f"{len(result.factors)} first-order traits, leaves under {percent(result.alpha)}% that "
+        "chance made it"
     )
     return lines
 
 
 def _share(k: int, n: int) -> str:
     """ "32 %" from :data:`MIN_SAMPLE` on, else "4 of 9"."""
-    return f"{k / n:.0%}" if n >= MIN_SAMPLE else f"{k:,} of {n:,}"
+    return f"{percent(k / n)}%" if n >= MIN_SAMPLE else f"{k:,} of {n:,}"

@@ -29,6 +29,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from shopperlens.errors import InsufficientDataError, ShopperlensError
+from shopperlens.labels import percent
 from shopperlens.models import (
     BetaGeo,
     BetaGeoCovariates,
@@ -414,8 +415,8 @@ def _estimates(name: str, table: pd.DataFrame) -> list[ParamEstimate]:
             _on_ridge(
                 by["a"], by["b"],
                 f"{near_zero}a and b grow together without limit, so every customer has about "
-                f"the same chance of leaving after an order, a/(a+b) = {dropout:.1%}, and only "
-                "that ratio is estimated",
+                f"the same chance of leaving after an order, a/(a+b) = {percent(dropout, 1)}%, and "
+                "only that ratio is estimated",
             )  # fmt: skip
     return out
 

@@ -28,6 +28,7 @@ from pydantic import BaseModel, Field
 from shopperlens import demo as demo_shop
 from shopperlens.config import Settings
 from shopperlens.errors import ShopperlensError
+from shopperlens.labels import percent
 from shopperlens.service._files import output_folder
 from shopperlens.service.jobs import Progress
 from shopperlens.store import Store
@@ -327,7 +328,7 @@ def truth_checks(
                 metric="adjusted Rand",
                 value=round(ari, 3),
                 detail=f"{m['persona'].nunique()} personas found for 4 planted; purity "
-                f"{purity.sum() / len(m):.0%} over {len(m)} respondents",
+                f"{percent(purity.sum() / len(m))}% over {len(m)} respondents",
             )
         )
     except Exception as exc:  # the personas concern may be missing or have failed
