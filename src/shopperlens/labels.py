@@ -110,16 +110,14 @@ def percent(share: float, digits: int = 0) -> str:
     value = float(share)
     if not math.isfinite(value):
         return f"{100 * value:.{digits}f}"
-    exact = Decimal(repr(value)).scaleb(2)
-    with localcontext() as ctx:
-        ctx.prec = max(ctx.prec, exact.adjusted() + digits + 2)
-        rounded = exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    rounded = _half_up(value, digits, shift=2)
     return f"{rounded.copy_abs() if rounded.is_zero() else rounded:.{digits}f}"
 
 
-def _half_up(value: float, digits: int) -> Decimal:
-    """The half as written (``repr``), rounded away from zero."""
-    exact = Decimal(repr(value))
+def _half_up(value: float, digits: int, shift: int = 0) -> Decimal:
+    """The half as written (``repr``), its point moved ``shift`` places right in decimal (2: a
+    share as a percentage), rounded away from zero."""
+    exact = Decimal(repr(value)).scaleb(shift)
     with localcontext() as ctx:
         ctx.prec = max(ctx.prec, exact.adjusted() + digits + 2)  # room for every digit kept
         return exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)

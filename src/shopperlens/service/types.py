@@ -462,16 +462,11 @@ def latest_types(*, store: Store, config: ConfigArg = None, engine: str = "duckd
     ``SHOPPERLENS_TYPES_CONFIG``) is what every page and playbook shows.
     """
     cfg = as_config(config)
-    now = default_as_of(store)
-    check_typable(store, now)  # an empty run stored before this check is not shown either
-    run_id = _fresh_run(store, now, cfg)
-    if run_id is None and store.read_only:  # shown without being stored
+    now, run_id, computed = _current_run(store, cfg, engine)
+    if computed is not None:
+        return computed
+    if run_id is None:  # a read-only store: shown without being stored
         return customer_types(store=store, as_of=now, config=cfg, save=False, engine=engine)
-    if run_id is None:
-        with one_at_a_time(store, "types"):  # two requests at once store one run, not two
-            run_id = _fresh_run(store, now, cfg)
-            if run_id is None:
-                return customer_types(store=store, as_of=now, config=cfg, engine=engine)
     df = _run(store, run_id)
     out = df[list(RESULT_COLUMNS)].copy()
     out.attrs.update(df.attrs)
@@ -484,19 +479,27 @@ def current_run_id(*, store: Store, config: ConfigArg = None, engine: str = "duc
     without one (nothing is stored there). A cache of what is built on the current types
     keys on it: another run stored meanwhile (a look-back as of an old date) changes nothing
     the current types show."""
-    cfg = as_config(config)
+    return _current_run(store, as_config(config), engine)[1]
+
+
+def _current_run(
+    store: Store, cfg: TypesConfig, engine: str
+) -> tuple[datetime, int | None, pd.DataFrame | None]:
+    """The current date, the current run's id and, when this call computed and stored it
+    (none was), its frame. One computation however many threads ask at once: a caller that
+    finds none takes the store's lock, looks again, and computes only when it is still missing.
+    On a store open read-only without one the id is None: nothing can be stored there."""
     now = default_as_of(store)
-    check_typable(store, now)
+    check_typable(store, now)  # an empty run stored before this check is not shown either
     run_id = _fresh_run(store, now, cfg)
     if run_id is not None or store.read_only:
-        return run_id
-    with one_at_a_time(store, "types"):
+        return now, run_id, None
+    with one_at_a_time(store, "types"):  # two requests at once store one run, not two
         run_id = _fresh_run(store, now, cfg)
-        if run_id is None:
-            run_id = customer_types(store=store, as_of=now, config=cfg, engine=engine).attrs[
-                "run_id"
-            ]
-    return int(run_id)
+        if run_id is not None:
+            return now, run_id, None
+        computed = customer_types(store=store, as_of=now, config=cfg, engine=engine)
+    return now, int(computed.attrs["run_id"]), computed
 
 
 def types_at(

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Response
 
 from shopperlens.service import clv as svc
 from shopperlens.web.deps import NOTE, ShopDep
+from shopperlens.web.routes.tables import TOTAL
 
 router = APIRouter(prefix="/api", tags=["models"])
 #: the response header of ``GET /api/clv`` saying its run is not stored, and what stores one
@@ -75,8 +76,6 @@ LEFT_OUT = "X-Shopperlens-Left-Out"
 LEFT_OUT_NOTE = "X-Shopperlens-Left-Out-Note"
 NO_DROPOUT = "X-Shopperlens-No-Dropout"
 NO_DROPOUT_NOTE = "X-Shopperlens-No-Dropout-Note"
-#: the response header of ``GET /api/clv`` and ``/api/intent``: how many rows there are in all
-TOTAL = "X-Shopperlens-Total"
 
 
 @router.get("/clv/effects")
