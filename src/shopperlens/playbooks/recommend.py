@@ -1,7 +1,8 @@
-"""Recommendations behind the need-based upsell: carousels, related products, upsell picks.
+"""Recommendations behind the need-based upsell: related products and upsell picks.
 
-* "Frequently bought together" per product comes from association rules over orders
-  (:func:`shopperlens.models.association_rules`), ranked by confidence then lift.
+The "frequently bought together" lists are counted in SQL
+(:func:`shopperlens.service.playbooks.together_expr`), so that they run on DuckDB and Spark.
+
 * "Related products" come from co-views: two products viewed in the same session, scored by
   the cosine of their session sets (co-views / √(views_a · views_b)), which does not let a
   best-seller crowd every list the way raw co-view counts would.
@@ -15,34 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-__all__ = ["carousels", "related_products", "upsell_picks"]
-
-
-def carousels(rules: pd.DataFrame, *, top: int = 4, min_lift: float = 1.0) -> pd.DataFrame:
-    """The "frequently bought together" list of every product, from single-item rules.
-
-    Returns columns ``product_id, rank, recommended_id, confidence, lift, support`` — only
-    rules with lift above ``min_lift`` (items bought together more often than by chance).
-    """
-    cols = ["product_id", "rank", "recommended_id", "confidence", "lift", "support"]
-    if rules is None or not len(rules):
-        return pd.DataFrame(columns=cols)
-    single = rules[(rules.antecedents.map(len) == 1) & (rules.consequents.map(len) == 1)]
-    single = single[single.lift > min_lift]
-    out = pd.DataFrame(
-        {
-            "product_id": single.antecedents.map(lambda s: next(iter(s))),
-            "recommended_id": single.consequents.map(lambda s: next(iter(s))),
-            "confidence": single.confidence.to_numpy(),
-            "lift": single.lift.to_numpy(),
-            "support": single.support.to_numpy(),
-        }
-    )
-    out = out.sort_values(
-        ["product_id", "confidence", "lift", "recommended_id"], ascending=[True, False, False, True]
-    )
-    out["rank"] = out.groupby("product_id").cumcount() + 1
-    return out[out["rank"] <= top][cols].reset_index(drop=True)
+__all__ = ["related_products", "upsell_picks"]
 
 
 def related_products(views: pd.DataFrame, *, top: int = 4, min_sessions: int = 2) -> pd.DataFrame:

@@ -263,9 +263,9 @@ def together_expr(source: Any, *, min_orders: int = MIN_TOGETHER, top: int = 4) 
     (cancelled, refunded, failed, voided, expired) are left out, as in :func:`basket_rules`.
 
     Only pairs with lift above 1 are kept, compared in whole orders (``together · n >
-    orders_a · orders_b``), then ranked by confidence, as ``recommend.carousels`` does: by
-    confidence alone a best-seller in 60 % of all orders came first for every product, though
-    bought with it no more often than without it (lift 0.98).
+    orders_a · orders_b``), and ranked by confidence, then lift. Without the lift filter a
+    best-seller in 60 % of all orders came first for every product, though bought with it no
+    more often than without it (lift 0.98).
     """
     import ibis
 
@@ -323,8 +323,12 @@ def frequently_bought_together(
     ``top`` is checked here (:func:`_top`), so that every face refuses 0 alike.
     """
     top = _top(top, "product")
-    if engine == "duckdb":
-        out = together_expr(store, min_orders=min_orders, top=top).execute()
+    if engine == "duckdb":  # a page shows the lists and the playbook counts them: one query
+        out = read_once(
+            store,
+            f"together:{min_orders}:{top}",
+            lambda: together_expr(store, min_orders=min_orders, top=top).execute(),
+        )
     elif engine == "spark":
         from shopperlens.store.spark import spark_source
 
@@ -575,7 +579,14 @@ def abandoned_carts(*, store: Store, types: pd.DataFrame | None = None) -> pd.Da
 
     A cart its customer then ordered (an order after it) is not abandoned; an add whose event
     carries no value is valued at the product's price (the catalogue's, else the unit price of
-    its latest order line)."""
+    its latest order line). Within :func:`shared_reads` the carts are found once: a playbook
+    page's list and its playbook's cart figures read the same."""
+    carts = read_once(store, "abandoned_carts", lambda: _abandoned_carts(store))
+    return _attach_type(carts, resolve_types(store=store, types=types))
+
+
+def _abandoned_carts(store: Store) -> pd.DataFrame:
+    """:func:`abandoned_carts` before each shopper's type is attached."""
     prices = store.df(
         """SELECT product_id, coalesce(p.price, l.unit_price) AS price
            FROM (SELECT product_id, price FROM products WHERE price IS NOT NULL) p
@@ -584,10 +595,9 @@ def abandoned_carts(*, store: Store, types: pd.DataFrame | None = None) -> pd.Da
                       WHERE l.product_id IS NOT NULL AND l.unit_price > 0
                       GROUP BY l.product_id) l USING (product_id)"""
     )
-    carts = checkout.abandoned_carts(
+    return checkout.abandoned_carts(
         _visit_data(store), orders=_orders(store), prices=prices.set_index("product_id").price
     )
-    return _attach_type(carts, resolve_types(store=store, types=types))
 
 
 # -- traffic ---------------------------------------------------------------------------------
