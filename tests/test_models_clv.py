@@ -155,6 +155,9 @@ def test_forecast_vs_actual_on_cdnow(bgf: BetaGeo, cdnow_tx: pd.DataFrame) -> No
     assert by_f["frequency"].tolist() == ["0", "1", "2", "3", "4", "5", "6", "7+"]
     assert by_f["customers"].sum() == 2357
     assert by_f["predicted"].is_monotonic_increasing
+    recount = _holdout_by_calibration_frequency(cdnow_tx)
+    np.testing.assert_array_equal(by_f["customers"], recount["customers"])
+    np.testing.assert_allclose(by_f["actual"], recount["actual"], rtol=1e-12)
     cum = cumulative_forecast(
         bgf, cdnow_tx, calibration_end="1997-09-30", observation_end="1998-06-30",
         date_col="date", time_unit=7,
@@ -163,6 +166,21 @@ def test_forecast_vs_actual_on_cdnow(bgf: BetaGeo, cdnow_tx: pd.DataFrame) -> No
     end = cum.iloc[-1]
     assert abs(end["predicted"] - end["actual"]) / end["actual"] < 0.06
     assert cum["in_calibration"].iloc[0] and not cum["in_calibration"].iloc[-1]
+
+
+def _holdout_by_calibration_frequency(tx: pd.DataFrame) -> pd.DataFrame:
+    """Straight from the raw CDNOW log: each customer's purchase days up to 1997-09-30 (less
+    the first: the repeat frequency x, 7 and above pooled) and in the 39 holdout weeks to
+    1998-06-30; per x, the customers and their mean holdout purchase days."""
+    days = tx[["customer_id", "date"]].drop_duplicates()
+    split, end = pd.Timestamp("1997-09-30"), pd.Timestamp("1998-06-30")
+    rows = []
+    for _, own in days.groupby("customer_id"):
+        x = int((own["date"] <= split).sum()) - 1
+        held = int(((own["date"] > split) & (own["date"] <= end)).sum())
+        rows.append((min(x, 7), held))
+    per = pd.DataFrame(rows, columns=["x", "holdout"])
+    return per.groupby("x")["holdout"].agg(customers="size", actual="mean").reset_index()
 
 
 # -- planted truth -------------------------------------------------------------------------------

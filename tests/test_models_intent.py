@@ -58,6 +58,20 @@ def test_uci_probabilities_are_calibrated(cv_result: dict) -> None:
     assert (abs(big["forecast"] - big["observed"]) < 0.06).all(), table
 
 
+def test_reliability_counts_each_bin_by_hand() -> None:
+    """Ten forecasts in four bins of width 0.25, shuffled: per bin the rows, the mean forecast
+    and the share that bought, counted by hand (bins are [lower, upper), the last one [0.75, 1])."""
+    proba = [0.9, 0.1, 0.45, 0.6, 1.0, 0.3, 0.2, 0.8, 0.4, 0.85]
+    y = [1, 0, 1, 0, 1, 0, 1, 1, 0, 0]
+    table = reliability(y, proba, bins=4)
+    assert table["lower"].tolist() == [0.0, 0.25, 0.5, 0.75]
+    assert table["upper"].tolist() == [0.25, 0.5, 0.75, 1.0]
+    # [0, .25): 0.1 0.2 | [.25, .5): 0.45 0.3 0.4 | [.5, .75): 0.6 | [.75, 1]: 0.9 1 0.8 0.85
+    assert table["rows"].tolist() == [2, 3, 1, 4]
+    np.testing.assert_allclose(table["forecast"], [0.15, 1.15 / 3, 0.6, 3.55 / 4])
+    np.testing.assert_allclose(table["observed"], [1 / 2, 1 / 3, 0 / 1, 3 / 4])
+
+
 def test_drivers_explain_each_score(cv_result: dict) -> None:
     """Setting ``PageValues`` to its typical value (0) lowers the score of high-value sessions:
     it is their top driver, with a positive sign."""

@@ -168,6 +168,39 @@ def test_distribution_crosstab_and_income_against_planted_numbers():
     assert inc["stated_median"] == 60000 and inc["adjusted_median"] == pytest.approx(54000)
 
 
+def test_representativeness_gap_is_respondents_share_minus_base_share():
+    """Respondents a, a, a, b against a base a, b, b, b: a is 3/4 of the respondents and 1/4
+    of the base, so the survey over-represents a by +0.5 and under-represents b by −0.5."""
+    shares = analysis.compare_shares(
+        pd.Series(list("aaab")), pd.Series(list("abbb")), dimension="country"
+    ).set_index("value")
+    assert shares.loc["a", ["respondents", "base", "gap"]].tolist() == [0.75, 0.25, 0.5]
+    assert shares.loc["b", ["respondents", "base", "gap"]].tolist() == [0.25, 0.75, -0.5]
+
+
+def test_representativeness_service_says_which_countries_answer_more(store):
+    """Sixteen buying customers, 4 in DE and 12 in FR (DE 1/4 of the base); the respondents are
+    3 of the Germans and 1 French customer (DE 3/4): DE gap +0.5, FR gap −0.5."""
+    countries = ["DE"] * 4 + ["FR"] * 12
+    for i, country in enumerate(countries):
+        store.execute(
+            "INSERT INTO customers (customer_id, country) VALUES (?, ?)", [f"c{i}", country]
+        )
+        store.execute(
+            "INSERT INTO orders (order_id, customer_id, ordered_at) VALUES (?, ?, '2025-01-01')",
+            [f"o{i}", f"c{i}"],
+        )
+        store.execute(
+            "INSERT INTO order_lines VALUES (?, 1, 'p1', 'Tent', 'camping', 1, 20, NULL)",
+            [f"o{i}"],
+        )
+    frame = pd.DataFrame({"customer_id": ["c0", "c1", "c2", "c4", None]})
+    table = survey_results.representativeness(store=store, frame=frame)
+    country = table[table["dimension"] == "country"].set_index("value")
+    assert country.loc["DE", ["respondents", "base", "gap"]].tolist() == [0.75, 0.25, 0.5]
+    assert country.loc["FR", ["respondents", "base", "gap"]].tolist() == [0.25, 0.75, -0.5]
+
+
 def test_results_service_on_imported_answers(store, tmp_path):
     surveys.ensure_builtin(store=store)
     rows = ["respondent,customer_id,values,novelty,income,why_buy"]
