@@ -54,7 +54,7 @@ def test_invitations_reach_only_consenting_people_once(store, smtp):
     msg = inbox.messages[0]
     body = msg.get_payload(decode=True).decode()
     assert "Boot Corner" in msg["Subject"] + body and "works once" in body
-    assert "Person" in body  # first name, nothing more
+    assert body.startswith("Hello,")  # "Person1 Test" has a digit: no name, "Hello,"
     # never the same survey twice
     again = dlv.send_invitations(store=store, settings=settings, survey="demo-profile")
     assert again.sent == 0 and again.fatigued == 4 and len(inbox.messages) == 4

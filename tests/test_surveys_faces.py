@@ -351,7 +351,8 @@ def test_response_quotas_per_survey_and_channel(shop):
     with TestClient(create_app(Settings(token="t"), shop=shop)) as c:
         post = lambda ch: c.post("/s/q/responses", json={"answers": {"novelty": 1}, "channel": ch})  # noqa: E731
         assert [post("popup").status_code, post("popup").status_code] == [201, 410]
-        assert post("popup").json()["detail"].endswith("(popup quota reached)")
+        closed = post("popup").json()
+        assert closed["quota"] == "popup" and "quota" not in closed["detail"]
         assert [post("link").status_code, post("link").status_code] == [201, 201]
         assert post("link").status_code == 410
     assert shop.store.scalar("SELECT count(*) FROM survey_responses WHERE survey = 'q'") == 3

@@ -92,7 +92,7 @@ def test_2000_concurrent_submissions_stored_exactly_once(shop):
         ("script", {"answers": {"what_stopped": "<img src=x onerror=alert(1)>"}}),
         ("honeypot", {"answers": {"novelty": 3}, "website": "http://spam.example"}),
         ("forged", {"answers": {"novelty": 3}, "token": tokens[0][:-2] + "xx"}),
-        ("oversize", b'{"answers": {"why_buy": "' + b"a" * 40_000 + b'"}}'),
+        ("oversize", b'{"answers": {"why_buy": "' + b"a" * 400_000 + b'"}}'),
         ("notjson", b"{not json"),
         ("empty", {"answers": {}}),
     ] * 5

@@ -78,6 +78,12 @@ class Settings(BaseSettings):
     smtp_password: str | None = Field(None, description="SMTP password.", repr=False)
     smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS.")
     smtp_sender: str = Field("shop@example.com", description="From address of invitation e-mails.")
+    shop_name: str | None = Field(
+        None,
+        description="The shop's name as customers know it: the display name in the From of "
+        "survey and interview e-mails, and the name the built-in ones sign with when "
+        "`--shop-name` is not given.",
+    )
     min_group_size: int = Field(
         5,
         description="Smallest group a persona figure is shown for (privacy threshold; "
@@ -91,7 +97,9 @@ class Settings(BaseSettings):
         60, description="Survey submissions one IP address may send per minute (public endpoints)."
     )
     survey_max_body: int = Field(
-        16_384, description="Largest survey submission accepted, in bytes (bigger gets 413)."
+        16_384,
+        description="Least size of a survey submission accepted, in bytes (bigger gets 413); "
+        "a survey whose answers at their longest may take more accepts that many.",
     )
     survey_fatigue_days: int = Field(
         90,

@@ -76,6 +76,15 @@ LEXICON: dict[tuple[str, str], str] = {
     ("group_size", "small"): "Small",  # a persona too small to describe (SMALL_GROUP)
 }
 
+
+def answer_code(answer: str) -> str:
+    """An answer as the lexicon spells it: the question bank shows respondents ``PhD``,
+    ``TikTok``, ``Self employed``, ``Plan ahead``, while older surveys stored ``phd``,
+    ``tiktok``, ``self_employed``, ``plan_ahead``; both are one answer (lower case, words
+    joined by ``_``)."""
+    return re.sub(r"[\s_-]+", "_", answer.strip().lower())
+
+
 #: why someone buys names a persona better than a hobby or a demographic does
 NAME_WEIGHT = {"values": 1.5, "motivation": 1.5, "spending_habit": 1.3, "barrier": 1.2}
 
@@ -119,7 +128,7 @@ def adjective_for(d: Distinctive) -> str | None:
     """The lexicon word for an attribute, or one made from the answer itself when that is a
     word; None when it is not (an age bracket "35-44" or a number makes no adjective: it gave
     names like "35 Alex 4"), so the persona is named by another attribute or a fallback."""
-    word = LEXICON.get((_lexicon_question(d.question), d.answer))
+    word = LEXICON.get((_lexicon_question(d.question), answer_code(d.answer)))
     if word:
         return word
     if d.answer in {"+", "-"}:

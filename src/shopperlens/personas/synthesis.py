@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 from shopperlens.labels import fixed, money, percent, type_label
 from shopperlens.models.clustering import multi_matrix, token_pairs
 from shopperlens.personas.frame import Column, column_roles
-from shopperlens.personas.naming import SMALL_GROUP, Distinctive, assign_names
+from shopperlens.personas.naming import SMALL_GROUP, Distinctive, answer_code, assign_names
 from shopperlens.personas.scrubbing import scrub
 
 Section = Literal["who", "why", "where", "what", "behaviour"]
@@ -120,6 +120,7 @@ def _label(question: str, answer: str | None = None) -> str:
     if answer is None:
         return q
     a = answer.replace("_", " ")
+    code = answer_code(answer).replace("_", " ")  # PhD, Self employed: one answer
     phrases = {
         "values": f"value {a}",
         "hobbies": f"enjoy {a}",
@@ -131,13 +132,13 @@ def _label(question: str, answer: str | None = None) -> str:
             "eco friendly": "want eco-friendly products",
             "treat myself": "buy to treat themselves",
             "solve problem": "buy to solve a problem",
-        }.get(a, f"buy for {a}"),
+        }.get(code, f"buy for {a}"),
         "spending_habit": {
             "plan ahead": "plan purchases ahead",
             "compare prices": "compare prices",
             "spontaneous": "buy on the spur of the moment",
             "subscribe": "buy by subscription",
-        }.get(a, a),
+        }.get(code, a),
         "categories_bought": f"buy {a}",
         "products_bought": f"buy {a}",
         "customer_type": f"are {type_label(answer)} customers",
@@ -153,7 +154,7 @@ def _label(question: str, answer: str | None = None) -> str:
             "retired": "are retired",
             "other": "have another occupation",
             "self employed": "are self-employed",
-        }.get(a, f"work as {a}s"),
+        }.get(code, f"work as {code}s"),
         "interview_themes": f"talk about {a} in interviews",
     }
     return phrases.get(question, f"{q}: {a}")

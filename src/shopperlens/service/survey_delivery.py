@@ -588,14 +588,15 @@ def deliver(
     """Send every pending invitation of a survey (the resumable half) and count what happened.
 
     ``link`` is True for a signed personal survey link, a URL to use as is (an interview
-    booking page), or False for none. A message the server refused for now (``4xx``) stays
-    pending for the next run; one refused for good (``5xx``, or a non-ASCII address the
-    server cannot take) is ``failed``; one whose connection broke during the hand-over is
-    ``unconfirmed`` (it may have gone out). An address gets the
-    survey once: a pending invitation of another customer id with an address that already got
-    it (or was refused it) is ``skipped``.
+    booking page), or False for none; every e-mail has the recipient's signed opt-out link
+    (:func:`opt_out_link`) in its text and its ``List-Unsubscribe`` header. A message the
+    server refused for now (``4xx``) stays pending for the next run; one refused for good
+    (``5xx``, or a non-ASCII address the server cannot take) is ``failed``; one whose
+    connection broke during the hand-over is ``unconfirmed`` (it may have gone out). An
+    address gets the survey once: a pending invitation of another customer id with an
+    address that already got it (or was refused it) is ``skipped``.
 
-    Nothing is sent while survey links would be dead (:func:`_refuse_dead_links`).
+    Nothing is sent while survey and opt-out links would be dead (:func:`_refuse_dead_links`).
     """
     pending = store.df(
         "SELECT i.invitation_id, i.customer_id, c.email, c.name, "
@@ -606,14 +607,15 @@ def deliver(
     )
     if pending.empty:
         return Delivered()
-    if link is True:
-        _refuse_dead_links(settings, f"the {len(pending)} invitation(s) wait and go out")
+    links.sign_opt_out("x", settings.secret_key)  # every e-mail has a signed opt-out link
+    _refuse_dead_links(settings, f"the {len(pending)} invitation(s) wait and go out")
     allowed = consenting(store=store)
     reached = _reached_addresses(store, survey, purpose)
     text = mail.load_template(template)
+    shop_name = shop_name or settings.shop_name
     counts = {"sent": 0, "failed": 0, "deferred": 0, "unconfirmed": 0, "same_address": 0,
               "erased": 0}  # fmt: skip
-    with mail.Mailer(settings) as mailer:
+    with mail.Mailer(settings, from_name=shop_name) as mailer:
         for row in pending.itertuples(index=False):
             if row.customer_id not in allowed or not row.email:
                 _skip(store, row.invitation_id, "no consent")
@@ -627,10 +629,17 @@ def deliver(
             if link is True:
                 token = links.sign(row.invitation_id, survey, settings.secret_key)
                 url = links.survey_url(settings.public_url, survey, token)
+            opt_out = opt_out_link(settings, row.invitation_id)
             subject, body = mail.render(
-                text, link=url, shop_name=shop_name, first_name=_first(row.name), **context
+                text,
+                link=url,
+                shop_name=shop_name,
+                first_name=mail.greeting_name(row.name),
+                opt_out_link=opt_out,
+                **context,
             )
-            counts[_send_one(store, mailer, row.invitation_id, row.email, subject, body)] += 1
+            message = (row.email, subject, body, mail.opt_out_headers(opt_out))
+            counts[_send_one(store, mailer, row.invitation_id, *message)] += 1
     return Delivered(**counts)
 
 
@@ -652,8 +661,51 @@ def _skip(store: Store, invitation_id: str, why: str) -> None:
     )
 
 
+def opt_out_link(settings: Settings, invitation_id: str) -> str:
+    """The recipient's own opt-out page for the e-mail of ``invitation_id``: pressing its
+    button records their refusal of survey e-mails (:func:`opt_out`)."""
+    token = links.sign_opt_out(invitation_id, settings.secret_key)
+    return links.opt_out_url(settings.public_url, token)
+
+
+#: the source an opt-out is recorded with in ``consents``
+OPT_OUT_SOURCE = "opt-out link in a survey e-mail"
+
+
+def opt_out(*, store: Store, secret_key: str | None, token: object) -> bool:
+    """Record the refusal of survey e-mails by the person an opt-out link was sent to, as
+    ``consent set CUSTOMER survey --refused`` does: later survey sends, reminders and interview
+    invitations skip them and every customer id of their address (:func:`consenting`).
+
+    False when ``token`` is no opt-out token of ours. A person erased since, or whose latest
+    ``survey`` record already refuses, has nothing recorded (pressing twice adds no record)."""
+    invitation_id = links.verify_opt_out(token, secret_key)
+    if invitation_id is None:
+        return False
+    customer = store.scalar(
+        "SELECT customer_id FROM survey_invitations i JOIN customers c USING (customer_id) "
+        "WHERE i.invitation_id = ?",
+        [invitation_id],
+    )
+    if customer is None:
+        return True
+    latest = consent.list_consents(store=store, customer_id=customer, purpose="survey")
+    if not latest or latest[0].granted:
+        consent.record_consent(
+            store=store, customer_id=customer, purpose="survey", granted=False,
+            source=OPT_OUT_SOURCE,
+        )  # fmt: skip
+    return True
+
+
 def _send_one(
-    store: Store, mailer: mail.Mailer, invitation_id: str, to: str, subject: str, body: str
+    store: Store,
+    mailer: mail.Mailer,
+    invitation_id: str,
+    to: str,
+    subject: str,
+    body: str,
+    headers: Mapping[str, str],
 ) -> str:
     """Hand one invitation to SMTP, recording each step; the :class:`Delivered` count it
     belongs to (``sent``, ``failed``, ``deferred``, ``unconfirmed``, or ``erased`` when the
@@ -667,7 +719,7 @@ def _send_one(
     if not claimed:
         return "erased"
     try:
-        mailer.send(to, subject, body)
+        mailer.send(to, subject, body, headers)
     except Exception as exc:  # noqa: BLE001 - any SMTP/socket failure: record, go on
         status, error = _after_failure(exc)
         store.execute(
@@ -749,15 +801,18 @@ def send_reminders(
         return report
     _refuse_dead_links(settings, f"the {len(due)} reminder(s) wait and go out")
     text = mail.load_template(template)
-    with mail.Mailer(settings) as mailer:
+    shop_name = shop_name or settings.shop_name
+    with mail.Mailer(settings, from_name=shop_name) as mailer:
         for row in due.itertuples(index=False):
             token = links.sign(row.invitation_id, survey, settings.secret_key)
             number = int(row.reminders) + 1
+            opt_out = opt_out_link(settings, row.invitation_id)
             subject, body = mail.render(
                 text,
                 link=links.survey_url(settings.public_url, survey, token),
+                opt_out_link=opt_out,
                 shop_name=shop_name,
-                first_name=_first(row.name),
+                first_name=mail.greeting_name(row.name),
                 reminder=number,
                 max_reminders=max_reminders,
                 last_reminder=number >= max_reminders,
@@ -767,7 +822,7 @@ def send_reminders(
                 report.erased += 1  # erased since the reminders were read
                 continue
             try:
-                mailer.send(row.email, subject, body)
+                mailer.send(row.email, subject, body, mail.opt_out_headers(opt_out))
             except Exception as exc:  # noqa: BLE001 - a refusal is not recorded: retried
                 status, _ = _after_failure(exc)
                 if status == "pending":
@@ -843,10 +898,6 @@ def invitations(*, store: Store, survey: str) -> pd.DataFrame:
         "WHERE i.survey = ? GROUP BY 1 ORDER BY 1",
         [survey],
     )
-
-
-def _first(name: object) -> str | None:
-    return name.split()[0] if isinstance(name, str) and name.strip() else None
 
 
 def visitor_types(*, store: Store) -> dict[str, str]:

@@ -15,6 +15,7 @@ import json
 import os
 import queue
 import random
+import re
 import threading
 import uuid
 import weakref
@@ -97,8 +98,19 @@ class RepeatedVisitorError(AlreadyAnsweredError):
     """The visitor already answered this survey (the pop-up or the public link)."""
 
 
+class RepeatedFormError(AlreadyAnsweredError):
+    """The same filled-in form arrived again (Back, then Send): its answers are stored."""
+
+    MESSAGE = "these answers have already arrived"
+
+
 class QuotaReachedError(ShopperlensError):
-    """The survey (or this channel of it) has all the answers it asked for."""
+    """The survey (or this channel of it) has all the answers it asked for; ``quota`` names
+    the quota reached (``total`` or the channel), for the shop, not the respondent."""
+
+    def __init__(self, quota: str) -> None:
+        self.quota = quota
+        super().__init__(f"this survey has all the answers it needs ({quota} quota reached)")
 
 
 # -- definitions ------------------------------------------------------------------------------
@@ -391,6 +403,8 @@ class Submission:
     import_id: int | None = None
     submitted_at: datetime = field(default_factory=utc_now)
     response_id: str = field(default_factory=lambda: _new_id())
+    #: the respondent is the id of one served form (:func:`form_id`): stored once only
+    once: bool = False
 
     def __post_init__(self) -> None:
         self.submitted_at = naive_utc(self.submitted_at)
@@ -405,10 +419,16 @@ def prepare_submission(
     visitor_id: str | None = None,
     channel: str = "link",
     secret_key: str | None = None,
+    form: str | None = None,
 ) -> Submission:
-    """Validate one submission; a signed ``token`` ties it to its invitation and customer."""
+    """Validate one submission; a signed ``token`` ties it to its invitation and customer.
+
+    A pop-up answer (``channel="popup"``, no token) answers the questions it sends (see
+    :func:`validate_answers`). ``form`` is the id the public form was served with
+    (:func:`form_id`): a form without a token or visitor is stored as that respondent, so the
+    same form sent again (Back, then Send) is refused as :class:`RepeatedFormError`."""
     definition = get_survey(store=store, name=survey)
-    clean = validate_answers(definition, answers)
+    clean = validate_answers(definition, answers, partial=channel == "popup" and not token)
     if not isinstance(channel, str) or channel not in CHANNELS:
         raise ShopperlensError(f"unknown channel {str(channel)[:40]!r}")
     if visitor_id is not None and not (isinstance(visitor_id, str) and is_text(visitor_id)):
@@ -420,7 +440,8 @@ def prepare_submission(
         link_id, customer_id = _invitation(store, survey, token, secret_key)
         channel = "email"
     visitor = (visitor_id or "")[:64] or None
-    respondent = link_id or (f"v:{visitor}" if visitor else uuid.uuid4().hex)
+    once = not link_id and not visitor and isinstance(form, str) and bool(_FORM_ID.match(form))
+    respondent = link_id or (f"v:{visitor}" if visitor else form if once else uuid.uuid4().hex)
     return Submission(
         survey=survey,
         version=definition.version,
@@ -430,7 +451,31 @@ def prepare_submission(
         customer_id=customer_id,
         visitor_id=visitor,
         link_id=link_id,
+        once=once,
     )
+
+
+#: a served form's id: what :func:`form_id` makes (an anonymous respondent's id, as before)
+_FORM_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def form_id() -> str:
+    """A new id for one served public form, sent back with its answers: random, so none can
+    be guessed to block another person's answers."""
+    return uuid.uuid4().hex
+
+
+def _sent_forms(con: Any, items: list[Submission]) -> set[tuple[str, str]]:
+    """``(survey, respondent)`` pairs of the batch's served forms already stored."""
+    forms = list({s.respondent for s in items if s.once})
+    if not forms:
+        return set()
+    rows = con.execute(
+        "SELECT survey, respondent FROM survey_responses "
+        "WHERE list_contains(?::VARCHAR[], respondent) AND list_contains(?::VARCHAR[], survey)",
+        [forms, list({s.survey for s in items})],
+    ).fetchall()
+    return {(survey, respondent) for survey, respondent in rows}
 
 
 def _invitation(
@@ -511,10 +556,14 @@ def record_submissions(*, store: Store, items: list[Submission]) -> list[str | S
         answered, linked = _known_visitors(con, items)
         done = _answered_customers(con, items, set(linked.values()))
         room = _quota_room(con, store, items)
+        sent = _sent_forms(con, items)
         keep: list[Submission] = []
         for i, s in enumerate(items):
             if s.link_id and s.link_id in used:
                 results[i] = ReplayedLinkError(ReplayedLinkError.MESSAGE)
+                continue
+            if s.once and (s.survey, s.respondent) in sent:
+                results[i] = RepeatedFormError(RepeatedFormError.MESSAGE)
                 continue
             if s.visitor_id and (s.survey, s.visitor_id) in answered:
                 results[i] = RepeatedVisitorError(
@@ -530,15 +579,15 @@ def record_submissions(*, store: Store, items: list[Submission]) -> list[str | S
             left = room.get(s.survey, {})
             full = [k for k in ("total", s.channel) if k in left and left[k] <= 0]
             if full:
-                results[i] = QuotaReachedError(
-                    f"this survey has all the answers it needs ({full[0]} quota reached)"
-                )
+                results[i] = QuotaReachedError(full[0])
                 continue
             for k in ("total", s.channel):
                 if k in left:
                     left[k] -= 1
             if s.link_id:
                 used.add(s.link_id)
+            if s.once:
+                sent.add((s.survey, s.respondent))
             if s.visitor_id:
                 answered.add((s.survey, s.visitor_id))
             if who:

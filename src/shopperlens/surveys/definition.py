@@ -48,9 +48,27 @@ GROUPS: tuple[str, ...] = (
 #: the method's advice: fewer questions lose insight, more lose respondents
 MIN_QUESTIONS, MAX_QUESTIONS = 7, 20
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
-#: free text that holds markup is refused: answers are data, never HTML. Only what a browser
-#: would read as markup counts (``<p``, ``</p``, ``<!--``, ``<?``): "a < b and c > d" is text
-_TAG = re.compile(r"<(?:/?[a-zA-Z]|[!?])")
+#: the elements of HTML (and SVG/MathML's roots) a browser would render or run
+_ELEMENTS = (
+    "a|abbr|address|area|article|aside|audio|b|base|bdi|bdo|blockquote|body|br|button|"
+    "canvas|caption|cite|code|col|colgroup|data|datalist|dd|del|details|dfn|dialog|div|"
+    "dl|dt|em|embed|fieldset|figcaption|figure|font|footer|form|frame|frameset|h1|h2|h3|"
+    "h4|h5|h6|head|header|hr|html|i|iframe|img|input|ins|kbd|label|legend|li|link|main|"
+    "map|mark|marquee|math|menu|meta|meter|nav|noscript|object|ol|optgroup|option|output|"
+    "p|param|picture|pre|progress|q|rp|rt|ruby|s|samp|script|section|select|slot|small|"
+    "source|span|strike|strong|style|sub|summary|sup|svg|table|tbody|td|template|"
+    "textarea|tfoot|th|thead|time|title|tr|track|u|ul|var|video|wbr"
+)
+#: free text that holds markup is refused: answers are data, never HTML. Only real markup
+#: counts: a tag of an HTML element closed by ``>`` (``<b>``, ``</p>``, ``<img src=x>``,
+#: ``<script src=…>``), a custom element (``<x-y>``), a comment, CDATA, a doctype or a
+#: processing instruction. "size <XL", "<M fit", "price<quality", "<anna@example.com>" and
+#: "a < b and c > d" are what people write, and text.
+_TAG = re.compile(
+    r"</?(?:" + _ELEMENTS + r"|[a-z][a-z0-9]*-[a-z0-9-]*)(?:[\s/][^<>]*)?>"
+    r"|<!--|<!\[CDATA\[|<!doctype|<\?[a-z]",
+    re.IGNORECASE,
+)
 #: the most points a scale may have (0–100); wider ranges are number questions
 MAX_SCALE_POINTS = 101
 #: rough seconds to answer one question of each kind (reading it included); free text takes
@@ -58,6 +76,12 @@ MAX_SCALE_POINTS = 101
 SECONDS_PER_ANSWER: dict[str, int] = {
     "single": 10, "scale": 10, "number": 15, "multi": 15, "text": 45,
 }  # fmt: skip
+#: bytes one answered character may take in a submission (see Survey.max_submission_bytes)
+_BYTES_PER_CHAR = 12
+#: a submission's fields besides the answers (link token, form id, channel, visitor id …)
+_ENVELOPE_BYTES = 4096
+#: the characters a number or scale answer may be typed with
+_NUMBER_CHARS = 64
 #: what a response quota may count: all answers, or those of one channel (imports never count)
 QUOTA_KEYS: tuple[str, ...] = ("total", "email", "popup", "link", "api")
 
@@ -198,7 +222,9 @@ class Question(BaseModel):
             return num
         if not isinstance(value, str):
             raise ValueError("must be text")
-        text = value.strip()
+        # a browser counts a line break in a textarea as one character against maxlength but
+        # sends it as CR LF: an answer at the form's limit with line breaks read as too long
+        text = value.replace("\r\n", "\n").strip()
         if len(text) > self.max_length:
             raise ValueError(f"is longer than {self.max_length} characters")
         if _TAG.search(text):
@@ -283,6 +309,20 @@ class SurveyTexts(BaseModel):
     popup_thanks: str = "Thank you! That helps us a lot."
     popup_check: str = "Please check your answer."
     popup_error: str = "Could not send; please try again."
+    #: the page instead of the questions once the survey has all the answers it asked for
+    closed: str = "This survey is closed: it has all the answers it needs. Thank you!"
+    #: the thank-you page when the same filled-in form is sent again (Back, then Send)
+    sent_again: str = "Your answers had already arrived; sending them again changed nothing."
+    #: above the form when the answers could not be taken: too long to send, too many sent
+    #: from one network within a minute, or sent from a page that is not the survey's
+    too_long: str = "Your answers are too long to send: please shorten the longest and send again."
+    too_many: str = (
+        "Many answers were just sent from your network: please wait a minute and send again."
+    )
+    not_sent: str = (
+        "Your answers could not be sent from this page: please open the survey from its link "
+        "and send them again."
+    )
 
     @field_validator("*")
     @classmethod
@@ -428,6 +468,23 @@ class Survey(BaseModel):
         seconds = sum(SECONDS_PER_ANSWER[q.kind] for q in self.questions)
         return max(1, math.ceil(seconds / 60))
 
+    def max_submission_bytes(self) -> int:
+        """The most bytes a submission of every question answered at its longest may take:
+        a form post of Cyrillic, Chinese or emoji text takes up to 12 bytes a character (4 in
+        UTF-8, each percent-encoded as 3; JSON's ``\\ud83d\\ude00`` no more). A body limit
+        below it refused long answers in any script but Latin; one fixed far above it would
+        let anyone hold the server's memory with bodies no survey sends."""
+        size = _ENVELOPE_BYTES
+        for q in self.questions:
+            field = len(q.id) + 8  # its name, "=" / '": ', separators, a list's brackets
+            if q.kind == "text":
+                size += field + q.max_length * _BYTES_PER_CHAR
+            elif q.kind in ("single", "multi"):  # a multi-select repeats its name per choice
+                size += sum(field + len(c) * _BYTES_PER_CHAR for c in q.choices or [])
+            else:
+                size += field + _NUMBER_CHARS * _BYTES_PER_CHAR
+        return size
+
     def to_yaml(self) -> str:
         return yaml.safe_dump(
             self.model_dump(exclude_defaults=True), sort_keys=False, allow_unicode=True
@@ -503,11 +560,16 @@ def is_text(value: Any) -> bool:
     return True
 
 
-def validate_answers(survey: Survey, answers: Any) -> dict[str, str | float | list[str]]:
+def validate_answers(
+    survey: Survey, answers: Any, *, partial: bool = False
+) -> dict[str, str | float | list[str]]:
     """Check a submission against the survey: unknown questions, types, choices, ranges.
 
     Blank answers (None, whitespace, [], a multi-select of blanks; see :func:`is_blank`) are
-    dropped; a missing required question is an error.
+    dropped; a missing required question is an error. A ``partial`` submission (the pop-up's,
+    which asks one question of the survey) answers only the questions it sends: a required
+    question it does not send was never asked, so it is not missing (a pop-up on a survey
+    with required questions could never be answered); one it sends blank is.
     """
     if not isinstance(answers, dict):
         raise AnswerError({"answers": "must be an object of question: answer"})
@@ -534,8 +596,9 @@ def validate_answers(survey: Survey, answers: Any) -> dict[str, str | float | li
             continue
         if not is_blank(answer):
             clean[key] = answer
+    asked = set(answers) if partial else {q.id for q in survey.questions}
     for q in survey.questions:
-        if q.required and q.id not in clean and q.id not in problems:
+        if q.required and q.id in asked and q.id not in clean and q.id not in problems:
             problems[q.id] = "is required"
     if problems:
         raise AnswerError(problems)

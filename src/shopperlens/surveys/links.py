@@ -5,6 +5,10 @@ of the survey name and invitation id under ``Settings.secret_key``. The server c
 who answers (and link the response to the customer) without a login, and a link can be used
 once: the response table keeps the invitation id unique.
 
+An opt-out link carries ``<invitation_id>.<signature>`` too, signed for :data:`OPT_OUT` instead
+of a survey (:func:`sign_opt_out`): it names the person an e-mail went to, so pressing its
+button records their refusal of survey e-mails, and it cannot answer a survey.
+
 A pop-up aimed at customer types carries ``<type,type>.<signature>`` (:func:`sign_target`):
 the public eligibility check takes the types from it, so nobody can ask it about other types
 (a visitor id is readable by any script on the shop's pages; answering "is visitor X of type
@@ -50,6 +54,26 @@ def verify(token: object, survey: str, secret_key: str | None) -> str | None:
     except ShopperlensError:
         return None
     return invitation_id if _same(expected, token) else None
+
+
+#: what opt-out links are signed for in place of a survey name: no survey is called so (a
+#: survey name is lower-case letters, digits, ``-`` and ``_``)
+OPT_OUT = "(opt-out)"
+
+
+def sign_opt_out(invitation_id: str, secret_key: str | None) -> str:
+    """The opt-out token for one invitation (its survey's link token does not opt out)."""
+    return sign(invitation_id, OPT_OUT, secret_key)
+
+
+def verify_opt_out(token: object, secret_key: str | None) -> str | None:
+    """The invitation id if ``token`` is an opt-out token we signed, else None."""
+    return verify(token, OPT_OUT, secret_key)
+
+
+def opt_out_url(public_url: str, token: str) -> str:
+    """Address of the public opt-out page for one invitation's token."""
+    return f"{public_url.rstrip('/')}/survey-opt-out?t={quote(token)}"
 
 
 def sign_target(types: list[str], survey: str, secret_key: str | None) -> str:

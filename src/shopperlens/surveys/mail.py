@@ -3,14 +3,25 @@
 A template is plain text whose first line is ``Subject: …``. The built-in ones
 (``surveys/templates/*.txt.j2``) are humble, honest and short, as the profile method asks;
 pass your own file to change the wording.
+
+Every message to a customer carries their way out: the template's ``opt_out_link`` (a shop's
+own template that does not write it gets a closing line with it, :func:`render`) and the
+``List-Unsubscribe`` headers mail programs show as an "unsubscribe" button
+(:func:`opt_out_headers`). It says who sends it (``From: Shop name <address>``) and when
+(``Date``), as RFC 5322 asks.
 """
 
 from __future__ import annotations
 
 import contextlib
+import email.policy
+import re
 import smtplib
+import unicodedata
+from collections.abc import Mapping
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import formatdate, make_msgid
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -31,6 +42,8 @@ _DEFAULTS = {
     "first_name": None,
     "reward": None,
     "link": None,
+    # the recipient's own page for saying "no more survey e-mails" (links.opt_out_url)
+    "opt_out_link": None,
     # reminders: which one this is, of how many at most; only the last one may say so
     "reminder": None,
     "max_reminders": None,
@@ -73,6 +86,12 @@ def _idna(domain: str) -> str | None:
         return str(idna.encode(domain, uts46=True).decode("ascii"))
     except (idna.IDNAError, UnicodeError):
         return None
+
+
+#: Python's e-mail policy, but a header set raw (``set_raw``) is written as it is: the default
+#: turned a ``List-Unsubscribe`` URL longer than a line into RFC 2047 encoded words, which no
+#: mail program reads as a URL
+_POLICY = email.policy.default.clone(refold_source="none")
 
 
 class ConnectionClosed(smtplib.SMTPServerDisconnected):
@@ -153,14 +172,98 @@ def render(template: str, **context: Any) -> tuple[str, str]:
     first, _, body = text.partition("\n")
     if not first.lower().startswith("subject:"):
         raise ShopperlensError("an e-mail template must start with a 'Subject: …' line")
-    return first.split(":", 1)[1].strip(), body.lstrip("\n")
+    body = body.lstrip("\n")
+    if values["opt_out_link"] and "opt_out_link" not in template:
+        body = body.rstrip("\n") + "\n\n" + OPT_OUT_LINE.format(link=values["opt_out_link"])
+    return first.split(":", 1)[1].strip(), body
+
+
+#: the closing line a shop's own template without ``{{ opt_out_link }}`` gets: every survey
+#: e-mail must say how to get no more of them
+OPT_OUT_LINE = (
+    "To get no more survey e-mails from us, open this page and press its button:\n{link}\n"
+)
+
+
+def opt_out_headers(url: str) -> dict[str, str]:
+    """The headers that let a mail program offer "unsubscribe" for ``url`` (the recipient's
+    opt-out page): ``List-Unsubscribe`` (RFC 2369) and, for an ``https`` page, the one-click
+    ``List-Unsubscribe-Post`` (RFC 8058: the program POSTs ``List-Unsubscribe=One-Click`` to
+    it, which records the refusal without the page's button). No ``mailto:`` is offered:
+    nothing reads the sender's inbox to act on such a request."""
+    headers = {"List-Unsubscribe": f"<{url}>"}
+    if url.lower().startswith("https://"):
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return headers
+
+
+#: salutations and titles that come before a name (compared without a trailing dot)
+_TITLES = frozenset({
+    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "dame", "herr", "frau",
+    "fräulein", "fr", "hr", "mme", "mlle", "m", "monsieur", "madame", "mademoiselle", "sr",
+    "sra", "srta", "señor", "señora", "doña", "dott", "dottssa", "sig", "sig.ra", "signor",
+    "signora", "mevr", "dhr", "pan", "pani",
+})  # fmt: skip
+#: lower-case words that begin a family name (van, de …): such a name is kept whole
+_PARTICLES = frozenset({
+    "van", "von", "de", "der", "den", "da", "di", "du", "le", "la", "del", "della", "dos",
+    "das", "do", "ten", "ter", "zu", "af", "al", "el", "bin", "ibn",
+})  # fmt: skip
+
+
+def greeting_name(name: object) -> str | None:
+    """The name to greet a customer by ("Hello Anna,"), or None for the neutral "Hello,".
+
+    A name field holds what the shop got: ``Dr. Anna Schmidt``, ``Schmidt, Anna``, ``ANNA
+    SCHMIDT``, an e-mail address typed into the name box. The first name is the first word
+    after any titles (of ``Last, First`` the part after the comma), title-cased when the name
+    was all capitals. A name that starts with a lower-case particle (``van der Berg Jan``) or
+    is in a script that writes the family name first (``山田 太郎``) is used whole: which part
+    is the first name cannot be told. Whenever the name is doubtful (an ``@`` or a digit in
+    it, titles alone, a title and one word, which is a family name: ``Herr Schmidt``, an
+    initial) there is no name: a wrong one is worse than none."""
+    if not isinstance(name, str):
+        return None
+    text = " ".join(name.split())
+    if not text or "@" in text or any(ch.isdigit() for ch in text) or text.count(",") > 1:
+        return None
+    shouted = text.isupper()
+    if shouted:
+        text = text.title()
+    last, comma, first = text.partition(",")
+    words = (first if comma and first.strip() else last).split()
+    titled = False
+    while words and words[0].lower().rstrip(".") in _TITLES:
+        words.pop(0)
+        titled = True
+    if not words or (titled and len(words) == 1 and not comma):
+        return None
+    if words[0].lower() in _PARTICLES and (shouted or words[0].islower()):
+        return None if shouted else " ".join(words)
+    if any(_family_name_first(ch) for ch in words[0]):
+        return " ".join(words)
+    given = words[0]
+    return given if len(given) > 1 and re.fullmatch(_GIVEN_NAME, given) else None
+
+
+#: one given name: letters, maybe joined by a hyphen or an apostrophe (Anna-Lena, D'Arcy);
+#: with a dot or a single letter it is an initial (``J.``)
+_GIVEN_NAME = r"[^\W\d_]+(?:[-'’][^\W\d_]+)*"
+
+
+def _family_name_first(ch: str) -> bool:
+    """Is ``ch`` of a script whose names put the family name first (Chinese, Japanese,
+    Korean)?"""
+    return unicodedata.name(ch, "").startswith(("CJK", "HIRAGANA", "KATAKANA", "HANGUL"))
 
 
 class Mailer:
     """One SMTP connection for a batch of messages (``with Mailer(settings) as m: m.send(…)``)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, from_name: str | None = None) -> None:
         self.settings = settings
+        #: the name the From header shows beside the address (the shop's)
+        self.from_name = from_name or settings.shop_name
         self._smtp: _SMTP | None = None
 
     def __enter__(self) -> Mailer:
@@ -182,14 +285,17 @@ class Mailer:
             with contextlib.suppress(OSError, smtplib.SMTPException):
                 self._smtp.quit()
 
-    def send(self, to: str, subject: str, body: str) -> None:
+    def send(
+        self, to: str, subject: str, body: str, headers: Mapping[str, str] | None = None
+    ) -> None:
         """Hand one message to the server; raises ``smtplib.SMTPException``/``OSError``, and
         :class:`NotSent` when it certainly did not go out without a reply code saying so.
 
         A non-ASCII address goes out with the ``SMTPUTF8`` option when the server announces
         it (``send_message`` adds the option for such an envelope address). A server without
         it gets the address's domain in IDNA's ASCII form (:func:`ascii_address`), in the
-        envelope and the headers alike; only a non-ASCII local part cannot go through it."""
+        envelope and the headers alike; only a non-ASCII local part cannot go through it.
+        ``headers`` are added as given (:func:`opt_out_headers`)."""
         smtp = self._smtp
         assert smtp is not None, "use Mailer as a context manager"
         if smtp.sock is None:  # smtplib closes the connection on a 421 reply
@@ -200,7 +306,7 @@ class Mailer:
             smtp.ehlo_or_helo_if_needed()
             if not smtp.has_extn("smtputf8"):  # (else it fails as NO_SMTPUTF8 below)
                 to, sender = ascii_address(to) or to, ascii_address(sender) or sender
-            smtp.send_message(self._message(to, subject, body, sender))
+            smtp.send_message(self._message(to, subject, body, sender, headers or {}))
         except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused):
             raise  # the server refused it, with a reply code: see refusal()
         except Exception as exc:
@@ -209,12 +315,22 @@ class Mailer:
                 raise
             raise not_sent from exc
 
-    def _message(self, to: str, subject: str, body: str, sender: str) -> EmailMessage:
-        msg = EmailMessage()
-        msg["From"] = sender
+    def _message(
+        self, to: str, subject: str, body: str, sender: str, headers: Mapping[str, str]
+    ) -> EmailMessage:
+        """The message, with the headers RFC 5322 asks for (``Date``, ``Message-ID``) and the
+        shop's name beside the From address (a bare address looks like spam)."""
+        msg = EmailMessage(policy=_POLICY)
+        name = (self.from_name or "").strip()
+        msg["From"] = Address(display_name=name, addr_spec=sender) if name else sender
         msg["To"] = to
         msg["Subject"] = subject
+        msg["Date"] = formatdate(usegmt=True)
         msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+        for key, value in headers.items():
+            if "\r" in value or "\n" in value:
+                raise ValueError(f"a line break in the {key} header")
+            msg.set_raw(key, value)  # as written: a URL folded into encoded words breaks
         msg.set_content(body)
         return msg
 

@@ -82,100 +82,199 @@
     document.addEventListener("mouseout", function (e) { if (!e.relatedTarget && e.clientY <= 0) { fn(); } });
   }
 
-  function bar() {
-    var b = el("div", "position:fixed;top:0;left:0;right:0;z-index:2147483000;background:#1d2330;" +
-      "color:#fff;font:15px system-ui,sans-serif;padding:.6rem 1rem;text-align:center");
-    b.setAttribute("data-shopperlens", "bar");
-    var a = el("a", "color:#fff;font-weight:600", cfg.text || "Help us improve: answer a short survey");
-    a.href = base + "/s/" + encodeURIComponent(survey);
-    a.addEventListener("click", function () { store("shopperlens:last", String(Date.now())); });
-    var x = el("button", "margin-left:1rem;background:none;border:0;color:#fff;cursor:pointer", "\u00d7");
-    x.setAttribute("aria-label", "close");
-    x.addEventListener("click", function () {
-      b.remove(); document.body.style.paddingTop = ""; store(KEY + ":done", "closed");
-    });
+  /* The pop-up and the bar live in a shadow root: the shop's stylesheets (a theme that hides
+     native checkboxes, `button{width:100%}`, `form p{display:none}`) cannot reach inside, and
+     the host element is reset (`all:initial`) so inherited fonts and colours stop at it too.
+     It is the first element of the body, so a keyboard user reaches it before the shop's
+     links, not after all of them. */
+  var STYLE =
+    ".sl{box-sizing:border-box;font:15px/1.4 system-ui,sans-serif;color:#1d2330;text-align:start}" +
+    ".sl *{box-sizing:border-box;font:inherit;color:inherit;letter-spacing:normal;text-transform:none}" +
+    ".box{max-width:22em;background:#fff;border:1px solid #d0d5dd;border-radius:10px;padding:1em;" +
+    "box-shadow:0 8px 30px rgba(0,0,0,.18)}" +
+    ".box:focus{outline:none}" +
+    ".q{display:block;margin:0 0 .6em;padding:0;font-weight:600}" +
+    "fieldset{margin:0;padding:0;border:0;min-width:0}" +
+    ".choice{display:flex;align-items:center;gap:.4em;margin:.15em 0;min-height:24px;cursor:pointer}" +
+    ".choice input{margin:0;width:18px;height:18px;flex:none}" +
+    "textarea{display:block;width:100%;min-height:4em;padding:.3em;border:1px solid #8a93a3;border-radius:4px;background:#fff}" +
+    "input[type=number]{width:6em;padding:.2em .3em;border:1px solid #8a93a3;border-radius:4px;background:#fff}" +
+    ".trap{position:absolute;left:-9999px;width:1px;height:1px;overflow:hidden}" +
+    ".row{margin-top:.7em;display:flex;gap:.5em;justify-content:flex-end}" +
+    "button{min-width:24px;min-height:24px;cursor:pointer;margin:0}" +
+    ".skip{background:none;border:0;color:#4a5263;padding:.35em .5em}" +
+    ".send{background:#2d6cdf;color:#fff;border:0;border-radius:6px;padding:.35em .9em}" +
+    ".send[aria-disabled=true]{opacity:.6;cursor:progress}" +
+    ".msg{margin:.5em 0 0;color:#4a5263;font-size:.9em}.msg:empty{margin:0}" +
+    ".bar{background:#1d2330;color:#fff;padding:.6em 1em;text-align:center}" +
+    ".bar a{color:#fff;font-weight:600}" +
+    ".close{margin-left:1em;width:32px;height:32px;vertical-align:middle;background:none;" +
+    "border:0;color:#fff;font-size:20px;line-height:1}";
+
+  /* a constructed style sheet is not inline CSS: a shop whose Content-Security-Policy has no
+     'unsafe-inline' in style-src still shows the pop-up styled (a <style> element it blocks) */
+  function styled(root) {
+    if ("adoptedStyleSheets" in root) {
+      try { var sheet = new CSSStyleSheet(); sheet.replaceSync(STYLE); root.adoptedStyleSheets = [sheet]; return; }
+      catch (e) { /* an older browser: a <style> element */ }
+    }
+    root.appendChild(el("style", "", STYLE));
+  }
+  function shell(kind, css, def) {
+    var host = el("div", "all:initial;display:block;z-index:2147483000;" + css);
+    host.setAttribute("data-shopperlens-root", kind);
+    host.lang = (def && def.language) || "en";
+    var root = host.attachShadow ? host.attachShadow({mode: "open"}) : host;
+    styled(root);
+    var top = el("div"); top.className = "sl"; top.lang = host.lang; root.appendChild(top);
+    return {host: host, top: top};
+  }
+  function place(host) { document.body.insertBefore(host, document.body.firstChild); }
+  function button(cls, type, text) { var b = el("button", "", text); b.className = cls; b.type = type; return b; }
+
+  /* the welcome bar: its link carries the visitor id, so the form's answer is this visitor's
+     (a second one is refused as from a pop-up), and the browser remembers it was opened */
+  function bar(def) {
+    var s = shell("bar", "position:fixed;top:0;left:0;right:0", def);
+    var b = el("div"); b.className = "bar"; b.setAttribute("data-shopperlens", "bar"); s.top.appendChild(b);
+    var a = el("a", "", cfg.text || "Help us improve: answer a short survey");
+    a.href = base + "/s/" + encodeURIComponent(survey) + "?visitor_id=" + encodeURIComponent(visitorId());
+    function opened() { store(KEY + ":done", "opened"); store("shopperlens:last", String(Date.now())); }
+    a.addEventListener("click", opened);
+    a.addEventListener("auxclick", opened);
+    var x = button("close", "button", "\u00d7");
+    x.setAttribute("aria-label", says(def, "popup_skip"));
+    function close() {
+      s.host.remove(); document.body.style.paddingTop = ""; store(KEY + ":done", "closed");
+    }
+    x.addEventListener("click", close);
+    b.addEventListener("keydown", function (e) { if (e.key === "Escape") { close(); } });
     b.appendChild(a); b.appendChild(x);
-    document.body.appendChild(b);
-    document.body.style.paddingTop = b.offsetHeight + "px";   /* do not hide the page's top */
+    place(s.host);
+    document.body.style.paddingTop = s.host.offsetHeight + "px";   /* do not hide the page's top */
   }
 
   /* the pop-up's fixed texts: the survey definition's own (`texts:`), else these */
   var TEXTS = {popup_skip: "No thanks", popup_send: "Send", popup_thanks: "Thank you! That helps us a lot.",
-               popup_check: "Please check your answer.", popup_error: "Could not send; please try again."};
+               popup_check: "Please check your answer.", popup_error: "Could not send; please try again.",
+               closed: "This survey is closed: it has all the answers it needs. Thank you!",
+               too_long: "Your answers are too long to send: please shorten the longest and send again.",
+               too_many: "Many answers were just sent from your network: please wait a minute and send again."};
   function says(def, key) {
     var own = (def && def.texts) || {};
     return typeof own[key] === "string" && own[key] !== "" ? own[key] : TEXTS[key];
   }
+  /* what a visitor reads for a refused answer: the survey's own words by status, never the
+     server's `detail` (English, written for the shop; it goes to the console) */
+  var REFUSED = {422: "popup_check", 413: "too_long", 429: "too_many"};
 
-  function popup(q, def) {
-    var box = el("div", "position:fixed;right:1.5rem;bottom:1.5rem;z-index:2147483000;max-width:22rem;" +
-      "background:#fff;color:#1d2330;border:1px solid #d0d5dd;border-radius:10px;padding:1rem;" +
-      "box-shadow:0 8px 30px rgba(0,0,0,.18);font:15px/1.4 system-ui,sans-serif");
-    box.setAttribute("data-shopperlens", "popup");
-    box.setAttribute("role", "dialog");
-    box.lang = (def && def.language) || "en";
-    var form = el("form");
-    form.appendChild(el("p", "margin:0 0 .6rem;font-weight:600", q.text));
-    var trap = el("input", "position:absolute;left:-9999px");       /* honeypot: bots fill it */
-    trap.name = "website"; trap.tabIndex = -1; trap.autocomplete = "off";
-    form.appendChild(trap);
-    var field;
+  /* the question as the dialog's name and its field's label (a legend for a choice group) */
+  function field(q, form) {
+    var f;
     if (q.kind === "single" || q.kind === "multi") {
-      field = el("div");
+      f = el("fieldset");
+      var legend = el("legend", "", q.text); legend.className = "q"; legend.id = "sl-q";
+      f.appendChild(legend);
       q.choices.forEach(function (c) {
-        var lab = el("label", "display:block;margin:.15rem 0");
+        var lab = el("label"); lab.className = "choice";
         var i = el("input"); i.type = q.kind === "single" ? "radio" : "checkbox"; i.name = "a"; i.value = c;
-        lab.appendChild(i); lab.appendChild(document.createTextNode(" " + c.replace(/_/g, " ")));
-        field.appendChild(lab);
+        lab.appendChild(i); lab.appendChild(document.createTextNode(c.replace(/_/g, " ")));
+        f.appendChild(lab);
       });
-    } else if (q.kind === "text") {
-      field = el("textarea", "width:100%;min-height:4rem;box-sizing:border-box");
-      field.name = "a"; field.maxLength = q.max_length || 2000;
-      field.dir = "auto";  /* Hebrew or Arabic answers run right to left */
-    } else {
-      field = el("input", "width:6rem"); field.type = "number"; field.name = "a";
-      if (q.min != null) { field.min = q.min; } if (q.max != null) { field.max = q.max; }
+      form.appendChild(f);
+      return f;
     }
-    form.appendChild(field);
-    var row = el("div", "margin-top:.7rem;display:flex;gap:.5rem;justify-content:flex-end");
-    var skip = el("button", "background:none;border:0;color:#5b6475;cursor:pointer", says(def, "popup_skip"));
-    skip.type = "button";
-    var send = el("button", "background:#2d6cdf;color:#fff;border:0;border-radius:6px;padding:.35rem .9rem;cursor:pointer", says(def, "popup_send"));
-    send.type = "submit";
+    var label = el("label", "", q.text); label.className = "q"; label.id = "sl-q"; label.htmlFor = "sl-a";
+    form.appendChild(label);
+    if (q.kind === "text") {
+      f = el("textarea"); f.maxLength = q.max_length || 2000;
+      f.dir = "auto";  /* Hebrew or Arabic answers run right to left */
+    } else {
+      f = el("input"); f.type = "number";
+      if (q.min != null) { f.min = q.min; } if (q.max != null) { f.max = q.max; }
+    }
+    f.name = "a"; f.id = "sl-a";
+    form.appendChild(f);
+    return f;
+  }
+  function valueOf(q, form, f) {
+    if (q.kind === "multi") {
+      return Array.prototype.filter.call(form.querySelectorAll("input[name=a]"), function (i) { return i.checked; })
+        .map(function (i) { return i.value; });
+    }
+    if (q.kind === "single") { var c = form.querySelector("input[name=a]:checked"); return c ? c.value : ""; }
+    if (q.kind === "text") { return f.value; }
+    return f.value === "" ? "" : Number(f.value);
+  }
+
+  /* a dialog with its question as name: focus moves into it when it shows and back to where
+     it was when it goes; Escape dismisses it as "No thanks" does */
+  function popup(q, def) {
+    var s = shell("popup", "position:fixed;right:24px;bottom:24px;max-width:calc(100vw - 48px)", def);
+    var box = el("div"); box.className = "box"; box.setAttribute("data-shopperlens", "popup"); box.lang = s.host.lang;
+    box.setAttribute("role", "dialog"); box.setAttribute("aria-labelledby", "sl-q"); box.tabIndex = -1;
+    s.top.appendChild(box);
+    var form = el("form"); box.appendChild(form);
+    var f = field(q, form);
+    var trap = el("label", "", "Leave this empty ");                 /* honeypot: bots fill it */
+    trap.className = "trap"; trap.setAttribute("aria-hidden", "true");
+    var bait = el("input"); bait.name = "website"; bait.tabIndex = -1; bait.autocomplete = "off";
+    trap.appendChild(bait); form.appendChild(trap);
+    var row = el("div"); row.className = "row";
+    var skip = button("skip", "button", says(def, "popup_skip"));
+    var send = button("send", "submit", says(def, "popup_send"));
     row.appendChild(skip); row.appendChild(send); form.appendChild(row);
-    var msg = el("p", "margin:.5rem 0 0;color:#5b6475;font-size:.9rem");
+    var msg = el("p"); msg.className = "msg"; msg.id = "sl-m"; msg.setAttribute("role", "alert");
     form.appendChild(msg);
-    box.appendChild(form);
-    skip.addEventListener("click", function () { box.remove(); store(KEY + ":done", "skipped"); });
+    f.setAttribute("aria-describedby", "sl-m");
+    var before = document.activeElement;
+
+    function gone() {
+      var inside = document.activeElement === s.host || document.activeElement === document.body;
+      s.host.remove();
+      if (inside && before && before !== document.body && before.isConnected && before.focus) { before.focus(); }
+    }
+    /* sending: a second press sends nothing; the button stays focusable (a disabled one
+       would drop the keyboard's focus out of the dialog) */
+    var busy = false;
+    function idle() { busy = false; send.removeAttribute("aria-disabled"); }
+    function dismiss() { store(KEY + ":done", "skipped"); gone(); }
+    function last(text) {          /* a closing word in place of the question; then it goes */
+      var p = el("p", "margin:0", text); p.setAttribute("role", "status"); p.tabIndex = -1;
+      var refocus = document.activeElement === s.host || document.activeElement === document.body;
+      form.textContent = ""; form.appendChild(p);
+      if (refocus) { p.focus(); }
+      setTimeout(gone, 2500);
+    }
+    function sent() { store(KEY + ":done", "answered"); box.setAttribute("data-state", "sent"); last(says(def, "popup_thanks")); }
+    function refused(status, detail) {
+      if (window.console) { console.warn("shopperlens: the answer was refused (" + status + "): " + JSON.stringify(detail)); }
+      if (status === 409) { sent(); return; }                   /* this visitor's answer is there */
+      if (status === 410) { box.setAttribute("data-state", "closed"); last(says(def, "closed")); return; }
+      idle();
+      msg.textContent = says(def, REFUSED[status] || "popup_error");
+    }
+
+    skip.addEventListener("click", dismiss);
+    box.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" || e.key === "Esc") { e.stopPropagation(); dismiss(); }
+    });
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
-      var value;
-      if (q.kind === "multi") {
-        value = Array.prototype.filter.call(form.querySelectorAll("input[name=a]"), function (i) { return i.checked; })
-          .map(function (i) { return i.value; });
-      } else if (q.kind === "single") {
-        var c = form.querySelector("input[name=a]:checked"); value = c ? c.value : "";
-      } else if (q.kind === "text") { value = field.value; } else { value = field.value === "" ? "" : Number(field.value); }
-      var answers = {}; answers[q.id] = value;
-      send.disabled = true;
+      var answers = {}; answers[q.id] = valueOf(q, form, f);
+      if (busy) { return; }
+      busy = true; send.setAttribute("aria-disabled", "true"); msg.textContent = "";
       fetch(base + "/s/" + encodeURIComponent(survey) + "/responses", {
         method: "POST", headers: {"Content-Type": "application/json"},
-        body: JSON.stringify({answers: answers, channel: "popup", visitor_id: visitorId(), website: trap.value})
+        body: JSON.stringify({answers: answers, channel: "popup", visitor_id: visitorId(), website: bait.value})
       }).then(function (r) {
-        return r.json().then(function (body) { return {ok: r.ok, body: body}; });
-      }).then(function (res) {
-        if (res.ok) {
-          store(KEY + ":done", "answered");
-          form.textContent = ""; form.appendChild(el("p", "margin:0", says(def, "popup_thanks")));
-          box.setAttribute("data-state", "sent");
-          setTimeout(function () { box.remove(); }, 2500);
-        } else {
-          send.disabled = false;
-          msg.textContent = typeof res.body.detail === "string" ? res.body.detail : says(def, "popup_check");
-        }
-      }).catch(function () { send.disabled = false; msg.textContent = says(def, "popup_error"); });
+        if (r.ok) { sent(); return null; }
+        return r.json().then(function (b) { return b && b.detail; }, function () { return null; })
+          .then(function (detail) { refused(r.status, detail); });
+      }).catch(function () { idle(); msg.textContent = says(def, "popup_error"); });
     });
-    document.body.appendChild(box);
+    place(s.host);
+    box.focus({preventScroll: true});
   }
 
   function eligible() {
@@ -185,22 +284,37 @@
       encodeURIComponent(visitorId()) + (cfg.target ? "&target=" + encodeURIComponent(cfg.target) : "") +
       (mode === "bar" ? "&channel=link" : "");  /* the bar leads to the form: its quota */
     return fetch(url).then(function (r) { return r.json(); })
-      .then(function (b) { return b.show === true; }, function () { return false; });
+      .then(function (b) { return !!b && b.show === true; }, function () { return false; });
   }
 
+  /* the survey's questions and texts; a failed or garbled answer rejects (nothing shows) */
+  function definition() {
+    return fetch(base + "/s/" + encodeURIComponent(survey) + "/definition.json")
+      .then(function (r) {
+        if (!r.ok) { throw new Error("definition.json answered " + r.status); }
+        return r.json();
+      })
+      .then(function (def) {
+        if (!def || !Array.isArray(def.questions) || !def.questions.length) { throw new Error("definition.json holds no questions"); }
+        return def;
+      });
+  }
+
+  /* the visitor counts as surveyed only once something is on the screen: a server that
+     failed to give the questions costs them nothing, and the shop's page sees no error */
   function show() {
     if (shown) { return; }
     shown = true;
     eligible().then(function (ok) {
-      if (!ok) { return; }
-      if (mode === "bar") { bar(); return; }    /* a bar counts once clicked, not when shown */
-      store("shopperlens:last", String(Date.now()));
-      fetch(base + "/s/" + encodeURIComponent(survey) + "/definition.json")
-        .then(function (r) { return r.json(); })
-        .then(function (def) {
-          var q = def.questions.filter(function (x) { return x.id === cfg.question; })[0] || def.questions[0];
-          popup(q, def);
-        });
+      if (!ok) { return null; }
+      return definition().then(function (def) {
+        if (mode === "bar") { bar(def); return; }   /* a bar counts once clicked, not when shown */
+        var q = def.questions.filter(function (x) { return x.id === cfg.question; })[0] || def.questions[0];
+        popup(q, def);
+        store("shopperlens:last", String(Date.now()));
+      });
+    }).catch(function (e) {
+      if (window.console) { console.warn("shopperlens: survey not shown: " + (e && e.message)); }
     });
   }
 

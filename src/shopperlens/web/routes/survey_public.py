@@ -18,7 +18,7 @@ import time
 from collections import deque
 from importlib import resources
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -94,9 +94,33 @@ def _cors(request: Request) -> dict[str, str]:
 
 
 def _origin_ok(request: Request, origin: str) -> bool:
-    own = f"{request.url.scheme}://{request.url.netloc}"
-    allowed = {o.rstrip("/") for o in request.app.state.settings.allowed_origins}
-    return origin.rstrip("/") in allowed or origin == own
+    """The shop's origins, the one this request reached, and that of the public URL the
+    links are made with: behind a reverse proxy that terminates TLS or rewrites ``Host``, the
+    request's own address is the proxy's view (``http://127.0.0.1:8765``) while the survey
+    page the browser sends from is ``https://survey.example.com``."""
+    settings = request.app.state.settings
+    allowed = {_origin_of(o) for o in settings.allowed_origins}
+    allowed |= {_origin_of(str(request.url)), _origin_of(settings.public_url)}
+    return _origin_of(origin) in allowed
+
+
+#: the port each scheme means when an address names none (a browser's Origin omits it)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of an address as a browser's ``Origin`` writes it: lower
+    case, without a path and without the scheme's default port."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return url
+    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    shown = f":{port}" if port and port != _DEFAULT_PORTS.get(scheme) else ""
+    return f"{scheme}://{host}{shown}"
 
 
 def _error(request: Request, status: int, detail: str, **extra: Any) -> JSONResponse:
@@ -218,17 +242,20 @@ def preflight(name: str, rest: str, request: Request) -> Response:
 
 
 @router.get("/{name}", response_class=HTMLResponse)
-def form_page(name: str, request: Request, t: str | None = None) -> HTMLResponse:
-    """The public survey page: prospects' link, the welcome bar's target, e-mail links."""
+def form_page(
+    name: str, request: Request, t: str | None = None, visitor_id: str | None = None
+) -> HTMLResponse:
+    """The public survey page: prospects' link, the welcome bar's target, e-mail links. The
+    welcome bar's link names its ``visitor_id``: the form sends it with the answers, so the
+    visitor is known to have answered (and is not asked again, by bar or pop-up)."""
     store = request.app.state.shop.store
     try:
         survey = svc.get_survey(store=store, name=name)
     except ShopperlensError:
-        return HTMLResponse("<h1>Survey not found</h1>", status_code=404)
+        return _not_found()
     full = svc.closed_quota(store=store, survey=name, channel="email" if t else "link")
     if full:  # its answers would be refused: say so before anyone fills it in
-        message = f"This survey is closed: it has all the answers it needs ({full} quota reached)."
-        return HTMLResponse(_page(survey, message=message), status_code=410)
+        return HTMLResponse(_page(survey, message=survey.texts.closed), status_code=410)
     refused = t and svc.link_refusal(
         store=store, survey=name, token=t, secret_key=request.app.state.settings.secret_key
     )
@@ -240,11 +267,35 @@ def form_page(name: str, request: Request, t: str | None = None) -> HTMLResponse
             else f"This link cannot be used to answer: {why}."
         )
         return HTMLResponse(_page(survey, message=message), status_code=status)
-    return HTMLResponse(_page(survey, token=t, action=f"/s/{name}/responses"))
+    visitor = visitor_id[:64] if visitor_id and not t else None
+    return HTMLResponse(_page(survey, token=t, visitor=visitor, action=f"/s/{name}/responses"))
 
 
 def _page(survey: Any, **ctx: Any) -> str:
+    """The survey page; a form on it carries a new form id unless it is the same form shown
+    again (``form`` given): the id lets that form's answers be stored once."""
+    if ctx.get("action") and not ctx.get("form"):
+        ctx["form"] = svc.form_id()
     return _env.get_template("survey_form.html").render(survey=survey, **ctx)
+
+
+def _not_found() -> HTMLResponse:
+    """The page of an address where no survey is (a mistyped or an old link)."""
+    return HTMLResponse(_env.get_template("survey_form.html").render(), status_code=404)
+
+
+def _again(payload: dict[str, Any], request: Request, **ctx: Any) -> dict[str, Any]:
+    """What the form shown again shows of what was sent: the answers filled in, the same link
+    token and the same form id (its answers are still not stored)."""
+    form = payload.get("form")
+    return {
+        "token": _str(payload.get("token")),
+        "visitor": _str(payload.get("visitor_id")),
+        "form": form if isinstance(form, str) else None,
+        "action": request.url.path,
+        "answers": _given(payload.get("answers")),
+        **ctx,
+    }
 
 
 def _corrections_page(
@@ -255,11 +306,12 @@ def _corrections_page(
     by its question's number and text, not the question's internal id."""
     return _page(
         survey,
-        token=payload.get("token"),
-        action=request.url.path,
-        answers=_given(payload.get("answers")),
-        problems=exc.problems,
-        problem_list=_problem_list(survey, exc.problems),
+        **_again(
+            payload,
+            request,
+            problems=exc.problems,
+            problem_list=_problem_list(survey, exc.problems),
+        ),
     )
 
 
@@ -289,47 +341,82 @@ def _problem_list(survey: Any, problems: dict[str, str]) -> list[tuple[str, str,
     return out
 
 
+def _refused_form(
+    survey: Any, status: int, notice: str, raw: bytes | None, request: Request
+) -> HTMLResponse:
+    """A browser's form post refused before its answers were looked at (403 origin, 413 size,
+    429 rate): the form again in the survey's language with ``notice`` above it and what was
+    typed filled back in, when the body could be read, rather than a bare JSON line."""
+    payload = _form_payload(raw) if raw is not None else {}
+    html = _page(survey, **_again(payload, request, notice=notice))
+    return HTMLResponse(html, status_code=status, headers=_cors(request))
+
+
+async def _body(request: Request, most: int) -> bytes | None:
+    """The request body, or None once it is larger than ``most`` bytes (counted as it streams
+    in, so a lying or missing Content-Length holds no more than ``most`` in memory)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > most:
+        return None
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw.extend(chunk)
+        if len(raw) > most:
+            return None
+    return bytes(raw)
+
+
+def _survey(request: Request, name: str) -> Any:
+    """The survey ``name``, or None when there is none."""
+    try:
+        return svc.get_survey(store=request.app.state.shop.store, name=name)
+    except ShopperlensError:
+        return None
+
+
 @router.post("/{name}/responses", status_code=201)
 async def submit(name: str, request: Request) -> Response:
     """Store one answer set: JSON ``{"answers": {...}, "token"?, "visitor_id"?, "channel"?}``
     or an HTML form post (then the browser is redirected to a thank-you page)."""
     settings = request.app.state.settings
     writer, limit = _state(request)
-    origin = request.headers.get("origin")
-    if origin and not _origin_ok(request, origin):
-        return _error(request, 403, "this origin may not submit survey answers")
-    ip = request.client.host if request.client else "?"
-    if not limit.allow(ip, settings.survey_rate_limit):
-        return _error(request, 429, "too many submissions from this address; try again later")
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > settings.survey_max_body:
-        return _error(request, 413, f"submission larger than {settings.survey_max_body} bytes")
-    raw = bytearray()
-    async for chunk in request.stream():
-        raw.extend(chunk)
-        if len(raw) > settings.survey_max_body:
-            return _error(request, 413, f"submission larger than {settings.survey_max_body} bytes")
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     is_form = ctype == "application/x-www-form-urlencoded"
+    origin = request.headers.get("origin")
+    ip = request.client.host if request.client else "?"
+    refused: tuple[int, str, str] | None = None
+    if origin and not _origin_ok(request, origin):
+        refused = (403, "not_sent", "this origin may not submit survey answers")
+    elif not limit.allow(ip, settings.survey_rate_limit):
+        refused = (429, "too_many", "too many submissions from this address; try again later")
+    if refused and not is_form:
+        return _error(request, refused[0], refused[2])
+    survey = _survey(request, name)
+    if survey is None:
+        return _not_found() if is_form else _error(request, 404, "no such survey")
+    most = max(settings.survey_max_body, survey.max_submission_bytes())
+    raw = await _body(request, most)
+    if raw is None:
+        if is_form:
+            return _refused_form(survey, 413, survey.texts.too_long, None, request)
+        return _error(request, 413, f"submission larger than {most} bytes")
+    if refused:
+        return _refused_form(survey, refused[0], getattr(survey.texts, refused[1]), raw, request)
     try:
-        payload = _form_payload(bytes(raw)) if is_form else _json_payload(bytes(raw), ctype)
+        payload = _form_payload(raw) if is_form else _json_payload(raw, ctype)
     except ValueError as exc:
         return _error(request, 415 if "content type" in str(exc) else 400, str(exc))
     store = request.app.state.shop.store
 
-    def fail(status: int, detail: str) -> Response:
+    def fail(status: int, detail: str, **extra: Any) -> Response:
         """JSON for scripts; for a browser's form post, the message on a page."""
-        if is_form and status != 404:
-            try:
-                survey = svc.get_survey(store=store, name=name)
-            except ShopperlensError:  # a form posted to a survey that is not there
-                return _error(request, 404, "no such survey")
+        if is_form:
             return HTMLResponse(_page(survey, message=detail), status_code=status)
-        return _error(request, status, detail)
+        return _error(request, status, detail, **extra)
 
     if payload.get("website"):
         return fail(400, "submission refused")
-    wrong = _not_text(payload, ("token", "visitor_id", "channel"))
+    wrong = _not_text(payload, ("token", "visitor_id", "channel", "form"))
     if wrong:
         return fail(400, f"{wrong} must be text")
     try:
@@ -342,34 +429,40 @@ async def submit(name: str, request: Request) -> Response:
             # respondents may say where they answered, not claim an e-mail or an import
             channel="popup" if payload.get("channel") == "popup" else "link",
             secret_key=settings.secret_key,
+            form=_str(payload.get("form")),
         )
     except AnswerError as exc:
         if is_form:
-            html = _corrections_page(svc.get_survey(store=store, name=name), payload, exc, request)
+            html = _corrections_page(survey, payload, exc, request)
             return HTMLResponse(html, status_code=422)
         return _error(request, 422, "answers do not fit the survey", problems=exc.problems)
     except ShopperlensError as exc:  # (the public is not told how the shop creates surveys)
         if str(exc).startswith("no survey"):
-            return fail(404, "no such survey")
+            return _not_found() if is_form else _error(request, 404, "no such survey")
         return fail(400, str(exc))
     try:
         response_id = await asyncio.wrap_future(writer.submit(sub))
+    except svc.RepeatedFormError:  # Back, then Send: the answers are stored once already
+        if is_form:
+            return RedirectResponse(f"/s/{name}/thanks?again=1", status_code=303)
+        return fail(409, survey.texts.sent_again)
     except svc.AlreadyAnsweredError as exc:  # a used link, or a visitor who answered
         return fail(409, str(exc))
-    except svc.QuotaReachedError as exc:
-        return fail(410, str(exc))
+    except svc.QuotaReachedError as exc:  # the respondent is told it is closed, not why
+        return fail(410, survey.texts.closed, quota=exc.quota)
     if is_form:
         return RedirectResponse(f"/s/{name}/thanks", status_code=303)
     return JSONResponse({"response_id": response_id}, status_code=201, headers=_cors(request))
 
 
 @router.get("/{name}/thanks", response_class=HTMLResponse, include_in_schema=False)
-def thanks(name: str, request: Request) -> HTMLResponse:
+def thanks(name: str, request: Request, again: bool = False) -> HTMLResponse:
+    """The page after the answers arrived; ``again`` after the same form arrived twice."""
     try:
         survey = svc.get_survey(store=request.app.state.shop.store, name=name)
     except ShopperlensError:
         return HTMLResponse("<h1>Thank you!</h1>")
-    return HTMLResponse(_page(survey, done=True))
+    return HTMLResponse(_page(survey, done=True, again=again))
 
 
 def _str(v: Any) -> str | None:
@@ -401,7 +494,9 @@ def _form_payload(raw: bytes) -> dict[str, Any]:
     """An HTML form post: repeated fields (checkboxes) become lists."""
     fields = parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=200)
     meta = {
-        k: fields.pop(k)[0] for k in ("token", "channel", "website", "visitor_id") if k in fields
+        k: fields.pop(k)[0]
+        for k in ("token", "channel", "website", "visitor_id", "form")
+        if k in fields
     }
     answers: dict[str, Any] = {}
     for key, values in fields.items():
