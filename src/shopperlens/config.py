@@ -60,7 +60,8 @@ class Settings(BaseSettings):
     )
     secret_key: str | None = Field(
         None,
-        description="Key that signs per-recipient survey links (required for sending) and the "
+        description="Key that signs per-recipient survey links and the opt-out link of every "
+        "survey and interview e-mail (required for sending either) and the "
         "types of a targeted pop-up (`popup-snippet --type`); `serve` needs the same key, or "
         "targeted pop-ups show to nobody.",
         repr=False,
