@@ -131,7 +131,7 @@ def test_cli_case_study_csv_and_marketing_csv(cli, db_path, tmp_path) -> None:  
     res = cli(*args, "--purpose", "case_study", "--out", str(case))
     assert res.exit_code == 0, res.output
     said = " ".join(res.stdout.split())
-    assert "(7 selected, 5 without case-study consent)" in said
+    assert "(7 selected: 5 without case-study consent, 1 without a usable e-mail address)" in said
     assert "@" not in res.output  # counts only, never an address
     assert _csv_emails(case.read_text()) == {"case@example.org"}
     res = cli(*args, "--out", str(marketing))

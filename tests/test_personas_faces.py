@@ -40,7 +40,7 @@ def test_cli_builds_personas_from_imported_survey_answers_alone(cli, db_path, tm
     assert res.exit_code == 0, res.output
     with out.open() as fh:
         rows = list(csv.reader(fh))
-    assert rows[0] == ["respondent", "persona"]
+    assert rows[0] == ["respondent", "persona", "customer_id"]
     assert len(rows) == 1 + len(answers)
     assert {r[0] for r in rows[1:]} == set(answers["respondent"])
 
@@ -87,7 +87,7 @@ def test_http_api(client, shop, answers, tmp_path):  # type: ignore[no-untyped-d
     card = client.get("/api/personas/0/card")
     assert card.status_code == 200 and run.personas[0].name in card.text
     members = client.get("/api/personas/members", params={"limit": 5}).json()
-    assert len(members) == 5 and set(members[0]) == {"respondent", "persona"}
+    assert len(members) == 5 and set(members[0]) == {"respondent", "persona", "customer_id"}
     assert client.get("/api/personas/diff").json()["changes"]
     assert "## " in client.get("/api/personas/markdown").text
     assert client.get("/api/personas/nobody").status_code == 404

@@ -105,3 +105,36 @@ def invisible_sql(value: str) -> str:
     """SQL: ``U+200B`` for the first character of :data:`INVISIBLE` in ``value``, else ''."""
     first = f"regexp_extract({value}, '[{INVISIBLE}]')"
     return f"CASE WHEN {first} = '' THEN '' ELSE printf('U+%04X', ord({first})) END"
+
+
+#: the domains of one mail service, Gmail: ``googlemail.com`` is the same mailbox as ``gmail.com``
+GMAIL_DOMAINS: tuple[str, ...] = ("gmail.com", "googlemail.com")
+
+
+def inbox_key(email: str) -> str:
+    """The inbox an address delivers to, as the consent rule and "who shares an address"
+    compare addresses: :func:`normalise_email`, and for Gmail (``gmail.com`` and
+    ``googlemail.com``, written ``gmail.com``) without the dots and the ``+tag`` of the local
+    part. Gmail delivers ``jane.doe@gmail.com``, ``janedoe+shop@gmail.com`` and
+    ``janedoe@googlemail.com`` to one inbox, and Google treats them as one account, so a
+    refusal under one spelling is the inbox owner's refusal under every spelling. Other
+    domains decide themselves what dots and ``+`` mean: only normalised. (Google's Customer
+    Match hash has its own rule: ``playbooks.audience.google_email``.) The same as
+    :func:`inbox_key_sql` in DuckDB."""
+    address = normalise_email(email)
+    local, at, domain = address.rpartition("@")
+    if not at or domain not in GMAIL_DOMAINS:
+        return address
+    return (local.split("+", 1)[0].replace(".", "") or local) + "@" + GMAIL_DOMAINS[0]
+
+
+def inbox_key_sql(value: str) -> str:
+    """SQL: ``value`` as :func:`inbox_key` gives it (NULL for NULL)."""
+    domains = "|".join(d.replace(".", "[.]") for d in GMAIL_DOMAINS)
+    local = "regexp_extract(a, '^(.*)@', 1)"
+    bare = f"replace(split_part({local}, '+', 1), '.', '')"
+    return (
+        f"list_transform([{email_sql(value)}], lambda a: CASE WHEN "
+        f"regexp_matches(a, '@({domains})$') THEN coalesce(nullif({bare}, ''), {local}) "
+        f"|| '@{GMAIL_DOMAINS[0]}' ELSE a END)[1]"
+    )

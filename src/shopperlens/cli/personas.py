@@ -194,17 +194,20 @@ def members_cmd(
     out: Annotated[
         Path,
         typer.Option(
-            "--out", help="FILE.csv, .parquet or .json to write (columns respondent, persona)."
+            "--out",
+            help="FILE.csv, .parquet or .json to write (columns respondent, persona, customer_id).",
         ),
     ],
     run: RunOpt = None,
 ) -> None:
-    """Write who belongs to which persona: `respondent`, `persona`."""
+    """Write who belongs to which persona: `respondent`, `persona`, `customer_id` (empty for a
+    respondent linked to no customer)."""
     from shopperlens.service._files import TABLE_FORMATS, output_file, write_table
+    from shopperlens.service.personas import MEMBER_COLUMNS
 
     output_file(out, TABLE_FORMATS)
     df = open_shop(ctx).personas_members(run)
-    write_table(df[["respondent", "persona"]], out)
+    write_table(df[list(MEMBER_COLUMNS)], out)
     _render.message(f"wrote {len(df):,} members to {out}")
 
 

@@ -146,17 +146,12 @@ def audience_export_cmd(
     ] = Purpose.marketing,
 ) -> None:
     """Write an audience file; marketing destinations get consenting customers only."""
-    from shopperlens.playbooks.audience import CONSENT_WORDS
-
     path = out or Path(f"audience-{to.value}.csv")
     shop = open_shop(ctx)
     summary = shop.audience(
         type=type_, segment=segment, to=to.value, out=path, purpose=purpose.value
     )
-    _render.message(
-        f"wrote {summary.written:,} rows to {path} ({summary.selected:,} selected, "
-        f"{summary.without_consent:,} without {CONSENT_WORDS[purpose.value]})"
-    )
+    _render.message(f"wrote {summary.written:,} rows to {path} ({summary.accounting()})")
     for warning in summary.warnings:
         typer.echo(f"warning: {warning}", err=True)
 

@@ -85,6 +85,12 @@ def erase_cmd(
             "the same e-mail, so its rows could be either person's; erasing by e-mail "
             "(--email) takes every id of that address"
         )
+    if report.refusals_kept:
+        _render.message(
+            f"kept {report.refusals_kept} refusal(s) (marketing, survey, referral) for their "
+            "e-mail address as a SHA-256 of it, no id: an objection must keep working, so no "
+            "other customer id of that address is mailed until one says yes after this erase"
+        )
 
 
 @app.command("compact")

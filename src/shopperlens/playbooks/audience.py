@@ -9,7 +9,8 @@ Formats (one CSV each):
 * ``google`` — Google Ads Customer Match: one column ``Email`` holding SHA-256 of the trimmed,
   lower-cased address with, for ``gmail.com``/``googlemail.com`` only, every ``.`` before the
   ``@`` removed (Google's documented normalisation for those domains);
-* ``mailchimp`` — Mailchimp's contact import: ``Email Address, Tags``;
+* ``mailchimp`` — Mailchimp's contact import: ``Email Address, Tags``, without the addresses
+  it refuses (an accented letter before the ``@``: :func:`mailchimp_takes`);
 * ``klaviyo`` — Klaviyo's list import: ``Email, Customer Type``.
 
 Every address is first normalised as the store keeps it (:func:`normalise_email`), composed
@@ -30,22 +31,28 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 
 import pandas as pd
 
-from shopperlens.emails import ONE_ADDRESS
+from shopperlens.emails import ONE_ADDRESS, inbox_key
 from shopperlens.emails import normalise_email as _normalised
 
 __all__ = [
     "CONSENT_WORDS",
     "DESTINATIONS",
+    "LEFT_OUT",
     "MARKETING_DESTINATIONS",
     "PURPOSES",
+    "REFUSED_ADDRESSES",
+    "LeftOut",
     "addressed",
+    "audience",
     "audience_frame",
     "consent_column",
     "export_target",
     "google_email",
+    "mailchimp_takes",
     "normalise_email",
     "purpose_refusal",
     "sha256_hex",
@@ -136,16 +143,72 @@ def sha256_hex(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
-def audience_frame(
+#: why a selected customer has no address in a file (:func:`audience`), in the order decided
+LEFT_OUT: tuple[str, ...] = ("consent", "email", "shared", "mailchimp")
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """How many of the customers selected for a file it gives no address for, and why: each
+    selected customer is counted once, so ``selected`` less these is the people it addresses.
+
+    ``without_consent`` lack the purpose's consent; ``without_email`` have no usable address
+    (:func:`normalise_email`: none, or none a platform can match); ``shared_email`` have the
+    address of a customer listed before them, written once (a marketing destination);
+    ``not_importable`` have one the destination's import refuses (:func:`mailchimp_takes`)."""
+
+    without_consent: int = 0
+    without_email: int = 0
+    shared_email: int = 0
+    not_importable: int = 0
+
+
+#: why a destination's import refuses an address :func:`normalise_email` keeps, per destination
+#: that refuses some (:func:`mailchimp_takes`)
+REFUSED_ADDRESSES: dict[str, str] = {
+    "mailchimp": "Mailchimp does not take accented letters before the @",
+}
+
+
+def mailchimp_takes(email: str) -> bool:
+    """Whether Mailchimp's contact import takes the (normalised) address: it supports
+    international characters such as ``ñ`` or ``é`` only after the ``@``
+    (https://mailchimp.com/help/format-guidelines-for-your-import-file/), so ``jürgen@x.de`` is
+    refused where ``info@bücher.de`` is not. Meta, Google and Klaviyo take UTF-8 addresses."""
+    return email.rpartition("@")[0].isascii()
+
+
+def _reasons(c: pd.DataFrame, destination: str, purpose: str) -> tuple[pd.Series, pd.Series]:
+    """Each customer's address as ``destination`` takes it, and why the file gives none for
+    them (one of :data:`LEFT_OUT`, None when it does): the one rule the file and its counts
+    (:class:`LeftOut`) are drawn by."""
+    consent = c[consent_column(purpose)].fillna(False).astype(bool)
+    email = c.email.map(google_email if destination == "google" else normalise_email)
+    why = pd.Series(None, index=c.index, dtype=object).mask(~consent, "consent")
+    why = why.mask(why.isna() & email.isna(), "email")
+    if destination in MARKETING_DESTINATIONS:
+        listed = email[why.isna()]
+        # one row per inbox: jane.doe@gmail.com and janedoe+shop@gmail.com are one person's
+        why.loc[listed.index[listed.map(inbox_key).duplicated().to_numpy()]] = "shared"
+    if destination == "mailchimp":
+        listed = email[why.isna()]
+        why.loc[listed.index[~listed.map(mailchimp_takes).to_numpy(dtype=bool)]] = "mailchimp"
+    return email, why
+
+
+def audience(
     customers: pd.DataFrame, destination: str, purpose: str = "marketing"
-) -> pd.DataFrame:
-    """The rows of the file for ``destination``, drawn by ``purpose``'s consent.
+) -> tuple[pd.DataFrame, LeftOut]:
+    """The rows of the file for ``destination``, drawn by ``purpose``'s consent, and who of
+    ``customers`` it gives no address for (:class:`LeftOut`).
 
     ``customers`` has ``customer_id, type, email`` and the purpose's consent column
     (:func:`consent_column`, bool). People are listed by customer id, so a file does not
-    follow the order the customers were imported in. Duplicate addresses (after normalisation)
-    are written once to a marketing destination, as the first of them by customer id; such a
-    destination takes only ``marketing`` (:func:`purpose_refusal`).
+    follow the order the customers were imported in. Duplicate addresses (after normalisation, one
+    Gmail inbox however spelt: :func:`~shopperlens.emails.inbox_key`) are written once to a
+    marketing destination, as the first of them by customer id; such a
+    destination takes only ``marketing`` (:func:`purpose_refusal`). The plain ``csv`` lists
+    everyone selected, with the e-mail empty for those it gives no address for.
     """
     if destination not in DESTINATIONS:
         raise ValueError(f"unknown destination {destination!r}; choose {', '.join(DESTINATIONS)}")
@@ -153,24 +216,39 @@ def audience_frame(
     if refused:
         raise ValueError(refused)
     c = customers.sort_values("customer_id", kind="stable").reset_index(drop=True)
-    consent = c[consent_column(purpose)].fillna(False).astype(bool)
+    email, why = _reasons(c, destination, purpose)
+    counts = why.value_counts()
+    left = LeftOut(*(int(counts.get(reason, 0)) for reason in LEFT_OUT))
+    return _file_rows(c, destination, purpose, email, why), left
+
+
+def _file_rows(
+    c: pd.DataFrame, destination: str, purpose: str, email: pd.Series, why: pd.Series
+) -> pd.DataFrame:
+    """The file's columns for ``destination`` (see :func:`audience`)."""
     if destination == "csv":
-        email = c.email.map(normalise_email).where(consent, None)
         return pd.DataFrame(
             {
                 "customer_id": c.customer_id,
                 "type": c.type,
-                consent_column(purpose): consent,
-                "email": email,
+                consent_column(purpose): c[consent_column(purpose)].fillna(False).astype(bool),
+                "email": email.where(why.isna(), None),
             }
         ).reset_index(drop=True)
-    c = c[consent]
-    emails = c.email.map(google_email if destination == "google" else normalise_email)
-    c = c.assign(_email=emails).dropna(subset=["_email"]).drop_duplicates("_email")
+    kept = why.isna()
+    c, email = c[kept], email[kept]
     if destination == "meta":
-        return pd.DataFrame({"email": c._email.map(sha256_hex)}).reset_index(drop=True)
+        return pd.DataFrame({"email": email.map(sha256_hex)}).reset_index(drop=True)
     if destination == "google":
-        return pd.DataFrame({"Email": c._email.map(sha256_hex)}).reset_index(drop=True)
+        return pd.DataFrame({"Email": email.map(sha256_hex)}).reset_index(drop=True)
     if destination == "mailchimp":
-        return pd.DataFrame({"Email Address": c._email, "Tags": c.type}).reset_index(drop=True)
-    return pd.DataFrame({"Email": c._email, "Customer Type": c.type}).reset_index(drop=True)
+        return pd.DataFrame({"Email Address": email, "Tags": c.type}).reset_index(drop=True)
+    return pd.DataFrame({"Email": email, "Customer Type": c.type}).reset_index(drop=True)
+
+
+def audience_frame(
+    customers: pd.DataFrame, destination: str, purpose: str = "marketing"
+) -> pd.DataFrame:
+    """The rows of the file for ``destination``, drawn by ``purpose``'s consent (the first of
+    :func:`audience`'s answers)."""
+    return audience(customers, destination, purpose)[0]

@@ -272,7 +272,9 @@ class Action:
     ``priority`` is the revenue at stake, None when there is no estimate. ``audience_size``
     counts the people the action is about (anonymous visitors included); ``known`` is how
     many of them :func:`export_command` selects (customers on record), ``without_consent``
-    how many of those lack marketing consent and ``exportable`` how many rows it writes.
+    how many of those lack marketing consent and ``exportable`` how many rows it writes;
+    ``without_email`` how many have no usable address and ``shared_email`` how many share one
+    written once (the counts ``audience export`` gives: ``playbooks.audience.LeftOut``).
     ``with_id`` is how many of the audience have a customer id (None: not counted): the ones
     among them the export does not select have no customer record yet (only their visits were
     imported), the rest of the audience are anonymous visitors.
@@ -299,6 +301,8 @@ class Action:
     known: int | None = None
     without_consent: int | None = None
     exportable: int | None = None
+    without_email: int | None = None
+    shared_email: int | None = None
     with_id: int | None = None
     needs: list[str] = field(default_factory=list)
     detectable: bool = True
@@ -771,6 +775,9 @@ def reach_text(action: Action) -> str:
     calling all of them anonymous hid that importing customers reaches the second. When the
     shop holds nobody's marketing word, those customers are said to have none on record, not
     to have refused it; an audience drawn from a consent nobody recorded is written to nobody.
+    Those without a usable e-mail address and those sharing one written once are the counts
+    ``audience export`` gives (``without_email``, ``shared_email``); an action stored without
+    them counts every other customer left out as having no usable address.
     """
     if action.known is None or action.exportable is None:
         return ""
@@ -779,11 +786,17 @@ def reach_text(action: Action) -> str:
     unrecorded = 0 if action.with_id is None else max(0, action.with_id - action.known)
     anonymous = max(0, action.audience_size - action.known - unrecorded)
     no_consent = action.without_consent or 0
-    no_address = max(0, action.known - no_consent - action.exportable)
+    shared = action.shared_email or 0
+    no_address = (
+        max(0, action.known - no_consent - action.exportable - shared)
+        if action.without_email is None
+        else action.without_email
+    )
     why = [
         *unreachable_texts(anonymous, unrecorded),
         _no_consent_text(no_consent, action.marketing_recorded) if no_consent else "",
         f"{no_address:,} have no usable e-mail address" if no_address else "",
+        f"{shared:,} share an address written once" if shared else "",
     ]
     why = [w for w in why if w]
     total = max(action.audience_size, action.known)

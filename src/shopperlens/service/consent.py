@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from shopperlens.emails import email_sql
+from shopperlens.emails import inbox_key_sql
 from shopperlens.errors import NotFoundError, ShopperlensError
 from shopperlens.ingest.generic import normalise_header
 from shopperlens.service._clock import naive_utc, utc_now
@@ -92,7 +92,7 @@ def allowed(
 ) -> set[str]:
     """Customer ids whose latest record for any of ``purposes`` grants it, or who have no such
     record and ``accepts_marketing`` — unless another customer id with the same e-mail address
-    says no.
+    says no, or the address has a refusal kept from an erased customer.
 
     ``own``: the purpose of the mail itself (``survey``, ``referral``). A customer's latest
     record for it, when there is one, is their word, whatever they said about marketing in
@@ -103,23 +103,83 @@ def allowed(
     can hold two ids (a Shopify export's e-mail key beside the shop's own id) and a family can
     share an inbox. So a "no" on any id of an address (its latest record, or with no record a
     false ``accepts_marketing``) keeps every id of that address out; an id with no word at all
-    (no record, no flag) blocks nobody.
+    (no record, no flag) blocks nobody. Addresses are compared as the inbox they reach
+    (:func:`~shopperlens.emails.inbox_key`: Gmail's dots and ``+tag`` do not make another
+    inbox). A refusal kept when its customer was erased (:func:`keep_refusals`) blocks the
+    address the same way, until a customer id of that address says yes after the erasure.
     """
+    words, params = _words_sql(purposes, own)
     rows = store.df(
-        "WITH general AS (SELECT customer_id, arg_max(granted, recorded_at) AS granted "
-        " FROM consents WHERE lower(purpose) IN (SELECT lower(unnest(?))) GROUP BY 1), "
-        "own AS (SELECT customer_id, arg_max(granted, recorded_at) AS granted "
-        " FROM consents WHERE lower(purpose) = lower(?) GROUP BY 1), "
-        f"word AS (SELECT c.customer_id, {email_sql('c.email')} AS address, "
-        " coalesce(o.granted, g.granted, c.accepts_marketing) AS says "
-        " FROM customers c LEFT JOIN general g USING (customer_id) "
-        " LEFT JOIN own o USING (customer_id)), "
-        "refused AS (SELECT DISTINCT address FROM word WHERE address IS NOT NULL AND NOT says) "
+        f"WITH {words}, "
+        "refused AS (SELECT DISTINCT address FROM word WHERE address IS NOT NULL AND NOT says), "
+        f"{_SUPPRESSED} "
         "SELECT customer_id FROM word WHERE coalesce(says, false) "
-        "AND (address IS NULL OR address NOT IN (SELECT address FROM refused))",
-        [list(purposes), own or ""],
+        "AND (address IS NULL OR (address NOT IN (SELECT address FROM refused) "
+        "AND sha256(address) NOT IN (SELECT address_sha256 FROM suppressed)))",
+        [*params, [own] if own else list(purposes)],
     )
     return set(rows["customer_id"])
+
+
+def _words_sql(purposes: Iterable[str], own: str | None) -> tuple[str, list[object]]:
+    """SQL CTEs ending in ``word``: each customer's ``address`` (:func:`inbox_key_sql`), their
+    word by :func:`allowed`'s rule (``says``: NULL for none) and when the record that gave it
+    was dated (``said_at``: NULL for the undated ``accepts_marketing`` flag); with its
+    parameters. :func:`allowed` and :func:`keep_refusals` read one rule."""
+    sql = (
+        "general AS (SELECT customer_id, arg_max(granted, recorded_at) AS granted, "
+        " max(recorded_at) AS at FROM consents WHERE lower(purpose) IN "
+        " (SELECT lower(unnest(?))) GROUP BY 1), "
+        "own AS (SELECT customer_id, arg_max(granted, recorded_at) AS granted, "
+        " max(recorded_at) AS at FROM consents WHERE lower(purpose) = lower(?) GROUP BY 1), "
+        f"word AS (SELECT c.customer_id, {inbox_key_sql('c.email')} AS address, "
+        " coalesce(o.granted, g.granted, c.accepts_marketing) AS says, "
+        " CASE WHEN o.granted IS NOT NULL THEN o.at ELSE g.at END AS said_at "
+        " FROM customers c LEFT JOIN general g USING (customer_id) "
+        " LEFT JOIN own o USING (customer_id))"
+    )
+    return sql, [list(purposes), own or ""]
+
+
+#: SQL CTE (after ``word``; one parameter: the purposes of the rule) of the kept refusals
+#: that still count: those no customer id of the address has lifted by a "yes" dated after
+#: the erasure kept it (the erased person cannot be told from the address's other readers
+#: any more, and a fresh "yes" for the inbox is the only way its owner can opt back in)
+_SUPPRESSED = (
+    "suppressed AS (SELECT s.address_sha256 FROM consent_suppressions s "
+    "WHERE lower(s.purpose) IN (SELECT lower(unnest(?))) AND NOT EXISTS (SELECT 1 FROM word w "
+    "WHERE w.says AND w.said_at > s.kept_at AND w.address IS NOT NULL "
+    "AND sha256(w.address) = s.address_sha256))"
+)
+
+#: the rules that read an address's refusal (:func:`allowed` with ``own`` None, then each
+#: purpose falling back on marketing's): the purposes a refusal is kept for at erasure
+_ADDRESS_RULES: tuple[str, ...] = (*MARKETING, "referral", "survey")
+
+
+def keep_refusals(con: duckdb.DuckDBPyConnection, ids: list[str], at: datetime) -> int:
+    """Before customers ``ids`` are erased (in the erasure's transaction): for each rule of
+    :data:`_ADDRESS_RULES` under which one of them refuses, keep the refusal for their address
+    in ``consent_suppressions`` — the SHA-256 of the address (:func:`inbox_key_sql`), the
+    purpose, when the refusal was given (NULL for the ``accepts_marketing`` flag) and ``at``.
+    How many were kept.
+
+    Their refusal kept every other id of the address out (:func:`allowed`); deleted with them,
+    it let a shared inbox be mailed again. An objection to marketing has to keep working after
+    erasure (GDPR Art. 17(3) and 21), so the address's hash is kept, nothing else of them."""
+    kept = 0
+    for rule in _ADDRESS_RULES:
+        own = None if rule in MARKETING else rule
+        words, params = _words_sql(MARKETING, own)
+        row = con.execute(
+            f"INSERT INTO consent_suppressions (address_sha256, purpose, refused_at, kept_at) "
+            f"WITH {words} SELECT sha256(address), ?, max(said_at), ? FROM word "
+            "WHERE customer_id IN (SELECT unnest(?::VARCHAR[])) AND address IS NOT NULL "
+            "AND address <> '' AND NOT says GROUP BY address",
+            [*params, rule, at, ids],
+        ).fetchone()
+        kept += int(row[0]) if row and row[0] else 0
+    return kept
 
 
 #: the purposes whose rule falls back on marketing's for a customer without a record of their own

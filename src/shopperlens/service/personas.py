@@ -879,8 +879,16 @@ def diff(*, store: Store, run_id: int | None = None, against: int | None = None)
     )
 
 
+#: the columns of the members file (``personas members --out``, ``GET /api/personas/members``):
+#: who is in which persona, and the customer a respondent is linked to (empty otherwise), so a
+#: persona joins the types file and audience exports by ``customer_id``; never an e-mail or a
+#: name (a respondent who answered by e-mail is kept under the e-mail's ``e-`` id)
+MEMBER_COLUMNS: tuple[str, ...] = ("respondent", "persona", "customer_id")
+
+
 def members(*, store: Store, run_id: int | None = None) -> pd.DataFrame:
-    """Who belongs to which persona: ``respondent, persona`` (name), plus ids and distance."""
+    """Who belongs to which persona: ``respondent, persona`` (name), plus ids and distance
+    (the members file takes :data:`MEMBER_COLUMNS` of these)."""
     rid = _resolve(store, run_id)
     df = store.df(
         "SELECT m.respondent, p.name AS persona, m.persona_id, m.customer_id, m.distance "

@@ -54,6 +54,13 @@ name in it holding the person's e-mail (any case) or one of their ids (a whole t
 letter in it) has that part replaced by ``[erased]`` (see :func:`_redact_ledger`), in the
 erasure's transaction, so the rewrite drops the old name's bytes too.
 
+**A refusal stays.** The person's "no" to marketing, survey or referral e-mail kept every other
+customer id of their address out (``consent.allowed``); deleted with them, it let a shared
+inbox be mailed again. An objection has to keep working after erasure (GDPR Art. 17(3), 21), so
+each such refusal is kept in ``consent_suppressions`` as the SHA-256 of the address, the
+purpose and its dates, no id (:func:`~shopperlens.service.consent.keep_refusals`, in the
+erasure's transaction); the report counts them under ``refusals_kept``.
+
 The report names the subject only by a SHA-256 of its id (or of the e-mail erased by).
 """
 
@@ -93,8 +100,9 @@ _OWNED_KEYS = (
 _BROWSER_KEYS = ("visitor_id", "session_id")
 #: key columns that, found on a customer's row, identify dependent rows elsewhere
 _DEPENDENT_KEYS = _OWNED_KEYS + _BROWSER_KEYS
-#: tables that record history about the store itself, not about people
-_SKIP = {"schema_migrations", "imports", "erasures"}
+#: tables that record history about the store itself, not about people, and the refusals kept
+#: for an erased person's address (a hash of it, no id: see ``consent.keep_refusals``)
+_SKIP = {"schema_migrations", "imports", "erasures", "consent_suppressions"}
 #: rounds of following keys (visitor -> response -> answers needs two); a safety bound
 _MAX_ROUNDS = 10
 #: survey respondents imported by e-mail are stored under this key of it (see email_key)
@@ -148,6 +156,12 @@ class ErasureReport(BaseModel):
         "rows could be either person's; erasing by e-mail takes every id of that address",
     )
     note: str | None = Field(None, description="why ids were kept, when they were")
+    refusals_kept: int = Field(
+        0,
+        description="refusals (marketing, survey, referral) the person had given for their "
+        "e-mail address, kept as a SHA-256 of the address with the purpose and dates, no id: "
+        "another customer id of that address stays unmailed, as it was while they refused",
+    )
     rejects_removed: int = Field(
         0,
         description="rows of the rejects file beside the store (rows imports could not take, "
@@ -308,7 +322,7 @@ def erase_customer(
     try:
         erased = _erase_rows(store, cols, ids, (derived, email_norm), emails, missing)
     except NotFoundError:
-        erased = _Erased([], {}, {}, frozenset(), 0)
+        erased = _Erased([], {}, {}, frozenset(), 0, 0)
     per_id, totals, kept = erased.per_id, erased.totals, erased.kept
     person = _Person(frozenset(ids), frozenset(emails), frozenset(names), erased.respondents)
     with store.write_lock():  # imports replace the rejects file under it
@@ -329,6 +343,7 @@ def erase_customer(
         note=_KEPT_IDS_NOTE if ids_kept else None,
         rejects_removed=rejects_removed,
         import_files_redacted=erased.files_redacted,
+        refusals_kept=erased.refusals_kept,
         erased_at=utc_now(),
     )
 
@@ -385,13 +400,15 @@ def compact(*, store: Store) -> CompactReport:
 class _Erased:
     """What :func:`_erase_rows` did: rows deleted per id and per table, anonymous rows kept per
     table, the ``survey/respondent`` keys of the responses it deleted (a survey upload's
-    rejected row names its respondent) and how many ledger file names it redacted."""
+    rejected row names its respondent), how many ledger file names it redacted and how many
+    refusals it kept for the person's address (``consent.keep_refusals``)."""
 
     per_id: list[ErasedCustomer]
     totals: dict[str, int]
     kept: dict[str, int]
     respondents: frozenset[str]
     files_redacted: int
+    refusals_kept: int
 
 
 def _erase_rows(
@@ -403,13 +420,18 @@ def _erase_rows(
     missing: str,
 ) -> _Erased:
     """Delete the person's rows, and their e-mails (``emails``) and ids in the import
-    ledger's file names, in one transaction; ``email`` is (its derived id, the e-mail).
+    ledger's file names, in one transaction, keeping their refusals for their address as a
+    hash (``consent.keep_refusals``); ``email`` is (its derived id, the e-mail).
     NotFoundError(``missing``), and nothing changed, when nothing named them."""
+    from shopperlens.service.consent import keep_refusals  # (pandas: not on every import)
+
     derived, email_norm = email
     per_id: list[ErasedCustomer] = []
     totals: dict[str, int] = {}
     respondents: set[str] = set()
+    now = utc_now()
     with store.transaction() as con:
+        refusals = keep_refusals(con, ids, now)  # read before their consents and row go
         for ddl in (
             "CREATE OR REPLACE TEMP TABLE _erase_ids (id VARCHAR)",
             "CREATE OR REPLACE TEMP TABLE _erase_keys (k VARCHAR, v VARCHAR)",
@@ -453,9 +475,9 @@ def _erase_rows(
         # its compacted_at stays NULL until the rewrite drops the deleted (and renamed) bytes
         con.execute(
             "INSERT INTO erasures (erased_at, rows_deleted) VALUES (?, ?)",
-            [utc_now(), sum(totals.values())],
+            [now, sum(totals.values())],
         )
-    return _Erased(per_id, totals, kept, frozenset(respondents), redacted)
+    return _Erased(per_id, totals, kept, frozenset(respondents), redacted, refusals)
 
 
 def _sha256(text: str) -> str:

@@ -34,7 +34,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from shopperlens.config import Settings
-from shopperlens.emails import email_sql
+from shopperlens.emails import inbox_key_sql
 from shopperlens.errors import ShopperlensError
 from shopperlens.service import consent
 from shopperlens.service._checks import number, whole
@@ -438,10 +438,11 @@ def contacted_since(*, store: Store, since: datetime) -> set[str]:
 
 
 def address_book(store: Store) -> dict[str, str]:
-    """Customer id -> e-mail address as mail reaches it (trimmed, lower case), the key the
-    consent rule (:func:`consent.allowed`) reads addresses by."""
+    """Customer id -> the inbox its e-mail reaches (trimmed, lower case; Gmail without dots and
+    ``+tag``: :func:`~shopperlens.emails.inbox_key`), the key the consent rule
+    (:func:`consent.allowed`) reads addresses by."""
     rows = store.df(
-        f"SELECT customer_id, {email_sql('email')} AS address FROM customers "
+        f"SELECT customer_id, {inbox_key_sql('email')} AS address FROM customers "
         "WHERE email IS NOT NULL"
     )
     return dict(zip(rows["customer_id"], rows["address"], strict=True))
@@ -600,7 +601,7 @@ def deliver(
     """
     pending = store.df(
         "SELECT i.invitation_id, i.customer_id, c.email, c.name, "
-        f"{email_sql('c.email')} AS address "
+        f"{inbox_key_sql('c.email')} AS address "
         "FROM survey_invitations i JOIN customers c USING (customer_id) WHERE i.survey = ? "
         "AND i.purpose = ? AND i.status = 'pending' ORDER BY i.created_at, i.invitation_id",
         [survey, purpose],
@@ -646,7 +647,7 @@ def deliver(
 def _reached_addresses(store: Store, survey: str, purpose: str) -> set[str]:
     """Addresses an invitation to ``survey`` went to, may have gone to, or was refused at."""
     rows = store.df(
-        f"SELECT DISTINCT {email_sql('c.email')} AS address FROM survey_invitations i "
+        f"SELECT DISTINCT {inbox_key_sql('c.email')} AS address FROM survey_invitations i "
         "JOIN customers c USING (customer_id) WHERE i.survey = ? AND i.purpose = ? "
         "AND i.status IN ('sending', 'sent', 'failed') AND c.email IS NOT NULL",
         [survey, purpose],
@@ -849,7 +850,7 @@ def _due_reminders(store: Store, survey: str, max_reminders: int, before: dateti
     """
     rows = store.df(
         "SELECT i.invitation_id, i.customer_id, c.email, c.name, i.reminders, i.last_sent_at, "
-        f"{email_sql('c.email')} AS address, EXISTS (SELECT 1 FROM survey_responses r "
+        f"{inbox_key_sql('c.email')} AS address, EXISTS (SELECT 1 FROM survey_responses r "
         " WHERE r.link_id = i.invitation_id) AS by_link "
         "FROM survey_invitations i JOIN customers c USING (customer_id) "
         "WHERE i.survey = ? AND i.purpose = 'survey' AND i.status = 'sent' "

@@ -12,7 +12,7 @@ from shopperlens.personas.evolution import Evolution
 from shopperlens.personas.synthesis import Persona
 from shopperlens.reports.persona_cards import render_card, render_markdown
 from shopperlens.service.overview import shop_currency
-from shopperlens.service.personas import PersonaRun, RunInfo, runs
+from shopperlens.service.personas import MEMBER_COLUMNS, PersonaRun, RunInfo, runs
 from shopperlens.web.deps import RequestBody, ShopDep
 
 router = APIRouter(prefix="/api/personas", tags=["personas"])
@@ -31,6 +31,8 @@ class BuildRequest(RequestBody):
 class Member(BaseModel):
     respondent: str
     persona: str
+    #: the customer the respondent is linked to, None for one linked to none
+    customer_id: str | None
 
 
 @router.post("/build", response_model=PersonaRun)
@@ -72,7 +74,8 @@ def members(
     limit: int = Query(10_000, ge=0, le=1_000_000),
     offset: int = Query(0, ge=0),
 ) -> list[dict[str, Any]]:
-    df = shop.personas_members(run)[["respondent", "persona"]]
+    df = shop.personas_members(run)[list(MEMBER_COLUMNS)]
+    df = df.astype(object).where(df.notna(), None)
     return df.iloc[offset : offset + limit].to_dict(orient="records")
 
 
