@@ -60,3 +60,27 @@ def test_python_members_have_the_customer_id(shop, answers) -> None:  # type: ig
     assert list(MEMBER_COLUMNS) == COLUMNS and set(COLUMNS) <= set(df.columns)
     got = dict(zip(df["respondent"], df["customer_id"].fillna(""), strict=True))
     assert got == _linked(answers)
+
+
+def test_a_persona_is_a_segment_of_its_linked_customers(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``persona == 'NAME'`` selects the customers the latest run puts in that persona (through
+    their answers), and nobody who answered nothing; before any run it selects nobody."""
+    from shopperlens.demo import load
+    from shopperlens.store import connect
+
+    data = demo_shop()
+    path = tmp_path / "demo.duckdb"
+    with connect(path) as store:
+        load(store, data)
+    with shopperlens.open(path) as shop:
+        first = shop.audience(segment="persona == 'Frugal Fred'", to="csv")
+        assert len(first) == 0  # no persona run yet
+        shop.personas_build(frame=data.survey_answers)
+        members = shop.personas_members()
+        linked = members.dropna(subset=["customer_id"])
+        assert linked.customer_id.is_unique  # one answer per customer in the demo
+        for name, group in linked.groupby("persona"):
+            got = shop.audience(segment=f"persona == '{name}'", to="csv")
+            assert set(got.customer_id) == set(group.customer_id), name
+        others = shop.audience(segment="persona != 'nobody'", to="csv")
+        assert set(others.customer_id) == set(linked.customer_id)  # unknown is never selected

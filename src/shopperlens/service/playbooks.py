@@ -1118,7 +1118,8 @@ def audience_customers(
 
     ``segment`` is an expression over the columns ``customer_id, type, orders, revenue,
     days_since_last_order, country, accepts_marketing, marketing_consent,
-    case_study_consent, referral_consent`` and the types run's scores ``score_need_based`` …
+    case_study_consent, referral_consent``, ``persona`` (:func:`_personas_of`) and the types
+    run's scores ``score_need_based`` …
     ``score_impulse`` (e.g. ``"type == 'loyal' and orders >= 3"``):
     column names, numbers and quoted text, comparisons (``in``/``not in`` too), ``and``/``or``/
     ``not`` (``&``, ``|``, ``~``), ``+ - * / // %`` and lists; anything else (a method call,
@@ -1157,7 +1158,23 @@ def _customer_columns(*, store: Store, types: pd.DataFrame | None) -> pd.DataFra
     c["case_study_consent"] = c.customer_id.isin(retention.consented(consents, "case_study"))
     referral = consent.allowed(store=store, own="referral")
     c["referral_consent"] = c.customer_id.isin(referral)
+    c["persona"] = _personas_of(store, c.customer_id)
     return c
+
+
+def _personas_of(store: Store, ids: pd.Series) -> pd.Series:
+    """Each customer's persona (its name) in the latest persona run, through the survey
+    answers linked to the customer; unknown for a customer who answered none (or before any
+    run), which no ``persona`` comparison selects. A customer who answered twice belongs where
+    the closer answer put them. So ``persona == 'Frugal Fred'`` turns a persona into a target
+    list, as a type is one."""
+    from shopperlens.service import personas
+
+    if not store.scalar("SELECT count(*) FROM persona_runs"):
+        return pd.Series(None, index=ids.index, dtype=object)
+    m = personas.members(store=store).dropna(subset=["customer_id"])
+    m = m.sort_values(["distance", "respondent"], kind="stable").drop_duplicates("customer_id")
+    return ids.map(m.set_index("customer_id").persona).astype(object)
 
 
 def _select_customers(
