@@ -17,7 +17,7 @@ import pandas as pd
 
 import shopperlens
 from shopperlens.emails import email_sql, normalise_email
-from shopperlens.playbooks.audience import audience_frame
+from shopperlens.playbooks.audience import audience
 from shopperlens.service import surveys
 from shopperlens.store import migrations
 
@@ -90,9 +90,9 @@ def test_audiences_hash_the_composed_address() -> None:
         hashlib.sha256(COMPOSED.encode()).hexdigest(),
         hashlib.sha256("zo\u00eb@example.de".encode()).hexdigest(),
     ]
-    assert audience_frame(customers, "meta")["email"].tolist() == expected
-    assert audience_frame(customers, "google")["Email"].tolist() == expected
-    assert audience_frame(customers, "klaviyo")["Email"].tolist()[0] == COMPOSED
+    assert audience(customers, "meta")[0]["email"].tolist() == expected
+    assert audience(customers, "google")[0]["Email"].tolist() == expected
+    assert audience(customers, "klaviyo")[0]["Email"].tolist()[0] == COMPOSED
 
 
 def test_a_survey_answer_by_a_decomposed_address_joins_the_customer(shop, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from _demo_data import demo_shop
-from shopperlens.playbooks.audience import audience_frame
+from shopperlens.playbooks.audience import audience
 from shopperlens.service import personas as svc
 from shopperlens.service import surveys
 from shopperlens.service.survey_results import survey_results
@@ -112,12 +112,12 @@ def test_audience_files_list_people_by_customer_id_whatever_the_storage_order():
     )
     backwards = customers.iloc[::-1]
     for destination in ("csv", "meta", "google", "mailchimp", "klaviyo"):
-        rows = audience_frame(customers, destination)
-        assert rows.equals(audience_frame(backwards, destination)), destination
-    plain = audience_frame(backwards, "csv")
+        rows = audience(customers, destination)[0]
+        assert rows.equals(audience(backwards, destination)[0]), destination
+    plain = audience(backwards, "csv")[0]
     assert plain["customer_id"].tolist() == ["C1", "C2", "C3", "C4"]
     # a shared inbox is written once, as the first customer's (by id) address and type
-    mail = audience_frame(backwards, "mailchimp")
+    mail = audience(backwards, "mailchimp")[0]
     assert mail["Email Address"].tolist() == ["shared@x.com", "b@x.com", "c@x.com"]
     assert mail["Tags"].tolist() == ["looker", "loyal", "loyal"]
 

@@ -411,7 +411,7 @@ class Shop:
 
         With ``out`` (a ``.csv`` file) the file is written and a summary (``AudienceExport``)
         returned; without it, the rows: the columns of ``to``'s file
-        (``playbooks.audience.audience_frame``).
+        (``playbooks.audience.audience``).
         ``purpose`` (marketing, case_study, referral) is the consent the csv's e-mails follow;
         the other destinations take marketing only and refuse the rest.
         """

@@ -48,7 +48,6 @@ __all__ = [
     "LeftOut",
     "addressed",
     "audience",
-    "audience_frame",
     "consent_column",
     "export_target",
     "google_email",
@@ -103,9 +102,9 @@ def export_target(segment: str) -> tuple[str, str]:
 
 
 def addressed(rows: pd.DataFrame, destination: str) -> int:
-    """How many people of an audience file (:func:`audience_frame`) it gives an address for:
-    each row of a marketing destination's file is one, the plain ``csv`` lists everyone
-    selected and only some of them with an e-mail."""
+    """How many people of an audience file (the rows :func:`audience` gives) it gives an
+    address for: each row of a marketing destination's file is one, the plain ``csv`` lists
+    everyone selected and only some of them with an e-mail."""
     return int(rows["email"].notna().sum()) if destination == "csv" else len(rows)
 
 
@@ -244,11 +243,3 @@ def _file_rows(
     if destination == "mailchimp":
         return pd.DataFrame({"Email Address": email, "Tags": c.type}).reset_index(drop=True)
     return pd.DataFrame({"Email": email, "Customer Type": c.type}).reset_index(drop=True)
-
-
-def audience_frame(
-    customers: pd.DataFrame, destination: str, purpose: str = "marketing"
-) -> pd.DataFrame:
-    """The rows of the file for ``destination``, drawn by ``purpose``'s consent (the first of
-    :func:`audience`'s answers)."""
-    return audience(customers, destination, purpose)[0]

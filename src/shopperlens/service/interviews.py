@@ -390,7 +390,7 @@ def invite_interviewees(
     survey sends keep); both are counted ``fatigued``. An id that names no customer is
     refused before anything is sent (:func:`check_customers`)."""
     check_customers(store, customer_ids)
-    dlv.opt_out_link(settings, "x")  # fail early without a key: each e-mail has an opt-out link
+    dlv.require_opt_out_key(settings)
     report = dlv.SendReport(survey=INTERVIEWS, audience="interview", matched=len(customer_ids))
     allowed = dlv.consenting(store=store)
     addresses = dlv.address_book(store)

@@ -608,7 +608,7 @@ def deliver(
     )
     if pending.empty:
         return Delivered()
-    links.sign_opt_out("x", settings.secret_key)  # every e-mail has a signed opt-out link
+    require_opt_out_key(settings)
     _refuse_dead_links(settings, f"the {len(pending)} invitation(s) wait and go out")
     allowed = consenting(store=store)
     reached = _reached_addresses(store, survey, purpose)
@@ -660,6 +660,12 @@ def _skip(store: Store, invitation_id: str, why: str) -> None:
         "UPDATE survey_invitations SET status = 'skipped', error = ? WHERE invitation_id = ?",
         [why, invitation_id],
     )
+
+
+def require_opt_out_key(settings: Settings) -> None:
+    """Refuse before anything is sent when opt-out links cannot be signed (no
+    ``SHOPPERLENS_SECRET_KEY``): every survey and interview e-mail carries one."""
+    links.sign_opt_out("", settings.secret_key)
 
 
 def opt_out_link(settings: Settings, invitation_id: str) -> str:

@@ -249,9 +249,8 @@ def form_page(
     welcome bar's link names its ``visitor_id``: the form sends it with the answers, so the
     visitor is known to have answered (and is not asked again, by bar or pop-up)."""
     store = request.app.state.shop.store
-    try:
-        survey = svc.get_survey(store=store, name=name)
-    except ShopperlensError:
+    survey = _survey(request, name)
+    if survey is None:
         return _not_found()
     full = svc.closed_quota(store=store, survey=name, channel="email" if t else "link")
     if full:  # its answers would be refused: say so before anyone fills it in
@@ -458,9 +457,8 @@ async def submit(name: str, request: Request) -> Response:
 @router.get("/{name}/thanks", response_class=HTMLResponse, include_in_schema=False)
 def thanks(name: str, request: Request, again: bool = False) -> HTMLResponse:
     """The page after the answers arrived; ``again`` after the same form arrived twice."""
-    try:
-        survey = svc.get_survey(store=request.app.state.shop.store, name=name)
-    except ShopperlensError:
+    survey = _survey(request, name)
+    if survey is None:
         return HTMLResponse("<h1>Thank you!</h1>")
     return HTMLResponse(_page(survey, done=True, again=again))
 
