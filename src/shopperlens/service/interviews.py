@@ -26,7 +26,7 @@ from shopperlens.service import survey_delivery as dlv
 from shopperlens.service._checks import whole
 from shopperlens.service._clock import utc_now
 from shopperlens.service.clv import PURCHASES
-from shopperlens.service.overview import shop_currency
+from shopperlens.service.overview import in_shop_currency_sql, shop_currency
 from shopperlens.service.personas import people_names, refused_quotes
 from shopperlens.service.survey_results import optional
 from shopperlens.service.surveys import get_survey, responses_frame
@@ -247,17 +247,24 @@ def _intent_by_customer(store: Store) -> dict[str, float]:
 
 def _recruit_customers(store: Store, n: int, best_by: str) -> pd.DataFrame | None:
     """Best and worst buyers; None when nobody has ordered."""
+    # revenue adds the orders in the shop's currency only (as the playbooks' customer revenue):
+    # a GBP order's amount is no EUR amount; None for a customer with no such order
+    currency = shop_currency(store=store)
+    mine = in_shop_currency_sql("o.currency")
     stats = store.df(
         "WITH o AS (SELECT o.customer_id, count(DISTINCT o.order_id) AS orders, "
+        f" count(DISTINCT o.order_id) FILTER (WHERE NOT ({mine})) AS other_orders, "
         " max(o.ordered_at) AS last_order_at, "
-        f" sum(l.quantity * l.unit_price) AS revenue FROM {PURCHASES} o JOIN order_lines l "
+        f" sum(l.quantity * l.unit_price) FILTER (WHERE {mine}) AS revenue "
+        f" FROM {PURCHASES} o JOIN order_lines l "
         " USING (order_id) WHERE o.customer_id IS NOT NULL GROUP BY 1), "
         "t AS (SELECT customer_id, count(*) AS tickets FROM tickets GROUP BY 1), "
         "r AS (SELECT customer_id, count(*) AS returns FROM returns GROUP BY 1) "
-        "SELECT o.customer_id, o.orders, o.last_order_at, o.revenue, "
+        "SELECT o.customer_id, o.orders, o.other_orders, o.last_order_at, o.revenue, "
         "coalesce(t.tickets, 0) AS tickets, "
         "coalesce(r.returns, 0) AS returns FROM o LEFT JOIN t USING (customer_id) "
-        "LEFT JOIN r USING (customer_id)"
+        "LEFT JOIN r USING (customer_id)",
+        [currency, currency, currency, currency],
     )
     if stats.empty:
         return None
@@ -269,7 +276,7 @@ def _recruit_customers(store: Store, n: int, best_by: str) -> pd.DataFrame | Non
         stats["best_score"] = stats["clv"].fillna(0)
         best_reason = "expected lifetime value {}"
     else:
-        stats["best_score"] = stats["revenue"] * (1 + 0.1 * stats["orders"])
+        stats["best_score"] = stats["revenue"].fillna(0) * (1 + 0.1 * stats["orders"])
         best_reason = "revenue {} over {}"
     stats["ratings"] = stats["customer_id"].map(low_ratings(store=store)).fillna(0).astype(int)
     stats["worst_score"] = (stats["tickets"] + 2 * stats["returns"] + 2 * stats["ratings"]) / stats[
@@ -287,12 +294,11 @@ def _recruit_customers(store: Store, n: int, best_by: str) -> pd.DataFrame | Non
     lapsed = lapsed.head(n_worst - len(worst))
     any_signal = bool((stats["worst_score"] > 0).any())
     rows = []
-    currency = shop_currency(store=store)
     for r in best.itertuples(index=False):
         reason = (
             best_reason.format(money(r.best_score, currency))
             if "clv" in stats
-            else best_reason.format(money(r.revenue, currency), _count(int(r.orders), "order"))
+            else best_reason.format(money(r.revenue, currency), _orders_of(r))
         )
         rows.append(
             {
@@ -343,12 +349,21 @@ def _lapsed_reason(r, currency: str, any_signal: bool, *, with_clv: bool = False
     clv = f"expected lifetime value {money(r.best_score, currency)}, " if with_clv else ""
     why = (
         f"low value and long since the last order: {clv}{money(r.revenue, currency)} over "
-        f"{_count(int(r.orders), 'order')}, last order {_count(int(r.days), 'day')} before "
-        "the newest"
+        f"{_orders_of(r)}, last order {_count(int(r.days), 'day')} before the newest"
     )
     if any_signal:
         return why + " (no support ticket, return or low rating of theirs)"
     return why + " (the shop records no support tickets, returns or low ratings)"
+
+
+def _orders_of(r) -> str:  # type: ignore[no-untyped-def]
+    """``2 orders (1 order in other currencies left out)``: the orders a revenue is over, and
+    how many of them it leaves out because their amounts are not in the shop's currency (a
+    customer with none in it has a dash for revenue, never 0)."""
+    orders = _count(int(r.orders), "order")
+    if not r.other_orders:
+        return orders
+    return f"{orders} ({_count(int(r.other_orders), 'order')} in other currencies left out)"
 
 
 def _count(n: int, word: str) -> str:

@@ -586,14 +586,24 @@ def abandoned_carts(*, store: Store, types: pd.DataFrame | None = None) -> pd.Da
 
 
 def _abandoned_carts(store: Store) -> pd.DataFrame:
-    """:func:`abandoned_carts` before each shopper's type is attached."""
+    """:func:`abandoned_carts` before each shopper's type is attached.
+
+    A product's price from its order lines is read from the orders in the shop's currency
+    only: a line sold in GBP last would otherwise value a EUR cart at its GBP price. So the
+    price an import copied from the latest line into a product no products file has named yet
+    (a placeholder, whatever that line's currency) is not read: the catalogue's price is."""
+    currency = shop_currency(store=store)
     prices = store.df(
-        """SELECT product_id, coalesce(p.price, l.unit_price) AS price
-           FROM (SELECT product_id, price FROM products WHERE price IS NOT NULL) p
+        f"""SELECT product_id, coalesce(p.price, l.unit_price) AS price
+           FROM (SELECT product_id, price FROM products WHERE price IS NOT NULL
+                 AND NOT EXISTS (SELECT 1 FROM ingest_placeholders h
+                                 WHERE h.kind = 'products' AND h.key = product_id)) p
            FULL JOIN (SELECT l.product_id, arg_max(l.unit_price, o.ordered_at) AS unit_price
                       FROM order_lines l JOIN orders o USING (order_id)
                       WHERE l.product_id IS NOT NULL AND l.unit_price > 0
-                      GROUP BY l.product_id) l USING (product_id)"""
+                        AND {in_shop_currency_sql("o.currency")}
+                      GROUP BY l.product_id) l USING (product_id)""",
+        [currency, currency],
     )
     return checkout.abandoned_carts(
         _visit_data(store), orders=_orders(store), prices=prices.set_index("product_id").price

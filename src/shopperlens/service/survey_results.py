@@ -16,7 +16,7 @@ from shopperlens.errors import ShopperlensError
 from shopperlens.labels import money
 from shopperlens.personas.synthesis import scrub
 from shopperlens.service.clv import PURCHASES
-from shopperlens.service.overview import shop_currency
+from shopperlens.service.overview import in_shop_currency_sql, shop_currency
 from shopperlens.service.surveys import get_survey, responses_for_analysis
 from shopperlens.store import Store
 from shopperlens.surveys import analysis
@@ -258,12 +258,18 @@ def representativeness(*, store: Store, frame: pd.DataFrame, min_gap: float = 0.
     A big gap means the survey speaks for some customers more than others (e.g. loyal
     customers answer more often), so its figures should be read with that in mind.
     """
+    # order value over the orders in the shop's currency only (a GBP amount is no EUR one):
+    # a customer with none has no order-value group, but still a country and a type
+    currency = shop_currency(store=store)
     base = store.df(
-        "SELECT c.customer_id, c.country, avg(t.value) AS order_value FROM customers c JOIN ("
-        " SELECT o.order_id, o.customer_id, sum(l.quantity * l.unit_price) AS value"
+        "SELECT c.customer_id, c.country, avg(t.value) FILTER (WHERE t.mine) AS order_value"
+        " FROM customers c JOIN ("
+        " SELECT o.order_id, o.customer_id, sum(l.quantity * l.unit_price) AS value,"
+        f" {in_shop_currency_sql('o.currency')} AS mine"
         f" FROM {PURCHASES} o JOIN order_lines l USING (order_id) GROUP BY ALL) t"
         " USING (customer_id)"
-        " GROUP BY ALL"
+        " GROUP BY ALL",
+        [currency, currency],
     )
     ids = set(frame["customer_id"].dropna())
     resp = base[base["customer_id"].isin(ids)]
@@ -279,7 +285,7 @@ def representativeness(*, store: Store, frame: pd.DataFrame, min_gap: float = 0.
                 t.loc[t["customer_id"].isin(ids), "type"], t["type"], dimension="customer type"
             )
         )
-    groups, dimension = order_value_groups(base["order_value"], shop_currency(store=store))
+    groups, dimension = order_value_groups(base["order_value"], currency)
     parts.append(
         analysis.compare_shares(groups[base["customer_id"].isin(ids)], groups, dimension=dimension)
     )
