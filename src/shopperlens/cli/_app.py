@@ -92,6 +92,16 @@ app = typer.Typer(
 )
 
 
+def _show_version(shown: bool) -> None:
+    """``--version``: the release installed, which a bug report or an upgrade asks for (an
+    installed package has no repository to look it up in)."""
+    if shown:
+        from shopperlens import __version__
+
+        typer.echo(f"shopperlens {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _global(
     ctx: typer.Context,
@@ -105,6 +115,15 @@ def _global(
             "--read-only",
             help="Open the store without writing to it: a copy on a read-only disk or share, "
             "or several readers at once. Commands that would store something say so.",
+        ),
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_show_version,
+            is_eager=True,
+            help="Print the installed version of shopperlens and exit.",
         ),
     ] = False,
 ) -> None:

@@ -26,6 +26,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shopperlens import __version__
 from shopperlens.api import Shop
 from shopperlens.config import Settings
 from shopperlens.errors import NotFoundError, ShopperlensError
@@ -156,7 +157,7 @@ def create_app(settings: Settings | None = None, *, shop: Shop | None = None) ->
     redact_access_log()
     app = FastAPI(
         title="shopperlens",
-        version="0.1.0",
+        version=__version__,
         lifespan=lifespan,
         docs_url=None,  # served behind the token by web.docs
         redoc_url=None,
