@@ -161,3 +161,21 @@ def test_playbook_counts_the_unaddressed_as_the_export_does(store: Store) -> Non
         summary.written,
     )
     assert "3 have no usable e-mail address; 1 share an address written once" in pb.markdown()
+
+
+def test_cli_json_gives_the_counts_a_script_reads(cli, db_path, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A nightly export that left people out could be told only by reading the line's words;
+    ``--json`` gives its counts, and stdout stays that JSON (the warnings go to stderr)."""
+    with connect(db_path) as store:
+        plant(store)
+    out = tmp_path / "mc.csv"
+    res = cli(
+        "audience", "export", "--segment", EVERYONE, "--to", "mailchimp", "--out", str(out),
+        "--json",
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.stdout)
+    assert (summary["selected"], summary["written"], summary["not_importable"]) == (11, 4, 1)
+    assert summary["without_consent"] + summary["without_email"] + summary["shared_email"] == 6
+    assert summary["path"] == str(out) and summary["warnings"] == [MAILCHIMP_RULE]
+    assert f"warning: {MAILCHIMP_RULE}" in " ".join(res.stderr.split())

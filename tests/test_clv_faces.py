@@ -282,3 +282,20 @@ def test_a_run_without_numbers_is_refused_in_words(
     write_report(store, tmp_path)
     page = " ".join(re.sub(r"<[^>]+>", "", (tmp_path / "value.html").read_text()).split())
     assert "undefined for 150 of 150 customers: no customer value computed" in page
+
+
+@pytest.mark.parametrize("command", ["clv", "intent"])
+def test_cli_json_with_out_keeps_stdout_json(demo_db: Path, tmp_path: Path, command: str) -> None:
+    """``--json --out all.csv``: the "wrote N rows" line came on stdout ahead of the JSON, so
+    ``| jq`` failed; it goes to stderr, and the file holds every row."""
+    from typer.testing import CliRunner
+
+    from shopperlens.cli import app
+
+    out = tmp_path / "all.csv"
+    args = ["--db", str(demo_db), command, "--json", "--top", "2", "--out", str(out)]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert len(json.loads(res.stdout)) == 2
+    rows = len(pd.read_csv(out))
+    assert res.stderr == f"wrote {rows:,} rows to {out}\n"

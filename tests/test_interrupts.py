@@ -142,3 +142,32 @@ def test_the_package_loaded_lazily_still_shows_its_api() -> None:
     assert {"Shop", "open", "Settings", "ShopperlensError"} <= set(dir(shopperlens))
     text = pydoc.plain(pydoc.render_doc(shopperlens))
     assert "class Shop" in text and "open(path" in text
+
+
+def test_sigterm_stops_a_command_as_ctrl_c_does() -> None:
+    """``timeout`` around a cron job, or ``kill``, sends SIGTERM: the command ended on the
+    spot, stderr empty and its DuckDB statement, import or rewrite cut off without tidying."""
+    spin = (
+        "import duckdb\n"
+        "from shopperlens.cli._app import app\n"
+        "@app.command('spin')\n"
+        "def spin() -> None:\n"
+        "    print('ready', flush=True)\n"
+        "    duckdb.connect().execute('SELECT count(*) FROM range(100000000000) a').fetchall()\n"
+        "from shopperlens._console import main\n"
+        "main()\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", spin, "spin"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert (proc.returncode, err) == (130, "error: interrupted\n")

@@ -222,3 +222,20 @@ def test_a_personas_job_cannot_ask_for_endless_resamples(server, answers_csv):  
     job = _job(client, "personas", {"seed": 0, "n_resamples": 10**9})
     assert job["status"] == "failed" and "n_resamples" in job["message"], job
     assert shop.store.count("persona_runs") == 0
+
+
+def test_job_times_say_they_are_utc(client, shop, tmp_path):
+    """A job's ``created_at`` and ``finished_at`` carry their zone: without one a service
+    polling the job (JavaScript's ``Date``, ``datetime.fromisoformat`` made aware) read the
+    server's UTC as its own local time."""
+    from datetime import UTC, datetime, timedelta
+
+    story(ShopKit()).write(shop.store)
+    res = client.post("/api/jobs/report", json={"out_dir": str(tmp_path / "rep")})
+    assert res.json()["created_at"].endswith("Z")
+    job = finished_job(client, res.json()["job_id"])
+    for moment in (job["created_at"], job["finished_at"]):
+        read = datetime.fromisoformat(moment)
+        assert read.utcoffset() == timedelta(0)
+        assert abs(datetime.now(UTC) - read) < timedelta(minutes=5)
+    assert client.get("/api/jobs").json()[0]["finished_at"] == job["finished_at"]

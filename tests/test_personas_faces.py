@@ -54,6 +54,24 @@ def test_cli_builds_personas_from_imported_survey_answers_alone(cli, db_path, tm
     assert {c["status"] for c in json.loads(res.output)["changes"]} & {"vanished", "grew"}
 
 
+def test_cli_build_json_writes_the_cards_too(cli, db_path, tmp_path, answers):  # type: ignore[no-untyped-def]
+    """``personas build --json --out DIR`` printed the run and wrote no cards; stdout stays
+    the JSON, and the line saying where the cards went is on stderr."""
+    from shopperlens.service.surveys import ensure_builtin
+
+    with shopperlens.open(db_path) as shop:
+        ensure_builtin(store=shop.store, name="demo-profile")
+    export = tmp_path / "answers.csv"
+    answers.to_csv(export, index=False)
+    assert cli("import", "survey", str(export), "--survey", "demo-profile").exit_code == 0
+    cards = tmp_path / "cards"
+    res = cli("personas", "build", "--survey", "demo-profile", "--json", "--out", str(cards))
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["run_id"] == 1
+    assert len(list(cards.glob("persona-*.html"))) == json.loads(res.stdout)["n_personas"]
+    assert res.stderr.startswith("wrote ") and str(cards) in res.stderr
+
+
 def test_cli_errors_are_one_line(cli):  # type: ignore[no-untyped-def]
     res = cli("personas", "show")
     assert res.exit_code == 1

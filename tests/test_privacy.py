@@ -130,3 +130,26 @@ def test_reject_messages_leave_out_personal_values_which_the_rejects_file_keeps(
     cli("import", "customers", str(bad), "--on-error", "skip")
     kept = next(tmp_path.glob("*.rejects.csv")).read_text()
     assert "carol.secret@example.com" in kept and "nineteen" in kept  # for the shop to correct
+
+
+def test_erase_with_stdin_closed_says_no_answer_came(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A job started with stdin closed (``<&-``, some schedulers) has no ``sys.stdin``: asking
+    failed with "unexpected RuntimeError: input(): lost sys.stdin" and exit 2."""
+    import os
+    import subprocess
+    import sys
+
+    db = tmp_path / "shop.duckdb"
+    out = subprocess.run(
+        [sys.executable, "-m", "shopperlens", "--db", str(db), "erase", "c1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=lambda: os.close(0),
+    )
+    assert out.returncode == 1, out.stderr
+    assert " ".join(out.stderr.split()) == (
+        "error: erase asks for confirmation and no answer came (the input closed or "
+        "interrupted): nothing was erased; add --yes to erase without asking"
+    )
+    assert not db.exists()

@@ -14,12 +14,14 @@ escape (``\\x1b``) instead (:func:`visible`).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
@@ -40,6 +42,8 @@ err_console = Console(stderr=True)
 #: the C0 controls but tab and newline, DEL, and the C1 controls (``\x9b`` starts a sequence
 #: as ``\x1b[`` does on terminals that read 8-bit controls)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: the width a table is measured in when it goes to a file or a pipe: more than any row needs
+_WIDEST = 1_000_000
 
 
 def visible(text: str) -> str:
@@ -68,12 +72,39 @@ def table(
         t.add_column(Text(visible(str(c))))
     for r in records:
         t.add_row(*[Text(visible(_fmt(r.get(c)))) for c in cols])
-    console.print(t)
+    _print_whole(t)
+
+
+def _print_whole(t: Table) -> None:
+    """Print ``t``; into a file or a pipe at its full width, every cell on one line.
+
+    Rich fits a table to the terminal, wrapping cells and cutting what does not fit with "…";
+    with no terminal it fitted 80 columns (or ``COLUMNS``), so ``shopperlens types > out.txt``
+    or ``| grep`` lost the end of visitor ids and evidence, and a row ran over several lines.
+    """
+    if console.is_terminal:
+        console.print(t)
+        return
+    unbounded = console.options.update_width(_WIDEST)
+    title = cell_len(t.title.plain) if isinstance(t.title, Text) else 0  # (not wrapped either)
+    t.width = max(console.measure(t, options=unbounded).maximum, title)  # (its own width wins)
+    console.print(t, crop=False)
 
 
 def as_json(obj: Any) -> None:
-    """Print ``obj`` as JSON (Rich colours the JSON syntax; it never reads markup in it)."""
-    console.print_json(json.dumps(plain(obj), default=str))
+    """Print ``obj`` as JSON (Rich colours the JSON syntax; it never reads markup in it).
+
+    Dates are ISO 8601 (``2025-04-06T00:00:00``) wherever they come from: a table's pandas
+    timestamps were written as ``str`` writes them (``2025-04-06 00:00:00``, in ``types
+    history --json``) beside the models' ISO dates."""
+    console.print_json(json.dumps(plain(obj), default=_json_value))
+
+
+def _json_value(value: Any) -> Any:
+    """What JSON cannot hold as it is: a date or time in ISO 8601, anything else as text."""
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
 
 
 #: a piece of a message: literal text, or (literal text, Rich style) for the commands' own styling
@@ -107,6 +138,10 @@ def progress(description: str, total: float | None = None) -> Iterator[Any]:
 
     The bar's column reads its description as markup, so descriptions (which name the step,
     sometimes with the user's file or survey names) are escaped to show as written.
+
+    Only a terminal shows it: on a stderr that is a file or a pipe (a cron job's
+    ``2> err.txt``) or a dumb terminal, Rich draws no bar but wrote an empty line when it
+    ended, so a clean run's stderr was not empty.
     """
     with Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -116,6 +151,7 @@ def progress(description: str, total: float | None = None) -> Iterator[Any]:
         TimeRemainingColumn(),
         console=err_console,
         transient=True,
+        disable=not _interactive(err_console),
     ) as bar:
         task = bar.add_task(escape(description), total=total)
 
@@ -130,6 +166,13 @@ def progress(description: str, total: float | None = None) -> Iterator[Any]:
             bar.update(task, advance=n, **kwargs)
 
         yield advance
+
+
+def _interactive(shown_on: Console) -> bool:
+    """Whether ``shown_on`` writes to a terminal that can redraw a line, asked when it is
+    about to be used (Rich decides it once, when the console is made, before a test runner
+    or a redirection in-process replaces the stream)."""
+    return shown_on.is_terminal and not shown_on.is_dumb_terminal
 
 
 def amount(value: Any, currency: str | None = None) -> str:

@@ -57,9 +57,12 @@ def parse_days(text: str) -> int:
     return n * {"": 1, "d": 1, "w": 7, "y": 365}[unit]
 
 
-def _write(frame, out: Path) -> None:  # type: ignore[no-untyped-def]
+def _write(frame, out: Path, json_: bool = False) -> None:  # type: ignore[no-untyped-def]
+    """Write ``frame`` to ``out`` and say so: on stderr with ``--json``, whose stdout is the
+    JSON alone (the line ahead of it broke ``clv --json --out all.csv | jq``)."""
     write_table(frame, out)
-    _render.message(f"wrote {len(frame):,} rows to {out}")
+    said = f"wrote {len(frame):,} rows to {out}"
+    typer.echo(said, err=True) if json_ else _render.message(said)
 
 
 @app.command("clv")
@@ -94,7 +97,7 @@ def clv_cmd(
     if at_risk:
         frame = frame[frame["at_risk"]]
     if out:
-        _write(frame, out)
+        _write(frame, out, json_)
     shown = frame.head(top).round(3)
     if json_:
         _render.as_json(shown)
@@ -213,6 +216,6 @@ def intent_cmd(
     keep = _saving(ctx, save)
     frame = open_shop(ctx).intent(save=keep)
     if out:
-        _write(frame, out)
+        _write(frame, out, json_)
     shown = frame.head(top).round(3)
     _render.as_json(shown) if json_ else _render.table(shown, title="purchase intent")

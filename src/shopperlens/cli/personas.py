@@ -93,8 +93,11 @@ def build_cmd(
         output_folder(out)
     shop = open_shop(ctx)
     run = shop.personas_build(survey, k="auto" if k is None else k, seed=seed, max_personas=max_k)
-    if json_:
+    if json_:  # the cards too: --json left them unwritten; stdout stays the JSON
         _render.as_json(run)
+        if out is not None:
+            paths = shop.personas_cards(out, run.run_id)
+            typer.echo(f"wrote {len(paths)} files to {out}", err=True)
         return
     title = f"persona run {run.run_id}: {run.n_respondents:,} respondents"
     _render.table(_summary(run, currency(shop)), title=title)

@@ -144,6 +144,14 @@ def audience_export_cmd(
             "(the other destinations take marketing only).",
         ),
     ] = Purpose.marketing,
+    json_: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print the counts as JSON (selected, written, without_consent, "
+            "without_email, shared_email, not_importable, warnings) instead of a line.",
+        ),
+    ] = False,
 ) -> None:
     """Write an audience file; marketing destinations get consenting customers only."""
     path = out or Path(f"audience-{to.value}.csv")
@@ -151,7 +159,10 @@ def audience_export_cmd(
     summary = shop.audience(
         type=type_, segment=segment, to=to.value, out=path, purpose=purpose.value
     )
-    _render.message(f"wrote {summary.written:,} rows to {path} ({summary.accounting()})")
+    if json_:  # a nightly job reads who was left out from the numbers, not from the line
+        _render.as_json(summary)
+    else:
+        _render.message(f"wrote {summary.written:,} rows to {path} ({summary.accounting()})")
     for warning in summary.warnings:
         typer.echo(f"warning: {warning}", err=True)
 

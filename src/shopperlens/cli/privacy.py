@@ -3,6 +3,7 @@ what customers allowed (case studies, testimonials, marketing …)."""
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -20,16 +21,25 @@ consent_app = typer.Typer(
 app.add_typer(consent_app, name="consent")
 
 
+#: an erase asked for confirmation that never came
+NO_ANSWER = (
+    "erase asks for confirmation and no answer came (the input closed or interrupted): "
+    "nothing was erased; add --yes to erase without asking"
+)
+
+
 def _confirm_erasure() -> None:
-    """Ask before erasing; a "no", or no answer at all (stdin closed, as in a scheduled job,
-    where click said only "Aborted."), stops with one line saying that nothing was erased."""
+    """Ask before erasing; a "no", or no answer at all (stdin at its end, as in a scheduled
+    job, where click said only "Aborted."), stops with one line saying that nothing was erased.
+
+    A stdin closed outright (``<&-``) is no stream at all: asking failed with "unexpected
+    RuntimeError: input(): lost sys.stdin" and exit 2."""
+    if sys.stdin is None:
+        raise ShopperlensError(NO_ANSWER)
     try:
         agreed = typer.confirm("Erase this customer everywhere? This cannot be undone")
     except typer.Abort:  # end of input or Ctrl-C
-        raise ShopperlensError(
-            "erase asks for confirmation and no answer came (the input closed or interrupted): "
-            "nothing was erased; add --yes to erase without asking"
-        ) from None
+        raise ShopperlensError(NO_ANSWER) from None
     if not agreed:
         raise ShopperlensError("nothing was erased")
 

@@ -13,10 +13,10 @@ import traceback
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_serializer
 
 from shopperlens.errors import NotFoundError, ShopperlensError
 from shopperlens.service._clock import utc_now
@@ -53,6 +53,13 @@ class JobStatus(BaseModel):
     result: Any = None
     created_at: datetime = Field(description="when the job was queued, in UTC")
     finished_at: datetime | None = Field(None, description="when the job ended, in UTC")
+
+    @field_serializer("created_at", "finished_at", when_used="json")
+    def _with_zone(self, moment: datetime | None) -> datetime | None:
+        """In JSON with its zone (``2026-12-07T16:27:46Z``): the store's times are UTC
+        without one, and a service polling a job read ``2026-12-07T16:27:46`` as its own
+        local time (JavaScript's ``Date`` does), hours off east or west of UTC."""
+        return None if moment is None else moment.replace(tzinfo=UTC)
 
     @property
     def fraction(self) -> float | None:
