@@ -77,7 +77,11 @@ class Settings(BaseSettings):
     smtp_port: int = Field(25, description="SMTP port.")
     smtp_user: str | None = Field(None, description="SMTP user name, if the server needs one.")
     smtp_password: str | None = Field(None, description="SMTP password.", repr=False)
-    smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_starttls: bool = Field(
+        False,
+        description="Upgrade the SMTP connection with STARTTLS (the server's certificate is "
+        "checked; `SSL_CERT_FILE` adds a private authority).",
+    )
     smtp_sender: str = Field("shop@example.com", description="From address of invitation e-mails.")
     shop_name: str | None = Field(
         None,

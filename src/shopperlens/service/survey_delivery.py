@@ -727,6 +727,9 @@ def _send_one(
         return "erased"
     try:
         mailer.send(to, subject, body, headers)
+    except mail.SenderRefused:  # refused for every message: it waits for the next send
+        _requeue(store, invitation_id)
+        raise
     except Exception as exc:  # noqa: BLE001 - any SMTP/socket failure: record, go on
         status, error = _after_failure(exc)
         store.execute(
@@ -734,10 +737,15 @@ def _send_one(
             [status, error, invitation_id],
         )
         return {"pending": "deferred", "failed": "failed"}.get(status, "unconfirmed")
+    except BaseException:  # Ctrl-C or SIGTERM: stopped before the DATA command, not sent
+        if not mailer.handing_over:
+            _requeue(store, invitation_id)
+        raise
     stamp = utc_now()
     with store.transaction() as con:
         kept = con.execute(
-            "UPDATE survey_invitations SET status = 'sent', sent_at = ?, last_sent_at = ? "
+            "UPDATE survey_invitations SET status = 'sent', error = NULL, sent_at = ?, "
+            "last_sent_at = ? "
             "WHERE invitation_id = ? RETURNING invitation_id",
             [stamp, stamp, invitation_id],
         ).fetchall()
@@ -746,6 +754,16 @@ def _send_one(
                 "INSERT INTO survey_deliveries VALUES (?, 'invitation', ?)", [invitation_id, stamp]
             )
     return "sent"
+
+
+def _requeue(store: Store, invitation_id: str) -> None:
+    """Put an invitation that certainly did not go out back in the queue for the next send:
+    left ``sending``, it would never be sent (a run stopped with Ctrl-C or SIGTERM while the
+    server was still being asked, or one whose sender the server refused)."""
+    store.execute(
+        "UPDATE survey_invitations SET status = 'pending' WHERE invitation_id = ?",
+        [invitation_id],
+    )
 
 
 def _still_there(store: Store, invitation_id: str) -> bool:
@@ -830,6 +848,8 @@ def send_reminders(
                 continue
             try:
                 mailer.send(row.email, subject, body, mail.opt_out_headers(opt_out))
+            except mail.SenderRefused:
+                raise  # refused for every message: the reminders wait for the next run
             except Exception as exc:  # noqa: BLE001 - a refusal is not recorded: retried
                 status, _ = _after_failure(exc)
                 if status == "pending":

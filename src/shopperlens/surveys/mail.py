@@ -17,6 +17,7 @@ import contextlib
 import email.policy
 import re
 import smtplib
+import ssl
 import unicodedata
 from collections.abc import Mapping
 from email.headerregistry import Address
@@ -109,6 +110,13 @@ class NotSent(smtplib.SMTPException):
         super().__init__(reason)
         self.reason = reason
         self.retry = retry
+
+
+class SenderRefused(ShopperlensError):
+    """The server refused the sender for good (a ``5xx`` to ``MAIL FROM``: it wants
+    STARTTLS or a login first, or will not relay for that address). That says nothing of the
+    recipient and would refuse every message alike, so it stops the batch: marked ``failed``
+    instead, every invitation would stay unsent even once the settings are put right."""
 
 
 class Refusal(NamedTuple):
@@ -258,7 +266,11 @@ def _family_name_first(ch: str) -> bool:
 
 
 class Mailer:
-    """One SMTP connection for a batch of messages (``with Mailer(settings) as m: m.send(…)``)."""
+    """One SMTP connection for a batch of messages (``with Mailer(settings) as m: m.send(…)``).
+
+    STARTTLS checks the server's certificate and host name against the trusted authorities
+    (``SSL_CERT_FILE`` adds a private one): smtplib's own default checks neither, so anyone
+    on the way could pose as the server and read the password and every address."""
 
     def __init__(self, settings: Settings, *, from_name: str | None = None) -> None:
         self.settings = settings
@@ -271,14 +283,26 @@ class Mailer:
         try:
             self._smtp = _SMTP(s.smtp_host, s.smtp_port, timeout=30)
             if s.smtp_starttls:
-                self._smtp.starttls()
+                self._smtp.starttls(context=ssl.create_default_context())
             if s.smtp_user:
                 self._smtp.login(s.smtp_user, s.smtp_password or "")
+        except smtplib.SMTPAuthenticationError as exc:
+            self.__exit__()
+            raise ShopperlensError(
+                f"the SMTP server {s.smtp_host}:{s.smtp_port} refused the user name or "
+                f"password ({_reply(exc)}): check SHOPPERLENS_SMTP_USER and "
+                "SHOPPERLENS_SMTP_PASSWORD"
+            ) from None
         except (OSError, smtplib.SMTPException) as exc:
             raise ShopperlensError(
                 f"cannot reach the SMTP server {s.smtp_host}:{s.smtp_port}: {exc}"
             ) from None
         return self
+
+    @property
+    def handing_over(self) -> bool:
+        """Whether the last message got as far as the DATA command (it may have gone out)."""
+        return self._smtp is not None and self._smtp.handing_over
 
     def __exit__(self, *exc: object) -> None:
         if self._smtp is not None:
@@ -307,6 +331,15 @@ class Mailer:
             if not smtp.has_extn("smtputf8"):  # (else it fails as NO_SMTPUTF8 below)
                 to, sender = ascii_address(to) or to, ascii_address(sender) or sender
             smtp.send_message(self._message(to, subject, body, sender, headers or {}))
+        except smtplib.SMTPSenderRefused as exc:
+            if exc.smtp_code < 500:
+                raise  # for now: see refusal()
+            raise SenderRefused(
+                f"the SMTP server {self.settings.smtp_host}:{self.settings.smtp_port} refused "
+                f"to take mail from {exc.sender} ({_reply(exc)}): check SHOPPERLENS_SMTP_SENDER, "
+                "SHOPPERLENS_SMTP_USER and SHOPPERLENS_SMTP_STARTTLS, then send again (the "
+                "e-mails not sent wait for it)"
+            ) from None
         except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused):
             raise  # the server refused it, with a reply code: see refusal()
         except Exception as exc:
@@ -333,6 +366,14 @@ class Mailer:
             msg.set_raw(key, value)  # as written: a URL folded into encoded words breaks
         msg.set_content(body)
         return msg
+
+
+def _reply(exc: smtplib.SMTPResponseException) -> str:
+    """The server's reply as one line of text: ``530 5.7.0 Authentication required``."""
+    text = exc.smtp_error
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return f"{exc.smtp_code} {' '.join(str(text).split())}"
 
 
 def _not_sent(exc: Exception, *, handing_over: bool) -> NotSent | None:

@@ -1,0 +1,255 @@
+"""Survey and interview e-mail under a real mail server's failures (aiosmtpd on 127.0.0.1):
+recipients refused one by one, a sender refused for every message, STARTTLS with a
+certificate that nobody vouches for, and a wrong password."""
+
+from __future__ import annotations
+
+import _thread
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from shopperlens.config import Settings
+from shopperlens.errors import ShopperlensError
+from shopperlens.service import interviews, surveys
+from shopperlens.service import survey_delivery as dlv
+from shopperlens.store import Store
+from shopperlens.web.server import free_port
+
+controller = pytest.importorskip("aiosmtpd.controller")
+from aiosmtpd.smtp import AuthResult  # noqa: E402 - only with aiosmtpd
+
+DEMO = "demo-profile"
+
+
+class Server:
+    """Takes mail, but answers ``MAIL FROM`` with ``mail_reply`` and each recipient whose
+    address starts with a key of ``refuse`` with its reply."""
+
+    def __init__(self) -> None:
+        self.mail_reply = "250 OK"
+        self.refuse: dict[str, str] = {}
+        self.data_reply = "250 OK"
+        self.got: list[str] = []
+
+    async def handle_MAIL(self, server, session, envelope, address, options):  # type: ignore[no-untyped-def]  # noqa: N802 - aiosmtpd hook name
+        if self.mail_reply.startswith("250"):
+            envelope.mail_from = address
+        return self.mail_reply
+
+    async def handle_RCPT(self, server, session, envelope, address, options):  # type: ignore[no-untyped-def]  # noqa: N802 - aiosmtpd hook name
+        for start, reply in self.refuse.items():
+            if address.startswith(start):
+                return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802 - aiosmtpd hook name
+        if self.data_reply.startswith("250"):
+            self.got.extend(envelope.rcpt_tos)
+        return self.data_reply
+
+
+def _start(handler: Server, **options: object) -> tuple[object, int]:
+    port = free_port()
+    ctl = controller.Controller(handler, hostname="127.0.0.1", port=port, **options)
+    ctl.start()
+    return ctl, port
+
+
+@pytest.fixture
+def mta() -> Iterator[tuple[Server, Settings]]:
+    handler = Server()
+    ctl, port = _start(handler)
+    yield (
+        handler,
+        Settings(
+            smtp_host="127.0.0.1", smtp_port=port, secret_key="k3y", public_url="http://shop.test"
+        ),
+    )
+    ctl.stop()  # type: ignore[attr-defined]
+
+
+def _people(store: Store, n: int) -> None:
+    surveys.ensure_builtin(store=store)
+    for i in range(1, n + 1):
+        store.execute(
+            "INSERT INTO customers (customer_id, email, name, accepts_marketing) "
+            "VALUES (?, ?, 'Anna Test', true)",
+            [f"c{i}", f"c{i}@example.com"],
+        )
+
+
+def _status(store: Store) -> dict[str, tuple[str, str | None]]:
+    rows = store.execute("SELECT customer_id, status, error FROM survey_invitations").fetchall()
+    return {c: (s, e) for c, s, e in rows}
+
+
+def test_refused_recipients_fail_alone_and_a_451_is_retried(store, mta):
+    server, settings = mta
+    _people(store, 5)
+    server.refuse = {"c2@": "550 5.1.1 no such user", "c4@": "553 5.1.3 bad address",
+                     "c5@": "451 4.3.0 try later"}  # fmt: skip
+    rep = dlv.send_invitations(store=store, settings=settings, survey=DEMO)
+    assert (rep.sent, rep.failed, rep.deferred) == (2, 2, 1)
+    status = _status(store)
+    assert status["c2"] == ("failed", "SMTP 550: refused")
+    assert status["c4"] == ("failed", "SMTP 553: refused")
+    assert status["c5"][0] == "pending"
+    server.refuse = {}
+    rep = dlv.send_invitations(store=store, settings=settings, survey=DEMO)
+    assert (rep.sent, rep.undeliverable) == (1, 2)
+    assert sorted(server.got) == ["c1@example.com", "c3@example.com", "c5@example.com"]
+    assert _status(store)["c5"] == ("sent", None)  # the 451 of the first try is gone
+
+
+def test_a_sender_refused_for_good_stops_the_send_and_fails_nobody(store, mta):
+    server, settings = mta
+    _people(store, 3)
+    server.mail_reply = "530 5.7.0 Must issue a STARTTLS command first"
+    with pytest.raises(ShopperlensError, match="refused to take mail from shop@example.com") as e:
+        dlv.send_invitations(store=store, settings=settings, survey=DEMO)
+    assert "530 5.7.0 Must issue a STARTTLS command first" in str(e.value)
+    assert "SHOPPERLENS_SMTP_STARTTLS" in str(e.value)
+    assert {s for s, _ in _status(store).values()} == {"pending"}
+    store.execute(
+        "UPDATE survey_invitations SET status = 'sent', last_sent_at = now() - INTERVAL 30 DAY"
+    )
+    with pytest.raises(ShopperlensError, match="refused to take mail"):
+        dlv.send_reminders(store=store, settings=settings, survey=DEMO)
+    assert store.scalar("SELECT sum(reminders) FROM survey_invitations") == 0
+    store.execute("UPDATE survey_invitations SET status = 'pending', last_sent_at = NULL")
+    with pytest.raises(ShopperlensError, match="refused to take mail"):
+        interviews.invite_interviewees(store=store, settings=settings, customer_ids=["c1"])
+    assert store.scalar("SELECT status FROM survey_invitations WHERE purpose = 'interview'") == (
+        "pending"
+    )
+    server.mail_reply = "250 OK"  # the settings put right: everyone gets it, once
+    rep = dlv.send_invitations(store=store, settings=settings, survey=DEMO)
+    assert (rep.sent, rep.failed, rep.undeliverable) == (3, 0, 0)
+    assert sorted(server.got) == [f"c{i}@example.com" for i in (1, 2, 3)]
+
+
+def test_the_cli_says_a_refused_sender_in_one_line(mta, cli, db_path, monkeypatch):
+    import shopperlens
+
+    server, settings = mta
+    server.mail_reply = "553 5.7.1 sender not allowed to relay"
+    monkeypatch.setenv("SHOPPERLENS_SMTP_PORT", str(settings.smtp_port))
+    monkeypatch.setenv("SHOPPERLENS_SECRET_KEY", "k3y")
+    monkeypatch.setenv("SHOPPERLENS_PUBLIC_URL", "http://shop.test")
+    assert cli("survey", "create", DEMO).exit_code == 0
+    shop = shopperlens.open(str(db_path))
+    _people(shop.store, 2)
+    shop.close()
+    res = cli("survey", "send", DEMO)
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    said = " ".join(res.stderr.split())
+    assert said.startswith("error: the SMTP server 127.0.0.1:")
+    assert "553 5.7.1 sender not allowed to relay" in said
+    assert "c1@example.com" not in res.output and "c2@example.com" not in res.output
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key (``openssl``)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1",
+         "-addext", "basicConstraints=critical,CA:TRUE"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+def _password(server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
+    login, password = (bytes(v).decode() for v in (auth_data.login, auth_data.password))
+    return AuthResult(success=(login, password) == ("shop", "right"), handled=False)
+
+
+@pytest.fixture
+def tls_mta(certificate) -> Iterator[tuple[Server, Settings]]:  # type: ignore[no-untyped-def]
+    """A server that takes mail only after STARTTLS and a login (shop / right)."""
+    import ssl
+
+    cert, key = certificate
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    handler = Server()
+    ctl, port = _start(
+        handler, tls_context=context, require_starttls=True, auth_required=True,
+        authenticator=_password,
+    )  # fmt: skip
+    yield handler, Settings(
+        smtp_host="127.0.0.1", smtp_port=port, secret_key="k3y", public_url="http://shop.test",
+        smtp_starttls=True, smtp_user="shop", smtp_password="right",
+    )  # fmt: skip
+    ctl.stop()  # type: ignore[attr-defined]
+
+
+def test_starttls_checks_the_servers_certificate(store, tls_mta, certificate, monkeypatch):
+    server, settings = tls_mta
+    _people(store, 1)
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    with pytest.raises(ShopperlensError, match="certificate verify failed"):
+        dlv.send_invitations(store=store, settings=settings, survey=DEMO)
+    assert server.got == [] and _status(store)["c1"][0] == "pending"
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))  # the shop trusts it
+    rep = dlv.send_invitations(store=store, settings=settings, survey=DEMO)
+    assert rep.sent == 1 and server.got == ["c1@example.com"]
+
+
+def test_a_wrong_password_is_named_and_not_shown(store, tls_mta, certificate, monkeypatch):
+    server, settings = tls_mta
+    _people(store, 1)
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+    wrong = settings.model_copy(update={"smtp_password": "s3cret-wrong"})
+    with pytest.raises(ShopperlensError) as e:
+        dlv.send_invitations(store=store, settings=wrong, survey=DEMO)
+    said = str(e.value)
+    assert "refused the user name or password (535" in said
+    assert "SHOPPERLENS_SMTP_PASSWORD" in said and "s3cret-wrong" not in said
+    assert "cannot reach" not in said
+    assert server.got == [] and _status(store)["c1"][0] == "pending"
+
+
+class Interrupting(Server):
+    """Stops the sending program (as Ctrl-C does) while it waits for the answer to the
+    ``at``-th recipient, before that message itself is sent."""
+
+    def __init__(self, at: int) -> None:
+        super().__init__()
+        self.at = at
+
+    async def handle_RCPT(self, server, session, envelope, address, options):  # type: ignore[no-untyped-def]  # noqa: N802 - aiosmtpd hook name
+        self.at -= 1
+        if self.at == 0:
+            _thread.interrupt_main()
+        return await super().handle_RCPT(server, session, envelope, address, options)
+
+
+def test_a_send_stopped_with_ctrl_c_goes_on_with_exactly_those_not_sent(store):
+    handler = Interrupting(at=3)
+    ctl, port = _start(handler)
+    settings = Settings(
+        smtp_host="127.0.0.1", smtp_port=port, secret_key="k3y", public_url="http://shop.test"
+    )
+    _people(store, 5)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            dlv.send_invitations(store=store, settings=settings, survey=DEMO)
+        assert len(handler.got) == 2
+        status = sorted(s for s, _ in _status(store).values())
+        assert status == ["pending"] * 3 + ["sent"] * 2  # the third is not left 'sending'
+        rep = dlv.send_invitations(store=store, settings=settings, survey=DEMO)
+        assert (rep.sent, rep.unconfirmed, rep.failed) == (3, 0, 0)
+        assert sorted(handler.got) == [f"c{i}@example.com" for i in range(1, 6)]
+    finally:
+        ctl.stop()  # type: ignore[attr-defined]
