@@ -11,7 +11,7 @@ import inspect
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -26,9 +26,28 @@ class _Group(TyperGroup):
     """Turns errors into one line on stderr and a non-zero exit, for every (sub)command.
 
     A :class:`ShopperlensError` exits 1, and so does an error of the file system on a path
-    (``--out`` into a missing folder); anything unexpected exits 2, still without a traceback
-    unless ``SHOPPERLENS_DEBUG`` is set.
+    (``--out`` into a missing folder); a usage error (an unknown option, a missing argument, a
+    value not among the choices) exits 2 (:func:`_usage_error`); anything unexpected exits 2,
+    still without a traceback unless ``SHOPPERLENS_DEBUG`` is set.
     """
+
+    def make_context(self, info_name, args, parent=None, **extra):  # type: ignore[no-untyped-def]
+        """The global options' parsing: ``shopperlens --bogus`` fails here, before
+        :meth:`invoke`, which every command's and sub-group's parsing runs within."""
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except Exception as exc:
+            if _is_usage_error(exc):
+                _usage_error(exc, info_name)
+            raise
+
+    def parse_args(self, ctx, args):  # type: ignore[no-untyped-def]
+        """Keep the words after the command's name: a usage error Click raises without its
+        command (an option given without its value) then points at the help of the command
+        they name."""
+        rest = super().parse_args(ctx, args)
+        ctx.meta[_REST] = list(rest)
+        return rest
 
     def invoke(self, ctx):  # type: ignore[no-untyped-def]
         from shopperlens.cli import _render
@@ -55,7 +74,9 @@ class _Group(TyperGroup):
             _render.error(f"cannot use that path: {said}")
             raise typer.Exit(1) from None
         except Exception as exc:
-            # the CLI framework's own exits, aborts and usage errors pass through untouched
+            if _is_usage_error(exc):
+                _usage_error(exc, _named_command(ctx))
+            # the CLI framework's own exits and aborts pass through untouched
             framework = type(exc).__module__.split(".")[0] in ("click", "typer")
             if framework or os.environ.get("SHOPPERLENS_DEBUG"):
                 raise
@@ -70,6 +91,44 @@ class _Group(TyperGroup):
             raise typer.Exit(2) from None
 
 
+def _named_command(ctx: typer.Context) -> str:
+    """The path of the deepest command the words name (``shopperlens import orders``), from
+    the command the root invoked and the words after it."""
+    path, command = [ctx.command_path], ctx.command
+    for word in [ctx.invoked_subcommand, *ctx.meta.get(_REST, [])]:
+        sub = getattr(command, "commands", {}).get(word)
+        if sub is None:
+            break
+        path.append(str(word))
+        command = sub
+    return " ".join(path)
+
+
+def _is_usage_error(exc: Exception) -> bool:
+    """Whether ``exc`` is Click's ``UsageError`` (an unknown option or command, a missing
+    argument, a bad value), but not the help a group shows when called without a command
+    (``NoArgsIsHelpError``, a usage error too). Told by class name: recent Typer releases raise
+    the exceptions of a copy of Click they carry inside, not of the ``click`` package."""
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    return "UsageError" in names and "NoArgsIsHelpError" not in names
+
+
+def _usage_error(exc: Any, command_path: str | None = None) -> NoReturn:
+    """A usage error as ``error: <what Click says>`` and the command's ``--help`` to read, exit 2
+    (the Unix code for a command called wrongly); Typer printed a usage line and a framed box
+    over six lines, which a cron job's mail or a log showed as a drawing.
+
+    ``command_path``: the command whose help to name when Click's error carries no context
+    (an option given without its value: ``shopperlens import orders --mapping-file``)."""
+    from shopperlens.cli import _render
+
+    ctx = getattr(exc, "ctx", None)
+    command_path = ctx.command_path if ctx is not None else command_path
+    shown = f"see '{command_path} --help'" if command_path else None
+    _render.error(exc.format_message(), hint=shown)
+    raise typer.Exit(exc.exit_code) from None
+
+
 def _interrupted(exc: Exception) -> bool:
     """Whether Ctrl-C stopped ``exc``'s DuckDB statement or Spark call (their modules are
     imported here, not with the CLI: a command that failed on them has them loaded)."""
@@ -81,6 +140,8 @@ def _interrupted(exc: Exception) -> bool:
 
 #: ``ctx.meta`` key of the global ``--read-only``
 _READ_ONLY = "shopperlens.read_only"
+#: ``ctx.meta`` key of the words after the root command's subcommand name
+_REST = "shopperlens.rest"
 
 app = typer.Typer(
     cls=_Group,

@@ -122,14 +122,18 @@ def message(*parts: Part) -> None:
     console.print(console.highlighter(Text.assemble(*shown)), soft_wrap=True)
 
 
-def error(text: str) -> None:
+def error(text: str, hint: str | None = None) -> None:
     """``error: TEXT`` on stderr, ``error:`` in red and ``TEXT`` (often the user's own input,
-    a file name or a quote) exactly as written, its control characters shown (:func:`visible`)."""
+    a file name or a quote) exactly as written, its control characters shown (:func:`visible`).
+
+    ``hint``: a second line saying where to look (``see 'shopperlens import --help'``)."""
     # soft wrap: one line however narrow the screen, and unbroken in a log or a pipe (Rich
     # wrapped at 80 columns where no terminal told it the width)
     err_console.print(
         Text.assemble(("error:", "bold red"), " ", visible(text)), highlight=False, soft_wrap=True
     )
+    if hint is not None:
+        err_console.print(Text(visible(hint)), highlight=False, soft_wrap=True)
 
 
 @contextmanager

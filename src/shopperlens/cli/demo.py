@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from shopperlens.cli import _render
 from shopperlens.cli._app import app, open_shop
+
+if TYPE_CHECKING:
+    from shopperlens.service.demo import DemoResult
 
 
 @app.command("demo")
@@ -23,13 +26,24 @@ def demo_cmd(
     ] = 1500,
     json_: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    """Generate the Summitside demo shop into an empty --db, analyse it, write OUT/index.html."""
+    """Generate the Summitside demo shop into an empty --db, analyse it, write OUT/index.html.
+
+    A step that failed is still shown and the report still written, then the command ends with
+    an error line naming the failed steps and exit code 1."""
     shop = open_shop(ctx)
     with _render.progress("demo") as advance:
         result = shop.demo(out_dir=out, seed=seed, n_customers=customers, progress=advance)
     if json_:
         _render.as_json(result)
-        return
+    else:
+        _show(result)
+    if result.failure is not None:
+        _render.error(result.failure)
+        raise typer.Exit(1)
+
+
+def _show(result: DemoResult) -> None:
+    """The steps' table and the lines naming the shop and the report."""
     _render.table(
         result.steps, columns=["name", "status", "seconds", "message"], title="demo steps"
     )

@@ -91,6 +91,20 @@ class DemoResult(BaseModel):
     def failed_steps(self) -> list[StepOutcome]:
         return [s for s in self.steps if s.status == "failed"]
 
+    @property
+    def failure(self) -> str | None:
+        """One sentence naming the failed steps, None when every step ran: the command ends
+        with it and exit code 1, so ``make demo`` or a script does not take a report with
+        steps missing for a whole one."""
+        failed = [s.name for s in self.failed_steps]
+        if not failed:
+            return None
+        steps = "step" if len(failed) == 1 else "steps"
+        return (
+            f"demo {steps} failed: {', '.join(failed)}; {self.index} shows the steps that "
+            "worked and why each failed"
+        )
+
 
 _LAST: dict[str, DemoResult] = {}
 
