@@ -29,7 +29,9 @@ def test_a_failed_step_still_writes_the_report_then_exits_1(  # type: ignore[no-
     )
     assert index.exists() and "Traceback" not in res.output
     if json_out:
-        steps = {s["name"]: s["status"] for s in json.loads(res.stdout)["steps"]}
+        got = json.loads(res.stdout)
+        steps = {s["name"]: s["status"] for s in got["steps"]}
         assert steps["personas"] == "failed" and steps["types"] == "ok"
+        assert got.get("failure", "-") == res.stderr.splitlines()[-1].removeprefix("error: ")
     else:
         assert "report:" in res.stdout and "1 step(s) failed" in res.stdout

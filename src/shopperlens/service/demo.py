@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from shopperlens import demo as demo_shop
 from shopperlens.config import Settings
@@ -91,11 +91,13 @@ class DemoResult(BaseModel):
     def failed_steps(self) -> list[StepOutcome]:
         return [s for s in self.steps if s.status == "failed"]
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def failure(self) -> str | None:
         """One sentence naming the failed steps, None when every step ran: the command ends
         with it and exit code 1, so ``make demo`` or a script does not take a report with
-        steps missing for a whole one."""
+        steps missing for a whole one; ``--json`` and the HTTP ``demo`` job's result carry it
+        as ``failure``."""
         failed = [s.name for s in self.failed_steps]
         if not failed:
             return None
