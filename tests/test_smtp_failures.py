@@ -1,12 +1,15 @@
 """Survey and interview e-mail under a real mail server's failures (aiosmtpd on 127.0.0.1):
-recipients refused one by one, a sender refused for every message, STARTTLS with a
-certificate that nobody vouches for, and a wrong password."""
+recipients refused one by one, a sender refused for every message, STARTTLS and TLS from the
+first byte with a certificate that nobody vouches for, a wrong password, a login that would
+cross the network in clear, and a server that stalls."""
 
 from __future__ import annotations
 
 import _thread
+import asyncio
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +20,7 @@ from shopperlens.errors import ShopperlensError
 from shopperlens.service import interviews, surveys
 from shopperlens.service import survey_delivery as dlv
 from shopperlens.store import Store
+from shopperlens.surveys import mail
 from shopperlens.web.server import free_port
 
 controller = pytest.importorskip("aiosmtpd.controller")
@@ -177,21 +181,31 @@ def _password(server, session, envelope, mechanism, auth_data):  # type: ignore[
 @pytest.fixture
 def tls_mta(certificate) -> Iterator[tuple[Server, Settings]]:  # type: ignore[no-untyped-def]
     """A server that takes mail only after STARTTLS and a login (shop / right)."""
+    handler = Server()
+    ctl, port = _start(
+        handler, tls_context=_server_tls(certificate), require_starttls=True,
+        auth_required=True, authenticator=_password,
+    )  # fmt: skip
+    yield handler, _login_settings(port, smtp_starttls=True)
+    ctl.stop()  # type: ignore[attr-defined]
+
+
+def _server_tls(certificate):  # type: ignore[no-untyped-def]
+    """The server side's TLS context, with the self-signed certificate."""
     import ssl
 
     cert, key = certificate
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
-    handler = Server()
-    ctl, port = _start(
-        handler, tls_context=context, require_starttls=True, auth_required=True,
-        authenticator=_password,
-    )  # fmt: skip
-    yield handler, Settings(
+    return context
+
+
+def _login_settings(port: int, **tls: bool) -> Settings:
+    """Settings that log in as shop / right to the server on ``port`` over ``tls``."""
+    return Settings(
         smtp_host="127.0.0.1", smtp_port=port, secret_key="k3y", public_url="http://shop.test",
-        smtp_starttls=True, smtp_user="shop", smtp_password="right",
+        smtp_user="shop", smtp_password="right", **tls,
     )  # fmt: skip
-    ctl.stop()  # type: ignore[attr-defined]
 
 
 def test_starttls_checks_the_servers_certificate(store, tls_mta, certificate, monkeypatch):
@@ -253,3 +267,154 @@ def test_a_send_stopped_with_ctrl_c_goes_on_with_exactly_those_not_sent(store):
         assert sorted(handler.got) == [f"c{i}@example.com" for i in range(1, 6)]
     finally:
         ctl.stop()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def smtps(certificate) -> Iterator[tuple[Server, Settings]]:  # type: ignore[no-untyped-def]
+    """A server that speaks TLS from the first byte (as on port 465) and takes mail only after
+    a login (shop / right)."""
+    handler = Server()
+    ctl, port = _start(  # (aiosmtpd counts only STARTTLS as TLS for AUTH: told it is fine)
+        handler, ssl_context=_server_tls(certificate), auth_required=True,
+        auth_require_tls=False, authenticator=_password,
+    )  # fmt: skip
+    yield handler, _login_settings(port, smtp_tls=True)
+    ctl.stop()  # type: ignore[attr-defined]
+
+
+_AUTH_IN_CLEAR = "ignore:Requiring AUTH while not requiring TLS:UserWarning"
+
+
+@pytest.mark.filterwarnings(_AUTH_IN_CLEAR)
+def test_tls_from_the_first_byte_checks_the_certificate_and_keeps_refusals(
+    store, smtps, certificate, monkeypatch
+):
+    server, settings = smtps
+    _people(store, 3)
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    with pytest.raises(ShopperlensError, match="certificate verify failed"):
+        dlv.send_invitations(store=store, settings=settings, survey=DEMO)
+    assert server.got == [] and {s for s, _ in _status(store).values()} == {"pending"}
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))  # the shop trusts it
+    server.refuse = {"c2@": "451 4.3.0 try later", "c3@": "550 5.1.1 no such user"}
+    rep = dlv.send_invitations(store=store, settings=settings, survey=DEMO)
+    assert (rep.sent, rep.deferred, rep.failed) == (1, 1, 1)
+    assert server.got == ["c1@example.com"]
+    status = _status(store)
+    assert status["c2"][0] == "pending" and status["c3"] == ("failed", "SMTP 550: refused")
+    with mail.Mailer(settings) as mailer:  # the DATA command is noted over TLS too
+        mailer.send("jonas@bücher.de", "Hi", "Hello")
+        assert mailer.handing_over
+    assert server.got[-1] == "jonas@bücher.de"  # as written: aiosmtpd announces SMTPUTF8
+
+
+def test_port_465_means_tls_from_the_first_byte_unless_told_otherwise():
+    assert mail.implicit_tls(Settings(smtp_port=465))
+    assert mail.implicit_tls(Settings(smtp_port=465, smtp_tls=""))  # an empty .env line: unset
+    assert not mail.implicit_tls(Settings(smtp_port=465, smtp_tls=False))
+    assert not mail.implicit_tls(Settings(smtp_port=587))
+    assert mail.implicit_tls(Settings(smtp_port=2465, smtp_tls=True))
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        ({"smtp_port": 2465, "smtp_tls": True}, "SHOPPERLENS_SMTP_TLS is on"),
+        ({"smtp_port": 465}, "port 465 speaks TLS from the first byte"),
+    ],
+)
+def test_starttls_and_tls_from_the_first_byte_together_is_one_clear_error(options, said):
+    settings = Settings(smtp_host="smtp.example.com", smtp_starttls=True, **options)
+    with pytest.raises(ShopperlensError) as e:
+        mail.Mailer(settings).__enter__()
+    assert said in str(e.value) and "\n" not in str(e.value)
+    assert "unset SHOPPERLENS_SMTP_STARTTLS" in str(e.value)
+    assert "SHOPPERLENS_SMTP_TLS=false" in str(e.value)
+
+
+def test_a_login_in_clear_to_another_machine_is_refused_before_connecting(store):
+    _people(store, 1)
+    settings = Settings(
+        smtp_host="smtp.invalid", smtp_port=587, smtp_user="shop", smtp_password="s3cret",
+        secret_key="k3y", public_url="https://survey.shop.test",
+    )  # fmt: skip
+    with pytest.raises(ShopperlensError) as e:
+        dlv.send_invitations(store=store, settings=settings, survey=DEMO)
+    said = str(e.value)
+    assert said.startswith("not logging in to the SMTP server smtp.invalid:587 without TLS")
+    for name in ("SHOPPERLENS_SMTP_STARTTLS", "SHOPPERLENS_SMTP_TLS", "SHOPPERLENS_SMTP_USER"):
+        assert name in said
+    assert "s3cret" not in said and "cannot reach" not in said
+    assert _status(store)["c1"][0] == "pending"
+    for local in ("127.0.0.1", "::1", "localhost"):  # a relay on this computer may take one
+        mail.check_connection(settings.model_copy(update={"smtp_host": local}))
+    for secure in ({"smtp_starttls": True}, {"smtp_tls": True}):
+        mail.check_connection(settings.model_copy(update=secure))
+
+
+@pytest.mark.filterwarnings(_AUTH_IN_CLEAR)
+def test_a_login_to_a_relay_on_this_computer_works_without_tls(store):
+    handler = Server()
+    ctl, port = _start(handler, auth_required=True, auth_require_tls=False, authenticator=_password)
+    settings = Settings(
+        smtp_host="127.0.0.1", smtp_port=port, smtp_user="shop", smtp_password="right",
+        secret_key="k3y", public_url="http://shop.test",
+    )  # fmt: skip
+    _people(store, 1)
+    try:
+        rep = dlv.send_invitations(store=store, settings=settings, survey=DEMO)
+    finally:
+        ctl.stop()  # type: ignore[attr-defined]
+    assert rep.sent == 1 and handler.got == ["c1@example.com"]
+
+
+def test_a_connection_the_server_closed_says_retried_once(store, mta):
+    server, settings = mta
+    _people(store, 2)
+    server.refuse = {"c": "421 4.3.2 shutting down"}  # smtplib closes the connection on it
+    rep = dlv.send_invitations(store=store, settings=settings, survey=DEMO)
+    assert rep.deferred == 2
+    assert sorted(_status(store).values()) == [
+        ("pending", "SMTP 421: refused for now, retried on the next send"),
+        ("pending", "the server had closed the connection: not sent, retried on the next send"),
+    ]
+
+
+class Stalling(Server):
+    """Says nothing for ``seconds`` after a recipient, as an overloaded server may."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+
+    async def handle_RCPT(self, server, session, envelope, address, options):  # type: ignore[no-untyped-def]  # noqa: N802 - aiosmtpd hook name
+        await asyncio.sleep(self.seconds)
+        return await super().handle_RCPT(server, session, envelope, address, options)
+
+
+def test_a_server_that_stalls_past_the_timeout_leaves_the_invitations_pending(store):
+    handler = Stalling(seconds=5)
+    ctl, port = _start(handler)
+    settings = Settings(
+        smtp_host="127.0.0.1", smtp_port=port, secret_key="k3y", public_url="http://shop.test",
+        smtp_timeout="0.5",
+    )  # fmt: skip
+    _people(store, 2)
+    began = time.monotonic()
+    try:
+        rep = dlv.send_invitations(store=store, settings=settings, survey=DEMO)
+    finally:
+        ctl.stop()  # type: ignore[attr-defined]
+    assert time.monotonic() - began < 3  # one timeout, not one per message nor the old 30 s
+    assert (rep.sent, rep.deferred, rep.unconfirmed) == (0, 2, 0)
+    errors = sorted(error for status, error in _status(store).values() if status == "pending")
+    assert len(errors) == 2 and handler.got == []
+    assert errors[0].startswith("the connection broke before the message was sent (")
+    assert "timed out" in errors[0]
+    assert errors[1].startswith("the server had closed the connection: not sent")
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "soon"])
+def test_an_smtp_timeout_that_is_no_wait_is_refused(value):
+    with pytest.raises(ShopperlensError, match=f"SHOPPERLENS_SMTP_TIMEOUT={value} is not"):
+        Settings(smtp_timeout=value)

@@ -82,6 +82,18 @@ class Settings(BaseSettings):
         description="Upgrade the SMTP connection with STARTTLS (the server's certificate is "
         "checked; `SSL_CERT_FILE` adds a private authority).",
     )
+    smtp_tls: bool | None = Field(
+        None,
+        description="Speak TLS from the first byte (SMTPS, RFC 8314; the server's certificate "
+        "is checked as with STARTTLS); unset, on for port 465 and off otherwise. Not together "
+        "with `SHOPPERLENS_SMTP_STARTTLS`. A login (`SHOPPERLENS_SMTP_USER`) needs one of the "
+        "two unless the server is on this computer.",
+    )
+    smtp_timeout: float = Field(
+        30,
+        description="Seconds to wait for the SMTP server to connect or answer before giving "
+        "up on it (a message not yet handed over stays `pending`).",
+    )
     smtp_sender: str = Field("shop@example.com", description="From address of invitation e-mails.")
     shop_name: str | None = Field(
         None,
@@ -131,6 +143,31 @@ class Settings(BaseSettings):
                 "incomes: use a number above 0 and at most 1 (0.9 = 10 % lower, 1 = unchanged)"
             )
         return factor
+
+    @field_validator("smtp_tls", mode="before")
+    @classmethod
+    def _tls_or_port(cls, value: object) -> object:
+        """Empty or ``auto`` is unset (the port decides), as a ``.env`` line
+        ``SHOPPERLENS_SMTP_TLS=`` reads; pydantic refused it as no boolean."""
+        if isinstance(value, str) and value.strip().lower() in ("", "auto"):
+            return None
+        return value
+
+    @field_validator("smtp_timeout", mode="before")
+    @classmethod
+    def _waits_a_while(cls, value: object) -> float:
+        """A number of seconds above 0: 0 or a negative number made every connection fail at
+        once, NaN or infinity waited forever on a stalled server."""
+        try:
+            seconds = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            seconds = math.nan
+        if not (math.isfinite(seconds) and seconds > 0):
+            raise ShopperlensError(
+                f"SHOPPERLENS_SMTP_TIMEOUT={value!s} is not a number of seconds: use a number "
+                "above 0 (the default is 30)"
+            )
+        return seconds
 
     @field_validator("engine", mode="before")
     @classmethod

@@ -32,6 +32,7 @@ from jinja2 import Environment, StrictUndefined
 
 from shopperlens.config import Settings
 from shopperlens.errors import ShopperlensError
+from shopperlens.surveys import links
 from shopperlens.textfiles import read_text_file
 
 _env = Environment(autoescape=False, undefined=StrictUndefined, keep_trailing_newline=True)
@@ -135,6 +136,52 @@ class _SMTP(smtplib.SMTP):
     def data(self, msg: bytes | str) -> tuple[int, bytes]:
         self.handing_over = True
         return super().data(msg)
+
+
+class _SMTPS(_SMTP, smtplib.SMTP_SSL):
+    """The same client over TLS from the first byte (port 465, "SMTPS"), so a message sent
+    through it is judged as one sent in plain SMTP or after STARTTLS."""
+
+
+#: the port registered for mail submission over TLS from the first byte (RFC 8314): no server
+#: speaks plain SMTP there, so a plain client only waited for the timeout
+SMTPS_PORT = 465
+
+
+def implicit_tls(settings: Settings) -> bool:
+    """Whether the connection speaks TLS from the first byte: ``SHOPPERLENS_SMTP_TLS``, or
+    unset, whether the port is :data:`SMTPS_PORT`."""
+    if settings.smtp_tls is None:
+        return settings.smtp_port == SMTPS_PORT
+    return settings.smtp_tls
+
+
+def check_connection(settings: Settings) -> None:
+    """Refuse SMTP settings that cannot work or would give the password away, before any
+    connection: STARTTLS on a connection that is TLS already (no server offers it there),
+    and a login to another machine without TLS, which sends the user name
+    and password readable by anyone on the way. A server on this computer (``127.0.0.1``,
+    ``::1``, ``localhost``: a local relay) may take a login in plain SMTP."""
+    where = f"{settings.smtp_host}:{settings.smtp_port}"
+    if settings.smtp_starttls and implicit_tls(settings):
+        why = (
+            "SHOPPERLENS_SMTP_TLS is on"
+            if settings.smtp_tls
+            else f"port {SMTPS_PORT} speaks TLS from the first byte"
+        )
+        raise ShopperlensError(
+            f"the SMTP connection to {where} cannot use STARTTLS: {why}. Use one of the two: "
+            "unset SHOPPERLENS_SMTP_STARTTLS, or set SHOPPERLENS_SMTP_TLS=false for a server "
+            "that starts in plain SMTP (usually port 587)"
+        )
+    secure = settings.smtp_starttls or implicit_tls(settings)
+    if settings.smtp_user and not secure and not _on_this_computer(settings.smtp_host):
+        raise ShopperlensError(
+            f"not logging in to the SMTP server {where} without TLS: the password would cross "
+            "the network readable by anyone on the way. Set SHOPPERLENS_SMTP_STARTTLS=true "
+            "(usually port 587) or SHOPPERLENS_SMTP_TLS=true (port 465), or unset "
+            "SHOPPERLENS_SMTP_USER for a server that needs no login"
+        )
 
 
 def load_template(name_or_path: str | Path) -> str:
@@ -265,12 +312,21 @@ def _family_name_first(ch: str) -> bool:
     return unicodedata.name(ch, "").startswith(("CJK", "HIRAGANA", "KATAKANA", "HANGUL"))
 
 
+def _on_this_computer(host: str) -> bool:
+    """Whether the SMTP host is this computer; an IPv6 address comes bare (``::1``), as
+    smtplib takes it, and is read as a URL's ``[::1]``."""
+    bare_ipv6 = ":" in host and not host.startswith("[")
+    return links.is_loopback(f"[{host}]" if bare_ipv6 else host)
+
+
 class Mailer:
     """One SMTP connection for a batch of messages (``with Mailer(settings) as m: m.send(…)``).
 
-    STARTTLS checks the server's certificate and host name against the trusted authorities
-    (``SSL_CERT_FILE`` adds a private one): smtplib's own default checks neither, so anyone
-    on the way could pose as the server and read the password and every address."""
+    STARTTLS and TLS from the first byte (:func:`implicit_tls`) check the server's certificate
+    and host name against the trusted authorities (``SSL_CERT_FILE`` adds a private one):
+    smtplib's own default checks neither, so anyone on the way could pose as the server and
+    read the password and every address. Settings that cannot work or would send the password
+    in clear are refused before connecting (:func:`check_connection`)."""
 
     def __init__(self, settings: Settings, *, from_name: str | None = None) -> None:
         self.settings = settings
@@ -280,8 +336,9 @@ class Mailer:
 
     def __enter__(self) -> Mailer:
         s = self.settings
+        check_connection(s)
         try:
-            self._smtp = _SMTP(s.smtp_host, s.smtp_port, timeout=30)
+            self._smtp = self._connect()
             if s.smtp_starttls:
                 self._smtp.starttls(context=ssl.create_default_context())
             if s.smtp_user:
@@ -294,10 +351,24 @@ class Mailer:
                 "SHOPPERLENS_SMTP_PASSWORD"
             ) from None
         except (OSError, smtplib.SMTPException) as exc:
+            if self._smtp is not None:
+                self._smtp.close()
             raise ShopperlensError(
                 f"cannot reach the SMTP server {s.smtp_host}:{s.smtp_port}: {exc}"
             ) from None
         return self
+
+    def _connect(self) -> _SMTP:
+        """The connection, in TLS from the first byte when :func:`implicit_tls` says so; the
+        certificate is checked as for STARTTLS. ``SHOPPERLENS_SMTP_TIMEOUT`` bounds the wait
+        for every answer, so a stalled server leaves the message unsent instead of hanging."""
+        s = self.settings
+        if implicit_tls(s):
+            return _SMTPS(
+                s.smtp_host, s.smtp_port, timeout=s.smtp_timeout,
+                context=ssl.create_default_context(),
+            )  # fmt: skip
+        return _SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout)
 
     @property
     def handing_over(self) -> bool:
@@ -337,8 +408,8 @@ class Mailer:
             raise SenderRefused(
                 f"the SMTP server {self.settings.smtp_host}:{self.settings.smtp_port} refused "
                 f"to take mail from {exc.sender} ({_reply(exc)}): check SHOPPERLENS_SMTP_SENDER, "
-                "SHOPPERLENS_SMTP_USER and SHOPPERLENS_SMTP_STARTTLS, then send again (the "
-                "e-mails not sent wait for it)"
+                "SHOPPERLENS_SMTP_USER, SHOPPERLENS_SMTP_STARTTLS and SHOPPERLENS_SMTP_TLS, "
+                "then send again (the e-mails not sent wait for it)"
             ) from None
         except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused):
             raise  # the server refused it, with a reply code: see refusal()
@@ -382,14 +453,16 @@ def _not_sent(exc: Exception, *, handing_over: bool) -> NotSent | None:
 
     ``smtplib`` raises ``SMTPNotSupportedError`` before the MAIL command when an address is
     not ASCII and the server does not announce SMTPUTF8; an address or text that cannot be
-    written as an e-mail fails before anything is sent. Neither goes better next time."""
+    written as an e-mail fails before anything is sent. Neither goes better next time. A
+    server that stalls past ``SHOPPERLENS_SMTP_TIMEOUT`` or drops the connection before the
+    DATA command (smtplib says ``SMTPServerDisconnected``) sent nothing either: retried."""
     if handing_over:
         return None
     if isinstance(exc, smtplib.SMTPNotSupportedError):
         return NotSent(NO_SMTPUTF8, retry=False)
     if isinstance(exc, ValueError):  # (UnicodeError too)
         return NotSent(f"the message cannot be written ({exc})", retry=False)
-    if isinstance(exc, OSError):
+    if isinstance(exc, OSError | smtplib.SMTPServerDisconnected):
         return NotSent(f"the connection broke before the message was sent ({exc})", retry=True)
     return None
 
@@ -401,7 +474,7 @@ def refusal(exc: BaseException) -> Refusal | None:
     if isinstance(exc, NotSent):
         return Refusal(exc.retry, exc.reason)
     if isinstance(exc, ConnectionClosed):  # no reply code of its own: the server had gone
-        return Refusal(True, "the server had closed the connection: not sent, retried later")
+        return Refusal(True, "the server had closed the connection: not sent")
     code = refusal_code(exc)
     if code is None:
         return None
