@@ -124,11 +124,34 @@ class Distinctive:
 SMALL_GROUP = Distinctive("group_size", "small", 0.0)
 
 
+#: words of questions about who someone is by birth or belief (gender, ethnicity, religion,
+#: disability, sexual orientation, nationality): their answers never name a persona, since a
+#: name such as "Asian Anna" or "Muslim Mia" cannot be used in public or in an ad brief
+PROTECTED_WORDS = frozenset(
+    {
+        "gender", "sex", "ethnicity", "ethnic", "race", "religion", "religious", "faith",
+        "belief", "disability", "disabled", "orientation", "sexuality", "nationality",
+        "citizenship", "caste", "pregnancy", "pregnant",
+    }
+)  # fmt: skip
+
+
+def is_protected(question: str) -> bool:
+    """Whether a question asks about a protected attribute (by the words of its id)."""
+    return bool(PROTECTED_WORDS & set(re.split(r"[\W_]+", question.lower())))
+
+
 def adjective_for(d: Distinctive) -> str | None:
     """The lexicon word for an attribute, or one made from the answer itself when that is a
     word; None when it is not (an age bracket "35-44" or a number makes no adjective: it gave
-    names like "35 Alex 4"), so the persona is named by another attribute or a fallback."""
-    word = LEXICON.get((_lexicon_question(d.question), answer_code(d.answer)))
+    names like "35 Alex 4") or when the question is about a protected attribute
+    (:func:`is_protected`), so the persona is named by another attribute or a fallback."""
+    if is_protected(d.question):
+        return None
+    # "+"/"-" are looked up as they are: answer_code would turn "-" into "_", and no number
+    # below average ("Budget", "Young", "Cautious") would ever find its word
+    code = d.answer if d.answer in {"+", "-"} else answer_code(d.answer)
+    word = LEXICON.get((_lexicon_question(d.question), code))
     if word:
         return word
     if d.answer in {"+", "-"}:
@@ -187,8 +210,10 @@ def assign_names(
     )
     adjectives: dict[int, str] = {}
     used: set[str] = set()
+    small = LEXICON[(SMALL_GROUP.question, SMALL_GROUP.answer)]
     for _, _, _, i, adj in candidates:
-        if not adj or i in adjectives or adj in used:
+        # every group too small to describe is "Small …": its first name keeps it unique
+        if not adj or i in adjectives or (adj in used and adj != small):
             continue
         adjectives[i] = adj
         used.add(adj)
@@ -212,8 +237,11 @@ def assign_names(
 
 def _first_name(letter: str, gender: str | None, taken: set[str], i: int) -> str:
     """The first name for an adjective's ``letter``: from the table of ``gender`` (the neutral
-    one for None), numbered when another persona already has it (alliteration is kept, the
-    gender never borrowed from the other table)."""
+    one for None); when another persona already has it, the neutral name of that letter ("Busy
+    Ben" and "Budget Bailey", not "Budget Ben 4"), and only then numbered (alliteration is
+    kept, the gender never borrowed from the other table)."""
     table = _TABLES.get(gender or "", _NEUTRAL)
     name = table.get(letter) or _NEUTRAL.get(letter) or "Alex"
+    if name in taken:
+        name = _NEUTRAL.get(letter) or name
     return name if name not in taken else f"{name} {i + 1}"

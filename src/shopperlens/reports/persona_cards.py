@@ -10,6 +10,7 @@ and how many people it rests on.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable
 from functools import partial
@@ -21,7 +22,7 @@ from shopperlens.labels import percent, type_label
 from shopperlens.reports.charts import pyplot, svg_markup
 
 if TYPE_CHECKING:
-    from shopperlens.personas.synthesis import Persona
+    from shopperlens.personas.synthesis import ChannelUse, Persona
     from shopperlens.service.personas import PersonaRun
 
 #: where quotes come from, said wherever they are shown
@@ -39,6 +40,17 @@ SECTIONS = [
     ("what", "What they buy"),
     ("behaviour", "How they behave"),
 ]
+
+
+#: z of a two-sided 95 % interval
+Z95 = 1.96
+
+
+def share_margin(share: float, n: int) -> float:
+    """Half the width of the 95 % interval of a persona's ``share`` of ``n`` respondents
+    (normal approximation): a share read from a survey is an estimate, and a campaign sized by
+    it should know how far off it may be (28 % of 600 is 24–32 %; of 60, 17–39 %)."""
+    return Z95 * math.sqrt(max(share * (1 - share), 0.0) / max(n, 1))
 
 
 def colour(persona_id: int) -> str:
@@ -156,6 +168,13 @@ def card_context(run: PersonaRun, persona: Persona, currency: str | None = None)
         ],
         "notes": _footnotes(persona),
         "channel_svg": channel_chart(persona),
+        "share_margin": (
+            None
+            if persona.share is None
+            else percent(share_margin(persona.share, run.n_respondents))
+        ),
+        # withheld channels are named, so they read as hidden rather than not asked about
+        "hidden_channels": [c.channel for c in persona.channels if c.share is None],
         "motive_svg": motive_chart(persona),
         "types": sorted((persona.types_mix or {}).items(), key=lambda kv: -kv[1]),
         "quotes_note": QUOTES_NOTE,
@@ -191,7 +210,7 @@ def render_markdown(run: PersonaRun, only: Persona | None = None) -> str:
         out += [md.escape(run.left_out_note), ""]
     for p in run.personas if only is None else [only]:
         out += [f"## {md.escape(p.name)}", "", f"*{md.escape(p.trait)}*", ""]
-        out += ["- " + md.escape(" · ".join(_facts(p, run.min_group_size))), ""]
+        out += ["- " + md.escape(" · ".join(_facts(p, run.min_group_size, run.n_respondents))), ""]
         for key, title in SECTIONS:
             rows = p.section(key)
             if rows:
@@ -200,11 +219,7 @@ def render_markdown(run: PersonaRun, only: Persona | None = None) -> str:
                 out.append("")
         if p.channels:
             out += ["### Where to reach them", ""]
-            out += [
-                f"- {md.escape(c.channel)}: {md.escape(c.advice)}"
-                + (f" (index {c.index:.2f})" if c.index is not None else "")
-                for c in p.channels
-            ]
+            out += [f"- {md.escape(_channel_line(c, run.min_group_size))}" for c in p.channels]
             if p.spend_shift:
                 out += ["", md.escape(p.spend_shift)]
             out.append("")
@@ -218,11 +233,29 @@ def render_markdown(run: PersonaRun, only: Persona | None = None) -> str:
     return "\n".join(out)
 
 
-def _facts(p: Persona, min_group_size: int) -> list[str]:
-    """The headline figures of a persona; none for one too small to show."""
+def _channel_line(c: ChannelUse, min_group_size: int) -> str:
+    """One channel as an ad buyer reads it: the persona's share using it against everyone's,
+    the index and the advice; a withheld channel says it is withheld and why, so it does not
+    read as a channel nobody asked about."""
+    if c.advice == "hidden" or c.share is None:
+        return (
+            f"{c.channel}: fewer than {min_group_size} of them use it, "
+            "figure withheld to keep them anonymous"
+        )
+    index = f", index {c.index:.2f}" if c.index is not None else ""
+    return (
+        f"{c.channel}: {percent(c.share)}% of them use it "
+        f"(vs {percent(c.overall or 0)}% overall{index}): {c.advice}"
+    )
+
+
+def _facts(p: Persona, min_group_size: int, n_respondents: int) -> list[str]:
+    """The headline figures of a persona, its share with its 95 % interval among the
+    ``n_respondents`` clustered; none for one too small to show."""
     if p.size is None or p.share is None:
         return [f"group under {min_group_size} people: figures withheld"]
-    facts = [f"{p.size:,} respondents ({percent(p.share)}%)"]
+    margin = percent(share_margin(p.share, n_respondents))
+    facts = [f"{p.size:,} respondents ({percent(p.share)}% ± {margin} points, 95% interval)"]
     if p.revenue_share is not None:
         facts.append(f"{percent(p.revenue_share)}% of respondents' revenue")
     if p.stability is not None:
