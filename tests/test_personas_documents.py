@@ -107,7 +107,8 @@ def test_the_size_of_a_persona_comes_with_its_95_percent_interval(store):  # typ
     run = svc.build(store=store, frame=_channel_answers(), k=2, n_resamples=0)
     price = next(p for p in run.personas if p.profile.get("values=price") == 1.0)
     assert "20 respondents (50% ± 15 points, 95% interval)" in render_markdown(run, price)
-    assert "(20; ± 15 points, 95 % interval)" in render_card(run, price, "EUR")
+    card = render_card(run, price, "EUR")
+    assert "(20; ± 15 points, " in card and ">95 % interval</abbr>)" in card
 
 
 def test_two_personas_of_one_letter_get_two_first_names_rather_than_a_number():

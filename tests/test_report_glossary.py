@@ -179,9 +179,9 @@ def test_money_on_every_page_carries_the_shops_currency(report) -> None:  # type
     assert f"{CURRENCY} {loyal['mean_clv']:,.0f}" in (out / "types.html").read_text()
     personas = json.loads((out / "personas.json").read_text())
     income = next(p["p"]["income_adjusted"] for p in personas["personas"])
-    assert f"income ≈ {CURRENCY} {income:,.0f}" in (out / "personas.html").read_text()
+    assert f"income, adjusted ≈ {CURRENCY} {income:,.0f}" in (out / "personas.html").read_text()
     card = _visible(next(out.glob("persona-*.html")).read_text())
-    assert re.search(rf"income ≈ {CURRENCY} [\d,]+ \(stated {CURRENCY} [\d,]+\)", card)
+    assert re.search(rf"income, adjusted ≈ {CURRENCY} [\d,]+ \(stated {CURRENCY} [\d,]+\)", card)
     assert f"{CURRENCY} " in _visible((out / "index.html").read_text())
     assert f"{CURRENCY} " in _visible((out / "playbook-loyal.html").read_text())
     for name, page in _pages(out).items():
