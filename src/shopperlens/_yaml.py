@@ -22,11 +22,36 @@ import yaml
 _CORE = "tag:yaml.org,2002:"
 
 
-class Yaml12Loader(yaml.SafeLoader):
+class _MarkedLoader(yaml.SafeLoader):
+    """A safe loader whose values that do not fit their type are YAML errors at their place.
+
+    PyYAML builds a date, a number or a flag with Python's own functions and lets their errors
+    out unmarked: ``new_days: 2024-02-30``, ``!!int abc`` or ``!!bool maybe`` in a hand-edited
+    file raised ``ValueError``/``KeyError``, which the files' readers (catching
+    ``yaml.YAMLError``) did not expect."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, KeyError, TypeError, OverflowError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, _unfit(node, exc), node.start_mark
+            ) from None
+
+
+def _unfit(node: yaml.Node, exc: Exception) -> str:
+    """Why the value at ``node`` cannot be read as its type, in one phrase."""
+    kind = "!!" + str(node.tag).rsplit(":", 1)[-1]
+    value = f" {str(node.value)[:60]!r}" if isinstance(node, yaml.ScalarNode) else ""
+    why = "" if isinstance(exc, KeyError) else f" ({' '.join(str(exc).split())[:200]})"
+    return f"cannot read{value} as {kind}{why}"
+
+
+class Yaml12Loader(_MarkedLoader):
     """A safe loader with YAML 1.2's core schema for plain booleans, integers and floats."""
 
 
-class TextLoader(yaml.SafeLoader):
+class TextLoader(_MarkedLoader):
     """A safe loader that reads every plain value as text."""
 
 
@@ -68,12 +93,22 @@ Yaml12Loader.add_constructor(_CORE + "int", _construct_yaml12_int)
 
 def load(text: str) -> Any:
     """``text`` read with YAML 1.2's core schema (raises ``yaml.YAMLError`` as ``safe_load``)."""
-    return yaml.load(text, Loader=Yaml12Loader)  # (a SafeLoader subclass: no objects built)
+    return _load(text, Yaml12Loader)
 
 
 def load_text(text: str) -> Any:
     """``text`` with every plain value read as the text written (quoted values as ever)."""
-    return yaml.load(text, Loader=TextLoader)  # (a SafeLoader subclass: no objects built)
+    return _load(text, TextLoader)
+
+
+def _load(text: str, loader: type[_MarkedLoader]) -> Any:
+    """``text`` read by ``loader`` (a SafeLoader subclass: no objects built); lists or
+    mappings nested past Python's recursion limit (``[[[…]]]`` 3,000 deep) are a
+    ``yaml.YAMLError`` too, as every other file PyYAML cannot read."""
+    try:
+        return yaml.load(text, Loader=loader)
+    except RecursionError:
+        raise yaml.YAMLError("lists or mappings nested too deeply") from None
 
 
 def problem(exc: Exception) -> str:

@@ -11,6 +11,8 @@ HTTP a 500 — or be stored as garbage. (Imports of shop data have their own rea
 from __future__ import annotations
 
 import codecs
+import io
+import re
 from pathlib import Path
 
 from shopperlens.errors import ShopperlensError
@@ -47,3 +49,20 @@ def read_text_file(path: Path, *, what: str, allow_empty: bool = False) -> str:
     ``allow_empty``: a config file that changes nothing); ``OSError`` (missing, unreadable) is
     left to the caller, which knows how to word it."""
     return decode_text(path.read_bytes(), path.name, what=what, allow_empty=allow_empty)
+
+
+#: a line ending as spreadsheets write them: Windows ``\r\n``, Unix ``\n``, and the bare ``\r``
+#: of Excel for Mac's "CSV (Macintosh)"
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def first_line(text: str) -> str:
+    """The first line of ``text`` (a CSV's header), whichever line ending the file uses."""
+    return _LINE_END.split(text.lstrip("\ufeff"), maxsplit=1)[0]
+
+
+def csv_stream(text: str) -> io.StringIO:
+    """``text`` for ``csv.reader``, which ends lines at ``\r``, ``\n`` or ``\r\n`` only when
+    given the text unsplit (``newline=""``): split at ``\n`` alone, a file whose lines end in
+    a bare ``\r`` failed with "new-line character seen in unquoted field"."""
+    return io.StringIO(text.lstrip("\ufeff"), newline="")

@@ -543,6 +543,10 @@ class BadRecord:
     why: str
 
 
+#: why a JSON record Python's parser gives up on (its recursion limit) is rejected
+NESTED_TOO_DEEPLY = "nested too deeply"
+
+
 def malformed_json(source: Source) -> tuple[int, list[BadRecord]]:
     """How many records a JSON Lines file has, and those that are not JSON objects.
 
@@ -561,6 +565,8 @@ def malformed_json(source: Source) -> tuple[int, list[BadRecord]]:
                 why = "" if isinstance(value, dict) else f"{_json_kind(value)}, not an object"
             except ValueError as exc:  # "Expecting value: line 1 column 9 (char 8)"
                 why = re.sub(r"( starting)? at$", "", str(exc).split(": line", 1)[0]).lower()
+            except RecursionError:  # (arrays or objects nested thousands deep)
+                why = NESTED_TOO_DEEPLY
             if why:
                 bad.append(BadRecord(rows, n, text.strip(), f"malformed JSON: {why}"))
     return rows, bad
@@ -577,7 +583,7 @@ def _json_fields_past_errors(path: Path, gzipped: bool, sample: int = 20_480) ->
                 break
             try:
                 value = json.loads(text) if text.strip() else None
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue
             if isinstance(value, dict):
                 keys.update(dict.fromkeys(map(str, value)))

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 from collections.abc import Iterable
 from contextlib import suppress
 from datetime import UTC, date, datetime
@@ -43,7 +42,7 @@ from shopperlens.errors import NotFoundError, ShopperlensError
 from shopperlens.ingest.generic import normalise_header
 from shopperlens.service._clock import naive_utc, utc_now
 from shopperlens.store import Store
-from shopperlens.textfiles import decode_text
+from shopperlens.textfiles import csv_stream, decode_text, first_line
 
 #: purposes that mean "may be sent marketing e-mail"
 MARKETING: tuple[str, ...] = ("marketing",)
@@ -370,13 +369,13 @@ class _Row(NamedTuple):
 def _parse(text: str, name: str) -> tuple[list[_Row], list[str]]:
     """A row per good line and a problem per bad one (line and column, no value but a date in
     the future)."""
-    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    first = first_line(text)
     if "," not in first and ("\t" in first or ";" in first):
         used = "tabs" if "\t" in first else "';'"
         raise ShopperlensError(
             f"{name}: the columns must be separated by ',' (the header line uses {used})"
         )
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(csv_stream(text))
     header = [normalise_header(h or "") for h in reader.fieldnames or []]
     twice = sorted({h for h in header if h and header.count(h) > 1})
     if twice:

@@ -1272,13 +1272,24 @@ def _segment_tree(segment: str) -> ast.Expression:
             for t in tokenize.generate_tokens(io.StringIO(segment.strip()).readline)
         ]
         tree = ast.parse(tokenize.untokenize(tokens).strip(), mode="eval")
-    except (SyntaxError, tokenize.TokenError, ValueError):
-        raise ShopperlensError(
-            f"cannot read segment {segment!r}: write an expression over the customer columns, "
-            "e.g. \"type == 'loyal' and orders >= 3\""
-        ) from None
+    except (*UNREADABLE_SEGMENT, tokenize.TokenError):
+        raise _unreadable(segment) from None
     _normalise_type_names(tree)
     return tree
+
+
+#: what Python's parser raises for a segment it cannot read: a syntax error, text UTF-8 cannot
+#: carry (a lone surrogate, as a shell passes an invalid byte or JSON writes ``"\\udcff"``) and
+#: nesting deeper than its recursion limit (``not not … orders > 1`` 3,000 times)
+UNREADABLE_SEGMENT: tuple[type[Exception], ...] = (SyntaxError, ValueError, RecursionError)
+
+
+def _unreadable(segment: str) -> ShopperlensError:
+    """The refusal of a segment the parser cannot read."""
+    return ShopperlensError(
+        f"cannot read segment {segment!r}: write an expression over the customer columns, "
+        "e.g. \"type == 'loyal' and orders >= 3\""
+    )
 
 
 #: the audience columns that hold text whatever their values: a shop with no customers (or no
@@ -1526,11 +1537,8 @@ def check_segment(segment: str, columns: Any) -> None:
 
     try:
         tree = ast.parse(segment.strip(), mode="eval")
-    except SyntaxError:
-        raise ShopperlensError(
-            f"cannot read segment {segment!r}: write an expression over the customer columns, "
-            "e.g. \"type == 'loyal' and orders >= 3\""
-        ) from None
+    except UNREADABLE_SEGMENT:
+        raise _unreadable(segment) from None
     known = {str(c) for c in columns}
     for node in ast.walk(tree):
         what = _not_allowed(node, known)

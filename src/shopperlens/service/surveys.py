@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import json
 import os
 import queue
@@ -52,7 +51,7 @@ from shopperlens.surveys.responses import (
     parse_export,
 )
 from shopperlens.surveys.responses import _column as _export_column
-from shopperlens.textfiles import decode_text
+from shopperlens.textfiles import csv_stream, decode_text
 
 DEMO_ORDER = 60
 CHANNELS = ("email", "popup", "link", "import", "api")
@@ -1203,7 +1202,7 @@ def _rejected_people(text: str, survey: Survey, lines: set[int]) -> dict[int, tu
     already refused a file whose headers it cannot read)."""
     from shopperlens.service.privacy import email_key
 
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter(text))
+    reader = csv.DictReader(csv_stream(text), delimiter=delimiter(text))
     reader.fieldnames = [_export_column(h, survey) for h in reader.fieldnames or []]
     people: dict[int, tuple[str, str]] = {}
     for idx, row in enumerate(reader):

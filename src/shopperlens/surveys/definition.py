@@ -713,13 +713,24 @@ def load_definition(path: str | Path) -> Survey:
         raise ShopperlensError(f"cannot read {p}: {exc.strerror}") from None
     try:
         data = json.loads(text) if p.suffix.lower() == ".json" else yaml12.load_text(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+    except (ValueError, RecursionError, yaml.YAMLError) as exc:
         raise ShopperlensError(
-            f"{p} is not valid {p.suffix.lstrip('.')}: {yaml12.problem(exc)}"
+            f"{p} is not valid {p.suffix.lstrip('.')}: {_file_problem(exc)}"
         ) from None
     if not isinstance(data, dict):
         raise ShopperlensError(f"{p} must hold a mapping with name, title and questions")
     return survey_from_dict(data)
+
+
+def _file_problem(exc: Exception) -> str:
+    """What is wrong with a definition file, in one line (a YAML error's place as the editor
+    counts it). ``json`` raises more than ``JSONDecodeError``: ``ValueError`` for a number of
+    5,000 digits and ``RecursionError`` for arrays nested past the recursion limit."""
+    if isinstance(exc, RecursionError):
+        return "lists or objects nested too deeply"
+    if "integer string conversion" in str(exc):
+        return "a number has more than 4,300 digits"
+    return yaml12.problem(exc)
 
 
 def builtin(name: str) -> Survey:

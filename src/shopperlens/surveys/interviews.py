@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection
+from contextlib import suppress
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 
 from shopperlens.personas.synthesis import scrub
@@ -228,15 +230,24 @@ def parse_note(
     lines = text.splitlines()
     title = next((ln for ln in lines if ln.strip()), "")
     fields = _fields(lines[:HEAD_LINES])
-    d = _DATE.search(text)
     return Note(
         interviewee=name,
         body=text,
         customer_id=_customer_id(title, fields.get("customer_id"), is_customer),
         segment=_segment_word(fields.get("segment", "")) or _title_segment(title),
-        interviewed_at=d.group(1) if d else None,
+        interviewed_at=_first_day(text),
         quotes=quotes(text, names),
     )
+
+
+def _first_day(text: str) -> str | None:
+    """The first ``YYYY-MM-DD`` in ``text`` that is a day of the calendar: a note's prose may
+    hold an order or product number written so (``2024-02-30``, ``0000-00-00``), which the
+    store could not keep as the interview's date and which refused the whole import."""
+    for m in _DATE.finditer(text):
+        with suppress(ValueError):
+            return date.fromisoformat(m.group(1)).isoformat()
+    return None
 
 
 def _fields(lines: list[str]) -> dict[str, str]:

@@ -10,7 +10,6 @@ fit the survey definition, so the import can be refused or partly applied with a
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from shopperlens.errors import ShopperlensError
 from shopperlens.ingest.numbers import AmbiguousNumber
 from shopperlens.ingest.rejects import Reject
 from shopperlens.surveys.definition import Survey, is_blank
+from shopperlens.textfiles import csv_stream, first_line
 
 #: columns an export may carry besides the questions
 META_COLUMNS = ("respondent", "customer_id", "submitted_at")
@@ -117,7 +117,7 @@ def delimiter(text: str) -> str:
     into a row naming the respondent column (a spreadsheet where the comma is the decimal
     mark, Excel in German for one, saves a CSV with ``;``), else the comma (whose header
     then says what is missing). A ``;`` inside a quoted multi-select answer is no separator."""
-    line = text.lstrip("\ufeff").split("\n", 1)[0]
+    line = first_line(text)
     for sep in DELIMITERS:
         names = next(csv.reader([line], delimiter=sep), [])
         if any(_names_respondent(n) for n in names):
@@ -147,7 +147,7 @@ def parse_export(
     are separated as :func:`delimiter` says. ``decimal_comma``: number answers are written as
     ``1.234,50``; without it, one that may be either way (``2.500``) is rejected.
     """
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter(text))
+    reader = csv.DictReader(csv_stream(text), delimiter=delimiter(text))
     header = []
     for h in reader.fieldnames or []:
         try:

@@ -122,7 +122,7 @@ async def import_kind(
                 )
     try:
         body = await request.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # (not JSON, or arrays nested 3,000 deep)
         raise ShopperlensError(
             'send multipart/form-data with a file, or JSON {"path": "..."}'
         ) from None
