@@ -425,6 +425,7 @@ class Shop:
             out=out,
             types=types,
             purpose=purpose,
+            bom=self.settings.csv_bom,
         )
         return summary if out is not None else rows
 

@@ -125,6 +125,13 @@ class Settings(BaseSettings):
             "sent either (reminders of the same survey excepted)."
         ),
     )
+    csv_bom: bool = Field(
+        False,
+        description="Start each CSV file of results (`--out x.csv` of `types`, `types "
+        "sessions`, `clv`, `intent` and `personas members`; the plain `csv` audience file, "
+        "over HTTP too) with UTF-8's byte order mark, so Excel on Windows opens it with "
+        "accented names (Müller, Õie) intact.",
+    )
 
     @field_validator("income_adjustment", mode="before")
     @classmethod

@@ -10,13 +10,14 @@ and by browsers' ``JSON.parse``.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import math
 from typing import Any
 
 
 def plain(obj: Any, *, drop_private: bool = False) -> Any:
     """``obj`` as dicts, lists, strings, numbers, booleans and ``None``; other values (dates)
-    are left for ``json.dumps(default=str)``. ``drop_private`` leaves out dict keys starting
+    are left for ``json.dumps(default=json_value)``. ``drop_private`` leaves out dict keys starting
     with ``_`` (a report page's presentation-only context)."""
 
     def go(o: Any) -> Any:
@@ -43,6 +44,15 @@ def plain(obj: Any, *, drop_private: bool = False) -> Any:
     return go(obj)
 
 
+def json_value(value: Any) -> Any:
+    """What JSON cannot hold as it is, for ``json.dumps(default=…)``: a date or time in ISO 8601
+    (``2025-04-06T00:00:00``), anything else as text. ``str`` wrote a pandas timestamp as
+    ``2025-04-06 00:00:00``, so one report file held both forms beside the models' ISO dates."""
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
 #: a cell starting with one of these is read as a formula by Excel, LibreOffice and Sheets
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -53,8 +63,16 @@ def spreadsheet_safe(frame: Any) -> Any:
     advises: the cell then shows as the text it is. Numbers are left alone."""
     out = frame.copy()
     for col in out.columns:
-        if out[col].dtype == object or str(out[col].dtype) in ("string", "str"):
+        if _may_hold_text(out[col].dtype):
             out[col] = out[col].map(
                 lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
             )
     return out
+
+
+def _may_hold_text(dtype: Any) -> bool:
+    """Whether a column of ``dtype`` can hold text: Python objects, pandas' and Arrow's
+    strings (``str``, ``string``, ``large_string[pyarrow]``) and categories, whose labels a
+    CSV writes as they are (a categorical ``=1+1`` was written unprefixed)."""
+    kind = str(dtype)
+    return kind in ("object", "str", "category") or "string" in kind

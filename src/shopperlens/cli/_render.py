@@ -14,7 +14,6 @@ escape (``\\x1b``) instead (:func:`visible`).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -35,7 +34,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from shopperlens.plain import plain
+from shopperlens.plain import json_value, plain
 
 console = Console()
 err_console = Console(stderr=True)
@@ -97,14 +96,7 @@ def as_json(obj: Any) -> None:
     Dates are ISO 8601 (``2025-04-06T00:00:00``) wherever they come from: a table's pandas
     timestamps were written as ``str`` writes them (``2025-04-06 00:00:00``, in ``types
     history --json``) beside the models' ISO dates."""
-    console.print_json(json.dumps(plain(obj), default=_json_value))
-
-
-def _json_value(value: Any) -> Any:
-    """What JSON cannot hold as it is: a date or time in ISO 8601, anything else as text."""
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    return str(value)
+    console.print_json(json.dumps(plain(obj), default=json_value))
 
 
 #: a piece of a message: literal text, or (literal text, Rich style) for the commands' own styling

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from shopperlens.cli import _render
-from shopperlens.cli._app import app, currency, open_shop
+from shopperlens.cli._app import app, currency, open_shop, settings
 
 personas_app = typer.Typer(
     help="Personas: 3–4 named customer profiles from survey answers, interviews and behaviour.",
@@ -210,7 +210,7 @@ def members_cmd(
 
     output_file(out, TABLE_FORMATS)
     df = open_shop(ctx).personas_members(run)
-    write_table(df[list(MEMBER_COLUMNS)], out)
+    write_table(df[list(MEMBER_COLUMNS)], out, bom=settings(ctx).csv_bom)
     _render.message(f"wrote {len(df):,} members to {out}")
 
 

@@ -76,7 +76,7 @@ def _run(
     with _render.progress("typing customers") if big else nullcontext(None) as advance:
         df = shop.types(as_of, save=stores(ctx), progress=advance)
     if out is not None:
-        write_table(df, out)
+        write_table(df, out, bom=settings(ctx).csv_bom)
         _render.message(f"wrote {len(df)} rows to {out}")
     if df.attrs.get("after_data_note"):
         _render.message(f"note: {df.attrs['after_data_note']}")
@@ -237,7 +237,7 @@ def sessions_cmd(
         output_file(out, TABLE_FORMATS)
     df = open_shop(ctx, types_config=config).session_types()  # none imported: refused there
     if out is not None:
-        write_table(df, out)
+        write_table(df, out, bom=settings(ctx).csv_bom)
     counts = df["type"].value_counts().rename_axis("type").reset_index(name="sessions")
     _render.table(counts, title="session types")
 

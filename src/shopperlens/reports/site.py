@@ -24,7 +24,7 @@ from markupsafe import Markup
 from shopperlens import labels
 from shopperlens.config import Settings
 from shopperlens.errors import ShopperlensError
-from shopperlens.plain import plain
+from shopperlens.plain import json_value, plain
 from shopperlens.reports import glossary
 from shopperlens.service._clock import utc_now
 from shopperlens.service._shared import shared_reads
@@ -241,7 +241,7 @@ def render(
 
 def to_json(ctx: dict[str, Any]) -> str:
     """The same context as JSON (keys starting with ``_`` are presentation-only and left out)."""
-    return json.dumps(plain(ctx, drop_private=True), indent=2, default=str, allow_nan=False)
+    return json.dumps(plain(ctx, drop_private=True), indent=2, default=json_value, allow_nan=False)
 
 
 def _load_builtin_pages() -> None:

@@ -46,11 +46,24 @@ def output_file(path: str | Path, formats: Sequence[str] = ()) -> Path:
     raise ShopperlensError(f"cannot use that path: {out}: the folder {parent} does not exist")
 
 
-def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
+#: what starts a CSV file of results with ``SHOPPERLENS_CSV_BOM`` on: UTF-8's byte order mark
+BOM = "\ufeff"
+
+
+def csv_encoding(bom: bool) -> str:
+    """The encoding a CSV file of results is written in: UTF-8 after :data:`BOM` when ``bom``
+    (the ``csv_bom`` setting). Excel on Windows reads a UTF-8 file without the mark, opened
+    with a double-click, as the system's code page (``MÃ¼ller``); pandas, DuckDB, LibreOffice
+    and Google Sheets read either."""
+    return "utf-8-sig" if bom else "utf-8"
+
+
+def write_table(frame: pd.DataFrame, path: str | Path, *, bom: bool = False) -> Path:
     """Write ``frame`` to ``path`` in the format its name ends in (:data:`TABLE_FORMATS`),
-    checked first as :func:`output_file` checks it: CSV with text cells made spreadsheet-safe,
-    Parquet, or JSON (a list of records, dates in ISO 8601). The frame's run metadata
-    (``attrs``) is not part of the file. Returns the path written."""
+    checked first as :func:`output_file` checks it: CSV with text cells made spreadsheet-safe
+    (starting with :data:`BOM` when ``bom``: :func:`csv_encoding`), Parquet, or JSON (a list
+    of records, dates in ISO 8601). The frame's run metadata (``attrs``) is not part of the
+    file. Returns the path written."""
     from shopperlens.plain import spreadsheet_safe
 
     out = output_file(path, TABLE_FORMATS)
@@ -58,11 +71,27 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
     frame.attrs = {}
     suffix = out.suffix.lower()
     if suffix == ".parquet":
-        frame.to_parquet(out, index=False)
+        _empty_text_as_text(frame).to_parquet(out, index=False)
     elif suffix == ".json":
         frame.to_json(out, orient="records", indent=2, date_format="iso")
     else:
-        spreadsheet_safe(_lists_as_text(frame)).to_csv(out, index=False)
+        safe = spreadsheet_safe(_lists_as_text(frame))
+        safe.to_csv(out, index=False, encoding=csv_encoding(bom))
+    return out
+
+
+def _empty_text_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each column of Python objects that holds no value (the ``customer_id`` of
+    persona members none of whom is linked, of intent's anonymous lookers) as pandas' string
+    dtype: Parquet stored such a column with Arrow's ``null`` type (DuckDB's ``NULL``), so an
+    id column's type in the file depended on the data, and a table made from one file did not
+    take the next."""
+    import pandas as pd
+
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object and out[col].isna().all():
+            out[col] = out[col].astype(pd.StringDtype())
     return out
 
 

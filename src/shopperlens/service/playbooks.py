@@ -12,7 +12,6 @@ accepts a ``types`` frame (``customer_id, visitor_id, type``) so it can run with
 from __future__ import annotations
 
 import ast
-import csv
 import io
 import operator
 import tokenize
@@ -60,7 +59,7 @@ from shopperlens.playbooks.loyalty import RepeatFactors, repeat_factors
 from shopperlens.playbooks.visits import Visits
 from shopperlens.service import consent, value_run
 from shopperlens.service._checks import share, whole
-from shopperlens.service._files import output_file
+from shopperlens.service._files import BOM, output_file
 from shopperlens.service._shared import read_once, shared_reads
 from shopperlens.service.clv import PURCHASES, no_dropout_note, stored_run_no_dropout
 from shopperlens.service.overview import in_shop_currency_sql, shop_currency
@@ -1600,6 +1599,7 @@ def export_audience(
     out: str | Path | None = None,
     types: pd.DataFrame | None = None,
     purpose: str = "marketing",
+    bom: bool = False,
 ) -> tuple[AudienceExport, pd.DataFrame]:
     """Build (and with ``out`` write) an audience file; returns a summary and the rows.
 
@@ -1607,7 +1607,9 @@ def export_audience(
     ``referral``): the plain ``csv`` writes the e-mail of those who gave it, and
     ``without_consent`` counts those who did not; the marketing destinations take only
     ``marketing`` (:func:`~shopperlens.playbooks.audience.purpose_refusal`). ``out`` must
-    end in ``.csv`` (:data:`AUDIENCE_FORMATS`), checked before the audience is read."""
+    end in ``.csv`` (:data:`AUDIENCE_FORMATS`), checked before the audience is read. The file
+    is :func:`audience_csv`'s text (``bom``: the ``csv_bom`` setting); the rows handed back are
+    the values as stored, not made spreadsheet-safe."""
     if destination not in _aud.DESTINATIONS:
         raise ShopperlensError(
             f"unknown destination {destination!r}; choose {', '.join(_aud.DESTINATIONS)}"
@@ -1624,12 +1626,11 @@ def export_audience(
     mark = store.erasure_mark()  # a person erased while this reads is written nowhere
     typed = resolve_types(store=store, types=types) if type is not None else types
     c = audience_customers(store=store, type=type, segment=segment, types=typed)
-    frame, left = _aud.audience(c, destination, purpose)
-    rows = spreadsheet_safe(frame)
+    rows, left = _aud.audience(c, destination, purpose)
     with store.write_lock(), store.cursor() as con:  # (no erasure can commit meanwhile)
         check_no_erasure_since(con, mark)  # the rows, written or handed back, may hold them
         if out is not None:
-            rows.to_csv(output_file(out), index=False, quoting=csv.QUOTE_MINIMAL)
+            output_file(out).write_text(audience_csv(rows, destination, bom=bom), encoding="utf-8")
     summary = AudienceExport(
         destination=destination,
         selected=len(c),
@@ -1645,6 +1646,17 @@ def export_audience(
     if type is not None and not len(c):
         said.append(_nobody_of_type(store, type, typed))
     return replace(summary, warnings=tuple(filter(None, said))), rows
+
+
+def audience_csv(rows: pd.DataFrame, destination: str, *, bom: bool = False) -> str:
+    """The audience file's text for ``rows`` (:func:`export_audience`'s): every text cell a
+    spreadsheet would run as a formula prefixed (:func:`~shopperlens.plain.spreadsheet_safe`),
+    and with ``bom`` the plain ``csv``, the one opened in a spreadsheet, after UTF-8's byte
+    order mark; a platform's file stays as the platform documents it. Only the file is made
+    safe: rows handed back with ``'-3`` for a customer id ``-3`` matched nothing in the
+    caller's own data."""
+    mark = BOM if bom and destination == "csv" else ""
+    return mark + spreadsheet_safe(rows).to_csv(index=False)
 
 
 def _refused_by_destination(summary: AudienceExport) -> str | None:

@@ -10,7 +10,7 @@ from fastapi.responses import PlainTextResponse
 
 from shopperlens.plain import plain
 from shopperlens.service import playbooks as svc
-from shopperlens.web.deps import ShopDep
+from shopperlens.web.deps import SettingsDep, ShopDep
 
 router = APIRouter(prefix="/api/playbooks", tags=["playbooks"])
 #: the response header of ``/audience`` carrying the export's warnings
@@ -86,6 +86,7 @@ class CsvResponse(PlainTextResponse):
 @router.get("/audience", response_class=CsvResponse)
 def audience(
     shop: ShopDep,
+    settings: SettingsDep,
     to: Literal["csv", "meta", "google", "mailchimp", "klaviyo"] = "csv",
     type: str | None = None,  # noqa: A002
     segment: str | None = Query(None, description="pandas query over the customer columns"),
@@ -98,9 +99,10 @@ def audience(
 
     What the CLI prints as warnings (a list too small for the ad platform, why a type selects
     nobody) comes in the ``X-Shopperlens-Warnings`` header, a JSON list of texts (ASCII: any
-    other character escaped), so the body stays the file the platform takes."""
+    other character escaped), so the body stays the file the platform takes. With the
+    ``csv_bom`` setting the plain csv starts with UTF-8's byte order mark, as the CLI writes it."""
     summary, rows = svc.export_audience(
         store=shop.store, destination=to, type=type, segment=segment, purpose=purpose
     )
     headers = {WARNINGS: json.dumps(list(summary.warnings))} if summary.warnings else None
-    return CsvResponse(rows.to_csv(index=False), headers=headers)
+    return CsvResponse(svc.audience_csv(rows, to, bom=settings.csv_bom), headers=headers)
