@@ -119,3 +119,20 @@ def test_two_personas_of_one_letter_get_two_first_names_rather_than_a_number():
         ["male", "male"],
     )
     assert names == [("Busy", "Ben"), ("Budget", "Bailey")]
+
+
+def test_a_name_from_a_protected_answer_is_not_carried_on_by_a_rebuild():
+    """A run stored before such names were refused may hold "Muslim Mia"; a rebuild that
+    matches that persona does not keep the name, while a name of an unprotected answer
+    carries on as before."""
+    from shopperlens.service.personas import _name_still_fits
+
+    frame, labels = _groups(
+        (20, {"values": "price", "gender": "female", "religion": "muslim"}),
+        (20, {"values": "quality", "gender": "female", "religion": "christian"}),
+    )
+    now = synthesise(frame, labels)[0]
+    assert "religion=muslim" in now.profile and not now.suppressed
+    assert _name_still_fits(now.model_copy(), now)  # its own name: kept
+    old = now.model_copy(update={"name": "Muslim Mia", "adjective": "Muslim", "first_name": "Mia"})
+    assert not _name_still_fits(old, now)

@@ -80,7 +80,8 @@ class Settings(BaseSettings):
     smtp_starttls: bool = Field(
         False,
         description="Upgrade the SMTP connection with STARTTLS (the server's certificate is "
-        "checked; `SSL_CERT_FILE` adds a private authority).",
+        "checked against the system's authorities; `SSL_CERT_FILE` names a bundle to trust "
+        "instead, e.g. one with a private authority added).",
     )
     smtp_tls: bool | None = Field(
         None,

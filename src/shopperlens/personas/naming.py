@@ -14,7 +14,7 @@ are deterministic and unique across personas.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 #: (question, answer) or (question, "+"/"-" for a number above/below average) -> adjective
@@ -139,6 +139,19 @@ PROTECTED_WORDS = frozenset(
 def is_protected(question: str) -> bool:
     """Whether a question asks about a protected attribute (by the words of its id)."""
     return bool(PROTECTED_WORDS & set(re.split(r"[\W_]+", question.lower())))
+
+
+def from_protected_answer(adjective: str, answers: Iterable[str]) -> bool:
+    """Whether ``adjective`` is the word an answer to a protected question gives ("Muslim" from
+    ``religion=muslim``), among ``answers`` (a persona's ``question=answer`` profile keys): a
+    name made that way by a run before :func:`is_protected` existed is not carried on."""
+    for key in answers:
+        question, sep, answer = key.partition("=")
+        if sep and is_protected(question):
+            words = re.sub(r"[^A-Za-z0-9 ]+", " ", answer).split()
+            if words and words[0].capitalize() == adjective:
+                return True
+    return False
 
 
 def adjective_for(d: Distinctive) -> str | None:

@@ -37,7 +37,7 @@ from shopperlens.personas.frame import (
     normalise_answers,
     winsorise,
 )
-from shopperlens.personas.naming import LEXICON, SMALL_GROUP, name_gender
+from shopperlens.personas.naming import LEXICON, SMALL_GROUP, from_protected_answer, name_gender
 from shopperlens.personas.synthesis import Persona, Quote, overview, synthesise
 from shopperlens.service._checks import whole
 from shopperlens.service._clock import utc_now
@@ -652,8 +652,11 @@ def _name_still_fits(previous: Persona, now: Persona) -> bool:
     """Whether ``previous``'s name may go on to ``now``: never onto or from a group too small
     to describe (its name says only that: "Eco Eric" on one would give away a motive and a
     gender), and only when its first name's gender is the one ``now``'s data give (a woman's
-    name on a group no longer clearly women would contradict it)."""
+    name on a group no longer clearly women would contradict it). Nor a name whose adjective
+    is an answer to a protected question ("Muslim Mia", from before such names were refused)."""
     if now.suppressed or previous.suppressed or previous.adjective == SMALL_GROUP_WORD:
+        return False
+    if from_protected_answer(previous.adjective, [*previous.profile, *now.profile]):
         return False
     return name_gender(previous.first_name) == name_gender(now.first_name)
 

@@ -323,7 +323,8 @@ class Mailer:
     """One SMTP connection for a batch of messages (``with Mailer(settings) as m: m.send(…)``).
 
     STARTTLS and TLS from the first byte (:func:`implicit_tls`) check the server's certificate
-    and host name against the trusted authorities (``SSL_CERT_FILE`` adds a private one):
+    and host name against the trusted authorities (``SSL_CERT_FILE`` names a bundle to trust
+    instead, e.g. the system's with a private authority added):
     smtplib's own default checks neither, so anyone on the way could pose as the server and
     read the password and every address. Settings that cannot work or would send the password
     in clear are refused before connecting (:func:`check_connection`)."""
