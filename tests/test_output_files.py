@@ -9,7 +9,7 @@ import json
 import pandas as pd
 
 import shopperlens
-from _ingest_data import write
+from _ingest_data import UCI, write
 from conftest import _api_client
 from shopperlens.plain import spreadsheet_safe
 from shopperlens.reports.site import to_json
@@ -110,3 +110,22 @@ def test_parquet_keeps_an_id_column_text_when_it_holds_no_id(tmp_path) -> None: 
     out = write_table(members, tmp_path / "members.parquet")
     assert str(pq.read_schema(out).field("customer_id").type) in ("string", "large_string")
     assert pd.read_parquet(out)["customer_id"].isna().all()
+
+
+def test_every_table_written_to_out_is_said_with_thousands_separated(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``types --out`` said "wrote 1200 rows" where ``clv`` says "wrote 1,200 rows", and
+    ``types sessions --out`` wrote its file without a word."""
+    customers = "customer_id,created_at\n" + "".join(f"c{i},2024-01-01\n" for i in range(1200))
+    assert cli("import", "customers", str(write(tmp_path, "c.csv", customers))).exit_code == 0
+    out = tmp_path / "types.csv"
+    res = cli("types", "--out", str(out), "--limit", "0")
+    assert res.exit_code == 0, res.output
+    assert f"wrote 1,200 rows to {out}" in " ".join(res.stdout.split())
+    assert cli("import", "sessions", str(UCI)).exit_code == 0
+    out = tmp_path / "sessions.csv"
+    res = cli("types", "sessions", "--out", str(out))
+    assert res.exit_code == 0, res.output
+    sessions = len(pd.read_csv(out))
+    assert sessions > 1000 and f"wrote {sessions:,} sessions to {out}" in " ".join(
+        res.stdout.split()
+    )

@@ -12,6 +12,7 @@ import pytest
 import shopperlens
 from _ingest_data import write
 from shopperlens.errors import ShopperlensError
+from shopperlens.ingest.generic import load_mapping
 from shopperlens.service import consent, interviews, playbooks, surveys
 from shopperlens.store import Store
 from shopperlens.surveys.definition import load_definition
@@ -109,7 +110,46 @@ def test_a_survey_definition_nested_too_deeply_is_one_error_line_in_the_cli(cli,
     path = write(tmp_path, "s.json", '{"name": "s", "title": ' + "[" * 3000 + "]" * 3000 + "}")
     res = cli("survey", "create", "s", "--from", str(path))
     assert res.exit_code == 1, res.output[-300:]
-    assert "is not valid json" in res.stderr and "unexpected" not in res.stderr
+    assert "is not valid JSON" in res.stderr and "unexpected" not in res.stderr
+
+
+# -- a JSON mapping file --------------------------------------------------------------------
+#: JSON Python's reader gives up on, and what the refusal says
+BAD_JSON = {
+    "deep": ("[" * 5000 + "]" * 5000, "lists or objects nested too deeply"),
+    "long-number": ('{"id": ' + "9" * 5000 + "}", "a number has more than 4,300 digits"),
+    "syntax": ('{"id": }', "Expecting value: line 1 column 8 (char 7)"),
+}
+
+
+@pytest.mark.parametrize(("text", "said"), BAD_JSON.values(), ids=BAD_JSON.keys())
+def test_a_json_mapping_file_python_cannot_read_is_refused(tmp_path, text, said):
+    """A mapping file nested thousands deep was refused with Python's own "maximum recursion
+    depth exceeded while decoding a JSON array from a unicode string"."""
+    with pytest.raises(ShopperlensError) as err:
+        load_mapping(write(tmp_path, "m.json", text))
+    assert str(err.value) == f"mapping file m.json is not valid JSON: {said}"
+
+
+def test_a_json_mapping_file_nested_too_deeply_is_one_error_line_in_the_cli(cli, tmp_path):
+    orders = write(tmp_path, "o.csv", "order_id,customer_id,ordered_at\no1,c1,2024-01-01\n")
+    mapping = write(tmp_path, "m.json", "[" * 5000)
+    res = cli("import", "orders", str(orders), "--mapping-file", str(mapping))
+    assert res.exit_code == 1, res.output[-300:]
+    assert res.stderr == (
+        "error: mapping file m.json is not valid JSON: lists or objects nested too deeply\n"
+    )
+
+
+def test_a_survey_body_python_cannot_read_is_a_400_in_the_same_words(shop, client):
+    surveys.ensure_builtin(store=shop.store)
+    res = client.post(
+        "/s/demo-profile/responses",
+        content=BAD_JSON["deep"][0],
+        headers={"content-type": "application/json"},
+    )
+    assert res.status_code == 400, res.text[:200]
+    assert res.json()["detail"] == f"the body is not valid JSON: {BAD_JSON['deep'][1]}"
 
 
 # -- an import's JSON body ----------------------------------------------------------------

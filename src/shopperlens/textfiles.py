@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import codecs
 import io
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 from shopperlens.errors import ShopperlensError
 
@@ -49,6 +51,31 @@ def read_text_file(path: Path, *, what: str, allow_empty: bool = False) -> str:
     ``allow_empty``: a config file that changes nothing); ``OSError`` (missing, unreadable) is
     left to the caller, which knows how to word it."""
     return decode_text(path.read_bytes(), path.name, what=what, allow_empty=allow_empty)
+
+
+def parse_json(text: str | bytes, name: str) -> Any:
+    """``text`` read as JSON, or a :class:`ShopperlensError` "NAME is not valid JSON: WHY".
+
+    ``json`` fails in more ways than ``JSONDecodeError``: ``RecursionError`` for lists nested
+    past Python's recursion limit, a bare ``ValueError`` for a number of more than 4,300
+    digits, ``UnicodeDecodeError`` for bytes that are not UTF-8. Each reached the user as
+    Python's own words (or a traceback) wherever only some were caught; here every file and
+    body is refused alike. ``name`` says what was read ("mapping file m.json", "the body")."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise ShopperlensError(f"{name} is not valid JSON: {_json_problem(exc)}") from None
+
+
+def _json_problem(exc: ValueError | RecursionError) -> str:
+    """Why ``json.loads`` gave up, in one line of the user's words."""
+    if isinstance(exc, RecursionError):
+        return "lists or objects nested too deeply"
+    if isinstance(exc, UnicodeDecodeError):
+        return "it holds bytes that are not UTF-8 text"
+    if "integer string conversion" in str(exc):
+        return "a number has more than 4,300 digits"
+    return " ".join(str(exc).split())
 
 
 #: a line ending as spreadsheets write them: Windows ``\r\n``, Unix ``\n``, and the bare ``\r``

@@ -19,6 +19,8 @@ from typer.core import TyperGroup
 from shopperlens.errors import ShopperlensError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from shopperlens.config import Settings
 
 
@@ -254,6 +256,21 @@ def open_shop(ctx: typer.Context, *, types_config: Path | None = None):  # type:
     shop = Shop(connect(cfg.db, read_only=not stores(ctx)), cfg)
     ctx.call_on_close(lambda: _close(shop, Path(cfg.db) if made else None))
     return shop
+
+
+def write_out(
+    ctx: typer.Context, frame: pd.DataFrame, out: Path, *, what: str = "rows", json_: bool = False
+) -> None:
+    """Write the table ``frame`` to ``--out`` (with the ``csv_bom`` setting) and say "wrote N
+    WHAT to PATH", N with thousands separated. Under ``--json`` the line goes to stderr: stdout
+    is the JSON alone (the line ahead of it broke ``clv --json --out all.csv | jq``). One
+    function, so that every command writing a table says it in the same words."""
+    from shopperlens.cli import _render
+    from shopperlens.service._files import write_table
+
+    write_table(frame, out, bom=settings(ctx).csv_bom)
+    said = f"wrote {len(frame):,} {what} to {out}"
+    typer.echo(said, err=True) if json_ else _render.message(said)
 
 
 def currency(shop: Any) -> str:

@@ -9,9 +9,9 @@ from typing import Annotated
 import typer
 
 from shopperlens.cli import _render
-from shopperlens.cli._app import app, currency, open_shop, settings, stores
+from shopperlens.cli._app import app, currency, open_shop, stores, write_out
 from shopperlens.errors import InsufficientDataError, ShopperlensError
-from shopperlens.service._files import TABLE_FORMATS, output_file, write_table
+from shopperlens.service._files import TABLE_FORMATS, output_file
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 OutOpt = Annotated[
@@ -57,14 +57,6 @@ def parse_days(text: str) -> int:
     return n * {"": 1, "d": 1, "w": 7, "y": 365}[unit]
 
 
-def _write(frame, out: Path, json_: bool = False, *, bom: bool = False) -> None:  # type: ignore[no-untyped-def]
-    """Write ``frame`` to ``out`` and say so: on stderr with ``--json``, whose stdout is the
-    JSON alone (the line ahead of it broke ``clv --json --out all.csv | jq``)."""
-    write_table(frame, out, bom=bom)
-    said = f"wrote {len(frame):,} rows to {out}"
-    typer.echo(said, err=True) if json_ else _render.message(said)
-
-
 @app.command("clv")
 def clv_cmd(
     ctx: typer.Context,
@@ -97,7 +89,7 @@ def clv_cmd(
     if at_risk:
         frame = frame[frame["at_risk"]]
     if out:
-        _write(frame, out, json_, bom=settings(ctx).csv_bom)
+        write_out(ctx, frame, out, json_=json_)
     shown = frame.head(top).round(3)
     if json_:
         _render.as_json(shown)
@@ -216,6 +208,6 @@ def intent_cmd(
     keep = _saving(ctx, save)
     frame = open_shop(ctx).intent(save=keep)
     if out:
-        _write(frame, out, json_, bom=settings(ctx).csv_bom)
+        write_out(ctx, frame, out, json_=json_)
     shown = frame.head(top).round(3)
     _render.as_json(shown) if json_ else _render.table(shown, title="purchase intent")

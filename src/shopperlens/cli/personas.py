@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from shopperlens.cli import _render
-from shopperlens.cli._app import app, currency, open_shop, settings
+from shopperlens.cli._app import app, currency, open_shop, write_out
 
 personas_app = typer.Typer(
     help="Personas: 3–4 named customer profiles from survey answers, interviews and behaviour.",
@@ -205,13 +205,12 @@ def members_cmd(
 ) -> None:
     """Write who belongs to which persona: `respondent`, `persona`, `customer_id` (empty for a
     respondent linked to no customer)."""
-    from shopperlens.service._files import TABLE_FORMATS, output_file, write_table
+    from shopperlens.service._files import TABLE_FORMATS, output_file
     from shopperlens.service.personas import MEMBER_COLUMNS
 
     output_file(out, TABLE_FORMATS)
     df = open_shop(ctx).personas_members(run)
-    write_table(df[list(MEMBER_COLUMNS)], out, bom=settings(ctx).csv_bom)
-    _render.message(f"wrote {len(df):,} members to {out}")
+    write_out(ctx, df[list(MEMBER_COLUMNS)], out, what="members")
 
 
 @personas_app.command("cards")

@@ -10,8 +10,8 @@ import typer
 
 from shopperlens.cli import _render
 from shopperlens.cli._app import app as root
-from shopperlens.cli._app import currency, open_shop, settings, stores
-from shopperlens.service._files import TABLE_FORMATS, output_file, write_table
+from shopperlens.cli._app import currency, open_shop, settings, stores, write_out
+from shopperlens.service._files import TABLE_FORMATS, output_file
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -76,8 +76,7 @@ def _run(
     with _render.progress("typing customers") if big else nullcontext(None) as advance:
         df = shop.types(as_of, save=stores(ctx), progress=advance)
     if out is not None:
-        write_table(df, out, bom=settings(ctx).csv_bom)
-        _render.message(f"wrote {len(df)} rows to {out}")
+        write_out(ctx, df, out)
     if df.attrs.get("after_data_note"):
         _render.message(f"note: {df.attrs['after_data_note']}")
     title = f"customer types as of {frame_as_of(df):%Y-%m-%d}"
@@ -237,7 +236,7 @@ def sessions_cmd(
         output_file(out, TABLE_FORMATS)
     df = open_shop(ctx, types_config=config).session_types()  # none imported: refused there
     if out is not None:
-        write_table(df, out, bom=settings(ctx).csv_bom)
+        write_out(ctx, df, out, what="sessions")
     counts = df["type"].value_counts().rename_axis("type").reset_index(name="sessions")
     _render.table(counts, title="session types")
 

@@ -9,13 +9,13 @@ ignored, missing optional ones are NULL, missing required ones stop the import.
 from __future__ import annotations
 
 import csv
-import json
 import re
 from collections.abc import Mapping
 from os import PathLike
 from pathlib import Path
 
 import duckdb
+import yaml
 
 from shopperlens._yaml import load_text as yaml_text
 from shopperlens._yaml import problem as yaml_problem
@@ -23,6 +23,7 @@ from shopperlens.errors import ShopperlensError
 from shopperlens.ingest.kinds import KINDS, KindSpec, no_value_sql
 from shopperlens.ingest.reading import Source, delimiter, header_line
 from shopperlens.ingest.rejects import ident
+from shopperlens.textfiles import parse_json
 
 MappingArg = Mapping[str, str] | str | Path | None
 
@@ -56,12 +57,8 @@ def load_mapping(mapping: MappingArg) -> dict[str, str]:
         text = path.read_text("utf-8")
     except UnicodeDecodeError:
         raise ShopperlensError(f"mapping file {path.name} is not UTF-8 text") from None
-    try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml_text(text)
-    except (ValueError, Exception) as exc:  # yaml.YAMLError is not a ValueError
-        raise ShopperlensError(
-            f"mapping file {path.name} is not valid YAML/JSON: {yaml_problem(exc)}"
-        ) from None
+    name = f"mapping file {path.name}"
+    data = parse_json(text, name) if path.suffix.lower() == ".json" else _yaml_mapping(text, name)
     if isinstance(data, dict) and isinstance(data.get("columns"), dict):
         data = data["columns"]
     if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
@@ -70,6 +67,15 @@ def load_mapping(mapping: MappingArg) -> dict[str, str]:
             "(their_name: canonical_name)"
         )
     return {str(k): v for k, v in data.items()}
+
+
+def _yaml_mapping(text: str, name: str) -> object:
+    """A YAML mapping file's content, or refused in one line with the error's place (a JSON
+    one is refused by :func:`~shopperlens.textfiles.parse_json`)."""
+    try:
+        return yaml_text(text)
+    except yaml.YAMLError as exc:
+        raise ShopperlensError(f"{name} is not valid YAML/JSON: {yaml_problem(exc)}") from None
 
 
 def parse_map_options(items: list[str] | None) -> dict[str, str]:

@@ -8,7 +8,6 @@ and why they buy. Everything here is pure: no store, no network.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from functools import cache
@@ -32,7 +31,7 @@ from pydantic import (
 from shopperlens import _yaml as yaml12
 from shopperlens.errors import ShopperlensError
 from shopperlens.ingest.numbers import NOT_DECIMAL_COMMA, AmbiguousNumber, read_number
-from shopperlens.textfiles import read_text_file
+from shopperlens.textfiles import parse_json, read_text_file
 
 Kind = Literal["single", "multi", "scale", "number", "text"]
 GROUPS: tuple[str, ...] = (
@@ -711,26 +710,21 @@ def load_definition(path: str | Path) -> Survey:
         text = read_text_file(p, what="a survey definition (YAML or JSON)")
     except OSError as exc:
         raise ShopperlensError(f"cannot read {p}: {exc.strerror}") from None
-    try:
-        data = json.loads(text) if p.suffix.lower() == ".json" else yaml12.load_text(text)
-    except (ValueError, RecursionError, yaml.YAMLError) as exc:
-        raise ShopperlensError(
-            f"{p} is not valid {p.suffix.lstrip('.')}: {_file_problem(exc)}"
-        ) from None
+    data = parse_json(text, str(p)) if p.suffix.lower() == ".json" else _yaml_data(p, text)
     if not isinstance(data, dict):
         raise ShopperlensError(f"{p} must hold a mapping with name, title and questions")
     return survey_from_dict(data)
 
 
-def _file_problem(exc: Exception) -> str:
-    """What is wrong with a definition file, in one line (a YAML error's place as the editor
-    counts it). ``json`` raises more than ``JSONDecodeError``: ``ValueError`` for a number of
-    5,000 digits and ``RecursionError`` for arrays nested past the recursion limit."""
-    if isinstance(exc, RecursionError):
-        return "lists or objects nested too deeply"
-    if "integer string conversion" in str(exc):
-        return "a number has more than 4,300 digits"
-    return yaml12.problem(exc)
+def _yaml_data(p: Path, text: str) -> Any:
+    """The YAML file ``p`` read, or refused in one line with the error's place as the editor
+    counts it (a JSON file is refused by :func:`~shopperlens.textfiles.parse_json`)."""
+    try:
+        return yaml12.load_text(text)
+    except yaml.YAMLError as exc:
+        raise ShopperlensError(
+            f"{p} is not valid {p.suffix.lstrip('.')}: {yaml12.problem(exc)}"
+        ) from None
 
 
 def builtin(name: str) -> Survey:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import json
 import logging
 import threading
 import time
@@ -28,6 +27,7 @@ from shopperlens.errors import ShopperlensError
 from shopperlens.service import surveys as svc
 from shopperlens.surveys import links
 from shopperlens.surveys.definition import AnswerError
+from shopperlens.textfiles import parse_json
 
 PUBLIC = True
 router = APIRouter(prefix="/s", tags=["survey (public)"])
@@ -403,7 +403,7 @@ async def submit(name: str, request: Request) -> Response:
         return _refused_form(survey, refused[0], getattr(survey.texts, refused[1]), raw, request)
     try:
         payload = _form_payload(raw) if is_form else _json_payload(raw, ctype)
-    except ValueError as exc:
+    except (ValueError, ShopperlensError) as exc:
         return _error(request, 415 if "content type" in str(exc) else 400, str(exc))
     store = request.app.state.shop.store
 
@@ -477,12 +477,12 @@ def _not_text(payload: dict[str, Any], fields: tuple[str, ...]) -> str | None:
 
 
 def _json_payload(raw: bytes, ctype: str) -> dict[str, Any]:
+    """A JSON body as an object; a body that is no JSON (bad syntax, nested too deeply, a
+    5,000-digit number) is a :class:`ShopperlensError` from ``parse_json``, any other wrong
+    shape a ``ValueError``: the caller answers both with a 400 (a wrong type with a 415)."""
     if ctype not in ("application/json", "text/plain", ""):
         raise ValueError(f"unsupported content type {ctype!r}: send JSON or a form")
-    try:
-        data = json.loads(raw or b"null")
-    except (ValueError, RecursionError):  # bad JSON or text, a 5,000-digit number, deep nesting
-        raise ValueError("the body is not valid JSON") from None
+    data = parse_json(raw or b"null", "the body")
     if not isinstance(data, dict):
         raise ValueError('send an object: {"answers": {"question": "answer"}}')
     return data
