@@ -177,11 +177,16 @@ def mailchimp_takes(email: str) -> bool:
     return email.rpartition("@")[0].isascii()
 
 
+def _consented(c: pd.DataFrame, purpose: str) -> pd.Series:
+    """Whether each customer gave the consent ``purpose`` draws the file by (none: no)."""
+    return c[consent_column(purpose)].fillna(False).astype(bool)
+
+
 def _reasons(c: pd.DataFrame, destination: str, purpose: str) -> tuple[pd.Series, pd.Series]:
     """Each customer's address as ``destination`` takes it, and why the file gives none for
     them (one of :data:`LEFT_OUT`, None when it does): the one rule the file and its counts
     (:class:`LeftOut`) are drawn by."""
-    consent = c[consent_column(purpose)].fillna(False).astype(bool)
+    consent = _consented(c, purpose)
     email = c.email.map(google_email if destination == "google" else normalise_email)
     why = pd.Series(None, index=c.index, dtype=object).mask(~consent, "consent")
     why = why.mask(why.isna() & email.isna(), "email")
@@ -230,7 +235,7 @@ def _file_rows(
             {
                 "customer_id": c.customer_id,
                 "type": c.type,
-                consent_column(purpose): c[consent_column(purpose)].fillna(False).astype(bool),
+                consent_column(purpose): _consented(c, purpose),
                 "email": email.where(why.isna(), None),
             }
         ).reset_index(drop=True)

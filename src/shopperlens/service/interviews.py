@@ -292,10 +292,10 @@ def _recruit_customers(store: Store, n: int, best_by: str) -> pd.DataFrame | Non
     worst = worst.head(n_worst)
     # "low value" needs a known value: with revenue the measure, a customer who bought only in
     # other currencies has none in the shop's (a big GBP buyer is not the lowest-value one)
-    known = stats["revenue"].notna() if "clv" not in stats else stats["best_score"].notna()
-    lapsed = _lapsed(
-        rest[~rest["customer_id"].isin(worst["customer_id"]) & known.loc[rest.index]], stats
-    )
+    candidates = rest[~rest["customer_id"].isin(worst["customer_id"])]
+    if "clv" not in stats:
+        candidates = candidates[candidates["revenue"].notna()]
+    lapsed = _lapsed(candidates, stats)
     lapsed = lapsed.head(n_worst - len(worst))
     any_signal = bool((stats["worst_score"] > 0).any())
     rows = []
