@@ -368,16 +368,66 @@ def test_a_login_to_a_relay_on_this_computer_works_without_tls(store):
     assert rep.sent == 1 and handler.got == ["c1@example.com"]
 
 
-def test_a_connection_the_server_closed_says_retried_once(store, mta):
+def test_a_server_that_closes_at_once_every_time_stops_the_send_in_one_line(store, mta):
     server, settings = mta
     _people(store, 2)
     server.refuse = {"c": "421 4.3.2 shutting down"}  # smtplib closes the connection on it
-    rep = dlv.send_invitations(store=store, settings=settings, survey=DEMO)
-    assert rep.deferred == 2
-    assert sorted(_status(store).values()) == [
-        ("pending", "SMTP 421: refused for now, retried on the next send"),
-        ("pending", "the server had closed the connection: not sent, retried on the next send"),
-    ]
+    with pytest.raises(mail.ConnectionLost) as e:
+        dlv.send_invitations(store=store, settings=settings, survey=DEMO)
+    said = str(e.value)
+    assert said.startswith("the SMTP server 127.0.0.1:") and "\n" not in said
+    assert "4 times in a row without taking a message (last: 421 4.3.2 shutting down)" in said
+    assert "@" not in said
+    assert {s for s, _ in _status(store).values()} == {"pending"} and server.got == []
+    server.refuse = {}
+    assert dlv.send_invitations(store=store, settings=settings, survey=DEMO).sent == 2
+
+
+class Closing(Server):
+    """Takes ``per_connection`` messages on a connection, then ends it: dropped without a
+    word after the last one's ``250`` (``drop``), or with ``421`` to the next ``MAIL FROM``,
+    as providers limiting messages per connection do."""
+
+    def __init__(self, per_connection: int, *, drop: bool) -> None:
+        super().__init__()
+        self.per_connection = per_connection
+        self.drop = drop
+        self.connections = 0
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # type: ignore[no-untyped-def]  # noqa: N802 - aiosmtpd hook name
+        self.connections += 1
+        session.taken = 0
+        session.host_name = hostname
+        return responses
+
+    async def handle_MAIL(self, server, session, envelope, address, options):  # type: ignore[no-untyped-def]  # noqa: N802 - aiosmtpd hook name
+        if session.taken >= self.per_connection:
+            return "421 4.7.0 too many messages on this connection"
+        return await super().handle_MAIL(server, session, envelope, address, options)
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802 - aiosmtpd hook name
+        session.taken += 1
+        if self.drop and session.taken >= self.per_connection:
+            asyncio.get_running_loop().call_later(0.05, server.transport.close)
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.mark.parametrize("drop", [True, False], ids=["dropped", "421"])
+def test_a_connection_closed_between_messages_is_opened_again(store, drop):
+    handler = Closing(per_connection=2, drop=drop)
+    ctl, port = _start(handler)
+    settings = Settings(
+        smtp_host="127.0.0.1", smtp_port=port, secret_key="k3y", public_url="http://shop.test"
+    )
+    _people(store, 7)
+    try:
+        rep = dlv.send_invitations(store=store, settings=settings, survey=DEMO)
+    finally:
+        ctl.stop()  # type: ignore[attr-defined]
+    assert (rep.sent, rep.deferred, rep.unconfirmed, rep.failed) == (7, 0, 0, 0)
+    assert sorted(handler.got) == [f"c{i}@example.com" for i in range(1, 8)]  # each once
+    assert handler.connections == 4
+    assert {s for s, _ in _status(store).values()} == {"sent"}
 
 
 class Stalling(Server):
@@ -418,3 +468,55 @@ def test_a_server_that_stalls_past_the_timeout_leaves_the_invitations_pending(st
 def test_an_smtp_timeout_that_is_no_wait_is_refused(value):
     with pytest.raises(ShopperlensError, match=f"SHOPPERLENS_SMTP_TIMEOUT={value} is not"):
         Settings(smtp_timeout=value)
+
+
+_REFUSED_SETTINGS = {
+    "login in clear": {"smtp_host": "smtp.example.com", "smtp_port": 587, "smtp_user": "shop"},
+    "starttls and tls": {"smtp_host": "smtp.example.com", "smtp_port": 465, "smtp_starttls": True},
+    "no sender": {"smtp_sender": ""},
+    "sender without domain": {"smtp_sender": "shop"},
+    "sender with a name": {"smtp_sender": "Shop <shop@example.com>"},
+    "sender ending in @": {"smtp_sender": "shop@"},
+}
+
+
+@pytest.mark.parametrize("options", _REFUSED_SETTINGS.values(), ids=_REFUSED_SETTINGS)
+def test_a_dry_run_refuses_the_smtp_settings_the_send_would_refuse(store, options):
+    _people(store, 2)
+    settings = Settings(secret_key="k3y", public_url="https://survey.shop.test", **options)
+    with pytest.raises(ShopperlensError) as dry:
+        dlv.send_invitations(store=store, settings=settings, survey=DEMO, dry_run=True)
+    assert store.scalar("SELECT count(*) FROM survey_invitations") == 0
+    with pytest.raises(ShopperlensError) as real:
+        dlv.send_invitations(store=store, settings=settings, survey=DEMO)
+    assert str(dry.value) == str(real.value) and "\n" not in str(dry.value)
+    assert {s for s, _ in _status(store).values()} == {"pending"}  # they wait, none sent
+
+
+def test_the_cli_dry_run_says_a_sender_that_is_no_address(cli, monkeypatch):
+    monkeypatch.setenv("SHOPPERLENS_SMTP_SENDER", "Boot Corner")
+    assert cli("survey", "create", DEMO).exit_code == 0
+    res = cli("survey", "send", DEMO, "--dry-run")
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert res.stderr.startswith("error: SHOPPERLENS_SMTP_SENDER='Boot Corner' is not an e-mail")
+
+
+def test_a_sender_that_is_an_address_passes(store, smtp):
+    server, settings = smtp
+    _people(store, 1)
+    for sender in ("shop@localhost", "jonas@bücher.de", '"boot corner"@example.com'):
+        mail.check_sender(settings.model_copy(update={"smtp_sender": sender}))
+    rep = dlv.send_invitations(store=store, settings=settings, survey=DEMO, dry_run=True)
+    assert rep.invited == 1 and server.messages == []
+
+
+@pytest.mark.parametrize("address", ["jo@", "jo.@"])
+def test_an_address_no_message_can_carry_fails_and_is_not_left_sending(store, mta, address):
+    server, settings = mta
+    _people(store, 2)
+    store.execute("UPDATE customers SET email = ? WHERE customer_id = 'c1'", [address])
+    rep = dlv.send_invitations(store=store, settings=settings, survey=DEMO)
+    assert (rep.sent, rep.failed, rep.unconfirmed) == (1, 1, 0)
+    status, error = _status(store)["c1"]
+    assert status == "failed" and error.startswith("the message cannot be written (")
+    assert "@" not in error and server.got == ["c2@example.com"]

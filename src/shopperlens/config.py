@@ -95,7 +95,11 @@ class Settings(BaseSettings):
         description="Seconds to wait for the SMTP server to connect or answer before giving "
         "up on it (a message not yet handed over stays `pending`).",
     )
-    smtp_sender: str = Field("shop@example.com", description="From address of invitation e-mails.")
+    smtp_sender: str = Field(
+        "shop@example.com",
+        description="From address of invitation e-mails: a bare address (checked before "
+        "sending and by `--dry-run`).",
+    )
     shop_name: str | None = Field(
         None,
         description="The shop's name as customers know it: the display name in the From of "

@@ -278,11 +278,15 @@ def send_invitations(
     most ``quota`` invitations for this audience; nothing once the survey has
     ``response_quota`` responses.
     ``audience`` is an :class:`Audience` or a dict of its rules (:func:`audience_rules`).
+    A dry run refuses the SMTP settings the real send would refuse
+    (:func:`mail.check_connection`), without connecting.
     """
     _check_quotas(quota, response_quota)
     audience = audience_rules(audience)
     definition = get_survey(store=store, name=survey)
-    if not dry_run:
+    if dry_run:
+        mail.check_connection(settings)  # (a real send checks them before connecting)
+    else:
         links.sign("x", survey, settings.secret_key)  # fail early without a signing key
     now = now or utc_now()
     days = settings.survey_fatigue_days if fatigue_days is None else fatigue_days
@@ -727,7 +731,7 @@ def _send_one(
         return "erased"
     try:
         mailer.send(to, subject, body, headers)
-    except mail.SenderRefused:  # refused for every message: it waits for the next send
+    except mail.Stopped:  # a refused sender, a lost connection: it waits for the next send
         _requeue(store, invitation_id)
         raise
     except Exception as exc:  # noqa: BLE001 - any SMTP/socket failure: record, go on
@@ -848,8 +852,8 @@ def send_reminders(
                 continue
             try:
                 mailer.send(row.email, subject, body, mail.opt_out_headers(opt_out))
-            except mail.SenderRefused:
-                raise  # refused for every message: the reminders wait for the next run
+            except mail.Stopped:
+                raise  # a refused sender, a lost connection: the reminders wait for the next run
             except Exception as exc:  # noqa: BLE001 - a refusal is not recorded: retried
                 status, _ = _after_failure(exc)
                 if status == "pending":

@@ -14,6 +14,7 @@ own template that does not write it gets a closing line with it, :func:`render`)
 from __future__ import annotations
 
 import contextlib
+import email.errors
 import email.policy
 import re
 import smtplib
@@ -113,11 +114,28 @@ class NotSent(smtplib.SMTPException):
         self.retry = retry
 
 
-class SenderRefused(ShopperlensError):
+class Stopped(ShopperlensError):
+    """Sending cannot go on for any message, so the batch stops: the message being sent
+    certainly did not go out and waits, with the rest, for the next send."""
+
+
+class SenderRefused(Stopped):
     """The server refused the sender for good (a ``5xx`` to ``MAIL FROM``: it wants
     STARTTLS or a login first, or will not relay for that address). That says nothing of the
     recipient and would refuse every message alike, so it stops the batch: marked ``failed``
     instead, every invitation would stay unsent even once the settings are put right."""
+
+
+class ConnectionLost(Stopped):
+    """The connection was lost between messages and a new one could not be kept: opening it
+    again failed, or the server closed it :data:`RECONNECTS` times in a row without taking a
+    message. Every message would meet the same, so the batch stops."""
+
+
+#: how many new connections a send opens in a row without the server answering a message in
+#: between: a provider that closes after every 100 messages (``421``) is served without end,
+#: one that closes at once is not asked forever
+RECONNECTS = 3
 
 
 class Refusal(NamedTuple):
@@ -158,10 +176,12 @@ def implicit_tls(settings: Settings) -> bool:
 
 def check_connection(settings: Settings) -> None:
     """Refuse SMTP settings that cannot work or would give the password away, before any
-    connection: STARTTLS on a connection that is TLS already (no server offers it there),
-    and a login to another machine without TLS, which sends the user name
-    and password readable by anyone on the way. A server on this computer (``127.0.0.1``,
-    ``::1``, ``localhost``: a local relay) may take a login in plain SMTP."""
+    connection: a sender that is no address (:func:`check_sender`), STARTTLS on a connection
+    that is TLS already (no server offers it there), and a login to another machine without
+    TLS, which sends the user name and password readable by anyone on the way. A server on
+    this computer (``127.0.0.1``, ``::1``, ``localhost``: a local relay) may take a login in
+    plain SMTP. A dry run calls it too, so it learns what the real send would refuse."""
+    check_sender(settings)
     where = f"{settings.smtp_host}:{settings.smtp_port}"
     if settings.smtp_starttls and implicit_tls(settings):
         why = (
@@ -181,6 +201,23 @@ def check_connection(settings: Settings) -> None:
             "the network readable by anyone on the way. Set SHOPPERLENS_SMTP_STARTTLS=true "
             "(usually port 587) or SHOPPERLENS_SMTP_TLS=true (port 465), or unset "
             "SHOPPERLENS_SMTP_USER for a server that needs no login"
+        )
+
+
+def check_sender(settings: Settings) -> None:
+    """Refuse a ``SHOPPERLENS_SMTP_SENDER`` no ``From`` header can carry (empty, no ``@``, a
+    display name around it, a non-ASCII local part): every message would fail to be written,
+    and each invitation of the batch was marked ``failed``, or left ``sending`` for good."""
+    sender = settings.smtp_sender
+    local, at, domain = sender.rpartition("@")
+    try:
+        usable = bool(at and local and domain) and bool(Address(addr_spec=sender).domain)
+    except (ValueError, IndexError, email.errors.MessageError):
+        usable = False
+    if not usable:
+        raise ShopperlensError(
+            f"SHOPPERLENS_SMTP_SENDER={sender!r} is not an e-mail address the invitations can "
+            "come from: set it to the shop's sending address, e.g. survey@yourshop.com"
         )
 
 
@@ -327,17 +364,33 @@ class Mailer:
     instead, e.g. the system's with a private authority added):
     smtplib's own default checks neither, so anyone on the way could pose as the server and
     read the password and every address. Settings that cannot work or would send the password
-    in clear are refused before connecting (:func:`check_connection`)."""
+    in clear are refused before connecting (:func:`check_connection`).
+
+    A connection lost between messages (the server answers ``421`` or drops it, as providers
+    do after so many messages) is opened again and the message sent on it, as long as
+    nothing of the message went over: at most :data:`RECONNECTS` times in a row without the
+    server answering a message, then :class:`ConnectionLost` stops the batch."""
 
     def __init__(self, settings: Settings, *, from_name: str | None = None) -> None:
         self.settings = settings
         #: the name the From header shows beside the address (the shop's)
         self.from_name = from_name or settings.shop_name
         self._smtp: _SMTP | None = None
+        #: new connections opened since the server last answered a message
+        self._reconnects = 0
+        #: the server was silent past the timeout: no new connection, it would be waited for
+        #: again with every message
+        self._stalled = False
 
     def __enter__(self) -> Mailer:
+        check_connection(self.settings)
+        self._open()
+        return self
+
+    def _open(self) -> None:
+        """Connect, upgrade with STARTTLS and log in as the settings say; a failure is one
+        :class:`ShopperlensError` naming what to check."""
         s = self.settings
-        check_connection(s)
         try:
             self._smtp = self._connect()
             if s.smtp_starttls:
@@ -357,7 +410,29 @@ class Mailer:
             raise ShopperlensError(
                 f"cannot reach the SMTP server {s.smtp_host}:{s.smtp_port}: {exc}"
             ) from None
-        return self
+
+    def _reconnect(self, lost: BaseException) -> None:
+        """Open a new connection for the next message after ``lost`` closed the last one;
+        :class:`ConnectionLost` when :data:`RECONNECTS` new ones in a row were closed without
+        the server answering a message, or it cannot be reached again."""
+        s = self.settings
+        where = f"{s.smtp_host}:{s.smtp_port}"
+        if self._reconnects >= RECONNECTS:
+            raise ConnectionLost(
+                f"the SMTP server {where} closed the connection {RECONNECTS + 1} times in a row "
+                f"without taking a message ({_loss(lost)}): the e-mails not sent wait for the "
+                "next send"
+            )
+        self._reconnects += 1
+        if self._smtp is not None:
+            self._smtp.close()
+        try:
+            self._open()
+        except ShopperlensError as exc:
+            raise ConnectionLost(
+                f"the SMTP server {where} closed the connection and opening a new one failed "
+                f"({exc}): the e-mails not sent wait for the next send"
+            ) from None
 
     def _connect(self) -> _SMTP:
         """The connection, in TLS from the first byte when :func:`implicit_tls` says so; the
@@ -391,11 +466,45 @@ class Mailer:
         it (``send_message`` adds the option for such an envelope address). A server without
         it gets the address's domain in IDNA's ASCII form (:func:`ascii_address`), in the
         envelope and the headers alike; only a non-ASCII local part cannot go through it.
-        ``headers`` are added as given (:func:`opt_out_headers`)."""
+        ``headers`` are added as given (:func:`opt_out_headers`).
+
+        A connection found closed, or lost before the DATA command, is opened again and the
+        message sent on it (:meth:`_reconnect`); one lost during the hand-over is not: the
+        message may have gone out."""
+        assert self._smtp is not None, "use Mailer as a context manager"
+        lost: BaseException = ConnectionClosed("the SMTP server closed the connection")
+        while True:
+            if self._smtp.sock is None:  # smtplib closes the connection on a 421 reply
+                if self._stalled:
+                    raise ConnectionClosed("the SMTP server closed the connection")
+                self._reconnect(lost)
+            try:
+                self._send_once(to, subject, body, headers)
+            except Exception as exc:
+                self._stalled = self._stalled or _timed_out(exc)
+                if not self._lost_before_data(exc):
+                    self._reconnects = 0  # the server answered this message
+                    raise
+                lost = exc
+                continue
+            self._reconnects = 0
+            return
+
+    def _lost_before_data(self, exc: Exception) -> bool:
+        """Whether ``exc`` closed the connection before the DATA command (a ``421``, a
+        dropped connection): the message certainly did not go out and may go on a new one.
+        A timeout is no such loss: a stalled server would be waited for again and again."""
         smtp = self._smtp
-        assert smtp is not None, "use Mailer as a context manager"
-        if smtp.sock is None:  # smtplib closes the connection on a 421 reply
-            raise ConnectionClosed("the SMTP server closed the connection")
+        if smtp is None or smtp.handing_over or smtp.sock is not None or self._stalled:
+            return False
+        return (isinstance(exc, NotSent) and exc.retry) or refusal_code(exc) == 421
+
+    def _send_once(
+        self, to: str, subject: str, body: str, headers: Mapping[str, str] | None
+    ) -> None:
+        """One attempt at :meth:`send` on the current connection."""
+        smtp = self._smtp
+        assert smtp is not None
         smtp.handing_over = False
         try:
             sender = self.settings.smtp_sender
@@ -454,18 +563,53 @@ def _not_sent(exc: Exception, *, handing_over: bool) -> NotSent | None:
 
     ``smtplib`` raises ``SMTPNotSupportedError`` before the MAIL command when an address is
     not ASCII and the server does not announce SMTPUTF8; an address or text that cannot be
-    written as an e-mail fails before anything is sent. Neither goes better next time. A
-    server that stalls past ``SHOPPERLENS_SMTP_TIMEOUT`` or drops the connection before the
-    DATA command (smtplib says ``SMTPServerDisconnected``) sent nothing either: retried."""
+    written as an e-mail (``jo@``: Python's e-mail package raises ``IndexError`` on it) fails
+    before anything is sent. Neither goes better next time. A server that stalls past
+    ``SHOPPERLENS_SMTP_TIMEOUT`` or drops the connection before the DATA command (smtplib says
+    ``SMTPServerDisconnected``) sent nothing either: retried, as is any other failure before
+    the DATA command (taken as "may have gone out", such an invitation stayed ``sending`` and
+    was never sent). The texts name no address: they are stored with the invitation."""
     if handing_over:
         return None
     if isinstance(exc, smtplib.SMTPNotSupportedError):
         return NotSent(NO_SMTPUTF8, retry=False)
-    if isinstance(exc, ValueError):  # (UnicodeError too)
-        return NotSent(f"the message cannot be written ({exc})", retry=False)
+    if isinstance(exc, ValueError | IndexError | email.errors.MessageError):  # (UnicodeError)
+        return NotSent(f"the message cannot be written ({_said(exc)})", retry=False)
     if isinstance(exc, OSError | smtplib.SMTPServerDisconnected):
         return NotSent(f"the connection broke before the message was sent ({exc})", retry=True)
-    return None
+    return NotSent(f"not sent ({_said(exc)})", retry=True)
+
+
+#: an e-mail address in an exception's text (Python's e-mail package quotes what it parsed)
+_ADDRESS = re.compile(r"\S*@\S*")
+
+
+def _said(exc: BaseException) -> str:
+    """``exc`` as ``Type: text`` with any e-mail address in the text left out."""
+    text = _ADDRESS.sub("(an address)", " ".join(str(exc).split()))
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """Whether ``exc`` came of waiting past ``SHOPPERLENS_SMTP_TIMEOUT`` (smtplib raises
+    ``SMTPServerDisconnected`` while handling the ``TimeoutError``)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, TimeoutError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _loss(exc: BaseException) -> str:
+    """How the connection was lost, in words naming no address: the server's ``421`` or a
+    dropped connection."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):  # (keyed by address: only the reply)
+        replies = [smtplib.SMTPResponseException(*r) for r in exc.recipients.values()]
+        exc = next((r for r in replies if r.smtp_code == 421), exc)
+    if isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code == 421:
+        return f"last: {_reply(exc)}"
+    return "last: SMTP 421" if refusal_code(exc) == 421 else "last: the connection was dropped"
 
 
 def refusal(exc: BaseException) -> Refusal | None:
