@@ -66,11 +66,12 @@ def _cli(db: Path, *args: str) -> Any:
     return res
 
 
-def _is_the_tickets_file(record: dict[str, Any]) -> None:
-    """The oldest ledger row, with the fields that say which runs it made stale."""
+def _is_the_tickets_file(record: dict[str, Any], zone: str = "") -> None:
+    """The oldest ledger row, with the fields that say which runs it made stale (over HTTP
+    its times say their zone, ``zone`` ``Z``)."""
     assert Path(record["file"]).name == OLDEST_FILE
     assert record["kind"] == "tickets" and record["rows_accepted"] == 2
-    assert record["earliest_at"] == FIRST_TICKET.isoformat()
+    assert record["earliest_at"] == FIRST_TICKET.isoformat() + zone
     assert record["columns_read"]["created_at"] == "opened"
     assert record["columns_read"]["ticket_id"] == "ticket_id"
 
@@ -153,7 +154,7 @@ def test_http_pages_through_the_whole_ledger(shop: shopperlens.Shop) -> None:
         assert len(every.json()) == LEDGER_ROWS and "X-Shopperlens-Note" not in every.headers
         page = client.get("/api/imports", params={"limit": 100, "offset": 100})
         assert [r["import_id"] for r in page.json()] == [5, 4, 3, 2, 1]
-        _is_the_tickets_file(page.json()[-1])
+        _is_the_tickets_file(page.json()[-1], zone="Z")
         assert client.get("/api/imports", params={"limit": "x"}).status_code == 400
         assert client.get("/api/imports", params={"offset": -1}).status_code == 422
         huge = client.get("/api/imports", params={"limit": "99999999999999999999"})

@@ -99,7 +99,7 @@ def test_a_consent_given_with_an_offset_is_stored_in_utc_over_http(
     body = {"customer_id": "C1", "purpose": "marketing", "granted": False}
     res = client.post("/api/consents", json=body | {"recorded_at": REFUSED_AT})
     assert res.status_code == 201, res.text
-    assert res.json()["recorded_at"] == "2024-06-01T08:00:00"
+    assert res.json()["recorded_at"] == "2024-06-01T08:00:00Z"
     assert _recorded(shop.store, "C1") == [(False, EIGHT_UTC)]
 
 

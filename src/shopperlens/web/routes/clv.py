@@ -11,8 +11,9 @@ from fastapi import APIRouter, Query, Response
 from shopperlens.service import clv as svc
 from shopperlens.web.deps import NOTE, ShopDep
 from shopperlens.web.routes.tables import TOTAL
+from shopperlens.web.times import ZonedRoute
 
-router = APIRouter(prefix="/api", tags=["models"])
+router = APIRouter(prefix="/api", tags=["models"], route_class=ZonedRoute)
 #: the response header of ``GET /api/clv`` saying its run is not stored, and what stores one
 NOT_STORED = (
     "scored, not stored: POST /api/jobs/clv (as shopperlens clv) stores the run that "

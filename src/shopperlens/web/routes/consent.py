@@ -18,8 +18,9 @@ from pydantic import Field
 from shopperlens.errors import ShopperlensError
 from shopperlens.service import consent as svc
 from shopperlens.web.deps import RequestBody, ShopDep, upload_name, upload_path
+from shopperlens.web.times import ZonedRoute
 
-router = APIRouter(prefix="/api/consents", tags=["privacy"])
+router = APIRouter(prefix="/api/consents", tags=["privacy"], route_class=ZonedRoute)
 #: the largest consents file accepted
 MAX_UPLOAD = 20 << 20
 #: the longest name, in bytes, an upload is saved under: a row giving no source is recorded

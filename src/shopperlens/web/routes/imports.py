@@ -32,8 +32,9 @@ from shopperlens.errors import NotFoundError, ShopperlensError
 from shopperlens.ingest.generic import parse_map_options
 from shopperlens.service import imports as svc
 from shopperlens.web.deps import RequestBody, ShopDep, upload_path
+from shopperlens.web.times import ZonedRoute
 
-router = APIRouter(prefix="/api/imports", tags=["imports"])
+router = APIRouter(prefix="/api/imports", tags=["imports"], route_class=ZonedRoute)
 log = logging.getLogger("shopperlens.server")
 #: the options of the query string, which a body giving them would have seen ignored
 QUERY_OPTIONS = ("format", "on_error", "map", "update", "decimal_comma", "allow_empty")

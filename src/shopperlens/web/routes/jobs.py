@@ -29,8 +29,9 @@ from shopperlens.config import Settings
 from shopperlens.service.jobs import JobRunner, JobStatus
 from shopperlens.web.deps import ShopDep
 from shopperlens.web.routes.imports import JOB_WORDS, in_http_words
+from shopperlens.web.times import ZonedRoute
 
-router = APIRouter(prefix="/api/jobs", tags=["jobs"])
+router = APIRouter(prefix="/api/jobs", tags=["jobs"], route_class=ZonedRoute)
 
 #: job name -> (service module, function); parameters come from the request body
 JOBS: dict[str, tuple[str, str]] = {

@@ -14,8 +14,9 @@ from shopperlens.reports.persona_cards import render_card, render_markdown
 from shopperlens.service.overview import shop_currency
 from shopperlens.service.personas import MEMBER_COLUMNS, PersonaRun, RunInfo, runs
 from shopperlens.web.deps import RequestBody, ShopDep
+from shopperlens.web.times import ZonedRoute
 
-router = APIRouter(prefix="/api/personas", tags=["personas"])
+router = APIRouter(prefix="/api/personas", tags=["personas"], route_class=ZonedRoute)
 
 
 class BuildRequest(RequestBody):

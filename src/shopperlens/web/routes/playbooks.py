@@ -11,8 +11,9 @@ from fastapi.responses import PlainTextResponse
 from shopperlens.plain import plain
 from shopperlens.service import playbooks as svc
 from shopperlens.web.deps import SettingsDep, ShopDep
+from shopperlens.web.times import ZonedRoute
 
-router = APIRouter(prefix="/api/playbooks", tags=["playbooks"])
+router = APIRouter(prefix="/api/playbooks", tags=["playbooks"], route_class=ZonedRoute)
 #: the response header of ``/audience`` carrying the export's warnings
 WARNINGS = "X-Shopperlens-Warnings"
 

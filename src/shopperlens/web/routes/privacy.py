@@ -23,8 +23,9 @@ from shopperlens.emails import normalise_email
 from shopperlens.errors import ShopperlensError
 from shopperlens.service.privacy import CompactReport, ErasureReport
 from shopperlens.web.deps import ShopDep
+from shopperlens.web.times import ZonedRoute
 
-router = APIRouter(prefix="/api", tags=["privacy"])
+router = APIRouter(prefix="/api", tags=["privacy"], route_class=ZonedRoute)
 
 
 @router.delete("/customers/{customer:path}", response_model=ErasureReport)

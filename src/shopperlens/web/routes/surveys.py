@@ -21,8 +21,9 @@ from shopperlens.service import survey_results as sr_svc
 from shopperlens.service import surveys as sv_svc
 from shopperlens.web.deps import RequestBody, SettingsDep, ShopDep, upload_name, upload_path
 from shopperlens.web.routes.playbooks import WARNINGS
+from shopperlens.web.times import ZonedRoute
 
-router = APIRouter(prefix="/api", tags=["surveys"])
+router = APIRouter(prefix="/api", tags=["surveys"], route_class=ZonedRoute)
 #: the largest uploaded file (survey export, notes, analytics report) accepted
 MAX_UPLOAD = 50 << 20
 

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Query, Response
 
 from shopperlens.service import tables as svc
 from shopperlens.web.deps import NOTE, ShopDep
+from shopperlens.web.times import ZonedRoute
 
-router = APIRouter(prefix="/api", tags=["tables"])
+router = APIRouter(prefix="/api", tags=["tables"], route_class=ZonedRoute)
 #: the response headers of ``GET /api/imports``: how many files the ledger holds, and which
 #: part of it the body is when not all of it (the body stays the list it always was)
 TOTAL = "X-Shopperlens-Total"

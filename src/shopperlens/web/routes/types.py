@@ -11,8 +11,9 @@ from shopperlens.service import types as svc
 from shopperlens.service.types_value import frame_as_of, value_by_type
 from shopperlens.store import Store
 from shopperlens.web.deps import NOTE, ShopDep, header_text
+from shopperlens.web.times import ZonedRoute
 
-router = APIRouter(prefix="/api/types", tags=["types"])
+router = APIRouter(prefix="/api/types", tags=["types"], route_class=ZonedRoute)
 
 
 class TypesPage(BaseModel):
