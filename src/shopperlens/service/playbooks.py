@@ -1367,7 +1367,7 @@ class _SegmentEval(ast.NodeVisitor):
         raise ShopperlensError(f"segment refused: a {type(node).__name__} expression")
 
     def visit_Constant(self, node: ast.Constant) -> Any:
-        return node.value
+        return _held(node.value)
 
     def visit_Name(self, node: ast.Name) -> Any:
         return self.frame[node.id]
@@ -1382,7 +1382,7 @@ class _SegmentEval(ast.NodeVisitor):
         value = self.visit(node.operand)
         if isinstance(node.op, ast.Not | ast.Invert):
             return _negated(_condition(value))
-        return -value if isinstance(node.op, ast.USub) else +value
+        return _held(-value) if isinstance(node.op, ast.USub) else +value
 
     def visit_BoolOp(self, node: ast.BoolOp) -> Any:
         values = [_condition(self.visit(v)) for v in node.values]
@@ -1402,7 +1402,7 @@ class _SegmentEval(ast.NodeVisitor):
             raise ShopperlensError("segment refused: arithmetic on text")
         if isinstance(node.op, ast.Div | ast.FloorDiv | ast.Mod):
             return _divided(_ARITHMETIC[type(node.op)], left, right)
-        return _ARITHMETIC[type(node.op)](left, right)
+        return _whole_checked(_ARITHMETIC[type(node.op)], left, right)
 
     def visit_Compare(self, node: ast.Compare) -> Any:
         """``a < b < c`` is ``a < b and b < c``; ``x in [..]`` (and, as pandas reads it,
@@ -1433,6 +1433,57 @@ class _SegmentEval(ast.NodeVisitor):
                 found = found | _compared(operator.eq, value, self.visit(item))
             return _negated(found) if isinstance(op, ast.NotIn | ast.NotEq) else found
         return _compared(_COMPARISONS[type(op)], self.visit(left), self.visit(right))
+
+
+#: the largest whole number a segment holds: pandas' integers are 64-bit, and beyond them
+#: ``orders + 9223372036854775807 > 0`` wrapped round to negative and selected the wrong
+#: customers, and ``orders > 99999999999999999999`` was refused as text compared with a number
+WHOLE_LIMIT = 2**63 - 1
+#: what a segment holding or computing a whole number beyond :data:`WHOLE_LIMIT` is told
+BEYOND_WHOLE = (
+    "segment refused: {what} is beyond the whole numbers a segment can hold "
+    f"(-{WHOLE_LIMIT:,} to {WHOLE_LIMIT:,}); use a smaller number"
+)
+
+
+def _is_whole(value: Any) -> bool:
+    """Whether ``value`` is a whole number (not a bool): a constant, or an integer column."""
+    if isinstance(value, bool | np.bool_):
+        return False
+    if isinstance(value, int | np.integer):
+        return True
+    return (
+        isinstance(value, pd.Series)
+        and pd.api.types.is_integer_dtype(value.dtype)
+        and not pd.api.types.is_bool_dtype(value.dtype)
+    )
+
+
+def _held(value: Any) -> Any:
+    """``value``, refused when it is a whole number constant beyond :data:`WHOLE_LIMIT`."""
+    if _is_whole(value) and not isinstance(value, pd.Series) and abs(int(value)) > WHOLE_LIMIT:
+        raise ShopperlensError(BEYOND_WHOLE.format(what=f"the number {int(value)}"))
+    return value
+
+
+def _whole_checked(op: Any, left: Any, right: Any) -> Any:
+    """``op(left, right)`` for ``+ - *``, refused when whole numbers give a result beyond
+    :data:`WHOLE_LIMIT`, where 64-bit integers wrap round without a word. The same sum in
+    decimals says where: a wrapped result is 2**64 or more away from it, a true one close."""
+    result = op(left, right)
+    if not (_is_whole(left) and _is_whole(right)):
+        return result
+    if not isinstance(result, pd.Series):
+        return _held(result)
+    estimate = op(_decimals(left), _decimals(right))
+    if ((estimate - result.astype("Float64")).abs() > 2.0**62).any():
+        raise ShopperlensError(BEYOND_WHOLE.format(what="a sum or product"))
+    return result
+
+
+def _decimals(value: Any) -> Any:
+    """A whole number, or column of them, as decimals (``Float64``)."""
+    return value.astype("Float64") if isinstance(value, pd.Series) else float(value)
 
 
 def _is_text(value: Any) -> bool:
