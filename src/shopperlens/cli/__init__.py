@@ -11,7 +11,7 @@ import pkgutil
 import sys
 
 from shopperlens.cli import _render
-from shopperlens.cli._app import app, reflow_help
+from shopperlens.cli._app import OUTPUT_CLOSED, ClosedStdout, OutputClosed, app, reflow_help
 
 __all__ = ["app", "main"]
 
@@ -23,8 +23,13 @@ reflow_help(app)
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``shopperlens`` command (errors are handled by the app's group)."""
+    if sys.stdout is None:  # started with its standard output closed (``>&-``)
+        sys.stdout = ClosedStdout()
     try:
         app(args=argv, prog_name="shopperlens")
     except KeyboardInterrupt:
         _render.error("interrupted")
         sys.exit(130)
+    except OutputClosed:
+        _render.error(OUTPUT_CLOSED)
+        sys.exit(1)

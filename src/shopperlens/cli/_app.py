@@ -7,7 +7,9 @@ command that uses them, so ``--help`` answers without them (tests/test_cli_start
 
 from __future__ import annotations
 
+import errno
 import inspect
+import io
 import os
 import sys
 from pathlib import Path
@@ -22,6 +24,30 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from shopperlens.config import Settings
+
+
+#: what a command started with its standard output closed says when it writes there
+OUTPUT_CLOSED = (
+    "cannot write the output: standard output is closed (send it to a file or to /dev/null)"
+)
+
+
+class OutputClosed(OSError):
+    """A write to a standard output that was closed before the command started."""
+
+
+class ClosedStdout(io.TextIOBase):
+    """``sys.stdout`` for a command started with its standard output closed (``>&-``).
+
+    Python then sets ``sys.stdout`` to None, and Rich and Click write to None without a word:
+    ``shopperlens tables --json >&-`` exited 0 having written nothing. Here the first write
+    fails, and ``cli.main`` says so in one line on stderr (:data:`OUTPUT_CLOSED`), exit 1."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise OutputClosed(errno.EBADF, "standard output is closed")
 
 
 class _Group(TyperGroup):
@@ -68,6 +94,8 @@ class _Group(TyperGroup):
             # interpreter's own flush at exit does not fail again
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise typer.Exit(1) from None
+        except OutputClosed:
+            raise  # (said by ``cli.main``, which also sees ``--help`` fail)
         except OSError as exc:
             if os.environ.get("SHOPPERLENS_DEBUG"):
                 raise
