@@ -159,7 +159,7 @@ def test_skip_lands_good_rows_and_writes_rejects_beside_db(tmp_path):
         rows = list(csv.DictReader(fh))
     assert [(r["line"], r["column"], r["value"], r["reason"]) for r in rows] == [
         ("4", "ordered_at", "01/02/2024 noon", "not a date/time"),
-        ("5", "quantity", "-3", "negative quantity"),
+        ("5", "quantity", "'-3", "negative quantity"),  # (a formula to a spreadsheet)
     ]
     assert rows[0]["file"].endswith("o.csv")
 

@@ -64,10 +64,26 @@ def spreadsheet_safe(frame: Any) -> Any:
     out = frame.copy()
     for col in out.columns:
         if _may_hold_text(out[col].dtype):
-            out[col] = out[col].map(
-                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
-            )
+            out[col] = out[col].map(spreadsheet_cell)
     return out
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """One cell as :func:`spreadsheet_safe` writes it: text a spreadsheet would run as a
+    formula gets a leading ``'``; anything else is left as it is."""
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
+
+def spreadsheet_cell_sql(expr: str) -> str:
+    """:func:`spreadsheet_cell` in SQL, for a file DuckDB writes itself (``COPY``)."""
+    starts = ", ".join(f"chr({ord(c)})" for c in _FORMULA_START)
+    return f"CASE WHEN left({expr}, 1) IN ({starts}) THEN '''' || {expr} ELSE {expr} END"
+
+
+def unprotected(cell: str) -> str:
+    """A cell :func:`spreadsheet_cell` wrote, as the value it protects (``'=1+1`` is ``=1+1``),
+    for reading such a file again; any other cell as it is."""
+    return cell[1:] if cell[:1] == "'" and cell[1:].startswith(_FORMULA_START) else cell
 
 
 def _may_hold_text(dtype: Any) -> bool:

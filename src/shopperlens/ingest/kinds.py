@@ -14,8 +14,10 @@ from shopperlens.emails import ONE_ADDRESS, email_sql, invisible_sql, trim_sql, 
 from shopperlens.ingest import numbers
 from shopperlens.ingest.numbers import POINT, NumberStyle
 from shopperlens.ingest.rejects import (
+    CONTROL_CHECKED,
     Check,
     cast_check,
+    control_check,
     ident,
     reject_struct_sql,
     sql_str,
@@ -392,6 +394,8 @@ def stage_sql(spec: KindSpec, raw_select: str, style: NumberStyle = POINT) -> st
         elif c.required:
             blank = f"({raw} IS NULL OR trim({raw}) = '')"
             checks.append(Check(c.name, f"{typed} IS NULL AND {blank}", "missing value"))
+        if c.name in CONTROL_CHECKED:  # (NUL, a tab, a line break: they broke CSV files)
+            checks.append(control_check(c.name, raw, typed))
         if c.name in style.ambiguous and c.type in numbers.NUMERIC_TYPES:  # 1250 or 1.25?
             checks.append(numbers.ambiguous_check(c.name, raw))
         if c.type in ("int", "count"):  # whole, but too large for the table

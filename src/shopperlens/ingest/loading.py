@@ -34,7 +34,15 @@ from shopperlens.errors import ShopperlensError
 from shopperlens.ingest.kinds import KindSpec, email_key_sql, stage_sql
 from shopperlens.ingest.numbers import COMMA_GROUPED, HAS_COMMA, POINT, NumberStyle
 from shopperlens.ingest.reading import CSV_ERRORS, CSV_SCANS
-from shopperlens.ingest.rejects import PERSONAL, ROW, Reject, ident, sql_str
+from shopperlens.ingest.rejects import (
+    IMPORT_REJECT_COLUMNS,
+    PERSONAL,
+    ROW,
+    Reject,
+    ident,
+    sql_str,
+)
+from shopperlens.plain import spreadsheet_cell_sql
 from shopperlens.statuses import not_purchase_sql
 from shopperlens.store.connection import write_failure
 
@@ -987,11 +995,17 @@ def first_rejects(con: duckdb.DuckDBPyConnection, limit: int = 10) -> list[Rejec
 
 
 def write_rejects_csv(con: duckdb.DuckDBPyConnection, path: str) -> None:
-    """All rejects of the call as CSV (file, line, column, value, reason), by DuckDB's COPY;
-    a disk with no room for them is said in one line (see ``store.write_failure``)."""
+    """All rejects of the call as CSV (file, line, column, value, reason), by DuckDB's COPY,
+    a text cell a spreadsheet would run as a formula starting with ``'`` (as
+    ``ingest.rejects.write_rejects`` writes); a disk with no room for them is said in one line
+    (see ``store.write_failure``)."""
+    cells = ", ".join(
+        "line" if c == "line" else f"{spreadsheet_cell_sql(ident(c))} AS {ident(c)}"
+        for c in IMPORT_REJECT_COLUMNS
+    )
     try:
         con.execute(
-            f"COPY (SELECT * FROM {REJECTS} ORDER BY file, line) TO {sql_str(path)} "
+            f"COPY (SELECT {cells} FROM {REJECTS} ORDER BY file, line) TO {sql_str(path)} "
             "(HEADER, DELIMITER ',')"
         )
     except duckdb.IOException as exc:

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from shopperlens.plain import spreadsheet_cell
+
 #: how many rejects an error message lists before "… and N more"
 SHOWN_REJECTS = 10
 
@@ -129,6 +131,30 @@ def required_check(column: str, raw: str) -> Check:
     return Check(column, f"{raw} IS NULL OR trim(CAST({raw} AS VARCHAR)) = ''", "missing value")
 
 
+#: the characters no id may hold: C0 controls (NUL, tab, line breaks, escape …) and DEL, which
+#: CSV tools and terminals take for structure, not text
+CONTROL_CHARS = "[\\x00-\\x1f\\x7f]"
+#: the ids checked for them: those naming a person, a visitor and an order, which every file,
+#: link and line of output shows (a product id may span lines, as a CSV value may)
+CONTROL_CHECKED = frozenset({"customer_id", "order_id", "visitor_id"})
+#: the reason an id holding one is refused (the value is shown escaped: ``'c\\x001'``)
+CONTROL_IN_ID = "holds a control character"
+
+
+def control_check(column: str, raw: str, typed: str) -> Check:
+    """An id holding a control character (:data:`CONTROL_CHARS`) is rejected, the reason
+    naming its code point (``holds a control character U+0000``): it was stored as given and
+    broke every CSV file, terminal and link that showed it."""
+    found = f"regexp_extract({typed}, '{CONTROL_CHARS}')"
+    return Check(
+        column,
+        f"{typed} IS NOT NULL AND regexp_matches({typed}, '{CONTROL_CHARS}')",
+        CONTROL_IN_ID,
+        raw,
+        reason_sql=f"{sql_str(CONTROL_IN_ID + ' ')} || printf('U+%04X', ord({found}))",
+    )
+
+
 def cast_check(column: str, raw: str, typed: str, what: str) -> Check:
     """A present value that did not convert (``typed`` is NULL) is rejected as not ``what``."""
     return Check(
@@ -140,13 +166,16 @@ def cast_check(column: str, raw: str, typed: str, what: str) -> Check:
 
 
 def write_rejects(rejects: Iterable[Reject], path: Path) -> Path:
-    """Write rejects as CSV (file, line, column, value, reason), replacing an older file."""
+    """Write rejects as CSV (file, line, column, value, reason), replacing an older file; a
+    text cell a spreadsheet would run as a formula (a value ``=HYPERLINK(…)``) starts with
+    ``'`` (:func:`~shopperlens.plain.spreadsheet_cell`), every other one is as given."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(REJECT_COLUMNS)
         for r in rejects:
-            w.writerow([r.file, r.line, r.column, "" if r.value is None else r.value, r.reason])
+            value = "" if r.value is None else r.value
+            w.writerow([spreadsheet_cell(c) for c in (r.file, r.line, r.column, value, r.reason)])
     return path
 
 

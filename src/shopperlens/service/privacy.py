@@ -83,6 +83,7 @@ from pydantic import BaseModel, Field
 from shopperlens.emails import SPACE, email_sql, normalise_email
 from shopperlens.errors import NotFoundError, ShopperlensError
 from shopperlens.ingest.rejects import IMPORT_REJECT_COLUMNS, MALFORMED, REJECT_COLUMNS, ROW
+from shopperlens.plain import unprotected
 from shopperlens.service._clock import utc_now
 from shopperlens.store import Store
 from shopperlens.store.connection import READ_ONLY, keep_mode_and_owner
@@ -781,6 +782,7 @@ def _names_person(row: list[str], ids: AbstractSet[str], emails: AbstractSet[str
     ``13/01/2024``) names nobody, whatever the ids look like."""
     if len(row) < len(REJECT_COLUMNS):
         return False
+    row = [unprotected(cell) for cell in row]  # (``'-5`` is the id -5: see write_rejects)
     value, reason = row[3], row[4]
     # the column it was read as (a mapped "Kundennummer" is customer_id), else as named
     column = row[5] if len(row) > len(REJECT_COLUMNS) and row[5] else row[2]
@@ -828,6 +830,7 @@ def _survey_row_names_person(
         return True
     if len(row) < len(REJECT_COLUMNS):
         return False
+    row = [unprotected(cell) for cell in row]
     survey, respondent, customer_id = (*row[len(REJECT_COLUMNS) :], "", "", "")[:3]
     respondent, customer_id = respondent.strip(), customer_id.strip()
     if customer_id and customer_id in person.ids:

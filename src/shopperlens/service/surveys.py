@@ -38,6 +38,7 @@ from shopperlens.ingest.rejects import (
     describe,
     write_rejects,
 )
+from shopperlens.plain import spreadsheet_cell
 from shopperlens.service._checks import number, whole
 from shopperlens.service._clock import naive_utc, utc_now
 from shopperlens.service.imports import RejectPublic
@@ -1184,10 +1185,9 @@ def _write_store_rejects(
                 for r in rejects:
                     respondent, customer_id = people.get(r.line, ("", ""))
                     value = "" if r.value is None else r.value
-                    w.writerow(
-                        [r.file, r.line, r.column, value, r.reason]
-                        + [survey.name, respondent, customer_id]
-                    )
+                    cells = (r.file, r.line, r.column, value, r.reason)
+                    cells += (survey.name, respondent, customer_id)
+                    w.writerow([spreadsheet_cell(c) for c in cells])  # (as write_rejects)
             return str(out)
         out.unlink(missing_ok=True)
     return None
