@@ -128,6 +128,8 @@ class Shop:
         update: bool = False,
         decimal_comma: bool = False,
         allow_empty: bool = False,
+        dates: str = "year-first",
+        currency: str | None = None,
     ) -> _imports.ImportResult:
         """Import files of one kind in one transaction (see ``service.imports.import_files``).
 
@@ -137,7 +139,9 @@ class Shop:
         other content, instead of those rows being rejects; ``decimal_comma``: the files
         write numbers the European way (``1.234,50`` is 1234.5); ``allow_empty``: a file with
         a header and no rows (a day without orders), or with no content at all, imports
-        nothing and is no error.
+        nothing and is no error; ``dates``: ``"day-first"`` (``01-12-10 8:26`` is 1 December
+        2010) or ``"month-first"`` (``12/06/2010`` is 6 December); ``currency`` (orders): the
+        code of the lines that name no currency (``"GBP"``).
         """
         return _imports.import_files(
             store=self.store,
@@ -150,6 +154,8 @@ class Shop:
             update=update,
             decimal_comma=decimal_comma,
             allow_empty=allow_empty,
+            dates=dates,
+            currency=currency,
         )
 
     def import_orders(self, *paths: str | Path, **options: Any) -> _imports.ImportResult:

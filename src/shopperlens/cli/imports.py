@@ -83,6 +83,23 @@ DecimalCommaOpt = Annotated[
         "thousands, the comma is the decimal mark).",
     ),
 ]
+DatesOpt = Annotated[
+    str,
+    typer.Option(
+        "--dates",
+        help="year-first (2010-12-01 08:26, the default); day-first: 01-12-10 8:26 is "
+        "2010-12-01 (a UK export); month-first: 12/06/2010 10:08 is 2010-12-06 (a US export). "
+        "Year-first values still read.",
+    ),
+]
+CurrencyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--currency",
+        help="The currency of the order lines that name none (three letters, such as GBP); "
+        "a line naming one keeps it.",
+    ),
+]
 AllowEmptyOpt = Annotated[
     bool,
     typer.Option(
@@ -106,6 +123,8 @@ def run_import(
     update: bool = False,
     decimal_comma: bool = False,
     allow_empty: bool = False,
+    dates: str = "year-first",
+    currency: str | None = None,
 ) -> None:
     """Shared body of every ``import`` command: call the service, render the result."""
     from shopperlens.ingest.generic import parse_map_options
@@ -131,6 +150,8 @@ def run_import(
                 update=update,
                 decimal_comma=decimal_comma,
                 allow_empty=allow_empty,
+                dates=dates,
+                currency=currency,
             )
         except ImportRejected as exc:  # the option in this face's words
             raise exc.worded("--on-error skip", "--update") from None
@@ -177,7 +198,8 @@ def _show(result: ImportResult) -> None:
 
 
 def _register(kind: str) -> None:
-    """``import KIND``; ``--update`` only where it applies (customers, products)."""
+    """``import KIND``; ``--update`` only where it applies (customers, products), ``--currency``
+    only for orders (the one kind that names a currency)."""
 
     def command(
         ctx: typer.Context,
@@ -190,6 +212,8 @@ def _register(kind: str) -> None:
         update: UpdateOpt = False,
         decimal_comma: DecimalCommaOpt = False,
         allow_empty: AllowEmptyOpt = False,
+        dates: DatesOpt = "year-first",
+        currency: CurrencyOpt = None,
     ) -> None:
         run_import(
             ctx,
@@ -203,12 +227,18 @@ def _register(kind: str) -> None:
             update,
             decimal_comma,
             allow_empty,
+            dates,
+            currency,
         )
 
-    if kind not in UPDATABLE:  # Typer reads the options from the signature: no --update here
+    # Typer reads the options from the signature: no --update or --currency where they do
+    # not apply
+    hidden = {"update"} if kind not in UPDATABLE else set()
+    hidden |= {"currency"} if kind != "orders" else set()
+    if hidden:
         sig = inspect.signature(command, eval_str=True)
         command.__signature__ = sig.replace(  # type: ignore[attr-defined]
-            parameters=[p for p in sig.parameters.values() if p.name != "update"]
+            parameters=[p for p in sig.parameters.values() if p.name not in hidden]
         )
     command.__doc__ = _HELP[kind]
     import_app.command(kind, help=_HELP[kind])(command)

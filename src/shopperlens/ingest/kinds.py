@@ -80,6 +80,12 @@ _WHAT: dict[str, str] = {"text": "", "id": "", "email": "", "ts": "a date/time",
                          "currency": "a currency code (three letters, such as EUR)"}  # fmt: skip
 
 
+#: the import option naming the order of a date written before its year, and its values
+DATES_OPTION = "--dates"
+YEAR_FIRST = "year-first"
+DATE_ORDERS = (YEAR_FIRST, "day-first", "month-first")
+
+
 def number_sql(raw: str) -> str:
     """Text -> finite DOUBLE, else NULL."""
     d = f"TRY_CAST(trim({raw}) AS DOUBLE)"
@@ -122,7 +128,7 @@ def _no_offset_sql(value: str) -> str:
     return f"coalesce({hours} * 60 + {minutes} > 840, false)"
 
 
-def ts_sql(raw: str) -> str:
+def ts_sql(raw: str, dates: str = YEAR_FIRST) -> str:
     """Text -> TIMESTAMP (UTC), the same on every machine.
 
     A value carrying a zone is read as an instant (DuckDB's ``TIMESTAMPTZ``: offsets and IANA or
@@ -136,6 +142,10 @@ def ts_sql(raw: str) -> str:
     start with a digit: DuckDB reads the words ``epoch`` and ``infinity`` as dates. A year must
     have four digits: DuckDB reads one or two as written (``01-12-10``, a day-month-year export,
     would be the year 1) and five as a year after 9999, which Python cannot hold.
+
+    ``dates`` (the ``--dates`` option): ``day-first`` or ``month-first`` reads a date written
+    before its year in that order (see :func:`_date_before_year_sql`); values written otherwise
+    are read as above, so an ISO value in such a file still reads.
     """
     v = f"trim({raw})"
     n = f"length({v})"
@@ -153,9 +163,70 @@ def ts_sql(raw: str) -> str:
         f"THEN {instant} END "
         f"ELSE TRY_CAST({v} AS TIMESTAMP) END"
     )
+    if dates != YEAR_FIRST:
+        ts = (
+            f"CASE WHEN regexp_full_match({v}, '{_DAY_MONTH_YEAR}') "
+            f"THEN {_date_before_year_sql(v, dates)} ELSE {ts} END"
+        )
     return (
         f"CASE WHEN {ts} >= TIMESTAMP '1000-01-01' AND {ts} < TIMESTAMP '10000-01-01' THEN {ts} END"
     )
+
+
+#: a date written day and month before a year of two or four digits (``01-12-10 8:26``,
+#: ``12/06/2010``, ``2/20/11``): day-month or month-day cannot be told from the value, so it is
+#: rejected with a hint rather than guessed
+_DAY_MONTH_YEAR = r"\d{1,2}[-/.]\d{1,2}[-/.](\d\d|\d{4})( \d{1,2}:\d\d(:\d\d)?)?"
+
+#: the reject reason of such a date, naming the option and the shape the importer reads
+DAY_MONTH_YEAR = (
+    "not a date/time (day-month or month-day? import with --dates day-first or --dates "
+    "month-first, or write the year first: 2010-12-01 08:26)"
+)
+#: the reject reason of a date before its year that is not a date in the order the option
+#: gives (``13/01/2010`` with ``--dates month-first``)
+NOT_IN_ORDER: dict[str, str] = {
+    "day-first": "not a date/time day first (--dates day-first reads 01-12-10 8:26 as "
+    "2010-12-01 08:26)",
+    "month-first": "not a date/time month first (--dates month-first reads 12/06/2010 10:08 "
+    "as 2010-12-06 10:08)",
+}
+#: the times a date before its year may carry: with seconds, without, none
+_TIMES = (" %H:%M:%S", " %H:%M", "")
+
+
+def _date_before_year_sql(v: str, dates: str) -> str:
+    """SQL: ``v``, a value in :data:`_DAY_MONTH_YEAR`, read day or month first (``dates``) as
+    a TIMESTAMP, else NULL (a 13th month). The separators ``-`` and ``.`` become ``/``, so
+    one list of formats reads all three. A two-digit year is read by DuckDB's ``%y``: 00 to
+    68 are 2000 to 2068, 69 to 99 are 1969 to 1999. Four digits are told first, since ``%Y``
+    would read ``10`` as the year 10."""
+    first, second = ("%d", "%m") if dates == "day-first" else ("%m", "%d")
+    slashed = f"regexp_replace({v}, '^(\\d+)[-/.](\\d+)[-/.]', '\\1/\\2/')"
+
+    def formats(year: str) -> str:
+        return "[" + ", ".join(sql_str(f"{first}/{second}/{year}{t}") for t in _TIMES) + "]"
+
+    return (
+        f"CASE WHEN regexp_matches({v}, '^\\d+[-/.]\\d+[-/.]\\d{{4}}') "
+        f"THEN try_strptime({slashed}, {formats('%Y')}) "
+        f"ELSE try_strptime({slashed}, {formats('%y')}) END"
+    )
+
+
+def ts_check(column: str, raw: str, typed: str, dates: str = YEAR_FIRST) -> Check:
+    """A present date/time that did not convert is rejected as not a date/time; one written
+    day and month first (a UK or US spreadsheet's export) says how to write it, since the file
+    then fails on every row and "not a date/time" alone leaves the owner guessing why. With
+    ``dates`` given, such a value is not a date in that order (a 13th month): the reason says
+    which order the option reads."""
+    check = cast_check(column, raw, typed, _WHAT["ts"])
+    hint = NOT_IN_ORDER.get(dates, DAY_MONTH_YEAR)
+    why = (
+        f"CASE WHEN regexp_full_match(trim({raw}), '{_DAY_MONTH_YEAR}') "
+        f"THEN {sql_str(hint)} ELSE {sql_str(check.reason)} END"
+    )
+    return Check(column, check.bad, check.reason, raw, reason_sql=why)
 
 
 #: the largest amount a price or shipping may be: far above any real one in any currency, and
@@ -372,14 +443,17 @@ def stage_sql(spec: KindSpec, raw_select: str, style: NumberStyle = POINT) -> st
 
     ``raw_select`` must yield ``_line`` and a text column ``_r_<name>`` per canonical column.
     Three levels: convert, derive (keys from e-mails, event hashes), judge. ``style``: how the
-    file writes numbers (see ``ingest.numbers``; the default reads them as it always did).
+    file writes numbers (see ``ingest.numbers``; the default reads them as it always did), the
+    order of its dates and the currency of lines naming none.
     """
     converted = []
     for c in spec.columns:
         raw = ident(f"_r_{c.name}")
         if c.type in numbers.NUMERIC_TYPES:
             raw = numbers.as_point_sql(raw, style)
-        expr = _TYPES[c.type](raw)
+        if c.type == "currency" and style.currency:  # (only the lines naming none)
+            raw = f"coalesce(NULLIF(trim({raw}), ''), {sql_str(style.currency)})"
+        expr = ts_sql(raw, style.dates) if c.type == "ts" else _TYPES[c.type](raw)
         converted.append(f"{expr} AS {ident(c.name)}")
     derived = [
         f"{spec.derived[c.name]} AS {ident(c.name)}" if c.name in spec.derived else ident(c.name)
@@ -405,6 +479,8 @@ def stage_sql(spec: KindSpec, raw_select: str, style: NumberStyle = POINT) -> st
         what = _WHAT[c.type]
         if c.type in numbers.NUMERIC_TYPES:
             checks.append(numbers.cast_check(c.name, raw, typed, what, style))
+        elif c.type == "ts":
+            checks.append(ts_check(c.name, raw, typed, style.dates))
         elif what:
             checks.append(cast_check(c.name, raw, typed, what))
         if c.type == "email":

@@ -54,15 +54,22 @@ NOT_DECIMAL_COMMA = "in the decimal-comma format (1.234,50 or 1234,5)"
 
 @dataclass(frozen=True)
 class NumberStyle:
-    """How one file's numbers are read.
+    """How one file's numbers are read, and the other import options that say how the file
+    writes its values (they reach the staging SQL together).
 
     ``decimal_comma``: the file writes numbers as ``1.234,50`` (the import option).
     ``ambiguous``: the canonical columns in which a one-dot value shaped as thousands
     (``1.250``) is refused rather than read as 1.25: those of a file that shows European
-    number writing (``;``-separated, or the column holds a value with a decimal comma)."""
+    number writing (``;``-separated, or the column holds a value with a decimal comma).
+    ``dates``: the order of a date written before its year (``--dates``: ``day-first`` or
+    ``month-first``; ``year-first`` reads only dates whose year comes first, see
+    ``kinds.ts_sql``). ``currency``: the code a line naming no currency is given
+    (``--currency``), or None."""
 
     decimal_comma: bool = False
     ambiguous: frozenset[str] = field(default_factory=frozenset)
+    dates: str = "year-first"
+    currency: str | None = None
 
 
 #: the default: a decimal point, nothing refused as ambiguous

@@ -24,6 +24,7 @@ import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, NoReturn
@@ -42,7 +43,7 @@ from shopperlens.ingest import (
     shopify,
     uci_sessions,
 )
-from shopperlens.ingest.kinds import KINDS, KindSpec
+from shopperlens.ingest.kinds import DATE_ORDERS, DATES_OPTION, KINDS, YEAR_FIRST, KindSpec
 from shopperlens.ingest.numbers import POINT, NumberStyle
 from shopperlens.ingest.reading import (
     Source,
@@ -255,6 +256,8 @@ def import_files(
     update: bool = False,
     decimal_comma: bool = False,
     allow_empty: bool = False,
+    dates: str = YEAR_FIRST,
+    currency: str | None = None,
 ) -> ImportResult:
     """Import ``paths`` as ``kind`` (customers, orders, events, sessions, tickets, returns,
     products) in one transaction. ``names`` overrides the file names recorded (uploads).
@@ -272,7 +275,13 @@ def import_files(
 
     ``decimal_comma``: the files write numbers the European way (``1.234,50``); without it a
     value that may be either way (``1.250``) is refused where a file shows that way of writing
-    (see :func:`_number_style`)."""
+    (see :func:`_number_style`).
+
+    ``dates``: ``day-first`` or ``month-first``, the order of a date written before its year
+    (``01-12-10 8:26``, a UK or US spreadsheet's export); year-first values still read (see
+    ``kinds.ts_sql``). ``currency`` (orders): the code of the lines that name no currency;
+    a line naming one keeps it. Both are stored with the rows, so every later computation
+    sees them."""
     check_call(
         kind=kind,
         paths=paths,
@@ -280,6 +289,8 @@ def import_files(
         on_error=on_error,
         update=update,
         decimal_comma=decimal_comma,
+        dates=dates,
+        currency=currency,
     )
     columns_map = generic.load_mapping(mapping)
     files = [Path(p) for p in paths]
@@ -299,6 +310,8 @@ def import_files(
         update,
         decimal_comma,
         allow_empty,
+        dates=dates,
+        currency=_currency_code(currency),
     )
     with _watching(store, tick):
         exact = False
@@ -362,10 +375,13 @@ def check_call(
     on_error: str = "abort",
     update: bool = False,
     decimal_comma: bool = False,
+    dates: str = YEAR_FIRST,
+    currency: str | None = None,
 ) -> None:
     """Refuse an import call whose options cannot work (unknown kind or format, a format of
-    another kind, update of a kind it does not apply to, a decimal comma for a format that
-    writes numbers typed, no files), before any file is read.
+    another kind, update of a kind it does not apply to, a decimal comma or a date order for a
+    format that writes numbers or times typed, a currency that is no code or for a kind
+    without one, no files), before any file is read.
 
     :func:`import_files` starts with it, and the HTTP import job asks it before queueing: a
     misspelt kind was accepted (202) and failed only when the job ran."""
@@ -381,6 +397,8 @@ def check_call(
         raise ShopperlensError("no files given")
     if decimal_comma and fmt in _TYPED_NUMBERS:
         raise ShopperlensError(_typed_numbers(f"format {fmt}", fmt))
+    _check_dates(dates, fmt)
+    _check_currency(currency, kind)
     if update and kind not in loading.UPDATABLE:
         raise ShopperlensError(
             f"update changes stored customers and products, not {kind}: a later orders export "
@@ -418,8 +436,13 @@ class _Call:
         update: bool = False,
         decimal_comma: bool = False,
         allow_empty: bool = False,
+        *,
+        dates: str = YEAR_FIRST,
+        currency: str | None = None,
     ) -> None:
         self.kind, self.files, self.labels, self.fmt = kind, files, labels, fmt
+        #: the order of dates written before their year, the currency of lines naming none
+        self.dates, self.currency = dates, currency
         #: a header-only file imports nothing instead of being refused (see import_files)
         self.allow_empty = allow_empty
         self.mapping, self.on_error, self.tick, self.out_path = mapping, on_error, tick, out_path
@@ -528,6 +551,8 @@ class _Call:
                     decimal_comma=self.decimal_comma,
                     allow_empty=self.allow_empty,
                     call_orders=stored,
+                    dates=self.dates,
+                    currency=self.currency,
                 )
             except ShopperlensError as exc:
                 if self.on_error != "abort":
@@ -648,12 +673,15 @@ def _import_one(
     decimal_comma: bool = False,
     allow_empty: bool = False,
     call_orders: _CallOrders | None = None,
+    dates: str = YEAR_FIRST,
+    currency: str | None = None,
 ) -> FileResult:
     """Check and insert one file (optimistic path unless ``exact``); records it in the ledger.
     ``whole_orders`` (``on_error="skip"``): an order with a rejected row is kept out whole
     (see ``loading.reject_whole_orders``); ``decimal_comma``: see :func:`_number_style`;
-    ``allow_empty``: see :func:`import_files`; ``call_orders``: the orders the call's earlier
-    files stored (a reject of a clash with one of them names that file).
+    ``allow_empty``, ``dates``, ``currency``: see :func:`import_files`; ``call_orders``: the
+    orders the call's earlier files stored (a reject of a clash with one of them names that
+    file).
 
     The file's checksum (the ledger's key) and line count take a read of its bytes: 1.2 s for
     a 1 GB CSV, 2.3 s for a 1.8 GB GA4 export. A thread does that read while DuckDB describes
@@ -684,6 +712,8 @@ def _import_one(
         if lenient:
             source, exact = reading.lenient(source), True
         style = _number_style(source, used, spec, decimal_comma)
+        _check_dates(dates, used, source.name)
+        style = replace(style, dates=dates, currency=currency)
         # the optimistic path; orders need line order (line_no), UCI ids are line numbers,
         # tickets and returns given only an e-mail look their customer up in the staged rows,
         # and a customers file absorbs the e- ids of such rows stored before it from its own
@@ -729,8 +759,10 @@ def _import_one(
             loading.undo_direct(con, spec)
         tick(2)
         note = _skipped_note(seen[0], seen[1], read)
-        if style.decimal_comma and seen[2] and note == SKIPPED:
-            note = _decimal_comma_too_late(seen[0], int(seen[2]))
+        late = numbers.OPTION if style.decimal_comma else ""
+        late = DATES_OPTION if dates != YEAR_FIRST else late
+        if late and seen[2] and note == SKIPPED:
+            note = _option_too_late(seen[0], int(seen[2]), late)
         return FileResult(file=label, format=used, checksum=digest, skipped=True, note=note)
     if not raw:
         raw, unnumbered = _selects(con, source, used, spec, mapping)
@@ -877,7 +909,7 @@ def _stage(
         european = loading.decimal_comma_columns(con, spec) - style.ambiguous
         if not european:
             return n_read
-        style = NumberStyle(ambiguous=style.ambiguous | european)
+        style = replace(style, ambiguous=style.ambiguous | european)
 
 
 #: formats whose numbers are typed, not written as text (the decimal-comma option reads text)
@@ -916,6 +948,56 @@ def _number_style(source: Source, used: str, spec: KindSpec, decimal_comma: bool
     if reading.semicolon_separated(source):
         return NumberStyle(ambiguous=spec.numeric)
     return POINT
+
+
+#: formats whose times are typed, not written as text (GA4's microseconds; the UCI sessions
+#: file has none)
+_TYPED_TIMES = ("ga4", "uci")
+
+
+def _check_dates(dates: str, fmt: str, what: str = "") -> None:
+    """Refuse a date order that is none of :data:`DATE_ORDERS`, or one given for a format
+    whose times are not written by a spreadsheet (``what``: the file, once its format is
+    known; else the format asked for)."""
+    if dates not in DATE_ORDERS:
+        raise ShopperlensError(
+            f"dates must be {', '.join(DATE_ORDERS[:-1])} or {DATE_ORDERS[-1]}, not {dates!r}"
+        )
+    if dates != YEAR_FIRST and fmt in _TYPED_TIMES:
+        kind = (
+            "GA4's export writes its times as numbers"
+            if fmt == "ga4"
+            else ("the UCI sessions file has no dates")
+        )
+        raise ShopperlensError(
+            f"{what or f'format {fmt}'}: the date-order option reads dates a spreadsheet wrote "
+            f"as text, and {kind}: import it without the option"
+        )
+
+
+#: a currency code as the option takes it (the currency column's rule: three letters)
+_CURRENCY = re.compile(r"[A-Za-z]{3}")
+
+
+def _check_currency(currency: str | None, kind: str) -> None:
+    """Refuse a currency that is no three-letter code, or one for a kind without currencies
+    (only order lines name one)."""
+    if currency is None:
+        return
+    if not _CURRENCY.fullmatch(currency.strip()):
+        raise ShopperlensError(
+            f"currency must be a currency code (three letters, such as GBP), not {currency!r}"
+        )
+    if kind != "orders":
+        raise ShopperlensError(
+            f"currency gives order lines naming none their currency; {kind} have no currency: "
+            "import them without it"
+        )
+
+
+def _currency_code(currency: str | None) -> str | None:
+    """The code as stored (``gbp`` and `` GBP`` are GBP, as in the currency column)."""
+    return currency.strip().upper() if currency else None
 
 
 def _merged_note(n: int) -> str:
@@ -1285,14 +1367,15 @@ def _skipped_note(at: datetime, then: str | None, now: dict[str, str] | None) ->
     )
 
 
-def _decimal_comma_too_late(at: datetime, rejected: int) -> str:
+def _option_too_late(at: datetime, rejected: int, option: str) -> str:
     """What a file imported before with rejects is told when given again with the decimal-comma
-    option (as its rejects advised): a file is imported once, so its rejected rows stay out."""
+    or the date-order option (as its rejects advised): a file is imported once, so its
+    rejected rows stay out."""
     return (
         f"already imported on {at:%Y-%m-%d %H:%M} UTC, when {rejected:,} of its rows were "
-        f"rejected, skipped: a file is imported once, so {numbers.OPTION} changes nothing for "
-        "it and those rows stay out. To read its numbers that way, import it into a new store "
-        "(--db), or import a copy holding only the rejected rows"
+        f"rejected, skipped: a file is imported once, so {option} changes nothing for it and "
+        "those rows stay out. To read it that way, import it into a new store (--db), or "
+        "import a copy holding only the rejected rows"
     )
 
 

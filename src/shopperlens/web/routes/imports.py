@@ -3,7 +3,8 @@
 Send either ``multipart/form-data`` with one or more ``file`` parts, or JSON
 ``{"path": "/srv/exports/orders.csv"}`` (or ``"paths": [...]``). Options go in the query
 string: ``format``, ``on_error`` (abort|skip), ``map`` (``their=canonical``, repeatable),
-``update`` and ``decimal_comma`` (the files write numbers as ``1.234,50``).
+``update``, ``decimal_comma`` (the files write numbers as ``1.234,50``), ``dates``
+(``day-first`` or ``month-first``) and ``currency`` (orders: the code of lines naming none).
 A body key other than ``path`` or ``paths`` (an option put in the body, a typo), or both of
 them, is a 422 naming it: a key ignored in silence imported with options the caller never
 chose. Messages name the options as this face spells them (``?map=``, ``?on_error=skip``).
@@ -37,7 +38,16 @@ from shopperlens.web.times import ZonedRoute
 router = APIRouter(prefix="/api/imports", tags=["imports"], route_class=ZonedRoute)
 log = logging.getLogger("shopperlens.server")
 #: the options of the query string, which a body giving them would have seen ignored
-QUERY_OPTIONS = ("format", "on_error", "map", "update", "decimal_comma", "allow_empty")
+QUERY_OPTIONS = (
+    "format",
+    "on_error",
+    "map",
+    "update",
+    "decimal_comma",
+    "allow_empty",
+    "dates",
+    "currency",
+)
 
 
 class PathsBody(RequestBody):
@@ -86,6 +96,17 @@ async def import_kind(
             "is no error."
         ),
     ] = False,
+    dates: Annotated[
+        str,
+        Query(
+            description="year-first (the default); day-first: 01-12-10 8:26 is 2010-12-01; "
+            "month-first: 12/06/2010 10:08 is 2010-12-06. Year-first values still read."
+        ),
+    ] = "year-first",
+    currency: Annotated[
+        str | None,
+        Query(description="orders: the currency of the lines that name none, such as GBP."),
+    ] = None,
 ) -> svc.ImportResult:
     """Import an upload (multipart ``file`` parts) or server-side ``{"path": …}``."""
     with in_http_words():
@@ -120,6 +141,8 @@ async def import_kind(
                     update=update,
                     decimal_comma=decimal_comma,
                     allow_empty=allow_empty,
+                    dates=dates,
+                    currency=currency,
                 )
     try:
         body = await request.json()
@@ -140,6 +163,8 @@ async def import_kind(
             update=update,
             decimal_comma=decimal_comma,
             allow_empty=allow_empty,
+            dates=dates,
+            currency=currency,
         )
 
 

@@ -180,7 +180,16 @@ def start(
     if name == "import":  # options that cannot work are refused (400) before queueing
         from shopperlens.service.imports import check_call
 
-        options = ("kind", "paths", "fmt", "on_error", "update", "decimal_comma")
+        options = (
+            "kind",
+            "paths",
+            "fmt",
+            "on_error",
+            "update",
+            "decimal_comma",
+            "dates",
+            "currency",
+        )
         with in_http_words(JOB_WORDS):
             check_call(**{k: v for k, v in kwargs.items() if k in options})
 
