@@ -281,6 +281,27 @@ class Shop:
             email=_optional_text(email, "email", "'ann@example.com'"),
         )
 
+    def export_person(
+        self,
+        customer_id: str | None = None,
+        *,
+        email: str | None = None,
+        out: str | Path | None = None,
+    ) -> _privacy.PersonExport:
+        """Every row the store holds about one person, table by table (their right of access
+        and to data portability): exactly the rows ``erase_customer`` would delete for the same
+        id or e-mail, with what each table is (``about``). Never writes to the store; given
+        ``out`` (a ``.json`` file), writes the export there too, atomically."""
+        path = None if out is None else _privacy.export_path(out)  # (checked before reading)
+        export = _privacy.export_person(
+            store=self.store,
+            customer_id=_optional_text(customer_id, "customer_id"),
+            email=_optional_text(email, "email", "'ann@example.com'"),
+        )
+        if path is not None:
+            _privacy.write_export(export, path)
+        return export
+
     def compact(self) -> _privacy.CompactReport:
         """Rewrite the store's file with the live rows only: finishes an erasure whose
         rewrite failed (its error says so), so the deleted rows' bytes leave the file."""

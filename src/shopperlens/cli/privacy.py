@@ -1,5 +1,6 @@
-"""`shopperlens erase`: remove a customer everywhere; `shopperlens consent …`: record and list
-what customers allowed (case studies, testimonials, marketing …)."""
+"""`shopperlens erase`: remove a customer everywhere; `shopperlens export-person`: write what
+the store holds about them; `shopperlens consent …`: record and list what customers allowed
+(case studies, testimonials, marketing …)."""
 
 from __future__ import annotations
 
@@ -100,6 +101,48 @@ def erase_cmd(
             f"kept {report.refusals_kept} refusal(s) (marketing, survey, referral) for their "
             "e-mail address as a SHA-256 of it, no id: an objection must keep working, so no "
             "other customer id of that address is mailed until one says yes after this erase"
+        )
+
+
+@app.command("export-person")
+def export_person_cmd(
+    ctx: typer.Context,
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="The JSON file to write (FILE.json), readable by you only."),
+    ],
+    customer_id: Annotated[
+        str | None, typer.Argument(help="The customer's id (or use --email).")
+    ] = None,
+    email: Annotated[str | None, typer.Option(help="Find the customer by e-mail.")] = None,
+) -> None:
+    """Write every row the store holds about one person to a JSON file, table by table, with
+    what each table is: their right of access and to take their data away (GDPR Art. 15 and
+    20). It holds exactly the rows `shopperlens erase` would delete for the same id or e-mail,
+    and never writes to the store (--read-only works)."""
+    export = open_shop(ctx).export_person(customer_id=customer_id, email=email, out=out)
+    ids = len(export.customer_ids)
+    _render.message(
+        f"wrote {export.total} rows in {len(export.rows)} tables"
+        + (f" under {ids} customer ids (the same e-mail)" if ids > 1 else "")
+        + f" to {out}"
+    )
+    _render.table([{"table": t, "rows": n} for t, n in sorted(export.rows.items())])
+    if export.rejects:
+        _render.message(f"and {len(export.rejects)} rejected row(s) naming them beside the store")
+    if export.suppressions:
+        _render.message(f"and {len(export.suppressions)} refusal(s) kept for their address")
+    if export.kept:
+        kept = ", ".join(f"{n} in {t}" for t, n in sorted(export.kept.items()))
+        _render.message(
+            f"left out {sum(export.kept.values())} anonymous rows ({kept}) of browsers shared "
+            "with other customers: they name nobody and cannot be told apart"
+        )
+    if export.ids_kept:
+        _render.message(
+            f"left out {export.ids_kept} customer id derived from the e-mail: another customer "
+            "has the same e-mail, so its rows could be either person's; --email takes every id "
+            "of that address"
         )
 
 

@@ -62,6 +62,15 @@ purpose and its dates, no id (:func:`~shopperlens.service.consent.keep_refusals`
 erasure's transaction); the report counts them under ``refusals_kept``.
 
 The report names the subject only by a SHA-256 of its id (or of the e-mail erased by).
+
+**Access and portability.** A person may ask to see their data and take it away (GDPR Art.
+15 and 20). :func:`export_person` answers with exactly the rows erase would delete for the
+same request: the same ids (:func:`_resolve`), the same walk of keys (:func:`_walk`), only
+noting each row (``_erase_taken``) instead of deleting it, and leaving a row noted for one id
+out of the next id's walk as erase has deleted it by then. So a shared inbox's or a shared
+browser's rows that erase keeps are not in it either (they may be someone else's); they are
+counted under ``kept`` and ``ids_kept`` as erase counts them. It adds the refusals kept for
+their address and the rejected lines naming them, reads in one snapshot and writes nothing.
 """
 
 from __future__ import annotations
@@ -69,22 +78,26 @@ from __future__ import annotations
 import csv
 import functools
 import hashlib
+import math
 import os
 import re
 import unicodedata
+from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from pydantic import BaseModel, Field
 
-from shopperlens.emails import SPACE, email_sql, normalise_email
+from shopperlens.emails import SPACE, email_sql, inbox_key, normalise_email
 from shopperlens.errors import NotFoundError, ShopperlensError
 from shopperlens.ingest.rejects import IMPORT_REJECT_COLUMNS, MALFORMED, REJECT_COLUMNS, ROW
 from shopperlens.plain import unprotected
 from shopperlens.service._clock import utc_now
+from shopperlens.service._files import output_file
 from shopperlens.store import Store
 from shopperlens.store.connection import READ_ONLY, keep_mode_and_owner
 
@@ -218,6 +231,52 @@ class _Subject:
     email: str | None = None
 
 
+@dataclass(frozen=True)
+class _Request:
+    """Whom an erase or an export names: the id and e-mail asked for (the e-mail
+    normalised, or the named id's stored one), the customer ids that are the person's (the
+    named one first), how many ids that may be theirs are left out (a shared inbox, see
+    :func:`_resolve`), and the tables to look in."""
+
+    customer_id: str | None
+    email: str | None
+    ids: list[str]
+    ids_kept: int
+    cols: dict[str, set[str]]
+
+    @property
+    def derived(self) -> str | None:
+        """The id ingest derives from the e-mail."""
+        return email_key(self.email) if self.email else None
+
+    @property
+    def missing(self) -> str:
+        """What to say when no row names the person."""
+        return "no customer with that id" if self.customer_id else "no customer with that e-mail"
+
+    @property
+    def subject(self) -> str:
+        """The SHA-256 a report names the person by (no personal data in it)."""
+        return _sha256(self.customer_id or self.email or "")
+
+    def subjects(self) -> list[_Subject]:
+        """One per id, the id derived from the e-mail last: it also takes what only the
+        e-mail finds."""
+        ordered = sorted(self.ids, key=lambda i: i == self.derived)
+        return [_Subject(i, self.email if i == self.derived else None) for i in ordered]
+
+
+def _request(store: Store, customer_id: str | None, email: str | None, verb: str) -> _Request:
+    """The person an id and/or e-mail name (see :func:`_resolve`); refused when neither is
+    given (``verb``: what the request does, for the message)."""
+    email_norm = (normalise_email(email) or None) if email else None
+    customer_id = customer_id.strip() if customer_id and customer_id.strip() else None
+    if customer_id is None and email_norm is None:
+        raise ShopperlensError(f"name the customer to {verb}: a customer id or an e-mail")
+    ids, email_norm, ids_kept = _resolve(store, customer_id, email_norm)
+    return _Request(customer_id, email_norm, ids, ids_kept, _columns(store))
+
+
 def _columns(store: Store) -> dict[str, set[str]]:
     rows = store.execute(
         "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main'"
@@ -310,18 +369,12 @@ def erase_customer(
     lines naming them beside the store, then rewrite the store's file without them; see the
     module doc for which ids are the person's (by id: not those of another customer sharing
     the e-mail) and what of a shared browser stays."""
-    email_norm = (normalise_email(email) or None) if email else None
-    customer_id = customer_id.strip() if customer_id and customer_id.strip() else None
-    if customer_id is None and email_norm is None:
-        raise ShopperlensError("name the customer to erase: a customer id or an e-mail")
-    ids, email_norm, ids_kept = _resolve(store, customer_id, email_norm)
-    derived = email_key(email_norm) if email_norm else None
-    cols = _columns(store)
-    emails = _personal_emails(store, cols, ids, email_norm if derived in ids else None)
+    req = _request(store, customer_id, email, "erase")
+    ids, cols, ids_kept, missing = req.ids, req.cols, req.ids_kept, req.missing
+    emails = _personal_emails(store, cols, ids, req.email if req.derived in ids else None)
     names = _personal_names(store, cols, ids)  # read before the customers row goes
-    missing = "no customer with that id" if customer_id else "no customer with that e-mail"
     try:
-        erased = _erase_rows(store, cols, ids, (derived, email_norm), emails, missing)
+        erased = _erase_rows(store, req, emails)
     except NotFoundError:
         erased = _Erased([], {}, {}, frozenset(), 0, 0)
     per_id, totals, kept = erased.per_id, erased.totals, erased.kept
@@ -336,7 +389,7 @@ def erase_customer(
     if totals or erased.files_redacted or store.pending_compaction():
         _compact_after_erase(store)
     return ErasureReport(
-        subject=_sha256(customer_id or email_norm or ""),
+        subject=req.subject,
         rows_deleted=totals,
         customers=per_id,
         kept=kept,
@@ -412,73 +465,98 @@ class _Erased:
     refusals_kept: int
 
 
-def _erase_rows(
-    store: Store,
-    cols: dict[str, set[str]],
-    ids: list[str],
-    email: tuple[str | None, str | None],
-    emails: set[str],
-    missing: str,
-) -> _Erased:
+def _erase_rows(store: Store, req: _Request, emails: set[str]) -> _Erased:
     """Delete the person's rows, and their e-mails (``emails``) and ids in the import
     ledger's file names, in one transaction, keeping their refusals for their address as a
-    hash (``consent.keep_refusals``); ``email`` is (its derived id, the e-mail).
-    NotFoundError(``missing``), and nothing changed, when nothing named them."""
+    hash (``consent.keep_refusals``). NotFoundError (``req.missing``), and nothing changed,
+    when nothing named them."""
     from shopperlens.service.consent import keep_refusals  # (pandas: not on every import)
 
-    derived, email_norm = email
-    per_id: list[ErasedCustomer] = []
-    totals: dict[str, int] = {}
-    respondents: set[str] = set()
     now = utc_now()
     with store.transaction() as con:
-        refusals = keep_refusals(con, ids, now)  # read before their consents and row go
-        for ddl in (
-            "CREATE OR REPLACE TEMP TABLE _erase_ids (id VARCHAR)",
-            "CREATE OR REPLACE TEMP TABLE _erase_keys (k VARCHAR, v VARCHAR)",
-            "CREATE OR REPLACE TEMP TABLE _erase_cand (k VARCHAR, v VARCHAR)",
-            "CREATE OR REPLACE TEMP TABLE _erase_shared (k VARCHAR, v VARCHAR)",
-        ):
-            con.execute(ddl)
-        con.execute("INSERT INTO _erase_ids SELECT unnest(?::VARCHAR[])", [ids])
-        # the id derived from the e-mail last: it also takes what only the e-mail finds
-        for cid in sorted(ids, key=lambda i: i == derived):
-            subject = _Subject(cid, email_norm if cid == derived else None)
-            con.execute("DELETE FROM _erase_keys")
-            con.execute("DELETE FROM _erase_cand")
-            _collect_keys(con, cols, subject)
-            _collect_respondents(con, cols)
-            respondents.update(
-                r[0]
-                for r in con.execute("SELECT v FROM _erase_keys WHERE k = 'respondent'").fetchall()
-            )
-            deleted = _delete_rows(con, cols, subject)
-            # browsers and visits reached but shared with someone else: their anonymous rows stay
-            con.execute(
-                "INSERT INTO _erase_shared SELECT k, v FROM _erase_cand c WHERE k IN "
-                f"({_sql_list(_BROWSER_KEYS)}) AND NOT EXISTS (SELECT 1 FROM _erase_keys e "
-                "WHERE e.k = c.k AND e.v = c.v)"
-            )
-            if deleted:
-                per_id.append(ErasedCustomer(subject=_sha256(cid), rows_deleted=deleted))
-                for table, n in deleted.items():
-                    totals[table] = totals.get(table, 0) + n
-        kept = _count_kept(con, cols)
-        for t in ("_erase_ids", "_erase_keys", "_erase_cand", "_erase_shared"):
-            con.execute(f"DROP TABLE {t}")
+        refusals = keep_refusals(con, req.ids, now)  # read before their consents and row go
+        walked = _walk(con, req, _delete_rows)
+        _drop_work_tables(con)
         # an id names someone only where rows of theirs were found: a mistyped id ("csv",
         # "orders") redacted every ledger file name holding that word and said "erased"
-        found = [p.subject for p in per_id]
-        redacted = _redact_ledger(con, [i for i in ids if _sha256(i) in found], emails)
-        if not totals and not redacted:
-            raise NotFoundError(missing)
+        found = [p.subject for p in walked.per_id]
+        redacted = _redact_ledger(con, [i for i in req.ids if _sha256(i) in found], emails)
+        if not walked.totals and not redacted:
+            raise NotFoundError(req.missing)
         # the ledger (no personal data): computations running now refuse to store their result;
         # its compacted_at stays NULL until the rewrite drops the deleted (and renamed) bytes
         con.execute(
             "INSERT INTO erasures (erased_at, rows_deleted) VALUES (?, ?)",
-            [now, sum(totals.values())],
+            [now, sum(walked.totals.values())],
         )
-    return _Erased(per_id, totals, kept, frozenset(respondents), redacted, refusals)
+    return _Erased(
+        walked.per_id, walked.totals, walked.kept, walked.respondents, redacted, refusals
+    )
+
+
+#: the temporary tables erase and export work in (a connection's own): the person's ids, the
+#: keys followed, the candidate keys, the shared browsers' keys, and the rows an export took
+_WORK_TABLES = {
+    "_erase_ids": "id VARCHAR",
+    "_erase_keys": "k VARCHAR, v VARCHAR",
+    "_erase_cand": "k VARCHAR, v VARCHAR",
+    "_erase_shared": "k VARCHAR, v VARCHAR",
+    "_erase_taken": "t VARCHAR, r BIGINT",
+}
+
+
+@dataclass(frozen=True)
+class _Walked:
+    """What :func:`_walk` found: rows per id (as erase reports them) and per table, the
+    anonymous rows of shared browsers left, and the ``survey/respondent`` keys reached."""
+
+    per_id: list[ErasedCustomer]
+    totals: dict[str, int]
+    kept: dict[str, int]
+    respondents: frozenset[str]
+
+
+#: what :func:`_walk` does with the rows one id of the person reaches: rows per table
+_Act = Callable[[Any, dict[str, set[str]], "_Subject"], dict[str, int]]
+
+
+def _walk(con: Any, req: _Request, act: _Act) -> _Walked:
+    """Collect the person's keys id by id and ``act(con, cols, subject)`` on the rows they
+    reach (delete them, or take them for an export; rows per table). Erase and export walk
+    the same way, so an export holds exactly the rows erase would delete. The work tables
+    stay (export reads ``_erase_taken``); :func:`_drop_work_tables` drops them."""
+    per_id: list[ErasedCustomer] = []
+    totals: dict[str, int] = {}
+    respondents: set[str] = set()
+    for table, columns in _WORK_TABLES.items():
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} ({columns})")
+    con.execute("INSERT INTO _erase_ids SELECT unnest(?::VARCHAR[])", [req.ids])
+    for subject in req.subjects():
+        con.execute("DELETE FROM _erase_keys")
+        con.execute("DELETE FROM _erase_cand")
+        _collect_keys(con, req.cols, subject)
+        _collect_respondents(con, req.cols)
+        respondents.update(
+            r[0] for r in con.execute("SELECT v FROM _erase_keys WHERE k = 'respondent'").fetchall()
+        )
+        rows = act(con, req.cols, subject)
+        # browsers and visits reached but shared with someone else: their anonymous rows stay
+        con.execute(
+            "INSERT INTO _erase_shared SELECT k, v FROM _erase_cand c WHERE k IN "
+            f"({_sql_list(_BROWSER_KEYS)}) AND NOT EXISTS (SELECT 1 FROM _erase_keys e "
+            "WHERE e.k = c.k AND e.v = c.v)"
+        )
+        if rows:
+            per_id.append(ErasedCustomer(subject=_sha256(subject.customer_id), rows_deleted=rows))
+            for table, n in rows.items():
+                totals[table] = totals.get(table, 0) + n
+    kept = _count_kept(con, req.cols)
+    return _Walked(per_id, totals, kept, frozenset(respondents))
+
+
+def _drop_work_tables(con: Any) -> None:
+    for table in _WORK_TABLES:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def _sha256(text: str) -> str:
@@ -543,9 +621,11 @@ def _follow(con: Any, cols: dict[str, set[str]]) -> int:
         ):
             cond += (
                 " AND (EXISTS (SELECT 1 FROM events x WHERE x.session_id = c.v AND "
+                f"{_not_taken('events', 'x.')} AND "
                 "(x.customer_id IN (SELECT id FROM _erase_ids) OR x.visitor_id IN "
                 "(SELECT v FROM _erase_keys WHERE k = 'visitor_id'))) "
-                "OR NOT EXISTS (SELECT 1 FROM events x WHERE x.session_id = c.v))"
+                "OR NOT EXISTS (SELECT 1 FROM events x WHERE x.session_id = c.v AND "
+                f"{_not_taken('events', 'x.')}))"
             )
         moved += _count(
             con.execute(
@@ -576,20 +656,43 @@ def _delete_rows(con: Any, cols: dict[str, set[str]], subject: _Subject) -> dict
     """Delete the subject's rows and every row a followed key reaches; rows per table."""
     deleted: dict[str, int] = {}
     for table, columns in cols.items():
-        where, params = _match(columns, table, subject)
-        respondent = _respondent_clause(table, columns, cols)
-        if respondent:
-            guard = _not_someone_elses(columns)
-            respondent = f"({respondent}) AND {guard}" if guard else respondent
-        clauses = [c for c in (where, respondent) if c]
-        if not clauses:
+        where, params = _person_rows(cols, table, columns, subject)
+        if not where:
             continue
-        n = con.execute(
-            f'DELETE FROM "{table}" WHERE {" OR ".join(f"({c})" for c in clauses)}', params
-        ).fetchone()
+        n = con.execute(f'DELETE FROM "{table}" WHERE {where}', params).fetchone()
         if n and n[0]:
             deleted[table] = int(n[0])
     return deleted
+
+
+def _take_rows(con: Any, cols: dict[str, set[str]], subject: _Subject) -> dict[str, int]:
+    """Note (in ``_erase_taken``) the rows :func:`_delete_rows` would delete; rows per
+    table. A row taken is left out of the later ids' walk, as a deleted one would be."""
+    taken: dict[str, int] = {}
+    for table, columns in cols.items():
+        where, params = _person_rows(cols, table, columns, subject)
+        if not where:
+            continue
+        n = con.execute(
+            f"INSERT INTO _erase_taken SELECT '{table}', rowid FROM \"{table}\" WHERE {where}",
+            params,
+        ).fetchone()
+        if n and n[0]:
+            taken[table] = int(n[0])
+    return taken
+
+
+def _person_rows(
+    cols: dict[str, set[str]], table: str, columns: set[str], subject: _Subject
+) -> tuple[str, list[str]]:
+    """SQL picking a table's rows that are the subject's (:func:`_match`, and persona rows
+    naming one of their respondents); empty when the table holds none."""
+    where, params = _match(columns, table, subject)
+    respondent = _respondent_clause(table, columns, cols)
+    if respondent:
+        respondent = f"({respondent}) AND {_not_someone_elses(columns, table)}"
+    clauses = [c for c in (where, respondent) if c]
+    return " OR ".join(f"({c})" for c in clauses), params
 
 
 def _count_kept(con: Any, cols: dict[str, set[str]]) -> dict[str, int]:
@@ -609,7 +712,8 @@ def _count_kept(con: Any, cols: dict[str, set[str]]) -> dict[str, int]:
             else ""
         )
         n = con.execute(
-            f'SELECT count(*) FROM "{table}" WHERE ({" OR ".join(keys)}){anonymous}'
+            f'SELECT count(*) FROM "{table}" WHERE ({" OR ".join(keys)}){anonymous} '
+            f"AND {_not_taken(table)}"
         ).fetchone()
         if n and n[0]:
             kept[table] = int(n[0])
@@ -628,19 +732,24 @@ def _match(columns: set[str], table: str, subject: _Subject) -> tuple[str, list[
             )
     if not clauses:
         return "", params
-    guard = _not_someone_elses(columns)
-    picked = " OR ".join(clauses)
-    return (f"({picked}) AND {guard}" if guard else picked), params
+    return f"({' OR '.join(clauses)}) AND {_not_someone_elses(columns, table)}", params
 
 
-def _not_someone_elses(columns: set[str]) -> str:
-    """SQL: the row names no customer, or one of the person's ids."""
+def _not_someone_elses(columns: set[str], table: str) -> str:
+    """SQL: the row names no customer, or one of the person's ids; and an export has not
+    taken it for an earlier id of theirs (erase has deleted it then)."""
+    taken = _not_taken(table)
     if "customer_id" not in columns:
-        return ""
+        return taken
     return (
         "(coalesce(CAST(customer_id AS VARCHAR), '') = '' OR "
-        "CAST(customer_id AS VARCHAR) IN (SELECT id FROM _erase_ids))"
+        f"CAST(customer_id AS VARCHAR) IN (SELECT id FROM _erase_ids)) AND {taken}"
     )
+
+
+def _not_taken(table: str, alias: str = "") -> str:
+    """SQL: the row is not among those an export took (``_erase_taken``; empty in erase)."""
+    return f"{alias}rowid NOT IN (SELECT r FROM _erase_taken WHERE t = '{table}')"
 
 
 def _respondent_clause(table: str, columns: set[str], cols: dict[str, set[str]]) -> str | None:
@@ -671,6 +780,220 @@ def _subject_filter(columns: set[str], table: str, subject: _Subject) -> tuple[s
         parts.append(f"(respondent IN ({', '.join('?' * len(keys))}) OR {_RESPONDENT} = ?)")
         params.extend([*keys, subject.email])
     return " OR ".join(parts), params
+
+
+# -- access and portability ---------------------------------------------------------------------
+#: what each table holds about a person, for the ``about`` section of an export (a table the
+#: store gains later is described by :data:`_ABOUT_OTHER`)
+_ABOUT: dict[str, str] = {
+    "customers": "your customer record: e-mail, name, country, city, birth year, gender and "
+    "whether the shop's own sign-up said you accept marketing e-mail",
+    "orders": "your orders: when, currency, shipping, status and discount code",
+    "order_lines": "the products in your orders: product, category, quantity and price",
+    "returns": "the products you sent back, when and why",
+    "tickets": "your customer-service tickets: subject, text and channel",
+    "events": "what your browser did on the shop's site (pages, products, searches, carts, "
+    "purchases), with the campaign that brought you and the device",
+    "sessions": "your visits to the site, summed up from those events",
+    "identities": "which browser ids (visitor ids) were linked to your customer id, and when",
+    "ingest_placeholders": "a placeholder customer row an import made because a file named "
+    "your id before the customers file did",
+    "consents": "what you allowed or refused (marketing, survey, referral, case study, "
+    "testimonial), when and where you said it",
+    "customer_types": "types: the customer type shopperlens computed from your orders and "
+    "visits (need-based, looker, new, loyal, impulse), each type's score and the evidence for it, "
+    "one row per types run",
+    "customer_value": "the lifetime value shopperlens predicted from your orders: chance you "
+    "are still a customer, expected orders and spend, days to your next order, at risk or not",
+    "visitor_intent": "the purchase intent shopperlens predicted for your visits and what drove it",
+    "survey_responses": "the surveys you answered: when, how (pop-up, e-mail link, upload)",
+    "survey_answers": "your answers to those surveys",
+    "survey_invitations": "the survey invitations made for you and whether they were sent",
+    "survey_deliveries": "each e-mail sent for those invitations (invitation, reminder)",
+    "persona_members": "which persona (a customer profile built from survey answers) your "
+    "answers were grouped into, and how close to its centre",
+    "persona_quotes": "your answers quoted on a persona card (masked)",
+    "interview_notes": "notes of an interview with you",
+    "interview_tags": "the themes tagged in those notes, with the passages quoted",
+}
+_ABOUT_OTHER = "rows of this table that name you"
+#: the export's own sections, explained in its ``about`` too
+_ABOUT_SECTIONS: dict[str, str] = {
+    "suppressions": "refusals of marketing, survey or referral e-mail kept for your address "
+    "after a customer id of it was erased: the SHA-256 of the address, the purpose and the "
+    "dates, so that address is not mailed until one of its customer ids says yes again",
+    "rejects": "lines of files imported into the store that were refused (a value that could "
+    "not be read) and name you, kept beside the store so the shop can correct them",
+    "kept": "rows that may be yours but are not in this export: anonymous rows of a browser "
+    "another customer used too, which nobody can tell apart (counted, not shown)",
+    "ids_kept": "customer ids that may be yours but are not in this export: the id derived "
+    "from an e-mail another customer has too, whose rows could be either person's",
+}
+
+
+class PersonExport(BaseModel):
+    """Every row the store holds about one person (GDPR Art. 15 and 20), table by table:
+    exactly the rows ``erase`` would delete for the same request."""
+
+    subject: str = Field(description="SHA-256 of the id (or e-mail) asked for, as erase names it")
+    exported_at: datetime = Field(description="when the rows were read, in UTC")
+    customer_ids: list[str] = Field(description="the person's customer ids exported")
+    rows: dict[str, int] = Field(description="rows per table (as erase would count them)")
+    tables: dict[str, list[dict[str, Any]]] = Field(
+        description="the rows per table: times in ISO 8601 with zone, numbers as numbers, "
+        "ids as text"
+    )
+    suppressions: list[dict[str, Any]] = Field(
+        default_factory=list, description="refusals kept for the person's address (see about)"
+    )
+    rejects: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="rows of the rejects files beside the store that name the person",
+    )
+    kept: dict[str, int] = Field(
+        default_factory=dict,
+        description="anonymous rows of a browser shared with another customer, left out "
+        "because nobody can tell whose they are (per table, counted as erase counts them)",
+    )
+    ids_kept: int = Field(0, description="customer ids that may be the person's, left out")
+    note: str | None = Field(None, description="why ids were left out, when they were")
+    about: dict[str, str] = Field(description="what each table and section holds")
+
+    @property
+    def total(self) -> int:
+        return sum(self.rows.values())
+
+
+def export_person(
+    *, store: Store, customer_id: str | None = None, email: str | None = None
+) -> PersonExport:
+    """Every row the store holds about one person, named as for erase (by id or e-mail, see
+    the module doc), without writing to the store. The rows are found by erase's own walk
+    (:func:`_walk`), read in one snapshot: an import meanwhile is in it whole or not at all.
+    NotFoundError when nothing names them."""
+    req = _request(store, customer_id, email, "export")
+    now = utc_now()
+    with store.cursor() as con:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            walked = _walk(con, req, _take_rows)
+            tables = {t: _taken(con, t) for t in req.cols if walked.totals.get(t)}
+        finally:
+            con.execute("ROLLBACK")  # (the work tables go with it: nothing was written)
+    # the rejected lines erase would remove: its e-mails and names of the person
+    own = _personal_emails(store, req.cols, req.ids, req.email if req.derived in req.ids else None)
+    names = _personal_names(store, req.cols, req.ids)
+    person = _Person(frozenset(req.ids), frozenset(own), frozenset(names), walked.respondents)
+    # an address's refusals are kept by address, shared or not
+    emails = _held(store, req.cols, req.ids, "email", _EMAIL) | {req.email} - {None}
+    rejects = [r for p, survey in _rejects_files(store) for r in _rejects_of(p, person, survey)]
+    if not walked.totals and not rejects:
+        raise NotFoundError(req.missing)
+    about = {t: _ABOUT.get(t, _ABOUT_OTHER) for t in tables} | _ABOUT_SECTIONS
+    return PersonExport(
+        subject=req.subject,
+        exported_at=now.replace(tzinfo=UTC),
+        customer_ids=[i for i in req.ids if _sha256(i) in {c.subject for c in walked.per_id}],
+        rows=walked.totals,
+        tables=tables,
+        suppressions=_suppressions(store, emails),
+        rejects=rejects,
+        kept=walked.kept,
+        ids_kept=req.ids_kept,
+        note=_KEPT_IDS_NOTE if req.ids_kept else None,
+        about=about,
+    )
+
+
+def _taken(con: Any, table: str) -> list[dict[str, Any]]:
+    """The rows of ``table`` the walk took, in the table's order, as JSON values."""
+    result = con.execute(
+        f'SELECT * FROM "{table}" WHERE rowid IN (SELECT r FROM _erase_taken WHERE t = ?) '
+        "ORDER BY rowid",
+        [table],
+    )
+    names = [d[0] for d in result.description]
+    return [
+        {n: _json_value(n, v) for n, v in zip(names, row, strict=True)} for row in result.fetchall()
+    ]
+
+
+def _json_value(column: str, value: Any) -> Any:
+    """A stored value as portable JSON: a time in ISO 8601 with its zone (the store keeps UTC
+    without one), a date as ISO 8601, a decimal as a number, an id as text (``run_id`` 3 is
+    ``"3"``: an id is a name, not a quantity), NaN as null."""
+    if value is None:
+        return None
+    if column.endswith("_id") or column == "id":
+        return str(value)
+    if isinstance(value, datetime):
+        aware = value.replace(tzinfo=UTC) if value.utcoffset() is None else value
+        return aware.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        value = float(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, bytes):
+        return value.hex()
+    return value
+
+
+def _suppressions(store: Store, emails: AbstractSet[str]) -> list[dict[str, Any]]:
+    """The refusals kept for the person's addresses (``consent_suppressions`` holds the
+    SHA-256 of an address as the consent rule compares it: :func:`inbox_key`)."""
+    hashes = sorted({_sha256(inbox_key(e)) for e in emails if e})
+    if not hashes:
+        return []
+    result = store.execute(
+        "SELECT address_sha256, purpose, refused_at, kept_at FROM consent_suppressions "
+        "WHERE address_sha256 IN (SELECT unnest(?::VARCHAR[])) ORDER BY kept_at, purpose",
+        [hashes],
+    )
+    names = [d[0] for d in result.description]
+    return [
+        {n: _json_value(n, v) for n, v in zip(names, row, strict=True)} for row in result.fetchall()
+    ]
+
+
+def _rejects_of(path: Path, person: _Person, survey: bool) -> list[dict[str, Any]]:
+    """The rows of a rejects file that name the person, as erase would remove them
+    (:func:`_names_person`, :func:`_survey_row_names_person`), each with the file's name."""
+    try:
+        text = path.read_bytes().decode("utf-8", errors="replace")
+    except OSError:
+        return []  # (gone meanwhile: an import replaced it)
+    rows = list(csv.reader(text.splitlines(keepends=True)))
+    if not rows or tuple(rows[0]) not in _reject_headers(survey):
+        return []
+    mentions = _mentions_pattern(person) if survey else None
+    mine = [
+        r
+        for r in rows[1:]
+        if (
+            _survey_row_names_person(r, person, mentions)
+            if survey
+            else _names_person(r, person.ids, person.emails)
+        )
+    ]
+    return [{"rejects_file": path.name, **dict(zip(rows[0], r, strict=False))} for r in mine]
+
+
+def export_path(out: str | Path) -> Path:
+    """``out`` as the file an export is written to: a ``.json`` file in a folder that
+    exists, refused in one line before any reading otherwise."""
+    return output_file(out, (".json",))
+
+
+def write_export(export: PersonExport, out: str | Path) -> Path:
+    """Write ``export`` as JSON to ``out`` (:func:`export_path`) atomically, readable by its
+    owner only: it is one person's data. A file there is replaced only once the new one is
+    complete."""
+    path = export_path(out)
+    text = export.model_dump_json(indent=2) + "\n"
+    _replace_atomically(path, lambda fh: fh.write(text), mode=0o600)
+    return path
 
 
 # -- the rejects file beside the store ----------------------------------------------------------
@@ -882,6 +1205,16 @@ def _fields(line: str) -> set[str]:
     return fields
 
 
+def _reject_headers(survey: bool) -> set[tuple[str, ...]]:
+    """The header rows of the rejects files shopperlens writes (the survey uploads', or the
+    imports'): a file with another header is not one of them and is left alone."""
+    from shopperlens.service.surveys import SURVEY_REJECT_COLUMNS
+
+    if survey:
+        return {REJECT_COLUMNS, SURVEY_REJECT_COLUMNS}
+    return {REJECT_COLUMNS, IMPORT_REJECT_COLUMNS}
+
+
 def _scrub_rejects(path: Path, person: _Person, *, survey: bool = False) -> int:
     """Remove the rows of a rejects file that name the person (see :func:`_names_person`;
     for the survey uploads' file, :func:`_survey_row_names_person`), and their e-mail or id
@@ -889,13 +1222,7 @@ def _scrub_rejects(path: Path, person: _Person, *, survey: bool = False) -> int:
     person, as in the import ledger: :func:`_redact_name`); rewritten atomically with the
     file's own line endings, mode and owner. Rows removed. The caller holds the store's write
     lock: an import replaces the file under it."""
-    from shopperlens.service.surveys import SURVEY_REJECT_COLUMNS
-
-    headers = (
-        {REJECT_COLUMNS, SURVEY_REJECT_COLUMNS}
-        if survey
-        else {REJECT_COLUMNS, IMPORT_REJECT_COLUMNS}
-    )
+    headers = _reject_headers(survey)
     mentions = _mentions_pattern(person) if survey else None
     try:
         raw = path.read_bytes()
@@ -930,13 +1257,31 @@ def _scrub_rejects(path: Path, person: _Person, *, survey: bool = False) -> int:
 def _write_atomically(path: Path, rows: list[list[str]], newline: str) -> None:
     """Write a CSV beside ``path`` (lines ending in ``newline``, the old file's mode and
     owner), sync it, then put it in ``path``'s place."""
+    _replace_atomically(
+        path, lambda fh: csv.writer(fh, lineterminator=newline).writerows(rows), keep=True
+    )
+
+
+def _replace_atomically(
+    path: Path, fill: Callable[[TextIO], object], *, keep: bool = False, mode: int | None = None
+) -> None:
+    """Write a file beside ``path`` with ``fill``, sync it, then put it in ``path``'s place:
+    a reader (or a crash) sees the old file or the new one whole, never half of it. ``keep``:
+    with the old file's mode and owner; ``mode``: with these permission bits."""
     tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("w", newline="", encoding="utf-8", errors="surrogateescape") as fh:
-        csv.writer(fh, lineterminator=newline).writerows(rows)
-        fh.flush()
-        os.fsync(fh.fileno())
-    keep_mode_and_owner(path, tmp)
-    os.replace(tmp, path)
+    try:
+        with tmp.open("w", newline="", encoding="utf-8", errors="surrogateescape") as fh:
+            if mode is not None:
+                os.chmod(tmp, mode)
+            fill(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if keep:
+            keep_mode_and_owner(path, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 # -- the import ledger ---------------------------------------------------------------------------

@@ -11,6 +11,11 @@ were kept (``kept``), and the rows removed from the rejects file beside the stor
 (``rejects_removed``). The store's file is rewritten without the person while other requests
 wait a moment (they are answered after); see :mod:`shopperlens.service.privacy`.
 
+``GET /api/privacy/export/{id or e-mail}`` (``?email=`` as for erase) answers the person's
+request to see and take away their data: every row erase would delete for the same request,
+table by table, with what each table is (:func:`~shopperlens.service.privacy.export_person`);
+it writes nothing. The access log masks an e-mail in the path (``web.logs``).
+
 ``POST /api/compact`` rewrites the store's file alone: it finishes an erasure whose rewrite
 failed (its answer said the rows are deleted and to run compact).
 """
@@ -21,7 +26,7 @@ from fastapi import APIRouter, Query, Request
 
 from shopperlens.emails import normalise_email
 from shopperlens.errors import ShopperlensError
-from shopperlens.service.privacy import CompactReport, ErasureReport
+from shopperlens.service.privacy import CompactReport, ErasureReport, PersonExport
 from shopperlens.web.deps import ShopDep
 from shopperlens.web.times import ZonedRoute
 
@@ -46,6 +51,20 @@ def erase(
         jobs = getattr(request.app.state, "jobs", None)
         if jobs is not None:  # results kept in memory may quote or list the person
             jobs.forget_results()
+
+
+@router.get("/privacy/export/{customer:path}", response_model=PersonExport)
+def export_person(
+    customer: str,
+    shop: ShopDep,
+    email: str | None = Query(
+        None, description="The customer's e-mail: checked against the id (or export by it)."
+    ),
+) -> PersonExport:
+    """Every row the store holds about one person, table by table (access and portability);
+    ``customer`` is an id or (with an ``@``) an e-mail, named as for erase."""
+    customer_id, email = _subject(customer, email)
+    return shop.export_person(customer_id=customer_id, email=email)
 
 
 @router.post("/compact", response_model=CompactReport)
