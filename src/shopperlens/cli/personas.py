@@ -35,6 +35,7 @@ def _summary(run, money: str) -> list[dict[str, object]]:  # type: ignore[no-unt
             "revenue": "" if p.revenue_share is None else f"{percent(p.revenue_share)}%",
             f"income≈ ({money})": _render.amount(p.income_adjusted),
             "stability": "" if p.stability is None else f"{p.stability:.2f}",
+            "e-mailable": "" if p.reach is None else p.reach.reachable,
         }
         for p in run.personas
     ]
@@ -47,6 +48,17 @@ def _notes(run) -> None:  # type: ignore[no-untyped-def]
         _render.message(run.left_out_note)
     if run.reliability_note:
         _render.message((run.reliability_note, "bold"))
+
+
+def _actions(p) -> None:  # type: ignore[no-untyped-def]
+    """What to do for the persona and how to reach its members, one line each."""
+    if p.actions:
+        _render.message(f"What to do for {p.name}:")
+        for a in p.actions:
+            _render.message(f"- {a.text}" + (f" ({a.command})" if a.command else ""))
+    if p.reach is not None:
+        _render.message(f"Reach them: {p.reach.command}")
+        _render.message(p.reach.text)
 
 
 def _change_notes(evo) -> None:  # type: ignore[no-untyped-def]
@@ -154,6 +166,7 @@ def show_cmd(
     _render.table(rows, title=f"{p.name}: {p.trait}")
     if p.spend_shift:
         _render.message(p.spend_shift)
+    _actions(p)
     if result.reliability_note:
         _render.message((result.reliability_note, "bold"))
 

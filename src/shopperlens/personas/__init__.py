@@ -6,6 +6,7 @@ two runs. The clustering itself is :class:`shopperlens.models.PersonaClustering`
 (``shopperlens.service.personas``) ties them to the store.
 """
 
+from shopperlens.personas.actions import Action
 from shopperlens.personas.evolution import Evolution, PersonaChange, PersonaRef, compare_runs
 from shopperlens.personas.frame import (
     clustering_columns,
@@ -19,12 +20,14 @@ from shopperlens.personas.synthesis import (
     Evidence,
     Persona,
     Quote,
+    Reach,
     Statement,
     overview,
     synthesise,
 )
 
 __all__ = [
+    "Action",
     "ChannelUse",
     "Evidence",
     "Evolution",
@@ -32,6 +35,7 @@ __all__ = [
     "PersonaChange",
     "PersonaRef",
     "Quote",
+    "Reach",
     "Statement",
     "assign_names",
     "clustering_columns",

@@ -7,7 +7,10 @@ respondents. A figure resting on fewer than ``min_group_size`` people is suppres
 nothing at all: no size or share, no answers, no channels, no quotes (its name and trait say
 only that it is too small to describe, with a gender-neutral first name). Quotes never come
 from a respondent who refused consent to be quoted (``unquotable``). Incomes are medians: one
-respondent stating 5,000,000 would double a persona's mean income, not its median.
+respondent stating 5,000,000 would double a persona's mean income, not its median. What to
+do for a persona (``actions``) follows from its distinctive answers through the table of
+:mod:`shopperlens.personas.actions`; how to reach its members (``reach``) is counted by the
+service when the run is shown, since consents change after the build.
 """
 
 from __future__ import annotations
@@ -18,10 +21,11 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from shopperlens.labels import fixed, money, percent, type_label
 from shopperlens.models.clustering import multi_matrix, token_pairs
+from shopperlens.personas.actions import Action, actions_for
 from shopperlens.personas.frame import Column, column_roles
 from shopperlens.personas.naming import SMALL_GROUP, Distinctive, answer_code, assign_names
 from shopperlens.personas.scrubbing import scrub
@@ -84,6 +88,37 @@ class Quote(BaseModel):
     customer_id: str | None = Field(None, exclude=True)
 
 
+class Reach(BaseModel):
+    """How to reach a persona's members: the audience command that targets them, and how
+    many of them it reaches (counted by the audience export itself, for the run it targets:
+    the latest)."""
+
+    segment: str = Field(description="the audience segment selecting the persona's customers")
+    command: str = Field(description="the `shopperlens audience export` command for it")
+    customers: int = Field(description="the persona's members the segment selects: customers")
+    reachable: int = Field(
+        description="those the export writes: marketing consent and a usable e-mail address"
+    )
+    prospects: int | None = Field(
+        None, description="members who are not customers: no audience export reaches them"
+    )
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def text(self) -> str:
+        """The reach in one sentence."""
+        if not self.customers:
+            return "None of its members is a customer on record: no audience export reaches them."
+        said = (
+            f"{self.reachable:,} of its {self.customers:,} customers can be e-mailed "
+            "(marketing consent and a usable e-mail address)"
+        )
+        if self.prospects:
+            who = "member is a prospect" if self.prospects == 1 else "members are prospects"
+            said += f"; {self.prospects:,} {who}, not customers, and cannot be reached this way"
+        return said + "."
+
+
 class Persona(BaseModel):
     persona_id: int
     name: str
@@ -105,6 +140,13 @@ class Persona(BaseModel):
     clv_mean: float | None = None
     known_customers: int | None = None
     quotes: list[Quote] = []
+    actions: list[Action] = Field(
+        default_factory=list,
+        description="what to do for the persona, from the answers that set it apart",
+    )
+    reach: Reach | None = Field(
+        None, description="the audience command for the members; None but on the latest run"
+    )
     profile: dict[str, float] = Field(default_factory=dict, description="for run matching")
     suppressed: bool = False
     provisional: bool = Field(
@@ -299,6 +341,7 @@ def synthesise(
             else _trait(distinct)
         )
         _mark_distinctive(persona, distinct)
+        persona.actions = actions_for(distinct, persona.statements, persona.suppressed)
     return out
 
 

@@ -60,6 +60,7 @@ def _build(store: Store, settings: Settings | None = None) -> dict[str, Any] | N
         "analytics": _analytics(store, run.survey),
         "currency": shop_currency(store=store),
         "money_questions": MONEY_QUESTIONS,
+        "provisional_actions": cards.PROVISIONAL_ACTIONS,
         "_run": run,
     }
 

@@ -30,6 +30,12 @@ QUOTES_NOTE = (
     "Quotes: free-text answers and interview notes of members near the persona's centre, "
     "never of anyone who refused consent to case studies or testimonials."
 )
+#: said beside the actions of a provisional persona: its groups may not hold, so its actions
+#: are hypotheses to try before they are rolled out
+PROVISIONAL_ACTIONS = (
+    "Provisional: the groups are not shown to be reliable; try these actions on a small share "
+    "of the members first."
+)
 #: one colour per persona (by persona number), readable on white and in greyscale print: each
 #: is the colour of small text (the card's headings, the side-by-side table's names) and the
 #: ground of white initials, so each has at least WCAG's 4.5:1 contrast with white
@@ -178,6 +184,7 @@ def card_context(run: PersonaRun, persona: Persona, currency: str | None = None)
         "motive_svg": motive_chart(persona),
         "types": sorted((persona.types_mix or {}).items(), key=lambda kv: -kv[1]),
         "quotes_note": QUOTES_NOTE,
+        "provisional_actions": PROVISIONAL_ACTIONS,
         "currency": currency,
         "reliability_note": run.reliability_note,
         "left_out_note": run.left_out_note,
@@ -223,6 +230,7 @@ def render_markdown(run: PersonaRun, only: Persona | None = None) -> str:
             if p.spend_shift:
                 out += ["", md.escape(p.spend_shift)]
             out.append("")
+        out += _actions_markdown(p)
         if p.quotes:
             out += ["### In their words", "", f"*{md.escape(QUOTES_NOTE)}*", ""]
             out += [
@@ -231,6 +239,24 @@ def render_markdown(run: PersonaRun, only: Persona | None = None) -> str:
             ]
             out.append("")
     return "\n".join(out)
+
+
+def _actions_markdown(p: Persona) -> list[str]:
+    """What to do for the persona (each action with the command that helps) and how to reach
+    its members; a provisional persona's actions say to test them first."""
+    out: list[str] = []
+    if p.actions:
+        out += [f"### What to do for {md.escape(p.name)}", ""]
+        if p.provisional:
+            out += [f"*{md.escape(PROVISIONAL_ACTIONS)}*", ""]
+        out += [
+            f"- {md.escape(a.text)}" + (f" ({md.code(a.command)})" if a.command else "")
+            for a in p.actions
+        ]
+        out.append("")
+    if p.reach is not None:
+        out += ["### Reach them", "", md.code(p.reach.command), "", md.escape(p.reach.text), ""]
+    return out
 
 
 def _channel_line(c: ChannelUse, min_group_size: int) -> str:

@@ -452,7 +452,7 @@ def build(
     _mark_provisional(run)
     previous = _latest_run_id(store)
     if previous is not None:
-        old = show(store=store, run_id=previous)
+        old = show(store=store, run_id=previous, with_reach=False)
         old_members = _members_frame(store, previous)
         run.evolution = compare_runs(
             _refs(old, old_members),
@@ -464,6 +464,7 @@ def build(
         _keep_names(run, old)
     if save:
         _save(store, run, members, mark)
+        reach(store=store, run=run)
     return run
 
 
@@ -721,7 +722,8 @@ def _save(store: Store, run: PersonaRun, members: pd.DataFrame, mark: int) -> No
                     *sizes[p.persona_id],
                     p.revenue_share,
                     p.stability,
-                    p.model_dump_json(exclude={"quotes"}),
+                    # the reach is counted when shown: consents and e-mails change
+                    p.model_dump_json(exclude={"quotes", "reach"}),
                 ]
                 for p in run.personas
             ],
@@ -768,8 +770,9 @@ def _resolve(store: Store, run_id: int | None) -> int:
     return int(rid)
 
 
-def show(*, store: Store, run_id: int | None = None) -> PersonaRun:
-    """A stored run (the latest by default) with its personas."""
+def show(*, store: Store, run_id: int | None = None, with_reach: bool = True) -> PersonaRun:
+    """A stored run (the latest by default) with its personas; ``with_reach`` counts, for the
+    latest run, how many of each persona's members an audience export reaches (:func:`reach`)."""
     rid = _resolve(store, run_id)
     row = store.df("SELECT * FROM persona_runs WHERE run_id = ?", [rid]).iloc[0]
     cards = store.df("SELECT card FROM personas WHERE run_id = ? ORDER BY persona_id", [rid])
@@ -806,7 +809,62 @@ def show(*, store: Store, run_id: int | None = None) -> PersonaRun:
         **figures,
     )
     _mark_provisional(run)
+    if with_reach and rid == _latest_run_id(store):
+        reach(store=store, run=run)
     return run
+
+
+#: the destination a persona's audience command names: an e-mail tool, as the members are
+#: reached by e-mail (its rows are the customers with marketing consent and a usable address)
+REACH_DESTINATION = "klaviyo"
+
+
+def persona_segment(name: str) -> str:
+    """The audience segment selecting a persona's customers (``persona == 'Eco Emma'``)."""
+    return f"persona == '{name}'"
+
+
+def reach(*, store: Store, run: PersonaRun) -> None:
+    """Give each described persona of ``run`` (the latest stored run: the one the segment's
+    ``persona`` names) its :class:`~shopperlens.personas.synthesis.Reach`: the audience command
+    and how many members it reaches.
+
+    Counted by the audience export's own functions (the customers ``audience_customers``
+    selects, the rows ``playbooks.audience.audience`` writes for :data:`REACH_DESTINATION`),
+    so the count is the rows ``shopperlens audience export`` writes for that segment.
+    Respondents who are not customers are prospects: no export reaches them. A persona too
+    small to describe gets none (its count would say its size), and so does every persona
+    when the audience cannot be read (the export would refuse it too).
+    """
+    from shopperlens.personas.synthesis import Reach
+    from shopperlens.playbooks import audience as _aud
+    from shopperlens.service.playbooks import audience_customers
+
+    shown = [p for p in run.personas if not p.suppressed]
+    if not shown:
+        return
+    customers = None  # no member is a customer on record: nobody to select
+    if any(p.known_customers for p in shown) and store.count("customers"):
+        names = [p.name for p in shown]
+        try:
+            customers = audience_customers(store=store, segment=f"persona in {names!r}")
+        except ShopperlensError:  # the audience cannot be read: no count is made up
+            return
+    for p in shown:
+        selected, written = 0, 0
+        if customers is not None:
+            mine = customers[customers["persona"] == p.name]
+            selected, written = len(mine), len(_aud.audience(mine, REACH_DESTINATION)[0])
+        segment = persona_segment(p.name)
+        # answers not linked to customers at all (no customer_id column): all are prospects
+        prospects = None if p.size is None else p.size - (p.known_customers or 0)
+        p.reach = Reach(
+            segment=segment,
+            command=f'shopperlens audience export --segment "{segment}" --to {REACH_DESTINATION}',
+            customers=selected,
+            reachable=written,
+            prospects=prospects,
+        )
 
 
 class RunInfo(BaseModel):
@@ -867,11 +925,12 @@ def diff(*, store: Store, run_id: int | None = None, against: int | None = None)
     if prev is None:
         v = store.scalar("SELECT max(run_id) FROM persona_runs WHERE run_id < ?", [rid])
         prev = None if v is None else int(v)
-    cur, cur_members = show(store=store, run_id=rid), _members_frame(store, rid)
+    cur, cur_members = show(store=store, run_id=rid, with_reach=False), _members_frame(store, rid)
     if prev is None:
         return compare_runs([], _refs(cur, cur_members), current_run=rid)
     prev = _resolve(store, prev)
-    old, old_members = show(store=store, run_id=prev), _members_frame(store, prev)
+    old = show(store=store, run_id=prev, with_reach=False)
+    old_members = _members_frame(store, prev)
     return compare_runs(
         _refs(old, old_members),
         _refs(cur, cur_members),
