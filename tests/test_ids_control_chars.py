@@ -103,3 +103,23 @@ def test_ids_with_printable_unicode_still_import(tmp_path: Path) -> None:
     path = _jsonl(tmp_path / "orders.jsonl", [{**ORDER, "customer_id": "Kundé №1 ✓"}])
     with shopperlens.open(tmp_path / "shop.duckdb") as shop:
         assert shop.import_files("orders", path).rows_rejected == 0
+
+
+def test_a_survey_upload_rejects_a_respondent_or_customer_id_holding_one(
+    file_shop: tuple[shopperlens.Shop, object], tmp_path: Path
+) -> None:
+    """A survey export's ids reach the same tables and files as an import's: they stored
+    ``C<ESC>[31m1`` and ``r<TAB>2`` as given."""
+    shop, _client = file_shop
+    path = tmp_path / "upload.csv"
+    path.write_text(
+        "respondent,customer_id,age_bracket\nr1,C\x1b[31m1,35-44\nr\t2,,35-44\nr3,C3,35-44\n"
+    )
+    res = shop.survey_import(path, survey="demo-profile", on_error="skip")
+    assert res.rows_accepted == 1
+    assert [(r.line, r.column, r.reason) for r in res.rejects] == [
+        (2, "customer_id", "holds a control character U+001B"),
+        (3, "respondent", "holds a control character U+0009"),
+    ]
+    stored = shop.store.execute("SELECT respondent, customer_id FROM survey_responses")
+    assert stored.fetchall() == [("r3", "C3")]

@@ -111,6 +111,17 @@ def test_currency_fills_only_the_lines_naming_none(shop, tmp_path):
     assert shop_currency(store=shop.store) == "GBP"
 
 
+def test_currency_leaves_an_order_whose_other_lines_name_one_as_it_was(shop, tmp_path):
+    """A blank line agrees with its order's currency (USD here) as it does without the
+    option: given GBP, that line disagreed with the other and the whole order was rejected."""
+    rows = "1,c1,2010-12-01,p1,1,2.5,USD\n1,c1,2010-12-01,p2,1,3,\n2,c2,2010-12-02,p3,2,1,\n"
+    res = shop.import_orders(write(tmp_path, "o.csv", HEADER + rows), currency="GBP")
+    assert res.rows_rejected == 0
+    stored = shop.store.execute("SELECT order_id, currency FROM orders ORDER BY order_id")
+    assert stored.fetchall() == [("1", "USD"), ("2", "GBP")]
+    assert shop.store.count("order_lines") == 3
+
+
 def test_currency_given_and_no_currency_column(shop, tmp_path):
     text = (
         "order_id,customer_id,ordered_at,product_id,quantity,unit_price\n1,c1,2010-12-01,p1,1,2\n"

@@ -115,6 +115,20 @@ def test_an_older_run_has_no_reach(demo_path, tmp_path) -> None:  # type: ignore
         assert all(p.reach is not None for p in shop.personas().personas)
 
 
+def test_showing_a_run_with_its_reach_stores_no_types_run(demo_path, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The reach needs no types: ``personas show`` computed and stored a types run (a write,
+    and a whole types computation) on a store that had none."""
+    import shutil
+
+    copy = tmp_path / "no-types.duckdb"
+    shutil.copy(demo_path, copy)
+    with shopperlens.open(copy) as shop:
+        shop.store.execute("DELETE FROM customer_types")
+        shop.store.execute("DELETE FROM type_runs")
+        assert all(p.reach is not None for p in shop.personas().personas)
+        assert shop.store.count("type_runs") == shop.store.count("customer_types") == 0
+
+
 def test_the_cli_shows_what_to_do_and_how_to_reach_them(demo_path) -> None:  # type: ignore[no-untyped-def]
     from typer.testing import CliRunner
 

@@ -152,6 +152,22 @@ def test_a_refusal_kept_for_the_address_is_in_the_export(shop, tmp_path):
     assert export.about["suppressions"]
 
 
+def test_an_erased_persons_address_still_gets_its_kept_refusals(shop):
+    """Erase keeps an address's refusals (as a hash) after its customer is gone: asked for
+    by that e-mail, the export holds them instead of saying nobody has it."""
+    shop.store.execute("INSERT INTO customers (customer_id, email) VALUES ('C', 'cy@example.com')")
+    shop.consent_set("C", purpose="marketing", granted=False, source="form")
+    shop.erase_customer("C")
+    export = shop.export_person(email="CY@example.com")
+    assert export.rows == {} and export.tables == {} and export.customer_ids == []
+    address = hashlib.sha256(b"cy@example.com").hexdigest()
+    assert {(s["address_sha256"], s["purpose"]) for s in export.suppressions} >= {
+        (address, "marketing")
+    }
+    with pytest.raises(NotFoundError, match="^no customer with that id$"):
+        shop.export_person("C")  # (by the id: no address, so nothing to look for)
+
+
 def test_rejected_lines_naming_the_person_are_in_the_export(shop, tmp_path):
     db = tmp_path / "shop.duckdb"
     with shopperlens.open(db) as s:
@@ -163,6 +179,20 @@ def test_rejected_lines_naming_the_person_are_in_the_export(shop, tmp_path):
         )
         export = s.export_person("A")
     assert [(r["rejects_file"], r["value"]) for r in export.rejects] == [("shop.rejects.csv", "A")]
+
+
+def test_a_rejected_value_is_exported_without_the_spreadsheet_quote(tmp_path):
+    """The rejects files write ``'-5`` for the value ``-5`` (a spreadsheet would run it): the
+    export is JSON, not a spreadsheet, and gives the value as the file held it."""
+    db = tmp_path / "shop.duckdb"
+    with shopperlens.open(db) as s:
+        s.store.execute("INSERT INTO customers (customer_id) VALUES ('-5')")
+        db.with_name("shop.rejects.csv").write_text(
+            "file,line,column,value,reason\no.csv,2,customer_id,'-5,not known\n",
+            encoding="utf-8",
+        )
+        export = s.export_person("-5")
+    assert [r["value"] for r in export.rejects] == ["-5"]
 
 
 def test_an_unknown_person_is_one_clear_message_everywhere(shop, cli, db_path, client):

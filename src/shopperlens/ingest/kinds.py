@@ -443,16 +443,15 @@ def stage_sql(spec: KindSpec, raw_select: str, style: NumberStyle = POINT) -> st
 
     ``raw_select`` must yield ``_line`` and a text column ``_r_<name>`` per canonical column.
     Three levels: convert, derive (keys from e-mails, event hashes), judge. ``style``: how the
-    file writes numbers (see ``ingest.numbers``; the default reads them as it always did), the
-    order of its dates and the currency of lines naming none.
+    file writes numbers (see ``ingest.numbers``; the default reads them as it always did) and
+    the order of its dates (its ``currency`` is given to the orders naming none once they are
+    staged: ``loading.stage``).
     """
     converted = []
     for c in spec.columns:
         raw = ident(f"_r_{c.name}")
         if c.type in numbers.NUMERIC_TYPES:
             raw = numbers.as_point_sql(raw, style)
-        if c.type == "currency" and style.currency:  # (only the lines naming none)
-            raw = f"coalesce(NULLIF(trim({raw}), ''), {sql_str(style.currency)})"
         expr = ts_sql(raw, style.dates) if c.type == "ts" else _TYPES[c.type](raw)
         converted.append(f"{expr} AS {ident(c.name)}")
     derived = [

@@ -160,6 +160,8 @@ def stage(
         con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS {sql}")
     if spec.kind == "orders":
         _number_order_lines(con)
+        if style.currency:
+            _default_currency(con, style.currency)
     if spec.kind in EMAIL_LINKED and _has_rows(con, "customers"):
         _link_emails(con)
     return int(con.execute(f"SELECT count(*) FROM {STAGE}").fetchone()[0])  # type: ignore[index]
@@ -198,6 +200,17 @@ def _number_order_lines(con: duckdb.DuckDBPyConnection) -> None:
             f"CREATE OR REPLACE TEMP TABLE {LINE_NO} AS SELECT _line AS n_line, row_number() "
             f"OVER (PARTITION BY order_id ORDER BY _line) AS line_no FROM {STAGE}"
         )
+
+
+def _default_currency(con: duckdb.DuckDBPyConnection, code: str) -> None:
+    """Give ``code`` (the ``--currency`` option) to the staged orders none of whose lines names
+    a currency. Not line by line: a blank line agrees with its order's currency (see
+    :func:`_flag_disagreeing_orders`), and given the option it would have disagreed with the
+    order's other lines and had the whole order rejected."""
+    con.execute(
+        f"UPDATE {STAGE} SET currency = {sql_str(code)} WHERE order_id IN (SELECT order_id "
+        f"FROM {STAGE} GROUP BY order_id HAVING count(currency) = 0)"
+    )
 
 
 class NeedExactPath(Exception):

@@ -63,8 +63,8 @@ class NumberStyle:
     number writing (``;``-separated, or the column holds a value with a decimal comma).
     ``dates``: the order of a date written before its year (``--dates``: ``day-first`` or
     ``month-first``; ``year-first`` reads only dates whose year comes first, see
-    ``kinds.ts_sql``). ``currency``: the code a line naming no currency is given
-    (``--currency``), or None."""
+    ``kinds.ts_sql``). ``currency``: the code an order none of whose lines names a
+    currency is given (``--currency``, see ``loading.stage``), or None."""
 
     decimal_comma: bool = False
     ambiguous: frozenset[str] = field(default_factory=frozenset)

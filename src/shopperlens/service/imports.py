@@ -279,9 +279,9 @@ def import_files(
 
     ``dates``: ``day-first`` or ``month-first``, the order of a date written before its year
     (``01-12-10 8:26``, a UK or US spreadsheet's export); year-first values still read (see
-    ``kinds.ts_sql``). ``currency`` (orders): the code of the lines that name no currency;
-    a line naming one keeps it. Both are stored with the rows, so every later computation
-    sees them."""
+    ``kinds.ts_sql``). ``currency`` (orders): the code of the orders whose lines name no
+    currency; a line naming one keeps it, and its order's blank lines count in it. Both are
+    stored with the rows, so every later computation sees them."""
     check_call(
         kind=kind,
         paths=paths,

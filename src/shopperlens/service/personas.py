@@ -834,11 +834,13 @@ def reach(*, store: Store, run: PersonaRun) -> None:
     so the count is the rows ``shopperlens audience export`` writes for that segment.
     Respondents who are not customers are prospects: no export reaches them. A persona too
     small to describe gets none (its count would say its size), and so does every persona
-    when the audience cannot be read (the export would refuse it too).
+    when the audience cannot be read (the export would refuse it too). It reads no types
+    (the count does not depend on them): showing a run stores nothing, not even the types
+    run the audience export would compute.
     """
     from shopperlens.personas.synthesis import Reach
     from shopperlens.playbooks import audience as _aud
-    from shopperlens.service.playbooks import audience_customers
+    from shopperlens.service.playbooks import EMPTY_TYPES, audience_customers
 
     shown = [p for p in run.personas if not p.suppressed]
     if not shown:
@@ -847,7 +849,11 @@ def reach(*, store: Store, run: PersonaRun) -> None:
     if any(p.known_customers for p in shown) and store.count("customers"):
         names = [p.name for p in shown]
         try:
-            customers = audience_customers(store=store, segment=f"persona in {names!r}")
+            # no types: the count needs none, and showing a run must not compute and store
+            # a types run
+            customers = audience_customers(
+                store=store, segment=f"persona in {names!r}", types=EMPTY_TYPES
+            )
         except ShopperlensError:  # the audience cannot be read: no count is made up
             return
     for p in shown:

@@ -870,7 +870,8 @@ def export_person(
     """Every row the store holds about one person, named as for erase (by id or e-mail, see
     the module doc), without writing to the store. The rows are found by erase's own walk
     (:func:`_walk`), read in one snapshot: an import meanwhile is in it whole or not at all.
-    NotFoundError when nothing names them."""
+    NotFoundError when nothing names them: no row, no rejected line and no refusal kept for
+    their address (which outlives an erasure of its customer)."""
     req = _request(store, customer_id, email, "export")
     now = utc_now()
     with store.cursor() as con:
@@ -887,7 +888,9 @@ def export_person(
     # an address's refusals are kept by address, shared or not
     emails = _held(store, req.cols, req.ids, "email", _EMAIL) | {req.email} - {None}
     rejects = [r for p, survey in _rejects_files(store) for r in _rejects_of(p, person, survey)]
-    if not walked.totals and not rejects:
+    # an erased customer's address keeps its refusals: asked for by it, they are what is held
+    suppressions = _suppressions(store, emails)
+    if not walked.totals and not rejects and not suppressions:
         raise NotFoundError(req.missing)
     about = {t: _ABOUT.get(t, _ABOUT_OTHER) for t in tables} | _ABOUT_SECTIONS
     return PersonExport(
@@ -896,7 +899,7 @@ def export_person(
         customer_ids=[i for i in req.ids if _sha256(i) in {c.subject for c in walked.per_id}],
         rows=walked.totals,
         tables=tables,
-        suppressions=_suppressions(store, emails),
+        suppressions=suppressions,
         rejects=rejects,
         kept=walked.kept,
         ids_kept=req.ids_kept,
@@ -977,7 +980,11 @@ def _rejects_of(path: Path, person: _Person, survey: bool) -> list[dict[str, Any
             else _names_person(r, person.ids, person.emails)
         )
     ]
-    return [{"rejects_file": path.name, **dict(zip(rows[0], r, strict=False))} for r in mine]
+    # (a cell the file protects from spreadsheets, ``'-5``, is the value ``-5``: JSON runs nothing)
+    return [
+        {"rejects_file": path.name, **dict(zip(rows[0], map(unprotected, r), strict=False))}
+        for r in mine
+    ]
 
 
 def export_path(out: str | Path) -> Path:

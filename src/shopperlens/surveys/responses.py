@@ -19,7 +19,7 @@ from typing import Any
 from shopperlens.emails import normalise_email
 from shopperlens.errors import ShopperlensError
 from shopperlens.ingest.numbers import AmbiguousNumber
-from shopperlens.ingest.rejects import Reject
+from shopperlens.ingest.rejects import CONTROL_CHARS, CONTROL_IN_ID, Reject
 from shopperlens.surveys.definition import Survey, is_blank
 from shopperlens.textfiles import csv_stream, first_line
 
@@ -125,6 +125,24 @@ def delimiter(text: str) -> str:
     return ","
 
 
+#: a control character, as the imports refuse it in an id (``ingest.rejects.control_check``)
+_CONTROL = re.compile(CONTROL_CHARS)
+
+
+def _control_rejects(file: str, line: int, raw: dict[str, Any]) -> list[Reject]:
+    """The respondent or customer id of a row holding a control character (a NUL, a tab, an
+    escape), refused as an import refuses it in an id: stored, it broke every CSV file and
+    terminal that showed it."""
+    bad = []
+    for column in ("respondent", "customer_id"):
+        value = (raw.get(column) or "").strip()
+        found = _CONTROL.search(value)
+        if found:
+            reason = f"{CONTROL_IN_ID} U+{ord(found.group()):04X}"
+            bad.append(Reject(file, line, column, _shown(value), reason))
+    return bad
+
+
 def _names_respondent(header: str) -> bool:
     key = _key(header)
     return header.strip() == "respondent" or "respondent" in (key, _META_ALIASES.get(key))
@@ -194,6 +212,7 @@ def parse_export(
                     file, line, "respondent", _shown(respondent), f"repeats line {seen[respondent]}"
                 )
             )
+        bad.extend(_control_rejects(file, line, raw))
         submitted = None
         stamp = (raw.get("submitted_at") or "").strip()
         if stamp:
