@@ -35,7 +35,7 @@ TABLES = ("customers", "products", "orders", "order_lines", "events", "identitie
           "returns")  # fmt: skip
 
 _GEN = """
-INSERT INTO products SELECT 'p' || i,
+INSERT INTO products (product_id, product_name, category, price) SELECT 'p' || i,
   (['Trail','Alpine','Ridge','Summit','Storm','Cloud','River'])[i % 7 + 1] || ' ' ||
   (['Tent','Boot','Jacket','Pack','Lamp','Stove','Bag','Rope'])[i % 8 + 1] || ' ' || (1000 + i),
   'cat' || (i % 40), 5 + (i * 37) % 300 FROM range(5000) t(i);

@@ -68,7 +68,7 @@ def test_the_front_page_reads_categories_from_the_products_file(catalogue_shop) 
 
 
 def test_a_line_naming_its_own_category_keeps_it(store: Store) -> None:
-    store.execute("INSERT INTO products VALUES ('P1', 'Alpine Tent', 'tents', 200)")
+    store.execute("INSERT INTO products VALUES ('P1', 'Alpine Tent', 'tents', 200, NULL)")
     store.execute("INSERT INTO orders (order_id, ordered_at) VALUES ('o1', '2025-01-01')")
     store.execute(
         "INSERT INTO order_lines (order_id, line_no, product_id, category, quantity, unit_price) "
@@ -82,9 +82,9 @@ def test_a_line_naming_its_own_category_keeps_it(store: Store) -> None:
 def test_a_category_spelt_otherwise_on_the_lines_is_counted_once(store: Store) -> None:
     """The lines say "Tents" of a product the products file files under "tents": one
     category, as the list by revenue shows it; an unsold product's category still counts."""
-    store.execute("INSERT INTO products VALUES ('P1', 'Alpine Tent', 'tents', 200)")
-    store.execute("INSERT INTO products VALUES ('P2', 'Dome Tent', 'tents', 150)")
-    store.execute("INSERT INTO products VALUES ('P3', 'Stove', 'cooking', 50)")
+    store.execute("INSERT INTO products VALUES ('P1', 'Alpine Tent', 'tents', 200, NULL)")
+    store.execute("INSERT INTO products VALUES ('P2', 'Dome Tent', 'tents', 150, NULL)")
+    store.execute("INSERT INTO products VALUES ('P3', 'Stove', 'cooking', 50, NULL)")
     store.execute("INSERT INTO orders (order_id, ordered_at) VALUES ('o1', '2025-01-01')")
     store.execute(
         "INSERT INTO order_lines (order_id, line_no, product_id, category, quantity, unit_price) "
@@ -108,8 +108,8 @@ def _catalogue_orders(store: Store) -> None:
     """Lines naming only their product: a0…a19 buy a tent (EUR 300) and, in a second order, a
     stove in SEK (SEK 5,000); b0…b19 buy a lamp (EUR 100), and a tent in a refunded order."""
     store.execute(
-        "INSERT INTO products VALUES ('P1', 'Alpine Tent', 'tents', 300), "
-        "('P2', 'Camp Stove', 'cooking', 50), ('P3', 'Headlamp', 'lighting', 100)"
+        "INSERT INTO products VALUES ('P1', 'Alpine Tent', 'tents', 300, NULL), "
+        "('P2', 'Camp Stove', 'cooking', 50, NULL), ('P3', 'Headlamp', 'lighting', 100, NULL)"
     )
     orders = []
     for i in range(20):

@@ -183,7 +183,7 @@ def test_a_persona_card_quotes_interviewees_never_their_notes(
             "K0003",
             "K0005",
             "customer_id",
-            "segment",
+            "segment:",  # (the reach command's --segment is the card's own)
             "worst",
             "kauft seit zwei Jahren",
             "Wir haben über Nachhaltigkeit",

@@ -1,8 +1,8 @@
 """A real UK shop's export (UCI Online Retail, tests/data/online_retail_uci_sample) imported
 the way the README tells its owner: day-first dates are refused with a hint naming the option,
 never guessed, and the README's command (``--dates day-first --currency GBP``) stores what the
-file says, as does its copy without the lines that are no product, recounted here with the
-csv module."""
+file says, recounted here with the csv module; the README's products file naming the lines
+that are no product keeps postage out of the basket rules and lists, not out of the revenue."""
 
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ import os
 import re
 import shlex
 import shutil
-import subprocess
-import sys
 from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
@@ -37,21 +35,20 @@ MAP = {
     "CustomerID": "customer_id",
 }
 HINT = DAY_MONTH_YEAR
-#: the stock codes the README's copy leaves out: postage, manual lines, discounts, fees
+#: the stock codes the README's products file names no merchandise: postage, manual lines,
+#: discounts, fees
 NOT_PRODUCTS = {"POST", "DOT", "M", "D", "C2", "CRUK", "PADS", "B", "S", "BANK CHARGES",
                 "AMAZONFEE"}  # fmt: skip
 
 
 def _readme_recipe() -> tuple[str, list[str]]:
-    """The README's import command (without ``shopperlens``) and its Python copy without the
-    lines that are no product."""
+    """The README's products file naming the lines that are no product, and its import
+    command (without ``shopperlens``)."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    python = re.search(
-        r"```python\n(import duckdb.*?online_retail_products\.csv.*?)```", readme, re.S
-    )
+    products = re.search(r"```csv\n(product_id,merchandise\n.*?)```", readme, re.S)
     command = re.search(r"```sh\n(shopperlens import orders online_retail\.csv[^\n]*)", readme)
-    assert python and command, "the README shows how to import the Online Retail file"
-    return python.group(1), shlex.split(command.group(1))[1:]
+    assert products and command, "the README shows how to import the Online Retail file"
+    return products.group(1), shlex.split(command.group(1))[1:]
 
 
 def _run_in(directory: Path, cli, args: list[str]):  # type: ignore[no-untyped-def]
@@ -135,20 +132,43 @@ def test_the_readme_command_imports_the_online_retail_file_as_it_is(tmp_path, cl
         assert counted + (shop.store.count("customers"),) == (990, 62, 46)
 
 
-def test_the_readme_copy_leaves_out_the_lines_that_are_no_product(tmp_path, cli, db_path):
-    python, args = _readme_recipe()
+def test_the_readme_products_file_leaves_the_lines_that_are_no_product_out(tmp_path, cli, db_path):  # type: ignore[no-untyped-def]
+    products, args = _readme_recipe()
     shutil.copy(FIRST_1000, tmp_path / "online_retail.csv")
-    subprocess.run([sys.executable, "-c", python], cwd=tmp_path, check=True)
-    args = ["online_retail_products.csv" if a == "online_retail.csv" else a for a in args]
-    res = _run_in(tmp_path, cli, args)
-    assert res.exit_code == 0, res.output
-    kept = [r for r in _lines() if r["StockCode"] not in NOT_PRODUCTS]
-    _check_store(db_path, kept)
-    assert len(kept) == 997 and len(_cancelled_invoices(kept)) == 3
+    (tmp_path / "not_products.csv").write_text(products, encoding="utf-8")
+    assert _run_in(tmp_path, cli, args).exit_code == 0
     with shopperlens.open(db_path) as shop:
-        assert shop.store.count("order_lines") == 988
-        products = {p for (p,) in shop.store.execute("SELECT product_id FROM products").fetchall()}
-        assert not products & NOT_PRODUCTS
+        before = _product_figures(shop.store)
+    assert "POST" in before["rules"] and "POST" in before["lists"]
+    res = _run_in(tmp_path, cli, ["import", "products", "not_products.csv"])
+    assert res.exit_code == 0, res.output
+    with shopperlens.open(db_path) as shop:
+        assert shop.store.count("order_lines") == 990  # the orders as imported: none dropped
+        after = _product_figures(shop.store)
+        named = shop.store.execute("SELECT product_id FROM products WHERE NOT merchandise")
+        assert {p for (p,) in named.fetchall()} == NOT_PRODUCTS
+    assert not (after["rules"] | after["lists"]) & NOT_PRODUCTS
+    assert after["revenue"] == before["revenue"] == 24705.38  # postage is money all the same
+    assert after["no_category"] == before["no_category"] - 69  # 2 postage lines, GBP 69
+    assert after["products"] == before["products"] - 1  # POST (the others are not sold here)
+
+
+def _product_figures(store) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    """The products in basket rules and "bought together" lists down to one order (postage
+    is in 2 of the 62), the revenue, that of the lines of no category and the products."""
+    from shopperlens.service import overview
+    from shopperlens.service import playbooks as svc
+
+    rules = svc.basket_rules(store=store, min_support=1 / 62, max_len=2)
+    lists = svc.frequently_bought_together(store=store, min_orders=1, top=100)
+    shown = overview.overview(store=store)
+    return {
+        "rules": set().union(*rules.antecedents, *rules.consequents),
+        "lists": set(lists.product_id) | set(lists.recommended_id),
+        "revenue": shown.revenue,
+        "no_category": dict(shown.top_categories)["(no category)"],
+        "products": shown.products,
+    }
 
 
 def test_the_us_copy_reads_month_first(tmp_path):

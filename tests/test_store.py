@@ -42,7 +42,7 @@ def test_transaction_is_all_or_nothing(store):
 
 
 def test_ibis_sees_the_tables(store):
-    store.execute("INSERT INTO products VALUES ('p1', 'Glove', 'boxing', 30.0)")
+    store.execute("INSERT INTO products VALUES ('p1', 'Glove', 'boxing', 30.0, NULL)")
     t = store.table("products")
     assert t.price.sum().execute() == 30.0
 

@@ -38,7 +38,7 @@ _HELP = {
     "sessions": "Session aggregates (generic) or the UCI Online Shoppers Intention file.",
     "tickets": "Support tickets: ticket_id, customer_id, created_at, subject (+ body, channel).",
     "returns": "Returns: return_id, order_id, customer_id, product_id, returned_at, quantity.",
-    "products": "Products: product_id, product_name, category, price.",
+    "products": "Products: product_id, product_name, category, price, merchandise (false: a fee).",
 }
 
 FilesArg = Annotated[

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 import ibis
 import ibis.expr.types as ir
 
+from shopperlens.merchandise import not_merchandise, product_lines
 from shopperlens.statuses import (
     EXCLUDED_STATUSES,
     ORDER_SESSION_GAP_MINUTES,
@@ -587,7 +588,7 @@ def _bought_products(
         b_session=per.b_session.cast("string"), b_product=per.b_product.cast("string")
     )
     mine = placed.semi_join(visits, placed.p_session == visits.session_id)
-    lines = src.table("order_lines")
+    lines = product_lines(src)
     ordered = mine.join(lines, mine.p_order == lines.order_id).select(
         b_session=mine.p_session.cast("string"), b_product=lines.product_id.cast("string")
     )
@@ -620,21 +621,30 @@ def _order_features(
     src: TableSource, as_of: ir.TimestampScalar, part: Part | None = None
 ) -> tuple[ir.Table, ir.Table]:
     """Per-customer order features, and per-customer first purchase in each category (only
-    the customers of ``part`` when given). Only purchases count (see :func:`_purchases`)."""
+    the customers of ``part`` when given). Only purchases count (see :func:`_purchases`).
+    An order's value is every line it charged; its items and categories are its merchandise
+    only (:func:`~shopperlens.merchandise.product_lines`): postage is no item of the basket nor
+    a category first bought."""
     o = _purchases(src, as_of, part)
     lines = src.table("order_lines")
     if part is not None:
         mine = o.select(p_order="order_id")
         lines = lines.semi_join(mine, lines.order_id == mine.p_order)
-    # order totals straight from the lines; only the categories need the products table (a
-    # line's own category wins), so the joined lines are read once and never stored
-    per_order = lines.group_by("order_id").aggregate(
-        items=lines.quantity.cast("int64").sum(),
-        value=(lines.quantity.cast("float64") * lines.unit_price).sum(),
-        line_disc=lines.discount_code.nullif("").notnull().any(),
+    # each line marked by a join with the (few, mostly no) products that are no merchandise,
+    # so the order totals still come from one pass over the lines: value of every line, items
+    # of the merchandise; only the categories need the products table (a line's own category
+    # wins), so the joined lines are read once and never stored
+    other = not_merchandise(src)
+    marked = lines.left_join(other, lines.product_id == other.nm_id)
+    goods = marked.nm_id.isnull()
+    per_order = marked.group_by("order_id").aggregate(
+        items=marked.quantity.cast("int64").sum(where=goods),
+        value=(marked.quantity.cast("float64") * marked.unit_price).sum(),
+        line_disc=marked.discount_code.nullif("").notnull().any(),
     )
+    kept = marked.filter(goods)
     prod = src.table("products").select(p_id=ibis._.product_id, p_cat=ibis._.category)
-    lj = lines.left_join(prod, lines.product_id == prod.p_id)
+    lj = kept.left_join(prod, kept.product_id == prod.p_id)
     cl = lj.select(
         order_id=lj.order_id,
         category=ibis.coalesce(lj.category.nullif(""), lj.p_cat.nullif("")),

@@ -366,7 +366,7 @@ KINDS: dict[str, KindSpec] = {
         "products",
         "products",
         ("product_id",),
-        _c("!*product_id product_name category price:money"),
+        _c("!*product_id product_name category price:money merchandise:bool"),
     ),
     "orders": KindSpec(
         "orders",

@@ -30,6 +30,7 @@ from pydantic import BaseModel
 
 from shopperlens.errors import InsufficientDataError, ShopperlensError
 from shopperlens.labels import percent
+from shopperlens.merchandise import PRODUCT_LINES
 from shopperlens.models import (
     BetaGeo,
     BetaGeoCovariates,
@@ -616,7 +617,7 @@ _DIMENSION_SQL = {
     "category": "SELECT o.customer_id, arg_min(coalesce(l.category, p.category), "
     "o.ordered_at::VARCHAR || lpad(l.line_no::VARCHAR, 6, '0')) AS level "
     f"FROM {PURCHASES} o "
-    "JOIN order_lines l USING (order_id) LEFT JOIN products p USING (product_id) "
+    f"JOIN {PRODUCT_LINES} l USING (order_id) LEFT JOIN products p USING (product_id) "
     "WHERE o.customer_id IS NOT NULL AND o.ordered_at < ? GROUP BY o.customer_id",
     # the device the customer used most
     "device": "SELECT customer_id, mode(device) AS level FROM sessions "

@@ -22,6 +22,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from shopperlens.merchandise import MERCHANDISE, PRODUCT_LINES
 from shopperlens.service.clv import PURCHASES
 from shopperlens.store import Store
 
@@ -48,10 +49,11 @@ _PURCHASED_LINES = (
     f"FROM order_lines l JOIN {PURCHASES} o USING (order_id))"
 )
 #: the same lines with their category read as :data:`LINE_CATEGORY` (the products file joined
-#: only where the categories are needed, so the totals do not pay for it)
+#: only where the categories are needed, so the totals do not pay for it); only merchandise:
+#: postage is no category, and the revenue keeps it
 _CATEGORISED_LINES = (
     f"(SELECT l.* REPLACE ({LINE_CATEGORY} AS category), "
-    f"{CURRENCY_CODE.format(c='o.currency')} AS currency FROM order_lines l "
+    f"{CURRENCY_CODE.format(c='o.currency')} AS currency FROM {PRODUCT_LINES} l "
     f"JOIN {PURCHASES} o USING (order_id) LEFT JOIN products p USING (product_id))"
 )
 #: an order (or line) in the shop's currency, the ``?`` parameter; one naming none counts as it
@@ -93,7 +95,7 @@ class ShopOverview(BaseModel):
         description="Orders (purchases) in other currencies, per currency: counted as orders, "
         "left out of revenue, the average order and the amounts per month and category.",
     )
-    products: int
+    products: int = Field(description="Products, less those that are no merchandise.")
     categories: int = Field(
         description="Distinct categories of the shop's products: named in the products file "
         "or on the purchased lines."
@@ -189,7 +191,7 @@ def overview(*, store: Store) -> ShopOverview:
         currency=cur,
         other_currency_orders=_other_currencies(store, cur),
         unnamed_currency_orders=_unnamed_currency(store),
-        products=store.count("products"),
+        products=int(store.scalar(f"SELECT count(*) FROM products WHERE {MERCHANDISE}") or 0),
         categories=_categories(store),
         visitors=int(store.scalar("SELECT count(DISTINCT visitor_id) FROM events") or 0),
         sessions=store.count("sessions"),
@@ -213,7 +215,8 @@ def _categories(store: Store) -> int:
     # categories by revenue shows them
     found = store.scalar(
         f"SELECT count(DISTINCT c) FROM (SELECT category AS c FROM {_CATEGORISED_LINES} "
-        "UNION ALL SELECT nullif(category, '') FROM products WHERE product_id NOT IN "
+        f"UNION ALL SELECT nullif(category, '') FROM products WHERE {MERCHANDISE} "
+        "AND product_id NOT IN "
         f"(SELECT product_id FROM {_PURCHASED_LINES} WHERE product_id IS NOT NULL))"
     )
     return int(found or 0)

@@ -175,8 +175,9 @@ def _enrich(store: Store, df: pd.DataFrame) -> pd.DataFrame:
     if "revenue" not in out.columns:
         rev = lines.groupby("customer_id")["amount"].sum()
         out["revenue"] = out["customer_id"].map(rev).astype("float64")
+    goods = lines[lines["merchandise"]]  # postage is paid for, never "bought"
     for col, key in (("categories_bought", "category"), ("products_bought", "product")):
-        bought = _everything_bought(lines, key)
+        bought = _everything_bought(goods, key)
         out[col] = [bought.get(c) if c is not None else None for c in out["customer_id"]]
     types = _optional(store, "types", "latest_types")
     if types is not None and "type" in types.columns:
@@ -190,8 +191,10 @@ def _enrich(store: Store, df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _purchased_lines(store: Store, customers: np.ndarray) -> pd.DataFrame:
-    """The purchased lines of ``customers``: ``customer_id, category, product, amount``, the
-    amount in the shop's currency (0 on a line of an order in another currency)."""
+    """The purchased lines of ``customers``: ``customer_id, category, product, amount,
+    merchandise``, the amount in the shop's currency (0 on a line of an order in another
+    currency); ``merchandise`` is false on a line of a product that is none (postage, a fee:
+    :mod:`shopperlens.merchandise`), which counts for revenue and not as a purchase."""
     currency = shop_currency(store=store)
     with store.cursor() as cur:
         cur.register("_persona_ids", pd.DataFrame({"customer_id": customers}))
@@ -199,7 +202,8 @@ def _purchased_lines(store: Store, customers: np.ndarray) -> pd.DataFrame:
             f"SELECT o.customer_id, {LINE_CATEGORY} AS category, coalesce(nullif(l.product_name,"
             " ''), nullif(p.product_name, ''), l.product_id) AS product, CASE WHEN"
             f" {in_shop_currency_sql('o.currency')} THEN l.quantity * l.unit_price ELSE 0 END"
-            f" AS amount FROM order_lines l JOIN {PURCHASES} o USING (order_id) LEFT JOIN"
+            f" AS amount, p.merchandise IS NOT false AS merchandise FROM order_lines l JOIN"
+            f" {PURCHASES} o USING (order_id) LEFT JOIN"
             " products p USING (product_id) JOIN _persona_ids i ON i.customer_id = o.customer_id",
             [currency, currency],
         ).df()

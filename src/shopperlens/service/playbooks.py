@@ -24,6 +24,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from shopperlens.errors import NotFoundError, ShopperlensError
+from shopperlens.merchandise import PRODUCT_LINES, product_lines
 from shopperlens.models.basket import (
     RULE_METRICS,
     association_rules,
@@ -209,7 +210,9 @@ def basket_rules(
     max_len: int = 3,
 ) -> pd.DataFrame:
     """Association rules over the orders that were bought (mlxtend's columns; cancelled,
-    refunded and failed orders are left out, as CLV leaves them out).
+    refunded and failed orders are left out, as CLV leaves them out), of their merchandise
+    (:data:`~shopperlens.merchandise.PRODUCT_LINES`): postage is in most baskets, bought
+    with nothing.
 
     ``min_support`` defaults to "in at least 3 orders and 0.1 % of them". Both thresholds
     are shares of 0–1 and are checked before any work, so every face gets the same message
@@ -223,7 +226,7 @@ def basket_rules(
     min_confidence = share(min_confidence, "min_confidence")
     max_len = whole(max_len, "max_len (products in a rule)", low=1)
     lines = store.df(
-        f"SELECT DISTINCT l.order_id, l.product_id FROM order_lines l JOIN {PURCHASES} o "
+        f"SELECT DISTINCT l.order_id, l.product_id FROM {PRODUCT_LINES} l JOIN {PURCHASES} o "
         "USING (order_id) WHERE l.product_id IS NOT NULL"
     )
     n = lines.order_id.nunique()
@@ -259,7 +262,8 @@ def together_expr(source: Any, *, min_orders: int = MIN_TOGETHER, top: int = 4) 
     ``source`` is anything with ``.table(name)`` (the store, or a Spark source): the same
     expression runs on DuckDB and on Spark. Confidence = P(recommended | product); lift is
     confidence over the recommended product's share of orders. Orders that were not bought
-    (cancelled, refunded, failed, voided, expired) are left out, as in :func:`basket_rules`.
+    (cancelled, refunded, failed, voided, expired) are left out, as in :func:`basket_rules`,
+    and so are the lines that are no merchandise (:func:`~shopperlens.merchandise.product_lines`).
 
     Only pairs with lift above 1 are kept, compared in whole orders (``together · n >
     orders_a · orders_b``), and ranked by confidence, then lift. Without the lift filter a
@@ -268,7 +272,7 @@ def together_expr(source: Any, *, min_orders: int = MIN_TOGETHER, top: int = 4) 
     """
     import ibis
 
-    lines = source.table("order_lines")
+    lines = product_lines(source)
     orders = source.table("orders")
     status = orders.status.lower().fill_null("")
     bought = orders.filter(~status.isin(list(EXCLUDED_STATUSES))).select(b_order="order_id")
@@ -331,7 +335,9 @@ def frequently_bought_together(
     elif engine == "spark":
         from shopperlens.store.spark import spark_source
 
-        with spark_source(store, spark_session, tables=("order_lines", "orders")) as src:
+        with spark_source(
+            store, spark_session, tables=("order_lines", "orders", "products")
+        ) as src:
             out = together_expr(src, min_orders=min_orders, top=top).execute()
     else:
         raise ShopperlensError(f"unknown engine {engine!r}: use duckdb or spark")
@@ -390,7 +396,7 @@ def upsell_picks(*, store: Store, customer_id: str | None = None, top: int = 3) 
     # what a customer owns is what their purchases brought: a cancelled or refunded order's
     # products are no more theirs than in every other figure
     owned = store.df(
-        f"SELECT DISTINCT o.customer_id, l.product_id FROM {PURCHASES} o JOIN order_lines l "
+        f"SELECT DISTINCT o.customer_id, l.product_id FROM {PURCHASES} o JOIN {PRODUCT_LINES} l "
         f"USING (order_id) WHERE o.customer_id IS NOT NULL {where}",
         params,
     )
@@ -998,7 +1004,7 @@ def _repeat_factors(
     days = int(float(as_config(config).section("windows")["lapsed_days"]))
     lines = store.df(
         "SELECT l.order_id, l.line_no, coalesce(l.category, p.category) AS category "
-        "FROM order_lines l LEFT JOIN products p USING (product_id)"
+        f"FROM {PRODUCT_LINES} l LEFT JOIN products p USING (product_id)"
     )
     return repeat_factors(
         _priced(orders),

@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from shopperlens.config import Settings
 from shopperlens.emails import inbox_key_sql
 from shopperlens.errors import ShopperlensError
+from shopperlens.merchandise import PRODUCT_LINES
 from shopperlens.service import consent
 from shopperlens.service._checks import number, whole
 from shopperlens.service._clock import utc_now
@@ -211,7 +212,7 @@ def new_category_buyers(store: Store, since: datetime) -> set[str]:
     """
     fresh = store.df(
         f"WITH firsts AS (SELECT o.customer_id, {LINE_CATEGORY} AS category, "
-        f"min(o.ordered_at) AS first_at FROM {PURCHASES} o JOIN order_lines l USING (order_id) "
+        f"min(o.ordered_at) AS first_at FROM {PURCHASES} o JOIN {PRODUCT_LINES} l USING (order_id) "
         "LEFT JOIN products p USING (product_id) WHERE o.customer_id IS NOT NULL GROUP BY ALL), "
         f"starts AS (SELECT customer_id, min(ordered_at) AS first_order FROM {PURCHASES} o "
         "GROUP BY 1) "
