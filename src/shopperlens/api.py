@@ -141,7 +141,7 @@ class Shop:
         a header and no rows (a day without orders), or with no content at all, imports
         nothing and is no error; ``dates``: ``"day-first"`` (``01-12-10 8:26`` is 1 December
         2010) or ``"month-first"`` (``12/06/2010`` is 6 December); ``currency`` (orders): the
-        code of the lines that name no currency (``"GBP"``).
+        code of the orders whose lines name no currency (``"GBP"``).
         """
         return _imports.import_files(
             store=self.store,

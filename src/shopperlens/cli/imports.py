@@ -96,8 +96,8 @@ CurrencyOpt = Annotated[
     str | None,
     typer.Option(
         "--currency",
-        help="The currency of the order lines that name none (three letters, such as GBP); "
-        "a line naming one keeps it.",
+        help="The currency of the orders whose lines name none (three letters, such as GBP); "
+        "a line naming one keeps it, and so do its order's blank lines.",
     ),
 ]
 AllowEmptyOpt = Annotated[

@@ -4,7 +4,8 @@ Send either ``multipart/form-data`` with one or more ``file`` parts, or JSON
 ``{"path": "/srv/exports/orders.csv"}`` (or ``"paths": [...]``). Options go in the query
 string: ``format``, ``on_error`` (abort|skip), ``map`` (``their=canonical``, repeatable),
 ``update``, ``decimal_comma`` (the files write numbers as ``1.234,50``), ``dates``
-(``day-first`` or ``month-first``) and ``currency`` (orders: the code of lines naming none).
+(``day-first`` or ``month-first``) and ``currency`` (orders: the code of the orders whose
+lines name none).
 A body key other than ``path`` or ``paths`` (an option put in the body, a typo), or both of
 them, is a 422 naming it: a key ignored in silence imported with options the caller never
 chose. Messages name the options as this face spells them (``?map=``, ``?on_error=skip``).
@@ -105,7 +106,10 @@ async def import_kind(
     ] = "year-first",
     currency: Annotated[
         str | None,
-        Query(description="orders: the currency of the lines that name none, such as GBP."),
+        Query(
+            description="orders: the currency of the orders whose lines name none, such as "
+            "GBP; a line naming one keeps it, and so do its order's blank lines."
+        ),
     ] = None,
 ) -> svc.ImportResult:
     """Import an upload (multipart ``file`` parts) or server-side ``{"path": …}``."""
