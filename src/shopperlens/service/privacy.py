@@ -910,11 +910,17 @@ def export_person(
 
 def _taken(con: Any, table: str) -> list[dict[str, Any]]:
     """The rows of ``table`` the walk took, in the table's order, as JSON values."""
-    result = con.execute(
-        f'SELECT * FROM "{table}" WHERE rowid IN (SELECT r FROM _erase_taken WHERE t = ?) '
-        "ORDER BY rowid",
-        [table],
+    return _json_rows(
+        con.execute(
+            f'SELECT * FROM "{table}" WHERE rowid IN (SELECT r FROM _erase_taken WHERE t = ?) '
+            "ORDER BY rowid",
+            [table],
+        )
     )
+
+
+def _json_rows(result: Any) -> list[dict[str, Any]]:
+    """The rows of a query's ``result`` as dicts of JSON values (:func:`_json_value`)."""
     names = [d[0] for d in result.description]
     return [
         {n: _json_value(n, v) for n, v in zip(names, row, strict=True)} for row in result.fetchall()
@@ -949,15 +955,13 @@ def _suppressions(store: Store, emails: AbstractSet[str]) -> list[dict[str, Any]
     hashes = sorted({_sha256(inbox_key(e)) for e in emails if e})
     if not hashes:
         return []
-    result = store.execute(
-        "SELECT address_sha256, purpose, refused_at, kept_at FROM consent_suppressions "
-        "WHERE address_sha256 IN (SELECT unnest(?::VARCHAR[])) ORDER BY kept_at, purpose",
-        [hashes],
+    return _json_rows(
+        store.execute(
+            "SELECT address_sha256, purpose, refused_at, kept_at FROM consent_suppressions "
+            "WHERE address_sha256 IN (SELECT unnest(?::VARCHAR[])) ORDER BY kept_at, purpose",
+            [hashes],
+        )
     )
-    names = [d[0] for d in result.description]
-    return [
-        {n: _json_value(n, v) for n, v in zip(names, row, strict=True)} for row in result.fetchall()
-    ]
 
 
 def _rejects_of(path: Path, person: _Person, survey: bool) -> list[dict[str, Any]]:
@@ -970,16 +974,8 @@ def _rejects_of(path: Path, person: _Person, survey: bool) -> list[dict[str, Any
     rows = list(csv.reader(text.splitlines(keepends=True)))
     if not rows or tuple(rows[0]) not in _reject_headers(survey):
         return []
-    mentions = _mentions_pattern(person) if survey else None
-    mine = [
-        r
-        for r in rows[1:]
-        if (
-            _survey_row_names_person(r, person, mentions)
-            if survey
-            else _names_person(r, person.ids, person.emails)
-        )
-    ]
+    names_person = _row_names_person(person, survey)
+    mine = [r for r in rows[1:] if names_person(r)]
     # (a cell the file protects from spreadsheets, ``'-5``, is the value ``-5``: JSON runs nothing)
     return [
         {"rejects_file": path.name, **dict(zip(rows[0], map(unprotected, r), strict=False))}
@@ -1222,6 +1218,16 @@ def _reject_headers(survey: bool) -> set[tuple[str, ...]]:
     return {REJECT_COLUMNS, IMPORT_REJECT_COLUMNS}
 
 
+def _row_names_person(person: _Person, survey: bool) -> Callable[[list[str]], bool]:
+    """Whether a row of a rejects file names the person: :func:`_survey_row_names_person` for
+    the survey uploads' file, :func:`_names_person` for the imports'. Erase removes such rows
+    and the export shows them, so both ask this one question."""
+    if survey:
+        mentions = _mentions_pattern(person)
+        return lambda row: _survey_row_names_person(row, person, mentions)
+    return lambda row: _names_person(row, person.ids, person.emails)
+
+
 def _scrub_rejects(path: Path, person: _Person, *, survey: bool = False) -> int:
     """Remove the rows of a rejects file that name the person (see :func:`_names_person`;
     for the survey uploads' file, :func:`_survey_row_names_person`), and their e-mail or id
@@ -1230,22 +1236,14 @@ def _scrub_rejects(path: Path, person: _Person, *, survey: bool = False) -> int:
     file's own line endings, mode and owner. Rows removed. The caller holds the store's write
     lock: an import replaces the file under it."""
     headers = _reject_headers(survey)
-    mentions = _mentions_pattern(person) if survey else None
+    names_person = _row_names_person(person, survey)
     try:
         raw = path.read_bytes()
         text = raw.decode("utf-8", errors="surrogateescape")
         rows = list(csv.reader(text.splitlines(keepends=True)))
         if not rows or tuple(rows[0]) not in headers:
             return 0  # not a rejects file shopperlens wrote
-        kept = [
-            r
-            for r in rows[1:]
-            if not (
-                _survey_row_names_person(r, person, mentions)
-                if survey
-                else _names_person(r, person.ids, person.emails)
-            )
-        ]
+        kept = [r for r in rows[1:] if not names_person(r)]
         removed = len(rows) - 1 - len(kept)
         by_email, by_id = _file_name_patterns(person.ids, person.emails)
         renamed = [[_redact_name(r[0], by_email, by_id), *r[1:]] if r else r for r in kept]

@@ -178,18 +178,11 @@ def start(
 
         kwargs["as_of"] = run_date(kwargs["as_of"])
     if name == "import":  # options that cannot work are refused (400) before queueing
+        import inspect
+
         from shopperlens.service.imports import check_call
 
-        options = (
-            "kind",
-            "paths",
-            "fmt",
-            "on_error",
-            "update",
-            "decimal_comma",
-            "dates",
-            "currency",
-        )
+        options = inspect.signature(check_call).parameters  # (the options it checks)
         with in_http_words(JOB_WORDS):
             check_call(**{k: v for k, v in kwargs.items() if k in options})
 
