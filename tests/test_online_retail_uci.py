@@ -12,7 +12,7 @@ import re
 import shlex
 import shutil
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -179,3 +179,110 @@ def test_the_us_copy_reads_month_first(tmp_path):
         assert not [r for r in result.rejects if "date/time" in r.reason]
         first = shop.store.scalar("SELECT ordered_at FROM orders WHERE order_id = '537240'")
         assert first.isoformat() == "2010-12-06T10:08:00"
+
+
+def _sample_lines() -> list[dict[str, str]]:
+    with SAMPLE_5000.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh, delimiter=";"))
+
+
+def _month_first(value: str) -> datetime:
+    """The sample's two ways of writing a date, month first (see its SOURCE.md)."""
+    day, _ = value.split(" ")
+    year = day.rsplit("/", 1)[1]
+    return datetime.strptime(value, "%m/%d/%Y %H:%M" if len(year) == 4 else "%m/%d/%y %H:%M")
+
+
+def test_an_invoice_rung_up_across_a_minute_is_one_order_at_its_first_line(tmp_path):
+    lines = _sample_lines()
+    times: dict[str, set[datetime]] = defaultdict(set)
+    for r in lines:
+        times[r["InvoiceNo"]].add(_month_first(r["InvoiceDate"]))
+    spread = {i: t for i, t in times.items() if len(t) > 1}
+    assert len(spread) == 5 and {max(t) - min(t) for t in spread.values()} == {timedelta(minutes=1)}
+    assert sum(r["InvoiceNo"] in spread for r in lines) == 35
+    reordered = tmp_path / "reexport.csv"  # the same lines, listed the other way round
+    with SAMPLE_5000.open(encoding="utf-8") as fh:
+        header, *rows = fh.read().splitlines()
+    reordered.write_text("\n".join([header, *reversed(rows)]) + "\n", encoding="utf-8")
+    with shopperlens.open(tmp_path / "shop.duckdb") as shop:
+        shop.import_orders(SAMPLE_5000, mapping=MAP, dates="month-first", currency="GBP")
+        assert shop.store.count("order_lines") == len(lines)
+        stored = dict(shop.store.execute("SELECT order_id, ordered_at FROM orders").fetchall())
+        assert stored == {i: min(t) for i, t in times.items()}
+        again = shop.import_orders(reordered, mapping=MAP, dates="month-first", currency="GBP")
+        assert (again.rows_rejected, shop.store.count("order_lines")) == (0, len(lines))
+
+
+def test_lines_of_one_order_further_apart_are_still_two_orders_sharing_an_id(tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        "order_id,customer_id,ordered_at,product_id,quantity,unit_price\n"
+        "A,c1,2024-03-01 10:00,p1,1,2.0\n"
+        "A,c1,2024-03-01 10:05,p2,1,2.0\n"
+        "B,c1,2024-03-01 11:00,p1,1,2.0\n"
+        "B,c1,2024-03-01 11:05:01,p2,1,2.0\n",
+        encoding="utf-8",
+    )
+    with shopperlens.open(tmp_path / "shop.duckdb") as shop:
+        result = shop.import_orders(path, on_error="skip")
+        assert [(r.line, r.reason) for r in result.rejects] == [
+            (4, "lines of one order disagree on ordered_at"),
+            (5, "lines of one order disagree on ordered_at"),
+        ]
+        assert shop.store.execute("SELECT order_id, ordered_at FROM orders").fetchall() == [
+            ("A", datetime(2024, 3, 1, 10, 0))
+        ]
+
+
+def _readme_returns_command() -> list[str]:
+    """The README's command importing the Online Retail file with its negative lines as
+    returns (without ``shopperlens``)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = r"```sh\n(shopperlens import orders online_retail\.csv .*--negative-lines returns.*)"
+    command = re.search(shown, readme)
+    assert command, "the README shows how to import the cancellations as returns"
+    return shlex.split(command.group(1))[1:]
+
+
+def _negative_lines_as_returns(lines: list[dict[str, str]]) -> dict[str, tuple]:  # type: ignore[type-arg]
+    """What the file's negative lines are as returns, by the rule the README states: each
+    id its invoice and its place among that invoice's negative lines."""
+    out, seen = {}, defaultdict(int)
+    for r in lines:
+        if int(r["Quantity"]) < 0:
+            seen[r["InvoiceNo"]] += 1
+            out[f"{r['InvoiceNo']}/{seen[r['InvoiceNo']]}"] = (
+                r["CustomerID"] or None,
+                r["StockCode"],
+                datetime.strptime(r["InvoiceDate"], "%d-%m-%y %H:%M"),
+                -int(r["Quantity"]),
+            )
+    return out
+
+
+def test_the_readme_command_imports_the_cancellations_as_returns(tmp_path, cli, db_path):
+    args = _readme_returns_command()
+    shutil.copy(FIRST_1000, tmp_path / "online_retail.csv")
+    res = _run_in(tmp_path, cli, args)
+    assert res.exit_code == 0, res.output
+    assert "returns: 10 line(s) with a negative quantity are returns" in res.output
+    lines = _lines()
+    expected = _negative_lines_as_returns(lines)
+    assert len(expected) == 10 and len({c for c, *_ in expected.values()}) == 4  # README
+    sold = [r for r in lines if int(r["Quantity"]) >= 0]
+    with shopperlens.open(db_path) as shop:
+        stored = shop.store.execute(
+            "SELECT return_id, customer_id, product_id, returned_at, quantity FROM returns"
+        ).fetchall()
+        assert {i: tuple(rest) for i, *rest in stored} == expected
+        assert shop.store.scalar("SELECT count(*) FROM returns WHERE order_id IS NOT NULL") == 0
+        assert shop.store.count("order_lines") == len(sold) == 990
+        assert shop.store.count("orders") == len({r["InvoiceNo"] for r in sold}) == 62
+        ledger = shop.imports()[0]
+        assert (ledger.rows_read, ledger.rows_accepted, ledger.rows_rejected) == (1000, 1000, 0)
+        assert ledger.returns == 10
+    again = _run_in(tmp_path, cli, args)  # the same file again adds nothing
+    assert again.exit_code == 0 and "already imported" in again.output
+    with shopperlens.open(db_path) as shop:
+        assert shop.store.count("returns") == 10 and len(shop.imports()) == 1

@@ -130,6 +130,7 @@ class Shop:
         allow_empty: bool = False,
         dates: str = "year-first",
         currency: str | None = None,
+        negative_lines: str = "reject",
     ) -> _imports.ImportResult:
         """Import files of one kind in one transaction (see ``service.imports.import_files``).
 
@@ -141,7 +142,9 @@ class Shop:
         a header and no rows (a day without orders), or with no content at all, imports
         nothing and is no error; ``dates``: ``"day-first"`` (``01-12-10 8:26`` is 1 December
         2010) or ``"month-first"`` (``12/06/2010`` is 6 December); ``currency`` (orders): the
-        code of the orders whose lines name no currency (``"GBP"``).
+        code of the orders whose lines name no currency (``"GBP"``); ``negative_lines``
+        (orders): ``"reject"`` (default) or ``"returns"``: a line with a negative quantity is
+        stored as a return in the same transaction (the result's ``returns`` counts them).
         """
         return _imports.import_files(
             store=self.store,
@@ -156,6 +159,7 @@ class Shop:
             allow_empty=allow_empty,
             dates=dates,
             currency=currency,
+            negative_lines=negative_lines,
         )
 
     def import_orders(self, *paths: str | Path, **options: Any) -> _imports.ImportResult:

@@ -100,6 +100,14 @@ CurrencyOpt = Annotated[
         "a line naming one keeps it, and so do its order's blank lines.",
     ),
 ]
+NegativeLinesOpt = Annotated[
+    str,
+    typer.Option(
+        "--negative-lines",
+        help="reject (the default): a line with a negative quantity is a reject; returns: it "
+        "is a return (a credit note's or cancellation's line), stored in the same import.",
+    ),
+]
 AllowEmptyOpt = Annotated[
     bool,
     typer.Option(
@@ -125,6 +133,7 @@ def run_import(
     allow_empty: bool = False,
     dates: str = "year-first",
     currency: str | None = None,
+    negative_lines: str = "reject",
 ) -> None:
     """Shared body of every ``import`` command: call the service, render the result."""
     from shopperlens.ingest.generic import parse_map_options
@@ -152,6 +161,7 @@ def run_import(
                 allow_empty=allow_empty,
                 dates=dates,
                 currency=currency,
+                negative_lines=negative_lines,
             )
         except ImportRejected as exc:  # the option in this face's words
             raise exc.worded("--on-error skip", "--update") from None
@@ -184,6 +194,11 @@ def _show(result: ImportResult) -> None:
             f"status changed: {result.status_changed} stored order(s) now have the file's "
             "status (the newest import wins)"
         )
+    if result.returns:
+        _render.message(
+            f"returns: {result.returns} line(s) with a negative quantity are returns "
+            "(--negative-lines returns)"
+        )
     if result.updated:
         _render.message(
             f"updated: {result.updated} stored row(s) now have the file's values (--update)"
@@ -199,7 +214,8 @@ def _show(result: ImportResult) -> None:
 
 def _register(kind: str) -> None:
     """``import KIND``; ``--update`` only where it applies (customers, products), ``--currency``
-    only for orders (the one kind that names a currency)."""
+    and ``--negative-lines`` only for orders (the one kind that names a currency and a
+    quantity sold)."""
 
     def command(
         ctx: typer.Context,
@@ -214,6 +230,7 @@ def _register(kind: str) -> None:
         allow_empty: AllowEmptyOpt = False,
         dates: DatesOpt = "year-first",
         currency: CurrencyOpt = None,
+        negative_lines: NegativeLinesOpt = "reject",
     ) -> None:
         run_import(
             ctx,
@@ -229,12 +246,13 @@ def _register(kind: str) -> None:
             allow_empty,
             dates,
             currency,
+            negative_lines,
         )
 
-    # Typer reads the options from the signature: no --update or --currency where they do
-    # not apply
+    # Typer reads the options from the signature: no --update, --currency or
+    # --negative-lines where they do not apply
     hidden = {"update"} if kind not in UPDATABLE else set()
-    hidden |= {"currency"} if kind != "orders" else set()
+    hidden |= {"currency", "negative_lines"} if kind != "orders" else set()
     if hidden:
         sig = inspect.signature(command, eval_str=True)
         command.__signature__ = sig.replace(  # type: ignore[attr-defined]

@@ -53,10 +53,11 @@ def imports_cmd(
 
 def _brief(record: ImportRecord) -> dict[str, str]:
     """One ledger row in the few columns that fit an 80-column terminal: all ten cut every
-    header to "impo…", "chec…". The rows say how many were rejected only when some were."""
-    rows = f"{record.rows_accepted:,}"
-    if record.rows_rejected:
-        rows += f" ({record.rows_rejected:,} rejected)"
+    header to "impo…", "chec…". The rows say how many were rejected, and how many of the
+    accepted are returns (an orders file's negative lines), only when some were."""
+    said = [f"{record.returns:,} as returns"] if record.returns else []
+    said += [f"{record.rows_rejected:,} rejected"] if record.rows_rejected else []
+    rows = f"{record.rows_accepted:,}" + (f" ({', '.join(said)})" if said else "")
     return {
         "file": Path(record.file).name,
         "kind": record.kind,

@@ -84,6 +84,11 @@ _WHAT: dict[str, str] = {"text": "", "id": "", "email": "", "ts": "a date/time",
 DATES_OPTION = "--dates"
 YEAR_FIRST = "year-first"
 DATE_ORDERS = (YEAR_FIRST, "day-first", "month-first")
+#: the import option naming what an orders file's line with a negative quantity (a credit
+#: note's, a cancellation's) is, and its values: a reject (the default), or a return
+NEGATIVE_LINES_OPTION = "--negative-lines"
+AS_RETURNS = "returns"
+NEGATIVE_LINES = ("reject", AS_RETURNS)
 
 
 def number_sql(raw: str) -> str:
@@ -438,6 +443,12 @@ KINDS: dict[str, KindSpec] = {
 }
 
 
+def _returned(spec: KindSpec, column: str, style: NumberStyle) -> bool:
+    """Whether a negative ``column`` is a return rather than a reject: an order line's
+    quantity under ``--negative-lines returns`` (``loading.stage`` sets such lines aside)."""
+    return spec.kind == "orders" and column == "quantity" and style.negative_lines == AS_RETURNS
+
+
 def stage_sql(spec: KindSpec, raw_select: str, style: NumberStyle = POINT) -> str:
     """``SELECT`` of typed canonical columns + ``_line`` + ``_reject`` over a raw select.
 
@@ -491,7 +502,7 @@ def stage_sql(spec: KindSpec, raw_select: str, style: NumberStyle = POINT) -> st
                 f"{sql_str(NOT_ONE_EMAIL + ': holds an invisible character ')} || {hidden} END"
             )
             checks.append(Check(c.name, one, NOT_ONE_EMAIL, raw, reason_sql=why))
-        if c.type in ("count", "money"):
+        if c.type in ("count", "money") and not _returned(spec, c.name, style):
             checks.append(Check(c.name, f"{typed} < 0", f"negative {c.name}", raw))
         if c.type == "money":  # (1e308 × 2 is infinite: the report's sums failed on it)
             checks.append(Check(c.name, f"{typed} > {MAX_MONEY}", _TOO_MUCH, raw))

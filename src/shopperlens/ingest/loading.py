@@ -31,7 +31,7 @@ from pathlib import Path
 import duckdb
 
 from shopperlens.errors import ShopperlensError
-from shopperlens.ingest.kinds import KindSpec, email_key_sql, stage_sql
+from shopperlens.ingest.kinds import AS_RETURNS, KindSpec, email_key_sql, stage_sql
 from shopperlens.ingest.numbers import COMMA_GROUPED, HAS_COMMA, POINT, NumberStyle
 from shopperlens.ingest.reading import CSV_ERRORS, CSV_SCANS
 from shopperlens.ingest.rejects import (
@@ -93,6 +93,9 @@ _FILLED = ("currency", "shipping")
 #: order-level fields every line of an order must agree on (blank lines agree with any value);
 #: a discount code may also be a line's own
 _AGREE = tuple(c for c in _ORDER_LEVEL if c not in _LINE_LEVEL)
+#: how far apart the times of one order's lines may lie and still be one order's time (the
+#: earliest): a till that stamps each line gives an order rung up across a minute two times
+ORDER_TIME_SPREAD = "5 minutes"
 
 
 def begin(con: duckdb.DuckDBPyConnection) -> None:
@@ -158,13 +161,18 @@ def stage(
     if unnumbered is None or not _stage_by_position(con, spec, unnumbered, first_line, style):
         sql = stage_sql(spec, raw_select, style)
         con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS {sql}")
+    if spec.kind in EMAIL_LINKED and _has_rows(con, "customers"):
+        _link_emails(con)
+    aside = 0  # (lines read as returns: read, yet no longer staged)
     if spec.kind == "orders":
+        if style.negative_lines == AS_RETURNS:  # (before line_no: they are no order's lines)
+            from shopperlens.ingest import negatives  # (it reads this module's tables)
+
+            aside = negatives.set_aside(con)
         _number_order_lines(con)
         if style.currency:
             _default_currency(con, style.currency)
-    if spec.kind in EMAIL_LINKED and _has_rows(con, "customers"):
-        _link_emails(con)
-    return int(con.execute(f"SELECT count(*) FROM {STAGE}").fetchone()[0])  # type: ignore[index]
+    return aside + int(con.execute(f"SELECT count(*) FROM {STAGE}").fetchone()[0])  # type: ignore[index]
 
 
 def _stage_by_position(
@@ -884,7 +892,16 @@ def _first_line(text: str | None, width: int = 500) -> str | None:
 
 
 def _flag_disagreeing_orders(con: duckdb.DuckDBPyConnection) -> None:
-    """Reject every line of an order whose lines disagree on an order-level field."""
+    """Reject every line of an order whose lines disagree on an order-level field, and give
+    the lines of an order whose times lie at most :data:`ORDER_TIME_SPREAD` apart the earliest
+    of them, in one pass over the orders.
+
+    A till stamps each line as it is rung up, so an invoice rung up across a minute's turn
+    gives its lines two times (5 invoices of the UCI Online Retail sample): that is one
+    order, placed when its first line was. Every later step (the order's time, the clash with
+    a stored order, the customer's first order) then reads one time. Lines further apart
+    stay apart and are rejected as disagreeing: two orders sharing an id, not one till.
+    """
     # only the fields the file fills (most files have no currency, shipping or status)
     filled = con.execute(f"SELECT {', '.join(f'count({c})' for c in _AGREE)} FROM {STAGE}")
     agree = [c for c, n in zip(_AGREE, filled.fetchone() or (), strict=True) if n]
@@ -892,14 +909,23 @@ def _flag_disagreeing_orders(con: duckdb.DuckDBPyConnection) -> None:
         return
     # min <> max: the same test as count(DISTINCT …) > 1 (both skip NULLs), without the
     # per-order sets of distinct values
-    differs = [f"min({c}) <> max({c})" for c in agree]
+    differs = [
+        f"max({c}) - min({c}) > INTERVAL '{ORDER_TIME_SPREAD}'"
+        if c == "ordered_at"
+        else f"min({c}) <> max({c})"
+        for c in agree
+    ]
     which = " ".join(f"WHEN {d} THEN {sql_str(c)}" for d, c in zip(differs, agree, strict=True))
     value = " ".join(f"WHEN {sql_str(c)} THEN CAST(s.{c} AS VARCHAR)" for c in agree)
+    # an order agreeing on everything (col NULL) is here only for its times: it is aligned
     con.execute(
-        f"UPDATE {STAGE} s SET _reject = {{'column': d.col, 'value': CASE d.col {value} END, "
-        "'reason': 'lines of one order disagree on ' || d.col} "
-        f"FROM (SELECT order_id, CASE {which} END AS col FROM {STAGE} WHERE _reject IS NULL "
-        f"GROUP BY order_id HAVING {' OR '.join(differs)}) d "
+        f"UPDATE {STAGE} s SET _reject = CASE WHEN d.col IS NOT NULL THEN "
+        f"{{'column': d.col, 'value': CASE d.col {value} END, "
+        "'reason': 'lines of one order disagree on ' || d.col} END, "
+        "ordered_at = CASE WHEN d.col IS NULL THEN d.first ELSE s.ordered_at END "
+        f"FROM (SELECT order_id, CASE {which} END AS col, min(ordered_at) AS first "
+        f"FROM {STAGE} WHERE _reject IS NULL GROUP BY order_id "
+        f"HAVING {' OR '.join(differs)} OR min(ordered_at) <> max(ordered_at)) d "
         "WHERE s._reject IS NULL AND s.order_id = d.order_id"
     )
 

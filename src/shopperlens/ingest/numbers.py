@@ -64,12 +64,15 @@ class NumberStyle:
     ``dates``: the order of a date written before its year (``--dates``: ``day-first`` or
     ``month-first``; ``year-first`` reads only dates whose year comes first, see
     ``kinds.ts_sql``). ``currency``: the code an order none of whose lines names a
-    currency is given (``--currency``, see ``loading.stage``), or None."""
+    currency is given (``--currency``, see ``loading.stage``), or None. ``negative_lines``:
+    what an orders file's line with a negative quantity is (``--negative-lines``: ``reject``,
+    or ``returns``, see ``ingest.negatives``)."""
 
     decimal_comma: bool = False
     ambiguous: frozenset[str] = field(default_factory=frozenset)
     dates: str = "year-first"
     currency: str | None = None
+    negative_lines: str = "reject"
 
 
 #: the default: a decimal point, nothing refused as ambiguous

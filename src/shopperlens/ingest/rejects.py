@@ -134,9 +134,10 @@ def required_check(column: str, raw: str) -> Check:
 #: the characters no id may hold: C0 controls (NUL, tab, line breaks, escape …) and DEL, which
 #: CSV tools and terminals take for structure, not text
 CONTROL_CHARS = "[\\x00-\\x1f\\x7f]"
-#: the ids checked for them: those naming a person, a visitor and an order, which every file,
-#: link and line of output shows (a product id may span lines, as a CSV value may)
-CONTROL_CHECKED = frozenset({"customer_id", "order_id", "visitor_id"})
+#: the ids checked for them: those naming a person, a visitor, an order and a product, which
+#: every file, link, recommendation and line of output shows (orders, events, returns and the
+#: products file alike)
+CONTROL_CHECKED = frozenset({"customer_id", "order_id", "visitor_id", "product_id"})
 #: the reason an id holding one is refused (the value is shown escaped: ``'c\\x001'``)
 CONTROL_IN_ID = "holds a control character"
 

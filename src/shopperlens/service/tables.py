@@ -29,6 +29,9 @@ class ImportRecord(BaseModel):
     rows_rejected: int
     #: stored orders whose status the file changed (a later export's refund or cancellation)
     status_changed: int = 0
+    #: lines with a negative quantity an orders file stored as returns (``--negative-lines
+    #: returns``), counted in ``rows_accepted``
+    returns: int = 0
     imported_at: datetime
     #: the earliest moment the file's rows speak of (an order's, an event's time): a stored
     #: types run as of an earlier date is still current after this import. None: not known
@@ -137,9 +140,10 @@ def import_history(
 
 
 def _record(row: dict[str, Any]) -> ImportRecord:
-    """One ``imports`` row as a record: ``status_changed`` is NULL for other kinds than orders
-    (and older rows), ``columns_read`` is stored as a JSON object."""
+    """One ``imports`` row as a record: ``status_changed`` and ``returns`` are NULL for other
+    kinds than orders (and older rows), ``columns_read`` is stored as a JSON object."""
     row["status_changed"] = row.get("status_changed") or 0
+    row["returns"] = row.get("returns") or 0
     if row.get("columns_read") is not None:
         row["columns_read"] = json.loads(row["columns_read"])
     fields = ImportRecord.model_fields

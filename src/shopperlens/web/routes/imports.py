@@ -4,8 +4,9 @@ Send either ``multipart/form-data`` with one or more ``file`` parts, or JSON
 ``{"path": "/srv/exports/orders.csv"}`` (or ``"paths": [...]``). Options go in the query
 string: ``format``, ``on_error`` (abort|skip), ``map`` (``their=canonical``, repeatable),
 ``update``, ``decimal_comma`` (the files write numbers as ``1.234,50``), ``dates``
-(``day-first`` or ``month-first``) and ``currency`` (orders: the code of the orders whose
-lines name none).
+(``day-first`` or ``month-first``), ``currency`` (orders: the code of the orders whose
+lines name none) and ``negative_lines`` (orders: ``returns`` stores a line with a negative
+quantity as a return).
 A body key other than ``path`` or ``paths`` (an option put in the body, a typo), or both of
 them, is a 422 naming it: a key ignored in silence imported with options the caller never
 chose. Messages name the options as this face spells them (``?map=``, ``?on_error=skip``).
@@ -48,6 +49,7 @@ QUERY_OPTIONS = (
     "allow_empty",
     "dates",
     "currency",
+    "negative_lines",
 )
 
 
@@ -111,6 +113,14 @@ async def import_kind(
             "GBP; a line naming one keeps it, and so do its order's blank lines."
         ),
     ] = None,
+    negative_lines: Annotated[
+        str,
+        Query(
+            description="orders: reject (the default): a line with a negative quantity is a "
+            "reject; returns: it is a return (a credit note's or cancellation's line), stored "
+            "in the same import."
+        ),
+    ] = "reject",
 ) -> svc.ImportResult:
     """Import an upload (multipart ``file`` parts) or server-side ``{"path": …}``."""
     with in_http_words():
@@ -147,6 +157,7 @@ async def import_kind(
                     allow_empty=allow_empty,
                     dates=dates,
                     currency=currency,
+                    negative_lines=negative_lines,
                 )
     try:
         body = await request.json()
@@ -169,6 +180,7 @@ async def import_kind(
             allow_empty=allow_empty,
             dates=dates,
             currency=currency,
+            negative_lines=negative_lines,
         )
 
 
