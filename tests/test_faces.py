@@ -92,7 +92,6 @@ def test_http_answers_404_for_what_is_not_there_and_400_for_a_bad_request(client
     """A missing customer, survey or job is a 404 (it was a 400, like a malformed request)."""
     for method, url in [
         ("delete", "/api/customers/nobody"),
-        ("delete", "/api/customers/nobody@example.com"),
         ("get", "/api/surveys/nope/results"),
         ("get", "/api/jobs/no-such-job"),
         ("get", "/api/types/nobody/explain"),
@@ -100,4 +99,6 @@ def test_http_answers_404_for_what_is_not_there_and_400_for_a_bad_request(client
         res = getattr(client, method)(url)
         assert res.status_code == 404, (url, res.status_code, res.text)
         assert res.json()["detail"].startswith("no "), res.text
+    res = client.post("/api/privacy/erase", json={"email": "nobody@example.com"})
+    assert res.status_code == 404 and res.json()["detail"].startswith("no "), res.text
     assert client.get("/api/types", params={"type": "bogus"}).status_code == 400

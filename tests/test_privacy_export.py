@@ -234,13 +234,15 @@ def test_http_needs_the_token(shop, client, tmp_path):
     _family_shop(shop, tmp_path)
     anon = TestClient(create_app(Settings(token="test-token"), shop=shop))
     assert anon.get("/api/privacy/export/A").status_code == 401
-    got = client.get(f"/api/privacy/export/{FAMILY_EMAIL}")
+    assert anon.post("/api/privacy/export", json={"customer_id": "A"}).status_code == 401
+    got = client.post("/api/privacy/export", json={"email": FAMILY_EMAIL})
     assert got.status_code == 200, got.text
     body = got.json()
     assert sorted(body["customer_ids"]) == sorted(["A", "B", FAMILY_KEY])
     assert body["rows"] == shop.export_person(email=FAMILY_EMAIL).rows
-    by_id = client.get("/api/privacy/export/A", params={"email": FAMILY_EMAIL}).json()
-    assert by_id["customer_ids"] == ["A"]
+    both = {"customer_id": "A", "email": FAMILY_EMAIL}
+    assert client.post("/api/privacy/export", json=both).json()["customer_ids"] == ["A"]
+    assert client.get("/api/privacy/export/A").json()["customer_ids"] == ["A"]
 
 
 def test_the_server_logs_no_email_of_an_export(shop, tmp_path, caplog):
@@ -259,14 +261,16 @@ def test_the_server_logs_no_email_of_an_export(shop, tmp_path, caplog):
     with serve_in_thread(app, access_log=True) as url:
         logging.getLogger("uvicorn.access").addHandler(keep)
         try:
-            got = httpx.get(
-                f"{url}/api/privacy/export/{FAMILY_EMAIL}",
-                headers={"Authorization": f"Bearer {TOKEN}"},
+            headers = {"Authorization": f"Bearer {TOKEN}"}
+            refused = httpx.get(f"{url}/api/privacy/export/{FAMILY_EMAIL}", headers=headers)
+            got = httpx.post(
+                f"{url}/api/privacy/export", json={"email": FAMILY_EMAIL}, headers=headers
             )
         finally:
             logging.getLogger("uvicorn.access").removeHandler(keep)
+    assert refused.status_code == 400
     assert got.status_code == 200 and got.json()["rows"]["customers"] == 2
-    assert len(lines) == 1 and "/api/privacy/export/<e-mail>" in lines[0], lines
+    assert len(lines) == 2 and "/api/privacy/export/<e-mail>" in lines[0], lines
     server_side = [r.getMessage() for r in caplog.records if not r.name.startswith("httpx")]
     logged = "\n".join(lines + server_side)
     assert "family" not in logged and "Anna" not in logged and "Bert" not in logged

@@ -132,6 +132,10 @@ def export_person_cmd(
         _render.message(f"and {len(export.rejects)} rejected row(s) naming them beside the store")
     if export.suppressions:
         _render.message(f"and {len(export.suppressions)} refusal(s) kept for their address")
+    if export.import_files:
+        _render.message(
+            f"and {len(export.import_files)} imported file name(s) naming them in the import ledger"
+        )
     if export.kept:
         kept = ", ".join(f"{n} in {t}" for t, n in sorted(export.kept.items()))
         _render.message(

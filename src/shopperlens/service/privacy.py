@@ -70,7 +70,8 @@ noting each row (``_erase_taken``) instead of deleting it, and leaving a row not
 out of the next id's walk as erase has deleted it by then. So a shared inbox's or a shared
 browser's rows that erase keeps are not in it either (they may be someone else's); they are
 counted under ``kept`` and ``ids_kept`` as erase counts them. It adds the refusals kept for
-their address and the rejected lines naming them, reads in one snapshot and writes nothing.
+their address, the rejected lines naming them and the import ledger's rows whose file name erase
+would redact (:func:`_ledger_names`), reads in one snapshot and writes nothing.
 """
 
 from __future__ import annotations
@@ -824,6 +825,8 @@ _ABOUT_SECTIONS: dict[str, str] = {
     "dates, so that address is not mailed until one of its customer ids says yes again",
     "rejects": "lines of files imported into the store that were refused (a value that could "
     "not be read) and name you, kept beside the store so the shop can correct them",
+    "import_files": "files imported into the store whose name holds your e-mail or customer id, "
+    "as the shop's record of its imports keeps them (which file, what it held, when)",
     "kept": "rows that may be yours but are not in this export: anonymous rows of a browser "
     "another customer used too, which nobody can tell apart (counted, not shown)",
     "ids_kept": "customer ids that may be yours but are not in this export: the id derived "
@@ -849,6 +852,11 @@ class PersonExport(BaseModel):
     rejects: list[dict[str, Any]] = Field(
         default_factory=list,
         description="rows of the rejects files beside the store that name the person",
+    )
+    import_files: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="rows of the import ledger whose file name holds the person's e-mail or "
+        "id (erase redacts the name to [erased] and keeps the row)",
     )
     kept: dict[str, int] = Field(
         default_factory=dict,
@@ -890,17 +898,21 @@ def export_person(
     rejects = [r for p, survey in _rejects_files(store) for r in _rejects_of(p, person, survey)]
     # an erased customer's address keeps its refusals: asked for by it, they are what is held
     suppressions = _suppressions(store, emails)
-    if not walked.totals and not rejects and not suppressions:
+    # the ledger's file names erase would redact: its ids that reached rows, and its e-mails
+    found = [i for i in req.ids if _sha256(i) in {c.subject for c in walked.per_id}]
+    import_files = _imports_named(store, found, own)
+    if not walked.totals and not rejects and not suppressions and not import_files:
         raise NotFoundError(req.missing)
     about = {t: _ABOUT.get(t, _ABOUT_OTHER) for t in tables} | _ABOUT_SECTIONS
     return PersonExport(
         subject=req.subject,
         exported_at=now.replace(tzinfo=UTC),
-        customer_ids=[i for i in req.ids if _sha256(i) in {c.subject for c in walked.per_id}],
+        customer_ids=found,
         rows=walked.totals,
         tables=tables,
         suppressions=suppressions,
         rejects=rejects,
+        import_files=import_files,
         kept=walked.kept,
         ids_kept=req.ids_kept,
         note=_KEPT_IDS_NOTE if req.ids_kept else None,
@@ -960,6 +972,20 @@ def _suppressions(store: Store, emails: AbstractSet[str]) -> list[dict[str, Any]
             "SELECT address_sha256, purpose, refused_at, kept_at FROM consent_suppressions "
             "WHERE address_sha256 IN (SELECT unnest(?::VARCHAR[])) ORDER BY kept_at, purpose",
             [hashes],
+        )
+    )
+
+
+def _imports_named(store: Store, ids: list[str], emails: AbstractSet[str]) -> list[dict[str, Any]]:
+    """The import ledger's rows erase would redact the file name of (:func:`_ledger_names`)."""
+    named = sorted(_ledger_names(store, ids, emails))
+    if not named:
+        return []
+    return _json_rows(
+        store.execute(
+            "SELECT import_id, kind, format, file, imported_at FROM imports "
+            "WHERE import_id IN (SELECT unnest(?::BIGINT[])) ORDER BY import_id",
+            [named],
         )
     )
 
@@ -1301,18 +1327,25 @@ def _redact_ledger(con: Any, ids: list[str], emails: set[str]) -> int:
     digit touches it (``crm_ann@example.org.csv``); an id is matched case-sensitively, as
     ids are stored, only as a whole token and only when it has a letter in it: a bare number
     (``13``, ``2024``) is as likely a date or a counter in a file name."""
-    by_email, by_id = _file_name_patterns(ids, emails)
-    if by_email is None and by_id is None:
-        return 0
-    rows = con.execute("SELECT import_id, file FROM imports").fetchall()
-    changed = [
-        (new, import_id)
-        for import_id, file in rows
-        if (new := _redact_name(file, by_email, by_id)) != file
-    ]
-    for new, import_id in changed:
+    changed = _ledger_names(con, ids, emails)
+    for import_id, new in changed.items():
         con.execute("UPDATE imports SET file = ? WHERE import_id = ?", [new, import_id])
     return len(changed)
+
+
+def _ledger_names(con: Any, ids: list[str], emails: AbstractSet[str]) -> dict[int, str]:
+    """The import ledger's rows whose file name names the person (see :func:`_redact_ledger`),
+    by ``import_id``, each with its name redacted. Erase writes those names and the export
+    lists those rows, so both ask this one question."""
+    by_email, by_id = _file_name_patterns(ids, emails)
+    if by_email is None and by_id is None:
+        return {}
+    rows = con.execute("SELECT import_id, file FROM imports").fetchall()
+    return {
+        import_id: new
+        for import_id, file in rows
+        if (new := _redact_name(file, by_email, by_id)) != file
+    }
 
 
 def _file_name_patterns(
