@@ -48,6 +48,8 @@ def _notes(run) -> None:  # type: ignore[no-untyped-def]
         _render.message(run.left_out_note)
     if run.reliability_note:
         _render.message((run.reliability_note, "bold"))
+    if run.near_duplicates_note:
+        _render.message((run.near_duplicates_note, "bold"))
 
 
 def _actions(p) -> None:  # type: ignore[no-untyped-def]

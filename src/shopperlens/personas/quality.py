@@ -19,17 +19,28 @@ whether the groups are real:
   resample (600 random respondents gave a stability of 0.7), so stability alone passes them.
 
 A run failing either check is *provisional*: its personas are shown, marked as not reliable.
+
+A third check looks at the personas side by side: **near-duplicates**. Asked for more groups
+than the answers hold, k-means cuts one real group in two, and both halves give the same
+answers: two cards that read alike, each with half the people. Two personas whose answers are
+under :data:`NEAR_DUPLICATE_DISTANCE` apart on average (:func:`answer_distance`: 0 is the same
+mix of answers, 1 no answer in common) are flagged (:func:`near_duplicates`), with the advice
+to build fewer personas. The demo shop's four planted personas are 0.57 or more apart.
 """
 
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from shopperlens.errors import InsufficientDataError
 from shopperlens.models.clustering import PersonaClustering
+
+if TYPE_CHECKING:
+    from shopperlens.personas.synthesis import Persona
 
 #: the least bootstrap adjusted Rand index at which personas count as reliable
 RELIABLE_STABILITY = 0.5
@@ -121,4 +132,56 @@ def reliability_note(
         "Provisional: these groups are not reliable: "
         + "; ".join(f for f in found if f != UNMEASURED)
         + ". Collect more answers before acting on them."
+    )
+
+
+#: the mean answer distance (:func:`answer_distance`) under which two personas are flagged as
+#: near-duplicates: split halves of one planted group measure 0.15-0.17, the demo shop's four
+#: planted personas 0.57-0.69 apart, groups with nothing in common 0.9 and more
+NEAR_DUPLICATE_DISTANCE = 0.25
+
+
+def answer_distance(a: Persona, b: Persona) -> float | None:
+    """How far apart two personas' answers are: per question, half the sum of the gaps
+    between their shares of each answer (0: the same mix, 1: no answer in common), averaged
+    over the questions both profiles hold; None when they share none. Shares resting on too
+    few people are left out of a profile, and count as 0 here."""
+    shares: dict[str, dict[str, list[float]]] = {}
+    for side, profile in enumerate((a.profile, b.profile)):
+        for key, share in profile.items():
+            if "=" in key:  # (a key without one is a mean: an age, an income)
+                question, answer = key.split("=", 1)
+                shares.setdefault(question, {}).setdefault(answer, [0.0, 0.0])[side] = share
+    gaps = [
+        0.5 * sum(abs(x - y) for x, y in answers.values())
+        for answers in shares.values()
+        if any(x for x, _ in answers.values()) and any(y for _, y in answers.values())
+    ]
+    return sum(gaps) / len(gaps) if gaps else None
+
+
+def near_duplicates(personas: list[Persona]) -> list[tuple[int, int]]:
+    """Pairs of persona ids whose answers are under :data:`NEAR_DUPLICATE_DISTANCE` apart
+    (see the module doc); personas too small to describe are left out (they show nothing)."""
+    shown = [p for p in personas if not p.suppressed]
+    pairs = []
+    for i, a in enumerate(shown):
+        for b in shown[i + 1 :]:
+            distance = answer_distance(a, b)
+            if distance is not None and distance < NEAR_DUPLICATE_DISTANCE:
+                pairs.append((a.persona_id, b.persona_id))
+    return pairs
+
+
+def near_duplicates_note(personas: list[Persona]) -> str | None:
+    """One line naming the near-duplicate personas and what to do; None when there are none."""
+    pairs = near_duplicates(personas)
+    if not pairs:
+        return None
+    names = {p.persona_id: p.name for p in personas}
+    said = "; ".join(f"{names[a]} and {names[b]}" for a, b in pairs)
+    fewer = max(2, len(personas) - len(pairs))
+    return (
+        f"Near-duplicates: {said} give almost the same answers, so they are probably one group "
+        f"cut in two. Build fewer personas (shopperlens personas build --k {fewer}) and compare."
     )

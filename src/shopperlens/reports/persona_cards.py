@@ -187,6 +187,12 @@ def card_context(run: PersonaRun, persona: Persona, currency: str | None = None)
         "provisional_actions": PROVISIONAL_ACTIONS,
         "currency": currency,
         "reliability_note": run.reliability_note,
+        # (a card read alone must say it has a near-twin, as the overview does)
+        "near_duplicates_note": (
+            run.near_duplicates_note
+            if any(persona.persona_id in pair for pair in run.near_duplicates)
+            else None
+        ),
         "left_out_note": run.left_out_note,
         # the card's terms, defined on its evidence side: a printout has no tooltips
         "explained": [
@@ -213,6 +219,8 @@ def render_markdown(run: PersonaRun, only: Persona | None = None) -> str:
     out = [f"# Personas (run {run.run_id}, {run.n_respondents:,} respondents)", ""]
     if run.reliability_note:
         out += [f"**{md.escape(run.reliability_note)}**", ""]
+    if run.near_duplicates_note:
+        out += [f"**{md.escape(run.near_duplicates_note)}**", ""]
     if run.left_out_note:
         out += [md.escape(run.left_out_note), ""]
     for p in run.personas if only is None else [only]:

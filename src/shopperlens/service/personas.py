@@ -110,6 +110,20 @@ class PersonaRun(BaseModel):
 
     @computed_field  # type: ignore[prop-decorator]
     @property
+    def near_duplicates(self) -> list[tuple[int, int]]:
+        """Pairs of persona ids that stand out on almost the same answers: probably one group
+        cut in two (:func:`~shopperlens.personas.quality.near_duplicates`)."""
+        return quality.near_duplicates(self.personas)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def near_duplicates_note(self) -> str | None:
+        """One line naming the near-duplicate personas and saying to build fewer; None when
+        no two are alike."""
+        return quality.near_duplicates_note(self.personas)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
     def left_out_note(self) -> str | None:
         """One line saying how many respondents were left out and why; None when none were."""
         if not self.n_left_out:
