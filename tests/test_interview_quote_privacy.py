@@ -83,7 +83,9 @@ def test_a_quote_stored_before_names_were_masked_is_masked_when_shown(store: Sto
     _customer(store, "C90001", "Quorvath Blenkinsop")
     store.execute(
         "INSERT INTO interview_notes VALUES ('n1', 'quorvath-blenkinsop', 'C90001', 'best', "
-        "'quorvath-blenkinsop.md', 'x', 'b', NULL, now())"
+        "'quorvath-blenkinsop.md', 'x', "
+        "'> \"Quorvath Blenkinsop here: quality matters more than price for my tent.\"', "
+        "NULL, now())"
     )
     store.execute(
         "INSERT INTO interview_tags VALUES ('n1', 'C90001', 'quality', "

@@ -143,8 +143,8 @@ def test_interview_quotes_and_themes_mask_emails_and_phone_numbers(client, shop)
 def test_themes_mask_quotes_stored_before_masking(store):
     # a tag row as an earlier version stored it: the quote as written
     store.execute(
-        "INSERT INTO interview_notes VALUES ('n', 'old', 'C1', 'worst', 'old.md', 'x', 'b', "
-        "NULL, now())"
+        "INSERT INTO interview_notes VALUES ('n', 'old', 'C1', 'worst', 'old.md', 'x', "
+        "'> \"Support never answered.\"', NULL, now())"
     )
     store.execute(
         "INSERT INTO interview_tags VALUES ('n', 'C1', 'service', "

@@ -33,8 +33,9 @@ def test_interview_recruits_rank_by_revenue_in_the_shops_currency(shop, tmp_path
     reasons = dict(zip(picked.customer_id, picked.reason, strict=True))
     best = picked[picked.segment == "best"]
     assert list(best.customer_id) == ["c4", "c1"]
-    assert reasons["c4"] == "revenue EUR 60 over 1 order"
-    assert reasons["c1"] == "revenue EUR 50 over 2 orders"
+    # bought without a consent on record: the reason says the invitation will not go
+    assert reasons["c4"] == "revenue EUR 60 over 1 order" + interviews.NO_CONSENT
+    assert reasons["c1"] == "revenue EUR 50 over 2 orders" + interviews.NO_CONSENT
     assert reasons["c3"].startswith(
         "low value and long since the last order: EUR 15 over 2 orders "
         "(1 order in other currencies left out), "

@@ -277,7 +277,9 @@ def test_recruit_puts_bad_signals_first_and_labels_the_rest(shop, tmp_path: Path
     got = interviews.recruit(store=shop.store, n=5, best_by="revenue", prospects=0)
     worst = got[got.segment == "worst"]
     assert worst.customer_id.tolist()[0] == "c05"
-    assert worst.reason.iloc[0] == "1 support ticket and 0 returns in 1 order"
+    assert (
+        worst.reason.iloc[0] == "1 support ticket and 0 returns in 1 order" + interviews.NO_CONSENT
+    )
     assert worst.reason.iloc[1:].str.contains("no support ticket, return or low rating of").all()
     assert len(worst) == 5
 

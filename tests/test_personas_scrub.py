@@ -131,7 +131,8 @@ def test_an_interview_theme_quote_masks_a_dotted_phone_number(store: Store) -> N
     from shopperlens.service import interviews
 
     store.execute(
-        "INSERT INTO interview_notes VALUES ('n1', 'n1.md', 'C003', 'worst', 'n1.md', 'x', 'b', "
+        "INSERT INTO interview_notes VALUES ('n1', 'n1.md', 'C003', 'worst', 'n1.md', 'x', "
+        "'> \"Delivery was late and nobody answered my mail at jan@x.nl or 06.11.22.33.44\"', "
         "NULL, now())"
     )
     store.execute(

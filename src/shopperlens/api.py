@@ -594,6 +594,18 @@ class Shop:
 
         return _iv.recruit(store=self.store, n=n, prospects=prospects)
 
+    def interviews_recruit_list(
+        self, n: int = 10, *, prospects: int = 10, out: str | Path | None = None
+    ) -> pd.DataFrame:
+        """The recruits an interview invitation may reach, for a booking or mail tool:
+        ``customer_id, first_name, email, segment, reason, consent, already_invited``; with
+        ``out`` (a ``.csv`` file) also written there, readable by its owner only."""
+        from shopperlens.service import interviews as _iv
+
+        return _iv.recruit_list(
+            store=self.store, n=n, prospects=prospects, out=out, bom=self.settings.csv_bom
+        )
+
     def interviews_invite(self, customer_ids: Any, **options: Any) -> SendReport:
         """E-mail interview invitations (once per person, only with consent)."""
         from shopperlens.service import interviews as _iv

@@ -133,9 +133,9 @@ class Settings(BaseSettings):
     csv_bom: bool = Field(
         False,
         description="Start each CSV file of results (`--out x.csv` of `types`, `types "
-        "sessions`, `clv`, `intent` and `personas members`; the plain `csv` audience file, "
-        "over HTTP too) with UTF-8's byte order mark, so Excel on Windows opens it with "
-        "accented names (Müller, Õie) intact.",
+        "sessions`, `clv`, `intent` and `personas members`; the plain `csv` audience file "
+        "and the interview recruit list, over HTTP too) with UTF-8's byte order mark, so "
+        "Excel on Windows opens it with accented names (Müller, Õie) intact.",
     )
 
     @field_validator("income_adjustment", mode="before")

@@ -376,11 +376,23 @@ def recruit_cmd(
         str | None, typer.Option(help="Thank-you offered, e.g. 'a 20 EUR voucher'.")
     ] = None,
     shop_name: ShopNameOpt = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Also write those an invitation may reach to this .csv file (id, first name, "
+            "e-mail, segment, reason, consent, already invited), readable by you only.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The 10 best and 10 worst customers and 10 prospects to interview (and invite them)."""
     shop = open_shop(ctx)
     picked = shop.interviews_recruit(n, prospects=prospects)
+    if out is not None:  # before --invite: the list says who was invited before this run
+        listed = shop.interviews_recruit_list(n, prospects=prospects, out=out)
+        said = f"wrote {len(listed):,} {'person' if len(listed) == 1 else 'people'} to {out}"
+        typer.echo(said, err=True) if as_json else _render.message(said)
     rep = (
         shop.interviews_invite(
             picked["customer_id"], booking_url=booking_url, reward=reward, shop_name=shop_name
@@ -404,7 +416,9 @@ def interviews_import_cmd(
     """Import interview notes and tag psychographic themes and quotes."""
     shop = open_shop(ctx)
     res = shop.interviews_import(*paths)
-    _render.table([res])
+    _render.table([res.model_dump(exclude={"notes"})])
+    for note in res.notes:
+        _render.message(f"note: {note}")
     _render.table(shop.interview_themes(), title="themes")
 
 

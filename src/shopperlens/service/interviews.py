@@ -16,22 +16,26 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from shopperlens.config import Settings
 from shopperlens.errors import NotFoundError, ShopperlensError
 from shopperlens.labels import money
 from shopperlens.personas.scrubbing import scrub
+from shopperlens.plain import spreadsheet_safe
 from shopperlens.service import survey_delivery as dlv
 from shopperlens.service._checks import whole
 from shopperlens.service._clock import utc_now
+from shopperlens.service._files import BOM, output_file
 from shopperlens.service.clv import PURCHASES
 from shopperlens.service.overview import in_shop_currency_sql, shop_currency
 from shopperlens.service.personas import people_names, refused_quotes
 from shopperlens.service.survey_results import optional
 from shopperlens.service.surveys import get_survey, responses_frame
 from shopperlens.store import Store
+from shopperlens.store.connection import check_no_erasure_since
 from shopperlens.surveys import interviews as notes_mod
+from shopperlens.surveys import mail
 from shopperlens.surveys.definition import Question
 from shopperlens.textfiles import decode_text
 
@@ -40,6 +44,9 @@ INTERVIEWS = "interviews"
 #: a theme's quote when every note on it is of someone who refused to be quoted (see
 #: :func:`interview_themes`): its notes are still counted, their words are not shown
 NOT_QUOTED = "[not quoted: consent refused]"
+#: a theme's quote when only notes without quoted words touch it: their sentences are the
+#: interviewer's account, which counts for the theme but is nobody's words to quote
+NO_QUOTE = "[no quote: only the interviewer's account touches it]"
 
 
 class NotesImport(BaseModel):
@@ -48,6 +55,11 @@ class NotesImport(BaseModel):
     unchanged: int
     quotes: int
     tags: int
+    notes: list[str] = Field(
+        default_factory=list,
+        description="What the store now holds that its owner should know (one sentence each): "
+        "a note naming a customer the shop does not have.",
+    )
 
 
 def recruit(
@@ -77,9 +89,32 @@ def recruit(
     pros = recruit_prospects(store=store, n=prospects) if prospects > 0 else _empty()
     if buyers is None and pros.empty:
         raise ShopperlensError(NO_ONE_TO_RECRUIT)
-    return pd.concat([b for b in (buyers, pros) if b is not None and not b.empty] or [_empty()])[
-        RECRUIT_COLUMNS
-    ].reset_index(drop=True)
+    picked = pd.concat([b for b in (buyers, pros) if b is not None and not b.empty] or [_empty()])
+    return _say_who_is_not_asked(store, picked[RECRUIT_COLUMNS].reset_index(drop=True))
+
+
+#: added to the reason of a recruit ``--invite`` will not e-mail (see :func:`recruit`)
+NO_CONSENT = "; no marketing consent (will not be e-mailed)"
+ALREADY_INVITED = "; already invited to an interview (will not be asked again)"
+
+
+def _say_who_is_not_asked(store: Store, picked: pd.DataFrame) -> pd.DataFrame:
+    """Each recruit's reason, with whether ``--invite`` will pass them over: a best or worst
+    customer without consent (prospects' reasons say so already), and anyone whose address was
+    given an interview invitation before. The list once read as 20 people to invite while
+    several would never be e-mailed, and a second run proposed the invited ones again."""
+    allowed = dlv.consenting(store=store)
+    asked = dlv.same_address(_asked_to_interview(store), dlv.address_book(store))
+    reasons = []
+    for cid, segment, reason in zip(
+        picked["customer_id"], picked["segment"], picked["reason"], strict=True
+    ):
+        if segment != "prospect" and cid not in allowed:
+            reason += NO_CONSENT
+        if cid in asked:
+            reason += ALREADY_INVITED
+        reasons.append(reason)
+    return picked.assign(reason=reasons)
 
 
 RECRUIT_COLUMNS = ["customer_id", "segment", "score", "reason"]
@@ -206,7 +241,7 @@ def recruit_prospects(*, store: Store, n: int = 10) -> pd.DataFrame:
         if r.signups:
             why += "; signed up"
         if r.customer_id not in allowed:
-            why += "; no marketing consent (will not be e-mailed)"
+            why += NO_CONSENT
         rows.append(
             {
                 "customer_id": r.customer_id,
@@ -391,6 +426,123 @@ def _worst_reason(tickets: int, returns: int, orders: int, ratings: int = 0) -> 
     return reason
 
 
+#: the recruit list for a booking, calendar or mail tool (see :func:`recruit_list`)
+RECRUIT_LIST_COLUMNS = [
+    "customer_id",
+    "first_name",
+    "email",
+    "segment",
+    "reason",
+    "consent",
+    "already_invited",
+]
+#: the endings a recruit list may have: the tools it is for take CSV
+RECRUIT_LIST_FORMATS = (".csv",)
+
+
+def recruit_list(
+    *,
+    store: Store,
+    n: int = 10,
+    best_by: str = "auto",
+    prospects: int = 10,
+    out: str | Path | None = None,
+    bom: bool = False,
+) -> pd.DataFrame:
+    """The recruits an interview invitation may reach, with what a booking, calendar or mail
+    tool needs (:data:`RECRUIT_LIST_COLUMNS`), and with ``out`` written to that ``.csv`` file.
+
+    Only those :func:`invite_interviewees` would contact are listed: with consent (which
+    leaves out suppressed and refusing addresses), an e-mail address, one customer id per
+    address; an erased customer has neither. ``first_name`` is the one the invitation greets
+    with (empty when doubtful), ``consent`` the record that gave it, ``already_invited``
+    whether the address was given an interview invitation before (the invitation will not
+    ask it again). The rows are personal data: the file is readable by its owner only
+    (:func:`recruit_csv`, :func:`_write_private`), and written only if nobody was erased
+    while it was read."""
+    if out is not None:  # before any work: a name the file's format belies is refused
+        output_file(out, RECRUIT_LIST_FORMATS)
+    mark = store.erasure_mark()
+    rows = _reachable(store, recruit(store=store, n=n, best_by=best_by, prospects=prospects))
+    with store.write_lock(), store.cursor() as con:  # (no erasure can commit meanwhile)
+        check_no_erasure_since(con, mark)
+        if out is not None:
+            _write_private(output_file(out), recruit_csv(rows, bom=bom))
+    return rows
+
+
+def _reachable(store: Store, picked: pd.DataFrame) -> pd.DataFrame:
+    """``picked`` (:func:`recruit`'s rows) narrowed to those an invitation may reach, in
+    :data:`RECRUIT_LIST_COLUMNS`."""
+    allowed = dlv.consenting(store=store)
+    addresses = dlv.address_book(store)
+    ids = picked["customer_id"]
+    people, _ = dlv.one_per_address(picked[ids.isin(allowed) & ids.isin(addresses)], addresses)
+    who = store.df(
+        "SELECT customer_id, email, name FROM customers "
+        "WHERE list_contains(?::VARCHAR[], customer_id)",
+        [list(people["customer_id"])],
+    ).set_index("customer_id")
+    asked = dlv.same_address(_asked_to_interview(store), addresses)
+    cids = people["customer_id"]
+    return pd.DataFrame(
+        {
+            "customer_id": cids,
+            "first_name": cids.map(lambda c: mail.greeting_name(who.at[c, "name"])),
+            "email": cids.map(who["email"]),
+            "segment": people["segment"],
+            "reason": people["reason"],
+            "consent": cids.map(_consent_given(store, list(cids))),
+            "already_invited": cids.isin(asked),
+        },
+        columns=RECRUIT_LIST_COLUMNS,
+    ).reset_index(drop=True)
+
+
+def _consent_given(store: Store, ids: list[str]) -> dict[str, str]:
+    """Customer id -> what gave the consent an invitation follows
+    (:func:`dlv.consenting`'s rule): a survey consent record, else a marketing one, else the
+    customers file's ``accepts_marketing``. A mail tool asks for the basis of each address."""
+    rows = store.df(
+        "SELECT customer_id, bool_or(lower(purpose) = 'survey') AS own FROM consents "
+        "WHERE lower(purpose) IN ('survey', 'marketing') "
+        "AND list_contains(?::VARCHAR[], customer_id) GROUP BY 1",
+        [ids],
+    )
+    said = dict(zip(rows["customer_id"], rows["own"], strict=True))
+    return {
+        c: "yes (survey consent)"
+        if said.get(c)
+        else "yes (marketing consent)"
+        if c in said
+        else "yes (accepts_marketing)"
+        for c in ids
+    }
+
+
+def recruit_csv(rows: pd.DataFrame, *, bom: bool = False) -> str:
+    """The recruit list's CSV text: every text cell a spreadsheet would run as a formula
+    prefixed (:func:`~shopperlens.plain.spreadsheet_safe`), after UTF-8's byte order mark
+    with ``bom`` (the ``csv_bom`` setting), as every CSV file of results."""
+    return (BOM if bom else "") + spreadsheet_safe(rows).to_csv(index=False)
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` readable and writable by its owner only (mode 0600), as
+    ``export-person`` writes one person's data: a file beside it is filled, then put in
+    ``path``'s place, so a file already there never stays readable by others."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)  # (a leftover temporary file keeps its mode otherwise)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ShopperlensError(f"cannot write {path}: {exc.strerror}") from None
+
+
 def invite_interviewees(
     *,
     store: Store,
@@ -456,16 +608,22 @@ def _asked_to_interview(store: Store) -> set[str]:
 def check_customers(store: Store, customer_ids: list[str]) -> None:
     """Refuse ids the shop has no customer for (in its customers or its orders), naming
     them: a typo was counted as a customer without consent, a 200 that invited nobody."""
-    unknown = store.df(
+    unknown = _unknown_ids(store, customer_ids)
+    if unknown:
+        named = ", ".join(repr(i) for i in unknown[:5])
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        raise NotFoundError(f"no customer {named}{more} in the shop's data: nobody was invited")
+
+
+def _unknown_ids(store: Store, customer_ids: list[str]) -> list[str]:
+    """The ids among ``customer_ids`` the shop has no customer for (in its customers or its
+    orders), each once, sorted."""
+    return store.df(
         "SELECT i FROM unnest(?::VARCHAR[]) t(i) WHERE NOT EXISTS "
         "(SELECT 1 FROM customers c WHERE c.customer_id = i) AND NOT EXISTS "
         "(SELECT 1 FROM orders o WHERE o.customer_id = i) ORDER BY i",
         [list(dict.fromkeys(customer_ids))],
     )["i"].tolist()
-    if unknown:
-        named = ", ".join(repr(i) for i in unknown[:5])
-        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
-        raise NotFoundError(f"no customer {named}{more} in the shop's data: nobody was invited")
 
 
 #: the file types read as interview notes when a folder is imported
@@ -593,7 +751,31 @@ def import_notes(*, store: Store, paths: list[str | Path]) -> NotesImport:
             result.imported += 1
             result.quotes += len(note.quotes)
             result.tags += len(tags)
+    result.notes = _unknown_customer_notes(store, files, texts)
     return result
+
+
+def _unknown_customer_notes(
+    store: Store, files: list[Path], texts: list[tuple[str, str]]
+) -> list[str]:
+    """One sentence per note of this import naming a customer the shop does not have. The
+    note is stored, as every import stores rows naming ids the shop does not know yet (the
+    customers file may come later, and then the note reaches that customer's persona); but a
+    mistyped id was stored without a word and attached the note to nobody."""
+    with store.cursor() as con:
+        customer = _known_customer(con)
+        named = {
+            f.name: notes_mod.parse_note(f.stem, text, is_customer=customer).customer_id
+            for f, (text, _) in zip(files, texts, strict=True)
+        }
+    unknown = set(_unknown_ids(store, [c for c in named.values() if c]))
+    return [
+        f"{name} names customer {cid!r}, who is not in the shop's data (its customers or "
+        "orders): the note is stored but reaches no persona until that customer is imported; "
+        "if the id is mistyped, correct it in the note and import it again"
+        for name, cid in named.items()
+        if cid in unknown
+    ]
 
 
 def _names_to_mask(store: Store, files: list[Path], texts: list[tuple[str, str]]) -> list[str]:
@@ -634,25 +816,42 @@ def interview_themes(*, store: Store) -> pd.DataFrame:
       ``case_study`` or ``testimonial`` consent record a no: ``refused_quotes``). A theme
       whose every quote is of such people shows :data:`NOT_QUOTED`; its notes still count,
       as the counts say what was heard, not who may be cited;
+    * the quote comes from a note's quoted words only: a theme only notes without quotes
+      touch (their sentences are the interviewer's account) shows :data:`NO_QUOTE`;
     * it is masked here with the names the shop has for interviewed customers
       (``people_names``) and :func:`scrub`'s patterns, because notes imported earlier hold
       their quotes as written, and an import knows only the names of its day.
     """
     refused = sorted(refused_quotes(store))
+    quoted = _notes_with_quotes(store)
     themes = store.df(
         "SELECT t.theme, count(DISTINCT t.note_id) AS notes, "
         "count(DISTINCT t.note_id) FILTER (n.segment = 'best') AS best, "
         "count(DISTINCT t.note_id) FILTER (n.segment = 'worst') AS worst, "
         "count(DISTINCT t.note_id) FILTER (n.segment = 'prospect') AS prospects, "
         "count(DISTINCT t.note_id) FILTER (n.segment = 'referral') AS referrals, "
-        "arg_max(t.quote, length(t.quote)) "
-        " FILTER (NOT list_has_any(?::VARCHAR[], [n.customer_id, t.customer_id])) AS quote "
+        "arg_max(t.quote, length(t.quote)) FILTER (list_contains(?::VARCHAR[], t.note_id) "
+        " AND NOT list_has_any(?::VARCHAR[], [n.customer_id, t.customer_id])) AS quote, "
+        "bool_or(list_contains(?::VARCHAR[], t.note_id)) AS heard "
         "FROM interview_tags t JOIN interview_notes n USING (note_id) "
         "GROUP BY 1 ORDER BY notes DESC, theme",
-        [refused],
+        [quoted, refused, quoted],
     )
     names = people_names(store, pd.DataFrame())
     themes["quote"] = [
-        NOT_QUOTED if q is None or pd.isna(q) else scrub(str(q), names) for q in themes["quote"]
+        scrub(str(q), names) if q is not None and pd.notna(q) else NOT_QUOTED if h else NO_QUOTE
+        for q, h in zip(themes["quote"], themes["heard"], strict=True)
     ]
-    return themes
+    return themes.drop(columns="heard")
+
+
+def _notes_with_quotes(store: Store) -> list[str]:
+    """The notes holding quoted words (block quotes or passages in quotation marks). A note
+    without any is tagged by its sentences, the interviewer's own account: they count for a
+    theme, but shown as its example quote they read as a customer's words."""
+    notes = store.df("SELECT note_id, body FROM interview_notes")
+    return [
+        nid
+        for nid, body in zip(notes["note_id"], notes["body"], strict=True)
+        if notes_mod.quotes(str(body))
+    ]

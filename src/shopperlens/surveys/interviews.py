@@ -300,21 +300,54 @@ def _segment_word(value: str) -> str | None:
 
 
 def quotes(text: str, names: Collection[str] = ()) -> list[str]:
-    """What the interviewee said: block-quote lines (their quotation marks stripped, ``> „…“``
-    too), else the passages in quotation marks of any pair of :data:`QUOTE_MARKS` („…“, «…»,
-    ”…”, 「…」 as well as “…” and "…") of :data:`QUOTE_LENGTH`; masked
-    as persona quotes are (:func:`~shopperlens.personas.scrubbing.scrub`: e-mail addresses,
-    phone numbers, street addresses, signed names and the ``names`` the shop knows), because a
-    theme's quote is stored, shown on the report and the API, and must not identify anyone:
-    "Quorvath Blenkinsop here: …" once kept the customer's name, only signatures were masked."""
-    found: list[str] = []
-    for line in text.splitlines():
-        m = _QUOTE_LINE.match(line)
+    """What the interviewee said, in the order the note gives it: block-quote lines (their
+    quotation marks stripped, ``> „…“`` too) and, in the rest of the note, the passages in
+    quotation marks of any pair of :data:`QUOTE_MARKS` („…“, «…», ”…”, 「…」 as well as “…” and
+    "…") of :data:`QUOTE_LENGTH`. Both count: a note with block quotes once lost the words its
+    prose quoted ("She said “too dear” twice"). A passage that is part of a block quote is
+    not taken twice (:func:`_inline_quotes`). Masked as persona quotes are
+    (:func:`~shopperlens.personas.scrubbing.scrub`: e-mail addresses, phone numbers, street
+    addresses, signed names and the ``names`` the shop knows), because a theme's quote is
+    stored, shown on the report and the API, and must not identify anyone: "Quorvath
+    Blenkinsop here: …" once kept the customer's name, only signatures were masked."""
+    blocks, prose = _block_quotes(text)
+    found = sorted([*blocks, *_inline_quotes(prose, [q for _, q in blocks])])
+    return [q for q in dict.fromkeys(scrub(q, names) for _, q in found) if q]
+
+
+def _block_quotes(text: str) -> tuple[list[tuple[int, str]], str]:
+    """The block-quote lines of ``text`` with where each starts, and ``text`` with those lines
+    blanked (same length, so positions still compare): a quoted passage in the prose is then
+    never read across a block quote, which stands between paragraphs as a blank line does."""
+    found: list[tuple[int, str]] = []
+    prose: list[str] = []
+    at = 0
+    for line in text.splitlines(keepends=True):
+        content = line.splitlines()[0] if line.splitlines() else ""
+        m = _QUOTE_LINE.match(content)
         if m:
-            found.append(m.group(1).strip().strip(_MARKS).strip())
-    if not found:
-        found = [q for q in map(_quoted_text, _QUOTED.finditer(text)) if _long_enough(q)]
-    return [q for q in dict.fromkeys(scrub(q, names) for q in found) if q]
+            found.append((at, m.group(1).strip().strip(_MARKS).strip()))
+            line = " " * (len(line) - 1) + "\n"
+        prose.append(line)
+        at += len(line)
+    return found, "".join(prose)
+
+
+def _inline_quotes(prose: str, blocks: list[str]) -> list[tuple[int, str]]:
+    """The passages in quotation marks in ``prose`` with where each starts, but those a block
+    quote already holds (the interviewer quoting again a phrase the block quote gives)."""
+    said = [_same_words(b) for b in blocks]
+    return [
+        (m.start(), q)
+        for m in _QUOTED.finditer(prose)
+        if _long_enough(q := _quoted_text(m)) and not any(_same_words(q) in b for b in said)
+    ]
+
+
+def _same_words(quote: str) -> str:
+    """``quote`` as compared for repeats: its words, case folded, without the marks and
+    punctuation around it."""
+    return " ".join(quote.casefold().split()).strip(_MARKS + " .,;:!?…")
 
 
 def _quoted_text(m: re.Match[str]) -> str:

@@ -20,7 +20,7 @@ from shopperlens.service import survey_delivery as dl_svc
 from shopperlens.service import survey_results as sr_svc
 from shopperlens.service import surveys as sv_svc
 from shopperlens.web.deps import RequestBody, SettingsDep, ShopDep, upload_name, upload_path
-from shopperlens.web.routes.playbooks import WARNINGS
+from shopperlens.web.routes.playbooks import WARNINGS, CsvResponse
 from shopperlens.web.times import ZonedRoute
 
 router = APIRouter(prefix="/api", tags=["surveys"], route_class=ZonedRoute)
@@ -169,6 +169,18 @@ def popup_snippet(
 def recruit(shop: ShopDep, n: int = 10, prospects: int = 10) -> list[dict[str, Any]]:
     """The n best and n worst customers and ``prospects`` prospects to interview."""
     return shop.interviews_recruit(n, prospects=prospects).to_dict(orient="records")
+
+
+@router.get("/interviews/recruit-list", response_class=CsvResponse)
+def recruit_list(
+    shop: ShopDep, settings: SettingsDep, n: int = 10, prospects: int = 10
+) -> CsvResponse:
+    """The recruits an interview invitation may reach, as the CSV file ``interviews recruit
+    --out`` writes for a booking or mail tool (``csv_bom`` setting too): personal data, so
+    never stored by a browser or a proxy (``Cache-Control: no-store``)."""
+    rows = shop.interviews_recruit_list(n, prospects=prospects)
+    text = iv_svc.recruit_csv(rows, bom=settings.csv_bom)
+    return CsvResponse(text, headers={"Cache-Control": "no-store"})
 
 
 @router.post("/interviews/invite", response_model=dl_svc.SendReport)
