@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # only for the annotations: services are imported when a meth
     from shopperlens.service.interviews import NotesImport
     from shopperlens.service.personas import PersonaRun, RunInfo
     from shopperlens.service.playbooks import AudienceExport, Playbook
+    from shopperlens.service.readiness import Readiness
     from shopperlens.service.report import ReportResult
     from shopperlens.service.survey_delivery import SendReport
     from shopperlens.service.survey_results import SurveyResults
@@ -70,6 +71,14 @@ class Shop:
         ``total`` is how many the ledger holds and its ``note`` says which part this is
         ("the newest 100 of 137 imports") when it is not all of it."""
         return _tables.import_history(store=self.store, limit=limit, offset=offset)
+
+    def readiness(self) -> Readiness:
+        """Per capability (customer types, CLV, intent, basket rules, surveys, personas …)
+        whether this shop's data is enough: ``ready``, ``limited`` or ``missing``, the figure
+        behind it and the command to run next. ``status("clv")`` reads one."""
+        from shopperlens.service.readiness import readiness
+
+        return readiness(store=self.store, settings=self.settings)
 
     def sql(self, query: str, params: Any = None) -> pd.DataFrame:
         """Run SQL against the store and return a pandas DataFrame (the columns selected)."""

@@ -9,6 +9,7 @@ from shopperlens.playbooks.generator import NOT_IMPORTED
 from shopperlens.reports.charts import pyplot, svg_data_uri
 from shopperlens.reports.site import Page, register
 from shopperlens.service import overview, tables
+from shopperlens.service.readiness import readiness
 from shopperlens.store import Store
 
 #: one line per known page, shown on the front page's cards (unknown pages get their title)
@@ -90,6 +91,8 @@ def _build(store: Store, settings: Settings | None = None) -> dict[str, Any]:
         "_missing": NOT_IMPORTED,
         "_support_imports": SUPPORT_IMPORTS,
         "tables": tables.table_summaries(store=store),
+        # per capability, whether this data is enough and what to run next (`shopperlens check`)
+        "readiness": readiness(store=store, settings=settings),
         "imports": ledger,
         "imports_total": ledger.total,
         # "the newest 50 of 137 imports", or "" when the table lists every one

@@ -553,7 +553,20 @@ def value_summary(*, store: Store, horizon_days: int = 365) -> ValueSummary:
     )
 
 
-def forecast_check(*, store: Store, calibration_share: float = 2 / 3) -> dict[str, Any]:
+#: the share of the order history ``clv-report`` fits on; the rest is held out to compare
+CALIBRATION_SHARE = 2 / 3
+
+
+def holdout_split(
+    start: pd.Timestamp, end: pd.Timestamp, calibration_share: float = CALIBRATION_SHARE
+) -> pd.Timestamp:
+    """The last day of the part of a history from day ``start`` to day ``end`` the forecast
+    check fits on. :func:`forecast_check` and ``readiness`` both split here: the same
+    fraction of a day computed twice can floor to two different days."""
+    return (start + (end - start) * calibration_share).floor("D")
+
+
+def forecast_check(*, store: Store, calibration_share: float = CALIBRATION_SHARE) -> dict[str, Any]:
     """Fit on the first ``calibration_share`` of the order history, forecast the rest.
 
     Returns ``by_frequency`` (mean holdout purchases per calibration frequency, actual vs
@@ -568,8 +581,7 @@ def forecast_check(*, store: Store, calibration_share: float = 2 / 3) -> dict[st
         raise InsufficientDataError("no orders with a customer: import orders first")
     start, end = tx["ordered_at"].min().floor("D"), tx["ordered_at"].max().floor("D")
     check_minimum_data(rfm_summary(tx, observation_end=end))
-    split = start + (end - start) * calibration_share
-    split = split.floor("D")
+    split = holdout_split(start, end, calibration_share)
     if split >= end:  # nothing left to hold out (the gate lets no such history through)
         raise InsufficientDataError("the order history is too short to hold part of it out")
     cal = calibration_holdout(tx, calibration_end=split, observation_end=end)

@@ -77,7 +77,8 @@ ORDER_GRACE_MINUTES = SESSION_GAP_MINUTES
 #: event, or of the visit her linked customer's first order fell in (the order's own time
 #: when no visit holds it) — whichever is earlier. The orders count because purchase events
 #: go missing (ad blockers, server-side checkouts): a customer with a paid order has bought.
-_FIRST_BUY = (
+#: ``readiness`` counts the visitors :func:`visitor_frame` learns from over the same CTEs.
+FIRST_BUY = (
     "s AS (SELECT * FROM sessions WHERE origin = 'events' AND visitor_id IS NOT NULL), "
     "who AS (SELECT s.visitor_id, coalesce(any_value(i.customer_id), any_value(s.customer_id)) "
     "AS linked FROM s LEFT JOIN identities i USING (visitor_id) GROUP BY s.visitor_id), "
@@ -102,7 +103,7 @@ def visitor_frame(*, store: Store) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarr
     a purchase (see ``service.clv.PURCHASES``) by the customer she is linked to — purchase
     events go missing (ad blockers, server-side checkouts), and a buyer scored as a looker
     taught the model that checkouts make buying less likely. She bought from the start of
-    the visit that first held either (:data:`_FIRST_BUY`). A buyer's features are the
+    the visit that first held either (:data:`FIRST_BUY`). A buyer's features are the
     sessions that started before that: what she did once she had bought (and the purchase
     visit itself, whose checkout steps give the answer away) is not there for a looker, who
     is scored on what came so far. Buyers whose first visit is the one they bought in have
@@ -112,7 +113,7 @@ def visitor_frame(*, store: Store) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarr
     Lookers without a session are not here.
     """
     df = store.df(
-        f"WITH {_FIRST_BUY} "
+        f"WITH {FIRST_BUY} "
         "SELECT visitor_id, any_value(linked) AS customer_id, "
         "CAST(any_value(first_purchase) IS NOT NULL AS INTEGER) AS bought, "
         "arg_max(session_id, started_at) AS session_id, count(*) AS sessions, "
@@ -157,12 +158,20 @@ def _split(
     return features, ids.where(ids.notna(), None), y.astype(int)
 
 
+def enough_to_learn(rows: int, buyers: int) -> bool:
+    """Whether ``rows`` visitors or sessions of one origin, ``buyers`` of whom bought, are
+    enough to train on (:data:`MIN_SESSIONS`, :data:`MIN_PURCHASES` buyers and non-buyers);
+    ``readiness`` asks the same."""
+    never = rows - buyers
+    return rows >= MIN_SESSIONS and buyers >= MIN_PURCHASES and never >= MIN_PURCHASES
+
+
 def _score_origin(store: Store, origin: str) -> pd.DataFrame:
     if origin == "events":
         features, ids, y = visitor_frame(store=store)
     else:
         features, ids, y = session_frame(store=store, origin=origin)
-    if len(y) < MIN_SESSIONS or y.sum() < MIN_PURCHASES or (len(y) - y.sum()) < MIN_PURCHASES:
+    if not enough_to_learn(len(y), int(y.sum())):
         raise InsufficientDataError(
             f"purchase intent needs {MIN_SESSIONS} visitors or sessions with {MIN_PURCHASES} "
             f"buyers and {MIN_PURCHASES} non-buyers (origin {origin}: {len(y)} rows, "

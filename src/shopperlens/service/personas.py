@@ -391,8 +391,7 @@ def build(
         source: Literal["survey", "frame"] = "survey"
     else:
         raw, source = frame, "frame"
-    df = _in_respondent_order(normalise_answers(raw))
-    df, left = _enough_answers(df)
+    df, left = clustered_respondents(raw)
     features = winsorise(df[clustering_columns(column_roles(df))])
     model = PersonaClustering(
         n_personas=k,
@@ -484,6 +483,14 @@ def build(
         _save(store, run, members, mark)
         reach(store=store, run=run)
     return run
+
+
+def clustered_respondents(raw: pd.DataFrame) -> tuple[pd.DataFrame, _LeftOut]:
+    """The respondents of the answers ``raw`` that personas are clustered on (one row each,
+    in respondent order, answering at least half of the clustering questions) and who is
+    left out. :func:`build` and ``readiness`` both count them here, so the check calls a
+    survey ready exactly when it holds enough respondents to cluster."""
+    return _enough_answers(_in_respondent_order(normalise_answers(raw)))
 
 
 def _in_respondent_order(df: pd.DataFrame) -> pd.DataFrame:

@@ -232,10 +232,7 @@ def basket_rules(
     n = lines.order_id.nunique()
     if n == 0:
         return pd.DataFrame(columns=RULE_COLUMNS)
-    if min_support is None:  # at least 3 orders and 0.1 % of them
-        least = max(3, support_count(0.001, n))
-    else:
-        least = support_count(min_support, n)
+    least = rule_min_orders(n) if min_support is None else support_count(min_support, n)
     items = frequent_itemsets(lines, min_support=None, min_count=least, max_len=max_len)
     if not len(items) or items.itemsets.map(len).max() < 2:
         return pd.DataFrame(columns=RULE_COLUMNS)
@@ -245,6 +242,12 @@ def basket_rules(
     )
     rules = rules[_confident(rules, min_confidence, n)]
     return rules.sort_values(["lift", "confidence"], ascending=False).reset_index(drop=True)
+
+
+def rule_min_orders(n: int) -> int:
+    """The fewest of ``n`` orders a product set must be in to make a rule when no
+    ``min_support`` is given: 3 orders and 0.1 % of them. ``readiness`` asks the same."""
+    return max(3, support_count(0.001, n))
 
 
 def _confident(rules: pd.DataFrame, min_confidence: float, n: int) -> pd.Series:

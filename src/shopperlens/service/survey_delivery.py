@@ -566,7 +566,7 @@ def deliver_pending(
     return done.sent, done.failed
 
 
-def _refuse_dead_links(settings: Settings, waiting: str) -> None:
+def refuse_dead_links(settings: Settings, waiting: str) -> None:
     """Refuse to mail survey links while ``public_url`` is an address only this computer
     opens (``127.0.0.1``) and mail goes to another machine's SMTP server: real customers would
     get dead links and then count as invited (fatigue). An SMTP server on this computer is a
@@ -578,6 +578,15 @@ def _refuse_dead_links(settings: Settings, waiting: str) -> None:
             "SHOPPERLENS_PUBLIC_URL to the address customers can reach shopperlens at (e.g. "
             f"https://survey.example.com); {waiting} with the next send"
         )
+
+
+def require_mail_can_go(settings: Settings, waiting: str) -> None:
+    """Refuse before anything is sent when the e-mails could not work: no key to sign their
+    opt-out links (:func:`require_opt_out_key`) or survey links customers cannot open
+    (:func:`refuse_dead_links`). :func:`deliver` and ``readiness`` both ask this, so the
+    check says "limited" exactly when a send would be refused."""
+    require_opt_out_key(settings)
+    refuse_dead_links(settings, waiting)
 
 
 def deliver(
@@ -602,7 +611,7 @@ def deliver(
     address gets the survey once: a pending invitation of another customer id with an
     address that already got it (or was refused it) is ``skipped``.
 
-    Nothing is sent while survey and opt-out links would be dead (:func:`_refuse_dead_links`).
+    Nothing is sent while survey and opt-out links would be dead (:func:`require_mail_can_go`).
     """
     pending = store.df(
         "SELECT i.invitation_id, i.customer_id, c.email, c.name, "
@@ -613,8 +622,7 @@ def deliver(
     )
     if pending.empty:
         return Delivered()
-    require_opt_out_key(settings)
-    _refuse_dead_links(settings, f"the {len(pending)} invitation(s) wait and go out")
+    require_mail_can_go(settings, f"the {len(pending)} invitation(s) wait and go out")
     allowed = consenting(store=store)
     reached = _reached_addresses(store, survey, purpose)
     text = mail.load_template(template)
@@ -829,7 +837,7 @@ def send_reminders(
     due = due[due["customer_id"].isin(allowed)]
     if due.empty:
         return report
-    _refuse_dead_links(settings, f"the {len(due)} reminder(s) wait and go out")
+    refuse_dead_links(settings, f"the {len(due)} reminder(s) wait and go out")
     text = mail.load_template(template)
     shop_name = shop_name or settings.shop_name
     with mail.Mailer(settings, from_name=shop_name) as mailer:
