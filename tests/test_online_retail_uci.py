@@ -235,6 +235,30 @@ def test_lines_of_one_order_further_apart_are_still_two_orders_sharing_an_id(tmp
         ]
 
 
+def test_an_overlapping_export_holding_only_an_orders_later_minute_is_the_stored_order(tmp_path):
+    header = "order_id,customer_id,ordered_at,product_id,quantity,unit_price\n"
+    first, later = "A,c1,2024-03-01 13:40,p1,1,2.0\n", "A,c1,2024-03-01 13:41,p2,1,2.0\n"
+    (tmp_path / "1.csv").write_text(header + first + later, encoding="utf-8")
+    # the next export starts inside order A: its 13:41 line, then a new order
+    (tmp_path / "2.csv").write_text(header + later + "B,c2,2024-03-01 14:00,p1,1,2.0\n")
+    far = "A,c1,2024-03-01 13:46,p2,1,2.0\n"  # six minutes after the stored time
+    (tmp_path / "3.csv").write_text(header + far, encoding="utf-8")
+    with shopperlens.open(tmp_path / "shop.duckdb") as shop:
+        shop.import_orders(tmp_path / "1.csv")
+        result = shop.import_orders(tmp_path / "2.csv")
+        assert (result.rows_rejected, result.added["order_lines"]) == (0, 1)
+        assert shop.store.execute(
+            "SELECT order_id, ordered_at FROM orders ORDER BY 1"
+        ).fetchall() == [
+            ("A", datetime(2024, 3, 1, 13, 40)),
+            ("B", datetime(2024, 3, 1, 14, 0)),
+        ]
+        clash = shop.import_orders(tmp_path / "3.csv", on_error="skip")
+        assert [r.reason.split(":")[0] for r in clash.rejects] == [
+            "order already imported with different content"
+        ]
+
+
 def _readme_returns_command() -> list[str]:
     """The README's command importing the Online Retail file with its negative lines as
     returns (without ``shopperlens``)."""

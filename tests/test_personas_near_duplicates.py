@@ -12,6 +12,7 @@ import shopperlens
 from _demo_data import demo_shop
 from conftest import TOKEN
 from shopperlens.personas import quality
+from shopperlens.personas.synthesis import Persona
 from shopperlens.reports.persona_cards import render_card, render_markdown
 from shopperlens.service import personas as svc
 from test_personas_fixes_reliability import CHOICES
@@ -82,3 +83,21 @@ def test_cli_and_http_say_it(db_path, cli):  # type: ignore[no-untyped-def]
         with TestClient(app, headers={"Authorization": f"Bearer {TOKEN}"}) as client:
             got = client.get("/api/personas").json()
     assert len(got["near_duplicates"]) == 1 and SAID in got["near_duplicates_note"]
+
+
+def _persona(i: int, profile: dict[str, float]) -> Persona:
+    return Persona(
+        persona_id=i, name=f"P{i}", adjective="", first_name="", trait="", size=10, share=0.2,
+        profile=profile,
+    )  # fmt: skip
+
+
+def test_three_personas_alike_are_one_group_and_the_advice_counts_them_so():
+    alike = {"barrier=price": 0.9, "barrier=time": 0.1}
+    personas = [_persona(i, alike) for i in range(3)] + [
+        _persona(3, {"barrier=trust": 1.0}),
+        _persona(4, {"barrier=time": 1.0}),
+    ]
+    assert quality.near_duplicates(personas) == [(0, 1), (0, 2), (1, 2)]
+    # three pairs, one group: five personas are three groups, not two
+    assert "--k 3" in (quality.near_duplicates_note(personas) or "")

@@ -650,6 +650,7 @@ def _flag_order_conflicts(con: duckdb.DuckDBPyConnection, spec: KindSpec) -> boo
     _flag_disagreeing_orders(con)
     if not _has_rows(con, "orders"):  # a first import has nothing to clash with
         return False
+    _align_with_stored_times(con)
     order = ("customer_id", "ordered_at", "currency", "shipping")
     blanks = _BLANK_AGREES
     reason = _because(_ORDER_CLASH, _differences(spec, order, blanks=blanks))
@@ -660,6 +661,22 @@ def _flag_order_conflicts(con: duckdb.DuckDBPyConnection, spec: KindSpec) -> boo
     )
     _flag_line_conflicts(con)
     return False
+
+
+def _align_with_stored_times(con: duckdb.DuckDBPyConnection) -> None:
+    """Give the staged lines of a stored order whose time lies at most
+    :data:`ORDER_TIME_SPREAD` from the stored one the stored time, as the lines of one file
+    are given their order's (:func:`_flag_disagreeing_orders`).
+
+    An overlapping export may start inside an order rung up across a minute's turn: it then
+    holds only the order's later lines, whose time is a minute after the stored one. That is
+    the stored order again, not a clash; further apart, it still is one."""
+    con.execute(
+        f"UPDATE {STAGE} s SET ordered_at = t.ordered_at FROM orders t "
+        "WHERE s._reject IS NULL AND s.order_id = t.order_id AND s.ordered_at <> t.ordered_at "
+        f"AND s.ordered_at BETWEEN t.ordered_at - INTERVAL '{ORDER_TIME_SPREAD}' "
+        f"AND t.ordered_at + INTERVAL '{ORDER_TIME_SPREAD}'"
+    )
 
 
 #: what identifies an order line within its order when a file gives a stored order again

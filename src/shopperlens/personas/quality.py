@@ -180,8 +180,27 @@ def near_duplicates_note(personas: list[Persona]) -> str | None:
         return None
     names = {p.persona_id: p.name for p in personas}
     said = "; ".join(f"{names[a]} and {names[b]}" for a, b in pairs)
-    fewer = max(2, len(personas) - len(pairs))
+    fewer = max(2, len(personas) - _merges(pairs))
     return (
         f"Near-duplicates: {said} give almost the same answers, so they are probably one group "
         f"cut in two. Build fewer personas (shopperlens personas build --k {fewer}) and compare."
     )
+
+
+def _merges(pairs: list[tuple[int, int]]) -> int:
+    """How many personas fewer the near-duplicate ``pairs`` are as groups: three personas
+    alike are three pairs but one group, two fewer, not three (asking for one persona too
+    few merged two real groups)."""
+    group: dict[int, int] = {}
+
+    def root(i: int) -> int:
+        while group.setdefault(i, i) != i:
+            i = group[i]
+        return i
+
+    merged = 0
+    for a, b in pairs:
+        if (ra := root(a)) != (rb := root(b)):
+            group[ra] = rb
+            merged += 1
+    return merged

@@ -1459,12 +1459,14 @@ CURRENCY_OPTION = "--currency"
 def _currency_too_late(at: datetime, currency: str) -> str:
     """What a file imported before is told when given again with a currency: a file is
     imported once, so its orders keep the currency they were stored with, which "already
-    imported, skipped" alone let the user take for applied."""
+    imported, skipped" alone let the user take for applied. The ledger does not keep the
+    options a file came with, so the note says both cases (a daily job retried with the same
+    option is the other)."""
     return (
         f"already imported on {at:%Y-%m-%d %H:%M} UTC, skipped: a file is imported once, so "
         f"{CURRENCY_OPTION} {currency} applies to new imports only and its orders keep the "
-        "currency they were stored with. To store them in it, import the file into a new "
-        "store (--db)"
+        f"currency they were stored with ({currency} if it was given then, as a retried job "
+        "gives it). To store them in it, import the file into a new store (--db)"
     )
 
 

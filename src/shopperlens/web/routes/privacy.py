@@ -56,7 +56,7 @@ def erase(
     customer: str,
     shop: ShopDep,
     request: Request,
-    email: str | None = Query(None, description="Refused: give an e-mail in POST's body."),
+    email: str | None = Query(None, include_in_schema=False),  # (refused: see _no_email_in_url)
 ) -> ErasureReport:
     """Delete every row about one person by id (by e-mail: ``POST /api/privacy/erase``)."""
     _no_email_in_url(customer, email, "erase")
@@ -85,7 +85,7 @@ def export_by_body(body: PersonIn, shop: ShopDep) -> PersonExport:
 def export_person(
     customer: str,
     shop: ShopDep,
-    email: str | None = Query(None, description="Refused: give an e-mail in POST's body."),
+    email: str | None = Query(None, include_in_schema=False),  # (refused: see _no_email_in_url)
 ) -> PersonExport:
     """Every row the store holds about one person by id (by e-mail: ``POST
     /api/privacy/export``)."""
