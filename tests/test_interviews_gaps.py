@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import stat
 from pathlib import Path
 from typing import Any
@@ -163,6 +164,35 @@ def test_the_recruit_list_is_written_by_the_command_line_and_served_over_http(
     assert served.headers["content-type"].startswith("text/csv")
     assert served.headers["cache-control"] == "no-store"
     assert served.content.replace(b"\r\n", b"\n") == out.read_bytes().replace(b"\r\n", b"\n")
+
+
+def test_the_command_line_chooses_the_recruits_once_for_the_table_and_the_file(
+    db_path: Path, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """``interviews recruit --out`` shows the recruits and writes those an invitation may
+    reach from one choice of recruits (it chose them twice, once per output)."""
+    from typer.testing import CliRunner
+
+    from shopperlens.cli import app
+
+    with shopperlens.open(db_path) as shop:
+        _recruit_shop(shop)
+    chosen: list[int] = []
+    real = interviews._recruit_customers
+
+    def counted(*args: Any) -> Any:
+        chosen.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(interviews, "_recruit_customers", counted)
+    out = tmp_path / "recruits.csv"
+    args = ["--db", str(db_path), "interviews", "recruit", "--n", "2", "--prospects", "0"]
+    res = CliRunner().invoke(app, [*args, "--out", str(out), "--json"])
+    assert res.exit_code == 0, res.output
+    assert len(chosen) == 1
+    shown = {r["customer_id"] for r in json.loads(res.stdout)}
+    assert {r["customer_id"] for r in _read(out)} == {"C1", "'=C4"}
+    assert {"C1", "=C4"} <= shown
 
 
 def test_the_recruit_list_refuses_a_file_that_is_no_csv(shop: shopperlens.Shop, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -106,6 +106,15 @@ def test_erase_asks_first_and_no_means_nothing_changes(cli, db_path):
         assert s.store.count("customers") == 2
 
 
+def test_erase_naming_nobody_is_refused_before_asking(cli) -> None:  # type: ignore[no-untyped-def]
+    """``erase`` with neither an id nor ``--email`` asked "Erase this customer everywhere?"
+    and only after the answer said that nobody was named."""
+    res = cli("erase", input="y\n")
+    assert res.exit_code == 1
+    assert "Erase this customer" not in res.output
+    assert res.stderr.strip() == "error: name the customer to erase: a customer id or an e-mail"
+
+
 def test_reject_messages_leave_out_personal_values_which_the_rejects_file_keeps(
     cli, client, tmp_path
 ):

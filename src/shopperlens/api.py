@@ -615,6 +615,19 @@ class Shop:
             store=self.store, n=n, prospects=prospects, out=out, bom=self.settings.csv_bom
         )
 
+    def interviews_recruits_and_list(
+        self, n: int = 10, *, prospects: int = 10, out: str | Path | None = None
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """:meth:`interviews_recruit` and :meth:`interviews_recruit_list` (written to ``out``
+        alike) from one choice of recruits: the list is always drawn from the recruits
+        returned beside it."""
+        from shopperlens.service import interviews as _iv
+
+        picked, reachable = _iv.recruits_and_list(
+            store=self.store, n=n, prospects=prospects, out=out, bom=self.settings.csv_bom
+        )
+        return picked, reachable
+
     def interviews_invite(self, customer_ids: Any, **options: Any) -> SendReport:
         """E-mail interview invitations (once per person, only with consent)."""
         from shopperlens.service import interviews as _iv

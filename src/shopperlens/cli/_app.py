@@ -198,7 +198,11 @@ def _global(
     ctx: typer.Context,
     db: Annotated[
         Path | None,
-        typer.Option("--db", help="DuckDB file with the shop's data (env SHOPPERLENS_DB)."),
+        typer.Option(
+            "--db",
+            help="DuckDB file with the shop's data (default: shopperlens.duckdb in the current "
+            "folder, or env SHOPPERLENS_DB).",
+        ),
     ] = None,
     read_only: Annotated[
         bool,

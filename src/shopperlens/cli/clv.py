@@ -123,7 +123,7 @@ def _amounts(shown, exact, column: str, heading: str):  # type: ignore[no-untype
 def clv_report_cmd(
     ctx: typer.Context,
     horizon: Annotated[
-        str, typer.Option("--horizon", help="Forecast horizon, e.g. 365d.")
+        str, typer.Option("--horizon", help="Forecast horizon: 365d, 52w, 12m or 1y.")
     ] = "365d",
     by: Annotated[
         str, typer.Option("--by", help="Compare customers by source, category or device.")

@@ -96,7 +96,9 @@ def build_cmd(
     ] = 0,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Also write the printable cards, Markdown and JSON here."),
+        typer.Option(
+            "--out", help="Folder to also write the printable cards, Markdown and JSON to."
+        ),
     ] = None,
     json_: JsonOpt = False,
 ) -> None:

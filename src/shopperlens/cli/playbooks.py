@@ -131,7 +131,10 @@ def audience_export_cmd(
         ),
     ] = None,
     to: Annotated[
-        Destination, typer.Option("--to", help="csv, meta, google, mailchimp or klaviyo.")
+        Destination,
+        typer.Option(
+            "--to", metavar="<destination>", help="csv, meta, google, mailchimp or klaviyo."
+        ),
     ] = Destination.csv,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="File to write (default audience-<to>.csv).")
@@ -140,6 +143,7 @@ def audience_export_cmd(
         Purpose,
         typer.Option(
             "--purpose",
+            metavar="<purpose>",
             help="The consent the csv's e-mails follow: marketing, case_study or referral "
             "(the other destinations take marketing only).",
         ),
@@ -171,9 +175,19 @@ def audience_export_cmd(
 def rules_cmd(
     ctx: typer.Context,
     min_support: Annotated[
-        float | None, typer.Option(help="Smallest share of orders (default: 3 orders, ≥0.1 %).")
+        float | None,
+        typer.Option(
+            help="Smallest share of the orders holding a rule's products, 0 to 1: 0.01 is 1 % "
+            "(default: 3 orders, and at least 0.1 %)."
+        ),
     ] = None,
-    min_confidence: Annotated[float, typer.Option(help="Smallest confidence.")] = 0.1,
+    min_confidence: Annotated[
+        float,
+        typer.Option(
+            help="Smallest confidence, 0 to 1: the share of the orders with the first "
+            "products that also hold the others."
+        ),
+    ] = 0.1,
     limit: Annotated[int, typer.Option(min=0, help="Rules shown, highest lift first.")] = 20,
     json_: JsonOpt = False,
 ) -> None:
@@ -206,7 +220,8 @@ def rules_cmd(
 
 @app.command("threshold")
 def threshold_cmd(ctx: typer.Context, json_: JsonOpt = False) -> None:
-    """The free-shipping threshold that most raises expected order value."""
+    """The free-shipping threshold that most raises expected order value (in the shop's
+    currency)."""
     from shopperlens.playbooks.checkout import left_out_text
     from shopperlens.service.playbooks import threshold_answer
 
@@ -235,7 +250,8 @@ def funnel_cmd(
     by: Annotated[str, typer.Option(help="Split by 'type', 'source' or 'none'.")] = "type",
     json_: JsonOpt = False,
 ) -> None:
-    """view → cart → checkout → purchase with drop-off per step."""
+    """The purchase funnel, view → cart → checkout → purchase, with the drop-off at each
+    step."""
     shop = open_shop(ctx)
     f = shop.funnels(by=None if by == "none" else by)
     if f.empty and not shop.store.count("events"):  # "(nothing)" said no why
@@ -248,7 +264,7 @@ def funnel_cmd(
 
 recommend_app = typer.Typer(help="Product recommendations: bought together, related, upsell.")
 app.add_typer(recommend_app, name="recommend")
-TopOpt = Annotated[int, typer.Option(help="Recommendations per product or customer.")]
+TopOpt = Annotated[int, typer.Option(help="Recommendations per product.")]
 
 
 @recommend_app.command("together")
@@ -310,7 +326,7 @@ def related_cmd(ctx: typer.Context, top: TopOpt = 4, json_: JsonOpt = False) -> 
 def upsell_cmd(
     ctx: typer.Context,
     customer: Annotated[str | None, typer.Option(help="Only this customer id.")] = None,
-    top: TopOpt = 3,
+    top: Annotated[int, typer.Option(help="Products proposed per customer.")] = 3,
     json_: JsonOpt = False,
 ) -> None:
     """Per customer, products to propose next (never one already bought)."""

@@ -58,6 +58,9 @@ def erase_cmd(
     rejects file beside the store, then rewrite the store's file without them. By e-mail:
     every customer id of that address. By id: that id, and the id derived from its e-mail
     unless another customer has the same e-mail (a shared inbox: those are kept)."""
+    from shopperlens.service.privacy import check_named
+
+    check_named(customer_id, email, "erase")  # before asking: a command naming nobody
     if not yes:
         _confirm_erasure()
     report = open_shop(ctx).erase_customer(customer_id=customer_id, email=email)
@@ -180,7 +183,11 @@ def consent_set_cmd(
     ] = None,
     at: Annotated[
         datetime | None,
-        typer.Option("--at", help="When it was given (default: now; not in the future)."),
+        typer.Option(
+            "--at",
+            help="When it was given, YYYY-MM-DD or YYYY-MM-DD HH:MM in UTC (default: now; "
+            "not in the future).",
+        ),
     ] = None,
 ) -> None:
     """Record a customer's consent or refusal for one purpose (their latest word counts)."""
@@ -199,7 +206,13 @@ def consent_list_cmd(
     customer_id: Annotated[
         str | None, typer.Argument(help="One customer's records (default: everyone's).")
     ] = None,
-    purpose: Annotated[str | None, typer.Option(help="Only records for this purpose.")] = None,
+    purpose: Annotated[
+        str | None,
+        typer.Option(
+            help="Only records for this purpose: case_study, testimonial, marketing, survey "
+            "or referral."
+        ),
+    ] = None,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print JSON instead of a table.")
     ] = False,

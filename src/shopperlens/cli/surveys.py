@@ -111,7 +111,11 @@ def send_cmd(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Survey to send.")],
     type_: Annotated[
-        list[str] | None, typer.Option("--type", help="Only this customer type (repeatable).")
+        list[str] | None,
+        typer.Option(
+            "--type",
+            help="Only this customer type: need_based, looker, new, loyal or impulse (repeatable).",
+        ),
     ] = None,
     min_orders: Annotated[
         int | None, typer.Option(help="Only customers with at least this many orders.")
@@ -245,7 +249,10 @@ def popup_cmd(
     question: Annotated[str | None, typer.Option(help="The one question the pop-up asks.")] = None,
     trigger: Annotated[str, typer.Option(help="delay, exit, cart or checkout_abandon.")] = "delay",
     delay: Annotated[
-        float | None, typer.Option(help="Seconds before showing (delay/cart).")
+        float | None,
+        typer.Option(
+            help="Seconds before showing (delay/cart; default: 10 with delay, 1 with cart)."
+        ),
     ] = None,
     bar: Annotated[
         bool, typer.Option("--bar", help="A welcome bar linking to the survey instead.")
@@ -256,7 +263,8 @@ def popup_cmd(
         list[str] | None,
         typer.Option(
             "--type",
-            help="Only visitors of this customer type (signed: needs SHOPPERLENS_SECRET_KEY).",
+            help="Only visitors of this customer type: need_based, looker, new, loyal or "
+            "impulse (repeatable; signed: needs SHOPPERLENS_SECRET_KEY).",
         ),
     ] = None,
     cart_path: Annotated[
@@ -388,9 +396,10 @@ def recruit_cmd(
 ) -> None:
     """The 10 best and 10 worst customers and 10 prospects to interview (and invite them)."""
     shop = open_shop(ctx)
-    picked = shop.interviews_recruit(n, prospects=prospects)
-    if out is not None:  # before --invite: the list says who was invited before this run
-        listed = shop.interviews_recruit_list(n, prospects=prospects, out=out)
+    if out is None:
+        picked = shop.interviews_recruit(n, prospects=prospects)
+    else:  # before --invite: the list says who was invited before this run
+        picked, listed = shop.interviews_recruits_and_list(n, prospects=prospects, out=out)
         said = f"wrote {len(listed):,} {'person' if len(listed) == 1 else 'people'} to {out}"
         typer.echo(said, err=True) if as_json else _render.message(said)
     rep = (
@@ -427,7 +436,9 @@ def analytics_import_cmd(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="GA4 audience export or competitor CSV.")],
     source: Annotated[str, typer.Option(help="ga4 or competitor.")] = "ga4",
-    name: Annotated[str | None, typer.Option(help="Competitor name (source competitor).")] = None,
+    name: Annotated[
+        str | None, typer.Option(help="Competitor name (with --source competitor).")
+    ] = None,
 ) -> None:
     """Import a web-analytics (GA4) or competitor audience report."""
     _render.table([open_shop(ctx).analytics_import(file, source=source, name=name)])

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import pandas as pd
@@ -460,15 +461,42 @@ def recruit_list(
     ask it again). The rows are personal data: the file is readable by its owner only
     (:func:`recruit_csv`, :func:`_write_private`), and written only if nobody was erased
     while it was read."""
+    return recruits_and_list(
+        store=store, n=n, best_by=best_by, prospects=prospects, out=out, bom=bom
+    ).reachable
+
+
+class Recruits(NamedTuple):
+    """The recruits (:func:`recruit`) and those of them an invitation may reach
+    (:func:`recruit_list`), from one computation."""
+
+    picked: pd.DataFrame
+    reachable: pd.DataFrame
+
+
+def recruits_and_list(
+    *,
+    store: Store,
+    n: int = 10,
+    best_by: str = "auto",
+    prospects: int = 10,
+    out: str | Path | None = None,
+    bom: bool = False,
+) -> Recruits:
+    """:func:`recruit`'s rows and :func:`recruit_list`'s (written to ``out`` as there), the
+    second drawn from the first: ``interviews recruit --out`` shows the one and writes the
+    other, and choosing the recruits twice took twice the time and could show a table the
+    file disagreed with when the data changed in between."""
     if out is not None:  # before any work: a name the file's format belies is refused
         output_file(out, RECRUIT_LIST_FORMATS)
     mark = store.erasure_mark()
-    rows = _reachable(store, recruit(store=store, n=n, best_by=best_by, prospects=prospects))
+    picked = recruit(store=store, n=n, best_by=best_by, prospects=prospects)
+    rows = _reachable(store, picked)
     with store.write_lock(), store.cursor() as con:  # (no erasure can commit meanwhile)
         check_no_erasure_since(con, mark)
         if out is not None:
             _write_private(output_file(out), recruit_csv(rows, bom=bom))
-    return rows
+    return Recruits(picked, rows)
 
 
 def _reachable(store: Store, picked: pd.DataFrame) -> pd.DataFrame:

@@ -270,12 +270,22 @@ class _Request:
 def _request(store: Store, customer_id: str | None, email: str | None, verb: str) -> _Request:
     """The person an id and/or e-mail name (see :func:`_resolve`); refused when neither is
     given (``verb``: what the request does, for the message)."""
+    customer_id, email_norm = check_named(customer_id, email, verb)
+    ids, email_norm, ids_kept = _resolve(store, customer_id, email_norm)
+    return _Request(customer_id, email_norm, ids, ids_kept, _columns(store))
+
+
+def check_named(
+    customer_id: str | None, email: str | None, verb: str
+) -> tuple[str | None, str | None]:
+    """The id (stripped) and the normalised e-mail a request names, refused when it names
+    neither. ``erase`` asks this before its confirmation: it asked "Erase this customer
+    everywhere?" of a command naming nobody, and only after a "y" said so."""
     email_norm = (normalise_email(email) or None) if email else None
     customer_id = customer_id.strip() if customer_id and customer_id.strip() else None
     if customer_id is None and email_norm is None:
         raise ShopperlensError(f"name the customer to {verb}: a customer id or an e-mail")
-    ids, email_norm, ids_kept = _resolve(store, customer_id, email_norm)
-    return _Request(customer_id, email_norm, ids, ids_kept, _columns(store))
+    return customer_id, email_norm
 
 
 def _columns(store: Store) -> dict[str, set[str]]:
