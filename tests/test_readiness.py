@@ -17,13 +17,15 @@ from _demo_data import demo_shop
 from _ingest_data import GA4, SHOPIFY, UCI
 from shopperlens.config import Settings
 from shopperlens.demo import SURVEY_NAME, load, write_files
-from shopperlens.errors import InsufficientDataError
+from shopperlens.errors import InsufficientDataError, ShopperlensError
 from shopperlens.models._base import MIN_CUSTOMERS
 from shopperlens.playbooks.checkout import MIN_SAMPLE
+from shopperlens.playbooks.generator import MIN_TOGETHER
 from shopperlens.service import clv, intent, playbooks, surveys
 from shopperlens.service.readiness import STATUSES, readiness
 from shopperlens.store import Store
 
+GA4_AUDIENCE = Path(__file__).parent / "data" / "ga4_audience"
 MAIL = Settings(secret_key="k3y", public_url="https://survey.example.com")
 
 
@@ -78,12 +80,45 @@ def test_only_the_uci_sessions_file(shop) -> None:  # type: ignore[no-untyped-de
     got = _statuses(shop.store)
     assert got["session_types"] == got["intent"] == "ready"
     assert got["customer_types"] == got["clv"] == got["funnel"] == "missing"
+    by = {c.name: c for c in shop.readiness().capabilities}
+    # no orders at all: not "more buyers, a longer history"
+    assert by["clv"].next_step == by["clv_report"].next_step == "shopperlens import orders FILE"
     _every_answer_is_whole(shop.store)
+
+
+def test_online_retail_without_addresses_is_told_to_import_its_customers(
+    shop, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """The Online Retail orders name customers but hold no e-mail address: a consent file can
+    only name customers already held, so the step that adds invitable people is the
+    customers file, and importing it moves the survey line."""
+    from test_online_retail_uci import FIRST_1000, MAP
+
+    shop.settings = MAIL
+    shop.import_orders(
+        FIRST_1000, mapping=MAP, dates="day-first", currency="GBP", negative_lines="returns"
+    )
+    by = {c.name: c for c in shop.readiness().capabilities}
+    assert by["surveys"].status == by["interviews"].status == "limited"
+    assert (
+        by["surveys"].next_step == by["interviews"].next_step == "shopperlens import customers FILE"
+    )
+    ids = shop.store.df("SELECT DISTINCT customer_id FROM orders WHERE customer_id IS NOT NULL")
+    (tmp_path / "customers.csv").write_text(
+        "customer_id,email,accepts_marketing\n"
+        + "".join(f"{c},c{c}@example.com,true\n" for c in ids["customer_id"]),
+        "utf-8",
+    )
+    shop.import_customers(tmp_path / "customers.csv")
+    assert shop.readiness().status("surveys") == shop.readiness().status("interviews") == "ready"
 
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo shop with its survey answers (what ``shopperlens demo`` imports)."""
+    """The demo shop with its survey answers and its GA4 exports (what ``shopperlens demo``
+    imports)."""
+    from shopperlens.service import audience
+
     folder = tmp_path_factory.mktemp("readiness")
     demo = demo_shop(600)
     with shopperlens.open(folder / "demo.duckdb") as shop:
@@ -91,6 +126,9 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         surveys.ensure_builtin(store=shop.store, name=SURVEY_NAME)
         survey = write_files(demo, folder / "data")["survey"]
         surveys.import_survey_csv(store=shop.store, survey=SURVEY_NAME, path=survey)
+        for f in audience.write_demo_exports(store=shop.store, directory=folder / "analytics"):
+            if not f.name.startswith("competitor"):
+                audience.import_analytics(store=shop.store, path=f)
     return folder / "demo.duckdb"
 
 
@@ -111,9 +149,22 @@ def test_the_demo_is_ready_for_everything_but_imported_sessions(demo) -> None:  
 
 
 def test_without_a_secret_key_mail_is_limited_and_says_why(demo) -> None:  # type: ignore[no-untyped-def]
+    """The next step names the setting: a dry run or a recruit list leaves the line limited,
+    the key alone makes it ready."""
     answer = readiness(store=demo.store, settings=Settings(public_url="https://x.example"))
-    line = next(c for c in answer.capabilities if c.name == "surveys")
-    assert line.status == "limited" and "SHOPPERLENS_SECRET_KEY" in line.figure
+    by = {c.name: c for c in answer.capabilities}
+    assert by["surveys"].status == "limited" and "SHOPPERLENS_SECRET_KEY" in by["surveys"].figure
+    assert by["surveys"].next_step == (
+        "set SHOPPERLENS_SECRET_KEY (environment or .env), then shopperlens survey send NAME"
+    )
+    assert by["interviews"].status == "limited"
+    assert by["interviews"].next_step == (
+        "set SHOPPERLENS_SECRET_KEY (environment or .env), then shopperlens interviews recruit "
+        "--invite"
+    )
+    keyed = Settings(public_url="https://x.example", secret_key="k3y")
+    assert _statuses(demo.store, keyed)["surveys"] == _statuses(demo.store, keyed)["interviews"]
+    assert _statuses(demo.store, keyed)["surveys"] == "ready"
 
 
 def test_intent_counts_the_visitors_the_model_learns_from(demo) -> None:  # type: ignore[no-untyped-def]
@@ -243,6 +294,55 @@ def test_basket_rules_are_ready_exactly_when_rules_are_found(store: Store, toget
     found = not playbooks.basket_rules(store=store).empty
     assert found == (together >= playbooks.rule_min_orders(40 + together))
     assert (_statuses(store)["basket_rules"] == "ready") == found
+
+
+@pytest.mark.parametrize(
+    ("together", "others"),
+    [(MIN_TOGETHER - 1, 40), (MIN_TOGETHER, 40), (MIN_TOGETHER, 3), (MIN_TOGETHER, 4)],
+)
+def test_recommend_is_ready_exactly_when_a_pick_is_found(
+    store: Store, together: int, others: int
+) -> None:
+    """``recommend together`` asks for MIN_TOGETHER orders (not the basket rules' 0.1 % as
+    well) and a lift above 1: with three orders of each product alone and no other order the
+    pair's lift is exactly 1 (3 of 12 orders, each product in 6), and a 13th order of another
+    product lifts it above."""
+    rows = [(f"t{i}", p) for i in range(together) for p in ("pa", "pb")]
+    rows += [(f"{p}{i}", p) for i in range(3) for p in ("pa", "pb")]
+    rows += [(f"s{i}", "pc") for i in range(others)]
+    lines = pd.DataFrame(rows, columns=["order_id", "product_id"])
+    lines = lines.assign(customer_id=lines.order_id, ordered_at=pd.Timestamp("2025-03-01"))
+    _insert_orders(store, lines.assign(unit_price=10.0))
+    found = not playbooks.frequently_bought_together(store=store).empty
+    assert found == (together >= MIN_TOGETHER and others > 3)
+    assert (_statuses(store)["recommend"] == "ready") == found
+
+
+@pytest.mark.parametrize("data", ["nothing", "age", "device", "age+survey"])
+def test_analytics_check_is_ready_exactly_when_it_compares_a_survey(
+    store: Store, demo_db: Path, data: str
+) -> None:
+    """Missing when ``analytics check`` refuses; limited when it runs without survey answers
+    (the shop's own devices against the analytics ones); ready when it compares answers."""
+    from shopperlens.service import audience
+
+    if data != "nothing":
+        name = "device" if data == "device" else "age"
+        audience.import_analytics(store=store, path=GA4_AUDIENCE / f"ga4_{name}.csv")
+    if data.endswith("+survey"):
+        surveys.ensure_builtin(store=store, name=SURVEY_NAME)
+        answers = next(demo_db.parent.glob("data/survey_*.csv"))
+        surveys.import_survey_csv(store=store, survey=SURVEY_NAME, path=answers)
+    try:
+        found = audience.analytics_check(store=store)
+    except ShopperlensError:
+        found = None
+    compares = found is not None and not any(f.dimension == "survey" for f in found)
+    status = _statuses(store)["analytics_check"]
+    assert (status == "missing") == (found is None)
+    assert (status == "ready") == compares
+    assert status == {"nothing": "missing", "age": "missing"}.get(data, status)
+    assert status == {"device": "limited", "age+survey": "ready"}.get(data, status)
 
 
 @pytest.mark.parametrize("n", [MIN_SAMPLE - 1, MIN_SAMPLE])
@@ -376,3 +476,21 @@ def test_http_front_page_asks_with_the_apps_shop_settings(  # type: ignore[no-un
     started = client.post("/api/jobs/report", json={"out_dir": str(tmp_path / "r")})
     assert finished_job(client, started.json()["job_id"])["status"] == "done"
     assert len(seen) == 3 and all(s is shop.settings for s in seen)
+
+
+def test_the_demo_report_front_page_asks_with_the_shops_settings(
+    seen: list[Settings | None], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As ``shop.readiness()`` answers, not as the environment would (it holds no key here);
+    the demo's types thresholds stay its defaults whatever the shop's types config."""
+    monkeypatch.delenv("SHOPPERLENS_SECRET_KEY", raising=False)
+    config = tmp_path / "types.yaml"
+    config.write_text("{}\n", "utf-8")
+    settings = MAIL.model_copy(update={"types_config": config})
+    with shopperlens.open(":memory:", settings=settings) as shop:
+        shop.demo(tmp_path / "r", n_customers=150)
+        mail = next(c for c in shop.readiness().capabilities if c.name == "surveys")
+    assert seen and all(s is not None and s.secret_key == MAIL.secret_key for s in seen)
+    assert all(s is not None and s.types_config is None for s in seen)
+    front = (tmp_path / "r" / "index.html").read_text("utf-8")
+    assert mail.status == "ready" and mail.figure in front

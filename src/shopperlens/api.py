@@ -103,6 +103,7 @@ class Shop:
             seed=seed,
             n_customers=n_customers,
             progress=progress,
+            settings=self.settings,
         )
 
     # -- report ----------------------------------------------------------------------------

@@ -19,8 +19,9 @@ def check_cmd(
     json_: Annotated[bool, typer.Option("--json", help="Print JSON instead of lines.")] = False,
 ) -> None:
     """Whether this shop's data is enough for each capability (types, CLV, clv-report,
-    intent, basket rules, threshold, funnel, audiences, surveys, interviews, personas): ready,
-    limited or missing, the figure behind it and the command to run next."""
+    intent, basket rules, recommend, threshold, funnel, audiences, surveys, interviews,
+    personas, analytics check): ready, limited or missing, the figure behind it and the
+    command to run next."""
     answer = open_shop(ctx).readiness()
     if json_:
         _render.as_json(answer)

@@ -15,6 +15,9 @@ from shopperlens.surveys import crosscheck
 from shopperlens.surveys.isocodes import country_name
 from shopperlens.textfiles import read_text_file
 
+#: the command that imports what :func:`analytics_check` compares (``readiness`` names it too)
+ANALYTICS_IMPORT = "shopperlens analytics import FILE --source ga4"
+
 
 class AudienceImport(BaseModel):
     source: str
@@ -84,9 +87,7 @@ def analytics_check(
     """
     aud = audience(store=store)
     if aud.empty:
-        raise ShopperlensError(
-            "no analytics imported yet: `shopperlens analytics import FILE --source ga4`"
-        )
+        raise ShopperlensError(f"no analytics imported yet: `{ANALYTICS_IMPORT}`")
     aud, impossible = _possible_shares(aud)
     # competitor shares stored before they were read as of known values (an ``unknown`` row
     # in the base) are compared as they are read now

@@ -152,8 +152,12 @@ def run_demo(
     seed: int = 7,
     n_customers: int = 1500,
     progress: Progress | None = None,
+    settings: Settings | None = None,
 ) -> DemoResult:
-    """Generate the demo shop, import it, run every ``demo_step``, write the report."""
+    """Generate the demo shop, import it, run every ``demo_step``, write the report.
+
+    ``settings`` are the shop's: the report's front page says with them whether survey
+    e-mail can go out, as ``shop.readiness()`` does (:func:`report_settings`)."""
     started = time.perf_counter()
     if store.count("orders") or store.count("events"):
         raise ShopperlensError(
@@ -199,11 +203,28 @@ def run_demo(
     tick(1, description="writing the report")
     from shopperlens.reports import write_report
 
-    write_report(store, out, title=f"{shop.shop_name} · shopperlens demo report")
+    write_report(
+        store,
+        out,
+        title=f"{shop.shop_name} · shopperlens demo report",
+        settings=report_settings(settings),
+    )
     result.seconds = round(time.perf_counter() - started, 2)
     (data_dir / "demo_result.json").write_text(result.model_dump_json(indent=2), "utf-8")
     tick(1)
     return result
+
+
+def report_settings(settings: Settings | None) -> Settings | None:
+    """The settings the demo's report is written with: the shop's own (its mail settings
+    decide the front page's readiness table), but the default types thresholds the demo's
+    steps type with and its planted types are checked against, and the income adjustment
+    :func:`income_check` applied, so no page contradicts the demo's checks."""
+    if settings is None:
+        return None
+    return settings.model_copy(
+        update={"types_config": None, "income_adjustment": Settings().income_adjustment}
+    )
 
 
 def _import(

@@ -8,17 +8,23 @@ capability's own condition: its constants and gate functions are imported here, 
 copied (``clv`` runs :func:`~shopperlens.models.check_minimum_data` itself on the same
 recency and frequency figures), so a changed minimum changes both.
 
-Every figure is one SQL aggregate over the store (the CLV gate gets one row per buyer), so
-the answer costs well under a second on the demo shop. Statuses:
+Every figure is one SQL aggregate over the store (the CLV gate gets one row per buyer), but
+those a capability decides by running itself: the recommendations (``recommend together``'s
+query) and, without survey answers, ``analytics check``. The answer costs well under a second
+on the demo shop. Statuses:
 
 * ``ready``: the capability runs on this data with all of its evidence;
 * ``limited``: it runs, with part of its evidence or reach missing (the figure says which);
 * ``missing``: it cannot run on this data yet; the next step says which file to import.
+
+A next step is one that moves its line: the file that adds what is lacking, or the setting
+that is missing, then the command.
 """
 
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable
 from typing import Literal
 
@@ -33,8 +39,23 @@ from shopperlens.models import check_minimum_data
 from shopperlens.models.basket import confidence_count
 from shopperlens.models.clustering import PersonaClustering
 from shopperlens.playbooks.checkout import MIN_SAMPLE
-from shopperlens.playbooks.generator import IMPORT_COMMAND, SOURCE_NAME, TYPE_NEEDS, TYPE_PEOPLE
-from shopperlens.service import clv, consent, intent, personas, playbooks, survey_delivery, surveys
+from shopperlens.playbooks.generator import (
+    IMPORT_COMMAND,
+    MIN_TOGETHER,
+    SOURCE_NAME,
+    TYPE_NEEDS,
+    TYPE_PEOPLE,
+)
+from shopperlens.service import (
+    audience,
+    clv,
+    consent,
+    intent,
+    personas,
+    playbooks,
+    survey_delivery,
+    surveys,
+)
 from shopperlens.service import types as types_svc
 from shopperlens.service.clv import PURCHASES
 from shopperlens.service.overview import in_shop_currency_sql, shop_currency
@@ -87,12 +108,14 @@ def readiness(*, store: Store, settings: Settings | None = None) -> Readiness:
         lambda: _clv_report(store),
         lambda: _intent(store),
         lambda: _basket(store),
+        lambda: _recommend(store),
         lambda: _threshold(store),
         lambda: _funnel(store),
         lambda: _audiences(store),
         lambda: _surveys(store, settings),
         lambda: _interviews(store, settings),
         lambda: _personas(store),
+        lambda: _analytics_check(store),
     ]
     return Readiness(capabilities=[check() for check in checks])
 
@@ -248,7 +271,8 @@ def _clv_report(store: Store) -> Capability:
             title=title,
             status="missing",
             figure=f"as CLV: {gap}",
-            next_step=f"{IMPORT_COMMAND['orders']} (more buyers, a longer history)",
+            next_step=IMPORT_COMMAND["orders"]
+            + " (more buyers, a longer history)" * bool(len(whole)),
         )
     last = pd.Timestamp(span["last_day"])
     split = clv.holdout_split(pd.Timestamp(span["first_day"]), last)
@@ -375,6 +399,40 @@ def _basket(store: Store) -> Capability:
     )
 
 
+def _recommend(store: Store) -> Capability:
+    """``recommend together``'s own pairs (:func:`playbooks.frequently_bought_together`): in
+    :data:`~shopperlens.playbooks.generator.MIN_TOGETHER` orders or more, whatever their share
+    of the orders (the basket rules ask for 0.1 % too), and bought together more often than
+    apart (lift above 1). ``top=1``: one row per product with a pick."""
+    name, title = "recommend", "Recommendations, bought together (recommend)"
+    if not _count(store, f"SELECT count(*) FROM (SELECT 1 FROM {PRODUCT_LINES} LIMIT 1)"):
+        return Capability(
+            name=name,
+            title=title,
+            status="missing",
+            figure="no orders with products",
+            next_step=IMPORT_COMMAND["orders"],
+        )
+    picked = len(playbooks.frequently_bought_together(store=store, top=1))
+    if not picked:
+        return Capability(
+            name=name,
+            title=title,
+            status="missing",
+            figure=f"no two products bought together in {MIN_TOGETHER:,}+ orders more often "
+            "than apart",
+            next_step=f"{IMPORT_COMMAND['orders']} (more orders)",
+        )
+    return Capability(
+        name=name,
+        title=title,
+        status="ready",
+        figure=f"{_n(picked, 'product')} with a product bought with it in {MIN_TOGETHER:,}+ "
+        "orders, more often than apart",
+        next_step="shopperlens recommend together",
+    )
+
+
 def _threshold(store: Store) -> Capability:
     """The orders :func:`playbooks.shipping_threshold` reads (bought, in the shop's currency,
     with a value); advice needs :data:`~shopperlens.playbooks.checkout.MIN_SAMPLE`."""
@@ -488,6 +546,23 @@ def _mail_problem(settings: Settings) -> str:
     return ""
 
 
+def _mail_step(problem: str, command: str) -> str:
+    """The setting ``problem`` names, then ``command``: no command moves a status that waits
+    for a setting (a dry run sends nothing, a recruit list invites nobody)."""
+    setting = re.search(r"SHOPPERLENS_[A-Z_]+", problem)
+    name = setting.group(0) if setting else "the mail settings"
+    return f"set {name} (environment or .env), then {command}"
+
+
+def _invitable_step(store: Store) -> str:
+    """What adds people who may be e-mailed: consent records name customers already held,
+    so while no customer has an e-mail address they can add nobody (the customers file can:
+    addresses, and the shop's own marketing flag)."""
+    if _count(store, "SELECT count(*) FROM customers WHERE email IS NOT NULL"):
+        return CONSENT_IMPORT
+    return CUSTOMERS_IMPORT
+
+
 def _surveys(store: Store, settings: Settings) -> Capability:
     """E-mail invitations go to customers with an address and survey consent
     (:func:`survey_delivery.consenting`) once mail can go out; the public link and the
@@ -502,7 +577,7 @@ def _surveys(store: Store, settings: Settings) -> Capability:
             title=title,
             status="limited",
             figure=f"{figure}; the survey link and pop-up still collect answers",
-            next_step=CONSENT_IMPORT,
+            next_step=_invitable_step(store),
         )
     if problem:
         return Capability(
@@ -510,7 +585,7 @@ def _surveys(store: Store, settings: Settings) -> Capability:
             title=title,
             status="limited",
             figure=f"{figure}; {problem}",
-            next_step="shopperlens survey send NAME --dry-run",
+            next_step=_mail_step(problem, "shopperlens survey send NAME"),
         )
     return Capability(
         name=name,
@@ -552,7 +627,9 @@ def _interviews(store: Store, settings: Settings) -> Capability:
             title=title,
             status="limited",
             figure=f"{figure}; {problem}",
-            next_step=CONSENT_IMPORT if not invitable else "shopperlens interviews recruit",
+            next_step=_invitable_step(store)
+            if not invitable
+            else _mail_step(problem, "shopperlens interviews recruit --invite"),
         )
     step = "shopperlens interviews import NOTES" if notes else "shopperlens interviews recruit"
     return Capability(name=name, title=title, status="ready", figure=figure, next_step=step)
@@ -599,4 +676,57 @@ def _personas(store: Store) -> Capability:
         status="ready" if enough else "missing",
         figure=figure,
         next_step="shopperlens personas build" if enough else f"shopperlens survey send {survey}",
+    )
+
+
+def _analytics_check(store: Store) -> Capability:
+    """``analytics check`` (:func:`audience.analytics_check`) needs an imported analytics
+    export, and compares it with the survey answers it picks
+    (:func:`surveys.answered_survey`); without answers it compares analytics with the shop's
+    own visitors only, or refuses when there is nothing to compare."""
+    name, title = "analytics_check", "Analytics cross-check of the survey (analytics check)"
+    rows = store.count("analytics_audience")
+    if not rows:
+        return Capability(
+            name=name,
+            title=title,
+            status="missing",
+            figure="no web-analytics export imported",
+            next_step=audience.ANALYTICS_IMPORT,
+        )
+    try:
+        survey = surveys.answered_survey(store=store)
+    except ShopperlensError as exc:
+        return Capability(
+            name=name,
+            title=title,
+            status="limited",
+            figure=str(exc),
+            next_step="shopperlens analytics check --survey NAME",
+        )
+    figure = f"{_n(rows, 'analytics share')} imported"
+    if survey is not None:
+        return Capability(
+            name=name,
+            title=title,
+            status="ready",
+            figure=f"{figure}, compared with the answers to survey {survey}",
+            next_step="shopperlens analytics check",
+        )
+    try:
+        audience.analytics_check(store=store)
+    except ShopperlensError as exc:
+        return Capability(
+            name=name,
+            title=title,
+            status="missing",
+            figure=f"{figure}; {exc}",
+            next_step=SURVEY_IMPORT.replace("`", ""),
+        )
+    return Capability(
+        name=name,
+        title=title,
+        status="limited",
+        figure=f"{figure}; no survey answers: only the shop's own visitors are compared",
+        next_step=SURVEY_IMPORT.replace("`", ""),
     )
