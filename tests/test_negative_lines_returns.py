@@ -79,18 +79,6 @@ def test_a_bad_line_anywhere_writes_nothing_returns_included(shop, tmp_path, bad
         assert shop.store.count(table) == 0, table
 
 
-def test_a_bad_negative_line_is_rejected_and_keeps_its_place(tmp_path):
-    body = SALES.replace("C1,c1,2024-03-02 09:00,p1,-1", "C1,c1,2024-02-30 09:00,p1,-1")
-    with shopperlens.open(tmp_path / "shop.duckdb") as shop:
-        res = shop.import_orders(_file(tmp_path, body), negative_lines="returns", on_error="skip")
-        assert (res.rows_rejected, res.returns) == (1, 2)
-        reject = res.rejects[0]
-        assert (reject.line, reject.column, reject.value) == (4, "ordered_at", "2024-02-30 09:00")
-        assert reject.reason.startswith("not a date/time")
-        # the corrected line's id stays free: the other lines kept their places
-        assert _returns(shop) == {k: v for k, v in EXPECTED.items() if k != "C1/1"}
-
-
 def test_the_same_file_twice_changes_nothing_and_an_overlap_adds_the_new(shop, tmp_path):
     first = _file(tmp_path, SALES)
     shop.import_orders(first, negative_lines="returns")
@@ -186,3 +174,115 @@ def test_http_upload_path_and_job_take_the_option(client, shop, tmp_path):
     assert refused.status_code == 400 and "negative lines must be" in refused.text
     early = client.post("/api/jobs/import", json={**body, "negative_lines": "refund"})
     assert early.status_code == 400 and "negative lines must be" in early.text
+
+
+# one order (A) of two sales and a negative line, beside a clean order (B) and credit note (C)
+MIXED = (
+    "A,c1,2024-03-01 10:00,p1,2,5.0\n"
+    "A,c1,2024-03-01 10:00,p2,1,3.0\n"
+    "A,c1,2024-03-01 10:00,p3,-1,4.0\n"
+    "B,c2,2024-03-02 11:00,p1,1,5.0\n"
+    "C,c2,2024-03-03 12:00,p1,-1,5.0\n"
+)
+MIXED_RETURNS = {
+    "A/1": ("c1", "p3", datetime(2024, 3, 1, 10), 1),
+    "C/1": ("c2", "p1", datetime(2024, 3, 3, 12), 1),
+}
+
+
+def _lines(shop: shopperlens.Shop) -> list[tuple]:  # type: ignore[type-arg]
+    return shop.store.execute(
+        "SELECT order_id, line_no, product_id FROM order_lines ORDER BY 1, 2"
+    ).fetchall()
+
+
+@pytest.mark.parametrize(
+    ("wrong", "line", "column"),
+    [
+        ("A,c1,2024-03-01 10:00,p2,1,3.0", 3, "unit_price"),  # a sale line: its negative line too
+        ("A,c1,2024-03-01 10:00,p3,-1,4.0", 4, "ordered_at"),  # a negative line: its sales too
+    ],
+)
+@pytest.mark.parametrize("on_error", ["skip", "abort"])
+def test_an_order_with_negative_lines_is_kept_out_whole(tmp_path, wrong, line, column, on_error):
+    broken = wrong.replace(",3.0", ",abc") if column == "unit_price" else wrong
+    broken = broken.replace("2024-03-01 10:00", "2024-02-30 10:00") if line == 4 else broken
+    bad = _file(tmp_path, MIXED.replace(wrong, broken), "bad.csv")
+    with shopperlens.open(tmp_path / "shop.duckdb") as shop:
+        if on_error == "abort":
+            with pytest.raises(ImportRejected) as info:
+                shop.import_orders(bad, negative_lines="returns")
+            assert info.value.total == 1
+            assert shop.store.count("returns") == shop.store.count("orders") == 0
+        else:
+            res = shop.import_orders(bad, negative_lines="returns", on_error="skip")
+            assert (res.rows_read, res.rows_rejected, res.returns) == (5, 3, 1)
+            said = {r.line: (r.column, r.reason) for r in res.rejects}
+            assert said[line][0] == column
+            why = f"this order's row on line {line} was rejected; an order is imported whole"
+            assert {k for k, v in said.items() if v[1].startswith(why)} == {2, 3, 4} - {line}
+            assert _returns(shop) == {"C/1": MIXED_RETURNS["C/1"]}
+            assert _lines(shop) == [("B", 1, "p1")]
+        res = shop.import_orders(_file(tmp_path, MIXED, "fixed.csv"), negative_lines="returns")
+        assert res.rows_rejected == 0
+        assert _returns(shop) == MIXED_RETURNS
+        assert _lines(shop) == [("A", 1, "p1"), ("A", 2, "p2"), ("B", 1, "p1")]
+
+
+def test_a_bad_negative_line_keeps_its_credit_note_out_whole(tmp_path):
+    body = SALES.replace("C1,c1,2024-03-02 09:00,p1,-1", "C1,c1,2024-02-30 09:00,p1,-1")
+    with shopperlens.open(tmp_path / "shop.duckdb") as shop:
+        res = shop.import_orders(_file(tmp_path, body), negative_lines="returns", on_error="skip")
+        assert (res.rows_rejected, res.returns) == (2, 1)
+        reject, whole = res.rejects
+        assert (reject.line, reject.column, reject.value) == (4, "ordered_at", "2024-02-30 09:00")
+        assert reject.reason.startswith("not a date/time")
+        assert (whole.line, whole.column, whole.value) == (6, "order_id", "C1")
+        assert _returns(shop) == {"C2/1": EXPECTED["C2/1"]}
+        # the corrected rows of the rejects file alone bring the credit note in with its ids
+        fixed = "C1,c1,2024-03-02 09:00,p1,-1,5.0\nC1,c1,2024-03-02 09:00,p2,-1,3.0\n"
+        res = shop.import_orders(_file(tmp_path, fixed, "fixed.csv"), negative_lines="returns")
+        assert (res.rows_rejected, res.returns) == (0, 2)
+        assert _returns(shop) == EXPECTED
+
+
+@pytest.mark.parametrize("on_error", ["skip", "abort"])
+def test_a_negative_line_of_another_customer_is_a_disagreeing_order(shop, tmp_path, on_error):
+    body = MIXED.replace("A,c1,2024-03-01 10:00,p3,-1", "A,c2,2024-03-01 10:00,p3,-1")
+    if on_error == "abort":
+        with pytest.raises(ImportRejected, match="lines of one order disagree on customer_id"):
+            shop.import_orders(_file(tmp_path, body), negative_lines="returns")
+        assert shop.store.count("returns") == 0
+        return
+    res = shop.import_orders(_file(tmp_path, body), negative_lines="returns", on_error="skip")
+    said = {r.line: (r.column, r.value, r.reason) for r in res.rejects}
+    assert said == {
+        2: ("customer_id", "c1", "lines of one order disagree on customer_id"),
+        3: ("customer_id", "c1", "lines of one order disagree on customer_id"),
+        4: ("customer_id", "c2", "lines of one order disagree on customer_id"),
+    }
+    assert _returns(shop) == {"C/1": MIXED_RETURNS["C/1"]}
+
+
+def test_a_negative_line_without_a_customer_agrees_with_its_order(shop, tmp_path):
+    body = MIXED.replace("A,c1,2024-03-01 10:00,p3,-1", "A,,2024-03-01 10:00,p3,-1")
+    res = shop.import_orders(_file(tmp_path, body), negative_lines="returns")
+    assert (res.rows_rejected, res.returns) == (0, 2)
+    assert _returns(shop)["A/1"][0] is None  # (the line names none)
+
+
+def test_a_negative_line_rung_up_with_its_order_takes_the_orders_time(shop, tmp_path):
+    body = (
+        "A,c1,2024-03-01 10:00,p1,2,5.0\n"
+        "A,c1,2024-03-01 10:01,p2,1,3.0\n"
+        "A,c1,2024-03-01 10:02,p3,-1,4.0\n"  # the same till transaction: the order's time
+        "A,c1,2024-03-03 15:00,p1,-1,5.0\n"  # two days later: its own time, no disagreement
+    )
+    res = shop.import_orders(_file(tmp_path, body), negative_lines="returns")
+    assert (res.rows_rejected, res.returns) == (0, 2)
+    times = {k: v[2] for k, v in _returns(shop).items()}
+    assert times == {"A/1": datetime(2024, 3, 1, 10), "A/2": datetime(2024, 3, 3, 15)}
+    # an overlapping export starting at the order's later line: its stored time, no clash
+    later = "A,c1,2024-03-01 10:01,p2,1,3.0\nA,c1,2024-03-01 10:02,p3,-1,4.0\n"
+    again = shop.import_orders(_file(tmp_path, later, "later.csv"), negative_lines="returns")
+    assert again.rows_rejected == 0 and again.added.get("returns", 0) == 0

@@ -55,6 +55,9 @@ LINE_NO = "_sl_line_no"
 _MATCH = "_sl_line_match"
 FILL = "_sl_fill"
 WHOLE, WHOLE_ROWS = "_sl_whole", "_sl_whole_rows"
+#: an orders file's staged lines with a negative quantity, set aside as returns (see
+#: ``negatives``; exists only under ``--negative-lines returns``)
+NEGATIVE = "_sl_negative"
 #: exists while events of the call were inserted without the session-owner check of the exact
 #: path (:func:`flag_shared_sessions`): ``sessionize`` then checks the sessions it rebuilds
 UNCHECKED_SESSIONS = "_sl_unchecked_sessions"
@@ -120,6 +123,7 @@ def finish(con: duckdb.DuckDBPyConnection) -> None:
         FILL,
         WHOLE,
         WHOLE_ROWS,
+        NEGATIVE,
         RESTATED,
         RELABELLED,
         UNCHECKED_SESSIONS,
@@ -963,6 +967,9 @@ def reject_whole_orders(
     out whole, the order imports cleanly from its corrected rows (every one of them is in the
     rejects file), or from the whole corrected file.
 
+    Under ``--negative-lines returns`` an order's lines set aside as returns are kept out with
+    it, and a rejected negative line keeps its order's sales out: one order, one file's lines.
+
     ``malformed``: the lines of the rows a lenient read skipped and the order id their text
     gives (None: none can be told). Runs after :func:`collect_rejects`, and only when the file
     has rejects: a rejected row's ``_line`` is then its physical line, another row's is its
@@ -970,14 +977,23 @@ def reject_whole_orders(
     file's column names, as for :func:`collect_rejects`.
     """
     _orders_with_rejects(con, malformed)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {WHOLE_ROWS} AS SELECT s._line, s.order_id, w.why "
-        f"FROM {STAGE} s JOIN {WHOLE} w ON s.order_id = w.order_id WHERE s._reject IS NULL"
+    rows = (
+        f"SELECT s._line, s.order_id, w.why FROM {STAGE} s JOIN {WHOLE} w "
+        "ON s.order_id = w.order_id WHERE s._reject IS NULL"
     )
+    aside = temp_table_exists(con, NEGATIVE)
+    if aside:  # (an order's negative lines set aside as returns are its lines in the file)
+        rows += (
+            f" UNION ALL SELECT n._line, n._order_id, w.why FROM {NEGATIVE} n JOIN {WHOLE} w "
+            "ON n._order_id = w.order_id"
+        )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {WHOLE_ROWS} AS {rows}")
     con.execute(
         f"UPDATE {STAGE} s SET _reject = {_reject_because('order_id', 's.order_id', 'w.why')} "
         f"FROM {WHOLE} w WHERE s._reject IS NULL AND s.order_id = w.order_id"
     )
+    if aside:
+        con.execute(f"DELETE FROM {NEGATIVE} WHERE _order_id IN (SELECT order_id FROM {WHOLE})")
     if lines_of is not None:
         _move_lines(con, WHOLE_ROWS, lines_of)
     n = con.execute(
