@@ -104,13 +104,13 @@ def _buyers(shop: shopperlens.Shop, consenting: dict[str, bool]) -> None:
 
 def _recruit_shop(shop: shopperlens.Shop) -> None:
     """C1 consents, C2 does not, C3 said no to surveys, =C4 (an id a spreadsheet would run)
-    consents and was invited to an interview before."""
+    consents and was invited to an interview before (longer ago than contact fatigue)."""
     _buyers(shop, {"C1": True, "C2": False, "C3": True, "=C4": True})
     shop.consent_set("C3", purpose="survey", granted=False)
     shop.store.execute(
         "INSERT INTO survey_invitations (invitation_id, survey, purpose, customer_id, audience, "
         "created_at, status) VALUES ('i1', 'interviews', 'interview', '=C4', 'interview', "
-        "now(), 'sent')"
+        "now() - INTERVAL 120 DAY, 'sent')"
     )
 
 
@@ -136,6 +136,25 @@ def test_the_recruit_list_holds_only_those_an_invitation_may_reach(
         "True",
     )
     assert {r["segment"] for r in written.values()} <= {"best", "worst"}
+
+
+def test_the_recruit_list_leaves_out_those_contact_fatigue_protects(
+    shop: shopperlens.Shop, tmp_path: Path
+) -> None:
+    """C1 was sent a survey yesterday: ``--invite`` passes her over (``fatigued``), so the
+    list for a booking tool does not hand her on either."""
+    _recruit_shop(shop)
+    shop.store.execute(
+        "INSERT INTO survey_invitations (invitation_id, survey, purpose, customer_id, audience, "
+        "created_at, sent_at, status) VALUES ('s1', 'fit', 'survey', 'C1', 'all', "
+        "now() - INTERVAL 1 DAY, now() - INTERVAL 1 DAY, 'sent')"
+    )
+    out = tmp_path / "recruits.csv"
+    rows = shop.interviews_recruit_list(2, prospects=0, out=out)
+    assert list(rows["customer_id"]) == ["=C4"]
+    assert {r["customer_id"] for r in _read(out)} == {"'=C4"}
+    shop.settings = shop.settings.model_copy(update={"survey_fatigue_days": 0})
+    assert set(shop.interviews_recruit_list(2, prospects=0)["customer_id"]) == {"C1", "=C4"}
 
 
 def test_the_recruit_list_is_written_by_the_command_line_and_served_over_http(

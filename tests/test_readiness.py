@@ -75,6 +75,18 @@ def test_only_ga4_events(shop) -> None:  # type: ignore[no-untyped-def]
     _every_answer_is_whole(shop.store)
 
 
+def test_events_of_page_views_only_have_no_funnel(shop) -> None:  # type: ignore[no-untyped-def]
+    """Events without a product view, cart, checkout or purchase: ``funnel`` shows 0 at
+    every step, so the funnel is missing, not ready for 30+ visits nor limited for fewer."""
+    shop.import_events(GA4)
+    shop.store.execute("DELETE FROM events WHERE event_name NOT IN ('page_view', 'session_start')")
+    assert shop.funnels(by=None)["sessions"].sum() == 0
+    line = next(c for c in shop.readiness().capabilities if c.name == "funnel")
+    assert line.status == "missing"
+    assert "none with a product view, cart, checkout or purchase" in line.figure
+    assert line.next_step == "shopperlens import events FILE"
+
+
 def test_only_the_uci_sessions_file(shop) -> None:  # type: ignore[no-untyped-def]
     shop.import_sessions(UCI)
     got = _statuses(shop.store)
@@ -370,6 +382,8 @@ def test_the_report_front_page_lists_every_answer(shop) -> None:  # type: ignore
     assert html is not None and "What this data can support" in html
     for c in readiness(store=shop.store).capabilities:
         assert c.title in html and c.figure in html and c.next_step in html
+        # a screen reader names each status and figure by the capability of its row
+        assert f'<th scope="row">{c.title}</th>' in html
 
 
 @pytest.mark.parametrize("full", [20 - 1, 20])

@@ -613,7 +613,12 @@ class Shop:
         from shopperlens.service import interviews as _iv
 
         return _iv.recruit_list(
-            store=self.store, n=n, prospects=prospects, out=out, bom=self.settings.csv_bom
+            store=self.store,
+            n=n,
+            prospects=prospects,
+            out=out,
+            bom=self.settings.csv_bom,
+            settings=self.settings,
         )
 
     def interviews_recruits_and_list(
@@ -625,7 +630,12 @@ class Shop:
         from shopperlens.service import interviews as _iv
 
         picked, reachable = _iv.recruits_and_list(
-            store=self.store, n=n, prospects=prospects, out=out, bom=self.settings.csv_bom
+            store=self.store,
+            n=n,
+            prospects=prospects,
+            out=out,
+            bom=self.settings.csv_bom,
+            settings=self.settings,
         )
         return picked, reachable
 

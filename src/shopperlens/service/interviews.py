@@ -449,20 +449,25 @@ def recruit_list(
     prospects: int = 10,
     out: str | Path | None = None,
     bom: bool = False,
+    settings: Settings | None = None,
 ) -> pd.DataFrame:
     """The recruits an interview invitation may reach, with what a booking, calendar or mail
     tool needs (:data:`RECRUIT_LIST_COLUMNS`), and with ``out`` written to that ``.csv`` file.
 
-    Only those :func:`invite_interviewees` would contact are listed: with consent (which
+    Only those who may be contacted are listed (an address given an interview invitation
+    before is in, marked ``already_invited``, for the owner's follow-up, though
+    :func:`invite_interviewees` does not ask it again): with consent (which
     leaves out suppressed and refusing addresses), an e-mail address, one customer id per
-    address; an erased customer has neither. ``first_name`` is the one the invitation greets
+    address, not sent a survey or an interview invitation within ``settings``'
+    ``survey_fatigue_days`` (None: read from the environment); an erased customer has
+    neither consent nor address. ``first_name`` is the one the invitation greets
     with (empty when doubtful), ``consent`` the record that gave it, ``already_invited``
     whether the address was given an interview invitation before (the invitation will not
     ask it again). The rows are personal data: the file is readable by its owner only
     (:func:`recruit_csv`, :func:`_write_private`), and written only if nobody was erased
     while it was read."""
     return recruits_and_list(
-        store=store, n=n, best_by=best_by, prospects=prospects, out=out, bom=bom
+        store=store, n=n, best_by=best_by, prospects=prospects, out=out, bom=bom, settings=settings
     ).reachable
 
 
@@ -482,6 +487,7 @@ def recruits_and_list(
     prospects: int = 10,
     out: str | Path | None = None,
     bom: bool = False,
+    settings: Settings | None = None,
 ) -> Recruits:
     """:func:`recruit`'s rows and :func:`recruit_list`'s (written to ``out`` as there), the
     second drawn from the first: ``interviews recruit --out`` shows the one and writes the
@@ -491,7 +497,7 @@ def recruits_and_list(
         output_file(out, RECRUIT_LIST_FORMATS)
     mark = store.erasure_mark()
     picked = recruit(store=store, n=n, best_by=best_by, prospects=prospects)
-    rows = _reachable(store, picked)
+    rows = _reachable(store, picked, settings or Settings())
     with store.write_lock(), store.cursor() as con:  # (no erasure can commit meanwhile)
         check_no_erasure_since(con, mark)
         if out is not None:
@@ -499,13 +505,18 @@ def recruits_and_list(
     return Recruits(picked, rows)
 
 
-def _reachable(store: Store, picked: pd.DataFrame) -> pd.DataFrame:
+def _reachable(store: Store, picked: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """``picked`` (:func:`recruit`'s rows) narrowed to those an invitation may reach, in
-    :data:`RECRUIT_LIST_COLUMNS`."""
+    :data:`RECRUIT_LIST_COLUMNS`. Those sent a survey or an interview invitation within
+    ``survey_fatigue_days`` are left out, as :func:`invite_interviewees` passes them over:
+    the list once handed a booking tool people the contact-fatigue rule protects."""
     allowed = dlv.consenting(store=store)
     addresses = dlv.address_book(store)
+    since = utc_now() - timedelta(days=settings.survey_fatigue_days)
+    tired = dlv.same_address(dlv.contacted_since(store=store, since=since), addresses)
     ids = picked["customer_id"]
-    people, _ = dlv.one_per_address(picked[ids.isin(allowed) & ids.isin(addresses)], addresses)
+    reach = ids.isin(allowed) & ids.isin(addresses) & ~ids.isin(tired)
+    people, _ = dlv.one_per_address(picked[reach], addresses)
     who = store.df(
         "SELECT customer_id, email, name FROM customers "
         "WHERE list_contains(?::VARCHAR[], customer_id)",

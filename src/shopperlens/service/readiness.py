@@ -46,6 +46,7 @@ from shopperlens.playbooks.generator import (
     TYPE_NEEDS,
     TYPE_PEOPLE,
 )
+from shopperlens.playbooks.visits import FUNNEL_STEPS
 from shopperlens.service import (
     audience,
     clv,
@@ -465,11 +466,15 @@ def _threshold(store: Store) -> Capability:
 
 
 def _funnel(store: Store) -> Capability:
-    """Visits from events; drop-offs from fewer than ``MIN_SAMPLE`` are given as counts."""
+    """Visits from events; drop-offs from fewer than ``MIN_SAMPLE`` are given as counts; a
+    funnel no visit enters (no product view, cart, checkout or purchase) is missing."""
     n = _count(store, "SELECT count(DISTINCT session_id) FROM events")
     status: Status = "missing" if not n else "limited" if n < MIN_SAMPLE else "ready"
     figure = _n(n, "visit") + " in the events"
-    if status == "limited":
+    if n and not _funnel_entered(store):
+        status = "missing"
+        figure += "; none with a product view, cart, checkout or purchase: every step is 0"
+    elif status == "limited":
         figure += f"; drop-off rates need {MIN_SAMPLE:,} (fewer are given as counts)"
     return Capability(
         name="funnel",
@@ -478,6 +483,23 @@ def _funnel(store: Store) -> Capability:
         figure=figure if n else "no visit data (events)",
         next_step="shopperlens funnel" if status == "ready" else IMPORT_COMMAND["events"],
     )
+
+
+def _funnel_entered(store: Store) -> bool:
+    """Whether a visit reaches the funnel's first step, as :func:`playbooks.funnels` counts
+    it. An event of a step (:data:`~shopperlens.playbooks.visits.FUNNEL_STEPS`) answers at
+    once; without one, only an order matched to a visit can, so the funnel itself is asked.
+    A shop whose events are page views only was told "ready" for a funnel of zeros."""
+    names = [name for step in FUNNEL_STEPS.values() for name in step]
+    if _count(
+        store,
+        "SELECT count(*) FROM (SELECT 1 FROM events "
+        "WHERE list_contains(?::VARCHAR[], lower(event_name)) LIMIT 1)",
+        [names],
+    ):
+        return True
+    steps = playbooks.funnels(store=store, by=None)
+    return bool(steps.loc[steps["step"] == "view", "sessions"].sum())
 
 
 def _emailable(store: Store, allowed: set[str]) -> int:
