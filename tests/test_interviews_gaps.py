@@ -157,6 +157,33 @@ def test_the_recruit_list_leaves_out_those_contact_fatigue_protects(
     assert set(shop.interviews_recruit_list(2, prospects=0)["customer_id"]) == {"C1", "=C4"}
 
 
+def _reasons(shop: shopperlens.Shop) -> dict[str, str]:
+    table = shop.interviews_recruit(2, prospects=0)
+    return dict(zip(table["customer_id"], table["reason"], strict=True))
+
+
+def test_a_recruit_contact_fatigue_protects_says_so_in_the_table(
+    shop: shopperlens.Shop,
+) -> None:
+    """The table `interviews recruit` prints says whom ``--invite`` passes over: C1, sent a
+    survey yesterday, as well as the ones without consent or invited before."""
+    _recruit_shop(shop)
+    shop.store.execute(
+        "INSERT INTO survey_invitations (invitation_id, survey, purpose, customer_id, audience, "
+        "created_at, sent_at, status) VALUES ('s1', 'fit', 'survey', 'C1', 'all', "
+        "now() - INTERVAL 1 DAY, now() - INTERVAL 1 DAY, 'sent')"
+    )
+    days = shop.settings.survey_fatigue_days
+    recent = interviews.RECENTLY_CONTACTED.format(days=days)
+    why = _reasons(shop)
+    assert why["C1"].endswith(recent)
+    assert why["=C4"].endswith(interviews.ALREADY_INVITED)  # (said once: never asked again)
+    assert recent not in why["=C4"]
+    shop.settings = shop.settings.model_copy(update={"survey_fatigue_days": 0})
+    why = _reasons(shop)
+    assert "e-mailed now" not in why["C1"]
+
+
 def test_the_recruit_list_is_written_by_the_command_line_and_served_over_http(
     db_path: Path, tmp_path: Path, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]

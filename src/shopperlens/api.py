@@ -602,7 +602,7 @@ class Shop:
         ``customer_id, segment, score, reason``."""
         from shopperlens.service import interviews as _iv
 
-        return _iv.recruit(store=self.store, n=n, prospects=prospects)
+        return _iv.recruit(store=self.store, n=n, prospects=prospects, settings=self.settings)
 
     def interviews_recruit_list(
         self, n: int = 10, *, prospects: int = 10, out: str | Path | None = None

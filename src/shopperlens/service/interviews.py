@@ -64,7 +64,12 @@ class NotesImport(BaseModel):
 
 
 def recruit(
-    *, store: Store, n: int = 10, best_by: str = "auto", prospects: int = 10
+    *,
+    store: Store,
+    n: int = 10,
+    best_by: str = "auto",
+    prospects: int = 10,
+    settings: Settings | None = None,
 ) -> pd.DataFrame:
     """The ``n`` best and ``n`` worst customers and ``prospects`` prospects to interview, with
     the reason for each.
@@ -78,6 +83,8 @@ def recruit(
     list: 3 buyers give 2 best and 1 worst, never the weakest as "best".
     Prospects: see :func:`recruit_prospects`.
     ``best_by`` is ``"clv"``, ``"revenue"`` or ``"auto"`` (CLV when available).
+    ``settings``: their ``survey_fatigue_days`` (None: the environment's) say who was
+    contacted too recently to be e-mailed now (:func:`_say_who_is_not_asked`).
     Columns: ``customer_id, segment, score, reason``.
     """
     # checked here so every face refuses alike: a negative n was once used as a slice and
@@ -91,21 +98,30 @@ def recruit(
     if buyers is None and pros.empty:
         raise ShopperlensError(NO_ONE_TO_RECRUIT)
     picked = pd.concat([b for b in (buyers, pros) if b is not None and not b.empty] or [_empty()])
-    return _say_who_is_not_asked(store, picked[RECRUIT_COLUMNS].reset_index(drop=True))
+    recruits = picked[RECRUIT_COLUMNS].reset_index(drop=True)
+    return _say_who_is_not_asked(store, recruits, settings or Settings())
 
 
 #: added to the reason of a recruit ``--invite`` will not e-mail (see :func:`recruit`)
 NO_CONSENT = "; no marketing consent (will not be e-mailed)"
 ALREADY_INVITED = "; already invited to an interview (will not be asked again)"
+#: ``{days}``: the shop's ``survey_fatigue_days``
+RECENTLY_CONTACTED = "; sent a survey or invitation within {days} days (will not be e-mailed now)"
 
 
-def _say_who_is_not_asked(store: Store, picked: pd.DataFrame) -> pd.DataFrame:
+def _say_who_is_not_asked(store: Store, picked: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """Each recruit's reason, with whether ``--invite`` will pass them over: a best or worst
-    customer without consent (prospects' reasons say so already), and anyone whose address was
-    given an interview invitation before. The list once read as 20 people to invite while
-    several would never be e-mailed, and a second run proposed the invited ones again."""
+    customer without consent (prospects' reasons say so already), anyone whose address was
+    given an interview invitation before, and anyone else sent a survey or an invitation
+    within ``survey_fatigue_days`` (the rule :func:`invite_interviewees` keeps). The list once
+    read as 20 people to invite while several would never be e-mailed, and a second run
+    proposed the invited ones again."""
     allowed = dlv.consenting(store=store)
-    asked = dlv.same_address(_asked_to_interview(store), dlv.address_book(store))
+    addresses = dlv.address_book(store)
+    asked = dlv.same_address(_asked_to_interview(store), addresses)
+    since = utc_now() - timedelta(days=settings.survey_fatigue_days)
+    tired = dlv.same_address(dlv.contacted_since(store=store, since=since), addresses)
+    recent = RECENTLY_CONTACTED.format(days=settings.survey_fatigue_days)
     reasons = []
     for cid, segment, reason in zip(
         picked["customer_id"], picked["segment"], picked["reason"], strict=True
@@ -114,6 +130,8 @@ def _say_who_is_not_asked(store: Store, picked: pd.DataFrame) -> pd.DataFrame:
             reason += NO_CONSENT
         if cid in asked:
             reason += ALREADY_INVITED
+        elif cid in tired:
+            reason += recent
         reasons.append(reason)
     return picked.assign(reason=reasons)
 
@@ -496,8 +514,9 @@ def recruits_and_list(
     if out is not None:  # before any work: a name the file's format belies is refused
         output_file(out, RECRUIT_LIST_FORMATS)
     mark = store.erasure_mark()
-    picked = recruit(store=store, n=n, best_by=best_by, prospects=prospects)
-    rows = _reachable(store, picked, settings or Settings())
+    settings = settings or Settings()
+    picked = recruit(store=store, n=n, best_by=best_by, prospects=prospects, settings=settings)
+    rows = _reachable(store, picked, settings)
     with store.write_lock(), store.cursor() as con:  # (no erasure can commit meanwhile)
         check_no_erasure_since(con, mark)
         if out is not None:
