@@ -11,16 +11,8 @@ import pytest
 
 import shopperlens
 from shopperlens.errors import ShopperlensError
-from test_ids_control_chars import _jsonl, _rejects
+from test_ids_control_chars import ORDER, _jsonl, _rejects
 
-ORDER = {
-    "order_id": "o1",
-    "customer_id": "c1",
-    "ordered_at": "2025-01-01",
-    "product_id": "p1",
-    "quantity": 1,
-    "unit_price": 2,
-}
 EVENT = {"event_id": "e1", "visitor_id": "v1", "timestamp": "2025-01-01T10:00:00"}
 CASES = [("p\x001", "U+0000"), ("p\t1", "U+0009"), ("p\n1", "U+000A"), ("\x1b[31mp1", "U+001B")]
 

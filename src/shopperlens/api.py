@@ -610,16 +610,7 @@ class Shop:
         """The recruits an interview invitation may reach, for a booking or mail tool:
         ``customer_id, first_name, email, segment, reason, consent, already_invited``; with
         ``out`` (a ``.csv`` file) also written there, readable by its owner only."""
-        from shopperlens.service import interviews as _iv
-
-        return _iv.recruit_list(
-            store=self.store,
-            n=n,
-            prospects=prospects,
-            out=out,
-            bom=self.settings.csv_bom,
-            settings=self.settings,
-        )
+        return self.interviews_recruits_and_list(n, prospects=prospects, out=out)[1]
 
     def interviews_recruits_and_list(
         self, n: int = 10, *, prospects: int = 10, out: str | Path | None = None

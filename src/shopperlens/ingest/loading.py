@@ -675,11 +675,18 @@ def _align_with_stored_times(con: duckdb.DuckDBPyConnection) -> None:
     An overlapping export may start inside an order rung up across a minute's turn: it then
     holds only the order's later lines, whose time is a minute after the stored one. That is
     the stored order again, not a clash; further apart, it still is one."""
+    take_stored_order_times(con, "ordered_at", "order_id")
+
+
+def take_stored_order_times(con: duckdb.DuckDBPyConnection, time: str, order: str) -> None:
+    """Set the staged rows' ``time`` to their stored order's time (``order``: the staged
+    column naming it) where the two lie at most :data:`ORDER_TIME_SPREAD` apart: one till
+    transaction, whether the file's lines are sales or returns (``ingest.negatives``)."""
+    spread = f"INTERVAL '{ORDER_TIME_SPREAD}'"
     con.execute(
-        f"UPDATE {STAGE} s SET ordered_at = t.ordered_at FROM orders t "
-        "WHERE s._reject IS NULL AND s.order_id = t.order_id AND s.ordered_at <> t.ordered_at "
-        f"AND s.ordered_at BETWEEN t.ordered_at - INTERVAL '{ORDER_TIME_SPREAD}' "
-        f"AND t.ordered_at + INTERVAL '{ORDER_TIME_SPREAD}'"
+        f"UPDATE {STAGE} s SET {time} = t.ordered_at FROM orders t "
+        f"WHERE s._reject IS NULL AND s.{order} = t.order_id AND s.{time} <> t.ordered_at "
+        f"AND s.{time} BETWEEN t.ordered_at - {spread} AND t.ordered_at + {spread}"
     )
 
 

@@ -95,12 +95,7 @@ def _take_order_times(con: duckdb.DuckDBPyConnection) -> None:
     exchange rung up across a minute's turn is one transaction, and an overlapping export
     holding its later lines gives the same return again, not a clash. A return further off
     was written later against the invoice: it keeps its own time."""
-    spread = f"INTERVAL '{loading.ORDER_TIME_SPREAD}'"
-    con.execute(
-        f"UPDATE {loading.STAGE} s SET returned_at = o.ordered_at FROM orders o "
-        "WHERE s._order_id = o.order_id AND s.returned_at <> o.ordered_at "
-        f"AND s.returned_at BETWEEN o.ordered_at - {spread} AND o.ordered_at + {spread}"
-    )
+    loading.take_stored_order_times(con, "returned_at", "_order_id")
 
 
 def import_returns(

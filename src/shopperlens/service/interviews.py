@@ -445,7 +445,7 @@ def _worst_reason(tickets: int, returns: int, orders: int, ratings: int = 0) -> 
     return reason
 
 
-#: the recruit list for a booking, calendar or mail tool (see :func:`recruit_list`)
+#: the recruit list for a booking, calendar or mail tool (see :func:`recruits_and_list`)
 RECRUIT_LIST_COLUMNS = [
     "customer_id",
     "first_name",
@@ -459,39 +459,9 @@ RECRUIT_LIST_COLUMNS = [
 RECRUIT_LIST_FORMATS = (".csv",)
 
 
-def recruit_list(
-    *,
-    store: Store,
-    n: int = 10,
-    best_by: str = "auto",
-    prospects: int = 10,
-    out: str | Path | None = None,
-    bom: bool = False,
-    settings: Settings | None = None,
-) -> pd.DataFrame:
-    """The recruits an interview invitation may reach, with what a booking, calendar or mail
-    tool needs (:data:`RECRUIT_LIST_COLUMNS`), and with ``out`` written to that ``.csv`` file.
-
-    Only those who may be contacted are listed (an address given an interview invitation
-    before is in, marked ``already_invited``, for the owner's follow-up, though
-    :func:`invite_interviewees` does not ask it again): with consent (which
-    leaves out suppressed and refusing addresses), an e-mail address, one customer id per
-    address, not sent a survey or an interview invitation within ``settings``'
-    ``survey_fatigue_days`` (None: read from the environment); an erased customer has
-    neither consent nor address. ``first_name`` is the one the invitation greets
-    with (empty when doubtful), ``consent`` the record that gave it, ``already_invited``
-    whether the address was given an interview invitation before (the invitation will not
-    ask it again). The rows are personal data: the file is readable by its owner only
-    (:func:`recruit_csv`, :func:`_write_private`), and written only if nobody was erased
-    while it was read."""
-    return recruits_and_list(
-        store=store, n=n, best_by=best_by, prospects=prospects, out=out, bom=bom, settings=settings
-    ).reachable
-
-
 class Recruits(NamedTuple):
     """The recruits (:func:`recruit`) and those of them an invitation may reach
-    (:func:`recruit_list`), from one computation."""
+    (:func:`recruits_and_list`), from one computation."""
 
     picked: pd.DataFrame
     reachable: pd.DataFrame
@@ -507,10 +477,24 @@ def recruits_and_list(
     bom: bool = False,
     settings: Settings | None = None,
 ) -> Recruits:
-    """:func:`recruit`'s rows and :func:`recruit_list`'s (written to ``out`` as there), the
-    second drawn from the first: ``interviews recruit --out`` shows the one and writes the
-    other, and choosing the recruits twice took twice the time and could show a table the
-    file disagreed with when the data changed in between."""
+    """:func:`recruit`'s rows (``picked``) and, drawn from them, the recruit list
+    (``reachable``): what a booking, calendar or mail tool needs
+    (:data:`RECRUIT_LIST_COLUMNS`), written to ``out`` (a ``.csv`` file) when given.
+
+    Only those who may be contacted are listed (an address given an interview invitation
+    before is in, marked ``already_invited``, for the owner's follow-up, though
+    :func:`invite_interviewees` does not ask it again): with consent (which
+    leaves out suppressed and refusing addresses), an e-mail address, one customer id per
+    address, not sent a survey or an interview invitation within ``settings``'
+    ``survey_fatigue_days`` (None: read from the environment); an erased customer has
+    neither consent nor address. ``first_name`` is the one the invitation greets
+    with (empty when doubtful), ``consent`` the record that gave it, ``already_invited``
+    whether the address was given an interview invitation before (the invitation will not
+    ask it again). The rows are personal data: the file is readable by its owner only
+    (:func:`recruit_csv`, :func:`_write_private`), and written only if nobody was erased
+    while it was read. ``interviews recruit --out`` shows the one and writes the other:
+    choosing the recruits twice took twice the time and could show a table the file
+    disagreed with when the data changed in between."""
     if out is not None:  # before any work: a name the file's format belies is refused
         output_file(out, RECRUIT_LIST_FORMATS)
     mark = store.erasure_mark()
